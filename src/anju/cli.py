@@ -1,0 +1,130 @@
+"""The ``anju`` command line: thin commands that call services."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from anju.core import migrate
+from anju.core.db import make_engine
+from anju.core.errors import AnjuError
+from anju.core.settings import Settings, load_settings
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def _engine(settings: Settings):  # type: ignore[no-untyped-def]
+    return make_engine(settings.resolved_database_url, settings.sql_echo)
+
+
+def _progress(msg: str, frac: float) -> None:
+    click.echo(f"[{frac * 100:5.1f}%] {msg}", err=True)
+
+
+@click.group()
+@click.version_option(package_name="anju")
+def main() -> None:
+    """Anju（安居）城市住房管理平台。"""
+
+
+@main.group()
+def db() -> None:
+    """Database schema (migrations)."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Create or upgrade the schema of the configured database."""
+    engine = _engine(_settings())
+    migrate.upgrade(engine, revision)
+    click.echo(f"schema at {migrate.current_revision(engine)}")
+
+
+@db.command("downgrade")
+@click.option("--revision", default="base")
+def db_downgrade(revision: str) -> None:
+    """Downgrade the schema (``base`` removes every table)."""
+    engine = _engine(_settings())
+    migrate.downgrade(engine, revision)
+    click.echo(f"schema at {migrate.current_revision(engine)}")
+
+
+@main.command()
+@click.option("--scale", type=float, default=0.01, show_default=True, help="1.0 ≈ the real city (4M homes).")
+@click.option("--seed", type=int, default=1, show_default=True)
+def synth(scale: float, seed: int) -> None:
+    """Build the synthetic Nanjing into the configured (empty) database."""
+    from anju.synth import generate
+
+    settings = _settings()
+    engine = _engine(settings)
+    migrate.upgrade(engine)
+    t0 = time.perf_counter()
+    try:
+        report = generate(engine, scale, seed, batch=settings.import_batch_rows, progress=_progress)
+    except (AnjuError, ValueError) as e:
+        raise click.ClickException(str(e)) from None
+    out = report.__dict__ | {"seconds": round(time.perf_counter() - t0, 1)}
+    click.echo(json.dumps(out, ensure_ascii=False))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, type=int, show_default=True)
+def serve(host: str, port: int) -> None:
+    """Serve the platform over the configured database."""
+    import uvicorn
+
+    from anju.web.app import create_app
+
+    settings = _settings()
+    app = create_app(settings)
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, type=int, show_default=True)
+@click.option("--scale", type=float, default=0.01, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+def demo(host: str, port: int, scale: float, seed: int) -> None:
+    """Create the schema, build a small synthetic Nanjing if the database is empty, and serve."""
+    from anju.registry import services as reg
+    from anju.synth import generate
+
+    settings = _settings()
+    engine = _engine(settings)
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        empty = reg.stats(conn)["homes"] == 0
+    if empty:
+        click.echo(f"正在生成合成南京（scale={scale}, seed={seed}）…", err=True)
+        generate(engine, scale, seed, batch=settings.import_batch_rows, progress=_progress)
+    click.echo(f"Anju 正在运行： http://{host}:{port}/", err=True)
+    sys.stdout.flush()
+    import uvicorn
+
+    from anju.web.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+
+
+def _register_subcommands() -> None:
+    from anju.registry.cli import registry
+
+    main.add_command(registry)
+
+
+_register_subcommands()
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
+
+__all__ = ["Path", "main"]

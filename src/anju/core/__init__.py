@@ -1,0 +1,1 @@
+"""Settings, database, migrations, errors and time: the platform's shared kernel."""

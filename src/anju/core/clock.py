@@ -1,0 +1,23 @@
+"""Time: stored in UTC, timezone-aware everywhere, displayed in the city's zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+CITY_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def today() -> date:
+    """Today's date in the city's time zone (valid-time dates are local calendar dates)."""
+    return datetime.now(CITY_TZ).date()
+
+
+def to_local(ts: datetime, tz: ZoneInfo = CITY_TZ) -> datetime:
+    if ts.tzinfo is None:
+        raise ValueError("naive datetime")
+    return ts.astimezone(tz)

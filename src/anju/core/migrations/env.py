@@ -1,0 +1,17 @@
+"""Alembic environment: always driven programmatically through :mod:`anju.core.migrate`."""
+
+from __future__ import annotations
+
+from alembic import context
+
+import anju.divisions.tables
+import anju.registry.tables  # noqa: F401  (registers tables on the metadata)
+from anju.core.db import metadata
+
+connection = context.config.attributes.get("connection")
+if connection is None:  # pragma: no cover - only reached by a misconfigured call
+    raise RuntimeError("run migrations through `anju db upgrade`")
+
+context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()

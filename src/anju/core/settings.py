@@ -1,0 +1,68 @@
+"""One typed settings object, read from ``ANJU_*`` environment variables.
+
+Every field has a safe default and a description; ``docs/settings.md`` lists them all and a test
+checks that the two agree. Nothing reads the environment at import time: call :func:`load_settings`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ANJU_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = Field(
+        "development", description="Deployment environment; production refuses insecure defaults."
+    )
+    data_dir: Path = Field(
+        Path("data"), description="Folder for the embedded database, uploads and exports."
+    )
+    database_url: str = Field(
+        "",
+        description="SQLAlchemy URL of the database. Empty means a SQLite file `anju.db` under data_dir.",
+    )
+    city_code: str = Field("320100", description="GB/T 2260 code of the city this instance serves.")
+    timezone: str = Field("Asia/Shanghai", description="Time zone used to display times and dates.")
+    page_size_default: int = Field(50, ge=1, le=1000, description="Default page size of list endpoints.")
+    page_size_max: int = Field(500, ge=1, le=10000, description="Largest page size a client may ask for.")
+    upload_max_bytes: int = Field(
+        50 * 1024 * 1024, ge=1024, description="Largest register file accepted for import, in bytes."
+    )
+    import_batch_rows: int = Field(
+        5000, ge=100, le=100_000, description="Rows per bulk-insert batch during import and synthesis."
+    )
+    house_code_check: Literal["iso7064-mod11-2"] = Field(
+        "iso7064-mod11-2", description="Check-character algorithm of house codes (pluggable)."
+    )
+    log_level: str = Field("INFO", description="Logging level of the application.")
+    sql_echo: bool = Field(False, description="Log every SQL statement (development only).")
+
+    @field_validator("database_url")
+    @classmethod
+    def _no_trailing_space(cls, v: str) -> str:
+        return v.strip()
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'anju.db').resolve()}"
+
+    def check_production_safety(self) -> None:
+        """Refuse insecure defaults outside development."""
+        if self.environment == "production":
+            if self.resolved_database_url.startswith("sqlite"):
+                raise ValueError("ANJU_DATABASE_URL must point at PostgreSQL in production")
+            if self.sql_echo:
+                raise ValueError("ANJU_SQL_ECHO must be off in production")
+
+
+def load_settings(**overrides: object) -> Settings:
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    settings.check_production_safety()
+    return settings

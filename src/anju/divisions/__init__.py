@@ -1,0 +1,29 @@
+"""Administrative divisions: city, districts, functional zones, streets and communities."""
+
+from anju.divisions.loader import load_city
+from anju.divisions.services import (
+    Division,
+    ancestry,
+    by_level,
+    children,
+    exists,
+    geometry,
+    get,
+    names,
+    street_geometries,
+)
+from anju.divisions.tables import divisions as divisions_table
+
+__all__ = [
+    "Division",
+    "ancestry",
+    "by_level",
+    "children",
+    "divisions_table",
+    "exists",
+    "geometry",
+    "get",
+    "load_city",
+    "names",
+    "street_geometries",
+]

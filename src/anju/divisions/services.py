@@ -1,0 +1,96 @@
+"""Read use cases of the divisions context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, func, select
+
+from anju.core.errors import NotFound
+from anju.divisions.tables import divisions
+
+LEVELS = ("city", "district", "zone", "street", "community")
+SUMMARY_COLS = (
+    divisions.c.code, divisions.c.name, divisions.c.level, divisions.c.parent_code,
+    divisions.c.managing_code, divisions.c.centroid_lon, divisions.c.centroid_lat,
+    divisions.c.geometry_source, divisions.c.synthetic,
+)
+
+
+@dataclass(frozen=True)
+class Division:
+    code: str
+    name: str
+    level: str
+    parent_code: str | None
+    managing_code: str | None
+    centroid_lon: float | None
+    centroid_lat: float | None
+    geometry_source: str | None
+    synthetic: bool
+
+
+def _division(row: object) -> Division:
+    return Division(*row)  # type: ignore[misc]
+
+
+def get(conn: Connection, code: str) -> Division:
+    row = conn.execute(select(*SUMMARY_COLS).where(divisions.c.code == code)).first()
+    if row is None:
+        raise NotFound(f"没有区划 {code}")
+    return _division(row)
+
+
+def exists(conn: Connection, code: str) -> bool:
+    return conn.execute(select(divisions.c.code).where(divisions.c.code == code)).first() is not None
+
+
+def geometry(conn: Connection, code: str) -> str | None:
+    row = conn.execute(select(divisions.c.geometry).where(divisions.c.code == code)).first()
+    if row is None:
+        raise NotFound(f"没有区划 {code}")
+    return str(row[0]) if row[0] is not None else None
+
+
+def children(conn: Connection, code: str, level: str | None = None, *, offset: int = 0,
+             limit: int = 1000) -> tuple[list[Division], int]:
+    """Direct children by legal parent, plus (for a zone) the streets it manages."""
+    cond = (divisions.c.parent_code == code) | (divisions.c.managing_code == code)
+    if level:
+        cond = cond & (divisions.c.level == level)
+    total = conn.execute(select(func.count()).select_from(divisions).where(cond)).scalar_one()
+    rows = conn.execute(select(*SUMMARY_COLS).where(cond).order_by(divisions.c.code).offset(offset).limit(limit))
+    return [_division(r) for r in rows], int(total)
+
+
+def by_level(conn: Connection, level: str) -> list[Division]:
+    rows = conn.execute(select(*SUMMARY_COLS).where(divisions.c.level == level).order_by(divisions.c.code))
+    return [_division(r) for r in rows]
+
+
+def names(conn: Connection, codes: set[str]) -> dict[str, str]:
+    if not codes:
+        return {}
+    rows = conn.execute(select(divisions.c.code, divisions.c.name).where(divisions.c.code.in_(codes)))
+    return {r[0]: r[1] for r in rows}
+
+
+def street_geometries(conn: Connection) -> list[tuple[str, str, str]]:
+    """(street code, district code, GeoJSON) of every street with a boundary."""
+    rows = conn.execute(
+        select(divisions.c.code, divisions.c.parent_code, divisions.c.geometry)
+        .where(divisions.c.level == "street", divisions.c.geometry.is_not(None))
+        .order_by(divisions.c.code)
+    )
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+def ancestry(conn: Connection, code: str) -> list[Division]:
+    """The division and its legal ancestors, city first."""
+    out: list[Division] = []
+    cur: str | None = code
+    while cur:
+        d = get(conn, cur)
+        out.append(d)
+        cur = d.parent_code
+    return list(reversed(out))

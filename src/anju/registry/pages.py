@@ -1,0 +1,98 @@
+"""Server-rendered pages of the register (Jinja2 + HTMX). Thin: parse, call services, render."""
+
+from __future__ import annotations
+
+from datetime import date
+from itertools import groupby
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from anju import divisions as div
+from anju.core import clock
+from anju.core.errors import AnjuError
+from anju.registry import services as svc
+from anju.web.deps import ConnDep, PagingDep
+from anju.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _pages(total: int, page: int, size: int) -> dict[str, int]:
+    last = max(1, (total + size - 1) // size)
+    return {"page": page, "last": last, "total": total, "size": size}
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(request: Request, conn: ConnDep) -> HTMLResponse:
+    districts = div.by_level(conn, "district") + div.by_level(conn, "zone")
+    return render(request, "index.html", districts=districts, stats=svc.stats(conn), crumbs=[])
+
+
+@router.get("/divisions/{code}", response_class=HTMLResponse)
+def division_page(request: Request, conn: ConnDep, paging: PagingDep, code: str) -> HTMLResponse:
+    d = div.get(conn, code)
+    crumbs = div.ancestry(conn, code)
+    if d.level in ("street", "community"):
+        estates, total = svc.list_estates(conn, street_code=code if d.level == "street" else None,
+                                          offset=paging.offset, limit=paging.page_size)
+        return render(request, "street.html", division=d, crumbs=crumbs, estates=estates,
+                      pager=_pages(total, paging.page, paging.page_size))
+    streets, _ = div.children(conn, code, "street")
+    return render(request, "district.html", division=d, crumbs=crumbs, streets=streets)
+
+
+@router.get("/estates/{estate_id}", response_class=HTMLResponse)
+def estate_page(request: Request, conn: ConnDep, paging: PagingDep, estate_id: int) -> HTMLResponse:
+    e = svc.get_estate(conn, estate_id)
+    blds, total = svc.list_buildings(conn, estate_id=estate_id, offset=paging.offset, limit=paging.page_size)
+    counts = svc.homes_in_building_count(conn, [b["id"] for b in blds])
+    return render(request, "estate.html", estate=e, buildings=blds, counts=counts,
+                  crumbs=div.ancestry(conn, e["street_code"]), pager=_pages(total, paging.page, paging.page_size))
+
+
+def _grid(conn: Any, building_id: int, as_of: date) -> dict[str, Any]:
+    g = svc.building_as_of(conn, building_id, as_of)
+    floors = []
+    for floor_no, hs in groupby(g["homes"], key=lambda h: h["floor_no"]):
+        floors.append((floor_no, sorted(hs, key=lambda h: (h["unit_no"] or "", h["room_no"]))))
+    units = sorted({h["unit_no"] or "" for h in g["homes"]})
+    legend: dict[str, int] = {}
+    for h in g["homes"]:
+        legend[h["status"]] = legend.get(h["status"], 0) + 1
+    return {"grid": g, "floors": floors, "units": units, "legend": legend}
+
+
+@router.get("/buildings/{building_id}", response_class=HTMLResponse)
+def building_page(request: Request, conn: ConnDep, building_id: int,
+                  as_of: Annotated[date | None, Query()] = None) -> HTMLResponse:
+    b = svc.get_building(conn, building_id)
+    e = svc.get_estate(conn, b["estate_id"])
+    on = as_of or clock.today()
+    ctx = _grid(conn, building_id, on)
+    template = "_grid.html" if request.headers.get("hx-request") else "building.html"
+    return render(request, template, building=b, estate=e, as_of=on, today=clock.today(),
+                  crumbs=div.ancestry(conn, b["street_code"]), **ctx)
+
+
+@router.get("/homes/{home_id}", response_class=HTMLResponse)
+def home_page(request: Request, conn: ConnDep, home_id: int) -> HTMLResponse:
+    hist = svc.home_history(conn, home_id)
+    h = hist["home"]
+    b = svc.get_building(conn, h["building_id"])
+    return render(request, "home.html", home=h, building=b, hist=hist, rooms=svc.home_rooms(conn, home_id),
+                  crumbs=div.ancestry(conn, h["street_code"]))
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(request: Request, conn: ConnDep, q: str = "") -> HTMLResponse:
+    result: dict[str, Any] | None = None
+    error = None
+    if q.strip():
+        try:
+            result = svc.search(conn, q)
+        except AnjuError as e:
+            error = e.message
+    template = "_search_results.html" if request.headers.get("hx-request") else "search.html"
+    return render(request, template, q=q, result=result, error=error, crumbs=[])

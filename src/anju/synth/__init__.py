@@ -1,0 +1,5 @@
+"""The synthetic city generator."""
+
+from anju.synth.city import SynthReport, generate
+
+__all__ = ["SynthReport", "generate"]

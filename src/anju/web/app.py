@@ -1,0 +1,95 @@
+"""The composition root: ``create_app(settings)`` wires engine, unit of work, routes and pages."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from anju import __version__
+from anju.core import migrate
+from anju.core.db import UnitOfWork, make_engine
+from anju.core.errors import AnjuError
+from anju.core.settings import Settings, load_settings
+
+log = logging.getLogger("anju.web")
+STATIC = Path(__file__).parent / "static"
+
+
+def _field_of(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
+    return ".".join(parts) or "request"
+
+
+def create_app(settings: Settings | None = None, *, migrate_schema: bool = True) -> FastAPI:
+    settings = settings or load_settings()
+    engine = make_engine(settings.resolved_database_url, settings.sql_echo)
+    if migrate_schema:
+        migrate.upgrade(engine)
+    app = FastAPI(
+        title="Anju 安居 API",
+        version=__version__,
+        description="城市住房管理平台：楼盘表登记簿与相关服务。All lists are paginated; errors name the field.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.uow = UnitOfWork(engine)
+
+    def wants_json(request: Request) -> bool:
+        return request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", "")
+
+    @app.exception_handler(AnjuError)
+    async def anju_error(request: Request, exc: AnjuError) -> Any:
+        if not wants_json(request):
+            from anju.web.templating import render_error
+
+            return render_error(request, exc.status_code, exc.message)
+        return JSONResponse(exc.as_dict(), status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def request_invalid(request: Request, exc: RequestValidationError) -> Any:
+        errors = [{"field": _field_of(tuple(e.get("loc", ()))), "reason": str(e.get("msg", ""))} for e in exc.errors()]
+        msg = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+        if not wants_json(request):
+            from anju.web.templating import render_error
+
+            return render_error(request, 422, msg)
+        return JSONResponse({"error": "invalid", "message": msg, "errors": errors}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Any:
+        message = "页面不存在" if exc.status_code == 404 else str(exc.detail)
+        if not wants_json(request):
+            from anju.web.templating import render_error
+
+            return render_error(request, exc.status_code, message)
+        return JSONResponse({"error": "http", "message": message, "errors": []}, status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Any:
+        log.error("unexpected error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        return JSONResponse({"error": "internal", "message": "服务器内部错误", "errors": []}, status_code=500)
+
+    from anju.divisions.api import router as divisions_api
+    from anju.registry.api import router as registry_api
+    from anju.registry.pages import router as registry_pages
+
+    app.include_router(divisions_api, prefix="/api/v1")
+    app.include_router(registry_api, prefix="/api/v1")
+    app.include_router(registry_pages)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

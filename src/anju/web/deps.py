@@ -1,0 +1,57 @@
+"""Typed dependency aliases, in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from sqlalchemy import Connection
+
+from anju.core.db import UnitOfWork
+from anju.core.settings import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    s: Settings = request.app.state.settings
+    return s
+
+
+def get_uow(request: Request) -> UnitOfWork:
+    u: UnitOfWork = request.app.state.uow
+    return u
+
+
+def read_conn(request: Request) -> Iterator[Connection]:
+    with request.app.state.uow.read() as conn:
+        yield conn
+
+
+class Paging:
+    def __init__(self, page: int, page_size: int) -> None:
+        self.page = page
+        self.page_size = page_size
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.page_size
+
+
+def paging(
+    request: Request,
+    page: Annotated[int, Query(ge=1, le=1_000_000, description="页码，从 1 开始")] = 1,
+    page_size: Annotated[int | None, Query(ge=1, description="每页条数")] = None,
+) -> Paging:
+    s: Settings = request.app.state.settings
+    size = page_size or s.page_size_default
+    if size > s.page_size_max:
+        from anju.core.errors import ValidationError
+
+        raise ValidationError.of("page_size", f"每页最多 {s.page_size_max} 条")
+    return Paging(page, size)
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+ConnDep = Annotated[Connection, Depends(read_conn)]
+PagingDep = Annotated[Paging, Depends(paging)]

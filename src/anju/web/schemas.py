@@ -1,0 +1,36 @@
+"""Shared API shapes."""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    page_size: int
+
+
+class ErrorItem(BaseModel):
+    field: str
+    reason: str
+    row: int | None = None
+
+
+class ErrorBody(BaseModel):
+    error: str
+    message: str
+    errors: list[ErrorItem]
+
+
+ERRORS = {
+    400: {"model": ErrorBody, "description": "请求有误"},
+    404: {"model": ErrorBody, "description": "不存在"},
+    409: {"model": ErrorBody, "description": "冲突"},
+    422: {"model": ErrorBody, "description": "字段无效"},
+}

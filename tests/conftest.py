@@ -1,0 +1,185 @@
+"""Test databases: every test gets its own, on SQLite and (when configured) on PostgreSQL.
+
+``ANJU_TEST_POSTGRES_URL`` (e.g. ``postgresql://postgres@127.0.0.1:5432/postgres``) enables the
+PostgreSQL leg; ``.ci/run`` always sets it. Templates are built once per session and copied per test
+(a file copy on SQLite, ``CREATE DATABASE … TEMPLATE`` on PostgreSQL), so tests are isolated and fast.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from anju.core import migrate
+from anju.core.db import make_engine
+from anju.core.settings import Settings
+
+PG_URL = os.environ.get("ANJU_TEST_POSTGRES_URL", "")
+BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
+#: A fixed "today" for the small synthetic city used by tests, so figures are reproducible.
+TEST_TODAY = date(2026, 6, 30)
+TEST_SCALE = 0.001
+TEST_SEED = 7
+
+
+def _pg_admin() -> Engine:
+    return create_engine(_pg_url("postgres"), isolation_level="AUTOCOMMIT")
+
+
+def _pg_url(db: str) -> str:
+    return make_url(PG_URL).set(drivername="postgresql+psycopg", database=db).render_as_string(hide_password=False)
+
+
+class DbFactory:
+    def __init__(self, backend: str, tmp: Path) -> None:
+        self.backend = backend
+        self.tmp = tmp
+        self.templates: dict[str, str] = {}
+        self.created: list[str] = []
+
+    def _build(self, kind: str, url: str) -> None:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        if kind == "city":
+            from anju.synth import generate
+
+            generate(engine, TEST_SCALE, TEST_SEED, batch=2000, today=TEST_TODAY)
+        if self.backend == "sqlite":
+            with engine.begin() as c:
+                c.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        engine.dispose()
+
+    def template(self, kind: str) -> str:
+        if kind not in self.templates:
+            if self.backend == "sqlite":
+                path = self.tmp / f"tpl_{kind}.db"
+                self._build(kind, f"sqlite:///{path}")
+                self.templates[kind] = str(path)
+            else:
+                name = f"anju_tpl_{kind}_{os.getpid()}"
+                admin = _pg_admin()
+                with admin.connect() as c:
+                    c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+                    c.execute(text(f'CREATE DATABASE "{name}"'))
+                admin.dispose()
+                self._build(kind, _pg_url(name))
+                self.templates[kind] = name
+                self.created.append(name)
+        return self.templates[kind]
+
+    def fresh_url(self, kind: str) -> str:
+        tpl = self.template(kind)
+        if self.backend == "sqlite":
+            path = self.tmp / f"t_{uuid.uuid4().hex}.db"
+            shutil.copyfile(tpl, path)
+            return f"sqlite:///{path}"
+        name = f"anju_t_{uuid.uuid4().hex[:16]}"
+        admin = _pg_admin()
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{tpl}"'))
+        admin.dispose()
+        self.created.append(name)
+        return _pg_url(name)
+
+    def drop(self, url: str) -> None:
+        if self.backend == "postgres":
+            name = make_url(url).database
+            admin = _pg_admin()
+            with admin.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+            if name in self.created:
+                self.created.remove(name)
+
+    def close(self) -> None:
+        for name in list(self.created):
+            admin = _pg_admin()
+            with admin.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def db_factory(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DbFactory]:
+    f = DbFactory(backend, tmp_path_factory.mktemp(f"db_{backend}"))
+    yield f
+    f.close()
+
+
+def _engine_fixture(db_factory: DbFactory, kind: str) -> Iterator[Engine]:
+    url = db_factory.fresh_url(kind)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+    db_factory.drop(url)
+
+
+@pytest.fixture
+def empty_engine(db_factory: DbFactory) -> Iterator[Engine]:
+    """A migrated database with nothing in it."""
+    yield from _engine_fixture(db_factory, "empty")
+
+
+@pytest.fixture
+def city_engine(db_factory: DbFactory) -> Iterator[Engine]:
+    """A migrated database holding a tiny synthetic Nanjing (scale 0.001, seed 7)."""
+    yield from _engine_fixture(db_factory, "city")
+
+
+@pytest.fixture
+def settings_for(tmp_path: Path):  # type: ignore[no-untyped-def]
+    def make(engine: Engine) -> Settings:
+        return Settings(database_url=engine.url.render_as_string(hide_password=False), data_dir=tmp_path,
+                        environment="test")
+
+    return make
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveServer:
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+
+
+@pytest.fixture
+def live_server(city_engine: Engine, settings_for) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+    """The real app served by uvicorn on a loopback port, over the tiny synthetic city."""
+    import uvicorn
+
+    from anju.web.app import create_app
+
+    app = create_app(settings_for(city_engine))
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 15
+    while not server.started:
+        if time.time() > deadline:
+            raise RuntimeError("server did not start")
+        time.sleep(0.02)
+    yield LiveServer(f"http://127.0.0.1:{port}")
+    server.should_exit = True
+    thread.join(10)
+    app.state.engine.dispose()
