@@ -143,10 +143,11 @@ def city_engine(db_factory: DbFactory) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def settings_for(tmp_path: Path):  # type: ignore[no-untyped-def]
+def settings_for(tmp_path: Path):
     def make(engine: Engine) -> Settings:
-        return Settings(database_url=engine.url.render_as_string(hide_password=False), data_dir=tmp_path,
-                        environment="test")
+        return Settings(
+            database_url=engine.url.render_as_string(hide_password=False), data_dir=tmp_path, environment="test"
+        )
 
     return make
 
@@ -163,7 +164,7 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(city_engine: Engine, settings_for) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+def live_server(city_engine: Engine, settings_for) -> Iterator[LiveServer]:
     """The real app served by uvicorn on a loopback port, over the tiny synthetic city."""
     import uvicorn
 

@@ -129,6 +129,8 @@ def reset_sequences(conn: Connection, tables: Sequence[Table]) -> None:
         return
     for t in tables:
         conn.execute(
-            text(f"SELECT setval(pg_get_serial_sequence('{t.name}', 'id'), "
-                 f"COALESCE((SELECT MAX(id) FROM \"{t.name}\"), 0) + 1, false)")
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{t.name}', 'id'), "
+                f'COALESCE((SELECT MAX(id) FROM "{t.name}"), 0) + 1, false)'
+            )
         )

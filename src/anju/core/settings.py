@@ -19,9 +19,7 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = Field(
         "development", description="Deployment environment; production refuses insecure defaults."
     )
-    data_dir: Path = Field(
-        Path("data"), description="Folder for the embedded database, uploads and exports."
-    )
+    data_dir: Path = Field(Path("data"), description="Folder for the embedded database, uploads and exports.")
     database_url: str = Field(
         "",
         description="SQLAlchemy URL of the database. Empty means a SQLite file `anju.db` under data_dir.",

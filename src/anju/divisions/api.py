@@ -40,9 +40,10 @@ def list_divisions(
     else:
         every = svc.by_level(conn, level or "district")
         total = len(every)
-        items = every[paging.offset: paging.offset + paging.page_size]
-    return Page(items=[DivisionOut(**i.__dict__) for i in items], total=total, page=paging.page,
-                page_size=paging.page_size)
+        items = every[paging.offset : paging.offset + paging.page_size]
+    return Page(
+        items=[DivisionOut(**i.__dict__) for i in items], total=total, page=paging.page, page_size=paging.page_size
+    )
 
 
 @router.get("/divisions/{code}", operation_id="get_division")
@@ -54,6 +55,8 @@ def get_division(conn: ConnDep, code: str) -> DivisionOut:
 def get_division_geometry(conn: ConnDep, code: str) -> dict[str, Any]:
     d = svc.get(conn, code)
     g = svc.geometry(conn, code)
-    return {"type": "Feature", "properties": {"code": d.code, "name": d.name, "level": d.level,
-                                              "geometry_source": d.geometry_source},
-            "geometry": json.loads(g) if g else None}
+    return {
+        "type": "Feature",
+        "properties": {"code": d.code, "name": d.name, "level": d.level, "geometry_source": d.geometry_source},
+        "geometry": json.loads(g) if g else None,
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Sequence
+
 import eviltransform
 import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
@@ -25,9 +26,7 @@ def gcj02_to_wgs84(geom: BaseGeometry) -> BaseGeometry:
     out_polys = []
     for p in polys:
         assert isinstance(p, Polygon)
-        out_polys.append(
-            Polygon(_ring_to_wgs84(p.exterior.coords), [_ring_to_wgs84(i.coords) for i in p.interiors])
-        )
+        out_polys.append(Polygon(_ring_to_wgs84(p.exterior.coords), [_ring_to_wgs84(i.coords) for i in p.interiors]))
     result: BaseGeometry = MultiPolygon(out_polys) if len(out_polys) > 1 else out_polys[0]
     if not result.is_valid:
         result = shapely.make_valid(result)

@@ -80,20 +80,41 @@ def read_boundary(ref: str) -> BaseGeometry:
     return gcj02_to_wgs84(from_geojson(path.read_text(encoding="utf-8")))
 
 
-def _row(code: str, name: str, level: str, parent: str | None, managing: str | None,
-         geom: BaseGeometry | None, source: str | None, synthetic: bool) -> dict[str, object]:
+def _row(
+    code: str,
+    name: str,
+    level: str,
+    parent: str | None,
+    managing: str | None,
+    geom: BaseGeometry | None,
+    source: str | None,
+    synthetic: bool,
+) -> dict[str, object]:
     row: dict[str, object] = {
-        "code": code, "name": name, "level": level, "parent_code": parent, "managing_code": managing,
-        "geometry_source": source, "synthetic": synthetic,
+        "code": code,
+        "name": name,
+        "level": level,
+        "parent_code": parent,
+        "managing_code": managing,
+        "geometry_source": source,
+        "synthetic": synthetic,
     }
     if geom is not None:
         minx, miny, maxx, maxy = geom.bounds
         c = geom.representative_point()
-        row.update(geometry=to_geojson(geom), min_lon=minx, min_lat=miny, max_lon=maxx, max_lat=maxy,
-                   centroid_lon=round(c.x, 6), centroid_lat=round(c.y, 6))
+        row.update(
+            geometry=to_geojson(geom),
+            min_lon=minx,
+            min_lat=miny,
+            max_lon=maxx,
+            max_lat=maxy,
+            centroid_lon=round(c.x, 6),
+            centroid_lat=round(c.y, 6),
+        )
     else:
-        row.update(geometry=None, min_lon=None, min_lat=None, max_lon=None, max_lat=None,
-                   centroid_lon=None, centroid_lat=None)
+        row.update(
+            geometry=None, min_lon=None, min_lat=None, max_lon=None, max_lat=None, centroid_lon=None, centroid_lat=None
+        )
     return row
 
 
@@ -117,9 +138,7 @@ def build_city_rows(spec: CitySpec, seed: int = 0) -> list[dict[str, object]]:
             managing = street.listed_under if street.listed_under in zone_codes else None
             if managing:
                 zone_members[managing].append(cell)
-            street_rows.append(
-                _row(street.code, street.name, "street", dcode, managing, cell, SYNTHETIC_SOURCE, True)
-            )
+            street_rows.append(_row(street.code, street.name, "street", dcode, managing, cell, SYNTHETIC_SOURCE, True))
     for zcode, zname in spec.zones:
         geom = unary_union(zone_members[zcode]) if zone_members[zcode] else None
         rows.append(_row(zcode, zname, "zone", spec.code, None, geom, SYNTHETIC_SOURCE, True))

@@ -11,9 +11,15 @@ from anju.divisions.tables import divisions
 
 LEVELS = ("city", "district", "zone", "street", "community")
 SUMMARY_COLS = (
-    divisions.c.code, divisions.c.name, divisions.c.level, divisions.c.parent_code,
-    divisions.c.managing_code, divisions.c.centroid_lon, divisions.c.centroid_lat,
-    divisions.c.geometry_source, divisions.c.synthetic,
+    divisions.c.code,
+    divisions.c.name,
+    divisions.c.level,
+    divisions.c.parent_code,
+    divisions.c.managing_code,
+    divisions.c.centroid_lon,
+    divisions.c.centroid_lat,
+    divisions.c.geometry_source,
+    divisions.c.synthetic,
 )
 
 
@@ -52,8 +58,9 @@ def geometry(conn: Connection, code: str) -> str | None:
     return str(row[0]) if row[0] is not None else None
 
 
-def children(conn: Connection, code: str, level: str | None = None, *, offset: int = 0,
-             limit: int = 1000) -> tuple[list[Division], int]:
+def children(
+    conn: Connection, code: str, level: str | None = None, *, offset: int = 0, limit: int = 1000
+) -> tuple[list[Division], int]:
     """Direct children by legal parent, plus (for a zone) the streets it manages."""
     cond = (divisions.c.parent_code == code) | (divisions.c.managing_code == code)
     if level:

@@ -6,8 +6,7 @@ import json
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
-from fastapi import Path as P
+from fastapi import APIRouter, Path, Query
 
 from anju.core import clock
 from anju.core.errors import ValidationError
@@ -18,17 +17,26 @@ from anju.web.deps import ConnDep, PagingDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
 router = APIRouter(tags=["registry"], responses=ERRORS)  # type: ignore[arg-type]
-Id = Annotated[int, P(ge=1, le=2**62)]
+Id = Annotated[int, Path(ge=1, le=2**62)]
 StatusQ = Annotated[Status | None, Query(description="状态")]
 
 
 @router.get("/estates", operation_id="list_estates")
-def list_estates(conn: ConnDep, paging: PagingDep,
-                 street_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
-                 district_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
-                 name: Annotated[str | None, Query(max_length=80)] = None) -> Page[s.EstateOut]:
-    items, total = svc.list_estates(conn, street_code=street_code, district_code=district_code, name=name,
-                                    offset=paging.offset, limit=paging.page_size)
+def list_estates(
+    conn: ConnDep,
+    paging: PagingDep,
+    street_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
+    district_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    name: Annotated[str | None, Query(max_length=80)] = None,
+) -> Page[s.EstateOut]:
+    items, total = svc.list_estates(
+        conn,
+        street_code=street_code,
+        district_code=district_code,
+        name=name,
+        offset=paging.offset,
+        limit=paging.page_size,
+    )
     return Page(items=[s.EstateOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
 
 
@@ -45,14 +53,22 @@ def create_estate(uow: UowDep, body: s.EstateIn) -> s.EstateOut:
 
 
 @router.get("/buildings", operation_id="list_buildings")
-def list_buildings(conn: ConnDep, paging: PagingDep, estate_id: Annotated[int | None, Query(ge=1)] = None,
-                   street_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
-                   status: StatusQ = None) -> Page[s.BuildingOut]:
-    items, total = svc.list_buildings(conn, estate_id=estate_id, street_code=street_code,
-                                      status=status.value if status else None, offset=paging.offset,
-                                      limit=paging.page_size)
-    return Page(items=[s.BuildingOut(**i) for i in items], total=total, page=paging.page,
-                page_size=paging.page_size)
+def list_buildings(
+    conn: ConnDep,
+    paging: PagingDep,
+    estate_id: Annotated[int | None, Query(ge=1)] = None,
+    street_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
+    status: StatusQ = None,
+) -> Page[s.BuildingOut]:
+    items, total = svc.list_buildings(
+        conn,
+        estate_id=estate_id,
+        street_code=street_code,
+        status=status.value if status else None,
+        offset=paging.offset,
+        limit=paging.page_size,
+    )
+    return Page(items=[s.BuildingOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
 
 
 @router.get("/buildings/{building_id}", operation_id="get_building")
@@ -77,28 +93,42 @@ def change_building(uow: UowDep, building_id: Id, body: s.ChangeIn) -> s.ChangeO
 
 
 @router.get("/buildings/{building_id}/grid", operation_id="building_grid")
-def building_grid(conn: ConnDep, building_id: Id,
-                  as_of: Annotated[date | None, Query(description="查看该日期的楼盘表")] = None,
-                  known_at: Annotated[datetime | None, Query(description="按当时登记簿所知（带时区）")] = None,
-                  ) -> s.GridOut:
+def building_grid(
+    conn: ConnDep,
+    building_id: Id,
+    as_of: Annotated[date | None, Query(description="查看该日期的楼盘表")] = None,
+    known_at: Annotated[datetime | None, Query(description="按当时登记簿所知（带时区）")] = None,
+) -> s.GridOut:
     if known_at is not None and known_at.tzinfo is None:
         raise ValidationError.of("known_at", "时间必须带时区，例如 2024-01-01T00:00:00+08:00")
     g = svc.building_as_of(conn, building_id, as_of or clock.today(), known_at)
     b = g["building"]
     return s.GridOut(
-        building_id=g["building_id"], house_code=g["house_code"], as_of=g["as_of"], known_at=g["known_at"],
+        building_id=g["building_id"],
+        house_code=g["house_code"],
+        as_of=g["as_of"],
+        known_at=g["known_at"],
         building=s.GridBuilding(**b) if b else None,
         homes=[s.GridHome(home_id=h["home_id"], **h) for h in g["homes"]],
     )
 
 
 @router.get("/homes", operation_id="list_homes")
-def list_homes(conn: ConnDep, paging: PagingDep, building_id: Annotated[int | None, Query(ge=1)] = None,
-               street_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
-               status: StatusQ = None) -> Page[s.HomeOut]:
-    items, total = svc.list_homes(conn, building_id=building_id, street_code=street_code,
-                                  status=status.value if status else None, offset=paging.offset,
-                                  limit=paging.page_size)
+def list_homes(
+    conn: ConnDep,
+    paging: PagingDep,
+    building_id: Annotated[int | None, Query(ge=1)] = None,
+    street_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
+    status: StatusQ = None,
+) -> Page[s.HomeOut]:
+    items, total = svc.list_homes(
+        conn,
+        building_id=building_id,
+        street_code=street_code,
+        status=status.value if status else None,
+        offset=paging.offset,
+        limit=paging.page_size,
+    )
     return Page(items=[s.HomeOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
 
 
@@ -134,16 +164,18 @@ def home_history(conn: ConnDep, home_id: Id) -> s.HistoryOut:
 @router.post("/homes/{home_id}/split", status_code=201, operation_id="split_home")
 def split_home(uow: UowDep, home_id: Id, body: s.SplitIn) -> list[s.HomeOut]:
     with uow.begin() as conn:
-        ids = svc.split_home(conn, home_id, [svc.SplitPart(**p.model_dump()) for p in body.parts],
-                             body.effective_date, body.reason)
+        ids = svc.split_home(
+            conn, home_id, [svc.SplitPart(**p.model_dump()) for p in body.parts], body.effective_date, body.reason
+        )
         return [s.HomeOut(**svc.get_home(conn, i)) for i in ids]
 
 
 @router.post("/homes/merge", status_code=201, operation_id="merge_homes")
 def merge_homes(uow: UowDep, body: s.MergeIn) -> s.HomeOut:
     with uow.begin() as conn:
-        hid = svc.merge_homes(conn, body.home_ids, body.room_no, body.effective_date, body.reason,
-                              body.construction_area)
+        hid = svc.merge_homes(
+            conn, body.home_ids, body.room_no, body.effective_date, body.reason, body.construction_area
+        )
         return s.HomeOut(**svc.get_home(conn, hid))
 
 
@@ -163,23 +195,31 @@ def add_rooms(uow: UowDep, home_id: Id, body: list[s.RoomIn]) -> list[s.RoomOut]
 
 
 @router.get("/divisions/{code}/changes", operation_id="division_changes", tags=["divisions"])
-def division_changes(conn: ConnDep, paging: PagingDep, code: str,
-                     start: Annotated[date, Query(alias="from", description="开始日期")],
-                     end: Annotated[date, Query(alias="to", description="结束日期")]) -> Page[s.ChangeRow]:
+def division_changes(
+    conn: ConnDep,
+    paging: PagingDep,
+    code: str,
+    start: Annotated[date, Query(alias="from", description="开始日期")],
+    end: Annotated[date, Query(alias="to", description="结束日期")],
+) -> Page[s.ChangeRow]:
     items, total = svc.changes_in_division(conn, code, start, end, offset=paging.offset, limit=paging.page_size)
     return Page(items=[s.ChangeRow(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
 
 
 @router.get("/search", operation_id="search_register")
-def search(conn: ConnDep, q: Annotated[str, Query(min_length=1, max_length=100, description="房屋代码或地址")],
-           limit: Annotated[int, Query(ge=1, le=100)] = 20) -> s.SearchOut:
+def search(
+    conn: ConnDep,
+    q: Annotated[str, Query(min_length=1, max_length=100, description="房屋代码或地址")],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> s.SearchOut:
     r = svc.search(conn, q, limit=limit)
-    return s.SearchOut(kind=r["kind"], homes=[s.HomeOut(**h) for h in r["homes"]],
-                       buildings=[s.BuildingOut(**b) for b in r["buildings"]])
+    return s.SearchOut(
+        kind=r["kind"],
+        homes=[s.HomeOut(**h) for h in r["homes"]],
+        buildings=[s.BuildingOut(**b) for b in r["buildings"]],
+    )
 
 
 @router.get("/stats", operation_id="register_stats")
 def stats(conn: ConnDep) -> dict[str, int]:
     return svc.stats(conn)
-
-

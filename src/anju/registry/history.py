@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import Column, Connection, Table, and_, or_, select, update
@@ -121,7 +122,7 @@ def apply_change(
         touched.append(r["id"])
         changed = True
         cuts = sorted({r_from, max(r_from, valid_from), min(r_end, stop), r_end})
-        for a, b in zip(cuts, cuts[1:], strict=False):
+        for a, b in pairwise(cuts):
             inside = a >= valid_from and b <= stop
             timeline.append(Piece(a, None if b == END else b, new if inside else old))
     if not changed:
@@ -137,8 +138,15 @@ def apply_change(
         v.insert(),
         [
             {
-                spec.fk: entity_id, **carried, **p.attrs, "valid_from": p.valid_from, "valid_to": p.valid_to,
-                "recorded_at": now, "superseded_at": None, "change_kind": change_kind, "reason": reason,
+                spec.fk: entity_id,
+                **carried,
+                **p.attrs,
+                "valid_from": p.valid_from,
+                "valid_to": p.valid_to,
+                "recorded_at": now,
+                "superseded_at": None,
+                "change_kind": change_kind,
+                "reason": reason,
                 "source": source,
             }
             for p in fresh

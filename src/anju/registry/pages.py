@@ -35,10 +35,17 @@ def division_page(request: Request, conn: ConnDep, paging: PagingDep, code: str)
     d = div.get(conn, code)
     crumbs = div.ancestry(conn, code)
     if d.level in ("street", "community"):
-        estates, total = svc.list_estates(conn, street_code=code if d.level == "street" else None,
-                                          offset=paging.offset, limit=paging.page_size)
-        return render(request, "street.html", division=d, crumbs=crumbs, estates=estates,
-                      pager=_pages(total, paging.page, paging.page_size))
+        estates, total = svc.list_estates(
+            conn, street_code=code if d.level == "street" else None, offset=paging.offset, limit=paging.page_size
+        )
+        return render(
+            request,
+            "street.html",
+            division=d,
+            crumbs=crumbs,
+            estates=estates,
+            pager=_pages(total, paging.page, paging.page_size),
+        )
     streets, _ = div.children(conn, code, "street")
     return render(request, "district.html", division=d, crumbs=crumbs, streets=streets)
 
@@ -48,8 +55,15 @@ def estate_page(request: Request, conn: ConnDep, paging: PagingDep, estate_id: i
     e = svc.get_estate(conn, estate_id)
     blds, total = svc.list_buildings(conn, estate_id=estate_id, offset=paging.offset, limit=paging.page_size)
     counts = svc.homes_in_building_count(conn, [b["id"] for b in blds])
-    return render(request, "estate.html", estate=e, buildings=blds, counts=counts,
-                  crumbs=div.ancestry(conn, e["street_code"]), pager=_pages(total, paging.page, paging.page_size))
+    return render(
+        request,
+        "estate.html",
+        estate=e,
+        buildings=blds,
+        counts=counts,
+        crumbs=div.ancestry(conn, e["street_code"]),
+        pager=_pages(total, paging.page, paging.page_size),
+    )
 
 
 def _grid(conn: Any, building_id: int, as_of: date) -> dict[str, Any]:
@@ -65,15 +79,24 @@ def _grid(conn: Any, building_id: int, as_of: date) -> dict[str, Any]:
 
 
 @router.get("/buildings/{building_id}", response_class=HTMLResponse)
-def building_page(request: Request, conn: ConnDep, building_id: int,
-                  as_of: Annotated[date | None, Query()] = None) -> HTMLResponse:
+def building_page(
+    request: Request, conn: ConnDep, building_id: int, as_of: Annotated[date | None, Query()] = None
+) -> HTMLResponse:
     b = svc.get_building(conn, building_id)
     e = svc.get_estate(conn, b["estate_id"])
     on = as_of or clock.today()
     ctx = _grid(conn, building_id, on)
     template = "_grid.html" if request.headers.get("hx-request") else "building.html"
-    return render(request, template, building=b, estate=e, as_of=on, today=clock.today(),
-                  crumbs=div.ancestry(conn, b["street_code"]), **ctx)
+    return render(
+        request,
+        template,
+        building=b,
+        estate=e,
+        as_of=on,
+        today=clock.today(),
+        crumbs=div.ancestry(conn, b["street_code"]),
+        **ctx,
+    )
 
 
 @router.get("/homes/{home_id}", response_class=HTMLResponse)
@@ -81,8 +104,15 @@ def home_page(request: Request, conn: ConnDep, home_id: int) -> HTMLResponse:
     hist = svc.home_history(conn, home_id)
     h = hist["home"]
     b = svc.get_building(conn, h["building_id"])
-    return render(request, "home.html", home=h, building=b, hist=hist, rooms=svc.home_rooms(conn, home_id),
-                  crumbs=div.ancestry(conn, h["street_code"]))
+    return render(
+        request,
+        "home.html",
+        home=h,
+        building=b,
+        hist=hist,
+        rooms=svc.home_rooms(conn, home_id),
+        crumbs=div.ancestry(conn, h["street_code"]),
+    )
 
 
 @router.get("/search", response_class=HTMLResponse)

@@ -27,12 +27,36 @@ from anju.registry.tables import (
 )
 
 BUILDING_ATTRS = (
-    "building_no", "name", "use", "structure", "floors_above", "floors_below", "units", "year_built",
-    "status", "construction_area", "address", "footprint", "centroid_lon", "centroid_lat",
+    "building_no",
+    "name",
+    "use",
+    "structure",
+    "floors_above",
+    "floors_below",
+    "units",
+    "year_built",
+    "status",
+    "construction_area",
+    "address",
+    "footprint",
+    "centroid_lon",
+    "centroid_lat",
 )
 HOME_ATTRS = (
-    "unit_no", "floor_no", "floor_label", "floor_to", "room_no", "use", "rooms", "halls", "orientation",
-    "construction_area", "inner_area", "status", "address", "property_unit_code",
+    "unit_no",
+    "floor_no",
+    "floor_label",
+    "floor_to",
+    "room_no",
+    "use",
+    "rooms",
+    "halls",
+    "orientation",
+    "construction_area",
+    "inner_area",
+    "status",
+    "address",
+    "property_unit_code",
 )
 BUILDING_SPEC = Versioned(buildings, building_versions, "building_id", BUILDING_ATTRS, ("street_code",))
 HOME_SPEC = Versioned(homes, home_versions, "home_id", HOME_ATTRS, ("building_id", "street_code"))
@@ -140,10 +164,19 @@ def create_estate(conn: Connection, cmd: NewEstate, now: datetime | None = None)
     code = f"{cmd.street_code}E{int(seq) + 1:04d}"
     res = conn.execute(
         estates.insert().values(
-            estate_code=code, name=cmd.name.strip(), kind=cmd.kind, district_code=district.code,
-            street_code=cmd.street_code, community_code=cmd.community_code, road=cmd.road, door_no=cmd.door_no,
-            address=estate_address(city.name, district.name, cmd.road, cmd.door_no), developer=cmd.developer,
-            year_built=cmd.year_built, centroid_lon=cmd.centroid_lon, centroid_lat=cmd.centroid_lat,
+            estate_code=code,
+            name=cmd.name.strip(),
+            kind=cmd.kind,
+            district_code=district.code,
+            street_code=cmd.street_code,
+            community_code=cmd.community_code,
+            road=cmd.road,
+            door_no=cmd.door_no,
+            address=estate_address(city.name, district.name, cmd.road, cmd.door_no),
+            developer=cmd.developer,
+            year_built=cmd.year_built,
+            centroid_lon=cmd.centroid_lon,
+            centroid_lat=cmd.centroid_lat,
             recorded_at=now,
         )
     )
@@ -179,8 +212,7 @@ def _footprint_centroid(footprint: str | None) -> tuple[float | None, float | No
     return round(c.x, 7), round(c.y, 7)
 
 
-def create_building(conn: Connection, cmd: NewBuilding, now: datetime | None = None,
-                    today: date | None = None) -> int:
+def create_building(conn: Connection, cmd: NewBuilding, now: datetime | None = None, today: date | None = None) -> int:
     now = now or clock.now()
     today = today or clock.today()
     est = conn.execute(select(estates).where(estates.c.id == cmd.estate_id)).mappings().first()
@@ -200,8 +232,7 @@ def create_building(conn: Connection, cmd: NewBuilding, now: datetime | None = N
     if valid_from > today:
         raise ValidationError.of("valid_from", f"生效日期 {valid_from} 在未来")
     dup = conn.execute(
-        select(buildings.c.id).where(buildings.c.estate_id == cmd.estate_id,
-                                     buildings.c.building_no == cmd.building_no)
+        select(buildings.c.id).where(buildings.c.estate_id == cmd.estate_id, buildings.c.building_no == cmd.building_no)
     ).first()
     if dup:
         raise Conflict(f"小区中已有 {cmd.building_no} 幢", [])
@@ -212,26 +243,51 @@ def create_building(conn: Connection, cmd: NewBuilding, now: datetime | None = N
     code = d.make_house_code(street_code, segment, seq, 0)
     addr = building_address(est["address"], est["name"], cmd.building_no)
     attrs = {
-        "building_no": cmd.building_no, "name": f"{cmd.building_no}幢", "use": cmd.use.value,
-        "structure": cmd.structure.value, "floors_above": cmd.floors_above, "floors_below": cmd.floors_below,
-        "units": cmd.units, "year_built": cmd.year_built, "status": cmd.status.value,
-        "construction_area": cmd.construction_area, "address": addr, "footprint": cmd.footprint,
-        "centroid_lon": lon, "centroid_lat": lat,
+        "building_no": cmd.building_no,
+        "name": f"{cmd.building_no}幢",
+        "use": cmd.use.value,
+        "structure": cmd.structure.value,
+        "floors_above": cmd.floors_above,
+        "floors_below": cmd.floors_below,
+        "units": cmd.units,
+        "year_built": cmd.year_built,
+        "status": cmd.status.value,
+        "construction_area": cmd.construction_area,
+        "address": addr,
+        "footprint": cmd.footprint,
+        "centroid_lon": lon,
+        "centroid_lat": lat,
     }
     names = div.names(conn, {street_code})
     res = conn.execute(
         buildings.insert().values(
-            house_code=code, estate_id=cmd.estate_id, district_code=est["district_code"],
-            street_code=street_code, **attrs, search_text=addr + names.get(street_code, ""),
-            valid_from=valid_from, recorded_at=now, version=1,
+            house_code=code,
+            estate_id=cmd.estate_id,
+            district_code=est["district_code"],
+            street_code=street_code,
+            **attrs,
+            search_text=addr + names.get(street_code, ""),
+            valid_from=valid_from,
+            recorded_at=now,
+            version=1,
         )
     )
     assert res.inserted_primary_key is not None
     bid = int(res.inserted_primary_key[0])
-    conn.execute(building_versions.insert().values(
-        building_id=bid, street_code=street_code, **attrs, valid_from=valid_from, valid_to=None,
-        recorded_at=now, superseded_at=None, change_kind="create", reason=None, source=cmd.source,
-    ))
+    conn.execute(
+        building_versions.insert().values(
+            building_id=bid,
+            street_code=street_code,
+            **attrs,
+            valid_from=valid_from,
+            valid_to=None,
+            recorded_at=now,
+            superseded_at=None,
+            change_kind="create",
+            reason=None,
+            source=cmd.source,
+        )
+    )
     return bid
 
 
@@ -242,10 +298,18 @@ def next_home_seq(conn: Connection, building_id: int) -> int:
 
 def _home_attrs(cmd: NewHome, bld: Any, status: d.Status) -> dict[str, Any]:
     return {
-        "unit_no": cmd.unit_no, "floor_no": cmd.floor_no, "floor_label": cmd.floor_label or str(cmd.floor_no),
-        "floor_to": cmd.floor_to, "room_no": cmd.room_no, "use": cmd.use.value, "rooms": cmd.rooms,
-        "halls": cmd.halls, "orientation": cmd.orientation, "construction_area": cmd.construction_area,
-        "inner_area": cmd.inner_area, "status": status.value,
+        "unit_no": cmd.unit_no,
+        "floor_no": cmd.floor_no,
+        "floor_label": cmd.floor_label or str(cmd.floor_no),
+        "floor_to": cmd.floor_to,
+        "room_no": cmd.room_no,
+        "use": cmd.use.value,
+        "rooms": cmd.rooms,
+        "halls": cmd.halls,
+        "orientation": cmd.orientation,
+        "construction_area": cmd.construction_area,
+        "inner_area": cmd.inner_area,
+        "status": status.value,
         "address": d.home_address(bld["address"], cmd.unit_no, cmd.room_no),
         "property_unit_code": cmd.property_unit_code,
     }
@@ -256,7 +320,8 @@ def validate_home(cmd: NewHome, bld: Any) -> None:
         raise ValidationError.of("room_no", "房号不能为空")
     if cmd.floor_no == 0 or cmd.floor_no > bld["floors_above"] or cmd.floor_no < -bld["floors_below"]:
         raise ValidationError.of(
-            "floor_no", f"楼层 {cmd.floor_no} 超出该幢范围（地下 {bld['floors_below']} 层，地上 {bld['floors_above']} 层）"
+            "floor_no",
+            f"楼层 {cmd.floor_no} 超出该幢范围（地下 {bld['floors_below']} 层，地上 {bld['floors_above']} 层）",
         )
     if cmd.floor_to is not None and not cmd.floor_no < cmd.floor_to <= bld["floors_above"]:
         raise ValidationError.of("floor_to", "跃层的结束层必须高于起始层且不超过总层数")
@@ -276,8 +341,9 @@ def validate_home(cmd: NewHome, bld: Any) -> None:
         raise ValidationError.of("orientation", f"朝向应为 {'、'.join(d.ORIENTATIONS)} 之一")
 
 
-def create_home(conn: Connection, cmd: NewHome, now: datetime | None = None, today: date | None = None,
-                change_kind: str = "create") -> int:
+def create_home(
+    conn: Connection, cmd: NewHome, now: datetime | None = None, today: date | None = None, change_kind: str = "create"
+) -> int:
     now = now or clock.now()
     today = today or clock.today()
     bld = conn.execute(select(buildings).where(buildings.c.id == cmd.building_id)).mappings().first()
@@ -292,7 +358,8 @@ def create_home(conn: Connection, cmd: NewHome, now: datetime | None = None, tod
         raise ValidationError.of("valid_from", f"生效日期 {valid_from} 在未来")
     clash = conn.execute(
         select(homes.c.id).where(
-            homes.c.building_id == cmd.building_id, homes.c.room_no == cmd.room_no,
+            homes.c.building_id == cmd.building_id,
+            homes.c.room_no == cmd.room_no,
             homes.c.unit_no.is_(None) if cmd.unit_no is None else homes.c.unit_no == cmd.unit_no,
             homes.c.status.not_in([d.Status.retired.value, d.Status.demolished.value]),
         )
@@ -302,17 +369,36 @@ def create_home(conn: Connection, cmd: NewHome, now: datetime | None = None, tod
     code_b = d.parse_house_code(bld["house_code"])
     code = d.make_house_code(code_b.street_code, code_b.segment, code_b.building_seq, next_home_seq(conn, bld["id"]))
     attrs = _home_attrs(cmd, bld, status)
-    res = conn.execute(homes.insert().values(
-        house_code=code, building_id=bld["id"], estate_id=bld["estate_id"], district_code=bld["district_code"],
-        street_code=bld["street_code"], **attrs, valid_from=valid_from, recorded_at=now, version=1,
-    ))
+    res = conn.execute(
+        homes.insert().values(
+            house_code=code,
+            building_id=bld["id"],
+            estate_id=bld["estate_id"],
+            district_code=bld["district_code"],
+            street_code=bld["street_code"],
+            **attrs,
+            valid_from=valid_from,
+            recorded_at=now,
+            version=1,
+        )
+    )
     assert res.inserted_primary_key is not None
     hid = int(res.inserted_primary_key[0])
-    conn.execute(home_versions.insert().values(
-        home_id=hid, building_id=bld["id"], street_code=bld["street_code"], **attrs, valid_from=valid_from,
-        valid_to=None, recorded_at=now, superseded_at=None, change_kind=change_kind, reason=None,
-        source=cmd.source,
-    ))
+    conn.execute(
+        home_versions.insert().values(
+            home_id=hid,
+            building_id=bld["id"],
+            street_code=bld["street_code"],
+            **attrs,
+            valid_from=valid_from,
+            valid_to=None,
+            recorded_at=now,
+            superseded_at=None,
+            change_kind=change_kind,
+            reason=None,
+            source=cmd.source,
+        )
+    )
     return hid
 
 
@@ -344,19 +430,35 @@ def _home_validator(timeline: list[Piece]) -> None:
             raise ValidationError.of("inner_area", "套内面积不能大于建筑面积")
 
 
-def change_home(conn: Connection, home_id: int, change: Change, now: datetime | None = None,
-                today: date | None = None) -> bool:
+def change_home(
+    conn: Connection, home_id: int, change: Change, now: datetime | None = None, today: date | None = None
+) -> bool:
     """Record a change of a home's attributes; ``kind='correction'`` fixes a past fact."""
     patch = _normalise_home_patch(change.patch)
     return apply_change(
-        conn, HOME_SPEC, home_id, patch, valid_from=change.valid_from, valid_to=change.valid_to,
-        today=today or clock.today(), now=now or clock.now(), change_kind=change.kind, reason=change.reason,
-        source=change.source, validate=_home_validator,
+        conn,
+        HOME_SPEC,
+        home_id,
+        patch,
+        valid_from=change.valid_from,
+        valid_to=change.valid_to,
+        today=today or clock.today(),
+        now=now or clock.now(),
+        change_kind=change.kind,
+        reason=change.reason,
+        source=change.source,
+        validate=_home_validator,
     )
 
 
-def change_building(conn: Connection, building_id: int, change: Change, now: datetime | None = None,
-                    today: date | None = None, cascade_status: bool = True) -> bool:
+def change_building(
+    conn: Connection,
+    building_id: int,
+    change: Change,
+    now: datetime | None = None,
+    today: date | None = None,
+    cascade_status: bool = True,
+) -> bool:
     """Change a building; a status change to demolished carries down to its live homes."""
     now = now or clock.now()
     today = today or clock.today()
@@ -382,12 +484,25 @@ def change_building(conn: Connection, building_id: int, change: Change, now: dat
                 raise ValidationError.of("year_built", str(e)) from None
 
     changed = apply_change(
-        conn, BUILDING_SPEC, building_id, patch, valid_from=change.valid_from, valid_to=change.valid_to,
-        today=today, now=now, change_kind=change.kind, reason=change.reason, source=change.source,
+        conn,
+        BUILDING_SPEC,
+        building_id,
+        patch,
+        valid_from=change.valid_from,
+        valid_to=change.valid_to,
+        today=today,
+        now=now,
+        change_kind=change.kind,
+        reason=change.reason,
+        source=change.source,
         validate=validate,
     )
-    if changed and cascade_status and patch.get("status") in (d.Status.demolished.value, d.Status.in_use.value,
-                                                               d.Status.completed.value, d.Status.presale.value):
+    if (
+        changed
+        and cascade_status
+        and patch.get("status")
+        in (d.Status.demolished.value, d.Status.in_use.value, d.Status.completed.value, d.Status.presale.value)
+    ):
         live = conn.execute(
             select(homes.c.id, homes.c.status).where(
                 homes.c.building_id == building_id,
@@ -397,13 +512,32 @@ def change_building(conn: Connection, building_id: int, change: Change, now: dat
         target = d.Status(patch["status"])
         for hid, st in live:
             if st != target.value and d.can_transition(d.Status(st), target):
-                change_home(conn, int(hid), Change({"status": target.value}, change.valid_from, change.valid_to,
-                                                   change.kind, change.reason, change.source), now, today)
+                change_home(
+                    conn,
+                    int(hid),
+                    Change(
+                        {"status": target.value},
+                        change.valid_from,
+                        change.valid_to,
+                        change.kind,
+                        change.reason,
+                        change.source,
+                    ),
+                    now,
+                    today,
+                )
     return changed
 
 
-def split_home(conn: Connection, home_id: int, parts: list[SplitPart], effective: date, reason: str,
-               now: datetime | None = None, today: date | None = None) -> list[int]:
+def split_home(
+    conn: Connection,
+    home_id: int,
+    parts: list[SplitPart],
+    effective: date,
+    reason: str,
+    now: datetime | None = None,
+    today: date | None = None,
+) -> list[int]:
     """分户: one home becomes several. The parent is retired; lineage is kept both ways."""
     now = now or clock.now()
     today = today or clock.today()
@@ -417,24 +551,53 @@ def split_home(conn: Connection, home_id: int, parts: list[SplitPart], effective
     op = str(uuid.uuid4())
     children = []
     for p in parts:
-        cid = create_home(conn, NewHome(
-            building_id=parent["building_id"], floor_no=parent["floor_no"], room_no=p.room_no,
-            construction_area=p.construction_area, use=d.Use(parent["use"]), unit_no=parent["unit_no"],
-            floor_label=parent["floor_label"], floor_to=parent["floor_to"], rooms=p.rooms, halls=p.halls,
-            orientation=parent["orientation"], inner_area=p.inner_area, status=d.Status(parent["status"]),
-            valid_from=effective,
-        ), now, today, change_kind="split")
+        cid = create_home(
+            conn,
+            NewHome(
+                building_id=parent["building_id"],
+                floor_no=parent["floor_no"],
+                room_no=p.room_no,
+                construction_area=p.construction_area,
+                use=d.Use(parent["use"]),
+                unit_no=parent["unit_no"],
+                floor_label=parent["floor_label"],
+                floor_to=parent["floor_to"],
+                rooms=p.rooms,
+                halls=p.halls,
+                orientation=parent["orientation"],
+                inner_area=p.inner_area,
+                status=d.Status(parent["status"]),
+                valid_from=effective,
+            ),
+            now,
+            today,
+            change_kind="split",
+        )
         children.append(cid)
-        conn.execute(home_lineage.insert().values(
-            operation_id=op, kind="split", parent_home_id=home_id, child_home_id=cid, effective_date=effective,
-            recorded_at=now, reason=reason,
-        ))
+        conn.execute(
+            home_lineage.insert().values(
+                operation_id=op,
+                kind="split",
+                parent_home_id=home_id,
+                child_home_id=cid,
+                effective_date=effective,
+                recorded_at=now,
+                reason=reason,
+            )
+        )
     return children
 
 
-def merge_homes(conn: Connection, home_ids: list[int], room_no: str, effective: date, reason: str,
-                construction_area: Decimal | None = None, now: datetime | None = None,
-                today: date | None = None) -> int:
+def merge_homes(
+    conn: Connection,
+    home_ids: list[int],
+    room_no: str,
+    effective: date,
+    reason: str,
+    construction_area: Decimal | None = None,
+    now: datetime | None = None,
+    today: date | None = None,
+) -> int:
     """合户: several homes of one building become one. Parents are retired; lineage kept."""
     now = now or clock.now()
     today = today or clock.today()
@@ -447,20 +610,40 @@ def merge_homes(conn: Connection, home_ids: list[int], room_no: str, effective: 
     area = construction_area or sum((p["construction_area"] for p in parents), Decimal(0))
     for h in home_ids:
         change_home(conn, h, Change({"status": d.Status.retired.value}, effective, None, "merge", reason), now, today)
-    cid = create_home(conn, NewHome(
-        building_id=first["building_id"], floor_no=min(p["floor_no"] for p in parents), room_no=room_no,
-        construction_area=area, use=d.Use(first["use"]), unit_no=first["unit_no"],
-        floor_label=first["floor_label"], rooms=sum(p["rooms"] or 0 for p in parents) or None,
-        halls=max(p["halls"] or 0 for p in parents) or None, orientation=first["orientation"],
-        status=d.Status(first["status"]), valid_from=effective,
-        floor_to=max(p["floor_no"] for p in parents) if len({p["floor_no"] for p in parents}) > 1 else None,
-    ), now, today, change_kind="merge")
+    cid = create_home(
+        conn,
+        NewHome(
+            building_id=first["building_id"],
+            floor_no=min(p["floor_no"] for p in parents),
+            room_no=room_no,
+            construction_area=area,
+            use=d.Use(first["use"]),
+            unit_no=first["unit_no"],
+            floor_label=first["floor_label"],
+            rooms=sum(p["rooms"] or 0 for p in parents) or None,
+            halls=max(p["halls"] or 0 for p in parents) or None,
+            orientation=first["orientation"],
+            status=d.Status(first["status"]),
+            valid_from=effective,
+            floor_to=max(p["floor_no"] for p in parents) if len({p["floor_no"] for p in parents}) > 1 else None,
+        ),
+        now,
+        today,
+        change_kind="merge",
+    )
     op = str(uuid.uuid4())
     for h in home_ids:
-        conn.execute(home_lineage.insert().values(
-            operation_id=op, kind="merge", parent_home_id=h, child_home_id=cid, effective_date=effective,
-            recorded_at=now, reason=reason,
-        ))
+        conn.execute(
+            home_lineage.insert().values(
+                operation_id=op,
+                kind="merge",
+                parent_home_id=h,
+                child_home_id=cid,
+                effective_date=effective,
+                recorded_at=now,
+                reason=reason,
+            )
+        )
     return cid
 
 
@@ -473,7 +656,9 @@ def _live_home(conn: Connection, home_id: int, field_name: str) -> Any:
     return h
 
 
-def add_rooms(conn: Connection, home_id: int, parts: list[tuple[str, Decimal]], now: datetime | None = None) -> list[str]:
+def add_rooms(
+    conn: Connection, home_id: int, parts: list[tuple[str, Decimal]], now: datetime | None = None
+) -> list[str]:
     """Register the rooms (间) of a home for room-by-room renting."""
     now = now or clock.now()
     h = _live_home(conn, home_id, "home_id")
@@ -487,8 +672,9 @@ def add_rooms(conn: Connection, home_id: int, parts: list[tuple[str, Decimal]], 
             raise ValidationError.of("area", str(e)) from None
         total += a
         code = f"{h['house_code']}-{i:02d}"
-        conn.execute(rooms.insert().values(room_code=code, home_id=home_id, name=name, area=a, status="in_use",
-                                           recorded_at=now))
+        conn.execute(
+            rooms.insert().values(room_code=code, home_id=home_id, name=name, area=a, status="in_use", recorded_at=now)
+        )
         codes.append(code)
     if total > h["construction_area"]:
         raise ValidationError.of("area", "各间面积之和超过房屋建筑面积")
@@ -538,8 +724,15 @@ def get_estate(conn: Connection, estate_id: int) -> dict[str, Any]:
     return dict(row)
 
 
-def list_estates(conn: Connection, *, street_code: str | None = None, district_code: str | None = None,
-                 name: str | None = None, offset: int = 0, limit: int = 50) -> tuple[list[dict[str, Any]], int]:
+def list_estates(
+    conn: Connection,
+    *,
+    street_code: str | None = None,
+    district_code: str | None = None,
+    name: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[dict[str, Any]], int]:
     cond = []
     if street_code:
         cond.append(estates.c.street_code == street_code)
@@ -555,8 +748,15 @@ def list_estates(conn: Connection, *, street_code: str | None = None, district_c
 BUILDING_LIST_COLS = [c for c in buildings.c if c.name not in ("footprint", "search_text")]
 
 
-def list_buildings(conn: Connection, *, estate_id: int | None = None, street_code: str | None = None,
-                   status: str | None = None, offset: int = 0, limit: int = 50) -> tuple[list[dict[str, Any]], int]:
+def list_buildings(
+    conn: Connection,
+    *,
+    estate_id: int | None = None,
+    street_code: str | None = None,
+    status: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[dict[str, Any]], int]:
     cond = []
     if estate_id is not None:
         cond.append(buildings.c.estate_id == estate_id)
@@ -566,14 +766,24 @@ def list_buildings(conn: Connection, *, estate_id: int | None = None, street_cod
         cond.append(buildings.c.status == status)
     total = conn.execute(select(func.count()).select_from(buildings).where(*cond)).scalar_one()
     rows = conn.execute(
-        select(*BUILDING_LIST_COLS).where(*cond).order_by(buildings.c.estate_id, buildings.c.id)
-        .offset(offset).limit(limit)
+        select(*BUILDING_LIST_COLS)
+        .where(*cond)
+        .order_by(buildings.c.estate_id, buildings.c.id)
+        .offset(offset)
+        .limit(limit)
     ).mappings()
     return [dict(r) for r in rows], int(total)
 
 
-def list_homes(conn: Connection, *, building_id: int | None = None, street_code: str | None = None,
-               status: str | None = None, offset: int = 0, limit: int = 50) -> tuple[list[dict[str, Any]], int]:
+def list_homes(
+    conn: Connection,
+    *,
+    building_id: int | None = None,
+    street_code: str | None = None,
+    status: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[dict[str, Any]], int]:
     cond = []
     if building_id is not None:
         cond.append(homes.c.building_id == building_id)
@@ -588,41 +798,69 @@ def list_homes(conn: Connection, *, building_id: int | None = None, street_code:
 
 def building_as_of(conn: Connection, building_id: int, on: date, known_at: datetime | None = None) -> dict[str, Any]:
     """The building and its homes as they were on ``on`` (as the register knew at ``known_at``)."""
-    b = conn.execute(
-        select(building_versions).where(building_versions.c.building_id == building_id,
-                                        as_of_condition(building_versions, on, known_at))
-    ).mappings().first()
-    code = conn.execute(select(buildings.c.house_code, buildings.c.estate_id).where(buildings.c.id == building_id)).first()
+    b = (
+        conn.execute(
+            select(building_versions).where(
+                building_versions.c.building_id == building_id, as_of_condition(building_versions, on, known_at)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    code = conn.execute(
+        select(buildings.c.house_code, buildings.c.estate_id).where(buildings.c.id == building_id)
+    ).first()
     if code is None:
         raise NotFound(f"没有编号为 {building_id} 的楼幢")
     hv = home_versions
     rows = conn.execute(
-        select(hv, homes.c.house_code).join(homes, homes.c.id == hv.c.home_id)
+        select(hv, homes.c.house_code)
+        .join(homes, homes.c.id == hv.c.home_id)
         .where(hv.c.building_id == building_id, as_of_condition(hv, on, known_at))
         .order_by(hv.c.floor_no.desc(), hv.c.unit_no, hv.c.room_no)
     ).mappings()
     return {
-        "building_id": building_id, "house_code": code[0], "estate_id": code[1], "as_of": on,
-        "known_at": known_at, "building": dict(b) if b else None, "homes": [dict(r) for r in rows],
+        "building_id": building_id,
+        "house_code": code[0],
+        "estate_id": code[1],
+        "as_of": on,
+        "known_at": known_at,
+        "building": dict(b) if b else None,
+        "homes": [dict(r) for r in rows],
     }
 
 
 def home_history(conn: Connection, home_id: int) -> dict[str, Any]:
     """Every version ever recorded (superseded ones included) and the lineage both ways."""
     h = get_home(conn, home_id)
-    versions = conn.execute(
-        select(home_versions).where(home_versions.c.home_id == home_id)
-        .order_by(home_versions.c.recorded_at, home_versions.c.valid_from)
-    ).mappings().all()
+    versions = (
+        conn.execute(
+            select(home_versions)
+            .where(home_versions.c.home_id == home_id)
+            .order_by(home_versions.c.recorded_at, home_versions.c.valid_from)
+        )
+        .mappings()
+        .all()
+    )
     lin = home_lineage
-    parents = conn.execute(
-        select(lin.c.kind, lin.c.effective_date, lin.c.reason, homes.c.id, homes.c.house_code)
-        .join(homes, homes.c.id == lin.c.parent_home_id).where(lin.c.child_home_id == home_id)
-    ).mappings().all()
-    children = conn.execute(
-        select(lin.c.kind, lin.c.effective_date, lin.c.reason, homes.c.id, homes.c.house_code)
-        .join(homes, homes.c.id == lin.c.child_home_id).where(lin.c.parent_home_id == home_id)
-    ).mappings().all()
+    parents = (
+        conn.execute(
+            select(lin.c.kind, lin.c.effective_date, lin.c.reason, homes.c.id, homes.c.house_code)
+            .join(homes, homes.c.id == lin.c.parent_home_id)
+            .where(lin.c.child_home_id == home_id)
+        )
+        .mappings()
+        .all()
+    )
+    children = (
+        conn.execute(
+            select(lin.c.kind, lin.c.effective_date, lin.c.reason, homes.c.id, homes.c.house_code)
+            .join(homes, homes.c.id == lin.c.child_home_id)
+            .where(lin.c.parent_home_id == home_id)
+        )
+        .mappings()
+        .all()
+    )
     return {
         "home": h,
         "versions": [dict(v) for v in versions],
@@ -633,11 +871,15 @@ def home_history(conn: Connection, home_id: int) -> dict[str, Any]:
 
 
 def home_rooms(conn: Connection, home_id: int) -> list[dict[str, Any]]:
-    return [dict(r) for r in conn.execute(select(rooms).where(rooms.c.home_id == home_id).order_by(rooms.c.room_code)).mappings()]
+    return [
+        dict(r)
+        for r in conn.execute(select(rooms).where(rooms.c.home_id == home_id).order_by(rooms.c.room_code)).mappings()
+    ]
 
 
-def changes_in_division(conn: Connection, code: str, start: date, end: date, *, offset: int = 0,
-                        limit: int = 50) -> tuple[list[dict[str, Any]], int]:
+def changes_in_division(
+    conn: Connection, code: str, start: date, end: date, *, offset: int = 0, limit: int = 50
+) -> tuple[list[dict[str, Any]], int]:
     """Home versions whose valid time began in [start, end] within a street or district."""
     if end < start:
         raise ValidationError.of("end", "结束日期早于开始日期")
@@ -648,14 +890,31 @@ def changes_in_division(conn: Connection, code: str, start: date, end: date, *, 
         kids, _ = div.children(conn, code, "street")
         streets = [k.code for k in kids]
     hv = home_versions
-    cond = and_(hv.c.street_code.in_(streets), hv.c.valid_from >= start, hv.c.valid_from <= end,
-                hv.c.superseded_at.is_(None), hv.c.change_kind != "synth")
+    cond = and_(
+        hv.c.street_code.in_(streets),
+        hv.c.valid_from >= start,
+        hv.c.valid_from <= end,
+        hv.c.superseded_at.is_(None),
+        hv.c.change_kind != "synth",
+    )
     total = conn.execute(select(func.count()).select_from(hv).where(cond)).scalar_one()
     rows = conn.execute(
-        select(hv.c.home_id, homes.c.house_code, hv.c.valid_from, hv.c.change_kind, hv.c.status, hv.c.address,
-               hv.c.construction_area, hv.c.reason, hv.c.recorded_at)
-        .join(homes, homes.c.id == hv.c.home_id).where(cond)
-        .order_by(hv.c.valid_from, hv.c.home_id).offset(offset).limit(limit)
+        select(
+            hv.c.home_id,
+            homes.c.house_code,
+            hv.c.valid_from,
+            hv.c.change_kind,
+            hv.c.status,
+            hv.c.address,
+            hv.c.construction_area,
+            hv.c.reason,
+            hv.c.recorded_at,
+        )
+        .join(homes, homes.c.id == hv.c.home_id)
+        .where(cond)
+        .order_by(hv.c.valid_from, hv.c.home_id)
+        .offset(offset)
+        .limit(limit)
     ).mappings()
     return [dict(r) for r in rows], int(total)
 
@@ -672,18 +931,34 @@ def search(conn: Connection, query: str, *, limit: int = 20) -> dict[str, Any]:
         raise ValidationError.of("q", "查询内容过长")
     if q[:9].isdigit() and len(q) >= 9:
         code = q.upper()
-        rows = conn.execute(
-            select(homes).where(homes.c.house_code >= code, homes.c.house_code < code + "Z")
-            .order_by(homes.c.house_code).limit(limit)
-        ).mappings().all()
-        blds = conn.execute(
-            select(*BUILDING_LIST_COLS).where(buildings.c.house_code >= code, buildings.c.house_code < code + "Z")
-            .order_by(buildings.c.house_code).limit(limit)
-        ).mappings().all()
+        rows = (
+            conn.execute(
+                select(homes)
+                .where(homes.c.house_code >= code, homes.c.house_code < code + "Z")
+                .order_by(homes.c.house_code)
+                .limit(limit)
+            )
+            .mappings()
+            .all()
+        )
+        blds = (
+            conn.execute(
+                select(*BUILDING_LIST_COLS)
+                .where(buildings.c.house_code >= code, buildings.c.house_code < code + "Z")
+                .order_by(buildings.c.house_code)
+                .limit(limit)
+            )
+            .mappings()
+            .all()
+        )
         return {"kind": "house_code", "homes": [dict(r) for r in rows], "buildings": [dict(b) for b in blds]}
     base, unit, room = split_home_part(q)
     ids = dialect.search_building_ids(conn, base, limit=200) if base else []
-    blds = conn.execute(select(*BUILDING_LIST_COLS).where(buildings.c.id.in_(ids[:limit])).order_by(buildings.c.id)).mappings().all()
+    blds = (
+        conn.execute(select(*BUILDING_LIST_COLS).where(buildings.c.id.in_(ids[:limit])).order_by(buildings.c.id))
+        .mappings()
+        .all()
+    )
     home_rows: list[Any] = []
     if ids and room:
         cond = [homes.c.building_id.in_(ids), homes.c.room_no == room]
@@ -717,8 +992,9 @@ def stats(conn: Connection) -> dict[str, int]:
 def homes_in_building_count(conn: Connection, building_ids: list[int]) -> dict[int, int]:
     if not building_ids:
         return {}
-    rows = conn.execute(select(homes.c.building_id, func.count()).where(homes.c.building_id.in_(building_ids))
-                        .group_by(homes.c.building_id))
+    rows = conn.execute(
+        select(homes.c.building_id, func.count())
+        .where(homes.c.building_id.in_(building_ids))
+        .group_by(homes.c.building_id)
+    )
     return {int(r[0]): int(r[1]) for r in rows}
-
-

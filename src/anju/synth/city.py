@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -32,14 +32,31 @@ from anju.synth import names as nm
 
 # Share of the city's homes by district: proportional to the 2020 census population (万人).
 DISTRICT_WEIGHT = {
-    "320102": 53.7, "320104": 74.0, "320105": 53.5, "320106": 94.0, "320111": 117.2, "320113": 98.8,
-    "320114": 60.9, "320115": 192.6, "320116": 94.7, "320117": 49.1, "320118": 43.0,
+    "320102": 53.7,
+    "320104": 74.0,
+    "320105": 53.5,
+    "320106": 94.0,
+    "320111": 117.2,
+    "320113": 98.8,
+    "320114": 60.9,
+    "320115": 192.6,
+    "320116": 94.7,
+    "320117": 49.1,
+    "320118": 43.0,
 }
 # Typical completion year of the stock (older in the centre) and its spread.
 DISTRICT_AGE = {
-    "320102": (1996, 13), "320104": (1997, 13), "320105": (2008, 8), "320106": (1995, 14),
-    "320111": (2010, 9), "320113": (2007, 10), "320114": (2006, 10), "320115": (2011, 8),
-    "320116": (2008, 10), "320117": (2009, 9), "320118": (2008, 10),
+    "320102": (1996, 13),
+    "320104": (1997, 13),
+    "320105": (2008, 8),
+    "320106": (1995, 14),
+    "320111": (2010, 9),
+    "320113": (2007, 10),
+    "320114": (2006, 10),
+    "320115": (2011, 8),
+    "320116": (2008, 10),
+    "320117": (2009, 9),
+    "320118": (2008, 10),
 }
 ESTATES_AT_FULL_SCALE = 15_000
 M_PER_DEG = 111_320.0
@@ -114,20 +131,104 @@ class Batcher:
                 buf.clear()
 
 
-ESTATE_COLS = ("id", "estate_code", "name", "kind", "district_code", "street_code", "community_code", "road",
-               "door_no", "address", "developer", "year_built", "centroid_lon", "centroid_lat", "recorded_at")
-B_ATTRS = ("building_no", "name", "use", "structure", "floors_above", "floors_below", "units", "year_built",
-           "status", "construction_area", "address", "footprint", "centroid_lon", "centroid_lat")
-BUILDING_COLS = ("id", "house_code", "estate_id", "district_code", "street_code", *B_ATTRS, "search_text",
-                 "valid_from", "recorded_at", "version")
-BV_COLS = ("building_id", "street_code", *B_ATTRS, "valid_from", "valid_to", "recorded_at", "superseded_at",
-           "change_kind", "reason", "source")
-H_ATTRS = ("unit_no", "floor_no", "floor_label", "floor_to", "room_no", "use", "rooms", "halls", "orientation",
-           "construction_area", "inner_area", "status", "address", "property_unit_code")
-HOME_COLS = ("id", "house_code", "building_id", "estate_id", "district_code", "street_code", *H_ATTRS,
-             "valid_from", "recorded_at", "version")
-HV_COLS = ("home_id", "building_id", "street_code", *H_ATTRS, "valid_from", "valid_to", "recorded_at",
-           "superseded_at", "change_kind", "reason", "source")
+ESTATE_COLS = (
+    "id",
+    "estate_code",
+    "name",
+    "kind",
+    "district_code",
+    "street_code",
+    "community_code",
+    "road",
+    "door_no",
+    "address",
+    "developer",
+    "year_built",
+    "centroid_lon",
+    "centroid_lat",
+    "recorded_at",
+)
+B_ATTRS = (
+    "building_no",
+    "name",
+    "use",
+    "structure",
+    "floors_above",
+    "floors_below",
+    "units",
+    "year_built",
+    "status",
+    "construction_area",
+    "address",
+    "footprint",
+    "centroid_lon",
+    "centroid_lat",
+)
+BUILDING_COLS = (
+    "id",
+    "house_code",
+    "estate_id",
+    "district_code",
+    "street_code",
+    *B_ATTRS,
+    "search_text",
+    "valid_from",
+    "recorded_at",
+    "version",
+)
+BV_COLS = (
+    "building_id",
+    "street_code",
+    *B_ATTRS,
+    "valid_from",
+    "valid_to",
+    "recorded_at",
+    "superseded_at",
+    "change_kind",
+    "reason",
+    "source",
+)
+H_ATTRS = (
+    "unit_no",
+    "floor_no",
+    "floor_label",
+    "floor_to",
+    "room_no",
+    "use",
+    "rooms",
+    "halls",
+    "orientation",
+    "construction_area",
+    "inner_area",
+    "status",
+    "address",
+    "property_unit_code",
+)
+HOME_COLS = (
+    "id",
+    "house_code",
+    "building_id",
+    "estate_id",
+    "district_code",
+    "street_code",
+    *H_ATTRS,
+    "valid_from",
+    "recorded_at",
+    "version",
+)
+HV_COLS = (
+    "home_id",
+    "building_id",
+    "street_code",
+    *H_ATTRS,
+    "valid_from",
+    "valid_to",
+    "recorded_at",
+    "superseded_at",
+    "change_kind",
+    "reason",
+    "source",
+)
 ROOM_COLS = ("room_code", "home_id", "name", "area", "status", "recorded_at")
 
 
@@ -151,14 +252,26 @@ def _lifecycle(year: int, rng: random.Random, today: date) -> list[tuple[date, d
     plan = start - timedelta(days=rng.randint(120, 400))
     presale = start + timedelta(days=rng.randint(150, 400))
     use = done + timedelta(days=rng.randint(60, 240))
-    steps = [(plan, d.Status.planned), (start, d.Status.under_construction), (presale, d.Status.presale),
-             (done, d.Status.completed), (use, d.Status.in_use)]
+    steps = [
+        (plan, d.Status.planned),
+        (start, d.Status.under_construction),
+        (presale, d.Status.presale),
+        (done, d.Status.completed),
+        (use, d.Status.in_use),
+    ]
     return [(day, s) for day, s in steps if day <= today]
 
 
 class CityGenerator:
-    def __init__(self, conn: Connection, scale: float, seed: int, batch: int, today: date,
-                 progress: Callable[[str, float], None] | None = None) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        scale: float,
+        seed: int,
+        batch: int,
+        today: date,
+        progress: Callable[[str, float], None] | None = None,
+    ) -> None:
         self.conn = conn
         self.scale = scale
         self.seed = seed
@@ -183,13 +296,24 @@ class CityGenerator:
                 head = nm.ESTATE_HEADS[(int(scode) + i * 7) % len(nm.ESTATE_HEADS)]
                 c = cell.representative_point()
                 minx, miny, maxx, maxy = cell.bounds
-                rows.append({
-                    "code": code, "name": f"{head}{nm.COMMUNITY_TAILS[0]}", "level": "community",
-                    "parent_code": scode, "managing_code": None, "geometry": to_geojson(cell),
-                    "min_lon": minx, "min_lat": miny, "max_lon": maxx, "max_lat": maxy,
-                    "centroid_lon": round(c.x, 6), "centroid_lat": round(c.y, 6),
-                    "geometry_source": "synthetic partition of the synthetic street boundary", "synthetic": True,
-                })
+                rows.append(
+                    {
+                        "code": code,
+                        "name": f"{head}{nm.COMMUNITY_TAILS[0]}",
+                        "level": "community",
+                        "parent_code": scode,
+                        "managing_code": None,
+                        "geometry": to_geojson(cell),
+                        "min_lon": minx,
+                        "min_lat": miny,
+                        "max_lon": maxx,
+                        "max_lat": maxy,
+                        "centroid_lon": round(c.x, 6),
+                        "centroid_lat": round(c.y, 6),
+                        "geometry_source": "synthetic partition of the synthetic street boundary",
+                        "synthetic": True,
+                    }
+                )
                 comms.append((code, shapely.prepared.prep(cell)))
             out.append(Street(scode, names[scode], dcode, names[dcode], geom, comms))
         self.conn.execute(div.divisions_table.insert(), rows)
@@ -211,11 +335,10 @@ class CityGenerator:
         self.progress("区划已载入", 0.02)
         plan = self._allocate_estates(streets)
         total = len(plan)
-        estate_id = 0
         bld_id = 0
         home_id = 0
         for i, street in enumerate(plan):
-            estate_id += 1
+            estate_id = i + 1
             rng = random.Random(self.seed * 1_000_003 + i)
             bld_id, home_id = self._estate(rng, street, estate_id, bld_id, home_id)
             if i % 500 == 499:
@@ -264,11 +387,27 @@ class CityGenerator:
         pt = random_points_in(st.geom, 1, rng)[0]
         community = next((code for code, prep in st.communities if prep.contains(pt)), None)
         addr = f"{self.city_name}{st.district_name}{road}{door}号"
-        self.batch.add("estates", ESTATE_COLS, (
-            eid, f"{st.code}E{eid:06d}", ename, kind, st.district_code, st.code, community, road, door, addr,
-            rng.choice(nm.DEVELOPERS) if year >= 1998 else None, year, round(pt.x, 6), round(pt.y, 6),
-            _ts(date(min(year, self.today.year), 1, 1) if year <= self.today.year else self.today),
-        ))
+        self.batch.add(
+            "estates",
+            ESTATE_COLS,
+            (
+                eid,
+                f"{st.code}E{eid:06d}",
+                ename,
+                kind,
+                st.district_code,
+                st.code,
+                community,
+                road,
+                door,
+                addr,
+                rng.choice(nm.DEVELOPERS) if year >= 1998 else None,
+                year,
+                round(pt.x, 6),
+                round(pt.y, 6),
+                _ts(date(min(year, self.today.year), 1, 1) if year <= self.today.year else self.today),
+            ),
+        )
         # building mix: centre has more walk-ups; new estates more towers
         weights = [t.weight for t in TYPES]
         if year >= 2005:
@@ -288,9 +427,22 @@ class CityGenerator:
             home_id = self._building(rng, st, eid, ename, addr, bld_id, home_id, b, t, byear, cols, pt, coslat)
         return bld_id, home_id
 
-    def _building(self, rng: random.Random, st: Street, eid: int, ename: str, eaddr: str, bid: int,
-                  home_id: int, bno: int, t: BuildingType, year: int, cols: int, pt: Point,
-                  coslat: float) -> int:
+    def _building(
+        self,
+        rng: random.Random,
+        st: Street,
+        eid: int,
+        ename: str,
+        eaddr: str,
+        bid: int,
+        home_id: int,
+        bno: int,
+        t: BuildingType,
+        year: int,
+        cols: int,
+        pt: Point,
+        coslat: float,
+    ) -> int:
         floors = rng.randint(*t.floors)
         units = rng.randint(*t.units)
         per_floor = rng.randint(*t.per_floor)
@@ -320,29 +472,77 @@ class CityGenerator:
         cx = pt.x + (gx * 45) / (M_PER_DEG * coslat)
         cy = pt.y + (gy * 35) / M_PER_DEG
         hw, hd = w / 2 / (M_PER_DEG * coslat), depth / 2 / M_PER_DEG
-        ring = [[round(cx - hw, 7), round(cy - hd, 7)], [round(cx + hw, 7), round(cy - hd, 7)],
-                [round(cx + hw, 7), round(cy + hd, 7)], [round(cx - hw, 7), round(cy + hd, 7)],
-                [round(cx - hw, 7), round(cy - hd, 7)]]
+        ring = [
+            [round(cx - hw, 7), round(cy - hd, 7)],
+            [round(cx + hw, 7), round(cy - hd, 7)],
+            [round(cx + hw, 7), round(cy + hd, 7)],
+            [round(cx - hw, 7), round(cy + hd, 7)],
+            [round(cx - hw, 7), round(cy - hd, 7)],
+        ]
         footprint = json.dumps({"type": "Polygon", "coordinates": [ring]}, separators=(",", ":"))
         area_lo, area_hi = t.area
         use = d.Use.residential if rng.random() > 0.03 else rng.choice((d.Use.commercial, d.Use.office, d.Use.mixed))
         n_homes = floors * units * per_floor
         home_areas = [Decimal(rng.randint(area_lo * 100, area_hi * 100)) / 100 for _ in range(n_homes)]
         total_area = sum(home_areas, Decimal(0))
-        battrs = (bno_s, f"{bno_s}幢", use.value, t.structure.value, floors, below, units, year, None,
-                  total_area, baddr, footprint, round(cx, 7), round(cy, 7))
-        self.batch.add("buildings", BUILDING_COLS, (
-            bid, bcode, eid, st.district_code, st.code, *battrs[:8], status.value, *battrs[9:],
-            baddr + st.name, steps[-1][0], _ts(steps[-1][0]), len(steps),
-        ))
+        battrs = (
+            bno_s,
+            f"{bno_s}幢",
+            use.value,
+            t.structure.value,
+            floors,
+            below,
+            units,
+            year,
+            None,
+            total_area,
+            baddr,
+            footprint,
+            round(cx, 7),
+            round(cy, 7),
+        )
+        self.batch.add(
+            "buildings",
+            BUILDING_COLS,
+            (
+                bid,
+                bcode,
+                eid,
+                st.district_code,
+                st.code,
+                *battrs[:8],
+                status.value,
+                *battrs[9:],
+                baddr + st.name,
+                steps[-1][0],
+                _ts(steps[-1][0]),
+                len(steps),
+            ),
+        )
         for i, (day, s) in enumerate(steps):
             nxt = steps[i + 1][0] if i + 1 < len(steps) else None
-            self.batch.add("building_versions", BV_COLS, (
-                bid, st.code, *battrs[:8], s.value, *battrs[9:], day, nxt, _ts(day), None,
-                "create" if i == 0 else "status", None, "synth",
-            ))
+            self.batch.add(
+                "building_versions",
+                BV_COLS,
+                (
+                    bid,
+                    st.code,
+                    *battrs[:8],
+                    s.value,
+                    *battrs[9:],
+                    day,
+                    nxt,
+                    _ts(day),
+                    None,
+                    "create" if i == 0 else "status",
+                    None,
+                    "synth",
+                ),
+            )
         # homes exist in the register from pre-sale (new stock) or completion (old stock)
-        home_steps = [(day, s) for day, s in steps if s not in (d.Status.planned, d.Status.under_construction)]
+        home_steps: list[tuple[date, d.Status]] = [
+            (day, s) for day, s in steps if s not in (d.Status.planned, d.Status.under_construction)
+        ]
         if year < 2015 and home_steps:
             # older stock: the register holds its homes from completion, in use (plus any demolition)
             home_steps = [(home_steps[0][0], d.Status.in_use)] + [x for x in home_steps if x[1] == d.Status.demolished]
@@ -365,30 +565,87 @@ class CityGenerator:
                     inner = (area * Decimal("0.8")).quantize(Decimal("0.01"))
                     haddr = f"{baddr}{unit_no + '单元' if unit_no else ''}{room_no}室"
                     orient = "南北" if p == 1 else rng.choice(d.ORIENTATIONS)
-                    hattrs = (unit_no, f, str(f), None, room_no, use.value, r, 1 if r < 3 else 2, orient, area,
-                              inner, None, haddr, None)
-                    self.batch.add("homes", HOME_COLS, (
-                        home_id, hcode, bid, eid, st.district_code, st.code, *hattrs[:11], hstatus.value,
-                        *hattrs[12:], home_steps[-1][0], _ts(home_steps[-1][0]), len(home_steps),
-                    ))
+                    hattrs = (
+                        unit_no,
+                        f,
+                        str(f),
+                        None,
+                        room_no,
+                        use.value,
+                        r,
+                        1 if r < 3 else 2,
+                        orient,
+                        area,
+                        inner,
+                        None,
+                        haddr,
+                        None,
+                    )
+                    self.batch.add(
+                        "homes",
+                        HOME_COLS,
+                        (
+                            home_id,
+                            hcode,
+                            bid,
+                            eid,
+                            st.district_code,
+                            st.code,
+                            *hattrs[:11],
+                            hstatus.value,
+                            *hattrs[12:],
+                            home_steps[-1][0],
+                            _ts(home_steps[-1][0]),
+                            len(home_steps),
+                        ),
+                    )
                     for i, (day, s) in enumerate(home_steps):
                         nxt = home_steps[i + 1][0] if i + 1 < len(home_steps) else None
-                        self.batch.add("home_versions", HV_COLS, (
-                            home_id, bid, st.code, *hattrs[:11], s.value, *hattrs[12:], day, nxt, _ts(day), None,
-                            "create" if i == 0 else "status", None, "synth",
-                        ))
+                        self.batch.add(
+                            "home_versions",
+                            HV_COLS,
+                            (
+                                home_id,
+                                bid,
+                                st.code,
+                                *hattrs[:11],
+                                s.value,
+                                *hattrs[12:],
+                                day,
+                                nxt,
+                                _ts(day),
+                                None,
+                                "create" if i == 0 else "status",
+                                None,
+                                "synth",
+                            ),
+                        )
                     if r >= 3 and hstatus == d.Status.in_use and use == d.Use.residential and rng.random() < 0.04:
                         share = (area * Decimal("0.7") / r).quantize(Decimal("0.01"))
                         for ri in range(r):
-                            self.batch.add("rooms", ROOM_COLS, (
-                                f"{hcode}-{ri + 1:02d}", home_id, nm.ROOM_NAMES[ri], share, "in_use",
-                                _ts(home_steps[-1][0]),
-                            ))
+                            self.batch.add(
+                                "rooms",
+                                ROOM_COLS,
+                                (
+                                    f"{hcode}-{ri + 1:02d}",
+                                    home_id,
+                                    nm.ROOM_NAMES[ri],
+                                    share,
+                                    "in_use",
+                                    _ts(home_steps[-1][0]),
+                                ),
+                            )
         return home_id
 
 
-def generate(engine: Engine, scale: float, seed: int, batch: int = 5000, today: date | None = None,
-             progress: Callable[[str, float], None] | None = None) -> SynthReport:
+def generate(
+    engine: Engine,
+    scale: float,
+    seed: int,
+    batch: int = 5000,
+    today: date | None = None,
+    progress: Callable[[str, float], None] | None = None,
+) -> SynthReport:
     """Build the synthetic city into an empty register (schema must be at head)."""
     if not 0 < scale <= 2:
         raise ValueError("scale must be in (0, 2]")

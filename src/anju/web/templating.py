@@ -17,10 +17,14 @@ from anju.registry.domain import Status
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 STATUS_CLASS = {
-    Status.planned.value: "st-planned", Status.under_construction.value: "st-building",
-    Status.suspended.value: "st-suspended", Status.presale.value: "st-presale",
-    Status.completed.value: "st-completed", Status.in_use.value: "st-inuse",
-    Status.retired.value: "st-retired", Status.demolished.value: "st-demolished",
+    Status.planned.value: "st-planned",
+    Status.under_construction.value: "st-building",
+    Status.suspended.value: "st-suspended",
+    Status.presale.value: "st-presale",
+    Status.completed.value: "st-completed",
+    Status.in_use.value: "st-inuse",
+    Status.retired.value: "st-retired",
+    Status.demolished.value: "st-demolished",
 }
 
 
