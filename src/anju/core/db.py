@@ -51,14 +51,17 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+TWO_PLACES = Decimal("0.01")
+
+
 def area_to_db(value: Decimal | None) -> int | None:
     """Square metres (exact decimal, two places) → integer hundredths of a square metre."""
     if value is None:
         return None
-    q = value.quantize(Decimal("0.01"))
-    if q != value:
+    exp = value.as_tuple().exponent
+    if not isinstance(exp, int) or (exp < -2 and value != value.quantize(TWO_PLACES)):
         raise ValueError(f"area {value} has more than two decimal places")
-    return int(q * 100)
+    return int(value * 100)
 
 
 def area_from_db(value: int | None) -> Decimal | None:

@@ -8,8 +8,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Table, text
@@ -19,6 +20,7 @@ from anju.core.db import Area, UTCDateTime, area_to_db
 Row = Sequence[Any]
 
 
+@lru_cache(maxsize=65536)
 def _sqlite_ts(v: datetime | None) -> str | None:
     if v is None:
         return None
@@ -27,6 +29,7 @@ def _sqlite_ts(v: datetime | None) -> str | None:
     return v.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
 
 
+@lru_cache(maxsize=65536)
 def _sqlite_date(v: date | None) -> str | None:
     return None if v is None else v.isoformat()
 
@@ -35,12 +38,16 @@ def _identity(v: Any) -> Any:
     return v
 
 
-def _converters(conn: Connection, table: Table, columns: Sequence[str]) -> list[Callable[[Any], Any]]:
+def _converters(
+    conn: Connection, table: Table, columns: Sequence[str], db_ready: frozenset[str]
+) -> list[Callable[[Any], Any]]:
     sqlite = conn.dialect.name == "sqlite"
     out: list[Callable[[Any], Any]] = []
     for name in columns:
         t = table.c[name].type
-        if isinstance(t, Area):
+        if name in db_ready:
+            out.append(_identity)
+        elif isinstance(t, Area):
             out.append(area_to_db)
         elif isinstance(t, UTCDateTime):
             out.append(_sqlite_ts if sqlite else _identity)
@@ -51,18 +58,40 @@ def _converters(conn: Connection, table: Table, columns: Sequence[str]) -> list[
     return out
 
 
-def bulk_insert(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Row]) -> int:
-    """Insert many rows fast, inside the caller's transaction. Returns the number of rows."""
-    convs = _converters(conn, table, columns)
-    plain = all(c is _identity for c in convs)
+def bulk_insert(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Iterable[Row],
+    db_ready: frozenset[str] = frozenset(),
+) -> int:
+    """Insert many rows fast, inside the caller's transaction. Returns the number of rows.
+
+    Values are converted to their stored form as the columns' types would (areas to hundredths,
+    timestamps to UTC), except for the columns named in ``db_ready``, which the caller already
+    gives in stored form.
+    """
+    convs = _converters(conn, table, columns, db_ready)
+    todo = [(i, f) for i, f in enumerate(convs) if f is not _identity]
+
+    def prepared(it: Iterable[Row]) -> Iterator[Row]:
+        if not todo:
+            yield from it
+            return
+        for row in it:
+            r = list(row)
+            for i, f in todo:
+                r[i] = f(r[i])
+            yield r
+
     n = 0
     if conn.dialect.name == "postgresql":
         raw = conn.connection.driver_connection
         assert raw is not None
         cols = ", ".join(f'"{c}"' for c in columns)
         with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN') as cp:
-            for row in rows:
-                cp.write_row(row if plain else [f(v) for f, v in zip(convs, row, strict=True)])
+            for r in prepared(rows):
+                cp.write_row(r)
                 n += 1
         return n
     marks = ", ".join("?" for _ in columns)
@@ -70,8 +99,8 @@ def bulk_insert(conn: Connection, table: Table, columns: Sequence[str], rows: It
     dbapi = conn.connection.driver_connection
     assert dbapi is not None
     batch: list[Row] = []
-    for row in rows:
-        batch.append(row if plain else tuple(f(v) for f, v in zip(convs, row, strict=True)))
+    for r in prepared(rows):
+        batch.append(r)
         if len(batch) >= 10_000:
             dbapi.executemany(sql, batch)
             n += len(batch)

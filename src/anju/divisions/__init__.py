@@ -1,5 +1,6 @@
 """Administrative divisions: city, districts, functional zones, streets and communities."""
 
+from anju.divisions.geo import from_geojson, partition, random_points_in, to_geojson
 from anju.divisions.loader import load_city
 from anju.divisions.services import (
     Division,
@@ -21,9 +22,13 @@ __all__ = [
     "children",
     "divisions_table",
     "exists",
+    "from_geojson",
     "geometry",
     "get",
     "load_city",
     "names",
+    "partition",
+    "random_points_in",
     "street_geometries",
+    "to_geojson",
 ]

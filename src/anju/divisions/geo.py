@@ -7,6 +7,7 @@ import random
 from collections.abc import Sequence
 
 import eviltransform
+import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
@@ -66,21 +67,19 @@ def partition(geom: BaseGeometry, n: int, seed: int) -> list[BaseGeometry]:
         return [geom]
     rng = random.Random(seed)
     samples = random_points_in(geom, max(400, n * 60), rng)
-    centers = [(p.x, p.y) for p in samples[:n]]
-    pts = [(p.x, p.y) for p in samples]
+    pts = np.array([(p.x, p.y) for p in samples])
+    centers = pts[:n].copy()
     for _ in range(12):
-        sums = [[0.0, 0.0, 0] for _ in centers]
-        for x, y in pts:
-            k = min(range(n), key=lambda i: (centers[i][0] - x) ** 2 + (centers[i][1] - y) ** 2)
-            s = sums[k]
-            s[0] += x
-            s[1] += y
-            s[2] += 1
-        centers = [(s[0] / s[2], s[1] / s[2]) if s[2] else c for s, c in zip(sums, centers, strict=True)]
-    mp = shapely.MultiPoint([Point(c) for c in centers])
+        nearest = ((pts[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
+        for k in range(n):
+            members = pts[nearest == k]
+            if len(members):
+                centers[k] = members.mean(axis=0)
+    centers_list = [(float(x), float(y)) for x, y in centers]
+    mp = shapely.MultiPoint([Point(c) for c in centers_list])
     cells = shapely.voronoi_polygons(mp, extend_to=geom.envelope.buffer(0.5))
     out: list[BaseGeometry] = []
-    for c in centers:
+    for c in centers_list:
         cell = next(g for g in cells.geoms if g.contains(Point(c)))
         piece = cell.intersection(geom)
         if not piece.is_valid:

@@ -1,0 +1,81 @@
+"""The 楼盘表 register: estates, buildings, homes, rooms, house codes and their bitemporal history.
+
+Other contexts use only what this module exports.
+"""
+
+from anju.registry import domain
+from anju.registry.domain import HouseCode, Status, Structure, Use, make_house_code, parse_house_code
+from anju.registry.services import (
+    Change,
+    NewBuilding,
+    NewEstate,
+    NewHome,
+    SplitPart,
+    add_rooms,
+    building_as_of,
+    change_building,
+    change_home,
+    changes_in_division,
+    create_building,
+    create_estate,
+    create_home,
+    get_building,
+    get_estate,
+    get_home,
+    get_home_by_code,
+    home_history,
+    merge_homes,
+    search,
+    split_home,
+    stats,
+)
+from anju.registry.tables import (
+    building_versions,
+    buildings,
+    estates,
+    home_versions,
+    homes,
+    rooms,
+)
+
+#: Tables that bulk loaders (the synthetic city) write through core.dialect.bulk_insert.
+BULK_TABLES = (estates, buildings, building_versions, homes, home_versions, rooms)
+
+__all__ = [
+    "BULK_TABLES",
+    "Change",
+    "HouseCode",
+    "NewBuilding",
+    "NewEstate",
+    "NewHome",
+    "SplitPart",
+    "Status",
+    "Structure",
+    "Use",
+    "add_rooms",
+    "building_as_of",
+    "building_versions",
+    "buildings",
+    "change_building",
+    "change_home",
+    "changes_in_division",
+    "create_building",
+    "create_estate",
+    "create_home",
+    "domain",
+    "estates",
+    "get_building",
+    "get_estate",
+    "get_home",
+    "get_home_by_code",
+    "home_history",
+    "home_versions",
+    "homes",
+    "make_house_code",
+    "merge_homes",
+    "parse_house_code",
+    "rooms",
+    "search",
+    "split_home",
+    "stats",
+]

@@ -109,7 +109,7 @@ def building_grid(
         as_of=g["as_of"],
         known_at=g["known_at"],
         building=s.GridBuilding(**b) if b else None,
-        homes=[s.GridHome(home_id=h["home_id"], **h) for h in g["homes"]],
+        homes=[s.GridHome(**h) for h in g["homes"]],
     )
 
 

@@ -816,7 +816,11 @@ def building_as_of(conn: Connection, building_id: int, on: date, known_at: datet
     rows = conn.execute(
         select(hv, homes.c.house_code)
         .join(homes, homes.c.id == hv.c.home_id)
-        .where(hv.c.building_id == building_id, as_of_condition(hv, on, known_at))
+        .where(
+            hv.c.building_id == building_id,
+            as_of_condition(hv, on, known_at),
+            hv.c.status != d.Status.retired.value,  # a retired unit no longer exists as a unit
+        )
         .order_by(hv.c.floor_no.desc(), hv.c.unit_no, hv.c.room_no)
     ).mappings()
     return {

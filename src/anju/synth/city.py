@@ -15,7 +15,6 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import shapely
@@ -25,9 +24,8 @@ from sqlalchemy import Connection, Engine, func, select
 from anju import divisions as div
 from anju.core import clock, dialect
 from anju.core.errors import Conflict
-from anju.divisions.geo import from_geojson, partition, random_points_in, to_geojson
+from anju.registry import building_versions, buildings, estates, home_versions, homes, rooms
 from anju.registry import domain as d
-from anju.registry.tables import building_versions, buildings, estates, home_versions, homes, rooms
 from anju.synth import names as nm
 
 # Share of the city's homes by district: proportional to the 2020 census population (万人).
@@ -101,6 +99,10 @@ def _ts(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 2, 0, tzinfo=UTC)
 
 
+#: Synthetic rows carry areas already as integer hundredths of m² (the Area type's stored form).
+AREA_COLUMNS = frozenset({"construction_area", "inner_area", "area"})
+
+
 class Batcher:
     """Collects rows per table and flushes through the bulk path."""
 
@@ -126,7 +128,7 @@ class Batcher:
         for t in names:
             buf = self.rows.get(t)
             if buf:
-                dialect.bulk_insert(self.conn, self.tables[t], self.cols[t], buf)
+                dialect.bulk_insert(self.conn, self.tables[t], self.cols[t], buf, db_ready=AREA_COLUMNS)
                 self.counts[t] = self.counts.get(t, 0) + len(buf)
                 buf.clear()
 
@@ -287,9 +289,9 @@ class CityGenerator:
         rows = []
         out = []
         for scode, dcode, gj in streets:
-            geom = from_geojson(gj)
+            geom = div.from_geojson(gj)
             n = 4 + int(random.Random(self.seed * 7 + int(scode)).random() * 8)
-            cells = partition(geom, n, seed=self.seed + int(scode))
+            cells = div.partition(geom, n, seed=self.seed + int(scode))
             comms = []
             for i, cell in enumerate(cells, start=1):
                 code = f"{scode}{i:03d}"
@@ -303,7 +305,7 @@ class CityGenerator:
                         "level": "community",
                         "parent_code": scode,
                         "managing_code": None,
-                        "geometry": to_geojson(cell),
+                        "geometry": div.to_geojson(cell),
                         "min_lon": minx,
                         "min_lat": miny,
                         "max_lon": maxx,
@@ -355,7 +357,7 @@ class CityGenerator:
         return self.report
 
     def _streets_without_communities(self, sg: list[tuple[str, str, str]], names: dict[str, str]) -> list[Street]:
-        return [Street(s, names[s], dc, names[dc], from_geojson(gj), []) for s, dc, gj in sg]
+        return [Street(s, names[s], dc, names[dc], div.from_geojson(gj), []) for s, dc, gj in sg]
 
     def _allocate_estates(self, streets: list[Street]) -> list[Street]:
         """Which street each estate lies in: districts by weight, streets evenly within a district."""
@@ -363,10 +365,16 @@ class CityGenerator:
         by_district: dict[str, list[Street]] = {}
         for s in streets:
             by_district.setdefault(s.district_code, []).append(s)
-        total_w = sum(DISTRICT_WEIGHT.get(k, 50.0) for k in by_district)
+        # largest-remainder apportionment: exactly n estates, in proportion to the district weights
+        codes = sorted(by_district)
+        weights = [DISTRICT_WEIGHT.get(k, 50.0) for k in codes]
+        quotas = [n * w / sum(weights) for w in weights]
+        counts = [int(q) for q in quotas]
+        by_remainder = sorted(range(len(codes)), key=lambda i: quotas[i] - counts[i], reverse=True)
+        for i in by_remainder[: n - sum(counts)]:
+            counts[i] += 1
         plan: list[Street] = []
-        for dcode in sorted(by_district):
-            k = max(1, round(n * DISTRICT_WEIGHT.get(dcode, 50.0) / total_w))
+        for dcode, k in zip(codes, counts, strict=True):
             ss = by_district[dcode]
             plan.extend(ss[j % len(ss)] for j in range(k))
         random.Random(self.seed).shuffle(plan)
@@ -384,7 +392,7 @@ class CityGenerator:
         ename = f"{head}{tail}" + ("" if rng.random() < 0.6 else f"{rng.choice('一二三四五')}期")
         road = f"{rng.choice(nm.ROAD_HEADS)}{rng.choice(nm.ROAD_TAILS)}"
         door = str(rng.randint(1, 400))
-        pt = random_points_in(st.geom, 1, rng)[0]
+        pt = div.random_points_in(st.geom, 1, rng)[0]
         community = next((code for code, prep in st.communities if prep.contains(pt)), None)
         addr = f"{self.city_name}{st.district_name}{road}{door}号"
         self.batch.add(
@@ -461,8 +469,8 @@ class CityGenerator:
         seq = self.seq.get(key, 0) + 1
         self.seq[key] = seq
         code_prefix = f"{st.code}{segment:04d}{seq:04d}"
-        bcode = code_prefix + "00000"
-        bcode += d.CHECKERS["iso7064-mod11-2"](bcode)
+        psum = d.prefix_checksum(code_prefix)
+        bcode = code_prefix + "00000" + d.fast_check(psum, 0)
         bno_s = str(bno)
         baddr = f"{eaddr}{ename}{bno_s}幢"
         # footprint: a rectangle on the estate's grid
@@ -483,8 +491,9 @@ class CityGenerator:
         area_lo, area_hi = t.area
         use = d.Use.residential if rng.random() > 0.03 else rng.choice((d.Use.commercial, d.Use.office, d.Use.mixed))
         n_homes = floors * units * per_floor
-        home_areas = [Decimal(rng.randint(area_lo * 100, area_hi * 100)) / 100 for _ in range(n_homes)]
-        total_area = sum(home_areas, Decimal(0))
+        # areas in hundredths of m² (the database form of the Area type; see Batcher.db_ready)
+        home_areas = [rng.randint(area_lo * 100, area_hi * 100) for _ in range(n_homes)]
+        total_area = sum(home_areas)
         battrs = (
             bno_s,
             f"{bno_s}幢",
@@ -559,10 +568,9 @@ class CityGenerator:
                     k += 1
                     home_id += 1
                     room_no = f"{f}{p:02d}"
-                    hcode = code_prefix + f"{k:05d}"
-                    hcode += d.CHECKERS["iso7064-mod11-2"](hcode)
-                    r = next(n for lim, n in rooms_by_area if area < lim)
-                    inner = (area * Decimal("0.8")).quantize(Decimal("0.01"))
+                    hcode = code_prefix + f"{k:05d}" + d.fast_check(psum, k)
+                    r = next(n for lim, n in rooms_by_area if area < lim * 100)
+                    inner = area * 8 // 10
                     haddr = f"{baddr}{unit_no + '单元' if unit_no else ''}{room_no}室"
                     orient = "南北" if p == 1 else rng.choice(d.ORIENTATIONS)
                     hattrs = (
@@ -621,7 +629,7 @@ class CityGenerator:
                             ),
                         )
                     if r >= 3 and hstatus == d.Status.in_use and use == d.Use.residential and rng.random() < 0.04:
-                        share = (area * Decimal("0.7") / r).quantize(Decimal("0.01"))
+                        share = area * 7 // (10 * r)
                         for ri in range(r):
                             self.batch.add(
                                 "rooms",

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from anju.core.clock import to_local
-from anju.registry.domain import Status
+from anju.registry import Status
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
