@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from anju import divisions as div
-from anju.core.errors import ValidationError
+from anju.core.errors import AnjuError, ValidationError
 from anju.registry import (
     Change,
     SplitPart,
@@ -26,6 +26,7 @@ from anju.registry import (
     merge_homes,
     split_home,
 )
+from anju.registry.domain import is_valid_house_code
 from tests.helpers import TODAY, a_building, a_home
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -237,5 +238,56 @@ def test_as_of_reads_return_exactly_what_was_valid_then(conn, ops, probes):
             assert area_on(conn, b, on) == {"502": expected(model, on)}
             for now, m in snapshots:
                 assert area_on(conn, b, on, known_at=now) == {"502": expected(m, on)}
+    finally:
+        sp.rollback()
+
+
+# --- property: house codes stay unique and are never reused, whatever happens --------------------
+
+operations = st.lists(
+    st.sampled_from(["building", "home", "demolish_home", "split", "merge", "rebuild_room"]), min_size=3, max_size=25
+)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(operations, st.randoms(use_true_random=False))
+def test_house_codes_are_unique_and_never_reused(conn, ops, rnd):
+    sp = conn.begin_nested()
+    try:
+        blds = [a_building(conn, floors=30, building_no="P0")]
+        live: list[int] = []
+        for n, op in enumerate(ops, start=1):
+            try:
+                if op == "building":
+                    blds.append(a_building(conn, floors=30, building_no=f"P{n}"))
+                elif op == "home" or not live:
+                    live.append(a_home(conn, rnd.choice(blds), floor=rnd.randint(1, 30), room=f"R{n}"))
+                elif op == "demolish_home":
+                    h = live.pop(rnd.randrange(len(live)))
+                    change_home(conn, h, Change({"status": "拆除"}, date(2020, 1, 1)), today=TODAY)
+                elif op == "split":
+                    h = live.pop(rnd.randrange(len(live)))
+                    live += split_home(
+                        conn,
+                        h,
+                        [SplitPart(f"S{n}a", Decimal("10")), SplitPart(f"S{n}b", Decimal("10"))],
+                        date(2021, 1, 1),
+                        "分户",
+                        today=TODAY,
+                    )
+                elif op == "merge" and len(live) >= 2:
+                    pair = rnd.sample(live, 2)
+                    if get_home(conn, pair[0])["building_id"] == get_home(conn, pair[1])["building_id"]:
+                        for x in pair:
+                            live.remove(x)
+                        live.append(merge_homes(conn, pair, f"M{n}", date(2022, 1, 1), "合户", today=TODAY))
+                elif op == "rebuild_room":
+                    live.append(a_home(conn, blds[0], floor=1, room="R-same", since=date(2023, 1, 1)))
+            except AnjuError:
+                pass  # refused operations (e.g. a clash) change nothing; codes below must still hold
+        # rows are never deleted, so "unique over every row" means "never reused"
+        codes = [r[0] for r in conn.execute(select(homes.c.house_code))]
+        assert len(codes) == len(set(codes))
+        assert all(is_valid_house_code(c) for c in codes)
     finally:
         sp.rollback()

@@ -44,6 +44,9 @@ templates.env.filters["ts"] = fmt_ts
 templates.env.filters["area"] = fmt_area
 templates.env.filters["d"] = fmt_date
 templates.env.globals["STATUS_CLASS"] = STATUS_CLASS
+templates.env.globals["SOURCE_NAMES"] = {
+    "synth": "合成", "manual": "人工", "survey": "测绘", "presale": "预售", "registration": "登记", "rental": "租赁",
+}
 templates.env.globals["STATUSES"] = [s.value for s in Status]
 
 
