@@ -658,13 +658,17 @@ def generate(
     if not 0 < scale <= 2:
         raise ValueError("scale must be in (0, 2]")
     today = today or clock.today()
-    with engine.begin() as conn:
+    tables = [estates, buildings, building_versions, homes, home_versions, rooms]
+    with dialect.bulk_load(engine) as conn:
         n = conn.execute(select(func.count()).select_from(estates)).scalar_one()
         if n:
             raise Conflict("登记簿中已有数据：合成城市只能写入空库（换一个 ANJU_DATABASE_URL 或删除数据文件）")
         gen = CityGenerator(conn, scale, seed, batch, today, progress)
-        report = gen.run()
-        dialect.reset_sequences(conn, [estates, buildings, homes, building_versions, home_versions, rooms])
+        with dialect.deferred_indexes(conn, tables):
+            report = gen.run()
+            if progress:
+                progress("正在建立索引", 0.93)
+        dialect.reset_sequences(conn, tables)
         dialect.refresh_statistics(conn)
     if progress:
         progress("完成", 1.0)
