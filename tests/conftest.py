@@ -55,10 +55,7 @@ class DbFactory:
             from anju.synth import generate
 
             generate(engine, TEST_SCALE, TEST_SEED, batch=2000, today=TEST_TODAY)
-        if self.backend == "sqlite":
-            with engine.begin() as c:
-                c.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
-        engine.dispose()
+        engine.dispose()  # closing the last connection checkpoints SQLite's WAL into the file we copy
 
     def template(self, kind: str) -> str:
         if kind not in self.templates:

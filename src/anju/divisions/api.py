@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from anju.divisions import services as svc
-from anju.web.deps import ConnDep, PagingDep
+from anju.web.deps import PagingDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
 router = APIRouter(tags=["divisions"], responses=ERRORS)  # type: ignore[arg-type]
@@ -29,34 +29,37 @@ class DivisionOut(BaseModel):
 
 @router.get("/divisions", operation_id="list_divisions")
 def list_divisions(
-    conn: ConnDep,
+    uow: UowDep,
     paging: PagingDep,
     parent: Annotated[str | None, Query(max_length=12, description="上级区划代码（含功能区管理的街道）")] = None,
     level: Annotated[str | None, Query(pattern="^(city|district|zone|street|community)$")] = None,
 ) -> Page[DivisionOut]:
-    if parent:
-        svc.get(conn, parent)
-        items, total = svc.children(conn, parent, level, offset=paging.offset, limit=paging.page_size)
-    else:
-        every = svc.by_level(conn, level or "district")
-        total = len(every)
-        items = every[paging.offset : paging.offset + paging.page_size]
-    return Page(
-        items=[DivisionOut(**i.__dict__) for i in items], total=total, page=paging.page, page_size=paging.page_size
-    )
+    with uow.read() as conn:
+        if parent:
+            svc.get(conn, parent)
+            items, total = svc.children(conn, parent, level, offset=paging.offset, limit=paging.page_size)
+        else:
+            every = svc.by_level(conn, level or "district")
+            total = len(every)
+            items = every[paging.offset : paging.offset + paging.page_size]
+        return Page(
+            items=[DivisionOut(**i.__dict__) for i in items], total=total, page=paging.page, page_size=paging.page_size
+        )
 
 
 @router.get("/divisions/{code}", operation_id="get_division")
-def get_division(conn: ConnDep, code: str) -> DivisionOut:
-    return DivisionOut(**svc.get(conn, code).__dict__)
+def get_division(uow: UowDep, code: str) -> DivisionOut:
+    with uow.read() as conn:
+        return DivisionOut(**svc.get(conn, code).__dict__)
 
 
 @router.get("/divisions/{code}/geometry", operation_id="get_division_geometry")
-def get_division_geometry(conn: ConnDep, code: str) -> dict[str, Any]:
-    d = svc.get(conn, code)
-    g = svc.geometry(conn, code)
-    return {
-        "type": "Feature",
-        "properties": {"code": d.code, "name": d.name, "level": d.level, "geometry_source": d.geometry_source},
-        "geometry": json.loads(g) if g else None,
-    }
+def get_division_geometry(uow: UowDep, code: str) -> dict[str, Any]:
+    with uow.read() as conn:
+        d = svc.get(conn, code)
+        g = svc.geometry(conn, code)
+        return {
+            "type": "Feature",
+            "properties": {"code": d.code, "name": d.name, "level": d.level, "geometry_source": d.geometry_source},
+            "geometry": json.loads(g) if g else None,
+        }

@@ -13,7 +13,7 @@ from anju.core.errors import ValidationError
 from anju.registry import schemas as s
 from anju.registry import services as svc
 from anju.registry.domain import Status
-from anju.web.deps import ConnDep, PagingDep, UowDep
+from anju.web.deps import PagingDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
 router = APIRouter(tags=["registry"], responses=ERRORS)  # type: ignore[arg-type]
@@ -23,26 +23,28 @@ StatusQ = Annotated[Status | None, Query(description="状态")]
 
 @router.get("/estates", operation_id="list_estates")
 def list_estates(
-    conn: ConnDep,
+    uow: UowDep,
     paging: PagingDep,
     street_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
     district_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     name: Annotated[str | None, Query(max_length=80)] = None,
 ) -> Page[s.EstateOut]:
-    items, total = svc.list_estates(
-        conn,
-        street_code=street_code,
-        district_code=district_code,
-        name=name,
-        offset=paging.offset,
-        limit=paging.page_size,
-    )
-    return Page(items=[s.EstateOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+    with uow.read() as conn:
+        items, total = svc.list_estates(
+            conn,
+            street_code=street_code,
+            district_code=district_code,
+            name=name,
+            offset=paging.offset,
+            limit=paging.page_size,
+        )
+        return Page(items=[s.EstateOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
 
 
 @router.get("/estates/{estate_id}", operation_id="get_estate")
-def get_estate(conn: ConnDep, estate_id: Id) -> s.EstateOut:
-    return s.EstateOut(**svc.get_estate(conn, estate_id))
+def get_estate(uow: UowDep, estate_id: Id) -> s.EstateOut:
+    with uow.read() as conn:
+        return s.EstateOut(**svc.get_estate(conn, estate_id))
 
 
 @router.post("/estates", status_code=201, operation_id="create_estate")
@@ -54,26 +56,30 @@ def create_estate(uow: UowDep, body: s.EstateIn) -> s.EstateOut:
 
 @router.get("/buildings", operation_id="list_buildings")
 def list_buildings(
-    conn: ConnDep,
+    uow: UowDep,
     paging: PagingDep,
     estate_id: Annotated[int | None, Query(ge=1)] = None,
     street_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
     status: StatusQ = None,
 ) -> Page[s.BuildingOut]:
-    items, total = svc.list_buildings(
-        conn,
-        estate_id=estate_id,
-        street_code=street_code,
-        status=status.value if status else None,
-        offset=paging.offset,
-        limit=paging.page_size,
-    )
-    return Page(items=[s.BuildingOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+    with uow.read() as conn:
+        items, total = svc.list_buildings(
+            conn,
+            estate_id=estate_id,
+            street_code=street_code,
+            status=status.value if status else None,
+            offset=paging.offset,
+            limit=paging.page_size,
+        )
+        return Page(
+            items=[s.BuildingOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size
+        )
 
 
 @router.get("/buildings/{building_id}", operation_id="get_building")
-def get_building(conn: ConnDep, building_id: Id) -> s.BuildingOut:
-    return s.BuildingOut(**svc.get_building(conn, building_id))
+def get_building(uow: UowDep, building_id: Id) -> s.BuildingOut:
+    with uow.read() as conn:
+        return s.BuildingOut(**svc.get_building(conn, building_id))
 
 
 @router.post("/buildings", status_code=201, operation_id="create_building")
@@ -94,52 +100,56 @@ def change_building(uow: UowDep, building_id: Id, body: s.ChangeIn) -> s.ChangeO
 
 @router.get("/buildings/{building_id}/grid", operation_id="building_grid")
 def building_grid(
-    conn: ConnDep,
+    uow: UowDep,
     building_id: Id,
     as_of: Annotated[date | None, Query(description="查看该日期的楼盘表")] = None,
     known_at: Annotated[datetime | None, Query(description="按当时登记簿所知（带时区）")] = None,
 ) -> s.GridOut:
-    if known_at is not None and known_at.tzinfo is None:
-        raise ValidationError.of("known_at", "时间必须带时区，例如 2024-01-01T00:00:00+08:00")
-    g = svc.building_as_of(conn, building_id, as_of or clock.today(), known_at)
-    b = g["building"]
-    return s.GridOut(
-        building_id=g["building_id"],
-        house_code=g["house_code"],
-        as_of=g["as_of"],
-        known_at=g["known_at"],
-        building=s.GridBuilding(**b) if b else None,
-        homes=[s.GridHome(**h) for h in g["homes"]],
-    )
+    with uow.read() as conn:
+        if known_at is not None and known_at.tzinfo is None:
+            raise ValidationError.of("known_at", "时间必须带时区，例如 2024-01-01T00:00:00+08:00")
+        g = svc.building_as_of(conn, building_id, as_of or clock.today(), known_at)
+        b = g["building"]
+        return s.GridOut(
+            building_id=g["building_id"],
+            house_code=g["house_code"],
+            as_of=g["as_of"],
+            known_at=g["known_at"],
+            building=s.GridBuilding(**b) if b else None,
+            homes=[s.GridHome(**h) for h in g["homes"]],
+        )
 
 
 @router.get("/homes", operation_id="list_homes")
 def list_homes(
-    conn: ConnDep,
+    uow: UowDep,
     paging: PagingDep,
     building_id: Annotated[int | None, Query(ge=1)] = None,
     street_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
     status: StatusQ = None,
 ) -> Page[s.HomeOut]:
-    items, total = svc.list_homes(
-        conn,
-        building_id=building_id,
-        street_code=street_code,
-        status=status.value if status else None,
-        offset=paging.offset,
-        limit=paging.page_size,
-    )
-    return Page(items=[s.HomeOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+    with uow.read() as conn:
+        items, total = svc.list_homes(
+            conn,
+            building_id=building_id,
+            street_code=street_code,
+            status=status.value if status else None,
+            offset=paging.offset,
+            limit=paging.page_size,
+        )
+        return Page(items=[s.HomeOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
 
 
 @router.get("/homes/by-code/{house_code}", operation_id="get_home_by_code")
-def get_home_by_code(conn: ConnDep, house_code: str) -> s.HomeOut:
-    return s.HomeOut(**svc.get_home_by_code(conn, house_code))
+def get_home_by_code(uow: UowDep, house_code: str) -> s.HomeOut:
+    with uow.read() as conn:
+        return s.HomeOut(**svc.get_home_by_code(conn, house_code))
 
 
 @router.get("/homes/{home_id}", operation_id="get_home")
-def get_home(conn: ConnDep, home_id: Id) -> s.HomeOut:
-    return s.HomeOut(**svc.get_home(conn, home_id))
+def get_home(uow: UowDep, home_id: Id) -> s.HomeOut:
+    with uow.read() as conn:
+        return s.HomeOut(**svc.get_home(conn, home_id))
 
 
 @router.post("/homes", status_code=201, operation_id="create_home")
@@ -157,8 +167,9 @@ def change_home(uow: UowDep, home_id: Id, body: s.ChangeIn) -> s.ChangeOut:
 
 
 @router.get("/homes/{home_id}/history", operation_id="home_history")
-def home_history(conn: ConnDep, home_id: Id) -> s.HistoryOut:
-    return s.HistoryOut.model_validate(svc.home_history(conn, home_id))
+def home_history(uow: UowDep, home_id: Id) -> s.HistoryOut:
+    with uow.read() as conn:
+        return s.HistoryOut.model_validate(svc.home_history(conn, home_id))
 
 
 @router.post("/homes/{home_id}/split", status_code=201, operation_id="split_home")
@@ -180,9 +191,10 @@ def merge_homes(uow: UowDep, body: s.MergeIn) -> s.HomeOut:
 
 
 @router.get("/homes/{home_id}/rooms", operation_id="list_rooms")
-def list_rooms(conn: ConnDep, home_id: Id) -> list[s.RoomOut]:
-    svc.get_home(conn, home_id)
-    return [s.RoomOut(**r) for r in svc.home_rooms(conn, home_id)]
+def list_rooms(uow: UowDep, home_id: Id) -> list[s.RoomOut]:
+    with uow.read() as conn:
+        svc.get_home(conn, home_id)
+        return [s.RoomOut(**r) for r in svc.home_rooms(conn, home_id)]
 
 
 @router.post("/homes/{home_id}/rooms", status_code=201, operation_id="add_rooms")
@@ -196,30 +208,33 @@ def add_rooms(uow: UowDep, home_id: Id, body: list[s.RoomIn]) -> list[s.RoomOut]
 
 @router.get("/divisions/{code}/changes", operation_id="division_changes", tags=["divisions"])
 def division_changes(
-    conn: ConnDep,
+    uow: UowDep,
     paging: PagingDep,
     code: str,
     start: Annotated[date, Query(alias="from", description="开始日期")],
     end: Annotated[date, Query(alias="to", description="结束日期")],
 ) -> Page[s.ChangeRow]:
-    items, total = svc.changes_in_division(conn, code, start, end, offset=paging.offset, limit=paging.page_size)
-    return Page(items=[s.ChangeRow(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+    with uow.read() as conn:
+        items, total = svc.changes_in_division(conn, code, start, end, offset=paging.offset, limit=paging.page_size)
+        return Page(items=[s.ChangeRow(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
 
 
 @router.get("/search", operation_id="search_register")
 def search(
-    conn: ConnDep,
+    uow: UowDep,
     q: Annotated[str, Query(min_length=1, max_length=100, description="房屋代码或地址")],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> s.SearchOut:
-    r = svc.search(conn, q, limit=limit)
-    return s.SearchOut(
-        kind=r["kind"],
-        homes=[s.HomeOut(**h) for h in r["homes"]],
-        buildings=[s.BuildingOut(**b) for b in r["buildings"]],
-    )
+    with uow.read() as conn:
+        r = svc.search(conn, q, limit=limit)
+        return s.SearchOut(
+            kind=r["kind"],
+            homes=[s.HomeOut(**h) for h in r["homes"]],
+            buildings=[s.BuildingOut(**b) for b in r["buildings"]],
+        )
 
 
 @router.get("/stats", operation_id="register_stats")
-def stats(conn: ConnDep) -> dict[str, int]:
-    return svc.stats(conn)
+def stats(uow: UowDep) -> dict[str, int]:
+    with uow.read() as conn:
+        return svc.stats(conn)

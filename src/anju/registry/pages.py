@@ -13,7 +13,7 @@ from anju import divisions as div
 from anju.core import clock
 from anju.core.errors import AnjuError
 from anju.registry import services as svc
-from anju.web.deps import ConnDep, PagingDep
+from anju.web.deps import PagingDep, UowDep
 from anju.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -25,45 +25,48 @@ def _pages(total: int, page: int, size: int) -> dict[str, int]:
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(request: Request, conn: ConnDep) -> HTMLResponse:
-    districts = div.by_level(conn, "district") + div.by_level(conn, "zone")
-    return render(request, "index.html", districts=districts, stats=svc.stats(conn), crumbs=[])
+def index(request: Request, uow: UowDep) -> HTMLResponse:
+    with uow.read() as conn:
+        districts = div.by_level(conn, "district") + div.by_level(conn, "zone")
+        return render(request, "index.html", districts=districts, stats=svc.stats(conn), crumbs=[])
 
 
 @router.get("/divisions/{code}", response_class=HTMLResponse)
-def division_page(request: Request, conn: ConnDep, paging: PagingDep, code: str) -> HTMLResponse:
-    d = div.get(conn, code)
-    crumbs = div.ancestry(conn, code)
-    if d.level in ("street", "community"):
-        estates, total = svc.list_estates(
-            conn, street_code=code if d.level == "street" else None, offset=paging.offset, limit=paging.page_size
-        )
-        return render(
-            request,
-            "street.html",
-            division=d,
-            crumbs=crumbs,
-            estates=estates,
-            pager=_pages(total, paging.page, paging.page_size),
-        )
-    streets, _ = div.children(conn, code, "street")
-    return render(request, "district.html", division=d, crumbs=crumbs, streets=streets)
+def division_page(request: Request, uow: UowDep, paging: PagingDep, code: str) -> HTMLResponse:
+    with uow.read() as conn:
+        d = div.get(conn, code)
+        crumbs = div.ancestry(conn, code)
+        if d.level in ("street", "community"):
+            estates, total = svc.list_estates(
+                conn, street_code=code if d.level == "street" else None, offset=paging.offset, limit=paging.page_size
+            )
+            return render(
+                request,
+                "street.html",
+                division=d,
+                crumbs=crumbs,
+                estates=estates,
+                pager=_pages(total, paging.page, paging.page_size),
+            )
+        streets, _ = div.children(conn, code, "street")
+        return render(request, "district.html", division=d, crumbs=crumbs, streets=streets)
 
 
 @router.get("/estates/{estate_id}", response_class=HTMLResponse)
-def estate_page(request: Request, conn: ConnDep, paging: PagingDep, estate_id: int) -> HTMLResponse:
-    e = svc.get_estate(conn, estate_id)
-    blds, total = svc.list_buildings(conn, estate_id=estate_id, offset=paging.offset, limit=paging.page_size)
-    counts = svc.homes_in_building_count(conn, [b["id"] for b in blds])
-    return render(
-        request,
-        "estate.html",
-        estate=e,
-        buildings=blds,
-        counts=counts,
-        crumbs=div.ancestry(conn, e["street_code"]),
-        pager=_pages(total, paging.page, paging.page_size),
-    )
+def estate_page(request: Request, uow: UowDep, paging: PagingDep, estate_id: int) -> HTMLResponse:
+    with uow.read() as conn:
+        e = svc.get_estate(conn, estate_id)
+        blds, total = svc.list_buildings(conn, estate_id=estate_id, offset=paging.offset, limit=paging.page_size)
+        counts = svc.homes_in_building_count(conn, [b["id"] for b in blds])
+        return render(
+            request,
+            "estate.html",
+            estate=e,
+            buildings=blds,
+            counts=counts,
+            crumbs=div.ancestry(conn, e["street_code"]),
+            pager=_pages(total, paging.page, paging.page_size),
+        )
 
 
 def _grid(conn: Any, building_id: int, as_of: date) -> dict[str, Any]:
@@ -80,49 +83,53 @@ def _grid(conn: Any, building_id: int, as_of: date) -> dict[str, Any]:
 
 @router.get("/buildings/{building_id}", response_class=HTMLResponse)
 def building_page(
-    request: Request, conn: ConnDep, building_id: int, as_of: Annotated[date | None, Query()] = None
+    request: Request, uow: UowDep, building_id: int, as_of: Annotated[date | None, Query()] = None
 ) -> HTMLResponse:
-    b = svc.get_building(conn, building_id)
-    e = svc.get_estate(conn, b["estate_id"])
-    on = as_of or clock.today()
-    ctx = _grid(conn, building_id, on)
-    template = "_grid.html" if request.headers.get("hx-request") else "building.html"
-    return render(
-        request,
-        template,
-        building=b,
-        estate=e,
-        as_of=on,
-        today=clock.today(),
-        crumbs=div.ancestry(conn, b["street_code"]),
-        **ctx,
-    )
+    with uow.read() as conn:
+        b = svc.get_building(conn, building_id)
+        e = svc.get_estate(conn, b["estate_id"])
+        on = as_of or clock.today()
+        ctx = _grid(conn, building_id, on)
+        template = "_grid.html" if request.headers.get("hx-request") else "building.html"
+        return render(
+            request,
+            template,
+            building=b,
+            estate=e,
+            as_of=on,
+            today=clock.today(),
+            crumbs=div.ancestry(conn, b["street_code"]),
+            **ctx,
+        )
 
 
 @router.get("/homes/{home_id}", response_class=HTMLResponse)
-def home_page(request: Request, conn: ConnDep, home_id: int) -> HTMLResponse:
-    hist = svc.home_history(conn, home_id)
-    h = hist["home"]
-    b = svc.get_building(conn, h["building_id"])
-    return render(
-        request,
-        "home.html",
-        home=h,
-        building=b,
-        hist=hist,
-        rooms=svc.home_rooms(conn, home_id),
-        crumbs=div.ancestry(conn, h["street_code"]),
-    )
+def home_page(request: Request, uow: UowDep, home_id: int) -> HTMLResponse:
+    with uow.read() as conn:
+        hist = svc.home_history(conn, home_id)
+        h = hist["home"]
+        b = svc.get_building(conn, h["building_id"])
+        return render(
+            request,
+            "home.html",
+            home=h,
+            building=b,
+            estate=svc.get_estate(conn, b["estate_id"]),
+            hist=hist,
+            rooms=svc.home_rooms(conn, home_id),
+            crumbs=div.ancestry(conn, h["street_code"]),
+        )
 
 
 @router.get("/search", response_class=HTMLResponse)
-def search_page(request: Request, conn: ConnDep, q: str = "") -> HTMLResponse:
-    result: dict[str, Any] | None = None
-    error = None
-    if q.strip():
-        try:
-            result = svc.search(conn, q)
-        except AnjuError as e:
-            error = e.message
-    template = "_search_results.html" if request.headers.get("hx-request") else "search.html"
-    return render(request, template, q=q, result=result, error=error, crumbs=[])
+def search_page(request: Request, uow: UowDep, q: str = "") -> HTMLResponse:
+    with uow.read() as conn:
+        result: dict[str, Any] | None = None
+        error = None
+        if q.strip():
+            try:
+                result = svc.search(conn, q)
+            except AnjuError as e:
+                error = e.message
+        template = "_search_results.html" if request.headers.get("hx-request") else "search.html"
+        return render(request, template, q=q, result=result, error=error, crumbs=[])

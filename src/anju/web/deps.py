@@ -12,12 +12,15 @@ from anju.core.db import UnitOfWork
 from anju.core.settings import Settings
 
 
-def get_settings(request: Request) -> Settings:
+# Dependencies that do no I/O are ``async def`` so FastAPI does not hop to a worker thread for them.
+
+
+async def get_settings(request: Request) -> Settings:
     s: Settings = request.app.state.settings
     return s
 
 
-def get_uow(request: Request) -> UnitOfWork:
+async def get_uow(request: Request) -> UnitOfWork:
     u: UnitOfWork = request.app.state.uow
     return u
 
@@ -37,7 +40,7 @@ class Paging:
         return (self.page - 1) * self.page_size
 
 
-def paging(
+async def paging(
     request: Request,
     page: Annotated[int, Query(ge=1, le=1_000_000, description="页码，从 1 开始")] = 1,
     page_size: Annotated[int | None, Query(ge=1, description="每页条数")] = None,
