@@ -886,12 +886,14 @@ def changes_in_division(
 ) -> tuple[list[dict[str, Any]], int]:
     """Home versions whose valid time began in [start, end] within a street or district."""
     if end < start:
-        raise ValidationError.of("end", "结束日期早于开始日期")
+        raise ValidationError.of("to", "结束日期早于开始日期")
     division = div.get(conn, code)
     if division.level == "street":
         streets = [code]
+    elif division.level == "city":
+        streets = [s.code for s in div.by_level(conn, "street")]
     else:
-        kids, _ = div.children(conn, code, "street")
+        kids, _ = div.children(conn, code, "street", limit=10_000)
         streets = [k.code for k in kids]
     hv = home_versions
     cond = and_(
@@ -899,7 +901,6 @@ def changes_in_division(
         hv.c.valid_from >= start,
         hv.c.valid_from <= end,
         hv.c.superseded_at.is_(None),
-        hv.c.change_kind != "synth",
     )
     total = conn.execute(select(func.count()).select_from(hv).where(cond)).scalar_one()
     rows = conn.execute(
