@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Connection, select
@@ -68,6 +68,7 @@ def a_home(
     area: str = "89.50",
     since: date = date(2010, 5, 1),
     status: Status | None = None,
+    now: datetime | None = None,
 ) -> int:
     return create_home(
         conn,
@@ -82,4 +83,5 @@ def a_home(
             status=status,
         ),
         today=TODAY,
+        now=now,
     )

@@ -215,7 +215,7 @@ def test_as_of_reads_return_exactly_what_was_valid_then(conn, ops, probes):
     sp = conn.begin_nested()
     try:
         b = a_building(conn)
-        h = a_home(conn, b, area="80.00")
+        h = a_home(conn, b, area="80.00", now=T0)
         model: list[tuple[date, date, int]] = [(date(2010, 5, 1), date.max, 8000)]  # (from, to, area)
         snapshots = []
         for i, (start, length, area) in enumerate(ops):

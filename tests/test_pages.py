@@ -26,7 +26,9 @@ def test_drill_down_from_city_to_a_home(client):
     assert home.status_code == 200 and "玄武区" in home.text and "江北新区" in home.text
     district = client.get("/divisions/320102")
     assert "新街口街道" in district.text
-    street_link = re.search(r'href="/divisions/(\d{9})"', district.text).group(1)
+    m = re.search(r'href="/divisions/(\d{9})"', district.text)
+    assert m is not None
+    street_link = m.group(1)
     street = client.get(f"/divisions/{street_link}")
     assert street.status_code == 200 and "小区/楼盘" in street.text
 
