@@ -212,3 +212,12 @@ def test_rooms_of_a_home(api):
     assert codes[-2:] == [f"{h['house_code']}-01", f"{h['house_code']}-02"] or len(codes) >= 2
     too_big = api.post(f"/homes/{h['id']}/rooms", json=[{"name": "大厅", "area": "999"}])
     assert too_big.status_code == 422
+
+
+def test_malformed_json_and_wrong_methods_get_json_errors(api):
+    r = api.post("/estates", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body"
+    r = api.delete("/estates")
+    assert r.status_code == 405 and r.json()["message"] == "不支持该请求方法"
+    r = api.post("/estates", json={"name": "无街道花园", "street_code": "999999999", "road": "某路", "door_no": "1"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "street_code"
