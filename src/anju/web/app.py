@@ -20,6 +20,7 @@ from anju.core.settings import Settings, load_settings
 
 log = logging.getLogger("anju.web")
 STATIC = Path(__file__).parent / "static"
+HTTP_MESSAGES = {404: "页面不存在", 405: "不支持该请求方法", 413: "请求内容过大", 415: "不支持的内容类型"}
 
 
 def _field_of(loc: tuple[Any, ...]) -> str:
@@ -57,7 +58,13 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError) -> Any:
-        errors = [{"field": _field_of(tuple(e.get("loc", ()))), "reason": str(e.get("msg", ""))} for e in exc.errors()]
+        errors = [
+            {
+                "field": "body" if e.get("type") == "json_invalid" else _field_of(tuple(e.get("loc", ()))),
+                "reason": str(e.get("msg", "")),
+            }
+            for e in exc.errors()
+        ]
         msg = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
         if not wants_json(request):
             from anju.web.templating import render_error
@@ -67,7 +74,7 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Any:
-        message = "页面不存在" if exc.status_code == 404 else str(exc.detail)
+        message = HTTP_MESSAGES.get(exc.status_code, str(exc.detail))
         if not wants_json(request):
             from anju.web.templating import render_error
 
