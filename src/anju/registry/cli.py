@@ -1,10 +1,121 @@
-"""``anju registry …`` commands."""
+"""``anju registry …`` commands: thin — parse options, call the importer or exporter, print."""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
 import click
+from sqlalchemy import Engine
+
+from anju.core import migrate
+from anju.core.db import make_engine
+from anju.core.errors import AnjuError
+from anju.core.settings import Settings, load_settings
 
 
 @click.group()
 def registry() -> None:
     """楼盘表: import, export, look-ups."""
+
+
+def _engine() -> tuple[Settings, Engine]:
+    settings = load_settings()
+    engine = make_engine(settings.resolved_database_url, settings.sql_echo)
+    migrate.upgrade(engine)
+    return settings, engine
+
+
+@registry.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--source", default="manual", show_default=True,
+              type=click.Choice(["presale", "survey", "registration", "rental", "manual"]),
+              help="Where the file comes from (预售, 测绘, 登记, 租赁, 手工).")
+@click.option("--mode", default="all_or_nothing", show_default=True,
+              type=click.Choice(["all_or_nothing", "good_rows"]),
+              help="all_or_nothing: any bad row changes nothing; good_rows: load the good rows.")
+@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the rejected rows (original columns + 错误原因) to this CSV file.")
+def import_cmd(file: Path, source: str, mode: str, rejects: Path | None) -> None:
+    """Import a 楼盘表 file (CSV or .xlsx); prints a JSON summary, exits 1 when the file is rejected."""
+    from anju.registry import importer
+
+    settings, engine = _engine()
+    try:
+        size = file.stat().st_size
+        if size > settings.upload_max_bytes:
+            raise click.ClickException(f"文件大小 {size} 字节，超过上限 {settings.upload_max_bytes} 字节"
+                                       "（ANJU_UPLOAD_MAX_BYTES）")
+        result = importer.import_file(engine, file.read_bytes(), file.name, source=source, mode=mode,
+                                      max_bytes=settings.upload_max_bytes, batch_rows=settings.import_batch_rows)
+    except AnjuError as e:
+        raise click.ClickException(e.message) from None
+    finally:
+        engine.dispose()
+    if rejects is not None and result.rejects:
+        rejects.write_bytes(result.rejects_csv())
+    out = result.summary()
+    out["rejects_file"] = str(rejects) if rejects is not None and result.rejects else None
+    click.echo(json.dumps(out, ensure_ascii=False, default=str))
+    if result.rejected:
+        sys.exit(1)
+
+
+def _export(out: Path, layer: str, district: str | None, street: str | None) -> None:
+    from anju.registry import export
+
+    _, engine = _engine()
+    try:
+        n = export.export_file(engine, out, layer, district_code=district, street_code=street)
+    except AnjuError as e:
+        raise click.ClickException(e.message) from None
+    finally:
+        engine.dispose()
+    click.echo(json.dumps({"file": str(out), "format": export.format_of(out), "rows": n}, ensure_ascii=False))
+
+
+@registry.command("export-homes")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Output file; the format comes from the extension: .csv, .xlsx or .geojson.")
+@click.option("--district", help="Only this district (or zone) code, e.g. 320105.")
+@click.option("--street", help="Only this street code, e.g. 320105001.")
+def export_homes(out: Path, district: str | None, street: str | None) -> None:
+    """Export one row per home (GeoJSON: a point at the building footprint's centroid)."""
+    _export(out, "homes", district, street)
+
+
+@registry.command("export-buildings")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Output file; the format comes from the extension: .csv, .xlsx or .geojson.")
+@click.option("--district", help="Only this district (or zone) code.")
+@click.option("--street", help="Only this street code.")
+def export_buildings(out: Path, district: str | None, street: str | None) -> None:
+    """Export one row per building (GeoJSON: the footprint polygon)."""
+    _export(out, "buildings", district, street)
+
+
+@registry.command("import-jobs")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+def import_jobs(limit: int) -> None:
+    """List the latest import jobs as JSON lines."""
+    from anju.registry import importer
+
+    _, engine = _engine()
+    with engine.connect() as conn:
+        items, _ = importer.list_jobs(conn, limit=limit)
+    engine.dispose()
+    for j in items:
+        click.echo(json.dumps(j, ensure_ascii=False, default=str))
+
+
+@registry.command("remerge")
+def remerge() -> None:
+    """Recompute merged values from the source records after source_rules changed."""
+    from anju.registry import importer
+
+    _, engine = _engine()
+    with engine.begin() as conn:
+        out = importer.remerge(conn)
+    engine.dispose()
+    click.echo(json.dumps(out, ensure_ascii=False))

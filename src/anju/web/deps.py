@@ -11,7 +11,6 @@ from sqlalchemy import Connection
 from anju.core.db import UnitOfWork
 from anju.core.settings import Settings
 
-
 # Dependencies that do no I/O are ``async def`` so FastAPI does not hop to a worker thread for them.
 
 
