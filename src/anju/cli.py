@@ -20,7 +20,7 @@ def _settings() -> Settings:
 
 
 def _engine(settings: Settings):  # type: ignore[no-untyped-def]
-    return make_engine(settings.resolved_database_url, settings.sql_echo)
+    return make_engine(settings.resolved_database_url, settings.sql_echo, settings.db_pool_pre_ping)
 
 
 def _progress(msg: str, frac: float) -> None:

@@ -129,6 +129,17 @@ def next_ids(conn: Connection, table: Table, count: int) -> int:
     return int(current) + 1
 
 
+def read_options(engine: Engine) -> dict[str, Any]:
+    """Execution options of read connections.
+
+    PostgreSQL reads run in autocommit: READ COMMITTED takes a new snapshot per statement even
+    inside a transaction, so nothing changes but the BEGIN and ROLLBACK round trips saved. pysqlite
+    never opens a transaction for a SELECT, so SQLite needs nothing (switching its isolation level
+    per checkout would only cost time).
+    """
+    return {"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" else {}
+
+
 def escape_like(s: str) -> str:
     return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 

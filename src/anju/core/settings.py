@@ -32,13 +32,16 @@ class Settings(BaseSettings):
         50 * 1024 * 1024, ge=1024, description="Largest register file accepted for import, in bytes."
     )
     import_batch_rows: int = Field(
-        5000, ge=100, le=100_000, description="Rows per bulk-insert batch during import and synthesis."
+        20_000, ge=100, le=100_000, description="Rows per bulk-insert batch during import and synthesis."
     )
     house_code_check: Literal["iso7064-mod11-2"] = Field(
         "iso7064-mod11-2", description="Check-character algorithm of house codes (pluggable)."
     )
     log_level: str = Field("INFO", description="Logging level of the application.")
     sql_echo: bool = Field(False, description="Log every SQL statement (development only).")
+    db_pool_pre_ping: bool = Field(
+        False, description="Test each pooled PostgreSQL connection before use (one round trip per request)."
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -22,7 +22,7 @@ def registry() -> None:
 
 def _engine() -> tuple[Settings, Engine]:
     settings = load_settings()
-    engine = make_engine(settings.resolved_database_url, settings.sql_echo)
+    engine = make_engine(settings.resolved_database_url, settings.sql_echo, settings.db_pool_pre_ping)
     migrate.upgrade(engine)
     return settings, engine
 

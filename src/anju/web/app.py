@@ -30,7 +30,7 @@ def _field_of(loc: tuple[Any, ...]) -> str:
 
 def create_app(settings: Settings | None = None, *, migrate_schema: bool = True) -> FastAPI:
     settings = settings or load_settings()
-    engine = make_engine(settings.resolved_database_url, settings.sql_echo)
+    engine = make_engine(settings.resolved_database_url, settings.sql_echo, settings.db_pool_pre_ping)
     if migrate_schema:
         migrate.upgrade(engine)
     app = FastAPI(
