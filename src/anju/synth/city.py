@@ -339,11 +339,12 @@ class CityGenerator:
         total = len(plan)
         bld_id = 0
         home_id = 0
+        step = max(1, min(500, total // 50))
         for i, street in enumerate(plan):
             estate_id = i + 1
             rng = random.Random(self.seed * 1_000_003 + i)
             bld_id, home_id = self._estate(rng, street, estate_id, bld_id, home_id)
-            if i % 500 == 499:
+            if i % step == step - 1:
                 self.batch.flush()
                 self.progress(f"已生成 {i + 1}/{total} 个小区", 0.02 + 0.9 * (i + 1) / total)
         self.batch.flush()
