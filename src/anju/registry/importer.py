@@ -1310,22 +1310,12 @@ class _Fatal(Exception):
         self.error = FieldError(fld, reason, row)
 
 
-def _mod11_2_state(digits: str, state: int = 0) -> int:
-    for c in digits:
-        state = (2 * state + ord(c) - 48) % 11
-    return state
-
-
 def _home_codes(building_code: str, first_seq: int) -> Iterator[str]:
-    """House codes of a building's homes from ``first_seq`` on. ISO 7064 MOD 11-2 is a Horner sum, so
-    the 17-digit prefix is summed once and each home adds its five digits; a test checks the result
-    against :func:`anju.registry.domain.make_house_code`."""
+    """House codes of a building's homes from ``first_seq`` on (the prefix's checksum is computed once)."""
     prefix = building_code[:17]
-    base = _mod11_2_state(prefix)
+    base = d.prefix_checksum(prefix)
     for seq in range(first_seq, 100_000):
-        body = f"{seq:05d}"
-        c = (1 - 2 * _mod11_2_state(body, base)) % 11
-        yield f"{prefix}{body}{'X' if c == 10 else c}"
+        yield f"{prefix}{seq:05d}{d.fast_check(base, seq)}"
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
