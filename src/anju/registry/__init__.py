@@ -6,6 +6,8 @@ Other contexts use only what this module exports.
 from anju.registry import domain
 from anju.registry.domain import HouseCode, Status, Structure, Use, make_house_code, parse_house_code
 from anju.registry.services import (
+    BUILDING_ATTRS,
+    HOME_ATTRS,
     Change,
     NewBuilding,
     NewEstate,
@@ -42,7 +44,9 @@ from anju.registry.tables import (
 BULK_TABLES = (estates, buildings, building_versions, homes, home_versions, rooms)
 
 __all__ = [
+    "BUILDING_ATTRS",
     "BULK_TABLES",
+    "HOME_ATTRS",
     "Change",
     "HouseCode",
     "NewBuilding",

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from typing import TypeVar
 
 from stdnum.iso7064 import mod_11_2
 
@@ -74,29 +75,28 @@ def can_transition(old: Status, new: Status) -> bool:
     return old == new or new in TRANSITIONS[old]
 
 
-def parse_status(value: str) -> Status:
-    """Accepts the Chinese label or the English name."""
+E = TypeVar("E", bound=StrEnum)
+
+
+def _parse_label(kind: type[E], what: str, value: str) -> E:
+    """A vocabulary term by its Chinese label or its English name."""
     v = value.strip()
-    for s in Status:
-        if v in (s.value, s.name):
-            return s
-    raise ValueError(f"unknown status {value!r}; expected one of {', '.join(s.value for s in Status)}")
+    for term in kind:
+        if v in (term.value, term.name):
+            return term
+    raise ValueError(f"unknown {what} {value!r}; expected one of {', '.join(t.value for t in kind)}")
+
+
+def parse_status(value: str) -> Status:
+    return _parse_label(Status, "status", value)
 
 
 def parse_use(value: str) -> Use:
-    v = value.strip()
-    for u in Use:
-        if v in (u.value, u.name):
-            return u
-    raise ValueError(f"unknown use {value!r}; expected one of {', '.join(u.value for u in Use)}")
+    return _parse_label(Use, "use", value)
 
 
 def parse_structure(value: str) -> Structure:
-    v = value.strip()
-    for s in Structure:
-        if v in (s.value, s.name):
-            return s
-    raise ValueError(f"unknown structure {value!r}; expected one of {', '.join(s.value for s in Structure)}")
+    return _parse_label(Structure, "structure", value)
 
 
 def parse_area(value: str | Decimal | int | float, *, field: str = "area") -> Decimal:

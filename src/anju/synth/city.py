@@ -24,7 +24,16 @@ from sqlalchemy import Connection, Engine, func, select
 from anju import divisions as div
 from anju.core import clock, dialect
 from anju.core.errors import Conflict
-from anju.registry import building_versions, buildings, estates, home_versions, homes, rooms
+from anju.registry import (
+    BUILDING_ATTRS,
+    HOME_ATTRS,
+    building_versions,
+    buildings,
+    estates,
+    home_versions,
+    homes,
+    rooms,
+)
 from anju.registry import domain as d
 from anju.synth import names as nm
 
@@ -150,22 +159,7 @@ ESTATE_COLS = (
     "centroid_lat",
     "recorded_at",
 )
-B_ATTRS = (
-    "building_no",
-    "name",
-    "use",
-    "structure",
-    "floors_above",
-    "floors_below",
-    "units",
-    "year_built",
-    "status",
-    "construction_area",
-    "address",
-    "footprint",
-    "centroid_lon",
-    "centroid_lat",
-)
+B_ATTRS = BUILDING_ATTRS
 BUILDING_COLS = (
     "id",
     "house_code",
@@ -190,22 +184,7 @@ BV_COLS = (
     "reason",
     "source",
 )
-H_ATTRS = (
-    "unit_no",
-    "floor_no",
-    "floor_label",
-    "floor_to",
-    "room_no",
-    "use",
-    "rooms",
-    "halls",
-    "orientation",
-    "construction_area",
-    "inner_area",
-    "status",
-    "address",
-    "property_unit_code",
-)
+H_ATTRS = HOME_ATTRS
 HOME_COLS = (
     "id",
     "house_code",
