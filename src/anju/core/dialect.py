@@ -217,3 +217,22 @@ def deferred_indexes(conn: Connection, tables: Sequence[Table]) -> Iterator[None
     yield
     for ix in dropped:
         ix.create(conn)
+
+
+def estimated_rows(conn: Connection, table: Table) -> int | None:
+    """The planner's row count of a table (kept by ANALYZE), or None when there is none.
+
+    Counting millions of rows exactly takes seconds; headline figures and unfiltered list totals
+    use this instead.
+    """
+    if conn.dialect.name == "postgresql":
+        n = conn.execute(
+            text("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(:t)"), {"t": table.name}
+        ).scalar()
+        return int(n) if n is not None and n >= 0 else None
+    has_stats = conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")).first()
+    if not has_stats:
+        return None
+    rows = conn.execute(text("SELECT stat FROM sqlite_stat1 WHERE tbl = :t"), {"t": table.name}).all()
+    counts = [int(str(r[0]).split()[0]) for r in rows if r[0]]
+    return max(counts) if counts else None

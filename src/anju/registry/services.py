@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from shapely.geometry import shape
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, Table, and_, func, select
 
 from anju import divisions as div
 from anju.core import clock
@@ -740,7 +740,7 @@ def list_estates(
         cond.append(estates.c.district_code == district_code)
     if name:
         cond.append(estates.c.name.contains(name, autoescape=True))
-    total = conn.execute(select(func.count()).select_from(estates).where(*cond)).scalar_one()
+    total = count_rows(conn, estates, cond)
     rows = conn.execute(select(estates).where(*cond).order_by(estates.c.id).offset(offset).limit(limit)).mappings()
     return [dict(r) for r in rows], int(total)
 
@@ -764,7 +764,7 @@ def list_buildings(
         cond.append(buildings.c.street_code == street_code)
     if status:
         cond.append(buildings.c.status == status)
-    total = conn.execute(select(func.count()).select_from(buildings).where(*cond)).scalar_one()
+    total = count_rows(conn, buildings, cond)
     rows = conn.execute(
         select(*BUILDING_LIST_COLS)
         .where(*cond)
@@ -791,7 +791,7 @@ def list_homes(
         cond.append(homes.c.street_code == street_code)
     if status:
         cond.append(homes.c.status == status)
-    total = conn.execute(select(func.count()).select_from(homes).where(*cond)).scalar_one()
+    total = count_rows(conn, homes, cond)
     rows = conn.execute(select(homes).where(*cond).order_by(homes.c.id).offset(offset).limit(limit)).mappings()
     return [dict(r) for r in rows], int(total)
 
@@ -986,11 +986,25 @@ def split_home_part(q: str) -> tuple[str, str | None, str | None]:
     return q, None, None
 
 
+def count_rows(conn: Connection, table: Table, cond: list[Any]) -> int:
+    """Exact count of a filtered list; the planner's estimate for a whole table of 100k+ rows."""
+    if not cond:
+        from anju.core import dialect
+
+        estimate = dialect.estimated_rows(conn, table)
+        if estimate is not None and estimate >= LARGE_TABLE:
+            return estimate
+    return int(conn.execute(select(func.count()).select_from(table).where(*cond)).scalar_one())
+
+
+#: Above this many rows (by the planner's estimate) whole-table totals are estimates, not counts.
+LARGE_TABLE = 100_000
+
+
 def stats(conn: Connection) -> dict[str, int]:
+    """Headline figures of the register (estimates for large tables; see count_rows)."""
     return {
-        "estates": int(conn.execute(select(func.count()).select_from(estates)).scalar_one()),
-        "buildings": int(conn.execute(select(func.count()).select_from(buildings)).scalar_one()),
-        "homes": int(conn.execute(select(func.count()).select_from(homes)).scalar_one()),
+        name: count_rows(conn, t, []) for name, t in (("estates", estates), ("buildings", buildings), ("homes", homes))
     }
 
 
