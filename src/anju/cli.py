@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import sys
 import time
-from pathlib import Path
 
 import click
+from sqlalchemy import Engine
 
 from anju.core import migrate
 from anju.core.db import make_engine
@@ -19,7 +19,7 @@ def _settings() -> Settings:
     return load_settings()
 
 
-def _engine(settings: Settings):  # type: ignore[no-untyped-def]
+def _engine(settings: Settings) -> Engine:
     return make_engine(settings.resolved_database_url, settings.sql_echo, settings.db_pool_pre_ping)
 
 
@@ -127,4 +127,3 @@ _register_subcommands()
 if __name__ == "__main__":  # pragma: no cover
     main()
 
-__all__ = ["Path", "main"]

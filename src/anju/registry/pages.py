@@ -14,14 +14,9 @@ from anju.core import clock
 from anju.core.errors import AnjuError
 from anju.registry import services as svc
 from anju.web.deps import PagingDep, UowDep
-from anju.web.templating import render
+from anju.web.templating import pager, render
 
 router = APIRouter(include_in_schema=False)
-
-
-def _pages(total: int, page: int, size: int) -> dict[str, int]:
-    last = max(1, (total + size - 1) // size)
-    return {"page": page, "last": last, "total": total, "size": size}
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -46,7 +41,7 @@ def division_page(request: Request, uow: UowDep, paging: PagingDep, code: str) -
                 division=d,
                 crumbs=crumbs,
                 estates=estates,
-                pager=_pages(total, paging.page, paging.page_size),
+                pager=pager(total, paging.page, paging.page_size),
             )
         streets, _ = div.children(conn, code, "street")
         return render(request, "district.html", division=d, crumbs=crumbs, streets=streets)
@@ -65,7 +60,7 @@ def estate_page(request: Request, uow: UowDep, paging: PagingDep, estate_id: int
             buildings=blds,
             counts=counts,
             crumbs=div.ancestry(conn, e["street_code"]),
-            pager=_pages(total, paging.page, paging.page_size),
+            pager=pager(total, paging.page, paging.page_size),
         )
 
 

@@ -12,7 +12,7 @@ from shapely.geometry import shape
 from sqlalchemy import Connection, Table, and_, func, select
 
 from anju import divisions as div
-from anju.core import clock
+from anju.core import clock, dialect
 from anju.core.errors import Conflict, NotFound, ValidationError
 from anju.registry import domain as d
 from anju.registry.history import Piece, Versioned, apply_change, as_of_condition, versions_of
@@ -926,8 +926,6 @@ def changes_in_division(
 
 def search(conn: Connection, query: str, *, limit: int = 20) -> dict[str, Any]:
     """Search by house code (full or prefix) or by address text; returns buildings and homes."""
-    from anju.core import dialect
-
     q = query.strip().replace(" ", "").replace("\u3000", "")
     q = q.translate(FULLWIDTH)
     if not q:
@@ -989,8 +987,6 @@ def split_home_part(q: str) -> tuple[str, str | None, str | None]:
 def count_rows(conn: Connection, table: Table, cond: list[Any]) -> int:
     """Exact count of a filtered list; the planner's estimate for a whole table of 100k+ rows."""
     if not cond:
-        from anju.core import dialect
-
         estimate = dialect.estimated_rows(conn, table)
         if estimate is not None and estimate >= LARGE_TABLE:
             return estimate

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
-from sqlalchemy import Connection
 
 from anju.core.db import UnitOfWork
 from anju.core.settings import Settings
@@ -22,11 +20,6 @@ async def get_settings(request: Request) -> Settings:
 async def get_uow(request: Request) -> UnitOfWork:
     u: UnitOfWork = request.app.state.uow
     return u
-
-
-def read_conn(request: Request) -> Iterator[Connection]:
-    with request.app.state.uow.read() as conn:
-        yield conn
 
 
 class Paging:
@@ -55,5 +48,4 @@ async def paging(
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
-ConnDep = Annotated[Connection, Depends(read_conn)]
 PagingDep = Annotated[Paging, Depends(paging)]

@@ -50,6 +50,11 @@ templates.env.globals["SOURCE_NAMES"] = {
 templates.env.globals["STATUSES"] = [s.value for s in Status]
 
 
+def pager(total: int, page: int, size: int) -> dict[str, int]:
+    """What ``_pager.html`` needs to draw a list's page links."""
+    return {"page": page, "last": max(1, (total + size - 1) // size), "total": total, "size": size}
+
+
 def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)
 
