@@ -206,12 +206,19 @@ def test_openapi_describes_every_route_with_an_operation_id(api):
 
 def test_rooms_of_a_home(api):
     h = first_home(api)
+    before = len(api.get(f"/homes/{h['id']}/rooms").json())
     r = api.post(f"/homes/{h['id']}/rooms", json=[{"name": "主卧", "area": "15.5"}, {"name": "次卧", "area": "10"}])
     assert r.status_code == 201, r.text
-    codes = [x["room_code"] for x in r.json()]
-    assert codes[-2:] == [f"{h['house_code']}-01", f"{h['house_code']}-02"] or len(codes) >= 2
+    rooms = r.json()
+    assert len(rooms) == before + 2
+    assert [x["room_code"] for x in rooms[-2:]] == [
+        f"{h['house_code']}-{before + 1:02d}",
+        f"{h['house_code']}-{before + 2:02d}",
+    ]
+    assert [x["name"] for x in rooms[-2:]] == ["主卧", "次卧"] and rooms[-2]["area"] == "15.50"
     too_big = api.post(f"/homes/{h['id']}/rooms", json=[{"name": "大厅", "area": "999"}])
     assert too_big.status_code == 422
+    assert len(api.get(f"/homes/{h['id']}/rooms").json()) == before + 2  # the refused room wrote nothing
 
 
 def test_malformed_json_and_wrong_methods_get_json_errors(api):
