@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -31,6 +32,28 @@ BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
 TEST_TODAY = date(2026, 6, 30)
 TEST_SCALE = 0.001
 TEST_SEED = 7
+#: Fixed keys for tests only (never used outside the test suite).
+TEST_DATA_KEYS = "1:000102030405060708090a0b0c0d0e0f"
+TEST_INDEX_KEY = "f0e1d2c3b4a5968778695a4b3c2d1e0f00112233445566778899aabbccddeeff"
+TEST_PASSWORD = "Test-Passw0rd!"
+
+
+def test_settings(url: str, data_dir: Path, **over: object) -> Settings:
+    """Settings of a test app: fixed keys, cheap argon2, generous rate limits (a test lowers them)."""
+    values: dict[str, object] = {
+        "database_url": url,
+        "data_dir": data_dir,
+        "environment": "test",
+        "data_keys": TEST_DATA_KEYS,
+        "index_key": TEST_INDEX_KEY,
+        "argon2_time_cost": 1,
+        "argon2_memory_kib": 8192,
+        "argon2_parallelism": 1,
+        "rate_limit_login": "10000/minute",
+        "rate_limit_public": "100000/minute",
+    }
+    values.update(over)
+    return Settings(**values)  # type: ignore[arg-type]
 
 
 def _pg_admin() -> Engine:
@@ -55,6 +78,9 @@ class DbFactory:
             from anju.synth import generate
 
             generate(engine, TEST_SCALE, TEST_SEED, batch=2000, today=TEST_TODAY)
+            from tests.accounts import seed_accounts
+
+            seed_accounts(engine, test_settings(url, self.tmp))
         engine.dispose()  # closing the last connection checkpoints SQLite's WAL into the file we copy
 
     def template(self, kind: str) -> str:
@@ -141,10 +167,8 @@ def city_engine(db_factory: DbFactory) -> Iterator[Engine]:
 
 @pytest.fixture
 def settings_for(tmp_path: Path):
-    def make(engine: Engine) -> Settings:
-        return Settings(
-            database_url=engine.url.render_as_string(hide_password=False), data_dir=tmp_path, environment="test"
-        )
+    def make(engine: Engine, **over: object) -> Settings:
+        return test_settings(engine.url.render_as_string(hide_password=False), tmp_path, **over)
 
     return make
 
@@ -156,8 +180,19 @@ def _free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, engine: Engine) -> None:
         self.base_url = base_url
+        self.engine = engine
+
+    def token(self, username: str = "city") -> str:
+        from tests.accounts import api_token
+
+        return api_token(self.engine, username)
+
+    def client(self, username: str | None = "city", prefix: str = "", **kw: object) -> httpx.Client:
+        """An HTTP client signed in (bearer token) as one of the seeded accounts; None: anonymous."""
+        headers = {"authorization": f"Bearer {self.token(username)}"} if username else {}
+        return httpx.Client(base_url=self.base_url + prefix, headers=headers, timeout=60, **kw)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -177,7 +212,7 @@ def live_server(city_engine: Engine, settings_for) -> Iterator[LiveServer]:
         if time.time() > deadline:
             raise RuntimeError("server did not start")
         time.sleep(0.02)
-    yield LiveServer(f"http://127.0.0.1:{port}")
+    yield LiveServer(f"http://127.0.0.1:{port}", city_engine)
     server.should_exit = True
     thread.join(10)
     app.state.engine.dispose()

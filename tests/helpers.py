@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Connection, select
 
 from anju import divisions as div
+from anju.core.scope import SYSTEM
 from anju.registry import (
     NewBuilding,
     NewEstate,
@@ -41,7 +42,9 @@ def a_building(
     since: date = date(2010, 5, 1),
     building_no: str = "1",
 ) -> int:
-    eid = create_estate(conn, NewEstate(name="测试花园", street_code=a_street(conn), road="测试路", door_no="8"))
+    eid = create_estate(
+        conn, NewEstate(name="测试花园", street_code=a_street(conn), road="测试路", door_no="8"), scope=SYSTEM
+    )
     return create_building(
         conn,
         NewBuilding(
@@ -56,6 +59,7 @@ def a_building(
             valid_from=since,
         ),
         today=TODAY,
+        scope=SYSTEM,
     )
 
 
@@ -84,4 +88,5 @@ def a_home(
         ),
         today=TODAY,
         now=now,
+        scope=SYSTEM,
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from anju.registry import domain as d
@@ -10,7 +9,7 @@ from anju.registry import domain as d
 
 @pytest.fixture
 def api(live_server):
-    with httpx.Client(base_url=live_server.base_url + "/api/v1", timeout=30) as c:
+    with live_server.client("city", prefix="/api/v1") as c:
         yield c
 
 

@@ -9,7 +9,6 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-import httpx
 import openpyxl
 import pytest
 from click.testing import CliRunner
@@ -181,7 +180,7 @@ def test_cli_export_homes_and_buildings(city_engine, tmp_path):
 
 def test_api_streams_exports(live_server, city_engine):
     street = a_street(city_engine)
-    with httpx.Client(base_url=live_server.base_url, timeout=60) as client:
+    with live_server.client("city") as client:
         r = client.get("/api/v1/exports/homes", params={"format": "csv", "street_code": street})
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
         assert "attachment" in r.headers["content-disposition"]

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from anju import divisions as div
 from anju.core.errors import AnjuError, ValidationError
+from anju.core.scope import SYSTEM
 from anju.registry import (
     Change,
     SplitPart,
@@ -43,18 +44,18 @@ def conn(empty_engine):
 
 
 def area_on(conn, building_id, on, known_at=None):
-    g = building_as_of(conn, building_id, on, known_at)
+    g = building_as_of(conn, building_id, on, known_at, scope=SYSTEM)
     return {h["room_no"]: h["construction_area"] for h in g["homes"]}
 
 
 def test_a_change_keeps_the_old_value_for_earlier_dates(conn):
     b = a_building(conn)
     h = a_home(conn, b, area="89.50")
-    change_home(conn, h, Change({"construction_area": "92.00"}, date(2020, 3, 1)), today=TODAY)
+    change_home(conn, h, Change({"construction_area": "92.00"}, date(2020, 3, 1)), today=TODAY, scope=SYSTEM)
     assert area_on(conn, b, date(2019, 12, 31)) == {"502": Decimal("89.50")}
     assert area_on(conn, b, date(2020, 3, 1)) == {"502": Decimal("92.00")}
-    assert get_home(conn, h)["construction_area"] == Decimal("92.00")
-    assert get_home(conn, h)["version"] == 2
+    assert get_home(conn, h, scope=SYSTEM)["construction_area"] == Decimal("92.00")
+    assert get_home(conn, h, scope=SYSTEM)["version"] == 2
 
 
 def test_before_the_home_existed_the_grid_is_empty(conn):
@@ -68,18 +69,21 @@ def test_a_correction_does_not_erase_what_was_believed_before(conn):
     h = a_home(conn, b, area="89.50")
     t_first = T0
     t_fix = T0 + timedelta(days=30)
-    change_home(conn, h, Change({"construction_area": "90.00"}, date(2015, 1, 1)), now=t_first, today=TODAY)
+    change_home(
+        conn, h, Change({"construction_area": "90.00"}, date(2015, 1, 1)), now=t_first, today=TODAY, scope=SYSTEM
+    )
     change_home(
         conn,
         h,
         Change({"construction_area": "88.00"}, date(2015, 1, 1), kind="correction", reason="测绘更正"),
         now=t_fix,
         today=TODAY,
+        scope=SYSTEM,
     )
     assert area_on(conn, b, date(2016, 1, 1)) == {"502": Decimal("88.00")}
     # as the register knew it between the two records
     assert area_on(conn, b, date(2016, 1, 1), known_at=t_first + timedelta(days=1)) == {"502": Decimal("90.00")}
-    hist = home_history(conn, h)
+    hist = home_history(conn, h, scope=SYSTEM)
     superseded = [v for v in hist["versions"] if v["superseded_at"] is not None]
     assert any(v["construction_area"] == Decimal("90.00") for v in superseded)
     assert [v["construction_area"] for v in hist["current_belief"]] == [Decimal("89.50"), Decimal("88.00")]
@@ -88,8 +92,10 @@ def test_a_correction_does_not_erase_what_was_believed_before(conn):
 def test_a_bounded_correction_fixes_only_that_period(conn):
     b = a_building(conn)
     h = a_home(conn, b, area="89.50")
-    change_home(conn, h, Change({"rooms": 3}, date(2014, 1, 1), date(2016, 1, 1), kind="correction"), today=TODAY)
-    belief = home_history(conn, h)["current_belief"]
+    change_home(
+        conn, h, Change({"rooms": 3}, date(2014, 1, 1), date(2016, 1, 1), kind="correction"), today=TODAY, scope=SYSTEM
+    )
+    belief = home_history(conn, h, scope=SYSTEM)["current_belief"]
     assert [(v["valid_from"], v["valid_to"], v["rooms"]) for v in belief] == [
         (date(2010, 5, 1), date(2014, 1, 1), 2),
         (date(2014, 1, 1), date(2016, 1, 1), 3),
@@ -101,7 +107,10 @@ def test_a_change_that_changes_nothing_records_nothing(conn):
     b = a_building(conn)
     h = a_home(conn, b, area="89.50")
     before = conn.execute(select(func.count()).select_from(home_versions)).scalar_one()
-    assert change_home(conn, h, Change({"construction_area": "89.50"}, date(2020, 1, 1)), today=TODAY) is False
+    assert (
+        change_home(conn, h, Change({"construction_area": "89.50"}, date(2020, 1, 1)), today=TODAY, scope=SYSTEM)
+        is False
+    )
     assert conn.execute(select(func.count()).select_from(home_versions)).scalar_one() == before
 
 
@@ -120,23 +129,23 @@ def test_a_change_that_changes_nothing_records_nothing(conn):
 def test_illegal_changes_are_refused_and_change_nothing(conn, change, field):
     b = a_building(conn)
     h = a_home(conn, b)
-    change_home(conn, h, Change({"status": "拆除"}, date(2020, 6, 1)), today=TODAY)
+    change_home(conn, h, Change({"status": "拆除"}, date(2020, 6, 1)), today=TODAY, scope=SYSTEM)
     versions_before = conn.execute(select(func.count()).select_from(home_versions)).scalar_one()
-    row_before = get_home(conn, h)
+    row_before = get_home(conn, h, scope=SYSTEM)
     with pytest.raises(ValidationError) as e:
-        change_home(conn, h, change, today=TODAY)
+        change_home(conn, h, change, today=TODAY, scope=SYSTEM)
     assert e.value.errors[0].field == field
     assert conn.execute(select(func.count()).select_from(home_versions)).scalar_one() == versions_before
-    assert get_home(conn, h) == row_before
+    assert get_home(conn, h, scope=SYSTEM) == row_before
 
 
 def test_demolishing_a_building_demolishes_its_homes_from_that_date(conn):
     b = a_building(conn)
     h1 = a_home(conn, b, room="501")
     h2 = a_home(conn, b, room="502")
-    change_building(conn, b, Change({"status": "拆除"}, date(2022, 9, 1)), today=TODAY)
-    assert {get_home(conn, h)["status"] for h in (h1, h2)} == {Status.demolished.value}
-    grid = building_as_of(conn, b, date(2022, 8, 31))
+    change_building(conn, b, Change({"status": "拆除"}, date(2022, 9, 1)), today=TODAY, scope=SYSTEM)
+    assert {get_home(conn, h, scope=SYSTEM)["status"] for h in (h1, h2)} == {Status.demolished.value}
+    grid = building_as_of(conn, b, date(2022, 8, 31), scope=SYSTEM)
     assert grid["building"]["status"] == Status.in_use.value
     assert {x["status"] for x in grid["homes"]} == {Status.in_use.value}
 
@@ -151,13 +160,14 @@ def test_split_keeps_lineage_both_ways_and_codes_are_new(conn):
         date(2023, 3, 1),
         "分户登记",
         today=TODAY,
+        scope=SYSTEM,
     )
-    parent = get_home(conn, h)
+    parent = get_home(conn, h, scope=SYSTEM)
     assert parent["status"] == Status.retired.value
-    codes = {get_home(conn, k)["house_code"] for k in kids}
+    codes = {get_home(conn, k, scope=SYSTEM)["house_code"] for k in kids}
     assert len(codes) == 2 and parent["house_code"] not in codes
-    assert {c["id"] for c in home_history(conn, h)["children"]} == set(kids)
-    assert {p["id"] for p in home_history(conn, kids[0])["parents"]} == {h}
+    assert {c["id"] for c in home_history(conn, h, scope=SYSTEM)["children"]} == set(kids)
+    assert {p["id"] for p in home_history(conn, kids[0], scope=SYSTEM)["parents"]} == {h}
     assert set(area_on(conn, b, date(2023, 2, 28))) == {"502"}
     assert set(area_on(conn, b, date(2023, 3, 1))) == {"502A", "502B"}
 
@@ -168,32 +178,38 @@ def test_a_split_cannot_create_area(conn):
     n = conn.execute(select(func.count()).select_from(homes)).scalar_one()
     with pytest.raises(ValidationError, match="超过"):
         split_home(
-            conn, h, [SplitPart("A", Decimal("60")), SplitPart("B", Decimal("50"))], date(2023, 1, 1), "x", today=TODAY
+            conn,
+            h,
+            [SplitPart("A", Decimal("60")), SplitPart("B", Decimal("50"))],
+            date(2023, 1, 1),
+            "x",
+            today=TODAY,
+            scope=SYSTEM,
         )
     assert conn.execute(select(func.count()).select_from(homes)).scalar_one() == n
-    assert get_home(conn, h)["status"] == Status.in_use.value
+    assert get_home(conn, h, scope=SYSTEM)["status"] == Status.in_use.value
 
 
 def test_merge_retires_parents_and_links_them(conn):
     b = a_building(conn)
     h1 = a_home(conn, b, room="501", area="50.00")
     h2 = a_home(conn, b, room="502", area="45.50")
-    child = merge_homes(conn, [h1, h2], "501-502", date(2024, 5, 1), "合户登记", today=TODAY)
-    c = get_home(conn, child)
+    child = merge_homes(conn, [h1, h2], "501-502", date(2024, 5, 1), "合户登记", today=TODAY, scope=SYSTEM)
+    c = get_home(conn, child, scope=SYSTEM)
     assert c["construction_area"] == Decimal("95.50")
-    assert {p["id"] for p in home_history(conn, child)["parents"]} == {h1, h2}
-    assert {get_home(conn, h)["status"] for h in (h1, h2)} == {Status.retired.value}
+    assert {p["id"] for p in home_history(conn, child, scope=SYSTEM)["parents"]} == {h1, h2}
+    assert {get_home(conn, h, scope=SYSTEM)["status"] for h in (h1, h2)} == {Status.retired.value}
     with pytest.raises(ValidationError):
-        merge_homes(conn, [h1, child], "x", date(2024, 6, 1), "again", today=TODAY)
+        merge_homes(conn, [h1, child], "x", date(2024, 6, 1), "again", today=TODAY, scope=SYSTEM)
 
 
 def test_house_codes_are_never_reused_after_demolition(conn):
     b = a_building(conn)
     h = a_home(conn, b, room="101", floor=1)
-    old = get_home(conn, h)["house_code"]
-    change_home(conn, h, Change({"status": "拆除"}, date(2020, 1, 1)), today=TODAY)
+    old = get_home(conn, h, scope=SYSTEM)["house_code"]
+    change_home(conn, h, Change({"status": "拆除"}, date(2020, 1, 1)), today=TODAY, scope=SYSTEM)
     again = a_home(conn, b, room="101", floor=1, since=date(2021, 1, 1))
-    assert get_home(conn, again)["house_code"] != old
+    assert get_home(conn, again, scope=SYSTEM)["house_code"] != old
 
 
 # --- property: as-of reads return exactly what was valid then, as known then -------------------
@@ -221,7 +237,14 @@ def test_as_of_reads_return_exactly_what_was_valid_then(conn, ops, probes):
         for i, (start, length, area) in enumerate(ops):
             end = start + timedelta(days=length) if length else None
             now = T0 + timedelta(hours=i + 1)
-            change_home(conn, h, Change({"construction_area": Decimal(area) / 100}, start, end), now=now, today=TODAY)
+            change_home(
+                conn,
+                h,
+                Change({"construction_area": Decimal(area) / 100}, start, end),
+                now=now,
+                today=TODAY,
+                scope=SYSTEM,
+            )
             stop = end or date.max
             new_model = []
             for a, z, v in model:
@@ -264,7 +287,7 @@ def test_house_codes_are_unique_and_never_reused(conn, ops, rnd):
                     live.append(a_home(conn, rnd.choice(blds), floor=rnd.randint(1, 30), room=f"R{n}"))
                 elif op == "demolish_home":
                     h = live.pop(rnd.randrange(len(live)))
-                    change_home(conn, h, Change({"status": "拆除"}, date(2020, 1, 1)), today=TODAY)
+                    change_home(conn, h, Change({"status": "拆除"}, date(2020, 1, 1)), today=TODAY, scope=SYSTEM)
                 elif op == "split":
                     h = live.pop(rnd.randrange(len(live)))
                     live += split_home(
@@ -274,13 +297,19 @@ def test_house_codes_are_unique_and_never_reused(conn, ops, rnd):
                         date(2021, 1, 1),
                         "分户",
                         today=TODAY,
+                        scope=SYSTEM,
                     )
                 elif op == "merge" and len(live) >= 2:
                     pair = rnd.sample(live, 2)
-                    if get_home(conn, pair[0])["building_id"] == get_home(conn, pair[1])["building_id"]:
+                    if (
+                        get_home(conn, pair[0], scope=SYSTEM)["building_id"]
+                        == get_home(conn, pair[1], scope=SYSTEM)["building_id"]
+                    ):
                         for x in pair:
                             live.remove(x)
-                        live.append(merge_homes(conn, pair, f"M{n}", date(2022, 1, 1), "合户", today=TODAY))
+                        live.append(
+                            merge_homes(conn, pair, f"M{n}", date(2022, 1, 1), "合户", today=TODAY, scope=SYSTEM)
+                        )
                 elif op == "rebuild_room":
                     live.append(a_home(conn, blds[0], floor=1, room="R-same", since=date(2023, 1, 1)))
             except AnjuError:
@@ -302,13 +331,13 @@ def test_whole_table_totals_of_large_tables_are_planner_estimates(city_engine, m
         c.execute(text("ANALYZE"))
     with city_engine.connect() as c:
         exact = c.execute(select(func.count()).select_from(homes)).scalar_one()
-        assert svc.stats(c)["homes"] == exact  # small table: an exact count
+        assert svc.stats(c, scope=SYSTEM)["homes"] == exact  # small table: an exact count
         monkeypatch.setattr(svc, "LARGE_TABLE", 1)
-        assert svc.stats(c)["homes"] == exact  # estimate right after ANALYZE
+        assert svc.stats(c, scope=SYSTEM)["homes"] == exact  # estimate right after ANALYZE
     with city_engine.begin() as c:
         b = a_building(c, building_no="E1")
         a_home(c, b)
     with city_engine.connect() as c:
-        assert svc.stats(c)["homes"] == exact  # the estimate lags until the next ANALYZE
-        _, filtered_total = svc.list_homes(c, building_id=b)
+        assert svc.stats(c, scope=SYSTEM)["homes"] == exact  # the estimate lags until the next ANALYZE
+        _, filtered_total = svc.list_homes(c, building_id=b, scope=SYSTEM)
         assert filtered_total == 1  # filtered totals are always exact

@@ -456,8 +456,7 @@ def test_cli_import_prints_a_summary_and_fails_when_rejected(city_engine, tmp_pa
 
 
 def test_api_upload_list_detail_and_rejection(live_server):
-    base = live_server.base_url
-    with httpx.Client(base_url=base, timeout=60) as client:
+    with live_server.client("city") as client:
         page = client.get("/imports")
         assert page.status_code == 200 and "还没有导入记录" in page.text
         r = client.post("/api/v1/imports", files={"file": ("楼盘表.csv", csv_bytes(GOOD_ROWS), "text/csv")},
@@ -527,10 +526,14 @@ def test_api_refuses_an_oversized_upload(city_engine, settings_for):
     settings.upload_max_bytes = 1024
     app = create_app(settings)
     before = counts(city_engine)
+    from tests.accounts import api_token
+
+    auth = {"authorization": f"Bearer {api_token(city_engine, 'city')}"}
     with serve(app) as base:
-        r = httpx.post(base + "/api/v1/imports", files={"file": ("big.csv", csv_bytes(GOOD_ROWS * 30), "text/csv")})
+        r = httpx.post(base + "/api/v1/imports", files={"file": ("big.csv", csv_bytes(GOOD_ROWS * 30), "text/csv")},
+                       headers=auth)
         page = httpx.post(base + "/imports", files={"file": ("big.csv", csv_bytes(GOOD_ROWS * 30), "text/csv")},
-                          headers={"accept": "text/html"})
+                          headers={"accept": "text/html", **auth})
     app.state.engine.dispose()
     assert r.status_code == 413 and r.json()["error"] == "too_large"
     assert page.status_code == 413 and "文件过大" in page.text

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from anju import divisions as div
+from anju.core.scope import SYSTEM
 from anju.registry import Change, NewHome, Status, change_home, create_home
 from anju.web.app import create_app
 from tests.helpers import TODAY, a_building
@@ -17,7 +18,11 @@ from tests.helpers import TODAY, a_building
 
 @pytest.fixture
 def client(city_engine, settings_for):
-    with TestClient(create_app(settings_for(city_engine)), headers={"accept": "text/html"}) as c:
+    from tests.accounts import web_session
+
+    token, csrf = web_session(city_engine, "city")
+    with TestClient(create_app(settings_for(city_engine)), headers={"accept": "text/html", "x-csrf-token": csrf},
+                    cookies={"anju_session": token}) as c:
         yield c
 
 
@@ -49,7 +54,7 @@ def test_tower_grid_renders_every_home_with_status_colour(city_engine, client):
                             construction_area=Decimal("88.00"),
                             valid_from=date(2011, 1, 1),
                         ),
-                        today=TODAY,
+                        today=TODAY, scope=SYSTEM,
                     )
     r = client.get(f"/buildings/{b}")
     assert r.status_code == 200
@@ -65,9 +70,9 @@ def test_grid_as_of_a_past_date_shows_that_days_status(city_engine, client):
             NewHome(
                 building_id=b, floor_no=2, room_no="201", construction_area=Decimal("70"), valid_from=date(2011, 1, 1)
             ),
-            today=TODAY,
+            today=TODAY, scope=SYSTEM,
         )
-        change_home(c, h, Change({"status": Status.demolished.value}, date(2024, 1, 1)), today=TODAY)
+        change_home(c, h, Change({"status": Status.demolished.value}, date(2024, 1, 1)), today=TODAY, scope=SYSTEM)
     now = client.get(f"/buildings/{b}")
     assert 'class="cell st-demolished"' in now.text
     then = client.get(f"/buildings/{b}", params={"as_of": "2020-01-01"})
@@ -84,13 +89,13 @@ def test_home_page_shows_full_history(city_engine, client):
             NewHome(
                 building_id=b, floor_no=2, room_no="202", construction_area=Decimal("70"), valid_from=date(2011, 1, 1)
             ),
-            today=TODAY,
+            today=TODAY, scope=SYSTEM,
         )
         change_home(
             c,
             h,
             Change({"construction_area": "71.00"}, date(2015, 1, 1), kind="correction", reason="测绘更正"),
-            today=TODAY,
+            today=TODAY, scope=SYSTEM,
         )
     r = client.get(f"/homes/{h}")
     assert "全部历史" in r.text and "测绘更正" in r.text and "71.00" in r.text and "superseded" in r.text

@@ -1,14 +1,18 @@
 import httpx
 
+from anju.core.scope import SYSTEM
 from anju.registry import services as svc
 
 
 def test_city_fixture_holds_a_register(city_engine):
     with city_engine.connect() as c:
-        s = svc.stats(c)
+        s = svc.stats(c, scope=SYSTEM)
     assert s["estates"] > 5 and s["homes"] > s["buildings"] > s["estates"]
 
 
 def test_live_server_serves_the_home_page(live_server):
-    r = httpx.get(live_server.base_url + "/")
+    anonymous = httpx.get(live_server.base_url + "/")
+    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
+    with live_server.client("city") as c:
+        r = c.get("/")
     assert r.status_code == 200 and "全市楼盘表" in r.text

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from anju.core import migrate
 from anju.core.db import make_engine
 from anju.core.errors import AnjuError
+from anju.core.scope import SYSTEM
 from anju.core.settings import Settings, load_settings
 
 
@@ -103,7 +104,7 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
     engine = _engine(settings)
     migrate.upgrade(engine)
     with engine.connect() as conn:
-        empty = reg.stats(conn)["homes"] == 0
+        empty = reg.stats(conn, scope=SYSTEM)["homes"] == 0
     if empty:
         click.echo(f"正在生成合成南京（scale={scale}, seed={seed}）…", err=True)
         generate(engine, scale, seed, batch=settings.import_batch_rows, progress=_progress)

@@ -57,6 +57,23 @@ class TooLarge(AnjuError):
     code = "too_large"
 
 
+class Unauthenticated(AnjuError):
+    """No valid credentials (missing, expired, revoked or forged): the message never says which."""
+
+    status_code = 401
+    code = "unauthenticated"
+
+
+class Forbidden(AnjuError):
+    status_code = 403
+    code = "forbidden"
+
+
+class TooManyRequests(AnjuError):
+    status_code = 429
+    code = "rate_limited"
+
+
 @dataclass
 class ErrorReport:
     """Accumulates row-level problems of a batch (import files)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -42,6 +42,37 @@ class Settings(BaseSettings):
     db_pool_pre_ping: bool = Field(
         False, description="Test each pooled PostgreSQL connection before use (one round trip per request)."
     )
+    # --- security -------------------------------------------------------------------------------
+    data_keys: SecretStr | None = Field(
+        None,
+        description="SM4 data keys as `id:hex32,id:hex32` (several during rotation). Empty outside production: "
+        "generated once into data_dir/secrets.json.",
+    )
+    data_key_active: int | None = Field(
+        None, ge=1, le=65535, description="Id of the data key new values are encrypted with (default: the highest)."
+    )
+    index_key: SecretStr | None = Field(
+        None, description="HMAC-SM3 key (hex, ≥16 bytes) of the blind indexes used for exact look-up."
+    )
+    password_min_length: int = Field(10, ge=8, le=128, description="Shortest password accepted.")
+    argon2_time_cost: int = Field(3, ge=1, le=20, description="argon2id passes (RFC 9106).")
+    argon2_memory_kib: int = Field(65536, ge=1024, description="argon2id memory in KiB (RFC 9106: 64 MiB).")
+    argon2_parallelism: int = Field(2, ge=1, le=16, description="argon2id lanes.")
+    login_max_failures: int = Field(5, ge=1, le=100, description="Failed sign-ins before an account locks.")
+    lockout_minutes: int = Field(15, ge=1, description="How long a locked account stays locked.")
+    session_idle_minutes: int = Field(30, ge=1, description="A web session ends after this long without use.")
+    session_max_hours: int = Field(12, ge=1, description="A web session or API token ends this long after sign-in.")
+    staff_totp_required: bool = Field(
+        True, description="Staff accounts must give a TOTP one-time code at sign-in (refused off in production)."
+    )
+    cookie_secure: Literal["auto", "always", "never"] = Field(
+        "auto", description="Secure flag of the session cookie: auto = when the request came over HTTPS."
+    )
+    request_max_bytes: int = Field(
+        1024 * 1024, ge=1024, description="Largest request body accepted outside the upload endpoints, in bytes."
+    )
+    rate_limit_login: str = Field("10/minute", description="Sign-in attempts allowed per client address.")
+    rate_limit_public: str = Field("120/minute", description="Requests to public endpoints per client address.")
 
     @field_validator("database_url")
     @classmethod
@@ -61,6 +92,10 @@ class Settings(BaseSettings):
                 raise ValueError("ANJU_DATABASE_URL must point at PostgreSQL in production")
             if self.sql_echo:
                 raise ValueError("ANJU_SQL_ECHO must be off in production")
+            if not self.staff_totp_required:
+                raise ValueError("ANJU_STAFF_TOTP_REQUIRED must be on in production")
+            if self.cookie_secure == "never":
+                raise ValueError("ANJU_COOKIE_SECURE=never is refused in production")
 
 
 def load_settings(**overrides: object) -> Settings:

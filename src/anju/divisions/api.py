@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from anju.divisions import services as svc
-from anju.web.deps import PagingDep, UowDep
+from anju.web.deps import DivisionsRead, PagingDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
 router = APIRouter(tags=["divisions"], responses=ERRORS)  # type: ignore[arg-type]
@@ -30,6 +30,7 @@ class DivisionOut(BaseModel):
 @router.get("/divisions", operation_id="list_divisions")
 def list_divisions(
     uow: UowDep,
+    _: DivisionsRead,
     paging: PagingDep,
     parent: Annotated[str | None, Query(max_length=12, description="上级区划代码（含功能区管理的街道）")] = None,
     level: Annotated[str | None, Query(pattern="^(city|district|zone|street|community)$")] = None,
@@ -48,13 +49,13 @@ def list_divisions(
 
 
 @router.get("/divisions/{code}", operation_id="get_division")
-def get_division(uow: UowDep, code: str) -> DivisionOut:
+def get_division(uow: UowDep, _: DivisionsRead, code: str) -> DivisionOut:
     with uow.read() as conn:
         return DivisionOut(**svc.get(conn, code).__dict__)
 
 
 @router.get("/divisions/{code}/geometry", operation_id="get_division_geometry")
-def get_division_geometry(uow: UowDep, code: str) -> dict[str, Any]:
+def get_division_geometry(uow: UowDep, _: DivisionsRead, code: str) -> dict[str, Any]:
     with uow.read() as conn:
         d = svc.get(conn, code)
         g = svc.geometry(conn, code)

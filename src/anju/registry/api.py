@@ -13,7 +13,8 @@ from anju.core.errors import ValidationError
 from anju.registry import schemas as s
 from anju.registry import services as svc
 from anju.registry.domain import Status
-from anju.web.deps import PagingDep, UowDep
+from anju.security import audited, set_audit_target
+from anju.web.deps import PagingDep, RegistryRead, RegistryWrite, UowDep
 from anju.web.schemas import ERRORS, Page
 
 router = APIRouter(tags=["registry"], responses=ERRORS)  # type: ignore[arg-type]
@@ -24,6 +25,7 @@ StatusQ = Annotated[Status | None, Query(description="状态")]
 @router.get("/estates", operation_id="list_estates")
 def list_estates(
     uow: UowDep,
+    caller: RegistryRead,
     paging: PagingDep,
     street_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
     district_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
@@ -35,6 +37,7 @@ def list_estates(
             street_code=street_code,
             district_code=district_code,
             name=name,
+            scope=caller.scope,
             offset=paging.offset,
             limit=paging.page_size,
         )
@@ -42,21 +45,23 @@ def list_estates(
 
 
 @router.get("/estates/{estate_id}", operation_id="get_estate")
-def get_estate(uow: UowDep, estate_id: Id) -> s.EstateOut:
+def get_estate(uow: UowDep, caller: RegistryRead, estate_id: Id) -> s.EstateOut:
     with uow.read() as conn:
-        return s.EstateOut(**svc.get_estate(conn, estate_id))
+        return s.EstateOut(**svc.get_estate(conn, estate_id, scope=caller.scope))
 
 
 @router.post("/estates", status_code=201, operation_id="create_estate")
-def create_estate(uow: UowDep, body: s.EstateIn) -> s.EstateOut:
-    with uow.begin() as conn:
-        eid = svc.create_estate(conn, svc.NewEstate(**body.model_dump()))
-        return s.EstateOut(**svc.get_estate(conn, eid))
+def create_estate(uow: UowDep, caller: RegistryWrite, body: s.EstateIn) -> s.EstateOut:
+    with audited(uow, caller, "registry.create_estate", "estate") as conn:
+        eid = svc.create_estate(conn, svc.NewEstate(**body.model_dump()), scope=caller.scope)
+        set_audit_target(conn, eid)
+        return s.EstateOut(**svc.get_estate(conn, eid, scope=caller.scope))
 
 
 @router.get("/buildings", operation_id="list_buildings")
 def list_buildings(
     uow: UowDep,
+    caller: RegistryRead,
     paging: PagingDep,
     estate_id: Annotated[int | None, Query(ge=1)] = None,
     street_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
@@ -68,6 +73,7 @@ def list_buildings(
             estate_id=estate_id,
             street_code=street_code,
             status=status.value if status else None,
+            scope=caller.scope,
             offset=paging.offset,
             limit=paging.page_size,
         )
@@ -77,30 +83,33 @@ def list_buildings(
 
 
 @router.get("/buildings/{building_id}", operation_id="get_building")
-def get_building(uow: UowDep, building_id: Id) -> s.BuildingOut:
+def get_building(uow: UowDep, caller: RegistryRead, building_id: Id) -> s.BuildingOut:
     with uow.read() as conn:
-        return s.BuildingOut(**svc.get_building(conn, building_id))
+        return s.BuildingOut(**svc.get_building(conn, building_id, scope=caller.scope))
 
 
 @router.post("/buildings", status_code=201, operation_id="create_building")
-def create_building(uow: UowDep, body: s.BuildingIn) -> s.BuildingOut:
+def create_building(uow: UowDep, caller: RegistryWrite, body: s.BuildingIn) -> s.BuildingOut:
     data = body.model_dump()
     fp = data.pop("footprint")
-    with uow.begin() as conn:
-        bid = svc.create_building(conn, svc.NewBuilding(**data, footprint=json.dumps(fp) if fp else None))
-        return s.BuildingOut(**svc.get_building(conn, bid))
+    with audited(uow, caller, "registry.create_building", "building") as conn:
+        cmd = svc.NewBuilding(**data, footprint=json.dumps(fp) if fp else None)
+        bid = svc.create_building(conn, cmd, scope=caller.scope)
+        set_audit_target(conn, bid)
+        return s.BuildingOut(**svc.get_building(conn, bid, scope=caller.scope))
 
 
 @router.post("/buildings/{building_id}/changes", operation_id="change_building")
-def change_building(uow: UowDep, building_id: Id, body: s.ChangeIn) -> s.ChangeOut:
-    with uow.begin() as conn:
-        changed = svc.change_building(conn, building_id, svc.Change(**body.model_dump()))
-        return s.ChangeOut(changed=changed, version=svc.get_building(conn, building_id)["version"])
+def change_building(uow: UowDep, caller: RegistryWrite, building_id: Id, body: s.ChangeIn) -> s.ChangeOut:
+    with audited(uow, caller, "registry.change_building", "building", building_id) as conn:
+        changed = svc.change_building(conn, building_id, svc.Change(**body.model_dump()), scope=caller.scope)
+        return s.ChangeOut(changed=changed, version=svc.get_building(conn, building_id, scope=caller.scope)["version"])
 
 
 @router.get("/buildings/{building_id}/grid", operation_id="building_grid")
 def building_grid(
     uow: UowDep,
+    caller: RegistryRead,
     building_id: Id,
     as_of: Annotated[date | None, Query(description="查看该日期的楼盘表")] = None,
     known_at: Annotated[datetime | None, Query(description="按当时登记簿所知（带时区）")] = None,
@@ -108,7 +117,7 @@ def building_grid(
     with uow.read() as conn:
         if known_at is not None and known_at.tzinfo is None:
             raise ValidationError.of("known_at", "时间必须带时区，例如 2024-01-01T00:00:00+08:00")
-        g = svc.building_as_of(conn, building_id, as_of or clock.today(), known_at)
+        g = svc.building_as_of(conn, building_id, as_of or clock.today(), known_at, scope=caller.scope)
         b = g["building"]
         return s.GridOut(
             building_id=g["building_id"],
@@ -123,6 +132,7 @@ def building_grid(
 @router.get("/homes", operation_id="list_homes")
 def list_homes(
     uow: UowDep,
+    caller: RegistryRead,
     paging: PagingDep,
     building_id: Annotated[int | None, Query(ge=1)] = None,
     street_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
@@ -134,6 +144,7 @@ def list_homes(
             building_id=building_id,
             street_code=street_code,
             status=status.value if status else None,
+            scope=caller.scope,
             offset=paging.offset,
             limit=paging.page_size,
         )
@@ -141,92 +152,102 @@ def list_homes(
 
 
 @router.get("/homes/by-code/{house_code}", operation_id="get_home_by_code")
-def get_home_by_code(uow: UowDep, house_code: str) -> s.HomeOut:
+def get_home_by_code(uow: UowDep, caller: RegistryRead, house_code: str) -> s.HomeOut:
     with uow.read() as conn:
-        return s.HomeOut(**svc.get_home_by_code(conn, house_code))
+        return s.HomeOut(**svc.get_home_by_code(conn, house_code, scope=caller.scope))
 
 
 @router.get("/homes/{home_id}", operation_id="get_home")
-def get_home(uow: UowDep, home_id: Id) -> s.HomeOut:
+def get_home(uow: UowDep, caller: RegistryRead, home_id: Id) -> s.HomeOut:
     with uow.read() as conn:
-        return s.HomeOut(**svc.get_home(conn, home_id))
+        return s.HomeOut(**svc.get_home(conn, home_id, scope=caller.scope))
 
 
 @router.post("/homes", status_code=201, operation_id="create_home")
-def create_home(uow: UowDep, body: s.HomeIn) -> s.HomeOut:
-    with uow.begin() as conn:
-        hid = svc.create_home(conn, svc.NewHome(**body.model_dump()))
-        return s.HomeOut(**svc.get_home(conn, hid))
+def create_home(uow: UowDep, caller: RegistryWrite, body: s.HomeIn) -> s.HomeOut:
+    with audited(uow, caller, "registry.create_home", "home") as conn:
+        hid = svc.create_home(conn, svc.NewHome(**body.model_dump()), scope=caller.scope)
+        set_audit_target(conn, hid)
+        return s.HomeOut(**svc.get_home(conn, hid, scope=caller.scope))
 
 
 @router.post("/homes/{home_id}/changes", operation_id="change_home")
-def change_home(uow: UowDep, home_id: Id, body: s.ChangeIn) -> s.ChangeOut:
-    with uow.begin() as conn:
-        changed = svc.change_home(conn, home_id, svc.Change(**body.model_dump()))
-        return s.ChangeOut(changed=changed, version=svc.get_home(conn, home_id)["version"])
+def change_home(uow: UowDep, caller: RegistryWrite, home_id: Id, body: s.ChangeIn) -> s.ChangeOut:
+    with audited(uow, caller, "registry.change_home", "home", home_id) as conn:
+        changed = svc.change_home(conn, home_id, svc.Change(**body.model_dump()), scope=caller.scope)
+        return s.ChangeOut(changed=changed, version=svc.get_home(conn, home_id, scope=caller.scope)["version"])
 
 
 @router.get("/homes/{home_id}/history", operation_id="home_history")
-def home_history(uow: UowDep, home_id: Id) -> s.HistoryOut:
+def home_history(uow: UowDep, caller: RegistryRead, home_id: Id) -> s.HistoryOut:
     with uow.read() as conn:
-        return s.HistoryOut.model_validate(svc.home_history(conn, home_id))
+        return s.HistoryOut.model_validate(svc.home_history(conn, home_id, scope=caller.scope))
 
 
 @router.post("/homes/{home_id}/split", status_code=201, operation_id="split_home")
-def split_home(uow: UowDep, home_id: Id, body: s.SplitIn) -> list[s.HomeOut]:
-    with uow.begin() as conn:
-        ids = svc.split_home(
-            conn, home_id, [svc.SplitPart(**p.model_dump()) for p in body.parts], body.effective_date, body.reason
-        )
-        return [s.HomeOut(**svc.get_home(conn, i)) for i in ids]
+def split_home(uow: UowDep, caller: RegistryWrite, home_id: Id, body: s.SplitIn) -> list[s.HomeOut]:
+    parts = [svc.SplitPart(**p.model_dump()) for p in body.parts]
+    with audited(uow, caller, "registry.split_home", "home", home_id) as conn:
+        ids = svc.split_home(conn, home_id, parts, body.effective_date, body.reason, scope=caller.scope)
+        return [s.HomeOut(**svc.get_home(conn, i, scope=caller.scope)) for i in ids]
 
 
 @router.post("/homes/merge", status_code=201, operation_id="merge_homes")
-def merge_homes(uow: UowDep, body: s.MergeIn) -> s.HomeOut:
-    with uow.begin() as conn:
+def merge_homes(uow: UowDep, caller: RegistryWrite, body: s.MergeIn) -> s.HomeOut:
+    with audited(uow, caller, "registry.merge_homes", "home") as conn:
         hid = svc.merge_homes(
-            conn, body.home_ids, body.room_no, body.effective_date, body.reason, body.construction_area
+            conn,
+            body.home_ids,
+            body.room_no,
+            body.effective_date,
+            body.reason,
+            body.construction_area,
+            scope=caller.scope,
         )
-        return s.HomeOut(**svc.get_home(conn, hid))
+        set_audit_target(conn, hid)
+        return s.HomeOut(**svc.get_home(conn, hid, scope=caller.scope))
 
 
 @router.get("/homes/{home_id}/rooms", operation_id="list_rooms")
-def list_rooms(uow: UowDep, home_id: Id) -> list[s.RoomOut]:
+def list_rooms(uow: UowDep, caller: RegistryRead, home_id: Id) -> list[s.RoomOut]:
     with uow.read() as conn:
-        svc.get_home(conn, home_id)
-        return [s.RoomOut(**r) for r in svc.home_rooms(conn, home_id)]
+        return [s.RoomOut(**r) for r in svc.home_rooms(conn, home_id, scope=caller.scope)]
 
 
 @router.post("/homes/{home_id}/rooms", status_code=201, operation_id="add_rooms")
-def add_rooms(uow: UowDep, home_id: Id, body: list[s.RoomIn]) -> list[s.RoomOut]:
+def add_rooms(uow: UowDep, caller: RegistryWrite, home_id: Id, body: list[s.RoomIn]) -> list[s.RoomOut]:
     if not body:
         raise ValidationError.of("body", "至少需要一间")
-    with uow.begin() as conn:
-        svc.add_rooms(conn, home_id, [(r.name, r.area) for r in body])
-        return [s.RoomOut(**r) for r in svc.home_rooms(conn, home_id)]
+    with audited(uow, caller, "registry.add_rooms", "home", home_id) as conn:
+        svc.add_rooms(conn, home_id, [(r.name, r.area) for r in body], scope=caller.scope)
+        return [s.RoomOut(**r) for r in svc.home_rooms(conn, home_id, scope=caller.scope)]
 
 
 @router.get("/divisions/{code}/changes", operation_id="division_changes", tags=["divisions"])
 def division_changes(
     uow: UowDep,
+    caller: RegistryRead,
     paging: PagingDep,
     code: str,
     start: Annotated[date, Query(alias="from", description="开始日期")],
     end: Annotated[date, Query(alias="to", description="结束日期")],
 ) -> Page[s.ChangeRow]:
     with uow.read() as conn:
-        items, total = svc.changes_in_division(conn, code, start, end, offset=paging.offset, limit=paging.page_size)
+        items, total = svc.changes_in_division(
+            conn, code, start, end, scope=caller.scope, offset=paging.offset, limit=paging.page_size
+        )
         return Page(items=[s.ChangeRow(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
 
 
 @router.get("/search", operation_id="search_register")
 def search(
     uow: UowDep,
+    caller: RegistryRead,
     q: Annotated[str, Query(min_length=1, max_length=100, description="房屋代码或地址")],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> s.SearchOut:
     with uow.read() as conn:
-        r = svc.search(conn, q, limit=limit)
+        r = svc.search(conn, q, scope=caller.scope, limit=limit)
         return s.SearchOut(
             kind=r["kind"],
             homes=[s.HomeOut(**h) for h in r["homes"]],
@@ -235,6 +256,6 @@ def search(
 
 
 @router.get("/stats", operation_id="register_stats")
-def stats(uow: UowDep) -> dict[str, int]:
+def stats(uow: UowDep, caller: RegistryRead) -> dict[str, int]:
     with uow.read() as conn:
-        return svc.stats(conn)
+        return svc.stats(conn, scope=caller.scope)

@@ -13,7 +13,8 @@ from pydantic import BaseModel, Field
 
 from anju.core.errors import FieldError, TooLarge
 from anju.registry import export, importer
-from anju.web.deps import PagingDep, SettingsDep, UowDep
+from anju.security import Caller, record_now
+from anju.web.deps import PagingDep, RegistryExport, RegistryImport, SettingsDep, UowDep
 from anju.web.schemas import ERRORS, ErrorItem, Page
 from anju.web.templating import pager, render
 
@@ -93,10 +94,17 @@ def _read_upload(file: UploadFile, limit: int) -> bytes:
     return data
 
 
-def _run_import(uow: Any, settings: Any, file: UploadFile, source: str, mode: str) -> importer.ImportResult:
+def _run_import(uow: Any, settings: Any, caller: Caller, file: UploadFile, source: str, mode: str
+                ) -> importer.ImportResult:
+    """Run an import (city-wide permission only: a file may touch any street) and audit the job.
+
+    The import commits in batches of its own, so its audit row follows in a transaction of its own."""
     data = _read_upload(file, settings.upload_max_bytes)
-    return importer.import_file(uow.engine, data, file.filename or "upload", source=source, mode=mode,
-                                max_bytes=settings.upload_max_bytes, batch_rows=settings.import_batch_rows)
+    result = importer.import_file(uow.engine, data, file.filename or "upload", source=source, mode=mode,
+                                  max_bytes=settings.upload_max_bytes, batch_rows=settings.import_batch_rows)
+    record_now(uow.engine, caller, "registry.import", entity="import_job", entity_id=result.job_id,
+               outcome="failed" if result.rejected else "ok", detail={"source": source, "mode": mode})
+    return result
 
 
 # ------------------------------------------------------------------------------------------------
@@ -107,13 +115,13 @@ def _run_import(uow: Any, settings: Any, file: UploadFile, source: str, mode: st
 @router.post("/imports", status_code=201, operation_id="create_import", response_model=ImportJobDetail,
              responses={422: {"model": ImportRejected, "description": "文件被拒绝：列出行号、列和原因"},
                         413: {"description": "文件过大"}})
-def create_import(uow: UowDep, settings: SettingsDep,
+def create_import(uow: UowDep, settings: SettingsDep, caller: RegistryImport,
                   file: Annotated[UploadFile, File(description="楼盘表文件：CSV（UTF-8 或 GBK）或 .xlsx")],
                   source: Annotated[Source, Form(description="数据来源")] = "manual",
                   mode: Annotated[Mode, Form(description="导入方式")] = "all_or_nothing",
                   ) -> ImportJobDetail | JSONResponse:
     """Upload a 楼盘表 file; answers the job's report (422 with the row errors when rejected)."""
-    result = _run_import(uow, settings, file, source, mode)
+    result = _run_import(uow, settings, caller, file, source, mode)
     with uow.read() as conn:
         job = _detail(importer.get_job(conn, result.job_id))
     if result.rejected:
@@ -132,7 +140,7 @@ def _message(result: importer.ImportResult) -> str:
 
 
 @router.get("/imports", operation_id="list_imports")
-def list_imports(uow: UowDep, paging: PagingDep) -> Page[ImportJobOut]:
+def list_imports(uow: UowDep, _: RegistryImport, paging: PagingDep) -> Page[ImportJobOut]:
     with uow.read() as conn:
         items, total = importer.list_jobs(conn, offset=paging.offset, limit=paging.page_size)
     return Page(items=[ImportJobOut(**i) for i in items], total=total, page=paging.page,
@@ -140,14 +148,14 @@ def list_imports(uow: UowDep, paging: PagingDep) -> Page[ImportJobOut]:
 
 
 @router.get("/imports/{job_id}", operation_id="get_import")
-def get_import(uow: UowDep, job_id: Id) -> ImportJobDetail:
+def get_import(uow: UowDep, _: RegistryImport, job_id: Id) -> ImportJobDetail:
     with uow.read() as conn:
         return _detail(importer.get_job(conn, job_id))
 
 
 @router.get("/imports/{job_id}/rejects.csv", operation_id="get_import_rejects", response_class=Response,
             responses={200: {"content": {"text/csv": {}}, "description": "被拒绝的行：原有各列加「错误原因」列"}})
-def get_import_rejects(uow: UowDep, job_id: Id) -> Response:
+def get_import_rejects(uow: UowDep, _: RegistryImport, job_id: Id) -> Response:
     with uow.read() as conn:
         data = importer.job_rejects_csv(importer.get_job(conn, job_id))
     return Response(data, media_type="text/csv; charset=utf-8",
@@ -159,29 +167,33 @@ _EXPORT_CONTENT: dict[str, dict[str, Any]] = {
 }
 
 
-def _export(uow: Any, layer: str, fmt: str, district_code: str | None, street_code: str | None) -> StreamingResponse:
-    export.check_filters(uow.engine, district_code, street_code)
+def _export(uow: Any, caller: Caller, layer: str, fmt: str, district_code: str | None, street_code: str | None
+            ) -> StreamingResponse:
+    export.check_filters(uow.engine, district_code, street_code, caller.scope)
     name = export.filename_for(layer, fmt, district_code, street_code)
+    record_now(uow.engine, caller, f"registry.export_{layer}", detail={"format": fmt, "district_code": district_code,
+                                                                      "street_code": street_code})
     return StreamingResponse(
-        export.stream(uow.engine, fmt, layer, district_code=district_code, street_code=street_code),
+        export.stream(uow.engine, fmt, layer, district_code=district_code, street_code=street_code,
+                      scope=caller.scope),
         media_type=export.FORMATS[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
 @router.get("/exports/homes", operation_id="export_homes", response_class=StreamingResponse,
             responses={200: {"content": _EXPORT_CONTENT, "description": "每套房屋一行（GeoJSON：楼幢中心点）"}})
-def export_homes(uow: UowDep, fmt: FormatQ = "csv", district_code: DistrictQ = None,
+def export_homes(uow: UowDep, caller: RegistryExport, fmt: FormatQ = "csv", district_code: DistrictQ = None,
                  street_code: StreetQ = None) -> StreamingResponse:
-    """Stream every home (of a district or street) as CSV, .xlsx or GeoJSON points."""
-    return _export(uow, "homes", fmt, district_code, street_code)
+    """Stream every home (of a district or street, within the caller's scope) as CSV, .xlsx or GeoJSON points."""
+    return _export(uow, caller, "homes", fmt, district_code, street_code)
 
 
 @router.get("/exports/buildings", operation_id="export_buildings", response_class=StreamingResponse,
             responses={200: {"content": _EXPORT_CONTENT, "description": "每幢楼一行（GeoJSON：楼幢轮廓）"}})
-def export_buildings(uow: UowDep, fmt: FormatQ = "csv", district_code: DistrictQ = None,
+def export_buildings(uow: UowDep, caller: RegistryExport, fmt: FormatQ = "csv", district_code: DistrictQ = None,
                      street_code: StreetQ = None) -> StreamingResponse:
-    """Stream every building (of a district or street) as CSV, .xlsx or GeoJSON footprints."""
-    return _export(uow, "buildings", fmt, district_code, street_code)
+    """Stream every building (of a district or street, within the caller's scope) as CSV, .xlsx or GeoJSON."""
+    return _export(uow, caller, "buildings", fmt, district_code, street_code)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -192,7 +204,8 @@ FIELD_LABELS = {c.field: c.label for c in importer.COLUMNS}
 
 
 @pages.get("/imports", response_class=HTMLResponse)
-def imports_page(request: Request, uow: UowDep, paging: PagingDep, settings: SettingsDep) -> HTMLResponse:
+def imports_page(request: Request, uow: UowDep, _: RegistryImport, paging: PagingDep, settings: SettingsDep
+                 ) -> HTMLResponse:
     with uow.read() as conn:
         items, total = importer.list_jobs(conn, offset=paging.offset, limit=paging.page_size)
     return render(request, "imports.html", jobs=items, pager=pager(total, paging.page, paging.page_size),
@@ -201,15 +214,15 @@ def imports_page(request: Request, uow: UowDep, paging: PagingDep, settings: Set
 
 
 @pages.post("/imports", response_class=RedirectResponse)
-def imports_upload(uow: UowDep, settings: SettingsDep, file: Annotated[UploadFile, File()],
+def imports_upload(uow: UowDep, settings: SettingsDep, caller: RegistryImport, file: Annotated[UploadFile, File()],
                    source: Annotated[Source, Form()] = "manual",
                    mode: Annotated[Mode, Form()] = "all_or_nothing") -> RedirectResponse:
-    result = _run_import(uow, settings, file, source, mode)
+    result = _run_import(uow, settings, caller, file, source, mode)
     return RedirectResponse(f"/imports/{result.job_id}", status_code=303)
 
 
 @pages.get("/imports/{job_id}", response_class=HTMLResponse)
-def import_job_page(request: Request, uow: UowDep, job_id: int) -> HTMLResponse:
+def import_job_page(request: Request, uow: UowDep, _: RegistryImport, job_id: int) -> HTMLResponse:
     with uow.read() as conn:
         job = importer.get_job(conn, job_id)
     return render(request, "import_job.html", job=job, report=job["report"], sources=importer.SOURCES,

@@ -28,6 +28,7 @@ from sqlalchemy import Connection, Engine, Select, select
 
 from anju import divisions as div
 from anju.core.errors import NotFound, ValidationError
+from anju.core.scope import SYSTEM, Scope
 from anju.registry.tables import buildings, estates, homes
 
 FORMATS: dict[str, str] = {
@@ -129,8 +130,23 @@ def format_of(path: str | Path) -> str:
     return ext
 
 
-def streets_for(conn: Connection, district_code: str | None, street_code: str | None) -> list[str] | None:
-    """The streets a district/street filter selects (None: the whole city). Unknown codes are refused."""
+def streets_for(
+    conn: Connection, district_code: str | None, street_code: str | None, scope: Scope = SYSTEM
+) -> list[str] | None:
+    """The streets a district/street filter selects within the caller's scope (None: the whole city).
+
+    Unknown codes, and codes outside the scope, are refused as not found."""
+    selected = _streets_for(conn, district_code, street_code)
+    if scope.streets is None:
+        return selected
+    if selected is None:
+        return sorted(scope.streets)
+    if not set(selected) <= scope.streets:
+        raise NotFound(f"没有街道 {street_code}" if street_code else f"没有区（县）或功能区 {district_code}")
+    return selected
+
+
+def _streets_for(conn: Connection, district_code: str | None, street_code: str | None) -> list[str] | None:
     if street_code:
         if not div.exists(conn, street_code) or div.get(conn, street_code).level != "street":
             raise NotFound(f"没有街道 {street_code}")
@@ -149,10 +165,10 @@ def streets_for(conn: Connection, district_code: str | None, street_code: str | 
     return None
 
 
-def check_filters(engine: Engine, district_code: str | None, street_code: str | None) -> None:
+def check_filters(engine: Engine, district_code: str | None, street_code: str | None, scope: Scope = SYSTEM) -> None:
     """Refuse unknown filters before a streamed response starts (errors cannot be sent mid-stream)."""
     with engine.connect() as conn:
-        streets_for(conn, district_code, street_code)
+        streets_for(conn, district_code, street_code, scope)
 
 
 def _names(conn: Connection) -> dict[str, str]:
@@ -162,13 +178,13 @@ def _names(conn: Connection) -> dict[str, str]:
 
 
 def iter_rows(engine: Engine, layer: str = "homes", *, district_code: str | None = None,
-              street_code: str | None = None, batch: int = 2000
+              street_code: str | None = None, batch: int = 2000, scope: Scope = SYSTEM,
               ) -> Generator[tuple[list[Any], str | None], None, None]:
     """(row in the layer's column order, GeoJSON geometry text) for every record, streamed."""
     lay = LAYERS[layer]
     width = len(lay.columns)
     with engine.connect() as conn:
-        streets = streets_for(conn, district_code, street_code)
+        streets = streets_for(conn, district_code, street_code, scope)
         names = _names(conn)
         result = conn.execution_options(stream_results=True, yield_per=batch).execute(lay.query(streets))
         for row in result:
@@ -282,12 +298,12 @@ def xlsx_chunks(columns: Sequence[str], rows: Iterator[tuple[list[Any], str | No
 
 
 def stream(engine: Engine, fmt: str, layer: str = "homes", *, district_code: str | None = None,
-           street_code: str | None = None, batch: int = 2000) -> Iterator[bytes]:
+           street_code: str | None = None, batch: int = 2000, scope: Scope = SYSTEM) -> Iterator[bytes]:
     """The export as bytes chunks, for a streamed HTTP response or a file."""
     if fmt not in FORMATS:
         raise ValidationError.of("format", f"不支持的导出格式「{fmt}」，应为 csv、xlsx 或 geojson")
     lay = LAYERS[layer]
-    rows = iter_rows(engine, layer, district_code=district_code, street_code=street_code, batch=batch)
+    rows = iter_rows(engine, layer, district_code=district_code, street_code=street_code, batch=batch, scope=scope)
     if fmt == "csv":
         return csv_chunks(lay.columns, rows)
     if fmt == "geojson":

@@ -39,6 +39,7 @@ from sqlalchemy import Connection, Engine, bindparam, func, select, update
 
 from anju.core import clock, dialect
 from anju.core.errors import AnjuError, ErrorReport, FieldError, NotFound, TooLarge, ValidationError
+from anju.core.scope import SYSTEM
 from anju.divisions import divisions_table as divisions
 from anju.registry import domain as d
 from anju.registry import services as svc
@@ -1288,7 +1289,7 @@ class _Importer:
                     changed = svc.change_home(
                         self.conn, r.home_id,
                         svc.Change(patch, self.today, None, "import", self._reason(), self.source),
-                        now=self.now, today=self.today)
+                        scope=SYSTEM, now=self.now, today=self.today)
             except AnjuError as e:
                 for fe in e.errors or [FieldError("整行", e.message)]:
                     self.err(r.n, self.label(fe.field) if fe.field in _SPEC else fe.field, fe.reason)
@@ -1497,7 +1498,7 @@ def remerge(conn: Connection, *, today: date | None = None, now: datetime | None
             cur = current[hid]
             patch = {f: _typed(f, v) for f, (_, v) in winners.items() if _typed(f, v) != cur[f]}
             if patch and svc.change_home(conn, hid, svc.Change(patch, today, None, "update", "来源优先级调整后重新合并",
-                                                               "merge"), now=now, today=today):
+                                                               "merge"), scope=SYSTEM, now=now, today=today):
                 changed += 1
     return {"homes": len(ids), "changed": changed, "conflicts": conflicts}
 

@@ -11,29 +11,50 @@ from fastapi.responses import HTMLResponse
 
 from anju import divisions as div
 from anju.core import clock
-from anju.core.errors import AnjuError
+from anju.core.errors import AnjuError, NotFound
+from anju.core.scope import Scope
 from anju.registry import services as svc
-from anju.web.deps import PagingDep, UowDep
+from anju.security import GRANTS, Permission
+from anju.web.deps import PagingDep, RegistryRead, SignedIn, UowDep
 from anju.web.templating import pager, render
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(request: Request, uow: UowDep) -> HTMLResponse:
+def index(request: Request, uow: UowDep, caller: SignedIn) -> HTMLResponse:
+    """The register's front page for staff who read it; a welcome page for everyone else."""
+    if caller.role is None or Permission.registry_read not in GRANTS[caller.role]:
+        return render(request, "welcome.html")
     with uow.read() as conn:
-        districts = div.by_level(conn, "district") + div.by_level(conn, "zone")
-        return render(request, "index.html", districts=districts, stats=svc.stats(conn), crumbs=[])
+        districts = [
+            d for d in div.by_level(conn, "district") + div.by_level(conn, "zone") if _visible(caller.scope, d)
+        ]
+        if caller.scope.level == "street":
+            districts = [div.get(conn, caller.scope.code)]
+        return render(request, "index.html", districts=districts, stats=svc.stats(conn, scope=caller.scope), crumbs=[])
+
+
+def _visible(scope: Scope, d: div.Division) -> bool:
+    return scope.unrestricted or d.code == scope.code
 
 
 @router.get("/divisions/{code}", response_class=HTMLResponse)
-def division_page(request: Request, uow: UowDep, paging: PagingDep, code: str) -> HTMLResponse:
+def division_page(request: Request, uow: UowDep, caller: RegistryRead, paging: PagingDep, code: str) -> HTMLResponse:
     with uow.read() as conn:
         d = div.get(conn, code)
+        if not caller.scope.allows_division(code) and not (
+            d.level == "community" and caller.scope.allows(d.parent_code)
+        ):
+            raise NotFound(f"没有区划 {code}")
         crumbs = div.ancestry(conn, code)
         if d.level in ("street", "community"):
             estates, total = svc.list_estates(
-                conn, street_code=code if d.level == "street" else None, offset=paging.offset, limit=paging.page_size
+                conn,
+                street_code=code if d.level == "street" else None,
+                scope=caller.scope,
+                offset=paging.offset,
+                limit=paging.page_size,
             )
             return render(
                 request,
@@ -48,10 +69,12 @@ def division_page(request: Request, uow: UowDep, paging: PagingDep, code: str) -
 
 
 @router.get("/estates/{estate_id}", response_class=HTMLResponse)
-def estate_page(request: Request, uow: UowDep, paging: PagingDep, estate_id: int) -> HTMLResponse:
+def estate_page(request: Request, uow: UowDep, caller: RegistryRead, paging: PagingDep, estate_id: int) -> HTMLResponse:
     with uow.read() as conn:
-        e = svc.get_estate(conn, estate_id)
-        blds, total = svc.list_buildings(conn, estate_id=estate_id, offset=paging.offset, limit=paging.page_size)
+        e = svc.get_estate(conn, estate_id, scope=caller.scope)
+        blds, total = svc.list_buildings(
+            conn, estate_id=estate_id, scope=caller.scope, offset=paging.offset, limit=paging.page_size
+        )
         counts = svc.homes_in_building_count(conn, [b["id"] for b in blds])
         return render(
             request,
@@ -64,8 +87,8 @@ def estate_page(request: Request, uow: UowDep, paging: PagingDep, estate_id: int
         )
 
 
-def _grid(conn: Any, building_id: int, as_of: date) -> dict[str, Any]:
-    g = svc.building_as_of(conn, building_id, as_of)
+def _grid(conn: Any, building_id: int, as_of: date, scope: Scope) -> dict[str, Any]:
+    g = svc.building_as_of(conn, building_id, as_of, scope=scope)
     floors = []
     for floor_no, hs in groupby(g["homes"], key=lambda h: h["floor_no"]):
         floors.append((floor_no, sorted(hs, key=lambda h: (h["unit_no"] or "", h["room_no"]))))
@@ -78,13 +101,17 @@ def _grid(conn: Any, building_id: int, as_of: date) -> dict[str, Any]:
 
 @router.get("/buildings/{building_id}", response_class=HTMLResponse)
 def building_page(
-    request: Request, uow: UowDep, building_id: int, as_of: Annotated[date | None, Query()] = None
+    request: Request,
+    uow: UowDep,
+    caller: RegistryRead,
+    building_id: int,
+    as_of: Annotated[date | None, Query()] = None,
 ) -> HTMLResponse:
     with uow.read() as conn:
-        b = svc.get_building(conn, building_id)
-        e = svc.get_estate(conn, b["estate_id"])
+        b = svc.get_building(conn, building_id, scope=caller.scope)
+        e = svc.get_estate(conn, b["estate_id"], scope=caller.scope)
         on = as_of or clock.today()
-        ctx = _grid(conn, building_id, on)
+        ctx = _grid(conn, building_id, on, caller.scope)
         template = "_grid.html" if request.headers.get("hx-request") else "building.html"
         return render(
             request,
@@ -99,31 +126,31 @@ def building_page(
 
 
 @router.get("/homes/{home_id}", response_class=HTMLResponse)
-def home_page(request: Request, uow: UowDep, home_id: int) -> HTMLResponse:
+def home_page(request: Request, uow: UowDep, caller: RegistryRead, home_id: int) -> HTMLResponse:
     with uow.read() as conn:
-        hist = svc.home_history(conn, home_id)
+        hist = svc.home_history(conn, home_id, scope=caller.scope)
         h = hist["home"]
-        b = svc.get_building(conn, h["building_id"])
+        b = svc.get_building(conn, h["building_id"], scope=caller.scope)
         return render(
             request,
             "home.html",
             home=h,
             building=b,
-            estate=svc.get_estate(conn, b["estate_id"]),
+            estate=svc.get_estate(conn, b["estate_id"], scope=caller.scope),
             hist=hist,
-            rooms=svc.home_rooms(conn, home_id),
+            rooms=svc.home_rooms(conn, home_id, scope=caller.scope),
             crumbs=div.ancestry(conn, h["street_code"]),
         )
 
 
 @router.get("/search", response_class=HTMLResponse)
-def search_page(request: Request, uow: UowDep, q: str = "") -> HTMLResponse:
+def search_page(request: Request, uow: UowDep, caller: RegistryRead, q: str = "") -> HTMLResponse:
     with uow.read() as conn:
         result: dict[str, Any] | None = None
         error = None
         if q.strip():
             try:
-                result = svc.search(conn, q)
+                result = svc.search(conn, q, scope=caller.scope)
             except AnjuError as e:
                 error = e.message
         template = "_search_results.html" if request.headers.get("hx-request") else "search.html"

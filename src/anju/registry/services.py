@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Table, and_, func, select
 from anju import divisions as div
 from anju.core import clock, dialect
 from anju.core.errors import Conflict, NotFound, ValidationError
+from anju.core.scope import Scope
 from anju.registry import domain as d
 from anju.registry.history import Piece, Versioned, apply_change, as_of_condition, versions_of
 from anju.registry.tables import (
@@ -148,13 +149,15 @@ def building_address(estate_addr: str, estate_name: str, building_no: str) -> st
     return f"{estate_addr}{estate_name}{building_no}幢"
 
 
-def create_estate(conn: Connection, cmd: NewEstate, now: datetime | None = None) -> int:
+def create_estate(conn: Connection, cmd: NewEstate, *, scope: Scope, now: datetime | None = None) -> int:
     now = now or clock.now()
     if not cmd.name.strip():
         raise ValidationError.of("name", "小区名称不能为空")
     street = div.get(conn, cmd.street_code) if div.exists(conn, cmd.street_code) else None
     if street is None or street.level != "street":
         raise ValidationError.of("street_code", f"未知的街道代码 {cmd.street_code}")
+    if not scope.allows(cmd.street_code):
+        raise ValidationError.of("street_code", f"街道 {cmd.street_code} 不在您的管辖范围内")
     assert street.parent_code is not None
     district = div.get(conn, street.parent_code)
     city = div.get(conn, district.parent_code or "")
@@ -212,11 +215,13 @@ def _footprint_centroid(footprint: str | None) -> tuple[float | None, float | No
     return round(c.x, 7), round(c.y, 7)
 
 
-def create_building(conn: Connection, cmd: NewBuilding, now: datetime | None = None, today: date | None = None) -> int:
+def create_building(
+    conn: Connection, cmd: NewBuilding, *, scope: Scope, now: datetime | None = None, today: date | None = None
+) -> int:
     now = now or clock.now()
     today = today or clock.today()
     est = conn.execute(select(estates).where(estates.c.id == cmd.estate_id)).mappings().first()
-    if est is None:
+    if est is None or not scope.allows(est["street_code"]):
         raise ValidationError.of("estate_id", f"没有编号为 {cmd.estate_id} 的小区")
     if cmd.floors_above < 1 or cmd.floors_above > 200:
         raise ValidationError.of("floors_above", "地上层数应在 1–200 之间")
@@ -342,12 +347,18 @@ def validate_home(cmd: NewHome, bld: Any) -> None:
 
 
 def create_home(
-    conn: Connection, cmd: NewHome, now: datetime | None = None, today: date | None = None, change_kind: str = "create"
+    conn: Connection,
+    cmd: NewHome,
+    *,
+    scope: Scope,
+    now: datetime | None = None,
+    today: date | None = None,
+    change_kind: str = "create",
 ) -> int:
     now = now or clock.now()
     today = today or clock.today()
     bld = conn.execute(select(buildings).where(buildings.c.id == cmd.building_id)).mappings().first()
-    if bld is None:
+    if bld is None or not scope.allows(bld["street_code"]):
         raise ValidationError.of("building_id", f"没有编号为 {cmd.building_id} 的楼幢")
     validate_home(cmd, bld)
     status = cmd.status or d.Status(bld["status"])
@@ -431,9 +442,17 @@ def _home_validator(timeline: list[Piece]) -> None:
 
 
 def change_home(
-    conn: Connection, home_id: int, change: Change, now: datetime | None = None, today: date | None = None
+    conn: Connection,
+    home_id: int,
+    change: Change,
+    *,
+    scope: Scope,
+    now: datetime | None = None,
+    today: date | None = None,
 ) -> bool:
     """Record a change of a home's attributes; ``kind='correction'`` fixes a past fact."""
+    if not scope.unrestricted:
+        get_home(conn, home_id, scope=scope)
     patch = _normalise_home_patch(change.patch)
     return apply_change(
         conn,
@@ -455,11 +474,15 @@ def change_building(
     conn: Connection,
     building_id: int,
     change: Change,
+    *,
+    scope: Scope,
     now: datetime | None = None,
     today: date | None = None,
     cascade_status: bool = True,
 ) -> bool:
     """Change a building; a status change to demolished carries down to its live homes."""
+    if not scope.unrestricted:
+        get_building(conn, building_id, scope=scope)
     now = now or clock.now()
     today = today or clock.today()
     patch = dict(change.patch)
@@ -523,8 +546,9 @@ def change_building(
                         change.reason,
                         change.source,
                     ),
-                    now,
-                    today,
+                    scope=scope,
+                    now=now,
+                    today=today,
                 )
     return changed
 
@@ -535,6 +559,8 @@ def split_home(
     parts: list[SplitPart],
     effective: date,
     reason: str,
+    *,
+    scope: Scope,
     now: datetime | None = None,
     today: date | None = None,
 ) -> list[int]:
@@ -543,11 +569,12 @@ def split_home(
     today = today or clock.today()
     if len(parts) < 2:
         raise ValidationError.of("parts", "分户至少要分成两户")
-    parent = _live_home(conn, home_id, "home_id")
+    parent = _live_home(conn, home_id, "home_id", scope)
     total = sum((p.construction_area for p in parts), Decimal(0))
     if total > parent["construction_area"]:
         raise ValidationError.of("parts", f"分户后建筑面积合计 {total} 超过原户 {parent['construction_area']}")
-    change_home(conn, home_id, Change({"status": d.Status.retired.value}, effective, None, "split", reason), now, today)
+    retire = Change({"status": d.Status.retired.value}, effective, None, "split", reason)
+    change_home(conn, home_id, retire, scope=scope, now=now, today=today)
     op = str(uuid.uuid4())
     children = []
     for p in parts:
@@ -569,8 +596,9 @@ def split_home(
                 status=d.Status(parent["status"]),
                 valid_from=effective,
             ),
-            now,
-            today,
+            scope=scope,
+            now=now,
+            today=today,
             change_kind="split",
         )
         children.append(cid)
@@ -595,6 +623,8 @@ def merge_homes(
     effective: date,
     reason: str,
     construction_area: Decimal | None = None,
+    *,
+    scope: Scope,
     now: datetime | None = None,
     today: date | None = None,
 ) -> int:
@@ -603,13 +633,14 @@ def merge_homes(
     today = today or clock.today()
     if len(set(home_ids)) < 2:
         raise ValidationError.of("home_ids", "合户至少需要两户")
-    parents = [_live_home(conn, h, "home_ids") for h in home_ids]
+    parents = [_live_home(conn, h, "home_ids", scope) for h in home_ids]
     if len({p["building_id"] for p in parents}) != 1:
         raise ValidationError.of("home_ids", "只能合并同一幢楼内的房屋")
     first = parents[0]
     area = construction_area or sum((p["construction_area"] for p in parents), Decimal(0))
     for h in home_ids:
-        change_home(conn, h, Change({"status": d.Status.retired.value}, effective, None, "merge", reason), now, today)
+        retire = Change({"status": d.Status.retired.value}, effective, None, "merge", reason)
+        change_home(conn, h, retire, scope=scope, now=now, today=today)
     cid = create_home(
         conn,
         NewHome(
@@ -627,8 +658,9 @@ def merge_homes(
             valid_from=effective,
             floor_to=max(p["floor_no"] for p in parents) if len({p["floor_no"] for p in parents}) > 1 else None,
         ),
-        now,
-        today,
+        scope=scope,
+        now=now,
+        today=today,
         change_kind="merge",
     )
     op = str(uuid.uuid4())
@@ -647,9 +679,9 @@ def merge_homes(
     return cid
 
 
-def _live_home(conn: Connection, home_id: int, field_name: str) -> Any:
+def _live_home(conn: Connection, home_id: int, field_name: str, scope: Scope) -> Any:
     h = conn.execute(select(homes).where(homes.c.id == home_id)).mappings().first()
-    if h is None:
+    if h is None or not scope.allows(h["street_code"]):
         raise ValidationError.of(field_name, f"没有编号为 {home_id} 的房屋")
     if d.Status(h["status"]) in d.TERMINAL:
         raise ValidationError.of(field_name, f"房屋 {h['house_code']} 已{h['status']}，不能再分合")
@@ -657,11 +689,11 @@ def _live_home(conn: Connection, home_id: int, field_name: str) -> Any:
 
 
 def add_rooms(
-    conn: Connection, home_id: int, parts: list[tuple[str, Decimal]], now: datetime | None = None
+    conn: Connection, home_id: int, parts: list[tuple[str, Decimal]], *, scope: Scope, now: datetime | None = None
 ) -> list[str]:
     """Register the rooms (间) of a home for room-by-room renting."""
     now = now or clock.now()
-    h = _live_home(conn, home_id, "home_id")
+    h = _live_home(conn, home_id, "home_id", scope)
     existing = conn.execute(select(func.count()).select_from(rooms).where(rooms.c.home_id == home_id)).scalar_one()
     codes = []
     total = Decimal(0)
@@ -686,41 +718,49 @@ def add_rooms(
 # ------------------------------------------------------------------------------------------------
 
 
-def get_home(conn: Connection, home_id: int) -> dict[str, Any]:
+def get_home(conn: Connection, home_id: int, *, scope: Scope) -> dict[str, Any]:
     row = conn.execute(select(homes).where(homes.c.id == home_id)).mappings().first()
+    missing = f"没有编号为 {home_id} 的房屋"
     if row is None:
-        raise NotFound(f"没有编号为 {home_id} 的房屋")
+        raise NotFound(missing)
+    scope.require(row["street_code"], missing)
     return dict(row)
 
 
-def get_home_by_code(conn: Connection, code: str) -> dict[str, Any]:
+def get_home_by_code(conn: Connection, code: str, *, scope: Scope) -> dict[str, Any]:
     c = code.strip().upper()
     if not d.HOUSE_CODE_RE.match(c):
         raise ValidationError.of("house_code", "房屋代码应为 23 位（22 位数字加 1 位校验码）")
     row = conn.execute(select(homes).where(homes.c.house_code == c)).mappings().first()
     if row is None:
         raise NotFound(f"没有房屋代码为 {c} 的房屋")
+    scope.require(row["street_code"], f"没有房屋代码为 {c} 的房屋")
     return dict(row)
 
 
-def get_building(conn: Connection, building_id: int) -> dict[str, Any]:
+def get_building(conn: Connection, building_id: int, *, scope: Scope) -> dict[str, Any]:
     row = conn.execute(select(buildings).where(buildings.c.id == building_id)).mappings().first()
+    missing = f"没有编号为 {building_id} 的楼幢"
     if row is None:
-        raise NotFound(f"没有编号为 {building_id} 的楼幢")
+        raise NotFound(missing)
+    scope.require(row["street_code"], missing)
     return dict(row)
 
 
-def get_building_by_code(conn: Connection, code: str) -> dict[str, Any]:
+def get_building_by_code(conn: Connection, code: str, *, scope: Scope) -> dict[str, Any]:
     row = conn.execute(select(buildings).where(buildings.c.house_code == code.strip().upper())).mappings().first()
     if row is None:
         raise NotFound(f"没有房屋代码为 {code} 的楼幢")
+    scope.require(row["street_code"], f"没有房屋代码为 {code} 的楼幢")
     return dict(row)
 
 
-def get_estate(conn: Connection, estate_id: int) -> dict[str, Any]:
+def get_estate(conn: Connection, estate_id: int, *, scope: Scope) -> dict[str, Any]:
     row = conn.execute(select(estates).where(estates.c.id == estate_id)).mappings().first()
+    missing = f"没有编号为 {estate_id} 的小区"
     if row is None:
-        raise NotFound(f"没有编号为 {estate_id} 的小区")
+        raise NotFound(missing)
+    scope.require(row["street_code"], missing)
     return dict(row)
 
 
@@ -730,10 +770,11 @@ def list_estates(
     street_code: str | None = None,
     district_code: str | None = None,
     name: str | None = None,
+    scope: Scope,
     offset: int = 0,
     limit: int = 50,
 ) -> tuple[list[dict[str, Any]], int]:
-    cond = []
+    cond = scope.where(estates.c.street_code)
     if street_code:
         cond.append(estates.c.street_code == street_code)
     if district_code:
@@ -754,10 +795,11 @@ def list_buildings(
     estate_id: int | None = None,
     street_code: str | None = None,
     status: str | None = None,
+    scope: Scope,
     offset: int = 0,
     limit: int = 50,
 ) -> tuple[list[dict[str, Any]], int]:
-    cond = []
+    cond = scope.where(buildings.c.street_code)
     if estate_id is not None:
         cond.append(buildings.c.estate_id == estate_id)
     if street_code:
@@ -781,10 +823,11 @@ def list_homes(
     building_id: int | None = None,
     street_code: str | None = None,
     status: str | None = None,
+    scope: Scope,
     offset: int = 0,
     limit: int = 50,
 ) -> tuple[list[dict[str, Any]], int]:
-    cond = []
+    cond = scope.where(homes.c.street_code)
     if building_id is not None:
         cond.append(homes.c.building_id == building_id)
     if street_code:
@@ -796,8 +839,11 @@ def list_homes(
     return [dict(r) for r in rows], int(total)
 
 
-def building_as_of(conn: Connection, building_id: int, on: date, known_at: datetime | None = None) -> dict[str, Any]:
+def building_as_of(
+    conn: Connection, building_id: int, on: date, known_at: datetime | None = None, *, scope: Scope
+) -> dict[str, Any]:
     """The building and its homes as they were on ``on`` (as the register knew at ``known_at``)."""
+    get_building(conn, building_id, scope=scope)
     b = (
         conn.execute(
             select(building_versions).where(
@@ -834,9 +880,9 @@ def building_as_of(conn: Connection, building_id: int, on: date, known_at: datet
     }
 
 
-def home_history(conn: Connection, home_id: int) -> dict[str, Any]:
+def home_history(conn: Connection, home_id: int, *, scope: Scope) -> dict[str, Any]:
     """Every version ever recorded (superseded ones included) and the lineage both ways."""
-    h = get_home(conn, home_id)
+    h = get_home(conn, home_id, scope=scope)
     versions = (
         conn.execute(
             select(home_versions)
@@ -874,7 +920,8 @@ def home_history(conn: Connection, home_id: int) -> dict[str, Any]:
     }
 
 
-def home_rooms(conn: Connection, home_id: int) -> list[dict[str, Any]]:
+def home_rooms(conn: Connection, home_id: int, *, scope: Scope) -> list[dict[str, Any]]:
+    get_home(conn, home_id, scope=scope)
     return [
         dict(r)
         for r in conn.execute(select(rooms).where(rooms.c.home_id == home_id).order_by(rooms.c.room_code)).mappings()
@@ -882,12 +929,14 @@ def home_rooms(conn: Connection, home_id: int) -> list[dict[str, Any]]:
 
 
 def changes_in_division(
-    conn: Connection, code: str, start: date, end: date, *, offset: int = 0, limit: int = 50
+    conn: Connection, code: str, start: date, end: date, *, scope: Scope, offset: int = 0, limit: int = 50
 ) -> tuple[list[dict[str, Any]], int]:
     """Home versions whose valid time began in [start, end] within a street or district."""
     if end < start:
         raise ValidationError.of("to", "结束日期早于开始日期")
     division = div.get(conn, code)
+    if not scope.allows_division(code):
+        raise NotFound(f"没有区划 {code}")
     if division.level == "street":
         streets = [code]
     elif division.level == "city":
@@ -895,6 +944,8 @@ def changes_in_division(
     else:
         kids, _ = div.children(conn, code, "street", limit=10_000)
         streets = [k.code for k in kids]
+    if scope.streets is not None:
+        streets = [s for s in streets if s in scope.streets]
     hv = home_versions
     cond = and_(
         hv.c.street_code.in_(streets),
@@ -924,7 +975,7 @@ def changes_in_division(
     return [dict(r) for r in rows], int(total)
 
 
-def search(conn: Connection, query: str, *, limit: int = 20) -> dict[str, Any]:
+def search(conn: Connection, query: str, *, scope: Scope, limit: int = 20) -> dict[str, Any]:
     """Search by house code (full or prefix) or by address text; returns buildings and homes."""
     q = query.strip().replace(" ", "").replace("\u3000", "")
     q = q.translate(FULLWIDTH)
@@ -937,7 +988,7 @@ def search(conn: Connection, query: str, *, limit: int = 20) -> dict[str, Any]:
         rows = (
             conn.execute(
                 select(homes)
-                .where(homes.c.house_code >= code, homes.c.house_code < code + "Z")
+                .where(homes.c.house_code >= code, homes.c.house_code < code + "Z", *scope.where(homes.c.street_code))
                 .order_by(homes.c.house_code)
                 .limit(limit)
             )
@@ -947,7 +998,11 @@ def search(conn: Connection, query: str, *, limit: int = 20) -> dict[str, Any]:
         blds = (
             conn.execute(
                 select(*BUILDING_LIST_COLS)
-                .where(buildings.c.house_code >= code, buildings.c.house_code < code + "Z")
+                .where(
+                    buildings.c.house_code >= code,
+                    buildings.c.house_code < code + "Z",
+                    *scope.where(buildings.c.street_code),
+                )
                 .order_by(buildings.c.house_code)
                 .limit(limit)
             )
@@ -957,6 +1012,13 @@ def search(conn: Connection, query: str, *, limit: int = 20) -> dict[str, Any]:
         return {"kind": "house_code", "homes": [dict(r) for r in rows], "buildings": [dict(b) for b in blds]}
     base, unit, room = split_home_part(q)
     ids = dialect.search_building_ids(conn, base, limit=200) if base else []
+    if ids and not scope.unrestricted:
+        ids = [
+            int(r[0])
+            for r in conn.execute(
+                select(buildings.c.id).where(buildings.c.id.in_(ids), *scope.where(buildings.c.street_code))
+            )
+        ]
     blds = (
         conn.execute(select(*BUILDING_LIST_COLS).where(buildings.c.id.in_(ids[:limit])).order_by(buildings.c.id))
         .mappings()
@@ -997,10 +1059,11 @@ def count_rows(conn: Connection, table: Table, cond: list[Any]) -> int:
 LARGE_TABLE = 100_000
 
 
-def stats(conn: Connection) -> dict[str, int]:
-    """Headline figures of the register (estimates for large tables; see count_rows)."""
+def stats(conn: Connection, *, scope: Scope) -> dict[str, int]:
+    """Headline figures of the register within the scope (estimates for large whole tables; see count_rows)."""
     return {
-        name: count_rows(conn, t, []) for name, t in (("estates", estates), ("buildings", buildings), ("homes", homes))
+        name: count_rows(conn, t, scope.where(t.c.street_code))
+        for name, t in (("estates", estates), ("buildings", buildings), ("homes", homes))
     }
 
 

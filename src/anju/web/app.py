@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -17,8 +17,25 @@ from anju.core import migrate
 from anju.core.db import UnitOfWork, make_engine
 from anju.core.errors import AnjuError
 from anju.core.settings import Settings, load_settings
+from anju.web.deps import Public
 
 log = logging.getLogger("anju.web")
+
+
+class RedactQuery(logging.Filter):
+    """Access-log lines keep the path only: query strings may carry personal values."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str) and "?" in args[2]:
+            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+        return True
+
+
+def _install_log_filters() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactQuery) for f in access.filters):
+        access.addFilter(RedactQuery())
 STATIC = Path(__file__).parent / "static"
 HTTP_MESSAGES = {404: "页面不存在", 405: "不支持该请求方法", 413: "请求内容过大", 415: "不支持的内容类型"}
 
@@ -38,12 +55,34 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
         version=__version__,
         description="城市住房管理平台：楼盘表登记簿与相关服务。All lists are paginated; errors name the field.",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # Swagger UI needs a CDN and inline script; the description itself is served
         redoc_url=None,
     )
+    from anju.security import SESSION_COOKIE, LoginRequired, RateLimiter, Security, check_policies
+    from anju.web.middleware import BodyLimit, SecurityHeaders
+
+    _install_log_filters()
     app.state.settings = settings
     app.state.engine = engine
     app.state.uow = UnitOfWork(engine)
+    app.state.security = Security(settings)
+    app.state.rate_limiter = RateLimiter()
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.request_max_bytes,
+        upload_limit=settings.upload_max_bytes,
+        upload_paths=("/api/v1/imports", "/imports"),
+    )
+    app.add_middleware(SecurityHeaders)
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Any:
+        from urllib.parse import quote
+
+        resp = RedirectResponse(f"/login?next={quote(exc.next_path)}", status_code=303)
+        if exc.clear_cookie:
+            resp.delete_cookie(SESSION_COOKIE, path="/")
+        return resp
 
     def wants_json(request: Request) -> bool:
         return request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", "")
@@ -90,16 +129,20 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
     from anju.registry import api_imports
     from anju.registry.api import router as registry_api
     from anju.registry.pages import router as registry_pages
-
+    from anju.security.api import router as security_api
+    from anju.security.pages import router as security_pages
+    app.include_router(security_api, prefix="/api/v1")
     app.include_router(divisions_api, prefix="/api/v1")
     app.include_router(registry_api, prefix="/api/v1")
     app.include_router(api_imports.router, prefix="/api/v1")
+    app.include_router(security_pages)
     app.include_router(registry_pages)
     app.include_router(api_imports.pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict[str, str]:
+    async def healthz(_: Public) -> dict[str, str]:
         return {"status": "ok"}
 
+    check_policies(app)
     return app

@@ -8,12 +8,18 @@ from fastapi import Depends, Query, Request
 
 from anju.core.db import UnitOfWork
 from anju.core.settings import Settings
+from anju.security import Caller, Permission, Security, allow
 
 # Dependencies that do no I/O are ``async def`` so FastAPI does not hop to a worker thread for them.
 
 
 async def get_settings(request: Request) -> Settings:
     s: Settings = request.app.state.settings
+    return s
+
+
+async def get_security(request: Request) -> Security:
+    s: Security = request.app.state.security
     return s
 
 
@@ -49,3 +55,17 @@ async def paging(
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 PagingDep = Annotated[Paging, Depends(paging)]
+SecurityDep = Annotated[Security, Depends(get_security)]
+
+# The policies routes declare (one per route; see anju.security.policy).
+Public = Annotated[Caller, allow(Permission.public)]
+SignedIn = Annotated[Caller, allow(Permission.self_service)]
+DivisionsRead = Annotated[Caller, allow(Permission.divisions_read)]
+RegistryRead = Annotated[Caller, allow(Permission.registry_read)]
+RegistryWrite = Annotated[Caller, allow(Permission.registry_write)]
+RegistryExport = Annotated[Caller, allow(Permission.registry_export)]
+RegistryImport = Annotated[Caller, allow(Permission.registry_import)]
+AccountsManage = Annotated[Caller, allow(Permission.accounts_manage)]
+PersonalReveal = Annotated[Caller, allow(Permission.personal_reveal)]
+AuditRead = Annotated[Caller, allow(Permission.audit_read)]
+LedgerRead = Annotated[Caller, allow(Permission.ledger_read)]

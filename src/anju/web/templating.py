@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from anju.core.clock import to_local
 from anju.registry import Status
+from anju.security import GRANTS, ROLE_LABELS, Permission
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -55,7 +56,18 @@ def pager(total: int, page: int, size: int) -> dict[str, int]:
     return {"page": page, "last": max(1, (total + size - 1) // size), "total": total, "size": size}
 
 
+templates.env.globals["ROLE_LABELS"] = ROLE_LABELS
+
+
 def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
+    caller = getattr(request.state, "caller", None)
+    role = getattr(caller, "role", None)
+
+    def can(permission: str) -> bool:
+        return role is not None and Permission(permission) in GRANTS[role]
+
+    ctx.setdefault("caller", caller)
+    ctx["can"] = can
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 
 import anju.divisions.tables
-import anju.registry.tables  # noqa: F401  (registers tables on the metadata)
+import anju.registry.tables
+import anju.security.tables  # noqa: F401  (registers tables on the metadata)
 from anju.core.db import metadata
 
 connection = context.config.attributes.get("connection")

@@ -1,0 +1,80 @@
+"""Data scopes: which part of the city a caller may see and change.
+
+A :class:`Scope` is resolved once per request from the caller's account (see ``anju.security``) and
+passed to every read and write service, which applies it with :meth:`Scope.where` (lists) or
+:meth:`Scope.require` (one record). Out-of-scope records are reported as not found, so a caller cannot
+learn that they exist. This is the one mechanism: no service filters by division on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, false
+
+from anju.core.errors import NotFound
+
+Level = Literal["city", "district", "street", "own", "none"]
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    level: Level
+    #: The division the scope is anchored at ("" for own/none scopes).
+    code: str = ""
+    #: The street codes inside the scope; ``None`` means every street (the whole city).
+    streets: frozenset[str] | None = None
+    #: For ``own`` scopes: the account whose own records are visible.
+    account_id: int | None = None
+
+    @classmethod
+    def whole_city(cls, city_code: str = "") -> Scope:
+        return cls("city", city_code, None)
+
+    @classmethod
+    def of_streets(cls, level: Level, code: str, streets: Iterable[str]) -> Scope:
+        return cls(level, code, frozenset(streets))
+
+    @classmethod
+    def own(cls, account_id: int) -> Scope:
+        return cls("own", "", frozenset(), account_id)
+
+    @classmethod
+    def nothing(cls) -> Scope:
+        return cls("none", "", frozenset())
+
+    @property
+    def unrestricted(self) -> bool:
+        return self.streets is None
+
+    def allows(self, street_code: str | None) -> bool:
+        if self.streets is None:
+            return True
+        return street_code is not None and street_code in self.streets
+
+    def allows_division(self, code: str) -> bool:
+        """Whether a division (street or district code) lies wholly inside the scope."""
+        if self.streets is None:
+            return True
+        if code in self.streets:
+            return True
+        return self.level in ("district", "city") and code == self.code
+
+    def where(self, street_column: Any) -> list[ColumnElement[bool]]:
+        """Conditions that restrict a query on ``street_column`` to the scope (none when unrestricted)."""
+        if self.streets is None:
+            return []
+        if not self.streets:
+            return [false()]
+        return [street_column.in_(sorted(self.streets))]
+
+    def require(self, street_code: str | None, missing: str) -> None:
+        """Raise :class:`NotFound` with ``missing`` (the same message as a truly missing record)."""
+        if not self.allows(street_code):
+            raise NotFound(missing)
+
+
+#: For jobs that act for the platform itself (synthesis, command-line imports, migrations).
+SYSTEM = Scope.whole_city()

@@ -1,0 +1,65 @@
+"""Security: accounts, roles and data scopes, sign-in, personal-data protection (SM3/SM4), audit.
+
+Other contexts use only what this module exports: routes declare their policy with :func:`allow`
+and pass ``caller.scope`` to services; writes open their transaction with :func:`audited`.
+"""
+
+from anju.core.scope import SYSTEM, Scope
+from anju.security.crypto import Keyring, keyring_from_settings
+from anju.security.identity import credit_code, mask_id, mask_name, mask_phone, person_name, phone, resident_id
+from anju.security.policy import SESSION_COOKIE, LoginRequired, Policy, allow, check_policies, iter_routes, route_policy
+from anju.security.roles import GRANTS, ROLE_LABELS, STAFF_ROLES, Permission, Role
+from anju.security.services import (
+    Caller,
+    NewAccount,
+    RateLimiter,
+    Security,
+    audited,
+    create_account,
+    issue_session,
+    record,
+    record_now,
+    rotate_keys,
+    set_audit_target,
+)
+from anju.security.tables import accounts, audit_log, sessions
+
+__all__ = [
+    "GRANTS",
+    "ROLE_LABELS",
+    "SESSION_COOKIE",
+    "STAFF_ROLES",
+    "SYSTEM",
+    "Caller",
+    "Keyring",
+    "LoginRequired",
+    "NewAccount",
+    "Permission",
+    "Policy",
+    "RateLimiter",
+    "Role",
+    "Scope",
+    "Security",
+    "accounts",
+    "allow",
+    "audit_log",
+    "audited",
+    "check_policies",
+    "create_account",
+    "credit_code",
+    "issue_session",
+    "iter_routes",
+    "keyring_from_settings",
+    "mask_id",
+    "mask_name",
+    "mask_phone",
+    "person_name",
+    "phone",
+    "record",
+    "record_now",
+    "resident_id",
+    "rotate_keys",
+    "route_policy",
+    "sessions",
+    "set_audit_target",
+]

@@ -1,0 +1,220 @@
+"""REST routes of the security context: sign-in, own account, account administration, audit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+
+from anju.core.errors import TooManyRequests, Unauthenticated, ValidationError
+from anju.security import schemas as s
+from anju.security import services as svc
+from anju.security.policy import client_ip, request_id
+from anju.security.roles import GRANTS, Role
+from anju.web.deps import (
+    AccountsManage,
+    AuditRead,
+    PagingDep,
+    PersonalReveal,
+    Public,
+    SecurityDep,
+    SignedIn,
+    UowDep,
+)
+from anju.web.schemas import ERRORS, Page
+
+router = APIRouter(tags=["security"], responses=ERRORS)  # type: ignore[arg-type]
+Id = Annotated[int, Path(ge=1, le=2**62)]
+
+
+def login_allowed(request: Request, rule: str) -> bool:
+    limiter: svc.RateLimiter = request.app.state.rate_limiter
+    return limiter.hit(rule, "login", client_ip(request) or "-")
+
+
+@router.post("/auth/token", operation_id="sign_in")
+def sign_in(request: Request, uow: UowDep, sec: SecurityDep, _: Public, body: s.TokenIn) -> s.TokenOut:
+    """Exchange username, password (and, for staff, a TOTP code) for an API bearer token."""
+    if not login_allowed(request, sec.settings.rate_limit_login):
+        svc.record_now(
+            uow.engine,
+            svc.Caller.anonymous(client_ip(request)),
+            "auth.sign_in",
+            outcome="denied",
+            reason="rate limited",
+        )
+        raise TooManyRequests("登录尝试过于频繁，请稍后再试")
+    with uow.begin() as conn:
+        result = svc.sign_in(
+            conn,
+            sec,
+            body.username,
+            body.password,
+            body.totp,
+            kind="api",
+            ip=client_ip(request),
+            request_id=request_id(request),
+        )
+    if not result.ok or result.token is None or result.expires_at is None:
+        raise Unauthenticated(result.message)
+    return s.TokenOut(token=result.token, expires_at=result.expires_at)
+
+
+@router.post("/auth/logout", status_code=204, operation_id="sign_out", response_class=Response)
+def sign_out(uow: UowDep, caller: SignedIn) -> Response:
+    with uow.begin() as conn:
+        svc.sign_out(conn, caller)
+    return Response(status_code=204)
+
+
+@router.post("/auth/register", status_code=201, operation_id="register")
+def register(request: Request, uow: UowDep, sec: SecurityDep, caller: Public, body: s.RegisterIn) -> s.AccountOut:
+    """Citizens and landlords open their own account (real-name: identity number and phone)."""
+    if not login_allowed(request, sec.settings.rate_limit_login):
+        raise TooManyRequests("注册过于频繁，请稍后再试")
+    cmd = svc.NewAccount(
+        username=body.username,
+        password=body.password,
+        role=Role(body.role),
+        name=body.name,
+        division_code=body.division_code,
+        id_number=body.id_number,
+        phone=body.phone,
+    )
+    with uow.begin() as conn:
+        created = svc.create_account(conn, sec, cmd, caller)
+        return s.AccountOut(**svc.masked(sec, svc.account_row(conn, created.account_id)))
+
+
+@router.get("/me", operation_id="me")
+def me(uow: UowDep, sec: SecurityDep, caller: SignedIn) -> s.MeOut:
+    assert caller.account_id is not None and caller.role is not None
+    with uow.read() as conn:
+        account = s.AccountOut(**svc.get_account(conn, sec, caller, caller.account_id))
+    return s.MeOut(
+        account=account,
+        permissions=sorted(p.value for p in GRANTS[caller.role]),
+        scope_level=caller.scope.level,
+        scope_code=caller.scope.code,
+    )
+
+
+@router.post("/me/password", status_code=204, operation_id="change_password", response_class=Response)
+def change_password(uow: UowDep, sec: SecurityDep, caller: SignedIn, body: s.PasswordIn) -> Response:
+    with uow.begin() as conn:
+        svc.change_password(conn, sec, caller, body.old_password, body.new_password)
+    return Response(status_code=204)
+
+
+@router.get("/accounts", operation_id="list_accounts")
+def list_accounts(
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: AccountsManage,
+    paging: PagingDep,
+    role: Annotated[Role | None, Query(description="角色")] = None,
+    username: Annotated[str | None, Query(max_length=40, description="用户名包含")] = None,
+) -> Page[s.AccountOut]:
+    with uow.read() as conn:
+        items, total = svc.list_accounts(
+            conn, sec, caller, role=role, username=username, offset=paging.offset, limit=paging.page_size
+        )
+    return Page(items=[s.AccountOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+
+
+@router.post("/accounts", status_code=201, operation_id="create_account")
+def create_account(uow: UowDep, sec: SecurityDep, caller: AccountsManage, body: s.AccountIn) -> s.CreatedOut:
+    cmd = svc.NewAccount(**body.model_dump())
+    with uow.begin() as conn:
+        created = svc.create_account(conn, sec, cmd, caller)
+        account = s.AccountOut(**svc.masked(sec, svc.account_row(conn, created.account_id)))
+    return s.CreatedOut(account=account, totp_secret=created.totp_secret, totp_uri=created.totp_uri)
+
+
+@router.get("/accounts/{account_id}", operation_id="get_account")
+def get_account(uow: UowDep, sec: SecurityDep, caller: AccountsManage, account_id: Id) -> s.AccountOut:
+    with uow.read() as conn:
+        return s.AccountOut(**svc.get_account(conn, sec, caller, account_id))
+
+
+@router.post("/accounts/lookup", operation_id="lookup_accounts")
+def lookup_accounts(uow: UowDep, sec: SecurityDep, caller: PersonalReveal, body: s.LookupIn) -> list[s.AccountOut]:
+    """Exact look-up by identity number or phone (POST, so the value never appears in a URL or access log)."""
+    with uow.read() as conn:
+        found = svc.find_accounts(conn, sec, caller, id_number=body.id_number, phone=body.phone)
+    return [s.AccountOut(**a) for a in found]
+
+
+@router.post("/accounts/{account_id}/reveal", operation_id="reveal_account")
+def reveal_account(
+    uow: UowDep, sec: SecurityDep, caller: PersonalReveal, account_id: Id, body: s.RevealIn
+) -> s.RevealOut:
+    """The full personal values, for a stated reason; every such read is audited."""
+    with uow.begin() as conn:
+        return s.RevealOut(**svc.reveal_account(conn, sec, caller, account_id, body.fields, body.reason))
+
+
+@router.post("/accounts/{account_id}/role", status_code=204, operation_id="change_role", response_class=Response)
+def change_role(uow: UowDep, sec: SecurityDep, caller: AccountsManage, account_id: Id, body: s.RoleIn) -> Response:
+    with uow.begin() as conn:
+        svc.change_role(conn, sec, caller, account_id, body.role, body.division_code)
+    return Response(status_code=204)
+
+
+@router.post("/accounts/{account_id}/disable", status_code=204, operation_id="disable_account", response_class=Response)
+def disable_account(uow: UowDep, caller: AccountsManage, account_id: Id, body: s.ReasonIn) -> Response:
+    if caller.account_id == account_id:
+        raise ValidationError.of("account_id", "不能停用自己的账户")
+    with uow.begin() as conn:
+        svc.set_disabled(conn, caller, account_id, True, body.reason)
+    return Response(status_code=204)
+
+
+@router.post("/accounts/{account_id}/enable", status_code=204, operation_id="enable_account", response_class=Response)
+def enable_account(uow: UowDep, caller: AccountsManage, account_id: Id, body: s.ReasonIn) -> Response:
+    with uow.begin() as conn:
+        svc.set_disabled(conn, caller, account_id, False, body.reason)
+    return Response(status_code=204)
+
+
+@router.post("/accounts/{account_id}/totp", operation_id="reset_totp")
+def reset_totp(uow: UowDep, sec: SecurityDep, caller: AccountsManage, account_id: Id) -> s.CreatedOut:
+    with uow.begin() as conn:
+        created = svc.reset_totp(conn, sec, caller, account_id)
+        account = s.AccountOut(**svc.masked(sec, svc.account_row(conn, account_id)))
+    return s.CreatedOut(account=account, totp_secret=created.totp_secret, totp_uri=created.totp_uri)
+
+
+@router.get("/audit", operation_id="search_audit")
+def search_audit(
+    uow: UowDep,
+    caller: AuditRead,
+    paging: PagingDep,
+    actor: Annotated[str | None, Query(max_length=40, description="操作人用户名")] = None,
+    action: Annotated[str | None, Query(max_length=64, description="操作（前缀匹配，如 registry.）")] = None,
+    entity: Annotated[str | None, Query(max_length=32, description="对象类型")] = None,
+    entity_id: Annotated[str | None, Query(max_length=40, description="对象编号")] = None,
+    outcome: Annotated[str | None, Query(pattern="^(ok|denied|failed)$", description="结果")] = None,
+    since: Annotated[datetime | None, Query(description="起始时间（带时区）")] = None,
+    until: Annotated[datetime | None, Query(description="截止时间（带时区）")] = None,
+) -> Page[s.AuditOut]:
+    for name, v in (("since", since), ("until", until)):
+        if v is not None and v.tzinfo is None:
+            raise ValidationError.of(name, "时间必须带时区，例如 2026-01-01T00:00:00+08:00")
+    with uow.read() as conn:
+        items, total = svc.list_audit(
+            conn,
+            caller.scope,
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            outcome=outcome,
+            since=since,
+            until=until,
+            offset=paging.offset,
+            limit=paging.page_size,
+        )
+    return Page(items=[s.AuditOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)

@@ -1,0 +1,310 @@
+"""Pages of the security context: sign-in/out, own account, account administration, audit search."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from anju.core.clock import CITY_TZ
+from anju.core.errors import AnjuError, ValidationError
+from anju.security import services as svc
+from anju.security.policy import CSRF_COOKIE, SESSION_COOKIE, client_ip, request_id
+from anju.security.roles import GRANTS, ROLE_LABELS, Role
+from anju.web.deps import AccountsManage, AuditRead, PagingDep, PersonalReveal, Public, SecurityDep, SignedIn, UowDep
+from anju.web.templating import pager, render
+
+router = APIRouter(include_in_schema=False)
+
+
+def safe_next(path: str | None) -> str:
+    """Only same-site relative paths (no open redirect)."""
+    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return "/"
+    return path
+
+
+def secure_cookie(request: Request, mode: str) -> bool:
+    return mode == "always" or (mode == "auto" and request.url.scheme == "https")
+
+
+def _login_page(request: Request, message: str = "", status: int = 200, next_path: str = "/") -> HTMLResponse:
+    token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+    resp = render(request, "login.html", status_code=status, message=message, next=next_path, csrf=token)
+    sec: svc.Security = request.app.state.security
+    resp.set_cookie(
+        CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=secure_cookie(request, sec.settings.cookie_secure),
+        path="/",
+    )
+    return resp
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, _: Public, next: Annotated[str | None, Query(max_length=300)] = None) -> HTMLResponse:
+    return _login_page(request, next_path=safe_next(next))
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    _: Public,
+    username: Annotated[str, Form(max_length=40)],
+    password: Annotated[str, Form(max_length=128)],
+    totp: Annotated[str, Form(max_length=10)] = "",
+    next: Annotated[str, Form(max_length=300)] = "/",
+) -> Any:
+    from anju.security.api import login_allowed
+
+    if not login_allowed(request, sec.settings.rate_limit_login):
+        return _login_page(request, "登录尝试过于频繁，请稍后再试", 429, safe_next(next))
+    with uow.begin() as conn:
+        result = svc.sign_in(
+            conn,
+            sec,
+            username,
+            password,
+            totp or None,
+            kind="web",
+            ip=client_ip(request),
+            request_id=request_id(request),
+        )
+    if not result.ok or result.token is None:
+        return _login_page(request, result.message, 401, safe_next(next))
+    resp = RedirectResponse(safe_next(next), status_code=303)
+    resp.set_cookie(
+        SESSION_COOKIE,
+        result.token,
+        httponly=True,
+        samesite="lax",
+        path="/",
+        secure=secure_cookie(request, sec.settings.cookie_secure),
+        max_age=sec.settings.session_max_hours * 3600,
+    )
+    return resp
+
+
+@router.post("/logout", response_class=RedirectResponse)
+def logout(uow: UowDep, caller: SignedIn) -> RedirectResponse:
+    with uow.begin() as conn:
+        svc.sign_out(conn, caller)
+    resp = RedirectResponse("/login", status_code=303)
+    resp.delete_cookie(SESSION_COOKIE, path="/")
+    return resp
+
+
+@router.get("/me", response_class=HTMLResponse)
+def me_page(request: Request, uow: UowDep, sec: SecurityDep, caller: SignedIn) -> HTMLResponse:
+    assert caller.account_id is not None and caller.role is not None
+    with uow.read() as conn:
+        account = svc.get_account(conn, sec, caller, caller.account_id)
+    perms = sorted(p.value for p in GRANTS[caller.role])
+    return render(request, "me.html", account=account, permissions=perms, role_label=ROLE_LABELS[caller.role])
+
+
+@router.post("/me/password", response_class=HTMLResponse)
+def me_password(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: SignedIn,
+    old_password: Annotated[str, Form(max_length=128)],
+    new_password: Annotated[str, Form(max_length=128)],
+) -> HTMLResponse:
+    assert caller.account_id is not None and caller.role is not None
+    message, status = "密码已修改，其他会话已退出", 200
+    try:
+        with uow.begin() as conn:
+            svc.change_password(conn, sec, caller, old_password, new_password)
+    except AnjuError as e:
+        message, status = e.message, e.status_code
+    with uow.read() as conn:
+        account = svc.get_account(conn, sec, caller, caller.account_id)
+    return render(
+        request,
+        "me.html",
+        status_code=status,
+        account=account,
+        message=message,
+        permissions=sorted(p.value for p in GRANTS[caller.role]),
+        role_label=ROLE_LABELS[caller.role],
+    )
+
+
+@router.get("/admin/accounts", response_class=HTMLResponse)
+def accounts_page(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: AccountsManage,
+    paging: PagingDep,
+    role: Annotated[Role | None, Query()] = None,
+    username: Annotated[str | None, Query(max_length=40)] = None,
+) -> HTMLResponse:
+    with uow.read() as conn:
+        items, total = svc.list_accounts(
+            conn, sec, caller, role=role, username=username, offset=paging.offset, limit=paging.page_size
+        )
+    return render(
+        request,
+        "accounts.html",
+        accounts=items,
+        pager=pager(total, paging.page, paging.page_size),
+        roles=ROLE_LABELS,
+        role=role.value if role else "",
+        username=username or "",
+    )
+
+
+@router.post("/admin/accounts", response_class=HTMLResponse)
+def accounts_create(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: AccountsManage,
+    username: Annotated[str, Form(max_length=40)],
+    password: Annotated[str, Form(max_length=128)],
+    role: Annotated[Role, Form()],
+    name: Annotated[str, Form(max_length=40)],
+    division_code: Annotated[str, Form(max_length=12)] = "",
+    id_number: Annotated[str, Form(max_length=20)] = "",
+    phone: Annotated[str, Form(max_length=20)] = "",
+    org_code: Annotated[str, Form(max_length=18)] = "",
+) -> HTMLResponse:
+    cmd = svc.NewAccount(
+        username=username,
+        password=password,
+        role=role,
+        name=name,
+        division_code=division_code or None,
+        id_number=id_number or None,
+        phone=phone or None,
+        org_code=org_code or None,
+    )
+    try:
+        with uow.begin() as conn:
+            created = svc.create_account(conn, sec, cmd, caller)
+    except AnjuError as e:
+        with uow.read() as conn:
+            items, total = svc.list_accounts(conn, sec, caller, limit=50)
+        return render(
+            request,
+            "accounts.html",
+            status_code=e.status_code,
+            accounts=items,
+            pager=pager(total, 1, 50),
+            roles=ROLE_LABELS,
+            role="",
+            username="",
+            message=e.message,
+        )
+    with uow.read() as conn:
+        account = svc.get_account(conn, sec, caller, created.account_id)
+    return render(request, "account.html", account=account, created=created, roles=ROLE_LABELS)
+
+
+@router.get("/admin/accounts/{account_id}", response_class=HTMLResponse)
+def account_page(
+    request: Request, uow: UowDep, sec: SecurityDep, caller: AccountsManage, account_id: int
+) -> HTMLResponse:
+    with uow.read() as conn:
+        account = svc.get_account(conn, sec, caller, account_id)
+    return render(request, "account.html", account=account, roles=ROLE_LABELS)
+
+
+@router.post("/admin/accounts/{account_id}/reveal", response_class=HTMLResponse)
+def account_reveal(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: PersonalReveal,
+    account_id: int,
+    reason: Annotated[str, Form(max_length=200)] = "",
+) -> HTMLResponse:
+    """A fragment with the full values (HTMX), after the reason is recorded."""
+    try:
+        with uow.begin() as conn:
+            values = svc.reveal_account(conn, sec, caller, account_id, svc.REVEALABLE, reason)
+    except ValidationError as e:
+        return render(request, "_reveal.html", status_code=422, message=e.errors[0].reason if e.errors else e.message)
+    return render(request, "_reveal.html", values=values)
+
+
+@router.post("/admin/accounts/{account_id}/disable", response_class=RedirectResponse)
+def account_disable(
+    uow: UowDep, caller: AccountsManage, account_id: int, reason: Annotated[str, Form(max_length=200)] = ""
+) -> RedirectResponse:
+    if caller.account_id == account_id:
+        raise ValidationError.of("account_id", "不能停用自己的账户")
+    with uow.begin() as conn:
+        svc.set_disabled(conn, caller, account_id, True, reason)
+    return RedirectResponse(f"/admin/accounts/{account_id}", status_code=303)
+
+
+@router.post("/admin/accounts/{account_id}/enable", response_class=RedirectResponse)
+def account_enable(
+    uow: UowDep, caller: AccountsManage, account_id: int, reason: Annotated[str, Form(max_length=200)] = ""
+) -> RedirectResponse:
+    with uow.begin() as conn:
+        svc.set_disabled(conn, caller, account_id, False, reason)
+    return RedirectResponse(f"/admin/accounts/{account_id}", status_code=303)
+
+
+def _day_bound(d: str | None, end: bool) -> datetime | None:
+    if not d:
+        return None
+    try:
+        day = datetime.strptime(d, "%Y-%m-%d").date()
+    except ValueError:
+        raise ValidationError.of("until" if end else "since", "日期格式应为 YYYY-MM-DD") from None
+    from datetime import timedelta
+
+    return datetime.combine(day + timedelta(days=1) if end else day, time(0), CITY_TZ)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(
+    request: Request,
+    uow: UowDep,
+    caller: AuditRead,
+    paging: PagingDep,
+    actor: Annotated[str | None, Query(max_length=40)] = None,
+    action: Annotated[str | None, Query(max_length=64)] = None,
+    entity: Annotated[str | None, Query(max_length=32)] = None,
+    entity_id: Annotated[str | None, Query(max_length=40)] = None,
+    outcome: Annotated[str | None, Query(pattern="^(ok|denied|failed)?$")] = None,
+    since: Annotated[str | None, Query(max_length=10)] = None,
+    until: Annotated[str | None, Query(max_length=10)] = None,
+) -> HTMLResponse:
+    with uow.read() as conn:
+        items, total = svc.list_audit(
+            conn,
+            caller.scope,
+            actor=actor or None,
+            action=action or None,
+            entity=entity or None,
+            entity_id=entity_id or None,
+            outcome=outcome or None,
+            since=_day_bound(since, False),
+            until=_day_bound(until, True),
+            offset=paging.offset,
+            limit=paging.page_size,
+        )
+    filters = {
+        "actor": actor or "",
+        "action": action or "",
+        "entity": entity or "",
+        "entity_id": entity_id or "",
+        "outcome": outcome or "",
+        "since": since or "",
+        "until": until or "",
+    }
+    return render(request, "audit.html", rows=items, pager=pager(total, paging.page, paging.page_size), f=filters)

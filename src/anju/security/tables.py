@@ -1,0 +1,80 @@
+"""Tables of the security context: accounts, sessions and the audit log.
+
+Personal values are stored only as SM4-GCM ciphertext (``*_enc``) plus, where exact look-up is
+needed, an HMAC-SM3 blind index (``*_bidx``). The audit log is append-only: the migration installs
+triggers that refuse UPDATE and DELETE on both databases.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, LargeBinary, String, Table, Text
+
+from anju.core.db import IdType, UTCDateTime, metadata
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("username", String(40), nullable=False, unique=True),
+    Column("role", String(24), nullable=False),
+    # Staff: the division the account is scoped to. Public accounts: optional home district.
+    Column("division_code", String(12), ForeignKey("divisions.code"), nullable=True),
+    Column("org_code", String(18), nullable=True),  # GB 32100 code of the enterprise (agency staff)
+    Column("name_enc", LargeBinary, nullable=False),
+    Column("name_bidx", String(64), nullable=False),
+    Column("id_number_enc", LargeBinary, nullable=True),
+    Column("id_number_bidx", String(64), nullable=True, unique=True),
+    Column("phone_enc", LargeBinary, nullable=True),
+    Column("phone_bidx", String(64), nullable=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("password_changed_at", UTCDateTime, nullable=False),
+    Column("totp_secret_enc", LargeBinary, nullable=True),
+    Column("totp_last_step", BigInteger, nullable=True),  # refuses a replayed one-time code
+    Column("failed_logins", Integer, nullable=False),
+    Column("locked_until", UTCDateTime, nullable=True),
+    Column("disabled_at", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_accounts_phone_bidx", "phone_bidx"),
+    Index("ix_accounts_name_bidx", "name_bidx"),
+    Index("ix_accounts_division", "division_code", "role"),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),  # SHA-256 of the bearer/cookie token
+    Column("account_id", IdType, ForeignKey("accounts.id"), nullable=False),
+    Column("kind", String(8), nullable=False),  # web | api
+    Column("csrf_token", String(64), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+    Column("ip", String(45), nullable=True),
+    Index("ix_sessions_account", "account_id"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor_id", IdType, nullable=True),
+    Column("actor", String(40), nullable=False),  # username, or "system:<job>" / "anonymous"
+    Column("role", String(24), nullable=True),
+    Column("scope_code", String(12), nullable=True),
+    Column("action", String(64), nullable=False),
+    Column("entity", String(32), nullable=True),
+    Column("entity_id", String(40), nullable=True),
+    Column("outcome", String(12), nullable=False),  # ok | denied | failed
+    Column("reason", String(200), nullable=True),
+    Column("ip", String(45), nullable=True),
+    Column("request_id", String(36), nullable=True),
+    Column("detail", Text, nullable=True),  # JSON, never personal values
+    Index("ix_audit_at", "at"),
+    Index("ix_audit_actor", "actor_id", "at"),
+    Index("ix_audit_entity", "entity", "entity_id"),
+    Index("ix_audit_action", "action", "at"),
+)

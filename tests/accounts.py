@@ -1,0 +1,113 @@
+"""Seeded accounts of the test city, one per role, and ways to sign them in quickly.
+
+The city template (scale 0.001, seed 7) gets: a city officer ``city``, an auditor ``auditor``, an
+administrator ``admin`` (city), a district administrator ``admin_a`` and a district officer
+``district`` in district A, a street clerk ``clerk`` in street S1 of A, and the public accounts
+``citizen``, ``landlord`` and ``agency``. ``world(engine)`` tells the codes: S1 and S2 lie in A, B is
+another district; each has buildings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from anju.core.settings import Settings
+from anju.registry import tables as rt
+from anju.security import NewAccount, Role, Security, accounts, create_account, issue_session
+from anju.security.services import Caller
+
+PASSWORD = "Test-Passw0rd!"
+#: Recognisable personal values: the log/database scan looks for these in plain text.
+CITIZEN_ID = "11010519491231002X"
+CITIZEN_PHONE = "13912345678"
+CITIZEN_NAME = "郑明远"
+
+
+@dataclass(frozen=True)
+class World:
+    city: str
+    district_a: str
+    street_s1: str
+    street_s2: str
+    district_b: str
+
+
+def choose_world(engine: Engine) -> World:
+    b = rt.buildings
+    with engine.connect() as c:
+        rows = c.execute(
+            select(b.c.district_code, b.c.street_code, func.count())
+            .group_by(b.c.district_code, b.c.street_code)
+            .order_by(func.count().desc(), b.c.street_code)
+        ).all()
+    by_district: dict[str, list[str]] = {}
+    for d, st, _n in rows:
+        if st[:6] == d:  # a street legally inside its district (not through a zone)
+            by_district.setdefault(d, []).append(st)
+    a = next(d for d, streets in by_district.items() if len(streets) >= 2)
+    other = next(d for d in by_district if d != a)
+    return World("320100", a, by_district[a][0], by_district[a][1], other)
+
+
+def seed_accounts(engine: Engine, settings: Settings) -> None:
+    sec = Security(settings)
+    w = choose_world(engine)
+    specs: list[dict[str, Any]] = [
+        {"username": "city", "role": Role.city_officer, "name": "钱市局", "division_code": w.city},
+        {"username": "auditor", "role": Role.auditor, "name": "孙审计", "division_code": w.city},
+        {"username": "admin", "role": Role.administrator, "name": "李管理", "division_code": w.city},
+        {"username": "admin_a", "role": Role.administrator, "name": "周区管", "division_code": w.district_a},
+        {"username": "district", "role": Role.district_officer, "name": "吴区局", "division_code": w.district_a},
+        {"username": "clerk", "role": Role.street_clerk, "name": "郑街道", "division_code": w.street_s1},
+        {"username": "citizen", "role": Role.citizen, "name": CITIZEN_NAME, "id_number": CITIZEN_ID,
+         "phone": CITIZEN_PHONE, "division_code": w.district_a},
+        {"username": "landlord", "role": Role.landlord, "name": "王房东", "id_number": "320102199003070025",
+         "phone": "13800000002"},
+        {"username": "agency", "role": Role.agency, "name": "冯经纪", "phone": "13800000003",
+         "org_code": "91110000600037341L", "division_code": w.district_b},
+    ]
+    system = Caller.system("test-seed")
+    with engine.begin() as conn:
+        for spec in specs:
+            create_account(conn, sec, NewAccount(password=PASSWORD, **spec), system)
+
+
+def account_id(engine: Engine, username: str) -> int:
+    with engine.connect() as c:
+        return int(c.execute(select(accounts.c.id).where(accounts.c.username == username)).scalar_one())
+
+
+def api_token(engine: Engine, username: str) -> str:
+    """A bearer token for a seeded account, issued directly (no password/TOTP round: fast)."""
+    with engine.begin() as conn:
+        token, _, _ = issue_session(conn, _sec(), account_id(engine, username), kind="api", ip="127.0.0.1")
+    return token
+
+
+def web_session(engine: Engine, username: str) -> tuple[str, str]:
+    """(cookie token, CSRF token) of a new web session."""
+    with engine.begin() as conn:
+        token, csrf, _ = issue_session(conn, _sec(), account_id(engine, username), kind="web", ip="127.0.0.1")
+    assert csrf is not None
+    return token, csrf
+
+
+class _Sec:
+    """issue_session only reads the session lifetime from settings."""
+
+    class settings:  # noqa: N801
+        session_max_hours = 12
+
+
+def _sec() -> Any:
+    return _Sec()
+
+
+def totp_secret(engine: Engine, settings: Settings, username: str) -> str:
+    sec = Security(settings)
+    with engine.connect() as c:
+        blob = c.execute(select(accounts.c.totp_secret_enc).where(accounts.c.username == username)).scalar_one()
+    return sec.keyring.decrypt(blob, "accounts.totp_secret")
