@@ -55,6 +55,8 @@ def area_to_db(value: Decimal | None) -> int | None:
     """Square metres (exact decimal, two places) → integer hundredths of a square metre."""
     if value is None:
         return None
+    if not isinstance(value, Decimal | int):
+        raise TypeError(f"area must be a Decimal, not {type(value).__name__}")
     hundredths = value * 100
     i = int(hundredths)
     if i != hundredths:

@@ -70,7 +70,7 @@ def sign_out(uow: UowDep, caller: SignedIn) -> Response:
 
 
 @router.post("/auth/register", status_code=201, operation_id="register")
-def register(request: Request, uow: UowDep, sec: SecurityDep, caller: Public, body: s.RegisterIn) -> s.AccountOut:
+def register(request: Request, uow: UowDep, sec: SecurityDep, _: Public, body: s.RegisterIn) -> s.AccountOut:
     """Citizens and landlords open their own account (real-name: identity number and phone)."""
     if not login_allowed(request, sec.settings.rate_limit_login):
         raise TooManyRequests("注册过于频繁，请稍后再试")
@@ -83,8 +83,10 @@ def register(request: Request, uow: UowDep, sec: SecurityDep, caller: Public, bo
         id_number=body.id_number,
         phone=body.phone,
     )
+    # Self-registration acts for the newcomer, whoever else may be signed in on this browser.
+    newcomer = svc.Caller.anonymous(client_ip(request), request_id(request))
     with uow.begin() as conn:
-        created = svc.create_account(conn, sec, cmd, caller)
+        created = svc.create_account(conn, sec, cmd, newcomer)
         return s.AccountOut(**svc.masked(sec, svc.account_row(conn, created.account_id)))
 
 
