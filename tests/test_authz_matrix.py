@@ -1,3 +1,4 @@
+# mypy: disable-error-code="misc, arg-type, return-value, operator, type-arg, attr-defined"
 """Every route × every role × in-scope and out-of-scope data: no leak, no unexpected denial.
 
 The expected grants below are written from the issue's role list, independently of
@@ -125,9 +126,14 @@ def per_street_body(method: str, path: str, body: Callable[[Ctx, str], dict[str,
 def per_street_path_body(method: str, template: str, key: str, body: Callable[[Ctx, str], Any]) -> Any:
     def build(ctx: Ctx) -> list[Any]:
         out = []
-        for street, d in ctx.data.items():
-            out.append((street, street, lambda c, who, s=street: (method, template.format(**{key: c.fresh_home(s)}),
-                                                                  {"json": body(c, s)})))
+        for street in ctx.data:
+            out.append(
+                (
+                    street,
+                    street,
+                    lambda c, who, s=street: (method, template.format(**{key: c.fresh_home(s)}), {"json": body(c, s)}),
+                )
+            )
         return out
 
     return build
@@ -136,8 +142,7 @@ def per_street_path_body(method: str, template: str, key: str, body: Callable[[C
 def per_account(method: str, template: str, **kw: Any) -> Callable[[Ctx], list[Any]]:
     def build(ctx: Ctx) -> list[Any]:
         return [
-            (t, t, lambda c, who, t=t: (method, template.format(id=c.accounts[t]), dict(kw)))
-            for t in ("t_in", "t_out")
+            (t, t, lambda c, who, t=t: (method, template.format(id=c.accounts[t]), dict(kw))) for t in ("t_in", "t_out")
         ]
 
     return build
@@ -205,32 +210,56 @@ def estate_body(ctx: Ctx, street: str) -> dict[str, Any]:
 
 
 def building_body(ctx: Ctx, street: str) -> dict[str, Any]:
-    return {"estate_id": ctx.data[street]["estate"], "building_no": f"M{next(ctx.counter)}", "use": "住宅",
-            "structure": "钢筋混凝土", "floors_above": 6, "year_built": 2015, "status": "现房"}
+    return {
+        "estate_id": ctx.data[street]["estate"],
+        "building_no": f"M{next(ctx.counter)}",
+        "use": "住宅",
+        "structure": "钢筋混凝土",
+        "floors_above": 6,
+        "year_built": 2015,
+        "status": "现房",
+    }
 
 
 def home_body(ctx: Ctx, street: str) -> dict[str, Any]:
-    return {"building_id": ctx.data[street]["building"], "floor_no": 1, "room_no": f"9{next(ctx.counter):03d}",
-            "construction_area": "50.00"}
+    return {
+        "building_id": ctx.data[street]["building"],
+        "floor_no": 1,
+        "room_no": f"9{next(ctx.counter):03d}",
+        "construction_area": "50.00",
+    }
 
 
 def change_body(ctx: Ctx, street: str) -> dict[str, Any]:
-    return {"patch": {"orientation": "南" if next(ctx.counter) % 2 else "北"}, "valid_from": TODAY,
-            "reason": "矩阵测试"}
+    return {
+        "patch": {"orientation": "南" if next(ctx.counter) % 2 else "北"},
+        "valid_from": TODAY,
+        "reason": "矩阵测试",
+    }
 
 
 def register_body(ctx: Ctx, street: str | None = None) -> dict[str, Any]:
     n = next(ctx.counter)
     body = f"32010219900101{n:03d}"
-    return {"username": f"reg{n}", "password": PASSWORD, "name": "测试市民", "id_number": body + ric.calc_check_digit(body + "0"),
-            "phone": f"139{n:08d}"}
+    return {
+        "username": f"reg{n}",
+        "password": PASSWORD,
+        "name": "测试市民",
+        "id_number": body + ric.calc_check_digit(body + "0"),
+        "phone": f"139{n:08d}",
+    }
 
 
 def account_body(ctx: Ctx, street: str | None) -> dict[str, Any]:
     n = next(ctx.counter)
     division = ctx.world.street_s2 if street == "t_in" else ctx.world.district_b
-    return {"username": f"acct{n}", "password": PASSWORD, "role": "street_clerk" if street == "t_in" else "district_officer",
-            "name": "新同事", "division_code": division}
+    return {
+        "username": f"acct{n}",
+        "password": PASSWORD,
+        "role": "street_clerk" if street == "t_in" else "district_officer",
+        "name": "新同事",
+        "division_code": division,
+    }
 
 
 def new_street_clerk(ctx: Ctx, target: str) -> dict[str, Any]:
@@ -243,18 +272,30 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/"): Case(one("GET", "/"), scoping=None),
     ("GET", "/login"): Case(one("GET", "/login"), scoping=None),
     ("POST", "/login"): Case(
-        one("POST", "/login", data={"username": "nobody", "password": "wrong", "csrf_token": "k" * 20},
-            headers={"cookie": "anju_csrf=" + "k" * 20}), ok={401}, scoping=None
+        one(
+            "POST",
+            "/login",
+            data={"username": "nobody", "password": "wrong", "csrf_token": "k" * 20},
+            headers={"cookie": "anju_csrf=" + "k" * 20},
+        ),
+        ok={401},
+        scoping=None,
     ),
-    ("POST", "/logout"): Case(lambda ctx: [("any", None, lambda c, who: ("POST", "/logout", {"fresh": True}))],
-                              scoping=None),
+    ("POST", "/logout"): Case(
+        lambda ctx: [("any", None, lambda c, who: ("POST", "/logout", {"fresh": True}))], scoping=None
+    ),
     ("GET", "/me"): Case(one("GET", "/me"), scoping=None),
     ("POST", "/me/password"): Case(
         one("POST", "/me/password", data={"old_password": "wrong", "new_password": "x"}), ok={422}, scoping=None
     ),
-    ("GET", "/search"): Case(lambda ctx: [
-        (s, None, lambda c, who, code=d["house_code"]: ("GET", "/search", {"params": {"q": code[:13]}}))
-        for s, d in ctx.data.items()], check=page_hides_other_districts, scoping=None),
+    ("GET", "/search"): Case(
+        lambda ctx: [
+            (s, None, lambda c, who, code=d["house_code"]: ("GET", "/search", {"params": {"q": code[:13]}}))
+            for s, d in ctx.data.items()
+        ],
+        check=page_hides_other_districts,
+        scoping=None,
+    ),
     ("GET", "/divisions/{code}"): Case(
         lambda ctx: [(s, s, lambda c, who, s=s: ("GET", f"/divisions/{s}", {})) for s in ctx.data],
     ),
@@ -262,66 +303,114 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/buildings/{building_id}"): Case(per_street("GET", "/buildings/{building}", "building")),
     ("GET", "/homes/{home_id}"): Case(per_street("GET", "/homes/{home}", "home")),
     ("GET", "/imports"): Case(one("GET", "/imports"), scoping=None),
-    ("POST", "/imports"): Case(one("POST", "/imports", files={"file": ("x.csv", b"a,b\n1,2\n", "text/csv")}),
-                               scoping=None),
-    ("GET", "/imports/{job_id}"): Case(lambda ctx: [("any", None, lambda c, who: ("GET", f"/imports/{c.extra['job']}", {}))],
-                                       scoping=None),
+    ("POST", "/imports"): Case(
+        one("POST", "/imports", files={"file": ("x.csv", b"a,b\n1,2\n", "text/csv")}), scoping=None
+    ),
+    ("GET", "/imports/{job_id}"): Case(
+        lambda ctx: [("any", None, lambda c, who: ("GET", f"/imports/{c.extra['job']}", {}))], scoping=None
+    ),
     ("GET", "/admin/accounts"): Case(one("GET", "/admin/accounts"), scoping=None),
     ("POST", "/admin/accounts"): Case(
-        lambda ctx: [(t, t, lambda c, who, t=t: ("POST", "/admin/accounts", {"data": account_body(c, t)}))
-                     for t in ("t_in", "t_out")], scoping="account", out_of_scope={403}),
+        lambda ctx: [
+            (t, t, lambda c, who, t=t: ("POST", "/admin/accounts", {"data": account_body(c, t)}))
+            for t in ("t_in", "t_out")
+        ],
+        scoping="account",
+        out_of_scope={403},
+    ),
     ("GET", "/admin/accounts/{account_id}"): Case(per_account("GET", "/admin/accounts/{id}"), scoping="account"),
     ("POST", "/admin/accounts/{account_id}/reveal"): Case(
-        per_account("POST", "/admin/accounts/{id}/reveal", data={"reason": "核对身份信息"}), scoping="account"),
+        per_account("POST", "/admin/accounts/{id}/reveal", data={"reason": "核对身份信息"}), scoping="account"
+    ),
     ("POST", "/admin/accounts/{account_id}/disable"): Case(
-        per_account("POST", "/admin/accounts/{id}/disable", data={"reason": "矩阵测试"}), scoping="account"),
+        per_account("POST", "/admin/accounts/{id}/disable", data={"reason": "矩阵测试"}), scoping="account"
+    ),
     ("POST", "/admin/accounts/{account_id}/enable"): Case(
-        per_account("POST", "/admin/accounts/{id}/enable", data={"reason": "矩阵测试"}), scoping="account"),
+        per_account("POST", "/admin/accounts/{id}/enable", data={"reason": "矩阵测试"}), scoping="account"
+    ),
     ("GET", "/audit"): Case(one("GET", "/audit"), scoping=None),
     ("GET", "/healthz"): Case(one("GET", "/healthz"), scoping=None),
     # --- API: security ------------------------------------------------------------------------
     ("POST", "/api/v1/auth/token"): Case(
-        one("POST", "/api/v1/auth/token", json={"username": "nobody", "password": "wrong"}), ok={401}, scoping=None),
+        one("POST", "/api/v1/auth/token", json={"username": "nobody", "password": "wrong"}), ok={401}, scoping=None
+    ),
     ("POST", "/api/v1/auth/logout"): Case(
-        lambda ctx: [("any", None, lambda c, who: ("POST", "/api/v1/auth/logout", {"fresh": True}))], scoping=None),
+        lambda ctx: [("any", None, lambda c, who: ("POST", "/api/v1/auth/logout", {"fresh": True}))], scoping=None
+    ),
     ("POST", "/api/v1/auth/register"): Case(
         lambda ctx: [("any", None, lambda c, who: ("POST", "/api/v1/auth/register", {"json": register_body(c)}))],
-        scoping=None),
+        scoping=None,
+    ),
     ("GET", "/api/v1/me"): Case(one("GET", "/api/v1/me"), scoping=None),
     ("POST", "/api/v1/me/password"): Case(
-        one("POST", "/api/v1/me/password", json={"old_password": "wrong", "new_password": "x"}), ok={422},
-        scoping=None),
+        one("POST", "/api/v1/me/password", json={"old_password": "wrong", "new_password": "x"}), ok={422}, scoping=None
+    ),
     ("GET", "/api/v1/accounts"): Case(one("GET", "/api/v1/accounts"), check=accounts_in_scope, scoping=None),
     ("POST", "/api/v1/accounts"): Case(
-        lambda ctx: [(t, t, lambda c, who, t=t: ("POST", "/api/v1/accounts", {"json": account_body(c, t)}))
-                     for t in ("t_in", "t_out")], scoping="account", out_of_scope={403}),
+        lambda ctx: [
+            (t, t, lambda c, who, t=t: ("POST", "/api/v1/accounts", {"json": account_body(c, t)}))
+            for t in ("t_in", "t_out")
+        ],
+        scoping="account",
+        out_of_scope={403},
+    ),
     ("POST", "/api/v1/accounts/lookup"): Case(
-        lambda ctx: [(t, t, lambda c, who, t=t: ("POST", "/api/v1/accounts/lookup",
-                                                  {"json": {"phone": c.extra["phones"][t]}})) for t in ("t_in", "t_out")],
-        scoping="account", out_of_scope={200}, check=None),
+        lambda ctx: [
+            (t, t, lambda c, who, t=t: ("POST", "/api/v1/accounts/lookup", {"json": {"phone": c.extra["phones"][t]}}))
+            for t in ("t_in", "t_out")
+        ],
+        scoping="account",
+        out_of_scope={200},
+        check=None,
+    ),
     ("GET", "/api/v1/accounts/{account_id}"): Case(per_account("GET", "/api/v1/accounts/{id}"), scoping="account"),
     ("POST", "/api/v1/accounts/{account_id}/reveal"): Case(
         per_account("POST", "/api/v1/accounts/{id}/reveal", json={"fields": ["phone"], "reason": "核对身份信息"}),
-        scoping="account"),
+        scoping="account",
+    ),
     ("POST", "/api/v1/accounts/{account_id}/role"): Case(
-        lambda ctx: [(t, t, lambda c, who, t=t: ("POST", f"/api/v1/accounts/{c.accounts[t]}/role",
-                                                  {"json": new_street_clerk(c, t)})) for t in ("t_in", "t_out")],
-        scoping="account"),
+        lambda ctx: [
+            (
+                t,
+                t,
+                lambda c, who, t=t: (
+                    "POST",
+                    f"/api/v1/accounts/{c.accounts[t]}/role",
+                    {"json": new_street_clerk(c, t)},
+                ),
+            )
+            for t in ("t_in", "t_out")
+        ],
+        scoping="account",
+    ),
     ("POST", "/api/v1/accounts/{account_id}/disable"): Case(
-        per_account("POST", "/api/v1/accounts/{id}/disable", json={"reason": "矩阵测试"}), scoping="account"),
+        per_account("POST", "/api/v1/accounts/{id}/disable", json={"reason": "矩阵测试"}), scoping="account"
+    ),
     ("POST", "/api/v1/accounts/{account_id}/enable"): Case(
-        per_account("POST", "/api/v1/accounts/{id}/enable", json={"reason": "矩阵测试"}), scoping="account"),
-    ("POST", "/api/v1/accounts/{account_id}/totp"): Case(per_account("POST", "/api/v1/accounts/{id}/totp"),
-                                                          scoping="account"),
+        per_account("POST", "/api/v1/accounts/{id}/enable", json={"reason": "矩阵测试"}), scoping="account"
+    ),
+    ("POST", "/api/v1/accounts/{account_id}/totp"): Case(
+        per_account("POST", "/api/v1/accounts/{id}/totp"), scoping="account"
+    ),
     ("GET", "/api/v1/audit"): Case(one("GET", "/api/v1/audit"), scoping=None),
     # --- API: divisions -----------------------------------------------------------------------
     ("GET", "/api/v1/divisions"): Case(one("GET", "/api/v1/divisions"), scoping=None),
     ("GET", "/api/v1/divisions/{code}"): Case(one("GET", "/api/v1/divisions/320102"), scoping=None),
     ("GET", "/api/v1/divisions/{code}/geometry"): Case(one("GET", "/api/v1/divisions/320102/geometry"), scoping=None),
     ("GET", "/api/v1/divisions/{code}/changes"): Case(
-        lambda ctx: [(s, s, lambda c, who, s=s: ("GET", f"/api/v1/divisions/{s}/changes",
-                                                  {"params": {"from": "2000-01-01", "to": "2026-12-31"}}))
-                     for s in ctx.data]),
+        lambda ctx: [
+            (
+                s,
+                s,
+                lambda c, who, s=s: (
+                    "GET",
+                    f"/api/v1/divisions/{s}/changes",
+                    {"params": {"from": "2000-01-01", "to": "2026-12-31"}},
+                ),
+            )
+            for s in ctx.data
+        ]
+    ),
     # --- API: register ------------------------------------------------------------------------
     ("GET", "/api/v1/estates"): Case(one("GET", "/api/v1/estates"), check=items_in_scope(), scoping=None),
     ("GET", "/api/v1/buildings"): Case(one("GET", "/api/v1/buildings"), check=items_in_scope(), scoping=None),
@@ -329,54 +418,117 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/estates/{estate_id}"): Case(per_street("GET", "/api/v1/estates/{estate}", "estate")),
     ("GET", "/api/v1/buildings/{building_id}"): Case(per_street("GET", "/api/v1/buildings/{building}", "building")),
     ("GET", "/api/v1/buildings/{building_id}/grid"): Case(
-        per_street("GET", "/api/v1/buildings/{building}/grid", "building")),
+        per_street("GET", "/api/v1/buildings/{building}/grid", "building")
+    ),
     ("GET", "/api/v1/homes/{home_id}"): Case(per_street("GET", "/api/v1/homes/{home}", "home")),
     ("GET", "/api/v1/homes/by-code/{house_code}"): Case(
-        per_street("GET", "/api/v1/homes/by-code/{house_code}", "house_code")),
+        per_street("GET", "/api/v1/homes/by-code/{house_code}", "house_code")
+    ),
     ("GET", "/api/v1/homes/{home_id}/history"): Case(per_street("GET", "/api/v1/homes/{home}/history", "home")),
     ("GET", "/api/v1/homes/{home_id}/rooms"): Case(per_street("GET", "/api/v1/homes/{home}/rooms", "home")),
     ("POST", "/api/v1/estates"): Case(per_street_body("POST", "/api/v1/estates", estate_body), out_of_scope={422}),
-    ("POST", "/api/v1/buildings"): Case(per_street_body("POST", "/api/v1/buildings", building_body),
-                                        out_of_scope={422}),
+    ("POST", "/api/v1/buildings"): Case(
+        per_street_body("POST", "/api/v1/buildings", building_body), out_of_scope={422}
+    ),
     ("POST", "/api/v1/homes"): Case(per_street_body("POST", "/api/v1/homes", home_body), out_of_scope={422}),
     ("POST", "/api/v1/buildings/{building_id}/changes"): Case(
-        lambda ctx: [(s, s, lambda c, who, s=s: ("POST", f"/api/v1/buildings/{c.data[s]['building']}/changes",
-                                                  {"json": {"patch": {"units": 1 + next(c.counter) % 3},
-                                                            "valid_from": "2026-06-01"}})) for s in ctx.data]),
+        lambda ctx: [
+            (
+                s,
+                s,
+                lambda c, who, s=s: (
+                    "POST",
+                    f"/api/v1/buildings/{c.data[s]['building']}/changes",
+                    {"json": {"patch": {"units": 1 + next(c.counter) % 3}, "valid_from": "2026-06-01"}},
+                ),
+            )
+            for s in ctx.data
+        ]
+    ),
     ("POST", "/api/v1/homes/{home_id}/changes"): Case(
-        per_street_path_body("POST", "/api/v1/homes/{home}/changes", "home", change_body)),
+        per_street_path_body("POST", "/api/v1/homes/{home}/changes", "home", change_body)
+    ),
     ("POST", "/api/v1/homes/{home_id}/rooms"): Case(
-        per_street_path_body("POST", "/api/v1/homes/{home}/rooms", "home",
-                             lambda c, s: [{"name": "主卧", "area": "10.00"}]), out_of_scope={422}),
+        per_street_path_body(
+            "POST", "/api/v1/homes/{home}/rooms", "home", lambda c, s: [{"name": "主卧", "area": "10.00"}]
+        ),
+        out_of_scope={422},
+    ),
     ("POST", "/api/v1/homes/{home_id}/split"): Case(
-        per_street_path_body("POST", "/api/v1/homes/{home}/split", "home", lambda c, s: {
-            "parts": [{"room_no": f"S{next(c.counter)}", "construction_area": "20.00"},
-                      {"room_no": f"S{next(c.counter)}", "construction_area": "20.00"}],
-            "effective_date": TODAY, "reason": "矩阵测试"}), ok={201}, out_of_scope={422}),
+        per_street_path_body(
+            "POST",
+            "/api/v1/homes/{home}/split",
+            "home",
+            lambda c, s: {
+                "parts": [
+                    {"room_no": f"S{next(c.counter)}", "construction_area": "20.00"},
+                    {"room_no": f"S{next(c.counter)}", "construction_area": "20.00"},
+                ],
+                "effective_date": TODAY,
+                "reason": "矩阵测试",
+            },
+        ),
+        ok={201},
+        out_of_scope={422},
+    ),
     ("POST", "/api/v1/homes/merge"): Case(
-        lambda ctx: [(s, s, lambda c, who, s=s: ("POST", "/api/v1/homes/merge", {"json": {
-            "home_ids": [c.fresh_home(s, same_building=True), c.fresh_home(s, same_building=True)],
-            "room_no": f"H{next(c.counter)}", "effective_date": TODAY, "reason": "矩阵测试"}}))
-                     for s in ctx.data], out_of_scope={422}),
-    ("GET", "/api/v1/search"): Case(lambda ctx: [
-        (s, None, lambda c, who, code=d["house_code"]: ("GET", "/api/v1/search", {"params": {"q": code[:13]}}))
-        for s, d in ctx.data.items()], check=homes_in_scope, scoping=None),
+        lambda ctx: [
+            (
+                s,
+                s,
+                lambda c, who, s=s: (
+                    "POST",
+                    "/api/v1/homes/merge",
+                    {
+                        "json": {
+                            "home_ids": [c.fresh_home(s, same_building=True), c.fresh_home(s, same_building=True)],
+                            "room_no": f"H{next(c.counter)}",
+                            "effective_date": TODAY,
+                            "reason": "矩阵测试",
+                        }
+                    },
+                ),
+            )
+            for s in ctx.data
+        ],
+        out_of_scope={422},
+    ),
+    ("GET", "/api/v1/search"): Case(
+        lambda ctx: [
+            (s, None, lambda c, who, code=d["house_code"]: ("GET", "/api/v1/search", {"params": {"q": code[:13]}}))
+            for s, d in ctx.data.items()
+        ],
+        check=homes_in_scope,
+        scoping=None,
+    ),
     ("GET", "/api/v1/stats"): Case(one("GET", "/api/v1/stats"), scoping=None),
     ("GET", "/api/v1/imports"): Case(one("GET", "/api/v1/imports"), scoping=None),
     ("POST", "/api/v1/imports"): Case(
-        one("POST", "/api/v1/imports", files={"file": ("x.csv", b"a,b\n1,2\n", "text/csv")}), ok={422}, scoping=None),
+        one("POST", "/api/v1/imports", files={"file": ("x.csv", b"a,b\n1,2\n", "text/csv")}), ok={422}, scoping=None
+    ),
     ("GET", "/api/v1/imports/{job_id}"): Case(
-        lambda ctx: [("any", None, lambda c, who: ("GET", f"/api/v1/imports/{c.extra['job']}", {}))], scoping=None),
+        lambda ctx: [("any", None, lambda c, who: ("GET", f"/api/v1/imports/{c.extra['job']}", {}))], scoping=None
+    ),
     ("GET", "/api/v1/imports/{job_id}/rejects.csv"): Case(
         lambda ctx: [("any", None, lambda c, who: ("GET", f"/api/v1/imports/{c.extra['job']}/rejects.csv", {}))],
-        scoping=None),
+        scoping=None,
+    ),
     ("GET", "/api/v1/exports/homes"): Case(
-        lambda ctx: [("all", None, lambda c, who: ("GET", "/api/v1/exports/homes", {}))]
-        + [(s, s, lambda c, who, s=s: ("GET", "/api/v1/exports/homes", {"params": {"street_code": s}}))
-           for s in ctx.data], check=csv_in_scope),
+        lambda ctx: (
+            [("all", None, lambda c, who: ("GET", "/api/v1/exports/homes", {}))]
+            + [
+                (s, s, lambda c, who, s=s: ("GET", "/api/v1/exports/homes", {"params": {"street_code": s}}))
+                for s in ctx.data
+            ]
+        ),
+        check=csv_in_scope,
+    ),
     ("GET", "/api/v1/exports/buildings"): Case(
-        lambda ctx: [(s, s, lambda c, who, s=s: ("GET", "/api/v1/exports/buildings", {"params": {"street_code": s}}))
-                     for s in ctx.data]),
+        lambda ctx: [
+            (s, s, lambda c, who, s=s: ("GET", "/api/v1/exports/buildings", {"params": {"street_code": s}}))
+            for s in ctx.data
+        ]
+    ),
 }
 
 
@@ -386,11 +538,19 @@ def _fresh_home(self: Ctx, street: str, same_building: bool = False) -> int:
     from anju.registry import NewHome, create_home
 
     with self.engine.begin() as c:
-        return create_home(c, NewHome(building_id=self.data[street]["building"], floor_no=2,
-                                      room_no=f"F{next(self.counter)}", construction_area=Decimal("60.00")), scope=SYSTEM)
+        return create_home(
+            c,
+            NewHome(
+                building_id=self.data[street]["building"],
+                floor_no=2,
+                room_no=f"F{next(self.counter)}",
+                construction_area=Decimal("60.00"),
+            ),
+            scope=SYSTEM,
+        )
 
 
-Ctx.fresh_home = _fresh_home  # type: ignore[attr-defined]
+Ctx.fresh_home = _fresh_home
 
 
 def _samples(engine: Engine, w: World) -> dict[str, dict[str, Any]]:
@@ -405,15 +565,25 @@ def _samples(engine: Engine, w: World) -> dict[str, dict[str, Any]]:
                 .limit(1)
             ).first()
             assert row is not None, street
-            out[street] = {"home": row.id, "house_code": row.house_code, "building": row.building_id,
-                           "estate": row.estate_id}
+            out[street] = {
+                "home": row.id,
+                "house_code": row.house_code,
+                "building": row.building_id,
+                "estate": row.estate_id,
+            }
     return out
 
 
 def next_street_of(conn: Any, district: str) -> str:
     b = rt.buildings
-    return str(conn.execute(select(b.c.street_code).where(b.c.district_code == district, b.c.street_code.like(
-        district + "%")).order_by(b.c.street_code).limit(1)).scalar_one())
+    return str(
+        conn.execute(
+            select(b.c.street_code)
+            .where(b.c.district_code == district, b.c.street_code.like(district + "%"))
+            .order_by(b.c.street_code)
+            .limit(1)
+        ).scalar_one()
+    )
 
 
 @pytest.fixture
@@ -426,14 +596,23 @@ def ctx(city_engine, settings_for):
     with city_engine.begin() as conn:
         for name, division, phone in (("t_in", w.street_s1, "13700000001"), ("t_out", w.district_b, "13700000002")):
             role = Role.street_clerk if name == "t_in" else Role.district_officer
-            create_account(conn, sec, NewAccount(username=name, password=PASSWORD, role=role, name="目标账户",
-                                                 division_code=division, phone=phone), system)
+            create_account(
+                conn,
+                sec,
+                NewAccount(
+                    username=name, password=PASSWORD, role=role, name="目标账户", division_code=division, phone=phone
+                ),
+                system,
+            )
     with TestClient(app, follow_redirects=False) as client:
         data = _samples(city_engine, w)
         tokens = {r: api_token(city_engine, r) for r in ROLES}
         c = Ctx(city_engine, w, client, tokens, data, {t: account_id(city_engine, t) for t in ("t_in", "t_out")})
-        r = client.post("/api/v1/imports", files={"file": ("bad.csv", b"x\n1\n", "text/csv")},
-                        headers={"authorization": f"Bearer {tokens['city']}"})
+        r = client.post(
+            "/api/v1/imports",
+            files={"file": ("bad.csv", b"x\n1\n", "text/csv")},
+            headers={"authorization": f"Bearer {tokens['city']}"},
+        )
         c.extra["job"] = r.json()["job"]["id"]
         c.extra["phones"] = {"t_in": "13700000001", "t_out": "13700000002"}
         yield c
@@ -441,7 +620,7 @@ def ctx(city_engine, settings_for):
 
 
 def expected(ctx: Ctx, case: Case, who: str, street: str | None, page: bool) -> set[int]:
-    perm = ctx.perm  # type: ignore[attr-defined]
+    perm = ctx.perm
     if who == "anonymous" and "anonymous" not in EXPECTED[perm]:
         return {303} if page else {401}
     if who not in EXPECTED[perm]:
@@ -466,7 +645,7 @@ def test_every_route_has_a_case_and_behaves_for_every_role_and_scope(ctx):
     for (method, path), perm in sorted(routes.items()):
         assert perm.value in EXPECTED, perm
         case = CASES[(method, path)]
-        ctx.perm = perm.value  # type: ignore[attr-defined]
+        ctx.perm = perm.value
         for label, street, build in case.variants(ctx):
             for who in [*ROLES, "anonymous"]:
                 m, url, kw = build(ctx, who)
@@ -481,8 +660,10 @@ def test_every_route_has_a_case_and_behaves_for_every_role_and_scope(ctx):
                 resp = ctx.client.request(m, url, headers=headers, **kw)
                 want = expected(ctx, case, who, street, not url.startswith("/api/"))
                 if resp.status_code not in want:
-                    failures.append(f"{method} {path} [{label}] as {who}: {resp.status_code} not in {sorted(want)}"
-                                    f" — {resp.text[:160]}")
+                    failures.append(
+                        f"{method} {path} [{label}] as {who}: {resp.status_code} not in {sorted(want)}"
+                        f" — {resp.text[:160]}"
+                    )
                 elif case.check and resp.status_code in case.ok and who in EXPECTED[perm.value] and who != "anonymous":
                     try:
                         case.check(ctx, who, resp)
@@ -491,10 +672,8 @@ def test_every_route_has_a_case_and_behaves_for_every_role_and_scope(ctx):
     assert failures == [], "\n".join(failures)
 
 
-def test_a_route_without_a_policy_stops_the_application(city_engine, settings_for):
-    from fastapi import APIRouter
-
-    import anju.web.app as web_app
+def test_a_route_without_a_policy_stops_the_application(city_engine, settings_for, monkeypatch):
+    from fastapi import APIRouter, FastAPI
 
     stray = APIRouter()
 
@@ -502,8 +681,8 @@ def test_a_route_without_a_policy_stops_the_application(city_engine, settings_fo
     def stray_route() -> dict[str, str]:
         return {"leak": "yes"}
 
-    original = web_app.FastAPI.include_router
-    calls: list[Any] = []
+    original = FastAPI.include_router
+    calls: list[int] = []
 
     def include_with_stray(self: Any, router: Any, **kw: Any) -> None:
         original(self, router, **kw)
@@ -511,9 +690,6 @@ def test_a_route_without_a_policy_stops_the_application(city_engine, settings_fo
             calls.append(1)
             original(self, stray)
 
-    web_app.FastAPI.include_router = include_with_stray  # type: ignore[method-assign]
-    try:
-        with pytest.raises(RuntimeError, match="/api/v1/stray"):
-            create_app(settings_for(city_engine))
-    finally:
-        web_app.FastAPI.include_router = original  # type: ignore[method-assign]
+    monkeypatch.setattr(FastAPI, "include_router", include_with_stray)
+    with pytest.raises(RuntimeError, match="/api/v1/stray"):
+        create_app(settings_for(city_engine))
