@@ -104,14 +104,22 @@ def make_engine(url: str, echo: bool = False, pre_ping: bool = False) -> Engine:
             from pathlib import Path
 
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
+        engine = create_engine(url, echo=echo, hide_parameters=True, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     # No pre-ping by default: it is a round trip per request (≈1 ms of look-up p50 on the 2-core
     # machine). After a server restart the pool is invalidated on the first failed request.
-    return create_engine(url, echo=echo, pool_pre_ping=pre_ping, pool_recycle=1800, pool_size=10, max_overflow=10)
+    return create_engine(
+        url,
+        echo=echo,
+        hide_parameters=True,  # statements may be logged; their values (personal data) never are
+        pool_pre_ping=pre_ping,
+        pool_recycle=1800,
+        pool_size=10,
+        max_overflow=10,
+    )
 
 
 class UnitOfWork:
