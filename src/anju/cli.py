@@ -97,10 +97,16 @@ def serve(host: str, port: int) -> None:
 @click.option("--seed", type=int, default=1, show_default=True)
 def demo(host: str, port: int, scale: float, seed: int) -> None:
     """Create the schema, build a small synthetic Nanjing if the database is empty, and serve."""
+    import os
+
     from anju.registry import services as reg
+    from anju.security.cli import DEMO_PASSWORD, ensure_demo_accounts
     from anju.synth import generate
 
     settings = _settings()
+    if "ANJU_STAFF_TOTP_REQUIRED" not in os.environ and settings.environment != "production":
+        # The demo's staff sign in without an authenticator app; production refuses this setting.
+        settings = settings.model_copy(update={"staff_totp_required": False})
     engine = _engine(settings)
     migrate.upgrade(engine)
     with engine.connect() as conn:
@@ -108,7 +114,11 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
     if empty:
         click.echo(f"正在生成合成南京（scale={scale}, seed={seed}）…", err=True)
         generate(engine, scale, seed, batch=settings.import_batch_rows, progress=_progress)
-    click.echo(f"Anju 正在运行： http://{host}:{port}/", err=True)
+    made = ensure_demo_accounts(engine, settings)
+    if made:
+        click.echo(f"已创建演示账户（密码均为 {DEMO_PASSWORD}）：" + "、".join(a["username"] for a in made), err=True)
+    click.echo(f"Anju 正在运行： http://{host}:{port}/  （演示账户见 README：admin、city、district、clerk、"
+               f"auditor、citizen…，密码 {DEMO_PASSWORD}）", err=True)
     sys.stdout.flush()
     import uvicorn
 
@@ -119,8 +129,11 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
 
 def _register_subcommands() -> None:
     from anju.registry.cli import registry
+    from anju.security.cli import keys, users
 
     main.add_command(registry)
+    main.add_command(users)
+    main.add_command(keys)
 
 
 _register_subcommands()

@@ -1,0 +1,174 @@
+"""``anju users …`` and ``anju keys …``: thin commands over the security services."""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+import click
+from sqlalchemy import Engine, select
+
+from anju.core import migrate
+from anju.core.db import make_engine
+from anju.core.errors import AnjuError
+from anju.core.settings import Settings, load_settings
+from anju.security import services as svc
+from anju.security.crypto import KeyError_
+from anju.security.roles import ROLE_LABELS, Role
+from anju.security.tables import accounts
+
+#: The demo's accounts: one per role, all with the demo password (synthetic city only).
+DEMO_PASSWORD = "Anju-Demo-2026!"  # noqa: S105 - the documented password of the synthetic demo only
+DEMO_ACCOUNTS: list[dict[str, str]] = [
+    {"username": "admin", "role": "administrator", "name": "李管理", "division_code": "{city}"},
+    {"username": "auditor", "role": "auditor", "name": "孙审计", "division_code": "{city}"},
+    {"username": "city", "role": "city_officer", "name": "钱市局", "division_code": "{city}"},
+    {"username": "district", "role": "district_officer", "name": "吴区局", "division_code": "{district}"},
+    {"username": "clerk", "role": "street_clerk", "name": "郑街道", "division_code": "{street}"},
+    {"username": "citizen", "role": "citizen", "name": "周市民", "id_number": "320102199003070025",
+     "phone": "13900000001"},
+    {"username": "landlord", "role": "landlord", "name": "王房东", "id_number": "320106198506151231",
+     "phone": "13900000002"},
+    {"username": "agency", "role": "agency", "name": "冯经纪", "phone": "13900000003",
+     "org_code": "91110000600037341L"},
+]
+
+
+def _engine(settings: Settings) -> Engine:
+    engine = make_engine(settings.resolved_database_url, settings.sql_echo, settings.db_pool_pre_ping)
+    migrate.upgrade(engine)
+    return engine
+
+
+def _security(settings: Settings) -> svc.Security:
+    try:
+        return svc.Security(settings)
+    except KeyError_ as e:
+        raise click.ClickException(str(e)) from None
+
+
+@click.group()
+def users() -> None:
+    """Accounts: create, list, disable."""
+
+
+@users.command("create")
+@click.option("--username", required=True)
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--name", required=True, help="姓名")
+@click.option("--division", "division_code", help="Division code: street (9 digits), district (6) or the city.")
+@click.option("--id-number", help="居民身份证号码 (citizens and landlords).")
+@click.option("--phone", help="手机号码.")
+@click.option("--org-code", help="统一社会信用代码 (agency staff).")
+@click.password_option("--password", help="Asked for when not given (never put it on a shared command line).")
+def users_create(
+    username: str, role: str, name: str, division_code: str | None, id_number: str | None, phone: str | None,
+    org_code: str | None, password: str,
+) -> None:
+    """Create an account; a staff account's TOTP secret is printed once."""
+    settings = load_settings()
+    sec = _security(settings)
+    engine = _engine(settings)
+    cmd = svc.NewAccount(username=username, password=password, role=Role(role), name=name,
+                         division_code=division_code, id_number=id_number, phone=phone, org_code=org_code)
+    try:
+        with engine.begin() as conn:
+            created = svc.create_account(conn, sec, cmd, svc.Caller.system("cli"))
+    except AnjuError as e:
+        raise click.ClickException(e.message) from None
+    out = {"id": created.account_id, "username": username.lower(), "role": role}
+    if created.totp_secret:
+        out |= {"totp_secret": created.totp_secret, "totp_uri": created.totp_uri}
+    click.echo(json.dumps(out, ensure_ascii=False))
+
+
+@users.command("list")
+@click.option("--role", type=click.Choice([r.value for r in Role]))
+@click.option("--limit", default=50, show_default=True)
+def users_list(role: str | None, limit: int) -> None:
+    """Accounts with personal values masked."""
+    settings = load_settings()
+    sec = _security(settings)
+    engine = _engine(settings)
+    with engine.connect() as conn:
+        items, total = svc.list_accounts(conn, sec, svc.Caller.system("cli"), role=Role(role) if role else None,
+                                         limit=limit)
+    for a in items:
+        click.echo(f"{a['id']}\t{a['username']}\t{ROLE_LABELS[Role(a['role'])]}\t{a['division_code'] or '—'}\t"
+                   f"{a['name']}\t{a['phone'] or '—'}")
+    click.echo(f"共 {total} 个账户", err=True)
+
+
+@users.command("disable")
+@click.argument("username")
+@click.option("--reason", required=True)
+def users_disable(username: str, reason: str) -> None:
+    settings = load_settings()
+    engine = _engine(settings)
+    with engine.begin() as conn:
+        aid = conn.execute(select(accounts.c.id).where(accounts.c.username == username.lower())).scalar()
+        if aid is None:
+            raise click.ClickException(f"没有用户 {username}")
+        svc.set_disabled(conn, svc.Caller.system("cli"), int(aid), True, reason)
+    click.echo(f"已停用 {username}")
+
+
+def ensure_demo_accounts(engine: Engine, settings: Settings) -> list[dict[str, str]]:
+    """The demo's accounts, created once (an existing username is left as it is). Never in production."""
+    from anju import divisions as div
+
+    if settings.environment == "production":
+        raise click.ClickException("生产环境不创建演示账户")
+    sec = svc.Security(settings)
+    with engine.connect() as conn:
+        existing = {r[0] for r in conn.execute(select(accounts.c.username))}
+        districts = div.by_level(conn, "district")
+        district = districts[0].code
+        streets, _ = div.children(conn, district, "street", limit=1)
+        codes = {"city": settings.city_code, "district": district, "street": streets[0].code if streets else district}
+    made = []
+    with engine.begin() as conn:
+        for spec in DEMO_ACCOUNTS:
+            if spec["username"] in existing:
+                continue
+            values = {k: v.format(**codes) for k, v in spec.items()}
+            role = Role(values.pop("role"))
+            svc.create_account(conn, sec, svc.NewAccount(password=DEMO_PASSWORD, role=role, **values),
+                               svc.Caller.system("demo"))
+            made.append(spec)
+    return made
+
+
+@click.group()
+def keys() -> None:
+    """Personal-data keys: generate, rotate, see which are in use."""
+
+
+@keys.command("generate")
+def keys_generate() -> None:
+    """Print a new SM4 data key and a new index key (put them in the secret store, not in git)."""
+    click.echo(json.dumps({"data_key": secrets.token_hex(16), "index_key": secrets.token_hex(32)}))
+
+
+@keys.command("rotate")
+@click.option("--batch", default=1000, show_default=True)
+def keys_rotate(batch: int) -> None:
+    """Re-encrypt every personal value with the active data key and recompute blind indexes."""
+    settings = load_settings()
+    sec = _security(settings)
+    engine = _engine(settings)
+
+    def progress(msg: str, frac: float) -> None:
+        click.echo(f"[{frac * 100:5.1f}%] {msg}", err=True)
+
+    click.echo(json.dumps(svc.rotate_keys(engine, sec, batch=batch, progress=progress)))
+
+
+@keys.command("status")
+def keys_status() -> None:
+    """How many stored values each data key id protects (retire a key when its count is 0)."""
+    settings = load_settings()
+    _security(settings)
+    engine = _engine(settings)
+    with engine.connect() as conn:
+        click.echo(json.dumps({str(k): v for k, v in sorted(svc.keys_in_use(conn).items())}))
