@@ -117,9 +117,11 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
 
 
 def _register_subcommands() -> None:
+    from anju.ledger.cli import ledger
     from anju.registry.cli import registry
 
     main.add_command(registry)
+    main.add_command(ledger)
 
 
 _register_subcommands()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     sql_echo: bool = Field(False, description="Log every SQL statement (development only).")
     db_pool_pre_ping: bool = Field(
         False, description="Test each pooled PostgreSQL connection before use (one round trip per request)."
+    )
+    ledger_signing_key: SecretStr | None = Field(
+        None,
+        description="Ed25519 private key seed (64 hex characters) that signs the verifiable log's tree heads; "
+        "`anju ledger keygen` makes one. Unset: tree heads cannot be signed.",
     )
 
     @field_validator("database_url")
