@@ -46,6 +46,7 @@ __all__ = [
     "empty_root",
     "extend",
     "fold",
+    "hasher",
     "inclusion_proof",
     "inclusion_ranges",
     "leaf_hash",
