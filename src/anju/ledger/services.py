@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, insert, literal, select, tuple_, union_all, update
+from sqlalchemy import Connection, Row, and_, insert, literal, select, union_all, update
 
 from anju.core import clock
 from anju.core.dialect import bulk_insert
@@ -119,10 +119,15 @@ def _hashes(conn: Connection, log_id: int, keys: Iterable[tuple[int, int]]) -> d
                 leaves.c.log_id == log_id, leaves.c.leaf_index.in_(leaf_ix)
             )
         )
-    if upper:
+    # One primary-key search per level, UNION ALL-ed. (A row-value IN or an OR of the keys is
+    # planned as a scan of the log's nodes by SQLite: its OR optimisation needs rowid tables.)
+    by_level: dict[int, list[int]] = {}
+    for lvl, i in upper:
+        by_level.setdefault(lvl, []).append(i)
+    for lvl, ix in sorted(by_level.items()):
         parts.append(
             select(nodes.c.level, nodes.c.node_index, nodes.c.hash).where(
-                nodes.c.log_id == log_id, tuple_(nodes.c.level, nodes.c.node_index).in_(upper)
+                nodes.c.log_id == log_id, nodes.c.level == lvl, nodes.c.node_index.in_(ix)
             )
         )
     stmt = parts[0] if len(parts) == 1 else union_all(*parts)
