@@ -25,6 +25,13 @@ from anju.ledger.verify import SIGNATURE_ALGORITHM, check_head, head_bytes
 SETTING = "ANJU_LEDGER_SIGNING_KEY"
 
 
+class SigningKeyMissing(AnjuError):
+    """The log cannot sign: no key is configured (the server's configuration, not the request)."""
+
+    status_code = 503
+    code = "not_configured"
+
+
 class Signer(Protocol):
     """Signs tree heads. ``algorithm`` names the signature scheme (``ed25519``)."""
 
@@ -75,7 +82,7 @@ class Ed25519Signer:
 def signer_from_seed(seed_hex: str | None) -> Signer:
     """The log's signer from the configured seed; a clear error when none is configured."""
     if not seed_hex:
-        raise AnjuError(f"未配置日志签名私钥：请设置 {SETTING}（可用 `anju ledger keygen` 生成）")
+        raise SigningKeyMissing(f"未配置日志签名私钥：请设置 {SETTING}（可用 `anju ledger keygen` 生成）")
     return Ed25519Signer.from_seed_hex(seed_hex)
 
 
