@@ -41,3 +41,19 @@ def test_domain_modules_do_not_import_frameworks():
         mods = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
         mods |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         assert not {m for m in mods if m.split(".")[0] in ("sqlalchemy", "fastapi", "starlette")}, path
+
+
+def test_route_modules_write_only_through_the_audited_transaction():
+    """Writes in routes open ``audited(...)`` (audit row inside the transaction), never ``uow.begin()``.
+
+    The security context's own routes are the exception: its services record their events themselves
+    (sign-in attempts must be recorded even when they fail)."""
+    src = Path(__file__).resolve().parents[1] / "src" / "anju"
+    offenders = [
+        str(p.relative_to(src))
+        for p in src.rglob("*.py")
+        if p.name in ("api.py", "pages.py", "api_imports.py")
+        and p.parent.name != "security"
+        and "uow.begin(" in p.read_text(encoding="utf-8")
+    ]
+    assert offenders == []

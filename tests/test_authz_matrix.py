@@ -523,6 +523,15 @@ CASES: dict[tuple[str, str], Case] = {
         ),
         check=csv_in_scope,
     ),
+    # --- API: the verifiable log (heads and proofs are published; entries are not) -------------
+    ("GET", "/api/v1/ledger/logs"): Case(one("GET", "/api/v1/ledger/logs"), scoping=None),
+    ("GET", "/api/v1/ledger/{log}/head"): Case(one("GET", "/api/v1/ledger/audit_test/head"), scoping=None),
+    ("GET", "/api/v1/ledger/{log}/proofs/inclusion"): Case(
+        one("GET", "/api/v1/ledger/audit_test/proofs/inclusion", params={"index": 1}), scoping=None),
+    ("GET", "/api/v1/ledger/{log}/proofs/consistency"): Case(
+        one("GET", "/api/v1/ledger/audit_test/proofs/consistency", params={"old_size": 1}), scoping=None),
+    ("GET", "/api/v1/ledger/{log}/entries/{index}"): Case(one("GET", "/api/v1/ledger/audit_test/entries/2"),
+                                                          scoping=None),
     ("GET", "/api/v1/exports/buildings"): Case(
         lambda ctx: [
             (s, s, lambda c, who, s=s: ("GET", "/api/v1/exports/buildings", {"params": {"street_code": s}}))
@@ -604,6 +613,11 @@ def ctx(city_engine, settings_for):
                 ),
                 system,
             )
+    from anju import ledger
+
+    with city_engine.begin() as conn:
+        ledger.create_log(conn, "audit_test")
+        ledger.append(conn, "audit_test", [b"a", b"b", b"c"])
     with TestClient(app, follow_redirects=False) as client:
         data = _samples(city_engine, w)
         tokens = {r: api_token(city_engine, r) for r in ROLES}

@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     )
     rate_limit_login: str = Field("10/minute", description="Sign-in attempts allowed per client address.")
     rate_limit_public: str = Field("120/minute", description="Requests to public endpoints per client address.")
+    ledger_signing_key: SecretStr | None = Field(
+        None,
+        description="Ed25519 private key seed (64 hex characters) that signs the verifiable log's tree heads; "
+        "`anju ledger keygen` makes one. Unset: tree heads cannot be signed.",
+    )
 
     @field_validator("database_url")
     @classmethod

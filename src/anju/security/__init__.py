@@ -5,7 +5,7 @@ and pass ``caller.scope`` to services; writes open their transaction with :func:
 """
 
 from anju.core.scope import SYSTEM, Scope
-from anju.security.crypto import Keyring, keyring_from_settings
+from anju.security.crypto import Keyring, development_secret, keyring_from_settings
 from anju.security.identity import credit_code, mask_id, mask_name, mask_phone, person_name, phone, resident_id
 from anju.security.policy import SESSION_COOKIE, LoginRequired, Policy, allow, check_policies, iter_routes, route_policy
 from anju.security.roles import GRANTS, ROLE_LABELS, STAFF_ROLES, Permission, Role
@@ -47,6 +47,7 @@ __all__ = [
     "check_policies",
     "create_account",
     "credit_code",
+    "development_secret",
     "issue_session",
     "iter_routes",
     "keyring_from_settings",

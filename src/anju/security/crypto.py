@@ -156,3 +156,10 @@ def keyring_from_settings(settings: Settings) -> Keyring:
     except ValueError:
         raise KeyError_("ANJU_INDEX_KEY 不是十六进制") from None
     return Keyring(keys, settings.data_key_active or max(keys), index_key)
+
+
+def development_secret(settings: Settings, name: str) -> str | None:
+    """A generated secret of this data folder (development only: tests and production configure theirs)."""
+    if settings.environment != "development":
+        return None
+    return load_or_create_secrets(settings).get(name)

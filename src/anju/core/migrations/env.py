@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 import anju.divisions.tables
+import anju.ledger.tables
 import anju.registry.tables
 import anju.security.tables  # noqa: F401  (registers tables on the metadata)
 from anju.core.db import metadata

@@ -1,0 +1,309 @@
+"""Use cases of the verifiable log: plain functions taking a Connection (the caller's transaction).
+
+Appending computes every new leaf and subtree hash in memory from the log's right frontier (one
+query) and writes them with :func:`anju.core.dialect.bulk_insert` (COPY on PostgreSQL). Proofs and
+roots are folds of stored complete subtrees: one query of O(log n) primary-key look-ups.
+
+Appenders of one log are serialised by their first statement, ``UPDATE ledger_logs SET size = size
++ n … RETURNING``: PostgreSQL holds that row's lock until commit (a second appender waits, then
+sees the new size), and SQLite holds the database's write lock. So indexes are never taken twice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection, Executable, Row, Select, and_, bindparam, insert, literal, select, union_all, update
+
+from anju.core import clock
+from anju.core.dialect import bulk_insert
+from anju.core.errors import Conflict, NotFound, ValidationError
+from anju.ledger import merkle
+from anju.ledger.heads import SignedTreeHead, Signer, TreeHead, sign
+from anju.ledger.tables import heads, leaves, logs, nodes
+
+NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+#: Largest entry accepted, in bytes: entries are records or digests of records, not documents.
+MAX_ENTRY_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class Log:
+    id: int
+    name: str
+    algorithm: str
+    size: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    log: str
+    algorithm: str
+    index: int
+    size: int
+    leaf_hash: bytes
+    root: bytes
+    proof: list[bytes]
+
+
+@dataclass(frozen=True)
+class ConsistencyProof:
+    log: str
+    algorithm: str
+    old_size: int
+    size: int
+    old_root: bytes
+    root: bytes
+    proof: list[bytes]
+
+
+@dataclass(frozen=True)
+class Entry:
+    log: str
+    index: int
+    leaf_hash: bytes
+    data: bytes
+
+
+def create_log(conn: Connection, name: str, algorithm: str = "sha256") -> Log:
+    """A new, empty log. Its hash algorithm can never change."""
+    if not NAME.match(name):
+        raise ValidationError.of("name", "日志名须以小写字母开头，只含小写字母、数字和下划线，最长 40 个字符")
+    if algorithm not in merkle.ALGORITHMS:
+        raise ValidationError.of("algorithm", f"不支持的哈希算法 {algorithm!r}，可选：{'、'.join(merkle.ALGORITHMS)}")
+    if conn.execute(select(logs.c.id).where(logs.c.name == name)).first() is not None:
+        raise Conflict(f"日志 {name} 已存在")
+    now = clock.now()
+    log_id = conn.execute(
+        insert(logs).values(name=name, algorithm=algorithm, size=0, created_at=now).returning(logs.c.id)
+    ).scalar_one()
+    return Log(int(log_id), name, algorithm, 0, now)
+
+
+def _log_of(row: Row[Any, Any, Any, Any, Any]) -> Log:
+    return Log(int(row.id), row.name, row.algorithm, int(row.size), row.created_at)
+
+
+def get_log(conn: Connection, name: str) -> Log:
+    row = conn.execute(
+        select(logs.c.id, logs.c.name, logs.c.algorithm, logs.c.size, logs.c.created_at).where(logs.c.name == name)
+    ).first()
+    if row is None:
+        raise NotFound(f"日志 {name} 不存在")
+    return _log_of(row)
+
+
+def list_logs(conn: Connection) -> list[Log]:
+    rows = conn.execute(
+        select(logs.c.id, logs.c.name, logs.c.algorithm, logs.c.size, logs.c.created_at).order_by(logs.c.name)
+    )
+    return [_log_of(r) for r in rows]
+
+
+@lru_cache(maxsize=4096)
+def _lookup(with_leaves: bool, levels: tuple[int, ...]) -> Executable:
+    """The look-up statement for a set of levels, built once: one primary-key search per level,
+    UNION ALL-ed, the indexes as expanding parameters. Building the expression per call cost more
+    than running it. (A row-value IN or an OR of the keys is planned as a scan of the log's nodes by
+    SQLite: its OR optimisation needs rowid tables.)"""
+    parts: list[Select[Any]] = []
+    if with_leaves:
+        parts.append(
+            select(literal(0).label("level"), leaves.c.leaf_index.label("idx"), leaves.c.leaf_hash.label("h")).where(
+                leaves.c.log_id == bindparam("log_id"), leaves.c.leaf_index.in_(bindparam("ix0", expanding=True))
+            )
+        )
+    for lvl in levels:
+        parts.append(
+            select(nodes.c.level, nodes.c.node_index, nodes.c.hash).where(
+                nodes.c.log_id == bindparam("log_id"),
+                nodes.c.level == lvl,
+                nodes.c.node_index.in_(bindparam(f"ix{lvl}", expanding=True)),
+            )
+        )
+    return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
+def _hashes(conn: Connection, log_id: int, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    """Stored hashes of complete subtrees ``(level, index)``: leaves for level 0, nodes above. One query."""
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    by_level: dict[int, list[int]] = {}
+    for lvl, i in wanted:
+        by_level.setdefault(lvl, []).append(i)
+    params: dict[str, Any] = {f"ix{lvl}": ix for lvl, ix in by_level.items()}
+    params["log_id"] = log_id
+    stmt = _lookup(0 in by_level, tuple(sorted(lvl for lvl in by_level if lvl > 0)))
+    found = {(int(lvl), int(i)): bytes(h) for lvl, i, h in conn.execute(stmt, params)}
+    if len(found) != len(wanted):  # pragma: no cover - only a damaged store gets here
+        raise RuntimeError(f"ledger store is missing subtrees {sorted(wanted - set(found))[:5]} of log {log_id}")
+    return found
+
+
+def append(conn: Connection, log: str, entries: Sequence[bytes]) -> int:
+    """Appends entries in order; returns the index of the first. One call is one batch.
+
+    The caller's transaction makes the batch all-or-nothing; keep it short, since it holds the
+    log's append lock until commit.
+    """
+    if not entries:
+        raise ValidationError.of("entries", "至少需要一条记录")
+    for i, e in enumerate(entries):
+        if not isinstance(e, bytes | bytearray | memoryview):
+            raise ValidationError.of(f"entries[{i}]", "记录必须是字节串")
+        if len(e) > MAX_ENTRY_BYTES:
+            raise ValidationError.of(f"entries[{i}]", f"记录超过 {MAX_ENTRY_BYTES} 字节")
+    n = len(entries)
+    row = conn.execute(
+        update(logs)
+        .where(logs.c.name == log)
+        .values(size=logs.c.size + n)
+        .returning(logs.c.id, logs.c.algorithm, logs.c.size)
+    ).first()
+    if row is None:
+        raise NotFound(f"日志 {log} 不存在")
+    log_id, algorithm, new_size = int(row[0]), str(row[1]), int(row[2])
+    first = new_size - n
+    pieces = merkle.subtrees(0, first) if first else []
+    stored = _hashes(conn, log_id, pieces)
+    frontier = [stored[p] for p in pieces]
+    data = [bytes(e) for e in entries]
+    lh = merkle.hasher(algorithm)
+    leaf_hashes = [lh(b"\x00" + d) for d in data]
+    _, new_nodes = merkle.extend(frontier, first, leaf_hashes, algorithm)
+    bulk_insert(
+        conn,
+        leaves,
+        ("log_id", "leaf_index", "leaf_hash", "data"),
+        ((log_id, first + i, h, d) for i, (h, d) in enumerate(zip(leaf_hashes, data, strict=True))),
+    )
+    if new_nodes:
+        bulk_insert(
+            conn,
+            nodes,
+            ("log_id", "level", "node_index", "hash"),
+            ((log_id, lvl, i, h) for lvl, i, h in new_nodes),
+        )
+    return first
+
+
+def _size(log: Log, size: int | None, field: str = "size") -> int:
+    if size is None:
+        return log.size
+    if size < 0:
+        raise ValidationError.of(field, "树的大小不能为负数")
+    if size > log.size:
+        raise ValidationError.of(field, f"树的大小 {size} 超过日志当前大小 {log.size}")
+    return size
+
+
+def _root(conn: Connection, log: Log, size: int) -> bytes:
+    if size == 0:
+        return merkle.empty_root(log.algorithm)
+    pieces = merkle.subtrees(0, size)
+    got = _hashes(conn, log.id, pieces)
+    return merkle.fold([got[p] for p in pieces], log.algorithm)
+
+
+def tree_head(conn: Connection, log: str, size: int | None = None) -> TreeHead:
+    """The (unsigned) tree head of the log at ``size`` (default: now), stamped with the current time."""
+    lg = get_log(conn, log)
+    n = _size(lg, size)
+    now = clock.now()
+    now = now.replace(microsecond=now.microsecond // 1000 * 1000)
+    return TreeHead(lg.name, lg.algorithm, n, _root(conn, lg, n).hex(), now)
+
+
+def sign_head(conn: Connection, log: str, signer: Signer) -> SignedTreeHead:
+    """Signs the log's current tree head and records it in the log's history of heads."""
+    lg = get_log(conn, log)
+    head = tree_head(conn, log)
+    sth = sign(head, signer)
+    conn.execute(
+        insert(heads).values(
+            log_id=lg.id,
+            tree_size=head.size,
+            root=head.root,
+            signed_at=head.timestamp,
+            signature_algorithm=sth.signature_algorithm,
+            public_key=sth.public_key,
+            signature=sth.signature,
+        )
+    )
+    return sth
+
+
+def latest_signed_head(conn: Connection, log: str) -> SignedTreeHead | None:
+    lg = get_log(conn, log)
+    row = conn.execute(
+        select(heads).where(heads.c.log_id == lg.id).order_by(heads.c.tree_size.desc(), heads.c.id.desc()).limit(1)
+    ).first()
+    if row is None:
+        return None
+    m = row._mapping
+    head = TreeHead(lg.name, lg.algorithm, int(m["tree_size"]), m["root"], m["signed_at"])
+    return SignedTreeHead(head, m["signature_algorithm"], m["public_key"], m["signature"])
+
+
+def current_signed_head(conn: Connection, log: str, signer: Signer) -> SignedTreeHead:
+    """The latest signed head if it covers the whole log and carries the signer's key, else a new one."""
+    lg = get_log(conn, log)
+    latest = latest_signed_head(conn, log)
+    if latest is not None and latest.head.size == lg.size and latest.public_key == signer.public_key_hex:
+        return latest
+    return sign_head(conn, log, signer)
+
+
+def inclusion_proof(conn: Connection, log: str, index: int, size: int | None = None) -> InclusionProof:
+    """PATH(index, D[0:size]) of RFC 9162 §2.1.3.1 (size defaults to the current size)."""
+    lg = get_log(conn, log)
+    n = _size(lg, size)
+    if index < 0:
+        raise ValidationError.of("index", "叶子序号不能为负数")
+    if index >= n:
+        raise ValidationError.of("index", f"叶子序号 {index} 必须小于树的大小 {n}")
+    ranges = merkle.inclusion_ranges(index, n)
+    plan = [merkle.subtrees(lo, hi) for lo, hi in ranges]
+    root_pieces = merkle.subtrees(0, n)
+    got = _hashes(conn, lg.id, [(0, index), *root_pieces, *(p for ps in plan for p in ps)])
+    proof = [merkle.fold([got[p] for p in ps], lg.algorithm) for ps in plan]
+    root = merkle.fold([got[p] for p in root_pieces], lg.algorithm)
+    return InclusionProof(lg.name, lg.algorithm, index, n, got[0, index], root, proof)
+
+
+def consistency_proof(conn: Connection, log: str, old_size: int, size: int | None = None) -> ConsistencyProof:
+    """PROOF(old_size, D[0:size]) of RFC 9162 §2.1.4.1 (size defaults to the current size)."""
+    lg = get_log(conn, log)
+    n = _size(lg, size)
+    if old_size < 0:
+        raise ValidationError.of("old_size", "树的大小不能为负数")
+    if old_size > n:
+        raise ValidationError.of("old_size", f"旧树的大小 {old_size} 不能大于新树的大小 {n}")
+    plan = [merkle.subtrees(lo, hi) for lo, hi in merkle.consistency_ranges(old_size, n)]
+    old_pieces = merkle.subtrees(0, old_size) if old_size else []
+    new_pieces = merkle.subtrees(0, n) if n else []
+    got = _hashes(conn, lg.id, [*old_pieces, *new_pieces, *(p for ps in plan for p in ps)])
+    empty = merkle.empty_root(lg.algorithm)
+    old_root = merkle.fold([got[p] for p in old_pieces], lg.algorithm) if old_pieces else empty
+    root = merkle.fold([got[p] for p in new_pieces], lg.algorithm) if new_pieces else empty
+    proof = [merkle.fold([got[p] for p in ps], lg.algorithm) for ps in plan]
+    return ConsistencyProof(lg.name, lg.algorithm, old_size, n, old_root, root, proof)
+
+
+def entry(conn: Connection, log: str, index: int) -> Entry:
+    lg = get_log(conn, log)
+    row = conn.execute(
+        select(leaves.c.leaf_hash, leaves.c.data).where(
+            and_(leaves.c.log_id == lg.id, leaves.c.leaf_index == index)
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"日志 {log} 中没有序号为 {index} 的记录（日志大小 {lg.size}）")
+    return Entry(lg.name, index, bytes(row[0]), bytes(row[1]))

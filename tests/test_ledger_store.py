@@ -1,0 +1,207 @@
+"""The stored log on SQLite and PostgreSQL: appends, roots, proofs equal to the pure ones, heads, errors."""
+
+from __future__ import annotations
+
+import random
+import threading
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from anju import ledger
+from anju.core.errors import AnjuError, Conflict, NotFound, ValidationError
+from anju.ledger import merkle, verify
+from anju.ledger.tables import heads, leaves, nodes
+
+SEED = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"  # RFC 8032 test 1 secret key
+
+
+def entries(n: int, start: int = 0) -> list[bytes]:
+    return [f"租赁合同备案 #{i}".encode() for i in range(start, start + n)]
+
+
+def test_create_log_checks_name_and_algorithm(empty_engine: Engine):
+    with empty_engine.begin() as c:
+        log = ledger.create_log(c, "credit")
+        assert (log.name, log.algorithm, log.size) == ("credit", "sha256", 0)
+        assert ledger.create_log(c, "maintenance_fund", "sm3").algorithm == "sm3"
+        with pytest.raises(ValidationError) as e:
+            ledger.create_log(c, "Credit Log")
+        assert e.value.errors[0].field == "name"
+        with pytest.raises(ValidationError) as e:
+            ledger.create_log(c, "escrow", "md5")
+        assert e.value.errors[0].field == "algorithm"
+        with pytest.raises(Conflict):
+            ledger.create_log(c, "credit")
+        assert [lg.name for lg in ledger.list_logs(c)] == ["credit", "maintenance_fund"]
+
+
+@pytest.mark.parametrize("algorithm", ["sha256", "sm3"])
+def test_stored_proofs_equal_the_pure_proofs_for_every_size(empty_engine: Engine, algorithm: str):
+    data = entries(45)
+    hashes = [merkle.leaf_hash(d, algorithm) for d in data]
+    with empty_engine.begin() as c:
+        ledger.create_log(c, "escrow", algorithm)
+    done = 0
+    for batch in (1, 2, 3, 5, 8, 13, 13):  # uneven batches: frontiers of every shape
+        with empty_engine.begin() as c:
+            assert ledger.append(c, "escrow", data[done : done + batch]) == done
+        done += batch
+    rng = random.Random(5)
+    with empty_engine.connect() as c:
+        assert ledger.get_log(c, "escrow").size == 45
+        # one row per complete subtree of level ≥ 1, whatever the batches were
+        assert c.execute(select(func.count()).select_from(nodes)).scalar_one() == 45 - bin(45).count("1")
+        for size in range(0, 46):
+            head = ledger.tree_head(c, "escrow", size)
+            assert head.root == merkle.root(hashes[:size], algorithm).hex()
+            for index in {0, size // 2, size - 1, rng.randrange(size)} if size else set():
+                p = ledger.inclusion_proof(c, "escrow", index, size)
+                assert p.proof == merkle.inclusion_proof(hashes, index, size, algorithm)
+                assert p.leaf_hash == hashes[index]
+                assert merkle.verify_inclusion(p.leaf_hash, index, size, p.proof, p.root, algorithm)
+            for old in {0, 1, size // 2, size - 1, rng.randint(0, size), size} - {-1}:
+                if old > size:
+                    continue
+                q = ledger.consistency_proof(c, "escrow", old, size)
+                assert q.proof == merkle.consistency_proof(hashes, old, size, algorithm)
+                assert q.old_root == merkle.root(hashes[:old], algorithm)
+                assert merkle.verify_consistency(old, size, q.old_root, q.root, q.proof, algorithm)
+        e = ledger.entry(c, "escrow", 44)
+        assert (e.data, e.leaf_hash) == (data[44], hashes[44])
+
+
+def test_a_proof_is_a_handful_of_point_lookups_at_any_size(empty_engine: Engine):
+    """Proof cost does not grow with the log: exactly two statements (the log, then its subtrees)."""
+    from sqlalchemy import event
+
+    with empty_engine.begin() as c:
+        ledger.create_log(c, "credit")
+        ledger.append(c, "credit", entries(1000))
+    statements: list[str] = []
+    event.listen(empty_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    with empty_engine.connect() as c:
+        p = ledger.inclusion_proof(c, "credit", 777, 1000)
+        assert len(statements) == 2
+        q = ledger.consistency_proof(c, "credit", 333, 1000)
+        assert len(statements) == 4
+    hashes = [merkle.leaf_hash(d) for d in entries(1000)]
+    assert p.proof == merkle.inclusion_proof(hashes, 777, 1000)
+    assert q.proof == merkle.consistency_proof(hashes, 333, 1000)
+
+
+def test_bad_requests_name_the_field(empty_engine: Engine):
+    with empty_engine.begin() as c:
+        ledger.create_log(c, "credit")
+        ledger.append(c, "credit", entries(5))
+    with empty_engine.connect() as c:
+        cases = [
+            (lambda: ledger.inclusion_proof(c, "credit", 5, 5), "index"),
+            (lambda: ledger.inclusion_proof(c, "credit", -1), "index"),
+            (lambda: ledger.inclusion_proof(c, "credit", 0, 6), "size"),
+            (lambda: ledger.consistency_proof(c, "credit", 4, 3), "old_size"),
+            (lambda: ledger.consistency_proof(c, "credit", 1, 9), "size"),
+            (lambda: ledger.tree_head(c, "credit", 6), "size"),
+        ]
+        for call, field in cases:
+            with pytest.raises(ValidationError) as e:
+                call()
+            assert e.value.errors[0].field == field
+            assert e.value.errors[0].reason  # a Chinese reason, not empty
+        for call in (
+            lambda: ledger.inclusion_proof(c, "nope", 0),
+            lambda: ledger.tree_head(c, "nope"),
+            lambda: ledger.entry(c, "credit", 5),
+        ):
+            with pytest.raises(NotFound):
+                call()
+    with empty_engine.begin() as c, pytest.raises(NotFound):
+        ledger.append(c, "nope", entries(1))
+
+
+def test_a_refused_batch_writes_nothing(empty_engine: Engine):
+    with empty_engine.begin() as c:
+        ledger.create_log(c, "credit")
+        ledger.append(c, "credit", entries(3))
+    too_big = b"x" * ((1 << 20) + 1)
+    with pytest.raises(ValidationError) as e, empty_engine.begin() as c:
+        ledger.append(c, "credit", [*entries(2), too_big])
+    assert e.value.errors[0].field == "entries[2]"
+    with pytest.raises(ValidationError), empty_engine.begin() as c:
+        ledger.append(c, "credit", [])
+    with empty_engine.connect() as c:
+        assert ledger.get_log(c, "credit").size == 3
+        assert c.execute(select(func.count()).select_from(leaves)).scalar_one() == 3
+
+
+def test_concurrent_appenders_never_share_an_index(empty_engine: Engine):
+    with empty_engine.begin() as c:
+        ledger.create_log(c, "credit")
+    firsts: list[tuple[int, int]] = []
+    errors: list[BaseException] = []
+
+    def worker(w: int) -> None:
+        try:
+            for k in range(5):
+                batch = [f"w{w}-b{k}-{i}".encode() for i in range(7)]
+                with empty_engine.begin() as c:
+                    firsts.append((ledger.append(c, "credit", batch), w))
+        except BaseException as e:  # reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(w,)) for w in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert sorted(f for f, _ in firsts) == list(range(0, 140, 7))
+    with empty_engine.connect() as c:
+        rows = c.execute(select(leaves.c.leaf_index, leaves.c.data).order_by(leaves.c.leaf_index)).all()
+        assert [r[0] for r in rows] == list(range(140))
+        # each batch landed contiguously, in order
+        for first, _ in firsts:
+            block = [bytes(r[1]).decode() for r in rows[first : first + 7]]
+            assert len({b.rsplit("-", 1)[0] for b in block}) == 1
+            assert [int(b.rsplit("-", 1)[1]) for b in block] == list(range(7))
+        hashes = [merkle.leaf_hash(bytes(r[1])) for r in rows]
+        assert ledger.tree_head(c, "credit").root == merkle.root(hashes).hex()
+        assert c.execute(select(func.count()).select_from(nodes)).scalar_one() == 140 - bin(140).count("1")
+
+
+def test_signed_heads_are_recorded_reused_and_verifiable(empty_engine: Engine):
+    signer = ledger.signer_from_seed(SEED)
+    assert signer.public_key_hex == "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"  # RFC 8032
+    with empty_engine.begin() as c:
+        ledger.create_log(c, "credit")
+        ledger.append(c, "credit", entries(10))
+        first = ledger.current_signed_head(c, "credit", signer)
+        assert ledger.current_signed_head(c, "credit", signer) == first  # unchanged log: same head
+        ledger.append(c, "credit", entries(3, 10))
+        second = ledger.current_signed_head(c, "credit", signer)
+        assert c.execute(select(func.count()).select_from(heads)).scalar_one() == 2
+    assert (first.head.size, second.head.size) == (10, 13)
+    hashes = [merkle.leaf_hash(d) for d in entries(13)]
+    assert second.head.root == merkle.root(hashes).hex()
+    published = second.as_dict()
+    assert published["timestamp"].endswith("+00:00")
+    assert verify.verify_head(published, signer.public_key_hex)
+    assert not verify.verify_head(published | {"root": first.head.root}, signer.public_key_hex)
+    assert not verify.verify_head(published, ledger.Ed25519Signer.generate()[1].public_key_hex)
+    with empty_engine.connect() as c:
+        stored = ledger.latest_signed_head(c, "credit")
+    assert stored is not None
+    assert verify.verify_head(stored.as_dict(), signer.public_key_hex)  # round-trips through the database
+    # the two heads are consistent: the log only grew
+    with empty_engine.connect() as c:
+        q = ledger.consistency_proof(c, "credit", 10, 13)
+    assert merkle.verify_consistency(
+        10, 13, bytes.fromhex(first.head.root), bytes.fromhex(second.head.root), q.proof
+    )
+
+
+def test_signing_without_a_key_names_the_setting():
+    with pytest.raises(AnjuError, match="ANJU_LEDGER_SIGNING_KEY"):
+        ledger.signer_from_seed(None)
+    with pytest.raises(AnjuError, match="ANJU_LEDGER_SIGNING_KEY"):
+        ledger.signer_from_seed("abcd")
