@@ -51,6 +51,7 @@ def test_settings(url: str, data_dir: Path, **over: object) -> Settings:
         "argon2_parallelism": 1,
         "rate_limit_login": "10000/minute",
         "rate_limit_public": "100000/minute",
+        "session_cache_seconds": 0,  # tests change sessions behind the app's back; test_security turns it on
         "ledger_signing_key": "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
     }
     values.update(over)

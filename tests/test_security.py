@@ -383,3 +383,19 @@ def test_key_rotation_re_encrypts_every_value_and_keeps_look_ups_working(city_en
     assert only_new.keyring.decrypt(row["phone_enc"], "accounts.phone") == CITIZEN_PHONE
     again = rotate_keys(city_engine, rotated)
     assert again["rewritten"] == 0
+
+
+def test_the_session_cache_forgets_a_signed_out_or_disabled_session_at_once(city_engine, settings_for):
+    app = create_app(settings_for(city_engine, session_cache_seconds=30))
+    with TestClient(app) as c:
+        citizen = {"authorization": f"Bearer {api_token(city_engine, 'citizen')}"}
+        clerk = {"authorization": f"Bearer {api_token(city_engine, 'clerk')}"}
+        admin = {"authorization": f"Bearer {api_token(city_engine, 'admin')}"}
+        assert c.get("/api/v1/me", headers=citizen).status_code == 200  # now cached
+        assert c.get("/api/v1/homes", headers=clerk).status_code == 200
+        assert c.post("/api/v1/auth/logout", headers=citizen).status_code == 204
+        assert c.get("/api/v1/me", headers=citizen).status_code == 401
+        clerk_id = account_id(city_engine, "clerk")
+        assert c.post(f"/api/v1/accounts/{clerk_id}/disable", headers=admin, json={"reason": "离职"}).status_code == 204
+        assert c.get("/api/v1/homes", headers=clerk).status_code == 401
+    app.state.engine.dispose()

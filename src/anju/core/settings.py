@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     lockout_minutes: int = Field(15, ge=1, description="How long a locked account stays locked.")
     session_idle_minutes: int = Field(30, ge=1, description="A web session ends after this long without use.")
     session_max_hours: int = Field(12, ge=1, description="A web session or API token ends this long after sign-in.")
+    session_cache_seconds: float = Field(
+        2.0,
+        ge=0,
+        le=60,
+        description="Seconds a resolved session is reused in-process (0: look up every request). Sign-out and "
+        "role changes clear it at once in this process; other processes see them within this time.",
+    )
     staff_totp_required: bool = Field(
         True, description="Staff accounts must give a TOTP one-time code at sign-in (refused off in production)."
     )

@@ -13,9 +13,11 @@ import json
 import re
 import secrets
 import threading
+import time
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -87,6 +89,27 @@ class Security:
         self._dummy: str | None = None
         self._scopes: dict[str, frozenset[str]] = {}
         self._lock = threading.Lock()
+        #: token hash → (monotonic time cached, caller, session expiry, last seen)
+        self._sessions: dict[str, tuple[float, Caller, datetime, datetime]] = {}
+        _CACHES.add(self)
+
+    def cached_session(self, key: str) -> tuple[Caller, datetime, datetime] | None:
+        ttl = self.settings.session_cache_seconds
+        hit = self._sessions.get(key) if ttl > 0 else None
+        if hit is None or time.monotonic() - hit[0] > ttl:
+            return None
+        return hit[1], hit[2], hit[3]
+
+    def cache_session(self, key: str, caller: Caller, expires_at: datetime, last_seen: datetime) -> None:
+        if self.settings.session_cache_seconds > 0:
+            with self._lock:
+                if len(self._sessions) > 10_000:
+                    self._sessions.clear()
+                self._sessions[key] = (time.monotonic(), caller, expires_at, last_seen)
+
+    def forget_sessions(self) -> None:
+        with self._lock:
+            self._sessions.clear()
 
     @property
     def dummy_hash(self) -> str:
@@ -114,6 +137,15 @@ class Security:
         if division_code == self.settings.city_code:
             return Scope.whole_city(division_code)
         return Scope.of_streets("district", division_code, self.streets_of(conn, division_code))
+
+
+_CACHES: weakref.WeakSet[Security] = weakref.WeakSet()
+
+
+def forget_sessions() -> None:
+    """Drop every cached session in this process (after a sign-out, a role change, a disabled account)."""
+    for sec in list(_CACHES):
+        sec.forget_sessions()
 
 
 def token_hash(token: str) -> str:
@@ -480,6 +512,7 @@ def change_role(
     code = _check_division(conn, sec, role, division_code)
     values: dict[str, Any] = {"role": role.value, "division_code": code, "updated_at": clock.now()}
     conn.execute(update(accounts).where(accounts.c.id == account_id).values(**values))
+    forget_sessions()
     record(
         conn,
         caller,
@@ -502,6 +535,7 @@ def set_disabled(conn: Connection, caller: Caller, account_id: int, disabled: bo
     )
     if disabled:
         _revoke_sessions(conn, account_id, now)
+    forget_sessions()
     record(
         conn,
         caller,
@@ -550,6 +584,7 @@ def change_password(conn: Connection, sec: Security, caller: Caller, old: str, n
         )
         .values(revoked_at=now)
     )
+    forget_sessions()
     record(conn, caller, "account.change_password", entity="account", entity_id=caller.account_id)
 
 
@@ -718,6 +753,14 @@ def resolve(
     """The caller a token stands for, or (None, why) — the why goes to the audit, never to the client."""
     if not token.startswith("anju_") or len(token) > 100:
         return None, "malformed token"
+    key = token_hash(token)
+    cached = sec.cached_session(key)
+    if cached is not None:
+        found, expires_at, last_seen = cached
+        now = clock.now()
+        idle = timedelta(minutes=sec.settings.session_idle_minutes)
+        if found.session_kind == kind and expires_at > now and (kind != "web" or last_seen + idle > now):
+            return replace(found, ip=ip, request_id=request_id), "ok"
     s, a = sessions, accounts
     row = conn.execute(
         select(
@@ -734,7 +777,7 @@ def resolve(
             a.c.disabled_at,
         )
         .join(a, a.c.id == s.c.account_id)
-        .where(s.c.token_hash == token_hash(token))
+        .where(s.c.token_hash == key)
     ).first()
     if row is None:
         return None, "unknown token"
@@ -753,9 +796,11 @@ def resolve(
         role = Role(row.role)
     except ValueError:
         return None, "unknown role"
-    if now - row.last_seen_at >= TOUCH_EVERY:
+    last_seen = row.last_seen_at
+    if now - last_seen >= TOUCH_EVERY:
         with conn.engine.begin() as w:
             w.execute(update(sessions).where(sessions.c.id == row.id).values(last_seen_at=now))
+        last_seen = now
     scope = sec.scope_for(conn, row.aid, role, row.division_code)
     caller = Caller(
         row.aid,
@@ -769,6 +814,7 @@ def resolve(
         ip=ip,
         request_id=request_id,
     )
+    sec.cache_session(key, caller, row.expires_at, last_seen)
     return caller, "ok"
 
 
@@ -777,6 +823,7 @@ def sign_out(conn: Connection, caller: Caller) -> None:
         return
     conn.execute(update(sessions).where(sessions.c.id == caller.session_id).values(revoked_at=clock.now()))
     record(conn, caller, "auth.sign_out", entity="account", entity_id=caller.account_id)
+    forget_sessions()
 
 
 # ------------------------------------------------------------------------------------------------
