@@ -121,3 +121,17 @@ def test_static_assets_are_served_locally(client):
     assert client.get("/static/htmx.min.js").status_code == 200
     page = client.get("/").text
     assert "http://" not in page.replace("http://127.0.0.1", "") and "https://" not in page
+
+
+def test_a_district_officer_front_page_shows_only_the_district(city_engine, settings_for):
+    from tests.accounts import choose_world, web_session
+
+    w = choose_world(city_engine)
+    with city_engine.connect() as c:
+        own = div.get(c, w.district_a).name
+        other = div.get(c, w.district_b).name
+    token, _ = web_session(city_engine, "district")
+    with TestClient(create_app(settings_for(city_engine)), headers={"cookie": f"anju_session={token}"}) as c:
+        page = c.get("/")
+    assert page.status_code == 200 and f"<h1>{own}楼盘表</h1>" in page.text and other not in page.text
+    assert "全市楼盘表" not in page.text

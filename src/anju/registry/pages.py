@@ -32,7 +32,9 @@ def index(request: Request, uow: UowDep, caller: SignedIn) -> HTMLResponse:
         ]
         if caller.scope.level == "street":
             districts = [div.get(conn, caller.scope.code)]
-        return render(request, "index.html", districts=districts, stats=svc.stats(conn, scope=caller.scope), crumbs=[])
+        title = "全市" if caller.scope.unrestricted else div.get(conn, caller.scope.code).name
+        stats = svc.stats(conn, scope=caller.scope)
+        return render(request, "index.html", districts=districts, stats=stats, title=title, crumbs=[])
 
 
 def _visible(scope: Scope, d: div.Division) -> bool:
