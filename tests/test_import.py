@@ -475,6 +475,11 @@ def test_api_upload_list_detail_and_rejection(live_server):
 
         r = client.post("/api/v1/imports", files={"file": ("x.csv", b"a,b\n", "text/csv")}, data={"source": "nobody"})
         assert r.status_code == 422 and r.json()["errors"][0]["field"] == "source"
+        # No job when the request itself is invalid: the documented 422 says so (the fuzzer found it required)
+        r = client.post("/api/v1/imports", data={"source": "survey"})
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "file" and "job" not in r.json()
+        rejected = client.get("/api/v1/openapi.json").json()["components"]["schemas"]["ImportRejected"]
+        assert "job" not in rejected["required"]
 
         listing = client.get("/api/v1/imports", params={"page_size": 1}).json()
         assert listing["total"] == 2 and len(listing["items"]) == 1 and listing["items"][0]["id"] == rejected_id

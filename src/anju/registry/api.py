@@ -63,7 +63,7 @@ def list_buildings(
     uow: UowDep,
     caller: RegistryRead,
     paging: PagingDep,
-    estate_id: Annotated[int | None, Query(ge=1)] = None,
+    estate_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
     street_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
     status: StatusQ = None,
 ) -> Page[s.BuildingOut]:
@@ -134,7 +134,7 @@ def list_homes(
     uow: UowDep,
     caller: RegistryRead,
     paging: PagingDep,
-    building_id: Annotated[int | None, Query(ge=1)] = None,
+    building_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
     street_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
     status: StatusQ = None,
 ) -> Page[s.HomeOut]:

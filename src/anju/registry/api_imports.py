@@ -72,7 +72,7 @@ class ImportRejected(BaseModel):
     error: str
     message: str
     errors: list[ErrorItem]
-    job: ImportJobDetail
+    job: ImportJobDetail | None = Field(None, description="被拒绝的导入作业；请求本身无效（如缺少文件）时没有作业")
 
 
 def _detail(job: dict[str, Any]) -> ImportJobDetail:

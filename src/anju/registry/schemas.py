@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
 from anju.registry.domain import Status, Structure, Use
+
+#: Largest id a request may name (ids are 64-bit in the database; larger values are refused, not sent).
+MAX_ID = 2**62
 
 
 class EstateOut(BaseModel):
@@ -64,7 +67,7 @@ class BuildingOut(BaseModel):
 
 
 class BuildingIn(BaseModel):
-    estate_id: int
+    estate_id: int = Field(ge=1, le=MAX_ID)
     building_no: str = Field(min_length=1, max_length=16, pattern=r"^[0-9A-Za-z\-]+$")
     use: Use
     structure: Structure
@@ -105,7 +108,7 @@ class HomeOut(BaseModel):
 
 
 class HomeIn(BaseModel):
-    building_id: int
+    building_id: int = Field(ge=1, le=MAX_ID)
     floor_no: int
     room_no: str = Field(min_length=1, max_length=16)
     construction_area: Decimal = Field(gt=0, le=100_000, decimal_places=2)
@@ -185,7 +188,7 @@ class SplitIn(BaseModel):
 
 
 class MergeIn(BaseModel):
-    home_ids: list[int] = Field(min_length=2, max_length=20)
+    home_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(min_length=2, max_length=20)
     room_no: str = Field(min_length=1, max_length=16)
     effective_date: date
     reason: str = Field(min_length=1, max_length=200)

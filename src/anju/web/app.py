@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -17,7 +17,7 @@ from anju.core import migrate
 from anju.core.db import UnitOfWork, make_engine
 from anju.core.errors import AnjuError
 from anju.core.settings import Settings, load_settings
-from anju.web.deps import Public
+from anju.web.deps import Public, refuse_nul
 
 log = logging.getLogger("anju.web")
 
@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
         openapi_url="/api/v1/openapi.json",
         docs_url=None,  # Swagger UI needs a CDN and inline script; the description itself is served
         redoc_url=None,
+        dependencies=[Depends(refuse_nul)],
     )
     from anju.security import SESSION_COOKIE, LoginRequired, RateLimiter, Security, check_policies
     from anju.web.middleware import BodyLimit, SecurityHeaders
