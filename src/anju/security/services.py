@@ -645,8 +645,12 @@ def sign_in(
         ip=ip,
         request_id=request_id,
     )
+
+    def denied(reason: str) -> None:
+        record(conn, who, "auth.sign_in", entity="account", entity_id=row["id"], outcome="denied", reason=reason)
+
     if row["locked_until"] and row["locked_until"] > now:
-        record(conn, who, "auth.sign_in", entity="account", entity_id=row["id"], outcome="denied", reason="locked")
+        denied("locked")
         minutes = max(1, int((row["locked_until"] - now).total_seconds() // 60) + 1)
         return SignIn(False, f"登录失败次数过多，账户已锁定，请 {minutes} 分钟后再试")
     ok = passwords.verify(sec.hasher, row["password_hash"], password)
@@ -671,33 +675,17 @@ def sign_in(
                 locked_until=now + timedelta(minutes=sec.settings.lockout_minutes) if locked else row["locked_until"],
             )
         )
-        record(
-            conn,
-            who,
-            "auth.sign_in",
-            entity="account",
-            entity_id=row["id"],
-            outcome="denied",
-            reason=failure + ("; account locked" if locked else ""),
-        )
+        denied(failure + ("; account locked" if locked else ""))
         if locked:
             return SignIn(False, f"登录失败次数过多，账户已锁定 {sec.settings.lockout_minutes} 分钟")
         if failure == "missing one-time code":
             return SignIn(False, "请输入动态口令（工作人员账户须使用双因素认证）")
         return SignIn(False, GENERIC_FAILURE)
     if row["disabled_at"] is not None:
-        record(conn, who, "auth.sign_in", entity="account", entity_id=row["id"], outcome="denied", reason="disabled")
+        denied("disabled")
         return SignIn(False, "账户已停用，请联系管理员")
     if role in STAFF_ROLES and sec.settings.staff_totp_required and row["totp_secret_enc"] is None:
-        record(
-            conn,
-            who,
-            "auth.sign_in",
-            entity="account",
-            entity_id=row["id"],
-            outcome="denied",
-            reason="no second factor enrolled",
-        )
+        denied("no second factor enrolled")
         return SignIn(False, "该工作人员账户尚未启用双因素认证，请联系管理员")
     values: dict[str, Any] = {"failed_logins": 0, "locked_until": None}
     if step is not None:
