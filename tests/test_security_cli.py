@@ -126,3 +126,25 @@ def test_missing_keys_are_generated_outside_production_and_refused_in_production
         assert "ANJU_DATA_KEYS" in str(e)
     else:
         raise AssertionError("production must refuse to run without configured keys")
+
+
+def test_anchored_audit_rows_cannot_be_changed_unnoticed(city_engine, tmp_path):
+    from sqlalchemy import text
+
+    e = env(city_engine, tmp_path)
+    first = CliRunner().invoke(main, ["audit", "anchor"], env=e)
+    assert first.exit_code == 0, first.output
+    anchored = json.loads(first.output)["anchored"]
+    assert anchored and anchored[0]["from"] == 1 and anchored[0]["rows"] > 5
+    assert json.loads(CliRunner().invoke(main, ["audit", "anchor"], env=e).output)["anchored"] == []
+    ok = CliRunner().invoke(main, ["audit", "verify"], env=e)
+    assert ok.exit_code == 0 and "一致" in ok.output
+    # someone with database rights removes the guard and rewrites history
+    with city_engine.begin() as c:
+        if city_engine.dialect.name == "sqlite":
+            c.execute(text("DROP TRIGGER audit_log_no_update"))
+        else:
+            c.execute(text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only"))
+        c.execute(text("UPDATE audit_log SET actor = 'nobody' WHERE id = 2"))
+    bad = CliRunner().invoke(main, ["audit", "verify"], env=e)
+    assert bad.exit_code == 1 and "不一致" in bad.output
