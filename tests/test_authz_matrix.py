@@ -322,6 +322,20 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/admin/accounts/{account_id}/reveal"): Case(
         per_account("POST", "/admin/accounts/{id}/reveal", data={"reason": "核对身份信息"}), scoping="account"
     ),
+    ("POST", "/admin/accounts/{account_id}/role"): Case(
+        lambda ctx: [
+            (
+                t,
+                t,
+                lambda c, who, t=t: ("POST", f"/admin/accounts/{c.accounts[t]}/role", {"data": new_street_clerk(c, t)}),
+            )
+            for t in ("t_in", "t_out")
+        ],
+        scoping="account",
+    ),
+    ("POST", "/admin/accounts/{account_id}/totp"): Case(
+        per_account("POST", "/admin/accounts/{id}/totp"), scoping="account"
+    ),
     ("POST", "/admin/accounts/{account_id}/disable"): Case(
         per_account("POST", "/admin/accounts/{id}/disable", data={"reason": "矩阵测试"}), scoping="account"
     ),
@@ -527,11 +541,14 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/ledger/logs"): Case(one("GET", "/api/v1/ledger/logs"), scoping=None),
     ("GET", "/api/v1/ledger/{log}/head"): Case(one("GET", "/api/v1/ledger/audit_test/head"), scoping=None),
     ("GET", "/api/v1/ledger/{log}/proofs/inclusion"): Case(
-        one("GET", "/api/v1/ledger/audit_test/proofs/inclusion", params={"index": 1}), scoping=None),
+        one("GET", "/api/v1/ledger/audit_test/proofs/inclusion", params={"index": 1}), scoping=None
+    ),
     ("GET", "/api/v1/ledger/{log}/proofs/consistency"): Case(
-        one("GET", "/api/v1/ledger/audit_test/proofs/consistency", params={"old_size": 1}), scoping=None),
-    ("GET", "/api/v1/ledger/{log}/entries/{index}"): Case(one("GET", "/api/v1/ledger/audit_test/entries/2"),
-                                                          scoping=None),
+        one("GET", "/api/v1/ledger/audit_test/proofs/consistency", params={"old_size": 1}), scoping=None
+    ),
+    ("GET", "/api/v1/ledger/{log}/entries/{index}"): Case(
+        one("GET", "/api/v1/ledger/audit_test/entries/2"), scoping=None
+    ),
     ("GET", "/api/v1/exports/buildings"): Case(
         lambda ctx: [
             (s, s, lambda c, who, s=s: ("GET", "/api/v1/exports/buildings", {"params": {"street_code": s}}))

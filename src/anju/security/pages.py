@@ -249,6 +249,36 @@ def account_disable(
     return RedirectResponse(f"/admin/accounts/{account_id}", status_code=303)
 
 
+@router.post("/admin/accounts/{account_id}/role", response_class=HTMLResponse)
+def account_role(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: AccountsManage,
+    account_id: int,
+    role: Annotated[Role, Form()],
+    division_code: Annotated[str, Form(max_length=12)] = "",
+) -> Any:
+    try:
+        with uow.begin() as conn:
+            svc.change_role(conn, sec, caller, account_id, role, division_code or None)
+    except ValidationError as e:
+        with uow.read() as conn:
+            account = svc.get_account(conn, sec, caller, account_id)
+        return render(request, "account.html", status_code=422, account=account, roles=ROLE_LABELS, message=e.message)
+    return RedirectResponse(f"/admin/accounts/{account_id}", status_code=303)
+
+
+@router.post("/admin/accounts/{account_id}/totp", response_class=HTMLResponse)
+def account_totp(request: Request, uow: UowDep, sec: SecurityDep, caller: AccountsManage, account_id: int) -> Any:
+    """Issue a new TOTP secret (a lost phone): shown once on the page that answers."""
+    with uow.begin() as conn:
+        created = svc.reset_totp(conn, sec, caller, account_id)
+    with uow.read() as conn:
+        account = svc.get_account(conn, sec, caller, account_id)
+    return render(request, "account.html", account=account, created=created, roles=ROLE_LABELS)
+
+
 @router.post("/admin/accounts/{account_id}/enable", response_class=RedirectResponse)
 def account_enable(
     uow: UowDep, caller: AccountsManage, account_id: int, reason: Annotated[str, Form(max_length=200)] = ""
