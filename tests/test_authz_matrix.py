@@ -285,6 +285,25 @@ CASES: dict[tuple[str, str], Case] = {
         lambda ctx: [("any", None, lambda c, who: ("POST", "/logout", {"fresh": True}))], scoping=None
     ),
     ("GET", "/me"): Case(one("GET", "/me"), scoping=None),
+    ("GET", "/register"): Case(one("GET", "/register"), scoping=None),
+    ("POST", "/register"): Case(
+        lambda ctx: [
+            (
+                "any",
+                None,
+                lambda c, who: (
+                    "POST",
+                    "/register",
+                    {
+                        "data": register_body(c) | {"csrf_token": "k" * 20},
+                        "headers": {"cookie": "anju_csrf=" + "k" * 20},
+                    },
+                ),
+            )
+        ],
+        ok={201},
+        scoping=None,
+    ),
     ("POST", "/me/password"): Case(
         one("POST", "/me/password", data={"old_password": "wrong", "new_password": "x"}), ok={422}, scoping=None
     ),

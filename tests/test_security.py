@@ -399,3 +399,16 @@ def test_the_session_cache_forgets_a_signed_out_or_disabled_session_at_once(city
         assert c.post(f"/api/v1/accounts/{clerk_id}/disable", headers=admin, json={"reason": "离职"}).status_code == 204
         assert c.get("/api/v1/homes", headers=clerk).status_code == 401
     app.state.engine.dispose()
+
+
+def test_citizens_register_on_a_page_and_errors_do_not_echo_their_numbers(client):
+    form = client.get("/register")
+    csrf = re.findall(r'name="csrf_token" value="([^"]+)"', form.text)[0]
+    data = {"username": "xiaoming", "password": PASSWORD, "name": "王小明", "id_number": "110105500101003X",
+            "phone": "13911112222", "csrf_token": csrf}
+    bad = client.post("/register", data=data)
+    assert bad.status_code == 422 and "身份证号码" in bad.text and "110105500101003X" not in bad.text
+    assert "13911112222" not in bad.text and 'value="xiaoming"' in bad.text
+    ok = client.post("/register", data={**data, "id_number": "110105500101003"})
+    assert ok.status_code == 201 and "注册成功" in ok.text
+    assert sign_in(client, "xiaoming").status_code == 200

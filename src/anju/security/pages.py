@@ -92,6 +92,67 @@ def login(
     return resp
 
 
+def _register_page(
+    request: Request, message: str = "", status: int = 200, form: dict[str, str] | None = None
+) -> HTMLResponse:
+    token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+    resp = render(request, "register.html", status_code=status, message=message, csrf=token, form=form or {})
+    sec: svc.Security = request.app.state.security
+    resp.set_cookie(
+        CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=secure_cookie(request, sec.settings.cookie_secure),
+        path="/",
+    )
+    return resp
+
+
+@router.get("/register", response_class=HTMLResponse)
+def register_form(request: Request, _: Public) -> HTMLResponse:
+    return _register_page(request)
+
+
+@router.post("/register", response_class=HTMLResponse)
+def register(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    _: Public,
+    username: Annotated[str, Form(max_length=40)],
+    password: Annotated[str, Form(max_length=128)],
+    name: Annotated[str, Form(max_length=40)],
+    id_number: Annotated[str, Form(max_length=20)],
+    phone: Annotated[str, Form(max_length=20)],
+    role: Annotated[str, Form(pattern="^(citizen|landlord)$")] = "citizen",
+) -> Any:
+    """Citizens and landlords open their own account; errors keep what was typed except the secrets."""
+    from anju.security.api import login_allowed
+
+    kept = {"username": username, "role": role}  # never echo the identity number, phone or password
+    if not login_allowed(request, sec.settings.rate_limit_login):
+        return _register_page(request, "注册过于频繁，请稍后再试", 429, kept)
+    cmd = svc.NewAccount(
+        username=username, password=password, role=Role(role), name=name, id_number=id_number, phone=phone
+    )
+    try:
+        with uow.begin() as conn:
+            svc.create_account(conn, sec, cmd, svc.Caller.anonymous(client_ip(request), request_id(request)))
+    except AnjuError as e:
+        reason = e.errors[0].reason if e.errors else e.message
+        labels = {
+            "username": "用户名",
+            "password": "密码",
+            "name": "姓名",
+            "id_number": "身份证号码",
+            "phone": "手机号码",
+        }
+        field = labels.get(e.errors[0].field, e.errors[0].field) if e.errors else ""
+        return _register_page(request, f"{field}：{reason}" if field else reason, e.status_code, kept)
+    return _login_page(request, "注册成功，请登录", 201, "/me")
+
+
 @router.post("/logout", response_class=RedirectResponse)
 def logout(uow: UowDep, caller: SignedIn) -> RedirectResponse:
     with uow.begin() as conn:
