@@ -3,7 +3,8 @@
 - bulk loading: PostgreSQL ``COPY``; SQLite ``executemany`` of one prepared INSERT;
 - substring search over the register's search text: SQLite FTS5 with the trigram tokenizer;
   PostgreSQL ``pg_trgm`` GIN index used by ``LIKE``;
-- bulk-load tuning (journal mode, fsync) and statistics refresh after a bulk load;
+- bulk-load tuning (journal mode, fsync), statistics refresh after a bulk load, and VACUUM of
+  freshly loaded tables (PostgreSQL);
 - the ledger's look-up of stored subtree hashes: PostgreSQL one statement of fixed text over arrays
   (prepared once per connection); SQLite one primary-key search per level, ``UNION ALL``-ed.
 """
@@ -243,6 +244,23 @@ def subtree_hashes(
 
 def refresh_statistics(conn: Connection) -> None:
     conn.execute(text("ANALYZE"))
+
+
+def after_bulk_load(engine: Engine, tables: Sequence[Table]) -> None:
+    """Leave freshly bulk-loaded tables ready to read, outside any transaction.
+
+    PostgreSQL: ``VACUUM (ANALYZE)`` of the tables. Rows loaded by COPY into an existing table carry
+    no hint bits, so without it every page is written again by the first query that reads it (an
+    eviction of a dirtied buffer is a write by the reading backend), the visibility map is empty and
+    the planner has no statistics; and on a server with autovacuum on, an autovacuum of each table
+    starts soon after, throttled, while the data is being served. SQLite: nothing (no hint bits;
+    its plans of primary-key look-ups need no statistics).
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    names = ", ".join(f'"{t.name}"' for t in tables)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql(f"VACUUM (ANALYZE) {names}")
 
 
 def reset_sequences(conn: Connection, tables: Sequence[Table]) -> None:
