@@ -205,3 +205,33 @@ def test_signing_without_a_key_names_the_setting():
         ledger.signer_from_seed(None)
     with pytest.raises(AnjuError, match="ANJU_LEDGER_SIGNING_KEY"):
         ledger.signer_from_seed("abcd")
+
+
+def test_subtree_lookup_has_one_text_and_after_bulk_load_keeps_proofs(empty_engine: Engine):
+    """On PostgreSQL every proof sends the same look-up text (so psycopg prepares it once per
+    connection) and ``after_bulk_load`` vacuums and analyses the tables; on both, proofs after it
+    are still the pure ones."""
+    from sqlalchemy import event, text
+
+    n = 300
+    with empty_engine.begin() as c:
+        ledger.create_log(c, "credit")
+        ledger.append(c, "credit", entries(n))
+    ledger.after_bulk_load(empty_engine)
+    statements: list[str] = []
+    event.listen(empty_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    hashes = [merkle.leaf_hash(d) for d in entries(n)]
+    with empty_engine.connect() as c:
+        for i in (0, 1, 2, 150, 255, 256, 299):
+            assert ledger.inclusion_proof(c, "credit", i, n).proof == merkle.inclusion_proof(hashes, i, n)
+        for m in (1, 3, 7, 64, 256, 299, 300):
+            assert ledger.consistency_proof(c, "credit", m, n).proof == merkle.consistency_proof(hashes, m, n)
+        if empty_engine.dialect.name == "postgresql":
+            assert len({s for s in statements if "ledger_nodes" in s}) == 1
+            vacuumed = c.execute(
+                text(
+                    "SELECT relname FROM pg_stat_user_tables WHERE relname IN ('ledger_leaves', 'ledger_nodes') "
+                    "AND last_vacuum IS NOT NULL AND last_analyze IS NOT NULL"
+                )
+            ).scalars()
+            assert sorted(vacuumed) == ["ledger_leaves", "ledger_nodes"]

@@ -3,7 +3,10 @@
 - bulk loading: PostgreSQL ``COPY``; SQLite ``executemany`` of one prepared INSERT;
 - substring search over the register's search text: SQLite FTS5 with the trigram tokenizer;
   PostgreSQL ``pg_trgm`` GIN index used by ``LIKE``;
-- bulk-load tuning (journal mode, fsync) and statistics refresh after a bulk load.
+- bulk-load tuning (journal mode, fsync), statistics refresh after a bulk load, and VACUUM of
+  freshly loaded tables (PostgreSQL);
+- the ledger's look-up of stored subtree hashes: PostgreSQL one statement of fixed text over arrays
+  (prepared once per connection); SQLite one primary-key search per level, ``UNION ALL``-ed.
 """
 
 from __future__ import annotations
@@ -14,7 +17,21 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, text
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Engine,
+    Executable,
+    Select,
+    SmallInteger,
+    Table,
+    bindparam,
+    literal,
+    select,
+    text,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from anju.core.db import Area, UTCDateTime, area_to_db
 
@@ -160,8 +177,90 @@ def search_building_ids(conn: Connection, needle: str, limit: int) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
+@lru_cache(maxsize=4096)
+def _sqlite_subtree_lookup(leaves: Table, nodes: Table, with_leaves: bool, levels: tuple[int, ...]) -> Executable:
+    """SQLite: one primary-key search per level, UNION ALL-ed, the indexes as expanding parameters;
+    built once per set of levels (building the expression per call cost more than running it). A
+    row-value IN or an OR of the keys is planned as a scan of the log's nodes by SQLite: its OR
+    optimisation needs rowid tables."""
+    parts: list[Select[Any]] = []
+    if with_leaves:
+        parts.append(
+            select(literal(0).label("level"), leaves.c.leaf_index.label("idx"), leaves.c.leaf_hash.label("h")).where(
+                leaves.c.log_id == bindparam("log_id"), leaves.c.leaf_index.in_(bindparam("ix0", expanding=True))
+            )
+        )
+    for lvl in levels:
+        parts.append(
+            select(nodes.c.level, nodes.c.node_index, nodes.c.hash).where(
+                nodes.c.log_id == bindparam("log_id"),
+                nodes.c.level == lvl,
+                nodes.c.node_index.in_(bindparam(f"ix{lvl}", expanding=True)),
+            )
+        )
+    return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
+@lru_cache(maxsize=16)
+def _pg_subtree_lookup(leaves: Table, nodes: Table) -> Executable:
+    """PostgreSQL: one statement whose text never changes, the keys as arrays. psycopg prepares it on
+    the server after a few executions on a connection, so a proof is not planned each time (planning
+    the per-level UNION ALL took longer than executing it, and every new combination of levels and
+    key counts was a new statement). The plan is a nested loop of primary-key searches."""
+    return text(
+        f"SELECT n.level, n.node_index, n.hash FROM unnest(CAST(:levels AS smallint[]), CAST(:ixs AS bigint[])) "
+        f'AS k(level, node_index) JOIN "{nodes.name}" n ON n.log_id = :log_id AND n.level = k.level '
+        f"AND n.node_index = k.node_index "
+        f'UNION ALL SELECT 0, l.leaf_index, l.leaf_hash FROM "{leaves.name}" l '
+        f"WHERE l.log_id = :log_id AND l.leaf_index = ANY(CAST(:leaf_ixs AS bigint[]))"
+    ).bindparams(
+        bindparam("levels", type_=ARRAY(SmallInteger)),
+        bindparam("ixs", type_=ARRAY(BigInteger)),
+        bindparam("leaf_ixs", type_=ARRAY(BigInteger)),
+    )
+
+
+def subtree_hashes(
+    conn: Connection, leaves: Table, nodes: Table, log_id: int, by_level: dict[int, list[int]]
+) -> Iterator[tuple[int, int, bytes]]:
+    """The ledger's stored hashes ``(level, index, hash)`` of the subtrees asked for, by level (level
+    0 from ``leaves``, above from ``nodes``), in one round trip. Keys that are not stored are absent."""
+    if conn.dialect.name == "postgresql":
+        lv: list[int] = []
+        ix: list[int] = []
+        for level, idxs in by_level.items():
+            if level:
+                lv.extend([level] * len(idxs))
+                ix.extend(idxs)
+        params: dict[str, Any] = {"log_id": log_id, "levels": lv, "ixs": ix, "leaf_ixs": by_level.get(0, [])}
+        stmt = _pg_subtree_lookup(leaves, nodes)
+    else:
+        params = {f"ix{lvl}": idxs for lvl, idxs in by_level.items()}
+        params["log_id"] = log_id
+        stmt = _sqlite_subtree_lookup(leaves, nodes, 0 in by_level, tuple(sorted(lvl for lvl in by_level if lvl > 0)))
+    for level, i, h in conn.execute(stmt, params):
+        yield int(level), int(i), bytes(h)
+
+
 def refresh_statistics(conn: Connection) -> None:
     conn.execute(text("ANALYZE"))
+
+
+def after_bulk_load(engine: Engine, tables: Sequence[Table]) -> None:
+    """Leave freshly bulk-loaded tables ready to read, outside any transaction.
+
+    PostgreSQL: ``VACUUM (ANALYZE)`` of the tables. Rows loaded by COPY into an existing table carry
+    no hint bits, so without it every page is written again by the first query that reads it (an
+    eviction of a dirtied buffer is a write by the reading backend), the visibility map is empty and
+    the planner has no statistics; and on a server with autovacuum on, an autovacuum of each table
+    starts soon after, throttled, while the data is being served. SQLite: nothing (no hint bits;
+    its plans of primary-key look-ups need no statistics).
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    names = ", ".join(f'"{t.name}"' for t in tables)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql(f"VACUUM (ANALYZE) {names}")
 
 
 def reset_sequences(conn: Connection, tables: Sequence[Table]) -> None:
