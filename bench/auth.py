@@ -85,6 +85,7 @@ def main() -> int:
     ap.add_argument("--postgres")
     ap.add_argument("--scale", type=float, default=0.01)
     ap.add_argument("--n", type=int, default=3000)
+    ap.add_argument("--session-cache-seconds", type=float, default=2.0, help="0: look the session up every request")
     args = ap.parse_args()
     if bool(args.sqlite) == bool(args.postgres):
         ap.error("give exactly one of --sqlite PATH or --postgres URL")
@@ -104,7 +105,8 @@ def main() -> int:
         url = f"sqlite:///{Path(args.sqlite).resolve()}"
     data_dir = Path(tempfile.mkdtemp(prefix="anju-bench-auth-"))
     settings = Settings(database_url=url, data_dir=data_dir, environment="development", log_level="WARNING",
-                        staff_totp_required=False, rate_limit_login="100000/minute")
+                        staff_totp_required=False, rate_limit_login="100000/minute",
+                        session_cache_seconds=args.session_cache_seconds)
     engine = make_engine(settings.resolved_database_url)
     migrate.upgrade(engine)
     with engine.connect() as c:
@@ -201,6 +203,7 @@ def main() -> int:
         "sign_in_http_p50_ms": pct(signins, 50),
         "overhead": results,
         "n": args.n,
+        "session_cache_seconds": args.session_cache_seconds,
     }
     print(json.dumps(out, ensure_ascii=False, indent=1))
     return 0

@@ -18,6 +18,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -69,6 +70,29 @@ def sample(url: str, n: int, seed: int) -> tuple[list[str], list[str], list[int]
     return codes, addrs, bids
 
 
+def bench_token(url: str, data_dir: Path) -> str:
+    """A bearer token of a city officer (created once), so look-ups go through the real authorisation."""
+    from anju.core import migrate
+    from anju.core.db import make_engine
+    from anju.core.settings import Settings
+    from anju.security import NewAccount, Role, Security, create_account, issue_session
+    from anju.security.services import Caller
+
+    settings = Settings(database_url=url, data_dir=data_dir, environment="development")
+    engine = make_engine(settings.resolved_database_url)
+    migrate.upgrade(engine)
+    sec = Security(settings)
+    with engine.begin() as c:
+        aid = c.execute(text("SELECT id FROM accounts WHERE username = 'bench_lookups'")).scalar()
+        if aid is None:
+            cmd = NewAccount(username="bench_lookups", password="Bench-Passw0rd!", role=Role.city_officer,
+                             name="基准测试", division_code=settings.city_code)
+            aid = create_account(c, sec, cmd, Caller.system("bench")).account_id
+        token, _, _ = issue_session(c, sec, int(aid), kind="api", ip="127.0.0.1")
+    engine.dispose()
+    return token
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--database-url", required=True)
@@ -77,12 +101,14 @@ def main() -> int:
     args = ap.parse_args()
     codes, addrs, bids = sample(args.database_url, args.n, args.seed)
     port = free_port()
-    env = {**os.environ, "ANJU_DATABASE_URL": args.database_url, "ANJU_LOG_LEVEL": "WARNING"}
+    data_dir = tempfile.mkdtemp(prefix="anju-bench-lookups-")
+    token = bench_token(args.database_url, Path(data_dir))
+    env = {**os.environ, "ANJU_DATABASE_URL": args.database_url, "ANJU_LOG_LEVEL": "WARNING", "ANJU_DATA_DIR": data_dir}
     anju = str(Path(sys.executable).with_name("anju"))
     server = subprocess.Popen([anju, "serve", "--port", str(port)], env=env)
     base = f"http://127.0.0.1:{port}/api/v1"
     try:
-        with httpx.Client(base_url=base, timeout=30) as c:
+        with httpx.Client(base_url=base, timeout=30, headers={"authorization": f"Bearer {token}"}) as c:
             for _ in range(300):
                 try:
                     if c.get("/stats").status_code == 200:
