@@ -362,6 +362,7 @@ CASES: dict[tuple[str, str], Case] = {
         per_account("POST", "/admin/accounts/{id}/enable", data={"reason": "矩阵测试"}), scoping="account"
     ),
     ("GET", "/audit"): Case(one("GET", "/audit"), scoping=None),
+    ("GET", "/audit.csv"): Case(one("GET", "/audit.csv", params={"outcome": "denied"}), scoping=None),
     ("GET", "/healthz"): Case(one("GET", "/healthz"), scoping=None),
     # --- API: security ------------------------------------------------------------------------
     ("POST", "/api/v1/auth/token"): Case(
@@ -426,6 +427,7 @@ CASES: dict[tuple[str, str], Case] = {
         per_account("POST", "/api/v1/accounts/{id}/totp"), scoping="account"
     ),
     ("GET", "/api/v1/audit"): Case(one("GET", "/api/v1/audit"), scoping=None),
+    ("GET", "/api/v1/audit/export.csv"): Case(one("GET", "/api/v1/audit/export.csv"), scoping=None),
     # --- API: divisions -----------------------------------------------------------------------
     ("GET", "/api/v1/divisions"): Case(one("GET", "/api/v1/divisions"), scoping=None),
     ("GET", "/api/v1/divisions/{code}"): Case(one("GET", "/api/v1/divisions/320102"), scoping=None),

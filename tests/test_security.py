@@ -339,6 +339,18 @@ def test_auditors_search_the_audit_in_the_ui_and_the_api(client, city_engine):
     assert page.status_code == 200 and "auth.sign_in" in page.text and "拒绝" in page.text
     city = {"authorization": f"Bearer {api_token(city_engine, 'city')}"}
     assert client.get("/api/v1/audit", headers=city).status_code == 403
+    csv_text = client.get("/api/v1/audit/export.csv", headers=hdr, params={"outcome": "denied"}).content.decode(
+        "utf-8-sig"
+    )
+    lines = csv_text.strip().splitlines()
+    assert (
+        lines[0].startswith("编号,时间")
+        and len(lines) - 1 == client.get("/api/v1/audit", headers=hdr, params={"outcome": "denied"}).json()["total"]
+    )
+    assert all(",denied," in line for line in lines[1:])
+    page_csv = client.get("/audit.csv", params={"outcome": "denied"}, headers={"cookie": f"anju_session={token}"})
+    assert page_csv.status_code == 200 and page_csv.headers["content-type"].startswith("text/csv")
+    assert audit_rows(city_engine, action="audit.export")
 
 
 # --- keys and cryptography ---------------------------------------------------------------------------
@@ -404,8 +416,14 @@ def test_the_session_cache_forgets_a_signed_out_or_disabled_session_at_once(city
 def test_citizens_register_on_a_page_and_errors_do_not_echo_their_numbers(client):
     form = client.get("/register")
     csrf = re.findall(r'name="csrf_token" value="([^"]+)"', form.text)[0]
-    data = {"username": "xiaoming", "password": PASSWORD, "name": "王小明", "id_number": "110105500101003X",
-            "phone": "13911112222", "csrf_token": csrf}
+    data = {
+        "username": "xiaoming",
+        "password": PASSWORD,
+        "name": "王小明",
+        "id_number": "110105500101003X",
+        "phone": "13911112222",
+        "csrf_token": csrf,
+    }
     bad = client.post("/register", data=data)
     assert bad.status_code == 422 and "身份证号码" in bad.text and "110105500101003X" not in bad.text
     assert "13911112222" not in bad.text and 'value="xiaoming"' in bad.text

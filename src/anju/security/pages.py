@@ -7,7 +7,7 @@ from datetime import datetime, time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 
 from anju.core.clock import CITY_TZ
 from anju.core.errors import AnjuError, ValidationError
@@ -361,34 +361,51 @@ def _day_bound(d: str | None, end: bool) -> datetime | None:
     return datetime.combine(day + timedelta(days=1) if end else day, time(0), CITY_TZ)
 
 
+def _page_filter(
+    actor: str | None,
+    action: str | None,
+    entity: str | None,
+    entity_id: str | None,
+    outcome: str | None,
+    since: str | None,
+    until: str | None,
+) -> svc.AuditFilter:
+    return svc.AuditFilter(
+        actor or None,
+        action or None,
+        entity or None,
+        entity_id or None,
+        outcome or None,
+        _day_bound(since, False),
+        _day_bound(until, True),
+    )
+
+
+Actor = Annotated[str | None, Query(max_length=40)]
+Action = Annotated[str | None, Query(max_length=64)]
+Entity = Annotated[str | None, Query(max_length=32)]
+EntityId = Annotated[str | None, Query(max_length=40)]
+Outcome = Annotated[str | None, Query(pattern="^(ok|denied|failed)?$")]
+Day = Annotated[str | None, Query(max_length=10)]
+
+
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page(
     request: Request,
     uow: UowDep,
     caller: AuditRead,
     paging: PagingDep,
-    actor: Annotated[str | None, Query(max_length=40)] = None,
-    action: Annotated[str | None, Query(max_length=64)] = None,
-    entity: Annotated[str | None, Query(max_length=32)] = None,
-    entity_id: Annotated[str | None, Query(max_length=40)] = None,
-    outcome: Annotated[str | None, Query(pattern="^(ok|denied|failed)?$")] = None,
-    since: Annotated[str | None, Query(max_length=10)] = None,
-    until: Annotated[str | None, Query(max_length=10)] = None,
+    actor: Actor = None,
+    action: Action = None,
+    entity: Entity = None,
+    entity_id: EntityId = None,
+    outcome: Outcome = None,
+    since: Day = None,
+    until: Day = None,
 ) -> HTMLResponse:
+    f = _page_filter(actor, action, entity, entity_id, outcome, since, until)
     with uow.read() as conn:
-        items, total = svc.list_audit(
-            conn,
-            caller.scope,
-            actor=actor or None,
-            action=action or None,
-            entity=entity or None,
-            entity_id=entity_id or None,
-            outcome=outcome or None,
-            since=_day_bound(since, False),
-            until=_day_bound(until, True),
-            offset=paging.offset,
-            limit=paging.page_size,
-        )
+        items, total = svc.list_audit(conn, caller.scope, f, offset=paging.offset, limit=paging.page_size)
     filters = {
         "actor": actor or "",
         "action": action or "",
@@ -398,4 +415,33 @@ def audit_page(
         "since": since or "",
         "until": until or "",
     }
-    return render(request, "audit.html", rows=items, pager=pager(total, paging.page, paging.page_size), f=filters)
+    return render(
+        request,
+        "audit.html",
+        rows=items,
+        pager=pager(total, paging.page, paging.page_size),
+        f=filters,
+        query=request.url.query,
+    )
+
+
+@router.get("/audit.csv", response_class=StreamingResponse)
+def audit_csv(
+    uow: UowDep,
+    caller: AuditRead,
+    actor: Actor = None,
+    action: Action = None,
+    entity: Entity = None,
+    entity_id: EntityId = None,
+    outcome: Outcome = None,
+    since: Day = None,
+    until: Day = None,
+) -> StreamingResponse:
+    """The page's current search as CSV (the export is recorded)."""
+    f = _page_filter(actor, action, entity, entity_id, outcome, since, until)
+    svc.record_now(uow.engine, caller, "audit.export", detail={k: v for k, v in vars(f).items() if v is not None})
+    return StreamingResponse(
+        svc.audit_csv(uow.engine, caller.scope, f),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
+    )
