@@ -106,3 +106,18 @@ def test_the_ledger_api_has_no_write_route(client: TestClient):
     spec = client.get("/api/v1/openapi.json").json()
     ledger_ops = {m for p, ops in spec["paths"].items() if p.startswith("/api/v1/ledger") for m in ops}
     assert ledger_ops == {"get"}
+
+
+def test_reading_an_unchanged_head_writes_nothing(client: TestClient, filled: Engine):
+    from sqlalchemy import func, select
+
+    from anju.security import audit_log
+
+    client.get("/api/v1/ledger/escrow/head")
+    with filled.connect() as c:
+        before = c.execute(select(func.count()).select_from(audit_log)).scalar_one()
+    for _ in range(3):
+        assert client.get("/api/v1/ledger/escrow/head").status_code == 200
+    with filled.connect() as c:
+        after = c.execute(select(func.count()).select_from(audit_log)).scalar_one()
+    assert after == before

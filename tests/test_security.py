@@ -430,3 +430,12 @@ def test_citizens_register_on_a_page_and_errors_do_not_echo_their_numbers(client
     ok = client.post("/register", data={**data, "id_number": "110105500101003"})
     assert ok.status_code == 201 and "注册成功" in ok.text
     assert sign_in(client, "xiaoming").status_code == 200
+
+
+def test_a_signed_in_user_can_sign_in_again_from_the_form(client, city_engine):
+    token, _ = web_session(city_engine, "citizen")
+    cookie = {"cookie": f"anju_session={token}"}
+    form = client.get("/login", headers=cookie)
+    csrf = re.findall(r'name="csrf_token" value="([^"]+)"', form.text)[0]
+    r = client.post("/login", data={"username": "citizen", "password": PASSWORD, "csrf_token": csrf}, headers=cookie)
+    assert r.status_code == 303

@@ -31,8 +31,16 @@ def secure_cookie(request: Request, mode: str) -> bool:
     return mode == "always" or (mode == "auto" and request.url.scheme == "https")
 
 
+def _form_token(request: Request) -> str:
+    """The token a public form carries: the session's when signed in on the web, else the double-submit one."""
+    caller = getattr(request.state, "caller", None)
+    if caller is not None and caller.csrf_token:
+        return str(caller.csrf_token)
+    return request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+
+
 def _login_page(request: Request, message: str = "", status: int = 200, next_path: str = "/") -> HTMLResponse:
-    token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+    token = _form_token(request)
     resp = render(request, "login.html", status_code=status, message=message, next=next_path, csrf=token)
     sec: svc.Security = request.app.state.security
     resp.set_cookie(
@@ -95,7 +103,7 @@ def login(
 def _register_page(
     request: Request, message: str = "", status: int = 200, form: dict[str, str] | None = None
 ) -> HTMLResponse:
-    token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+    token = _form_token(request)
     resp = render(request, "register.html", status_code=status, message=message, csrf=token, form=form or {})
     sec: svc.Security = request.app.state.security
     resp.set_cookie(
