@@ -52,7 +52,8 @@ def sign_in(client, username, password=PASSWORD, totp=None):
 
 def test_staff_sign_in_needs_password_and_a_fresh_totp_code(client, city_engine, settings_for):
     secret = totp_secret(city_engine, settings_for(city_engine), "district")
-    assert sign_in(client, "district").json()["message"].startswith("请输入动态口令")
+    # a right password without its code gets the same answer as a wrong one: no password oracle
+    assert sign_in(client, "district").json()["message"] == "用户名、密码或动态口令错误"
     assert sign_in(client, "district", totp="000000").status_code == 401
     code = pyotp.TOTP(secret).now()
     ok = sign_in(client, "district", totp=code)
@@ -81,9 +82,11 @@ def test_citizen_signs_in_with_password_only_and_wrong_password_is_generic(clien
 def test_repeated_failures_lock_the_account_and_the_right_password_then_fails(client, city_engine):
     for _ in range(5):
         r = sign_in(client, "landlord", password="Wrong-Passw0rd!")
-    assert r.status_code == 401 and "锁定" in r.json()["message"]
-    locked = sign_in(client, "landlord")
-    assert locked.status_code == 401 and "锁定" in locked.json()["message"]
+    assert r.status_code == 401
+    locked = sign_in(client, "landlord")  # the right password, but locked: the same answer
+    assert locked.status_code == 401 and locked.json()["message"] == "用户名、密码或动态口令错误"
+    reasons = [x["reason"] for x in audit_rows(city_engine, action="auth.sign_in", actor="landlord")]
+    assert reasons[-2:] == ["wrong password; account locked", "locked"]
     with city_engine.begin() as c:  # the lock runs out
         c.execute(
             update(accounts)
@@ -131,23 +134,33 @@ def test_forged_expired_revoked_and_replayed_tokens_are_refused_and_recorded(cli
 
 
 def test_a_revoked_role_or_disabled_account_takes_effect_on_the_next_request(client, city_engine):
+    from tests.accounts import choose_world
+
+    w = choose_world(city_engine)
+    officer = {"authorization": f"Bearer {api_token(city_engine, 'district')}"}
     clerk = {"authorization": f"Bearer {api_token(city_engine, 'clerk')}"}
     admin = {"authorization": f"Bearer {api_token(city_engine, 'admin')}"}
-    assert client.get("/api/v1/homes", headers=clerk).status_code == 200
-    clerk_id = account_id(city_engine, "clerk")
+    assert client.get("/api/v1/exports/buildings", headers=officer).status_code == 200
+    officer_id = account_id(city_engine, "district")
     r = client.post(
-        f"/api/v1/accounts/{clerk_id}/role", headers=admin, json={"role": "auditor", "division_code": "320100"}
+        f"/api/v1/accounts/{officer_id}/role",
+        headers=admin,
+        json={"role": "street_clerk", "division_code": w.street_s1},
     )
     assert r.status_code == 204
-    assert client.post("/api/v1/homes", headers=clerk, json={}).status_code == 403  # auditors do not write
-    assert (
-        client.post(f"/api/v1/accounts/{clerk_id}/disable", headers=admin, json={"reason": "调岗"}).status_code == 204
-    )
+    assert client.get("/api/v1/exports/buildings", headers=officer).status_code == 403  # clerks do not export
+    listing = client.get("/api/v1/buildings", headers=officer, params={"page_size": 500}).json()["items"]
+    assert listing and {b["street_code"] for b in listing} == {w.street_s1}  # the rest of the district is gone
+    clerk_id = account_id(city_engine, "clerk")
+    assert client.get("/api/v1/homes", headers=clerk).status_code == 200
+    off = client.post(f"/api/v1/accounts/{clerk_id}/disable", headers=admin, json={"reason": "调岗"})
+    assert off.status_code == 204
     assert client.get("/api/v1/homes", headers=clerk).status_code == 401
-    actions = [r["action"] for r in audit_rows(city_engine, entity="account", entity_id=str(clerk_id))]
-    assert actions[-2:] == ["account.change_role", "account.disable"]
-    denied = audit_rows(city_engine, action="authz.denied", actor="clerk")
-    assert denied and denied[-1]["reason"] == "POST /api/v1/homes"
+    changes = audit_rows(city_engine, entity="account", entity_id=str(officer_id))
+    assert changes[-1]["action"] == "account.change_role"
+    assert audit_rows(city_engine, entity="account", entity_id=str(clerk_id))[-1]["action"] == "account.disable"
+    denied = audit_rows(city_engine, action="authz.denied", actor="district")
+    assert denied and denied[-1]["reason"] == "GET /api/v1/exports/buildings"
 
 
 def test_web_sign_in_sets_a_hardened_cookie_and_writes_need_the_csrf_token(app, city_engine):
@@ -439,3 +452,64 @@ def test_a_signed_in_user_can_sign_in_again_from_the_form(client, city_engine):
     csrf = re.findall(r'name="csrf_token" value="([^"]+)"', form.text)[0]
     r = client.post("/login", data={"username": "citizen", "password": PASSWORD, "csrf_token": csrf}, headers=cookie)
     assert r.status_code == 303
+
+
+def test_administrators_cannot_grant_or_touch_auditor_and_administrator_roles(client, city_engine):
+    from tests.accounts import choose_world
+
+    w = choose_world(city_engine)
+    admin_a = {"authorization": f"Bearer {api_token(city_engine, 'admin_a')}"}
+    admin = {"authorization": f"Bearer {api_token(city_engine, 'admin')}"}
+    own = account_id(city_engine, "admin_a")
+    r = client.post(
+        f"/api/v1/accounts/{own}/role", headers=admin_a, json={"role": "auditor", "division_code": w.district_a}
+    )
+    assert r.status_code == 403
+    assert client.get("/api/v1/audit", headers=admin_a).status_code == 403
+    clerk = account_id(city_engine, "clerk")
+    r = client.post(
+        f"/api/v1/accounts/{clerk}/role", headers=admin, json={"role": "auditor", "division_code": "320100"}
+    )
+    assert r.status_code == 403 and "三员分立" in r.json()["message"]
+    body = {"username": "audit2", "password": PASSWORD, "role": "auditor", "name": "新审计", "division_code": "320100"}
+    assert client.post("/api/v1/accounts", headers=admin, json=body).status_code == 403
+    auditor = account_id(city_engine, "auditor")
+    assert client.post(f"/api/v1/accounts/{auditor}/disable", headers=admin, json={"reason": "x"}).status_code == 403
+    assert client.post(f"/api/v1/accounts/{own}/totp", headers=admin_a).status_code == 403
+    refused = audit_rows(city_engine, action="authz.denied", actor="admin")
+    assert len(refused) == 3 and all(x["reason"].startswith("refused: POST /api/v1/accounts") for x in refused)
+
+
+def test_probing_records_outside_the_scope_is_recorded(client, city_engine):
+    from tests.accounts import choose_world
+
+    w = choose_world(city_engine)
+    with city_engine.connect() as c:
+        far = c.execute(text("SELECT id FROM buildings WHERE district_code = :d LIMIT 1"), {"d": w.district_b}).scalar()
+    officer = {"authorization": f"Bearer {api_token(city_engine, 'district')}"}
+    r = client.get(f"/api/v1/buildings/{far}", headers=officer)
+    missing = client.get("/api/v1/buildings/999999999", headers=officer)
+    assert r.status_code == missing.status_code == 404
+    assert r.json()["message"] == f"没有编号为 {far} 的楼幢"  # the same answer as a missing record
+    probes = audit_rows(city_engine, action="authz.denied", actor="district")
+    assert [p["reason"] for p in probes] == [f"out of scope: GET /api/v1/buildings/{far}"]
+
+
+def test_streets_managed_by_a_zone_belong_to_the_zone_not_the_legal_district(city_engine, settings_for):
+    from anju.security import Role
+
+    sec = Security(settings_for(city_engine))
+    with city_engine.connect() as c:
+        managed = {r[0] for r in c.execute(text("SELECT code FROM divisions WHERE managing_code = '320192'"))}
+        legal = {r[0] for r in c.execute(text("SELECT parent_code FROM divisions WHERE managing_code = '320192'"))}
+        zone = sec.scope_for(c, 1, Role.district_officer, "320192")
+        pukou = sec.scope_for(c, 1, Role.district_officer, sorted(legal)[0])
+    assert managed and managed <= (zone.streets or set())
+    assert not managed & (pukou.streets or set()) and pukou.streets
+
+
+def test_audit_export_cells_cannot_run_as_formulas():
+    from anju.security.services import _cell
+
+    assert _cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and _cell("@x") == "'@x" and _cell("正常") == "正常"
+    assert _cell(None) == "" and _cell(5) == 5

@@ -132,11 +132,14 @@ def test_anchored_audit_rows_cannot_be_changed_unnoticed(city_engine, tmp_path):
     from sqlalchemy import text
 
     e = env(city_engine, tmp_path)
-    first = CliRunner().invoke(main, ["audit", "anchor"], env=e)
+    young = CliRunner().invoke(main, ["audit", "anchor"], env=e)  # every row is younger than the grace period
+    assert young.exit_code == 0 and json.loads(young.output)["anchored"] == []
+    first = CliRunner().invoke(main, ["audit", "anchor", "--grace-seconds", "0"], env=e)
     assert first.exit_code == 0, first.output
     anchored = json.loads(first.output)["anchored"]
     assert anchored and anchored[0]["from"] == 1 and anchored[0]["rows"] > 5
-    assert json.loads(CliRunner().invoke(main, ["audit", "anchor"], env=e).output)["anchored"] == []
+    again = CliRunner().invoke(main, ["audit", "anchor", "--grace-seconds", "0"], env=e)
+    assert json.loads(again.output)["anchored"] == []
     ok = CliRunner().invoke(main, ["audit", "verify"], env=e)
     assert ok.exit_code == 0 and "一致" in ok.output
     # someone with database rights removes the guard and rewrites history

@@ -161,20 +161,26 @@ def escape_like(s: str) -> str:
     return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def search_building_ids(conn: Connection, needle: str, limit: int) -> list[int]:
-    """Ids of buildings whose search text contains ``needle`` (indexed for 3+ characters)."""
+def search_building_ids(conn: Connection, needle: str, limit: int, streets: Sequence[str] | None = None) -> list[int]:
+    """Ids of buildings whose search text contains ``needle`` (indexed for 3+ characters), optionally
+    only within ``streets`` (a caller's scope: filtered in the query, so no in-scope match is lost)."""
+    within = " AND b.street_code IN :streets" if streets is not None else ""
+    params: dict[str, Any] = {"n": limit}
+    if streets is not None:
+        params["streets"] = list(streets) or [""]
     if conn.dialect.name == "sqlite" and len(needle) >= 3:
-        q = '"' + needle.replace('"', '""') + '"'
-        rows = conn.execute(
-            text("SELECT rowid FROM buildings_fts WHERE buildings_fts MATCH :q ORDER BY rowid LIMIT :n"),
-            {"q": q, "n": limit},
+        params["q"] = '"' + needle.replace('"', '""') + '"'
+        sql = (
+            "SELECT f.rowid FROM buildings_fts f JOIN buildings b ON b.id = f.rowid "
+            f"WHERE buildings_fts MATCH :q{within} ORDER BY f.rowid LIMIT :n"
         )
-        return [int(r[0]) for r in rows]
-    rows = conn.execute(
-        text("SELECT id FROM buildings WHERE search_text LIKE :p ESCAPE '\\' ORDER BY id LIMIT :n"),
-        {"p": f"%{escape_like(needle)}%", "n": limit},
-    )
-    return [int(r[0]) for r in rows]
+    else:
+        params["p"] = f"%{escape_like(needle)}%"
+        sql = f"SELECT b.id FROM buildings b WHERE b.search_text LIKE :p ESCAPE '\\'{within} ORDER BY b.id LIMIT :n"
+    stmt = text(sql)
+    if streets is not None:
+        stmt = stmt.bindparams(bindparam("streets", expanding=True))
+    return [int(r[0]) for r in conn.execute(stmt, params)]
 
 
 @lru_cache(maxsize=4096)

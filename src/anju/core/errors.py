@@ -23,6 +23,8 @@ class AnjuError(Exception):
 
     status_code = 400
     code = "bad_request"
+    #: Set when the refusal has already been written to the audit log (the web layer records the rest).
+    audited = False
 
     def __init__(self, message: str, errors: list[FieldError] | None = None) -> None:
         super().__init__(message)

@@ -19,6 +19,11 @@ from anju.core.errors import NotFound
 Level = Literal["city", "district", "street", "own", "none"]
 
 
+class OutOfScope(NotFound):
+    """A record exists but lies outside the caller's scope: answered exactly like a missing one, and
+    recorded in the audit as a denial by the web layer."""
+
+
 @dataclass(frozen=True, slots=True)
 class Scope:
     level: Level
@@ -71,9 +76,9 @@ class Scope:
         return [street_column.in_(sorted(self.streets))]
 
     def require(self, street_code: str | None, missing: str) -> None:
-        """Raise :class:`NotFound` with ``missing`` (the same message as a truly missing record)."""
+        """Raise :class:`OutOfScope` with ``missing`` (the same answer as a truly missing record)."""
         if not self.allows(street_code):
-            raise NotFound(missing)
+            raise OutOfScope(missing)
 
 
 #: For jobs that act for the platform itself (synthesis, command-line imports, migrations).

@@ -106,8 +106,8 @@ class Settings(BaseSettings):
                 raise ValueError("ANJU_SQL_ECHO must be off in production")
             if not self.staff_totp_required:
                 raise ValueError("ANJU_STAFF_TOTP_REQUIRED must be on in production")
-            if self.cookie_secure == "never":
-                raise ValueError("ANJU_COOKIE_SECURE=never is refused in production")
+            if self.cookie_secure != "always":
+                raise ValueError("ANJU_COOKIE_SECURE must be 'always' in production (TLS ends at a proxy)")
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -28,7 +28,7 @@ from sqlalchemy import Connection, Engine, Select, select
 
 from anju import divisions as div
 from anju.core.errors import NotFound, ValidationError
-from anju.core.scope import SYSTEM, Scope
+from anju.core.scope import SYSTEM, OutOfScope, Scope
 from anju.registry.tables import buildings, estates, homes
 
 FORMATS: dict[str, str] = {
@@ -142,7 +142,7 @@ def streets_for(
     if selected is None:
         return sorted(scope.streets)
     if not set(selected) <= scope.streets:
-        raise NotFound(f"没有街道 {street_code}" if street_code else f"没有区（县）或功能区 {district_code}")
+        raise OutOfScope(f"没有街道 {street_code}" if street_code else f"没有区（县）或功能区 {district_code}")
     return selected
 
 

@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse
 
 from anju import divisions as div
 from anju.core import clock
-from anju.core.errors import AnjuError, NotFound
-from anju.core.scope import Scope
+from anju.core.errors import AnjuError
+from anju.core.scope import OutOfScope, Scope
 from anju.registry import services as svc
 from anju.security import GRANTS, Permission
 from anju.web.deps import PagingDep, RegistryRead, SignedIn, UowDep
@@ -48,7 +48,7 @@ def division_page(request: Request, uow: UowDep, caller: RegistryRead, paging: P
         if not caller.scope.allows_division(code) and not (
             d.level == "community" and caller.scope.allows(d.parent_code)
         ):
-            raise NotFound(f"没有区划 {code}")
+            raise OutOfScope(f"没有区划 {code}")
         crumbs = div.ancestry(conn, code)
         if d.level in ("street", "community"):
             estates, total = svc.list_estates(

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Table, and_, func, select
 from anju import divisions as div
 from anju.core import clock, dialect
 from anju.core.errors import Conflict, NotFound, ValidationError
-from anju.core.scope import Scope
+from anju.core.scope import OutOfScope, Scope
 from anju.registry import domain as d
 from anju.registry.history import Piece, Versioned, apply_change, as_of_condition, versions_of
 from anju.registry.tables import (
@@ -936,7 +936,7 @@ def changes_in_division(
         raise ValidationError.of("to", "结束日期早于开始日期")
     division = div.get(conn, code)
     if not scope.allows_division(code):
-        raise NotFound(f"没有区划 {code}")
+        raise OutOfScope(f"没有区划 {code}")
     if division.level == "street":
         streets = [code]
     elif division.level == "city":
@@ -1011,14 +1011,8 @@ def search(conn: Connection, query: str, *, scope: Scope, limit: int = 20) -> di
         )
         return {"kind": "house_code", "homes": [dict(r) for r in rows], "buildings": [dict(b) for b in blds]}
     base, unit, room = split_home_part(q)
-    ids = dialect.search_building_ids(conn, base, limit=200) if base else []
-    if ids and not scope.unrestricted:
-        ids = [
-            int(r[0])
-            for r in conn.execute(
-                select(buildings.c.id).where(buildings.c.id.in_(ids), *scope.where(buildings.c.street_code))
-            )
-        ]
+    streets = None if scope.streets is None else sorted(scope.streets)
+    ids = dialect.search_building_ids(conn, base, limit=200, streets=streets) if base else []
     blds = (
         conn.execute(select(*BUILDING_LIST_COLS).where(buildings.c.id.in_(ids[:limit])).order_by(buildings.c.id))
         .mappings()

@@ -13,17 +13,22 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
 from anju import ledger
+from anju.core import clock
 from anju.core.errors import NotFound
 from anju.security.tables import audit_log
 
 LOG = "audit"
 #: Rows per anchor at most (a long-unanchored table is anchored in several entries).
 BATCH = 100_000
+#: Only rows at least this old are anchored: a transaction that drew a lower id but commits late
+#: (PostgreSQL sequences) must not fall inside an anchored range after it was digested.
+GRACE = timedelta(minutes=2)
 
 
 def _row_bytes(row: Any) -> bytes:
@@ -57,9 +62,11 @@ def _log_size(conn: Connection) -> int:
         return 0
 
 
-def anchor(engine: Engine) -> list[dict[str, Any]]:
-    """Append one ledger entry per batch of audit rows written since the last anchor. Returns them."""
+def anchor(engine: Engine, grace: timedelta = GRACE) -> list[dict[str, Any]]:
+    """Append one ledger entry per batch of audit rows written since the last anchor (and at least
+    ``grace`` ago). Returns them."""
     out: list[dict[str, Any]] = []
+    cutoff = clock.now() - grace
     while True:
         with engine.begin() as conn:
             size = _log_size(conn)
@@ -67,11 +74,25 @@ def anchor(engine: Engine) -> list[dict[str, Any]]:
             ids = [
                 int(r[0])
                 for r in conn.execute(
-                    select(audit_log.c.id).where(audit_log.c.id > last).order_by(audit_log.c.id).limit(BATCH)
+                    select(audit_log.c.id)
+                    .where(audit_log.c.id > last, audit_log.c.at < cutoff)
+                    .order_by(audit_log.c.id)
+                    .limit(BATCH)
                 )
             ]
             if not ids:
                 return out
+            # stop before the first row that is too young, so a range never has a gap that fills later
+            young = conn.execute(
+                select(audit_log.c.id)
+                .where(audit_log.c.id > last, audit_log.c.id <= ids[-1], audit_log.c.at >= cutoff)
+                .order_by(audit_log.c.id)
+                .limit(1)
+            ).scalar()
+            if young is not None:
+                ids = [i for i in ids if i < young]
+                if not ids:
+                    return out
             sha, n = digest(conn, ids[0], ids[-1])
             item = {"from": ids[0], "to": ids[-1], "rows": n, "sha256": sha}
             index = ledger.append(conn, LOG, [json.dumps(item, sort_keys=True, separators=(",", ":")).encode()])

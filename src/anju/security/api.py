@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
-from anju.core.errors import TooManyRequests, Unauthenticated, ValidationError
+from anju.core.errors import Conflict, TooManyRequests, Unauthenticated, ValidationError
 from anju.security import schemas as s
 from anju.security import services as svc
 from anju.security.policy import client_ip, request_id
@@ -73,6 +73,8 @@ def sign_out(uow: UowDep, caller: SignedIn) -> Response:
 def register(request: Request, uow: UowDep, sec: SecurityDep, _: Public, body: s.RegisterIn) -> s.AccountOut:
     """Citizens and landlords open their own account (real-name: identity number and phone)."""
     if not login_allowed(request, sec.settings.rate_limit_login):
+        svc.record_now(uow.engine, svc.Caller.anonymous(client_ip(request)), "http.rate_limited", outcome="denied",
+                       reason=request.url.path)
         raise TooManyRequests("注册过于频繁，请稍后再试")
     cmd = svc.NewAccount(
         username=body.username,
@@ -85,9 +87,13 @@ def register(request: Request, uow: UowDep, sec: SecurityDep, _: Public, body: s
     )
     # Self-registration acts for the newcomer, whoever else may be signed in on this browser.
     newcomer = svc.Caller.anonymous(client_ip(request), request_id(request))
-    with uow.begin() as conn:
-        created = svc.create_account(conn, sec, cmd, newcomer)
-        return s.AccountOut(**svc.masked(sec, svc.account_row(conn, created.account_id)))
+    try:
+        with uow.begin() as conn:
+            created = svc.create_account(conn, sec, cmd, newcomer)
+            return s.AccountOut(**svc.masked(sec, svc.account_row(conn, created.account_id)))
+    except Conflict as e:  # a second account for the same person or name: record the attempt
+        svc.record_now(uow.engine, newcomer, "auth.register", outcome="denied", reason=e.message)
+        raise
 
 
 @router.get("/me", operation_id="me")
@@ -144,7 +150,7 @@ def get_account(uow: UowDep, sec: SecurityDep, caller: AccountsManage, account_i
 @router.post("/accounts/lookup", operation_id="lookup_accounts")
 def lookup_accounts(uow: UowDep, sec: SecurityDep, caller: PersonalReveal, body: s.LookupIn) -> list[s.AccountOut]:
     """Exact look-up by identity number or phone (POST, so the value never appears in a URL or access log)."""
-    with uow.read() as conn:
+    with uow.begin() as conn:  # the look-up itself is audited
         found = svc.find_accounts(conn, sec, caller, id_number=body.id_number, phone=body.phone)
     return [s.AccountOut(**a) for a in found]
 

@@ -180,12 +180,15 @@ def audit_cmd() -> None:
 
 
 @audit_cmd.command("anchor")
-def audit_anchor() -> None:
+@click.option("--grace-seconds", default=120, show_default=True, help="Anchor only rows at least this old.")
+def audit_anchor(grace_seconds: int) -> None:
     """Digest the audit rows written since the last anchor into the ledger log ``audit`` (run from cron)."""
+    from datetime import timedelta
+
     from anju.security import anchor
 
     engine = _engine(load_settings())
-    made = anchor.anchor(engine)
+    made = anchor.anchor(engine, timedelta(seconds=grace_seconds))
     click.echo(json.dumps({"anchored": made}, ensure_ascii=False))
 
 

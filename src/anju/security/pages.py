@@ -73,6 +73,8 @@ def login(
     from anju.security.api import login_allowed
 
     if not login_allowed(request, sec.settings.rate_limit_login):
+        svc.record_now(uow.engine, svc.Caller.anonymous(client_ip(request)), "http.rate_limited",
+                       outcome="denied", reason=request.url.path)
         return _login_page(request, "登录尝试过于频繁，请稍后再试", 429, safe_next(next))
     with uow.begin() as conn:
         result = svc.sign_in(
@@ -140,6 +142,8 @@ def register(
 
     kept = {"username": username, "role": role}  # never echo the identity number, phone or password
     if not login_allowed(request, sec.settings.rate_limit_login):
+        svc.record_now(uow.engine, svc.Caller.anonymous(client_ip(request)), "http.rate_limited",
+                       outcome="denied", reason=request.url.path)
         return _register_page(request, "注册过于频繁，请稍后再试", 429, kept)
     cmd = svc.NewAccount(
         username=username, password=password, role=Role(role), name=name, id_number=id_number, phone=phone
@@ -148,6 +152,9 @@ def register(
         with uow.begin() as conn:
             svc.create_account(conn, sec, cmd, svc.Caller.anonymous(client_ip(request), request_id(request)))
     except AnjuError as e:
+        if e.status_code == 409:  # a second account for the same person or name: record the attempt
+            svc.record_now(uow.engine, svc.Caller.anonymous(client_ip(request)), "auth.register", outcome="denied",
+                           reason=e.message)
         reason = e.errors[0].reason if e.errors else e.message
         labels = {
             "username": "用户名",

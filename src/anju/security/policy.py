@@ -64,7 +64,7 @@ async def _submitted_csrf(request: Request) -> str:
     sent = request.headers.get(CSRF_HEADER)
     if sent:
         return sent
-    ctype = request.headers.get("content-type", "")
+    ctype = request.headers.get("content-type", "").lower()
     if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
         form = await request.form()
         value = form.get(CSRF_FIELD)
@@ -136,7 +136,9 @@ class Policy:
                     detail={"permission": self.permission.value},
                 )
             )
-            raise Forbidden("您的角色无权执行此操作")
+            denied = Forbidden("您的角色无权执行此操作")
+            denied.audited = True
+            raise denied
         request.state.caller = caller
         return caller
 
@@ -148,7 +150,7 @@ class Policy:
         if caller.signed_in:
             expected = caller.csrf_token or ""
         else:
-            ctype = request.headers.get("content-type", "")
+            ctype = request.headers.get("content-type", "").lower()
             if not ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
                 return  # anonymous JSON calls: browsers cannot send them cross-site without CORS
             expected = request.cookies.get(CSRF_COOKIE, "")
@@ -159,7 +161,9 @@ class Policy:
             await anyio.to_thread.run_sync(
                 lambda: record_now(sec_engine, who, "auth.csrf_rejected", outcome="denied", reason=request.url.path)
             )
-            raise Forbidden("表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试")
+            refused = Forbidden("表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试")
+            refused.audited = True
+            raise refused
 
 
 def allow(permission: Permission) -> Any:

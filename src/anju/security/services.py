@@ -23,13 +23,13 @@ from typing import Any
 
 import pyotp
 from argon2 import PasswordHasher
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Connection, Engine, event, func, select, update
 
 from anju import divisions as div
 from anju.core import clock
 from anju.core.db import UnitOfWork
 from anju.core.errors import Conflict, Forbidden, NotFound, ValidationError
-from anju.core.scope import Scope
+from anju.core.scope import OutOfScope, Scope
 from anju.core.settings import Settings
 from anju.security import identity, passwords
 from anju.security.crypto import Keyring, keyring_from_settings
@@ -122,7 +122,8 @@ class Security:
         hit = self._scopes.get(code)
         if hit is None:
             kids, _ = div.children(conn, code, "street", limit=100_000)
-            hit = frozenset(k.code for k in kids)
+            # A street managed by a functional zone (江北新区) belongs to the zone's scope, not its legal district's.
+            hit = frozenset(k.code for k in kids if k.managing_code in (None, code))
             with self._lock:
                 self._scopes[code] = hit
         return hit
@@ -146,6 +147,13 @@ def forget_sessions() -> None:
     """Drop every cached session in this process (after a sign-out, a role change, a disabled account)."""
     for sec in list(_CACHES):
         sec.forget_sessions()
+
+
+def forget_sessions_after_commit(conn: Connection) -> None:
+    """Drop cached sessions now and once more when ``conn``'s transaction commits: a request resolved
+    between the two (still seeing the old row) cannot leave a stale session in the cache."""
+    forget_sessions()
+    event.listen(conn, "commit", lambda _c: forget_sessions(), once=True)
 
 
 def token_hash(token: str) -> str:
@@ -280,6 +288,15 @@ AUDIT_COLUMNS = (
 )
 
 
+def _cell(v: Any) -> Any:
+    """A CSV cell a spreadsheet will not run: free text starting with = + - @ gets a leading apostrophe."""
+    if v is None:
+        return ""
+    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + v
+    return v
+
+
 def audit_csv(engine: Engine, scope: Scope, f: AuditFilter, *, limit: int = 1_000_000) -> Iterator[bytes]:
     """The matching audit rows as CSV (UTF-8 with BOM for Excel), oldest first, streamed in chunks."""
     import csv
@@ -316,7 +333,7 @@ def audit_csv(engine: Engine, scope: Scope, f: AuditFilter, *, limit: int = 1_00
         for n, row in enumerate(rows, 1):
             values = list(row)
             values[1] = clock.to_local(values[1]).strftime("%Y-%m-%d %H:%M:%S")
-            w.writerow(["" if v is None else v for v in values])
+            w.writerow([_cell(v) for v in values])
             if n % 2000 == 0:
                 yield buf.getvalue().encode("utf-8")
                 buf.seek(0)
@@ -413,6 +430,8 @@ def _validate_account(conn: Connection, sec: Security, cmd: NewAccount) -> dict[
 
 def create_account(conn: Connection, sec: Security, cmd: NewAccount, actor: Caller) -> Created:
     """Create an account (the administrator for staff, the citizen for themself); audited."""
+    if actor.signed_in and cmd.role in PRIVILEGED:
+        raise Forbidden(SEPARATION)
     if actor.signed_in and not _can_manage(actor, cmd.division_code, cmd.role):
         raise Forbidden("不能在您的管辖范围之外创建账户")
     values = _validate_account(conn, sec, cmd)
@@ -443,8 +462,15 @@ def create_account(conn: Connection, sec: Security, cmd: NewAccount, actor: Call
     return Created(aid, totp_secret, uri)
 
 
+#: Roles whose accounts only the server's operators manage (``anju users``), never an administrator on
+#: line: an administrator cannot make anyone — themself included — an auditor or another administrator,
+#: nor change, disable or re-key such an account (三员分立).
+PRIVILEGED = frozenset({Role.auditor, Role.administrator})
+SEPARATION = "审计员与系统管理员账户只能由运维人员在服务器上用 anju users 命令管理（三员分立）"
+
+
 def _can_manage(actor: Caller, division_code: str | None, role: Role) -> bool:
-    """An administrator manages accounts inside their division (public accounts without one: city only)."""
+    """Whether an account lies in the actor's division (public accounts without one: city only)."""
     if actor.scope.unrestricted:
         return True
     if division_code is None:
@@ -464,7 +490,17 @@ def account_row(conn: Connection, account_id: int) -> Any:
 def _scoped_account(conn: Connection, caller: Caller, account_id: int) -> Any:
     row = account_row(conn, account_id)
     if not _can_manage(caller, row["division_code"], Role(row["role"])):
-        raise NotFound(f"没有编号为 {account_id} 的账户")
+        raise OutOfScope(f"没有编号为 {account_id} 的账户")
+    return row
+
+
+def _managed_account(conn: Connection, caller: Caller, account_id: int) -> Any:
+    """An account the caller may change: in scope, not the caller's own, not a privileged one."""
+    if caller.signed_in and caller.account_id == account_id:
+        raise Forbidden("不能变更自己的角色、状态或动态口令")
+    row = _scoped_account(conn, caller, account_id)
+    if caller.signed_in and Role(row["role"]) in PRIVILEGED:
+        raise Forbidden(SEPARATION)
     return row
 
 
@@ -531,7 +567,16 @@ def find_accounts(
     else:
         raise ValidationError.of("id_number", "请提供证件号码或手机号码")
     rows = conn.execute(select(accounts).where(cond).order_by(accounts.c.id).limit(50)).mappings().all()
-    return [masked(sec, r) for r in rows if _can_manage(caller, r["division_code"], Role(r["role"]))]
+    found = [masked(sec, r) for r in rows if _can_manage(caller, r["division_code"], Role(r["role"]))]
+    # the kind of value searched for is recorded, never the value
+    record(
+        conn,
+        caller,
+        "personal.lookup",
+        entity="account",
+        detail={"by": "id_number" if id_number else "phone", "found": len(found)},
+    )
+    return found
 
 
 REVEALABLE = ("name", "id_number", "phone")
@@ -571,7 +616,9 @@ def change_role(
     conn: Connection, sec: Security, caller: Caller, account_id: int, role: Role, division_code: str | None
 ) -> None:
     """Grant another role (or take one away): effective on the account's very next request."""
-    row = _scoped_account(conn, caller, account_id)
+    row = _managed_account(conn, caller, account_id)
+    if caller.signed_in and role in PRIVILEGED:
+        raise Forbidden(SEPARATION)
     if not _can_manage(caller, division_code, role):
         raise Forbidden("不能授予您管辖范围之外的角色")
     if (row["role"] in {r.value for r in PUBLIC_ROLES}) != (role in PUBLIC_ROLES):
@@ -579,7 +626,7 @@ def change_role(
     code = _check_division(conn, sec, role, division_code)
     values: dict[str, Any] = {"role": role.value, "division_code": code, "updated_at": clock.now()}
     conn.execute(update(accounts).where(accounts.c.id == account_id).values(**values))
-    forget_sessions()
+    forget_sessions_after_commit(conn)
     record(
         conn,
         caller,
@@ -591,7 +638,7 @@ def change_role(
 
 
 def set_disabled(conn: Connection, caller: Caller, account_id: int, disabled: bool, reason: str) -> None:
-    _scoped_account(conn, caller, account_id)
+    _managed_account(conn, caller, account_id)
     if not reason.strip():
         raise ValidationError.of("reason", "须填写停用或启用的事由")
     now = clock.now()
@@ -602,7 +649,7 @@ def set_disabled(conn: Connection, caller: Caller, account_id: int, disabled: bo
     )
     if disabled:
         _revoke_sessions(conn, account_id, now)
-    forget_sessions()
+    forget_sessions_after_commit(conn)
     record(
         conn,
         caller,
@@ -614,15 +661,15 @@ def set_disabled(conn: Connection, caller: Caller, account_id: int, disabled: bo
 
 
 def reset_totp(conn: Connection, sec: Security, caller: Caller, account_id: int) -> Created:
-    row = (
-        _scoped_account(conn, caller, account_id) if caller.account_id != account_id else account_row(conn, account_id)
-    )
+    row = _managed_account(conn, caller, account_id)
     secret = pyotp.random_base32()
     conn.execute(
         update(accounts)
         .where(accounts.c.id == account_id)
         .values(totp_secret_enc=sec.keyring.encrypt(secret, "accounts.totp_secret"), totp_last_step=None)
     )
+    _revoke_sessions(conn, account_id, clock.now())  # a lost phone: whoever holds it is signed out
+    forget_sessions_after_commit(conn)
     record(conn, caller, "account.reset_totp", entity="account", entity_id=account_id)
     return Created(
         account_id, secret, pyotp.TOTP(secret).provisioning_uri(name=row["username"], issuer_name=TOTP_ISSUER)
@@ -651,7 +698,7 @@ def change_password(conn: Connection, sec: Security, caller: Caller, old: str, n
         )
         .values(revoked_at=now)
     )
-    forget_sessions()
+    forget_sessions_after_commit(conn)
     record(conn, caller, "account.change_password", entity="account", entity_id=caller.account_id)
 
 
@@ -694,69 +741,73 @@ def sign_in(
     ip: str | None,
     request_id: str | None = None,
 ) -> SignIn:
-    """Check the password (argon2id) and, for staff, the TOTP code; lock after repeated failures."""
+    """Check the password (argon2id) and, for staff, the TOTP code; lock after repeated failures.
+
+    Every refusal answers the same message (the reason goes to the audit only), so a caller cannot learn
+    whether a username exists, whether a password was right without its second factor, or whether an
+    account is locked or disabled. The account row is locked for the attempt (PostgreSQL) and the
+    failure count and the one-time code's time step are updated atomically, so parallel attempts
+    neither dodge the lock-out nor reuse a code."""
     now = clock.now()
     uname = username.strip().lower()
-    row = conn.execute(select(accounts).where(accounts.c.username == uname)).mappings().first()
-    anon = Caller.anonymous(ip, request_id)
+    row = conn.execute(select(accounts).where(accounts.c.username == uname).with_for_update()).mappings().first()
     if row is None:
         passwords.verify(sec.hasher, sec.dummy_hash, password)  # same cost as a real check
-        record(conn, anon, "auth.sign_in", outcome="denied", reason="unknown username")
+        record(conn, Caller.anonymous(ip, request_id), "auth.sign_in", outcome="denied", reason="unknown username")
         return SignIn(False, GENERIC_FAILURE)
+    role = Role(row["role"])
+    # The attempt is recorded under the account's division, so its district's auditor sees it.
     who = Caller(
         row["id"],
         row["username"],
-        Role(row["role"]),
+        role,
         row["division_code"],
-        Scope.nothing(),
+        Scope("none", row["division_code"] or ""),
         ip=ip,
         request_id=request_id,
     )
 
-    def denied(reason: str) -> None:
+    def refuse(reason: str) -> SignIn:
         record(conn, who, "auth.sign_in", entity="account", entity_id=row["id"], outcome="denied", reason=reason)
+        return SignIn(False, GENERIC_FAILURE)
 
+    ok = passwords.verify(sec.hasher, row["password_hash"], password)  # also when locked: same time
     if row["locked_until"] and row["locked_until"] > now:
-        denied("locked")
-        minutes = max(1, int((row["locked_until"] - now).total_seconds() // 60) + 1)
-        return SignIn(False, f"登录失败次数过多，账户已锁定，请 {minutes} 分钟后再试")
-    ok = passwords.verify(sec.hasher, row["password_hash"], password)
+        return refuse("locked")
     failure = None if ok else "wrong password"
     step = None
-    role = Role(row["role"])
-    if ok and (row["totp_secret_enc"] is not None and (role in STAFF_ROLES and sec.settings.staff_totp_required)):
+    needs_code = role in STAFF_ROLES and sec.settings.staff_totp_required
+    if ok and needs_code and row["totp_secret_enc"] is not None:
         secret = sec.keyring.decrypt(row["totp_secret_enc"], "accounts.totp_secret")
         step = _totp_step(secret, totp_code, now)
         if step is None:
             failure = "missing one-time code" if not totp_code else "wrong one-time code"
-        elif row["totp_last_step"] is not None and step <= row["totp_last_step"]:
-            failure, step = "replayed one-time code", None
+        else:
+            claimed = conn.execute(
+                update(accounts)
+                .where(accounts.c.id == row["id"])
+                .where((accounts.c.totp_last_step.is_(None)) | (accounts.c.totp_last_step < step))
+                .values(totp_last_step=step)
+            ).rowcount
+            if claimed != 1:
+                failure = "replayed one-time code"
     if failure:
-        fails = row["failed_logins"] + 1
-        locked = fails >= sec.settings.login_max_failures
-        conn.execute(
+        fails = conn.execute(
             update(accounts)
             .where(accounts.c.id == row["id"])
-            .values(
-                failed_logins=0 if locked else fails,
-                locked_until=now + timedelta(minutes=sec.settings.lockout_minutes) if locked else row["locked_until"],
-            )
-        )
-        denied(failure + ("; account locked" if locked else ""))
+            .values(failed_logins=accounts.c.failed_logins + 1)
+            .returning(accounts.c.failed_logins)
+        ).scalar_one()
+        locked = fails >= sec.settings.login_max_failures
         if locked:
-            return SignIn(False, f"登录失败次数过多，账户已锁定 {sec.settings.lockout_minutes} 分钟")
-        if failure == "missing one-time code":
-            return SignIn(False, "请输入动态口令（工作人员账户须使用双因素认证）")
-        return SignIn(False, GENERIC_FAILURE)
+            until = now + timedelta(minutes=sec.settings.lockout_minutes)
+            conn.execute(update(accounts).where(accounts.c.id == row["id"]).values(failed_logins=0, locked_until=until))
+        return refuse(failure + ("; account locked" if locked else ""))
     if row["disabled_at"] is not None:
-        denied("disabled")
-        return SignIn(False, "账户已停用，请联系管理员")
-    if role in STAFF_ROLES and sec.settings.staff_totp_required and row["totp_secret_enc"] is None:
-        denied("no second factor enrolled")
-        return SignIn(False, "该工作人员账户尚未启用双因素认证，请联系管理员")
+        return refuse("disabled")
+    if needs_code and row["totp_secret_enc"] is None:
+        return refuse("no second factor enrolled")
     values: dict[str, Any] = {"failed_logins": 0, "locked_until": None}
-    if step is not None:
-        values["totp_last_step"] = step
     if sec.hasher.check_needs_rehash(row["password_hash"]):
         values["password_hash"] = sec.hasher.hash(password)
     conn.execute(update(accounts).where(accounts.c.id == row["id"]).values(**values))
@@ -878,7 +929,7 @@ def sign_out(conn: Connection, caller: Caller) -> None:
         return
     conn.execute(update(sessions).where(sessions.c.id == caller.session_id).values(revoked_at=clock.now()))
     record(conn, caller, "auth.sign_out", entity="account", entity_id=caller.account_id)
-    forget_sessions()
+    forget_sessions_after_commit(conn)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import anyio
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -15,7 +16,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from anju import __version__
 from anju.core import migrate
 from anju.core.db import UnitOfWork, make_engine
-from anju.core.errors import AnjuError
+from anju.core.errors import AnjuError, Forbidden
+from anju.core.scope import OutOfScope
 from anju.core.settings import Settings, load_settings
 from anju.web.deps import Public, refuse_nul
 
@@ -36,6 +38,8 @@ def _install_log_filters() -> None:
     access = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, RedactQuery) for f in access.filters):
         access.addFilter(RedactQuery())
+
+
 STATIC = Path(__file__).parent / "static"
 HTTP_MESSAGES = {404: "页面不存在", 405: "不支持该请求方法", 413: "请求内容过大", 415: "不支持的内容类型"}
 
@@ -43,6 +47,22 @@ HTTP_MESSAGES = {404: "页面不存在", 405: "不支持该请求方法", 413: "
 def _field_of(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
     return ".".join(parts) or "request"
+
+
+def _record_denial(request: Request, exc: AnjuError) -> None:
+    from anju.security import Caller, record_now
+
+    caller = getattr(request.state, "caller", None) or Caller.anonymous(
+        request.client.host if request.client else None, getattr(request.state, "request_id", None)
+    )
+    reason = "out of scope" if isinstance(exc, OutOfScope) else "refused"
+    record_now(
+        request.app.state.engine,
+        caller,
+        "authz.denied",
+        outcome="denied",
+        reason=f"{reason}: {request.method} {request.url.path}"[:200],
+    )
 
 
 def create_app(settings: Settings | None = None, *, migrate_schema: bool = True) -> FastAPI:
@@ -90,6 +110,10 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
 
     @app.exception_handler(AnjuError)
     async def anju_error(request: Request, exc: AnjuError) -> Any:
+        if isinstance(exc, OutOfScope | Forbidden) and not exc.audited:
+            # A probe outside the caller's scope, or a refused change, rolled its transaction back:
+            # record the denial in a transaction of its own.
+            await anyio.to_thread.run_sync(lambda: _record_denial(request, exc))
         if not wants_json(request):
             from anju.web.templating import render_error
 
@@ -133,6 +157,7 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
     from anju.registry.pages import router as registry_pages
     from anju.security.api import router as security_api
     from anju.security.pages import router as security_pages
+
     app.include_router(security_api, prefix="/api/v1")
     app.include_router(divisions_api, prefix="/api/v1")
     app.include_router(registry_api, prefix="/api/v1")

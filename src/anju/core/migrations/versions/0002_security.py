@@ -105,7 +105,7 @@ def upgrade() -> None:
             "$$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$"
         )
         op.execute(
-            "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
+            "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_log "
             "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()"
         )
     # ### end Alembic commands ###
