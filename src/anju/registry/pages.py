@@ -67,6 +67,7 @@ def division_page(request: Request, uow: UowDep, caller: RegistryRead, paging: P
                 pager=pager(total, paging.page, paging.page_size),
             )
         streets, _ = div.children(conn, code, "street")
+        streets = [s for s in streets if caller.scope.allows(s.code)]  # e.g. not the zone-managed ones
         return render(request, "district.html", division=d, crumbs=crumbs, streets=streets)
 
 
