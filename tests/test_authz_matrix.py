@@ -364,6 +364,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/audit"): Case(one("GET", "/audit"), scoping=None),
     ("GET", "/audit.csv"): Case(one("GET", "/audit.csv", params={"outcome": "denied"}), scoping=None),
     ("GET", "/healthz"): Case(one("GET", "/healthz"), scoping=None),
+    ("GET", "/map"): Case(one("GET", "/map"), scoping=None),
     # --- API: security ------------------------------------------------------------------------
     ("POST", "/api/v1/auth/token"): Case(
         one("POST", "/api/v1/auth/token", json={"username": "nobody", "password": "wrong"}), ok={401}, scoping=None

@@ -152,6 +152,7 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
 
     from anju.divisions.api import router as divisions_api
     from anju.ledger.api import router as ledger_api
+    from anju.map.pages import router as map_pages
     from anju.registry import api_imports
     from anju.registry.api import router as registry_api
     from anju.registry.pages import router as registry_pages
@@ -165,6 +166,7 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
     app.include_router(security_pages)
     app.include_router(ledger_api, prefix="/api/v1")
     app.include_router(registry_pages)
+    app.include_router(map_pages)
     app.include_router(api_imports.pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

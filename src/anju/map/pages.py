@@ -1,0 +1,28 @@
+"""The map page (一图): a MapLibre GL map over the platform's own vector tiles. Thin: where to start."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from anju import divisions as div
+from anju.core import clock
+from anju.core.errors import NotFound
+from anju.web.deps import RegistryRead, SettingsDep, UowDep
+from anju.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/map", response_class=HTMLResponse)
+def map_page(request: Request, uow: UowDep, settings: SettingsDep, caller: RegistryRead) -> HTMLResponse:
+    """Opens on the caller's own area: the city, their district, or their street."""
+    code = caller.scope.code or settings.city_code
+    with uow.read() as conn:
+        try:
+            d = div.get(conn, code)
+        except NotFound:  # a division missing from the data: fall back to the city
+            d = div.get(conn, settings.city_code)
+    zoom = {"city": 9, "district": 11, "zone": 11, "street": 13}.get(d.level, 10)
+    center = (d.centroid_lon or 118.7969, d.centroid_lat or 32.0603)
+    return render(request, "map.html", center=center, zoom=zoom, today=clock.today().isoformat())

@@ -1,0 +1,90 @@
+"""The map in a real browser: headless Chromium (Debian's ``chromium`` package) driven by Playwright.
+
+Loads the map page signed in, waits for the layers and tiles, flies to a building, keeps a screenshot
+(``test-artifacts/map.png``), clicks the building and arrives at its 楼盘表. Any console error fails.
+Chromium must be installed (``.ci/run`` installs the Debian package when it is missing): a missing
+browser fails the test rather than skipping it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from sqlalchemy import text
+
+from tests.accounts import web_session
+
+ARTIFACTS = Path(os.environ.get("ANJU_TEST_ARTIFACTS", Path(__file__).resolve().parents[1] / "test-artifacts"))
+CHROMIUM_ARGS = ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"]
+
+
+def chromium() -> str:
+    path = os.environ.get("ANJU_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    assert path, "Chromium is not installed: apt-get install chromium (the browser test does not skip)"
+    return path
+
+
+def a_building(engine) -> tuple[int, float, float]:
+    """A building with a footprint, and a point inside it."""
+    from shapely.geometry import shape
+
+    import json
+
+    with engine.connect() as c:
+        row = c.execute(
+            text("SELECT id, footprint FROM buildings WHERE footprint IS NOT NULL ORDER BY id LIMIT 1")
+        ).first()
+    assert row is not None
+    inside = shape(json.loads(row[1])).representative_point()
+    return int(row[0]), inside.x, inside.y
+
+
+def test_the_map_loads_shows_buildings_and_a_click_opens_the_register(live_server, city_engine):
+    from playwright.sync_api import sync_playwright
+
+    token, _ = web_session(city_engine, "city")
+    bid, lon, lat = a_building(city_engine)
+    errors: list[str] = []
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+        context.add_cookies([{"name": "anju_session", "value": token, "url": live_server.base_url}])
+        page = context.new_page()
+        page.on("console", lambda m: errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+        page.goto(live_server.base_url + "/map")
+        page.wait_for_function("document.body.dataset.mapReady === '1'", timeout=30_000)
+        page.evaluate(
+            """([lon, lat]) => new Promise((done) => {
+                 anjuMap.jumpTo({center: [lon, lat], zoom: 17});
+                 anjuMap.once('idle', done);
+               })""",
+            [lon, lat],
+        )
+        assert page.evaluate("anjuMap.areTilesLoaded()")
+        x, y = page.evaluate(
+            """([lon, lat]) => {
+                 const p = anjuMap.project([lon, lat]);
+                 const r = anjuMap.getCanvas().getBoundingClientRect();
+                 return [p.x + r.left, p.y + r.top];
+               }""",
+            [lon, lat],
+        )
+        here = page.evaluate(
+            """([x, y]) => anjuMap.queryRenderedFeatures([x, y], {layers: ['buildings-fill']})
+                 .map((f) => f.properties.id)""",
+            [x - page.evaluate("anjuMap.getCanvas().getBoundingClientRect().left"),
+             y - page.evaluate("anjuMap.getCanvas().getBoundingClientRect().top")],
+        )
+        assert bid in here, f"building {bid} is not drawn where it should be (found {here})"
+        page.screenshot(path=str(ARTIFACTS / "map.png"))
+        page.mouse.click(x, y)
+        page.wait_for_url(f"**/buildings/{bid}**", timeout=15_000)
+        assert "楼" in page.title()
+        page.wait_for_selector("table.lpb", timeout=15_000)  # the 楼盘表 grid of that building
+        browser.close()
+    assert errors == [], "\n".join(errors)
+    assert (ARTIFACTS / "map.png").stat().st_size > 10_000
