@@ -28,9 +28,9 @@ def chromium() -> str:
 
 def a_building(engine) -> tuple[int, float, float]:
     """A building with a footprint, and a point inside it."""
-    from shapely.geometry import shape
-
     import json
+
+    from shapely.geometry import shape
 
     with engine.connect() as c:
         row = c.execute(
