@@ -23,7 +23,7 @@ from pathlib import Path
 
 import httpx
 
-from lookups import bench_token, free_port  # type: ignore[import-not-found]
+from lookups import bench_token, free_port
 
 ARGS = ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"]
 
