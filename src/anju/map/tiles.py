@@ -91,21 +91,30 @@ def _projector(z: int, x: int, y: int) -> Any:
     return project
 
 
-def generalise(geom: BaseGeometry, z: int, x: int, y: int) -> BaseGeometry | None:
-    """WGS-84 geometry → tile units, simplified and clipped; None when nothing is left."""
-    g = shapely.transform(geom, _projector(z, x, y))
-    if g.geom_type in ("Point", "MultiPoint"):
-        minx, miny, maxx, maxy = g.bounds
-        if maxx < -BUFFER or maxy < -BUFFER or minx > EXTENT + BUFFER or miny > EXTENT + BUFFER:
-            return None
-        return g
-    g = g.simplify(SIMPLIFY, preserve_topology=True)
-    minx, miny, maxx, maxy = g.bounds
-    if minx < -BUFFER or miny < -BUFFER or maxx > EXTENT + BUFFER or maxy > EXTENT + BUFFER:
-        g = shapely.clip_by_rect(g, -BUFFER, -BUFFER, EXTENT + BUFFER, EXTENT + BUFFER)
-    if g.is_empty:
-        return None
-    return g
+def generalise(geoms: list[BaseGeometry], z: int, x: int, y: int) -> list[BaseGeometry | None]:
+    """WGS-84 geometries → tile units, simplified, clipped and with MVT winding (exterior rings
+    counter-clockwise in tile coordinates); None where nothing is left. Vectorised over the tile."""
+    if not geoms:
+        return []
+    g = shapely.transform(np.asarray(geoms, dtype=object), _projector(z, x, y))
+    points = np.isin(shapely.get_type_id(g), POINT_TYPES)
+    lo, hi = -BUFFER, EXTENT + BUFFER
+    shapes = ~points
+    g[shapes] = shapely.simplify(g[shapes], SIMPLIFY, preserve_topology=True)
+    bounds = shapely.bounds(g)
+    outside = (bounds[:, 2] < lo) | (bounds[:, 3] < lo) | (bounds[:, 0] > hi) | (bounds[:, 1] > hi)
+    crossing = (
+        shapes & ~outside & ((bounds[:, 0] < lo) | (bounds[:, 1] < lo) | (bounds[:, 2] > hi) | (bounds[:, 3] > hi))
+    )
+    if crossing.any():
+        g[crossing] = shapely.clip_by_rect(g[crossing], lo, lo, hi, hi)
+    g[shapes] = shapely.orient_polygons(g[shapes], exterior_cw=False)
+    keep = ~outside & ~shapely.is_empty(g)
+    return [geom if k else None for geom, k in zip(g.tolist(), keep.tolist(), strict=True)]
+
+
+#: shapely type ids of Point and MultiPoint (not simplified or clipped, only dropped when outside).
+POINT_TYPES = np.array([0, 4])
 
 
 def render(conn: Connection, layer: Layer, z: int, x: int, y: int, scope: Scope, as_of: date) -> bytes:
@@ -113,15 +122,12 @@ def render(conn: Connection, layer: Layer, z: int, x: int, y: int, scope: Scope,
     if not layer.minzoom <= z <= layer.maxzoom:
         return b""
     bbox = tile_bounds(z, x, y, BUFFER)
+    found = list(layer.features(conn, bbox, z, scope, as_of))
     features = []
-    for geom, props in layer.features(conn, bbox, z, scope, as_of):
-        g = generalise(geom, z, x, y)
+    for g, (_, props) in zip(generalise([f[0] for f in found], z, x, y), found, strict=True):
         if g is None:
             continue
-        feature: dict[str, Any] = {
-            "geometry": g,
-            "properties": {k: v for k, v in props.items() if v is not None},
-        }
+        feature: dict[str, Any] = {"geometry": g, "properties": {k: v for k, v in props.items() if v is not None}}
         if isinstance(props.get("id"), int):
             feature["id"] = props["id"]
         features.append(feature)
@@ -132,6 +138,7 @@ def render(conn: Connection, layer: Layer, z: int, x: int, y: int, scope: Scope,
         default_options={
             "extents": EXTENT,
             "y_coord_down": True,
+            "check_winding_order": False,  # oriented above, vectorised
             "on_invalid_geometry": mapbox_vector_tile.encoder.on_invalid_geometry_make_valid,
         },
     )
