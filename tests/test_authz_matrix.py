@@ -202,6 +202,62 @@ def accounts_in_scope(ctx: Ctx, who: str, resp: Any) -> None:
         assert i["phone"] is None or "*" in i["phone"]
 
 
+ZOOM = {"buildings": 16, "estates": 13, "streets": 11, "districts": 9}
+
+
+def tile_url(ctx: Ctx, layer: str, building_id: int) -> str:
+    """The tile of ``layer`` around a sample building."""
+    import math
+
+    b = rt.buildings
+    with ctx.engine.connect() as c:
+        lon, lat = c.execute(select(b.c.centroid_lon, b.c.centroid_lat).where(b.c.id == building_id)).one()
+    z = ZOOM[layer]
+    n = 1 << z
+    x = int((lon + 180.0) / 360.0 * n)
+    rad = math.radians(lat)
+    y = int((1.0 - math.log(math.tan(rad) + 1.0 / math.cos(rad)) / math.pi) / 2.0 * n)
+    return f"/tiles/{layer}/{z}/{x}/{y}.pbf"
+
+
+def tile_in_scope(ctx: Ctx, who: str, resp: Any) -> None:
+    import mapbox_vector_tile
+
+    allowed = ctx.streets_of(who)
+    tile = mapbox_vector_tile.decode(resp.content) if resp.content else {}
+    if allowed is None:
+        return
+    for name, layer in tile.items():
+        for f in layer["features"]:
+            p = f["properties"]
+            if name == "buildings":
+                assert p["house_code"][:9] in allowed, f"{who} sees building {p['house_code']} in a tile"
+            elif name == "streets":
+                assert p["code"] in allowed, f"{who} sees street {p['code']} in a tile"
+            elif name == "districts":
+                # the district managing the caller's streets (its figures count only those streets)
+                assert p["code"] == ctx.world.district_a, f"{who} sees district {p['code']}"
+            elif name == "estates":
+                e = rt.estates
+                with ctx.engine.connect() as c:
+                    street = c.execute(select(e.c.street_code).where(e.c.id == p["id"])).scalar_one()
+                assert street in allowed, f"{who} sees estate {p['id']} in a tile"
+
+
+def figures_in_scope(ctx: Ctx, who: str, resp: Any) -> None:
+    allowed = ctx.streets_of(who)
+    codes = {i["code"] for i in resp.json()["items"]}
+    assert codes, f"{who} sees no streets"
+    if allowed is not None:
+        assert codes <= allowed, f"{who} sees figures of streets outside its scope"
+
+
+def located_in_scope(ctx: Ctx, who: str, resp: Any) -> None:
+    allowed = ctx.streets_of(who)
+    if allowed is not None:
+        assert {i["house_code"][:9] for i in resp.json()} <= allowed, f"{who} locates records outside its scope"
+
+
 # --- bodies -----------------------------------------------------------------------------------------
 
 
@@ -538,6 +594,31 @@ CASES: dict[tuple[str, str], Case] = {
         scoping=None,
     ),
     ("GET", "/api/v1/stats"): Case(one("GET", "/api/v1/stats"), scoping=None),
+    # --- the map (一图) ---------------------------------------------------------------------------
+    ("GET", "/tiles/{layer}/{z}/{x}/{y}.pbf"): Case(
+        lambda ctx: [
+            (f"{layer} {s}", None, lambda c, who, b=d["building"], layer=layer: ("GET", tile_url(c, layer, b), {}))
+            for s, d in ctx.data.items()
+            for layer in ("buildings", "estates", "streets", "districts")
+        ],
+        check=tile_in_scope,
+        scoping=None,
+    ),
+    ("GET", "/api/v1/map/layers"): Case(one("GET", "/api/v1/map/layers"), scoping=None),
+    ("GET", "/api/v1/map/streets/figures"): Case(
+        one("GET", "/api/v1/map/streets/figures", params={"figure": "homes"}), check=figures_in_scope, scoping=None
+    ),
+    ("GET", "/api/v1/map/summary/{code}"): Case(
+        lambda ctx: [(s, s, lambda c, who, s=s: ("GET", f"/api/v1/map/summary/{s}", {})) for s in ctx.data],
+    ),
+    ("GET", "/api/v1/map/locate"): Case(
+        lambda ctx: [
+            (s, None, lambda c, who, code=d["house_code"]: ("GET", "/api/v1/map/locate", {"params": {"q": code[:13]}}))
+            for s, d in ctx.data.items()
+        ],
+        check=located_in_scope,
+        scoping=None,
+    ),
     ("GET", "/api/v1/imports"): Case(one("GET", "/api/v1/imports"), scoping=None),
     ("POST", "/api/v1/imports"): Case(
         one("POST", "/api/v1/imports", files={"file": ("x.csv", b"a,b\n1,2\n", "text/csv")}), ok={422}, scoping=None
@@ -711,7 +792,7 @@ def test_every_route_has_a_case_and_behaves_for_every_role_and_scope(ctx):
                 if token:
                     headers["authorization"] = f"Bearer {token}"
                 resp = ctx.client.request(m, url, headers=headers, **kw)
-                want = expected(ctx, case, who, street, not url.startswith("/api/"))
+                want = expected(ctx, case, who, street, not url.startswith(("/api/", "/tiles/")))
                 if resp.status_code not in want:
                     failures.append(
                         f"{method} {path} [{label}] as {who}: {resp.status_code} not in {sorted(want)}"

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     timezone: str = Field("Asia/Shanghai", description="Time zone used to display times and dates.")
     page_size_default: int = Field(50, ge=1, le=1000, description="Default page size of list endpoints.")
     page_size_max: int = Field(500, ge=1, le=10000, description="Largest page size a client may ask for.")
+    map_tile_cache_mb: int = Field(
+        64, ge=0, le=65536, description="Memory for the in-process cache of encoded map tiles, in MiB; 0 turns it off."
+    )
     upload_max_bytes: int = Field(
         50 * 1024 * 1024, ge=1024, description="Largest register file accepted for import, in bytes."
     )

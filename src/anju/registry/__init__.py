@@ -5,6 +5,7 @@ Other contexts use only what this module exports.
 
 from anju.registry import domain
 from anju.registry.domain import HouseCode, Status, Structure, Use, make_house_code, parse_house_code
+from anju.registry.history import as_of_condition
 from anju.registry.services import (
     BUILDING_ATTRS,
     HOME_ATTRS,
@@ -37,6 +38,7 @@ from anju.registry.tables import (
     estates,
     home_versions,
     homes,
+    register_changes,
     rooms,
 )
 
@@ -57,6 +59,7 @@ __all__ = [
     "Structure",
     "Use",
     "add_rooms",
+    "as_of_condition",
     "building_as_of",
     "building_versions",
     "buildings",
@@ -78,6 +81,7 @@ __all__ = [
     "make_house_code",
     "merge_homes",
     "parse_house_code",
+    "register_changes",
     "rooms",
     "search",
     "split_home",

@@ -9,6 +9,7 @@ known now, for fast reads. Every change is also kept in the bitemporal ``*_versi
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Column,
     Date,
@@ -44,6 +45,7 @@ estates = Table(
     Column("recorded_at", UTCDateTime, nullable=False),
     Index("ix_estates_street", "street_code", "name"),
     Index("ix_estates_district", "district_code"),
+    Index("ix_estates_centroid", "centroid_lon", "centroid_lat"),
 )
 
 
@@ -82,6 +84,7 @@ buildings = Table(
     Index("ix_buildings_estate", "estate_id", "building_no"),
     Index("ix_buildings_street", "street_code"),
     Index("ix_buildings_district", "district_code"),
+    Index("ix_buildings_centroid", "centroid_lon", "centroid_lat"),
 )
 
 building_versions = Table(
@@ -232,4 +235,14 @@ import_jobs = Table(
     Column("report", Text, nullable=False),  # JSON: errors and conflicts (capped)
     Column("created_at", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime, nullable=True),
+)
+
+# The register's change counter: one row, bumped by database triggers (migration 0004) whenever an
+# estate, building or home — or a version of one — is written, in the writing transaction. Readers
+# that cache derived data (map tiles) key their caches on it.
+register_changes = Table(
+    "register_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("n", BigInteger, nullable=False),
 )

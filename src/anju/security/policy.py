@@ -86,7 +86,8 @@ class Policy:
         limiter: RateLimiter = request.app.state.rate_limiter
         engine = request.app.state.engine
         ip, rid = client_ip(request), request_id(request)
-        page = not request.url.path.startswith("/api/")
+        # Map tiles are fetched by the map library, not a browser tab: 401, never a sign-in redirect.
+        page = not request.url.path.startswith(("/api/", "/tiles/"))
         anon = Caller.anonymous(ip, rid)
         if self.permission is Permission.public and not limiter.hit(
             sec.settings.rate_limit_public, "public", ip or "-"

@@ -88,6 +88,9 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
     app.state.uow = UnitOfWork(engine)
     app.state.security = Security(settings)
     app.state.rate_limiter = RateLimiter()
+    from anju.map import TileCache
+
+    app.state.tile_cache = TileCache(settings.map_tile_cache_mb * 2**20) if settings.map_tile_cache_mb else None
     app.add_middleware(
         BodyLimit,
         limit=settings.request_max_bytes,
@@ -152,6 +155,7 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
 
     from anju.divisions.api import router as divisions_api
     from anju.ledger.api import router as ledger_api
+    from anju.map import api as map_api
     from anju.map.pages import router as map_pages
     from anju.registry import api_imports
     from anju.registry.api import router as registry_api
@@ -165,6 +169,8 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
     app.include_router(api_imports.router, prefix="/api/v1")
     app.include_router(security_pages)
     app.include_router(ledger_api, prefix="/api/v1")
+    app.include_router(map_api.api, prefix="/api/v1")
+    app.include_router(map_api.router)
     app.include_router(registry_pages)
     app.include_router(map_pages)
     app.include_router(api_imports.pages)

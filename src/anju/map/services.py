@@ -1,0 +1,122 @@
+"""The map's JSON answers: street figures for a choropleth, a division's summary, and locate."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from sqlalchemy import Connection, func, select
+
+from anju import divisions, registry
+from anju.core.errors import NotFound, ValidationError
+from anju.core.scope import Scope
+from anju.map.layers import GONE, Figures, district_of, street_figures, streets_in_scope
+
+Figure = Literal["homes", "buildings", "estates"]
+
+
+def streets_figures(conn: Connection, figure: Figure, *, scope: Scope, as_of: date) -> dict[str, Any]:
+    """{items: [{code, name, value}], min, max} over the streets in the scope."""
+    figures = street_figures(conn, as_of)
+    items = [
+        {"code": s.code, "name": s.name, "value": getattr(figures.get(s.code, Figures()), figure)}
+        for s in streets_in_scope(conn, scope)
+    ]
+    values = [i["value"] for i in items]
+    return {"figure": figure, "items": items, "min": min(values, default=0), "max": max(values, default=0)}
+
+
+def summary(conn: Connection, code: str, *, scope: Scope, as_of: date) -> dict[str, Any]:
+    """A district's (or zone's) or a street's figures within the scope, with homes by status."""
+    try:
+        d = divisions.get(conn, code)
+    except NotFound:
+        raise NotFound(f"code: 没有区划 {code}") from None
+    if d.level == "street":
+        streets = [d.code] if scope.allows(d.code) else []
+        if not streets:
+            scope.require(d.code, f"code: 没有区划 {code}")
+    elif d.level in ("district", "zone"):
+        streets = [s.code for s in streets_in_scope(conn, scope) if district_of(s) == d.code]
+        if not streets:
+            raise NotFound(f"code: 没有区划 {code}")
+    else:
+        raise ValidationError.of("code", "只能是区或街道的代码")
+    figures = street_figures(conn, as_of)
+    total = Figures()
+    for s in streets:
+        f = figures.get(s, Figures())
+        total.homes += f.homes
+        total.buildings += f.buildings
+        total.estates += f.estates
+    if as_of >= _today():
+        h = registry.homes
+        q = select(h.c.status, func.count()).where(h.c.street_code.in_(streets)).group_by(h.c.status)
+    else:
+        hv = registry.home_versions
+        q = (
+            select(hv.c.status, func.count())
+            .where(hv.c.street_code.in_(streets), registry.as_of_condition(hv, as_of, None))
+            .group_by(hv.c.status)
+        )
+    by_status = {str(s): int(n) for s, n in conn.execute(q)}
+    return {
+        "code": d.code,
+        "name": d.name,
+        "level": d.level,
+        "as_of": as_of.isoformat(),
+        "estates": total.estates,
+        "buildings": total.buildings,
+        "homes": total.homes,
+        "homes_by_status": [
+            {"status": s.value, "homes": by_status.get(s.value, 0)} for s in registry.Status if s.value not in GONE
+        ]
+        + [{"status": s, "homes": by_status[s]} for s in GONE if s in by_status],
+    }
+
+
+def _today() -> date:
+    from anju.core import clock
+
+    return clock.today()
+
+
+def locate(conn: Connection, q: str, *, scope: Scope, limit: int = 10) -> list[dict[str, Any]]:
+    """The register search, shaped for flying the map there: buildings and homes with coordinates."""
+    found = registry.search(conn, q, scope=scope, limit=limit)
+    ids = {int(b["id"]) for b in found["buildings"]} | {int(h["building_id"]) for h in found["homes"]}
+    b = registry.buildings
+    where: dict[int, Any] = {}
+    if ids:
+        rows = conn.execute(
+            select(b.c.id, b.c.house_code, b.c.address, b.c.centroid_lon, b.c.centroid_lat).where(b.c.id.in_(ids))
+        )
+        where = {int(r.id): r for r in rows}
+    out: list[dict[str, Any]] = []
+    for bl in found["buildings"]:
+        r = where.get(int(bl["id"]))
+        out.append(
+            {
+                "kind": "building",
+                "id": int(bl["id"]),
+                "building_id": int(bl["id"]),
+                "house_code": bl["house_code"],
+                "address": bl["address"],
+                "lon": r.centroid_lon if r is not None else None,
+                "lat": r.centroid_lat if r is not None else None,
+            }
+        )
+    for h in found["homes"]:
+        r = where.get(int(h["building_id"]))
+        out.append(
+            {
+                "kind": "home",
+                "id": int(h["id"]),
+                "building_id": int(h["building_id"]),
+                "house_code": h["house_code"],
+                "address": h["address"],
+                "lon": r.centroid_lon if r is not None else None,
+                "lat": r.centroid_lat if r is not None else None,
+            }
+        )
+    return out[: limit * 2]
