@@ -20,12 +20,25 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from lookups import bench_token, free_port
 
 ARGS = ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"]
+
+
+def wait_until(page: Any, predicate: str, seconds: float) -> None:
+    """Poll a predicate with ``evaluate`` (Playwright's wait_for_function compiles its predicate with
+    eval, which the page's CSP rightly forbids)."""
+    import time as _time
+
+    deadline = _time.monotonic() + seconds
+    while not page.evaluate(predicate):
+        if _time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {predicate}")
+        _time.sleep(0.05)
 
 
 def main() -> int:
@@ -56,7 +69,7 @@ def main() -> int:
                                               extra_http_headers={"authorization": f"Bearer {token}"})
                 page = context.new_page()
                 page.goto(base + "/map")
-                page.wait_for_function("document.body.dataset.mapReady === '1'", timeout=60_000)
+                wait_until(page, "() => document.body.dataset.mapReady === '1'", 60)
                 ms = page.evaluate(
                     """() => new Promise((done) => {
                          const finish = () => done(performance.now());

@@ -26,6 +26,18 @@ def chromium() -> str:
     return path
 
 
+def wait_until(page, predicate: str, seconds: float) -> None:
+    """Poll a predicate with ``evaluate`` (Playwright's wait_for_function compiles its predicate with
+    eval, which the page's CSP rightly forbids)."""
+    import time as _time
+
+    deadline = _time.monotonic() + seconds
+    while not page.evaluate(predicate):
+        if _time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {predicate}")
+        _time.sleep(0.05)
+
+
 def a_building(engine) -> tuple[int, float, float]:
     """A building with a footprint, and a point inside it."""
     import json
@@ -55,8 +67,9 @@ def test_the_map_loads_shows_buildings_and_a_click_opens_the_register(live_serve
         page = context.new_page()
         page.on("console", lambda m: errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+        page.on("response", lambda r: errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
         page.goto(live_server.base_url + "/map")
-        page.wait_for_function("document.body.dataset.mapReady === '1'", timeout=30_000)
+        wait_until(page, "() => document.body.dataset.mapReady === '1'", 30)
         page.evaluate(
             """([lon, lat]) => new Promise((done) => {
                  anjuMap.jumpTo({center: [lon, lat], zoom: 17});
@@ -83,7 +96,7 @@ def test_the_map_loads_shows_buildings_and_a_click_opens_the_register(live_serve
         page.screenshot(path=str(ARTIFACTS / "map.png"))
         page.mouse.click(x, y)
         page.wait_for_url(f"**/buildings/{bid}**", timeout=15_000)
-        assert "楼" in page.title()
+        assert "幢" in page.title()
         page.wait_for_selector("table.lpb", timeout=15_000)  # the 楼盘表 grid of that building
         browser.close()
     assert errors == [], "\n".join(errors)
