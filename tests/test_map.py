@@ -80,10 +80,12 @@ def test_building_tile_has_the_building_with_its_attributes(city_engine, client)
 
 def test_layers_outside_their_zoom_range_are_empty_and_buildings_drop_at_low_zoom(city_engine, client):
     bl = a_building(city_engine)
-    x, y = tile_of(bl["centroid_lon"], bl["centroid_lat"], 12)
-    r = get(client, city_engine, "city", f"/tiles/buildings/12/{x}/{y}.pbf")
+    x, y = tile_of(bl["centroid_lon"], bl["centroid_lat"], 14)
+    r = get(client, city_engine, "city", f"/tiles/buildings/14/{x}/{y}.pbf")  # buildings start at 15
     assert r.status_code == 200 and r.content == b""
-    est = decode(get(client, city_engine, "city", f"/tiles/estates/12/{x}/{y}.pbf").content)
+    assert get(client, city_engine, "city", f"/tiles/estates/12/{x >> 2}/{y >> 2}.pbf").content == b""  # from 13
+    x, y = tile_of(bl["centroid_lon"], bl["centroid_lat"], 13)
+    est = decode(get(client, city_engine, "city", f"/tiles/estates/13/{x}/{y}.pbf").content)
     assert any(f["properties"]["id"] == bl["estate_id"] for f in est["estates"]["features"])
     e = next(f for f in est["estates"]["features"] if f["properties"]["id"] == bl["estate_id"])
     assert e["geometry"]["type"] == "Point" and e["properties"]["buildings"] >= 1
@@ -127,7 +129,7 @@ def test_district_officer_sees_only_their_district(city_engine, client):
             )
         }
     seen_outside = False
-    for z in (14, 15):
+    for z in (15, 16):
         x, y = tile_of(bl["centroid_lon"], bl["centroid_lat"], z)
         for dx in (-1, 0, 1):
             for dy in (-1, 0, 1):
@@ -211,7 +213,7 @@ def test_layer_descriptions_carry_the_legend(city_engine, client):
     by_name = {ly["name"]: ly for ly in r.json()}
     assert {"districts", "streets", "estates", "buildings"} <= set(by_name)
     b = by_name["buildings"]
-    assert (b["kind"], b["minzoom"], b["maxzoom"]) == ("polygon", 14, 22)
+    assert (b["kind"], b["minzoom"], b["maxzoom"]) == ("polygon", 15, 22)
     status = next(a for a in b["attributes"] if a["name"] == "status")
     cats = {c["value"]: c["colour"] for c in status["categories"]}
     assert cats["使用"] == "#9fd8a8" and cats["在建"] == "#fff3cd"

@@ -132,7 +132,8 @@ def test_anchored_audit_rows_cannot_be_changed_unnoticed(city_engine, tmp_path):
     from sqlalchemy import text
 
     e = env(city_engine, tmp_path)
-    young = CliRunner().invoke(main, ["audit", "anchor"], env=e)  # every row is younger than the grace period
+    # every row is younger than a day: nothing is anchored yet
+    young = CliRunner().invoke(main, ["audit", "anchor", "--grace-seconds", "86400"], env=e)
     assert young.exit_code == 0 and json.loads(young.output)["anchored"] == []
     first = CliRunner().invoke(main, ["audit", "anchor", "--grace-seconds", "0"], env=e)
     assert first.exit_code == 0, first.output

@@ -450,7 +450,7 @@ ESTATES = register_layer(
         name="estates",
         title="小区",
         kind="point",
-        minzoom=12,
+        minzoom=13,
         maxzoom=MAX_ZOOM,
         attributes=(
             Attribute("id", "编号", "number"),
@@ -466,7 +466,7 @@ BUILDINGS = register_layer(
         name="buildings",
         title="楼栋",
         kind="polygon",
-        minzoom=14,
+        minzoom=15,
         maxzoom=MAX_ZOOM,
         attributes=(
             Attribute("id", "编号", "number"),

@@ -101,7 +101,7 @@ function addLayers() {
     map.addLayer({ id: "streets-line", type: "line", source: "streets", "source-layer": "streets", minzoom: 9, paint: { "line-color": "#8a94a0", "line-width": 0.8, "line-dasharray": [2, 2] } });
   }
   if (has("estates")) {
-    map.addLayer({ id: "estates-point", type: "circle", source: "estates", "source-layer": "estates", minzoom: 12, maxzoom: 15, paint: { "circle-radius": 4, "circle-color": "#b3261e", "circle-opacity": 0.7 } });
+    map.addLayer({ id: "estates-point", type: "circle", source: "estates", "source-layer": "estates", minzoom: 13, maxzoom: 16, paint: { "circle-radius": 4, "circle-color": "#b3261e", "circle-opacity": 0.7 } });
   }
   if (has("buildings")) {
     map.addLayer({ id: "buildings-fill", type: "fill", source: "buildings", "source-layer": "buildings", filter: ["==", ["geometry-type"], "Polygon"], paint: { "fill-color": colourFor(attribute("buildings", theme)), "fill-outline-color": "#44505c" } });
