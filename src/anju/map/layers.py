@@ -233,6 +233,46 @@ def street_figures(conn: Connection, as_of: date, version: int | None = None) ->
     return out
 
 
+_ESTATE_FIGURES: dict[tuple[str, int, date], dict[int, tuple[int, int]]] = {}
+
+
+def estate_figures(conn: Connection, as_of: date, version: int | None = None) -> dict[int, tuple[int, int]]:
+    """(buildings, homes) per estate as of a date: two grouped queries over the city, memoised until
+    the register changes. Counting per tile instead cost p95 81 ms (PostgreSQL) / 121 ms (SQLite) on
+    dense zoom-12/13 tiles at full scale; a memoised look-up is a dict access."""
+    if version is None:
+        version = register_version(conn)
+    key = (str(conn.engine.url), version, as_of)
+    hit = _ESTATE_FIGURES.get(key)
+    if hit is not None:
+        return hit
+    h, b = registry.homes, registry.buildings
+    if _is_today(as_of):
+        homes_q = select(h.c.estate_id, func.count()).where(h.c.status.not_in(GONE)).group_by(h.c.estate_id)
+        blds_q = select(b.c.estate_id, func.count()).group_by(b.c.estate_id)
+    else:
+        hv, bv = registry.home_versions, registry.building_versions
+        homes_q = (
+            select(h.c.estate_id, func.count())
+            .select_from(hv.join(h, h.c.id == hv.c.home_id))
+            .where(registry.as_of_condition(hv, as_of, None), hv.c.status.not_in(GONE))
+            .group_by(h.c.estate_id)
+        )
+        blds_q = (
+            select(b.c.estate_id, func.count())
+            .select_from(bv.join(b, b.c.id == bv.c.building_id))
+            .where(registry.as_of_condition(bv, as_of, None))
+            .group_by(b.c.estate_id)
+        )
+    nb = {int(k): int(n) for k, n in conn.execute(blds_q)}
+    nh = {int(k): int(n) for k, n in conn.execute(homes_q)}
+    out = {k: (nb.get(k, 0), nh.get(k, 0)) for k in nb.keys() | nh.keys()}
+    if len(_ESTATE_FIGURES) > 32:
+        _ESTATE_FIGURES.clear()
+    _ESTATE_FIGURES[key] = out
+    return out
+
+
 def district_of(row: Any) -> str:
     """The district (or functional zone) that manages a street."""
     return str(row.managing_code or row.parent_code)
@@ -321,7 +361,7 @@ def _homes_per_building(conn: Connection, ids: Sequence[int], as_of: date) -> di
 @dataclass(frozen=True)
 class EstatesLayer(Layer):
     def features(self, conn: Connection, bbox: BBox, zoom: int, scope: Scope, as_of: date) -> Iterable[Feature]:
-        e, b = registry.estates, registry.buildings
+        e = registry.estates
         rows = list(
             conn.execute(
                 select(e.c.id, e.c.name, e.c.centroid_lon, e.c.centroid_lat).where(
@@ -331,34 +371,7 @@ class EstatesLayer(Layer):
         )
         if not rows:
             return
-        ids = [r.id for r in rows]
-        # One grouped query: buildings and homes per estate (homes through their buildings' index).
-        if _is_today(as_of):
-            h = registry.homes
-            q = (
-                select(b.c.estate_id, func.count(func.distinct(b.c.id)), func.count(h.c.id))
-                .select_from(b.outerjoin(h, and_(h.c.building_id == b.c.id, h.c.status.not_in(GONE))))
-                .where(b.c.estate_id.in_(ids))
-                .group_by(b.c.estate_id)
-            )
-        else:
-            bv, hv = registry.building_versions, registry.home_versions
-            q = (
-                select(b.c.estate_id, func.count(func.distinct(b.c.id)), func.count(hv.c.id))
-                .select_from(
-                    b.join(bv, and_(bv.c.building_id == b.c.id, registry.as_of_condition(bv, as_of, None))).outerjoin(
-                        hv,
-                        and_(
-                            hv.c.building_id == b.c.id,
-                            registry.as_of_condition(hv, as_of, None),
-                            hv.c.status.not_in(GONE),
-                        ),
-                    )
-                )
-                .where(b.c.estate_id.in_(ids))
-                .group_by(b.c.estate_id)
-            )
-        counts = {int(r[0]): (int(r[1]), int(r[2])) for r in conn.execute(q)}
+        counts = estate_figures(conn, as_of)
         for r in rows:
             nb, nh = counts.get(r.id, (0, 0))
             yield Point(r.centroid_lon, r.centroid_lat), {"id": r.id, "name": r.name, "buildings": nb, "homes": nh}
