@@ -94,6 +94,27 @@ def test_the_map_loads_shows_buildings_and_a_click_opens_the_register(live_serve
         )
         assert bid in here, f"building {bid} is not drawn where it should be (found {here})"
         page.screenshot(path=str(ARTIFACTS / "map.png"))
+        # hover: a summary of the building under the pointer
+        page.mouse.move(x, y)
+        page.wait_for_selector(".maplibregl-popup", timeout=5_000)
+        assert "使用" in page.inner_text(".maplibregl-popup") or "状态" in page.inner_text(".maplibregl-popup")
+        # the legend follows the theme; a street choropleth draws its own legend
+        page.select_option("#theme", "year_built")
+        assert "建成年份" in page.inner_text("#legend")
+        page.select_option("#choropleth", "homes")
+        page.wait_for_function("() => document.querySelector('#legend').innerText.includes('街道')", timeout=5_000)
+        # export the view as PNG
+        with page.expect_download() as dl:
+            page.click("#export-png")
+        png = Path(dl.value.path())
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+        # the date control re-requests every layer's tiles as of that date
+        page.fill("#as-of", "2015-06-30")
+        page.dispatch_event("#as-of", "change")
+        assert "as_of=2015-06-30" in page.evaluate("() => anjuMap.getSource('buildings').tiles[0]")
+        page.fill("#as-of", page.evaluate("() => document.getElementById('map').dataset.today"))
+        page.dispatch_event("#as-of", "change")
+        wait_until(page, "() => anjuMap.loaded() && anjuMap.areTilesLoaded()", 30)
         page.mouse.click(x, y)
         page.wait_for_url(f"**/buildings/{bid}**", timeout=15_000)
         assert "幢" in page.title()

@@ -38,11 +38,14 @@ function colourFor(attr) {
     expr.push("#cccccc");
     return expr;
   }
-  const stops = attr.stops && attr.stops.length ? attr.stops : [[0, "#fff7bc"], [50, "#fe9929"], [300, "#993404"]];
-  const expr = ["interpolate", ["linear"], ["to-number", ["get", attr.name], 0]];
-  for (const [v, c] of stops) expr.push(v, c);
+  // Numbers: the layer publishes class breaks; the page gives each class a colour of one palette.
+  const stops = attr.stops && attr.stops.length ? attr.stops : [0];
+  const expr = ["step", ["to-number", ["get", attr.name], 0], PALETTE[0]];
+  stops.slice(1).forEach((v, i) => expr.push(v, PALETTE[Math.min(i + 1, PALETTE.length - 1)]));
   return expr;
 }
+
+const PALETTE = ["#fff7bc", "#fee391", "#fec44f", "#fe9929", "#ec7014", "#cc4c02", "#8c2d04"];
 
 function drawLegend(title, rows) {
   const box = document.getElementById("legend");
@@ -60,7 +63,7 @@ function themeLegend() {
   const attr = attribute("buildings", theme);
   if (!attr) return;
   if (attr.type === "category") drawLegend(attr.label, (attr.categories || []).map((c) => [c.colour, c.label]));
-  else drawLegend(attr.label, (attr.stops || []).map(([v, c]) => [c, `≥ ${v}`]));
+  else drawLegend(attr.label, (attr.stops || []).map((v, i) => [PALETTE[Math.min(i, PALETTE.length - 1)], `≥ ${v}`]));
 }
 
 function applyTheme() {
