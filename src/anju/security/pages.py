@@ -39,19 +39,21 @@ def _form_token(request: Request) -> str:
     return request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
 
 
-def _login_page(request: Request, message: str = "", status: int = 200, next_path: str = "/") -> HTMLResponse:
+def _public_form(request: Request, template: str, status: int, **ctx: Any) -> HTMLResponse:
+    """A form anyone may post (sign-in, registration), with its CSRF token; an anonymous visitor also
+    gets the double-submit cookie that the token is checked against."""
     token = _form_token(request)
-    resp = render(request, "login.html", status_code=status, message=message, next=next_path, csrf=token)
+    resp = render(request, template, status_code=status, csrf=token, **ctx)
+    if getattr(getattr(request.state, "caller", None), "csrf_token", None):
+        return resp  # signed in: the session's own token is checked
     sec: svc.Security = request.app.state.security
-    resp.set_cookie(
-        CSRF_COOKIE,
-        token,
-        httponly=True,
-        samesite="strict",
-        secure=secure_cookie(request, sec.settings.cookie_secure),
-        path="/",
-    )
+    secure = secure_cookie(request, sec.settings.cookie_secure)
+    resp.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure, path="/")
     return resp
+
+
+def _login_page(request: Request, message: str = "", status: int = 200, next_path: str = "/") -> HTMLResponse:
+    return _public_form(request, "login.html", status, message=message, next=next_path)
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -105,18 +107,7 @@ def login(
 def _register_page(
     request: Request, message: str = "", status: int = 200, form: dict[str, str] | None = None
 ) -> HTMLResponse:
-    token = _form_token(request)
-    resp = render(request, "register.html", status_code=status, message=message, csrf=token, form=form or {})
-    sec: svc.Security = request.app.state.security
-    resp.set_cookie(
-        CSRF_COOKIE,
-        token,
-        httponly=True,
-        samesite="strict",
-        secure=secure_cookie(request, sec.settings.cookie_secure),
-        path="/",
-    )
-    return resp
+    return _public_form(request, "register.html", status, message=message, form=form or {})
 
 
 @router.get("/register", response_class=HTMLResponse)
