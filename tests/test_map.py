@@ -266,3 +266,34 @@ def test_a_new_layer_plugs_in_through_the_interface(city_engine, client):
     finally:
         unregister_layer("probe")
     assert get_layer("probe") is None
+
+
+def test_street_figures_are_computed_once_when_tiles_ask_together(city_engine, monkeypatch):
+    """The map's first tiles arrive together: the city-wide figures must be computed once, not per tile."""
+    import importlib
+    import threading
+    import time
+
+    layers_mod = importlib.import_module("anju.map.layers")
+    calls: list[int] = []
+    real = layers_mod._compute_street_figures
+
+    def slow(conn, as_of, key):
+        calls.append(1)
+        time.sleep(0.2)
+        return real(conn, as_of, key)
+
+    monkeypatch.setattr(layers_mod, "_compute_street_figures", slow)
+    layers_mod._FIGURES.clear()
+    results: list[Any] = []
+
+    def ask() -> None:
+        with city_engine.connect() as c:
+            results.append(layers_mod.street_figures(c, date(2026, 6, 30)))
+
+    threads = [threading.Thread(target=ask) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and len(results) == 6 and all(r is results[0] for r in results) and results[0]

@@ -186,6 +186,7 @@ class Figures:
 
 
 _FIGURES: dict[tuple[str, int, date], dict[str, Figures]] = {}
+_FIGURES_LOCK = threading.Lock()
 
 
 def register_version(conn: Connection) -> int:
@@ -203,6 +204,14 @@ def street_figures(conn: Connection, as_of: date, version: int | None = None) ->
     hit = _FIGURES.get(key)
     if hit is not None:
         return hit
+    with _FIGURES_LOCK:  # single flight: the map's first tiles arrive together; compute once, not six times
+        hit = _FIGURES.get(key)
+        if hit is not None:
+            return hit
+        return _compute_street_figures(conn, as_of, key)
+
+
+def _compute_street_figures(conn: Connection, as_of: date, key: tuple[str, int, date]) -> dict[str, Figures]:
     out: dict[str, Figures] = {}
     if _is_today(as_of):
         h, b = registry.homes, registry.buildings
@@ -246,6 +255,16 @@ def estate_figures(conn: Connection, as_of: date, version: int | None = None) ->
     hit = _ESTATE_FIGURES.get(key)
     if hit is not None:
         return hit
+    with _FIGURES_LOCK:
+        hit = _ESTATE_FIGURES.get(key)
+        if hit is not None:
+            return hit
+        return _compute_estate_figures(conn, as_of, key)
+
+
+def _compute_estate_figures(
+    conn: Connection, as_of: date, key: tuple[str, int, date]
+) -> dict[int, tuple[int, int]]:
     h, b = registry.homes, registry.buildings
     if _is_today(as_of):
         homes_q = select(h.c.estate_id, func.count()).where(h.c.status.not_in(GONE)).group_by(h.c.estate_id)
