@@ -73,8 +73,13 @@ def sign_out(uow: UowDep, caller: SignedIn) -> Response:
 def register(request: Request, uow: UowDep, sec: SecurityDep, _: Public, body: s.RegisterIn) -> s.AccountOut:
     """Citizens and landlords open their own account (real-name: identity number and phone)."""
     if not login_allowed(request, sec.settings.rate_limit_login):
-        svc.record_now(uow.engine, svc.Caller.anonymous(client_ip(request)), "http.rate_limited", outcome="denied",
-                       reason=request.url.path)
+        svc.record_now(
+            uow.engine,
+            svc.Caller.anonymous(client_ip(request)),
+            "http.rate_limited",
+            outcome="denied",
+            reason=request.url.path,
+        )
         raise TooManyRequests("注册过于频繁，请稍后再试")
     cmd = svc.NewAccount(
         username=body.username,
@@ -228,9 +233,6 @@ def search_audit(uow: UowDep, caller: AuditRead, paging: PagingDep, f: AuditFilt
 )
 def export_audit(uow: UowDep, caller: AuditRead, f: AuditFilterDep) -> StreamingResponse:
     """The matching audit rows as CSV, oldest first; the export itself is recorded."""
-    svc.record_now(uow.engine, caller, "audit.export", detail={k: v for k, v in vars(f).items() if v is not None})
     return StreamingResponse(
-        svc.audit_csv(uow.engine, caller.scope, f),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
+        svc.export_audit(uow.engine, caller, f), media_type="text/csv; charset=utf-8", headers=svc.AUDIT_CSV_HEADERS
     )

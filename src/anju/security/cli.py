@@ -25,12 +25,27 @@ DEMO_ACCOUNTS: list[dict[str, str]] = [
     {"username": "city", "role": "city_officer", "name": "钱市局", "division_code": "{city}"},
     {"username": "district", "role": "district_officer", "name": "吴区局", "division_code": "{district}"},
     {"username": "clerk", "role": "street_clerk", "name": "郑街道", "division_code": "{street}"},
-    {"username": "citizen", "role": "citizen", "name": "周市民", "id_number": "320102199003070025",
-     "phone": "13900000001"},
-    {"username": "landlord", "role": "landlord", "name": "王房东", "id_number": "320106198506151231",
-     "phone": "13900000002"},
-    {"username": "agency", "role": "agency", "name": "冯经纪", "phone": "13900000003",
-     "org_code": "91110000600037341L"},
+    {
+        "username": "citizen",
+        "role": "citizen",
+        "name": "周市民",
+        "id_number": "320102199003070025",
+        "phone": "13900000001",
+    },
+    {
+        "username": "landlord",
+        "role": "landlord",
+        "name": "王房东",
+        "id_number": "320106198506151231",
+        "phone": "13900000002",
+    },
+    {
+        "username": "agency",
+        "role": "agency",
+        "name": "冯经纪",
+        "phone": "13900000003",
+        "org_code": "91110000600037341L",
+    },
 ]
 
 
@@ -62,15 +77,29 @@ def users() -> None:
 @click.option("--org-code", help="统一社会信用代码 (agency staff).")
 @click.password_option("--password", help="Asked for when not given (never put it on a shared command line).")
 def users_create(
-    username: str, role: str, name: str, division_code: str | None, id_number: str | None, phone: str | None,
-    org_code: str | None, password: str,
+    username: str,
+    role: str,
+    name: str,
+    division_code: str | None,
+    id_number: str | None,
+    phone: str | None,
+    org_code: str | None,
+    password: str,
 ) -> None:
     """Create an account; a staff account's TOTP secret is printed once."""
     settings = load_settings()
     sec = _security(settings)
     engine = _engine(settings)
-    cmd = svc.NewAccount(username=username, password=password, role=Role(role), name=name,
-                         division_code=division_code, id_number=id_number, phone=phone, org_code=org_code)
+    cmd = svc.NewAccount(
+        username=username,
+        password=password,
+        role=Role(role),
+        name=name,
+        division_code=division_code,
+        id_number=id_number,
+        phone=phone,
+        org_code=org_code,
+    )
     try:
         with engine.begin() as conn:
             created = svc.create_account(conn, sec, cmd, svc.Caller.system("cli"))
@@ -91,11 +120,14 @@ def users_list(role: str | None, limit: int) -> None:
     sec = _security(settings)
     engine = _engine(settings)
     with engine.connect() as conn:
-        items, total = svc.list_accounts(conn, sec, svc.Caller.system("cli"), role=Role(role) if role else None,
-                                         limit=limit)
+        items, total = svc.list_accounts(
+            conn, sec, svc.Caller.system("cli"), role=Role(role) if role else None, limit=limit
+        )
     for a in items:
-        click.echo(f"{a['id']}\t{a['username']}\t{ROLE_LABELS[Role(a['role'])]}\t{a['division_code'] or '—'}\t"
-                   f"{a['name']}\t{a['phone'] or '—'}")
+        click.echo(
+            f"{a['id']}\t{a['username']}\t{ROLE_LABELS[Role(a['role'])]}\t{a['division_code'] or '—'}\t"
+            f"{a['name']}\t{a['phone'] or '—'}"
+        )
     click.echo(f"共 {total} 个账户", err=True)
 
 
@@ -133,8 +165,9 @@ def ensure_demo_accounts(engine: Engine, settings: Settings) -> list[dict[str, s
                 continue
             values = {k: v.format(**codes) for k, v in spec.items()}
             role = Role(values.pop("role"))
-            svc.create_account(conn, sec, svc.NewAccount(password=DEMO_PASSWORD, role=role, **values),
-                               svc.Caller.system("demo"))
+            svc.create_account(
+                conn, sec, svc.NewAccount(password=DEMO_PASSWORD, role=role, **values), svc.Caller.system("demo")
+            )
             made.append(spec)
     return made
 
@@ -201,7 +234,10 @@ def audit_verify() -> None:
     checked, bad = anchor.verify(engine)
     if bad:
         for m in bad:
-            click.echo(f"第 {m.index} 个锚点（审计记录 {m.first_id}–{m.last_id}）不一致："
-                       f"应有 {m.expected_rows} 条，现有 {m.found_rows} 条或内容被改动", err=True)
+            click.echo(
+                f"第 {m.index} 个锚点（审计记录 {m.first_id}–{m.last_id}）不一致："
+                f"应有 {m.expected_rows} 条，现有 {m.found_rows} 条或内容被改动",
+                err=True,
+            )
         raise SystemExit(1)
     click.echo(f"审计日志与 {checked} 个锚点一致")

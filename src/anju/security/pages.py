@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 
 from anju.core.clock import CITY_TZ
@@ -75,8 +76,13 @@ def login(
     from anju.security.api import login_allowed
 
     if not login_allowed(request, sec.settings.rate_limit_login):
-        svc.record_now(uow.engine, svc.Caller.anonymous(client_ip(request)), "http.rate_limited",
-                       outcome="denied", reason=request.url.path)
+        svc.record_now(
+            uow.engine,
+            svc.Caller.anonymous(client_ip(request)),
+            "http.rate_limited",
+            outcome="denied",
+            reason=request.url.path,
+        )
         return _login_page(request, "登录尝试过于频繁，请稍后再试", 429, safe_next(next))
     with uow.begin() as conn:
         result = svc.sign_in(
@@ -133,8 +139,13 @@ def register(
 
     kept = {"username": username, "role": role}  # never echo the identity number, phone or password
     if not login_allowed(request, sec.settings.rate_limit_login):
-        svc.record_now(uow.engine, svc.Caller.anonymous(client_ip(request)), "http.rate_limited",
-                       outcome="denied", reason=request.url.path)
+        svc.record_now(
+            uow.engine,
+            svc.Caller.anonymous(client_ip(request)),
+            "http.rate_limited",
+            outcome="denied",
+            reason=request.url.path,
+        )
         return _register_page(request, "注册过于频繁，请稍后再试", 429, kept)
     cmd = svc.NewAccount(
         username=username, password=password, role=Role(role), name=name, id_number=id_number, phone=phone
@@ -144,8 +155,13 @@ def register(
             svc.create_account(conn, sec, cmd, svc.Caller.anonymous(client_ip(request), request_id(request)))
     except AnjuError as e:
         if e.status_code == 409:  # a second account for the same person or name: record the attempt
-            svc.record_now(uow.engine, svc.Caller.anonymous(client_ip(request)), "auth.register", outcome="denied",
-                           reason=e.message)
+            svc.record_now(
+                uow.engine,
+                svc.Caller.anonymous(client_ip(request)),
+                "auth.register",
+                outcome="denied",
+                reason=e.message,
+            )
         reason = e.errors[0].reason if e.errors else e.message
         labels = {
             "username": "用户名",
@@ -367,16 +383,24 @@ def _day_bound(d: str | None, end: bool) -> datetime | None:
     return datetime.combine(day + timedelta(days=1) if end else day, time(0), CITY_TZ)
 
 
-def _page_filter(
-    actor: str | None,
-    action: str | None,
-    entity: str | None,
-    entity_id: str | None,
-    outcome: str | None,
-    since: str | None,
-    until: str | None,
-) -> svc.AuditFilter:
-    return svc.AuditFilter(
+@dataclass(frozen=True)
+class AuditSearch:
+    """The audit page's search form: the filter it means and the values to show back in the form."""
+
+    filter: svc.AuditFilter
+    form: dict[str, str]
+
+
+def audit_search(
+    actor: Annotated[str | None, Query(max_length=40)] = None,
+    action: Annotated[str | None, Query(max_length=64)] = None,
+    entity: Annotated[str | None, Query(max_length=32)] = None,
+    entity_id: Annotated[str | None, Query(max_length=40)] = None,
+    outcome: Annotated[str | None, Query(pattern="^(ok|denied|failed)?$")] = None,
+    since: Annotated[str | None, Query(max_length=10)] = None,
+    until: Annotated[str | None, Query(max_length=10)] = None,
+) -> AuditSearch:
+    f = svc.AuditFilter(
         actor or None,
         action or None,
         entity or None,
@@ -385,69 +409,40 @@ def _page_filter(
         _day_bound(since, False),
         _day_bound(until, True),
     )
+    form = {
+        "actor": actor,
+        "action": action,
+        "entity": entity,
+        "entity_id": entity_id,
+        "outcome": outcome,
+        "since": since,
+        "until": until,
+    }
+    return AuditSearch(f, {k: v or "" for k, v in form.items()})
 
 
-Actor = Annotated[str | None, Query(max_length=40)]
-Action = Annotated[str | None, Query(max_length=64)]
-Entity = Annotated[str | None, Query(max_length=32)]
-EntityId = Annotated[str | None, Query(max_length=40)]
-Outcome = Annotated[str | None, Query(pattern="^(ok|denied|failed)?$")]
-Day = Annotated[str | None, Query(max_length=10)]
+AuditSearchDep = Annotated[AuditSearch, Depends(audit_search)]
 
 
 @router.get("/audit", response_class=HTMLResponse)
-def audit_page(
-    request: Request,
-    uow: UowDep,
-    caller: AuditRead,
-    paging: PagingDep,
-    actor: Actor = None,
-    action: Action = None,
-    entity: Entity = None,
-    entity_id: EntityId = None,
-    outcome: Outcome = None,
-    since: Day = None,
-    until: Day = None,
-) -> HTMLResponse:
-    f = _page_filter(actor, action, entity, entity_id, outcome, since, until)
+def audit_page(request: Request, uow: UowDep, caller: AuditRead, paging: PagingDep, q: AuditSearchDep) -> HTMLResponse:
     with uow.read() as conn:
-        items, total = svc.list_audit(conn, caller.scope, f, offset=paging.offset, limit=paging.page_size)
-    filters = {
-        "actor": actor or "",
-        "action": action or "",
-        "entity": entity or "",
-        "entity_id": entity_id or "",
-        "outcome": outcome or "",
-        "since": since or "",
-        "until": until or "",
-    }
+        items, total = svc.list_audit(conn, caller.scope, q.filter, offset=paging.offset, limit=paging.page_size)
     return render(
         request,
         "audit.html",
         rows=items,
         pager=pager(total, paging.page, paging.page_size),
-        f=filters,
+        f=q.form,
         query=request.url.query,
     )
 
 
 @router.get("/audit.csv", response_class=StreamingResponse)
-def audit_csv(
-    uow: UowDep,
-    caller: AuditRead,
-    actor: Actor = None,
-    action: Action = None,
-    entity: Entity = None,
-    entity_id: EntityId = None,
-    outcome: Outcome = None,
-    since: Day = None,
-    until: Day = None,
-) -> StreamingResponse:
+def audit_csv(uow: UowDep, caller: AuditRead, q: AuditSearchDep) -> StreamingResponse:
     """The page's current search as CSV (the export is recorded)."""
-    f = _page_filter(actor, action, entity, entity_id, outcome, since, until)
-    svc.record_now(uow.engine, caller, "audit.export", detail={k: v for k, v in vars(f).items() if v is not None})
     return StreamingResponse(
-        svc.audit_csv(uow.engine, caller.scope, f),
+        svc.export_audit(uow.engine, caller, q.filter),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
+        headers=svc.AUDIT_CSV_HEADERS,
     )
