@@ -9,7 +9,7 @@ from sqlalchemy import Connection, func, select
 
 from anju import divisions, registry
 from anju.core.errors import NotFound, ValidationError
-from anju.core.scope import Scope
+from anju.core.scope import OutOfScope, Scope
 from anju.map.layers import GONE, Figures, district_of, street_figures, streets_in_scope
 
 Figure = Literal["homes", "buildings", "estates"]
@@ -33,13 +33,12 @@ def summary(conn: Connection, code: str, *, scope: Scope, as_of: date) -> dict[s
     except NotFound:
         raise NotFound(f"code: 没有区划 {code}") from None
     if d.level == "street":
-        streets = [d.code] if scope.allows(d.code) else []
-        if not streets:
-            scope.require(d.code, f"code: 没有区划 {code}")
+        scope.require(d.code, f"code: 没有区划 {code}")
+        streets = [d.code]
     elif d.level in ("district", "zone"):
         streets = [s.code for s in streets_in_scope(conn, scope) if district_of(s) == d.code]
-        if not streets:
-            raise NotFound(f"code: 没有区划 {code}")
+        if not streets:  # the district exists: outside the caller's scope (answered and audited as not found)
+            raise OutOfScope(f"code: 没有区划 {code}")
     else:
         raise ValidationError.of("code", "只能是区或街道的代码")
     figures = street_figures(conn, as_of)
