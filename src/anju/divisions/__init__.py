@@ -1,7 +1,7 @@
 """Administrative divisions: city, districts, functional zones, streets and communities."""
 
 from anju.divisions.geo import from_geojson, partition, random_points_in, to_geojson
-from anju.divisions.loader import load_city
+from anju.divisions.loader import CitySpec, load_city, read_city_spec
 from anju.divisions.services import (
     Division,
     ancestry,
@@ -16,6 +16,7 @@ from anju.divisions.services import (
 from anju.divisions.tables import divisions as divisions_table
 
 __all__ = [
+    "CitySpec",
     "Division",
     "ancestry",
     "by_level",
@@ -29,6 +30,7 @@ __all__ = [
     "names",
     "partition",
     "random_points_in",
+    "read_city_spec",
     "street_geometries",
     "to_geojson",
 ]

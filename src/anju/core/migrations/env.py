@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import anju.addresses.tables
 import anju.divisions.tables
 import anju.ledger.tables
 import anju.registry.tables
