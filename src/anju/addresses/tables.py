@@ -42,7 +42,7 @@ address_records = Table(
     Column("address_key", String(64), nullable=False),  # SM3 of the normalised address text
     Column("canonical", String(300), nullable=True),
     Column("components", Text, nullable=False),  # JSON of the parsed components
-    Column("district_code", String(12), nullable=True),  # parsed or of the best candidate: scoping
+    Column("street_code", String(12), nullable=True),  # of the best candidate, else parsed: scoping
     Column("status", String(12), nullable=False),  # linked | review | unlinked
     Column("house_code", String(23), nullable=True),
     Column("score", Float, nullable=True),  # match probability of the best candidate
@@ -51,7 +51,7 @@ address_records = Table(
     Column("decided_by", String(64), nullable=True),
     Column("decided_at", UTCDateTime, nullable=True),
     UniqueConstraint("job_id", "record_id"),
-    Index("ix_address_records_queue", "status", "district_code", "id"),
+    Index("ix_address_records_queue", "status", "street_code", "id"),
     Index("ix_address_records_house", "house_code"),
     Index("ix_address_records_source", "source", "record_id"),
 )

@@ -37,6 +37,16 @@ class Settings(BaseSettings):
     import_batch_rows: int = Field(
         20_000, ge=100, le=100_000, description="Rows per bulk-insert batch during import and synthesis."
     )
+    # --- address linkage ------------------------------------------------------------------------
+    address_link_threshold: float = Field(
+        0.99, gt=0, lt=1, description="Match probability at or above which a record is linked without review."
+    )
+    address_review_threshold: float = Field(
+        0.5, gt=0, lt=1, description="Match probability at or above which an unclear record goes to clerical review."
+    )
+    address_link_margin: float = Field(
+        4.0, ge=0, le=40, description="Match-weight lead (log2) the best candidate needs over the second to be linked."
+    )
     house_code_check: Literal["iso7064-mod11-2"] = Field(
         "iso7064-mod11-2", description="Check-character algorithm of house codes (pluggable)."
     )

@@ -12,7 +12,6 @@ from alembic import op
 
 import anju.core.db
 
-
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
@@ -63,7 +62,7 @@ def upgrade() -> None:
         sa.Column("address_key", sa.String(length=64), nullable=False),
         sa.Column("canonical", sa.String(length=300), nullable=True),
         sa.Column("components", sa.Text(), nullable=False),
-        sa.Column("district_code", sa.String(length=12), nullable=True),
+        sa.Column("street_code", sa.String(length=12), nullable=True),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("house_code", sa.String(length=23), nullable=True),
         sa.Column("score", sa.Float(), nullable=True),
@@ -79,7 +78,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("address_records", schema=None) as batch_op:
         batch_op.create_index("ix_address_records_house", ["house_code"], unique=False)
-        batch_op.create_index("ix_address_records_queue", ["status", "district_code", "id"], unique=False)
+        batch_op.create_index("ix_address_records_queue", ["status", "street_code", "id"], unique=False)
         batch_op.create_index("ix_address_records_source", ["source", "record_id"], unique=False)
 
     op.create_table(

@@ -1,0 +1,463 @@
+"""Linking department address records to register homes with Splink (Fellegi–Sunter).
+
+Both sides are reduced to the same standard components (see :mod:`anju.addresses.parser`):
+records by parsing their free text, register homes from their structured columns, normalised by the
+same functions. Splink then
+
+* **blocks**: only pairs that agree on a few exact keys are compared (estate + building + room,
+  its pinyin for homophones, road + door + building + room, district + building + room + the first
+  or last character of the estate for typos);
+* **scores** each pair: per component, the level of agreement (exact, homophone, near, different,
+  missing) weighs log2(m/u), summed with the prior into a match weight and probability.
+
+The model's parameters (m and u per level, the prior) live in a JSON file (``model.json`` beside
+this module; re-estimated by :func:`train`), so that a run is deterministic and every backend gives
+the same scores. Comparisons use only exact equality and Levenshtein distance over ASCII pinyin, which
+both DuckDB and Spark compute identically (DuckDB's Levenshtein counts UTF-8 bytes, Spark's
+characters: on Chinese text they would differ).
+
+Each record then gets one outcome, decided on its best two candidates: **linked** when the best is
+likely (probability ≥ ``link_threshold``) and clearly ahead of the second (by ``margin`` in match
+weight, i.e. 2^margin times likelier); **review** when the best is at least ``review_threshold`` but
+not clear; **unlinked** otherwise, with the reason.
+
+The backend (DuckDB by default, Spark for province scale) is the only thing that changes between
+runs; the SQL each runs is Splink's plus one ranking query written in the SQL both understand.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyarrow as pa
+from sqlalchemy import Connection, select
+
+from anju.addresses.gazetteer import pinyin_key
+from anju.addresses.parser import ParsedAddress, estate_key, normalise_name
+from anju.registry import Status, buildings, estates, homes
+
+log = logging.getLogger(__name__)
+
+MODEL_FILE = Path(__file__).parent / "model.json"
+COMPONENTS = ("district", "street", "road", "door", "estate", "estate_py", "building", "unit", "room")
+SCHEMA = pa.schema(
+    [("unique_id", pa.int64())]
+    + [(c, pa.string()) for c in COMPONENTS]
+    + [("estate_head", pa.string()), ("estate_tail", pa.string())]
+)
+REGISTER_SCHEMA = SCHEMA.append(pa.field("house_code", pa.string()))
+#: Homes a department record can be linked to: they exist in the world now or did.
+LINKABLE = tuple(s.value for s in Status if s.value not in ("planned", "demolished"))
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    link_threshold: float = 0.99
+    review_threshold: float = 0.5
+    margin: float = 4.0  # match-weight lead of the best candidate over the second (2^4 = 16× likelier)
+
+    def as_dict(self) -> dict[str, float]:
+        return {"link_threshold": self.link_threshold, "review_threshold": self.review_threshold, "margin": self.margin}
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+@dataclass
+class Candidate:
+    home_id: int
+    house_code: str
+    street_code: str
+    match_weight: float
+    probability: float
+    explanation: dict[str, dict[str, Any]]
+
+
+@dataclass
+class Outcome:
+    index: int
+    status: str  # linked | review | unlinked
+    reason: str
+    candidates: list[Candidate] = field(default_factory=list)
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+
+# -- components ------------------------------------------------------------------------------------
+@lru_cache(maxsize=200_000)
+def _py(name: str) -> str:
+    return pinyin_key(name)
+
+
+def _unit(u: str | None) -> str:
+    return u if u else "1"
+
+
+def record_components(p: ParsedAddress) -> dict[str, str | None]:
+    """The comparable components of a parsed record (``None`` where it does not say)."""
+    est = estate_key(p.estate)
+    return {
+        "district": p.district_code,
+        "street": p.street_code,
+        "road": normalise_name(p.road),
+        "door": p.door,
+        "estate": est,
+        "estate_py": _py(est) if est else None,
+        "building": p.building,
+        "unit": p.unit,
+        "room": p.room,
+        "estate_head": est[0] if est else None,
+        "estate_tail": est[-1] if est else None,
+    }
+
+
+def records_table(parsed: Sequence[ParsedAddress]) -> pa.Table:
+    cols: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
+    for i, p in enumerate(parsed):
+        comp = record_components(p) if p.ok else dict.fromkeys(SCHEMA.names[1:])
+        cols["unique_id"].append(i)
+        for k in SCHEMA.names[1:]:
+            cols[k].append(comp[k])
+    return pa.table(cols, schema=SCHEMA)
+
+
+def register_batches(conn: Connection, batch: int = 200_000) -> Iterator[pa.Table]:
+    """Register homes as components (and their house code), streamed in batches in id order."""
+    q = (
+        select(
+            homes.c.id,
+            homes.c.house_code,
+            homes.c.district_code,
+            homes.c.street_code,
+            estates.c.road,
+            estates.c.door_no,
+            estates.c.name,
+            buildings.c.building_no,
+            homes.c.unit_no,
+            homes.c.room_no,
+        )
+        .select_from(
+            homes.join(buildings, buildings.c.id == homes.c.building_id).join(
+                estates, estates.c.id == homes.c.estate_id
+            )
+        )
+        .where(homes.c.status.in_(LINKABLE))
+        .order_by(homes.c.id)
+    )
+    names: dict[str, tuple[str | None, str | None]] = {}
+    result = conn.execution_options(stream_results=True, yield_per=batch).execute(q)
+    for part in result.partitions(batch):
+        cols: dict[str, list[Any]] = {name: [] for name in REGISTER_SCHEMA.names}
+        for hid, code, dist, street, road, door, ename, bno, unit, room in part:
+            if ename not in names:
+                k = estate_key(ename)
+                names[ename] = (k, _py(k) if k else None)
+            est, est_py = names[ename]
+            cols["unique_id"].append(hid)
+            cols["district"].append(dist)
+            cols["street"].append(street)
+            cols["road"].append(normalise_name(road))
+            cols["door"].append(door)
+            cols["estate"].append(est)
+            cols["estate_py"].append(est_py)
+            cols["building"].append(normalise_name(bno))
+            cols["unit"].append(_unit(unit))
+            cols["room"].append(normalise_name(room))
+            cols["estate_head"].append(est[0] if est else None)
+            cols["estate_tail"].append(est[-1] if est else None)
+            cols["house_code"].append(code)
+        yield pa.table(cols, schema=REGISTER_SCHEMA)
+
+
+def register_table(conn: Connection) -> pa.Table:
+    parts = list(register_batches(conn))
+    return pa.concat_tables(parts) if parts else REGISTER_SCHEMA.empty_table()
+
+
+# -- the Splink model ------------------------------------------------------------------------------
+def load_model(path: Path | None = None) -> dict[str, Any]:
+    return json.loads((path or MODEL_FILE).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def _levels(model: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    return model["comparisons"]  # type: ignore[no-any-return]
+
+
+def settings_dict(model: dict[str, Any]) -> dict[str, Any]:
+    """The Splink settings for a model: comparisons as SQL over both dialects, with m and u."""
+    comparisons = []
+    for name, levels in _levels(model).items():
+        comparisons.append(
+            {
+                "output_column_name": name,
+                "comparison_description": name,
+                "comparison_levels": [
+                    {
+                        "sql_condition": lv["sql"],
+                        "label_for_charts": lv["label"],
+                        **({"is_null_level": True} if lv.get("null") else {}),
+                        **({"m_probability": lv["m"], "u_probability": lv["u"]} if not lv.get("null") else {}),
+                    }
+                    for lv in levels
+                ],
+            }
+        )
+    return {
+        "link_type": "link_only",
+        "unique_id_column_name": "unique_id",
+        # each record has at most one home among the register's: the prior of a pair is 1 / homes
+        "probability_two_random_records_match": model["prior"],
+        "comparisons": comparisons,
+        "blocking_rules_to_generate_predictions": model["blocking"],
+        "retain_matching_columns": False,
+        "retain_intermediate_calculation_columns": True,
+        "additional_columns_to_retain": [],
+    }
+
+
+def level_weights(model: dict[str, Any]) -> dict[str, list[tuple[float, str]]]:
+    """Per comparison, (match weight, label) of each level: Splink reports a pair's level by its
+    weight (log2 m/u; a missing value weighs 0)."""
+    out: dict[str, list[tuple[float, str]]] = {}
+    for name, levels in _levels(model).items():
+        out[name] = [(0.0 if lv.get("null") else math.log2(lv["m"] / lv["u"]), lv["label"]) for lv in levels]
+    return out
+
+
+def _label(weights: list[tuple[float, str]], mw: float) -> str:
+    return min(weights, key=lambda wl: abs(wl[0] - mw))[1]
+
+
+# -- backends --------------------------------------------------------------------------------------
+class Backend(Protocol):
+    name: str
+
+    def db_api(self) -> Any: ...
+
+    def register(self, table: pa.Table, name: str) -> Any: ...
+
+    def collect(self, sql: str) -> pa.Table: ...
+
+    def close(self) -> None: ...
+
+
+class DuckDBBackend:
+    name = "duckdb"
+
+    def __init__(
+        self, memory_limit: str | None = None, threads: int | None = None, temp_dir: str | None = None
+    ) -> None:
+        import duckdb
+        from splink import DuckDBAPI
+
+        self.con = duckdb.connect()
+        if memory_limit:
+            self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        if threads:
+            self.con.execute(f"SET threads = {int(threads)}")
+        if temp_dir:
+            self.con.execute(f"SET temp_directory = '{temp_dir}'")
+        self._api = DuckDBAPI(connection=self.con)
+
+    def db_api(self) -> Any:
+        return self._api
+
+    def register(self, table: pa.Table, name: str) -> Any:
+        self.con.register(f"{name}_arrow", table)
+        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}_arrow")
+        self.con.unregister(f"{name}_arrow")
+        return self._api.register(name, dataset_display_name=name)
+
+    def collect(self, sql: str) -> pa.Table:
+        return self.con.sql(sql).to_arrow_table()
+
+    def close(self) -> None:
+        self.con.close()
+
+
+class SparkBackend:
+    """Splink's Spark backend: a given session, or a local one (``local[*]``) made here."""
+
+    name = "spark"
+
+    def __init__(self, session: Any | None = None, partitions: int = 8) -> None:
+        from splink import SparkAPI
+
+        if session is None:
+            session = local_spark_session(partitions)
+        self.spark = session
+        self._api = SparkAPI(spark_session=session, num_partitions_on_repartition=partitions)  # type: ignore[no-untyped-call]
+
+    def db_api(self) -> Any:
+        return self._api
+
+    def register(self, table: pa.Table, name: str) -> Any:
+        df = self.spark.createDataFrame(table)
+        df.createOrReplaceTempView(name)
+        return self._api.register(name, dataset_display_name=name)
+
+    def collect(self, sql: str) -> pa.Table:
+        return self.spark.sql(sql).toArrow()
+
+    def close(self) -> None:  # the session may be shared; leave it to its owner
+        pass
+
+
+def local_spark_session(partitions: int = 8) -> Any:
+    from pyspark.sql import SparkSession
+    from splink.backends.spark import similarity_jar_location
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("anju-address-link")
+        .config("spark.jars", similarity_jar_location())
+        .config("spark.sql.shuffle.partitions", str(partitions))
+        .config("spark.default.parallelism", str(partitions))
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .getOrCreate()
+    )
+    # Splink breaks long query lineages by checkpointing: local mode checkpoints to a temp folder
+    session.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="anju-spark-"))
+    return session
+
+
+# -- the job ---------------------------------------------------------------------------------------
+@dataclass
+class LinkResult:
+    outcomes: list[Outcome]
+    pairs_scored: int
+    seconds: dict[str, float]
+
+
+def link(
+    records: pa.Table,
+    register: pa.Table,
+    backend: Backend,
+    *,
+    model: dict[str, Any] | None = None,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    rejected: Iterable[tuple[int, int]] = (),
+    top: int = 3,
+) -> LinkResult:
+    """Score record × home pairs and decide each record's outcome.
+
+    ``records.unique_id`` are record indexes (0…n-1), ``register.unique_id`` home ids (with their
+    ``house_code`` and ``street``); ``rejected``
+    are (record index, home id) pairs a clerk has rejected: they are never proposed again.
+    """
+    import time
+
+    from splink import Linker
+
+    model = dict(model or load_model())
+    if model.get("prior") is None:
+        model["prior"] = 1.0 / max(2, register.num_rows)
+    t0 = time.perf_counter()
+    left = backend.register(records, "anju_records")
+    right = backend.register(register, "anju_register")
+    linker = Linker([left, right], settings_dict(model), log_level=logging.WARNING)
+    t1 = time.perf_counter()
+    preds = linker.inference.predict(threshold_match_weight=model.get("score_floor", -10.0), warning_mode="never")
+    names = list(_levels(model))
+    gammas = ", ".join(f"mw_{n}" for n in names)
+    ranked = backend.collect(
+        f"""
+        SELECT rid, hid, h.house_code AS house_code, h.street AS street_code, match_weight, match_probability,
+               {gammas} FROM (
+          SELECT
+            CASE WHEN source_dataset_l = 'anju_records' THEN unique_id_l ELSE unique_id_r END AS rid,
+            CASE WHEN source_dataset_l = 'anju_records' THEN unique_id_r ELSE unique_id_l END AS hid,
+            match_weight, match_probability, {gammas},
+            ROW_NUMBER() OVER (
+              PARTITION BY CASE WHEN source_dataset_l = 'anju_records' THEN unique_id_l ELSE unique_id_r END
+              ORDER BY match_weight DESC,
+                       CASE WHEN source_dataset_l = 'anju_records' THEN unique_id_r ELSE unique_id_l END
+            ) AS rk
+          FROM {preds.physical_name}
+        ) ranked JOIN anju_register h ON h.unique_id = ranked.hid
+        WHERE rk <= {int(top) + 1}
+        ORDER BY rid, rk
+        """
+    )
+    t2 = time.perf_counter()
+    pairs = int(backend.collect(f"SELECT COUNT(*) AS n FROM {preds.physical_name}").column("n")[0].as_py())
+    outcomes = decide(records, ranked, model, thresholds, set(rejected), top)
+    t3 = time.perf_counter()
+    return LinkResult(outcomes, pairs, {"register": t1 - t0, "score": t2 - t1, "decide": t3 - t2})
+
+
+def decide(
+    records: pa.Table,
+    ranked: pa.Table,
+    model: dict[str, Any],
+    thresholds: Thresholds,
+    rejected: set[tuple[int, int]],
+    top: int,
+) -> list[Outcome]:
+    weights = level_weights(model)
+    names = list(_levels(model))
+    by_record: dict[int, list[Candidate]] = {}
+    cols = {c: ranked.column(c).to_pylist() for c in ranked.column_names}
+    for i in range(ranked.num_rows):
+        rid, hid = cols["rid"][i], cols["hid"][i]
+        if (rid, hid) in rejected:
+            continue
+        expl = {
+            n: {"level": _label(weights[n], cols[f"mw_{n}"][i]), "weight": round(cols[f"mw_{n}"][i], 2)} for n in names
+        }
+        by_record.setdefault(rid, []).append(
+            Candidate(
+                hid,
+                cols["house_code"][i],
+                cols["street_code"][i],
+                float(cols["match_weight"][i]),
+                float(cols["match_probability"][i]),
+                expl,
+            )
+        )
+    uid = records.column("unique_id").to_pylist()
+    room = records.column("room").to_pylist()
+    out: list[Outcome] = []
+    for k, rid in enumerate(uid):
+        cands = by_record.get(rid, [])[:top]
+        out.append(_outcome(rid, cands, room[k] is not None, thresholds))
+    return out
+
+
+NO_CANDIDATE = "no_candidate: 没有候选房屋（小区、道路或房号与楼盘表都对不上）"
+NO_ROOM = "no_room: 地址缺少房号，无法对应到户"
+
+
+def _outcome(rid: int, cands: list[Candidate], has_room: bool, t: Thresholds) -> Outcome:
+    if not cands:
+        reason = (
+            "no_candidate: 没有候选房屋（小区、道路或房号与楼盘表都对不上）"
+            if has_room
+            else "no_room: 地址缺少房号，无法对应到户"
+        )
+        return Outcome(rid, "unlinked", reason)
+    best = cands[0]
+    second = cands[1] if len(cands) > 1 else None
+    lead = math.inf if second is None else best.match_weight - second.match_weight
+    if best.probability >= t.link_threshold and lead >= t.margin:
+        return Outcome(rid, "linked", f"linked: 匹配概率 {best.probability:.4f}", cands)
+    if best.probability >= t.review_threshold:
+        if lead < t.margin:
+            why = f"close_candidates: 前两个候选相差 {lead:.1f}（需 ≥ {t.margin:g}）"
+        else:
+            why = f"uncertain: 匹配概率 {best.probability:.3f} 低于自动关联阈值 {t.link_threshold:g}"
+        return Outcome(rid, "review", why, cands)
+    return Outcome(rid, "unlinked", f"low_score: 最佳候选匹配概率 {best.probability:.3f} 过低", cands)

@@ -1,0 +1,549 @@
+"""Use cases of the address fusion library: parse, run a link job, work the review queue.
+
+A link job is one write: the job, every record's outcome and the review candidates are stored in a
+single transaction with its audit row (a crash leaves nothing). Clerks' decisions are remembered per
+source and normalised address: an accepted home is linked directly by the next job, a rejected one
+is never proposed again for that address.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, func, select, update
+
+from anju.addresses import linkage as lk
+from anju.addresses.parser import ParsedAddress, normalise_text, parse
+from anju.addresses.tables import address_candidates, address_decisions, address_link_jobs, address_records
+from anju.core import clock, dialect
+from anju.core.errors import Conflict, NotFound, ValidationError
+from anju.core.scope import Scope
+
+MAX_BATCH_PARSE = 1000
+STATUSES = ("linked", "review", "unlinked")
+Progress = Callable[[str, float], None]
+
+
+def address_key(text: str) -> str:
+    """SM3 of the normalised text: one key for the same address however it is spaced or written."""
+    norm = "".join(normalise_text(text).split())
+    return hashlib.new("sm3", norm.encode("utf-8")).hexdigest()
+
+
+def parse_many(texts: Sequence[object], city_code: str = "320100") -> list[ParsedAddress]:
+    if len(texts) > MAX_BATCH_PARSE:
+        raise ValidationError.of("addresses", f"一次最多解析 {MAX_BATCH_PARSE} 条")
+    return [parse(t, city_code) for t in texts]
+
+
+# -- input files -----------------------------------------------------------------------------------
+@dataclass
+class InputRecord:
+    row: int
+    record_id: str
+    address: str
+    error: str | None = None
+
+
+def read_records(data: bytes) -> list[InputRecord]:
+    """``record_id,address`` CSV with a header row. UTF-8 (with or without BOM); GBK/GB18030 files
+    are detected and read; anything else is refused with the reason. Bad rows become per-record
+    errors, never a failed batch."""
+    text: str | None = None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise ValidationError.of("input", "文件既不是 UTF-8 也不是 GBK/GB18030 编码") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if header is None:
+        raise ValidationError.of("input", "文件为空")
+    cols = [h.strip().lower() for h in header]
+    if "record_id" not in cols or "address" not in cols:
+        raise ValidationError.of("input", "表头必须包含 record_id 和 address 两列")
+    ri, ai = cols.index("record_id"), cols.index("address")
+    out: list[InputRecord] = []
+    seen: set[str] = set()
+    for n, row in enumerate(reader, start=2):
+        if not row:
+            continue
+        rid = row[ri].strip() if ri < len(row) else ""
+        addr = row[ai] if ai < len(row) else ""
+        rec = InputRecord(n, rid[:64], addr)
+        if not rid:
+            rec.record_id, rec.error = f"row-{n}", "record_id: 记录号为空"
+        elif len(rid) > 64:
+            rec.error = "record_id: 记录号超过 64 个字符"
+        elif rid in seen:
+            rec.record_id, rec.error = f"{rid}#row-{n}", "record_id: 记录号重复"
+        seen.add(rec.record_id)
+        out.append(rec)
+    return out
+
+
+# -- a link job ------------------------------------------------------------------------------------
+@dataclass
+class RecordResult:
+    record_id: str
+    address: str
+    status: str
+    house_code: str | None
+    score: float | None
+    reason: str
+    parsed: ParsedAddress | None
+    street_code: str | None
+    candidates: list[lk.Candidate] = field(default_factory=list)
+
+
+@dataclass
+class JobReport:
+    job_id: int | None
+    source: str
+    backend: str
+    records: int
+    linked: int
+    review: int
+    unlinked: int
+    errors: int
+    pairs_scored: int
+    seconds: dict[str, float]
+    results: list[RecordResult]
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "job_id": self.job_id,
+            "source": self.source,
+            "backend": self.backend,
+            "records": self.records,
+            "linked": self.linked,
+            "review": self.review,
+            "unlinked": self.unlinked,
+            "errors": self.errors,
+            "pairs_scored": self.pairs_scored,
+            "seconds": {k: round(v, 2) for k, v in self.seconds.items()},
+        }
+
+
+def _decisions(conn: Connection, source: str, keys: set[str]) -> tuple[dict[str, str], set[tuple[str, str]]]:
+    accepted: dict[str, str] = {}
+    rejected: set[tuple[str, str]] = set()
+    if not keys:
+        return accepted, rejected
+    q = select(address_decisions.c.address_key, address_decisions.c.house_code, address_decisions.c.decision).where(
+        address_decisions.c.source == source
+    )
+    # the decisions table is small next to a job: read it whole rather than IN (…1M keys…)
+    for key, code, decision in conn.execute(q):
+        if key not in keys:
+            continue
+        if decision == "accepted":
+            accepted[key] = code
+        else:
+            rejected.add((key, code))
+    return accepted, rejected
+
+
+def run_link_job(
+    engine: Engine,
+    records: Sequence[InputRecord],
+    *,
+    source: str,
+    filename: str,
+    created_by: str,
+    backend: lk.Backend | None = None,
+    thresholds: lk.Thresholds = lk.DEFAULT_THRESHOLDS,
+    model: dict[str, Any] | None = None,
+    store: bool = True,
+    progress: Progress | None = None,
+    audit: Callable[[Connection, int, dict[str, Any]], None] | None = None,
+) -> JobReport:
+    """Parse, link and (when ``store``) persist one batch of department records."""
+    import time
+
+    say = progress or (lambda _m, _f: None)
+    if not source or len(source) > 24:
+        raise ValidationError.of("source", "来源必须是 1–24 个字符")
+    t0 = time.perf_counter()
+    say("解析地址", 0.0)
+    parsed: list[ParsedAddress | None] = [None if r.error else parse(r.address) for r in records]
+    keys = [address_key(r.address) for r in records]
+    t_parse = time.perf_counter() - t0
+    say("读取楼盘表", 0.15)
+    with engine.connect() as conn:
+        register = lk.register_table(conn)
+        accepted, rejected_keys = _decisions(conn, source, set(keys))
+    code_to_home: dict[str, int] = {}
+    if rejected_keys:
+        wanted = {c for _k, c in rejected_keys}
+        ids, codes = register.column("unique_id").to_pylist(), register.column("house_code").to_pylist()
+        code_to_home = {c: i for i, c in zip(ids, codes, strict=True) if c in wanted}
+    t_register = time.perf_counter() - t0 - t_parse
+    # records that a clerk already decided, or that failed to parse, skip the scoring
+    to_score = [i for i, p in enumerate(parsed) if p is not None and p.ok and keys[i] not in accepted]
+    rejected_by_key: dict[str, list[int]] = {}
+    for k, c in rejected_keys:
+        if c in code_to_home:
+            rejected_by_key.setdefault(k, []).append(code_to_home[c])
+    rejected_pairs = [(j, h) for j, i in enumerate(to_score) for h in rejected_by_key.get(keys[i], ())]
+    say("比对评分", 0.3)
+    own_backend = backend is None
+    be = backend or lk.DuckDBBackend()
+    try:
+        table = lk.records_table([p for i in to_score if (p := parsed[i]) is not None])
+        result = (
+            lk.link(table, register, be, model=model, thresholds=thresholds, rejected=rejected_pairs)
+            if to_score
+            else lk.LinkResult([], 0, {})
+        )
+    finally:
+        if own_backend:
+            be.close()
+    street_of: dict[str, str] = {}
+    if accepted:
+        wanted_codes = set(accepted.values())
+        hc, st = register.column("house_code").to_pylist(), register.column("street").to_pylist()
+        street_of = {c: s for c, s in zip(hc, st, strict=True) if c in wanted_codes}
+    del register
+    outcome_of = {to_score[o.index]: o for o in result.outcomes}
+    results: list[RecordResult] = []
+    for i, r in enumerate(records):
+        p = parsed[i]
+        if r.error or p is None:
+            results.append(
+                RecordResult(r.record_id, r.address, "unlinked", None, None, f"invalid: {r.error}", None, None)
+            )
+            continue
+        if not p.ok:
+            results.append(RecordResult(r.record_id, r.address, "unlinked", None, None, f"invalid: {p.error}", p, None))
+            continue
+        if keys[i] in accepted:
+            code = accepted[keys[i]]
+            results.append(
+                RecordResult(
+                    r.record_id,
+                    r.address,
+                    "linked",
+                    code,
+                    1.0,
+                    "clerk_decision: 人工确认过的关联",
+                    p,
+                    street_of.get(code),
+                )
+            )
+            continue
+        o = outcome_of[i]
+        best = o.best
+        results.append(
+            RecordResult(
+                r.record_id,
+                r.address,
+                o.status,
+                best.house_code if best and o.status == "linked" else None,
+                best.probability if best else None,
+                o.reason,
+                p,
+                best.street_code if best else p.street_code,
+                o.candidates if o.status == "review" else ([best] if best and o.status == "linked" else []),
+            )
+        )
+    counts = {s: sum(1 for x in results if x.status == s) for s in STATUSES}
+    errors = sum(1 for x in results if x.reason.startswith("invalid:"))
+    seconds = {"parse": t_parse, "register": t_register, **result.seconds}
+    report = JobReport(
+        None,
+        source,
+        be.name,
+        len(records),
+        counts["linked"],
+        counts["review"],
+        counts["unlinked"],
+        errors,
+        result.pairs_scored,
+        seconds,
+        results,
+    )
+    if store:
+        say("保存结果", 0.9)
+        t_store = time.perf_counter()
+        params = {"thresholds": thresholds.as_dict(), "model": (model or lk.load_model()).get("description", "")}
+        report.job_id = _store(
+            engine, report, keys, filename=filename, created_by=created_by, params=params, audit=audit
+        )
+        report.seconds["store"] = time.perf_counter() - t_store
+    say("完成", 1.0)
+    return report
+
+
+def _store(
+    engine: Engine,
+    report: JobReport,
+    keys: Sequence[str],
+    *,
+    filename: str,
+    created_by: str,
+    params: dict[str, Any],
+    audit: Callable[[Connection, int, dict[str, Any]], None] | None,
+) -> int:
+    now = clock.now()
+    with engine.begin() as conn:
+        job_id = conn.execute(
+            address_link_jobs.insert()
+            .values(
+                source=report.source,
+                filename=filename[:200],
+                backend=report.backend,
+                status="done",
+                records_total=report.records,
+                linked=report.linked,
+                review=report.review,
+                unlinked=report.unlinked,
+                errors=report.errors,
+                parameters=json.dumps(params, ensure_ascii=False),
+                created_by=created_by,
+                created_at=now,
+                finished_at=now,
+            )
+            .returning(address_link_jobs.c.id)
+        ).scalar_one()
+        first = dialect.next_ids(conn, address_records, len(report.results))
+        cols = (
+            "id", "job_id", "source", "record_id", "address", "address_key", "canonical", "components",
+            "street_code", "status", "house_code", "score", "reason",
+        )  # fmt: skip
+
+        def rows() -> Iterator[tuple[Any, ...]]:
+            for n, (r, key) in enumerate(zip(report.results, keys, strict=True)):
+                p = r.parsed
+                comps = (
+                    {}
+                    if p is None
+                    else {k: v for k, v in p.as_dict().items() if v not in (None, [], "") and k != "input"}
+                )
+                yield (
+                    first + n, job_id, report.source, r.record_id, r.address[:1000], key,
+                    p.canonical if p else None, json.dumps(comps, ensure_ascii=False), r.street_code,
+                    r.status, r.house_code, r.score, r.reason[:200],
+                )  # fmt: skip
+
+        dialect.bulk_insert(conn, address_records, cols, rows())
+
+        def cand_rows() -> Iterator[tuple[Any, ...]]:
+            for n, r in enumerate(report.results):
+                for rank, c in enumerate(r.candidates, start=1):
+                    expl = json.dumps(c.explanation, ensure_ascii=False)
+                    yield (first + n, rank, c.house_code, c.probability, c.match_weight, expl)
+
+        dialect.bulk_insert(
+            conn,
+            address_candidates,
+            ("record_pk", "rank", "house_code", "score", "match_weight", "explanation"),
+            cand_rows(),
+        )
+        if conn.dialect.name == "postgresql":
+            dialect.reset_sequences(conn, [address_records])
+        if audit is not None:
+            audit(conn, job_id, report.summary())
+    return int(job_id)
+
+
+def write_links_csv(results: Iterable[RecordResult], out: Path) -> int:
+    """``record_id,house_code,score,status`` (UTF-8, header row); house_code empty unless linked."""
+    n = 0
+    with out.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["record_id", "house_code", "score", "status"])
+        for r in results:
+            score = "" if r.score is None else f"{r.score:.6f}"
+            w.writerow([r.record_id, r.house_code or "", score, r.status])
+            n += 1
+    return n
+
+
+# -- the review queue ------------------------------------------------------------------------------
+def _scoped(scope: Scope) -> list[Any]:
+    """Records in the caller's scope: by the street of the best candidate (or the parsed street).
+    A record with no street at all is visible to city-wide callers only."""
+    return scope.where(address_records.c.street_code)
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    status: str = "review"
+    source: str | None = None
+    job_id: int | None = None
+    q: str | None = None
+
+    def conditions(self) -> list[Any]:
+        if self.status not in STATUSES:
+            raise ValidationError.of("status", f"必须是 {'、'.join(STATUSES)} 之一")
+        cond: list[Any] = [address_records.c.status == self.status]
+        if self.status == "review":
+            cond.append(address_records.c.decision.is_(None))
+        if self.source:
+            cond.append(address_records.c.source == self.source)
+        if self.job_id is not None:
+            cond.append(address_records.c.job_id == self.job_id)
+        if self.q:
+            cond.append(address_records.c.address.contains(self.q, autoescape=True))
+        return cond
+
+
+def list_records(
+    conn: Connection, f: QueueFilter, *, scope: Scope, limit: int, offset: int
+) -> tuple[int, list[dict[str, Any]]]:
+    cond = [*f.conditions(), *_scoped(scope)]
+    total = conn.execute(select(func.count()).select_from(address_records).where(and_(*cond))).scalar_one()
+    rows = conn.execute(
+        select(address_records).where(and_(*cond)).order_by(address_records.c.id).limit(limit).offset(offset)
+    ).mappings()
+    return int(total), [_record_dict(r) for r in rows]
+
+
+def _record_dict(r: Any) -> dict[str, Any]:
+    return {
+        "id": r["id"],
+        "job_id": r["job_id"],
+        "source": r["source"],
+        "record_id": r["record_id"],
+        "address": r["address"],
+        "canonical": r["canonical"],
+        "components": json.loads(r["components"]),
+        "status": r["status"],
+        "house_code": r["house_code"],
+        "score": r["score"],
+        "reason": r["reason"],
+        "decision": r["decision"],
+        "decided_by": r["decided_by"],
+        "decided_at": r["decided_at"],
+        "street_code": r["street_code"],
+    }
+
+
+def get_record(conn: Connection, record_pk: int, *, scope: Scope) -> dict[str, Any]:
+    """One record with its candidates side by side (each with the register's facts of the home)."""
+    from anju.registry import buildings, estates, homes
+
+    row = conn.execute(select(address_records).where(address_records.c.id == record_pk)).mappings().first()
+    if row is None:
+        raise NotFound("没有这条地址记录", [])
+    if not scope.unrestricted:
+        scope.require(row["street_code"], "没有这条地址记录")
+    out = _record_dict(row)
+    cands = conn.execute(
+        select(
+            address_candidates.c.rank,
+            address_candidates.c.house_code,
+            address_candidates.c.score,
+            address_candidates.c.match_weight,
+            address_candidates.c.explanation,
+            homes.c.address,
+            homes.c.unit_no,
+            homes.c.room_no,
+            homes.c.status,
+            homes.c.district_code,
+            homes.c.street_code,
+            buildings.c.building_no,
+            estates.c.name.label("estate"),
+            estates.c.road,
+            estates.c.door_no,
+        )
+        .select_from(
+            address_candidates.outerjoin(homes, homes.c.house_code == address_candidates.c.house_code)
+            .outerjoin(buildings, buildings.c.id == homes.c.building_id)
+            .outerjoin(estates, estates.c.id == homes.c.estate_id)
+        )
+        .where(address_candidates.c.record_pk == record_pk)
+        .order_by(address_candidates.c.rank)
+    ).mappings()
+    out["candidates"] = [dict(c) | {"explanation": json.loads(c["explanation"])} for c in cands]
+    return out
+
+
+def decide(
+    conn: Connection,
+    record_pk: int,
+    *,
+    house_code: str | None,
+    accept: bool,
+    scope: Scope,
+    actor: str,
+) -> dict[str, Any]:
+    """A clerk's decision on a review record: accept one candidate (the record becomes linked), or
+    reject them (one, or all when ``house_code`` is empty: the record becomes unlinked). Remembered
+    for the next jobs of the same source and address."""
+    rec = get_record(conn, record_pk, scope=scope)
+    if rec["status"] != "review" or rec["decision"] is not None:
+        raise Conflict("这条记录已处理，不在待复核队列中", [])
+    codes = [c["house_code"] for c in rec["candidates"]]
+    if accept:
+        if not house_code:
+            raise ValidationError.of("house_code", "确认关联时必须选择一个候选房屋")
+        if house_code not in codes:
+            raise ValidationError.of("house_code", "不是这条记录的候选房屋")
+    elif house_code and house_code not in codes:
+        raise ValidationError.of("house_code", "不是这条记录的候选房屋")
+    now = clock.now()
+    key = conn.execute(select(address_records.c.address_key).where(address_records.c.id == record_pk)).scalar_one()
+    targets = [house_code] if house_code else codes
+    decision = "accepted" if accept else "rejected"
+    for code in targets:
+        existing = conn.execute(
+            select(address_decisions.c.id).where(
+                address_decisions.c.source == rec["source"],
+                address_decisions.c.address_key == key,
+                address_decisions.c.house_code == code,
+            )
+        ).scalar_one_or_none()
+        values = {"decision": decision, "decided_by": actor, "decided_at": now, "record_pk": record_pk}
+        if existing is None:
+            conn.execute(
+                address_decisions.insert().values(source=rec["source"], address_key=key, house_code=code, **values)
+            )
+        else:
+            conn.execute(update(address_decisions).where(address_decisions.c.id == existing).values(**values))
+    new_status = "linked" if accept else ("review" if house_code and len(codes) > 1 else "unlinked")
+    changes: dict[str, Any] = {"decided_by": actor, "decided_at": now}
+    if accept:
+        changes |= {
+            "status": "linked",
+            "house_code": house_code,
+            "decision": "accepted",
+            "reason": "clerk_decision: 人工确认",
+        }
+    elif new_status == "unlinked":
+        changes |= {
+            "status": "unlinked",
+            "house_code": None,
+            "decision": "rejected",
+            "reason": "clerk_decision: 人工否决全部候选",
+        }
+    if new_status == "review":
+        # one candidate rejected, others remain: drop it from the side-by-side and stay in the queue
+        conn.execute(
+            address_candidates.delete().where(
+                address_candidates.c.record_pk == record_pk, address_candidates.c.house_code == house_code
+            )
+        )
+        changes.pop("decided_at")
+        changes.pop("decided_by")
+    if changes:
+        conn.execute(update(address_records).where(address_records.c.id == record_pk).values(**changes))
+    return {"id": record_pk, "status": new_status, "house_code": house_code if accept else None, "decision": decision}
+
+
+def list_jobs(conn: Connection, *, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
+    total = conn.execute(select(func.count()).select_from(address_link_jobs)).scalar_one()
+    rows = conn.execute(
+        select(address_link_jobs).order_by(address_link_jobs.c.id.desc()).limit(limit).offset(offset)
+    ).mappings()
+    return int(total), [dict(r) | {"parameters": json.loads(r["parameters"])} for r in rows]
