@@ -37,7 +37,7 @@ def link_cmd(input_path: Path, out_path: Path, source: str, backend: str, store:
     from anju.addresses import linkage, services
     from anju.cli import _engine, _progress, _settings
     from anju.core.errors import AnjuError
-    from anju.security import Caller, record
+    from anju.security import Caller
 
     settings = _settings()
     engine = _engine(settings)
@@ -50,16 +50,13 @@ def link_cmd(input_path: Path, out_path: Path, source: str, backend: str, store:
             records,
             source=source,
             filename=input_path.name,
-            created_by=caller.username,
+            caller=caller,
             backend=be,
             thresholds=linkage.Thresholds(
                 settings.address_link_threshold, settings.address_review_threshold, settings.address_link_margin
             ),
             store=store,
             progress=_progress,
-            audit=lambda conn, job_id, summary: record(
-                conn, caller, "address.link", entity="address_link_job", entity_id=job_id, detail=summary
-            ),
         )
     except AnjuError as e:
         raise click.ClickException(e.message) from None

@@ -25,6 +25,7 @@ from anju.addresses.tables import address_candidates, address_decisions, address
 from anju.core import clock, dialect
 from anju.core.errors import Conflict, NotFound, ValidationError
 from anju.core.scope import Scope
+from anju.security import Caller, record
 
 MAX_BATCH_PARSE = 1000
 STATUSES = ("linked", "review", "unlinked")
@@ -159,13 +160,12 @@ def run_link_job(
     *,
     source: str,
     filename: str,
-    created_by: str,
+    caller: Caller,
     backend: lk.Backend | None = None,
     thresholds: lk.Thresholds = lk.DEFAULT_THRESHOLDS,
     model: dict[str, Any] | None = None,
     store: bool = True,
     progress: Progress | None = None,
-    audit: Callable[[Connection, int, dict[str, Any]], None] | None = None,
 ) -> JobReport:
     """Parse, link and (when ``store``) persist one batch of department records."""
     import time
@@ -276,9 +276,7 @@ def run_link_job(
         say("保存结果", 0.9)
         t_store = time.perf_counter()
         params = {"thresholds": thresholds.as_dict(), "model": (model or lk.load_model()).get("description", "")}
-        report.job_id = _store(
-            engine, report, keys, filename=filename, created_by=created_by, params=params, audit=audit
-        )
+        report.job_id = _store(engine, report, keys, filename=filename, caller=caller, params=params)
         report.seconds["store"] = time.perf_counter() - t_store
     say("完成", 1.0)
     return report
@@ -290,9 +288,8 @@ def _store(
     keys: Sequence[str],
     *,
     filename: str,
-    created_by: str,
+    caller: Caller,
     params: dict[str, Any],
-    audit: Callable[[Connection, int, dict[str, Any]], None] | None,
 ) -> int:
     now = clock.now()
     with engine.begin() as conn:
@@ -309,7 +306,7 @@ def _store(
                 unlinked=report.unlinked,
                 errors=report.errors,
                 parameters=json.dumps(params, ensure_ascii=False),
-                created_by=created_by,
+                created_by=caller.username,
                 created_at=now,
                 finished_at=now,
             )
@@ -351,8 +348,7 @@ def _store(
         )
         if conn.dialect.name == "postgresql":
             dialect.reset_sequences(conn, [address_records])
-        if audit is not None:
-            audit(conn, job_id, report.summary())
+        record(conn, caller, "address.link", entity="address_link_job", entity_id=job_id, detail=report.summary())
     return int(job_id)
 
 
