@@ -51,7 +51,7 @@ COMPONENTS = ("district", "street", "road", "door", "estate", "estate_py", "buil
 SCHEMA = pa.schema(
     [("unique_id", pa.int64())]
     + [(c, pa.string()) for c in COMPONENTS]
-    + [("estate_head", pa.string()), ("estate_tail", pa.string())]
+    + [("estate_head", pa.string()), ("estate_tail", pa.string()), ("zone", pa.string())]
 )
 REGISTER_SCHEMA = SCHEMA.append(pa.field("house_code", pa.string()))
 #: Homes a department record can be linked to: they exist in the world now or did.
@@ -118,6 +118,8 @@ def record_components(p: ParsedAddress) -> dict[str, str | None]:
         "room": p.room,
         "estate_head": est[0] if est else None,
         "estate_tail": est[-1] if est else None,
+        # a functional zone written instead of a district: the districts it may mean
+        "zone": ",".join(p.zone_districts) if p.district_code is None and p.zone_districts else None,
     }
 
 
@@ -175,6 +177,7 @@ def register_batches(conn: Connection, batch: int = 200_000) -> Iterator[pa.Tabl
             cols["room"].append(normalise_name(room))
             cols["estate_head"].append(est[0] if est else None)
             cols["estate_tail"].append(est[-1] if est else None)
+            cols["zone"].append(None)
             cols["house_code"].append(code)
         yield pa.table(cols, schema=REGISTER_SCHEMA)
 
@@ -203,7 +206,7 @@ def settings_dict(model: dict[str, Any]) -> dict[str, Any]:
                 "comparison_description": name,
                 "comparison_levels": [
                     {
-                        "sql_condition": lv["sql"],
+                        "sql_condition": _level_sql(lv),
                         "label_for_charts": lv["label"],
                         **({"is_null_level": True} if lv.get("null") else {}),
                         **({"m_probability": lv["m"], "u_probability": lv["u"]} if not lv.get("null") else {}),
@@ -215,7 +218,7 @@ def settings_dict(model: dict[str, Any]) -> dict[str, Any]:
     return {
         "link_type": "link_only",
         "unique_id_column_name": "unique_id",
-        # each record has at most one home among the register's: the prior of a pair is 1 / homes
+        # prior odds that a record and a home match (see docs/addresses.md: fixed, not 1 / homes)
         "probability_two_random_records_match": model["prior"],
         "comparisons": comparisons,
         "blocking_rules_to_generate_predictions": model["blocking"],
@@ -223,6 +226,23 @@ def settings_dict(model: dict[str, Any]) -> dict[str, Any]:
         "retain_intermediate_calculation_columns": True,
         "additional_columns_to_retain": [],
     }
+
+
+#: Longest name compared character by character (longer names fall through to the next level).
+MAX_CHARS = 12
+
+
+def _level_sql(level: dict[str, Any]) -> str:
+    """A level's SQL condition. ``one_char_diff: col`` expands to "same length, at most one character
+    differs", position by position with substr (characters, not bytes, on DuckDB and Spark alike)."""
+    col = level.get("one_char_diff")
+    if col is None:
+        return str(level["sql"])
+    diffs = " + ".join(
+        f"CASE WHEN substr({col}_l, {i}, 1) = substr({col}_r, {i}, 1) THEN 0 ELSE 1 END"
+        for i in range(1, MAX_CHARS + 1)
+    )
+    return f"length({col}_l) = length({col}_r) AND length({col}_l) <= {MAX_CHARS} AND ({diffs}) <= 1"
 
 
 def level_weights(model: dict[str, Any]) -> dict[str, list[tuple[float, str]]]:
@@ -461,3 +481,62 @@ def _outcome(rid: int, cands: list[Candidate], has_room: bool, t: Thresholds) ->
             why = f"uncertain: 匹配概率 {best.probability:.3f} 低于自动关联阈值 {t.link_threshold:g}"
         return Outcome(rid, "review", why, cands)
     return Outcome(rid, "unlinked", f"low_score: 最佳候选匹配概率 {best.probability:.3f} 过低", cands)
+
+
+# -- training --------------------------------------------------------------------------------------
+#: Bounds on trained probabilities: a level never seen in a sample is rare, not impossible.
+MIN_PROBABILITY = 1e-6
+
+
+def train(
+    records: pa.Table,
+    register: pa.Table,
+    backend: Backend,
+    *,
+    labels: Sequence[tuple[int, int]] = (),
+    model: dict[str, Any] | None = None,
+    max_pairs: float = 5e6,
+    seed: int = 1,
+) -> dict[str, Any]:
+    """Re-estimate the model on real data, the Splink way, and return the new model.
+
+    * u (how often non-matching pairs agree at each level) by random sampling of record × home pairs;
+    * m (how often true matches do) from labelled pairs — (record index, home id) that are known to
+      match: clerks' accepted decisions, or a synthetic set's ground truth. Without labels the m values
+      are kept.
+    """
+    from splink import Linker
+
+    model = json.loads(json.dumps(model or load_model()))
+    left = backend.register(records, "anju_records")
+    right = backend.register(register, "anju_register")
+    linker = Linker([left, right], settings_dict(model), log_level=logging.WARNING)
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+    if labels:
+        table = pa.table(
+            {
+                "source_dataset_l": ["anju_records"] * len(labels),
+                "unique_id_l": [r for r, _h in labels],
+                "source_dataset_r": ["anju_register"] * len(labels),
+                "unique_id_r": [h for _r, h in labels],
+            }
+        )
+        sdf = backend.register(table, "anju_labels")
+        linker.training.estimate_m_from_pairwise_labels(sdf)
+    trained = linker.misc.save_model_to_json()
+    for comp in trained["comparisons"]:
+        levels = [lv for lv in _levels(model)[comp["output_column_name"]] if not lv.get("null")]
+        got = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+        for key, name in (("m", "m_probability"), ("u", "u_probability")):
+            if key == "m" and not labels:
+                continue
+            # a level the sample never showed is rare, not impossible; then the level probabilities
+            # of one comparison sum to one again
+            values = [max(MIN_PROBABILITY, float(t.get(name) or 0.0)) for t in got]
+            total = sum(values)
+            for mine, v in zip(levels, values, strict=True):
+                mine[key] = v / total
+    model["description"] = f"Trained: u by random sampling ({max_pairs:g} pairs, seed {seed}); " + (
+        f"m from {len(labels)} labelled pairs." if labels else "m kept from the previous model."
+    )
+    return model

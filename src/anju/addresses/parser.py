@@ -55,6 +55,7 @@ class ParsedAddress:
     district: str | None = None
     district_code: str | None = None
     zone: str | None = None  # a functional zone (江北新区) written instead of a district
+    zone_districts: list[str] = field(default_factory=list)  # the districts the zone may mean
     street: str | None = None
     street_code: str | None = None
     community: str | None = None
@@ -258,6 +259,7 @@ class Parser:
             name = m.group(0)
             if name in g.zones:
                 p.zone = name
+                p.zone_districts = list(g.zones[name])
             else:
                 code = g.districts[name]
                 p.district_code, p.district = code, g.district_names[code]
@@ -275,6 +277,7 @@ class Parser:
             m2 = g.admin_re.match(s, pos)  # 江北新区 after the district, or a district after the zone
             if m2 and m2.group(0) in g.zones:
                 p.zone = m2.group(0)
+                p.zone_districts = list(g.zones[p.zone])
                 pos = m2.end()
         sm = g.street_re.match(s, pos)
         if sm:
