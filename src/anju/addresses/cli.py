@@ -32,7 +32,13 @@ def parse_cmd(text: str, city: str) -> None:
 @click.option("--source", default="police", show_default=True, help="Which department the records come from.")
 @click.option("--backend", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
 @click.option("--store/--no-store", default=True, show_default=True, help="Keep the job and the review queue.")
-def link_cmd(input_path: Path, out_path: Path, source: str, backend: str, store: bool) -> None:
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A model file from `anju address train` (default: ANJU_ADDRESS_MODEL, else the shipped one).",
+)
+def link_cmd(input_path: Path, out_path: Path, source: str, backend: str, store: bool, model_path: Path | None) -> None:
     """Link INPUT (CSV: record_id,address) to register homes; write OUT (record_id,house_code,score,status)."""
     from anju.addresses import linkage, services
     from anju.cli import _engine, _progress, _settings
@@ -56,9 +62,46 @@ def link_cmd(input_path: Path, out_path: Path, source: str, backend: str, store:
                 settings.address_link_threshold, settings.address_review_threshold, settings.address_link_margin
             ),
             store=store,
+            model=linkage.load_model(model_path or settings.address_model_path),
             progress=_progress,
         )
     except AnjuError as e:
         raise click.ClickException(e.message) from None
     services.write_links_csv(report.results, out_path)
     click.echo(json.dumps(report.summary(), ensure_ascii=False))
+
+
+@address.command("train")
+@click.option("--input", "input_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--truth",
+    "truth_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV record_id,house_code of known matches (e.g. from `anju address noisy --truth`).",
+)
+@click.option("--source", default="police", show_default=True, help="Also learn from clerks' accepted decisions.")
+@click.option("--max-pairs", type=float, default=5e6, show_default=True, help="Record × home pairs sampled for u.")
+def train_cmd(input_path: Path, out_path: Path, truth_path: Path | None, source: str, max_pairs: float) -> None:
+    """Re-estimate the linkage model (u by sampling, m from labelled pairs) and write it to OUT.
+
+    Use it with ANJU_ADDRESS_MODEL=OUT.
+    """
+    import csv
+
+    from anju.addresses import services
+    from anju.cli import _engine, _settings
+    from anju.core.errors import AnjuError
+
+    engine = _engine(_settings())
+    truth: dict[str, str] = {}
+    if truth_path is not None:
+        with truth_path.open(encoding="utf-8-sig", newline="") as f:
+            truth = {r["record_id"]: r["house_code"] for r in csv.DictReader(f) if r.get("house_code")}
+    try:
+        records = services.read_records(input_path.read_bytes())
+        model, n = services.train_model(engine, records, truth=truth, source=source, max_pairs=max_pairs)
+    except AnjuError as e:
+        raise click.ClickException(e.message) from None
+    out_path.write_text(json.dumps(model, ensure_ascii=False, indent=2), encoding="utf-8")
+    click.echo(json.dumps({"labelled_pairs": n, "out": str(out_path)}, ensure_ascii=False))

@@ -189,7 +189,16 @@ def register_table(conn: Connection) -> pa.Table:
 
 # -- the Splink model ------------------------------------------------------------------------------
 def load_model(path: Path | None = None) -> dict[str, Any]:
-    return json.loads((path or MODEL_FILE).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    """The shipped model, or a trained one (``anju address train``)."""
+    from anju.core.errors import ValidationError
+
+    try:
+        model = json.loads((path or MODEL_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise ValidationError.of("model", f"无法读取关联模型文件：{e}") from None
+    if not isinstance(model, dict) or "comparisons" not in model or "blocking" not in model:
+        raise ValidationError.of("model", "不是关联模型文件（缺少 comparisons 或 blocking）")
+    return model
 
 
 def _levels(model: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -522,7 +531,7 @@ def train(
             }
         )
         sdf = backend.register(table, "anju_labels")
-        linker.training.estimate_m_from_pairwise_labels(sdf)
+        linker.training.estimate_m_from_pairwise_labels(sdf)  # type: ignore[no-untyped-call]
     trained = linker.misc.save_model_to_json()
     for comp in trained["comparisons"]:
         levels = [lv for lv in _levels(model)[comp["output_column_name"]] if not lv.get("null")]

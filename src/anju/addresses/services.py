@@ -543,3 +543,40 @@ def list_jobs(conn: Connection, *, limit: int, offset: int) -> tuple[int, list[d
         select(address_link_jobs).order_by(address_link_jobs.c.id.desc()).limit(limit).offset(offset)
     ).mappings()
     return int(total), [dict(r) | {"parameters": json.loads(r["parameters"])} for r in rows]
+
+
+def train_model(
+    engine: Engine,
+    records: Sequence[InputRecord],
+    *,
+    truth: dict[str, str] | None = None,
+    source: str | None = None,
+    backend: lk.Backend | None = None,
+    max_pairs: float = 5e6,
+) -> tuple[dict[str, Any], int]:
+    """A re-estimated model from a batch of records: u by sampling; m from labelled pairs — the given
+    ground truth (record_id → house code) and the clerks' accepted decisions of ``source``.
+    Returns the model and the number of labelled pairs it learnt from."""
+    parsed = [parse(r.address) for r in records if not r.error]
+    kept = [r for r in records if not r.error]
+    ok = [i for i, p in enumerate(parsed) if p.ok]
+    with engine.connect() as conn:
+        register = lk.register_table(conn)
+        accepted: dict[str, str] = {}
+        if source:
+            accepted, _rejected = _decisions(conn, source, {address_key(kept[i].address) for i in ok})
+    home_of = dict(
+        zip(register.column("house_code").to_pylist(), register.column("unique_id").to_pylist(), strict=True)
+    )
+    labels: list[tuple[int, int]] = []
+    for j, i in enumerate(ok):
+        code = (truth or {}).get(kept[i].record_id) or accepted.get(address_key(kept[i].address))
+        if code and code in home_of:
+            labels.append((j, home_of[code]))
+    be = backend or lk.DuckDBBackend()
+    try:
+        model = lk.train(lk.records_table([parsed[i] for i in ok]), register, be, labels=labels, max_pairs=max_pairs)
+    finally:
+        if backend is None:
+            be.close()
+    return model, len(labels)

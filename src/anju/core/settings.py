@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     address_link_margin: float = Field(
         4.0, ge=0, le=40, description="Match-weight lead (log2) the best candidate needs over the second to be linked."
     )
+    address_model: str = Field(
+        "", description="Path of a trained address-linkage model (anju address train); empty = the shipped model."
+    )
     house_code_check: Literal["iso7064-mod11-2"] = Field(
         "iso7064-mod11-2", description="Check-character algorithm of house codes (pluggable)."
     )
@@ -103,6 +106,10 @@ class Settings(BaseSettings):
     @classmethod
     def _no_trailing_space(cls, v: str) -> str:
         return v.strip()
+
+    @property
+    def address_model_path(self) -> Path | None:
+        return Path(self.address_model) if self.address_model else None
 
     @property
     def resolved_database_url(self) -> str:
