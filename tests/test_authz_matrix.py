@@ -42,6 +42,10 @@ EXPECTED: dict[str, set[str]] = {
     "personal.reveal": {"admin", "admin_a", "district", "city"},
     "audit.read": {"auditor"},
     "ledger.read": {"city", "auditor"},
+    "address.parse": SIGNED_IN,
+    "address.read": {"city", "auditor", "district", "clerk"},
+    "address.review": {"city", "district", "clerk"},
+    "address.link": {"city"},
 }
 OK = {200, 201, 204, 303}
 TODAY = clock.today().isoformat()
@@ -652,6 +656,72 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/ledger/{log}/entries/{index}"): Case(
         one("GET", "/api/v1/ledger/audit_test/entries/2"), scoping=None
     ),
+    # --- the address fusion library ---------------------------------------------------------------
+    ("POST", "/api/v1/addresses/parse"): Case(
+        one("POST", "/api/v1/addresses/parse", json={"address": "南京市玄武区中山路1号3幢502室"}), scoping=None
+    ),
+    ("POST", "/api/v1/addresses/parse/batch"): Case(
+        one("POST", "/api/v1/addresses/parse/batch", json={"addresses": ["玄武区中山路1号", None]}), scoping=None
+    ),
+    ("GET", "/api/v1/addresses/records"): Case(
+        one("GET", "/api/v1/addresses/records"), check=items_in_scope(), scoping=None
+    ),
+    ("GET", "/api/v1/addresses/records/{record_id}"): Case(
+        per_street("GET", "/api/v1/addresses/records/{addr}", "addr")
+    ),
+    ("POST", "/api/v1/addresses/records/{record_id}/decision"): Case(
+        lambda ctx: [
+            (
+                s,
+                s,
+                lambda c, who, s=s: (
+                    "POST",
+                    f"/api/v1/addresses/records/{c.fresh_address(s)}/decision",
+                    {"json": {"accept": True, "house_code": c.data[s]["house_code"]}},
+                ),
+            )
+            for s in ctx.data
+        ]
+    ),
+    ("GET", "/api/v1/addresses/jobs"): Case(one("GET", "/api/v1/addresses/jobs"), scoping=None),
+    ("POST", "/api/v1/addresses/link"): Case(
+        lambda ctx: [
+            (
+                "any",
+                None,
+                lambda c, who: (
+                    "POST",
+                    "/api/v1/addresses/link",
+                    {"files": {"file": ("p.csv", f"record_id,address\n1,{c.extra['address']}\n".encode(), "text/csv")}},
+                ),
+            )
+        ],
+        ok={201},
+        scoping=None,
+    ),
+    ("GET", "/addresses/review"): Case(one("GET", "/addresses/review"), scoping=None),
+    ("GET", "/addresses/review/{record_id}"): Case(per_street("GET", "/addresses/review/{addr}", "addr")),
+    ("GET", "/addresses/review/{record_id}/confirm"): Case(
+        per_street("GET", "/addresses/review/{addr}/confirm", "addr")
+    ),
+    ("POST", "/addresses/review/{record_id}/decision"): Case(
+        lambda ctx: [
+            (
+                s,
+                s,
+                lambda c, who, s=s: (
+                    "POST",
+                    f"/addresses/review/{c.fresh_address(s)}/decision",
+                    {"data": {"accept": "true", "house_code": c.data[s]["house_code"]}},
+                ),
+            )
+            for s in ctx.data
+        ]
+    ),
+    ("GET", "/addresses/parse"): Case(one("GET", "/addresses/parse"), scoping=None),
+    ("POST", "/addresses/parse"): Case(
+        one("POST", "/addresses/parse", data={"text": "南京市玄武区中山路1号3幢502室"}), scoping=None
+    ),
     ("GET", "/api/v1/exports/buildings"): Case(
         lambda ctx: [
             (s, s, lambda c, who, s=s: ("GET", "/api/v1/exports/buildings", {"params": {"street_code": s}}))
@@ -680,6 +750,73 @@ def _fresh_home(self: Ctx, street: str, same_building: bool = False) -> int:
 
 
 Ctx.fresh_home = _fresh_home
+
+
+def _fresh_address(self: Ctx, street: str) -> int:
+    """A new undecided review record in the street, the street's sample home its one candidate
+    (a decision consumes it, so each call gets its own)."""
+    import json
+
+    from anju.addresses import address_candidates, address_link_jobs, address_records
+
+    with self.engine.begin() as c:
+        job = self.extra.get("address_job")
+        if job is None:
+            now = clock.now()
+            job = c.execute(
+                address_link_jobs.insert()
+                .values(
+                    source="police",
+                    filename="matrix.csv",
+                    backend="duckdb",
+                    status="done",
+                    records_total=0,
+                    linked=0,
+                    review=0,
+                    unlinked=0,
+                    errors=0,
+                    parameters="{}",
+                    created_by="test",
+                    created_at=now,
+                    finished_at=now,
+                )
+                .returning(address_link_jobs.c.id)
+            ).scalar_one()
+            self.extra["address_job"] = job
+        n = next(self.counter)
+        pk = c.execute(
+            address_records.insert()
+            .values(
+                job_id=job,
+                source="police",
+                record_id=f"M-{n}",
+                address=f"矩阵路{n}号",
+                address_key=f"k{n}",
+                canonical=None,
+                components=json.dumps({"road": "矩阵路"}),
+                street_code=street,
+                status="review",
+                house_code=None,
+                score=0.9,
+                reason="close_candidates: 矩阵测试",
+            )
+            .returning(address_records.c.id)
+        ).scalar_one()
+        expl = json.dumps({"room": {"level": "房号相同", "weight": 6.6}}, ensure_ascii=False)
+        c.execute(
+            address_candidates.insert().values(
+                record_pk=pk,
+                rank=1,
+                house_code=self.data[street]["house_code"],
+                score=0.9,
+                match_weight=3.2,
+                explanation=expl,
+            )
+        )
+        return int(pk)
+
+
+Ctx.fresh_address = _fresh_address
 
 
 def _samples(engine: Engine, w: World) -> dict[str, dict[str, Any]]:
@@ -749,6 +886,12 @@ def ctx(city_engine, settings_for):
         )
         c.extra["job"] = r.json()["job"]["id"]
         c.extra["phones"] = {"t_in": "13700000001", "t_out": "13700000002"}
+        for street in data:
+            data[street]["addr"] = c.fresh_address(street)
+        with city_engine.connect() as conn:
+            c.extra["address"] = conn.execute(
+                select(rt.homes.c.address).where(rt.homes.c.house_code == data[w.street_s1]["house_code"])
+            ).scalar_one()
         yield c
     app.state.engine.dispose()
 

@@ -59,10 +59,19 @@ class Permission(StrEnum):
     personal_reveal = "personal.reveal"
     audit_read = "audit.read"
     ledger_read = "ledger.read"
+    address_parse = "address.parse"  # try the address parser: harmless, any signed-in account
+    address_read = "address.read"  # read the address review queue and link jobs
+    address_review = "address.review"  # decide review records (clerical review)
+    address_link = "address.link"  # run a link job over a department's file (city-wide)
 
 
-_SIGNED_IN = {Permission.self_service, Permission.divisions_read}
-_REGISTER_STAFF = _SIGNED_IN | {Permission.registry_read, Permission.registry_write}
+_SIGNED_IN = {Permission.self_service, Permission.divisions_read, Permission.address_parse}
+_REGISTER_STAFF = _SIGNED_IN | {
+    Permission.registry_read,
+    Permission.registry_write,
+    Permission.address_read,
+    Permission.address_review,
+}
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.citizen: frozenset(_SIGNED_IN),
@@ -72,11 +81,23 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.district_officer: frozenset(_REGISTER_STAFF | {Permission.registry_export, Permission.personal_reveal}),
     Role.city_officer: frozenset(
         _REGISTER_STAFF
-        | {Permission.registry_export, Permission.registry_import, Permission.personal_reveal, Permission.ledger_read}
+        | {
+            Permission.registry_export,
+            Permission.registry_import,
+            Permission.personal_reveal,
+            Permission.ledger_read,
+            Permission.address_link,
+        }
     ),
     Role.auditor: frozenset(
         _SIGNED_IN
-        | {Permission.registry_read, Permission.registry_export, Permission.audit_read, Permission.ledger_read}
+        | {
+            Permission.registry_read,
+            Permission.registry_export,
+            Permission.audit_read,
+            Permission.ledger_read,
+            Permission.address_read,
+        }
     ),
     Role.administrator: frozenset(_SIGNED_IN | {Permission.accounts_manage, Permission.personal_reveal}),
 }

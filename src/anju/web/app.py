@@ -95,7 +95,7 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
         BodyLimit,
         limit=settings.request_max_bytes,
         upload_limit=settings.upload_max_bytes,
-        upload_paths=("/api/v1/imports", "/imports"),
+        upload_paths=("/api/v1/imports", "/imports", "/api/v1/addresses/link"),
     )
     app.add_middleware(SecurityHeaders)
 
@@ -153,6 +153,8 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
         log.error("unexpected error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
         return JSONResponse({"error": "internal", "message": "服务器内部错误", "errors": []}, status_code=500)
 
+    from anju.addresses.api import router as addresses_api
+    from anju.addresses.pages import router as addresses_pages
     from anju.divisions.api import router as divisions_api
     from anju.ledger.api import router as ledger_api
     from anju.map import api as map_api
@@ -174,6 +176,8 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
     app.include_router(registry_pages)
     app.include_router(map_pages)
     app.include_router(api_imports.pages)
+    app.include_router(addresses_api, prefix="/api/v1")
+    app.include_router(addresses_pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)
