@@ -277,6 +277,8 @@ class Backend(Protocol):
 
     def collect(self, sql: str) -> pa.Table: ...
 
+    def create(self, name: str, sql: str) -> None: ...
+
     def close(self) -> None: ...
 
 
@@ -302,13 +304,15 @@ class DuckDBBackend:
         return self._api
 
     def register(self, table: pa.Table, name: str) -> Any:
-        self.con.register(f"{name}_arrow", table)
-        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}_arrow")
-        self.con.unregister(f"{name}_arrow")
+        # scanned in place (zero copy): the caller keeps the Arrow table alive for the job
+        self.con.register(name, table)
         return self._api.register(name, dataset_display_name=name)
 
     def collect(self, sql: str) -> pa.Table:
         return self.con.sql(sql).to_arrow_table()
+
+    def create(self, name: str, sql: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
 
     def close(self) -> None:
         self.con.close()
@@ -337,6 +341,10 @@ class SparkBackend:
 
     def collect(self, sql: str) -> pa.Table:
         return self.spark.sql(sql).toArrow()
+
+    def create(self, name: str, sql: str) -> None:
+        df = self.spark.sql(sql).localCheckpoint()
+        df.createOrReplaceTempView(name)
 
     def close(self) -> None:  # the session may be shared; leave it to its owner
         pass
@@ -384,85 +392,121 @@ def link(
     """Score record × home pairs and decide each record's outcome.
 
     ``records.unique_id`` are record indexes (0…n-1), ``register.unique_id`` home ids (with their
-    ``house_code`` and ``street``); ``rejected``
-    are (record index, home id) pairs a clerk has rejected: they are never proposed again.
+    ``house_code`` and ``street``); ``rejected`` are (record index, home id) pairs a clerk has
+    rejected: they are never proposed again. Ranking and the outcome rule run as SQL in the backend;
+    only the best candidate of each record, and the top candidates with their explanation for records
+    sent to review, come back to Python.
     """
     import time
 
     from splink import Linker
 
     model = dict(model or load_model())
-    if model.get("prior") is None:
-        model["prior"] = 1.0 / max(2, register.num_rows)
     t0 = time.perf_counter()
     left = backend.register(records, "anju_records")
     right = backend.register(register, "anju_register")
+    rejected = list(rejected)
+    backend.register(
+        pa.table(
+            {"rid": [r for r, _h in rejected], "hid": [h for _r, h in rejected]},
+            schema=pa.schema([("rid", pa.int64()), ("hid", pa.int64())]),
+        ),
+        "anju_rejected",
+    )
     linker = Linker([left, right], settings_dict(model), log_level=logging.WARNING)
     t1 = time.perf_counter()
     preds = linker.inference.predict(threshold_match_weight=model.get("score_floor", -10.0), warning_mode="never")
     names = list(_levels(model))
-    gammas = ", ".join(f"mw_{n}" for n in names)
-    ranked = backend.collect(
+    mws = ", ".join(f"mw_{n}" for n in names)
+    t, rv, margin = thresholds.link_threshold, thresholds.review_threshold, thresholds.margin
+    # Splink puts the first input (the records) on the left of every pair.
+    backend.create(
+        "anju_ranked",
         f"""
-        SELECT rid, hid, h.house_code AS house_code, h.street AS street_code, match_weight, match_probability,
-               {gammas} FROM (
-          SELECT
-            CASE WHEN source_dataset_l = 'anju_records' THEN unique_id_l ELSE unique_id_r END AS rid,
-            CASE WHEN source_dataset_l = 'anju_records' THEN unique_id_r ELSE unique_id_l END AS hid,
-            match_weight, match_probability, {gammas},
-            ROW_NUMBER() OVER (
-              PARTITION BY CASE WHEN source_dataset_l = 'anju_records' THEN unique_id_l ELSE unique_id_r END
-              ORDER BY match_weight DESC,
-                       CASE WHEN source_dataset_l = 'anju_records' THEN unique_id_r ELSE unique_id_l END
-            ) AS rk
-          FROM {preds.physical_name}
-        ) ranked JOIN anju_register h ON h.unique_id = ranked.hid
-        WHERE rk <= {int(top) + 1}
-        ORDER BY rid, rk
+        SELECT p.unique_id_l AS rid, p.unique_id_r AS hid, p.match_weight, p.match_probability, {mws},
+               ROW_NUMBER() OVER (PARTITION BY p.unique_id_l ORDER BY p.match_weight DESC, p.unique_id_r) AS rk
+        FROM {preds.physical_name} p
+        LEFT JOIN anju_rejected x ON x.rid = p.unique_id_l AND x.hid = p.unique_id_r
+        WHERE x.rid IS NULL
+        """,
+    )
+    backend.create(
+        "anju_best",
+        f"""
+        SELECT b.rid, b.hid, h.house_code, h.street AS street_code, b.match_weight, b.match_probability,
+               s.match_weight AS second_weight,
+               CASE
+                 WHEN b.match_probability >= {t}
+                      AND (s.match_weight IS NULL OR b.match_weight - s.match_weight >= {margin}) THEN 'linked'
+                 WHEN b.match_probability >= {rv} THEN 'review'
+                 ELSE 'unlinked'
+               END AS status
+        FROM anju_ranked b
+        JOIN anju_register h ON h.unique_id = b.hid
+        LEFT JOIN anju_ranked s ON s.rid = b.rid AND s.rk = 2
+        WHERE b.rk = 1
+        """,
+    )
+    best = backend.collect("SELECT * FROM anju_best ORDER BY rid")
+    # candidates with their explanation: every candidate of a review record, the best of a linked one
+    cands = backend.collect(
+        f"""
+        SELECT r.rid, r.hid, h.house_code, h.street AS street_code, r.match_weight, r.match_probability, {mws}
+        FROM anju_ranked r
+        JOIN anju_best b ON b.rid = r.rid
+        JOIN anju_register h ON h.unique_id = r.hid
+        WHERE (b.status = 'review' AND r.rk <= {int(top)}) OR (b.status = 'linked' AND r.rk = 1)
+        ORDER BY r.rid, r.rk
         """
     )
-    t2 = time.perf_counter()
     pairs = int(backend.collect(f"SELECT COUNT(*) AS n FROM {preds.physical_name}").column("n")[0].as_py())
-    outcomes = decide(records, ranked, model, thresholds, set(rejected), top)
+    t2 = time.perf_counter()
+    outcomes = decide(records, best, cands, model, thresholds)
     t3 = time.perf_counter()
     return LinkResult(outcomes, pairs, {"register": t1 - t0, "score": t2 - t1, "decide": t3 - t2})
 
 
 def decide(
-    records: pa.Table,
-    ranked: pa.Table,
-    model: dict[str, Any],
-    thresholds: Thresholds,
-    rejected: set[tuple[int, int]],
-    top: int,
+    records: pa.Table, best: pa.Table, cands: pa.Table, model: dict[str, Any], thresholds: Thresholds
 ) -> list[Outcome]:
+    """Outcomes in record order, from the backend's best-candidate table and explanations."""
     weights = level_weights(model)
     names = list(_levels(model))
-    by_record: dict[int, list[Candidate]] = {}
-    cols = {c: ranked.column(c).to_pylist() for c in ranked.column_names}
-    for i in range(ranked.num_rows):
-        rid, hid = cols["rid"][i], cols["hid"][i]
-        if (rid, hid) in rejected:
-            continue
-        expl = {
-            n: {"level": _label(weights[n], cols[f"mw_{n}"][i]), "weight": round(cols[f"mw_{n}"][i], 2)} for n in names
-        }
-        by_record.setdefault(rid, []).append(
+    explained: dict[int, list[Candidate]] = {}
+    cc = {c: cands.column(c).to_pylist() for c in cands.column_names}
+    for i in range(cands.num_rows):
+        expl = {n: {"level": _label(weights[n], cc[f"mw_{n}"][i]), "weight": round(cc[f"mw_{n}"][i], 2)} for n in names}
+        explained.setdefault(cc["rid"][i], []).append(
             Candidate(
-                hid,
-                cols["house_code"][i],
-                cols["street_code"][i],
-                float(cols["match_weight"][i]),
-                float(cols["match_probability"][i]),
+                cc["hid"][i],
+                cc["house_code"][i],
+                cc["street_code"][i],
+                float(cc["match_weight"][i]),
+                float(cc["match_probability"][i]),
                 expl,
             )
         )
+    del cc
+    rid = best.column("rid").to_pylist()
+    status = best.column("status").to_pylist()
+    mw = best.column("match_weight").to_pylist()
+    prob = best.column("match_probability").to_pylist()
+    second = best.column("second_weight").to_pylist()
+    hid = best.column("hid").to_pylist()
+    code = best.column("house_code").to_pylist()
+    street = best.column("street_code").to_pylist()
+    at = {r: k for k, r in enumerate(rid)}
     uid = records.column("unique_id").to_pylist()
     room = records.column("room").to_pylist()
     out: list[Outcome] = []
-    for k, rid in enumerate(uid):
-        cands = by_record.get(rid, [])[:top]
-        out.append(_outcome(rid, cands, room[k] is not None, thresholds))
+    for k, r in enumerate(uid):
+        j = at.get(r)
+        if j is None:
+            out.append(Outcome(r, "unlinked", NO_CANDIDATE if room[k] is not None else NO_ROOM))
+            continue
+        cs = explained.get(r) or [Candidate(hid[j], code[j], street[j], float(mw[j]), float(prob[j]), {})]
+        lead = math.inf if second[j] is None else mw[j] - second[j]
+        out.append(Outcome(r, status[j], _reason(status[j], float(prob[j]), lead, thresholds), cs))
     return out
 
 
@@ -470,26 +514,14 @@ NO_CANDIDATE = "no_candidate: 没有候选房屋（小区、道路或房号与�
 NO_ROOM = "no_room: 地址缺少房号，无法对应到户"
 
 
-def _outcome(rid: int, cands: list[Candidate], has_room: bool, t: Thresholds) -> Outcome:
-    if not cands:
-        reason = (
-            "no_candidate: 没有候选房屋（小区、道路或房号与楼盘表都对不上）"
-            if has_room
-            else "no_room: 地址缺少房号，无法对应到户"
-        )
-        return Outcome(rid, "unlinked", reason)
-    best = cands[0]
-    second = cands[1] if len(cands) > 1 else None
-    lead = math.inf if second is None else best.match_weight - second.match_weight
-    if best.probability >= t.link_threshold and lead >= t.margin:
-        return Outcome(rid, "linked", f"linked: 匹配概率 {best.probability:.4f}", cands)
-    if best.probability >= t.review_threshold:
+def _reason(status: str, p: float, lead: float, t: Thresholds) -> str:
+    if status == "linked":
+        return f"linked: 匹配概率 {p:.4f}"
+    if status == "review":
         if lead < t.margin:
-            why = f"close_candidates: 前两个候选相差 {lead:.1f}（需 ≥ {t.margin:g}）"
-        else:
-            why = f"uncertain: 匹配概率 {best.probability:.3f} 低于自动关联阈值 {t.link_threshold:g}"
-        return Outcome(rid, "review", why, cands)
-    return Outcome(rid, "unlinked", f"low_score: 最佳候选匹配概率 {best.probability:.3f} 过低", cands)
+            return f"close_candidates: 前两个候选相差 {lead:.1f}（需 ≥ {t.margin:g}）"
+        return f"uncertain: 匹配概率 {p:.3f} 低于自动关联阈值 {t.link_threshold:g}"
+    return f"low_score: 最佳候选匹配概率 {p:.3f} 过低"
 
 
 # -- training --------------------------------------------------------------------------------------
