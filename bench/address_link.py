@@ -30,7 +30,8 @@ import pyarrow as pa
 from sqlalchemy import text
 
 from anju.addresses import linkage as lk
-from anju.addresses import noisy, services
+from anju.addresses import services
+from anju.addresses.noisy import NoisyRecord, generate
 from anju.core.db import make_engine
 from anju.security import Caller
 
@@ -56,7 +57,7 @@ def quality(truth: list[str | None], status: list[str], linked_to: list[str | No
     }
 
 
-def by_variation(recs: list[noisy.NoisyRecord], status: list[str], linked_to: list[str | None]) -> dict[str, Any]:
+def by_variation(recs: list[NoisyRecord], status: list[str], linked_to: list[str | None]) -> dict[str, Any]:
     acc: dict[str, Counter[str]] = defaultdict(Counter)
     for r, s, h in zip(recs, status, linked_to, strict=True):
         for v in r.variations or ("clean",):
@@ -68,7 +69,7 @@ def by_variation(recs: list[noisy.NoisyRecord], status: list[str], linked_to: li
     return {v: dict(c) for v, c in sorted(acc.items())}
 
 
-def baseline(engine: Any, recs: list[noisy.NoisyRecord], thresholds: lk.Thresholds) -> dict[str, Any]:
+def baseline(engine: Any, recs: list[NoisyRecord], thresholds: lk.Thresholds) -> dict[str, Any]:
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
@@ -146,7 +147,7 @@ def main() -> int:
     engine = make_engine(args.db)
     t0 = time.perf_counter()
     with engine.connect() as conn:
-        recs = list(noisy.generate(conn, args.n, args.seed, no_home_share=args.no_home_share))
+        recs = list(generate(conn, args.n, args.seed, no_home_share=args.no_home_share))
     t_gen = time.perf_counter() - t0
     inputs = [services.InputRecord(i + 2, r.record_id, r.address) for i, r in enumerate(recs)]
     t1 = time.perf_counter()
