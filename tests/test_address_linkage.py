@@ -110,7 +110,7 @@ def test_bad_records_get_a_reason_and_never_fail_the_batch(city_engine):
     assert by_id["E2"].reason.startswith("invalid: empty")
     assert by_id["E3"].reason.startswith("invalid: no_chinese")
     assert by_id["E4"].reason.startswith("invalid: too_long")
-    assert by_id["E5"].reason.startswith("invalid: empty")
+    assert by_id["E5"].reason.startswith("invalid: control")
     assert by_id["E6"].reason.startswith("invalid: encoding")
     assert all(by_id[f"E{i}"].status == "unlinked" for i in range(1, 7))
     assert [by_id[f"G{i}"].status for i in range(3)] == ["linked"] * 3

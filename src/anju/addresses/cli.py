@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from anju.addresses.parser import parse
+from anju.core.errors import NotFound
 
 
 @click.group("address")
@@ -22,7 +23,10 @@ def address() -> None:
 @click.option("--city", default="320100", show_default=True, help="City whose divisions and aliases to use.")
 def parse_cmd(text: str, city: str) -> None:
     """Parse TEXT and print its components and canonical form as JSON (exit 1 if it cannot be parsed)."""
-    p = parse(text, city)
+    try:
+        p = parse(text, city)
+    except NotFound as e:
+        raise click.BadParameter(f"no division data for city {city}", param_hint="--city") from e
     click.echo(json.dumps(p.as_dict(), ensure_ascii=False, indent=2))
     if p.error:
         raise SystemExit(1)

@@ -71,14 +71,33 @@ class Thresholds:
 DEFAULT_THRESHOLDS = Thresholds()
 
 
-@dataclass
+class Explainer:
+    """Turns a pair's per-comparison match weights into labelled levels (shared by all candidates)."""
+
+    def __init__(self, model: dict[str, Any]) -> None:
+        self.names = tuple(_levels(model))
+        self.weights = level_weights(model)
+
+    def explain(self, mws: Sequence[float]) -> dict[str, dict[str, Any]]:
+        return {
+            n: {"level": _label(self.weights[n], w), "weight": round(w, 2)}
+            for n, w in zip(self.names, mws, strict=True)
+        }
+
+
+@dataclass(slots=True)
 class Candidate:
     home_id: int
     house_code: str
     street_code: str
     match_weight: float
     probability: float
-    explanation: dict[str, dict[str, Any]]
+    mws: tuple[float, ...]  # match weight per comparison, in the model's order
+    explainer: Explainer | None = None
+
+    @property
+    def explanation(self) -> dict[str, dict[str, Any]]:
+        return self.explainer.explain(self.mws) if self.explainer is not None else {}
 
 
 @dataclass
@@ -470,12 +489,11 @@ def decide(
     records: pa.Table, best: pa.Table, cands: pa.Table, model: dict[str, Any], thresholds: Thresholds
 ) -> list[Outcome]:
     """Outcomes in record order, from the backend's best-candidate table and explanations."""
-    weights = level_weights(model)
-    names = list(_levels(model))
+    explainer = Explainer(model)
     explained: dict[int, list[Candidate]] = {}
     cc = {c: cands.column(c).to_pylist() for c in cands.column_names}
+    mw_cols = [cc[f"mw_{n}"] for n in explainer.names]
     for i in range(cands.num_rows):
-        expl = {n: {"level": _label(weights[n], cc[f"mw_{n}"][i]), "weight": round(cc[f"mw_{n}"][i], 2)} for n in names}
         explained.setdefault(cc["rid"][i], []).append(
             Candidate(
                 cc["hid"][i],
@@ -483,10 +501,11 @@ def decide(
                 cc["street_code"][i],
                 float(cc["match_weight"][i]),
                 float(cc["match_probability"][i]),
-                expl,
+                tuple(col[i] for col in mw_cols),
+                explainer,
             )
         )
-    del cc
+    del cc, mw_cols
     rid = best.column("rid").to_pylist()
     status = best.column("status").to_pylist()
     mw = best.column("match_weight").to_pylist()
@@ -504,7 +523,7 @@ def decide(
         if j is None:
             out.append(Outcome(r, "unlinked", NO_CANDIDATE if room[k] is not None else NO_ROOM))
             continue
-        cs = explained.get(r) or [Candidate(hid[j], code[j], street[j], float(mw[j]), float(prob[j]), {})]
+        cs = explained.get(r) or [Candidate(hid[j], code[j], street[j], float(mw[j]), float(prob[j]), ())]
         lead = math.inf if second[j] is None else mw[j] - second[j]
         out.append(Outcome(r, status[j], _reason(status[j], float(prob[j]), lead, thresholds), cs))
     return out

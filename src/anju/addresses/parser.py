@@ -3,34 +3,48 @@
 A single left-to-right pass of compiled patterns over a normalised string (no tokeniser, no
 model), so that it parses tens of thousands of addresses per second per core:
 
-1. repair and clean: mojibake (UTF-8 read as Latin-1), control characters, full-width forms (NFKC),
-   traditional characters (OpenCC's character table), whitespace; bracketed notes, phone numbers
+1. check and clean: text that is not a string, longer than ``MAX_LENGTH``, carries control
+   characters or replacement characters (U+FFFD), or mojibake that cannot be repaired is an error
+   (``ParsedAddress.error``, never an exception). Mojibake — UTF-8 bytes shown as
+   Latin-1/Windows-1252, or GBK bytes shown as Latin-1 — is repaired run by run, so a record mixing
+   both encodings is repaired too; GBK bytes read as UTF-8 with ``surrogateescape`` are decoded as
+   GBK. Then full-width forms (NFKC), traditional characters (OpenCC's character table), dashes,
+   case and whitespace are normalised; bracketed notes, phone numbers, a trailing contact person
    and position words (附近, 对面, …) are removed and reported as notes;
-2. Chinese numerals before a structural word become digits (十二栋 → 12栋, 五〇二室 → 502室);
-3. administrative prefix: province, city, district (current, former and homophone names, or a
-   functional zone), street/town, community;
-4. road/lane and door number (former road names are renamed);
+2. Chinese numerals before a structural word become digits (十二栋 → 12栋, 五〇二室 → 502室), and
+   basements become negative floors (地下1层, 负1层 → -1层);
+3. administrative prefix: province, city (an address naming another province or city is an
+   error), district (current, former and homophone names, a name cut short, the short name without
+   区 after the city, or a functional zone), street/town (known, typo, homophone, former town or
+   unknown), community;
+4. road/lane and door number (former road names are renamed; an estate name written before the
+   road is split off; a road without a door number is accepted at the end or before an estate);
 5. the rest is the estate name followed by building, unit, floor and room — written out
-   (3幢1单元502室) or as hyphenated shorthand (3-1-502). A two-part shorthand (3-502) is ambiguous
-   (building–room or unit–room): the parser takes building–room and says so in ``ambiguities``.
+   (3幢1单元502室) or as hyphenated shorthand (3-1-502, 3-1-5-502). A two-part shorthand (3-502)
+   with no building written is ambiguous (building–room or unit–room): the parser takes
+   building–room and says so in ``ambiguities``. Numbers lose their leading zeros (03 → 3).
 
 Every choice the parser makes that a reader might doubt is listed in ``notes`` or ``ambiguities``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 import opencc
 
-from anju.addresses.gazetteer import Gazetteer, gazetteer, pinyin_key
+from anju.addresses.gazetteer import Gazetteer, Street, gazetteer, pinyin_key
 
 MAX_LENGTH = 1000
+
+# Dashes people put in shorthand (3—1—502); NFKC already maps the full-width ones.
+_DASHES = {ord(c): "-" for c in "‐‑‒–—―−─"}
 
 
 @cache
@@ -43,6 +57,17 @@ def _t2s_table() -> dict[int, str]:
         if len(trad) == 1 and simp:
             table[ord(trad)] = simp.split(" ")[0]
     return table
+
+
+@cache
+def _translated_chars() -> frozenset[str]:
+    """Characters ``normalise_text`` translates: a set test is cheaper than translating every text."""
+    return frozenset(chr(k) for k in _t2s_table()) | frozenset(chr(k) for k in _DASHES)
+
+
+@cache
+def _full_table() -> dict[int, str]:
+    return _t2s_table() | _DASHES
 
 
 @dataclass
@@ -82,27 +107,62 @@ class ParsedAddress:
 _CN_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "○": 0, "两": 2}
 _CN_UNIT = {"十": 10, "百": 100, "千": 1000}
 _CN_NUM = "零〇○一二两三四五六七八九十百千"
+_CN_ANY = re.compile(f"[{_CN_NUM}]")
 # Numerals become digits only before a structural word (or after 第), so names keep their 一/二.
 _CN_RUN = re.compile(f"(第?)([{_CN_NUM}]+)(?=号楼|号|幢|栋|座|单元|层|楼|室|房|户|期|弄|#)")
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
-_SPACE = re.compile(r"[\s\u3000,，、;；:：。.·'\"“”‘’]+")
+# One search decides whether a text needs the slow checks: C0/C1 controls, Latin-1 range (possible
+# mojibake), surrogates, U+FFFD, invisible format characters.
+_SUSPECT = re.compile("[\x00-\x08\x0e-\x1f\x7f-\xff\ud800-\udfff\ufffd\u200b-\u200f\u2028\u2029\u2060\ufeff]")
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SPACE = re.compile(r"[\s\u3000,，、;；:：。·'\"“”‘’]+")
+_DIGIT_DOT = re.compile(r"(?<=\d)\.(?=\d)")  # 3.1.502 is shorthand like 3-1-502
 _BRACKETS = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]|【([^【】]*)】|〔([^〔〕]*)〕|<([^<>]*)>|《([^《》]*)》")
-_PHONE = re.compile(r"(?:电话|手机|联系电话|tel|TEL)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})")
+_BRACKET_CHARS = re.compile(r"[()\[\]【】〔〕<>《》]")
+_PHONE = re.compile(r"(?:联系电话|电话|手机|TEL)?(?<!\d)(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?!\d)")
 _POSITION = re.compile(r"(?:斜对面|正对面|对面|附近|旁边|隔壁|门口|楼下|后面|东侧|西侧|南侧|北侧|一带|周边)")
+_CONTACT = re.compile(r"(?:联系人|收件人|收货人|户主|业主)[\u4e00-\u9fff]{0,4}$")
+_NOISE_HINT = re.compile(
+    r"\d{7}|[(\[【〔<《]|对面|附近|旁边|隔壁|门口|楼下|后面|[东西南北]侧|一带|周边|联系人|收[件货]人|[户业]主"
+)
 _CHINESE = re.compile(r"[\u4e00-\u9fff]")
+# Another city written where ours belongs (苏州市姑苏区…): a name, 市, then a district, county or city.
+_OTHER_CITY = re.compile(r"([\u4e00-\u9fff]{2,4}?)市([\u4e00-\u9fff]{1,4}?(?:区|县|市|镇|乡|街道))")
+_BASEMENT = re.compile(r"(?:地下|负)(\d+)(?=层|楼)")
+# Something-区/县 right after the city that is no known name: maybe a homophone (建业区 for 建邺区).
 _DISTRICT_LIKE = re.compile(r"([\u4e00-\u9fff]{1,3})(区|县)")
-_STREET_GENERIC = re.compile(r"([\u4e00-\u9fff]{2,6}?)(街道|镇)(?:办事处)?")
+_NOT_DISTRICT = ("小区", "社区", "园区", "景区", "校区", "街区", "片区", "新区", "城区", "厂区", "营区", "住区")
+_NOT_CITY_PART = ("小区", "社区", "景区", "校区", "街区", "片区", "厂区", "营区", "住区")  # 苏州市工业园区 is a city
+_STREET_GENERIC = re.compile(r"([\u4e00-\u9fff]{2,6}?)(街道|街到|镇)(?:办事处)?(?![路街巷道号])")
 _COMMUNITY = re.compile(r"([\u4e00-\u9fff]{2,8}?)(社区|村委会|居委会)(?:居委会)?")
 _ROAD = re.compile(r"([\u4e00-\u9fff]{1,10}?(?:大道|大街|路|街|巷|弄))(\d+)(?:-(\d+))?号(?!楼)")
+# A road without a door number: at the end of the text or before an estate name.
+_ROAD_BARE = re.compile(r"([\u4e00-\u9fff]{1,10}?(?:大道|大街|路|巷))(?=$|[\u4e00-\u9fff])")
+_ROAD_BARE_NOT_BEFORE = ("小区", "社区", "街道", "新村", "村", "片区", "口", "桥")
+# Where an estate name written before the road ends (金陵花园中山路12号).
+_ESTATE_END = re.compile(r"花园|小区|新村|家园|公寓|华庭|名邸|雅居|佳园|广场|大厦|苑|府")
 # The structural tail: building, unit, floor and room tokens (written out or shorthand).
+_SHORT4 = re.compile(r"([A-Z]|\d+)-(\d+)-(-?\d+)-(\d+)(?:室|房|户)?$")
 _SHORT3 = re.compile(r"([A-Z]|\d+)-(\d+)-(\d+)(?:室|房|户)?$")
 _SHORT2 = re.compile(r"([A-Z]|\d+)-(\d+)(?:室|房|户)?$")
 _BUILDING = re.compile(r"(?:第)?([A-Z]|\d+)(?:号楼|幢|栋|座|#楼|#|号)(?=\d|[A-Z]|$|单元|-)")
 _BUILDING_LETTER = re.compile(r"([A-Z])(?:区)?(?=\d|$)")
 _UNIT = re.compile(r"(?:第)?(\d+)单元")
 _FLOOR = re.compile(r"(?:第)?(-?\d+)(?:层|楼)(?!\d*单元)")
-_ROOM = re.compile(r"(\d+)(?:室|房|户)?$")
+_ROOM_MARKED = re.compile(r"(\d+)(?:室|房|户)")
+_ROOM = re.compile(r"(\d+)$")
 _ESTATE_TAIL_NOISE = re.compile(r"(?:小区)$")
+
+# Mojibake: a character for every byte 0x80–0xFF as Latin-1 and as Windows-1252 show it (the five
+# bytes Windows-1252 leaves undefined show as the C1 control of the same value).
+_MOJIBAKE_BYTE: dict[str, int] = {chr(b): b for b in range(0x80, 0x100)}
+for _b in range(0x80, 0xA0):
+    with contextlib.suppress(UnicodeDecodeError):
+        _MOJIBAKE_BYTE[bytes([_b]).decode("cp1252")] = _b
+_MOJIBAKE_RUN = re.compile("[" + "".join(re.escape(c) for c in _MOJIBAKE_BYTE) + "]{2,}")
+_UTF8_LEAD = re.compile("[\xc2-\xf4]")
+_GB2312_RUN = re.compile("(?:[\xb0-\xf7][\xa1-\xfe])+")  # GB2312 hanzi bytes shown as Latin-1
 
 
 def _cn_to_int(s: str) -> int | None:
@@ -121,29 +181,70 @@ def _cn_to_int(s: str) -> int | None:
     return total + cur
 
 
+def _cn_repl(m: re.Match[str]) -> str:
+    n = _cn_to_int(m.group(2))
+    return m.group(0) if n is None else str(n)
+
+
 def _cn_numerals(s: str) -> str:
-    def repl(m: re.Match[str]) -> str:
-        n = _cn_to_int(m.group(2))
-        return m.group(0) if n is None else str(n)
-
-    return _CN_RUN.sub(repl, s) if any(c in _CN_NUM for c in s) else s
+    return _CN_RUN.sub(_cn_repl, s) if _CN_ANY.search(s) else s
 
 
-def _repair_mojibake(text: str) -> tuple[str, bool]:
-    """UTF-8 bytes decoded as Latin-1/cp1252 ("å\x8d\x97äº¬" for 南京): undo it when it round-trips."""
-    if not any("\x80" <= c <= "\xff" for c in text):
-        return text, False
-    for enc in ("latin-1", "cp1252"):
-        try:
-            return text.encode(enc).decode("utf-8"), True
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            continue
-    return text, False
+def _number(s: str) -> str:
+    """03 → 3 (a letter or 0 stays)."""
+    return (s.lstrip("0") or "0") if s[:1] == "0" else s
+
+
+class _Unrepairable(Exception):
+    pass
+
+
+def _repair_run(m: re.Match[str]) -> str:
+    run = m.group(0)
+    raw = bytes(_MOJIBAKE_BYTE[c] for c in run)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    # GBK hanzi shown as Latin-1: two bytes each, few of them in UTF-8's continuation range (in UTF-8
+    # Chinese two bytes in three are); a run looking like cut UTF-8 is not decoded as GBK.
+    if _GB2312_RUN.fullmatch(run) and 2 * sum(0x80 <= b <= 0xBF for b in raw) < len(raw):
+        with contextlib.suppress(UnicodeDecodeError):  # a few code points of the range are unassigned
+            return raw.decode("gbk")
+    if _UTF8_LEAD.search(run):
+        raise _Unrepairable(run)
+    return run
+
+
+_ESCAPED_RUN = re.compile("[\udc80-\udcff\u0080-\u07ff]*[\ud800-\udfff][\udc80-\udcff\u0080-\u07ff]*")
+
+
+def _unescape_gbk(m: re.Match[str]) -> str:
+    """A run with escaped bytes, back to its bytes and decoded as GBK (UnicodeError if it is not)."""
+    return m.group(0).encode("utf-8", "surrogateescape").decode("gbk")
+
+
+def _repair_mojibake(text: str) -> tuple[str, bool] | None:
+    """Undo mojibake run by run: UTF-8 (or GBK) bytes shown as Latin-1/Windows-1252 ("å\x8d\x97äº¬"
+    for 南京), twice over if it was done twice. Returns the text and whether it changed, or ``None``
+    when a run looks like mojibake but decodes as neither."""
+    s = text
+    try:
+        for _ in range(3):
+            repaired = _MOJIBAKE_RUN.sub(_repair_run, s)
+            if repaired == s:
+                break
+            s = repaired
+    except _Unrepairable:
+        return None
+    return s, s != text
 
 
 def normalise_text(text: str) -> str:
-    """Width, script and case normalisation shared by the parser and the register side."""
-    s = unicodedata.normalize("NFKC", text).translate(_t2s_table())
+    """Width, script, dash and case normalisation shared by the parser and the register side."""
+    s = unicodedata.normalize("NFKC", text)
+    if not _translated_chars().isdisjoint(s):
+        s = s.translate(_full_table())
     return s.upper()
 
 
@@ -183,12 +284,20 @@ def canonical(p: ParsedAddress, g: Gazetteer) -> str | None:
     return "".join(parts)
 
 
+def _road_base_length(road: str) -> int:
+    """Length of a road name without its generic word (中山路 → 2, 仙林大道 → 2)."""
+    return len(road) - (2 if road.endswith(("大道", "大街")) else 1)
+
+
 class Parser:
     def __init__(self, city_code: str = "320100") -> None:
         self.g = gazetteer(city_code)
         g = self.g
         names = ("中华人民共和国", "中国", g.province, g.province_short, g.city_name, g.city_short)
         self._prefixes = tuple(x for x in names if x)
+        self._province_names = (g.province, g.province_short)
+        self._short_names = (g.province_short, g.city_short)
+        self._pinyin = lru_cache(maxsize=4096)(pinyin_key)
 
     def parse(self, text: object) -> ParsedAddress:
         if not isinstance(text, str):
@@ -197,25 +306,29 @@ class Parser:
         if len(text) > MAX_LENGTH:
             p.error = f"too_long: 地址超过 {MAX_LENGTH} 个字符"
             return p
-        s, repaired = _repair_mojibake(text)
-        if repaired:
-            p.notes.append("encoding_repaired: 按 UTF-8 修复了乱码")
-        if "\ufffd" in s:
-            p.error = "encoding: 地址含无法识别的字符（编码混杂）"
-            return p
-        if _CONTROL.search(s):
-            s = _CONTROL.sub("", s)
-            p.notes.append("control_removed: 删除了控制字符")
-        s = _SPACE.sub("", normalise_text(s))
+        s = text
+        if _SUSPECT.search(s):
+            checked = self._check(s, p)
+            if checked is None:
+                return p
+            s = checked
+        s = _SPACE.sub("", normalise_text(s)).lstrip("-#")
         if not s:
             p.error = "empty: 地址为空"
             return p
         if not _CHINESE.search(s):
             p.error = "no_chinese: 地址不含中文"
             return p
-        s = self._strip_noise(s, p)
+        if _NOISE_HINT.search(s):
+            s = self._strip_noise(s, p)
+        if "." in s:
+            s = _DIGIT_DOT.sub("-", s).replace(".", "")
         s = _cn_numerals(s)
+        if "地下" in s or "负" in s:
+            s = _BASEMENT.sub(r"-\1", s)
         pos = self._admin(s, p)
+        if p.error:
+            return p
         pos = self._road(s, pos, p)
         self._tail(s[pos:], p)
         if p.room and p.floor is None and len(p.room) >= 3 and p.room.isdigit():
@@ -226,6 +339,33 @@ class Parser:
         return p
 
     # -- steps ---------------------------------------------------------------------------------
+    def _check(self, s: str, p: ParsedAddress) -> str | None:
+        """The slow path for suspect characters: mojibake, surrogates, U+FFFD, controls, invisibles."""
+        if _SURROGATE.search(s):
+            # GBK bytes read as UTF-8 with errors="surrogateescape" (Python's way with undecodable
+            # bytes): some byte pairs decoded as two-byte UTF-8 characters, the rest as surrogates
+            try:
+                s = _ESCAPED_RUN.sub(_unescape_gbk, s)
+            except UnicodeError:
+                p.error = "encoding: 地址含无法识别的字符（编码混杂）"
+                return None
+            p.notes.append("encoding_repaired: 按 GBK 修复了无法解码的字节")
+        if "\ufffd" in s:
+            p.error = "encoding: 地址含无法识别的字符（编码混杂）"
+            return None
+        if any("\x80" <= c <= "\xff" for c in s):
+            repaired = _repair_mojibake(s)
+            if repaired is None:
+                p.error = "encoding: 地址含无法识别的字符（编码混杂）"
+                return None
+            s, changed = repaired
+            if changed:
+                p.notes.append("encoding_repaired: 修复了乱码（UTF-8/GBK 被按 Latin-1 读取）")
+        if _CONTROL.search(s):
+            p.error = "control: 地址含控制字符"
+            return None
+        return _INVISIBLE.sub("", s)
+
     def _strip_noise(self, s: str, p: ParsedAddress) -> str:
         # phone numbers first, so that no note ever repeats one
         if _PHONE.search(s):
@@ -235,8 +375,11 @@ class Parser:
             for m in _BRACKETS.finditer(s):
                 note = next(g for g in m.groups() if g is not None)
                 p.notes.append(f"bracket_removed: （{note}）")
-            s = _BRACKETS.sub("", s)
-            s = re.sub(r"[()\[\]【】〔〕<>《》]", "", s)
+            s = _BRACKET_CHARS.sub("", _BRACKETS.sub("", s))
+        cm = _CONTACT.search(s)
+        if cm:
+            p.notes.append(f"contact_removed: {cm.group(0)}")
+            s = s[: cm.start()]
         m2 = _POSITION.search(s)
         if m2:
             p.notes.append(f"position_removed: {m2.group(0)}")
@@ -248,125 +391,200 @@ class Parser:
         pos = 0
         for pre in self._prefixes:
             if s.startswith(pre, pos):
-                if pre in (g.province, g.province_short, "中国", "中华人民共和国"):
-                    if pre in (g.province, g.province_short):
-                        p.province = g.province
-                else:
+                end = pos + len(pre)
+                # 江苏路, 南京路: a road named after the place, not the place
+                if pre in self._short_names and s[end : end + 1] in ("路", "街", "巷", "大"):
+                    continue
+                if pre in self._province_names:
+                    p.province = g.province
+                elif pre in (g.city_name, g.city_short):
                     p.city = g.city_name
-                pos += len(pre)
-        m = g.admin_re.match(s, pos)
-        if m:
-            name = m.group(0)
-            if name in g.zones:
-                p.zone = name
-                p.zone_districts = list(g.zones[name])
+                pos = end
+        if p.city is None and self._elsewhere(s, pos, p):
+            return pos
+        pos = self._district(s, pos, p)
+        if "街" in s or "镇" in s or any(c in s for c in g.street_ends):
+            sm = g.street_re.match(s, pos)
+            if sm:
+                pos = self._set_street(g.streets[sm.group(0).removesuffix("办事处")], sm.end(), p)
             else:
-                code = g.districts[name]
-                p.district_code, p.district = code, g.district_names[code]
-                if name in g.former_districts:
-                    p.notes.append(f"former_name: {name} → {p.district}")
-            pos = m.end()
-        else:
-            dm = _DISTRICT_LIKE.match(s, pos)
-            if dm and pinyin_key(dm.group(0)) in g.district_by_pinyin:
-                code = g.district_by_pinyin[pinyin_key(dm.group(0))]
-                p.district_code, p.district = code, g.district_names[code]
-                p.notes.append(f"homophone: {dm.group(0)} → {p.district}")
-                pos = dm.end()
-        if p.zone is None:
-            m2 = g.admin_re.match(s, pos)  # 江北新区 after the district, or a district after the zone
-            if m2 and m2.group(0) in g.zones:
-                p.zone = m2.group(0)
-                p.zone_districts = list(g.zones[p.zone])
-                pos = m2.end()
-        sm = g.street_re.match(s, pos)
-        if sm:
-            st = g.streets[sm.group(0).removesuffix("办事处")]
-            p.street, p.street_code = st.name, st.code
-            if p.district_code is None:
-                p.district_code, p.district = st.district_code, g.district_names.get(st.district_code)
-            elif p.district_code != st.district_code:
-                p.ambiguities.append(f"street_district: {st.name} 不属于 {p.district}")
-            pos = sm.end()
-        else:
-            gm = _STREET_GENERIC.match(s, pos)
-            if gm and not _ROAD.match(s, pos):
-                p.street = gm.group(1) + gm.group(2)
-                p.notes.append(f"unknown_street: {p.street} 不在区划数据中")
-                pos = gm.end()
-        cm = _COMMUNITY.match(s, pos)
+                gm = _STREET_GENERIC.match(s, pos)
+                if gm:
+                    pos = self._other_street(gm, p)
+        cm = _COMMUNITY.match(s, pos) if "社区" in s or "委会" in s else None
         if cm:
             p.community = cm.group(1) + ("社区" if cm.group(2) == "社区" else cm.group(2))
             pos = cm.end()
         return pos
 
+    def _elsewhere(self, s: str, pos: int, p: ParsedAddress) -> bool:
+        """An address in another province or city is an error: no canonical form of ours fits it."""
+        g = self.g
+        m = g.other_province_re.match(s, pos) if p.province is None else None
+        if m is None:
+            m = _OTHER_CITY.match(s, pos)
+            # 新城市广场小区 is an estate: what follows 市 must be a district, county, town or city
+            if m is None or m.group(1) == g.city_short or m.group(2).endswith(_NOT_CITY_PART):
+                return False
+        p.error = f"other_city: 地址不在{g.city_name}（{m.group(0)}）"
+        return True
+
+    def _other_street(self, gm: re.Match[str], p: ParsedAddress) -> int:
+        """A street or town not written as in the divisions data: a typo (街到), a homophone (心街口),
+        a town that became a street (禄口镇 → 禄口街道, 撤镇设街道), or one the data does not know."""
+        g = self.g
+        head, word = gm.group(1), gm.group(2)
+        written = head + word
+        name = head + ("镇" if word == "镇" else "街道")
+        if name in g.streets:
+            p.notes.append(f"homophone: {written} → {name}")
+            return self._set_street(g.streets[name], gm.end(), p)
+        other = head + ("街道" if word == "镇" else "镇")
+        if other in g.streets:
+            p.notes.append(f"former_name: {written} → {other}")
+            return self._set_street(g.streets[other], gm.end(), p)
+        known = g.street_by_pinyin.get(self._pinyin(name)) or g.street_by_pinyin.get(self._pinyin(other))
+        if known is not None:
+            p.notes.append(f"homophone: {written} → {known}")
+            return self._set_street(g.streets[known], gm.end(), p)
+        p.street = name
+        p.notes.append(f"unknown_street: {name} 不在区划数据中")
+        return gm.end()
+
+    def _district(self, s: str, pos: int, p: ParsedAddress) -> int:
+        g = self.g
+        m = g.admin_re.match(s, pos)
+        if m:
+            self._set_admin(m.group(0), p)
+            m2 = g.admin_re.match(s, m.end())  # 江北新区 after the district, or a district after the zone
+            if m2 and (m2.group(0) in g.zones) != (m.group(0) in g.zones):
+                self._set_admin(m2.group(0), p)
+                return m2.end()
+            return m.end()
+        dm = _DISTRICT_LIKE.match(s, pos)
+        if dm and not dm.group(0).endswith(_NOT_DISTRICT):
+            code = g.district_by_pinyin.get(self._pinyin(dm.group(0)))
+            if code is not None:
+                p.district_code, p.district = code, g.district_names[code]
+                p.notes.append(f"homophone: {dm.group(0)} → {p.district}")
+                return dm.end()
+            # a name cut short (雨花区 for 雨花台区): the one district whose name begins so
+            starts = [c for short, c in g.district_short.items() if short.startswith(dm.group(1))]
+            if len(dm.group(1)) >= 2 and len(starts) == 1:
+                p.district_code, p.district = starts[0], g.district_names[starts[0]]
+                p.notes.append(f"district_short: {dm.group(0)} → {p.district}")
+                return dm.end()
+        if pos > 0 and not g.street_re.match(s, pos):
+            # the short name after the city (南京玄武中山路12号), if a street or a road follows (玄武门街道
+            # is a street, not 玄武 + 门街道)
+            sm = g.district_short_re.match(s, pos)
+            if sm:
+                end = sm.end()
+                rm = _ROAD.match(s, end) or _ROAD_BARE.match(s, end)
+                if g.street_re.match(s, end) or (rm and _road_base_length(rm.group(1)) >= 2):
+                    code = g.district_short[sm.group(0)]
+                    p.district_code, p.district = code, g.district_names[code]
+                    p.notes.append(f"district_short: {sm.group(0)} → {p.district}")
+                    return end
+        return pos
+
+    def _set_admin(self, name: str, p: ParsedAddress) -> None:
+        g = self.g
+        if name in g.zones:
+            p.zone = name
+            p.zone_districts = list(g.zones[name])
+            return
+        code = g.districts[name]
+        p.district_code, p.district = code, g.district_names[code]
+        if name in g.former_districts:
+            p.notes.append(f"former_name: {name} → {p.district}")
+
+    def _set_street(self, st: Street, end: int, p: ParsedAddress) -> int:
+        g = self.g
+        p.street, p.street_code = st.name, st.code
+        if p.district_code is None:
+            p.district_code, p.district = st.district_code, g.district_names.get(st.district_code)
+        elif p.district_code != st.district_code:
+            p.ambiguities.append(f"street_district: {st.name} 不属于 {p.district}")
+        return end
+
     def _road(self, s: str, pos: int, p: ParsedAddress) -> int:
         m = _ROAD.search(s, pos)
-        if m is None:
-            return pos
-        road = m.group(1)
+        if m is not None:
+            road, start, end = m.group(1), m.start(), m.end()
+            door: str | None = _number(m.group(2)) + (f"-{_number(m.group(3))}" if m.group(3) else "")
+        else:
+            m = _ROAD_BARE.match(s, pos)
+            if m is None or s.startswith(_ROAD_BARE_NOT_BEFORE, m.end()) or _road_base_length(m.group(1)) < 2:
+                return pos
+            road, start, end, door = m.group(1), m.start(), m.end(), None
+        if len(road) >= 5:  # room for an estate (2+) and a road (2+ and its generic word)
+            split = 0
+            for em in _ESTATE_END.finditer(road):
+                if em.end() >= 2 and _road_base_length(road[em.end() :]) >= 2:
+                    split = em.end()
+            if split:
+                road, start = road[split:], start + split
         if self.g.road_alias_re is not None:
             am = self.g.road_alias_re.search(road)
             if am and am.end() == len(road):
                 new = road[: am.start()] + self.g.roads[am.group(0)]
                 p.notes.append(f"former_road: {road} → {new}")
                 road = new
-        p.road, p.door = road, m.group(2)
-        if m.group(3):
-            p.door = f"{m.group(2)}-{m.group(3)}"
-        before = s[pos : m.start()]
+        p.road, p.door = road, door
+        before = s[pos:start]
         if before:
             # text between the admin prefix and the road: an estate written first, or an unknown place
             p.notes.append(f"before_road: {before}")
-            rest = s[m.end() :]
-            if not _leading_name(rest):
+            if not _leading_name(s[end:]):
                 p.estate = before
-        return m.end()
+        return end
 
     def _tail(self, t: str, p: ParsedAddress) -> None:
         if not t:
             return
-        m3 = _SHORT3.search(t)
-        if m3:
-            p.building, p.unit, p.room = m3.group(1), m3.group(2), m3.group(3)
-            p.notes.append(f"shorthand: {m3.group(0)} → {p.building}幢{p.unit}单元{p.room}室")
-            head = t[: m3.start()]
-            self._estate(head, p)
-            return
+        if "-" in t:
+            m4 = _SHORT4.search(t)
+            if m4:
+                p.building, p.unit, p.room = _number(m4.group(1)), _number(m4.group(2)), _number(m4.group(4))
+                p.floor = int(m4.group(3))
+                p.notes.append(f"shorthand: {m4.group(0)} → {p.building}幢{p.unit}单元{p.floor}层{p.room}室")
+                self._estate(t[: m4.start()], p)
+                return
+            m3 = _SHORT3.search(t)
+            if m3:
+                p.building, p.unit, p.room = _number(m3.group(1)), _number(m3.group(2)), _number(m3.group(3))
+                p.notes.append(f"shorthand: {m3.group(0)} → {p.building}幢{p.unit}单元{p.room}室")
+                self._estate(t[: m3.start()], p)
+                return
         rest = t
         bm = _BUILDING.search(rest)
         first = len(rest)
         if bm:
-            p.building = bm.group(1)
+            p.building = _number(bm.group(1))
             first = min(first, bm.start())
-        um = _UNIT.search(rest, bm.end() if bm else 0)
+        um = _UNIT.search(rest, bm.end() if bm else 0) if "单元" in rest else None
         if um:
-            p.unit = um.group(1)
+            p.unit = _number(um.group(1))
             first = min(first, um.start())
         after = um.end() if um else (bm.end() if bm else 0)
-        m2 = _SHORT2.search(rest, after)
+        m2 = _SHORT2.search(rest, after) if "-" in rest else None
         if m2 and m2.start() >= after:
-            a, b = m2.group(1), m2.group(2)
-            if p.building is None:
-                p.building, p.room = a, b
-                p.ambiguities.append(f"shorthand: {a}-{b} 按“{a}幢{b}室”理解，也可能是“{a}单元{b}室”")
-            elif p.unit is None:
-                p.unit, p.room = a, b
-                p.notes.append(f"shorthand: {a}-{b} → {a}单元{b}室")
-            else:
-                p.room = b
-                p.ambiguities.append(f"shorthand: {a}-{b} 多余的“{a}”被忽略")
+            self._short2(m2.group(1), m2.group(2), p)
             first = min(first, m2.start())
         else:
-            fm = _FLOOR.search(rest, after)
+            fm = _FLOOR.search(rest, after) if "层" in rest or "楼" in rest else None
             if fm:
                 p.floor = int(fm.group(1))
                 first = min(first, fm.start())
                 after = fm.end()
-            rm = _ROOM.search(rest, after)
+            rm = _ROOM_MARKED.search(rest, after) if "室" in rest or "房" in rest or "户" in rest else None
+            rm = rm or _ROOM.search(rest, after)
             if rm and rm.start() >= after:
-                p.room = rm.group(1)
+                p.room = _number(rm.group(1))
                 first = min(first, rm.start())
+                if rm.end() < len(rest):
+                    p.notes.append(f"trailing_text: {rest[rm.end() :]}")
         if p.building is None and first < len(rest):
             # a letter building without 座 ("A1203" = A座1203室)
             lm = _BUILDING_LETTER.search(rest, 0, first + 1)
@@ -374,6 +592,21 @@ class Parser:
                 p.building = lm.group(1)
                 first = lm.start()
         self._estate(rest[:first], p)
+
+    def _short2(self, a: str, b: str, p: ParsedAddress) -> None:
+        a, b = _number(a), _number(b)
+        if p.building is None:
+            p.building, p.room = a, b
+            p.ambiguities.append(f"shorthand: {a}-{b} 按“{a}幢{b}室”理解，也可能是“{a}单元{b}室”")
+        elif p.unit is None:
+            p.unit, p.room = a, b
+            p.notes.append(f"shorthand: {a}-{b} → {a}单元{b}室")
+        elif a.isdigit() and b.startswith(a) and len(b) > len(a):
+            p.floor, p.room = int(a), b
+            p.notes.append(f"shorthand: {a}-{b} → {a}层{b}室")
+        else:
+            p.room = f"{a}-{b}"
+            p.ambiguities.append(f"shorthand: {a}-{b} 按“{a}-{b}室”理解（分户或附号）")
 
     def _estate(self, head: str, p: ParsedAddress) -> None:
         head = head.strip("-#")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 from sqlalchemy import Connection, Engine, and_, func, select, update
 
 from anju.addresses import linkage as lk
@@ -28,6 +29,7 @@ from anju.core.scope import Scope
 from anju.security import Caller, record
 
 MAX_BATCH_PARSE = 1000
+CLERK_LINK = "clerk_decision: 人工确认过的关联"
 STATUSES = ("linked", "review", "unlinked")
 Progress = Callable[[str, float], None]
 
@@ -101,7 +103,8 @@ class RecordResult:
     house_code: str | None
     score: float | None
     reason: str
-    parsed: ParsedAddress | None
+    canonical: str | None
+    components: str  # JSON of the parsed components ("{}" when not kept)
     street_code: str | None
     candidates: list[lk.Candidate] = field(default_factory=list)
 
@@ -175,21 +178,53 @@ def run_link_job(
         raise ValidationError.of("source", "来源必须是 1–24 个字符")
     t0 = time.perf_counter()
     say("解析地址", 0.0)
-    parsed: list[ParsedAddress | None] = [None if r.error else parse(r.address) for r in records]
     keys = [address_key(r.address) for r in records]
+    with engine.connect() as conn:
+        accepted, rejected_keys = _decisions(conn, source, set(keys))
+    # One pass: parse, keep only what the results need (never the parsed objects of a million
+    # records), and collect the comparable components of the records to score.
+    n = len(records)
+    canonical: list[str | None] = [None] * n
+    components: list[str] = ["{}"] * n
+    parsed_street: list[str | None] = [None] * n
+    errors_of: list[str | None] = [None] * n
+    to_score: list[int] = []
+    cols: dict[str, list[Any]] = {name: [] for name in lk.SCHEMA.names}
+    for i, r in enumerate(records):
+        if r.error:
+            errors_of[i] = r.error
+            continue
+        p = parse(r.address)
+        canonical[i], parsed_street[i] = p.canonical, p.street_code
+        if store:
+            components[i] = json.dumps(_components(p), ensure_ascii=False)
+        if not p.ok:
+            errors_of[i] = p.error
+            continue
+        if keys[i] in accepted:
+            continue
+        comp = lk.record_components(p)
+        cols["unique_id"].append(len(to_score))
+        for k in lk.SCHEMA.names[1:]:
+            cols[k].append(comp[k])
+        to_score.append(i)
+    table = pa.table(cols, schema=lk.SCHEMA)
+    del cols
     t_parse = time.perf_counter() - t0
     say("读取楼盘表", 0.15)
     with engine.connect() as conn:
         register = lk.register_table(conn)
-        accepted, rejected_keys = _decisions(conn, source, set(keys))
     code_to_home: dict[str, int] = {}
-    if rejected_keys:
-        wanted = {c for _k, c in rejected_keys}
+    wanted = {c for _k, c in rejected_keys} | set(accepted.values())
+    street_of: dict[str, str] = {}
+    if wanted:
         ids, codes = register.column("unique_id").to_pylist(), register.column("house_code").to_pylist()
-        code_to_home = {c: i for i, c in zip(ids, codes, strict=True) if c in wanted}
+        streets = register.column("street").to_pylist()
+        for hid, c, st in zip(ids, codes, streets, strict=True):
+            if c in wanted:
+                code_to_home[c], street_of[c] = hid, st
+        del ids, codes, streets
     t_register = time.perf_counter() - t0 - t_parse
-    # records that a clerk already decided, or that failed to parse, skip the scoring
-    to_score = [i for i, p in enumerate(parsed) if p is not None and p.ok and keys[i] not in accepted]
     rejected_by_key: dict[str, list[int]] = {}
     for k, c in rejected_keys:
         if c in code_to_home:
@@ -199,7 +234,6 @@ def run_link_job(
     own_backend = backend is None
     be = backend or lk.DuckDBBackend()
     try:
-        table = lk.records_table([p for i in to_score if (p := parsed[i]) is not None])
         result = (
             lk.link(table, register, be, model=model, thresholds=thresholds, rejected=rejected_pairs)
             if to_score
@@ -208,23 +242,15 @@ def run_link_job(
     finally:
         if own_backend:
             be.close()
-    street_of: dict[str, str] = {}
-    if accepted:
-        wanted_codes = set(accepted.values())
-        hc, st = register.column("house_code").to_pylist(), register.column("street").to_pylist()
-        street_of = {c: s for c, s in zip(hc, st, strict=True) if c in wanted_codes}
-    del register
+    del register, table
     outcome_of = {to_score[o.index]: o for o in result.outcomes}
     results: list[RecordResult] = []
     for i, r in enumerate(records):
-        p = parsed[i]
-        if r.error or p is None:
+        if errors_of[i] is not None:
+            why = f"invalid: {errors_of[i]}"
             results.append(
-                RecordResult(r.record_id, r.address, "unlinked", None, None, f"invalid: {r.error}", None, None)
+                RecordResult(r.record_id, r.address, "unlinked", None, None, why, canonical[i], components[i], None)
             )
-            continue
-        if not p.ok:
-            results.append(RecordResult(r.record_id, r.address, "unlinked", None, None, f"invalid: {p.error}", p, None))
             continue
         if keys[i] in accepted:
             code = accepted[keys[i]]
@@ -235,8 +261,9 @@ def run_link_job(
                     "linked",
                     code,
                     1.0,
-                    "clerk_decision: 人工确认过的关联",
-                    p,
+                    CLERK_LINK,
+                    canonical[i],
+                    components[i],
                     street_of.get(code),
                 )
             )
@@ -251,11 +278,13 @@ def run_link_job(
                 best.house_code if best and o.status == "linked" else None,
                 best.probability if best else None,
                 o.reason,
-                p,
-                best.street_code if best else p.street_code,
-                o.candidates if o.status == "review" else ([best] if best and o.status == "linked" else []),
+                canonical[i],
+                components[i],
+                best.street_code if best else parsed_street[i],
+                o.candidates if o.status in ("review", "linked") else [],
             )
         )
+    del outcome_of, result.outcomes
     counts = {s: sum(1 for x in results if x.status == s) for s in STATUSES}
     errors = sum(1 for x in results if x.reason.startswith("invalid:"))
     seconds = {"parse": t_parse, "register": t_register, **result.seconds}
@@ -320,16 +349,9 @@ def _store(
 
         def rows() -> Iterator[tuple[Any, ...]]:
             for n, (r, key) in enumerate(zip(report.results, keys, strict=True)):
-                p = r.parsed
-                comps = (
-                    {}
-                    if p is None
-                    else {k: v for k, v in p.as_dict().items() if v not in (None, [], "") and k != "input"}
-                )
                 yield (
                     first + n, job_id, report.source, r.record_id, r.address[:1000], key,
-                    p.canonical if p else None, json.dumps(comps, ensure_ascii=False), r.street_code,
-                    r.status, r.house_code, r.score, r.reason[:200],
+                    r.canonical, r.components, r.street_code, r.status, r.house_code, r.score, r.reason[:200],
                 )  # fmt: skip
 
         dialect.bulk_insert(conn, address_records, cols, rows())
@@ -337,6 +359,8 @@ def _store(
         def cand_rows() -> Iterator[tuple[Any, ...]]:
             for n, r in enumerate(report.results):
                 for rank, c in enumerate(r.candidates, start=1):
+                    if not c.mws:
+                        continue
                     expl = json.dumps(c.explanation, ensure_ascii=False)
                     yield (first + n, rank, c.house_code, c.probability, c.match_weight, expl)
 
@@ -350,6 +374,10 @@ def _store(
             dialect.reset_sequences(conn, [address_records])
         record(conn, caller, "address.link", entity="address_link_job", entity_id=job_id, detail=report.summary())
     return int(job_id)
+
+
+def _components(p: ParsedAddress) -> dict[str, Any]:
+    return {k: v for k, v in p.as_dict().items() if v not in (None, [], "") and k != "input"}
 
 
 def write_links_csv(results: Iterable[RecordResult], out: Path) -> int:
