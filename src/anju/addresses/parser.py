@@ -135,7 +135,13 @@ _DISTRICT_LIKE = re.compile(r"([\u4e00-\u9fff]{1,3})(区|县)")
 _NOT_DISTRICT = ("小区", "社区", "园区", "景区", "校区", "街区", "片区", "新区", "城区", "厂区", "营区", "住区")
 _NOT_CITY_PART = ("小区", "社区", "景区", "校区", "街区", "片区", "厂区", "营区", "住区")  # 苏州市工业园区 is a city
 _STREET_GENERIC = re.compile(r"([\u4e00-\u9fff]{2,6}?)(街道|街到|镇)(?:办事处)?(?![路街巷道号])")
-_COMMUNITY = re.compile(r"([\u4e00-\u9fff]{2,8}?)(社区|村委会|居委会)(?:居委会)?")
+# 社区 names a community, unless the word goes on as an estate name (明发社区安置房 is an estate)
+_COMMUNITY = re.compile(r"([\u4e00-\u9fff]{2,8}?)(社区(?!安置|新村|花园|小区|公寓|家园)|村委会|居委会)(?:居委会)?")
+# A phone number with the separator before it, removed before separators are squeezed out so that its
+# digits never run into a room number ("9-302，13529900066", "401室/18597564119").
+_PHONE_SEP = re.compile(
+    r"[/\\]?[\s,;，、；]*(?:联系电话|电话|手机|TEL)?[:：]?(?<!\d)(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?!\d)"
+)
 _ROAD = re.compile(r"([\u4e00-\u9fff]{1,10}?(?:大道|大街|路|街|巷|弄))(\d+)(?:-(\d+))?号(?!楼)")
 # A road without a door number: at the end of the text or before an estate name.
 _ROAD_BARE = re.compile(r"([\u4e00-\u9fff]{1,10}?(?:大道|大街|路|巷))(?=$|[\u4e00-\u9fff])")
@@ -312,7 +318,14 @@ class Parser:
             if checked is None:
                 return p
             s = checked
-        s = _SPACE.sub("", normalise_text(s)).lstrip("-#")
+        s = normalise_text(s)
+        if _PHONE_SEP.search(s):
+            p.notes.append("phone_removed: 删除了电话号码")
+            s = _PHONE_SEP.sub("", s)
+        s = _SPACE.sub("", s).lstrip("-#")
+        if not s and p.notes:
+            p.error = "no_place: 只有电话号码，未识别出道路、小区、楼栋或房号"
+            return p
         if not s:
             p.error = "empty: 地址为空"
             return p
