@@ -36,6 +36,12 @@ from anju.core.db import make_engine
 from anju.security import Caller
 
 
+def rss_mib() -> float:
+    import psutil
+
+    return float(psutil.Process().memory_info().rss) / 2**20
+
+
 def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -142,7 +148,7 @@ def main() -> int:
     ap.add_argument("--no-home-share", type=float, default=0.05)
     ap.add_argument("--baseline", action="store_true")
     ap.add_argument("--no-store", action="store_true")
-    ap.add_argument("--memory-limit", default=None, help="DuckDB memory_limit, e.g. 6GB")
+    ap.add_argument("--memory-limit", default="4GB", help="DuckDB memory_limit (ANJU_ADDRESS_LINK_MEMORY)")
     args = ap.parse_args()
     engine = make_engine(args.db)
     t0 = time.perf_counter()
@@ -159,7 +165,11 @@ def main() -> int:
         caller=Caller.system("bench"),
         backend=lk.DuckDBBackend(memory_limit=args.memory_limit),
         store=not args.no_store,
-        progress=lambda m, f: print(f"[{f * 100:5.1f}%] {m}", file=sys.stderr, flush=True),
+        progress=lambda m, f: print(
+            f"[{f * 100:5.1f}%] {m}  t={time.perf_counter() - t1:.0f}s rss={rss_mib():.0f}MiB peak={peak_mib():.0f}MiB",
+            file=sys.stderr,
+            flush=True,
+        ),
     )
     t_link = time.perf_counter() - t1
     status = [r.status for r in report.results]

@@ -118,6 +118,7 @@ def run_link_job(
         filename=file.filename or "upload.csv",
         caller=caller,
         thresholds=thresholds(settings),
+        memory_limit=settings.address_link_memory,
         model=linkage.load_model(settings.address_model_path),
     )
     return s.LinkJobOut(**report.summary())

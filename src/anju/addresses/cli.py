@@ -56,7 +56,11 @@ def link_cmd(input_path: Path, out_path: Path, source: str, backend: str, store:
     caller = Caller.system("address-link")
     try:
         records = services.read_records(input_path.read_bytes())
-        be: linkage.Backend = linkage.SparkBackend() if backend == "spark" else linkage.DuckDBBackend()
+        be: linkage.Backend = (
+            linkage.SparkBackend()
+            if backend == "spark"
+            else linkage.DuckDBBackend(memory_limit=settings.address_link_memory)
+        )
         report = services.run_link_job(
             engine,
             records,

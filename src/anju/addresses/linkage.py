@@ -5,8 +5,8 @@ records by parsing their free text, register homes from their structured columns
 same functions. Splink then
 
 * **blocks**: only pairs that agree on a few exact keys are compared (estate + building + room,
-  its pinyin for homophones, road + door + building + room, district + building + room + the first
-  or last character of the estate for typos);
+  its pinyin for homophones, road + door + building + room, district + building + room + the
+  estate's first character or the estate without it: a one-character typo leaves one intact);
 * **scores** each pair: per component, the level of agreement (exact, homophone, near, different,
   missing) weighs log2(m/u), summed with the prior into a match weight and probability.
 
@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -51,7 +52,7 @@ COMPONENTS = ("district", "street", "road", "door", "estate", "estate_py", "buil
 SCHEMA = pa.schema(
     [("unique_id", pa.int64())]
     + [(c, pa.string()) for c in COMPONENTS]
-    + [("estate_head", pa.string()), ("estate_tail", pa.string()), ("zone", pa.string())]
+    + [("estate_head", pa.string()), ("estate_rest", pa.string()), ("zone", pa.string())]
 )
 REGISTER_SCHEMA = SCHEMA.append(pa.field("house_code", pa.string()))
 #: Homes a department record can be linked to: they exist in the world now or did.
@@ -136,7 +137,7 @@ def record_components(p: ParsedAddress) -> dict[str, str | None]:
         "unit": p.unit,
         "room": p.room,
         "estate_head": est[0] if est else None,
-        "estate_tail": est[-1] if est else None,
+        "estate_rest": est[1:] if est and len(est) > 2 else None,
         # a functional zone written instead of a district: the districts it may mean
         "zone": ",".join(p.zone_districts) if p.district_code is None and p.zone_districts else None,
     }
@@ -195,7 +196,7 @@ def register_batches(conn: Connection, batch: int = 200_000) -> Iterator[pa.Tabl
             cols["unit"].append(_unit(unit))
             cols["room"].append(normalise_name(room))
             cols["estate_head"].append(est[0] if est else None)
-            cols["estate_tail"].append(est[-1] if est else None)
+            cols["estate_rest"].append(est[1:] if est and len(est) > 2 else None)
             cols["zone"].append(None)
             cols["house_code"].append(code)
         yield pa.table(cols, schema=REGISTER_SCHEMA)
@@ -311,12 +312,17 @@ class DuckDBBackend:
         from splink import DuckDBAPI
 
         self.con = duckdb.connect()
+        self._tmp = tempfile.TemporaryDirectory(prefix="anju-duckdb-") if temp_dir is None else None
         if memory_limit:
+            if not re.fullmatch(r"[0-9]+(\.[0-9]+)?\s*(MB|GB|MiB|GiB)", memory_limit):
+                raise ValueError(f"memory_limit: {memory_limit!r} is not like 4GB")
             self.con.execute(f"SET memory_limit = '{memory_limit}'")
+            # insertion order is not needed (every result is ordered explicitly); dropping it saves memory
+            self.con.execute("SET preserve_insertion_order = false")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
-        if temp_dir:
-            self.con.execute(f"SET temp_directory = '{temp_dir}'")
+        spill = temp_dir or (self._tmp.name if self._tmp else None)
+        self.con.execute(f"SET temp_directory = '{spill}'")
         self._api = DuckDBAPI(connection=self.con)
 
     def db_api(self) -> Any:
@@ -335,6 +341,8 @@ class DuckDBBackend:
 
     def close(self) -> None:
         self.con.close()
+        if self._tmp is not None:
+            self._tmp.cleanup()
 
 
 class SparkBackend:

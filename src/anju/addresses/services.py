@@ -165,6 +165,7 @@ def run_link_job(
     filename: str,
     caller: Caller,
     backend: lk.Backend | None = None,
+    memory_limit: str | None = None,
     thresholds: lk.Thresholds = lk.DEFAULT_THRESHOLDS,
     model: dict[str, Any] | None = None,
     store: bool = True,
@@ -232,7 +233,7 @@ def run_link_job(
     rejected_pairs = [(j, h) for j, i in enumerate(to_score) for h in rejected_by_key.get(keys[i], ())]
     say("比对评分", 0.3)
     own_backend = backend is None
-    be = backend or lk.DuckDBBackend()
+    be = backend or lk.DuckDBBackend(memory_limit=memory_limit)
     try:
         result = (
             lk.link(table, register, be, model=model, thresholds=thresholds, rejected=rejected_pairs)

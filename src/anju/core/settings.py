@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     address_link_margin: float = Field(
         4.0, ge=0, le=40, description="Match-weight lead (log2) the best candidate needs over the second to be linked."
     )
+    address_link_memory: str = Field(
+        "4GB",
+        pattern=r"^[0-9]+(\.[0-9]+)?\s*(MB|GB|MiB|GiB)$",
+        description="Memory DuckDB may use in a link job (it spills to a temporary folder beyond it), e.g. 4GB.",
+    )
     address_model: str = Field(
         "", description="Path of a trained address-linkage model (anju address train); empty = the shipped model."
     )
