@@ -490,7 +490,7 @@ def link(
     t2 = time.perf_counter()
     outcomes = decide(records, best, cands, model, thresholds)
     t3 = time.perf_counter()
-    return LinkResult(outcomes, pairs, {"register": t1 - t0, "score": t2 - t1, "decide": t3 - t2})
+    return LinkResult(outcomes, pairs, {"splink_setup": t1 - t0, "score": t2 - t1, "decide": t3 - t2})
 
 
 def decide(
