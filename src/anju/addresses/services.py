@@ -351,7 +351,7 @@ def _store(
         def rows() -> Iterator[tuple[Any, ...]]:
             for n, (r, key) in enumerate(zip(report.results, keys, strict=True)):
                 yield (
-                    first + n, job_id, report.source, r.record_id, r.address[:1000], key,
+                    first + n, job_id, report.source, _storable(r.record_id), _storable(r.address)[:1000], key,
                     r.canonical, r.components, r.street_code, r.status, r.house_code, r.score, r.reason[:200],
                 )  # fmt: skip
 
@@ -375,6 +375,12 @@ def _store(
             dialect.reset_sequences(conn, [address_records])
         record(conn, caller, "address.link", entity="address_link_job", entity_id=job_id, detail=report.summary())
     return int(job_id)
+
+
+def _storable(text: str) -> str:
+    """Text as both databases can keep it: PostgreSQL text cannot hold NUL, so it is written as the
+    visible escape ``\\x00`` (the record is unlinked with reason ``invalid: control`` anyway)."""
+    return text.replace("\x00", "\\x00") if "\x00" in text else text
 
 
 def _components(p: ParsedAddress) -> dict[str, Any]:
