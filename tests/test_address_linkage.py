@@ -252,3 +252,18 @@ def test_spark_and_duckdb_produce_the_same_links(city_engine):
     assert d == s
     statuses = {o.status for o in duck.outcomes}
     assert statuses == {"linked", "review", "unlinked"}, "the sample exercises all three outcomes"
+
+
+def test_stored_records_keep_no_phone_number_or_contact_name(city_engine):
+    _code, addr, _u, _b = _homes(city_engine, "1=1", 1)[0]
+    noisy = f"{addr}（张先生） 13912345678 电话：０２５－８３３３４４４４"
+    report = _run(city_engine, [("P1", noisy)])
+    assert report.results[0].status == "linked"
+    with city_engine.connect() as c:
+        stored, comps = c.execute(
+            select(address_records.c.address, address_records.c.components).where(address_records.c.record_id == "P1")
+        ).one()
+    assert "13912345678" not in stored and "139****5678" in stored
+    assert "83334444" not in stored and "4444" in stored
+    assert "张先生" not in comps and "13912345678" not in comps
+    assert "bracket_removed: （已省略）" in json.loads(comps)["notes"]

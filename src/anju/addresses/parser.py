@@ -634,6 +634,16 @@ def _leading_name(s: str) -> bool:
     return bool(s) and _CHINESE.match(s) is not None
 
 
+#: Phone numbers as written in an address (full-width digits normalise to these first).
+PHONE_DIGITS = re.compile(r"(?<![0-9])(?:1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})(?![0-9])")
+_PRIVATE_NOTES = ("bracket_removed", "contact_removed")
+
+
+def stored_notes(notes: list[str]) -> list[str]:
+    """Notes safe to keep: the text of removed brackets and contact persons (often a name) is dropped."""
+    return [n.split(":", 1)[0] + ": （已省略）" if n.startswith(_PRIVATE_NOTES) else n for n in notes]
+
+
 @cache
 def default_parser(city_code: str = "320100") -> Parser:
     return Parser(city_code)

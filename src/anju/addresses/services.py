@@ -12,6 +12,7 @@ import csv
 import hashlib
 import io
 import json
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,12 +22,12 @@ import pyarrow as pa
 from sqlalchemy import Connection, Engine, and_, func, select, update
 
 from anju.addresses import linkage as lk
-from anju.addresses.parser import ParsedAddress, normalise_text, parse
+from anju.addresses.parser import PHONE_DIGITS, ParsedAddress, normalise_text, parse, stored_notes
 from anju.addresses.tables import address_candidates, address_decisions, address_link_jobs, address_records
 from anju.core import clock, dialect
 from anju.core.errors import Conflict, NotFound, ValidationError
 from anju.core.scope import Scope
-from anju.security import Caller, record
+from anju.security import Caller, mask_phone, record
 
 MAX_BATCH_PARSE = 1000
 CLERK_LINK = "clerk_decision: 人工确认过的关联"
@@ -351,7 +352,7 @@ def _store(
         def rows() -> Iterator[tuple[Any, ...]]:
             for n, (r, key) in enumerate(zip(report.results, keys, strict=True)):
                 yield (
-                    first + n, job_id, report.source, _storable(r.record_id), _storable(r.address)[:1000], key,
+                    first + n, job_id, report.source, _storable(r.record_id), _stored_address(r.address)[:1000], key,
                     r.canonical, r.components, r.street_code, r.status, r.house_code, r.score, r.reason[:200],
                 )  # fmt: skip
 
@@ -383,8 +384,20 @@ def _storable(text: str) -> str:
     return text.replace("\x00", "\\x00") if "\x00" in text else text
 
 
+def _stored_address(text: str) -> str:
+    """A department's raw address as kept for review: phone numbers masked (a phone written into an
+    address is personal data, not part of the address), NUL escaped."""
+    if any("０" <= c <= "９" for c in text):
+        text = unicodedata.normalize("NFKC", text)
+    return _storable(PHONE_DIGITS.sub(lambda m: mask_phone(m.group(0)), text))
+
+
 def _components(p: ParsedAddress) -> dict[str, Any]:
-    return {k: v for k, v in p.as_dict().items() if v not in (None, [], "") and k != "input"}
+    """Parsed components as stored: no input echo, and no text of removed notes (names, phones)."""
+    out = {k: v for k, v in p.as_dict().items() if v not in (None, [], "") and k != "input"}
+    if "notes" in out:
+        out["notes"] = stored_notes(out["notes"])
+    return out
 
 
 def write_links_csv(results: Iterable[RecordResult], out: Path) -> int:
