@@ -267,3 +267,15 @@ def test_stored_records_keep_no_phone_number_or_contact_name(city_engine):
     assert "83334444" not in stored and "4444" in stored
     assert "张先生" not in comps and "13912345678" not in comps
     assert "bracket_removed: （已省略）" in json.loads(comps)["notes"]
+
+
+def test_the_demo_fills_the_review_queue_from_synthetic_police_records(city_engine):
+    job = services.demo_link_job(city_engine, n=300, seed=3)
+    assert job.records == 300 and job.job_id is not None
+    assert job.linked + job.review + job.unlinked == 300
+    assert job.linked > 250  # most synthetic records have a home and are identifiable
+    with city_engine.connect() as c:
+        stored = c.execute(
+            select(func.count()).select_from(address_records).where(address_records.c.job_id == job.job_id)
+        )
+        assert stored.scalar_one() == 300

@@ -114,11 +114,22 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
     if empty:
         click.echo(f"正在生成合成南京（scale={scale}, seed={seed}）…", err=True)
         generate(engine, scale, seed, batch=settings.import_batch_rows, progress=_progress)
+        from anju.addresses import demo_link_job
+
+        job = demo_link_job(engine, n=3000, seed=seed, memory_limit=settings.address_link_memory)
+        click.echo(
+            f"已将 {job.records} 条合成公安地址关联到楼盘表：已关联 {job.linked}、待复核 {job.review}、"
+            f"未关联 {job.unlinked}（复核队列 /addresses/review）",
+            err=True,
+        )
     made = ensure_demo_accounts(engine, settings)
     if made:
         click.echo(f"已创建演示账户（密码均为 {DEMO_PASSWORD}）：" + "、".join(a["username"] for a in made), err=True)
-    click.echo(f"Anju 正在运行： http://{host}:{port}/  （演示账户见 README：admin、city、district、clerk、"
-               f"auditor、citizen…，密码 {DEMO_PASSWORD}）", err=True)
+    click.echo(
+        f"Anju 正在运行： http://{host}:{port}/  （演示账户见 README：admin、city、district、clerk、"
+        f"auditor、citizen…，密码 {DEMO_PASSWORD}）",
+        err=True,
+    )
     sys.stdout.flush()
     import uvicorn
 
@@ -145,4 +156,3 @@ _register_subcommands()
 
 if __name__ == "__main__":  # pragma: no cover
     main()
-

@@ -628,3 +628,20 @@ def train_model(
         if backend is None:
             be.close()
     return model, len(labels)
+
+
+def demo_link_job(engine: Engine, *, n: int, seed: int, memory_limit: str | None = None) -> JobReport:
+    """The demo's first police link job: synthetic noisy records from the register (with the kinds
+    of variation real ones have), linked, so that the review queue has something to show."""
+    from anju.addresses.noisy import generate
+
+    with engine.connect() as conn:
+        records = [InputRecord(i + 2, r.record_id, r.address) for i, r in enumerate(generate(conn, n, seed))]
+    return run_link_job(
+        engine,
+        records,
+        source="police",
+        filename="合成公安地址（演示）.csv",
+        caller=Caller.system("demo"),
+        memory_limit=memory_limit,
+    )
