@@ -83,7 +83,11 @@ def baseline(engine: Any, recs: list[NoisyRecord], thresholds: lk.Thresholds) ->
     t0 = time.perf_counter()
     with engine.connect() as c:
         rows = c.execute(
-            text("SELECT id, house_code, address FROM homes WHERE status NOT IN ('planned', 'demolished')")
+            text(
+                "SELECT id, house_code, address FROM homes WHERE status IN ("
+                + ", ".join(repr(v) for v in lk.LINKABLE)
+                + ")"
+            )
         ).all()
     reg = pa.table(
         {

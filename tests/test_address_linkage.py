@@ -26,7 +26,7 @@ def _homes(engine: Engine, where: str = "1=1", limit: int = 400) -> list[tuple[s
             for r in c.execute(
                 text(
                     "SELECT house_code, address, unit_no, building_id FROM homes "
-                    f"WHERE status NOT IN ('planned', 'demolished') AND {where} ORDER BY id LIMIT :n"
+                    f"WHERE status IN ({', '.join(repr(v) for v in lk.LINKABLE)}) AND {where} ORDER BY id LIMIT :n"
                 ),
                 {"n": limit},
             )
@@ -46,6 +46,11 @@ def _run(engine: Engine, rows: list[tuple[str, str]], **kw: object) -> services.
         caller=Caller.system("test"),
         **kw,  # type: ignore[arg-type]
     )
+
+
+def test_only_homes_that_exist_can_be_linked():
+    assert "拆除" not in lk.LINKABLE and "规划" not in lk.LINKABLE and "注销" not in lk.LINKABLE
+    assert "使用" in lk.LINKABLE and "现房" in lk.LINKABLE
 
 
 def test_register_addresses_link_to_their_own_home(city_engine):

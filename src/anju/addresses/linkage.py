@@ -56,7 +56,7 @@ SCHEMA = pa.schema(
 )
 REGISTER_SCHEMA = SCHEMA.append(pa.field("house_code", pa.string()))
 #: Homes a department record can be linked to: they exist in the world now or did.
-LINKABLE = tuple(s.value for s in Status if s.value not in ("planned", "demolished"))
+LINKABLE = tuple(s.value for s in Status if s not in (Status.planned, Status.retired, Status.demolished))
 
 
 @dataclass(frozen=True)
