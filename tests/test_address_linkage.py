@@ -284,3 +284,23 @@ def test_the_demo_fills_the_review_queue_from_synthetic_police_records(city_engi
             select(func.count()).select_from(address_records).where(address_records.c.job_id == job.job_id)
         )
         assert stored.scalar_one() == 300
+
+
+def test_training_reestimates_u_from_the_register_and_m_from_labels(city_engine):
+    homes = _homes(city_engine, "1=1", 300)
+    truth = {f"T{i}": code for i, (code, *_r) in enumerate(homes)}
+    records = _records([(f"T{i}", addr.replace("南京市", "")) for i, (_c, addr, _u, _b) in enumerate(homes)])
+    before = lk.load_model()
+    model, labelled = services.train_model(city_engine, records, truth=truth, max_pairs=2e5)
+    assert labelled == 300
+    room_before = {lv["label"]: lv for lv in before["comparisons"]["room"]}
+    room_after = {lv["label"]: lv for lv in model["comparisons"]["room"]}
+    # clean records agree with their home on the room every time: m of "same room" goes to ~1
+    assert room_after["房号相同"]["m"] > 0.99
+    # u is what random record × home pairs show in this register, not the shipped value
+    assert room_after["房号相同"]["u"] != room_before["房号相同"]["u"]
+    for levels in model["comparisons"].values():
+        non_null = [lv for lv in levels if not lv.get("null")]
+        assert abs(sum(lv["m"] for lv in non_null) - 1) < 1e-9
+        assert abs(sum(lv["u"] for lv in non_null) - 1) < 1e-9
+    assert model["description"].startswith("Trained")
