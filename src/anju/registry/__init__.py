@@ -6,6 +6,7 @@ Other contexts use only what this module exports.
 from anju.registry import domain
 from anju.registry.domain import HouseCode, Status, Structure, Use, make_house_code, parse_house_code
 from anju.registry.history import as_of_condition
+from anju.registry.ownership import owned_area
 from anju.registry.services import (
     BUILDING_ATTRS,
     HOME_ATTRS,
@@ -36,6 +37,7 @@ from anju.registry.tables import (
     building_versions,
     buildings,
     estates,
+    home_owners,
     home_versions,
     homes,
     register_changes,
@@ -76,10 +78,12 @@ __all__ = [
     "get_home",
     "get_home_by_code",
     "home_history",
+    "home_owners",
     "home_versions",
     "homes",
     "make_house_code",
     "merge_homes",
+    "owned_area",
     "parse_house_code",
     "register_changes",
     "rooms",

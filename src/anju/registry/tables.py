@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -245,4 +246,24 @@ register_changes = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("n", BigInteger, nullable=False),
+)
+
+# Property rights (产权) as the register knows them: who owns each home, since when and until when.
+# Owners are people (resident ID) or organisations (unified social credit code); the identifier and the
+# name are encrypted (SM4) and found through an HMAC-SM3 blind index, as everywhere else.
+home_owners = Table(
+    "home_owners",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("home_id", IdType, ForeignKey("homes.id"), nullable=False),
+    Column("owner_kind", String(8), nullable=False),  # person | org
+    Column("owner_bidx", String(64), nullable=False),
+    Column("owner_id_enc", LargeBinary, nullable=False),
+    Column("owner_name_enc", LargeBinary, nullable=False),
+    Column("share_pct", Integer, nullable=False),  # whole percent of the home owned
+    Column("acquired_on", Date, nullable=False),
+    Column("released_on", Date, nullable=True),  # NULL while owned
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Index("ix_home_owners_owner", "owner_bidx", "released_on"),
+    Index("ix_home_owners_home", "home_id"),
 )

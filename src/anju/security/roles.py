@@ -63,22 +63,31 @@ class Permission(StrEnum):
     address_read = "address.read"  # read the address review queue and link jobs
     address_review = "address.review"  # decide review records (clerical review)
     address_link = "address.link"  # run a link job over a department's file (city-wide)
+    assistance_apply = "assistance.apply"  # apply for housing assistance for one's own household
+    assistance_read = "assistance.read"  # read applications, draws, allocations and cases in scope
+    assistance_review = "assistance.review"  # decide applications at one's review level
+    assistance_allocate = "assistance.allocate"  # freeze lists, run draws, allocate homes, decide cases
 
 
 _SIGNED_IN = {Permission.self_service, Permission.divisions_read, Permission.address_parse}
+_PUBLIC_PARTY = _SIGNED_IN | {Permission.assistance_apply}
 _REGISTER_STAFF = _SIGNED_IN | {
     Permission.registry_read,
     Permission.registry_write,
     Permission.address_read,
     Permission.address_review,
+    Permission.assistance_read,
+    Permission.assistance_review,
 }
 
 GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.citizen: frozenset(_SIGNED_IN),
-    Role.landlord: frozenset(_SIGNED_IN),
-    Role.agency: frozenset(_SIGNED_IN),
+    Role.citizen: frozenset(_PUBLIC_PARTY),
+    Role.landlord: frozenset(_PUBLIC_PARTY),
+    Role.agency: frozenset(_PUBLIC_PARTY),
     Role.street_clerk: frozenset(_REGISTER_STAFF),
-    Role.district_officer: frozenset(_REGISTER_STAFF | {Permission.registry_export, Permission.personal_reveal}),
+    Role.district_officer: frozenset(
+        _REGISTER_STAFF | {Permission.registry_export, Permission.personal_reveal, Permission.assistance_allocate}
+    ),
     Role.city_officer: frozenset(
         _REGISTER_STAFF
         | {
@@ -87,6 +96,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.personal_reveal,
             Permission.ledger_read,
             Permission.address_link,
+            Permission.assistance_allocate,
         }
     ),
     Role.auditor: frozenset(
@@ -97,6 +107,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.audit_read,
             Permission.ledger_read,
             Permission.address_read,
+            Permission.assistance_read,
         }
     ),
     Role.administrator: frozenset(_SIGNED_IN | {Permission.accounts_manage, Permission.personal_reveal}),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from alembic import context
 
 import anju.addresses.tables
+import anju.assistance.tables
+import anju.credit.tables
 import anju.divisions.tables
 import anju.ledger.tables
 import anju.registry.tables
