@@ -1,0 +1,468 @@
+"""Pages of housing assistance: programmes, the online application (不见面申请), the applicant's own
+applications with the eligibility explanation, the reviewers' queue, the public notice.
+
+Thin: parse the form, call a service, render or redirect. Every decision is confirmed on a page of its
+own (no inline script under the CSP) and posted with the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.datastructures import FormData
+
+from anju import divisions as div
+from anju.assistance import domain as d
+from anju.assistance import services as svc
+from anju.core import clock
+from anju.core.errors import AnjuError, FieldError, ValidationError
+from anju.security import audited, set_audit_target
+from anju.web.deps import (
+    AssistanceApply,
+    AssistanceRead,
+    AssistanceReview,
+    PagingDep,
+    Public,
+    SecurityDep,
+    SignedIn,
+    UowDep,
+)
+from anju.web.templating import pager, render
+
+router = APIRouter(include_in_schema=False)
+
+MEMBER_ROWS = 6
+ACTION_LABELS = {
+    "create": "创建草稿",
+    "amend": "修改",
+    "submit": "提交",
+    "withdraw": "撤回",
+    "approve": "审核通过",
+    "return": "退回补正",
+    "reject": "不予批准",
+    "objection": "收到异议",
+    "objection_upheld": "异议成立",
+    "objection_dismissed": "异议不成立",
+    "approve_final": "公示期满，批准",
+    "select": "选房",
+    "pass": "放弃本轮选房",
+}
+LEVEL_LABELS = {**d.LEVEL_LABELS, "applicant": "申请人", "public": "公众", "system": "系统"}
+
+
+def _ctx() -> dict[str, Any]:
+    return {
+        "status_labels": {k.value: v for k, v in d.STATUS_LABELS.items()},
+        "level_labels": LEVEL_LABELS,
+        "action_labels": ACTION_LABELS,
+        "housing_statuses": svc.HOUSING_STATUSES,
+        "relations": d.RELATIONS,
+        "doc_kinds": svc.DOC_KINDS,
+        "kind_labels": {k.value: v for k, v in d.KIND_LABELS.items()},
+    }
+
+
+def _programmes(conn: Any) -> list[dict[str, Any]]:
+    out = []
+    for p in svc.list_programmes(conn):
+        current = next((e for e in reversed(p["editions"]) if e["in_force"]), None)
+        if current is not None:
+            out.append({**p, "current": current, "rules": _rules_text(current["policy"])})
+    return out
+
+
+def _yuan(fen: int) -> str:
+    return d.yuan(int(fen))
+
+
+def _rules_text(policy: dict[str, Any]) -> list[str]:
+    """The edition's conditions in plain Chinese, for the programmes page."""
+    out = []
+    if policy.get("max_income_per_person_fen") is not None:
+        out.append(f"家庭人均年收入不高于 {_yuan(policy['max_income_per_person_fen'])}")
+    if policy.get("min_income_per_person_fen") is not None:
+        out.append(f"家庭人均年收入不低于 {_yuan(policy['min_income_per_person_fen'])}")
+    if policy.get("max_assets_per_person_fen") is not None:
+        out.append(f"家庭人均资产不高于 {_yuan(policy['max_assets_per_person_fen'])}")
+    if policy.get("no_home"):
+        out.append("家庭成员在本市无住房（与楼盘表核对）")
+    if policy.get("max_area_per_person") is not None:
+        out.append(f"人均住房建筑面积不高于 {policy['max_area_per_person']} m²（与楼盘表核对）")
+    if policy.get("require_local_hukou"):
+        out.append("申请人为本市户籍" + (f"满 {policy['min_hukou_years']} 年" if policy.get("min_hukou_years") else ""))
+    if policy.get("min_social_insurance_months"):
+        out.append(f"本市社保连续缴纳满 {policy['min_social_insurance_months']} 个月")
+    if policy.get("require_employed"):
+        out.append("在本市就业")
+    if policy.get("talent_tiers"):
+        out.append("、".join(policy["talent_tiers"]) + " 类人才")
+    if policy.get("max_applicant_age"):
+        out.append(f"申请人不超过 {policy['max_applicant_age']} 周岁")
+    if policy.get("not_already_supported"):
+        out.append("未享受其他住房保障或人才安居待遇")
+    if policy.get("bad_credit_severities"):
+        out.append("无有效的严重失信记录")
+    levels = "→".join(d.LEVEL_LABELS[lv] for lv in policy.get("review_levels", []))
+    out.append(f"审核：{levels}，公示 {policy.get('notice_days')} 天")
+    return out
+
+
+@router.get("/assistance", response_class=HTMLResponse)
+def programmes_page(request: Request, uow: UowDep, caller: Public) -> HTMLResponse:
+    """Every programme in force with its conditions in plain words; anyone may read it."""
+    with uow.read() as conn:
+        programmes = _programmes(conn)
+    return render(request, "assistance/programmes.html", programmes=programmes, **_ctx())
+
+
+def _streets(conn: Any) -> list[Any]:
+    return sorted(div.by_level(conn, "street"), key=lambda s: s.code)
+
+
+def _form_values(form: FormData) -> tuple[svc.ApplicationIn, dict[str, Any]]:
+    """The application form into a command; empty member rows are ignored."""
+
+    def get(name: str) -> str:
+        v = form.get(name)
+        return v.strip() if isinstance(v, str) else ""
+
+    members: list[svc.MemberIn] = []
+    for i in range(MEMBER_ROWS):
+        if not (get(f"m{i}_name") or get(f"m{i}_id")):
+            continue
+        members.append(
+            svc.MemberIn(
+                name=get(f"m{i}_name"),
+                id_number=get(f"m{i}_id"),
+                relation=get(f"m{i}_relation") or ("本人" if not members else ""),
+                annual_income_yuan=get(f"m{i}_income") or "0",
+                assets_yuan=get(f"m{i}_assets") or "0",
+                local_hukou=get(f"m{i}_hukou") == "on",
+                hukou_years=_int(get(f"m{i}_hukou_years"), f"members[{len(members)}].hukou_years"),
+                social_insurance_months=_int(get(f"m{i}_si"), f"members[{len(members)}].social_insurance_months"),
+                employed=get(f"m{i}_employed") == "on",
+            )
+        )
+    cmd = svc.ApplicationIn(
+        programme_code=get("programme_code"),
+        street_code=get("street_code"),
+        members=members,
+        housing_status=get("housing_status") or "rented",
+        talent_tier=get("talent_tier") or None,
+        industry=get("industry") or None,
+        employer=get("employer") or None,
+        phone=get("phone") or None,
+    )
+    values = {k: v for k, v in form.items() if isinstance(v, str) and not k.endswith("_id") and k != "csrf_token"}
+    return cmd, values
+
+
+def _int(v: str, field: str) -> int:
+    if not v:
+        return 0
+    if not v.isdigit() or len(v) > 4:
+        raise ValidationError.of(field, "应为非负整数")
+    return int(v)
+
+
+def _apply_form(
+    request: Request, uow: UowDep, programme: str, values: dict[str, Any], errors: list[FieldError], status: int = 200
+) -> HTMLResponse:
+    with uow.read() as conn:
+        programmes = _programmes(conn)
+        streets = _streets(conn)
+    return render(
+        request,
+        "assistance/apply.html",
+        status_code=status,
+        programmes=programmes,
+        programme=programme,
+        streets=streets,
+        values=values,
+        errors=errors,
+        rows=range(MEMBER_ROWS),
+        **_ctx(),
+    )
+
+
+@router.get("/assistance/apply", response_class=HTMLResponse)
+def apply_page(
+    request: Request, uow: UowDep, caller: AssistanceApply, programme: Annotated[str, Query(max_length=32)] = ""
+) -> HTMLResponse:
+    """The online application form: the household, incomes, housing, employment."""
+    return _apply_form(request, uow, programme, {"programme_code": programme}, [])
+
+
+@router.post("/assistance/apply", response_class=HTMLResponse)
+async def apply_post(request: Request, uow: UowDep, sec: SecurityDep, caller: AssistanceApply) -> Any:
+    form = await request.form()
+    try:
+        cmd, values = _form_values(form)
+    except ValidationError as e:
+        return _apply_form(request, uow, "", {k: v for k, v in form.items() if isinstance(v, str)}, e.errors, 422)
+    try:
+        with audited(uow, caller, "assistance.create", "application") as conn:
+            app_id = svc.create_draft(conn, sec.keyring, caller, cmd)
+            set_audit_target(conn, app_id)
+    except ValidationError as e:
+        return _apply_form(request, uow, cmd.programme_code, values, e.errors, 422)
+    return RedirectResponse(f"/assistance/me/{app_id}?done=created", status_code=303)
+
+
+@router.get("/assistance/me", response_class=HTMLResponse)
+def my_applications(request: Request, uow: UowDep, caller: AssistanceApply, paging: PagingDep) -> HTMLResponse:
+    with uow.read() as conn:
+        total, items = svc.list_applications(
+            conn, svc.AppFilter(), scope=caller.scope, limit=paging.page_size, offset=paging.offset
+        )
+    return render(
+        request, "assistance/mine.html", items=items, pager=pager(total, paging.page, paging.page_size), **_ctx()
+    )
+
+
+DONE = {
+    "created": "草稿已保存。请上传证明材料，进行资格自检后提交。",
+    "uploaded": "材料已上传。",
+    "checked": "资格自检已完成，结果见下方。",
+    "submitted": "申请已提交，进入审核。",
+    "withdrawn": "申请已撤回。",
+}
+
+
+def _my_detail(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: Any,
+    app_id: int,
+    message: str | None = None,
+    errors: list[FieldError] | None = None,
+    status: int = 200,
+    done: str = "",
+) -> HTMLResponse:
+    with uow.read() as conn:
+        app = svc.get_application(conn, sec.keyring, caller.scope, app_id)
+    return render(
+        request,
+        "assistance/my_application.html",
+        status_code=status,
+        app=app,
+        message=message,
+        errors=errors or [],
+        done=DONE.get(done),
+        **_ctx(),
+    )
+
+
+@router.get("/assistance/me/{app_id}", response_class=HTMLResponse)
+def my_application(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: AssistanceApply,
+    app_id: int,
+    done: Annotated[str, Query(max_length=20)] = "",
+) -> HTMLResponse:
+    """One's own application: where it stands, every step, the eligibility explanation, documents."""
+    return _my_detail(request, uow, sec, caller, app_id, done=done)
+
+
+@router.post("/assistance/me/{app_id}/documents", response_class=HTMLResponse)
+def my_upload(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: AssistanceApply,
+    app_id: int,
+    kind: Annotated[str, Form(max_length=24)],
+    file: Annotated[UploadFile, File()],
+) -> Any:
+    data = file.file.read(svc.DOC_MAX_BYTES + 1)
+    try:
+        with audited(uow, caller, "assistance.upload", "application", app_id) as conn:
+            svc.add_document(conn, caller, app_id, kind, file.filename or "file", file.content_type or "", data)
+    except ValidationError as e:
+        return _my_detail(request, uow, sec, caller, app_id, e.message, e.errors, 422)
+    return RedirectResponse(f"/assistance/me/{app_id}?done=uploaded", status_code=303)
+
+
+@router.post("/assistance/me/{app_id}/check", response_class=RedirectResponse)
+def my_check(uow: UowDep, caller: AssistanceApply, app_id: int) -> RedirectResponse:
+    with audited(uow, caller, "assistance.check", "application", app_id) as conn:
+        svc.check(conn, caller, app_id)
+    return RedirectResponse(f"/assistance/me/{app_id}?done=checked", status_code=303)
+
+
+@router.get("/assistance/me/{app_id}/confirm", response_class=HTMLResponse)
+def my_confirm(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: AssistanceApply,
+    app_id: int,
+    action: Annotated[str, Query(pattern="^(submit|withdraw)$")] = "submit",
+) -> HTMLResponse:
+    """Asks once more before submitting or withdrawing."""
+    with uow.read() as conn:
+        app = svc.get_application(conn, sec.keyring, caller.scope, app_id)
+    return render(request, "assistance/my_confirm.html", app=app, action=action, **_ctx())
+
+
+@router.post("/assistance/me/{app_id}/submit", response_class=HTMLResponse)
+def my_submit(request: Request, uow: UowDep, sec: SecurityDep, caller: AssistanceApply, app_id: int) -> Any:
+    try:
+        with audited(uow, caller, "assistance.submit", "application", app_id) as conn:
+            svc.submit(conn, caller, app_id)
+    except AnjuError as e:
+        if e.status_code == 404:
+            raise
+        # show why (each failed rule) on the application's page; nothing was changed
+        return _my_detail(request, uow, sec, caller, app_id, e.message, e.errors, e.status_code)
+    return RedirectResponse(f"/assistance/me/{app_id}?done=submitted", status_code=303)
+
+
+@router.post("/assistance/me/{app_id}/withdraw", response_class=HTMLResponse)
+def my_withdraw(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: AssistanceApply,
+    app_id: int,
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Any:
+    try:
+        with audited(uow, caller, "assistance.withdraw", "application", app_id) as conn:
+            svc.withdraw(conn, caller, app_id, reason or None)
+    except AnjuError as e:
+        if e.status_code == 404:
+            raise
+        return _my_detail(request, uow, sec, caller, app_id, e.message, e.errors, e.status_code)
+    return RedirectResponse(f"/assistance/me/{app_id}?done=withdrawn", status_code=303)
+
+
+# ------------------------------------------------------------------------------------------- reviewers
+
+
+@router.get("/assistance/review", response_class=HTMLResponse)
+def review_queue(
+    request: Request,
+    uow: UowDep,
+    caller: AssistanceRead,
+    paging: PagingDep,
+    status: Annotated[str, Query(max_length=20)] = "submitted",
+    programme: Annotated[str, Query(max_length=32)] = "",
+    level: Annotated[str, Query(max_length=12)] = "",
+    overdue: Annotated[str, Query(max_length=5)] = "",
+    app_no: Annotated[str, Query(max_length=24)] = "",
+    done: Annotated[str, Query(max_length=24)] = "",
+) -> HTMLResponse:
+    """Applications in the caller's scope, the most urgent deadline first, with filters."""
+    if status and status not in {s.value for s in d.AppStatus}:
+        raise ValidationError.of("status", "未知状态")
+    f = svc.AppFilter(status or None, programme or None, level or None, overdue == "1", None, app_no or None)
+    with uow.read() as conn:
+        total, items = svc.list_applications(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
+        programmes = _programmes(conn)
+    return render(
+        request,
+        "assistance/review.html",
+        items=items,
+        programmes=programmes,
+        f={"status": status, "programme": programme, "level": level, "overdue": overdue, "app_no": app_no},
+        now=clock.now(),
+        done=done,
+        pager=pager(total, paging.page, paging.page_size),
+        **_ctx(),
+    )
+
+
+@router.get("/assistance/review/{app_id}", response_class=HTMLResponse)
+def review_detail(request: Request, uow: UowDep, sec: SecurityDep, caller: AssistanceRead, app_id: int) -> HTMLResponse:
+    """The application as the reviewer sees it: masked members, documents, the explanation, history."""
+    with uow.read() as conn:
+        app = svc.get_application(conn, sec.keyring, caller.scope, app_id)
+    my_level = svc.ROLE_LEVEL.get(caller.role) if caller.role else None
+    return render(request, "assistance/review_detail.html", app=app, my_level=my_level, **_ctx())
+
+
+@router.get("/assistance/review/{app_id}/confirm", response_class=HTMLResponse)
+def review_confirm(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: AssistanceReview,
+    app_id: int,
+    action: Annotated[str, Query(pattern="^(approve|return|reject)$")] = "approve",
+) -> HTMLResponse:
+    with uow.read() as conn:
+        app = svc.get_application(conn, sec.keyring, caller.scope, app_id)
+    return render(request, "assistance/review_confirm.html", app=app, action=action, **_ctx())
+
+
+@router.post("/assistance/review/{app_id}/decision", response_class=HTMLResponse)
+def review_decide(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: AssistanceReview,
+    app_id: int,
+    action: Annotated[str, Form(pattern="^(approve|return|reject)$")],
+    version: Annotated[int, Form(ge=1, le=2**31)],
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Any:
+    try:
+        with audited(uow, caller, f"assistance.{action}", "application", app_id) as conn:
+            svc.review(conn, caller, app_id, svc.Decision(action, reason or None, version))
+    except AnjuError as e:
+        if e.status_code == 404:
+            raise
+        with uow.read() as conn:
+            app = svc.get_application(conn, sec.keyring, caller.scope, app_id)
+        return render(
+            request,
+            "assistance/review_confirm.html",
+            status_code=e.status_code,
+            app=app,
+            action=action,
+            message=e.message,
+            reason=reason,
+            **_ctx(),
+        )
+    return RedirectResponse(f"/assistance/review?done={action}", status_code=303)
+
+
+# ---------------------------------------------------------------------------------------------- notice
+
+
+@router.get("/assistance/notices", response_class=HTMLResponse)
+def notices(
+    request: Request,
+    uow: UowDep,
+    caller: Public,
+    paging: PagingDep,
+    done: Annotated[str, Query(max_length=10)] = "",
+) -> HTMLResponse:
+    """The public notice (公示): applications in their notice period; signed-in people may object."""
+    with uow.read() as conn:
+        total, items = svc.public_notices(conn, limit=paging.page_size, offset=paging.offset)
+        names = div.names(conn, {i["street_code"] for i in items})
+    return render(
+        request,
+        "assistance/notices.html",
+        items=items,
+        names=names,
+        done=done == "1",
+        pager=pager(total, paging.page, paging.page_size),
+        **_ctx(),
+    )
+
+
+@router.post("/assistance/notices/{app_id}/objection", response_class=RedirectResponse)
+def notice_objection(
+    uow: UowDep, caller: SignedIn, app_id: int, text: Annotated[str, Form(max_length=2000)]
+) -> RedirectResponse:
+    with audited(uow, caller, "assistance.object", "application", app_id) as conn:
+        svc.object_to(conn, caller, app_id, text)
+    return RedirectResponse("/assistance/notices?done=1", status_code=303)
