@@ -888,6 +888,7 @@ def ctx(city_engine, settings_for):
         c.extra["phones"] = {"t_in": "13700000001", "t_out": "13700000002"}
         for street in data:
             data[street]["addr"] = c.fresh_address(street)
+        assistance_setup(c, sec)
         with city_engine.connect() as conn:
             c.extra["address"] = conn.execute(
                 select(rt.homes.c.address).where(rt.homes.c.house_code == data[w.street_s1]["house_code"])
@@ -970,3 +971,267 @@ def test_a_route_without_a_policy_stops_the_application(city_engine, settings_fo
     monkeypatch.setattr(FastAPI, "include_router", include_with_stray)
     with pytest.raises(RuntimeError, match="/api/v1/stray"):
         create_app(settings_for(city_engine))
+
+
+# --- housing assistance --------------------------------------------------------------------------
+
+EXPECTED |= {
+    "assistance.apply": {"citizen", "landlord", "agency"},
+    "assistance.read": {"city", "auditor", "district", "clerk"},
+    "assistance.review": {"city", "district", "clerk"},
+    "assistance.allocate": {"city", "district"},
+}
+PUBLIC_PARTIES = ("citizen", "landlord", "agency")
+PDF = b"%PDF-1.4\n%matrix\n"
+
+
+def _person(n: int) -> str:
+    body = f"3201021988{1 + (n // 1000) % 12:02d}03{n % 1000:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def _app_body(ctx: Ctx, street: str | None = None) -> dict[str, Any]:
+    n = next(ctx.counter)
+    return {
+        "programme_code": "public_rental",
+        "street_code": street or ctx.world.street_s1,
+        "members": [
+            {
+                "name": "矩阵申请人",
+                "id_number": _person(n),
+                "relation": "本人",
+                "annual_income_yuan": "20000",
+                "local_hukou": True,
+                "hukou_years": 10,
+                "social_insurance_months": 24,
+                "employed": True,
+            }
+        ],
+    }
+
+
+def _applicant(ctx: Ctx, who: str) -> Caller:
+    from anju.core.scope import Scope
+
+    name = who if who in PUBLIC_PARTIES else "citizen"
+    aid = account_id(ctx.engine, name)
+    return Caller(aid, name, Role(name), None, Scope.own(aid))
+
+
+def _fresh_app(ctx: Ctx, who: str = "citizen", street: str | None = None, stage: str = "draft") -> int:
+    """A new application of ``who`` (a public party; others get the citizen's) in ``street``, taken to
+    ``stage``: draft (with a document), submitted (street level), notice, objection (notice + one open
+    objection; returns the objection's id)."""
+    from anju.assistance import services as asvc
+    from anju.assistance.tables import applications
+
+    caller = _applicant(ctx, who)
+    body = _app_body(ctx, street)
+    cmd = asvc.ApplicationIn(body["programme_code"], body["street_code"], [asvc.MemberIn(**m) for m in body["members"]])
+    with ctx.engine.begin() as c:
+        app_id = asvc.create_draft(c, ctx.extra["kr"], caller, cmd)
+        ctx.extra.setdefault("docs", {})[app_id] = asvc.add_document(
+            c, caller, app_id, "身份证明", "id.pdf", "application/pdf", PDF
+        )
+        if stage == "draft":
+            return app_id
+        asvc.submit(c, caller, app_id)
+        if stage == "submitted":
+            return app_id
+        c.execute(
+            applications.update()
+            .where(applications.c.id == app_id)
+            .values(status="notice", level=None, due_at=None, notice_until=clock.now())
+        )
+        if stage == "notice":
+            return app_id
+        return asvc.object_to(c, caller, app_id, "矩阵异议")
+
+
+def own_app(method: str, template: str, stage: str = "draft", **kw: Any) -> Callable[[Ctx], list[Any]]:
+    """One variant: the caller's own new application (public parties); staff get the citizen's."""
+
+    def build(ctx: Ctx) -> list[Any]:
+        def req(c: Ctx, who: str) -> Request:
+            app_id = _fresh_app(c, who, stage=stage)
+            extra = {k: (v(c) if callable(v) else v) for k, v in kw.items()}
+            return (method, template.format(app=app_id, doc=c.extra["docs"][app_id]), extra)
+
+        return [("own", None, req)]
+
+    return build
+
+
+def street_app(method: str, template: str, stage: str, **kw: Any) -> Callable[[Ctx], list[Any]]:
+    """One variant per sample street: a new application there at ``stage``."""
+
+    def build(ctx: Ctx) -> list[Any]:
+        out = []
+        for street in ctx.data:
+
+            def req(c: Ctx, who: str, s: str = street) -> Request:
+                pk = _fresh_app(c, "citizen", s, stage)
+                return (method, template.format(app=pk, doc=c.extra["docs"].get(pk, 0)), dict(kw))
+
+            out.append((street, street, req))
+        return out
+
+    return build
+
+
+def per_street_app(method: str, template: str) -> Callable[[Ctx], list[Any]]:
+    """One variant per sample street, reading that street's standing sample application."""
+
+    def build(ctx: Ctx) -> list[Any]:
+        return [
+            (s, s, lambda c, who, s=s: (method, template.format(app=c.data[s]["app"], doc=c.data[s]["doc"]), {}))
+            for s in ctx.data
+        ]
+
+    return build
+
+
+def _doc_file(c: Ctx) -> dict[str, Any]:
+    return {"file": ("a.pdf", PDF, "application/pdf")}
+
+
+def _form(ctx: Ctx) -> dict[str, Any]:
+    b = _app_body(ctx)
+    m = b["members"][0]
+    return {
+        "programme_code": b["programme_code"],
+        "street_code": b["street_code"],
+        "m0_name": m["name"],
+        "m0_id": m["id_number"],
+        "m0_income": "20000",
+        "m0_hukou": "on",
+        "m0_hukou_years": "10",
+    }
+
+
+NOTICE_OBJECTION = lambda ctx: [  # noqa: E731
+    (
+        "notice",
+        None,
+        lambda c, who: (
+            "POST",
+            "/api/v1/assistance/notices/{}/objections".format(_fresh_app(c, stage="notice")),
+            {"json": {"text": "异议"}},
+        ),
+    )
+]
+
+CASES |= {
+    ("GET", "/api/v1/assistance/programmes"): Case(one("GET", "/api/v1/assistance/programmes"), scoping=None),
+    ("GET", "/api/v1/assistance/notices"): Case(one("GET", "/api/v1/assistance/notices"), scoping=None),
+    ("POST", "/api/v1/assistance/notices/{app_id}/objections"): Case(NOTICE_OBJECTION, scoping=None),
+    ("POST", "/api/v1/assistance/me/applications"): Case(
+        lambda ctx: [
+            ("any", None, lambda c, who: ("POST", "/api/v1/assistance/me/applications", {"json": _app_body(c)}))
+        ],
+        scoping=None,
+    ),
+    ("GET", "/api/v1/assistance/me/applications"): Case(one("GET", "/api/v1/assistance/me/applications"), scoping=None),
+    ("GET", "/api/v1/assistance/me/applications/{app_id}"): Case(
+        own_app("GET", "/api/v1/assistance/me/applications/{app}"), scoping=None
+    ),
+    ("PUT", "/api/v1/assistance/me/applications/{app_id}"): Case(
+        own_app("PUT", "/api/v1/assistance/me/applications/{app}", json=_app_body), scoping=None
+    ),
+    ("POST", "/api/v1/assistance/me/applications/{app_id}/documents"): Case(
+        own_app(
+            "POST", "/api/v1/assistance/me/applications/{app}/documents", data={"kind": "收入证明"}, files=_doc_file
+        ),
+        scoping=None,
+    ),
+    ("GET", "/api/v1/assistance/me/applications/{app_id}/documents/{doc_id}"): Case(
+        own_app("GET", "/api/v1/assistance/me/applications/{app}/documents/{doc}"), scoping=None
+    ),
+    ("POST", "/api/v1/assistance/me/applications/{app_id}/check"): Case(
+        own_app("POST", "/api/v1/assistance/me/applications/{app}/check"), scoping=None
+    ),
+    ("POST", "/api/v1/assistance/me/applications/{app_id}/submit"): Case(
+        own_app("POST", "/api/v1/assistance/me/applications/{app}/submit"), scoping=None
+    ),
+    ("POST", "/api/v1/assistance/me/applications/{app_id}/withdraw"): Case(
+        own_app("POST", "/api/v1/assistance/me/applications/{app}/withdraw", json={}), scoping=None
+    ),
+    ("GET", "/api/v1/assistance/applications"): Case(
+        one("GET", "/api/v1/assistance/applications", params={"status": "submitted"}),
+        check=items_in_scope(),
+        scoping=None,
+    ),
+    ("GET", "/api/v1/assistance/applications/{app_id}"): Case(
+        per_street_app("GET", "/api/v1/assistance/applications/{app}")
+    ),
+    ("GET", "/api/v1/assistance/applications/{app_id}/documents/{doc_id}"): Case(
+        per_street_app("GET", "/api/v1/assistance/applications/{app}/documents/{doc}")
+    ),
+    ("POST", "/api/v1/assistance/applications/{app_id}/decision"): Case(
+        street_app("POST", "/api/v1/assistance/applications/{app}/decision", "submitted", json={"action": "approve"}),
+        ok={200, 409},  # 409: the application waits at another review level than the caller's
+    ),
+    ("POST", "/api/v1/assistance/objections/{objection_id}/resolution"): Case(
+        street_app(
+            "POST",
+            "/api/v1/assistance/objections/{app}/resolution",
+            "objection",
+            json={"upheld": False, "resolution": "不成立"},
+        )
+    ),
+    ("POST", "/api/v1/assistance/notices/finalise"): Case(
+        one("POST", "/api/v1/assistance/notices/finalise"), scoping=None
+    ),
+    ("GET", "/assistance"): Case(one("GET", "/assistance"), scoping=None),
+    ("GET", "/assistance/apply"): Case(one("GET", "/assistance/apply"), scoping=None),
+    ("POST", "/assistance/apply"): Case(
+        lambda ctx: [("any", None, lambda c, who: ("POST", "/assistance/apply", {"data": _form(c)}))], scoping=None
+    ),
+    ("GET", "/assistance/me"): Case(one("GET", "/assistance/me"), scoping=None),
+    ("GET", "/assistance/me/{app_id}"): Case(own_app("GET", "/assistance/me/{app}"), scoping=None),
+    ("POST", "/assistance/me/{app_id}/documents"): Case(
+        own_app("POST", "/assistance/me/{app}/documents", data={"kind": "收入证明"}, files=_doc_file), scoping=None
+    ),
+    ("POST", "/assistance/me/{app_id}/check"): Case(own_app("POST", "/assistance/me/{app}/check"), scoping=None),
+    ("GET", "/assistance/me/{app_id}/confirm"): Case(own_app("GET", "/assistance/me/{app}/confirm"), scoping=None),
+    ("POST", "/assistance/me/{app_id}/submit"): Case(own_app("POST", "/assistance/me/{app}/submit"), scoping=None),
+    ("POST", "/assistance/me/{app_id}/withdraw"): Case(own_app("POST", "/assistance/me/{app}/withdraw"), scoping=None),
+    ("GET", "/assistance/review"): Case(one("GET", "/assistance/review"), scoping=None),
+    ("GET", "/assistance/review/{app_id}"): Case(per_street_app("GET", "/assistance/review/{app}")),
+    ("GET", "/assistance/review/{app_id}/confirm"): Case(per_street_app("GET", "/assistance/review/{app}/confirm")),
+    ("POST", "/assistance/review/{app_id}/decision"): Case(
+        street_app(
+            "POST", "/assistance/review/{app}/decision", "submitted", data={"action": "approve", "version": "2"}
+        ),
+        ok={303, 409},
+    ),
+    ("GET", "/assistance/notices"): Case(one("GET", "/assistance/notices"), scoping=None),
+    ("POST", "/assistance/notices/{app_id}/objection"): Case(
+        lambda ctx: [
+            (
+                "notice",
+                None,
+                lambda c, who: (
+                    "POST",
+                    f"/assistance/notices/{_fresh_app(c, stage='notice')}/objection",
+                    {"data": {"text": "异议"}},
+                ),
+            )
+        ],
+        scoping=None,
+    ),
+}
+
+
+def assistance_setup(c: Ctx, sec: Security) -> None:
+    """Programmes loaded; a submitted sample application (with a document) in each sample street."""
+    from anju.assistance import domain as ad
+    from anju.assistance import services as asvc
+
+    with c.engine.begin() as conn:
+        asvc.load_programmes(conn, ad.load_policies(ad.sample_policy_path("320100")))
+    c.extra["kr"] = sec.keyring
+    for street in c.data:
+        app_id = _fresh_app(c, "citizen", street, "submitted")
+        c.data[street]["app"] = app_id
+        c.data[street]["doc"] = c.extra["docs"][app_id]
