@@ -391,3 +391,45 @@ def test_lists_are_scoped(env: dict[str, Any]) -> None:
             svc.get_application(conn, env["kr"], env["other"].scope, app_id)
         with pytest.raises(NotFound):
             svc.get_application(conn, env["kr"], Scope.own(-5), app_id)
+
+
+def test_cli_loads_a_programmes_file_refuses_a_bad_one_and_checks_in_batches(
+    env: dict[str, Any], tmp_path: Any
+) -> None:
+    from click.testing import CliRunner
+
+    from anju.cli import main
+    from tests.test_security_cli import env as cli_env
+
+    eng = env["engine"]
+    app_id = new_app(env)
+    with eng.begin() as conn:
+        svc.submit(conn, env["citizen"], app_id)
+        conn.execute(update(applications).values(eligible=None, eligibility=None))
+    runner = CliRunner()
+    environ = cli_env(eng, tmp_path)
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        '[[programme]]\ncode="x"\nkind="nope"\nname="x"\nedition=1\neffective_from=2021-01-01\n', encoding="utf-8"
+    )
+    r = runner.invoke(main, ["assistance", "programmes", "load", "--file", str(bad)], env=environ)
+    assert r.exit_code == 2 and "--file" in r.output and "programme[x]" in r.output
+    p2 = tmp_path / "p2.toml"
+    text = d.sample_policy_path("320100").read_text(encoding="utf-8")
+    p2.write_text(
+        text.replace(
+            'edition = 1\neffective_from = 2021-01-01\nsample = true\nbenefit = "home"\nreview_levels = ["street", "district", "city"]\nreview_days = { street = 10, district = 10, city = 5 }',
+            'edition = 1\neffective_from = 2021-01-01\nsample = true\nbenefit = "home"\nreview_levels = ["street", "district", "city"]\nreview_days = { street = 15, district = 10, city = 5 }',
+            1,
+        ),
+        encoding="utf-8",
+    )
+    r = runner.invoke(main, ["assistance", "programmes", "load", "--file", str(p2)], env=environ)
+    assert r.exit_code == 1 and "public_rental 第1版已存在且内容不同" in r.output
+    r = runner.invoke(main, ["assistance", "programmes", "load"], env=environ)
+    assert r.exit_code == 0 and '"added": 0' in r.output
+    r = runner.invoke(main, ["assistance", "check"], env=environ)
+    assert r.exit_code == 0, r.output
+    assert '"checked": 1' in r.output and '"eligible": 1' in r.output
+    with eng.connect() as conn:
+        assert conn.execute(select(applications.c.eligible).where(applications.c.id == app_id)).scalar_one() is True

@@ -140,12 +140,14 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
 
 def _register_subcommands() -> None:
     from anju.addresses.cli import address
+    from anju.assistance.cli import assistance
     from anju.ledger.cli import ledger
     from anju.registry.cli import registry
     from anju.security.cli import audit_cmd, keys, users
 
     main.add_command(registry)
     main.add_command(address)
+    main.add_command(assistance)
     main.add_command(users)
     main.add_command(keys)
     main.add_command(audit_cmd)

@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     address_model: str = Field(
         "", description="Path of a trained address-linkage model (anju address train); empty = the shipped model."
     )
+    assistance_programmes: str = Field(
+        "",
+        description="TOML file of the housing-assistance programme policies; empty = the labelled sample for the city.",
+    )
     house_code_check: Literal["iso7064-mod11-2"] = Field(
         "iso7064-mod11-2", description="Check-character algorithm of house codes (pluggable)."
     )
@@ -115,6 +119,10 @@ class Settings(BaseSettings):
     @property
     def address_model_path(self) -> Path | None:
         return Path(self.address_model) if self.address_model else None
+
+    @property
+    def assistance_programmes_path(self) -> Path | None:
+        return Path(self.assistance_programmes) if self.assistance_programmes else None
 
     @property
     def resolved_database_url(self) -> str:
