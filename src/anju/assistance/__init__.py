@@ -1,0 +1,2 @@
+"""Housing assistance and talent housing: programmes, applications, eligibility, review, lottery, allocation,
+tracking."""
