@@ -133,7 +133,7 @@ def test_bad_application_input_names_every_field_and_writes_nothing(env: dict[st
     members = [
         svc.MemberIn("张三", "320102198501010011", "本人", "-1", 0, True, 10, 60, True),  # bad check digit
         svc.MemberIn("李四", rid(2), "配偶", "1e12", "abc", True, 200, 60, True),
-        svc.MemberIn("王五", rid(2), "邻居", 1000.123, 0, False, 0, 0, False),
+        svc.MemberIn("王五", rid(2), "邻居", "1000.123", 0, False, 0, 0, False),
     ]
     cmd = svc.ApplicationIn("public_rental", "999999999", members, housing_status="castle", talent_tier="Z")
     with env["engine"].connect() as conn:
@@ -416,14 +416,8 @@ def test_cli_loads_a_programmes_file_refuses_a_bad_one_and_checks_in_batches(
     assert r.exit_code == 2 and "--file" in r.output and "programme[x]" in r.output
     p2 = tmp_path / "p2.toml"
     text = d.sample_policy_path("320100").read_text(encoding="utf-8")
-    p2.write_text(
-        text.replace(
-            'edition = 1\neffective_from = 2021-01-01\nsample = true\nbenefit = "home"\nreview_levels = ["street", "district", "city"]\nreview_days = { street = 10, district = 10, city = 5 }',
-            'edition = 1\neffective_from = 2021-01-01\nsample = true\nbenefit = "home"\nreview_levels = ["street", "district", "city"]\nreview_days = { street = 15, district = 10, city = 5 }',
-            1,
-        ),
-        encoding="utf-8",
-    )
+    old = "review_days = { street = 10, district = 10, city = 5 }"
+    p2.write_text(text.replace(old, old.replace("street = 10", "street = 15"), 1), encoding="utf-8")
     r = runner.invoke(main, ["assistance", "programmes", "load", "--file", str(p2)], env=environ)
     assert r.exit_code == 1 and "public_rental 第1版已存在且内容不同" in r.output
     r = runner.invoke(main, ["assistance", "programmes", "load"], env=environ)

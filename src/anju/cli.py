@@ -140,7 +140,7 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
 
 def _register_subcommands() -> None:
     from anju.addresses.cli import address
-    from anju.assistance.cli import assistance
+    from anju.assistance.cli import assistance, lottery
     from anju.ledger.cli import ledger
     from anju.registry.cli import registry
     from anju.security.cli import audit_cmd, keys, users
@@ -152,6 +152,7 @@ def _register_subcommands() -> None:
     main.add_command(keys)
     main.add_command(audit_cmd)
     main.add_command(ledger)
+    main.add_command(lottery)
 
 
 _register_subcommands()
