@@ -427,3 +427,20 @@ def test_cli_loads_a_programmes_file_refuses_a_bad_one_and_checks_in_batches(
     assert '"checked": 1' in r.output and '"eligible": 1' in r.output
     with eng.connect() as conn:
         assert conn.execute(select(applications.c.eligible).where(applications.c.id == app_id)).scalar_one() is True
+
+
+def test_a_subsidy_starts_on_final_approval_and_ends_on_withdrawal(env: dict[str, Any]) -> None:
+    eng = env["engine"]
+    app_id = new_app(env, household(2, income=20000), programme="rent_subsidy")
+    with eng.begin() as conn:
+        svc.submit(conn, env["citizen"], app_id)
+        svc.review(conn, env["clerk"], app_id, svc.Decision("approve"))
+        assert svc.review(conn, env["district"], app_id, svc.Decision("approve")) == d.AppStatus.notice
+        assert svc.finalise_notices(conn, env["city"], clock.now() + timedelta(days=8)) == [app_id]
+        rows = conn.execute(select(benefits.c.kind, benefits.c.until).where(benefits.c.application_id == app_id)).all()
+    assert [(r.kind, r.until) for r in rows] == [("subsidy", None), ("subsidy", None)]
+    with eng.begin() as conn:
+        svc.withdraw(conn, env["citizen"], app_id, "已购房")
+        until = conn.execute(select(benefits.c.until).where(benefits.c.application_id == app_id)).scalars().all()
+    assert until == [clock.today(), clock.today()]
+    assert status(env, app_id) == "withdrawn"

@@ -333,12 +333,16 @@ def _validate(
     return edition_id, policy, rows, app
 
 
-def _app_no(conn: Connection, programme: str, at: datetime) -> str:
-    prefix = "BZ" + clock.to_local(at).strftime("%Y")
-    n = conn.execute(
-        select(func.count()).select_from(applications).where(applications.c.app_no.like(prefix + "%"))
+def _app_no(conn: Connection, at: datetime) -> str:
+    """The next number of the year: BZ + year + 7 digits (an index range read, not a count)."""
+    year = clock.to_local(at).year
+    prefix = f"BZ{year}"
+    last = conn.execute(
+        select(func.max(applications.c.app_no)).where(
+            applications.c.app_no >= prefix, applications.c.app_no < f"BZ{year + 1}"
+        )
     ).scalar_one()
-    return f"{prefix}{int(n) + 1:07d}"
+    return f"{prefix}{(int(last[len(prefix) :]) if last else 0) + 1:07d}"
 
 
 def create_draft(conn: Connection, kr: Keyring, caller: Caller, cmd: ApplicationIn) -> int:
@@ -355,7 +359,7 @@ def create_draft(conn: Connection, kr: Keyring, caller: Caller, cmd: Application
                     applications.insert()
                     .values(
                         **app,
-                        app_no=_app_no(conn, cmd.programme_code, now),
+                        app_no=_app_no(conn, now),
                         account_id=caller.account_id,
                         status=d.AppStatus.draft.value,
                         created_at=now,
@@ -681,6 +685,12 @@ def withdraw(conn: Connection, caller: Caller, app_id: int, reason: str | None =
     ):
         raise Conflict(f"申请当前状态为 {d.STATUS_LABELS[d.AppStatus(row.status)]}，不能撤回")
     _close(conn, app_id, d.AppStatus.withdrawn)
+    # a subsidy or qualification already granted ends with the withdrawal
+    conn.execute(
+        update(benefits)
+        .where(benefits.c.application_id == app_id, benefits.c.until.is_(None))
+        .values(until=clock.today())
+    )
     _step(
         conn,
         app_id,
