@@ -262,6 +262,34 @@ def located_in_scope(ctx: Ctx, who: str, resp: Any) -> None:
         assert {i["house_code"][:9] for i in resp.json()} <= allowed, f"{who} locates records outside its scope"
 
 
+def per_district(path: str) -> Callable[[Ctx], list[Any]]:
+    """The caller's own figures, and those of districts A and B (a district outside the scope answers
+    with nothing of it, not with a refusal)."""
+
+    def build(ctx: Ctx) -> list[Any]:
+        out: list[Any] = [("all", None, lambda c, who: ("GET", path, {}))]
+        for d in (ctx.world.district_a, ctx.world.district_b):
+            out.append((d, None, lambda c, who, d=d: ("GET", path, {"params": {"district": d}})))
+        return out
+
+    return build
+
+
+def figures_area_in_scope(ctx: Ctx, who: str, resp: Any) -> None:
+    body = resp.json()
+    if "district" in str(resp.request.url):
+        return
+    own = {"city": ctx.world.city, "auditor": ctx.world.city, "district": ctx.world.district_a}
+    want = own.get(who, ctx.world.street_s1)
+    assert body["area_code"] == want, f"{who} gets the figures of {body['area_code']}"
+
+
+def talent_districts_in_scope(ctx: Ctx, who: str, resp: Any) -> None:
+    codes = {r["code"] for r in resp.json()["districts"]}
+    if who in ("district", "clerk"):
+        assert codes <= {ctx.world.district_a}, f"{who} sees talent figures of {codes}"
+
+
 # --- bodies -----------------------------------------------------------------------------------------
 
 
@@ -728,6 +756,31 @@ CASES: dict[tuple[str, str], Case] = {
             for s in ctx.data
         ]
     ),
+    # --- assistance figures (aggregates within the caller's scope; a district filter narrows them) --
+    ("GET", "/api/v1/assistance/figures/targets"): Case(one("GET", "/api/v1/assistance/figures/targets"), scoping=None),
+    ("GET", "/api/v1/assistance/figures/coverage"): Case(
+        per_district("/api/v1/assistance/figures/coverage"), check=figures_area_in_scope, scoping=None
+    ),
+    ("GET", "/api/v1/assistance/figures/supply"): Case(per_district("/api/v1/assistance/figures/supply"), scoping=None),
+    ("GET", "/api/v1/assistance/figures/applications"): Case(
+        per_district("/api/v1/assistance/figures/applications"), scoping=None
+    ),
+    ("GET", "/api/v1/assistance/figures/times"): Case(per_district("/api/v1/assistance/figures/times"), scoping=None),
+    ("GET", "/api/v1/assistance/figures/monthly"): Case(
+        per_district("/api/v1/assistance/figures/monthly"), scoping=None
+    ),
+    ("GET", "/api/v1/assistance/figures/talent"): Case(
+        per_district("/api/v1/assistance/figures/talent"), check=talent_districts_in_scope, scoping=None
+    ),
+    ("GET", "/api/v1/assistance/figures/{table}.csv"): Case(
+        lambda ctx: [
+            (t, None, lambda c, who, t=t: ("GET", f"/api/v1/assistance/figures/{t}.csv", {}))
+            for t in ("coverage", "talent-districts")
+        ],
+        scoping=None,
+    ),
+    ("GET", "/assistance/figures"): Case(per_district("/assistance/figures"), scoping=None),
+    ("GET", "/assistance/talent"): Case(per_district("/assistance/talent"), scoping=None),
 }
 
 

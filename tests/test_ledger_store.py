@@ -22,18 +22,18 @@ def entries(n: int, start: int = 0) -> list[bytes]:
 
 def test_create_log_checks_name_and_algorithm(empty_engine: Engine):
     with empty_engine.begin() as c:
-        log = ledger.create_log(c, "credit")
-        assert (log.name, log.algorithm, log.size) == ("credit", "sha256", 0)
+        log = ledger.create_log(c, "complaints")
+        assert (log.name, log.algorithm, log.size) == ("complaints", "sha256", 0)
         assert ledger.create_log(c, "maintenance_fund", "sm3").algorithm == "sm3"
         with pytest.raises(ValidationError) as e:
-            ledger.create_log(c, "Credit Log")
+            ledger.create_log(c, "Complaints Log")
         assert e.value.errors[0].field == "name"
         with pytest.raises(ValidationError) as e:
             ledger.create_log(c, "escrow", "md5")
         assert e.value.errors[0].field == "algorithm"
         with pytest.raises(Conflict):
-            ledger.create_log(c, "credit")
-        assert [lg.name for lg in ledger.list_logs(c)] == ["credit", "maintenance_fund"]
+            ledger.create_log(c, "complaints")
+        assert [lg.name for lg in ledger.list_logs(c)] == ["assistance", "complaints", "credit", "maintenance_fund"]
 
 
 @pytest.mark.parametrize("algorithm", ["sha256", "sm3"])

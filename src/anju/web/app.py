@@ -156,7 +156,9 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
     from anju.addresses.api import router as addresses_api
     from anju.addresses.pages import router as addresses_pages
     from anju.assistance.api import router as assistance_api
+    from anju.assistance.api_figures import router as assistance_figures_api
     from anju.assistance.pages import router as assistance_pages
+    from anju.assistance.pages_figures import router as assistance_figures_pages
     from anju.divisions.api import router as divisions_api
     from anju.ledger.api import router as ledger_api
     from anju.map import api as map_api
@@ -182,6 +184,8 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
     app.include_router(addresses_pages)
     app.include_router(assistance_api, prefix="/api/v1")
     app.include_router(assistance_pages)
+    app.include_router(assistance_figures_api, prefix="/api/v1")
+    app.include_router(assistance_figures_pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)

@@ -1,0 +1,73 @@
+"""The figures pages: 保障性住房指标 (/assistance/figures) and 人才安居分析 (/assistance/talent).
+
+Thin: the same figures as the JSON API, rendered as tables and handed to the page's charts
+(``web/static/assistance-charts.js``, ECharts) as a JSON data block — data, not script, so the CSP
+needs no inline script.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import HTMLResponse
+
+from anju.assistance import figures as fig
+from anju.web.deps import AssistanceRead, SettingsDep, UowDep
+from anju.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+#: The filter form sends an empty value for "everything I may see".
+DistrictQ = Annotated[str | None, Query(pattern=r"^(\d{6})?$", description="区（县）或功能区代码")]
+
+
+def _page(request: Request, template: str, district: str | None, data: dict[str, Any], **ctx: Any) -> HTMLResponse:
+    return render(request, template, data=jsonable_encoder(data), f=data, district=district or "", **ctx)
+
+
+@router.get("/assistance/figures", response_class=HTMLResponse)
+def figures_page(
+    request: Request, uow: UowDep, settings: SettingsDep, caller: AssistanceRead, district: DistrictQ = None
+) -> HTMLResponse:
+    t = fig.targets_for(settings.city_code)
+    district = district or None
+    with uow.read() as conn:
+        data = {
+            "coverage": fig.coverage(conn, t, scope=caller.scope, district=district),
+            "supply": fig.supply(conn, t, scope=caller.scope, district=district),
+            "applications": fig.applications_by_status(conn, scope=caller.scope, district=district),
+            "times": fig.times(conn, scope=caller.scope, district=district),
+            "monthly": fig.monthly(conn, scope=caller.scope, district=district),
+        }
+        choices = fig.district_choices(conn, caller.scope)
+    return _page(
+        request,
+        "assistance/figures.html",
+        district,
+        data,
+        targets=t,
+        districts=choices,
+        whole_city=caller.scope.unrestricted,
+    )
+
+
+@router.get("/assistance/talent", response_class=HTMLResponse)
+def talent_page(
+    request: Request, uow: UowDep, settings: SettingsDep, caller: AssistanceRead, district: DistrictQ = None
+) -> HTMLResponse:
+    t = fig.targets_for(settings.city_code)
+    district = district or None
+    with uow.read() as conn:
+        data = {"talent": fig.talent(conn, t, scope=caller.scope, district=district)}
+        choices = fig.district_choices(conn, caller.scope)
+    return _page(
+        request,
+        "assistance/talent.html",
+        district,
+        data,
+        targets=t,
+        districts=choices,
+        whole_city=caller.scope.unrestricted,
+    )
