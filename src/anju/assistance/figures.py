@@ -8,7 +8,7 @@ one district or functional zone. Durations, percentiles and months are computed 
 values read in keyset pages (timestamps are stored in UTC; months are Beijing-time calendar
 months), so the same code answers on SQLite and PostgreSQL.
 
-Definitions (also in ``docs/assistance-figures.md``):
+Definitions (also in ``docs/assistance.md ("Figures")``):
 
 * coverage — persons (distinct ID blind indexes) with a current benefit of any programme ÷ the urban
   permanent residents of the area (a figure of the targets file), against the plan's ≥ 28 %;
