@@ -76,14 +76,14 @@ def test_a_proof_is_a_handful_of_point_lookups_at_any_size(empty_engine: Engine)
     from sqlalchemy import event
 
     with empty_engine.begin() as c:
-        ledger.create_log(c, "credit")
-        ledger.append(c, "credit", entries(1000))
+        ledger.create_log(c, "fines")
+        ledger.append(c, "fines", entries(1000))
     statements: list[str] = []
     event.listen(empty_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     with empty_engine.connect() as c:
-        p = ledger.inclusion_proof(c, "credit", 777, 1000)
+        p = ledger.inclusion_proof(c, "fines", 777, 1000)
         assert len(statements) == 2
-        q = ledger.consistency_proof(c, "credit", 333, 1000)
+        q = ledger.consistency_proof(c, "fines", 333, 1000)
         assert len(statements) == 4
     hashes = [merkle.leaf_hash(d) for d in entries(1000)]
     assert p.proof == merkle.inclusion_proof(hashes, 777, 1000)
@@ -92,16 +92,16 @@ def test_a_proof_is_a_handful_of_point_lookups_at_any_size(empty_engine: Engine)
 
 def test_bad_requests_name_the_field(empty_engine: Engine):
     with empty_engine.begin() as c:
-        ledger.create_log(c, "credit")
-        ledger.append(c, "credit", entries(5))
+        ledger.create_log(c, "fines")
+        ledger.append(c, "fines", entries(5))
     with empty_engine.connect() as c:
         cases = [
-            (lambda: ledger.inclusion_proof(c, "credit", 5, 5), "index"),
-            (lambda: ledger.inclusion_proof(c, "credit", -1), "index"),
-            (lambda: ledger.inclusion_proof(c, "credit", 0, 6), "size"),
-            (lambda: ledger.consistency_proof(c, "credit", 4, 3), "old_size"),
-            (lambda: ledger.consistency_proof(c, "credit", 1, 9), "size"),
-            (lambda: ledger.tree_head(c, "credit", 6), "size"),
+            (lambda: ledger.inclusion_proof(c, "fines", 5, 5), "index"),
+            (lambda: ledger.inclusion_proof(c, "fines", -1), "index"),
+            (lambda: ledger.inclusion_proof(c, "fines", 0, 6), "size"),
+            (lambda: ledger.consistency_proof(c, "fines", 4, 3), "old_size"),
+            (lambda: ledger.consistency_proof(c, "fines", 1, 9), "size"),
+            (lambda: ledger.tree_head(c, "fines", 6), "size"),
         ]
         for call, field in cases:
             with pytest.raises(ValidationError) as e:
@@ -111,7 +111,7 @@ def test_bad_requests_name_the_field(empty_engine: Engine):
         for call in (
             lambda: ledger.inclusion_proof(c, "nope", 0),
             lambda: ledger.tree_head(c, "nope"),
-            lambda: ledger.entry(c, "credit", 5),
+            lambda: ledger.entry(c, "fines", 5),
         ):
             with pytest.raises(NotFound):
                 call()
@@ -121,22 +121,22 @@ def test_bad_requests_name_the_field(empty_engine: Engine):
 
 def test_a_refused_batch_writes_nothing(empty_engine: Engine):
     with empty_engine.begin() as c:
-        ledger.create_log(c, "credit")
-        ledger.append(c, "credit", entries(3))
+        ledger.create_log(c, "fines")
+        ledger.append(c, "fines", entries(3))
     too_big = b"x" * ((1 << 20) + 1)
     with pytest.raises(ValidationError) as e, empty_engine.begin() as c:
-        ledger.append(c, "credit", [*entries(2), too_big])
+        ledger.append(c, "fines", [*entries(2), too_big])
     assert e.value.errors[0].field == "entries[2]"
     with pytest.raises(ValidationError), empty_engine.begin() as c:
-        ledger.append(c, "credit", [])
+        ledger.append(c, "fines", [])
     with empty_engine.connect() as c:
-        assert ledger.get_log(c, "credit").size == 3
+        assert ledger.get_log(c, "fines").size == 3
         assert c.execute(select(func.count()).select_from(leaves)).scalar_one() == 3
 
 
 def test_concurrent_appenders_never_share_an_index(empty_engine: Engine):
     with empty_engine.begin() as c:
-        ledger.create_log(c, "credit")
+        ledger.create_log(c, "fines")
     firsts: list[tuple[int, int]] = []
     errors: list[BaseException] = []
 
@@ -145,7 +145,7 @@ def test_concurrent_appenders_never_share_an_index(empty_engine: Engine):
             for k in range(5):
                 batch = [f"w{w}-b{k}-{i}".encode() for i in range(7)]
                 with empty_engine.begin() as c:
-                    firsts.append((ledger.append(c, "credit", batch), w))
+                    firsts.append((ledger.append(c, "fines", batch), w))
         except BaseException as e:  # reported below
             errors.append(e)
 
@@ -165,7 +165,7 @@ def test_concurrent_appenders_never_share_an_index(empty_engine: Engine):
             assert len({b.rsplit("-", 1)[0] for b in block}) == 1
             assert [int(b.rsplit("-", 1)[1]) for b in block] == list(range(7))
         hashes = [merkle.leaf_hash(bytes(r[1])) for r in rows]
-        assert ledger.tree_head(c, "credit").root == merkle.root(hashes).hex()
+        assert ledger.tree_head(c, "fines").root == merkle.root(hashes).hex()
         assert c.execute(select(func.count()).select_from(nodes)).scalar_one() == 140 - bin(140).count("1")
 
 
@@ -173,12 +173,12 @@ def test_signed_heads_are_recorded_reused_and_verifiable(empty_engine: Engine):
     signer = ledger.signer_from_seed(SEED)
     assert signer.public_key_hex == "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"  # RFC 8032
     with empty_engine.begin() as c:
-        ledger.create_log(c, "credit")
-        ledger.append(c, "credit", entries(10))
-        first = ledger.current_signed_head(c, "credit", signer)
-        assert ledger.current_signed_head(c, "credit", signer) == first  # unchanged log: same head
-        ledger.append(c, "credit", entries(3, 10))
-        second = ledger.current_signed_head(c, "credit", signer)
+        ledger.create_log(c, "fines")
+        ledger.append(c, "fines", entries(10))
+        first = ledger.current_signed_head(c, "fines", signer)
+        assert ledger.current_signed_head(c, "fines", signer) == first  # unchanged log: same head
+        ledger.append(c, "fines", entries(3, 10))
+        second = ledger.current_signed_head(c, "fines", signer)
         assert c.execute(select(func.count()).select_from(heads)).scalar_one() == 2
     assert (first.head.size, second.head.size) == (10, 13)
     hashes = [merkle.leaf_hash(d) for d in entries(13)]
@@ -189,12 +189,12 @@ def test_signed_heads_are_recorded_reused_and_verifiable(empty_engine: Engine):
     assert not verify.verify_head(published | {"root": first.head.root}, signer.public_key_hex)
     assert not verify.verify_head(published, ledger.Ed25519Signer.generate()[1].public_key_hex)
     with empty_engine.connect() as c:
-        stored = ledger.latest_signed_head(c, "credit")
+        stored = ledger.latest_signed_head(c, "fines")
     assert stored is not None
     assert verify.verify_head(stored.as_dict(), signer.public_key_hex)  # round-trips through the database
     # the two heads are consistent: the log only grew
     with empty_engine.connect() as c:
-        q = ledger.consistency_proof(c, "credit", 10, 13)
+        q = ledger.consistency_proof(c, "fines", 10, 13)
     assert merkle.verify_consistency(
         10, 13, bytes.fromhex(first.head.root), bytes.fromhex(second.head.root), q.proof
     )
@@ -215,17 +215,17 @@ def test_subtree_lookup_has_one_text_and_after_bulk_load_keeps_proofs(empty_engi
 
     n = 300
     with empty_engine.begin() as c:
-        ledger.create_log(c, "credit")
-        ledger.append(c, "credit", entries(n))
+        ledger.create_log(c, "fines")
+        ledger.append(c, "fines", entries(n))
     ledger.after_bulk_load(empty_engine)
     statements: list[str] = []
     event.listen(empty_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     hashes = [merkle.leaf_hash(d) for d in entries(n)]
     with empty_engine.connect() as c:
         for i in (0, 1, 2, 150, 255, 256, 299):
-            assert ledger.inclusion_proof(c, "credit", i, n).proof == merkle.inclusion_proof(hashes, i, n)
+            assert ledger.inclusion_proof(c, "fines", i, n).proof == merkle.inclusion_proof(hashes, i, n)
         for m in (1, 3, 7, 64, 256, 299, 300):
-            assert ledger.consistency_proof(c, "credit", m, n).proof == merkle.consistency_proof(hashes, m, n)
+            assert ledger.consistency_proof(c, "fines", m, n).proof == merkle.consistency_proof(hashes, m, n)
         if empty_engine.dialect.name == "postgresql":
             assert len({s for s in statements if "ledger_nodes" in s}) == 1
             vacuumed = c.execute(
