@@ -155,6 +155,8 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
 
     from anju.addresses.api import router as addresses_api
     from anju.addresses.pages import router as addresses_pages
+    from anju.assistance import api_allocation as assistance_allocation_api
+    from anju.assistance import pages_allocation as assistance_allocation_pages
     from anju.divisions.api import router as divisions_api
     from anju.ledger.api import router as ledger_api
     from anju.map import api as map_api
@@ -178,6 +180,8 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
     app.include_router(api_imports.pages)
     app.include_router(addresses_api, prefix="/api/v1")
     app.include_router(addresses_pages)
+    app.include_router(assistance_allocation_api.router, prefix="/api/v1")
+    app.include_router(assistance_allocation_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)
