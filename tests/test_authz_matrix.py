@@ -328,7 +328,7 @@ def change_body(ctx: Ctx, street: str) -> dict[str, Any]:
 
 def register_body(ctx: Ctx, street: str | None = None) -> dict[str, Any]:
     n = next(ctx.counter)
-    body = f"32010219900101{n:03d}"
+    body = f"320102199001{1 + (n // 1000) % 28:02d}{n % 1000:03d}"  # the counter passes 999
     return {
         "username": f"reg{n}",
         "password": PASSWORD,
@@ -353,6 +353,41 @@ def account_body(ctx: Ctx, street: str | None) -> dict[str, Any]:
 def new_street_clerk(ctx: Ctx, target: str) -> dict[str, Any]:
     b_street = next(s for s in ctx.data if s not in (ctx.world.street_s1, ctx.world.street_s2))
     return {"role": "street_clerk", "division_code": ctx.world.street_s2 if target == "t_in" else b_street}
+
+
+# --- housing assistance: fresh records per request (a write consumes its record) ------------------
+
+RUN_BODY = {"seed": "385729", "seed_source": "矩阵测试现场", "witnesses": ["见证人甲"]}
+RUN_FORM = {"seed": "385729", "seed_source": "矩阵测试现场", "witnesses": "见证人甲"}
+
+
+def draws_in_scope(ctx: Ctx, who: str, resp: Any) -> None:
+    allowed = ctx.streets_of(who)
+    items = resp.json()["items"]
+    assert items, f"{who} sees no draws"
+    if allowed is not None:
+        assert all(set(i["street_codes"]) & allowed for i in items), f"{who} sees draws outside its scope"
+
+
+def freeze_body(x: dict[str, Any]) -> dict[str, Any]:
+    return {"programme_code": "public_rental", "priority_class": x["priority"], "title": "矩阵摇号"}
+
+
+def fresh(method: str, template: str, kind: str, body: Callable[[Ctx, dict[str, Any]], dict[str, Any]]) -> Any:
+    """One variant per sample street; each request gets a fresh record of ``kind`` in that street."""
+
+    def build(ctx: Ctx) -> list[Any]:
+        def request(c: Ctx, who: str, s: str) -> Request:
+            x = c.fresh_assistance(s, kind)
+            return (method, template.format(**x), body(c, x))
+
+        return [(s, s, lambda c, who, s=s: request(c, who, s)) for s in ctx.data]
+
+    return build
+
+
+def public_draw(template: str) -> Callable[[Ctx], list[Any]]:
+    return lambda ctx: [("any", None, lambda c, who: ("GET", template.format(c.data[c.world.street_s1]["drawn"]), {}))]
 
 
 CASES: dict[tuple[str, str], Case] = {
@@ -781,6 +816,184 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/assistance/figures"): Case(per_district("/assistance/figures"), scoping=None),
     ("GET", "/assistance/talent"): Case(per_district("/assistance/talent"), scoping=None),
+    # --- housing assistance: draws, selection, allocations, tracking --------------------------------
+    ("GET", "/api/v1/assistance/waiting-list"): Case(
+        one("GET", "/api/v1/assistance/waiting-list", params={"programme_code": "public_rental"}),
+        check=items_in_scope(),
+        scoping=None,
+    ),
+    ("GET", "/api/v1/assistance/draws"): Case(
+        one("GET", "/api/v1/assistance/draws"), check=draws_in_scope, scoping=None
+    ),
+    ("POST", "/api/v1/assistance/draws"): Case(
+        fresh("POST", "/api/v1/assistance/draws", "waiting", lambda c, x: {"json": freeze_body(x)}),
+        ok={201},
+        out_of_scope={409},
+    ),
+    ("GET", "/api/v1/assistance/draws/{draw_id}"): Case(per_street("GET", "/api/v1/assistance/draws/{draw}", "draw")),
+    ("POST", "/api/v1/assistance/draws/{draw_id}/run"): Case(
+        fresh("POST", "/api/v1/assistance/draws/{draw}/run", "draw", lambda c, x: {"json": RUN_BODY})
+    ),
+    ("POST", "/api/v1/assistance/draws/{draw_id}/close"): Case(
+        fresh("POST", "/api/v1/assistance/draws/{draw}/close", "draw", lambda c, x: {"json": {"reason": "矩阵测试"}})
+    ),
+    ("GET", "/api/v1/assistance/draws/{draw_id}/turn"): Case(
+        per_street("GET", "/api/v1/assistance/draws/{drawn}/turn", "drawn")
+    ),
+    ("POST", "/api/v1/assistance/draws/{draw_id}/selections"): Case(
+        fresh(
+            "POST",
+            "/api/v1/assistance/draws/{draw}/selections",
+            "drawn",
+            lambda c, x: {"json": {"application_id": x["app"], "home_id": x["home"]}},
+        ),
+        ok={201},
+    ),
+    ("POST", "/api/v1/assistance/draws/{draw_id}/passes"): Case(
+        fresh(
+            "POST",
+            "/api/v1/assistance/draws/{draw}/passes",
+            "drawn",
+            lambda c, x: {"json": {"application_id": x["app"], "reason": "矩阵测试"}},
+        )
+    ),
+    ("GET", "/api/v1/assistance/draws/{draw_id}/public"): Case(
+        public_draw("/api/v1/assistance/draws/{}/public"), scoping=None
+    ),
+    ("GET", "/api/v1/assistance/draws/{draw_id}/entries"): Case(
+        public_draw("/api/v1/assistance/draws/{}/entries"), scoping=None
+    ),
+    ("GET", "/api/v1/assistance/draws/{draw_id}/candidates.txt"): Case(
+        public_draw("/api/v1/assistance/draws/{}/candidates.txt"), scoping=None
+    ),
+    ("GET", "/api/v1/assistance/draws/{draw_id}/result.txt"): Case(
+        public_draw("/api/v1/assistance/draws/{}/result.txt"), scoping=None
+    ),
+    ("GET", "/api/v1/assistance/draws/{draw_id}/verify"): Case(
+        public_draw("/api/v1/assistance/draws/{}/verify"), scoping=None
+    ),
+    ("GET", "/api/v1/assistance/allocations"): Case(
+        one("GET", "/api/v1/assistance/allocations"), check=items_in_scope(), scoping=None
+    ),
+    ("GET", "/api/v1/assistance/allocations/{allocation_id}"): Case(
+        per_street("GET", "/api/v1/assistance/allocations/{alloc}", "alloc")
+    ),
+    ("POST", "/api/v1/assistance/allocations/{allocation_id}/contract"): Case(
+        fresh(
+            "POST",
+            "/api/v1/assistance/allocations/{alloc}/contract",
+            "allocation",
+            lambda c, x: {"json": {"contract_no": f"HT-{next(c.extra['seq'])}"}},
+        )
+    ),
+    ("POST", "/api/v1/assistance/allocations/{allocation_id}/move-in"): Case(
+        fresh(
+            "POST", "/api/v1/assistance/allocations/{alloc}/move-in", "contracted", lambda c, x: {"json": {"on": TODAY}}
+        )
+    ),
+    ("GET", "/api/v1/assistance/cases"): Case(
+        one("GET", "/api/v1/assistance/cases"), check=items_in_scope(), scoping=None
+    ),
+    ("GET", "/api/v1/assistance/cases/{case_id}"): Case(per_street("GET", "/api/v1/assistance/cases/{case}", "case")),
+    ("POST", "/api/v1/assistance/cases"): Case(
+        fresh(
+            "POST",
+            "/api/v1/assistance/cases",
+            "supported",
+            lambda c, x: {"json": {"application_id": x["app"], "kind": "vacancy", "facts": {"空置天数": 200}}},
+        ),
+        ok={201},
+    ),
+    ("POST", "/api/v1/assistance/cases/{case_id}/decision"): Case(
+        fresh(
+            "POST",
+            "/api/v1/assistance/cases/{case}/decision",
+            "case",
+            lambda c, x: {"json": {"outcome": "recovery", "reason": None}},
+        )
+    ),
+    ("POST", "/api/v1/assistance/requalify"): Case(
+        one("POST", "/api/v1/assistance/requalify", json={"programme_code": "public_rental"}), scoping=None
+    ),
+    ("POST", "/api/v1/assistance/subsidies/payments"): Case(
+        one("POST", "/api/v1/assistance/subsidies/payments", json={"month": TODAY[:7]}), scoping=None
+    ),
+    ("GET", "/assistance/draws"): Case(one("GET", "/assistance/draws"), scoping=None),
+    ("POST", "/assistance/draws"): Case(
+        fresh("POST", "/assistance/draws", "waiting", lambda c, x: {"data": freeze_body(x)}),
+        ok={303},
+        out_of_scope={409},
+    ),
+    ("GET", "/assistance/draws/{draw_id}"): Case(per_street("GET", "/assistance/draws/{draw}", "draw")),
+    ("POST", "/assistance/draws/{draw_id}/close"): Case(
+        fresh("POST", "/assistance/draws/{draw}/close", "draw", lambda c, x: {"data": {"reason": "矩阵测试"}})
+    ),
+    ("GET", "/assistance/draws/{draw_id}/run"): Case(per_street("GET", "/assistance/draws/{draw}/run", "draw")),
+    ("POST", "/assistance/draws/{draw_id}/run/confirm"): Case(
+        lambda ctx: [
+            (
+                s,
+                s,
+                lambda c, who, s=s: ("POST", f"/assistance/draws/{c.data[s]['draw']}/run/confirm", {"data": RUN_FORM}),
+            )
+            for s in ctx.data
+        ]
+    ),
+    ("POST", "/assistance/draws/{draw_id}/run"): Case(
+        fresh("POST", "/assistance/draws/{draw}/run", "draw", lambda c, x: {"data": RUN_FORM})
+    ),
+    ("GET", "/assistance/draws/{draw_id}/public"): Case(public_draw("/assistance/draws/{}/public"), scoping=None),
+    ("GET", "/assistance/draws/{draw_id}/select"): Case(per_street("GET", "/assistance/draws/{drawn}/select", "drawn")),
+    ("GET", "/assistance/draws/{draw_id}/select/confirm"): Case(
+        lambda ctx: [
+            (
+                s,
+                s,
+                lambda c, who, s=s: (
+                    "GET",
+                    f"/assistance/draws/{c.data[s]['drawn']}/select/confirm",
+                    {"params": {"application_id": c.data[s]["next_app"], "home_id": c.data[s]["spare_home"]}},
+                ),
+            )
+            for s in ctx.data
+        ]
+    ),
+    ("POST", "/assistance/draws/{draw_id}/select"): Case(
+        fresh(
+            "POST",
+            "/assistance/draws/{draw}/select",
+            "drawn",
+            lambda c, x: {"data": {"application_id": x["app"], "home_id": x["home"]}},
+        )
+    ),
+    ("POST", "/assistance/draws/{draw_id}/pass"): Case(
+        fresh(
+            "POST",
+            "/assistance/draws/{draw}/pass",
+            "drawn",
+            lambda c, x: {"data": {"application_id": x["app"], "reason": "矩阵测试"}},
+        )
+    ),
+    ("GET", "/assistance/allocations"): Case(one("GET", "/assistance/allocations"), scoping=None),
+    ("GET", "/assistance/allocations/{allocation_id}"): Case(
+        per_street("GET", "/assistance/allocations/{alloc}", "alloc")
+    ),
+    ("POST", "/assistance/allocations/{allocation_id}/contract"): Case(
+        fresh(
+            "POST",
+            "/assistance/allocations/{alloc}/contract",
+            "allocation",
+            lambda c, x: {"data": {"contract_no": f"HT-{next(c.extra['seq'])}"}},
+        )
+    ),
+    ("POST", "/assistance/allocations/{allocation_id}/move-in"): Case(
+        fresh("POST", "/assistance/allocations/{alloc}/move-in", "contracted", lambda c, x: {"data": {"on": TODAY}})
+    ),
+    ("GET", "/assistance/cases"): Case(one("GET", "/assistance/cases"), scoping=None),
+    ("GET", "/assistance/cases/{case_id}"): Case(per_street("GET", "/assistance/cases/{case}", "case")),
+    ("POST", "/assistance/cases/{case_id}/decision"): Case(
+        fresh("POST", "/assistance/cases/{case}/decision", "case", lambda c, x: {"data": {"outcome": "recovery"}})
+    ),
 }
 
 
@@ -872,6 +1085,76 @@ def _fresh_address(self: Ctx, street: str) -> int:
 Ctx.fresh_address = _fresh_address
 
 
+def _fresh_assistance(self: Ctx, street: str, kind: str) -> dict[str, Any]:
+    """A fresh record of housing assistance in ``street``, made with the services as a system job:
+    waiting (an approved application alone in its priority class), draw (frozen), drawn (with the
+    candidate and a fitting home), allocation (selected), contracted, supported (allocated
+    application), case (open, on a supported household)."""
+    from anju.assistance import allocation as al
+    from tests.assistance_builders import approved
+
+    system = Caller.system("matrix")
+    kr = self.extra["keyring"]
+    home = None if kind in ("waiting", "draw") else self.fresh_home(street)
+    with self.engine.begin() as c:
+        priority = f"mx{next(self.extra['seq'])}"
+        app = approved(c, kr, street, size=1, priority=priority)
+        out: dict[str, Any] = {"priority": priority, "app": app}
+        if kind == "waiting":
+            return out
+        out["draw"] = al.freeze_draw(c, system, "public_rental", priority, "矩阵摇号")
+        if kind == "draw":
+            return out
+        out["home"] = home
+        al.make_assisted(c, "public_rental", [out["home"]], scope=system.scope)
+        al.run_draw(c, system, out["draw"], "385729", "矩阵", ["见证人"])
+        if kind == "drawn":
+            return out
+        out["alloc"] = al.select_home(c, system, out["draw"], app, out["home"])
+        if kind == "contracted":
+            al.contract(c, system, out["alloc"], f"HT-{next(self.extra['seq'])}")
+        if kind == "case":
+            out["case"] = al.open_case(c, system, app, "vacancy", {"空置天数": 200})
+        return out
+
+
+Ctx.fresh_assistance = _fresh_assistance
+
+
+def _assistance_samples(ctx: Ctx) -> None:
+    """Per sample street: a frozen draw, a drawn one (one candidate has chosen, one waits its turn, a
+    home is spare), the allocation and an open case."""
+    from anju.assistance import allocation as al
+    from anju.assistance import services as asvc
+    from anju.assistance.domain import load_policies, sample_policy_path
+    from anju.assistance.tables import draw_candidates
+    from tests.assistance_builders import approved
+
+    system = Caller.system("matrix")
+    with ctx.engine.begin() as c:
+        asvc.load_programmes(c, load_policies(sample_policy_path("320100")))
+    for street, d in ctx.data.items():
+        d["draw"] = ctx.fresh_assistance(street, "draw")["draw"]
+        homes = [ctx.fresh_home(street), ctx.fresh_home(street)]
+        with ctx.engine.begin() as c:
+            first = approved(c, ctx.extra["keyring"], street, size=1, priority="matrix")
+            second = approved(c, ctx.extra["keyring"], street, size=1, priority="matrix")
+            al.make_assisted(c, "public_rental", homes, scope=system.scope)
+            d["drawn"] = al.freeze_draw(c, system, "public_rental", "matrix", "矩阵摇号")
+            al.run_draw(c, system, d["drawn"], "385729", "矩阵", ["见证人"])
+            dc = draw_candidates
+            order = [
+                int(x)
+                for x in c.execute(
+                    select(dc.c.application_id).where(dc.c.draw_id == d["drawn"]).order_by(dc.c.rank)
+                ).scalars()
+            ]
+            assert sorted(order) == sorted([first, second])
+            d["alloc"] = al.select_home(c, system, d["drawn"], order[0], homes[0])
+            d["next_app"], d["spare_home"] = order[1], homes[1]
+            d["case"] = al.open_case(c, system, order[0], "vacancy", {"空置天数": 200})
+
+
 def _samples(engine: Engine, w: World) -> dict[str, dict[str, Any]]:
     h = rt.homes
     out: dict[str, dict[str, Any]] = {}
@@ -946,6 +1229,11 @@ def ctx(city_engine, settings_for):
             c.extra["address"] = conn.execute(
                 select(rt.homes.c.address).where(rt.homes.c.house_code == data[w.street_s1]["house_code"])
             ).scalar_one()
+        from anju.security import keyring_from_settings
+
+        c.extra["keyring"] = keyring_from_settings(settings)
+        c.extra["seq"] = itertools.count(1)  # the assistance records' own numbers (ctx.counter feeds IDs)
+        _assistance_samples(c)
         yield c
     app.state.engine.dispose()
 

@@ -155,6 +155,8 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
 
     from anju.addresses.api import router as addresses_api
     from anju.addresses.pages import router as addresses_pages
+    from anju.assistance import api_allocation as assistance_allocation_api
+    from anju.assistance import pages_allocation as assistance_allocation_pages
     from anju.assistance.api import router as assistance_api
     from anju.assistance.api_figures import router as assistance_figures_api
     from anju.assistance.pages import router as assistance_pages
@@ -186,6 +188,8 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
     app.include_router(assistance_pages)
     app.include_router(assistance_figures_api, prefix="/api/v1")
     app.include_router(assistance_figures_pages)
+    app.include_router(assistance_allocation_api.router, prefix="/api/v1")
+    app.include_router(assistance_allocation_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)

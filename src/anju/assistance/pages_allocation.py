@@ -1,0 +1,356 @@
+"""Pages of draws, selection and tracking: officers freeze lists, enter the seed before witnesses
+(with a confirmation step), run the selection and decide cases; anyone sees a draw's public result.
+
+Thin: parse, call services, render. Every decision is confirmed on a page of its own (no script: the
+CSP allows none inline) and posted with the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from anju.assistance import allocation as al
+from anju.assistance import domain as d
+from anju.core import clock
+from anju.core.errors import AnjuError, ValidationError
+from anju.security import audited, set_audit_target
+from anju.web.deps import AssistanceAllocate, AssistanceRead, PagingDep, Public, UowDep
+from anju.web.templating import pager, render
+
+router = APIRouter(include_in_schema=False)
+
+Id = Annotated[int, Path(ge=1, le=2**62)]
+FormId = Annotated[int, Form(ge=1, le=2**62)]
+MAX_WITNESS_TEXT = 2000
+
+
+def _witnesses(text: str) -> list[str]:
+    return [w.strip() for w in text.splitlines() if w.strip()]
+
+
+# ------------------------------------------------------------------------------------------------ draws
+
+
+@router.get("/assistance/draws", response_class=HTMLResponse)
+def draws_page(
+    request: Request,
+    uow: UowDep,
+    caller: AssistanceRead,
+    paging: PagingDep,
+    programme: Annotated[str, Query(max_length=32)] = "",
+    status: Annotated[str, Query(max_length=12)] = "",
+) -> HTMLResponse:
+    """Draws in scope, the waiting lists by programme and priority class, and the freeze form."""
+    f = al.DrawFilter(programme=programme or None, status=status if status in al.DRAW_STATUSES else None)
+    with uow.read() as conn:
+        total, items = al.list_draws(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
+        waiting = al.waiting_summary(conn, scope=caller.scope)
+        programmes = al.programmes(conn)
+    return render(
+        request,
+        "assistance/draws.html",
+        draws=items,
+        waiting=waiting,
+        programmes=programmes,
+        statuses=al.DRAW_STATUSES,
+        programme=programme,
+        status=status,
+        pager=pager(total, paging.page, paging.page_size),
+    )
+
+
+@router.post("/assistance/draws", response_class=RedirectResponse)
+def freeze_form(
+    uow: UowDep,
+    caller: AssistanceAllocate,
+    programme_code: Annotated[str, Form(min_length=1, max_length=32)],
+    title: Annotated[str, Form(max_length=200)],
+    priority_class: Annotated[str, Form(max_length=24)] = "",
+) -> RedirectResponse:
+    with audited(uow, caller, "assistance.freeze_draw", "draw") as conn:
+        draw_id = al.freeze_draw(conn, caller, programme_code, priority_class or None, title)
+        set_audit_target(conn, draw_id)
+    return RedirectResponse(f"/assistance/draws/{draw_id}", status_code=303)
+
+
+@router.get("/assistance/draws/{draw_id}", response_class=HTMLResponse)
+def draw_page(request: Request, uow: UowDep, caller: AssistanceRead, paging: PagingDep, draw_id: Id) -> HTMLResponse:
+    """One draw: its published facts, its list (drawn order once drawn) and what can be done next."""
+    with uow.read() as conn:
+        draw = al.get_draw(conn, draw_id, scope=caller.scope)
+        total, entries = al.draw_entries(conn, draw_id, limit=paging.page_size, offset=paging.offset)
+        programmes = al.programmes(conn)
+    return render(
+        request,
+        "assistance/draw.html",
+        draw=draw,
+        entries=entries,
+        programmes=programmes,
+        pager=pager(total, paging.page, paging.page_size),
+    )
+
+
+@router.post("/assistance/draws/{draw_id}/close", response_class=RedirectResponse)
+def close_form(
+    uow: UowDep, caller: AssistanceAllocate, draw_id: Id, reason: Annotated[str, Form(max_length=1000)] = ""
+) -> RedirectResponse:
+    with audited(uow, caller, "assistance.close_draw", "draw", draw_id) as conn:
+        al.close_draw(conn, caller, draw_id, reason)
+    return RedirectResponse(f"/assistance/draws/{draw_id}", status_code=303)
+
+
+@router.get("/assistance/draws/{draw_id}/run", response_class=HTMLResponse)
+def run_page(request: Request, uow: UowDep, caller: AssistanceAllocate, draw_id: Id) -> HTMLResponse:
+    """The seed entry form: the officers present enter the seed announced in public and the witnesses."""
+    with uow.read() as conn:
+        draw = al.get_draw(conn, draw_id, scope=caller.scope)
+    return render(request, "assistance/draw_run.html", draw=draw, seed="", seed_source="", witnesses="")
+
+
+@router.post("/assistance/draws/{draw_id}/run/confirm", response_class=HTMLResponse)
+def run_confirm(
+    request: Request,
+    uow: UowDep,
+    caller: AssistanceAllocate,
+    draw_id: Id,
+    seed: Annotated[str, Form(max_length=1000)] = "",
+    seed_source: Annotated[str, Form(max_length=1000)] = "",
+    witnesses: Annotated[str, Form(max_length=MAX_WITNESS_TEXT)] = "",
+) -> HTMLResponse:
+    """Shows the seed exactly as the draw will use it, before anything is written."""
+    with uow.read() as conn:
+        draw = al.get_draw(conn, draw_id, scope=caller.scope)
+    try:
+        s, src, names = al.check_run_input(seed, seed_source, _witnesses(witnesses))
+    except ValidationError as e:
+        err = e.errors[0] if e.errors else None
+        return render(
+            request,
+            "assistance/draw_run.html",
+            status_code=422,
+            draw=draw,
+            seed=seed,
+            seed_source=seed_source,
+            witnesses=witnesses,
+            message=f"{err.field}：{err.reason}" if err else e.message,
+        )
+    return render(request, "assistance/draw_run_confirm.html", draw=draw, seed=s, seed_source=src, witnesses=names)
+
+
+@router.post("/assistance/draws/{draw_id}/run", response_class=RedirectResponse)
+def run_form(
+    uow: UowDep,
+    caller: AssistanceAllocate,
+    draw_id: Id,
+    seed: Annotated[str, Form(max_length=1000)] = "",
+    seed_source: Annotated[str, Form(max_length=1000)] = "",
+    witnesses: Annotated[list[str] | None, Form(max_length=al.MAX_WITNESSES + 1)] = None,
+) -> RedirectResponse:
+    """Runs the draw as confirmed (one ``witnesses`` field per witness)."""
+    names = [w for item in witnesses or [] for w in _witnesses(item)]
+    with audited(uow, caller, "assistance.run_draw", "draw", draw_id) as conn:
+        al.run_draw(conn, caller, draw_id, seed, seed_source, names)
+    return RedirectResponse(f"/assistance/draws/{draw_id}/public", status_code=303)
+
+
+@router.get("/assistance/draws/{draw_id}/public", response_class=HTMLResponse)
+def public_page(request: Request, uow: UowDep, _: Public, paging: PagingDep, draw_id: Id) -> HTMLResponse:
+    """The published draw (anyone, no sign-in): hashes, seed, the ordered list, files, the command."""
+    with uow.read() as conn:
+        draw = al.draw_public(conn, draw_id)
+        total, entries = al.draw_entries(conn, draw_id, limit=paging.page_size, offset=paging.offset)
+        programmes = al.programmes(conn)
+    return render(
+        request,
+        "assistance/draw_public.html",
+        draw=draw,
+        entries=entries,
+        programmes=programmes,
+        command=al.verify_command(draw) if draw["drawn_at"] else None,
+        pager=pager(total, paging.page, paging.page_size),
+    )
+
+
+# -------------------------------------------------------------------------------------------- selection
+
+
+@router.get("/assistance/draws/{draw_id}/select", response_class=HTMLResponse)
+def select_page(
+    request: Request,
+    uow: UowDep,
+    caller: AssistanceAllocate,
+    paging: PagingDep,
+    draw_id: Id,
+    done: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+) -> HTMLResponse:
+    """Whose turn it is and the available homes that fit the household, each with a select button."""
+    notice = None
+    with uow.read() as conn:
+        t = al.turn(conn, draw_id, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
+        programmes = al.programmes(conn)
+        if done is not None:
+            try:
+                notice = al.get_allocation(conn, done, scope=caller.scope)
+            except AnjuError:
+                notice = None
+    return render(
+        request,
+        "assistance/draw_select.html",
+        t=t,
+        notice=notice,
+        programmes=programmes,
+        pager=pager(t["homes_total"], paging.page, paging.page_size),
+    )
+
+
+@router.get("/assistance/draws/{draw_id}/select/confirm", response_class=HTMLResponse)
+def select_confirm(
+    request: Request,
+    uow: UowDep,
+    caller: AssistanceAllocate,
+    draw_id: Id,
+    application_id: Annotated[int, Query(ge=1, le=2**62)],
+    home_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+) -> HTMLResponse:
+    """Asks once more: select ``home_id`` for the candidate, or (no home) record that it passes."""
+    with uow.read() as conn:
+        t = al.turn(conn, draw_id, scope=caller.scope, limit=1000, offset=0)
+    nxt = t["next"]
+    if nxt is None or nxt["application_id"] != application_id:
+        raise ValidationError.of("application_id", "当前没有轮到该候选人")
+    home = None
+    if home_id is not None:
+        home = next((h for h in t["homes"] if h["home_id"] == home_id), None)
+        if home is None:
+            raise ValidationError.of("home_id", "不是该户可选的房源")
+    return render(request, "assistance/draw_select_confirm.html", t=t, next=nxt, home=home)
+
+
+@router.post("/assistance/draws/{draw_id}/select", response_class=RedirectResponse)
+def select_form(
+    uow: UowDep, caller: AssistanceAllocate, draw_id: Id, application_id: FormId, home_id: FormId
+) -> RedirectResponse:
+    with audited(uow, caller, "assistance.select_home", "allocation") as conn:
+        alloc_id = al.select_home(conn, caller, draw_id, application_id, home_id)
+        set_audit_target(conn, alloc_id)
+    return RedirectResponse(f"/assistance/draws/{draw_id}/select?done={alloc_id}", status_code=303)
+
+
+@router.post("/assistance/draws/{draw_id}/pass", response_class=RedirectResponse)
+def pass_form(
+    uow: UowDep,
+    caller: AssistanceAllocate,
+    draw_id: Id,
+    application_id: FormId,
+    reason: Annotated[str, Form(max_length=1000)] = "",
+) -> RedirectResponse:
+    with audited(uow, caller, "assistance.pass_turn", "application", application_id) as conn:
+        al.pass_turn(conn, caller, draw_id, application_id, reason)
+    return RedirectResponse(f"/assistance/draws/{draw_id}/select", status_code=303)
+
+
+# ------------------------------------------------------------------------------------------ allocations
+
+
+@router.get("/assistance/allocations", response_class=HTMLResponse)
+def allocations_page(
+    request: Request,
+    uow: UowDep,
+    caller: AssistanceRead,
+    paging: PagingDep,
+    status: Annotated[str, Query(max_length=12)] = "",
+) -> HTMLResponse:
+    f = al.AllocationFilter(status=status if status in al.ALLOCATION_STATUSES else None)
+    with uow.read() as conn:
+        total, items = al.list_allocations(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
+    return render(
+        request,
+        "assistance/allocations.html",
+        allocations=items,
+        statuses=al.ALLOCATION_STATUSES,
+        status=status,
+        pager=pager(total, paging.page, paging.page_size),
+    )
+
+
+@router.get("/assistance/allocations/{allocation_id}", response_class=HTMLResponse)
+def allocation_page(request: Request, uow: UowDep, caller: AssistanceRead, allocation_id: Id) -> HTMLResponse:
+    with uow.read() as conn:
+        a = al.get_allocation(conn, allocation_id, scope=caller.scope)
+    return render(request, "assistance/allocation.html", a=a, today=clock.today().isoformat())
+
+
+@router.post("/assistance/allocations/{allocation_id}/contract", response_class=RedirectResponse)
+def contract_form(
+    uow: UowDep, caller: AssistanceAllocate, allocation_id: Id, contract_no: Annotated[str, Form(max_length=100)] = ""
+) -> RedirectResponse:
+    with audited(uow, caller, "assistance.contract", "allocation", allocation_id) as conn:
+        al.contract(conn, caller, allocation_id, contract_no)
+    return RedirectResponse(f"/assistance/allocations/{allocation_id}", status_code=303)
+
+
+@router.post("/assistance/allocations/{allocation_id}/move-in", response_class=RedirectResponse)
+def move_in_form(
+    uow: UowDep, caller: AssistanceAllocate, allocation_id: Id, on: Annotated[date, Form()]
+) -> RedirectResponse:
+    with audited(uow, caller, "assistance.move_in", "allocation", allocation_id) as conn:
+        al.move_in(conn, caller, allocation_id, on)
+    return RedirectResponse(f"/assistance/allocations/{allocation_id}", status_code=303)
+
+
+# ---------------------------------------------------------------------------------------------- tracking
+
+
+@router.get("/assistance/cases", response_class=HTMLResponse)
+def cases_page(
+    request: Request,
+    uow: UowDep,
+    caller: AssistanceRead,
+    paging: PagingDep,
+    status: Annotated[str, Query(max_length=12)] = "open",
+    kind: Annotated[str, Query(max_length=24)] = "",
+    overdue: Annotated[bool, Query()] = False,
+) -> HTMLResponse:
+    f = al.CaseFilter(
+        status=status if status in al.CASE_STATUSES else None,
+        kind=kind if kind in d.CASE_KINDS else None,
+        overdue=overdue,
+    )
+    with uow.read() as conn:
+        total, items = al.list_cases(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
+    return render(
+        request,
+        "assistance/cases.html",
+        cases=items,
+        kinds=d.CASE_KINDS,
+        statuses=al.CASE_STATUSES,
+        status=status,
+        kind=kind,
+        overdue=overdue,
+        pager=pager(total, paging.page, paging.page_size),
+    )
+
+
+@router.get("/assistance/cases/{case_id}", response_class=HTMLResponse)
+def case_page(request: Request, uow: UowDep, caller: AssistanceRead, case_id: Id) -> HTMLResponse:
+    """A case with its facts, the programme's exit rule and the decision form (default preselected)."""
+    with uow.read() as conn:
+        c = al.get_case(conn, case_id, scope=caller.scope)
+    return render(request, "assistance/case.html", c=c, outcomes=d.OUTCOMES, credit_labels=al.CREDIT_LABELS)
+
+
+@router.post("/assistance/cases/{case_id}/decision", response_class=RedirectResponse)
+def decide_form(
+    uow: UowDep,
+    caller: AssistanceAllocate,
+    case_id: Id,
+    outcome: Annotated[str, Form(max_length=16)],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> RedirectResponse:
+    with audited(uow, caller, "assistance.decide_case", "case", case_id) as conn:
+        al.decide_case(conn, caller, case_id, outcome, reason or None)
+    return RedirectResponse(f"/assistance/cases/{case_id}", status_code=303)
