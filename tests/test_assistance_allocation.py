@@ -236,17 +236,20 @@ def test_public_files_verify_with_the_lottery_command(env: dict[str, Any], tmp_p
     assert v.ok and v.result_hash == pub["result_hash"]
     (tmp_path / "c.txt").write_text(cand, encoding="utf-8")
     (tmp_path / "r.txt").write_text(res, encoding="utf-8")
+    from click.testing import CliRunner
+
     from anju.cli import main
 
-    if "lottery" in main.commands:
-        from click.testing import CliRunner
-
-        args = ["lottery", "verify", "--candidates", str(tmp_path / "c.txt"), "--seed", pub["seed"]]
-        args += ["--result", str(tmp_path / "r.txt"), "--expect-hash", pub["list_hash"]]
-        out = CliRunner().invoke(main, args)
-        assert out.exit_code == 0, out.output
-    # TODO(lottery merge): until `anju lottery` is merged into this branch the CLI assertion above is
-    # skipped; lottery.verify (the function the command calls) checks the same files meanwhile.
+    args = ["lottery", "verify", "--candidates", str(tmp_path / "c.txt"), "--seed", pub["seed"]]
+    args += ["--result", str(tmp_path / "r.txt"), "--expect-hash", pub["list_hash"]]
+    out = CliRunner().invoke(main, args)
+    assert out.exit_code == 0, out.output
+    # the downloaded result, tampered with, does not verify
+    r2 = res.splitlines()
+    r2[0], r2[1] = r2[1], r2[0]
+    (tmp_path / "r2.txt").write_text("\n".join(r2) + "\n", encoding="utf-8")
+    out = CliRunner().invoke(main, [*args[:-4], "--result", str(tmp_path / "r2.txt")])
+    assert out.exit_code == 1, out.output
     cmd = al.verify_command(pub)
     assert f"--seed '{SEED}'" in cmd and pub["list_hash"] in cmd
 
