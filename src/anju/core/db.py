@@ -87,6 +87,11 @@ class Area(TypeDecorator[Decimal]):
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # pysqlite would BEGIN only before INSERT/UPDATE/DELETE, so a SAVEPOINT that came first would open
+    # (and its RELEASE commit) the transaction on its own: a later failure could not roll it back.
+    # The driver is put in autocommit and SQLAlchemy's own BEGIN (``_sqlite_begin``) starts every
+    # transaction instead — SQLAlchemy's documented recipe for pysqlite.
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
@@ -95,6 +100,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA cache_size=-65536")
     cur.execute("PRAGMA temp_store=MEMORY")
     cur.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN")
 
 
 def make_engine(url: str, echo: bool = False, pre_ping: bool = False) -> Engine:
@@ -106,6 +115,7 @@ def make_engine(url: str, echo: bool = False, pre_ping: bool = False) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, echo=echo, hide_parameters=True, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")

@@ -292,16 +292,18 @@ def bulk_load(engine: Engine) -> Iterator[Connection]:
     """
     with engine.connect() as conn:
         if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("PRAGMA journal_mode=DELETE")
-            conn.exec_driver_sql("PRAGMA synchronous=OFF")
-            conn.commit()
+            # outside any transaction (the journal mode cannot change inside one): on the driver
+            # connection, which is in autocommit (core.db)
+            raw = conn.connection.dbapi_connection
+            assert raw is not None
+            raw.execute("PRAGMA journal_mode=DELETE")
+            raw.execute("PRAGMA synchronous=OFF")
             try:
                 with conn.begin():
                     yield conn
             finally:
-                conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
-                conn.exec_driver_sql("PRAGMA journal_mode=WAL")
-                conn.commit()
+                raw.execute("PRAGMA synchronous=NORMAL")
+                raw.execute("PRAGMA journal_mode=WAL")
         else:
             with conn.begin():
                 conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
