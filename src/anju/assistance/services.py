@@ -448,19 +448,21 @@ def _member_conflict(conn: Connection, bidxs: Sequence[str], app_id: int) -> Con
 
 def facts_for(conn: Connection, bidx_by_app: dict[int, list[str]], on: date) -> dict[int, d.Facts]:
     """The platform's own data about each application's members, gathered set-wise (no N+1):
-    homes owned in the register, current benefits, effective credit events."""
+    homes owned in the register, current benefits, effective credit events. A benefit granted by the
+    application itself is not "another" benefit (re-checking an approved application must not fail
+    on its own subsidy)."""
     all_bidx = sorted({b for bs in bidx_by_app.values() for b in bs})
     owned = owned_area(conn, all_bidx, on)  # bidx → (homes, area)
-    supported: dict[str, set[str]] = defaultdict(set)
+    supported: dict[str, set[tuple[str, int | None]]] = defaultdict(set)
     for chunk in _chunks(all_bidx, 5000):
-        for b, prog in conn.execute(
-            select(benefits.c.id_bidx, benefits.c.programme_code).where(
+        for b, prog, source in conn.execute(
+            select(benefits.c.id_bidx, benefits.c.programme_code, benefits.c.application_id).where(
                 benefits.c.id_bidx.in_(chunk),
                 benefits.c.since <= on,
                 or_(benefits.c.until.is_(None), benefits.c.until > on),
             )
         ):
-            supported[b].add(prog)
+            supported[b].add((prog, None if source is None else int(source)))
     credit = effective_events(conn, all_bidx, on)  # bidx → [(kind, severity)]
     out: dict[int, d.Facts] = {}
     for app_id, bs in bidx_by_app.items():
@@ -469,7 +471,7 @@ def facts_for(conn: Connection, bidx_by_app: dict[int, list[str]], on: date) -> 
         out[app_id] = d.Facts(
             homes_owned=homes,
             area_owned=area,
-            supported_by=tuple(sorted({p for b in bs for p in supported.get(b, ())})),
+            supported_by=tuple(sorted({p for b in bs for p, src in supported.get(b, ()) if src != app_id})),
             credit_events=tuple(sorted({e for b in bs for e in credit.get(b, ())})),
         )
     return out
