@@ -441,8 +441,9 @@ def test_a_subsidy_starts_on_final_approval_and_ends_on_withdrawal(env: dict[str
     assert [(r.kind, r.until) for r in rows] == [("subsidy", None), ("subsidy", None)]
     other = new_app(env, household(2, income=20000), doc=False)
     with eng.begin() as conn:  # its own subsidy is not "another" benefit; a second application's is
-        assert svc.check_many(conn, [app_id], clock.today(), store=False)[app_id].eligible
-        res = svc.check_many(conn, [other], clock.today(), store=False)[other]
+        later = clock.today() + timedelta(days=9)  # the benefit started when the notice ended
+        assert svc.check_many(conn, [app_id], later, store=False)[app_id].eligible
+        res = svc.check_many(conn, [other], later, store=False)[other]
     assert [r.code for r in res.failed] == ["not_supported"]
     with eng.begin() as conn:
         svc.withdraw(conn, env["citizen"], app_id, "已购房")
