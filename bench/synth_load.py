@@ -4,7 +4,9 @@
     python bench/synth_load.py --scale 1.0 --postgres postgresql://postgres@127.0.0.1:5432/anju_bench
 
 Runs ``anju synth`` in a child process against a fresh database and reports wall time, the child's
-peak resident memory (getrusage of children), the row counts and the database size.
+peak resident memory (getrusage of children), the row counts and the database size. The city only
+(``--no-people``) unless ``--people`` is given: the people step has its own benchmark
+(``bench/assistance_eligibility.py build``).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--people", action="store_true", help="also generate owners and the assistance history")
     g = ap.add_mutually_exclusive_group(required=True)
     g.add_argument("--sqlite", type=Path, help="path of a new SQLite file")
     g.add_argument("--postgres", help="URL of a PostgreSQL database to (re)create")
@@ -63,7 +66,15 @@ def main() -> int:
     anju = str(Path(sys.executable).with_name("anju"))
     t0 = time.perf_counter()
     proc = subprocess.run(
-        [anju, "synth", "--scale", str(args.scale), "--seed", str(args.seed)],
+        [
+            anju,
+            "synth",
+            "--scale",
+            str(args.scale),
+            "--seed",
+            str(args.seed),
+            "--people" if args.people else "--no-people",
+        ],
         env=env,
         capture_output=True,
         text=True,

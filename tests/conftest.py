@@ -77,9 +77,13 @@ class DbFactory:
         engine = make_engine(url)
         migrate.upgrade(engine)
         if kind == "city":
-            from anju.synth import generate
+            from anju.security import keyring_from_settings
+            from anju.synth import generate, generate_people
 
             generate(engine, TEST_SCALE, TEST_SEED, batch=2000, today=TEST_TODAY)
+            # owners, assisted homes and the assistance history (≈0.6 s), with the tests' keys
+            keyring = keyring_from_settings(test_settings(url, self.tmp))
+            generate_people(engine, keyring, TEST_SEED, scale=TEST_SCALE, today=TEST_TODAY, batch=2000)
             from tests.accounts import seed_accounts
 
             seed_accounts(engine, test_settings(url, self.tmp))
@@ -163,7 +167,8 @@ def empty_engine(db_factory: DbFactory) -> Iterator[Engine]:
 
 @pytest.fixture
 def city_engine(db_factory: DbFactory) -> Iterator[Engine]:
-    """A migrated database holding a tiny synthetic Nanjing (scale 0.001, seed 7)."""
+    """A migrated database holding a tiny synthetic Nanjing (scale 0.001, seed 7) with its owners and
+    housing-assistance history (``synth.generate_people``)."""
     yield from _engine_fixture(db_factory, "city")
 
 

@@ -60,9 +60,16 @@ def db_downgrade(revision: str) -> None:
 @main.command()
 @click.option("--scale", type=float, default=0.01, show_default=True, help="1.0 ≈ the real city (4M homes).")
 @click.option("--seed", type=int, default=1, show_default=True)
-def synth(scale: float, seed: int) -> None:
+@click.option(
+    "--people/--no-people",
+    default=True,
+    show_default=True,
+    help="Also generate owners, assisted homes and the housing-assistance history.",
+)
+def synth(scale: float, seed: int, people: bool) -> None:
     """Build the synthetic Nanjing into the configured (empty) database."""
-    from anju.synth import generate
+    from anju.security import keyring_from_settings
+    from anju.synth import generate, generate_people
 
     settings = _settings()
     engine = _engine(settings)
@@ -70,9 +77,20 @@ def synth(scale: float, seed: int) -> None:
     t0 = time.perf_counter()
     try:
         report = generate(engine, scale, seed, batch=settings.import_batch_rows, progress=_progress)
+        out: dict[str, object] = report.__dict__ | {"seconds": round(time.perf_counter() - t0, 1)}
+        if people:
+            t1 = time.perf_counter()
+            made = generate_people(
+                engine,
+                keyring_from_settings(settings),
+                seed,
+                scale=scale,
+                batch=settings.import_batch_rows,
+                progress=_progress,
+            )
+            out |= {"people": made.__dict__, "people_seconds": round(time.perf_counter() - t1, 1)}
     except (AnjuError, ValueError) as e:
         raise click.ClickException(str(e)) from None
-    out = report.__dict__ | {"seconds": round(time.perf_counter() - t0, 1)}
     click.echo(json.dumps(out, ensure_ascii=False))
 
 
@@ -100,8 +118,9 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
     import os
 
     from anju.registry import services as reg
+    from anju.security import keyring_from_settings
     from anju.security.cli import DEMO_PASSWORD, ensure_demo_accounts
-    from anju.synth import generate
+    from anju.synth import generate, generate_people
 
     settings = _settings()
     if "ANJU_STAFF_TOTP_REQUIRED" not in os.environ and settings.environment != "production":
@@ -114,6 +133,19 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
     if empty:
         click.echo(f"正在生成合成南京（scale={scale}, seed={seed}）…", err=True)
         generate(engine, scale, seed, batch=settings.import_batch_rows, progress=_progress)
+        people = generate_people(
+            engine,
+            keyring_from_settings(settings),
+            seed,
+            scale=scale,
+            batch=settings.import_batch_rows,
+            progress=_progress,
+        )
+        click.echo(
+            f"已生成产权人 {people.owner_rows} 条、保障房源 {sum(people.assisted_homes.values())} 套、"
+            f"保障申请 {people.applications} 份（审核中 {people.statuses.get('submitted', 0)} 份）",
+            err=True,
+        )
         from anju.addresses import demo_link_job
 
         job = demo_link_job(engine, n=3000, seed=seed, memory_limit=settings.address_link_memory)

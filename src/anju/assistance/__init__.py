@@ -13,6 +13,18 @@ from anju.assistance.services import (
     check_many,
     load_programmes,
 )
+from anju.assistance.tables import (
+    allocations,
+    application_members,
+    application_steps,
+    applications,
+    assisted_homes,
+    benefits,
+    draw_candidates,
+    draws,
+    objections,
+    programme_editions,
+)
 
 __all__ = [
     "AppStatus",
@@ -21,11 +33,21 @@ __all__ = [
     "Kind",
     "MemberIn",
     "Policy",
+    "allocations",
+    "application_members",
+    "application_steps",
+    "applications",
+    "assisted_homes",
+    "benefits",
     "check_all",
     "check_many",
     "domain",
+    "draw_candidates",
+    "draws",
     "evaluate",
     "load_policies",
     "load_programmes",
+    "objections",
+    "programme_editions",
     "sample_policy_path",
 ]
