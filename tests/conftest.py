@@ -76,14 +76,15 @@ class DbFactory:
     def _build(self, kind: str, url: str) -> None:
         engine = make_engine(url)
         migrate.upgrade(engine)
-        if kind == "city":
+        if kind in ("city", "people"):
             from anju.security import keyring_from_settings
             from anju.synth import generate, generate_people
 
             generate(engine, TEST_SCALE, TEST_SEED, batch=2000, today=TEST_TODAY)
-            # owners, assisted homes and the assistance history (≈0.6 s), with the tests' keys
-            keyring = keyring_from_settings(test_settings(url, self.tmp))
-            generate_people(engine, keyring, TEST_SEED, scale=TEST_SCALE, today=TEST_TODAY, batch=2000)
+            if kind == "people":
+                # owners, assisted homes and the assistance history (≈0.6 s), with the tests' keys
+                keyring = keyring_from_settings(test_settings(url, self.tmp))
+                generate_people(engine, keyring, TEST_SEED, scale=TEST_SCALE, today=TEST_TODAY, batch=2000)
             from tests.accounts import seed_accounts
 
             seed_accounts(engine, test_settings(url, self.tmp))
@@ -167,9 +168,14 @@ def empty_engine(db_factory: DbFactory) -> Iterator[Engine]:
 
 @pytest.fixture
 def city_engine(db_factory: DbFactory) -> Iterator[Engine]:
-    """A migrated database holding a tiny synthetic Nanjing (scale 0.001, seed 7) with its owners and
-    housing-assistance history (``synth.generate_people``)."""
+    """A migrated database holding a tiny synthetic Nanjing (scale 0.001, seed 7)."""
     yield from _engine_fixture(db_factory, "city")
+
+
+@pytest.fixture
+def people_engine(db_factory: DbFactory) -> Iterator[Engine]:
+    """The tiny synthetic Nanjing with its owners and housing-assistance history (``synth.generate_people``)."""
+    yield from _engine_fixture(db_factory, "people")
 
 
 @pytest.fixture

@@ -66,9 +66,9 @@ def test_lottery_matches_the_published_golden_vector():
     assert result_hash == "cb2635b8928b42c01bcc6edb1dab1b9359cadc5cccc11f0508addce097167009"
 
 
-def test_owner_and_member_identifiers_are_valid_decryptable_and_blind_indexed(city_engine, tmp_path):
-    kr = keyring(city_engine, tmp_path)
-    with city_engine.connect() as c:
+def test_owner_and_member_identifiers_are_valid_decryptable_and_blind_indexed(people_engine, tmp_path):
+    kr = keyring(people_engine, tmp_path)
+    with people_engine.connect() as c:
         owners = c.execute(select(home_owners)).all()
         members = c.execute(select(application_members)).all()
     assert owners and members
@@ -97,8 +97,8 @@ def test_owner_and_member_identifiers_are_valid_decryptable_and_blind_indexed(ci
     assert 0 < sum(1 for m in members if m.id_bidx in owner_bidx) < len(members) * 0.15
 
 
-def test_owners_own_existing_homes_with_shares_of_at_most_all_of_it(city_engine):
-    with city_engine.connect() as c:
+def test_owners_own_existing_homes_with_shares_of_at_most_all_of_it(people_engine):
+    with people_engine.connect() as c:
         rows = c.execute(
             select(home_owners, homes.c.status, homes.c.use).join(homes, homes.c.id == home_owners.c.home_id)
         ).all()
@@ -130,8 +130,8 @@ def test_owners_own_existing_homes_with_shares_of_at_most_all_of_it(city_engine)
     assert any(r.released_on for r in rows)  # some homes were sold
 
 
-def test_no_person_is_in_two_pending_applications(city_engine):
-    with city_engine.connect() as c:
+def test_no_person_is_in_two_pending_applications(people_engine):
+    with people_engine.connect() as c:
         twice = c.execute(
             select(application_members.c.id_bidx)
             .where(application_members.c.pending == 1)
@@ -147,8 +147,8 @@ def test_no_person_is_in_two_pending_applications(city_engine):
     assert all((r.pending == 1) == (r.status in domain.PENDING) for r in rows)
 
 
-def test_allocations_respect_the_homes_and_the_programmes(city_engine):
-    with city_engine.connect() as c:
+def test_allocations_respect_the_homes_and_the_programmes(people_engine):
+    with people_engine.connect() as c:
         allocs = c.execute(
             select(allocations, assisted_homes.c.programme_code.label("home_programme"), assisted_homes.c.status).join(
                 assisted_homes, assisted_homes.c.home_id == allocations.c.home_id
@@ -172,8 +172,8 @@ def test_allocations_respect_the_homes_and_the_programmes(city_engine):
     assert set(apps) == steps  # every application has its history
 
 
-def test_draws_can_be_verified_from_their_candidates(city_engine):
-    with city_engine.connect() as c:
+def test_draws_can_be_verified_from_their_candidates(people_engine):
+    with people_engine.connect() as c:
         ds = c.execute(select(draws)).all()
         cands: dict[int, list[Any]] = defaultdict(list)
         for r in c.execute(select(draw_candidates).order_by(draw_candidates.c.draw_id, draw_candidates.c.position)):
@@ -191,8 +191,8 @@ def test_draws_can_be_verified_from_their_candidates(city_engine):
         assert rank == next(r.rank for r in cands[draw_id] if r.application_id == app_id)
 
 
-def test_stored_eligibility_is_what_a_fresh_check_gives_on_the_day_it_was_checked(city_engine):
-    with city_engine.connect() as c:
+def test_stored_eligibility_is_what_a_fresh_check_gives_on_the_day_it_was_checked(people_engine):
+    with people_engine.connect() as c:
         rows = c.execute(
             select(applications.c.id, applications.c.status, applications.c.checked_at, applications.c.eligibility)
             .where(applications.c.checked_at.is_not(None))
@@ -217,8 +217,8 @@ def test_stored_eligibility_is_what_a_fresh_check_gives_on_the_day_it_was_checke
     assert 0.1 < 1 - len(eligible) / len(rows) < 0.5
 
 
-def test_the_history_is_plausible(city_engine):
-    with city_engine.connect() as c:
+def test_the_history_is_plausible(people_engine):
+    with people_engine.connect() as c:
         statuses = Counter(r[0] for r in c.execute(select(applications.c.status)))
         sizes = Counter(r[0] for r in c.execute(select(applications.c.household_size)))
         years = Counter(r[0].year for r in c.execute(select(applications.c.created_at)))
@@ -248,9 +248,9 @@ def test_the_history_is_plausible(city_engine):
         assert all(a.to_status == b.from_status and a.at < b.at for a, b in pairwise(ss))
 
 
-def test_people_refuse_a_database_that_already_has_them(city_engine, tmp_path):
+def test_people_refuse_a_database_that_already_has_them(people_engine, tmp_path):
     with pytest.raises(Conflict):
-        generate_people(city_engine, keyring(city_engine, tmp_path), TEST_SEED, scale=TEST_SCALE, today=TEST_TODAY)
+        generate_people(people_engine, keyring(people_engine, tmp_path), TEST_SEED, scale=TEST_SCALE, today=TEST_TODAY)
 
 
 def test_people_need_a_register(empty_engine, tmp_path):
@@ -285,23 +285,23 @@ def first_rows(engine: Engine) -> list[tuple[Any, ...]]:
     return [tuple(r) for r in apps] + [tuple(r) for r in owners]
 
 
-def test_same_seed_gives_the_same_people_and_another_seed_other_people(empty_engine, city_engine, tmp_path):
+def test_same_seed_gives_the_same_people_and_another_seed_other_people(empty_engine, people_engine, tmp_path):
     generate(empty_engine, TEST_SCALE, TEST_SEED, batch=997, today=TEST_TODAY)
     generate_people(empty_engine, keyring(empty_engine, tmp_path), TEST_SEED, scale=TEST_SCALE, today=TEST_TODAY)
-    assert counts(empty_engine) == counts(city_engine)
-    assert first_rows(empty_engine) == first_rows(city_engine)
+    assert counts(empty_engine) == counts(people_engine)
+    assert first_rows(empty_engine) == first_rows(people_engine)
 
 
-def test_another_seed_gives_other_people(empty_engine, city_engine, tmp_path):
+def test_another_seed_gives_other_people(empty_engine, people_engine, tmp_path):
     generate(empty_engine, TEST_SCALE, TEST_SEED, today=TEST_TODAY)
     generate_people(empty_engine, keyring(empty_engine, tmp_path), TEST_SEED + 1, scale=TEST_SCALE, today=TEST_TODAY)
-    assert first_rows(empty_engine) != first_rows(city_engine)
+    assert first_rows(empty_engine) != first_rows(people_engine)
 
 
-def test_counts_scale_with_the_scale(empty_engine, city_engine, tmp_path):
+def test_counts_scale_with_the_scale(empty_engine, people_engine, tmp_path):
     generate(empty_engine, 2 * TEST_SCALE, TEST_SEED, today=TEST_TODAY)
     generate_people(empty_engine, keyring(empty_engine, tmp_path), TEST_SEED, scale=2 * TEST_SCALE, today=TEST_TODAY)
-    small, big = counts(city_engine), counts(empty_engine)
+    small, big = counts(people_engine), counts(empty_engine)
     assert big["applications"] == 2 * small["applications"]
     for t in ("home_owners", "assisted_homes", "application_members", "application_steps", "benefits"):
         assert 1.5 < big[t] / small[t] < 2.6, t
