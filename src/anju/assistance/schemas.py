@@ -66,6 +66,7 @@ class ApplicationOut(BaseModel):
     id: int
     app_no: str
     programme_code: str
+    programme_name: str | None = None
     status: str
     status_label: str
     level: str | None

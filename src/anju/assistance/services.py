@@ -965,6 +965,7 @@ def _summary(r: Any) -> dict[str, Any]:
         "id": int(r.id),
         "app_no": r.app_no,
         "programme_code": r.programme_code,
+        "programme_name": getattr(r, "programme_name", None),
         "status": r.status,
         "status_label": d.STATUS_LABELS[d.AppStatus(r.status)],
         "level": r.level,
@@ -1004,7 +1005,9 @@ def list_applications(
     if f.overdue:
         conds.append(applications.c.due_at < clock.now())
     where = and_(*conds) if conds else None
-    q = select(applications)
+    q = select(applications, programme_editions.c.name.label("programme_name")).join(
+        programme_editions, programme_editions.c.id == applications.c.edition_id
+    )
     c = select(func.count()).select_from(applications)
     if where is not None:
         q, c = q.where(where), c.where(where)
@@ -1021,6 +1024,9 @@ def get_application(conn: Connection, kr: Keyring, scope: Scope, app_id: int) ->
     """One application with masked members, documents (metadata), every step and the explanation."""
     r = _scoped(conn, scope, app_id)
     out = _summary(r)
+    out["programme_name"] = conn.execute(
+        select(programme_editions.c.name).where(programme_editions.c.id == r.edition_id)
+    ).scalar_one()
     members = []
     for m in conn.execute(
         select(application_members)
