@@ -89,6 +89,11 @@ def test_apply_submit_review_over_the_api(client: TestClient, city_engine: Engin
     assert {x["code"] for x in r.json()["rules"]} >= {"income", "area", "credit", "hukou_years"}
     detail = client.get(f"/api/v1/assistance/me/applications/{app_id}", headers=me).json()
     assert detail["status"] == "submitted" and detail["level"] == "street"
+    assert (detail["programme_name"], detail["priority_class"], detail["priority_name"]) == (
+        "公共租赁住房",
+        "general",
+        "一般家庭",
+    )
     assert "*" in detail["members"][0]["id_number"] and rid(1) not in str(detail)
     # another citizen cannot see it; a reviewer of another district neither
     assert (

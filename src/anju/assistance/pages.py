@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 
 from anju import divisions as div
+from anju.assistance import allocation
 from anju.assistance import domain as d
 from anju.assistance import services as svc
 from anju.core import clock
@@ -365,9 +366,13 @@ def review_queue(
     with uow.read() as conn:
         total, items = svc.list_applications(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
         programmes = _programmes(conn)
+        labels = allocation.programmes(conn)
+        streets = div.names(conn, {i["street_code"] for i in items})
     return render(
         request,
         "assistance/review.html",
+        labels=labels,
+        street_names=streets,
         items=items,
         programmes=programmes,
         f={"status": status, "programme": programme, "level": level, "overdue": overdue, "app_no": app_no},
@@ -448,9 +453,11 @@ def notices(
     with uow.read() as conn:
         total, items = svc.public_notices(conn, limit=paging.page_size, offset=paging.offset)
         names = div.names(conn, {i["street_code"] for i in items})
+        labels = allocation.programmes(conn)
     return render(
         request,
         "assistance/notices.html",
+        labels=labels,
         items=items,
         names=names,
         done=done == "1",

@@ -127,6 +127,7 @@ class ObjectionOut(BaseModel):
 
 
 class ApplicationDetail(ApplicationOut):
+    priority_name: str | None = Field(None, description="轮候类别的名称")
     members: list[MemberOut]
     industry: str | None
     employer: str | None

@@ -1027,6 +1027,8 @@ def get_application(conn: Connection, kr: Keyring, scope: Scope, app_id: int) ->
     out["programme_name"] = conn.execute(
         select(programme_editions.c.name).where(programme_editions.c.id == r.edition_id)
     ).scalar_one()
+    classes = {p.code: p.name for p in edition(conn, r.edition_id).priority} | {"general": "一般家庭"}
+    out["priority_name"] = classes.get(r.priority_class, r.priority_class) if r.priority_class else None
     members = []
     for m in conn.execute(
         select(application_members)
