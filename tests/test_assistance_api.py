@@ -253,3 +253,48 @@ def test_the_whole_flow_in_the_browser_pages(client: TestClient, city_engine: En
     with city_engine.connect() as conn:
         assert conn.execute(select(applications.c.status).where(applications.c.id == app_id)).scalar_one() == "returned"
     assert client.get("/assistance/notices").status_code == 200
+
+
+def test_an_applicant_verifies_their_decisions_in_the_log(client: TestClient, city_engine: Engine) -> None:
+    from anju.ledger import verify
+
+    w = choose_world(city_engine)
+    me = auth(city_engine, "citizen")
+    app_id = client.post("/api/v1/assistance/me/applications", json=body(w.street_s1, n=7), headers=me).json()["id"]
+    client.post(
+        f"/api/v1/assistance/me/applications/{app_id}/documents",
+        data={"kind": "身份证明"},
+        files={"file": ("id.pdf", PDF, "application/pdf")},
+        headers=me,
+    )
+    assert client.post(f"/api/v1/assistance/me/applications/{app_id}/submit", headers=me).status_code == 200
+    clerk = auth(city_engine, "clerk")
+    r = client.post(f"/api/v1/assistance/applications/{app_id}/decision", json={"action": "approve"}, headers=clerk)
+    assert r.status_code == 200
+    proofs = client.get(f"/api/v1/assistance/me/applications/{app_id}/proofs", headers=me).json()
+    assert proofs["log"] == "assistance" and proofs["algorithm"] == "sm3"
+    assert [i["action"] for i in proofs["items"]] == ["submit", "approve"]
+    head = client.get("/api/v1/ledger/assistance/head").json()
+    assert (head["size"], head["root"]) == (proofs["size"], proofs["root"])
+    for item in proofs["items"]:
+        leaf = verify.leaf_hash(item["entry"].encode(), "sm3")
+        assert leaf.hex() == item["leaf_hash"]
+        assert f'"application": {app_id}' in item["entry"]
+        path = [bytes.fromhex(h) for h in item["proof"]]
+        assert (
+            verify.check_inclusion(leaf, item["index"], proofs["size"], path, bytes.fromhex(proofs["root"]), "sm3")
+            is None
+        )
+        forged = verify.leaf_hash(
+            item["entry"].replace(f'"application": {app_id}', f'"application": {app_id + 1}').encode(), "sm3"
+        )
+        assert verify.check_inclusion(forged, item["index"], proofs["size"], path, bytes.fromhex(proofs["root"]), "sm3")
+    # another applicant cannot read them
+    assert (
+        client.get(
+            f"/api/v1/assistance/me/applications/{app_id}/proofs", headers=auth(city_engine, "landlord")
+        ).status_code
+        == 404
+    )
+    page = client.get(f"/assistance/me/{app_id}", headers=me)
+    assert "下载存证证明" in page.text

@@ -1488,6 +1488,9 @@ CASES |= {
     ("GET", "/api/v1/assistance/me/applications/{app_id}/documents/{doc_id}"): Case(
         own_app("GET", "/api/v1/assistance/me/applications/{app}/documents/{doc}"), scoping=None
     ),
+    ("GET", "/api/v1/assistance/me/applications/{app_id}/proofs"): Case(
+        own_app("GET", "/api/v1/assistance/me/applications/{app}/proofs", stage="submitted"), scoping=None
+    ),
     ("POST", "/api/v1/assistance/me/applications/{app_id}/check"): Case(
         own_app("POST", "/api/v1/assistance/me/applications/{app}/check"), scoping=None
     ),

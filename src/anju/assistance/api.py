@@ -142,6 +142,20 @@ def _download(name: str, ctype: str, data: bytes) -> Response:
     )
 
 
+@router.get("/me/applications/{app_id}/proofs", operation_id="get_my_decision_proofs")
+def my_proofs(
+    uow: UowDep,
+    caller: AssistanceApply,
+    app_id: Id,
+    size: Annotated[int | None, Query(ge=1, le=2**62, description="日志大小（默认当前）")] = None,
+) -> s.DecisionProofs:
+    """Each logged step of one's own application (submission, every decision) with the log entry and
+    its inclusion proof: check them with ``verify.py inclusion --algorithm sm3 …`` against the
+    signed tree head of the log ``assistance``."""
+    with uow.read() as conn:
+        return s.DecisionProofs(**svc.decision_proofs(conn, caller, app_id, size))
+
+
 @router.post("/me/applications/{app_id}/check", operation_id="check_my_application")
 def check_mine(uow: UowDep, caller: AssistanceApply, app_id: Id) -> s.EligibilityOut:
     """Run the eligibility check now and see every rule with its inputs and result."""

@@ -194,3 +194,20 @@ class ProgrammeOut(BaseModel):
 
 class Finalised(BaseModel):
     approved: list[int]
+
+
+class ProofItem(BaseModel):
+    action: str
+    at: datetime
+    index: int = Field(description="叶子序号")
+    entry: str = Field(description="日志记录原文（UTF-8）；叶子哈希 = SM3(0x00 ‖ 原文)")
+    leaf_hash: str
+    proof: list[str] = Field(description="审计路径（RFC 9162）")
+
+
+class DecisionProofs(BaseModel):
+    log: str
+    algorithm: str
+    size: int = Field(description="证明所对应的日志大小；与 GET /api/v1/ledger/assistance/head 的签名树头对照")
+    root: str
+    items: list[ProofItem]

@@ -1130,3 +1130,34 @@ def public_notices(
         }
         for r in rows
     ]
+
+
+def decision_proofs(conn: Connection, caller: Caller, app_id: int, size: int | None = None) -> dict[str, Any]:
+    """For the applicant: each logged step of their own application with the log entry itself and its
+    inclusion proof in the log ``assistance`` (at ``size``, default the current size), so they can check
+    with the stand-alone verifier that the decision is in the published log and was not altered."""
+    _own(conn, caller, app_id)
+    steps = conn.execute(
+        select(application_steps.c.action, application_steps.c.at, application_steps.c.ledger_index)
+        .where(application_steps.c.application_id == app_id, application_steps.c.ledger_index.is_not(None))
+        .order_by(application_steps.c.id)
+    ).all()
+    head = ledger.tree_head(conn, LOG, size)
+    items = []
+    for st in steps:
+        idx = int(st.ledger_index)
+        if idx >= head.size:
+            continue
+        e = ledger.entry(conn, LOG, idx)
+        p = ledger.inclusion_proof(conn, LOG, idx, head.size)
+        items.append(
+            {
+                "action": st.action,
+                "at": st.at,
+                "index": idx,
+                "entry": e.data.decode("utf-8"),
+                "leaf_hash": p.leaf_hash.hex(),
+                "proof": [h.hex() for h in p.proof],
+            }
+        )
+    return {"log": LOG, "algorithm": head.algorithm, "size": head.size, "root": head.root, "items": items}
