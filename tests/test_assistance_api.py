@@ -298,3 +298,44 @@ def test_an_applicant_verifies_their_decisions_in_the_log(client: TestClient, ci
     )
     page = client.get(f"/assistance/me/{app_id}", headers=me)
     assert "下载存证证明" in page.text
+
+
+def test_a_clerk_opens_a_tracking_case_from_the_application_page(client: TestClient, city_engine: Engine) -> None:
+    from anju.core import clock
+
+    w = choose_world(city_engine)
+    me = auth(city_engine, "citizen")
+    b = {**body(w.street_s1, n=9, income="20000"), "programme_code": "rent_subsidy"}
+    app_id = client.post("/api/v1/assistance/me/applications", json=b, headers=me).json()["id"]
+    client.post(
+        f"/api/v1/assistance/me/applications/{app_id}/documents",
+        data={"kind": "身份证明"},
+        files={"file": ("id.pdf", PDF, "application/pdf")},
+        headers=me,
+    )
+    assert client.post(f"/api/v1/assistance/me/applications/{app_id}/submit", headers=me).status_code == 200
+    for who in ("clerk", "district"):
+        r = client.post(
+            f"/api/v1/assistance/applications/{app_id}/decision",
+            json={"action": "approve"},
+            headers=auth(city_engine, who),
+        )
+        assert r.status_code == 200
+    with city_engine.begin() as conn:
+        conn.execute(applications.update().where(applications.c.id == app_id).values(notice_until=clock.now()))
+    assert client.post("/api/v1/assistance/notices/finalise", headers=auth(city_engine, "district")).json()[
+        "approved"
+    ] == [app_id]
+    token, csrf = web_session(city_engine, "clerk")
+    client.cookies.set("anju_session", token)
+    page = client.get(f"/assistance/review/{app_id}")
+    assert "动态监管：立案" in page.text
+    r = client.post(
+        f"/assistance/review/{app_id}/case", data={"csrf_token": csrf, "kind": "vacancy", "note": "连续 7 个月无人居住"}
+    )
+    assert r.status_code == 303 and r.headers["location"].startswith("/assistance/cases/")
+    assert "长期空置" in client.get(r.headers["location"]).text
+    r = client.post(f"/assistance/review/{app_id}/case", data={"csrf_token": csrf, "kind": "vacancy"})
+    assert r.status_code == 409 and "已有未办结" in r.text
+    r = client.post(f"/assistance/review/{app_id}/case", data={"csrf_token": csrf, "kind": "burglary"})
+    assert r.status_code == 422 and "kind" in r.text

@@ -1386,6 +1386,9 @@ def _fresh_app(ctx: Ctx, who: str = "citizen", street: str | None = None, stage:
         )
         if stage == "notice":
             return app_id
+        if stage == "approved":
+            c.execute(applications.update().where(applications.c.id == app_id).values(status="approved"))
+            return app_id
         return asvc.object_to(c, caller, app_id, "矩阵异议")
 
 
@@ -1548,6 +1551,9 @@ CASES |= {
             "POST", "/assistance/review/{app}/decision", "submitted", data={"action": "approve", "version": "2"}
         ),
         ok={303, 409},
+    ),
+    ("POST", "/assistance/review/{app_id}/case"): Case(
+        street_app("POST", "/assistance/review/{app}/case", "approved", data={"kind": "arrears", "note": "矩阵"})
     ),
     ("GET", "/assistance/notices"): Case(one("GET", "/assistance/notices"), scoping=None),
     ("POST", "/assistance/notices/{app_id}/objection"): Case(

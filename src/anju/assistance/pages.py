@@ -389,7 +389,9 @@ def review_detail(request: Request, uow: UowDep, sec: SecurityDep, caller: Assis
     with uow.read() as conn:
         app = svc.get_application(conn, sec.keyring, caller.scope, app_id)
     my_level = svc.ROLE_LEVEL.get(caller.role) if caller.role else None
-    return render(request, "assistance/review_detail.html", app=app, my_level=my_level, **_ctx())
+    return render(
+        request, "assistance/review_detail.html", app=app, my_level=my_level, case_kinds=d.CASE_KINDS, **_ctx()
+    )
 
 
 @router.get("/assistance/review/{app_id}/confirm", response_class=HTMLResponse)
@@ -436,6 +438,42 @@ def review_decide(
             **_ctx(),
         )
     return RedirectResponse(f"/assistance/review?done={action}", status_code=303)
+
+
+@router.post("/assistance/review/{app_id}/case", response_class=HTMLResponse)
+def review_open_case(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: AssistanceReview,
+    app_id: int,
+    kind: Annotated[str, Form(max_length=24)],
+    note: Annotated[str, Form(max_length=1000)] = "",
+) -> Any:
+    """Open a tracking case (arrears, vacancy, sublet, …) on a supported household from its page."""
+    facts = {"note": note.strip()} if note.strip() else {}
+    try:
+        with audited(uow, caller, "assistance.open_case", "case") as conn:
+            case_id = allocation.open_case(conn, caller, app_id, kind, facts)
+            set_audit_target(conn, case_id)
+    except AnjuError as e:
+        if e.status_code == 404:
+            raise
+        with uow.read() as conn:
+            app = svc.get_application(conn, sec.keyring, caller.scope, app_id)
+        my_level = svc.ROLE_LEVEL.get(caller.role) if caller.role else None
+        return render(
+            request,
+            "assistance/review_detail.html",
+            status_code=e.status_code,
+            app=app,
+            my_level=my_level,
+            message=e.message,
+            errors=e.errors,
+            case_kinds=d.CASE_KINDS,
+            **_ctx(),
+        )
+    return RedirectResponse(f"/assistance/cases/{case_id}", status_code=303)
 
 
 # ---------------------------------------------------------------------------------------------- notice
