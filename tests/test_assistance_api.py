@@ -280,6 +280,7 @@ def test_an_applicant_verifies_their_decisions_in_the_log(client: TestClient, ci
         leaf = verify.leaf_hash(item["entry"].encode(), "sm3")
         assert leaf.hex() == item["leaf_hash"]
         assert f'"application": {app_id}' in item["entry"]
+        assert '"actor": "citizen"' not in item["entry"]  # an applicant's account name stays out of the log
         path = [bytes.fromhex(h) for h in item["proof"]]
         assert (
             verify.check_inclusion(leaf, item["index"], proofs["size"], path, bytes.fromhex(proofs["root"]), "sm3")

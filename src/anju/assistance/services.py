@@ -595,7 +595,9 @@ def _step(
                 "action": action,
                 "level": level,
                 "to": to_status.value,
-                "actor": caller.username,
+                # officers by account name; an applicant or a member of the public not by name: the log
+                # is permanent and public-facing, personal data stays out of it
+                "actor": level if level in ("applicant", "public") else caller.username,
                 "at": at.isoformat(),
             },
             ensure_ascii=False,
