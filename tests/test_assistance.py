@@ -350,6 +350,7 @@ def test_a_person_cannot_be_in_two_pending_applications(env: dict[str, Any]) -> 
 def test_a_new_policy_edition_never_changes_decisions_made_under_the_old(env: dict[str, Any]) -> None:
     eng = env["engine"]
     app_id = new_app(env, household(2, income=30000))
+    early_draft = new_app(env, household(1, income=30000, id_number=rid(66, "19910101")))
     with eng.begin() as conn:
         svc.submit(conn, env["citizen"], app_id)
         old = conn.execute(
@@ -366,6 +367,10 @@ def test_a_new_policy_edition_never_changes_decisions_made_under_the_old(env: di
     new = new_app(env, household(1, income=30000, base=5, id_number=rid(55, "19900101")))
     with pytest.raises(ValidationError) as ei, eng.begin() as conn:
         svc.submit(conn, env["citizen"], new)
+    assert "10,000.00 元" in ei.value.errors[0].reason
+    # a draft written under the old edition is judged by the edition in force when it is submitted
+    with pytest.raises(ValidationError) as ei, eng.begin() as conn:
+        svc.submit(conn, env["citizen"], early_draft)
     assert "10,000.00 元" in ei.value.errors[0].reason
     with eng.connect() as conn:
         assert (

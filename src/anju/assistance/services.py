@@ -648,13 +648,20 @@ def submit(conn: Connection, caller: Caller, app_id: int) -> d.Eligibility:
     ).scalar_one()
     if not docs:
         raise ValidationError.of("documents", "请至少上传一份证明材料（身份证明）")
+    edition_id = int(row.edition_id)
+    if row.status == d.AppStatus.draft:
+        # a draft is not yet an application: it is judged by the edition in force when it is submitted
+        # (a returned application keeps the edition it was first submitted under)
+        edition_id, _ = in_force(conn, row.programme_code, clock.today())
+        if edition_id != row.edition_id:
+            conn.execute(update(applications).where(applications.c.id == app_id).values(edition_id=edition_id))
     result = check_many(conn, [app_id], clock.today(), store=False)[app_id]
     if not result.eligible:
         raise ValidationError(
             "不符合申请条件：" + "；".join(r.reason for r in result.failed),
             [FieldError(f"eligibility.{r.code}", r.reason) for r in result.failed],
         )
-    policy = edition(conn, row.edition_id)
+    policy = edition(conn, edition_id)
     _set_pending(conn, app_id, True)
     now = clock.now()
     first = policy.review_levels[0]
