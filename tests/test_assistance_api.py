@@ -129,6 +129,9 @@ def test_apply_submit_review_over_the_api(client: TestClient, city_engine: Engin
         f"/api/v1/assistance/notices/{app_id}/objections", json={"text": "有房"}, headers=auth(city_engine, "landlord")
     )
     assert r.status_code == 201
+    mine = client.get(f"/api/v1/assistance/me/applications/{app_id}", headers=me).json()
+    assert [st["actor"] for st in mine["steps"] if st["action"] == "objection"] == ["public"]
+    assert "landlord" not in str(mine)  # the objector is not named to the applicant
     with city_engine.connect() as conn:
         actions = (
             conn.execute(select(audit_log.c.action).where(audit_log.c.action.like("assistance.%"))).scalars().all()

@@ -608,7 +608,8 @@ def _step(
         application_steps.insert().values(
             application_id=app_id,
             at=at,
-            actor=caller.username[:64],
+            # an objector stays anonymous to the applicant (the audit log keeps who it was)
+            actor="public" if level == "public" else caller.username[:64],
             level=level,
             action=action,
             from_status=from_status,
