@@ -1321,6 +1321,14 @@ EXPECTED |= {
     "assistance.read": {"city", "auditor", "district", "clerk"},
     "assistance.review": {"city", "district", "clerk"},
     "assistance.allocate": {"city", "district"},
+    # rental supervision (issue 6): the people who publish, sign and supervise
+    "rental.party": {"agency"},
+    "rental.publish": {"landlord", "agency"},
+    "rental.sign": {"citizen", "landlord", "agency"},
+    "rental.read": {"city", "auditor", "district", "clerk"},
+    "rental.handle": {"city", "district", "clerk"},
+    "rental.supervise": {"city", "district"},
+    "rental.guidance": {"city"},
 }
 PUBLIC_PARTIES = ("citizen", "landlord", "agency")
 PDF = b"%PDF-1.4\n%matrix\n"

@@ -59,6 +59,31 @@ class Settings(BaseSettings):
         "",
         description="TOML file of the housing-assistance programme policies; empty = the labelled sample for the city.",
     )
+    # --- rental supervision ---------------------------------------------------------------------
+    rental_verify_code_days: int = Field(
+        60, ge=1, le=365, description="Days a listing verification code (房源核验码) stays valid."
+    )
+    rental_deposit_cap_months: int = Field(
+        3, ge=0, le=12, description="Largest deposit a lease may ask, in months of rent (the legal cap)."
+    )
+    rental_max_rent_fen: int = Field(
+        10_000_000, ge=100, description="Largest monthly rent accepted, in fen (larger is refused as absurd)."
+    )
+    rental_max_term_months: int = Field(
+        240, ge=1, le=240, description="Longest lease term in months (民法典: at most 20 years)."
+    )
+    rental_escrow_rent_months: int = Field(
+        3, ge=1, le=24, description="Rent collected in advance beyond this many months must go to escrow."
+    )
+    rental_escrow_deposit_months: int = Field(
+        1, ge=0, le=12, description="A deposit beyond this many months of rent must go to escrow."
+    )
+    rental_escrow_mode: Literal["excess", "all"] = Field(
+        "excess", description="What goes to escrow once a limit is passed: only the excess, or all of it."
+    )
+    rental_guidance_band_pct: int = Field(
+        30, ge=1, le=300, description="An asked rent more than this percentage outside the guidance range is flagged."
+    )
     house_code_check: Literal["iso7064-mod11-2"] = Field(
         "iso7064-mod11-2", description="Check-character algorithm of house codes (pluggable)."
     )

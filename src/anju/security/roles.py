@@ -67,10 +67,17 @@ class Permission(StrEnum):
     assistance_read = "assistance.read"  # read applications, draws, allocations and cases in scope
     assistance_review = "assistance.review"  # decide applications at one's review level
     assistance_allocate = "assistance.allocate"  # freeze lists, run draws, allocate homes, decide cases
+    rental_party = "rental.party"  # file one's own enterprise/agency and its practitioners
+    rental_publish = "rental.publish"  # create, verify, publish and withdraw listings; entrust
+    rental_sign = "rental.sign"  # sign leases (tenant or landlord), pay, complain
+    rental_read = "rental.read"  # read parties, listings, leases, escrow and complaints in scope
+    rental_handle = "rental.handle"  # handle complaints, inspections, listing reviews, home flags
+    rental_supervise = "rental.supervise"  # suspend/revoke filings, reconcile escrow, cancel filings
+    rental_guidance = "rental.guidance"  # compute and publish guidance rents (city-wide)
 
 
 _SIGNED_IN = {Permission.self_service, Permission.divisions_read, Permission.address_parse}
-_PUBLIC_PARTY = _SIGNED_IN | {Permission.assistance_apply}
+_PUBLIC_PARTY = _SIGNED_IN | {Permission.assistance_apply, Permission.rental_sign}
 _REGISTER_STAFF = _SIGNED_IN | {
     Permission.registry_read,
     Permission.registry_write,
@@ -78,15 +85,23 @@ _REGISTER_STAFF = _SIGNED_IN | {
     Permission.address_review,
     Permission.assistance_read,
     Permission.assistance_review,
+    Permission.rental_read,
+    Permission.rental_handle,
 }
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.citizen: frozenset(_PUBLIC_PARTY),
-    Role.landlord: frozenset(_PUBLIC_PARTY),
-    Role.agency: frozenset(_PUBLIC_PARTY),
+    Role.landlord: frozenset(_PUBLIC_PARTY | {Permission.rental_publish}),
+    Role.agency: frozenset(_PUBLIC_PARTY | {Permission.rental_publish, Permission.rental_party}),
     Role.street_clerk: frozenset(_REGISTER_STAFF),
     Role.district_officer: frozenset(
-        _REGISTER_STAFF | {Permission.registry_export, Permission.personal_reveal, Permission.assistance_allocate}
+        _REGISTER_STAFF
+        | {
+            Permission.registry_export,
+            Permission.personal_reveal,
+            Permission.assistance_allocate,
+            Permission.rental_supervise,
+        }
     ),
     Role.city_officer: frozenset(
         _REGISTER_STAFF
@@ -97,6 +112,8 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.ledger_read,
             Permission.address_link,
             Permission.assistance_allocate,
+            Permission.rental_supervise,
+            Permission.rental_guidance,
         }
     ),
     Role.auditor: frozenset(
@@ -108,6 +125,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.ledger_read,
             Permission.address_read,
             Permission.assistance_read,
+            Permission.rental_read,
         }
     ),
     Role.administrator: frozenset(_SIGNED_IN | {Permission.accounts_manage, Permission.personal_reveal}),

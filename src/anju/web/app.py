@@ -168,6 +168,8 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
     from anju.registry import api_imports
     from anju.registry.api import router as registry_api
     from anju.registry.pages import router as registry_pages
+    from anju.rental.api import router as rental_api
+    from anju.rental.pages import router as rental_pages
     from anju.security.api import router as security_api
     from anju.security.pages import router as security_pages
 
@@ -190,6 +192,8 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
     app.include_router(assistance_figures_pages)
     app.include_router(assistance_allocation_api.router, prefix="/api/v1")
     app.include_router(assistance_allocation_pages.router)
+    app.include_router(rental_api, prefix="/api/v1")
+    app.include_router(rental_pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)

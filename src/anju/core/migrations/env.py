@@ -10,6 +10,7 @@ import anju.credit.tables
 import anju.divisions.tables
 import anju.ledger.tables
 import anju.registry.tables
+import anju.rental.tables
 import anju.security.tables  # noqa: F401  (registers tables on the metadata)
 from anju.core.db import metadata
 
