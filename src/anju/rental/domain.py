@@ -136,5 +136,29 @@ CYCLE_LABELS = {
 }
 
 # ---------------------------------------------------------------------------------------- (escrow)
-# ----------------------------------------------------------------------------------- (guidance rents)
+# ----------------------------------------------------------------------------------- guidance rents
+
+
+def home_type(mode: str, bedrooms: int | None) -> str:
+    """The home type guidance rents are published by: a room (分间), or a whole home by bedrooms."""
+    if mode == ListingMode.room:
+        return "分间"
+    if not bedrooms or bedrooms <= 1:
+        return "1室"
+    if bedrooms == 2:
+        return "2室"
+    return "3室+"
+
+
+HOME_TYPES = ("1室", "2室", "3室+", "分间")
+
+
+def outside_band(rent_fen_m2: int, low: int, high: int, band_pct: int) -> str | None:
+    """Whether a rent per m² lies more than ``band_pct`` % below ``low`` or above ``high``."""
+    if rent_fen_m2 * 100 < low * (100 - band_pct):
+        return "below"
+    if rent_fen_m2 * 100 > high * (100 + band_pct):
+        return "above"
+    return None
+
 # ---------------------------------------------------------------------------------------- (governance)

@@ -32,6 +32,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 from anju.core.db import Area, IdType, UTCDateTime, metadata
@@ -278,6 +279,40 @@ rental_idempotency = Table(
 
 # ----------------------------------------------------------------------------------- guidance rents
 # (owned by rental/guidance.py)
+
+# Every published edition of the guidance rents (租赁指导价格) is kept, with its period and method.
+rental_guidance_editions = Table(
+    "rental_guidance_editions",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("edition_no", String(24), nullable=False, unique=True),
+    Column("period_start", Date, nullable=False),  # the filed leases the edition was computed from
+    Column("period_end", Date, nullable=False),
+    Column("effective_from", Date, nullable=False),  # when it applies to listings and leases
+    Column("method", Text, nullable=False),  # JSON: model formula, coefficients, fit statistics, band
+    Column("leases_used", Integer, nullable=False),
+    Column("status", String(12), nullable=False),  # draft | published | superseded
+    Column("computed_at", UTCDateTime, nullable=False),
+    Column("published_at", UTCDateTime, nullable=True),
+    Column("published_by", IdType, nullable=True),
+)
+
+# One guidance range per street (or 板块) and home type in an edition: monthly rent per m² in fen.
+rental_guidance_rents = Table(
+    "rental_guidance_rents",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("edition_id", IdType, ForeignKey("rental_guidance_editions.id"), nullable=False),
+    Column("district_code", String(12), nullable=False),
+    Column("street_code", String(12), nullable=False),
+    Column("home_type", String(12), nullable=False),  # see domain.home_type: 1室, 2室, 3室+, 分间
+    Column("low_fen_m2", BigInteger, nullable=False),
+    Column("mid_fen_m2", BigInteger, nullable=False),
+    Column("high_fen_m2", BigInteger, nullable=False),
+    Column("leases", Integer, nullable=False),  # filed leases of this street and type in the period
+    UniqueConstraint("edition_id", "street_code", "home_type"),
+    Index("ix_rental_guidance_rents_street", "street_code", "home_type"),
+)
 
 # ---------------------------------------------------------------------------------------- governance
 # (owned by rental/governance.py)
