@@ -5,6 +5,7 @@
   PostgreSQL ``pg_trgm`` GIN index used by ``LIKE``;
 - bulk-load tuning (journal mode, fsync), statistics refresh after a bulk load, and VACUUM of
   freshly loaded tables (PostgreSQL);
+- ``INSERT … ON CONFLICT DO NOTHING`` (lock rows created on first use: ``insert_missing``);
 - the ledger's look-up of stored subtree hashes: PostgreSQL one statement of fixed text over arrays
   (prepared once per connection); SQLite one primary-key search per level, ``UNION ALL``-ed.
 """
@@ -324,6 +325,20 @@ def deferred_indexes(conn: Connection, tables: Sequence[Table]) -> Iterator[None
     yield
     for ix in dropped:
         ix.create(conn)
+
+
+def insert_missing(conn: Connection, table: Table, values: dict[str, Any] | Select[Any]) -> bool:
+    """Insert one row unless its primary key exists (``INSERT … ON CONFLICT DO NOTHING``), as a write
+    that waits for a concurrent insert of the same key instead of failing: a lock row can be created
+    by two transactions at once. ``values`` is a row or a SELECT of the table's columns in order.
+    Returns whether a row was inserted."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    mod: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
+    ins = mod.insert(table)
+    stmt = ins.from_select(list(table.c.keys()), values) if isinstance(values, Select) else ins.values(**values)
+    pk = next(iter(table.primary_key.columns))
+    return conn.execute(stmt.on_conflict_do_nothing().returning(pk)).first() is not None
 
 
 def estimated_rows(conn: Connection, table: Table) -> int | None:

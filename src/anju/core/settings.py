@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     rental_guidance_band_pct: int = Field(
         30, ge=1, le=300, description="An asked rent more than this percentage outside the guidance range is flagged."
     )
+    rental_complaint_days: int = Field(
+        15, ge=1, le=90, description="Days a street has to answer a rental complaint or dispute before it is overdue."
+    )
     house_code_check: Literal["iso7064-mod11-2"] = Field(
         "iso7064-mod11-2", description="Check-character algorithm of house codes (pluggable)."
     )

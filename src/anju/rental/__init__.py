@@ -6,5 +6,25 @@ inspections. Other contexts use only what this module exports.
 """
 
 from anju.rental import domain
+from anju.rental.tables import (
+    rental_entrustments,
+    rental_leases,
+    rental_listings,
+    rental_parties,
+    rental_practitioners,
+    rental_units,
+)
 
-__all__ = ["domain"]
+#: Tables that bulk loaders (the synthetic city) write through core.dialect.bulk_insert.
+BULK_TABLES = (rental_parties, rental_practitioners, rental_entrustments, rental_units, rental_listings, rental_leases)
+
+__all__ = [
+    "BULK_TABLES",
+    "domain",
+    "rental_entrustments",
+    "rental_leases",
+    "rental_listings",
+    "rental_parties",
+    "rental_practitioners",
+    "rental_units",
+]

@@ -166,7 +166,10 @@ rental_listings = Table(
     Column("closed_at", UTCDateTime, nullable=True),  # withdrawn, rejected or leased
     Column("updated_at", UTCDateTime, nullable=False),
     Index("ux_listings_unit_active", "unit_key", "active", unique=True),
+    # public search (status first): by district (then street, rent), by street alone, newest first, nearby
     Index("ix_listings_search", "status", "district_code", "street_code", "rent_fen"),
+    Index("ix_listings_street", "status", "street_code", "rent_fen"),
+    Index("ix_listings_newest", "status", "published_at", "id"),
     Index("ix_listings_geo", "status", "lon", "lat"),
     Index("ix_listings_lister", "lister_account_id", "status"),
     Index("ix_listings_party", "party_id", "status"),
@@ -277,6 +280,123 @@ rental_idempotency = Table(
 # -------------------------------------------------------------------------------------------- escrow
 # (owned by rental/escrow.py)
 
+# A supervised escrow account (监管账户) of a filed enterprise at its bank. Opened by the first filing
+# of a lease whose money must be supervised.
+rental_escrow_accounts = Table(
+    "rental_escrow_accounts",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("party_id", IdType, ForeignKey("rental_parties.id"), nullable=False),
+    Column("bank", String(60), nullable=False),
+    Column("account_no", String(40), nullable=False, unique=True),
+    Column("district_code", String(12), nullable=False),
+    Column("street_code", String(12), nullable=False),  # the party's street (scoping)
+    Column("opened_at", UTCDateTime, nullable=False),
+    Index("ix_rental_escrow_accounts_party", "party_id"),
+    Index("ix_rental_escrow_accounts_street", "street_code"),
+)
+
+# The double-entry ledger's accounts: per escrow account (bank cash, payable to the enterprise,
+# penalties withheld) and per lease (tenant prepaid rent, deposit held, refunds payable to the tenant).
+# ``balance_fen`` is debit-positive and kept by every posting (equal to the sum of its postings).
+rental_escrow_ledger_accounts = Table(
+    "rental_escrow_ledger_accounts",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("escrow_account_id", IdType, ForeignKey("rental_escrow_accounts.id"), nullable=False),
+    Column("kind", String(12), nullable=False),  # see domain.LEDGER_KINDS
+    Column("lease_id", IdType, ForeignKey("rental_leases.id"), nullable=True),
+    Column("code", String(40), nullable=False, unique=True),  # e.g. 7:bank, 7:prepaid:42
+    Column("balance_fen", BigInteger, nullable=False),
+    Index("ix_rental_escrow_ledger_accounts_lease", "lease_id"),
+)
+
+# A supervised lease's position: what of its money goes to escrow under the rule in force at filing.
+rental_escrow_positions = Table(
+    "rental_escrow_positions",
+    metadata,
+    Column("lease_id", IdType, ForeignKey("rental_leases.id"), primary_key=True),
+    Column("escrow_account_id", IdType, ForeignKey("rental_escrow_accounts.id"), nullable=False),
+    Column("mode", String(8), nullable=False),  # excess | all
+    Column("rent_months", Integer, nullable=False),  # the rule's limits at filing
+    Column("deposit_months", Integer, nullable=False),
+    Column("deposit_fen", BigInteger, nullable=False),  # the supervised part of the deposit
+    Column("deposit_status", String(10), nullable=False),  # none | due | held | returned
+    Column("status", String(10), nullable=False),  # active | ended
+    Column("ended_on", Date, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_rental_escrow_positions_account", "escrow_account_id", "status"),
+)
+
+# Planned monthly releases of a supervised lease: one row per rent month held in escrow.
+rental_escrow_schedule = Table(
+    "rental_escrow_schedule",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("lease_id", IdType, ForeignKey("rental_leases.id"), nullable=False),
+    Column("escrow_account_id", IdType, ForeignKey("rental_escrow_accounts.id"), nullable=False),
+    Column("cycle_no", Integer, nullable=False),  # the payment it is paid with (0, 1, …)
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),  # inclusive
+    Column("due_on", Date, nullable=False),  # released once earned: the day after period_end
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("status", String(10), nullable=False),  # planned | held | released | refunded | cancelled
+    Column("journal_id", BigInteger, nullable=True),  # the release (or refund) journal
+    UniqueConstraint("lease_id", "period_start"),
+    Index("ix_rental_escrow_schedule_due", "status", "due_on"),
+    Index("ix_rental_escrow_schedule_lease", "lease_id", "cycle_no"),
+)
+
+# Journals: one balanced entry each (sum of debits = sum of credits), appended to the log "rental".
+# ``reference`` is unique (a repeated payment or release is the same journal); ``item`` names what a
+# journal settles (``L42:rent:1``, ``S7:release`` …) so one item is never settled twice.
+rental_escrow_journals = Table(
+    "rental_escrow_journals",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("escrow_account_id", IdType, ForeignKey("rental_escrow_accounts.id"), nullable=False),
+    Column("kind", String(16), nullable=False),  # see domain.JOURNAL_KINDS
+    Column("reference", String(64), nullable=False, unique=True),
+    Column("item", String(64), nullable=True, unique=True),
+    Column("lease_id", IdType, ForeignKey("rental_leases.id"), nullable=True),
+    Column("booked_on", Date, nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),  # the sum of its debits
+    Column("memo", String(200), nullable=False),
+    Column("actor_account_id", IdType, nullable=True),
+    Column("ledger_index", BigInteger, nullable=True),  # its leaf in the verifiable log "rental"
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_rental_escrow_journals_account", "escrow_account_id", "booked_on", "id"),
+    Index("ix_rental_escrow_journals_lease", "lease_id", "id"),
+)
+
+rental_escrow_postings = Table(
+    "rental_escrow_postings",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("journal_id", IdType, ForeignKey("rental_escrow_journals.id"), nullable=False),
+    Column("ledger_account_id", IdType, ForeignKey("rental_escrow_ledger_accounts.id"), nullable=False),
+    Column("debit_fen", BigInteger, nullable=False),
+    Column("credit_fen", BigInteger, nullable=False),
+    Index("ix_rental_escrow_postings_journal", "journal_id"),
+    Index("ix_rental_escrow_postings_account", "ledger_account_id", "journal_id"),
+)
+
+# Statement lines the bank pushed for an escrow account (imported CSV): the other side of reconciliation.
+rental_escrow_bank_lines = Table(
+    "rental_escrow_bank_lines",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("escrow_account_id", IdType, ForeignKey("rental_escrow_accounts.id"), nullable=False),
+    Column("booked_on", Date, nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),  # positive
+    Column("direction", String(4), nullable=False),  # in | out
+    Column("reference", String(64), nullable=False),
+    Column("imported_at", UTCDateTime, nullable=False),
+    Column("imported_by", IdType, nullable=True),
+    UniqueConstraint("escrow_account_id", "reference", "direction"),
+    Index("ix_rental_escrow_bank_lines_day", "escrow_account_id", "booked_on"),
+)
+
 # ----------------------------------------------------------------------------------- guidance rents
 # (owned by rental/guidance.py)
 
@@ -288,13 +408,15 @@ rental_guidance_editions = Table(
     Column("edition_no", String(24), nullable=False, unique=True),
     Column("period_start", Date, nullable=False),  # the filed leases the edition was computed from
     Column("period_end", Date, nullable=False),
-    Column("effective_from", Date, nullable=False),  # when it applies to listings and leases
+    Column("effective_from", Date, nullable=True),  # when it applies to listings and leases (NULL: draft)
     Column("method", Text, nullable=False),  # JSON: model formula, coefficients, fit statistics, band
     Column("leases_used", Integer, nullable=False),
     Column("status", String(12), nullable=False),  # draft | published | superseded
     Column("computed_at", UTCDateTime, nullable=False),
+    Column("computed_by", IdType, nullable=True),
     Column("published_at", UTCDateTime, nullable=True),
     Column("published_by", IdType, nullable=True),
+    Index("ix_rental_guidance_editions_status", "status", "effective_from"),
 )
 
 # One guidance range per street (or 板块) and home type in an edition: monthly rent per m² in fen.
@@ -310,9 +432,114 @@ rental_guidance_rents = Table(
     Column("mid_fen_m2", BigInteger, nullable=False),
     Column("high_fen_m2", BigInteger, nullable=False),
     Column("leases", Integer, nullable=False),  # filed leases of this street and type in the period
+    Column("basis", String(8), nullable=False),  # street: its own location effect | district: the fallback
     UniqueConstraint("edition_id", "street_code", "home_type"),
     Index("ix_rental_guidance_rents_street", "street_code", "home_type"),
 )
 
 # ---------------------------------------------------------------------------------------- governance
 # (owned by rental/governance.py)
+
+# Supervision actions on a filed party (暂停 / 恢复 / 撤销), with the reason and the credit event a
+# sanction became. The party's current status is ``rental_parties.status``; this is its history.
+rental_party_actions = Table(
+    "rental_party_actions",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("party_id", IdType, ForeignKey("rental_parties.id"), nullable=False),
+    Column("action", String(12), nullable=False),  # filed | amended | suspend | reinstate | revoke
+    Column("from_status", String(12), nullable=True),
+    Column("to_status", String(12), nullable=False),
+    Column("reason", String(200), nullable=True),
+    Column("actor_account_id", IdType, nullable=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("credit_event_id", BigInteger, nullable=True),
+    Index("ix_rental_party_actions_party", "party_id", "id"),
+)
+
+# Complaints and disputes (投诉 / 纠纷) about a lease, a listing, a party or a home, assigned to the
+# street of their subject, with a deadline. ``level`` is street until the deadline passes unanswered.
+rental_complaints = Table(
+    "rental_complaints",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("complaint_no", String(20), nullable=False, unique=True),
+    Column("kind", String(12), nullable=False),  # complaint | dispute
+    Column("category", String(16), nullable=False),  # see domain.COMPLAINT_CATEGORIES
+    Column("subject_kind", String(8), nullable=False),  # lease | listing | party | home
+    Column("lease_id", IdType, ForeignKey("rental_leases.id"), nullable=True),
+    Column("listing_id", IdType, ForeignKey("rental_listings.id"), nullable=True),
+    Column("party_id", IdType, ForeignKey("rental_parties.id"), nullable=True),
+    Column("home_id", IdType, ForeignKey("homes.id"), nullable=True),
+    Column("district_code", String(12), nullable=False),
+    Column("street_code", String(12), nullable=False),  # the street it is assigned to (scoping)
+    Column("complainant_account_id", IdType, nullable=False),
+    Column("complainant_side", String(8), nullable=False),  # tenant | landlord | public
+    Column("title", String(100), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("status", String(12), nullable=False),  # received | handling | resolved | rejected
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("handler_account_id", IdType, nullable=True),
+    Column("reply", Text, nullable=True),
+    Column("credit_event_id", BigInteger, nullable=True),  # an upheld complaint that became an event
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("handled_at", UTCDateTime, nullable=True),
+    Column("closed_at", UTCDateTime, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_rental_complaints_queue", "street_code", "status", "due_at"),
+    Index("ix_rental_complaints_complainant", "complainant_account_id", "id"),
+)
+
+# What happened to a complaint: received, handling, resolved, rejected (with the handler's reply).
+rental_complaint_events = Table(
+    "rental_complaint_events",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("complaint_id", IdType, ForeignKey("rental_complaints.id"), nullable=False),
+    Column("kind", String(12), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor_account_id", IdType, nullable=True),
+    Column("text", Text, nullable=True),
+    Index("ix_rental_complaint_events_complaint", "complaint_id", "id"),
+)
+
+# Inspections (检查) of a party, a home or a listing by staff, with their findings.
+rental_inspections = Table(
+    "rental_inspections",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("inspection_no", String(20), nullable=False, unique=True),
+    Column("target_kind", String(8), nullable=False),  # party | home | listing
+    Column("party_id", IdType, ForeignKey("rental_parties.id"), nullable=True),
+    Column("home_id", IdType, ForeignKey("homes.id"), nullable=True),
+    Column("listing_id", IdType, ForeignKey("rental_listings.id"), nullable=True),
+    Column("district_code", String(12), nullable=False),
+    Column("street_code", String(12), nullable=False),
+    Column("inspected_on", Date, nullable=False),
+    Column("findings", Text, nullable=False),
+    Column("outcome", String(12), nullable=False),  # compliant | violation
+    Column("inspector_account_id", IdType, nullable=True),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Index("ix_rental_inspections_street", "street_code", "inspected_on"),
+    Index("ix_rental_inspections_party", "party_id"),
+)
+
+# Violations found by an inspection (or an upheld complaint); each became one credit event per subject.
+rental_violations = Table(
+    "rental_violations",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("inspection_id", IdType, ForeignKey("rental_inspections.id"), nullable=True),
+    Column("complaint_id", IdType, ForeignKey("rental_complaints.id"), nullable=True),
+    Column("kind", String(40), nullable=False),  # rental.false_listing …: see domain.VIOLATION_KINDS
+    Column("severity", String(8), nullable=False),  # minor | major | serious
+    Column("description", String(500), nullable=False),
+    Column("subject_kind", String(8), nullable=False),  # person | org
+    Column("subject_bidx", String(64), nullable=False),
+    Column("street_code", String(12), nullable=False),
+    Column("occurred_on", Date, nullable=False),
+    Column("credit_event_id", BigInteger, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Index("ix_rental_violations_inspection", "inspection_id"),
+    Index("ix_rental_violations_subject", "subject_bidx"),
+)

@@ -26,16 +26,20 @@ def upgrade() -> None:
         sa.Column("edition_no", sa.String(length=24), nullable=False),
         sa.Column("period_start", sa.Date(), nullable=False),
         sa.Column("period_end", sa.Date(), nullable=False),
-        sa.Column("effective_from", sa.Date(), nullable=False),
+        sa.Column("effective_from", sa.Date(), nullable=True),
         sa.Column("method", sa.Text(), nullable=False),
         sa.Column("leases_used", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("computed_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("computed_by", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("published_at", anju.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("published_by", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rental_guidance_editions")),
         sa.UniqueConstraint("edition_no", name=op.f("uq_rental_guidance_editions_edition_no")),
     )
+    with op.batch_alter_table("rental_guidance_editions", schema=None) as batch_op:
+        batch_op.create_index("ix_rental_guidance_editions_status", ["status", "effective_from"], unique=False)
+
     op.create_table(
         "rental_idempotency",
         sa.Column("account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -77,6 +81,25 @@ def upgrade() -> None:
         batch_op.create_index("ix_rental_parties_street", ["street_code", "status"], unique=False)
 
     op.create_table(
+        "rental_escrow_accounts",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("party_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("bank", sa.String(length=60), nullable=False),
+        sa.Column("account_no", sa.String(length=40), nullable=False),
+        sa.Column("district_code", sa.String(length=12), nullable=False),
+        sa.Column("street_code", sa.String(length=12), nullable=False),
+        sa.Column("opened_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["party_id"], ["rental_parties.id"], name=op.f("fk_rental_escrow_accounts_party_id_rental_parties")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rental_escrow_accounts")),
+        sa.UniqueConstraint("account_no", name=op.f("uq_rental_escrow_accounts_account_no")),
+    )
+    with op.batch_alter_table("rental_escrow_accounts", schema=None) as batch_op:
+        batch_op.create_index("ix_rental_escrow_accounts_party", ["party_id"], unique=False)
+        batch_op.create_index("ix_rental_escrow_accounts_street", ["street_code"], unique=False)
+
+    op.create_table(
         "rental_guidance_rents",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("edition_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -87,6 +110,7 @@ def upgrade() -> None:
         sa.Column("mid_fen_m2", sa.BigInteger(), nullable=False),
         sa.Column("high_fen_m2", sa.BigInteger(), nullable=False),
         sa.Column("leases", sa.Integer(), nullable=False),
+        sa.Column("basis", sa.String(length=8), nullable=False),
         sa.ForeignKeyConstraint(
             ["edition_id"],
             ["rental_guidance_editions.id"],
@@ -102,6 +126,25 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("rental_guidance_rents", schema=None) as batch_op:
         batch_op.create_index("ix_rental_guidance_rents_street", ["street_code", "home_type"], unique=False)
+
+    op.create_table(
+        "rental_party_actions",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("party_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("action", sa.String(length=12), nullable=False),
+        sa.Column("from_status", sa.String(length=12), nullable=True),
+        sa.Column("to_status", sa.String(length=12), nullable=False),
+        sa.Column("reason", sa.String(length=200), nullable=True),
+        sa.Column("actor_account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("credit_event_id", sa.BigInteger(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["party_id"], ["rental_parties.id"], name=op.f("fk_rental_party_actions_party_id_rental_parties")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rental_party_actions")),
+    )
+    with op.batch_alter_table("rental_party_actions", schema=None) as batch_op:
+        batch_op.create_index("ix_rental_party_actions_party", ["party_id", "id"], unique=False)
 
     op.create_table(
         "rental_practitioners",
@@ -126,6 +169,32 @@ def upgrade() -> None:
     with op.batch_alter_table("rental_practitioners", schema=None) as batch_op:
         batch_op.create_index("ix_rental_practitioners_bidx", ["id_bidx"], unique=False)
         batch_op.create_index("ix_rental_practitioners_party", ["party_id", "status"], unique=False)
+
+    op.create_table(
+        "rental_escrow_bank_lines",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("escrow_account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("booked_on", sa.Date(), nullable=False),
+        sa.Column("amount_fen", sa.BigInteger(), nullable=False),
+        sa.Column("direction", sa.String(length=4), nullable=False),
+        sa.Column("reference", sa.String(length=64), nullable=False),
+        sa.Column("imported_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("imported_by", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["escrow_account_id"],
+            ["rental_escrow_accounts.id"],
+            name=op.f("fk_rental_escrow_bank_lines_escrow_account_id_rental_escrow_accounts"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rental_escrow_bank_lines")),
+        sa.UniqueConstraint(
+            "escrow_account_id",
+            "reference",
+            "direction",
+            name=op.f("uq_rental_escrow_bank_lines_escrow_account_id_reference_direction"),
+        ),
+    )
+    with op.batch_alter_table("rental_escrow_bank_lines", schema=None) as batch_op:
+        batch_op.create_index("ix_rental_escrow_bank_lines_day", ["escrow_account_id", "booked_on"], unique=False)
 
     op.create_table(
         "rental_home_flags",
@@ -235,11 +304,42 @@ def upgrade() -> None:
         batch_op.create_index("ix_listings_geo", ["status", "lon", "lat"], unique=False)
         batch_op.create_index("ix_listings_home", ["home_id"], unique=False)
         batch_op.create_index("ix_listings_lister", ["lister_account_id", "status"], unique=False)
+        batch_op.create_index("ix_listings_newest", ["status", "published_at", "id"], unique=False)
         batch_op.create_index("ix_listings_party", ["party_id", "status"], unique=False)
         batch_op.create_index(
             "ix_listings_search", ["status", "district_code", "street_code", "rent_fen"], unique=False
         )
+        batch_op.create_index("ix_listings_street", ["status", "street_code", "rent_fen"], unique=False)
         batch_op.create_index("ux_listings_unit_active", ["unit_key", "active"], unique=True)
+
+    op.create_table(
+        "rental_inspections",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("inspection_no", sa.String(length=20), nullable=False),
+        sa.Column("target_kind", sa.String(length=8), nullable=False),
+        sa.Column("party_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("home_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("listing_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("district_code", sa.String(length=12), nullable=False),
+        sa.Column("street_code", sa.String(length=12), nullable=False),
+        sa.Column("inspected_on", sa.Date(), nullable=False),
+        sa.Column("findings", sa.Text(), nullable=False),
+        sa.Column("outcome", sa.String(length=12), nullable=False),
+        sa.Column("inspector_account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("recorded_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["home_id"], ["homes.id"], name=op.f("fk_rental_inspections_home_id_homes")),
+        sa.ForeignKeyConstraint(
+            ["listing_id"], ["rental_listings.id"], name=op.f("fk_rental_inspections_listing_id_rental_listings")
+        ),
+        sa.ForeignKeyConstraint(
+            ["party_id"], ["rental_parties.id"], name=op.f("fk_rental_inspections_party_id_rental_parties")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rental_inspections")),
+        sa.UniqueConstraint("inspection_no", name=op.f("uq_rental_inspections_inspection_no")),
+    )
+    with op.batch_alter_table("rental_inspections", schema=None) as batch_op:
+        batch_op.create_index("ix_rental_inspections_party", ["party_id"], unique=False)
+        batch_op.create_index("ix_rental_inspections_street", ["street_code", "inspected_on"], unique=False)
 
     op.create_table(
         "rental_leases",
@@ -319,6 +419,155 @@ def upgrade() -> None:
         batch_op.create_index("ix_rental_listing_events_listing", ["listing_id", "id"], unique=False)
 
     op.create_table(
+        "rental_complaints",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("complaint_no", sa.String(length=20), nullable=False),
+        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("category", sa.String(length=16), nullable=False),
+        sa.Column("subject_kind", sa.String(length=8), nullable=False),
+        sa.Column("lease_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("listing_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("party_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("home_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("district_code", sa.String(length=12), nullable=False),
+        sa.Column("street_code", sa.String(length=12), nullable=False),
+        sa.Column("complainant_account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("complainant_side", sa.String(length=8), nullable=False),
+        sa.Column("title", sa.String(length=100), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("due_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("handler_account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("reply", sa.Text(), nullable=True),
+        sa.Column("credit_event_id", sa.BigInteger(), nullable=True),
+        sa.Column("created_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("handled_at", anju.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", anju.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["home_id"], ["homes.id"], name=op.f("fk_rental_complaints_home_id_homes")),
+        sa.ForeignKeyConstraint(
+            ["lease_id"], ["rental_leases.id"], name=op.f("fk_rental_complaints_lease_id_rental_leases")
+        ),
+        sa.ForeignKeyConstraint(
+            ["listing_id"], ["rental_listings.id"], name=op.f("fk_rental_complaints_listing_id_rental_listings")
+        ),
+        sa.ForeignKeyConstraint(
+            ["party_id"], ["rental_parties.id"], name=op.f("fk_rental_complaints_party_id_rental_parties")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rental_complaints")),
+        sa.UniqueConstraint("complaint_no", name=op.f("uq_rental_complaints_complaint_no")),
+    )
+    with op.batch_alter_table("rental_complaints", schema=None) as batch_op:
+        batch_op.create_index("ix_rental_complaints_complainant", ["complainant_account_id", "id"], unique=False)
+        batch_op.create_index("ix_rental_complaints_queue", ["street_code", "status", "due_at"], unique=False)
+
+    op.create_table(
+        "rental_escrow_journals",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("escrow_account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("reference", sa.String(length=64), nullable=False),
+        sa.Column("item", sa.String(length=64), nullable=True),
+        sa.Column("lease_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("booked_on", sa.Date(), nullable=False),
+        sa.Column("amount_fen", sa.BigInteger(), nullable=False),
+        sa.Column("memo", sa.String(length=200), nullable=False),
+        sa.Column("actor_account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("ledger_index", sa.BigInteger(), nullable=True),
+        sa.Column("created_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["escrow_account_id"],
+            ["rental_escrow_accounts.id"],
+            name=op.f("fk_rental_escrow_journals_escrow_account_id_rental_escrow_accounts"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["lease_id"], ["rental_leases.id"], name=op.f("fk_rental_escrow_journals_lease_id_rental_leases")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rental_escrow_journals")),
+        sa.UniqueConstraint("item", name=op.f("uq_rental_escrow_journals_item")),
+        sa.UniqueConstraint("reference", name=op.f("uq_rental_escrow_journals_reference")),
+    )
+    with op.batch_alter_table("rental_escrow_journals", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rental_escrow_journals_account", ["escrow_account_id", "booked_on", "id"], unique=False
+        )
+        batch_op.create_index("ix_rental_escrow_journals_lease", ["lease_id", "id"], unique=False)
+
+    op.create_table(
+        "rental_escrow_ledger_accounts",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("escrow_account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("lease_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("code", sa.String(length=40), nullable=False),
+        sa.Column("balance_fen", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["escrow_account_id"],
+            ["rental_escrow_accounts.id"],
+            name=op.f("fk_rental_escrow_ledger_accounts_escrow_account_id_rental_escrow_accounts"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["lease_id"], ["rental_leases.id"], name=op.f("fk_rental_escrow_ledger_accounts_lease_id_rental_leases")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rental_escrow_ledger_accounts")),
+        sa.UniqueConstraint("code", name=op.f("uq_rental_escrow_ledger_accounts_code")),
+    )
+    with op.batch_alter_table("rental_escrow_ledger_accounts", schema=None) as batch_op:
+        batch_op.create_index("ix_rental_escrow_ledger_accounts_lease", ["lease_id"], unique=False)
+
+    op.create_table(
+        "rental_escrow_positions",
+        sa.Column("lease_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("escrow_account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("mode", sa.String(length=8), nullable=False),
+        sa.Column("rent_months", sa.Integer(), nullable=False),
+        sa.Column("deposit_months", sa.Integer(), nullable=False),
+        sa.Column("deposit_fen", sa.BigInteger(), nullable=False),
+        sa.Column("deposit_status", sa.String(length=10), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("ended_on", sa.Date(), nullable=True),
+        sa.Column("created_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["escrow_account_id"],
+            ["rental_escrow_accounts.id"],
+            name=op.f("fk_rental_escrow_positions_escrow_account_id_rental_escrow_accounts"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["lease_id"], ["rental_leases.id"], name=op.f("fk_rental_escrow_positions_lease_id_rental_leases")
+        ),
+        sa.PrimaryKeyConstraint("lease_id", name=op.f("pk_rental_escrow_positions")),
+    )
+    with op.batch_alter_table("rental_escrow_positions", schema=None) as batch_op:
+        batch_op.create_index("ix_rental_escrow_positions_account", ["escrow_account_id", "status"], unique=False)
+
+    op.create_table(
+        "rental_escrow_schedule",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("lease_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("escrow_account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("cycle_no", sa.Integer(), nullable=False),
+        sa.Column("period_start", sa.Date(), nullable=False),
+        sa.Column("period_end", sa.Date(), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column("amount_fen", sa.BigInteger(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("journal_id", sa.BigInteger(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["escrow_account_id"],
+            ["rental_escrow_accounts.id"],
+            name=op.f("fk_rental_escrow_schedule_escrow_account_id_rental_escrow_accounts"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["lease_id"], ["rental_leases.id"], name=op.f("fk_rental_escrow_schedule_lease_id_rental_leases")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rental_escrow_schedule")),
+        sa.UniqueConstraint("lease_id", "period_start", name=op.f("uq_rental_escrow_schedule_lease_id_period_start")),
+    )
+    with op.batch_alter_table("rental_escrow_schedule", schema=None) as batch_op:
+        batch_op.create_index("ix_rental_escrow_schedule_due", ["status", "due_on"], unique=False)
+        batch_op.create_index("ix_rental_escrow_schedule_lease", ["lease_id", "cycle_no"], unique=False)
+
+    op.create_table(
         "rental_lease_events",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("lease_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -335,15 +584,121 @@ def upgrade() -> None:
     with op.batch_alter_table("rental_lease_events", schema=None) as batch_op:
         batch_op.create_index("ix_rental_lease_events_lease", ["lease_id", "id"], unique=False)
 
+    op.create_table(
+        "rental_complaint_events",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("complaint_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("actor_account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("text", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["complaint_id"],
+            ["rental_complaints.id"],
+            name=op.f("fk_rental_complaint_events_complaint_id_rental_complaints"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rental_complaint_events")),
+    )
+    with op.batch_alter_table("rental_complaint_events", schema=None) as batch_op:
+        batch_op.create_index("ix_rental_complaint_events_complaint", ["complaint_id", "id"], unique=False)
+
+    op.create_table(
+        "rental_escrow_postings",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("journal_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("ledger_account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("debit_fen", sa.BigInteger(), nullable=False),
+        sa.Column("credit_fen", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["journal_id"],
+            ["rental_escrow_journals.id"],
+            name=op.f("fk_rental_escrow_postings_journal_id_rental_escrow_journals"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["ledger_account_id"],
+            ["rental_escrow_ledger_accounts.id"],
+            name=op.f("fk_rental_escrow_postings_ledger_account_id_rental_escrow_ledger_accounts"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rental_escrow_postings")),
+    )
+    with op.batch_alter_table("rental_escrow_postings", schema=None) as batch_op:
+        batch_op.create_index("ix_rental_escrow_postings_account", ["ledger_account_id", "journal_id"], unique=False)
+        batch_op.create_index("ix_rental_escrow_postings_journal", ["journal_id"], unique=False)
+
+    op.create_table(
+        "rental_violations",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("inspection_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("complaint_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("severity", sa.String(length=8), nullable=False),
+        sa.Column("description", sa.String(length=500), nullable=False),
+        sa.Column("subject_kind", sa.String(length=8), nullable=False),
+        sa.Column("subject_bidx", sa.String(length=64), nullable=False),
+        sa.Column("street_code", sa.String(length=12), nullable=False),
+        sa.Column("occurred_on", sa.Date(), nullable=False),
+        sa.Column("credit_event_id", sa.BigInteger(), nullable=False),
+        sa.Column("recorded_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["complaint_id"], ["rental_complaints.id"], name=op.f("fk_rental_violations_complaint_id_rental_complaints")
+        ),
+        sa.ForeignKeyConstraint(
+            ["inspection_id"],
+            ["rental_inspections.id"],
+            name=op.f("fk_rental_violations_inspection_id_rental_inspections"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rental_violations")),
+    )
+    with op.batch_alter_table("rental_violations", schema=None) as batch_op:
+        batch_op.create_index("ix_rental_violations_inspection", ["inspection_id"], unique=False)
+        batch_op.create_index("ix_rental_violations_subject", ["subject_bidx"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("rental_violations", schema=None) as batch_op:
+        batch_op.drop_index("ix_rental_violations_subject")
+        batch_op.drop_index("ix_rental_violations_inspection")
+
+    op.drop_table("rental_violations")
+    with op.batch_alter_table("rental_escrow_postings", schema=None) as batch_op:
+        batch_op.drop_index("ix_rental_escrow_postings_journal")
+        batch_op.drop_index("ix_rental_escrow_postings_account")
+
+    op.drop_table("rental_escrow_postings")
+    with op.batch_alter_table("rental_complaint_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_rental_complaint_events_complaint")
+
+    op.drop_table("rental_complaint_events")
     with op.batch_alter_table("rental_lease_events", schema=None) as batch_op:
         batch_op.drop_index("ix_rental_lease_events_lease")
 
     op.drop_table("rental_lease_events")
+    with op.batch_alter_table("rental_escrow_schedule", schema=None) as batch_op:
+        batch_op.drop_index("ix_rental_escrow_schedule_lease")
+        batch_op.drop_index("ix_rental_escrow_schedule_due")
+
+    op.drop_table("rental_escrow_schedule")
+    with op.batch_alter_table("rental_escrow_positions", schema=None) as batch_op:
+        batch_op.drop_index("ix_rental_escrow_positions_account")
+
+    op.drop_table("rental_escrow_positions")
+    with op.batch_alter_table("rental_escrow_ledger_accounts", schema=None) as batch_op:
+        batch_op.drop_index("ix_rental_escrow_ledger_accounts_lease")
+
+    op.drop_table("rental_escrow_ledger_accounts")
+    with op.batch_alter_table("rental_escrow_journals", schema=None) as batch_op:
+        batch_op.drop_index("ix_rental_escrow_journals_lease")
+        batch_op.drop_index("ix_rental_escrow_journals_account")
+
+    op.drop_table("rental_escrow_journals")
+    with op.batch_alter_table("rental_complaints", schema=None) as batch_op:
+        batch_op.drop_index("ix_rental_complaints_queue")
+        batch_op.drop_index("ix_rental_complaints_complainant")
+
+    op.drop_table("rental_complaints")
     with op.batch_alter_table("rental_listing_events", schema=None) as batch_op:
         batch_op.drop_index("ix_rental_listing_events_listing")
 
@@ -357,10 +712,17 @@ def downgrade() -> None:
         batch_op.drop_index("ix_rental_leases_landlord")
 
     op.drop_table("rental_leases")
+    with op.batch_alter_table("rental_inspections", schema=None) as batch_op:
+        batch_op.drop_index("ix_rental_inspections_street")
+        batch_op.drop_index("ix_rental_inspections_party")
+
+    op.drop_table("rental_inspections")
     with op.batch_alter_table("rental_listings", schema=None) as batch_op:
         batch_op.drop_index("ux_listings_unit_active")
+        batch_op.drop_index("ix_listings_street")
         batch_op.drop_index("ix_listings_search")
         batch_op.drop_index("ix_listings_party")
+        batch_op.drop_index("ix_listings_newest")
         batch_op.drop_index("ix_listings_lister")
         batch_op.drop_index("ix_listings_home")
         batch_op.drop_index("ix_listings_geo")
@@ -377,19 +739,35 @@ def downgrade() -> None:
         batch_op.drop_index("ix_rental_home_flags_home")
 
     op.drop_table("rental_home_flags")
+    with op.batch_alter_table("rental_escrow_bank_lines", schema=None) as batch_op:
+        batch_op.drop_index("ix_rental_escrow_bank_lines_day")
+
+    op.drop_table("rental_escrow_bank_lines")
     with op.batch_alter_table("rental_practitioners", schema=None) as batch_op:
         batch_op.drop_index("ix_rental_practitioners_party")
         batch_op.drop_index("ix_rental_practitioners_bidx")
 
     op.drop_table("rental_practitioners")
+    with op.batch_alter_table("rental_party_actions", schema=None) as batch_op:
+        batch_op.drop_index("ix_rental_party_actions_party")
+
+    op.drop_table("rental_party_actions")
     with op.batch_alter_table("rental_guidance_rents", schema=None) as batch_op:
         batch_op.drop_index("ix_rental_guidance_rents_street")
 
     op.drop_table("rental_guidance_rents")
+    with op.batch_alter_table("rental_escrow_accounts", schema=None) as batch_op:
+        batch_op.drop_index("ix_rental_escrow_accounts_street")
+        batch_op.drop_index("ix_rental_escrow_accounts_party")
+
+    op.drop_table("rental_escrow_accounts")
     with op.batch_alter_table("rental_parties", schema=None) as batch_op:
         batch_op.drop_index("ix_rental_parties_street")
 
     op.drop_table("rental_parties")
     op.drop_table("rental_idempotency")
+    with op.batch_alter_table("rental_guidance_editions", schema=None) as batch_op:
+        batch_op.drop_index("ix_rental_guidance_editions_status")
+
     op.drop_table("rental_guidance_editions")
     # ### end Alembic commands ###
