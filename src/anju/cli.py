@@ -175,6 +175,7 @@ def _register_subcommands() -> None:
     from anju.assistance.cli import assistance, lottery
     from anju.ledger.cli import ledger
     from anju.registry.cli import registry
+    from anju.rental.cli import rental
     from anju.security.cli import audit_cmd, keys, users
 
     main.add_command(registry)
@@ -185,6 +186,7 @@ def _register_subcommands() -> None:
     main.add_command(audit_cmd)
     main.add_command(ledger)
     main.add_command(lottery)
+    main.add_command(rental)
 
 
 _register_subcommands()

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from anju.rental.api_escrow import router as _escrow
+from anju.rental.api_governance import router as _governance
+from anju.rental.api_guidance import router as _guidance
+from anju.rental.api_leases import router as _leases
+from anju.rental.api_listings import router as _listings
+from anju.rental.api_parties import router as _parties
 from anju.web.schemas import ERRORS
 
 router = APIRouter(prefix="/rental", tags=["rental"], responses=ERRORS)  # type: ignore[arg-type]
-
-# Each section adds its router here (parties, listings, leases, escrow, guidance, governance).
+for _section in (_leases, _parties, _governance, _guidance, _listings, _escrow):
+    router.include_router(_section)

@@ -7,6 +7,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-router = APIRouter(include_in_schema=False)
+from anju.rental.pages_escrow import router as _escrow
+from anju.rental.pages_governance import router as _governance
+from anju.rental.pages_guidance import router as _guidance
+from anju.rental.pages_leases import router as _leases
+from anju.rental.pages_listings import router as _listings
+from anju.rental.pages_parties import router as _parties
 
-# Each section adds its router here (parties, listings, leases, escrow, guidance, governance).
+router = APIRouter(include_in_schema=False)
+for _section in (_guidance, _listings, _leases, _parties, _governance, _escrow):
+    router.include_router(_section)

@@ -1,0 +1,182 @@
+"""REST routes of rent escrow (租金监管). Thin: parse, call :mod:`anju.rental.escrow`, shape.
+
+* the tenant: ``/rental/me/leases/{id}/escrow`` (statement, payments, inclusion proofs);
+* the enterprise: ``/rental/me/escrow/accounts`` (its supervised accounts and their journals);
+* supervisors: ``/rental/escrow/accounts`` (accounts in scope, each with the day's reconciliation,
+  imbalances first), journals, bank statement lines, penalties, and the reconciliation export.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
+
+from anju.core import clock
+from anju.rental import escrow as svc
+from anju.rental import schemas_escrow as s
+from anju.security import audited
+from anju.web.deps import PagingDep, RentalHandle, RentalParty, RentalRead, RentalSign, RentalSupervise, UowDep
+from anju.web.schemas import ERRORS, Page
+
+router = APIRouter(tags=["rental"], responses=ERRORS)  # type: ignore[arg-type]
+
+Id = Annotated[int, Path(ge=1, le=2**62)]
+On = Annotated[date | None, Query(description="对账日期（默认今天）")]
+RECON_COLUMNS = (
+    "id", "party_name", "bank", "account_no", "district_code", "street_code", "platform_in", "platform_out",
+    "platform_balance", "bank_in", "bank_out", "bank_balance", "difference", "balanced",
+)  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------- the tenant
+
+
+@router.get("/me/leases/{lease_id}/escrow", operation_id="rental_lease_escrow")
+def lease_escrow(uow: UowDep, caller: RentalSign, lease_id: Id) -> s.LeaseEscrow:
+    """The escrow of the tenant's own lease: what must be paid in, the release schedule, every journal."""
+    with uow.read() as conn:
+        return s.LeaseEscrow(**svc.lease_statement(conn, caller, lease_id))
+
+
+@router.post("/me/leases/{lease_id}/escrow/payments", status_code=201, operation_id="rental_escrow_pay")
+def pay_in(uow: UowDep, caller: RentalSign, lease_id: Id, body: s.PaymentIn) -> s.PaymentOut:
+    """Record the tenant's transfer into the supervised account (idempotent by ``reference``)."""
+    with audited(uow, caller, "rental.escrow.pay", "lease", lease_id) as conn:
+        out = svc.record_payment(
+            conn, caller, lease_id, body.kind, body.amount_fen, body.reference, cycle_no=body.cycle_no,
+            paid_on=body.paid_on,
+        )  # fmt: skip
+    return s.PaymentOut(**out)
+
+
+@router.get("/me/leases/{lease_id}/escrow/proofs", operation_id="rental_escrow_proofs")
+def proofs(
+    uow: UowDep,
+    caller: RentalSign,
+    lease_id: Id,
+    size: Annotated[int | None, Query(ge=1, le=2**62, description="树的大小（默认当前）")] = None,
+    download: Annotated[bool, Query(description="作为文件下载")] = False,
+) -> s.LeaseProofs:
+    """Inclusion proofs of every logged escrow journal of the lease in the log ``rental``; check each
+    with ``python verify.py inclusion --algorithm A --leaf-hash H --index I --size N --root R --proof …``."""
+    with uow.read() as conn:
+        out = s.LeaseProofs(**svc.lease_proofs(conn, caller, lease_id, size))
+    if download:
+        body = json.dumps(out.model_dump(mode="json"), ensure_ascii=False, indent=2)
+        name = f"escrow-proofs-lease-{lease_id}-size-{out.size}.json"
+        return Response(  # type: ignore[return-value]
+            body, media_type="application/json", headers={"content-disposition": f'attachment; filename="{name}"'}
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------------------- the enterprise
+
+
+@router.get("/me/escrow/accounts", operation_id="rental_my_escrow_accounts")
+def my_accounts(uow: UowDep, caller: RentalParty) -> list[s.AccountDetail]:
+    """The supervised accounts of the caller's own filed enterprise."""
+    with uow.read() as conn:
+        return [s.AccountDetail(**a) for a in svc.my_accounts(conn, caller)]
+
+
+@router.get("/me/escrow/accounts/{account_id}/journals", operation_id="rental_my_escrow_journals")
+def my_journals(uow: UowDep, caller: RentalParty, account_id: Id, paging: PagingDep) -> Page[s.Journal]:
+    with uow.read() as conn:
+        total, items = svc.my_account_statement(conn, caller, account_id, limit=paging.page_size, offset=paging.offset)
+    return Page(items=[s.Journal(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+
+
+# ---------------------------------------------------------------------------------------- supervisors
+
+
+@router.get("/escrow/accounts", operation_id="rental_escrow_accounts")
+def accounts(uow: UowDep, caller: RentalRead, paging: PagingDep, on: On = None) -> Page[s.AccountDay]:
+    """The supervised accounts in the caller's scope with the day's reconciliation, imbalances first."""
+    with uow.read() as conn:
+        total, items = svc.list_accounts(
+            conn, caller.scope, on or clock.today(), limit=paging.page_size, offset=paging.offset
+        )
+    return Page(items=[s.AccountDay(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+
+
+@router.get(
+    "/escrow/reconciliation.csv",
+    operation_id="rental_escrow_reconciliation_csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def reconciliation_csv(uow: UowDep, caller: RentalRead, on: On = None) -> Response:
+    """The daily reconciliation report of every account in scope (UTF-8 with BOM, for Excel)."""
+    day = on or clock.today()
+    with uow.read() as conn:
+        rows = svc.reconcile_all(conn, day, caller.scope)
+    buf = io.StringIO()
+    buf.write("\ufeff")
+    w = csv.writer(buf)
+    w.writerow(RECON_COLUMNS)
+    for r in rows:
+        w.writerow([r[c] for c in RECON_COLUMNS])
+    return Response(
+        buf.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="escrow-reconciliation-{day}.csv"'},
+    )
+
+
+@router.get("/escrow/accounts/{account_id}", operation_id="rental_escrow_account")
+def account(uow: UowDep, caller: RentalRead, account_id: Id) -> s.AccountDetail:
+    with uow.read() as conn:
+        return s.AccountDetail(**svc.get_account(conn, caller.scope, account_id))
+
+
+@router.get("/escrow/accounts/{account_id}/journals", operation_id="rental_escrow_journals")
+def journals(
+    uow: UowDep,
+    caller: RentalRead,
+    account_id: Id,
+    paging: PagingDep,
+    date_from: Annotated[date | None, Query(alias="from", description="起始日期")] = None,
+    date_to: Annotated[date | None, Query(alias="to", description="截止日期")] = None,
+) -> Page[s.Journal]:
+    with uow.read() as conn:
+        total, items = svc.account_statement(
+            conn, caller.scope, account_id, date_from=date_from, date_to=date_to, limit=paging.page_size,
+            offset=paging.offset,
+        )  # fmt: skip
+    return Page(items=[s.Journal(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+
+
+@router.get("/escrow/accounts/{account_id}/reconciliation", operation_id="rental_escrow_reconciliation")
+def reconciliation(uow: UowDep, caller: RentalRead, account_id: Id, on: On = None) -> s.Reconciliation:
+    """One account's reconciliation of a day, with the references only one side has."""
+    with uow.read() as conn:
+        return s.Reconciliation(**svc.reconciliation(conn, caller.scope, account_id, on or clock.today()))
+
+
+@router.get("/escrow/accounts/{account_id}/bank-lines", operation_id="rental_escrow_bank_lines")
+def bank_lines(uow: UowDep, caller: RentalRead, account_id: Id, paging: PagingDep) -> Page[s.BankLine]:
+    with uow.read() as conn:
+        total, items = svc.bank_lines(conn, caller.scope, account_id, limit=paging.page_size, offset=paging.offset)
+    return Page(items=[s.BankLine(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+
+
+@router.post("/escrow/accounts/{account_id}/bank-lines", operation_id="rental_escrow_import_bank_lines")
+def import_bank_lines(uow: UowDep, caller: RentalHandle, account_id: Id, body: s.BankLinesIn) -> s.BankLinesOut:
+    """Import the bank's statement lines (all or nothing; a line already imported is skipped)."""
+    with audited(uow, caller, "rental.escrow.bank_lines", "escrow_account", account_id) as conn:
+        return s.BankLinesOut(**svc.import_bank_lines(conn, caller, account_id, body.csv))
+
+
+@router.post("/escrow/accounts/{account_id}/penalties", status_code=201, operation_id="rental_escrow_penalty")
+def penalty(uow: UowDep, caller: RentalSupervise, account_id: Id, body: s.PenaltyIn) -> s.JournalCreated:
+    """A penalty withheld from what the escrow owes the enterprise (idempotent by the decision's number)."""
+    with audited(uow, caller, "rental.escrow.penalty", "escrow_account", account_id) as conn:
+        jid = svc.impose_penalty(conn, caller, account_id, body.amount_fen, body.reason, body.reference)
+    return s.JournalCreated(journal_id=jid)

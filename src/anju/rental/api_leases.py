@@ -1,0 +1,251 @@
+"""REST routes of leases: online signing and filing (``/api/v1/rental/…``). Thin: parse, call, shape.
+
+The parties use ``/rental/me/leases/…`` (their own leases only, as landlord side or tenant);
+supervisors use ``/rental/leases/…`` (the leases of the streets in their scope); anyone may verify a
+filing at ``/rental/public/filings/{filing_no}``. Filing requires an ``Idempotency-Key`` header.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Annotated, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi.responses import Response
+
+from anju.rental import contract_pdf, idempotency
+from anju.rental import leases as svc
+from anju.rental import schemas_leases as s
+from anju.security import audited, set_audit_target
+from anju.web.deps import PagingDep, Public, RentalRead, RentalSign, RentalSupervise, SecurityDep, SettingsDep, UowDep
+from anju.web.schemas import ERRORS, Page
+
+router = APIRouter(tags=["rental"], responses=ERRORS)  # type: ignore[arg-type]
+
+Id = Annotated[int, Path(ge=1, le=2**62)]
+Status = Literal["draft", "signing", "signed", "filed", "terminated", "expired", "cancelled"]
+IdemKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", description="必填：同一键重复提交得到同一结果（建议 UUID）"),
+]
+CSV_COLUMNS = (
+    "lease_no", "filing_no", "status", "house_code", "address", "district_code", "street_code", "landlord_kind",
+    "landlord_name", "tenant_name", "start_on", "end_on", "ended_on", "rent_fen", "deposit_fen", "payment_cycle",
+    "filed_at", "amendments", "escrow_required",
+)  # fmt: skip
+
+
+def _detail(uow: UowDep, sec: SecurityDep, caller: object, lease_id: int) -> s.LeaseDetail:
+    with uow.read() as conn:
+        return s.LeaseDetail(**svc.get_lease(conn, sec.keyring, caller, lease_id))  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------- parties
+
+
+@router.post("/me/leases", status_code=201, operation_id="create_lease")
+def create_lease(
+    uow: UowDep, sec: SecurityDep, settings: SettingsDep, caller: RentalSign, body: s.LeaseBody
+) -> s.Created:
+    """Draft a lease on a verified listing (``listing_id``) or directly on an owned or entrusted home
+    (``home_id``, optionally ``room_id``). Every rule is checked first; errors name the field."""
+    with audited(uow, caller, "rental.lease.create", "lease") as conn:
+        lease_id = svc.create_lease(conn, sec.keyring, settings, caller, body.command())
+        set_audit_target(conn, lease_id)
+        got = svc.get_lease(conn, sec.keyring, caller, lease_id)
+    return s.Created(id=lease_id, lease_no=got["lease_no"], status=got["status"])
+
+
+@router.get("/me/leases", operation_id="list_my_leases")
+def list_mine(
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: RentalSign,
+    paging: PagingDep,
+    status: Annotated[Status | None, Query(description="状态")] = None,
+) -> Page[s.LeaseOut]:
+    """The caller's leases, as landlord side (or its party's) or as tenant, newest first."""
+    with uow.read() as conn:
+        total, items = svc.list_leases(
+            conn, sec.keyring, caller, svc.LeaseFilter(status=status), limit=paging.page_size, offset=paging.offset
+        )
+    return Page(items=[s.LeaseOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+
+
+@router.get("/me/leases/{lease_id}", operation_id="get_my_lease")
+def get_mine(uow: UowDep, sec: SecurityDep, caller: RentalSign, lease_id: Id) -> s.LeaseDetail:
+    return _detail(uow, sec, caller, lease_id)
+
+
+@router.post("/me/leases/{lease_id}/sign", operation_id="sign_lease")
+def sign(uow: UowDep, caller: RentalSign, lease_id: Id) -> s.SignOut:
+    """Sign as the party one is (the landlord side's drafting account, or the tenant's account whose
+    real-name ID matches the tenant). A suspended party cannot sign."""
+    with audited(uow, caller, "rental.lease.sign", "lease", lease_id) as conn:
+        status = svc.sign(conn, caller, lease_id)
+    return s.SignOut(id=lease_id, status=status)
+
+
+@router.post(
+    "/me/leases/{lease_id}/file", operation_id="file_lease", responses={409: {"description": "租期重叠等冲突"}}
+)
+def file_lease(
+    uow: UowDep, settings: SettingsDep, caller: RentalSign, lease_id: Id, idempotency_key: IdemKey = None
+) -> s.FiledOut:
+    """File (备案) a lease both parties signed: a filing number, the listing closed, escrow opened and
+    the event in the verifiable log ``rental``. Needs an ``Idempotency-Key``: the same key again gets
+    the same answer; the same key for another request is refused (422 naming the header). Two
+    filings overlapping on one home or room: one succeeds, the other gets 409."""
+    key = idempotency.check_key(idempotency_key)
+    assert caller.account_id is not None
+    digest = idempotency.request_hash(svc.FILE_OPERATION, lease_id, {})
+    with uow.read() as conn:  # a replay is answered without taking any lock
+        stored = idempotency.lookup(conn, caller.account_id, key, svc.FILE_OPERATION, digest)
+    if stored is None:
+        with audited(uow, caller, "rental.lease.file", "lease", lease_id) as conn:
+            stored = svc.file_lease(conn, settings, caller, lease_id, key)
+    return s.FiledOut(**stored.response)
+
+
+@router.post("/me/leases/{lease_id}/renew", status_code=201, operation_id="renew_lease")
+def renew(
+    uow: UowDep, sec: SecurityDep, settings: SettingsDep, caller: RentalSign, lease_id: Id, body: s.RenewBody
+) -> s.Created:
+    """A renewal: a new draft between the same parties from the day after the lease's end."""
+    with audited(uow, caller, "rental.lease.renew", "lease", lease_id) as conn:
+        new_id = svc.renew_lease(conn, sec.keyring, settings, caller, lease_id, **body.model_dump())
+        got = svc.get_lease(conn, sec.keyring, caller, new_id)
+    return s.Created(id=new_id, lease_no=got["lease_no"], status=got["status"])
+
+
+@router.post("/me/leases/{lease_id}/amend", operation_id="amend_lease")
+def amend(uow: UowDep, settings: SettingsDep, caller: RentalSign, lease_id: Id, body: s.AmendBody) -> s.AmendOut:
+    """Change a filed lease's rent, end date or extra clauses: one party proposes, the other sends the
+    same change to agree (then it is made and logged)."""
+    with audited(uow, caller, "rental.lease.amend", "lease", lease_id) as conn:
+        result = svc.amend(conn, settings, caller, lease_id, body.command())
+    return s.AmendOut(id=lease_id, result=result)
+
+
+@router.post("/me/leases/{lease_id}/terminate", operation_id="terminate_lease")
+def terminate(uow: UowDep, settings: SettingsDep, caller: RentalSign, lease_id: Id, body: s.TerminateBody) -> s.SignOut:
+    """Early termination (提前解除) on ``ended_on``; unearned rent and the deposit go back through escrow."""
+    with audited(uow, caller, "rental.lease.terminate", "lease", lease_id) as conn:
+        svc.terminate(conn, settings, caller, lease_id, body.ended_on, body.reason)
+    return s.SignOut(id=lease_id, status="terminated")
+
+
+@router.post("/me/leases/{lease_id}/cancel", operation_id="cancel_my_lease_filing")
+def cancel_mine(
+    uow: UowDep, settings: SettingsDep, caller: RentalSign, lease_id: Id, body: s.CancelBody
+) -> s.CancelOut:
+    """备案注销 by both parties: the first asks, the other confirms."""
+    with audited(uow, caller, "rental.lease.cancel", "lease", lease_id) as conn:
+        result = svc.cancel_by_parties(conn, settings, caller, lease_id, body.reason)
+    return s.CancelOut(id=lease_id, result=result)
+
+
+@router.get("/me/leases/{lease_id}/contract.pdf", operation_id="get_my_lease_contract")
+def contract(request: Request, uow: UowDep, sec: SecurityDep, caller: RentalSign, lease_id: Id) -> Response:
+    """The contract as a PDF: every clause, masked IDs, signing times, the filing number and a QR code
+    of the public verification page."""
+    with uow.read() as conn:
+        facts = svc.get_lease(conn, sec.keyring, caller, lease_id)
+    pdf = contract_pdf.render(facts, contract_pdf.verify_url(str(request.base_url), facts.get("filing_no")))
+    return _pdf(pdf, f"{facts['lease_no']}.pdf")
+
+
+def _pdf(data: bytes, name: str) -> Response:
+    return Response(
+        data, media_type="application/pdf", headers={"content-disposition": f"inline; filename*=UTF-8''{quote(name)}"}
+    )
+
+
+# ---------------------------------------------------------------------------------------- supervisors
+
+
+def _filter(status: str | None, street: str | None, start_from: date | None, start_to: date | None) -> svc.LeaseFilter:
+    return svc.LeaseFilter(status=status, street=street, start_from=start_from, start_to=start_to)
+
+
+@router.get("/leases", operation_id="list_leases")
+def list_leases(
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: RentalRead,
+    paging: PagingDep,
+    status: Annotated[Status | None, Query(description="状态")] = None,
+    street: Annotated[str | None, Query(max_length=12, description="街道代码")] = None,
+    start_from: Annotated[date | None, Query(description="起租日期不早于")] = None,
+    start_to: Annotated[date | None, Query(description="起租日期不晚于")] = None,
+) -> Page[s.LeaseOut]:
+    """Leases of the streets in the caller's scope, newest first."""
+    with uow.read() as conn:
+        total, items = svc.list_leases(
+            conn,
+            sec.keyring,
+            caller,
+            _filter(status, street, start_from, start_to),
+            limit=paging.page_size,
+            offset=paging.offset,
+        )
+    return Page(items=[s.LeaseOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+
+
+@router.get("/leases.csv", operation_id="export_leases")
+def export_leases(
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: RentalRead,
+    status: Annotated[Status | None, Query(description="状态")] = None,
+    street: Annotated[str | None, Query(max_length=12, description="街道代码")] = None,
+    start_from: Annotated[date | None, Query(description="起租日期不早于")] = None,
+    start_to: Annotated[date | None, Query(description="起租日期不晚于")] = None,
+) -> Response:
+    """The same leases as CSV (UTF-8 with BOM, masked names), at most 100 000 rows."""
+    with uow.read() as conn:
+        rows = svc.iter_leases(conn, sec.keyring, caller.scope, _filter(status, street, start_from, start_to))
+    return Response(
+        to_csv(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": "attachment; filename=leases.csv"},
+    )
+
+
+def to_csv(rows: list[dict[str, object]]) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(CSV_COLUMNS)
+    for r in rows:
+        w.writerow(["" if r[c] is None else r[c] for c in CSV_COLUMNS])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+@router.get("/leases/{lease_id}", operation_id="get_lease")
+def get_lease(uow: UowDep, sec: SecurityDep, caller: RentalRead, lease_id: Id) -> s.LeaseDetail:
+    return _detail(uow, sec, caller, lease_id)
+
+
+@router.post("/leases/{lease_id}/cancel", operation_id="cancel_lease_filing")
+def cancel(
+    uow: UowDep, settings: SettingsDep, caller: RentalSupervise, lease_id: Id, body: s.CancelBody
+) -> s.CancelOut:
+    """备案注销 by a supervisor of the lease's street; escrow refunds follow."""
+    with audited(uow, caller, "rental.lease.cancel", "lease", lease_id) as conn:
+        svc.cancel_by_supervisor(conn, settings, caller, lease_id, body.reason)
+    return s.CancelOut(id=lease_id, result="cancelled")
+
+
+# --------------------------------------------------------------------------------------------- public
+
+
+@router.get("/public/filings/{filing_no}", operation_id="verify_filing")
+def verify_filing(
+    uow: UowDep, sec: SecurityDep, caller: Public, filing_no: Annotated[str, Path(max_length=24)]
+) -> s.PublicFiling:
+    """Check a filing number: its status, where, term and rent (names masked)."""
+    with uow.read() as conn:
+        return s.PublicFiling(**svc.public_filing_view(conn, sec.keyring, filing_no))

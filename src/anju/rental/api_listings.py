@@ -1,0 +1,275 @@
+"""REST routes of listings (房源发布与核验): listers' own listings, staff review, public check and search.
+
+A verification that fails is stored (the listing stays a draft with every rule's result) and answered
+with 422 naming the failing rules (409 when the unit is already listed); thin: parse, call, shape.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse, Response
+
+from anju.rental import listings as svc
+from anju.rental import schemas_listings as s
+from anju.security import audited, set_audit_target
+from anju.web.deps import PagingDep, Public, RentalHandle, RentalPublish, SecurityDep, SettingsDep, UowDep
+from anju.web.schemas import ERRORS, Page
+
+router = APIRouter(responses=ERRORS)  # type: ignore[arg-type]
+
+Id = Annotated[int, Path(ge=1, le=2**62)]
+StatusQ = Annotated[
+    Literal["draft", "pending_review", "verified", "published", "withdrawn", "rejected", "expired", "leased"] | None,
+    Query(description="房源状态"),
+]
+
+
+def verify_answer(result: dict[str, Any]) -> s.VerifyOut:
+    return s.VerifyOut(
+        id=result["id"],
+        status=result["status"],
+        failed=result["failed"],
+        flags=result["flags"],
+        rules=[s.RuleOut(name=r.name, title=r.title, passed=r.passed, reason=r.reason) for r in result["rules"]],
+        verify_code=result.get("verify_code"),
+    )
+
+
+# ---------------------------------------------------------------------------------------- listers
+
+
+@router.get("/me/listings", operation_id="rental_my_listings")
+def my_listings(
+    uow: UowDep, settings: SettingsDep, caller: RentalPublish, paging: PagingDep, status: StatusQ = None
+) -> Page[s.ListingOut]:
+    with uow.read() as conn:
+        total, items = svc.my_listings(
+            conn, caller, settings.rental_verify_code_days, status=status, limit=paging.page_size, offset=paging.offset
+        )
+    return Page(items=[s.ListingOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+
+
+@router.post("/me/listings", status_code=201, operation_id="rental_create_listing")
+def create_listing(uow: UowDep, settings: SettingsDep, caller: RentalPublish, body: s.ListingIn) -> s.ListingOut:
+    """Draft a listing of a register home (整租) or one of its rooms (分间)."""
+    with audited(uow, caller, "rental.create_listing", "rental_listing") as conn:
+        lid = svc.create_listing(conn, caller, body.command())
+        set_audit_target(conn, lid)
+    with uow.read() as conn:
+        return s.ListingOut(**svc.my_listing(conn, caller, lid, settings.rental_verify_code_days))
+
+
+@router.get("/me/listings/{listing_id}", operation_id="rental_my_listing")
+def my_listing(uow: UowDep, settings: SettingsDep, caller: RentalPublish, listing_id: Id) -> s.ListingOut:
+    with uow.read() as conn:
+        return s.ListingOut(**svc.my_listing(conn, caller, listing_id, settings.rental_verify_code_days))
+
+
+@router.put("/me/listings/{listing_id}", operation_id="rental_update_listing")
+def update_listing(
+    uow: UowDep, settings: SettingsDep, caller: RentalPublish, listing_id: Id, body: s.ListingIn
+) -> s.ListingOut:
+    """Correct a draft (or rejected) listing; verify it again afterwards."""
+    with audited(uow, caller, "rental.update_listing", "rental_listing", listing_id) as conn:
+        svc.update_listing(conn, caller, listing_id, body.command())
+    with uow.read() as conn:
+        return s.ListingOut(**svc.my_listing(conn, caller, listing_id, settings.rental_verify_code_days))
+
+
+@router.post("/me/listings/{listing_id}/verify", operation_id="rental_verify_listing")
+def verify_listing(uow: UowDep, sec: SecurityDep, settings: SettingsDep, caller: RentalPublish, listing_id: Id) -> Any:
+    """Run every verification rule. 200: verified (with its code) or pending_review (flagged); 422 (409
+    when the unit is already listed): the failing rules, named; the results are stored either way."""
+    with audited(uow, caller, "rental.verify_listing", "rental_listing", listing_id) as conn:
+        result = svc.verify(conn, sec.keyring, caller, listing_id, svc.Limits.of(settings))
+    with uow.read() as conn:
+        result["verify_code"] = svc.my_listing(conn, caller, listing_id, settings.rental_verify_code_days)[
+            "verify_code"
+        ]
+    out = verify_answer(result)
+    if not out.failed or out.status != "draft":
+        return out
+    code = 409 if "unit_not_listed" in out.failed else 422
+    rules = {r.name: r for r in out.rules}
+    body = {
+        "error": "conflict" if code == 409 else "validation",
+        "message": "房源核验未通过：" + "、".join(out.failed),
+        "errors": [{"field": n, "reason": rules[n].reason} for n in out.failed],
+        "verification": jsonable_encoder(out),
+    }
+    return JSONResponse(body, status_code=code)
+
+
+@router.post("/me/listings/{listing_id}/publish", operation_id="rental_publish_listing")
+def publish_listing(uow: UowDep, settings: SettingsDep, caller: RentalPublish, listing_id: Id) -> s.StatusOut:
+    """Publish a verified listing with a valid code (409 otherwise)."""
+    with audited(uow, caller, "rental.publish_listing", "rental_listing", listing_id) as conn:
+        svc.publish(conn, caller, listing_id, svc.Limits.of(settings))
+    return s.StatusOut(id=listing_id, status="published")
+
+
+@router.post("/me/listings/{listing_id}/withdraw", operation_id="rental_withdraw_listing")
+def withdraw_listing(uow: UowDep, caller: RentalPublish, listing_id: Id) -> s.StatusOut:
+    with audited(uow, caller, "rental.withdraw_listing", "rental_listing", listing_id) as conn:
+        svc.withdraw(conn, caller, listing_id)
+    return s.StatusOut(id=listing_id, status="withdrawn")
+
+
+# ------------------------------------------------------------------------------------------ staff
+
+
+def _filter(status: str | None, street: str | None, lister_kind: str | None, flagged: bool | None) -> svc.StaffFilter:
+    return svc.StaffFilter(status=status, street=street, lister_kind=lister_kind, flagged=flagged)
+
+
+StreetQ = Annotated[str | None, Query(max_length=12, pattern=r"^\d*$")]
+KindQ = Annotated[Literal["person", "party"] | None, Query(description="发布人类型")]
+
+
+@router.get("/listings", operation_id="rental_staff_listings")
+def staff_listings(
+    uow: UowDep,
+    settings: SettingsDep,
+    caller: RentalHandle,
+    paging: PagingDep,
+    status: StatusQ = None,
+    street: StreetQ = None,
+    lister_kind: KindQ = None,
+    flagged: bool | None = None,
+) -> Page[s.ListingOut]:
+    """Listings of the streets in the caller's scope (the review queue: status=pending_review)."""
+    with uow.read() as conn:
+        total, items = svc.staff_list(
+            conn,
+            scope=caller.scope,
+            f=_filter(status, street or None, lister_kind, flagged),
+            days=settings.rental_verify_code_days,
+            limit=paging.page_size,
+            offset=paging.offset,
+        )
+    return Page(items=[s.ListingOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+
+
+CSV_COLS = (
+    "listing_no",
+    "house_code",
+    "mode",
+    "district_code",
+    "street_code",
+    "estate_name",
+    "building_name",
+    "area",
+    "bedrooms",
+    "floor",
+    "rent_fen",
+    "deposit_fen",
+    "lister_kind",
+    "status",
+    "flags",
+    "valid_until",
+)
+
+
+@router.get(
+    "/listings.csv",
+    operation_id="rental_staff_listings_csv",
+    responses={200: {"content": {"text/csv": {}}, "description": "UTF-8 带 BOM，不含个人信息"}},
+)
+def staff_listings_csv(
+    uow: UowDep,
+    settings: SettingsDep,
+    caller: RentalHandle,
+    status: StatusQ = None,
+    street: StreetQ = None,
+    lister_kind: KindQ = None,
+    flagged: bool | None = None,
+) -> Response:
+    with uow.read() as conn:
+        _, items = svc.staff_list(
+            conn,
+            scope=caller.scope,
+            f=_filter(status, street or None, lister_kind, flagged),
+            days=settings.rental_verify_code_days,
+            limit=100_000,
+        )
+    buf = io.StringIO()
+    buf.write("\ufeff")
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(CSV_COLS)
+    for i in items:
+        w.writerow([",".join(i[c]) if c == "flags" else ("" if i[c] is None else i[c]) for c in CSV_COLS])
+    return Response(
+        buf.getvalue().encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": 'attachment; filename="rental-listings.csv"'},
+    )
+
+
+@router.post("/listings/{listing_id}/review", operation_id="rental_review_listing")
+def review_listing(uow: UowDep, caller: RentalHandle, listing_id: Id, body: s.ReviewIn) -> s.StatusOut:
+    """Approve (verified, with a code) or reject (with a reason) a listing flagged for review."""
+    with audited(uow, caller, "rental.review_listing", "rental_listing", listing_id) as conn:
+        status = svc.review(conn, caller, listing_id, body.action == "approve", body.reason)
+    return s.StatusOut(id=listing_id, status=status)
+
+
+# ----------------------------------------------------------------------------------------- public
+
+
+@router.get("/public/check/{code}", operation_id="rental_check_code")
+def check_code(
+    uow: UowDep, settings: SettingsDep, caller: Public, code: Annotated[str, Path(max_length=32)]
+) -> s.CheckOut:
+    """Anyone checks a verification code (房源核验码) and sees the verified facts (no personal data)."""
+    with uow.read() as conn:
+        return s.CheckOut(**svc.check_code(conn, code, settings.rental_verify_code_days))
+
+
+@router.get("/public/listings", operation_id="rental_search_listings")
+def search_listings(
+    uow: UowDep,
+    settings: SettingsDep,
+    caller: Public,
+    paging: PagingDep,
+    district: Annotated[str | None, Query(max_length=12, pattern=r"^\d*$")] = None,
+    street: StreetQ = None,
+    rent_min: Annotated[int | None, Query(ge=0, le=10**10, description="最低月租金（分）")] = None,
+    rent_max: Annotated[int | None, Query(ge=0, le=10**10)] = None,
+    area_min: Annotated[Decimal | None, Query(ge=0, le=100000)] = None,
+    area_max: Annotated[Decimal | None, Query(ge=0, le=100000)] = None,
+    bedrooms: Annotated[int | None, Query(ge=1, le=4, description="室数（4：4 室及以上）")] = None,
+    mode: Annotated[Literal["whole", "room"] | None, Query()] = None,
+    near: Annotated[str | None, Query(max_length=100, description="地址或房屋代码")] = None,
+    radius_m: Annotated[int, Query(ge=100, le=20000)] = 2000,
+    sort: Annotated[Literal["newest", "rent_asc", "rent_desc", "nearest"], Query()] = "newest",
+) -> s.SearchPage:
+    """Published listings with a valid verification code, filtered, sorted and paginated."""
+    q = svc.SearchIn(
+        district or None,
+        street or None,
+        rent_min,
+        rent_max,
+        area_min,
+        area_max,
+        bedrooms,
+        mode,
+        (near or "").strip() or None,
+        radius_m,
+        sort,
+    )
+    with uow.read() as conn:
+        res = svc.search(conn, q, settings.rental_verify_code_days, limit=paging.page_size, offset=paging.offset)
+    return s.SearchPage(
+        items=[s.PublicListing(**i) for i in res["items"]],
+        total=res["total"],
+        page=paging.page,
+        page_size=paging.page_size,
+        center=res["center"],
+        sort=res["sort"],
+    )
