@@ -28,8 +28,8 @@ _N = itertools.count(1)
 
 def resident_id(n: int) -> str:
     """A valid resident ID (GB 11643 check digit) for person number ``n``."""
-    born = date(1970, 1, 1) + timedelta(days=n % 9000)
-    body = f"320104{born:%Y%m%d}{(200 + n * 2) % 1000:03d}"
+    born = date(1985, 1, 1) + timedelta(days=n % 9000)
+    body = f"320102{born:%Y%m%d}{(200 + n * 2) % 1000:03d}"
     return body + ric.calc_check_digit(body + "0")
 
 

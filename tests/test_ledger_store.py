@@ -33,7 +33,13 @@ def test_create_log_checks_name_and_algorithm(empty_engine: Engine):
         assert e.value.errors[0].field == "algorithm"
         with pytest.raises(Conflict):
             ledger.create_log(c, "complaints")
-        assert [lg.name for lg in ledger.list_logs(c)] == ["assistance", "complaints", "credit", "maintenance_fund"]
+        assert [lg.name for lg in ledger.list_logs(c)] == [
+            "assistance",
+            "complaints",
+            "credit",
+            "maintenance_fund",
+            "rental",
+        ]
 
 
 @pytest.mark.parametrize("algorithm", ["sha256", "sm3"])
