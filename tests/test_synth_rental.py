@@ -194,3 +194,41 @@ def test_same_seed_gives_the_same_market(rental_engine, db_factory, tmp_path):
     finally:
         other.dispose()
         db_factory.drop(url)
+
+
+def test_the_demo_accounts_join_the_market(rental_engine, tmp_path, settings_for, monkeypatch):
+    from datetime import UTC, datetime
+
+    from fastapi.testclient import TestClient
+
+    from anju.core import clock
+    from anju.synth.rental import attach_demo_accounts
+    from anju.web.app import create_app
+    from tests.accounts import CITIZEN_ID, CITIZEN_NAME, api_token
+
+    specs = [
+        {"username": "citizen", "name": CITIZEN_NAME, "id_number": CITIZEN_ID},
+        {"username": "landlord", "name": "王房东", "id_number": "320102199003070025"},
+        {"username": "agency", "name": "冯经纪", "org_code": "91110000600037341L"},
+    ]
+    done = attach_demo_accounts(rental_engine, keyring(rental_engine, tmp_path), specs)
+    assert set(done) == {"citizen_lease", "agency_party", "landlord_homes"} and done["landlord_homes"] == 3
+    api = "/api/v1/rental"
+    # the market was generated on TEST_TODAY: look at it on that day (verification codes expire)
+    monkeypatch.setattr(clock, "today", lambda: TEST_TODAY)
+    monkeypatch.setattr(
+        clock, "now", lambda: datetime(TEST_TODAY.year, TEST_TODAY.month, TEST_TODAY.day, 4, tzinfo=UTC)
+    )
+    with TestClient(create_app(settings_for(rental_engine))) as c:
+
+        def get(who: str, path: str) -> Any:
+            r = c.get(api + path, headers={"authorization": f"Bearer {api_token(rental_engine, who)}"})
+            assert r.status_code == 200, r.text
+            return r.json()
+
+        leases = get("citizen", "/me/leases")["items"]
+        assert [x["id"] for x in leases] == [done["citizen_lease"]] and leases[0]["status"] == "filed"
+        party = get("agency", "/me/party")
+        assert party["id"] == done["agency_party"] and party["status"] == "filed"
+        mine = get("landlord", "/me/listings")["items"]
+        assert len(mine) == 3 and {x["status"] for x in mine} == {"published"}

@@ -66,10 +66,16 @@ def db_downgrade(revision: str) -> None:
     show_default=True,
     help="Also generate owners, assisted homes and the housing-assistance history.",
 )
-def synth(scale: float, seed: int, people: bool) -> None:
+@click.option(
+    "--rental/--no-rental",
+    default=True,
+    show_default=True,
+    help="Also generate the rental market (parties, listings, ≈1M filed leases at scale 1.0); needs --people.",
+)
+def synth(scale: float, seed: int, people: bool, rental: bool) -> None:
     """Build the synthetic Nanjing into the configured (empty) database."""
     from anju.security import keyring_from_settings
-    from anju.synth import generate, generate_people
+    from anju.synth import generate, generate_people, generate_rental
 
     settings = _settings()
     engine = _engine(settings)
@@ -89,6 +95,21 @@ def synth(scale: float, seed: int, people: bool) -> None:
                 progress=_progress,
             )
             out |= {"people": made.__dict__, "people_seconds": round(time.perf_counter() - t1, 1)}
+            if rental:
+                t2 = time.perf_counter()
+                market = generate_rental(
+                    engine,
+                    keyring_from_settings(settings),
+                    seed,
+                    scale=scale,
+                    batch=settings.import_batch_rows,
+                    progress=_progress,
+                    city_code=settings.city_code,
+                    deposit_cap_months=settings.rental_deposit_cap_months,
+                    escrow_rent_months=settings.rental_escrow_rent_months,
+                    escrow_deposit_months=settings.rental_escrow_deposit_months,
+                )
+                out |= {"rental": market.__dict__, "rental_seconds": round(time.perf_counter() - t2, 1)}
     except (AnjuError, ValueError) as e:
         raise click.ClickException(str(e)) from None
     click.echo(json.dumps(out, ensure_ascii=False))
@@ -120,7 +141,7 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
     from anju.registry import services as reg
     from anju.security import keyring_from_settings
     from anju.security.cli import DEMO_PASSWORD, ensure_demo_accounts
-    from anju.synth import generate, generate_people
+    from anju.synth import attach_demo_accounts, generate, generate_people, generate_rental
 
     settings = _settings()
     if "ANJU_STAFF_TOTP_REQUIRED" not in os.environ and settings.environment != "production":
@@ -146,6 +167,23 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
             f"保障申请 {people.applications} 份（审核中 {people.statuses.get('submitted', 0)} 份）",
             err=True,
         )
+        market = generate_rental(
+            engine,
+            keyring_from_settings(settings),
+            seed,
+            scale=scale,
+            batch=settings.import_batch_rows,
+            progress=_progress,
+            city_code=settings.city_code,
+            deposit_cap_months=settings.rental_deposit_cap_months,
+            escrow_rent_months=settings.rental_escrow_rent_months,
+            escrow_deposit_months=settings.rental_escrow_deposit_months,
+        )
+        click.echo(
+            f"已生成租赁企业 {market.enterprises} 家、经纪机构 {market.agencies} 家、"
+            f"房源 {sum(market.listings.values())} 条、已备案合同 {market.leases.get('filed', 0)} 份",
+            err=True,
+        )
         from anju.addresses import demo_link_job
 
         job = demo_link_job(engine, n=3000, seed=seed, memory_limit=settings.address_link_memory)
@@ -157,6 +195,13 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
     made = ensure_demo_accounts(engine, settings)
     if made:
         click.echo(f"已创建演示账户（密码均为 {DEMO_PASSWORD}）：" + "、".join(a["username"] for a in made), err=True)
+        attached = attach_demo_accounts(engine, keyring_from_settings(settings), made)
+        if attached:
+            click.echo(
+                "演示账户已接入合成租赁市场：landlord 名下有已发布房源，agency 为已备案租赁企业，"
+                "citizen 有一份已备案合同",
+                err=True,
+            )
     click.echo(
         f"Anju 正在运行： http://{host}:{port}/  （演示账户见 README：admin、city、district、clerk、"
         f"auditor、citizen…，密码 {DEMO_PASSWORD}）",

@@ -195,7 +195,12 @@ def list_leases(
     return Page(items=[s.LeaseOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
 
 
-@router.get("/leases.csv", operation_id="export_leases")
+@router.get(
+    "/leases.csv",
+    operation_id="export_leases",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "CSV（UTF-8 带 BOM）"}},
+)
 def export_leases(
     uow: UowDep,
     sec: SecurityDep,

@@ -44,6 +44,9 @@ def verify_answer(result: dict[str, Any]) -> s.VerifyOut:
 # ---------------------------------------------------------------------------------------- listers
 
 
+AreaQ = Annotated[Decimal | None, Query(ge=0, le=100000, decimal_places=2, description="面积（㎡，至多两位小数）")]
+
+
 @router.get("/me/listings", operation_id="rental_my_listings")
 def my_listings(
     uow: UowDep, settings: SettingsDep, caller: RentalPublish, paging: PagingDep, status: StatusQ = None
@@ -241,8 +244,8 @@ def search_listings(
     street: StreetQ = None,
     rent_min: Annotated[int | None, Query(ge=0, le=10**10, description="最低月租金（分）")] = None,
     rent_max: Annotated[int | None, Query(ge=0, le=10**10)] = None,
-    area_min: Annotated[Decimal | None, Query(ge=0, le=100000)] = None,
-    area_max: Annotated[Decimal | None, Query(ge=0, le=100000)] = None,
+    area_min: AreaQ = None,
+    area_max: AreaQ = None,
     bedrooms: Annotated[int | None, Query(ge=1, le=4, description="室数（4：4 室及以上）")] = None,
     mode: Annotated[Literal["whole", "room"] | None, Query()] = None,
     near: Annotated[str | None, Query(max_length=100, description="地址或房屋代码")] = None,

@@ -2,6 +2,14 @@
 
 from anju.synth.city import SynthReport, generate
 from anju.synth.people import PeopleReport, generate_people
-from anju.synth.rental import RentalReport, generate_rental
+from anju.synth.rental import RentalReport, attach_demo_accounts, generate_rental
 
-__all__ = ["PeopleReport", "RentalReport", "SynthReport", "generate", "generate_people", "generate_rental"]
+__all__ = [
+    "PeopleReport",
+    "RentalReport",
+    "SynthReport",
+    "attach_demo_accounts",
+    "generate",
+    "generate_people",
+    "generate_rental",
+]
