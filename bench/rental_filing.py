@@ -2,6 +2,8 @@
 
     python bench/rental_filing.py --sqlite data/bench/filing.db [--scale 0.01] [--n 2000] [--concurrency 16]
     python bench/rental_filing.py --postgres postgresql://postgres@127.0.0.1:5432/anju_bench_filing
+    (an existing database, e.g. the full-scale city of bench/synth_load.py, is used as it is; --workers N
+    starts N server processes)
 
 1. Builds a synthetic city of ``--scale`` into the database if it is empty, makes a landlord account
    the owner of ``2 × n`` free residential homes, drafts ``n`` listings on half of them and drafts and
@@ -240,6 +242,7 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=0.01)
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--concurrency", type=int, default=16)
+    ap.add_argument("--workers", type=int, default=1, help="server processes (anju serve --workers)")
     args = ap.parse_args()
     url = f"sqlite:///{Path(args.sqlite).resolve()}" if args.sqlite else args.postgres
     data_dir = Path(tempfile.mkdtemp(prefix="anju-bench-filing-"))
@@ -253,7 +256,9 @@ def main() -> None:
         ANJU_RATE_LIMIT_PUBLIC="1000000/minute",
     )
     anju = Path(sys.executable).with_name("anju")
-    server = subprocess.Popen([str(anju), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env)
+    server = subprocess.Popen(
+        [str(anju), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers)], env=env
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -277,6 +282,7 @@ def main() -> None:
     out = {
         "database": "sqlite" if args.sqlite else "postgresql",
         "concurrency": args.concurrency,
+        "workers": args.workers,
         "trivial": trivial,
         "verify": verify | {"throughput_ratio_to_trivial": round(verify["per_s"] / trivial["per_s"], 3)},
         "filing": filing | {"throughput_ratio_to_trivial": round(filing["per_s"] / trivial["per_s"], 3)},

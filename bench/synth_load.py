@@ -6,7 +6,8 @@
 Runs ``anju synth`` in a child process against a fresh database and reports wall time, the child's
 peak resident memory (getrusage of children), the row counts and the database size. The city only
 (``--no-people``) unless ``--people`` is given: the people step has its own benchmark
-(``bench/assistance_eligibility.py build``).
+(``bench/assistance_eligibility.py build``). ``--rental`` adds the people and the rental market
+(≈1M filed leases at scale 1.0) and reports the rental step's time and counts.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ def main() -> int:
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--people", action="store_true", help="also generate owners and the assistance history")
+    ap.add_argument("--rental", action="store_true", help="also the rental market (implies --people)")
     g = ap.add_mutually_exclusive_group(required=True)
     g.add_argument("--sqlite", type=Path, help="path of a new SQLite file")
     g.add_argument("--postgres", help="URL of a PostgreSQL database to (re)create")
@@ -73,7 +75,8 @@ def main() -> int:
             str(args.scale),
             "--seed",
             str(args.seed),
-            "--people" if args.people else "--no-people",
+            "--people" if args.people or args.rental else "--no-people",
+            "--rental" if args.rental else "--no-rental",
         ],
         env=env,
         capture_output=True,
@@ -96,6 +99,7 @@ def main() -> int:
         "rows": {
             k: report[k] for k in ("estates", "buildings", "homes", "home_versions", "building_versions", "rooms")
         },
+        **{k: report[k] for k in ("seconds", "people_seconds", "rental_seconds", "rental") if k in report},
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
     }
     print(json.dumps(out, ensure_ascii=False))

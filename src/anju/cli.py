@@ -118,15 +118,33 @@ def synth(scale: float, seed: int, people: bool, rental: bool) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, type=int, show_default=True)
-def serve(host: str, port: int) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    type=click.IntRange(1, 64),
+    show_default=True,
+    help="Server processes (each with its own connection pool, session cache and rate-limit counters).",
+)
+def serve(host: str, port: int, workers: int) -> None:
     """Serve the platform over the configured database."""
     import uvicorn
 
     from anju.web.app import create_app
 
     settings = _settings()
-    app = create_app(settings)
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+        return
+    # Migrate once here, then let every worker process build its app without migrating.
+    migrate.upgrade(_engine(settings))
+    uvicorn.run(
+        "anju.web.app:create_worker_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+    )
 
 
 @main.command()

@@ -91,10 +91,6 @@ def verify_listing(uow: UowDep, sec: SecurityDep, settings: SettingsDep, caller:
     when the unit is already listed): the failing rules, named; the results are stored either way."""
     with audited(uow, caller, "rental.verify_listing", "rental_listing", listing_id) as conn:
         result = svc.verify(conn, sec.keyring, caller, listing_id, svc.Limits.of(settings))
-    with uow.read() as conn:
-        result["verify_code"] = svc.my_listing(conn, caller, listing_id, settings.rental_verify_code_days)[
-            "verify_code"
-        ]
     out = verify_answer(result)
     if not out.failed or out.status != "draft":
         return out

@@ -382,6 +382,7 @@ def verify(conn: Connection, kr: Keyring, caller: Caller, listing_id: int, limit
         "updated_at": now,
         "closed_at": None,
     }
+    extra: dict[str, Any] = {}
     if status == d.ListingStatus.draft:
         conn.execute(update(L).where(L.c.id == listing_id).values(status=status.value, **common))
     else:
@@ -396,7 +397,14 @@ def verify(conn: Connection, kr: Keyring, caller: Caller, listing_id: int, limit
         status=status.value,
         failed=failed,
     )
-    return {"id": listing_id, "status": status.value, "failed": failed, "flags": flags, "rules": results}
+    return {
+        "id": listing_id,
+        "status": status.value,
+        "failed": failed,
+        "flags": flags,
+        "rules": results,
+        "verify_code": extra.get("verify_code", row.verify_code),
+    }
 
 
 def publish(conn: Connection, caller: Caller, listing_id: int, limits: Limits) -> None:

@@ -244,6 +244,7 @@ rental_leases = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Index("ix_rental_leases_unit", "unit_key", "status", "start_on"),
+    Index("ix_rental_leases_home", "home_id", "start_on"),
     Index("ix_rental_leases_street", "street_code", "status", "start_on"),
     Index("ix_rental_leases_landlord", "landlord_account_id", "status"),
     Index("ix_rental_leases_tenant", "tenant_account_id", "status"),

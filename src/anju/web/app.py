@@ -202,3 +202,8 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
 
     check_policies(app)
     return app
+
+
+def create_worker_app() -> FastAPI:
+    """The app of one server process of ``anju serve --workers N`` (the parent has migrated)."""
+    return create_app(migrate_schema=False)
