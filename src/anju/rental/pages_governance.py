@@ -1,5 +1,8 @@
 """Pages of governance: the complaint form and one's own complaints (with the handler's replies), the
 staff complaint queue (overdue first) with taking and answering, and inspections with their form.
+Closing a complaint and recording violations (credit events) are confirmed on a page of their own (no
+inline script under the CSP). Form fields default to empty so that the service names every bad field and
+the form is shown again with the reasons next to the fields.
 
 Thin: parse the form, call a service, render or redirect.
 """
@@ -24,7 +27,6 @@ from anju.web.templating import pager, render
 router = APIRouter(include_in_schema=False)
 
 Id = Annotated[int, Path(ge=1, le=2**62)]
-OptId = Annotated[str, Form(pattern=r"^\d{0,18}$")]
 DONE = {
     "filed": "投诉已提交，已分派至承办街道。",
     "taken": "已开始办理。",
@@ -48,20 +50,22 @@ def _ctx() -> dict[str, Any]:
     }
 
 
-def _id(v: str) -> int | None:
-    return int(v) if v else None
-
-
 # ------------------------------------------------------------------------------------- complainants
 
 
 def _form_page(
-    request: Request, values: dict[str, Any], errors: list[FieldError], message: str | None, status_code: int = 200
+    request: Request,
+    days: int,
+    values: dict[str, Any],
+    errors: list[FieldError],
+    message: str | None,
+    status_code: int = 200,
 ) -> HTMLResponse:
     return render(
         request,
         "rental/governance_complaint_form.html",
         status_code=status_code,
+        days=days,
         values=values,
         errors=errors,
         message=message,
@@ -72,12 +76,14 @@ def _form_page(
 @router.get("/rental/complaints/new", response_class=HTMLResponse)
 def complaint_form(
     request: Request,
+    settings: SettingsDep,
     caller: RentalSign,
     subject_kind: Annotated[Literal["lease", "listing", "party", "home"], Query()] = "listing",
     ref: Annotated[str, Query(max_length=23)] = "",
 ) -> HTMLResponse:
     """The complaint / dispute form (投诉、纠纷), optionally about a given subject."""
-    return _form_page(request, {"subject_kind": subject_kind, "ref": ref, "kind": "complaint"}, [], None)
+    values = {"subject_kind": subject_kind, "ref": ref, "kind": "complaint"}
+    return _form_page(request, settings.rental_complaint_days, values, [], None)
 
 
 @router.post("/rental/complaints", response_class=HTMLResponse)
@@ -86,11 +92,11 @@ def complaint_post(
     uow: UowDep,
     settings: SettingsDep,
     caller: RentalSign,
-    kind: Annotated[str, Form(max_length=12)],
-    category: Annotated[str, Form(max_length=16)],
-    subject_kind: Annotated[str, Form(max_length=8)],
-    title: Annotated[str, Form(max_length=100)],
-    text: Annotated[str, Form(max_length=5000)],
+    kind: Annotated[str, Form(max_length=12)] = "",
+    category: Annotated[str, Form(max_length=16)] = "",
+    subject_kind: Annotated[str, Form(max_length=8)] = "",
+    title: Annotated[str, Form(max_length=100)] = "",
+    text: Annotated[str, Form(max_length=5000)] = "",
     ref: Annotated[str, Form(max_length=23)] = "",
 ) -> Any:
     r = ref.strip()
@@ -112,7 +118,9 @@ def complaint_post(
             set_audit_target(conn, cid)
     except AnjuError as e:
         values = {"kind": kind, "category": category, "subject_kind": subject_kind, "title": title, "text": text}
-        return _form_page(request, values | {"ref": ref}, e.errors, e.message, e.status_code)
+        return _form_page(
+            request, settings.rental_complaint_days, values | {"ref": ref}, e.errors, e.message, e.status_code
+        )
     return RedirectResponse(f"/rental/complaints/mine/{cid}?done=filed", status_code=303)
 
 
@@ -161,11 +169,13 @@ def queue(
     kind: Annotated[Literal["", "complaint", "dispute"], Query()] = "",
     overdue: Annotated[Literal["", "1"], Query()] = "",
     open_only: Annotated[Literal["", "1"], Query(alias="open")] = "1",
+    street: Annotated[str, Query(pattern=r"^\d{0,12}$")] = "",
     done: Annotated[str, Query(max_length=24)] = "",
 ) -> HTMLResponse:
     """The complaint queue of the caller's streets: open ones first, the earliest deadline first; overdue
-    ones are marked and escalated to the district."""
-    f = svc.ComplaintFilter(status or None, kind or None, None, overdue == "1", False, open_only == "1")
+    ones are marked and escalated to the district. By default only open ones; a chosen status wins."""
+    only_open = open_only == "1" and not status
+    f = svc.ComplaintFilter(status or None, kind or None, street or None, overdue == "1", False, only_open)
     with uow.read() as conn:
         total, items = svc.list_complaints(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
         names = div.names(conn, {i["street_code"] for i in items})
@@ -174,7 +184,7 @@ def queue(
         "rental/governance_queue.html",
         items=items,
         street_names=names,
-        f={"status": status, "kind": kind, "overdue": overdue, "open": open_only},
+        f={"status": status, "kind": kind, "overdue": overdue, "open": "1" if only_open else "", "street": street},
         done=DONE.get(done),
         pager=pager(total, paging.page, paging.page_size),
         **_ctx(),
@@ -187,7 +197,6 @@ def _staff_detail(
     caller: Any,
     complaint_id: int,
     *,
-    errors: list[FieldError] | None = None,
     message: str | None = None,
     status_code: int = 200,
     done: str = "",
@@ -202,7 +211,7 @@ def _staff_detail(
         c=c,
         names=names,
         staff=True,
-        errors=errors or [],
+        errors=[],
         message=message,
         done=DONE.get(done),
         **_ctx(),
@@ -228,6 +237,51 @@ def take(request: Request, uow: UowDep, caller: RentalHandle, complaint_id: Id) 
     return RedirectResponse(f"/rental/complaints/{complaint_id}?done=taken", status_code=303)
 
 
+Outcome = Literal["resolved", "rejected"]
+
+
+def _resolve_page(
+    request: Request,
+    uow: UowDep,
+    caller: Any,
+    complaint_id: int,
+    outcome: str,
+    values: dict[str, Any],
+    *,
+    errors: list[FieldError] | None = None,
+    message: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    with uow.read() as conn:
+        c = svc.get_complaint(conn, caller.scope, complaint_id)
+        names = div.names(conn, {c["street_code"], c["district_code"]})
+    return render(
+        request,
+        "rental/governance_resolve.html",
+        status_code=status_code,
+        c=c,
+        names=names,
+        outcome=outcome,
+        values=values,
+        errors=errors or [],
+        message=message,
+        **_ctx(),
+    )
+
+
+@router.get("/rental/complaints/{complaint_id}/resolve", response_class=HTMLResponse)
+def resolve_confirm(
+    request: Request,
+    uow: UowDep,
+    caller: RentalHandle,
+    complaint_id: Id,
+    outcome: Annotated[Outcome, Query()] = "resolved",
+) -> HTMLResponse:
+    """The page that closes a complaint (办结 / 驳回): the reply and, for an upheld one, a violation. Closing
+    cannot be undone, so it is a page of its own that says so."""
+    return _resolve_page(request, uow, caller, complaint_id, outcome, {})
+
+
 @router.post("/rental/complaints/{complaint_id}/resolution", response_class=HTMLResponse)
 def resolution(
     request: Request,
@@ -235,20 +289,36 @@ def resolution(
     sec: SecurityDep,
     caller: RentalHandle,
     complaint_id: Id,
-    outcome: Annotated[Literal["resolved", "rejected"], Form()],
+    outcome: Annotated[Outcome, Form()],
     reply: Annotated[str, Form(max_length=5000)] = "",
     violation_kind: Annotated[str, Form(max_length=40)] = "",
+    severity: Annotated[Literal["", "minor", "major", "serious"], Form()] = "",
     violation_description: Annotated[str, Form(max_length=500)] = "",
 ) -> Any:
-    violations = (svc.ViolationIn(violation_kind, violation_description or reply[:500]),) if violation_kind else ()
+    description = violation_description.strip() or reply.strip()[:500]
+    violations = (svc.ViolationIn(violation_kind, description, severity or None),) if violation_kind else ()
     try:
         with audited(uow, caller, f"rental.{outcome}_complaint", "rental_complaint", complaint_id) as conn:
             svc.resolve_complaint(conn, sec.keyring, caller, complaint_id, svc.Resolution(outcome, reply, violations))
     except AnjuError as e:
         if e.status_code == 404:
             raise
-        return _staff_detail(
-            request, uow, caller, complaint_id, errors=e.errors, message=e.message, status_code=e.status_code
+        values = {
+            "reply": reply,
+            "violation_kind": violation_kind,
+            "severity": severity,
+            "violation_description": violation_description,
+        }
+        return _resolve_page(
+            request,
+            uow,
+            caller,
+            complaint_id,
+            outcome,
+            values,
+            errors=e.errors,
+            message=e.message,
+            status_code=e.status_code,
         )
     return RedirectResponse(f"/rental/complaints/{complaint_id}?done={outcome}", status_code=303)
 
@@ -264,9 +334,12 @@ def inspections(
     paging: PagingDep,
     target_kind: Annotated[Literal["", "party", "home", "listing"], Query()] = "",
     outcome: Annotated[Literal["", "compliant", "violation"], Query()] = "",
+    street: Annotated[str, Query(pattern=r"^\d{0,12}$")] = "",
     party_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    done: Annotated[str, Query(max_length=24)] = "",
 ) -> HTMLResponse:
-    f = svc.InspectionFilter(target_kind or None, outcome or None, None, party_id)
+    """Inspections of the caller's streets, the latest first."""
+    f = svc.InspectionFilter(target_kind or None, outcome or None, street or None, party_id)
     with uow.read() as conn:
         total, items = svc.list_inspections(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
         names = div.names(conn, {i["street_code"] for i in items})
@@ -275,7 +348,8 @@ def inspections(
         "rental/governance_inspections.html",
         items=items,
         street_names=names,
-        f={"target_kind": target_kind, "outcome": outcome},
+        f={"target_kind": target_kind, "outcome": outcome, "street": street, "party_id": party_id or ""},
+        done=DONE.get(done),
         pager=pager(total, paging.page, paging.page_size),
         **_ctx(),
     )
@@ -302,8 +376,10 @@ def inspection_new(
     caller: RentalHandle,
     target_kind: Annotated[Literal["party", "home", "listing"], Query()] = "party",
     party_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    ref: Annotated[str, Query(max_length=23)] = "",
 ) -> HTMLResponse:
-    return _inspection_form(request, {"target_kind": target_kind, "ref": party_id or ""}, [], None)
+    """The inspection form, optionally about a given party (``party_id``) or other target (``ref``)."""
+    return _inspection_form(request, {"target_kind": target_kind, "ref": party_id or ref}, [], None)
 
 
 @router.post("/rental/inspections", response_class=HTMLResponse)
@@ -312,21 +388,43 @@ def inspection_post(
     uow: UowDep,
     sec: SecurityDep,
     caller: RentalHandle,
-    target_kind: Annotated[str, Form(max_length=8)],
-    findings: Annotated[str, Form(max_length=5000)],
+    target_kind: Annotated[str, Form(max_length=8)] = "",
+    findings: Annotated[str, Form(max_length=5000)] = "",
     ref: Annotated[str, Form(max_length=23)] = "",
-    inspected_on: Annotated[date | None, Form()] = None,
+    inspected_on: Annotated[str, Form(max_length=10)] = "",
     violation_kind: Annotated[str, Form(max_length=40)] = "",
     severity: Annotated[Literal["", "minor", "major", "serious"], Form()] = "",
     violation_description: Annotated[str, Form(max_length=500)] = "",
+    confirmed: Annotated[Literal["", "1"], Form()] = "",
 ) -> Any:
+    """Record an inspection. With a violation (which becomes a credit event and cannot be withdrawn) the
+    first post shows a confirmation page; its button posts the same values with ``confirmed=1``."""
+    values = {
+        "target_kind": target_kind,
+        "ref": ref,
+        "findings": findings,
+        "inspected_on": inspected_on,
+        "violation_kind": violation_kind,
+        "severity": severity,
+        "violation_description": violation_description,
+    }
+    on: date | None = None
+    if inspected_on.strip():
+        try:
+            on = date.fromisoformat(inspected_on.strip())
+        except ValueError:
+            return _inspection_form(
+                request, values, [FieldError("inspected_on", "日期应为 YYYY-MM-DD")], "检查记录有误", 422
+            )
+    if violation_kind and confirmed != "1":
+        return render(request, "rental/governance_inspection_confirm.html", values=values, **_ctx())
     r = ref.strip()
     num = int(r) if r.isdigit() and len(r) <= 18 else None
     violations = (svc.ViolationIn(violation_kind, violation_description, severity or None),) if violation_kind else ()
     cmd = svc.InspectionIn(
         target_kind,
         findings,
-        inspected_on,
+        on,
         party_id=num if target_kind == "party" else None,
         listing_id=num if target_kind == "listing" else None,
         house_code=r if target_kind == "home" else None,
@@ -337,15 +435,6 @@ def inspection_post(
             iid = svc.record_inspection(conn, sec.keyring, caller, cmd)
             set_audit_target(conn, iid)
     except AnjuError as e:
-        values = {
-            "target_kind": target_kind,
-            "ref": ref,
-            "findings": findings,
-            "inspected_on": inspected_on,
-            "violation_kind": violation_kind,
-            "severity": severity,
-            "violation_description": violation_description,
-        }
         return _inspection_form(request, values, e.errors, e.message, e.status_code)
     return RedirectResponse(f"/rental/inspections/{iid}?done=inspected", status_code=303)
 
@@ -358,7 +447,8 @@ def inspection_detail(
     inspection_id: Id,
     done: Annotated[str, Query(max_length=24)] = "",
 ) -> HTMLResponse:
+    """One inspection: its target, findings and the violations it found with their credit events."""
     with uow.read() as conn:
         i = svc.get_inspection(conn, caller.scope, inspection_id)
-        names = div.names(conn, {i["street_code"]})
+        names = div.names(conn, {i["street_code"], i["district_code"]})
     return render(request, "rental/governance_inspection.html", i=i, names=names, done=DONE.get(done), **_ctx())
