@@ -2030,3 +2030,83 @@ CASES |= {
         one("POST", f"{_ACCT}/penalties", **_EMPTY), ok={422}, scoping=None
     ),
 }
+
+
+# --- rental: complaint and inspection pages (投诉纠纷、检查执法页面) -----------------------------------
+# Routing, scoping by street/district, the confirmation steps and the forms: tests/test_rental_governance.py.
+
+CASES |= {
+    ("GET", "/rental/complaints/new"): Case(one("GET", "/rental/complaints/new"), scoping=None),
+    ("POST", "/rental/complaints"): Case(one("POST", "/rental/complaints", data={}), ok={422}, scoping=None),
+    ("GET", "/rental/complaints/mine"): Case(one("GET", "/rental/complaints/mine"), scoping=None),
+    ("GET", "/rental/complaints/mine/{complaint_id}"): Case(
+        one("GET", f"/rental/complaints/mine/{_NO}"), ok={404}, scoping=None
+    ),
+    ("GET", "/rental/complaints"): Case(one("GET", "/rental/complaints"), scoping=None),
+    ("GET", "/rental/complaints/{complaint_id}"): Case(one("GET", f"/rental/complaints/{_NO}"), ok={404}, scoping=None),
+    ("POST", "/rental/complaints/{complaint_id}/take"): Case(
+        one("POST", f"/rental/complaints/{_NO}/take", data={}), ok={404}, scoping=None
+    ),
+    ("GET", "/rental/complaints/{complaint_id}/resolve"): Case(
+        one("GET", f"/rental/complaints/{_NO}/resolve", params={"outcome": "resolved"}), ok={404}, scoping=None
+    ),
+    ("POST", "/rental/complaints/{complaint_id}/resolution"): Case(
+        one("POST", f"/rental/complaints/{_NO}/resolution", data={"outcome": "resolved", "reply": "矩阵检查"}),
+        ok={404},
+        scoping=None,
+    ),
+    ("GET", "/rental/inspections"): Case(one("GET", "/rental/inspections"), scoping=None),
+    ("GET", "/rental/inspections/new"): Case(one("GET", "/rental/inspections/new"), scoping=None),
+    ("POST", "/rental/inspections"): Case(one("POST", "/rental/inspections", data={}), ok={422}, scoping=None),
+    ("GET", "/rental/inspections/{inspection_id}"): Case(
+        one("GET", f"/rental/inspections/{_NO}"), ok={404}, scoping=None
+    ),
+}
+
+
+# --- rental: lease and escrow pages (网签备案、租金监管页面) ----------------------------------------
+# Absent ids (an allowed caller gets 404) and empty forms. The flows, the parties' own leases, the
+# supervisors' scoping and the escrow forms are tested in tests/test_rental_pages.py.
+
+_MY_LEASE = f"/rental/me/leases/{_NO}"
+_STAFF_LEASE = f"/rental/staff/leases/{_NO}"
+_ESCROW_ACCT = f"/rental/escrow/{_NO}"
+CASES |= {
+    ("GET", "/rental/me/leases"): Case(one("GET", "/rental/me/leases"), scoping=None),
+    ("GET", "/rental/me/leases/new"): Case(one("GET", "/rental/me/leases/new"), scoping=None),
+    ("POST", "/rental/me/leases/new"): Case(one("POST", "/rental/me/leases/new", data={}), ok={422}, scoping=None),
+    ("GET", "/rental/me/leases/{lease_id}"): Case(one("GET", _MY_LEASE), ok={404}, scoping=None),
+    ("POST", "/rental/me/leases/{lease_id}/sign"): Case(
+        one("POST", f"{_MY_LEASE}/sign", data={}), ok={404}, scoping=None
+    ),
+    ("POST", "/rental/me/leases/{lease_id}/file"): Case(
+        one("POST", f"{_MY_LEASE}/file", data={"idempotency_key": "matrix-key-0001"}), ok={404}, scoping=None
+    ),
+    **{
+        (method, f"/rental/me/leases/{{lease_id}}/{action}"): Case(
+            one(method, f"{_MY_LEASE}/{action}", **({"data": {}} if method == "POST" else {})), ok={404}, scoping=None
+        )
+        for action in ("terminate", "cancel")
+        for method in ("GET", "POST")
+    },
+    ("POST", "/rental/me/leases/{lease_id}/escrow/payments"): Case(
+        one("POST", f"{_MY_LEASE}/escrow/payments", data={}), ok={404}, scoping=None
+    ),
+    ("GET", "/rental/staff/leases"): Case(one("GET", "/rental/staff/leases"), scoping=None),
+    ("GET", "/rental/staff/leases/{lease_id}"): Case(one("GET", _STAFF_LEASE), ok={404}, scoping=None),
+    ("GET", "/rental/staff/leases/{lease_id}/cancel"): Case(
+        one("GET", f"{_STAFF_LEASE}/cancel"), ok={404}, scoping=None
+    ),
+    ("POST", "/rental/staff/leases/{lease_id}/cancel"): Case(
+        one("POST", f"{_STAFF_LEASE}/cancel", data={"reason": "矩阵检查"}), ok={404}, scoping=None
+    ),
+    ("GET", "/rental/me/escrow"): Case(one("GET", "/rental/me/escrow"), scoping=None),
+    ("GET", "/rental/escrow"): Case(one("GET", "/rental/escrow"), scoping=None),
+    ("GET", "/rental/escrow/{account_id}"): Case(one("GET", _ESCROW_ACCT), ok={404}, scoping=None),
+    ("POST", "/rental/escrow/{account_id}/bank-lines"): Case(
+        one("POST", f"{_ESCROW_ACCT}/bank-lines", data={}), ok={404}, scoping=None
+    ),
+    ("POST", "/rental/escrow/{account_id}/penalties"): Case(
+        one("POST", f"{_ESCROW_ACCT}/penalties", data={}), ok={404}, scoping=None
+    ),
+}

@@ -1,17 +1,642 @@
-"""Pages of leases: the public filing verification page the contract's QR code leads to."""
+"""Pages of leases (网签备案): the parties' own leases (list, drafting form, the lease with signing,
+filing, termination and cancellation, and the tenant's escrow statement), the supervisors' list and
+detail with cancellation of a filing, and the public filing check the contract's QR code leads to.
+
+Thin: parse the form, call a service, render or redirect (303). Every irreversible step — filing,
+termination, cancellation — is confirmed first; filing carries an idempotency key generated when its
+form is rendered, so a double submit is one filing.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 
+from anju import divisions as div
+from anju.core import clock
+from anju.core.errors import AnjuError, FieldError, NotFound, ValidationError
+from anju.core.scope import Scope
+from anju.rental import domain as d
+from anju.rental import escrow as escrow_svc
+from anju.rental import idempotency
 from anju.rental import leases as svc
-from anju.web.deps import Public, SecurityDep, UowDep
-from anju.web.templating import render
+from anju.rental import listings as listings_svc
+from anju.security import Caller, audited, set_audit_target
+from anju.web.deps import (
+    PagingDep,
+    Public,
+    RentalRead,
+    RentalSign,
+    RentalSupervise,
+    SecurityDep,
+    SettingsDep,
+    UowDep,
+)
+from anju.web.templating import pager, render
 
 router = APIRouter(include_in_schema=False)
+
+Id = Annotated[int, Path(ge=1, le=2**62)]
+StatusQ = Annotated[Literal["", "draft", "signing", "signed", "filed", "terminated", "expired", "cancelled"], Query()]
+Done = Annotated[str, Query(max_length=24)]
+Text = Annotated[str, Form(max_length=200)]
+DONE = {
+    "created": "合同已起草。请签署，并请承租人登录平台签署。",
+    "signed": "已签署。",
+    "filed": "合同已备案。",
+    "terminated": "合同已解除，监管资金按规定退还。",
+    "cancel_requested": "已申请注销备案，等待对方确认。",
+    "cancelled": "备案已注销。",
+    "paid": "缴存已登记。",
+}
+EVENT_LABELS = {
+    "created": "起草",
+    "signed": "签署",
+    "filed": "备案",
+    "proposed": "提出变更",
+    "amended": "变更",
+    "terminated": "提前解除",
+    "cancel_asked": "申请注销备案",
+    "cancelled": "注销备案",
+    "renewed": "续租",
+    "expired": "期满",
+}
+CONFIRM_TITLES = {"terminate": "提前解除租赁合同", "cancel": "注销租赁合同备案", "staff_cancel": "注销租赁合同备案"}
+SIDE_LABELS = {"landlord": "出租方", "tenant": "承租人", "supervisor": "监管部门", "parties": "双方协商"}
+SCHEDULE_LABELS = {
+    "planned": "待缴存", "held": "监管中", "released": "已拨付", "refunded": "已退还", "cancelled": "已取消",
+}  # fmt: skip
+#: The drafting form's fields; a service error on ``rent_fen`` is shown next to ``rent_yuan`` and so on.
+LEASE_FIELDS = (
+    "listing_id", "home_id", "room_id", "tenant_name", "tenant_id_number", "tenant_username", "start_on", "end_on",
+    "rent_yuan", "deposit_yuan", "payment_cycle", "occupants", "use", "extra_clauses",
+)  # fmt: skip
+ALIASES = {"rent_fen": "rent_yuan", "deposit_fen": "deposit_yuan", "lease": "", "landlord": ""}
+YUAN = re.compile(r"^\d{1,11}(\.\d{1,2})?$")
+
+
+# ------------------------------------------------------------------------------------------- helpers
+
+
+def split_errors(
+    errors: Iterable[FieldError], fields: Iterable[str], aliases: Mapping[str, str] | None = None
+) -> tuple[dict[str, str], list[FieldError]]:
+    """Errors by form field (to show next to it) and the rest (shown above the form).
+
+    ``extra_clauses.3`` is shown at ``extra_clauses``; ``aliases`` maps a service's field name to the
+    form's (``rent_fen`` → ``rent_yuan``)."""
+    known = set(fields)
+    by_field: dict[str, str] = {}
+    rest: list[FieldError] = []
+    for e in errors:
+        name = (aliases or {}).get(e.field, e.field.split(".")[0])
+        if name in known:
+            by_field[name] = f"{by_field[name]}；{e.reason}" if name in by_field else e.reason
+        else:
+            rest.append(e)
+    return by_field, rest
+
+
+def yuan_to_fen(text: str, field: str, errors: list[FieldError], *, required: bool = True) -> int:
+    """Yuan as typed (``3,200.50``) to integer fen; a problem is added to ``errors`` (then 0)."""
+    v = text.replace(",", "").replace("，", "").strip()
+    if not v:
+        if required:
+            errors.append(FieldError(field, "请填写金额（元）"))
+        return 0
+    if not YUAN.match(v):
+        errors.append(FieldError(field, "金额应为不小于 0 的数字（元），最多两位小数"))
+        return 0
+    try:
+        return int(Decimal(v) * 100)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
+        errors.append(FieldError(field, "不是数字"))
+        return 0
+
+
+def parse_date(text: str, field: str, errors: list[FieldError]) -> date | None:
+    v = text.strip()
+    if not v:
+        errors.append(FieldError(field, "请填写日期"))
+        return None
+    try:
+        return date.fromisoformat(v)
+    except ValueError:
+        errors.append(FieldError(field, "日期应为 YYYY-MM-DD"))
+        return None
+
+
+def parse_int(text: str, field: str, errors: list[FieldError], *, required: bool = False) -> int | None:
+    v = text.strip()
+    if not v:
+        if required:
+            errors.append(FieldError(field, "必填"))
+        return None
+    if not v.isdigit() or len(v) > 18:
+        errors.append(FieldError(field, "应为正整数"))
+        return None
+    return int(v)
+
+
+def _ctx() -> dict[str, Any]:
+    return {
+        "status_labels": {k.value: v for k, v in d.LEASE_STATUS_LABELS.items()},
+        "cycle_labels": {k.value: v for k, v in d.CYCLE_LABELS.items()},
+        "event_labels": EVENT_LABELS,
+        "side_labels": SIDE_LABELS,
+        "schedule_labels": SCHEDULE_LABELS,
+        "journal_labels": d.JOURNAL_KINDS,
+        "uses": d.LEASE_USES,
+    }
+
+
+# ------------------------------------------------------------------------------------------ the parties
+
+
+@router.get("/rental/me/leases", response_class=HTMLResponse)
+def my_leases(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: RentalSign,
+    paging: PagingDep,
+    status: StatusQ = "",
+    done: Done = "",
+) -> HTMLResponse:
+    """The caller's leases, as landlord side (or its party's) or as tenant, newest first."""
+    with uow.read() as conn:
+        total, items = svc.list_leases(
+            conn, sec.keyring, caller, svc.LeaseFilter(status=status or None), limit=paging.page_size,
+            offset=paging.offset,
+        )  # fmt: skip
+    return render(
+        request,
+        "rental/leases_mine.html",
+        items=items,
+        total=total,
+        status=status,
+        done=DONE.get(done),
+        pager=pager(total, paging.page, paging.page_size),
+        **_ctx(),
+    )
+
+
+def _my_listings(conn: Any, caller: Caller, days: int) -> list[dict[str, Any]]:
+    """The caller's listings a lease may be drafted on (verified or published)."""
+    out: list[dict[str, Any]] = []
+    for status in (d.ListingStatus.published, d.ListingStatus.verified):
+        try:
+            _, items = listings_svc.my_listings(conn, caller, days, status=status, limit=100, offset=0)
+        except AnjuError:
+            return []
+        out += items
+    return out
+
+
+def _new_page(
+    request: Request,
+    uow: UowDep,
+    settings: SettingsDep,
+    caller: Caller,
+    *,
+    values: dict[str, str],
+    errors: list[FieldError] | None = None,
+    message: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    by_field, rest = split_errors(errors or [], LEASE_FIELDS, ALIASES)
+    with uow.read() as conn:
+        own_listings = _my_listings(conn, caller, settings.rental_verify_code_days)
+    return render(
+        request,
+        "rental/leases_new.html",
+        status_code=status_code,
+        values=values,
+        errs=by_field,
+        errors=rest,
+        message=message,
+        own_listings=own_listings,
+        max_clauses=d.MAX_EXTRA_CLAUSES,
+        **_ctx(),
+    )
+
+
+@router.get("/rental/me/leases/new", response_class=HTMLResponse)
+def new_lease(
+    request: Request,
+    uow: UowDep,
+    settings: SettingsDep,
+    caller: RentalSign,
+    listing_id: Annotated[str, Query(pattern=r"^\d{0,18}$")] = "",
+    home_id: Annotated[str, Query(pattern=r"^\d{0,18}$")] = "",
+) -> HTMLResponse:
+    """The drafting form (示范文本): on one's verified listing, or directly on an owned/entrusted home."""
+    values = {"listing_id": listing_id, "home_id": home_id, "payment_cycle": "monthly", "occupants": "1", "use": "居住"}
+    return _new_page(request, uow, settings, caller, values=values)
+
+
+@router.post("/rental/me/leases/new", response_class=HTMLResponse)
+def create_lease(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    settings: SettingsDep,
+    caller: RentalSign,
+    listing_id: Annotated[str, Form(max_length=20)] = "",
+    home_id: Annotated[str, Form(max_length=20)] = "",
+    room_id: Annotated[str, Form(max_length=20)] = "",
+    tenant_name: Annotated[str, Form(max_length=40)] = "",
+    tenant_id_number: Annotated[str, Form(max_length=20)] = "",
+    tenant_username: Annotated[str, Form(max_length=40)] = "",
+    start_on: Annotated[str, Form(max_length=10)] = "",
+    end_on: Annotated[str, Form(max_length=10)] = "",
+    rent_yuan: Annotated[str, Form(max_length=20)] = "",
+    deposit_yuan: Annotated[str, Form(max_length=20)] = "",
+    payment_cycle: Annotated[str, Form(max_length=12)] = "monthly",
+    occupants: Annotated[str, Form(max_length=4)] = "1",
+    use: Annotated[str, Form(max_length=16)] = "居住",
+    extra_clauses: Annotated[str, Form(max_length=6000)] = "",
+) -> Any:
+    """Draft the lease; every problem is shown next to its field and nothing is written."""
+    # the resident ID is never echoed back: it is typed again
+    values = {
+        "listing_id": listing_id, "home_id": home_id, "room_id": room_id, "tenant_name": tenant_name,
+        "tenant_username": tenant_username, "start_on": start_on, "end_on": end_on, "rent_yuan": rent_yuan,
+        "deposit_yuan": deposit_yuan, "payment_cycle": payment_cycle, "occupants": occupants, "use": use,
+        "extra_clauses": extra_clauses,
+    }  # fmt: skip
+    errors: list[FieldError] = []
+    start, end = parse_date(start_on, "start_on", errors), parse_date(end_on, "end_on", errors)
+    rent = yuan_to_fen(rent_yuan, "rent_yuan", errors)
+    deposit = yuan_to_fen(deposit_yuan, "deposit_yuan", errors, required=False)
+    people = parse_int(occupants, "occupants", errors, required=True)
+    lid = parse_int(listing_id, "listing_id", errors)
+    hid, rid = parse_int(home_id, "home_id", errors), parse_int(room_id, "room_id", errors)
+    if lid is not None and hid is not None:
+        errors.append(FieldError("home_id", "已选择房源时不填房屋编号"))
+    if errors or start is None or end is None or people is None:
+        return _new_page(request, uow, settings, caller, values=values, errors=errors, status_code=422)
+    cmd = svc.LeaseIn(
+        tenant_name=tenant_name,
+        tenant_id_number=tenant_id_number,
+        start_on=start,
+        end_on=end,
+        rent_fen=rent,
+        deposit_fen=deposit,
+        payment_cycle=payment_cycle,
+        occupants=people,
+        use=use,
+        listing_id=lid,
+        home_id=hid,
+        room_id=rid,
+        tenant_username=tenant_username.strip() or None,
+        extra_clauses=tuple(line.strip() for line in extra_clauses.splitlines() if line.strip()),
+    )
+    try:
+        with audited(uow, caller, "rental.lease.create", "lease") as conn:
+            lease_id = svc.create_lease(conn, sec.keyring, settings, caller, cmd)
+            set_audit_target(conn, lease_id)
+    except AnjuError as e:
+        if e.status_code == 404:
+            raise
+        return _new_page(
+            request, uow, settings, caller, values=values, errors=e.errors, message=e.message, status_code=e.status_code
+        )
+    return RedirectResponse(f"/rental/me/leases/{lease_id}?done=created", status_code=303)
+
+
+def _detail_page(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: Caller,
+    lease_id: int,
+    *,
+    message: str | None = None,
+    errors: list[FieldError] | None = None,
+    status_code: int = 200,
+    done: str = "",
+) -> HTMLResponse:
+    with uow.read() as conn:
+        lease = svc.get_lease(conn, sec.keyring, caller, lease_id)
+        statement = None
+        if lease["side"] == "tenant" and lease["escrow_required"] and lease["filing_no"]:
+            try:
+                statement = escrow_svc.lease_statement(conn, caller, lease_id)
+            except NotFound:  # signed under another account of the same person
+                statement = None
+    pending = lease["pending_cancel"]
+    return render(
+        request,
+        "rental/leases_detail.html",
+        status_code=status_code,
+        lease=lease,
+        statement=statement if statement and statement["supervised"] else None,
+        can_sign=lease["status"] in ("draft", "signing")
+        and (lease["landlord_signed_at"] if lease["side"] == "landlord" else lease["tenant_signed_at"]) is None,
+        # a fresh key per rendering of the filing form: submitting that form twice is one filing
+        idem_key=secrets.token_urlsafe(24) if lease["status"] == "signed" else None,
+        other_asked_cancel=pending is not None and pending["by"] != lease["side"],
+        message=message,
+        errors=errors or [],
+        done=DONE.get(done),
+        **_ctx(),
+    )
+
+
+@router.get("/rental/me/leases/{lease_id}", response_class=HTMLResponse)
+def my_lease(
+    request: Request, uow: UowDep, sec: SecurityDep, caller: RentalSign, lease_id: Id, done: Done = ""
+) -> HTMLResponse:
+    """One's lease: parties (masked), terms, clauses, events and what one may do next."""
+    return _detail_page(request, uow, sec, caller, lease_id, done=done)
+
+
+@router.post("/rental/me/leases/{lease_id}/sign", response_class=HTMLResponse)
+def sign(request: Request, uow: UowDep, sec: SecurityDep, caller: RentalSign, lease_id: Id) -> Any:
+    try:
+        with audited(uow, caller, "rental.lease.sign", "lease", lease_id) as conn:
+            svc.sign(conn, caller, lease_id)
+    except AnjuError as e:
+        if e.status_code == 404:
+            raise
+        return _detail_page(
+            request, uow, sec, caller, lease_id, message=e.message, errors=e.errors, status_code=e.status_code
+        )
+    return RedirectResponse(f"/rental/me/leases/{lease_id}?done=signed", status_code=303)
+
+
+@router.post("/rental/me/leases/{lease_id}/file", response_class=HTMLResponse)
+def file_lease(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    settings: SettingsDep,
+    caller: RentalSign,
+    lease_id: Id,
+    idempotency_key: Annotated[str, Form(max_length=80)] = "",
+) -> Any:
+    """File (备案) with the key of the rendered form: the same form sent again is the same filing."""
+    try:
+        key = idempotency.check_key(idempotency_key)
+        assert caller.account_id is not None
+        digest = idempotency.request_hash(svc.FILE_OPERATION, lease_id, {})
+        with uow.read() as conn:  # a replay is answered without taking any lock
+            stored = idempotency.lookup(conn, caller.account_id, key, svc.FILE_OPERATION, digest)
+        if stored is None:
+            with audited(uow, caller, "rental.lease.file", "lease", lease_id) as conn:
+                svc.file_lease(conn, settings, caller, lease_id, key)
+    except AnjuError as e:
+        if e.status_code == 404:
+            raise
+        return _detail_page(
+            request, uow, sec, caller, lease_id, message=e.message, errors=e.errors, status_code=e.status_code
+        )
+    return RedirectResponse(f"/rental/me/leases/{lease_id}?done=filed", status_code=303)
+
+
+def _confirm_page(
+    request: Request,
+    lease: dict[str, Any],
+    action: str,
+    *,
+    values: dict[str, str] | None = None,
+    errors: list[FieldError] | None = None,
+    message: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    by_field, rest = split_errors(errors or [], ("ended_on", "reason"))
+    return render(
+        request,
+        "rental/leases_confirm.html",
+        status_code=status_code,
+        lease=lease,
+        action=action,
+        title=CONFIRM_TITLES[action],
+        values=values or {},
+        errs=by_field,
+        errors=rest,
+        message=message,
+        today=clock.today(),
+        **_ctx(),
+    )
+
+
+def _lease(uow: UowDep, sec: SecurityDep, caller: Caller, lease_id: int) -> dict[str, Any]:
+    with uow.read() as conn:
+        return svc.get_lease(conn, sec.keyring, caller, lease_id)
+
+
+@router.get("/rental/me/leases/{lease_id}/terminate", response_class=HTMLResponse)
+def terminate_confirm(request: Request, uow: UowDep, sec: SecurityDep, caller: RentalSign, lease_id: Id) -> Any:
+    """Early termination (提前解除): the date and the reason, confirmed on a page of its own."""
+    return _confirm_page(request, _lease(uow, sec, caller, lease_id), "terminate")
+
+
+@router.post("/rental/me/leases/{lease_id}/terminate", response_class=HTMLResponse)
+def terminate(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    settings: SettingsDep,
+    caller: RentalSign,
+    lease_id: Id,
+    ended_on: Annotated[str, Form(max_length=10)] = "",
+    reason: Text = "",
+) -> Any:
+    errors: list[FieldError] = []
+    day = parse_date(ended_on, "ended_on", errors)
+    if not reason.strip():
+        errors.append(FieldError("reason", "请说明原因"))
+    try:
+        if errors or day is None:
+            raise ValidationError("请更正标出的内容", errors)
+        with audited(uow, caller, "rental.lease.terminate", "lease", lease_id) as conn:
+            svc.terminate(conn, settings, caller, lease_id, day, reason)
+    except AnjuError as e:
+        if e.status_code == 404:
+            raise
+        values = {"ended_on": ended_on, "reason": reason}
+        lease = _lease(uow, sec, caller, lease_id)
+        return _confirm_page(
+            request, lease, "terminate", values=values, errors=e.errors, message=e.message, status_code=e.status_code
+        )
+    return RedirectResponse(f"/rental/me/leases/{lease_id}?done=terminated", status_code=303)
+
+
+@router.get("/rental/me/leases/{lease_id}/cancel", response_class=HTMLResponse)
+def cancel_confirm(request: Request, uow: UowDep, sec: SecurityDep, caller: RentalSign, lease_id: Id) -> Any:
+    """备案注销 by both parties: the first asks (with a reason), the other confirms — on this page."""
+    return _confirm_page(request, _lease(uow, sec, caller, lease_id), "cancel")
+
+
+@router.post("/rental/me/leases/{lease_id}/cancel", response_class=HTMLResponse)
+def cancel(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    settings: SettingsDep,
+    caller: RentalSign,
+    lease_id: Id,
+    reason: Text = "",
+) -> Any:
+    try:
+        with audited(uow, caller, "rental.lease.cancel", "lease", lease_id) as conn:
+            result = svc.cancel_by_parties(conn, settings, caller, lease_id, reason)
+    except AnjuError as e:
+        if e.status_code == 404:
+            raise
+        lease = _lease(uow, sec, caller, lease_id)
+        return _confirm_page(
+            request,
+            lease,
+            "cancel",
+            values={"reason": reason},
+            errors=e.errors,
+            message=e.message,
+            status_code=e.status_code,
+        )
+    done = "cancelled" if result == "cancelled" else "cancel_requested"
+    return RedirectResponse(f"/rental/me/leases/{lease_id}?done={done}", status_code=303)
+
+
+@router.post("/rental/me/leases/{lease_id}/escrow/payments", response_class=HTMLResponse)
+def pay_in(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: RentalSign,
+    lease_id: Id,
+    kind: Annotated[str, Form(max_length=8)] = "",
+    cycle_no: Annotated[str, Form(max_length=6)] = "",
+    amount_fen: Annotated[str, Form(max_length=16)] = "",
+    reference: Annotated[str, Form(max_length=64)] = "",
+    paid_on: Annotated[str, Form(max_length=10)] = "",
+) -> Any:
+    """The tenant records a transfer into the supervised account (idempotent by its reference)."""
+    errors: list[FieldError] = []
+    cycle = parse_int(cycle_no, "cycle_no", errors)
+    amount = parse_int(amount_fen, "amount_fen", errors, required=True)
+    day = parse_date(paid_on, "paid_on", errors) if paid_on.strip() else None
+    try:
+        if errors or amount is None:
+            raise ValidationError("请更正标出的内容", errors)
+        with audited(uow, caller, "rental.escrow.pay", "lease", lease_id) as conn:
+            escrow_svc.record_payment(
+                conn, caller, lease_id, kind, amount, reference.strip(), cycle_no=cycle, paid_on=day
+            )
+    except AnjuError as e:
+        if e.status_code == 404:
+            raise
+        return _detail_page(
+            request, uow, sec, caller, lease_id, message=e.message, errors=e.errors, status_code=e.status_code
+        )
+    return RedirectResponse(f"/rental/me/leases/{lease_id}?done=paid#escrow", status_code=303)
+
+
+# ---------------------------------------------------------------------------------------- supervisors
+
+
+def _narrowed(conn: Any, caller: Caller, district: str) -> Caller:
+    """The caller with its scope narrowed to one district's streets (a filter; it never widens)."""
+    kids, _ = div.children(conn, district, "street", limit=10_000)
+    streets = {k.code for k in kids if caller.scope.allows(k.code)}
+    return replace(caller, scope=Scope.of_streets(caller.scope.level, caller.scope.code, streets))
+
+
+@router.get("/rental/staff/leases", response_class=HTMLResponse)
+def staff_leases(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: RentalRead,
+    paging: PagingDep,
+    status: StatusQ = "",
+    district: Annotated[str, Query(pattern=r"^\d{0,12}$")] = "",
+    street: Annotated[str, Query(pattern=r"^\d{0,12}$")] = "",
+) -> HTMLResponse:
+    """Leases of the streets in the caller's scope, with filters, paginated, exportable as CSV."""
+    f = svc.LeaseFilter(status=status or None, street=street or None)
+    with uow.read() as conn:
+        who = _narrowed(conn, caller, district) if district else caller
+        total, items = svc.list_leases(conn, sec.keyring, who, f, limit=paging.page_size, offset=paging.offset)
+        districts = [x for x in div.by_level(conn, "district") if caller.scope.allows_division(x.code)]
+        streets = [x for x in div.by_level(conn, "street") if caller.scope.allows(x.code)]
+    names = {x.code: x.name for x in streets}
+    query = "&".join(f"{k}={v}" for k, v in (("status", status), ("street", street)) if v)
+    return render(
+        request,
+        "rental/leases_staff.html",
+        items=items,
+        total=total,
+        f={"status": status, "district": district, "street": street},
+        districts=districts,
+        streets=streets,
+        street_names=names,
+        csv_query=query,
+        pager=pager(total, paging.page, paging.page_size),
+        **_ctx(),
+    )
+
+
+def _staff_detail(
+    request: Request, uow: UowDep, sec: SecurityDep, caller: Caller, lease_id: int, done: str = ""
+) -> HTMLResponse:
+    lease = _lease(uow, sec, caller, lease_id)
+    return render(request, "rental/leases_staff_detail.html", lease=lease, done=DONE.get(done), **_ctx())
+
+
+@router.get("/rental/staff/leases/{lease_id}", response_class=HTMLResponse)
+def staff_lease(
+    request: Request, uow: UowDep, sec: SecurityDep, caller: RentalRead, lease_id: Id, done: Done = ""
+) -> HTMLResponse:
+    return _staff_detail(request, uow, sec, caller, lease_id, done)
+
+
+@router.get("/rental/staff/leases/{lease_id}/cancel", response_class=HTMLResponse)
+def staff_cancel_confirm(request: Request, uow: UowDep, sec: SecurityDep, caller: RentalSupervise, lease_id: Id) -> Any:
+    """注销备案 by a supervisor, confirmed with a reason on a page of its own."""
+    return _confirm_page(request, _lease(uow, sec, caller, lease_id), "staff_cancel")
+
+
+@router.post("/rental/staff/leases/{lease_id}/cancel", response_class=HTMLResponse)
+def staff_cancel(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    settings: SettingsDep,
+    caller: RentalSupervise,
+    lease_id: Id,
+    reason: Text = "",
+) -> Any:
+    try:
+        with audited(uow, caller, "rental.lease.cancel", "lease", lease_id) as conn:
+            svc.cancel_by_supervisor(conn, settings, caller, lease_id, reason)
+    except AnjuError as e:
+        if e.status_code == 404:
+            raise
+        lease = _lease(uow, sec, caller, lease_id)
+        return _confirm_page(
+            request,
+            lease,
+            "staff_cancel",
+            values={"reason": reason},
+            errors=e.errors,
+            message=e.message,
+            status_code=e.status_code,
+        )
+    return RedirectResponse(f"/rental/staff/leases/{lease_id}?done=cancelled", status_code=303)
+
+
+# --------------------------------------------------------------------------------------------- public
 
 
 @router.get("/rental/filings/{filing_no}", response_class=HTMLResponse)
