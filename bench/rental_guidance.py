@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, select, text
 
 
-def measure(url: str) -> dict[str, Any]:
+def measure(url: str, months: int = 12) -> dict[str, Any]:
     from anju.core.db import make_engine
     from anju.rental import guidance
     from anju.rental.tables import rental_leases
@@ -44,7 +44,7 @@ def measure(url: str) -> dict[str, Any]:
     t0 = time.perf_counter()
     with engine.connect() as conn:
         tx = conn.begin()
-        out = guidance.compute_edition(conn)
+        out = guidance.compute_edition(conn, months=months)
         tx.rollback()
     seconds = time.perf_counter() - t0
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -52,6 +52,7 @@ def measure(url: str) -> dict[str, Any]:
     return {
         "database": engine.dialect.name,
         "leases_in_table": int(total),
+        "months": months,
         "leases_used": out["leases_used"],
         "ranges": out["ranges"],
         "seconds": round(seconds, 1),
@@ -151,10 +152,11 @@ def main() -> None:
     p.add_argument("--city-scale", type=float, default=0.02)
     p.add_argument("--sqlite", help="SQLite file for --synthetic")
     p.add_argument("--pg", help="PostgreSQL server URL for --synthetic (a database rental_guidance_bench is made)")
+    p.add_argument("--months", type=int, default=12, help="months of filed leases (36: the synthetic history)")
     p.add_argument("--measure", help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.measure:
-        print(json.dumps(measure(a.measure), ensure_ascii=False))
+        print(json.dumps(measure(a.measure, a.months), ensure_ascii=False))
         return
     urls = list(a.url)
     if a.synthetic:
@@ -174,7 +176,12 @@ def main() -> None:
             build(url, a.synthetic, a.city_scale)
             urls.append(url)
     for url in urls:
-        out = subprocess.run([sys.executable, __file__, "--measure", url], check=True, capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--measure", url, "--months", str(a.months)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         print(out.stdout.strip())
 
 

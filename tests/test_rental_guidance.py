@@ -458,9 +458,10 @@ def test_cli_compute_publish_list(city_engine: Engine, settings_for: Any, data: 
     from click.testing import CliRunner
 
     from anju import cli
+    from anju.rental import cli as rental_cli
 
     settings = settings_for(city_engine)
-    monkeypatch.setattr(cli, "_settings", lambda: settings)
+    monkeypatch.setattr(rental_cli, "load_settings", lambda: settings)
     runner = CliRunner()
     r = runner.invoke(cli.main, ["rental", "guidance", "compute", "--months", "12"])
     assert r.exit_code == 0, r.output

@@ -420,4 +420,24 @@ def test_search_filters_sorts_paginates_in_a_fixed_number_of_queries(client: Tes
     finally:
         event.remove(engine, "before_cursor_execute", record)
     selects = [s for s in seen if "rental_listings" in s]
-    assert len(selects) == 2, selects  # count + page (names are one more, outside the listings table)
+    # the capped count, the page's ids, the page's rows (names are one more, outside the listings table)
+    assert len(selects) == 3, selects
+
+
+def test_the_search_count_stops_at_its_cap(client: TestClient, city_engine: Engine, monkeypatch: Any) -> None:
+    from anju.rental import listings as ls
+
+    w = choose_world(city_engine)
+    with city_engine.begin() as c:
+        for h in rb.free_homes(c, w.street_s1, 3):
+            rb.listing(c, h, status="published")
+    r = client.get("/api/v1/rental/public/listings")
+    full = r.json()["total"]
+    assert full >= 3 and r.json()["total_capped"] is False
+    monkeypatch.setattr(ls, "COUNT_CAP", 2)
+    r = client.get("/api/v1/rental/public/listings", params={"page_size": 50})
+    body = r.json()
+    assert body["total"] == 2 and body["total_capped"] is True
+    assert len(body["items"]) == min(full, 50)  # the page itself is not capped
+    page = client.get("/rental/listings")
+    assert "超过 2 套" in page.text

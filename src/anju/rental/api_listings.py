@@ -267,6 +267,7 @@ def search_listings(
     return s.SearchPage(
         items=[s.PublicListing(**i) for i in res["items"]],
         total=res["total"],
+        total_capped=res["total_capped"],
         page=paging.page,
         page_size=paging.page_size,
         center=res["center"],

@@ -718,6 +718,7 @@ def _distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
 
 
 MAX_NEAR = 2000  # listings ranked by distance at most
+COUNT_CAP = 10_000  # a search counts this many matches at most ("10000+")
 
 
 def search(conn: Connection, q: SearchIn, days: int, *, limit: int, offset: int) -> dict[str, Any]:
@@ -759,7 +760,7 @@ def search(conn: Connection, q: SearchIn, days: int, *, limit: int, offset: int)
         # distance ranking in the process over the (bounded) bounding-box hits
         cand = conn.execute(select(L.c.id, L.c.lon, L.c.lat).where(*conds).limit(MAX_NEAR)).all()
         ranked = sorted(cand, key=lambda x: (_distance_m(center[0], center[1], x.lon, x.lat), x.id))
-        total = len(ranked)
+        total, capped = len(ranked), len(ranked) >= MAX_NEAR
         page_ids = [x.id for x in ranked[offset : offset + limit]]
         rows_by = (
             {r.id: r for r in conn.execute(select(*_facts_cols()).select_from(_joined()).where(L.c.id.in_(page_ids)))}
@@ -773,14 +774,22 @@ def search(conn: Connection, q: SearchIn, days: int, *, limit: int, offset: int)
             "rent_desc": [L.c.rent_fen.desc(), L.c.id.desc()],
         }
         order = orders.get(sort, [L.c.published_at.desc(), L.c.id.desc()])
-        total = conn.execute(select(func.count()).select_from(L).where(*conds)).scalar_one()
-        rows = list(
-            conn.execute(
-                select(*_facts_cols()).select_from(_joined()).where(*conds).order_by(*order).limit(limit).offset(offset)
-            ).all()
-            if total
+        # The count stops at COUNT_CAP (the answer says "more than"); count and ids come from the
+        # search indexes alone, and only the page's rows are joined to the register.
+        counted = select(L.c.id).where(*conds).limit(COUNT_CAP + 1).subquery()
+        n = int(conn.execute(select(func.count()).select_from(counted)).scalar_one())
+        capped, total = n > COUNT_CAP, min(n, COUNT_CAP)
+        page_ids = (
+            list(conn.execute(select(L.c.id).where(*conds).order_by(*order).limit(limit).offset(offset)).scalars())
+            if n
             else []
         )
+        rows_by = (
+            {r.id: r for r in conn.execute(select(*_facts_cols()).select_from(_joined()).where(L.c.id.in_(page_ids)))}
+            if page_ids
+            else {}
+        )
+        rows = [rows_by[i] for i in page_ids]
     names = _names(conn, {r.street_code for r in rows} | {r.district_code for r in rows})
     items = []
     for r in rows:
@@ -788,7 +797,7 @@ def search(conn: Connection, q: SearchIn, days: int, *, limit: int, offset: int)
         it["verify_code"] = r.verify_code
         it["distance_m"] = round(_distance_m(center[0], center[1], r.lon, r.lat)) if center and r.lon else None
         items.append(it)
-    return {"total": int(total), "items": items, "center": center, "sort": sort}
+    return {"total": int(total), "total_capped": capped, "items": items, "center": center, "sort": sort}
 
 
 def events(conn: Connection, listing_id: int) -> Iterator[Any]:

@@ -74,6 +74,7 @@ def search_page(
         "rental/listings_search.html",
         items=res["items"],
         total=total,
+        capped=bool(res.get("total_capped")),
         pager=pager(total, paging.page, paging.page_size),
         f=request.query_params,
         error=error,

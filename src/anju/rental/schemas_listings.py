@@ -109,7 +109,8 @@ class ListingOut(PublicListing):
 
 class SearchPage(BaseModel):
     items: list[PublicListing]
-    total: int
+    total: int = Field(description="符合条件的房源数；total_capped 为真时表示“至少这么多”")
+    total_capped: bool = Field(False, description="计数在上限（10000，附近搜索 2000）处停止")
     page: int
     page_size: int
     center: tuple[float, float] | None = None

@@ -128,6 +128,9 @@ rental_home_flags = Table(
 
 # ----------------------------------------------------------------------------------------- listings
 
+#: The filter columns of the public listing search carried by its indexes (see rental_listings).
+SEARCH_FILTERS = ("bedrooms", "area", "mode", "verified_at", "published_at", "id")
+
 rental_listings = Table(
     "rental_listings",
     metadata,
@@ -166,11 +169,23 @@ rental_listings = Table(
     Column("closed_at", UTCDateTime, nullable=True),  # withdrawn, rejected or leased
     Column("updated_at", UTCDateTime, nullable=False),
     Index("ux_listings_unit_active", "unit_key", "active", unique=True),
-    # public search (status first): by district (then street, rent), by street alone, newest first, nearby
-    Index("ix_listings_search", "status", "district_code", "street_code", "rent_fen"),
-    Index("ix_listings_street", "status", "street_code", "rent_fen"),
-    Index("ix_listings_newest", "status", "published_at", "id"),
-    Index("ix_listings_geo", "status", "lon", "lat"),
+    # public search (status first): by district (then street, rent), by street alone, newest first, by
+    # rent city-wide, nearby. Each carries every filter column after its key (migration 0010), so the
+    # count and the page's ids come from the index alone, without a row look-up per candidate.
+    Index("ix_listings_search", "status", "district_code", "street_code", "rent_fen", *SEARCH_FILTERS),
+    Index("ix_listings_street", "status", "street_code", "rent_fen", *SEARCH_FILTERS),
+    Index(
+        "ix_listings_newest",
+        "status",
+        "published_at",
+        "id",
+        "rent_fen",
+        "district_code",
+        "street_code",
+        *SEARCH_FILTERS[:4],
+    ),
+    Index("ix_listings_rent", "status", "rent_fen", "id", "district_code", "street_code", *SEARCH_FILTERS[:5]),
+    Index("ix_listings_geo", "status", "lon", "lat", "rent_fen", *SEARCH_FILTERS),
     Index("ix_listings_lister", "lister_account_id", "status"),
     Index("ix_listings_party", "party_id", "status"),
     Index("ix_listings_home", "home_id"),
