@@ -116,11 +116,12 @@ def prepare(url: str, data_dir: Path, scale: float, n: int) -> tuple[Settings, l
         assert land is not None and tenant is not None
         land_bidx = c.execute(select(accounts.c.id_number_bidx).where(accounts.c.id == land)).scalar_one()
         h = rt.homes
-        listed = select(rental_listings.c.home_id)
-        owned = select(rt.home_owners.c.home_id)
+        # NOT EXISTS, not NOT IN: at full scale PostgreSQL cannot hash a 1.7M-row NOT IN list in work_mem
+        listed = select(rental_listings.c.id).where(rental_listings.c.home_id == h.c.id).exists()
+        owned = select(rt.home_owners.c.id).where(rt.home_owners.c.home_id == h.c.id).exists()
         homes = c.execute(
             select(h.c.id, h.c.house_code, h.c.construction_area, h.c.floor_no, h.c.rooms)
-            .where(h.c.status == "使用", h.c.use == "住宅", h.c.id.not_in(listed), h.c.id.not_in(owned))
+            .where(h.c.status == "使用", h.c.use == "住宅", ~listed, ~owned)
             .order_by(h.c.id)
             .limit(2 * n)
         ).all()
