@@ -485,3 +485,20 @@ def test_listing_and_lease_home_types_match_the_domain(city_engine: Engine) -> N
         t = rental_listings
         expr = guidance._home_type_sql(t.c.room_id, t.c.bedrooms, t.c.mode)
         assert c.execute(select(func.count()).where(expr == "分间")).scalar_one() == 0
+
+
+def test_the_demo_publishes_a_first_edition_when_there_are_leases(city_engine: Engine, data: Data) -> None:
+    from anju.rental.cli import publish_demo_guidance
+    from anju.rental.tables import rental_guidance_editions as ge
+
+    edition = publish_demo_guidance(city_engine)
+    assert edition is not None
+    with city_engine.connect() as c:
+        status = c.execute(select(ge.c.status).where(ge.c.edition_no == edition)).scalar_one()
+    assert status == "published"
+
+
+def test_the_demo_publishes_nothing_without_leases(empty_engine: Engine) -> None:
+    from anju.rental.cli import publish_demo_guidance
+
+    assert publish_demo_guidance(empty_engine) is None

@@ -202,6 +202,11 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
             f"房源 {sum(market.listings.values())} 条、已备案合同 {market.leases.get('filed', 0)} 份",
             err=True,
         )
+        from anju.rental.cli import publish_demo_guidance
+
+        edition = publish_demo_guidance(engine)
+        if edition:
+            click.echo(f"已按合成备案合同测算并发布租赁指导价格 {edition}（/rental/guidance）", err=True)
         from anju.addresses import demo_link_job
 
         job = demo_link_job(engine, n=3000, seed=seed, memory_limit=settings.address_link_memory)

@@ -194,3 +194,18 @@ def rental_escrow_reconcile(on: Any, csv_path: str | None) -> None:
     click.echo(f"{day} 对账：{len(rows)} 个监管账户，{len(bad)} 个不平")
     if bad:
         sys.exit(1)
+
+
+def publish_demo_guidance(engine: Engine) -> str | None:
+    """The demo's first guidance-rent edition, computed from the synthetic filed leases and published
+    (so the public guidance page and the listings' guidance check have something to show). Returns its
+    number, or None when there are too few leases."""
+    from anju.rental import guidance
+
+    try:
+        with engine.begin() as conn:
+            out = guidance.compute_edition(conn)
+            guidance.publish(conn, int(out["id"]), by=None)
+    except AnjuError:
+        return None
+    return str(out["edition_no"])
