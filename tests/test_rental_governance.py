@@ -850,3 +850,20 @@ def test_domain_tables_of_governance_are_consistent() -> None:
     assert all(k.startswith("rental.") for k in domain.VIOLATION_KINDS)
     assert set(domain.COMPLAINT_STATUS_LABELS) == set(domain.ComplaintStatus)
     assert {domain.ComplaintStatus.received, domain.ComplaintStatus.handling} == domain.OPEN_COMPLAINT
+
+
+def test_a_listing_never_published_is_not_found_for_a_complaint(env: Env) -> None:
+    citizen = env.caller("citizen")
+    with env.engine.begin() as conn:
+        draft = rb.listing(conn, rb.free_homes(conn, env.world.street_s1, 1)[0], status="draft")
+    body = svc.ComplaintIn("complaint", "虚假房源", "listing", "标题", "内容", listing_id=draft)
+    with env.engine.begin() as conn, pytest.raises(ValidationError) as e:
+        svc.file_complaint(conn, citizen, body, days=DAYS)
+    absent = svc.ComplaintIn("complaint", "虚假房源", "listing", "标题", "内容", listing_id=99_999_999)
+    with env.engine.begin() as conn, pytest.raises(ValidationError) as e2:
+        svc.file_complaint(conn, citizen, absent, days=DAYS)
+    # the same answer as for a listing that does not exist: a draft's existence is not disclosed
+    assert [(x.field, x.reason) for x in e.value.errors] == [(x.field, x.reason) for x in e2.value.errors]
+    assert e.value.errors[0].field == "listing_id"
+    with env.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(rental_complaints)).scalar_one() == 0

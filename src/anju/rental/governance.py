@@ -296,6 +296,15 @@ def file_complaint(conn: Connection, caller: Caller, cmd: ComplaintIn, *, days: 
             errors = [e for e in errors if e.field != "lease_id"] + [FieldError("lease_id", "没有这份租赁合同")]
     elif caller.role is not None and caller.role.value == "landlord":
         side = "landlord"
+    if t is not None and t.kind == "listing":
+        seen = conn.execute(
+            select(rental_listings.c.published_at, rental_listings.c.lister_account_id).where(
+                rental_listings.c.id == t.listing_id
+            )
+        ).one()
+        if seen.published_at is None and seen.lister_account_id != caller.account_id:
+            # a listing never published is private: the same answer as for one that does not exist
+            errors = [e for e in errors if e.field != "listing_id"] + [FieldError("listing_id", "没有这个房源")]
     if errors:
         raise ValidationError("投诉信息有误：" + "；".join(f"{e.field} {e.reason}" for e in errors), errors)
     assert t is not None
