@@ -294,7 +294,7 @@ class RentalGenerator:
             (
                 p.id, f"CY{self.city}{self.report.practitioners:08d}",
                 self.kr.encrypt(self.ids.name(rng), "rental_practitioners.name"),
-                self.kr.encrypt(idn, "rental_practitioners.id_number"), self.kr.blind_index(idn, "id_number"),
+                self.kr.encrypt(idn, "rental_practitioners.id"), self.kr.blind_index(idn, "id_number"),
                 rng.choice(("broker", "broker", "assistant", "manager")), "left" if left else "active", joined,
                 joined + timedelta(days=rng.randint(30, 400)) if left else None,
                 json.dumps([{"on": joined.isoformat(), "event": "joined"}]), at,
