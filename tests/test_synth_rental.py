@@ -152,7 +152,7 @@ def test_identifiers_are_valid_and_no_personal_value_is_in_clear(rental_engine, 
 
 
 def _col(enc: bytes, kr: Keyring) -> str:
-    for col in ("rental_parties.legal_rep_id", "rental_practitioners.id_number"):
+    for col in ("rental_parties.legal_rep_id", "rental_practitioners.id"):
         try:
             kr.decrypt(enc, col)
             return col
