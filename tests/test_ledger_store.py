@@ -77,6 +77,49 @@ def test_stored_proofs_equal_the_pure_proofs_for_every_size(empty_engine: Engine
         assert (e.data, e.leaf_hash) == (data[44], hashes[44])
 
 
+def test_appends_keep_the_frontier_on_the_log_row_and_fall_back_when_it_does_not_match(empty_engine: Engine):
+    from anju.ledger.tables import logs
+
+    data = entries(200)
+    hashes = [merkle.leaf_hash(d) for d in data]
+    with empty_engine.begin() as c:
+        ledger.create_log(c, "escrow")
+    done = 0
+    kept: dict[int, bytes] = {}
+    for batch in (1, 1, 2, 3, 70, 1, 5, 100, 17):  # small appends INSERT, the batch of 100 COPYs
+        with empty_engine.begin() as c:
+            assert ledger.append(c, "escrow", data[done : done + batch]) == done
+        done += batch
+        with empty_engine.connect() as c:
+            row = c.execute(select(logs.c.frontier, logs.c.frontier_size).where(logs.c.name == "escrow")).one()
+            pieces = merkle.subtrees(0, done)
+            assert row.frontier_size == done
+            kept[done] = bytes(row.frontier)
+            # the kept frontier is the stored subtrees' hashes, largest first
+            assert bytes(row.frontier) == b"".join(merkle.root(hashes[i << lv : (i + 1) << lv]) for lv, i in pieces)
+            assert ledger.tree_head(c, "escrow").root == merkle.root(hashes[:done]).hex()
+        if done == 7:  # a stale or damaged frontier is not trusted: the append folds stored subtrees
+            with empty_engine.begin() as c:
+                c.execute(logs.update().where(logs.c.name == "escrow").values(frontier=b"x" * 31, frontier_size=7))
+        if done == 77:
+            with empty_engine.begin() as c:
+                c.execute(logs.update().where(logs.c.name == "escrow").values(frontier=None, frontier_size=None))
+        if done == 78:  # the frontier of another size, as four hashes like 78's own
+            with empty_engine.begin() as c:
+                c.execute(logs.update().where(logs.c.name == "escrow").values(frontier=kept[77], frontier_size=77))
+    # an append rolled back leaves the row (size and frontier) as it was
+    with pytest.raises(RuntimeError), empty_engine.begin() as c:
+        ledger.append(c, "escrow", [b"rolled back"])
+        raise RuntimeError("crash after the append")
+    with empty_engine.begin() as c:
+        assert ledger.append(c, "escrow", [b"next"]) == done
+    hashes.append(merkle.leaf_hash(b"next"))
+    with empty_engine.connect() as c:
+        assert ledger.tree_head(c, "escrow").root == merkle.root(hashes[: done + 1]).hex()
+        p = ledger.inclusion_proof(c, "escrow", done)
+        assert merkle.verify_inclusion(p.leaf_hash, done, done + 1, p.proof, p.root)
+
+
 def test_a_proof_is_a_handful_of_point_lookups_at_any_size(empty_engine: Engine):
     """Proof cost does not grow with the log: exactly two statements (the log, then its subtrees)."""
     from sqlalchemy import event
@@ -202,9 +245,7 @@ def test_signed_heads_are_recorded_reused_and_verifiable(empty_engine: Engine):
     # the two heads are consistent: the log only grew
     with empty_engine.connect() as c:
         q = ledger.consistency_proof(c, "fines", 10, 13)
-    assert merkle.verify_consistency(
-        10, 13, bytes.fromhex(first.head.root), bytes.fromhex(second.head.root), q.proof
-    )
+    assert merkle.verify_consistency(10, 13, bytes.fromhex(first.head.root), bytes.fromhex(second.head.root), q.proof)
 
 
 def test_signing_without_a_key_names_the_setting():

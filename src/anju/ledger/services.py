@@ -1,7 +1,9 @@
 """Use cases of the verifiable log: plain functions taking a Connection (the caller's transaction).
 
-Appending computes every new leaf and subtree hash in memory from the log's right frontier (one
-query) and writes them with :func:`anju.core.dialect.bulk_insert` (COPY on PostgreSQL). Proofs and
+Appending computes every new leaf and subtree hash in memory from the log's right frontier, which
+the log's row keeps (``frontier`` of ``frontier_size``; folded from stored subtrees by one query when
+it does not match the size), and writes them with plain INSERTs, or with
+:func:`anju.core.dialect.bulk_insert` (COPY on PostgreSQL) for large batches. Proofs and
 roots are folds of stored complete subtrees: one query of O(log n) primary-key look-ups.
 
 Appenders of one log are serialised by their first statement, ``UPDATE ledger_logs SET size = size
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, and_, insert, select, update
+from sqlalchemy import BigInteger, Connection, Engine, Row, and_, bindparam, insert, select, update
 
 from anju.core import clock
 from anju.core.dialect import after_bulk_load as after_bulk_load_of
@@ -69,6 +71,28 @@ class Entry:
     index: int
     leaf_hash: bytes
     data: bytes
+
+
+#: Appends of at most this many entries use plain INSERTs; larger ones COPY (PostgreSQL).
+SMALL_APPEND = 64
+LEAF_COLUMNS = ("log_id", "leaf_index", "leaf_hash", "data")
+NODE_COLUMNS = ("log_id", "level", "node_index", "hash")
+
+# Statements of the append path, built once: building and cache-keying a statement costs more than
+# executing it on SQLite.
+_APPEND = (
+    update(logs)
+    .where(logs.c.name == bindparam("log_name"))
+    .values(size=logs.c.size + bindparam("n", type_=BigInteger))
+    .returning(logs.c.id, logs.c.algorithm, logs.c.size, logs.c.frontier, logs.c.frontier_size)
+)
+_FRONTIER = (
+    update(logs)
+    .where(logs.c.id == bindparam("log_id"))
+    .values(frontier=bindparam("hashes"), frontier_size=bindparam("at_size"))
+)
+_LEAF = insert(leaves)
+_NODE = insert(nodes)
 
 
 def create_log(conn: Connection, name: str, algorithm: str = "sha256") -> Log:
@@ -134,37 +158,47 @@ def append(conn: Connection, log: str, entries: Sequence[bytes]) -> int:
         if len(e) > MAX_ENTRY_BYTES:
             raise ValidationError.of(f"entries[{i}]", f"记录超过 {MAX_ENTRY_BYTES} 字节")
     n = len(entries)
-    row = conn.execute(
-        update(logs)
-        .where(logs.c.name == log)
-        .values(size=logs.c.size + n)
-        .returning(logs.c.id, logs.c.algorithm, logs.c.size)
-    ).first()
+    row = conn.execute(_APPEND, {"log_name": log, "n": n}).first()
     if row is None:
         raise NotFound(f"日志 {log} 不存在")
-    log_id, algorithm, new_size = int(row[0]), str(row[1]), int(row[2])
+    log_id, algorithm, new_size = int(row.id), str(row.algorithm), int(row.size)
     first = new_size - n
-    pieces = merkle.subtrees(0, first) if first else []
-    stored = _hashes(conn, log_id, pieces)
-    frontier = [stored[p] for p in pieces]
+    frontier = _stored_frontier(row, first)
+    if frontier is None:
+        pieces = merkle.subtrees(0, first) if first else []
+        stored = _hashes(conn, log_id, pieces)
+        frontier = [stored[p] for p in pieces]
     data = [bytes(e) for e in entries]
     lh = merkle.hasher(algorithm)
     leaf_hashes = [lh(b"\x00" + d) for d in data]
-    _, new_nodes = merkle.extend(frontier, first, leaf_hashes, algorithm)
-    bulk_insert(
-        conn,
-        leaves,
-        ("log_id", "leaf_index", "leaf_hash", "data"),
-        ((log_id, first + i, h, d) for i, (h, d) in enumerate(zip(leaf_hashes, data, strict=True))),
-    )
-    if new_nodes:
-        bulk_insert(
-            conn,
-            nodes,
-            ("log_id", "level", "node_index", "hash"),
-            ((log_id, lvl, i, h) for lvl, i, h in new_nodes),
-        )
+    new_frontier, new_nodes = merkle.extend(frontier, first, leaf_hashes, algorithm)
+    leaf_rows = [(log_id, first + i, h, d) for i, (h, d) in enumerate(zip(leaf_hashes, data, strict=True))]
+    node_rows = [(log_id, lvl, i, h) for lvl, i, h in new_nodes]
+    if n <= SMALL_APPEND:  # an ordinary append: plain statements (COPY costs more round trips for a few rows)
+        conn.execute(_LEAF, [dict(zip(LEAF_COLUMNS, r, strict=True)) for r in leaf_rows])
+        if node_rows:
+            conn.execute(_NODE, [dict(zip(NODE_COLUMNS, r, strict=True)) for r in node_rows])
+    else:
+        bulk_insert(conn, leaves, LEAF_COLUMNS, leaf_rows)
+        if node_rows:
+            bulk_insert(conn, nodes, NODE_COLUMNS, node_rows)
+    conn.execute(_FRONTIER, {"log_id": log_id, "hashes": b"".join(new_frontier), "at_size": new_size})
     return first
+
+
+def _stored_frontier(row: Any, size: int) -> list[bytes] | None:
+    """The right frontier kept on the log's row, if it is the frontier of ``size`` (else None: the
+    caller folds it from the stored subtrees, as for a log written before the frontier was kept)."""
+    if row.frontier is None or row.frontier_size != size:
+        return None
+    count = size.bit_count()
+    blob = bytes(row.frontier)
+    if count == 0:
+        return [] if not blob else None
+    width, rest = divmod(len(blob), count)
+    if rest:
+        return None
+    return [blob[i * width : (i + 1) * width] for i in range(count)]
 
 
 def after_bulk_load(engine: Engine) -> None:
@@ -281,9 +315,7 @@ def consistency_proof(conn: Connection, log: str, old_size: int, size: int | Non
 def entry(conn: Connection, log: str, index: int) -> Entry:
     lg = get_log(conn, log)
     row = conn.execute(
-        select(leaves.c.leaf_hash, leaves.c.data).where(
-            and_(leaves.c.log_id == lg.id, leaves.c.leaf_index == index)
-        )
+        select(leaves.c.leaf_hash, leaves.c.data).where(and_(leaves.c.log_id == lg.id, leaves.c.leaf_index == index))
     ).first()
     if row is None:
         raise NotFound(f"日志 {log} 中没有序号为 {index} 的记录（日志大小 {lg.size}）")

@@ -9,7 +9,7 @@
   row per leaf. Any root or proof is a fold of O(log n) of these (level 0 comes from the leaves).
 - ``ledger_heads``: every signed tree head the log has published.
 
-Rows are never updated (except ``ledger_logs.size``) nor deleted. Leaves and nodes are clustered by
+Rows are never updated (except ``ledger_logs.size`` and its frontier) nor deleted. Leaves and nodes are clustered by
 their primary key on SQLite (``WITHOUT ROWID``), so a proof's look-ups are B-tree probes.
 """
 
@@ -37,6 +37,10 @@ logs = Table(
     Column("algorithm", String(16), nullable=False),  # sha256 | sm3, fixed at creation
     Column("size", BigInteger, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # The right frontier (hashes of subtrees(0, frontier_size), concatenated) the last append left:
+    # the next append extends it without reading subtrees. Ignored unless frontier_size == size.
+    Column("frontier", LargeBinary, nullable=True),
+    Column("frontier_size", BigInteger, nullable=True),
     CheckConstraint("size >= 0", name="size_not_negative"),
 )
 
