@@ -5,7 +5,9 @@
   PostgreSQL ``pg_trgm`` GIN index used by ``LIKE``;
 - bulk-load tuning (journal mode, fsync), statistics refresh after a bulk load, and VACUUM of
   freshly loaded tables (PostgreSQL);
-- ``INSERT … ON CONFLICT DO NOTHING`` (lock rows created on first use: ``insert_missing``);
+- ``INSERT … ON CONFLICT DO NOTHING`` (lock rows created on first use: ``insert_missing``) and
+  ``… DO UPDATE`` (a lock row created or bumped by one write: ``counting_upsert``), and the same
+  prepared once per dialect for hot paths (``insert_missing_statement``);
 - the ledger's look-up of stored subtree hashes: PostgreSQL one statement of fixed text over arrays
   (prepared once per connection); SQLite one primary-key search per level, ``UNION ALL``-ed.
 """
@@ -332,13 +334,35 @@ def insert_missing(conn: Connection, table: Table, values: dict[str, Any] | Sele
     that waits for a concurrent insert of the same key instead of failing: a lock row can be created
     by two transactions at once. ``values`` is a row or a SELECT of the table's columns in order.
     Returns whether a row was inserted."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    mod: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
-    ins = mod.insert(table)
+    ins = _dialect_module(conn.dialect.name).insert(table)
     stmt = ins.from_select(list(table.c.keys()), values) if isinstance(values, Select) else ins.values(**values)
     pk = next(iter(table.primary_key.columns))
     return conn.execute(stmt.on_conflict_do_nothing().returning(pk)).first() is not None
+
+
+def _dialect_module(name: str) -> Any:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql if name == "postgresql" else sqlite
+
+
+def insert_missing_statement(dialect: str, table: Table) -> Executable:
+    """:func:`insert_missing` as a statement built once, executed with the row as parameters;
+    it returns the primary key if a row was inserted."""
+    pk = next(iter(table.primary_key.columns))
+    stmt: Executable = _dialect_module(dialect).insert(table).on_conflict_do_nothing().returning(pk)
+    return stmt
+
+
+def counting_upsert(dialect: str, table: Table, rows: Select[Any], counter: str) -> Executable:
+    """``INSERT … SELECT … ON CONFLICT (primary key) DO UPDATE SET counter = counter + 1``, built once
+    per dialect: a lock row created on first use, or bumped, in one write that waits for (rather than
+    fails against) a concurrent transaction holding the same row. ``rows`` selects the table's columns
+    in order (with bound parameters for the values), the counter's own value being its first value."""
+    ins = _dialect_module(dialect).insert(table).from_select(list(table.c.keys()), rows)
+    pk = [c.name for c in table.primary_key.columns]
+    stmt: Executable = ins.on_conflict_do_update(index_elements=pk, set_={counter: table.c[counter] + 1})
+    return stmt
 
 
 def estimated_rows(conn: Connection, table: Table) -> int | None:

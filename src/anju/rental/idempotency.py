@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from anju.core import clock
-from anju.core.dialect import insert_missing
+from anju.core.dialect import insert_missing_statement
 from anju.core.errors import ValidationError
 from anju.rental.tables import rental_idempotency
 
@@ -45,14 +45,18 @@ def request_hash(operation: str, target: object, body: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+_LOOKUP = select(
+    rental_idempotency.c.operation,
+    rental_idempotency.c.request_hash,
+    rental_idempotency.c.status_code,
+    rental_idempotency.c.response,
+).where(rental_idempotency.c.account_id == bindparam("account_id"), rental_idempotency.c.key == bindparam("key"))
+_REMEMBER = {name: insert_missing_statement(name, rental_idempotency) for name in ("sqlite", "postgresql")}
+
+
 def lookup(conn: Connection, account_id: int, key: str, operation: str, digest: str) -> Stored | None:
     """The stored answer of an earlier identical request; a different request with the key is refused."""
-    t = rental_idempotency
-    row = conn.execute(
-        select(t.c.operation, t.c.request_hash, t.c.status_code, t.c.response).where(
-            t.c.account_id == account_id, t.c.key == key
-        )
-    ).first()
+    row = conn.execute(_LOOKUP, {"account_id": account_id, "key": key}).first()
     if row is None:
         return None
     if row.operation != operation or row.request_hash != digest:
@@ -65,9 +69,8 @@ def remember(
 ) -> None:
     """Store the answer inside the request's own transaction. A concurrent request that took the
     same key first (for another target) makes this one fail as a reuse of the key."""
-    inserted = insert_missing(
-        conn,
-        rental_idempotency,
+    inserted = conn.execute(
+        _REMEMBER[conn.dialect.name],
         {
             "account_id": account_id,
             "key": key,
@@ -77,6 +80,6 @@ def remember(
             "response": json.dumps(response, ensure_ascii=False, default=str),
             "created_at": clock.now(),
         },
-    )
-    if not inserted:
+    ).first()
+    if inserted is None:
         raise ValidationError.of(HEADER, "该 Idempotency-Key 已用于另一个请求，请换一个新的键")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, false, func, or_, select
+from sqlalchemy import Connection, and_, bindparam, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from anju import credit
@@ -46,9 +46,12 @@ def party_for_account(conn: Connection, account_id: int) -> Any | None:
     ).first()
 
 
+_PARTY = select(rental_parties).where(rental_parties.c.id == bindparam("party_id"))
+
+
 def require_active_party(conn: Connection, party_id: int, field: str = "party_id") -> Any:
     """The party, if it is filed and neither suspended nor revoked; otherwise a clear refusal."""
-    row = conn.execute(select(rental_parties).where(rental_parties.c.id == party_id)).first()
+    row = conn.execute(_PARTY, {"party_id": party_id}).first()
     if row is None:
         raise ValidationError.of(field, "租赁主体未备案")
     if row.status != domain.PartyStatus.filed:
@@ -65,17 +68,20 @@ def _fe(field: str, reason: str) -> Any:
 
 def is_owner(conn: Connection, home_id: int, owner_bidx: str, on: date) -> bool:
     """Whether the person or organisation (blind index) owns (a share of) the home on ``on``."""
-    return (
-        conn.execute(
-            select(home_owners.c.id).where(
-                home_owners.c.home_id == home_id,
-                home_owners.c.owner_bidx == owner_bidx,
-                home_owners.c.acquired_on <= on,
-                or_(home_owners.c.released_on.is_(None), home_owners.c.released_on > on),
-            )
-        ).first()
-        is not None
+    return conn.execute(_IS_OWNER, {"home_id": home_id, "owner_bidx": owner_bidx, "on": on}).first() is not None
+
+
+# Statements of the signing and filing paths, built once (see anju.rental.leases).
+_IS_OWNER = (
+    select(home_owners.c.id)
+    .where(
+        home_owners.c.home_id == bindparam("home_id"),
+        home_owners.c.owner_bidx == bindparam("owner_bidx"),
+        home_owners.c.acquired_on <= bindparam("on"),
+        or_(home_owners.c.released_on.is_(None), home_owners.c.released_on > bindparam("on")),
     )
+    .limit(1)
+)
 
 
 def owners_of(conn: Connection, home_id: int, on: date) -> list[str]:
@@ -137,21 +143,23 @@ def home_restrictions(conn: Connection, home_ids: Sequence[int], on: date) -> di
     return dict(out)
 
 
+_FLAGS = select(
+    rental_home_flags.c.home_id, rental_home_flags.c.kind, rental_home_flags.c.source, rental_home_flags.c.reason
+).where(
+    rental_home_flags.c.home_id.in_(bindparam("ids", expanding=True)),
+    rental_home_flags.c.since <= bindparam("on"),
+    or_(rental_home_flags.c.until.is_(None), rental_home_flags.c.until > bindparam("on")),
+    rental_home_flags.c.lifted_at.is_(None),
+)
+
+
 def _flag_source(conn: object, home_ids: Sequence[int], on: date) -> dict[int, list[domain.Restriction]]:
     """The rental context's own restriction source: flags recorded by supervisors (and courts)."""
     assert isinstance(conn, Connection)
-    f = rental_home_flags
     out: dict[int, list[domain.Restriction]] = defaultdict(list)
     ids = sorted(set(home_ids))
     for i in range(0, len(ids), CHUNK):
-        rows = conn.execute(
-            select(f.c.home_id, f.c.kind, f.c.source, f.c.reason).where(
-                f.c.home_id.in_(ids[i : i + CHUNK]),
-                f.c.since <= on,
-                or_(f.c.until.is_(None), f.c.until > on),
-                f.c.lifted_at.is_(None),
-            )
-        )
+        rows = conn.execute(_FLAGS, {"ids": ids[i : i + CHUNK], "on": on})
         for hid, kind, source, reason in rows:
             out[hid].append(domain.Restriction(kind, source, reason))
     return out

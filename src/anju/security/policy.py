@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute, Mount
 
 from anju.core.errors import Forbidden, TooManyRequests, Unauthenticated
 from anju.security.roles import Permission, allowed
-from anju.security.services import Caller, RateLimiter, Security, record_now, resolve
+from anju.security.services import Caller, RateLimiter, Security, cached_caller, record_now, resolve
 
 SESSION_COOKIE = "anju_session"
 CSRF_COOKIE = "anju_csrf"
@@ -104,6 +104,8 @@ class Policy:
             raise Unauthenticated("凭据格式不正确，请使用 Bearer 令牌")
         caller: Caller | None = None
         if token:
+            caller = cached_caller(sec, token, kind=kind, ip=ip, request_id=rid)  # no thread hop on a hit
+        if token and caller is None:
 
             def _resolve() -> tuple[Caller | None, str]:
                 with engine.connect() as conn:

@@ -165,6 +165,9 @@ def token_hash(token: str) -> str:
 # ------------------------------------------------------------------------------------------------
 
 
+_AUDIT = audit_log.insert()  # built once: every write of every route executes it
+
+
 def record(
     conn: Connection,
     caller: Caller,
@@ -178,21 +181,22 @@ def record(
 ) -> None:
     """Append one audit row (in the caller's transaction). ``detail`` must hold no personal values."""
     conn.execute(
-        audit_log.insert().values(
-            at=clock.now(),
-            actor_id=caller.account_id,
-            actor=caller.username[:40],
-            role=caller.role.value if caller.role else None,
-            scope_code=caller.scope.code or None,
-            action=action,
-            entity=entity,
-            entity_id=None if entity_id is None else str(entity_id)[:40],
-            outcome=outcome,
-            reason=reason[:200] if reason else None,
-            ip=caller.ip,
-            request_id=caller.request_id,
-            detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
-        )
+        _AUDIT,
+        {
+            "at": clock.now(),
+            "actor_id": caller.account_id,
+            "actor": caller.username[:40],
+            "role": caller.role.value if caller.role else None,
+            "scope_code": caller.scope.code or None,
+            "action": action,
+            "entity": entity,
+            "entity_id": None if entity_id is None else str(entity_id)[:40],
+            "outcome": outcome,
+            "reason": reason[:200] if reason else None,
+            "ip": caller.ip,
+            "request_id": caller.request_id,
+            "detail": json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
+        },
     )
 
 
@@ -862,6 +866,24 @@ def issue_session(
     return token, csrf, expires
 
 
+def cached_caller(
+    sec: Security, token: str, *, kind: str, ip: str | None, request_id: str | None, key: str | None = None
+) -> Caller | None:
+    """The caller of a session this process resolved within ``session_cache_seconds``, if it is still
+    neither expired nor idle; None means: resolve it against the database. No I/O."""
+    if not token.startswith("anju_") or len(token) > 100:
+        return None
+    cached = sec.cached_session(key or token_hash(token))
+    if cached is None:
+        return None
+    found, expires_at, last_seen = cached
+    now = clock.now()
+    idle = timedelta(minutes=sec.settings.session_idle_minutes)
+    if found.session_kind == kind and expires_at > now and (kind != "web" or last_seen + idle > now):
+        return replace(found, ip=ip, request_id=request_id)
+    return None
+
+
 def resolve(
     conn: Connection, sec: Security, token: str, *, kind: str, ip: str | None, request_id: str | None
 ) -> tuple[Caller | None, str]:
@@ -869,13 +891,9 @@ def resolve(
     if not token.startswith("anju_") or len(token) > 100:
         return None, "malformed token"
     key = token_hash(token)
-    cached = sec.cached_session(key)
-    if cached is not None:
-        found, expires_at, last_seen = cached
-        now = clock.now()
-        idle = timedelta(minutes=sec.settings.session_idle_minutes)
-        if found.session_kind == kind and expires_at > now and (kind != "web" or last_seen + idle > now):
-            return replace(found, ip=ip, request_id=request_id), "ok"
+    found = cached_caller(sec, token, kind=kind, ip=ip, request_id=request_id, key=key)
+    if found is not None:
+        return found, "ok"
     s, a = sessions, accounts
     row = conn.execute(
         select(
