@@ -8,8 +8,9 @@
 1. Builds a synthetic city of ``--scale`` into the database if it is empty, makes a landlord account
    the owner of ``2 × n`` free residential homes, drafts ``n`` listings on half of them and drafts and
    signs (both sides) ``n`` leases on the other half — through the services, not timed.
-2. Starts the platform in a separate process (``anju serve``, one uvicorn process) and, from this
-   process, drives it over loopback with ``--concurrency`` concurrent HTTP/1.1 clients (httpx, asyncio):
+2. Starts the platform in a separate process (``anju serve``, ``--workers`` uvicorn processes) and,
+   from this process, drives it over loopback with ``--concurrency`` keep-alive HTTP/1.1 connections
+   (``bench/loadgen.py``, asyncio streams: a lean client, so the server gets the CPU):
    ``GET /healthz`` (the trivial endpoint of the same server), ``POST …/me/listings/{id}/verify`` for
    every listing, ``POST …/me/leases/{id}/file`` (with an ``Idempotency-Key``) for every lease.
 3. Prints JSON: per operation the throughput (requests/s), p50/p95/p99 latency, error count, and the
@@ -38,6 +39,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
+import loadgen
 from anju.core import clock, migrate
 from anju.core.db import make_engine
 from anju.core.scope import Scope
@@ -55,11 +57,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def pct(xs: list[float], p: float) -> float:
-    xs = sorted(xs)
-    return round(xs[min(len(xs) - 1, int(p / 100 * len(xs)))] * 1000, 2)
 
 
 def resident_id(n: int) -> str:
@@ -204,35 +201,15 @@ def prepare(url: str, data_dir: Path, scale: float, n: int) -> tuple[Settings, l
     return settings, listing_ids, lease_ids, token
 
 
-async def drive(base: str, token: str, paths: list[tuple[str, str]], concurrency: int) -> dict[str, Any]:
-    lat: list[float] = []
-    errors: dict[int, int] = {}
-    queue = list(reversed(paths))
-    headers = {"Authorization": f"Bearer {token}"}
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=30) as client:
+def drive(base: str, token: str, paths: list[tuple[str, str]], concurrency: int) -> dict[str, Any]:
+    def fresh(path: str) -> dict[str, str]:
+        return {"Idempotency-Key": uuid.uuid4().hex} if path.endswith("/file") else {}
 
-        async def worker() -> None:
-            while queue:
-                method, path = queue.pop()
-                h = {"Idempotency-Key": uuid.uuid4().hex} if path.endswith("/file") else {}
-                t = time.perf_counter()
-                r = await client.request(method, path, headers=h)
-                lat.append(time.perf_counter() - t)
-                if r.status_code >= 300:
-                    errors[r.status_code] = errors.get(r.status_code, 0) + 1
-
-        t0 = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        wall = time.perf_counter() - t0
-    return {
-        "requests": len(lat),
-        "per_s": round(len(lat) / wall, 1),
-        "p50_ms": pct(lat, 50),
-        "p95_ms": pct(lat, 95),
-        "p99_ms": pct(lat, 99),
-        "errors": errors,
-    }
+    requests = [(m, p, {}) for m, p in paths]
+    got = asyncio.run(
+        loadgen.drive(base, requests, concurrency, {"Authorization": f"Bearer {token}"}, fresh_headers=fresh)
+    )
+    return got.summary()
 
 
 def main() -> None:
@@ -270,13 +247,10 @@ def main() -> None:
                 pass
             time.sleep(0.1)
         api = "/api/v1/rental/me"
-        trivial = asyncio.run(drive(base, token, [("GET", "/healthz")] * args.n, args.concurrency))
-        verify = asyncio.run(
-            drive(base, token, [("POST", f"{api}/listings/{i}/verify") for i in listing_ids], args.concurrency)
-        )
-        filing = asyncio.run(
-            drive(base, token, [("POST", f"{api}/leases/{i}/file") for i in lease_ids], args.concurrency)
-        )
+        drive(base, token, [("GET", "/healthz")] * 500, args.concurrency)  # warm-up, not reported
+        trivial = drive(base, token, [("GET", "/healthz")] * args.n, args.concurrency)
+        verify = drive(base, token, [("POST", f"{api}/listings/{i}/verify") for i in listing_ids], args.concurrency)
+        filing = drive(base, token, [("POST", f"{api}/leases/{i}/file") for i in lease_ids], args.concurrency)
     finally:
         server.terminate()
         server.wait(10)
