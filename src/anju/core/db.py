@@ -6,6 +6,7 @@ its ``tables.py``. The schema is created only by the Alembic migrations in ``cor
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,11 @@ from typing import Any
 from sqlalchemy import BigInteger, Connection, DateTime, Engine, Integer, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: the server's processes meet SQLite's own lock
+    fcntl = None  # type: ignore[assignment]
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -133,6 +139,46 @@ def make_engine(url: str, echo: bool = False, pre_ping: bool = False) -> Engine:
     )
 
 
+class SqliteWriters:
+    """The queue of SQLite write transactions: one writer at a time, handed over at once.
+
+    Left to SQLite, concurrent writers wait in its busy handler, which sleeps in growing steps (up to
+    100 ms) and lets later arrivals overtake: under a burst some requests wait seconds. Instead, this
+    process's writers queue on a lock and, for a database file, the server's processes (``anju serve
+    --workers N``) queue on an exclusive ``flock`` of ``<database>-writers.lock``, which the kernel
+    hands to the next waiter as soon as it is released. Writers that bypass the unit of work (a CLI
+    job) still meet SQLite's own lock, so correctness never depends on this queue.
+    """
+
+    def __init__(self, database: str | None) -> None:
+        self._lock = threading.RLock()
+        self._depth = 0
+        memory = not database or database == ":memory:" or database.startswith("file::memory:")
+        self._path = None if memory or fcntl is None else f"{database}-writers.lock"
+        self._fd: int | None = None
+        self._pid = 0
+
+    def _file(self) -> int:
+        if self._fd is None or self._pid != os.getpid():  # a forked child opens its own description
+            assert self._path is not None
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        with self._lock:
+            if self._depth == 0 and self._path is not None:
+                fcntl.flock(self._file(), fcntl.LOCK_EX)
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0 and self._path is not None:
+                    fcntl.flock(self._file(), fcntl.LOCK_UN)
+
+
 class UnitOfWork:
     """Opens one transaction per write (``begin``) or a connection for reads (``read``)."""
 
@@ -141,19 +187,18 @@ class UnitOfWork:
 
         self.engine = engine
         self._read_options = read_options(engine)
-        # SQLite has one writer at a time. Left to SQLite, concurrent writers wait in its busy handler,
-        # which sleeps in growing steps (up to 100 ms) and lets later arrivals overtake: under a burst
-        # some requests wait seconds. Queuing this process's write transactions on a lock instead
-        # hands the database over at once, in about the order of arrival. (PostgreSQL: no lock.)
-        self._write_lock: threading.RLock | None = threading.RLock() if engine.dialect.name == "sqlite" else None
+        # SQLite has one writer at a time: its write transactions queue (see SqliteWriters).
+        # PostgreSQL needs no queue: its row locks serialise only writers of the same rows.
+        sqlite = engine.dialect.name == "sqlite"
+        self._writers: SqliteWriters | None = SqliteWriters(engine.url.database) if sqlite else None
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
-        if self._write_lock is None:
+        if self._writers is None:
             with self.engine.begin() as conn:
                 yield conn
             return
-        with self._write_lock, self.engine.begin() as conn:
+        with self._writers.hold(), self.engine.begin() as conn:
             yield conn
 
     @contextmanager
