@@ -2086,7 +2086,7 @@ CASES |= {
         (method, f"/rental/me/leases/{{lease_id}}/{action}"): Case(
             one(method, f"{_MY_LEASE}/{action}", **({"data": {}} if method == "POST" else {})), ok={404}, scoping=None
         )
-        for action in ("terminate", "cancel")
+        for action in ("terminate", "cancel", "amend", "renew")
         for method in ("GET", "POST")
     },
     ("POST", "/rental/me/leases/{lease_id}/escrow/payments"): Case(

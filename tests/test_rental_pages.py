@@ -296,6 +296,67 @@ def test_both_parties_cancel_a_filing_one_asks_the_other_confirms(env: dict[str,
     assert "备案已注销" in p.get(f"/rental/me/leases/{lease_id}?done=cancelled").text
 
 
+def test_an_amendment_is_proposed_by_one_party_and_agreed_by_the_other_on_the_page(env: dict[str, Any]) -> None:
+    p, engine = env["pages"], env["engine"]
+    lease_id = filed_via_pages(env, env["homes"][1])
+    before = lease_row(engine, lease_id)
+    r = p.as_("landlord").get(f"/rental/me/leases/{lease_id}")
+    assert f"/rental/me/leases/{lease_id}/amend" in r.text and f"/rental/me/leases/{lease_id}/renew" in r.text
+    r = p.get(f"/rental/me/leases/{lease_id}/amend")
+    assert r.status_code == 200 and "变更须双方同意" in r.text and "提出变更" in r.text
+    # nothing to change, a bad amount, an end date that is not a date: shown at the field, nothing written
+    r = p.post(f"/rental/me/leases/{lease_id}/amend", {"rent_yuan": "", "end_on": ""})
+    assert r.status_code == 422 and re.search(r'id="err-rent_yuan"[^>]*>请至少填写一项变更', r.text)
+    r = p.post(f"/rental/me/leases/{lease_id}/amend", {"rent_yuan": "-5", "end_on": "明年"})
+    assert r.status_code == 422 and 'id="err-rent_yuan"' in r.text and 'id="err-end_on"' in r.text
+    assert 'value="-5"' in r.text
+    assert lease_row(engine, lease_id).terms == before.terms
+    r = p.post(f"/rental/me/leases/{lease_id}/amend", {"rent_yuan": "3,000", "change_clauses": "1",
+                                                         "extra_clauses": "可养一只猫"})  # fmt: skip
+    assert r.status_code == 303 and r.headers["location"].endswith("done=amend_proposed")
+    assert lease_row(engine, lease_id).rent_fen == before.rent_fen  # only proposed
+    assert "您已提出合同变更" in p.get(f"/rental/me/leases/{lease_id}").text
+    # the tenant sees the proposal and agrees to it as it stands
+    r = p.as_("citizen").get(f"/rental/me/leases/{lease_id}")
+    assert "对方提出了合同变更" in r.text
+    r = p.get(f"/rental/me/leases/{lease_id}/amend")
+    assert "出租方提出以下变更" in r.text and "月租金改为 3,000.00 元" in r.text and "可养一只猫" in r.text
+    hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', r.text.split("同意变更")[0]))
+    hidden.pop("csrf_token")
+    assert hidden == {"rent_yuan": "3000.00", "change_clauses": "1", "extra_clauses": "可养一只猫"}
+    r = p.post(f"/rental/me/leases/{lease_id}/amend", hidden)
+    assert r.status_code == 303 and r.headers["location"].endswith("done=amended")
+    row = lease_row(engine, lease_id)
+    assert (row.rent_fen, row.amendments) == (300_000, before.amendments + 1)
+    assert "合同已变更" in p.get(f"/rental/me/leases/{lease_id}?done=amended").text
+
+
+def test_the_landlord_renews_a_filed_lease_into_a_new_draft_on_the_page(env: dict[str, Any]) -> None:
+    p, engine = env["pages"], env["engine"]
+    lease_id = filed_via_pages(env, env["homes"][0])
+    old = lease_row(engine, lease_id)
+    r = p.as_("citizen").get(f"/rental/me/leases/{lease_id}/renew")
+    assert "续租由出租方发起" in r.text and "<button>起草续租合同</button>" not in r.text
+    p.as_("landlord")
+    r = p.get(f"/rental/me/leases/{lease_id}/renew")
+    assert r.status_code == 200 and "<button>起草续租合同</button>" in r.text and old.end_on.isoformat() in r.text
+    before = count(engine, rental_leases)
+    r = p.post(f"/rental/me/leases/{lease_id}/renew", {"end_on": "", "rent_yuan": "abc"})
+    assert r.status_code == 422 and 'id="err-end_on"' in r.text and 'id="err-rent_yuan"' in r.text
+    r = p.post(f"/rental/me/leases/{lease_id}/renew", {"end_on": old.end_on.isoformat()})  # ends before it starts
+    assert r.status_code == 422 and 'id="err-end_on"' in r.text
+    assert count(engine, rental_leases) == before
+    new_end = (old.end_on + timedelta(days=365)).isoformat()
+    r = p.post(f"/rental/me/leases/{lease_id}/renew", {"end_on": new_end, "rent_yuan": "3300"})
+    new_id = lease_id_of(r)
+    new = lease_row(engine, new_id)
+    assert (new.status, new.renews_lease_id, new.rent_fen) == ("draft", lease_id, 330_000)
+    assert new.start_on == old.end_on + timedelta(days=1) and new.end_on.isoformat() == new_end
+    assert new.deposit_fen == old.deposit_fen and new.home_id == old.home_id
+    r = p.post(f"/rental/me/leases/{lease_id}/renew", {"end_on": new_end})
+    assert r.status_code == 409 and "已有续租合同" in r.text
+
+
 def test_only_the_parties_see_a_lease_and_each_page_needs_its_role(env: dict[str, Any]) -> None:
     p = env["pages"]
     lease_id = lease_id_of(p.as_("landlord").post("/rental/me/leases/new", draft_form(env["homes"][0].id)))

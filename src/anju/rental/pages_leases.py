@@ -56,6 +56,8 @@ DONE = {
     "cancel_requested": "已申请注销备案，等待对方确认。",
     "cancelled": "备案已注销。",
     "paid": "缴存已登记。",
+    "amend_proposed": "变更已提出，等待对方同意。",
+    "amended": "合同已变更，变更记入可验证日志。",
 }
 EVENT_LABELS = {
     "created": "起草",
@@ -69,7 +71,16 @@ EVENT_LABELS = {
     "renewed": "续租",
     "expired": "期满",
 }
-CONFIRM_TITLES = {"terminate": "提前解除租赁合同", "cancel": "注销租赁合同备案", "staff_cancel": "注销租赁合同备案"}
+CONFIRM_TITLES = {
+    "terminate": "提前解除租赁合同",
+    "cancel": "注销租赁合同备案",
+    "staff_cancel": "注销租赁合同备案",
+    "amend": "变更租赁合同",
+    "renew": "续租",
+}
+#: Fields of the confirmation pages' forms (an error on one is shown next to it).
+CONFIRM_FIELDS = ("ended_on", "reason", "rent_yuan", "deposit_yuan", "end_on", "effective_on", "extra_clauses",
+                  "payment_cycle")  # fmt: skip
 SIDE_LABELS = {"landlord": "出租方", "tenant": "承租人", "supervisor": "监管部门", "parties": "双方协商"}
 SCHEDULE_LABELS = {
     "planned": "待缴存", "held": "监管中", "released": "已拨付", "refunded": "已退还", "cancelled": "已取消",
@@ -413,7 +424,7 @@ def _confirm_page(
     message: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    by_field, rest = split_errors(errors or [], ("ended_on", "reason"))
+    by_field, rest = split_errors(errors or [], CONFIRM_FIELDS, ALIASES)
     return render(
         request,
         "rental/leases_confirm.html",
@@ -506,6 +517,108 @@ def cancel(
         )
     done = "cancelled" if result == "cancelled" else "cancel_requested"
     return RedirectResponse(f"/rental/me/leases/{lease_id}?done={done}", status_code=303)
+
+
+def _yuan_or_none(text: str, field: str, errors: list[FieldError]) -> int | None:
+    return yuan_to_fen(text, field, errors) if text.strip() else None
+
+
+def _date_or_none(text: str, field: str, errors: list[FieldError]) -> date | None:
+    return parse_date(text, field, errors) if text.strip() else None
+
+
+@router.get("/rental/me/leases/{lease_id}/amend", response_class=HTMLResponse)
+def amend_confirm(request: Request, uow: UowDep, sec: SecurityDep, caller: RentalSign, lease_id: Id) -> Any:
+    """A change of a filed lease (rent, end date, extra clauses): one party proposes it here, the
+    other sees the proposal on this page and agrees to it as it stands."""
+    return _confirm_page(request, _lease(uow, sec, caller, lease_id), "amend")
+
+
+@router.post("/rental/me/leases/{lease_id}/amend", response_class=HTMLResponse)
+def amend(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    settings: SettingsDep,
+    caller: RentalSign,
+    lease_id: Id,
+    rent_yuan: Annotated[str, Form(max_length=20)] = "",
+    end_on: Annotated[str, Form(max_length=10)] = "",
+    effective_on: Annotated[str, Form(max_length=10)] = "",
+    extra_clauses: Annotated[str, Form(max_length=6000)] = "",
+    change_clauses: Annotated[str, Form(max_length=1)] = "",
+) -> Any:
+    values = {"rent_yuan": rent_yuan, "end_on": end_on, "effective_on": effective_on, "extra_clauses": extra_clauses,
+              "change_clauses": change_clauses}  # fmt: skip
+    errors: list[FieldError] = []
+    cmd = svc.AmendIn(
+        rent_fen=_yuan_or_none(rent_yuan, "rent_yuan", errors),
+        end_on=_date_or_none(end_on, "end_on", errors),
+        extra_clauses=[x.strip() for x in extra_clauses.splitlines() if x.strip()] if change_clauses else None,
+        effective_on=_date_or_none(effective_on, "effective_on", errors),
+    )
+    if not errors and cmd.rent_fen is None and cmd.end_on is None and cmd.extra_clauses is None:
+        errors.append(FieldError("rent_yuan", "请至少填写一项变更：月租金、租期最后一天或补充条款"))
+    try:
+        if errors:
+            raise ValidationError("请更正标出的内容", errors)
+        with audited(uow, caller, "rental.lease.amend", "lease", lease_id) as conn:
+            result = svc.amend(conn, settings, caller, lease_id, cmd)
+    except AnjuError as e:
+        if e.status_code == 404:
+            raise
+        lease = _lease(uow, sec, caller, lease_id)
+        return _confirm_page(
+            request, lease, "amend", values=values, errors=e.errors, message=e.message, status_code=e.status_code
+        )
+    done = "amended" if result == "amended" else "amend_proposed"
+    return RedirectResponse(f"/rental/me/leases/{lease_id}?done={done}", status_code=303)
+
+
+@router.get("/rental/me/leases/{lease_id}/renew", response_class=HTMLResponse)
+def renew_confirm(request: Request, uow: UowDep, sec: SecurityDep, caller: RentalSign, lease_id: Id) -> Any:
+    """续租 by the landlord side: a new draft from the day after this lease's end, between the same
+    parties on the same home; it is signed and filed like any lease."""
+    return _confirm_page(request, _lease(uow, sec, caller, lease_id), "renew")
+
+
+@router.post("/rental/me/leases/{lease_id}/renew", response_class=HTMLResponse)
+def renew(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    settings: SettingsDep,
+    caller: RentalSign,
+    lease_id: Id,
+    end_on: Annotated[str, Form(max_length=10)] = "",
+    rent_yuan: Annotated[str, Form(max_length=20)] = "",
+    deposit_yuan: Annotated[str, Form(max_length=20)] = "",
+    payment_cycle: Annotated[str, Form(max_length=12)] = "",
+) -> Any:
+    values = {"end_on": end_on, "rent_yuan": rent_yuan, "deposit_yuan": deposit_yuan, "payment_cycle": payment_cycle}
+    errors: list[FieldError] = []
+    end = parse_date(end_on, "end_on", errors)
+    rent = _yuan_or_none(rent_yuan, "rent_yuan", errors)
+    deposit = _yuan_or_none(deposit_yuan, "deposit_yuan", errors)
+    if payment_cycle and payment_cycle not in {c.value for c in d.PaymentCycle}:
+        errors.append(FieldError("payment_cycle", "请选择支付周期"))
+    try:
+        if errors or end is None:
+            raise ValidationError("请更正标出的内容", errors)
+        with audited(uow, caller, "rental.lease.renew", "lease", lease_id) as conn:
+            new_id = svc.renew_lease(
+                conn, sec.keyring, settings, caller, lease_id,
+                end_on=end, rent_fen=rent, deposit_fen=deposit, payment_cycle=payment_cycle or None,
+            )  # fmt: skip
+            set_audit_target(conn, new_id)
+    except AnjuError as e:
+        if e.status_code == 404:
+            raise
+        lease = _lease(uow, sec, caller, lease_id)
+        return _confirm_page(
+            request, lease, "renew", values=values, errors=e.errors, message=e.message, status_code=e.status_code
+        )
+    return RedirectResponse(f"/rental/me/leases/{new_id}?done=created", status_code=303)
 
 
 @router.post("/rental/me/leases/{lease_id}/escrow/payments", response_class=HTMLResponse)
