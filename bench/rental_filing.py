@@ -201,7 +201,9 @@ def prepare(url: str, data_dir: Path, scale: float, n: int) -> tuple[Settings, l
     return settings, listing_ids, lease_ids, token
 
 
-def drive(base: str, token: str, paths: list[tuple[str, str]], concurrency: int) -> dict[str, Any]:
+def drive(base: str, token: str, paths: list[tuple[str, str]], concurrency: int, what: str) -> dict[str, Any]:
+    print(f"• driving {len(paths)} × {what}", file=sys.stderr, flush=True)
+
     def fresh(path: str) -> dict[str, str]:
         return {"Idempotency-Key": uuid.uuid4().hex} if path.endswith("/file") else {}
 
@@ -247,10 +249,11 @@ def main() -> None:
                 pass
             time.sleep(0.1)
         api = "/api/v1/rental/me"
-        drive(base, token, [("GET", "/healthz")] * 500, args.concurrency)  # warm-up, not reported
-        trivial = drive(base, token, [("GET", "/healthz")] * args.n, args.concurrency)
-        verify = drive(base, token, [("POST", f"{api}/listings/{i}/verify") for i in listing_ids], args.concurrency)
-        filing = drive(base, token, [("POST", f"{api}/leases/{i}/file") for i in lease_ids], args.concurrency)
+        drive(base, token, [("GET", "/healthz")] * 500, args.concurrency, "warm-up")  # not reported
+        trivial = drive(base, token, [("GET", "/healthz")] * args.n, args.concurrency, "trivial")
+        listings_ = [("POST", f"{api}/listings/{i}/verify") for i in listing_ids]
+        verify = drive(base, token, listings_, args.concurrency, "verify")
+        filing = drive(base, token, [("POST", f"{api}/leases/{i}/file") for i in lease_ids], args.concurrency, "file")
     finally:
         server.terminate()
         server.wait(10)

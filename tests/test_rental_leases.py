@@ -344,6 +344,13 @@ def test_filing_is_idempotent_by_key(env: dict[str, Any]) -> None:
     other = file(env, b, key="filing-key-0001")
     assert other.status_code == 422 and other.json()["errors"][0]["field"] == "Idempotency-Key"
     assert lease_row(env, b).status == "signed"
+    # a replay that raced its original past the route's read-only look-up reaches the service: it
+    # gets the stored answer too, and writes nothing
+    with env["engine"].begin() as conn:
+        raced = svc.file_lease(conn, env["settings"], caller(env, "landlord"), a, "filing-key-0001")
+    got = {k: raced.response[k] for k in ("id", "filing_no", "status", "ledger_index")}
+    assert raced.status_code == 200 and got == {k: first.json()[k] for k in got}
+    assert log_size(env) == size and count(env, rental_idempotency) == 1
     # a new key for a lease already filed: a clear conflict naming the filing
     r = file(env, a, key="filing-key-0002")
     assert r.status_code == 409 and first.json()["filing_no"] in r.json()["message"]
