@@ -334,35 +334,48 @@ def insert_missing(conn: Connection, table: Table, values: dict[str, Any] | Sele
     that waits for a concurrent insert of the same key instead of failing: a lock row can be created
     by two transactions at once. ``values`` is a row or a SELECT of the table's columns in order.
     Returns whether a row was inserted."""
-    ins = _dialect_module(conn.dialect.name).insert(table)
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    mod: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
+    ins = mod.insert(table)
     stmt = ins.from_select(list(table.c.keys()), values) if isinstance(values, Select) else ins.values(**values)
     pk = next(iter(table.primary_key.columns))
     return conn.execute(stmt.on_conflict_do_nothing().returning(pk)).first() is not None
 
 
-def _dialect_module(name: str) -> Any:
-    from sqlalchemy.dialects import postgresql, sqlite
+class DialectStatement:
+    """A statement built once for each database (``ON CONFLICT`` comes from SQLAlchemy's dialect
+    modules), picked by the connection it runs on: ``conn.execute(stmt(conn), params)``."""
 
-    return postgresql if name == "postgresql" else sqlite
+    def __init__(self, build: Callable[[Any], Executable]) -> None:
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        self._by_name = {"postgresql": build(postgresql), "sqlite": build(sqlite)}
+
+    def __call__(self, conn: Connection) -> Executable:
+        return self._by_name[conn.dialect.name]
 
 
-def insert_missing_statement(dialect: str, table: Table) -> Executable:
-    """:func:`insert_missing` as a statement built once, executed with the row as parameters;
-    it returns the primary key if a row was inserted."""
+def insert_missing_statement(table: Table) -> DialectStatement:
+    """:func:`insert_missing` built once, executed with the row as parameters; it returns the primary
+    key if a row was inserted."""
     pk = next(iter(table.primary_key.columns))
-    stmt: Executable = _dialect_module(dialect).insert(table).on_conflict_do_nothing().returning(pk)
-    return stmt
+    return DialectStatement(lambda mod: mod.insert(table).on_conflict_do_nothing().returning(pk))
 
 
-def counting_upsert(dialect: str, table: Table, rows: Select[Any], counter: str) -> Executable:
-    """``INSERT … SELECT … ON CONFLICT (primary key) DO UPDATE SET counter = counter + 1``, built once
-    per dialect: a lock row created on first use, or bumped, in one write that waits for (rather than
-    fails against) a concurrent transaction holding the same row. ``rows`` selects the table's columns
-    in order (with bound parameters for the values), the counter's own value being its first value."""
-    ins = _dialect_module(dialect).insert(table).from_select(list(table.c.keys()), rows)
+def counting_upsert(table: Table, rows: Select[Any], counter: str) -> DialectStatement:
+    """``INSERT … SELECT … ON CONFLICT (primary key) DO UPDATE SET counter = counter + 1``, built once:
+    a lock row created on first use, or bumped, in one write that waits for (rather than fails
+    against) a concurrent transaction holding the same row. ``rows`` selects the table's columns in
+    order (with bound parameters for the values)."""
     pk = [c.name for c in table.primary_key.columns]
-    stmt: Executable = ins.on_conflict_do_update(index_elements=pk, set_={counter: table.c[counter] + 1})
-    return stmt
+    return DialectStatement(
+        lambda mod: (
+            mod.insert(table)
+            .from_select(list(table.c.keys()), rows)
+            .on_conflict_do_update(index_elements=pk, set_={counter: table.c[counter] + 1})
+        )
+    )
 
 
 def estimated_rows(conn: Connection, table: Table) -> int | None:

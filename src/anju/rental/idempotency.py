@@ -51,7 +51,7 @@ _LOOKUP = select(
     rental_idempotency.c.status_code,
     rental_idempotency.c.response,
 ).where(rental_idempotency.c.account_id == bindparam("account_id"), rental_idempotency.c.key == bindparam("key"))
-_REMEMBER = {name: insert_missing_statement(name, rental_idempotency) for name in ("sqlite", "postgresql")}
+_REMEMBER = insert_missing_statement(rental_idempotency)
 
 
 def lookup(conn: Connection, account_id: int, key: str, operation: str, digest: str) -> Stored | None:
@@ -70,7 +70,7 @@ def remember(
     """Store the answer inside the request's own transaction. A concurrent request that took the
     same key first (for another target) makes this one fail as a reuse of the key."""
     inserted = conn.execute(
-        _REMEMBER[conn.dialect.name],
+        _REMEMBER(conn),
         {
             "account_id": account_id,
             "key": key,

@@ -454,17 +454,13 @@ _ME = select(accounts.c.id_number_bidx, accounts.c.name_enc, accounts.c.org_code
 _LEASE = select(L).where(L.c.id == bindparam("lease_id"))
 _HOME_KEY = literal("h", String) + cast(L.c.home_id, String)  # ``h<home id>`` of the lease's home
 #: Take the lock row of the lease's home (created on first use): a write first, before any read.
-_LOCK_HOME = {
-    name: counting_upsert(
-        name,
-        rental_units,
-        select(_HOME_KEY, L.c.home_id, literal(None, IdType).label("room_id"), literal(1, BigInteger)).where(
-            L.c.id == bindparam("lease_id")
-        ),
-        "filings",
-    )
-    for name in ("sqlite", "postgresql")
-}
+_LOCK_HOME = counting_upsert(
+    rental_units,
+    select(_HOME_KEY, L.c.home_id, literal(None, IdType).label("room_id"), literal(1, BigInteger)).where(
+        L.c.id == bindparam("lease_id")
+    ),
+    "filings",
+)
 
 
 def _overlap_statement(room: bool) -> Any:
@@ -494,7 +490,7 @@ _EVENT = rental_lease_events.insert()
 
 def _lock_home(conn: Connection, lease_id: int) -> None:
     """Take the lock row of the lease's home: a write first (``rental_units``), before any read."""
-    conn.execute(_LOCK_HOME[conn.dialect.name], {"lease_id": lease_id})
+    conn.execute(_LOCK_HOME(conn), {"lease_id": lease_id})
 
 
 def _overlapping(conn: Connection, lease: Any, start_on: date, end_on: date) -> Any | None:
