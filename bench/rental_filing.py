@@ -207,7 +207,7 @@ def drive(base: str, token: str, paths: list[tuple[str, str]], concurrency: int,
     def fresh(path: str) -> dict[str, str]:
         return {"Idempotency-Key": uuid.uuid4().hex} if path.endswith("/file") else {}
 
-    requests = [(m, p, {}) for m, p in paths]
+    requests: list[loadgen.Request] = [(m, p, {}) for m, p in paths]
     got = asyncio.run(
         loadgen.drive(base, requests, concurrency, {"Authorization": f"Bearer {token}"}, fresh_headers=fresh)
     )
