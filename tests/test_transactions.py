@@ -108,4 +108,7 @@ def test_sqlite_writers_nest_within_one_thread_and_release_at_the_outermost(tmp_
         assert not free()  # the inner exit keeps the lock: the outer transaction is still open
     assert free()
     os.close(other)
+    # no descriptor of the lock file stays open between transactions (an app left behind leaks none)
+    lock = f"{database}-writers.lock"
+    assert not [fd for fd in os.listdir("/proc/self/fd") if os.path.realpath(f"/proc/self/fd/{fd}") == lock]
     assert SqliteWriters(":memory:")._path is None

@@ -240,11 +240,16 @@ def _gate_included_routers(app: FastAPI) -> None:
                 return Match.NONE, {}
             return super().matches(scope)
 
-    from fastapi.routing import iter_route_contexts
+    def paths(included: Any) -> list[str]:  # without building FastAPI's per-route contexts again
+        prefix = included.include_context.prefix
+        out: list[str] = []
+        for r in included.original_router.routes:
+            out += [prefix + p for p in paths(r)] if isinstance(r, _IncludedRouter) else [prefix + str(r.path)]
+        return out
 
     for route in app.router.routes:
         if type(route) is _IncludedRouter:
-            starts = _literal_prefixes([str(ctx.path) for ctx in iter_route_contexts([route])])
+            starts = _literal_prefixes(paths(route))
             if starts and "/" not in starts:
                 route.__class__ = _GatedRouter
                 route.gate = starts  # type: ignore[attr-defined]
