@@ -441,6 +441,23 @@ def _confirm_page(
     )
 
 
+def _confirm_error(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: Caller,
+    lease_id: int,
+    action: str,
+    values: dict[str, str],
+    e: AnjuError,
+) -> HTMLResponse:
+    """The confirmation page again, with what was typed and the refusal next to its fields."""
+    lease = _lease(uow, sec, caller, lease_id)
+    return _confirm_page(
+        request, lease, action, values=values, errors=e.errors, message=e.message, status_code=e.status_code
+    )
+
+
 def _lease(uow: UowDep, sec: SecurityDep, caller: Caller, lease_id: int) -> dict[str, Any]:
     with uow.read() as conn:
         return svc.get_lease(conn, sec.keyring, caller, lease_id)
@@ -476,10 +493,7 @@ def terminate(
         if e.status_code == 404:
             raise
         values = {"ended_on": ended_on, "reason": reason}
-        lease = _lease(uow, sec, caller, lease_id)
-        return _confirm_page(
-            request, lease, "terminate", values=values, errors=e.errors, message=e.message, status_code=e.status_code
-        )
+        return _confirm_error(request, uow, sec, caller, lease_id, "terminate", values, e)
     return RedirectResponse(f"/rental/me/leases/{lease_id}?done=terminated", status_code=303)
 
 
@@ -505,16 +519,7 @@ def cancel(
     except AnjuError as e:
         if e.status_code == 404:
             raise
-        lease = _lease(uow, sec, caller, lease_id)
-        return _confirm_page(
-            request,
-            lease,
-            "cancel",
-            values={"reason": reason},
-            errors=e.errors,
-            message=e.message,
-            status_code=e.status_code,
-        )
+        return _confirm_error(request, uow, sec, caller, lease_id, "cancel", {"reason": reason}, e)
     done = "cancelled" if result == "cancelled" else "cancel_requested"
     return RedirectResponse(f"/rental/me/leases/{lease_id}?done={done}", status_code=303)
 
@@ -567,10 +572,7 @@ def amend(
     except AnjuError as e:
         if e.status_code == 404:
             raise
-        lease = _lease(uow, sec, caller, lease_id)
-        return _confirm_page(
-            request, lease, "amend", values=values, errors=e.errors, message=e.message, status_code=e.status_code
-        )
+        return _confirm_error(request, uow, sec, caller, lease_id, "amend", values, e)
     done = "amended" if result == "amended" else "amend_proposed"
     return RedirectResponse(f"/rental/me/leases/{lease_id}?done={done}", status_code=303)
 
@@ -614,10 +616,7 @@ def renew(
     except AnjuError as e:
         if e.status_code == 404:
             raise
-        lease = _lease(uow, sec, caller, lease_id)
-        return _confirm_page(
-            request, lease, "renew", values=values, errors=e.errors, message=e.message, status_code=e.status_code
-        )
+        return _confirm_error(request, uow, sec, caller, lease_id, "renew", values, e)
     return RedirectResponse(f"/rental/me/leases/{new_id}?done=created", status_code=303)
 
 
@@ -736,16 +735,7 @@ def staff_cancel(
     except AnjuError as e:
         if e.status_code == 404:
             raise
-        lease = _lease(uow, sec, caller, lease_id)
-        return _confirm_page(
-            request,
-            lease,
-            "staff_cancel",
-            values={"reason": reason},
-            errors=e.errors,
-            message=e.message,
-            status_code=e.status_code,
-        )
+        return _confirm_error(request, uow, sec, caller, lease_id, "staff_cancel", {"reason": reason}, e)
     return RedirectResponse(f"/rental/staff/leases/{lease_id}?done=cancelled", status_code=303)
 
 
