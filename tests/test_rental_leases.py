@@ -31,7 +31,7 @@ from anju.rental.tables import (
     rental_parties,
     rental_units,
 )
-from anju.security import Caller, Role, Scope, keyring_from_settings
+from anju.security import Caller, Role, Scope, audit_log, keyring_from_settings
 from anju.web.app import create_app
 from tests import rental_builders as rb
 from tests.accounts import CITIZEN_ID, CITIZEN_NAME, account_id, api_token, choose_world
@@ -469,6 +469,47 @@ def test_two_concurrent_filings_of_one_room_exactly_one_succeeds(env: dict[str, 
         assert "租期重叠" in refused[0].message
         statuses = sorted(lease_row(env, x).status for x in (a, b))
         assert statuses == ["filed", "signed"]
+
+
+def test_concurrent_filings_over_http_are_committed_together_and_a_room_is_filed_once(env: dict[str, Any]) -> None:
+    """Filings sent at once go through the group commit (SQLite by default): each gets its own answer,
+    the two for one room exactly one filing and one 409, and the refused one writes nothing."""
+    home = env["homes"][3]
+    with env["engine"].begin() as conn:
+        (room,) = _rooms(conn, home.id, 1)
+    kw: dict[str, Any] = {"room_id": room, "rent_fen": 1_500_00, "deposit_fen": 0}
+    same = [signed(env, home.id, **kw), signed(env, home.id, **kw)]
+    others = [signed(env, env["homes"][i].id) for i in (0, 1, 2)]
+    size, audits = log_size(env), filing_audits(env)
+    got: dict[int, Any] = {}
+    barrier = threading.Barrier(len(same) + len(others))
+
+    def send(lease_id: int) -> None:
+        barrier.wait()
+        got[lease_id] = file(env, lease_id)
+
+    threads = [threading.Thread(target=send, args=(x,)) for x in same + others]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(got[x].status_code for x in same) == [200, 409]
+    assert all(got[x].status_code == 200 for x in others), [got[x].text for x in others]
+    ok = [got[x].json() for x in same + others if got[x].status_code == 200]
+    assert len({a["filing_no"] for a in ok}) == 4 and all(a["status"] == "filed" for a in ok)
+    assert sorted(a["ledger_index"] for a in ok) == list(range(size, size + 4))  # one log entry each
+    assert log_size(env) == size + 4
+    assert sorted(lease_row(env, x).status for x in same) == ["filed", "signed"]
+    assert filing_audits(env) == audits + 4  # the refused filing left no audit row either
+    uow = env["client"].app.state.uow
+    if env["engine"].dialect.name == "sqlite":  # the group commit is on by default on SQLite only
+        assert uow.group_commit is not None and uow.group_commit.jobs >= 4
+
+
+def filing_audits(env: dict[str, Any]) -> int:
+    with env["engine"].connect() as c:
+        q = select(func.count()).select_from(audit_log).where(audit_log.c.action == "rental.lease.file")
+        return int(c.execute(q).scalar_one())
 
 
 def test_a_crash_mid_filing_leaves_nothing_half_written(env: dict[str, Any], monkeypatch: Any) -> None:

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import contextvars
+import threading
+from collections.abc import Callable
+
+import anyio
 import pytest
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Connection, Engine, event, func, insert, select
 
 from anju.core import clock
+from anju.core.db import GroupCommit, UnitOfWork
 from anju.security import audit_log
 
 
@@ -112,3 +118,95 @@ def test_sqlite_writers_nest_within_one_thread_and_release_at_the_outermost(tmp_
     lock = f"{database}-writers.lock"
     assert not [fd for fd in os.listdir("/proc/self/fd") if os.path.realpath(f"/proc/self/fd/{fd}") == lock]
     assert SqliteWriters(":memory:")._path is None
+
+
+# ------------------------------------------------------------------------------------ group commit
+
+
+def _actions(engine: Engine) -> list[str]:
+    with engine.connect() as c:
+        return sorted(c.execute(select(audit_log.c.action).where(audit_log.c.action.like("tx.test%"))).scalars())
+
+
+def _writer(n: int, *, fail: bool = False, started: threading.Event | None = None,
+            go: threading.Event | None = None) -> Callable[[Connection], int]:  # fmt: skip
+    def work(conn: Connection) -> int:
+        if started is not None and go is not None:
+            started.set()
+            assert go.wait(10)
+        conn.execute(insert(audit_log).values(**_row(n)))
+        if fail:
+            raise ValueError(f"job {n} refused")
+        return n
+
+    return work
+
+
+def test_group_commit_commits_queued_writes_together_and_isolates_failing_ones(empty_engine: Engine) -> None:
+    group = GroupCommit(UnitOfWork(empty_engine))
+    started, go = threading.Event(), threading.Event()
+    first = group.submit(_writer(1, started=started, go=go))
+    assert started.wait(10)  # the writer thread is inside job 1: the next jobs queue up behind it
+    rest = {n: group.submit(_writer(n, fail=n in (3, 5))) for n in (2, 3, 4, 5, 6)}
+    go.set()
+    assert first.result(10) == 1
+    assert [rest[n].result(10) for n in (2, 4, 6)] == [2, 4, 6]
+    for n in (3, 5):
+        with pytest.raises(ValueError, match=f"job {n} refused"):
+            rest[n].result(10)
+    # job 1 alone; then jobs 2–6 together: job 3 failed the first try, so the rest ran again, each in
+    # a savepoint, where job 5 was rolled back alone
+    assert (group.groups, group.jobs) == (2, 5)
+    assert _actions(empty_engine) == ["tx.test1", "tx.test2", "tx.test4", "tx.test6"]
+
+
+def test_group_commit_answers_only_after_the_commit(empty_engine: Engine) -> None:
+    """A result is handed out once the group's transaction is visible to every other connection."""
+    group = GroupCommit(UnitOfWork(empty_engine))
+    for n in range(1, 4):
+        assert group.submit(_writer(n)).result(10) == n
+        assert _actions(empty_engine)[-1] == f"tx.test{n}"
+
+
+def test_a_group_whose_commit_fails_is_run_again_job_by_job(empty_engine: Engine) -> None:
+    group = GroupCommit(UnitOfWork(empty_engine))
+    started, go = threading.Event(), threading.Event()
+    failures = []
+
+    def sabotaging(conn: Connection) -> int:
+        conn.execute(insert(audit_log).values(**_row(7)))
+
+        def refuse(_conn: Connection) -> None:
+            failures.append(1)
+            raise RuntimeError("the commit fails")
+
+        if not failures:
+            event.listen(conn, "commit", refuse, once=True)
+        return 7
+
+    blocker = group.submit(_writer(6, started=started, go=go))
+    assert started.wait(10)
+    jobs = [group.submit(_writer(8)), group.submit(sabotaging), group.submit(_writer(9))]
+    go.set()
+    assert blocker.result(10) == 6 and [j.result(10) for j in jobs] == [8, 7, 9]
+    assert failures == [1]
+    assert _actions(empty_engine) == ["tx.test6", "tx.test7", "tx.test8", "tx.test9"]
+
+
+def test_group_commit_runs_a_job_in_the_context_of_its_caller(empty_engine: Engine) -> None:
+    var: contextvars.ContextVar[str] = contextvars.ContextVar("who", default="writer thread")
+    var.set("request 42")
+    got = GroupCommit(UnitOfWork(empty_engine)).submit(lambda _conn: var.get()).result(10)
+    assert got == "request 42"
+
+
+def test_without_group_commit_a_write_runs_in_a_transaction_of_its_own(empty_engine: Engine) -> None:
+    uow = UnitOfWork(empty_engine, group_commit="off")
+    assert uow.group_commit is None
+    assert anyio.run(uow.grouped, _writer(1)) == 1
+    with pytest.raises(ValueError, match="job 2 refused"):
+        anyio.run(uow.grouped, _writer(2, fail=True))
+    assert _actions(empty_engine) == ["tx.test1"]
+    assert UnitOfWork(empty_engine, group_commit="on").group_commit is not None
+    auto = UnitOfWork(empty_engine).group_commit
+    assert (auto is not None) == (empty_engine.dialect.name == "sqlite")

@@ -6,14 +6,20 @@ its ``tables.py``. The schema is created only by the Alembic migrations in ``cor
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import os
+import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Generic, TypeVar
 
+import anyio
 from sqlalchemy import BigInteger, Connection, DateTime, Engine, Integer, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -181,10 +187,126 @@ class SqliteWriters:
                     self._fd = None
 
 
-class UnitOfWork:
-    """Opens one transaction per write (``begin``) or a connection for reads (``read``)."""
+T = TypeVar("T")
 
-    def __init__(self, engine: Engine) -> None:
+
+@dataclass
+class _Job(Generic[T]):
+    work: Callable[[Connection], T]
+    context: contextvars.Context
+    future: Future[T]
+
+
+class _JobFailed(Exception):
+    def __init__(self, position: int, error: Exception) -> None:
+        self.position, self.error = position, error
+
+
+class GroupCommit:
+    """Concurrent writes of one process committed together (group commit).
+
+    Requests hand their write (a function of a connection) to one writer thread. It takes whatever
+    has queued up — at most ``max_jobs`` — and runs the jobs one after another in one transaction,
+    which commits once; only then are the results handed out, so no request is answered for a write
+    that could still be lost. A job that raises gets its exception and writes nothing: the
+    transaction is rolled back and the other jobs are run again, this time each in a savepoint of its
+    own (so a group is run at most twice, however many of its jobs fail). If the commit itself fails,
+    every job of the group is run again alone, so one job cannot fail the others. A job runs in a
+    copy of its caller's context variables, and must not write when it answers without writing (a
+    replay): nothing else undoes it.
+
+    On SQLite, where write transactions are serial anyway, this takes the BEGIN and COMMIT, the
+    writers' lock and the hand-over between request threads out of each write. The thread stops
+    after ``idle_seconds`` without work and starts again with the next job.
+    """
+
+    def __init__(self, uow: UnitOfWork, max_jobs: int = 64, idle_seconds: float = 2.0) -> None:
+        self._uow = uow
+        self._max_jobs = max_jobs
+        self._idle_seconds = idle_seconds
+        self._queue: queue.SimpleQueue[_Job[Any]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        #: transactions committed and jobs run in them (for tests and benchmarks)
+        self.groups = 0
+        self.jobs = 0
+
+    def submit(self, work: Callable[[Connection], T]) -> Future[T]:
+        """Queue ``work``; its future completes after the group's commit."""
+        job: _Job[T] = _Job(work, contextvars.copy_context(), Future())
+        self._queue.put(job)
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._serve, name="anju-group-commit", daemon=True)
+                self._thread.start()
+        return job.future
+
+    async def run(self, work: Callable[[Connection], T]) -> T:
+        return await asyncio.wrap_future(self.submit(work))
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                first = self._queue.get(timeout=self._idle_seconds)
+            except queue.Empty:
+                with self._lock:
+                    if self._queue.empty():
+                        self._thread = None
+                        return
+                continue
+            group: list[_Job[Any]] = [first]
+            while len(group) < self._max_jobs:
+                try:
+                    group.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            self._commit([job for job in group if job.future.set_running_or_notify_cancel()])
+
+    def _commit(self, group: list[_Job[Any]]) -> None:
+        savepoints = False
+        while group:
+            outcomes: list[tuple[_Job[Any], bool, Any]] = []
+            try:
+                with self._uow.begin() as conn:
+                    for position, job in enumerate(group):
+                        savepoint = conn.begin_nested() if savepoints else None
+                        try:
+                            result = job.context.run(job.work, conn)
+                        except Exception as exc:
+                            if savepoint is None:
+                                raise _JobFailed(position, exc) from exc
+                            savepoint.rollback()
+                            outcomes.append((job, False, exc))
+                            continue
+                        if savepoint is not None:
+                            savepoint.commit()
+                        outcomes.append((job, True, result))
+            except _JobFailed as failed:  # rolled back: that job is answered, the others run again
+                group.pop(failed.position).future.set_exception(failed.error)
+                savepoints = True
+                continue
+            except Exception as exc:  # BEGIN or COMMIT failed: nothing of the group was written
+                if len(group) == 1:
+                    group[0].future.set_exception(exc)
+                else:
+                    for job in group:
+                        self._commit([job])
+                return
+            self.groups += 1
+            self.jobs += len(group)
+            for job, ok, value in outcomes:
+                if ok:
+                    job.future.set_result(value)
+                else:
+                    job.future.set_exception(value)
+            return
+
+
+class UnitOfWork:
+    """Opens one transaction per write (``begin``) or a connection for reads (``read``); writes that
+    many requests send at once can be committed together (``grouped``, see GroupCommit)."""
+
+    def __init__(self, engine: Engine, group_commit: str = "auto") -> None:
         from anju.core.dialect import read_options
 
         self.engine = engine
@@ -193,6 +315,19 @@ class UnitOfWork:
         # PostgreSQL needs no queue: its row locks serialise only writers of the same rows.
         sqlite = engine.dialect.name == "sqlite"
         self._writers: SqliteWriters | None = SqliteWriters(engine.url.database) if sqlite else None
+        grouped = group_commit == "on" or (group_commit == "auto" and sqlite)
+        self.group_commit: GroupCommit | None = GroupCommit(self) if grouped else None
+
+    async def grouped(self, work: Callable[[Connection], T]) -> T:
+        """Run a write that many requests send at once: in the group commit if this unit of work has
+        one, else in a transaction of its own on a worker thread."""
+        if self.group_commit is not None:
+            return await self.group_commit.run(work)
+        return await anyio.to_thread.run_sync(self._alone, work)
+
+    def _alone(self, work: Callable[[Connection], T]) -> T:
+        with self.begin() as conn:
+            return work(conn)
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:

@@ -19,7 +19,7 @@ from fastapi.responses import Response
 from anju.rental import contract_pdf, idempotency
 from anju.rental import leases as svc
 from anju.rental import schemas_leases as s
-from anju.security import audited, set_audit_target
+from anju.security import audited, audited_grouped, set_audit_target
 from anju.web.deps import PagingDep, Public, RentalRead, RentalSign, RentalSupervise, SecurityDep, SettingsDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
@@ -92,7 +92,7 @@ def sign(uow: UowDep, caller: RentalSign, lease_id: Id) -> s.SignOut:
 @router.post(
     "/me/leases/{lease_id}/file", operation_id="file_lease", responses={409: {"description": "租期重叠等冲突"}}
 )
-def file_lease(
+async def file_lease(
     uow: UowDep, settings: SettingsDep, caller: RentalSign, lease_id: Id, idempotency_key: IdemKey = None
 ) -> s.FiledOut:
     """File (备案) a lease both parties signed: a filing number, the listing closed, escrow opened and
@@ -100,13 +100,16 @@ def file_lease(
     the same answer; the same key for another request is refused (422 naming the header). Two
     filings overlapping on one home or room: one succeeds, the other gets 409."""
     key = idempotency.check_key(idempotency_key)
-    assert caller.account_id is not None
-    digest = idempotency.request_hash(svc.FILE_OPERATION, lease_id, {})
-    with uow.read() as conn:  # a replay is answered without taking any lock
-        stored = idempotency.lookup(conn, caller.account_id, key, svc.FILE_OPERATION, digest)
-    if stored is None:
-        with audited(uow, caller, "rental.lease.file", "lease", lease_id) as conn:
-            stored = svc.file_lease(conn, settings, caller, lease_id, key)
+    # committed together with the filings other requests send at the same time (group commit)
+    stored = await audited_grouped(
+        uow,
+        caller,
+        "rental.lease.file",
+        "lease",
+        lease_id,
+        lambda conn: svc.file_or_replay(conn, settings, caller, lease_id, key),
+        wrote=lambda st: not st.replayed,
+    )
     return s.FiledOut(**stored.response)
 
 

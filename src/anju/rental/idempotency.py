@@ -29,6 +29,7 @@ KEY_RE = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
 class Stored:
     status_code: int
     response: dict[str, Any]
+    replayed: bool = False  # the stored answer of an earlier request, not a new write
 
 
 def check_key(key: str | None) -> str:
@@ -61,7 +62,7 @@ def lookup(conn: Connection, account_id: int, key: str, operation: str, digest: 
         return None
     if row.operation != operation or row.request_hash != digest:
         raise ValidationError.of(HEADER, "该 Idempotency-Key 已用于另一个不同的请求，请换一个新的键")
-    return Stored(int(row.status_code), json.loads(row.response))
+    return Stored(int(row.status_code), json.loads(row.response), replayed=True)
 
 
 def remember(

@@ -565,6 +565,15 @@ def file_lease(
     return idempotency.Stored(200, answer)
 
 
+def file_or_replay(conn: Connection, settings: Settings, caller: Caller, lease_id: int, key: str) -> idempotency.Stored:
+    """A filing as one job of a group commit (``audited_grouped``): the stored answer if ``key`` was
+    used for this request before (``replayed``: the job writes nothing), else ``file_lease``."""
+    assert caller.account_id is not None
+    digest = idempotency.request_hash(FILE_OPERATION, lease_id, {})
+    stored = idempotency.lookup(conn, caller.account_id, key, FILE_OPERATION, digest)
+    return stored if stored is not None else file_lease(conn, settings, caller, lease_id, key)
+
+
 def _entry(kind: str, lease: Any, at: datetime, detail: dict[str, Any]) -> bytes:
     return json.dumps(
         {

@@ -15,11 +15,11 @@ import secrets
 import threading
 import time
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pyotp
 from argon2 import PasswordHasher
@@ -35,6 +35,8 @@ from anju.security import identity, passwords
 from anju.security.crypto import Keyring, keyring_from_settings
 from anju.security.roles import PUBLIC_ROLES, STAFF_LEVEL, STAFF_ROLES, Role
 from anju.security.tables import accounts, audit_log, sessions
+
+T = TypeVar("T")
 
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9_.-]{2,39}$")
 TOTP_ISSUER = "Anju 安居"
@@ -222,6 +224,31 @@ def audited(
         yield conn
         target = conn.info.pop(AUDIT_TARGET, entity_id)
         record(conn, caller, action, entity=entity, entity_id=target)
+
+
+async def audited_grouped(
+    uow: UnitOfWork,
+    caller: Caller,
+    action: str,
+    entity: str | None,
+    entity_id: object,
+    work: Callable[[Connection], T],
+    *,
+    wrote: Callable[[T], bool] = lambda _r: True,
+) -> T:
+    """``audited`` for a busy write on an entity known beforehand (lease filing), committed together
+    with other requests' writes (``UnitOfWork.grouped``): ``work`` and its audit row run in a shared
+    transaction (or, without group commit, in one of their own), and the answer comes after the
+    commit. A result ``wrote`` refuses (a replay answered from storage, which wrote nothing) gets no
+    audit row. Every other write uses ``audited``."""
+
+    def job(conn: Connection) -> T:
+        result = work(conn)
+        if wrote(result):
+            record(conn, caller, action, entity=entity, entity_id=entity_id)
+        return result
+
+    return await uow.grouped(job)
 
 
 def record_now(engine: Engine, caller: Caller, action: str, **kw: Any) -> None:

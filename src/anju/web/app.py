@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
     _install_log_filters()
     app.state.settings = settings
     app.state.engine = engine
-    app.state.uow = UnitOfWork(engine)
+    app.state.uow = UnitOfWork(engine, settings.write_group_commit)
     app.state.security = Security(settings)
     app.state.rate_limiter = RateLimiter()
     from anju.map import TileCache
