@@ -59,11 +59,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def resident_id(n: int) -> str:
+def resident_id(n: int, area: str = "320102") -> str:
     from stdnum.cn import ric
 
     born = date(1985, 1, 1) + timedelta(days=n % 9000)
-    body = f"320102{born:%Y%m%d}{(300 + 2 * n) % 1000:03d}"
+    body = f"{area}{born:%Y%m%d}{(300 + 2 * n) % 1000:03d}"
     return body + ric.calc_check_digit(body + "0")
 
 
@@ -81,7 +81,7 @@ def prepare(url: str, data_dir: Path, scale: float, n: int) -> tuple[Settings, l
     sec = Security(settings)
     kr = sec.keyring
     tag = uuid.uuid4().hex[:6]
-    landlord_id = resident_id(int(tag, 16) % 5000 + 20000)  # distinct from the tenants' (i < n)
+    landlord_id = resident_id(int(tag, 16) % 5000, area="320104")  # another district: never a tenant's
     system = Caller.system("bench")
     with engine.begin() as c:
         land = create_account(

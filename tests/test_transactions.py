@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import threading
 from collections.abc import Callable
@@ -210,3 +211,23 @@ def test_without_group_commit_a_write_runs_in_a_transaction_of_its_own(empty_eng
     assert UnitOfWork(empty_engine, group_commit="on").group_commit is not None
     auto = UnitOfWork(empty_engine).group_commit
     assert (auto is not None) == (empty_engine.dialect.name == "sqlite")
+
+
+def test_group_commit_answers_coroutines_on_their_loop_and_skips_a_request_given_up(empty_engine: Engine) -> None:
+    group = GroupCommit(UnitOfWork(empty_engine))
+    started, go = threading.Event(), threading.Event()
+
+    async def scenario() -> list[int]:
+        blocker = group.submit(_writer(1, started=started, go=go))
+        assert started.wait(10)
+        dropped = asyncio.ensure_future(group.run(_writer(2)))
+        kept = [asyncio.ensure_future(group.run(_writer(n))) for n in (3, 4)]
+        await asyncio.sleep(0)  # the three are queued behind job 1
+        dropped.cancel()  # the client went away before its write ran: it is not run
+        go.set()
+        got = await asyncio.gather(*kept)
+        assert blocker.result(10) == 1 and dropped.cancelled()
+        return got
+
+    assert asyncio.run(scenario()) == [3, 4]
+    assert _actions(empty_engine) == ["tx.test1", "tx.test3", "tx.test4"]

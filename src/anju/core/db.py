@@ -13,7 +13,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -194,7 +194,40 @@ T = TypeVar("T")
 class _Job(Generic[T]):
     work: Callable[[Connection], T]
     context: contextvars.Context
-    future: Future[T]
+    future: Future[T] | None = None  # submit(): a thread waits on it
+    loop: asyncio.AbstractEventLoop | None = None  # run(): a coroutine waits on ``waiter`` in ``loop``
+    waiter: asyncio.Future[T] | None = None
+
+    def wanted(self) -> bool:
+        """False if its caller gave up before it ran (a dropped request): it is not run."""
+        if self.future is not None:
+            return self.future.set_running_or_notify_cancel()
+        return self.waiter is not None and not self.waiter.cancelled()
+
+
+def _settle(outcomes: list[tuple[_Job[Any], bool, Any]]) -> None:
+    """Hand out results: a thread's future at once, the waiters of an event loop in one call."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
+    for job, ok, value in outcomes:
+        if job.future is not None:
+            if ok:
+                job.future.set_result(value)
+            else:
+                job.future.set_exception(value)
+        elif job.loop is not None and job.waiter is not None:
+            by_loop.setdefault(job.loop, []).append((job.waiter, ok, value))
+    for loop, answers in by_loop.items():
+        with suppress(RuntimeError):  # a loop that has closed: nobody is waiting any more
+            loop.call_soon_threadsafe(_answer, answers)
+
+
+def _answer(answers: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
+    for waiter, ok, value in answers:
+        if not waiter.done():
+            if ok:
+                waiter.set_result(value)
+            else:
+                waiter.set_exception(value)
 
 
 class _JobFailed(Exception):
@@ -233,16 +266,26 @@ class GroupCommit:
 
     def submit(self, work: Callable[[Connection], T]) -> Future[T]:
         """Queue ``work``; its future completes after the group's commit."""
-        job: _Job[T] = _Job(work, contextvars.copy_context(), Future())
+        job: _Job[T] = _Job(work, contextvars.copy_context(), future=Future())
+        self._enqueue(job)
+        assert job.future is not None
+        return job.future
+
+    async def run(self, work: Callable[[Connection], T]) -> T:
+        """``submit`` for a coroutine: the answers of one group reach their event loop in one call
+        (a call per answer from the writer thread cost as much as a statement)."""
+        loop = asyncio.get_running_loop()
+        job: _Job[T] = _Job(work, contextvars.copy_context(), loop=loop, waiter=loop.create_future())
+        self._enqueue(job)
+        assert job.waiter is not None
+        return await job.waiter
+
+    def _enqueue(self, job: _Job[Any]) -> None:
         self._queue.put(job)
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._serve, name="anju-group-commit", daemon=True)
                 self._thread.start()
-        return job.future
-
-    async def run(self, work: Callable[[Connection], T]) -> T:
-        return await asyncio.wrap_future(self.submit(work))
 
     def _serve(self) -> None:
         while True:
@@ -260,7 +303,7 @@ class GroupCommit:
                     group.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            self._commit([job for job in group if job.future.set_running_or_notify_cancel()])
+            self._commit([job for job in group if job.wanted()])
 
     def _commit(self, group: list[_Job[Any]]) -> None:
         savepoints = False
@@ -282,23 +325,19 @@ class GroupCommit:
                             savepoint.commit()
                         outcomes.append((job, True, result))
             except _JobFailed as failed:  # rolled back: that job is answered, the others run again
-                group.pop(failed.position).future.set_exception(failed.error)
+                _settle([(group.pop(failed.position), False, failed.error)])
                 savepoints = True
                 continue
             except Exception as exc:  # BEGIN or COMMIT failed: nothing of the group was written
                 if len(group) == 1:
-                    group[0].future.set_exception(exc)
+                    _settle([(group[0], False, exc)])
                 else:
                     for job in group:
                         self._commit([job])
                 return
             self.groups += 1
             self.jobs += len(group)
-            for job, ok, value in outcomes:
-                if ok:
-                    job.future.set_result(value)
-                else:
-                    job.future.set_exception(value)
+            _settle(outcomes)
             return
 
 
