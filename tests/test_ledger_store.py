@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Callable
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from anju import ledger
 from anju.core.errors import AnjuError, Conflict, NotFound, ValidationError
@@ -284,3 +285,64 @@ def test_subtree_lookup_has_one_text_and_after_bulk_load_keeps_proofs(empty_engi
                 )
             ).scalars()
             assert sorted(vacuumed) == ["ledger_leaves", "ledger_nodes"]
+
+
+_Answer = tuple[int, int | None]  # (first index, the size a job read)
+
+
+def test_a_group_commit_appends_its_jobs_entries_as_one_batch_and_drops_a_failed_jobs(empty_engine: Engine):
+    """Jobs of one group commit append as one batch at the end of the transaction; a job that fails
+    (first try: the group runs again with savepoints) leaves no entry and no gap; a job that reads the
+    log sees its own staged entries."""
+    from anju.core.db import GroupCommit, UnitOfWork
+
+    with empty_engine.begin() as c:
+        ledger.create_log(c, "escrow")
+        ledger.append(c, "escrow", entries(3))  # an ordinary append first: the group extends it
+    group = GroupCommit(UnitOfWork(empty_engine))
+    started, go = threading.Event(), threading.Event()
+    def blocker(c: Connection) -> int:
+        started.set()
+        assert go.wait(10)
+        return -1
+
+    def job(batch: list[bytes], fail: bool = False, read: bool = False) -> Callable[[Connection], _Answer]:
+        def work(c: Connection) -> _Answer:
+            first = ledger.append(c, "escrow", batch)
+            if fail:
+                raise ValueError("refused after appending")
+            return first, ledger.get_log(c, "escrow").size if read else None
+
+        return work
+
+    held = group.submit(blocker)
+    assert started.wait(10)
+    batches = [entries(2, 100), entries(1, 200), entries(3, 300), entries(1, 400), entries(2, 500)]
+    futures = [
+        group.submit(job(batches[0])),
+        group.submit(job(batches[1], fail=True)),
+        group.submit(job(batches[2], read=True)),
+        group.submit(job(batches[3], fail=True)),
+        group.submit(job(batches[4])),
+    ]
+    go.set()
+    assert held.result(10) == -1
+    assert futures[0].result(10) == (3, None)
+    assert futures[2].result(10) == (5, 8)  # right after the first job's entries; it sees its own
+    assert futures[4].result(10) == (8, None)
+    for f in (futures[1], futures[3]):
+        with pytest.raises(ValueError):
+            f.result(10)
+    kept = entries(3) + batches[0] + batches[2] + batches[4]
+    hashes = [merkle.leaf_hash(d) for d in kept]
+    with empty_engine.connect() as c:
+        assert ledger.get_log(c, "escrow").size == len(kept) == 10
+        assert ledger.tree_head(c, "escrow").root == merkle.root(hashes).hex()
+        assert [ledger.entry(c, "escrow", i).data for i in range(10)] == kept
+        for i in range(10):
+            p = ledger.inclusion_proof(c, "escrow", i)
+            assert merkle.verify_inclusion(p.leaf_hash, i, 10, p.proof, p.root)
+    with empty_engine.begin() as c:  # and an ordinary append goes on from the group's frontier
+        assert ledger.append(c, "escrow", [b"after"]) == 10
+    with empty_engine.connect() as c:
+        assert ledger.tree_head(c, "escrow").root == merkle.root([*hashes, merkle.leaf_hash(b"after")]).hex()

@@ -17,7 +17,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import anyio
 from sqlalchemy import BigInteger, Connection, DateTime, Engine, Integer, MetaData, create_engine, event
@@ -190,6 +190,63 @@ class SqliteWriters:
 T = TypeVar("T")
 
 
+#: ``conn.info`` key of the Stage of a group commit's transaction (absent outside one)
+GROUP_STAGE = "anju.group.stage"
+
+
+class Staged(Protocol):
+    """Writes a context leaves for the end of a group commit's transaction (see Stage)."""
+
+    def mark(self) -> object: ...
+
+    def reset(self, mark: object) -> None: ...
+
+    def flush(self, conn: Connection) -> None: ...
+
+
+class Stage:
+    """What the jobs of one group commit leave to the end of its transaction, one item per key: the
+    verifiable log appends the whole group's entries as one batch, not one per job. Before a job
+    runs in a savepoint, the group takes each item's mark; if the job fails, the items go back to
+    their marks (and an item the job began is dropped). ``flush`` writes every item, in the order
+    they were begun, before the commit; a context flushes its own item early if it must read what it
+    staged (``flush_item``)."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, Staged] = {}
+
+    def get(self, key: str) -> Staged | None:
+        return self._items.get(key)
+
+    def put(self, key: str, item: Staged) -> None:
+        self._items[key] = item
+
+    def marks(self) -> dict[str, object]:
+        return {key: item.mark() for key, item in self._items.items()}
+
+    def reset(self, marks: dict[str, object]) -> None:
+        for key in list(self._items):
+            if key in marks:
+                self._items[key].reset(marks[key])
+            else:
+                del self._items[key]
+
+    def flush_item(self, key: str, conn: Connection) -> None:
+        item = self._items.pop(key, None)
+        if item is not None:
+            item.flush(conn)
+
+    def flush(self, conn: Connection) -> None:
+        for key in list(self._items):
+            self.flush_item(key, conn)
+
+
+def stage_of(conn: Connection) -> Stage | None:
+    """The Stage of the group commit ``conn``'s transaction belongs to, or None."""
+    stage: Stage | None = conn.info.get(GROUP_STAGE)
+    return stage
+
+
 @dataclass
 class _Job(Generic[T]):
     work: Callable[[Connection], T]
@@ -246,7 +303,8 @@ class GroupCommit:
     own (so a group is run at most twice, however many of its jobs fail). If the commit itself fails,
     every job of the group is run again alone, so one job cannot fail the others. A job runs in a
     copy of its caller's context variables, and must not write when it answers without writing (a
-    replay): nothing else undoes it.
+    replay): nothing else undoes it. Writes a context can batch across the group — the verifiable
+    log's appends — are staged on the transaction's ``Stage`` and written once before the commit.
 
     On SQLite, where write transactions are serial anyway, this takes the BEGIN and COMMIT, the
     writers' lock and the hand-over between request threads out of each write. The thread stops
@@ -311,19 +369,26 @@ class GroupCommit:
             outcomes: list[tuple[_Job[Any], bool, Any]] = []
             try:
                 with self._uow.begin() as conn:
-                    for position, job in enumerate(group):
-                        savepoint = conn.begin_nested() if savepoints else None
-                        try:
-                            result = job.context.run(job.work, conn)
-                        except Exception as exc:
-                            if savepoint is None:
-                                raise _JobFailed(position, exc) from exc
-                            savepoint.rollback()
-                            outcomes.append((job, False, exc))
-                            continue
-                        if savepoint is not None:
-                            savepoint.commit()
-                        outcomes.append((job, True, result))
+                    stage = conn.info[GROUP_STAGE] = Stage()
+                    try:
+                        for position, job in enumerate(group):
+                            marks = stage.marks() if savepoints else {}
+                            savepoint = conn.begin_nested() if savepoints else None
+                            try:
+                                result = job.context.run(job.work, conn)
+                            except Exception as exc:
+                                if savepoint is None:
+                                    raise _JobFailed(position, exc) from exc
+                                savepoint.rollback()
+                                stage.reset(marks)
+                                outcomes.append((job, False, exc))
+                                continue
+                            if savepoint is not None:
+                                savepoint.commit()
+                            outcomes.append((job, True, result))
+                        stage.flush(conn)
+                    finally:
+                        conn.info.pop(GROUP_STAGE, None)  # the info lives on with the pooled connection
             except _JobFailed as failed:  # rolled back: that job is answered, the others run again
                 _settle([(group.pop(failed.position), False, failed.error)])
                 savepoints = True

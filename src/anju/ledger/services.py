@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Connection, Engine, Row, and_, bindparam, insert, select, update
 
 from anju.core import clock
+from anju.core.db import stage_of
 from anju.core.dialect import after_bulk_load as after_bulk_load_of
 from anju.core.dialect import bulk_insert, subtree_hashes
 from anju.core.errors import Conflict, NotFound, ValidationError
@@ -89,7 +90,7 @@ _APPEND = (
 _FRONTIER = (
     update(logs)
     .where(logs.c.id == bindparam("log_id"))
-    .values(frontier=bindparam("hashes"), frontier_size=bindparam("at_size"))
+    .values(size=bindparam("at_size"), frontier=bindparam("hashes"), frontier_size=bindparam("at_size"))
 )
 _LEAF = insert(leaves)
 _NODE = insert(nodes)
@@ -115,6 +116,7 @@ def _log_of(row: Row[Any, Any, Any, Any, Any]) -> Log:
 
 
 def get_log(conn: Connection, name: str) -> Log:
+    _settled(conn)
     row = conn.execute(
         select(logs.c.id, logs.c.name, logs.c.algorithm, logs.c.size, logs.c.created_at).where(logs.c.name == name)
     ).first()
@@ -124,6 +126,7 @@ def get_log(conn: Connection, name: str) -> Log:
 
 
 def list_logs(conn: Connection) -> list[Log]:
+    _settled(conn)
     rows = conn.execute(
         select(logs.c.id, logs.c.name, logs.c.algorithm, logs.c.size, logs.c.created_at).order_by(logs.c.name)
     )
@@ -148,7 +151,9 @@ def append(conn: Connection, log: str, entries: Sequence[bytes]) -> int:
     """Appends entries in order; returns the index of the first. One call is one batch.
 
     The caller's transaction makes the batch all-or-nothing; keep it short, since it holds the
-    log's append lock until commit.
+    log's append lock until commit. In a group commit's transaction (``core.db.stage_of``) the log
+    is locked and read at the group's first append, and every job's entries are written as one
+    batch before the commit (``_StagedAppends``).
     """
     if not entries:
         raise ValidationError.of("entries", "至少需要一条记录")
@@ -157,24 +162,46 @@ def append(conn: Connection, log: str, entries: Sequence[bytes]) -> int:
             raise ValidationError.of(f"entries[{i}]", "记录必须是字节串")
         if len(e) > MAX_ENTRY_BYTES:
             raise ValidationError.of(f"entries[{i}]", f"记录超过 {MAX_ENTRY_BYTES} 字节")
-    n = len(entries)
+    data = [bytes(e) for e in entries]
+    stage = stage_of(conn)
+    if stage is not None:
+        staged = stage.get(_STAGE_KEY)
+        if not isinstance(staged, _StagedAppends):
+            staged = _StagedAppends({})
+            stage.put(_STAGE_KEY, staged)
+        pending = staged.logs.get(log)
+        if pending is None:
+            pending = staged.logs[log] = _Pending(*_lock(conn, log, 0), [])
+        first = pending.size + len(pending.data)
+        pending.data.extend(data)
+        return first
+    log_id, algorithm, first, frontier = _lock(conn, log, len(data))
+    _write(conn, log_id, algorithm, first, frontier, data)
+    return first
+
+
+def _lock(conn: Connection, log: str, n: int) -> tuple[int, str, int, list[bytes]]:
+    """Take the log's append lock, counting ``n`` new entries: (id, algorithm, size before, frontier)."""
     row = conn.execute(_APPEND, {"log_name": log, "n": n}).first()
     if row is None:
         raise NotFound(f"日志 {log} 不存在")
-    log_id, algorithm, new_size = int(row.id), str(row.algorithm), int(row.size)
-    first = new_size - n
+    log_id, algorithm, first = int(row.id), str(row.algorithm), int(row.size) - n
     frontier = _stored_frontier(row, first)
     if frontier is None:
         pieces = merkle.subtrees(0, first) if first else []
         stored = _hashes(conn, log_id, pieces)
         frontier = [stored[p] for p in pieces]
-    data = [bytes(e) for e in entries]
+    return log_id, algorithm, first, frontier
+
+
+def _write(conn: Connection, log_id: int, algorithm: str, first: int, frontier: list[bytes], data: list[bytes]) -> None:
+    """Write the leaves from ``first``, the subtrees they complete, and the log's size and frontier."""
     lh = merkle.hasher(algorithm)
     leaf_hashes = [lh(b"\x00" + d) for d in data]
     new_frontier, new_nodes = merkle.extend(frontier, first, leaf_hashes, algorithm)
     leaf_rows = [(log_id, first + i, h, d) for i, (h, d) in enumerate(zip(leaf_hashes, data, strict=True))]
     node_rows = [(log_id, lvl, i, h) for lvl, i, h in new_nodes]
-    if n <= SMALL_APPEND:  # an ordinary append: plain statements (COPY costs more round trips for a few rows)
+    if len(data) <= SMALL_APPEND:  # an ordinary append: plain statements (COPY costs more round trips for a few rows)
         conn.execute(_LEAF, [dict(zip(LEAF_COLUMNS, r, strict=True)) for r in leaf_rows])
         if node_rows:
             conn.execute(_NODE, [dict(zip(NODE_COLUMNS, r, strict=True)) for r in node_rows])
@@ -182,8 +209,51 @@ def append(conn: Connection, log: str, entries: Sequence[bytes]) -> int:
         bulk_insert(conn, leaves, LEAF_COLUMNS, leaf_rows)
         if node_rows:
             bulk_insert(conn, nodes, NODE_COLUMNS, node_rows)
-    conn.execute(_FRONTIER, {"log_id": log_id, "hashes": b"".join(new_frontier), "at_size": new_size})
-    return first
+    size = first + len(data)
+    conn.execute(_FRONTIER, {"log_id": log_id, "hashes": b"".join(new_frontier), "at_size": size})
+
+
+_STAGE_KEY = "anju.ledger.appends"
+
+
+@dataclass
+class _Pending:
+    log_id: int
+    algorithm: str
+    size: int  # the log's size when the group locked it
+    frontier: list[bytes]
+    data: list[bytes]
+
+
+@dataclass
+class _StagedAppends:
+    """A group commit's appends, per log: written in one batch per log before the commit."""
+
+    logs: dict[str, _Pending]
+
+    def mark(self) -> object:
+        return {name: len(p.data) for name, p in self.logs.items()}
+
+    def reset(self, mark: object) -> None:
+        assert isinstance(mark, dict)
+        for name in list(self.logs):
+            if name in mark:
+                del self.logs[name].data[mark[name] :]
+            else:
+                del self.logs[name]  # locked by the failed job's savepoint, which has released it
+
+    def flush(self, conn: Connection) -> None:
+        for p in self.logs.values():
+            if p.data:
+                _write(conn, p.log_id, p.algorithm, p.size, p.frontier, p.data)
+        self.logs.clear()
+
+
+def _settled(conn: Connection) -> None:
+    """Write this transaction's staged appends before reading a log (a group commit's job that reads)."""
+    stage = stage_of(conn)
+    if stage is not None:
+        stage.flush_item(_STAGE_KEY, conn)
 
 
 def _stored_frontier(row: Any, size: int) -> list[bytes] | None:
