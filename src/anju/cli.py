@@ -129,11 +129,11 @@ def serve(host: str, port: int, workers: int) -> None:
     """Serve the platform over the configured database."""
     import uvicorn
 
-    from anju.web.app import create_app
+    from anju.web.app import create_app, prepare_routes
 
     settings = _settings()
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+        uvicorn.run(prepare_routes(create_app(settings)), host=host, port=port, log_level=settings.log_level.lower())
         return
     # Migrate once here, then let every worker process build its app without migrating.
     migrate.upgrade(_engine(settings))
@@ -233,9 +233,9 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
     sys.stdout.flush()
     import uvicorn
 
-    from anju.web.app import create_app
+    from anju.web.app import create_app, prepare_routes
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+    uvicorn.run(prepare_routes(create_app(settings)), host=host, port=port, log_level=settings.log_level.lower())
 
 
 def _register_subcommands() -> None:

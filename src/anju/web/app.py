@@ -255,6 +255,17 @@ def _gate_included_routers(app: FastAPI) -> None:
                 route.gate = starts  # type: ignore[attr-defined]
 
 
+def prepare_routes(app: FastAPI) -> FastAPI:
+    """Build FastAPI's per-route contexts now (≈1.5 s for ~330 routes), not at the first request to
+    each router: a server does this before it listens. (``create_app`` leaves it out, so the tests'
+    hundreds of apps build only the contexts of the routes they call.)"""
+    from fastapi.routing import iter_route_contexts
+
+    for _ in iter_route_contexts(app.routes):
+        pass
+    return app
+
+
 def create_worker_app() -> FastAPI:
     """The app of one server process of ``anju serve --workers N`` (the parent has migrated)."""
-    return create_app(migrate_schema=False)
+    return prepare_routes(create_app(migrate_schema=False))
