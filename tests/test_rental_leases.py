@@ -472,7 +472,7 @@ def test_two_concurrent_filings_of_one_room_exactly_one_succeeds(env: dict[str, 
 
 
 def test_concurrent_filings_over_http_are_committed_together_and_a_room_is_filed_once(env: dict[str, Any]) -> None:
-    """Filings sent at once go through the group commit (SQLite by default): each gets its own answer,
+    """Filings sent at once go through the group commit (on by default): each gets its own answer,
     the two for one room exactly one filing and one 409, and the refused one writes nothing."""
     home = env["homes"][3]
     with env["engine"].begin() as conn:
@@ -501,9 +501,8 @@ def test_concurrent_filings_over_http_are_committed_together_and_a_room_is_filed
     assert log_size(env) == size + 4
     assert sorted(lease_row(env, x).status for x in same) == ["filed", "signed"]
     assert filing_audits(env) == audits + 4  # the refused filing left no audit row either
-    uow = env["client"].app.state.uow
-    if env["engine"].dialect.name == "sqlite":  # the group commit is on by default on SQLite only
-        assert uow.group_commit is not None and uow.group_commit.jobs >= 4
+    group = env["client"].app.state.uow.group_commit  # on by default
+    assert group is not None and group.jobs >= 4
 
 
 def filing_audits(env: dict[str, Any]) -> int:

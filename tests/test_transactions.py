@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import sqlite3
 import threading
 from collections.abc import Callable
 
 import anyio
 import pytest
 from sqlalchemy import Connection, Engine, event, func, insert, select
+from sqlalchemy.exc import OperationalError
 
 from anju.core import clock
 from anju.core.db import GroupCommit, UnitOfWork
+from anju.core.dialect import is_transient
 from anju.security import audit_log
 
 
@@ -202,15 +205,34 @@ def test_group_commit_runs_a_job_in_the_context_of_its_caller(empty_engine: Engi
 
 
 def test_without_group_commit_a_write_runs_in_a_transaction_of_its_own(empty_engine: Engine) -> None:
-    uow = UnitOfWork(empty_engine, group_commit="off")
-    assert uow.group_commit is None
+    uow = UnitOfWork(empty_engine, group_commit=False)
+    assert uow.group_commit is None and UnitOfWork(empty_engine).group_commit is not None
     assert anyio.run(uow.grouped, _writer(1)) == 1
     with pytest.raises(ValueError, match="job 2 refused"):
         anyio.run(uow.grouped, _writer(2, fail=True))
     assert _actions(empty_engine) == ["tx.test1"]
-    assert UnitOfWork(empty_engine, group_commit="on").group_commit is not None
-    auto = UnitOfWork(empty_engine).group_commit
-    assert (auto is not None) == (empty_engine.dialect.name == "sqlite")
+
+
+def test_a_job_aborted_by_a_deadlock_runs_again_and_fails_only_after_its_attempts(empty_engine: Engine) -> None:
+    group = GroupCommit(UnitOfWork(empty_engine))
+    tries: dict[int, int] = {}
+
+    def deadlocked_until(n: int, succeeds_at: int) -> Callable[[Connection], int]:
+        def work(conn: Connection) -> int:
+            tries[n] = tries.get(n, 0) + 1
+            if tries[n] < succeeds_at:
+                raise OperationalError("UPDATE ledger_logs …", {}, sqlite3.OperationalError("database is locked"))
+            return _writer(n)(conn)
+
+        return work
+
+    assert group.submit(deadlocked_until(1, succeeds_at=2)).result(10) == 1
+    with pytest.raises(OperationalError):
+        group.submit(deadlocked_until(2, succeeds_at=99)).result(10)
+    assert tries == {1: 2, 2: 1 + GroupCommit.ATTEMPTS}
+    assert _actions(empty_engine) == ["tx.test1"]
+    assert not is_transient(OperationalError("x", {}, sqlite3.OperationalError("no such table: t")))
+    assert not is_transient(ValueError("database is locked"))
 
 
 def test_group_commit_answers_coroutines_on_their_loop_and_skips_a_request_given_up(empty_engine: Engine) -> None:

@@ -254,11 +254,12 @@ class _Job(Generic[T]):
     future: Future[T] | None = None  # submit(): a thread waits on it
     loop: asyncio.AbstractEventLoop | None = None  # run(): a coroutine waits on ``waiter`` in ``loop``
     waiter: asyncio.Future[T] | None = None
+    attempts: int = 0
 
     def wanted(self) -> bool:
         """False if its caller gave up before it ran (a dropped request): it is not run."""
-        if self.future is not None:
-            return self.future.set_running_or_notify_cancel()
+        if self.future is not None:  # (running already: a job run again after a deadlock)
+            return self.future.running() or self.future.set_running_or_notify_cancel()
         return self.waiter is not None and not self.waiter.cancelled()
 
 
@@ -306,8 +307,13 @@ class GroupCommit:
     replay): nothing else undoes it. Writes a context can batch across the group — the verifiable
     log's appends — are staged on the transaction's ``Stage`` and written once before the commit.
 
-    On SQLite, where write transactions are serial anyway, this takes the BEGIN and COMMIT, the
-    writers' lock and the hand-over between request threads out of each write. The thread stops
+    A job aborted only by its timing (``core.dialect.is_transient``: on PostgreSQL, a deadlock with
+    another server process's group, which can hold rows this group wants while waiting for the log's
+    append lock this group holds) is queued again, up to ``ATTEMPTS`` times, instead of failing.
+
+    This takes the BEGIN and COMMIT, the log's append lock (one per group) and the hand-over between
+    request threads out of each write; on SQLite, where write transactions are serial anyway, also the
+    writers' lock. The thread stops
     after ``idle_seconds`` without work and starts again with the next job.
     """
 
@@ -363,6 +369,15 @@ class GroupCommit:
                     break
             self._commit([job for job in group if job.wanted()])
 
+    #: times a job aborted by a deadlock or busy database is run again before its error is its answer
+    ATTEMPTS = 3
+
+    @staticmethod
+    def _transient(exc: Exception) -> bool:
+        from anju.core.dialect import is_transient
+
+        return is_transient(exc)
+
     def _commit(self, group: list[_Job[Any]]) -> None:
         savepoints = False
         while group:
@@ -377,7 +392,7 @@ class GroupCommit:
                             try:
                                 result = job.context.run(job.work, conn)
                             except Exception as exc:
-                                if savepoint is None:
+                                if savepoint is None or self._transient(exc):
                                     raise _JobFailed(position, exc) from exc
                                 savepoint.rollback()
                                 stage.reset(marks)
@@ -390,7 +405,12 @@ class GroupCommit:
                     finally:
                         conn.info.pop(GROUP_STAGE, None)  # the info lives on with the pooled connection
             except _JobFailed as failed:  # rolled back: that job is answered, the others run again
-                _settle([(group.pop(failed.position), False, failed.error)])
+                job = group.pop(failed.position)
+                if self._transient(failed.error) and job.attempts < self.ATTEMPTS:
+                    job.attempts += 1
+                    self._queue.put(job)  # a deadlock with another process's group: the next group
+                else:
+                    _settle([(job, False, failed.error)])
                 savepoints = True
                 continue
             except Exception as exc:  # BEGIN or COMMIT failed: nothing of the group was written
@@ -410,7 +430,7 @@ class UnitOfWork:
     """Opens one transaction per write (``begin``) or a connection for reads (``read``); writes that
     many requests send at once can be committed together (``grouped``, see GroupCommit)."""
 
-    def __init__(self, engine: Engine, group_commit: str = "auto") -> None:
+    def __init__(self, engine: Engine, group_commit: bool = True) -> None:
         from anju.core.dialect import read_options
 
         self.engine = engine
@@ -419,8 +439,7 @@ class UnitOfWork:
         # PostgreSQL needs no queue: its row locks serialise only writers of the same rows.
         sqlite = engine.dialect.name == "sqlite"
         self._writers: SqliteWriters | None = SqliteWriters(engine.url.database) if sqlite else None
-        grouped = group_commit == "on" or (group_commit == "auto" and sqlite)
-        self.group_commit: GroupCommit | None = GroupCommit(self) if grouped else None
+        self.group_commit: GroupCommit | None = GroupCommit(self) if group_commit else None
 
     async def grouped(self, work: Callable[[Connection], T]) -> T:
         """Run a write that many requests send at once: in the group commit if this unit of work has

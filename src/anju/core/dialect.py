@@ -395,3 +395,21 @@ def estimated_rows(conn: Connection, table: Table) -> int | None:
     rows = conn.execute(text("SELECT stat FROM sqlite_stat1 WHERE tbl = :t"), {"t": table.name}).all()
     counts = [int(str(r[0]).split()[0]) for r in rows if r[0]]
     return max(counts) if counts else None
+
+
+#: PostgreSQL's SQLSTATEs of a transaction aborted only because of its timing: a deadlock (two group
+#: commits of two server processes wanting each other's rows) or a serialisation failure.
+_TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether ``exc`` aborted a transaction only because of its timing, so that running the same work
+    again may succeed: PostgreSQL's deadlock and serialisation failures, SQLite's busy database."""
+    from sqlalchemy.exc import OperationalError
+
+    if not isinstance(exc, OperationalError):
+        return False
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) in _TRANSIENT_SQLSTATES:
+        return True
+    return "database is locked" in str(orig)

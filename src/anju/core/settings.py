@@ -92,10 +92,10 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", description="Logging level of the application.")
     sql_echo: bool = Field(False, description="Log every SQL statement (development only).")
-    write_group_commit: Literal["auto", "on", "off"] = Field(
-        "auto",
-        description="Commit concurrent lease filings of one process together (group commit): `auto` on SQLite, "
-        "whose writes are serial anyway; `on`/`off` on any database.",
+    write_group_commit: bool = Field(
+        True,
+        description="Commit the lease filings that arrive together in one server process in one transaction "
+        "(group commit); false gives each its own transaction.",
     )
     db_pool_pre_ping: bool = Field(
         False, description="Test each pooled PostgreSQL connection before use (one round trip per request)."
