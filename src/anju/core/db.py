@@ -268,6 +268,8 @@ def _settle(outcomes: list[tuple[_Job[Any], bool, Any]]) -> None:
     by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
     for job, ok, value in outcomes:
         if job.future is not None:
+            if job.future.done():
+                continue
             if ok:
                 job.future.set_result(value)
             else:
@@ -313,8 +315,8 @@ class GroupCommit:
 
     This takes the BEGIN and COMMIT, the log's append lock (one per group) and the hand-over between
     request threads out of each write; on SQLite, where write transactions are serial anyway, also the
-    writers' lock. The thread stops
-    after ``idle_seconds`` without work and starts again with the next job.
+    writers' lock. The thread stops after ``idle_seconds`` without work and starts again with the
+    next job.
     """
 
     def __init__(self, uow: UnitOfWork, max_jobs: int = 64, idle_seconds: float = 2.0) -> None:
@@ -367,7 +369,15 @@ class GroupCommit:
                     group.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            self._commit([job for job in group if job.wanted()])
+            group = [job for job in group if job.wanted()]
+            try:
+                self._commit(group)
+            except BaseException as exc:  # pragma: no cover - a defect here must not leave requests waiting
+                _settle([(job, False, exc) for job in group])
+                if not isinstance(exc, Exception):
+                    with self._lock:
+                        self._thread = None
+                    raise
 
     #: times a job aborted by a deadlock or busy database is run again before its error is its answer
     ATTEMPTS = 3
