@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Engine, event, func, insert, select
 from sqlalchemy.exc import OperationalError
 
 from anju.core import clock
-from anju.core.db import GroupCommit, UnitOfWork
+from anju.core.db import GroupCommit, UnitOfWork, insert_row
 from anju.core.dialect import is_transient
 from anju.security import audit_log
 
@@ -253,3 +253,41 @@ def test_group_commit_answers_coroutines_on_their_loop_and_skips_a_request_given
 
     assert asyncio.run(scenario()) == [3, 4]
     assert _actions(empty_engine) == ["tx.test1", "tx.test3", "tx.test4"]
+
+
+def test_rows_staged_by_a_group_go_in_one_executemany_and_a_failed_jobs_are_dropped(empty_engine: Engine) -> None:
+    group = GroupCommit(UnitOfWork(empty_engine))
+    started, go = threading.Event(), threading.Event()
+    statement = insert(audit_log)
+    executed: list[int] = []
+
+    def count(_conn: object, _cursor: object, stmt: str, params: object, _context: object, many: bool) -> None:
+        if stmt.lstrip().upper().startswith("INSERT INTO AUDIT_LOG"):
+            executed.append(len(params) if many and isinstance(params, list) else 1)
+
+    def staging(n: int, fail: bool = False) -> Callable[[Connection], int]:
+        def work(conn: Connection) -> int:
+            insert_row(conn, statement, _row(n))
+            insert_row(conn, statement, _row(n * 10))
+            if fail:
+                raise ValueError(f"job {n} refused")
+            return n
+
+        return work
+
+    held = group.submit(_writer(1, started=started, go=go))
+    assert started.wait(10)
+    jobs = {n: group.submit(staging(n, fail=n == 3)) for n in (2, 3, 4)}
+    event.listen(empty_engine, "before_cursor_execute", count)
+    try:
+        go.set()
+        assert held.result(10) == 1 and jobs[2].result(10) == 2 and jobs[4].result(10) == 4
+        with pytest.raises(ValueError):
+            jobs[3].result(10)
+    finally:
+        event.remove(empty_engine, "before_cursor_execute", count)
+    assert _actions(empty_engine) == sorted(["tx.test1", "tx.test2", "tx.test20", "tx.test4", "tx.test40"])
+    assert 4 in executed  # the group's four staged rows went in one statement
+    with empty_engine.begin() as conn:  # outside a group, insert_row executes at once
+        insert_row(conn, statement, _row(5))
+    assert "tx.test5" in _actions(empty_engine)

@@ -241,6 +241,48 @@ class Stage:
             self.flush_item(key, conn)
 
 
+class _StagedInserts:
+    """Rows of plain INSERTs (no result wanted) a group's jobs leave for one executemany each."""
+
+    def __init__(self) -> None:
+        self.rows: dict[Any, list[dict[str, Any]]] = {}
+
+    def mark(self) -> object:
+        return {stmt: len(rows) for stmt, rows in self.rows.items()}
+
+    def reset(self, mark: object) -> None:
+        assert isinstance(mark, dict)
+        for stmt in list(self.rows):
+            if stmt in mark:
+                del self.rows[stmt][mark[stmt] :]
+            else:
+                del self.rows[stmt]
+
+    def flush(self, conn: Connection) -> None:
+        for stmt, rows in self.rows.items():
+            if rows:
+                conn.execute(stmt, rows)
+        self.rows.clear()
+
+
+_INSERTS = "anju.inserts"
+
+
+def insert_row(conn: Connection, stmt: Any, row: dict[str, Any]) -> None:
+    """Execute the prebuilt INSERT ``stmt`` for ``row`` — or, in a group commit's transaction, stage the
+    row so that the group's rows of ``stmt`` go in one executemany before the commit. For rows no
+    one reads back in the same transaction (audit rows, lease events)."""
+    stage = stage_of(conn)
+    if stage is None:
+        conn.execute(stmt, row)
+        return
+    staged = stage.get(_INSERTS)
+    if not isinstance(staged, _StagedInserts):
+        staged = _StagedInserts()
+        stage.put(_INSERTS, staged)
+    staged.rows.setdefault(stmt, []).append(row)
+
+
 def stage_of(conn: Connection) -> Stage | None:
     """The Stage of the group commit ``conn``'s transaction belongs to, or None."""
     stage: Stage | None = conn.info.get(GROUP_STAGE)

@@ -27,7 +27,7 @@ from sqlalchemy import BigInteger, Connection, String, bindparam, cast, func, li
 from anju import divisions as div
 from anju import ledger
 from anju.core import clock
-from anju.core.db import IdType
+from anju.core.db import IdType, insert_row
 from anju.core.dialect import counting_upsert
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.scope import Scope
@@ -610,7 +610,8 @@ def _event(
     ledger_index: int | None,
     at: datetime,
 ) -> None:
-    conn.execute(
+    insert_row(
+        conn,
         _EVENT,
         {
             "lease_id": lease_id,

@@ -27,7 +27,7 @@ from sqlalchemy import Connection, Engine, event, func, select, update
 
 from anju import divisions as div
 from anju.core import clock
-from anju.core.db import UnitOfWork
+from anju.core.db import UnitOfWork, insert_row
 from anju.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from anju.core.scope import OutOfScope, Scope
 from anju.core.settings import Settings
@@ -182,7 +182,8 @@ def record(
     detail: dict[str, Any] | None = None,
 ) -> None:
     """Append one audit row (in the caller's transaction). ``detail`` must hold no personal values."""
-    conn.execute(
+    insert_row(
+        conn,
         _AUDIT,
         {
             "at": clock.now(),
