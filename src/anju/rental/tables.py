@@ -185,6 +185,17 @@ rental_listings = Table(
         *SEARCH_FILTERS[:4],
     ),
     Index("ix_listings_rent", "status", "rent_fen", "id", "district_code", "street_code", *SEARCH_FILTERS[:5]),
+    # within a district: a rent range seeks, and "newest" walks in order without sorting (0012)
+    Index("ix_listings_district_rent", "status", "district_code", "rent_fen", "street_code", *SEARCH_FILTERS),
+    Index(
+        "ix_listings_district_newest",
+        "status",
+        "district_code",
+        "published_at",
+        "id",
+        "rent_fen",
+        *SEARCH_FILTERS[:4],
+    ),
     Index("ix_listings_geo", "status", "lon", "lat", "rent_fen", *SEARCH_FILTERS),
     Index("ix_listings_lister", "lister_account_id", "status"),
     Index("ix_listings_party", "party_id", "status"),
