@@ -708,6 +708,7 @@ def test_supervisors_list_filter_and_export_leases_of_their_scope(env: dict[str,
     assert [i["id"] for i in got["items"]] == [a]
     got = c.get(f"{API}/leases", headers=h(env, "city")).json()
     assert {i["id"] for i in got["items"]} >= {a, out_id} and got["total"] == 3
+    got_all = got["items"]
     got = c.get(f"{API}/leases", params={"start_from": (START + timedelta(days=1)).isoformat()}, headers=h(env, "city"))
     assert got.json()["total"] == 0
     clerk = c.get(f"{API}/leases", headers=h(env, "clerk")).json()
@@ -720,6 +721,22 @@ def test_supervisors_list_filter_and_export_leases_of_their_scope(env: dict[str,
     text = r.content.decode("utf-8-sig")
     assert text.splitlines()[0].startswith("lease_no,filing_no,status") and len(text.splitlines()) == 2
     assert CITIZEN_NAME not in text and CITIZEN_ID not in text
+    # a district filter narrows the list and the CSV alike, and never widens the caller's scope
+    w = env["world"]
+    for path in ("/leases", "/leases.csv"):
+        mine = c.get(f"{API}{path}", params={"district": w.district_a}, headers=h(env, "city"))
+        theirs = c.get(f"{API}{path}", params={"district": w.district_b}, headers=h(env, "city"))
+        beyond = c.get(f"{API}{path}", params={"district": w.district_b}, headers=h(env, "district"))
+        if path == "/leases":
+            assert {i["id"] for i in mine.json()["items"]} == {i["id"] for i in got_all} - {out_id}
+            assert [i["id"] for i in theirs.json()["items"]] == [out_id]
+            assert beyond.json()["total"] == 0
+        else:
+            assert len(mine.content.decode("utf-8-sig").splitlines()) == 1 + 2
+            assert len(theirs.content.decode("utf-8-sig").splitlines()) == 1 + 1
+            assert len(beyond.content.decode("utf-8-sig").splitlines()) == 1
+    bad = c.get(f"{API}/leases.csv", params={"district": "32010"}, headers=h(env, "city"))
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "district"
     assert c.get(f"{API}/leases", headers=h(env, "citizen")).status_code == 403
 
 

@@ -413,6 +413,7 @@ def test_supervisors_list_filter_export_and_cancel_a_filing_in_their_scope(env: 
     assert far_no in r.text and near_no not in r.text
     r = p.get("/rental/staff/leases", params={"district": w.district_a})
     assert near_no in r.text and far_no not in r.text
+    assert f'href="/api/v1/rental/leases.csv?district={w.district_a}"' in r.text  # the export keeps the filter
     # the detail: masked, with the cancellation behind a confirmation page (supervise only)
     r = p.as_("clerk").get(f"/rental/staff/leases/{near}")
     assert r.status_code == 200 and near_no in r.text and MASKED_ID in r.text and CITIZEN_ID not in r.text

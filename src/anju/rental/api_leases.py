@@ -170,6 +170,9 @@ def _pdf(data: bytes, name: str) -> Response:
 # ---------------------------------------------------------------------------------------- supervisors
 
 
+DistrictQ = Annotated[str | None, Query(pattern=r"^\d{6}$", description="区代码（在调用者范围内进一步筛选）")]
+
+
 def _filter(status: str | None, street: str | None, start_from: date | None, start_to: date | None) -> svc.LeaseFilter:
     return svc.LeaseFilter(status=status, street=street, start_from=start_from, start_to=start_to)
 
@@ -181,16 +184,17 @@ def list_leases(
     caller: RentalRead,
     paging: PagingDep,
     status: Annotated[Status | None, Query(description="状态")] = None,
+    district: DistrictQ = None,
     street: Annotated[str | None, Query(max_length=12, description="街道代码")] = None,
     start_from: Annotated[date | None, Query(description="起租日期不早于")] = None,
     start_to: Annotated[date | None, Query(description="起租日期不晚于")] = None,
 ) -> Page[s.LeaseOut]:
-    """Leases of the streets in the caller's scope, newest first."""
+    """Leases of the streets in the caller's scope (optionally of one district), newest first."""
     with uow.read() as conn:
         total, items = svc.list_leases(
             conn,
             sec.keyring,
-            caller,
+            svc.in_district(conn, caller, district),
             _filter(status, street, start_from, start_to),
             limit=paging.page_size,
             offset=paging.offset,
@@ -209,13 +213,15 @@ def export_leases(
     sec: SecurityDep,
     caller: RentalRead,
     status: Annotated[Status | None, Query(description="状态")] = None,
+    district: DistrictQ = None,
     street: Annotated[str | None, Query(max_length=12, description="街道代码")] = None,
     start_from: Annotated[date | None, Query(description="起租日期不早于")] = None,
     start_to: Annotated[date | None, Query(description="起租日期不晚于")] = None,
 ) -> Response:
     """The same leases as CSV (UTF-8 with BOM, masked names), at most 100 000 rows."""
     with uow.read() as conn:
-        rows = svc.iter_leases(conn, sec.keyring, caller.scope, _filter(status, street, start_from, start_to))
+        scope = svc.in_district(conn, caller, district).scope
+        rows = svc.iter_leases(conn, sec.keyring, scope, _filter(status, street, start_from, start_to))
     return Response(
         to_csv(rows),
         media_type="text/csv; charset=utf-8",

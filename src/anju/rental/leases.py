@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -911,6 +911,16 @@ def _filters(f: LeaseFilter) -> list[Any]:
     if f.filing_no:
         cond.append(L.c.filing_no == f.filing_no)
     return cond
+
+
+def in_district(conn: Connection, caller: Caller, district: str | None) -> Caller:
+    """The caller with its scope narrowed to one district's streets, for a district filter of a staff
+    list or export (it never widens: streets outside the caller's scope stay out)."""
+    if not district:
+        return caller
+    kids, _ = div.children(conn, district, "street", limit=10_000)
+    streets = {k.code for k in kids if caller.scope.allows(k.code)}
+    return replace(caller, scope=Scope.of_streets(caller.scope.level, caller.scope.code, streets))
 
 
 def list_leases(

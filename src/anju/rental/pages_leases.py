@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
@@ -23,7 +22,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from anju import divisions as div
 from anju.core import clock
 from anju.core.errors import AnjuError, FieldError, NotFound, ValidationError
-from anju.core.scope import Scope
 from anju.rental import domain as d
 from anju.rental import escrow as escrow_svc
 from anju.rental import idempotency
@@ -657,13 +655,6 @@ def pay_in(
 # ---------------------------------------------------------------------------------------- supervisors
 
 
-def _narrowed(conn: Any, caller: Caller, district: str) -> Caller:
-    """The caller with its scope narrowed to one district's streets (a filter; it never widens)."""
-    kids, _ = div.children(conn, district, "street", limit=10_000)
-    streets = {k.code for k in kids if caller.scope.allows(k.code)}
-    return replace(caller, scope=Scope.of_streets(caller.scope.level, caller.scope.code, streets))
-
-
 @router.get("/rental/staff/leases", response_class=HTMLResponse)
 def staff_leases(
     request: Request,
@@ -678,12 +669,12 @@ def staff_leases(
     """Leases of the streets in the caller's scope, with filters, paginated, exportable as CSV."""
     f = svc.LeaseFilter(status=status or None, street=street or None)
     with uow.read() as conn:
-        who = _narrowed(conn, caller, district) if district else caller
+        who = svc.in_district(conn, caller, district)
         total, items = svc.list_leases(conn, sec.keyring, who, f, limit=paging.page_size, offset=paging.offset)
         districts = [x for x in div.by_level(conn, "district") if caller.scope.allows_division(x.code)]
         streets = [x for x in div.by_level(conn, "street") if caller.scope.allows(x.code)]
     names = {x.code: x.name for x in streets}
-    query = "&".join(f"{k}={v}" for k, v in (("status", status), ("street", street)) if v)
+    query = "&".join(f"{k}={v}" for k, v in (("status", status), ("district", district), ("street", street)) if v)
     return render(
         request,
         "rental/leases_staff.html",
