@@ -317,32 +317,36 @@ def test_a_group_commit_appends_its_jobs_entries_as_one_batch_and_drops_a_failed
 
     held = group.submit(blocker)
     assert started.wait(10)
-    batches = [entries(2, 100), entries(1, 200), entries(3, 300), entries(1, 400), entries(2, 500)]
+    batches = [entries(n, 100 * (i + 1)) for i, n in enumerate((2, 1, 3, 1, 2, 2, 1))]
     futures = [
         group.submit(job(batches[0])),
-        group.submit(job(batches[1], fail=True)),
-        group.submit(job(batches[2], read=True)),
-        group.submit(job(batches[3], fail=True)),
+        group.submit(job(batches[1], fail=True)),  # fails the first pass: the rest run in savepoints
+        group.submit(job(batches[2], read=True)),  # its read writes what is staged so far
+        group.submit(job(batches[3], fail=True)),  # fails first in a new staged batch
         group.submit(job(batches[4])),
+        group.submit(job(batches[5], fail=True)),  # fails after job 4 staged in the same batch
+        group.submit(job(batches[6])),
     ]
     go.set()
     assert held.result(10) == -1
     assert futures[0].result(10) == (3, None)
     assert futures[2].result(10) == (5, 8)  # right after the first job's entries; it sees its own
     assert futures[4].result(10) == (8, None)
-    for f in (futures[1], futures[3]):
+    assert futures[6].result(10) == (10, None)  # job 5's two entries left no gap
+    for f in (futures[1], futures[3], futures[5]):
         with pytest.raises(ValueError):
             f.result(10)
-    kept = entries(3) + batches[0] + batches[2] + batches[4]
+    kept = entries(3) + batches[0] + batches[2] + batches[4] + batches[6]
     hashes = [merkle.leaf_hash(d) for d in kept]
+    n = len(kept)
     with empty_engine.connect() as c:
-        assert ledger.get_log(c, "escrow").size == len(kept) == 10
+        assert ledger.get_log(c, "escrow").size == n == 11
         assert ledger.tree_head(c, "escrow").root == merkle.root(hashes).hex()
-        assert [ledger.entry(c, "escrow", i).data for i in range(10)] == kept
-        for i in range(10):
+        assert [ledger.entry(c, "escrow", i).data for i in range(n)] == kept
+        for i in range(n):
             p = ledger.inclusion_proof(c, "escrow", i)
-            assert merkle.verify_inclusion(p.leaf_hash, i, 10, p.proof, p.root)
+            assert merkle.verify_inclusion(p.leaf_hash, i, n, p.proof, p.root)
     with empty_engine.begin() as c:  # and an ordinary append goes on from the group's frontier
-        assert ledger.append(c, "escrow", [b"after"]) == 10
+        assert ledger.append(c, "escrow", [b"after"]) == n
     with empty_engine.connect() as c:
         assert ledger.tree_head(c, "escrow").root == merkle.root([*hashes, merkle.leaf_hash(b"after")]).hex()

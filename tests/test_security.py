@@ -13,6 +13,7 @@ from sqlalchemy import func, select, text, update
 
 from anju.core import clock
 from anju.core.errors import ValidationError
+from anju.core.scope import Scope
 from anju.security import Keyring, Security, accounts, audit_log, identity, rotate_keys, sessions
 from anju.security.crypto import DecryptError, sm3
 from anju.web.app import create_app
@@ -513,3 +514,13 @@ def test_audit_export_cells_cannot_run_as_formulas():
 
     assert _cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and _cell("@x") == "'@x" and _cell("正常") == "正常"
     assert _cell(None) == "" and _cell(5) == 5
+
+
+def test_a_scope_narrowed_to_streets_is_never_wider_and_keeps_its_owner():
+    city = Scope.whole_city("320100")
+    assert city.within(["320102001", "320102002"]).streets == frozenset({"320102001", "320102002"})
+    district = Scope.of_streets("district", "320102", ["320102001", "320102002"])
+    narrowed = district.within(["320102002", "320104001"])  # a street outside stays out
+    assert narrowed.streets == frozenset({"320102002"}) and (narrowed.level, narrowed.code) == ("district", "320102")
+    own = Scope.own(7).within(["320102001"])
+    assert own.streets == frozenset() and own.account_id == 7

@@ -11,13 +11,13 @@ import contextvars
 import os
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 import anyio
 from sqlalchemy import BigInteger, Connection, DateTime, Engine, Integer, MetaData, create_engine, event
@@ -188,6 +188,9 @@ class SqliteWriters:
 
 
 T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
+S = TypeVar("S", bound="Staged")
 
 
 #: ``conn.info`` key of the Stage of a group commit's transaction (absent outside one)
@@ -215,11 +218,12 @@ class Stage:
     def __init__(self) -> None:
         self._items: dict[str, Staged] = {}
 
-    def get(self, key: str) -> Staged | None:
-        return self._items.get(key)
-
-    def put(self, key: str, item: Staged) -> None:
-        self._items[key] = item
+    def item(self, key: str, new: Callable[[], S]) -> S:
+        """The item staged under ``key``, begun with ``new()`` if there is none yet."""
+        got = self._items.get(key)
+        if got is None:
+            got = self._items[key] = new()
+        return cast(S, got)
 
     def marks(self) -> dict[str, object]:
         return {key: item.mark() for key, item in self._items.items()}
@@ -241,28 +245,43 @@ class Stage:
             self.flush_item(key, conn)
 
 
-class _StagedInserts:
-    """Rows of plain INSERTs (no result wanted) a group's jobs leave for one executemany each."""
+class StagedLists(Generic[K, V]):
+    """A staged item made of one list per key: its mark is the lists' lengths, and a reset cuts each
+    list back to its mark (a list begun after the mark goes). Subclasses write the lists in ``flush``."""
 
     def __init__(self) -> None:
-        self.rows: dict[Any, list[dict[str, Any]]] = {}
+        self.lists: dict[K, list[V]] = {}
+
+    def add(self, key: K, values: Iterable[V]) -> int:
+        """Append ``values`` under ``key``; returns how many were there before."""
+        items = self.lists.setdefault(key, [])
+        before = len(items)
+        items.extend(values)
+        return before
 
     def mark(self) -> object:
-        return {stmt: len(rows) for stmt, rows in self.rows.items()}
+        return {key: len(items) for key, items in self.lists.items()}
 
     def reset(self, mark: object) -> None:
         assert isinstance(mark, dict)
-        for stmt in list(self.rows):
-            if stmt in mark:
-                del self.rows[stmt][mark[stmt] :]
+        for key in list(self.lists):
+            if key in mark:
+                del self.lists[key][mark[key] :]
             else:
-                del self.rows[stmt]
+                del self.lists[key]
 
     def flush(self, conn: Connection) -> None:
-        for stmt, rows in self.rows.items():
+        raise NotImplementedError
+
+
+class _StagedInserts(StagedLists[Any, dict[str, Any]]):
+    """Rows of plain INSERTs (no result wanted) a group's jobs leave for one executemany each."""
+
+    def flush(self, conn: Connection) -> None:
+        for stmt, rows in self.lists.items():
             if rows:
                 conn.execute(stmt, rows)
-        self.rows.clear()
+        self.lists.clear()
 
 
 _INSERTS = "anju.inserts"
@@ -275,12 +294,8 @@ def insert_row(conn: Connection, stmt: Any, row: dict[str, Any]) -> None:
     stage = stage_of(conn)
     if stage is None:
         conn.execute(stmt, row)
-        return
-    staged = stage.get(_INSERTS)
-    if not isinstance(staged, _StagedInserts):
-        staged = _StagedInserts()
-        stage.put(_INSERTS, staged)
-    staged.rows.setdefault(stmt, []).append(row)
+    else:
+        stage.item(_INSERTS, _StagedInserts).add(stmt, [row])
 
 
 def stage_of(conn: Connection) -> Stage | None:
@@ -294,8 +309,7 @@ class _Job(Generic[T]):
     work: Callable[[Connection], T]
     context: contextvars.Context
     future: Future[T] | None = None  # submit(): a thread waits on it
-    loop: asyncio.AbstractEventLoop | None = None  # run(): a coroutine waits on ``waiter`` in ``loop``
-    waiter: asyncio.Future[T] | None = None
+    waiter: asyncio.Future[T] | None = None  # run(): a coroutine waits on it, in the waiter's loop
     attempts: int = 0
 
     def wanted(self) -> bool:
@@ -316,8 +330,8 @@ def _settle(outcomes: list[tuple[_Job[Any], bool, Any]]) -> None:
                 job.future.set_result(value)
             else:
                 job.future.set_exception(value)
-        elif job.loop is not None and job.waiter is not None:
-            by_loop.setdefault(job.loop, []).append((job.waiter, ok, value))
+        elif job.waiter is not None:
+            by_loop.setdefault(job.waiter.get_loop(), []).append((job.waiter, ok, value))
     for loop, answers in by_loop.items():
         with suppress(RuntimeError):  # a loop that has closed: nobody is waiting any more
             loop.call_soon_threadsafe(_answer, answers)
@@ -382,8 +396,7 @@ class GroupCommit:
     async def run(self, work: Callable[[Connection], T]) -> T:
         """``submit`` for a coroutine: the answers of one group reach their event loop in one call
         (a call per answer from the writer thread cost as much as a statement)."""
-        loop = asyncio.get_running_loop()
-        job: _Job[T] = _Job(work, contextvars.copy_context(), loop=loop, waiter=loop.create_future())
+        job: _Job[T] = _Job(work, contextvars.copy_context(), waiter=asyncio.get_running_loop().create_future())
         self._enqueue(job)
         assert job.waiter is not None
         return await job.waiter
@@ -433,29 +446,9 @@ class GroupCommit:
     def _commit(self, group: list[_Job[Any]]) -> None:
         savepoints = False
         while group:
-            outcomes: list[tuple[_Job[Any], bool, Any]] = []
             try:
                 with self._uow.begin() as conn:
-                    stage = conn.info[GROUP_STAGE] = Stage()
-                    try:
-                        for position, job in enumerate(group):
-                            marks = stage.marks() if savepoints else {}
-                            savepoint = conn.begin_nested() if savepoints else None
-                            try:
-                                result = job.context.run(job.work, conn)
-                            except Exception as exc:
-                                if savepoint is None or self._transient(exc):
-                                    raise _JobFailed(position, exc) from exc
-                                savepoint.rollback()
-                                stage.reset(marks)
-                                outcomes.append((job, False, exc))
-                                continue
-                            if savepoint is not None:
-                                savepoint.commit()
-                            outcomes.append((job, True, result))
-                        stage.flush(conn)
-                    finally:
-                        conn.info.pop(GROUP_STAGE, None)  # the info lives on with the pooled connection
+                    outcomes = self._run(conn, group, savepoints)
             except _JobFailed as failed:  # rolled back: that job is answered, the others run again
                 job = group.pop(failed.position)
                 if self._transient(failed.error) and job.attempts < self.ATTEMPTS:
@@ -476,6 +469,33 @@ class GroupCommit:
             self.jobs += len(group)
             _settle(outcomes)
             return
+
+    def _run(self, conn: Connection, group: list[_Job[Any]], savepoints: bool) -> list[tuple[_Job[Any], bool, Any]]:
+        """Run the jobs in ``conn``'s transaction and write what they staged. Without savepoints the
+        first failing job raises _JobFailed (the caller rolls back); with them, a failing job (unless
+        only its timing failed it) is rolled back to its savepoint, with what it staged."""
+        outcomes: list[tuple[_Job[Any], bool, Any]] = []
+        stage = conn.info[GROUP_STAGE] = Stage()
+        try:
+            for position, job in enumerate(group):
+                marks = stage.marks() if savepoints else {}
+                savepoint = conn.begin_nested() if savepoints else None
+                try:
+                    result = job.context.run(job.work, conn)
+                except Exception as exc:
+                    if savepoint is None or self._transient(exc):
+                        raise _JobFailed(position, exc) from exc
+                    savepoint.rollback()
+                    stage.reset(marks)
+                    outcomes.append((job, False, exc))
+                    continue
+                if savepoint is not None:
+                    savepoint.commit()
+                outcomes.append((job, True, result))
+            stage.flush(conn)
+        finally:
+            conn.info.pop(GROUP_STAGE, None)  # the info lives on with the pooled connection
+        return outcomes
 
 
 class UnitOfWork:

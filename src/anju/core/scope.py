@@ -9,7 +9,7 @@ learn that they exist. This is the one mechanism: no service filters by division
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, false
@@ -53,6 +53,11 @@ class Scope:
     @property
     def unrestricted(self) -> bool:
         return self.streets is None
+
+    def within(self, streets: Iterable[str]) -> Scope:
+        """This scope narrowed to ``streets`` (a filter, e.g. one district's streets): never wider, and
+        the rest of the scope (level, division, own account) kept."""
+        return replace(self, streets=frozenset(c for c in streets if self.allows(c)))
 
     def allows(self, street_code: str | None) -> bool:
         if self.streets is None:

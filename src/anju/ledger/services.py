@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Connection, Engine, Row, and_, bindparam, insert, select, update
 
 from anju.core import clock
-from anju.core.db import stage_of
+from anju.core.db import StagedLists, stage_of
 from anju.core.dialect import after_bulk_load as after_bulk_load_of
 from anju.core.dialect import bulk_insert, subtree_hashes
 from anju.core.errors import Conflict, NotFound, ValidationError
@@ -165,16 +165,10 @@ def append(conn: Connection, log: str, entries: Sequence[bytes]) -> int:
     data = [bytes(e) for e in entries]
     stage = stage_of(conn)
     if stage is not None:
-        staged = stage.get(_STAGE_KEY)
-        if not isinstance(staged, _StagedAppends):
-            staged = _StagedAppends({})
-            stage.put(_STAGE_KEY, staged)
-        pending = staged.logs.get(log)
-        if pending is None:
-            pending = staged.logs[log] = _Pending(*_lock(conn, log, 0), [])
-        first = pending.size + len(pending.data)
-        pending.data.extend(data)
-        return first
+        staged = stage.item(_STAGE_KEY, _StagedAppends)
+        if log not in staged.locked:
+            staged.locked[log] = _lock(conn, log, 0)
+        return staged.locked[log][2] + staged.add(log, data)
     log_id, algorithm, first, frontier = _lock(conn, log, len(data))
     _write(conn, log_id, algorithm, first, frontier, data)
     return first
@@ -216,37 +210,26 @@ def _write(conn: Connection, log_id: int, algorithm: str, first: int, frontier: 
 _STAGE_KEY = "anju.ledger.appends"
 
 
-@dataclass
-class _Pending:
-    log_id: int
-    algorithm: str
-    size: int  # the log's size when the group locked it
-    frontier: list[bytes]
-    data: list[bytes]
-
-
-@dataclass
-class _StagedAppends:
+class _StagedAppends(StagedLists[str, bytes]):
     """A group commit's appends, per log: written in one batch per log before the commit."""
 
-    logs: dict[str, _Pending]
-
-    def mark(self) -> object:
-        return {name: len(p.data) for name, p in self.logs.items()}
+    def __init__(self) -> None:
+        super().__init__()
+        #: per log, what ``_lock`` read when the group's first append locked it (id, algorithm, size, frontier)
+        self.locked: dict[str, tuple[int, str, int, list[bytes]]] = {}
 
     def reset(self, mark: object) -> None:
-        assert isinstance(mark, dict)
-        for name in list(self.logs):
-            if name in mark:
-                del self.logs[name].data[mark[name] :]
-            else:
-                del self.logs[name]  # locked by the failed job's savepoint, which has released it
+        super().reset(mark)
+        for name in list(self.locked):  # a log the failed job locked first: its savepoint released it
+            if name not in self.lists:
+                del self.locked[name]
 
     def flush(self, conn: Connection) -> None:
-        for p in self.logs.values():
-            if p.data:
-                _write(conn, p.log_id, p.algorithm, p.size, p.frontier, p.data)
-        self.logs.clear()
+        for name, data in self.lists.items():
+            if data:
+                _write(conn, *self.locked[name], data)
+        self.lists.clear()
+        self.locked.clear()
 
 
 def _settled(conn: Connection) -> None:

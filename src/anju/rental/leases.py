@@ -919,8 +919,7 @@ def in_district(conn: Connection, caller: Caller, district: str | None) -> Calle
     if not district:
         return caller
     kids, _ = div.children(conn, district, "street", limit=10_000)
-    streets = {k.code for k in kids if caller.scope.allows(k.code)}
-    return replace(caller, scope=Scope.of_streets(caller.scope.level, caller.scope.code, streets))
+    return replace(caller, scope=caller.scope.within(k.code for k in kids))
 
 
 def list_leases(

@@ -7,7 +7,16 @@ and pass ``caller.scope`` to services; writes open their transaction with :func:
 from anju.core.scope import SYSTEM, Scope
 from anju.security.crypto import Keyring, development_secret, keyring_from_settings
 from anju.security.identity import credit_code, mask_id, mask_name, mask_phone, person_name, phone, resident_id
-from anju.security.policy import SESSION_COOKIE, LoginRequired, Policy, allow, check_policies, iter_routes, route_policy
+from anju.security.policy import (
+    SESSION_COOKIE,
+    LoginRequired,
+    Policy,
+    allow,
+    check_policies,
+    iter_routes,
+    route_policy,
+    walk_routes,
+)
 from anju.security.roles import GRANTS, ROLE_LABELS, STAFF_ROLES, Permission, Role
 from anju.security.services import (
     Caller,
@@ -65,4 +74,5 @@ __all__ = [
     "route_policy",
     "sessions",
     "set_audit_target",
+    "walk_routes",
 ]

@@ -187,7 +187,12 @@ def route_policy(route: APIRoute) -> Permission | None:
 
 
 def iter_routes(app: FastAPI) -> Iterator[tuple[str, frozenset[str], BaseRoute]]:
-    """(effective path, methods, original route) of every route, through included routers.
+    """(effective path, methods, original route) of every route, through included routers."""
+    return walk_routes(app.routes)
+
+
+def walk_routes(routes: Sequence[BaseRoute], prefix: str = "") -> Iterator[tuple[str, frozenset[str], BaseRoute]]:
+    """(path, methods, route) of ``routes`` and of the routers included among them, under ``prefix``.
 
     The routers are walked as declared. FastAPI's own walk (``iter_route_contexts``) builds each
     route's effective context — its dependencies analysed and a pydantic adapter made for every
@@ -196,18 +201,14 @@ def iter_routes(app: FastAPI) -> Iterator[tuple[str, frozenset[str], BaseRoute]]
     try:
         from fastapi.routing import _IncludedRouter
     except ImportError:  # pragma: no cover - another FastAPI: its own walk
-        for ctx in iter_route_contexts(app.routes):
-            yield str(ctx.path), frozenset(ctx.methods or ()), ctx.original_route
+        for ctx in iter_route_contexts(routes):
+            yield prefix + str(ctx.path), frozenset(ctx.methods or ()), ctx.original_route
         return
-
-    def walk(routes: Sequence[BaseRoute], prefix: str) -> Iterator[tuple[str, frozenset[str], BaseRoute]]:
-        for r in routes:
-            if isinstance(r, _IncludedRouter):
-                yield from walk(r.original_router.routes, prefix + r.include_context.prefix)
-            else:
-                yield prefix + str(getattr(r, "path", "")), frozenset(getattr(r, "methods", None) or ()), r
-
-    yield from walk(app.routes, "")
+    for r in routes:
+        if isinstance(r, _IncludedRouter):
+            yield from walk_routes(r.original_router.routes, prefix + r.include_context.prefix)
+        else:
+            yield prefix + str(getattr(r, "path", "")), frozenset(getattr(r, "methods", None) or ()), r
 
 
 def check_policies(app: FastAPI) -> dict[tuple[str, str], Permission]:

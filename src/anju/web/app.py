@@ -240,16 +240,12 @@ def _gate_included_routers(app: FastAPI) -> None:
                 return Match.NONE, {}
             return super().matches(scope)
 
-    def paths(included: Any) -> list[str]:  # without building FastAPI's per-route contexts again
-        prefix = included.include_context.prefix
-        out: list[str] = []
-        for r in included.original_router.routes:
-            out += [prefix + p for p in paths(r)] if isinstance(r, _IncludedRouter) else [prefix + str(r.path)]
-        return out
+    from anju.security import walk_routes
 
     for route in app.router.routes:
         if type(route) is _IncludedRouter:
-            starts = _literal_prefixes(paths(route))
+            paths = walk_routes(route.original_router.routes, route.include_context.prefix)
+            starts = _literal_prefixes([p for p, _, _ in paths])
             if starts and "/" not in starts:
                 route.__class__ = _GatedRouter
                 route.gate = starts  # type: ignore[attr-defined]
