@@ -15,7 +15,7 @@ from anju.security import audited
 from anju.web.deps import AddressLink, AddressParse, AddressRead, AddressReview, PagingDep, SettingsDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
-router = APIRouter(prefix="/addresses", tags=["addresses"], responses=ERRORS)  # type: ignore[arg-type]
+router = APIRouter(prefix="/addresses", tags=["addresses"], responses=ERRORS)
 
 Id = Annotated[int, Path(ge=1, le=2**62)]
 #: Largest department file a synchronous link job over the API takes (larger: ``anju address link``).

@@ -34,7 +34,7 @@ from anju.web.deps import (
 )
 from anju.web.schemas import ERRORS, Page
 
-router = APIRouter(prefix="/assistance", tags=["assistance"], responses=ERRORS)  # type: ignore[arg-type]
+router = APIRouter(prefix="/assistance", tags=["assistance"], responses=ERRORS)
 
 Id = Annotated[int, Path(ge=1, le=2**62)]
 Status = Literal["draft", "submitted", "returned", "notice", "approved", "rejected", "withdrawn", "allocated", "exited"]

@@ -17,7 +17,7 @@ from anju.security import audited, set_audit_target
 from anju.web.deps import AssistanceAllocate, AssistanceRead, AssistanceReview, PagingDep, Public, UowDep
 from anju.web.schemas import ERRORS, Page
 
-router = APIRouter(prefix="/assistance", tags=["assistance"], responses=ERRORS)  # type: ignore[arg-type]
+router = APIRouter(prefix="/assistance", tags=["assistance"], responses=ERRORS)
 
 Id = Annotated[int, Path(ge=1, le=s.ID_MAX)]
 TEXT = {200: {"content": {"text/plain": {}}, "description": "每行一个编号（UTF-8，LF 换行）"}}

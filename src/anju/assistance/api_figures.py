@@ -16,7 +16,7 @@ from anju.assistance import schemas_figures as s
 from anju.web.deps import AssistanceRead, SettingsDep, UowDep
 from anju.web.schemas import ERRORS
 
-router = APIRouter(prefix="/assistance/figures", tags=["assistance-figures"], responses=ERRORS)  # type: ignore[arg-type]
+router = APIRouter(prefix="/assistance/figures", tags=["assistance-figures"], responses=ERRORS)
 
 DistrictQ = Annotated[
     str | None,

@@ -12,7 +12,7 @@ from anju.divisions import services as svc
 from anju.web.deps import DivisionsRead, PagingDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
-router = APIRouter(tags=["divisions"], responses=ERRORS)  # type: ignore[arg-type]
+router = APIRouter(tags=["divisions"], responses=ERRORS)
 
 
 class DivisionOut(BaseModel):

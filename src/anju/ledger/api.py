@@ -17,7 +17,7 @@ from anju.security import audited, development_secret
 from anju.web.deps import LedgerRead, PagingDep, Public, SettingsDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
-router = APIRouter(tags=["ledger"], responses=ERRORS)  # type: ignore[arg-type]
+router = APIRouter(tags=["ledger"], responses=ERRORS)
 LogName = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,39}$", description="日志名")]
 Index = Annotated[int, Path(ge=0, le=2**62, description="叶子序号，从 0 开始")]
 Size = Annotated[int | None, Query(ge=0, le=2**62, description="树的大小；缺省为当前大小")]

@@ -16,8 +16,8 @@ from anju.map.tiles import MEDIA_TYPE, TileCache, tile
 from anju.web.deps import RegistryRead, UowDep
 from anju.web.schemas import ERRORS
 
-router = APIRouter(tags=["map"], responses=ERRORS)  # type: ignore[arg-type]
-api = APIRouter(tags=["map"], responses=ERRORS)  # type: ignore[arg-type]
+router = APIRouter(tags=["map"], responses=ERRORS)
+api = APIRouter(tags=["map"], responses=ERRORS)
 
 AsOf = Annotated[date | None, Query(description="登记簿截至日期（YYYY-MM-DD），默认今天")]
 TILE_HEADERS = {"cache-control": "private, max-age=60"}

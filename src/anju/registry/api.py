@@ -17,7 +17,7 @@ from anju.security import audited, set_audit_target
 from anju.web.deps import PagingDep, RegistryRead, RegistryWrite, UowDep
 from anju.web.schemas import ERRORS, Page
 
-router = APIRouter(tags=["registry"], responses=ERRORS)  # type: ignore[arg-type]
+router = APIRouter(tags=["registry"], responses=ERRORS)
 Id = Annotated[int, Path(ge=1, le=2**62)]
 StatusQ = Annotated[Status | None, Query(description="状态")]
 

@@ -18,7 +18,7 @@ from anju.web.deps import PagingDep, RegistryExport, RegistryImport, SettingsDep
 from anju.web.schemas import ERRORS, ErrorItem, Page
 from anju.web.templating import pager, render
 
-router = APIRouter(tags=["imports"], responses=ERRORS)  # type: ignore[arg-type]
+router = APIRouter(tags=["imports"], responses=ERRORS)
 pages = APIRouter(include_in_schema=False)
 
 Id = Annotated[int, PathParam(ge=1, le=2**62)]

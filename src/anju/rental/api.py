@@ -12,6 +12,6 @@ from anju.rental.api_listings import router as _listings
 from anju.rental.api_parties import router as _parties
 from anju.web.schemas import ERRORS
 
-router = APIRouter(prefix="/rental", tags=["rental"], responses=ERRORS)  # type: ignore[arg-type]
+router = APIRouter(prefix="/rental", tags=["rental"], responses=ERRORS)
 for _section in (_leases, _parties, _governance, _guidance, _listings, _escrow):
     router.include_router(_section)

@@ -24,7 +24,7 @@ from anju.security import audited
 from anju.web.deps import PagingDep, RentalHandle, RentalParty, RentalRead, RentalSign, RentalSupervise, UowDep
 from anju.web.schemas import ERRORS, Page
 
-router = APIRouter(tags=["rental"], responses=ERRORS)  # type: ignore[arg-type]
+router = APIRouter(tags=["rental"], responses=ERRORS)
 
 Id = Annotated[int, Path(ge=1, le=2**62)]
 On = Annotated[date | None, Query(description="对账日期（默认今天）")]

@@ -16,7 +16,7 @@ from anju.security import audited, set_audit_target
 from anju.web.deps import PagingDep, RentalHandle, RentalRead, RentalSign, SecurityDep, SettingsDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
-router = APIRouter(responses=ERRORS)  # type: ignore[arg-type]
+router = APIRouter(responses=ERRORS)
 
 Id = Annotated[int, Path(ge=1, le=2**62)]
 CStatus = Literal["received", "handling", "resolved", "rejected"]

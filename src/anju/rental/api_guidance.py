@@ -22,7 +22,7 @@ from anju.security import GRANTS, Caller, Permission, audited, set_audit_target
 from anju.web.deps import PagingDep, Public, RentalGuidance, RentalRead, SettingsDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
-router = APIRouter(tags=["rental-guidance"], responses=ERRORS)  # type: ignore[arg-type]
+router = APIRouter(tags=["rental-guidance"], responses=ERRORS)
 
 Id = Annotated[int, Path(ge=1, le=2**62)]
 DistrictQ = Annotated[str | None, Query(pattern=r"^\d{6}$", description="只看一个区（县）或功能区（代码）")]

@@ -23,7 +23,7 @@ from anju.security import audited, audited_grouped, set_audit_target
 from anju.web.deps import PagingDep, Public, RentalRead, RentalSign, RentalSupervise, SecurityDep, SettingsDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
-router = APIRouter(tags=["rental"], responses=ERRORS)  # type: ignore[arg-type]
+router = APIRouter(tags=["rental"], responses=ERRORS)
 
 Id = Annotated[int, Path(ge=1, le=2**62)]
 Status = Literal["draft", "signing", "signed", "filed", "terminated", "expired", "cancelled"]

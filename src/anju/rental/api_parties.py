@@ -29,7 +29,7 @@ from anju.web.deps import (
 )
 from anju.web.schemas import ERRORS, Page
 
-router = APIRouter(responses=ERRORS)  # type: ignore[arg-type]
+router = APIRouter(responses=ERRORS)
 
 Id = Annotated[int, Path(ge=1, le=2**62)]
 KindQ = Annotated[Literal["enterprise", "agency"] | None, Query(description="主体类型")]

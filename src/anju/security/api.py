@@ -25,7 +25,7 @@ from anju.web.deps import (
 )
 from anju.web.schemas import ERRORS, Page
 
-router = APIRouter(tags=["security"], responses=ERRORS)  # type: ignore[arg-type]
+router = APIRouter(tags=["security"], responses=ERRORS)
 Id = Annotated[int, Path(ge=1, le=2**62)]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
@@ -28,7 +28,7 @@ class ErrorBody(BaseModel):
     errors: list[ErrorItem]
 
 
-ERRORS = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "请求有误"},
     401: {"model": ErrorBody, "description": "未登录或凭据无效"},
     403: {"model": ErrorBody, "description": "无权访问或 CSRF 校验失败"},
