@@ -213,7 +213,7 @@ def live_server(city_engine: Engine, settings_for) -> Iterator[LiveServer]:
     """The real app served by uvicorn on a loopback port, over the tiny synthetic city."""
     import uvicorn
 
-    from anju.web.app import create_app
+    from anju.app import create_app
 
     app = create_app(settings_for(city_engine))
     port = _free_port()

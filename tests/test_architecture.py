@@ -8,7 +8,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "anju"
 SHARED = {"core", "web"}
 #: The composition roots wire every context's adapters (routers, commands).
-ROOTS = {"web/app.py", "cli.py"}
+ROOTS = {"app.py", "cli.py"}
 ADAPTERS = {"api", "pages", "cli", "api_imports", "api_figures", "pages_figures"}
 
 

@@ -692,7 +692,7 @@ def send(client: Any, method: str, url: str, body: Any, headers: dict[str, str])
 def test_the_api_publishes_the_draw_and_answers_junk_with_4xx(env: dict[str, Any], settings_for: Any) -> None:
     from fastapi.testclient import TestClient
 
-    from anju.web.app import create_app
+    from anju.app import create_app
     from tests.accounts import api_token
 
     ids = apps(env, 3, size=1)

@@ -15,7 +15,7 @@ from anju.assistance import domain as d
 from anju.assistance import services as svc
 from anju.assistance.tables import application_members, applications
 from anju.security import audit_log
-from anju.web.app import create_app
+from anju.app import create_app
 from tests.accounts import CITIZEN_ID, api_token, choose_world, web_session
 
 PDF = b"%PDF-1.4\n%test\n"

@@ -32,7 +32,7 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy import Engine
 
 from anju.security import Permission, check_policies
-from anju.web.app import create_app
+from anju.app import create_app
 from tests import conftest
 from tests.accounts import api_token
 

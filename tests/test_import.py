@@ -525,7 +525,7 @@ def serve(app: Any) -> Iterator[str]:
 
 
 def test_api_refuses_an_oversized_upload(city_engine, settings_for):
-    from anju.web.app import create_app
+    from anju.app import create_app
 
     settings = settings_for(city_engine)
     settings.upload_max_bytes = 1024

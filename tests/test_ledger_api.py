@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from anju import ledger
 from anju.ledger import merkle, verify
-from anju.web.app import create_app
+from anju.app import create_app
 
 from .test_ledger_store import SEED, entries
 

@@ -78,7 +78,7 @@ def test_no_personal_values_in_logs_or_in_the_database(city_engine, settings_for
 
     import uvicorn
 
-    from anju.web.app import create_app
+    from anju.app import create_app
 
     app = create_app(settings_for(city_engine, sql_echo=True))
     caplog.set_level(logging.DEBUG)

@@ -16,7 +16,7 @@ from anju.ledger import verify
 from anju.rental import escrow
 from anju.rental.tables import rental_escrow_bank_lines, rental_escrow_journals, rental_leases
 from anju.security import keyring_from_settings
-from anju.web.app import create_app
+from anju.app import create_app
 from tests import rental_builders as rb
 from tests.accounts import account_id, api_token, choose_world
 

@@ -31,7 +31,7 @@ from anju.rental.tables import (
     rental_violations,
 )
 from anju.security import Caller, Keyring, Role, Security, accounts, audit_log, keyring_from_settings
-from anju.web.app import create_app
+from anju.app import create_app
 from tests import rental_builders as rb
 from tests.accounts import CITIZEN_ID, CITIZEN_NAME, CITIZEN_PHONE, World, account_id, api_token, choose_world
 from tests.accounts import web_session as new_web_session

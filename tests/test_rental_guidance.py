@@ -30,7 +30,7 @@ from anju.registry import tables as rt
 from anju.rental import domain, guidance, monitoring
 from anju.rental.tables import rental_guidance_editions, rental_guidance_rents, rental_leases, rental_listings
 from anju.security import Security
-from anju.web.app import create_app
+from anju.app import create_app
 from tests import rental_builders as rb
 from tests.accounts import World, api_token, choose_world, web_session
 

@@ -23,7 +23,7 @@ from anju.rental.tables import (
     rental_listing_events,
     rental_listings,
 )
-from anju.web.app import create_app
+from anju.app import create_app
 from tests import rental_builders as rb
 from tests.accounts import api_token, choose_world
 

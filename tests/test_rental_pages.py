@@ -28,7 +28,7 @@ from anju.rental.tables import (
     rental_leases,
 )
 from anju.security import keyring_from_settings
-from anju.web.app import create_app
+from anju.app import create_app
 from tests import rental_builders as rb
 from tests.accounts import CITIZEN_ID, CITIZEN_NAME, account_id, choose_world, web_session
 

@@ -19,7 +19,7 @@ from anju.credit import credit_events
 from anju.registry import tables as rt
 from anju.rental import parties
 from anju.rental.tables import rental_entrustments, rental_home_flags, rental_parties, rental_practitioners
-from anju.web.app import create_app
+from anju.app import create_app
 from tests import rental_builders as rb
 from tests.accounts import account_id, api_token, choose_world, web_session
 

@@ -1,4 +1,4 @@
-"""The app's router gates (``web.app._gate_included_routers``) change how fast a request is matched,
+"""The app's router gates (``app._gate_included_routers``) change how fast a request is matched,
 never what it matches: every route's path, and paths no route has, match exactly as without them."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from starlette.routing import Match
 
 from anju.core.settings import Settings
 from anju.security import iter_routes
-from anju.web.app import _literal_prefixes, create_app
+from anju.app import _literal_prefixes, create_app
 
 
 def _scope(method: str, path: str) -> dict[str, object]:

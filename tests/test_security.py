@@ -16,7 +16,7 @@ from anju.core.errors import ValidationError
 from anju.core.scope import Scope
 from anju.security import Keyring, Security, accounts, audit_log, identity, rotate_keys, sessions
 from anju.security.crypto import DecryptError, sm3
-from anju.web.app import create_app
+from anju.app import create_app
 from tests.accounts import CITIZEN_ID, CITIZEN_PHONE, PASSWORD, account_id, api_token, totp_secret, web_session
 
 

@@ -1,34 +1,79 @@
-"""The ``anju`` command line: thin commands that call services."""
+"""The ``anju`` command line: thin commands that call services.
+
+Start-up is lazy: the root imports nothing of the web stack or the database layer, and a context's
+commands (``anju.contexts.CONTEXTS``) are imported only when they run, so ``anju --help`` and the
+stand-alone verifiers (``anju ledger verify-*``, ``anju lottery verify``) start fast.
+"""
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 import time
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy import Engine
 
-from anju.core import migrate
-from anju.core.db import make_engine
-from anju.core.errors import AnjuError
-from anju.core.scope import SYSTEM
-from anju.core.settings import Settings, load_settings
+from anju.core import runtime
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from anju.core.settings import Settings
 
 
 def _settings() -> Settings:
-    return load_settings()
+    return runtime.settings()
 
 
 def _engine(settings: Settings) -> Engine:
-    return make_engine(settings.resolved_database_url, settings.sql_echo, settings.db_pool_pre_ping)
+    return runtime.engine(settings)
 
 
-def _progress(msg: str, frac: float) -> None:
-    click.echo(f"[{frac * 100:5.1f}%] {msg}", err=True)
+_progress = runtime.progress
 
 
-@click.group()
+class _ContextCommands(click.Group):
+    """The root group: its own commands, and each context's (``CONTEXTS``) imported when invoked."""
+
+    def _lazy(self) -> dict[str, tuple[str, str]]:
+        from anju.contexts import CONTEXTS
+
+        return {name: (target, ctx.help.get(name, "")) for ctx in CONTEXTS for name, target in ctx.commands.items()}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._lazy()})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        own = super().get_command(ctx, cmd_name)
+        if own is not None:
+            return own
+        lazy = self._lazy().get(cmd_name)
+        if lazy is None:
+            return None
+        module, _, attr = lazy[0].partition(":")
+        command = getattr(importlib.import_module(module), attr)
+        assert isinstance(command, click.Command), lazy[0]
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # The help lists every command without importing the contexts' command modules.
+        lazy = self._lazy()
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in lazy:
+                rows.append((name, lazy[name][1]))
+            else:
+                cmd = super().get_command(ctx, name)
+                if cmd is not None and not cmd.hidden:
+                    rows.append((name, cmd.get_short_help_str(formatter.width)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=_ContextCommands)
 @click.version_option(package_name="anju")
 def main() -> None:
     """Anju（安居）城市住房管理平台。"""
@@ -43,6 +88,8 @@ def db() -> None:
 @click.option("--revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Create or upgrade the schema of the configured database."""
+    from anju.core import migrate
+
     engine = _engine(_settings())
     migrate.upgrade(engine, revision)
     click.echo(f"schema at {migrate.current_revision(engine)}")
@@ -52,6 +99,8 @@ def db_upgrade(revision: str) -> None:
 @click.option("--revision", default="base")
 def db_downgrade(revision: str) -> None:
     """Downgrade the schema (``base`` removes every table)."""
+    from anju.core import migrate
+
     engine = _engine(_settings())
     migrate.downgrade(engine, revision)
     click.echo(f"schema at {migrate.current_revision(engine)}")
@@ -74,6 +123,8 @@ def db_downgrade(revision: str) -> None:
 )
 def synth(scale: float, seed: int, people: bool, rental: bool) -> None:
     """Build the synthetic Nanjing into the configured (empty) database."""
+    from anju.core import migrate
+    from anju.core.errors import AnjuError
     from anju.security import keyring_from_settings
     from anju.synth import generate, generate_people, generate_rental
 
@@ -129,7 +180,9 @@ def serve(host: str, port: int, workers: int) -> None:
     """Serve the platform over the configured database."""
     import uvicorn
 
-    from anju.web.app import create_app, prepare_routes
+    from anju.core import migrate
+
+    from anju.app import create_app, prepare_routes
 
     settings = _settings()
     if workers == 1:
@@ -138,7 +191,7 @@ def serve(host: str, port: int, workers: int) -> None:
     # Migrate once here, then let every worker process build its app without migrating.
     migrate.upgrade(_engine(settings))
     uvicorn.run(
-        "anju.web.app:create_worker_app",
+        "anju.app:create_worker_app",
         factory=True,
         workers=workers,
         host=host,
@@ -156,6 +209,8 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
     """Create the schema, build a small synthetic Nanjing if the database is empty, and serve."""
     import os
 
+    from anju.core import migrate
+    from anju.core.scope import SYSTEM
     from anju.registry import services as reg
     from anju.security import keyring_from_settings
     from anju.security.cli import DEMO_PASSWORD, ensure_demo_accounts
@@ -233,31 +288,10 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
     sys.stdout.flush()
     import uvicorn
 
-    from anju.web.app import create_app, prepare_routes
+    from anju.app import create_app, prepare_routes
 
     uvicorn.run(prepare_routes(create_app(settings)), host=host, port=port, log_level=settings.log_level.lower())
 
-
-def _register_subcommands() -> None:
-    from anju.addresses.cli import address
-    from anju.assistance.cli import assistance, lottery
-    from anju.ledger.cli import ledger
-    from anju.registry.cli import registry
-    from anju.rental.cli import rental
-    from anju.security.cli import audit_cmd, keys, users
-
-    main.add_command(registry)
-    main.add_command(address)
-    main.add_command(assistance)
-    main.add_command(users)
-    main.add_command(keys)
-    main.add_command(audit_cmd)
-    main.add_command(ledger)
-    main.add_command(lottery)
-    main.add_command(rental)
-
-
-_register_subcommands()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

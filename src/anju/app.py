@@ -1,4 +1,5 @@
-"""The composition root: ``create_app(settings)`` wires engine, unit of work, routes and pages."""
+"""The composition root: ``create_app(settings)`` wires engine, unit of work, and every context's
+routers (from ``anju.contexts.CONTEXTS``); the server's entry points."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def _install_log_filters() -> None:
         access.addFilter(RedactQuery())
 
 
-STATIC = Path(__file__).parent / "static"
+STATIC = Path(__file__).parent / "web" / "static"
 HTTP_MESSAGES = {404: "页面不存在", 405: "不支持该请求方法", 413: "请求内容过大", 415: "不支持的内容类型"}
 
 
@@ -153,47 +154,7 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
         log.error("unexpected error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
         return JSONResponse({"error": "internal", "message": "服务器内部错误", "errors": []}, status_code=500)
 
-    from anju.addresses.api import router as addresses_api
-    from anju.addresses.pages import router as addresses_pages
-    from anju.assistance import api_allocation as assistance_allocation_api
-    from anju.assistance import pages_allocation as assistance_allocation_pages
-    from anju.assistance.api import router as assistance_api
-    from anju.assistance.api_figures import router as assistance_figures_api
-    from anju.assistance.pages import router as assistance_pages
-    from anju.assistance.pages_figures import router as assistance_figures_pages
-    from anju.divisions.api import router as divisions_api
-    from anju.ledger.api import router as ledger_api
-    from anju.map import api as map_api
-    from anju.map.pages import router as map_pages
-    from anju.registry import api_imports
-    from anju.registry.api import router as registry_api
-    from anju.registry.pages import router as registry_pages
-    from anju.rental.api import router as rental_api
-    from anju.rental.pages import router as rental_pages
-    from anju.security.api import router as security_api
-    from anju.security.pages import router as security_pages
-
-    app.include_router(security_api, prefix="/api/v1")
-    app.include_router(divisions_api, prefix="/api/v1")
-    app.include_router(registry_api, prefix="/api/v1")
-    app.include_router(api_imports.router, prefix="/api/v1")
-    app.include_router(security_pages)
-    app.include_router(ledger_api, prefix="/api/v1")
-    app.include_router(map_api.api, prefix="/api/v1")
-    app.include_router(map_api.router)
-    app.include_router(registry_pages)
-    app.include_router(map_pages)
-    app.include_router(api_imports.pages)
-    app.include_router(addresses_api, prefix="/api/v1")
-    app.include_router(addresses_pages)
-    app.include_router(assistance_api, prefix="/api/v1")
-    app.include_router(assistance_pages)
-    app.include_router(assistance_figures_api, prefix="/api/v1")
-    app.include_router(assistance_figures_pages)
-    app.include_router(assistance_allocation_api.router, prefix="/api/v1")
-    app.include_router(assistance_allocation_pages.router)
-    app.include_router(rental_api, prefix="/api/v1")
-    app.include_router(rental_pages)
+    include_contexts(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)
@@ -203,6 +164,18 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
     check_policies(app)
     _gate_included_routers(app)
     return app
+
+
+def include_contexts(app: FastAPI) -> None:
+    """Include each context's routers (``anju.<context>.http.ROUTERS``), in the order of ``CONTEXTS``."""
+    import importlib
+
+    from anju.contexts import CONTEXTS
+
+    for ctx in CONTEXTS:
+        if ctx.http:
+            for mount in importlib.import_module(f"anju.{ctx.name}.http").ROUTERS:
+                app.include_router(mount.router, prefix=mount.prefix)
 
 
 def _literal_prefixes(paths: list[str]) -> tuple[str, ...]:
