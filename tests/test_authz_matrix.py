@@ -21,11 +21,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from stdnum.cn import ric
 
+from anju.app import create_app
 from anju.core import clock
 from anju.registry import tables as rt
 from anju.security import NewAccount, Role, Security, check_policies, create_account
 from anju.security.services import Caller
-from anju.app import create_app
 from tests.accounts import PASSWORD, World, account_id, api_token, choose_world
 
 ROLES = ["city", "auditor", "admin", "admin_a", "district", "clerk", "citizen", "landlord", "agency"]

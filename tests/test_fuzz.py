@@ -31,8 +31,8 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlalchemy import Engine
 
-from anju.security import Permission, check_policies
 from anju.app import create_app
+from anju.security import Permission, check_policies
 from tests import conftest
 from tests.accounts import api_token
 

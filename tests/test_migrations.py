@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import inspect
 
 from anju.core import migrate
-from anju.core.db import metadata
+from anju.core.types import metadata
 
 
 def test_upgrade_creates_every_table_and_downgrade_removes_them(empty_engine):

@@ -10,9 +10,9 @@ from pathlib import Path
 from fastapi.routing import _IncludedRouter, iter_route_contexts
 from starlette.routing import Match
 
+from anju.app import _literal_prefixes, create_app
 from anju.core.settings import Settings
 from anju.security import iter_routes
-from anju.app import _literal_prefixes, create_app
 
 
 def _scope(method: str, path: str) -> dict[str, object]:

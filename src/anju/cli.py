@@ -11,7 +11,7 @@ import importlib
 import json
 import sys
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -180,9 +180,8 @@ def serve(host: str, port: int, workers: int) -> None:
     """Serve the platform over the configured database."""
     import uvicorn
 
-    from anju.core import migrate
-
     from anju.app import create_app, prepare_routes
+    from anju.core import migrate
 
     settings = _settings()
     if workers == 1:

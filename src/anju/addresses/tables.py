@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Float, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 
-from anju.core.db import IdType, UTCDateTime, metadata
+from anju.core.types import IdType, UTCDateTime, metadata
 
 address_link_jobs = Table(
     "address_link_jobs",

@@ -30,7 +30,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from anju.core.db import IdType, UTCDateTime, metadata
+from anju.core.types import IdType, UTCDateTime, metadata
 
 programme_editions = Table(
     "programme_editions",

@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from anju.core.db import Area, UTCDateTime, area_to_db
+from anju.core.types import Area, UTCDateTime, area_to_db
 
 Row = Sequence[Any]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, Date, Index, String, Table, Text
 
-from anju.core.db import IdType, UTCDateTime, metadata
+from anju.core.types import IdType, UTCDateTime, metadata
 
 credit_events = Table(
     "credit_events",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, String, Table, Text
 
-from anju.core.db import metadata
+from anju.core.types import metadata
 
 # Administrative divisions and functional zones. ``parent_code`` is the legal parent;
 # ``managing_code`` is the division that manages it when that differs (江北新区 streets).

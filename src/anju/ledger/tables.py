@@ -27,7 +27,7 @@ from sqlalchemy import (
     Table,
 )
 
-from anju.core.db import IdType, UTCDateTime, metadata
+from anju.core.types import IdType, UTCDateTime, metadata
 
 logs = Table(
     "ledger_logs",

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, or_, select
 
-from anju.core.db import area_from_db
+from anju.core.types import area_from_db
 from anju.registry.tables import home_owners, homes
 
 CHUNK = 5000

@@ -24,7 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from anju.core.db import Area, IdType, UTCDateTime, metadata
+from anju.core.types import Area, IdType, UTCDateTime, metadata
 
 estates = Table(
     "estates",

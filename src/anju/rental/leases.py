@@ -27,11 +27,12 @@ from sqlalchemy import BigInteger, Connection, String, bindparam, cast, func, li
 from anju import divisions as div
 from anju import ledger
 from anju.core import clock
-from anju.core.db import IdType, insert_row
+from anju.core.db import insert_row
 from anju.core.dialect import counting_upsert
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.scope import Scope
 from anju.core.settings import Settings
+from anju.core.types import IdType
 from anju.registry import estates, homes, rooms
 from anju.rental import domain, escrow, idempotency, listings, parties
 from anju.rental.tables import (

@@ -35,7 +35,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from anju.core.db import Area, IdType, UTCDateTime, metadata
+from anju.core.types import Area, IdType, UTCDateTime, metadata
 
 # ----------------------------------------------------------------------------------------- parties
 

@@ -60,8 +60,8 @@ from anju.assistance import (
 )
 from anju.assistance import domain as ad
 from anju.core import clock, dialect
-from anju.core.db import area_from_db
 from anju.core.errors import Conflict
+from anju.core.types import area_from_db
 from anju.credit import credit_events
 from anju.registry import domain as rd
 from anju.registry import estates, home_owners, homes

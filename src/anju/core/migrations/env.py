@@ -12,7 +12,7 @@ import anju.ledger.tables
 import anju.registry.tables
 import anju.rental.tables
 import anju.security.tables  # noqa: F401  (registers tables on the metadata)
-from anju.core.db import metadata
+from anju.core.types import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only reached by a misconfigured call

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import anju.core.db
+import anju.core.types
 
 revision = "0003"
 down_revision = "0002"
@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=40), nullable=False),
         sa.Column("algorithm", sa.String(length=16), nullable=False),
         sa.Column("size", sa.BigInteger(), nullable=False),
-        sa.Column("created_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", anju.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("size >= 0", name=op.f("ck_ledger_logs_size_not_negative")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_logs")),
         sa.UniqueConstraint("name", name=op.f("uq_ledger_logs_name")),
@@ -58,7 +58,7 @@ def upgrade() -> None:
         sa.Column("log_id", Id, nullable=False),
         sa.Column("tree_size", sa.BigInteger(), nullable=False),
         sa.Column("root", sa.String(length=64), nullable=False),
-        sa.Column("signed_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("signed_at", anju.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("signature_algorithm", sa.String(length=16), nullable=False),
         sa.Column("public_key", sa.String(length=128), nullable=False),
         sa.Column("signature", sa.String(length=256), nullable=False),

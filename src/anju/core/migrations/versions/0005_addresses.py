@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import anju.core.db
+import anju.core.types
 
 revision = "0005"
 down_revision = "0004"
@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column("house_code", sa.String(length=23), nullable=False),
         sa.Column("decision", sa.String(length=12), nullable=False),
         sa.Column("decided_by", sa.String(length=64), nullable=False),
-        sa.Column("decided_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("decided_at", anju.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("record_pk", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_address_decisions")),
         sa.UniqueConstraint(
@@ -48,8 +48,8 @@ def upgrade() -> None:
         sa.Column("errors", sa.Integer(), nullable=False),
         sa.Column("parameters", sa.Text(), nullable=False),
         sa.Column("created_by", sa.String(length=64), nullable=False),
-        sa.Column("created_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", anju.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", anju.core.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", anju.core.types.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_address_link_jobs")),
     )
     op.create_table(
@@ -69,7 +69,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(length=200), nullable=False),
         sa.Column("decision", sa.String(length=12), nullable=True),
         sa.Column("decided_by", sa.String(length=64), nullable=True),
-        sa.Column("decided_at", anju.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("decided_at", anju.core.types.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["job_id"], ["address_link_jobs.id"], name=op.f("fk_address_records_job_id_address_link_jobs")
         ),

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-import anju.core.db
+import anju.core.types
 
 revision = "0007"
 down_revision = "0006"
@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.column("name", sa.String),
         sa.column("algorithm", sa.String),
         sa.column("size", sa.BigInteger),
-        sa.column("created_at", anju.core.db.UTCDateTime(timezone=True)),
+        sa.column("created_at", anju.core.types.UTCDateTime(timezone=True)),
     )
     have = set(op.get_bind().execute(sa.select(logs.c.name)).scalars())
     if "rental" not in have:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import anju.core.db
+import anju.core.types
 
 revision = "0008"
 down_revision = "0007"
@@ -30,9 +30,9 @@ def upgrade() -> None:
         sa.Column("method", sa.Text(), nullable=False),
         sa.Column("leases_used", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
-        sa.Column("computed_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("computed_at", anju.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("computed_by", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
-        sa.Column("published_at", anju.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("published_at", anju.core.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("published_by", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rental_guidance_editions")),
         sa.UniqueConstraint("edition_no", name=op.f("uq_rental_guidance_editions_edition_no")),
@@ -48,7 +48,7 @@ def upgrade() -> None:
         sa.Column("request_hash", sa.String(length=64), nullable=False),
         sa.Column("status_code", sa.Integer(), nullable=False),
         sa.Column("response", sa.Text(), nullable=False),
-        sa.Column("created_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", anju.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("account_id", "key", name=op.f("pk_rental_idempotency")),
     )
     op.create_table(
@@ -71,8 +71,8 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("status_reason", sa.String(length=200), nullable=True),
         sa.Column("account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
-        sa.Column("filed_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("filed_at", anju.core.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", anju.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rental_parties")),
         sa.UniqueConstraint("credit_code", name=op.f("uq_rental_parties_credit_code")),
         sa.UniqueConstraint("party_no", name=op.f("uq_rental_parties_party_no")),
@@ -88,7 +88,7 @@ def upgrade() -> None:
         sa.Column("account_no", sa.String(length=40), nullable=False),
         sa.Column("district_code", sa.String(length=12), nullable=False),
         sa.Column("street_code", sa.String(length=12), nullable=False),
-        sa.Column("opened_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("opened_at", anju.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["party_id"], ["rental_parties.id"], name=op.f("fk_rental_escrow_accounts_party_id_rental_parties")
         ),
@@ -136,7 +136,7 @@ def upgrade() -> None:
         sa.Column("to_status", sa.String(length=12), nullable=False),
         sa.Column("reason", sa.String(length=200), nullable=True),
         sa.Column("actor_account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
-        sa.Column("at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", anju.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("credit_event_id", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(
             ["party_id"], ["rental_parties.id"], name=op.f("fk_rental_party_actions_party_id_rental_parties")
@@ -159,7 +159,7 @@ def upgrade() -> None:
         sa.Column("joined_on", sa.Date(), nullable=False),
         sa.Column("left_on", sa.Date(), nullable=True),
         sa.Column("record", sa.Text(), nullable=False),
-        sa.Column("recorded_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", anju.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["party_id"], ["rental_parties.id"], name=op.f("fk_rental_practitioners_party_id_rental_parties")
         ),
@@ -178,7 +178,7 @@ def upgrade() -> None:
         sa.Column("amount_fen", sa.BigInteger(), nullable=False),
         sa.Column("direction", sa.String(length=4), nullable=False),
         sa.Column("reference", sa.String(length=64), nullable=False),
-        sa.Column("imported_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("imported_at", anju.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("imported_by", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.ForeignKeyConstraint(
             ["escrow_account_id"],
@@ -206,9 +206,9 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(length=200), nullable=False),
         sa.Column("since", sa.Date(), nullable=False),
         sa.Column("until", sa.Date(), nullable=True),
-        sa.Column("lifted_at", anju.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("lifted_at", anju.core.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("recorded_by", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
-        sa.Column("recorded_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", anju.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["home_id"], ["homes.id"], name=op.f("fk_rental_home_flags_home_id_homes")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rental_home_flags")),
     )
@@ -235,9 +235,9 @@ def upgrade() -> None:
         sa.Column("agent_party_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("valid_from", sa.Date(), nullable=False),
         sa.Column("valid_to", sa.Date(), nullable=False),
-        sa.Column("revoked_at", anju.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", anju.core.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_by", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
-        sa.Column("created_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", anju.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["agent_party_id"], ["rental_parties.id"], name=op.f("fk_rental_entrustments_agent_party_id_rental_parties")
         ),
@@ -266,7 +266,7 @@ def upgrade() -> None:
         sa.Column("entrustment_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("title", sa.String(length=100), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
-        sa.Column("area", anju.core.db.Area(), nullable=True),
+        sa.Column("area", anju.core.types.Area(), nullable=True),
         sa.Column("bedrooms", sa.Integer(), nullable=True),
         sa.Column("living_rooms", sa.Integer(), nullable=True),
         sa.Column("floor", sa.Integer(), nullable=True),
@@ -281,11 +281,11 @@ def upgrade() -> None:
         sa.Column("verification", sa.Text(), nullable=True),
         sa.Column("verify_code", sa.String(length=16), nullable=True),
         sa.Column("flags", sa.String(length=200), nullable=False),
-        sa.Column("created_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("verified_at", anju.core.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("published_at", anju.core.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("closed_at", anju.core.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("updated_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", anju.core.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("verified_at", anju.core.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("published_at", anju.core.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", anju.core.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", anju.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["entrustment_id"],
             ["rental_entrustments.id"],
@@ -326,7 +326,7 @@ def upgrade() -> None:
         sa.Column("findings", sa.Text(), nullable=False),
         sa.Column("outcome", sa.String(length=12), nullable=False),
         sa.Column("inspector_account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
-        sa.Column("recorded_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", anju.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["home_id"], ["homes.id"], name=op.f("fk_rental_inspections_home_id_homes")),
         sa.ForeignKeyConstraint(
             ["listing_id"], ["rental_listings.id"], name=op.f("fk_rental_inspections_listing_id_rental_listings")
@@ -366,22 +366,22 @@ def upgrade() -> None:
         sa.Column("rent_fen", sa.BigInteger(), nullable=False),
         sa.Column("payment_cycle", sa.String(length=12), nullable=False),
         sa.Column("deposit_fen", sa.BigInteger(), nullable=False),
-        sa.Column("area", anju.core.db.Area(), nullable=True),
+        sa.Column("area", anju.core.types.Area(), nullable=True),
         sa.Column("bedrooms", sa.Integer(), nullable=True),
         sa.Column("use", sa.String(length=16), nullable=False),
         sa.Column("occupants", sa.Integer(), nullable=False),
         sa.Column("terms", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
-        sa.Column("landlord_signed_at", anju.core.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("tenant_signed_at", anju.core.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("filed_at", anju.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("landlord_signed_at", anju.core.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("tenant_signed_at", anju.core.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("filed_at", anju.core.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("ended_on", sa.Date(), nullable=True),
         sa.Column("end_reason", sa.String(length=200), nullable=True),
         sa.Column("renews_lease_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("amendments", sa.Integer(), nullable=False),
         sa.Column("escrow_required", sa.Boolean(), nullable=False),
-        sa.Column("created_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", anju.core.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", anju.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["home_id"], ["homes.id"], name=op.f("fk_rental_leases_home_id_homes")),
         sa.ForeignKeyConstraint(
             ["landlord_party_id"], ["rental_parties.id"], name=op.f("fk_rental_leases_landlord_party_id_rental_parties")
@@ -407,7 +407,7 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("listing_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
-        sa.Column("at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", anju.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("actor_account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("detail", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -436,14 +436,14 @@ def upgrade() -> None:
         sa.Column("title", sa.String(length=100), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
-        sa.Column("due_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("due_at", anju.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("handler_account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("reply", sa.Text(), nullable=True),
         sa.Column("credit_event_id", sa.BigInteger(), nullable=True),
-        sa.Column("created_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("handled_at", anju.core.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("closed_at", anju.core.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("updated_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", anju.core.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("handled_at", anju.core.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", anju.core.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", anju.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["home_id"], ["homes.id"], name=op.f("fk_rental_complaints_home_id_homes")),
         sa.ForeignKeyConstraint(
             ["lease_id"], ["rental_leases.id"], name=op.f("fk_rental_complaints_lease_id_rental_leases")
@@ -474,7 +474,7 @@ def upgrade() -> None:
         sa.Column("memo", sa.String(length=200), nullable=False),
         sa.Column("actor_account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("ledger_index", sa.BigInteger(), nullable=True),
-        sa.Column("created_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", anju.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["escrow_account_id"],
             ["rental_escrow_accounts.id"],
@@ -526,7 +526,7 @@ def upgrade() -> None:
         sa.Column("deposit_status", sa.String(length=10), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("ended_on", sa.Date(), nullable=True),
-        sa.Column("created_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", anju.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["escrow_account_id"],
             ["rental_escrow_accounts.id"],
@@ -572,7 +572,7 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("lease_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
-        sa.Column("at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", anju.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("actor_account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("detail", sa.Text(), nullable=False),
         sa.Column("ledger_index", sa.BigInteger(), nullable=True),
@@ -589,7 +589,7 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("complaint_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("kind", sa.String(length=12), nullable=False),
-        sa.Column("at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", anju.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("actor_account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("text", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
@@ -638,7 +638,7 @@ def upgrade() -> None:
         sa.Column("street_code", sa.String(length=12), nullable=False),
         sa.Column("occurred_on", sa.Date(), nullable=False),
         sa.Column("credit_event_id", sa.BigInteger(), nullable=False),
-        sa.Column("recorded_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", anju.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["complaint_id"], ["rental_complaints.id"], name=op.f("fk_rental_violations_complaint_id_rental_complaints")
         ),
