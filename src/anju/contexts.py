@@ -60,7 +60,9 @@ CONTEXTS: tuple[Context, ...] = (
         commands={"assistance": "anju.assistance.cli:assistance", "lottery": "anju.assistance.cli:lottery"},
         help={
             "assistance": "Housing assistance and talent housing (住房保障、人才安居).",
-            "lottery": "摇号：可验证的公开摇号 (verifiable housing lottery, algorithm anju-lottery-v1).",
+            "lottery": (
+                "摇号：可验证的公开摇号 (verifiable housing lottery, algorithm anju-lottery-v1; see docs/assistance.md)."
+            ),
         },
     ),
     Context(
