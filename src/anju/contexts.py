@@ -61,7 +61,8 @@ CONTEXTS: tuple[Context, ...] = (
         help={
             "assistance": "Housing assistance and talent housing (住房保障、人才安居).",
             "lottery": (
-                "摇号：可验证的公开摇号 (verifiable housing lottery, algorithm anju-lottery-v1; see docs/assistance.md)."
+                "摇号：可验证的公开摇号 (verifiable housing lottery, algorithm anju-lottery-v1; "
+                "see docs/assistance.md)."
             ),
         },
     ),
