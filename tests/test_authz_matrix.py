@@ -1262,9 +1262,9 @@ def test_every_route_has_a_case_and_behaves_for_every_role_and_scope(ctx):
     assert stale == [], f"cases for routes that no longer exist: {stale}"
     failures = []
     for (method, path), perm in sorted(routes.items()):
-        assert perm.value in EXPECTED, perm
+        assert perm in EXPECTED, perm
         case = CASES[(method, path)]
-        ctx.perm = perm.value
+        ctx.perm = perm
         for label, street, build in case.variants(ctx):
             for who in [*ROLES, "anonymous"]:
                 m, url, kw = build(ctx, who)
@@ -1283,7 +1283,7 @@ def test_every_route_has_a_case_and_behaves_for_every_role_and_scope(ctx):
                         f"{method} {path} [{label}] as {who}: {resp.status_code} not in {sorted(want)}"
                         f" — {resp.text[:160]}"
                     )
-                elif case.check and resp.status_code in case.ok and who in EXPECTED[perm.value] and who != "anonymous":
+                elif case.check and resp.status_code in case.ok and who in EXPECTED[perm] and who != "anonymous":
                     try:
                         case.check(ctx, who, resp)
                     except AssertionError as e:

@@ -167,15 +167,19 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
 
 
 def include_contexts(app: FastAPI) -> None:
-    """Include each context's routers (``anju.<context>.http.ROUTERS``), in the order of ``CONTEXTS``."""
+    """Include each context's routers (``anju.<context>.http.ROUTERS``), in the order of ``CONTEXTS``,
+    and the names its templates share (``TEMPLATE_GLOBALS``, optional)."""
     import importlib
 
     from anju.contexts import CONTEXTS
+    from anju.web.templating import add_globals
 
     for ctx in CONTEXTS:
         if ctx.http:
-            for mount in importlib.import_module(f"anju.{ctx.name}.http").ROUTERS:
+            http = importlib.import_module(f"anju.{ctx.name}.http")
+            for mount in http.ROUTERS:
                 app.include_router(mount.router, prefix=mount.prefix)
+            add_globals(getattr(http, "TEMPLATE_GLOBALS", {}))
 
 
 def _literal_prefixes(paths: list[str]) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ from anju.core import clock
 from anju.core.errors import AnjuError
 from anju.core.scope import OutOfScope, Scope
 from anju.registry import services as svc
-from anju.security import GRANTS, Permission
+from anju.security import allowed
 from anju.web.deps import PagingDep, RegistryRead, SignedIn, UowDep
 from anju.web.templating import pager, render
 
@@ -24,7 +24,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request, uow: UowDep, caller: SignedIn) -> HTMLResponse:
     """The register's front page for staff who read it; a welcome page for everyone else."""
-    if caller.role is None or Permission.registry_read not in GRANTS[caller.role]:
+    if not allowed(caller.role, "registry.read"):
         return render(request, "welcome.html")
     with uow.read() as conn:
         districts = [

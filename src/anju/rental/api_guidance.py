@@ -18,7 +18,7 @@ from fastapi.responses import Response
 from anju.rental import guidance as g
 from anju.rental import monitoring as mon
 from anju.rental import schemas_guidance as s
-from anju.security import GRANTS, Caller, Permission, audited, set_audit_target
+from anju.security import Caller, allowed, audited, set_audit_target
 from anju.web.deps import PagingDep, Public, RentalGuidance, RentalRead, SettingsDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
@@ -33,7 +33,7 @@ Table = Literal["streets", "series"]
 
 
 def _staff(caller: Caller) -> bool:
-    return caller.role is not None and Permission.rental_guidance in GRANTS[caller.role]
+    return allowed(caller.role, "rental.guidance")
 
 
 # ------------------------------------------------------------------------------------------ editions

@@ -22,7 +22,7 @@ from anju.core.errors import ValidationError
 from anju.rental import domain as d
 from anju.rental import guidance as g
 from anju.rental import monitoring as mon
-from anju.security import GRANTS, Caller, Permission, audited, set_audit_target
+from anju.security import Caller, allowed, audited, set_audit_target
 from anju.web.deps import PagingDep, Public, RentalGuidance, RentalRead, UowDep
 from anju.web.templating import pager, render
 
@@ -30,7 +30,7 @@ router = APIRouter(include_in_schema=False)
 
 
 def _staff(caller: Caller) -> bool:
-    return caller.role is not None and Permission.rental_guidance in GRANTS[caller.role]
+    return allowed(caller.role, "rental.guidance")
 
 
 Id = Annotated[int, Path(ge=1, le=2**62)]

@@ -17,7 +17,7 @@ from anju.security.policy import (
     route_policy,
     walk_routes,
 )
-from anju.security.roles import GRANTS, ROLE_LABELS, STAFF_ROLES, Permission, Role
+from anju.security.roles import GRANTS, PERMISSIONS, ROLE_LABELS, STAFF_ROLES, Permission, Role, allowed
 from anju.security.services import (
     Caller,
     NewAccount,
@@ -36,6 +36,7 @@ from anju.security.tables import accounts, audit_log, sessions
 
 __all__ = [
     "GRANTS",
+    "PERMISSIONS",
     "ROLE_LABELS",
     "SESSION_COOKIE",
     "STAFF_ROLES",
@@ -52,6 +53,7 @@ __all__ = [
     "Security",
     "accounts",
     "allow",
+    "allowed",
     "audit_log",
     "audited",
     "audited_grouped",

@@ -108,7 +108,7 @@ def me(uow: UowDep, sec: SecurityDep, caller: SignedIn) -> s.MeOut:
         account = s.AccountOut(**svc.get_account(conn, sec, caller, caller.account_id))
     return s.MeOut(
         account=account,
-        permissions=sorted(p.value for p in GRANTS[caller.role]),
+        permissions=sorted(GRANTS[caller.role]),
         scope_level=caller.scope.level,
         scope_code=caller.scope.code,
     )

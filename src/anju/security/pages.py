@@ -189,7 +189,7 @@ def me_page(request: Request, uow: UowDep, sec: SecurityDep, caller: SignedIn) -
     assert caller.account_id is not None and caller.role is not None
     with uow.read() as conn:
         account = svc.get_account(conn, sec, caller, caller.account_id)
-    perms = sorted(p.value for p in GRANTS[caller.role])
+    perms = sorted(GRANTS[caller.role])
     return render(request, "me.html", account=account, permissions=perms, role_label=ROLE_LABELS[caller.role])
 
 
@@ -217,7 +217,7 @@ def me_password(
         status_code=status,
         account=account,
         message=message,
-        permissions=sorted(p.value for p in GRANTS[caller.role]),
+        permissions=sorted(GRANTS[caller.role]),
         role_label=ROLE_LABELS[caller.role],
     )
 

@@ -1,7 +1,7 @@
 """The one authorisation mechanism every route goes through.
 
 A route declares the single permission it needs by taking a :class:`Caller` through a
-:class:`Policy` dependency (``caller: Annotated[Caller, allow(Permission.registry_read)]``). The policy
+:class:`Policy` dependency (``caller: Annotated[Caller, allow("registry.read")]``). The policy
 authenticates the request (bearer token for the API, session cookie for pages), checks CSRF on
 cookie-authenticated writes, applies rate limits to public endpoints, checks the role's permission
 and resolves the caller's data scope, which the route passes on to every service. Refusals are
@@ -22,7 +22,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import BaseRoute, Mount
 
 from anju.core.errors import Forbidden, TooManyRequests, Unauthenticated
-from anju.security.roles import Permission, allowed
+from anju.security.roles import PUBLIC, Permission, allowed, known
 from anju.security.services import Caller, RateLimiter, Security, cached_caller, record_now, resolve
 
 SESSION_COOKIE = "anju_session"
@@ -76,10 +76,10 @@ class Policy:
     """A FastAPI dependency: authenticate, check CSRF and rate limits, authorise; returns the Caller."""
 
     def __init__(self, permission: Permission) -> None:
-        self.permission = permission
+        self.permission = known(permission)
 
     def __repr__(self) -> str:
-        return f"Policy({self.permission.value})"
+        return f"Policy({self.permission})"
 
     async def __call__(self, request: Request) -> Caller:
         sec: Security = request.app.state.security
@@ -89,7 +89,7 @@ class Policy:
         # Map tiles are fetched by the map library, not a browser tab: 401, never a sign-in redirect.
         page = not request.url.path.startswith(("/api/", "/tiles/"))
         anon = Caller.anonymous(ip, rid)
-        if self.permission is Permission.public and not limiter.hit(
+        if self.permission == PUBLIC and not limiter.hit(
             sec.settings.rate_limit_public, "public", ip or "-"
         ):
             await anyio.to_thread.run_sync(
@@ -115,12 +115,12 @@ class Policy:
                 return found, why
 
             caller, _why = await anyio.to_thread.run_sync(_resolve)
-            if caller is None and self.permission is not Permission.public:
+            if caller is None and self.permission != PUBLIC:
                 if page and kind == "web":
                     raise LoginRequired(request.url.path, clear_cookie=True)
                 raise Unauthenticated("登录已失效或凭据无效，请重新登录")
         if caller is None:
-            if self.permission is not Permission.public:
+            if self.permission != PUBLIC:
                 if page:
                     raise LoginRequired(request.url.path)
                 raise Unauthenticated("请先登录")
@@ -136,7 +136,7 @@ class Policy:
                     "authz.denied",
                     outcome="denied",
                     reason=f"{request.method} {request.url.path}",
-                    detail={"permission": self.permission.value},
+                    detail={"permission": self.permission},
                 )
             )
             denied = Forbidden("您的角色无权执行此操作")
@@ -170,7 +170,8 @@ class Policy:
 
 
 def allow(permission: Permission) -> Any:
-    """``Annotated[Caller, allow(Permission.x)]``: the way a route declares its policy."""
+    """``Annotated[Caller, allow("rental.read")]``: the way a route declares its policy (a permission no
+    context declares is refused at once, when the route's module is imported)."""
     return Depends(Policy(permission))
 
 

@@ -1,4 +1,4 @@
-"""Roles, permissions and which role holds which permission.
+"""Roles, and which role holds which permission (gathered from the contexts' declarations).
 
 A route declares the one permission it needs (see :mod:`anju.security.policy`); a role holds a set of
 permissions; the caller's data scope (city, district, street, own records) is derived from the
@@ -10,6 +10,8 @@ register; business officers cannot read the audit.
 from __future__ import annotations
 
 from enum import StrEnum
+
+from anju.contexts import CONTEXTS
 
 
 class Role(StrEnum):
@@ -47,90 +49,42 @@ STAFF_LEVEL: dict[Role, tuple[str, ...]] = {
 }
 
 
-class Permission(StrEnum):
-    public = "public"  # anyone, signed in or not
-    self_service = "self"  # any signed-in account, on its own records
-    divisions_read = "divisions.read"
-    registry_read = "registry.read"
-    registry_write = "registry.write"
-    registry_export = "registry.export"
-    registry_import = "registry.import"
-    accounts_manage = "accounts.manage"
-    personal_reveal = "personal.reveal"
-    audit_read = "audit.read"
-    ledger_read = "ledger.read"
-    address_parse = "address.parse"  # try the address parser: harmless, any signed-in account
-    address_read = "address.read"  # read the address review queue and link jobs
-    address_review = "address.review"  # decide review records (clerical review)
-    address_link = "address.link"  # run a link job over a department's file (city-wide)
-    assistance_apply = "assistance.apply"  # apply for housing assistance for one's own household
-    assistance_read = "assistance.read"  # read applications, draws, allocations and cases in scope
-    assistance_review = "assistance.review"  # decide applications at one's review level
-    assistance_allocate = "assistance.allocate"  # freeze lists, run draws, allocate homes, decide cases
-    rental_party = "rental.party"  # file one's own enterprise/agency and its practitioners
-    rental_publish = "rental.publish"  # create, verify, publish and withdraw listings; entrust
-    rental_sign = "rental.sign"  # sign leases (tenant or landlord), pay, complain
-    rental_read = "rental.read"  # read parties, listings, leases, escrow and complaints in scope
-    rental_handle = "rental.handle"  # handle complaints, inspections, listing reviews, home flags
-    rental_supervise = "rental.supervise"  # suspend/revoke filings, reconcile escrow, cancel filings
-    rental_guidance = "rental.guidance"  # compute and publish guidance rents (city-wide)
+#: A permission's name, ``<context>.<verb>`` (e.g. ``rental.read``). Each context declares its own, with
+#: which role holds them, in the one list of contexts (``anju.contexts``); this module only gathers them.
+Permission = str
+#: Anyone, signed in or not.
+PUBLIC: Permission = "public"
+#: Any signed-in account, on its own records.
+SELF_SERVICE: Permission = "self"
+
+#: Every permission a route may declare → what it allows.
+PERMISSIONS: dict[Permission, str] = {name: what for ctx in CONTEXTS for name, what in ctx.permissions.items()}
 
 
-_SIGNED_IN = {Permission.self_service, Permission.divisions_read, Permission.address_parse}
-_PUBLIC_PARTY = _SIGNED_IN | {Permission.assistance_apply, Permission.rental_sign}
-_REGISTER_STAFF = _SIGNED_IN | {
-    Permission.registry_read,
-    Permission.registry_write,
-    Permission.address_read,
-    Permission.address_review,
-    Permission.assistance_read,
-    Permission.assistance_review,
-    Permission.rental_read,
-    Permission.rental_handle,
-}
-
-GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.citizen: frozenset(_PUBLIC_PARTY),
-    Role.landlord: frozenset(_PUBLIC_PARTY | {Permission.rental_publish}),
-    Role.agency: frozenset(_PUBLIC_PARTY | {Permission.rental_publish, Permission.rental_party}),
-    Role.street_clerk: frozenset(_REGISTER_STAFF),
-    Role.district_officer: frozenset(
-        _REGISTER_STAFF
-        | {
-            Permission.registry_export,
-            Permission.personal_reveal,
-            Permission.assistance_allocate,
-            Permission.rental_supervise,
-        }
-    ),
-    Role.city_officer: frozenset(
-        _REGISTER_STAFF
-        | {
-            Permission.registry_export,
-            Permission.registry_import,
-            Permission.personal_reveal,
-            Permission.ledger_read,
-            Permission.address_link,
-            Permission.assistance_allocate,
-            Permission.rental_supervise,
-            Permission.rental_guidance,
-        }
-    ),
-    Role.auditor: frozenset(
-        _SIGNED_IN
-        | {
-            Permission.registry_read,
-            Permission.registry_export,
-            Permission.audit_read,
-            Permission.ledger_read,
-            Permission.address_read,
-            Permission.assistance_read,
-            Permission.rental_read,
-        }
-    ),
-    Role.administrator: frozenset(_SIGNED_IN | {Permission.accounts_manage, Permission.personal_reveal}),
-}
+def _gather() -> dict[Role, frozenset[Permission]]:
+    grants: dict[Role, set[Permission]] = {role: set() for role in Role}
+    for ctx in CONTEXTS:
+        for role, perms in ctx.grants.items():
+            unknown = set(perms) - set(PERMISSIONS)
+            if unknown:
+                raise ValueError(f"context {ctx.name} grants undeclared permissions {sorted(unknown)}")
+            grants[Role(role)] |= perms
+    return {role: frozenset(perms) for role, perms in grants.items()}
 
 
-def allowed(role: Role, permission: Permission) -> bool:
-    return permission is Permission.public or permission in GRANTS[role]
+#: Which role holds which permission (the union of every context's grants).
+GRANTS: dict[Role, frozenset[Permission]] = _gather()
+
+
+def known(permission: str) -> Permission:
+    """The permission, if some context declares it; a typo in a route's policy fails at import."""
+    if permission not in PERMISSIONS:
+        raise ValueError(f"undeclared permission {permission!r}: declare it in anju.contexts")
+    return permission
+
+
+def allowed(role: Role | None, permission: Permission) -> bool:
+    """Whether ``role`` (``None``: not signed in) holds ``permission``."""
+    if permission == PUBLIC:
+        return True
+    return role is not None and permission in GRANTS[role]

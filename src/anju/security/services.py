@@ -33,7 +33,7 @@ from anju.core.scope import OutOfScope, Scope
 from anju.core.settings import Settings
 from anju.security import identity, passwords
 from anju.security.crypto import Keyring, keyring_from_settings
-from anju.security.roles import PUBLIC_ROLES, STAFF_LEVEL, STAFF_ROLES, Role
+from anju.security.roles import PUBLIC_ROLES, STAFF_LEVEL, STAFF_ROLES, Role, allowed
 from anju.security.tables import accounts, audit_log, sessions
 
 T = TypeVar("T")
@@ -71,6 +71,10 @@ class Caller:
     @property
     def is_staff(self) -> bool:
         return self.role in STAFF_ROLES
+
+    def can(self, permission: str) -> bool:
+        """Whether the caller's role holds ``permission`` (pages show or hide actions with it)."""
+        return allowed(self.role, permission)
 
     @classmethod
     def anonymous(cls, ip: str | None = None, request_id: str | None = None) -> Caller:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -12,22 +13,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from anju.core.clock import to_local
-from anju.registry import Status
-from anju.security import GRANTS, ROLE_LABELS, Permission
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-
-STATUS_CLASS = {
-    Status.planned.value: "st-planned",
-    Status.under_construction.value: "st-building",
-    Status.suspended.value: "st-suspended",
-    Status.presale.value: "st-presale",
-    Status.completed.value: "st-completed",
-    Status.in_use.value: "st-inuse",
-    Status.retired.value: "st-retired",
-    Status.demolished.value: "st-demolished",
-}
-
 
 def fmt_ts(v: datetime | None) -> str:
     return "" if v is None else to_local(v).strftime("%Y-%m-%d %H:%M")
@@ -44,11 +31,13 @@ def fmt_date(v: date | None) -> str:
 templates.env.filters["ts"] = fmt_ts
 templates.env.filters["area"] = fmt_area
 templates.env.filters["d"] = fmt_date
-templates.env.globals["STATUS_CLASS"] = STATUS_CLASS
-templates.env.globals["SOURCE_NAMES"] = {
-    "synth": "合成", "manual": "人工", "survey": "测绘", "presale": "预售", "registration": "登记", "rental": "租赁",
-}
-templates.env.globals["STATUSES"] = [s.value for s in Status]
+
+
+def add_globals(values: Mapping[str, Any]) -> None:
+    """Names the contexts' templates share (a context's ``http.TEMPLATE_GLOBALS``, installed by the
+    composition root): the web kit itself knows no context."""
+    templates.env.globals.update(values)
+
 
 
 def pager(total: int, page: int, size: int) -> dict[str, int]:
@@ -56,15 +45,12 @@ def pager(total: int, page: int, size: int) -> dict[str, int]:
     return {"page": page, "last": max(1, (total + size - 1) // size), "total": total, "size": size}
 
 
-templates.env.globals["ROLE_LABELS"] = ROLE_LABELS
-
 
 def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
     caller = getattr(request.state, "caller", None)
-    role = getattr(caller, "role", None)
 
     def can(permission: str) -> bool:
-        return role is not None and Permission(permission) in GRANTS[role]
+        return caller is not None and bool(caller.can(permission))
 
     ctx.setdefault("caller", caller)
     ctx["can"] = can

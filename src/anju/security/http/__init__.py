@@ -1,7 +1,11 @@
 """The security context's web adapters: the account and audit API and the sign-in pages."""
 
+from anju.security import ROLE_LABELS
 from anju.security.api import router as _api
 from anju.security.pages import router as _pages
 from anju.web.routing import Mount
 
 ROUTERS = (Mount.api(_api), Mount.pages(_pages))
+
+#: Names every page's template may use (the web kit knows no context).
+TEMPLATE_GLOBALS = {"ROLE_LABELS": ROLE_LABELS}
