@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from anju.addresses import address_decisions, address_records, read_records, run_link_job
+from anju.app import create_app
 from anju.registry import tables as rt
 from anju.security import Caller, NewAccount, Role, Security, audit_log, create_account
-from anju.app import create_app
 from tests.accounts import PASSWORD, api_token, choose_world, web_session
 
 SOURCE = "police"

@@ -11,12 +11,12 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text, update
 
+from anju.app import create_app
 from anju.core import clock
 from anju.core.errors import ValidationError
 from anju.core.scope import Scope
 from anju.security import Keyring, Security, accounts, audit_log, identity, rotate_keys, sessions
 from anju.security.crypto import DecryptError, sm3
-from anju.app import create_app
 from tests.accounts import CITIZEN_ID, CITIZEN_PHONE, PASSWORD, account_id, api_token, totp_secret, web_session
 
 

@@ -201,9 +201,9 @@ def test_the_demo_accounts_join_the_market(rental_engine, tmp_path, settings_for
 
     from fastapi.testclient import TestClient
 
+    from anju.app import create_app
     from anju.core import clock
     from anju.synth.rental import attach_demo_accounts
-    from anju.app import create_app
     from tests.accounts import CITIZEN_ID, CITIZEN_NAME, api_token
 
     specs = [

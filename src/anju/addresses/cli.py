@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from anju.addresses.parser import parse
+from anju.core import runtime
 from anju.core.errors import NotFound
 
 
@@ -47,12 +48,11 @@ def parse_cmd(text: str, city: str) -> None:
 def link_cmd(input_path: Path, out_path: Path, source: str, backend: str, store: bool, model_path: Path | None) -> None:
     """Link INPUT (CSV: record_id,address) to register homes; write OUT (record_id,house_code,score,status)."""
     from anju.addresses import linkage, services
-    from anju.cli import _engine, _progress, _settings
     from anju.core.errors import AnjuError
     from anju.security import Caller
 
-    settings = _settings()
-    engine = _engine(settings)
+    settings = runtime.settings()
+    engine = runtime.engine(settings)
     caller = Caller.system("address-link")
     try:
         records = services.read_records(input_path.read_bytes())
@@ -73,7 +73,7 @@ def link_cmd(input_path: Path, out_path: Path, source: str, backend: str, store:
             ),
             store=store,
             model=linkage.load_model(model_path or settings.address_model_path),
-            progress=_progress,
+            progress=runtime.progress,
         )
     except AnjuError as e:
         raise click.ClickException(e.message) from None
@@ -100,10 +100,9 @@ def train_cmd(input_path: Path, out_path: Path, truth_path: Path | None, source:
     import csv
 
     from anju.addresses import services
-    from anju.cli import _engine, _settings
     from anju.core.errors import AnjuError
 
-    engine = _engine(_settings())
+    engine = runtime.engine(runtime.settings())
     truth: dict[str, str] = {}
     if truth_path is not None:
         with truth_path.open(encoding="utf-8-sig", newline="") as f:
@@ -141,11 +140,8 @@ def noisy_cmd(n: int, seed: int, out: Path, truth: Path | None, no_home_share: f
     """
     from anju.addresses.noisy import NoisyRecord, generate, write_csv
     from anju.core import dialect
-    from anju.core.db import make_engine
-    from anju.core.settings import load_settings
 
-    settings = load_settings()
-    engine = make_engine(settings.resolved_database_url, settings.sql_echo, settings.db_pool_pre_ping)
+    engine = runtime.engine(runtime.settings())
     variations: Counter[str] = Counter()
     no_home = 0
 

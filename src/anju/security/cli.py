@@ -8,10 +8,9 @@ import secrets
 import click
 from sqlalchemy import Engine, select
 
-from anju.core import migrate
-from anju.core.db import make_engine
+from anju.core import migrate, runtime
 from anju.core.errors import AnjuError
-from anju.core.settings import Settings, load_settings
+from anju.core.settings import Settings
 from anju.security import services as svc
 from anju.security.crypto import KeyError_
 from anju.security.roles import ROLE_LABELS, Role
@@ -50,7 +49,7 @@ DEMO_ACCOUNTS: list[dict[str, str]] = [
 
 
 def _engine(settings: Settings) -> Engine:
-    engine = make_engine(settings.resolved_database_url, settings.sql_echo, settings.db_pool_pre_ping)
+    engine = runtime.engine(settings)
     migrate.upgrade(engine)
     return engine
 
@@ -87,7 +86,7 @@ def users_create(
     password: str,
 ) -> None:
     """Create an account; a staff account's TOTP secret is printed once."""
-    settings = load_settings()
+    settings = runtime.settings()
     sec = _security(settings)
     engine = _engine(settings)
     cmd = svc.NewAccount(
@@ -116,7 +115,7 @@ def users_create(
 @click.option("--limit", default=50, show_default=True)
 def users_list(role: str | None, limit: int) -> None:
     """Accounts with personal values masked."""
-    settings = load_settings()
+    settings = runtime.settings()
     sec = _security(settings)
     engine = _engine(settings)
     with engine.connect() as conn:
@@ -135,7 +134,7 @@ def users_list(role: str | None, limit: int) -> None:
 @click.argument("username")
 @click.option("--reason", required=True)
 def users_disable(username: str, reason: str) -> None:
-    settings = load_settings()
+    settings = runtime.settings()
     engine = _engine(settings)
     with engine.begin() as conn:
         aid = conn.execute(select(accounts.c.id).where(accounts.c.username == username.lower())).scalar()
@@ -187,7 +186,7 @@ def keys_generate() -> None:
 @click.option("--batch", default=1000, show_default=True)
 def keys_rotate(batch: int) -> None:
     """Re-encrypt every personal value with the active data key and recompute blind indexes."""
-    settings = load_settings()
+    settings = runtime.settings()
     sec = _security(settings)
     engine = _engine(settings)
 
@@ -200,7 +199,7 @@ def keys_rotate(batch: int) -> None:
 @keys.command("status")
 def keys_status() -> None:
     """How many stored values each data key id protects (retire a key when its count is 0)."""
-    settings = load_settings()
+    settings = runtime.settings()
     _security(settings)
     engine = _engine(settings)
     with engine.connect() as conn:
@@ -220,7 +219,7 @@ def audit_anchor(grace_seconds: int) -> None:
 
     from anju.security import anchor
 
-    engine = _engine(load_settings())
+    engine = _engine(runtime.settings())
     made = anchor.anchor(engine, timedelta(seconds=grace_seconds))
     click.echo(json.dumps({"anchored": made}, ensure_ascii=False))
 
@@ -230,7 +229,7 @@ def audit_verify() -> None:
     """Recompute every anchored range; exit 1 naming the ranges whose rows were changed or removed."""
     from anju.security import anchor
 
-    engine = _engine(load_settings())
+    engine = _engine(runtime.settings())
     checked, bad = anchor.verify(engine)
     if bad:
         for m in bad:

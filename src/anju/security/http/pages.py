@@ -73,7 +73,7 @@ def login(
     totp: Annotated[str, Form(max_length=10)] = "",
     next: Annotated[str, Form(max_length=300)] = "/",
 ) -> Any:
-    from anju.security.api import login_allowed
+    from anju.security.http.api import login_allowed
 
     if not login_allowed(request, sec.settings.rate_limit_login):
         svc.record_now(
@@ -135,7 +135,7 @@ def register(
     role: Annotated[str, Form(pattern="^(citizen|landlord)$")] = "citizen",
 ) -> Any:
     """Citizens and landlords open their own account; errors keep what was typed except the secrets."""
-    from anju.security.api import login_allowed
+    from anju.security.http.api import login_allowed
 
     kept = {"username": username, "role": role}  # never echo the identity number, phone or password
     if not login_allowed(request, sec.settings.rate_limit_login):
