@@ -36,8 +36,7 @@ from anju.app import create_app
 from anju.core import migrate
 from anju.core.db import make_engine
 from anju.core.settings import Settings
-from anju.security import NewAccount, Policy, Role, Security, create_account, issue_session, iter_routes
-from anju.security.services import Caller
+from anju.security import Caller, NewAccount, Policy, Role, Security, create_account, issue_session, iter_routes
 
 PASSWORD = "Bench-Passw0rd!"
 

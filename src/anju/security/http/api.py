@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from anju.core.errors import Conflict, TooManyRequests, Unauthenticated, ValidationError
-from anju.security import services as svc
+from anju.security import audit, callers, ratelimit, signin, users
 from anju.security.http import schemas
 from anju.security.policy import client_ip, request_id
 from anju.security.roles import GRANTS, Role
@@ -30,7 +30,7 @@ Id = Annotated[int, Path(ge=1, le=2**62)]
 
 
 def login_allowed(request: Request, rule: str) -> bool:
-    limiter: svc.RateLimiter = request.app.state.rate_limiter
+    limiter: ratelimit.RateLimiter = request.app.state.rate_limiter
     return limiter.hit(rule, "login", client_ip(request) or "-")
 
 
@@ -38,16 +38,16 @@ def login_allowed(request: Request, rule: str) -> bool:
 def sign_in(request: Request, uow: UowDep, sec: SecurityDep, _: Public, body: schemas.TokenIn) -> schemas.TokenOut:
     """Exchange username, password (and, for staff, a TOTP code) for an API bearer token."""
     if not login_allowed(request, sec.settings.rate_limit_login):
-        svc.record_now(
+        audit.record_now(
             uow.engine,
-            svc.Caller.anonymous(client_ip(request)),
+            callers.Caller.anonymous(client_ip(request)),
             "auth.sign_in",
             outcome="denied",
             reason="rate limited",
         )
         raise TooManyRequests("登录尝试过于频繁，请稍后再试")
     with uow.begin() as conn:
-        result = svc.sign_in(
+        result = signin.sign_in(
             conn,
             sec,
             body.username,
@@ -65,7 +65,7 @@ def sign_in(request: Request, uow: UowDep, sec: SecurityDep, _: Public, body: sc
 @router.post("/auth/logout", status_code=204, operation_id="sign_out", response_class=Response)
 def sign_out(uow: UowDep, caller: SignedIn) -> Response:
     with uow.begin() as conn:
-        svc.sign_out(conn, caller)
+        signin.sign_out(conn, caller)
     return Response(status_code=204)
 
 
@@ -75,15 +75,15 @@ def register(
 ) -> schemas.AccountOut:
     """Citizens and landlords open their own account (real-name: identity number and phone)."""
     if not login_allowed(request, sec.settings.rate_limit_login):
-        svc.record_now(
+        audit.record_now(
             uow.engine,
-            svc.Caller.anonymous(client_ip(request)),
+            callers.Caller.anonymous(client_ip(request)),
             "http.rate_limited",
             outcome="denied",
             reason=request.url.path,
         )
         raise TooManyRequests("注册过于频繁，请稍后再试")
-    cmd = svc.NewAccount(
+    cmd = users.NewAccount(
         username=body.username,
         password=body.password,
         role=Role(body.role),
@@ -93,13 +93,13 @@ def register(
         phone=body.phone,
     )
     # Self-registration acts for the newcomer, whoever else may be signed in on this browser.
-    newcomer = svc.Caller.anonymous(client_ip(request), request_id(request))
+    newcomer = callers.Caller.anonymous(client_ip(request), request_id(request))
     try:
         with uow.begin() as conn:
-            created = svc.create_account(conn, sec, cmd, newcomer)
-            return schemas.AccountOut(**svc.masked(sec, svc.account_row(conn, created.account_id)))
+            created = users.create_account(conn, sec, cmd, newcomer)
+            return schemas.AccountOut(**users.masked(sec, users.account_row(conn, created.account_id)))
     except Conflict as e:  # a second account for the same person or name: record the attempt
-        svc.record_now(uow.engine, newcomer, "auth.register", outcome="denied", reason=e.message)
+        audit.record_now(uow.engine, newcomer, "auth.register", outcome="denied", reason=e.message)
         raise
 
 
@@ -107,7 +107,7 @@ def register(
 def me(uow: UowDep, sec: SecurityDep, caller: SignedIn) -> schemas.MeOut:
     assert caller.account_id is not None and caller.role is not None
     with uow.read() as conn:
-        account = schemas.AccountOut(**svc.get_account(conn, sec, caller, caller.account_id))
+        account = schemas.AccountOut(**users.get_account(conn, sec, caller, caller.account_id))
     return schemas.MeOut(
         account=account,
         permissions=sorted(p.value for p in GRANTS[caller.role]),
@@ -119,7 +119,7 @@ def me(uow: UowDep, sec: SecurityDep, caller: SignedIn) -> schemas.MeOut:
 @router.post("/me/password", status_code=204, operation_id="change_password", response_class=Response)
 def change_password(uow: UowDep, sec: SecurityDep, caller: SignedIn, body: schemas.PasswordIn) -> Response:
     with uow.begin() as conn:
-        svc.change_password(conn, sec, caller, body.old_password, body.new_password)
+        users.change_password(conn, sec, caller, body.old_password, body.new_password)
     return Response(status_code=204)
 
 
@@ -133,11 +133,14 @@ def list_accounts(
     username: Annotated[str | None, Query(max_length=40, description="用户名包含")] = None,
 ) -> Page[schemas.AccountOut]:
     with uow.read() as conn:
-        items, total = svc.list_accounts(
+        listed = users.list_accounts(
             conn, sec, caller, role=role, username=username, offset=paging.offset, limit=paging.page_size
         )
     return Page(
-        items=[schemas.AccountOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size
+        items=[schemas.AccountOut(**i) for i in listed.items],
+        total=listed.total,
+        page=paging.page,
+        page_size=paging.page_size,
     )
 
 
@@ -145,17 +148,17 @@ def list_accounts(
 def create_account(
     uow: UowDep, sec: SecurityDep, caller: AccountsManage, body: schemas.AccountIn
 ) -> schemas.CreatedOut:
-    cmd = svc.NewAccount(**body.model_dump())
+    cmd = users.NewAccount(**body.model_dump())
     with uow.begin() as conn:
-        created = svc.create_account(conn, sec, cmd, caller)
-        account = schemas.AccountOut(**svc.masked(sec, svc.account_row(conn, created.account_id)))
+        created = users.create_account(conn, sec, cmd, caller)
+        account = schemas.AccountOut(**users.masked(sec, users.account_row(conn, created.account_id)))
     return schemas.CreatedOut(account=account, totp_secret=created.totp_secret, totp_uri=created.totp_uri)
 
 
 @router.get("/accounts/{account_id}", operation_id="get_account")
 def get_account(uow: UowDep, sec: SecurityDep, caller: AccountsManage, account_id: Id) -> schemas.AccountOut:
     with uow.read() as conn:
-        return schemas.AccountOut(**svc.get_account(conn, sec, caller, account_id))
+        return schemas.AccountOut(**users.get_account(conn, sec, caller, account_id))
 
 
 @router.post("/accounts/lookup", operation_id="lookup_accounts")
@@ -164,7 +167,7 @@ def lookup_accounts(
 ) -> list[schemas.AccountOut]:
     """Exact look-up by identity number or phone (POST, so the value never appears in a URL or access log)."""
     with uow.begin() as conn:  # the look-up itself is audited
-        found = svc.find_accounts(conn, sec, caller, id_number=body.id_number, phone=body.phone)
+        found = users.find_accounts(conn, sec, caller, id_number=body.id_number, phone=body.phone)
     return [schemas.AccountOut(**a) for a in found]
 
 
@@ -174,7 +177,7 @@ def reveal_account(
 ) -> schemas.RevealOut:
     """The full personal values, for a stated reason; every such read is audited."""
     with uow.begin() as conn:
-        return schemas.RevealOut(**svc.reveal_account(conn, sec, caller, account_id, body.fields, body.reason))
+        return schemas.RevealOut(**users.reveal_account(conn, sec, caller, account_id, body.fields, body.reason))
 
 
 @router.post("/accounts/{account_id}/role", status_code=204, operation_id="change_role", response_class=Response)
@@ -182,7 +185,7 @@ def change_role(
     uow: UowDep, sec: SecurityDep, caller: AccountsManage, account_id: Id, body: schemas.RoleIn
 ) -> Response:
     with uow.begin() as conn:
-        svc.change_role(conn, sec, caller, account_id, body.role, body.division_code)
+        users.change_role(conn, sec, caller, account_id, body.role, body.division_code)
     return Response(status_code=204)
 
 
@@ -191,22 +194,22 @@ def disable_account(uow: UowDep, caller: AccountsManage, account_id: Id, body: s
     if caller.account_id == account_id:
         raise ValidationError.of("account_id", "不能停用自己的账户")
     with uow.begin() as conn:
-        svc.set_disabled(conn, caller, account_id, True, body.reason)
+        users.set_disabled(conn, caller, account_id, True, body.reason)
     return Response(status_code=204)
 
 
 @router.post("/accounts/{account_id}/enable", status_code=204, operation_id="enable_account", response_class=Response)
 def enable_account(uow: UowDep, caller: AccountsManage, account_id: Id, body: schemas.ReasonIn) -> Response:
     with uow.begin() as conn:
-        svc.set_disabled(conn, caller, account_id, False, body.reason)
+        users.set_disabled(conn, caller, account_id, False, body.reason)
     return Response(status_code=204)
 
 
 @router.post("/accounts/{account_id}/totp", operation_id="reset_totp")
 def reset_totp(uow: UowDep, sec: SecurityDep, caller: AccountsManage, account_id: Id) -> schemas.CreatedOut:
     with uow.begin() as conn:
-        created = svc.reset_totp(conn, sec, caller, account_id)
-        account = schemas.AccountOut(**svc.masked(sec, svc.account_row(conn, account_id)))
+        created = users.reset_totp(conn, sec, caller, account_id)
+        account = schemas.AccountOut(**users.masked(sec, users.account_row(conn, account_id)))
     return schemas.CreatedOut(account=account, totp_secret=created.totp_secret, totp_uri=created.totp_uri)
 
 
@@ -218,21 +221,26 @@ def audit_filter(
     outcome: Annotated[str | None, Query(pattern="^(ok|denied|failed)$", description="结果")] = None,
     since: Annotated[datetime | None, Query(description="起始时间（带时区）")] = None,
     until: Annotated[datetime | None, Query(description="截止时间（带时区）")] = None,
-) -> svc.AuditFilter:
+) -> audit.AuditFilter:
     for name, v in (("since", since), ("until", until)):
         if v is not None and v.tzinfo is None:
             raise ValidationError.of(name, "时间必须带时区，例如 2026-01-01T00:00:00+08:00")
-    return svc.AuditFilter(actor, action, entity, entity_id, outcome, since, until)
+    return audit.AuditFilter(actor, action, entity, entity_id, outcome, since, until)
 
 
-AuditFilterDep = Annotated[svc.AuditFilter, Depends(audit_filter)]
+AuditFilterDep = Annotated[audit.AuditFilter, Depends(audit_filter)]
 
 
 @router.get("/audit", operation_id="search_audit")
 def search_audit(uow: UowDep, caller: AuditRead, paging: PagingDep, f: AuditFilterDep) -> Page[schemas.AuditOut]:
     with uow.read() as conn:
-        items, total = svc.list_audit(conn, caller.scope, f, offset=paging.offset, limit=paging.page_size)
-    return Page(items=[schemas.AuditOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+        listed = audit.list_audit(conn, caller.scope, f, offset=paging.offset, limit=paging.page_size)
+    return Page(
+        items=[schemas.AuditOut(**i) for i in listed.items],
+        total=listed.total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )
 
 
 @router.get(
@@ -244,5 +252,5 @@ def search_audit(uow: UowDep, caller: AuditRead, paging: PagingDep, f: AuditFilt
 def export_audit(uow: UowDep, caller: AuditRead, f: AuditFilterDep) -> StreamingResponse:
     """The matching audit rows as CSV, oldest first; the export itself is recorded."""
     return StreamingResponse(
-        svc.export_audit(uow.engine, caller, f), media_type="text/csv; charset=utf-8", headers=svc.AUDIT_CSV_HEADERS
+        audit.export_audit(uow.engine, caller, f), media_type="text/csv; charset=utf-8", headers=audit.AUDIT_CSV_HEADERS
     )
