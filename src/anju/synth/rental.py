@@ -39,7 +39,7 @@ from anju.rental import (
 )
 from anju.security import Keyring
 from anju.synth import names as nm
-from anju.synth.people import Identities
+from anju.synth.people.identities import Identities
 
 ENTERPRISES_AT_FULL_SCALE = 1500
 AGENCIES_AT_FULL_SCALE = 3000
