@@ -47,7 +47,7 @@ def parse_cmd(text: str, city: str) -> None:
 )
 def link_cmd(input_path: Path, out_path: Path, source: str, backend: str, store: bool, model_path: Path | None) -> None:
     """Link INPUT (CSV: record_id,address) to register homes; write OUT (record_id,house_code,score,status)."""
-    from anju.addresses import linkage, services
+    from anju.addresses import linkage, linking
     from anju.core.errors import AnjuError
     from anju.security import Caller
 
@@ -55,13 +55,13 @@ def link_cmd(input_path: Path, out_path: Path, source: str, backend: str, store:
     engine = runtime.engine(settings)
     caller = Caller.system("address-link")
     try:
-        records = services.read_records(input_path.read_bytes())
+        records = linking.read_records(input_path.read_bytes())
         be: linkage.Backend = (
             linkage.SparkBackend()
             if backend == "spark"
             else linkage.DuckDBBackend(memory_limit=settings.address_link_memory)
         )
-        report = services.run_link_job(
+        report = linking.run_link_job(
             engine,
             records,
             source=source,
@@ -77,7 +77,7 @@ def link_cmd(input_path: Path, out_path: Path, source: str, backend: str, store:
         )
     except AnjuError as e:
         raise click.ClickException(e.message) from None
-    services.write_links_csv(report.results, out_path)
+    linking.write_links_csv(report.results, out_path)
     click.echo(json.dumps(report.summary(), ensure_ascii=False))
 
 
@@ -99,7 +99,7 @@ def train_cmd(input_path: Path, out_path: Path, truth_path: Path | None, source:
     """
     import csv
 
-    from anju.addresses import services
+    from anju.addresses import linking
     from anju.core.errors import AnjuError
 
     engine = runtime.engine(runtime.settings())
@@ -108,8 +108,8 @@ def train_cmd(input_path: Path, out_path: Path, truth_path: Path | None, source:
         with truth_path.open(encoding="utf-8-sig", newline="") as f:
             truth = {r["record_id"]: r["house_code"] for r in csv.DictReader(f) if r.get("house_code")}
     try:
-        records = services.read_records(input_path.read_bytes())
-        model, n = services.train_model(engine, records, truth=truth, source=source, max_pairs=max_pairs)
+        records = linking.read_records(input_path.read_bytes())
+        model, n = linking.train_model(engine, records, truth=truth, source=source, max_pairs=max_pairs)
     except AnjuError as e:
         raise click.ClickException(e.message) from None
     out_path.write_text(json.dumps(model, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -13,17 +13,17 @@ from anju.assistance import (
     AppStatus,
     Policy,
     benefits,
+    domain,
     evaluate,
     load_policies,
     load_programmes,
     programme_editions,
     sample_policy_path,
 )
-from anju.assistance import domain as ad
 from anju.credit import credit_events
 from anju.divisions import divisions_table
 from anju.registry import estates
-from anju.synth import names as nm
+from anju.synth import names
 from anju.synth.people.history import History
 from anju.synth.people.model import (
     ACTOR,
@@ -83,7 +83,7 @@ class Applications(History):
         draws_at: list[tuple[date, str]] = []
         for code, eds in self.policies.items():
             p0 = eds[0][0]
-            if p0.benefit != ad.Benefit.home or not p0.lottery:
+            if p0.benefit != domain.Benefit.home or not p0.lottery:
                 continue
             for y in range(START.year, self.today.year + 1):
                 for m in (3, 9):
@@ -175,7 +175,7 @@ class Applications(History):
             return
         x = rng.random()
         if x < 0.012:
-            kind, sev = rng.choices(nm.CREDIT_KINDS, (0.35, 0.35, 0.15, 0.15))[0]
+            kind, sev = rng.choices(names.CREDIT_KINDS, (0.35, 0.35, 0.15, 0.15))[0]
             lo = date(2016, 1, 1)
             occ = lo + timedelta(days=rng.randint(0, max(0, (c - lo).days - 30)))
             exp = None if rng.random() < 0.1 else add_years(occ, rng.randint(2, 5))
@@ -198,7 +198,7 @@ class Applications(History):
 
     def household(
         self, code: str, policy: Policy, c: date, head: Person
-    ) -> tuple[list[Person], list[ad.Member], str | None]:
+    ) -> tuple[list[Person], list[domain.Member], str | None]:
         rng = self.ra
         talent = bool(policy.talent_tiers)
         group = "talent" if talent else "resettlement" if code == "resettlement" else "young"
@@ -243,7 +243,7 @@ class Applications(History):
         local = head.local if rel in ("子女", "配偶") and rng.random() < 0.9 else rng.random() < 0.5
         return rel, self.new_person(rng, b, rng.random() < 0.5 if rel != "配偶" else not head.male, local)
 
-    def _member(self, i: int, p: Person, rel: str, c: date, talent: bool, median: int) -> ad.Member:
+    def _member(self, i: int, p: Person, rel: str, c: date, talent: bool, median: int) -> domain.Member:
         """A member's income, assets, employment and hukou as the application declares them."""
         rng = self.ra
         a = c.year - p.birth.year
@@ -270,7 +270,7 @@ class Applications(History):
         local = p.local
         # hukou since birth, or moved in some years ago
         years = (a if rng.random() < 0.6 or rel == "子女" else rng.randint(0, max(0, a))) if local else 0
-        return ad.Member(rel, p.birth.year, income, assets, local, years, months, employed, p.bidx)
+        return domain.Member(rel, p.birth.year, income, assets, local, years, months, employed, p.bidx)
 
     def application(self, c: date) -> None:
         rng = self.ra
@@ -291,8 +291,8 @@ class Applications(History):
             housing = rng.choices(("rented", "other", "none"), (0.85, 0.1, 0.05))[0]
         industry = employer = None
         if tier:
-            industry = rng.choice(nm.INDUSTRIES)
-            employer = f"南京{rng.choice(nm.ESTATE_HEADS)}{rng.choice(nm.EMPLOYER_TAILS)}（合成）"
+            industry = rng.choice(names.INDUSTRIES)
+            employer = f"南京{rng.choice(names.ESTATE_HEADS)}{rng.choice(names.EMPLOYER_TAILS)}（合成）"
         phone = f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
         app = App(
             self.first_app + self.next_app - 1,
@@ -315,8 +315,8 @@ class Applications(History):
         self.report.members_owning_homes += sum(1 for p in persons if p.holdings)
         self.flow(app, c)
 
-    def check(self, app: App, on: date, store: bool = True) -> ad.Eligibility:
-        e = evaluate(app.policy, ad.Household(tuple(app.members), app.tier), facts_on(app.persons, on), on)
+    def check(self, app: App, on: date, store: bool = True) -> domain.Eligibility:
+        e = evaluate(app.policy, domain.Household(tuple(app.members), app.tier), facts_on(app.persons, on), on)
         if store:
             app.eligible = e.eligible
             app.eligibility = e.to_json()
@@ -353,7 +353,7 @@ class Applications(History):
         t = app.step(max(notice_until, app.last), "system", "approve_final", AppStatus.approved.value)
         app.decided_at = t
         app.approved_on = t.date()
-        if app.policy.benefit == ad.Benefit.home:
+        if app.policy.benefit == domain.Benefit.home:
             self.waiting[app.code].append(app)
             return
         self._support(app, app.approved_on)
@@ -409,7 +409,7 @@ class Applications(History):
         """Returned for more documents: resubmitted some days later (the time), or withdrawn or still
         with the applicant today (None; written)."""
         rng = self.ra
-        app.step(office_time(day, rng), level, "return", AppStatus.returned.value, rng.choice(nm.RETURN_REASONS))
+        app.step(office_time(day, rng), level, "return", AppStatus.returned.value, rng.choice(names.RETURN_REASONS))
         app.level = app.due_at = None
         again = day + timedelta(days=rng.randint(3, 25))
         if again > self.today:
@@ -428,7 +428,7 @@ class Applications(History):
     def _close_at_review(self, app: App, level: str, day: date, *, rejected: bool) -> None:
         rng = self.ra
         if rejected:
-            at, reason = office_time(day, rng), rng.choice(nm.REJECT_REASONS)  # in this order: one random stream
+            at, reason = office_time(day, rng), rng.choice(names.REJECT_REASONS)  # in this order: one random stream
             t = app.step(at, level, "reject", AppStatus.rejected.value, reason)
             app.decided_at = t
         else:
@@ -451,7 +451,7 @@ class Applications(History):
         app.step(at, "public", "objection", AppStatus.notice.value)
         rday = oday + timedelta(days=rng.randint(3, 15))
         upheld = rng.random() < 0.4
-        text = rng.choice(nm.OBJECTION_TEXTS)
+        text = rng.choice(names.OBJECTION_TEXTS)
         if rday > today:
             app.objections.append((text, at, "open", None, None, None))
             self.finish(app)
@@ -471,7 +471,7 @@ class Applications(History):
         """A subsidy from approval on; a few end at their yearly review."""
         rng = self.ra
         until = None
-        if app.policy.benefit == ad.Benefit.subsidy and rng.random() < 0.06:
+        if app.policy.benefit == domain.Benefit.subsidy and rng.random() < 0.06:
             end = approved_on + timedelta(days=rng.randint(365, 900))
             if end <= self.today:
                 until = end

@@ -17,11 +17,11 @@ from anju.assistance import (
     application_steps,
     applications,
     benefits,
+    domain,
     draws,
     lottery,
     objections,
 )
-from anju.assistance import domain as ad
 from anju.synth.people.model import ACTOR, RENTAL, App, office_time, recorded_at
 from anju.synth.people.state import GeneratorState
 
@@ -190,7 +190,7 @@ class History(GeneratorState):
     # -- writing an application ------------------------------------------------------------------
     def finish(self, app: App) -> None:
         """Write the application with everything about it, as it stands today."""
-        pending = 1 if app.status in ad.PENDING else None
+        pending = 1 if app.status in domain.PENDING else None
         self.out.add(applications, self._application_row(app))
         self.report.applications += 1
         self.report.statuses[app.status] = self.report.statuses.get(app.status, 0) + 1

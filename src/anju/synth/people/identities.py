@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from stdnum.cn import ric, uscc
 
-from anju.synth import names as nm
+from anju.synth import names
 from anju.synth.city import DISTRICT_WEIGHT
 
 # Resident ID region codes. A code is valid only for people born while it was assigned (python-stdnum
@@ -70,15 +70,15 @@ class Identities:
         self._valid: dict[tuple[str, int], bool] = {}
         self.org_serial = 0
         self.org_base = random.Random(f"anju-orgs-{seed}").randrange(10**8)
-        surnames = [s for s, _ in nm.SURNAMES]
+        surnames = [s for s, _ in names.SURNAMES]
         self.surnames = surnames
         cum: list[float] = []
         t = 0.0
-        for _, w in nm.SURNAMES:
+        for _, w in names.SURNAMES:
             t += w
             cum.append(t)
         self.surname_cum = cum
-        self.given = tuple(dict.fromkeys(nm.GIVEN_CHARS))
+        self.given = tuple(dict.fromkeys(names.GIVEN_CHARS))
 
     def _is_valid(self, code: str, year: int) -> bool:
         key = (code, year)

@@ -10,10 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from anju.assistance import AppStatus, Policy
-from anju.assistance import domain as ad
+from anju.assistance import AppStatus, Policy, domain
 from anju.core.db import area_from_db
-from anju.registry import domain as rd
+from anju.registry import Status, Use
 
 #: The first day of the simulated assistance history (the 14th five-year plan).
 START = date(2021, 1, 1)
@@ -75,8 +74,8 @@ TIER_WEIGHTS = {
 LOCAL_HUKOU = {"public_rental": 0.9, "rent_subsidy": 0.85, "shared_ownership": 0.82, "resettlement": 0.95}
 #: Sample prices (yuan per m²) of shared-ownership homes — labelled sample figures, as the policies.
 SHARED_PRICE_FEN_PER_M2 = 1_500_000
-EXISTING = (rd.Status.in_use.value, rd.Status.completed.value)
-RESIDENTIAL = rd.Use.residential.value
+EXISTING = (Status.in_use.value, Status.completed.value)
+RESIDENTIAL = Use.residential.value
 #: Home ownership as the register records it starts with the 1998 housing reform (房改).
 REFORM = date(1998, 7, 1)
 ACTOR = "synthetic"
@@ -146,7 +145,7 @@ class Person:
     credit: list[tuple[str, str, date, date | None]] = field(default_factory=list)
 
 
-def facts_on(persons: Sequence[Person], on: date) -> ad.Facts:
+def facts_on(persons: Sequence[Person], on: date) -> domain.Facts:
     """The facts the eligibility check reads from the database about these persons on ``on`` —
     computed exactly as ``registry.owned_area``, the benefits query and ``credit.effective_events``."""
     n = 0
@@ -165,7 +164,7 @@ def facts_on(persons: Sequence[Person], on: date) -> ad.Facts:
         for kind, sev, occ, exp in p.credit:
             if occ <= on and (exp is None or exp > on):
                 credit.add((kind, sev))
-    return ad.Facts(n, area, tuple(sorted(supported)), tuple(sorted(credit)))
+    return domain.Facts(n, area, tuple(sorted(supported)), tuple(sorted(credit)))
 
 
 @dataclass(slots=True)
@@ -187,7 +186,7 @@ class App:
     street: str
     created: datetime
     persons: list[Person]
-    members: list[ad.Member]
+    members: list[domain.Member]
     tier: str | None
     industry: str | None
     employer: str | None

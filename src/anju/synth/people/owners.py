@@ -15,7 +15,7 @@ from sqlalchemy import BigInteger, func, select, type_coerce
 from sqlalchemy.engine import Row
 
 from anju.registry import estates, homes
-from anju.synth import names as nm
+from anju.synth import names
 from anju.synth.people.model import (
     ASSISTED_AT_FULL_SCALE,
     EXISTING,
@@ -94,7 +94,7 @@ class Owners(GeneratorState):
             orgs=max(2, min(256, int(existing_est * 0.05 / 50))),
             last_day=self.today - timedelta(days=1),
         )
-        self.housing_company = self.new_org(self.ro, self.city_code, nm.HOUSING_COMPANY)
+        self.housing_company = self.new_org(self.ro, self.city_code, names.HOUSING_COMPANY)
         done = 0
         for rows in self._home_batches():
             for home in rows:

@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 from anju.assistance import Policy
 from anju.registry import home_owners
 from anju.security import Keyring
-from anju.synth import names as nm
+from anju.synth import names
 from anju.synth.people.identities import Identities
 from anju.synth.people.model import APPLICATIONS_AT_FULL_SCALE, App, Org, PeopleReport, Person, recorded_at
 from anju.synth.people.rows import Writer
@@ -83,7 +83,7 @@ class GeneratorState:
     def new_org(self, rng: random.Random, region: str, name: str | None = None, left: int = 1) -> Org:
         code = self.ids.credit_code(region)
         if name is None:
-            name = f"南京{rng.choice(nm.ESTATE_HEADS)}{rng.choice(nm.ORG_KINDS)}有限公司（合成）"
+            name = f"南京{rng.choice(names.ESTATE_HEADS)}{rng.choice(names.ORG_KINDS)}有限公司（合成）"
         self.report.owner_orgs += 1
         return Org(code, name, self.kr.blind_index(code, "credit_code"), left)
 
