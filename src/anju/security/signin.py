@@ -22,6 +22,7 @@ from anju.security.tables import accounts, sessions
 
 #: ``last_seen_at`` is written at most this often per session (a write per request would serialise reads).
 TOUCH_EVERY = timedelta(seconds=60)
+ROLE_VALUES = frozenset(r.value for r in Role)
 
 
 @dataclass(frozen=True)
@@ -210,20 +211,10 @@ def resolve(
     if row is None:
         return None, "unknown token"
     now = clock.now()
-    if row.kind != kind:
-        return None, f"{row.kind} token used as {kind}"
-    if row.revoked_at is not None:
-        return None, "revoked session"
-    if row.expires_at <= now:
-        return None, "expired session"
-    if kind == "web" and row.last_seen_at + timedelta(minutes=sec.settings.session_idle_minutes) <= now:
-        return None, "idle session"
-    if row.disabled_at is not None:
-        return None, "disabled account"
-    try:
-        role = Role(row.role)
-    except ValueError:
-        return None, "unknown role"
+    refused = _refusal(row, kind, now, timedelta(minutes=sec.settings.session_idle_minutes))
+    if refused is not None:
+        return None, refused
+    role = Role(row.role)
     last_seen = row.last_seen_at
     if now - last_seen >= TOUCH_EVERY:
         with conn.engine.begin() as w:
@@ -244,6 +235,20 @@ def resolve(
     )
     sec.cache_session(key, caller, row.expires_at, last_seen)
     return caller, "ok"
+
+
+def _refusal(row: Any, kind: str, now: datetime, idle: timedelta) -> str | None:
+    """Why a stored session does not stand for its caller now (None: it does); the first reason that
+    applies, in this order."""
+    reasons = (
+        (row.kind != kind, f"{row.kind} token used as {kind}"),
+        (row.revoked_at is not None, "revoked session"),
+        (row.expires_at <= now, "expired session"),
+        (kind == "web" and row.last_seen_at + idle <= now, "idle session"),
+        (row.disabled_at is not None, "disabled account"),
+        (row.role not in ROLE_VALUES, "unknown role"),
+    )
+    return next((why for applies, why in reasons if applies), None)
 
 
 def sign_out(conn: Connection, caller: Caller) -> None:
