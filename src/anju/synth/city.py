@@ -223,6 +223,24 @@ class Street:
     communities: list[tuple[str, Any]]
 
 
+def _footprint(kind: str, units: int, bno: int, cols: int, pt: Point, coslat: float) -> tuple[str, float, float]:
+    """A building's footprint, a rectangle on the estate's grid (GeoJSON), and its centre."""
+    w = {"villa": 14, "low": 24, "multi": 16 * units + 8, "high": 24 * units}[kind]
+    depth = 12 if kind != "high" else 18
+    gx, gy = (bno - 1) % cols, (bno - 1) // cols
+    cx = pt.x + (gx * 45) / (M_PER_DEG * coslat)
+    cy = pt.y + (gy * 35) / M_PER_DEG
+    hw, hd = w / 2 / (M_PER_DEG * coslat), depth / 2 / M_PER_DEG
+    ring = [
+        [round(cx - hw, 7), round(cy - hd, 7)],
+        [round(cx + hw, 7), round(cy - hd, 7)],
+        [round(cx + hw, 7), round(cy + hd, 7)],
+        [round(cx - hw, 7), round(cy + hd, 7)],
+        [round(cx - hw, 7), round(cy - hd, 7)],
+    ]
+    return json.dumps({"type": "Polygon", "coordinates": [ring]}, separators=(",", ":")), cx, cy
+
+
 def _lifecycle(year: int, rng: random.Random, today: date) -> list[tuple[date, domain.Status]]:
     """Dated statuses of a building completed (or to be completed) in ``year``."""
     done = date(year, rng.randint(1, 12), rng.randint(1, 28))
@@ -425,6 +443,18 @@ class CityGenerator:
             home_id = self._building(rng, st, eid, ename, addr, bld_id, home_id, b, t, byear, cols, pt, coslat)
         return bld_id, home_id
 
+    def _building_steps(self, rng: random.Random, year: int) -> list[tuple[date, domain.Status]]:
+        """The building's statuses over time (planned from today when it is still to be built); a few
+        old buildings were demolished since."""
+        steps = _lifecycle(year, rng, self.today)
+        if not steps:  # planned in the future: the register knows it from today
+            steps = [(self.today, domain.Status.planned)]
+        if year < 1992 and rng.random() < 0.03:
+            demolish = date(rng.randint(2008, self.today.year - 1), rng.randint(1, 12), rng.randint(1, 28))
+            if demolish > steps[-1][0]:
+                steps.append((demolish, domain.Status.demolished))
+        return steps
+
     def _building(
         self,
         rng: random.Random,
@@ -445,14 +475,7 @@ class CityGenerator:
         units = rng.randint(*t.units)
         per_floor = rng.randint(*t.per_floor)
         below = 1 if t.name == "high" else 0
-        steps = _lifecycle(year, rng, self.today)
-        if not steps:  # planned in the future: the register knows it from today
-            steps = [(self.today, domain.Status.planned)]
-        demolish: date | None = None
-        if year < 1992 and rng.random() < 0.03:
-            demolish = date(rng.randint(2008, self.today.year - 1), rng.randint(1, 12), rng.randint(1, 28))
-            if demolish > steps[-1][0]:
-                steps.append((demolish, domain.Status.demolished))
+        steps = self._building_steps(rng, year)
         status = steps[-1][1]
         segment = year
         key = (st.code, segment)
@@ -463,21 +486,7 @@ class CityGenerator:
         bcode = code_prefix + "00000" + domain.fast_check(psum, 0)
         bno_s = str(bno)
         baddr = f"{eaddr}{ename}{bno_s}幢"
-        # footprint: a rectangle on the estate's grid
-        w = {"villa": 14, "low": 24, "multi": 16 * units + 8, "high": 24 * units}[t.name]
-        depth = 12 if t.name != "high" else 18
-        gx, gy = (bno - 1) % cols, (bno - 1) // cols
-        cx = pt.x + (gx * 45) / (M_PER_DEG * coslat)
-        cy = pt.y + (gy * 35) / M_PER_DEG
-        hw, hd = w / 2 / (M_PER_DEG * coslat), depth / 2 / M_PER_DEG
-        ring = [
-            [round(cx - hw, 7), round(cy - hd, 7)],
-            [round(cx + hw, 7), round(cy - hd, 7)],
-            [round(cx + hw, 7), round(cy + hd, 7)],
-            [round(cx - hw, 7), round(cy + hd, 7)],
-            [round(cx - hw, 7), round(cy - hd, 7)],
-        ]
-        footprint = json.dumps({"type": "Polygon", "coordinates": [ring]}, separators=(",", ":"))
+        footprint, cx, cy = _footprint(t.name, units, bno, cols, pt, coslat)
         area_lo, area_hi = t.area
         use = (
             domain.Use.residential
