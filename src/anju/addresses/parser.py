@@ -312,26 +312,10 @@ class Parser:
         if len(text) > MAX_LENGTH:
             p.error = f"too_long: 地址超过 {MAX_LENGTH} 个字符"
             return p
-        s = text
-        if _SUSPECT.search(s):
-            checked = self._check(s, p)
-            if checked is None:
-                return p
-            s = checked
-        s = normalise_text(s)
-        if _PHONE_SEP.search(s):
-            p.notes.append("phone_removed: 删除了电话号码")
-            s = _PHONE_SEP.sub("", s)
-        s = _SPACE.sub("", s).lstrip("-#")
-        if not s and p.notes:
-            p.error = "no_place: 只有电话号码，未识别出道路、小区、楼栋或房号"
+        cleaned = self._clean(text, p)
+        if cleaned is None:
             return p
-        if not s:
-            p.error = "empty: 地址为空"
-            return p
-        if not _CHINESE.search(s):
-            p.error = "no_chinese: 地址不含中文"
-            return p
+        s = cleaned
         if _NOISE_HINT.search(s):
             s = self._strip_noise(s, p)
         if "." in s:
@@ -352,6 +336,27 @@ class Parser:
         return p
 
     # -- steps ---------------------------------------------------------------------------------
+    def _clean(self, s: str, p: ParsedAddress) -> str | None:
+        """The text repaired, normalised, without phone numbers and spaces; None (with ``p.error``)
+        when nothing of an address is left."""
+        if _SUSPECT.search(s):
+            checked = self._check(s, p)
+            if checked is None:
+                return None
+            s = checked
+        s = normalise_text(s)
+        if _PHONE_SEP.search(s):
+            p.notes.append("phone_removed: 删除了电话号码")
+            s = _PHONE_SEP.sub("", s)
+        s = _SPACE.sub("", s).lstrip("-#")
+        if not s:
+            p.error = "no_place: 只有电话号码，未识别出道路、小区、楼栋或房号" if p.notes else "empty: 地址为空"
+            return None
+        if not _CHINESE.search(s):
+            p.error = "no_chinese: 地址不含中文"
+            return None
+        return s
+
     def _check(self, s: str, p: ParsedAddress) -> str | None:
         """The slow path for suspect characters: mojibake, surrogates, U+FFFD, controls, invisibles."""
         if _SURROGATE.search(s):
@@ -553,23 +558,26 @@ class Parser:
                 p.estate = before
         return end
 
+    def _shorthand(self, t: str, p: ParsedAddress) -> bool:
+        """Building-unit-floor-room or building-unit-room written with hyphens (True: found)."""
+        m4 = _SHORT4.search(t)
+        if m4:
+            p.building, p.unit, p.room = _number(m4.group(1)), _number(m4.group(2)), _number(m4.group(4))
+            p.floor = int(m4.group(3))
+            p.notes.append(f"shorthand: {m4.group(0)} → {p.building}幢{p.unit}单元{p.floor}层{p.room}室")
+            self._estate(t[: m4.start()], p)
+            return True
+        m3 = _SHORT3.search(t)
+        if m3:
+            p.building, p.unit, p.room = _number(m3.group(1)), _number(m3.group(2)), _number(m3.group(3))
+            p.notes.append(f"shorthand: {m3.group(0)} → {p.building}幢{p.unit}单元{p.room}室")
+            self._estate(t[: m3.start()], p)
+            return True
+        return False
+
     def _tail(self, t: str, p: ParsedAddress) -> None:
-        if not t:
+        if not t or ("-" in t and self._shorthand(t, p)):
             return
-        if "-" in t:
-            m4 = _SHORT4.search(t)
-            if m4:
-                p.building, p.unit, p.room = _number(m4.group(1)), _number(m4.group(2)), _number(m4.group(4))
-                p.floor = int(m4.group(3))
-                p.notes.append(f"shorthand: {m4.group(0)} → {p.building}幢{p.unit}单元{p.floor}层{p.room}室")
-                self._estate(t[: m4.start()], p)
-                return
-            m3 = _SHORT3.search(t)
-            if m3:
-                p.building, p.unit, p.room = _number(m3.group(1)), _number(m3.group(2)), _number(m3.group(3))
-                p.notes.append(f"shorthand: {m3.group(0)} → {p.building}幢{p.unit}单元{p.room}室")
-                self._estate(t[: m3.start()], p)
-                return
         rest = t
         bm = _BUILDING.search(rest)
         first = len(rest)
