@@ -107,9 +107,14 @@ def auth(engine: Engine, who: str) -> dict[str, str]:
 
 
 def _pk(engine: Engine, job_id: int, record_id: str) -> int:
-    r = address_records
     with engine.connect() as c:
-        return int(c.execute(select(r.c.id).where(r.c.job_id == job_id, r.c.record_id == record_id)).scalar_one())
+        return int(
+            c.execute(
+                select(address_records.c.id).where(
+                    address_records.c.job_id == job_id, address_records.c.record_id == record_id
+                )
+            ).scalar_one()
+        )
 
 
 def test_the_link_job_links_exact_addresses_and_sends_ties_to_review(world):

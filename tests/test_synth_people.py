@@ -265,27 +265,33 @@ def test_people_need_a_register(empty_engine, tmp_path):
 
 
 def first_rows(engine: Engine) -> list[tuple[Any, ...]]:
-    a, o = applications, home_owners
     with engine.connect() as c:
         apps = c.execute(
             select(
-                a.c.id,
-                a.c.app_no,
-                a.c.programme_code,
-                a.c.street_code,
-                a.c.status,
-                a.c.household_size,
-                a.c.eligible,
-                a.c.eligibility,
-                a.c.created_at,
-                a.c.updated_at,
+                applications.c.id,
+                applications.c.app_no,
+                applications.c.programme_code,
+                applications.c.street_code,
+                applications.c.status,
+                applications.c.household_size,
+                applications.c.eligible,
+                applications.c.eligibility,
+                applications.c.created_at,
+                applications.c.updated_at,
             )
-            .order_by(a.c.id)
+            .order_by(applications.c.id)
             .limit(40)
         ).all()
         owners = c.execute(
-            select(o.c.home_id, o.c.owner_kind, o.c.owner_bidx, o.c.share_pct, o.c.acquired_on, o.c.released_on)
-            .order_by(o.c.id)
+            select(
+                home_owners.c.home_id,
+                home_owners.c.owner_kind,
+                home_owners.c.owner_bidx,
+                home_owners.c.share_pct,
+                home_owners.c.acquired_on,
+                home_owners.c.released_on,
+            )
+            .order_by(home_owners.c.id)
             .limit(40)
         ).all()
     return [tuple(r) for r in apps] + [tuple(r) for r in owners]
