@@ -439,7 +439,7 @@ def _stored_address(text: str) -> str:
 
 def _components(p: ParsedAddress) -> dict[str, Any]:
     """Parsed components as stored: no input echo, and no text of removed notes (names, phones)."""
-    out = {k: v for k, v in p.as_dict().items() if v not in (None, [], "") and k != "input"}
+    out: dict[str, Any] = {k: v for k, v in p.as_dict().items() if v not in (None, [], "") and k != "input"}
     if "notes" in out:
         out["notes"] = stored_notes(out["notes"])
     return out

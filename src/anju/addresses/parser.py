@@ -35,7 +35,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TypedDict, cast
 
 import opencc
 
@@ -70,6 +70,32 @@ def _full_table() -> dict[int, str]:
     return _t2s_table() | _DASHES
 
 
+class ParsedDict(TypedDict):
+    """:class:`ParsedAddress` as a dict (what the API answers and the CLI prints)."""
+
+    input: str
+    province: str | None
+    city: str | None
+    district: str | None
+    district_code: str | None
+    zone: str | None
+    zone_districts: list[str]
+    street: str | None
+    street_code: str | None
+    community: str | None
+    road: str | None
+    door: str | None
+    estate: str | None
+    building: str | None
+    unit: str | None
+    floor: int | None
+    room: str | None
+    canonical: str | None
+    notes: list[str]
+    ambiguities: list[str]
+    error: str | None
+
+
 @dataclass
 class ParsedAddress:
     """Components of one address; ``None`` where the text does not say."""
@@ -96,8 +122,8 @@ class ParsedAddress:
     ambiguities: list[str] = field(default_factory=list)
     error: str | None = None
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def as_dict(self) -> ParsedDict:
+        return cast(ParsedDict, asdict(self))
 
     @property
     def ok(self) -> bool:
