@@ -30,8 +30,7 @@ from typing import Any
 import pyarrow as pa
 from sqlalchemy import text
 
-from anju.addresses import linkage as lk
-from anju.addresses import services
+from anju.addresses import linkage, linking
 from anju.addresses.noisy import NoisyRecord, generate
 from anju.core.db import make_engine
 from anju.security import Caller
@@ -76,7 +75,7 @@ def by_variation(recs: list[NoisyRecord], status: list[str], linked_to: list[str
     return {v: dict(c) for v, c in sorted(acc.items())}
 
 
-def baseline(engine: Any, recs: list[NoisyRecord], thresholds: lk.Thresholds) -> dict[str, Any]:
+def baseline(engine: Any, recs: list[NoisyRecord], thresholds: linkage.Thresholds) -> dict[str, Any]:
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
@@ -85,7 +84,7 @@ def baseline(engine: Any, recs: list[NoisyRecord], thresholds: lk.Thresholds) ->
         rows = c.execute(
             text(
                 "SELECT id, house_code, address FROM homes WHERE status IN ("
-                + ", ".join(repr(v) for v in lk.LINKABLE)
+                + ", ".join(repr(v) for v in linkage.LINKABLE)
                 + ")"
             )
         ).all()
@@ -108,7 +107,7 @@ def baseline(engine: Any, recs: list[NoisyRecord], thresholds: lk.Thresholds) ->
             block_on("substr(address, 1, 8)"),
             block_on("substr(address, -6)"),
         ],
-        probability_two_random_records_match=lk.load_model()["prior"],  # the same prior as the model
+        probability_two_random_records_match=linkage.load_model()["prior"],  # the same prior as the model
     )
     linker = Linker(
         [db.register(left, table_name="recs"), db.register(reg, table_name="reg")], settings, log_level=logging.WARNING
@@ -190,15 +189,15 @@ def main() -> int:
     with engine.connect() as conn:
         recs = list(generate(conn, args.n, args.seed, no_home_share=args.no_home_share))
     t_gen = time.perf_counter() - t0
-    inputs = [services.InputRecord(i + 2, r.record_id, r.address) for i, r in enumerate(recs)]
+    inputs = [linking.InputRecord(i + 2, r.record_id, r.address) for i, r in enumerate(recs)]
     t1 = time.perf_counter()
-    report = services.run_link_job(
+    report = linking.run_link_job(
         engine,
         inputs,
         source="bench",
         filename="bench.csv",
         caller=Caller.system("bench"),
-        backend=lk.DuckDBBackend(memory_limit=args.memory_limit),
+        backend=linkage.DuckDBBackend(memory_limit=args.memory_limit),
         store=not args.no_store,
         progress=lambda m, f: print(
             f"[{f * 100:5.1f}%] {m}  t={time.perf_counter() - t1:.0f}s rss={rss_mib():.0f}MiB peak={peak_mib():.0f}MiB",
@@ -222,7 +221,7 @@ def main() -> int:
         "by_variation": by_variation(recs, status, linked_to),
     }
     if args.baseline:
-        out["baseline_plain_splink"] = baseline(engine, recs, lk.DEFAULT_THRESHOLDS)
+        out["baseline_plain_splink"] = baseline(engine, recs, linkage.DEFAULT_THRESHOLDS)
     print(json.dumps(out, ensure_ascii=False, indent=1))
     return 0
 

@@ -35,7 +35,7 @@ import opencc
 from anju.addresses.gazetteer import gazetteer
 from anju.addresses.parser import ParsedAddress, parse
 from anju.divisions import read_city_spec
-from anju.synth import names as nm
+from anju.synth import names
 
 #: The components a record is labelled with (what a perfect parser extracts from its text).
 LEVELS = ("district", "street", "road", "door", "estate", "building", "unit", "room")
@@ -113,17 +113,17 @@ class Generator:
         self.rng = random.Random(seed)
         spec = read_city_spec("320100")
         self.districts = [name for _, name, _ in spec.districts]
-        names = {code: name for code, name, _ in spec.districts}
+        district_names = {code: name for code, name, _ in spec.districts}
         self.streets: dict[str, list[str]] = {}
         for s in spec.streets:
-            if s.legal_parent in names and s.name.endswith(("街道", "镇")):
-                self.streets.setdefault(names[s.legal_parent], []).append(s.name)
+            if s.legal_parent in district_names and s.name.endswith(("街道", "镇")):
+                self.streets.setdefault(district_names[s.legal_parent], []).append(s.name)
         self.s2t = opencc.OpenCC("s2t")
         gazetteer("320100")
 
     def base(self) -> Labelled:
         r = self.rng
-        estate = r.choice(nm.ESTATE_HEADS) + r.choice(nm.ESTATE_TAILS)
+        estate = r.choice(names.ESTATE_HEADS) + r.choice(names.ESTATE_TAILS)
         if r.random() < 0.15:
             estate += f"{r.randint(1, 5)}期"
         floor = r.randint(1, 33 if r.random() < 0.3 else 7)
@@ -131,7 +131,7 @@ class Generator:
             text="",
             variant="register",
             district=r.choice(self.districts),
-            road=r.choice(nm.ROAD_HEADS) + r.choice(nm.ROAD_TAILS),
+            road=r.choice(names.ROAD_HEADS) + r.choice(names.ROAD_TAILS),
             door=str(r.randint(1, 400)),
             estate=estate,
             building=str(r.randint(1, 40)),

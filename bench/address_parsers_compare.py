@@ -375,7 +375,7 @@ def score(corpus: list[tuple[str, str, dict[str, Any]]], outputs: list[dict[str,
 def ours(texts: list[str]) -> list[dict[str, Any]]:
     from anju.addresses import parse
 
-    return [parse(t).as_dict() for t in texts]
+    return [dict(parse(t).as_dict()) for t in texts]
 
 
 def misses(corpus: list[tuple[str, str, dict[str, Any]]], outputs: list[dict[str, Any]], tool: str) -> list[str]:

@@ -36,8 +36,7 @@ from anju.app import create_app
 from anju.core import migrate
 from anju.core.db import make_engine
 from anju.core.settings import Settings
-from anju.security import NewAccount, Policy, Role, Security, create_account, issue_session, iter_routes
-from anju.security.services import Caller
+from anju.security import Caller, NewAccount, Policy, Role, Security, create_account, issue_session, iter_routes
 
 PASSWORD = "Bench-Passw0rd!"
 
@@ -104,9 +103,15 @@ def main() -> int:
         Path(args.sqlite).parent.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{Path(args.sqlite).resolve()}"
     data_dir = Path(tempfile.mkdtemp(prefix="anju-bench-auth-"))
-    settings = Settings(database_url=url, data_dir=data_dir, environment="development", log_level="WARNING",
-                        staff_totp_required=False, rate_limit_login="100000/minute",
-                        session_cache_seconds=args.session_cache_seconds)
+    settings = Settings(
+        database_url=url,
+        data_dir=data_dir,
+        environment="development",
+        log_level="WARNING",
+        staff_totp_required=False,
+        rate_limit_login="100000/minute",
+        session_cache_seconds=args.session_cache_seconds,
+    )
     engine = make_engine(settings.resolved_database_url)
     migrate.upgrade(engine)
     with engine.connect() as c:
@@ -123,12 +128,23 @@ def main() -> int:
     with engine.begin() as db:
         have = {r[0] for r in db.execute(select(accounts.c.username))}
         if "bench_city" not in have:
-            officer = NewAccount(username="bench_city", password=PASSWORD, role=Role.city_officer, name="基准测试",
-                                 division_code=settings.city_code)
+            officer = NewAccount(
+                username="bench_city",
+                password=PASSWORD,
+                role=Role.city_officer,
+                name="基准测试",
+                division_code=settings.city_code,
+            )
             create_account(db, sec, officer, system)
         if "bench_citizen" not in have:
-            citizen = NewAccount(username="bench_citizen", password=PASSWORD, role=Role.citizen, name="基准测试",
-                                 id_number="320102199003070025", phone="13900009999")
+            citizen = NewAccount(
+                username="bench_citizen",
+                password=PASSWORD,
+                role=Role.citizen,
+                name="基准测试",
+                id_number="320102199003070025",
+                phone="13900009999",
+            )
             create_account(db, sec, citizen, system)
         aid = int(db.execute(select(accounts.c.id).where(accounts.c.username == "bench_city")).scalar_one())
         token, _, _ = issue_session(db, sec, aid, kind="api", ip="127.0.0.1")
@@ -184,10 +200,16 @@ def main() -> int:
                 sink.append(time.perf_counter() - t0)
                 assert r.status_code in (200, 404), r.text
             results[name] = {
-                "with_authorisation": {"p50_ms": pct(ta, 50), "p95_ms": pct(ta, 95), "mean_ms": round(
-                    statistics.fmean(ta) * 1000, 3)},
-                "bypassed": {"p50_ms": pct(tb, 50), "p95_ms": pct(tb, 95), "mean_ms": round(
-                    statistics.fmean(tb) * 1000, 3)},
+                "with_authorisation": {
+                    "p50_ms": pct(ta, 50),
+                    "p95_ms": pct(ta, 95),
+                    "mean_ms": round(statistics.fmean(ta) * 1000, 3),
+                },
+                "bypassed": {
+                    "p50_ms": pct(tb, 50),
+                    "p95_ms": pct(tb, 95),
+                    "mean_ms": round(statistics.fmean(tb) * 1000, 3),
+                },
                 "ratio_p50": round(pct(ta, 50) / pct(tb, 50), 3),
                 "ratio_mean": round(statistics.fmean(ta) / statistics.fmean(tb), 3),
             }
@@ -197,9 +219,13 @@ def main() -> int:
     thread_b.join(10)
     out = {
         "database": engine.dialect.name,
-        "argon2": {"time_cost": settings.argon2_time_cost, "memory_kib": settings.argon2_memory_kib,
-                   "parallelism": settings.argon2_parallelism, "hash_p50_ms": pct(hashes, 50),
-                   "verify_p50_ms": pct(verifies, 50)},
+        "argon2": {
+            "time_cost": settings.argon2_time_cost,
+            "memory_kib": settings.argon2_memory_kib,
+            "parallelism": settings.argon2_parallelism,
+            "hash_p50_ms": pct(hashes, 50),
+            "verify_p50_ms": pct(verifies, 50),
+        },
         "sign_in_http_p50_ms": pct(signins, 50),
         "overhead": results,
         "n": args.n,

@@ -48,7 +48,7 @@ from anju.registry import tables as rt
 from anju.rental import leases, listings
 from anju.rental.tables import rental_listings
 from anju.security import NewAccount, Role, Security, accounts, create_account, issue_session
-from anju.security.services import Caller
+from anju.security import Caller
 
 PASSWORD = "Bench-Passw0rd!"
 

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, func, select
 from anju.core.settings import Settings
 from anju.registry import tables as rt
 from anju.security import NewAccount, Role, Security, accounts, create_account, issue_session
-from anju.security.services import Caller
+from anju.security import Caller
 
 PASSWORD = "Test-Passw0rd!"
 #: Recognisable personal values: the log/database scan looks for these in plain text.

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 
 from anju.addresses import address_decisions, address_records, read_records, run_link_job
 from anju.app import create_app
-from anju.registry import tables as rt
+from anju.registry import buildings, homes
 from anju.security import Caller, NewAccount, Role, Security, audit_log, create_account
 from tests.accounts import PASSWORD, api_token, choose_world, web_session
 
@@ -22,16 +22,18 @@ SOURCE = "police"
 
 def _homes(engine: Engine, street: str) -> list[Any]:
     """Homes of the street's first two-unit building (unit, room, house code, address)."""
-    h, b = rt.homes, rt.buildings
     with engine.connect() as c:
         bid = c.execute(
-            select(b.c.id).where(b.c.street_code == street, b.c.units == 2).order_by(b.c.id).limit(1)
+            select(buildings.c.id)
+            .where(buildings.c.street_code == street, buildings.c.units == 2)
+            .order_by(buildings.c.id)
+            .limit(1)
         ).scalar_one()
         return list(
             c.execute(
-                select(h.c.house_code, h.c.address, h.c.unit_no, h.c.room_no)
-                .where(h.c.building_id == bid, h.c.status == "使用")
-                .order_by(h.c.id)
+                select(homes.c.house_code, homes.c.address, homes.c.unit_no, homes.c.room_no)
+                .where(homes.c.building_id == bid, homes.c.status == "使用")
+                .order_by(homes.c.id)
             ).all()
         )
 
@@ -51,8 +53,8 @@ def world(city_engine: Engine) -> dict[str, Any]:
     """A stored link job over the clerk's street: exact addresses, two without their unit (two homes
     tie: review) and one that cannot be parsed."""
     w = choose_world(city_engine)
-    homes = _homes(city_engine, w.street_s1)
-    by_unit_room = {(x.unit_no, x.room_no): x for x in homes}
+    street_homes = _homes(city_engine, w.street_s1)
+    by_unit_room = {(x.unit_no, x.room_no): x for x in street_homes}
     rooms = [r for (u, r) in by_unit_room if u == "1" and ("2", r) in by_unit_room]
     r1, r2 = rooms[0], rooms[1]
     exact = by_unit_room[("1", rooms[2])]
@@ -105,9 +107,14 @@ def auth(engine: Engine, who: str) -> dict[str, str]:
 
 
 def _pk(engine: Engine, job_id: int, record_id: str) -> int:
-    r = address_records
     with engine.connect() as c:
-        return int(c.execute(select(r.c.id).where(r.c.job_id == job_id, r.c.record_id == record_id)).scalar_one())
+        return int(
+            c.execute(
+                select(address_records.c.id).where(
+                    address_records.c.job_id == job_id, address_records.c.record_id == record_id
+                )
+            ).scalar_one()
+        )
 
 
 def test_the_link_job_links_exact_addresses_and_sends_ties_to_review(world):

@@ -9,8 +9,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine, func, select, text
 
-from anju.addresses import linkage as lk
-from anju.addresses import services
+from anju.addresses import linkage, linking
 from anju.addresses.parser import parse
 from anju.addresses.tables import address_candidates, address_link_jobs, address_records
 from anju.cli import main
@@ -26,19 +25,19 @@ def _homes(engine: Engine, where: str = "1=1", limit: int = 400) -> list[tuple[s
             for r in c.execute(
                 text(
                     "SELECT house_code, address, unit_no, building_id FROM homes "
-                    f"WHERE status IN ({', '.join(repr(v) for v in lk.LINKABLE)}) AND {where} ORDER BY id LIMIT :n"
+                    f"WHERE status IN ({', '.join(repr(v) for v in linkage.LINKABLE)}) AND {where} ORDER BY id LIMIT :n"
                 ),
                 {"n": limit},
             )
         ]
 
 
-def _records(rows: list[tuple[str, str]]) -> list[services.InputRecord]:
-    return [services.InputRecord(i + 2, rid, addr) for i, (rid, addr) in enumerate(rows)]
+def _records(rows: list[tuple[str, str]]) -> list[linking.InputRecord]:
+    return [linking.InputRecord(i + 2, rid, addr) for i, (rid, addr) in enumerate(rows)]
 
 
-def _run(engine: Engine, rows: list[tuple[str, str]], **kw: object) -> services.JobReport:
-    return services.run_link_job(
+def _run(engine: Engine, rows: list[tuple[str, str]], **kw: object) -> linking.JobReport:
+    return linking.run_link_job(
         engine,
         _records(rows),
         source="police",
@@ -49,8 +48,8 @@ def _run(engine: Engine, rows: list[tuple[str, str]], **kw: object) -> services.
 
 
 def test_only_homes_that_exist_can_be_linked():
-    assert "拆除" not in lk.LINKABLE and "规划" not in lk.LINKABLE and "注销" not in lk.LINKABLE
-    assert "使用" in lk.LINKABLE and "现房" in lk.LINKABLE
+    assert "拆除" not in linkage.LINKABLE and "规划" not in linkage.LINKABLE and "注销" not in linkage.LINKABLE
+    assert "使用" in linkage.LINKABLE and "现房" in linkage.LINKABLE
 
 
 def test_register_addresses_link_to_their_own_home(city_engine):
@@ -150,17 +149,17 @@ def test_review_records_keep_their_candidates(city_engine):
 
 def test_input_file_encodings_and_headers():
     utf8 = "record_id,address\nP1,南京市玄武区中山路1号\n".encode()
-    assert [r.address for r in services.read_records(utf8)] == ["南京市玄武区中山路1号"]
+    assert [r.address for r in linking.read_records(utf8)] == ["南京市玄武区中山路1号"]
     bom = b"\xef\xbb\xbf" + utf8
-    assert services.read_records(bom)[0].record_id == "P1"
+    assert linking.read_records(bom)[0].record_id == "P1"
     gbk = "record_id,address\nP1,南京市玄武区中山路1号\n".encode("gbk")
-    assert services.read_records(gbk)[0].address == "南京市玄武区中山路1号"
+    assert linking.read_records(gbk)[0].address == "南京市玄武区中山路1号"
     with pytest.raises(ValidationError) as e:
-        services.read_records(b"id,addr\n1,x\n")
+        linking.read_records(b"id,addr\n1,x\n")
     assert e.value.errors[0].field == "input"
     with pytest.raises(ValidationError):
-        services.read_records(b"\xff\xfe\x00\x00\x81")
-    dup = services.read_records(b"record_id,address\nP1,a\nP1,b\n,c\n")
+        linking.read_records(b"\xff\xfe\x00\x00\x81")
+    dup = linking.read_records(b"record_id,address\nP1,a\nP1,b\n,c\n")
     assert dup[1].error is not None and "重复" in dup[1].error
     assert dup[2].error is not None and dup[2].record_id == "row-4"
 
@@ -227,7 +226,7 @@ def _varied(homes: list[tuple[str, str, str | None, str]]) -> list[tuple[str, st
     return rows
 
 
-def _key(o: lk.Outcome) -> tuple[str, str | None, float | None]:
+def _key(o: linkage.Outcome) -> tuple[str, str | None, float | None]:
     return (o.status, o.best.house_code if o.best else None, round(o.best.match_weight, 6) if o.best else None)
 
 
@@ -236,13 +235,13 @@ def test_spark_and_duckdb_produce_the_same_links(city_engine):
     homes = _homes(city_engine, "1=1", 240)
     rows = _varied(homes)
     parsed = [parse(a) for _r, a in rows]
-    records = lk.records_table(parsed)
+    records = linkage.records_table(parsed)
     with city_engine.connect() as c:
-        register = lk.register_table(c)
-    duck = lk.link(records, register, lk.DuckDBBackend())
-    spark_backend = lk.SparkBackend(partitions=2)
+        register = linkage.register_table(c)
+    duck = linkage.link(records, register, linkage.DuckDBBackend())
+    spark_backend = linkage.SparkBackend(partitions=2)
     try:
-        spark = lk.link(records, register, spark_backend)
+        spark = linkage.link(records, register, spark_backend)
     finally:
         spark_backend.spark.stop()
     assert duck.pairs_scored == spark.pairs_scored > 0
@@ -275,7 +274,7 @@ def test_stored_records_keep_no_phone_number_or_contact_name(city_engine):
 
 
 def test_the_demo_fills_the_review_queue_from_synthetic_police_records(city_engine):
-    job = services.demo_link_job(city_engine, n=300, seed=3)
+    job = linking.demo_link_job(city_engine, n=300, seed=3)
     assert job.records == 300 and job.job_id is not None
     assert job.linked + job.review + job.unlinked == 300
     assert job.linked > 250  # most synthetic records have a home and are identifiable
@@ -290,8 +289,8 @@ def test_training_reestimates_u_from_the_register_and_m_from_labels(city_engine)
     homes = _homes(city_engine, "1=1", 300)
     truth = {f"T{i}": code for i, (code, *_r) in enumerate(homes)}
     records = _records([(f"T{i}", addr.replace("南京市", "")) for i, (_c, addr, _u, _b) in enumerate(homes)])
-    before = lk.load_model()
-    model, labelled = services.train_model(city_engine, records, truth=truth, max_pairs=2e5)
+    before = linkage.load_model()
+    model, labelled = linking.train_model(city_engine, records, truth=truth, max_pairs=2e5)
     assert labelled == 300
     room_before = {lv["label"]: lv for lv in before["comparisons"]["room"]}
     room_after = {lv["label"]: lv for lv in model["comparisons"]["room"]}

@@ -16,16 +16,8 @@ from sqlalchemy import Engine, select, update
 
 from anju.addresses import estate_key, parse
 from anju.addresses.gazetteer import gazetteer
-from anju.addresses.noisy import (
-    EXCLUDED_STATUSES,
-    RATES,
-    NoisyRecord,
-    cn_digits,
-    cn_integer,
-    generate,
-    typo_names,
-    write_csv,
-)
+from anju.addresses.noisy import EXCLUDED_STATUSES, NoisyRecord, generate, write_csv
+from anju.addresses.noisy_variations import RATES, cn_digits, cn_integer, typo_names
 from anju.addresses.parser import ParsedAddress
 from anju.cli import main
 from anju.registry import buildings, estates, homes

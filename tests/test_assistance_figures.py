@@ -37,7 +37,7 @@ from anju.assistance.tables import (
 from anju.core.scope import SYSTEM, Scope
 from anju.registry import tables as rt
 from anju.security import NewAccount, Role, Security, create_account
-from anju.security.services import Caller
+from anju.security import Caller
 from tests.accounts import PASSWORD, World, api_token, choose_world
 
 ROOT = Path(__file__).resolve().parents[1]

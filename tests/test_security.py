@@ -397,7 +397,7 @@ def test_key_rotation_re_encrypts_every_value_and_keeps_look_ups_working(city_en
     rotated = Security(settings_for(city_engine, data_keys=new_keys, data_key_active=2))
     result = rotate_keys(city_engine, rotated, batch=3)
     assert result["rewritten"] == result["accounts"] > 5
-    from anju.security.services import keys_in_use
+    from anju.security.keys import keys_in_use
 
     with city_engine.connect() as c:
         assert set(keys_in_use(c)) == {2}
@@ -510,7 +510,7 @@ def test_streets_managed_by_a_zone_belong_to_the_zone_not_the_legal_district(cit
 
 
 def test_audit_export_cells_cannot_run_as_formulas():
-    from anju.security.services import _cell
+    from anju.security.audit import _cell
 
     assert _cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and _cell("@x") == "'@x" and _cell("正常") == "正常"
     assert _cell(None) == "" and _cell(5) == 5

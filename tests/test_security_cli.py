@@ -12,7 +12,7 @@ from anju.cli import main
 from anju.divisions import load_city
 from anju.security import Security, accounts
 from anju.security.cli import DEMO_ACCOUNTS, DEMO_PASSWORD, ensure_demo_accounts
-from anju.security.services import sign_in
+from anju.security.signin import sign_in
 from tests.accounts import CITIZEN_PHONE, PASSWORD
 from tests.conftest import TEST_DATA_KEYS, TEST_INDEX_KEY
 

@@ -25,6 +25,7 @@ from anju.assistance import (
     domain,
     draw_candidates,
     draws,
+    lottery,
 )
 from anju.core import clock
 from anju.core.errors import Conflict
@@ -32,7 +33,6 @@ from anju.credit import credit_events
 from anju.registry import home_owners, homes
 from anju.security import Keyring, credit_code, keyring_from_settings, person_name, resident_id
 from anju.synth import generate, generate_people
-from anju.synth.people import lottery
 from tests import conftest
 from tests.conftest import TEST_SCALE, TEST_SEED, TEST_TODAY
 
@@ -59,11 +59,11 @@ def counts(engine: Engine) -> dict[str, int]:
         return {t.name: int(c.execute(select(func.count()).select_from(t)).scalar_one()) for t in PEOPLE_TABLES}
 
 
-def test_lottery_matches_the_published_golden_vector():
-    list_hash, order, result_hash = lottery([f"c{i:03d}" for i in range(1, 11)], "385729")
-    assert list_hash == "e0b30fdfb7205416956d5010f07bf55f1301268d30502e370807ebb6630f4fe5"
-    assert order == ["c007", "c006", "c005", "c009", "c010", "c002", "c003", "c004", "c001", "c008"]
-    assert result_hash == "cb2635b8928b42c01bcc6edb1dab1b9359cadc5cccc11f0508addce097167009"
+def test_the_lottery_the_synthetic_draws_use_matches_the_published_golden_vector():
+    drawn = lottery.draw([f"c{i:03d}" for i in range(1, 11)], "385729")
+    assert drawn.list_hash == "e0b30fdfb7205416956d5010f07bf55f1301268d30502e370807ebb6630f4fe5"
+    assert list(drawn.order) == ["c007", "c006", "c005", "c009", "c010", "c002", "c003", "c004", "c001", "c008"]
+    assert drawn.result_hash == "cb2635b8928b42c01bcc6edb1dab1b9359cadc5cccc11f0508addce097167009"
 
 
 def test_owner_and_member_identifiers_are_valid_decryptable_and_blind_indexed(people_engine, tmp_path):
@@ -184,9 +184,15 @@ def test_draws_can_be_verified_from_their_candidates(people_engine):
         ids = [r.candidate_id for r in cands[d.id]]
         assert [r.position for r in cands[d.id]] == list(range(1, len(ids) + 1)) and len(ids) == d.candidates
         assert d.list_hash == hashlib.new("sm3", b"".join(i.encode() + b"\n" for i in ids)).hexdigest()
-        list_hash, order, result_hash = lottery(ids, d.seed)
-        assert (list_hash, result_hash, d.status) == (d.list_hash, d.result_hash, "drawn")
-        assert [r.rank for r in cands[d.id]] == [order.index(i) + 1 for i in ids]
+        drawn = lottery.draw(ids, d.seed)
+        assert (drawn.list_hash, drawn.result_hash, d.status) == (d.list_hash, d.result_hash, "drawn")
+        assert d.algorithm == lottery.ALGORITHM
+        assert [r.rank for r in cands[d.id]] == [drawn.order.index(i) + 1 for i in ids]
+        # what an auditor does with the published list, seed and result: the stand-alone verifier agrees
+        result = [r.candidate_id for r in sorted(cands[d.id], key=lambda r: r.rank)]
+        check = lottery.verify(ids, d.seed, result, expected_list_hash=d.list_hash)
+        assert check.ok, check.reasons
+        assert check.result_hash == d.result_hash
     for (draw_id, app_id), rank in ranks.items():
         assert rank == next(r.rank for r in cands[draw_id] if r.application_id == app_id)
 
@@ -259,27 +265,33 @@ def test_people_need_a_register(empty_engine, tmp_path):
 
 
 def first_rows(engine: Engine) -> list[tuple[Any, ...]]:
-    a, o = applications, home_owners
     with engine.connect() as c:
         apps = c.execute(
             select(
-                a.c.id,
-                a.c.app_no,
-                a.c.programme_code,
-                a.c.street_code,
-                a.c.status,
-                a.c.household_size,
-                a.c.eligible,
-                a.c.eligibility,
-                a.c.created_at,
-                a.c.updated_at,
+                applications.c.id,
+                applications.c.app_no,
+                applications.c.programme_code,
+                applications.c.street_code,
+                applications.c.status,
+                applications.c.household_size,
+                applications.c.eligible,
+                applications.c.eligibility,
+                applications.c.created_at,
+                applications.c.updated_at,
             )
-            .order_by(a.c.id)
+            .order_by(applications.c.id)
             .limit(40)
         ).all()
         owners = c.execute(
-            select(o.c.home_id, o.c.owner_kind, o.c.owner_bidx, o.c.share_pct, o.c.acquired_on, o.c.released_on)
-            .order_by(o.c.id)
+            select(
+                home_owners.c.home_id,
+                home_owners.c.owner_kind,
+                home_owners.c.owner_bidx,
+                home_owners.c.share_pct,
+                home_owners.c.acquired_on,
+                home_owners.c.released_on,
+            )
+            .order_by(home_owners.c.id)
             .limit(40)
         ).all()
     return [tuple(r) for r in apps] + [tuple(r) for r in owners]

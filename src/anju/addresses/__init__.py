@@ -1,21 +1,17 @@
 """Address standardisation and the property–police address fusion library (房产公安房屋地址融合库)."""
 
-from anju.addresses.parser import ParsedAddress, Parser, estate_key, normalise_name, parse
-from anju.addresses.services import (
+from anju.addresses.linking import (
     MAX_BATCH_PARSE,
     InputRecord,
     JobReport,
-    QueueFilter,
     RecordResult,
-    decide,
     demo_link_job,
-    get_record,
-    list_jobs,
-    list_records,
     parse_many,
     read_records,
     run_link_job,
 )
+from anju.addresses.parser import ParsedAddress, Parser, estate_key, normalise_name, parse
+from anju.addresses.review import QueueFilter, decide, get_record, list_jobs, list_records
 from anju.addresses.tables import address_candidates, address_decisions, address_link_jobs, address_records
 
 __all__ = [

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from anju.addresses.parser import parse
+from anju.core import runtime
 from anju.core.errors import NotFound
 
 
@@ -46,22 +47,21 @@ def parse_cmd(text: str, city: str) -> None:
 )
 def link_cmd(input_path: Path, out_path: Path, source: str, backend: str, store: bool, model_path: Path | None) -> None:
     """Link INPUT (CSV: record_id,address) to register homes; write OUT (record_id,house_code,score,status)."""
-    from anju.addresses import linkage, services
-    from anju.cli import _engine, _progress, _settings
+    from anju.addresses import linkage, linking
     from anju.core.errors import AnjuError
     from anju.security import Caller
 
-    settings = _settings()
-    engine = _engine(settings)
+    settings = runtime.settings()
+    engine = runtime.engine(settings)
     caller = Caller.system("address-link")
     try:
-        records = services.read_records(input_path.read_bytes())
+        records = linking.read_records(input_path.read_bytes())
         be: linkage.Backend = (
             linkage.SparkBackend()
             if backend == "spark"
             else linkage.DuckDBBackend(memory_limit=settings.address_link_memory)
         )
-        report = services.run_link_job(
+        report = linking.run_link_job(
             engine,
             records,
             source=source,
@@ -73,11 +73,11 @@ def link_cmd(input_path: Path, out_path: Path, source: str, backend: str, store:
             ),
             store=store,
             model=linkage.load_model(model_path or settings.address_model_path),
-            progress=_progress,
+            progress=runtime.progress,
         )
     except AnjuError as e:
         raise click.ClickException(e.message) from None
-    services.write_links_csv(report.results, out_path)
+    linking.write_links_csv(report.results, out_path)
     click.echo(json.dumps(report.summary(), ensure_ascii=False))
 
 
@@ -99,18 +99,17 @@ def train_cmd(input_path: Path, out_path: Path, truth_path: Path | None, source:
     """
     import csv
 
-    from anju.addresses import services
-    from anju.cli import _engine, _settings
+    from anju.addresses import linking
     from anju.core.errors import AnjuError
 
-    engine = _engine(_settings())
+    engine = runtime.engine(runtime.settings())
     truth: dict[str, str] = {}
     if truth_path is not None:
         with truth_path.open(encoding="utf-8-sig", newline="") as f:
             truth = {r["record_id"]: r["house_code"] for r in csv.DictReader(f) if r.get("house_code")}
     try:
-        records = services.read_records(input_path.read_bytes())
-        model, n = services.train_model(engine, records, truth=truth, source=source, max_pairs=max_pairs)
+        records = linking.read_records(input_path.read_bytes())
+        model, n = linking.train_model(engine, records, truth=truth, source=source, max_pairs=max_pairs)
     except AnjuError as e:
         raise click.ClickException(e.message) from None
     out_path.write_text(json.dumps(model, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -141,11 +140,8 @@ def noisy_cmd(n: int, seed: int, out: Path, truth: Path | None, no_home_share: f
     """
     from anju.addresses.noisy import NoisyRecord, generate, write_csv
     from anju.core import dialect
-    from anju.core.db import make_engine
-    from anju.core.settings import load_settings
 
-    settings = load_settings()
-    engine = make_engine(settings.resolved_database_url, settings.sql_echo, settings.db_pool_pre_ping)
+    engine = runtime.engine(runtime.settings())
     variations: Counter[str] = Counter()
     no_home = 0
 

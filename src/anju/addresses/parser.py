@@ -35,7 +35,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TypedDict, cast
 
 import opencc
 
@@ -70,6 +70,32 @@ def _full_table() -> dict[int, str]:
     return _t2s_table() | _DASHES
 
 
+class ParsedDict(TypedDict):
+    """:class:`ParsedAddress` as a dict (what the API answers and the CLI prints)."""
+
+    input: str
+    province: str | None
+    city: str | None
+    district: str | None
+    district_code: str | None
+    zone: str | None
+    zone_districts: list[str]
+    street: str | None
+    street_code: str | None
+    community: str | None
+    road: str | None
+    door: str | None
+    estate: str | None
+    building: str | None
+    unit: str | None
+    floor: int | None
+    room: str | None
+    canonical: str | None
+    notes: list[str]
+    ambiguities: list[str]
+    error: str | None
+
+
 @dataclass
 class ParsedAddress:
     """Components of one address; ``None`` where the text does not say."""
@@ -96,8 +122,8 @@ class ParsedAddress:
     ambiguities: list[str] = field(default_factory=list)
     error: str | None = None
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def as_dict(self) -> ParsedDict:
+        return cast(ParsedDict, asdict(self))
 
     @property
     def ok(self) -> bool:
@@ -312,26 +338,10 @@ class Parser:
         if len(text) > MAX_LENGTH:
             p.error = f"too_long: 地址超过 {MAX_LENGTH} 个字符"
             return p
-        s = text
-        if _SUSPECT.search(s):
-            checked = self._check(s, p)
-            if checked is None:
-                return p
-            s = checked
-        s = normalise_text(s)
-        if _PHONE_SEP.search(s):
-            p.notes.append("phone_removed: 删除了电话号码")
-            s = _PHONE_SEP.sub("", s)
-        s = _SPACE.sub("", s).lstrip("-#")
-        if not s and p.notes:
-            p.error = "no_place: 只有电话号码，未识别出道路、小区、楼栋或房号"
+        cleaned = self._clean(text, p)
+        if cleaned is None:
             return p
-        if not s:
-            p.error = "empty: 地址为空"
-            return p
-        if not _CHINESE.search(s):
-            p.error = "no_chinese: 地址不含中文"
-            return p
+        s = cleaned
         if _NOISE_HINT.search(s):
             s = self._strip_noise(s, p)
         if "." in s:
@@ -352,6 +362,27 @@ class Parser:
         return p
 
     # -- steps ---------------------------------------------------------------------------------
+    def _clean(self, s: str, p: ParsedAddress) -> str | None:
+        """The text repaired, normalised, without phone numbers and spaces; None (with ``p.error``)
+        when nothing of an address is left."""
+        if _SUSPECT.search(s):
+            checked = self._check(s, p)
+            if checked is None:
+                return None
+            s = checked
+        s = normalise_text(s)
+        if _PHONE_SEP.search(s):
+            p.notes.append("phone_removed: 删除了电话号码")
+            s = _PHONE_SEP.sub("", s)
+        s = _SPACE.sub("", s).lstrip("-#")
+        if not s:
+            p.error = "no_place: 只有电话号码，未识别出道路、小区、楼栋或房号" if p.notes else "empty: 地址为空"
+            return None
+        if not _CHINESE.search(s):
+            p.error = "no_chinese: 地址不含中文"
+            return None
+        return s
+
     def _check(self, s: str, p: ParsedAddress) -> str | None:
         """The slow path for suspect characters: mojibake, surrogates, U+FFFD, controls, invisibles."""
         if _SURROGATE.search(s):
@@ -553,23 +584,26 @@ class Parser:
                 p.estate = before
         return end
 
+    def _shorthand(self, t: str, p: ParsedAddress) -> bool:
+        """Building-unit-floor-room or building-unit-room written with hyphens (True: found)."""
+        m4 = _SHORT4.search(t)
+        if m4:
+            p.building, p.unit, p.room = _number(m4.group(1)), _number(m4.group(2)), _number(m4.group(4))
+            p.floor = int(m4.group(3))
+            p.notes.append(f"shorthand: {m4.group(0)} → {p.building}幢{p.unit}单元{p.floor}层{p.room}室")
+            self._estate(t[: m4.start()], p)
+            return True
+        m3 = _SHORT3.search(t)
+        if m3:
+            p.building, p.unit, p.room = _number(m3.group(1)), _number(m3.group(2)), _number(m3.group(3))
+            p.notes.append(f"shorthand: {m3.group(0)} → {p.building}幢{p.unit}单元{p.room}室")
+            self._estate(t[: m3.start()], p)
+            return True
+        return False
+
     def _tail(self, t: str, p: ParsedAddress) -> None:
-        if not t:
+        if not t or ("-" in t and self._shorthand(t, p)):
             return
-        if "-" in t:
-            m4 = _SHORT4.search(t)
-            if m4:
-                p.building, p.unit, p.room = _number(m4.group(1)), _number(m4.group(2)), _number(m4.group(4))
-                p.floor = int(m4.group(3))
-                p.notes.append(f"shorthand: {m4.group(0)} → {p.building}幢{p.unit}单元{p.floor}层{p.room}室")
-                self._estate(t[: m4.start()], p)
-                return
-            m3 = _SHORT3.search(t)
-            if m3:
-                p.building, p.unit, p.room = _number(m3.group(1)), _number(m3.group(2)), _number(m3.group(3))
-                p.notes.append(f"shorthand: {m3.group(0)} → {p.building}幢{p.unit}单元{p.room}室")
-                self._estate(t[: m3.start()], p)
-                return
         rest = t
         bm = _BUILDING.search(rest)
         first = len(rest)

@@ -5,8 +5,11 @@ and pass ``caller.scope`` to services; writes open their transaction with :func:
 """
 
 from anju.core.scope import SYSTEM, Scope
+from anju.security.audit import audited, audited_grouped, record, record_now, set_audit_target
+from anju.security.callers import Caller, Security
 from anju.security.crypto import Keyring, development_secret, keyring_from_settings
 from anju.security.identity import credit_code, mask_id, mask_name, mask_phone, person_name, phone, resident_id
+from anju.security.keys import rotate_keys
 from anju.security.policy import (
     SESSION_COOKIE,
     LoginRequired,
@@ -17,22 +20,11 @@ from anju.security.policy import (
     route_policy,
     walk_routes,
 )
+from anju.security.ratelimit import RateLimiter
 from anju.security.roles import GRANTS, PERMISSIONS, ROLE_LABELS, STAFF_ROLES, Permission, Role, allowed
-from anju.security.services import (
-    Caller,
-    NewAccount,
-    RateLimiter,
-    Security,
-    audited,
-    audited_grouped,
-    create_account,
-    issue_session,
-    record,
-    record_now,
-    rotate_keys,
-    set_audit_target,
-)
+from anju.security.signin import issue_session
 from anju.security.tables import accounts, audit_log, sessions
+from anju.security.users import NewAccount, create_account
 
 __all__ = [
     "GRANTS",

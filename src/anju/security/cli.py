@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 import secrets
+from typing import TYPE_CHECKING
 
 import click
 from sqlalchemy import Engine, select
 
-from anju.core import migrate
-from anju.core.db import make_engine
+from anju.core import migrate, runtime
 from anju.core.errors import AnjuError
-from anju.core.settings import Settings, load_settings
-from anju.security import services as svc
+from anju.core.settings import Settings
 from anju.security.crypto import KeyError_
 from anju.security.roles import ROLE_LABELS, Role
 from anju.security.tables import accounts
+
+if TYPE_CHECKING:
+    from anju.security.callers import Security
 
 #: The demo's accounts: one per role, all with the demo password (synthetic city only).
 DEMO_PASSWORD = "Anju-Demo-2026!"  # noqa: S105 - the documented password of the synthetic demo only
@@ -50,14 +52,16 @@ DEMO_ACCOUNTS: list[dict[str, str]] = [
 
 
 def _engine(settings: Settings) -> Engine:
-    engine = make_engine(settings.resolved_database_url, settings.sql_echo, settings.db_pool_pre_ping)
+    engine = runtime.engine(settings)
     migrate.upgrade(engine)
     return engine
 
 
-def _security(settings: Settings) -> svc.Security:
+def _security(settings: Settings) -> Security:
+    from anju.security.callers import Security
+
     try:
-        return svc.Security(settings)
+        return Security(settings)
     except KeyError_ as e:
         raise click.ClickException(str(e)) from None
 
@@ -87,10 +91,13 @@ def users_create(
     password: str,
 ) -> None:
     """Create an account; a staff account's TOTP secret is printed once."""
-    settings = load_settings()
+    from anju.security.callers import Caller
+    from anju.security.users import NewAccount, create_account
+
+    settings = runtime.settings()
     sec = _security(settings)
     engine = _engine(settings)
-    cmd = svc.NewAccount(
+    cmd = NewAccount(
         username=username,
         password=password,
         role=Role(role),
@@ -102,7 +109,7 @@ def users_create(
     )
     try:
         with engine.begin() as conn:
-            created = svc.create_account(conn, sec, cmd, svc.Caller.system("cli"))
+            created = create_account(conn, sec, cmd, Caller.system("cli"))
     except AnjuError as e:
         raise click.ClickException(e.message) from None
     out = {"id": created.account_id, "username": username.lower(), "role": role}
@@ -116,47 +123,53 @@ def users_create(
 @click.option("--limit", default=50, show_default=True)
 def users_list(role: str | None, limit: int) -> None:
     """Accounts with personal values masked."""
-    settings = load_settings()
+    from anju.security.callers import Caller
+    from anju.security.users import list_accounts
+
+    settings = runtime.settings()
     sec = _security(settings)
     engine = _engine(settings)
     with engine.connect() as conn:
-        items, total = svc.list_accounts(
-            conn, sec, svc.Caller.system("cli"), role=Role(role) if role else None, limit=limit
-        )
-    for a in items:
+        page = list_accounts(conn, sec, Caller.system("cli"), role=Role(role) if role else None, limit=limit)
+    for a in page.items:
         click.echo(
             f"{a['id']}\t{a['username']}\t{ROLE_LABELS[Role(a['role'])]}\t{a['division_code'] or '—'}\t"
             f"{a['name']}\t{a['phone'] or '—'}"
         )
-    click.echo(f"共 {total} 个账户", err=True)
+    click.echo(f"共 {page.total} 个账户", err=True)
 
 
 @users.command("disable")
 @click.argument("username")
 @click.option("--reason", required=True)
 def users_disable(username: str, reason: str) -> None:
-    settings = load_settings()
+    from anju.security.callers import Caller
+    from anju.security.users import set_disabled
+
+    settings = runtime.settings()
     engine = _engine(settings)
     with engine.begin() as conn:
         aid = conn.execute(select(accounts.c.id).where(accounts.c.username == username.lower())).scalar()
         if aid is None:
             raise click.ClickException(f"没有用户 {username}")
-        svc.set_disabled(conn, svc.Caller.system("cli"), int(aid), True, reason)
+        set_disabled(conn, Caller.system("cli"), int(aid), True, reason)
     click.echo(f"已停用 {username}")
 
 
 def ensure_demo_accounts(engine: Engine, settings: Settings) -> list[dict[str, str]]:
     """The demo's accounts, created once (an existing username is left as it is). Never in production."""
-    from anju import divisions as div
+    from anju import divisions
+    from anju.security.callers import Caller, Security
+    from anju.security.users import NewAccount, create_account
 
     if settings.environment == "production":
         raise click.ClickException("生产环境不创建演示账户")
-    sec = svc.Security(settings)
+    sec = Security(settings)
     with engine.connect() as conn:
         existing = {r[0] for r in conn.execute(select(accounts.c.username))}
-        districts = div.by_level(conn, "district")
+        districts = divisions.by_level(conn, "district")
         district = districts[0].code
-        streets, _ = div.children(conn, district, "street", limit=1)
+        streets, _ = divisions.children(conn, district, "street", limit=1)
         codes = {"city": settings.city_code, "district": district, "street": streets[0].code if streets else district}
     made = []
     with engine.begin() as conn:
@@ -165,9 +178,7 @@ def ensure_demo_accounts(engine: Engine, settings: Settings) -> list[dict[str, s
                 continue
             values = {k: v.format(**codes) for k, v in spec.items()}
             role = Role(values.pop("role"))
-            svc.create_account(
-                conn, sec, svc.NewAccount(password=DEMO_PASSWORD, role=role, **values), svc.Caller.system("demo")
-            )
+            create_account(conn, sec, NewAccount(password=DEMO_PASSWORD, role=role, **values), Caller.system("demo"))
             made.append(spec)
     return made
 
@@ -187,24 +198,28 @@ def keys_generate() -> None:
 @click.option("--batch", default=1000, show_default=True)
 def keys_rotate(batch: int) -> None:
     """Re-encrypt every personal value with the active data key and recompute blind indexes."""
-    settings = load_settings()
+    from anju.security.keys import rotate_keys
+
+    settings = runtime.settings()
     sec = _security(settings)
     engine = _engine(settings)
 
     def progress(msg: str, frac: float) -> None:
         click.echo(f"[{frac * 100:5.1f}%] {msg}", err=True)
 
-    click.echo(json.dumps(svc.rotate_keys(engine, sec, batch=batch, progress=progress)))
+    click.echo(json.dumps(rotate_keys(engine, sec, batch=batch, progress=progress)))
 
 
 @keys.command("status")
 def keys_status() -> None:
     """How many stored values each data key id protects (retire a key when its count is 0)."""
-    settings = load_settings()
+    from anju.security.keys import keys_in_use
+
+    settings = runtime.settings()
     _security(settings)
     engine = _engine(settings)
     with engine.connect() as conn:
-        click.echo(json.dumps({str(k): v for k, v in sorted(svc.keys_in_use(conn).items())}))
+        click.echo(json.dumps({str(k): v for k, v in sorted(keys_in_use(conn).items())}))
 
 
 @click.group("audit")
@@ -220,7 +235,7 @@ def audit_anchor(grace_seconds: int) -> None:
 
     from anju.security import anchor
 
-    engine = _engine(load_settings())
+    engine = _engine(runtime.settings())
     made = anchor.anchor(engine, timedelta(seconds=grace_seconds))
     click.echo(json.dumps({"anchored": made}, ensure_ascii=False))
 
@@ -230,7 +245,7 @@ def audit_verify() -> None:
     """Recompute every anchored range; exit 1 naming the ranges whose rows were changed or removed."""
     from anju.security import anchor
 
-    engine = _engine(load_settings())
+    engine = _engine(runtime.settings())
     checked, bad = anchor.verify(engine)
     if bad:
         for m in bad:

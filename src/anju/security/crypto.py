@@ -9,7 +9,7 @@
   production, missing keys are generated once into ``data_dir/secrets.json`` (mode 0600) so the demo
   runs; production refuses to start without them. Several data keys may be configured: values are
   decrypted with the key named in their blob and re-encrypted with the active key by
-  :func:`anju.security.services.rotate_keys`.
+  :func:`anju.security.keys.rotate_keys`.
 """
 
 from __future__ import annotations

@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import Connection
 
 from anju.core.db import UnitOfWork
-from anju.security.services import Caller, record
+from anju.security.audit import record
+from anju.security.callers import Caller
 
 
 @dataclass

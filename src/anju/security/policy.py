@@ -23,7 +23,10 @@ from starlette.routing import BaseRoute, Mount
 
 from anju.core.errors import Forbidden, TooManyRequests, Unauthenticated
 from anju.security.roles import PUBLIC, Permission, allowed, known
-from anju.security.services import Caller, RateLimiter, Security, cached_caller, record_now, resolve
+from anju.security.audit import record_now
+from anju.security.callers import Caller, Security
+from anju.security.ratelimit import RateLimiter
+from anju.security.signin import cached_caller, resolve
 
 SESSION_COOKIE = "anju_session"
 CSRF_COOKIE = "anju_csrf"

@@ -21,7 +21,7 @@ import shapely
 from shapely.geometry import Point
 from sqlalchemy import Connection, Engine, func, select
 
-from anju import divisions as div
+from anju import divisions
 from anju.core import clock, dialect
 from anju.core.errors import Conflict
 from anju.registry import (
@@ -29,13 +29,13 @@ from anju.registry import (
     HOME_ATTRS,
     building_versions,
     buildings,
+    domain,
     estates,
     home_versions,
     homes,
     rooms,
 )
-from anju.registry import domain as d
-from anju.synth import names as nm
+from anju.synth import names
 
 # Share of the city's homes by district: proportional to the 2020 census population (万人).
 DISTRICT_WEIGHT = {
@@ -77,14 +77,14 @@ class BuildingType:
     units: tuple[int, int]
     per_floor: tuple[int, int]  # homes per floor per unit
     area: tuple[int, int]  # m² per home
-    structure: d.Structure
+    structure: domain.Structure
 
 
 TYPES = (
-    BuildingType("villa", 0.20, (2, 3), (1, 1), (1, 2), (140, 320), d.Structure.steel_concrete),
-    BuildingType("low", 0.38, (2, 5), (1, 1), (1, 2), (45, 90), d.Structure.masonry_concrete),
-    BuildingType("multi", 0.33, (5, 7), (1, 2), (2, 2), (55, 120), d.Structure.masonry_concrete),
-    BuildingType("high", 0.09, (11, 33), (1, 2), (2, 3), (70, 160), d.Structure.steel_concrete),
+    BuildingType("villa", 0.20, (2, 3), (1, 1), (1, 2), (140, 320), domain.Structure.steel_concrete),
+    BuildingType("low", 0.38, (2, 5), (1, 1), (1, 2), (45, 90), domain.Structure.masonry_concrete),
+    BuildingType("multi", 0.33, (5, 7), (1, 2), (2, 2), (55, 120), domain.Structure.masonry_concrete),
+    BuildingType("high", 0.09, (11, 33), (1, 2), (2, 3), (70, 160), domain.Structure.steel_concrete),
 )
 
 
@@ -133,8 +133,8 @@ class Batcher:
     def flush(self, table: str | None = None) -> None:
         # parents before children, so foreign keys hold at every flush
         order = ("estates", "buildings", "building_versions", "homes", "home_versions", "rooms")
-        names = order if table is None else order[: order.index(table) + 1]
-        for t in names:
+        flushed = order if table is None else order[: order.index(table) + 1]
+        for t in flushed:
             buf = self.rows.get(t)
             if buf:
                 dialect.bulk_insert(self.conn, self.tables[t], self.cols[t], buf, db_ready=AREA_COLUMNS)
@@ -223,22 +223,40 @@ class Street:
     communities: list[tuple[str, Any]]
 
 
-def _lifecycle(year: int, rng: random.Random, today: date) -> list[tuple[date, d.Status]]:
+def _footprint(kind: str, units: int, bno: int, cols: int, pt: Point, coslat: float) -> tuple[str, float, float]:
+    """A building's footprint, a rectangle on the estate's grid (GeoJSON), and its centre."""
+    w = {"villa": 14, "low": 24, "multi": 16 * units + 8, "high": 24 * units}[kind]
+    depth = 12 if kind != "high" else 18
+    gx, gy = (bno - 1) % cols, (bno - 1) // cols
+    cx = pt.x + (gx * 45) / (M_PER_DEG * coslat)
+    cy = pt.y + (gy * 35) / M_PER_DEG
+    hw, hd = w / 2 / (M_PER_DEG * coslat), depth / 2 / M_PER_DEG
+    ring = [
+        [round(cx - hw, 7), round(cy - hd, 7)],
+        [round(cx + hw, 7), round(cy - hd, 7)],
+        [round(cx + hw, 7), round(cy + hd, 7)],
+        [round(cx - hw, 7), round(cy + hd, 7)],
+        [round(cx - hw, 7), round(cy - hd, 7)],
+    ]
+    return json.dumps({"type": "Polygon", "coordinates": [ring]}, separators=(",", ":")), cx, cy
+
+
+def _lifecycle(year: int, rng: random.Random, today: date) -> list[tuple[date, domain.Status]]:
     """Dated statuses of a building completed (or to be completed) in ``year``."""
     done = date(year, rng.randint(1, 12), rng.randint(1, 28))
     if year < 2000:
         # the register starts its record of old stock at completion
-        return [(done, d.Status.in_use)]
+        return [(done, domain.Status.in_use)]
     start = done - timedelta(days=rng.randint(600, 1000))
     plan = start - timedelta(days=rng.randint(120, 400))
     presale = start + timedelta(days=rng.randint(150, 400))
     use = done + timedelta(days=rng.randint(60, 240))
     steps = [
-        (plan, d.Status.planned),
-        (start, d.Status.under_construction),
-        (presale, d.Status.presale),
-        (done, d.Status.completed),
-        (use, d.Status.in_use),
+        (plan, domain.Status.planned),
+        (start, domain.Status.under_construction),
+        (presale, domain.Status.presale),
+        (done, domain.Status.completed),
+        (use, domain.Status.in_use),
     ]
     return [(day, s) for day, s in steps if day <= today]
 
@@ -264,27 +282,27 @@ class CityGenerator:
         self.city_name = ""
 
     # -- divisions ------------------------------------------------------------------------------
-    def communities(self, streets: list[tuple[str, str, str]], names: dict[str, str]) -> list[Street]:
+    def communities(self, streets: list[tuple[str, str, str]], division_names: dict[str, str]) -> list[Street]:
         rows = []
         out = []
         for scode, dcode, gj in streets:
-            geom = div.from_geojson(gj)
+            geom = divisions.from_geojson(gj)
             n = 4 + int(random.Random(self.seed * 7 + int(scode)).random() * 8)
-            cells = div.partition(geom, n, seed=self.seed + int(scode))
+            cells = divisions.partition(geom, n, seed=self.seed + int(scode))
             comms = []
             for i, cell in enumerate(cells, start=1):
                 code = f"{scode}{i:03d}"
-                head = nm.ESTATE_HEADS[(int(scode) + i * 7) % len(nm.ESTATE_HEADS)]
+                head = names.ESTATE_HEADS[(int(scode) + i * 7) % len(names.ESTATE_HEADS)]
                 c = cell.representative_point()
                 minx, miny, maxx, maxy = cell.bounds
                 rows.append(
                     {
                         "code": code,
-                        "name": f"{head}{nm.COMMUNITY_TAILS[0]}",
+                        "name": f"{head}{names.COMMUNITY_TAILS[0]}",
                         "level": "community",
                         "parent_code": scode,
                         "managing_code": None,
-                        "geometry": div.to_geojson(cell),
+                        "geometry": divisions.to_geojson(cell),
                         "min_lon": minx,
                         "min_lat": miny,
                         "max_lon": maxx,
@@ -296,23 +314,29 @@ class CityGenerator:
                     }
                 )
                 comms.append((code, shapely.prepared.prep(cell)))
-            out.append(Street(scode, names[scode], dcode, names[dcode], geom, comms))
-        self.conn.execute(div.divisions_table.insert(), rows)
+            out.append(Street(scode, division_names[scode], dcode, division_names[dcode], geom, comms))
+        self.conn.execute(divisions.divisions_table.insert(), rows)
         self.report.communities = len(rows)
         return out
 
     # -- register -------------------------------------------------------------------------------
     def run(self) -> SynthReport:
-        n_div = div.load_city(self.conn, "320100", seed=self.seed)
+        n_div = divisions.load_city(self.conn, "320100", seed=self.seed)
         self.report.divisions = n_div
-        self.city_name = div.get(self.conn, "320100").name
-        sg = div.street_geometries(self.conn)
+        self.city_name = divisions.get(self.conn, "320100").name
+        sg = divisions.street_geometries(self.conn)
         all_codes = {s[0] for s in sg} | {s[1] for s in sg}
-        names = div.names(self.conn, all_codes)
+        division_names = divisions.names(self.conn, all_codes)
         has_comm = self.conn.execute(
-            select(func.count()).select_from(div.divisions_table).where(div.divisions_table.c.level == "community")
+            select(func.count())
+            .select_from(divisions.divisions_table)
+            .where(divisions.divisions_table.c.level == "community")
         ).scalar_one()
-        streets = self.communities(sg, names) if not has_comm else self._streets_without_communities(sg, names)
+        streets = (
+            self.communities(sg, division_names)
+            if not has_comm
+            else self._streets_without_communities(sg, division_names)
+        )
         self.progress("区划已载入", 0.02)
         plan = self._allocate_estates(streets)
         total = len(plan)
@@ -336,8 +360,12 @@ class CityGenerator:
         self.report.rooms = c.get("rooms", 0)
         return self.report
 
-    def _streets_without_communities(self, sg: list[tuple[str, str, str]], names: dict[str, str]) -> list[Street]:
-        return [Street(s, names[s], dc, names[dc], div.from_geojson(gj), []) for s, dc, gj in sg]
+    def _streets_without_communities(
+        self, sg: list[tuple[str, str, str]], division_names: dict[str, str]
+    ) -> list[Street]:
+        return [
+            Street(s, division_names[s], dc, division_names[dc], divisions.from_geojson(gj), []) for s, dc, gj in sg
+        ]
 
     def _allocate_estates(self, streets: list[Street]) -> list[Street]:
         """Which street each estate lies in: districts by weight, streets evenly within a district."""
@@ -367,12 +395,12 @@ class CityGenerator:
             year = self.today.year - rng.randint(1, 4)
         central = st.district_code in ("320102", "320104", "320106")
         kind = "村" if (not central and rng.random() < 0.12) else "小区"
-        head = rng.choice(nm.ESTATE_HEADS)
-        tail = rng.choice(nm.VILLAGE_TAILS if kind == "村" else nm.ESTATE_TAILS)
+        head = rng.choice(names.ESTATE_HEADS)
+        tail = rng.choice(names.VILLAGE_TAILS if kind == "村" else names.ESTATE_TAILS)
         ename = f"{head}{tail}" + ("" if rng.random() < 0.6 else f"{rng.choice('一二三四五')}期")
-        road = f"{rng.choice(nm.ROAD_HEADS)}{rng.choice(nm.ROAD_TAILS)}"
+        road = f"{rng.choice(names.ROAD_HEADS)}{rng.choice(names.ROAD_TAILS)}"
         door = str(rng.randint(1, 400))
-        pt = div.random_points_in(st.geom, 1, rng)[0]
+        pt = divisions.random_points_in(st.geom, 1, rng)[0]
         community = next((code for code, prep in st.communities if prep.contains(pt)), None)
         addr = f"{self.city_name}{st.district_name}{road}{door}号"
         self.batch.add(
@@ -389,7 +417,7 @@ class CityGenerator:
                 road,
                 door,
                 addr,
-                rng.choice(nm.DEVELOPERS) if year >= 1998 else None,
+                rng.choice(names.DEVELOPERS) if year >= 1998 else None,
                 year,
                 round(pt.x, 6),
                 round(pt.y, 6),
@@ -415,6 +443,18 @@ class CityGenerator:
             home_id = self._building(rng, st, eid, ename, addr, bld_id, home_id, b, t, byear, cols, pt, coslat)
         return bld_id, home_id
 
+    def _building_steps(self, rng: random.Random, year: int) -> list[tuple[date, domain.Status]]:
+        """The building's statuses over time (planned from today when it is still to be built); a few
+        old buildings were demolished since."""
+        steps = _lifecycle(year, rng, self.today)
+        if not steps:  # planned in the future: the register knows it from today
+            steps = [(self.today, domain.Status.planned)]
+        if year < 1992 and rng.random() < 0.03:
+            demolish = date(rng.randint(2008, self.today.year - 1), rng.randint(1, 12), rng.randint(1, 28))
+            if demolish > steps[-1][0]:
+                steps.append((demolish, domain.Status.demolished))
+        return steps
+
     def _building(
         self,
         rng: random.Random,
@@ -435,41 +475,24 @@ class CityGenerator:
         units = rng.randint(*t.units)
         per_floor = rng.randint(*t.per_floor)
         below = 1 if t.name == "high" else 0
-        steps = _lifecycle(year, rng, self.today)
-        if not steps:  # planned in the future: the register knows it from today
-            steps = [(self.today, d.Status.planned)]
-        demolish: date | None = None
-        if year < 1992 and rng.random() < 0.03:
-            demolish = date(rng.randint(2008, self.today.year - 1), rng.randint(1, 12), rng.randint(1, 28))
-            if demolish > steps[-1][0]:
-                steps.append((demolish, d.Status.demolished))
+        steps = self._building_steps(rng, year)
         status = steps[-1][1]
         segment = year
         key = (st.code, segment)
         seq = self.seq.get(key, 0) + 1
         self.seq[key] = seq
         code_prefix = f"{st.code}{segment:04d}{seq:04d}"
-        psum = d.prefix_checksum(code_prefix)
-        bcode = code_prefix + "00000" + d.fast_check(psum, 0)
+        psum = domain.prefix_checksum(code_prefix)
+        bcode = code_prefix + "00000" + domain.fast_check(psum, 0)
         bno_s = str(bno)
         baddr = f"{eaddr}{ename}{bno_s}幢"
-        # footprint: a rectangle on the estate's grid
-        w = {"villa": 14, "low": 24, "multi": 16 * units + 8, "high": 24 * units}[t.name]
-        depth = 12 if t.name != "high" else 18
-        gx, gy = (bno - 1) % cols, (bno - 1) // cols
-        cx = pt.x + (gx * 45) / (M_PER_DEG * coslat)
-        cy = pt.y + (gy * 35) / M_PER_DEG
-        hw, hd = w / 2 / (M_PER_DEG * coslat), depth / 2 / M_PER_DEG
-        ring = [
-            [round(cx - hw, 7), round(cy - hd, 7)],
-            [round(cx + hw, 7), round(cy - hd, 7)],
-            [round(cx + hw, 7), round(cy + hd, 7)],
-            [round(cx - hw, 7), round(cy + hd, 7)],
-            [round(cx - hw, 7), round(cy - hd, 7)],
-        ]
-        footprint = json.dumps({"type": "Polygon", "coordinates": [ring]}, separators=(",", ":"))
+        footprint, cx, cy = _footprint(t.name, units, bno, cols, pt, coslat)
         area_lo, area_hi = t.area
-        use = d.Use.residential if rng.random() > 0.03 else rng.choice((d.Use.commercial, d.Use.office, d.Use.mixed))
+        use = (
+            domain.Use.residential
+            if rng.random() > 0.03
+            else rng.choice((domain.Use.commercial, domain.Use.office, domain.Use.mixed))
+        )
         n_homes = floors * units * per_floor
         # areas in hundredths of m² (the database form of the Area type; see Batcher.db_ready)
         home_areas = [rng.randint(area_lo * 100, area_hi * 100) for _ in range(n_homes)]
@@ -529,12 +552,14 @@ class CityGenerator:
                 ),
             )
         # homes exist in the register from pre-sale (new stock) or completion (old stock)
-        home_steps: list[tuple[date, d.Status]] = [
-            (day, s) for day, s in steps if s not in (d.Status.planned, d.Status.under_construction)
+        home_steps: list[tuple[date, domain.Status]] = [
+            (day, s) for day, s in steps if s not in (domain.Status.planned, domain.Status.under_construction)
         ]
         if year < 2015 and home_steps:
             # older stock: the register holds its homes from completion, in use (plus any demolition)
-            home_steps = [(home_steps[0][0], d.Status.in_use)] + [x for x in home_steps if x[1] == d.Status.demolished]
+            home_steps = [(home_steps[0][0], domain.Status.in_use)] + [
+                x for x in home_steps if x[1] == domain.Status.demolished
+            ]
         if not home_steps:
             return home_id
         hstatus = home_steps[-1][1]
@@ -548,11 +573,11 @@ class CityGenerator:
                     k += 1
                     home_id += 1
                     room_no = f"{f}{p:02d}"
-                    hcode = code_prefix + f"{k:05d}" + d.fast_check(psum, k)
+                    hcode = code_prefix + f"{k:05d}" + domain.fast_check(psum, k)
                     r = next(n for lim, n in rooms_by_area if area < lim * 100)
                     inner = area * 8 // 10
                     haddr = f"{baddr}{unit_no + '单元' if unit_no else ''}{room_no}室"
-                    orient = "南北" if p == 1 else rng.choice(d.ORIENTATIONS)
+                    orient = "南北" if p == 1 else rng.choice(domain.ORIENTATIONS)
                     hattrs = (
                         unit_no,
                         f,
@@ -608,7 +633,12 @@ class CityGenerator:
                                 "synth",
                             ),
                         )
-                    if r >= 3 and hstatus == d.Status.in_use and use == d.Use.residential and rng.random() < 0.04:
+                    if (
+                        r >= 3
+                        and hstatus == domain.Status.in_use
+                        and use == domain.Use.residential
+                        and rng.random() < 0.04
+                    ):
                         share = area * 7 // (10 * r)
                         for ri in range(r):
                             self.batch.add(
@@ -617,7 +647,7 @@ class CityGenerator:
                                 (
                                     f"{hcode}-{ri + 1:02d}",
                                     home_id,
-                                    nm.ROOM_NAMES[ri],
+                                    names.ROOM_NAMES[ri],
                                     share,
                                     "in_use",
                                     _ts(home_steps[-1][0]),

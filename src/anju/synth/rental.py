@@ -28,8 +28,8 @@ from sqlalchemy import Connection, Engine, Table, false, func, select
 from anju.core import clock, dialect
 from anju.core.errors import Conflict
 from anju.registry import buildings, home_owners, homes, rooms
-from anju.rental import domain as rental_domain
 from anju.rental import (
+    domain,
     rental_entrustments,
     rental_leases,
     rental_listings,
@@ -38,8 +38,8 @@ from anju.rental import (
     rental_units,
 )
 from anju.security import Keyring
-from anju.synth import names as nm
-from anju.synth.people import Identities
+from anju.synth import names
+from anju.synth.people.identities import Identities
 
 ENTERPRISES_AT_FULL_SCALE = 1500
 AGENCIES_AT_FULL_SCALE = 3000
@@ -98,7 +98,7 @@ SCOPES = {
 TERMS = json.dumps({"model": "南京市住房租赁合同示范文本", "obligations": "standard"}, ensure_ascii=False)
 #: Synthetic listings pass every rule (the shape listings.verify stores: name, passed, reason).
 VERIFICATION = json.dumps(
-    [{"name": n, "passed": True, "reason": "合成数据：核验通过"} for n in rental_domain.LISTING_RULES],
+    [{"name": n, "passed": True, "reason": "合成数据：核验通过"} for n in domain.LISTING_RULES],
     ensure_ascii=False,
 )
 
@@ -227,7 +227,7 @@ class RentalGenerator:
                 dcode, scode = streets[rng.randrange(len(streets))]
                 code = self.ids.credit_code(dcode if len(dcode) == 6 else self.city)
                 tail = "住房租赁有限公司" if kind == "enterprise" else "房地产经纪有限公司"
-                name = f"南京{rng.choice(nm.ESTATE_HEADS)}{tail}（合成{serial}）"
+                name = f"南京{rng.choice(names.ESTATE_HEADS)}{tail}（合成{serial}）"
                 status = "filed"
                 reason = None
                 if i == n - 1 and n >= 3:  # at any scale a few parties are not in good standing
@@ -250,7 +250,7 @@ class RentalGenerator:
                 if kind == "enterprise":
                     bank = rng.choice(BANKS)
                     acct = f"3201{pid:08d}{rng.randrange(10**6):06d}"
-                road = rng.choice(nm.ROAD_HEADS) + rng.choice(nm.ROAD_TAILS)
+                road = rng.choice(names.ROAD_HEADS) + rng.choice(names.ROAD_TAILS)
                 self.out.add(
                     rental_parties,
                     (

@@ -6,46 +6,21 @@ CSP allows none inline) and posted with the session's CSRF token; the queue then
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import Connection
 
-from anju.addresses import services as svc
+from anju.addresses import linking, review
+from anju.addresses.domain import COMPARISONS, COMPONENTS, STATUS_LABELS
 from anju.core.errors import AnjuError, ValidationError
-from anju.security import audited
+from anju.security import Caller, audited
 from anju.web.deps import AddressParse, AddressRead, AddressReview, PagingDep, UowDep
 from anju.web.templating import pager, render
 
 router = APIRouter(include_in_schema=False)
 
-#: Labels of the linkage model's comparisons, in the order the side-by-side view shows them.
-COMPARISONS = {
-    "district": "区",
-    "street": "街道",
-    "road_door": "道路门牌",
-    "estate": "小区",
-    "building": "楼栋",
-    "unit": "单元",
-    "room": "房号",
-}
-#: Parsed components shown in the record's table, with their labels.
-COMPONENTS = {
-    "province": "省",
-    "city": "市",
-    "district": "区（县）",
-    "zone": "功能区",
-    "street": "街道（镇）",
-    "community": "社区",
-    "road": "道路",
-    "door": "门牌号",
-    "estate": "小区",
-    "building": "楼栋",
-    "unit": "单元",
-    "floor": "楼层",
-    "room": "房号",
-}
-STATUS_LABELS = {"review": "待复核", "linked": "已关联", "unlinked": "未关联"}
 MAX_PARSE_FORM = 200_000
 
 
@@ -57,8 +32,8 @@ def _int_or_none(name: str, value: str | None) -> int | None:
     return int(value)
 
 
-def _record(conn: Any, record_pk: int, caller: Any) -> dict[str, Any]:
-    return svc.get_record(conn, record_pk, scope=caller.scope)
+def _record(conn: Connection, record_pk: int, caller: Caller) -> review.RecordDetail:
+    return review.get_record(conn, record_pk, scope=caller.scope)
 
 
 @router.get("/addresses/review", response_class=HTMLResponse)
@@ -73,11 +48,11 @@ def review_queue(
     done: Annotated[str, Query(max_length=20)] = "",
 ) -> HTMLResponse:
     """Undecided review records in the caller's scope, filtered by source, job and address text."""
-    f = svc.QueueFilter(source=source or None, job_id=_int_or_none("job", job), q=q or None)
+    f = review.QueueFilter(source=source or None, job_id=_int_or_none("job", job), q=q or None)
     notice = None
     with uow.read() as conn:
-        total, items = svc.list_records(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
-        _, jobs = svc.list_jobs(conn, limit=100, offset=0)
+        listed = review.list_records(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
+        jobs = review.list_jobs(conn, limit=100, offset=0).items
         done_pk = _int_or_none("done", done)
         if done_pk is not None:
             try:
@@ -87,7 +62,7 @@ def review_queue(
     return render(
         request,
         "addresses/review.html",
-        records=items,
+        records=listed.items,
         jobs=jobs,
         sources=sorted({j["source"] for j in jobs}),
         source=source,
@@ -95,7 +70,7 @@ def review_queue(
         q=q,
         notice=notice,
         status_labels=STATUS_LABELS,
-        pager=pager(total, paging.page, paging.page_size),
+        pager=pager(listed.total, paging.page, paging.page_size),
     )
 
 
@@ -140,7 +115,7 @@ def post_decision(
     house_code: Annotated[str, Form(max_length=23)] = "",
 ) -> RedirectResponse:
     with audited(uow, caller, "address.decide", "address_record", record_id) as conn:
-        svc.decide(
+        review.decide(
             conn, record_id, house_code=house_code or None, accept=accept, scope=caller.scope, actor=caller.username
         )
     return RedirectResponse(f"/addresses/review?done={record_id}", status_code=303)
@@ -158,7 +133,7 @@ def parse_form(
     """Parse each non-empty line of the text area (the page shows one row per address)."""
     lines = [line for line in text.splitlines() if line.strip()]
     try:
-        results = [p.as_dict() for p in svc.parse_many(lines)]
+        results = [p.as_dict() for p in linking.parse_many(lines)]
     except ValidationError as e:
         return render(
             request,

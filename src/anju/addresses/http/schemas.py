@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from anju.addresses.services import MAX_BATCH_PARSE
+from anju.addresses.linking import MAX_BATCH_PARSE
 
 
 class ParseIn(BaseModel):

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from anju.core.errors import Conflict, TooManyRequests, Unauthenticated, ValidationError
-from anju.security import schemas as s
-from anju.security import services as svc
+from anju.security import audit, callers, ratelimit, signin, users
+from anju.security.http import schemas
 from anju.security.policy import client_ip, request_id
 from anju.security.roles import GRANTS, Role
 from anju.web.deps import (
@@ -30,24 +30,24 @@ Id = Annotated[int, Path(ge=1, le=2**62)]
 
 
 def login_allowed(request: Request, rule: str) -> bool:
-    limiter: svc.RateLimiter = request.app.state.rate_limiter
+    limiter: ratelimit.RateLimiter = request.app.state.rate_limiter
     return limiter.hit(rule, "login", client_ip(request) or "-")
 
 
 @router.post("/auth/token", operation_id="sign_in")
-def sign_in(request: Request, uow: UowDep, sec: SecurityDep, _: Public, body: s.TokenIn) -> s.TokenOut:
+def sign_in(request: Request, uow: UowDep, sec: SecurityDep, _: Public, body: schemas.TokenIn) -> schemas.TokenOut:
     """Exchange username, password (and, for staff, a TOTP code) for an API bearer token."""
     if not login_allowed(request, sec.settings.rate_limit_login):
-        svc.record_now(
+        audit.record_now(
             uow.engine,
-            svc.Caller.anonymous(client_ip(request)),
+            callers.Caller.anonymous(client_ip(request)),
             "auth.sign_in",
             outcome="denied",
             reason="rate limited",
         )
         raise TooManyRequests("登录尝试过于频繁，请稍后再试")
     with uow.begin() as conn:
-        result = svc.sign_in(
+        result = signin.sign_in(
             conn,
             sec,
             body.username,
@@ -59,29 +59,31 @@ def sign_in(request: Request, uow: UowDep, sec: SecurityDep, _: Public, body: s.
         )
     if not result.ok or result.token is None or result.expires_at is None:
         raise Unauthenticated(result.message)
-    return s.TokenOut(token=result.token, expires_at=result.expires_at)
+    return schemas.TokenOut(token=result.token, expires_at=result.expires_at)
 
 
 @router.post("/auth/logout", status_code=204, operation_id="sign_out", response_class=Response)
 def sign_out(uow: UowDep, caller: SignedIn) -> Response:
     with uow.begin() as conn:
-        svc.sign_out(conn, caller)
+        signin.sign_out(conn, caller)
     return Response(status_code=204)
 
 
 @router.post("/auth/register", status_code=201, operation_id="register")
-def register(request: Request, uow: UowDep, sec: SecurityDep, _: Public, body: s.RegisterIn) -> s.AccountOut:
+def register(
+    request: Request, uow: UowDep, sec: SecurityDep, _: Public, body: schemas.RegisterIn
+) -> schemas.AccountOut:
     """Citizens and landlords open their own account (real-name: identity number and phone)."""
     if not login_allowed(request, sec.settings.rate_limit_login):
-        svc.record_now(
+        audit.record_now(
             uow.engine,
-            svc.Caller.anonymous(client_ip(request)),
+            callers.Caller.anonymous(client_ip(request)),
             "http.rate_limited",
             outcome="denied",
             reason=request.url.path,
         )
         raise TooManyRequests("注册过于频繁，请稍后再试")
-    cmd = svc.NewAccount(
+    cmd = users.NewAccount(
         username=body.username,
         password=body.password,
         role=Role(body.role),
@@ -91,22 +93,22 @@ def register(request: Request, uow: UowDep, sec: SecurityDep, _: Public, body: s
         phone=body.phone,
     )
     # Self-registration acts for the newcomer, whoever else may be signed in on this browser.
-    newcomer = svc.Caller.anonymous(client_ip(request), request_id(request))
+    newcomer = callers.Caller.anonymous(client_ip(request), request_id(request))
     try:
         with uow.begin() as conn:
-            created = svc.create_account(conn, sec, cmd, newcomer)
-            return s.AccountOut(**svc.masked(sec, svc.account_row(conn, created.account_id)))
+            created = users.create_account(conn, sec, cmd, newcomer)
+            return schemas.AccountOut(**users.masked(sec, users.account_row(conn, created.account_id)))
     except Conflict as e:  # a second account for the same person or name: record the attempt
-        svc.record_now(uow.engine, newcomer, "auth.register", outcome="denied", reason=e.message)
+        audit.record_now(uow.engine, newcomer, "auth.register", outcome="denied", reason=e.message)
         raise
 
 
 @router.get("/me", operation_id="me")
-def me(uow: UowDep, sec: SecurityDep, caller: SignedIn) -> s.MeOut:
+def me(uow: UowDep, sec: SecurityDep, caller: SignedIn) -> schemas.MeOut:
     assert caller.account_id is not None and caller.role is not None
     with uow.read() as conn:
-        account = s.AccountOut(**svc.get_account(conn, sec, caller, caller.account_id))
-    return s.MeOut(
+        account = schemas.AccountOut(**users.get_account(conn, sec, caller, caller.account_id))
+    return schemas.MeOut(
         account=account,
         permissions=sorted(GRANTS[caller.role]),
         scope_level=caller.scope.level,
@@ -115,9 +117,9 @@ def me(uow: UowDep, sec: SecurityDep, caller: SignedIn) -> s.MeOut:
 
 
 @router.post("/me/password", status_code=204, operation_id="change_password", response_class=Response)
-def change_password(uow: UowDep, sec: SecurityDep, caller: SignedIn, body: s.PasswordIn) -> Response:
+def change_password(uow: UowDep, sec: SecurityDep, caller: SignedIn, body: schemas.PasswordIn) -> Response:
     with uow.begin() as conn:
-        svc.change_password(conn, sec, caller, body.old_password, body.new_password)
+        users.change_password(conn, sec, caller, body.old_password, body.new_password)
     return Response(status_code=204)
 
 
@@ -129,75 +131,86 @@ def list_accounts(
     paging: PagingDep,
     role: Annotated[Role | None, Query(description="角色")] = None,
     username: Annotated[str | None, Query(max_length=40, description="用户名包含")] = None,
-) -> Page[s.AccountOut]:
+) -> Page[schemas.AccountOut]:
     with uow.read() as conn:
-        items, total = svc.list_accounts(
+        listed = users.list_accounts(
             conn, sec, caller, role=role, username=username, offset=paging.offset, limit=paging.page_size
         )
-    return Page(items=[s.AccountOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+    return Page(
+        items=[schemas.AccountOut(**i) for i in listed.items],
+        total=listed.total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )
 
 
 @router.post("/accounts", status_code=201, operation_id="create_account")
-def create_account(uow: UowDep, sec: SecurityDep, caller: AccountsManage, body: s.AccountIn) -> s.CreatedOut:
-    cmd = svc.NewAccount(**body.model_dump())
+def create_account(
+    uow: UowDep, sec: SecurityDep, caller: AccountsManage, body: schemas.AccountIn
+) -> schemas.CreatedOut:
+    cmd = users.NewAccount(**body.model_dump())
     with uow.begin() as conn:
-        created = svc.create_account(conn, sec, cmd, caller)
-        account = s.AccountOut(**svc.masked(sec, svc.account_row(conn, created.account_id)))
-    return s.CreatedOut(account=account, totp_secret=created.totp_secret, totp_uri=created.totp_uri)
+        created = users.create_account(conn, sec, cmd, caller)
+        account = schemas.AccountOut(**users.masked(sec, users.account_row(conn, created.account_id)))
+    return schemas.CreatedOut(account=account, totp_secret=created.totp_secret, totp_uri=created.totp_uri)
 
 
 @router.get("/accounts/{account_id}", operation_id="get_account")
-def get_account(uow: UowDep, sec: SecurityDep, caller: AccountsManage, account_id: Id) -> s.AccountOut:
+def get_account(uow: UowDep, sec: SecurityDep, caller: AccountsManage, account_id: Id) -> schemas.AccountOut:
     with uow.read() as conn:
-        return s.AccountOut(**svc.get_account(conn, sec, caller, account_id))
+        return schemas.AccountOut(**users.get_account(conn, sec, caller, account_id))
 
 
 @router.post("/accounts/lookup", operation_id="lookup_accounts")
-def lookup_accounts(uow: UowDep, sec: SecurityDep, caller: PersonalReveal, body: s.LookupIn) -> list[s.AccountOut]:
+def lookup_accounts(
+    uow: UowDep, sec: SecurityDep, caller: PersonalReveal, body: schemas.LookupIn
+) -> list[schemas.AccountOut]:
     """Exact look-up by identity number or phone (POST, so the value never appears in a URL or access log)."""
     with uow.begin() as conn:  # the look-up itself is audited
-        found = svc.find_accounts(conn, sec, caller, id_number=body.id_number, phone=body.phone)
-    return [s.AccountOut(**a) for a in found]
+        found = users.find_accounts(conn, sec, caller, id_number=body.id_number, phone=body.phone)
+    return [schemas.AccountOut(**a) for a in found]
 
 
 @router.post("/accounts/{account_id}/reveal", operation_id="reveal_account")
 def reveal_account(
-    uow: UowDep, sec: SecurityDep, caller: PersonalReveal, account_id: Id, body: s.RevealIn
-) -> s.RevealOut:
+    uow: UowDep, sec: SecurityDep, caller: PersonalReveal, account_id: Id, body: schemas.RevealIn
+) -> schemas.RevealOut:
     """The full personal values, for a stated reason; every such read is audited."""
     with uow.begin() as conn:
-        return s.RevealOut(**svc.reveal_account(conn, sec, caller, account_id, body.fields, body.reason))
+        return schemas.RevealOut(**users.reveal_account(conn, sec, caller, account_id, body.fields, body.reason))
 
 
 @router.post("/accounts/{account_id}/role", status_code=204, operation_id="change_role", response_class=Response)
-def change_role(uow: UowDep, sec: SecurityDep, caller: AccountsManage, account_id: Id, body: s.RoleIn) -> Response:
+def change_role(
+    uow: UowDep, sec: SecurityDep, caller: AccountsManage, account_id: Id, body: schemas.RoleIn
+) -> Response:
     with uow.begin() as conn:
-        svc.change_role(conn, sec, caller, account_id, body.role, body.division_code)
+        users.change_role(conn, sec, caller, account_id, body.role, body.division_code)
     return Response(status_code=204)
 
 
 @router.post("/accounts/{account_id}/disable", status_code=204, operation_id="disable_account", response_class=Response)
-def disable_account(uow: UowDep, caller: AccountsManage, account_id: Id, body: s.ReasonIn) -> Response:
+def disable_account(uow: UowDep, caller: AccountsManage, account_id: Id, body: schemas.ReasonIn) -> Response:
     if caller.account_id == account_id:
         raise ValidationError.of("account_id", "不能停用自己的账户")
     with uow.begin() as conn:
-        svc.set_disabled(conn, caller, account_id, True, body.reason)
+        users.set_disabled(conn, caller, account_id, True, body.reason)
     return Response(status_code=204)
 
 
 @router.post("/accounts/{account_id}/enable", status_code=204, operation_id="enable_account", response_class=Response)
-def enable_account(uow: UowDep, caller: AccountsManage, account_id: Id, body: s.ReasonIn) -> Response:
+def enable_account(uow: UowDep, caller: AccountsManage, account_id: Id, body: schemas.ReasonIn) -> Response:
     with uow.begin() as conn:
-        svc.set_disabled(conn, caller, account_id, False, body.reason)
+        users.set_disabled(conn, caller, account_id, False, body.reason)
     return Response(status_code=204)
 
 
 @router.post("/accounts/{account_id}/totp", operation_id="reset_totp")
-def reset_totp(uow: UowDep, sec: SecurityDep, caller: AccountsManage, account_id: Id) -> s.CreatedOut:
+def reset_totp(uow: UowDep, sec: SecurityDep, caller: AccountsManage, account_id: Id) -> schemas.CreatedOut:
     with uow.begin() as conn:
-        created = svc.reset_totp(conn, sec, caller, account_id)
-        account = s.AccountOut(**svc.masked(sec, svc.account_row(conn, account_id)))
-    return s.CreatedOut(account=account, totp_secret=created.totp_secret, totp_uri=created.totp_uri)
+        created = users.reset_totp(conn, sec, caller, account_id)
+        account = schemas.AccountOut(**users.masked(sec, users.account_row(conn, account_id)))
+    return schemas.CreatedOut(account=account, totp_secret=created.totp_secret, totp_uri=created.totp_uri)
 
 
 def audit_filter(
@@ -208,21 +221,26 @@ def audit_filter(
     outcome: Annotated[str | None, Query(pattern="^(ok|denied|failed)$", description="结果")] = None,
     since: Annotated[datetime | None, Query(description="起始时间（带时区）")] = None,
     until: Annotated[datetime | None, Query(description="截止时间（带时区）")] = None,
-) -> svc.AuditFilter:
+) -> audit.AuditFilter:
     for name, v in (("since", since), ("until", until)):
         if v is not None and v.tzinfo is None:
             raise ValidationError.of(name, "时间必须带时区，例如 2026-01-01T00:00:00+08:00")
-    return svc.AuditFilter(actor, action, entity, entity_id, outcome, since, until)
+    return audit.AuditFilter(actor, action, entity, entity_id, outcome, since, until)
 
 
-AuditFilterDep = Annotated[svc.AuditFilter, Depends(audit_filter)]
+AuditFilterDep = Annotated[audit.AuditFilter, Depends(audit_filter)]
 
 
 @router.get("/audit", operation_id="search_audit")
-def search_audit(uow: UowDep, caller: AuditRead, paging: PagingDep, f: AuditFilterDep) -> Page[s.AuditOut]:
+def search_audit(uow: UowDep, caller: AuditRead, paging: PagingDep, f: AuditFilterDep) -> Page[schemas.AuditOut]:
     with uow.read() as conn:
-        items, total = svc.list_audit(conn, caller.scope, f, offset=paging.offset, limit=paging.page_size)
-    return Page(items=[s.AuditOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+        listed = audit.list_audit(conn, caller.scope, f, offset=paging.offset, limit=paging.page_size)
+    return Page(
+        items=[schemas.AuditOut(**i) for i in listed.items],
+        total=listed.total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )
 
 
 @router.get(
@@ -234,5 +252,5 @@ def search_audit(uow: UowDep, caller: AuditRead, paging: PagingDep, f: AuditFilt
 def export_audit(uow: UowDep, caller: AuditRead, f: AuditFilterDep) -> StreamingResponse:
     """The matching audit rows as CSV, oldest first; the export itself is recorded."""
     return StreamingResponse(
-        svc.export_audit(uow.engine, caller, f), media_type="text/csv; charset=utf-8", headers=svc.AUDIT_CSV_HEADERS
+        audit.export_audit(uow.engine, caller, f), media_type="text/csv; charset=utf-8", headers=audit.AUDIT_CSV_HEADERS
     )

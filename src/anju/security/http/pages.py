@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 
 from anju.core.clock import CITY_TZ
 from anju.core.errors import AnjuError, ValidationError
-from anju.security import services as svc
+from anju.security import audit, callers, signin, users
 from anju.security.policy import CSRF_COOKIE, SESSION_COOKIE, client_ip, request_id
 from anju.security.roles import GRANTS, ROLE_LABELS, Role
 from anju.web.deps import AccountsManage, AuditRead, PagingDep, PersonalReveal, Public, SecurityDep, SignedIn, UowDep
@@ -47,7 +47,7 @@ def _public_form(request: Request, template: str, status: int, **ctx: Any) -> HT
     resp = render(request, template, status_code=status, csrf=token, **ctx)
     if getattr(getattr(request.state, "caller", None), "csrf_token", None):
         return resp  # signed in: the session's own token is checked
-    sec: svc.Security = request.app.state.security
+    sec: callers.Security = request.app.state.security
     secure = secure_cookie(request, sec.settings.cookie_secure)
     resp.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure, path="/")
     return resp
@@ -73,19 +73,19 @@ def login(
     totp: Annotated[str, Form(max_length=10)] = "",
     next: Annotated[str, Form(max_length=300)] = "/",
 ) -> Any:
-    from anju.security.api import login_allowed
+    from anju.security.http.api import login_allowed
 
     if not login_allowed(request, sec.settings.rate_limit_login):
-        svc.record_now(
+        audit.record_now(
             uow.engine,
-            svc.Caller.anonymous(client_ip(request)),
+            callers.Caller.anonymous(client_ip(request)),
             "http.rate_limited",
             outcome="denied",
             reason=request.url.path,
         )
         return _login_page(request, "登录尝试过于频繁，请稍后再试", 429, safe_next(next))
     with uow.begin() as conn:
-        result = svc.sign_in(
+        result = signin.sign_in(
             conn,
             sec,
             username,
@@ -135,29 +135,29 @@ def register(
     role: Annotated[str, Form(pattern="^(citizen|landlord)$")] = "citizen",
 ) -> Any:
     """Citizens and landlords open their own account; errors keep what was typed except the secrets."""
-    from anju.security.api import login_allowed
+    from anju.security.http.api import login_allowed
 
     kept = {"username": username, "role": role}  # never echo the identity number, phone or password
     if not login_allowed(request, sec.settings.rate_limit_login):
-        svc.record_now(
+        audit.record_now(
             uow.engine,
-            svc.Caller.anonymous(client_ip(request)),
+            callers.Caller.anonymous(client_ip(request)),
             "http.rate_limited",
             outcome="denied",
             reason=request.url.path,
         )
         return _register_page(request, "注册过于频繁，请稍后再试", 429, kept)
-    cmd = svc.NewAccount(
+    cmd = users.NewAccount(
         username=username, password=password, role=Role(role), name=name, id_number=id_number, phone=phone
     )
     try:
         with uow.begin() as conn:
-            svc.create_account(conn, sec, cmd, svc.Caller.anonymous(client_ip(request), request_id(request)))
+            users.create_account(conn, sec, cmd, callers.Caller.anonymous(client_ip(request), request_id(request)))
     except AnjuError as e:
         if e.status_code == 409:  # a second account for the same person or name: record the attempt
-            svc.record_now(
+            audit.record_now(
                 uow.engine,
-                svc.Caller.anonymous(client_ip(request)),
+                callers.Caller.anonymous(client_ip(request)),
                 "auth.register",
                 outcome="denied",
                 reason=e.message,
@@ -178,7 +178,7 @@ def register(
 @router.post("/logout", response_class=RedirectResponse)
 def logout(uow: UowDep, caller: SignedIn) -> RedirectResponse:
     with uow.begin() as conn:
-        svc.sign_out(conn, caller)
+        signin.sign_out(conn, caller)
     resp = RedirectResponse("/login", status_code=303)
     resp.delete_cookie(SESSION_COOKIE, path="/")
     return resp
@@ -188,7 +188,7 @@ def logout(uow: UowDep, caller: SignedIn) -> RedirectResponse:
 def me_page(request: Request, uow: UowDep, sec: SecurityDep, caller: SignedIn) -> HTMLResponse:
     assert caller.account_id is not None and caller.role is not None
     with uow.read() as conn:
-        account = svc.get_account(conn, sec, caller, caller.account_id)
+        account = users.get_account(conn, sec, caller, caller.account_id)
     perms = sorted(GRANTS[caller.role])
     return render(request, "me.html", account=account, permissions=perms, role_label=ROLE_LABELS[caller.role])
 
@@ -206,11 +206,11 @@ def me_password(
     message, status = "密码已修改，其他会话已退出", 200
     try:
         with uow.begin() as conn:
-            svc.change_password(conn, sec, caller, old_password, new_password)
+            users.change_password(conn, sec, caller, old_password, new_password)
     except AnjuError as e:
         message, status = e.message, e.status_code
     with uow.read() as conn:
-        account = svc.get_account(conn, sec, caller, caller.account_id)
+        account = users.get_account(conn, sec, caller, caller.account_id)
     return render(
         request,
         "me.html",
@@ -233,14 +233,14 @@ def accounts_page(
     username: Annotated[str | None, Query(max_length=40)] = None,
 ) -> HTMLResponse:
     with uow.read() as conn:
-        items, total = svc.list_accounts(
+        listed = users.list_accounts(
             conn, sec, caller, role=role, username=username, offset=paging.offset, limit=paging.page_size
         )
     return render(
         request,
         "accounts.html",
-        accounts=items,
-        pager=pager(total, paging.page, paging.page_size),
+        accounts=listed.items,
+        pager=pager(listed.total, paging.page, paging.page_size),
         roles=ROLE_LABELS,
         role=role.value if role else "",
         username=username or "",
@@ -262,7 +262,7 @@ def accounts_create(
     phone: Annotated[str, Form(max_length=20)] = "",
     org_code: Annotated[str, Form(max_length=18)] = "",
 ) -> HTMLResponse:
-    cmd = svc.NewAccount(
+    cmd = users.NewAccount(
         username=username,
         password=password,
         role=role,
@@ -274,23 +274,23 @@ def accounts_create(
     )
     try:
         with uow.begin() as conn:
-            created = svc.create_account(conn, sec, cmd, caller)
+            created = users.create_account(conn, sec, cmd, caller)
     except AnjuError as e:
         with uow.read() as conn:
-            items, total = svc.list_accounts(conn, sec, caller, limit=50)
+            listed = users.list_accounts(conn, sec, caller, limit=50)
         return render(
             request,
             "accounts.html",
             status_code=e.status_code,
-            accounts=items,
-            pager=pager(total, 1, 50),
+            accounts=listed.items,
+            pager=pager(listed.total, 1, 50),
             roles=ROLE_LABELS,
             role="",
             username="",
             message=e.message,
         )
     with uow.read() as conn:
-        account = svc.get_account(conn, sec, caller, created.account_id)
+        account = users.get_account(conn, sec, caller, created.account_id)
     return render(request, "account.html", account=account, created=created, roles=ROLE_LABELS)
 
 
@@ -299,7 +299,7 @@ def account_page(
     request: Request, uow: UowDep, sec: SecurityDep, caller: AccountsManage, account_id: int
 ) -> HTMLResponse:
     with uow.read() as conn:
-        account = svc.get_account(conn, sec, caller, account_id)
+        account = users.get_account(conn, sec, caller, account_id)
     return render(request, "account.html", account=account, roles=ROLE_LABELS)
 
 
@@ -315,7 +315,7 @@ def account_reveal(
     """A fragment with the full values (HTMX), after the reason is recorded."""
     try:
         with uow.begin() as conn:
-            values = svc.reveal_account(conn, sec, caller, account_id, svc.REVEALABLE, reason)
+            values = users.reveal_account(conn, sec, caller, account_id, users.REVEALABLE, reason)
     except ValidationError as e:
         return render(request, "_reveal.html", status_code=422, message=e.errors[0].reason if e.errors else e.message)
     return render(request, "_reveal.html", values=values)
@@ -328,7 +328,7 @@ def account_disable(
     if caller.account_id == account_id:
         raise ValidationError.of("account_id", "不能停用自己的账户")
     with uow.begin() as conn:
-        svc.set_disabled(conn, caller, account_id, True, reason)
+        users.set_disabled(conn, caller, account_id, True, reason)
     return RedirectResponse(f"/admin/accounts/{account_id}", status_code=303)
 
 
@@ -344,10 +344,10 @@ def account_role(
 ) -> Any:
     try:
         with uow.begin() as conn:
-            svc.change_role(conn, sec, caller, account_id, role, division_code or None)
+            users.change_role(conn, sec, caller, account_id, role, division_code or None)
     except ValidationError as e:
         with uow.read() as conn:
-            account = svc.get_account(conn, sec, caller, account_id)
+            account = users.get_account(conn, sec, caller, account_id)
         return render(request, "account.html", status_code=422, account=account, roles=ROLE_LABELS, message=e.message)
     return RedirectResponse(f"/admin/accounts/{account_id}", status_code=303)
 
@@ -356,9 +356,9 @@ def account_role(
 def account_totp(request: Request, uow: UowDep, sec: SecurityDep, caller: AccountsManage, account_id: int) -> Any:
     """Issue a new TOTP secret (a lost phone): shown once on the page that answers."""
     with uow.begin() as conn:
-        created = svc.reset_totp(conn, sec, caller, account_id)
+        created = users.reset_totp(conn, sec, caller, account_id)
     with uow.read() as conn:
-        account = svc.get_account(conn, sec, caller, account_id)
+        account = users.get_account(conn, sec, caller, account_id)
     return render(request, "account.html", account=account, created=created, roles=ROLE_LABELS)
 
 
@@ -367,7 +367,7 @@ def account_enable(
     uow: UowDep, caller: AccountsManage, account_id: int, reason: Annotated[str, Form(max_length=200)] = ""
 ) -> RedirectResponse:
     with uow.begin() as conn:
-        svc.set_disabled(conn, caller, account_id, False, reason)
+        users.set_disabled(conn, caller, account_id, False, reason)
     return RedirectResponse(f"/admin/accounts/{account_id}", status_code=303)
 
 
@@ -387,7 +387,7 @@ def _day_bound(d: str | None, end: bool) -> datetime | None:
 class AuditSearch:
     """The audit page's search form: the filter it means and the values to show back in the form."""
 
-    filter: svc.AuditFilter
+    filter: audit.AuditFilter
     form: dict[str, str]
 
 
@@ -400,7 +400,7 @@ def audit_search(
     since: Annotated[str | None, Query(max_length=10)] = None,
     until: Annotated[str | None, Query(max_length=10)] = None,
 ) -> AuditSearch:
-    f = svc.AuditFilter(
+    f = audit.AuditFilter(
         actor or None,
         action or None,
         entity or None,
@@ -427,12 +427,12 @@ AuditSearchDep = Annotated[AuditSearch, Depends(audit_search)]
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page(request: Request, uow: UowDep, caller: AuditRead, paging: PagingDep, q: AuditSearchDep) -> HTMLResponse:
     with uow.read() as conn:
-        items, total = svc.list_audit(conn, caller.scope, q.filter, offset=paging.offset, limit=paging.page_size)
+        listed = audit.list_audit(conn, caller.scope, q.filter, offset=paging.offset, limit=paging.page_size)
     return render(
         request,
         "audit.html",
-        rows=items,
-        pager=pager(total, paging.page, paging.page_size),
+        rows=listed.items,
+        pager=pager(listed.total, paging.page, paging.page_size),
         f=q.form,
         query=request.url.query,
     )
@@ -442,7 +442,7 @@ def audit_page(request: Request, uow: UowDep, caller: AuditRead, paging: PagingD
 def audit_csv(uow: UowDep, caller: AuditRead, q: AuditSearchDep) -> StreamingResponse:
     """The page's current search as CSV (the export is recorded)."""
     return StreamingResponse(
-        svc.export_audit(uow.engine, caller, q.filter),
+        audit.export_audit(uow.engine, caller, q.filter),
         media_type="text/csv; charset=utf-8",
-        headers=svc.AUDIT_CSV_HEADERS,
+        headers=audit.AUDIT_CSV_HEADERS,
     )

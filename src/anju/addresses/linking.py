@@ -1,9 +1,9 @@
-"""Use cases of the address fusion library: parse, run a link job, work the review queue.
+"""Use cases of the address fusion library: parse addresses, run a link job, train the model.
 
 A link job is one write: the job, every record's outcome and the review candidates are stored in a
-single transaction with its audit row (a crash leaves nothing). Clerks' decisions are remembered per
-source and normalised address: an accepted home is linked directly by the next job, a rejected one
-is never proposed again for that address.
+single transaction with its audit row (a crash leaves nothing). Clerks' decisions (:mod:`.review`)
+are remembered per source and normalised address: an accepted home is linked directly by the next
+job, a rejected one is never proposed again for that address.
 """
 
 from __future__ import annotations
@@ -16,22 +16,21 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import pyarrow as pa
-from sqlalchemy import Connection, Engine, and_, func, select, update
+from sqlalchemy import Connection, Engine, select
 
-from anju.addresses import linkage as lk
+from anju.addresses import linkage
+from anju.addresses.domain import STATUSES
 from anju.addresses.parser import PHONE_DIGITS, ParsedAddress, normalise_text, parse, stored_notes
 from anju.addresses.tables import address_candidates, address_decisions, address_link_jobs, address_records
 from anju.core import clock, dialect
-from anju.core.errors import Conflict, NotFound, ValidationError
-from anju.core.scope import Scope
+from anju.core.errors import ValidationError
 from anju.security import Caller, mask_phone, record
 
 MAX_BATCH_PARSE = 1000
 CLERK_LINK = "clerk_decision: 人工确认过的关联"
-STATUSES = ("linked", "review", "unlinked")
 Progress = Callable[[str, float], None]
 
 
@@ -107,7 +106,22 @@ class RecordResult:
     canonical: str | None
     components: str  # JSON of the parsed components ("{}" when not kept)
     street_code: str | None
-    candidates: list[lk.Candidate] = field(default_factory=list)
+    candidates: list[linkage.Candidate] = field(default_factory=list)
+
+
+class JobSummary(TypedDict):
+    """A link job's counts and timings (what the API answers, the CLI prints and the audit row holds)."""
+
+    job_id: int | None
+    source: str
+    backend: str
+    records: int
+    linked: int
+    review: int
+    unlinked: int
+    errors: int
+    pairs_scored: int
+    seconds: dict[str, float]
 
 
 @dataclass
@@ -124,7 +138,7 @@ class JobReport:
     seconds: dict[str, float]
     results: list[RecordResult]
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> JobSummary:
         return {
             "job_id": self.job_id,
             "source": self.source,
@@ -158,6 +172,18 @@ def _decisions(conn: Connection, source: str, keys: set[str]) -> tuple[dict[str,
     return accepted, rejected
 
 
+@dataclass
+class _Parsed:
+    """What a link job keeps of its parse pass (never the parsed objects of a million records)."""
+
+    canonical: list[str | None]
+    components: list[str]
+    parsed_street: list[str | None]
+    errors_of: list[str | None]
+    #: indexes of the records to score, in the order of the scored table's rows
+    to_score: list[int]
+
+
 def run_link_job(
     engine: Engine,
     records: Sequence[InputRecord],
@@ -165,9 +191,9 @@ def run_link_job(
     source: str,
     filename: str,
     caller: Caller,
-    backend: lk.Backend | None = None,
+    backend: linkage.Backend | None = None,
     memory_limit: str | None = None,
-    thresholds: lk.Thresholds = lk.DEFAULT_THRESHOLDS,
+    thresholds: linkage.Thresholds = linkage.DEFAULT_THRESHOLDS,
     model: dict[str, Any] | None = None,
     store: bool = True,
     progress: Progress | None = None,
@@ -183,41 +209,92 @@ def run_link_job(
     keys = [address_key(r.address) for r in records]
     with engine.connect() as conn:
         accepted, rejected_keys = _decisions(conn, source, set(keys))
-    # One pass: parse, keep only what the results need (never the parsed objects of a million
-    # records), and collect the comparable components of the records to score.
-    n = len(records)
-    canonical: list[str | None] = [None] * n
-    components: list[str] = ["{}"] * n
-    parsed_street: list[str | None] = [None] * n
-    errors_of: list[str | None] = [None] * n
-    to_score: list[int] = []
-    cols: dict[str, list[Any]] = {name: [] for name in lk.SCHEMA.names}
-    for i, r in enumerate(records):
-        if r.error:
-            errors_of[i] = r.error
-            continue
-        p = parse(r.address)
-        canonical[i], parsed_street[i] = p.canonical, p.street_code
-        if store:
-            components[i] = json.dumps(_components(p), ensure_ascii=False)
-        if not p.ok:
-            errors_of[i] = p.error
-            continue
-        if keys[i] in accepted:
-            continue
-        comp = lk.record_components(p)
-        cols["unique_id"].append(len(to_score))
-        for k in lk.SCHEMA.names[1:]:
-            cols[k].append(comp[k])
-        to_score.append(i)
-    table = pa.table(cols, schema=lk.SCHEMA)
-    del cols
+    table, parsed = _parse_all(records, keys, accepted, store=store)
     t_parse = time.perf_counter() - t0
     say("读取楼盘表", 0.15)
     with engine.connect() as conn:
-        register = lk.register_table(conn)
+        register = linkage.register_table(conn)
+    code_to_home, street_of = _homes_of(register, {c for _k, c in rejected_keys} | set(accepted.values()))
+    t_register = time.perf_counter() - t0 - t_parse
+    rejected_by_key: dict[str, list[int]] = {}
+    for k, c in rejected_keys:
+        if c in code_to_home:
+            rejected_by_key.setdefault(k, []).append(code_to_home[c])
+    rejected_pairs = [(j, h) for j, i in enumerate(parsed.to_score) for h in rejected_by_key.get(keys[i], ())]
+    say("比对评分", 0.3)
+    own_backend = backend is None
+    be = backend or linkage.DuckDBBackend(memory_limit=memory_limit)
+    try:
+        result = (
+            linkage.link(table, register, be, model=model, thresholds=thresholds, rejected=rejected_pairs)
+            if parsed.to_score
+            else linkage.LinkResult([], 0, {})
+        )
+    finally:
+        if own_backend:
+            be.close()
+    del register, table
+    outcome_of = {parsed.to_score[o.index]: o for o in result.outcomes}
+    results = _results(records, keys, accepted, parsed, outcome_of, street_of)
+    del outcome_of, result.outcomes
+    counts = {s: sum(1 for x in results if x.status == s) for s in STATUSES}
+    errors = sum(1 for x in results if x.reason.startswith("invalid:"))
+    seconds = {"parse": t_parse, "register": t_register, **result.seconds}
+    report = JobReport(
+        None,
+        source,
+        be.name,
+        len(records),
+        counts["linked"],
+        counts["review"],
+        counts["unlinked"],
+        errors,
+        result.pairs_scored,
+        seconds,
+        results,
+    )
+    if store:
+        say("保存结果", 0.9)
+        t_store = time.perf_counter()
+        params = {"thresholds": thresholds.as_dict(), "model": (model or linkage.load_model()).get("description", "")}
+        report.job_id = _store(engine, report, keys, filename=filename, caller=caller, params=params)
+        report.seconds["store"] = time.perf_counter() - t_store
+    say("完成", 1.0)
+    return report
+
+
+def _parse_all(
+    records: Sequence[InputRecord], keys: Sequence[str], accepted: dict[str, str], *, store: bool
+) -> tuple[pa.Table, _Parsed]:
+    """One pass: parse, keep only what the results need, and collect the comparable components of
+    the records to score (those that parse and that no clerk has linked already) as a table."""
+    n = len(records)
+    parsed = _Parsed([None] * n, ["{}"] * n, [None] * n, [None] * n, [])
+    cols: dict[str, list[Any]] = {name: [] for name in linkage.SCHEMA.names}
+    for i, r in enumerate(records):
+        if r.error:
+            parsed.errors_of[i] = r.error
+            continue
+        p = parse(r.address)
+        parsed.canonical[i], parsed.parsed_street[i] = p.canonical, p.street_code
+        if store:
+            parsed.components[i] = json.dumps(_components(p), ensure_ascii=False)
+        if not p.ok:
+            parsed.errors_of[i] = p.error
+            continue
+        if keys[i] in accepted:
+            continue
+        comp = linkage.record_components(p)
+        cols["unique_id"].append(len(parsed.to_score))
+        for k in linkage.SCHEMA.names[1:]:
+            cols[k].append(comp[k])
+        parsed.to_score.append(i)
+    return pa.table(cols, schema=linkage.SCHEMA), parsed
+
+
+def _homes_of(register: pa.Table, wanted: set[str]) -> tuple[dict[str, int], dict[str, str]]:
+    """The register's home id and street of the house codes clerks decided on."""
     code_to_home: dict[str, int] = {}
-    wanted = {c for _k, c in rejected_keys} | set(accepted.values())
     street_of: dict[str, str] = {}
     if wanted:
         ids, codes = register.column("unique_id").to_pylist(), register.column("house_code").to_pylist()
@@ -225,31 +302,23 @@ def run_link_job(
         for hid, c, st in zip(ids, codes, streets, strict=True):
             if c in wanted:
                 code_to_home[c], street_of[c] = hid, st
-        del ids, codes, streets
-    t_register = time.perf_counter() - t0 - t_parse
-    rejected_by_key: dict[str, list[int]] = {}
-    for k, c in rejected_keys:
-        if c in code_to_home:
-            rejected_by_key.setdefault(k, []).append(code_to_home[c])
-    rejected_pairs = [(j, h) for j, i in enumerate(to_score) for h in rejected_by_key.get(keys[i], ())]
-    say("比对评分", 0.3)
-    own_backend = backend is None
-    be = backend or lk.DuckDBBackend(memory_limit=memory_limit)
-    try:
-        result = (
-            lk.link(table, register, be, model=model, thresholds=thresholds, rejected=rejected_pairs)
-            if to_score
-            else lk.LinkResult([], 0, {})
-        )
-    finally:
-        if own_backend:
-            be.close()
-    del register, table
-    outcome_of = {to_score[o.index]: o for o in result.outcomes}
+    return code_to_home, street_of
+
+
+def _results(
+    records: Sequence[InputRecord],
+    keys: Sequence[str],
+    accepted: dict[str, str],
+    parsed: _Parsed,
+    outcome_of: dict[int, linkage.Outcome],
+    street_of: dict[str, str],
+) -> list[RecordResult]:
+    """Each record's result: invalid, linked by a clerk's earlier decision, or the linker's outcome."""
+    canonical, components = parsed.canonical, parsed.components
     results: list[RecordResult] = []
     for i, r in enumerate(records):
-        if errors_of[i] is not None:
-            why = f"invalid: {errors_of[i]}"
+        if parsed.errors_of[i] is not None:
+            why = f"invalid: {parsed.errors_of[i]}"
             results.append(
                 RecordResult(r.record_id, r.address, "unlinked", None, None, why, canonical[i], components[i], None)
             )
@@ -282,35 +351,11 @@ def run_link_job(
                 o.reason,
                 canonical[i],
                 components[i],
-                best.street_code if best else parsed_street[i],
+                best.street_code if best else parsed.parsed_street[i],
                 o.candidates if o.status in ("review", "linked") else [],
             )
         )
-    del outcome_of, result.outcomes
-    counts = {s: sum(1 for x in results if x.status == s) for s in STATUSES}
-    errors = sum(1 for x in results if x.reason.startswith("invalid:"))
-    seconds = {"parse": t_parse, "register": t_register, **result.seconds}
-    report = JobReport(
-        None,
-        source,
-        be.name,
-        len(records),
-        counts["linked"],
-        counts["review"],
-        counts["unlinked"],
-        errors,
-        result.pairs_scored,
-        seconds,
-        results,
-    )
-    if store:
-        say("保存结果", 0.9)
-        t_store = time.perf_counter()
-        params = {"thresholds": thresholds.as_dict(), "model": (model or lk.load_model()).get("description", "")}
-        report.job_id = _store(engine, report, keys, filename=filename, caller=caller, params=params)
-        report.seconds["store"] = time.perf_counter() - t_store
-    say("完成", 1.0)
-    return report
+    return results
 
 
 def _store(
@@ -374,7 +419,7 @@ def _store(
         )
         if conn.dialect.name == "postgresql":
             dialect.reset_sequences(conn, [address_records])
-        record(conn, caller, "address.link", entity="address_link_job", entity_id=job_id, detail=report.summary())
+        record(conn, caller, "address.link", entity="address_link_job", entity_id=job_id, detail=dict(report.summary()))
     return int(job_id)
 
 
@@ -394,7 +439,7 @@ def _stored_address(text: str) -> str:
 
 def _components(p: ParsedAddress) -> dict[str, Any]:
     """Parsed components as stored: no input echo, and no text of removed notes (names, phones)."""
-    out = {k: v for k, v in p.as_dict().items() if v not in (None, [], "") and k != "input"}
+    out: dict[str, Any] = {k: v for k, v in p.as_dict().items() if v not in (None, [], "") and k != "input"}
     if "notes" in out:
         out["notes"] = stored_notes(out["notes"])
     return out
@@ -413,193 +458,13 @@ def write_links_csv(results: Iterable[RecordResult], out: Path) -> int:
     return n
 
 
-# -- the review queue ------------------------------------------------------------------------------
-def _scoped(scope: Scope) -> list[Any]:
-    """Records in the caller's scope: by the street of the best candidate (or the parsed street).
-    A record with no street at all is visible to city-wide callers only."""
-    return scope.where(address_records.c.street_code)
-
-
-@dataclass(frozen=True)
-class QueueFilter:
-    status: str = "review"
-    source: str | None = None
-    job_id: int | None = None
-    q: str | None = None
-
-    def conditions(self) -> list[Any]:
-        if self.status not in STATUSES:
-            raise ValidationError.of("status", f"必须是 {'、'.join(STATUSES)} 之一")
-        cond: list[Any] = [address_records.c.status == self.status]
-        if self.status == "review":
-            cond.append(address_records.c.decision.is_(None))
-        if self.source:
-            cond.append(address_records.c.source == self.source)
-        if self.job_id is not None:
-            cond.append(address_records.c.job_id == self.job_id)
-        if self.q:
-            cond.append(address_records.c.address.contains(self.q, autoescape=True))
-        return cond
-
-
-def list_records(
-    conn: Connection, f: QueueFilter, *, scope: Scope, limit: int, offset: int
-) -> tuple[int, list[dict[str, Any]]]:
-    cond = [*f.conditions(), *_scoped(scope)]
-    total = conn.execute(select(func.count()).select_from(address_records).where(and_(*cond))).scalar_one()
-    rows = conn.execute(
-        select(address_records).where(and_(*cond)).order_by(address_records.c.id).limit(limit).offset(offset)
-    ).mappings()
-    return int(total), [_record_dict(r) for r in rows]
-
-
-def _record_dict(r: Any) -> dict[str, Any]:
-    return {
-        "id": r["id"],
-        "job_id": r["job_id"],
-        "source": r["source"],
-        "record_id": r["record_id"],
-        "address": r["address"],
-        "canonical": r["canonical"],
-        "components": json.loads(r["components"]),
-        "status": r["status"],
-        "house_code": r["house_code"],
-        "score": r["score"],
-        "reason": r["reason"],
-        "decision": r["decision"],
-        "decided_by": r["decided_by"],
-        "decided_at": r["decided_at"],
-        "street_code": r["street_code"],
-    }
-
-
-def get_record(conn: Connection, record_pk: int, *, scope: Scope) -> dict[str, Any]:
-    """One record with its candidates side by side (each with the register's facts of the home)."""
-    from anju.registry import buildings, estates, homes
-
-    row = conn.execute(select(address_records).where(address_records.c.id == record_pk)).mappings().first()
-    if row is None:
-        raise NotFound("没有这条地址记录", [])
-    if not scope.unrestricted:
-        scope.require(row["street_code"], "没有这条地址记录")
-    out = _record_dict(row)
-    cands = conn.execute(
-        select(
-            address_candidates.c.rank,
-            address_candidates.c.house_code,
-            address_candidates.c.score,
-            address_candidates.c.match_weight,
-            address_candidates.c.explanation,
-            homes.c.address,
-            homes.c.unit_no,
-            homes.c.room_no,
-            homes.c.status,
-            homes.c.district_code,
-            homes.c.street_code,
-            buildings.c.building_no,
-            estates.c.name.label("estate"),
-            estates.c.road,
-            estates.c.door_no,
-        )
-        .select_from(
-            address_candidates.outerjoin(homes, homes.c.house_code == address_candidates.c.house_code)
-            .outerjoin(buildings, buildings.c.id == homes.c.building_id)
-            .outerjoin(estates, estates.c.id == homes.c.estate_id)
-        )
-        .where(address_candidates.c.record_pk == record_pk)
-        .order_by(address_candidates.c.rank)
-    ).mappings()
-    out["candidates"] = [dict(c) | {"explanation": json.loads(c["explanation"])} for c in cands]
-    return out
-
-
-def decide(
-    conn: Connection,
-    record_pk: int,
-    *,
-    house_code: str | None,
-    accept: bool,
-    scope: Scope,
-    actor: str,
-) -> dict[str, Any]:
-    """A clerk's decision on a review record: accept one candidate (the record becomes linked), or
-    reject them (one, or all when ``house_code`` is empty: the record becomes unlinked). Remembered
-    for the next jobs of the same source and address."""
-    rec = get_record(conn, record_pk, scope=scope)
-    if rec["status"] != "review" or rec["decision"] is not None:
-        raise Conflict("这条记录已处理，不在待复核队列中", [])
-    codes = [c["house_code"] for c in rec["candidates"]]
-    if accept:
-        if not house_code:
-            raise ValidationError.of("house_code", "确认关联时必须选择一个候选房屋")
-        if house_code not in codes:
-            raise ValidationError.of("house_code", "不是这条记录的候选房屋")
-    elif house_code and house_code not in codes:
-        raise ValidationError.of("house_code", "不是这条记录的候选房屋")
-    now = clock.now()
-    key = conn.execute(select(address_records.c.address_key).where(address_records.c.id == record_pk)).scalar_one()
-    targets = [house_code] if house_code else codes
-    decision = "accepted" if accept else "rejected"
-    for code in targets:
-        existing = conn.execute(
-            select(address_decisions.c.id).where(
-                address_decisions.c.source == rec["source"],
-                address_decisions.c.address_key == key,
-                address_decisions.c.house_code == code,
-            )
-        ).scalar_one_or_none()
-        values = {"decision": decision, "decided_by": actor, "decided_at": now, "record_pk": record_pk}
-        if existing is None:
-            conn.execute(
-                address_decisions.insert().values(source=rec["source"], address_key=key, house_code=code, **values)
-            )
-        else:
-            conn.execute(update(address_decisions).where(address_decisions.c.id == existing).values(**values))
-    new_status = "linked" if accept else ("review" if house_code and len(codes) > 1 else "unlinked")
-    changes: dict[str, Any] = {"decided_by": actor, "decided_at": now}
-    if accept:
-        changes |= {
-            "status": "linked",
-            "house_code": house_code,
-            "decision": "accepted",
-            "reason": "clerk_decision: 人工确认",
-        }
-    elif new_status == "unlinked":
-        changes |= {
-            "status": "unlinked",
-            "house_code": None,
-            "decision": "rejected",
-            "reason": "clerk_decision: 人工否决全部候选",
-        }
-    if new_status == "review":
-        # one candidate rejected, others remain: drop it from the side-by-side and stay in the queue
-        conn.execute(
-            address_candidates.delete().where(
-                address_candidates.c.record_pk == record_pk, address_candidates.c.house_code == house_code
-            )
-        )
-        changes.pop("decided_at")
-        changes.pop("decided_by")
-    if changes:
-        conn.execute(update(address_records).where(address_records.c.id == record_pk).values(**changes))
-    return {"id": record_pk, "status": new_status, "house_code": house_code if accept else None, "decision": decision}
-
-
-def list_jobs(conn: Connection, *, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
-    total = conn.execute(select(func.count()).select_from(address_link_jobs)).scalar_one()
-    rows = conn.execute(
-        select(address_link_jobs).order_by(address_link_jobs.c.id.desc()).limit(limit).offset(offset)
-    ).mappings()
-    return int(total), [dict(r) | {"parameters": json.loads(r["parameters"])} for r in rows]
-
-
 def train_model(
     engine: Engine,
     records: Sequence[InputRecord],
     *,
     truth: dict[str, str] | None = None,
     source: str | None = None,
-    backend: lk.Backend | None = None,
+    backend: linkage.Backend | None = None,
     max_pairs: float = 5e6,
 ) -> tuple[dict[str, Any], int]:
     """A re-estimated model from a batch of records: u by sampling; m from labelled pairs — the given
@@ -609,7 +474,7 @@ def train_model(
     kept = [r for r in records if not r.error]
     ok = [i for i, p in enumerate(parsed) if p.ok]
     with engine.connect() as conn:
-        register = lk.register_table(conn)
+        register = linkage.register_table(conn)
         accepted: dict[str, str] = {}
         if source:
             accepted, _rejected = _decisions(conn, source, {address_key(kept[i].address) for i in ok})
@@ -621,9 +486,11 @@ def train_model(
         code = (truth or {}).get(kept[i].record_id) or accepted.get(address_key(kept[i].address))
         if code and code in home_of:
             labels.append((j, home_of[code]))
-    be = backend or lk.DuckDBBackend()
+    be = backend or linkage.DuckDBBackend()
     try:
-        model = lk.train(lk.records_table([parsed[i] for i in ok]), register, be, labels=labels, max_pairs=max_pairs)
+        model = linkage.train(
+            linkage.records_table([parsed[i] for i in ok]), register, be, labels=labels, max_pairs=max_pairs
+        )
     finally:
         if backend is None:
             be.close()
