@@ -11,11 +11,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from stdnum.cn import ric
 
+from anju.app import create_app
 from anju.assistance import domain as d
 from anju.assistance import services as svc
 from anju.assistance.tables import application_members, applications
 from anju.security import audit_log
-from anju.app import create_app
 from tests.accounts import CITIZEN_ID, api_token, choose_world, web_session
 
 PDF = b"%PDF-1.4\n%test\n"

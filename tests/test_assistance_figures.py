@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, select
 
 from anju import assistance
 from anju import divisions as div
+from anju.app import create_app
 from anju.assistance import figures as fig
 from anju.assistance.tables import (
     allocations,
@@ -37,7 +38,6 @@ from anju.core.scope import SYSTEM, Scope
 from anju.registry import tables as rt
 from anju.security import NewAccount, Role, Security, create_account
 from anju.security.services import Caller
-from anju.app import create_app
 from tests.accounts import PASSWORD, World, api_token, choose_world
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -34,17 +34,16 @@ def programmes() -> None:
 def programmes_load(path: Path | None) -> None:
     """Validate a programmes file and store the editions not yet stored."""
     from anju.assistance import services as svc
-    from anju.cli import _engine, _settings
-    from anju.core import migrate
+    from anju.core import migrate, runtime
     from anju.core.errors import AnjuError
 
-    settings = _settings()
+    settings = runtime.settings()
     path = path or settings.assistance_programmes_path or d.sample_policy_path(settings.city_code)
     try:
         policies = d.load_policies(path)
     except d.PolicyError as e:
         raise click.BadParameter(str(e), param_hint="--file") from None
-    engine = _engine(settings)
+    engine = runtime.engine(settings)
     migrate.upgrade(engine)
     try:
         with engine.begin() as conn:
@@ -61,9 +60,9 @@ def programmes_load(path: Path | None) -> None:
 def programmes_list() -> None:
     """The stored editions (code, edition, dates, digest, sample)."""
     from anju.assistance import services as svc
-    from anju.cli import _engine, _settings
+    from anju.core import runtime
 
-    with _engine(_settings()).connect() as conn:
+    with runtime.engine(runtime.settings()).connect() as conn:
         for p in svc.list_programmes(conn):
             for e in p["editions"]:
                 flag = "（示例）" if e["sample"] else ""
@@ -77,9 +76,9 @@ def programmes_list() -> None:
 def check(programme: str | None) -> None:
     """Re-run the eligibility check of every pending application (batches of 20,000)."""
     from anju.assistance import services as svc
-    from anju.cli import _engine, _progress, _settings
+    from anju.core import runtime
 
-    out = svc.check_all(_engine(_settings()), programme, progress=_progress)
+    out = svc.check_all(runtime.engine(runtime.settings()), programme, progress=runtime.progress)
     click.echo(json.dumps(out, ensure_ascii=False))
 
 

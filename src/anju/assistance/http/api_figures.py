@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from anju.assistance import figures as fig
-from anju.assistance import schemas_figures as s
+from anju.assistance.http import schemas_figures as s
 from anju.web.deps import AssistanceRead, SettingsDep, UowDep
 from anju.web.schemas import ERRORS
 

@@ -15,8 +15,8 @@ from fastapi import APIRouter, File, Form, Path, Query, UploadFile
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from anju.assistance import schemas as s
 from anju.assistance import services as svc
+from anju.assistance.http import schemas_applications as s
 from anju.assistance.tables import applications
 from anju.core.errors import FieldError, TooLarge
 from anju.core.scope import Scope

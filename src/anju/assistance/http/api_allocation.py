@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from anju.assistance import allocation as al
-from anju.assistance import schemas_allocation as s
+from anju.assistance.http import schemas_allocation as s
 from anju.security import audited, set_audit_target
 from anju.web.deps import AssistanceAllocate, AssistanceRead, AssistanceReview, PagingDep, Public, UowDep
 from anju.web.schemas import ERRORS, Page
