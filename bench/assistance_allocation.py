@@ -37,9 +37,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from anju.assistance import allocation as al
-from anju.assistance import domain as d
-from anju.assistance import services as svc
+from anju.assistance import catalogue, domain, drawing, selection, tenancy
 from anju.assistance.tables import allocations, application_members, applications, assisted_homes, draw_candidates
 from anju.core import clock, migrate
 from anju.core.db import make_engine
@@ -82,7 +80,7 @@ class Builder:
         self.engine = engine
         self.n = 0
         with engine.connect() as conn:
-            self.edition_id, _ = svc.in_force(conn, PROGRAMME, clock.today())
+            self.edition_id, _ = catalogue.in_force(conn, PROGRAMME, clock.today())
             self.free_homes = [
                 (int(r.id), str(r.street_code))
                 for r in conn.execute(
@@ -151,7 +149,7 @@ class Builder:
         ids = [h for h, _ in take]
         with self.engine.begin() as conn:
             for i in range(0, len(ids), 5000):
-                al.make_assisted(conn, PROGRAMME, ids[i : i + 5000], scope=SYSTEM)
+                tenancy.make_assisted(conn, PROGRAMME, ids[i : i + 5000], scope=SYSTEM)
             conn.execute(assisted_homes.update().where(assisted_homes.c.home_id.in_(ids)).values(bedrooms=1))
         return ids
 
@@ -164,8 +162,8 @@ def draws_for(engine: Engine, b: Builder, phase: str, threads: int, per_thread: 
         cls = f"{phase}{t}"
         b.households(cls, per_thread)
         with engine.begin() as conn:
-            draw_id = al.freeze_draw(conn, system, PROGRAMME, cls, f"bench {cls}")
-            al.run_draw(conn, system, draw_id, f"{phase}-{t}", "bench", ["bench"])
+            draw_id = drawing.freeze_draw(conn, system, PROGRAMME, cls, f"bench {cls}")
+            drawing.run_draw(conn, system, draw_id, f"{phase}-{t}", "bench", ["bench"])
             order = [
                 int(x)
                 for x in conn.execute(
@@ -197,7 +195,7 @@ def run_phase(
                 t0 = time.perf_counter()
                 try:
                     with engine.begin() as conn:
-                        al.select_home(conn, system, draw_id, app_id, home_id)
+                        selection.select_home(conn, system, draw_id, app_id, home_id)
                     lat[t].append(time.perf_counter() - t0)
                     break
                 except Conflict as e:
@@ -284,7 +282,7 @@ def main() -> int:
 
     generate(engine, args.scale, 7, batch=5000)
     with engine.begin() as conn:
-        svc.load_programmes(conn, d.load_policies(d.sample_policy_path("320100")))
+        catalogue.load_programmes(conn, domain.load_policies(domain.sample_policy_path("320100")))
     b = Builder(engine)
     n = args.threads * args.per_thread
     disjoint_work = draws_for(engine, b, "d", args.threads, args.per_thread)

@@ -8,12 +8,13 @@ applicant sees exactly which rule failed and why.
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import json
 import tomllib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
@@ -574,3 +575,67 @@ def priority_of(policy: Policy, hh: Household, on: date) -> str | None:
             continue
         return p.code
     return "general" if policy.priority else None
+
+
+# ------------------------------------------------------------------ vocabularies and pure rules of the later stages
+#: Draw statuses: frozen (list published), drawn (order published, selection under way), closed.
+DRAW_STATUSES = {"frozen": "已冻结名单", "drawn": "已摇号（选房中）", "closed": "已结束"}
+ALLOCATION_STATUSES = {"selected": "已选房", "contracted": "已签约", "moved_in": "已入住", "ended": "已终止"}
+CASE_STATUSES = {"open": "待处理", "closed": "已处理"}
+CREDIT_LABELS = {"minor": "一般失信", "major": "较重失信", "serious": "严重失信"}
+#: Outcomes from the mildest to the most severe: following a rule with a milder outcome drops the
+#: rule's ban and credit event, a stricter one keeps them.
+SEVERITY = {"continue": 0, "market_rent": 1, "exit": 2, "recovery": 3, "ban": 4}
+ENDING = frozenset({"exit", "recovery", "ban"})
+
+
+def add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def add_months(day: date, months: int) -> date:
+    m = day.month - 1 + months
+    y, m = day.year + m // 12, m % 12 + 1
+    return date(y, m, min(day.day, calendar.monthrange(y, m)[1]))
+
+
+@dataclass(frozen=True)
+class Consequences:
+    """What an outcome does, by the programme edition's exit rule for the case's kind."""
+
+    default: str | None
+    ends: bool
+    exit_deadline: date | None
+    ban_until: date | None
+    credit: str | None
+
+
+def consequences(policy: Policy, kind: str, outcome: str, today: date) -> Consequences:
+    """The rule's defaults applied to the chosen outcome: an ending outcome gets the rule's exit days;
+    the ban and the credit event follow the rule when the outcome is at least as severe as the rule's
+    own (a milder outcome, chosen with a reason, drops them)."""
+    rule = policy.exit_rules.get(kind)
+    ends = outcome in ENDING
+    exit_days = rule.exit_days if rule else 0
+    exit_deadline = today + timedelta(days=exit_days) if ends or (outcome == "market_rent" and exit_days) else None
+    strict = rule is not None and SEVERITY[outcome] >= SEVERITY[rule.outcome]
+    ban_years = rule.ban_years if rule and ends and strict else 0
+    credit = rule.credit if rule and ends and strict else None
+    return Consequences(
+        rule.outcome if rule else None,
+        ends,
+        exit_deadline,
+        add_years(today, ban_years) if ban_years else None,
+        credit,
+    )
+
+
+HOUSING_STATUSES = {"none": "无房", "rented": "租房", "owned": "自有住房", "assisted": "保障性住房", "other": "其他"}
+TIERS = ("A", "B", "C", "D")
+
+# ------------------------------------------------------------------------------------------------ targets
+
+BOUNDS = {"at_least": "不少于", "about": "约", "target": "目标"}

@@ -1,12 +1,12 @@
 """Figures of housing assistance and talent housing, against the plan's targets (指标与分析).
 
 The targets are data: ``data/<city>/targets.toml`` (the city's 14th Five-Year housing plan), read and
-validated by :func:`load_targets`. The figures are read set-wise — a few grouped queries per figure,
-never one per programme, district or person — and always within the caller's scope, applied with
-``scope.where`` on the street of the application (or of the assisted home), optionally narrowed to
-one district or functional zone. Durations, percentiles and months are computed in Python over the
-values read in keyset pages (timestamps are stored in UTC; months are Beijing-time calendar
-months), so the same code answers on SQLite and PostgreSQL.
+validated by :func:`anju.assistance.plan_targets.load_targets`. The figures are read set-wise — a few
+grouped queries per figure, never one per programme, district or person — and always within the
+caller's scope, applied with ``scope.where`` on the street of the application (or of the assisted
+home), optionally narrowed to one district or functional zone. Durations, percentiles and months are
+computed in Python over the values read in keyset pages (timestamps are stored in UTC; months are
+Beijing-time calendar months), so the same code answers on SQLite and PostgreSQL.
 
 Definitions (also in ``docs/assistance.md ("Figures")``):
 
@@ -15,26 +15,22 @@ Definitions (also in ``docs/assistance.md ("Figures")``):
 * supply — assisted homes made available (not withdrawn) per programme per year of ``since``;
 * waiting time — days from submission to the first allocation's selection (allocated applications);
 * approval time — days from submission to the decision, and days spent at each review level;
-* talent beneficiaries — distinct persons who have received a talent programme's benefit.
-"""
+* talent beneficiaries — distinct persons who have received a talent programme's benefit."""
 
 from __future__ import annotations
 
 import math
-import re
-import threading
-import tomllib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, case, distinct, extract, false, func, or_, select
 
 from anju import divisions as div
-from anju.assistance import domain as d
+from anju.assistance import domain
+from anju.assistance.plan_targets import Targets
 from anju.assistance.tables import (
     allocations,
     application_steps,
@@ -47,273 +43,7 @@ from anju.core import clock
 from anju.core.errors import ValidationError
 from anju.core.scope import Scope
 
-# ------------------------------------------------------------------------------------------------ targets
-
-BOUNDS = {"at_least": "不少于", "about": "约", "target": "目标"}
-TIERS = ("A", "B", "C", "D")
 UNKNOWN = "未填写"
-
-
-class TargetsError(ValueError):
-    """The targets file is wrong; the message names the key (e.g. ``supply.by_year.2023``)."""
-
-
-@dataclass(frozen=True)
-class ProgrammeTarget:
-    kind: d.Kind
-    homes: int
-    bound: str  # at_least | about | target
-    source: str
-
-    @property
-    def bound_label(self) -> str:
-        return BOUNDS[self.bound]
-
-
-@dataclass(frozen=True)
-class Targets:
-    """The plan's targets for the figures pages (one city, one plan period)."""
-
-    plan_name: str
-    first_year: int
-    last_year: int
-    coverage_percent: float
-    previous_coverage_percent: float | None
-    coverage_source: str
-    population: int
-    population_year: int
-    population_sample: bool
-    population_source: str
-    district_population: Mapping[str, int]
-    supply_total: int
-    supply_by_year: Mapping[int, int]
-    supply_kinds: tuple[d.Kind, ...]
-    supply_source: str
-    programmes: tuple[ProgrammeTarget, ...]
-    talent_homes: int
-    talent_beneficiaries: int
-    talent_kinds: tuple[d.Kind, ...]
-    talent_home_kinds: tuple[d.Kind, ...]
-    talent_homes_by_district: Mapping[str, int]
-    talent_source: str
-
-    @property
-    def years(self) -> list[int]:
-        return list(range(self.first_year, self.last_year + 1))
-
-    def programme(self, kind: str | None) -> ProgrammeTarget | None:
-        return next((p for p in self.programmes if p.kind == kind), None)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "plan_name": self.plan_name,
-            "first_year": self.first_year,
-            "last_year": self.last_year,
-            "coverage_percent": self.coverage_percent,
-            "previous_coverage_percent": self.previous_coverage_percent,
-            "coverage_source": self.coverage_source,
-            "population": self.population,
-            "population_year": self.population_year,
-            "population_sample": self.population_sample,
-            "population_source": self.population_source,
-            "district_population": [{"code": k, "population": v} for k, v in sorted(self.district_population.items())],
-            "supply_total": self.supply_total,
-            "supply_by_year": [{"year": y, "homes": n} for y, n in sorted(self.supply_by_year.items())],
-            "supply_kinds": [k.value for k in self.supply_kinds],
-            "supply_source": self.supply_source,
-            "programmes": [
-                {
-                    "kind": p.kind.value,
-                    "kind_label": d.KIND_LABELS[p.kind],
-                    "homes": p.homes,
-                    "bound": p.bound,
-                    "bound_label": p.bound_label,
-                    "source": p.source,
-                }
-                for p in self.programmes
-            ],
-            "talent_homes": self.talent_homes,
-            "talent_beneficiaries": self.talent_beneficiaries,
-            "talent_kinds": [k.value for k in self.talent_kinds],
-            "talent_home_kinds": [k.value for k in self.talent_home_kinds],
-            "talent_homes_by_district": [
-                {"code": k, "homes": v} for k, v in sorted(self.talent_homes_by_district.items())
-            ],
-            "talent_source": self.talent_source,
-        }
-
-
-class _Reader:
-    """Typed access to the parsed TOML that names the key in every error."""
-
-    def __init__(self, raw: Mapping[str, Any]) -> None:
-        self.raw = raw
-
-    def get(self, path: str, default: Any = ...) -> Any:
-        cur: Any = self.raw
-        for part in path.split("."):
-            if not isinstance(cur, Mapping) or part not in cur:
-                if default is not ...:
-                    return default
-                raise TargetsError(f"{path}: 缺少此项")
-            cur = cur[part]
-        return cur
-
-    def table(self, path: str) -> Mapping[str, Any]:
-        v = self.get(path)
-        if not isinstance(v, Mapping):
-            raise TargetsError(f"{path}: 应为表（table）")
-        return v
-
-    def text(self, path: str, default: Any = ...) -> str:
-        v = self.get(path, default)
-        if not isinstance(v, str) or not v.strip():
-            raise TargetsError(f"{path}: 应为非空文本")
-        return v
-
-    def count(self, path: str, value: Any = ..., *, positive: bool = False) -> int:
-        v = self.get(path) if value is ... else value
-        if isinstance(v, bool) or not isinstance(v, int) or v < 0 or (positive and v == 0):
-            raise TargetsError(f"{path}: 应为{'正' if positive else '非负'}整数")
-        return v
-
-    def percent(self, path: str, default: Any = ...) -> float | None:
-        v = self.get(path, default)
-        if v is None:
-            return None
-        if isinstance(v, bool) or not isinstance(v, int | float) or not 0 < v <= 100:
-            raise TargetsError(f"{path}: 应为 0 到 100 之间的百分数")
-        return float(v)
-
-    def kinds(self, path: str) -> tuple[d.Kind, ...]:
-        v = self.get(path)
-        if not isinstance(v, list) or not v:
-            raise TargetsError(f"{path}: 应为保障项目类别的列表")
-        out = []
-        for i, k in enumerate(v):
-            try:
-                out.append(d.Kind(k))
-            except ValueError:
-                raise TargetsError(f"{path}[{i}]: 未知保障项目类别 {k}（可用 {'、'.join(d.Kind)}）") from None
-        if len(set(out)) != len(out):
-            raise TargetsError(f"{path}: 类别重复")
-        return tuple(out)
-
-    def districts(self, path: str, *, positive: bool = False) -> dict[str, int]:
-        out = {}
-        for code, n in self.table(path).items():
-            if not re.fullmatch(r"\d{6}", code):
-                raise TargetsError(f"{path}.{code}: 应为六位区（县）或功能区代码")
-            out[code] = self.count(f"{path}.{code}", n, positive=positive)
-        return out
-
-
-def targets_from_dict(raw: Mapping[str, Any]) -> Targets:
-    """Build and validate the targets from the parsed TOML; errors name the key."""
-    r = _Reader(raw)
-    first, last = r.count("plan.first_year", positive=True), r.count("plan.last_year", positive=True)
-    if last < first:
-        raise TargetsError("plan.last_year: 早于 plan.first_year")
-    by_year: dict[int, int] = {}
-    for key, n in r.table("supply.by_year").items():
-        if not key.isdigit() or not first <= int(key) <= last:
-            raise TargetsError(f"supply.by_year.{key}: 年份应在 {first}–{last} 之间")
-        by_year[int(key)] = r.count(f"supply.by_year.{key}", n)
-    total = r.count("supply.total", positive=True)
-    if by_year and sum(by_year.values()) != total:
-        raise TargetsError(f"supply.by_year: 各年合计 {sum(by_year.values())} 与 supply.total {total} 不一致")
-    progs: list[ProgrammeTarget] = []
-    raw_programmes = r.get("supply.programme", [])
-    if not isinstance(raw_programmes, list):
-        raise TargetsError("supply.programme: 应为表数组（[[supply.programme]]）")
-    for i, p in enumerate(raw_programmes):
-        where = f"supply.programme[{i}]"
-        pr = _Reader(p if isinstance(p, Mapping) else {})
-        try:
-            kind = d.Kind(pr.get("kind", None))
-        except ValueError:
-            raise TargetsError(f"{where}.kind: 未知保障项目类别 {pr.get('kind', None)}") from None
-        bound = pr.get("bound", "target")
-        if bound not in BOUNDS:
-            raise TargetsError(f"{where}.bound: 应为 {'、'.join(BOUNDS)} 之一")
-        try:
-            homes = pr.count("homes", positive=True)
-            source = pr.text("source", "—")
-        except TargetsError as e:
-            raise TargetsError(f"{where}.{e}") from None
-        if any(x.kind == kind for x in progs):
-            raise TargetsError(f"{where}.kind: {kind.value} 重复")
-        progs.append(ProgrammeTarget(kind, homes, bound, source))
-    talent_homes = r.count("talent.homes", positive=True)
-    by_district = r.districts("talent.homes_by_district")
-    if by_district and sum(by_district.values()) != talent_homes:
-        raise TargetsError(
-            f"talent.homes_by_district: 各区合计 {sum(by_district.values())} 与 talent.homes {talent_homes} 不一致"
-        )
-    sample = r.get("population.sample", False)
-    if not isinstance(sample, bool):
-        raise TargetsError("population.sample: 应为 true 或 false")
-    coverage = r.percent("coverage.target_percent")
-    assert coverage is not None
-    return Targets(
-        plan_name=r.text("plan.name"),
-        first_year=first,
-        last_year=last,
-        coverage_percent=coverage,
-        previous_coverage_percent=r.percent("coverage.previous_target_percent", None),
-        coverage_source=r.text("coverage.source", "—"),
-        population=r.count("population.urban_residents", positive=True),
-        population_year=r.count("population.year", positive=True),
-        population_sample=sample,
-        population_source=r.text("population.source", "—"),
-        district_population=r.districts("population.districts", positive=True)
-        if r.get("population.districts", None) is not None
-        else {},
-        supply_total=total,
-        supply_by_year=by_year,
-        supply_kinds=r.kinds("supply.kinds"),
-        supply_source=r.text("supply.source", "—"),
-        programmes=tuple(progs),
-        talent_homes=talent_homes,
-        talent_beneficiaries=r.count("talent.beneficiaries", positive=True),
-        talent_kinds=r.kinds("talent.kinds"),
-        talent_home_kinds=r.kinds("talent.home_kinds"),
-        talent_homes_by_district=by_district,
-        talent_source=r.text("talent.source", "—"),
-    )
-
-
-def load_targets(path: Path) -> Targets:
-    """The targets in a file, validated (raises :class:`TargetsError` naming the key)."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as e:
-        raise TargetsError(f"{path.name}: {e}") from None
-    return targets_from_dict(raw)
-
-
-def targets_path(city_code: str) -> Path:
-    return Path(__file__).parent / "data" / city_code / "targets.toml"
-
-
-_CACHE: dict[Path, tuple[int, Targets]] = {}
-_LOCK = threading.Lock()
-
-
-def targets_for(city_code: str) -> Targets:
-    """The city's targets, read once and again whenever the file changes."""
-    path = targets_path(city_code)
-    try:
-        mtime = path.stat().st_mtime_ns
-    except FileNotFoundError:
-        raise TargetsError(f"{path}: 没有这个城市的规划指标文件") from None
-    hit = _CACHE.get(path)
-    if hit is not None and hit[0] == mtime:
-        return hit[1]
-    targets = load_targets(path)
-    with _LOCK:
-        _CACHE[path] = (mtime, targets)
-    return targets
 
 
 # --------------------------------------------------------------------------------------------- the area
@@ -403,11 +133,11 @@ def _area_name(names: Mapping[str, str], a: Area) -> str:
 class Programme:
     code: str
     name: str
-    kind: d.Kind | None
+    kind: domain.Kind | None
 
     @property
     def kind_label(self) -> str:
-        return d.KIND_LABELS[self.kind] if self.kind else ""
+        return domain.KIND_LABELS[self.kind] if self.kind else ""
 
 
 def programmes(conn: Connection) -> dict[str, Programme]:
@@ -416,7 +146,7 @@ def programmes(conn: Connection) -> dict[str, Programme]:
     pe = programme_editions
     for r in conn.execute(select(pe.c.code, pe.c.name, pe.c.kind).order_by(pe.c.code, pe.c.edition)):
         try:
-            kind: d.Kind | None = d.Kind(r.kind)
+            kind: domain.Kind | None = domain.Kind(r.kind)
         except ValueError:
             kind = None
         out[r.code] = Programme(r.code, r.name, kind)
@@ -428,7 +158,7 @@ def _programme(catalogue: Mapping[str, Programme], code: str) -> Programme:
 
 
 def _order(catalogue: Mapping[str, Programme], codes: Iterable[str]) -> list[Programme]:
-    kinds = list(d.Kind)
+    kinds = list(domain.Kind)
     progs = [_programme(catalogue, c) for c in set(codes)]
     return sorted(progs, key=lambda p: (kinds.index(p.kind) if p.kind else len(kinds), p.code))
 
@@ -588,7 +318,7 @@ def supply(conn: Connection, targets: Targets, *, scope: Scope, district: str | 
     catalogue = programmes(conn)
     codes = set(counts) | {c for c, p in catalogue.items() if targets.programme(p.kind) is not None}
     years = sorted(set(targets.years) | {y for c in counts.values() for y in c})
-    kind_period: dict[d.Kind | None, int] = defaultdict(int)
+    kind_period: dict[domain.Kind | None, int] = defaultdict(int)
     rows = []
     for p in _order(catalogue, codes):
         by_year = counts.get(p.code, {})
@@ -650,7 +380,7 @@ def applications_by_status(conn: Connection, *, scope: Scope, district: str | No
     ):
         counts[code][status] = int(n)
     catalogue = programmes(conn)
-    statuses = [{"status": s.value, "label": d.STATUS_LABELS[s]} for s in d.AppStatus]
+    statuses = [{"status": s.value, "label": domain.STATUS_LABELS[s]} for s in domain.AppStatus]
     rows = [
         {
             "programme_code": p.code,
@@ -711,12 +441,12 @@ def times(conn: Connection, *, scope: Scope, district: str | None = None) -> dic
             current, entered = app_id, None
         if action == "submit":  # into the first level's queue (again, after a return)
             entered = at
-        elif level in d.LEVELS:
+        elif level in domain.LEVELS:
             if entered is not None:
                 at_level[(code, level)].append(_days(entered, at))
             entered = at if action == "approve" else None  # an approval passes it to the next level
     catalogue = programmes(conn)
-    levels = [{"level": lv, "label": d.LEVEL_LABELS[lv]} for lv in d.LEVELS]
+    levels = [{"level": lv, "label": domain.LEVEL_LABELS[lv]} for lv in domain.LEVELS]
     approval = []
     for p in _order(catalogue, set(overall) | {c for c, _ in at_level}):
         approval.append(
@@ -725,8 +455,8 @@ def times(conn: Connection, *, scope: Scope, district: str | None = None) -> dic
                 "name": p.name,
                 "overall": summary(overall.get(p.code, [])),
                 "levels": [
-                    {"level": lv, "label": d.LEVEL_LABELS[lv], **summary(at_level.get((p.code, lv), []))}
-                    for lv in d.LEVELS
+                    {"level": lv, "label": domain.LEVEL_LABELS[lv], **summary(at_level.get((p.code, lv), []))}
+                    for lv in domain.LEVELS
                     if (p.code, lv) in at_level
                 ],
             }
@@ -882,7 +612,7 @@ def talent(
                 "progress_percent": _percent(homes, target),
             }
         )
-    tiers = [*TIERS, *sorted((set(apps_tier) | set(ben_tier)) - set(TIERS))]
+    tiers = [*domain.TIERS, *sorted((set(apps_tier) | set(ben_tier)) - set(domain.TIERS))]
     industries = sorted(
         set(apps_industry) | set(ben_industry), key=lambda k: (-apps_industry.get(k, 0), -ben_industry.get(k, 0), k)
     )
@@ -914,141 +644,3 @@ def talent(
         ],
         "source": targets.talent_source,
     }
-
-
-# ----------------------------------------------------------------------------------------- CSV tables
-
-Row = list[Any]
-
-
-def _coverage_table(f: Mapping[str, Any]) -> tuple[list[str], list[Row]]:
-    cols = ["项目代码", "项目名称", "在保人数", "在保户数", "城镇常住人口", "覆盖率（%）", "规划目标（%）"]
-    rows: list[Row] = [
-        [p["programme_code"], p["name"], p["persons"], p["households"], "", "", ""] for p in f["by_programme"]
-    ]
-    rows.append(
-        ["", f"合计（{f['area_name']}）", f["persons"], f["households"], f["population"], f["rate_percent"],
-         f["target_percent"]]
-    )  # fmt: skip
-    return cols, rows
-
-
-def _supply_table(f: Mapping[str, Any]) -> tuple[list[str], list[Row]]:
-    cols = ["项目代码", "项目名称", "类别", *(f"{y}年" for y in f["years"]), "规划期合计", "规划目标", "完成率（%）"]
-    rows = [
-        [p["programme_code"], p["name"], p["kind_label"], *(y["homes"] for y in p["by_year"]), p["period_total"],
-         p["target"], p["progress_percent"]]
-        for p in f["programmes"]
-    ]  # fmt: skip
-    return cols, rows
-
-
-def _plan_years_table(f: Mapping[str, Any]) -> tuple[list[str], list[Row]]:
-    cols = ["年份", "保障性住房供应套数", "年度计划套数", "完成率（%）"]
-    rows = [[y["year"], y["homes"], y["target"], y["progress_percent"]] for y in f["plan_years"]]
-    rows.append(["合计", f["period_total"], f["period_target"], f["progress_percent"]])
-    return cols, rows
-
-
-def _applications_table(f: Mapping[str, Any]) -> tuple[list[str], list[Row]]:
-    cols = ["项目代码", "项目名称", *(s["label"] for s in f["statuses"]), "合计"]
-    rows = [
-        [p["programme_code"], p["name"], *(s["count"] for s in p["by_status"]), p["total"]] for p in f["programmes"]
-    ]
-    return cols, rows
-
-
-def _waiting_table(f: Mapping[str, Any]) -> tuple[list[str], list[Row]]:
-    cols = ["项目代码", "项目名称", "已配置申请数", "轮候天数中位数", "轮候天数第90百分位"]
-    return cols, [[w["programme_code"], w["name"], w["n"], w["median_days"], w["p90_days"]] for w in f["waiting"]]
-
-
-def _approval_table(f: Mapping[str, Any]) -> tuple[list[str], list[Row]]:
-    cols = ["项目代码", "项目名称", "环节", "件数", "天数中位数", "天数第90百分位"]
-    rows: list[Row] = []
-    for p in f["approval"]:
-        o = p["overall"]
-        rows.append([p["programme_code"], p["name"], "提交至决定", o["n"], o["median_days"], o["p90_days"]])
-        for lv in p["levels"]:
-            rows.append(
-                [p["programme_code"], p["name"], f"{lv['label']}级审核", lv["n"], lv["median_days"], lv["p90_days"]]
-            )
-    return cols, rows
-
-
-def _monthly_table(f: Mapping[str, Any]) -> tuple[list[str], list[Row]]:
-    cols = ["月份", *(s["name"] for s in f["series"]), "合计"]
-    rows = [[m, *(s["counts"][i] for s in f["series"]), f["totals"][i]] for i, m in enumerate(f["months"])]
-    return cols, rows
-
-
-def _tiers_table(f: Mapping[str, Any]) -> tuple[list[str], list[Row]]:
-    return ["人才层次", "申请数", "受益人数"], [[t["tier"], t["applications"], t["beneficiaries"]] for t in f["tiers"]]
-
-
-def _districts_table(f: Mapping[str, Any]) -> tuple[list[str], list[Row]]:
-    cols = ["区划代码", "区（功能区）", "申请数", "受益人数", "人才安居住房供应套数", "专栏5目标套数", "完成率（%）"]
-    rows = [
-        [x["code"], x["name"], x["applications"], x["beneficiaries"], x["homes"], x["homes_target"],
-         x["progress_percent"]]
-        for x in f["districts"]
-    ]  # fmt: skip
-    return cols, rows
-
-
-def _industries_table(f: Mapping[str, Any]) -> tuple[list[str], list[Row]]:
-    rows = [[x["industry"], x["applications"], x["beneficiaries"]] for x in f["industries"]]
-    return ["行业", "申请数", "受益人数"], rows
-
-
-def _talent_months_table(f: Mapping[str, Any]) -> tuple[list[str], list[Row]]:
-    rows = [[m["month"], m["applications"], m["beneficiaries"]] for m in f["months"]]
-    return ["月份", "申请数", "新增受益人数"], rows
-
-
-Figure = Callable[[Connection, Targets, Scope, str | None], dict[str, Any]]
-
-FIGURES: dict[str, Figure] = {
-    "coverage": lambda c, t, s, dist: coverage(c, t, scope=s, district=dist),
-    "supply": lambda c, t, s, dist: supply(c, t, scope=s, district=dist),
-    "applications": lambda c, t, s, dist: applications_by_status(c, scope=s, district=dist),
-    "times": lambda c, t, s, dist: times(c, scope=s, district=dist),
-    "monthly": lambda c, t, s, dist: monthly(c, scope=s, district=dist),
-    "talent": lambda c, t, s, dist: talent(c, t, scope=s, district=dist),
-}
-
-#: CSV table name → (the figure it comes from, its shaping, its title).
-TABLES: dict[str, tuple[str, Callable[[Mapping[str, Any]], tuple[list[str], list[Row]]], str]] = {
-    "coverage": ("coverage", _coverage_table, "保障覆盖"),
-    "supply": ("supply", _supply_table, "分项目年度供应"),
-    "plan-years": ("supply", _plan_years_table, "保障性住房年度供应与计划"),
-    "applications": ("applications", _applications_table, "分项目分状态申请数"),
-    "waiting-times": ("times", _waiting_table, "轮候时间"),
-    "approval-times": ("times", _approval_table, "审批时间"),
-    "monthly": ("monthly", _monthly_table, "月度申请数"),
-    "talent-tiers": ("talent", _tiers_table, "人才层次"),
-    "talent-districts": ("talent", _districts_table, "人才安居分区"),
-    "talent-industries": ("talent", _industries_table, "人才行业分布"),
-    "talent-months": ("talent", _talent_months_table, "人才安居月度趋势"),
-}
-
-
-def table(
-    conn: Connection, targets: Targets, name: str, *, scope: Scope, district: str | None = None
-) -> tuple[list[str], list[Row]]:
-    """One figure's table (header, rows), for CSV export."""
-    figure, shape, _ = TABLES[name]
-    return shape(FIGURES[figure](conn, targets, scope, district))
-
-
-def csv_bytes(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """UTF-8 with a byte-order mark (so that Excel shows Chinese correctly), CRLF line ends; an empty
-    cell for a missing figure."""
-    import csv
-    import io
-
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(columns)
-    w.writerows([["" if v is None else v for v in r] for r in rows])
-    return "\ufeff".encode() + buf.getvalue().encode("utf-8")

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
-from anju.assistance import allocation as al
+from anju.assistance import drawing, selection, subsidies, tenancy, tracking, waitlist
 from anju.assistance.http import schemas_allocation as s
 from anju.security import audited, set_audit_target
 from anju.web.deps import AssistanceAllocate, AssistanceRead, AssistanceReview, PagingDep, Public, UowDep
@@ -30,7 +30,7 @@ def public_out(row: dict[str, Any]) -> s.DrawPublicOut:
         **{k: v for k, v in row.items() if k in s.DrawPublicOut.model_fields},
         candidates_url=f"{base}/candidates.txt",
         result_url=f"{base}/result.txt" if drawn else None,
-        verify_command=al.verify_command(row) if drawn else None,
+        verify_command=drawing.verify_command(row) if drawn else None,
     )
 
 
@@ -47,7 +47,7 @@ def waiting_list(
 ) -> Page[s.WaitingOut]:
     """The programme's waiting list (轮候) in the caller's scope, in order: submission time, then number."""
     with uow.read() as conn:
-        total, items = al.waiting_list(
+        total, items = waitlist.waiting_list(
             conn,
             programme_code,
             priority_class or None,
@@ -67,9 +67,9 @@ def list_draws(
     status: Annotated[Literal["frozen", "drawn", "closed"] | None, Query()] = None,
 ) -> Page[s.DrawOut]:
     """Draws with a candidate in the caller's scope, newest first."""
-    f = al.DrawFilter(programme=programme_code or None, status=status)
+    f = drawing.DrawFilter(programme=programme_code or None, status=status)
     with uow.read() as conn:
-        total, items = al.list_draws(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
+        total, items = drawing.list_draws(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
     return Page(items=[s.DrawOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
 
 
@@ -78,15 +78,15 @@ def freeze_draw(uow: UowDep, caller: AssistanceAllocate, body: s.FreezeIn) -> s.
     """Freeze the waiting list (in the caller's scope) into a draw and publish its SM3 hash in the log.
     409 when nobody is waiting outside an open draw."""
     with audited(uow, caller, "assistance.freeze_draw", "draw") as conn:
-        draw_id = al.freeze_draw(conn, caller, body.programme_code, body.priority_class, body.title)
+        draw_id = drawing.freeze_draw(conn, caller, body.programme_code, body.priority_class, body.title)
         set_audit_target(conn, draw_id)
-        return s.DrawOut(**al.get_draw(conn, draw_id, scope=caller.scope))
+        return s.DrawOut(**drawing.get_draw(conn, draw_id, scope=caller.scope))
 
 
 @router.get("/draws/{draw_id}", operation_id="get_assistance_draw")
 def get_draw(uow: UowDep, caller: AssistanceRead, draw_id: Id) -> s.DrawOut:
     with uow.read() as conn:
-        return s.DrawOut(**al.get_draw(conn, draw_id, scope=caller.scope))
+        return s.DrawOut(**drawing.get_draw(conn, draw_id, scope=caller.scope))
 
 
 @router.post("/draws/{draw_id}/run", operation_id="run_assistance_draw")
@@ -94,23 +94,25 @@ def run_draw(uow: UowDep, caller: AssistanceAllocate, draw_id: Id, body: s.RunIn
     """Run a frozen draw with the seed announced in public. 409 naming ``list_hash`` when the stored
     list differs from the published one; 409 when the draw has already run."""
     with audited(uow, caller, "assistance.run_draw", "draw", draw_id) as conn:
-        al.run_draw(conn, caller, draw_id, body.seed, body.seed_source, body.witnesses)
-        return s.DrawOut(**al.get_draw(conn, draw_id, scope=caller.scope))
+        drawing.run_draw(conn, caller, draw_id, body.seed, body.seed_source, body.witnesses)
+        return s.DrawOut(**drawing.get_draw(conn, draw_id, scope=caller.scope))
 
 
 @router.post("/draws/{draw_id}/close", operation_id="close_assistance_draw")
 def close_draw(uow: UowDep, caller: AssistanceAllocate, draw_id: Id, body: s.CloseIn) -> s.DrawOut:
     """End a draw (cancel a frozen one, or end the selection); the unreached go back to the waiting list."""
     with audited(uow, caller, "assistance.close_draw", "draw", draw_id) as conn:
-        al.close_draw(conn, caller, draw_id, body.reason)
-        return s.DrawOut(**al.get_draw(conn, draw_id, scope=caller.scope))
+        drawing.close_draw(conn, caller, draw_id, body.reason)
+        return s.DrawOut(**drawing.get_draw(conn, draw_id, scope=caller.scope))
 
 
 @router.get("/draws/{draw_id}/turn", operation_id="get_assistance_draw_turn")
 def get_turn(uow: UowDep, caller: AssistanceRead, paging: PagingDep, draw_id: Id) -> s.TurnOut:
     """Whose turn it is to choose, and the available homes (paginated) that fit that household."""
     with uow.read() as conn:
-        return s.TurnOut(**al.turn(conn, draw_id, scope=caller.scope, limit=paging.page_size, offset=paging.offset))
+        return s.TurnOut(
+            **selection.turn(conn, draw_id, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
+        )
 
 
 @router.post("/draws/{draw_id}/selections", status_code=201, operation_id="select_assistance_home")
@@ -118,17 +120,17 @@ def select_home(uow: UowDep, caller: AssistanceAllocate, draw_id: Id, body: s.Se
     """The candidate whose turn it is chooses a home (选房). 409 naming ``application_id`` when it is
     not its turn, naming ``home_id`` when the home is taken; 422 when the home is too large."""
     with audited(uow, caller, "assistance.select_home", "allocation") as conn:
-        alloc_id = al.select_home(conn, caller, draw_id, body.application_id, body.home_id)
+        alloc_id = selection.select_home(conn, caller, draw_id, body.application_id, body.home_id)
         set_audit_target(conn, alloc_id)
-        return s.AllocationOut(**al.get_allocation(conn, alloc_id, scope=caller.scope))
+        return s.AllocationOut(**tenancy.get_allocation(conn, alloc_id, scope=caller.scope))
 
 
 @router.post("/draws/{draw_id}/passes", operation_id="pass_assistance_turn")
 def pass_turn(uow: UowDep, caller: AssistanceAllocate, draw_id: Id, body: s.PassIn) -> s.DrawOut:
     """A candidate gives up its turn in this draw (放弃选房) and goes back to the waiting list."""
     with audited(uow, caller, "assistance.pass_turn", "application", body.application_id) as conn:
-        al.pass_turn(conn, caller, draw_id, body.application_id, body.reason)
-        return s.DrawOut(**al.get_draw(conn, draw_id, scope=caller.scope))
+        selection.pass_turn(conn, caller, draw_id, body.application_id, body.reason)
+        return s.DrawOut(**drawing.get_draw(conn, draw_id, scope=caller.scope))
 
 
 # ------------------------------------------------------------------------------- published draw material
@@ -138,7 +140,7 @@ def pass_turn(uow: UowDep, caller: AssistanceAllocate, draw_id: Id, body: s.Pass
 def public_draw(uow: UowDep, _: Public, draw_id: Id) -> s.DrawPublicOut:
     """A draw as published (no sign-in): list hash, seed, result hash, counts, log entries, files."""
     with uow.read() as conn:
-        return public_out(al.draw_public(conn, draw_id))
+        return public_out(drawing.draw_public(conn, draw_id))
 
 
 @router.get("/draws/{draw_id}/entries", operation_id="list_public_assistance_draw_entries")
@@ -151,7 +153,7 @@ def public_entries(
 ) -> Page[s.EntryOut]:
     """The published list, paginated: in drawn order (before the draw: frozen order)."""
     with uow.read() as conn:
-        total, items = al.draw_entries(conn, draw_id, order=order, limit=paging.page_size, offset=paging.offset)
+        total, items = drawing.draw_entries(conn, draw_id, order=order, limit=paging.page_size, offset=paging.offset)
     return Page(items=[s.EntryOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
 
 
@@ -172,8 +174,8 @@ def _text_file(text: str, name: str) -> Response:
 def candidates_file(uow: UowDep, _: Public, draw_id: Id) -> Response:
     """The frozen list: one candidate id per line in frozen order (``--candidates``)."""
     with uow.read() as conn:
-        row = al.draw_public(conn, draw_id)
-        text = al.candidates_text(conn, draw_id)
+        row = drawing.draw_public(conn, draw_id)
+        text = drawing.candidates_text(conn, draw_id)
     return _text_file(text, f"{row['draw_no']}-candidates.txt")
 
 
@@ -186,8 +188,8 @@ def candidates_file(uow: UowDep, _: Public, draw_id: Id) -> Response:
 def result_file(uow: UowDep, _: Public, draw_id: Id) -> Response:
     """The result: one id per line, rank 1 first (``--result``). 409 before the draw."""
     with uow.read() as conn:
-        row = al.draw_public(conn, draw_id)
-        text = al.result_text(conn, draw_id)
+        row = drawing.draw_public(conn, draw_id)
+        text = drawing.result_text(conn, draw_id)
     return _text_file(text, f"{row['draw_no']}-result.txt")
 
 
@@ -195,7 +197,7 @@ def result_file(uow: UowDep, _: Public, draw_id: Id) -> Response:
 def verify_draw(uow: UowDep, _: Public, draw_id: Id) -> s.VerificationOut:
     """Re-run the draw from its stored material and compare (409 before the draw)."""
     with uow.read() as conn:
-        v = al.verify_draw(conn, draw_id)
+        v = drawing.verify_draw(conn, draw_id)
     return s.VerificationOut(
         ok=v.ok,
         reasons=list(v.reasons),
@@ -219,32 +221,34 @@ def list_allocations(
     programme_code: Annotated[str | None, Query(max_length=32)] = None,
     draw_id: Annotated[int | None, Query(ge=1, le=s.ID_MAX)] = None,
 ) -> Page[s.AllocationOut]:
-    f = al.AllocationFilter(status=status, programme=programme_code or None, draw_id=draw_id)
+    f = tenancy.AllocationFilter(status=status, programme=programme_code or None, draw_id=draw_id)
     with uow.read() as conn:
-        total, items = al.list_allocations(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
+        total, items = tenancy.list_allocations(
+            conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset
+        )
     return Page(items=[s.AllocationOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
 
 
 @router.get("/allocations/{allocation_id}", operation_id="get_assistance_allocation")
 def get_allocation(uow: UowDep, caller: AssistanceRead, allocation_id: Id) -> s.AllocationOut:
     with uow.read() as conn:
-        return s.AllocationOut(**al.get_allocation(conn, allocation_id, scope=caller.scope))
+        return s.AllocationOut(**tenancy.get_allocation(conn, allocation_id, scope=caller.scope))
 
 
 @router.post("/allocations/{allocation_id}/contract", operation_id="contract_assistance_allocation")
 def contract(uow: UowDep, caller: AssistanceAllocate, allocation_id: Id, body: s.ContractIn) -> s.AllocationOut:
     """Record the contract of a selected home (409 unless selected)."""
     with audited(uow, caller, "assistance.contract", "allocation", allocation_id) as conn:
-        al.contract(conn, caller, allocation_id, body.contract_no)
-        return s.AllocationOut(**al.get_allocation(conn, allocation_id, scope=caller.scope))
+        tenancy.contract(conn, caller, allocation_id, body.contract_no)
+        return s.AllocationOut(**tenancy.get_allocation(conn, allocation_id, scope=caller.scope))
 
 
 @router.post("/allocations/{allocation_id}/move-in", operation_id="move_in_assistance_allocation")
 def move_in(uow: UowDep, caller: AssistanceAllocate, allocation_id: Id, body: s.MoveInIn) -> s.AllocationOut:
     """Record the move-in date of a contracted home (409 unless contracted)."""
     with audited(uow, caller, "assistance.move_in", "allocation", allocation_id) as conn:
-        al.move_in(conn, caller, allocation_id, body.on)
-        return s.AllocationOut(**al.get_allocation(conn, allocation_id, scope=caller.scope))
+        tenancy.move_in(conn, caller, allocation_id, body.on)
+        return s.AllocationOut(**tenancy.get_allocation(conn, allocation_id, scope=caller.scope))
 
 
 # ---------------------------------------------------------------------------------------------- tracking
@@ -259,16 +263,16 @@ def list_cases(
     kind: Annotated[str | None, Query(max_length=24)] = None,
     overdue: Annotated[bool, Query(description="只看逾期未办结的案件")] = False,
 ) -> Page[s.CaseOut]:
-    f = al.CaseFilter(status=status, kind=kind or None, overdue=overdue)
+    f = tracking.CaseFilter(status=status, kind=kind or None, overdue=overdue)
     with uow.read() as conn:
-        total, items = al.list_cases(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
+        total, items = tracking.list_cases(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
     return Page(items=[s.CaseOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
 
 
 @router.get("/cases/{case_id}", operation_id="get_assistance_case")
 def get_case(uow: UowDep, caller: AssistanceRead, case_id: Id) -> s.CaseOut:
     with uow.read() as conn:
-        return s.CaseOut(**al.get_case(conn, case_id, scope=caller.scope))
+        return s.CaseOut(**tracking.get_case(conn, case_id, scope=caller.scope))
 
 
 @router.post("/cases", status_code=201, operation_id="open_assistance_case")
@@ -276,9 +280,9 @@ def open_case(uow: UowDep, caller: AssistanceReview, body: s.CaseIn) -> s.CaseOu
     """Open a tracking case on a supported household (a clerk's inspection, a data feed). 409 when the
     household is not supported or already has an open case of the kind."""
     with audited(uow, caller, "assistance.open_case", "case") as conn:
-        case_id = al.open_case(conn, caller, body.application_id, body.kind, body.facts)
+        case_id = tracking.open_case(conn, caller, body.application_id, body.kind, body.facts)
         set_audit_target(conn, case_id)
-        return s.CaseOut(**al.get_case(conn, case_id, scope=caller.scope))
+        return s.CaseOut(**tracking.get_case(conn, case_id, scope=caller.scope))
 
 
 @router.post("/cases/{case_id}/decision", operation_id="decide_assistance_case")
@@ -286,18 +290,18 @@ def decide_case(uow: UowDep, caller: AssistanceAllocate, case_id: Id, body: s.De
     """Decide a case; the programme's exit rule gives the default outcome and its consequences, another
     outcome needs a reason (422 naming ``reason``)."""
     with audited(uow, caller, "assistance.decide_case", "case", case_id) as conn:
-        return s.DecisionOut(**al.decide_case(conn, caller, case_id, body.outcome, body.reason))
+        return s.DecisionOut(**tracking.decide_case(conn, caller, case_id, body.outcome, body.reason))
 
 
 @router.post("/requalify", operation_id="requalify_assistance")
 def requalify(uow: UowDep, caller: AssistanceAllocate, body: s.RequalifyIn) -> s.RequalifyOut:
     """Annual re-qualification of a programme's supported households in the caller's scope."""
     with audited(uow, caller, "assistance.requalify", "programme", body.programme_code) as conn:
-        return s.RequalifyOut(**al.requalify(conn, caller, body.programme_code, body.on))
+        return s.RequalifyOut(**tracking.requalify(conn, caller, body.programme_code, body.on))
 
 
 @router.post("/subsidies/payments", operation_id="pay_assistance_subsidies")
 def pay_subsidies(uow: UowDep, caller: AssistanceAllocate, body: s.PayIn) -> s.PayOut:
     """Pay the month's rent subsidies in the caller's scope; a second run of the month pays nothing."""
     with audited(uow, caller, "assistance.pay_subsidies", "subsidy_month", body.month) as conn:
-        return s.PayOut(**al.pay_subsidies(conn, caller, body.month))
+        return s.PayOut(**subsidies.pay_subsidies(conn, caller, body.month))

@@ -14,9 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 
 from anju import divisions as div
-from anju.assistance import allocation
-from anju.assistance import domain as d
-from anju.assistance import services as svc
+from anju.assistance import applying, catalogue, common, domain, eligibility, queries, review, tracking
 from anju.core import clock
 from anju.core.errors import AnjuError, FieldError, ValidationError
 from anju.security import audited, set_audit_target
@@ -50,24 +48,24 @@ ACTION_LABELS = {
     "select": "选房",
     "pass": "放弃本轮选房",
 }
-LEVEL_LABELS = {**d.LEVEL_LABELS, "applicant": "申请人", "public": "公众", "system": "系统"}
+LEVEL_LABELS = {**domain.LEVEL_LABELS, "applicant": "申请人", "public": "公众", "system": "系统"}
 
 
 def _ctx() -> dict[str, Any]:
     return {
-        "status_labels": {k.value: v for k, v in d.STATUS_LABELS.items()},
+        "status_labels": {k.value: v for k, v in domain.STATUS_LABELS.items()},
         "level_labels": LEVEL_LABELS,
         "action_labels": ACTION_LABELS,
-        "housing_statuses": svc.HOUSING_STATUSES,
-        "relations": d.RELATIONS,
-        "doc_kinds": svc.DOC_KINDS,
-        "kind_labels": {k.value: v for k, v in d.KIND_LABELS.items()},
+        "housing_statuses": domain.HOUSING_STATUSES,
+        "relations": domain.RELATIONS,
+        "doc_kinds": applying.DOC_KINDS,
+        "kind_labels": {k.value: v for k, v in domain.KIND_LABELS.items()},
     }
 
 
 def _programmes(conn: Any) -> list[dict[str, Any]]:
     out = []
-    for p in svc.list_programmes(conn):
+    for p in catalogue.list_programmes(conn):
         current = next((e for e in reversed(p["editions"]) if e["in_force"]), None)
         if current is not None:
             out.append({**p, "current": current, "rules": _rules_text(current["policy"])})
@@ -75,7 +73,7 @@ def _programmes(conn: Any) -> list[dict[str, Any]]:
 
 
 def _yuan(fen: int) -> str:
-    return d.yuan(int(fen))
+    return domain.yuan(int(fen))
 
 
 def _rules_text(policy: dict[str, Any]) -> list[str]:
@@ -105,7 +103,7 @@ def _rules_text(policy: dict[str, Any]) -> list[str]:
         out.append("未享受其他住房保障或人才安居待遇")
     if policy.get("bad_credit_severities"):
         out.append("无有效的严重失信记录")
-    levels = "→".join(d.LEVEL_LABELS[lv] for lv in policy.get("review_levels", []))
+    levels = "→".join(domain.LEVEL_LABELS[lv] for lv in policy.get("review_levels", []))
     out.append(f"审核：{levels}，公示 {policy.get('notice_days')} 天")
     return out
 
@@ -122,19 +120,19 @@ def _streets(conn: Any) -> list[Any]:
     return sorted(div.by_level(conn, "street"), key=lambda s: s.code)
 
 
-def _form_values(form: FormData) -> tuple[svc.ApplicationIn, dict[str, Any]]:
+def _form_values(form: FormData) -> tuple[applying.ApplicationIn, dict[str, Any]]:
     """The application form into a command; empty member rows are ignored."""
 
     def get(name: str) -> str:
         v = form.get(name)
         return v.strip() if isinstance(v, str) else ""
 
-    members: list[svc.MemberIn] = []
+    members: list[applying.MemberIn] = []
     for i in range(MEMBER_ROWS):
         if not (get(f"m{i}_name") or get(f"m{i}_id")):
             continue
         members.append(
-            svc.MemberIn(
+            applying.MemberIn(
                 name=get(f"m{i}_name"),
                 id_number=get(f"m{i}_id"),
                 relation=get(f"m{i}_relation") or ("本人" if not members else ""),
@@ -146,7 +144,7 @@ def _form_values(form: FormData) -> tuple[svc.ApplicationIn, dict[str, Any]]:
                 employed=get(f"m{i}_employed") == "on",
             )
         )
-    cmd = svc.ApplicationIn(
+    cmd = applying.ApplicationIn(
         programme_code=get("programme_code"),
         street_code=get("street_code"),
         members=members,
@@ -205,7 +203,7 @@ async def apply_post(request: Request, uow: UowDep, sec: SecurityDep, caller: As
         return _apply_form(request, uow, "", {k: v for k, v in form.items() if isinstance(v, str)}, e.errors, 422)
     try:
         with audited(uow, caller, "assistance.create", "application") as conn:
-            app_id = svc.create_draft(conn, sec.keyring, caller, cmd)
+            app_id = applying.create_draft(conn, sec.keyring, caller, cmd)
             set_audit_target(conn, app_id)
     except ValidationError as e:
         return _apply_form(request, uow, cmd.programme_code, values, e.errors, 422)
@@ -215,8 +213,8 @@ async def apply_post(request: Request, uow: UowDep, sec: SecurityDep, caller: As
 @router.get("/assistance/me", response_class=HTMLResponse)
 def my_applications(request: Request, uow: UowDep, caller: AssistanceApply, paging: PagingDep) -> HTMLResponse:
     with uow.read() as conn:
-        total, items = svc.list_applications(
-            conn, svc.AppFilter(), scope=caller.scope, limit=paging.page_size, offset=paging.offset
+        total, items = queries.list_applications(
+            conn, queries.AppFilter(), scope=caller.scope, limit=paging.page_size, offset=paging.offset
         )
     return render(
         request, "assistance/mine.html", items=items, pager=pager(total, paging.page, paging.page_size), **_ctx()
@@ -244,7 +242,7 @@ def _my_detail(
     done: str = "",
 ) -> HTMLResponse:
     with uow.read() as conn:
-        app = svc.get_application(conn, sec.keyring, caller.scope, app_id)
+        app = queries.get_application(conn, sec.keyring, caller.scope, app_id)
     return render(
         request,
         "assistance/my_application.html",
@@ -280,10 +278,10 @@ def my_upload(
     kind: Annotated[str, Form(max_length=24)],
     file: Annotated[UploadFile, File()],
 ) -> Any:
-    data = file.file.read(svc.DOC_MAX_BYTES + 1)
+    data = file.file.read(applying.DOC_MAX_BYTES + 1)
     try:
         with audited(uow, caller, "assistance.upload", "application", app_id) as conn:
-            svc.add_document(conn, caller, app_id, kind, file.filename or "file", file.content_type or "", data)
+            applying.add_document(conn, caller, app_id, kind, file.filename or "file", file.content_type or "", data)
     except ValidationError as e:
         return _my_detail(request, uow, sec, caller, app_id, e.message, e.errors, 422)
     return RedirectResponse(f"/assistance/me/{app_id}?done=uploaded", status_code=303)
@@ -292,7 +290,7 @@ def my_upload(
 @router.post("/assistance/me/{app_id}/check", response_class=RedirectResponse)
 def my_check(uow: UowDep, caller: AssistanceApply, app_id: int) -> RedirectResponse:
     with audited(uow, caller, "assistance.check", "application", app_id) as conn:
-        svc.check(conn, caller, app_id)
+        eligibility.check(conn, caller, app_id)
     return RedirectResponse(f"/assistance/me/{app_id}?done=checked", status_code=303)
 
 
@@ -307,7 +305,7 @@ def my_confirm(
 ) -> HTMLResponse:
     """Asks once more before submitting or withdrawing."""
     with uow.read() as conn:
-        app = svc.get_application(conn, sec.keyring, caller.scope, app_id)
+        app = queries.get_application(conn, sec.keyring, caller.scope, app_id)
     return render(request, "assistance/my_confirm.html", app=app, action=action, **_ctx())
 
 
@@ -315,7 +313,7 @@ def my_confirm(
 def my_submit(request: Request, uow: UowDep, sec: SecurityDep, caller: AssistanceApply, app_id: int) -> Any:
     try:
         with audited(uow, caller, "assistance.submit", "application", app_id) as conn:
-            svc.submit(conn, caller, app_id)
+            review.submit(conn, caller, app_id)
     except AnjuError as e:
         if e.status_code == 404:
             raise
@@ -335,7 +333,7 @@ def my_withdraw(
 ) -> Any:
     try:
         with audited(uow, caller, "assistance.withdraw", "application", app_id) as conn:
-            svc.withdraw(conn, caller, app_id, reason or None)
+            review.withdraw(conn, caller, app_id, reason or None)
     except AnjuError as e:
         if e.status_code == 404:
             raise
@@ -360,13 +358,15 @@ def review_queue(
     done: Annotated[str, Query(max_length=24)] = "",
 ) -> HTMLResponse:
     """Applications in the caller's scope, the most urgent deadline first, with filters."""
-    if status and status not in {s.value for s in d.AppStatus}:
+    if status and status not in {s.value for s in domain.AppStatus}:
         raise ValidationError.of("status", "未知状态")
-    f = svc.AppFilter(status or None, programme or None, level or None, overdue == "1", None, app_no or None)
+    f = queries.AppFilter(status or None, programme or None, level or None, overdue == "1", None, app_no or None)
     with uow.read() as conn:
-        total, items = svc.list_applications(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
+        total, items = queries.list_applications(
+            conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset
+        )
         programmes = _programmes(conn)
-        labels = allocation.programmes(conn)
+        labels = catalogue.programme_labels(conn)
         streets = div.names(conn, {i["street_code"] for i in items})
     return render(
         request,
@@ -387,10 +387,10 @@ def review_queue(
 def review_detail(request: Request, uow: UowDep, sec: SecurityDep, caller: AssistanceRead, app_id: int) -> HTMLResponse:
     """The application as the reviewer sees it: masked members, documents, the explanation, history."""
     with uow.read() as conn:
-        app = svc.get_application(conn, sec.keyring, caller.scope, app_id)
-    my_level = svc.ROLE_LEVEL.get(caller.role) if caller.role else None
+        app = queries.get_application(conn, sec.keyring, caller.scope, app_id)
+    my_level = common.ROLE_LEVEL.get(caller.role) if caller.role else None
     return render(
-        request, "assistance/review_detail.html", app=app, my_level=my_level, case_kinds=d.CASE_KINDS, **_ctx()
+        request, "assistance/review_detail.html", app=app, my_level=my_level, case_kinds=domain.CASE_KINDS, **_ctx()
     )
 
 
@@ -404,7 +404,7 @@ def review_confirm(
     action: Annotated[str, Query(pattern="^(approve|return|reject)$")] = "approve",
 ) -> HTMLResponse:
     with uow.read() as conn:
-        app = svc.get_application(conn, sec.keyring, caller.scope, app_id)
+        app = queries.get_application(conn, sec.keyring, caller.scope, app_id)
     return render(request, "assistance/review_confirm.html", app=app, action=action, **_ctx())
 
 
@@ -421,12 +421,12 @@ def review_decide(
 ) -> Any:
     try:
         with audited(uow, caller, f"assistance.{action}", "application", app_id) as conn:
-            svc.review(conn, caller, app_id, svc.Decision(action, reason or None, version))
+            review.review(conn, caller, app_id, review.Decision(action, reason or None, version))
     except AnjuError as e:
         if e.status_code == 404:
             raise
         with uow.read() as conn:
-            app = svc.get_application(conn, sec.keyring, caller.scope, app_id)
+            app = queries.get_application(conn, sec.keyring, caller.scope, app_id)
         return render(
             request,
             "assistance/review_confirm.html",
@@ -454,14 +454,14 @@ def review_open_case(
     facts = {"note": note.strip()} if note.strip() else {}
     try:
         with audited(uow, caller, "assistance.open_case", "case") as conn:
-            case_id = allocation.open_case(conn, caller, app_id, kind, facts)
+            case_id = tracking.open_case(conn, caller, app_id, kind, facts)
             set_audit_target(conn, case_id)
     except AnjuError as e:
         if e.status_code == 404:
             raise
         with uow.read() as conn:
-            app = svc.get_application(conn, sec.keyring, caller.scope, app_id)
-        my_level = svc.ROLE_LEVEL.get(caller.role) if caller.role else None
+            app = queries.get_application(conn, sec.keyring, caller.scope, app_id)
+        my_level = common.ROLE_LEVEL.get(caller.role) if caller.role else None
         return render(
             request,
             "assistance/review_detail.html",
@@ -470,7 +470,7 @@ def review_open_case(
             my_level=my_level,
             message=e.message,
             errors=e.errors,
-            case_kinds=d.CASE_KINDS,
+            case_kinds=domain.CASE_KINDS,
             **_ctx(),
         )
     return RedirectResponse(f"/assistance/cases/{case_id}", status_code=303)
@@ -489,9 +489,9 @@ def notices(
 ) -> HTMLResponse:
     """The public notice (公示): applications in their notice period; signed-in people may object."""
     with uow.read() as conn:
-        total, items = svc.public_notices(conn, limit=paging.page_size, offset=paging.offset)
+        total, items = queries.public_notices(conn, limit=paging.page_size, offset=paging.offset)
         names = div.names(conn, {i["street_code"] for i in items})
-        labels = allocation.programmes(conn)
+        labels = catalogue.programme_labels(conn)
     return render(
         request,
         "assistance/notices.html",
@@ -509,5 +509,5 @@ def notice_objection(
     uow: UowDep, caller: SignedIn, app_id: int, text: Annotated[str, Form(max_length=2000)]
 ) -> RedirectResponse:
     with audited(uow, caller, "assistance.object", "application", app_id) as conn:
-        svc.object_to(conn, caller, app_id, text)
+        review.object_to(conn, caller, app_id, text)
     return RedirectResponse("/assistance/notices?done=1", status_code=303)

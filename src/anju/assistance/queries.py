@@ -1,0 +1,241 @@
+"""Reading applications: the reviewers' queue and the applicant's list, one application in full, the
+public notices and the log proofs of an applicant's decisions."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, select
+
+from anju import ledger
+from anju.assistance import domain
+from anju.assistance.catalogue import edition
+from anju.assistance.common import LOG, own_application, scoped_application
+from anju.assistance.tables import (
+    application_documents,
+    application_members,
+    application_steps,
+    applications,
+    objections,
+    programme_editions,
+)
+from anju.core import clock
+from anju.core.scope import Scope
+from anju.security import Caller, Keyring, mask_id, mask_name
+
+# ---------------------------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class AppFilter:
+    status: str | None = None
+    programme: str | None = None
+    level: str | None = None
+    overdue: bool = False
+    street: str | None = None
+    app_no: str | None = None
+
+
+def _summary(r: Any) -> dict[str, Any]:
+    return {
+        "id": int(r.id),
+        "app_no": r.app_no,
+        "programme_code": r.programme_code,
+        "programme_name": getattr(r, "programme_name", None),
+        "status": r.status,
+        "status_label": domain.STATUS_LABELS[domain.AppStatus(r.status)],
+        "level": r.level,
+        "due_at": r.due_at,
+        "priority_class": r.priority_class,
+        "household_size": r.household_size,
+        "talent_tier": r.talent_tier,
+        "district_code": r.district_code,
+        "street_code": r.street_code,
+        "eligible": r.eligible,
+        "submitted_at": r.submitted_at,
+        "notice_until": r.notice_until,
+        "decided_at": r.decided_at,
+        "updated_at": r.updated_at,
+        "version": r.version,
+    }
+
+
+def list_applications(
+    conn: Connection, f: AppFilter, *, scope: Scope, limit: int, offset: int
+) -> tuple[int, list[dict[str, Any]]]:
+    conds: list[Any] = []
+    if scope.level == "own":
+        conds.append(applications.c.account_id == scope.account_id)
+    else:
+        conds.extend(scope.where(applications.c.street_code))
+    if f.status:
+        conds.append(applications.c.status == f.status)
+    if f.programme:
+        conds.append(applications.c.programme_code == f.programme)
+    if f.level:
+        conds.append(applications.c.level == f.level)
+    if f.street:
+        conds.append(applications.c.street_code == f.street)
+    if f.app_no:
+        conds.append(applications.c.app_no == f.app_no)
+    if f.overdue:
+        conds.append(applications.c.due_at < clock.now())
+    where = and_(*conds) if conds else None
+    q = select(applications, programme_editions.c.name.label("programme_name")).join(
+        programme_editions, programme_editions.c.id == applications.c.edition_id
+    )
+    c = select(func.count()).select_from(applications)
+    if where is not None:
+        q, c = q.where(where), c.where(where)
+    total = conn.execute(c).scalar_one()
+    rows = conn.execute(
+        q.order_by(applications.c.due_at.is_(None), applications.c.due_at, applications.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return int(total), [_summary(r) for r in rows]
+
+
+def get_application(conn: Connection, kr: Keyring, scope: Scope, app_id: int) -> dict[str, Any]:
+    """One application with masked members, documents (metadata), every step and the explanation."""
+    r = scoped_application(conn, scope, app_id)
+    out = _summary(r)
+    out["programme_name"] = conn.execute(
+        select(programme_editions.c.name).where(programme_editions.c.id == r.edition_id)
+    ).scalar_one()
+    classes = {p.code: p.name for p in edition(conn, r.edition_id).priority} | {"general": "一般家庭"}
+    out["priority_name"] = classes.get(r.priority_class, r.priority_class) if r.priority_class else None
+    members = []
+    for m in conn.execute(
+        select(application_members)
+        .where(application_members.c.application_id == app_id)
+        .order_by(application_members.c.seq)
+    ):
+        members.append(
+            {
+                "seq": m.seq,
+                "relation": m.relation,
+                "name": mask_name(kr.decrypt(m.name_enc, "application_members.name")),
+                "id_number": mask_id(kr.decrypt(m.id_number_enc, "application_members.id_number")),
+                "birth_year": m.birth_year,
+                "annual_income_fen": int(m.annual_income_fen),
+                "assets_fen": int(m.assets_fen),
+                "local_hukou": bool(m.local_hukou),
+                "hukou_years": m.hukou_years,
+                "social_insurance_months": m.social_insurance_months,
+                "employed": bool(m.employed),
+            }
+        )
+    out["members"] = members
+    out["industry"], out["employer"], out["housing_status"] = r.industry, r.employer, r.housing_status
+    out["edition_id"] = int(r.edition_id)
+    out["eligibility"] = json.loads(r.eligibility) if r.eligibility else None
+    out["documents"] = [
+        {
+            "id": int(x.id),
+            "kind": x.kind,
+            "filename": x.filename,
+            "content_type": x.content_type,
+            "size": x.size,
+            "sha256": x.sha256,
+            "uploaded_at": x.uploaded_at,
+        }
+        for x in conn.execute(
+            select(
+                application_documents.c.id,
+                application_documents.c.kind,
+                application_documents.c.filename,
+                application_documents.c.content_type,
+                application_documents.c.size,
+                application_documents.c.sha256,
+                application_documents.c.uploaded_at,
+            )
+            .where(application_documents.c.application_id == app_id)
+            .order_by(application_documents.c.id)
+        )
+    ]
+    out["steps"] = [
+        {
+            "at": s.at,
+            "actor": s.actor,
+            "level": s.level,
+            "action": s.action,
+            "from_status": s.from_status,
+            "to_status": s.to_status,
+            "reason": s.reason,
+            "ledger_index": s.ledger_index,
+        }
+        for s in conn.execute(
+            select(application_steps)
+            .where(application_steps.c.application_id == app_id)
+            .order_by(application_steps.c.id)
+        )
+    ]
+    out["objections"] = [
+        {"id": int(o.id), "status": o.status, "submitted_at": o.submitted_at, "resolution": o.resolution}
+        for o in conn.execute(select(objections).where(objections.c.application_id == app_id).order_by(objections.c.id))
+    ]
+    return out
+
+
+def public_notices(
+    conn: Connection, *, limit: int, offset: int, programme: str | None = None
+) -> tuple[int, list[dict[str, Any]]]:
+    """The public notice (公示): applications in their notice period, identified by number, street,
+    household size and the masked applicant's name only."""
+    conds = [applications.c.status == domain.AppStatus.notice]
+    if programme:
+        conds.append(applications.c.programme_code == programme)
+    total = conn.execute(select(func.count()).select_from(applications).where(*conds)).scalar_one()
+    rows = conn.execute(
+        select(applications)
+        .where(*conds)
+        .order_by(applications.c.notice_until, applications.c.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return int(total), [
+        {
+            "id": int(r.id),
+            "app_no": r.app_no,
+            "programme_code": r.programme_code,
+            "street_code": r.street_code,
+            "household_size": r.household_size,
+            "priority_class": r.priority_class,
+            "notice_until": r.notice_until,
+        }
+        for r in rows
+    ]
+
+
+def decision_proofs(conn: Connection, caller: Caller, app_id: int, size: int | None = None) -> dict[str, Any]:
+    """For the applicant: each logged step of their own application with the log entry itself and its
+    inclusion proof in the log ``assistance`` (at ``size``, default the current size), so they can check
+    with the stand-alone verifier that the decision is in the published log and was not altered."""
+    own_application(conn, caller, app_id)
+    steps = conn.execute(
+        select(application_steps.c.action, application_steps.c.at, application_steps.c.ledger_index)
+        .where(application_steps.c.application_id == app_id, application_steps.c.ledger_index.is_not(None))
+        .order_by(application_steps.c.id)
+    ).all()
+    head = ledger.tree_head(conn, LOG, size)
+    items = []
+    for st in steps:
+        idx = int(st.ledger_index)
+        if idx >= head.size:
+            continue
+        e = ledger.entry(conn, LOG, idx)
+        p = ledger.inclusion_proof(conn, LOG, idx, head.size)
+        items.append(
+            {
+                "action": st.action,
+                "at": st.at,
+                "index": idx,
+                "entry": e.data.decode("utf-8"),
+                "leaf_hash": p.leaf_hash.hex(),
+                "proof": [h.hex() for h in p.proof],
+            }
+        )
+    return {"log": LOG, "algorithm": head.algorithm, "size": head.size, "root": head.root, "items": items}
