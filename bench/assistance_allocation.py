@@ -230,23 +230,28 @@ def run_phase(
 
 def check(engine: Engine) -> dict[str, int]:
     """What the database holds: no home or application with two active allocations."""
-    a = allocations
     with engine.connect() as conn:
         dup_homes = conn.execute(
             select(func.count()).select_from(
-                select(a.c.home_id).where(a.c.active == 1).group_by(a.c.home_id).having(func.count() > 1).subquery()
-            )
-        ).scalar_one()
-        dup_apps = conn.execute(
-            select(func.count()).select_from(
-                select(a.c.application_id)
-                .where(a.c.active == 1)
-                .group_by(a.c.application_id)
+                select(allocations.c.home_id)
+                .where(allocations.c.active == 1)
+                .group_by(allocations.c.home_id)
                 .having(func.count() > 1)
                 .subquery()
             )
         ).scalar_one()
-        active = conn.execute(select(func.count()).select_from(a).where(a.c.active == 1)).scalar_one()
+        dup_apps = conn.execute(
+            select(func.count()).select_from(
+                select(allocations.c.application_id)
+                .where(allocations.c.active == 1)
+                .group_by(allocations.c.application_id)
+                .having(func.count() > 1)
+                .subquery()
+            )
+        ).scalar_one()
+        active = conn.execute(
+            select(func.count()).select_from(allocations).where(allocations.c.active == 1)
+        ).scalar_one()
         allocated_homes = conn.execute(
             select(func.count()).select_from(assisted_homes).where(assisted_homes.c.status == "allocated")
         ).scalar_one()

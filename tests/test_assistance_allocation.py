@@ -256,22 +256,48 @@ def test_public_files_verify_with_the_lottery_command(env: dict[str, Any], tmp_p
 def test_a_list_changed_after_publication_is_refused(env: dict[str, Any]) -> None:
     apps(env, 4)
     draw_id = freeze(env)
-    dc = draw_candidates
     with env["engine"].begin() as conn:  # someone edits the stored list behind the platform's back
         a, b = conn.execute(
-            select(dc.c.candidate_id).where(dc.c.draw_id == draw_id).order_by(dc.c.position).limit(2)
+            select(draw_candidates.c.candidate_id)
+            .where(draw_candidates.c.draw_id == draw_id)
+            .order_by(draw_candidates.c.position)
+            .limit(2)
         ).scalars()
-        conn.execute(update(dc).where(dc.c.draw_id == draw_id, dc.c.position == 1).values(candidate_id="TMP"))
-        conn.execute(update(dc).where(dc.c.draw_id == draw_id, dc.c.position == 2).values(candidate_id=a))
-        conn.execute(update(dc).where(dc.c.draw_id == draw_id, dc.c.position == 1).values(candidate_id=b))
+        conn.execute(
+            update(draw_candidates)
+            .where(draw_candidates.c.draw_id == draw_id, draw_candidates.c.position == 1)
+            .values(candidate_id="TMP")
+        )
+        conn.execute(
+            update(draw_candidates)
+            .where(draw_candidates.c.draw_id == draw_id, draw_candidates.c.position == 2)
+            .values(candidate_id=a)
+        )
+        conn.execute(
+            update(draw_candidates)
+            .where(draw_candidates.c.draw_id == draw_id, draw_candidates.c.position == 1)
+            .values(candidate_id=b)
+        )
     with pytest.raises(Conflict) as ei:
         run(env, draw_id)
     assert ei.value.errors[0].field == "list_hash"
     assert one(env, select(draws.c.status).where(draws.c.id == draw_id)) == "frozen"
     with env["engine"].begin() as conn:  # a forged extra candidate is caught as well
-        conn.execute(update(dc).where(dc.c.draw_id == draw_id, dc.c.position == 1).values(candidate_id=a))
-        conn.execute(update(dc).where(dc.c.draw_id == draw_id, dc.c.position == 2).values(candidate_id=b))
-        conn.execute(update(dc).where(dc.c.draw_id == draw_id, dc.c.position == 4).values(candidate_id="TA99999999"))
+        conn.execute(
+            update(draw_candidates)
+            .where(draw_candidates.c.draw_id == draw_id, draw_candidates.c.position == 1)
+            .values(candidate_id=a)
+        )
+        conn.execute(
+            update(draw_candidates)
+            .where(draw_candidates.c.draw_id == draw_id, draw_candidates.c.position == 2)
+            .values(candidate_id=b)
+        )
+        conn.execute(
+            update(draw_candidates)
+            .where(draw_candidates.c.draw_id == draw_id, draw_candidates.c.position == 4)
+            .values(candidate_id="TA99999999")
+        )
     with pytest.raises(Conflict) as ei:
         run(env, draw_id)
     assert ei.value.errors[0].field == "list_hash"

@@ -21,8 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, select
 
-from anju import assistance
-from anju import divisions as div
+from anju import assistance, divisions
 from anju.app import create_app
 from anju.assistance import figures, figures_csv, plan_targets
 from anju.assistance.tables import (
@@ -35,7 +34,8 @@ from anju.assistance.tables import (
     programme_editions,
 )
 from anju.core.scope import SYSTEM, Scope
-from anju.registry import tables as rt
+from anju.divisions import divisions_table
+from anju.registry.tables import homes
 from anju.security import NewAccount, Role, Security, create_account
 from anju.security.services import Caller
 from tests.accounts import PASSWORD, World, api_token, choose_world
@@ -57,10 +57,11 @@ class Data:
 
 
 def _homes(conn: Connection, street: str, n: int) -> list[int]:
-    h = rt.homes
     ids = [
         int(x)
-        for x in conn.execute(select(h.c.id).where(h.c.street_code == street).order_by(h.c.id).limit(n)).scalars()
+        for x in conn.execute(
+            select(homes.c.id).where(homes.c.street_code == street).order_by(homes.c.id).limit(n)
+        ).scalars()
     ]
     assert len(ids) == n, f"street {street} has only {len(ids)} homes"
     return ids
@@ -72,18 +73,23 @@ def build(engine: Engine) -> Data:
     with engine.begin() as conn:
         assistance.load_programmes(conn, assistance.load_policies(assistance.sample_policy_path("320100")))
         editions = {r.code: int(r.id) for r in conn.execute(select(programme_editions.c.code, programme_editions.c.id))}
-        h = rt.homes
         sb = str(
             conn.execute(
-                select(h.c.street_code).where(h.c.district_code == w.district_b).order_by(h.c.street_code).limit(1)
+                select(homes.c.street_code)
+                .where(homes.c.district_code == w.district_b)
+                .order_by(homes.c.street_code)
+                .limit(1)
             ).scalar_one()
         )
-        dv = div.divisions_table
         other = conn.execute(
-            select(dv.c.code, dv.c.parent_code)
-            .where(dv.c.level == "street", dv.c.managing_code.is_(None), dv.c.parent_code != w.district_a)
-            .where(dv.c.code != sb)
-            .order_by(dv.c.code)
+            select(divisions_table.c.code, divisions_table.c.parent_code)
+            .where(
+                divisions_table.c.level == "street",
+                divisions_table.c.managing_code.is_(None),
+                divisions_table.c.parent_code != w.district_a,
+            )
+            .where(divisions_table.c.code != sb)
+            .order_by(divisions_table.c.code)
             .limit(1)
         ).one()
         pool = {s: _homes(conn, s, 8) for s in (w.street_s1, w.street_s2, sb)}
@@ -277,7 +283,7 @@ def targets() -> plan_targets.Targets:
 
 def district_scope(engine: Engine, code: str) -> Scope:
     with engine.connect() as c:
-        kids, _ = div.children(c, code, "street", limit=1000)
+        kids, _ = divisions.children(c, code, "street", limit=1000)
     return Scope.of_streets("district", code, [k.code for k in kids if k.managing_code in (None, code)])
 
 

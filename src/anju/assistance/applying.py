@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from anju import divisions as div
+from anju import divisions
 from anju.assistance import domain
 from anju.assistance.catalogue import in_force
 from anju.assistance.common import decision_step, member_conflict, own_application, scoped_application
@@ -106,7 +106,7 @@ def _validate(
     except ValidationError as e:
         raise ValidationError(e.message, e.errors) from None
     try:
-        street = div.get(conn, cmd.street_code)
+        street = divisions.get(conn, cmd.street_code)
         if street.level != "street":
             errors.append(FieldError("street_code", "应为街道（镇）代码"))
     except NotFound:

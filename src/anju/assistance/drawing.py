@@ -76,11 +76,10 @@ def scoped_draw(conn: Connection, scope: Scope, draw_id: int, *, write: bool = F
 def _visible_draws(scope: Scope) -> list[Any]:
     if scope.unrestricted:
         return []
-    dc = draw_candidates
     return [
-        select(dc.c.draw_id)
-        .join(applications, applications.c.id == dc.c.application_id)
-        .where(dc.c.draw_id == draws.c.id, *scope.where(applications.c.street_code))
+        select(draw_candidates.c.draw_id)
+        .join(applications, applications.c.id == draw_candidates.c.application_id)
+        .where(draw_candidates.c.draw_id == draws.c.id, *scope.where(applications.c.street_code))
         .exists()
     ]
 
@@ -104,11 +103,10 @@ def freeze_draw(conn: Connection, caller: Caller, programme_code: str, priority_
     home_programme(conn, programme_code)
     now = clock.now()
     draw_no = _draw_no(conn, now)  # read before the list: a stale number means a stale list (see above)
-    a = applications
     rows = conn.execute(
-        select(a.c.id, a.c.app_no)
-        .where(*waiting_conds(programme_code, cls, caller.scope), ~in_open_draw(a.c.id))
-        .order_by(a.c.submitted_at, a.c.app_no)
+        select(applications.c.id, applications.c.app_no)
+        .where(*waiting_conds(programme_code, cls, caller.scope), ~in_open_draw(applications.c.id))
+        .order_by(applications.c.submitted_at, applications.c.app_no)
     ).all()
     if not rows:
         what = f"（优先类别 {cls}）" if cls else ""
@@ -326,7 +324,6 @@ def close_draw(conn: Connection, caller: Caller, draw_id: int, reason: str) -> N
 
 
 def _progress(conn: Connection, row: Any) -> dict[str, int]:
-    dc = draw_candidates
     selected = conn.execute(
         select(func.count()).select_from(allocations).where(allocations.c.draw_id == row.id)
     ).scalar_one()
@@ -334,8 +331,8 @@ def _progress(conn: Connection, row: Any) -> dict[str, int]:
     if row.drawn_at is not None:
         passed = conn.execute(
             select(func.count())
-            .select_from(dc)
-            .where(dc.c.draw_id == row.id, passed_since(dc.c.application_id, row.drawn_at))
+            .select_from(draw_candidates)
+            .where(draw_candidates.c.draw_id == row.id, passed_since(draw_candidates.c.application_id, row.drawn_at))
         ).scalar_one()
     return {"selected": int(selected), "passed": int(passed)}
 
@@ -428,12 +425,11 @@ def draw_entries(
 ) -> tuple[int, list[dict[str, Any]]]:
     """The published list of a draw, paginated: by drawn rank (after the draw) or frozen position."""
     row = _draw_row(conn, draw_id)
-    dc = draw_candidates
     by_rank = order == "rank" and row.drawn_at is not None
-    col = dc.c.rank if by_rank else dc.c.position
+    col = draw_candidates.c.rank if by_rank else draw_candidates.c.position
     rows = conn.execute(
-        select(dc.c.position, dc.c.rank, dc.c.candidate_id)
-        .where(dc.c.draw_id == draw_id)
+        select(draw_candidates.c.position, draw_candidates.c.rank, draw_candidates.c.candidate_id)
+        .where(draw_candidates.c.draw_id == draw_id)
         .order_by(col)
         .limit(limit)
         .offset(offset)

@@ -28,7 +28,6 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, case, distinct, extract, false, func, or_, select
 
-from anju import divisions as div
 from anju.assistance import domain
 from anju.assistance.plan_targets import Targets
 from anju.assistance.tables import (
@@ -42,6 +41,7 @@ from anju.assistance.tables import (
 from anju.core import clock
 from anju.core.errors import ValidationError
 from anju.core.scope import Scope
+from anju.divisions import divisions_table
 
 UNKNOWN = "未填写"
 
@@ -81,14 +81,16 @@ def area(conn: Connection, scope: Scope, district: str | None) -> Area:
     """The area of a request; an unknown district is refused naming the field ``district``."""
     if district is None:
         return Area(scope)
-    dv = div.divisions_table
-    row = conn.execute(select(dv.c.level).where(dv.c.code == district)).first()
+    row = conn.execute(select(divisions_table.c.level).where(divisions_table.c.code == district)).first()
     if row is None or row.level not in ("district", "zone"):
         raise ValidationError.of("district", f"没有这个区（县）或功能区：{district}")
     streets = conn.execute(
-        select(dv.c.code).where(
-            dv.c.level == "street",
-            or_(dv.c.managing_code == district, and_(dv.c.parent_code == district, dv.c.managing_code.is_(None))),
+        select(divisions_table.c.code).where(
+            divisions_table.c.level == "street",
+            or_(
+                divisions_table.c.managing_code == district,
+                and_(divisions_table.c.parent_code == district, divisions_table.c.managing_code.is_(None)),
+            ),
         )
     ).scalars()
     return Area(scope, district, frozenset(streets))
@@ -96,21 +98,26 @@ def area(conn: Connection, scope: Scope, district: str | None) -> Area:
 
 def _district_of_street() -> Any:
     """SQL: the district or zone managing a street (a zone's streets belong to the zone)."""
-    dv = div.divisions_table
-    return func.coalesce(dv.c.managing_code, dv.c.parent_code)
+    return func.coalesce(divisions_table.c.managing_code, divisions_table.c.parent_code)
 
 
 def _names(conn: Connection) -> dict[str, str]:
     """Names of the city, its districts, zones and streets (one query)."""
-    dv = div.divisions_table
-    rows = conn.execute(select(dv.c.code, dv.c.name).where(dv.c.level.in_(("city", "district", "zone", "street"))))
+    rows = conn.execute(
+        select(divisions_table.c.code, divisions_table.c.name).where(
+            divisions_table.c.level.in_(("city", "district", "zone", "street"))
+        )
+    )
     return {r.code: r.name for r in rows}
 
 
 def visible_districts(conn: Connection, a: Area) -> list[str]:
     """The districts and zones that manage a street of the area (the whole list for the city)."""
-    dv = div.divisions_table
-    q = select(_district_of_street()).where(dv.c.level == "street", *a.where(dv.c.code)).distinct()
+    q = (
+        select(_district_of_street())
+        .where(divisions_table.c.level == "street", *a.where(divisions_table.c.code))
+        .distinct()
+    )
     return sorted(c for c in conn.execute(q).scalars() if c)
 
 
@@ -143,8 +150,11 @@ class Programme:
 def programmes(conn: Connection) -> dict[str, Programme]:
     """Every programme code with the name and kind of its latest edition."""
     out: dict[str, Programme] = {}
-    pe = programme_editions
-    for r in conn.execute(select(pe.c.code, pe.c.name, pe.c.kind).order_by(pe.c.code, pe.c.edition)):
+    for r in conn.execute(
+        select(programme_editions.c.code, programme_editions.c.name, programme_editions.c.kind).order_by(
+            programme_editions.c.code, programme_editions.c.edition
+        )
+    ):
         try:
             kind: domain.Kind | None = domain.Kind(r.kind)
         except ValueError:
@@ -427,15 +437,20 @@ def times(conn: Connection, *, scope: Scope, district: str | None = None) -> dic
     ):
         overall[code].append(_days(submitted, decided))
     at_level: dict[tuple[str, str], list[float]] = defaultdict(list)
-    st = application_steps
     current, entered = None, None
     for app_id, code, level, action, at in _pages(
         conn,
-        select(st.c.application_id, applications.c.programme_code, st.c.level, st.c.action, st.c.at)
-        .join(applications, applications.c.id == st.c.application_id)
-        .where(st.c.action.in_(("submit", *_DECISIONS)), *scoped),
-        st.c.application_id,
-        st.c.id,
+        select(
+            application_steps.c.application_id,
+            applications.c.programme_code,
+            application_steps.c.level,
+            application_steps.c.action,
+            application_steps.c.at,
+        )
+        .join(applications, applications.c.id == application_steps.c.application_id)
+        .where(application_steps.c.action.in_(("submit", *_DECISIONS)), *scoped),
+        application_steps.c.application_id,
+        application_steps.c.id,
     ):
         if app_id != current:
             current, entered = app_id, None
@@ -509,7 +524,6 @@ def talent(
     catalogue = programmes(conn)
     codes = sorted(c for c, p in catalogue.items() if p.kind in targets.talent_kinds)
     home_codes = sorted(c for c, p in catalogue.items() if p.kind in targets.talent_home_kinds)
-    dv = div.divisions_table
     district_expr = _district_of_street()
 
     def in_plan(col: Any) -> ColumnElement[bool]:
@@ -518,8 +532,8 @@ def talent(
     scoped = a.where(applications.c.street_code)
     talent_apps = and_(applications.c.programme_code.in_(codes), applications.c.submitted_at.is_not(None), *scoped)
     talent_benefits = and_(benefits.c.programme_code.in_(codes), *scoped)
-    apps_dv = applications.outerjoin(dv, dv.c.code == applications.c.street_code)
-    ben_dv = _BENEFITS_APPS.outerjoin(dv, dv.c.code == applications.c.street_code)
+    apps_dv = applications.outerjoin(divisions_table, divisions_table.c.code == applications.c.street_code)
+    ben_dv = _BENEFITS_APPS.outerjoin(divisions_table, divisions_table.c.code == applications.c.street_code)
     person = func.count(distinct(benefits.c.id_bidx))
 
     def grouped(q: Any) -> dict[str, int]:
@@ -552,7 +566,7 @@ def talent(
         .where(talent_benefits)
         .group_by(applications.c.industry)
     )
-    hd = dv.alias("hd")
+    hd = divisions_table.alias("hd")
     home_district = func.coalesce(hd.c.managing_code, hd.c.parent_code)
     homes_district = grouped(
         select(home_district, func.count())

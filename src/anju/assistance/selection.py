@@ -148,16 +148,19 @@ def fitting_homes(
     conn: Connection, programme_code: str, bedrooms: int | None, *, scope: Scope, limit: int, offset: int
 ) -> tuple[int, list[dict[str, Any]]]:
     """Available homes of the programme with at most ``bedrooms`` bedrooms (None: any), in scope."""
-    h = assisted_homes
-    conds = [h.c.programme_code == programme_code, h.c.status == "available", *scope.where(h.c.street_code)]
+    conds = [
+        assisted_homes.c.programme_code == programme_code,
+        assisted_homes.c.status == "available",
+        *scope.where(assisted_homes.c.street_code),
+    ]
     if bedrooms is not None:
-        conds.append(h.c.bedrooms <= bedrooms)
-    total = conn.execute(select(func.count()).select_from(h).where(*conds)).scalar_one()
+        conds.append(assisted_homes.c.bedrooms <= bedrooms)
+    total = conn.execute(select(func.count()).select_from(assisted_homes).where(*conds)).scalar_one()
     rows = conn.execute(
-        select(h, homes.c.house_code, homes.c.address)
-        .join(homes, homes.c.id == h.c.home_id)
+        select(assisted_homes, homes.c.house_code, homes.c.address)
+        .join(homes, homes.c.id == assisted_homes.c.home_id)
         .where(*conds)
-        .order_by(h.c.bedrooms.desc(), h.c.area.desc(), h.c.home_id)
+        .order_by(assisted_homes.c.bedrooms.desc(), assisted_homes.c.area.desc(), assisted_homes.c.home_id)
         .limit(limit)
         .offset(offset)
     ).all()

@@ -55,21 +55,26 @@ def pay_subsidies(conn: Connection, caller: Caller, month: str) -> dict[str, int
     ]
     if not subsidy_editions:
         return {"paid": 0, "amount_fen": 0, "already_paid": 0}
-    a = applications
     paid = select(subsidy_payments.c.id).where(
-        subsidy_payments.c.application_id == a.c.id, subsidy_payments.c.month == month
+        subsidy_payments.c.application_id == applications.c.id, subsidy_payments.c.month == month
     )
     base = [
-        a.c.edition_id.in_(subsidy_editions),
-        a.c.status == domain.AppStatus.approved.value,
-        a.c.decided_at < midnight(nxt),
-        *caller.scope.where(a.c.street_code),
+        applications.c.edition_id.in_(subsidy_editions),
+        applications.c.status == domain.AppStatus.approved.value,
+        applications.c.decided_at < midnight(nxt),
+        *caller.scope.where(applications.c.street_code),
     ]
-    already = conn.execute(select(func.count()).select_from(a).where(*base, paid.exists())).scalar_one()
+    already = conn.execute(select(func.count()).select_from(applications).where(*base, paid.exists())).scalar_one()
     rows = conn.execute(
-        select(a.c.id, a.c.app_no, a.c.edition_id, a.c.household_size, a.c.talent_tier)
+        select(
+            applications.c.id,
+            applications.c.app_no,
+            applications.c.edition_id,
+            applications.c.household_size,
+            applications.c.talent_tier,
+        )
         .where(*base, ~paid.exists())
-        .order_by(a.c.id)
+        .order_by(applications.c.id)
     ).all()
     if not rows:
         return {"paid": 0, "amount_fen": 0, "already_paid": int(already)}

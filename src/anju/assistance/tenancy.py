@@ -81,22 +81,21 @@ class AllocationFilter:
 def list_allocations(
     conn: Connection, f: AllocationFilter, *, scope: Scope, limit: int, offset: int
 ) -> tuple[int, list[dict[str, Any]]]:
-    al = allocations
-    conds: list[Any] = list(scope.where(al.c.street_code))
+    conds: list[Any] = list(scope.where(allocations.c.street_code))
     if f.status:
-        conds.append(al.c.status == f.status)
+        conds.append(allocations.c.status == f.status)
     if f.programme:
-        conds.append(al.c.programme_code == f.programme)
+        conds.append(allocations.c.programme_code == f.programme)
     if f.draw_id:
-        conds.append(al.c.draw_id == f.draw_id)
-    total = conn.execute(select(func.count()).select_from(al).where(*conds)).scalar_one()
+        conds.append(allocations.c.draw_id == f.draw_id)
+    total = conn.execute(select(func.count()).select_from(allocations).where(*conds)).scalar_one()
     rows = conn.execute(
-        select(al, homes.c.house_code, homes.c.address, applications.c.app_no, draws.c.draw_no)
-        .join(homes, homes.c.id == al.c.home_id)
-        .join(applications, applications.c.id == al.c.application_id)
-        .outerjoin(draws, draws.c.id == al.c.draw_id)
+        select(allocations, homes.c.house_code, homes.c.address, applications.c.app_no, draws.c.draw_no)
+        .join(homes, homes.c.id == allocations.c.home_id)
+        .join(applications, applications.c.id == allocations.c.application_id)
+        .outerjoin(draws, draws.c.id == allocations.c.draw_id)
         .where(*conds)
-        .order_by(al.c.id.desc())
+        .order_by(allocations.c.id.desc())
         .limit(limit)
         .offset(offset)
     ).all()

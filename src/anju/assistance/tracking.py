@@ -353,18 +353,27 @@ def requalify(conn: Connection, caller: Caller, programme_code: str, on: date | 
         status = domain.AppStatus.approved
     else:
         raise ValidationError.of("programme_code", f"{policy.name}不做年度复核")
-    a = applications
     cutoff = midnight(domain.add_months(on, -policy.requalify_months))
     open_case_ = (
         select(cases.c.id)
-        .where(cases.c.application_id == a.c.id, cases.c.kind == "requalification", cases.c.status == "open")
+        .where(cases.c.application_id == applications.c.id, cases.c.kind == "requalification", cases.c.status == "open")
         .exists()
     )
     rows = conn.execute(
-        select(a.c.id, a.c.app_no, a.c.status, a.c.street_code, a.c.edition_id)
-        .where(a.c.programme_code == programme_code, a.c.status == status.value, *caller.scope.where(a.c.street_code))
-        .where(or_(a.c.checked_at.is_(None), a.c.checked_at < cutoff), ~open_case_)
-        .order_by(a.c.id)
+        select(
+            applications.c.id,
+            applications.c.app_no,
+            applications.c.status,
+            applications.c.street_code,
+            applications.c.edition_id,
+        )
+        .where(
+            applications.c.programme_code == programme_code,
+            applications.c.status == status.value,
+            *caller.scope.where(applications.c.street_code),
+        )
+        .where(or_(applications.c.checked_at.is_(None), applications.c.checked_at < cutoff), ~open_case_)
+        .order_by(applications.c.id)
     ).all()
     checked = qualified = opened = 0
     now = clock.now()

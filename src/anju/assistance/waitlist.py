@@ -57,14 +57,18 @@ def in_open_draw(app_col: Any) -> Any:
 
 
 def waiting_conds(programme_code: str, priority_class: str | None, scope: Scope) -> list[Any]:
-    a = applications
-    conds: list[Any] = [a.c.programme_code == programme_code, a.c.status == domain.AppStatus.approved.value]
+    conds: list[Any] = [
+        applications.c.programme_code == programme_code,
+        applications.c.status == domain.AppStatus.approved.value,
+    ]
     if priority_class:
-        conds.append(a.c.priority_class == priority_class)
+        conds.append(applications.c.priority_class == priority_class)
     conds.append(
-        ~select(allocations.c.id).where(allocations.c.application_id == a.c.id, allocations.c.active == 1).exists()
+        ~select(allocations.c.id)
+        .where(allocations.c.application_id == applications.c.id, allocations.c.active == 1)
+        .exists()
     )
-    conds.extend(scope.where(a.c.street_code))
+    conds.extend(scope.where(applications.c.street_code))
     return conds
 
 
@@ -80,11 +84,14 @@ def waiting_list(
     """Approved applications of a home programme not yet allocated, in the order of the waiting list
     (submission time, then application number), with the open draw each is in, if any."""
     home_programme(conn, programme_code)
-    a = applications
     conds = waiting_conds(programme_code, priority_class, scope)
-    total = conn.execute(select(func.count()).select_from(a).where(*conds)).scalar_one()
+    total = conn.execute(select(func.count()).select_from(applications).where(*conds)).scalar_one()
     rows = conn.execute(
-        select(a).where(*conds).order_by(a.c.submitted_at, a.c.app_no).limit(limit).offset(offset)
+        select(applications)
+        .where(*conds)
+        .order_by(applications.c.submitted_at, applications.c.app_no)
+        .limit(limit)
+        .offset(offset)
     ).all()
     ids = [int(r.id) for r in rows]
     in_draw: dict[int, str] = {}
@@ -127,7 +134,6 @@ def waiting_list(
 
 def waiting_summary(conn: Connection, *, scope: Scope) -> list[dict[str, Any]]:
     """Per home programme and priority class: how many wait, and how many are in no open draw."""
-    a = applications
     home_codes = [
         str(r.code)
         for r in conn.execute(select(programme_editions.c.code, programme_editions.c.policy))
@@ -136,16 +142,16 @@ def waiting_summary(conn: Connection, *, scope: Scope) -> list[dict[str, Any]]:
     if not home_codes:
         return []
     base = [
-        a.c.programme_code.in_(sorted(set(home_codes))),
-        a.c.status == domain.AppStatus.approved.value,
-        *scope.where(a.c.street_code),
+        applications.c.programme_code.in_(sorted(set(home_codes))),
+        applications.c.status == domain.AppStatus.approved.value,
+        *scope.where(applications.c.street_code),
     ]
-    free = case((~in_open_draw(a.c.id), 1), else_=0)
+    free = case((~in_open_draw(applications.c.id), 1), else_=0)
     rows = conn.execute(
-        select(a.c.programme_code, a.c.priority_class, func.count(), func.sum(free))
+        select(applications.c.programme_code, applications.c.priority_class, func.count(), func.sum(free))
         .where(*base)
-        .group_by(a.c.programme_code, a.c.priority_class)
-        .order_by(a.c.programme_code, a.c.priority_class)
+        .group_by(applications.c.programme_code, applications.c.priority_class)
+        .order_by(applications.c.programme_code, applications.c.priority_class)
     ).all()
     return [
         {"programme_code": p, "priority_class": c, "waiting": int(n), "undrawn": int(u or 0)} for p, c, n, u in rows

@@ -13,7 +13,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 
-from anju import divisions as div
+from anju import divisions
 from anju.assistance import applying, catalogue, common, domain, eligibility, queries, review, tracking
 from anju.core import clock
 from anju.core.errors import AnjuError, FieldError, ValidationError
@@ -117,7 +117,7 @@ def programmes_page(request: Request, uow: UowDep, caller: Public) -> HTMLRespon
 
 
 def _streets(conn: Any) -> list[Any]:
-    return sorted(div.by_level(conn, "street"), key=lambda s: s.code)
+    return sorted(divisions.by_level(conn, "street"), key=lambda s: s.code)
 
 
 def _form_values(form: FormData) -> tuple[applying.ApplicationIn, dict[str, Any]]:
@@ -367,7 +367,7 @@ def review_queue(
         )
         programmes = _programmes(conn)
         labels = catalogue.programme_labels(conn)
-        streets = div.names(conn, {i["street_code"] for i in items})
+        streets = divisions.names(conn, {i["street_code"] for i in items})
     return render(
         request,
         "assistance/review.html",
@@ -490,7 +490,7 @@ def notices(
     """The public notice (公示): applications in their notice period; signed-in people may object."""
     with uow.read() as conn:
         total, items = queries.public_notices(conn, limit=paging.page_size, offset=paging.offset)
-        names = div.names(conn, {i["street_code"] for i in items})
+        names = divisions.names(conn, {i["street_code"] for i in items})
         labels = catalogue.programme_labels(conn)
     return render(
         request,
