@@ -391,10 +391,10 @@ def test_lists_are_scoped(env: dict[str, Any]) -> None:
         review.submit(conn, env["citizen"], app_id)
     with eng.connect() as conn:
         f = queries.AppFilter(status="submitted")
-        assert queries.list_applications(conn, f, scope=env["clerk"].scope, limit=10, offset=0)[0] == 1
-        assert queries.list_applications(conn, f, scope=env["district"].scope, limit=10, offset=0)[0] == 1
-        assert queries.list_applications(conn, f, scope=env["other"].scope, limit=10, offset=0)[0] == 0
-        assert queries.list_applications(conn, f, scope=Scope.own(-5), limit=10, offset=0)[0] == 0
+        assert queries.list_applications(conn, f, scope=env["clerk"].scope, limit=10, offset=0).total == 1
+        assert queries.list_applications(conn, f, scope=env["district"].scope, limit=10, offset=0).total == 1
+        assert queries.list_applications(conn, f, scope=env["other"].scope, limit=10, offset=0).total == 0
+        assert queries.list_applications(conn, f, scope=Scope.own(-5), limit=10, offset=0).total == 0
         with pytest.raises(NotFound):
             queries.get_application(conn, env["kr"], env["other"].scope, app_id)
         with pytest.raises(NotFound):

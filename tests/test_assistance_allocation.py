@@ -139,10 +139,10 @@ def test_freeze_publishes_the_hash_and_the_draw_is_the_lottery_on_the_frozen_lis
     ids = apps(env, 6)
     apps(env, 1, priority="elderly")  # another class: not in this list
     with env["engine"].connect() as conn:
-        total, waiting = waitlist.waiting_list(
+        listed = waitlist.waiting_list(
             conn, "public_rental", "general", scope=env["district"].scope, limit=50, offset=0
         )
-    assert total == 6 and [w["id"] for w in waiting] == ids  # submission order
+    assert listed.total == 6 and [w["id"] for w in listed.items] == ids  # submission order
     draw_id = freeze(env)
     with env["engine"].connect() as conn:
         row = conn.execute(select(draws).where(draws.c.id == draw_id)).one()
@@ -157,9 +157,9 @@ def test_freeze_publishes_the_hash_and_the_draw_is_the_lottery_on_the_frozen_lis
         app_nos = [
             str(conn.execute(select(applications.c.app_no).where(applications.c.id == i)).scalar_one()) for i in ids
         ]
-        _, waiting = waitlist.waiting_list(
+        waiting = waitlist.waiting_list(
             conn, "public_rental", "general", scope=env["city"].scope, limit=50, offset=0
-        )
+        ).items
     assert frozen == app_nos
     assert row.status == "frozen" and row.candidates == 6 and row.list_hash == lottery.list_hash(app_nos)
     published = log_entry(env, "assistance", row.ledger_index)  # the hash is in the log before the draw
@@ -227,10 +227,10 @@ def test_public_files_verify_with_the_lottery_command(env: dict[str, Any], tmp_p
     with env["engine"].connect() as conn:
         pub = drawing.draw_public(conn, draw_id)
         cand, res = drawing.candidates_text(conn, draw_id), drawing.result_text(conn, draw_id)
-        total, entries = drawing.draw_entries(conn, draw_id, limit=2, offset=2)
+        listed = drawing.draw_entries(conn, draw_id, limit=2, offset=2)
     assert cand == pending_candidates and cand.endswith("\n") and len(cand.splitlines()) == 5
     assert res.splitlines() == list(lottery.draw(cand.splitlines(), SEED).order)
-    assert total == 5 and [x["rank"] for x in entries] == [3, 4]
+    assert listed.total == 5 and [x["rank"] for x in listed.items] == [3, 4]
     v = lottery.verify(cand.splitlines(), pub["seed"], res.splitlines(), pub["list_hash"])
     assert v.ok and v.result_hash == pub["result_hash"]
     (tmp_path / "c.txt").write_text(cand, encoding="utf-8")
@@ -681,11 +681,13 @@ def test_a_clerk_of_another_district_sees_nothing(env: dict[str, Any]) -> None:
         ):
             with pytest.raises(NotFound):
                 call()
-        assert drawing.list_draws(conn, drawing.DrawFilter(), scope=other.scope, limit=50, offset=0)[0] == 0
-        assert tenancy.list_allocations(conn, tenancy.AllocationFilter(), scope=other.scope, limit=50, offset=0)[0] == 0
-        assert tracking.list_cases(conn, tracking.CaseFilter(), scope=other.scope, limit=50, offset=0)[0] == 0
-        assert waitlist.waiting_list(conn, "public_rental", None, scope=other.scope, limit=50, offset=0)[0] == 0
-        assert drawing.list_draws(conn, drawing.DrawFilter(), scope=env["clerk"].scope, limit=50, offset=0)[0] == 2
+        assert drawing.list_draws(conn, drawing.DrawFilter(), scope=other.scope, limit=50, offset=0).total == 0
+        assert (
+            tenancy.list_allocations(conn, tenancy.AllocationFilter(), scope=other.scope, limit=50, offset=0).total == 0
+        )
+        assert tracking.list_cases(conn, tracking.CaseFilter(), scope=other.scope, limit=50, offset=0).total == 0
+        assert waitlist.waiting_list(conn, "public_rental", None, scope=other.scope, limit=50, offset=0).total == 0
+        assert drawing.list_draws(conn, drawing.DrawFilter(), scope=env["clerk"].scope, limit=50, offset=0).total == 2
         assert drawing.get_draw(conn, draw_id, scope=env["clerk"].scope)["street_codes"] == [env["s1"]]
     writes: list[Callable[[Any], Any]] = [
         lambda c: drawing.run_draw(c, env["other_officer"], draw_id, SEED, "现场", WITNESSES),

@@ -33,6 +33,7 @@ from anju.assistance.waitlist import in_open_draw, passed_since, waiting_conds
 from anju.core import clock
 from anju.core.dialect import bulk_insert
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
+from anju.core.paging import Page, fetch_page
 from anju.core.scope import OutOfScope, Scope
 from anju.security import Caller
 
@@ -406,23 +407,20 @@ class DrawFilter:
     status: str | None = None
 
 
-def list_draws(
-    conn: Connection, f: DrawFilter, *, scope: Scope, limit: int, offset: int
-) -> tuple[int, list[dict[str, Any]]]:
+def list_draws(conn: Connection, f: DrawFilter, *, scope: Scope, limit: int, offset: int) -> Page[dict[str, Any]]:
     conds = _visible_draws(scope)
     if f.programme:
         conds.append(draws.c.programme_code == f.programme)
     if f.status:
         conds.append(draws.c.status == f.status)
-    total = conn.execute(select(func.count()).select_from(draws).where(*conds)).scalar_one()
-    rows = conn.execute(select(draws).where(*conds).order_by(draws.c.id.desc()).limit(limit).offset(offset)).all()
-    streets = streets_of(conn, [int(r.id) for r in rows])
-    return int(total), [draw_out(conn, r, streets) for r in rows]
+    page = fetch_page(conn, select(draws).where(*conds).order_by(draws.c.id.desc()), limit=limit, offset=offset)
+    streets = streets_of(conn, [int(r.id) for r in page.items])
+    return page.map(lambda r: draw_out(conn, r, streets))
 
 
 def draw_entries(
     conn: Connection, draw_id: int, *, order: str = "rank", limit: int, offset: int
-) -> tuple[int, list[dict[str, Any]]]:
+) -> Page[dict[str, Any]]:
     """The published list of a draw, paginated: by drawn rank (after the draw) or frozen position."""
     row = _draw_row(conn, draw_id)
     by_rank = order == "rank" and row.drawn_at is not None
@@ -434,7 +432,9 @@ def draw_entries(
         .limit(limit)
         .offset(offset)
     ).all()
-    return int(row.candidates), [{"position": r.position, "rank": r.rank, "candidate_id": r.candidate_id} for r in rows]
+    return Page(
+        [{"position": r.position, "rank": r.rank, "candidate_id": r.candidate_id} for r in rows], int(row.candidates)
+    )
 
 
 def candidates_text(conn: Connection, draw_id: int) -> str:

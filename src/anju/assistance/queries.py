@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, select
 
 from anju import ledger
 from anju.assistance import domain
@@ -22,6 +22,7 @@ from anju.assistance.tables import (
     programme_editions,
 )
 from anju.core import clock
+from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 from anju.security import Caller, Keyring, mask_id, mask_name
 
@@ -62,9 +63,7 @@ def _summary(r: Any) -> dict[str, Any]:
     }
 
 
-def list_applications(
-    conn: Connection, f: AppFilter, *, scope: Scope, limit: int, offset: int
-) -> tuple[int, list[dict[str, Any]]]:
+def list_applications(conn: Connection, f: AppFilter, *, scope: Scope, limit: int, offset: int) -> Page[dict[str, Any]]:
     conds: list[Any] = []
     if scope.level == "own":
         conds.append(applications.c.account_id == scope.account_id)
@@ -82,20 +81,16 @@ def list_applications(
         conds.append(applications.c.app_no == f.app_no)
     if f.overdue:
         conds.append(applications.c.due_at < clock.now())
-    where = and_(*conds) if conds else None
-    q = select(applications, programme_editions.c.name.label("programme_name")).join(
-        programme_editions, programme_editions.c.id == applications.c.edition_id
+    q = (
+        select(applications, programme_editions.c.name.label("programme_name"))
+        .join(programme_editions, programme_editions.c.id == applications.c.edition_id)
+        .where(*conds)
+        .order_by(applications.c.due_at.is_(None), applications.c.due_at, applications.c.id)
     )
-    c = select(func.count()).select_from(applications)
-    if where is not None:
-        q, c = q.where(where), c.where(where)
-    total = conn.execute(c).scalar_one()
-    rows = conn.execute(
-        q.order_by(applications.c.due_at.is_(None), applications.c.due_at, applications.c.id)
-        .limit(limit)
-        .offset(offset)
+    # counted without the join (every application has its edition): the count stays on the applications' indexes
+    return fetch_page(
+        conn, q, limit=limit, offset=offset, row=_summary, count_stmt=select(applications.c.id).where(*conds)
     )
-    return int(total), [_summary(r) for r in rows]
 
 
 def get_application(conn: Connection, kr: Keyring, scope: Scope, app_id: int) -> dict[str, Any]:
@@ -180,34 +175,26 @@ def get_application(conn: Connection, kr: Keyring, scope: Scope, app_id: int) ->
     return out
 
 
-def public_notices(
-    conn: Connection, *, limit: int, offset: int, programme: str | None = None
-) -> tuple[int, list[dict[str, Any]]]:
+def public_notices(conn: Connection, *, limit: int, offset: int, programme: str | None = None) -> Page[dict[str, Any]]:
     """The public notice (公示): applications in their notice period, identified by number, street,
     household size and the masked applicant's name only."""
     conds = [applications.c.status == domain.AppStatus.notice]
     if programme:
         conds.append(applications.c.programme_code == programme)
-    total = conn.execute(select(func.count()).select_from(applications).where(*conds)).scalar_one()
-    rows = conn.execute(
-        select(applications)
-        .where(*conds)
-        .order_by(applications.c.notice_until, applications.c.id)
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return int(total), [
-        {
-            "id": int(r.id),
-            "app_no": r.app_no,
-            "programme_code": r.programme_code,
-            "street_code": r.street_code,
-            "household_size": r.household_size,
-            "priority_class": r.priority_class,
-            "notice_until": r.notice_until,
-        }
-        for r in rows
-    ]
+    q = select(applications).where(*conds).order_by(applications.c.notice_until, applications.c.id)
+    return fetch_page(conn, q, limit=limit, offset=offset, row=_notice)
+
+
+def _notice(r: Any) -> dict[str, Any]:
+    return {
+        "id": int(r.id),
+        "app_no": r.app_no,
+        "programme_code": r.programme_code,
+        "street_code": r.street_code,
+        "household_size": r.household_size,
+        "priority_class": r.priority_class,
+        "notice_until": r.notice_until,
+    }
 
 
 def decision_proofs(conn: Connection, caller: Caller, app_id: int, size: int | None = None) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
 
 from anju import ledger
@@ -27,6 +27,7 @@ from anju.assistance.tables import (
 from anju.assistance.waitlist import passed_since, selected_in
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
+from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 from anju.registry import homes
 from anju.security import Caller
@@ -63,13 +64,17 @@ def _next_turn(conn: Connection, row: Any) -> _Turn | None:
     Walks the draw's rank index in batches and reads each batch's applications and passes by their
     own indexes (primary key; application id), never joining: the cost is a few primary-key look-ups
     per candidate already served, whatever the planner knows about the growing tables."""
-    dc, a = draw_candidates, applications
     after = 0
     while True:
         batch = conn.execute(
-            select(dc.c.position, dc.c.rank, dc.c.candidate_id, dc.c.application_id)
-            .where(dc.c.draw_id == row.id, dc.c.rank > after)
-            .order_by(dc.c.rank)
+            select(
+                draw_candidates.c.position,
+                draw_candidates.c.rank,
+                draw_candidates.c.candidate_id,
+                draw_candidates.c.application_id,
+            )
+            .where(draw_candidates.c.draw_id == row.id, draw_candidates.c.rank > after)
+            .order_by(draw_candidates.c.rank)
             .limit(_TURN_BATCH)
         ).all()
         if not batch:
@@ -78,9 +83,13 @@ def _next_turn(conn: Connection, row: Any) -> _Turn | None:
         apps = {
             int(x.id): x
             for x in conn.execute(
-                select(a.c.id, a.c.household_size, a.c.priority_class, a.c.edition_id, a.c.street_code).where(
-                    a.c.id.in_(ids), a.c.status == domain.AppStatus.approved.value
-                )
+                select(
+                    applications.c.id,
+                    applications.c.household_size,
+                    applications.c.priority_class,
+                    applications.c.edition_id,
+                    applications.c.street_code,
+                ).where(applications.c.id.in_(ids), applications.c.status == domain.AppStatus.approved.value)
             )
         }
         passed = set()
@@ -146,7 +155,7 @@ def _turn_check(conn: Connection, row: Any, app_id: int) -> Any:
 
 def fitting_homes(
     conn: Connection, programme_code: str, bedrooms: int | None, *, scope: Scope, limit: int, offset: int
-) -> tuple[int, list[dict[str, Any]]]:
+) -> Page[dict[str, Any]]:
     """Available homes of the programme with at most ``bedrooms`` bedrooms (None: any), in scope."""
     conds = [
         assisted_homes.c.programme_code == programme_code,
@@ -155,16 +164,14 @@ def fitting_homes(
     ]
     if bedrooms is not None:
         conds.append(assisted_homes.c.bedrooms <= bedrooms)
-    total = conn.execute(select(func.count()).select_from(assisted_homes).where(*conds)).scalar_one()
-    rows = conn.execute(
+    q = (
         select(assisted_homes, homes.c.house_code, homes.c.address)
         .join(homes, homes.c.id == assisted_homes.c.home_id)
         .where(*conds)
         .order_by(assisted_homes.c.bedrooms.desc(), assisted_homes.c.area.desc(), assisted_homes.c.home_id)
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return int(total), [_home_out(r) for r in rows]
+    )
+    count_stmt = select(assisted_homes.c.home_id).where(*conds)
+    return fetch_page(conn, q, limit=limit, offset=offset, row=_home_out, count_stmt=count_stmt)
 
 
 def _home_out(r: Any) -> dict[str, Any]:
@@ -203,9 +210,8 @@ def turn(conn: Connection, draw_id: int, *, scope: Scope, limit: int = 50, offse
         "street_code": nxt.street_code,
         "bedrooms_allowed": allowed,
     }
-    out["homes_total"], out["homes"] = fitting_homes(
-        conn, row.programme_code, allowed, scope=scope, limit=limit, offset=offset
-    )
+    fitting = fitting_homes(conn, row.programme_code, allowed, scope=scope, limit=limit, offset=offset)
+    out["homes_total"], out["homes"] = fitting.total, list(fitting.items)
     return out
 
 

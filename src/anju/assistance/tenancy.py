@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, select, update
 
 from anju.assistance import domain
 from anju.assistance.catalogue import home_programme
@@ -20,6 +20,7 @@ from anju.assistance.tables import (
 )
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
+from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 from anju.registry import homes
 from anju.security import Caller
@@ -80,7 +81,7 @@ class AllocationFilter:
 
 def list_allocations(
     conn: Connection, f: AllocationFilter, *, scope: Scope, limit: int, offset: int
-) -> tuple[int, list[dict[str, Any]]]:
+) -> Page[dict[str, Any]]:
     conds: list[Any] = list(scope.where(allocations.c.street_code))
     if f.status:
         conds.append(allocations.c.status == f.status)
@@ -88,18 +89,16 @@ def list_allocations(
         conds.append(allocations.c.programme_code == f.programme)
     if f.draw_id:
         conds.append(allocations.c.draw_id == f.draw_id)
-    total = conn.execute(select(func.count()).select_from(allocations).where(*conds)).scalar_one()
-    rows = conn.execute(
+    q = (
         select(allocations, homes.c.house_code, homes.c.address, applications.c.app_no, draws.c.draw_no)
         .join(homes, homes.c.id == allocations.c.home_id)
         .join(applications, applications.c.id == allocations.c.application_id)
         .outerjoin(draws, draws.c.id == allocations.c.draw_id)
         .where(*conds)
         .order_by(allocations.c.id.desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return int(total), [_allocation_out(r) for r in rows]
+    )
+    count_stmt = select(allocations.c.id).where(*conds)
+    return fetch_page(conn, q, limit=limit, offset=offset, row=_allocation_out, count_stmt=count_stmt)
 
 
 def contract(conn: Connection, caller: Caller, allocation_id: int, contract_no: str) -> None:

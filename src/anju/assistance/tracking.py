@@ -29,6 +29,7 @@ from anju.assistance.tables import (
 )
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
+from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 from anju.credit import Event, record_event
 from anju.security import Caller
@@ -314,9 +315,7 @@ class CaseFilter:
     overdue: bool = False
 
 
-def list_cases(
-    conn: Connection, f: CaseFilter, *, scope: Scope, limit: int, offset: int
-) -> tuple[int, list[dict[str, Any]]]:
+def list_cases(conn: Connection, f: CaseFilter, *, scope: Scope, limit: int, offset: int) -> Page[dict[str, Any]]:
     conds: list[Any] = list(scope.where(cases.c.street_code))
     if f.status:
         conds.append(cases.c.status == f.status)
@@ -324,16 +323,12 @@ def list_cases(
         conds.append(cases.c.kind == f.kind)
     if f.overdue:
         conds.append(and_(cases.c.status == "open", cases.c.due_at < clock.now()))
-    total = conn.execute(select(func.count()).select_from(cases).where(*conds)).scalar_one()
-    rows = conn.execute(
-        _case_select()
-        .where(*conds)
-        .order_by(cases.c.status.desc(), cases.c.due_at, cases.c.id)
-        .limit(limit)
-        .offset(offset)
-    ).all()
+    q = _case_select().where(*conds).order_by(cases.c.status.desc(), cases.c.due_at, cases.c.id)
     eds = Editions(conn)
-    return int(total), [_case_out(r, eds(r.edition_id)) for r in rows]
+    count_stmt = select(cases.c.id).where(*conds)
+    return fetch_page(
+        conn, q, limit=limit, offset=offset, row=lambda r: _case_out(r, eds(r.edition_id)), count_stmt=count_stmt
+    )
 
 
 def requalify(conn: Connection, caller: Caller, programme_code: str, on: date | None = None) -> dict[str, int]:

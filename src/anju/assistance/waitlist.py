@@ -18,6 +18,7 @@ from anju.assistance.tables import (
     draws,
     programme_editions,
 )
+from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 
 # ------------------------------------------------------------------------------------------- waiting list
@@ -43,16 +44,15 @@ def selected_in(draw_col: Any, app_col: Any) -> Any:
 def in_open_draw(app_col: Any) -> Any:
     """The application is a candidate of a frozen draw, or of a drawn one in which it has neither
     selected nor passed its turn yet (it may not be frozen into a second draw meanwhile)."""
-    dc, dr = draw_candidates, draws
     awaiting = and_(
-        dr.c.status == "drawn",
-        ~selected_in(dr.c.id, dc.c.application_id),
-        ~passed_since(dc.c.application_id, dr.c.drawn_at),
+        draws.c.status == "drawn",
+        ~selected_in(draws.c.id, draw_candidates.c.application_id),
+        ~passed_since(draw_candidates.c.application_id, draws.c.drawn_at),
     )
     return exists(
-        select(dc.c.draw_id)
-        .join(dr, dr.c.id == dc.c.draw_id)
-        .where(dc.c.application_id == app_col, or_(dr.c.status == "frozen", awaiting))
+        select(draw_candidates.c.draw_id)
+        .join(draws, draws.c.id == draw_candidates.c.draw_id)
+        .where(draw_candidates.c.application_id == app_col, or_(draws.c.status == "frozen", awaiting))
     )
 
 
@@ -80,42 +80,39 @@ def waiting_list(
     scope: Scope,
     limit: int,
     offset: int,
-) -> tuple[int, list[dict[str, Any]]]:
+) -> Page[dict[str, Any]]:
     """Approved applications of a home programme not yet allocated, in the order of the waiting list
     (submission time, then application number), with the open draw each is in, if any."""
     home_programme(conn, programme_code)
     conds = waiting_conds(programme_code, priority_class, scope)
-    total = conn.execute(select(func.count()).select_from(applications).where(*conds)).scalar_one()
-    rows = conn.execute(
-        select(applications)
-        .where(*conds)
-        .order_by(applications.c.submitted_at, applications.c.app_no)
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    ids = [int(r.id) for r in rows]
+    page = fetch_page(
+        conn,
+        select(applications).where(*conds).order_by(applications.c.submitted_at, applications.c.app_no),
+        limit=limit,
+        offset=offset,
+    )
+    ids = [int(r.id) for r in page.items]
     in_draw: dict[int, str] = {}
     if ids:
-        dc, dr = draw_candidates, draws
         q = (
-            select(dc.c.application_id, dr.c.draw_no)
-            .join(dr, dr.c.id == dc.c.draw_id)
-            .where(dc.c.application_id.in_(ids))
+            select(draw_candidates.c.application_id, draws.c.draw_no)
+            .join(draws, draws.c.id == draw_candidates.c.draw_id)
+            .where(draw_candidates.c.application_id.in_(ids))
             .where(
                 or_(
-                    dr.c.status == "frozen",
+                    draws.c.status == "frozen",
                     and_(
-                        dr.c.status == "drawn",
-                        ~selected_in(dr.c.id, dc.c.application_id),
-                        ~passed_since(dc.c.application_id, dr.c.drawn_at),
+                        draws.c.status == "drawn",
+                        ~selected_in(draws.c.id, draw_candidates.c.application_id),
+                        ~passed_since(draw_candidates.c.application_id, draws.c.drawn_at),
                     ),
                 )
             )
         )
         in_draw = {int(x): str(n) for x, n in conn.execute(q)}
     eds = Editions(conn)
-    return int(total), [
-        {
+    return page.map(
+        lambda r: {
             "id": int(r.id),
             "app_no": r.app_no,
             "programme_code": r.programme_code,
@@ -128,8 +125,7 @@ def waiting_list(
             "decided_at": r.decided_at,
             "draw_no": in_draw.get(int(r.id)),
         }
-        for r in rows
-    ]
+    )
 
 
 def waiting_summary(conn: Connection, *, scope: Scope) -> list[dict[str, Any]]:

@@ -47,7 +47,7 @@ def waiting_list(
 ) -> Page[schemas_allocation.WaitingOut]:
     """The programme's waiting list (轮候) in the caller's scope, in order: submission time, then number."""
     with uow.read() as conn:
-        total, items = waitlist.waiting_list(
+        listed = waitlist.waiting_list(
             conn,
             programme_code,
             priority_class or None,
@@ -56,8 +56,8 @@ def waiting_list(
             offset=paging.offset,
         )
     return Page(
-        items=[schemas_allocation.WaitingOut(**i) for i in items],
-        total=total,
+        items=[schemas_allocation.WaitingOut(**i) for i in listed.items],
+        total=listed.total,
         page=paging.page,
         page_size=paging.page_size,
     )
@@ -74,10 +74,10 @@ def list_draws(
     """Draws with a candidate in the caller's scope, newest first."""
     f = drawing.DrawFilter(programme=programme_code or None, status=status)
     with uow.read() as conn:
-        total, items = drawing.list_draws(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
+        listed = drawing.list_draws(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
     return Page(
-        items=[schemas_allocation.DrawOut(**i) for i in items],
-        total=total,
+        items=[schemas_allocation.DrawOut(**i) for i in listed.items],
+        total=listed.total,
         page=paging.page,
         page_size=paging.page_size,
     )
@@ -173,10 +173,10 @@ def public_entries(
 ) -> Page[schemas_allocation.EntryOut]:
     """The published list, paginated: in drawn order (before the draw: frozen order)."""
     with uow.read() as conn:
-        total, items = drawing.draw_entries(conn, draw_id, order=order, limit=paging.page_size, offset=paging.offset)
+        listed = drawing.draw_entries(conn, draw_id, order=order, limit=paging.page_size, offset=paging.offset)
     return Page(
-        items=[schemas_allocation.EntryOut(**i) for i in items],
-        total=total,
+        items=[schemas_allocation.EntryOut(**i) for i in listed.items],
+        total=listed.total,
         page=paging.page,
         page_size=paging.page_size,
     )
@@ -248,12 +248,10 @@ def list_allocations(
 ) -> Page[schemas_allocation.AllocationOut]:
     f = tenancy.AllocationFilter(status=status, programme=programme_code or None, draw_id=draw_id)
     with uow.read() as conn:
-        total, items = tenancy.list_allocations(
-            conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset
-        )
+        listed = tenancy.list_allocations(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
     return Page(
-        items=[schemas_allocation.AllocationOut(**i) for i in items],
-        total=total,
+        items=[schemas_allocation.AllocationOut(**i) for i in listed.items],
+        total=listed.total,
         page=paging.page,
         page_size=paging.page_size,
     )
@@ -299,10 +297,10 @@ def list_cases(
 ) -> Page[schemas_allocation.CaseOut]:
     f = tracking.CaseFilter(status=status, kind=kind or None, overdue=overdue)
     with uow.read() as conn:
-        total, items = tracking.list_cases(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
+        listed = tracking.list_cases(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
     return Page(
-        items=[schemas_allocation.CaseOut(**i) for i in items],
-        total=total,
+        items=[schemas_allocation.CaseOut(**i) for i in listed.items],
+        total=listed.total,
         page=paging.page,
         page_size=paging.page_size,
     )

@@ -62,10 +62,10 @@ def list_notices(
 ) -> Page[schemas_applications.NoticeOut]:
     """The public notice (公示): applications in their notice period (no personal data)."""
     with uow.read() as conn:
-        total, items = queries.public_notices(conn, limit=paging.page_size, offset=paging.offset, programme=programme)
+        listed = queries.public_notices(conn, limit=paging.page_size, offset=paging.offset, programme=programme)
     return Page(
-        items=[schemas_applications.NoticeOut(**i) for i in items],
-        total=total,
+        items=[schemas_applications.NoticeOut(**i) for i in listed.items],
+        total=listed.total,
         page=paging.page,
         page_size=paging.page_size,
     )
@@ -98,12 +98,12 @@ def create_application(
 @router.get("/me/applications", operation_id="list_my_applications")
 def list_mine(uow: UowDep, caller: AssistanceApply, paging: PagingDep) -> Page[schemas_applications.ApplicationOut]:
     with uow.read() as conn:
-        total, items = queries.list_applications(
+        listed = queries.list_applications(
             conn, queries.AppFilter(), scope=caller.scope, limit=paging.page_size, offset=paging.offset
         )
     return Page(
-        items=[schemas_applications.ApplicationOut(**i) for i in items],
-        total=total,
+        items=[schemas_applications.ApplicationOut(**i) for i in listed.items],
+        total=listed.total,
         page=paging.page,
         page_size=paging.page_size,
     )
@@ -215,12 +215,10 @@ def list_applications(
     """Applications in the caller's scope, the most urgent deadline first."""
     f = queries.AppFilter(status, programme, level, overdue, street, app_no)
     with uow.read() as conn:
-        total, items = queries.list_applications(
-            conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset
-        )
+        listed = queries.list_applications(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
     return Page(
-        items=[schemas_applications.ApplicationOut(**i) for i in items],
-        total=total,
+        items=[schemas_applications.ApplicationOut(**i) for i in listed.items],
+        total=listed.total,
         page=paging.page,
         page_size=paging.page_size,
     )

@@ -46,19 +46,19 @@ def draws_page(
     """Draws in scope, the waiting lists by programme and priority class, and the freeze form."""
     f = drawing.DrawFilter(programme=programme or None, status=status if status in domain.DRAW_STATUSES else None)
     with uow.read() as conn:
-        total, items = drawing.list_draws(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
+        listed = drawing.list_draws(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
         waiting = waitlist.waiting_summary(conn, scope=caller.scope)
         programmes = catalogue.programme_labels(conn)
     return render(
         request,
         "assistance/draws.html",
-        draws=items,
+        draws=listed.items,
         waiting=waiting,
         programmes=programmes,
         statuses=domain.DRAW_STATUSES,
         programme=programme,
         status=status,
-        pager=pager(total, paging.page, paging.page_size),
+        pager=pager(listed.total, paging.page, paging.page_size),
     )
 
 
@@ -81,15 +81,15 @@ def draw_page(request: Request, uow: UowDep, caller: AssistanceRead, paging: Pag
     """One draw: its published facts, its list (drawn order once drawn) and what can be done next."""
     with uow.read() as conn:
         draw = drawing.get_draw(conn, draw_id, scope=caller.scope)
-        total, entries = drawing.draw_entries(conn, draw_id, limit=paging.page_size, offset=paging.offset)
+        listed = drawing.draw_entries(conn, draw_id, limit=paging.page_size, offset=paging.offset)
         programmes = catalogue.programme_labels(conn)
     return render(
         request,
         "assistance/draw.html",
         draw=draw,
-        entries=entries,
+        entries=listed.items,
         programmes=programmes,
-        pager=pager(total, paging.page, paging.page_size),
+        pager=pager(listed.total, paging.page, paging.page_size),
     )
 
 
@@ -161,16 +161,16 @@ def public_page(request: Request, uow: UowDep, _: Public, paging: PagingDep, dra
     """The published draw (anyone, no sign-in): hashes, seed, the ordered list, files, the command."""
     with uow.read() as conn:
         draw = drawing.draw_public(conn, draw_id)
-        total, entries = drawing.draw_entries(conn, draw_id, limit=paging.page_size, offset=paging.offset)
+        listed = drawing.draw_entries(conn, draw_id, limit=paging.page_size, offset=paging.offset)
         programmes = catalogue.programme_labels(conn)
     return render(
         request,
         "assistance/draw_public.html",
         draw=draw,
-        entries=entries,
+        entries=listed.items,
         programmes=programmes,
         command=drawing.verify_command(draw) if draw["drawn_at"] else None,
-        pager=pager(total, paging.page, paging.page_size),
+        pager=pager(listed.total, paging.page, paging.page_size),
     )
 
 
@@ -265,16 +265,14 @@ def allocations_page(
 ) -> HTMLResponse:
     f = tenancy.AllocationFilter(status=status if status in domain.ALLOCATION_STATUSES else None)
     with uow.read() as conn:
-        total, items = tenancy.list_allocations(
-            conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset
-        )
+        listed = tenancy.list_allocations(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
     return render(
         request,
         "assistance/allocations.html",
-        allocations=items,
+        allocations=listed.items,
         statuses=domain.ALLOCATION_STATUSES,
         status=status,
-        pager=pager(total, paging.page, paging.page_size),
+        pager=pager(listed.total, paging.page, paging.page_size),
     )
 
 
@@ -322,17 +320,17 @@ def cases_page(
         overdue=overdue,
     )
     with uow.read() as conn:
-        total, items = tracking.list_cases(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
+        listed = tracking.list_cases(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
     return render(
         request,
         "assistance/cases.html",
-        cases=items,
+        cases=listed.items,
         kinds=domain.CASE_KINDS,
         statuses=domain.CASE_STATUSES,
         status=status,
         kind=kind,
         overdue=overdue,
-        pager=pager(total, paging.page, paging.page_size),
+        pager=pager(listed.total, paging.page, paging.page_size),
     )
 
 

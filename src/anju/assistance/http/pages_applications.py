@@ -213,11 +213,15 @@ async def apply_post(request: Request, uow: UowDep, sec: SecurityDep, caller: As
 @router.get("/assistance/me", response_class=HTMLResponse)
 def my_applications(request: Request, uow: UowDep, caller: AssistanceApply, paging: PagingDep) -> HTMLResponse:
     with uow.read() as conn:
-        total, items = queries.list_applications(
+        listed = queries.list_applications(
             conn, queries.AppFilter(), scope=caller.scope, limit=paging.page_size, offset=paging.offset
         )
     return render(
-        request, "assistance/mine.html", items=items, pager=pager(total, paging.page, paging.page_size), **_ctx()
+        request,
+        "assistance/mine.html",
+        items=listed.items,
+        pager=pager(listed.total, paging.page, paging.page_size),
+        **_ctx(),
     )
 
 
@@ -362,23 +366,21 @@ def review_queue(
         raise ValidationError.of("status", "未知状态")
     f = queries.AppFilter(status or None, programme or None, level or None, overdue == "1", None, app_no or None)
     with uow.read() as conn:
-        total, items = queries.list_applications(
-            conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset
-        )
+        listed = queries.list_applications(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
         programmes = _programmes(conn)
         labels = catalogue.programme_labels(conn)
-        streets = divisions.names(conn, {i["street_code"] for i in items})
+        streets = divisions.names(conn, {i["street_code"] for i in listed.items})
     return render(
         request,
         "assistance/review.html",
         labels=labels,
         street_names=streets,
-        items=items,
+        items=listed.items,
         programmes=programmes,
         f={"status": status, "programme": programme, "level": level, "overdue": overdue, "app_no": app_no},
         now=clock.now(),
         done=done,
-        pager=pager(total, paging.page, paging.page_size),
+        pager=pager(listed.total, paging.page, paging.page_size),
         **_ctx(),
     )
 
@@ -489,17 +491,17 @@ def notices(
 ) -> HTMLResponse:
     """The public notice (公示): applications in their notice period; signed-in people may object."""
     with uow.read() as conn:
-        total, items = queries.public_notices(conn, limit=paging.page_size, offset=paging.offset)
-        names = divisions.names(conn, {i["street_code"] for i in items})
+        listed = queries.public_notices(conn, limit=paging.page_size, offset=paging.offset)
+        names = divisions.names(conn, {i["street_code"] for i in listed.items})
         labels = catalogue.programme_labels(conn)
     return render(
         request,
         "assistance/notices.html",
         labels=labels,
-        items=items,
+        items=listed.items,
         names=names,
         done=done == "1",
-        pager=pager(total, paging.page, paging.page_size),
+        pager=pager(listed.total, paging.page, paging.page_size),
         **_ctx(),
     )
 
