@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, func, select, update
@@ -27,6 +27,7 @@ from anju.assistance.tables import (
 )
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
+from anju.core.money import collect_fen
 from anju.core.scope import Scope
 from anju.security import Caller, Keyring, person_name, resident_id
 
@@ -68,28 +69,6 @@ class ApplicationIn:
     industry: str | None = None
     employer: str | None = None
     phone: str | None = None
-
-
-def _money(value: Any, fld: str, cap: Decimal, errors: list[FieldError]) -> int:
-    try:
-        v = Decimal(str(value))
-    except InvalidOperation:
-        errors.append(FieldError(fld, "不是数字"))
-        return 0
-    if not v.is_finite():
-        errors.append(FieldError(fld, "不是有限的数字"))
-        return 0
-    if v < 0:
-        errors.append(FieldError(fld, "不能为负数"))
-        return 0
-    if v > cap:
-        errors.append(FieldError(fld, f"超过合理范围（≤ {cap:,} 元），请核对"))
-        return 0
-    fen = v * 100
-    if fen != fen.to_integral_value():
-        errors.append(FieldError(fld, "最多两位小数"))
-        return 0
-    return int(fen)
 
 
 def _birth_year(id_number: str) -> int:
@@ -155,8 +134,8 @@ def _validate(
             errors.append(FieldError(f"{f}.relation", "第一名成员应为申请人本人"))
         elif i > 0 and m.relation not in domain.RELATIONS[1:]:
             errors.append(FieldError(f"{f}.relation", f"应为 {'、'.join(domain.RELATIONS[1:])} 之一"))
-        income = _money(m.annual_income_yuan, f"{f}.annual_income_yuan", MAX_ANNUAL_INCOME_YUAN, errors)
-        assets = _money(m.assets_yuan, f"{f}.assets_yuan", MAX_ASSETS_YUAN, errors)
+        income = collect_fen(m.annual_income_yuan, f"{f}.annual_income_yuan", errors, cap=MAX_ANNUAL_INCOME_YUAN) or 0
+        assets = collect_fen(m.assets_yuan, f"{f}.assets_yuan", errors, cap=MAX_ASSETS_YUAN) or 0
         by = _birth_year(idn) if idn else 0
         age = on.year - by if idn else 0
         if not 0 <= m.hukou_years <= 120 or (idn and m.hukou_years > age):

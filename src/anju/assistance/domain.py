@@ -20,6 +20,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from anju.core.money import fen_to_yuan
+
 
 class Kind(StrEnum):
     public_rental = "public_rental"  # 公共租赁住房
@@ -375,10 +377,6 @@ class Eligibility:
         )
 
 
-def yuan(fen: int) -> str:
-    return f"{Decimal(fen) / 100:,.2f} 元"
-
-
 def _rule(code: str, name: str, ok: bool, inputs: Mapping[str, Any], requirement: str, why: str) -> RuleResult:
     return RuleResult(code, name, ok, dict(inputs), requirement, "符合" if ok else why)
 
@@ -420,9 +418,13 @@ def evaluate(policy: Policy, hh: Household, facts: Facts, on: date) -> Eligibili
                 "income",
                 "人均年收入上限",
                 per_person <= limit,
-                {"家庭年收入": yuan(income), "人数": n, "人均年收入": yuan(per_person)},
-                f"≤ {yuan(limit)}",
-                f"人均年收入 {yuan(per_person)}，高于上限 {yuan(limit)}",
+                {
+                    "家庭年收入": fen_to_yuan(income, unit=True),
+                    "人数": n,
+                    "人均年收入": fen_to_yuan(per_person, unit=True),
+                },
+                f"≤ {fen_to_yuan(limit, unit=True)}",
+                f"人均年收入 {fen_to_yuan(per_person, unit=True)}，高于上限 {fen_to_yuan(limit, unit=True)}",
             )
         )
     if policy.min_income_per_person_fen is not None:
@@ -432,9 +434,9 @@ def evaluate(policy: Policy, hh: Household, facts: Facts, on: date) -> Eligibili
                 "income_floor",
                 "人均年收入下限（支付能力）",
                 per_person >= floor,
-                {"人均年收入": yuan(per_person)},
-                f"≥ {yuan(floor)}",
-                f"人均年收入 {yuan(per_person)}，低于 {yuan(floor)}",
+                {"人均年收入": fen_to_yuan(per_person, unit=True)},
+                f"≥ {fen_to_yuan(floor, unit=True)}",
+                f"人均年收入 {fen_to_yuan(per_person, unit=True)}，低于 {fen_to_yuan(floor, unit=True)}",
             )
         )
     if policy.max_assets_per_person_fen is not None:
@@ -445,9 +447,9 @@ def evaluate(policy: Policy, hh: Household, facts: Facts, on: date) -> Eligibili
                 "assets",
                 "人均资产上限",
                 assets // n <= limit,
-                {"家庭资产": yuan(assets), "人均资产": yuan(assets // n)},
-                f"≤ {yuan(limit)}",
-                f"人均资产 {yuan(assets // n)}，高于上限 {yuan(limit)}",
+                {"家庭资产": fen_to_yuan(assets, unit=True), "人均资产": fen_to_yuan(assets // n, unit=True)},
+                f"≤ {fen_to_yuan(limit, unit=True)}",
+                f"人均资产 {fen_to_yuan(assets // n, unit=True)}，高于上限 {fen_to_yuan(limit, unit=True)}",
             )
         )
     if policy.no_home:

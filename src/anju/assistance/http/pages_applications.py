@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from anju import divisions
 from anju.assistance import applying, catalogue, common, domain, eligibility, queries, review, tracking
 from anju.core import clock
 from anju.core.errors import AnjuError, FieldError, ValidationError
+from anju.core.money import fen_to_yuan
 from anju.security import audited, set_audit_target
 from anju.web.deps import (
     AssistanceApply,
@@ -28,6 +29,7 @@ from anju.web.deps import (
     SignedIn,
     UowDep,
 )
+from anju.web.forms import form_action
 from anju.web.templating import pager, render
 
 router = APIRouter(include_in_schema=False)
@@ -72,19 +74,15 @@ def _programmes(conn: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _yuan(fen: int) -> str:
-    return domain.yuan(int(fen))
-
-
 def _rules_text(policy: dict[str, Any]) -> list[str]:
     """The edition's conditions in plain Chinese, for the programmes page."""
     out = []
     if policy.get("max_income_per_person_fen") is not None:
-        out.append(f"家庭人均年收入不高于 {_yuan(policy['max_income_per_person_fen'])}")
+        out.append(f"家庭人均年收入不高于 {fen_to_yuan(int(policy['max_income_per_person_fen']), unit=True)}")
     if policy.get("min_income_per_person_fen") is not None:
-        out.append(f"家庭人均年收入不低于 {_yuan(policy['min_income_per_person_fen'])}")
+        out.append(f"家庭人均年收入不低于 {fen_to_yuan(int(policy['min_income_per_person_fen']), unit=True)}")
     if policy.get("max_assets_per_person_fen") is not None:
-        out.append(f"家庭人均资产不高于 {_yuan(policy['max_assets_per_person_fen'])}")
+        out.append(f"家庭人均资产不高于 {fen_to_yuan(int(policy['max_assets_per_person_fen']), unit=True)}")
     if policy.get("no_home"):
         out.append("家庭成员在本市无住房（与楼盘表核对）")
     if policy.get("max_area_per_person") is not None:
@@ -315,15 +313,16 @@ def my_confirm(
 
 @router.post("/assistance/me/{app_id}/submit", response_class=HTMLResponse)
 def my_submit(request: Request, uow: UowDep, sec: SecurityDep, caller: AssistanceApply, app_id: int) -> Any:
-    try:
+
+    def write() -> None:
         with audited(uow, caller, "assistance.submit", "application", app_id) as conn:
             review.submit(conn, caller, app_id)
-    except AnjuError as e:
-        if e.status_code == 404:
-            raise
+
+    def again(e: AnjuError) -> Response:
         # show why (each failed rule) on the application's page; nothing was changed
         return _my_detail(request, uow, sec, caller, app_id, e.message, e.errors, e.status_code)
-    return RedirectResponse(f"/assistance/me/{app_id}?done=submitted", status_code=303)
+
+    return form_action(write, done=f"/assistance/me/{app_id}?done=submitted", again=again)
 
 
 @router.post("/assistance/me/{app_id}/withdraw", response_class=HTMLResponse)
@@ -335,14 +334,15 @@ def my_withdraw(
     app_id: int,
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Any:
-    try:
+
+    def write() -> None:
         with audited(uow, caller, "assistance.withdraw", "application", app_id) as conn:
             review.withdraw(conn, caller, app_id, reason or None)
-    except AnjuError as e:
-        if e.status_code == 404:
-            raise
+
+    def again(e: AnjuError) -> Response:
         return _my_detail(request, uow, sec, caller, app_id, e.message, e.errors, e.status_code)
-    return RedirectResponse(f"/assistance/me/{app_id}?done=withdrawn", status_code=303)
+
+    return form_action(write, done=f"/assistance/me/{app_id}?done=withdrawn", again=again)
 
 
 # ------------------------------------------------------------------------------------------- reviewers
@@ -421,12 +421,12 @@ def review_decide(
     version: Annotated[int, Form(ge=1, le=2**31)],
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Any:
-    try:
+
+    def write() -> None:
         with audited(uow, caller, f"assistance.{action}", "application", app_id) as conn:
             review.review(conn, caller, app_id, review.Decision(action, reason or None, version))
-    except AnjuError as e:
-        if e.status_code == 404:
-            raise
+
+    def again(e: AnjuError) -> Response:
         with uow.read() as conn:
             app = queries.get_application(conn, sec.keyring, caller.scope, app_id)
         return render(
@@ -439,7 +439,8 @@ def review_decide(
             reason=reason,
             **_ctx(),
         )
-    return RedirectResponse(f"/assistance/review?done={action}", status_code=303)
+
+    return form_action(write, done=f"/assistance/review?done={action}", again=again)
 
 
 @router.post("/assistance/review/{app_id}/case", response_class=HTMLResponse)
@@ -454,13 +455,14 @@ def review_open_case(
 ) -> Any:
     """Open a tracking case (arrears, vacancy, sublet, …) on a supported household from its page."""
     facts = {"note": note.strip()} if note.strip() else {}
-    try:
+
+    def write() -> int:
         with audited(uow, caller, "assistance.open_case", "case") as conn:
             case_id = tracking.open_case(conn, caller, app_id, kind, facts)
             set_audit_target(conn, case_id)
-    except AnjuError as e:
-        if e.status_code == 404:
-            raise
+        return case_id
+
+    def again(e: AnjuError) -> Response:
         with uow.read() as conn:
             app = queries.get_application(conn, sec.keyring, caller.scope, app_id)
         my_level = common.ROLE_LEVEL.get(caller.role) if caller.role else None
@@ -475,7 +477,8 @@ def review_open_case(
             case_kinds=domain.CASE_KINDS,
             **_ctx(),
         )
-    return RedirectResponse(f"/assistance/cases/{case_id}", status_code=303)
+
+    return form_action(write, done=lambda case_id: f"/assistance/cases/{case_id}", again=again)
 
 
 # ---------------------------------------------------------------------------------------------- notice
