@@ -306,9 +306,9 @@ def test_review_goes_street_district_city_then_notice_then_approval(env: dict[st
         ]
         logged = [s.ledger_index for s in steps if s.ledger_index is not None]
         assert len(logged) == 5 and ledger.get_log(conn, "assistance").size == size0 + 5
-        detail = queries.get_application(conn, env["kr"], env["citizen"].scope, app_id)
+        detail = queries.get_application(conn, env["kr"], app_id, scope=env["citizen"].scope)
     assert detail["members"][0]["id_number"].startswith("3201") and "*" in detail["members"][0]["id_number"]
-    assert detail["eligibility"]["eligible"] is True
+    assert detail["eligibility"] is not None and detail["eligibility"]["eligible"] is True
 
 
 def test_return_for_more_information_then_resubmit_and_reject(env: dict[str, Any]) -> None:
@@ -396,9 +396,9 @@ def test_lists_are_scoped(env: dict[str, Any]) -> None:
         assert queries.list_applications(conn, f, scope=env["other"].scope, limit=10, offset=0).total == 0
         assert queries.list_applications(conn, f, scope=Scope.own(-5), limit=10, offset=0).total == 0
         with pytest.raises(NotFound):
-            queries.get_application(conn, env["kr"], env["other"].scope, app_id)
+            queries.get_application(conn, env["kr"], app_id, scope=env["other"].scope)
         with pytest.raises(NotFound):
-            queries.get_application(conn, env["kr"], Scope.own(-5), app_id)
+            queries.get_application(conn, env["kr"], app_id, scope=Scope.own(-5))
 
 
 def test_cli_loads_a_programmes_file_refuses_a_bad_one_and_checks_in_batches(

@@ -334,7 +334,7 @@ def test_homes_are_chosen_in_rank_order_within_the_household_size(env: dict[str,
     first, second, third = order
     with env["engine"].connect() as conn:
         t = selection.turn(conn, draw_id, scope=env["district"].scope)
-    assert t["next"]["application_id"] == first
+    assert t["next"] is not None and t["next"]["application_id"] == first
     fits = {h["home_id"] for h in t["homes"]}
     assert three_bed[0] not in fits and set(one_bed) <= fits
     with pytest.raises(Conflict) as ei, env["engine"].begin() as conn:  # not its turn

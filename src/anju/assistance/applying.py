@@ -295,7 +295,7 @@ def add_document(
     return int(doc_id)
 
 
-def get_document(conn: Connection, scope: Scope, app_id: int, doc_id: int) -> tuple[str, str, bytes]:
+def get_document(conn: Connection, app_id: int, doc_id: int, *, scope: Scope) -> tuple[str, str, bytes]:
     scoped_application(conn, scope, app_id)
     r = conn.execute(
         select(application_documents).where(

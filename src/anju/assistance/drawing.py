@@ -13,7 +13,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -36,6 +36,43 @@ from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import OutOfScope, Scope
 from anju.security import Caller
+
+
+class DrawView(TypedDict):
+    """A draw as officers see it (and, less, as the public does)."""
+
+    id: int
+    draw_no: str
+    title: str
+    programme_code: str
+    priority_class: str | None
+    status: str
+    status_label: str
+    algorithm: str
+    candidates: int
+    list_hash: str
+    frozen_at: datetime
+    frozen_by: str
+    seed: str | None
+    seed_source: str | None
+    witnesses: list[str]
+    result_hash: str | None
+    drawn_at: datetime | None
+    drawn_by: str | None
+    frozen_ledger_index: int | None
+    ledger_index: int | None
+    selected: int
+    passed: int
+    street_codes: list[str]
+
+
+class DrawEntry(TypedDict):
+    """A candidate of a draw's published list."""
+
+    position: int
+    rank: int | None
+    candidate_id: str
+
 
 MAX_WITNESSES = 20
 
@@ -338,7 +375,7 @@ def _progress(conn: Connection, row: Any) -> dict[str, int]:
     return {"selected": int(selected), "passed": int(passed)}
 
 
-def draw_out(conn: Connection, row: Any, streets: dict[int, list[str]] | None = None) -> dict[str, Any]:
+def draw_out(conn: Connection, row: Any, streets: dict[int, list[str]] | None = None) -> DrawView:
     progress = _progress(conn, row)
     frozen_entry = row.ledger_index
     if row.drawn_at is not None and row.ledger_index is not None:
@@ -391,12 +428,12 @@ def streets_of(conn: Connection, draw_ids: Sequence[int]) -> dict[int, list[str]
 def draw_public(conn: Connection, draw_id: int) -> dict[str, Any]:
     """What is published about a draw (no sign-in): numbers, hashes, seed, counts, log entries."""
     row = _draw_row(conn, draw_id)
-    out = draw_out(conn, row)
+    out: dict[str, Any] = dict(draw_out(conn, row))
     out.pop("street_codes")
     return out
 
 
-def get_draw(conn: Connection, draw_id: int, *, scope: Scope) -> dict[str, Any]:
+def get_draw(conn: Connection, draw_id: int, *, scope: Scope) -> DrawView:
     row = scoped_draw(conn, scope, draw_id)
     return draw_out(conn, row, streets_of(conn, [draw_id]))
 
@@ -407,7 +444,7 @@ class DrawFilter:
     status: str | None = None
 
 
-def list_draws(conn: Connection, f: DrawFilter, *, scope: Scope, limit: int, offset: int) -> Page[dict[str, Any]]:
+def list_draws(conn: Connection, f: DrawFilter, *, scope: Scope, limit: int, offset: int) -> Page[DrawView]:
     conds = _visible_draws(scope)
     if f.programme:
         conds.append(draws.c.programme_code == f.programme)
@@ -418,9 +455,7 @@ def list_draws(conn: Connection, f: DrawFilter, *, scope: Scope, limit: int, off
     return page.map(lambda r: draw_out(conn, r, streets))
 
 
-def draw_entries(
-    conn: Connection, draw_id: int, *, order: str = "rank", limit: int, offset: int
-) -> Page[dict[str, Any]]:
+def draw_entries(conn: Connection, draw_id: int, *, order: str = "rank", limit: int, offset: int) -> Page[DrawEntry]:
     """The published list of a draw, paginated: by drawn rank (after the draw) or frozen position."""
     row = _draw_row(conn, draw_id)
     by_rank = order == "rank" and row.drawn_at is not None

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, or_, select, update
 
@@ -58,7 +58,10 @@ def facts_for(conn: Connection, bidx_by_app: dict[int, list[str]], on: date) -> 
     return out
 
 
-def _chunks(seq: Sequence[str], n: int) -> Iterable[Sequence[str]]:
+T = TypeVar("T")
+
+
+def _chunks(seq: Sequence[T], n: int) -> Iterable[Sequence[T]]:
     for i in range(0, len(seq), n):
         yield seq[i : i + n]
 
@@ -66,7 +69,7 @@ def _chunks(seq: Sequence[str], n: int) -> Iterable[Sequence[str]]:
 def households(conn: Connection, app_ids: Sequence[int]) -> dict[int, domain.Household]:
     members: dict[int, list[domain.Member]] = defaultdict(list)
     tiers: dict[int, str | None] = {}
-    for chunk in _chunks(list(app_ids), 5000):  # type: ignore[arg-type]
+    for chunk in _chunks(list(app_ids), 5000):
         for r in conn.execute(
             select(applications.c.id, applications.c.talent_tier).where(applications.c.id.in_(chunk))
         ):
@@ -97,7 +100,7 @@ def check_many(
 ) -> dict[int, domain.Eligibility]:
     """Evaluate many applications against the edition each refers to; set-wise reads, one bulk write."""
     eds: dict[int, int] = {}
-    for chunk in _chunks(list(app_ids), 5000):  # type: ignore[arg-type]
+    for chunk in _chunks(list(app_ids), 5000):
         for r in conn.execute(select(applications.c.id, applications.c.edition_id).where(applications.c.id.in_(chunk))):
             eds[int(r.id)] = int(r.edition_id)
     policies = {e: edition(conn, e) for e in set(eds.values())}

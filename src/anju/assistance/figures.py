@@ -121,7 +121,7 @@ def visible_districts(conn: Connection, a: Area) -> list[str]:
     return sorted(c for c in conn.execute(q).scalars() if c)
 
 
-def district_choices(conn: Connection, scope: Scope) -> list[dict[str, str]]:
+def district_choices(conn: Connection, *, scope: Scope) -> list[dict[str, str]]:
     """The districts the caller may filter by (code, name), for the pages' filter."""
     codes = visible_districts(conn, Area(scope))
     names = _names(conn)
@@ -526,8 +526,8 @@ def talent(
     home_codes = sorted(c for c, p in catalogue.items() if p.kind in targets.talent_home_kinds)
     district_expr = _district_of_street()
 
-    def in_plan(col: Any) -> ColumnElement[bool]:
-        return col.between(date(targets.first_year, 1, 1), date(targets.last_year, 12, 31))  # type: ignore[no-any-return]
+    def in_plan(col: ColumnElement[Any]) -> ColumnElement[bool]:
+        return col.between(date(targets.first_year, 1, 1), date(targets.last_year, 12, 31))
 
     scoped = a.where(applications.c.street_code)
     talent_apps = and_(applications.c.programme_code.in_(codes), applications.c.submitted_at.is_not(None), *scoped)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection, select
 
@@ -29,6 +30,107 @@ from anju.security import Caller, Keyring, mask_id, mask_name
 # ---------------------------------------------------------------------------------------------- reading
 
 
+class ApplicationSummary(TypedDict):
+    """An application as listed (the reviewers' queue, the applicant's list)."""
+
+    id: int
+    app_no: str
+    programme_code: str
+    programme_name: str | None
+    status: str
+    status_label: str
+    level: str | None
+    due_at: datetime | None
+    priority_class: str | None
+    household_size: int
+    talent_tier: str | None
+    district_code: str
+    street_code: str
+    eligible: bool | None
+    submitted_at: datetime | None
+    notice_until: datetime | None
+    decided_at: datetime | None
+    updated_at: datetime
+    version: int
+
+
+class MemberView(TypedDict):
+    """A household member, masked."""
+
+    seq: int
+    relation: str
+    name: str
+    id_number: str
+    birth_year: int
+    annual_income_fen: int
+    assets_fen: int
+    local_hukou: bool
+    hukou_years: int
+    social_insurance_months: int
+    employed: bool
+
+
+class DocumentView(TypedDict):
+    """A supporting document's metadata."""
+
+    id: int
+    kind: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
+
+
+class StepView(TypedDict):
+    """A step of the application's history."""
+
+    at: datetime
+    actor: str
+    level: str
+    action: str
+    from_status: str | None
+    to_status: str
+    reason: str | None
+    ledger_index: int | None
+
+
+class ObjectionView(TypedDict):
+    """An objection raised during the public notice."""
+
+    id: int
+    status: str
+    submitted_at: datetime
+    resolution: str | None
+
+
+class ApplicationDetail(ApplicationSummary):
+    """One application in full: masked members, documents, steps, objections, the explanation."""
+
+    priority_name: str | None
+    members: list[MemberView]
+    industry: str | None
+    employer: str | None
+    housing_status: str
+    edition_id: int
+    eligibility: dict[str, Any] | None
+    documents: list[DocumentView]
+    steps: list[StepView]
+    objections: list[ObjectionView]
+
+
+class Notice(TypedDict):
+    """An application in its public notice period (number, street, household size only)."""
+
+    id: int
+    app_no: str
+    programme_code: str
+    street_code: str
+    household_size: int
+    priority_class: str | None
+    notice_until: datetime | None
+
+
 @dataclass(frozen=True)
 class AppFilter:
     status: str | None = None
@@ -39,7 +141,7 @@ class AppFilter:
     app_no: str | None = None
 
 
-def _summary(r: Any) -> dict[str, Any]:
+def _summary(r: Any) -> ApplicationSummary:
     return {
         "id": int(r.id),
         "app_no": r.app_no,
@@ -63,7 +165,9 @@ def _summary(r: Any) -> dict[str, Any]:
     }
 
 
-def list_applications(conn: Connection, f: AppFilter, *, scope: Scope, limit: int, offset: int) -> Page[dict[str, Any]]:
+def list_applications(
+    conn: Connection, f: AppFilter, *, scope: Scope, limit: int, offset: int
+) -> Page[ApplicationSummary]:
     conds: list[Any] = []
     if scope.level == "own":
         conds.append(applications.c.account_id == scope.account_id)
@@ -93,41 +197,54 @@ def list_applications(conn: Connection, f: AppFilter, *, scope: Scope, limit: in
     )
 
 
-def get_application(conn: Connection, kr: Keyring, scope: Scope, app_id: int) -> dict[str, Any]:
+def get_application(conn: Connection, kr: Keyring, app_id: int, *, scope: Scope) -> ApplicationDetail:
     """One application with masked members, documents (metadata), every step and the explanation."""
     r = scoped_application(conn, scope, app_id)
-    out = _summary(r)
-    out["programme_name"] = conn.execute(
+    programme_name = conn.execute(
         select(programme_editions.c.name).where(programme_editions.c.id == r.edition_id)
     ).scalar_one()
     classes = {p.code: p.name for p in edition(conn, r.edition_id).priority} | {"general": "一般家庭"}
-    out["priority_name"] = classes.get(r.priority_class, r.priority_class) if r.priority_class else None
-    members = []
-    for m in conn.execute(
-        select(application_members)
-        .where(application_members.c.application_id == app_id)
-        .order_by(application_members.c.seq)
-    ):
-        members.append(
-            {
-                "seq": m.seq,
-                "relation": m.relation,
-                "name": mask_name(kr.decrypt(m.name_enc, "application_members.name")),
-                "id_number": mask_id(kr.decrypt(m.id_number_enc, "application_members.id_number")),
-                "birth_year": m.birth_year,
-                "annual_income_fen": int(m.annual_income_fen),
-                "assets_fen": int(m.assets_fen),
-                "local_hukou": bool(m.local_hukou),
-                "hukou_years": m.hukou_years,
-                "social_insurance_months": m.social_insurance_months,
-                "employed": bool(m.employed),
-            }
+    return {
+        **_summary(r),
+        "programme_name": programme_name,
+        "priority_name": classes.get(r.priority_class, r.priority_class) if r.priority_class else None,
+        "members": _members(conn, kr, app_id),
+        "industry": r.industry,
+        "employer": r.employer,
+        "housing_status": r.housing_status,
+        "edition_id": int(r.edition_id),
+        "eligibility": json.loads(r.eligibility) if r.eligibility else None,
+        "documents": _documents(conn, app_id),
+        "steps": _steps(conn, app_id),
+        "objections": _objections(conn, app_id),
+    }
+
+
+def _members(conn: Connection, kr: Keyring, app_id: int) -> list[MemberView]:
+    return [
+        {
+            "seq": m.seq,
+            "relation": m.relation,
+            "name": mask_name(kr.decrypt(m.name_enc, "application_members.name")),
+            "id_number": mask_id(kr.decrypt(m.id_number_enc, "application_members.id_number")),
+            "birth_year": m.birth_year,
+            "annual_income_fen": int(m.annual_income_fen),
+            "assets_fen": int(m.assets_fen),
+            "local_hukou": bool(m.local_hukou),
+            "hukou_years": m.hukou_years,
+            "social_insurance_months": m.social_insurance_months,
+            "employed": bool(m.employed),
+        }
+        for m in conn.execute(
+            select(application_members)
+            .where(application_members.c.application_id == app_id)
+            .order_by(application_members.c.seq)
         )
-    out["members"] = members
-    out["industry"], out["employer"], out["housing_status"] = r.industry, r.employer, r.housing_status
-    out["edition_id"] = int(r.edition_id)
-    out["eligibility"] = json.loads(r.eligibility) if r.eligibility else None
-    out["documents"] = [
+    ]
+
+
+def _documents(conn: Connection, app_id: int) -> list[DocumentView]:
+    return [
         {
             "id": int(x.id),
             "kind": x.kind,
@@ -151,7 +268,10 @@ def get_application(conn: Connection, kr: Keyring, scope: Scope, app_id: int) ->
             .order_by(application_documents.c.id)
         )
     ]
-    out["steps"] = [
+
+
+def _steps(conn: Connection, app_id: int) -> list[StepView]:
+    return [
         {
             "at": s.at,
             "actor": s.actor,
@@ -168,14 +288,16 @@ def get_application(conn: Connection, kr: Keyring, scope: Scope, app_id: int) ->
             .order_by(application_steps.c.id)
         )
     ]
-    out["objections"] = [
+
+
+def _objections(conn: Connection, app_id: int) -> list[ObjectionView]:
+    return [
         {"id": int(o.id), "status": o.status, "submitted_at": o.submitted_at, "resolution": o.resolution}
         for o in conn.execute(select(objections).where(objections.c.application_id == app_id).order_by(objections.c.id))
     ]
-    return out
 
 
-def public_notices(conn: Connection, *, limit: int, offset: int, programme: str | None = None) -> Page[dict[str, Any]]:
+def public_notices(conn: Connection, *, limit: int, offset: int, programme: str | None = None) -> Page[Notice]:
     """The public notice (公示): applications in their notice period, identified by number, street,
     household size and the masked applicant's name only."""
     conds = [applications.c.status == domain.AppStatus.notice]
@@ -185,7 +307,7 @@ def public_notices(conn: Connection, *, limit: int, offset: int, programme: str 
     return fetch_page(conn, q, limit=limit, offset=offset, row=_notice)
 
 
-def _notice(r: Any) -> dict[str, Any]:
+def _notice(r: Any) -> Notice:
     return {
         "id": int(r.id),
         "app_no": r.app_no,

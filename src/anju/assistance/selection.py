@@ -5,7 +5,7 @@ concurrently."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +14,7 @@ from anju import ledger
 from anju.assistance import domain
 from anju.assistance.catalogue import edition
 from anju.assistance.common import LOG, log_entry, record_step, require_officer, scoped_application, text_field
-from anju.assistance.drawing import draw_out, scoped_draw, streets_of
+from anju.assistance.drawing import DrawView, draw_out, scoped_draw, streets_of
 from anju.assistance.review import set_pending, start_benefit
 from anju.assistance.tables import (
     allocations,
@@ -31,6 +31,44 @@ from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 from anju.registry import homes
 from anju.security import Caller
+
+
+class HomeView(TypedDict):
+    """An available assisted home."""
+
+    home_id: int
+    house_code: str
+    address: str
+    programme_code: str
+    district_code: str
+    street_code: str
+    bedrooms: int
+    area: str
+    monthly_rent_fen: int | None
+    price_fen: int | None
+    status: str
+
+
+class NextCandidate(TypedDict):
+    """The candidate whose turn it is."""
+
+    application_id: int
+    candidate_id: str
+    rank: int
+    household_size: int
+    priority_class: str | None
+    street_code: str
+    bedrooms_allowed: int | None
+
+
+class Turn(TypedDict):
+    """Whose turn it is in a drawn draw and the homes that fit that household."""
+
+    draw: DrawView
+    next: NextCandidate | None
+    homes: list[HomeView]
+    homes_total: int
+
 
 _TURN_BATCH = 200
 
@@ -155,7 +193,7 @@ def _turn_check(conn: Connection, row: Any, app_id: int) -> Any:
 
 def fitting_homes(
     conn: Connection, programme_code: str, bedrooms: int | None, *, scope: Scope, limit: int, offset: int
-) -> Page[dict[str, Any]]:
+) -> Page[HomeView]:
     """Available homes of the programme with at most ``bedrooms`` bedrooms (None: any), in scope."""
     conds = [
         assisted_homes.c.programme_code == programme_code,
@@ -174,7 +212,7 @@ def fitting_homes(
     return fetch_page(conn, q, limit=limit, offset=offset, row=_home_out, count_stmt=count_stmt)
 
 
-def _home_out(r: Any) -> dict[str, Any]:
+def _home_out(r: Any) -> HomeView:
     return {
         "home_id": int(r.home_id),
         "house_code": r.house_code,
@@ -190,29 +228,29 @@ def _home_out(r: Any) -> dict[str, Any]:
     }
 
 
-def turn(conn: Connection, draw_id: int, *, scope: Scope, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+def turn(conn: Connection, draw_id: int, *, scope: Scope, limit: int = 50, offset: int = 0) -> Turn:
     """Whose turn it is in a drawn draw and the available homes that fit that household."""
     row = scoped_draw(conn, scope, draw_id)
-    out: dict[str, Any] = {"draw": draw_out(conn, row, streets_of(conn, [draw_id])), "next": None, "homes": []}
-    out["homes_total"] = 0
-    if row.status != "drawn":
-        return out
-    nxt = _next_turn(conn, row)
+    draw = draw_out(conn, row, streets_of(conn, [draw_id]))
+    nxt = _next_turn(conn, row) if row.status == "drawn" else None
     if nxt is None:
-        return out
+        return {"draw": draw, "next": None, "homes": [], "homes_total": 0}
     allowed = edition(conn, nxt.edition_id).bedrooms_allowed(nxt.household_size)
-    out["next"] = {
-        "application_id": int(nxt.application_id),
-        "candidate_id": nxt.candidate_id,
-        "rank": nxt.rank,
-        "household_size": nxt.household_size,
-        "priority_class": nxt.priority_class,
-        "street_code": nxt.street_code,
-        "bedrooms_allowed": allowed,
-    }
     fitting = fitting_homes(conn, row.programme_code, allowed, scope=scope, limit=limit, offset=offset)
-    out["homes_total"], out["homes"] = fitting.total, list(fitting.items)
-    return out
+    return {
+        "draw": draw,
+        "next": {
+            "application_id": int(nxt.application_id),
+            "candidate_id": nxt.candidate_id,
+            "rank": nxt.rank,
+            "household_size": nxt.household_size,
+            "priority_class": nxt.priority_class,
+            "street_code": nxt.street_code,
+            "bedrooms_allowed": allowed,
+        },
+        "homes": list(fitting.items),
+        "homes_total": fitting.total,
+    }
 
 
 def select_home(conn: Connection, caller: Caller, draw_id: int, application_id: int, home_id: int) -> int:

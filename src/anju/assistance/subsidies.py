@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +24,15 @@ from anju.core import clock
 from anju.core.errors import Conflict, FieldError, ValidationError
 from anju.security import Caller
 
+
+class Payment(TypedDict):
+    """The result of a month's subsidy run."""
+
+    paid: int
+    amount_fen: int
+    already_paid: int
+
+
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -39,7 +48,7 @@ def parse_month(month: str) -> tuple[date, date]:
     return first, domain.add_months(first, 1)
 
 
-def pay_subsidies(conn: Connection, caller: Caller, month: str) -> dict[str, int]:
+def pay_subsidies(conn: Connection, caller: Caller, month: str) -> Payment:
     """One payment per approved rent-subsidy application (approved before the month ended) in the
     caller's scope for ``month``, the amount from its edition (per person with a cap, or by talent
     tier). Idempotent: applications already paid that month are skipped (unique per application and

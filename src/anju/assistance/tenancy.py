@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection, select, update
 
@@ -28,6 +28,32 @@ from anju.security import Caller
 # ------------------------------------------------------------------------------------------ allocations
 
 
+class AllocationView(TypedDict):
+    """An allocation (a selected home) and its contract and move-in."""
+
+    id: int
+    application_id: int
+    app_no: str
+    home_id: int
+    house_code: str
+    address: str
+    programme_code: str
+    draw_id: int | None
+    draw_no: str | None
+    rank: int | None
+    status: str
+    status_label: str
+    active: bool
+    street_code: str
+    selected_at: datetime
+    selected_by: str
+    contract_no: str | None
+    contracted_at: datetime | None
+    moved_in_at: datetime | None
+    ended_at: datetime | None
+    end_reason: str | None
+
+
 def _allocation_row(conn: Connection, scope: Scope, allocation_id: int) -> Any:
     r = conn.execute(
         select(allocations, homes.c.house_code, homes.c.address, applications.c.app_no, draws.c.draw_no)
@@ -42,7 +68,7 @@ def _allocation_row(conn: Connection, scope: Scope, allocation_id: int) -> Any:
     return r
 
 
-def _allocation_out(r: Any) -> dict[str, Any]:
+def _allocation_out(r: Any) -> AllocationView:
     return {
         "id": int(r.id),
         "application_id": int(r.application_id),
@@ -68,7 +94,7 @@ def _allocation_out(r: Any) -> dict[str, Any]:
     }
 
 
-def get_allocation(conn: Connection, allocation_id: int, *, scope: Scope) -> dict[str, Any]:
+def get_allocation(conn: Connection, allocation_id: int, *, scope: Scope) -> AllocationView:
     return _allocation_out(_allocation_row(conn, scope, allocation_id))
 
 
@@ -81,7 +107,7 @@ class AllocationFilter:
 
 def list_allocations(
     conn: Connection, f: AllocationFilter, *, scope: Scope, limit: int, offset: int
-) -> Page[dict[str, Any]]:
+) -> Page[AllocationView]:
     conds: list[Any] = list(scope.where(allocations.c.street_code))
     if f.status:
         conds.append(allocations.c.status == f.status)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -34,7 +34,66 @@ from anju.core.scope import Scope
 from anju.credit import Event, record_event
 from anju.security import Caller
 
+
 #: Days an officer has to decide a tracking case.
+class ExitRuleView(TypedDict):
+    """The programme edition's exit rule for a case's kind."""
+
+    outcome: str
+    exit_days: int
+    ban_years: int
+    credit: str | None
+
+
+class CaseView(TypedDict):
+    """A tracking case."""
+
+    id: int
+    case_no: str
+    application_id: int
+    app_no: str
+    programme_code: str
+    allocation_id: int | None
+    street_code: str
+    kind: str
+    kind_label: str
+    facts: dict[str, Any]
+    status: str
+    status_label: str
+    opened_at: datetime
+    due_at: datetime
+    outcome: str | None
+    outcome_label: str | None
+    outcome_reason: str | None
+    exit_deadline: date | None
+    ban_until: date | None
+    decided_by: str | None
+    decided_at: datetime | None
+    rule: ExitRuleView | None
+
+
+class CaseDecision(TypedDict):
+    """What deciding a case did."""
+
+    case_no: str
+    outcome: str
+    default: str | None
+    exit_deadline: date | None
+    ban_until: date | None
+    credit_severity: str | None
+    credit_events: int
+    allocation_ended: int | None
+    ledger_index: int
+
+
+class Requalified(TypedDict):
+    """The result of an annual re-qualification run."""
+
+    checked: int
+    qualified: int
+    cases: int
+
+
 CASE_DAYS = 30
 MAX_FACTS_BYTES = 8192
 
@@ -128,7 +187,7 @@ def open_case(conn: Connection, caller: Caller, application_id: int, kind: str, 
     return int(case_id)
 
 
-def decide_case(conn: Connection, caller: Caller, case_id: int, outcome: str, reason: str | None) -> dict[str, Any]:
+def decide_case(conn: Connection, caller: Caller, case_id: int, outcome: str, reason: str | None) -> CaseDecision:
     """Decide a tracking case. The programme edition's exit rule for the case's kind gives the default
     outcome, exit deadline, ban and credit severity; another outcome needs a reason. Ending outcomes
     (exit, recovery, ban) end the allocation (the home becomes available again), close the household's
@@ -262,7 +321,7 @@ def decide_case(conn: Connection, caller: Caller, case_id: int, outcome: str, re
     }
 
 
-def _case_out(r: Any, policy: domain.Policy | None = None) -> dict[str, Any]:
+def _case_out(r: Any, policy: domain.Policy | None = None) -> CaseView:
     rule = policy.exit_rules.get(r.kind) if policy else None
     return {
         "id": int(r.id),
@@ -300,7 +359,7 @@ def _case_select() -> Any:
     )
 
 
-def get_case(conn: Connection, case_id: int, *, scope: Scope) -> dict[str, Any]:
+def get_case(conn: Connection, case_id: int, *, scope: Scope) -> CaseView:
     r = conn.execute(_case_select().where(cases.c.id == case_id)).first()
     if r is None:
         raise NotFound(f"案件 {case_id} 不存在")
@@ -315,7 +374,7 @@ class CaseFilter:
     overdue: bool = False
 
 
-def list_cases(conn: Connection, f: CaseFilter, *, scope: Scope, limit: int, offset: int) -> Page[dict[str, Any]]:
+def list_cases(conn: Connection, f: CaseFilter, *, scope: Scope, limit: int, offset: int) -> Page[CaseView]:
     conds: list[Any] = list(scope.where(cases.c.street_code))
     if f.status:
         conds.append(cases.c.status == f.status)
@@ -331,7 +390,7 @@ def list_cases(conn: Connection, f: CaseFilter, *, scope: Scope, limit: int, off
     )
 
 
-def requalify(conn: Connection, caller: Caller, programme_code: str, on: date | None = None) -> dict[str, int]:
+def requalify(conn: Connection, caller: Caller, programme_code: str, on: date | None = None) -> Requalified:
     """Annual re-qualification (年度复核) of the households a programme supports now — allocated homes,
     or approved subsidies — whose last check is older than the edition's ``requalify_months``: the
     eligibility check runs again set-wise (their own benefit does not count against them) and a

@@ -4,7 +4,8 @@ of submission, that are in no open draw and have not selected a home."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from datetime import datetime
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection, and_, case, exists, func, or_, select
 
@@ -22,6 +23,22 @@ from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 
 # ------------------------------------------------------------------------------------------- waiting list
+
+
+class WaitingEntry(TypedDict):
+    """An application on the waiting list."""
+
+    id: int
+    app_no: str
+    programme_code: str
+    priority_class: str | None
+    household_size: int
+    bedrooms_allowed: int | None
+    district_code: str
+    street_code: str
+    submitted_at: datetime | None
+    decided_at: datetime | None
+    draw_no: str | None
 
 
 def passed_since(app_col: Any, since: Any) -> Any:
@@ -80,7 +97,7 @@ def waiting_list(
     scope: Scope,
     limit: int,
     offset: int,
-) -> Page[dict[str, Any]]:
+) -> Page[WaitingEntry]:
     """Approved applications of a home programme not yet allocated, in the order of the waiting list
     (submission time, then application number), with the open draw each is in, if any."""
     home_programme(conn, programme_code)

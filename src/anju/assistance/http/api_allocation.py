@@ -20,7 +20,9 @@ from anju.web.schemas import ERRORS, Page
 router = APIRouter(prefix="/assistance", tags=["assistance"], responses=ERRORS)
 
 Id = Annotated[int, Path(ge=1, le=schemas_allocation.ID_MAX)]
-TEXT = {200: {"content": {"text/plain": {}}, "description": "每行一个编号（UTF-8，LF 换行）"}}
+TEXT: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/plain": {}}, "description": "每行一个编号（UTF-8，LF 换行）"}
+}
 
 
 def public_out(row: dict[str, Any]) -> schemas_allocation.DrawPublicOut:
@@ -194,7 +196,7 @@ def _text_file(text: str, name: str) -> Response:
     "/draws/{draw_id}/candidates.txt",
     operation_id="get_public_assistance_draw_candidates",
     response_class=Response,
-    responses=TEXT,  # type: ignore[arg-type]
+    responses=TEXT,
 )
 def candidates_file(uow: UowDep, _: Public, draw_id: Id) -> Response:
     """The frozen list: one candidate id per line in frozen order (``--candidates``)."""
@@ -208,7 +210,7 @@ def candidates_file(uow: UowDep, _: Public, draw_id: Id) -> Response:
     "/draws/{draw_id}/result.txt",
     operation_id="get_public_assistance_draw_result",
     response_class=Response,
-    responses=TEXT,  # type: ignore[arg-type]
+    responses=TEXT,
 )
 def result_file(uow: UowDep, _: Public, draw_id: Id) -> Response:
     """The result: one id per line, rank 1 first (``--result``). 409 before the draw."""

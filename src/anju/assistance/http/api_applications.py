@@ -42,7 +42,7 @@ Status = Literal["draft", "submitted", "returned", "notice", "approved", "reject
 
 def _detail(uow: UowDep, sec: SecurityDep, scope: Scope, app_id: int) -> schemas_applications.ApplicationDetail:
     with uow.read() as conn:
-        return schemas_applications.ApplicationDetail(**queries.get_application(conn, sec.keyring, scope, app_id))
+        return schemas_applications.ApplicationDetail(**queries.get_application(conn, sec.keyring, app_id, scope=scope))
 
 
 @router.get("/programmes", operation_id="list_programmes")
@@ -148,7 +148,7 @@ def upload_document(
 @router.get("/me/applications/{app_id}/documents/{doc_id}", operation_id="get_my_document")
 def get_my_document(uow: UowDep, caller: AssistanceApply, app_id: Id, doc_id: Id) -> Response:
     with uow.read() as conn:
-        name, ctype, data = applying.get_document(conn, caller.scope, app_id, doc_id)
+        name, ctype, data = applying.get_document(conn, app_id, doc_id, scope=caller.scope)
     return _download(name, ctype, data)
 
 
@@ -234,7 +234,7 @@ def get_application(
 @router.get("/applications/{app_id}/documents/{doc_id}", operation_id="get_document")
 def get_document(uow: UowDep, caller: AssistanceRead, app_id: Id, doc_id: Id) -> Response:
     with uow.read() as conn:
-        name, ctype, data = applying.get_document(conn, caller.scope, app_id, doc_id)
+        name, ctype, data = applying.get_document(conn, app_id, doc_id, scope=caller.scope)
     return _download(name, ctype, data)
 
 

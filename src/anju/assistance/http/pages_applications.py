@@ -244,7 +244,7 @@ def _my_detail(
     done: str = "",
 ) -> HTMLResponse:
     with uow.read() as conn:
-        app = queries.get_application(conn, sec.keyring, caller.scope, app_id)
+        app = queries.get_application(conn, sec.keyring, app_id, scope=caller.scope)
     return render(
         request,
         "assistance/my_application.html",
@@ -307,7 +307,7 @@ def my_confirm(
 ) -> HTMLResponse:
     """Asks once more before submitting or withdrawing."""
     with uow.read() as conn:
-        app = queries.get_application(conn, sec.keyring, caller.scope, app_id)
+        app = queries.get_application(conn, sec.keyring, app_id, scope=caller.scope)
     return render(request, "assistance/my_confirm.html", app=app, action=action, **_ctx())
 
 
@@ -389,7 +389,7 @@ def review_queue(
 def review_detail(request: Request, uow: UowDep, sec: SecurityDep, caller: AssistanceRead, app_id: int) -> HTMLResponse:
     """The application as the reviewer sees it: masked members, documents, the explanation, history."""
     with uow.read() as conn:
-        app = queries.get_application(conn, sec.keyring, caller.scope, app_id)
+        app = queries.get_application(conn, sec.keyring, app_id, scope=caller.scope)
     my_level = common.ROLE_LEVEL.get(caller.role) if caller.role else None
     return render(
         request, "assistance/review_detail.html", app=app, my_level=my_level, case_kinds=domain.CASE_KINDS, **_ctx()
@@ -406,7 +406,7 @@ def review_confirm(
     action: Annotated[str, Query(pattern="^(approve|return|reject)$")] = "approve",
 ) -> HTMLResponse:
     with uow.read() as conn:
-        app = queries.get_application(conn, sec.keyring, caller.scope, app_id)
+        app = queries.get_application(conn, sec.keyring, app_id, scope=caller.scope)
     return render(request, "assistance/review_confirm.html", app=app, action=action, **_ctx())
 
 
@@ -428,7 +428,7 @@ def review_decide(
 
     def again(e: AnjuError) -> Response:
         with uow.read() as conn:
-            app = queries.get_application(conn, sec.keyring, caller.scope, app_id)
+            app = queries.get_application(conn, sec.keyring, app_id, scope=caller.scope)
         return render(
             request,
             "assistance/review_confirm.html",
@@ -464,7 +464,7 @@ def review_open_case(
 
     def again(e: AnjuError) -> Response:
         with uow.read() as conn:
-            app = queries.get_application(conn, sec.keyring, caller.scope, app_id)
+            app = queries.get_application(conn, sec.keyring, app_id, scope=caller.scope)
         my_level = common.ROLE_LEVEL.get(caller.role) if caller.role else None
         return render(
             request,

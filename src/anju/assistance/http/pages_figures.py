@@ -41,7 +41,7 @@ def figures_page(
             "times": figures.times(conn, scope=caller.scope, district=district),
             "monthly": figures.monthly(conn, scope=caller.scope, district=district),
         }
-        choices = figures.district_choices(conn, caller.scope)
+        choices = figures.district_choices(conn, scope=caller.scope)
     return _page(
         request,
         "assistance/figures.html",
@@ -61,7 +61,7 @@ def talent_page(
     district = district or None
     with uow.read() as conn:
         data = {"talent": figures.talent(conn, t, scope=caller.scope, district=district)}
-        choices = figures.district_choices(conn, caller.scope)
+        choices = figures.district_choices(conn, scope=caller.scope)
     return _page(
         request,
         "assistance/talent.html",
