@@ -91,19 +91,7 @@ def _validate(
     except NotFound:
         errors.append(FieldError("street_code", "没有这个街道"))
         street = None
-    if not cmd.members:
-        errors.append(FieldError("members", "至少一名家庭成员（申请人本人）"))
-    if len(cmd.members) > 12:
-        errors.append(FieldError("members", "家庭成员最多 12 人"))
-    if cmd.housing_status not in domain.HOUSING_STATUSES:
-        errors.append(FieldError("housing_status", f"应为 {'、'.join(domain.HOUSING_STATUSES)} 之一"))
-    if cmd.talent_tier is not None and cmd.talent_tier not in domain.TIERS:
-        errors.append(FieldError("talent_tier", "人才层次应为 A、B、C、D 之一"))
-    if policy.talent_tiers and cmd.talent_tier is None:
-        errors.append(FieldError("talent_tier", "人才安居项目须填写人才层次"))
-    for fld, v, n in (("industry", cmd.industry, 40), ("employer", cmd.employer, 80)):
-        if v is not None and len(v) > n:
-            errors.append(FieldError(fld, f"最长 {n} 个字符"))
+    _check_household(cmd, policy, errors)
     phone_ok: str | None = None
     if cmd.phone:
         from anju.security import phone as check_phone
@@ -112,55 +100,8 @@ def _validate(
             phone_ok = check_phone(cmd.phone)
         except ValidationError as e:
             errors.extend(e.errors)
-    rows: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
-    for i, m in enumerate(cmd.members):
-        f = f"members[{i}]"
-        try:
-            name = person_name(m.name, f"{f}.name")
-        except ValidationError as e:
-            errors.extend(e.errors)
-            name = ""
-        try:
-            idn = resident_id(m.id_number, f"{f}.id_number")
-        except ValidationError as e:
-            errors.extend(e.errors)
-            idn = ""
-        if idn and idn in seen:
-            errors.append(FieldError(f"{f}.id_number", f"与第 {seen[idn] + 1} 名成员的身份证号码相同"))
-        elif idn:
-            seen[idn] = i
-        if i == 0 and m.relation != "本人":
-            errors.append(FieldError(f"{f}.relation", "第一名成员应为申请人本人"))
-        elif i > 0 and m.relation not in domain.RELATIONS[1:]:
-            errors.append(FieldError(f"{f}.relation", f"应为 {'、'.join(domain.RELATIONS[1:])} 之一"))
-        income = collect_fen(m.annual_income_yuan, f"{f}.annual_income_yuan", errors, cap=MAX_ANNUAL_INCOME_YUAN) or 0
-        assets = collect_fen(m.assets_yuan, f"{f}.assets_yuan", errors, cap=MAX_ASSETS_YUAN) or 0
-        by = _birth_year(idn) if idn else 0
-        age = on.year - by if idn else 0
-        if not 0 <= m.hukou_years <= 120 or (idn and m.hukou_years > age):
-            errors.append(FieldError(f"{f}.hukou_years", "户籍年限应在 0 至年龄之间"))
-        if not 0 <= m.social_insurance_months <= 12 * 60 or (idn and m.social_insurance_months > max(age - 16, 0) * 12):
-            errors.append(FieldError(f"{f}.social_insurance_months", "社保月数超出可能范围"))
-        if idn and by > on.year:
-            errors.append(FieldError(f"{f}.id_number", "出生日期晚于今天"))
-        rows.append(
-            {
-                "seq": i,
-                "relation": m.relation,
-                "name_enc": kr.encrypt(name, "application_members.name") if name else b"",
-                "id_number_enc": kr.encrypt(idn, "application_members.id_number") if idn else b"",
-                "id_bidx": kr.blind_index(idn, "id_number") if idn else "",
-                "birth_year": by,
-                "annual_income_fen": income,
-                "assets_fen": assets,
-                "local_hukou": bool(m.local_hukou),
-                "hukou_years": int(m.hukou_years) if m.local_hukou else 0,
-                "social_insurance_months": int(m.social_insurance_months),
-                "employed": bool(m.employed),
-                "pending": None,
-            }
-        )
+    rows = [_member_row(kr, i, m, on, seen, errors) for i, m in enumerate(cmd.members)]
     if errors:
         raise ValidationError("申请信息有误：" + "；".join(f"{e.field} {e.reason}" for e in errors[:5]), errors)
     assert street is not None
@@ -177,6 +118,73 @@ def _validate(
         "contact_phone_enc": kr.encrypt(phone_ok, "applications.contact_phone") if phone_ok else None,
     }
     return edition_id, policy, rows, app
+
+
+def _check_household(cmd: ApplicationIn, policy: domain.Policy, errors: list[FieldError]) -> None:
+    """The application's own fields (members count, housing, talent tier, free texts)."""
+    if not cmd.members:
+        errors.append(FieldError("members", "至少一名家庭成员（申请人本人）"))
+    if len(cmd.members) > 12:
+        errors.append(FieldError("members", "家庭成员最多 12 人"))
+    if cmd.housing_status not in domain.HOUSING_STATUSES:
+        errors.append(FieldError("housing_status", f"应为 {'、'.join(domain.HOUSING_STATUSES)} 之一"))
+    if cmd.talent_tier is not None and cmd.talent_tier not in domain.TIERS:
+        errors.append(FieldError("talent_tier", "人才层次应为 A、B、C、D 之一"))
+    if policy.talent_tiers and cmd.talent_tier is None:
+        errors.append(FieldError("talent_tier", "人才安居项目须填写人才层次"))
+    for fld, v, n in (("industry", cmd.industry, 40), ("employer", cmd.employer, 80)):
+        if v is not None and len(v) > n:
+            errors.append(FieldError(fld, f"最长 {n} 个字符"))
+
+
+def _member_row(
+    kr: Keyring, i: int, m: MemberIn, on: date, seen: dict[str, int], errors: list[FieldError]
+) -> dict[str, Any]:
+    """Member ``i`` checked (errors appended, ``seen`` ID numbers tracked) and its row, encrypted."""
+    f = f"members[{i}]"
+    try:
+        name = person_name(m.name, f"{f}.name")
+    except ValidationError as e:
+        errors.extend(e.errors)
+        name = ""
+    try:
+        idn = resident_id(m.id_number, f"{f}.id_number")
+    except ValidationError as e:
+        errors.extend(e.errors)
+        idn = ""
+    if idn and idn in seen:
+        errors.append(FieldError(f"{f}.id_number", f"与第 {seen[idn] + 1} 名成员的身份证号码相同"))
+    elif idn:
+        seen[idn] = i
+    if i == 0 and m.relation != "本人":
+        errors.append(FieldError(f"{f}.relation", "第一名成员应为申请人本人"))
+    elif i > 0 and m.relation not in domain.RELATIONS[1:]:
+        errors.append(FieldError(f"{f}.relation", f"应为 {'、'.join(domain.RELATIONS[1:])} 之一"))
+    income = collect_fen(m.annual_income_yuan, f"{f}.annual_income_yuan", errors, cap=MAX_ANNUAL_INCOME_YUAN) or 0
+    assets = collect_fen(m.assets_yuan, f"{f}.assets_yuan", errors, cap=MAX_ASSETS_YUAN) or 0
+    by = _birth_year(idn) if idn else 0
+    age = on.year - by if idn else 0
+    if not 0 <= m.hukou_years <= 120 or (idn and m.hukou_years > age):
+        errors.append(FieldError(f"{f}.hukou_years", "户籍年限应在 0 至年龄之间"))
+    if not 0 <= m.social_insurance_months <= 12 * 60 or (idn and m.social_insurance_months > max(age - 16, 0) * 12):
+        errors.append(FieldError(f"{f}.social_insurance_months", "社保月数超出可能范围"))
+    if idn and by > on.year:
+        errors.append(FieldError(f"{f}.id_number", "出生日期晚于今天"))
+    return {
+        "seq": i,
+        "relation": m.relation,
+        "name_enc": kr.encrypt(name, "application_members.name") if name else b"",
+        "id_number_enc": kr.encrypt(idn, "application_members.id_number") if idn else b"",
+        "id_bidx": kr.blind_index(idn, "id_number") if idn else "",
+        "birth_year": by,
+        "annual_income_fen": income,
+        "assets_fen": assets,
+        "local_hukou": bool(m.local_hukou),
+        "hukou_years": int(m.hukou_years) if m.local_hukou else 0,
+        "social_insurance_months": int(m.social_insurance_months),
+        "employed": bool(m.employed),
+        "pending": None,
+    }
 
 
 def _app_no(conn: Connection, at: datetime) -> str:

@@ -12,7 +12,7 @@ import calendar
 import hashlib
 import json
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -234,37 +234,45 @@ def policy_from_dict(raw: Mapping[str, Any]) -> Policy:
     where = f"programme[{raw.get('code', '?')}]"
     data = dict(raw)
     try:
-        kw: dict[str, Any] = {}
-        for key, value in data.items():
-            if key in _MONEY:
-                kw[_MONEY[key]] = _fen(where, key, value)
-            elif key == "kind":
-                kw["kind"] = Kind(value)
-            elif key == "benefit":
-                kw["benefit"] = Benefit(value)
-            elif key == "max_area_per_person":
-                kw[key] = Decimal(str(value))
-            elif key in ("review_levels", "talent_tiers", "bad_credit_severities"):
-                kw[key] = tuple(value)
-            elif key == "max_bedrooms":
-                kw[key] = {int(k): int(v) for k, v in value.items()}
-            elif key == "subsidy_yuan_by_tier":
-                kw["subsidy_by_tier"] = {str(k): _fen(where, key, v) for k, v in value.items()}
-            elif key == "priority":
-                kw[key] = tuple(
-                    PriorityClass(p["code"], p["name"], {k: v for k, v in p.get("when", {}).items()}) for p in value
-                )
-            elif key == "exit_rules":
-                kw[key] = {k: ExitRule(**v) for k, v in value.items()}
-            elif key == "review_days":
-                kw[key] = {str(k): int(v) for k, v in value.items()}
-            else:
-                kw[key] = value
+        kw: dict[str, Any] = dict(_policy_field(where, key, value) for key, value in data.items())
         policy = Policy(**kw)
     except PolicyError:
         raise
     except (TypeError, ValueError, KeyError) as e:
         raise PolicyError(f"{where}: {e}") from None
+    _check_policy(where, policy)
+    return policy
+
+
+#: How a programme's TOML value becomes its :class:`Policy` field (money apart: it needs the place).
+_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "kind": Kind,
+    "benefit": Benefit,
+    "max_area_per_person": lambda v: Decimal(str(v)),
+    "review_levels": tuple,
+    "talent_tiers": tuple,
+    "bad_credit_severities": tuple,
+    "max_bedrooms": lambda v: {int(k): int(x) for k, x in v.items()},
+    "priority": lambda v: tuple(
+        PriorityClass(p["code"], p["name"], {k: x for k, x in p.get("when", {}).items()}) for p in v
+    ),
+    "exit_rules": lambda v: {k: ExitRule(**x) for k, x in v.items()},
+    "review_days": lambda v: {str(k): int(x) for k, x in v.items()},
+}
+
+
+def _policy_field(where: str, key: str, value: Any) -> tuple[str, Any]:
+    """One key of a programme's TOML table as the :class:`Policy` field it becomes."""
+    if key in _MONEY:
+        return _MONEY[key], _fen(where, key, value)
+    if key == "subsidy_yuan_by_tier":
+        return "subsidy_by_tier", {str(k): _fen(where, key, v) for k, v in value.items()}
+    convert = _FIELDS.get(key)
+    return key, convert(value) if convert else value
+
+
+def _check_policy(where: str, policy: Policy) -> None:
+    """The rules that tie a policy's fields together (levels, exit rules, household sizes, dates)."""
     for lv in policy.review_levels:
         if lv not in LEVELS:
             raise PolicyError(f"{where}.review_levels: 未知审核层级 {lv}（可用 street/district/city）")
@@ -281,7 +289,6 @@ def policy_from_dict(raw: Mapping[str, Any]) -> Policy:
         raise PolicyError(f"{where}.min_household: 大于 max_household")
     if policy.effective_to is not None and policy.effective_to <= policy.effective_from:
         raise PolicyError(f"{where}.effective_to: 应晚于 effective_from")
-    return policy
 
 
 def load_policies(path: Path) -> list[Policy]:

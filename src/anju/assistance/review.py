@@ -147,11 +147,8 @@ class Decision:
     version: int | None = None  # the version the reviewer saw (optimistic concurrency)
 
 
-def review(conn: Connection, caller: Caller, app_id: int, dec: Decision) -> domain.AppStatus:
-    """A reviewer's decision at the application's current level: approve (to the next level, or to the
-    public notice after the last), return for more information, or reject (a reason is required)."""
-    row = scoped_application(conn, caller.scope, app_id)
-    level = ROLE_LEVEL.get(caller.role) if caller.role else None
+def _check_review(dec: Decision, row: Any, level: str | None) -> None:
+    """The decision is well formed and may be taken now, at this level, on the version seen."""
     if dec.action not in ("approve", "return", "reject"):
         raise ValidationError.of("action", "应为 approve、return 或 reject")
     if dec.action in ("return", "reject") and not (dec.reason and dec.reason.strip()):
@@ -165,6 +162,15 @@ def review(conn: Connection, caller: Caller, app_id: int, dec: Decision) -> doma
         raise Conflict(f"该申请正处于{want}级审核，您不能在此环节作出决定", [FieldError("level", row.level or "")])
     if dec.version is not None and dec.version != row.version:
         raise Conflict("申请已被他人处理，请刷新后再试", [FieldError("version", "已过期")])
+
+
+def review(conn: Connection, caller: Caller, app_id: int, dec: Decision) -> domain.AppStatus:
+    """A reviewer's decision at the application's current level: approve (to the next level, or to the
+    public notice after the last), return for more information, or reject (a reason is required)."""
+    row = scoped_application(conn, caller.scope, app_id)
+    level = ROLE_LEVEL.get(caller.role) if caller.role else None
+    _check_review(dec, row, level)
+    assert level is not None
     policy = edition(conn, row.edition_id)
     now = clock.now()
     values: dict[str, Any] = {"updated_at": now, "version": row.version + 1}
