@@ -20,11 +20,7 @@ from anju import divisions
 from anju.assistance import domain
 from anju.assistance.catalogue import in_force
 from anju.assistance.common import decision_step, member_conflict, own_application, scoped_application
-from anju.assistance.tables import (
-    application_documents,
-    application_members,
-    applications,
-)
+from anju.assistance.tables import application_documents, application_members, applications
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.money import collect_fen
@@ -43,7 +39,7 @@ MAX_ANNUAL_INCOME_YUAN = Decimal(100_000_000)
 MAX_ASSETS_YUAN = Decimal(10_000_000_000)
 
 
-# ------------------------------------------------------------------------------------------ applications
+# ----------------------------------------------------------------------------------------------- drafts
 
 
 @dataclass(frozen=True)
@@ -257,7 +253,7 @@ def replace_draft(conn: Connection, kr: Keyring, caller: Caller, app_id: int, cm
     decision_step(conn, app_id, caller, "applicant", "amend", row.status, domain.AppStatus(row.status), None)
 
 
-# --------------------------------------------------------------------------------------------- documents
+# -------------------------------------------------------------------------------------------- documents
 
 
 def add_document(

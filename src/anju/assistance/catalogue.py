@@ -13,9 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, or_, select
 
 from anju.assistance import domain
-from anju.assistance.tables import (
-    programme_editions,
-)
+from anju.assistance.tables import programme_editions
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 
@@ -76,7 +74,7 @@ class Editions:
         return self.cache[e]
 
 
-# ------------------------------------------------------------------------------------------- programmes
+# --------------------------------------------------------------------------------------------- editions
 
 
 def load_programmes(conn: Connection, policies: Iterable[domain.Policy]) -> int:

@@ -13,11 +13,7 @@ from sqlalchemy import Connection, select
 
 from anju import ledger
 from anju.assistance import domain
-from anju.assistance.tables import (
-    application_members,
-    application_steps,
-    applications,
-)
+from anju.assistance.tables import application_members, application_steps, applications
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationError
 from anju.core.scope import Scope
@@ -26,7 +22,7 @@ from anju.security import Caller, Role
 _BAD_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
 
 
-# ---------------------------------------------------------------------------------------------- helpers
+# ------------------------------------------------------- text fields, officers, steps of the allocation
 
 
 def text_field(value: str | None, fld: str, max_len: int, *, required: bool = True, lines: bool = False) -> str | None:
@@ -139,7 +135,7 @@ def member_conflict(conn: Connection, bidxs: Sequence[str], app_id: int) -> Conf
     return Conflict("家庭成员已在另一份在办申请中，同一人不能同时参加两份申请", errs)
 
 
-# ------------------------------------------------------------------------------------------- the review
+# ---------------------------------------------------------------------------------- steps of the review
 
 
 def decision_step(

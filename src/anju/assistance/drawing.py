@@ -22,13 +22,7 @@ from anju import ledger
 from anju.assistance import domain, lottery
 from anju.assistance.catalogue import home_programme
 from anju.assistance.common import LOG, level_of, log_entry, require_officer, text_field
-from anju.assistance.tables import (
-    allocations,
-    application_steps,
-    applications,
-    draw_candidates,
-    draws,
-)
+from anju.assistance.tables import allocations, application_steps, applications, draw_candidates, draws
 from anju.assistance.waitlist import in_open_draw, passed_since, waiting_conds
 from anju.core import clock
 from anju.core.dialect import bulk_insert
@@ -75,9 +69,6 @@ class DrawEntry(TypedDict):
 
 
 MAX_WITNESSES = 20
-
-
-# ------------------------------------------------------------------------------------------------ draws
 
 
 def _draw_row(conn: Connection, draw_id: int) -> Any:

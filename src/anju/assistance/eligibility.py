@@ -14,17 +14,11 @@ from sqlalchemy import Connection, Engine, or_, select, update
 from anju.assistance import domain
 from anju.assistance.catalogue import edition
 from anju.assistance.common import scoped_application
-from anju.assistance.tables import (
-    application_members,
-    applications,
-    benefits,
-)
+from anju.assistance.tables import application_members, applications, benefits
 from anju.core import clock
 from anju.credit import effective_events
 from anju.registry import owned_area
 from anju.security import Caller
-
-# ------------------------------------------------------------------------------------------- eligibility
 
 
 def facts_for(conn: Connection, bidx_by_app: dict[int, list[str]], on: date) -> dict[int, domain.Facts]:

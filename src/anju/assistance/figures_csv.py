@@ -11,8 +11,6 @@ from anju.assistance.figures import applications_by_status, coverage, monthly, s
 from anju.assistance.plan_targets import Targets
 from anju.core.scope import Scope
 
-# ----------------------------------------------------------------------------------------- CSV tables
-
 Row = list[Any]
 
 

@@ -27,8 +27,6 @@ from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 from anju.security import Caller, Keyring, mask_id, mask_name
 
-# ---------------------------------------------------------------------------------------------- reading
-
 
 class ApplicationSummary(TypedDict):
     """An application as listed (the reviewers' queue, the applicant's list)."""

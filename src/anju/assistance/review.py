@@ -15,13 +15,7 @@ from anju.assistance import domain
 from anju.assistance.catalogue import edition, in_force
 from anju.assistance.common import ROLE_LEVEL, decision_step, member_conflict, own_application, scoped_application
 from anju.assistance.eligibility import check_many
-from anju.assistance.tables import (
-    application_documents,
-    application_members,
-    applications,
-    benefits,
-    objections,
-)
+from anju.assistance.tables import application_documents, application_members, applications, benefits, objections
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.security import Caller, Role

@@ -16,14 +16,7 @@ from anju.assistance.catalogue import edition
 from anju.assistance.common import LOG, log_entry, record_step, require_officer, scoped_application, text_field
 from anju.assistance.drawing import DrawView, draw_out, scoped_draw, streets_of
 from anju.assistance.review import set_pending, start_benefit
-from anju.assistance.tables import (
-    allocations,
-    application_steps,
-    applications,
-    assisted_homes,
-    draw_candidates,
-    draws,
-)
+from anju.assistance.tables import allocations, application_steps, applications, assisted_homes, draw_candidates, draws
 from anju.assistance.waitlist import passed_since, selected_in
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
@@ -71,9 +64,6 @@ class Turn(TypedDict):
 
 
 _TURN_BATCH = 200
-
-
-# -------------------------------------------------------------------------------------------- selection
 
 
 def _lock_draw(conn: Connection, draw_id: int) -> None:

@@ -15,11 +15,7 @@ from anju import ledger
 from anju.assistance import domain
 from anju.assistance.catalogue import Editions
 from anju.assistance.common import LOG, log_entry, midnight, require_officer
-from anju.assistance.tables import (
-    applications,
-    programme_editions,
-    subsidy_payments,
-)
+from anju.assistance.tables import applications, programme_editions, subsidy_payments
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, ValidationError
 from anju.security import Caller
@@ -34,9 +30,6 @@ class Payment(TypedDict):
 
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-# ---------------------------------------------------------------------------------------------- subsidies
 
 
 def parse_month(month: str) -> tuple[date, date]:

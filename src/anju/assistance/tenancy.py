@@ -12,20 +12,13 @@ from sqlalchemy import Connection, select, update
 from anju.assistance import domain
 from anju.assistance.catalogue import home_programme
 from anju.assistance.common import midnight, record_step, require_officer, text_field
-from anju.assistance.tables import (
-    allocations,
-    applications,
-    assisted_homes,
-    draws,
-)
+from anju.assistance.tables import allocations, applications, assisted_homes, draws
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 from anju.registry import homes
 from anju.security import Caller
-
-# ------------------------------------------------------------------------------------------ allocations
 
 
 class AllocationView(TypedDict):

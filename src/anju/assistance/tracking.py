@@ -98,9 +98,6 @@ CASE_DAYS = 30
 MAX_FACTS_BYTES = 8192
 
 
-# ---------------------------------------------------------------------------------------------- tracking
-
-
 def _case_no(conn: Connection, at: datetime) -> tuple[str, int]:
     prefix = "JG" + clock.to_local(at).strftime("%Y")
     n = conn.execute(select(func.count()).select_from(cases).where(cases.c.case_no.like(prefix + "%"))).scalar_one()

@@ -22,8 +22,6 @@ from anju.assistance.tables import (
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 
-# ------------------------------------------------------------------------------------------- waiting list
-
 
 class WaitingEntry(TypedDict):
     """An application on the waiting list."""
