@@ -6,7 +6,7 @@
 Builds a fresh database (migrations, a small synthetic city of ``--scale``, the sample programmes),
 then ``--threads`` draws of ``--per-thread`` approved one-person households each (one priority class
 per thread, frozen and drawn through the services) and as many one-bedroom assisted homes per phase.
-Every selection is one write transaction through ``allocation.select_home`` (the draw's row lock, the
+Every selection is one write transaction through ``selection.select_home`` (the draw's row lock, the
 savepoint-guarded insert, the application, benefits, the log entry), as the API runs it without HTTP.
 
 * **disjoint** — each thread selects for its own draw's candidates, in rank order, from its own homes:
