@@ -104,7 +104,7 @@ def freeze(
         return drawing.freeze_draw(conn, e[who], programme, priority, "2026年第一批公租房摇号")
 
 
-def run(e: dict[str, Any], draw_id: int, seed: str = SEED, who: str = "district") -> dict[str, Any]:
+def run(e: dict[str, Any], draw_id: int, seed: str = SEED, who: str = "district") -> drawing.DrawPublic:
     with e["engine"].begin() as conn:
         return drawing.run_draw(conn, e[who], draw_id, seed, "现场公开摇出的六位数字", WITNESSES)
 
@@ -228,6 +228,7 @@ def test_public_files_verify_with_the_lottery_command(env: dict[str, Any], tmp_p
         pub = drawing.draw_public(conn, draw_id)
         cand, res = drawing.candidates_text(conn, draw_id), drawing.result_text(conn, draw_id)
         listed = drawing.draw_entries(conn, draw_id, limit=2, offset=2)
+    assert pub["seed"] is not None
     assert cand == pending_candidates and cand.endswith("\n") and len(cand.splitlines()) == 5
     assert res.splitlines() == list(lottery.draw(cand.splitlines(), SEED).order)
     assert listed.total == 5 and [x["rank"] for x in listed.items] == [3, 4]

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection, or_, select
 
@@ -157,10 +157,33 @@ def in_force(conn: Connection, code: str, on: date) -> tuple[int, domain.Policy]
     return int(rows.id), policy_of(rows)
 
 
-def list_programmes(conn: Connection, on: date | None = None) -> list[dict[str, Any]]:
+class EditionView(TypedDict):
+    """One stored edition of a programme."""
+
+    id: int
+    edition: int
+    effective_from: date
+    effective_to: date | None
+    digest: str
+    sample: bool
+    in_force: bool
+    policy: dict[str, Any]
+
+
+class ProgrammeView(TypedDict):
+    """A programme and its editions."""
+
+    code: str
+    name: str
+    kind: str
+    kind_label: str
+    editions: list[EditionView]
+
+
+def list_programmes(conn: Connection, on: date | None = None) -> list[ProgrammeView]:
     """Every programme with its editions; ``in_force`` marks the edition applying on ``on``."""
     on = on or clock.today()
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, ProgrammeView] = {}
     for r in conn.execute(select(programme_editions).order_by(programme_editions.c.code, programme_editions.c.edition)):
         p = policy_of(r)
         item = out.setdefault(

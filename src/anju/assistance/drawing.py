@@ -32,8 +32,8 @@ from anju.core.scope import OutOfScope, Scope
 from anju.security import Caller
 
 
-class DrawView(TypedDict):
-    """A draw as officers see it (and, less, as the public does)."""
+class DrawPublic(TypedDict):
+    """What anyone may see about a draw (no sign-in): numbers, hashes, seed, counts, log entries."""
 
     id: int
     draw_no: str
@@ -57,6 +57,11 @@ class DrawView(TypedDict):
     ledger_index: int | None
     selected: int
     passed: int
+
+
+class DrawView(DrawPublic):
+    """A draw as officers see it: what is published and the streets of its candidates."""
+
     street_codes: list[str]
 
 
@@ -226,7 +231,7 @@ def check_run_input(seed: str, seed_source: str | None, witnesses: Sequence[str]
 
 def run_draw(
     conn: Connection, caller: Caller, draw_id: int, seed: str, seed_source: str, witnesses: Sequence[str]
-) -> dict[str, Any]:
+) -> DrawPublic:
     """Run a frozen draw: the stored list is re-read in frozen order and re-hashed — a list changed
     since it was published is refused (409 naming ``list_hash``) — then the lottery gives the order of
     choosing; ranks, seed and result hash are stored and appended to the log."""
@@ -367,6 +372,10 @@ def _progress(conn: Connection, row: Any) -> dict[str, int]:
 
 
 def draw_out(conn: Connection, row: Any, streets: dict[int, list[str]] | None = None) -> DrawView:
+    return {**_published(conn, row), "street_codes": (streets or {}).get(int(row.id), [])}
+
+
+def _published(conn: Connection, row: Any) -> DrawPublic:
     progress = _progress(conn, row)
     frozen_entry = row.ledger_index
     if row.drawn_at is not None and row.ledger_index is not None:
@@ -397,7 +406,6 @@ def draw_out(conn: Connection, row: Any, streets: dict[int, list[str]] | None = 
         "ledger_index": row.ledger_index if row.drawn_at is not None else None,
         "selected": progress["selected"],
         "passed": progress["passed"],
-        "street_codes": (streets or {}).get(int(row.id), []),
     }
 
 
@@ -416,12 +424,9 @@ def streets_of(conn: Connection, draw_ids: Sequence[int]) -> dict[int, list[str]
     return out
 
 
-def draw_public(conn: Connection, draw_id: int) -> dict[str, Any]:
+def draw_public(conn: Connection, draw_id: int) -> DrawPublic:
     """What is published about a draw (no sign-in): numbers, hashes, seed, counts, log entries."""
-    row = _draw_row(conn, draw_id)
-    out: dict[str, Any] = dict(draw_out(conn, row))
-    out.pop("street_codes")
-    return out
+    return _published(conn, _draw_row(conn, draw_id))
 
 
 def get_draw(conn: Connection, draw_id: int, *, scope: Scope) -> DrawView:
@@ -477,7 +482,7 @@ def result_text(conn: Connection, draw_id: int) -> str:
     return "".join(i + "\n" for i in _candidate_ids(conn, draw_id, "rank"))
 
 
-def verify_command(row: dict[str, Any]) -> str:
+def verify_command(row: DrawPublic) -> str:
     """The command anyone can run on the two published files."""
     seed = str(row.get("seed") or "")
     quoted = "'" + seed.replace("'", "'\"'\"'") + "'"

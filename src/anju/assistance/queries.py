@@ -317,7 +317,28 @@ def _notice(r: Any) -> Notice:
     }
 
 
-def decision_proofs(conn: Connection, caller: Caller, app_id: int, size: int | None = None) -> dict[str, Any]:
+class ProofItem(TypedDict):
+    """A logged step of an application, its log entry and the entry's inclusion proof."""
+
+    action: str
+    at: datetime
+    index: int
+    entry: str
+    leaf_hash: str
+    proof: list[str]
+
+
+class DecisionProofs(TypedDict):
+    """An applicant's logged decisions, provable against the log's head at ``size``."""
+
+    log: str
+    algorithm: str
+    size: int
+    root: str
+    items: list[ProofItem]
+
+
+def decision_proofs(conn: Connection, caller: Caller, app_id: int, size: int | None = None) -> DecisionProofs:
     """For the applicant: each logged step of their own application with the log entry itself and its
     inclusion proof in the log ``assistance`` (at ``size``, default the current size), so they can check
     with the stand-alone verifier that the decision is in the published log and was not altered."""
@@ -328,7 +349,7 @@ def decision_proofs(conn: Connection, caller: Caller, app_id: int, size: int | N
         .order_by(application_steps.c.id)
     ).all()
     head = ledger.tree_head(conn, LOG, size)
-    items = []
+    items: list[ProofItem] = []
     for st in steps:
         idx = int(st.ledger_index)
         if idx >= head.size:

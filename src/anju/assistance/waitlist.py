@@ -143,7 +143,16 @@ def waiting_list(
     )
 
 
-def waiting_summary(conn: Connection, *, scope: Scope) -> list[dict[str, Any]]:
+class WaitingCount(TypedDict):
+    """How many wait for a programme's priority class, and how many of them are in no open draw."""
+
+    programme_code: str
+    priority_class: str | None
+    waiting: int
+    undrawn: int
+
+
+def waiting_summary(conn: Connection, *, scope: Scope) -> list[WaitingCount]:
     """Per home programme and priority class: how many wait, and how many are in no open draw."""
     home_codes = [
         str(r.code)

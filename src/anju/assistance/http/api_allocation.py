@@ -25,7 +25,7 @@ TEXT: dict[int | str, dict[str, Any]] = {
 }
 
 
-def public_out(row: dict[str, Any]) -> schemas_allocation.DrawPublicOut:
+def public_out(row: drawing.DrawPublic) -> schemas_allocation.DrawPublicOut:
     base = f"/api/v1/assistance/draws/{row['id']}"
     drawn = row["drawn_at"] is not None
     return schemas_allocation.DrawPublicOut(
