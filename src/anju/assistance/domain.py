@@ -84,6 +84,25 @@ LEVEL_LABELS = {"street": "街道", "district": "区", "city": "市"}
 
 RELATIONS = ("本人", "配偶", "子女", "父母", "其他")
 
+#: Actions of an application's history steps.
+STEP_LABELS = {
+    "create": "创建草稿",
+    "amend": "修改",
+    "submit": "提交",
+    "withdraw": "撤回",
+    "approve": "审核通过",
+    "return": "退回补正",
+    "reject": "不予批准",
+    "objection": "收到异议",
+    "objection_upheld": "异议成立",
+    "objection_dismissed": "异议不成立",
+    "approve_final": "公示期满，批准",
+    "select": "选房",
+    "pass": "放弃本轮选房",
+}
+#: Who took a step: a review level, the applicant, the public (an objector) or a system job.
+ACTOR_LABELS = {**LEVEL_LABELS, "applicant": "申请人", "public": "公众", "system": "系统"}
+
 #: Outcomes of a tracking case (动态监管).
 OUTCOMES = {
     "continue": "继续保障",
@@ -101,6 +120,23 @@ CASE_KINDS = {
     "false_materials": "提供虚假材料",
     "use_change": "改变房屋用途或结构",
 }
+
+#: Draw statuses: frozen (list published), drawn (order published, selection under way), closed.
+DRAW_STATUSES = {"frozen": "已冻结名单", "drawn": "已摇号（选房中）", "closed": "已结束"}
+ALLOCATION_STATUSES = {"selected": "已选房", "contracted": "已签约", "moved_in": "已入住", "ended": "已终止"}
+CASE_STATUSES = {"open": "待处理", "closed": "已处理"}
+CREDIT_LABELS = {"minor": "一般失信", "major": "较重失信", "serious": "严重失信"}
+#: Outcomes from the mildest to the most severe: following a rule with a milder outcome drops the
+#: rule's ban and credit event, a stricter one keeps them.
+SEVERITY = {"continue": 0, "market_rent": 1, "exit": 2, "recovery": 3, "ban": 4}
+ENDING = frozenset({"exit", "recovery", "ban"})
+
+#: Housing situations an applicant declares.
+HOUSING_STATUSES = {"none": "无房", "rented": "租房", "owned": "自有住房", "assisted": "保障性住房", "other": "其他"}
+#: Talent tiers (人才层次).
+TIERS = ("A", "B", "C", "D")
+#: How a plan states a target (专栏 wording).
+BOUNDS = {"at_least": "不少于", "about": "约", "target": "目标"}
 
 
 class PolicyError(ValueError):
@@ -586,16 +622,7 @@ def priority_of(policy: Policy, hh: Household, on: date) -> str | None:
     return "general" if policy.priority else None
 
 
-# ------------------------------------------------------------------ vocabularies and pure rules of the later stages
-#: Draw statuses: frozen (list published), drawn (order published, selection under way), closed.
-DRAW_STATUSES = {"frozen": "已冻结名单", "drawn": "已摇号（选房中）", "closed": "已结束"}
-ALLOCATION_STATUSES = {"selected": "已选房", "contracted": "已签约", "moved_in": "已入住", "ended": "已终止"}
-CASE_STATUSES = {"open": "待处理", "closed": "已处理"}
-CREDIT_LABELS = {"minor": "一般失信", "major": "较重失信", "serious": "严重失信"}
-#: Outcomes from the mildest to the most severe: following a rule with a milder outcome drops the
-#: rule's ban and credit event, a stricter one keeps them.
-SEVERITY = {"continue": 0, "market_rent": 1, "exit": 2, "recovery": 3, "ban": 4}
-ENDING = frozenset({"exit", "recovery", "ban"})
+# ---------------------------------------------------------------------- after approval: dates, outcomes
 
 
 def add_years(day: date, years: int) -> date:
@@ -640,11 +667,3 @@ def consequences(policy: Policy, kind: str, outcome: str, today: date) -> Conseq
         add_years(today, ban_years) if ban_years else None,
         credit,
     )
-
-
-HOUSING_STATUSES = {"none": "无房", "rented": "租房", "owned": "自有住房", "assisted": "保障性住房", "other": "其他"}
-TIERS = ("A", "B", "C", "D")
-
-# ------------------------------------------------------------------------------------------------ targets
-
-BOUNDS = {"at_least": "不少于", "about": "约", "target": "目标"}

@@ -35,29 +35,13 @@ from anju.web.templating import pager, render
 router = APIRouter(include_in_schema=False)
 
 MEMBER_ROWS = 6
-ACTION_LABELS = {
-    "create": "创建草稿",
-    "amend": "修改",
-    "submit": "提交",
-    "withdraw": "撤回",
-    "approve": "审核通过",
-    "return": "退回补正",
-    "reject": "不予批准",
-    "objection": "收到异议",
-    "objection_upheld": "异议成立",
-    "objection_dismissed": "异议不成立",
-    "approve_final": "公示期满，批准",
-    "select": "选房",
-    "pass": "放弃本轮选房",
-}
-LEVEL_LABELS = {**domain.LEVEL_LABELS, "applicant": "申请人", "public": "公众", "system": "系统"}
 
 
 def _ctx() -> dict[str, Any]:
     return {
         "status_labels": {k.value: v for k, v in domain.STATUS_LABELS.items()},
-        "level_labels": LEVEL_LABELS,
-        "action_labels": ACTION_LABELS,
+        "level_labels": domain.ACTOR_LABELS,
+        "action_labels": domain.STEP_LABELS,
         "housing_statuses": domain.HOUSING_STATUSES,
         "relations": domain.RELATIONS,
         "doc_kinds": applying.DOC_KINDS,
