@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, select
 
 from anju import assistance, divisions
 from anju.app import create_app
-from anju.assistance import figures, figures_csv, plan_targets
+from anju.assistance import figures, figures_csv, plan_targets, talent_figures
 from anju.assistance.tables import (
     allocations,
     application_members,
@@ -415,8 +415,8 @@ def test_applications_per_month_in_beijing_time(city_engine, data):
 def test_talent_by_tier_district_industry_and_month(city_engine, data, targets):
     w = data.world
     with city_engine.connect() as c:
-        city = figures.talent(c, targets, scope=SYSTEM)
-        a = figures.talent(c, targets, scope=district_scope(city_engine, w.district_a))
+        city = talent_figures.talent(c, targets, scope=SYSTEM)
+        a = talent_figures.talent(c, targets, scope=district_scope(city_engine, w.district_a))
     assert {t["tier"]: (t["applications"], t["beneficiaries"]) for t in city["tiers"]} == {
         "A": (1, 0),
         "B": (1, 2),

@@ -24,9 +24,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypedDict
 
-from sqlalchemy import ColumnElement, Connection, and_, case, distinct, extract, false, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, distinct, extract, false, func, or_, select
 
 from anju.assistance import domain
 from anju.assistance.plan_targets import Targets
@@ -43,7 +43,152 @@ from anju.core.errors import ValidationError
 from anju.core.scope import Scope
 from anju.divisions import divisions_table
 
-UNKNOWN = "未填写"
+# ------------------------------------------------------------------------------------------- the shapes
+
+
+class CoverageProgramme(TypedDict):
+    programme_code: str
+    name: str
+    persons: int
+    households: int
+
+
+class Coverage(TypedDict):
+    """Persons and households supported now, against the area's urban permanent residents."""
+
+    area_code: str | None
+    area_name: str
+    on: date
+    persons: int
+    households: int
+    population: int | None
+    population_sample: bool
+    population_year: int
+    rate_percent: float | None
+    target_percent: float
+    previous_target_percent: float | None
+    met: bool | None
+    by_programme: list[CoverageProgramme]
+    source: str
+
+
+class YearHomes(TypedDict):
+    year: int
+    homes: int
+
+
+class SupplyProgramme(TypedDict):
+    programme_code: str
+    name: str
+    kind: str | None
+    kind_label: str
+    counts_towards_plan: bool
+    by_year: list[YearHomes]
+    total: int
+    period_total: int
+    target: int | None
+    target_bound: str | None
+    target_bound_label: str | None
+    progress_percent: float | None
+
+
+class PlanYear(TypedDict):
+    year: int
+    homes: int
+    target: int | None
+    progress_percent: float | None
+
+
+class Supply(TypedDict):
+    """Assisted homes made available per programme and year, against the plan."""
+
+    years: list[int]
+    first_year: int
+    last_year: int
+    programmes: list[SupplyProgramme]
+    plan_years: list[PlanYear]
+    period_total: int
+    period_target: int
+    progress_percent: float | None
+    targets_cover_city: bool
+    source: str
+
+
+class StatusLabel(TypedDict):
+    status: str
+    label: str
+
+
+class StatusCount(TypedDict):
+    status: str
+    count: int
+
+
+class ProgrammeStatuses(TypedDict):
+    programme_code: str
+    name: str
+    total: int
+    by_status: list[StatusCount]
+
+
+class ApplicationsByStatus(TypedDict):
+    """Applications per programme and status."""
+
+    statuses: list[StatusLabel]
+    programmes: list[ProgrammeStatuses]
+    total: int
+
+
+class TimeStat(TypedDict):
+    """n, median and 90th percentile of durations in days."""
+
+    n: int
+    median_days: float | None
+    p90_days: float | None
+
+
+class LevelLabel(TypedDict):
+    level: str
+    label: str
+
+
+class LevelTime(TimeStat):
+    level: str
+    label: str
+
+
+class WaitingRow(TimeStat):
+    programme_code: str
+    name: str
+
+
+class ApprovalRow(TypedDict):
+    programme_code: str
+    name: str
+    overall: TimeStat
+    levels: list[LevelTime]
+
+
+class Times(TypedDict):
+    """Waiting and approval times per programme (and per review level)."""
+
+    levels: list[LevelLabel]
+    waiting: list[WaitingRow]
+    approval: list[ApprovalRow]
+
+
+class MonthSeries(TypedDict):
+    programme_code: str
+    name: str
+    counts: list[int]
+
+
+class Monthly(TypedDict):
+    """Applications submitted per month, per programme."""
+
+    months: list[str]
+    series: list[MonthSeries]
+    totals: list[int]
 
 
 # --------------------------------------------------------------------------------------------- the area
@@ -96,12 +241,12 @@ def area(conn: Connection, scope: Scope, district: str | None) -> Area:
     return Area(scope, district, frozenset(streets))
 
 
-def _district_of_street() -> Any:
+def district_of_street() -> Any:
     """SQL: the district or zone managing a street (a zone's streets belong to the zone)."""
     return func.coalesce(divisions_table.c.managing_code, divisions_table.c.parent_code)
 
 
-def _names(conn: Connection) -> dict[str, str]:
+def division_names(conn: Connection) -> dict[str, str]:
     """Names of the city, its districts, zones and streets (one query)."""
     rows = conn.execute(
         select(divisions_table.c.code, divisions_table.c.name).where(
@@ -114,7 +259,7 @@ def _names(conn: Connection) -> dict[str, str]:
 def visible_districts(conn: Connection, a: Area) -> list[str]:
     """The districts and zones that manage a street of the area (the whole list for the city)."""
     q = (
-        select(_district_of_street())
+        select(district_of_street())
         .where(divisions_table.c.level == "street", *a.where(divisions_table.c.code))
         .distinct()
     )
@@ -124,11 +269,11 @@ def visible_districts(conn: Connection, a: Area) -> list[str]:
 def district_choices(conn: Connection, *, scope: Scope) -> list[dict[str, str]]:
     """The districts the caller may filter by (code, name), for the pages' filter."""
     codes = visible_districts(conn, Area(scope))
-    names = _names(conn)
+    names = division_names(conn)
     return [{"code": c, "name": names.get(c, c)} for c in codes]
 
 
-def _area_name(names: Mapping[str, str], a: Area) -> str:
+def area_name(names: Mapping[str, str], a: Area) -> str:
     if a.district is not None:
         return names.get(a.district, a.district)
     if a.scope.unrestricted:
@@ -186,7 +331,7 @@ def percentile(values: Sequence[float], p: float) -> float | None:
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
-def summary(values: list[float]) -> dict[str, Any]:
+def summary(values: list[float]) -> TimeStat:
     """n, median and 90th percentile of durations in days (one decimal)."""
     values.sort()
     med, p90 = percentile(values, 0.5), percentile(values, 0.9)
@@ -201,11 +346,11 @@ def _days(start: datetime, end: datetime) -> float:
     return (end - start).total_seconds() / 86400
 
 
-def _month(ts: datetime) -> str:
+def month_of(ts: datetime) -> str:
     return clock.to_local(ts).strftime("%Y-%m")
 
 
-def _months_between(first: str, last: str) -> list[str]:
+def months_between(first: str, last: str) -> list[str]:
     y, m = int(first[:4]), int(first[5:])
     out = []
     while f"{y:04d}-{m:02d}" <= last:
@@ -214,14 +359,14 @@ def _months_between(first: str, last: str) -> list[str]:
     return out
 
 
-def _percent(part: int, whole: int | None) -> float | None:
+def percent(part: int, whole: int | None) -> float | None:
     return None if not whole else round(100 * part / whole, 2)
 
 
 PAGE_ROWS = 20_000
 
 
-def _pages(conn: Connection, q: Any, *keys: Any, size: int | None = None) -> Iterator[Any]:
+def keyset_pages(conn: Connection, q: Any, *keys: Any, size: int | None = None) -> Iterator[Any]:
     """The rows of ``q`` in key order, read in keyset pages of ``size`` rows: memory stays bounded
     without a server-side cursor (read connections may be in autocommit, where PostgreSQL has none).
     ``keys`` are unique together; they are appended to each row and stripped again."""
@@ -246,23 +391,23 @@ def _pages(conn: Connection, q: Any, *keys: Any, size: int | None = None) -> Ite
 # ------------------------------------------------------------------------------------------- coverage
 
 
-def _current(on: date) -> ColumnElement[bool]:
+def current_benefit(on: date) -> ColumnElement[bool]:
     return and_(benefits.c.since <= on, or_(benefits.c.until.is_(None), benefits.c.until > on))
 
 
-_BENEFITS_APPS = benefits.outerjoin(applications, applications.c.id == benefits.c.application_id)
+BENEFITS_APPS = benefits.outerjoin(applications, applications.c.id == benefits.c.application_id)
 
 
 def coverage(
     conn: Connection, targets: Targets, *, scope: Scope, district: str | None = None, on: date | None = None
-) -> dict[str, Any]:
+) -> Coverage:
     """Persons and households supported now, and their share of the area's urban permanent residents."""
     a = area(conn, scope, district)
     on = on or clock.today()
-    conds = [_current(on), *a.where(applications.c.street_code)]
+    conds = [current_benefit(on), *a.where(applications.c.street_code)]
     persons, households = conn.execute(
         select(func.count(distinct(benefits.c.id_bidx)), func.count(distinct(benefits.c.application_id)))
-        .select_from(_BENEFITS_APPS)
+        .select_from(BENEFITS_APPS)
         .where(*conds)
     ).one()
     catalogue = programmes(conn)
@@ -274,18 +419,18 @@ def coverage(
                 func.count(distinct(benefits.c.id_bidx)),
                 func.count(distinct(benefits.c.application_id)),
             )
-            .select_from(_BENEFITS_APPS)
+            .select_from(BENEFITS_APPS)
             .where(*conds)
             .group_by(benefits.c.programme_code)
         )
     }
-    names = _names(conn)
+    names = division_names(conn)
     whole = a.whole
     population = targets.population if whole == "" else targets.district_population.get(whole or "")
-    rate = _percent(int(persons), population)
+    rate = percent(int(persons), population)
     return {
         "area_code": a.district or a.scope.code or None,
-        "area_name": _area_name(names, a),
+        "area_name": area_name(names, a),
         "on": on,
         "persons": int(persons),
         "households": int(households),
@@ -311,17 +456,17 @@ def coverage(
 
 # --------------------------------------------------------------------------------------------- supply
 
-_SUPPLIED = assisted_homes.c.status != "withdrawn"
+SUPPLIED = assisted_homes.c.status != "withdrawn"
 
 
-def supply(conn: Connection, targets: Targets, *, scope: Scope, district: str | None = None) -> dict[str, Any]:
+def supply(conn: Connection, targets: Targets, *, scope: Scope, district: str | None = None) -> Supply:
     """Assisted homes made available per programme and year, against the plan (专栏2 and 三(一))."""
     a = area(conn, scope, district)
     year = extract("year", assisted_homes.c.since)
     counts: dict[str, dict[int, int]] = defaultdict(dict)
     for code, y, n in conn.execute(
         select(assisted_homes.c.programme_code, year, func.count())
-        .where(_SUPPLIED, *a.where(assisted_homes.c.street_code))
+        .where(SUPPLIED, *a.where(assisted_homes.c.street_code))
         .group_by(assisted_homes.c.programme_code, year)
     ):
         counts[code][int(y)] = int(n)
@@ -335,7 +480,7 @@ def supply(conn: Connection, targets: Targets, *, scope: Scope, district: str | 
         period = sum(n for y, n in by_year.items() if targets.first_year <= y <= targets.last_year)
         kind_period[p.kind] += period
         rows.append((p, by_year, period))
-    out_rows = []
+    out_rows: list[SupplyProgramme] = []
     for p, by_year, period in rows:
         t = targets.programme(p.kind)
         out_rows.append(
@@ -352,15 +497,15 @@ def supply(conn: Connection, targets: Targets, *, scope: Scope, district: str | 
                 "target_bound": t.bound if t else None,
                 "target_bound_label": t.bound_label if t else None,
                 # several programmes of one kind share the kind's target
-                "progress_percent": _percent(kind_period[p.kind], t.homes) if t else None,
+                "progress_percent": percent(kind_period[p.kind], t.homes) if t else None,
             }
         )
-    plan_years: list[dict[str, Any]] = []
+    plan_years: list[PlanYear] = []
     period_total = 0
     for y in targets.years:
         homes = sum(by_year.get(y, 0) for p, by_year, _ in rows if p.kind in targets.supply_kinds)
         target = targets.supply_by_year.get(y)
-        plan_years.append({"year": y, "homes": homes, "target": target, "progress_percent": _percent(homes, target)})
+        plan_years.append({"year": y, "homes": homes, "target": target, "progress_percent": percent(homes, target)})
         period_total += homes
     return {
         "years": years,
@@ -370,7 +515,7 @@ def supply(conn: Connection, targets: Targets, *, scope: Scope, district: str | 
         "plan_years": plan_years,
         "period_total": period_total,
         "period_target": targets.supply_total,
-        "progress_percent": _percent(period_total, targets.supply_total),
+        "progress_percent": percent(period_total, targets.supply_total),
         "targets_cover_city": a.whole == "",
         "source": targets.supply_source,
     }
@@ -379,7 +524,7 @@ def supply(conn: Connection, targets: Targets, *, scope: Scope, district: str | 
 # --------------------------------------------------------------------------------------- applications
 
 
-def applications_by_status(conn: Connection, *, scope: Scope, district: str | None = None) -> dict[str, Any]:
+def applications_by_status(conn: Connection, *, scope: Scope, district: str | None = None) -> ApplicationsByStatus:
     """How many applications each programme has in each status."""
     a = area(conn, scope, district)
     counts: dict[str, dict[str, int]] = defaultdict(dict)
@@ -390,8 +535,8 @@ def applications_by_status(conn: Connection, *, scope: Scope, district: str | No
     ):
         counts[code][status] = int(n)
     catalogue = programmes(conn)
-    statuses = [{"status": s.value, "label": domain.STATUS_LABELS[s]} for s in domain.AppStatus]
-    rows = [
+    statuses: list[StatusLabel] = [{"status": s.value, "label": domain.STATUS_LABELS[s]} for s in domain.AppStatus]
+    rows: list[ProgrammeStatuses] = [
         {
             "programme_code": p.code,
             "name": p.name,
@@ -408,13 +553,13 @@ def applications_by_status(conn: Connection, *, scope: Scope, district: str | No
 _DECISIONS = ("approve", "return", "reject")
 
 
-def times(conn: Connection, *, scope: Scope, district: str | None = None) -> dict[str, Any]:
+def times(conn: Connection, *, scope: Scope, district: str | None = None) -> Times:
     """Waiting times (submission → first allocation) and approval times (submission → decision, and
     the days spent at each review level), median and 90th percentile per programme."""
     a = area(conn, scope, district)
     scoped = a.where(applications.c.street_code)
     first: dict[int, tuple[str, datetime, datetime]] = {}  # application → its first selection
-    for app_id, code, submitted, selected in _pages(
+    for app_id, code, submitted, selected in keyset_pages(
         conn,
         select(applications.c.id, applications.c.programme_code, applications.c.submitted_at, allocations.c.selected_at)
         .select_from(allocations)
@@ -428,7 +573,7 @@ def times(conn: Connection, *, scope: Scope, district: str | None = None) -> dic
     for code, submitted, selected in first.values():
         waiting[code].append(_days(submitted, selected))
     overall: dict[str, list[float]] = defaultdict(list)
-    for code, submitted, decided in _pages(
+    for code, submitted, decided in keyset_pages(
         conn,
         select(applications.c.programme_code, applications.c.submitted_at, applications.c.decided_at).where(
             applications.c.submitted_at.is_not(None), applications.c.decided_at.is_not(None), *scoped
@@ -438,7 +583,7 @@ def times(conn: Connection, *, scope: Scope, district: str | None = None) -> dic
         overall[code].append(_days(submitted, decided))
     at_level: dict[tuple[str, str], list[float]] = defaultdict(list)
     current, entered = None, None
-    for app_id, code, level, action, at in _pages(
+    for app_id, code, level, action, at in keyset_pages(
         conn,
         select(
             application_steps.c.application_id,
@@ -461,8 +606,8 @@ def times(conn: Connection, *, scope: Scope, district: str | None = None) -> dic
                 at_level[(code, level)].append(_days(entered, at))
             entered = at if action == "approve" else None  # an approval passes it to the next level
     catalogue = programmes(conn)
-    levels = [{"level": lv, "label": domain.LEVEL_LABELS[lv]} for lv in domain.LEVELS]
-    approval = []
+    levels: list[LevelLabel] = [{"level": lv, "label": domain.LEVEL_LABELS[lv]} for lv in domain.LEVELS]
+    approval: list[ApprovalRow] = []
     for p in _order(catalogue, set(overall) | {c for c, _ in at_level}):
         approval.append(
             {
@@ -488,173 +633,24 @@ def times(conn: Connection, *, scope: Scope, district: str | None = None) -> dic
 # --------------------------------------------------------------------------------------------- months
 
 
-def monthly(conn: Connection, *, scope: Scope, district: str | None = None) -> dict[str, Any]:
+def monthly(conn: Connection, *, scope: Scope, district: str | None = None) -> Monthly:
     """Applications submitted per Beijing-time calendar month, per programme (gapless months)."""
     a = area(conn, scope, district)
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for code, submitted in _pages(
+    for code, submitted in keyset_pages(
         conn,
         select(applications.c.programme_code, applications.c.submitted_at).where(
             applications.c.submitted_at.is_not(None), *a.where(applications.c.street_code)
         ),
         applications.c.id,
     ):
-        counts[code][_month(submitted)] += 1
+        counts[code][month_of(submitted)] += 1
     seen = sorted({m for c in counts.values() for m in c})
-    months = _months_between(seen[0], seen[-1]) if seen else []
+    months = months_between(seen[0], seen[-1]) if seen else []
     catalogue = programmes(conn)
-    series: list[dict[str, Any]] = [
+    series: list[MonthSeries] = [
         {"programme_code": p.code, "name": p.name, "counts": [counts[p.code].get(m, 0) for m in months]}
         for p in _order(catalogue, counts)
     ]
     totals = [sum(int(s["counts"][i]) for s in series) for i in range(len(months))]
     return {"months": months, "series": series, "totals": totals}
-
-
-# --------------------------------------------------------------------------------------------- talent
-
-
-def talent(
-    conn: Connection, targets: Targets, *, scope: Scope, district: str | None = None, on: date | None = None
-) -> dict[str, Any]:
-    """Talent housing (人才安居): applications and beneficiaries by tier, district, industry and month,
-    and talent homes per district against 专栏5."""
-    a = area(conn, scope, district)
-    on = on or clock.today()
-    catalogue = programmes(conn)
-    codes = sorted(c for c, p in catalogue.items() if p.kind in targets.talent_kinds)
-    home_codes = sorted(c for c, p in catalogue.items() if p.kind in targets.talent_home_kinds)
-    district_expr = _district_of_street()
-
-    def in_plan(col: ColumnElement[Any]) -> ColumnElement[bool]:
-        return col.between(date(targets.first_year, 1, 1), date(targets.last_year, 12, 31))
-
-    scoped = a.where(applications.c.street_code)
-    talent_apps = and_(applications.c.programme_code.in_(codes), applications.c.submitted_at.is_not(None), *scoped)
-    talent_benefits = and_(benefits.c.programme_code.in_(codes), *scoped)
-    apps_dv = applications.outerjoin(divisions_table, divisions_table.c.code == applications.c.street_code)
-    ben_dv = _BENEFITS_APPS.outerjoin(divisions_table, divisions_table.c.code == applications.c.street_code)
-    person = func.count(distinct(benefits.c.id_bidx))
-
-    def grouped(q: Any) -> dict[str, int]:
-        out: dict[str, int] = defaultdict(int)
-        for key, n in conn.execute(q):
-            out[key if key else UNKNOWN] += int(n)
-        return out
-
-    apps_tier = grouped(
-        select(applications.c.talent_tier, func.count()).where(talent_apps).group_by(applications.c.talent_tier)
-    )
-    ben_tier = grouped(
-        select(applications.c.talent_tier, person)
-        .select_from(_BENEFITS_APPS)
-        .where(talent_benefits)
-        .group_by(applications.c.talent_tier)
-    )
-    apps_district = grouped(
-        select(district_expr, func.count()).select_from(apps_dv).where(talent_apps).group_by(district_expr)
-    )
-    ben_district = grouped(
-        select(district_expr, person).select_from(ben_dv).where(talent_benefits).group_by(district_expr)
-    )
-    apps_industry = grouped(
-        select(applications.c.industry, func.count()).where(talent_apps).group_by(applications.c.industry)
-    )
-    ben_industry = grouped(
-        select(applications.c.industry, person)
-        .select_from(_BENEFITS_APPS)
-        .where(talent_benefits)
-        .group_by(applications.c.industry)
-    )
-    hd = divisions_table.alias("hd")
-    home_district = func.coalesce(hd.c.managing_code, hd.c.parent_code)
-    homes_district = grouped(
-        select(home_district, func.count())
-        .select_from(assisted_homes.outerjoin(hd, hd.c.code == assisted_homes.c.street_code))
-        .where(
-            assisted_homes.c.programme_code.in_(home_codes),
-            _SUPPLIED,
-            in_plan(assisted_homes.c.since),
-            *a.where(assisted_homes.c.street_code),
-        )
-        .group_by(home_district)
-    )
-    everyone, in_period, now = conn.execute(
-        select(
-            person,
-            func.count(distinct(case((in_plan(benefits.c.since), benefits.c.id_bidx), else_=None))),
-            func.count(distinct(case((_current(on), benefits.c.id_bidx), else_=None))),
-        )
-        .select_from(_BENEFITS_APPS)
-        .where(talent_benefits)
-    ).one()
-    # months: applications submitted (Beijing time), and persons whose first talent benefit began
-    apps_month: dict[str, int] = defaultdict(int)
-    for (submitted,) in _pages(conn, select(applications.c.submitted_at).where(talent_apps), applications.c.id):
-        apps_month[_month(submitted)] += 1
-    first_since = (
-        select(func.min(benefits.c.since).label("since"))
-        .select_from(_BENEFITS_APPS)
-        .where(talent_benefits)
-        .group_by(benefits.c.id_bidx)
-        .subquery()
-    )
-    ben_month: dict[str, int] = defaultdict(int)
-    for since, n in conn.execute(select(first_since.c.since, func.count()).group_by(first_since.c.since)):
-        ben_month[since.strftime("%Y-%m")] += int(n)
-    seen = sorted(set(apps_month) | set(ben_month))
-    months = _months_between(seen[0], seen[-1]) if seen else []
-    names = _names(conn)
-    if a.whole == "":
-        shown = set(targets.talent_homes_by_district) | set(visible_districts(conn, a))
-    else:
-        shown = set(visible_districts(conn, a))
-    shown |= {k for k in (*apps_district, *ben_district, *homes_district) if k != UNKNOWN}
-    shown |= {UNKNOWN} & {*apps_district, *ben_district}
-    district_rows = []
-    for code in sorted(shown, key=lambda c: (c == UNKNOWN, c)):
-        target = targets.talent_homes_by_district.get(code)
-        homes = homes_district.get(code, 0)
-        district_rows.append(
-            {
-                "code": code if code != UNKNOWN else None,
-                "name": names.get(code, code) if code != UNKNOWN else "未知",
-                "applications": apps_district.get(code, 0),
-                "beneficiaries": ben_district.get(code, 0),
-                "homes": homes,
-                "homes_target": target,
-                "progress_percent": _percent(homes, target),
-            }
-        )
-    tiers = [*domain.TIERS, *sorted((set(apps_tier) | set(ben_tier)) - set(domain.TIERS))]
-    industries = sorted(
-        set(apps_industry) | set(ben_industry), key=lambda k: (-apps_industry.get(k, 0), -ben_industry.get(k, 0), k)
-    )
-    homes_total = sum(homes_district.values())
-    return {
-        "area_name": _area_name(names, a),
-        "first_year": targets.first_year,
-        "last_year": targets.last_year,
-        "totals": {
-            "applications": sum(apps_tier.values()),
-            "beneficiaries": int(everyone),
-            "beneficiaries_period": int(in_period),
-            "beneficiaries_now": int(now),
-            "beneficiaries_target": targets.talent_beneficiaries,
-            "beneficiaries_progress_percent": _percent(int(in_period), targets.talent_beneficiaries),
-            "homes_period": homes_total,
-            "homes_target": targets.talent_homes,
-            "homes_progress_percent": _percent(homes_total, targets.talent_homes),
-            "targets_cover_city": a.whole == "",
-        },
-        "tiers": [{"tier": t, "applications": apps_tier.get(t, 0), "beneficiaries": ben_tier.get(t, 0)} for t in tiers],
-        "districts": district_rows,
-        "industries": [
-            {"industry": k, "applications": apps_industry.get(k, 0), "beneficiaries": ben_industry.get(k, 0)}
-            for k in industries
-        ],
-        "months": [
-            {"month": m, "applications": apps_month.get(m, 0), "beneficiaries": ben_month.get(m, 0)} for m in months
-        ],
-        "source": targets.talent_source,
-    }

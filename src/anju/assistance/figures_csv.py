@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from anju.assistance.figures import applications_by_status, coverage, monthly, supply, talent, times
+from anju.assistance.figures import applications_by_status, coverage, monthly, supply, times
 from anju.assistance.plan_targets import Targets
+from anju.assistance.talent_figures import talent
 from anju.core.scope import Scope
 
 Row = list[Any]
@@ -99,7 +100,7 @@ def _talent_months_table(f: Mapping[str, Any]) -> tuple[list[str], list[Row]]:
     return ["月份", "申请数", "新增受益人数"], rows
 
 
-Figure = Callable[[Connection, Targets, Scope, str | None], dict[str, Any]]
+Figure = Callable[[Connection, Targets, Scope, str | None], Mapping[str, Any]]
 
 FIGURES: dict[str, Figure] = {
     "coverage": lambda c, t, s, dist: coverage(c, t, scope=s, district=dist),

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
-from anju.assistance import figures, figures_csv, plan_targets
+from anju.assistance import figures, figures_csv, plan_targets, talent_figures
 from anju.assistance.http import schemas_figures
 from anju.web.deps import AssistanceRead, SettingsDep, UowDep
 from anju.web.schemas import ERRORS
@@ -93,7 +93,7 @@ def talent(
     """Talent housing: by tier, district (against 专栏5), industry and month."""
     t = plan_targets.targets_for(settings.city_code)
     with uow.read() as conn:
-        return schemas_figures.TalentOut(**figures.talent(conn, t, scope=caller.scope, district=district))
+        return schemas_figures.TalentOut(**talent_figures.talent(conn, t, scope=caller.scope, district=district))
 
 
 @router.get(

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse
 
-from anju.assistance import figures, plan_targets
+from anju.assistance import figures, plan_targets, talent_figures
 from anju.web.deps import AssistanceRead, SettingsDep, UowDep
 from anju.web.templating import render
 
@@ -60,7 +60,7 @@ def talent_page(
     t = plan_targets.targets_for(settings.city_code)
     district = district or None
     with uow.read() as conn:
-        data = {"talent": figures.talent(conn, t, scope=caller.scope, district=district)}
+        data = {"talent": talent_figures.talent(conn, t, scope=caller.scope, district=district)}
         choices = figures.district_choices(conn, scope=caller.scope)
     return _page(
         request,
