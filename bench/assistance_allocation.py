@@ -6,7 +6,7 @@
 Builds a fresh database (migrations, a small synthetic city of ``--scale``, the sample programmes),
 then ``--threads`` draws of ``--per-thread`` approved one-person households each (one priority class
 per thread, frozen and drawn through the services) and as many one-bedroom assisted homes per phase.
-Every selection is one write transaction through ``allocation.select_home`` (the draw's row lock, the
+Every selection is one write transaction through ``selection.select_home`` (the draw's row lock, the
 savepoint-guarded insert, the application, benefits, the log entry), as the API runs it without HTTP.
 
 * **disjoint** — each thread selects for its own draw's candidates, in rank order, from its own homes:
@@ -37,9 +37,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from anju.assistance import allocation as al
-from anju.assistance import domain as d
-from anju.assistance import services as svc
+from anju.assistance import catalogue, domain, drawing, selection, tenancy
 from anju.assistance.tables import allocations, application_members, applications, assisted_homes, draw_candidates
 from anju.core import clock, migrate
 from anju.core.db import make_engine
@@ -82,7 +80,7 @@ class Builder:
         self.engine = engine
         self.n = 0
         with engine.connect() as conn:
-            self.edition_id, _ = svc.in_force(conn, PROGRAMME, clock.today())
+            self.edition_id, _ = catalogue.in_force(conn, PROGRAMME, clock.today())
             self.free_homes = [
                 (int(r.id), str(r.street_code))
                 for r in conn.execute(
@@ -151,7 +149,7 @@ class Builder:
         ids = [h for h, _ in take]
         with self.engine.begin() as conn:
             for i in range(0, len(ids), 5000):
-                al.make_assisted(conn, PROGRAMME, ids[i : i + 5000], scope=SYSTEM)
+                tenancy.make_assisted(conn, PROGRAMME, ids[i : i + 5000], scope=SYSTEM)
             conn.execute(assisted_homes.update().where(assisted_homes.c.home_id.in_(ids)).values(bedrooms=1))
         return ids
 
@@ -164,8 +162,8 @@ def draws_for(engine: Engine, b: Builder, phase: str, threads: int, per_thread: 
         cls = f"{phase}{t}"
         b.households(cls, per_thread)
         with engine.begin() as conn:
-            draw_id = al.freeze_draw(conn, system, PROGRAMME, cls, f"bench {cls}")
-            al.run_draw(conn, system, draw_id, f"{phase}-{t}", "bench", ["bench"])
+            draw_id = drawing.freeze_draw(conn, system, PROGRAMME, cls, f"bench {cls}")
+            drawing.run_draw(conn, system, draw_id, f"{phase}-{t}", "bench", ["bench"])
             order = [
                 int(x)
                 for x in conn.execute(
@@ -197,7 +195,7 @@ def run_phase(
                 t0 = time.perf_counter()
                 try:
                     with engine.begin() as conn:
-                        al.select_home(conn, system, draw_id, app_id, home_id)
+                        selection.select_home(conn, system, draw_id, app_id, home_id)
                     lat[t].append(time.perf_counter() - t0)
                     break
                 except Conflict as e:
@@ -232,23 +230,28 @@ def run_phase(
 
 def check(engine: Engine) -> dict[str, int]:
     """What the database holds: no home or application with two active allocations."""
-    a = allocations
     with engine.connect() as conn:
         dup_homes = conn.execute(
             select(func.count()).select_from(
-                select(a.c.home_id).where(a.c.active == 1).group_by(a.c.home_id).having(func.count() > 1).subquery()
-            )
-        ).scalar_one()
-        dup_apps = conn.execute(
-            select(func.count()).select_from(
-                select(a.c.application_id)
-                .where(a.c.active == 1)
-                .group_by(a.c.application_id)
+                select(allocations.c.home_id)
+                .where(allocations.c.active == 1)
+                .group_by(allocations.c.home_id)
                 .having(func.count() > 1)
                 .subquery()
             )
         ).scalar_one()
-        active = conn.execute(select(func.count()).select_from(a).where(a.c.active == 1)).scalar_one()
+        dup_apps = conn.execute(
+            select(func.count()).select_from(
+                select(allocations.c.application_id)
+                .where(allocations.c.active == 1)
+                .group_by(allocations.c.application_id)
+                .having(func.count() > 1)
+                .subquery()
+            )
+        ).scalar_one()
+        active = conn.execute(
+            select(func.count()).select_from(allocations).where(allocations.c.active == 1)
+        ).scalar_one()
         allocated_homes = conn.execute(
             select(func.count()).select_from(assisted_homes).where(assisted_homes.c.status == "allocated")
         ).scalar_one()
@@ -284,7 +287,7 @@ def main() -> int:
 
     generate(engine, args.scale, 7, batch=5000)
     with engine.begin() as conn:
-        svc.load_programmes(conn, d.load_policies(d.sample_policy_path("320100")))
+        catalogue.load_programmes(conn, domain.load_policies(domain.sample_policy_path("320100")))
     b = Builder(engine)
     n = args.threads * args.per_thread
     disjoint_work = draws_for(engine, b, "d", args.threads, args.per_thread)

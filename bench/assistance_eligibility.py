@@ -3,7 +3,7 @@
     # the full-scale city with owners and applications (once; the people step alone if the city exists)
     python bench/assistance_eligibility.py build --db sqlite:///data/bench/full_as.db
     python bench/assistance_eligibility.py build --db postgresql://postgres@127.0.0.1:5432/anju_bench_full_as
-    # the check: services.check_many over 100,000 pending applications in batches, then check_all
+    # the check: eligibility.check_many over 100,000 pending applications in batches, then check_all
     python bench/assistance_eligibility.py check --db sqlite:///data/bench/full_as.db
     python bench/assistance_eligibility.py check --db postgresql://postgres@127.0.0.1:5432/anju_bench_full_as
 

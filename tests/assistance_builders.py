@@ -10,8 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 from stdnum.cn import ric
 
-from anju.assistance import allocation as al
-from anju.assistance import services as svc
+from anju.assistance import catalogue, tenancy
 from anju.assistance.tables import application_members, applications, assisted_homes
 from anju.core import clock
 from anju.core.scope import SYSTEM
@@ -43,7 +42,7 @@ def approved(
 ) -> int:
     """An approved application of ``programme`` in ``street`` whose household passes the sample rules."""
     now = clock.now()
-    edition_id, _ = svc.in_force(conn, programme, clock.today())
+    edition_id, _ = catalogue.in_force(conn, programme, clock.today())
     n = next(_APPS)
     app_id = conn.execute(
         applications.insert()
@@ -109,7 +108,7 @@ def assisted(
         ).scalars()
     ]
     assert len(ids) == n, f"street {street} has only {len(ids)} free homes"
-    al.make_assisted(conn, programme, ids, scope=SYSTEM)
+    tenancy.make_assisted(conn, programme, ids, scope=SYSTEM)
     if bedrooms is not None:
         conn.execute(assisted_homes.update().where(assisted_homes.c.home_id.in_(ids)).values(bedrooms=bedrooms))
     return ids

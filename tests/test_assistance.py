@@ -11,8 +11,7 @@ from sqlalchemy import Engine, func, insert, select, update
 from stdnum.cn import ric
 
 from anju import ledger
-from anju.assistance import domain as d
-from anju.assistance import services as svc
+from anju.assistance import applying, catalogue, domain, eligibility, queries, review
 from anju.assistance.tables import application_members, application_steps, applications, benefits, programme_editions
 from anju.core import clock
 from anju.core.errors import Conflict, NotFound, ValidationError
@@ -36,7 +35,7 @@ def env(city_engine: Engine, settings_for: Any) -> dict[str, Any]:
     kr = keyring_from_settings(settings)
     w = choose_world(city_engine)
     with city_engine.begin() as conn:
-        svc.load_programmes(conn, d.load_policies(d.sample_policy_path("320100")))
+        catalogue.load_programmes(conn, domain.load_policies(domain.sample_policy_path("320100")))
     cid = account_id(city_engine, "citizen")
     citizen = Caller(cid, "citizen", Role.citizen, w.district_a, Scope.own(cid))
     with city_engine.connect() as conn:
@@ -71,12 +70,12 @@ def env(city_engine: Engine, settings_for: Any) -> dict[str, Any]:
     }
 
 
-def household(n: int = 2, income: int = 30000, **kw: Any) -> list[svc.MemberIn]:
-    first = svc.MemberIn("张三", rid(1 + 10 * kw.pop("base", 0)), "本人", income, 50000, True, 10, 60, True)
+def household(n: int = 2, income: int = 30000, **kw: Any) -> list[applying.MemberIn]:
+    first = applying.MemberIn("张三", rid(1 + 10 * kw.pop("base", 0)), "本人", income, 50000, True, 10, 60, True)
     out = [replace(first, **kw)]
     for i in range(1, n):
         out.append(
-            svc.MemberIn(
+            applying.MemberIn(
                 "李四", rid(i + 1 + 10 * 0, "19870202"), "配偶" if i == 1 else "子女", income, 0, True, 5, 24, True
             )
         )
@@ -84,13 +83,16 @@ def household(n: int = 2, income: int = 30000, **kw: Any) -> list[svc.MemberIn]:
 
 
 def new_app(
-    e: dict[str, Any], members: list[svc.MemberIn] | None = None, programme: str = "public_rental", doc: bool = True
+    e: dict[str, Any],
+    members: list[applying.MemberIn] | None = None,
+    programme: str = "public_rental",
+    doc: bool = True,
 ) -> int:
-    cmd = svc.ApplicationIn(programme, e["w"].street_s1, members or household(), housing_status="rented")
+    cmd = applying.ApplicationIn(programme, e["w"].street_s1, members or household(), housing_status="rented")
     with e["engine"].begin() as conn:
-        app_id = svc.create_draft(conn, e["kr"], e["citizen"], cmd)
+        app_id = applying.create_draft(conn, e["kr"], e["citizen"], cmd)
         if doc:
-            svc.add_document(conn, e["citizen"], app_id, "身份证明", "id.pdf", "application/pdf", PDF)
+            applying.add_document(conn, e["citizen"], app_id, "身份证明", "id.pdf", "application/pdf", PDF)
     return app_id
 
 
@@ -100,14 +102,14 @@ def status(e: dict[str, Any], app_id: int) -> str:
 
 
 def test_sample_policies_load_once_and_editions_are_immutable(env: dict[str, Any]) -> None:
-    policies = d.load_policies(d.sample_policy_path("320100"))
-    assert {p.kind for p in policies} == set(d.Kind)
+    policies = domain.load_policies(domain.sample_policy_path("320100"))
+    assert {p.kind for p in policies} == set(domain.Kind)
     assert all(p.sample for p in policies)
     with env["engine"].begin() as conn:
-        assert svc.load_programmes(conn, policies) == 0  # already there, identical
+        assert catalogue.load_programmes(conn, policies) == 0  # already there, identical
     changed = replace(policies[0], max_income_per_person_fen=1)
     with pytest.raises(Conflict) as ei, env["engine"].begin() as conn:
-        svc.load_programmes(conn, [changed])
+        catalogue.load_programmes(conn, [changed])
     assert ei.value.errors[0].field == "programme[public_rental].edition"
 
 
@@ -118,28 +120,28 @@ def test_bad_policy_file_names_the_field(tmp_path: Any) -> None:
         'review_levels=["street","county"]\n',
         encoding="utf-8",
     )
-    with pytest.raises(d.PolicyError, match="review_levels"):
-        d.load_policies(p)
+    with pytest.raises(domain.PolicyError, match="review_levels"):
+        domain.load_policies(p)
     p.write_text(
         '[[programme]]\ncode="x"\nkind="public_rental"\nname="x"\nedition=1\neffective_from=2021-01-01\n'
         "max_income_per_person_yuan=-5\n",
         encoding="utf-8",
     )
-    with pytest.raises(d.PolicyError, match="max_income_per_person_yuan"):
-        d.load_policies(p)
+    with pytest.raises(domain.PolicyError, match="max_income_per_person_yuan"):
+        domain.load_policies(p)
 
 
 def test_bad_application_input_names_every_field_and_writes_nothing(env: dict[str, Any]) -> None:
     members = [
-        svc.MemberIn("张三", "320102198501010011", "本人", "-1", 0, True, 10, 60, True),  # bad check digit
-        svc.MemberIn("李四", rid(2), "配偶", "1e12", "abc", True, 200, 60, True),
-        svc.MemberIn("王五", rid(2), "邻居", "1000.123", 0, False, 0, 0, False),
+        applying.MemberIn("张三", "320102198501010011", "本人", "-1", 0, True, 10, 60, True),  # bad check digit
+        applying.MemberIn("李四", rid(2), "配偶", "1e12", "abc", True, 200, 60, True),
+        applying.MemberIn("王五", rid(2), "邻居", "1000.123", 0, False, 0, 0, False),
     ]
-    cmd = svc.ApplicationIn("public_rental", "999999999", members, housing_status="castle", talent_tier="Z")
+    cmd = applying.ApplicationIn("public_rental", "999999999", members, housing_status="castle", talent_tier="Z")
     with env["engine"].connect() as conn:
         before = conn.execute(select(func.count()).select_from(applications)).scalar_one()
     with pytest.raises(ValidationError) as ei, env["engine"].begin() as conn:
-        svc.create_draft(conn, env["kr"], env["citizen"], cmd)
+        applying.create_draft(conn, env["kr"], env["citizen"], cmd)
     fields = {e.field for e in ei.value.errors}
     assert {
         "street_code",
@@ -155,7 +157,7 @@ def test_bad_application_input_names_every_field_and_writes_nothing(env: dict[st
         "members[2].annual_income_yuan",
     } <= fields
     with pytest.raises(ValidationError) as ei, env["engine"].begin() as conn:
-        svc.create_draft(conn, env["kr"], env["citizen"], replace(cmd, programme_code="no_such"))
+        applying.create_draft(conn, env["kr"], env["citizen"], replace(cmd, programme_code="no_such"))
     assert ei.value.errors[0].field == "programme_code"
     with env["engine"].connect() as conn:
         assert conn.execute(select(func.count()).select_from(applications)).scalar_one() == before
@@ -166,27 +168,27 @@ def test_documents_must_be_of_the_declared_type_and_size(env: dict[str, Any]) ->
     cases = [
         ("身份证明", "a.exe", "application/x-msdownload", b"MZ", "file"),
         ("身份证明", "a.pdf", "application/pdf", b"GIF89a", "file"),
-        ("身份证明", "a.pdf", "application/pdf", b"%PDF-" + b"0" * svc.DOC_MAX_BYTES, "file"),
+        ("身份证明", "a.pdf", "application/pdf", b"%PDF-" + b"0" * applying.DOC_MAX_BYTES, "file"),
         ("简历", "a.pdf", "application/pdf", PDF, "kind"),
     ]
     for kind, name, ctype, data, fld in cases:
         with pytest.raises(ValidationError) as ei, env["engine"].begin() as conn:
-            svc.add_document(conn, env["citizen"], app_id, kind, name, ctype, data)
+            applying.add_document(conn, env["citizen"], app_id, kind, name, ctype, data)
         assert ei.value.errors[0].field == fld
     with pytest.raises(ValidationError) as ei, env["engine"].begin() as conn:
-        svc.submit(conn, env["citizen"], app_id)
+        review.submit(conn, env["citizen"], app_id)
     assert ei.value.errors[0].field == "documents"
 
 
 def test_eligibility_explains_each_rule_and_refuses_submission(env: dict[str, Any]) -> None:
     rich = new_app(env, household(2, income=500_000))
     with pytest.raises(ValidationError) as ei, env["engine"].begin() as conn:
-        svc.submit(conn, env["citizen"], rich)
+        review.submit(conn, env["citizen"], rich)
     assert [e.field for e in ei.value.errors] == ["eligibility.income"]
     assert "人均年收入 500,000.00 元，高于上限 36,000.00 元" in ei.value.errors[0].reason
     assert status(env, rich) == "draft"
     with env["engine"].begin() as conn:
-        result = svc.check(conn, env["citizen"], rich)
+        result = eligibility.check(conn, env["citizen"], rich)
     codes = {r.code: r for r in result.rules}
     assert not codes["income"].passed and codes["income"].inputs["人均年收入"] == "500,000.00 元"
     assert codes["hukou_years"].passed and codes["household_size"].passed
@@ -212,7 +214,7 @@ def test_register_ownership_benefits_and_credit_are_cross_checked(env: dict[str,
                 recorded_at=clock.now(),
             )
         )
-        res = svc.check(conn, env["citizen"], app_id)
+        res = eligibility.check(conn, env["citizen"], app_id)
     rules = {r.code: r for r in res.rules}
     assert not res.eligible
     area = home.construction_area
@@ -221,7 +223,7 @@ def test_register_ownership_benefits_and_credit_are_cross_checked(env: dict[str,
     # sold before today: no longer counts
     with eng.begin() as conn:
         conn.execute(update(home_owners).values(released_on=date(2020, 1, 1)))
-        assert svc.check(conn, env["citizen"], app_id).eligible
+        assert eligibility.check(conn, env["citizen"], app_id).eligible
         conn.execute(
             insert(benefits).values(
                 id_bidx=kr.blind_index(idn, "id_number"),
@@ -230,7 +232,7 @@ def test_register_ownership_benefits_and_credit_are_cross_checked(env: dict[str,
                 since=date(2022, 1, 1),
             )
         )
-        res = svc.check(conn, env["citizen"], app_id)
+        res = eligibility.check(conn, env["citizen"], app_id)
         assert [r.code for r in res.failed] == ["not_supported"]
         assert "rent_subsidy" in res.failed[0].reason
         conn.execute(benefits.delete())
@@ -246,18 +248,18 @@ def test_register_ownership_benefits_and_credit_are_cross_checked(env: dict[str,
                 "T-1",
             ),
         )
-        res = svc.check(conn, env["citizen"], app_id)
+        res = eligibility.check(conn, env["citizen"], app_id)
         assert [r.code for r in res.failed] == ["credit"]
         assert ledger.get_log(conn, "credit").size == 1
 
 
 def _through_review(env: dict[str, Any], app_id: int) -> None:
     with env["engine"].begin() as conn:
-        assert svc.review(conn, env["clerk"], app_id, svc.Decision("approve")) == d.AppStatus.submitted
+        assert review.review(conn, env["clerk"], app_id, review.Decision("approve")) == domain.AppStatus.submitted
     with env["engine"].begin() as conn:
-        assert svc.review(conn, env["district"], app_id, svc.Decision("approve")) == d.AppStatus.submitted
+        assert review.review(conn, env["district"], app_id, review.Decision("approve")) == domain.AppStatus.submitted
     with env["engine"].begin() as conn:
-        assert svc.review(conn, env["city"], app_id, svc.Decision("approve")) == d.AppStatus.notice
+        assert review.review(conn, env["city"], app_id, review.Decision("approve")) == domain.AppStatus.notice
 
 
 def test_review_goes_street_district_city_then_notice_then_approval(env: dict[str, Any]) -> None:
@@ -265,26 +267,26 @@ def test_review_goes_street_district_city_then_notice_then_approval(env: dict[st
     app_id = new_app(env)
     with eng.begin() as conn:
         size0 = ledger.get_log(conn, "assistance").size
-        result = svc.submit(conn, env["citizen"], app_id)
+        result = review.submit(conn, env["citizen"], app_id)
     assert result.eligible
     # the wrong level, a reviewer outside the scope, a stale version
     with pytest.raises(Conflict), eng.begin() as conn:
-        svc.review(conn, env["district"], app_id, svc.Decision("approve"))
+        review.review(conn, env["district"], app_id, review.Decision("approve"))
     with pytest.raises(NotFound), eng.begin() as conn:
-        svc.review(conn, env["other"], app_id, svc.Decision("approve"))
+        review.review(conn, env["other"], app_id, review.Decision("approve"))
     with pytest.raises(Conflict), eng.begin() as conn:
-        svc.review(conn, env["clerk"], app_id, svc.Decision("approve", version=1))
+        review.review(conn, env["clerk"], app_id, review.Decision("approve", version=1))
     with pytest.raises(ValidationError) as ei, eng.begin() as conn:
-        svc.review(conn, env["clerk"], app_id, svc.Decision("reject"))
+        review.review(conn, env["clerk"], app_id, review.Decision("reject"))
     assert ei.value.errors[0].field == "reason"
     _through_review(env, app_id)
     assert status(env, app_id) == "notice"
     # an objection holds the final decision until it is resolved
     with eng.begin() as conn:
-        oid = svc.object_to(conn, env["citizen"], app_id, "申请人另有住房")
-        assert svc.finalise_notices(conn, env["city"], clock.now() + timedelta(days=30)) == []
-        svc.resolve_objection(conn, env["city"], oid, upheld=False, resolution="经核查，无其他住房")
-        assert svc.finalise_notices(conn, env["city"], clock.now() + timedelta(days=30)) == [app_id]
+        oid = review.object_to(conn, env["citizen"], app_id, "申请人另有住房")
+        assert review.finalise_notices(conn, env["city"], clock.now() + timedelta(days=30)) == []
+        review.resolve_objection(conn, env["city"], oid, upheld=False, resolution="经核查，无其他住房")
+        assert review.finalise_notices(conn, env["city"], clock.now() + timedelta(days=30)) == [app_id]
     assert status(env, app_id) == "approved"
     with eng.connect() as conn:
         steps = conn.execute(
@@ -304,23 +306,24 @@ def test_review_goes_street_district_city_then_notice_then_approval(env: dict[st
         ]
         logged = [s.ledger_index for s in steps if s.ledger_index is not None]
         assert len(logged) == 5 and ledger.get_log(conn, "assistance").size == size0 + 5
-        detail = svc.get_application(conn, env["kr"], env["citizen"].scope, app_id)
+        detail = queries.get_application(conn, env["kr"], app_id, scope=env["citizen"].scope)
     assert detail["members"][0]["id_number"].startswith("3201") and "*" in detail["members"][0]["id_number"]
-    assert detail["eligibility"]["eligible"] is True
+    assert detail["eligibility"] is not None and detail["eligibility"]["eligible"] is True
 
 
 def test_return_for_more_information_then_resubmit_and_reject(env: dict[str, Any]) -> None:
     eng = env["engine"]
     app_id = new_app(env)
     with eng.begin() as conn:
-        svc.submit(conn, env["citizen"], app_id)
-        svc.review(conn, env["clerk"], app_id, svc.Decision("return", "请补充收入证明"))
+        review.submit(conn, env["citizen"], app_id)
+        review.review(conn, env["clerk"], app_id, review.Decision("return", "请补充收入证明"))
     assert status(env, app_id) == "returned"
     with eng.begin() as conn:
-        svc.add_document(conn, env["citizen"], app_id, "收入证明", "income.pdf", "application/pdf", PDF)
-        svc.submit(conn, env["citizen"], app_id)
+        applying.add_document(conn, env["citizen"], app_id, "收入证明", "income.pdf", "application/pdf", PDF)
+        review.submit(conn, env["citizen"], app_id)
         assert (
-            svc.review(conn, env["clerk"], app_id, svc.Decision("reject", "收入证明与申报不符")) == d.AppStatus.rejected
+            review.review(conn, env["clerk"], app_id, review.Decision("reject", "收入证明与申报不符"))
+            == domain.AppStatus.rejected
         )
     with eng.connect() as conn:
         pend = (
@@ -335,15 +338,15 @@ def test_a_person_cannot_be_in_two_pending_applications(env: dict[str, Any]) -> 
     eng = env["engine"]
     first = new_app(env)
     with eng.begin() as conn:
-        svc.submit(conn, env["citizen"], first)
+        review.submit(conn, env["citizen"], first)
     second = new_app(env, household(1), programme="rent_subsidy")
     with pytest.raises(Conflict) as ei, eng.begin() as conn:
-        svc.submit(conn, env["citizen"], second)
+        review.submit(conn, env["citizen"], second)
     assert ei.value.errors[0].field == "members[0].id_number"
     assert status(env, second) == "draft"
     with eng.begin() as conn:
-        svc.withdraw(conn, env["citizen"], first)
-        svc.submit(conn, env["citizen"], second)
+        review.withdraw(conn, env["citizen"], first)
+        review.submit(conn, env["citizen"], second)
     assert status(env, second) == "submitted"
 
 
@@ -352,25 +355,25 @@ def test_a_new_policy_edition_never_changes_decisions_made_under_the_old(env: di
     app_id = new_app(env, household(2, income=30000))
     early_draft = new_app(env, household(1, income=30000, id_number=rid(66, "19910101")))
     with eng.begin() as conn:
-        svc.submit(conn, env["citizen"], app_id)
+        review.submit(conn, env["citizen"], app_id)
         old = conn.execute(
             select(applications.c.edition_id, applications.c.eligibility).where(applications.c.id == app_id)
         ).one()
-        p1 = svc.edition(conn, old.edition_id)
+        p1 = catalogue.edition(conn, old.edition_id)
         stricter = replace(
             p1, edition=2, effective_from=clock.today() - timedelta(days=1), max_income_per_person_fen=1_000_000
         )
-        svc.load_programmes(conn, [stricter])
-        assert svc.in_force(conn, "public_rental", clock.today())[1].edition == 2
-        again = svc.check_many(conn, [app_id], clock.today())[app_id]
+        catalogue.load_programmes(conn, [stricter])
+        assert catalogue.in_force(conn, "public_rental", clock.today())[1].edition == 2
+        again = eligibility.check_many(conn, [app_id], clock.today())[app_id]
     assert again.eligible and again.policy_edition == 1
     new = new_app(env, household(1, income=30000, base=5, id_number=rid(55, "19900101")))
     with pytest.raises(ValidationError) as ei, eng.begin() as conn:
-        svc.submit(conn, env["citizen"], new)
+        review.submit(conn, env["citizen"], new)
     assert "10,000.00 元" in ei.value.errors[0].reason
     # a draft written under the old edition is judged by the edition in force when it is submitted
     with pytest.raises(ValidationError) as ei, eng.begin() as conn:
-        svc.submit(conn, env["citizen"], early_draft)
+        review.submit(conn, env["citizen"], early_draft)
     assert "10,000.00 元" in ei.value.errors[0].reason
     with eng.connect() as conn:
         assert (
@@ -385,17 +388,17 @@ def test_lists_are_scoped(env: dict[str, Any]) -> None:
     eng = env["engine"]
     app_id = new_app(env)
     with eng.begin() as conn:
-        svc.submit(conn, env["citizen"], app_id)
+        review.submit(conn, env["citizen"], app_id)
     with eng.connect() as conn:
-        f = svc.AppFilter(status="submitted")
-        assert svc.list_applications(conn, f, scope=env["clerk"].scope, limit=10, offset=0)[0] == 1
-        assert svc.list_applications(conn, f, scope=env["district"].scope, limit=10, offset=0)[0] == 1
-        assert svc.list_applications(conn, f, scope=env["other"].scope, limit=10, offset=0)[0] == 0
-        assert svc.list_applications(conn, f, scope=Scope.own(-5), limit=10, offset=0)[0] == 0
+        f = queries.AppFilter(status="submitted")
+        assert queries.list_applications(conn, f, scope=env["clerk"].scope, limit=10, offset=0).total == 1
+        assert queries.list_applications(conn, f, scope=env["district"].scope, limit=10, offset=0).total == 1
+        assert queries.list_applications(conn, f, scope=env["other"].scope, limit=10, offset=0).total == 0
+        assert queries.list_applications(conn, f, scope=Scope.own(-5), limit=10, offset=0).total == 0
         with pytest.raises(NotFound):
-            svc.get_application(conn, env["kr"], env["other"].scope, app_id)
+            queries.get_application(conn, env["kr"], app_id, scope=env["other"].scope)
         with pytest.raises(NotFound):
-            svc.get_application(conn, env["kr"], Scope.own(-5), app_id)
+            queries.get_application(conn, env["kr"], app_id, scope=Scope.own(-5))
 
 
 def test_cli_loads_a_programmes_file_refuses_a_bad_one_and_checks_in_batches(
@@ -409,7 +412,7 @@ def test_cli_loads_a_programmes_file_refuses_a_bad_one_and_checks_in_batches(
     eng = env["engine"]
     app_id = new_app(env)
     with eng.begin() as conn:
-        svc.submit(conn, env["citizen"], app_id)
+        review.submit(conn, env["citizen"], app_id)
         conn.execute(update(applications).values(eligible=None, eligibility=None))
     runner = CliRunner()
     environ = cli_env(eng, tmp_path)
@@ -420,7 +423,7 @@ def test_cli_loads_a_programmes_file_refuses_a_bad_one_and_checks_in_batches(
     r = runner.invoke(main, ["assistance", "programmes", "load", "--file", str(bad)], env=environ)
     assert r.exit_code == 2 and "--file" in r.output and "programme[x]" in r.output
     p2 = tmp_path / "p2.toml"
-    text = d.sample_policy_path("320100").read_text(encoding="utf-8")
+    text = domain.sample_policy_path("320100").read_text(encoding="utf-8")
     old = "review_days = { street = 10, district = 10, city = 5 }"
     p2.write_text(text.replace(old, old.replace("street = 10", "street = 15"), 1), encoding="utf-8")
     r = runner.invoke(main, ["assistance", "programmes", "load", "--file", str(p2)], env=environ)
@@ -438,20 +441,20 @@ def test_a_subsidy_starts_on_final_approval_and_ends_on_withdrawal(env: dict[str
     eng = env["engine"]
     app_id = new_app(env, household(2, income=20000), programme="rent_subsidy")
     with eng.begin() as conn:
-        svc.submit(conn, env["citizen"], app_id)
-        svc.review(conn, env["clerk"], app_id, svc.Decision("approve"))
-        assert svc.review(conn, env["district"], app_id, svc.Decision("approve")) == d.AppStatus.notice
-        assert svc.finalise_notices(conn, env["city"], clock.now() + timedelta(days=8)) == [app_id]
+        review.submit(conn, env["citizen"], app_id)
+        review.review(conn, env["clerk"], app_id, review.Decision("approve"))
+        assert review.review(conn, env["district"], app_id, review.Decision("approve")) == domain.AppStatus.notice
+        assert review.finalise_notices(conn, env["city"], clock.now() + timedelta(days=8)) == [app_id]
         rows = conn.execute(select(benefits.c.kind, benefits.c.until).where(benefits.c.application_id == app_id)).all()
     assert [(r.kind, r.until) for r in rows] == [("subsidy", None), ("subsidy", None)]
     other = new_app(env, household(2, income=20000), doc=False)
     with eng.begin() as conn:  # its own subsidy is not "another" benefit; a second application's is
         later = clock.today() + timedelta(days=9)  # the benefit started when the notice ended
-        assert svc.check_many(conn, [app_id], later, store=False)[app_id].eligible
-        res = svc.check_many(conn, [other], later, store=False)[other]
+        assert eligibility.check_many(conn, [app_id], later, store=False)[app_id].eligible
+        res = eligibility.check_many(conn, [other], later, store=False)[other]
     assert [r.code for r in res.failed] == ["not_supported"]
     with eng.begin() as conn:
-        svc.withdraw(conn, env["citizen"], app_id, "已购房")
+        review.withdraw(conn, env["citizen"], app_id, "已购房")
         until = conn.execute(select(benefits.c.until).where(benefits.c.application_id == app_id)).scalars().all()
     assert until == [clock.today(), clock.today()]
     assert status(env, app_id) == "withdrawn"

@@ -18,10 +18,7 @@ import pytest
 from sqlalchemy import Engine, func, select, update
 
 from anju import ledger
-from anju.assistance import allocation as al
-from anju.assistance import domain as d
-from anju.assistance import lottery
-from anju.assistance import services as svc
+from anju.assistance import catalogue, domain, drawing, lottery, selection, subsidies, tenancy, tracking, waitlist
 from anju.assistance.tables import (
     allocations,
     application_members,
@@ -52,7 +49,7 @@ def env(city_engine: Engine, settings_for: Any) -> dict[str, Any]:
     settings = settings_for(city_engine)
     w = choose_world(city_engine)
     with city_engine.begin() as conn:
-        svc.load_programmes(conn, d.load_policies(d.sample_policy_path("320100")))
+        catalogue.load_programmes(conn, domain.load_policies(domain.sample_policy_path("320100")))
     with city_engine.connect() as conn:
         streets_a = frozenset(s.code for s in children(conn, w.district_a, "street", limit=1000)[0])
         streets_b = frozenset(s.code for s in children(conn, w.district_b, "street", limit=1000)[0])
@@ -104,12 +101,12 @@ def freeze(
     e: dict[str, Any], who: str = "district", priority: str | None = "general", programme: str = "public_rental"
 ) -> int:
     with e["engine"].begin() as conn:
-        return al.freeze_draw(conn, e[who], programme, priority, "2026年第一批公租房摇号")
+        return drawing.freeze_draw(conn, e[who], programme, priority, "2026年第一批公租房摇号")
 
 
-def run(e: dict[str, Any], draw_id: int, seed: str = SEED, who: str = "district") -> dict[str, Any]:
+def run(e: dict[str, Any], draw_id: int, seed: str = SEED, who: str = "district") -> drawing.DrawPublic:
     with e["engine"].begin() as conn:
-        return al.run_draw(conn, e[who], draw_id, seed, "现场公开摇出的六位数字", WITNESSES)
+        return drawing.run_draw(conn, e[who], draw_id, seed, "现场公开摇出的六位数字", WITNESSES)
 
 
 def one(e: dict[str, Any], q: Any) -> Any:
@@ -142,10 +139,10 @@ def test_freeze_publishes_the_hash_and_the_draw_is_the_lottery_on_the_frozen_lis
     ids = apps(env, 6)
     apps(env, 1, priority="elderly")  # another class: not in this list
     with env["engine"].connect() as conn:
-        total, waiting = al.waiting_list(
+        listed = waitlist.waiting_list(
             conn, "public_rental", "general", scope=env["district"].scope, limit=50, offset=0
         )
-    assert total == 6 and [w["id"] for w in waiting] == ids  # submission order
+    assert listed.total == 6 and [w["id"] for w in listed.items] == ids  # submission order
     draw_id = freeze(env)
     with env["engine"].connect() as conn:
         row = conn.execute(select(draws).where(draws.c.id == draw_id)).one()
@@ -160,7 +157,9 @@ def test_freeze_publishes_the_hash_and_the_draw_is_the_lottery_on_the_frozen_lis
         app_nos = [
             str(conn.execute(select(applications.c.app_no).where(applications.c.id == i)).scalar_one()) for i in ids
         ]
-        _, waiting = al.waiting_list(conn, "public_rental", "general", scope=env["city"].scope, limit=50, offset=0)
+        waiting = waitlist.waiting_list(
+            conn, "public_rental", "general", scope=env["city"].scope, limit=50, offset=0
+        ).items
     assert frozen == app_nos
     assert row.status == "frozen" and row.candidates == 6 and row.list_hash == lottery.list_hash(app_nos)
     published = log_entry(env, "assistance", row.ledger_index)  # the hash is in the log before the draw
@@ -203,7 +202,7 @@ def test_freeze_publishes_the_hash_and_the_draw_is_the_lottery_on_the_frozen_lis
         run(env, draw_id, "999999")
     assert ei.value.errors[0].field == "status"
     with env["engine"].connect() as conn:
-        v = al.verify_draw(conn, draw_id)
+        v = drawing.verify_draw(conn, draw_id)
     assert v.ok, v.reasons
 
 
@@ -221,17 +220,18 @@ def test_public_files_verify_with_the_lottery_command(env: dict[str, Any], tmp_p
     apps(env, 5)
     draw_id = freeze(env)
     with env["engine"].connect() as conn:
-        pending_candidates = al.candidates_text(conn, draw_id)
+        pending_candidates = drawing.candidates_text(conn, draw_id)
         with pytest.raises(Conflict):
-            al.result_text(conn, draw_id)  # no result before the draw
+            drawing.result_text(conn, draw_id)  # no result before the draw
     run(env, draw_id)
     with env["engine"].connect() as conn:
-        pub = al.draw_public(conn, draw_id)
-        cand, res = al.candidates_text(conn, draw_id), al.result_text(conn, draw_id)
-        total, entries = al.draw_entries(conn, draw_id, limit=2, offset=2)
+        pub = drawing.draw_public(conn, draw_id)
+        cand, res = drawing.candidates_text(conn, draw_id), drawing.result_text(conn, draw_id)
+        listed = drawing.draw_entries(conn, draw_id, limit=2, offset=2)
+    assert pub["seed"] is not None
     assert cand == pending_candidates and cand.endswith("\n") and len(cand.splitlines()) == 5
     assert res.splitlines() == list(lottery.draw(cand.splitlines(), SEED).order)
-    assert total == 5 and [x["rank"] for x in entries] == [3, 4]
+    assert listed.total == 5 and [x["rank"] for x in listed.items] == [3, 4]
     v = lottery.verify(cand.splitlines(), pub["seed"], res.splitlines(), pub["list_hash"])
     assert v.ok and v.result_hash == pub["result_hash"]
     (tmp_path / "c.txt").write_text(cand, encoding="utf-8")
@@ -250,29 +250,55 @@ def test_public_files_verify_with_the_lottery_command(env: dict[str, Any], tmp_p
     (tmp_path / "r2.txt").write_text("\n".join(r2) + "\n", encoding="utf-8")
     out = CliRunner().invoke(main, [*args[:-4], "--result", str(tmp_path / "r2.txt")])
     assert out.exit_code == 1, out.output
-    cmd = al.verify_command(pub)
+    cmd = drawing.verify_command(pub)
     assert f"--seed '{SEED}'" in cmd and pub["list_hash"] in cmd
 
 
 def test_a_list_changed_after_publication_is_refused(env: dict[str, Any]) -> None:
     apps(env, 4)
     draw_id = freeze(env)
-    dc = draw_candidates
     with env["engine"].begin() as conn:  # someone edits the stored list behind the platform's back
         a, b = conn.execute(
-            select(dc.c.candidate_id).where(dc.c.draw_id == draw_id).order_by(dc.c.position).limit(2)
+            select(draw_candidates.c.candidate_id)
+            .where(draw_candidates.c.draw_id == draw_id)
+            .order_by(draw_candidates.c.position)
+            .limit(2)
         ).scalars()
-        conn.execute(update(dc).where(dc.c.draw_id == draw_id, dc.c.position == 1).values(candidate_id="TMP"))
-        conn.execute(update(dc).where(dc.c.draw_id == draw_id, dc.c.position == 2).values(candidate_id=a))
-        conn.execute(update(dc).where(dc.c.draw_id == draw_id, dc.c.position == 1).values(candidate_id=b))
+        conn.execute(
+            update(draw_candidates)
+            .where(draw_candidates.c.draw_id == draw_id, draw_candidates.c.position == 1)
+            .values(candidate_id="TMP")
+        )
+        conn.execute(
+            update(draw_candidates)
+            .where(draw_candidates.c.draw_id == draw_id, draw_candidates.c.position == 2)
+            .values(candidate_id=a)
+        )
+        conn.execute(
+            update(draw_candidates)
+            .where(draw_candidates.c.draw_id == draw_id, draw_candidates.c.position == 1)
+            .values(candidate_id=b)
+        )
     with pytest.raises(Conflict) as ei:
         run(env, draw_id)
     assert ei.value.errors[0].field == "list_hash"
     assert one(env, select(draws.c.status).where(draws.c.id == draw_id)) == "frozen"
     with env["engine"].begin() as conn:  # a forged extra candidate is caught as well
-        conn.execute(update(dc).where(dc.c.draw_id == draw_id, dc.c.position == 1).values(candidate_id=a))
-        conn.execute(update(dc).where(dc.c.draw_id == draw_id, dc.c.position == 2).values(candidate_id=b))
-        conn.execute(update(dc).where(dc.c.draw_id == draw_id, dc.c.position == 4).values(candidate_id="TA99999999"))
+        conn.execute(
+            update(draw_candidates)
+            .where(draw_candidates.c.draw_id == draw_id, draw_candidates.c.position == 1)
+            .values(candidate_id=a)
+        )
+        conn.execute(
+            update(draw_candidates)
+            .where(draw_candidates.c.draw_id == draw_id, draw_candidates.c.position == 2)
+            .values(candidate_id=b)
+        )
+        conn.execute(
+            update(draw_candidates)
+            .where(draw_candidates.c.draw_id == draw_id, draw_candidates.c.position == 4)
+            .values(candidate_id="TA99999999")
+        )
     with pytest.raises(Conflict) as ei:
         run(env, draw_id)
     assert ei.value.errors[0].field == "list_hash"
@@ -283,13 +309,13 @@ def test_seed_and_witness_errors_name_the_field(env: dict[str, Any]) -> None:
     draw_id = freeze(env)
     for seed in ("", "   ", "12\x0034", "x" * 300):
         with pytest.raises(ValidationError) as ei, env["engine"].begin() as conn:
-            al.run_draw(conn, env["district"], draw_id, seed, "现场", WITNESSES)
+            drawing.run_draw(conn, env["district"], draw_id, seed, "现场", WITNESSES)
         assert ei.value.errors[0].field == "seed", seed
     with pytest.raises(ValidationError) as ei, env["engine"].begin() as conn:
-        al.run_draw(conn, env["district"], draw_id, SEED, "现场", [])
+        drawing.run_draw(conn, env["district"], draw_id, SEED, "现场", [])
     assert ei.value.errors[0].field == "witnesses"
     with pytest.raises(Forbidden), env["engine"].begin() as conn:  # a street clerk does not draw
-        al.run_draw(conn, env["clerk"], draw_id, SEED, "现场", WITNESSES)
+        drawing.run_draw(conn, env["clerk"], draw_id, SEED, "现场", WITNESSES)
     out = run(env, draw_id, "  385729 ")  # the seed is stored as the lottery uses it
     assert out["seed"] == SEED
 
@@ -308,21 +334,21 @@ def test_homes_are_chosen_in_rank_order_within_the_household_size(env: dict[str,
     order = ranked(env, draw_id)
     first, second, third = order
     with env["engine"].connect() as conn:
-        t = al.turn(conn, draw_id, scope=env["district"].scope)
-    assert t["next"]["application_id"] == first
+        t = selection.turn(conn, draw_id, scope=env["district"].scope)
+    assert t["next"] is not None and t["next"]["application_id"] == first
     fits = {h["home_id"] for h in t["homes"]}
     assert three_bed[0] not in fits and set(one_bed) <= fits
     with pytest.raises(Conflict) as ei, env["engine"].begin() as conn:  # not its turn
-        al.select_home(conn, env["district"], draw_id, second, one_bed[0])
+        selection.select_home(conn, env["district"], draw_id, second, one_bed[0])
     assert ei.value.errors[0].field == "application_id"
     too_big = two_bed[0] if first == small else three_bed[0]
     with pytest.raises(ValidationError) as ei2, env["engine"].begin() as conn:
-        al.select_home(conn, env["district"], draw_id, first, too_big)
+        selection.select_home(conn, env["district"], draw_id, first, too_big)
     assert ei2.value.errors[0].field == "home_id"
     with env["engine"].begin() as conn:
-        alloc_id = al.select_home(conn, env["district"], draw_id, first, one_bed[0])
+        alloc_id = selection.select_home(conn, env["district"], draw_id, first, one_bed[0])
     with env["engine"].connect() as conn:
-        a = al.get_allocation(conn, alloc_id, scope=env["clerk"].scope)
+        a = tenancy.get_allocation(conn, alloc_id, scope=env["clerk"].scope)
         st = conn.execute(select(applications.c.status).where(applications.c.id == first)).scalar_one()
         pend = (
             conn.execute(select(application_members.c.pending).where(application_members.c.application_id == first))
@@ -345,16 +371,16 @@ def test_homes_are_chosen_in_rank_order_within_the_household_size(env: dict[str,
     entry = log_entry(env, "assistance", step.ledger_index)
     assert entry["type"] == "assistance.selection" and entry["house_code"] == a["house_code"]
     with pytest.raises(Conflict) as ei, env["engine"].begin() as conn:  # the home is taken
-        al.pass_turn(conn, env["district"], draw_id, first, "已选")
+        selection.pass_turn(conn, env["district"], draw_id, first, "已选")
     with env["engine"].begin() as conn:
-        al.pass_turn(conn, env["district"], draw_id, second, "放弃本轮：房源楼层不合适")
+        selection.pass_turn(conn, env["district"], draw_id, second, "放弃本轮：房源楼层不合适")
     with pytest.raises(Conflict) as ei, env["engine"].begin() as conn:
-        al.select_home(conn, env["district"], draw_id, third, one_bed[0])
+        selection.select_home(conn, env["district"], draw_id, third, one_bed[0])
     assert ei.value.errors[0].field == "home_id"
     with env["engine"].begin() as conn:
-        al.select_home(conn, env["district"], draw_id, third, one_bed[1])
+        selection.select_home(conn, env["district"], draw_id, third, one_bed[1])
     with env["engine"].connect() as conn:
-        assert al.turn(conn, draw_id, scope=env["city"].scope)["next"] is None
+        assert selection.turn(conn, draw_id, scope=env["city"].scope)["next"] is None
     # the one who passed is back on the waiting list and may be frozen into the next draw
     again = freeze(env)
     with env["engine"].connect() as conn:
@@ -367,18 +393,18 @@ def test_homes_are_chosen_in_rank_order_within_the_household_size(env: dict[str,
 
     # contract, then move-in, in that order
     with pytest.raises(Conflict), env["engine"].begin() as conn:
-        al.move_in(conn, env["district"], alloc_id, clock.today())
+        tenancy.move_in(conn, env["district"], alloc_id, clock.today())
     with env["engine"].begin() as conn:
-        al.contract(conn, env["district"], alloc_id, "GZ-2026-0001")
+        tenancy.contract(conn, env["district"], alloc_id, "GZ-2026-0001")
     with pytest.raises(Conflict), env["engine"].begin() as conn:
-        al.contract(conn, env["district"], alloc_id, "GZ-2026-0002")
+        tenancy.contract(conn, env["district"], alloc_id, "GZ-2026-0002")
     with pytest.raises(ValidationError) as ei2, env["engine"].begin() as conn:
-        al.move_in(conn, env["district"], alloc_id, clock.today() + timedelta(days=3))
+        tenancy.move_in(conn, env["district"], alloc_id, clock.today() + timedelta(days=3))
     assert ei2.value.errors[0].field == "on"
     with env["engine"].begin() as conn:
-        al.move_in(conn, env["district"], alloc_id, clock.today())
+        tenancy.move_in(conn, env["district"], alloc_id, clock.today())
     with env["engine"].connect() as conn:
-        a = al.get_allocation(conn, alloc_id, scope=env["city"].scope)
+        a = tenancy.get_allocation(conn, alloc_id, scope=env["city"].scope)
     assert a["status"] == "moved_in" and a["contract_no"] == "GZ-2026-0001"
 
 
@@ -403,7 +429,7 @@ def test_the_unique_index_refuses_a_second_active_allocation_of_a_home(env: dict
             )
         )
     with pytest.raises(Conflict) as ei, env["engine"].begin() as conn:
-        al.select_home(conn, env["district"], draw_id, app_id, home)
+        selection.select_home(conn, env["district"], draw_id, app_id, home)
     assert ei.value.errors[0].field == "home_id" and "已被选定" in ei.value.message
     assert one(env, select(func.count()).select_from(allocations).where(allocations.c.home_id == home)) == 1
     assert one(env, select(applications.c.status).where(applications.c.id == app_id)) == "approved"
@@ -440,8 +466,8 @@ def test_two_households_racing_for_one_home_get_it_once(env: dict[str, Any]) -> 
     res = _race(
         env["engine"],
         [
-            lambda c: al.select_home(c, env["district"], d1, a, home),
-            lambda c: al.select_home(c, env["city"], d2, b, home),
+            lambda c: selection.select_home(c, env["district"], d1, a, home),
+            lambda c: selection.select_home(c, env["city"], d2, b, home),
         ],
     )
     assert sum(isinstance(r, int) for r in res) == 1, res
@@ -461,8 +487,8 @@ def test_one_household_choosing_two_homes_at_once_gets_one(env: dict[str, Any]) 
     res = _race(
         env["engine"],
         [
-            lambda c: al.select_home(c, env["district"], draw_id, a, h1),
-            lambda c: al.select_home(c, env["city"], draw_id, a, h2),
+            lambda c: selection.select_home(c, env["district"], draw_id, a, h1),
+            lambda c: selection.select_home(c, env["city"], draw_id, a, h2),
         ],
     )
     assert sum(isinstance(r, int) for r in res) == 1, res
@@ -488,9 +514,9 @@ def test_closing_a_draw_returns_the_unreached_to_the_waiting_list(env: dict[str,
     with pytest.raises(Conflict):
         freeze(env)  # all three await their turn
     with env["engine"].begin() as conn:
-        al.close_draw(conn, env["district"], draw_id, "房源已选完")
+        drawing.close_draw(conn, env["district"], draw_id, "房源已选完")
     with pytest.raises(Conflict), env["engine"].begin() as conn:
-        al.select_home(conn, env["district"], draw_id, ranked(env, draw_id)[0], 1)
+        selection.select_home(conn, env["district"], draw_id, ranked(env, draw_id)[0], 1)
     again = freeze(env)
     assert one(env, select(draws.c.candidates).where(draws.c.id == again)) == len(ids)
 
@@ -505,29 +531,29 @@ def allocated_household(
     app_id = apps(env, 1, programme=programme, priority=priority)[0]
     home = homes_for(env, 1, programme=programme, bedrooms=1)[0]
     with env["engine"].begin() as conn:
-        draw_id = al.freeze_draw(conn, env["district"], programme, priority, "摇号")
-        al.run_draw(conn, env["district"], draw_id, SEED, "现场", WITNESSES)
-        alloc = al.select_home(conn, env["district"], draw_id, app_id, home)
+        draw_id = drawing.freeze_draw(conn, env["district"], programme, priority, "摇号")
+        drawing.run_draw(conn, env["district"], draw_id, SEED, "现场", WITNESSES)
+        alloc = selection.select_home(conn, env["district"], draw_id, app_id, home)
     return app_id, alloc, home
 
 
 def test_a_sublet_case_recovers_the_home_and_records_credit_events_for_every_member(env: dict[str, Any]) -> None:
     app_id, alloc, home = allocated_household(env)
     with pytest.raises(ValidationError) as ei, env["engine"].begin() as conn:
-        al.open_case(conn, env["clerk"], app_id, "burglary", {})
+        tracking.open_case(conn, env["clerk"], app_id, "burglary", {})
     assert ei.value.errors[0].field == "kind"
     with env["engine"].begin() as conn:
-        case_id = al.open_case(conn, env["clerk"], app_id, "sublet", {"来源": "街道巡查", "日期": "2026-06-01"})
+        case_id = tracking.open_case(conn, env["clerk"], app_id, "sublet", {"来源": "街道巡查", "日期": "2026-06-01"})
     with pytest.raises(Conflict), env["engine"].begin() as conn:  # one open case per kind
-        al.open_case(conn, env["clerk"], app_id, "sublet", {})
+        tracking.open_case(conn, env["clerk"], app_id, "sublet", {})
     with pytest.raises(Forbidden), env["engine"].begin() as conn:  # a clerk opens, an officer decides
-        al.decide_case(conn, env["clerk"], case_id, "recovery", None)
+        tracking.decide_case(conn, env["clerk"], case_id, "recovery", None)
     with env["engine"].begin() as conn:
-        out = al.decide_case(conn, env["district"], case_id, "recovery", None)  # the rule's default
+        out = tracking.decide_case(conn, env["district"], case_id, "recovery", None)  # the rule's default
     today = clock.today()
     assert out["default"] == "recovery" and out["credit_severity"] == "serious" and out["credit_events"] == 2
     with env["engine"].connect() as conn:
-        c = al.get_case(conn, case_id, scope=env["clerk"].scope)
+        c = tracking.get_case(conn, case_id, scope=env["clerk"].scope)
         a = conn.execute(select(allocations).where(allocations.c.id == alloc)).one()
         h = conn.execute(select(assisted_homes.c.status).where(assisted_homes.c.home_id == home)).scalar_one()
         st = conn.execute(select(applications.c.status).where(applications.c.id == app_id)).scalar_one()
@@ -544,7 +570,7 @@ def test_a_sublet_case_recovers_the_home_and_records_credit_events_for_every_mem
         evs = conn.execute(select(credit_events).where(credit_events.c.subject_bidx.in_(bidxs))).all()
         effective = effective_events(conn, bidxs, today)
     assert c["status"] == "closed" and c["outcome"] == "recovery"
-    assert c["exit_deadline"] == today + timedelta(days=30) and c["ban_until"] == al.add_years(today, 5)
+    assert c["exit_deadline"] == today + timedelta(days=30) and c["ban_until"] == domain.add_years(today, 5)
     assert (a.status, a.active, a.ended_at is not None) == ("ended", None, True) and "转租转借" in a.end_reason
     assert h == "available" and st == "exited" and open_benefits == 0
     assert (
@@ -555,34 +581,34 @@ def test_a_sublet_case_recovers_the_home_and_records_credit_events_for_every_mem
     entry = log_entry(env, "assistance", out["ledger_index"])
     assert entry["type"] == "assistance.case.decided" and entry["outcome"] == "recovery" and entry["members"] == 2
     with pytest.raises(Conflict), env["engine"].begin() as conn:
-        al.decide_case(conn, env["district"], case_id, "recovery", None)
+        tracking.decide_case(conn, env["district"], case_id, "recovery", None)
 
 
 def test_other_outcomes_need_a_reason_and_milder_ones_keep_the_home(env: dict[str, Any]) -> None:
     app_id, alloc, _ = allocated_household(env)
     with env["engine"].begin() as conn:
-        case_id = al.open_case(conn, env["clerk"], app_id, "arrears", {"欠租月数": 3})
+        case_id = tracking.open_case(conn, env["clerk"], app_id, "arrears", {"欠租月数": 3})
     with pytest.raises(ValidationError) as ei, env["engine"].begin() as conn:
-        al.decide_case(conn, env["district"], case_id, "continue", "  ")
+        tracking.decide_case(conn, env["district"], case_id, "continue", "  ")
     assert ei.value.errors[0].field == "reason"
     with env["engine"].begin() as conn:
-        out = al.decide_case(conn, env["district"], case_id, "continue", "已补缴全部欠租")
+        out = tracking.decide_case(conn, env["district"], case_id, "continue", "已补缴全部欠租")
     assert out["credit_events"] == 0 and out["allocation_ended"] is None
     assert one(env, select(allocations.c.active).where(allocations.c.id == alloc)) == 1
     assert one(env, select(applications.c.status).where(applications.c.id == app_id)) == "allocated"
     with env["engine"].begin() as conn:  # requalification → market rent (default), the home is kept
-        req = al.open_case(conn, env["district"], app_id, "requalification", {"收入": "超标"})
+        req = tracking.open_case(conn, env["district"], app_id, "requalification", {"收入": "超标"})
     with pytest.raises(ValidationError) as ei, env["engine"].begin() as conn:
-        al.decide_case(conn, env["district"], req, "ban", "严重")  # the rule sets no ban period
+        tracking.decide_case(conn, env["district"], req, "ban", "严重")  # the rule sets no ban period
     assert ei.value.errors[0].field == "outcome"
     with env["engine"].begin() as conn:
-        out = al.decide_case(conn, env["district"], req, "market_rent", None)
+        out = tracking.decide_case(conn, env["district"], req, "market_rent", None)
     assert out["exit_deadline"] == clock.today() + timedelta(days=180) and out["allocation_ended"] is None
     with env["engine"].begin() as conn:  # arrears again, the default (exit: 3-year ban, major credit)
-        again = al.open_case(conn, env["district"], app_id, "arrears", {"欠租月数": 7})
-        out = al.decide_case(conn, env["district"], again, "exit", None)
+        again = tracking.open_case(conn, env["district"], app_id, "arrears", {"欠租月数": 7})
+        out = tracking.decide_case(conn, env["district"], again, "exit", None)
     assert out["allocation_ended"] == alloc and out["credit_severity"] == "major"
-    assert out["ban_until"] == al.add_years(clock.today(), 3)
+    assert out["ban_until"] == domain.add_years(clock.today(), 3)
 
 
 def test_requalification_opens_cases_for_households_no_longer_eligible(env: dict[str, Any]) -> None:
@@ -598,7 +624,7 @@ def test_requalification_opens_cases_for_households_no_longer_eligible(env: dict
             .values(annual_income_fen=90_000_00)
         )
     with env["engine"].begin() as conn:
-        out = al.requalify(conn, env["district"], "public_rental")
+        out = tracking.requalify(conn, env["district"], "public_rental")
     assert out == {"checked": 2, "qualified": 1, "cases": 1}  # fresh_app was checked recently
     with env["engine"].connect() as conn:
         rows = conn.execute(select(cases).where(cases.c.kind == "requalification")).all()
@@ -606,7 +632,7 @@ def test_requalification_opens_cases_for_households_no_longer_eligible(env: dict
     facts = json.loads(rows[0].facts)
     assert [f["code"] for f in facts["failed"]] == ["income"]
     with env["engine"].begin() as conn:  # nothing new the second time
-        assert al.requalify(conn, env["district"], "public_rental") == {"checked": 0, "qualified": 0, "cases": 0}
+        assert tracking.requalify(conn, env["district"], "public_rental") == {"checked": 0, "qualified": 0, "cases": 0}
     assert fresh_app
 
 
@@ -618,10 +644,10 @@ def test_subsidies_are_paid_once_per_application_and_month(env: dict[str, Any]) 
     apps(env, 1, programme="rent_subsidy", street=env["other_clerk"].division_code, priority=None)  # outside A
     month = clock.today().strftime("%Y-%m")
     with env["engine"].begin() as conn:
-        out = al.pay_subsidies(conn, env["district"], month)
+        out = subsidies.pay_subsidies(conn, env["district"], month)
     assert out == {"paid": 3, "amount_fen": 300_00 * 2 + 1200_00 + 1000_00, "already_paid": 0}
     with env["engine"].begin() as conn:
-        assert al.pay_subsidies(conn, env["district"], month) == {"paid": 0, "amount_fen": 0, "already_paid": 3}
+        assert subsidies.pay_subsidies(conn, env["district"], month) == {"paid": 0, "amount_fen": 0, "already_paid": 3}
     with env["engine"].connect() as conn:
         paid = {
             int(a): int(f)
@@ -630,11 +656,11 @@ def test_subsidies_are_paid_once_per_application_and_month(env: dict[str, Any]) 
     assert paid == {rent: 600_00, big: 1200_00, talent: 1000_00}
     for bad in ("2026-13", "26-01", "2026/05", ""):
         with pytest.raises(ValidationError) as ei, env["engine"].begin() as conn:
-            al.pay_subsidies(conn, env["district"], bad)
+            subsidies.pay_subsidies(conn, env["district"], bad)
         assert ei.value.errors[0].field == "month"
     future = (clock.today().replace(day=1) + timedelta(days=40)).strftime("%Y-%m")
     with pytest.raises(ValidationError), env["engine"].begin() as conn:
-        al.pay_subsidies(conn, env["district"], future)
+        subsidies.pay_subsidies(conn, env["district"], future)
 
 
 # ----------------------------------------------------------------------------------------------- scope
@@ -645,36 +671,38 @@ def test_a_clerk_of_another_district_sees_nothing(env: dict[str, Any]) -> None:
     apps(env, 2)
     draw_id = freeze(env)
     with env["engine"].begin() as conn:
-        case_id = al.open_case(conn, env["clerk"], app_id, "vacancy", {"天数": 200})
+        case_id = tracking.open_case(conn, env["clerk"], app_id, "vacancy", {"天数": 200})
     other = env["other_clerk"]
     with env["engine"].connect() as conn:
         for call in (
-            lambda: al.get_draw(conn, draw_id, scope=other.scope),
-            lambda: al.get_allocation(conn, alloc, scope=other.scope),
-            lambda: al.get_case(conn, case_id, scope=other.scope),
-            lambda: al.turn(conn, draw_id, scope=other.scope),
+            lambda: drawing.get_draw(conn, draw_id, scope=other.scope),
+            lambda: tenancy.get_allocation(conn, alloc, scope=other.scope),
+            lambda: tracking.get_case(conn, case_id, scope=other.scope),
+            lambda: selection.turn(conn, draw_id, scope=other.scope),
         ):
             with pytest.raises(NotFound):
                 call()
-        assert al.list_draws(conn, al.DrawFilter(), scope=other.scope, limit=50, offset=0)[0] == 0
-        assert al.list_allocations(conn, al.AllocationFilter(), scope=other.scope, limit=50, offset=0)[0] == 0
-        assert al.list_cases(conn, al.CaseFilter(), scope=other.scope, limit=50, offset=0)[0] == 0
-        assert al.waiting_list(conn, "public_rental", None, scope=other.scope, limit=50, offset=0)[0] == 0
-        assert al.list_draws(conn, al.DrawFilter(), scope=env["clerk"].scope, limit=50, offset=0)[0] == 2
-        assert al.get_draw(conn, draw_id, scope=env["clerk"].scope)["street_codes"] == [env["s1"]]
+        assert drawing.list_draws(conn, drawing.DrawFilter(), scope=other.scope, limit=50, offset=0).total == 0
+        assert (
+            tenancy.list_allocations(conn, tenancy.AllocationFilter(), scope=other.scope, limit=50, offset=0).total == 0
+        )
+        assert tracking.list_cases(conn, tracking.CaseFilter(), scope=other.scope, limit=50, offset=0).total == 0
+        assert waitlist.waiting_list(conn, "public_rental", None, scope=other.scope, limit=50, offset=0).total == 0
+        assert drawing.list_draws(conn, drawing.DrawFilter(), scope=env["clerk"].scope, limit=50, offset=0).total == 2
+        assert drawing.get_draw(conn, draw_id, scope=env["clerk"].scope)["street_codes"] == [env["s1"]]
     writes: list[Callable[[Any], Any]] = [
-        lambda c: al.run_draw(c, env["other_officer"], draw_id, SEED, "现场", WITNESSES),
-        lambda c: al.decide_case(c, env["other_officer"], case_id, "recovery", None),
-        lambda c: al.contract(c, env["other_officer"], alloc, "X-1"),
-        lambda c: al.open_case(c, other, app_id, "arrears", {}),
+        lambda c: drawing.run_draw(c, env["other_officer"], draw_id, SEED, "现场", WITNESSES),
+        lambda c: tracking.decide_case(c, env["other_officer"], case_id, "recovery", None),
+        lambda c: tenancy.contract(c, env["other_officer"], alloc, "X-1"),
+        lambda c: tracking.open_case(c, other, app_id, "arrears", {}),
     ]
     for write in writes:
         with pytest.raises(NotFound), env["engine"].begin() as conn:
             write(conn)
     with pytest.raises(Conflict), env["engine"].begin() as conn:  # the other district freezes only its own
-        al.freeze_draw(conn, env["other_officer"], "public_rental", None, "B 区摇号")
+        drawing.freeze_draw(conn, env["other_officer"], "public_rental", None, "B 区摇号")
     with env["engine"].connect() as conn:  # the public sees every draw's published material
-        assert al.draw_public(conn, draw_id)["candidates"] == 2
+        assert drawing.draw_public(conn, draw_id)["candidates"] == 2
 
 
 # ---------------------------------------------------------------------------------------------- the API
@@ -799,7 +827,7 @@ def test_the_api_publishes_the_draw_and_answers_junk_with_4xx(env: dict[str, Any
 
 
 def test_the_turn_walks_past_served_and_passed_candidates_in_batches(env: dict[str, Any], monkeypatch: Any) -> None:
-    monkeypatch.setattr(al, "_TURN_BATCH", 1)  # one candidate per look-up: every step crosses a batch
+    monkeypatch.setattr(selection, "_TURN_BATCH", 1)  # one candidate per look-up: every step crosses a batch
     apps(env, 4, size=1)
     homes = homes_for(env, 2, bedrooms=1)
     draw_id = freeze(env)
@@ -808,16 +836,16 @@ def test_the_turn_walks_past_served_and_passed_candidates_in_batches(env: dict[s
 
     def next_app() -> int | None:
         with env["engine"].connect() as conn:
-            t = al.turn(conn, draw_id, scope=env["city"].scope)
+            t = selection.turn(conn, draw_id, scope=env["city"].scope)
         return t["next"]["application_id"] if t["next"] else None
 
     with env["engine"].begin() as conn:  # the third passes early; the first chooses
-        al.pass_turn(conn, env["district"], draw_id, order[2], "书面放弃")
-        al.select_home(conn, env["district"], draw_id, order[0], homes[0])
+        selection.pass_turn(conn, env["district"], draw_id, order[2], "书面放弃")
+        selection.select_home(conn, env["district"], draw_id, order[0], homes[0])
     assert next_app() == order[1]
     with env["engine"].begin() as conn:  # the second withdrew meanwhile: skipped without a step
         conn.execute(update(applications).where(applications.c.id == order[1]).values(status="withdrawn"))
     assert next_app() == order[3]
     with env["engine"].begin() as conn:
-        al.select_home(conn, env["district"], draw_id, order[3], homes[1])
+        selection.select_home(conn, env["district"], draw_id, order[3], homes[1])
     assert next_app() is None

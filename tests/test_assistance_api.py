@@ -12,8 +12,7 @@ from sqlalchemy import Engine, func, select
 from stdnum.cn import ric
 
 from anju.app import create_app
-from anju.assistance import domain as d
-from anju.assistance import services as svc
+from anju.assistance import catalogue, domain
 from anju.assistance.tables import application_members, applications
 from anju.security import audit_log
 from tests.accounts import CITIZEN_ID, api_token, choose_world, web_session
@@ -29,7 +28,7 @@ def rid(n: int) -> str:
 @pytest.fixture
 def client(city_engine: Engine, settings_for: Any) -> Iterator[TestClient]:
     with city_engine.begin() as conn:
-        svc.load_programmes(conn, d.load_policies(d.sample_policy_path("320100")))
+        catalogue.load_programmes(conn, domain.load_policies(domain.sample_policy_path("320100")))
     app = create_app(settings_for(city_engine))
     with TestClient(app, follow_redirects=False) as c:
         yield c

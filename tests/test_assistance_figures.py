@@ -21,10 +21,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, select
 
-from anju import assistance
-from anju import divisions as div
+from anju import assistance, divisions
 from anju.app import create_app
-from anju.assistance import figures as fig
+from anju.assistance import figures, figures_csv, plan_targets, talent_figures
 from anju.assistance.tables import (
     allocations,
     application_members,
@@ -35,7 +34,8 @@ from anju.assistance.tables import (
     programme_editions,
 )
 from anju.core.scope import SYSTEM, Scope
-from anju.registry import tables as rt
+from anju.divisions import divisions_table
+from anju.registry.tables import homes
 from anju.security import NewAccount, Role, Security, create_account
 from anju.security import Caller
 from tests.accounts import PASSWORD, World, api_token, choose_world
@@ -57,10 +57,11 @@ class Data:
 
 
 def _homes(conn: Connection, street: str, n: int) -> list[int]:
-    h = rt.homes
     ids = [
         int(x)
-        for x in conn.execute(select(h.c.id).where(h.c.street_code == street).order_by(h.c.id).limit(n)).scalars()
+        for x in conn.execute(
+            select(homes.c.id).where(homes.c.street_code == street).order_by(homes.c.id).limit(n)
+        ).scalars()
     ]
     assert len(ids) == n, f"street {street} has only {len(ids)} homes"
     return ids
@@ -72,18 +73,23 @@ def build(engine: Engine) -> Data:
     with engine.begin() as conn:
         assistance.load_programmes(conn, assistance.load_policies(assistance.sample_policy_path("320100")))
         editions = {r.code: int(r.id) for r in conn.execute(select(programme_editions.c.code, programme_editions.c.id))}
-        h = rt.homes
         sb = str(
             conn.execute(
-                select(h.c.street_code).where(h.c.district_code == w.district_b).order_by(h.c.street_code).limit(1)
+                select(homes.c.street_code)
+                .where(homes.c.district_code == w.district_b)
+                .order_by(homes.c.street_code)
+                .limit(1)
             ).scalar_one()
         )
-        dv = div.divisions_table
         other = conn.execute(
-            select(dv.c.code, dv.c.parent_code)
-            .where(dv.c.level == "street", dv.c.managing_code.is_(None), dv.c.parent_code != w.district_a)
-            .where(dv.c.code != sb)
-            .order_by(dv.c.code)
+            select(divisions_table.c.code, divisions_table.c.parent_code)
+            .where(
+                divisions_table.c.level == "street",
+                divisions_table.c.managing_code.is_(None),
+                divisions_table.c.parent_code != w.district_a,
+            )
+            .where(divisions_table.c.code != sb)
+            .order_by(divisions_table.c.code)
             .limit(1)
         ).one()
         pool = {s: _homes(conn, s, 8) for s in (w.street_s1, w.street_s2, sb)}
@@ -271,13 +277,13 @@ def data(city_engine: Engine) -> Data:
 
 
 @pytest.fixture
-def targets() -> fig.Targets:
-    return fig.targets_for("320100")
+def targets() -> plan_targets.Targets:
+    return plan_targets.targets_for("320100")
 
 
 def district_scope(engine: Engine, code: str) -> Scope:
     with engine.connect() as c:
-        kids, _ = div.children(c, code, "street", limit=1000)
+        kids, _ = divisions.children(c, code, "street", limit=1000)
     return Scope.of_streets("district", code, [k.code for k in kids if k.managing_code in (None, code)])
 
 
@@ -288,11 +294,11 @@ def test_coverage_counts_current_beneficiaries_and_the_rate_against_the_target(c
     w = data.world
     small = replace(targets, population=40, district_population={w.district_a: 20})
     with city_engine.connect() as c:
-        city = fig.coverage(c, small, scope=SYSTEM)
-        a = fig.coverage(c, small, scope=district_scope(city_engine, w.district_a))
-        street = fig.coverage(c, small, scope=Scope.of_streets("street", w.street_s1, [w.street_s1]))
-        filtered = fig.coverage(c, small, scope=SYSTEM, district=w.district_a)
-        shipped = fig.coverage(c, targets, scope=SYSTEM)
+        city = figures.coverage(c, small, scope=SYSTEM)
+        a = figures.coverage(c, small, scope=district_scope(city_engine, w.district_a))
+        street = figures.coverage(c, small, scope=Scope.of_streets("street", w.street_s1, [w.street_s1]))
+        filtered = figures.coverage(c, small, scope=SYSTEM, district=w.district_a)
+        shipped = figures.coverage(c, targets, scope=SYSTEM)
     # b1 b2 (public rental), b4 (affordable), t1 t2 t3 (talent), x1 x2 (district B); b6 has left
     assert (city["persons"], city["households"]) == (8, 6)
     assert city["rate_percent"] == 20.0 and city["target_percent"] == 28.0 and city["met"] is False
@@ -315,8 +321,8 @@ def test_coverage_counts_current_beneficiaries_and_the_rate_against_the_target(c
 
 def test_supply_per_programme_and_year_against_the_plan(city_engine, data, targets):
     with city_engine.connect() as c:
-        city = fig.supply(c, targets, scope=SYSTEM)
-        a = fig.supply(c, targets, scope=district_scope(city_engine, data.world.district_a))
+        city = figures.supply(c, targets, scope=SYSTEM)
+        a = figures.supply(c, targets, scope=district_scope(city_engine, data.world.district_a))
     assert city["years"] == [2020, 2021, 2022, 2023, 2024, 2025, 2026]
     rows = {p["programme_code"]: p for p in city["programmes"]}
     assert {y["year"]: y["homes"] for y in rows["public_rental"]["by_year"] if y["homes"]} == {2021: 3, 2022: 1}
@@ -338,8 +344,8 @@ def test_supply_per_programme_and_year_against_the_plan(city_engine, data, targe
 
 def test_applications_per_programme_and_status(city_engine, data):
     with city_engine.connect() as c:
-        city = fig.applications_by_status(c, scope=SYSTEM)
-        s1 = fig.applications_by_status(
+        city = figures.applications_by_status(c, scope=SYSTEM)
+        s1 = figures.applications_by_status(
             c, scope=Scope.of_streets("street", data.world.street_s1, [data.world.street_s1])
         )
     got = {
@@ -363,8 +369,8 @@ def test_applications_per_programme_and_status(city_engine, data):
 
 def test_waiting_and_approval_times_median_and_p90(city_engine, data):
     with city_engine.connect() as c:
-        city = fig.times(c, scope=SYSTEM)
-        a = fig.times(c, scope=district_scope(city_engine, data.world.district_a))
+        city = figures.times(c, scope=SYSTEM)
+        a = figures.times(c, scope=district_scope(city_engine, data.world.district_a))
     waiting = {r["programme_code"]: (r["n"], r["median_days"], r["p90_days"]) for r in city["waiting"]}
     # public rental: 60 and 20 days; affordable: 40 and 30 (the ended allocation counts); talent: 31 and 20
     assert waiting == {
@@ -389,14 +395,14 @@ def test_waiting_and_approval_times_median_and_p90(city_engine, data):
 
 def test_values_read_in_small_pages_give_the_same_figures(city_engine, data, monkeypatch):
     with city_engine.connect() as c:
-        whole = (fig.times(c, scope=SYSTEM), fig.monthly(c, scope=SYSTEM))
-        monkeypatch.setattr(fig, "PAGE_ROWS", 2)  # every keyset page boundary is crossed
-        assert (fig.times(c, scope=SYSTEM), fig.monthly(c, scope=SYSTEM)) == whole
+        whole = (figures.times(c, scope=SYSTEM), figures.monthly(c, scope=SYSTEM))
+        monkeypatch.setattr(figures, "PAGE_ROWS", 2)  # every keyset page boundary is crossed
+        assert (figures.times(c, scope=SYSTEM), figures.monthly(c, scope=SYSTEM)) == whole
 
 
 def test_applications_per_month_in_beijing_time(city_engine, data):
     with city_engine.connect() as c:
-        m = fig.monthly(c, scope=SYSTEM)
+        m = figures.monthly(c, scope=SYSTEM)
     assert m["months"][0] == "2023-06" and m["months"][-1] == "2024-06" and len(m["months"]) == 13
     pr = next(s for s in m["series"] if s["programme_code"] == "public_rental")["counts"]
     months = dict(zip(m["months"], pr, strict=True))
@@ -409,8 +415,8 @@ def test_applications_per_month_in_beijing_time(city_engine, data):
 def test_talent_by_tier_district_industry_and_month(city_engine, data, targets):
     w = data.world
     with city_engine.connect() as c:
-        city = fig.talent(c, targets, scope=SYSTEM)
-        a = fig.talent(c, targets, scope=district_scope(city_engine, w.district_a))
+        city = talent_figures.talent(c, targets, scope=SYSTEM)
+        a = talent_figures.talent(c, targets, scope=district_scope(city_engine, w.district_a))
     assert {t["tier"]: (t["applications"], t["beneficiaries"]) for t in city["tiers"]} == {
         "A": (1, 0),
         "B": (1, 2),
@@ -444,18 +450,18 @@ def test_talent_by_tier_district_industry_and_month(city_engine, data, targets):
 
 
 def test_percentile_interpolates_between_ranks():
-    assert fig.percentile([], 0.5) is None
-    assert fig.percentile([7.0], 0.9) == 7.0
-    assert fig.percentile([1.0, 2.0, 3.0, 4.0], 0.5) == 2.5
-    assert fig.percentile([10.0, 20.0, 30.0], 0.9) == pytest.approx(28.0)
-    assert fig.summary([3.0, 1.0, 2.0]) == {"n": 3, "median_days": 2.0, "p90_days": 2.8}
+    assert figures.percentile([], 0.5) is None
+    assert figures.percentile([7.0], 0.9) == 7.0
+    assert figures.percentile([1.0, 2.0, 3.0, 4.0], 0.5) == 2.5
+    assert figures.percentile([10.0, 20.0, 30.0], 0.9) == pytest.approx(28.0)
+    assert figures.summary([3.0, 1.0, 2.0]) == {"n": 3, "median_days": 2.0, "p90_days": 2.8}
 
 
 # -------------------------------------------------------------------------------------- targets file
 
 
 def test_the_shipped_targets_are_the_plan_figures():
-    t = fig.load_targets(fig.targets_path("320100"))
+    t = plan_targets.load_targets(plan_targets.targets_path("320100"))
     assert t.coverage_percent == 28 and t.previous_coverage_percent == 23
     assert dict(t.supply_by_year) == {2021: 49_000, 2022: 59_000, 2023: 64_000, 2024: 64_000, 2025: 64_000}
     assert t.supply_total == 300_000
@@ -491,10 +497,10 @@ def test_the_shipped_targets_are_the_plan_figures():
     ],
 )
 def test_a_wrong_targets_file_is_refused_naming_the_key(change, key):
-    raw = tomllib.loads(fig.targets_path("320100").read_text(encoding="utf-8"))
+    raw = tomllib.loads(plan_targets.targets_path("320100").read_text(encoding="utf-8"))
     change(raw)
-    with pytest.raises(fig.TargetsError) as e:
-        fig.targets_from_dict(raw)
+    with pytest.raises(plan_targets.TargetsError) as e:
+        plan_targets.targets_from_dict(raw)
     assert str(e.value).startswith(key + ":"), str(e.value)
 
 
@@ -536,7 +542,7 @@ def test_the_api_answers_each_figure_within_the_callers_scope(client, data):
     assert (city["persons"], city["households"]) == (8, 6)
     district = get(client, "district", f"{API}/coverage").json()
     assert (district["persons"], district["households"], district["area_code"]) == (6, 4, w.district_a)
-    assert district["population"] == fig.targets_for("320100").district_population[w.district_a]
+    assert district["population"] == plan_targets.targets_for("320100").district_population[w.district_a]
     talent = get(client, "district", f"{API}/talent").json()
     assert [r["code"] for r in talent["districts"]] == [w.district_a]
     assert "智能制造" not in {r["industry"] for r in talent["industries"]}  # district B's industry
@@ -588,7 +594,7 @@ def test_csv_exports_have_a_bom_and_chinese_headers(client, data):
     assert rows[0][-3:] == ["规划期合计", "规划目标", "完成率（%）"]
     pr = next(x for x in rows if x[0] == "public_rental")
     assert pr[1:3] == ["公共租赁住房", "公共租赁住房"] and pr[-3:] == ["4", "5000", "0.08"]
-    for table in fig.TABLES:
+    for table in figures_csv.TABLES:
         r = get(client, "district", f"{API}/{table}.csv")
         assert r.status_code == 200 and r.content.startswith(b"\xef\xbb\xbf"), table
         assert len(list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))) >= 1

@@ -1090,7 +1090,7 @@ def _fresh_assistance(self: Ctx, street: str, kind: str) -> dict[str, Any]:
     waiting (an approved application alone in its priority class), draw (frozen), drawn (with the
     candidate and a fitting home), allocation (selected), contracted, supported (allocated
     application), case (open, on a supported household)."""
-    from anju.assistance import allocation as al
+    from anju import assistance as al
     from tests.assistance_builders import approved
 
     system = Caller.system("matrix")
@@ -1124,8 +1124,8 @@ Ctx.fresh_assistance = _fresh_assistance
 def _assistance_samples(ctx: Ctx) -> None:
     """Per sample street: a frozen draw, a drawn one (one candidate has chosen, one waits its turn, a
     home is spare), the allocation and an open case."""
-    from anju.assistance import allocation as al
-    from anju.assistance import services as asvc
+    from anju import assistance as al
+    from anju import assistance as asvc
     from anju.assistance.domain import load_policies, sample_policy_path
     from anju.assistance.tables import draw_candidates
     from tests.assistance_builders import approved
@@ -1371,7 +1371,7 @@ def _fresh_app(ctx: Ctx, who: str = "citizen", street: str | None = None, stage:
     """A new application of ``who`` (a public party; others get the citizen's) in ``street``, taken to
     ``stage``: draft (with a document), submitted (street level), notice, objection (notice + one open
     objection; returns the objection's id)."""
-    from anju.assistance import services as asvc
+    from anju import assistance as asvc
     from anju.assistance.tables import applications
 
     caller = _applicant(ctx, who)
@@ -1583,8 +1583,8 @@ CASES |= {
 
 def assistance_setup(c: Ctx, sec: Security) -> None:
     """Programmes loaded; a submitted sample application (with a document) in each sample street."""
+    from anju import assistance as asvc
     from anju.assistance import domain as ad
-    from anju.assistance import services as asvc
 
     with c.engine.begin() as conn:
         asvc.load_programmes(conn, ad.load_policies(ad.sample_policy_path("320100")))

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from scipy.stats import chi2
 
-from anju.assistance import lottery as lt
+from anju.assistance import lottery
 from anju.cli import main
 
 # The golden vector, also in docs/assistance.md: outside re-implementations check themselves against it.
@@ -74,12 +74,12 @@ def test_sm3_test_vector():
 def test_list_hash_is_sm3_of_each_id_and_a_newline():
     ids = ["A0000001", "张三-0002", "c3"]
     expected = hashlib.new("sm3", "A0000001\n张三-0002\nc3\n".encode()).hexdigest()
-    assert lt.list_hash(ids) == expected
-    assert lt.list_hash(["c3", "A0000001", "张三-0002"]) != expected  # the order is part of the list
+    assert lottery.list_hash(ids) == expected
+    assert lottery.list_hash(["c3", "A0000001", "张三-0002"]) != expected  # the order is part of the list
 
 
 def test_golden_vector():
-    d = lt.draw(GOLDEN_IDS, GOLDEN_SEED)
+    d = lottery.draw(GOLDEN_IDS, GOLDEN_SEED)
     assert d.algorithm == "anju-lottery-v1"
     assert d.list_hash == GOLDEN_LIST_HASH
     assert d.order == GOLDEN_ORDER
@@ -91,20 +91,20 @@ def test_golden_vector():
 
 def test_draw_is_a_deterministic_permutation_that_depends_on_seed_and_list():
     ids = [f"A{k:07d}" for k in range(500)]
-    d = lt.draw(ids, "123456")
-    assert d == lt.draw(list(ids), "123456")
+    d = lottery.draw(ids, "123456")
+    assert d == lottery.draw(list(ids), "123456")
     assert sorted(d.order) == ids and d.order != tuple(ids)
-    assert lt.draw(ids, "123457").order != d.order
-    assert lt.draw([*ids[:-1], "A9999999"], "123456").order != d.order
-    assert lt.draw(ids[::-1], "123456").order != d.order
-    assert lt.draw(ids, "  123456\n").seed == "123456"  # surrounding whitespace is not part of the seed
-    assert lt.draw(ids, " 123456 ").order == d.order
+    assert lottery.draw(ids, "123457").order != d.order
+    assert lottery.draw([*ids[:-1], "A9999999"], "123456").order != d.order
+    assert lottery.draw(ids[::-1], "123456").order != d.order
+    assert lottery.draw(ids, "  123456\n").seed == "123456"  # surrounding whitespace is not part of the seed
+    assert lottery.draw(ids, " 123456 ").order == d.order
 
 
 def test_seed_is_nfc_normalised():
     decomposed, composed = "e\u0301", "\u00e9"
-    assert lt.draw(GOLDEN_IDS, decomposed) == lt.draw(GOLDEN_IDS, composed)
-    assert lt.draw(GOLDEN_IDS, decomposed).seed == composed
+    assert lottery.draw(GOLDEN_IDS, decomposed) == lottery.draw(GOLDEN_IDS, composed)
+    assert lottery.draw(GOLDEN_IDS, decomposed).seed == composed
 
 
 def test_the_documented_reference_code_reproduces_the_golden_vector():
@@ -123,7 +123,7 @@ def test_the_documented_reference_code_reproduces_the_golden_vector():
 )
 def test_draw_agrees_with_the_plain_reimplementation(n: int, seed: str):
     ids = [f"p{k}" for k in range(n)]
-    assert list(lt.draw(ids, seed).order) == ref_draw(ids, seed)
+    assert list(lottery.draw(ids, seed).order) == ref_draw(ids, seed)
 
 
 class _ScriptedStream:
@@ -156,7 +156,7 @@ def test_rejected_draws_are_skipped_in_stream_order(monkeypatch: pytest.MonkeyPa
             yield from values(c)
             c += 1
 
-    real = lt._sm3
+    real = lottery._sm3
 
     class Base:
         def __init__(self, data: bytes) -> None:
@@ -171,15 +171,15 @@ def test_rejected_draws_are_skipped_in_stream_order(monkeypatch: pytest.MonkeyPa
         def copy(self) -> _ScriptedStream:
             return _ScriptedStream(values)
 
-    monkeypatch.setattr(lt, "_sm3", Base)
+    monkeypatch.setattr(lottery, "_sm3", Base)
     for n in (3, 10, 37, 20_000):
         ids = [f"s{k}" for k in range(n)]
-        assert list(lt.draw(ids, "x").order) == ref_shuffle(ids, stream()), n
+        assert list(lottery.draw(ids, "x").order) == ref_shuffle(ids, stream()), n
 
 
 def test_the_module_imports_only_the_standard_library():
     """So that ``lottery.py`` can be copied out of Anju and run alone."""
-    tree = ast.parse(Path(lt.__file__).read_text(encoding="utf-8"))
+    tree = ast.parse(Path(lottery.__file__).read_text(encoding="utf-8"))
     modules = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     modules |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     assert {m.split(".")[0] for m in modules} - {"__future__"} <= sys.stdlib_module_names
@@ -192,16 +192,16 @@ SEED = "730516"
 
 
 def test_verify_accepts_the_genuine_result():
-    d = lt.draw(IDS, SEED)
-    v = lt.verify(IDS, SEED, d.order, expected_list_hash=d.list_hash)
+    d = lottery.draw(IDS, SEED)
+    v = lottery.verify(IDS, SEED, d.order, expected_list_hash=d.list_hash)
     assert v.ok and v.reasons == []
     assert (v.list_hash, v.result_hash, v.submitted_result_hash) == (d.list_hash, d.result_hash, d.result_hash)
 
 
 def test_verify_reports_the_first_differing_position_of_a_swapped_pair():
-    order = list(lt.draw(IDS, SEED).order)
+    order = list(lottery.draw(IDS, SEED).order)
     order[4], order[9] = order[9], order[4]
-    v = lt.verify(IDS, SEED, order)
+    v = lottery.verify(IDS, SEED, order)
     assert not v.ok
     assert v.reasons[0] == f"第 5 位不同：结果为 {order[4]}，重新摇号为 {order[9]}"
     assert len(v.reasons) == 1
@@ -216,40 +216,40 @@ def test_verify_reports_the_first_differing_position_of_a_swapped_pair():
     ],
 )
 def test_verify_detects_a_changed_list(change: Callable[[list[str]], list[str]]):
-    published = lt.draw(IDS, SEED)
+    published = lottery.draw(IDS, SEED)
     changed = change(IDS)
     # Against the published hash: the changed list is named even if the result was drawn from it.
-    v = lt.verify(changed, SEED, lt.draw(changed, SEED).order, expected_list_hash=published.list_hash)
+    v = lottery.verify(changed, SEED, lottery.draw(changed, SEED).order, expected_list_hash=published.list_hash)
     assert not v.ok
     assert v.reasons == [
-        f"候选名单的 SM3 哈希 {lt.list_hash(changed)} 与公布的 {published.list_hash} 不同：名单在公布后被改动过"
+        f"候选名单的 SM3 哈希 {lottery.list_hash(changed)} 与公布的 {published.list_hash} 不同：名单在公布后被改动过"
     ]
     # Without it, the published result does not match a draw over the changed list.
-    v = lt.verify(changed, SEED, published.order)
+    v = lottery.verify(changed, SEED, published.order)
     assert not v.ok
     assert any("位不同" in r or "位起" in r or "个编号" in r for r in v.reasons)
 
 
 def test_verify_detects_missing_and_extra_ids():
-    order = list(lt.draw(IDS, SEED).order)
-    v = lt.verify(IDS, SEED, order[:-1])
+    order = list(lottery.draw(IDS, SEED).order)
+    v = lottery.verify(IDS, SEED, order[:-1])
     assert v.reasons[0] == "结果有 199 个编号，按候选名单重新摇号应有 200 个"
     assert f"第 200 位起结果缺少编号（第一个应为 {order[-1]}）" in v.reasons
-    v = lt.verify(IDS, SEED, [*order[:10], "Z9", *order[11:]])
+    v = lottery.verify(IDS, SEED, [*order[:10], "Z9", *order[11:]])
     assert "结果中有 1 个编号不在候选名单中（如 Z9）" in v.reasons
     assert f"候选名单中有 1 个编号不在结果中（如 {order[10]}）" in v.reasons
 
 
 def test_verify_detects_a_different_seed():
-    d = lt.draw(IDS, SEED)
-    v = lt.verify(IDS, "730517", d.order, expected_list_hash=d.list_hash)
+    d = lottery.draw(IDS, SEED)
+    v = lottery.verify(IDS, "730517", d.order, expected_list_hash=d.list_hash)
     assert not v.ok and v.reasons[0].startswith("第 ")
     assert v.result_hash != d.result_hash and v.submitted_result_hash == d.result_hash
 
 
 def test_verify_refuses_a_malformed_expected_hash():
-    with pytest.raises(lt.LotteryError) as e:
-        lt.verify(IDS, SEED, IDS, expected_list_hash="abc")
+    with pytest.raises(lottery.LotteryError) as e:
+        lottery.verify(IDS, SEED, IDS, expected_list_hash="abc")
     assert e.value.field == "expected_list_hash"
 
 
@@ -276,7 +276,7 @@ def position_matrix(
 
 
 def library_shuffle(ids: list[str], seed: str) -> tuple[str, ...]:
-    return lt.draw(ids, seed).order
+    return lottery.draw(ids, seed).order
 
 
 def sattolo_shuffle(ids: list[str], seed: str) -> list[str]:
@@ -310,7 +310,7 @@ def test_the_first_position_is_uniform_over_a_larger_list():
     ids = [f"u{k}" for k in range(50)]
     first = [0] * 50
     for t in range(20_000):
-        first[int(lt.draw(ids, f"t{t}").order[0][1:])] += 1
+        first[int(lottery.draw(ids, f"t{t}").order[0][1:])] += 1
     assert chi_square_p([first], df=50 - 1) > 0.001
 
 
@@ -337,14 +337,14 @@ def test_the_uniformity_check_catches_a_biased_shuffle(biased: Callable[[list[st
     ],
 )
 def test_bad_candidate_ids_name_the_line_and_reason(ids: list[str], line: int, reason: str):
-    with pytest.raises(lt.LotteryError) as e:
-        lt.draw(ids, "1")
+    with pytest.raises(lottery.LotteryError) as e:
+        lottery.draw(ids, "1")
     assert (e.value.field, e.value.line, e.value.reason) == ("candidates", line, reason)
     assert str(e.value) == f"候选名单（candidates）第 {line} 行：{reason}"
 
 
 def test_an_id_of_64_characters_and_chinese_ids_are_fine():
-    assert len(lt.draw(["x" * 64, "张三", "李四"], "1").order) == 3
+    assert len(lottery.draw(["x" * 64, "张三", "李四"], "1").order) == 3
 
 
 @pytest.mark.parametrize(
@@ -357,52 +357,52 @@ def test_an_id_of_64_characters_and_chinese_ids_are_fine():
     ],
 )
 def test_bad_seeds(seed: str, reason: str):
-    with pytest.raises(lt.LotteryError) as e:
-        lt.draw(GOLDEN_IDS, seed)
+    with pytest.raises(lottery.LotteryError) as e:
+        lottery.draw(GOLDEN_IDS, seed)
     assert (e.value.field, e.value.line, e.value.reason) == ("seed", None, reason)
     assert str(e.value).startswith("种子（seed）：")
 
 
 def test_an_empty_list_cannot_be_drawn():
-    with pytest.raises(lt.LotteryError, match="候选名单为空"):
-        lt.draw([], "1")
+    with pytest.raises(lottery.LotteryError, match="候选名单为空"):
+        lottery.draw([], "1")
 
 
 def test_read_ids_handles_bom_crlf_and_trailing_blank_lines(tmp_path: Path):
     p = tmp_path / "c.txt"
     p.write_bytes("\ufeffc001\r\nc002\r\n张三\r\n\r\n  \n".encode())
-    assert lt.read_ids(p) == ["c001", "c002", "张三"]
-    assert lt.read_ids(str(p)) == lt.read_ids(p.read_bytes()) == ["c001", "c002", "张三"]
-    assert lt.read_ids(["\ufeffc001\r\n", "c002\n", "张三"]) == ["c001", "c002", "张三"]
+    assert lottery.read_ids(p) == ["c001", "c002", "张三"]
+    assert lottery.read_ids(str(p)) == lottery.read_ids(p.read_bytes()) == ["c001", "c002", "张三"]
+    assert lottery.read_ids(["\ufeffc001\r\n", "c002\n", "张三"]) == ["c001", "c002", "张三"]
     p.write_bytes(b"c001\nc002")  # no final newline
-    assert lt.read_ids(p) == ["c001", "c002"]
+    assert lottery.read_ids(p) == ["c001", "c002"]
 
 
 @pytest.mark.parametrize("blank", ["", "   ", "\r"])
 def test_read_ids_refuses_a_blank_line_in_the_middle(tmp_path: Path, blank: str):
     p = tmp_path / "c.txt"
     p.write_text(f"c001\nc002\n{blank}\nc004\n", encoding="utf-8", newline="")
-    with pytest.raises(lt.LotteryError) as e:
-        lt.read_ids(p)
+    with pytest.raises(lottery.LotteryError) as e:
+        lottery.read_ids(p)
     assert (e.value.line, e.value.reason) == (3, "空行：最后一个编号之前不能有空行")
 
 
 def test_read_ids_names_the_line_of_a_bad_id_or_bad_utf8(tmp_path: Path):
     p = tmp_path / "c.txt"
     p.write_text("c001\nc002\nc001\n", encoding="utf-8")
-    with pytest.raises(lt.LotteryError, match="第 3 行：编号 c001 重复，与第 1 行相同"):
-        lt.read_ids(p)
-    assert lt.read_ids(p, field="result", check=False) == ["c001", "c002", "c001"]
+    with pytest.raises(lottery.LotteryError, match="第 3 行：编号 c001 重复，与第 1 行相同"):
+        lottery.read_ids(p)
+    assert lottery.read_ids(p, field="result", check=False) == ["c001", "c002", "c001"]
     p.write_bytes(b"c001\nc\xff02\n")
-    with pytest.raises(lt.LotteryError, match="第 2 行：不是 UTF-8 文本"):
-        lt.read_ids(p)
+    with pytest.raises(lottery.LotteryError, match="第 2 行：不是 UTF-8 文本"):
+        lottery.read_ids(p)
 
 
 def test_write_ids_round_trips(tmp_path: Path):
     p = tmp_path / "r.txt"
-    lt.write_ids(p, GOLDEN_ORDER)
+    lottery.write_ids(p, GOLDEN_ORDER)
     assert p.read_bytes() == ("\n".join(GOLDEN_ORDER) + "\n").encode()
-    assert tuple(lt.read_ids(p)) == GOLDEN_ORDER
+    assert tuple(lottery.read_ids(p)) == GOLDEN_ORDER
     assert [q.name for q in tmp_path.iterdir()] == ["r.txt"]  # no temporary file left behind
 
 
@@ -486,13 +486,13 @@ def test_cli_verify_with_the_published_hash_of_a_changed_list(candidates: Path, 
     changed = [*GOLDEN_IDS[:3], "c999", *GOLDEN_IDS[4:]]
     candidates.write_text("\n".join(changed) + "\n", encoding="utf-8")
     result = tmp_path / "result.txt"
-    result.write_text("\n".join(lt.draw(changed, GOLDEN_SEED).order) + "\n", encoding="utf-8")
+    result.write_text("\n".join(lottery.draw(changed, GOLDEN_SEED).order) + "\n", encoding="utf-8")
     code, output = cli(
         "verify", "--candidates", str(candidates), "--seed", GOLDEN_SEED, "--result", str(result),
         "--expect-hash", GOLDEN_LIST_HASH,
     )  # fmt: skip
     assert code == 1
-    assert "不一致" in output and GOLDEN_LIST_HASH in output and lt.list_hash(changed) in output
+    assert "不一致" in output and GOLDEN_LIST_HASH in output and lottery.list_hash(changed) in output
 
 
 def test_cli_bad_candidate_file_names_option_line_and_reason_and_writes_nothing(tmp_path: Path):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from anju.assistance import domain as d
+from anju.assistance import domain
 from anju.assistance.lottery import LotteryError, draw, list_hash, read_ids, verify, write_ids
 
 
@@ -33,22 +33,21 @@ def programmes() -> None:
 )
 def programmes_load(path: Path | None) -> None:
     """Validate a programmes file and store the editions not yet stored."""
-    from anju.assistance import services as svc
-    from anju.cli import _engine, _settings
-    from anju.core import migrate
+    from anju.assistance import catalogue
+    from anju.core import migrate, runtime
     from anju.core.errors import AnjuError
 
-    settings = _settings()
-    path = path or settings.assistance_programmes_path or d.sample_policy_path(settings.city_code)
+    settings = runtime.settings()
+    path = path or settings.assistance_programmes_path or domain.sample_policy_path(settings.city_code)
     try:
-        policies = d.load_policies(path)
-    except d.PolicyError as e:
+        policies = domain.load_policies(path)
+    except domain.PolicyError as e:
         raise click.BadParameter(str(e), param_hint="--file") from None
-    engine = _engine(settings)
+    engine = runtime.engine(settings)
     migrate.upgrade(engine)
     try:
         with engine.begin() as conn:
-            added = svc.load_programmes(conn, policies)
+            added = catalogue.load_programmes(conn, policies)
     except AnjuError as e:
         raise click.ClickException(e.message) from None
     sample = sum(1 for p in policies if p.sample)
@@ -60,11 +59,11 @@ def programmes_load(path: Path | None) -> None:
 @programmes.command("list")
 def programmes_list() -> None:
     """The stored editions (code, edition, dates, digest, sample)."""
-    from anju.assistance import services as svc
-    from anju.cli import _engine, _settings
+    from anju.assistance import catalogue
+    from anju.core import runtime
 
-    with _engine(_settings()).connect() as conn:
-        for p in svc.list_programmes(conn):
+    with runtime.engine(runtime.settings()).connect() as conn:
+        for p in catalogue.list_programmes(conn):
             for e in p["editions"]:
                 flag = "（示例）" if e["sample"] else ""
                 now = " 现行" if e["in_force"] else ""
@@ -76,10 +75,10 @@ def programmes_list() -> None:
 @click.option("--programme", default=None, help="Only this programme's applications.")
 def check(programme: str | None) -> None:
     """Re-run the eligibility check of every pending application (batches of 20,000)."""
-    from anju.assistance import services as svc
-    from anju.cli import _engine, _progress, _settings
+    from anju.assistance import eligibility
+    from anju.core import runtime
 
-    out = svc.check_all(_engine(_settings()), programme, progress=_progress)
+    out = eligibility.check_all(runtime.engine(runtime.settings()), programme, progress=runtime.progress)
     click.echo(json.dumps(out, ensure_ascii=False))
 
 

@@ -8,16 +8,19 @@ applicant sees exactly which rule failed and why.
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import json
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from anju.core.money import fen_to_yuan
 
 
 class Kind(StrEnum):
@@ -81,6 +84,25 @@ LEVEL_LABELS = {"street": "街道", "district": "区", "city": "市"}
 
 RELATIONS = ("本人", "配偶", "子女", "父母", "其他")
 
+#: Actions of an application's history steps.
+STEP_LABELS = {
+    "create": "创建草稿",
+    "amend": "修改",
+    "submit": "提交",
+    "withdraw": "撤回",
+    "approve": "审核通过",
+    "return": "退回补正",
+    "reject": "不予批准",
+    "objection": "收到异议",
+    "objection_upheld": "异议成立",
+    "objection_dismissed": "异议不成立",
+    "approve_final": "公示期满，批准",
+    "select": "选房",
+    "pass": "放弃本轮选房",
+}
+#: Who took a step: a review level, the applicant, the public (an objector) or a system job.
+ACTOR_LABELS = {**LEVEL_LABELS, "applicant": "申请人", "public": "公众", "system": "系统"}
+
 #: Outcomes of a tracking case (动态监管).
 OUTCOMES = {
     "continue": "继续保障",
@@ -98,6 +120,23 @@ CASE_KINDS = {
     "false_materials": "提供虚假材料",
     "use_change": "改变房屋用途或结构",
 }
+
+#: Draw statuses: frozen (list published), drawn (order published, selection under way), closed.
+DRAW_STATUSES = {"frozen": "已冻结名单", "drawn": "已摇号（选房中）", "closed": "已结束"}
+ALLOCATION_STATUSES = {"selected": "已选房", "contracted": "已签约", "moved_in": "已入住", "ended": "已终止"}
+CASE_STATUSES = {"open": "待处理", "closed": "已处理"}
+CREDIT_LABELS = {"minor": "一般失信", "major": "较重失信", "serious": "严重失信"}
+#: Outcomes from the mildest to the most severe: following a rule with a milder outcome drops the
+#: rule's ban and credit event, a stricter one keeps them.
+SEVERITY = {"continue": 0, "market_rent": 1, "exit": 2, "recovery": 3, "ban": 4}
+ENDING = frozenset({"exit", "recovery", "ban"})
+
+#: Housing situations an applicant declares.
+HOUSING_STATUSES = {"none": "无房", "rented": "租房", "owned": "自有住房", "assisted": "保障性住房", "other": "其他"}
+#: Talent tiers (人才层次).
+TIERS = ("A", "B", "C", "D")
+#: How a plan states a target (专栏 wording).
+BOUNDS = {"at_least": "不少于", "about": "约", "target": "目标"}
 
 
 class PolicyError(ValueError):
@@ -231,37 +270,45 @@ def policy_from_dict(raw: Mapping[str, Any]) -> Policy:
     where = f"programme[{raw.get('code', '?')}]"
     data = dict(raw)
     try:
-        kw: dict[str, Any] = {}
-        for key, value in data.items():
-            if key in _MONEY:
-                kw[_MONEY[key]] = _fen(where, key, value)
-            elif key == "kind":
-                kw["kind"] = Kind(value)
-            elif key == "benefit":
-                kw["benefit"] = Benefit(value)
-            elif key == "max_area_per_person":
-                kw[key] = Decimal(str(value))
-            elif key in ("review_levels", "talent_tiers", "bad_credit_severities"):
-                kw[key] = tuple(value)
-            elif key == "max_bedrooms":
-                kw[key] = {int(k): int(v) for k, v in value.items()}
-            elif key == "subsidy_yuan_by_tier":
-                kw["subsidy_by_tier"] = {str(k): _fen(where, key, v) for k, v in value.items()}
-            elif key == "priority":
-                kw[key] = tuple(
-                    PriorityClass(p["code"], p["name"], {k: v for k, v in p.get("when", {}).items()}) for p in value
-                )
-            elif key == "exit_rules":
-                kw[key] = {k: ExitRule(**v) for k, v in value.items()}
-            elif key == "review_days":
-                kw[key] = {str(k): int(v) for k, v in value.items()}
-            else:
-                kw[key] = value
+        kw: dict[str, Any] = dict(_policy_field(where, key, value) for key, value in data.items())
         policy = Policy(**kw)
     except PolicyError:
         raise
     except (TypeError, ValueError, KeyError) as e:
         raise PolicyError(f"{where}: {e}") from None
+    _check_policy(where, policy)
+    return policy
+
+
+#: How a programme's TOML value becomes its :class:`Policy` field (money apart: it needs the place).
+_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "kind": Kind,
+    "benefit": Benefit,
+    "max_area_per_person": lambda v: Decimal(str(v)),
+    "review_levels": tuple,
+    "talent_tiers": tuple,
+    "bad_credit_severities": tuple,
+    "max_bedrooms": lambda v: {int(k): int(x) for k, x in v.items()},
+    "priority": lambda v: tuple(
+        PriorityClass(p["code"], p["name"], {k: x for k, x in p.get("when", {}).items()}) for p in v
+    ),
+    "exit_rules": lambda v: {k: ExitRule(**x) for k, x in v.items()},
+    "review_days": lambda v: {str(k): int(x) for k, x in v.items()},
+}
+
+
+def _policy_field(where: str, key: str, value: Any) -> tuple[str, Any]:
+    """One key of a programme's TOML table as the :class:`Policy` field it becomes."""
+    if key in _MONEY:
+        return _MONEY[key], _fen(where, key, value)
+    if key == "subsidy_yuan_by_tier":
+        return "subsidy_by_tier", {str(k): _fen(where, key, v) for k, v in value.items()}
+    convert = _FIELDS.get(key)
+    return key, convert(value) if convert else value
+
+
+def _check_policy(where: str, policy: Policy) -> None:
+    """The rules that tie a policy's fields together (levels, exit rules, household sizes, dates)."""
     for lv in policy.review_levels:
         if lv not in LEVELS:
             raise PolicyError(f"{where}.review_levels: 未知审核层级 {lv}（可用 street/district/city）")
@@ -278,7 +325,6 @@ def policy_from_dict(raw: Mapping[str, Any]) -> Policy:
         raise PolicyError(f"{where}.min_household: 大于 max_household")
     if policy.effective_to is not None and policy.effective_to <= policy.effective_from:
         raise PolicyError(f"{where}.effective_to: 应晚于 effective_from")
-    return policy
 
 
 def load_policies(path: Path) -> list[Policy]:
@@ -374,10 +420,6 @@ class Eligibility:
         )
 
 
-def yuan(fen: int) -> str:
-    return f"{Decimal(fen) / 100:,.2f} 元"
-
-
 def _rule(code: str, name: str, ok: bool, inputs: Mapping[str, Any], requirement: str, why: str) -> RuleResult:
     return RuleResult(code, name, ok, dict(inputs), requirement, "符合" if ok else why)
 
@@ -419,9 +461,13 @@ def evaluate(policy: Policy, hh: Household, facts: Facts, on: date) -> Eligibili
                 "income",
                 "人均年收入上限",
                 per_person <= limit,
-                {"家庭年收入": yuan(income), "人数": n, "人均年收入": yuan(per_person)},
-                f"≤ {yuan(limit)}",
-                f"人均年收入 {yuan(per_person)}，高于上限 {yuan(limit)}",
+                {
+                    "家庭年收入": fen_to_yuan(income, unit=True),
+                    "人数": n,
+                    "人均年收入": fen_to_yuan(per_person, unit=True),
+                },
+                f"≤ {fen_to_yuan(limit, unit=True)}",
+                f"人均年收入 {fen_to_yuan(per_person, unit=True)}，高于上限 {fen_to_yuan(limit, unit=True)}",
             )
         )
     if policy.min_income_per_person_fen is not None:
@@ -431,9 +477,9 @@ def evaluate(policy: Policy, hh: Household, facts: Facts, on: date) -> Eligibili
                 "income_floor",
                 "人均年收入下限（支付能力）",
                 per_person >= floor,
-                {"人均年收入": yuan(per_person)},
-                f"≥ {yuan(floor)}",
-                f"人均年收入 {yuan(per_person)}，低于 {yuan(floor)}",
+                {"人均年收入": fen_to_yuan(per_person, unit=True)},
+                f"≥ {fen_to_yuan(floor, unit=True)}",
+                f"人均年收入 {fen_to_yuan(per_person, unit=True)}，低于 {fen_to_yuan(floor, unit=True)}",
             )
         )
     if policy.max_assets_per_person_fen is not None:
@@ -444,9 +490,9 @@ def evaluate(policy: Policy, hh: Household, facts: Facts, on: date) -> Eligibili
                 "assets",
                 "人均资产上限",
                 assets // n <= limit,
-                {"家庭资产": yuan(assets), "人均资产": yuan(assets // n)},
-                f"≤ {yuan(limit)}",
-                f"人均资产 {yuan(assets // n)}，高于上限 {yuan(limit)}",
+                {"家庭资产": fen_to_yuan(assets, unit=True), "人均资产": fen_to_yuan(assets // n, unit=True)},
+                f"≤ {fen_to_yuan(limit, unit=True)}",
+                f"人均资产 {fen_to_yuan(assets // n, unit=True)}，高于上限 {fen_to_yuan(limit, unit=True)}",
             )
         )
     if policy.no_home:
@@ -574,3 +620,50 @@ def priority_of(policy: Policy, hh: Household, on: date) -> str | None:
             continue
         return p.code
     return "general" if policy.priority else None
+
+
+# ---------------------------------------------------------------------- after approval: dates, outcomes
+
+
+def add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def add_months(day: date, months: int) -> date:
+    m = day.month - 1 + months
+    y, m = day.year + m // 12, m % 12 + 1
+    return date(y, m, min(day.day, calendar.monthrange(y, m)[1]))
+
+
+@dataclass(frozen=True)
+class Consequences:
+    """What an outcome does, by the programme edition's exit rule for the case's kind."""
+
+    default: str | None
+    ends: bool
+    exit_deadline: date | None
+    ban_until: date | None
+    credit: str | None
+
+
+def consequences(policy: Policy, kind: str, outcome: str, today: date) -> Consequences:
+    """The rule's defaults applied to the chosen outcome: an ending outcome gets the rule's exit days;
+    the ban and the credit event follow the rule when the outcome is at least as severe as the rule's
+    own (a milder outcome, chosen with a reason, drops them)."""
+    rule = policy.exit_rules.get(kind)
+    ends = outcome in ENDING
+    exit_days = rule.exit_days if rule else 0
+    exit_deadline = today + timedelta(days=exit_days) if ends or (outcome == "market_rent" and exit_days) else None
+    strict = rule is not None and SEVERITY[outcome] >= SEVERITY[rule.outcome]
+    ban_years = rule.ban_years if rule and ends and strict else 0
+    credit = rule.credit if rule and ends and strict else None
+    return Consequences(
+        rule.outcome if rule else None,
+        ends,
+        exit_deadline,
+        add_years(today, ban_years) if ban_years else None,
+        credit,
+    )

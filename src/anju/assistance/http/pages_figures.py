@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse
 
-from anju.assistance import figures as fig
+from anju.assistance import figures, plan_targets, talent_figures
 from anju.web.deps import AssistanceRead, SettingsDep, UowDep
 from anju.web.templating import render
 
@@ -31,17 +31,17 @@ def _page(request: Request, template: str, district: str | None, data: dict[str,
 def figures_page(
     request: Request, uow: UowDep, settings: SettingsDep, caller: AssistanceRead, district: DistrictQ = None
 ) -> HTMLResponse:
-    t = fig.targets_for(settings.city_code)
+    t = plan_targets.targets_for(settings.city_code)
     district = district or None
     with uow.read() as conn:
         data = {
-            "coverage": fig.coverage(conn, t, scope=caller.scope, district=district),
-            "supply": fig.supply(conn, t, scope=caller.scope, district=district),
-            "applications": fig.applications_by_status(conn, scope=caller.scope, district=district),
-            "times": fig.times(conn, scope=caller.scope, district=district),
-            "monthly": fig.monthly(conn, scope=caller.scope, district=district),
+            "coverage": figures.coverage(conn, t, scope=caller.scope, district=district),
+            "supply": figures.supply(conn, t, scope=caller.scope, district=district),
+            "applications": figures.applications_by_status(conn, scope=caller.scope, district=district),
+            "times": figures.times(conn, scope=caller.scope, district=district),
+            "monthly": figures.monthly(conn, scope=caller.scope, district=district),
         }
-        choices = fig.district_choices(conn, caller.scope)
+        choices = figures.district_choices(conn, scope=caller.scope)
     return _page(
         request,
         "assistance/figures.html",
@@ -57,11 +57,11 @@ def figures_page(
 def talent_page(
     request: Request, uow: UowDep, settings: SettingsDep, caller: AssistanceRead, district: DistrictQ = None
 ) -> HTMLResponse:
-    t = fig.targets_for(settings.city_code)
+    t = plan_targets.targets_for(settings.city_code)
     district = district or None
     with uow.read() as conn:
-        data = {"talent": fig.talent(conn, t, scope=caller.scope, district=district)}
-        choices = fig.district_choices(conn, caller.scope)
+        data = {"talent": talent_figures.talent(conn, t, scope=caller.scope, district=district)}
+        choices = figures.district_choices(conn, scope=caller.scope)
     return _page(
         request,
         "assistance/talent.html",

@@ -15,8 +15,8 @@ from fastapi import APIRouter, File, Form, Path, Query, UploadFile
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from anju.assistance import schemas as s
-from anju.assistance import services as svc
+from anju.assistance import applying, catalogue, eligibility, queries, review
+from anju.assistance.http import schemas_applications
 from anju.assistance.tables import applications
 from anju.core.errors import FieldError, TooLarge
 from anju.core.scope import Scope
@@ -40,17 +40,17 @@ Id = Annotated[int, Path(ge=1, le=2**62)]
 Status = Literal["draft", "submitted", "returned", "notice", "approved", "rejected", "withdrawn", "allocated", "exited"]
 
 
-def _detail(uow: UowDep, sec: SecurityDep, scope: Scope, app_id: int) -> s.ApplicationDetail:
+def _detail(uow: UowDep, sec: SecurityDep, scope: Scope, app_id: int) -> schemas_applications.ApplicationDetail:
     with uow.read() as conn:
-        return s.ApplicationDetail(**svc.get_application(conn, sec.keyring, scope, app_id))
+        return schemas_applications.ApplicationDetail(**queries.get_application(conn, sec.keyring, app_id, scope=scope))
 
 
 @router.get("/programmes", operation_id="list_programmes")
-def list_programmes(uow: UowDep, caller: Public) -> list[s.ProgrammeOut]:
+def list_programmes(uow: UowDep, caller: Public) -> list[schemas_applications.ProgrammeOut]:
     """Every programme with every edition of its policy (rules, thresholds, review levels); ``in_force``
     marks the edition applying today. Sample policies say so (``sample``)."""
     with uow.read() as conn:
-        return [s.ProgrammeOut(**p) for p in svc.list_programmes(conn)]
+        return [schemas_applications.ProgrammeOut(**p) for p in catalogue.list_programmes(conn)]
 
 
 @router.get("/notices", operation_id="list_notices")
@@ -59,19 +59,24 @@ def list_notices(
     caller: Public,
     paging: PagingDep,
     programme: Annotated[str | None, Query(max_length=32)] = None,
-) -> Page[s.NoticeOut]:
+) -> Page[schemas_applications.NoticeOut]:
     """The public notice (公示): applications in their notice period (no personal data)."""
     with uow.read() as conn:
-        total, items = svc.public_notices(conn, limit=paging.page_size, offset=paging.offset, programme=programme)
-    return Page(items=[s.NoticeOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+        listed = queries.public_notices(conn, limit=paging.page_size, offset=paging.offset, programme=programme)
+    return Page(
+        items=[schemas_applications.NoticeOut(**i) for i in listed.items],
+        total=listed.total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )
 
 
 @router.post("/notices/{app_id}/objections", status_code=201, operation_id="object_to_application")
-def object_to(uow: UowDep, caller: SignedIn, app_id: Id, body: s.ObjectionIn) -> dict[str, int]:
+def object_to(uow: UowDep, caller: SignedIn, app_id: Id, body: schemas_applications.ObjectionIn) -> dict[str, int]:
     """Raise an objection to an application under public notice; it holds the final decision until a
     district or city officer resolves it."""
     with audited(uow, caller, "assistance.object", "application", app_id) as conn:
-        oid = svc.object_to(conn, caller, app_id, body.text)
+        oid = review.object_to(conn, caller, app_id, body.text)
     return {"id": oid}
 
 
@@ -79,37 +84,46 @@ def object_to(uow: UowDep, caller: SignedIn, app_id: Id, body: s.ObjectionIn) ->
 
 
 @router.post("/me/applications", status_code=201, operation_id="create_application")
-def create_application(uow: UowDep, sec: SecurityDep, caller: AssistanceApply, body: s.ApplicationBody) -> s.Created:
+def create_application(
+    uow: UowDep, sec: SecurityDep, caller: AssistanceApply, body: schemas_applications.ApplicationBody
+) -> schemas_applications.Created:
     """A new draft for the caller's household; every field is validated (errors name the field)."""
     with audited(uow, caller, "assistance.create", "application") as conn:
-        app_id = svc.create_draft(conn, sec.keyring, caller, body.command())
+        app_id = applying.create_draft(conn, sec.keyring, caller, body.command())
         set_audit_target(conn, app_id)
         app_no = conn.execute(select(applications.c.app_no).where(applications.c.id == app_id)).scalar_one()
-    return s.Created(id=app_id, app_no=app_no)
+    return schemas_applications.Created(id=app_id, app_no=app_no)
 
 
 @router.get("/me/applications", operation_id="list_my_applications")
-def list_mine(uow: UowDep, caller: AssistanceApply, paging: PagingDep) -> Page[s.ApplicationOut]:
+def list_mine(uow: UowDep, caller: AssistanceApply, paging: PagingDep) -> Page[schemas_applications.ApplicationOut]:
     with uow.read() as conn:
-        total, items = svc.list_applications(
-            conn, svc.AppFilter(), scope=caller.scope, limit=paging.page_size, offset=paging.offset
+        listed = queries.list_applications(
+            conn, queries.AppFilter(), scope=caller.scope, limit=paging.page_size, offset=paging.offset
         )
-    return Page(items=[s.ApplicationOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+    return Page(
+        items=[schemas_applications.ApplicationOut(**i) for i in listed.items],
+        total=listed.total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )
 
 
 @router.get("/me/applications/{app_id}", operation_id="get_my_application")
-def get_mine(uow: UowDep, sec: SecurityDep, caller: AssistanceApply, app_id: Id) -> s.ApplicationDetail:
+def get_mine(
+    uow: UowDep, sec: SecurityDep, caller: AssistanceApply, app_id: Id
+) -> schemas_applications.ApplicationDetail:
     """One's own application: masked members, documents, every step, the eligibility explanation."""
     return _detail(uow, sec, caller.scope, app_id)
 
 
 @router.put("/me/applications/{app_id}", operation_id="replace_my_application")
 def replace_mine(
-    uow: UowDep, sec: SecurityDep, caller: AssistanceApply, app_id: Id, body: s.ApplicationBody
-) -> s.ApplicationDetail:
+    uow: UowDep, sec: SecurityDep, caller: AssistanceApply, app_id: Id, body: schemas_applications.ApplicationBody
+) -> schemas_applications.ApplicationDetail:
     """Replace a draft's (or a returned application's) content."""
     with audited(uow, caller, "assistance.amend", "application", app_id) as conn:
-        svc.replace_draft(conn, sec.keyring, caller, app_id, body.command())
+        applying.replace_draft(conn, sec.keyring, caller, app_id, body.command())
     return _detail(uow, sec, caller.scope, app_id)
 
 
@@ -121,18 +135,20 @@ def upload_document(
     kind: Annotated[str, Form(max_length=24, description="材料类型")],
     file: Annotated[UploadFile, File(description="PDF、JPEG 或 PNG，≤ 5 MB")],
 ) -> dict[str, int]:
-    data = file.file.read(svc.DOC_MAX_BYTES + 1)
-    if len(data) > svc.DOC_MAX_BYTES:
-        raise TooLarge(f"文件超过 {svc.DOC_MAX_BYTES // (1024 * 1024)} MB", [FieldError("file", "文件过大")])
+    data = file.file.read(applying.DOC_MAX_BYTES + 1)
+    if len(data) > applying.DOC_MAX_BYTES:
+        raise TooLarge(f"文件超过 {applying.DOC_MAX_BYTES // (1024 * 1024)} MB", [FieldError("file", "文件过大")])
     with audited(uow, caller, "assistance.upload", "application", app_id) as conn:
-        doc_id = svc.add_document(conn, caller, app_id, kind, file.filename or "file", file.content_type or "", data)
+        doc_id = applying.add_document(
+            conn, caller, app_id, kind, file.filename or "file", file.content_type or "", data
+        )
     return {"id": doc_id}
 
 
 @router.get("/me/applications/{app_id}/documents/{doc_id}", operation_id="get_my_document")
 def get_my_document(uow: UowDep, caller: AssistanceApply, app_id: Id, doc_id: Id) -> Response:
     with uow.read() as conn:
-        name, ctype, data = svc.get_document(conn, caller.scope, app_id, doc_id)
+        name, ctype, data = applying.get_document(conn, app_id, doc_id, scope=caller.scope)
     return _download(name, ctype, data)
 
 
@@ -148,35 +164,37 @@ def my_proofs(
     caller: AssistanceApply,
     app_id: Id,
     size: Annotated[int | None, Query(ge=1, le=2**62, description="日志大小（默认当前）")] = None,
-) -> s.DecisionProofs:
+) -> schemas_applications.DecisionProofs:
     """Each logged step of one's own application (submission, every decision) with the log entry and
     its inclusion proof: check them with ``verify.py inclusion --algorithm sm3 …`` against the
     signed tree head of the log ``assistance``."""
     with uow.read() as conn:
-        return s.DecisionProofs(**svc.decision_proofs(conn, caller, app_id, size))
+        return schemas_applications.DecisionProofs(**queries.decision_proofs(conn, caller, app_id, size))
 
 
 @router.post("/me/applications/{app_id}/check", operation_id="check_my_application")
-def check_mine(uow: UowDep, caller: AssistanceApply, app_id: Id) -> s.EligibilityOut:
+def check_mine(uow: UowDep, caller: AssistanceApply, app_id: Id) -> schemas_applications.EligibilityOut:
     """Run the eligibility check now and see every rule with its inputs and result."""
     with audited(uow, caller, "assistance.check", "application", app_id) as conn:
-        result = svc.check(conn, caller, app_id)
-    return s.EligibilityOut(**json.loads(result.to_json()))
+        result = eligibility.check(conn, caller, app_id)
+    return schemas_applications.EligibilityOut(**json.loads(result.to_json()))
 
 
 @router.post("/me/applications/{app_id}/submit", operation_id="submit_application")
-def submit(uow: UowDep, caller: AssistanceApply, app_id: Id) -> s.EligibilityOut:
+def submit(uow: UowDep, caller: AssistanceApply, app_id: Id) -> schemas_applications.EligibilityOut:
     """Submit: the eligibility check must pass (else 422 naming each failed rule, nothing changes)."""
     with audited(uow, caller, "assistance.submit", "application", app_id) as conn:
-        result = svc.submit(conn, caller, app_id)
-    return s.EligibilityOut(**json.loads(result.to_json()))
+        result = review.submit(conn, caller, app_id)
+    return schemas_applications.EligibilityOut(**json.loads(result.to_json()))
 
 
 @router.post("/me/applications/{app_id}/withdraw", operation_id="withdraw_application")
-def withdraw(uow: UowDep, caller: AssistanceApply, app_id: Id, body: s.WithdrawIn) -> s.DecisionOut:
+def withdraw(
+    uow: UowDep, caller: AssistanceApply, app_id: Id, body: schemas_applications.WithdrawIn
+) -> schemas_applications.DecisionOut:
     with audited(uow, caller, "assistance.withdraw", "application", app_id) as conn:
-        svc.withdraw(conn, caller, app_id, body.reason)
-    return s.DecisionOut(id=app_id, status="withdrawn")
+        review.withdraw(conn, caller, app_id, body.reason)
+    return schemas_applications.DecisionOut(id=app_id, status="withdrawn")
 
 
 # ------------------------------------------------------------------------------------------- reviewers
@@ -193,45 +211,56 @@ def list_applications(
     street: Annotated[str | None, Query(max_length=12, description="街道代码")] = None,
     app_no: Annotated[str | None, Query(max_length=24, description="申请编号")] = None,
     overdue: Annotated[bool, Query(description="只看已超过办理时限的")] = False,
-) -> Page[s.ApplicationOut]:
+) -> Page[schemas_applications.ApplicationOut]:
     """Applications in the caller's scope, the most urgent deadline first."""
-    f = svc.AppFilter(status, programme, level, overdue, street, app_no)
+    f = queries.AppFilter(status, programme, level, overdue, street, app_no)
     with uow.read() as conn:
-        total, items = svc.list_applications(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
-    return Page(items=[s.ApplicationOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+        listed = queries.list_applications(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
+    return Page(
+        items=[schemas_applications.ApplicationOut(**i) for i in listed.items],
+        total=listed.total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )
 
 
 @router.get("/applications/{app_id}", operation_id="get_application")
-def get_application(uow: UowDep, sec: SecurityDep, caller: AssistanceRead, app_id: Id) -> s.ApplicationDetail:
+def get_application(
+    uow: UowDep, sec: SecurityDep, caller: AssistanceRead, app_id: Id
+) -> schemas_applications.ApplicationDetail:
     return _detail(uow, sec, caller.scope, app_id)
 
 
 @router.get("/applications/{app_id}/documents/{doc_id}", operation_id="get_document")
 def get_document(uow: UowDep, caller: AssistanceRead, app_id: Id, doc_id: Id) -> Response:
     with uow.read() as conn:
-        name, ctype, data = svc.get_document(conn, caller.scope, app_id, doc_id)
+        name, ctype, data = applying.get_document(conn, app_id, doc_id, scope=caller.scope)
     return _download(name, ctype, data)
 
 
 @router.post("/applications/{app_id}/decision", operation_id="decide_application")
-def decide(uow: UowDep, caller: AssistanceReview, app_id: Id, body: s.DecisionIn) -> s.DecisionOut:
+def decide(
+    uow: UowDep, caller: AssistanceReview, app_id: Id, body: schemas_applications.DecisionIn
+) -> schemas_applications.DecisionOut:
     """Approve (on to the next level, or the public notice after the last), return for more
     information, or reject — at the application's current level, which must be the caller's."""
     with audited(uow, caller, f"assistance.{body.action}", "application", app_id) as conn:
-        to = svc.review(conn, caller, app_id, svc.Decision(body.action, body.reason, body.version))
-    return s.DecisionOut(id=app_id, status=to.value)
+        to = review.review(conn, caller, app_id, review.Decision(body.action, body.reason, body.version))
+    return schemas_applications.DecisionOut(id=app_id, status=to.value)
 
 
 @router.post("/objections/{objection_id}/resolution", operation_id="resolve_objection")
-def resolve(uow: UowDep, caller: AssistanceAllocate, objection_id: Id, body: s.ResolutionIn) -> dict[str, str]:
+def resolve(
+    uow: UowDep, caller: AssistanceAllocate, objection_id: Id, body: schemas_applications.ResolutionIn
+) -> dict[str, str]:
     with audited(uow, caller, "assistance.resolve_objection", "objection", objection_id) as conn:
-        svc.resolve_objection(conn, caller, objection_id, body.upheld, body.resolution)
+        review.resolve_objection(conn, caller, objection_id, body.upheld, body.resolution)
     return {"status": "upheld" if body.upheld else "dismissed"}
 
 
 @router.post("/notices/finalise", operation_id="finalise_notices")
-def finalise(uow: UowDep, caller: AssistanceAllocate) -> s.Finalised:
+def finalise(uow: UowDep, caller: AssistanceAllocate) -> schemas_applications.Finalised:
     """Approve every application in scope whose notice ended without an open objection."""
     with audited(uow, caller, "assistance.finalise", "application") as conn:
-        done = svc.finalise_notices(conn, caller)
-    return s.Finalised(approved=done)
+        done = review.finalise_notices(conn, caller)
+    return schemas_applications.Finalised(approved=done)

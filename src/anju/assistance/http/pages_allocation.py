@@ -13,8 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from anju.assistance import allocation as al
-from anju.assistance import domain as d
+from anju.assistance import catalogue, domain, drawing, selection, tenancy, tracking, waitlist
 from anju.core import clock
 from anju.core.errors import AnjuError, ValidationError
 from anju.security import audited, set_audit_target
@@ -45,21 +44,21 @@ def draws_page(
     status: Annotated[str, Query(max_length=12)] = "",
 ) -> HTMLResponse:
     """Draws in scope, the waiting lists by programme and priority class, and the freeze form."""
-    f = al.DrawFilter(programme=programme or None, status=status if status in al.DRAW_STATUSES else None)
+    f = drawing.DrawFilter(programme=programme or None, status=status if status in domain.DRAW_STATUSES else None)
     with uow.read() as conn:
-        total, items = al.list_draws(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
-        waiting = al.waiting_summary(conn, scope=caller.scope)
-        programmes = al.programmes(conn)
+        listed = drawing.list_draws(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
+        waiting = waitlist.waiting_summary(conn, scope=caller.scope)
+        programmes = catalogue.programme_labels(conn)
     return render(
         request,
         "assistance/draws.html",
-        draws=items,
+        draws=listed.items,
         waiting=waiting,
         programmes=programmes,
-        statuses=al.DRAW_STATUSES,
+        statuses=domain.DRAW_STATUSES,
         programme=programme,
         status=status,
-        pager=pager(total, paging.page, paging.page_size),
+        pager=pager(listed.total, paging.page, paging.page_size),
     )
 
 
@@ -72,7 +71,7 @@ def freeze_form(
     priority_class: Annotated[str, Form(max_length=24)] = "",
 ) -> RedirectResponse:
     with audited(uow, caller, "assistance.freeze_draw", "draw") as conn:
-        draw_id = al.freeze_draw(conn, caller, programme_code, priority_class or None, title)
+        draw_id = drawing.freeze_draw(conn, caller, programme_code, priority_class or None, title)
         set_audit_target(conn, draw_id)
     return RedirectResponse(f"/assistance/draws/{draw_id}", status_code=303)
 
@@ -81,16 +80,16 @@ def freeze_form(
 def draw_page(request: Request, uow: UowDep, caller: AssistanceRead, paging: PagingDep, draw_id: Id) -> HTMLResponse:
     """One draw: its published facts, its list (drawn order once drawn) and what can be done next."""
     with uow.read() as conn:
-        draw = al.get_draw(conn, draw_id, scope=caller.scope)
-        total, entries = al.draw_entries(conn, draw_id, limit=paging.page_size, offset=paging.offset)
-        programmes = al.programmes(conn)
+        draw = drawing.get_draw(conn, draw_id, scope=caller.scope)
+        listed = drawing.draw_entries(conn, draw_id, limit=paging.page_size, offset=paging.offset)
+        programmes = catalogue.programme_labels(conn)
     return render(
         request,
         "assistance/draw.html",
         draw=draw,
-        entries=entries,
+        entries=listed.items,
         programmes=programmes,
-        pager=pager(total, paging.page, paging.page_size),
+        pager=pager(listed.total, paging.page, paging.page_size),
     )
 
 
@@ -99,7 +98,7 @@ def close_form(
     uow: UowDep, caller: AssistanceAllocate, draw_id: Id, reason: Annotated[str, Form(max_length=1000)] = ""
 ) -> RedirectResponse:
     with audited(uow, caller, "assistance.close_draw", "draw", draw_id) as conn:
-        al.close_draw(conn, caller, draw_id, reason)
+        drawing.close_draw(conn, caller, draw_id, reason)
     return RedirectResponse(f"/assistance/draws/{draw_id}", status_code=303)
 
 
@@ -107,7 +106,7 @@ def close_form(
 def run_page(request: Request, uow: UowDep, caller: AssistanceAllocate, draw_id: Id) -> HTMLResponse:
     """The seed entry form: the officers present enter the seed announced in public and the witnesses."""
     with uow.read() as conn:
-        draw = al.get_draw(conn, draw_id, scope=caller.scope)
+        draw = drawing.get_draw(conn, draw_id, scope=caller.scope)
     return render(request, "assistance/draw_run.html", draw=draw, seed="", seed_source="", witnesses="")
 
 
@@ -123,9 +122,9 @@ def run_confirm(
 ) -> HTMLResponse:
     """Shows the seed exactly as the draw will use it, before anything is written."""
     with uow.read() as conn:
-        draw = al.get_draw(conn, draw_id, scope=caller.scope)
+        draw = drawing.get_draw(conn, draw_id, scope=caller.scope)
     try:
-        s, src, names = al.check_run_input(seed, seed_source, _witnesses(witnesses))
+        s, src, names = drawing.check_run_input(seed, seed_source, _witnesses(witnesses))
     except ValidationError as e:
         err = e.errors[0] if e.errors else None
         return render(
@@ -148,12 +147,12 @@ def run_form(
     draw_id: Id,
     seed: Annotated[str, Form(max_length=1000)] = "",
     seed_source: Annotated[str, Form(max_length=1000)] = "",
-    witnesses: Annotated[list[str] | None, Form(max_length=al.MAX_WITNESSES + 1)] = None,
+    witnesses: Annotated[list[str] | None, Form(max_length=drawing.MAX_WITNESSES + 1)] = None,
 ) -> RedirectResponse:
     """Runs the draw as confirmed (one ``witnesses`` field per witness)."""
     names = [w for item in witnesses or [] for w in _witnesses(item)]
     with audited(uow, caller, "assistance.run_draw", "draw", draw_id) as conn:
-        al.run_draw(conn, caller, draw_id, seed, seed_source, names)
+        drawing.run_draw(conn, caller, draw_id, seed, seed_source, names)
     return RedirectResponse(f"/assistance/draws/{draw_id}/public", status_code=303)
 
 
@@ -161,17 +160,17 @@ def run_form(
 def public_page(request: Request, uow: UowDep, _: Public, paging: PagingDep, draw_id: Id) -> HTMLResponse:
     """The published draw (anyone, no sign-in): hashes, seed, the ordered list, files, the command."""
     with uow.read() as conn:
-        draw = al.draw_public(conn, draw_id)
-        total, entries = al.draw_entries(conn, draw_id, limit=paging.page_size, offset=paging.offset)
-        programmes = al.programmes(conn)
+        draw = drawing.draw_public(conn, draw_id)
+        listed = drawing.draw_entries(conn, draw_id, limit=paging.page_size, offset=paging.offset)
+        programmes = catalogue.programme_labels(conn)
     return render(
         request,
         "assistance/draw_public.html",
         draw=draw,
-        entries=entries,
+        entries=listed.items,
         programmes=programmes,
-        command=al.verify_command(draw) if draw["drawn_at"] else None,
-        pager=pager(total, paging.page, paging.page_size),
+        command=drawing.verify_command(draw) if draw["drawn_at"] else None,
+        pager=pager(listed.total, paging.page, paging.page_size),
     )
 
 
@@ -190,11 +189,11 @@ def select_page(
     """Whose turn it is and the available homes that fit the household, each with a select button."""
     notice = None
     with uow.read() as conn:
-        t = al.turn(conn, draw_id, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
-        programmes = al.programmes(conn)
+        t = selection.turn(conn, draw_id, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
+        programmes = catalogue.programme_labels(conn)
         if done is not None:
             try:
-                notice = al.get_allocation(conn, done, scope=caller.scope)
+                notice = tenancy.get_allocation(conn, done, scope=caller.scope)
             except AnjuError:
                 notice = None
     return render(
@@ -218,7 +217,7 @@ def select_confirm(
 ) -> HTMLResponse:
     """Asks once more: select ``home_id`` for the candidate, or (no home) record that it passes."""
     with uow.read() as conn:
-        t = al.turn(conn, draw_id, scope=caller.scope, limit=1000, offset=0)
+        t = selection.turn(conn, draw_id, scope=caller.scope, limit=1000, offset=0)
     nxt = t["next"]
     if nxt is None or nxt["application_id"] != application_id:
         raise ValidationError.of("application_id", "当前没有轮到该候选人")
@@ -235,7 +234,7 @@ def select_form(
     uow: UowDep, caller: AssistanceAllocate, draw_id: Id, application_id: FormId, home_id: FormId
 ) -> RedirectResponse:
     with audited(uow, caller, "assistance.select_home", "allocation") as conn:
-        alloc_id = al.select_home(conn, caller, draw_id, application_id, home_id)
+        alloc_id = selection.select_home(conn, caller, draw_id, application_id, home_id)
         set_audit_target(conn, alloc_id)
     return RedirectResponse(f"/assistance/draws/{draw_id}/select?done={alloc_id}", status_code=303)
 
@@ -249,7 +248,7 @@ def pass_form(
     reason: Annotated[str, Form(max_length=1000)] = "",
 ) -> RedirectResponse:
     with audited(uow, caller, "assistance.pass_turn", "application", application_id) as conn:
-        al.pass_turn(conn, caller, draw_id, application_id, reason)
+        selection.pass_turn(conn, caller, draw_id, application_id, reason)
     return RedirectResponse(f"/assistance/draws/{draw_id}/select", status_code=303)
 
 
@@ -264,23 +263,23 @@ def allocations_page(
     paging: PagingDep,
     status: Annotated[str, Query(max_length=12)] = "",
 ) -> HTMLResponse:
-    f = al.AllocationFilter(status=status if status in al.ALLOCATION_STATUSES else None)
+    f = tenancy.AllocationFilter(status=status if status in domain.ALLOCATION_STATUSES else None)
     with uow.read() as conn:
-        total, items = al.list_allocations(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
+        listed = tenancy.list_allocations(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
     return render(
         request,
         "assistance/allocations.html",
-        allocations=items,
-        statuses=al.ALLOCATION_STATUSES,
+        allocations=listed.items,
+        statuses=domain.ALLOCATION_STATUSES,
         status=status,
-        pager=pager(total, paging.page, paging.page_size),
+        pager=pager(listed.total, paging.page, paging.page_size),
     )
 
 
 @router.get("/assistance/allocations/{allocation_id}", response_class=HTMLResponse)
 def allocation_page(request: Request, uow: UowDep, caller: AssistanceRead, allocation_id: Id) -> HTMLResponse:
     with uow.read() as conn:
-        a = al.get_allocation(conn, allocation_id, scope=caller.scope)
+        a = tenancy.get_allocation(conn, allocation_id, scope=caller.scope)
     return render(request, "assistance/allocation.html", a=a, today=clock.today().isoformat())
 
 
@@ -289,7 +288,7 @@ def contract_form(
     uow: UowDep, caller: AssistanceAllocate, allocation_id: Id, contract_no: Annotated[str, Form(max_length=100)] = ""
 ) -> RedirectResponse:
     with audited(uow, caller, "assistance.contract", "allocation", allocation_id) as conn:
-        al.contract(conn, caller, allocation_id, contract_no)
+        tenancy.contract(conn, caller, allocation_id, contract_no)
     return RedirectResponse(f"/assistance/allocations/{allocation_id}", status_code=303)
 
 
@@ -298,7 +297,7 @@ def move_in_form(
     uow: UowDep, caller: AssistanceAllocate, allocation_id: Id, on: Annotated[date, Form()]
 ) -> RedirectResponse:
     with audited(uow, caller, "assistance.move_in", "allocation", allocation_id) as conn:
-        al.move_in(conn, caller, allocation_id, on)
+        tenancy.move_in(conn, caller, allocation_id, on)
     return RedirectResponse(f"/assistance/allocations/{allocation_id}", status_code=303)
 
 
@@ -315,23 +314,23 @@ def cases_page(
     kind: Annotated[str, Query(max_length=24)] = "",
     overdue: Annotated[bool, Query()] = False,
 ) -> HTMLResponse:
-    f = al.CaseFilter(
-        status=status if status in al.CASE_STATUSES else None,
-        kind=kind if kind in d.CASE_KINDS else None,
+    f = tracking.CaseFilter(
+        status=status if status in domain.CASE_STATUSES else None,
+        kind=kind if kind in domain.CASE_KINDS else None,
         overdue=overdue,
     )
     with uow.read() as conn:
-        total, items = al.list_cases(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
+        listed = tracking.list_cases(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
     return render(
         request,
         "assistance/cases.html",
-        cases=items,
-        kinds=d.CASE_KINDS,
-        statuses=al.CASE_STATUSES,
+        cases=listed.items,
+        kinds=domain.CASE_KINDS,
+        statuses=domain.CASE_STATUSES,
         status=status,
         kind=kind,
         overdue=overdue,
-        pager=pager(total, paging.page, paging.page_size),
+        pager=pager(listed.total, paging.page, paging.page_size),
     )
 
 
@@ -339,8 +338,8 @@ def cases_page(
 def case_page(request: Request, uow: UowDep, caller: AssistanceRead, case_id: Id) -> HTMLResponse:
     """A case with its facts, the programme's exit rule and the decision form (default preselected)."""
     with uow.read() as conn:
-        c = al.get_case(conn, case_id, scope=caller.scope)
-    return render(request, "assistance/case.html", c=c, outcomes=d.OUTCOMES, credit_labels=al.CREDIT_LABELS)
+        c = tracking.get_case(conn, case_id, scope=caller.scope)
+    return render(request, "assistance/case.html", c=c, outcomes=domain.OUTCOMES, credit_labels=domain.CREDIT_LABELS)
 
 
 @router.post("/assistance/cases/{case_id}/decision", response_class=RedirectResponse)
@@ -352,5 +351,5 @@ def decide_form(
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> RedirectResponse:
     with audited(uow, caller, "assistance.decide_case", "case", case_id) as conn:
-        al.decide_case(conn, caller, case_id, outcome, reason or None)
+        tracking.decide_case(conn, caller, case_id, outcome, reason or None)
     return RedirectResponse(f"/assistance/cases/{case_id}", status_code=303)

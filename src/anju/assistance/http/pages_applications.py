@@ -10,15 +10,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from anju import divisions as div
-from anju.assistance import allocation
-from anju.assistance import domain as d
-from anju.assistance import services as svc
+from anju import divisions
+from anju.assistance import applying, catalogue, common, domain, eligibility, queries, review, tracking
 from anju.core import clock
 from anju.core.errors import AnjuError, FieldError, ValidationError
+from anju.core.money import fen_to_yuan
 from anju.security import audited, set_audit_target
 from anju.web.deps import (
     AssistanceApply,
@@ -30,63 +29,44 @@ from anju.web.deps import (
     SignedIn,
     UowDep,
 )
+from anju.web.forms import form_action
 from anju.web.templating import pager, render
 
 router = APIRouter(include_in_schema=False)
 
 MEMBER_ROWS = 6
-ACTION_LABELS = {
-    "create": "创建草稿",
-    "amend": "修改",
-    "submit": "提交",
-    "withdraw": "撤回",
-    "approve": "审核通过",
-    "return": "退回补正",
-    "reject": "不予批准",
-    "objection": "收到异议",
-    "objection_upheld": "异议成立",
-    "objection_dismissed": "异议不成立",
-    "approve_final": "公示期满，批准",
-    "select": "选房",
-    "pass": "放弃本轮选房",
-}
-LEVEL_LABELS = {**d.LEVEL_LABELS, "applicant": "申请人", "public": "公众", "system": "系统"}
 
 
 def _ctx() -> dict[str, Any]:
     return {
-        "status_labels": {k.value: v for k, v in d.STATUS_LABELS.items()},
-        "level_labels": LEVEL_LABELS,
-        "action_labels": ACTION_LABELS,
-        "housing_statuses": svc.HOUSING_STATUSES,
-        "relations": d.RELATIONS,
-        "doc_kinds": svc.DOC_KINDS,
-        "kind_labels": {k.value: v for k, v in d.KIND_LABELS.items()},
+        "status_labels": {k.value: v for k, v in domain.STATUS_LABELS.items()},
+        "level_labels": domain.ACTOR_LABELS,
+        "action_labels": domain.STEP_LABELS,
+        "housing_statuses": domain.HOUSING_STATUSES,
+        "relations": domain.RELATIONS,
+        "doc_kinds": applying.DOC_KINDS,
+        "kind_labels": {k.value: v for k, v in domain.KIND_LABELS.items()},
     }
 
 
 def _programmes(conn: Any) -> list[dict[str, Any]]:
     out = []
-    for p in svc.list_programmes(conn):
+    for p in catalogue.list_programmes(conn):
         current = next((e for e in reversed(p["editions"]) if e["in_force"]), None)
         if current is not None:
             out.append({**p, "current": current, "rules": _rules_text(current["policy"])})
     return out
 
 
-def _yuan(fen: int) -> str:
-    return d.yuan(int(fen))
-
-
 def _rules_text(policy: dict[str, Any]) -> list[str]:
     """The edition's conditions in plain Chinese, for the programmes page."""
     out = []
     if policy.get("max_income_per_person_fen") is not None:
-        out.append(f"家庭人均年收入不高于 {_yuan(policy['max_income_per_person_fen'])}")
+        out.append(f"家庭人均年收入不高于 {fen_to_yuan(int(policy['max_income_per_person_fen']), unit=True)}")
     if policy.get("min_income_per_person_fen") is not None:
-        out.append(f"家庭人均年收入不低于 {_yuan(policy['min_income_per_person_fen'])}")
+        out.append(f"家庭人均年收入不低于 {fen_to_yuan(int(policy['min_income_per_person_fen']), unit=True)}")
     if policy.get("max_assets_per_person_fen") is not None:
-        out.append(f"家庭人均资产不高于 {_yuan(policy['max_assets_per_person_fen'])}")
+        out.append(f"家庭人均资产不高于 {fen_to_yuan(int(policy['max_assets_per_person_fen']), unit=True)}")
     if policy.get("no_home"):
         out.append("家庭成员在本市无住房（与楼盘表核对）")
     if policy.get("max_area_per_person") is not None:
@@ -105,7 +85,7 @@ def _rules_text(policy: dict[str, Any]) -> list[str]:
         out.append("未享受其他住房保障或人才安居待遇")
     if policy.get("bad_credit_severities"):
         out.append("无有效的严重失信记录")
-    levels = "→".join(d.LEVEL_LABELS[lv] for lv in policy.get("review_levels", []))
+    levels = "→".join(domain.LEVEL_LABELS[lv] for lv in policy.get("review_levels", []))
     out.append(f"审核：{levels}，公示 {policy.get('notice_days')} 天")
     return out
 
@@ -119,22 +99,22 @@ def programmes_page(request: Request, uow: UowDep, caller: Public) -> HTMLRespon
 
 
 def _streets(conn: Any) -> list[Any]:
-    return sorted(div.by_level(conn, "street"), key=lambda s: s.code)
+    return sorted(divisions.by_level(conn, "street"), key=lambda s: s.code)
 
 
-def _form_values(form: FormData) -> tuple[svc.ApplicationIn, dict[str, Any]]:
+def _form_values(form: FormData) -> tuple[applying.ApplicationIn, dict[str, Any]]:
     """The application form into a command; empty member rows are ignored."""
 
     def get(name: str) -> str:
         v = form.get(name)
         return v.strip() if isinstance(v, str) else ""
 
-    members: list[svc.MemberIn] = []
+    members: list[applying.MemberIn] = []
     for i in range(MEMBER_ROWS):
         if not (get(f"m{i}_name") or get(f"m{i}_id")):
             continue
         members.append(
-            svc.MemberIn(
+            applying.MemberIn(
                 name=get(f"m{i}_name"),
                 id_number=get(f"m{i}_id"),
                 relation=get(f"m{i}_relation") or ("本人" if not members else ""),
@@ -146,7 +126,7 @@ def _form_values(form: FormData) -> tuple[svc.ApplicationIn, dict[str, Any]]:
                 employed=get(f"m{i}_employed") == "on",
             )
         )
-    cmd = svc.ApplicationIn(
+    cmd = applying.ApplicationIn(
         programme_code=get("programme_code"),
         street_code=get("street_code"),
         members=members,
@@ -205,7 +185,7 @@ async def apply_post(request: Request, uow: UowDep, sec: SecurityDep, caller: As
         return _apply_form(request, uow, "", {k: v for k, v in form.items() if isinstance(v, str)}, e.errors, 422)
     try:
         with audited(uow, caller, "assistance.create", "application") as conn:
-            app_id = svc.create_draft(conn, sec.keyring, caller, cmd)
+            app_id = applying.create_draft(conn, sec.keyring, caller, cmd)
             set_audit_target(conn, app_id)
     except ValidationError as e:
         return _apply_form(request, uow, cmd.programme_code, values, e.errors, 422)
@@ -215,11 +195,15 @@ async def apply_post(request: Request, uow: UowDep, sec: SecurityDep, caller: As
 @router.get("/assistance/me", response_class=HTMLResponse)
 def my_applications(request: Request, uow: UowDep, caller: AssistanceApply, paging: PagingDep) -> HTMLResponse:
     with uow.read() as conn:
-        total, items = svc.list_applications(
-            conn, svc.AppFilter(), scope=caller.scope, limit=paging.page_size, offset=paging.offset
+        listed = queries.list_applications(
+            conn, queries.AppFilter(), scope=caller.scope, limit=paging.page_size, offset=paging.offset
         )
     return render(
-        request, "assistance/mine.html", items=items, pager=pager(total, paging.page, paging.page_size), **_ctx()
+        request,
+        "assistance/mine.html",
+        items=listed.items,
+        pager=pager(listed.total, paging.page, paging.page_size),
+        **_ctx(),
     )
 
 
@@ -244,7 +228,7 @@ def _my_detail(
     done: str = "",
 ) -> HTMLResponse:
     with uow.read() as conn:
-        app = svc.get_application(conn, sec.keyring, caller.scope, app_id)
+        app = queries.get_application(conn, sec.keyring, app_id, scope=caller.scope)
     return render(
         request,
         "assistance/my_application.html",
@@ -280,10 +264,10 @@ def my_upload(
     kind: Annotated[str, Form(max_length=24)],
     file: Annotated[UploadFile, File()],
 ) -> Any:
-    data = file.file.read(svc.DOC_MAX_BYTES + 1)
+    data = file.file.read(applying.DOC_MAX_BYTES + 1)
     try:
         with audited(uow, caller, "assistance.upload", "application", app_id) as conn:
-            svc.add_document(conn, caller, app_id, kind, file.filename or "file", file.content_type or "", data)
+            applying.add_document(conn, caller, app_id, kind, file.filename or "file", file.content_type or "", data)
     except ValidationError as e:
         return _my_detail(request, uow, sec, caller, app_id, e.message, e.errors, 422)
     return RedirectResponse(f"/assistance/me/{app_id}?done=uploaded", status_code=303)
@@ -292,7 +276,7 @@ def my_upload(
 @router.post("/assistance/me/{app_id}/check", response_class=RedirectResponse)
 def my_check(uow: UowDep, caller: AssistanceApply, app_id: int) -> RedirectResponse:
     with audited(uow, caller, "assistance.check", "application", app_id) as conn:
-        svc.check(conn, caller, app_id)
+        eligibility.check(conn, caller, app_id)
     return RedirectResponse(f"/assistance/me/{app_id}?done=checked", status_code=303)
 
 
@@ -307,21 +291,22 @@ def my_confirm(
 ) -> HTMLResponse:
     """Asks once more before submitting or withdrawing."""
     with uow.read() as conn:
-        app = svc.get_application(conn, sec.keyring, caller.scope, app_id)
+        app = queries.get_application(conn, sec.keyring, app_id, scope=caller.scope)
     return render(request, "assistance/my_confirm.html", app=app, action=action, **_ctx())
 
 
 @router.post("/assistance/me/{app_id}/submit", response_class=HTMLResponse)
 def my_submit(request: Request, uow: UowDep, sec: SecurityDep, caller: AssistanceApply, app_id: int) -> Any:
-    try:
+
+    def write() -> None:
         with audited(uow, caller, "assistance.submit", "application", app_id) as conn:
-            svc.submit(conn, caller, app_id)
-    except AnjuError as e:
-        if e.status_code == 404:
-            raise
+            review.submit(conn, caller, app_id)
+
+    def again(e: AnjuError) -> Response:
         # show why (each failed rule) on the application's page; nothing was changed
         return _my_detail(request, uow, sec, caller, app_id, e.message, e.errors, e.status_code)
-    return RedirectResponse(f"/assistance/me/{app_id}?done=submitted", status_code=303)
+
+    return form_action(write, done=f"/assistance/me/{app_id}?done=submitted", again=again)
 
 
 @router.post("/assistance/me/{app_id}/withdraw", response_class=HTMLResponse)
@@ -333,14 +318,15 @@ def my_withdraw(
     app_id: int,
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Any:
-    try:
+
+    def write() -> None:
         with audited(uow, caller, "assistance.withdraw", "application", app_id) as conn:
-            svc.withdraw(conn, caller, app_id, reason or None)
-    except AnjuError as e:
-        if e.status_code == 404:
-            raise
+            review.withdraw(conn, caller, app_id, reason or None)
+
+    def again(e: AnjuError) -> Response:
         return _my_detail(request, uow, sec, caller, app_id, e.message, e.errors, e.status_code)
-    return RedirectResponse(f"/assistance/me/{app_id}?done=withdrawn", status_code=303)
+
+    return form_action(write, done=f"/assistance/me/{app_id}?done=withdrawn", again=again)
 
 
 # ------------------------------------------------------------------------------------------- reviewers
@@ -360,25 +346,25 @@ def review_queue(
     done: Annotated[str, Query(max_length=24)] = "",
 ) -> HTMLResponse:
     """Applications in the caller's scope, the most urgent deadline first, with filters."""
-    if status and status not in {s.value for s in d.AppStatus}:
+    if status and status not in {s.value for s in domain.AppStatus}:
         raise ValidationError.of("status", "未知状态")
-    f = svc.AppFilter(status or None, programme or None, level or None, overdue == "1", None, app_no or None)
+    f = queries.AppFilter(status or None, programme or None, level or None, overdue == "1", None, app_no or None)
     with uow.read() as conn:
-        total, items = svc.list_applications(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
+        listed = queries.list_applications(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
         programmes = _programmes(conn)
-        labels = allocation.programmes(conn)
-        streets = div.names(conn, {i["street_code"] for i in items})
+        labels = catalogue.programme_labels(conn)
+        streets = divisions.names(conn, {i["street_code"] for i in listed.items})
     return render(
         request,
         "assistance/review.html",
         labels=labels,
         street_names=streets,
-        items=items,
+        items=listed.items,
         programmes=programmes,
         f={"status": status, "programme": programme, "level": level, "overdue": overdue, "app_no": app_no},
         now=clock.now(),
         done=done,
-        pager=pager(total, paging.page, paging.page_size),
+        pager=pager(listed.total, paging.page, paging.page_size),
         **_ctx(),
     )
 
@@ -387,10 +373,10 @@ def review_queue(
 def review_detail(request: Request, uow: UowDep, sec: SecurityDep, caller: AssistanceRead, app_id: int) -> HTMLResponse:
     """The application as the reviewer sees it: masked members, documents, the explanation, history."""
     with uow.read() as conn:
-        app = svc.get_application(conn, sec.keyring, caller.scope, app_id)
-    my_level = svc.ROLE_LEVEL.get(caller.role) if caller.role else None
+        app = queries.get_application(conn, sec.keyring, app_id, scope=caller.scope)
+    my_level = common.ROLE_LEVEL.get(caller.role) if caller.role else None
     return render(
-        request, "assistance/review_detail.html", app=app, my_level=my_level, case_kinds=d.CASE_KINDS, **_ctx()
+        request, "assistance/review_detail.html", app=app, my_level=my_level, case_kinds=domain.CASE_KINDS, **_ctx()
     )
 
 
@@ -404,7 +390,7 @@ def review_confirm(
     action: Annotated[str, Query(pattern="^(approve|return|reject)$")] = "approve",
 ) -> HTMLResponse:
     with uow.read() as conn:
-        app = svc.get_application(conn, sec.keyring, caller.scope, app_id)
+        app = queries.get_application(conn, sec.keyring, app_id, scope=caller.scope)
     return render(request, "assistance/review_confirm.html", app=app, action=action, **_ctx())
 
 
@@ -419,14 +405,14 @@ def review_decide(
     version: Annotated[int, Form(ge=1, le=2**31)],
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Any:
-    try:
+
+    def write() -> None:
         with audited(uow, caller, f"assistance.{action}", "application", app_id) as conn:
-            svc.review(conn, caller, app_id, svc.Decision(action, reason or None, version))
-    except AnjuError as e:
-        if e.status_code == 404:
-            raise
+            review.review(conn, caller, app_id, review.Decision(action, reason or None, version))
+
+    def again(e: AnjuError) -> Response:
         with uow.read() as conn:
-            app = svc.get_application(conn, sec.keyring, caller.scope, app_id)
+            app = queries.get_application(conn, sec.keyring, app_id, scope=caller.scope)
         return render(
             request,
             "assistance/review_confirm.html",
@@ -437,7 +423,8 @@ def review_decide(
             reason=reason,
             **_ctx(),
         )
-    return RedirectResponse(f"/assistance/review?done={action}", status_code=303)
+
+    return form_action(write, done=f"/assistance/review?done={action}", again=again)
 
 
 @router.post("/assistance/review/{app_id}/case", response_class=HTMLResponse)
@@ -452,16 +439,17 @@ def review_open_case(
 ) -> Any:
     """Open a tracking case (arrears, vacancy, sublet, …) on a supported household from its page."""
     facts = {"note": note.strip()} if note.strip() else {}
-    try:
+
+    def write() -> int:
         with audited(uow, caller, "assistance.open_case", "case") as conn:
-            case_id = allocation.open_case(conn, caller, app_id, kind, facts)
+            case_id = tracking.open_case(conn, caller, app_id, kind, facts)
             set_audit_target(conn, case_id)
-    except AnjuError as e:
-        if e.status_code == 404:
-            raise
+        return case_id
+
+    def again(e: AnjuError) -> Response:
         with uow.read() as conn:
-            app = svc.get_application(conn, sec.keyring, caller.scope, app_id)
-        my_level = svc.ROLE_LEVEL.get(caller.role) if caller.role else None
+            app = queries.get_application(conn, sec.keyring, app_id, scope=caller.scope)
+        my_level = common.ROLE_LEVEL.get(caller.role) if caller.role else None
         return render(
             request,
             "assistance/review_detail.html",
@@ -470,10 +458,11 @@ def review_open_case(
             my_level=my_level,
             message=e.message,
             errors=e.errors,
-            case_kinds=d.CASE_KINDS,
+            case_kinds=domain.CASE_KINDS,
             **_ctx(),
         )
-    return RedirectResponse(f"/assistance/cases/{case_id}", status_code=303)
+
+    return form_action(write, done=lambda case_id: f"/assistance/cases/{case_id}", again=again)
 
 
 # ---------------------------------------------------------------------------------------------- notice
@@ -489,17 +478,17 @@ def notices(
 ) -> HTMLResponse:
     """The public notice (公示): applications in their notice period; signed-in people may object."""
     with uow.read() as conn:
-        total, items = svc.public_notices(conn, limit=paging.page_size, offset=paging.offset)
-        names = div.names(conn, {i["street_code"] for i in items})
-        labels = allocation.programmes(conn)
+        listed = queries.public_notices(conn, limit=paging.page_size, offset=paging.offset)
+        names = divisions.names(conn, {i["street_code"] for i in listed.items})
+        labels = catalogue.programme_labels(conn)
     return render(
         request,
         "assistance/notices.html",
         labels=labels,
-        items=items,
+        items=listed.items,
         names=names,
         done=done == "1",
-        pager=pager(total, paging.page, paging.page_size),
+        pager=pager(listed.total, paging.page, paging.page_size),
         **_ctx(),
     )
 
@@ -509,5 +498,5 @@ def notice_objection(
     uow: UowDep, caller: SignedIn, app_id: int, text: Annotated[str, Form(max_length=2000)]
 ) -> RedirectResponse:
     with audited(uow, caller, "assistance.object", "application", app_id) as conn:
-        svc.object_to(conn, caller, app_id, text)
+        review.object_to(conn, caller, app_id, text)
     return RedirectResponse("/assistance/notices?done=1", status_code=303)

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from anju.assistance import services as svc
+from anju.assistance import applying
 
 
 class MemberIn(BaseModel):
@@ -22,8 +22,8 @@ class MemberIn(BaseModel):
     social_insurance_months: int = Field(0, ge=0, le=720, description="本市社保连续缴纳月数")
     employed: bool = Field(False, description="在本市就业")
 
-    def command(self) -> svc.MemberIn:
-        return svc.MemberIn(**self.model_dump())
+    def command(self) -> applying.MemberIn:
+        return applying.MemberIn(**self.model_dump())
 
 
 class ApplicationBody(BaseModel):
@@ -36,9 +36,9 @@ class ApplicationBody(BaseModel):
     employer: str | None = Field(None, max_length=80)
     phone: str | None = Field(None, max_length=20, description="联系电话")
 
-    def command(self) -> svc.ApplicationIn:
+    def command(self) -> applying.ApplicationIn:
         d = self.model_dump(exclude={"members"})
-        return svc.ApplicationIn(members=[m.command() for m in self.members], **d)
+        return applying.ApplicationIn(members=[m.command() for m in self.members], **d)
 
 
 class Created(BaseModel):

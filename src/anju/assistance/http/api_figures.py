@@ -11,8 +11,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
-from anju.assistance import figures as fig
-from anju.assistance import schemas_figures as s
+from anju.assistance import figures, figures_csv, plan_targets, talent_figures
+from anju.assistance.http import schemas_figures
 from anju.web.deps import AssistanceRead, SettingsDep, UowDep
 from anju.web.schemas import ERRORS
 
@@ -38,54 +38,62 @@ Table = Literal[
 
 
 @router.get("/targets", operation_id="assistance_figures_targets")
-def targets(settings: SettingsDep, caller: AssistanceRead) -> s.TargetsOut:
+def targets(settings: SettingsDep, caller: AssistanceRead) -> schemas_figures.TargetsOut:
     """The plan's targets the figures are compared with (the city's targets file)."""
-    return s.TargetsOut(**fig.targets_for(settings.city_code).as_dict())
+    return schemas_figures.TargetsOut(**plan_targets.targets_for(settings.city_code).as_dict())
 
 
 @router.get("/coverage", operation_id="assistance_figures_coverage")
-def coverage(uow: UowDep, settings: SettingsDep, caller: AssistanceRead, district: DistrictQ = None) -> s.CoverageOut:
+def coverage(
+    uow: UowDep, settings: SettingsDep, caller: AssistanceRead, district: DistrictQ = None
+) -> schemas_figures.CoverageOut:
     """Persons and households supported now, and the coverage rate against the plan's target."""
-    t = fig.targets_for(settings.city_code)
+    t = plan_targets.targets_for(settings.city_code)
     with uow.read() as conn:
-        return s.CoverageOut(**fig.coverage(conn, t, scope=caller.scope, district=district))
+        return schemas_figures.CoverageOut(**figures.coverage(conn, t, scope=caller.scope, district=district))
 
 
 @router.get("/supply", operation_id="assistance_figures_supply")
-def supply(uow: UowDep, settings: SettingsDep, caller: AssistanceRead, district: DistrictQ = None) -> s.SupplyOut:
+def supply(
+    uow: UowDep, settings: SettingsDep, caller: AssistanceRead, district: DistrictQ = None
+) -> schemas_figures.SupplyOut:
     """Assisted homes made available per programme per year, against the plan's supply targets."""
-    t = fig.targets_for(settings.city_code)
+    t = plan_targets.targets_for(settings.city_code)
     with uow.read() as conn:
-        return s.SupplyOut(**fig.supply(conn, t, scope=caller.scope, district=district))
+        return schemas_figures.SupplyOut(**figures.supply(conn, t, scope=caller.scope, district=district))
 
 
 @router.get("/applications", operation_id="assistance_figures_applications")
-def applications(uow: UowDep, caller: AssistanceRead, district: DistrictQ = None) -> s.ApplicationsOut:
+def applications(uow: UowDep, caller: AssistanceRead, district: DistrictQ = None) -> schemas_figures.ApplicationsOut:
     """Applications per programme per status."""
     with uow.read() as conn:
-        return s.ApplicationsOut(**fig.applications_by_status(conn, scope=caller.scope, district=district))
+        return schemas_figures.ApplicationsOut(
+            **figures.applications_by_status(conn, scope=caller.scope, district=district)
+        )
 
 
 @router.get("/times", operation_id="assistance_figures_times")
-def times(uow: UowDep, caller: AssistanceRead, district: DistrictQ = None) -> s.TimesOut:
+def times(uow: UowDep, caller: AssistanceRead, district: DistrictQ = None) -> schemas_figures.TimesOut:
     """Waiting and approval times in days (median, 90th percentile) per programme and review level."""
     with uow.read() as conn:
-        return s.TimesOut(**fig.times(conn, scope=caller.scope, district=district))
+        return schemas_figures.TimesOut(**figures.times(conn, scope=caller.scope, district=district))
 
 
 @router.get("/monthly", operation_id="assistance_figures_monthly")
-def monthly(uow: UowDep, caller: AssistanceRead, district: DistrictQ = None) -> s.MonthlyOut:
+def monthly(uow: UowDep, caller: AssistanceRead, district: DistrictQ = None) -> schemas_figures.MonthlyOut:
     """Applications submitted per month per programme."""
     with uow.read() as conn:
-        return s.MonthlyOut(**fig.monthly(conn, scope=caller.scope, district=district))
+        return schemas_figures.MonthlyOut(**figures.monthly(conn, scope=caller.scope, district=district))
 
 
 @router.get("/talent", operation_id="assistance_figures_talent")
-def talent(uow: UowDep, settings: SettingsDep, caller: AssistanceRead, district: DistrictQ = None) -> s.TalentOut:
+def talent(
+    uow: UowDep, settings: SettingsDep, caller: AssistanceRead, district: DistrictQ = None
+) -> schemas_figures.TalentOut:
     """Talent housing: by tier, district (against 专栏5), industry and month."""
-    t = fig.targets_for(settings.city_code)
+    t = plan_targets.targets_for(settings.city_code)
     with uow.read() as conn:
-        return s.TalentOut(**fig.talent(conn, t, scope=caller.scope, district=district))
+        return schemas_figures.TalentOut(**talent_figures.talent(conn, t, scope=caller.scope, district=district))
 
 
 @router.get(
@@ -102,12 +110,12 @@ def export_csv(
     district: DistrictQ = None,
 ) -> Response:
     """One figure's table as CSV, within the caller's scope."""
-    t = fig.targets_for(settings.city_code)
+    t = plan_targets.targets_for(settings.city_code)
     with uow.read() as conn:
-        columns, rows = fig.table(conn, t, table, scope=caller.scope, district=district)
+        columns, rows = figures_csv.table(conn, t, table, scope=caller.scope, district=district)
     name = f"assistance-{table}{'-' + district if district else ''}.csv"
     return Response(
-        fig.csv_bytes(columns, rows),
+        figures_csv.csv_bytes(columns, rows),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
