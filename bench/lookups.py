@@ -75,8 +75,7 @@ def bench_token(url: str, data_dir: Path) -> str:
     from anju.core import migrate
     from anju.core.db import make_engine
     from anju.core.settings import Settings
-    from anju.security import NewAccount, Role, Security, create_account, issue_session
-    from anju.security import Caller
+    from anju.security import Caller, NewAccount, Role, Security, create_account, issue_session
 
     settings = Settings(database_url=url, data_dir=data_dir, environment="development")
     engine = make_engine(settings.resolved_database_url)

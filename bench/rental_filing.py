@@ -47,8 +47,7 @@ from anju.core.settings import Settings
 from anju.registry import tables as rt
 from anju.rental import leases, listings
 from anju.rental.tables import rental_listings
-from anju.security import NewAccount, Role, Security, accounts, create_account, issue_session
-from anju.security import Caller
+from anju.security import Caller, NewAccount, Role, Security, accounts, create_account, issue_session
 
 PASSWORD = "Bench-Passw0rd!"
 

@@ -16,8 +16,7 @@ from sqlalchemy import Engine, func, select
 
 from anju.core.settings import Settings
 from anju.registry import tables as rt
-from anju.security import NewAccount, Role, Security, accounts, create_account, issue_session
-from anju.security import Caller
+from anju.security import Caller, NewAccount, Role, Security, accounts, create_account, issue_session
 
 PASSWORD = "Test-Passw0rd!"
 #: Recognisable personal values: the log/database scan looks for these in plain text.

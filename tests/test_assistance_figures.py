@@ -36,8 +36,7 @@ from anju.assistance.tables import (
 from anju.core.scope import SYSTEM, Scope
 from anju.divisions import divisions_table
 from anju.registry.tables import homes
-from anju.security import NewAccount, Role, Security, create_account
-from anju.security import Caller
+from anju.security import Caller, NewAccount, Role, Security, create_account
 from tests.accounts import PASSWORD, World, api_token, choose_world
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -24,8 +24,7 @@ from stdnum.cn import ric
 from anju.app import create_app
 from anju.core import clock
 from anju.registry import tables as rt
-from anju.security import NewAccount, Role, Security, check_policies, create_account
-from anju.security import Caller
+from anju.security import Caller, NewAccount, Role, Security, check_policies, create_account
 from tests.accounts import PASSWORD, World, account_id, api_token, choose_world
 
 ROLES = ["city", "auditor", "admin", "admin_a", "district", "clerk", "citizen", "landlord", "agency"]

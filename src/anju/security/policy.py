@@ -22,10 +22,10 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import BaseRoute, Mount
 
 from anju.core.errors import Forbidden, TooManyRequests, Unauthenticated
-from anju.security.roles import PUBLIC, Permission, allowed, known
 from anju.security.audit import record_now
 from anju.security.callers import Caller, Security
 from anju.security.ratelimit import RateLimiter
+from anju.security.roles import PUBLIC, Permission, allowed, known
 from anju.security.signin import cached_caller, resolve
 
 SESSION_COOKIE = "anju_session"

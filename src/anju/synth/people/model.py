@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from anju.assistance import AppStatus, Policy, domain
-from anju.core.db import area_from_db
+from anju.core.types import area_from_db
 from anju.registry import Status, Use
 
 #: The first day of the simulated assistance history (the 14th five-year plan).
