@@ -26,8 +26,9 @@ from anju.addresses.domain import STATUSES
 from anju.addresses.parser import PHONE_DIGITS, ParsedAddress, normalise_text, parse, stored_notes
 from anju.addresses.tables import address_candidates, address_decisions, address_link_jobs, address_records
 from anju.core import clock, dialect
+from anju.core.db import UnitOfWork, unit_of_work
 from anju.core.errors import ValidationError
-from anju.security import Caller, mask_phone, record
+from anju.security import Caller, audited_job, mask_phone
 
 MAX_BATCH_PARSE = 1000
 CLERK_LINK = "clerk_decision: 人工确认过的关联"
@@ -185,7 +186,7 @@ class _Parsed:
 
 
 def run_link_job(
-    engine: Engine,
+    target: Engine | UnitOfWork,
     records: Sequence[InputRecord],
     *,
     source: str,
@@ -198,8 +199,14 @@ def run_link_job(
     store: bool = True,
     progress: Progress | None = None,
 ) -> JobReport:
-    """Parse, link and (when ``store``) persist one batch of department records."""
+    """Parse, link and (when ``store``) persist one batch of department records.
+
+    ``target`` is the app's unit of work, or an engine (a command line, a test); the results, the job
+    and its audit row are written in one transaction of the job (``security.audited_job``)."""
     import time
+
+    uow = unit_of_work(target)
+    engine = uow.engine
 
     say = progress or (lambda _m, _f: None)
     if not source or len(source) > 24:
@@ -257,7 +264,7 @@ def run_link_job(
         say("保存结果", 0.9)
         t_store = time.perf_counter()
         params = {"thresholds": thresholds.as_dict(), "model": (model or linkage.load_model()).get("description", "")}
-        report.job_id = _store(engine, report, keys, filename=filename, caller=caller, params=params)
+        report.job_id = _store(uow, report, keys, filename=filename, caller=caller, params=params)
         report.seconds["store"] = time.perf_counter() - t_store
     say("完成", 1.0)
     return report
@@ -359,7 +366,7 @@ def _results(
 
 
 def _store(
-    engine: Engine,
+    uow: UnitOfWork,
     report: JobReport,
     keys: Sequence[str],
     *,
@@ -368,7 +375,9 @@ def _store(
     params: dict[str, Any],
 ) -> int:
     now = clock.now()
-    with engine.begin() as conn:
+    job = audited_job(uow, caller, "address.link", "address_link_job")
+    job.detail = dict(report.summary())
+    with job.final() as conn:
         job_id = conn.execute(
             address_link_jobs.insert()
             .values(
@@ -419,7 +428,7 @@ def _store(
         )
         if conn.dialect.name == "postgresql":
             dialect.reset_sequences(conn, [address_records])
-        record(conn, caller, "address.link", entity="address_link_job", entity_id=job_id, detail=dict(report.summary()))
+        job.entity_id = job_id
     return int(job_id)
 
 

@@ -16,9 +16,10 @@ from anju.assistance.catalogue import edition
 from anju.assistance.common import scoped_application
 from anju.assistance.tables import application_members, applications, benefits
 from anju.core import clock
+from anju.core.db import UnitOfWork, unit_of_work
 from anju.credit import effective_events
 from anju.registry import owned_area
-from anju.security import Caller
+from anju.security import Caller, audited_job
 
 
 def facts_for(conn: Connection, bidx_by_app: dict[int, list[str]], on: date) -> dict[int, domain.Facts]:
@@ -129,20 +130,32 @@ def check(conn: Connection, caller: Caller, app_id: int) -> domain.Eligibility:
 
 
 def check_all(
-    engine: Engine, programme: str | None = None, *, batch: int = 20_000, progress: Any = None
+    target: Engine | UnitOfWork,
+    programme: str | None = None,
+    *,
+    caller: Caller | None = None,
+    batch: int = 20_000,
+    progress: Any = None,
 ) -> dict[str, int]:
     """Re-check every submitted or approved application (e.g. after fresh data arrived), in batches,
-    one transaction per batch. Returns counts."""
+    one transaction per batch; the last batch's transaction also writes the job's audit row with its
+    counts (``security.audited_job``). Returns counts."""
+    uow = unit_of_work(target)
+    job = audited_job(uow, caller or Caller.system("assistance.check_all"), "assistance.check_all")
     on = clock.today()
-    with engine.connect() as conn:
+    with uow.read() as conn:
         q = select(applications.c.id).where(applications.c.status.in_([s.value for s in domain.PENDING]))
         if programme:
             q = q.where(applications.c.programme_code == programme)
         ids = [int(x) for x in conn.execute(q.order_by(applications.c.id)).scalars()]
     done = eligible = 0
-    for i in range(0, len(ids), batch):
-        with engine.begin() as conn:
-            res = check_many(conn, ids[i : i + batch], on)
+    starts = range(0, len(ids), batch) if ids else range(1)
+    for i in starts:
+        last = i + batch >= len(ids)
+        if last:
+            job.detail = {"programme": programme, "checked": len(ids)}
+        with job.final() if last else job.batch() as conn:
+            res = check_many(conn, ids[i : i + batch], on) if ids else {}
         done += len(res)
         eligible += sum(1 for e in res.values() if e.eligible)
         if progress:

@@ -463,3 +463,9 @@ class UnitOfWork:
     def read(self) -> Iterator[Connection]:
         with self.engine.connect().execution_options(**self._read_options) as conn:
             yield conn
+
+
+def unit_of_work(target: Engine | UnitOfWork) -> UnitOfWork:
+    """The app's unit of work as it is, or one over an engine (a command line, a test, a benchmark):
+    either way a job's transactions go through the writers' queue."""
+    return target if isinstance(target, UnitOfWork) else UnitOfWork(target, group_commit=False)

@@ -9,6 +9,7 @@ from anju.security.audit import audited, audited_grouped, record, record_now, se
 from anju.security.callers import Caller, Security
 from anju.security.crypto import Keyring, development_secret, keyring_from_settings
 from anju.security.identity import credit_code, mask_id, mask_name, mask_phone, person_name, phone, resident_id
+from anju.security.jobs import AuditedJob, audited_job
 from anju.security.keys import rotate_keys
 from anju.security.policy import (
     SESSION_COOKIE,
@@ -33,6 +34,7 @@ __all__ = [
     "SESSION_COOKIE",
     "STAFF_ROLES",
     "SYSTEM",
+    "AuditedJob",
     "Caller",
     "Keyring",
     "LoginRequired",
@@ -49,6 +51,7 @@ __all__ = [
     "audit_log",
     "audited",
     "audited_grouped",
+    "audited_job",
     "check_policies",
     "create_account",
     "credit_code",
