@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import anyio
 from fastapi import Depends, FastAPI, Request
@@ -176,6 +176,20 @@ def allow(permission: Permission) -> Any:
     """``Annotated[Caller, allow("rental.read")]``: the way a route declares its policy (a permission no
     context declares is refused at once, when the route's module is imported)."""
     return Depends(Policy(permission))
+
+
+#: The two policies every context's routes use (a context's own live in its ``http/deps.py``).
+Public = Annotated[Caller, allow("public")]
+SignedIn = Annotated[Caller, allow("self")]
+
+
+async def get_security(request: Request) -> Security:
+    """The app's security services (keys, sessions, settings); no I/O, so no thread hop."""
+    sec: Security = request.app.state.security
+    return sec
+
+
+SecurityDep = Annotated[Security, Depends(get_security)]
 
 
 def _policies(dep: Dependant) -> list[Policy]:
