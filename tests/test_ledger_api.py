@@ -10,8 +10,8 @@ from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from anju import ledger
-from anju.ledger import merkle, verify
 from anju.app import create_app
+from anju.ledger import merkle, verify
 
 from .test_ledger_store import SEED, entries
 

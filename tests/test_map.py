@@ -11,11 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
+from anju.app import create_app
 from anju.core import clock
 from anju.divisions import divisions_table as dv
 from anju.map import Attribute, Layer, get_layer, layers, register_layer, unregister_layer
 from anju.registry import tables as rt
-from anju.app import create_app
 from tests.accounts import api_token, choose_world
 
 

@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from anju import divisions as div
+from anju.app import create_app
 from anju.core.scope import SYSTEM
 from anju.registry import Change, NewHome, Status, change_home, create_home
-from anju.app import create_app
 from tests.helpers import TODAY, a_building
 
 
