@@ -325,19 +325,19 @@ def test_house_codes_are_unique_and_never_reused(conn, ops, rnd):
 def test_whole_table_totals_of_large_tables_are_planner_estimates(city_engine, monkeypatch):
     from sqlalchemy import text
 
-    from anju.registry import services as svc
+    from anju.registry import lists, reads
 
     with city_engine.begin() as c:
         c.execute(text("ANALYZE"))
     with city_engine.connect() as c:
         exact = c.execute(select(func.count()).select_from(homes)).scalar_one()
-        assert svc.stats(c, scope=SYSTEM)["homes"] == exact  # small table: an exact count
-        monkeypatch.setattr(svc, "LARGE_TABLE", 1)
-        assert svc.stats(c, scope=SYSTEM)["homes"] == exact  # estimate right after ANALYZE
+        assert reads.stats(c, scope=SYSTEM)["homes"] == exact  # small table: an exact count
+        monkeypatch.setattr(reads, "LARGE_TABLE", 1)
+        assert reads.stats(c, scope=SYSTEM)["homes"] == exact  # estimate right after ANALYZE
     with city_engine.begin() as c:
         b = a_building(c, building_no="E1")
         a_home(c, b)
     with city_engine.connect() as c:
-        assert svc.stats(c, scope=SYSTEM)["homes"] == exact  # the estimate lags until the next ANALYZE
-        _, filtered_total = svc.list_homes(c, building_id=b, scope=SYSTEM)
+        assert reads.stats(c, scope=SYSTEM)["homes"] == exact  # the estimate lags until the next ANALYZE
+        _, filtered_total = lists.list_homes(c, building_id=b, scope=SYSTEM)
         assert filtered_total == 1  # filtered totals are always exact

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query
 
 from anju.core import clock
 from anju.core.errors import ValidationError
-from anju.registry import services
+from anju.registry import changes, create, lists, lookups, reads
 from anju.registry.domain import Status
 from anju.registry.http import schemas
 from anju.security import audited, set_audit_target
@@ -32,7 +32,7 @@ def list_estates(
     name: Annotated[str | None, Query(max_length=80)] = None,
 ) -> Page[schemas.EstateOut]:
     with uow.read() as conn:
-        items, total = services.list_estates(
+        items, total = lists.list_estates(
             conn,
             street_code=street_code,
             district_code=district_code,
@@ -49,15 +49,15 @@ def list_estates(
 @router.get("/estates/{estate_id}", operation_id="get_estate")
 def get_estate(uow: UowDep, caller: RegistryRead, estate_id: Id) -> schemas.EstateOut:
     with uow.read() as conn:
-        return schemas.EstateOut(**services.get_estate(conn, estate_id, scope=caller.scope))
+        return schemas.EstateOut(**reads.get_estate(conn, estate_id, scope=caller.scope))
 
 
 @router.post("/estates", status_code=201, operation_id="create_estate")
 def create_estate(uow: UowDep, caller: RegistryWrite, body: schemas.EstateIn) -> schemas.EstateOut:
     with audited(uow, caller, "registry.create_estate", "estate") as conn:
-        eid = services.create_estate(conn, services.NewEstate(**body.model_dump()), scope=caller.scope)
+        eid = create.create_estate(conn, create.NewEstate(**body.model_dump()), scope=caller.scope)
         set_audit_target(conn, eid)
-        return schemas.EstateOut(**services.get_estate(conn, eid, scope=caller.scope))
+        return schemas.EstateOut(**reads.get_estate(conn, eid, scope=caller.scope))
 
 
 @router.get("/buildings", operation_id="list_buildings")
@@ -70,7 +70,7 @@ def list_buildings(
     status: StatusQ = None,
 ) -> Page[schemas.BuildingOut]:
     with uow.read() as conn:
-        items, total = services.list_buildings(
+        items, total = lists.list_buildings(
             conn,
             estate_id=estate_id,
             street_code=street_code,
@@ -87,7 +87,7 @@ def list_buildings(
 @router.get("/buildings/{building_id}", operation_id="get_building")
 def get_building(uow: UowDep, caller: RegistryRead, building_id: Id) -> schemas.BuildingOut:
     with uow.read() as conn:
-        return schemas.BuildingOut(**services.get_building(conn, building_id, scope=caller.scope))
+        return schemas.BuildingOut(**reads.get_building(conn, building_id, scope=caller.scope))
 
 
 @router.post("/buildings", status_code=201, operation_id="create_building")
@@ -95,18 +95,18 @@ def create_building(uow: UowDep, caller: RegistryWrite, body: schemas.BuildingIn
     data = body.model_dump()
     fp = data.pop("footprint")
     with audited(uow, caller, "registry.create_building", "building") as conn:
-        cmd = services.NewBuilding(**data, footprint=json.dumps(fp) if fp else None)
-        bid = services.create_building(conn, cmd, scope=caller.scope)
+        cmd = create.NewBuilding(**data, footprint=json.dumps(fp) if fp else None)
+        bid = create.create_building(conn, cmd, scope=caller.scope)
         set_audit_target(conn, bid)
-        return schemas.BuildingOut(**services.get_building(conn, bid, scope=caller.scope))
+        return schemas.BuildingOut(**reads.get_building(conn, bid, scope=caller.scope))
 
 
 @router.post("/buildings/{building_id}/changes", operation_id="change_building")
 def change_building(uow: UowDep, caller: RegistryWrite, building_id: Id, body: schemas.ChangeIn) -> schemas.ChangeOut:
     with audited(uow, caller, "registry.change_building", "building", building_id) as conn:
-        changed = services.change_building(conn, building_id, services.Change(**body.model_dump()), scope=caller.scope)
+        changed = changes.change_building(conn, building_id, changes.Change(**body.model_dump()), scope=caller.scope)
         return schemas.ChangeOut(
-            changed=changed, version=services.get_building(conn, building_id, scope=caller.scope)["version"]
+            changed=changed, version=reads.get_building(conn, building_id, scope=caller.scope)["version"]
         )
 
 
@@ -121,7 +121,7 @@ def building_grid(
     with uow.read() as conn:
         if known_at is not None and known_at.tzinfo is None:
             raise ValidationError.of("known_at", "时间必须带时区，例如 2024-01-01T00:00:00+08:00")
-        g = services.building_as_of(conn, building_id, as_of or clock.today(), known_at, scope=caller.scope)
+        g = reads.building_as_of(conn, building_id, as_of or clock.today(), known_at, scope=caller.scope)
         b = g["building"]
         return schemas.GridOut(
             building_id=g["building_id"],
@@ -143,7 +143,7 @@ def list_homes(
     status: StatusQ = None,
 ) -> Page[schemas.HomeOut]:
     with uow.read() as conn:
-        items, total = services.list_homes(
+        items, total = lists.list_homes(
             conn,
             building_id=building_id,
             street_code=street_code,
@@ -160,50 +160,50 @@ def list_homes(
 @router.get("/homes/by-code/{house_code}", operation_id="get_home_by_code")
 def get_home_by_code(uow: UowDep, caller: RegistryRead, house_code: str) -> schemas.HomeOut:
     with uow.read() as conn:
-        return schemas.HomeOut(**services.get_home_by_code(conn, house_code, scope=caller.scope))
+        return schemas.HomeOut(**reads.get_home_by_code(conn, house_code, scope=caller.scope))
 
 
 @router.get("/homes/{home_id}", operation_id="get_home")
 def get_home(uow: UowDep, caller: RegistryRead, home_id: Id) -> schemas.HomeOut:
     with uow.read() as conn:
-        return schemas.HomeOut(**services.get_home(conn, home_id, scope=caller.scope))
+        return schemas.HomeOut(**reads.get_home(conn, home_id, scope=caller.scope))
 
 
 @router.post("/homes", status_code=201, operation_id="create_home")
 def create_home(uow: UowDep, caller: RegistryWrite, body: schemas.HomeIn) -> schemas.HomeOut:
     with audited(uow, caller, "registry.create_home", "home") as conn:
-        hid = services.create_home(conn, services.NewHome(**body.model_dump()), scope=caller.scope)
+        hid = create.create_home(conn, create.NewHome(**body.model_dump()), scope=caller.scope)
         set_audit_target(conn, hid)
-        return schemas.HomeOut(**services.get_home(conn, hid, scope=caller.scope))
+        return schemas.HomeOut(**reads.get_home(conn, hid, scope=caller.scope))
 
 
 @router.post("/homes/{home_id}/changes", operation_id="change_home")
 def change_home(uow: UowDep, caller: RegistryWrite, home_id: Id, body: schemas.ChangeIn) -> schemas.ChangeOut:
     with audited(uow, caller, "registry.change_home", "home", home_id) as conn:
-        changed = services.change_home(conn, home_id, services.Change(**body.model_dump()), scope=caller.scope)
+        changed = changes.change_home(conn, home_id, changes.Change(**body.model_dump()), scope=caller.scope)
         return schemas.ChangeOut(
-            changed=changed, version=services.get_home(conn, home_id, scope=caller.scope)["version"]
+            changed=changed, version=reads.get_home(conn, home_id, scope=caller.scope)["version"]
         )
 
 
 @router.get("/homes/{home_id}/history", operation_id="home_history")
 def home_history(uow: UowDep, caller: RegistryRead, home_id: Id) -> schemas.HistoryOut:
     with uow.read() as conn:
-        return schemas.HistoryOut.model_validate(services.home_history(conn, home_id, scope=caller.scope))
+        return schemas.HistoryOut.model_validate(reads.home_history(conn, home_id, scope=caller.scope))
 
 
 @router.post("/homes/{home_id}/split", status_code=201, operation_id="split_home")
 def split_home(uow: UowDep, caller: RegistryWrite, home_id: Id, body: schemas.SplitIn) -> list[schemas.HomeOut]:
-    parts = [services.SplitPart(**p.model_dump()) for p in body.parts]
+    parts = [changes.SplitPart(**p.model_dump()) for p in body.parts]
     with audited(uow, caller, "registry.split_home", "home", home_id) as conn:
-        ids = services.split_home(conn, home_id, parts, body.effective_date, body.reason, scope=caller.scope)
-        return [schemas.HomeOut(**services.get_home(conn, i, scope=caller.scope)) for i in ids]
+        ids = changes.split_home(conn, home_id, parts, body.effective_date, body.reason, scope=caller.scope)
+        return [schemas.HomeOut(**reads.get_home(conn, i, scope=caller.scope)) for i in ids]
 
 
 @router.post("/homes/merge", status_code=201, operation_id="merge_homes")
 def merge_homes(uow: UowDep, caller: RegistryWrite, body: schemas.MergeIn) -> schemas.HomeOut:
     with audited(uow, caller, "registry.merge_homes", "home") as conn:
-        hid = services.merge_homes(
+        hid = changes.merge_homes(
             conn,
             body.home_ids,
             body.room_no,
@@ -213,13 +213,13 @@ def merge_homes(uow: UowDep, caller: RegistryWrite, body: schemas.MergeIn) -> sc
             scope=caller.scope,
         )
         set_audit_target(conn, hid)
-        return schemas.HomeOut(**services.get_home(conn, hid, scope=caller.scope))
+        return schemas.HomeOut(**reads.get_home(conn, hid, scope=caller.scope))
 
 
 @router.get("/homes/{home_id}/rooms", operation_id="list_rooms")
 def list_rooms(uow: UowDep, caller: RegistryRead, home_id: Id) -> list[schemas.RoomOut]:
     with uow.read() as conn:
-        return [schemas.RoomOut(**r) for r in services.home_rooms(conn, home_id, scope=caller.scope)]
+        return [schemas.RoomOut(**r) for r in reads.home_rooms(conn, home_id, scope=caller.scope)]
 
 
 @router.post("/homes/{home_id}/rooms", status_code=201, operation_id="add_rooms")
@@ -227,8 +227,8 @@ def add_rooms(uow: UowDep, caller: RegistryWrite, home_id: Id, body: list[schema
     if not body:
         raise ValidationError.of("body", "至少需要一间")
     with audited(uow, caller, "registry.add_rooms", "home", home_id) as conn:
-        services.add_rooms(conn, home_id, [(r.name, r.area) for r in body], scope=caller.scope)
-        return [schemas.RoomOut(**r) for r in services.home_rooms(conn, home_id, scope=caller.scope)]
+        changes.add_rooms(conn, home_id, [(r.name, r.area) for r in body], scope=caller.scope)
+        return [schemas.RoomOut(**r) for r in reads.home_rooms(conn, home_id, scope=caller.scope)]
 
 
 @router.get("/divisions/{code}/changes", operation_id="division_changes", tags=["divisions"])
@@ -241,7 +241,7 @@ def division_changes(
     end: Annotated[date, Query(alias="to", description="结束日期")],
 ) -> Page[schemas.ChangeRow]:
     with uow.read() as conn:
-        items, total = services.changes_in_division(
+        items, total = lists.changes_in_division(
             conn, code, start, end, scope=caller.scope, offset=paging.offset, limit=paging.page_size
         )
         return Page(
@@ -257,7 +257,7 @@ def search(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> schemas.SearchOut:
     with uow.read() as conn:
-        r = services.search(conn, q, scope=caller.scope, limit=limit)
+        r = lookups.search(conn, q, scope=caller.scope, limit=limit)
         return schemas.SearchOut(
             kind=r["kind"],
             homes=[schemas.HomeOut(**h) for h in r["homes"]],
@@ -268,4 +268,4 @@ def search(
 @router.get("/stats", operation_id="register_stats")
 def stats(uow: UowDep, caller: RegistryRead) -> dict[str, int]:
     with uow.read() as conn:
-        return services.stats(conn, scope=caller.scope)
+        return reads.stats(conn, scope=caller.scope)

@@ -10,7 +10,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from anju.core.errors import FieldError, TooLarge
-from anju.registry import export, importer
+from anju.registry import export, imports
 from anju.registry.http.schemas_imports import (
     ConflictOut,
     ImportJobDetail,
@@ -57,12 +57,12 @@ def _read_upload(file: UploadFile, limit: int) -> bytes:
 
 def run_import(
     uow: Any, settings: Any, caller: Caller, file: UploadFile, source: str, mode: str
-) -> importer.ImportResult:
+) -> imports.ImportResult:
     """Run an import (city-wide permission only: a file may touch any street) and audit the job.
 
     The import commits in batches of its own, so its audit row follows in a transaction of its own."""
     data = _read_upload(file, settings.upload_max_bytes)
-    result = importer.import_file(
+    result = imports.import_file(
         uow.engine,
         data,
         file.filename or "upload",
@@ -104,7 +104,7 @@ def create_import(
     """Upload a 楼盘表 file; answers the job's report (422 with the row errors when rejected)."""
     result = run_import(uow, settings, caller, file, source, mode)
     with uow.read() as conn:
-        job = _detail(importer.get_job(conn, result.job_id))
+        job = _detail(imports.get_job(conn, result.job_id))
     if result.rejected:
         body = ImportRejected(
             error="invalid",
@@ -116,7 +116,7 @@ def create_import(
     return job
 
 
-def _message(result: importer.ImportResult) -> str:
+def _message(result: imports.ImportResult) -> str:
     if result.rows_rejected:
         return (
             f"{result.rows_rejected} 行有错误，未做任何修改"
@@ -130,14 +130,14 @@ def _message(result: importer.ImportResult) -> str:
 @router.get("/imports", operation_id="list_imports")
 def list_imports(uow: UowDep, _: RegistryImport, paging: PagingDep) -> Page[ImportJobOut]:
     with uow.read() as conn:
-        items, total = importer.list_jobs(conn, offset=paging.offset, limit=paging.page_size)
+        items, total = imports.list_jobs(conn, offset=paging.offset, limit=paging.page_size)
     return Page(items=[ImportJobOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
 
 
 @router.get("/imports/{job_id}", operation_id="get_import")
 def get_import(uow: UowDep, _: RegistryImport, job_id: Id) -> ImportJobDetail:
     with uow.read() as conn:
-        return _detail(importer.get_job(conn, job_id))
+        return _detail(imports.get_job(conn, job_id))
 
 
 @router.get(
@@ -148,7 +148,7 @@ def get_import(uow: UowDep, _: RegistryImport, job_id: Id) -> ImportJobDetail:
 )
 def get_import_rejects(uow: UowDep, _: RegistryImport, job_id: Id) -> Response:
     with uow.read() as conn:
-        data = importer.job_rejects_csv(importer.get_job(conn, job_id))
+        data = imports.job_rejects_csv(imports.get_job(conn, job_id))
     return Response(
         data,
         media_type="text/csv; charset=utf-8",

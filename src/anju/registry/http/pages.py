@@ -13,7 +13,7 @@ from anju import divisions as div
 from anju.core import clock
 from anju.core.errors import AnjuError
 from anju.core.scope import OutOfScope, Scope
-from anju.registry import services
+from anju.registry import lists, lookups, reads
 from anju.security import GRANTS, Permission
 from anju.web.deps import PagingDep, RegistryRead, SignedIn, UowDep
 from anju.web.templating import pager, render
@@ -33,7 +33,7 @@ def index(request: Request, uow: UowDep, caller: SignedIn) -> HTMLResponse:
         if caller.scope.level == "street":
             districts = [div.get(conn, caller.scope.code)]
         title = "全市" if caller.scope.unrestricted else div.get(conn, caller.scope.code).name
-        stats = services.stats(conn, scope=caller.scope)
+        stats = reads.stats(conn, scope=caller.scope)
         return render(request, "index.html", districts=districts, stats=stats, title=title, crumbs=[])
 
 
@@ -51,7 +51,7 @@ def division_page(request: Request, uow: UowDep, caller: RegistryRead, paging: P
             raise OutOfScope(f"没有区划 {code}")
         crumbs = div.ancestry(conn, code)
         if d.level in ("street", "community"):
-            estates, total = services.list_estates(
+            estates, total = lists.list_estates(
                 conn,
                 street_code=code if d.level == "street" else None,
                 scope=caller.scope,
@@ -74,11 +74,11 @@ def division_page(request: Request, uow: UowDep, caller: RegistryRead, paging: P
 @router.get("/estates/{estate_id}", response_class=HTMLResponse)
 def estate_page(request: Request, uow: UowDep, caller: RegistryRead, paging: PagingDep, estate_id: int) -> HTMLResponse:
     with uow.read() as conn:
-        e = services.get_estate(conn, estate_id, scope=caller.scope)
-        blds, total = services.list_buildings(
+        e = reads.get_estate(conn, estate_id, scope=caller.scope)
+        blds, total = lists.list_buildings(
             conn, estate_id=estate_id, scope=caller.scope, offset=paging.offset, limit=paging.page_size
         )
-        counts = services.homes_in_building_count(conn, [b["id"] for b in blds])
+        counts = reads.homes_in_building_count(conn, [b["id"] for b in blds])
         return render(
             request,
             "estate.html",
@@ -91,7 +91,7 @@ def estate_page(request: Request, uow: UowDep, caller: RegistryRead, paging: Pag
 
 
 def _grid(conn: Any, building_id: int, as_of: date, scope: Scope) -> dict[str, Any]:
-    g = services.building_as_of(conn, building_id, as_of, scope=scope)
+    g = reads.building_as_of(conn, building_id, as_of, scope=scope)
     floors = []
     for floor_no, hs in groupby(g["homes"], key=lambda h: h["floor_no"]):
         floors.append((floor_no, sorted(hs, key=lambda h: (h["unit_no"] or "", h["room_no"]))))
@@ -111,8 +111,8 @@ def building_page(
     as_of: Annotated[date | None, Query()] = None,
 ) -> HTMLResponse:
     with uow.read() as conn:
-        b = services.get_building(conn, building_id, scope=caller.scope)
-        e = services.get_estate(conn, b["estate_id"], scope=caller.scope)
+        b = reads.get_building(conn, building_id, scope=caller.scope)
+        e = reads.get_estate(conn, b["estate_id"], scope=caller.scope)
         on = as_of or clock.today()
         ctx = _grid(conn, building_id, on, caller.scope)
         template = "_grid.html" if request.headers.get("hx-request") else "building.html"
@@ -131,17 +131,17 @@ def building_page(
 @router.get("/homes/{home_id}", response_class=HTMLResponse)
 def home_page(request: Request, uow: UowDep, caller: RegistryRead, home_id: int) -> HTMLResponse:
     with uow.read() as conn:
-        hist = services.home_history(conn, home_id, scope=caller.scope)
+        hist = reads.home_history(conn, home_id, scope=caller.scope)
         h = hist["home"]
-        b = services.get_building(conn, h["building_id"], scope=caller.scope)
+        b = reads.get_building(conn, h["building_id"], scope=caller.scope)
         return render(
             request,
             "home.html",
             home=h,
             building=b,
-            estate=services.get_estate(conn, b["estate_id"], scope=caller.scope),
+            estate=reads.get_estate(conn, b["estate_id"], scope=caller.scope),
             hist=hist,
-            rooms=services.home_rooms(conn, home_id, scope=caller.scope),
+            rooms=reads.home_rooms(conn, home_id, scope=caller.scope),
             crumbs=div.ancestry(conn, h["street_code"]),
         )
 
@@ -153,7 +153,7 @@ def search_page(request: Request, uow: UowDep, caller: RegistryRead, q: str = ""
         error = None
         if q.strip():
             try:
-                result = services.search(conn, q, scope=caller.scope)
+                result = lookups.search(conn, q, scope=caller.scope)
             except AnjuError as e:
                 error = e.message
         template = "_search_results.html" if request.headers.get("hx-request") else "search.html"

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from anju.registry import importer
+from anju.registry import domain, imports
 from anju.registry.http import api_imports
 from anju.registry.http.schemas_imports import Mode, Source
 from anju.web.deps import PagingDep, RegistryImport, SettingsDep, UowDep
@@ -15,7 +15,7 @@ from anju.web.templating import pager, render
 
 router = APIRouter(include_in_schema=False)
 
-FIELD_LABELS = {c.field: c.label for c in importer.COLUMNS}
+FIELD_LABELS = {c.field: c.label for c in imports.COLUMNS}
 
 
 @router.get("/imports", response_class=HTMLResponse)
@@ -23,16 +23,16 @@ def imports_page(
     request: Request, uow: UowDep, _: RegistryImport, paging: PagingDep, settings: SettingsDep
 ) -> HTMLResponse:
     with uow.read() as conn:
-        items, total = importer.list_jobs(conn, offset=paging.offset, limit=paging.page_size)
+        items, total = imports.list_jobs(conn, offset=paging.offset, limit=paging.page_size)
     return render(
         request,
         "imports.html",
         jobs=items,
         pager=pager(total, paging.page, paging.page_size),
-        sources=importer.SOURCES,
-        modes=importer.MODES,
-        statuses=importer.JOB_STATUS,
-        columns=importer.COLUMNS,
+        sources=domain.IMPORT_SOURCES,
+        modes=domain.IMPORT_MODES,
+        statuses=domain.IMPORT_JOB_STATUS,
+        columns=imports.COLUMNS,
         max_mb=settings.upload_max_bytes // (1024 * 1024),
         crumbs=[],
     )
@@ -54,15 +54,15 @@ def imports_upload(
 @router.get("/imports/{job_id}", response_class=HTMLResponse)
 def import_job_page(request: Request, uow: UowDep, _: RegistryImport, job_id: int) -> HTMLResponse:
     with uow.read() as conn:
-        job = importer.get_job(conn, job_id)
+        job = imports.get_job(conn, job_id)
     return render(
         request,
         "import_job.html",
         job=job,
         report=job["report"],
-        sources=importer.SOURCES,
-        modes=importer.MODES,
-        statuses=importer.JOB_STATUS,
+        sources=domain.IMPORT_SOURCES,
+        modes=domain.IMPORT_MODES,
+        statuses=domain.IMPORT_JOB_STATUS,
         labels=FIELD_LABELS,
         crumbs=[],
     )
