@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import Connection, func, select
 
 from anju.core.errors import NotFound
+from anju.divisions.domain import Division
 from anju.divisions.tables import divisions
 
-LEVELS = ("city", "district", "zone", "street", "community")
 SUMMARY_COLS = (
     divisions.c.code,
     divisions.c.name,
@@ -21,19 +19,6 @@ SUMMARY_COLS = (
     divisions.c.geometry_source,
     divisions.c.synthetic,
 )
-
-
-@dataclass(frozen=True)
-class Division:
-    code: str
-    name: str
-    level: str
-    parent_code: str | None
-    managing_code: str | None
-    centroid_lon: float | None
-    centroid_lat: float | None
-    geometry_source: str | None
-    synthetic: bool
 
 
 def _division(row: object) -> Division:

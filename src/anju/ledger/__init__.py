@@ -5,12 +5,9 @@ Other contexts append the records the plan names (credit, escrow, maintenance fu
 """
 
 from anju.ledger import merkle
+from anju.ledger.domain import ConsistencyProof, Entry, InclusionProof, Log
 from anju.ledger.heads import Ed25519Signer, SignedTreeHead, Signer, TreeHead, signer_from_seed
 from anju.ledger.services import (
-    ConsistencyProof,
-    Entry,
-    InclusionProof,
-    Log,
     after_bulk_load,
     append,
     consistency_proof,

@@ -29,6 +29,7 @@ from anju import registry
 from anju.core import clock
 from anju.core.scope import Scope
 from anju.divisions import divisions_table as dv
+from anju.map.domain import GONE, STATUS_COLOURS, USE_COLOURS
 from anju.registry import Status, Use
 
 BBox = tuple[float, float, float, float]  # min_lon, min_lat, max_lon, max_lat (WGS-84)
@@ -121,31 +122,6 @@ def get_layer(name: str) -> Layer | None:
 
 
 # --- shared helpers ---------------------------------------------------------------------------------
-
-#: The 楼盘表 page's status colours (``web/static/anju.css``: --planned … --demolished).
-STATUS_COLOURS: dict[Status, str] = {
-    Status.planned: "#e8eaf6",
-    Status.under_construction: "#fff3cd",
-    Status.suspended: "#f8d7da",
-    Status.presale: "#cfe8ff",
-    Status.completed: "#d4edda",
-    Status.in_use: "#9fd8a8",
-    Status.retired: "#e2e3e5",
-    Status.demolished: "#c9c9c9",
-}
-USE_COLOURS: dict[Use, str] = {
-    Use.residential: "#f4a261",
-    Use.commercial: "#e76f51",
-    Use.office: "#457b9d",
-    Use.industrial: "#6d597a",
-    Use.warehouse: "#8d99ae",
-    Use.mixed: "#e9c46a",
-    Use.public: "#2a9d8f",
-    Use.parking: "#adb5bd",
-    Use.other: "#ced4da",
-}
-#: Homes that no longer exist as units are not counted.
-GONE = (Status.retired.value,)
 
 STATUS_ATTR = Attribute("status", "状态", "category", tuple((s.value, s.value, STATUS_COLOURS[s]) for s in Status))
 USE_ATTR = Attribute("use", "用途", "category", tuple((u.value, u.value, USE_COLOURS[u]) for u in Use))

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from anju import divisions, registry
 from anju.core.errors import NotFound, ValidationError
 from anju.core.scope import OutOfScope, Scope
-from anju.map.layers import GONE, Figures, district_of, street_figures, streets_in_scope
-
-Figure = Literal["homes", "buildings", "estates"]
+from anju.map.domain import GONE, Figure
+from anju.map.layers import Figures, district_of, street_figures, streets_in_scope
 
 
 def streets_figures(conn: Connection, figure: Figure, *, scope: Scope, as_of: date) -> dict[str, Any]:

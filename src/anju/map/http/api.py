@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from anju.map import services
+from anju.map import domain, services
 from anju.map.http import schemas
 from anju.map.http.params import AsOf, as_of_or_today
 from anju.map.layers import layers
@@ -26,7 +26,7 @@ def map_layers(caller: RegistryRead) -> list[schemas.LayerOut]:
 def street_figures(
     uow: UowDep,
     caller: RegistryRead,
-    figure: Annotated[services.Figure, Query(description="homes | buildings | estates")] = "homes",
+    figure: Annotated[domain.Figure, Query(description="homes | buildings | estates")] = "homes",
     as_of: AsOf = None,
 ) -> schemas.FiguresOut:
     with uow.read() as conn:

@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse
 from anju import divisions
 from anju.core import clock
 from anju.core.errors import NotFound
+from anju.map import domain
 from anju.web.deps import RegistryRead, SettingsDep, UowDep
 from anju.web.templating import render
 
@@ -23,6 +24,7 @@ def map_page(request: Request, uow: UowDep, settings: SettingsDep, caller: Regis
             division = divisions.get(conn, code)
         except NotFound:  # a division missing from the data: fall back to the city
             division = divisions.get(conn, settings.city_code)
-    zoom = {"city": 9, "district": 11, "zone": 11, "street": 13}.get(division.level, 10)
-    center = (division.centroid_lon or 118.7969, division.centroid_lat or 32.0603)
+    zoom = domain.ZOOM_BY_LEVEL.get(division.level, domain.DEFAULT_ZOOM)
+    default_lon, default_lat = domain.DEFAULT_CENTRE
+    center = (division.centroid_lon or default_lon, division.centroid_lat or default_lat)
     return render(request, "map.html", center=center, zoom=zoom, today=clock.today().isoformat())
