@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
+from anju.core import paging
 from anju.core.errors import NotFound
 from anju.divisions.domain import Division
 from anju.divisions.tables import divisions
@@ -50,9 +51,9 @@ def children(
     cond = (divisions.c.parent_code == code) | (divisions.c.managing_code == code)
     if level:
         cond = cond & (divisions.c.level == level)
-    total = conn.execute(select(func.count()).select_from(divisions).where(cond)).scalar_one()
+    total = paging.count(conn, select(divisions.c.code).where(cond))
     rows = conn.execute(select(*SUMMARY_COLS).where(cond).order_by(divisions.c.code).offset(offset).limit(limit))
-    return [_division(r) for r in rows], int(total)
+    return [_division(r) for r in rows], total
 
 
 def by_level(conn: Connection, level: str) -> list[Division]:

@@ -10,9 +10,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
-from anju.core import clock
+from anju.core import clock, paging
 from anju.core.errors import ValidationError
 from anju.core.scope import Scope
 from anju.registry import domain
@@ -330,7 +330,7 @@ def add_rooms(
     """Register the rooms (间) of a home for room-by-room renting."""
     now = now or clock.now()
     h = _live_home(conn, home_id, "home_id", scope)
-    existing = conn.execute(select(func.count()).select_from(rooms).where(rooms.c.home_id == home_id)).scalar_one()
+    existing = paging.count(conn, select(rooms.c.room_code).where(rooms.c.home_id == home_id))
     codes = []
     total = Decimal(0)
     for i, (name, area) in enumerate(parts, start=int(existing) + 1):

@@ -109,9 +109,9 @@ def import_jobs(limit: int) -> None:
 
     _, engine = _engine()
     with engine.connect() as conn:
-        items, _ = imports.list_jobs(conn, limit=limit)
+        jobs = imports.list_jobs(conn, limit=limit)
     engine.dispose()
-    for j in items:
+    for j in jobs.items:
         click.echo(json.dumps(j, ensure_ascii=False, default=str))
 
 

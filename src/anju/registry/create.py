@@ -13,7 +13,7 @@ from shapely.geometry import shape
 from sqlalchemy import Connection, func, select
 
 from anju import divisions
-from anju.core import clock
+from anju.core import clock, paging
 from anju.core.errors import Conflict, ValidationError
 from anju.core.scope import Scope
 from anju.registry import domain
@@ -83,9 +83,7 @@ def create_estate(conn: Connection, cmd: NewEstate, *, scope: Scope, now: dateti
     assert street.parent_code is not None
     district = divisions.get(conn, street.parent_code)
     city = divisions.get(conn, district.parent_code or "")
-    seq = conn.execute(
-        select(func.count()).select_from(estates).where(estates.c.street_code == cmd.street_code)
-    ).scalar_one()
+    seq = paging.count(conn, select(estates.c.id).where(estates.c.street_code == cmd.street_code))
     code = f"{cmd.street_code}E{int(seq) + 1:04d}"
     res = conn.execute(
         estates.insert().values(

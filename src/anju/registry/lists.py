@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, Select, Table, and_, select
+from sqlalchemy.engine import Row
 
 from anju import divisions
 from anju.core.errors import ValidationError
+from anju.core.paging import Page, fetch_page
 from anju.core.scope import OutOfScope, Scope
 from anju.registry.reads import count_rows
 from anju.registry.tables import buildings, estates, home_versions, homes
@@ -26,7 +28,7 @@ def list_estates(
     scope: Scope,
     offset: int = 0,
     limit: int = 50,
-) -> tuple[list[dict[str, Any]], int]:
+) -> Page[dict[str, Any]]:
     cond = scope.where(estates.c.street_code)
     if street_code:
         cond.append(estates.c.street_code == street_code)
@@ -34,9 +36,7 @@ def list_estates(
         cond.append(estates.c.district_code == district_code)
     if name:
         cond.append(estates.c.name.contains(name, autoescape=True))
-    total = count_rows(conn, estates, cond)
-    rows = conn.execute(select(estates).where(*cond).order_by(estates.c.id).offset(offset).limit(limit)).mappings()
-    return [dict(r) for r in rows], int(total)
+    return _page(conn, estates, cond, select(estates).order_by(estates.c.id), offset, limit)
 
 
 def list_buildings(
@@ -48,7 +48,7 @@ def list_buildings(
     scope: Scope,
     offset: int = 0,
     limit: int = 50,
-) -> tuple[list[dict[str, Any]], int]:
+) -> Page[dict[str, Any]]:
     cond = scope.where(buildings.c.street_code)
     if estate_id is not None:
         cond.append(buildings.c.estate_id == estate_id)
@@ -56,15 +56,8 @@ def list_buildings(
         cond.append(buildings.c.street_code == street_code)
     if status:
         cond.append(buildings.c.status == status)
-    total = count_rows(conn, buildings, cond)
-    rows = conn.execute(
-        select(*BUILDING_LIST_COLS)
-        .where(*cond)
-        .order_by(buildings.c.estate_id, buildings.c.id)
-        .offset(offset)
-        .limit(limit)
-    ).mappings()
-    return [dict(r) for r in rows], int(total)
+    stmt = select(*BUILDING_LIST_COLS).order_by(buildings.c.estate_id, buildings.c.id)
+    return _page(conn, buildings, cond, stmt, offset, limit)
 
 
 def list_homes(
@@ -76,7 +69,7 @@ def list_homes(
     scope: Scope,
     offset: int = 0,
     limit: int = 50,
-) -> tuple[list[dict[str, Any]], int]:
+) -> Page[dict[str, Any]]:
     cond = scope.where(homes.c.street_code)
     if building_id is not None:
         cond.append(homes.c.building_id == building_id)
@@ -84,14 +77,12 @@ def list_homes(
         cond.append(homes.c.street_code == street_code)
     if status:
         cond.append(homes.c.status == status)
-    total = count_rows(conn, homes, cond)
-    rows = conn.execute(select(homes).where(*cond).order_by(homes.c.id).offset(offset).limit(limit)).mappings()
-    return [dict(r) for r in rows], int(total)
+    return _page(conn, homes, cond, select(homes).order_by(homes.c.id), offset, limit)
 
 
 def changes_in_division(
     conn: Connection, code: str, start: date, end: date, *, scope: Scope, offset: int = 0, limit: int = 50
-) -> tuple[list[dict[str, Any]], int]:
+) -> Page[dict[str, Any]]:
     """Home versions whose valid time began in [start, end] within a street or district."""
     if end < start:
         raise ValidationError.of("to", "结束日期早于开始日期")
@@ -103,34 +94,45 @@ def changes_in_division(
     elif division.level == "city":
         streets = [s.code for s in divisions.by_level(conn, "street")]
     else:
-        kids, _ = divisions.children(conn, code, "street", limit=10_000)
-        streets = [k.code for k in kids]
+        streets_of, _ = divisions.children(conn, code, "street", limit=10_000)
+        streets = [street.code for street in streets_of]
     if scope.streets is not None:
         streets = [s for s in streets if s in scope.streets]
-    hv = home_versions
     cond = and_(
-        hv.c.street_code.in_(streets),
-        hv.c.valid_from >= start,
-        hv.c.valid_from <= end,
-        hv.c.superseded_at.is_(None),
+        home_versions.c.street_code.in_(streets),
+        home_versions.c.valid_from >= start,
+        home_versions.c.valid_from <= end,
+        home_versions.c.superseded_at.is_(None),
     )
-    total = conn.execute(select(func.count()).select_from(hv).where(cond)).scalar_one()
-    rows = conn.execute(
+    stmt = (
         select(
-            hv.c.home_id,
+            home_versions.c.home_id,
             homes.c.house_code,
-            hv.c.valid_from,
-            hv.c.change_kind,
-            hv.c.status,
-            hv.c.address,
-            hv.c.construction_area,
-            hv.c.reason,
-            hv.c.recorded_at,
+            home_versions.c.valid_from,
+            home_versions.c.change_kind,
+            home_versions.c.status,
+            home_versions.c.address,
+            home_versions.c.construction_area,
+            home_versions.c.reason,
+            home_versions.c.recorded_at,
         )
-        .join(homes, homes.c.id == hv.c.home_id)
+        .join(homes, homes.c.id == home_versions.c.home_id)
         .where(cond)
-        .order_by(hv.c.valid_from, hv.c.home_id)
-        .offset(offset)
-        .limit(limit)
-    ).mappings()
-    return [dict(r) for r in rows], int(total)
+        .order_by(home_versions.c.valid_from, home_versions.c.home_id)
+    )
+    # counted without the join (it only adds the house code)
+    count_stmt = select(home_versions.c.home_id).where(cond)
+    return fetch_page(conn, stmt, offset=offset, limit=limit, row=_as_dict, count_stmt=count_stmt)
+
+
+def _as_dict(row: Row[Any]) -> dict[str, Any]:
+    return dict(row._mapping)
+
+
+def _page(
+    conn: Connection, table: Table, cond: list[Any], stmt: Select[Any], offset: int, limit: int
+) -> Page[dict[str, Any]]:
+    """One page of a whole-table list; its total is :func:`count_rows` (an estimate for large whole tables)."""
+    total = count_rows(conn, table, cond)
+    rows = conn.execute(stmt.where(*cond).offset(offset).limit(limit)).mappings()
+    return Page([dict(r) for r in rows], total)

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, func, select
 
-from anju.core import dialect
+from anju.core import dialect, paging
 from anju.core.errors import NotFound, ValidationError
 from anju.core.scope import Scope
 from anju.registry import domain
@@ -161,7 +161,7 @@ def count_rows(conn: Connection, table: Table, cond: list[Any]) -> int:
         estimate = dialect.estimated_rows(conn, table)
         if estimate is not None and estimate >= LARGE_TABLE:
             return estimate
-    return int(conn.execute(select(func.count()).select_from(table).where(*cond)).scalar_one())
+    return paging.count(conn, select(table.c.id).where(*cond))
 
 
 def stats(conn: Connection, *, scope: Scope) -> dict[str, int]:

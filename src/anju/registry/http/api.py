@@ -32,7 +32,7 @@ def list_estates(
     name: Annotated[str | None, Query(max_length=80)] = None,
 ) -> Page[schemas.EstateOut]:
     with uow.read() as conn:
-        items, total = lists.list_estates(
+        found = lists.list_estates(
             conn,
             street_code=street_code,
             district_code=district_code,
@@ -42,7 +42,10 @@ def list_estates(
             limit=paging.page_size,
         )
         return Page(
-            items=[schemas.EstateOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size
+            items=[schemas.EstateOut(**i) for i in found.items],
+            total=found.total,
+            page=paging.page,
+            page_size=paging.page_size,
         )
 
 
@@ -70,7 +73,7 @@ def list_buildings(
     status: StatusQ = None,
 ) -> Page[schemas.BuildingOut]:
     with uow.read() as conn:
-        items, total = lists.list_buildings(
+        found = lists.list_buildings(
             conn,
             estate_id=estate_id,
             street_code=street_code,
@@ -80,7 +83,10 @@ def list_buildings(
             limit=paging.page_size,
         )
         return Page(
-            items=[schemas.BuildingOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size
+            items=[schemas.BuildingOut(**i) for i in found.items],
+            total=found.total,
+            page=paging.page,
+            page_size=paging.page_size,
         )
 
 
@@ -143,7 +149,7 @@ def list_homes(
     status: StatusQ = None,
 ) -> Page[schemas.HomeOut]:
     with uow.read() as conn:
-        items, total = lists.list_homes(
+        found = lists.list_homes(
             conn,
             building_id=building_id,
             street_code=street_code,
@@ -153,7 +159,10 @@ def list_homes(
             limit=paging.page_size,
         )
         return Page(
-            items=[schemas.HomeOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size
+            items=[schemas.HomeOut(**i) for i in found.items],
+            total=found.total,
+            page=paging.page,
+            page_size=paging.page_size,
         )
 
 
@@ -181,9 +190,7 @@ def create_home(uow: UowDep, caller: RegistryWrite, body: schemas.HomeIn) -> sch
 def change_home(uow: UowDep, caller: RegistryWrite, home_id: Id, body: schemas.ChangeIn) -> schemas.ChangeOut:
     with audited(uow, caller, "registry.change_home", "home", home_id) as conn:
         changed = changes.change_home(conn, home_id, changes.Change(**body.model_dump()), scope=caller.scope)
-        return schemas.ChangeOut(
-            changed=changed, version=reads.get_home(conn, home_id, scope=caller.scope)["version"]
-        )
+        return schemas.ChangeOut(changed=changed, version=reads.get_home(conn, home_id, scope=caller.scope)["version"])
 
 
 @router.get("/homes/{home_id}/history", operation_id="home_history")
@@ -241,11 +248,14 @@ def division_changes(
     end: Annotated[date, Query(alias="to", description="结束日期")],
 ) -> Page[schemas.ChangeRow]:
     with uow.read() as conn:
-        items, total = lists.changes_in_division(
+        found = lists.changes_in_division(
             conn, code, start, end, scope=caller.scope, offset=paging.offset, limit=paging.page_size
         )
         return Page(
-            items=[schemas.ChangeRow(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size
+            items=[schemas.ChangeRow(**i) for i in found.items],
+            total=found.total,
+            page=paging.page,
+            page_size=paging.page_size,
         )
 
 

@@ -130,8 +130,10 @@ def _message(result: imports.ImportResult) -> str:
 @router.get("/imports", operation_id="list_imports")
 def list_imports(uow: UowDep, _: RegistryImport, paging: PagingDep) -> Page[ImportJobOut]:
     with uow.read() as conn:
-        items, total = imports.list_jobs(conn, offset=paging.offset, limit=paging.page_size)
-    return Page(items=[ImportJobOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+        found = imports.list_jobs(conn, offset=paging.offset, limit=paging.page_size)
+    return Page(
+        items=[ImportJobOut(**i) for i in found.items], total=found.total, page=paging.page, page_size=paging.page_size
+    )
 
 
 @router.get("/imports/{job_id}", operation_id="get_import")

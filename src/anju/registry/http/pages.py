@@ -51,7 +51,7 @@ def division_page(request: Request, uow: UowDep, caller: RegistryRead, paging: P
             raise OutOfScope(f"没有区划 {code}")
         crumbs = div.ancestry(conn, code)
         if d.level in ("street", "community"):
-            estates, total = lists.list_estates(
+            estates = lists.list_estates(
                 conn,
                 street_code=code if d.level == "street" else None,
                 scope=caller.scope,
@@ -63,8 +63,8 @@ def division_page(request: Request, uow: UowDep, caller: RegistryRead, paging: P
                 "street.html",
                 division=d,
                 crumbs=crumbs,
-                estates=estates,
-                pager=pager(total, paging.page, paging.page_size),
+                estates=estates.items,
+                pager=pager(estates.total, paging.page, paging.page_size),
             )
         streets, _ = div.children(conn, code, "street")
         streets = [s for s in streets if caller.scope.allows(s.code)]  # e.g. not the zone-managed ones
@@ -75,18 +75,18 @@ def division_page(request: Request, uow: UowDep, caller: RegistryRead, paging: P
 def estate_page(request: Request, uow: UowDep, caller: RegistryRead, paging: PagingDep, estate_id: int) -> HTMLResponse:
     with uow.read() as conn:
         e = reads.get_estate(conn, estate_id, scope=caller.scope)
-        blds, total = lists.list_buildings(
+        blds = lists.list_buildings(
             conn, estate_id=estate_id, scope=caller.scope, offset=paging.offset, limit=paging.page_size
         )
-        counts = reads.homes_in_building_count(conn, [b["id"] for b in blds])
+        counts = reads.homes_in_building_count(conn, [b["id"] for b in blds.items])
         return render(
             request,
             "estate.html",
             estate=e,
-            buildings=blds,
+            buildings=blds.items,
             counts=counts,
             crumbs=div.ancestry(conn, e["street_code"]),
-            pager=pager(total, paging.page, paging.page_size),
+            pager=pager(blds.total, paging.page, paging.page_size),
         )
 
 

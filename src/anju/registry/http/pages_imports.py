@@ -23,12 +23,12 @@ def imports_page(
     request: Request, uow: UowDep, _: RegistryImport, paging: PagingDep, settings: SettingsDep
 ) -> HTMLResponse:
     with uow.read() as conn:
-        items, total = imports.list_jobs(conn, offset=paging.offset, limit=paging.page_size)
+        jobs = imports.list_jobs(conn, offset=paging.offset, limit=paging.page_size)
     return render(
         request,
         "imports.html",
-        jobs=items,
-        pager=pager(total, paging.page, paging.page_size),
+        jobs=jobs.items,
+        pager=pager(jobs.total, paging.page, paging.page_size),
         sources=domain.IMPORT_SOURCES,
         modes=domain.IMPORT_MODES,
         statuses=domain.IMPORT_JOB_STATUS,

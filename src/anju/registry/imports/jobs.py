@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Connection, Engine, select, update
 
 from anju.core import clock
 from anju.core.errors import FieldError, NotFound, TooLarge, ValidationError
+from anju.core.paging import Page, fetch_page
 from anju.core.scope import SYSTEM
 from anju.registry import changes, domain
 from anju.registry.imports import formats, plan, scan, write
@@ -262,10 +263,11 @@ def remerge(conn: Connection, *, today: date | None = None, now: datetime | None
 JOB_COLS = [c for c in import_jobs.c if c.name != "report"]
 
 
-def list_jobs(conn: Connection, *, offset: int = 0, limit: int = 50) -> tuple[list[dict[str, Any]], int]:
-    total = conn.execute(select(func.count()).select_from(import_jobs)).scalar_one()
-    rows = conn.execute(select(*JOB_COLS).order_by(import_jobs.c.id.desc()).offset(offset).limit(limit)).mappings()
-    return [dict(r) for r in rows], int(total)
+def list_jobs(conn: Connection, *, offset: int = 0, limit: int = 50) -> Page[dict[str, Any]]:
+    """The import jobs, newest first (without their reports)."""
+    stmt = select(*JOB_COLS).order_by(import_jobs.c.id.desc())
+    return fetch_page(conn, stmt, offset=offset, limit=limit, row=lambda r: dict(r._mapping),
+                      count_stmt=select(import_jobs.c.id))
 
 
 def get_job(conn: Connection, job_id: int) -> dict[str, Any]:
