@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from anju import divisions as div
+from anju import divisions
 from anju.core.errors import AnjuError, ValidationError
 from anju.core.scope import SYSTEM
 from anju.registry import (
@@ -36,7 +36,7 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 @pytest.fixture
 def conn(empty_engine):
     with empty_engine.begin() as c:
-        div.load_city(c, "320100")
+        divisions.load_city(c, "320100")
     with empty_engine.connect() as c:
         tx = c.begin()
         yield c

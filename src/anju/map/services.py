@@ -48,14 +48,19 @@ def summary(conn: Connection, code: str, *, scope: Scope, as_of: date) -> dict[s
         total.buildings += f.buildings
         total.estates += f.estates
     if as_of >= _today():
-        h = registry.homes
-        q = select(h.c.status, func.count()).where(h.c.street_code.in_(streets)).group_by(h.c.status)
-    else:
-        hv = registry.home_versions
         q = (
-            select(hv.c.status, func.count())
-            .where(hv.c.street_code.in_(streets), registry.as_of_condition(hv, as_of, None))
-            .group_by(hv.c.status)
+            select(registry.homes.c.status, func.count())
+            .where(registry.homes.c.street_code.in_(streets))
+            .group_by(registry.homes.c.status)
+        )
+    else:
+        q = (
+            select(registry.home_versions.c.status, func.count())
+            .where(
+                registry.home_versions.c.street_code.in_(streets),
+                registry.as_of_condition(registry.home_versions, as_of, None),
+            )
+            .group_by(registry.home_versions.c.status)
         )
     by_status = {str(s): int(n) for s, n in conn.execute(q)}
     return {
@@ -83,11 +88,16 @@ def locate(conn: Connection, q: str, *, scope: Scope, limit: int = 10) -> list[d
     """The register search, shaped for flying the map there: buildings and homes with coordinates."""
     found = registry.search(conn, q, scope=scope, limit=limit)
     ids = {int(b["id"]) for b in found["buildings"]} | {int(h["building_id"]) for h in found["homes"]}
-    b = registry.buildings
     where: dict[int, Any] = {}
     if ids:
         rows = conn.execute(
-            select(b.c.id, b.c.house_code, b.c.address, b.c.centroid_lon, b.c.centroid_lat).where(b.c.id.in_(ids))
+            select(
+                registry.buildings.c.id,
+                registry.buildings.c.house_code,
+                registry.buildings.c.address,
+                registry.buildings.c.centroid_lon,
+                registry.buildings.c.centroid_lat,
+            ).where(registry.buildings.c.id.in_(ids))
         )
         where = {int(r.id): r for r in rows}
     out: list[dict[str, Any]] = []

@@ -81,16 +81,15 @@ def building_as_of(
     ).first()
     if code is None:
         raise NotFound(f"没有编号为 {building_id} 的楼幢")
-    hv = home_versions
     rows = conn.execute(
-        select(hv, homes.c.house_code)
-        .join(homes, homes.c.id == hv.c.home_id)
+        select(home_versions, homes.c.house_code)
+        .join(homes, homes.c.id == home_versions.c.home_id)
         .where(
-            hv.c.building_id == building_id,
-            as_of_condition(hv, on, known_at),
-            hv.c.status != domain.Status.retired.value,  # a retired unit no longer exists as a unit
+            home_versions.c.building_id == building_id,
+            as_of_condition(home_versions, on, known_at),
+            home_versions.c.status != domain.Status.retired.value,  # a retired unit no longer exists as a unit
         )
-        .order_by(hv.c.floor_no.desc(), hv.c.unit_no, hv.c.room_no)
+        .order_by(home_versions.c.floor_no.desc(), home_versions.c.unit_no, home_versions.c.room_no)
     ).mappings()
     return {
         "building_id": building_id,
@@ -115,21 +114,32 @@ def home_history(conn: Connection, home_id: int, *, scope: Scope) -> dict[str, A
         .mappings()
         .all()
     )
-    lin = home_lineage
     parents = (
         conn.execute(
-            select(lin.c.kind, lin.c.effective_date, lin.c.reason, homes.c.id, homes.c.house_code)
-            .join(homes, homes.c.id == lin.c.parent_home_id)
-            .where(lin.c.child_home_id == home_id)
+            select(
+                home_lineage.c.kind,
+                home_lineage.c.effective_date,
+                home_lineage.c.reason,
+                homes.c.id,
+                homes.c.house_code,
+            )
+            .join(homes, homes.c.id == home_lineage.c.parent_home_id)
+            .where(home_lineage.c.child_home_id == home_id)
         )
         .mappings()
         .all()
     )
     children = (
         conn.execute(
-            select(lin.c.kind, lin.c.effective_date, lin.c.reason, homes.c.id, homes.c.house_code)
-            .join(homes, homes.c.id == lin.c.child_home_id)
-            .where(lin.c.parent_home_id == home_id)
+            select(
+                home_lineage.c.kind,
+                home_lineage.c.effective_date,
+                home_lineage.c.reason,
+                homes.c.id,
+                homes.c.house_code,
+            )
+            .join(homes, homes.c.id == home_lineage.c.child_home_id)
+            .where(home_lineage.c.parent_home_id == home_id)
         )
         .mappings()
         .all()

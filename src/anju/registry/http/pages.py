@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from anju import divisions as div
+from anju import divisions
 from anju.core import clock
 from anju.core.errors import AnjuError
 from anju.core.scope import OutOfScope, Scope
@@ -28,32 +28,34 @@ def index(request: Request, uow: UowDep, caller: SignedIn) -> HTMLResponse:
         return render(request, "welcome.html")
     with uow.read() as conn:
         districts = [
-            d for d in div.by_level(conn, "district") + div.by_level(conn, "zone") if _visible(caller.scope, d)
+            division
+            for division in divisions.by_level(conn, "district") + divisions.by_level(conn, "zone")
+            if _visible(caller.scope, division)
         ]
         if caller.scope.level == "street":
-            districts = [div.get(conn, caller.scope.code)]
-        title = "全市" if caller.scope.unrestricted else div.get(conn, caller.scope.code).name
+            districts = [divisions.get(conn, caller.scope.code)]
+        title = "全市" if caller.scope.unrestricted else divisions.get(conn, caller.scope.code).name
         stats = reads.stats(conn, scope=caller.scope)
         return render(request, "index.html", districts=districts, stats=stats, title=title, crumbs=[])
 
 
-def _visible(scope: Scope, d: div.Division) -> bool:
-    return scope.unrestricted or d.code == scope.code
+def _visible(scope: Scope, division: divisions.Division) -> bool:
+    return scope.unrestricted or division.code == scope.code
 
 
 @router.get("/divisions/{code}", response_class=HTMLResponse)
 def division_page(request: Request, uow: UowDep, caller: RegistryRead, paging: PagingDep, code: str) -> HTMLResponse:
     with uow.read() as conn:
-        d = div.get(conn, code)
+        division = divisions.get(conn, code)
         if not caller.scope.allows_division(code) and not (
-            d.level == "community" and caller.scope.allows(d.parent_code)
+            division.level == "community" and caller.scope.allows(division.parent_code)
         ):
             raise OutOfScope(f"没有区划 {code}")
-        crumbs = div.ancestry(conn, code)
-        if d.level in ("street", "community"):
+        crumbs = divisions.ancestry(conn, code)
+        if division.level in ("street", "community"):
             estates = lists.list_estates(
                 conn,
-                street_code=code if d.level == "street" else None,
+                street_code=code if division.level == "street" else None,
                 scope=caller.scope,
                 offset=paging.offset,
                 limit=paging.page_size,
@@ -61,14 +63,14 @@ def division_page(request: Request, uow: UowDep, caller: RegistryRead, paging: P
             return render(
                 request,
                 "street.html",
-                division=d,
+                division=division,
                 crumbs=crumbs,
                 estates=estates.items,
                 pager=pager(estates.total, paging.page, paging.page_size),
             )
-        streets, _ = div.children(conn, code, "street")
+        streets, _ = divisions.children(conn, code, "street")
         streets = [s for s in streets if caller.scope.allows(s.code)]  # e.g. not the zone-managed ones
-        return render(request, "district.html", division=d, crumbs=crumbs, streets=streets)
+        return render(request, "district.html", division=division, crumbs=crumbs, streets=streets)
 
 
 @router.get("/estates/{estate_id}", response_class=HTMLResponse)
@@ -85,7 +87,7 @@ def estate_page(request: Request, uow: UowDep, caller: RegistryRead, paging: Pag
             estate=e,
             buildings=blds.items,
             counts=counts,
-            crumbs=div.ancestry(conn, e["street_code"]),
+            crumbs=divisions.ancestry(conn, e["street_code"]),
             pager=pager(blds.total, paging.page, paging.page_size),
         )
 
@@ -123,7 +125,7 @@ def building_page(
             estate=e,
             as_of=on,
             today=clock.today(),
-            crumbs=div.ancestry(conn, b["street_code"]),
+            crumbs=divisions.ancestry(conn, b["street_code"]),
             **ctx,
         )
 
@@ -142,7 +144,7 @@ def home_page(request: Request, uow: UowDep, caller: RegistryRead, home_id: int)
             estate=reads.get_estate(conn, b["estate_id"], scope=caller.scope),
             hist=hist,
             rooms=reads.home_rooms(conn, home_id, scope=caller.scope),
-            crumbs=div.ancestry(conn, h["street_code"]),
+            crumbs=divisions.ancestry(conn, h["street_code"]),
         )
 
 

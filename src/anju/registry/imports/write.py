@@ -263,20 +263,16 @@ def _home_rows(run: ImportRun, batch: list[Row], start: int, first: int, first_v
 
 
 def _write_updates(run: ImportRun, rows: list[Row]) -> None:
+    """Merge and apply the rows about registered homes; rows identical to the source's last word are
+    unchanged without a merge."""
     if not rows:
         return
     conn = run.conn
-    ids = [r.home_id for r in rows if r.home_id is not None]
-    mine: dict[int, tuple[int, str]] = {}
-    hsr = home_source_records
-    for part in chunks(ids):
-        for rid, hid, digest in conn.execute(select(hsr.c.id, hsr.c.home_id, hsr.c.row_hash)
-                                             .where(hsr.c.home_id.in_(part), hsr.c.source == run.source)):
-            mine[int(hid)] = (int(rid), digest)
+    mine = _own_records(run, [r.home_id for r in rows if r.home_id is not None])
     todo: list[tuple[Row, str, str]] = []
     for r in rows:
         text, digest = attrs_json(r, run.heads)
-        prev = mine.get(r.home_id)  # type: ignore[arg-type]
+        prev = mine.get(r.home_id) if r.home_id is not None else None
         if prev is not None and prev[1] == digest:
             run.unchanged += 1
         else:
@@ -286,10 +282,7 @@ def _write_updates(run: ImportRun, rows: list[Row]) -> None:
     rules = plan.load_rules(conn)
     for part in chunks(todo):
         pids = [r.home_id for r, _, _ in part]
-        others: dict[int, dict[str, dict[str, Any]]] = {}
-        for hid, src, attrs in conn.execute(select(hsr.c.home_id, hsr.c.source, hsr.c.attrs)
-                                            .where(hsr.c.home_id.in_(pids), hsr.c.source != run.source)):
-            others.setdefault(int(hid), {})[src] = json.loads(attrs)
+        others = _other_records(run, pids)
         current = {int(h["id"]): h for h in conn.execute(select(homes).where(homes.c.id.in_(pids))).mappings()}
         inserts: list[tuple[Any, ...]] = []
         updates: list[dict[str, Any]] = []
@@ -302,13 +295,36 @@ def _write_updates(run: ImportRun, rows: list[Row]) -> None:
                 else:
                     updates.append({"rid": prev[0], "attrs": text, "row_hash": digest})
         if inserts:
-            dialect.bulk_insert(conn, hsr, ("home_id", "source", "attrs", "row_hash", "import_job_id",
-                                            "recorded_at"), inserts)
+            dialect.bulk_insert(conn, home_source_records,
+                                ("home_id", "source", "attrs", "row_hash", "import_job_id", "recorded_at"), inserts)
         if updates:
-            conn.execute(update(hsr).where(hsr.c.id == bindparam("rid"))
+            conn.execute(update(home_source_records).where(home_source_records.c.id == bindparam("rid"))
                          .values(attrs=bindparam("attrs"), row_hash=bindparam("row_hash"),
                                  import_job_id=run.job_id, recorded_at=run.now), updates)
         run.records_written += len(inserts) + len(updates)
+
+
+def _own_records(run: ImportRun, ids: list[int]) -> dict[int, tuple[int, str]]:
+    """home id → (record id, row hash) of what this import's source said before."""
+    records = home_source_records
+    mine: dict[int, tuple[int, str]] = {}
+    for part in chunks(ids):
+        stmt = select(records.c.id, records.c.home_id, records.c.row_hash).where(
+            records.c.home_id.in_(part), records.c.source == run.source)
+        for rid, hid, digest in run.conn.execute(stmt):
+            mine[int(hid)] = (int(rid), digest)
+    return mine
+
+
+def _other_records(run: ImportRun, ids: list[Any]) -> dict[int, dict[str, dict[str, Any]]]:
+    """home id → source → what the other sources said about the home."""
+    records = home_source_records
+    others: dict[int, dict[str, dict[str, Any]]] = {}
+    stmt = select(records.c.home_id, records.c.source, records.c.attrs).where(
+        records.c.home_id.in_(ids), records.c.source != run.source)
+    for hid, source, attrs in run.conn.execute(stmt):
+        others.setdefault(int(hid), {})[source] = json.loads(attrs)
+    return others
 
 
 def _update_one(run: ImportRun, r: Row, text: str, others: dict[str, dict[str, Any]], cur: Any,
