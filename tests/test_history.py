@@ -146,6 +146,7 @@ def test_demolishing_a_building_demolishes_its_homes_from_that_date(conn):
     change_building(conn, b, Change({"status": "拆除"}, date(2022, 9, 1)), today=TODAY, scope=SYSTEM)
     assert {get_home(conn, h, scope=SYSTEM)["status"] for h in (h1, h2)} == {Status.demolished.value}
     grid = building_as_of(conn, b, date(2022, 8, 31), scope=SYSTEM)
+    assert grid["building"] is not None
     assert grid["building"]["status"] == Status.in_use.value
     assert {x["status"] for x in grid["homes"]} == {Status.in_use.value}
 

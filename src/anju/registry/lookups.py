@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Literal, cast
 
 from sqlalchemy import Connection, select
 
 from anju.core import dialect
 from anju.core.errors import ValidationError
 from anju.core.scope import Scope
-from anju.registry import domain
+from anju.registry import domain, shapes
 from anju.registry.lists import BUILDING_LIST_COLS
 from anju.registry.tables import buildings, homes
 
 
-def search(conn: Connection, query: str, *, scope: Scope, limit: int = 20) -> dict[str, Any]:
+def search(conn: Connection, query: str, *, scope: Scope, limit: int = 20) -> shapes.SearchResult:
     """Search by house code (full or prefix) or by address text; returns buildings and homes."""
     q = query.strip().replace(" ", "").replace("\u3000", "")
     q = q.translate(domain.FULLWIDTH)
@@ -48,7 +49,7 @@ def search(conn: Connection, query: str, *, scope: Scope, limit: int = 20) -> di
             .mappings()
             .all()
         )
-        return {"kind": "house_code", "homes": [dict(r) for r in rows], "buildings": [dict(b) for b in blds]}
+        return _result("house_code", rows, blds)
     base, unit, room = domain.split_home_part(q)
     streets = None if scope.streets is None else sorted(scope.streets)
     ids = dialect.search_building_ids(conn, base, limit=200, streets=streets) if base else []
@@ -63,4 +64,14 @@ def search(conn: Connection, query: str, *, scope: Scope, limit: int = 20) -> di
         if unit:
             cond.append(homes.c.unit_no == unit)
         home_rows = list(conn.execute(select(homes).where(*cond).order_by(homes.c.id).limit(limit)).mappings())
-    return {"kind": "address", "homes": [dict(r) for r in home_rows], "buildings": [dict(b) for b in blds]}
+    return _result("address", home_rows, blds)
+
+
+def _result(
+    kind: Literal["house_code", "address"], homes_found: Sequence[Any], buildings_found: Sequence[Any]
+) -> shapes.SearchResult:
+    return shapes.SearchResult(
+        kind=kind,
+        homes=[cast(shapes.Home, dict(r)) for r in homes_found],
+        buildings=[dict(b) for b in buildings_found],
+    )

@@ -4,28 +4,28 @@ a date, a home's history and rooms, and the headline figures."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Table, func, select
 
 from anju.core import dialect, paging
 from anju.core.errors import NotFound, ValidationError
 from anju.core.scope import Scope
-from anju.registry import domain
+from anju.registry import domain, shapes
 from anju.registry.history import HOME_SPEC, as_of_condition, versions_of
 from anju.registry.tables import building_versions, buildings, estates, home_lineage, home_versions, homes, rooms
 
 
-def get_home(conn: Connection, home_id: int, *, scope: Scope) -> dict[str, Any]:
+def get_home(conn: Connection, home_id: int, *, scope: Scope) -> shapes.Home:
     row = conn.execute(select(homes).where(homes.c.id == home_id)).mappings().first()
     missing = f"没有编号为 {home_id} 的房屋"
     if row is None:
         raise NotFound(missing)
     scope.require(row["street_code"], missing)
-    return dict(row)
+    return cast(shapes.Home, dict(row))
 
 
-def get_home_by_code(conn: Connection, code: str, *, scope: Scope) -> dict[str, Any]:
+def get_home_by_code(conn: Connection, code: str, *, scope: Scope) -> shapes.Home:
     c = code.strip().upper()
     if not domain.HOUSE_CODE_RE.match(c):
         raise ValidationError.of("house_code", "房屋代码应为 23 位（22 位数字加 1 位校验码）")
@@ -33,38 +33,38 @@ def get_home_by_code(conn: Connection, code: str, *, scope: Scope) -> dict[str, 
     if row is None:
         raise NotFound(f"没有房屋代码为 {c} 的房屋")
     scope.require(row["street_code"], f"没有房屋代码为 {c} 的房屋")
-    return dict(row)
+    return cast(shapes.Home, dict(row))
 
 
-def get_building(conn: Connection, building_id: int, *, scope: Scope) -> dict[str, Any]:
+def get_building(conn: Connection, building_id: int, *, scope: Scope) -> shapes.Building:
     row = conn.execute(select(buildings).where(buildings.c.id == building_id)).mappings().first()
     missing = f"没有编号为 {building_id} 的楼幢"
     if row is None:
         raise NotFound(missing)
     scope.require(row["street_code"], missing)
-    return dict(row)
+    return cast(shapes.Building, dict(row))
 
 
-def get_building_by_code(conn: Connection, code: str, *, scope: Scope) -> dict[str, Any]:
+def get_building_by_code(conn: Connection, code: str, *, scope: Scope) -> shapes.Building:
     row = conn.execute(select(buildings).where(buildings.c.house_code == code.strip().upper())).mappings().first()
     if row is None:
         raise NotFound(f"没有房屋代码为 {code} 的楼幢")
     scope.require(row["street_code"], f"没有房屋代码为 {code} 的楼幢")
-    return dict(row)
+    return cast(shapes.Building, dict(row))
 
 
-def get_estate(conn: Connection, estate_id: int, *, scope: Scope) -> dict[str, Any]:
+def get_estate(conn: Connection, estate_id: int, *, scope: Scope) -> shapes.Estate:
     row = conn.execute(select(estates).where(estates.c.id == estate_id)).mappings().first()
     missing = f"没有编号为 {estate_id} 的小区"
     if row is None:
         raise NotFound(missing)
     scope.require(row["street_code"], missing)
-    return dict(row)
+    return cast(shapes.Estate, dict(row))
 
 
 def building_as_of(
     conn: Connection, building_id: int, on: date, known_at: datetime | None = None, *, scope: Scope
-) -> dict[str, Any]:
+) -> shapes.BuildingGrid:
     """The building and its homes as they were on ``on`` (as the register knew at ``known_at``)."""
     get_building(conn, building_id, scope=scope)
     b = (
@@ -102,7 +102,7 @@ def building_as_of(
     }
 
 
-def home_history(conn: Connection, home_id: int, *, scope: Scope) -> dict[str, Any]:
+def home_history(conn: Connection, home_id: int, *, scope: Scope) -> shapes.HomeHistory:
     """Every version ever recorded (superseded ones included) and the lineage both ways."""
     h = get_home(conn, home_id, scope=scope)
     versions = (
@@ -153,12 +153,10 @@ def home_history(conn: Connection, home_id: int, *, scope: Scope) -> dict[str, A
     }
 
 
-def home_rooms(conn: Connection, home_id: int, *, scope: Scope) -> list[dict[str, Any]]:
+def home_rooms(conn: Connection, home_id: int, *, scope: Scope) -> list[shapes.Room]:
     get_home(conn, home_id, scope=scope)
-    return [
-        dict(r)
-        for r in conn.execute(select(rooms).where(rooms.c.home_id == home_id).order_by(rooms.c.room_code)).mappings()
-    ]
+    found = conn.execute(select(rooms).where(rooms.c.home_id == home_id).order_by(rooms.c.room_code)).mappings()
+    return [cast(shapes.Room, dict(r)) for r in found]
 
 
 #: Above this many rows (by the planner's estimate) whole-table totals are estimates, not counts.
@@ -174,12 +172,13 @@ def count_rows(conn: Connection, table: Table, cond: list[Any]) -> int:
     return paging.count(conn, select(table.c.id).where(*cond))
 
 
-def stats(conn: Connection, *, scope: Scope) -> dict[str, int]:
+def stats(conn: Connection, *, scope: Scope) -> shapes.RegisterStats:
     """Headline figures of the register within the scope (estimates for large whole tables; see count_rows)."""
-    return {
-        name: count_rows(conn, t, scope.where(t.c.street_code))
-        for name, t in (("estates", estates), ("buildings", buildings), ("homes", homes))
-    }
+    return shapes.RegisterStats(
+        estates=count_rows(conn, estates, scope.where(estates.c.street_code)),
+        buildings=count_rows(conn, buildings, scope.where(buildings.c.street_code)),
+        homes=count_rows(conn, homes, scope.where(homes.c.street_code)),
+    )
 
 
 def homes_in_building_count(conn: Connection, building_ids: list[int]) -> dict[int, int]:

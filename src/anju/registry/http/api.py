@@ -278,4 +278,5 @@ def search(
 @router.get("/stats", operation_id="register_stats")
 def stats(uow: UowDep, caller: RegistryRead) -> dict[str, int]:
     with uow.read() as conn:
-        return reads.stats(conn, scope=caller.scope)
+        figures = reads.stats(conn, scope=caller.scope)
+    return {"estates": figures["estates"], "buildings": figures["buildings"], "homes": figures["homes"]}

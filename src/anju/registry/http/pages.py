@@ -13,7 +13,7 @@ from anju import divisions
 from anju.core import clock
 from anju.core.errors import AnjuError
 from anju.core.scope import OutOfScope, Scope
-from anju.registry import lists, lookups, reads
+from anju.registry import lists, lookups, reads, shapes
 from anju.security import GRANTS, Permission
 from anju.web.deps import PagingDep, RegistryRead, SignedIn, UowDep
 from anju.web.templating import pager, render
@@ -151,7 +151,7 @@ def home_page(request: Request, uow: UowDep, caller: RegistryRead, home_id: int)
 @router.get("/search", response_class=HTMLResponse)
 def search_page(request: Request, uow: UowDep, caller: RegistryRead, q: str = "") -> HTMLResponse:
     with uow.read() as conn:
-        result: dict[str, Any] | None = None
+        result: shapes.SearchResult | None = None
         error = None
         if q.strip():
             try:
