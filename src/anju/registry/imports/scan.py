@@ -109,31 +109,8 @@ class _Scanner:
         except Bad as e:
             errs.append(e)
         _areas(errs, values, c_area, i_area)
-        try:
-            if rooms:
-                values[4] = cells.integer(rooms, "rooms", 0, 30)
-        except Bad as e:
-            errs.append(e)
-        try:
-            if halls:
-                values[5] = cells.integer(halls, "halls", 0, 30)
-        except Bad as e:
-            errs.append(e)
-        if orientation:
-            if orientation in _ORIENTATIONS:
-                values[6] = orientation
-            else:
-                errs.append(Bad("orientation", f"朝向「{orientation}」应为 {'、'.join(domain.ORIENTATIONS)} 之一"))
-        if floor_label:
-            if len(floor_label) > 8:
-                errs.append(Bad("floor_label", "名义层最多 8 个字符"))
-            values[7] = floor_label
-        if puc:
-            puc = puc.upper()
-            if _PROPERTY_UNIT.match(puc):
-                values[8] = puc
-            else:
-                errs.append(Bad("property_unit_code", "不动产单元代码应为 28 位数字和大写字母"))
+        _counts(errs, values, rooms, halls)
+        _descriptions(errs, values, orientation, floor_label, puc)
         return values
 
     def _locate(self, errs: list[Bad], raw_code: str, district_raw: str, street_raw: str, estate_name: str,
@@ -212,6 +189,37 @@ def _areas(errs: list[Bad], values: list[Any], c_area: str, i_area: str) -> None
         errs.append(e)
     if values[2] is not None and values[3] is not None and values[3] > values[2]:
         errs.append(Bad("inner_area", f"套内面积 {values[3]} 大于建筑面积 {values[2]}"))
+
+
+def _counts(errs: list[Bad], values: list[Any], rooms: str, halls: str) -> None:
+    try:
+        if rooms:
+            values[4] = cells.integer(rooms, "rooms", 0, 30)
+    except Bad as e:
+        errs.append(e)
+    try:
+        if halls:
+            values[5] = cells.integer(halls, "halls", 0, 30)
+    except Bad as e:
+        errs.append(e)
+
+
+def _descriptions(errs: list[Bad], values: list[Any], orientation: str, floor_label: str, puc: str) -> None:
+    if orientation:
+        if orientation in _ORIENTATIONS:
+            values[6] = orientation
+        else:
+            errs.append(Bad("orientation", f"朝向「{orientation}」应为 {'、'.join(domain.ORIENTATIONS)} 之一"))
+    if floor_label:
+        if len(floor_label) > 8:
+            errs.append(Bad("floor_label", "名义层最多 8 个字符"))
+        values[7] = floor_label
+    if puc:
+        puc = puc.upper()
+        if _PROPERTY_UNIT.match(puc):
+            values[8] = puc
+        else:
+            errs.append(Bad("property_unit_code", "不动产单元代码应为 28 位数字和大写字母"))
 
 
 def _floors(errs: list[Bad], floor_raw: str, floor_to_raw: str) -> tuple[int | None, int | None]:

@@ -35,39 +35,44 @@ class StreetLookup:
         hit = self.cache.get(key)
         if hit is not None:
             return hit
-        dl, sl = "district", "street"
-        district: str | None = None
-        if district_raw:
-            if district_raw.isdigit():
-                r = self.rows.get(district_raw)
-                if r is None or r[2] not in ("district", "zone"):
-                    raise Bad(dl, f"未知的区划代码 {district_raw}")
-                district = district_raw
-            else:
-                district = self.district_by_name.get(district_raw)
-                if district is None:
-                    raise Bad(dl, f"未知的区（县）名称「{district_raw}」")
+        district = self._district(district_raw) if district_raw else None
         if not street_raw:
-            raise Bad(sl, "不能为空")
-        if street_raw.isdigit():
-            r = self.rows.get(street_raw)
-            if r is None or r[2] != "street":
-                raise Bad(sl, f"未知的街道代码 {street_raw}")
-            code = street_raw
-        else:
-            codes = self.street_by_name.get(street_raw, [])
-            if district:
-                codes = [c for c in codes if district in (self.rows[c][3], self.rows[c][4])]
-            if not codes:
-                where = f"{self.name(district)}内" if district else ""
-                raise Bad(sl, f"{where}没有名为「{street_raw}」的街道")
-            if len(codes) > 1:
-                raise Bad(sl, f"街道名称「{street_raw}」不唯一，请填写区或街道代码")
-            code = codes[0]
+            raise Bad("street", "不能为空")
+        code = self._street_code(street_raw) if street_raw.isdigit() else self._street_named(street_raw, district)
         if district is None:
             if not street_raw.isdigit():
-                raise Bad(dl, "不能为空（或在街道列填写 9 位街道代码）")
+                raise Bad("district", "不能为空（或在街道列填写 9 位街道代码）")
         elif district not in (self.rows[code][3], self.rows[code][4]):
-            raise Bad(sl, f"街道 {street_raw} 不属于 {self.name(district)}（{district}）")
+            raise Bad("street", f"街道 {street_raw} 不属于 {self.name(district)}（{district}）")
         self.cache[key] = code
         return code
+
+    def _district(self, district_raw: str) -> str:
+        """The district (or zone) a district cell names by code or name."""
+        if district_raw.isdigit():
+            r = self.rows.get(district_raw)
+            if r is None or r[2] not in ("district", "zone"):
+                raise Bad("district", f"未知的区划代码 {district_raw}")
+            return district_raw
+        district = self.district_by_name.get(district_raw)
+        if district is None:
+            raise Bad("district", f"未知的区（县）名称「{district_raw}」")
+        return str(district)
+
+    def _street_code(self, street_raw: str) -> str:
+        r = self.rows.get(street_raw)
+        if r is None or r[2] != "street":
+            raise Bad("street", f"未知的街道代码 {street_raw}")
+        return street_raw
+
+    def _street_named(self, street_raw: str, district: str | None) -> str:
+        """The one street of that name (within the district, when given)."""
+        codes = self.street_by_name.get(street_raw, [])
+        if district:
+            codes = [c for c in codes if district in (self.rows[c][3], self.rows[c][4])]
+        if not codes:
+            where = f"{self.name(district)}内" if district else ""
+            raise Bad("street", f"{where}没有名为「{street_raw}」的街道")
+        if len(codes) > 1:
+            raise Bad("street", f"街道名称「{street_raw}」不唯一，请填写区或街道代码")
+        return codes[0]
