@@ -32,8 +32,8 @@ DistrictQ = Annotated[str | None, Query(pattern=r"^\d{6}$", description="区（�
 StreetQ = Annotated[str | None, Query(pattern=r"^\d{9}$", description="街道代码")]
 
 
-def _detail(job: dict[str, Any]) -> ImportJobDetail:
-    rep = job.get("report") or {}
+def _detail(job: imports.ImportJobWithReport) -> ImportJobDetail:
+    rep = job["report"] or {}
     base = {k: v for k, v in job.items() if k != "report"}
     return ImportJobDetail(
         **base,

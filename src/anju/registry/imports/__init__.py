@@ -20,12 +20,23 @@ and returns the rejected ones with the reason. Every attempt is recorded in ``im
 
 from anju.registry.imports.columns import COLUMNS, ColumnSpec
 from anju.registry.imports.formats import SheetData, decode_csv, read_sheet
-from anju.registry.imports.jobs import ImportResult, get_job, import_file, job_rejects_csv, list_jobs, remerge
+from anju.registry.imports.jobs import (
+    ImportJob,
+    ImportJobWithReport,
+    ImportResult,
+    get_job,
+    import_file,
+    job_rejects_csv,
+    list_jobs,
+    remerge,
+)
 from anju.registry.imports.plan import load_rules, merge_values
 
 __all__ = [
     "COLUMNS",
     "ColumnSpec",
+    "ImportJob",
+    "ImportJobWithReport",
     "ImportResult",
     "SheetData",
     "decode_csv",

@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from sqlalchemy import Connection, Engine, select, update
 
@@ -263,14 +263,38 @@ def remerge(conn: Connection, *, today: date | None = None, now: datetime | None
 JOB_COLS = [c for c in import_jobs.c if c.name != "report"]
 
 
-def list_jobs(conn: Connection, *, offset: int = 0, limit: int = 50) -> Page[dict[str, Any]]:
+class ImportJob(TypedDict):
+    """One recorded import attempt, as lists answer it (without its report)."""
+
+    id: int
+    source: str
+    filename: str
+    sha256: str
+    mode: str
+    status: str
+    rows_total: int
+    rows_created: int
+    rows_updated: int
+    rows_unchanged: int
+    rows_rejected: int
+    conflicts: int
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class ImportJobWithReport(ImportJob):
+    #: format, encoding, errors (capped) and errors_total, conflicts and conflicts_total, notes, rejects
+    report: dict[str, Any]
+
+
+def list_jobs(conn: Connection, *, offset: int = 0, limit: int = 50) -> Page[ImportJob]:
     """The import jobs, newest first (without their reports)."""
     stmt = select(*JOB_COLS).order_by(import_jobs.c.id.desc())
-    return fetch_page(conn, stmt, offset=offset, limit=limit, row=lambda r: dict(r._mapping),
+    return fetch_page(conn, stmt, offset=offset, limit=limit, row=lambda r: cast(ImportJob, dict(r._mapping)),
                       count_stmt=select(import_jobs.c.id))
 
 
-def get_job(conn: Connection, job_id: int) -> dict[str, Any]:
+def get_job(conn: Connection, job_id: int) -> ImportJobWithReport:
     row = conn.execute(select(import_jobs).where(import_jobs.c.id == job_id)).mappings().first()
     if row is None:
         raise NotFound(f"没有编号为 {job_id} 的导入作业")
@@ -279,10 +303,10 @@ def get_job(conn: Connection, job_id: int) -> dict[str, Any]:
         out["report"] = json.loads(row["report"] or "{}")
     except ValueError:
         out["report"] = {}
-    return out
+    return cast(ImportJobWithReport, out)
 
 
-def job_rejects_csv(job: dict[str, Any]) -> bytes:
+def job_rejects_csv(job: ImportJobWithReport) -> bytes:
     """The rejected rows kept in a job's report, as CSV (UTF-8 with BOM)."""
     rej = job["report"].get("rejects") or {}
     buf = io.StringIO()
