@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Connection, select
 
 from anju.core import paging
@@ -22,8 +24,8 @@ SUMMARY_COLS = (
 )
 
 
-def _division(row: object) -> Division:
-    return Division(*row)  # type: ignore[misc]
+def _division(row: Any) -> Division:
+    return Division(**row._mapping)
 
 
 def get(conn: Connection, code: str) -> Division:
