@@ -4,7 +4,7 @@
         [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
 
 1. A 楼盘表 CSV of ``--rows`` new homes (Chinese headers, UTF-8) is generated into a temporary folder.
-2. *import*: a fresh database (schema + divisions) imports it with ``importer.import_file``; the clock
+2. *import*: a fresh database (schema + divisions) imports it with ``imports.import_file``; the clock
    runs from the raw bytes to the commit (parsing, validation, estates, buildings, house codes, homes,
    first versions, source records, job record).
 3. *raw*: a second fresh database gets every row the import wrote — estates, buildings and their
@@ -35,10 +35,10 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.engine import make_url
 
-from anju import divisions as div
+from anju import divisions
 from anju.core import dialect, migrate
 from anju.core.db import make_engine
-from anju.registry import importer
+from anju.registry import imports
 from anju.registry.tables import (
     building_versions,
     buildings,
@@ -156,7 +156,7 @@ class Databases:
             engine = make_engine(url)
         migrate.upgrade(engine)
         with engine.begin() as conn:
-            div.load_city(conn, "320100")
+            divisions.load_city(conn, "320100")
         return engine
 
     def settle(self) -> None:
@@ -210,13 +210,13 @@ def run(backend: str, n: int, tmp: Path, pg_url: str = "", batch: int = 20_000, 
                 (r[3] or "", r[0])
                 for r in conn.execute(
                     select(
-                        div.divisions_table.c.code,
-                        div.divisions_table.c.name,
-                        div.divisions_table.c.level,
-                        div.divisions_table.c.parent_code,
+                        divisions.divisions_table.c.code,
+                        divisions.divisions_table.c.name,
+                        divisions.divisions_table.c.level,
+                        divisions.divisions_table.c.parent_code,
                     )
-                    .where(div.divisions_table.c.level == "street")
-                    .order_by(div.divisions_table.c.code)
+                    .where(divisions.divisions_table.c.level == "street")
+                    .order_by(divisions.divisions_table.c.code)
                 )
             ]
         dbs.drop(first)
@@ -224,7 +224,7 @@ def run(backend: str, n: int, tmp: Path, pg_url: str = "", batch: int = 20_000, 
         make_csv(path, n, streets)
         data = path.read_bytes()
 
-        imports: list[float] = []
+        import_times: list[float] = []
         raws: list[float] = []
         raws_homes: list[float] = []
         prepared: tuple[Any, ...] | None = None
@@ -232,8 +232,8 @@ def run(backend: str, n: int, tmp: Path, pg_url: str = "", batch: int = 20_000, 
             engine = dbs.fresh()
             dbs.settle()
             t0 = time.perf_counter()
-            result = importer.import_file(engine, data, path.name, source="survey", max_bytes=1 << 31, batch_rows=batch)
-            imports.append(time.perf_counter() - t0)
+            result = imports.import_file(engine, data, path.name, source="survey", max_bytes=1 << 31, batch_rows=batch)
+            import_times.append(time.perf_counter() - t0)
             if result.status != "loaded" or result.rows_created != n:
                 raise SystemExit(f"import failed: {json.dumps(result.summary(), ensure_ascii=False)[:2000]}")
             if prepared is None:  # the rows the import wrote, as prepared tuples for the raw runs
@@ -262,13 +262,13 @@ def run(backend: str, n: int, tmp: Path, pg_url: str = "", batch: int = 20_000, 
             dbs.drop(raw)
     finally:
         dbs.close()
-    t_import, t_raw, t_raw_homes = min(imports), min(raws), min(raws_homes)
+    t_import, t_raw, t_raw_homes = min(import_times), min(raws), min(raws_homes)
     return {
         "backend": backend,
         "rows": n,
         "batch": batch,
         "csv_bytes": len(data),
-        "import_s": [round(x, 2) for x in imports],
+        "import_s": [round(x, 2) for x in import_times],
         "raw_s": [round(x, 2) for x in raws],
         "raw_homes_and_versions_s": [round(x, 2) for x in raws_homes],
         "import_homes_per_s": round(n / t_import),

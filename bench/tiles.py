@@ -36,7 +36,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from anju import map as amap
+from anju import map as housing_map
 from anju import registry
 from anju.core import clock, migrate
 from anju.core.db import make_engine
@@ -63,11 +63,12 @@ def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
 
 
 def sample_points(conn: Any, k: int, seed: int) -> list[tuple[float, float]]:
-    b = registry.buildings
-    top = int(conn.execute(select(func.max(b.c.id))).scalar_one())
+    top = int(conn.execute(select(func.max(registry.buildings.c.id))).scalar_one())
     ids = random.Random(seed).sample(range(1, top + 1), min(k * 2, top))
     rows = conn.execute(
-        select(b.c.centroid_lon, b.c.centroid_lat).where(b.c.id.in_(ids), b.c.centroid_lon.is_not(None))
+        select(registry.buildings.c.centroid_lon, registry.buildings.c.centroid_lat).where(
+            registry.buildings.c.id.in_(ids), registry.buildings.c.centroid_lon.is_not(None)
+        )
     ).all()
     return [(r[0], r[1]) for r in rows][:k]
 
@@ -81,27 +82,27 @@ def run(url: str, k: int, seed: int, with_duckdb: bool) -> dict[str, Any]:
         out["buildings"] = int(conn.execute(select(func.count()).select_from(registry.buildings)).scalar_one())
         points = sample_points(conn, k, seed)
         t = time.perf_counter()
-        amap.street_figures(conn, today)
+        housing_map.street_figures(conn, today)
         out["street_figures_once_ms"] = round((time.perf_counter() - t) * 1000, 1)
-        cache = amap.TileCache(1 << 30)
+        cache = housing_map.TileCache(1 << 30)
         addresses: dict[int, list[tuple[int, int]]] = {
             z: sorted({tile_of(lo, la, z) for lo, la in points}) for z in ZOOMS
         }
         for z in ZOOMS:
             per_layer: dict[str, Any] = {}
-            for layer in amap.layers():
+            for layer in housing_map.layers():
                 if not layer.minzoom <= z <= layer.maxzoom:
                     continue
                 unc, cached, sizes = [], [], []
                 for x, y in addresses[z]:
                     t = time.perf_counter()
-                    body = amap.render(conn, layer, z, x, y, SYSTEM, today)
+                    body = housing_map.render(conn, layer, z, x, y, SYSTEM, today)
                     unc.append((time.perf_counter() - t) * 1000)
                     sizes.append(len(body))
-                    amap.tile(conn, cache, layer.name, z, x, y, scope=SYSTEM, as_of=today)  # fill the cache
+                    housing_map.tile(conn, cache, layer.name, z, x, y, scope=SYSTEM, as_of=today)  # fill the cache
                 for x, y in addresses[z]:
                     t = time.perf_counter()
-                    amap.tile(conn, cache, layer.name, z, x, y, scope=SYSTEM, as_of=today)
+                    housing_map.tile(conn, cache, layer.name, z, x, y, scope=SYSTEM, as_of=today)
                     cached.append((time.perf_counter() - t) * 1000)
                 per_layer[layer.name] = {
                     "uncached_ms": summary(unc),
@@ -126,7 +127,6 @@ def duckdb_compare(conn: Any, addresses: dict[int, list[tuple[int, int]]], today
     db = duckdb.connect()
     db.execute(f"INSTALL '{ext[0]}'")
     db.execute("LOAD spatial")
-    b, h = registry.buildings, registry.homes
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         bpath, hpath = os.path.join(tmp, "b.csv"), os.path.join(tmp, "h.csv")
@@ -135,23 +135,23 @@ def duckdb_compare(conn: Any, addresses: dict[int, list[tuple[int, int]]], today
             w.writerow(["id", "house_code", "name", "status", "year_built", "use", "floors", "footprint", "lon", "lat"])
             for r in conn.execute(
                 select(
-                    b.c.id,
-                    b.c.house_code,
-                    b.c.name,
-                    b.c.status,
-                    b.c.year_built,
-                    b.c.use,
-                    b.c.floors_above,
-                    b.c.footprint,
-                    b.c.centroid_lon,
-                    b.c.centroid_lat,
+                    registry.buildings.c.id,
+                    registry.buildings.c.house_code,
+                    registry.buildings.c.name,
+                    registry.buildings.c.status,
+                    registry.buildings.c.year_built,
+                    registry.buildings.c.use,
+                    registry.buildings.c.floors_above,
+                    registry.buildings.c.footprint,
+                    registry.buildings.c.centroid_lon,
+                    registry.buildings.c.centroid_lat,
                 )
             ):
                 w.writerow(r)
         with open(hpath, "w", newline="", encoding="utf-8") as f:
             w = csv.writer(f)
             w.writerow(["building_id", "status"])
-            w.writerows(conn.execute(select(h.c.building_id, h.c.status)))
+            w.writerows(conn.execute(select(registry.homes.c.building_id, registry.homes.c.status)))
         db.execute(f"CREATE TABLE homes AS SELECT * FROM read_csv('{hpath}', header=true)")
         db.execute(
             "CREATE TABLE b AS SELECT id, house_code, name, status, year_built, use, floors, lon, lat, "
@@ -171,20 +171,20 @@ def duckdb_compare(conn: Any, addresses: dict[int, list[tuple[int, int]]], today
             FROM sel LEFT JOIN n ON n.building_id = sel.id) t
         WHERE geom IS NOT NULL
     """
-    layer = amap.get_layer("buildings")
+    layer = housing_map.get_layer("buildings")
     assert layer is not None
     result: dict[str, Any] = {"load_s": round(load_s, 1), "zooms": {}}
     for z in (14, 15, 16, 17):
         duck, ours = [], []
         same = 0
         for x, y in addresses[z]:
-            min_lon, min_lat, max_lon, max_lat = amap.tile_bounds(z, x, y, 64)
+            min_lon, min_lat, max_lon, max_lat = housing_map.tile_bounds(z, x, y, 64)
             m = 0.002
             t = time.perf_counter()
             row = db.execute(sql, [min_lon - m, max_lon + m, min_lat - m, max_lat + m, z, x, y]).fetchone()
             duck.append((time.perf_counter() - t) * 1000)
             t = time.perf_counter()
-            body = amap.render(conn, layer, z, x, y, SYSTEM, today)
+            body = housing_map.render(conn, layer, z, x, y, SYSTEM, today)
             ours.append((time.perf_counter() - t) * 1000)
             same += int(_feature_count(row[0] if row else None) == _feature_count(body))
         result["zooms"][z] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from anju.registry import domain as d
+from anju.registry import domain
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def test_home_by_house_code(api):
     h = first_home(api)
     r = api.get(f"/homes/by-code/{h['house_code']}")
     assert r.status_code == 200 and r.json()["id"] == h["id"]
-    assert d.is_valid_house_code(h["house_code"])
+    assert domain.is_valid_house_code(h["house_code"])
 
 
 @pytest.mark.parametrize("code, status", [("123", 422), ("32011500620110004000849", 404)])

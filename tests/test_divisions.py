@@ -8,7 +8,7 @@ import pytest
 from shapely.geometry import shape
 from sqlalchemy import func, select
 
-from anju import divisions as div
+from anju import divisions
 from anju.divisions.loader import build_city_rows, city_dir, read_city
 
 DISTRICTS = {
@@ -76,14 +76,14 @@ def test_street_boundaries_partition_their_district_and_say_they_are_synthetic(r
 
 def test_loading_twice_changes_nothing(empty_engine):
     with empty_engine.begin() as c:
-        first = div.load_city(c, "320100")
-        second = div.load_city(c, "320100")
-        n = c.execute(select(func.count()).select_from(div.divisions_table)).scalar_one()
+        first = divisions.load_city(c, "320100")
+        second = divisions.load_city(c, "320100")
+        n = c.execute(select(func.count()).select_from(divisions.divisions_table)).scalar_one()
     assert first == n and second == 0
 
 
 def test_children_of_a_zone_include_the_streets_it_manages(city_engine):
     with city_engine.connect() as c:
-        _, total = div.children(c, "320192", "street")
+        _, total = divisions.children(c, "320192", "street")
         assert total == 7
-        assert [d.name for d in div.ancestry(c, "320192004")] == ["南京市", "六合区", "葛塘街道"]
+        assert [d.name for d in divisions.ancestry(c, "320192004")] == ["南京市", "六合区", "葛塘街道"]

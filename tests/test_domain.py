@@ -10,25 +10,25 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum.cn import ric
 
-from anju.registry import domain as d
+from anju.registry import domain
 
 
 def test_house_code_has_the_jgj_t_246_layout():
-    code = d.make_house_code("320102002", 2005, 12, 502)
+    code = domain.make_house_code("320102002", 2005, 12, 502)
     assert len(code) == 23
     assert code[:9] == "320102002" and code[9:13] == "2005" and code[13:17] == "0012" and code[17:22] == "00502"
-    assert d.parse_house_code(code) == d.HouseCode("320102002", 2005, 12, 502)
+    assert domain.parse_house_code(code) == domain.HouseCode("320102002", 2005, 12, 502)
 
 
 def test_building_code_ends_in_home_sequence_zero():
-    code = d.make_house_code("320102002", 2005, 12, 0)
-    hc = d.parse_house_code(code)
+    code = domain.make_house_code("320102002", 2005, 12, 0)
+    hc = domain.parse_house_code(code)
     assert hc.is_building and hc.building() == hc
 
 
 def test_check_character_is_iso7064_mod_11_2_like_the_resident_id():
     # GB 11643's own example uses the same algorithm: 11010519491231002X
-    assert d.CHECKERS["iso7064-mod11-2"]("11010519491231002") == "X"
+    assert domain.CHECKERS["iso7064-mod11-2"]("11010519491231002") == "X"
     assert ric.is_valid("11010519491231002X")
 
 
@@ -43,45 +43,45 @@ def test_check_character_is_iso7064_mod_11_2_like_the_resident_id():
 )
 def test_malformed_house_codes_are_refused_with_a_reason(bad, reason):
     with pytest.raises(ValueError, match=reason):
-        d.parse_house_code(bad)
+        domain.parse_house_code(bad)
 
 
 @given(st.from_regex(r"\A\d{17}\Z"), st.integers(0, 99999))
 def test_fast_check_matches_python_stdnum(prefix, seq):
     body = prefix + f"{seq:05d}"
-    assert d.fast_check(d.prefix_checksum(prefix), seq) == d.CHECKERS["iso7064-mod11-2"](body)
+    assert domain.fast_check(domain.prefix_checksum(prefix), seq) == domain.CHECKERS["iso7064-mod11-2"](body)
 
 
 @given(st.from_regex(r"\A\d{22}\Z"), st.integers(0, 21), st.integers(1, 9))
 def test_any_single_digit_error_is_detected(body, pos, delta):
-    code = body + d.CHECKERS["iso7064-mod11-2"](body)
+    code = body + domain.CHECKERS["iso7064-mod11-2"](body)
     wrong = code[:pos] + str((int(code[pos]) + delta) % 10) + code[pos + 1 :]
-    assert not d.is_valid_house_code(wrong)
+    assert not domain.is_valid_house_code(wrong)
 
 
 @pytest.mark.parametrize(
     "old, new, ok",
     [
-        (d.Status.planned, d.Status.under_construction, True),
-        (d.Status.under_construction, d.Status.presale, True),
-        (d.Status.presale, d.Status.completed, True),
-        (d.Status.completed, d.Status.in_use, True),
-        (d.Status.in_use, d.Status.demolished, True),
-        (d.Status.demolished, d.Status.in_use, False),
-        (d.Status.retired, d.Status.in_use, False),
-        (d.Status.in_use, d.Status.presale, False),
-        (d.Status.planned, d.Status.in_use, False),
+        (domain.Status.planned, domain.Status.under_construction, True),
+        (domain.Status.under_construction, domain.Status.presale, True),
+        (domain.Status.presale, domain.Status.completed, True),
+        (domain.Status.completed, domain.Status.in_use, True),
+        (domain.Status.in_use, domain.Status.demolished, True),
+        (domain.Status.demolished, domain.Status.in_use, False),
+        (domain.Status.retired, domain.Status.in_use, False),
+        (domain.Status.in_use, domain.Status.presale, False),
+        (domain.Status.planned, domain.Status.in_use, False),
     ],
 )
 def test_life_cycle_transitions(old, new, ok):
-    assert d.can_transition(old, new) is ok
+    assert domain.can_transition(old, new) is ok
 
 
 def test_status_accepts_chinese_and_english_names():
-    assert d.parse_status("使用") is d.Status.in_use
-    assert d.parse_status("demolished") is d.Status.demolished
+    assert domain.parse_status("使用") is domain.Status.in_use
+    assert domain.parse_status("demolished") is domain.Status.demolished
     with pytest.raises(ValueError, match="unknown status"):
-        d.parse_status("半拆")
+        domain.parse_status("半拆")
 
 
 @pytest.mark.parametrize(
@@ -97,15 +97,15 @@ def test_status_accepts_chinese_and_english_names():
 )
 def test_bad_areas_are_refused(value, message):
     with pytest.raises(ValueError, match=message):
-        d.parse_area(value)
+        domain.parse_area(value)
 
 
 def test_areas_are_exact_decimals():
-    assert d.parse_area("89.1") == Decimal("89.10")
-    assert d.parse_area("1,234.56") == Decimal("1234.56")
+    assert domain.parse_area("89.1") == Decimal("89.10")
+    assert domain.parse_area("1,234.56") == Decimal("1234.56")
 
 
 def test_completed_buildings_cannot_be_built_in_the_future():
     with pytest.raises(ValueError, match="future"):
-        d.check_year_built(2031, d.Status.in_use, date(2026, 1, 1))
-    d.check_year_built(2028, d.Status.under_construction, date(2026, 1, 1))
+        domain.check_year_built(2031, domain.Status.in_use, date(2026, 1, 1))
+    domain.check_year_built(2028, domain.Status.under_construction, date(2026, 1, 1))

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, select
 
 from anju.cli import main
 from anju.core.errors import NotFound, ValidationError
-from anju.registry import export, importer
+from anju.registry import export, imports
 from anju.registry.tables import buildings, home_versions, homes
 
 REQUIRED = ("house_code", "address", "district_code", "street_name", "use", "area_m2", "status")
@@ -148,10 +148,10 @@ def test_an_export_imports_back_without_changing_the_register(city_engine, tmp_p
     n = export.export_file(city_engine, out, street_code=a_street(city_engine))
     with city_engine.connect() as c:
         versions = c.execute(select(func.count()).select_from(home_versions)).scalar_one()
-    r = importer.import_file(city_engine, out.read_bytes(), out.name, source="manual")
+    r = imports.import_file(city_engine, out.read_bytes(), out.name, source="manual")
     assert (r.status, r.rows_total, r.rows_created, r.rows_updated, r.rows_rejected) == ("loaded", n, 0, 0, 0), \
         r.summary()
-    again = importer.import_file(city_engine, out.read_bytes(), out.name, source="manual")
+    again = imports.import_file(city_engine, out.read_bytes(), out.name, source="manual")
     assert again.status == "unchanged" and again.rows_unchanged == n
     with city_engine.connect() as c:
         assert c.execute(select(func.count()).select_from(home_versions)).scalar_one() == versions

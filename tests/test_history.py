@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from anju import divisions as div
+from anju import divisions
 from anju.core.errors import AnjuError, ValidationError
 from anju.core.scope import SYSTEM
 from anju.registry import (
@@ -36,7 +36,7 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 @pytest.fixture
 def conn(empty_engine):
     with empty_engine.begin() as c:
-        div.load_city(c, "320100")
+        divisions.load_city(c, "320100")
     with empty_engine.connect() as c:
         tx = c.begin()
         yield c
@@ -146,6 +146,7 @@ def test_demolishing_a_building_demolishes_its_homes_from_that_date(conn):
     change_building(conn, b, Change({"status": "拆除"}, date(2022, 9, 1)), today=TODAY, scope=SYSTEM)
     assert {get_home(conn, h, scope=SYSTEM)["status"] for h in (h1, h2)} == {Status.demolished.value}
     grid = building_as_of(conn, b, date(2022, 8, 31), scope=SYSTEM)
+    assert grid["building"] is not None
     assert grid["building"]["status"] == Status.in_use.value
     assert {x["status"] for x in grid["homes"]} == {Status.in_use.value}
 
@@ -325,19 +326,19 @@ def test_house_codes_are_unique_and_never_reused(conn, ops, rnd):
 def test_whole_table_totals_of_large_tables_are_planner_estimates(city_engine, monkeypatch):
     from sqlalchemy import text
 
-    from anju.registry import services as svc
+    from anju.registry import lists, reads
 
     with city_engine.begin() as c:
         c.execute(text("ANALYZE"))
     with city_engine.connect() as c:
         exact = c.execute(select(func.count()).select_from(homes)).scalar_one()
-        assert svc.stats(c, scope=SYSTEM)["homes"] == exact  # small table: an exact count
-        monkeypatch.setattr(svc, "LARGE_TABLE", 1)
-        assert svc.stats(c, scope=SYSTEM)["homes"] == exact  # estimate right after ANALYZE
+        assert reads.stats(c, scope=SYSTEM)["homes"] == exact  # small table: an exact count
+        monkeypatch.setattr(reads, "LARGE_TABLE", 1)
+        assert reads.stats(c, scope=SYSTEM)["homes"] == exact  # estimate right after ANALYZE
     with city_engine.begin() as c:
         b = a_building(c, building_no="E1")
         a_home(c, b)
     with city_engine.connect() as c:
-        assert svc.stats(c, scope=SYSTEM)["homes"] == exact  # the estimate lags until the next ANALYZE
-        _, filtered_total = svc.list_homes(c, building_id=b, scope=SYSTEM)
+        assert reads.stats(c, scope=SYSTEM)["homes"] == exact  # the estimate lags until the next ANALYZE
+        filtered_total = lists.list_homes(c, building_id=b, scope=SYSTEM).total
         assert filtered_total == 1  # filtered totals are always exact

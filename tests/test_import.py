@@ -25,8 +25,9 @@ from sqlalchemy import Engine, func, select, update
 from anju.cli import main
 from anju.core import clock
 from anju.core.errors import TooLarge
-from anju.registry import importer
+from anju.registry import domain, imports
 from anju.registry.domain import make_house_code, parse_house_code
+from anju.registry.imports import write
 from anju.registry.tables import (
     building_versions,
     buildings,
@@ -89,8 +90,8 @@ def counts(engine: Engine) -> dict[str, int]:
         return {t.name: int(c.execute(select(func.count()).select_from(t)).scalar_one()) for t in REGISTER}
 
 
-def imp(engine: Engine, data: bytes, name: str = "lpb.csv", **kw: object) -> importer.ImportResult:
-    return importer.import_file(engine, data, name, **kw)  # type: ignore[arg-type]
+def imp(engine: Engine, data: bytes, name: str = "lpb.csv", **kw: object) -> imports.ImportResult:
+    return imports.import_file(engine, data, name, **kw)  # type: ignore[arg-type]
 
 
 def home_by_room(engine: Engine, room: str, building_no: str = "1") -> dict[str, object]:
@@ -199,7 +200,7 @@ def test_bulk_house_codes_match_the_domain():
     for _ in range(500):
         street, seg, bseq, hseq = str(rng.randint(10**8, 10**9 - 1)), rng.randint(0, 9999), rng.randint(1, 9999), \
             rng.randint(1, 99_000)
-        gen = importer._home_codes(make_house_code(street, seg, bseq, 0), hseq)
+        gen = write.home_codes(make_house_code(street, seg, bseq, 0), hseq)
         assert [next(gen) for _ in range(3)] == [make_house_code(street, seg, bseq, hseq + k) for k in range(3)]
 
 
@@ -327,9 +328,9 @@ def test_good_rows_mode_loads_the_good_rows_and_returns_the_rejects(city_engine)
     back = list(csv.reader(io.StringIO(r.rejects_csv().decode("utf-8-sig"))))
     assert back[0][-1] == "错误原因" and len(back) == 3
     with city_engine.connect() as c:
-        job = importer.get_job(c, r.job_id)
+        job = imports.get_job(c, r.job_id)
     assert job["status"] == "partial" and job["report"]["rejects"]["total"] == 2
-    assert importer.job_rejects_csv(job).decode("utf-8-sig").count("\r\n") == 3
+    assert imports.job_rejects_csv(job).decode("utf-8-sig").count("\r\n") == 3
 
 
 def test_good_rows_mode_skips_a_row_the_history_engine_refuses(city_engine):
@@ -379,7 +380,7 @@ def test_two_sources_merge_by_precedence_and_report_the_conflict(city_engine):
                                 .order_by(home_versions.c.id)).all()
         recs = dict(conn.execute(select(home_source_records.c.source, home_source_records.c.attrs)
                                  .where(home_source_records.c.home_id == h["id"])).all())
-        job = importer.get_job(conn, r.job_id)
+        job = imports.get_job(conn, r.job_id)
     assert [(v[0], v[1] is not None, v[2]) for v in versions] == [
         (Decimal("89.50"), True, "presale"), (Decimal("90.10"), False, "survey")]
     assert json.loads(recs["survey"])["construction_area"] == "90.10"
@@ -405,14 +406,14 @@ def test_changing_the_source_rules_changes_the_winner(city_engine):
     with city_engine.begin() as c:
         c.execute(update(source_rules).where(source_rules.c.field == "construction_area",
                                              source_rules.c.source == "presale").values(rank=9))
-        out = importer.remerge(c)
+        out = imports.remerge(c)
     assert out["changed"] == 1
     assert home_by_room(city_engine, "101")["construction_area"] == Decimal("90.10")
 
 
 def test_merge_values_prefers_the_lowest_rank_with_a_value():
     rules = {"status": {"registration": 0, "presale": 2}}
-    winners, conflicts = importer.merge_values(
+    winners, conflicts = imports.merge_values(
         {"presale": {"status": "预售", "rooms": 2}, "registration": {"status": "现房"}, "rental": {"rooms": 3}}, rules)
     assert winners["status"] == ("registration", "现房")
     assert winners["rooms"] == ("presale", 2)  # no rule for rooms: sources in their listed order
@@ -547,10 +548,10 @@ def test_api_refuses_an_oversized_upload(city_engine, settings_for):
 
 def test_import_format_doc_lists_every_column():
     doc = (ROOT / "docs" / "import-format.md").read_text(encoding="utf-8")
-    for col in importer.COLUMNS:
+    for col in imports.COLUMNS:
         assert f"`{col.field}`" in doc or col.field in doc, col.field
         assert col.label in doc, col.label
         for alias in col.aliases:
             assert alias in doc, alias
-    for source in importer.SOURCES:
+    for source in domain.IMPORT_SOURCES:
         assert f"`{source}`" in doc

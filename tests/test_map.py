@@ -13,9 +13,9 @@ from sqlalchemy import Engine, func, select
 
 from anju.app import create_app
 from anju.core import clock
-from anju.divisions import divisions_table as dv
+from anju.divisions import divisions_table
 from anju.map import Attribute, Layer, get_layer, layers, register_layer, unregister_layer
-from anju.registry import tables as rt
+from anju.registry import tables
 from tests.accounts import api_token, choose_world
 
 
@@ -48,7 +48,7 @@ def decode(body: bytes) -> dict[str, Any]:
 
 
 def a_building(engine: Engine, street: str | None = None) -> Any:
-    b = rt.buildings
+    b = tables.buildings
     q = select(b).where(b.c.footprint.is_not(None), b.c.status == "使用")
     if street:
         q = q.where(b.c.street_code == street)
@@ -73,7 +73,7 @@ def test_building_tile_has_the_building_with_its_attributes(city_engine, client)
     assert f["geometry"]["type"] in ("Polygon", "MultiPolygon")
     with city_engine.connect() as c:
         homes = c.execute(
-            select(func.count()).where(rt.homes.c.building_id == bl["id"], rt.homes.c.status != "注销")
+            select(func.count()).where(tables.homes.c.building_id == bl["id"], tables.homes.c.status != "注销")
         ).scalar_one()
     assert p["homes"] == homes
 
@@ -103,7 +103,9 @@ def vertices(geom: dict[str, Any]) -> int:
 def test_generalisation_fewer_vertices_at_low_zoom(city_engine, client):
     with city_engine.connect() as c:
         d = c.execute(
-            select(dv.c.code, dv.c.centroid_lon, dv.c.centroid_lat).where(dv.c.level == "district").limit(1)
+            select(divisions_table.c.code, divisions_table.c.centroid_lon, divisions_table.c.centroid_lat)
+            .where(divisions_table.c.level == "district")
+            .limit(1)
         ).one()
     counts = {}
     for z in (7, 11):
@@ -122,9 +124,9 @@ def test_district_officer_sees_only_their_district(city_engine, client):
         a_streets = {
             r.code
             for r in c.execute(
-                select(dv.c.code).where(
-                    dv.c.level == "street",
-                    func.coalesce(dv.c.managing_code, dv.c.parent_code) == w.district_a,
+                select(divisions_table.c.code).where(
+                    divisions_table.c.level == "street",
+                    func.coalesce(divisions_table.c.managing_code, divisions_table.c.parent_code) == w.district_a,
                 )
             )
         }
@@ -176,7 +178,7 @@ def test_changing_a_status_shows_in_the_next_tile(city_engine, client):
 def test_tiles_as_of_a_date_before_a_building_existed(city_engine, client):
     bl = a_building(city_engine)
     url = "/tiles/buildings/16/{}/{}.pbf".format(*tile_of(bl["centroid_lon"], bl["centroid_lat"], 16))
-    bv = rt.building_versions
+    bv = tables.building_versions
     with city_engine.connect() as c:
         first = c.execute(select(func.min(bv.c.valid_from)).where(bv.c.building_id == bl["id"])).scalar_one()
     before = (first - timedelta(days=1)).isoformat()
@@ -231,7 +233,7 @@ def test_street_figures_summary_and_locate_are_scoped(city_engine, client):
     assert not any(c.startswith(w.district_b) for c in codes)
     assert body["max"] >= body["min"] >= 0
     with city_engine.connect() as c:
-        n = c.execute(select(func.count()).where(rt.buildings.c.street_code == w.street_s1)).scalar_one()
+        n = c.execute(select(func.count()).where(tables.buildings.c.street_code == w.street_s1)).scalar_one()
     assert next(i["value"] for i in body["items"] if i["code"] == w.street_s1) == n
     s = get(client, city_engine, "district", f"/api/v1/map/summary/{w.district_a}").json()
     assert s["level"] == "district" and s["homes"] == sum(

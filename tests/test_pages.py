@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from fastapi.testclient import TestClient
 
-from anju import divisions as div
+from anju import divisions
 from anju.app import create_app
 from anju.core.scope import SYSTEM
 from anju.registry import Change, NewHome, Status, change_home, create_home
@@ -103,7 +103,7 @@ def test_home_page_shows_full_history(city_engine, client):
 
 def test_search_page_finds_by_code_and_shows_empty_state(city_engine, client):
     with city_engine.connect() as c:
-        code = c.execute(div.divisions_table.select().limit(1)).first()
+        code = c.execute(divisions.divisions_table.select().limit(1)).first()
         assert code is not None
         from anju.registry import homes
 
@@ -128,8 +128,8 @@ def test_a_district_officer_front_page_shows_only_the_district(city_engine, sett
 
     w = choose_world(city_engine)
     with city_engine.connect() as c:
-        own = div.get(c, w.district_a).name
-        other = div.get(c, w.district_b).name
+        own = divisions.get(c, w.district_a).name
+        other = divisions.get(c, w.district_b).name
     token, _ = web_session(city_engine, "district")
     with TestClient(create_app(settings_for(city_engine)), headers={"cookie": f"anju_session={token}"}) as c:
         page = c.get("/")

@@ -1,12 +1,12 @@
 import httpx
 
 from anju.core.scope import SYSTEM
-from anju.registry import services as svc
+from anju.registry import reads
 
 
 def test_city_fixture_holds_a_register(city_engine):
     with city_engine.connect() as c:
-        s = svc.stats(c, scope=SYSTEM)
+        s = reads.stats(c, scope=SYSTEM)
     assert s["estates"] > 5 and s["homes"] > s["buildings"] > s["estates"]
 
 

@@ -208,9 +208,9 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
     """Create the schema, build a small synthetic Nanjing if the database is empty, and serve."""
     import os
 
+    from anju import registry as reg
     from anju.core import migrate
     from anju.core.scope import SYSTEM
-    from anju.registry import services as reg
     from anju.security import keyring_from_settings
     from anju.security.cli import DEMO_PASSWORD, ensure_demo_accounts
     from anju.synth import attach_demo_accounts, generate, generate_people, generate_rental

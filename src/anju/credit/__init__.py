@@ -5,7 +5,8 @@ The credit capability (grading, appeals, repair) will be built on this stream. F
 log ``credit``) and :func:`effective_events` (e.g. the housing-assistance eligibility check).
 """
 
-from anju.credit.services import Event, effective_events, record_event
+from anju.credit.domain import Event
+from anju.credit.services import effective_events, record_event
 from anju.credit.tables import credit_events
 
 __all__ = ["Event", "credit_events", "effective_events", "record_event"]

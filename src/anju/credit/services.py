@@ -5,45 +5,20 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from sqlalchemy import Connection, or_, select
 
 from anju import ledger
 from anju.core import clock
-from anju.core.errors import ValidationError
+from anju.credit import domain
+from anju.credit.domain import Event
 from anju.credit.tables import credit_events
-
-LOG = "credit"
-SEVERITIES = ("minor", "major", "serious")
-
-
-@dataclass(frozen=True)
-class Event:
-    subject_kind: str  # person | org
-    subject_bidx: str
-    source: str
-    kind: str
-    severity: str
-    occurred_on: date
-    reference: str
-    expires_on: date | None = None
-    street_code: str | None = None
-    detail: dict[str, Any] = field(default_factory=dict)
 
 
 def record_event(conn: Connection, ev: Event) -> int:
     """Store one event and append it to the verifiable log ``credit``; returns its id."""
-    if ev.subject_kind not in ("person", "org"):
-        raise ValidationError.of("subject_kind", "应为 person 或 org")
-    if ev.severity not in SEVERITIES:
-        raise ValidationError.of("severity", f"应为 {'、'.join(SEVERITIES)} 之一")
-    if not ev.subject_bidx or len(ev.subject_bidx) != 64:
-        raise ValidationError.of("subject_bidx", "应为 64 位盲索引")
-    if ev.expires_on is not None and ev.expires_on < ev.occurred_on:
-        raise ValidationError.of("expires_on", "不能早于发生日期")
+    domain.check_event(ev)
     now = clock.now()
     entry = json.dumps(
         {
@@ -60,7 +35,7 @@ def record_event(conn: Connection, ev: Event) -> int:
         ensure_ascii=False,
         sort_keys=True,
     ).encode()
-    idx = ledger.append(conn, LOG, [entry])
+    idx = ledger.append(conn, domain.LOG, [entry])
     return int(
         conn.execute(
             credit_events.insert()

@@ -1,9 +1,9 @@
 """Administrative divisions: city, districts, functional zones, streets and communities."""
 
+from anju.divisions.domain import Division
 from anju.divisions.geo import from_geojson, partition, random_points_in, to_geojson
 from anju.divisions.loader import CitySpec, load_city, read_city_spec
 from anju.divisions.services import (
-    Division,
     ancestry,
     by_level,
     children,

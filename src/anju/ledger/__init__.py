@@ -2,28 +2,67 @@
 
 Other contexts append the records the plan names (credit, escrow, maintenance funds) with
 :func:`append` inside their own write transaction, and use only what this module exports.
+
+Only :mod:`merkle` (stdlib) is imported eagerly: the rest loads on first use, so that the stand-alone
+verifiers (``anju ledger verify-*``) import no database or web module.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from anju.ledger import merkle
-from anju.ledger.heads import Ed25519Signer, SignedTreeHead, Signer, TreeHead, signer_from_seed
-from anju.ledger.services import (
-    ConsistencyProof,
-    Entry,
-    InclusionProof,
-    Log,
-    after_bulk_load,
-    append,
-    consistency_proof,
-    create_log,
-    current_signed_head,
-    entry,
-    get_log,
-    inclusion_proof,
-    latest_signed_head,
-    list_logs,
-    sign_head,
-    tree_head,
-)
+
+if TYPE_CHECKING:
+    from anju.ledger.domain import ConsistencyProof, Entry, InclusionProof, Log
+    from anju.ledger.heads import Ed25519Signer, SignedTreeHead, Signer, TreeHead, signer_from_seed
+    from anju.ledger.services import (
+        after_bulk_load,
+        append,
+        consistency_proof,
+        create_log,
+        current_signed_head,
+        entry,
+        get_log,
+        inclusion_proof,
+        latest_signed_head,
+        list_logs,
+        sign_head,
+        tree_head,
+    )
+
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(("ConsistencyProof", "Entry", "InclusionProof", "Log"), "anju.ledger.domain"),
+    **dict.fromkeys(("Ed25519Signer", "SignedTreeHead", "Signer", "TreeHead", "signer_from_seed"), "anju.ledger.heads"),
+    **dict.fromkeys(
+        (
+            "after_bulk_load",
+            "append",
+            "consistency_proof",
+            "create_log",
+            "current_signed_head",
+            "entry",
+            "get_log",
+            "inclusion_proof",
+            "latest_signed_head",
+            "list_logs",
+            "sign_head",
+            "tree_head",
+        ),
+        "anju.ledger.services",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ConsistencyProof",

@@ -13,7 +13,6 @@ from typing import Any
 import click
 
 from anju.ledger import merkle
-from anju.ledger.heads import Ed25519Signer
 from anju.ledger.verify import UsageError, check_head, parse_hash, parse_proof
 
 ALGORITHM = click.option(
@@ -203,6 +202,8 @@ def verify_head(head_file: Path, public_key: str) -> None:
 @ledger.command("keygen")
 def keygen() -> None:
     """Print a new Ed25519 signing key (seed, for ANJU_LEDGER_SIGNING_KEY) and its public key."""
+    from anju.ledger.heads import Ed25519Signer
+
     seed, signer = Ed25519Signer.generate()
     _emit({"signing_key": seed, "public_key": signer.public_key_hex})
     click.echo("请将 signing_key 设为 ANJU_LEDGER_SIGNING_KEY 并妥善保密；public_key 应公开发布。", err=True)

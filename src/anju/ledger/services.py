@@ -13,10 +13,7 @@ sees the new size), and SQLite holds the database's write lock. So indexes are n
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Connection, Engine, Row, and_, bindparam, insert, select, update
@@ -26,53 +23,10 @@ from anju.core.db import StagedLists, stage_of
 from anju.core.dialect import after_bulk_load as after_bulk_load_of
 from anju.core.dialect import bulk_insert, subtree_hashes
 from anju.core.errors import Conflict, NotFound, ValidationError
-from anju.ledger import merkle
+from anju.ledger import domain, merkle
+from anju.ledger.domain import ConsistencyProof, Entry, InclusionProof, Log
 from anju.ledger.heads import SignedTreeHead, Signer, TreeHead, sign
 from anju.ledger.tables import heads, leaves, logs, nodes
-
-NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-#: Largest entry accepted, in bytes: entries are records or digests of records, not documents.
-MAX_ENTRY_BYTES = 1 << 20
-
-
-@dataclass(frozen=True)
-class Log:
-    id: int
-    name: str
-    algorithm: str
-    size: int
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class InclusionProof:
-    log: str
-    algorithm: str
-    index: int
-    size: int
-    leaf_hash: bytes
-    root: bytes
-    proof: list[bytes]
-
-
-@dataclass(frozen=True)
-class ConsistencyProof:
-    log: str
-    algorithm: str
-    old_size: int
-    size: int
-    old_root: bytes
-    root: bytes
-    proof: list[bytes]
-
-
-@dataclass(frozen=True)
-class Entry:
-    log: str
-    index: int
-    leaf_hash: bytes
-    data: bytes
-
 
 #: Appends of at most this many entries use plain INSERTs; larger ones COPY (PostgreSQL).
 SMALL_APPEND = 64
@@ -98,7 +52,7 @@ _NODE = insert(nodes)
 
 def create_log(conn: Connection, name: str, algorithm: str = "sha256") -> Log:
     """A new, empty log. Its hash algorithm can never change."""
-    if not NAME.match(name):
+    if not domain.LOG_NAME.match(name):
         raise ValidationError.of("name", "日志名须以小写字母开头，只含小写字母、数字和下划线，最长 40 个字符")
     if algorithm not in merkle.ALGORITHMS:
         raise ValidationError.of("algorithm", f"不支持的哈希算法 {algorithm!r}，可选：{'、'.join(merkle.ALGORITHMS)}")
@@ -160,8 +114,8 @@ def append(conn: Connection, log: str, entries: Sequence[bytes]) -> int:
     for i, e in enumerate(entries):
         if not isinstance(e, bytes | bytearray | memoryview):
             raise ValidationError.of(f"entries[{i}]", "记录必须是字节串")
-        if len(e) > MAX_ENTRY_BYTES:
-            raise ValidationError.of(f"entries[{i}]", f"记录超过 {MAX_ENTRY_BYTES} 字节")
+        if len(e) > domain.MAX_ENTRY_BYTES:
+            raise ValidationError.of(f"entries[{i}]", f"记录超过 {domain.MAX_ENTRY_BYTES} 字节")
     data = [bytes(e) for e in entries]
     stage = stage_of(conn)
     if stage is not None:

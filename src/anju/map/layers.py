@@ -28,7 +28,8 @@ from sqlalchemy import Connection, and_, func, select
 from anju import registry
 from anju.core import clock
 from anju.core.scope import Scope
-from anju.divisions import divisions_table as dv
+from anju.divisions import divisions_table
+from anju.map.domain import GONE, STATUS_COLOURS, USE_COLOURS
 from anju.registry import Status, Use
 
 BBox = tuple[float, float, float, float]  # min_lon, min_lat, max_lon, max_lat (WGS-84)
@@ -122,31 +123,6 @@ def get_layer(name: str) -> Layer | None:
 
 # --- shared helpers ---------------------------------------------------------------------------------
 
-#: The 楼盘表 page's status colours (``web/static/anju.css``: --planned … --demolished).
-STATUS_COLOURS: dict[Status, str] = {
-    Status.planned: "#e8eaf6",
-    Status.under_construction: "#fff3cd",
-    Status.suspended: "#f8d7da",
-    Status.presale: "#cfe8ff",
-    Status.completed: "#d4edda",
-    Status.in_use: "#9fd8a8",
-    Status.retired: "#e2e3e5",
-    Status.demolished: "#c9c9c9",
-}
-USE_COLOURS: dict[Use, str] = {
-    Use.residential: "#f4a261",
-    Use.commercial: "#e76f51",
-    Use.office: "#457b9d",
-    Use.industrial: "#6d597a",
-    Use.warehouse: "#8d99ae",
-    Use.mixed: "#e9c46a",
-    Use.public: "#2a9d8f",
-    Use.parking: "#adb5bd",
-    Use.other: "#ced4da",
-}
-#: Homes that no longer exist as units are not counted.
-GONE = (Status.retired.value,)
-
 STATUS_ATTR = Attribute("status", "状态", "category", tuple((s.value, s.value, STATUS_COLOURS[s]) for s in Status))
 USE_ATTR = Attribute("use", "用途", "category", tuple((u.value, u.value, USE_COLOURS[u]) for u in Use))
 HOMES_ATTR = Attribute("homes", "房屋套数", "number", stops=(0, 20, 50, 100, 200, 500))
@@ -160,7 +136,12 @@ def parse_geojson(text: str) -> BaseGeometry:
 
 def _bbox_overlaps(bbox: BBox) -> list[Any]:
     min_lon, min_lat, max_lon, max_lat = bbox
-    return [dv.c.min_lon <= max_lon, dv.c.max_lon >= min_lon, dv.c.min_lat <= max_lat, dv.c.max_lat >= min_lat]
+    return [
+        divisions_table.c.min_lon <= max_lon,
+        divisions_table.c.max_lon >= min_lon,
+        divisions_table.c.min_lat <= max_lat,
+        divisions_table.c.max_lat >= min_lat,
+    ]
 
 
 def _point_in(table: Any, bbox: BBox, margin: float = 0.0) -> list[Any]:
@@ -191,8 +172,12 @@ _FIGURES_LOCK = threading.Lock()
 
 def register_version(conn: Connection) -> int:
     """The register's change counter (bumped by triggers on every register write; migration 0004)."""
-    rc = registry.register_changes
-    return int(conn.execute(select(rc.c.n).where(rc.c.id == 1)).scalar_one_or_none() or 0)
+    return int(
+        conn.execute(
+            select(registry.register_changes.c.n).where(registry.register_changes.c.id == 1)
+        ).scalar_one_or_none()
+        or 0
+    )
 
 
 def street_figures(conn: Connection, as_of: date, version: int | None = None) -> dict[str, Figures]:
@@ -214,27 +199,33 @@ def street_figures(conn: Connection, as_of: date, version: int | None = None) ->
 def _compute_street_figures(conn: Connection, as_of: date, key: tuple[str, int, date]) -> dict[str, Figures]:
     out: dict[str, Figures] = {}
     if _is_today(as_of):
-        h, b = registry.homes, registry.buildings
-        homes_q = select(h.c.street_code, func.count()).where(h.c.status.not_in(GONE)).group_by(h.c.street_code)
-        blds_q = select(b.c.street_code, func.count()).group_by(b.c.street_code)
-    else:
-        hv, bv = registry.home_versions, registry.building_versions
         homes_q = (
-            select(hv.c.street_code, func.count())
-            .where(registry.as_of_condition(hv, as_of, None), hv.c.status.not_in(GONE))
-            .group_by(hv.c.street_code)
+            select(registry.homes.c.street_code, func.count())
+            .where(registry.homes.c.status.not_in(GONE))
+            .group_by(registry.homes.c.street_code)
+        )
+        blds_q = select(registry.buildings.c.street_code, func.count()).group_by(registry.buildings.c.street_code)
+    else:
+        homes_q = (
+            select(registry.home_versions.c.street_code, func.count())
+            .where(
+                registry.as_of_condition(registry.home_versions, as_of, None),
+                registry.home_versions.c.status.not_in(GONE),
+            )
+            .group_by(registry.home_versions.c.street_code)
         )
         blds_q = (
-            select(bv.c.street_code, func.count())
-            .where(registry.as_of_condition(bv, as_of, None))
-            .group_by(bv.c.street_code)
+            select(registry.building_versions.c.street_code, func.count())
+            .where(registry.as_of_condition(registry.building_versions, as_of, None))
+            .group_by(registry.building_versions.c.street_code)
         )
-    e = registry.estates
     for street, n in conn.execute(homes_q):
         out.setdefault(street, Figures()).homes = int(n)
     for street, n in conn.execute(blds_q):
         out.setdefault(street, Figures()).buildings = int(n)
-    for street, n in conn.execute(select(e.c.street_code, func.count()).group_by(e.c.street_code)):
+    for street, n in conn.execute(
+        select(registry.estates.c.street_code, func.count()).group_by(registry.estates.c.street_code)
+    ):
         out.setdefault(street, Figures()).estates = int(n)
     if len(_FIGURES) > 32:
         _FIGURES.clear()
@@ -262,26 +253,35 @@ def estate_figures(conn: Connection, as_of: date, version: int | None = None) ->
         return _compute_estate_figures(conn, as_of, key)
 
 
-def _compute_estate_figures(
-    conn: Connection, as_of: date, key: tuple[str, int, date]
-) -> dict[int, tuple[int, int]]:
-    h, b = registry.homes, registry.buildings
+def _compute_estate_figures(conn: Connection, as_of: date, key: tuple[str, int, date]) -> dict[int, tuple[int, int]]:
     if _is_today(as_of):
-        homes_q = select(h.c.estate_id, func.count()).where(h.c.status.not_in(GONE)).group_by(h.c.estate_id)
-        blds_q = select(b.c.estate_id, func.count()).group_by(b.c.estate_id)
-    else:
-        hv, bv = registry.home_versions, registry.building_versions
         homes_q = (
-            select(h.c.estate_id, func.count())
-            .select_from(hv.join(h, h.c.id == hv.c.home_id))
-            .where(registry.as_of_condition(hv, as_of, None), hv.c.status.not_in(GONE))
-            .group_by(h.c.estate_id)
+            select(registry.homes.c.estate_id, func.count())
+            .where(registry.homes.c.status.not_in(GONE))
+            .group_by(registry.homes.c.estate_id)
+        )
+        blds_q = select(registry.buildings.c.estate_id, func.count()).group_by(registry.buildings.c.estate_id)
+    else:
+        homes_q = (
+            select(registry.homes.c.estate_id, func.count())
+            .select_from(
+                registry.home_versions.join(registry.homes, registry.homes.c.id == registry.home_versions.c.home_id)
+            )
+            .where(
+                registry.as_of_condition(registry.home_versions, as_of, None),
+                registry.home_versions.c.status.not_in(GONE),
+            )
+            .group_by(registry.homes.c.estate_id)
         )
         blds_q = (
-            select(b.c.estate_id, func.count())
-            .select_from(bv.join(b, b.c.id == bv.c.building_id))
-            .where(registry.as_of_condition(bv, as_of, None))
-            .group_by(b.c.estate_id)
+            select(registry.buildings.c.estate_id, func.count())
+            .select_from(
+                registry.building_versions.join(
+                    registry.buildings, registry.buildings.c.id == registry.building_versions.c.building_id
+                )
+            )
+            .where(registry.as_of_condition(registry.building_versions, as_of, None))
+            .group_by(registry.buildings.c.estate_id)
         )
     nb = {int(k): int(n) for k, n in conn.execute(blds_q)}
     nh = {int(k): int(n) for k, n in conn.execute(homes_q)}
@@ -299,8 +299,10 @@ def district_of(row: Any) -> str:
 
 def streets_in_scope(conn: Connection, scope: Scope) -> list[Any]:
     """code, name, parent_code, managing_code of every street the scope may see."""
-    q = select(dv.c.code, dv.c.name, dv.c.parent_code, dv.c.managing_code).where(dv.c.level == "street")
-    q = q.where(*scope.where(dv.c.code)).order_by(dv.c.code)
+    q = select(
+        divisions_table.c.code, divisions_table.c.name, divisions_table.c.parent_code, divisions_table.c.managing_code
+    ).where(divisions_table.c.level == "street")
+    q = q.where(*scope.where(divisions_table.c.code)).order_by(divisions_table.c.code)
     return list(conn.execute(q))
 
 
@@ -318,8 +320,10 @@ class DistrictsLayer(Layer):
             t.homes += f.homes
             t.buildings += f.buildings
         rows = conn.execute(
-            select(dv.c.code, dv.c.name, dv.c.geometry).where(
-                dv.c.level.in_(("district", "zone")), dv.c.geometry.is_not(None), *_bbox_overlaps(bbox)
+            select(divisions_table.c.code, divisions_table.c.name, divisions_table.c.geometry).where(
+                divisions_table.c.level.in_(("district", "zone")),
+                divisions_table.c.geometry.is_not(None),
+                *_bbox_overlaps(bbox),
             )
         )
         for r in rows:
@@ -342,8 +346,17 @@ class StreetsLayer(Layer):
     def features(self, conn: Connection, bbox: BBox, zoom: int, scope: Scope, as_of: date) -> Iterable[Feature]:
         figures = street_figures(conn, as_of)
         rows = conn.execute(
-            select(dv.c.code, dv.c.name, dv.c.parent_code, dv.c.managing_code, dv.c.geometry).where(
-                dv.c.level == "street", dv.c.geometry.is_not(None), *_bbox_overlaps(bbox), *scope.where(dv.c.code)
+            select(
+                divisions_table.c.code,
+                divisions_table.c.name,
+                divisions_table.c.parent_code,
+                divisions_table.c.managing_code,
+                divisions_table.c.geometry,
+            ).where(
+                divisions_table.c.level == "street",
+                divisions_table.c.geometry.is_not(None),
+                *_bbox_overlaps(bbox),
+                *scope.where(divisions_table.c.code),
             )
         )
         for r in rows:
@@ -365,27 +378,31 @@ def _homes_per_building(conn: Connection, ids: Sequence[int], as_of: date) -> di
     if not ids:
         return {}
     if _is_today(as_of):
-        h = registry.homes
-        q = select(h.c.building_id, func.count()).where(h.c.building_id.in_(ids), h.c.status.not_in(GONE))
-        q = q.group_by(h.c.building_id)
-    else:
-        hv = registry.home_versions
-        q = select(hv.c.building_id, func.count()).where(
-            hv.c.building_id.in_(ids), registry.as_of_condition(hv, as_of, None), hv.c.status.not_in(GONE)
+        q = select(registry.homes.c.building_id, func.count()).where(
+            registry.homes.c.building_id.in_(ids), registry.homes.c.status.not_in(GONE)
         )
-        q = q.group_by(hv.c.building_id)
+        q = q.group_by(registry.homes.c.building_id)
+    else:
+        q = select(registry.home_versions.c.building_id, func.count()).where(
+            registry.home_versions.c.building_id.in_(ids),
+            registry.as_of_condition(registry.home_versions, as_of, None),
+            registry.home_versions.c.status.not_in(GONE),
+        )
+        q = q.group_by(registry.home_versions.c.building_id)
     return {int(b): int(n) for b, n in conn.execute(q)}
 
 
 @dataclass(frozen=True)
 class EstatesLayer(Layer):
     def features(self, conn: Connection, bbox: BBox, zoom: int, scope: Scope, as_of: date) -> Iterable[Feature]:
-        e = registry.estates
         rows = list(
             conn.execute(
-                select(e.c.id, e.c.name, e.c.centroid_lon, e.c.centroid_lat).where(
-                    *_point_in(e, bbox), *scope.where(e.c.street_code)
-                )
+                select(
+                    registry.estates.c.id,
+                    registry.estates.c.name,
+                    registry.estates.c.centroid_lon,
+                    registry.estates.c.centroid_lat,
+                ).where(*_point_in(registry.estates, bbox), *scope.where(registry.estates.c.street_code))
             )
         )
         if not rows:
@@ -403,15 +420,29 @@ FOOTPRINT_REACH = 0.002
 @dataclass(frozen=True)
 class BuildingsLayer(Layer):
     def features(self, conn: Connection, bbox: BBox, zoom: int, scope: Scope, as_of: date) -> Iterable[Feature]:
-        b = registry.buildings
-        where = [*_point_in(b, bbox, FOOTPRINT_REACH), *scope.where(b.c.street_code)]
+        where = [*_point_in(registry.buildings, bbox, FOOTPRINT_REACH), *scope.where(registry.buildings.c.street_code)]
         if _is_today(as_of):
-            q = select(b.c.id, b.c.house_code, *[b.c[c] for c in BUILDING_COLS]).where(*where)
+            q = select(
+                registry.buildings.c.id,
+                registry.buildings.c.house_code,
+                *[registry.buildings.c[c] for c in BUILDING_COLS],
+            ).where(*where)
         else:
-            bv = registry.building_versions
             q = (
-                select(b.c.id, b.c.house_code, *[bv.c[c] for c in BUILDING_COLS])
-                .select_from(b.join(bv, and_(bv.c.building_id == b.c.id, registry.as_of_condition(bv, as_of, None))))
+                select(
+                    registry.buildings.c.id,
+                    registry.buildings.c.house_code,
+                    *[registry.building_versions.c[c] for c in BUILDING_COLS],
+                )
+                .select_from(
+                    registry.buildings.join(
+                        registry.building_versions,
+                        and_(
+                            registry.building_versions.c.building_id == registry.buildings.c.id,
+                            registry.as_of_condition(registry.building_versions, as_of, None),
+                        ),
+                    )
+                )
                 .where(*where)
             )
         rows = list(conn.execute(q))

@@ -4,33 +4,28 @@ Other contexts use only what this module exports.
 """
 
 from anju.registry import domain
-from anju.registry.domain import HouseCode, Status, Structure, Use, make_house_code, parse_house_code
-from anju.registry.history import as_of_condition
-from anju.registry.ownership import owned_area
-from anju.registry.services import (
-    BUILDING_ATTRS,
-    HOME_ATTRS,
+from anju.registry.changes import (
     Change,
-    NewBuilding,
-    NewEstate,
-    NewHome,
     SplitPart,
     add_rooms,
-    building_as_of,
     change_building,
     change_home,
-    changes_in_division,
-    create_building,
-    create_estate,
-    create_home,
+    merge_homes,
+    split_home,
+)
+from anju.registry.create import NewBuilding, NewEstate, NewHome, create_building, create_estate, create_home
+from anju.registry.domain import HouseCode, Status, Structure, Use, make_house_code, parse_house_code
+from anju.registry.history import BUILDING_ATTRS, HOME_ATTRS, as_of_condition
+from anju.registry.lists import changes_in_division
+from anju.registry.lookups import search
+from anju.registry.ownership import owned_area
+from anju.registry.reads import (
+    building_as_of,
     get_building,
     get_estate,
     get_home,
     get_home_by_code,
     home_history,
-    merge_homes,
-    search,
-    split_home,
     stats,
 )
 from anju.registry.tables import (

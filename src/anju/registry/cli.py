@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy import Engine
 
-from anju.core import migrate
-from anju.core.db import make_engine
+from anju.core import runtime
 from anju.core.errors import AnjuError
-from anju.core.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from anju.core.settings import Settings
 
 
 @click.group()
@@ -21,8 +24,11 @@ def registry() -> None:
 
 
 def _engine() -> tuple[Settings, Engine]:
-    settings = load_settings()
-    engine = make_engine(settings.resolved_database_url, settings.sql_echo, settings.db_pool_pre_ping)
+    """The settings and an engine over the configured database, its schema brought up to date."""
+    from anju.core import migrate
+
+    settings = runtime.settings()
+    engine = runtime.engine(settings)
     migrate.upgrade(engine)
     return settings, engine
 
@@ -39,7 +45,7 @@ def _engine() -> tuple[Settings, Engine]:
               help="Write the rejected rows (original columns + 错误原因) to this CSV file.")
 def import_cmd(file: Path, source: str, mode: str, rejects: Path | None) -> None:
     """Import a 楼盘表 file (CSV or .xlsx); prints a JSON summary, exits 1 when the file is rejected."""
-    from anju.registry import importer
+    from anju.registry import imports
 
     settings, engine = _engine()
     try:
@@ -47,8 +53,8 @@ def import_cmd(file: Path, source: str, mode: str, rejects: Path | None) -> None
         if size > settings.upload_max_bytes:
             raise click.ClickException(f"文件大小 {size} 字节，超过上限 {settings.upload_max_bytes} 字节"
                                        "（ANJU_UPLOAD_MAX_BYTES）")
-        result = importer.import_file(engine, file.read_bytes(), file.name, source=source, mode=mode,
-                                      max_bytes=settings.upload_max_bytes, batch_rows=settings.import_batch_rows)
+        result = imports.import_file(engine, file.read_bytes(), file.name, source=source, mode=mode,
+                                     max_bytes=settings.upload_max_bytes, batch_rows=settings.import_batch_rows)
     except AnjuError as e:
         raise click.ClickException(e.message) from None
     finally:
@@ -99,23 +105,23 @@ def export_buildings(out: Path, district: str | None, street: str | None) -> Non
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
 def import_jobs(limit: int) -> None:
     """List the latest import jobs as JSON lines."""
-    from anju.registry import importer
+    from anju.registry import imports
 
     _, engine = _engine()
     with engine.connect() as conn:
-        items, _ = importer.list_jobs(conn, limit=limit)
+        jobs = imports.list_jobs(conn, limit=limit)
     engine.dispose()
-    for j in items:
+    for j in jobs.items:
         click.echo(json.dumps(j, ensure_ascii=False, default=str))
 
 
 @registry.command("remerge")
 def remerge() -> None:
     """Recompute merged values from the source records after source_rules changed."""
-    from anju.registry import importer
+    from anju.registry import imports
 
     _, engine = _engine()
     with engine.begin() as conn:
-        out = importer.remerge(conn)
+        out = imports.remerge(conn)
     engine.dispose()
     click.echo(json.dumps(out, ensure_ascii=False))

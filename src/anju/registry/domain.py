@@ -220,6 +220,51 @@ def is_valid_house_code(code: str) -> bool:
     return True
 
 
+def estate_address(city_name: str, district_name: str, road: str, door_no: str) -> str:
+    return f"{city_name}{district_name}{road}{door_no}号"
+
+
+def building_address(estate_addr: str, estate_name: str, building_no: str) -> str:
+    return f"{estate_addr}{estate_name}{building_no}幢"
+
+
 def home_address(building_address: str, unit_no: str | None, room_no: str) -> str:
     unit = f"{unit_no}单元" if unit_no else ""
     return f"{building_address}{unit}{room_no}室"
+
+
+# ------------------------------------------------------------------------------------------------
+# search queries
+# ------------------------------------------------------------------------------------------------
+
+FULLWIDTH = str.maketrans({chr(0xFF10 + i): str(i) for i in range(10)} | {"－": "-", "＃": "#"})
+
+
+def split_home_part(q: str) -> tuple[str, str | None, str | None]:
+    """'…3幢2单元502室' → ('…3幢', '2', '502'); '…3幢502' → ('…3幢', None, '502')."""
+    m = re.search(r"(?:(\d+)单元)?(\d+)(?:室|号房)?$", q)
+    if m and ("幢" in q[: m.start()] or "单元" in m.group(0) or q.endswith("室")):
+        return q[: m.start()], m.group(1), m.group(2)
+    return q, None, None
+
+
+# ------------------------------------------------------------------------------------------------
+# imports: sources, modes, job statuses, and the fields merged from the sources
+# ------------------------------------------------------------------------------------------------
+
+#: Sources a file can come from, with their Chinese names (the ``source`` of an import).
+IMPORT_SOURCES: dict[str, str] = {
+    "presale": "预售",
+    "survey": "测绘",
+    "registration": "登记",
+    "rental": "租赁",
+    "manual": "手工",
+}
+IMPORT_MODES: dict[str, str] = {"all_or_nothing": "全部或全不", "good_rows": "只导入正确的行"}
+IMPORT_JOB_STATUS: dict[str, str] = {
+    "loaded": "已导入", "partial": "部分导入", "unchanged": "无变化", "rejected": "已拒绝", "running": "进行中",
+}
+#: Fields whose register value is merged from the sources (the fields ``source_rules`` may name).
+MERGED = ("use", "status", "construction_area", "inner_area", "rooms", "halls", "orientation", "floor_label",
+          "property_unit_code")
+AREA_FIELDS = frozenset({"construction_area", "inner_area"})

@@ -26,7 +26,7 @@ from typing import Any, BinaryIO
 
 from sqlalchemy import Connection, Engine, Select, select
 
-from anju import divisions as div
+from anju import divisions
 from anju.core.errors import NotFound, ValidationError
 from anju.core.scope import SYSTEM, OutOfScope, Scope
 from anju.registry.tables import buildings, estates, homes
@@ -52,50 +52,137 @@ class Layer:
 
 
 HOME_COLUMNS: tuple[str, ...] = (
-    "house_code", "address", "district_code", "district_name", "street_code", "street_name", "estate_name",
-    "road", "door_no", "building_no", "building_house_code", "structure", "floors_above", "floors_below",
-    "year_built", "building_status", "unit_no", "floor_no", "floor_label", "floor_to", "room_no", "use", "rooms",
-    "halls", "orientation", "area_m2", "inner_area_m2", "status", "property_unit_code", "valid_from", "version",
+    "house_code",
+    "address",
+    "district_code",
+    "district_name",
+    "street_code",
+    "street_name",
+    "estate_name",
+    "road",
+    "door_no",
+    "building_no",
+    "building_house_code",
+    "structure",
+    "floors_above",
+    "floors_below",
+    "year_built",
+    "building_status",
+    "unit_no",
+    "floor_no",
+    "floor_label",
+    "floor_to",
+    "room_no",
+    "use",
+    "rooms",
+    "halls",
+    "orientation",
+    "area_m2",
+    "inner_area_m2",
+    "status",
+    "property_unit_code",
+    "valid_from",
+    "version",
 )
 BUILDING_COLUMNS: tuple[str, ...] = (
-    "house_code", "address", "district_code", "district_name", "street_code", "street_name", "estate_name",
-    "building_no", "use", "structure", "floors_above", "floors_below", "units", "year_built", "status", "area_m2",
-    "centroid_lon", "centroid_lat", "valid_from", "version",
+    "house_code",
+    "address",
+    "district_code",
+    "district_name",
+    "street_code",
+    "street_name",
+    "estate_name",
+    "building_no",
+    "use",
+    "structure",
+    "floors_above",
+    "floors_below",
+    "units",
+    "year_built",
+    "status",
+    "area_m2",
+    "centroid_lon",
+    "centroid_lat",
+    "valid_from",
+    "version",
 )
 # Positions of the columns the query does not give directly (names filled from the divisions).
 _DISTRICT_NAME, _STREET_NAME = 3, 5
 
 
 def _home_query(streets: list[str] | None) -> Select[Any]:
-    h, b, e = homes, buildings, estates
     q = (
         select(
-            h.c.house_code, h.c.address, h.c.district_code, h.c.district_code, h.c.street_code, h.c.street_code,
-            e.c.name, e.c.road, e.c.door_no, b.c.building_no, b.c.house_code, b.c.structure, b.c.floors_above,
-            b.c.floors_below, b.c.year_built, b.c.status, h.c.unit_no, h.c.floor_no, h.c.floor_label, h.c.floor_to,
-            h.c.room_no, h.c.use, h.c.rooms, h.c.halls, h.c.orientation, h.c.construction_area, h.c.inner_area,
-            h.c.status, h.c.property_unit_code, h.c.valid_from, h.c.version, b.c.centroid_lon, b.c.centroid_lat,
+            homes.c.house_code,
+            homes.c.address,
+            homes.c.district_code,
+            homes.c.district_code,
+            homes.c.street_code,
+            homes.c.street_code,
+            estates.c.name,
+            estates.c.road,
+            estates.c.door_no,
+            buildings.c.building_no,
+            buildings.c.house_code,
+            buildings.c.structure,
+            buildings.c.floors_above,
+            buildings.c.floors_below,
+            buildings.c.year_built,
+            buildings.c.status,
+            homes.c.unit_no,
+            homes.c.floor_no,
+            homes.c.floor_label,
+            homes.c.floor_to,
+            homes.c.room_no,
+            homes.c.use,
+            homes.c.rooms,
+            homes.c.halls,
+            homes.c.orientation,
+            homes.c.construction_area,
+            homes.c.inner_area,
+            homes.c.status,
+            homes.c.property_unit_code,
+            homes.c.valid_from,
+            homes.c.version,
+            buildings.c.centroid_lon,
+            buildings.c.centroid_lat,
         )
-        .join(b, b.c.id == h.c.building_id)
-        .join(e, e.c.id == h.c.estate_id)
-        .order_by(h.c.id)
+        .join(buildings, buildings.c.id == homes.c.building_id)
+        .join(estates, estates.c.id == homes.c.estate_id)
+        .order_by(homes.c.id)
     )
-    return q.where(h.c.street_code.in_(streets)) if streets is not None else q
+    return q.where(homes.c.street_code.in_(streets)) if streets is not None else q
 
 
 def _building_query(streets: list[str] | None) -> Select[Any]:
-    b, e = buildings, estates
     q = (
         select(
-            b.c.house_code, b.c.address, b.c.district_code, b.c.district_code, b.c.street_code, b.c.street_code,
-            e.c.name, b.c.building_no, b.c.use, b.c.structure, b.c.floors_above, b.c.floors_below, b.c.units,
-            b.c.year_built, b.c.status, b.c.construction_area, b.c.centroid_lon, b.c.centroid_lat, b.c.valid_from,
-            b.c.version, b.c.footprint,
+            buildings.c.house_code,
+            buildings.c.address,
+            buildings.c.district_code,
+            buildings.c.district_code,
+            buildings.c.street_code,
+            buildings.c.street_code,
+            estates.c.name,
+            buildings.c.building_no,
+            buildings.c.use,
+            buildings.c.structure,
+            buildings.c.floors_above,
+            buildings.c.floors_below,
+            buildings.c.units,
+            buildings.c.year_built,
+            buildings.c.status,
+            buildings.c.construction_area,
+            buildings.c.centroid_lon,
+            buildings.c.centroid_lat,
+            buildings.c.valid_from,
+            buildings.c.version,
+            buildings.c.footprint,
         )
-        .join(e, e.c.id == b.c.estate_id)
-        .order_by(b.c.id)
+        .join(estates, estates.c.id == buildings.c.estate_id)
+        .order_by(buildings.c.id)
     )
-    return q.where(b.c.street_code.in_(streets)) if streets is not None else q
+    return q.where(buildings.c.street_code.in_(streets)) if streets is not None else q
 
 
 def _point(row: Sequence[Any]) -> str | None:
@@ -148,20 +235,24 @@ def streets_for(
 
 def _streets_for(conn: Connection, district_code: str | None, street_code: str | None) -> list[str] | None:
     if street_code:
-        if not div.exists(conn, street_code) or div.get(conn, street_code).level != "street":
+        if not divisions.exists(conn, street_code) or divisions.get(conn, street_code).level != "street":
             raise NotFound(f"没有街道 {street_code}")
         if district_code:
-            s = div.get(conn, street_code)
-            zone = conn.execute(select(div.divisions_table.c.managing_code)
-                                .where(div.divisions_table.c.code == street_code)).scalar_one_or_none()
+            s = divisions.get(conn, street_code)
+            zone = conn.execute(
+                select(divisions.divisions_table.c.managing_code).where(divisions.divisions_table.c.code == street_code)
+            ).scalar_one_or_none()
             if district_code not in (s.parent_code, zone):
                 raise ValidationError.of("street_code", f"街道 {street_code} 不属于 {district_code}")
         return [street_code]
     if district_code:
-        if not div.exists(conn, district_code) or div.get(conn, district_code).level not in ("district", "zone"):
+        if not divisions.exists(conn, district_code) or divisions.get(conn, district_code).level not in (
+            "district",
+            "zone",
+        ):
             raise NotFound(f"没有区（县）或功能区 {district_code}")
-        kids, _ = div.children(conn, district_code, "street", limit=10_000)
-        return [k.code for k in kids]
+        streets_of, _ = divisions.children(conn, district_code, "street", limit=10_000)
+        return [street.code for street in streets_of]
     return None
 
 
@@ -172,14 +263,23 @@ def check_filters(engine: Engine, district_code: str | None, street_code: str | 
 
 
 def _names(conn: Connection) -> dict[str, str]:
-    t = div.divisions_table
-    rows = conn.execute(select(t.c.code, t.c.name).where(t.c.level.in_(("district", "zone", "street"))))
+    rows = conn.execute(
+        select(divisions.divisions_table.c.code, divisions.divisions_table.c.name).where(
+            divisions.divisions_table.c.level.in_(("district", "zone", "street"))
+        )
+    )
     return {r[0]: r[1] for r in rows}
 
 
-def iter_rows(engine: Engine, layer: str = "homes", *, district_code: str | None = None,
-              street_code: str | None = None, batch: int = 2000, scope: Scope = SYSTEM,
-              ) -> Generator[tuple[list[Any], str | None], None, None]:
+def iter_rows(
+    engine: Engine,
+    layer: str = "homes",
+    *,
+    district_code: str | None = None,
+    street_code: str | None = None,
+    batch: int = 2000,
+    scope: Scope = SYSTEM,
+) -> Generator[tuple[list[Any], str | None], None, None]:
     """(row in the layer's column order, GeoJSON geometry text) for every record, streamed."""
     lay = LAYERS[layer]
     width = len(lay.columns)
@@ -243,8 +343,9 @@ def geojson_chunks(columns: Sequence[str], rows: Iterator[tuple[list[Any], str |
     first = True
     for row, geom in rows:
         props = ",".join(k + _json_value(v) for k, v in zip(keys, row, strict=True))
-        parts.append(("" if first else ",\n") + f'{{"type":"Feature","geometry":{geom or "null"},'
-                                                 f'"properties":{{{props}}}}}')
+        parts.append(
+            ("" if first else ",\n") + f'{{"type":"Feature","geometry":{geom or "null"},"properties":{{{props}}}}}'
+        )
         first = False
         if len(parts) >= _CSV_FLUSH_ROWS:
             yield "".join(parts).encode("utf-8")
@@ -253,8 +354,12 @@ def geojson_chunks(columns: Sequence[str], rows: Iterator[tuple[list[Any], str |
     yield "".join(parts).encode("utf-8")
 
 
-def write_xlsx(out: BinaryIO | str | Path, columns: Sequence[str], rows: Iterator[tuple[list[Any], str | None]],
-               sheet_title: str = "楼盘表") -> int:
+def write_xlsx(
+    out: BinaryIO | str | Path,
+    columns: Sequence[str],
+    rows: Iterator[tuple[list[Any], str | None]],
+    sheet_title: str = "楼盘表",
+) -> int:
     """Write an .xlsx in openpyxl's write-only mode (bounded memory). Returns the number of rows."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -283,8 +388,9 @@ def write_xlsx(out: BinaryIO | str | Path, columns: Sequence[str], rows: Iterato
     return written
 
 
-def xlsx_chunks(columns: Sequence[str], rows: Iterator[tuple[list[Any], str | None]], sheet_title: str,
-                chunk: int = 1 << 16) -> Iterator[bytes]:
+def xlsx_chunks(
+    columns: Sequence[str], rows: Iterator[tuple[list[Any], str | None]], sheet_title: str, chunk: int = 1 << 16
+) -> Iterator[bytes]:
     """The .xlsx is built in a temporary file (a zip cannot be streamed while written) and sent in chunks."""
     fd, path = tempfile.mkstemp(prefix="anju-export-", suffix=".xlsx")
     os.close(fd)
@@ -297,8 +403,16 @@ def xlsx_chunks(columns: Sequence[str], rows: Iterator[tuple[list[Any], str | No
         os.unlink(path)
 
 
-def stream(engine: Engine, fmt: str, layer: str = "homes", *, district_code: str | None = None,
-           street_code: str | None = None, batch: int = 2000, scope: Scope = SYSTEM) -> Iterator[bytes]:
+def stream(
+    engine: Engine,
+    fmt: str,
+    layer: str = "homes",
+    *,
+    district_code: str | None = None,
+    street_code: str | None = None,
+    batch: int = 2000,
+    scope: Scope = SYSTEM,
+) -> Iterator[bytes]:
     """The export as bytes chunks, for a streamed HTTP response or a file."""
     if fmt not in FORMATS:
         raise ValidationError.of("format", f"不支持的导出格式「{fmt}」，应为 csv、xlsx 或 geojson")
@@ -311,8 +425,15 @@ def stream(engine: Engine, fmt: str, layer: str = "homes", *, district_code: str
     return xlsx_chunks(lay.columns, rows, lay.sheet)
 
 
-def export_file(engine: Engine, path: str | Path, layer: str = "homes", *, district_code: str | None = None,
-                street_code: str | None = None, batch: int = 2000) -> int:
+def export_file(
+    engine: Engine,
+    path: str | Path,
+    layer: str = "homes",
+    *,
+    district_code: str | None = None,
+    street_code: str | None = None,
+    batch: int = 2000,
+) -> int:
     """Write the export to ``path`` (format from the extension: .csv, .xlsx, .geojson). Returns rows written."""
     fmt = format_of(path)
     check_filters(engine, district_code, street_code)
@@ -340,6 +461,16 @@ def filename_for(layer: str, fmt: str, district_code: str | None, street_code: s
 
 
 __all__ = [
-    "BUILDING_COLUMNS", "FORMATS", "HOME_COLUMNS", "LAYERS", "check_filters", "export_file", "filename_for",
-    "format_of", "iter_rows", "stream", "streets_for", "write_xlsx",
+    "BUILDING_COLUMNS",
+    "FORMATS",
+    "HOME_COLUMNS",
+    "LAYERS",
+    "check_filters",
+    "export_file",
+    "filename_for",
+    "format_of",
+    "iter_rows",
+    "stream",
+    "streets_for",
+    "write_xlsx",
 ]

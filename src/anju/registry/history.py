@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Table, and_, or_, select, update
 
 from anju.core.errors import NotFound, ValidationError
 from anju.registry.domain import Status, can_transition
+from anju.registry.tables import building_versions, buildings, home_versions, homes
 
 END = date.max
 
@@ -168,3 +169,49 @@ def _is_new(p: Piece, rows: Sequence[Any], touched: Sequence[int]) -> bool:
         if r["valid_from"] == p.valid_from and r["valid_to"] == p.valid_to:
             return False
     return True
+
+
+# ------------------------------------------------------------------------------------------------
+# the register's two versioned entities
+# ------------------------------------------------------------------------------------------------
+
+BUILDING_ATTRS = (
+    "building_no",
+    "name",
+    "use",
+    "structure",
+    "floors_above",
+    "floors_below",
+    "units",
+    "year_built",
+    "status",
+    "construction_area",
+    "address",
+    "footprint",
+    "centroid_lon",
+    "centroid_lat",
+)
+
+
+HOME_ATTRS = (
+    "unit_no",
+    "floor_no",
+    "floor_label",
+    "floor_to",
+    "room_no",
+    "use",
+    "rooms",
+    "halls",
+    "orientation",
+    "construction_area",
+    "inner_area",
+    "status",
+    "address",
+    "property_unit_code",
+)
+
+
+BUILDING_SPEC = Versioned(buildings, building_versions, "building_id", BUILDING_ATTRS, ("street_code",))
+
+
+HOME_SPEC = Versioned(homes, home_versions, "home_id", HOME_ATTRS, ("building_id", "street_code"))

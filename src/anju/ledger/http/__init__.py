@@ -1,6 +1,6 @@
 """The ledger's web adapters."""
 
-from anju.ledger.api import router as _api
+from anju.ledger.http.api import router as _api
 from anju.web.routing import Mount
 
 ROUTERS = (Mount.api(_api),)

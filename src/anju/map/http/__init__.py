@@ -1,7 +1,6 @@
 """The map's web adapters: its JSON API, the vector tiles and the map page."""
 
-from anju.map import api as _api
-from anju.map.pages import router as _pages
+from anju.map.http import api, pages, tiles
 from anju.web.routing import Mount
 
-ROUTERS = (Mount.api(_api.api), Mount.pages(_api.router), Mount.pages(_pages))
+ROUTERS = (Mount.api(api.router), Mount.pages(tiles.router), Mount.pages(pages.router))

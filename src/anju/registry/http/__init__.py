@@ -1,12 +1,15 @@
 """The register's web adapters: the REST API, imports and exports, and the 楼盘表 pages."""
 
 from anju.registry import Status
-from anju.registry import api_imports as _imports
-from anju.registry.api import router as _api
-from anju.registry.pages import router as _pages
+from anju.registry.http import api, api_imports, pages, pages_imports
 from anju.web.routing import Mount
 
-ROUTERS = (Mount.api(_api), Mount.api(_imports.router), Mount.pages(_pages), Mount.pages(_imports.pages))
+ROUTERS = (
+    Mount.api(api.router),
+    Mount.api(api_imports.router),
+    Mount.pages(pages.router),
+    Mount.pages(pages_imports.router),
+)
 
 #: Names the register's templates share (the web kit knows no context).
 TEMPLATE_GLOBALS = {

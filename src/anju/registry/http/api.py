@@ -10,9 +10,9 @@ from fastapi import APIRouter, Path, Query
 
 from anju.core import clock
 from anju.core.errors import ValidationError
-from anju.registry import schemas as s
-from anju.registry import services as svc
+from anju.registry import changes, create, lists, lookups, reads
 from anju.registry.domain import Status
+from anju.registry.http import schemas
 from anju.security import audited, set_audit_target
 from anju.web.deps import PagingDep, RegistryRead, RegistryWrite, UowDep
 from anju.web.schemas import ERRORS, Page
@@ -30,9 +30,9 @@ def list_estates(
     street_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
     district_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     name: Annotated[str | None, Query(max_length=80)] = None,
-) -> Page[s.EstateOut]:
+) -> Page[schemas.EstateOut]:
     with uow.read() as conn:
-        items, total = svc.list_estates(
+        found = lists.list_estates(
             conn,
             street_code=street_code,
             district_code=district_code,
@@ -41,21 +41,26 @@ def list_estates(
             offset=paging.offset,
             limit=paging.page_size,
         )
-        return Page(items=[s.EstateOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+        return Page(
+            items=[schemas.EstateOut(**i) for i in found.items],
+            total=found.total,
+            page=paging.page,
+            page_size=paging.page_size,
+        )
 
 
 @router.get("/estates/{estate_id}", operation_id="get_estate")
-def get_estate(uow: UowDep, caller: RegistryRead, estate_id: Id) -> s.EstateOut:
+def get_estate(uow: UowDep, caller: RegistryRead, estate_id: Id) -> schemas.EstateOut:
     with uow.read() as conn:
-        return s.EstateOut(**svc.get_estate(conn, estate_id, scope=caller.scope))
+        return schemas.EstateOut(**reads.get_estate(conn, estate_id, scope=caller.scope))
 
 
 @router.post("/estates", status_code=201, operation_id="create_estate")
-def create_estate(uow: UowDep, caller: RegistryWrite, body: s.EstateIn) -> s.EstateOut:
+def create_estate(uow: UowDep, caller: RegistryWrite, body: schemas.EstateIn) -> schemas.EstateOut:
     with audited(uow, caller, "registry.create_estate", "estate") as conn:
-        eid = svc.create_estate(conn, svc.NewEstate(**body.model_dump()), scope=caller.scope)
+        eid = create.create_estate(conn, create.NewEstate(**body.model_dump()), scope=caller.scope)
         set_audit_target(conn, eid)
-        return s.EstateOut(**svc.get_estate(conn, eid, scope=caller.scope))
+        return schemas.EstateOut(**reads.get_estate(conn, eid, scope=caller.scope))
 
 
 @router.get("/buildings", operation_id="list_buildings")
@@ -66,9 +71,9 @@ def list_buildings(
     estate_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
     street_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
     status: StatusQ = None,
-) -> Page[s.BuildingOut]:
+) -> Page[schemas.BuildingOut]:
     with uow.read() as conn:
-        items, total = svc.list_buildings(
+        found = lists.list_buildings(
             conn,
             estate_id=estate_id,
             street_code=street_code,
@@ -78,32 +83,37 @@ def list_buildings(
             limit=paging.page_size,
         )
         return Page(
-            items=[s.BuildingOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size
+            items=[schemas.BuildingOut(**i) for i in found.items],
+            total=found.total,
+            page=paging.page,
+            page_size=paging.page_size,
         )
 
 
 @router.get("/buildings/{building_id}", operation_id="get_building")
-def get_building(uow: UowDep, caller: RegistryRead, building_id: Id) -> s.BuildingOut:
+def get_building(uow: UowDep, caller: RegistryRead, building_id: Id) -> schemas.BuildingOut:
     with uow.read() as conn:
-        return s.BuildingOut(**svc.get_building(conn, building_id, scope=caller.scope))
+        return schemas.BuildingOut(**reads.get_building(conn, building_id, scope=caller.scope))
 
 
 @router.post("/buildings", status_code=201, operation_id="create_building")
-def create_building(uow: UowDep, caller: RegistryWrite, body: s.BuildingIn) -> s.BuildingOut:
+def create_building(uow: UowDep, caller: RegistryWrite, body: schemas.BuildingIn) -> schemas.BuildingOut:
     data = body.model_dump()
     fp = data.pop("footprint")
     with audited(uow, caller, "registry.create_building", "building") as conn:
-        cmd = svc.NewBuilding(**data, footprint=json.dumps(fp) if fp else None)
-        bid = svc.create_building(conn, cmd, scope=caller.scope)
+        cmd = create.NewBuilding(**data, footprint=json.dumps(fp) if fp else None)
+        bid = create.create_building(conn, cmd, scope=caller.scope)
         set_audit_target(conn, bid)
-        return s.BuildingOut(**svc.get_building(conn, bid, scope=caller.scope))
+        return schemas.BuildingOut(**reads.get_building(conn, bid, scope=caller.scope))
 
 
 @router.post("/buildings/{building_id}/changes", operation_id="change_building")
-def change_building(uow: UowDep, caller: RegistryWrite, building_id: Id, body: s.ChangeIn) -> s.ChangeOut:
+def change_building(uow: UowDep, caller: RegistryWrite, building_id: Id, body: schemas.ChangeIn) -> schemas.ChangeOut:
     with audited(uow, caller, "registry.change_building", "building", building_id) as conn:
-        changed = svc.change_building(conn, building_id, svc.Change(**body.model_dump()), scope=caller.scope)
-        return s.ChangeOut(changed=changed, version=svc.get_building(conn, building_id, scope=caller.scope)["version"])
+        changed = changes.change_building(conn, building_id, changes.Change(**body.model_dump()), scope=caller.scope)
+        return schemas.ChangeOut(
+            changed=changed, version=reads.get_building(conn, building_id, scope=caller.scope)["version"]
+        )
 
 
 @router.get("/buildings/{building_id}/grid", operation_id="building_grid")
@@ -113,19 +123,19 @@ def building_grid(
     building_id: Id,
     as_of: Annotated[date | None, Query(description="查看该日期的楼盘表")] = None,
     known_at: Annotated[datetime | None, Query(description="按当时登记簿所知（带时区）")] = None,
-) -> s.GridOut:
+) -> schemas.GridOut:
     with uow.read() as conn:
         if known_at is not None and known_at.tzinfo is None:
             raise ValidationError.of("known_at", "时间必须带时区，例如 2024-01-01T00:00:00+08:00")
-        g = svc.building_as_of(conn, building_id, as_of or clock.today(), known_at, scope=caller.scope)
+        g = reads.building_as_of(conn, building_id, as_of or clock.today(), known_at, scope=caller.scope)
         b = g["building"]
-        return s.GridOut(
+        return schemas.GridOut(
             building_id=g["building_id"],
             house_code=g["house_code"],
             as_of=g["as_of"],
             known_at=g["known_at"],
-            building=s.GridBuilding(**b) if b else None,
-            homes=[s.GridHome(**h) for h in g["homes"]],
+            building=schemas.GridBuilding(**b) if b else None,
+            homes=[schemas.GridHome(**h) for h in g["homes"]],
         )
 
 
@@ -137,9 +147,9 @@ def list_homes(
     building_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
     street_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
     status: StatusQ = None,
-) -> Page[s.HomeOut]:
+) -> Page[schemas.HomeOut]:
     with uow.read() as conn:
-        items, total = svc.list_homes(
+        found = lists.list_homes(
             conn,
             building_id=building_id,
             street_code=street_code,
@@ -148,54 +158,59 @@ def list_homes(
             offset=paging.offset,
             limit=paging.page_size,
         )
-        return Page(items=[s.HomeOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+        return Page(
+            items=[schemas.HomeOut(**i) for i in found.items],
+            total=found.total,
+            page=paging.page,
+            page_size=paging.page_size,
+        )
 
 
 @router.get("/homes/by-code/{house_code}", operation_id="get_home_by_code")
-def get_home_by_code(uow: UowDep, caller: RegistryRead, house_code: str) -> s.HomeOut:
+def get_home_by_code(uow: UowDep, caller: RegistryRead, house_code: str) -> schemas.HomeOut:
     with uow.read() as conn:
-        return s.HomeOut(**svc.get_home_by_code(conn, house_code, scope=caller.scope))
+        return schemas.HomeOut(**reads.get_home_by_code(conn, house_code, scope=caller.scope))
 
 
 @router.get("/homes/{home_id}", operation_id="get_home")
-def get_home(uow: UowDep, caller: RegistryRead, home_id: Id) -> s.HomeOut:
+def get_home(uow: UowDep, caller: RegistryRead, home_id: Id) -> schemas.HomeOut:
     with uow.read() as conn:
-        return s.HomeOut(**svc.get_home(conn, home_id, scope=caller.scope))
+        return schemas.HomeOut(**reads.get_home(conn, home_id, scope=caller.scope))
 
 
 @router.post("/homes", status_code=201, operation_id="create_home")
-def create_home(uow: UowDep, caller: RegistryWrite, body: s.HomeIn) -> s.HomeOut:
+def create_home(uow: UowDep, caller: RegistryWrite, body: schemas.HomeIn) -> schemas.HomeOut:
     with audited(uow, caller, "registry.create_home", "home") as conn:
-        hid = svc.create_home(conn, svc.NewHome(**body.model_dump()), scope=caller.scope)
+        hid = create.create_home(conn, create.NewHome(**body.model_dump()), scope=caller.scope)
         set_audit_target(conn, hid)
-        return s.HomeOut(**svc.get_home(conn, hid, scope=caller.scope))
+        return schemas.HomeOut(**reads.get_home(conn, hid, scope=caller.scope))
 
 
 @router.post("/homes/{home_id}/changes", operation_id="change_home")
-def change_home(uow: UowDep, caller: RegistryWrite, home_id: Id, body: s.ChangeIn) -> s.ChangeOut:
+def change_home(uow: UowDep, caller: RegistryWrite, home_id: Id, body: schemas.ChangeIn) -> schemas.ChangeOut:
     with audited(uow, caller, "registry.change_home", "home", home_id) as conn:
-        changed = svc.change_home(conn, home_id, svc.Change(**body.model_dump()), scope=caller.scope)
-        return s.ChangeOut(changed=changed, version=svc.get_home(conn, home_id, scope=caller.scope)["version"])
+        changed = changes.change_home(conn, home_id, changes.Change(**body.model_dump()), scope=caller.scope)
+        return schemas.ChangeOut(changed=changed, version=reads.get_home(conn, home_id, scope=caller.scope)["version"])
 
 
 @router.get("/homes/{home_id}/history", operation_id="home_history")
-def home_history(uow: UowDep, caller: RegistryRead, home_id: Id) -> s.HistoryOut:
+def home_history(uow: UowDep, caller: RegistryRead, home_id: Id) -> schemas.HistoryOut:
     with uow.read() as conn:
-        return s.HistoryOut.model_validate(svc.home_history(conn, home_id, scope=caller.scope))
+        return schemas.HistoryOut.model_validate(reads.home_history(conn, home_id, scope=caller.scope))
 
 
 @router.post("/homes/{home_id}/split", status_code=201, operation_id="split_home")
-def split_home(uow: UowDep, caller: RegistryWrite, home_id: Id, body: s.SplitIn) -> list[s.HomeOut]:
-    parts = [svc.SplitPart(**p.model_dump()) for p in body.parts]
+def split_home(uow: UowDep, caller: RegistryWrite, home_id: Id, body: schemas.SplitIn) -> list[schemas.HomeOut]:
+    parts = [changes.SplitPart(**p.model_dump()) for p in body.parts]
     with audited(uow, caller, "registry.split_home", "home", home_id) as conn:
-        ids = svc.split_home(conn, home_id, parts, body.effective_date, body.reason, scope=caller.scope)
-        return [s.HomeOut(**svc.get_home(conn, i, scope=caller.scope)) for i in ids]
+        ids = changes.split_home(conn, home_id, parts, body.effective_date, body.reason, scope=caller.scope)
+        return [schemas.HomeOut(**reads.get_home(conn, i, scope=caller.scope)) for i in ids]
 
 
 @router.post("/homes/merge", status_code=201, operation_id="merge_homes")
-def merge_homes(uow: UowDep, caller: RegistryWrite, body: s.MergeIn) -> s.HomeOut:
+def merge_homes(uow: UowDep, caller: RegistryWrite, body: schemas.MergeIn) -> schemas.HomeOut:
     with audited(uow, caller, "registry.merge_homes", "home") as conn:
-        hid = svc.merge_homes(
+        hid = changes.merge_homes(
             conn,
             body.home_ids,
             body.room_no,
@@ -205,22 +220,22 @@ def merge_homes(uow: UowDep, caller: RegistryWrite, body: s.MergeIn) -> s.HomeOu
             scope=caller.scope,
         )
         set_audit_target(conn, hid)
-        return s.HomeOut(**svc.get_home(conn, hid, scope=caller.scope))
+        return schemas.HomeOut(**reads.get_home(conn, hid, scope=caller.scope))
 
 
 @router.get("/homes/{home_id}/rooms", operation_id="list_rooms")
-def list_rooms(uow: UowDep, caller: RegistryRead, home_id: Id) -> list[s.RoomOut]:
+def list_rooms(uow: UowDep, caller: RegistryRead, home_id: Id) -> list[schemas.RoomOut]:
     with uow.read() as conn:
-        return [s.RoomOut(**r) for r in svc.home_rooms(conn, home_id, scope=caller.scope)]
+        return [schemas.RoomOut(**r) for r in reads.home_rooms(conn, home_id, scope=caller.scope)]
 
 
 @router.post("/homes/{home_id}/rooms", status_code=201, operation_id="add_rooms")
-def add_rooms(uow: UowDep, caller: RegistryWrite, home_id: Id, body: list[s.RoomIn]) -> list[s.RoomOut]:
+def add_rooms(uow: UowDep, caller: RegistryWrite, home_id: Id, body: list[schemas.RoomIn]) -> list[schemas.RoomOut]:
     if not body:
         raise ValidationError.of("body", "至少需要一间")
     with audited(uow, caller, "registry.add_rooms", "home", home_id) as conn:
-        svc.add_rooms(conn, home_id, [(r.name, r.area) for r in body], scope=caller.scope)
-        return [s.RoomOut(**r) for r in svc.home_rooms(conn, home_id, scope=caller.scope)]
+        changes.add_rooms(conn, home_id, [(r.name, r.area) for r in body], scope=caller.scope)
+        return [schemas.RoomOut(**r) for r in reads.home_rooms(conn, home_id, scope=caller.scope)]
 
 
 @router.get("/divisions/{code}/changes", operation_id="division_changes", tags=["divisions"])
@@ -231,12 +246,17 @@ def division_changes(
     code: str,
     start: Annotated[date, Query(alias="from", description="开始日期")],
     end: Annotated[date, Query(alias="to", description="结束日期")],
-) -> Page[s.ChangeRow]:
+) -> Page[schemas.ChangeRow]:
     with uow.read() as conn:
-        items, total = svc.changes_in_division(
+        found = lists.changes_in_division(
             conn, code, start, end, scope=caller.scope, offset=paging.offset, limit=paging.page_size
         )
-        return Page(items=[s.ChangeRow(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+        return Page(
+            items=[schemas.ChangeRow(**i) for i in found.items],
+            total=found.total,
+            page=paging.page,
+            page_size=paging.page_size,
+        )
 
 
 @router.get("/search", operation_id="search_register")
@@ -245,17 +265,18 @@ def search(
     caller: RegistryRead,
     q: Annotated[str, Query(min_length=1, max_length=100, description="房屋代码或地址")],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> s.SearchOut:
+) -> schemas.SearchOut:
     with uow.read() as conn:
-        r = svc.search(conn, q, scope=caller.scope, limit=limit)
-        return s.SearchOut(
+        r = lookups.search(conn, q, scope=caller.scope, limit=limit)
+        return schemas.SearchOut(
             kind=r["kind"],
-            homes=[s.HomeOut(**h) for h in r["homes"]],
-            buildings=[s.BuildingOut(**b) for b in r["buildings"]],
+            homes=[schemas.HomeOut(**h) for h in r["homes"]],
+            buildings=[schemas.BuildingOut(**b) for b in r["buildings"]],
         )
 
 
 @router.get("/stats", operation_id="register_stats")
 def stats(uow: UowDep, caller: RegistryRead) -> dict[str, int]:
     with uow.read() as conn:
-        return svc.stats(conn, scope=caller.scope)
+        figures = reads.stats(conn, scope=caller.scope)
+    return {"estates": figures["estates"], "buildings": figures["buildings"], "homes": figures["homes"]}

@@ -9,11 +9,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from anju import divisions as div
+from anju import divisions
 from anju.core import clock
 from anju.core.errors import AnjuError
 from anju.core.scope import OutOfScope, Scope
-from anju.registry import services as svc
+from anju.registry import lists, lookups, reads, shapes
 from anju.security import allowed
 from anju.web.deps import PagingDep, RegistryRead, SignedIn, UowDep
 from anju.web.templating import pager, render
@@ -28,32 +28,34 @@ def index(request: Request, uow: UowDep, caller: SignedIn) -> HTMLResponse:
         return render(request, "welcome.html")
     with uow.read() as conn:
         districts = [
-            d for d in div.by_level(conn, "district") + div.by_level(conn, "zone") if _visible(caller.scope, d)
+            division
+            for division in divisions.by_level(conn, "district") + divisions.by_level(conn, "zone")
+            if _visible(caller.scope, division)
         ]
         if caller.scope.level == "street":
-            districts = [div.get(conn, caller.scope.code)]
-        title = "全市" if caller.scope.unrestricted else div.get(conn, caller.scope.code).name
-        stats = svc.stats(conn, scope=caller.scope)
+            districts = [divisions.get(conn, caller.scope.code)]
+        title = "全市" if caller.scope.unrestricted else divisions.get(conn, caller.scope.code).name
+        stats = reads.stats(conn, scope=caller.scope)
         return render(request, "index.html", districts=districts, stats=stats, title=title, crumbs=[])
 
 
-def _visible(scope: Scope, d: div.Division) -> bool:
-    return scope.unrestricted or d.code == scope.code
+def _visible(scope: Scope, division: divisions.Division) -> bool:
+    return scope.unrestricted or division.code == scope.code
 
 
 @router.get("/divisions/{code}", response_class=HTMLResponse)
 def division_page(request: Request, uow: UowDep, caller: RegistryRead, paging: PagingDep, code: str) -> HTMLResponse:
     with uow.read() as conn:
-        d = div.get(conn, code)
+        division = divisions.get(conn, code)
         if not caller.scope.allows_division(code) and not (
-            d.level == "community" and caller.scope.allows(d.parent_code)
+            division.level == "community" and caller.scope.allows(division.parent_code)
         ):
             raise OutOfScope(f"没有区划 {code}")
-        crumbs = div.ancestry(conn, code)
-        if d.level in ("street", "community"):
-            estates, total = svc.list_estates(
+        crumbs = divisions.ancestry(conn, code)
+        if division.level in ("street", "community"):
+            estates = lists.list_estates(
                 conn,
-                street_code=code if d.level == "street" else None,
+                street_code=code if division.level == "street" else None,
                 scope=caller.scope,
                 offset=paging.offset,
                 limit=paging.page_size,
@@ -61,37 +63,37 @@ def division_page(request: Request, uow: UowDep, caller: RegistryRead, paging: P
             return render(
                 request,
                 "street.html",
-                division=d,
+                division=division,
                 crumbs=crumbs,
-                estates=estates,
-                pager=pager(total, paging.page, paging.page_size),
+                estates=estates.items,
+                pager=pager(estates.total, paging.page, paging.page_size),
             )
-        streets, _ = div.children(conn, code, "street")
+        streets, _ = divisions.children(conn, code, "street")
         streets = [s for s in streets if caller.scope.allows(s.code)]  # e.g. not the zone-managed ones
-        return render(request, "district.html", division=d, crumbs=crumbs, streets=streets)
+        return render(request, "district.html", division=division, crumbs=crumbs, streets=streets)
 
 
 @router.get("/estates/{estate_id}", response_class=HTMLResponse)
 def estate_page(request: Request, uow: UowDep, caller: RegistryRead, paging: PagingDep, estate_id: int) -> HTMLResponse:
     with uow.read() as conn:
-        e = svc.get_estate(conn, estate_id, scope=caller.scope)
-        blds, total = svc.list_buildings(
+        e = reads.get_estate(conn, estate_id, scope=caller.scope)
+        blds = lists.list_buildings(
             conn, estate_id=estate_id, scope=caller.scope, offset=paging.offset, limit=paging.page_size
         )
-        counts = svc.homes_in_building_count(conn, [b["id"] for b in blds])
+        counts = reads.homes_in_building_count(conn, [b["id"] for b in blds.items])
         return render(
             request,
             "estate.html",
             estate=e,
-            buildings=blds,
+            buildings=blds.items,
             counts=counts,
-            crumbs=div.ancestry(conn, e["street_code"]),
-            pager=pager(total, paging.page, paging.page_size),
+            crumbs=divisions.ancestry(conn, e["street_code"]),
+            pager=pager(blds.total, paging.page, paging.page_size),
         )
 
 
 def _grid(conn: Any, building_id: int, as_of: date, scope: Scope) -> dict[str, Any]:
-    g = svc.building_as_of(conn, building_id, as_of, scope=scope)
+    g = reads.building_as_of(conn, building_id, as_of, scope=scope)
     floors = []
     for floor_no, hs in groupby(g["homes"], key=lambda h: h["floor_no"]):
         floors.append((floor_no, sorted(hs, key=lambda h: (h["unit_no"] or "", h["room_no"]))))
@@ -111,8 +113,8 @@ def building_page(
     as_of: Annotated[date | None, Query()] = None,
 ) -> HTMLResponse:
     with uow.read() as conn:
-        b = svc.get_building(conn, building_id, scope=caller.scope)
-        e = svc.get_estate(conn, b["estate_id"], scope=caller.scope)
+        b = reads.get_building(conn, building_id, scope=caller.scope)
+        e = reads.get_estate(conn, b["estate_id"], scope=caller.scope)
         on = as_of or clock.today()
         ctx = _grid(conn, building_id, on, caller.scope)
         template = "_grid.html" if request.headers.get("hx-request") else "building.html"
@@ -123,7 +125,7 @@ def building_page(
             estate=e,
             as_of=on,
             today=clock.today(),
-            crumbs=div.ancestry(conn, b["street_code"]),
+            crumbs=divisions.ancestry(conn, b["street_code"]),
             **ctx,
         )
 
@@ -131,29 +133,29 @@ def building_page(
 @router.get("/homes/{home_id}", response_class=HTMLResponse)
 def home_page(request: Request, uow: UowDep, caller: RegistryRead, home_id: int) -> HTMLResponse:
     with uow.read() as conn:
-        hist = svc.home_history(conn, home_id, scope=caller.scope)
+        hist = reads.home_history(conn, home_id, scope=caller.scope)
         h = hist["home"]
-        b = svc.get_building(conn, h["building_id"], scope=caller.scope)
+        b = reads.get_building(conn, h["building_id"], scope=caller.scope)
         return render(
             request,
             "home.html",
             home=h,
             building=b,
-            estate=svc.get_estate(conn, b["estate_id"], scope=caller.scope),
+            estate=reads.get_estate(conn, b["estate_id"], scope=caller.scope),
             hist=hist,
-            rooms=svc.home_rooms(conn, home_id, scope=caller.scope),
-            crumbs=div.ancestry(conn, h["street_code"]),
+            rooms=reads.home_rooms(conn, home_id, scope=caller.scope),
+            crumbs=divisions.ancestry(conn, h["street_code"]),
         )
 
 
 @router.get("/search", response_class=HTMLResponse)
 def search_page(request: Request, uow: UowDep, caller: RegistryRead, q: str = "") -> HTMLResponse:
     with uow.read() as conn:
-        result: dict[str, Any] | None = None
+        result: shapes.SearchResult | None = None
         error = None
         if q.strip():
             try:
-                result = svc.search(conn, q, scope=caller.scope)
+                result = lookups.search(conn, q, scope=caller.scope)
             except AnjuError as e:
                 error = e.message
         template = "_search_results.html" if request.headers.get("hx-request") else "search.html"

@@ -6,25 +6,13 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
 
-from anju.divisions import services as svc
+from anju.divisions import services
+from anju.divisions.http.schemas import DivisionOut
 from anju.web.deps import DivisionsRead, PagingDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
 router = APIRouter(tags=["divisions"], responses=ERRORS)
-
-
-class DivisionOut(BaseModel):
-    code: str
-    name: str
-    level: str
-    parent_code: str | None
-    managing_code: str | None
-    centroid_lon: float | None
-    centroid_lat: float | None
-    geometry_source: str | None
-    synthetic: bool
 
 
 @router.get("/divisions", operation_id="list_divisions")
@@ -37,10 +25,10 @@ def list_divisions(
 ) -> Page[DivisionOut]:
     with uow.read() as conn:
         if parent:
-            svc.get(conn, parent)
-            items, total = svc.children(conn, parent, level, offset=paging.offset, limit=paging.page_size)
+            services.get(conn, parent)
+            items, total = services.children(conn, parent, level, offset=paging.offset, limit=paging.page_size)
         else:
-            every = svc.by_level(conn, level or "district")
+            every = services.by_level(conn, level or "district")
             total = len(every)
             items = every[paging.offset : paging.offset + paging.page_size]
         return Page(
@@ -51,16 +39,21 @@ def list_divisions(
 @router.get("/divisions/{code}", operation_id="get_division")
 def get_division(uow: UowDep, _: DivisionsRead, code: str) -> DivisionOut:
     with uow.read() as conn:
-        return DivisionOut(**svc.get(conn, code).__dict__)
+        return DivisionOut(**services.get(conn, code).__dict__)
 
 
 @router.get("/divisions/{code}/geometry", operation_id="get_division_geometry")
 def get_division_geometry(uow: UowDep, _: DivisionsRead, code: str) -> dict[str, Any]:
     with uow.read() as conn:
-        d = svc.get(conn, code)
-        g = svc.geometry(conn, code)
+        division = services.get(conn, code)
+        geometry = services.geometry(conn, code)
         return {
             "type": "Feature",
-            "properties": {"code": d.code, "name": d.name, "level": d.level, "geometry_source": d.geometry_source},
-            "geometry": json.loads(g) if g else None,
+            "properties": {
+                "code": division.code,
+                "name": division.name,
+                "level": division.level,
+                "geometry_source": division.geometry_source,
+            },
+            "geometry": json.loads(geometry) if geometry else None,
         }

@@ -10,9 +10,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from anju.ledger import schemas as s
-from anju.ledger import services as svc
+from anju.ledger import services
 from anju.ledger.heads import signer_from_seed
+from anju.ledger.http import schemas
 from anju.security import audited, development_secret
 from anju.web.deps import LedgerRead, PagingDep, Public, SettingsDep, UowDep
 from anju.web.schemas import ERRORS, Page
@@ -24,29 +24,29 @@ Size = Annotated[int | None, Query(ge=0, le=2**62, description="树的大小；�
 
 
 @router.get("/ledger/logs", operation_id="list_ledger_logs")
-def list_logs(uow: UowDep, _: Public, paging: PagingDep) -> Page[s.LogOut]:
+def list_logs(uow: UowDep, _: Public, paging: PagingDep) -> Page[schemas.LogOut]:
     with uow.read() as conn:
-        logs = svc.list_logs(conn)
+        logs = services.list_logs(conn)
     items = [
-        s.LogOut(name=lg.name, algorithm=lg.algorithm, size=lg.size, created_at=lg.created_at)
+        schemas.LogOut(name=lg.name, algorithm=lg.algorithm, size=lg.size, created_at=lg.created_at)
         for lg in logs[paging.offset : paging.offset + paging.page_size]
     ]
     return Page(items=items, total=len(logs), page=paging.page, page_size=paging.page_size)
 
 
 @router.get("/ledger/{log}/head", operation_id="get_ledger_head")
-def get_head(uow: UowDep, settings: SettingsDep, caller: Public, log: LogName) -> s.SignedHeadOut:
+def get_head(uow: UowDep, settings: SettingsDep, caller: Public, log: LogName) -> schemas.SignedHeadOut:
     """The log's signed tree head at its current size (signed and recorded on first request)."""
     key = settings.ledger_signing_key
     signer = signer_from_seed(key.get_secret_value() if key else development_secret(settings, "ledger_signing_key"))
     with uow.read() as conn:  # the common case writes nothing: the latest head still covers the log
-        size = svc.get_log(conn, log).size
-        latest = svc.latest_signed_head(conn, log)
+        size = services.get_log(conn, log).size
+        latest = services.latest_signed_head(conn, log)
     if latest is not None and latest.head.size == size and latest.public_key == signer.public_key_hex:
-        return s.SignedHeadOut(**latest.as_dict())
+        return schemas.SignedHeadOut(**latest.as_dict())
     with audited(uow, caller, "ledger.sign_head", "ledger", log) as conn:
-        sth = svc.current_signed_head(conn, log, signer)
-    return s.SignedHeadOut(**sth.as_dict())
+        sth = services.current_signed_head(conn, log, signer)
+    return schemas.SignedHeadOut(**sth.as_dict())
 
 
 @router.get("/ledger/{log}/proofs/inclusion", operation_id="get_ledger_inclusion_proof")
@@ -56,10 +56,10 @@ def inclusion_proof(
     log: LogName,
     index: Annotated[int, Query(ge=0, le=2**62, description="叶子序号，从 0 开始")],
     size: Size = None,
-) -> s.InclusionProofOut:
+) -> schemas.InclusionProofOut:
     with uow.read() as conn:
-        p = svc.inclusion_proof(conn, log, index, size)
-    return s.InclusionProofOut(
+        p = services.inclusion_proof(conn, log, index, size)
+    return schemas.InclusionProofOut(
         log=p.log,
         algorithm=p.algorithm,
         index=p.index,
@@ -77,10 +77,10 @@ def consistency_proof(
     log: LogName,
     old_size: Annotated[int, Query(ge=0, le=2**62, description="旧树的大小")],
     size: Size = None,
-) -> s.ConsistencyProofOut:
+) -> schemas.ConsistencyProofOut:
     with uow.read() as conn:
-        p = svc.consistency_proof(conn, log, old_size, size)
-    return s.ConsistencyProofOut(
+        p = services.consistency_proof(conn, log, old_size, size)
+    return schemas.ConsistencyProofOut(
         log=p.log,
         algorithm=p.algorithm,
         old_size=p.old_size,
@@ -92,11 +92,11 @@ def consistency_proof(
 
 
 @router.get("/ledger/{log}/entries/{index}", operation_id="get_ledger_entry")
-def get_entry(uow: UowDep, _: LedgerRead, log: LogName, index: Index) -> s.EntryOut:
+def get_entry(uow: UowDep, _: LedgerRead, log: LogName, index: Index) -> schemas.EntryOut:
     with uow.read() as conn:
-        e = svc.entry(conn, log, index)
+        e = services.entry(conn, log, index)
     try:
         text: str | None = e.data.decode("utf-8")
     except UnicodeDecodeError:
         text = None
-    return s.EntryOut(log=e.log, index=e.index, leaf_hash=e.leaf_hash.hex(), data=e.data.hex(), text=text)
+    return schemas.EntryOut(log=e.log, index=e.index, leaf_hash=e.leaf_hash.hex(), data=e.data.hex(), text=text)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from anju import divisions as div
+from anju import divisions
 from anju.core import clock
 from anju.core.errors import NotFound
+from anju.map import domain
 from anju.web.deps import RegistryRead, SettingsDep, UowDep
 from anju.web.templating import render
 
@@ -20,9 +21,10 @@ def map_page(request: Request, uow: UowDep, settings: SettingsDep, caller: Regis
     code = caller.scope.code or settings.city_code
     with uow.read() as conn:
         try:
-            d = div.get(conn, code)
+            division = divisions.get(conn, code)
         except NotFound:  # a division missing from the data: fall back to the city
-            d = div.get(conn, settings.city_code)
-    zoom = {"city": 9, "district": 11, "zone": 11, "street": 13}.get(d.level, 10)
-    center = (d.centroid_lon or 118.7969, d.centroid_lat or 32.0603)
+            division = divisions.get(conn, settings.city_code)
+    zoom = domain.ZOOM_BY_LEVEL.get(division.level, domain.DEFAULT_ZOOM)
+    default_lon, default_lat = domain.DEFAULT_CENTRE
+    center = (division.centroid_lon or default_lon, division.centroid_lat or default_lat)
     return render(request, "map.html", center=center, zoom=zoom, today=clock.today().isoformat())

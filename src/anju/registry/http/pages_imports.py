@@ -1,0 +1,68 @@
+"""HTML pages of the register's imports: the upload form, the list of jobs and a job's report."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from anju.registry import domain, imports
+from anju.registry.http import api_imports
+from anju.registry.http.schemas_imports import Mode, Source
+from anju.web.deps import PagingDep, RegistryImport, SettingsDep, UowDep
+from anju.web.templating import pager, render
+
+router = APIRouter(include_in_schema=False)
+
+FIELD_LABELS = {c.field: c.label for c in imports.COLUMNS}
+
+
+@router.get("/imports", response_class=HTMLResponse)
+def imports_page(
+    request: Request, uow: UowDep, _: RegistryImport, paging: PagingDep, settings: SettingsDep
+) -> HTMLResponse:
+    with uow.read() as conn:
+        jobs = imports.list_jobs(conn, offset=paging.offset, limit=paging.page_size)
+    return render(
+        request,
+        "imports.html",
+        jobs=jobs.items,
+        pager=pager(jobs.total, paging.page, paging.page_size),
+        sources=domain.IMPORT_SOURCES,
+        modes=domain.IMPORT_MODES,
+        statuses=domain.IMPORT_JOB_STATUS,
+        columns=imports.COLUMNS,
+        max_mb=settings.upload_max_bytes // (1024 * 1024),
+        crumbs=[],
+    )
+
+
+@router.post("/imports", response_class=RedirectResponse)
+def imports_upload(
+    uow: UowDep,
+    settings: SettingsDep,
+    caller: RegistryImport,
+    file: Annotated[UploadFile, File()],
+    source: Annotated[Source, Form()] = "manual",
+    mode: Annotated[Mode, Form()] = "all_or_nothing",
+) -> RedirectResponse:
+    result = api_imports.run_import(uow, settings, caller, file, source, mode)
+    return RedirectResponse(f"/imports/{result.job_id}", status_code=303)
+
+
+@router.get("/imports/{job_id}", response_class=HTMLResponse)
+def import_job_page(request: Request, uow: UowDep, _: RegistryImport, job_id: int) -> HTMLResponse:
+    with uow.read() as conn:
+        job = imports.get_job(conn, job_id)
+    return render(
+        request,
+        "import_job.html",
+        job=job,
+        report=job["report"],
+        sources=domain.IMPORT_SOURCES,
+        modes=domain.IMPORT_MODES,
+        statuses=domain.IMPORT_JOB_STATUS,
+        labels=FIELD_LABELS,
+        crumbs=[],
+    )

@@ -1,0 +1,128 @@
+"""The shapes the register's reads answer: one TypedDict per kind of row, so callers (routes, pages,
+other services) see the fields and their types instead of ``dict[str, Any]``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal, TypedDict
+
+
+class Estate(TypedDict):
+    id: int
+    estate_code: str
+    name: str
+    kind: str
+    district_code: str
+    street_code: str
+    community_code: str | None
+    road: str | None
+    door_no: str | None
+    address: str
+    developer: str | None
+    year_built: int | None
+    centroid_lon: float | None
+    centroid_lat: float | None
+    recorded_at: datetime
+
+
+class BuildingSummary(TypedDict):
+    """A building as lists and searches answer it (without its footprint and search text)."""
+
+    id: int
+    house_code: str
+    estate_id: int
+    district_code: str
+    street_code: str
+    building_no: str
+    name: str
+    use: str
+    structure: str
+    floors_above: int
+    floors_below: int
+    units: int
+    year_built: int | None
+    status: str
+    construction_area: Decimal | None
+    address: str
+    centroid_lon: float | None
+    centroid_lat: float | None
+    valid_from: date
+    recorded_at: datetime
+    version: int
+
+
+class Building(BuildingSummary):
+    footprint: str | None  # GeoJSON
+    search_text: str
+
+
+class Home(TypedDict):
+    id: int
+    house_code: str
+    building_id: int
+    estate_id: int
+    district_code: str
+    street_code: str
+    unit_no: str | None
+    floor_no: int
+    floor_label: str
+    floor_to: int | None
+    room_no: str
+    use: str
+    rooms: int | None
+    halls: int | None
+    orientation: str | None
+    construction_area: Decimal
+    inner_area: Decimal | None
+    status: str
+    address: str
+    property_unit_code: str | None
+    valid_from: date
+    recorded_at: datetime
+    version: int
+
+
+class Room(TypedDict):
+    id: int
+    room_code: str
+    home_id: int
+    name: str
+    area: Decimal
+    status: str
+    recorded_at: datetime
+
+
+class BuildingGrid(TypedDict):
+    """A building and its homes as they were on ``as_of`` (as the register knew at ``known_at``)."""
+
+    building_id: int
+    house_code: str
+    estate_id: int
+    as_of: date
+    known_at: datetime | None
+    building: dict[str, Any] | None  # the building's version on that date
+    homes: list[dict[str, Any]]  # the homes' versions on that date, with their house codes
+
+
+class HomeHistory(TypedDict):
+    home: Home
+    versions: list[dict[str, Any]]  # every version ever recorded
+    current_belief: list[dict[str, Any]]  # the versions believed now
+    parents: list[dict[str, Any]]  # lineage: what it was split or merged from
+    children: list[dict[str, Any]]  # lineage: what it became
+
+
+class SearchResult(TypedDict):
+    kind: Literal["house_code", "address"]
+    homes: list[Home]
+    # rows shaped as BuildingSummary; typed loosely until rental's map centre checks centroid_lat for None
+    buildings: list[dict[str, Any]]
+
+
+class RegisterStats(TypedDict):
+    """Headline figures (estimates for large whole tables)."""
+
+    estates: int
+    buildings: int
+    homes: int
