@@ -68,3 +68,52 @@ def test_a_job_killed_between_its_writes_keeps_both_its_record_and_audit_or_neit
     jobs, records, audits = _counts(city_engine)
     assert (jobs, audits) == ((1, 1) if kept else (0, 0))
     assert (records == 40) if kept else records == 0
+
+
+IMPORT_CHILD = textwrap.dedent(
+    """
+    import os, sys
+    from anju.core.db import make_engine
+    from anju.registry.imports import jobs as import_jobs
+    from anju.security import jobs
+
+    url, kill_at = sys.argv[1], sys.argv[2]
+    real_record, real_finish = jobs.record, import_jobs._finish_job
+
+    def record(*a, **kw):
+        real_record(*a, **kw)
+        if kill_at == "after_audit_row":
+            os._exit(9)
+
+    def finish(*a, **kw):
+        real_finish(*a, **kw)
+        if kill_at == "after_job_row":
+            os._exit(9)
+
+    jobs.record = record
+    import_jobs._finish_job = finish
+    import_jobs.import_file(make_engine(url), b"x\\n1\\n", "bad.csv")
+    if kill_at == "after_commit":
+        os._exit(9)
+    """
+)
+
+
+@pytest.mark.parametrize(("kill_at", "kept"), [("after_job_row", False), ("after_audit_row", False),
+                                                ("after_commit", True)])
+def test_an_import_killed_between_its_writes_keeps_its_job_and_audit_or_neither(
+    empty_engine: Engine, kill_at: str, kept: bool
+) -> None:
+    from anju.registry.tables import import_jobs
+
+    url = empty_engine.url.render_as_string(hide_password=False)
+    empty_engine.dispose()
+    child = subprocess.run([sys.executable, "-c", IMPORT_CHILD, url, kill_at], capture_output=True, text=True,
+                           check=False)
+    assert child.returncode == 9, child.stderr[-2000:]
+    with empty_engine.connect() as conn:
+        jobs = conn.execute(select(func.count()).select_from(import_jobs)).scalar_one()
+        audits = conn.execute(
+            select(func.count()).select_from(audit_log).where(audit_log.c.action == "registry.import")
+        ).scalar_one()
+    assert (jobs, audits) == ((1, 1) if kept else (0, 0))

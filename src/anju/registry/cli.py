@@ -46,6 +46,7 @@ def _engine() -> tuple[Settings, Engine]:
 def import_cmd(file: Path, source: str, mode: str, rejects: Path | None) -> None:
     """Import a 楼盘表 file (CSV or .xlsx); prints a JSON summary, exits 1 when the file is rejected."""
     from anju.registry import imports
+    from anju.security import Caller
 
     settings, engine = _engine()
     try:
@@ -53,8 +54,9 @@ def import_cmd(file: Path, source: str, mode: str, rejects: Path | None) -> None
         if size > settings.upload_max_bytes:
             raise click.ClickException(f"文件大小 {size} 字节，超过上限 {settings.upload_max_bytes} 字节"
                                        "（ANJU_UPLOAD_MAX_BYTES）")
-        result = imports.import_file(engine, file.read_bytes(), file.name, source=source, mode=mode,
-                                     max_bytes=settings.upload_max_bytes, batch_rows=settings.import_batch_rows)
+        result = imports.import_file(engine, file.read_bytes(), file.name, caller=Caller.system("cli"), source=source,
+                                     mode=mode, max_bytes=settings.upload_max_bytes,
+                                     batch_rows=settings.import_batch_rows)
     except AnjuError as e:
         raise click.ClickException(e.message) from None
     finally:

@@ -9,7 +9,9 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from anju.core.db import UnitOfWork
 from anju.core.errors import FieldError, TooLarge
+from anju.core.settings import Settings
 from anju.registry import export, imports
 from anju.registry.http.schemas_imports import (
     ConflictOut,
@@ -56,31 +58,21 @@ def _read_upload(file: UploadFile, limit: int) -> bytes:
 
 
 def run_import(
-    uow: Any, settings: Any, caller: Caller, file: UploadFile, source: str, mode: str
+    uow: UnitOfWork, settings: Settings, caller: Caller, file: UploadFile, source: str, mode: str
 ) -> imports.ImportResult:
-    """Run an import (city-wide permission only: a file may touch any street) and audit the job.
-
-    The import commits in batches of its own, so its audit row follows in a transaction of its own."""
+    """Run an import (city-wide permission only: a file may touch any street); the job and its audit
+    row are written in the import's own transaction."""
     data = _read_upload(file, settings.upload_max_bytes)
-    result = imports.import_file(
-        uow.engine,
+    return imports.import_file(
+        uow,
         data,
         file.filename or "upload",
+        caller=caller,
         source=source,
         mode=mode,
         max_bytes=settings.upload_max_bytes,
         batch_rows=settings.import_batch_rows,
     )
-    record_now(
-        uow.engine,
-        caller,
-        "registry.import",
-        entity="import_job",
-        entity_id=result.job_id,
-        outcome="failed" if result.rejected else "ok",
-        detail={"source": source, "mode": mode},
-    )
-    return result
 
 
 @router.post(

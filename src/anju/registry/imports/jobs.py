@@ -20,6 +20,7 @@ from typing import Any, TypedDict, cast
 from sqlalchemy import Connection, Engine, select, update
 
 from anju.core import clock
+from anju.core.db import UnitOfWork, unit_of_work
 from anju.core.errors import FieldError, NotFound, TooLarge, ValidationError
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import SYSTEM
@@ -29,6 +30,7 @@ from anju.registry.imports.formats import FileRejected, SheetData
 from anju.registry.imports.run import ImportRun, chunks
 from anju.registry.imports.write import REPORT_CAP, Fatal
 from anju.registry.tables import home_source_records, homes, import_jobs
+from anju.security import AuditedJob, Caller, audited_job
 
 #: Rejected rows kept in a job's stored report (the count is always exact).
 REJECTS_CAP = 5000
@@ -93,11 +95,17 @@ def _check_options(source: str, mode: str) -> None:
         raise ValidationError.of("mode", f"未知的导入方式「{mode}」，应为 {'、'.join(domain.IMPORT_MODES)} 之一")
 
 
-def import_file(engine: Engine, data: bytes, filename: str, *, source: str = "manual",
-                mode: str = "all_or_nothing", max_bytes: int = 50 * 1024 * 1024, batch_rows: int = 5000,
-                today: date | None = None, now: datetime | None = None) -> ImportResult:
-    """Import one 楼盘表 file from ``source``; one transaction; the attempt is recorded in ``import_jobs``."""
+def import_file(target: Engine | UnitOfWork, data: bytes, filename: str, *, caller: Caller | None = None,
+                source: str = "manual", mode: str = "all_or_nothing", max_bytes: int = 50 * 1024 * 1024,
+                batch_rows: int = 5000, today: date | None = None, now: datetime | None = None) -> ImportResult:
+    """Import one 楼盘表 file from ``source`` for ``caller``; one transaction, through the unit of work
+    (``target``: the app's, or an engine for the command line and tests). The attempt is recorded in
+    ``import_jobs`` and the audit log in that same transaction (``security.audited_job``): a rejected
+    file's transaction records the rejection instead."""
     _check_options(source, mode)
+    job = audited_job(unit_of_work(target), caller or Caller.system("registry.import"), "registry.import",
+                      "import_job")
+    job.detail = {"source": source, "mode": mode}
     if len(data) > max_bytes:
         raise TooLarge(f"文件大小 {len(data)} 字节，超过上限 {max_bytes} 字节",
                        [FieldError("file", f"文件不能超过 {max_bytes // (1024 * 1024) or 1} MB")])
@@ -109,24 +117,25 @@ def import_file(engine: Engine, data: bytes, filename: str, *, source: str = "ma
         sheet = formats.read_sheet(data, filename)
     except FileRejected as e:
         result.errors = [e.error]
-        return _record_rejected(engine, result, now)
+        return _record_rejected(job, result, now)
     result.format, result.encoding = sheet.format, sheet.encoding
     try:
-        with engine.begin() as conn:
-            result.job_id = _insert_job(conn, result, now)
+        with job.final() as conn:
+            result.job_id = job.entity_id = _insert_job(conn, result, now)
             run = ImportRun(conn, sheet, source, mode, result.job_id, today, now, batch_rows)
             _run(run, result)
             _finish_job(conn, result, now, run.notes)
+            job.outcome = "failed" if result.rejected else "ok"
     except FileRejected as e:
         result.errors = [e.error]
-        return _record_rejected(engine, result, now)
+        return _record_rejected(job, result, now)
     except Fatal as e:
         result.errors = [*result.errors, e.error]
         result.rows_created = result.rows_updated = result.rows_unchanged = 0
-        return _record_rejected(engine, result, now, sheet)
+        return _record_rejected(job, result, now, sheet)
     except _Rollback:
         result.rows_created = result.rows_updated = result.rows_unchanged = 0
-        return _record_rejected(engine, result, now, sheet)
+        return _record_rejected(job, result, now, sheet)
     return result
 
 
@@ -214,7 +223,7 @@ def _finish_job(conn: Connection, result: ImportResult, now: datetime, notes: li
         **_job_values(result), report=_report(result, notes), finished_at=clock.now()))
 
 
-def _record_rejected(engine: Engine, result: ImportResult, now: datetime,
+def _record_rejected(job: AuditedJob, result: ImportResult, now: datetime,
                      sheet: SheetData | None = None) -> ImportResult:
     result.status = "rejected"
     result.rows_created = result.rows_updated = result.rows_unchanged = 0
@@ -224,8 +233,9 @@ def _record_rejected(engine: Engine, result: ImportResult, now: datetime,
         data_rows = {e.row for e in result.errors if e.row is not None and e.row > 1}  # row 1 is the header
         result.rows_rejected = len(data_rows) or result.rows_total
     _rejects(result, sheet, result.errors)
-    with engine.begin() as conn:
-        result.job_id = _insert_job(conn, result, now)
+    job.outcome = "failed"
+    with job.final() as conn:
+        result.job_id = job.entity_id = _insert_job(conn, result, now)
         _finish_job(conn, result, now, result.notes)
     return result
 
