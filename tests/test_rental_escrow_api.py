@@ -12,11 +12,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
+from anju.app import create_app
 from anju.ledger import verify
 from anju.rental import escrow
 from anju.rental.tables import rental_escrow_bank_lines, rental_escrow_journals, rental_leases
 from anju.security import keyring_from_settings
-from anju.app import create_app
 from tests import rental_builders as rb
 from tests.accounts import account_id, api_token, choose_world
 

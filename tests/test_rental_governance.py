@@ -17,6 +17,7 @@ from sqlalchemy import Engine, func, select, update
 
 from anju import credit, ledger
 from anju import divisions as div
+from anju.app import create_app
 from anju.core import clock
 from anju.core.errors import Conflict, NotFound, ValidationError
 from anju.credit import credit_events
@@ -31,7 +32,6 @@ from anju.rental.tables import (
     rental_violations,
 )
 from anju.security import Caller, Keyring, Role, Security, accounts, audit_log, keyring_from_settings
-from anju.app import create_app
 from tests import rental_builders as rb
 from tests.accounts import CITIZEN_ID, CITIZEN_NAME, CITIZEN_PHONE, World, account_id, api_token, choose_world
 from tests.accounts import web_session as new_web_session

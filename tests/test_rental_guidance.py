@@ -23,6 +23,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, func, select
 
+from anju.app import create_app
 from anju.core import clock
 from anju.core.errors import Conflict, NotFound, ValidationError
 from anju.core.scope import Scope
@@ -30,7 +31,6 @@ from anju.registry import tables as rt
 from anju.rental import domain, guidance, monitoring
 from anju.rental.tables import rental_guidance_editions, rental_guidance_rents, rental_leases, rental_listings
 from anju.security import Security
-from anju.app import create_app
 from tests import rental_builders as rb
 from tests.accounts import World, api_token, choose_world, web_session
 

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, update
 
 from anju import ledger
+from anju.app import create_app
 from anju.core import clock
 from anju.core.errors import Conflict
 from anju.registry import tables as rt
@@ -32,7 +33,6 @@ from anju.rental.tables import (
     rental_units,
 )
 from anju.security import Caller, Role, Scope, audit_log, keyring_from_settings
-from anju.app import create_app
 from tests import rental_builders as rb
 from tests.accounts import CITIZEN_ID, CITIZEN_NAME, account_id, api_token, choose_world
 from tests.conftest import TEST_DATA_KEYS, TEST_INDEX_KEY

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, select, update
 
+from anju.app import create_app
 from anju.core import clock
 from anju.core.errors import Conflict, ValidationError
 from anju.registry import tables as rt
@@ -23,7 +24,6 @@ from anju.rental.tables import (
     rental_listing_events,
     rental_listings,
 )
-from anju.app import create_app
 from tests import rental_builders as rb
 from tests.accounts import api_token, choose_world
 

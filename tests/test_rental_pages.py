@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, func, select
 
 from anju import ledger
+from anju.app import create_app
 from anju.core import clock
 from anju.registry import tables as rt
 from anju.rental import domain, escrow
@@ -28,7 +29,6 @@ from anju.rental.tables import (
     rental_leases,
 )
 from anju.security import keyring_from_settings
-from anju.app import create_app
 from tests import rental_builders as rb
 from tests.accounts import CITIZEN_ID, CITIZEN_NAME, account_id, choose_world, web_session
 

@@ -13,13 +13,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 from anju import ledger
+from anju.app import create_app
 from anju.core import clock
 from anju.core.errors import Conflict
 from anju.credit import credit_events
 from anju.registry import tables as rt
 from anju.rental import parties
 from anju.rental.tables import rental_entrustments, rental_home_flags, rental_parties, rental_practitioners
-from anju.app import create_app
 from tests import rental_builders as rb
 from tests.accounts import account_id, api_token, choose_world, web_session
 

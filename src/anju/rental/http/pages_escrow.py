@@ -1,7 +1,7 @@
 """Pages of rent escrow (租金监管): the enterprise's supervised accounts, and for supervisors the
 accounts in scope with the day's reconciliation (imbalances first), one account's detail with its
 reconciliation, journals and bank lines, the bank statement upload and penalties (confirmed first).
-The tenant's statement is part of the lease page (:mod:`anju.rental.pages_leases`).
+The tenant's statement is part of the lease page (:mod:`anju.rental.http.pages_leases`).
 
 Thin: parse the form, call :mod:`anju.rental.escrow`, render or redirect (303).
 """
@@ -21,7 +21,7 @@ from anju.core import clock
 from anju.core.errors import AnjuError, FieldError, ValidationError
 from anju.rental import domain as d
 from anju.rental import escrow as svc
-from anju.rental.pages_leases import split_errors, yuan_to_fen
+from anju.rental.http.pages_leases import split_errors, yuan_to_fen
 from anju.security import Caller, audited
 from anju.web.deps import (
     Paging,

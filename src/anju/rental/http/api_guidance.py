@@ -17,7 +17,7 @@ from fastapi.responses import Response
 
 from anju.rental import guidance as g
 from anju.rental import monitoring as mon
-from anju.rental import schemas_guidance as s
+from anju.rental.http import schemas_guidance as s
 from anju.security import GRANTS, Caller, Permission, audited, set_audit_target
 from anju.web.deps import PagingDep, Public, RentalGuidance, RentalRead, SettingsDep, UowDep
 from anju.web.schemas import ERRORS, Page

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query
 from sqlalchemy import select
 
 from anju.rental import governance as svc
-from anju.rental import schemas_governance as s
+from anju.rental.http import schemas_governance as s
 from anju.rental.tables import rental_complaints, rental_inspections
 from anju.security import audited, set_audit_target
 from anju.web.deps import PagingDep, RentalHandle, RentalRead, RentalSign, SecurityDep, SettingsDep, UowDep

@@ -19,7 +19,7 @@ from fastapi.responses import Response
 
 from anju.core import clock
 from anju.rental import escrow as svc
-from anju.rental import schemas_escrow as s
+from anju.rental.http import schemas_escrow as s
 from anju.security import audited
 from anju.web.deps import PagingDep, RentalHandle, RentalParty, RentalRead, RentalSign, RentalSupervise, UowDep
 from anju.web.schemas import ERRORS, Page

@@ -18,7 +18,7 @@ from fastapi.responses import Response
 
 from anju.rental import contract_pdf, idempotency
 from anju.rental import leases as svc
-from anju.rental import schemas_leases as s
+from anju.rental.http import schemas_leases as s
 from anju.security import audited, audited_grouped, set_audit_target
 from anju.web.deps import PagingDep, Public, RentalRead, RentalSign, RentalSupervise, SecurityDep, SettingsDep, UowDep
 from anju.web.schemas import ERRORS, Page

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from anju.core.errors import AnjuError
 from anju.rental import domain as d
 from anju.rental import listings as svc
-from anju.rental import qr
+from anju.rental.http import qr
 from anju.web.deps import PagingDep, Public, RentalHandle, RentalPublish, SettingsDep, UowDep
 from anju.web.templating import pager, render
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from anju.rental import parties as svc
-from anju.rental import schemas_parties as s
+from anju.rental.http import schemas_parties as s
 from anju.security import audited, set_audit_target
 from anju.web.deps import (
     PagingDep,

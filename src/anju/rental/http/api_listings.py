@@ -16,7 +16,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 
 from anju.rental import listings as svc
-from anju.rental import schemas_listings as s
+from anju.rental.http import schemas_listings as s
 from anju.security import audited, set_audit_target
 from anju.web.deps import PagingDep, Public, RentalHandle, RentalPublish, SecurityDep, SettingsDep, UowDep
 from anju.web.schemas import ERRORS, Page
