@@ -15,13 +15,12 @@ escrow"):
 * a journal's ``reference`` is unique (a repeated payment or release is the same journal) and its
   ``item`` names what it settles, so nothing is settled twice;
 * the bank pushes its statement lines; the daily reconciliation compares the platform's bank-cash
-  account with them.
+  account with them (:mod:`anju.rental.escrow_reconciliation`); tenants and parties read their
+  statements through :mod:`anju.rental.escrow_statements`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections import defaultdict
@@ -30,14 +29,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, case, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from anju import ledger
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.scope import Scope
 from anju.core.settings import Settings
-from anju.rental import domain, parties
+from anju.rental import domain
 from anju.rental.tables import (
     rental_escrow_accounts,
     rental_escrow_bank_lines,
@@ -416,7 +415,7 @@ def settle(
 # -------------------------------------------------------------------------------------- payments
 
 
-def _tenant_lease(conn: Connection, caller: Caller, lease_id: int) -> Any:
+def tenant_lease(conn: Connection, caller: Caller, lease_id: int) -> Any:
     """The caller's own lease as tenant (anything else is "not found")."""
     row = conn.execute(select(L).where(L.c.id == lease_id)).first()
     if row is None or caller.account_id is None or row.tenant_account_id != caller.account_id:
@@ -438,7 +437,7 @@ def record_payment(
     """The tenant's payment into the escrow account: the supervised part of one payment cycle's rent
     (``kind`` rent, ``cycle_no``) or of the deposit. Idempotent by ``reference`` (the bank transfer's
     reference): the same payment again answers with the first journal."""
-    lease = _tenant_lease(conn, caller, lease_id)
+    lease = tenant_lease(conn, caller, lease_id)
     if not REFERENCE.match(reference or ""):
         raise ValidationError.of("reference", "付款流水号应为 6–40 位字母、数字、短横线或下划线")
     if kind not in ("rent", "deposit"):
@@ -591,7 +590,7 @@ def release_due(conn: Connection, on: date) -> dict[str, int]:
 # ------------------------------------------------------------------------------------------ penalties
 
 
-def _scoped_account(conn: Connection, scope: Scope, account_id: int) -> Any:
+def scoped_account(conn: Connection, scope: Scope, account_id: int) -> Any:
     row = conn.execute(select(A).where(A.c.id == account_id)).first()
     if row is None:
         raise NotFound("监管账户不存在")
@@ -604,7 +603,7 @@ def impose_penalty(
 ) -> int:
     """A supervisor's penalty on the enterprise, withheld from what the escrow owes it (payable → penalties).
     Idempotent by ``reference`` (the decision's number)."""
-    _scoped_account(conn, caller.scope, escrow_account_id)
+    scoped_account(conn, caller.scope, escrow_account_id)
     if not REFERENCE.match(reference or ""):
         raise ValidationError.of("reference", "决定书编号应为 6–40 位字母、数字、短横线或下划线")
     reason = " ".join((reason or "").split())
@@ -634,395 +633,7 @@ def impose_penalty(
     )
 
 
-# ------------------------------------------------------------------------------------ bank movements
-
-
-def import_bank_lines(
-    conn: Connection, caller: Caller, escrow_account_id: int, text: str, actor_account_id: int | None = None
-) -> dict[str, int]:
-    """Statement lines the bank pushed for an escrow account, as CSV ``date,amount_fen,direction,reference``
-    (a header row). Every row is validated first (errors name the row); all or nothing. A line already
-    imported (same reference and direction) is skipped, so a re-sent statement changes nothing."""
-    _scoped_account(conn, caller.scope, escrow_account_id)
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip() for h in next(reader, [])]
-    cols = ("date", "amount_fen", "direction", "reference")
-    if tuple(header[:4]) != cols:
-        raise ValidationError.of("file", "表头应为 date,amount_fen,direction,reference")
-    errors: list[FieldError] = []
-    lines: list[dict[str, Any]] = []
-    for n, row in enumerate(reader, start=2):
-        if not any(c.strip() for c in row):
-            continue
-        if len(lines) >= MAX_IMPORT_LINES:
-            raise ValidationError.of("file", f"一次最多导入 {MAX_IMPORT_LINES} 行")
-        if len(row) < 4:
-            errors.append(FieldError("file", "列数不足", n))
-            continue
-        d, amt, direction, ref = (c.strip() for c in row[:4])
-        try:
-            day = date.fromisoformat(d)
-        except ValueError:
-            errors.append(FieldError("date", "日期应为 YYYY-MM-DD", n))
-            continue
-        if not amt.isdigit() or not 0 < int(amt) <= 10**13:
-            errors.append(FieldError("amount_fen", "金额应为正整数（分）", n))
-            continue
-        if direction not in ("in", "out"):
-            errors.append(FieldError("direction", "方向应为 in 或 out", n))
-            continue
-        if not 1 <= len(ref) <= 64:
-            errors.append(FieldError("reference", "流水号应为 1–64 个字符", n))
-            continue
-        lines.append({"booked_on": day, "amount_fen": int(amt), "direction": direction, "reference": ref, "row": n})
-    if errors:
-        raise ValidationError(f"银行流水有 {len(errors)} 处错误，未导入", errors)
-    seen = (
-        {
-            (r.reference, r.direction)
-            for r in conn.execute(
-                select(BL.c.reference, BL.c.direction).where(
-                    BL.c.escrow_account_id == escrow_account_id,
-                    BL.c.reference.in_(sorted({x["reference"] for x in lines})),
-                )
-            )
-        }
-        if lines
-        else set()
-    )
-    now = clock.now()
-    new, keys = [], set()
-    for x in lines:
-        k = (x["reference"], x["direction"])
-        if k in seen or k in keys:
-            continue
-        keys.add(k)
-        new.append(
-            {
-                "escrow_account_id": escrow_account_id,
-                "booked_on": x["booked_on"],
-                "amount_fen": x["amount_fen"],
-                "direction": x["direction"],
-                "reference": x["reference"],
-                "imported_at": now,
-                "imported_by": actor_account_id if actor_account_id is not None else caller.account_id,
-            }
-        )
-    if new:
-        conn.execute(insert(BL), new)
-    return {"lines": len(lines), "imported": len(new), "skipped": len(lines) - len(new)}
-
-
-def bank_lines(
-    conn: Connection, scope: Scope, escrow_account_id: int, *, limit: int, offset: int
-) -> tuple[int, list[dict[str, Any]]]:
-    _scoped_account(conn, scope, escrow_account_id)
-    cond = BL.c.escrow_account_id == escrow_account_id
-    total = conn.execute(select(func.count()).select_from(BL).where(cond)).scalar_one()
-    rows = conn.execute(
-        select(BL).where(cond).order_by(BL.c.booked_on.desc(), BL.c.id.desc()).limit(limit).offset(offset)
-    ).all()
-    return int(total), [
-        {
-            "id": int(r.id),
-            "booked_on": r.booked_on,
-            "amount_fen": int(r.amount_fen),
-            "direction": r.direction,
-            "reference": r.reference,
-            "imported_at": r.imported_at,
-        }
-        for r in rows
-    ]
-
-
-# ------------------------------------------------------------------------------------ reconciliation
-
-
-def _day_figures(conn: Connection, acct_ids: Sequence[int] | None, on: date, scope: Scope) -> dict[int, dict[str, int]]:
-    """Per escrow account: the platform's bank-cash movements and closing balance on ``on`` and the
-    bank's, in four grouped queries."""
-    conds = scope.where(A.c.street_code)
-    if acct_ids is not None:
-        conds.append(A.c.id.in_(list(acct_ids)))
-    ids = [int(x) for x in conn.execute(select(A.c.id).where(*conds)).scalars()]
-    out = {
-        i: {"platform_in": 0, "platform_out": 0, "platform_balance": 0, "bank_in": 0, "bank_out": 0, "bank_balance": 0}
-        for i in ids
-    }
-    if not ids:
-        return out
-    bank_la = select(LA.c.id).where(LA.c.escrow_account_id.in_(ids), LA.c.kind == "bank")
-    base = (
-        select(
-            J.c.escrow_account_id,
-            func.coalesce(func.sum(P.c.debit_fen), 0),
-            func.coalesce(func.sum(P.c.credit_fen), 0),
-        )
-        .join(P, P.c.journal_id == J.c.id)
-        .where(P.c.ledger_account_id.in_(bank_la))
-        .group_by(J.c.escrow_account_id)
-    )
-    for a, dr, cr in conn.execute(base.where(J.c.booked_on == on)):
-        out[int(a)]["platform_in"], out[int(a)]["platform_out"] = int(dr), int(cr)
-    for a, dr, cr in conn.execute(base.where(J.c.booked_on <= on)):
-        out[int(a)]["platform_balance"] = int(dr) - int(cr)
-    signed_in = func.sum(case((BL.c.direction == "in", BL.c.amount_fen), else_=0))
-    signed_out = func.sum(case((BL.c.direction == "out", BL.c.amount_fen), else_=0))
-    bank = select(BL.c.escrow_account_id, signed_in, signed_out).where(BL.c.escrow_account_id.in_(ids))
-    for a, i_, o_ in conn.execute(bank.where(BL.c.booked_on == on).group_by(BL.c.escrow_account_id)):
-        out[int(a)]["bank_in"], out[int(a)]["bank_out"] = int(i_ or 0), int(o_ or 0)
-    for a, i_, o_ in conn.execute(bank.where(BL.c.booked_on <= on).group_by(BL.c.escrow_account_id)):
-        out[int(a)]["bank_balance"] = int(i_ or 0) - int(o_ or 0)
-    for f in out.values():
-        f["difference"] = f["platform_balance"] - f["bank_balance"]
-        f["balanced"] = int(
-            f["difference"] == 0 and f["platform_in"] == f["bank_in"] and f["platform_out"] == f["bank_out"]
-        )
-    return out
-
-
-def _account_out(r: Any) -> dict[str, Any]:
-    return {
-        "id": int(r.id),
-        "party_id": int(r.party_id),
-        "party_name": r.party_name,
-        "bank": r.bank,
-        "account_no": r.account_no,
-        "district_code": r.district_code,
-        "street_code": r.street_code,
-        "opened_at": r.opened_at,
-    }
-
-
-def _accounts_query() -> Any:
-    return select(A, rental_parties.c.name.label("party_name")).join(
-        rental_parties, rental_parties.c.id == A.c.party_id
-    )
-
-
-def list_accounts(
-    conn: Connection, scope: Scope, on: date, *, imbalanced_first: bool = True, limit: int, offset: int
-) -> tuple[int, list[dict[str, Any]]]:
-    """The escrow accounts in scope with their reconciliation figures of ``on``, imbalances first."""
-    figures = _day_figures(conn, None, on, scope)
-    rows = conn.execute(_accounts_query().where(A.c.id.in_(list(figures))).order_by(A.c.id)).all()
-    items = [{**_account_out(r), **figures[int(r.id)]} for r in rows]
-    if imbalanced_first:
-        items.sort(key=lambda i: (i["balanced"], i["id"]))
-    return len(items), items[offset : offset + limit]
-
-
-def _details(conn: Connection, ids: Sequence[int]) -> list[dict[str, Any]]:
-    """Accounts with their balances by ledger-account kind and their active leases: three grouped queries."""
-    if not ids:
-        return []
-    rows = conn.execute(_accounts_query().where(A.c.id.in_(list(ids))).order_by(A.c.id)).all()
-    balances: dict[int, dict[str, int]] = defaultdict(dict)
-    for a, kind, total in conn.execute(
-        select(LA.c.escrow_account_id, LA.c.kind, func.sum(LA.c.balance_fen))
-        .where(LA.c.escrow_account_id.in_(list(ids)))
-        .group_by(LA.c.escrow_account_id, LA.c.kind)
-    ):
-        balances[int(a)][kind] = int(total)
-    leases: dict[int, int] = dict(
-        conn.execute(
-            select(POS.c.escrow_account_id, func.count())
-            .where(POS.c.escrow_account_id.in_(list(ids)), POS.c.status == "active")
-            .group_by(POS.c.escrow_account_id)
-        ).all()
-    )
-    return [
-        {**_account_out(r), "balances": balances.get(int(r.id), {}), "active_leases": int(leases.get(r.id, 0))}
-        for r in rows
-    ]
-
-
-def get_account(conn: Connection, scope: Scope, account_id: int) -> dict[str, Any]:
-    _scoped_account(conn, scope, account_id)
-    return _details(conn, [account_id])[0]
-
-
-def reconciliation(conn: Connection, scope: Scope, account_id: int, on: date) -> dict[str, Any]:
-    """One account's reconciliation of a day: the platform's and the bank's movements and balances,
-    the references only one side has, and the trial balance of the account's ledger (always zero)."""
-    _scoped_account(conn, scope, account_id)
-    fig = _day_figures(conn, [account_id], on, scope)[account_id]
-    bank_la = select(LA.c.id).where(LA.c.escrow_account_id == account_id, LA.c.kind == "bank")
-    ours = {
-        (r.reference, "in" if r.dr else "out"): int(r.dr or r.cr)
-        for r in conn.execute(
-            select(J.c.reference, P.c.debit_fen.label("dr"), P.c.credit_fen.label("cr"))
-            .join(P, P.c.journal_id == J.c.id)
-            .where(J.c.escrow_account_id == account_id, J.c.booked_on == on, P.c.ledger_account_id.in_(bank_la))
-        )
-    }
-    theirs = {
-        (r.reference, r.direction): int(r.amount_fen)
-        for r in conn.execute(
-            select(BL.c.reference, BL.c.direction, BL.c.amount_fen).where(
-                BL.c.escrow_account_id == account_id, BL.c.booked_on == on
-            )
-        )
-    }
-    differences = []
-    for k in sorted(set(ours) | set(theirs)):
-        a, b = ours.get(k), theirs.get(k)
-        if a != b:
-            differences.append({"reference": k[0], "direction": k[1], "platform_fen": a, "bank_fen": b})
-    trial = conn.execute(
-        select(func.coalesce(func.sum(LA.c.balance_fen), 0)).where(LA.c.escrow_account_id == account_id)
-    ).scalar_one()
-    balanced = bool(fig["balanced"]) and not differences
-    return {
-        "account_id": account_id,
-        "on": on,
-        **{k: v for k, v in fig.items() if k != "balanced"},
-        "balanced": balanced,
-        "differences": differences,
-        "trial_balance_fen": int(trial),
-    }
-
-
-def reconcile_all(conn: Connection, on: date, scope: Scope) -> list[dict[str, Any]]:
-    """Every account's figures of ``on`` (for the command line), imbalances first."""
-    return list_accounts(conn, scope, on, limit=10**9, offset=0)[1]
-
-
-# -------------------------------------------------------------------------------------- statements
-
-
-def _journal_rows(conn: Connection, cond: Any, *, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
-    q = select(J).where(cond).order_by(J.c.booked_on, J.c.id).offset(offset)
-    if limit is not None:
-        q = q.limit(limit)
-    return [
-        {
-            "id": int(r.id),
-            "kind": r.kind,
-            "kind_label": domain.JOURNAL_KINDS[r.kind],
-            "reference": r.reference,
-            "lease_id": r.lease_id,
-            "booked_on": r.booked_on,
-            "amount_fen": int(r.amount_fen),
-            "memo": r.memo,
-            "ledger_index": r.ledger_index,
-        }
-        for r in conn.execute(q)
-    ]
-
-
-def account_statement(
-    conn: Connection,
-    scope: Scope,
-    account_id: int,
-    *,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    limit: int,
-    offset: int,
-) -> tuple[int, list[dict[str, Any]]]:
-    """The journals of one escrow account (oldest first), in a date range."""
-    _scoped_account(conn, scope, account_id)
-    cond = [J.c.escrow_account_id == account_id]
-    if date_from:
-        cond.append(J.c.booked_on >= date_from)
-    if date_to:
-        cond.append(J.c.booked_on <= date_to)
-    total = conn.execute(select(func.count()).select_from(J).where(*cond)).scalar_one()
-    return int(total), _journal_rows(conn, and_(*cond), limit=limit, offset=offset)
-
-
-def _my_account_ids(conn: Connection, caller: Caller) -> list[int]:
-    if caller.account_id is None:
-        return []
-    party = parties.party_for_account(conn, caller.account_id)
-    if party is None:
-        return []
-    return [int(x) for x in conn.execute(select(A.c.id).where(A.c.party_id == party.id).order_by(A.c.id)).scalars()]
-
-
-def my_accounts(conn: Connection, caller: Caller) -> list[dict[str, Any]]:
-    """The escrow accounts of the caller's own filed party (an agency account)."""
-    return _details(conn, _my_account_ids(conn, caller))
-
-
-def my_account_statement(
-    conn: Connection, caller: Caller, account_id: int, *, limit: int, offset: int
-) -> tuple[int, list[dict[str, Any]]]:
-    if account_id not in _my_account_ids(conn, caller):
-        raise NotFound("监管账户不存在")
-    return account_statement(conn, Scope.whole_city(), account_id, limit=limit, offset=offset)
-
-
-def lease_statement(conn: Connection, caller: Caller, lease_id: int) -> dict[str, Any]:
-    """The tenant's escrow statement of their own lease: what is supervised, the schedule with each
-    month's status, and every journal (payments, releases, refunds, deposit return)."""
-    lease = _tenant_lease(conn, caller, lease_id)
-    pos = conn.execute(select(POS).where(POS.c.lease_id == lease_id)).first()
-    acct = (
-        conn.execute(select(A.c.bank, A.c.account_no).where(A.c.id == pos.escrow_account_id)).first() if pos else None
-    )
-    sched = conn.execute(select(SCH).where(SCH.c.lease_id == lease_id).order_by(SCH.c.period_start)).all()
-    cycles: dict[int, int] = defaultdict(int)
-    for r in sched:
-        if r.status == "planned":
-            cycles[int(r.cycle_no)] += int(r.amount_fen)
-    return {
-        "lease_id": lease_id,
-        "filing_no": lease.filing_no,
-        "supervised": pos is not None,
-        "status": pos.status if pos else None,
-        "mode": pos.mode if pos else None,
-        "bank": acct.bank if acct else None,
-        "account_no": acct.account_no if acct else None,
-        "deposit_fen": int(pos.deposit_fen) if pos else 0,
-        "deposit_status": pos.deposit_status if pos else None,
-        "to_pay": [{"cycle_no": c, "amount_fen": a} for c, a in sorted(cycles.items())],
-        "schedule": [
-            {
-                "cycle_no": int(r.cycle_no),
-                "period_start": r.period_start,
-                "period_end": r.period_end,
-                "due_on": r.due_on,
-                "amount_fen": int(r.amount_fen),
-                "status": r.status,
-            }
-            for r in sched
-        ],
-        "journals": _journal_rows(conn, J.c.lease_id == lease_id),
-    }
-
-
-def lease_proofs(conn: Connection, caller: Caller, lease_id: int, size: int | None = None) -> dict[str, Any]:
-    """For the tenant: every logged journal of their own lease with the log entry itself and its
-    inclusion proof in the log ``rental`` (at ``size``, default the current size), to check with the
-    stand-alone verifier ``ledger/verify.py``."""
-    _tenant_lease(conn, caller, lease_id)
-    rows = conn.execute(
-        select(J.c.id, J.c.kind, J.c.reference, J.c.ledger_index)
-        .where(J.c.lease_id == lease_id, J.c.ledger_index.is_not(None))
-        .order_by(J.c.id)
-    ).all()
-    head = ledger.tree_head(conn, LOG, size)
-    items = []
-    for r in rows:
-        idx = int(r.ledger_index)
-        if idx >= head.size:
-            continue
-        e = ledger.entry(conn, LOG, idx)
-        p = ledger.inclusion_proof(conn, LOG, idx, head.size)
-        items.append(
-            {
-                "journal_id": int(r.id),
-                "kind": r.kind,
-                "reference": r.reference,
-                "index": idx,
-                "entry": e.data.decode("utf-8"),
-                "leaf_hash": p.leaf_hash.hex(),
-                "proof": [h.hex() for h in p.proof],
-            }
-        )
-    return {"log": LOG, "algorithm": head.algorithm, "size": head.size, "root": head.root, "items": items}
+# ------------------------------------------------------------------------------------------ the sweep
 
 
 def unbalanced_journals(conn: Connection) -> list[int]:

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from anju.core import clock
-from anju.rental import escrow as svc
+from anju.rental import escrow, escrow_reconciliation, escrow_statements
 from anju.rental.http import schemas_escrow as s
 from anju.security import audited
 from anju.web.deps import PagingDep, RentalHandle, RentalParty, RentalRead, RentalSign, RentalSupervise, UowDep
@@ -41,14 +41,14 @@ RECON_COLUMNS = (
 def lease_escrow(uow: UowDep, caller: RentalSign, lease_id: Id) -> s.LeaseEscrow:
     """The escrow of the tenant's own lease: what must be paid in, the release schedule, every journal."""
     with uow.read() as conn:
-        return s.LeaseEscrow(**svc.lease_statement(conn, caller, lease_id))
+        return s.LeaseEscrow(**escrow_statements.lease_statement(conn, caller, lease_id))
 
 
 @router.post("/me/leases/{lease_id}/escrow/payments", status_code=201, operation_id="rental_escrow_pay")
 def pay_in(uow: UowDep, caller: RentalSign, lease_id: Id, body: s.PaymentIn) -> s.PaymentOut:
     """Record the tenant's transfer into the supervised account (idempotent by ``reference``)."""
     with audited(uow, caller, "rental.escrow.pay", "lease", lease_id) as conn:
-        out = svc.record_payment(
+        out = escrow.record_payment(
             conn, caller, lease_id, body.kind, body.amount_fen, body.reference, cycle_no=body.cycle_no,
             paid_on=body.paid_on,
         )  # fmt: skip
@@ -66,7 +66,7 @@ def proofs(
     """Inclusion proofs of every logged escrow journal of the lease in the log ``rental``; check each
     with ``python verify.py inclusion --algorithm A --leaf-hash H --index I --size N --root R --proof …``."""
     with uow.read() as conn:
-        out = s.LeaseProofs(**svc.lease_proofs(conn, caller, lease_id, size))
+        out = s.LeaseProofs(**escrow_statements.lease_proofs(conn, caller, lease_id, size))
     if download:
         body = json.dumps(out.model_dump(mode="json"), ensure_ascii=False, indent=2)
         name = f"escrow-proofs-lease-{lease_id}-size-{out.size}.json"
@@ -83,13 +83,15 @@ def proofs(
 def my_accounts(uow: UowDep, caller: RentalParty) -> list[s.AccountDetail]:
     """The supervised accounts of the caller's own filed enterprise."""
     with uow.read() as conn:
-        return [s.AccountDetail(**a) for a in svc.my_accounts(conn, caller)]
+        return [s.AccountDetail(**a) for a in escrow_statements.my_accounts(conn, caller)]
 
 
 @router.get("/me/escrow/accounts/{account_id}/journals", operation_id="rental_my_escrow_journals")
 def my_journals(uow: UowDep, caller: RentalParty, account_id: Id, paging: PagingDep) -> Page[s.Journal]:
     with uow.read() as conn:
-        total, items = svc.my_account_statement(conn, caller, account_id, limit=paging.page_size, offset=paging.offset)
+        total, items = escrow_statements.my_account_statement(
+            conn, caller, account_id, limit=paging.page_size, offset=paging.offset
+        )
     return Page(items=[s.Journal(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
 
 
@@ -100,7 +102,7 @@ def my_journals(uow: UowDep, caller: RentalParty, account_id: Id, paging: Paging
 def accounts(uow: UowDep, caller: RentalRead, paging: PagingDep, on: On = None) -> Page[s.AccountDay]:
     """The supervised accounts in the caller's scope with the day's reconciliation, imbalances first."""
     with uow.read() as conn:
-        total, items = svc.list_accounts(
+        total, items = escrow_reconciliation.list_accounts(
             conn, caller.scope, on or clock.today(), limit=paging.page_size, offset=paging.offset
         )
     return Page(items=[s.AccountDay(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
@@ -116,7 +118,7 @@ def reconciliation_csv(uow: UowDep, caller: RentalRead, on: On = None) -> Respon
     """The daily reconciliation report of every account in scope (UTF-8 with BOM, for Excel)."""
     day = on or clock.today()
     with uow.read() as conn:
-        rows = svc.reconcile_all(conn, day, caller.scope)
+        rows = escrow_reconciliation.reconcile_all(conn, day, caller.scope)
     buf = io.StringIO()
     buf.write("\ufeff")
     w = csv.writer(buf)
@@ -133,7 +135,7 @@ def reconciliation_csv(uow: UowDep, caller: RentalRead, on: On = None) -> Respon
 @router.get("/escrow/accounts/{account_id}", operation_id="rental_escrow_account")
 def account(uow: UowDep, caller: RentalRead, account_id: Id) -> s.AccountDetail:
     with uow.read() as conn:
-        return s.AccountDetail(**svc.get_account(conn, caller.scope, account_id))
+        return s.AccountDetail(**escrow_reconciliation.get_account(conn, caller.scope, account_id))
 
 
 @router.get("/escrow/accounts/{account_id}/journals", operation_id="rental_escrow_journals")
@@ -146,7 +148,7 @@ def journals(
     date_to: Annotated[date | None, Query(alias="to", description="截止日期")] = None,
 ) -> Page[s.Journal]:
     with uow.read() as conn:
-        total, items = svc.account_statement(
+        total, items = escrow_statements.account_statement(
             conn, caller.scope, account_id, date_from=date_from, date_to=date_to, limit=paging.page_size,
             offset=paging.offset,
         )  # fmt: skip
@@ -157,13 +159,17 @@ def journals(
 def reconciliation(uow: UowDep, caller: RentalRead, account_id: Id, on: On = None) -> s.Reconciliation:
     """One account's reconciliation of a day, with the references only one side has."""
     with uow.read() as conn:
-        return s.Reconciliation(**svc.reconciliation(conn, caller.scope, account_id, on or clock.today()))
+        return s.Reconciliation(
+            **escrow_reconciliation.reconciliation(conn, caller.scope, account_id, on or clock.today())
+        )
 
 
 @router.get("/escrow/accounts/{account_id}/bank-lines", operation_id="rental_escrow_bank_lines")
 def bank_lines(uow: UowDep, caller: RentalRead, account_id: Id, paging: PagingDep) -> Page[s.BankLine]:
     with uow.read() as conn:
-        total, items = svc.bank_lines(conn, caller.scope, account_id, limit=paging.page_size, offset=paging.offset)
+        total, items = escrow_reconciliation.bank_lines(
+            conn, caller.scope, account_id, limit=paging.page_size, offset=paging.offset
+        )
     return Page(items=[s.BankLine(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
 
 
@@ -171,12 +177,12 @@ def bank_lines(uow: UowDep, caller: RentalRead, account_id: Id, paging: PagingDe
 def import_bank_lines(uow: UowDep, caller: RentalHandle, account_id: Id, body: s.BankLinesIn) -> s.BankLinesOut:
     """Import the bank's statement lines (all or nothing; a line already imported is skipped)."""
     with audited(uow, caller, "rental.escrow.bank_lines", "escrow_account", account_id) as conn:
-        return s.BankLinesOut(**svc.import_bank_lines(conn, caller, account_id, body.csv))
+        return s.BankLinesOut(**escrow_reconciliation.import_bank_lines(conn, caller, account_id, body.csv))
 
 
 @router.post("/escrow/accounts/{account_id}/penalties", status_code=201, operation_id="rental_escrow_penalty")
 def penalty(uow: UowDep, caller: RentalSupervise, account_id: Id, body: s.PenaltyIn) -> s.JournalCreated:
     """A penalty withheld from what the escrow owes the enterprise (idempotent by the decision's number)."""
     with audited(uow, caller, "rental.escrow.penalty", "escrow_account", account_id) as conn:
-        jid = svc.impose_penalty(conn, caller, account_id, body.amount_fen, body.reason, body.reference)
+        jid = escrow.impose_penalty(conn, caller, account_id, body.amount_fen, body.reason, body.reference)
     return s.JournalCreated(journal_id=jid)

@@ -16,8 +16,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import Response
 
-from anju.rental import contract_pdf, idempotency
-from anju.rental import leases as svc
+from anju.rental import contract_pdf, idempotency, lease_changes, lease_drafting, lease_filing, leases
 from anju.rental.http import schemas_leases as s
 from anju.security import audited, audited_grouped, set_audit_target
 from anju.web.deps import PagingDep, Public, RentalRead, RentalSign, RentalSupervise, SecurityDep, SettingsDep, UowDep
@@ -40,7 +39,7 @@ CSV_COLUMNS = (
 
 def _detail(uow: UowDep, sec: SecurityDep, caller: object, lease_id: int) -> s.LeaseDetail:
     with uow.read() as conn:
-        return s.LeaseDetail(**svc.get_lease(conn, sec.keyring, caller, lease_id))  # type: ignore[arg-type]
+        return s.LeaseDetail(**leases.get_lease(conn, sec.keyring, caller, lease_id))  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------------------------- parties
@@ -53,9 +52,9 @@ def create_lease(
     """Draft a lease on a verified listing (``listing_id``) or directly on an owned or entrusted home
     (``home_id``, optionally ``room_id``). Every rule is checked first; errors name the field."""
     with audited(uow, caller, "rental.lease.create", "lease") as conn:
-        lease_id = svc.create_lease(conn, sec.keyring, settings, caller, body.command())
+        lease_id = lease_drafting.create_lease(conn, sec.keyring, settings, caller, body.command())
         set_audit_target(conn, lease_id)
-        got = svc.get_lease(conn, sec.keyring, caller, lease_id)
+        got = leases.get_lease(conn, sec.keyring, caller, lease_id)
     return s.Created(id=lease_id, lease_no=got["lease_no"], status=got["status"])
 
 
@@ -69,8 +68,8 @@ def list_mine(
 ) -> Page[s.LeaseOut]:
     """The caller's leases, as landlord side (or its party's) or as tenant, newest first."""
     with uow.read() as conn:
-        total, items = svc.list_leases(
-            conn, sec.keyring, caller, svc.LeaseFilter(status=status), limit=paging.page_size, offset=paging.offset
+        total, items = leases.list_leases(
+            conn, sec.keyring, caller, leases.LeaseFilter(status=status), limit=paging.page_size, offset=paging.offset
         )
     return Page(items=[s.LeaseOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
 
@@ -85,7 +84,7 @@ def sign(uow: UowDep, caller: RentalSign, lease_id: Id) -> s.SignOut:
     """Sign as the party one is (the landlord side's drafting account, or the tenant's account whose
     real-name ID matches the tenant). A suspended party cannot sign."""
     with audited(uow, caller, "rental.lease.sign", "lease", lease_id) as conn:
-        status = svc.sign(conn, caller, lease_id)
+        status = lease_drafting.sign(conn, caller, lease_id)
     return s.SignOut(id=lease_id, status=status)
 
 
@@ -107,7 +106,7 @@ async def file_lease(
         "rental.lease.file",
         "lease",
         lease_id,
-        lambda conn: svc.file_or_replay(conn, settings, caller, lease_id, key),
+        lambda conn: lease_filing.file_or_replay(conn, settings, caller, lease_id, key),
         wrote=lambda st: not st.replayed,
     )
     return s.FiledOut(**stored.response)
@@ -119,8 +118,8 @@ def renew(
 ) -> s.Created:
     """A renewal: a new draft between the same parties from the day after the lease's end."""
     with audited(uow, caller, "rental.lease.renew", "lease", lease_id) as conn:
-        new_id = svc.renew_lease(conn, sec.keyring, settings, caller, lease_id, **body.model_dump())
-        got = svc.get_lease(conn, sec.keyring, caller, new_id)
+        new_id = lease_drafting.renew_lease(conn, sec.keyring, settings, caller, lease_id, **body.model_dump())
+        got = leases.get_lease(conn, sec.keyring, caller, new_id)
     return s.Created(id=new_id, lease_no=got["lease_no"], status=got["status"])
 
 
@@ -129,7 +128,7 @@ def amend(uow: UowDep, settings: SettingsDep, caller: RentalSign, lease_id: Id, 
     """Change a filed lease's rent, end date or extra clauses: one party proposes, the other sends the
     same change to agree (then it is made and logged)."""
     with audited(uow, caller, "rental.lease.amend", "lease", lease_id) as conn:
-        result = svc.amend(conn, settings, caller, lease_id, body.command())
+        result = lease_changes.amend(conn, settings, caller, lease_id, body.command())
     return s.AmendOut(id=lease_id, result=result)
 
 
@@ -137,7 +136,7 @@ def amend(uow: UowDep, settings: SettingsDep, caller: RentalSign, lease_id: Id, 
 def terminate(uow: UowDep, settings: SettingsDep, caller: RentalSign, lease_id: Id, body: s.TerminateBody) -> s.SignOut:
     """Early termination (提前解除) on ``ended_on``; unearned rent and the deposit go back through escrow."""
     with audited(uow, caller, "rental.lease.terminate", "lease", lease_id) as conn:
-        svc.terminate(conn, settings, caller, lease_id, body.ended_on, body.reason)
+        lease_changes.terminate(conn, settings, caller, lease_id, body.ended_on, body.reason)
     return s.SignOut(id=lease_id, status="terminated")
 
 
@@ -147,7 +146,7 @@ def cancel_mine(
 ) -> s.CancelOut:
     """备案注销 by both parties: the first asks, the other confirms."""
     with audited(uow, caller, "rental.lease.cancel", "lease", lease_id) as conn:
-        result = svc.cancel_by_parties(conn, settings, caller, lease_id, body.reason)
+        result = lease_changes.cancel_by_parties(conn, settings, caller, lease_id, body.reason)
     return s.CancelOut(id=lease_id, result=result)
 
 
@@ -156,7 +155,7 @@ def contract(request: Request, uow: UowDep, sec: SecurityDep, caller: RentalSign
     """The contract as a PDF: every clause, masked IDs, signing times, the filing number and a QR code
     of the public verification page."""
     with uow.read() as conn:
-        facts = svc.get_lease(conn, sec.keyring, caller, lease_id)
+        facts = leases.get_lease(conn, sec.keyring, caller, lease_id)
     pdf = contract_pdf.render(facts, contract_pdf.verify_url(str(request.base_url), facts.get("filing_no")))
     return _pdf(pdf, f"{facts['lease_no']}.pdf")
 
@@ -173,8 +172,10 @@ def _pdf(data: bytes, name: str) -> Response:
 DistrictQ = Annotated[str | None, Query(pattern=r"^\d{6}$", description="区代码（在调用者范围内进一步筛选）")]
 
 
-def _filter(status: str | None, street: str | None, start_from: date | None, start_to: date | None) -> svc.LeaseFilter:
-    return svc.LeaseFilter(status=status, street=street, start_from=start_from, start_to=start_to)
+def _filter(
+    status: str | None, street: str | None, start_from: date | None, start_to: date | None
+) -> leases.LeaseFilter:
+    return leases.LeaseFilter(status=status, street=street, start_from=start_from, start_to=start_to)
 
 
 @router.get("/leases", operation_id="list_leases")
@@ -191,10 +192,10 @@ def list_leases(
 ) -> Page[s.LeaseOut]:
     """Leases of the streets in the caller's scope (optionally of one district), newest first."""
     with uow.read() as conn:
-        total, items = svc.list_leases(
+        total, items = leases.list_leases(
             conn,
             sec.keyring,
-            svc.in_district(conn, caller, district),
+            leases.in_district(conn, caller, district),
             _filter(status, street, start_from, start_to),
             limit=paging.page_size,
             offset=paging.offset,
@@ -220,8 +221,8 @@ def export_leases(
 ) -> Response:
     """The same leases as CSV (UTF-8 with BOM, masked names), at most 100 000 rows."""
     with uow.read() as conn:
-        scope = svc.in_district(conn, caller, district).scope
-        rows = svc.iter_leases(conn, sec.keyring, scope, _filter(status, street, start_from, start_to))
+        scope = leases.in_district(conn, caller, district).scope
+        rows = leases.iter_leases(conn, sec.keyring, scope, _filter(status, street, start_from, start_to))
     return Response(
         to_csv(rows),
         media_type="text/csv; charset=utf-8",
@@ -249,7 +250,7 @@ def cancel(
 ) -> s.CancelOut:
     """备案注销 by a supervisor of the lease's street; escrow refunds follow."""
     with audited(uow, caller, "rental.lease.cancel", "lease", lease_id) as conn:
-        svc.cancel_by_supervisor(conn, settings, caller, lease_id, body.reason)
+        lease_changes.cancel_by_supervisor(conn, settings, caller, lease_id, body.reason)
     return s.CancelOut(id=lease_id, result="cancelled")
 
 
@@ -262,4 +263,4 @@ def verify_filing(
 ) -> s.PublicFiling:
     """Check a filing number: its status, where, term and rent (names masked)."""
     with uow.read() as conn:
-        return s.PublicFiling(**svc.public_filing_view(conn, sec.keyring, filing_no))
+        return s.PublicFiling(**leases.public_filing_view(conn, sec.keyring, filing_no))

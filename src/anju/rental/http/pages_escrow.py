@@ -20,7 +20,7 @@ from anju import divisions as div
 from anju.core import clock
 from anju.core.errors import AnjuError, FieldError, ValidationError
 from anju.rental import domain as d
-from anju.rental import escrow as svc
+from anju.rental import escrow, escrow_reconciliation, escrow_statements
 from anju.rental.http.pages_leases import split_errors, yuan_to_fen
 from anju.security import Caller, audited
 from anju.web.deps import (
@@ -70,11 +70,11 @@ def my_escrow(
     """The supervised accounts of the caller's own enterprise with their balances, and the journals of
     one of them (the first unless ``account`` is given)."""
     with uow.read() as conn:
-        accounts = svc.my_accounts(conn, caller)
+        accounts = escrow_statements.my_accounts(conn, caller)
         chosen = account if account is not None else (accounts[0]["id"] if accounts else None)
         total, journals = 0, list[dict[str, Any]]()
         if chosen is not None:
-            total, journals = svc.my_account_statement(
+            total, journals = escrow_statements.my_account_statement(
                 conn, caller, chosen, limit=paging.page_size, offset=paging.offset
             )
     return render(
@@ -96,7 +96,9 @@ def accounts(request: Request, uow: UowDep, caller: RentalRead, paging: PagingDe
     """The supervised accounts in the caller's scope with the day's reconciliation, imbalances first."""
     day = _day(on)
     with uow.read() as conn:
-        total, items = svc.list_accounts(conn, caller.scope, day, limit=paging.page_size, offset=paging.offset)
+        total, items = escrow_reconciliation.list_accounts(
+            conn, caller.scope, day, limit=paging.page_size, offset=paging.offset
+        )
         names = div.names(conn, {i["street_code"] for i in items} | {i["district_code"] for i in items})
     return render(
         request,
@@ -130,12 +132,12 @@ def _account_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     with uow.read() as conn:
-        acct = svc.get_account(conn, caller.scope, account_id)
-        rec = svc.reconciliation(conn, caller.scope, account_id, day)
-        total, journals = svc.account_statement(
+        acct = escrow_reconciliation.get_account(conn, caller.scope, account_id)
+        rec = escrow_reconciliation.reconciliation(conn, caller.scope, account_id, day)
+        total, journals = escrow_statements.account_statement(
             conn, caller.scope, account_id, limit=paging.page_size, offset=paging.offset
         )
-        lines_total, lines = svc.bank_lines(
+        lines_total, lines = escrow_reconciliation.bank_lines(
             conn, caller.scope, account_id, limit=LINES_PAGE_SIZE, offset=(lines_page - 1) * LINES_PAGE_SIZE
         )
         names = div.names(conn, {acct["street_code"], acct["district_code"]})
@@ -184,7 +186,7 @@ def account(
 
 def _import(uow: UowDep, caller: Caller, account_id: int, text: str) -> dict[str, int]:
     with audited(uow, caller, "rental.escrow.bank_lines", "escrow_account", account_id) as conn:
-        return svc.import_bank_lines(conn, caller, account_id, text)
+        return escrow_reconciliation.import_bank_lines(conn, caller, account_id, text)
 
 
 @router.post("/rental/escrow/{account_id}/bank-lines", response_class=HTMLResponse)
@@ -258,10 +260,10 @@ def impose_penalty(
             raise ValidationError("请更正标出的内容", errors)
         if confirmed != "1":
             with uow.read() as conn:
-                acct = svc.get_account(conn, caller.scope, account_id)
+                acct = escrow_reconciliation.get_account(conn, caller.scope, account_id)
             return render(request, "rental/escrow_penalty_confirm.html", acct=acct, values=values, amount_fen=amount)
         with audited(uow, caller, "rental.escrow.penalty", "escrow_account", account_id) as conn:
-            svc.impose_penalty(conn, caller, account_id, amount, reason, reference.strip())
+            escrow.impose_penalty(conn, caller, account_id, amount, reason, reference.strip())
     except AnjuError as e:
         if e.status_code == 404:
             raise

@@ -23,9 +23,7 @@ from anju import divisions as div
 from anju.core import clock
 from anju.core.errors import AnjuError, FieldError, NotFound, ValidationError
 from anju.rental import domain as d
-from anju.rental import escrow as escrow_svc
-from anju.rental import idempotency
-from anju.rental import leases as svc
+from anju.rental import escrow, escrow_statements, idempotency, lease_changes, lease_drafting, lease_filing, leases
 from anju.rental import listings as listings_svc
 from anju.security import Caller, audited, set_audit_target
 from anju.web.deps import (
@@ -182,8 +180,8 @@ def my_leases(
 ) -> HTMLResponse:
     """The caller's leases, as landlord side (or its party's) or as tenant, newest first."""
     with uow.read() as conn:
-        total, items = svc.list_leases(
-            conn, sec.keyring, caller, svc.LeaseFilter(status=status or None), limit=paging.page_size,
+        total, items = leases.list_leases(
+            conn, sec.keyring, caller, leases.LeaseFilter(status=status or None), limit=paging.page_size,
             offset=paging.offset,
         )  # fmt: skip
     return render(
@@ -293,7 +291,7 @@ def create_lease(
         errors.append(FieldError("home_id", "已选择房源时不填房屋编号"))
     if errors or start is None or end is None or people is None:
         return _new_page(request, uow, settings, caller, values=values, errors=errors, status_code=422)
-    cmd = svc.LeaseIn(
+    cmd = leases.LeaseIn(
         tenant_name=tenant_name,
         tenant_id_number=tenant_id_number,
         start_on=start,
@@ -311,7 +309,7 @@ def create_lease(
     )
     try:
         with audited(uow, caller, "rental.lease.create", "lease") as conn:
-            lease_id = svc.create_lease(conn, sec.keyring, settings, caller, cmd)
+            lease_id = lease_drafting.create_lease(conn, sec.keyring, settings, caller, cmd)
             set_audit_target(conn, lease_id)
     except AnjuError as e:
         if e.status_code == 404:
@@ -335,11 +333,11 @@ def _detail_page(
     done: str = "",
 ) -> HTMLResponse:
     with uow.read() as conn:
-        lease = svc.get_lease(conn, sec.keyring, caller, lease_id)
+        lease = leases.get_lease(conn, sec.keyring, caller, lease_id)
         statement = None
         if lease["side"] == "tenant" and lease["escrow_required"] and lease["filing_no"]:
             try:
-                statement = escrow_svc.lease_statement(conn, caller, lease_id)
+                statement = escrow_statements.lease_statement(conn, caller, lease_id)
             except NotFound:  # signed under another account of the same person
                 statement = None
     pending = lease["pending_cancel"]
@@ -373,7 +371,7 @@ def my_lease(
 def sign(request: Request, uow: UowDep, sec: SecurityDep, caller: RentalSign, lease_id: Id) -> Any:
     try:
         with audited(uow, caller, "rental.lease.sign", "lease", lease_id) as conn:
-            svc.sign(conn, caller, lease_id)
+            lease_drafting.sign(conn, caller, lease_id)
     except AnjuError as e:
         if e.status_code == 404:
             raise
@@ -397,12 +395,12 @@ def file_lease(
     try:
         key = idempotency.check_key(idempotency_key)
         assert caller.account_id is not None
-        digest = idempotency.request_hash(svc.FILE_OPERATION, lease_id, {})
+        digest = idempotency.request_hash(leases.FILE_OPERATION, lease_id, {})
         with uow.read() as conn:  # a replay is answered without taking any lock
-            stored = idempotency.lookup(conn, caller.account_id, key, svc.FILE_OPERATION, digest)
+            stored = idempotency.lookup(conn, caller.account_id, key, leases.FILE_OPERATION, digest)
         if stored is None:
             with audited(uow, caller, "rental.lease.file", "lease", lease_id) as conn:
-                svc.file_lease(conn, settings, caller, lease_id, key)
+                lease_filing.file_lease(conn, settings, caller, lease_id, key)
     except AnjuError as e:
         if e.status_code == 404:
             raise
@@ -458,7 +456,7 @@ def _confirm_error(
 
 def _lease(uow: UowDep, sec: SecurityDep, caller: Caller, lease_id: int) -> dict[str, Any]:
     with uow.read() as conn:
-        return svc.get_lease(conn, sec.keyring, caller, lease_id)
+        return leases.get_lease(conn, sec.keyring, caller, lease_id)
 
 
 @router.get("/rental/me/leases/{lease_id}/terminate", response_class=HTMLResponse)
@@ -486,7 +484,7 @@ def terminate(
         if errors or day is None:
             raise ValidationError("请更正标出的内容", errors)
         with audited(uow, caller, "rental.lease.terminate", "lease", lease_id) as conn:
-            svc.terminate(conn, settings, caller, lease_id, day, reason)
+            lease_changes.terminate(conn, settings, caller, lease_id, day, reason)
     except AnjuError as e:
         if e.status_code == 404:
             raise
@@ -513,7 +511,7 @@ def cancel(
 ) -> Any:
     try:
         with audited(uow, caller, "rental.lease.cancel", "lease", lease_id) as conn:
-            result = svc.cancel_by_parties(conn, settings, caller, lease_id, reason)
+            result = lease_changes.cancel_by_parties(conn, settings, caller, lease_id, reason)
     except AnjuError as e:
         if e.status_code == 404:
             raise
@@ -554,7 +552,7 @@ def amend(
     values = {"rent_yuan": rent_yuan, "end_on": end_on, "effective_on": effective_on, "extra_clauses": extra_clauses,
               "change_clauses": change_clauses}  # fmt: skip
     errors: list[FieldError] = []
-    cmd = svc.AmendIn(
+    cmd = leases.AmendIn(
         rent_fen=_yuan_or_none(rent_yuan, "rent_yuan", errors),
         end_on=_date_or_none(end_on, "end_on", errors),
         extra_clauses=[x.strip() for x in extra_clauses.splitlines() if x.strip()] if change_clauses else None,
@@ -566,7 +564,7 @@ def amend(
         if errors:
             raise ValidationError("请更正标出的内容", errors)
         with audited(uow, caller, "rental.lease.amend", "lease", lease_id) as conn:
-            result = svc.amend(conn, settings, caller, lease_id, cmd)
+            result = lease_changes.amend(conn, settings, caller, lease_id, cmd)
     except AnjuError as e:
         if e.status_code == 404:
             raise
@@ -606,7 +604,7 @@ def renew(
         if errors or end is None:
             raise ValidationError("请更正标出的内容", errors)
         with audited(uow, caller, "rental.lease.renew", "lease", lease_id) as conn:
-            new_id = svc.renew_lease(
+            new_id = lease_drafting.renew_lease(
                 conn, sec.keyring, settings, caller, lease_id,
                 end_on=end, rent_fen=rent, deposit_fen=deposit, payment_cycle=payment_cycle or None,
             )  # fmt: skip
@@ -640,9 +638,7 @@ def pay_in(
         if errors or amount is None:
             raise ValidationError("请更正标出的内容", errors)
         with audited(uow, caller, "rental.escrow.pay", "lease", lease_id) as conn:
-            escrow_svc.record_payment(
-                conn, caller, lease_id, kind, amount, reference.strip(), cycle_no=cycle, paid_on=day
-            )
+            escrow.record_payment(conn, caller, lease_id, kind, amount, reference.strip(), cycle_no=cycle, paid_on=day)
     except AnjuError as e:
         if e.status_code == 404:
             raise
@@ -667,10 +663,10 @@ def staff_leases(
     street: Annotated[str, Query(pattern=r"^\d{0,12}$")] = "",
 ) -> HTMLResponse:
     """Leases of the streets in the caller's scope, with filters, paginated, exportable as CSV."""
-    f = svc.LeaseFilter(status=status or None, street=street or None)
+    f = leases.LeaseFilter(status=status or None, street=street or None)
     with uow.read() as conn:
-        who = svc.in_district(conn, caller, district)
-        total, items = svc.list_leases(conn, sec.keyring, who, f, limit=paging.page_size, offset=paging.offset)
+        who = leases.in_district(conn, caller, district)
+        total, items = leases.list_leases(conn, sec.keyring, who, f, limit=paging.page_size, offset=paging.offset)
         districts = [x for x in div.by_level(conn, "district") if caller.scope.allows_division(x.code)]
         streets = [x for x in div.by_level(conn, "street") if caller.scope.allows(x.code)]
     names = {x.code: x.name for x in streets}
@@ -722,7 +718,7 @@ def staff_cancel(
 ) -> Any:
     try:
         with audited(uow, caller, "rental.lease.cancel", "lease", lease_id) as conn:
-            svc.cancel_by_supervisor(conn, settings, caller, lease_id, reason)
+            lease_changes.cancel_by_supervisor(conn, settings, caller, lease_id, reason)
     except AnjuError as e:
         if e.status_code == 404:
             raise
@@ -739,5 +735,5 @@ def filing_page(
 ) -> HTMLResponse:
     """Anyone may check a filing: status, where, term, rent; names masked."""
     with uow.read() as conn:
-        f = svc.public_filing_view(conn, sec.keyring, filing_no)
+        f = leases.public_filing_view(conn, sec.keyring, filing_no)
     return render(request, "rental/leases_filing.html", f=f)
