@@ -26,7 +26,7 @@ from anju.core.errors import FieldError, NotFound, ValidationError
 from anju.core.scope import Scope
 from anju.core.settings import Settings
 from anju.registry import estates, homes, rooms
-from anju.rental import domain, parties
+from anju.rental import domain, entrustments, home_flags, parties
 from anju.rental.tables import (
     rental_lease_events,
     rental_leases,
@@ -158,10 +158,10 @@ def may_let(conn: Connection, home_id: int, room_id: int | None, on: date, *, me
         party_id = me.party.id if me.party is not None else None
         owner_bidx = me.id_bidx if party_id is None else None
         account_id = me.account_id
-    if owner_bidx and parties.is_owner(conn, home_id, owner_bidx, on):
+    if owner_bidx and entrustments.is_owner(conn, home_id, owner_bidx, on):
         return True
     return (
-        parties.valid_entrustment(
+        entrustments.valid_entrustment(
             conn,
             home_id,
             room_id,
@@ -174,7 +174,7 @@ def may_let(conn: Connection, home_id: int, room_id: int | None, on: date, *, me
 
 
 def restrictions_on(conn: Connection, home_id: int, on: date) -> list[domain.Restriction]:
-    return parties.home_restrictions(conn, [home_id], on).get(home_id, [])
+    return home_flags.home_restrictions(conn, [home_id], on).get(home_id, [])
 
 
 # -------------------------------------------------------------------------------- events and the log

@@ -31,8 +31,10 @@ from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.scope import Scope
 from anju.rental import domain as d
+from anju.rental.entrustments import is_owner, valid_entrustment
 from anju.rental.guidance import range_for
-from anju.rental.parties import home_restrictions, is_owner, party_for_account, valid_entrustment
+from anju.rental.home_flags import home_restrictions
+from anju.rental.parties import party_for_account
 from anju.rental.tables import rental_listing_events, rental_listings, rental_parties
 from anju.security import Caller, Keyring, accounts
 

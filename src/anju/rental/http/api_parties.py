@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
-from anju.rental import parties as svc
+from anju.rental import entrustments, home_flags, parties
 from anju.rental.http import schemas_parties as s
 from anju.security import audited, set_audit_target
 from anju.web.deps import (
@@ -45,7 +45,7 @@ TextQ = Annotated[str | None, Query(max_length=100, description="名称包含、
 def my_party(uow: UowDep, sec: SecurityDep, caller: RentalParty) -> s.PartyDetail:
     """The filing of the caller's own organisation (404 until filed)."""
     with uow.read() as conn:
-        return s.PartyDetail(**svc.my_party(conn, sec.keyring, caller))
+        return s.PartyDetail(**parties.my_party(conn, sec.keyring, caller))
 
 
 @router.post("/me/party", status_code=201, operation_id="rental_file_party")
@@ -53,19 +53,19 @@ def file_party(uow: UowDep, sec: SecurityDep, caller: RentalParty, body: s.Party
     """File (备案) the caller's own enterprise or agency. Every field is validated (errors name the
     field, nothing is written); a second filing is a 409."""
     with audited(uow, caller, "rental.file_party", "rental_party") as conn:
-        pid = svc.file_party(conn, sec.keyring, caller, body.command())
+        pid = parties.file_party(conn, sec.keyring, caller, body.command())
         set_audit_target(conn, pid)
     with uow.read() as conn:
-        return s.PartyDetail(**svc.my_party(conn, sec.keyring, caller))
+        return s.PartyDetail(**parties.my_party(conn, sec.keyring, caller))
 
 
 @router.put("/me/party", operation_id="rental_amend_party")
 def amend_party(uow: UowDep, sec: SecurityDep, caller: RentalParty, body: s.PartyIn) -> s.PartyDetail:
     """Amend the caller's own filing (变更备案); the kind and the credit code stay."""
     with audited(uow, caller, "rental.amend_party", "rental_party") as conn:
-        set_audit_target(conn, svc.amend_party(conn, sec.keyring, caller, body.command()))
+        set_audit_target(conn, parties.amend_party(conn, sec.keyring, caller, body.command()))
     with uow.read() as conn:
-        return s.PartyDetail(**svc.my_party(conn, sec.keyring, caller))
+        return s.PartyDetail(**parties.my_party(conn, sec.keyring, caller))
 
 
 @router.get("/me/party/practitioners", operation_id="rental_my_practitioners")
@@ -77,7 +77,7 @@ def my_practitioners(
     status: Annotated[Literal["active", "left"] | None, Query()] = None,
 ) -> Page[s.PractitionerOut]:
     with uow.read() as conn:
-        total, items = svc.my_practitioners(
+        total, items = parties.my_practitioners(
             conn, sec.keyring, caller, status=status, limit=paging.page_size, offset=paging.offset
         )
     return Page(
@@ -89,7 +89,7 @@ def my_practitioners(
 def add_practitioner(uow: UowDep, sec: SecurityDep, caller: RentalParty, body: s.PractitionerIn) -> s.Created:
     """Register a practitioner (从业人员): validated resident ID (encrypted), a unique practice number."""
     with audited(uow, caller, "rental.add_practitioner", "rental_practitioner") as conn:
-        pid = svc.add_practitioner(conn, sec.keyring, caller, body.command())
+        pid = parties.add_practitioner(conn, sec.keyring, caller, body.command())
         set_audit_target(conn, pid)
     return s.Created(id=pid)
 
@@ -97,7 +97,7 @@ def add_practitioner(uow: UowDep, sec: SecurityDep, caller: RentalParty, body: s
 @router.post("/me/party/practitioners/{practitioner_id}/left", operation_id="rental_practitioner_left")
 def practitioner_left(uow: UowDep, caller: RentalParty, practitioner_id: Id, body: s.LeftIn) -> s.StatusOut:
     with audited(uow, caller, "rental.practitioner_left", "rental_practitioner", practitioner_id) as conn:
-        svc.practitioner_left(conn, caller, practitioner_id, body.left_on)
+        parties.practitioner_left(conn, caller, practitioner_id, body.left_on)
     return s.StatusOut(id=practitioner_id, status="left")
 
 
@@ -105,7 +105,7 @@ def practitioner_left(uow: UowDep, caller: RentalParty, practitioner_id: Id, bod
 def practice_record(uow: UowDep, caller: RentalParty, practitioner_id: Id, body: s.RecordIn) -> s.StatusOut:
     """Append an entry to a practitioner's practice record (执业记录)."""
     with audited(uow, caller, "rental.practice_record", "rental_practitioner", practitioner_id) as conn:
-        svc.add_practice_record(conn, caller, practitioner_id, body.kind, body.text)
+        parties.add_practice_record(conn, caller, practitioner_id, body.kind, body.text)
     return s.StatusOut(id=practitioner_id, status="recorded")
 
 
@@ -124,9 +124,9 @@ def list_parties(
     q: TextQ = None,
 ) -> Page[s.PartyOut]:
     """Filed parties registered in the streets of the caller's scope, newest first."""
-    f = svc.PartyFilter(kind, status, street, q)
+    f = parties.PartyFilter(kind, status, street, q)
     with uow.read() as conn:
-        total, items = svc.list_parties(
+        total, items = parties.list_parties(
             conn, sec.keyring, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset
         )
     return Page(items=[s.PartyOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
@@ -147,13 +147,13 @@ def export_parties(
     q: TextQ = None,
 ) -> Response:
     """The same list as CSV (every matching party in scope)."""
-    f = svc.PartyFilter(kind, status, street, q)
+    f = parties.PartyFilter(kind, status, street, q)
     buf = io.StringIO()
     buf.write("\ufeff")
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(svc.PARTY_CSV_COLUMNS)
+    w.writerow(parties.PARTY_CSV_COLUMNS)
     with uow.read() as conn:
-        w.writerows(svc.export_parties(conn, sec.keyring, f, scope=caller.scope))
+        w.writerows(parties.export_parties(conn, sec.keyring, f, scope=caller.scope))
     return Response(
         buf.getvalue().encode("utf-8"),
         media_type="text/csv; charset=utf-8",
@@ -164,7 +164,7 @@ def export_parties(
 @router.get("/parties/{party_id}", operation_id="rental_get_party")
 def get_party(uow: UowDep, sec: SecurityDep, caller: RentalRead, party_id: Id) -> s.PartyDetail:
     with uow.read() as conn:
-        return s.PartyDetail(**svc.get_party(conn, sec.keyring, caller.scope, party_id))
+        return s.PartyDetail(**parties.get_party(conn, sec.keyring, caller.scope, party_id))
 
 
 @router.get("/parties/{party_id}/practitioners", operation_id="rental_party_practitioners")
@@ -172,8 +172,8 @@ def party_practitioners(
     uow: UowDep, sec: SecurityDep, caller: RentalRead, party_id: Id, paging: PagingDep
 ) -> Page[s.PractitionerOut]:
     with uow.read() as conn:
-        svc.get_party(conn, sec.keyring, caller.scope, party_id)
-        total, items = svc.list_practitioners(
+        parties.get_party(conn, sec.keyring, caller.scope, party_id)
+        total, items = parties.list_practitioners(
             conn, sec.keyring, party_id, status=None, limit=paging.page_size, offset=paging.offset
         )
     return Page(
@@ -185,7 +185,7 @@ def _supervise(
     uow: UowDep, sec: SecurityDep, caller: RentalSupervise, party_id: int, action: str, reason: str
 ) -> s.StatusOut:
     with audited(uow, caller, f"rental.{action}_party", "rental_party", party_id) as conn:
-        status = svc.supervise(conn, sec.keyring, caller, party_id, action, reason)
+        status = parties.supervise(conn, sec.keyring, caller, party_id, action, reason)
     return s.StatusOut(id=party_id, status=status)
 
 
@@ -213,7 +213,7 @@ def revoke(uow: UowDep, sec: SecurityDep, caller: RentalSupervise, party_id: Id,
 def entrust(uow: UowDep, caller: RentalPublish, body: s.EntrustmentIn) -> s.Created:
     """An owner (by the register's ownership data) entrusts a home or one room to an agent."""
     with audited(uow, caller, "rental.entrust", "rental_entrustment") as conn:
-        eid = svc.entrust(conn, caller, body.command())
+        eid = entrustments.entrust(conn, caller, body.command())
         set_audit_target(conn, eid)
     return s.Created(id=eid)
 
@@ -226,7 +226,9 @@ def my_entrustments(
     side: Annotated[Literal["owner", "agent"] | None, Query(description="owner 我委托的 / agent 委托给我的")] = None,
 ) -> Page[s.EntrustmentOut]:
     with uow.read() as conn:
-        total, items = svc.my_entrustments(conn, caller, side=side, limit=paging.page_size, offset=paging.offset)
+        total, items = entrustments.my_entrustments(
+            conn, caller, side=side, limit=paging.page_size, offset=paging.offset
+        )
     return Page(items=[s.EntrustmentOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
 
 
@@ -234,7 +236,7 @@ def my_entrustments(
 def revoke_entrustment(uow: UowDep, caller: RentalPublish, entrustment_id: Id) -> s.StatusOut:
     """The granting owner revokes an entrustment."""
     with audited(uow, caller, "rental.revoke_entrustment", "rental_entrustment", entrustment_id) as conn:
-        svc.revoke_entrustment(conn, caller, entrustment_id)
+        entrustments.revoke_entrustment(conn, caller, entrustment_id)
     return s.StatusOut(id=entrustment_id, status="revoked")
 
 
@@ -250,7 +252,7 @@ def list_flags(
     active: Annotated[bool | None, Query(description="true 只看在效的 / false 只看已解除或过期的")] = None,
 ) -> Page[s.FlagOut]:
     with uow.read() as conn:
-        total, items = svc.list_flags(
+        total, items = home_flags.list_flags(
             conn, scope=caller.scope, house_code=house_code, active=active, limit=paging.page_size, offset=paging.offset
         )
     return Page(items=[s.FlagOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
@@ -260,7 +262,7 @@ def list_flags(
 def record_flag(uow: UowDep, caller: RentalHandle, body: s.FlagIn) -> s.Created:
     """Flag a home (查封, 危房 …) in the caller's scope: it bars listing verification and lease filing."""
     with audited(uow, caller, "rental.flag_home", "rental_home_flag") as conn:
-        fid = svc.record_flag(conn, caller, body.command())
+        fid = home_flags.record_flag(conn, caller, body.command())
         set_audit_target(conn, fid)
     return s.Created(id=fid)
 
@@ -268,5 +270,5 @@ def record_flag(uow: UowDep, caller: RentalHandle, body: s.FlagIn) -> s.Created:
 @router.post("/flags/{flag_id}/lift", operation_id="rental_lift_flag")
 def lift_flag(uow: UowDep, caller: RentalHandle, flag_id: Id) -> s.StatusOut:
     with audited(uow, caller, "rental.lift_flag", "rental_home_flag", flag_id) as conn:
-        svc.lift_flag(conn, caller, flag_id)
+        home_flags.lift_flag(conn, caller, flag_id)
     return s.StatusOut(id=flag_id, status="lifted")
