@@ -28,7 +28,7 @@ from anju.core import clock
 from anju.core.errors import Conflict, NotFound, ValidationError
 from anju.core.scope import Scope
 from anju.registry import tables as rt
-from anju.rental import domain, guidance, monitoring
+from anju.rental import domain, guidance, guidance_model, monitoring
 from anju.rental.tables import rental_guidance_editions, rental_guidance_rents, rental_leases, rental_listings
 from anju.security import Security
 from tests import rental_builders as rb
@@ -150,13 +150,13 @@ def test_pure_fit_on_a_planted_design() -> None:
     group = rng.integers(0, g, n)
     x = rng.normal(size=(n, 2))
     y = np.array([0.0, 0.3, -0.2, 0.5, 0.1])[group] + x @ np.array([0.7, -0.4]) + rng.normal(0, 0.1, n)
-    fit = guidance.fit_model(y, x, group.astype(np.int64), g)
+    fit = guidance_model.fit_model(y, x, group.astype(np.int64), g)
     dummies = np.eye(g)[group]
     full = sm.OLS(y, np.column_stack([x, dummies])).fit()
     assert np.allclose(fit.beta, full.params[:2], atol=1e-9)
     assert np.allclose(fit.effects, full.params[2:], atol=1e-9)
     assert np.allclose(fit.resid, full.resid, atol=1e-9)
-    q = guidance.group_quantile(np.arange(10.0), np.array([0] * 5 + [2] * 5, dtype=np.int64), 3, 0.5)
+    q = guidance_model.group_quantile(np.arange(10.0), np.array([0] * 5 + [2] * 5, dtype=np.int64), 3, 0.5)
     assert q[0] == 2.0 and math.isnan(q[1]) and q[2] == 7.0
 
 
@@ -483,7 +483,7 @@ def test_listing_and_lease_home_types_match_the_domain(city_engine: Engine) -> N
         assert domain.home_type(mode, beds) in domain.HOME_TYPES
     with city_engine.connect() as c:
         t = rental_listings
-        expr = guidance._home_type_sql(t.c.room_id, t.c.bedrooms, t.c.mode)
+        expr = guidance_model.home_type_sql(t.c.room_id, t.c.bedrooms, t.c.mode)
         assert c.execute(select(func.count()).where(expr == "分间")).scalar_one() == 0
 
 

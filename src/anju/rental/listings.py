@@ -8,28 +8,25 @@ verification code (房源核验码) valid ``rental_verify_code_days`` days; a re
 range sends the listing to staff review instead. The database guard ``ux_listings_unit_active``
 backs "one active listing per unit" under races.
 
-Every step is a row of ``rental_listing_events`` (no personal values).
+Every step is a row of ``rental_listing_events`` (no personal values). Reading listings (the lister's
+own, the staff lists, the public check and search) is :mod:`anju.rental.listing_queries`.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import secrets
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, or_, select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
 
-from anju import divisions as div
 from anju import registry
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
-from anju.core.scope import Scope
 from anju.rental import domain as d
 from anju.rental.entrustments import is_owner, valid_entrustment
 from anju.rental.guidance import range_for
@@ -86,7 +83,7 @@ class Lister:
 # ------------------------------------------------------------------------------------------ helpers
 
 
-def _lister(conn: Connection, caller: Caller) -> Lister:
+def lister_of(conn: Connection, caller: Caller) -> Lister:
     if caller.account_id is None:
         raise ValidationError.of("account", "须登录")
     acct = conn.execute(select(accounts).where(accounts.c.id == caller.account_id)).first()
@@ -179,7 +176,7 @@ def _clean(cmd: ListingIn) -> dict[str, Any]:
     }
 
 
-def _own_listing(conn: Connection, lister: Lister, listing_id: int) -> Any:
+def own_listing(conn: Connection, lister: Lister, listing_id: int) -> Any:
     row = conn.execute(select(L).where(L.c.id == listing_id)).first()
     mine = row is not None and (
         row.lister_account_id == lister.account_id or (lister.party is not None and row.party_id == lister.party.id)
@@ -194,7 +191,7 @@ def _own_listing(conn: Connection, lister: Lister, listing_id: int) -> Any:
 
 def create_listing(conn: Connection, caller: Caller, cmd: ListingIn) -> int:
     """A draft listing of a register home (or one of its rooms) by the caller (or the caller's party)."""
-    lister = _lister(conn, caller)
+    lister = lister_of(conn, caller)
     values = _clean(cmd)
     home, room = _unit(conn, cmd.house_code, cmd.room_code)
     b = registry.buildings
@@ -236,8 +233,8 @@ def create_listing(conn: Connection, caller: Caller, cmd: ListingIn) -> int:
 
 def update_listing(conn: Connection, caller: Caller, listing_id: int, cmd: ListingIn) -> None:
     """Correct a draft (or a rejected listing); its earlier verification results are cleared."""
-    lister = _lister(conn, caller)
-    row = _own_listing(conn, lister, listing_id)
+    lister = lister_of(conn, caller)
+    row = own_listing(conn, lister, listing_id)
     if row.status not in (d.ListingStatus.draft, d.ListingStatus.rejected):
         raise Conflict("只有草稿或复核未通过的房源可以修改", [FieldError("status", row.status)])
     values = _clean(cmd)
@@ -368,8 +365,8 @@ def _code_values(now: datetime) -> dict[str, Any]:
 def verify(conn: Connection, kr: Keyring, caller: Caller, listing_id: int, limits: Limits) -> dict[str, Any]:
     """Evaluate every rule and store the results; draft (failed), pending_review (flagged) or verified."""
     _write_first(conn, listing_id)
-    lister = _lister(conn, caller)
-    row = _own_listing(conn, lister, listing_id)
+    lister = lister_of(conn, caller)
+    row = own_listing(conn, lister, listing_id)
     if row.status not in (d.ListingStatus.draft, d.ListingStatus.rejected):
         raise Conflict("该房源已核验或已关闭，不能重复核验", [FieldError("status", row.status)])
     now = clock.now()
@@ -411,8 +408,8 @@ def verify(conn: Connection, kr: Keyring, caller: Caller, listing_id: int, limit
 
 def publish(conn: Connection, caller: Caller, listing_id: int, limits: Limits) -> None:
     """Publish a verified listing whose code is still valid and whose home has not become restricted."""
-    lister = _lister(conn, caller)
-    row = _own_listing(conn, lister, listing_id)
+    lister = lister_of(conn, caller)
+    row = own_listing(conn, lister, listing_id)
     eff = effective_status(row, limits.code_days)
     if eff != d.ListingStatus.verified:
         label = d.LISTING_STATUS_LABELS.get(d.ListingStatus(eff), eff)
@@ -445,8 +442,8 @@ def _close(conn: Connection, listing_id: int, status: d.ListingStatus, actor: in
 
 
 def withdraw(conn: Connection, caller: Caller, listing_id: int) -> None:
-    lister = _lister(conn, caller)
-    row = _own_listing(conn, lister, listing_id)
+    lister = lister_of(conn, caller)
+    row = own_listing(conn, lister, listing_id)
     if row.status not in ACTIVE and row.status != d.ListingStatus.draft:
         raise Conflict("该房源已关闭", [FieldError("status", row.status)])
     _close(conn, listing_id, d.ListingStatus.withdrawn, caller.account_id)
@@ -524,284 +521,3 @@ def listing_for_lease(conn: Connection, listing_id: int, code_days: int | None =
 def mark_leased(conn: Connection, listing_id: int, lease_id: int) -> None:
     """A lease was filed on the listing: it closes and its code no longer verifies (备案即注销核验码)."""
     _close(conn, listing_id, d.ListingStatus.leased, None, lease_id=lease_id)
-
-
-# -------------------------------------------------------------------------------------------- reads
-
-
-def _facts_cols() -> list[Any]:
-    h, b, e = registry.homes, registry.buildings, registry.estates
-    return [
-        L,
-        h.c.house_code,
-        b.c.name.label("building_name"),
-        b.c.floors_above,
-        e.c.name.label("estate_name"),
-    ]
-
-
-def _joined() -> Any:
-    h, b, e = registry.homes, registry.buildings, registry.estates
-    return L.join(h, h.c.id == L.c.home_id).join(b, b.c.id == h.c.building_id).join(e, e.c.id == h.c.estate_id)
-
-
-def _names(conn: Connection, codes: set[str]) -> dict[str, str]:
-    if not codes:
-        return {}
-    dv = div.divisions_table
-    return {r[0]: r[1] for r in conn.execute(select(dv.c.code, dv.c.name).where(dv.c.code.in_(sorted(codes))))}
-
-
-def _out(r: Any, days: int, names: dict[str, str], *, public: bool) -> dict[str, Any]:
-    st = effective_status(r, days)
-    out: dict[str, Any] = {
-        "id": int(r.id),
-        "listing_no": r.listing_no,
-        "mode": r.mode,
-        "mode_label": "分间出租" if r.mode == d.ListingMode.room else "整租",
-        "district_code": r.district_code,
-        "district_name": names.get(r.district_code, r.district_code),
-        "street_code": r.street_code,
-        "street_name": names.get(r.street_code, r.street_code),
-        "estate_name": r.estate_name,
-        "building_name": r.building_name,
-        "title": r.title,
-        "area": r.area,
-        "bedrooms": r.bedrooms,
-        "living_rooms": r.living_rooms,
-        "floor": r.floor,
-        "floors_above": r.floors_above,
-        "rent_fen": r.rent_fen,
-        "deposit_fen": r.deposit_fen,
-        "status": st,
-        "status_label": d.LISTING_STATUS_LABELS.get(d.ListingStatus(st), st),
-        "valid_until": valid_until(r, days) if r.verify_code else None,
-        "published_at": r.published_at,
-    }
-    if not public:
-        out |= {
-            "house_code": r.house_code,
-            "description": r.description,
-            "photos": int(r.photos),
-            "party_id": r.party_id,
-            "lister_kind": "party" if r.party_id is not None else "person",
-            "verify_code": r.verify_code if st in (d.ListingStatus.verified, d.ListingStatus.published) else None,
-            "flags": [x for x in r.flags.split(",") if x],
-            "verification": json.loads(r.verification) if r.verification else [],
-            "created_at": r.created_at,
-            "verified_at": r.verified_at,
-            "closed_at": r.closed_at,
-        }
-    return out
-
-
-def my_listings(
-    conn: Connection, caller: Caller, days: int, *, status: str | None, limit: int, offset: int
-) -> tuple[int, list[dict[str, Any]]]:
-    lister = _lister(conn, caller)
-    mine = L.c.lister_account_id == lister.account_id
-    if lister.party is not None:
-        mine = or_(mine, L.c.party_id == lister.party.id)
-    conds = [mine] + ([L.c.status == status] if status else [])
-    total = conn.execute(select(func.count()).select_from(L).where(*conds)).scalar_one()
-    rows = conn.execute(
-        select(*_facts_cols()).select_from(_joined()).where(*conds).order_by(L.c.id.desc()).limit(limit).offset(offset)
-    ).all()
-    names = _names(conn, {r.street_code for r in rows} | {r.district_code for r in rows})
-    return int(total), [_out(r, days, names, public=False) for r in rows]
-
-
-def my_listing(conn: Connection, caller: Caller, listing_id: int, days: int) -> dict[str, Any]:
-    lister = _lister(conn, caller)
-    _own_listing(conn, lister, listing_id)
-    r = conn.execute(select(*_facts_cols()).select_from(_joined()).where(L.c.id == listing_id)).one()
-    names = _names(conn, {r.street_code, r.district_code})
-    out = _out(r, days, names, public=False)
-    room = None
-    if r.room_id is not None:
-        room = conn.execute(select(registry.rooms.c.room_code).where(registry.rooms.c.id == r.room_id)).scalar()
-    out["room_code"] = room
-    return out
-
-
-@dataclass(frozen=True)
-class StaffFilter:
-    status: str | None = None
-    street: str | None = None
-    lister_kind: str | None = None
-    flagged: bool | None = None
-
-
-def staff_list(
-    conn: Connection, *, scope: Scope, f: StaffFilter, days: int, limit: int | None, offset: int = 0
-) -> tuple[int, list[dict[str, Any]]]:
-    conds: list[Any] = list(scope.where(L.c.street_code))
-    if f.status:
-        conds.append(L.c.status == f.status)
-    if f.street:
-        conds.append(L.c.street_code == f.street)
-    if f.lister_kind == "party":
-        conds.append(L.c.party_id.is_not(None))
-    elif f.lister_kind == "person":
-        conds.append(L.c.party_id.is_(None))
-    if f.flagged is True:
-        conds.append(L.c.flags != "")
-    elif f.flagged is False:
-        conds.append(L.c.flags == "")
-    total = conn.execute(select(func.count()).select_from(L).where(*conds)).scalar_one()
-    q = select(*_facts_cols()).select_from(_joined()).where(*conds).order_by(L.c.id.desc()).offset(offset)
-    if limit is not None:
-        q = q.limit(limit)
-    rows = conn.execute(q).all()
-    names = _names(conn, {r.street_code for r in rows} | {r.district_code for r in rows})
-    return int(total), [_out(r, days, names, public=False) for r in rows]
-
-
-def check_code(conn: Connection, code: str, days: int) -> dict[str, Any]:
-    """The public facts a verification code vouches for (no owner, no lister, no personal data)."""
-    norm = d.normalise_verify_code(code)
-    if norm is None:
-        raise NotFound("核验码无效")
-    r = conn.execute(select(*_facts_cols()).select_from(_joined()).where(L.c.verify_code == norm)).first()
-    if r is None:
-        raise NotFound("没有这个核验码")
-    names = _names(conn, {r.street_code, r.district_code})
-    out = _out(r, days, names, public=True)
-    restricted = bool(home_restrictions(conn, [int(r.home_id)], clock.today()).get(int(r.home_id)))
-    valid = out["status"] in (d.ListingStatus.verified, d.ListingStatus.published) and not restricted
-    out |= {"code": norm, "valid": valid, "verified_at": r.verified_at}
-    if restricted and valid is False and out["status"] in ("verified", "published"):
-        out["status"], out["status_label"] = "revoked", "核验码已失效（房屋存在限制）"
-    return out
-
-
-# ------------------------------------------------------------------------------------------- search
-
-
-@dataclass(frozen=True)
-class SearchIn:
-    district: str | None = None
-    street: str | None = None
-    rent_min: int | None = None
-    rent_max: int | None = None
-    area_min: Decimal | None = None
-    area_max: Decimal | None = None
-    bedrooms: int | None = None
-    mode: str | None = None
-    near: str | None = None
-    radius_m: int = 2000
-    sort: str = "newest"  # newest | rent_asc | rent_desc | nearest
-
-
-def resolve_address(conn: Connection, text: str) -> tuple[float, float] | None:
-    """Coordinates of an address or house code: the register's search, the first building's centroid."""
-    try:
-        found = registry.search(conn, text, scope=Scope.whole_city(), limit=5)
-    except ValidationError:
-        return None
-    for h in found["homes"]:
-        b = conn.execute(
-            select(registry.buildings.c.centroid_lon, registry.buildings.c.centroid_lat).where(
-                registry.buildings.c.id == h["building_id"]
-            )
-        ).first()
-        if b is not None and b[0] is not None:
-            return float(b[0]), float(b[1])
-    for bl in found["buildings"]:
-        if bl.get("centroid_lon") is not None:
-            return float(bl["centroid_lon"]), float(bl["centroid_lat"])
-    return None
-
-
-def _distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    dx = (lon2 - lon1) * 111_320.0 * math.cos(math.radians((lat1 + lat2) / 2))
-    dy = (lat2 - lat1) * 110_540.0
-    return math.hypot(dx, dy)
-
-
-MAX_NEAR = 2000  # listings ranked by distance at most
-COUNT_CAP = 10_000  # a search counts this many matches at most ("10000+")
-
-
-def search(conn: Connection, q: SearchIn, days: int, *, limit: int, offset: int) -> dict[str, Any]:
-    """Published listings with a valid code, filtered and sorted; paginated. Index: ix_listings_search /
-    ix_listings_geo (status first, then the filter columns)."""
-    conds: list[Any] = [
-        L.c.status == d.ListingStatus.published.value,
-        L.c.verified_at >= clock.now() - timedelta(days=days),
-    ]
-    if q.district:
-        conds.append(L.c.district_code == q.district)
-    if q.street:
-        conds.append(L.c.street_code == q.street)
-    if q.rent_min is not None:
-        conds.append(L.c.rent_fen >= q.rent_min)
-    if q.rent_max is not None:
-        conds.append(L.c.rent_fen <= q.rent_max)
-    if q.area_min is not None:
-        conds.append(L.c.area >= q.area_min)
-    if q.area_max is not None:
-        conds.append(L.c.area <= q.area_max)
-    if q.bedrooms is not None:
-        conds.append(L.c.bedrooms >= q.bedrooms if q.bedrooms >= 4 else L.c.bedrooms == q.bedrooms)
-    if q.mode:
-        conds.append(L.c.mode == q.mode)
-    center = None
-    if q.near:
-        center = resolve_address(conn, q.near)
-        if center is None:
-            raise ValidationError.of("near", "找不到这个地址，请输入更完整的地址或房屋代码")
-        dlat = q.radius_m / 110_540.0
-        dlon = q.radius_m / (111_320.0 * math.cos(math.radians(center[1])))
-        conds += [
-            L.c.lon.between(center[0] - dlon, center[0] + dlon),
-            L.c.lat.between(center[1] - dlat, center[1] + dlat),
-        ]
-    sort = q.sort if (q.sort != "nearest" or center is not None) else "newest"
-    if sort == "nearest" and center is not None:
-        # distance ranking in the process over the (bounded) bounding-box hits
-        cand = conn.execute(select(L.c.id, L.c.lon, L.c.lat).where(*conds).limit(MAX_NEAR)).all()
-        ranked = sorted(cand, key=lambda x: (_distance_m(center[0], center[1], x.lon, x.lat), x.id))
-        total, capped = len(ranked), len(ranked) >= MAX_NEAR
-        page_ids = [x.id for x in ranked[offset : offset + limit]]
-        rows_by = (
-            {r.id: r for r in conn.execute(select(*_facts_cols()).select_from(_joined()).where(L.c.id.in_(page_ids)))}
-            if page_ids
-            else {}
-        )
-        rows: list[Any] = [rows_by[i] for i in page_ids]
-    else:
-        orders: dict[str, list[Any]] = {
-            "rent_asc": [L.c.rent_fen.asc(), L.c.id],
-            "rent_desc": [L.c.rent_fen.desc(), L.c.id.desc()],
-        }
-        order = orders.get(sort, [L.c.published_at.desc(), L.c.id.desc()])
-        # The count stops at COUNT_CAP (the answer says "more than"); count and ids come from the
-        # search indexes alone, and only the page's rows are joined to the register.
-        counted = select(L.c.id).where(*conds).limit(COUNT_CAP + 1).subquery()
-        n = int(conn.execute(select(func.count()).select_from(counted)).scalar_one())
-        capped, total = n > COUNT_CAP, min(n, COUNT_CAP)
-        page_ids = (
-            list(conn.execute(select(L.c.id).where(*conds).order_by(*order).limit(limit).offset(offset)).scalars())
-            if n
-            else []
-        )
-        rows_by = (
-            {r.id: r for r in conn.execute(select(*_facts_cols()).select_from(_joined()).where(L.c.id.in_(page_ids)))}
-            if page_ids
-            else {}
-        )
-        rows = [rows_by[i] for i in page_ids]
-    names = _names(conn, {r.street_code for r in rows} | {r.district_code for r in rows})
-    items = []
-    for r in rows:
-        it = _out(r, days, names, public=True)
-        it["verify_code"] = r.verify_code
-        it["distance_m"] = round(_distance_m(center[0], center[1], r.lon, r.lat)) if center and r.lon else None
-        items.append(it)
-    return {"total": int(total), "total_capped": capped, "items": items, "center": center, "sort": sort}
-
-
-def events(conn: Connection, listing_id: int) -> Iterator[Any]:
-    e = rental_listing_events
-    yield from conn.execute(select(e).where(e.c.listing_id == listing_id).order_by(e.c.id))

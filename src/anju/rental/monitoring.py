@@ -44,7 +44,7 @@ from anju import divisions as div
 from anju.core import clock
 from anju.core.errors import ValidationError
 from anju.core.scope import Scope
-from anju.rental.guidance import FILED_STATUSES, group_quantile
+from anju.rental.guidance_model import FILED_STATUSES, group_quantile
 from anju.rental.tables import rental_leases
 
 PAGE_ROWS = 50_000

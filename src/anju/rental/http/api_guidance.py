@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
-from anju.rental import guidance as g
+from anju.rental import guidance
 from anju.rental import monitoring as mon
 from anju.rental.http import schemas_guidance as s
 from anju.security import GRANTS, Caller, Permission, audited, set_audit_target
@@ -43,7 +43,7 @@ def _staff(caller: Caller) -> bool:
 def list_editions(uow: UowDep, caller: Public, paging: PagingDep) -> Page[s.EditionOut]:
     """Every edition, newest first: published and superseded ones for everyone; drafts too for city officers."""
     with uow.read() as conn:
-        items, total = g.list_editions(conn, staff=_staff(caller), offset=paging.offset, limit=paging.page_size)
+        items, total = guidance.list_editions(conn, staff=_staff(caller), offset=paging.offset, limit=paging.page_size)
     return Page(items=[s.EditionOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
 
 
@@ -52,7 +52,7 @@ def compute_edition(uow: UowDep, caller: RentalGuidance, body: s.ComputeIn) -> s
     """Compute a draft edition from the leases filed in the ``months`` months up to ``until`` (hedonic
     regression; see the edition's ``method``). 422 naming ``until`` when the period has too few leases."""
     with audited(uow, caller, "rental.guidance_compute", "guidance_edition") as conn:
-        out = g.compute_edition(conn, until=body.until, months=body.months, by=caller.account_id)
+        out = guidance.compute_edition(conn, until=body.until, months=body.months, by=caller.account_id)
         set_audit_target(conn, out["id"])
         return s.EditionDetail(**out)
 
@@ -61,7 +61,7 @@ def compute_edition(uow: UowDep, caller: RentalGuidance, body: s.ComputeIn) -> s
 def get_edition(uow: UowDep, caller: Public, edition_id: Id) -> s.EditionDetail:
     """One edition with its method (a draft is not found for the public)."""
     with uow.read() as conn:
-        return s.EditionDetail(**g.get_edition(conn, edition_id, staff=_staff(caller)))
+        return s.EditionDetail(**guidance.get_edition(conn, edition_id, staff=_staff(caller)))
 
 
 @router.post("/guidance/editions/{edition_id}/publish", operation_id="publish_rental_guidance_edition")
@@ -70,7 +70,9 @@ def publish_edition(
 ) -> s.EditionDetail:
     """Put a draft in force; the edition in force so far becomes superseded (kept). 409 unless a draft."""
     with audited(uow, caller, "rental.guidance_publish", "guidance_edition", edition_id) as conn:
-        out = g.publish(conn, edition_id, by=caller.account_id, effective_from=body.effective_from if body else None)
+        out = guidance.publish(
+            conn, edition_id, by=caller.account_id, effective_from=body.effective_from if body else None
+        )
         return s.EditionDetail(**out)
 
 
@@ -86,7 +88,7 @@ def rents(
 ) -> s.RentsPage:
     """Guidance ranges (fen per m² per month) of the edition in force (or a given published one)."""
     with uow.read() as conn:
-        edition, items, total = g.rents(
+        edition, items, total = guidance.rents(
             conn,
             edition_id=edition_id,
             staff=_staff(caller),
@@ -119,7 +121,7 @@ def flags(
     ``rental_guidance_band_pct`` % outside the guidance range in force."""
     band = settings.rental_guidance_band_pct
     with uow.read() as conn:
-        edition_no, items, total = g.flags(
+        edition_no, items, total = guidance.flags(
             conn,
             scope=caller.scope,
             band_pct=band,

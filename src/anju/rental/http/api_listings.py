@@ -15,7 +15,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 
-from anju.rental import listings as svc
+from anju.rental import listing_queries, listings
 from anju.rental.http import schemas_listings as s
 from anju.security import audited, set_audit_target
 from anju.web.deps import PagingDep, Public, RentalHandle, RentalPublish, SecurityDep, SettingsDep, UowDep
@@ -52,7 +52,7 @@ def my_listings(
     uow: UowDep, settings: SettingsDep, caller: RentalPublish, paging: PagingDep, status: StatusQ = None
 ) -> Page[s.ListingOut]:
     with uow.read() as conn:
-        total, items = svc.my_listings(
+        total, items = listing_queries.my_listings(
             conn, caller, settings.rental_verify_code_days, status=status, limit=paging.page_size, offset=paging.offset
         )
     return Page(items=[s.ListingOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
@@ -62,16 +62,16 @@ def my_listings(
 def create_listing(uow: UowDep, settings: SettingsDep, caller: RentalPublish, body: s.ListingIn) -> s.ListingOut:
     """Draft a listing of a register home (整租) or one of its rooms (分间)."""
     with audited(uow, caller, "rental.create_listing", "rental_listing") as conn:
-        lid = svc.create_listing(conn, caller, body.command())
+        lid = listings.create_listing(conn, caller, body.command())
         set_audit_target(conn, lid)
     with uow.read() as conn:
-        return s.ListingOut(**svc.my_listing(conn, caller, lid, settings.rental_verify_code_days))
+        return s.ListingOut(**listing_queries.my_listing(conn, caller, lid, settings.rental_verify_code_days))
 
 
 @router.get("/me/listings/{listing_id}", operation_id="rental_my_listing")
 def my_listing(uow: UowDep, settings: SettingsDep, caller: RentalPublish, listing_id: Id) -> s.ListingOut:
     with uow.read() as conn:
-        return s.ListingOut(**svc.my_listing(conn, caller, listing_id, settings.rental_verify_code_days))
+        return s.ListingOut(**listing_queries.my_listing(conn, caller, listing_id, settings.rental_verify_code_days))
 
 
 @router.put("/me/listings/{listing_id}", operation_id="rental_update_listing")
@@ -80,9 +80,9 @@ def update_listing(
 ) -> s.ListingOut:
     """Correct a draft (or rejected) listing; verify it again afterwards."""
     with audited(uow, caller, "rental.update_listing", "rental_listing", listing_id) as conn:
-        svc.update_listing(conn, caller, listing_id, body.command())
+        listings.update_listing(conn, caller, listing_id, body.command())
     with uow.read() as conn:
-        return s.ListingOut(**svc.my_listing(conn, caller, listing_id, settings.rental_verify_code_days))
+        return s.ListingOut(**listing_queries.my_listing(conn, caller, listing_id, settings.rental_verify_code_days))
 
 
 @router.post("/me/listings/{listing_id}/verify", operation_id="rental_verify_listing")
@@ -90,7 +90,7 @@ def verify_listing(uow: UowDep, sec: SecurityDep, settings: SettingsDep, caller:
     """Run every verification rule. 200: verified (with its code) or pending_review (flagged); 422 (409
     when the unit is already listed): the failing rules, named; the results are stored either way."""
     with audited(uow, caller, "rental.verify_listing", "rental_listing", listing_id) as conn:
-        result = svc.verify(conn, sec.keyring, caller, listing_id, svc.Limits.of(settings))
+        result = listings.verify(conn, sec.keyring, caller, listing_id, listings.Limits.of(settings))
     out = verify_answer(result)
     if not out.failed or out.status != "draft":
         return out
@@ -109,22 +109,24 @@ def verify_listing(uow: UowDep, sec: SecurityDep, settings: SettingsDep, caller:
 def publish_listing(uow: UowDep, settings: SettingsDep, caller: RentalPublish, listing_id: Id) -> s.StatusOut:
     """Publish a verified listing with a valid code (409 otherwise)."""
     with audited(uow, caller, "rental.publish_listing", "rental_listing", listing_id) as conn:
-        svc.publish(conn, caller, listing_id, svc.Limits.of(settings))
+        listings.publish(conn, caller, listing_id, listings.Limits.of(settings))
     return s.StatusOut(id=listing_id, status="published")
 
 
 @router.post("/me/listings/{listing_id}/withdraw", operation_id="rental_withdraw_listing")
 def withdraw_listing(uow: UowDep, caller: RentalPublish, listing_id: Id) -> s.StatusOut:
     with audited(uow, caller, "rental.withdraw_listing", "rental_listing", listing_id) as conn:
-        svc.withdraw(conn, caller, listing_id)
+        listings.withdraw(conn, caller, listing_id)
     return s.StatusOut(id=listing_id, status="withdrawn")
 
 
 # ------------------------------------------------------------------------------------------ staff
 
 
-def _filter(status: str | None, street: str | None, lister_kind: str | None, flagged: bool | None) -> svc.StaffFilter:
-    return svc.StaffFilter(status=status, street=street, lister_kind=lister_kind, flagged=flagged)
+def _filter(
+    status: str | None, street: str | None, lister_kind: str | None, flagged: bool | None
+) -> listing_queries.StaffFilter:
+    return listing_queries.StaffFilter(status=status, street=street, lister_kind=lister_kind, flagged=flagged)
 
 
 StreetQ = Annotated[str | None, Query(max_length=12, pattern=r"^\d*$")]
@@ -144,7 +146,7 @@ def staff_listings(
 ) -> Page[s.ListingOut]:
     """Listings of the streets in the caller's scope (the review queue: status=pending_review)."""
     with uow.read() as conn:
-        total, items = svc.staff_list(
+        total, items = listing_queries.staff_list(
             conn,
             scope=caller.scope,
             f=_filter(status, street or None, lister_kind, flagged),
@@ -190,7 +192,7 @@ def staff_listings_csv(
     flagged: bool | None = None,
 ) -> Response:
     with uow.read() as conn:
-        _, items = svc.staff_list(
+        _, items = listing_queries.staff_list(
             conn,
             scope=caller.scope,
             f=_filter(status, street or None, lister_kind, flagged),
@@ -214,7 +216,7 @@ def staff_listings_csv(
 def review_listing(uow: UowDep, caller: RentalHandle, listing_id: Id, body: s.ReviewIn) -> s.StatusOut:
     """Approve (verified, with a code) or reject (with a reason) a listing flagged for review."""
     with audited(uow, caller, "rental.review_listing", "rental_listing", listing_id) as conn:
-        status = svc.review(conn, caller, listing_id, body.action == "approve", body.reason)
+        status = listings.review(conn, caller, listing_id, body.action == "approve", body.reason)
     return s.StatusOut(id=listing_id, status=status)
 
 
@@ -227,7 +229,7 @@ def check_code(
 ) -> s.CheckOut:
     """Anyone checks a verification code (房源核验码) and sees the verified facts (no personal data)."""
     with uow.read() as conn:
-        return s.CheckOut(**svc.check_code(conn, code, settings.rental_verify_code_days))
+        return s.CheckOut(**listing_queries.check_code(conn, code, settings.rental_verify_code_days))
 
 
 @router.get("/public/listings", operation_id="rental_search_listings")
@@ -249,7 +251,7 @@ def search_listings(
     sort: Annotated[Literal["newest", "rent_asc", "rent_desc", "nearest"], Query()] = "newest",
 ) -> s.SearchPage:
     """Published listings with a valid verification code, filtered, sorted and paginated."""
-    q = svc.SearchIn(
+    q = listing_queries.SearchIn(
         district or None,
         street or None,
         rent_min,
@@ -263,7 +265,9 @@ def search_listings(
         sort,
     )
     with uow.read() as conn:
-        res = svc.search(conn, q, settings.rental_verify_code_days, limit=paging.page_size, offset=paging.offset)
+        res = listing_queries.search(
+            conn, q, settings.rental_verify_code_days, limit=paging.page_size, offset=paging.offset
+        )
     return s.SearchPage(
         items=[s.PublicListing(**i) for i in res["items"]],
         total=res["total"],

@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from anju.core import clock
 from anju.core.errors import ValidationError
 from anju.rental import domain as d
-from anju.rental import guidance as g
+from anju.rental import guidance
 from anju.rental import monitoring as mon
 from anju.security import GRANTS, Caller, Permission, audited, set_audit_target
 from anju.web.deps import PagingDep, Public, RentalGuidance, RentalRead, UowDep
@@ -42,9 +42,9 @@ TypeQ = Annotated[str | None, Query(pattern=r"^(1室|2室|3室\+|分间)?$")]
 
 
 def _districts(conn: Any, edition_id: int) -> list[dict[str, str]]:
-    rows = g.ranges_of(conn, edition_id)
+    rows = guidance.ranges_of(conn, edition_id)
     codes = sorted({r.district_code for r in rows})
-    names = g._names(conn, codes)
+    names = guidance.division_names(conn, codes)
     return [{"code": c, "name": names.get(c, c)} for c in codes]
 
 
@@ -60,7 +60,7 @@ def guidance_page(
 ) -> HTMLResponse:
     """The guidance rents in force (public information), and the older editions."""
     with uow.read() as conn:
-        ed, items, total = g.rents(
+        ed, items, total = guidance.rents(
             conn,
             edition_id=edition,
             staff=False,
@@ -69,7 +69,7 @@ def guidance_page(
             offset=paging.offset,
             limit=paging.page_size,
         )
-        editions, n_editions = g.list_editions(conn, staff=False, limit=50)
+        editions, n_editions = guidance.list_editions(conn, staff=False, limit=50)
         districts = _districts(conn, ed["id"]) if ed else []
     return render(
         request,
@@ -91,7 +91,7 @@ def guidance_page(
 def manage_page(request: Request, uow: UowDep, caller: RentalGuidance, paging: PagingDep) -> HTMLResponse:
     """Every edition (drafts included) and the form to compute a new draft."""
     with uow.read() as conn:
-        editions, total = g.list_editions(conn, staff=True, offset=paging.offset, limit=paging.page_size)
+        editions, total = guidance.list_editions(conn, staff=True, offset=paging.offset, limit=paging.page_size)
     return render(
         request,
         "rental/guidance_manage.html",
@@ -121,11 +121,11 @@ def compute_form(
         if not months.isdigit():
             raise ValidationError.of("months", "应为 1 到 36 的整数")
         with audited(uow, caller, "rental.guidance_compute", "guidance_edition") as conn:
-            out = g.compute_edition(conn, until=until_d, months=int(months), by=caller.account_id)
+            out = guidance.compute_edition(conn, until=until_d, months=int(months), by=caller.account_id)
             set_audit_target(conn, out["id"])
     except ValidationError as e:
         with uow.read() as conn:
-            editions, total = g.list_editions(conn, staff=True, offset=paging.offset, limit=paging.page_size)
+            editions, total = guidance.list_editions(conn, staff=True, offset=paging.offset, limit=paging.page_size)
         err = e.errors[0] if e.errors else None
         return render(
             request,
@@ -147,7 +147,7 @@ def edition_page(
 ) -> HTMLResponse:
     """One edition (a draft too): its method, fit and ranges."""
     with uow.read() as conn:
-        ed, items, total = g.rents(
+        ed, items, total = guidance.rents(
             conn, edition_id=edition_id, staff=True, offset=paging.offset, limit=paging.page_size
         )
     return render(
@@ -164,9 +164,9 @@ def edition_page(
 def confirm_page(request: Request, uow: UowDep, caller: RentalGuidance, edition_id: Id) -> HTMLResponse:
     """What publishing will do, before anything is written."""
     with uow.read() as conn:
-        ed = g.get_edition(conn, edition_id, staff=True)
-        current = g.current_edition_id(conn)
-        cur = g.get_edition(conn, current, staff=True) if current else None
+        ed = guidance.get_edition(conn, edition_id, staff=True)
+        current = guidance.current_edition_id(conn)
+        cur = guidance.get_edition(conn, current, staff=True) if current else None
     return render(request, "rental/guidance_confirm.html", edition=ed, current=cur, today=clock.today().isoformat())
 
 
@@ -183,7 +183,7 @@ def publish_form(
     except ValueError:
         raise ValidationError.of("effective_from", "日期格式应为 YYYY-MM-DD") from None
     with audited(uow, caller, "rental.guidance_publish", "guidance_edition", edition_id) as conn:
-        g.publish(conn, edition_id, by=caller.account_id, effective_from=on)
+        guidance.publish(conn, edition_id, by=caller.account_id, effective_from=on)
     return RedirectResponse(f"/rental/guidance?edition={edition_id}", status_code=303)
 
 

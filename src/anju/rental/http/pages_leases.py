@@ -23,8 +23,16 @@ from anju import divisions as div
 from anju.core import clock
 from anju.core.errors import AnjuError, FieldError, NotFound, ValidationError
 from anju.rental import domain as d
-from anju.rental import escrow, escrow_statements, idempotency, lease_changes, lease_drafting, lease_filing, leases
-from anju.rental import listings as listings_svc
+from anju.rental import (
+    escrow,
+    escrow_statements,
+    idempotency,
+    lease_changes,
+    lease_drafting,
+    lease_filing,
+    leases,
+    listing_queries,
+)
 from anju.security import Caller, audited, set_audit_target
 from anju.web.deps import (
     PagingDep,
@@ -201,7 +209,7 @@ def _my_listings(conn: Any, caller: Caller, days: int) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for status in (d.ListingStatus.published, d.ListingStatus.verified):
         try:
-            _, items = listings_svc.my_listings(conn, caller, days, status=status, limit=100, offset=0)
+            _, items = listing_queries.my_listings(conn, caller, days, status=status, limit=100, offset=0)
         except AnjuError:
             return []
         out += items

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from anju.core.errors import AnjuError
 from anju.rental import domain as d
-from anju.rental import listings as svc
+from anju.rental import listing_queries
 from anju.rental.http import qr
 from anju.web.deps import PagingDep, Public, RentalHandle, RentalPublish, SettingsDep, UowDep
 from anju.web.templating import pager, render
@@ -48,7 +48,7 @@ def search_page(
     near: Annotated[str | None, Query(max_length=100)] = None,
     sort: Annotated[Literal["newest", "rent_asc", "rent_desc", "nearest"], Query()] = "newest",
 ) -> HTMLResponse:
-    q = svc.SearchIn(
+    q = listing_queries.SearchIn(
         district or None,
         street or None,
         int(rent_min_yuan) * 100 if rent_min_yuan else None,
@@ -65,7 +65,9 @@ def search_page(
     res: dict[str, object] = {"total": 0, "items": []}
     with uow.read() as conn:
         try:
-            res = svc.search(conn, q, settings.rental_verify_code_days, limit=paging.page_size, offset=paging.offset)
+            res = listing_queries.search(
+                conn, q, settings.rental_verify_code_days, limit=paging.page_size, offset=paging.offset
+            )
         except AnjuError as e:
             error = "；".join(x.reason for x in e.errors) or e.message
     total = int(res["total"])  # type: ignore[call-overload]
@@ -94,7 +96,7 @@ def check_form(request: Request, caller: Public, code: Annotated[str, Query(max_
 def check_page(request: Request, uow: UowDep, settings: SettingsDep, caller: Public, code: Code) -> HTMLResponse:
     """The public check of a verification code (房源核验): the verified facts, no personal data."""
     with uow.read() as conn:
-        facts = svc.check_code(conn, code, settings.rental_verify_code_days)
+        facts = listing_queries.check_code(conn, code, settings.rental_verify_code_days)
     return render(request, "rental/listings_check.html", x=facts)
 
 
@@ -113,7 +115,7 @@ def my_listings_page(
     request: Request, uow: UowDep, settings: SettingsDep, caller: RentalPublish, paging: PagingDep
 ) -> HTMLResponse:
     with uow.read() as conn:
-        total, items = svc.my_listings(
+        total, items = listing_queries.my_listings(
             conn, caller, settings.rental_verify_code_days, status=None, limit=paging.page_size, offset=paging.offset
         )
     return render(
@@ -131,7 +133,7 @@ def my_listing_page(
 ) -> HTMLResponse:
     """One listing with every verification rule and its result, and the QR code of its code."""
     with uow.read() as conn:
-        x = svc.my_listing(conn, caller, listing_id, settings.rental_verify_code_days)
+        x = listing_queries.my_listing(conn, caller, listing_id, settings.rental_verify_code_days)
     titles = d.LISTING_RULES
     return render(request, "rental/listings_detail.html", x=x, titles=titles)
 
@@ -149,9 +151,11 @@ def staff_page(
     flagged: Annotated[Literal["", "1", "0"] | None, Query()] = None,
 ) -> HTMLResponse:
     """Listings in the caller's streets; status=pending_review is the review queue."""
-    f = svc.StaffFilter(status or None, street or None, lister_kind or None, None if not flagged else flagged == "1")
+    f = listing_queries.StaffFilter(
+        status or None, street or None, lister_kind or None, None if not flagged else flagged == "1"
+    )
     with uow.read() as conn:
-        total, items = svc.staff_list(
+        total, items = listing_queries.staff_list(
             conn,
             scope=caller.scope,
             f=f,
