@@ -21,7 +21,7 @@ from anju.core import clock
 from anju.core.errors import AnjuError, FieldError, ValidationError
 from anju.rental import domain as d
 from anju.rental import escrow, escrow_reconciliation, escrow_statements
-from anju.rental.http.pages_leases import split_errors, yuan_to_fen
+from anju.rental.http.form_fields import split_errors, yuan_field
 from anju.security import Caller, audited
 from anju.web.deps import (
     Paging,
@@ -248,7 +248,7 @@ def impose_penalty(
     values = {"amount_yuan": amount_yuan, "reason": reason, "reference": reference, "on": on}
     day = _day(on)  # the form's own hidden field (the day the page showed): a bad one is a plain 422
     errors: list[FieldError] = []
-    amount = yuan_to_fen(amount_yuan, "amount_yuan", errors)
+    amount = yuan_field(amount_yuan, "amount_yuan", errors) or 0
     if amount == 0 and not errors:
         errors.append(FieldError("amount_yuan", "罚没金额应大于零"))
     if not reason.strip():

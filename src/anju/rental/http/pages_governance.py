@@ -13,7 +13,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from anju import divisions as div
 from anju.core import clock
@@ -22,6 +22,7 @@ from anju.rental import domain as d
 from anju.rental import governance as svc
 from anju.security import audited, set_audit_target
 from anju.web.deps import PagingDep, RentalHandle, RentalRead, RentalSign, SecurityDep, SettingsDep, UowDep
+from anju.web.forms import form_action
 from anju.web.templating import pager, render
 
 router = APIRouter(include_in_schema=False)
@@ -227,14 +228,14 @@ def complaint_detail(
 
 @router.post("/rental/complaints/{complaint_id}/take", response_class=HTMLResponse)
 def take(request: Request, uow: UowDep, caller: RentalHandle, complaint_id: Id) -> Any:
-    try:
+    def write() -> None:
         with audited(uow, caller, "rental.take_complaint", "rental_complaint", complaint_id) as conn:
             svc.take_complaint(conn, caller, complaint_id)
-    except AnjuError as e:
-        if e.status_code == 404:
-            raise
+
+    def again(e: AnjuError) -> Response:
         return _staff_detail(request, uow, caller, complaint_id, message=e.message, status_code=e.status_code)
-    return RedirectResponse(f"/rental/complaints/{complaint_id}?done=taken", status_code=303)
+
+    return form_action(write, done=f"/rental/complaints/{complaint_id}?done=taken", again=again)
 
 
 Outcome = Literal["resolved", "rejected"]
@@ -297,12 +298,12 @@ def resolution(
 ) -> Any:
     description = violation_description.strip() or reply.strip()[:500]
     violations = (svc.ViolationIn(violation_kind, description, severity or None),) if violation_kind else ()
-    try:
+
+    def write() -> None:
         with audited(uow, caller, f"rental.{outcome}_complaint", "rental_complaint", complaint_id) as conn:
             svc.resolve_complaint(conn, sec.keyring, caller, complaint_id, svc.Resolution(outcome, reply, violations))
-    except AnjuError as e:
-        if e.status_code == 404:
-            raise
+
+    def again(e: AnjuError) -> Response:
         values = {
             "reply": reply,
             "violation_kind": violation_kind,
@@ -320,7 +321,8 @@ def resolution(
             message=e.message,
             status_code=e.status_code,
         )
-    return RedirectResponse(f"/rental/complaints/{complaint_id}?done={outcome}", status_code=303)
+
+    return form_action(write, done=f"/rental/complaints/{complaint_id}?done={outcome}", again=again)
 
 
 # --------------------------------------------------------------------------------------- inspections

@@ -1,49 +1,44 @@
 """Pages of leases (网签备案): the parties' own leases (list, drafting form, the lease with signing,
-filing, termination and cancellation, and the tenant's escrow statement), the supervisors' list and
-detail with cancellation of a filing, and the public filing check the contract's QR code leads to.
+filing and the tenant's escrow statement), the supervisors' list and detail, and the public filing
+check the contract's QR code leads to. The changes of a filed lease (termination, cancellation,
+amendment, renewal), each confirmed first, are :mod:`anju.rental.http.pages_lease_changes`.
 
-Thin: parse the form, call a service, render or redirect (303). Every irreversible step — filing,
-termination, cancellation — is confirmed first; filing carries an idempotency key generated when its
-form is rendered, so a double submit is one filing.
+Thin: parse the form, call a service, render or redirect (303). Filing carries an idempotency key
+generated when its form is rendered, so a double submit is one filing.
 """
 
 from __future__ import annotations
 
-import re
 import secrets
-from collections.abc import Iterable, Mapping
-from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, Response
 
 from anju import divisions as div
-from anju.core import clock
 from anju.core.errors import AnjuError, FieldError, NotFound, ValidationError
 from anju.rental import domain as d
 from anju.rental import (
     escrow,
     escrow_statements,
     idempotency,
-    lease_changes,
     lease_drafting,
     lease_filing,
     leases,
     listing_queries,
 )
+from anju.rental.http.form_fields import parse_date, parse_int, split_errors, yuan_field
 from anju.security import Caller, audited, set_audit_target
 from anju.web.deps import (
     PagingDep,
     Public,
     RentalRead,
     RentalSign,
-    RentalSupervise,
     SecurityDep,
     SettingsDep,
     UowDep,
 )
+from anju.web.forms import form_action
 from anju.web.templating import pager, render
 
 router = APIRouter(include_in_schema=False)
@@ -75,16 +70,6 @@ EVENT_LABELS = {
     "renewed": "续租",
     "expired": "期满",
 }
-CONFIRM_TITLES = {
-    "terminate": "提前解除租赁合同",
-    "cancel": "注销租赁合同备案",
-    "staff_cancel": "注销租赁合同备案",
-    "amend": "变更租赁合同",
-    "renew": "续租",
-}
-#: Fields of the confirmation pages' forms (an error on one is shown next to it).
-CONFIRM_FIELDS = ("ended_on", "reason", "rent_yuan", "deposit_yuan", "end_on", "effective_on", "extra_clauses",
-                  "payment_cycle")  # fmt: skip
 SIDE_LABELS = {"landlord": "出租方", "tenant": "承租人", "supervisor": "监管部门", "parties": "双方协商"}
 SCHEDULE_LABELS = {
     "planned": "待缴存", "held": "监管中", "released": "已拨付", "refunded": "已退还", "cancelled": "已取消",
@@ -95,73 +80,9 @@ LEASE_FIELDS = (
     "rent_yuan", "deposit_yuan", "payment_cycle", "occupants", "use", "extra_clauses",
 )  # fmt: skip
 ALIASES = {"rent_fen": "rent_yuan", "deposit_fen": "deposit_yuan", "lease": "", "landlord": ""}
-YUAN = re.compile(r"^\d{1,11}(\.\d{1,2})?$")
 
 
-# ------------------------------------------------------------------------------------------- helpers
-
-
-def split_errors(
-    errors: Iterable[FieldError], fields: Iterable[str], aliases: Mapping[str, str] | None = None
-) -> tuple[dict[str, str], list[FieldError]]:
-    """Errors by form field (to show next to it) and the rest (shown above the form).
-
-    ``extra_clauses.3`` is shown at ``extra_clauses``; ``aliases`` maps a service's field name to the
-    form's (``rent_fen`` → ``rent_yuan``)."""
-    known = set(fields)
-    by_field: dict[str, str] = {}
-    rest: list[FieldError] = []
-    for e in errors:
-        name = (aliases or {}).get(e.field, e.field.split(".")[0])
-        if name in known:
-            by_field[name] = f"{by_field[name]}；{e.reason}" if name in by_field else e.reason
-        else:
-            rest.append(e)
-    return by_field, rest
-
-
-def yuan_to_fen(text: str, field: str, errors: list[FieldError], *, required: bool = True) -> int:
-    """Yuan as typed (``3,200.50``) to integer fen; a problem is added to ``errors`` (then 0)."""
-    v = text.replace(",", "").replace("，", "").strip()
-    if not v:
-        if required:
-            errors.append(FieldError(field, "请填写金额（元）"))
-        return 0
-    if not YUAN.match(v):
-        errors.append(FieldError(field, "金额应为不小于 0 的数字（元），最多两位小数"))
-        return 0
-    try:
-        return int(Decimal(v) * 100)
-    except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
-        errors.append(FieldError(field, "不是数字"))
-        return 0
-
-
-def parse_date(text: str, field: str, errors: list[FieldError]) -> date | None:
-    v = text.strip()
-    if not v:
-        errors.append(FieldError(field, "请填写日期"))
-        return None
-    try:
-        return date.fromisoformat(v)
-    except ValueError:
-        errors.append(FieldError(field, "日期应为 YYYY-MM-DD"))
-        return None
-
-
-def parse_int(text: str, field: str, errors: list[FieldError], *, required: bool = False) -> int | None:
-    v = text.strip()
-    if not v:
-        if required:
-            errors.append(FieldError(field, "必填"))
-        return None
-    if not v.isdigit() or len(v) > 18:
-        errors.append(FieldError(field, "应为正整数"))
-        return None
-    return int(v)
-
-
-def _ctx() -> dict[str, Any]:
+def labels_context() -> dict[str, Any]:
     return {
         "status_labels": {k.value: v for k, v in d.LEASE_STATUS_LABELS.items()},
         "cycle_labels": {k.value: v for k, v in d.CYCLE_LABELS.items()},
@@ -200,7 +121,7 @@ def my_leases(
         status=status,
         done=DONE.get(done),
         pager=pager(total, paging.page, paging.page_size),
-        **_ctx(),
+        **labels_context(),
     )
 
 
@@ -240,7 +161,7 @@ def _new_page(
         message=message,
         own_listings=own_listings,
         max_clauses=d.MAX_EXTRA_CLAUSES,
-        **_ctx(),
+        **labels_context(),
     )
 
 
@@ -290,8 +211,8 @@ def create_lease(
     }  # fmt: skip
     errors: list[FieldError] = []
     start, end = parse_date(start_on, "start_on", errors), parse_date(end_on, "end_on", errors)
-    rent = yuan_to_fen(rent_yuan, "rent_yuan", errors)
-    deposit = yuan_to_fen(deposit_yuan, "deposit_yuan", errors, required=False)
+    rent = yuan_field(rent_yuan, "rent_yuan", errors) or 0
+    deposit = yuan_field(deposit_yuan, "deposit_yuan", errors, required=False) or 0
     people = parse_int(occupants, "occupants", errors, required=True)
     lid = parse_int(listing_id, "listing_id", errors)
     hid, rid = parse_int(home_id, "home_id", errors), parse_int(room_id, "room_id", errors)
@@ -315,17 +236,22 @@ def create_lease(
         tenant_username=tenant_username.strip() or None,
         extra_clauses=tuple(line.strip() for line in extra_clauses.splitlines() if line.strip()),
     )
-    try:
+
+    def write() -> int:
         with audited(uow, caller, "rental.lease.create", "lease") as conn:
             lease_id = lease_drafting.create_lease(conn, sec.keyring, settings, caller, cmd)
             set_audit_target(conn, lease_id)
-    except AnjuError as e:
-        if e.status_code == 404:
-            raise
+        return lease_id
+
+    def again(e: AnjuError) -> Response:
         return _new_page(
             request, uow, settings, caller, values=values, errors=e.errors, message=e.message, status_code=e.status_code
         )
-    return RedirectResponse(f"/rental/me/leases/{lease_id}?done=created", status_code=303)
+
+    def redirect_to(lease_id: int) -> str:
+        return f"/rental/me/leases/{lease_id}?done=created"
+
+    return form_action(write, done=redirect_to, again=again)
 
 
 def _detail_page(
@@ -363,7 +289,7 @@ def _detail_page(
         message=message,
         errors=errors or [],
         done=DONE.get(done),
-        **_ctx(),
+        **labels_context(),
     )
 
 
@@ -377,16 +303,16 @@ def my_lease(
 
 @router.post("/rental/me/leases/{lease_id}/sign", response_class=HTMLResponse)
 def sign(request: Request, uow: UowDep, sec: SecurityDep, caller: RentalSign, lease_id: Id) -> Any:
-    try:
+    def write() -> None:
         with audited(uow, caller, "rental.lease.sign", "lease", lease_id) as conn:
             lease_drafting.sign(conn, caller, lease_id)
-    except AnjuError as e:
-        if e.status_code == 404:
-            raise
+
+    def again(e: AnjuError) -> Response:
         return _detail_page(
             request, uow, sec, caller, lease_id, message=e.message, errors=e.errors, status_code=e.status_code
         )
-    return RedirectResponse(f"/rental/me/leases/{lease_id}?done=signed", status_code=303)
+
+    return form_action(write, done=f"/rental/me/leases/{lease_id}?done=signed", again=again)
 
 
 @router.post("/rental/me/leases/{lease_id}/file", response_class=HTMLResponse)
@@ -400,7 +326,8 @@ def file_lease(
     idempotency_key: Annotated[str, Form(max_length=80)] = "",
 ) -> Any:
     """File (备案) with the key of the rendered form: the same form sent again is the same filing."""
-    try:
+
+    def write() -> None:
         key = idempotency.check_key(idempotency_key)
         assert caller.account_id is not None
         digest = idempotency.request_hash(leases.FILE_OPERATION, lease_id, {})
@@ -409,219 +336,18 @@ def file_lease(
         if stored is None:
             with audited(uow, caller, "rental.lease.file", "lease", lease_id) as conn:
                 lease_filing.file_lease(conn, settings, caller, lease_id, key)
-    except AnjuError as e:
-        if e.status_code == 404:
-            raise
+
+    def again(e: AnjuError) -> Response:
         return _detail_page(
             request, uow, sec, caller, lease_id, message=e.message, errors=e.errors, status_code=e.status_code
         )
-    return RedirectResponse(f"/rental/me/leases/{lease_id}?done=filed", status_code=303)
+
+    return form_action(write, done=f"/rental/me/leases/{lease_id}?done=filed", again=again)
 
 
-def _confirm_page(
-    request: Request,
-    lease: dict[str, Any],
-    action: str,
-    *,
-    values: dict[str, str] | None = None,
-    errors: list[FieldError] | None = None,
-    message: str | None = None,
-    status_code: int = 200,
-) -> HTMLResponse:
-    by_field, rest = split_errors(errors or [], CONFIRM_FIELDS, ALIASES)
-    return render(
-        request,
-        "rental/leases_confirm.html",
-        status_code=status_code,
-        lease=lease,
-        action=action,
-        title=CONFIRM_TITLES[action],
-        values=values or {},
-        errs=by_field,
-        errors=rest,
-        message=message,
-        today=clock.today(),
-        **_ctx(),
-    )
-
-
-def _confirm_error(
-    request: Request,
-    uow: UowDep,
-    sec: SecurityDep,
-    caller: Caller,
-    lease_id: int,
-    action: str,
-    values: dict[str, str],
-    e: AnjuError,
-) -> HTMLResponse:
-    """The confirmation page again, with what was typed and the refusal next to its fields."""
-    lease = _lease(uow, sec, caller, lease_id)
-    return _confirm_page(
-        request, lease, action, values=values, errors=e.errors, message=e.message, status_code=e.status_code
-    )
-
-
-def _lease(uow: UowDep, sec: SecurityDep, caller: Caller, lease_id: int) -> dict[str, Any]:
+def read_lease(uow: UowDep, sec: SecurityDep, caller: Caller, lease_id: int) -> dict[str, Any]:
     with uow.read() as conn:
         return leases.get_lease(conn, sec.keyring, caller, lease_id)
-
-
-@router.get("/rental/me/leases/{lease_id}/terminate", response_class=HTMLResponse)
-def terminate_confirm(request: Request, uow: UowDep, sec: SecurityDep, caller: RentalSign, lease_id: Id) -> Any:
-    """Early termination (提前解除): the date and the reason, confirmed on a page of its own."""
-    return _confirm_page(request, _lease(uow, sec, caller, lease_id), "terminate")
-
-
-@router.post("/rental/me/leases/{lease_id}/terminate", response_class=HTMLResponse)
-def terminate(
-    request: Request,
-    uow: UowDep,
-    sec: SecurityDep,
-    settings: SettingsDep,
-    caller: RentalSign,
-    lease_id: Id,
-    ended_on: Annotated[str, Form(max_length=10)] = "",
-    reason: Text = "",
-) -> Any:
-    errors: list[FieldError] = []
-    day = parse_date(ended_on, "ended_on", errors)
-    if not reason.strip():
-        errors.append(FieldError("reason", "请说明原因"))
-    try:
-        if errors or day is None:
-            raise ValidationError("请更正标出的内容", errors)
-        with audited(uow, caller, "rental.lease.terminate", "lease", lease_id) as conn:
-            lease_changes.terminate(conn, settings, caller, lease_id, day, reason)
-    except AnjuError as e:
-        if e.status_code == 404:
-            raise
-        values = {"ended_on": ended_on, "reason": reason}
-        return _confirm_error(request, uow, sec, caller, lease_id, "terminate", values, e)
-    return RedirectResponse(f"/rental/me/leases/{lease_id}?done=terminated", status_code=303)
-
-
-@router.get("/rental/me/leases/{lease_id}/cancel", response_class=HTMLResponse)
-def cancel_confirm(request: Request, uow: UowDep, sec: SecurityDep, caller: RentalSign, lease_id: Id) -> Any:
-    """备案注销 by both parties: the first asks (with a reason), the other confirms — on this page."""
-    return _confirm_page(request, _lease(uow, sec, caller, lease_id), "cancel")
-
-
-@router.post("/rental/me/leases/{lease_id}/cancel", response_class=HTMLResponse)
-def cancel(
-    request: Request,
-    uow: UowDep,
-    sec: SecurityDep,
-    settings: SettingsDep,
-    caller: RentalSign,
-    lease_id: Id,
-    reason: Text = "",
-) -> Any:
-    try:
-        with audited(uow, caller, "rental.lease.cancel", "lease", lease_id) as conn:
-            result = lease_changes.cancel_by_parties(conn, settings, caller, lease_id, reason)
-    except AnjuError as e:
-        if e.status_code == 404:
-            raise
-        return _confirm_error(request, uow, sec, caller, lease_id, "cancel", {"reason": reason}, e)
-    done = "cancelled" if result == "cancelled" else "cancel_requested"
-    return RedirectResponse(f"/rental/me/leases/{lease_id}?done={done}", status_code=303)
-
-
-def _yuan_or_none(text: str, field: str, errors: list[FieldError]) -> int | None:
-    return yuan_to_fen(text, field, errors) if text.strip() else None
-
-
-def _date_or_none(text: str, field: str, errors: list[FieldError]) -> date | None:
-    return parse_date(text, field, errors) if text.strip() else None
-
-
-@router.get("/rental/me/leases/{lease_id}/amend", response_class=HTMLResponse)
-def amend_confirm(request: Request, uow: UowDep, sec: SecurityDep, caller: RentalSign, lease_id: Id) -> Any:
-    """A change of a filed lease (rent, end date, extra clauses): one party proposes it here, the
-    other sees the proposal on this page and agrees to it as it stands."""
-    return _confirm_page(request, _lease(uow, sec, caller, lease_id), "amend")
-
-
-@router.post("/rental/me/leases/{lease_id}/amend", response_class=HTMLResponse)
-def amend(
-    request: Request,
-    uow: UowDep,
-    sec: SecurityDep,
-    settings: SettingsDep,
-    caller: RentalSign,
-    lease_id: Id,
-    rent_yuan: Annotated[str, Form(max_length=20)] = "",
-    end_on: Annotated[str, Form(max_length=10)] = "",
-    effective_on: Annotated[str, Form(max_length=10)] = "",
-    extra_clauses: Annotated[str, Form(max_length=6000)] = "",
-    change_clauses: Annotated[str, Form(max_length=1)] = "",
-) -> Any:
-    values = {"rent_yuan": rent_yuan, "end_on": end_on, "effective_on": effective_on, "extra_clauses": extra_clauses,
-              "change_clauses": change_clauses}  # fmt: skip
-    errors: list[FieldError] = []
-    cmd = leases.AmendIn(
-        rent_fen=_yuan_or_none(rent_yuan, "rent_yuan", errors),
-        end_on=_date_or_none(end_on, "end_on", errors),
-        extra_clauses=[x.strip() for x in extra_clauses.splitlines() if x.strip()] if change_clauses else None,
-        effective_on=_date_or_none(effective_on, "effective_on", errors),
-    )
-    if not errors and cmd.rent_fen is None and cmd.end_on is None and cmd.extra_clauses is None:
-        errors.append(FieldError("rent_yuan", "请至少填写一项变更：月租金、租期最后一天或补充条款"))
-    try:
-        if errors:
-            raise ValidationError("请更正标出的内容", errors)
-        with audited(uow, caller, "rental.lease.amend", "lease", lease_id) as conn:
-            result = lease_changes.amend(conn, settings, caller, lease_id, cmd)
-    except AnjuError as e:
-        if e.status_code == 404:
-            raise
-        return _confirm_error(request, uow, sec, caller, lease_id, "amend", values, e)
-    done = "amended" if result == "amended" else "amend_proposed"
-    return RedirectResponse(f"/rental/me/leases/{lease_id}?done={done}", status_code=303)
-
-
-@router.get("/rental/me/leases/{lease_id}/renew", response_class=HTMLResponse)
-def renew_confirm(request: Request, uow: UowDep, sec: SecurityDep, caller: RentalSign, lease_id: Id) -> Any:
-    """续租 by the landlord side: a new draft from the day after this lease's end, between the same
-    parties on the same home; it is signed and filed like any lease."""
-    return _confirm_page(request, _lease(uow, sec, caller, lease_id), "renew")
-
-
-@router.post("/rental/me/leases/{lease_id}/renew", response_class=HTMLResponse)
-def renew(
-    request: Request,
-    uow: UowDep,
-    sec: SecurityDep,
-    settings: SettingsDep,
-    caller: RentalSign,
-    lease_id: Id,
-    end_on: Annotated[str, Form(max_length=10)] = "",
-    rent_yuan: Annotated[str, Form(max_length=20)] = "",
-    deposit_yuan: Annotated[str, Form(max_length=20)] = "",
-    payment_cycle: Annotated[str, Form(max_length=12)] = "",
-) -> Any:
-    values = {"end_on": end_on, "rent_yuan": rent_yuan, "deposit_yuan": deposit_yuan, "payment_cycle": payment_cycle}
-    errors: list[FieldError] = []
-    end = parse_date(end_on, "end_on", errors)
-    rent = _yuan_or_none(rent_yuan, "rent_yuan", errors)
-    deposit = _yuan_or_none(deposit_yuan, "deposit_yuan", errors)
-    if payment_cycle and payment_cycle not in {c.value for c in d.PaymentCycle}:
-        errors.append(FieldError("payment_cycle", "请选择支付周期"))
-    try:
-        if errors or end is None:
-            raise ValidationError("请更正标出的内容", errors)
-        with audited(uow, caller, "rental.lease.renew", "lease", lease_id) as conn:
-            new_id = lease_drafting.renew_lease(
-                conn, sec.keyring, settings, caller, lease_id,
-                end_on=end, rent_fen=rent, deposit_fen=deposit, payment_cycle=payment_cycle or None,
-            )  # fmt: skip
-            set_audit_target(conn, new_id)
-    except AnjuError as e:
-        if e.status_code == 404:
-            raise
-        return _confirm_error(request, uow, sec, caller, lease_id, "renew", values, e)
-    return RedirectResponse(f"/rental/me/leases/{new_id}?done=created", status_code=303)
 
 
 @router.post("/rental/me/leases/{lease_id}/escrow/payments", response_class=HTMLResponse)
@@ -642,18 +368,19 @@ def pay_in(
     cycle = parse_int(cycle_no, "cycle_no", errors)
     amount = parse_int(amount_fen, "amount_fen", errors, required=True)
     day = parse_date(paid_on, "paid_on", errors) if paid_on.strip() else None
-    try:
+
+    def write() -> None:
         if errors or amount is None:
             raise ValidationError("请更正标出的内容", errors)
         with audited(uow, caller, "rental.escrow.pay", "lease", lease_id) as conn:
             escrow.record_payment(conn, caller, lease_id, kind, amount, reference.strip(), cycle_no=cycle, paid_on=day)
-    except AnjuError as e:
-        if e.status_code == 404:
-            raise
+
+    def again(e: AnjuError) -> Response:
         return _detail_page(
             request, uow, sec, caller, lease_id, message=e.message, errors=e.errors, status_code=e.status_code
         )
-    return RedirectResponse(f"/rental/me/leases/{lease_id}?done=paid#escrow", status_code=303)
+
+    return form_action(write, done=f"/rental/me/leases/{lease_id}?done=paid#escrow", again=again)
 
 
 # ---------------------------------------------------------------------------------------- supervisors
@@ -690,15 +417,15 @@ def staff_leases(
         street_names=names,
         csv_query=query,
         pager=pager(total, paging.page, paging.page_size),
-        **_ctx(),
+        **labels_context(),
     )
 
 
 def _staff_detail(
     request: Request, uow: UowDep, sec: SecurityDep, caller: Caller, lease_id: int, done: str = ""
 ) -> HTMLResponse:
-    lease = _lease(uow, sec, caller, lease_id)
-    return render(request, "rental/leases_staff_detail.html", lease=lease, done=DONE.get(done), **_ctx())
+    lease = read_lease(uow, sec, caller, lease_id)
+    return render(request, "rental/leases_staff_detail.html", lease=lease, done=DONE.get(done), **labels_context())
 
 
 @router.get("/rental/staff/leases/{lease_id}", response_class=HTMLResponse)
@@ -706,32 +433,6 @@ def staff_lease(
     request: Request, uow: UowDep, sec: SecurityDep, caller: RentalRead, lease_id: Id, done: Done = ""
 ) -> HTMLResponse:
     return _staff_detail(request, uow, sec, caller, lease_id, done)
-
-
-@router.get("/rental/staff/leases/{lease_id}/cancel", response_class=HTMLResponse)
-def staff_cancel_confirm(request: Request, uow: UowDep, sec: SecurityDep, caller: RentalSupervise, lease_id: Id) -> Any:
-    """注销备案 by a supervisor, confirmed with a reason on a page of its own."""
-    return _confirm_page(request, _lease(uow, sec, caller, lease_id), "staff_cancel")
-
-
-@router.post("/rental/staff/leases/{lease_id}/cancel", response_class=HTMLResponse)
-def staff_cancel(
-    request: Request,
-    uow: UowDep,
-    sec: SecurityDep,
-    settings: SettingsDep,
-    caller: RentalSupervise,
-    lease_id: Id,
-    reason: Text = "",
-) -> Any:
-    try:
-        with audited(uow, caller, "rental.lease.cancel", "lease", lease_id) as conn:
-            lease_changes.cancel_by_supervisor(conn, settings, caller, lease_id, reason)
-    except AnjuError as e:
-        if e.status_code == 404:
-            raise
-        return _confirm_error(request, uow, sec, caller, lease_id, "staff_cancel", {"reason": reason}, e)
-    return RedirectResponse(f"/rental/staff/leases/{lease_id}?done=cancelled", status_code=303)
 
 
 # --------------------------------------------------------------------------------------------- public

@@ -11,16 +11,17 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from anju import divisions as div
-from anju.core import clock
+from anju.core import clock, money
 from anju.core.errors import AnjuError, FieldError, NotFound, ValidationError
 from anju.rental import domain as d
 from anju.rental import entrustments, parties
 from anju.security import audited, set_audit_target
 from anju.web.deps import PagingDep, RentalParty, RentalPublish, RentalRead, RentalSupervise, SecurityDep, UowDep
+from anju.web.forms import form_action
 from anju.web.templating import pager, render
 
 router = APIRouter(include_in_schema=False)
@@ -57,26 +58,13 @@ def _streets(conn: Any) -> list[Any]:
     return div.by_level(conn, "street")
 
 
-def _yuan_to_fen(v: str, fld: str) -> int:
-    from decimal import Decimal, InvalidOperation
-
-    try:
-        x = Decimal(v.replace(",", "").strip())
-    except InvalidOperation:
-        raise ValidationError.of(fld, "不是数字") from None
-    fen = x * 100
-    if not fen.is_finite() or fen != fen.to_integral_value():
-        raise ValidationError.of(fld, "最多两位小数")
-    return int(fen)
-
-
 def _party_cmd(form: FormData) -> parties.PartyIn:
     def get(name: str) -> str:
         v = form.get(name)
         return v if isinstance(v, str) else ""
 
     try:
-        cap = _yuan_to_fen(get("registered_capital_yuan"), "registered_capital_fen")
+        cap = money.yuan_to_fen(get("registered_capital_yuan"), "registered_capital_fen")
     except ValidationError:
         cap = 0  # the service names the field
     return parties.PartyIn(
@@ -196,35 +184,35 @@ def add_practitioner(
     practice_no: Annotated[str, Form(max_length=24)],
     position: Annotated[str, Form(max_length=12)],
 ) -> Any:
-    try:
+    def write() -> None:
         with audited(uow, caller, "rental.add_practitioner", "rental_practitioner") as conn:
             pid = parties.add_practitioner(
                 conn, sec.keyring, caller, parties.PractitionerIn(name, id_number, practice_no, position)
             )
             set_audit_target(conn, pid)
-    except AnjuError as e:
-        if e.status_code == 404:
-            raise
+
+    def again(e: AnjuError) -> Response:
         return _my_page(
             request, uow, sec, caller, paging, errors=e.errors, message=e.message, status_code=e.status_code
         )
-    return RedirectResponse("/rental/me/party?done=added", status_code=303)
+
+    return form_action(write, done="/rental/me/party?done=added", again=again)
 
 
 @router.post("/rental/me/party/practitioners/{practitioner_id}/left", response_class=HTMLResponse)
 def practitioner_left(
     request: Request, uow: UowDep, sec: SecurityDep, caller: RentalParty, paging: PagingDep, practitioner_id: Id
 ) -> Any:
-    try:
+    def write() -> None:
         with audited(uow, caller, "rental.practitioner_left", "rental_practitioner", practitioner_id) as conn:
             parties.practitioner_left(conn, caller, practitioner_id)
-    except AnjuError as e:
-        if e.status_code == 404:
-            raise
+
+    def again(e: AnjuError) -> Response:
         return _my_page(
             request, uow, sec, caller, paging, errors=e.errors, message=e.message, status_code=e.status_code
         )
-    return RedirectResponse("/rental/me/party?done=left", status_code=303)
+
+    return form_action(write, done="/rental/me/party?done=left", again=again)
 
 
 # ------------------------------------------------------------------------------------- entrustments
@@ -318,14 +306,14 @@ def revoke_confirm(request: Request, uow: UowDep, caller: RentalPublish, entrust
 
 @router.post("/rental/entrustments/{entrustment_id}/revoke", response_class=HTMLResponse)
 def revoke(request: Request, uow: UowDep, caller: RentalPublish, paging: PagingDep, entrustment_id: Id) -> Any:
-    try:
+    def write() -> None:
         with audited(uow, caller, "rental.revoke_entrustment", "rental_entrustment", entrustment_id) as conn:
             entrustments.revoke_entrustment(conn, caller, entrustment_id)
-    except AnjuError as e:
-        if e.status_code == 404:
-            raise
+
+    def again(e: AnjuError) -> Response:
         return _entrustments_page(request, uow, caller, paging, message=e.message, status_code=e.status_code)
-    return RedirectResponse("/rental/entrustments?done=revoked", status_code=303)
+
+    return form_action(write, done="/rental/entrustments?done=revoked", again=again)
 
 
 # -------------------------------------------------------------------------------------- supervisors
@@ -417,12 +405,11 @@ def party_status(
     action: Annotated[Literal["suspend", "reinstate", "revoke"], Form()],
     reason: Annotated[str, Form(max_length=200)] = "",
 ) -> Any:
-    try:
+    def write() -> None:
         with audited(uow, caller, f"rental.{action}_party", "rental_party", party_id) as conn:
             parties.supervise(conn, sec.keyring, caller, party_id, action, reason)
-    except AnjuError as e:
-        if e.status_code == 404:
-            raise
+
+    def again(e: AnjuError) -> Response:
         with uow.read() as conn:
             party = parties.get_party(conn, sec.keyring, caller.scope, party_id)
         return render(
@@ -436,4 +423,5 @@ def party_status(
             reason=reason,
             **_ctx(),
         )
-    return RedirectResponse(f"/rental/parties/{party_id}?done={action}", status_code=303)
+
+    return form_action(write, done=f"/rental/parties/{party_id}?done={action}", again=again)
