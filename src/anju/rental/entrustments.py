@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, false, func, or_, select
+from sqlalchemy import Connection, bindparam, false, or_, select
 
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
+from anju.core.paging import Page, fetch_page
 from anju.registry import home_owners, homes, rooms
 from anju.rental import parties
 from anju.rental.tables import (
@@ -201,7 +202,7 @@ def entrust(conn: Connection, caller: Caller, cmd: EntrustmentIn) -> int:
 
 def my_entrustments(
     conn: Connection, caller: Caller, *, side: str | None, limit: int, offset: int
-) -> tuple[int, list[dict[str, Any]]]:
+) -> Page[dict[str, Any]]:
     """The caller's entrustments: granted as owner, and received as agent (in person or through the
     filed party the caller works for)."""
     acct = parties.caller_account(conn, caller)
@@ -213,9 +214,8 @@ def my_entrustments(
         agent_conds.append(e.c.agent_party_id == party.id)
     as_agent = or_(*agent_conds)
     cond = as_owner if side == "owner" else as_agent if side == "agent" else or_(as_owner, as_agent)
-    total = conn.execute(select(func.count()).select_from(e).where(cond)).scalar_one()
     agent_acct = accounts.alias("agent")
-    rows = conn.execute(
+    stmt = (
         select(
             e,
             homes.c.house_code,
@@ -232,12 +232,11 @@ def my_entrustments(
         .outerjoin(rental_parties, rental_parties.c.id == e.c.agent_party_id)
         .where(cond)
         .order_by(e.c.id.desc())
-        .limit(limit)
-        .offset(offset)
     )
+    page = fetch_page(conn, stmt, limit=limit, offset=offset, count_stmt=select(e.c.id).where(cond))
     today = clock.today()
     out = []
-    for r in rows:
+    for r in page.items:
         mine = bool(acct.id_number_bidx) and r.owner_bidx == acct.id_number_bidx
         state = (
             "revoked"
@@ -268,7 +267,7 @@ def my_entrustments(
                 "created_at": r.created_at,
             }
         )
-    return int(total), out
+    return Page(out, page.total)
 
 
 ENTRUSTMENT_STATES = {"active": "有效", "pending": "未到期始", "expired": "已到期", "revoked": "已撤销"}

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, case, func, insert, select
 
 from anju.core import clock
 from anju.core.errors import FieldError, ValidationError
+from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 from anju.rental import escrow
 from anju.rental.escrow import MAX_IMPORT_LINES
@@ -121,24 +122,22 @@ def import_bank_lines(
 
 def bank_lines(
     conn: Connection, scope: Scope, escrow_account_id: int, *, limit: int, offset: int
-) -> tuple[int, list[dict[str, Any]]]:
+) -> Page[dict[str, Any]]:
+    """The bank's statement lines of one escrow account, newest first."""
     escrow.scoped_account(conn, scope, escrow_account_id)
-    cond = BL.c.escrow_account_id == escrow_account_id
-    total = conn.execute(select(func.count()).select_from(BL).where(cond)).scalar_one()
-    rows = conn.execute(
-        select(BL).where(cond).order_by(BL.c.booked_on.desc(), BL.c.id.desc()).limit(limit).offset(offset)
-    ).all()
-    return int(total), [
-        {
-            "id": int(r.id),
-            "booked_on": r.booked_on,
-            "amount_fen": int(r.amount_fen),
-            "direction": r.direction,
-            "reference": r.reference,
-            "imported_at": r.imported_at,
-        }
-        for r in rows
-    ]
+    stmt = select(BL).where(BL.c.escrow_account_id == escrow_account_id).order_by(BL.c.booked_on.desc(), BL.c.id.desc())
+    return fetch_page(conn, stmt, limit=limit, offset=offset, row=_bank_line)
+
+
+def _bank_line(r: Any) -> dict[str, Any]:
+    return {
+        "id": int(r.id),
+        "booked_on": r.booked_on,
+        "amount_fen": int(r.amount_fen),
+        "direction": r.direction,
+        "reference": r.reference,
+        "imported_at": r.imported_at,
+    }
 
 
 # ------------------------------------------------------------------------------------ reconciliation

@@ -7,10 +7,11 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, select
 
 from anju import ledger
 from anju.core.errors import NotFound
+from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 from anju.rental import domain, escrow, escrow_reconciliation, parties
 from anju.rental.escrow import LOG
@@ -39,24 +40,22 @@ L = rental_leases
 # -------------------------------------------------------------------------------------- statements
 
 
-def _journal_rows(conn: Connection, cond: Any, *, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
-    q = select(J).where(cond).order_by(J.c.booked_on, J.c.id).offset(offset)
-    if limit is not None:
-        q = q.limit(limit)
-    return [
-        {
-            "id": int(r.id),
-            "kind": r.kind,
-            "kind_label": domain.JOURNAL_KINDS[r.kind],
-            "reference": r.reference,
-            "lease_id": r.lease_id,
-            "booked_on": r.booked_on,
-            "amount_fen": int(r.amount_fen),
-            "memo": r.memo,
-            "ledger_index": r.ledger_index,
-        }
-        for r in conn.execute(q)
-    ]
+def _journals(cond: Any) -> Any:
+    return select(J).where(cond).order_by(J.c.booked_on, J.c.id)
+
+
+def _journal(r: Any) -> dict[str, Any]:
+    return {
+        "id": int(r.id),
+        "kind": r.kind,
+        "kind_label": domain.JOURNAL_KINDS[r.kind],
+        "reference": r.reference,
+        "lease_id": r.lease_id,
+        "booked_on": r.booked_on,
+        "amount_fen": int(r.amount_fen),
+        "memo": r.memo,
+        "ledger_index": r.ledger_index,
+    }
 
 
 def account_statement(
@@ -68,7 +67,7 @@ def account_statement(
     date_to: date | None = None,
     limit: int,
     offset: int,
-) -> tuple[int, list[dict[str, Any]]]:
+) -> Page[dict[str, Any]]:
     """The journals of one escrow account (oldest first), in a date range."""
     escrow.scoped_account(conn, scope, account_id)
     cond = [J.c.escrow_account_id == account_id]
@@ -76,8 +75,7 @@ def account_statement(
         cond.append(J.c.booked_on >= date_from)
     if date_to:
         cond.append(J.c.booked_on <= date_to)
-    total = conn.execute(select(func.count()).select_from(J).where(*cond)).scalar_one()
-    return int(total), _journal_rows(conn, and_(*cond), limit=limit, offset=offset)
+    return fetch_page(conn, _journals(and_(*cond)), limit=limit, offset=offset, row=_journal)
 
 
 def _my_account_ids(conn: Connection, caller: Caller) -> list[int]:
@@ -96,7 +94,7 @@ def my_accounts(conn: Connection, caller: Caller) -> list[dict[str, Any]]:
 
 def my_account_statement(
     conn: Connection, caller: Caller, account_id: int, *, limit: int, offset: int
-) -> tuple[int, list[dict[str, Any]]]:
+) -> Page[dict[str, Any]]:
     if account_id not in _my_account_ids(conn, caller):
         raise NotFound("监管账户不存在")
     return account_statement(conn, Scope.whole_city(), account_id, limit=limit, offset=offset)
@@ -137,7 +135,7 @@ def lease_statement(conn: Connection, caller: Caller, lease_id: int) -> dict[str
             }
             for r in sched
         ],
-        "journals": _journal_rows(conn, J.c.lease_id == lease_id),
+        "journals": [_journal(r) for r in conn.execute(_journals(J.c.lease_id == lease_id))],
     }
 
 

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, or_, select
+from sqlalchemy import Connection, and_, bindparam, or_, select
 
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
+from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 from anju.registry import homes
 from anju.rental import domain, entrustments, parties
@@ -121,7 +122,7 @@ def lift_flag(conn: Connection, caller: Caller, flag_id: int) -> None:
 
 def list_flags(
     conn: Connection, *, scope: Scope, house_code: str | None, active: bool | None, limit: int, offset: int
-) -> tuple[int, list[dict[str, Any]]]:
+) -> Page[dict[str, Any]]:
     f = rental_home_flags
     conds: list[Any] = list(scope.where(f.c.street_code))
     if house_code:
@@ -133,10 +134,9 @@ def list_flags(
     elif active is False:
         conds.append(~in_force)
     base = select(f, homes.c.house_code).join(homes, homes.c.id == f.c.home_id).where(*conds)
-    total = conn.execute(select(func.count()).select_from(base.subquery())).scalar_one()
-    rows = conn.execute(base.order_by(f.c.id.desc()).limit(limit).offset(offset))
-    return int(total), [
-        {
+    page = fetch_page(conn, base.order_by(f.c.id.desc()), limit=limit, offset=offset)
+    return page.map(
+        lambda r: {
             "id": int(r.id),
             "home_id": int(r.home_id),
             "house_code": r.house_code,
@@ -152,5 +152,4 @@ def list_flags(
             "in_force": r.lifted_at is None and r.since <= today and (r.until is None or r.until > today),
             "recorded_at": r.recorded_at,
         }
-        for r in rows
-    ]
+    )

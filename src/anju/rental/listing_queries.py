@@ -17,6 +17,7 @@ from anju import divisions as div
 from anju import registry
 from anju.core import clock
 from anju.core.errors import NotFound, ValidationError
+from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 from anju.rental import domain as d
 from anju.rental import listings
@@ -100,18 +101,16 @@ def _out(r: Any, days: int, names: dict[str, str], *, public: bool) -> dict[str,
 
 def my_listings(
     conn: Connection, caller: Caller, days: int, *, status: str | None, limit: int, offset: int
-) -> tuple[int, list[dict[str, Any]]]:
+) -> Page[dict[str, Any]]:
     lister = listings.lister_of(conn, caller)
     mine = L.c.lister_account_id == lister.account_id
     if lister.party is not None:
         mine = or_(mine, L.c.party_id == lister.party.id)
     conds = [mine] + ([L.c.status == status] if status else [])
-    total = conn.execute(select(func.count()).select_from(L).where(*conds)).scalar_one()
-    rows = conn.execute(
-        select(*_facts_cols()).select_from(_joined()).where(*conds).order_by(L.c.id.desc()).limit(limit).offset(offset)
-    ).all()
-    names = _names(conn, {r.street_code for r in rows} | {r.district_code for r in rows})
-    return int(total), [_out(r, days, names, public=False) for r in rows]
+    stmt = select(*_facts_cols()).select_from(_joined()).where(*conds).order_by(L.c.id.desc())
+    page = fetch_page(conn, stmt, limit=limit, offset=offset, count_stmt=select(L.c.id).where(*conds))
+    names = _names(conn, {r.street_code for r in page.items} | {r.district_code for r in page.items})
+    return page.map(lambda r: _out(r, days, names, public=False))
 
 
 def my_listing(conn: Connection, caller: Caller, listing_id: int, days: int) -> dict[str, Any]:

@@ -89,9 +89,10 @@ def my_accounts(uow: UowDep, caller: RentalParty) -> list[s.AccountDetail]:
 @router.get("/me/escrow/accounts/{account_id}/journals", operation_id="rental_my_escrow_journals")
 def my_journals(uow: UowDep, caller: RentalParty, account_id: Id, paging: PagingDep) -> Page[s.Journal]:
     with uow.read() as conn:
-        total, items = escrow_statements.my_account_statement(
+        page = escrow_statements.my_account_statement(
             conn, caller, account_id, limit=paging.page_size, offset=paging.offset
         )
+        total, items = page.total, page.items
     return Page(items=[s.Journal(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
 
 
@@ -148,10 +149,11 @@ def journals(
     date_to: Annotated[date | None, Query(alias="to", description="截止日期")] = None,
 ) -> Page[s.Journal]:
     with uow.read() as conn:
-        total, items = escrow_statements.account_statement(
+        page = escrow_statements.account_statement(
             conn, caller.scope, account_id, date_from=date_from, date_to=date_to, limit=paging.page_size,
             offset=paging.offset,
         )  # fmt: skip
+        total, items = page.total, page.items
     return Page(items=[s.Journal(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
 
 
@@ -167,9 +169,10 @@ def reconciliation(uow: UowDep, caller: RentalRead, account_id: Id, on: On = Non
 @router.get("/escrow/accounts/{account_id}/bank-lines", operation_id="rental_escrow_bank_lines")
 def bank_lines(uow: UowDep, caller: RentalRead, account_id: Id, paging: PagingDep) -> Page[s.BankLine]:
     with uow.read() as conn:
-        total, items = escrow_reconciliation.bank_lines(
+        page = escrow_reconciliation.bank_lines(
             conn, caller.scope, account_id, limit=paging.page_size, offset=paging.offset
         )
+        total, items = page.total, page.items
     return Page(items=[s.BankLine(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
 
 

@@ -52,9 +52,10 @@ def my_listings(
     uow: UowDep, settings: SettingsDep, caller: RentalPublish, paging: PagingDep, status: StatusQ = None
 ) -> Page[s.ListingOut]:
     with uow.read() as conn:
-        total, items = listing_queries.my_listings(
+        page = listing_queries.my_listings(
             conn, caller, settings.rental_verify_code_days, status=status, limit=paging.page_size, offset=paging.offset
         )
+        total, items = page.total, page.items
     return Page(items=[s.ListingOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
 
 

@@ -226,9 +226,8 @@ def my_entrustments(
     side: Annotated[Literal["owner", "agent"] | None, Query(description="owner 我委托的 / agent 委托给我的")] = None,
 ) -> Page[s.EntrustmentOut]:
     with uow.read() as conn:
-        total, items = entrustments.my_entrustments(
-            conn, caller, side=side, limit=paging.page_size, offset=paging.offset
-        )
+        page = entrustments.my_entrustments(conn, caller, side=side, limit=paging.page_size, offset=paging.offset)
+        total, items = page.total, page.items
     return Page(items=[s.EntrustmentOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
 
 
@@ -252,9 +251,10 @@ def list_flags(
     active: Annotated[bool | None, Query(description="true 只看在效的 / false 只看已解除或过期的")] = None,
 ) -> Page[s.FlagOut]:
     with uow.read() as conn:
-        total, items = home_flags.list_flags(
+        page = home_flags.list_flags(
             conn, scope=caller.scope, house_code=house_code, active=active, limit=paging.page_size, offset=paging.offset
         )
+        total, items = page.total, page.items
     return Page(items=[s.FlagOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
 
 

@@ -8,6 +8,7 @@ Thin: parse the form, call :mod:`anju.rental.escrow`, render or redirect (303).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any
 
@@ -72,11 +73,13 @@ def my_escrow(
     with uow.read() as conn:
         accounts = escrow_statements.my_accounts(conn, caller)
         chosen = account if account is not None else (accounts[0]["id"] if accounts else None)
-        total, journals = 0, list[dict[str, Any]]()
+        total = 0
+        journals: Sequence[dict[str, Any]] = []
         if chosen is not None:
-            total, journals = escrow_statements.my_account_statement(
+            page = escrow_statements.my_account_statement(
                 conn, caller, chosen, limit=paging.page_size, offset=paging.offset
             )
+            total, journals = page.total, page.items
     return render(
         request,
         "rental/escrow_mine.html",
@@ -134,12 +137,14 @@ def _account_page(
     with uow.read() as conn:
         acct = escrow_reconciliation.get_account(conn, caller.scope, account_id)
         rec = escrow_reconciliation.reconciliation(conn, caller.scope, account_id, day)
-        total, journals = escrow_statements.account_statement(
+        page = escrow_statements.account_statement(
             conn, caller.scope, account_id, limit=paging.page_size, offset=paging.offset
         )
-        lines_total, lines = escrow_reconciliation.bank_lines(
+        total, journals = page.total, page.items
+        page = escrow_reconciliation.bank_lines(
             conn, caller.scope, account_id, limit=LINES_PAGE_SIZE, offset=(lines_page - 1) * LINES_PAGE_SIZE
         )
+        lines_total, lines = page.total, page.items
         names = div.names(conn, {acct["street_code"], acct["district_code"]})
     p_errs, p_rest = split_errors(penalty_errors or [], PENALTY_FIELDS, {"amount_fen": "amount_yuan"})
     return render(

@@ -130,7 +130,7 @@ def _my_listings(conn: Any, caller: Caller, days: int) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for status in (d.ListingStatus.published, d.ListingStatus.verified):
         try:
-            _, items = listing_queries.my_listings(conn, caller, days, status=status, limit=100, offset=0)
+            items = listing_queries.my_listings(conn, caller, days, status=status, limit=100, offset=0).items
         except AnjuError:
             return []
         out += items

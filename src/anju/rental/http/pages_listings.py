@@ -115,9 +115,10 @@ def my_listings_page(
     request: Request, uow: UowDep, settings: SettingsDep, caller: RentalPublish, paging: PagingDep
 ) -> HTMLResponse:
     with uow.read() as conn:
-        total, items = listing_queries.my_listings(
+        page = listing_queries.my_listings(
             conn, caller, settings.rental_verify_code_days, status=None, limit=paging.page_size, offset=paging.offset
         )
+        total, items = page.total, page.items
     return render(
         request,
         "rental/listings_mine.html",

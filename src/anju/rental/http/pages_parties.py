@@ -7,6 +7,7 @@ Thin: parse the form, call a service, render or redirect.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -102,12 +103,12 @@ def _my_page(
             party = None
         practitioners: list[dict[str, Any]] = []
         total = 0
-        entrusted: list[dict[str, Any]] = []
+        entrusted: Sequence[dict[str, Any]] = []
         if party is not None:
             total, practitioners = parties.list_practitioners(
                 conn, sec.keyring, party["id"], status=None, limit=paging.page_size, offset=paging.offset
             )
-            _, entrusted = entrustments.my_entrustments(conn, caller, side="agent", limit=50, offset=0)
+            entrusted = entrustments.my_entrustments(conn, caller, side="agent", limit=50, offset=0).items
         streets = _streets(conn)
     if values is None and party is not None:
         values = {k: party.get(k) for k in PARTY_FIELDS} | {
@@ -231,9 +232,8 @@ def _entrustments_page(
     done: str = "",
 ) -> HTMLResponse:
     with uow.read() as conn:
-        total, items = entrustments.my_entrustments(
-            conn, caller, side=None, limit=paging.page_size, offset=paging.offset
-        )
+        page = entrustments.my_entrustments(conn, caller, side=None, limit=paging.page_size, offset=paging.offset)
+        total, items = page.total, page.items
     return render(
         request,
         "rental/parties_entrustments.html",
@@ -297,7 +297,7 @@ def entrust(
 @router.get("/rental/entrustments/{entrustment_id}/revoke", response_class=HTMLResponse)
 def revoke_confirm(request: Request, uow: UowDep, caller: RentalPublish, entrustment_id: Id) -> HTMLResponse:
     with uow.read() as conn:
-        _, items = entrustments.my_entrustments(conn, caller, side="owner", limit=10_000, offset=0)
+        items = entrustments.my_entrustments(conn, caller, side="owner", limit=10_000, offset=0).items
     item = next((i for i in items if i["id"] == entrustment_id), None)
     if item is None:
         raise NotFound(f"委托 {entrustment_id} 不存在")
