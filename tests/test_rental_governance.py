@@ -397,9 +397,10 @@ def test_overdue_complaints_come_first_and_are_escalated_to_the_district(env: En
     later = clock.now() + timedelta(days=DAYS, hours=1)
     monkeypatch.setattr(clock, "now", lambda: later)
     with env.engine.connect() as conn:
-        total, rows = svc.list_complaints(
+        page = svc.list_complaints(
             conn, svc.ComplaintFilter(overdue=True), scope=env.caller("clerk").scope, limit=10, offset=0
         )
+        total, rows = page.total, page.items
     assert total == 2 and {r["id"] for r in rows} == {first, late}
 
 

@@ -197,7 +197,8 @@ def test_publishing_supersedes_the_previous_edition_and_keeps_it(city_engine: En
         statuses = dict(c.execute(select(rental_guidance_editions.c.id, rental_guidance_editions.c.status)).all())
         assert guidance.range_for(c, s1, row.home_type, clock.today())[3] == second["edition_no"]  # type: ignore[index]
         kept = c.execute(select(func.count()).where(rental_guidance_rents.c.edition_id == first["id"])).scalar_one()
-        public, total = guidance.list_editions(c, staff=False)
+        page = guidance.list_editions(c, staff=False)
+        public, total = page.items, page.total
     assert statuses == {first["id"]: "superseded", second["id"]: "published"}
     assert kept > 0 and total == 2 and [e["id"] for e in public] == [second["id"], first["id"]]
     with city_engine.begin() as c, pytest.raises(Conflict):

@@ -83,7 +83,7 @@ def rental_guidance_list() -> None:
     from anju.rental import guidance
 
     with _engine(load_settings()).connect() as conn:
-        items, _ = guidance.list_editions(conn, staff=True, limit=1000)
+        items = guidance.list_editions(conn, staff=True, limit=1000).items
     for i in items:
         click.echo(
             f"{i['id']:>5} {i['edition_no']:<14} {i['status_label']:<4} {i['period_start']}–{i['period_end']} "

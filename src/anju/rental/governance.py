@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from anju import credit
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
+from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 from anju.registry import home_owners, homes
 from anju.rental import domain
@@ -390,7 +391,7 @@ def _summary(r: Any, now: datetime) -> dict[str, Any]:
 
 def list_complaints(
     conn: Connection, f: ComplaintFilter, *, scope: Scope, limit: int, offset: int
-) -> tuple[int, list[dict[str, Any]]]:
+) -> Page[dict[str, Any]]:
     """Complaints in scope (a public caller: their own), overdue first, then by deadline."""
     c = rental_complaints
     now = clock.now()
@@ -409,11 +410,10 @@ def list_complaints(
         conds.append(c.c.street_code == f.street)
     if f.overdue or f.escalated:
         conds.append(_overdue_cond(now))
-    total = conn.execute(select(func.count()).select_from(c).where(*conds)).scalar_one()
     is_open = c.c.status.in_([s.value for s in domain.OPEN_COMPLAINT])
     order = [c.c.id.desc()] if scope.level == "own" else [is_open.desc(), c.c.due_at, c.c.id]
-    rows = conn.execute(select(c).where(*conds).order_by(*order).limit(limit).offset(offset))
-    return int(total), [_summary(r, now) for r in rows]
+    stmt = select(c).where(*conds).order_by(*order)
+    return fetch_page(conn, stmt, limit=limit, offset=offset, row=lambda r: _summary(r, now))
 
 
 def _scoped_complaint(conn: Connection, scope: Scope, complaint_id: int) -> Any:
@@ -646,7 +646,7 @@ def _inspection_query() -> Any:
 
 def list_inspections(
     conn: Connection, f: InspectionFilter, *, scope: Scope, limit: int, offset: int
-) -> tuple[int, list[dict[str, Any]]]:
+) -> Page[dict[str, Any]]:
     i = rental_inspections
     conds: list[Any] = list(scope.where(i.c.street_code))
     if f.target_kind:
@@ -657,11 +657,9 @@ def list_inspections(
         conds.append(i.c.street_code == f.street)
     if f.party_id:
         conds.append(i.c.party_id == f.party_id)
-    total = conn.execute(select(func.count()).select_from(i).where(*conds)).scalar_one()
-    rows = conn.execute(
-        _inspection_query().where(*conds).order_by(i.c.inspected_on.desc(), i.c.id.desc()).limit(limit).offset(offset)
-    )
-    return int(total), [_inspection_out(r) for r in rows]
+    stmt = _inspection_query().where(*conds).order_by(i.c.inspected_on.desc(), i.c.id.desc())
+    count_stmt = select(i.c.id).where(*conds)
+    return fetch_page(conn, stmt, limit=limit, offset=offset, row=_inspection_out, count_stmt=count_stmt)
 
 
 def get_inspection(conn: Connection, scope: Scope, inspection_id: int) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from sqlalchemy import BigInteger, ColumnElement, Connection, and_, case, func, 
 from anju import divisions as div
 from anju.core import clock
 from anju.core.errors import Conflict, NotFound, ValidationError
+from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 from anju.rental import domain as d
 from anju.rental.guidance_model import MIN_STREET_LEASES, compute, home_type_sql, read_leases, street_districts
@@ -191,15 +192,12 @@ def _edition_out(r: Any) -> dict[str, Any]:
     }
 
 
-def list_editions(
-    conn: Connection, *, staff: bool, offset: int = 0, limit: int = 50
-) -> tuple[list[dict[str, Any]], int]:
+def list_editions(conn: Connection, *, staff: bool, offset: int = 0, limit: int = 50) -> Page[dict[str, Any]]:
     """Editions, newest first: published and superseded ones for everyone, drafts for staff."""
     e = rental_guidance_editions
     cond = [] if staff else [e.c.status.in_(_PUBLIC_STATUSES)]
-    total = conn.execute(select(func.count()).select_from(e).where(*cond)).scalar_one()
-    rows = conn.execute(select(e).where(*cond).order_by(e.c.id.desc()).offset(offset).limit(limit))
-    return [_edition_out(r) for r in rows], int(total)
+    stmt = select(e).where(*cond).order_by(e.c.id.desc())
+    return fetch_page(conn, stmt, limit=limit, offset=offset, row=_edition_out)
 
 
 def get_edition(conn: Connection, edition_id: int, *, staff: bool) -> dict[str, Any]:

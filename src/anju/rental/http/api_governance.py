@@ -4,7 +4,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from sqlalchemy import select
@@ -22,7 +23,7 @@ Id = Annotated[int, Path(ge=1, le=2**62)]
 CStatus = Literal["received", "handling", "resolved", "rejected"]
 
 
-def _page_c(total: int, items: list[dict[str, object]], page: int, size: int) -> Page[s.ComplaintOut]:
+def _page_c(total: int, items: Sequence[dict[str, Any]], page: int, size: int) -> Page[s.ComplaintOut]:
     return Page(items=[s.ComplaintOut(**i) for i in items], total=total, page=page, page_size=size)
 
 
@@ -43,9 +44,10 @@ def file_complaint(uow: UowDep, settings: SettingsDep, caller: RentalSign, body:
 @router.get("/me/complaints", operation_id="rental_my_complaints")
 def my_complaints(uow: UowDep, caller: RentalSign, paging: PagingDep) -> Page[s.ComplaintOut]:
     with uow.read() as conn:
-        total, items = svc.list_complaints(
+        page = svc.list_complaints(
             conn, svc.ComplaintFilter(), scope=caller.scope, limit=paging.page_size, offset=paging.offset
         )
+        total, items = page.total, page.items
     return _page_c(total, items, paging.page, paging.page_size)
 
 
@@ -74,7 +76,8 @@ def list_complaints(
     (overdue ones are escalated to the district)."""
     f = svc.ComplaintFilter(status, kind, street, overdue, False, open_only)
     with uow.read() as conn:
-        total, items = svc.list_complaints(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
+        page = svc.list_complaints(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
+        total, items = page.total, page.items
     return _page_c(total, items, paging.page, paging.page_size)
 
 
@@ -128,7 +131,8 @@ def list_inspections(
 ) -> Page[s.InspectionOut]:
     f = svc.InspectionFilter(target_kind, outcome, street, party_id)
     with uow.read() as conn:
-        total, items = svc.list_inspections(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
+        page = svc.list_inspections(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
+        total, items = page.total, page.items
     return Page(items=[s.InspectionOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
 
 

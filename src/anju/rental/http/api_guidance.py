@@ -43,7 +43,8 @@ def _staff(caller: Caller) -> bool:
 def list_editions(uow: UowDep, caller: Public, paging: PagingDep) -> Page[s.EditionOut]:
     """Every edition, newest first: published and superseded ones for everyone; drafts too for city officers."""
     with uow.read() as conn:
-        items, total = guidance.list_editions(conn, staff=_staff(caller), offset=paging.offset, limit=paging.page_size)
+        page = guidance.list_editions(conn, staff=_staff(caller), offset=paging.offset, limit=paging.page_size)
+        items, total = page.items, page.total
     return Page(items=[s.EditionOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
 
 

@@ -128,9 +128,10 @@ def complaint_post(
 @router.get("/rental/complaints/mine", response_class=HTMLResponse)
 def my_complaints(request: Request, uow: UowDep, caller: RentalSign, paging: PagingDep) -> HTMLResponse:
     with uow.read() as conn:
-        total, items = svc.list_complaints(
+        page = svc.list_complaints(
             conn, svc.ComplaintFilter(), scope=caller.scope, limit=paging.page_size, offset=paging.offset
         )
+        total, items = page.total, page.items
     return render(
         request,
         "rental/governance_my_complaints.html",
@@ -178,7 +179,8 @@ def queue(
     only_open = open_only == "1" and not status
     f = svc.ComplaintFilter(status or None, kind or None, street or None, overdue == "1", False, only_open)
     with uow.read() as conn:
-        total, items = svc.list_complaints(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
+        page = svc.list_complaints(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
+        total, items = page.total, page.items
         names = div.names(conn, {i["street_code"] for i in items})
     return render(
         request,
@@ -343,7 +345,8 @@ def inspections(
     """Inspections of the caller's streets, the latest first."""
     f = svc.InspectionFilter(target_kind or None, outcome or None, street or None, party_id)
     with uow.read() as conn:
-        total, items = svc.list_inspections(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
+        page = svc.list_inspections(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
+        total, items = page.total, page.items
         names = div.names(conn, {i["street_code"] for i in items})
     return render(
         request,

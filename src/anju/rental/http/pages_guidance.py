@@ -69,7 +69,8 @@ def guidance_page(
             offset=paging.offset,
             limit=paging.page_size,
         )
-        editions, n_editions = guidance.list_editions(conn, staff=False, limit=50)
+        page = guidance.list_editions(conn, staff=False, limit=50)
+        editions, n_editions = page.items, page.total
         districts = _districts(conn, ed["id"]) if ed else []
     return render(
         request,
@@ -91,7 +92,8 @@ def guidance_page(
 def manage_page(request: Request, uow: UowDep, caller: RentalGuidance, paging: PagingDep) -> HTMLResponse:
     """Every edition (drafts included) and the form to compute a new draft."""
     with uow.read() as conn:
-        editions, total = guidance.list_editions(conn, staff=True, offset=paging.offset, limit=paging.page_size)
+        page = guidance.list_editions(conn, staff=True, offset=paging.offset, limit=paging.page_size)
+        editions, total = page.items, page.total
     return render(
         request,
         "rental/guidance_manage.html",
@@ -125,7 +127,8 @@ def compute_form(
             set_audit_target(conn, out["id"])
     except ValidationError as e:
         with uow.read() as conn:
-            editions, total = guidance.list_editions(conn, staff=True, offset=paging.offset, limit=paging.page_size)
+            page = guidance.list_editions(conn, staff=True, offset=paging.offset, limit=paging.page_size)
+            editions, total = page.items, page.total
         err = e.errors[0] if e.errors else None
         return render(
             request,
