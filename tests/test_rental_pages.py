@@ -25,6 +25,7 @@ from anju.rental.tables import (
     rental_entrustments,
     rental_escrow_bank_lines,
     rental_escrow_journals,
+    rental_escrow_positions,
     rental_lease_events,
     rental_leases,
 )
@@ -500,7 +501,11 @@ def money(env: dict[str, Any]) -> dict[str, Any]:
             )
             leases.append(lid)
         accts = [
-            int(conn.execute(select(escrow.POS.c.escrow_account_id).where(escrow.POS.c.lease_id == lid)).scalar_one())
+            int(
+                conn.execute(
+                    select(rental_escrow_positions.c.escrow_account_id).where(rental_escrow_positions.c.lease_id == lid)
+                ).scalar_one()
+            )
             for lid in leases
         ]
     return {"lease": leases[0], "far_lease": leases[1], "acct": accts[0], "far_acct": accts[1]}

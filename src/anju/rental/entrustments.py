@@ -71,20 +71,21 @@ def valid_entrustment(
     owner must still own the home on ``on``."""
     if agent_account_id is None and agent_party_id is None:
         return None
-    e = rental_entrustments
     agent = []
     if agent_account_id is not None:
-        agent.append(e.c.agent_account_id == agent_account_id)
+        agent.append(rental_entrustments.c.agent_account_id == agent_account_id)
     if agent_party_id is not None:
-        agent.append(e.c.agent_party_id == agent_party_id)
+        agent.append(rental_entrustments.c.agent_party_id == agent_party_id)
     rows = conn.execute(
-        select(e).where(
-            e.c.home_id == home_id,
-            or_(e.c.room_id.is_(None), e.c.room_id == room_id) if room_id is not None else e.c.room_id.is_(None),
+        select(rental_entrustments).where(
+            rental_entrustments.c.home_id == home_id,
+            or_(rental_entrustments.c.room_id.is_(None), rental_entrustments.c.room_id == room_id)
+            if room_id is not None
+            else rental_entrustments.c.room_id.is_(None),
             or_(*agent),
-            e.c.valid_from <= on,
-            e.c.valid_to >= on,
-            e.c.revoked_at.is_(None),
+            rental_entrustments.c.valid_from <= on,
+            rental_entrustments.c.valid_to >= on,
+            rental_entrustments.c.revoked_at.is_(None),
         )
     ).all()
     for row in rows:
@@ -206,18 +207,17 @@ def my_entrustments(
     """The caller's entrustments: granted as owner, and received as agent (in person or through the
     filed party the caller works for)."""
     acct = parties.caller_account(conn, caller)
-    e = rental_entrustments
-    as_owner = e.c.owner_bidx == acct.id_number_bidx if acct.id_number_bidx else false()
-    agent_conds = [e.c.agent_account_id == acct.id]
+    as_owner = rental_entrustments.c.owner_bidx == acct.id_number_bidx if acct.id_number_bidx else false()
+    agent_conds = [rental_entrustments.c.agent_account_id == acct.id]
     party = parties.party_for_account(conn, int(acct.id))
     if party is not None:
-        agent_conds.append(e.c.agent_party_id == party.id)
+        agent_conds.append(rental_entrustments.c.agent_party_id == party.id)
     as_agent = or_(*agent_conds)
     cond = as_owner if side == "owner" else as_agent if side == "agent" else or_(as_owner, as_agent)
     agent_acct = accounts.alias("agent")
     stmt = (
         select(
-            e,
+            rental_entrustments,
             homes.c.house_code,
             homes.c.address,
             rooms.c.room_code,
@@ -226,14 +226,14 @@ def my_entrustments(
             rental_parties.c.name.label("agent_party_name"),
             rental_parties.c.credit_code.label("agent_credit_code"),
         )
-        .join(homes, homes.c.id == e.c.home_id)
-        .outerjoin(rooms, rooms.c.id == e.c.room_id)
-        .outerjoin(agent_acct, agent_acct.c.id == e.c.agent_account_id)
-        .outerjoin(rental_parties, rental_parties.c.id == e.c.agent_party_id)
+        .join(homes, homes.c.id == rental_entrustments.c.home_id)
+        .outerjoin(rooms, rooms.c.id == rental_entrustments.c.room_id)
+        .outerjoin(agent_acct, agent_acct.c.id == rental_entrustments.c.agent_account_id)
+        .outerjoin(rental_parties, rental_parties.c.id == rental_entrustments.c.agent_party_id)
         .where(cond)
-        .order_by(e.c.id.desc())
+        .order_by(rental_entrustments.c.id.desc())
     )
-    page = fetch_page(conn, stmt, limit=limit, offset=offset, count_stmt=select(e.c.id).where(cond))
+    page = fetch_page(conn, stmt, limit=limit, offset=offset, count_stmt=select(rental_entrustments.c.id).where(cond))
     today = clock.today()
     out = []
     for r in page.items:
@@ -276,10 +276,11 @@ ENTRUSTMENT_STATES = {"active": "有效", "pending": "未到期始", "expired": 
 def revoke_entrustment(conn: Connection, caller: Caller, entrustment_id: int) -> None:
     """The granting owner revokes an entrustment (撤销委托); it no longer covers new listings or leases."""
     acct = parties.caller_account(conn, caller)
-    e = rental_entrustments
-    row = conn.execute(select(e).where(e.c.id == entrustment_id)).first()
+    row = conn.execute(select(rental_entrustments).where(rental_entrustments.c.id == entrustment_id)).first()
     if row is None or not acct.id_number_bidx or row.owner_bidx != acct.id_number_bidx:
         raise NotFound(f"委托 {entrustment_id} 不存在")
     if row.revoked_at is not None:
         raise Conflict("委托已撤销", [FieldError("status", "已撤销")])
-    conn.execute(e.update().where(e.c.id == entrustment_id).values(revoked_at=clock.now()))
+    conn.execute(
+        rental_entrustments.update().where(rental_entrustments.c.id == entrustment_id).values(revoked_at=clock.now())
+    )

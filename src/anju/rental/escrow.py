@@ -39,7 +39,6 @@ from anju.core.settings import Settings
 from anju.rental import domain
 from anju.rental.tables import (
     rental_escrow_accounts,
-    rental_escrow_bank_lines,
     rental_escrow_journals,
     rental_escrow_ledger_accounts,
     rental_escrow_positions,
@@ -51,14 +50,6 @@ from anju.rental.tables import (
 from anju.security import Caller
 
 LOG = "rental"
-A = rental_escrow_accounts
-LA = rental_escrow_ledger_accounts
-J = rental_escrow_journals
-P = rental_escrow_postings
-SCH = rental_escrow_schedule
-POS = rental_escrow_positions
-BL = rental_escrow_bank_lines
-L = rental_leases
 ACCOUNT_KINDS = ("bank", "payable", "penalties")
 REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{5,39}$")
 MAX_IMPORT_LINES = 50_000
@@ -90,7 +81,14 @@ class JournalIn:
 
 
 def _codes(conn: Connection, ids: Sequence[int]) -> dict[int, str]:
-    return {int(i): c for i, c in conn.execute(select(LA.c.id, LA.c.code).where(LA.c.id.in_(sorted(set(ids)))))}
+    return {
+        int(i): c
+        for i, c in conn.execute(
+            select(rental_escrow_ledger_accounts.c.id, rental_escrow_ledger_accounts.c.code).where(
+                rental_escrow_ledger_accounts.c.id.in_(sorted(set(ids)))
+            )
+        )
+    }
 
 
 def post_many(conn: Connection, journals: Sequence[JournalIn]) -> list[int]:
@@ -111,7 +109,7 @@ def post_many(conn: Connection, journals: Sequence[JournalIn]) -> list[int]:
         amounts.append(domain.check_balanced([(codes[a], dr, cr) for a, dr, cr in j.postings]))
     now = clock.now()
     rows = conn.execute(
-        insert(J).returning(J.c.id, sort_by_parameter_order=True),
+        insert(rental_escrow_journals).returning(rental_escrow_journals.c.id, sort_by_parameter_order=True),
         [
             {
                 "escrow_account_id": j.escrow_account_id,
@@ -131,7 +129,7 @@ def post_many(conn: Connection, journals: Sequence[JournalIn]) -> list[int]:
     ).all()
     jids = [int(r[0]) for r in rows]
     conn.execute(
-        insert(P),
+        insert(rental_escrow_postings),
         [
             {"journal_id": jid, "ledger_account_id": a, "debit_fen": dr, "credit_fen": cr}
             for jid, j in zip(jids, journals, strict=True)
@@ -145,13 +143,17 @@ def post_many(conn: Connection, journals: Sequence[JournalIn]) -> list[int]:
     changes = [{"aid": a, "delta": d} for a, d in sorted(delta.items()) if d]
     if changes:
         conn.execute(
-            update(LA).where(LA.c.id == bindparam("aid")).values(balance_fen=LA.c.balance_fen + bindparam("delta")),
+            update(rental_escrow_ledger_accounts)
+            .where(rental_escrow_ledger_accounts.c.id == bindparam("aid"))
+            .values(balance_fen=rental_escrow_ledger_accounts.c.balance_fen + bindparam("delta")),
             changes,
         )
     entries = [_entry(jid, j, amt, codes, now) for jid, j, amt in zip(jids, journals, amounts, strict=True)]
     first = ledger.append(conn, LOG, entries)
     conn.execute(
-        update(J).where(J.c.id == bindparam("jid")).values(ledger_index=bindparam("idx")),
+        update(rental_escrow_journals)
+        .where(rental_escrow_journals.c.id == bindparam("jid"))
+        .values(ledger_index=bindparam("idx")),
         [{"jid": jid, "idx": first + i} for i, jid in enumerate(jids)],
     )
     return jids
@@ -187,7 +189,12 @@ def _ledger_accounts(conn: Connection, escrow_account_id: int, lease_id: int | N
     kinds = ACCOUNT_KINDS if lease_id is None else tuple(domain.PER_LEASE_KINDS)
     want = {k: f"{escrow_account_id}:{k}" + ("" if lease_id is None else f":{lease_id}") for k in kinds}
     have = {
-        r.code: int(r.id) for r in conn.execute(select(LA.c.id, LA.c.code).where(LA.c.code.in_(list(want.values()))))
+        r.code: int(r.id)
+        for r in conn.execute(
+            select(rental_escrow_ledger_accounts.c.id, rental_escrow_ledger_accounts.c.code).where(
+                rental_escrow_ledger_accounts.c.code.in_(list(want.values()))
+            )
+        )
     }
     new = [
         {"escrow_account_id": escrow_account_id, "kind": k, "lease_id": lease_id, "code": c, "balance_fen": 0}
@@ -195,10 +202,14 @@ def _ledger_accounts(conn: Connection, escrow_account_id: int, lease_id: int | N
         if c not in have
     ]
     if new:
-        conn.execute(insert(LA), new)
+        conn.execute(insert(rental_escrow_ledger_accounts), new)
         have = {
             r.code: int(r.id)
-            for r in conn.execute(select(LA.c.id, LA.c.code).where(LA.c.code.in_(list(want.values()))))
+            for r in conn.execute(
+                select(rental_escrow_ledger_accounts.c.id, rental_escrow_ledger_accounts.c.code).where(
+                    rental_escrow_ledger_accounts.c.code.in_(list(want.values()))
+                )
+            )
         }
     return {k: have[c] for k, c in want.items()}
 
@@ -211,14 +222,18 @@ def _accounts_of(conn: Connection, escrow_account_id: int, lease_id: int) -> dic
 
 
 def _open_account(conn: Connection, party: Any) -> int:
-    row = conn.execute(select(A.c.id, A.c.party_id).where(A.c.account_no == party.escrow_account_no)).first()
+    row = conn.execute(
+        select(rental_escrow_accounts.c.id, rental_escrow_accounts.c.party_id).where(
+            rental_escrow_accounts.c.account_no == party.escrow_account_no
+        )
+    ).first()
     if row is not None:
         if int(row.party_id) != int(party.id):
             raise ValidationError.of("escrow_account", "该监管账户已登记在其他企业名下")
         return int(row.id)
     acct = int(
         conn.execute(
-            insert(A)
+            insert(rental_escrow_accounts)
             .values(
                 party_id=party.id,
                 bank=party.escrow_bank,
@@ -227,7 +242,7 @@ def _open_account(conn: Connection, party: Any) -> int:
                 street_code=party.street_code,
                 opened_at=clock.now(),
             )
-            .returning(A.c.id)
+            .returning(rental_escrow_accounts.c.id)
         ).scalar_one()
     )
     _ledger_accounts(conn, acct)
@@ -249,7 +264,7 @@ def on_lease_filed(conn: Connection, settings: Settings, lease: Any) -> None:
     acct = _open_account(conn, party)
     _ledger_accounts(conn, acct, int(lease.id))
     conn.execute(
-        insert(POS).values(
+        insert(rental_escrow_positions).values(
             lease_id=lease.id,
             escrow_account_id=acct,
             mode=settings.rental_escrow_mode,
@@ -267,7 +282,7 @@ def on_lease_filed(conn: Connection, settings: Settings, lease: Any) -> None:
     )
     if months:
         conn.execute(
-            insert(SCH),
+            insert(rental_escrow_schedule),
             [
                 {
                     "lease_id": lease.id,
@@ -284,14 +299,14 @@ def on_lease_filed(conn: Connection, settings: Settings, lease: Any) -> None:
             ],
         )
     if not lease.escrow_required:
-        conn.execute(update(L).where(L.c.id == lease.id).values(escrow_required=True))
+        conn.execute(update(rental_leases).where(rental_leases.c.id == lease.id).values(escrow_required=True))
 
 
 def on_lease_ended(conn: Connection, settings: Settings, lease_id: int, ended_on: date, reason: str) -> None:
     """A lease ended (early termination, cancellation of the filing, or expiry) on ``ended_on``: the
     held rent months already earned are released (a month cut short by its earned days), the unearned
     rest is refunded to the tenant, unpaid months are cancelled and the deposit is returned."""
-    pos = conn.execute(select(POS).where(POS.c.lease_id == lease_id)).first()
+    pos = conn.execute(select(rental_escrow_positions).where(rental_escrow_positions.c.lease_id == lease_id)).first()
     if pos is None or pos.status != "active":
         return
     settle(conn, int(lease_id), ended_on, reason, deduction_fen=0)
@@ -309,10 +324,14 @@ def settle(
 ) -> list[int]:
     """Close a lease's position (see :func:`on_lease_ended`); a deposit deduction (e.g. agreed damages)
     goes to the enterprise. Returns the journals posted."""
-    pos = conn.execute(select(POS).where(POS.c.lease_id == lease_id)).one()
+    pos = conn.execute(select(rental_escrow_positions).where(rental_escrow_positions.c.lease_id == lease_id)).one()
     acct = int(pos.escrow_account_id)
     la = _accounts_of(conn, acct, lease_id)
-    rows = conn.execute(select(SCH).where(SCH.c.lease_id == lease_id).order_by(SCH.c.period_start)).all()
+    rows = conn.execute(
+        select(rental_escrow_schedule)
+        .where(rental_escrow_schedule.c.lease_id == lease_id)
+        .order_by(rental_escrow_schedule.c.period_start)
+    ).all()
     today = clock.today()
     journals: list[JournalIn] = []
     released: list[tuple[int, int]] = []
@@ -392,17 +411,25 @@ def settle(
         )
     jids = post_many(conn, journals)
     for sid, i in released:
-        conn.execute(update(SCH).where(SCH.c.id == sid).values(status="released", journal_id=jids[i]))
+        conn.execute(
+            update(rental_escrow_schedule)
+            .where(rental_escrow_schedule.c.id == sid)
+            .values(status="released", journal_id=jids[i])
+        )
     refund_jid = next((jid for jid, j in zip(jids, journals, strict=True) if j.kind == "refund"), None)
     conn.execute(
-        update(SCH)
-        .where(SCH.c.lease_id == lease_id, SCH.c.status == "held")
+        update(rental_escrow_schedule)
+        .where(rental_escrow_schedule.c.lease_id == lease_id, rental_escrow_schedule.c.status == "held")
         .values(status="refunded", journal_id=refund_jid)
     )
-    conn.execute(update(SCH).where(SCH.c.lease_id == lease_id, SCH.c.status == "planned").values(status="cancelled"))
     conn.execute(
-        update(POS)
-        .where(POS.c.lease_id == lease_id)
+        update(rental_escrow_schedule)
+        .where(rental_escrow_schedule.c.lease_id == lease_id, rental_escrow_schedule.c.status == "planned")
+        .values(status="cancelled")
+    )
+    conn.execute(
+        update(rental_escrow_positions)
+        .where(rental_escrow_positions.c.lease_id == lease_id)
         .values(
             status="ended",
             ended_on=ended_on,
@@ -417,7 +444,7 @@ def settle(
 
 def tenant_lease(conn: Connection, caller: Caller, lease_id: int) -> Any:
     """The caller's own lease as tenant (anything else is "not found")."""
-    row = conn.execute(select(L).where(L.c.id == lease_id)).first()
+    row = conn.execute(select(rental_leases).where(rental_leases.c.id == lease_id)).first()
     if row is None or caller.account_id is None or row.tenant_account_id != caller.account_id:
         raise NotFound("租赁合同不存在")
     return row
@@ -443,17 +470,20 @@ def record_payment(
     if kind not in ("rent", "deposit"):
         raise ValidationError.of("kind", "应为 rent（租金）或 deposit（押金）")
     item = f"L{lease_id}:deposit" if kind == "deposit" else f"L{lease_id}:rent:{cycle_no}"
-    prior = conn.execute(select(J).where(J.c.reference == reference)).first()
+    prior = conn.execute(select(rental_escrow_journals).where(rental_escrow_journals.c.reference == reference)).first()
     if prior is not None:
         if prior.item != item or int(prior.amount_fen) != amount_fen:
             raise Conflict("付款流水号已用于另一笔缴存", [FieldError("reference", "流水号重复")])
         return {"journal_id": int(prior.id), "ledger_index": prior.ledger_index, "replayed": True}
-    pos = conn.execute(select(POS).where(POS.c.lease_id == lease_id)).first()
+    pos = conn.execute(select(rental_escrow_positions).where(rental_escrow_positions.c.lease_id == lease_id)).first()
     if pos is None:
         raise ValidationError.of("lease_id", "该合同无需资金监管")
     if pos.status != "active":
         raise Conflict("合同已终止，不再缴存", [FieldError("lease_id", "合同已终止")])
-    if conn.execute(select(J.c.id).where(J.c.item == item)).first() is not None:
+    if (
+        conn.execute(select(rental_escrow_journals.c.id).where(rental_escrow_journals.c.item == item)).first()
+        is not None
+    ):
         raise Conflict("该笔款项已缴存", [FieldError("cycle_no" if kind == "rent" else "kind", "已缴存")])
     acct = int(pos.escrow_account_id)
     la = _accounts_of(conn, acct, lease_id)
@@ -465,8 +495,10 @@ def record_payment(
         if cycle_no is None:
             raise ValidationError.of("cycle_no", "缴存租金须指明支付期次")
         due = conn.execute(
-            select(SCH.c.id, SCH.c.amount_fen).where(
-                SCH.c.lease_id == lease_id, SCH.c.cycle_no == cycle_no, SCH.c.status == "planned"
+            select(rental_escrow_schedule.c.id, rental_escrow_schedule.c.amount_fen).where(
+                rental_escrow_schedule.c.lease_id == lease_id,
+                rental_escrow_schedule.c.cycle_no == cycle_no,
+                rental_escrow_schedule.c.status == "planned",
             )
         ).all()
         ids = [int(r.id) for r in due]
@@ -492,10 +524,16 @@ def record_payment(
         ),
     )
     if kind == "deposit":
-        conn.execute(update(POS).where(POS.c.lease_id == lease_id).values(deposit_status="held"))
+        conn.execute(
+            update(rental_escrow_positions)
+            .where(rental_escrow_positions.c.lease_id == lease_id)
+            .values(deposit_status="held")
+        )
     else:
-        conn.execute(update(SCH).where(SCH.c.id.in_(ids)).values(status="held"))
-    idx = conn.execute(select(J.c.ledger_index).where(J.c.id == jid)).scalar_one()
+        conn.execute(update(rental_escrow_schedule).where(rental_escrow_schedule.c.id.in_(ids)).values(status="held"))
+    idx = conn.execute(
+        select(rental_escrow_journals.c.ledger_index).where(rental_escrow_journals.c.id == jid)
+    ).scalar_one()
     return {"journal_id": jid, "ledger_index": idx, "replayed": False}
 
 
@@ -507,9 +545,15 @@ def release_due(conn: Connection, on: date) -> dict[str, int]:
     each account's positive balance payable to its enterprise out of the bank. Running it again posts
     nothing new (each release's reference is unique and its row is marked released)."""
     due = conn.execute(
-        select(SCH.c.id, SCH.c.lease_id, SCH.c.escrow_account_id, SCH.c.amount_fen, SCH.c.period_start)
-        .where(SCH.c.status == "held", SCH.c.due_on <= on)
-        .order_by(SCH.c.escrow_account_id, SCH.c.id)
+        select(
+            rental_escrow_schedule.c.id,
+            rental_escrow_schedule.c.lease_id,
+            rental_escrow_schedule.c.escrow_account_id,
+            rental_escrow_schedule.c.amount_fen,
+            rental_escrow_schedule.c.period_start,
+        )
+        .where(rental_escrow_schedule.c.status == "held", rental_escrow_schedule.c.due_on <= on)
+        .order_by(rental_escrow_schedule.c.escrow_account_id, rental_escrow_schedule.c.id)
     ).all()
     if not due:
         return {"released": 0, "released_fen": 0, "payouts": 0, "paid_out_fen": 0}
@@ -518,14 +562,26 @@ def release_due(conn: Connection, on: date) -> dict[str, int]:
     per_lease = {
         (int(r.lease_id), r.kind): int(r.id)
         for r in conn.execute(
-            select(LA.c.id, LA.c.lease_id, LA.c.kind).where(LA.c.lease_id.in_(lease_ids), LA.c.kind == "prepaid")
+            select(
+                rental_escrow_ledger_accounts.c.id,
+                rental_escrow_ledger_accounts.c.lease_id,
+                rental_escrow_ledger_accounts.c.kind,
+            ).where(
+                rental_escrow_ledger_accounts.c.lease_id.in_(lease_ids),
+                rental_escrow_ledger_accounts.c.kind == "prepaid",
+            )
         )
     }
     per_acct = {
         (int(r.escrow_account_id), r.kind): int(r.id)
         for r in conn.execute(
-            select(LA.c.id, LA.c.escrow_account_id, LA.c.kind).where(
-                LA.c.escrow_account_id.in_(acct_ids), LA.c.lease_id.is_(None)
+            select(
+                rental_escrow_ledger_accounts.c.id,
+                rental_escrow_ledger_accounts.c.escrow_account_id,
+                rental_escrow_ledger_accounts.c.kind,
+            ).where(
+                rental_escrow_ledger_accounts.c.escrow_account_id.in_(acct_ids),
+                rental_escrow_ledger_accounts.c.lease_id.is_(None),
             )
         )
     }
@@ -547,21 +603,28 @@ def release_due(conn: Connection, on: date) -> dict[str, int]:
     ]
     jids = post_many(conn, journals)
     conn.execute(
-        update(SCH).where(SCH.c.id == bindparam("sid")).values(status="released", journal_id=bindparam("jid")),
+        update(rental_escrow_schedule)
+        .where(rental_escrow_schedule.c.id == bindparam("sid"))
+        .values(status="released", journal_id=bindparam("jid")),
         [{"sid": int(r.id), "jid": jid} for r, jid in zip(due, jids, strict=True)],
     )
     payable = conn.execute(
-        select(LA.c.escrow_account_id, LA.c.balance_fen).where(
-            LA.c.escrow_account_id.in_(acct_ids), LA.c.kind == "payable", LA.c.balance_fen < 0
+        select(rental_escrow_ledger_accounts.c.escrow_account_id, rental_escrow_ledger_accounts.c.balance_fen).where(
+            rental_escrow_ledger_accounts.c.escrow_account_id.in_(acct_ids),
+            rental_escrow_ledger_accounts.c.kind == "payable",
+            rental_escrow_ledger_accounts.c.balance_fen < 0,
         )
     ).all()
     seq: dict[int, int] = dict(
         conn.execute(
-            select(J.c.escrow_account_id, func.count())
+            select(rental_escrow_journals.c.escrow_account_id, func.count())
             .where(
-                J.c.escrow_account_id.in_(acct_ids), J.c.kind == "payout", J.c.booked_on == on, J.c.lease_id.is_(None)
+                rental_escrow_journals.c.escrow_account_id.in_(acct_ids),
+                rental_escrow_journals.c.kind == "payout",
+                rental_escrow_journals.c.booked_on == on,
+                rental_escrow_journals.c.lease_id.is_(None),
             )
-            .group_by(J.c.escrow_account_id)
+            .group_by(rental_escrow_journals.c.escrow_account_id)
         ).all()
     )
     payouts = [
@@ -591,7 +654,7 @@ def release_due(conn: Connection, on: date) -> dict[str, int]:
 
 
 def scoped_account(conn: Connection, scope: Scope, account_id: int) -> Any:
-    row = conn.execute(select(A).where(A.c.id == account_id)).first()
+    row = conn.execute(select(rental_escrow_accounts).where(rental_escrow_accounts.c.id == account_id)).first()
     if row is None:
         raise NotFound("监管账户不存在")
     scope.require(row.street_code, "监管账户不存在")
@@ -612,7 +675,7 @@ def impose_penalty(
     if amount_fen <= 0 or amount_fen > 10**12:
         raise ValidationError.of("amount_fen", "罚没金额应大于零")
     ref = f"penalty:{reference}"
-    prior = conn.execute(select(J).where(J.c.reference == ref)).first()
+    prior = conn.execute(select(rental_escrow_journals).where(rental_escrow_journals.c.reference == ref)).first()
     if prior is not None:
         if int(prior.escrow_account_id) != escrow_account_id or int(prior.amount_fen) != amount_fen:
             raise Conflict("决定书编号已用于另一笔罚没", [FieldError("reference", "编号重复")])
@@ -638,5 +701,9 @@ def impose_penalty(
 
 def unbalanced_journals(conn: Connection) -> list[int]:
     """Journals whose postings do not balance (a sweep; always empty)."""
-    q = select(P.c.journal_id).group_by(P.c.journal_id).having(func.sum(P.c.debit_fen) != func.sum(P.c.credit_fen))
+    q = (
+        select(rental_escrow_postings.c.journal_id)
+        .group_by(rental_escrow_postings.c.journal_id)
+        .having(func.sum(rental_escrow_postings.c.debit_fen) != func.sum(rental_escrow_postings.c.credit_fen))
+    )
     return [int(x) for x in conn.execute(q).scalars()]

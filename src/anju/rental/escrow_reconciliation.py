@@ -25,21 +25,9 @@ from anju.rental.tables import (
     rental_escrow_ledger_accounts,
     rental_escrow_positions,
     rental_escrow_postings,
-    rental_escrow_schedule,
-    rental_leases,
     rental_parties,
 )
 from anju.security import Caller
-
-A = rental_escrow_accounts
-LA = rental_escrow_ledger_accounts
-J = rental_escrow_journals
-P = rental_escrow_postings
-SCH = rental_escrow_schedule
-POS = rental_escrow_positions
-BL = rental_escrow_bank_lines
-L = rental_leases
-
 
 # ------------------------------------------------------------------------------------ bank movements
 
@@ -88,9 +76,9 @@ def import_bank_lines(
         {
             (r.reference, r.direction)
             for r in conn.execute(
-                select(BL.c.reference, BL.c.direction).where(
-                    BL.c.escrow_account_id == escrow_account_id,
-                    BL.c.reference.in_(sorted({x["reference"] for x in lines})),
+                select(rental_escrow_bank_lines.c.reference, rental_escrow_bank_lines.c.direction).where(
+                    rental_escrow_bank_lines.c.escrow_account_id == escrow_account_id,
+                    rental_escrow_bank_lines.c.reference.in_(sorted({x["reference"] for x in lines})),
                 )
             )
         }
@@ -116,7 +104,7 @@ def import_bank_lines(
             }
         )
     if new:
-        conn.execute(insert(BL), new)
+        conn.execute(insert(rental_escrow_bank_lines), new)
     return {"lines": len(lines), "imported": len(new), "skipped": len(lines) - len(new)}
 
 
@@ -125,7 +113,11 @@ def bank_lines(
 ) -> Page[dict[str, Any]]:
     """The bank's statement lines of one escrow account, newest first."""
     escrow.scoped_account(conn, scope, escrow_account_id)
-    stmt = select(BL).where(BL.c.escrow_account_id == escrow_account_id).order_by(BL.c.booked_on.desc(), BL.c.id.desc())
+    stmt = (
+        select(rental_escrow_bank_lines)
+        .where(rental_escrow_bank_lines.c.escrow_account_id == escrow_account_id)
+        .order_by(rental_escrow_bank_lines.c.booked_on.desc(), rental_escrow_bank_lines.c.id.desc())
+    )
     return fetch_page(conn, stmt, limit=limit, offset=offset, row=_bank_line)
 
 
@@ -146,37 +138,49 @@ def _bank_line(r: Any) -> dict[str, Any]:
 def _day_figures(conn: Connection, acct_ids: Sequence[int] | None, on: date, scope: Scope) -> dict[int, dict[str, int]]:
     """Per escrow account: the platform's bank-cash movements and closing balance on ``on`` and the
     bank's, in four grouped queries."""
-    conds = scope.where(A.c.street_code)
+    conds = scope.where(rental_escrow_accounts.c.street_code)
     if acct_ids is not None:
-        conds.append(A.c.id.in_(list(acct_ids)))
-    ids = [int(x) for x in conn.execute(select(A.c.id).where(*conds)).scalars()]
+        conds.append(rental_escrow_accounts.c.id.in_(list(acct_ids)))
+    ids = [int(x) for x in conn.execute(select(rental_escrow_accounts.c.id).where(*conds)).scalars()]
     out = {
         i: {"platform_in": 0, "platform_out": 0, "platform_balance": 0, "bank_in": 0, "bank_out": 0, "bank_balance": 0}
         for i in ids
     }
     if not ids:
         return out
-    bank_la = select(LA.c.id).where(LA.c.escrow_account_id.in_(ids), LA.c.kind == "bank")
+    bank_la = select(rental_escrow_ledger_accounts.c.id).where(
+        rental_escrow_ledger_accounts.c.escrow_account_id.in_(ids), rental_escrow_ledger_accounts.c.kind == "bank"
+    )
     base = (
         select(
-            J.c.escrow_account_id,
-            func.coalesce(func.sum(P.c.debit_fen), 0),
-            func.coalesce(func.sum(P.c.credit_fen), 0),
+            rental_escrow_journals.c.escrow_account_id,
+            func.coalesce(func.sum(rental_escrow_postings.c.debit_fen), 0),
+            func.coalesce(func.sum(rental_escrow_postings.c.credit_fen), 0),
         )
-        .join(P, P.c.journal_id == J.c.id)
-        .where(P.c.ledger_account_id.in_(bank_la))
-        .group_by(J.c.escrow_account_id)
+        .join(rental_escrow_postings, rental_escrow_postings.c.journal_id == rental_escrow_journals.c.id)
+        .where(rental_escrow_postings.c.ledger_account_id.in_(bank_la))
+        .group_by(rental_escrow_journals.c.escrow_account_id)
     )
-    for a, dr, cr in conn.execute(base.where(J.c.booked_on == on)):
+    for a, dr, cr in conn.execute(base.where(rental_escrow_journals.c.booked_on == on)):
         out[int(a)]["platform_in"], out[int(a)]["platform_out"] = int(dr), int(cr)
-    for a, dr, cr in conn.execute(base.where(J.c.booked_on <= on)):
+    for a, dr, cr in conn.execute(base.where(rental_escrow_journals.c.booked_on <= on)):
         out[int(a)]["platform_balance"] = int(dr) - int(cr)
-    signed_in = func.sum(case((BL.c.direction == "in", BL.c.amount_fen), else_=0))
-    signed_out = func.sum(case((BL.c.direction == "out", BL.c.amount_fen), else_=0))
-    bank = select(BL.c.escrow_account_id, signed_in, signed_out).where(BL.c.escrow_account_id.in_(ids))
-    for a, i_, o_ in conn.execute(bank.where(BL.c.booked_on == on).group_by(BL.c.escrow_account_id)):
+    signed_in = func.sum(
+        case((rental_escrow_bank_lines.c.direction == "in", rental_escrow_bank_lines.c.amount_fen), else_=0)
+    )
+    signed_out = func.sum(
+        case((rental_escrow_bank_lines.c.direction == "out", rental_escrow_bank_lines.c.amount_fen), else_=0)
+    )
+    bank = select(rental_escrow_bank_lines.c.escrow_account_id, signed_in, signed_out).where(
+        rental_escrow_bank_lines.c.escrow_account_id.in_(ids)
+    )
+    for a, i_, o_ in conn.execute(
+        bank.where(rental_escrow_bank_lines.c.booked_on == on).group_by(rental_escrow_bank_lines.c.escrow_account_id)
+    ):
         out[int(a)]["bank_in"], out[int(a)]["bank_out"] = int(i_ or 0), int(o_ or 0)
-    for a, i_, o_ in conn.execute(bank.where(BL.c.booked_on <= on).group_by(BL.c.escrow_account_id)):
+    for a, i_, o_ in conn.execute(
+        bank.where(rental_escrow_bank_lines.c.booked_on <= on).group_by(rental_escrow_bank_lines.c.escrow_account_id)
+    ):
         out[int(a)]["bank_balance"] = int(i_ or 0) - int(o_ or 0)
     for f in out.values():
         f["difference"] = f["platform_balance"] - f["bank_balance"]
@@ -200,8 +204,8 @@ def _account_out(r: Any) -> dict[str, Any]:
 
 
 def _accounts_query() -> Any:
-    return select(A, rental_parties.c.name.label("party_name")).join(
-        rental_parties, rental_parties.c.id == A.c.party_id
+    return select(rental_escrow_accounts, rental_parties.c.name.label("party_name")).join(
+        rental_parties, rental_parties.c.id == rental_escrow_accounts.c.party_id
     )
 
 
@@ -210,7 +214,9 @@ def list_accounts(
 ) -> tuple[int, list[dict[str, Any]]]:
     """The escrow accounts in scope with their reconciliation figures of ``on``, imbalances first."""
     figures = _day_figures(conn, None, on, scope)
-    rows = conn.execute(_accounts_query().where(A.c.id.in_(list(figures))).order_by(A.c.id)).all()
+    rows = conn.execute(
+        _accounts_query().where(rental_escrow_accounts.c.id.in_(list(figures))).order_by(rental_escrow_accounts.c.id)
+    ).all()
     items = [{**_account_out(r), **figures[int(r.id)]} for r in rows]
     if imbalanced_first:
         items.sort(key=lambda i: (i["balanced"], i["id"]))
@@ -221,19 +227,27 @@ def account_details(conn: Connection, ids: Sequence[int]) -> list[dict[str, Any]
     """Accounts with their balances by ledger-account kind and their active leases: three grouped queries."""
     if not ids:
         return []
-    rows = conn.execute(_accounts_query().where(A.c.id.in_(list(ids))).order_by(A.c.id)).all()
+    rows = conn.execute(
+        _accounts_query().where(rental_escrow_accounts.c.id.in_(list(ids))).order_by(rental_escrow_accounts.c.id)
+    ).all()
     balances: dict[int, dict[str, int]] = defaultdict(dict)
     for a, kind, total in conn.execute(
-        select(LA.c.escrow_account_id, LA.c.kind, func.sum(LA.c.balance_fen))
-        .where(LA.c.escrow_account_id.in_(list(ids)))
-        .group_by(LA.c.escrow_account_id, LA.c.kind)
+        select(
+            rental_escrow_ledger_accounts.c.escrow_account_id,
+            rental_escrow_ledger_accounts.c.kind,
+            func.sum(rental_escrow_ledger_accounts.c.balance_fen),
+        )
+        .where(rental_escrow_ledger_accounts.c.escrow_account_id.in_(list(ids)))
+        .group_by(rental_escrow_ledger_accounts.c.escrow_account_id, rental_escrow_ledger_accounts.c.kind)
     ):
         balances[int(a)][kind] = int(total)
     leases: dict[int, int] = dict(
         conn.execute(
-            select(POS.c.escrow_account_id, func.count())
-            .where(POS.c.escrow_account_id.in_(list(ids)), POS.c.status == "active")
-            .group_by(POS.c.escrow_account_id)
+            select(rental_escrow_positions.c.escrow_account_id, func.count())
+            .where(
+                rental_escrow_positions.c.escrow_account_id.in_(list(ids)), rental_escrow_positions.c.status == "active"
+            )
+            .group_by(rental_escrow_positions.c.escrow_account_id)
         ).all()
     )
     return [
@@ -252,20 +266,34 @@ def reconciliation(conn: Connection, scope: Scope, account_id: int, on: date) ->
     the references only one side has, and the trial balance of the account's ledger (always zero)."""
     escrow.scoped_account(conn, scope, account_id)
     fig = _day_figures(conn, [account_id], on, scope)[account_id]
-    bank_la = select(LA.c.id).where(LA.c.escrow_account_id == account_id, LA.c.kind == "bank")
+    bank_la = select(rental_escrow_ledger_accounts.c.id).where(
+        rental_escrow_ledger_accounts.c.escrow_account_id == account_id, rental_escrow_ledger_accounts.c.kind == "bank"
+    )
     ours = {
         (r.reference, "in" if r.dr else "out"): int(r.dr or r.cr)
         for r in conn.execute(
-            select(J.c.reference, P.c.debit_fen.label("dr"), P.c.credit_fen.label("cr"))
-            .join(P, P.c.journal_id == J.c.id)
-            .where(J.c.escrow_account_id == account_id, J.c.booked_on == on, P.c.ledger_account_id.in_(bank_la))
+            select(
+                rental_escrow_journals.c.reference,
+                rental_escrow_postings.c.debit_fen.label("dr"),
+                rental_escrow_postings.c.credit_fen.label("cr"),
+            )
+            .join(rental_escrow_postings, rental_escrow_postings.c.journal_id == rental_escrow_journals.c.id)
+            .where(
+                rental_escrow_journals.c.escrow_account_id == account_id,
+                rental_escrow_journals.c.booked_on == on,
+                rental_escrow_postings.c.ledger_account_id.in_(bank_la),
+            )
         )
     }
     theirs = {
         (r.reference, r.direction): int(r.amount_fen)
         for r in conn.execute(
-            select(BL.c.reference, BL.c.direction, BL.c.amount_fen).where(
-                BL.c.escrow_account_id == account_id, BL.c.booked_on == on
+            select(
+                rental_escrow_bank_lines.c.reference,
+                rental_escrow_bank_lines.c.direction,
+                rental_escrow_bank_lines.c.amount_fen,
+            ).where(
+                rental_escrow_bank_lines.c.escrow_account_id == account_id, rental_escrow_bank_lines.c.booked_on == on
             )
         )
     }
@@ -275,7 +303,9 @@ def reconciliation(conn: Connection, scope: Scope, account_id: int, on: date) ->
         if a != b:
             differences.append({"reference": k[0], "direction": k[1], "platform_fen": a, "bank_fen": b})
     trial = conn.execute(
-        select(func.coalesce(func.sum(LA.c.balance_fen), 0)).where(LA.c.escrow_account_id == account_id)
+        select(func.coalesce(func.sum(rental_escrow_ledger_accounts.c.balance_fen), 0)).where(
+            rental_escrow_ledger_accounts.c.escrow_account_id == account_id
+        )
     ).scalar_one()
     balanced = bool(fig["balanced"]) and not differences
     return {

@@ -17,31 +17,21 @@ from anju.rental import domain, escrow, escrow_reconciliation, parties
 from anju.rental.escrow import LOG
 from anju.rental.tables import (
     rental_escrow_accounts,
-    rental_escrow_bank_lines,
     rental_escrow_journals,
-    rental_escrow_ledger_accounts,
     rental_escrow_positions,
-    rental_escrow_postings,
     rental_escrow_schedule,
-    rental_leases,
 )
 from anju.security import Caller
-
-A = rental_escrow_accounts
-LA = rental_escrow_ledger_accounts
-J = rental_escrow_journals
-P = rental_escrow_postings
-SCH = rental_escrow_schedule
-POS = rental_escrow_positions
-BL = rental_escrow_bank_lines
-L = rental_leases
-
 
 # -------------------------------------------------------------------------------------- statements
 
 
 def _journals(cond: Any) -> Any:
-    return select(J).where(cond).order_by(J.c.booked_on, J.c.id)
+    return (
+        select(rental_escrow_journals)
+        .where(cond)
+        .order_by(rental_escrow_journals.c.booked_on, rental_escrow_journals.c.id)
+    )
 
 
 def _journal(r: Any) -> dict[str, Any]:
@@ -70,11 +60,11 @@ def account_statement(
 ) -> Page[dict[str, Any]]:
     """The journals of one escrow account (oldest first), in a date range."""
     escrow.scoped_account(conn, scope, account_id)
-    cond = [J.c.escrow_account_id == account_id]
+    cond = [rental_escrow_journals.c.escrow_account_id == account_id]
     if date_from:
-        cond.append(J.c.booked_on >= date_from)
+        cond.append(rental_escrow_journals.c.booked_on >= date_from)
     if date_to:
-        cond.append(J.c.booked_on <= date_to)
+        cond.append(rental_escrow_journals.c.booked_on <= date_to)
     return fetch_page(conn, _journals(and_(*cond)), limit=limit, offset=offset, row=_journal)
 
 
@@ -84,7 +74,14 @@ def _my_account_ids(conn: Connection, caller: Caller) -> list[int]:
     party = parties.party_for_account(conn, caller.account_id)
     if party is None:
         return []
-    return [int(x) for x in conn.execute(select(A.c.id).where(A.c.party_id == party.id).order_by(A.c.id)).scalars()]
+    return [
+        int(x)
+        for x in conn.execute(
+            select(rental_escrow_accounts.c.id)
+            .where(rental_escrow_accounts.c.party_id == party.id)
+            .order_by(rental_escrow_accounts.c.id)
+        ).scalars()
+    ]
 
 
 def my_accounts(conn: Connection, caller: Caller) -> list[dict[str, Any]]:
@@ -104,11 +101,21 @@ def lease_statement(conn: Connection, caller: Caller, lease_id: int) -> dict[str
     """The tenant's escrow statement of their own lease: what is supervised, the schedule with each
     month's status, and every journal (payments, releases, refunds, deposit return)."""
     lease = escrow.tenant_lease(conn, caller, lease_id)
-    pos = conn.execute(select(POS).where(POS.c.lease_id == lease_id)).first()
+    pos = conn.execute(select(rental_escrow_positions).where(rental_escrow_positions.c.lease_id == lease_id)).first()
     acct = (
-        conn.execute(select(A.c.bank, A.c.account_no).where(A.c.id == pos.escrow_account_id)).first() if pos else None
+        conn.execute(
+            select(rental_escrow_accounts.c.bank, rental_escrow_accounts.c.account_no).where(
+                rental_escrow_accounts.c.id == pos.escrow_account_id
+            )
+        ).first()
+        if pos
+        else None
     )
-    sched = conn.execute(select(SCH).where(SCH.c.lease_id == lease_id).order_by(SCH.c.period_start)).all()
+    sched = conn.execute(
+        select(rental_escrow_schedule)
+        .where(rental_escrow_schedule.c.lease_id == lease_id)
+        .order_by(rental_escrow_schedule.c.period_start)
+    ).all()
     cycles: dict[int, int] = defaultdict(int)
     for r in sched:
         if r.status == "planned":
@@ -135,7 +142,7 @@ def lease_statement(conn: Connection, caller: Caller, lease_id: int) -> dict[str
             }
             for r in sched
         ],
-        "journals": [_journal(r) for r in conn.execute(_journals(J.c.lease_id == lease_id))],
+        "journals": [_journal(r) for r in conn.execute(_journals(rental_escrow_journals.c.lease_id == lease_id))],
     }
 
 
@@ -145,9 +152,14 @@ def lease_proofs(conn: Connection, caller: Caller, lease_id: int, size: int | No
     stand-alone verifier ``ledger/verify.py``."""
     escrow.tenant_lease(conn, caller, lease_id)
     rows = conn.execute(
-        select(J.c.id, J.c.kind, J.c.reference, J.c.ledger_index)
-        .where(J.c.lease_id == lease_id, J.c.ledger_index.is_not(None))
-        .order_by(J.c.id)
+        select(
+            rental_escrow_journals.c.id,
+            rental_escrow_journals.c.kind,
+            rental_escrow_journals.c.reference,
+            rental_escrow_journals.c.ledger_index,
+        )
+        .where(rental_escrow_journals.c.lease_id == lease_id, rental_escrow_journals.c.ledger_index.is_not(None))
+        .order_by(rental_escrow_journals.c.id)
     ).all()
     head = ledger.tree_head(conn, LOG, size)
     items = []

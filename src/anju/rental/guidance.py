@@ -15,12 +15,12 @@ from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, Connection, and_, case, func, or_, select, type_coerce
 
-from anju import divisions as div
+from anju import divisions
 from anju.core import clock
 from anju.core.errors import Conflict, NotFound, ValidationError
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
-from anju.rental import domain as d
+from anju.rental import domain
 from anju.rental.guidance_model import MIN_STREET_LEASES, compute, home_type_sql, read_leases, street_districts
 from anju.rental.tables import (
     rental_guidance_editions,
@@ -34,17 +34,21 @@ from anju.rental.tables import (
 
 def range_for(conn: Connection, street_code: str, home_type: str, on: date) -> tuple[int, int, int, str] | None:
     """(low, mid, high fen per m² per month, edition number) in force on ``on``; None if none is published."""
-    e, r = rental_guidance_editions, rental_guidance_rents
     row = conn.execute(
-        select(r.c.low_fen_m2, r.c.mid_fen_m2, r.c.high_fen_m2, e.c.edition_no)
-        .join(e, e.c.id == r.c.edition_id)
-        .where(
-            e.c.status == "published",
-            e.c.effective_from <= on,
-            r.c.street_code == street_code,
-            r.c.home_type == home_type,
+        select(
+            rental_guidance_rents.c.low_fen_m2,
+            rental_guidance_rents.c.mid_fen_m2,
+            rental_guidance_rents.c.high_fen_m2,
+            rental_guidance_editions.c.edition_no,
         )
-        .order_by(e.c.effective_from.desc(), e.c.id.desc())
+        .join(rental_guidance_editions, rental_guidance_editions.c.id == rental_guidance_rents.c.edition_id)
+        .where(
+            rental_guidance_editions.c.status == "published",
+            rental_guidance_editions.c.effective_from <= on,
+            rental_guidance_rents.c.street_code == street_code,
+            rental_guidance_rents.c.home_type == home_type,
+        )
+        .order_by(rental_guidance_editions.c.effective_from.desc(), rental_guidance_editions.c.id.desc())
         .limit(1)
     ).first()
     return None if row is None else (int(row[0]), int(row[1]), int(row[2]), str(row[3]))
@@ -52,11 +56,13 @@ def range_for(conn: Connection, street_code: str, home_type: str, on: date) -> t
 
 def current_edition_id(conn: Connection, on: date | None = None) -> int | None:
     """The published edition in force on ``on`` (default today), or None."""
-    e = rental_guidance_editions
     row = conn.execute(
-        select(e.c.id)
-        .where(e.c.status == "published", e.c.effective_from <= (on or clock.today()))
-        .order_by(e.c.effective_from.desc(), e.c.id.desc())
+        select(rental_guidance_editions.c.id)
+        .where(
+            rental_guidance_editions.c.status == "published",
+            rental_guidance_editions.c.effective_from <= (on or clock.today()),
+        )
+        .order_by(rental_guidance_editions.c.effective_from.desc(), rental_guidance_editions.c.id.desc())
         .limit(1)
     ).first()
     return None if row is None else int(row[0])
@@ -95,13 +101,14 @@ def compute_edition(
     result = compute(data, street_districts(conn), min_street_leases=min_street_leases)
     result.method["seconds"] = {"read": round(read_s, 2), "total": round(time.perf_counter() - started, 2)}
     result.method["period"] = {"start": start.isoformat(), "end": end.isoformat(), "months": months}
-    e = rental_guidance_editions
     prefix = f"ZD{end:%Y%m%d}-"
-    seq = conn.execute(select(func.count()).where(e.c.edition_no.like(prefix + "%"))).scalar_one()
+    seq = conn.execute(
+        select(func.count()).where(rental_guidance_editions.c.edition_no.like(prefix + "%"))
+    ).scalar_one()
     now = clock.now()
     edition_id = int(
         conn.execute(
-            e.insert()
+            rental_guidance_editions.insert()
             .values(
                 edition_no=f"{prefix}{int(seq) + 1:02d}",
                 period_start=start,
@@ -115,7 +122,7 @@ def compute_edition(
                 published_at=None,
                 published_by=None,
             )
-            .returning(e.c.id)
+            .returning(rental_guidance_editions.c.id)
         ).scalar_one()
     )
     if result.ranges:
@@ -142,8 +149,11 @@ def compute_edition(
 def publish(conn: Connection, edition_id: int, *, by: int | None, effective_from: date | None = None) -> dict[str, Any]:
     """Put a draft edition in force from ``effective_from`` (default today); the edition in force so
     far becomes superseded (and is kept)."""
-    e = rental_guidance_editions
-    row = conn.execute(select(e.c.status, e.c.period_end).where(e.c.id == edition_id).with_for_update()).first()
+    row = conn.execute(
+        select(rental_guidance_editions.c.status, rental_guidance_editions.c.period_end)
+        .where(rental_guidance_editions.c.id == edition_id)
+        .with_for_update()
+    ).first()
     if row is None:
         raise NotFound("没有这个指导租金版本")
     if row.status != "draft":
@@ -152,10 +162,14 @@ def publish(conn: Connection, edition_id: int, *, by: int | None, effective_from
     if on < row.period_end:
         raise ValidationError.of("effective_from", "生效日期不能早于测算期截止日")
     now = clock.now()
-    conn.execute(e.update().where(e.c.status == "published").values(status="superseded"))
+    conn.execute(
+        rental_guidance_editions.update()
+        .where(rental_guidance_editions.c.status == "published")
+        .values(status="superseded")
+    )
     done = conn.execute(
-        e.update()
-        .where(e.c.id == edition_id, e.c.status == "draft")
+        rental_guidance_editions.update()
+        .where(rental_guidance_editions.c.id == edition_id, rental_guidance_editions.c.status == "draft")
         .values(status="published", effective_from=on, published_at=now, published_by=by)
     )
     if done.rowcount != 1:
@@ -165,11 +179,12 @@ def publish(conn: Connection, edition_id: int, *, by: int | None, effective_from
 
 def find_edition(conn: Connection, edition: str) -> int | None:
     """The id of an edition named by its number (or its id)."""
-    e = rental_guidance_editions
-    cond: ColumnElement[bool] = e.c.edition_no == edition
+    cond: ColumnElement[bool] = rental_guidance_editions.c.edition_no == edition
     if edition.isdigit():
-        cond = or_(cond, e.c.id == int(edition))
-    found = conn.execute(select(e.c.id).where(cond).order_by(e.c.id).limit(1)).scalar()
+        cond = or_(cond, rental_guidance_editions.c.id == int(edition))
+    found = conn.execute(
+        select(rental_guidance_editions.c.id).where(cond).order_by(rental_guidance_editions.c.id).limit(1)
+    ).scalar()
     return None if found is None else int(found)
 
 
@@ -194,16 +209,14 @@ def _edition_out(r: Any) -> dict[str, Any]:
 
 def list_editions(conn: Connection, *, staff: bool, offset: int = 0, limit: int = 50) -> Page[dict[str, Any]]:
     """Editions, newest first: published and superseded ones for everyone, drafts for staff."""
-    e = rental_guidance_editions
-    cond = [] if staff else [e.c.status.in_(_PUBLIC_STATUSES)]
-    stmt = select(e).where(*cond).order_by(e.c.id.desc())
+    cond = [] if staff else [rental_guidance_editions.c.status.in_(_PUBLIC_STATUSES)]
+    stmt = select(rental_guidance_editions).where(*cond).order_by(rental_guidance_editions.c.id.desc())
     return fetch_page(conn, stmt, limit=limit, offset=offset, row=_edition_out)
 
 
 def get_edition(conn: Connection, edition_id: int, *, staff: bool) -> dict[str, Any]:
     """One edition with its method; a draft is "not found" for the public."""
-    e = rental_guidance_editions
-    r = conn.execute(select(e).where(e.c.id == edition_id)).first()
+    r = conn.execute(select(rental_guidance_editions).where(rental_guidance_editions.c.id == edition_id)).first()
     if r is None or (not staff and r.status not in _PUBLIC_STATUSES):
         raise NotFound("没有这个指导租金版本")
     out = _edition_out(r)
@@ -227,8 +240,8 @@ def rents(
     limit: int = 50,
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]], int]:
     """(the edition, its ranges page, total): by default the edition in force today."""
-    if home_type is not None and home_type not in d.HOME_TYPES:
-        raise ValidationError.of("home_type", f"房屋类型应为 {'、'.join(d.HOME_TYPES)} 之一")
+    if home_type is not None and home_type not in domain.HOME_TYPES:
+        raise ValidationError.of("home_type", f"房屋类型应为 {'、'.join(domain.HOME_TYPES)} 之一")
     if edition_id is None:
         edition_id = current_edition_id(conn)
         if edition_id is None:
@@ -243,7 +256,7 @@ def rents(
     if home_type:
         cond.append(r.c.home_type == home_type)
     total = conn.execute(select(func.count()).select_from(r).where(*cond)).scalar_one()
-    order = case({t: i for i, t in enumerate(d.HOME_TYPES)}, value=r.c.home_type)
+    order = case({t: i for i, t in enumerate(domain.HOME_TYPES)}, value=r.c.home_type)
     rows = conn.execute(
         select(r).where(*cond).order_by(r.c.district_code, r.c.street_code, order).offset(offset).limit(limit)
     ).all()
@@ -270,7 +283,7 @@ def division_names(conn: Connection, codes: Iterable[str]) -> dict[str, str]:
     codes = sorted(set(codes))
     if not codes:
         return {}
-    dv = div.divisions_table
+    dv = divisions.divisions_table
     return {r[0]: r[1] for r in conn.execute(select(dv.c.code, dv.c.name).where(dv.c.code.in_(codes)))}
 
 
@@ -297,13 +310,14 @@ def flags(
     edition_id = current_edition_id(conn, on)
     if edition_id is None:
         return None, [], 0
-    e, r = rental_guidance_editions, rental_guidance_rents
-    edition_no = conn.execute(select(e.c.edition_no).where(e.c.id == edition_id)).scalar_one()
+    edition_no = conn.execute(
+        select(rental_guidance_editions.c.edition_no).where(rental_guidance_editions.c.id == edition_id)
+    ).scalar_one()
     if kind == "lease":
         t = rental_leases
         htype = home_type_sql(t.c.room_id, t.c.bedrooms)
         number = t.c.filing_no
-        active: list[ColumnElement[bool]] = [t.c.status == d.LeaseStatus.filed.value]
+        active: list[ColumnElement[bool]] = [t.c.status == domain.LeaseStatus.filed.value]
     else:
         t = rental_listings
         htype = home_type_sql(t.c.room_id, t.c.bedrooms, t.c.mode)
@@ -312,8 +326,8 @@ def flags(
     area_raw = type_coerce(t.c.area, BigInteger)
     # rent_m2 = rent_fen * 100 / area_raw;  rent_m2 * 100 < low * (100 - band)  ⇔  …
     scaled = t.c.rent_fen * 10_000
-    below = scaled < r.c.low_fen_m2 * (100 - band_pct) * area_raw
-    above = scaled > r.c.high_fen_m2 * (100 + band_pct) * area_raw
+    below = scaled < rental_guidance_rents.c.low_fen_m2 * (100 - band_pct) * area_raw
+    above = scaled > rental_guidance_rents.c.high_fen_m2 * (100 + band_pct) * area_raw
     cond = [
         *active,
         *scope.where(t.c.street_code),
@@ -323,7 +337,14 @@ def flags(
     ]
     if district:
         cond.append(t.c.district_code == district)
-    join = t.join(r, and_(r.c.edition_id == edition_id, r.c.street_code == t.c.street_code, r.c.home_type == htype))
+    join = t.join(
+        rental_guidance_rents,
+        and_(
+            rental_guidance_rents.c.edition_id == edition_id,
+            rental_guidance_rents.c.street_code == t.c.street_code,
+            rental_guidance_rents.c.home_type == htype,
+        ),
+    )
     total = conn.execute(select(func.count()).select_from(join).where(*cond)).scalar_one()
     rows = conn.execute(
         select(
@@ -334,9 +355,9 @@ def flags(
             htype.label("home_type"),
             t.c.rent_fen,
             t.c.area,
-            r.c.low_fen_m2,
-            r.c.mid_fen_m2,
-            r.c.high_fen_m2,
+            rental_guidance_rents.c.low_fen_m2,
+            rental_guidance_rents.c.mid_fen_m2,
+            rental_guidance_rents.c.high_fen_m2,
         )
         .select_from(join)
         .where(*cond)
@@ -375,5 +396,8 @@ def _raw(area: Any) -> int:
 
 def ranges_of(conn: Connection, edition_id: int) -> Sequence[Any]:
     """Every range of an edition (tests, benchmarks)."""
-    r = rental_guidance_rents
-    return conn.execute(select(r).where(r.c.edition_id == edition_id).order_by(r.c.street_code, r.c.home_type)).all()
+    return conn.execute(
+        select(rental_guidance_rents)
+        .where(rental_guidance_rents.c.edition_id == edition_id)
+        .order_by(rental_guidance_rents.c.street_code, rental_guidance_rents.c.home_type)
+    ).all()

@@ -35,11 +35,10 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import BigInteger, ColumnElement, Connection, case, func, literal, or_, select, type_coerce
 
-from anju import divisions as div
-from anju import registry
+from anju import divisions, registry
 from anju.core import clock
 from anju.core.errors import ValidationError
-from anju.rental import domain as d
+from anju.rental import domain
 from anju.rental.tables import (
     rental_leases,
 )
@@ -48,7 +47,7 @@ F = npt.NDArray[np.float64]
 I = npt.NDArray[np.int64]  # noqa: E741
 
 #: Lease statuses whose rent was agreed and filed (a cancelled filing, 备案注销, never counts).
-FILED_STATUSES = (d.LeaseStatus.filed.value, d.LeaseStatus.terminated.value, d.LeaseStatus.expired.value)
+FILED_STATUSES = (domain.LeaseStatus.filed.value, domain.LeaseStatus.terminated.value, domain.LeaseStatus.expired.value)
 MIN_STREET_LEASES = 30  # a street needs this many leases for a location effect of its own
 MIN_TYPICAL = 10  # leases of a type for its typical unit in a street (else district, else city)
 MIN_BAND = 30  # leases of a type for its residual band in a street (else district, else city)
@@ -65,7 +64,7 @@ COEFFICIENT_LABELS = {
     "age_unknown": "建成年份不详",
     "room": "分间出租",
 }
-_TYPE_INDEX = {t: i for i, t in enumerate(d.HOME_TYPES)}
+_TYPE_INDEX = {t: i for i, t in enumerate(domain.HOME_TYPES)}
 
 
 # ---------------------------------------------------------------------------------------- the data
@@ -96,7 +95,7 @@ def _local_midnight(day: date) -> datetime:
 
 def home_type_sql(room_id: Any, bedrooms: Any, mode: Any | None = None) -> ColumnElement[str]:
     """SQL form of ``domain.home_type`` (a room let, else by bedrooms)."""
-    is_room = room_id.is_not(None) if mode is None else or_(room_id.is_not(None), mode == d.ListingMode.room.value)
+    is_room = room_id.is_not(None) if mode is None else or_(room_id.is_not(None), mode == domain.ListingMode.room.value)
     return case(
         (is_room, literal("分间")),
         (func.coalesce(bedrooms, 1) <= 1, literal("1室")),
@@ -108,28 +107,27 @@ def home_type_sql(room_id: Any, bedrooms: Any, mode: Any | None = None) -> Colum
 def read_leases(conn: Connection, start: date, end: date, *, batch: int = 100_000) -> LeaseData:
     """The leases filed from ``start`` to ``end`` (inclusive, Beijing dates) with a positive rent and
     area, joined set-wise to their home's floor and their building's (else estate's) build year."""
-    lt, h, b, es = rental_leases, registry.homes, registry.buildings, registry.estates
-    area_raw = type_coerce(lt.c.area, BigInteger)  # integer hundredths of m², as stored
+    area_raw = type_coerce(rental_leases.c.area, BigInteger)  # integer hundredths of m², as stored
     q = (
         select(
-            lt.c.street_code,
-            lt.c.rent_fen,
+            rental_leases.c.street_code,
+            rental_leases.c.rent_fen,
             area_raw,
-            lt.c.bedrooms,
-            case((lt.c.room_id.is_(None), 0), else_=1),
-            h.c.floor_no,
-            func.coalesce(b.c.year_built, es.c.year_built),
+            rental_leases.c.bedrooms,
+            case((rental_leases.c.room_id.is_(None), 0), else_=1),
+            registry.homes.c.floor_no,
+            func.coalesce(registry.buildings.c.year_built, registry.estates.c.year_built),
         )
         .select_from(
-            lt.join(h, h.c.id == lt.c.home_id)
-            .join(b, b.c.id == h.c.building_id)
-            .outerjoin(es, es.c.id == b.c.estate_id)
+            rental_leases.join(registry.homes, registry.homes.c.id == rental_leases.c.home_id)
+            .join(registry.buildings, registry.buildings.c.id == registry.homes.c.building_id)
+            .outerjoin(registry.estates, registry.estates.c.id == registry.buildings.c.estate_id)
         )
         .where(
-            lt.c.status.in_(FILED_STATUSES),
-            lt.c.filed_at >= _local_midnight(start),
-            lt.c.filed_at < _local_midnight(end + timedelta(days=1)),
-            lt.c.rent_fen > 0,
+            rental_leases.c.status.in_(FILED_STATUSES),
+            rental_leases.c.filed_at >= _local_midnight(start),
+            rental_leases.c.filed_at < _local_midnight(end + timedelta(days=1)),
+            rental_leases.c.rent_fen > 0,
             area_raw > 0,
         )
     )
@@ -302,7 +300,7 @@ def compute(
     d_index = {c: i for i, c in enumerate(districts)}
     n_d = len(districts)
     district_of = np.asarray([d_index[street_district.get(s, s[:6])] for s in streets], dtype=np.int64)
-    nt = len(d.HOME_TYPES)
+    nt = len(domain.HOME_TYPES)
     k = len(COEFFICIENTS)
     if data.n < max(50, 3 * k):
         raise ValidationError.of("until", f"期间内已备案的租赁合同只有 {data.n} 份，不足以测算指导租金（至少 50 份）")
@@ -374,7 +372,7 @@ def compute(
             Range(
                 district_code=districts[district_of[si]],
                 street_code=streets[si],
-                home_type=d.HOME_TYPES[ti],
+                home_type=domain.HOME_TYPES[ti],
                 low=min(round(low), round(mid)),
                 mid=round(mid),
                 high=max(round(high), round(mid)),
@@ -430,8 +428,10 @@ def _num(v: float) -> float | None:
 
 def street_districts(conn: Connection) -> dict[str, str]:
     """Every street of the city → the district or zone managing it (one query)."""
-    dv = div.divisions_table
     rows = conn.execute(
-        select(dv.c.code, func.coalesce(dv.c.managing_code, dv.c.parent_code)).where(dv.c.level == "street")
+        select(
+            divisions.divisions_table.c.code,
+            func.coalesce(divisions.divisions_table.c.managing_code, divisions.divisions_table.c.parent_code),
+        ).where(divisions.divisions_table.c.level == "street")
     )
     return {r[0]: r[1] for r in rows}

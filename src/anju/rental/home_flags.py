@@ -88,10 +88,9 @@ def record_flag(conn: Connection, caller: Caller, cmd: FlagIn) -> int:
         errors.append(FieldError("until", "应晚于开始日期"))
     if errors:
         raise ValidationError("限制信息有误：" + "；".join(f"{e.field} {e.reason}" for e in errors), errors)
-    f = rental_home_flags
     return int(
         conn.execute(
-            f.insert()
+            rental_home_flags.insert()
             .values(
                 home_id=home.id,
                 street_code=home.street_code,
@@ -104,37 +103,43 @@ def record_flag(conn: Connection, caller: Caller, cmd: FlagIn) -> int:
                 recorded_by=caller.account_id,
                 recorded_at=clock.now(),
             )
-            .returning(f.c.id)
+            .returning(rental_home_flags.c.id)
         ).scalar_one()
     )
 
 
 def lift_flag(conn: Connection, caller: Caller, flag_id: int) -> None:
-    f = rental_home_flags
-    row = conn.execute(select(f).where(f.c.id == flag_id)).first()
+    row = conn.execute(select(rental_home_flags).where(rental_home_flags.c.id == flag_id)).first()
     if row is None:
         raise NotFound(f"房屋限制 {flag_id} 不存在")
     caller.scope.require(row.street_code, f"房屋限制 {flag_id} 不存在")
     if row.lifted_at is not None:
         raise Conflict("该限制已解除", [FieldError("status", "已解除")])
-    conn.execute(f.update().where(f.c.id == flag_id).values(lifted_at=clock.now()))
+    conn.execute(rental_home_flags.update().where(rental_home_flags.c.id == flag_id).values(lifted_at=clock.now()))
 
 
 def list_flags(
     conn: Connection, *, scope: Scope, house_code: str | None, active: bool | None, limit: int, offset: int
 ) -> Page[dict[str, Any]]:
-    f = rental_home_flags
-    conds: list[Any] = list(scope.where(f.c.street_code))
+    conds: list[Any] = list(scope.where(rental_home_flags.c.street_code))
     if house_code:
         conds.append(homes.c.house_code == house_code.strip().upper())
     today = clock.today()
-    in_force = and_(f.c.lifted_at.is_(None), f.c.since <= today, or_(f.c.until.is_(None), f.c.until > today))
+    in_force = and_(
+        rental_home_flags.c.lifted_at.is_(None),
+        rental_home_flags.c.since <= today,
+        or_(rental_home_flags.c.until.is_(None), rental_home_flags.c.until > today),
+    )
     if active is True:
         conds.append(in_force)
     elif active is False:
         conds.append(~in_force)
-    base = select(f, homes.c.house_code).join(homes, homes.c.id == f.c.home_id).where(*conds)
-    page = fetch_page(conn, base.order_by(f.c.id.desc()), limit=limit, offset=offset)
+    base = (
+        select(rental_home_flags, homes.c.house_code)
+        .join(homes, homes.c.id == rental_home_flags.c.home_id)
+        .where(*conds)
+    )
+    page = fetch_page(conn, base.order_by(rental_home_flags.c.id.desc()), limit=limit, offset=offset)
     return page.map(
         lambda r: {
             "id": int(r.id),

@@ -14,10 +14,12 @@ from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.settings import Settings
 from anju.rental import domain, escrow, leases
+from anju.rental.domain import LeaseStatus
 from anju.rental.lease_filing import lock_home, overlapping
-from anju.rental.leases import AmendIn, L, S
+from anju.rental.leases import AmendIn
 from anju.rental.tables import (
     rental_lease_events,
+    rental_leases,
 )
 from anju.security import Caller
 
@@ -25,7 +27,7 @@ from anju.security import Caller
 def _filed_for_change(conn: Connection, caller: Caller, lease_id: int) -> tuple[Any, str]:
     lock_home(conn, lease_id)
     lease = leases.own_lease(conn, caller, lease_id)
-    if lease.status != S.filed:
+    if lease.status != LeaseStatus.filed:
         raise Conflict("只有已备案的合同可以办理此项", [FieldError("status", "合同未备案或已终止")])
     side = leases.side_of(lease, leases.identify(conn, caller))
     assert side is not None
@@ -67,7 +69,9 @@ def amend(conn: Connection, settings: Settings, caller: Caller, lease_id: int, c
     if pending is None or pending["by"] == side or pending["change"] != proposal["change"]:
         terms["pending_amendment"] = proposal
         conn.execute(
-            update(L).where(L.c.id == lease.id).values(terms=json.dumps(terms, ensure_ascii=False), updated_at=now)
+            update(rental_leases)
+            .where(rental_leases.c.id == lease.id)
+            .values(terms=json.dumps(terms, ensure_ascii=False), updated_at=now)
         )
         leases.record_event(conn, lease.id, "proposed", caller, {"side": side, "change": proposal["change"]}, None, now)
         return "proposed"
@@ -76,16 +80,16 @@ def amend(conn: Connection, settings: Settings, caller: Caller, lease_id: int, c
     history = terms.setdefault("amendment_history", [])
     history.append({"no": lease.amendments + 1, "change": proposal["change"], "agreed_at": now.isoformat()})
     changed = conn.execute(
-        update(L)
-        .where(L.c.id == lease.id)
+        update(rental_leases)
+        .where(rental_leases.c.id == lease.id)
         .values(
             rent_fen=new_rent,
             end_on=new_end,
             terms=json.dumps(terms, ensure_ascii=False),
-            amendments=L.c.amendments + 1,
+            amendments=rental_leases.c.amendments + 1,
             updated_at=now,
         )
-        .returning(*L.c)
+        .returning(*rental_leases.c)
     ).one()
     detail = {"amendment": changed.amendments, "change": proposal["change"]}
     idx = leases.log_change(conn, "amended", changed, now, detail)
@@ -96,7 +100,7 @@ def amend(conn: Connection, settings: Settings, caller: Caller, lease_id: int, c
 def terminate(conn: Connection, settings: Settings, caller: Caller, lease_id: int, ended_on: date, reason: str) -> None:
     """Early termination (提前解除) by a party: the lease ends on ``ended_on``; escrow refunds follow."""
     lease, side = _filed_for_change(conn, caller, lease_id)
-    _end(conn, settings, caller, lease, S.terminated, "terminated", ended_on, reason, {"side": side})
+    _end(conn, settings, caller, lease, LeaseStatus.terminated, "terminated", ended_on, reason, {"side": side})
 
 
 def _end(
@@ -121,10 +125,10 @@ def _end(
         )
     now = clock.now()
     ended = conn.execute(
-        update(L)
-        .where(L.c.id == lease.id)
+        update(rental_leases)
+        .where(rental_leases.c.id == lease.id)
         .values(status=status, ended_on=ended_on, end_reason=reason, updated_at=now)
-        .returning(*L.c)
+        .returning(*rental_leases.c)
     ).one()
     escrow.on_lease_ended(conn, settings, int(lease.id), ended_on, kind)
     full = {**detail, "ended_on": ended_on.isoformat(), "reason": reason}
@@ -142,7 +146,11 @@ def cancel_by_parties(conn: Connection, settings: Settings, caller: Caller, leas
         if not " ".join(reason.split()):
             raise ValidationError.of("reason", "请说明原因")
         terms["pending_cancel"] = {"by": side, "reason": " ".join(reason.split())[:200], "at": clock.now().isoformat()}
-        conn.execute(update(L).where(L.c.id == lease.id).values(terms=json.dumps(terms, ensure_ascii=False)))
+        conn.execute(
+            update(rental_leases)
+            .where(rental_leases.c.id == lease.id)
+            .values(terms=json.dumps(terms, ensure_ascii=False))
+        )
         leases.record_event(conn, lease.id, "cancel_asked", caller, {"side": side}, None, clock.now())
         return "requested"
     _end(
@@ -150,7 +158,7 @@ def cancel_by_parties(conn: Connection, settings: Settings, caller: Caller, leas
         settings,
         caller,
         lease,
-        S.cancelled,
+        LeaseStatus.cancelled,
         "cancelled",
         _cancel_day(lease),
         pending["reason"],
@@ -167,28 +175,45 @@ def _cancel_day(lease: Any) -> date:
 
 def cancel_by_supervisor(conn: Connection, settings: Settings, caller: Caller, lease_id: int, reason: str) -> None:
     """备案注销 by a supervisor of the lease's street (e.g. a filing made on false facts)."""
-    row = conn.execute(select(L.c.street_code).where(L.c.id == lease_id)).first()
+    row = conn.execute(select(rental_leases.c.street_code).where(rental_leases.c.id == lease_id)).first()
     if row is None:
         raise NotFound("租赁合同不存在")
     caller.scope.require(row.street_code, "租赁合同不存在")
     lock_home(conn, lease_id)
-    lease = conn.execute(select(L).where(L.c.id == lease_id)).one()
-    if lease.status != S.filed:
+    lease = conn.execute(select(rental_leases).where(rental_leases.c.id == lease_id)).one()
+    if lease.status != LeaseStatus.filed:
         raise Conflict("只有已备案的合同可以注销备案", [FieldError("status", "合同未备案或已终止")])
-    _end(conn, settings, caller, lease, S.cancelled, "cancelled", _cancel_day(lease), reason, {"by": "supervisor"})
+    _end(
+        conn,
+        settings,
+        caller,
+        lease,
+        LeaseStatus.cancelled,
+        "cancelled",
+        _cancel_day(lease),
+        reason,
+        {"by": "supervisor"},
+    )
 
 
 def expire_leases(conn: Connection, settings: Settings, today: date, limit: int = 2000) -> int:
     """Filed leases whose term ended before ``today`` become expired (a batch of at most ``limit``, in
     the caller's transaction): one ledger batch, one event per lease, escrow told of each end."""
     rows = conn.execute(
-        select(L).where(L.c.status == S.filed, L.c.end_on < today).order_by(L.c.end_on, L.c.id).limit(limit)
+        select(rental_leases)
+        .where(rental_leases.c.status == LeaseStatus.filed, rental_leases.c.end_on < today)
+        .order_by(rental_leases.c.end_on, rental_leases.c.id)
+        .limit(limit)
     ).all()
     if not rows:
         return 0
     now = clock.now()
     ids = [int(r.id) for r in rows]
-    conn.execute(update(L).where(L.c.id.in_(ids), L.c.status == S.filed).values(status=S.expired, updated_at=now))
+    conn.execute(
+        update(rental_leases)
+        .where(rental_leases.c.id.in_(ids), rental_leases.c.status == LeaseStatus.filed)
+        .values(status=LeaseStatus.expired, updated_at=now)
+    )
     entries = [leases.ledger_entry("expired", r, now, {"ended_on": r.end_on.isoformat()}) for r in rows]
     first = ledger.append(conn, leases.LOG, entries)
     conn.execute(

@@ -19,7 +19,9 @@ from anju.core.errors import Conflict, FieldError, ValidationError
 from anju.core.settings import Settings
 from anju.registry import homes, rooms
 from anju.rental import domain, leases, listings, parties
-from anju.rental.leases import L, LeaseIn, S
+from anju.rental.domain import LeaseStatus
+from anju.rental.leases import LeaseIn
+from anju.rental.tables import rental_leases
 from anju.security import Caller, Keyring, accounts, person_name, resident_id
 
 
@@ -140,7 +142,7 @@ def create_lease(conn: Connection, kr: Keyring, settings: Settings, caller: Call
     terms = {"extra_clauses": [c.strip() for c in cmd.extra_clauses]}
     lease_id = int(
         conn.execute(
-            L.insert()
+            rental_leases.insert()
             .values(
                 lease_no=f"HT{today:%Y%m%d}{secrets.token_hex(5).upper()}",
                 filing_no=None,
@@ -169,7 +171,7 @@ def create_lease(conn: Connection, kr: Keyring, settings: Settings, caller: Call
                 use=cmd.use,
                 occupants=cmd.occupants,
                 terms=json.dumps(terms, ensure_ascii=False),
-                status=S.draft,
+                status=LeaseStatus.draft,
                 amendments=0,
                 escrow_required=domain.lease_needs_escrow(
                     landlord_kind,
@@ -182,7 +184,7 @@ def create_lease(conn: Connection, kr: Keyring, settings: Settings, caller: Call
                 created_at=now,
                 updated_at=now,
             )
-            .returning(L.c.id)
+            .returning(rental_leases.c.id)
         ).scalar_one()
     )
     leases.record_event(conn, lease_id, "created", caller, {"listing_id": cmd.listing_id}, None, now)
@@ -207,9 +209,13 @@ def renew_lease(
     me = leases.identify(conn, caller)
     if leases.side_of(old, me) != "landlord":
         raise ValidationError.of("lease", "续租由出租方发起")
-    if old.status not in (S.filed, S.expired):
+    if old.status not in (LeaseStatus.filed, LeaseStatus.expired):
         raise Conflict("只有已备案（或已期满）的合同可以续租", [FieldError("status", "合同未备案")])
-    taken = conn.execute(select(L.c.id).where(L.c.renews_lease_id == old.id, L.c.status.not_in([S.cancelled]))).first()
+    taken = conn.execute(
+        select(rental_leases.c.id).where(
+            rental_leases.c.renews_lease_id == old.id, rental_leases.c.status.not_in([LeaseStatus.cancelled])
+        )
+    ).first()
     if taken is not None:
         raise Conflict("该合同已有续租合同", [FieldError("lease", "已续租")])
     tenant_id = kr.decrypt(old.tenant_id_enc, "rental_leases.tenant_id")
@@ -232,7 +238,9 @@ def renew_lease(
     )
     new_id = create_lease(conn, kr, settings, caller, cmd)
     conn.execute(
-        update(L).where(L.c.id == new_id).values(renews_lease_id=old.id, tenant_account_id=old.tenant_account_id)
+        update(rental_leases)
+        .where(rental_leases.c.id == new_id)
+        .values(renews_lease_id=old.id, tenant_account_id=old.tenant_account_id)
     )
     return new_id
 
@@ -242,7 +250,7 @@ def sign(conn: Connection, caller: Caller, lease_id: int) -> str:
     lease = leases.own_lease(conn, caller, lease_id)
     me = leases.identify(conn, caller)
     side = leases.side_of(lease, me)
-    if lease.status not in (S.draft, S.signing):
+    if lease.status not in (LeaseStatus.draft, LeaseStatus.signing):
         raise Conflict("合同已签署完毕或已备案，不能再签署", [FieldError("status", "不可签署")])
     now = clock.now()
     values: dict[str, Any] = {"updated_at": now}
@@ -262,8 +270,8 @@ def sign(conn: Connection, caller: Caller, lease_id: int) -> str:
         values["tenant_signed_at"] = now
         values["tenant_account_id"] = me.account_id
         other = lease.landlord_signed_at
-    status = S.signed if other is not None else S.signing
+    status = LeaseStatus.signed if other is not None else LeaseStatus.signing
     values["status"] = status
-    conn.execute(update(L).where(L.c.id == lease.id).values(**values))
+    conn.execute(update(rental_leases).where(rental_leases.c.id == lease.id).values(**values))
     leases.record_event(conn, lease.id, "signed", caller, {"side": side}, None, now)
     return str(status)

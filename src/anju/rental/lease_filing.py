@@ -22,8 +22,10 @@ from anju.core.dialect import counting_upsert
 from anju.core.errors import Conflict, FieldError
 from anju.core.settings import Settings
 from anju.rental import domain, escrow, idempotency, leases, listings
-from anju.rental.leases import FILE_OPERATION, OCCUPYING, L, S
+from anju.rental.domain import LeaseStatus
+from anju.rental.leases import FILE_OPERATION, OCCUPYING
 from anju.rental.tables import (
+    rental_leases,
     rental_units,
 )
 from anju.security import Caller
@@ -31,12 +33,12 @@ from anju.security import Caller
 # The statements of filing, built once and executed with named parameters: at hundreds of filings a
 # second, building and cache-keying SQLAlchemy statements anew for every request would cost more than
 # the database's own work.
-_HOME_KEY = literal("h", String) + cast(L.c.home_id, String)  # ``h<home id>`` of the lease's home
+_HOME_KEY = literal("h", String) + cast(rental_leases.c.home_id, String)  # ``h<home id>`` of the lease's home
 #: Take the lock row of the lease's home (created on first use): a write first, before any read.
 _LOCK_HOME = counting_upsert(
     rental_units,
-    select(_HOME_KEY, L.c.home_id, literal(None, IdType).label("room_id"), literal(1, BigInteger)).where(
-        L.c.id == bindparam("lease_id")
+    select(_HOME_KEY, rental_leases.c.home_id, literal(None, IdType).label("room_id"), literal(1, BigInteger)).where(
+        rental_leases.c.id == bindparam("lease_id")
     ),
     "filings",
 )
@@ -46,23 +48,38 @@ def _overlap_statement(room: bool) -> Any:
     """An occupying lease of the same home that overlaps in time: for a room, the same room or the
     whole home; for the whole home, any lease of the home."""
     conditions = [
-        L.c.home_id == bindparam("home_id"),
-        L.c.id != bindparam("lease_id"),
-        L.c.status.in_(OCCUPYING),
-        L.c.start_on <= bindparam("end_on"),
-        func.coalesce(L.c.ended_on, L.c.end_on) >= bindparam("start_on", type_=L.c.start_on.type),
+        rental_leases.c.home_id == bindparam("home_id"),
+        rental_leases.c.id != bindparam("lease_id"),
+        rental_leases.c.status.in_(OCCUPYING),
+        rental_leases.c.start_on <= bindparam("end_on"),
+        func.coalesce(rental_leases.c.ended_on, rental_leases.c.end_on)
+        >= bindparam("start_on", type_=rental_leases.c.start_on.type),
     ]
     if room:
-        conditions.append(or_(L.c.unit_key == bindparam("unit_key"), L.c.unit_key == bindparam("home_unit_key")))
-    return select(L.c.id, L.c.filing_no, L.c.start_on, L.c.end_on).where(*conditions).limit(1)
+        conditions.append(
+            or_(
+                rental_leases.c.unit_key == bindparam("unit_key"),
+                rental_leases.c.unit_key == bindparam("home_unit_key"),
+            )
+        )
+    return (
+        select(rental_leases.c.id, rental_leases.c.filing_no, rental_leases.c.start_on, rental_leases.c.end_on)
+        .where(*conditions)
+        .limit(1)
+    )
 
 
 _OVERLAP = {False: _overlap_statement(False), True: _overlap_statement(True)}
 _FILE = (
-    update(L)
-    .where(L.c.id == bindparam("lease_id"), L.c.status == S.signed)
-    .values(status=S.filed, filing_no=bindparam("new_filing_no"), filed_at=bindparam("at"), updated_at=bindparam("at"))
-    .returning(*L.c)
+    update(rental_leases)
+    .where(rental_leases.c.id == bindparam("lease_id"), rental_leases.c.status == LeaseStatus.signed)
+    .values(
+        status=LeaseStatus.filed,
+        filing_no=bindparam("new_filing_no"),
+        filed_at=bindparam("at"),
+        updated_at=bindparam("at"),
+    )
+    .returning(*rental_leases.c)
 )
 
 
@@ -94,15 +111,15 @@ def file_lease(
     digest = idempotency.request_hash(FILE_OPERATION, lease_id, body or {})
     lock_home(conn, lease_id)  # the first statement is a write: filings of one home serialise here
     lease = leases.own_lease(conn, caller, lease_id)
-    if lease.status != S.signed:
+    if lease.status != LeaseStatus.signed:
         # A replay that raced its original past the route's read finds the lease filed: the stored
         # answer is the answer. (A key reused for another lease fails at ``remember`` below.)
         stored = idempotency.lookup(conn, caller.account_id, key, FILE_OPERATION, digest)
         if stored is not None:
             return stored
-    if lease.status == S.filed:
+    if lease.status == LeaseStatus.filed:
         raise Conflict(f"合同已备案（备案编号 {lease.filing_no}）", [FieldError("status", "已备案")])
-    if lease.status != S.signed:
+    if lease.status != LeaseStatus.signed:
         raise Conflict("双方签署后才能备案", [FieldError("status", "未完成签署")])
     today = clock.today()
     leases.require_active_landlord(conn, lease)
@@ -125,7 +142,9 @@ def file_lease(
     escrow.on_lease_filed(conn, settings, filed)
     detail: dict[str, Any] = {"renews": None}
     if lease.renews_lease_id is not None:
-        old_no = conn.execute(select(L.c.filing_no).where(L.c.id == lease.renews_lease_id)).scalar()
+        old_no = conn.execute(
+            select(rental_leases.c.filing_no).where(rental_leases.c.id == lease.renews_lease_id)
+        ).scalar()
         detail["renews"] = old_no
     idx = leases.log_change(conn, "filed", filed, now, detail)
     leases.record_event(conn, lease.id, "filed", caller, {"filing_no": filing_no, **detail}, idx, now)
@@ -135,7 +154,7 @@ def file_lease(
         "id": int(lease.id),
         "lease_no": lease.lease_no,
         "filing_no": filing_no,
-        "status": str(S.filed),
+        "status": str(LeaseStatus.filed),
         "filed_at": now.isoformat(),
         "ledger_index": idx,
     }

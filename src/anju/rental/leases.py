@@ -19,14 +19,14 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, or_, select
 
-from anju import divisions as div
-from anju import ledger
+from anju import divisions, ledger
 from anju.core.db import insert_row
 from anju.core.errors import FieldError, NotFound, ValidationError
 from anju.core.scope import Scope
 from anju.core.settings import Settings
 from anju.registry import estates, homes, rooms
 from anju.rental import domain, entrustments, home_flags, parties
+from anju.rental.domain import LeaseStatus
 from anju.rental.tables import (
     rental_lease_events,
     rental_leases,
@@ -36,12 +36,10 @@ from anju.security import Caller, Keyring, accounts, mask_id, mask_name
 
 LOG = "rental"
 FILE_OPERATION = "lease.file"
-S = domain.LeaseStatus
 #: Statuses whose term occupies the unit (a terminated lease up to its ``ended_on``).
-OCCUPYING = (S.filed, S.terminated, S.expired)
+OCCUPYING = (LeaseStatus.filed, LeaseStatus.terminated, LeaseStatus.expired)
 #: Leases the parties can still act on before filing.
-UNFILED = (S.draft, S.signing, S.signed)
-L = rental_leases
+UNFILED = (LeaseStatus.draft, LeaseStatus.signing, LeaseStatus.signed)
 
 
 # --------------------------------------------------------------------------------------- commands
@@ -120,7 +118,7 @@ def raise_problems(errors: list[tuple[str, str]]) -> None:
 _ME = select(accounts.c.id_number_bidx, accounts.c.name_enc, accounts.c.org_code).where(
     accounts.c.id == bindparam("account_id")
 )
-_LEASE = select(L).where(L.c.id == bindparam("lease_id"))
+_LEASE = select(rental_leases).where(rental_leases.c.id == bindparam("lease_id"))
 _EVENT = rental_lease_events.insert()
 
 
@@ -244,29 +242,29 @@ class LeaseFilter:
 
 def _summary_cols() -> list[Any]:
     return [
-        L.c.id,
-        L.c.lease_no,
-        L.c.filing_no,
-        L.c.unit_key,
-        L.c.home_id,
-        L.c.room_id,
-        L.c.district_code,
-        L.c.street_code,
-        L.c.landlord_kind,
-        L.c.landlord_name_enc,
-        L.c.tenant_name_enc,
-        L.c.start_on,
-        L.c.end_on,
-        L.c.rent_fen,
-        L.c.deposit_fen,
-        L.c.payment_cycle,
-        L.c.status,
-        L.c.landlord_signed_at,
-        L.c.tenant_signed_at,
-        L.c.filed_at,
-        L.c.ended_on,
-        L.c.amendments,
-        L.c.escrow_required,
+        rental_leases.c.id,
+        rental_leases.c.lease_no,
+        rental_leases.c.filing_no,
+        rental_leases.c.unit_key,
+        rental_leases.c.home_id,
+        rental_leases.c.room_id,
+        rental_leases.c.district_code,
+        rental_leases.c.street_code,
+        rental_leases.c.landlord_kind,
+        rental_leases.c.landlord_name_enc,
+        rental_leases.c.tenant_name_enc,
+        rental_leases.c.start_on,
+        rental_leases.c.end_on,
+        rental_leases.c.rent_fen,
+        rental_leases.c.deposit_fen,
+        rental_leases.c.payment_cycle,
+        rental_leases.c.status,
+        rental_leases.c.landlord_signed_at,
+        rental_leases.c.tenant_signed_at,
+        rental_leases.c.filed_at,
+        rental_leases.c.ended_on,
+        rental_leases.c.amendments,
+        rental_leases.c.escrow_required,
         homes.c.house_code,
         homes.c.address,
     ]
@@ -294,7 +292,7 @@ def _summary(kr: Keyring, r: Any) -> dict[str, Any]:
         "deposit_fen": int(r.deposit_fen),
         "payment_cycle": r.payment_cycle,
         "status": r.status,
-        "status_label": domain.LEASE_STATUS_LABELS[S(r.status)],
+        "status_label": domain.LEASE_STATUS_LABELS[LeaseStatus(r.status)],
         "landlord_signed_at": r.landlord_signed_at,
         "tenant_signed_at": r.tenant_signed_at,
         "filed_at": r.filed_at,
@@ -305,26 +303,26 @@ def _summary(kr: Keyring, r: Any) -> dict[str, Any]:
 
 
 def _mine_condition(me: Me) -> Any:
-    cond = [L.c.landlord_account_id == me.account_id, L.c.tenant_account_id == me.account_id]
+    cond = [rental_leases.c.landlord_account_id == me.account_id, rental_leases.c.tenant_account_id == me.account_id]
     if me.id_bidx is not None:
-        cond.append(L.c.tenant_bidx == me.id_bidx)
+        cond.append(rental_leases.c.tenant_bidx == me.id_bidx)
     if me.party is not None:
-        cond.append(L.c.landlord_party_id == me.party.id)
+        cond.append(rental_leases.c.landlord_party_id == me.party.id)
     return or_(*cond)
 
 
 def _filters(f: LeaseFilter) -> list[Any]:
     cond: list[Any] = []
     if f.status:
-        cond.append(L.c.status == f.status)
+        cond.append(rental_leases.c.status == f.status)
     if f.street:
-        cond.append(L.c.street_code == f.street)
+        cond.append(rental_leases.c.street_code == f.street)
     if f.start_from:
-        cond.append(L.c.start_on >= f.start_from)
+        cond.append(rental_leases.c.start_on >= f.start_from)
     if f.start_to:
-        cond.append(L.c.start_on <= f.start_to)
+        cond.append(rental_leases.c.start_on <= f.start_to)
     if f.filing_no:
-        cond.append(L.c.filing_no == f.filing_no)
+        cond.append(rental_leases.c.filing_no == f.filing_no)
     return cond
 
 
@@ -333,7 +331,7 @@ def in_district(conn: Connection, caller: Caller, district: str | None) -> Calle
     list or export (it never widens: streets outside the caller's scope stay out)."""
     if not district:
         return caller
-    kids, _ = div.children(conn, district, "street", limit=10_000)
+    kids, _ = divisions.children(conn, district, "street", limit=10_000)
     return replace(caller, scope=caller.scope.within(k.code for k in kids))
 
 
@@ -343,14 +341,14 @@ def list_leases(
     """Leases the caller may see: its own (as either party) for public callers, the streets of its
     scope for staff; newest first."""
     own = caller.scope.level == "own"
-    cond = [_mine_condition(identify(conn, caller))] if own else caller.scope.where(L.c.street_code)
+    cond = [_mine_condition(identify(conn, caller))] if own else caller.scope.where(rental_leases.c.street_code)
     cond += _filters(f)
-    total = int(conn.execute(select(func.count()).select_from(L).where(*cond)).scalar_one())
+    total = int(conn.execute(select(func.count()).select_from(rental_leases).where(*cond)).scalar_one())
     rows = conn.execute(
         select(*_summary_cols())
-        .join(homes, homes.c.id == L.c.home_id)
+        .join(homes, homes.c.id == rental_leases.c.home_id)
         .where(*cond)
-        .order_by(L.c.id.desc())
+        .order_by(rental_leases.c.id.desc())
         .limit(limit)
         .offset(offset)
     ).all()
@@ -363,9 +361,9 @@ def iter_leases(
     """Every lease in scope matching the filter (for the CSV export), at most ``cap``."""
     rows = conn.execute(
         select(*_summary_cols())
-        .join(homes, homes.c.id == L.c.home_id)
-        .where(*scope.where(L.c.street_code), *_filters(f))
-        .order_by(L.c.id)
+        .join(homes, homes.c.id == rental_leases.c.home_id)
+        .where(*scope.where(rental_leases.c.street_code), *_filters(f))
+        .order_by(rental_leases.c.id)
         .limit(cap)
     ).all()
     return [_summary(kr, r) for r in rows]
@@ -375,12 +373,12 @@ def get_lease(conn: Connection, kr: Keyring, caller: Caller, lease_id: int) -> d
     """One lease with its clauses, masked parties, events (and the caller's side for public callers)."""
     if caller.scope.level == "own":
         me = identify(conn, caller)
-        row = conn.execute(select(L).where(L.c.id == lease_id)).first()
+        row = conn.execute(select(rental_leases).where(rental_leases.c.id == lease_id)).first()
         side = side_of(row, me) if row is not None else None
         if row is None or side is None:
             raise NotFound("租赁合同不存在")
     else:
-        row = conn.execute(select(L).where(L.c.id == lease_id)).first()
+        row = conn.execute(select(rental_leases).where(rental_leases.c.id == lease_id)).first()
         if row is None:
             raise NotFound("租赁合同不存在")
         caller.scope.require(row.street_code, "租赁合同不存在")
@@ -397,7 +395,7 @@ def _detail(conn: Connection, kr: Keyring, row: Any, side: str | None) -> dict[s
     room_name = None
     if row.room_id is not None:
         room_name = conn.execute(select(rooms.c.name).where(rooms.c.id == row.room_id)).scalar()
-    names = div.names(conn, {row.district_code, row.street_code})
+    names = divisions.names(conn, {row.district_code, row.street_code})
     events = conn.execute(
         select(rental_lease_events).where(rental_lease_events.c.lease_id == row.id).order_by(rental_lease_events.c.id)
     ).all()
@@ -449,35 +447,35 @@ def public_filing(conn: Connection, filing_no: str) -> dict[str, Any]:
     term, rent — parties' names masked, no IDs."""
     row = conn.execute(
         select(
-            L.c.filing_no,
-            L.c.lease_no,
-            L.c.status,
-            L.c.district_code,
-            L.c.street_code,
-            L.c.start_on,
-            L.c.end_on,
-            L.c.ended_on,
-            L.c.rent_fen,
-            L.c.room_id,
-            L.c.filed_at,
-            L.c.amendments,
-            L.c.landlord_kind,
-            L.c.landlord_name_enc,
-            L.c.tenant_name_enc,
+            rental_leases.c.filing_no,
+            rental_leases.c.lease_no,
+            rental_leases.c.status,
+            rental_leases.c.district_code,
+            rental_leases.c.street_code,
+            rental_leases.c.start_on,
+            rental_leases.c.end_on,
+            rental_leases.c.ended_on,
+            rental_leases.c.rent_fen,
+            rental_leases.c.room_id,
+            rental_leases.c.filed_at,
+            rental_leases.c.amendments,
+            rental_leases.c.landlord_kind,
+            rental_leases.c.landlord_name_enc,
+            rental_leases.c.tenant_name_enc,
             estates.c.name.label("estate"),
         )
-        .join(homes, homes.c.id == L.c.home_id)
+        .join(homes, homes.c.id == rental_leases.c.home_id)
         .join(estates, estates.c.id == homes.c.estate_id)
-        .where(L.c.filing_no == filing_no)
+        .where(rental_leases.c.filing_no == filing_no)
     ).first()
     if row is None:
         raise NotFound("没有这个备案编号")
-    names = div.names(conn, {row.district_code, row.street_code})
+    names = divisions.names(conn, {row.district_code, row.street_code})
     return {
         "filing_no": row.filing_no,
         "lease_no": row.lease_no,
         "status": row.status,
-        "status_label": domain.LEASE_STATUS_LABELS[S(row.status)],
+        "status_label": domain.LEASE_STATUS_LABELS[LeaseStatus(row.status)],
         "district_name": names.get(row.district_code, row.district_code),
         "street_name": names.get(row.street_code, row.street_code),
         "estate": row.estate,

@@ -13,46 +13,45 @@ from typing import Any
 
 from sqlalchemy import Connection, func, or_, select
 
-from anju import divisions as div
-from anju import registry
+from anju import divisions, registry
 from anju.core import clock
 from anju.core.errors import NotFound, ValidationError
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
-from anju.rental import domain as d
-from anju.rental import listings
+from anju.rental import domain, listings
 from anju.rental.home_flags import home_restrictions
 from anju.rental.listings import effective_status, valid_until
 from anju.rental.tables import rental_listing_events, rental_listings
 from anju.security import Caller
 
-L = rental_listings
-ACTIVE = d.ACTIVE_LISTING
+ACTIVE = domain.ACTIVE_LISTING
 
 
 # -------------------------------------------------------------------------------------------- reads
 
 
 def _facts_cols() -> list[Any]:
-    h, b, e = registry.homes, registry.buildings, registry.estates
     return [
-        L,
-        h.c.house_code,
-        b.c.name.label("building_name"),
-        b.c.floors_above,
-        e.c.name.label("estate_name"),
+        rental_listings,
+        registry.homes.c.house_code,
+        registry.buildings.c.name.label("building_name"),
+        registry.buildings.c.floors_above,
+        registry.estates.c.name.label("estate_name"),
     ]
 
 
 def _joined() -> Any:
-    h, b, e = registry.homes, registry.buildings, registry.estates
-    return L.join(h, h.c.id == L.c.home_id).join(b, b.c.id == h.c.building_id).join(e, e.c.id == h.c.estate_id)
+    return (
+        rental_listings.join(registry.homes, registry.homes.c.id == rental_listings.c.home_id)
+        .join(registry.buildings, registry.buildings.c.id == registry.homes.c.building_id)
+        .join(registry.estates, registry.estates.c.id == registry.homes.c.estate_id)
+    )
 
 
 def _names(conn: Connection, codes: set[str]) -> dict[str, str]:
     if not codes:
         return {}
-    dv = div.divisions_table
+    dv = divisions.divisions_table
     return {r[0]: r[1] for r in conn.execute(select(dv.c.code, dv.c.name).where(dv.c.code.in_(sorted(codes))))}
 
 
@@ -62,7 +61,7 @@ def _out(r: Any, days: int, names: dict[str, str], *, public: bool) -> dict[str,
         "id": int(r.id),
         "listing_no": r.listing_no,
         "mode": r.mode,
-        "mode_label": "分间出租" if r.mode == d.ListingMode.room else "整租",
+        "mode_label": "分间出租" if r.mode == domain.ListingMode.room else "整租",
         "district_code": r.district_code,
         "district_name": names.get(r.district_code, r.district_code),
         "street_code": r.street_code,
@@ -78,7 +77,7 @@ def _out(r: Any, days: int, names: dict[str, str], *, public: bool) -> dict[str,
         "rent_fen": r.rent_fen,
         "deposit_fen": r.deposit_fen,
         "status": st,
-        "status_label": d.LISTING_STATUS_LABELS.get(d.ListingStatus(st), st),
+        "status_label": domain.LISTING_STATUS_LABELS.get(domain.ListingStatus(st), st),
         "valid_until": valid_until(r, days) if r.verify_code else None,
         "published_at": r.published_at,
     }
@@ -89,7 +88,9 @@ def _out(r: Any, days: int, names: dict[str, str], *, public: bool) -> dict[str,
             "photos": int(r.photos),
             "party_id": r.party_id,
             "lister_kind": "party" if r.party_id is not None else "person",
-            "verify_code": r.verify_code if st in (d.ListingStatus.verified, d.ListingStatus.published) else None,
+            "verify_code": r.verify_code
+            if st in (domain.ListingStatus.verified, domain.ListingStatus.published)
+            else None,
             "flags": [x for x in r.flags.split(",") if x],
             "verification": json.loads(r.verification) if r.verification else [],
             "created_at": r.created_at,
@@ -103,12 +104,12 @@ def my_listings(
     conn: Connection, caller: Caller, days: int, *, status: str | None, limit: int, offset: int
 ) -> Page[dict[str, Any]]:
     lister = listings.lister_of(conn, caller)
-    mine = L.c.lister_account_id == lister.account_id
+    mine = rental_listings.c.lister_account_id == lister.account_id
     if lister.party is not None:
-        mine = or_(mine, L.c.party_id == lister.party.id)
-    conds = [mine] + ([L.c.status == status] if status else [])
-    stmt = select(*_facts_cols()).select_from(_joined()).where(*conds).order_by(L.c.id.desc())
-    page = fetch_page(conn, stmt, limit=limit, offset=offset, count_stmt=select(L.c.id).where(*conds))
+        mine = or_(mine, rental_listings.c.party_id == lister.party.id)
+    conds = [mine] + ([rental_listings.c.status == status] if status else [])
+    stmt = select(*_facts_cols()).select_from(_joined()).where(*conds).order_by(rental_listings.c.id.desc())
+    page = fetch_page(conn, stmt, limit=limit, offset=offset, count_stmt=select(rental_listings.c.id).where(*conds))
     names = _names(conn, {r.street_code for r in page.items} | {r.district_code for r in page.items})
     return page.map(lambda r: _out(r, days, names, public=False))
 
@@ -116,7 +117,7 @@ def my_listings(
 def my_listing(conn: Connection, caller: Caller, listing_id: int, days: int) -> dict[str, Any]:
     lister = listings.lister_of(conn, caller)
     listings.own_listing(conn, lister, listing_id)
-    r = conn.execute(select(*_facts_cols()).select_from(_joined()).where(L.c.id == listing_id)).one()
+    r = conn.execute(select(*_facts_cols()).select_from(_joined()).where(rental_listings.c.id == listing_id)).one()
     names = _names(conn, {r.street_code, r.district_code})
     out = _out(r, days, names, public=False)
     room = None
@@ -137,21 +138,21 @@ class StaffFilter:
 def staff_list(
     conn: Connection, *, scope: Scope, f: StaffFilter, days: int, limit: int | None, offset: int = 0
 ) -> tuple[int, list[dict[str, Any]]]:
-    conds: list[Any] = list(scope.where(L.c.street_code))
+    conds: list[Any] = list(scope.where(rental_listings.c.street_code))
     if f.status:
-        conds.append(L.c.status == f.status)
+        conds.append(rental_listings.c.status == f.status)
     if f.street:
-        conds.append(L.c.street_code == f.street)
+        conds.append(rental_listings.c.street_code == f.street)
     if f.lister_kind == "party":
-        conds.append(L.c.party_id.is_not(None))
+        conds.append(rental_listings.c.party_id.is_not(None))
     elif f.lister_kind == "person":
-        conds.append(L.c.party_id.is_(None))
+        conds.append(rental_listings.c.party_id.is_(None))
     if f.flagged is True:
-        conds.append(L.c.flags != "")
+        conds.append(rental_listings.c.flags != "")
     elif f.flagged is False:
-        conds.append(L.c.flags == "")
-    total = conn.execute(select(func.count()).select_from(L).where(*conds)).scalar_one()
-    q = select(*_facts_cols()).select_from(_joined()).where(*conds).order_by(L.c.id.desc()).offset(offset)
+        conds.append(rental_listings.c.flags == "")
+    total = conn.execute(select(func.count()).select_from(rental_listings).where(*conds)).scalar_one()
+    q = select(*_facts_cols()).select_from(_joined()).where(*conds).order_by(rental_listings.c.id.desc()).offset(offset)
     if limit is not None:
         q = q.limit(limit)
     rows = conn.execute(q).all()
@@ -161,16 +162,16 @@ def staff_list(
 
 def check_code(conn: Connection, code: str, days: int) -> dict[str, Any]:
     """The public facts a verification code vouches for (no owner, no lister, no personal data)."""
-    norm = d.normalise_verify_code(code)
+    norm = domain.normalise_verify_code(code)
     if norm is None:
         raise NotFound("核验码无效")
-    r = conn.execute(select(*_facts_cols()).select_from(_joined()).where(L.c.verify_code == norm)).first()
+    r = conn.execute(select(*_facts_cols()).select_from(_joined()).where(rental_listings.c.verify_code == norm)).first()
     if r is None:
         raise NotFound("没有这个核验码")
     names = _names(conn, {r.street_code, r.district_code})
     out = _out(r, days, names, public=True)
     restricted = bool(home_restrictions(conn, [int(r.home_id)], clock.today()).get(int(r.home_id)))
-    valid = out["status"] in (d.ListingStatus.verified, d.ListingStatus.published) and not restricted
+    valid = out["status"] in (domain.ListingStatus.verified, domain.ListingStatus.published) and not restricted
     out |= {"code": norm, "valid": valid, "verified_at": r.verified_at}
     if restricted and valid is False and out["status"] in ("verified", "published"):
         out["status"], out["status_label"] = "revoked", "核验码已失效（房屋存在限制）"
@@ -229,25 +230,27 @@ def search(conn: Connection, q: SearchIn, days: int, *, limit: int, offset: int)
     """Published listings with a valid code, filtered and sorted; paginated. Index: ix_listings_search /
     ix_listings_geo (status first, then the filter columns)."""
     conds: list[Any] = [
-        L.c.status == d.ListingStatus.published.value,
-        L.c.verified_at >= clock.now() - timedelta(days=days),
+        rental_listings.c.status == domain.ListingStatus.published.value,
+        rental_listings.c.verified_at >= clock.now() - timedelta(days=days),
     ]
     if q.district:
-        conds.append(L.c.district_code == q.district)
+        conds.append(rental_listings.c.district_code == q.district)
     if q.street:
-        conds.append(L.c.street_code == q.street)
+        conds.append(rental_listings.c.street_code == q.street)
     if q.rent_min is not None:
-        conds.append(L.c.rent_fen >= q.rent_min)
+        conds.append(rental_listings.c.rent_fen >= q.rent_min)
     if q.rent_max is not None:
-        conds.append(L.c.rent_fen <= q.rent_max)
+        conds.append(rental_listings.c.rent_fen <= q.rent_max)
     if q.area_min is not None:
-        conds.append(L.c.area >= q.area_min)
+        conds.append(rental_listings.c.area >= q.area_min)
     if q.area_max is not None:
-        conds.append(L.c.area <= q.area_max)
+        conds.append(rental_listings.c.area <= q.area_max)
     if q.bedrooms is not None:
-        conds.append(L.c.bedrooms >= q.bedrooms if q.bedrooms >= 4 else L.c.bedrooms == q.bedrooms)
+        conds.append(
+            rental_listings.c.bedrooms >= q.bedrooms if q.bedrooms >= 4 else rental_listings.c.bedrooms == q.bedrooms
+        )
     if q.mode:
-        conds.append(L.c.mode == q.mode)
+        conds.append(rental_listings.c.mode == q.mode)
     center = None
     if q.near:
         center = resolve_address(conn, q.near)
@@ -256,40 +259,56 @@ def search(conn: Connection, q: SearchIn, days: int, *, limit: int, offset: int)
         dlat = q.radius_m / 110_540.0
         dlon = q.radius_m / (111_320.0 * math.cos(math.radians(center[1])))
         conds += [
-            L.c.lon.between(center[0] - dlon, center[0] + dlon),
-            L.c.lat.between(center[1] - dlat, center[1] + dlat),
+            rental_listings.c.lon.between(center[0] - dlon, center[0] + dlon),
+            rental_listings.c.lat.between(center[1] - dlat, center[1] + dlat),
         ]
     sort = q.sort if (q.sort != "nearest" or center is not None) else "newest"
     if sort == "nearest" and center is not None:
         # distance ranking in the process over the (bounded) bounding-box hits
-        cand = conn.execute(select(L.c.id, L.c.lon, L.c.lat).where(*conds).limit(MAX_NEAR)).all()
+        cand = conn.execute(
+            select(rental_listings.c.id, rental_listings.c.lon, rental_listings.c.lat).where(*conds).limit(MAX_NEAR)
+        ).all()
         ranked = sorted(cand, key=lambda x: (_distance_m(center[0], center[1], x.lon, x.lat), x.id))
         total, capped = len(ranked), len(ranked) >= MAX_NEAR
         page_ids = [x.id for x in ranked[offset : offset + limit]]
         rows_by = (
-            {r.id: r for r in conn.execute(select(*_facts_cols()).select_from(_joined()).where(L.c.id.in_(page_ids)))}
+            {
+                r.id: r
+                for r in conn.execute(
+                    select(*_facts_cols()).select_from(_joined()).where(rental_listings.c.id.in_(page_ids))
+                )
+            }
             if page_ids
             else {}
         )
         rows: list[Any] = [rows_by[i] for i in page_ids]
     else:
         orders: dict[str, list[Any]] = {
-            "rent_asc": [L.c.rent_fen.asc(), L.c.id],
-            "rent_desc": [L.c.rent_fen.desc(), L.c.id.desc()],
+            "rent_asc": [rental_listings.c.rent_fen.asc(), rental_listings.c.id],
+            "rent_desc": [rental_listings.c.rent_fen.desc(), rental_listings.c.id.desc()],
         }
-        order = orders.get(sort, [L.c.published_at.desc(), L.c.id.desc()])
+        order = orders.get(sort, [rental_listings.c.published_at.desc(), rental_listings.c.id.desc()])
         # The count stops at COUNT_CAP (the answer says "more than"); count and ids come from the
         # search indexes alone, and only the page's rows are joined to the register.
-        counted = select(L.c.id).where(*conds).limit(COUNT_CAP + 1).subquery()
+        counted = select(rental_listings.c.id).where(*conds).limit(COUNT_CAP + 1).subquery()
         n = int(conn.execute(select(func.count()).select_from(counted)).scalar_one())
         capped, total = n > COUNT_CAP, min(n, COUNT_CAP)
         page_ids = (
-            list(conn.execute(select(L.c.id).where(*conds).order_by(*order).limit(limit).offset(offset)).scalars())
+            list(
+                conn.execute(
+                    select(rental_listings.c.id).where(*conds).order_by(*order).limit(limit).offset(offset)
+                ).scalars()
+            )
             if n
             else []
         )
         rows_by = (
-            {r.id: r for r in conn.execute(select(*_facts_cols()).select_from(_joined()).where(L.c.id.in_(page_ids)))}
+            {
+                r.id: r
+                for r in conn.execute(
+                    select(*_facts_cols()).select_from(_joined()).where(rental_listings.c.id.in_(page_ids))
+                )
+            }
             if page_ids
             else {}
         )
@@ -305,5 +324,8 @@ def search(conn: Connection, q: SearchIn, days: int, *, limit: int, offset: int)
 
 
 def events(conn: Connection, listing_id: int) -> Iterator[Any]:
-    e = rental_listing_events
-    yield from conn.execute(select(e).where(e.c.listing_id == listing_id).order_by(e.c.id))
+    yield from conn.execute(
+        select(rental_listing_events)
+        .where(rental_listing_events.c.listing_id == listing_id)
+        .order_by(rental_listing_events.c.id)
+    )

@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from anju import registry
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
-from anju.rental import domain as d
+from anju.rental import domain
 from anju.rental.entrustments import is_owner, valid_entrustment
 from anju.rental.guidance import range_for
 from anju.rental.home_flags import home_restrictions
@@ -35,8 +35,7 @@ from anju.rental.parties import party_for_account
 from anju.rental.tables import rental_listing_events, rental_listings, rental_parties
 from anju.security import Caller, Keyring, accounts
 
-L = rental_listings
-ACTIVE = d.ACTIVE_LISTING
+ACTIVE = domain.ACTIVE_LISTING
 
 
 @dataclass(frozen=True)
@@ -102,7 +101,7 @@ def _event(conn: Connection, listing_id: int, kind: str, actor: int | None, **de
 
 
 def _new_code() -> str:
-    return d.make_verify_code([secrets.randbelow(len(d.CODE_ALPHABET)) for _ in range(d.CODE_BODY)])
+    return domain.make_verify_code([secrets.randbelow(len(domain.CODE_ALPHABET)) for _ in range(domain.CODE_BODY)])
 
 
 def _listing_no() -> str:
@@ -110,17 +109,17 @@ def _listing_no() -> str:
 
 
 def valid_until(row: Any, days: int) -> datetime | None:
-    return None if row.verified_at is None else d.code_valid_until(row.verified_at, days)
+    return None if row.verified_at is None else domain.code_valid_until(row.verified_at, days)
 
 
 def effective_status(row: Any, days: int, now: datetime | None = None) -> str:
     """The status as of now: a verified or published listing past its code's validity counts as expired."""
     if (
-        row.status in (d.ListingStatus.verified, d.ListingStatus.published)
+        row.status in (domain.ListingStatus.verified, domain.ListingStatus.published)
         and row.verified_at is not None
-        and d.code_valid_until(row.verified_at, days) < (now or clock.now())
+        and domain.code_valid_until(row.verified_at, days) < (now or clock.now())
     ):
-        return d.ListingStatus.expired.value
+        return domain.ListingStatus.expired.value
     return str(row.status)
 
 
@@ -177,7 +176,7 @@ def _clean(cmd: ListingIn) -> dict[str, Any]:
 
 
 def own_listing(conn: Connection, lister: Lister, listing_id: int) -> Any:
-    row = conn.execute(select(L).where(L.c.id == listing_id)).first()
+    row = conn.execute(select(rental_listings).where(rental_listings.c.id == listing_id)).first()
     mine = row is not None and (
         row.lister_account_id == lister.account_id or (lister.party is not None and row.party_id == lister.party.id)
     )
@@ -194,19 +193,20 @@ def create_listing(conn: Connection, caller: Caller, cmd: ListingIn) -> int:
     lister = lister_of(conn, caller)
     values = _clean(cmd)
     home, room = _unit(conn, cmd.house_code, cmd.room_code)
-    b = registry.buildings
     bld = conn.execute(
-        select(b.c.centroid_lon, b.c.centroid_lat, b.c.year_built).where(b.c.id == home.building_id)
+        select(
+            registry.buildings.c.centroid_lon, registry.buildings.c.centroid_lat, registry.buildings.c.year_built
+        ).where(registry.buildings.c.id == home.building_id)
     ).first()
     now = clock.now()
     lid = conn.execute(
-        L.insert()
+        rental_listings.insert()
         .values(
             listing_no=_listing_no(),
-            unit_key=d.unit_key(home.id, room.id if room is not None else None),
+            unit_key=domain.unit_key(home.id, room.id if room is not None else None),
             home_id=home.id,
             room_id=room.id if room is not None else None,
-            mode=d.ListingMode.room.value if room is not None else d.ListingMode.whole.value,
+            mode=domain.ListingMode.room.value if room is not None else domain.ListingMode.whole.value,
             district_code=home.district_code,
             street_code=home.street_code,
             lister_account_id=lister.account_id,
@@ -217,7 +217,7 @@ def create_listing(conn: Connection, caller: Caller, cmd: ListingIn) -> int:
             build_year=bld.year_built if bld else None,
             lon=bld.centroid_lon if bld else None,
             lat=bld.centroid_lat if bld else None,
-            status=d.ListingStatus.draft.value,
+            status=domain.ListingStatus.draft.value,
             active=None,
             verification=None,
             verify_code=None,
@@ -225,7 +225,7 @@ def create_listing(conn: Connection, caller: Caller, cmd: ListingIn) -> int:
             created_at=now,
             updated_at=now,
         )
-        .returning(L.c.id)
+        .returning(rental_listings.c.id)
     ).scalar_one()
     _event(conn, int(lid), "created", caller.account_id, mode="room" if room is not None else "whole")
     return int(lid)
@@ -235,22 +235,22 @@ def update_listing(conn: Connection, caller: Caller, listing_id: int, cmd: Listi
     """Correct a draft (or a rejected listing); its earlier verification results are cleared."""
     lister = lister_of(conn, caller)
     row = own_listing(conn, lister, listing_id)
-    if row.status not in (d.ListingStatus.draft, d.ListingStatus.rejected):
+    if row.status not in (domain.ListingStatus.draft, domain.ListingStatus.rejected):
         raise Conflict("只有草稿或复核未通过的房源可以修改", [FieldError("status", row.status)])
     values = _clean(cmd)
     home, room = _unit(conn, cmd.house_code, cmd.room_code)
     conn.execute(
-        update(L)
-        .where(L.c.id == listing_id)
+        update(rental_listings)
+        .where(rental_listings.c.id == listing_id)
         .values(
             **values,
-            unit_key=d.unit_key(home.id, room.id if room is not None else None),
+            unit_key=domain.unit_key(home.id, room.id if room is not None else None),
             home_id=home.id,
             room_id=room.id if room is not None else None,
-            mode=d.ListingMode.room.value if room is not None else d.ListingMode.whole.value,
+            mode=domain.ListingMode.room.value if room is not None else domain.ListingMode.whole.value,
             district_code=home.district_code,
             street_code=home.street_code,
-            status=d.ListingStatus.draft.value,
+            status=domain.ListingStatus.draft.value,
             verification=None,
             flags="",
             closed_at=None,
@@ -262,17 +262,27 @@ def update_listing(conn: Connection, caller: Caller, listing_id: int, cmd: Listi
 
 def gather_facts(
     conn: Connection, kr: Keyring, row: Any, lister: Lister, limits: Limits, on: date
-) -> tuple[d.ListingFacts, str | None, int | None]:
+) -> tuple[domain.ListingFacts, str | None, int | None]:
     """The facts of one listing (a handful of indexed reads); also the owner bidx and entrustment id."""
-    h, r, b = registry.homes, registry.rooms, registry.buildings
     home = conn.execute(
-        select(h.c.id, h.c.use, h.c.status, h.c.street_code, b.c.floors_above, b.c.floors_below)
-        .join(b, b.c.id == h.c.building_id)
-        .where(h.c.id == row.home_id)
+        select(
+            registry.homes.c.id,
+            registry.homes.c.use,
+            registry.homes.c.status,
+            registry.homes.c.street_code,
+            registry.buildings.c.floors_above,
+            registry.buildings.c.floors_below,
+        )
+        .join(registry.buildings, registry.buildings.c.id == registry.homes.c.building_id)
+        .where(registry.homes.c.id == row.home_id)
     ).first()
     room = None
     if row.room_id is not None:
-        room = conn.execute(select(r.c.home_id, r.c.name, r.c.status).where(r.c.id == row.room_id)).first()
+        room = conn.execute(
+            select(registry.rooms.c.home_id, registry.rooms.c.name, registry.rooms.c.status).where(
+                registry.rooms.c.id == row.room_id
+            )
+        ).first()
     owner_bidx: str | None = None
     candidates = [x for x in (lister.id_bidx,) if x]
     if lister.party is not None:
@@ -293,20 +303,22 @@ def gather_facts(
         )
     restrictions = home_restrictions(conn, [int(row.home_id)], on).get(int(row.home_id), [])
     others = conn.execute(
-        select(L.c.unit_key).where(L.c.home_id == row.home_id, L.c.active == 1, L.c.id != row.id)
+        select(rental_listings.c.unit_key).where(
+            rental_listings.c.home_id == row.home_id, rental_listings.c.active == 1, rental_listings.c.id != row.id
+        )
     ).scalars()
     keys = set(others)
     other_active = row.unit_key in keys
-    mode_conflict = bool(keys) and (row.mode == d.ListingMode.whole or any(k.startswith("h") for k in keys))
+    mode_conflict = bool(keys) and (row.mode == domain.ListingMode.whole or any(k.startswith("h") for k in keys))
     party_status: str | None = None
     if row.party_id is not None:
         party_status = conn.execute(select(rental_parties.c.status).where(rental_parties.c.id == row.party_id)).scalar()
         party_status = party_status or "missing"
     guidance = None
     if home is not None and row.rent_fen:
-        g = range_for(conn, home.street_code, d.home_type(row.mode, row.bedrooms), on)
+        g = range_for(conn, home.street_code, domain.home_type(row.mode, row.bedrooms), on)
         guidance = (g[0], g[2]) if g else None
-    facts = d.ListingFacts(
+    facts = domain.ListingFacts(
         mode=row.mode,
         home_found=home is not None,
         home_use=home.use if home else None,
@@ -317,7 +329,7 @@ def gather_facts(
         lister_is_owner=owner_bidx is not None,
         has_entrustment=entrustment is not None,
         party_status=party_status,
-        restrictions=tuple(f"{d.FLAG_KINDS.get(x.kind, x.kind)}（{x.reason}）" for x in restrictions),
+        restrictions=tuple(f"{domain.FLAG_KINDS.get(x.kind, x.kind)}（{x.reason}）" for x in restrictions),
         other_active=other_active,
         mode_conflict=mode_conflict and not other_active,
         area=row.area,
@@ -336,7 +348,7 @@ def gather_facts(
     return facts, owner_bidx, (int(entrustment.id) if entrustment is not None else None)
 
 
-def _results_json(results: list[d.RuleResult]) -> str:
+def _results_json(results: list[domain.RuleResult]) -> str:
     return json.dumps([{"name": x.name, "passed": x.passed, "reason": x.reason} for x in results], ensure_ascii=False)
 
 
@@ -344,7 +356,7 @@ def _take_unit(conn: Connection, listing_id: int, values: dict[str, Any]) -> Non
     """Make the listing active: the unique index refuses a second active listing of the unit (409)."""
     try:
         with conn.begin_nested():
-            conn.execute(update(L).where(L.c.id == listing_id).values(active=1, **values))
+            conn.execute(update(rental_listings).where(rental_listings.c.id == listing_id).values(active=1, **values))
     except IntegrityError:
         raise Conflict(
             "unit_not_listed: 该房屋（房间）已有其他有效房源",
@@ -355,7 +367,7 @@ def _take_unit(conn: Connection, listing_id: int, values: dict[str, Any]) -> Non
 def _write_first(conn: Connection, listing_id: int) -> None:
     """Start the transaction with a write, so that concurrent verifications queue (SQLite takes its
     write lock here and waits; a read first would make the later write fail on a stale snapshot)."""
-    conn.execute(update(L).where(L.c.id == listing_id).values(updated_at=clock.now()))
+    conn.execute(update(rental_listings).where(rental_listings.c.id == listing_id).values(updated_at=clock.now()))
 
 
 def _code_values(now: datetime) -> dict[str, Any]:
@@ -367,12 +379,12 @@ def verify(conn: Connection, kr: Keyring, caller: Caller, listing_id: int, limit
     _write_first(conn, listing_id)
     lister = lister_of(conn, caller)
     row = own_listing(conn, lister, listing_id)
-    if row.status not in (d.ListingStatus.draft, d.ListingStatus.rejected):
+    if row.status not in (domain.ListingStatus.draft, domain.ListingStatus.rejected):
         raise Conflict("该房源已核验或已关闭，不能重复核验", [FieldError("status", row.status)])
     now = clock.now()
     facts, owner_bidx, entrustment_id = gather_facts(conn, kr, row, lister, limits, clock.today())
-    results = d.verify_listing(facts)
-    status, flags = d.listing_outcome(results)
+    results = domain.verify_listing(facts)
+    status, flags = domain.listing_outcome(results)
     common = {
         "verification": _results_json(results),
         "owner_bidx": owner_bidx,
@@ -382,16 +394,18 @@ def verify(conn: Connection, kr: Keyring, caller: Caller, listing_id: int, limit
         "closed_at": None,
     }
     extra: dict[str, Any] = {}
-    if status == d.ListingStatus.draft:
-        conn.execute(update(L).where(L.c.id == listing_id).values(status=status.value, **common))
+    if status == domain.ListingStatus.draft:
+        conn.execute(
+            update(rental_listings).where(rental_listings.c.id == listing_id).values(status=status.value, **common)
+        )
     else:
-        extra = _code_values(now) if status == d.ListingStatus.verified else {}
+        extra = _code_values(now) if status == domain.ListingStatus.verified else {}
         _take_unit(conn, listing_id, {"status": status.value, **common, **extra})
     failed = [x.name for x in results if not x.passed]
     _event(
         conn,
         listing_id,
-        "verified" if status != d.ListingStatus.draft else "failed",
+        "verified" if status != domain.ListingStatus.draft else "failed",
         caller.account_id,
         status=status.value,
         failed=failed,
@@ -411,15 +425,15 @@ def publish(conn: Connection, caller: Caller, listing_id: int, limits: Limits) -
     lister = lister_of(conn, caller)
     row = own_listing(conn, lister, listing_id)
     eff = effective_status(row, limits.code_days)
-    if eff != d.ListingStatus.verified:
-        label = d.LISTING_STATUS_LABELS.get(d.ListingStatus(eff), eff)
+    if eff != domain.ListingStatus.verified:
+        label = domain.LISTING_STATUS_LABELS.get(domain.ListingStatus(eff), eff)
         raise Conflict(f"只有已核验且核验码有效的房源可以发布（当前：{label}）", [FieldError("status", eff)])
     _require_unrestricted(conn, row)
     now = clock.now()
     conn.execute(
-        update(L)
-        .where(L.c.id == listing_id)
-        .values(status=d.ListingStatus.published.value, published_at=now, updated_at=now)
+        update(rental_listings)
+        .where(rental_listings.c.id == listing_id)
+        .values(status=domain.ListingStatus.published.value, published_at=now, updated_at=now)
     )
     _event(conn, listing_id, "published", caller.account_id)
 
@@ -429,14 +443,16 @@ def _require_unrestricted(conn: Connection, row: Any) -> None:
     if found:
         raise Conflict(
             "home_unrestricted: 房屋存在限制，核验码已失效",
-            [FieldError("home_unrestricted", "、".join(d.FLAG_KINDS.get(x.kind, x.kind) for x in found))],
+            [FieldError("home_unrestricted", "、".join(domain.FLAG_KINDS.get(x.kind, x.kind) for x in found))],
         )
 
 
-def _close(conn: Connection, listing_id: int, status: d.ListingStatus, actor: int | None, **detail: Any) -> None:
+def _close(conn: Connection, listing_id: int, status: domain.ListingStatus, actor: int | None, **detail: Any) -> None:
     now = clock.now()
     conn.execute(
-        update(L).where(L.c.id == listing_id).values(status=status.value, active=None, closed_at=now, updated_at=now)
+        update(rental_listings)
+        .where(rental_listings.c.id == listing_id)
+        .values(status=status.value, active=None, closed_at=now, updated_at=now)
     )
     _event(conn, listing_id, status.value, actor, **detail)
 
@@ -444,18 +460,18 @@ def _close(conn: Connection, listing_id: int, status: d.ListingStatus, actor: in
 def withdraw(conn: Connection, caller: Caller, listing_id: int) -> None:
     lister = lister_of(conn, caller)
     row = own_listing(conn, lister, listing_id)
-    if row.status not in ACTIVE and row.status != d.ListingStatus.draft:
+    if row.status not in ACTIVE and row.status != domain.ListingStatus.draft:
         raise Conflict("该房源已关闭", [FieldError("status", row.status)])
-    _close(conn, listing_id, d.ListingStatus.withdrawn, caller.account_id)
+    _close(conn, listing_id, domain.ListingStatus.withdrawn, caller.account_id)
 
 
 def review(conn: Connection, caller: Caller, listing_id: int, approve: bool, reason: str | None) -> str:
     """Staff decide a flagged listing: approve (verified with a code) or reject (with a reason)."""
-    row = conn.execute(select(L).where(L.c.id == listing_id)).first()
+    row = conn.execute(select(rental_listings).where(rental_listings.c.id == listing_id)).first()
     if row is None:
         raise NotFound(f"房源 {listing_id} 不存在")
     caller.scope.require(row.street_code, f"房源 {listing_id} 不存在")
-    if row.status != d.ListingStatus.pending_review:
+    if row.status != domain.ListingStatus.pending_review:
         raise Conflict("该房源不在待复核状态", [FieldError("status", row.status)])
     text = " ".join((reason or "").split())
     if len(text) > 200:
@@ -463,16 +479,16 @@ def review(conn: Connection, caller: Caller, listing_id: int, approve: bool, rea
     now = clock.now()
     if approve:
         conn.execute(
-            update(L)
-            .where(L.c.id == listing_id)
-            .values(status=d.ListingStatus.verified.value, updated_at=now, **_code_values(now))
+            update(rental_listings)
+            .where(rental_listings.c.id == listing_id)
+            .values(status=domain.ListingStatus.verified.value, updated_at=now, **_code_values(now))
         )
         _event(conn, listing_id, "approved", caller.account_id, reason=text)
-        return d.ListingStatus.verified.value
+        return domain.ListingStatus.verified.value
     if not text:
         raise ValidationError.of("reason", "驳回须说明理由")
-    _close(conn, listing_id, d.ListingStatus.rejected, caller.account_id, reason=text)
-    return d.ListingStatus.rejected.value
+    _close(conn, listing_id, domain.ListingStatus.rejected, caller.account_id, reason=text)
+    return domain.ListingStatus.rejected.value
 
 
 def expire(conn: Connection, days: int, now: datetime | None = None) -> int:
@@ -480,19 +496,23 @@ def expire(conn: Connection, days: int, now: datetime | None = None) -> int:
     cutoff = (now or clock.now()) - timedelta(days=days)
     ids = list(
         conn.execute(
-            select(L.c.id).where(
-                L.c.active == 1,
-                L.c.status.in_([d.ListingStatus.verified.value, d.ListingStatus.published.value]),
-                L.c.verified_at < cutoff,
+            select(rental_listings.c.id).where(
+                rental_listings.c.active == 1,
+                rental_listings.c.status.in_(
+                    [domain.ListingStatus.verified.value, domain.ListingStatus.published.value]
+                ),
+                rental_listings.c.verified_at < cutoff,
             )
         ).scalars()
     )
     for i in range(0, len(ids), 5000):
         chunk = ids[i : i + 5000]
         conn.execute(
-            update(L)
-            .where(L.c.id.in_(chunk))
-            .values(status=d.ListingStatus.expired.value, active=None, closed_at=clock.now(), updated_at=clock.now())
+            update(rental_listings)
+            .where(rental_listings.c.id.in_(chunk))
+            .values(
+                status=domain.ListingStatus.expired.value, active=None, closed_at=clock.now(), updated_at=clock.now()
+            )
         )
         conn.execute(
             rental_listing_events.insert(),
@@ -509,15 +529,15 @@ def expire(conn: Connection, days: int, now: datetime | None = None) -> int:
 
 def listing_for_lease(conn: Connection, listing_id: int, code_days: int | None = None) -> Any:
     """The listing a lease is drafted on; it must be verified or published (and not expired)."""
-    row = conn.execute(select(L).where(L.c.id == listing_id)).first()
+    row = conn.execute(select(rental_listings).where(rental_listings.c.id == listing_id)).first()
     if row is None:
         raise ValidationError.of("listing_id", "房源不存在")
     status = effective_status(row, code_days) if code_days else row.status
-    if status not in (d.ListingStatus.verified, d.ListingStatus.published):
+    if status not in (domain.ListingStatus.verified, domain.ListingStatus.published):
         raise ValidationError.of("listing_id", "房源未通过核验、核验码已过期或已下架，不能签约")
     return row
 
 
 def mark_leased(conn: Connection, listing_id: int, lease_id: int) -> None:
     """A lease was filed on the listing: it closes and its code no longer verifies (备案即注销核验码)."""
-    _close(conn, listing_id, d.ListingStatus.leased, None, lease_id=lease_id)
+    _close(conn, listing_id, domain.ListingStatus.leased, None, lease_id=lease_id)

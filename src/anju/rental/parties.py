@@ -18,8 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from anju import credit
-from anju import divisions as div
+from anju import credit, divisions
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.scope import Scope
@@ -108,7 +107,7 @@ def clean_text(value: str | None, fld: str, n: int, errors: list[FieldError], *,
 
 def _street(conn: Connection, code: str, fld: str, errors: list[FieldError]) -> Any:
     try:
-        st = div.get(conn, code)
+        st = divisions.get(conn, code)
     except NotFound:
         errors.append(FieldError(fld, "没有这个街道（镇）"))
         return None
@@ -284,10 +283,11 @@ def _party_detail(conn: Connection, kr: Keyring, r: Any) -> dict[str, Any]:
         "escrow_account_no": r.escrow_account_no,
         "address": r.address,
     }
-    pr = rental_practitioners
     out["practitioners_active"] = int(
         conn.execute(
-            select(func.count()).select_from(pr).where(pr.c.party_id == r.id, pr.c.status == "active")
+            select(func.count())
+            .select_from(rental_practitioners)
+            .where(rental_practitioners.c.party_id == r.id, rental_practitioners.c.status == "active")
         ).scalar_one()
     )
     a = rental_party_actions
@@ -316,17 +316,22 @@ def my_party(conn: Connection, kr: Keyring, caller: Caller) -> dict[str, Any]:
 
 
 def _party_conditions(f: PartyFilter, scope: Scope) -> list[Any]:
-    p = rental_parties
-    conds: list[Any] = list(scope.where(p.c.street_code))
+    conds: list[Any] = list(scope.where(rental_parties.c.street_code))
     if f.kind:
-        conds.append(p.c.kind == f.kind)
+        conds.append(rental_parties.c.kind == f.kind)
     if f.status:
-        conds.append(p.c.status == f.status)
+        conds.append(rental_parties.c.status == f.status)
     if f.street:
-        conds.append(p.c.street_code == f.street)
+        conds.append(rental_parties.c.street_code == f.street)
     if f.q:
         q = f.q.strip()
-        conds.append(or_(p.c.name.contains(q, autoescape=True), p.c.credit_code == q.upper(), p.c.party_no == q))
+        conds.append(
+            or_(
+                rental_parties.c.name.contains(q, autoescape=True),
+                rental_parties.c.credit_code == q.upper(),
+                rental_parties.c.party_no == q,
+            )
+        )
     return conds
 
 
@@ -334,10 +339,11 @@ def list_parties(
     conn: Connection, kr: Keyring, f: PartyFilter, *, scope: Scope, limit: int, offset: int
 ) -> tuple[int, list[dict[str, Any]]]:
     """Filed parties of the streets in scope, newest first."""
-    p = rental_parties
     conds = _party_conditions(f, scope)
-    total = conn.execute(select(func.count()).select_from(p).where(*conds)).scalar_one()
-    rows = conn.execute(select(p).where(*conds).order_by(p.c.id.desc()).limit(limit).offset(offset))
+    total = conn.execute(select(func.count()).select_from(rental_parties).where(*conds)).scalar_one()
+    rows = conn.execute(
+        select(rental_parties).where(*conds).order_by(rental_parties.c.id.desc()).limit(limit).offset(offset)
+    )
     return int(total), [_party_summary(kr, r) for r in rows]
 
 
@@ -349,11 +355,12 @@ PARTY_CSV_COLUMNS = (
 
 def export_parties(conn: Connection, kr: Keyring, f: PartyFilter, *, scope: Scope) -> Iterator[list[Any]]:
     """Every party matching the filter in scope, as CSV rows (personal values masked), in batches."""
-    p = rental_parties
     conds = _party_conditions(f, scope)
     last = 0
     while True:
-        rows = conn.execute(select(p).where(*conds, p.c.id > last).order_by(p.c.id).limit(1000)).all()
+        rows = conn.execute(
+            select(rental_parties).where(*conds, rental_parties.c.id > last).order_by(rental_parties.c.id).limit(1000)
+        ).all()
         if not rows:
             return
         for r in rows:
@@ -419,9 +426,12 @@ def supervise(conn: Connection, kr: Keyring, caller: Caller, party_id: int, acti
         )
     _party_action(conn, party_id, action, row.status, to.value, why, caller.account_id)
     if event_id is not None:
-        a = rental_party_actions
-        last = conn.execute(select(func.max(a.c.id)).where(a.c.party_id == party_id)).scalar_one()
-        conn.execute(a.update().where(a.c.id == last).values(credit_event_id=event_id))
+        last = conn.execute(
+            select(func.max(rental_party_actions.c.id)).where(rental_party_actions.c.party_id == party_id)
+        ).scalar_one()
+        conn.execute(
+            rental_party_actions.update().where(rental_party_actions.c.id == last).values(credit_event_id=event_id)
+        )
     return to.value
 
 
@@ -450,7 +460,6 @@ def _own_party(conn: Connection, caller: Caller, *, writable: bool = True) -> An
 
 def add_practitioner(conn: Connection, kr: Keyring, caller: Caller, cmd: PractitionerIn) -> int:
     """Add a practitioner (从业人员) to the caller's own filed party."""
-    pr = rental_practitioners
     party = _own_party(conn, caller)
     errors: list[FieldError] = []
     name = idn = ""
@@ -473,16 +482,20 @@ def add_practitioner(conn: Connection, kr: Keyring, caller: Caller, cmd: Practit
     if errors:
         raise ValidationError("从业人员信息有误：" + "；".join(f"{e.field} {e.reason}" for e in errors), errors)
     bidx = kr.blind_index(idn, "id_number")
-    if conn.execute(select(pr.c.id).where(pr.c.practice_no == practice_no)).first():
+    if conn.execute(select(rental_practitioners.c.id).where(rental_practitioners.c.practice_no == practice_no)).first():
         raise Conflict("从业编号已登记", [FieldError("practice_no", "已登记")])
-    if conn.execute(select(pr.c.id).where(pr.c.id_bidx == bidx, pr.c.status == "active")).first():
+    if conn.execute(
+        select(rental_practitioners.c.id).where(
+            rental_practitioners.c.id_bidx == bidx, rental_practitioners.c.status == "active"
+        )
+    ).first():
         raise Conflict("此人已在一家机构登记执业，须先办理离职", [FieldError("id_number", "已在职")])
     now = clock.now()
     record = [{"on": joined.isoformat(), "kind": "joined", "text": "入职登记"}]
     try:
         with conn.begin_nested():
             new_id = conn.execute(
-                pr.insert()
+                rental_practitioners.insert()
                 .values(
                     party_id=party.id,
                     practice_no=practice_no,
@@ -496,7 +509,7 @@ def add_practitioner(conn: Connection, kr: Keyring, caller: Caller, cmd: Practit
                     record=json.dumps(record, ensure_ascii=False),
                     recorded_at=now,
                 )
-                .returning(pr.c.id)
+                .returning(rental_practitioners.c.id)
             ).scalar_one()
     except IntegrityError:
         raise Conflict("从业编号已登记", [FieldError("practice_no", "已登记")]) from None
@@ -523,12 +536,13 @@ def _practitioner_out(kr: Keyring, r: Any) -> dict[str, Any]:
 def list_practitioners(
     conn: Connection, kr: Keyring, party_id: int, *, status: str | None, limit: int, offset: int
 ) -> tuple[int, list[dict[str, Any]]]:
-    pr = rental_practitioners
-    conds: list[Any] = [pr.c.party_id == party_id]
+    conds: list[Any] = [rental_practitioners.c.party_id == party_id]
     if status:
-        conds.append(pr.c.status == status)
-    total = conn.execute(select(func.count()).select_from(pr).where(*conds)).scalar_one()
-    rows = conn.execute(select(pr).where(*conds).order_by(pr.c.id).limit(limit).offset(offset))
+        conds.append(rental_practitioners.c.status == status)
+    total = conn.execute(select(func.count()).select_from(rental_practitioners).where(*conds)).scalar_one()
+    rows = conn.execute(
+        select(rental_practitioners).where(*conds).order_by(rental_practitioners.c.id).limit(limit).offset(offset)
+    )
     return int(total), [_practitioner_out(kr, r) for r in rows]
 
 
@@ -540,9 +554,12 @@ def my_practitioners(
 
 
 def _own_practitioner(conn: Connection, caller: Caller, practitioner_id: int) -> Any:
-    pr = rental_practitioners
     party = _own_party(conn, caller)
-    row = conn.execute(select(pr).where(pr.c.id == practitioner_id, pr.c.party_id == party.id)).first()
+    row = conn.execute(
+        select(rental_practitioners).where(
+            rental_practitioners.c.id == practitioner_id, rental_practitioners.c.party_id == party.id
+        )
+    ).first()
     if row is None:
         raise NotFound(f"从业人员 {practitioner_id} 不存在")
     return row
@@ -550,7 +567,6 @@ def _own_practitioner(conn: Connection, caller: Caller, practitioner_id: int) ->
 
 def practitioner_left(conn: Connection, caller: Caller, practitioner_id: int, on: date | None = None) -> None:
     """Mark one of the party's practitioners as having left (离职)."""
-    pr = rental_practitioners
     row = _own_practitioner(conn, caller, practitioner_id)
     if row.status == "left":
         raise Conflict("该从业人员已离职", [FieldError("status", "已离职")])
@@ -559,8 +575,8 @@ def practitioner_left(conn: Connection, caller: Caller, practitioner_id: int, on
         raise ValidationError.of("left_on", "离职日期应在入职日期与今天之间")
     record = [*json.loads(row.record), {"on": left.isoformat(), "kind": "left", "text": "离职"}]
     conn.execute(
-        pr.update()
-        .where(pr.c.id == practitioner_id)
+        rental_practitioners.update()
+        .where(rental_practitioners.c.id == practitioner_id)
         .values(status="left", left_on=left, record=json.dumps(record, ensure_ascii=False))
     )
 
@@ -570,7 +586,6 @@ RECORD_KINDS = {"training": "培训", "award": "表彰", "warning": "警示", "n
 
 def add_practice_record(conn: Connection, caller: Caller, practitioner_id: int, kind: str, text: str) -> None:
     """Append an entry to a practitioner's practice record (执业记录). No personal values belong here."""
-    pr = rental_practitioners
     if kind not in RECORD_KINDS:
         raise ValidationError.of("kind", f"应为 {'、'.join(RECORD_KINDS)} 之一")
     t = " ".join((text or "").split())
@@ -580,4 +595,8 @@ def add_practice_record(conn: Connection, caller: Caller, practitioner_id: int, 
     record = [*json.loads(row.record), {"on": clock.today().isoformat(), "kind": kind, "text": t}]
     if len(record) > 200:
         raise Conflict("执业记录已达上限", [FieldError("record", "最多 200 条")])
-    conn.execute(pr.update().where(pr.c.id == practitioner_id).values(record=json.dumps(record, ensure_ascii=False)))
+    conn.execute(
+        rental_practitioners.update()
+        .where(rental_practitioners.c.id == practitioner_id)
+        .values(record=json.dumps(record, ensure_ascii=False))
+    )

@@ -17,11 +17,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from anju import divisions as div
+from anju import divisions
 from anju.core import clock
 from anju.core.errors import AnjuError, FieldError, ValidationError
-from anju.rental import domain as d
-from anju.rental import escrow, escrow_reconciliation, escrow_statements
+from anju.rental import domain, escrow, escrow_reconciliation, escrow_statements
 from anju.rental.http.form_fields import split_errors, yuan_field
 from anju.security import Caller, audited
 from anju.web.deps import (
@@ -54,7 +53,7 @@ def _day(on: str) -> date:
 
 
 def _ctx() -> dict[str, Any]:
-    return {"journal_labels": d.JOURNAL_KINDS, "ledger_labels": d.LEDGER_KINDS}
+    return {"journal_labels": domain.JOURNAL_KINDS, "ledger_labels": domain.LEDGER_KINDS}
 
 
 # ---------------------------------------------------------------------------------------- the enterprise
@@ -102,7 +101,7 @@ def accounts(request: Request, uow: UowDep, caller: RentalRead, paging: PagingDe
         total, items = escrow_reconciliation.list_accounts(
             conn, caller.scope, day, limit=paging.page_size, offset=paging.offset
         )
-        names = div.names(conn, {i["street_code"] for i in items} | {i["district_code"] for i in items})
+        names = divisions.names(conn, {i["street_code"] for i in items} | {i["district_code"] for i in items})
     return render(
         request,
         "rental/escrow_accounts.html",
@@ -145,7 +144,7 @@ def _account_page(
             conn, caller.scope, account_id, limit=LINES_PAGE_SIZE, offset=(lines_page - 1) * LINES_PAGE_SIZE
         )
         lines_total, lines = page.total, page.items
-        names = div.names(conn, {acct["street_code"], acct["district_code"]})
+        names = divisions.names(conn, {acct["street_code"], acct["district_code"]})
     p_errs, p_rest = split_errors(penalty_errors or [], PENALTY_FIELDS, {"amount_fen": "amount_yuan"})
     return render(
         request,

@@ -19,9 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from anju.core import clock
 from anju.core.errors import ValidationError
-from anju.rental import domain as d
-from anju.rental import guidance
-from anju.rental import monitoring as mon
+from anju.rental import domain, guidance, monitoring
 from anju.security import GRANTS, Caller, Permission, audited, set_audit_target
 from anju.web.deps import PagingDep, Public, RentalGuidance, RentalRead, UowDep
 from anju.web.templating import pager, render
@@ -84,7 +82,7 @@ def guidance_page(
         districts=districts,
         district=district or "",
         home_type=home_type or "",
-        home_types=d.HOME_TYPES,
+        home_types=domain.HOME_TYPES,
     )
 
 
@@ -203,9 +201,9 @@ def monitoring_page(
     the area (or the chosen street)."""
     district, street, month = district or None, street or None, month or None
     with uow.read() as conn:
-        streets = mon.streets(conn, scope=caller.scope, district=district, month=month)
-        series = mon.series(conn, scope=caller.scope, district=district, street=street, until=month)
-        choices = mon.district_choices(conn, caller.scope)
+        streets = monitoring.streets(conn, scope=caller.scope, district=district, month=month)
+        series = monitoring.series(conn, scope=caller.scope, district=district, street=street, until=month)
+        choices = monitoring.district_choices(conn, caller.scope)
     data = {"streets": streets, "series": series}
     return render(
         request,

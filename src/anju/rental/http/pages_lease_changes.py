@@ -15,8 +15,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from anju.core import clock
 from anju.core.errors import AnjuError, FieldError, ValidationError
-from anju.rental import domain as d
 from anju.rental import (
+    domain,
     lease_changes,
     lease_drafting,
     leases,
@@ -238,7 +238,7 @@ def renew(
     end = parse_date(end_on, "end_on", errors)
     rent = yuan_field(rent_yuan, "rent_yuan", errors, required=False)
     deposit = yuan_field(deposit_yuan, "deposit_yuan", errors, required=False)
-    if payment_cycle and payment_cycle not in {c.value for c in d.PaymentCycle}:
+    if payment_cycle and payment_cycle not in {c.value for c in domain.PaymentCycle}:
         errors.append(FieldError("payment_cycle", "请选择支付周期"))
 
     def write() -> int:

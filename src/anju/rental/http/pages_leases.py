@@ -15,10 +15,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from anju import divisions as div
+from anju import divisions
 from anju.core.errors import AnjuError, FieldError, NotFound, ValidationError
-from anju.rental import domain as d
 from anju.rental import (
+    domain,
     escrow,
     escrow_statements,
     idempotency,
@@ -84,13 +84,13 @@ ALIASES = {"rent_fen": "rent_yuan", "deposit_fen": "deposit_yuan", "lease": "", 
 
 def labels_context() -> dict[str, Any]:
     return {
-        "status_labels": {k.value: v for k, v in d.LEASE_STATUS_LABELS.items()},
-        "cycle_labels": {k.value: v for k, v in d.CYCLE_LABELS.items()},
+        "status_labels": {k.value: v for k, v in domain.LEASE_STATUS_LABELS.items()},
+        "cycle_labels": {k.value: v for k, v in domain.CYCLE_LABELS.items()},
         "event_labels": EVENT_LABELS,
         "side_labels": SIDE_LABELS,
         "schedule_labels": SCHEDULE_LABELS,
-        "journal_labels": d.JOURNAL_KINDS,
-        "uses": d.LEASE_USES,
+        "journal_labels": domain.JOURNAL_KINDS,
+        "uses": domain.LEASE_USES,
     }
 
 
@@ -128,7 +128,7 @@ def my_leases(
 def _my_listings(conn: Any, caller: Caller, days: int) -> list[dict[str, Any]]:
     """The caller's listings a lease may be drafted on (verified or published)."""
     out: list[dict[str, Any]] = []
-    for status in (d.ListingStatus.published, d.ListingStatus.verified):
+    for status in (domain.ListingStatus.published, domain.ListingStatus.verified):
         try:
             items = listing_queries.my_listings(conn, caller, days, status=status, limit=100, offset=0).items
         except AnjuError:
@@ -160,7 +160,7 @@ def _new_page(
         errors=rest,
         message=message,
         own_listings=own_listings,
-        max_clauses=d.MAX_EXTRA_CLAUSES,
+        max_clauses=domain.MAX_EXTRA_CLAUSES,
         **labels_context(),
     )
 
@@ -402,8 +402,8 @@ def staff_leases(
     with uow.read() as conn:
         who = leases.in_district(conn, caller, district)
         total, items = leases.list_leases(conn, sec.keyring, who, f, limit=paging.page_size, offset=paging.offset)
-        districts = [x for x in div.by_level(conn, "district") if caller.scope.allows_division(x.code)]
-        streets = [x for x in div.by_level(conn, "street") if caller.scope.allows(x.code)]
+        districts = [x for x in divisions.by_level(conn, "district") if caller.scope.allows_division(x.code)]
+        streets = [x for x in divisions.by_level(conn, "street") if caller.scope.allows(x.code)]
     names = {x.code: x.name for x in streets}
     query = "&".join(f"{k}={v}" for k, v in (("status", status), ("district", district), ("street", street)) if v)
     return render(

@@ -11,8 +11,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from anju.core.errors import AnjuError
-from anju.rental import domain as d
-from anju.rental import listing_queries
+from anju.rental import domain, listing_queries
 from anju.rental.http import qr
 from anju.web.deps import PagingDep, Public, RentalHandle, RentalPublish, SettingsDep, UowDep
 from anju.web.templating import pager, render
@@ -86,7 +85,7 @@ def search_page(
 @router.get("/rental/check", response_class=HTMLResponse)
 def check_form(request: Request, caller: Public, code: Annotated[str, Query(max_length=32)] = "") -> Response:
     """The landing page's check box: on to the check page of the code typed in."""
-    norm = d.normalise_verify_code(code)
+    norm = domain.normalise_verify_code(code)
     if norm is None:
         return render(request, "error.html", status_code=404, code=404, message="核验码无效，请核对后重新输入")
     return RedirectResponse(qr.check_path(norm), status_code=303)
@@ -103,7 +102,7 @@ def check_page(request: Request, uow: UowDep, settings: SettingsDep, caller: Pub
 @router.get("/rental/check/{code}/qr.svg")
 def check_qr(request: Request, caller: Public, code: Code) -> Response:
     """The QR code pointing to the check page of ``code``."""
-    norm = d.normalise_verify_code(code)
+    norm = domain.normalise_verify_code(code)
     if norm is None:
         return Response("核验码无效", status_code=404, media_type="text/plain; charset=utf-8")
     url = str(request.base_url).rstrip("/") + qr.check_path(norm)
@@ -135,7 +134,7 @@ def my_listing_page(
     """One listing with every verification rule and its result, and the QR code of its code."""
     with uow.read() as conn:
         x = listing_queries.my_listing(conn, caller, listing_id, settings.rental_verify_code_days)
-    titles = d.LISTING_RULES
+    titles = domain.LISTING_RULES
     return render(request, "rental/listings_detail.html", x=x, titles=titles)
 
 
@@ -171,5 +170,5 @@ def staff_page(
         total=total,
         pager=pager(total, paging.page, paging.page_size),
         f=request.query_params,
-        statuses=d.LISTING_STATUS_LABELS,
+        statuses=domain.LISTING_STATUS_LABELS,
     )

@@ -15,11 +15,10 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from anju import divisions as div
+from anju import divisions
 from anju.core import clock, money
 from anju.core.errors import AnjuError, FieldError, NotFound, ValidationError
-from anju.rental import domain as d
-from anju.rental import entrustments, parties
+from anju.rental import domain, entrustments, parties
 from anju.security import audited, set_audit_target
 from anju.web.deps import PagingDep, RentalParty, RentalPublish, RentalRead, RentalSupervise, SecurityDep, UowDep
 from anju.web.forms import form_action
@@ -47,16 +46,16 @@ DONE = {
 
 def _ctx() -> dict[str, Any]:
     return {
-        "kind_labels": {k.value: v for k, v in d.PARTY_KIND_LABELS.items()},
-        "status_labels": {k.value: v for k, v in d.PARTY_STATUS_LABELS.items()},
-        "positions": d.PRACTITIONER_POSITIONS,
-        "action_labels": d.PARTY_ACTION_LABELS,
+        "kind_labels": {k.value: v for k, v in domain.PARTY_KIND_LABELS.items()},
+        "status_labels": {k.value: v for k, v in domain.PARTY_STATUS_LABELS.items()},
+        "positions": domain.PRACTITIONER_POSITIONS,
+        "action_labels": domain.PARTY_ACTION_LABELS,
         "done_labels": DONE,
     }
 
 
 def _streets(conn: Any) -> list[Any]:
-    return div.by_level(conn, "street")
+    return divisions.by_level(conn, "street")
 
 
 def _party_cmd(form: FormData) -> parties.PartyIn:
@@ -338,7 +337,7 @@ def parties_list(
         total, items = parties.list_parties(
             conn, sec.keyring, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset
         )
-        names = div.names(conn, {i["street_code"] for i in items})
+        names = divisions.names(conn, {i["street_code"] for i in items})
     query = "&".join(f"{k}={v}" for k, v in (("kind", kind), ("status", status), ("street", street), ("q", q)) if v)
     return render(
         request,
@@ -368,7 +367,7 @@ def party_detail(
         total, practitioners = parties.list_practitioners(
             conn, sec.keyring, party_id, status=None, limit=paging.page_size, offset=paging.offset
         )
-        names = div.names(conn, {party["street_code"], party["district_code"]})
+        names = divisions.names(conn, {party["street_code"], party["district_code"]})
     return render(
         request,
         "rental/parties_detail.html",
