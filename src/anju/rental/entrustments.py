@@ -147,7 +147,9 @@ def entrust(conn: Connection, caller: Caller, cmd: EntrustmentIn) -> int:
     if bool(cmd.agent_username) == bool(cmd.agent_credit_code):
         errors.append(FieldError("agent", "须填写受托人账户名或受托机构统一社会信用代码之一"))
     if errors:
-        raise ValidationError("委托信息有误：" + "；".join(f"{e.field} {e.reason}" for e in errors), errors)
+        raise ValidationError(
+            "委托信息有误：" + "；".join(f"{e.field} {e.reason}" for e in errors), errors
+        )
     agent_account = agent_party = None
     if cmd.agent_username:
         a = conn.execute(
@@ -167,22 +169,23 @@ def entrust(conn: Connection, caller: Caller, cmd: EntrustmentIn) -> int:
             raise ValidationError.of("agent_credit_code", "该机构未备案")
         parties.require_active_party(conn, int(p.id), "agent_credit_code")
         agent_party = int(p.id)
-    e = rental_entrustments
     clash = conn.execute(
-        select(e.c.id).where(
-            e.c.home_id == home.id,
-            e.c.room_id.is_(None) if room_id is None else e.c.room_id == room_id,
-            e.c.agent_account_id == agent_account if agent_account else e.c.agent_party_id == agent_party,
-            e.c.revoked_at.is_(None),
-            e.c.valid_from <= cmd.valid_to,
-            e.c.valid_to >= cmd.valid_from,
+        select(rental_entrustments.c.id).where(
+            rental_entrustments.c.home_id == home.id,
+            rental_entrustments.c.room_id.is_(None) if room_id is None else rental_entrustments.c.room_id == room_id,
+            rental_entrustments.c.agent_account_id == agent_account
+            if agent_account
+            else rental_entrustments.c.agent_party_id == agent_party,
+            rental_entrustments.c.revoked_at.is_(None),
+            rental_entrustments.c.valid_from <= cmd.valid_to,
+            rental_entrustments.c.valid_to >= cmd.valid_from,
         )
     ).first()
     if clash is not None:
         raise Conflict("同一受托人在该期间已有有效委托", [FieldError("valid_from", "与已有委托重叠")])
     return int(
         conn.execute(
-            e.insert()
+            rental_entrustments.insert()
             .values(
                 home_id=home.id,
                 room_id=room_id,
@@ -196,7 +199,7 @@ def entrust(conn: Connection, caller: Caller, cmd: EntrustmentIn) -> int:
                 created_by=acct.id,
                 created_at=clock.now(),
             )
-            .returning(e.c.id)
+            .returning(rental_entrustments.c.id)
         ).scalar_one()
     )
 

@@ -353,8 +353,9 @@ def file_complaint(conn: Connection, caller: Caller, cmd: ComplaintIn, *, days: 
 
 
 def _overdue_cond(now: datetime) -> Any:
-    c = rental_complaints
-    return and_(c.c.status.in_([s.value for s in domain.OPEN_COMPLAINT]), c.c.due_at < now)
+    return and_(
+        rental_complaints.c.status.in_([s.value for s in domain.OPEN_COMPLAINT]), rental_complaints.c.due_at < now
+    )
 
 
 def _summary(r: Any, now: datetime) -> dict[str, Any]:
@@ -438,10 +439,13 @@ def get_complaint(conn: Connection, scope: Scope, complaint_id: int) -> dict[str
     out["text"] = r.text
     out["reply"] = r.reply
     out["credit_event_id"] = r.credit_event_id
-    e = rental_complaint_events
     out["events"] = [
         {"kind": x.kind, "at": x.at, "text": x.text, "by_staff": x.actor_account_id != r.complainant_account_id}
-        for x in conn.execute(select(e).where(e.c.complaint_id == complaint_id).order_by(e.c.id))
+        for x in conn.execute(
+            select(rental_complaint_events)
+            .where(rental_complaint_events.c.complaint_id == complaint_id)
+            .order_by(rental_complaint_events.c.id)
+        )
     ]
     if scope.level != "own":
         out["complainant"] = conn.execute(
@@ -676,7 +680,6 @@ def get_inspection(conn: Connection, scope: Scope, inspection_id: int) -> dict[s
     scope.require(r.street_code, missing)
     out = _inspection_out(r)
     out["findings"] = r.findings
-    v = rental_violations
     out["violations"] = [
         {
             "kind": x.kind,
@@ -688,6 +691,10 @@ def get_inspection(conn: Connection, scope: Scope, inspection_id: int) -> dict[s
             "occurred_on": x.occurred_on,
             "credit_event_id": int(x.credit_event_id),
         }
-        for x in conn.execute(select(v).where(v.c.inspection_id == inspection_id).order_by(v.c.id))
+        for x in conn.execute(
+            select(rental_violations)
+            .where(rental_violations.c.inspection_id == inspection_id)
+            .order_by(rental_violations.c.id)
+        )
     ]
     return out

@@ -247,18 +247,21 @@ def rents(
         if edition_id is None:
             return None, [], 0
     edition = get_edition(conn, edition_id, staff=staff)
-    r = rental_guidance_rents
-    cond = [r.c.edition_id == edition_id]
+    cond = [rental_guidance_rents.c.edition_id == edition_id]
     if district:
-        cond.append(r.c.district_code == district)
+        cond.append(rental_guidance_rents.c.district_code == district)
     if street:
-        cond.append(r.c.street_code == street)
+        cond.append(rental_guidance_rents.c.street_code == street)
     if home_type:
-        cond.append(r.c.home_type == home_type)
-    total = conn.execute(select(func.count()).select_from(r).where(*cond)).scalar_one()
-    order = case({t: i for i, t in enumerate(domain.HOME_TYPES)}, value=r.c.home_type)
+        cond.append(rental_guidance_rents.c.home_type == home_type)
+    total = conn.execute(select(func.count()).select_from(rental_guidance_rents).where(*cond)).scalar_one()
+    order = case({t: i for i, t in enumerate(domain.HOME_TYPES)}, value=rental_guidance_rents.c.home_type)
     rows = conn.execute(
-        select(r).where(*cond).order_by(r.c.district_code, r.c.street_code, order).offset(offset).limit(limit)
+        select(rental_guidance_rents)
+        .where(*cond)
+        .order_by(rental_guidance_rents.c.district_code, rental_guidance_rents.c.street_code, order)
+        .offset(offset)
+        .limit(limit)
     ).all()
     names = division_names(conn, {x.street_code for x in rows} | {x.district_code for x in rows})
     items = [
@@ -283,8 +286,14 @@ def division_names(conn: Connection, codes: Iterable[str]) -> dict[str, str]:
     codes = sorted(set(codes))
     if not codes:
         return {}
-    dv = divisions.divisions_table
-    return {r[0]: r[1] for r in conn.execute(select(dv.c.code, dv.c.name).where(dv.c.code.in_(codes)))}
+    return {
+        r[0]: r[1]
+        for r in conn.execute(
+            select(divisions.divisions_table.c.code, divisions.divisions_table.c.name).where(
+                divisions.divisions_table.c.code.in_(codes)
+            )
+        )
+    }
 
 
 # -------------------------------------------------------------------------------------------- flags
@@ -314,54 +323,54 @@ def flags(
         select(rental_guidance_editions.c.edition_no).where(rental_guidance_editions.c.id == edition_id)
     ).scalar_one()
     if kind == "lease":
-        t = rental_leases
-        htype = home_type_sql(t.c.room_id, t.c.bedrooms)
-        number = t.c.filing_no
-        active: list[ColumnElement[bool]] = [t.c.status == domain.LeaseStatus.filed.value]
+        table = rental_leases
+        htype = home_type_sql(table.c.room_id, table.c.bedrooms)
+        number = table.c.filing_no
+        active: list[ColumnElement[bool]] = [table.c.status == domain.LeaseStatus.filed.value]
     else:
-        t = rental_listings
-        htype = home_type_sql(t.c.room_id, t.c.bedrooms, t.c.mode)
-        number = t.c.listing_no
-        active = [t.c.active == 1]
-    area_raw = type_coerce(t.c.area, BigInteger)
+        table = rental_listings
+        htype = home_type_sql(table.c.room_id, table.c.bedrooms, table.c.mode)
+        number = table.c.listing_no
+        active = [table.c.active == 1]
+    area_raw = type_coerce(table.c.area, BigInteger)
     # rent_m2 = rent_fen * 100 / area_raw;  rent_m2 * 100 < low * (100 - band)  ⇔  …
-    scaled = t.c.rent_fen * 10_000
+    scaled = table.c.rent_fen * 10_000
     below = scaled < rental_guidance_rents.c.low_fen_m2 * (100 - band_pct) * area_raw
     above = scaled > rental_guidance_rents.c.high_fen_m2 * (100 + band_pct) * area_raw
     cond = [
         *active,
-        *scope.where(t.c.street_code),
-        t.c.rent_fen.is_not(None),
+        *scope.where(table.c.street_code),
+        table.c.rent_fen.is_not(None),
         area_raw > 0,
         or_(below, above),
     ]
     if district:
-        cond.append(t.c.district_code == district)
-    join = t.join(
+        cond.append(table.c.district_code == district)
+    join = table.join(
         rental_guidance_rents,
         and_(
             rental_guidance_rents.c.edition_id == edition_id,
-            rental_guidance_rents.c.street_code == t.c.street_code,
+            rental_guidance_rents.c.street_code == table.c.street_code,
             rental_guidance_rents.c.home_type == htype,
         ),
     )
     total = conn.execute(select(func.count()).select_from(join).where(*cond)).scalar_one()
     rows = conn.execute(
         select(
-            t.c.id,
+            table.c.id,
             number.label("number"),
-            t.c.district_code,
-            t.c.street_code,
+            table.c.district_code,
+            table.c.street_code,
             htype.label("home_type"),
-            t.c.rent_fen,
-            t.c.area,
+            table.c.rent_fen,
+            table.c.area,
             rental_guidance_rents.c.low_fen_m2,
             rental_guidance_rents.c.mid_fen_m2,
             rental_guidance_rents.c.high_fen_m2,
         )
         .select_from(join)
         .where(*cond)
-        .order_by(t.c.id)
+        .order_by(table.c.id)
         .offset(offset)
         .limit(limit)
     ).all()

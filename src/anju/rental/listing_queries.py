@@ -51,8 +51,14 @@ def _joined() -> Any:
 def _names(conn: Connection, codes: set[str]) -> dict[str, str]:
     if not codes:
         return {}
-    dv = divisions.divisions_table
-    return {r[0]: r[1] for r in conn.execute(select(dv.c.code, dv.c.name).where(dv.c.code.in_(sorted(codes))))}
+    return {
+        r[0]: r[1]
+        for r in conn.execute(
+            select(divisions.divisions_table.c.code, divisions.divisions_table.c.name).where(
+                divisions.divisions_table.c.code.in_(sorted(codes))
+            )
+        )
+    }
 
 
 def _out(r: Any, days: int, names: dict[str, str], *, public: bool) -> dict[str, Any]:

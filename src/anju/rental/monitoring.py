@@ -112,8 +112,14 @@ def _names(conn: Connection) -> dict[str, str]:
 
 
 def _street_district(conn: Connection) -> dict[str, str]:
-    dv = divisions.divisions_table
-    return {r[0]: r[1] for r in conn.execute(select(dv.c.code, _district_expr()).where(dv.c.level == "street"))}
+    return {
+        r[0]: r[1]
+        for r in conn.execute(
+            select(divisions.divisions_table.c.code, _district_expr()).where(
+                divisions.divisions_table.c.level == "street"
+            )
+        )
+    }
 
 
 def _area_name(names: dict[str, str], a: Area, street: str | None = None) -> str:

@@ -290,7 +290,6 @@ def _party_detail(conn: Connection, kr: Keyring, r: Any) -> dict[str, Any]:
             .where(rental_practitioners.c.party_id == r.id, rental_practitioners.c.status == "active")
         ).scalar_one()
     )
-    a = rental_party_actions
     out["actions"] = [
         {
             "action": x.action,
@@ -301,7 +300,11 @@ def _party_detail(conn: Connection, kr: Keyring, r: Any) -> dict[str, Any]:
             "at": x.at,
             "credit_event_id": x.credit_event_id,
         }
-        for x in conn.execute(select(a).where(a.c.party_id == r.id).order_by(a.c.id))
+        for x in conn.execute(
+            select(rental_party_actions)
+            .where(rental_party_actions.c.party_id == r.id)
+            .order_by(rental_party_actions.c.id)
+        )
     ]
     return out
 
