@@ -15,7 +15,8 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any
+from decimal import Decimal
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection, bindparam, func, or_, select
 
@@ -240,6 +241,71 @@ class LeaseFilter:
     filing_no: str | None = None
 
 
+class LeaseSummary(TypedDict):
+    """A lease as lists show it: parties' names masked (an enterprise landlord by its name)."""
+
+    id: int
+    lease_no: str
+    filing_no: str | None
+    home_id: int
+    room_id: int | None
+    house_code: str
+    address: str
+    district_code: str
+    street_code: str
+    landlord_kind: str
+    landlord_name: str
+    tenant_name: str
+    start_on: date
+    end_on: date
+    rent_fen: int
+    deposit_fen: int
+    payment_cycle: str
+    status: str
+    status_label: str
+    landlord_signed_at: datetime | None
+    tenant_signed_at: datetime | None
+    filed_at: datetime | None
+    ended_on: date | None
+    amendments: int
+    escrow_required: bool
+
+
+class LeaseEvent(TypedDict):
+    kind: str
+    at: datetime
+    detail: dict[str, Any]
+    ledger_index: int | None
+
+
+class LeaseDetail(LeaseSummary):
+    """One lease with its clauses, its events and the caller's side (None for staff)."""
+
+    estate: str
+    floor: int | None
+    room_name: str | None
+    district_name: str
+    street_name: str
+    landlord_party_no: str | None
+    tenant_id_masked: str
+    area: Decimal | None
+    bedrooms: int | None
+    use: str
+    occupants: int
+    cycle_label: str
+    extra_clauses: list[str]
+    pending_amendment: dict[str, Any] | None
+    pending_cancel: dict[str, Any] | None
+    amendment_history: list[dict[str, Any]]
+    model_clauses: list[dict[str, str]]
+    end_reason: str | None
+    renews_lease_id: int | None
+    listing_id: int | None
+    side: str | None
+    created_at: datetime
+    events: list[LeaseEvent]
+
+
 def _summary_cols() -> list[Any]:
     return [
         rental_leases.c.id,
@@ -270,7 +336,7 @@ def _summary_cols() -> list[Any]:
     ]
 
 
-def _summary(kr: Keyring, r: Any) -> dict[str, Any]:
+def _summary(kr: Keyring, r: Any) -> LeaseSummary:
     return {
         "id": int(r.id),
         "lease_no": r.lease_no,
@@ -337,7 +403,7 @@ def in_district(conn: Connection, caller: Caller, district: str | None) -> Calle
 
 def list_leases(
     conn: Connection, kr: Keyring, caller: Caller, f: LeaseFilter, *, limit: int, offset: int
-) -> tuple[int, list[dict[str, Any]]]:
+) -> tuple[int, list[LeaseSummary]]:
     """Leases the caller may see: its own (as either party) for public callers, the streets of its
     scope for staff; newest first."""
     own = caller.scope.level == "own"
@@ -357,7 +423,7 @@ def list_leases(
 
 def iter_leases(
     conn: Connection, kr: Keyring, scope: Scope, f: LeaseFilter, cap: int = 100_000
-) -> list[dict[str, Any]]:
+) -> list[LeaseSummary]:
     """Every lease in scope matching the filter (for the CSV export), at most ``cap``."""
     rows = conn.execute(
         select(*_summary_cols())
@@ -369,7 +435,7 @@ def iter_leases(
     return [_summary(kr, r) for r in rows]
 
 
-def get_lease(conn: Connection, kr: Keyring, caller: Caller, lease_id: int) -> dict[str, Any]:
+def get_lease(conn: Connection, kr: Keyring, caller: Caller, lease_id: int) -> LeaseDetail:
     """One lease with its clauses, masked parties, events (and the caller's side for public callers)."""
     if caller.scope.level == "own":
         me = identify(conn, caller)
@@ -386,7 +452,7 @@ def get_lease(conn: Connection, kr: Keyring, caller: Caller, lease_id: int) -> d
     return _detail(conn, kr, row, side)
 
 
-def _detail(conn: Connection, kr: Keyring, row: Any, side: str | None) -> dict[str, Any]:
+def _detail(conn: Connection, kr: Keyring, row: Any, side: str | None) -> LeaseDetail:
     h = conn.execute(
         select(homes.c.house_code, homes.c.address, homes.c.floor_no, estates.c.name.label("estate"))
         .join(estates, estates.c.id == homes.c.estate_id)
@@ -406,7 +472,7 @@ def _detail(conn: Connection, kr: Keyring, row: Any, side: str | None) -> dict[s
         party_no = conn.execute(
             select(rental_parties.c.party_no).where(rental_parties.c.id == row.landlord_party_id)
         ).scalar()
-    return {
+    detail: LeaseDetail = {
         **_summary(kr, _RowDict({**row._mapping, "house_code": h.house_code, "address": h.address})),
         "estate": h.estate,
         "floor": h.floor_no,
@@ -435,6 +501,7 @@ def _detail(conn: Connection, kr: Keyring, row: Any, side: str | None) -> dict[s
             {"kind": e.kind, "at": e.at, "detail": json.loads(e.detail), "ledger_index": e.ledger_index} for e in events
         ],
     }
+    return detail
 
 
 class _RowDict(dict[str, Any]):
@@ -501,6 +568,6 @@ def public_filing_view(conn: Connection, kr: Keyring, filing_no: str) -> dict[st
     return out
 
 
-def contract_facts(conn: Connection, kr: Keyring, caller: Caller, lease_id: int) -> dict[str, Any]:
+def contract_facts(conn: Connection, kr: Keyring, caller: Caller, lease_id: int) -> LeaseDetail:
     """Everything the contract PDF shows: the lease's detail (masked) for one of its parties."""
     return get_lease(conn, kr, caller, lease_id)

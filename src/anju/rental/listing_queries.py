@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection, func, or_, select
 
@@ -232,7 +232,18 @@ MAX_NEAR = 2000  # listings ranked by distance at most
 COUNT_CAP = 10_000  # a search counts this many matches at most ("10000+")
 
 
-def search(conn: Connection, q: SearchIn, days: int, *, limit: int, offset: int) -> dict[str, Any]:
+class SearchResult(TypedDict):
+    """One page of a public search: the matches (``total``, at most ``COUNT_CAP`` counted, then
+    ``total_capped``), the centre of a "near" search and the sort actually applied."""
+
+    total: int
+    total_capped: bool
+    items: list[dict[str, Any]]
+    center: tuple[float, float] | None
+    sort: str
+
+
+def search(conn: Connection, q: SearchIn, days: int, *, limit: int, offset: int) -> SearchResult:
     """Published listings with a valid code, filtered and sorted; paginated. Index: ix_listings_search /
     ix_listings_geo (status first, then the filter columns)."""
     conds: list[Any] = [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Annotated, Literal
 from urllib.parse import quote
@@ -18,7 +19,7 @@ from fastapi.responses import Response
 
 from anju.rental import contract_pdf, idempotency, lease_changes, lease_drafting, lease_filing, leases
 from anju.rental.http import schemas_leases
-from anju.security import audited, audited_grouped, set_audit_target
+from anju.security import Caller, audited, audited_grouped, set_audit_target
 from anju.web.deps import PagingDep, Public, RentalRead, RentalSign, RentalSupervise, SecurityDep, SettingsDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
@@ -37,9 +38,9 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
-def _detail(uow: UowDep, sec: SecurityDep, caller: object, lease_id: int) -> schemas_leases.LeaseDetail:
+def _detail(uow: UowDep, sec: SecurityDep, caller: Caller, lease_id: int) -> schemas_leases.LeaseDetail:
     with uow.read() as conn:
-        return schemas_leases.LeaseDetail(**leases.get_lease(conn, sec.keyring, caller, lease_id))  # type: ignore[arg-type]
+        return schemas_leases.LeaseDetail(**leases.get_lease(conn, sec.keyring, caller, lease_id))
 
 
 # --------------------------------------------------------------------------------------------- parties
@@ -243,7 +244,7 @@ def export_leases(
     )
 
 
-def to_csv(rows: list[dict[str, object]]) -> bytes:
+def to_csv(rows: Sequence[Mapping[str, object]]) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(CSV_COLUMNS)

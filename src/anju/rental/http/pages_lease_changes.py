@@ -51,7 +51,7 @@ ALIASES = {"rent_fen": "rent_yuan", "deposit_fen": "deposit_yuan", "lease": "", 
 
 def _confirm_page(
     request: Request,
-    lease: dict[str, Any],
+    lease: leases.LeaseDetail,
     action: str,
     *,
     values: dict[str, str] | None = None,

@@ -345,7 +345,7 @@ def file_lease(
     return form_action(write, done=f"/rental/me/leases/{lease_id}?done=filed", again=again)
 
 
-def read_lease(uow: UowDep, sec: SecurityDep, caller: Caller, lease_id: int) -> dict[str, Any]:
+def read_lease(uow: UowDep, sec: SecurityDep, caller: Caller, lease_id: int) -> leases.LeaseDetail:
     with uow.read() as conn:
         return leases.get_lease(conn, sec.keyring, caller, lease_id)
 

@@ -61,7 +61,7 @@ def search_page(
         sort,
     )
     error = None
-    res: dict[str, object] = {"total": 0, "items": []}
+    res: listing_queries.SearchResult = {"total": 0, "total_capped": False, "items": [], "center": None, "sort": sort}
     with uow.read() as conn:
         try:
             res = listing_queries.search(
@@ -69,13 +69,13 @@ def search_page(
             )
         except AnjuError as e:
             error = "；".join(x.reason for x in e.errors) or e.message
-    total = int(res["total"])  # type: ignore[call-overload]
+    total = res["total"]
     return render(
         request,
         "rental/listings_search.html",
         items=res["items"],
         total=total,
-        capped=bool(res.get("total_capped")),
+        capped=res["total_capped"],
         pager=pager(total, paging.page, paging.page_size),
         f=request.query_params,
         error=error,
