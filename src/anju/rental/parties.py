@@ -12,8 +12,8 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -254,7 +254,49 @@ def amend_party(conn: Connection, kr: Keyring, caller: Caller, cmd: PartyIn) -> 
     return int(row.id)
 
 
-def _party_summary(kr: Keyring, r: Any) -> dict[str, Any]:
+class PartySummary(TypedDict):
+    """A filed party as lists show it (the legal representative masked)."""
+
+    id: int
+    party_no: str
+    kind: str
+    kind_label: str
+    credit_code: str
+    name: str
+    registered_capital_fen: int
+    legal_rep_name: str
+    legal_rep_id: str
+    district_code: str
+    street_code: str
+    status: str
+    status_label: str
+    status_reason: str | None
+    filed_at: datetime
+    updated_at: datetime
+
+
+class PartyAction(TypedDict):
+    action: str
+    action_label: str
+    from_status: str | None
+    to_status: str
+    reason: str | None
+    at: datetime
+    credit_event_id: int | None
+
+
+class PartyDetail(PartySummary):
+    """One party with its filing's other fields, its active practitioners and its status history."""
+
+    business_scope: str
+    escrow_bank: str | None
+    escrow_account_no: str | None
+    address: str
+    practitioners_active: int
+    actions: list[PartyAction]
+
+
+def _party_summary(kr: Keyring, r: Any) -> PartySummary:
     return {
         "id": int(r.id),
         "party_no": r.party_no,
@@ -275,22 +317,15 @@ def _party_summary(kr: Keyring, r: Any) -> dict[str, Any]:
     }
 
 
-def _party_detail(conn: Connection, kr: Keyring, r: Any) -> dict[str, Any]:
-    out = _party_summary(kr, r)
-    out |= {
-        "business_scope": r.business_scope,
-        "escrow_bank": r.escrow_bank,
-        "escrow_account_no": r.escrow_account_no,
-        "address": r.address,
-    }
-    out["practitioners_active"] = int(
+def _party_detail(conn: Connection, kr: Keyring, r: Any) -> PartyDetail:
+    practitioners_active = int(
         conn.execute(
             select(func.count())
             .select_from(rental_practitioners)
             .where(rental_practitioners.c.party_id == r.id, rental_practitioners.c.status == "active")
         ).scalar_one()
     )
-    out["actions"] = [
+    actions: list[PartyAction] = [
         {
             "action": x.action,
             "action_label": domain.PARTY_ACTION_LABELS.get(x.action, x.action),
@@ -306,10 +341,18 @@ def _party_detail(conn: Connection, kr: Keyring, r: Any) -> dict[str, Any]:
             .order_by(rental_party_actions.c.id)
         )
     ]
-    return out
+    return {
+        **_party_summary(kr, r),
+        "business_scope": r.business_scope,
+        "escrow_bank": r.escrow_bank,
+        "escrow_account_no": r.escrow_account_no,
+        "address": r.address,
+        "practitioners_active": practitioners_active,
+        "actions": actions,
+    }
 
 
-def my_party(conn: Connection, kr: Keyring, caller: Caller) -> dict[str, Any]:
+def my_party(conn: Connection, kr: Keyring, caller: Caller) -> PartyDetail:
     if caller.account_id is None:
         raise NotFound("本机构尚未备案")
     row = party_for_account(conn, caller.account_id)
@@ -340,7 +383,7 @@ def _party_conditions(f: PartyFilter, scope: Scope) -> list[Any]:
 
 def list_parties(
     conn: Connection, kr: Keyring, f: PartyFilter, *, scope: Scope, limit: int, offset: int
-) -> tuple[int, list[dict[str, Any]]]:
+) -> tuple[int, list[PartySummary]]:
     """Filed parties of the streets in scope, newest first."""
     conds = _party_conditions(f, scope)
     total = conn.execute(select(func.count()).select_from(rental_parties).where(*conds)).scalar_one()
@@ -384,7 +427,7 @@ def _scoped_party(conn: Connection, scope: Scope, party_id: int) -> Any:
     return row
 
 
-def get_party(conn: Connection, kr: Keyring, scope: Scope, party_id: int) -> dict[str, Any]:
+def get_party(conn: Connection, kr: Keyring, scope: Scope, party_id: int) -> PartyDetail:
     return _party_detail(conn, kr, _scoped_party(conn, scope, party_id))
 
 

@@ -97,7 +97,7 @@ def _my_page(
 ) -> HTMLResponse:
     with uow.read() as conn:
         try:
-            party: dict[str, Any] | None = parties.my_party(conn, sec.keyring, caller)
+            party: parties.PartyDetail | None = parties.my_party(conn, sec.keyring, caller)
         except NotFound:
             party = None
         practitioners: list[dict[str, Any]] = []
