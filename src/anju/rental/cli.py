@@ -178,7 +178,7 @@ def rental_escrow_reconcile(on: Any, csv_path: str | None) -> None:
 
     day = on.date() if on else clock.today()
     with _engine(load_settings()).connect() as conn:
-        rows = escrow_reconciliation.reconcile_all(conn, day, Scope.whole_city())
+        rows = escrow_reconciliation.reconcile_all(conn, Scope.whole_city(), day)
     bad = [r for r in rows if not r["balanced"]]
     if csv_path:
         cols = ("id", "party_name", "bank", "account_no", "platform_balance", "bank_balance", "difference", "balanced")

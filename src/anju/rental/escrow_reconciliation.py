@@ -211,7 +211,7 @@ def _accounts_query() -> Any:
 
 def list_accounts(
     conn: Connection, scope: Scope, on: date, *, imbalanced_first: bool = True, limit: int, offset: int
-) -> tuple[int, list[dict[str, Any]]]:
+) -> Page[dict[str, Any]]:
     """The escrow accounts in scope with their reconciliation figures of ``on``, imbalances first."""
     figures = _day_figures(conn, None, on, scope)
     rows = conn.execute(
@@ -220,7 +220,7 @@ def list_accounts(
     items = [{**_account_out(r), **figures[int(r.id)]} for r in rows]
     if imbalanced_first:
         items.sort(key=lambda i: (i["balanced"], i["id"]))
-    return len(items), items[offset : offset + limit]
+    return Page(items[offset : offset + limit], len(items))
 
 
 def account_details(conn: Connection, ids: Sequence[int]) -> list[dict[str, Any]]:
@@ -318,6 +318,6 @@ def reconciliation(conn: Connection, scope: Scope, account_id: int, on: date) ->
     }
 
 
-def reconcile_all(conn: Connection, on: date, scope: Scope) -> list[dict[str, Any]]:
+def reconcile_all(conn: Connection, scope: Scope, on: date) -> list[dict[str, Any]]:
     """Every account's figures of ``on`` (for the command line), imbalances first."""
-    return list_accounts(conn, scope, on, limit=10**9, offset=0)[1]
+    return list(list_accounts(conn, scope, on, limit=10**9, offset=0).items)

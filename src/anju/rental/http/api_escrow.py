@@ -105,9 +105,10 @@ def my_journals(uow: UowDep, caller: RentalParty, account_id: Id, paging: Paging
 def accounts(uow: UowDep, caller: RentalRead, paging: PagingDep, on: On = None) -> Page[schemas_escrow.AccountDay]:
     """The supervised accounts in the caller's scope with the day's reconciliation, imbalances first."""
     with uow.read() as conn:
-        total, items = escrow_reconciliation.list_accounts(
+        page = escrow_reconciliation.list_accounts(
             conn, caller.scope, on or clock.today(), limit=paging.page_size, offset=paging.offset
         )
+        total, items = page.total, page.items
     return Page(
         items=[schemas_escrow.AccountDay(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size
     )
@@ -123,7 +124,7 @@ def reconciliation_csv(uow: UowDep, caller: RentalRead, on: On = None) -> Respon
     """The daily reconciliation report of every account in scope (UTF-8 with BOM, for Excel)."""
     day = on or clock.today()
     with uow.read() as conn:
-        rows = escrow_reconciliation.reconcile_all(conn, day, caller.scope)
+        rows = escrow_reconciliation.reconcile_all(conn, caller.scope, day)
     buf = io.StringIO()
     buf.write("\ufeff")
     w = csv.writer(buf)

@@ -98,9 +98,10 @@ def accounts(request: Request, uow: UowDep, caller: RentalRead, paging: PagingDe
     """The supervised accounts in the caller's scope with the day's reconciliation, imbalances first."""
     day = _day(on)
     with uow.read() as conn:
-        total, items = escrow_reconciliation.list_accounts(
+        page = escrow_reconciliation.list_accounts(
             conn, caller.scope, day, limit=paging.page_size, offset=paging.offset
         )
+        total, items = page.total, page.items
         names = divisions.names(conn, {i["street_code"] for i in items} | {i["district_code"] for i in items})
     return render(
         request,
