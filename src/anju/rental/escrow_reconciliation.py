@@ -32,13 +32,8 @@ from anju.security import Caller
 # ------------------------------------------------------------------------------------ bank movements
 
 
-def import_bank_lines(
-    conn: Connection, caller: Caller, escrow_account_id: int, text: str, actor_account_id: int | None = None
-) -> dict[str, int]:
-    """Statement lines the bank pushed for an escrow account, as CSV ``date,amount_fen,direction,reference``
-    (a header row). Every row is validated first (errors name the row); all or nothing. A line already
-    imported (same reference and direction) is skipped, so a re-sent statement changes nothing."""
-    escrow.scoped_account(conn, caller.scope, escrow_account_id)
+def _parse_bank_lines(text: str) -> list[dict[str, Any]]:
+    """The statement's rows, every one validated (errors name the row); any error refuses them all."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     header = [h.strip() for h in next(reader, [])]
     cols = ("date", "amount_fen", "direction", "reference")
@@ -72,6 +67,17 @@ def import_bank_lines(
         lines.append({"booked_on": day, "amount_fen": int(amt), "direction": direction, "reference": ref, "row": n})
     if errors:
         raise ValidationError(f"银行流水有 {len(errors)} 处错误，未导入", errors)
+    return lines
+
+
+def import_bank_lines(
+    conn: Connection, caller: Caller, escrow_account_id: int, text: str, actor_account_id: int | None = None
+) -> dict[str, int]:
+    """Statement lines the bank pushed for an escrow account, as CSV ``date,amount_fen,direction,reference``
+    (a header row). Every row is validated first (errors name the row); all or nothing. A line already
+    imported (same reference and direction) is skipped, so a re-sent statement changes nothing."""
+    escrow.scoped_account(conn, caller.scope, escrow_account_id)
+    lines = _parse_bank_lines(text)
     seen = (
         {
             (r.reference, r.direction)

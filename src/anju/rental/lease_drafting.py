@@ -59,9 +59,9 @@ def _unit_facts(conn: Connection, home_id: int, room_id: int | None, field_name:
     return h, room
 
 
-def create_lease(conn: Connection, kr: Keyring, settings: Settings, caller: Caller, cmd: LeaseIn) -> int:
-    """Draft a lease from the landlord side; every field is validated first, nothing is written on error."""
-    today = clock.today()
+def _checked_tenant(settings: Settings, cmd: LeaseIn) -> tuple[str, str]:
+    """The tenant's resident ID and name, after every field of the draft is checked (all problems at
+    once; nothing is written on error)."""
     errors: list[tuple[str, str]] = []
     try:
         tenant_id = resident_id(cmd.tenant_id_number, "tenant_id_number")
@@ -87,6 +87,22 @@ def create_lease(conn: Connection, kr: Keyring, settings: Settings, caller: Call
     if cmd.listing_id is None and cmd.home_id is None:
         errors.append(("listing_id", "须指定已核验的房源，或自有房屋（home_id）"))
     leases.raise_problems(errors)
+    return tenant_id, tenant_name
+
+
+def _landlord(kr: Keyring, me: leases.Me) -> tuple[str, str, str]:
+    """The landlord side as the lease records it: (kind, blind index, name)."""
+    if me.party is not None:
+        return "party", kr.blind_index(me.party.credit_code, "credit_code"), str(me.party.name)
+    if me.id_bidx is None:
+        raise ValidationError.of("landlord", "出租人账户未实名登记居民身份证号码")
+    return "person", me.id_bidx, kr.decrypt(me.name_enc, "accounts.name")
+
+
+def create_lease(conn: Connection, kr: Keyring, settings: Settings, caller: Caller, cmd: LeaseIn) -> int:
+    """Draft a lease from the landlord side; every field is validated first, nothing is written on error."""
+    today = clock.today()
+    tenant_id, tenant_name = _checked_tenant(settings, cmd)
 
     me = leases.identify(conn, caller)
     if me.party is not None:
@@ -113,14 +129,7 @@ def create_lease(conn: Connection, kr: Keyring, settings: Settings, caller: Call
         raise ValidationError.of("home_id", "房屋受限，不能出租：" + "；".join(r.reason for r in found))
 
     tenant_bidx = kr.blind_index(tenant_id, "id_number")
-    if me.party is not None:
-        landlord_kind, landlord_bidx = "party", kr.blind_index(me.party.credit_code, "credit_code")
-        landlord_name = str(me.party.name)
-    else:
-        if me.id_bidx is None:
-            raise ValidationError.of("landlord", "出租人账户未实名登记居民身份证号码")
-        landlord_kind, landlord_bidx = "person", me.id_bidx
-        landlord_name = kr.decrypt(me.name_enc, "accounts.name")
+    landlord_kind, landlord_bidx, landlord_name = _landlord(kr, me)
     if tenant_bidx in (me.id_bidx, landlord_bidx):
         raise ValidationError.of("tenant_id_number", "承租人不能是出租人本人")
     tenant_account_id = None

@@ -243,9 +243,8 @@ class SearchResult(TypedDict):
     sort: str
 
 
-def search(conn: Connection, q: SearchIn, days: int, *, limit: int, offset: int) -> SearchResult:
-    """Published listings with a valid code, filtered and sorted; paginated. Index: ix_listings_search /
-    ix_listings_geo (status first, then the filter columns)."""
+def _search_conditions(q: SearchIn, days: int) -> list[Any]:
+    """The search's filters, status and validity first (the order the search indexes want)."""
     conds: list[Any] = [
         rental_listings.c.status == domain.ListingStatus.published.value,
         rental_listings.c.verified_at >= clock.now() - timedelta(days=days),
@@ -268,6 +267,13 @@ def search(conn: Connection, q: SearchIn, days: int, *, limit: int, offset: int)
         )
     if q.mode:
         conds.append(rental_listings.c.mode == q.mode)
+    return conds
+
+
+def search(conn: Connection, q: SearchIn, days: int, *, limit: int, offset: int) -> SearchResult:
+    """Published listings with a valid code, filtered and sorted; paginated. Index: ix_listings_search /
+    ix_listings_geo (status first, then the filter columns)."""
+    conds = _search_conditions(q, days)
     center = None
     if q.near:
         center = resolve_address(conn, q.near)
