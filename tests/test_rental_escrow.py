@@ -13,7 +13,7 @@ from anju import ledger
 from anju.core.errors import NotFound, ValidationError
 from anju.core.scope import Scope
 from anju.ledger import verify
-from anju.rental import domain, escrow, escrow_reconciliation, escrow_statements
+from anju.rental import domain, escrow, escrow_ledger, escrow_reconciliation, escrow_statements
 from anju.rental.tables import (
     rental_escrow_journals,
     rental_escrow_ledger_accounts,
@@ -90,7 +90,7 @@ def _file(env: dict[str, Any], conn: Any, home: Any, party: int, **kw: Any) -> A
 
 
 def _sweep(conn: Any) -> None:
-    assert escrow.unbalanced_journals(conn) == []
+    assert escrow_ledger.unbalanced_journals(conn) == []
     la = rental_escrow_ledger_accounts
     p = rental_escrow_postings
     sums = dict(

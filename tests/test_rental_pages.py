@@ -20,7 +20,7 @@ from anju import ledger
 from anju.app import create_app
 from anju.core import clock
 from anju.registry import tables as rt
-from anju.rental import domain, escrow
+from anju.rental import domain, escrow, escrow_ledger
 from anju.rental.tables import (
     rental_entrustments,
     rental_escrow_bank_lines,
@@ -633,7 +633,7 @@ def test_supervisors_reconcile_upload_the_bank_statement_and_impose_a_penalty(
     r = p.get(r.headers["location"])
     assert "罚没已登记" in r.text and "罚没（监管）" in r.text and "penalty:NJZJ-2026-001" in r.text
     with engine.connect() as c:
-        assert escrow.unbalanced_journals(c) == []
+        assert escrow_ledger.unbalanced_journals(c) == []
     assert p.as_("citizen").get("/rental/escrow").status_code == 403
     assert p.get(f"/rental/escrow/{acct}").status_code == 403
 

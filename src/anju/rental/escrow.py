@@ -21,201 +21,35 @@ escrow"):
 
 from __future__ import annotations
 
-import json
 import re
-from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
-from anju import ledger
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.scope import Scope
 from anju.core.settings import Settings
-from anju.rental import domain
+from anju.rental import domain, escrow_ledger
 from anju.rental.tables import (
     rental_escrow_accounts,
     rental_escrow_journals,
     rental_escrow_ledger_accounts,
     rental_escrow_positions,
-    rental_escrow_postings,
     rental_escrow_schedule,
     rental_leases,
     rental_parties,
 )
 from anju.security import Caller
 
-LOG = "rental"
-ACCOUNT_KINDS = ("bank", "payable", "penalties")
 REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{5,39}$")
-MAX_IMPORT_LINES = 50_000
 
 
 def rule(settings: Settings) -> domain.EscrowRule:
     return domain.EscrowRule(
         settings.rental_escrow_rent_months, settings.rental_escrow_deposit_months, settings.rental_escrow_mode
     )
-
-
-# -------------------------------------------------------------------------------------- the ledger
-
-
-@dataclass
-class JournalIn:
-    """One journal to post: postings as (ledger account id, debit fen, credit fen)."""
-
-    escrow_account_id: int
-    kind: str
-    reference: str
-    postings: list[tuple[int, int, int]]
-    booked_on: date
-    memo: str
-    item: str | None = None
-    lease_id: int | None = None
-    actor_account_id: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)  # more facts for the log entry (no personal data)
-
-
-def _codes(conn: Connection, ids: Sequence[int]) -> dict[int, str]:
-    return {
-        int(i): c
-        for i, c in conn.execute(
-            select(rental_escrow_ledger_accounts.c.id, rental_escrow_ledger_accounts.c.code).where(
-                rental_escrow_ledger_accounts.c.id.in_(sorted(set(ids)))
-            )
-        )
-    }
-
-
-def post_many(conn: Connection, journals: Sequence[JournalIn]) -> list[int]:
-    """Post journals set-wise in the caller's transaction: every one is checked balanced first (else
-    :class:`domain.UnbalancedJournal`, nothing written); journals, postings and balances are written in
-    bulk and appended to the log ``rental`` as one batch. Returns the journal ids in order."""
-    if not journals:
-        return []
-    ids = [a for j in journals for a, _, _ in j.postings]
-    codes = _codes(conn, ids)
-    amounts = []
-    for j in journals:
-        if j.kind not in domain.JOURNAL_KINDS:
-            raise domain.UnbalancedJournal(f"未知的分录类型 {j.kind}")
-        missing = [a for a, _, _ in j.postings if a not in codes]
-        if missing:
-            raise domain.UnbalancedJournal(f"科目 {missing[0]} 不存在")
-        amounts.append(domain.check_balanced([(codes[a], dr, cr) for a, dr, cr in j.postings]))
-    now = clock.now()
-    rows = conn.execute(
-        insert(rental_escrow_journals).returning(rental_escrow_journals.c.id, sort_by_parameter_order=True),
-        [
-            {
-                "escrow_account_id": j.escrow_account_id,
-                "kind": j.kind,
-                "reference": j.reference,
-                "item": j.item,
-                "lease_id": j.lease_id,
-                "booked_on": j.booked_on,
-                "amount_fen": amt,
-                "memo": j.memo[:200],
-                "actor_account_id": j.actor_account_id,
-                "ledger_index": None,
-                "created_at": now,
-            }
-            for j, amt in zip(journals, amounts, strict=True)
-        ],
-    ).all()
-    jids = [int(r[0]) for r in rows]
-    conn.execute(
-        insert(rental_escrow_postings),
-        [
-            {"journal_id": jid, "ledger_account_id": a, "debit_fen": dr, "credit_fen": cr}
-            for jid, j in zip(jids, journals, strict=True)
-            for a, dr, cr in j.postings
-        ],
-    )
-    delta: dict[int, int] = defaultdict(int)
-    for j in journals:
-        for a, dr, cr in j.postings:
-            delta[a] += dr - cr
-    changes = [{"aid": a, "delta": d} for a, d in sorted(delta.items()) if d]
-    if changes:
-        conn.execute(
-            update(rental_escrow_ledger_accounts)
-            .where(rental_escrow_ledger_accounts.c.id == bindparam("aid"))
-            .values(balance_fen=rental_escrow_ledger_accounts.c.balance_fen + bindparam("delta")),
-            changes,
-        )
-    entries = [_entry(jid, j, amt, codes, now) for jid, j, amt in zip(jids, journals, amounts, strict=True)]
-    first = ledger.append(conn, LOG, entries)
-    conn.execute(
-        update(rental_escrow_journals)
-        .where(rental_escrow_journals.c.id == bindparam("jid"))
-        .values(ledger_index=bindparam("idx")),
-        [{"jid": jid, "idx": first + i} for i, jid in enumerate(jids)],
-    )
-    return jids
-
-
-def post(conn: Connection, journal: JournalIn) -> int:
-    return post_many(conn, [journal])[0]
-
-
-def _entry(jid: int, j: JournalIn, amount: int, codes: dict[int, str], at: datetime) -> bytes:
-    """The canonical JSON of a journal in the log (sorted keys, no personal values)."""
-    return json.dumps(
-        {
-            "type": f"rental.escrow.{j.kind}",
-            "journal": jid,
-            "reference": j.reference,
-            "item": j.item,
-            "escrow_account": j.escrow_account_id,
-            "lease": j.lease_id,
-            "booked_on": j.booked_on.isoformat(),
-            "amount_fen": amount,
-            "postings": [{"account": codes[a], "debit_fen": dr, "credit_fen": cr} for a, dr, cr in j.postings],
-            "at": at.isoformat(),
-            **j.extra,
-        },
-        ensure_ascii=False,
-        sort_keys=True,
-    ).encode()
-
-
-def _ledger_accounts(conn: Connection, escrow_account_id: int, lease_id: int | None = None) -> dict[str, int]:
-    """The ledger accounts of an escrow account (and of one lease in it), created when missing."""
-    kinds = ACCOUNT_KINDS if lease_id is None else tuple(domain.PER_LEASE_KINDS)
-    want = {k: f"{escrow_account_id}:{k}" + ("" if lease_id is None else f":{lease_id}") for k in kinds}
-    have = {
-        r.code: int(r.id)
-        for r in conn.execute(
-            select(rental_escrow_ledger_accounts.c.id, rental_escrow_ledger_accounts.c.code).where(
-                rental_escrow_ledger_accounts.c.code.in_(list(want.values()))
-            )
-        )
-    }
-    new = [
-        {"escrow_account_id": escrow_account_id, "kind": k, "lease_id": lease_id, "code": c, "balance_fen": 0}
-        for k, c in want.items()
-        if c not in have
-    ]
-    if new:
-        conn.execute(insert(rental_escrow_ledger_accounts), new)
-        have = {
-            r.code: int(r.id)
-            for r in conn.execute(
-                select(rental_escrow_ledger_accounts.c.id, rental_escrow_ledger_accounts.c.code).where(
-                    rental_escrow_ledger_accounts.c.code.in_(list(want.values()))
-                )
-            )
-        }
-    return {k: have[c] for k, c in want.items()}
-
-
-def _accounts_of(conn: Connection, escrow_account_id: int, lease_id: int) -> dict[str, int]:
-    return {**_ledger_accounts(conn, escrow_account_id), **_ledger_accounts(conn, escrow_account_id, lease_id)}
 
 
 # ---------------------------------------------------------------------------------- lease life cycle
@@ -245,7 +79,7 @@ def _open_account(conn: Connection, party: Any) -> int:
             .returning(rental_escrow_accounts.c.id)
         ).scalar_one()
     )
-    _ledger_accounts(conn, acct)
+    escrow_ledger.ledger_accounts(conn, acct)
     return acct
 
 
@@ -262,7 +96,7 @@ def on_lease_filed(conn: Connection, settings: Settings, lease: Any) -> None:
     if party is None or not party.escrow_bank or not party.escrow_account_no:
         raise ValidationError.of("escrow_account", "预收租金或押金超过限额，出租企业须先登记租金监管账户才能备案")
     acct = _open_account(conn, party)
-    _ledger_accounts(conn, acct, int(lease.id))
+    escrow_ledger.ledger_accounts(conn, acct, int(lease.id))
     conn.execute(
         insert(rental_escrow_positions).values(
             lease_id=lease.id,
@@ -326,14 +160,14 @@ def settle(
     goes to the enterprise. Returns the journals posted."""
     pos = conn.execute(select(rental_escrow_positions).where(rental_escrow_positions.c.lease_id == lease_id)).one()
     acct = int(pos.escrow_account_id)
-    la = _accounts_of(conn, acct, lease_id)
+    la = escrow_ledger.accounts_of(conn, acct, lease_id)
     rows = conn.execute(
         select(rental_escrow_schedule)
         .where(rental_escrow_schedule.c.lease_id == lease_id)
         .order_by(rental_escrow_schedule.c.period_start)
     ).all()
     today = clock.today()
-    journals: list[JournalIn] = []
+    journals: list[escrow_ledger.JournalIn] = []
     released: list[tuple[int, int]] = []
     refund = 0
     for r in rows:
@@ -344,7 +178,7 @@ def settle(
         refund += m.amount_fen - earned
         if earned:
             journals.append(
-                JournalIn(
+                escrow_ledger.JournalIn(
                     acct,
                     "release",
                     f"release:{r.id}",
@@ -359,7 +193,7 @@ def settle(
             released.append((int(r.id), len(journals) - 1))
     if refund:
         journals.append(
-            JournalIn(
+            escrow_ledger.JournalIn(
                 acct,
                 "refund",
                 f"refund:{lease_id}",
@@ -382,7 +216,7 @@ def settle(
         if deduction_fen:
             legs.append((la["payable"], 0, deduction_fen))
         journals.append(
-            JournalIn(
+            escrow_ledger.JournalIn(
                 acct,
                 "deposit_return",
                 f"deposit:{lease_id}",
@@ -397,7 +231,7 @@ def settle(
         back += deposit - deduction_fen
     if back:
         journals.append(
-            JournalIn(
+            escrow_ledger.JournalIn(
                 acct,
                 "payout",
                 f"refund-payout:{lease_id}",
@@ -409,7 +243,7 @@ def settle(
                 actor_account_id=actor_account_id,
             )
         )
-    jids = post_many(conn, journals)
+    jids = escrow_ledger.post_many(conn, journals)
     for sid, i in released:
         conn.execute(
             update(rental_escrow_schedule)
@@ -486,7 +320,7 @@ def record_payment(
     ):
         raise Conflict("该笔款项已缴存", [FieldError("cycle_no" if kind == "rent" else "kind", "已缴存")])
     acct = int(pos.escrow_account_id)
-    la = _accounts_of(conn, acct, lease_id)
+    la = escrow_ledger.accounts_of(conn, acct, lease_id)
     if kind == "deposit":
         expected = int(pos.deposit_fen) if pos.deposit_status == "due" else 0
         credit = la["deposit"]
@@ -508,9 +342,9 @@ def record_payment(
         raise ValidationError.of("cycle_no" if kind == "rent" else "kind", "该项无需缴存监管资金")
     if amount_fen != expected:
         raise ValidationError.of("amount_fen", f"应缴存 {expected} 分（{expected / 100:.2f} 元）")
-    jid = post(
+    jid = escrow_ledger.post(
         conn,
-        JournalIn(
+        escrow_ledger.JournalIn(
             acct,
             "payment",
             reference,
@@ -586,7 +420,7 @@ def release_due(conn: Connection, on: date) -> dict[str, int]:
         )
     }
     journals = [
-        JournalIn(
+        escrow_ledger.JournalIn(
             int(r.escrow_account_id),
             "release",
             f"release:{r.id}",
@@ -601,7 +435,7 @@ def release_due(conn: Connection, on: date) -> dict[str, int]:
         )
         for r in due
     ]
-    jids = post_many(conn, journals)
+    jids = escrow_ledger.post_many(conn, journals)
     conn.execute(
         update(rental_escrow_schedule)
         .where(rental_escrow_schedule.c.id == bindparam("sid"))
@@ -628,7 +462,7 @@ def release_due(conn: Connection, on: date) -> dict[str, int]:
         ).all()
     )
     payouts = [
-        JournalIn(
+        escrow_ledger.JournalIn(
             int(r.escrow_account_id),
             "payout",
             f"payout:{r.escrow_account_id}:{on.isoformat()}:{int(seq.get(r.escrow_account_id, 0)) + 1}",
@@ -641,7 +475,7 @@ def release_due(conn: Connection, on: date) -> dict[str, int]:
         )
         for r in payable
     ]
-    post_many(conn, payouts)
+    escrow_ledger.post_many(conn, payouts)
     return {
         "released": len(journals),
         "released_fen": sum(int(r.amount_fen) for r in due),
@@ -680,10 +514,10 @@ def impose_penalty(
         if int(prior.escrow_account_id) != escrow_account_id or int(prior.amount_fen) != amount_fen:
             raise Conflict("决定书编号已用于另一笔罚没", [FieldError("reference", "编号重复")])
         return int(prior.id)
-    la = _ledger_accounts(conn, escrow_account_id)
-    return post(
+    la = escrow_ledger.ledger_accounts(conn, escrow_account_id)
+    return escrow_ledger.post(
         conn,
-        JournalIn(
+        escrow_ledger.JournalIn(
             escrow_account_id,
             "penalty",
             ref,
@@ -694,16 +528,3 @@ def impose_penalty(
             actor_account_id=caller.account_id,
         ),
     )
-
-
-# ------------------------------------------------------------------------------------------ the sweep
-
-
-def unbalanced_journals(conn: Connection) -> list[int]:
-    """Journals whose postings do not balance (a sweep; always empty)."""
-    q = (
-        select(rental_escrow_postings.c.journal_id)
-        .group_by(rental_escrow_postings.c.journal_id)
-        .having(func.sum(rental_escrow_postings.c.debit_fen) != func.sum(rental_escrow_postings.c.credit_fen))
-    )
-    return [int(x) for x in conn.execute(q).scalars()]

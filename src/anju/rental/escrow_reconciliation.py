@@ -17,7 +17,6 @@ from anju.core.errors import FieldError, ValidationError
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 from anju.rental import escrow
-from anju.rental.escrow import MAX_IMPORT_LINES
 from anju.rental.tables import (
     rental_escrow_accounts,
     rental_escrow_bank_lines,
@@ -28,6 +27,9 @@ from anju.rental.tables import (
     rental_parties,
 )
 from anju.security import Caller
+
+MAX_IMPORT_LINES = 50_000  # lines of one bank statement import at most
+
 
 # ------------------------------------------------------------------------------------ bank movements
 

@@ -14,7 +14,7 @@ from anju.core.errors import NotFound
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 from anju.rental import domain, escrow, escrow_reconciliation, parties
-from anju.rental.escrow import LOG
+from anju.rental.escrow_ledger import LOG
 from anju.rental.tables import (
     rental_escrow_accounts,
     rental_escrow_journals,
