@@ -45,7 +45,7 @@ from anju.core.db import make_engine
 from anju.core.scope import Scope
 from anju.core.settings import Settings
 from anju.registry import tables as rt
-from anju.rental import leases, listings
+from anju.rental import lease_drafting, leases, listings
 from anju.rental.tables import rental_listings
 from anju.security import Caller, NewAccount, Role, Security, accounts, create_account, issue_session
 
@@ -170,7 +170,7 @@ def prepare(url: str, data_dir: Path, scale: float, n: int) -> tuple[Settings, l
             )
         for i, r in enumerate(homes[n:]):
             # the tenant signs with their own account: its real-name ID is the lease's tenant ID
-            lid = leases.create_lease(
+            lid = lease_drafting.create_lease(
                 c,
                 kr,
                 settings,
@@ -188,13 +188,13 @@ def prepare(url: str, data_dir: Path, scale: float, n: int) -> tuple[Settings, l
             lease_ids.append(lid)
         # sign both sides (the tenant's account takes each tenant ID in turn through its blind index)
         for i, lid in enumerate(lease_ids):
-            leases.sign(c, landlord, lid)
+            lease_drafting.sign(c, landlord, lid)
             c.execute(
                 accounts.update()
                 .where(accounts.c.id == tenant)
                 .values(id_number_bidx=kr.blind_index(resident_id(i), "id_number"))
             )
-            leases.sign(c, tenant_caller, lid)
+            lease_drafting.sign(c, tenant_caller, lid)
         token, _, _ = issue_session(c, sec, land, kind="api", ip="127.0.0.1")
     engine.dispose()
     return settings, listing_ids, lease_ids, token

@@ -13,7 +13,7 @@ from anju import ledger
 from anju.core.errors import NotFound, ValidationError
 from anju.core.scope import Scope
 from anju.ledger import verify
-from anju.rental import domain, escrow
+from anju.rental import domain, escrow, escrow_ledger, escrow_reconciliation, escrow_statements
 from anju.rental.tables import (
     rental_escrow_journals,
     rental_escrow_ledger_accounts,
@@ -90,7 +90,7 @@ def _file(env: dict[str, Any], conn: Any, home: Any, party: int, **kw: Any) -> A
 
 
 def _sweep(conn: Any) -> None:
-    assert escrow.unbalanced_journals(conn) == []
+    assert escrow_ledger.unbalanced_journals(conn) == []
     la = rental_escrow_ledger_accounts
     p = rental_escrow_postings
     sums = dict(
@@ -124,7 +124,7 @@ def test_payments_releases_termination_and_reconciliation(env: dict[str, Any]) -
         _sweep(conn)
     with env["engine"].begin() as conn:
         escrow.on_lease_ended(conn, env["settings"], lid, date(2026, 6, 15), "terminated")
-        kinds = [j["kind"] for j in escrow.lease_statement(conn, t, lid)["journals"]]
+        kinds = [j["kind"] for j in escrow_statements.lease_statement(conn, t, lid)["journals"]]
         assert kinds.count("release") == 3 and "refund" in kinds and "deposit_return" in kinds
         refund = conn.execute(
             select(rental_escrow_journals.c.amount_fen).where(rental_escrow_journals.c.reference == f"refund:{lid}")
@@ -132,21 +132,21 @@ def test_payments_releases_termination_and_reconciliation(env: dict[str, Any]) -
         june_earned = 1000_00 * 15 // 30
         assert refund == 9 * 1000_00 - 2 * 1000_00 - june_earned
         _sweep(conn)
-        acct = escrow.my_accounts(conn, t) or None
+        acct = escrow_statements.my_accounts(conn, t) or None
         assert acct is None  # a citizen has no party
         acct_id = conn.execute(select(rental_escrow_journals.c.escrow_account_id).limit(1)).scalar_one()
-        rec = escrow.reconciliation(conn, Scope.whole_city(), acct_id, START)
+        rec = escrow_reconciliation.reconciliation(conn, Scope.whole_city(), acct_id, START)
         assert not rec["balanced"] and rec["platform_in"] == 10 * 1000_00 and rec["bank_in"] == 0
         csv_text = (
             "date,amount_fen,direction,reference\n2026-01-01,900000,in,PAY-000001\n2026-01-01,100000,in,PAY-000003\n"
         )
         sys_caller = Caller.system("test")
-        assert escrow.import_bank_lines(conn, sys_caller, acct_id, csv_text)["imported"] == 2
-        assert escrow.import_bank_lines(conn, sys_caller, acct_id, csv_text)["imported"] == 0
-        assert escrow.reconciliation(conn, Scope.whole_city(), acct_id, START)["balanced"]
+        assert escrow_reconciliation.import_bank_lines(conn, sys_caller, acct_id, csv_text)["imported"] == 2
+        assert escrow_reconciliation.import_bank_lines(conn, sys_caller, acct_id, csv_text)["imported"] == 0
+        assert escrow_reconciliation.reconciliation(conn, Scope.whole_city(), acct_id, START)["balanced"]
         bad = csv_text.replace("100000,in,PAY-000003", "99999,in,PAY-000004")
-        escrow.import_bank_lines(conn, sys_caller, acct_id, bad)
-        rec = escrow.reconciliation(conn, Scope.whole_city(), acct_id, START)
+        escrow_reconciliation.import_bank_lines(conn, sys_caller, acct_id, bad)
+        rec = escrow_reconciliation.reconciliation(conn, Scope.whole_city(), acct_id, START)
         assert not rec["balanced"] and {d["reference"] for d in rec["differences"]} == {"PAY-000004"}
 
 
@@ -190,7 +190,7 @@ def test_the_tenant_verifies_their_payment_in_the_log(env: dict[str, Any]) -> No
         lid = int(_file(env, conn, env["homes"][0], env["party"], cycle="yearly").id)
         escrow.record_payment(conn, env["tenant"], lid, "rent", 9 * 3500_00, "PAY-PROOF1", cycle_no=0)
     with env["engine"].connect() as conn:
-        proofs = escrow.lease_proofs(conn, env["tenant"], lid)
+        proofs = escrow_statements.lease_proofs(conn, env["tenant"], lid)
     assert proofs["log"] == "rental" and proofs["items"]
     root = bytes.fromhex(proofs["root"])
     for item in proofs["items"]:
@@ -201,4 +201,4 @@ def test_the_tenant_verifies_their_payment_in_the_log(env: dict[str, Any]) -> No
         assert verify.check_inclusion(forged, item["index"], proofs["size"], path, root, proofs["algorithm"])
     other = Caller(None, "x", Role.citizen, None, Scope.own(0))
     with env["engine"].connect() as conn, pytest.raises(NotFound):
-        escrow.lease_proofs(conn, other, lid)
+        escrow_statements.lease_proofs(conn, other, lid)

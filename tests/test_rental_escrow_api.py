@@ -14,8 +14,8 @@ from sqlalchemy import Engine, func, select
 
 from anju.app import create_app
 from anju.ledger import verify
-from anju.rental import escrow
-from anju.rental.tables import rental_escrow_bank_lines, rental_escrow_journals, rental_leases
+from anju.rental import escrow, escrow_ledger
+from anju.rental.tables import rental_escrow_bank_lines, rental_escrow_journals, rental_escrow_positions, rental_leases
 from anju.security import keyring_from_settings
 from tests import rental_builders as rb
 from tests.accounts import account_id, api_token, choose_world
@@ -60,7 +60,11 @@ def env(city_engine: Engine, settings_for: Any) -> Iterator[dict[str, Any]]:
 def _account_of(env: dict[str, Any], lease_id: int) -> int:
     with env["engine"].connect() as c:
         return int(
-            c.execute(select(escrow.POS.c.escrow_account_id).where(escrow.POS.c.lease_id == lease_id)).scalar_one()
+            c.execute(
+                select(rental_escrow_positions.c.escrow_account_id).where(
+                    rental_escrow_positions.c.lease_id == lease_id
+                )
+            ).scalar_one()
         )
 
 
@@ -163,7 +167,7 @@ def test_penalties_are_for_supervisors_idempotent_and_checked(env: dict[str, Any
     clash = c.post(f"{API}/escrow/accounts/{acct}/penalties", json={**body, "amount_fen": 1}, headers=h("district"))
     assert clash.status_code == 409 and clash.json()["errors"][0]["field"] == "reference"
     with env["engine"].connect() as conn:
-        assert escrow.unbalanced_journals(conn) == []
+        assert escrow_ledger.unbalanced_journals(conn) == []
 
 
 def test_the_enterprise_sees_its_own_account_only(env: dict[str, Any]) -> None:

@@ -15,15 +15,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, update
 
-from anju import credit, ledger
-from anju import divisions as div
+from anju import credit, divisions, ledger
 from anju.app import create_app
 from anju.core import clock
 from anju.core.errors import Conflict, NotFound, ValidationError
 from anju.credit import credit_events
 from anju.registry import tables as rt
-from anju.rental import domain
-from anju.rental import governance as svc
+from anju.rental import domain, governance
 from anju.rental.tables import (
     rental_complaint_events,
     rental_complaints,
@@ -223,10 +221,10 @@ def test_the_default_deadline_is_fifteen_days(city_engine: Engine, settings_for:
         home = rb.free_homes(conn, w.street_s1, 1)[0]
         aid = account_id(city_engine, "citizen")
         caller = Caller(aid, "citizen", Role.citizen, None, Security(settings).scope_for(conn, aid, Role.citizen, None))
-        cid = svc.file_complaint(
+        cid = governance.file_complaint(
             conn,
             caller,
-            svc.ComplaintIn("complaint", "其他", "home", "标题", "内容", house_code=home.house_code.lower()),
+            governance.ComplaintIn("complaint", "其他", "home", "标题", "内容", house_code=home.house_code.lower()),
             days=settings.rental_complaint_days,
         )
         row = conn.execute(select(rental_complaints).where(rental_complaints.c.id == cid)).one()
@@ -235,9 +233,9 @@ def test_the_default_deadline_is_fifteen_days(city_engine: Engine, settings_for:
 
 def test_bad_input_names_every_field_and_writes_nothing(env: Env) -> None:
     citizen = env.caller("citizen")
-    bad = svc.ComplaintIn("complain", "卫生", "listing", "  ", "", listing_id=99_999_999)
+    bad = governance.ComplaintIn("complain", "卫生", "listing", "  ", "", listing_id=99_999_999)
     with env.engine.begin() as conn, pytest.raises(ValidationError) as e:
-        svc.file_complaint(conn, citizen, bad, days=DAYS)
+        governance.file_complaint(conn, citizen, bad, days=DAYS)
     assert {x.field for x in e.value.errors} == {"kind", "category", "title", "text", "listing_id"}
     r = env.client.post(
         f"{API}/me/complaints",
@@ -298,7 +296,7 @@ def test_a_clerk_of_another_street_cannot_see_or_take_it(env: Env) -> None:
     env.sign_in("clerk")
     assert env.client.get(f"/rental/complaints/{cid}").status_code == 404
     with env.engine.begin() as conn, pytest.raises(NotFound):
-        svc.take_complaint(conn, env.caller("clerk"), cid)
+        governance.take_complaint(conn, env.caller("clerk"), cid)
     assert env.complaint(cid).status == "received" and env.complaint(cid).handler_account_id is None
     # another complainant does not see it either; the district officer of the district does
     assert env.client.get(f"{API}/me/complaints/{cid}", headers=env.h("landlord")).status_code == 404
@@ -360,13 +358,13 @@ def test_take_then_resolve_the_states_and_what_the_complainant_reads(env: Env) -
     # a rejected one ends as rejected
     other = complain(env, title="另一件事")["id"]
     with env.engine.begin() as conn:
-        svc.take_complaint(conn, env.caller("district"), other)
-        assert svc.resolve_complaint(
-            conn, env.kr, env.caller("district"), other, svc.Resolution("rejected", "不属实")
+        governance.take_complaint(conn, env.caller("district"), other)
+        assert governance.resolve_complaint(
+            conn, env.kr, env.caller("district"), other, governance.Resolution("rejected", "不属实")
         ) == ("rejected")
     assert env.complaint(other).status == "rejected"
     with env.engine.begin() as conn, pytest.raises(Conflict):
-        svc.take_complaint(conn, env.caller("district"), other)
+        governance.take_complaint(conn, env.caller("district"), other)
 
 
 def test_overdue_complaints_come_first_and_are_escalated_to_the_district(env: Env, monkeypatch: Any) -> None:
@@ -376,8 +374,10 @@ def test_overdue_complaints_come_first_and_are_escalated_to_the_district(env: En
     past = clock.now() - timedelta(days=1)
     with env.engine.begin() as conn:
         conn.execute(update(rental_complaints).where(rental_complaints.c.id.in_([late, closed])).values(due_at=past))
-        svc.take_complaint(conn, env.caller("clerk"), closed)
-        svc.resolve_complaint(conn, env.kr, env.caller("clerk"), closed, svc.Resolution("resolved", "已办结"))
+        governance.take_complaint(conn, env.caller("clerk"), closed)
+        governance.resolve_complaint(
+            conn, env.kr, env.caller("clerk"), closed, governance.Resolution("resolved", "已办结")
+        )
     items = env.client.get(f"{API}/complaints", headers=env.h("clerk")).json()["items"]
     assert [i["id"] for i in items] == [late, first, closed]  # open first by deadline, then the closed one
     assert [(i["overdue"], i["level"]) for i in items] == [(True, "district"), (False, "street"), (False, "street")]
@@ -397,9 +397,10 @@ def test_overdue_complaints_come_first_and_are_escalated_to_the_district(env: En
     later = clock.now() + timedelta(days=DAYS, hours=1)
     monkeypatch.setattr(clock, "now", lambda: later)
     with env.engine.connect() as conn:
-        total, rows = svc.list_complaints(
-            conn, svc.ComplaintFilter(overdue=True), scope=env.caller("clerk").scope, limit=10, offset=0
+        page = governance.list_complaints(
+            conn, governance.ComplaintFilter(overdue=True), scope=env.caller("clerk").scope, limit=10, offset=0
         )
+        total, rows = page.total, page.items
     assert total == 2 and {r["id"] for r in rows} == {first, late}
 
 
@@ -477,14 +478,14 @@ def test_an_inspection_with_violations_becomes_credit_events_of_the_party(env: E
 
 def test_a_home_inspection_charges_every_owner_and_a_compliant_one_charges_nobody(env: Env) -> None:
     clerk = env.caller("district")
-    cmd = svc.InspectionIn(
+    cmd = governance.InspectionIn(
         "home",
         "群租：客厅隔出两间出租",
         house_code=env.home_s2.house_code,
-        violations=(svc.ViolationIn("rental.illegal_partition", "客厅隔断出租"),),
+        violations=(governance.ViolationIn("rental.illegal_partition", "客厅隔断出租"),),
     )
     with env.engine.begin() as conn:
-        iid = svc.record_inspection(conn, env.kr, clerk, cmd)
+        iid = governance.record_inspection(conn, env.kr, clerk, cmd)
     d = env.client.get(f"{API}/inspections/{iid}", headers=env.h("district")).json()
     events = _events(env, [v["credit_event_id"] for v in d["violations"]])
     owners = sorted([env.kr.blind_index(rb.LANDLORD_ID, "id_number"), env.kr.blind_index(SECOND_OWNER_ID, "id_number")])
@@ -493,8 +494,8 @@ def test_a_home_inspection_charges_every_owner_and_a_compliant_one_charges_nobod
     assert json.loads(events[0].detail)["target_ref"] == env.home_s2.house_code
     before = env.count(credit_events)
     with env.engine.begin() as conn:
-        ok = svc.record_inspection(
-            conn, env.kr, clerk, svc.InspectionIn("home", "未发现问题", house_code=env.home_s2.house_code)
+        ok = governance.record_inspection(
+            conn, env.kr, clerk, governance.InspectionIn("home", "未发现问题", house_code=env.home_s2.house_code)
         )
     assert env.count(credit_events) == before
     assert env.client.get(f"{API}/inspections/{ok}", headers=env.h("district")).json()["outcome"] == "compliant"
@@ -546,9 +547,11 @@ def test_bad_inspections_name_the_field_and_write_nothing(env: Env, monkeypatch:
         raise RuntimeError("ledger down")
 
     monkeypatch.setattr(ledger, "append", boom)
-    cmd = svc.InspectionIn("party", "x", party_id=env.party_s1, violations=(svc.ViolationIn("rental.other", "x"),))
+    cmd = governance.InspectionIn(
+        "party", "x", party_id=env.party_s1, violations=(governance.ViolationIn("rental.other", "x"),)
+    )
     with pytest.raises(RuntimeError), env.engine.begin() as conn:
-        svc.record_inspection(conn, env.kr, env.caller("clerk"), cmd)
+        governance.record_inspection(conn, env.kr, env.caller("clerk"), cmd)
     monkeypatch.undo()
     assert (env.count(credit_events), env.count(rental_inspections), env.count(rental_violations)) == (
         n_events,
@@ -560,7 +563,7 @@ def test_bad_inspections_name_the_field_and_write_nothing(env: Env, monkeypatch:
 def test_an_upheld_complaint_with_a_violation_becomes_a_credit_event_of_the_landlord(env: Env) -> None:
     c = complain(env)
     with env.engine.begin() as conn:
-        svc.take_complaint(conn, env.caller("clerk"), c["id"])
+        governance.take_complaint(conn, env.caller("clerk"), c["id"])
     body = {
         "outcome": "resolved",
         "reply": "经核实，出租人无正当理由扣留押金，已责令退还。",
@@ -610,14 +613,14 @@ def test_lists_are_scoped_by_role_and_division(env: Env) -> None:
     assert {i["id"] for i in env.client.get(f"{API}/me/complaints", headers=env.h("landlord")).json()["items"]} == {b}
     # inspections: the clerk records in S1 only and sees S1 only
     with env.engine.begin() as conn:
-        i1 = svc.record_inspection(
-            conn, env.kr, env.caller("clerk"), svc.InspectionIn("party", "正常", party_id=env.party_s1)
+        i1 = governance.record_inspection(
+            conn, env.kr, env.caller("clerk"), governance.InspectionIn("party", "正常", party_id=env.party_s1)
         )
-        i2 = svc.record_inspection(
-            conn, env.kr, env.caller("district"), svc.InspectionIn("listing", "正常", listing_id=env.listing_s2)
+        i2 = governance.record_inspection(
+            conn, env.kr, env.caller("district"), governance.InspectionIn("listing", "正常", listing_id=env.listing_s2)
         )
-        ib = svc.record_inspection(
-            conn, env.kr, env.caller("city"), svc.InspectionIn("home", "正常", house_code=env.home_b.house_code)
+        ib = governance.record_inspection(
+            conn, env.kr, env.caller("city"), governance.InspectionIn("home", "正常", house_code=env.home_b.house_code)
         )
 
     def insp(who: str, **params: str) -> set[int]:
@@ -674,7 +677,7 @@ def test_the_citizen_files_and_follows_a_complaint_on_the_pages(env: Env) -> Non
     page = env.client.get(r.headers["location"])
     assert page.status_code == 200 and "投诉已提交" in page.text and "押金未退" in page.text
     with env.engine.connect() as conn:
-        name = div.names(conn, {env.home_s1.street_code})[env.home_s1.street_code]
+        name = divisions.names(conn, {env.home_s1.street_code})[env.home_s1.street_code]
     assert name in page.text and "暂无答复" in page.text
     listing = env.client.get("/rental/complaints/mine")
     assert listing.status_code == 200 and env.complaint(cid).complaint_no in listing.text and "已受理" in listing.text
@@ -795,13 +798,16 @@ def test_personal_data_is_never_shown_in_governance_outputs(env: Env) -> None:
     c = complain(env)
     cid = c["id"]
     with env.engine.begin() as conn:
-        svc.take_complaint(conn, env.caller("clerk"), cid)
-        iid = svc.record_inspection(
+        governance.take_complaint(conn, env.caller("clerk"), cid)
+        iid = governance.record_inspection(
             conn,
             env.kr,
             env.caller("district"),
-            svc.InspectionIn(
-                "home", "检查", house_code=env.home_s2.house_code, violations=(svc.ViolationIn("rental.other", "x"),)
+            governance.InspectionIn(
+                "home",
+                "检查",
+                house_code=env.home_s2.house_code,
+                violations=(governance.ViolationIn("rental.other", "x"),),
             ),
         )
     secrets = [
@@ -856,12 +862,12 @@ def test_a_listing_never_published_is_not_found_for_a_complaint(env: Env) -> Non
     citizen = env.caller("citizen")
     with env.engine.begin() as conn:
         draft = rb.listing(conn, rb.free_homes(conn, env.world.street_s1, 1)[0], status="draft")
-    body = svc.ComplaintIn("complaint", "虚假房源", "listing", "标题", "内容", listing_id=draft)
+    body = governance.ComplaintIn("complaint", "虚假房源", "listing", "标题", "内容", listing_id=draft)
     with env.engine.begin() as conn, pytest.raises(ValidationError) as e:
-        svc.file_complaint(conn, citizen, body, days=DAYS)
-    absent = svc.ComplaintIn("complaint", "虚假房源", "listing", "标题", "内容", listing_id=99_999_999)
+        governance.file_complaint(conn, citizen, body, days=DAYS)
+    absent = governance.ComplaintIn("complaint", "虚假房源", "listing", "标题", "内容", listing_id=99_999_999)
     with env.engine.begin() as conn, pytest.raises(ValidationError) as e2:
-        svc.file_complaint(conn, citizen, absent, days=DAYS)
+        governance.file_complaint(conn, citizen, absent, days=DAYS)
     # the same answer as for a listing that does not exist: a draft's existence is not disclosed
     assert [(x.field, x.reason) for x in e.value.errors] == [(x.field, x.reason) for x in e2.value.errors]
     assert e.value.errors[0].field == "listing_id"

@@ -28,7 +28,7 @@ from anju.core import clock
 from anju.core.errors import Conflict, NotFound, ValidationError
 from anju.core.scope import Scope
 from anju.registry import tables as rt
-from anju.rental import domain, guidance, monitoring
+from anju.rental import domain, guidance, guidance_model, monitoring
 from anju.rental.tables import rental_guidance_editions, rental_guidance_rents, rental_leases, rental_listings
 from anju.security import Security
 from tests import rental_builders as rb
@@ -150,13 +150,13 @@ def test_pure_fit_on_a_planted_design() -> None:
     group = rng.integers(0, g, n)
     x = rng.normal(size=(n, 2))
     y = np.array([0.0, 0.3, -0.2, 0.5, 0.1])[group] + x @ np.array([0.7, -0.4]) + rng.normal(0, 0.1, n)
-    fit = guidance.fit_model(y, x, group.astype(np.int64), g)
+    fit = guidance_model.fit_model(y, x, group.astype(np.int64), g)
     dummies = np.eye(g)[group]
     full = sm.OLS(y, np.column_stack([x, dummies])).fit()
     assert np.allclose(fit.beta, full.params[:2], atol=1e-9)
     assert np.allclose(fit.effects, full.params[2:], atol=1e-9)
     assert np.allclose(fit.resid, full.resid, atol=1e-9)
-    q = guidance.group_quantile(np.arange(10.0), np.array([0] * 5 + [2] * 5, dtype=np.int64), 3, 0.5)
+    q = guidance_model.group_quantile(np.arange(10.0), np.array([0] * 5 + [2] * 5, dtype=np.int64), 3, 0.5)
     assert q[0] == 2.0 and math.isnan(q[1]) and q[2] == 7.0
 
 
@@ -197,7 +197,8 @@ def test_publishing_supersedes_the_previous_edition_and_keeps_it(city_engine: En
         statuses = dict(c.execute(select(rental_guidance_editions.c.id, rental_guidance_editions.c.status)).all())
         assert guidance.range_for(c, s1, row.home_type, clock.today())[3] == second["edition_no"]  # type: ignore[index]
         kept = c.execute(select(func.count()).where(rental_guidance_rents.c.edition_id == first["id"])).scalar_one()
-        public, total = guidance.list_editions(c, staff=False)
+        page = guidance.list_editions(c, staff=False)
+        public, total = page.items, page.total
     assert statuses == {first["id"]: "superseded", second["id"]: "published"}
     assert kept > 0 and total == 2 and [e["id"] for e in public] == [second["id"], first["id"]]
     with city_engine.begin() as c, pytest.raises(Conflict):
@@ -483,7 +484,7 @@ def test_listing_and_lease_home_types_match_the_domain(city_engine: Engine) -> N
         assert domain.home_type(mode, beds) in domain.HOME_TYPES
     with city_engine.connect() as c:
         t = rental_listings
-        expr = guidance._home_type_sql(t.c.room_id, t.c.bedrooms, t.c.mode)
+        expr = guidance_model.home_type_sql(t.c.room_id, t.c.bedrooms, t.c.mode)
         assert c.execute(select(func.count()).where(expr == "分间")).scalar_one() == 0
 
 

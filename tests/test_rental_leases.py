@@ -20,8 +20,7 @@ from anju.app import create_app
 from anju.core import clock
 from anju.core.errors import Conflict
 from anju.registry import tables as rt
-from anju.rental import contract_pdf, domain, escrow
-from anju.rental import leases as svc
+from anju.rental import contract_pdf, domain, escrow, lease_changes, lease_filing, leases
 from anju.rental.tables import (
     rental_entrustments,
     rental_home_flags,
@@ -347,7 +346,7 @@ def test_filing_is_idempotent_by_key(env: dict[str, Any]) -> None:
     # a replay that raced its original past the route's read-only look-up reaches the service: it
     # gets the stored answer too, and writes nothing
     with env["engine"].begin() as conn:
-        raced = svc.file_lease(conn, env["settings"], caller(env, "landlord"), a, "filing-key-0001")
+        raced = lease_filing.file_lease(conn, env["settings"], caller(env, "landlord"), a, "filing-key-0001")
     got = {k: raced.response[k] for k in ("id", "filing_no", "status", "ledger_index")}
     assert raced.status_code == 200 and got == {k: first.json()[k] for k in got}
     assert log_size(env) == size and count(env, rental_idempotency) == 1
@@ -441,7 +440,7 @@ def _file_in_thread(
     barrier.wait()
     try:
         with env["engine"].begin() as conn:
-            out.append(svc.file_lease(conn, env["settings"], who, lease_id, f"thread-{lease_id}"))
+            out.append(lease_filing.file_lease(conn, env["settings"], who, lease_id, f"thread-{lease_id}"))
     except Conflict as e:
         out.append(e)
 
@@ -525,7 +524,7 @@ def test_a_crash_mid_filing_leaves_nothing_half_written(env: dict[str, Any], mon
 
     monkeypatch.setattr(ledger, "append", boom)
     with pytest.raises(RuntimeError), env["engine"].begin() as conn:
-        svc.file_lease(conn, env["settings"], caller(env, "landlord"), lease_id, "crash-key-1")
+        lease_filing.file_lease(conn, env["settings"], caller(env, "landlord"), lease_id, "crash-key-1")
     assert [count(env, t) for t in tables] + [log_size(env)] == before
     row = lease_row(env, lease_id)
     assert row.status == "signed" and row.filing_no is None
@@ -692,7 +691,7 @@ def test_expiry_job_expires_filed_leases_past_their_end(env: dict[str, Any]) -> 
     assert lease_row(env, old).status == "expired" and lease_row(env, current).status == "filed"
     assert log_size(env) == size + 1
     with env["engine"].begin() as conn:
-        assert svc.expire_leases(conn, env["settings"], clock.today()) == 0
+        assert lease_changes.expire_leases(conn, env["settings"], clock.today()) == 0
 
 
 # ----------------------------------------------------------------------------------- staff, public
@@ -784,7 +783,7 @@ def test_the_contract_pdf_has_the_filing_number_and_a_qr_code_of_the_public_page
     assert CITIZEN_ID.encode() not in text and b"1101**********002X" not in pdf  # masked ID is in CJK font
     # the QR code drawn is exactly segno's symbol of the public verification page
     with env["engine"].connect() as conn:
-        facts = svc.get_lease(conn, env["kr"], caller(env, "citizen"), lease_id)
+        facts = leases.get_lease(conn, env["kr"], caller(env, "citizen"), lease_id)
     url = contract_pdf.verify_url("http://testserver/", filing_no)
     assert url == f"http://testserver/rental/filings/{filing_no}"
     plain = contract_pdf.render(facts, url, compress=False)

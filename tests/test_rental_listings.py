@@ -425,7 +425,7 @@ def test_search_filters_sorts_paginates_in_a_fixed_number_of_queries(client: Tes
 
 
 def test_the_search_count_stops_at_its_cap(client: TestClient, city_engine: Engine, monkeypatch: Any) -> None:
-    from anju.rental import listings as ls
+    from anju.rental import listing_queries
 
     w = choose_world(city_engine)
     with city_engine.begin() as c:
@@ -434,7 +434,7 @@ def test_the_search_count_stops_at_its_cap(client: TestClient, city_engine: Engi
     r = client.get("/api/v1/rental/public/listings")
     full = r.json()["total"]
     assert full >= 3 and r.json()["total_capped"] is False
-    monkeypatch.setattr(ls, "COUNT_CAP", 2)
+    monkeypatch.setattr(listing_queries, "COUNT_CAP", 2)
     r = client.get("/api/v1/rental/public/listings", params={"page_size": 50})
     body = r.json()
     assert body["total"] == 2 and body["total_capped"] is True

@@ -20,11 +20,12 @@ from anju import ledger
 from anju.app import create_app
 from anju.core import clock
 from anju.registry import tables as rt
-from anju.rental import domain, escrow
+from anju.rental import domain, escrow, escrow_ledger
 from anju.rental.tables import (
     rental_entrustments,
     rental_escrow_bank_lines,
     rental_escrow_journals,
+    rental_escrow_positions,
     rental_lease_events,
     rental_leases,
 )
@@ -500,7 +501,11 @@ def money(env: dict[str, Any]) -> dict[str, Any]:
             )
             leases.append(lid)
         accts = [
-            int(conn.execute(select(escrow.POS.c.escrow_account_id).where(escrow.POS.c.lease_id == lid)).scalar_one())
+            int(
+                conn.execute(
+                    select(rental_escrow_positions.c.escrow_account_id).where(rental_escrow_positions.c.lease_id == lid)
+                ).scalar_one()
+            )
             for lid in leases
         ]
     return {"lease": leases[0], "far_lease": leases[1], "acct": accts[0], "far_acct": accts[1]}
@@ -628,7 +633,7 @@ def test_supervisors_reconcile_upload_the_bank_statement_and_impose_a_penalty(
     r = p.get(r.headers["location"])
     assert "罚没已登记" in r.text and "罚没（监管）" in r.text and "penalty:NJZJ-2026-001" in r.text
     with engine.connect() as c:
-        assert escrow.unbalanced_journals(c) == []
+        assert escrow_ledger.unbalanced_journals(c) == []
     assert p.as_("citizen").get("/rental/escrow").status_code == 403
     assert p.get(f"/rental/escrow/{acct}").status_code == 403
 

@@ -18,7 +18,7 @@ from anju.core import clock
 from anju.core.errors import Conflict
 from anju.credit import credit_events
 from anju.registry import tables as rt
-from anju.rental import parties
+from anju.rental import entrustments, home_flags, parties
 from anju.rental.tables import rental_entrustments, rental_home_flags, rental_parties, rental_practitioners
 from tests import rental_builders as rb
 from tests.accounts import account_id, api_token, choose_world, web_session
@@ -268,8 +268,8 @@ def test_only_an_owner_may_entrust_and_the_agent_then_holds_a_valid_entrustment(
     assert r.status_code == 201
     agency = account_id(city_engine, "agency")
     with city_engine.connect() as c:
-        assert parties.valid_entrustment(c, mine.id, None, today, agent_account_id=agency) is not None
-        assert parties.valid_entrustment(c, mine.id, None, today, agent_party_id=party_id) is not None
+        assert entrustments.valid_entrustment(c, mine.id, None, today, agent_account_id=agency) is not None
+        assert entrustments.valid_entrustment(c, mine.id, None, today, agent_party_id=party_id) is not None
     mine_list = client.get("/api/v1/rental/me/entrustments", headers=me).json()
     assert mine_list["total"] == 2 and {i["side"] for i in mine_list["items"]} == {"owner"}
     theirs_list = client.get("/api/v1/rental/me/entrustments", headers=auth(city_engine, "agency")).json()
@@ -280,7 +280,7 @@ def test_only_an_owner_may_entrust_and_the_agent_then_holds_a_valid_entrustment(
     )
     assert client.post(f"/api/v1/rental/entrustments/{eid}/revoke", headers=me).status_code == 200
     with city_engine.connect() as c:
-        assert parties.valid_entrustment(c, mine.id, None, today, agent_account_id=agency) is None
+        assert entrustments.valid_entrustment(c, mine.id, None, today, agent_account_id=agency) is None
 
 
 def test_flags_bar_a_home_until_lifted_and_are_scoped(client: TestClient, city_engine: Engine) -> None:
@@ -288,9 +288,7 @@ def test_flags_bar_a_home_until_lifted_and_are_scoped(client: TestClient, city_e
     with city_engine.begin() as c:
         (home,) = rb.free_homes(c, w.street_s1, 1)
         b_home = c.execute(
-            select(rt.homes)
-            .where(rt.homes.c.district_code == w.district_b, rt.homes.c.status == "使用")
-            .limit(1)
+            select(rt.homes).where(rt.homes.c.district_code == w.district_b, rt.homes.c.status == "使用").limit(1)
         ).one()
     clerk = auth(city_engine, "clerk")
     body = {"house_code": home.house_code, "kind": "seized", "source": "court", "reason": "法院查封"}
@@ -301,14 +299,14 @@ def test_flags_bar_a_home_until_lifted_and_are_scoped(client: TestClient, city_e
     fid = r.json()["id"]
     today = clock.today()
     with city_engine.connect() as c:
-        found = parties.home_restrictions(c, [home.id, b_home.id], today)
+        found = home_flags.home_restrictions(c, [home.id, b_home.id], today)
     assert list(found) == [home.id] and found[home.id][0].kind == "seized"
     r = client.get("/api/v1/rental/flags", params={"active": True}, headers=clerk)
     assert [i["id"] for i in r.json()["items"]] == [fid]
     assert client.post(f"/api/v1/rental/flags/{fid}/lift", headers=clerk).status_code == 200
     assert client.post(f"/api/v1/rental/flags/{fid}/lift", headers=clerk).status_code == 409
     with city_engine.connect() as c:
-        assert parties.home_restrictions(c, [home.id], today) == {}
+        assert home_flags.home_restrictions(c, [home.id], today) == {}
         assert c.execute(select(rental_home_flags.c.lifted_at)).scalar_one() is not None
 
 
@@ -324,8 +322,8 @@ def test_a_future_flag_does_not_bar_today(client: TestClient, city_engine: Engin
     )
     assert r.status_code == 201
     with city_engine.connect() as c:
-        assert parties.home_restrictions(c, [home.id], clock.today()) == {}
-        assert home.id in parties.home_restrictions(c, [home.id], date.fromisoformat(since))
+        assert home_flags.home_restrictions(c, [home.id], clock.today()) == {}
+        assert home.id in home_flags.home_restrictions(c, [home.id], date.fromisoformat(since))
 
 
 def test_party_pages_render_in_chinese(client: TestClient, city_engine: Engine) -> None:

@@ -83,7 +83,7 @@ def rental_guidance_list() -> None:
     from anju.rental import guidance
 
     with _engine(load_settings()).connect() as conn:
-        items, _ = guidance.list_editions(conn, staff=True, limit=1000)
+        items = guidance.list_editions(conn, staff=True, limit=1000).items
     for i in items:
         click.echo(
             f"{i['id']:>5} {i['edition_no']:<14} {i['status_label']:<4} {i['period_start']}–{i['period_end']} "
@@ -124,14 +124,14 @@ def rental_leases() -> None:
 def rental_leases_expire(batch: int) -> None:
     """Mark filed leases whose term has ended as expired (each logged in the verifiable log)."""
     from anju.core import clock
-    from anju.rental import leases
+    from anju.rental import lease_changes
 
     settings = load_settings()
     engine = _engine(settings)
     total = 0
     while True:
         with engine.begin() as conn:
-            n = leases.expire_leases(conn, settings, clock.today(), limit=batch)
+            n = lease_changes.expire_leases(conn, settings, clock.today(), limit=batch)
         total += n
         if n < batch:
             break
@@ -174,11 +174,11 @@ def rental_escrow_reconcile(on: Any, csv_path: str | None) -> None:
 
     from anju.core import clock
     from anju.core.scope import Scope
-    from anju.rental import escrow
+    from anju.rental import escrow_reconciliation
 
     day = on.date() if on else clock.today()
     with _engine(load_settings()).connect() as conn:
-        rows = escrow.reconcile_all(conn, day, Scope.whole_city())
+        rows = escrow_reconciliation.reconcile_all(conn, Scope.whole_city(), day)
     bad = [r for r in rows if not r["balanced"]]
     if csv_path:
         cols = ("id", "party_name", "bank", "account_no", "platform_balance", "bank_balance", "difference", "balanced")

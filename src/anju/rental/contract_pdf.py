@@ -10,7 +10,7 @@ the symbol segno encodes for the URL.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import segno
@@ -116,7 +116,7 @@ class _Writer:
         self._footer()
 
 
-def render(lease: dict[str, Any], url: str | None, *, compress: bool = True) -> bytes:
+def render(lease: Mapping[str, Any], url: str | None, *, compress: bool = True) -> bytes:
     """The contract of ``lease`` (as ``leases.get_lease`` gives it) as PDF bytes."""
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=A4, pageCompression=1 if compress else 0)

@@ -15,54 +15,35 @@ escrow"):
 * a journal's ``reference`` is unique (a repeated payment or release is the same journal) and its
   ``item`` names what it settles, so nothing is settled twice;
 * the bank pushes its statement lines; the daily reconciliation compares the platform's bank-cash
-  account with them.
+  account with them (:mod:`anju.rental.escrow_reconciliation`); tenants and parties read their
+  statements through :mod:`anju.rental.escrow_statements`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
-from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, case, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
-from anju import ledger
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.scope import Scope
 from anju.core.settings import Settings
-from anju.rental import domain, parties
+from anju.rental import domain, escrow_ledger
 from anju.rental.tables import (
     rental_escrow_accounts,
-    rental_escrow_bank_lines,
     rental_escrow_journals,
     rental_escrow_ledger_accounts,
     rental_escrow_positions,
-    rental_escrow_postings,
     rental_escrow_schedule,
     rental_leases,
     rental_parties,
 )
 from anju.security import Caller
 
-LOG = "rental"
-A = rental_escrow_accounts
-LA = rental_escrow_ledger_accounts
-J = rental_escrow_journals
-P = rental_escrow_postings
-SCH = rental_escrow_schedule
-POS = rental_escrow_positions
-BL = rental_escrow_bank_lines
-L = rental_leases
-ACCOUNT_KINDS = ("bank", "payable", "penalties")
 REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{5,39}$")
-MAX_IMPORT_LINES = 50_000
 
 
 def rule(settings: Settings) -> domain.EscrowRule:
@@ -71,155 +52,22 @@ def rule(settings: Settings) -> domain.EscrowRule:
     )
 
 
-# -------------------------------------------------------------------------------------- the ledger
-
-
-@dataclass
-class JournalIn:
-    """One journal to post: postings as (ledger account id, debit fen, credit fen)."""
-
-    escrow_account_id: int
-    kind: str
-    reference: str
-    postings: list[tuple[int, int, int]]
-    booked_on: date
-    memo: str
-    item: str | None = None
-    lease_id: int | None = None
-    actor_account_id: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)  # more facts for the log entry (no personal data)
-
-
-def _codes(conn: Connection, ids: Sequence[int]) -> dict[int, str]:
-    return {int(i): c for i, c in conn.execute(select(LA.c.id, LA.c.code).where(LA.c.id.in_(sorted(set(ids)))))}
-
-
-def post_many(conn: Connection, journals: Sequence[JournalIn]) -> list[int]:
-    """Post journals set-wise in the caller's transaction: every one is checked balanced first (else
-    :class:`domain.UnbalancedJournal`, nothing written); journals, postings and balances are written in
-    bulk and appended to the log ``rental`` as one batch. Returns the journal ids in order."""
-    if not journals:
-        return []
-    ids = [a for j in journals for a, _, _ in j.postings]
-    codes = _codes(conn, ids)
-    amounts = []
-    for j in journals:
-        if j.kind not in domain.JOURNAL_KINDS:
-            raise domain.UnbalancedJournal(f"未知的分录类型 {j.kind}")
-        missing = [a for a, _, _ in j.postings if a not in codes]
-        if missing:
-            raise domain.UnbalancedJournal(f"科目 {missing[0]} 不存在")
-        amounts.append(domain.check_balanced([(codes[a], dr, cr) for a, dr, cr in j.postings]))
-    now = clock.now()
-    rows = conn.execute(
-        insert(J).returning(J.c.id, sort_by_parameter_order=True),
-        [
-            {
-                "escrow_account_id": j.escrow_account_id,
-                "kind": j.kind,
-                "reference": j.reference,
-                "item": j.item,
-                "lease_id": j.lease_id,
-                "booked_on": j.booked_on,
-                "amount_fen": amt,
-                "memo": j.memo[:200],
-                "actor_account_id": j.actor_account_id,
-                "ledger_index": None,
-                "created_at": now,
-            }
-            for j, amt in zip(journals, amounts, strict=True)
-        ],
-    ).all()
-    jids = [int(r[0]) for r in rows]
-    conn.execute(
-        insert(P),
-        [
-            {"journal_id": jid, "ledger_account_id": a, "debit_fen": dr, "credit_fen": cr}
-            for jid, j in zip(jids, journals, strict=True)
-            for a, dr, cr in j.postings
-        ],
-    )
-    delta: dict[int, int] = defaultdict(int)
-    for j in journals:
-        for a, dr, cr in j.postings:
-            delta[a] += dr - cr
-    changes = [{"aid": a, "delta": d} for a, d in sorted(delta.items()) if d]
-    if changes:
-        conn.execute(
-            update(LA).where(LA.c.id == bindparam("aid")).values(balance_fen=LA.c.balance_fen + bindparam("delta")),
-            changes,
-        )
-    entries = [_entry(jid, j, amt, codes, now) for jid, j, amt in zip(jids, journals, amounts, strict=True)]
-    first = ledger.append(conn, LOG, entries)
-    conn.execute(
-        update(J).where(J.c.id == bindparam("jid")).values(ledger_index=bindparam("idx")),
-        [{"jid": jid, "idx": first + i} for i, jid in enumerate(jids)],
-    )
-    return jids
-
-
-def post(conn: Connection, journal: JournalIn) -> int:
-    return post_many(conn, [journal])[0]
-
-
-def _entry(jid: int, j: JournalIn, amount: int, codes: dict[int, str], at: datetime) -> bytes:
-    """The canonical JSON of a journal in the log (sorted keys, no personal values)."""
-    return json.dumps(
-        {
-            "type": f"rental.escrow.{j.kind}",
-            "journal": jid,
-            "reference": j.reference,
-            "item": j.item,
-            "escrow_account": j.escrow_account_id,
-            "lease": j.lease_id,
-            "booked_on": j.booked_on.isoformat(),
-            "amount_fen": amount,
-            "postings": [{"account": codes[a], "debit_fen": dr, "credit_fen": cr} for a, dr, cr in j.postings],
-            "at": at.isoformat(),
-            **j.extra,
-        },
-        ensure_ascii=False,
-        sort_keys=True,
-    ).encode()
-
-
-def _ledger_accounts(conn: Connection, escrow_account_id: int, lease_id: int | None = None) -> dict[str, int]:
-    """The ledger accounts of an escrow account (and of one lease in it), created when missing."""
-    kinds = ACCOUNT_KINDS if lease_id is None else tuple(domain.PER_LEASE_KINDS)
-    want = {k: f"{escrow_account_id}:{k}" + ("" if lease_id is None else f":{lease_id}") for k in kinds}
-    have = {
-        r.code: int(r.id) for r in conn.execute(select(LA.c.id, LA.c.code).where(LA.c.code.in_(list(want.values()))))
-    }
-    new = [
-        {"escrow_account_id": escrow_account_id, "kind": k, "lease_id": lease_id, "code": c, "balance_fen": 0}
-        for k, c in want.items()
-        if c not in have
-    ]
-    if new:
-        conn.execute(insert(LA), new)
-        have = {
-            r.code: int(r.id)
-            for r in conn.execute(select(LA.c.id, LA.c.code).where(LA.c.code.in_(list(want.values()))))
-        }
-    return {k: have[c] for k, c in want.items()}
-
-
-def _accounts_of(conn: Connection, escrow_account_id: int, lease_id: int) -> dict[str, int]:
-    return {**_ledger_accounts(conn, escrow_account_id), **_ledger_accounts(conn, escrow_account_id, lease_id)}
-
-
 # ---------------------------------------------------------------------------------- lease life cycle
 
 
 def _open_account(conn: Connection, party: Any) -> int:
-    row = conn.execute(select(A.c.id, A.c.party_id).where(A.c.account_no == party.escrow_account_no)).first()
+    row = conn.execute(
+        select(rental_escrow_accounts.c.id, rental_escrow_accounts.c.party_id).where(
+            rental_escrow_accounts.c.account_no == party.escrow_account_no
+        )
+    ).first()
     if row is not None:
         if int(row.party_id) != int(party.id):
             raise ValidationError.of("escrow_account", "该监管账户已登记在其他企业名下")
         return int(row.id)
     acct = int(
         conn.execute(
-            insert(A)
+            insert(rental_escrow_accounts)
             .values(
                 party_id=party.id,
                 bank=party.escrow_bank,
@@ -228,10 +76,10 @@ def _open_account(conn: Connection, party: Any) -> int:
                 street_code=party.street_code,
                 opened_at=clock.now(),
             )
-            .returning(A.c.id)
+            .returning(rental_escrow_accounts.c.id)
         ).scalar_one()
     )
-    _ledger_accounts(conn, acct)
+    escrow_ledger.ledger_accounts(conn, acct)
     return acct
 
 
@@ -248,9 +96,9 @@ def on_lease_filed(conn: Connection, settings: Settings, lease: Any) -> None:
     if party is None or not party.escrow_bank or not party.escrow_account_no:
         raise ValidationError.of("escrow_account", "预收租金或押金超过限额，出租企业须先登记租金监管账户才能备案")
     acct = _open_account(conn, party)
-    _ledger_accounts(conn, acct, int(lease.id))
+    escrow_ledger.ledger_accounts(conn, acct, int(lease.id))
     conn.execute(
-        insert(POS).values(
+        insert(rental_escrow_positions).values(
             lease_id=lease.id,
             escrow_account_id=acct,
             mode=settings.rental_escrow_mode,
@@ -268,7 +116,7 @@ def on_lease_filed(conn: Connection, settings: Settings, lease: Any) -> None:
     )
     if months:
         conn.execute(
-            insert(SCH),
+            insert(rental_escrow_schedule),
             [
                 {
                     "lease_id": lease.id,
@@ -285,14 +133,14 @@ def on_lease_filed(conn: Connection, settings: Settings, lease: Any) -> None:
             ],
         )
     if not lease.escrow_required:
-        conn.execute(update(L).where(L.c.id == lease.id).values(escrow_required=True))
+        conn.execute(update(rental_leases).where(rental_leases.c.id == lease.id).values(escrow_required=True))
 
 
 def on_lease_ended(conn: Connection, settings: Settings, lease_id: int, ended_on: date, reason: str) -> None:
     """A lease ended (early termination, cancellation of the filing, or expiry) on ``ended_on``: the
     held rent months already earned are released (a month cut short by its earned days), the unearned
     rest is refunded to the tenant, unpaid months are cancelled and the deposit is returned."""
-    pos = conn.execute(select(POS).where(POS.c.lease_id == lease_id)).first()
+    pos = conn.execute(select(rental_escrow_positions).where(rental_escrow_positions.c.lease_id == lease_id)).first()
     if pos is None or pos.status != "active":
         return
     settle(conn, int(lease_id), ended_on, reason, deduction_fen=0)
@@ -310,12 +158,16 @@ def settle(
 ) -> list[int]:
     """Close a lease's position (see :func:`on_lease_ended`); a deposit deduction (e.g. agreed damages)
     goes to the enterprise. Returns the journals posted."""
-    pos = conn.execute(select(POS).where(POS.c.lease_id == lease_id)).one()
+    pos = conn.execute(select(rental_escrow_positions).where(rental_escrow_positions.c.lease_id == lease_id)).one()
     acct = int(pos.escrow_account_id)
-    la = _accounts_of(conn, acct, lease_id)
-    rows = conn.execute(select(SCH).where(SCH.c.lease_id == lease_id).order_by(SCH.c.period_start)).all()
+    la = escrow_ledger.accounts_of(conn, acct, lease_id)
+    rows = conn.execute(
+        select(rental_escrow_schedule)
+        .where(rental_escrow_schedule.c.lease_id == lease_id)
+        .order_by(rental_escrow_schedule.c.period_start)
+    ).all()
     today = clock.today()
-    journals: list[JournalIn] = []
+    journals: list[escrow_ledger.JournalIn] = []
     released: list[tuple[int, int]] = []
     refund = 0
     for r in rows:
@@ -326,7 +178,7 @@ def settle(
         refund += m.amount_fen - earned
         if earned:
             journals.append(
-                JournalIn(
+                escrow_ledger.JournalIn(
                     acct,
                     "release",
                     f"release:{r.id}",
@@ -341,7 +193,7 @@ def settle(
             released.append((int(r.id), len(journals) - 1))
     if refund:
         journals.append(
-            JournalIn(
+            escrow_ledger.JournalIn(
                 acct,
                 "refund",
                 f"refund:{lease_id}",
@@ -364,7 +216,7 @@ def settle(
         if deduction_fen:
             legs.append((la["payable"], 0, deduction_fen))
         journals.append(
-            JournalIn(
+            escrow_ledger.JournalIn(
                 acct,
                 "deposit_return",
                 f"deposit:{lease_id}",
@@ -379,7 +231,7 @@ def settle(
         back += deposit - deduction_fen
     if back:
         journals.append(
-            JournalIn(
+            escrow_ledger.JournalIn(
                 acct,
                 "payout",
                 f"refund-payout:{lease_id}",
@@ -391,19 +243,27 @@ def settle(
                 actor_account_id=actor_account_id,
             )
         )
-    jids = post_many(conn, journals)
+    jids = escrow_ledger.post_many(conn, journals)
     for sid, i in released:
-        conn.execute(update(SCH).where(SCH.c.id == sid).values(status="released", journal_id=jids[i]))
+        conn.execute(
+            update(rental_escrow_schedule)
+            .where(rental_escrow_schedule.c.id == sid)
+            .values(status="released", journal_id=jids[i])
+        )
     refund_jid = next((jid for jid, j in zip(jids, journals, strict=True) if j.kind == "refund"), None)
     conn.execute(
-        update(SCH)
-        .where(SCH.c.lease_id == lease_id, SCH.c.status == "held")
+        update(rental_escrow_schedule)
+        .where(rental_escrow_schedule.c.lease_id == lease_id, rental_escrow_schedule.c.status == "held")
         .values(status="refunded", journal_id=refund_jid)
     )
-    conn.execute(update(SCH).where(SCH.c.lease_id == lease_id, SCH.c.status == "planned").values(status="cancelled"))
     conn.execute(
-        update(POS)
-        .where(POS.c.lease_id == lease_id)
+        update(rental_escrow_schedule)
+        .where(rental_escrow_schedule.c.lease_id == lease_id, rental_escrow_schedule.c.status == "planned")
+        .values(status="cancelled")
+    )
+    conn.execute(
+        update(rental_escrow_positions)
+        .where(rental_escrow_positions.c.lease_id == lease_id)
         .values(
             status="ended",
             ended_on=ended_on,
@@ -416,9 +276,9 @@ def settle(
 # -------------------------------------------------------------------------------------- payments
 
 
-def _tenant_lease(conn: Connection, caller: Caller, lease_id: int) -> Any:
+def tenant_lease(conn: Connection, caller: Caller, lease_id: int) -> Any:
     """The caller's own lease as tenant (anything else is "not found")."""
-    row = conn.execute(select(L).where(L.c.id == lease_id)).first()
+    row = conn.execute(select(rental_leases).where(rental_leases.c.id == lease_id)).first()
     if row is None or caller.account_id is None or row.tenant_account_id != caller.account_id:
         raise NotFound("租赁合同不存在")
     return row
@@ -438,26 +298,29 @@ def record_payment(
     """The tenant's payment into the escrow account: the supervised part of one payment cycle's rent
     (``kind`` rent, ``cycle_no``) or of the deposit. Idempotent by ``reference`` (the bank transfer's
     reference): the same payment again answers with the first journal."""
-    lease = _tenant_lease(conn, caller, lease_id)
+    lease = tenant_lease(conn, caller, lease_id)
     if not REFERENCE.match(reference or ""):
         raise ValidationError.of("reference", "付款流水号应为 6–40 位字母、数字、短横线或下划线")
     if kind not in ("rent", "deposit"):
         raise ValidationError.of("kind", "应为 rent（租金）或 deposit（押金）")
     item = f"L{lease_id}:deposit" if kind == "deposit" else f"L{lease_id}:rent:{cycle_no}"
-    prior = conn.execute(select(J).where(J.c.reference == reference)).first()
+    prior = conn.execute(select(rental_escrow_journals).where(rental_escrow_journals.c.reference == reference)).first()
     if prior is not None:
         if prior.item != item or int(prior.amount_fen) != amount_fen:
             raise Conflict("付款流水号已用于另一笔缴存", [FieldError("reference", "流水号重复")])
         return {"journal_id": int(prior.id), "ledger_index": prior.ledger_index, "replayed": True}
-    pos = conn.execute(select(POS).where(POS.c.lease_id == lease_id)).first()
+    pos = conn.execute(select(rental_escrow_positions).where(rental_escrow_positions.c.lease_id == lease_id)).first()
     if pos is None:
         raise ValidationError.of("lease_id", "该合同无需资金监管")
     if pos.status != "active":
         raise Conflict("合同已终止，不再缴存", [FieldError("lease_id", "合同已终止")])
-    if conn.execute(select(J.c.id).where(J.c.item == item)).first() is not None:
+    if (
+        conn.execute(select(rental_escrow_journals.c.id).where(rental_escrow_journals.c.item == item)).first()
+        is not None
+    ):
         raise Conflict("该笔款项已缴存", [FieldError("cycle_no" if kind == "rent" else "kind", "已缴存")])
     acct = int(pos.escrow_account_id)
-    la = _accounts_of(conn, acct, lease_id)
+    la = escrow_ledger.accounts_of(conn, acct, lease_id)
     if kind == "deposit":
         expected = int(pos.deposit_fen) if pos.deposit_status == "due" else 0
         credit = la["deposit"]
@@ -466,8 +329,10 @@ def record_payment(
         if cycle_no is None:
             raise ValidationError.of("cycle_no", "缴存租金须指明支付期次")
         due = conn.execute(
-            select(SCH.c.id, SCH.c.amount_fen).where(
-                SCH.c.lease_id == lease_id, SCH.c.cycle_no == cycle_no, SCH.c.status == "planned"
+            select(rental_escrow_schedule.c.id, rental_escrow_schedule.c.amount_fen).where(
+                rental_escrow_schedule.c.lease_id == lease_id,
+                rental_escrow_schedule.c.cycle_no == cycle_no,
+                rental_escrow_schedule.c.status == "planned",
             )
         ).all()
         ids = [int(r.id) for r in due]
@@ -477,9 +342,9 @@ def record_payment(
         raise ValidationError.of("cycle_no" if kind == "rent" else "kind", "该项无需缴存监管资金")
     if amount_fen != expected:
         raise ValidationError.of("amount_fen", f"应缴存 {expected} 分（{expected / 100:.2f} 元）")
-    jid = post(
+    jid = escrow_ledger.post(
         conn,
-        JournalIn(
+        escrow_ledger.JournalIn(
             acct,
             "payment",
             reference,
@@ -493,10 +358,16 @@ def record_payment(
         ),
     )
     if kind == "deposit":
-        conn.execute(update(POS).where(POS.c.lease_id == lease_id).values(deposit_status="held"))
+        conn.execute(
+            update(rental_escrow_positions)
+            .where(rental_escrow_positions.c.lease_id == lease_id)
+            .values(deposit_status="held")
+        )
     else:
-        conn.execute(update(SCH).where(SCH.c.id.in_(ids)).values(status="held"))
-    idx = conn.execute(select(J.c.ledger_index).where(J.c.id == jid)).scalar_one()
+        conn.execute(update(rental_escrow_schedule).where(rental_escrow_schedule.c.id.in_(ids)).values(status="held"))
+    idx = conn.execute(
+        select(rental_escrow_journals.c.ledger_index).where(rental_escrow_journals.c.id == jid)
+    ).scalar_one()
     return {"journal_id": jid, "ledger_index": idx, "replayed": False}
 
 
@@ -508,9 +379,15 @@ def release_due(conn: Connection, on: date) -> dict[str, int]:
     each account's positive balance payable to its enterprise out of the bank. Running it again posts
     nothing new (each release's reference is unique and its row is marked released)."""
     due = conn.execute(
-        select(SCH.c.id, SCH.c.lease_id, SCH.c.escrow_account_id, SCH.c.amount_fen, SCH.c.period_start)
-        .where(SCH.c.status == "held", SCH.c.due_on <= on)
-        .order_by(SCH.c.escrow_account_id, SCH.c.id)
+        select(
+            rental_escrow_schedule.c.id,
+            rental_escrow_schedule.c.lease_id,
+            rental_escrow_schedule.c.escrow_account_id,
+            rental_escrow_schedule.c.amount_fen,
+            rental_escrow_schedule.c.period_start,
+        )
+        .where(rental_escrow_schedule.c.status == "held", rental_escrow_schedule.c.due_on <= on)
+        .order_by(rental_escrow_schedule.c.escrow_account_id, rental_escrow_schedule.c.id)
     ).all()
     if not due:
         return {"released": 0, "released_fen": 0, "payouts": 0, "paid_out_fen": 0}
@@ -519,19 +396,31 @@ def release_due(conn: Connection, on: date) -> dict[str, int]:
     per_lease = {
         (int(r.lease_id), r.kind): int(r.id)
         for r in conn.execute(
-            select(LA.c.id, LA.c.lease_id, LA.c.kind).where(LA.c.lease_id.in_(lease_ids), LA.c.kind == "prepaid")
+            select(
+                rental_escrow_ledger_accounts.c.id,
+                rental_escrow_ledger_accounts.c.lease_id,
+                rental_escrow_ledger_accounts.c.kind,
+            ).where(
+                rental_escrow_ledger_accounts.c.lease_id.in_(lease_ids),
+                rental_escrow_ledger_accounts.c.kind == "prepaid",
+            )
         )
     }
     per_acct = {
         (int(r.escrow_account_id), r.kind): int(r.id)
         for r in conn.execute(
-            select(LA.c.id, LA.c.escrow_account_id, LA.c.kind).where(
-                LA.c.escrow_account_id.in_(acct_ids), LA.c.lease_id.is_(None)
+            select(
+                rental_escrow_ledger_accounts.c.id,
+                rental_escrow_ledger_accounts.c.escrow_account_id,
+                rental_escrow_ledger_accounts.c.kind,
+            ).where(
+                rental_escrow_ledger_accounts.c.escrow_account_id.in_(acct_ids),
+                rental_escrow_ledger_accounts.c.lease_id.is_(None),
             )
         )
     }
     journals = [
-        JournalIn(
+        escrow_ledger.JournalIn(
             int(r.escrow_account_id),
             "release",
             f"release:{r.id}",
@@ -546,27 +435,34 @@ def release_due(conn: Connection, on: date) -> dict[str, int]:
         )
         for r in due
     ]
-    jids = post_many(conn, journals)
+    jids = escrow_ledger.post_many(conn, journals)
     conn.execute(
-        update(SCH).where(SCH.c.id == bindparam("sid")).values(status="released", journal_id=bindparam("jid")),
+        update(rental_escrow_schedule)
+        .where(rental_escrow_schedule.c.id == bindparam("sid"))
+        .values(status="released", journal_id=bindparam("jid")),
         [{"sid": int(r.id), "jid": jid} for r, jid in zip(due, jids, strict=True)],
     )
     payable = conn.execute(
-        select(LA.c.escrow_account_id, LA.c.balance_fen).where(
-            LA.c.escrow_account_id.in_(acct_ids), LA.c.kind == "payable", LA.c.balance_fen < 0
+        select(rental_escrow_ledger_accounts.c.escrow_account_id, rental_escrow_ledger_accounts.c.balance_fen).where(
+            rental_escrow_ledger_accounts.c.escrow_account_id.in_(acct_ids),
+            rental_escrow_ledger_accounts.c.kind == "payable",
+            rental_escrow_ledger_accounts.c.balance_fen < 0,
         )
     ).all()
     seq: dict[int, int] = dict(
         conn.execute(
-            select(J.c.escrow_account_id, func.count())
+            select(rental_escrow_journals.c.escrow_account_id, func.count())
             .where(
-                J.c.escrow_account_id.in_(acct_ids), J.c.kind == "payout", J.c.booked_on == on, J.c.lease_id.is_(None)
+                rental_escrow_journals.c.escrow_account_id.in_(acct_ids),
+                rental_escrow_journals.c.kind == "payout",
+                rental_escrow_journals.c.booked_on == on,
+                rental_escrow_journals.c.lease_id.is_(None),
             )
-            .group_by(J.c.escrow_account_id)
+            .group_by(rental_escrow_journals.c.escrow_account_id)
         ).all()
     )
     payouts = [
-        JournalIn(
+        escrow_ledger.JournalIn(
             int(r.escrow_account_id),
             "payout",
             f"payout:{r.escrow_account_id}:{on.isoformat()}:{int(seq.get(r.escrow_account_id, 0)) + 1}",
@@ -579,7 +475,7 @@ def release_due(conn: Connection, on: date) -> dict[str, int]:
         )
         for r in payable
     ]
-    post_many(conn, payouts)
+    escrow_ledger.post_many(conn, payouts)
     return {
         "released": len(journals),
         "released_fen": sum(int(r.amount_fen) for r in due),
@@ -591,8 +487,8 @@ def release_due(conn: Connection, on: date) -> dict[str, int]:
 # ------------------------------------------------------------------------------------------ penalties
 
 
-def _scoped_account(conn: Connection, scope: Scope, account_id: int) -> Any:
-    row = conn.execute(select(A).where(A.c.id == account_id)).first()
+def scoped_account(conn: Connection, scope: Scope, account_id: int) -> Any:
+    row = conn.execute(select(rental_escrow_accounts).where(rental_escrow_accounts.c.id == account_id)).first()
     if row is None:
         raise NotFound("监管账户不存在")
     scope.require(row.street_code, "监管账户不存在")
@@ -604,7 +500,7 @@ def impose_penalty(
 ) -> int:
     """A supervisor's penalty on the enterprise, withheld from what the escrow owes it (payable → penalties).
     Idempotent by ``reference`` (the decision's number)."""
-    _scoped_account(conn, caller.scope, escrow_account_id)
+    scoped_account(conn, caller.scope, escrow_account_id)
     if not REFERENCE.match(reference or ""):
         raise ValidationError.of("reference", "决定书编号应为 6–40 位字母、数字、短横线或下划线")
     reason = " ".join((reason or "").split())
@@ -613,15 +509,15 @@ def impose_penalty(
     if amount_fen <= 0 or amount_fen > 10**12:
         raise ValidationError.of("amount_fen", "罚没金额应大于零")
     ref = f"penalty:{reference}"
-    prior = conn.execute(select(J).where(J.c.reference == ref)).first()
+    prior = conn.execute(select(rental_escrow_journals).where(rental_escrow_journals.c.reference == ref)).first()
     if prior is not None:
         if int(prior.escrow_account_id) != escrow_account_id or int(prior.amount_fen) != amount_fen:
             raise Conflict("决定书编号已用于另一笔罚没", [FieldError("reference", "编号重复")])
         return int(prior.id)
-    la = _ledger_accounts(conn, escrow_account_id)
-    return post(
+    la = escrow_ledger.ledger_accounts(conn, escrow_account_id)
+    return escrow_ledger.post(
         conn,
-        JournalIn(
+        escrow_ledger.JournalIn(
             escrow_account_id,
             "penalty",
             ref,
@@ -632,400 +528,3 @@ def impose_penalty(
             actor_account_id=caller.account_id,
         ),
     )
-
-
-# ------------------------------------------------------------------------------------ bank movements
-
-
-def import_bank_lines(
-    conn: Connection, caller: Caller, escrow_account_id: int, text: str, actor_account_id: int | None = None
-) -> dict[str, int]:
-    """Statement lines the bank pushed for an escrow account, as CSV ``date,amount_fen,direction,reference``
-    (a header row). Every row is validated first (errors name the row); all or nothing. A line already
-    imported (same reference and direction) is skipped, so a re-sent statement changes nothing."""
-    _scoped_account(conn, caller.scope, escrow_account_id)
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip() for h in next(reader, [])]
-    cols = ("date", "amount_fen", "direction", "reference")
-    if tuple(header[:4]) != cols:
-        raise ValidationError.of("file", "表头应为 date,amount_fen,direction,reference")
-    errors: list[FieldError] = []
-    lines: list[dict[str, Any]] = []
-    for n, row in enumerate(reader, start=2):
-        if not any(c.strip() for c in row):
-            continue
-        if len(lines) >= MAX_IMPORT_LINES:
-            raise ValidationError.of("file", f"一次最多导入 {MAX_IMPORT_LINES} 行")
-        if len(row) < 4:
-            errors.append(FieldError("file", "列数不足", n))
-            continue
-        d, amt, direction, ref = (c.strip() for c in row[:4])
-        try:
-            day = date.fromisoformat(d)
-        except ValueError:
-            errors.append(FieldError("date", "日期应为 YYYY-MM-DD", n))
-            continue
-        if not amt.isdigit() or not 0 < int(amt) <= 10**13:
-            errors.append(FieldError("amount_fen", "金额应为正整数（分）", n))
-            continue
-        if direction not in ("in", "out"):
-            errors.append(FieldError("direction", "方向应为 in 或 out", n))
-            continue
-        if not 1 <= len(ref) <= 64:
-            errors.append(FieldError("reference", "流水号应为 1–64 个字符", n))
-            continue
-        lines.append({"booked_on": day, "amount_fen": int(amt), "direction": direction, "reference": ref, "row": n})
-    if errors:
-        raise ValidationError(f"银行流水有 {len(errors)} 处错误，未导入", errors)
-    seen = (
-        {
-            (r.reference, r.direction)
-            for r in conn.execute(
-                select(BL.c.reference, BL.c.direction).where(
-                    BL.c.escrow_account_id == escrow_account_id,
-                    BL.c.reference.in_(sorted({x["reference"] for x in lines})),
-                )
-            )
-        }
-        if lines
-        else set()
-    )
-    now = clock.now()
-    new, keys = [], set()
-    for x in lines:
-        k = (x["reference"], x["direction"])
-        if k in seen or k in keys:
-            continue
-        keys.add(k)
-        new.append(
-            {
-                "escrow_account_id": escrow_account_id,
-                "booked_on": x["booked_on"],
-                "amount_fen": x["amount_fen"],
-                "direction": x["direction"],
-                "reference": x["reference"],
-                "imported_at": now,
-                "imported_by": actor_account_id if actor_account_id is not None else caller.account_id,
-            }
-        )
-    if new:
-        conn.execute(insert(BL), new)
-    return {"lines": len(lines), "imported": len(new), "skipped": len(lines) - len(new)}
-
-
-def bank_lines(
-    conn: Connection, scope: Scope, escrow_account_id: int, *, limit: int, offset: int
-) -> tuple[int, list[dict[str, Any]]]:
-    _scoped_account(conn, scope, escrow_account_id)
-    cond = BL.c.escrow_account_id == escrow_account_id
-    total = conn.execute(select(func.count()).select_from(BL).where(cond)).scalar_one()
-    rows = conn.execute(
-        select(BL).where(cond).order_by(BL.c.booked_on.desc(), BL.c.id.desc()).limit(limit).offset(offset)
-    ).all()
-    return int(total), [
-        {
-            "id": int(r.id),
-            "booked_on": r.booked_on,
-            "amount_fen": int(r.amount_fen),
-            "direction": r.direction,
-            "reference": r.reference,
-            "imported_at": r.imported_at,
-        }
-        for r in rows
-    ]
-
-
-# ------------------------------------------------------------------------------------ reconciliation
-
-
-def _day_figures(conn: Connection, acct_ids: Sequence[int] | None, on: date, scope: Scope) -> dict[int, dict[str, int]]:
-    """Per escrow account: the platform's bank-cash movements and closing balance on ``on`` and the
-    bank's, in four grouped queries."""
-    conds = scope.where(A.c.street_code)
-    if acct_ids is not None:
-        conds.append(A.c.id.in_(list(acct_ids)))
-    ids = [int(x) for x in conn.execute(select(A.c.id).where(*conds)).scalars()]
-    out = {
-        i: {"platform_in": 0, "platform_out": 0, "platform_balance": 0, "bank_in": 0, "bank_out": 0, "bank_balance": 0}
-        for i in ids
-    }
-    if not ids:
-        return out
-    bank_la = select(LA.c.id).where(LA.c.escrow_account_id.in_(ids), LA.c.kind == "bank")
-    base = (
-        select(
-            J.c.escrow_account_id,
-            func.coalesce(func.sum(P.c.debit_fen), 0),
-            func.coalesce(func.sum(P.c.credit_fen), 0),
-        )
-        .join(P, P.c.journal_id == J.c.id)
-        .where(P.c.ledger_account_id.in_(bank_la))
-        .group_by(J.c.escrow_account_id)
-    )
-    for a, dr, cr in conn.execute(base.where(J.c.booked_on == on)):
-        out[int(a)]["platform_in"], out[int(a)]["platform_out"] = int(dr), int(cr)
-    for a, dr, cr in conn.execute(base.where(J.c.booked_on <= on)):
-        out[int(a)]["platform_balance"] = int(dr) - int(cr)
-    signed_in = func.sum(case((BL.c.direction == "in", BL.c.amount_fen), else_=0))
-    signed_out = func.sum(case((BL.c.direction == "out", BL.c.amount_fen), else_=0))
-    bank = select(BL.c.escrow_account_id, signed_in, signed_out).where(BL.c.escrow_account_id.in_(ids))
-    for a, i_, o_ in conn.execute(bank.where(BL.c.booked_on == on).group_by(BL.c.escrow_account_id)):
-        out[int(a)]["bank_in"], out[int(a)]["bank_out"] = int(i_ or 0), int(o_ or 0)
-    for a, i_, o_ in conn.execute(bank.where(BL.c.booked_on <= on).group_by(BL.c.escrow_account_id)):
-        out[int(a)]["bank_balance"] = int(i_ or 0) - int(o_ or 0)
-    for f in out.values():
-        f["difference"] = f["platform_balance"] - f["bank_balance"]
-        f["balanced"] = int(
-            f["difference"] == 0 and f["platform_in"] == f["bank_in"] and f["platform_out"] == f["bank_out"]
-        )
-    return out
-
-
-def _account_out(r: Any) -> dict[str, Any]:
-    return {
-        "id": int(r.id),
-        "party_id": int(r.party_id),
-        "party_name": r.party_name,
-        "bank": r.bank,
-        "account_no": r.account_no,
-        "district_code": r.district_code,
-        "street_code": r.street_code,
-        "opened_at": r.opened_at,
-    }
-
-
-def _accounts_query() -> Any:
-    return select(A, rental_parties.c.name.label("party_name")).join(
-        rental_parties, rental_parties.c.id == A.c.party_id
-    )
-
-
-def list_accounts(
-    conn: Connection, scope: Scope, on: date, *, imbalanced_first: bool = True, limit: int, offset: int
-) -> tuple[int, list[dict[str, Any]]]:
-    """The escrow accounts in scope with their reconciliation figures of ``on``, imbalances first."""
-    figures = _day_figures(conn, None, on, scope)
-    rows = conn.execute(_accounts_query().where(A.c.id.in_(list(figures))).order_by(A.c.id)).all()
-    items = [{**_account_out(r), **figures[int(r.id)]} for r in rows]
-    if imbalanced_first:
-        items.sort(key=lambda i: (i["balanced"], i["id"]))
-    return len(items), items[offset : offset + limit]
-
-
-def _details(conn: Connection, ids: Sequence[int]) -> list[dict[str, Any]]:
-    """Accounts with their balances by ledger-account kind and their active leases: three grouped queries."""
-    if not ids:
-        return []
-    rows = conn.execute(_accounts_query().where(A.c.id.in_(list(ids))).order_by(A.c.id)).all()
-    balances: dict[int, dict[str, int]] = defaultdict(dict)
-    for a, kind, total in conn.execute(
-        select(LA.c.escrow_account_id, LA.c.kind, func.sum(LA.c.balance_fen))
-        .where(LA.c.escrow_account_id.in_(list(ids)))
-        .group_by(LA.c.escrow_account_id, LA.c.kind)
-    ):
-        balances[int(a)][kind] = int(total)
-    leases: dict[int, int] = dict(
-        conn.execute(
-            select(POS.c.escrow_account_id, func.count())
-            .where(POS.c.escrow_account_id.in_(list(ids)), POS.c.status == "active")
-            .group_by(POS.c.escrow_account_id)
-        ).all()
-    )
-    return [
-        {**_account_out(r), "balances": balances.get(int(r.id), {}), "active_leases": int(leases.get(r.id, 0))}
-        for r in rows
-    ]
-
-
-def get_account(conn: Connection, scope: Scope, account_id: int) -> dict[str, Any]:
-    _scoped_account(conn, scope, account_id)
-    return _details(conn, [account_id])[0]
-
-
-def reconciliation(conn: Connection, scope: Scope, account_id: int, on: date) -> dict[str, Any]:
-    """One account's reconciliation of a day: the platform's and the bank's movements and balances,
-    the references only one side has, and the trial balance of the account's ledger (always zero)."""
-    _scoped_account(conn, scope, account_id)
-    fig = _day_figures(conn, [account_id], on, scope)[account_id]
-    bank_la = select(LA.c.id).where(LA.c.escrow_account_id == account_id, LA.c.kind == "bank")
-    ours = {
-        (r.reference, "in" if r.dr else "out"): int(r.dr or r.cr)
-        for r in conn.execute(
-            select(J.c.reference, P.c.debit_fen.label("dr"), P.c.credit_fen.label("cr"))
-            .join(P, P.c.journal_id == J.c.id)
-            .where(J.c.escrow_account_id == account_id, J.c.booked_on == on, P.c.ledger_account_id.in_(bank_la))
-        )
-    }
-    theirs = {
-        (r.reference, r.direction): int(r.amount_fen)
-        for r in conn.execute(
-            select(BL.c.reference, BL.c.direction, BL.c.amount_fen).where(
-                BL.c.escrow_account_id == account_id, BL.c.booked_on == on
-            )
-        )
-    }
-    differences = []
-    for k in sorted(set(ours) | set(theirs)):
-        a, b = ours.get(k), theirs.get(k)
-        if a != b:
-            differences.append({"reference": k[0], "direction": k[1], "platform_fen": a, "bank_fen": b})
-    trial = conn.execute(
-        select(func.coalesce(func.sum(LA.c.balance_fen), 0)).where(LA.c.escrow_account_id == account_id)
-    ).scalar_one()
-    balanced = bool(fig["balanced"]) and not differences
-    return {
-        "account_id": account_id,
-        "on": on,
-        **{k: v for k, v in fig.items() if k != "balanced"},
-        "balanced": balanced,
-        "differences": differences,
-        "trial_balance_fen": int(trial),
-    }
-
-
-def reconcile_all(conn: Connection, on: date, scope: Scope) -> list[dict[str, Any]]:
-    """Every account's figures of ``on`` (for the command line), imbalances first."""
-    return list_accounts(conn, scope, on, limit=10**9, offset=0)[1]
-
-
-# -------------------------------------------------------------------------------------- statements
-
-
-def _journal_rows(conn: Connection, cond: Any, *, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
-    q = select(J).where(cond).order_by(J.c.booked_on, J.c.id).offset(offset)
-    if limit is not None:
-        q = q.limit(limit)
-    return [
-        {
-            "id": int(r.id),
-            "kind": r.kind,
-            "kind_label": domain.JOURNAL_KINDS[r.kind],
-            "reference": r.reference,
-            "lease_id": r.lease_id,
-            "booked_on": r.booked_on,
-            "amount_fen": int(r.amount_fen),
-            "memo": r.memo,
-            "ledger_index": r.ledger_index,
-        }
-        for r in conn.execute(q)
-    ]
-
-
-def account_statement(
-    conn: Connection,
-    scope: Scope,
-    account_id: int,
-    *,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    limit: int,
-    offset: int,
-) -> tuple[int, list[dict[str, Any]]]:
-    """The journals of one escrow account (oldest first), in a date range."""
-    _scoped_account(conn, scope, account_id)
-    cond = [J.c.escrow_account_id == account_id]
-    if date_from:
-        cond.append(J.c.booked_on >= date_from)
-    if date_to:
-        cond.append(J.c.booked_on <= date_to)
-    total = conn.execute(select(func.count()).select_from(J).where(*cond)).scalar_one()
-    return int(total), _journal_rows(conn, and_(*cond), limit=limit, offset=offset)
-
-
-def _my_account_ids(conn: Connection, caller: Caller) -> list[int]:
-    if caller.account_id is None:
-        return []
-    party = parties.party_for_account(conn, caller.account_id)
-    if party is None:
-        return []
-    return [int(x) for x in conn.execute(select(A.c.id).where(A.c.party_id == party.id).order_by(A.c.id)).scalars()]
-
-
-def my_accounts(conn: Connection, caller: Caller) -> list[dict[str, Any]]:
-    """The escrow accounts of the caller's own filed party (an agency account)."""
-    return _details(conn, _my_account_ids(conn, caller))
-
-
-def my_account_statement(
-    conn: Connection, caller: Caller, account_id: int, *, limit: int, offset: int
-) -> tuple[int, list[dict[str, Any]]]:
-    if account_id not in _my_account_ids(conn, caller):
-        raise NotFound("监管账户不存在")
-    return account_statement(conn, Scope.whole_city(), account_id, limit=limit, offset=offset)
-
-
-def lease_statement(conn: Connection, caller: Caller, lease_id: int) -> dict[str, Any]:
-    """The tenant's escrow statement of their own lease: what is supervised, the schedule with each
-    month's status, and every journal (payments, releases, refunds, deposit return)."""
-    lease = _tenant_lease(conn, caller, lease_id)
-    pos = conn.execute(select(POS).where(POS.c.lease_id == lease_id)).first()
-    acct = (
-        conn.execute(select(A.c.bank, A.c.account_no).where(A.c.id == pos.escrow_account_id)).first() if pos else None
-    )
-    sched = conn.execute(select(SCH).where(SCH.c.lease_id == lease_id).order_by(SCH.c.period_start)).all()
-    cycles: dict[int, int] = defaultdict(int)
-    for r in sched:
-        if r.status == "planned":
-            cycles[int(r.cycle_no)] += int(r.amount_fen)
-    return {
-        "lease_id": lease_id,
-        "filing_no": lease.filing_no,
-        "supervised": pos is not None,
-        "status": pos.status if pos else None,
-        "mode": pos.mode if pos else None,
-        "bank": acct.bank if acct else None,
-        "account_no": acct.account_no if acct else None,
-        "deposit_fen": int(pos.deposit_fen) if pos else 0,
-        "deposit_status": pos.deposit_status if pos else None,
-        "to_pay": [{"cycle_no": c, "amount_fen": a} for c, a in sorted(cycles.items())],
-        "schedule": [
-            {
-                "cycle_no": int(r.cycle_no),
-                "period_start": r.period_start,
-                "period_end": r.period_end,
-                "due_on": r.due_on,
-                "amount_fen": int(r.amount_fen),
-                "status": r.status,
-            }
-            for r in sched
-        ],
-        "journals": _journal_rows(conn, J.c.lease_id == lease_id),
-    }
-
-
-def lease_proofs(conn: Connection, caller: Caller, lease_id: int, size: int | None = None) -> dict[str, Any]:
-    """For the tenant: every logged journal of their own lease with the log entry itself and its
-    inclusion proof in the log ``rental`` (at ``size``, default the current size), to check with the
-    stand-alone verifier ``ledger/verify.py``."""
-    _tenant_lease(conn, caller, lease_id)
-    rows = conn.execute(
-        select(J.c.id, J.c.kind, J.c.reference, J.c.ledger_index)
-        .where(J.c.lease_id == lease_id, J.c.ledger_index.is_not(None))
-        .order_by(J.c.id)
-    ).all()
-    head = ledger.tree_head(conn, LOG, size)
-    items = []
-    for r in rows:
-        idx = int(r.ledger_index)
-        if idx >= head.size:
-            continue
-        e = ledger.entry(conn, LOG, idx)
-        p = ledger.inclusion_proof(conn, LOG, idx, head.size)
-        items.append(
-            {
-                "journal_id": int(r.id),
-                "kind": r.kind,
-                "reference": r.reference,
-                "index": idx,
-                "entry": e.data.decode("utf-8"),
-                "leaf_hash": p.leaf_hash.hex(),
-                "proof": [h.hex() for h in p.proof],
-            }
-        )
-    return {"log": LOG, "algorithm": head.algorithm, "size": head.size, "root": head.root, "items": items}
-
-
-def unbalanced_journals(conn: Connection) -> list[int]:
-    """Journals whose postings do not balance (a sweep; always empty)."""
-    q = select(P.c.journal_id).group_by(P.c.journal_id).having(func.sum(P.c.debit_fen) != func.sum(P.c.credit_fen))
-    return [int(x) for x in conn.execute(q).scalars()]

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from anju import credit
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
+from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 from anju.registry import home_owners, homes
 from anju.rental import domain
@@ -309,15 +310,14 @@ def file_complaint(conn: Connection, caller: Caller, cmd: ComplaintIn, *, days: 
         raise ValidationError("投诉信息有误：" + "；".join(f"{e.field} {e.reason}" for e in errors), errors)
     assert t is not None
     now = clock.now()
-    c = rental_complaints
     cid = None
     for _ in range(3):
         try:
             with conn.begin_nested():
                 cid = conn.execute(
-                    c.insert()
+                    rental_complaints.insert()
                     .values(
-                        complaint_no=_number(conn, c.c.complaint_no, "TS", now),
+                        complaint_no=_number(conn, rental_complaints.c.complaint_no, "TS", now),
                         kind=cmd.kind,
                         category=cmd.category,
                         subject_kind=t.kind,
@@ -341,7 +341,7 @@ def file_complaint(conn: Connection, caller: Caller, cmd: ComplaintIn, *, days: 
                         closed_at=None,
                         updated_at=now,
                     )
-                    .returning(c.c.id)
+                    .returning(rental_complaints.c.id)
                 ).scalar_one()
             break
         except IntegrityError:
@@ -353,8 +353,9 @@ def file_complaint(conn: Connection, caller: Caller, cmd: ComplaintIn, *, days: 
 
 
 def _overdue_cond(now: datetime) -> Any:
-    c = rental_complaints
-    return and_(c.c.status.in_([s.value for s in domain.OPEN_COMPLAINT]), c.c.due_at < now)
+    return and_(
+        rental_complaints.c.status.in_([s.value for s in domain.OPEN_COMPLAINT]), rental_complaints.c.due_at < now
+    )
 
 
 def _summary(r: Any, now: datetime) -> dict[str, Any]:
@@ -390,35 +391,36 @@ def _summary(r: Any, now: datetime) -> dict[str, Any]:
 
 def list_complaints(
     conn: Connection, f: ComplaintFilter, *, scope: Scope, limit: int, offset: int
-) -> tuple[int, list[dict[str, Any]]]:
+) -> Page[dict[str, Any]]:
     """Complaints in scope (a public caller: their own), overdue first, then by deadline."""
-    c = rental_complaints
     now = clock.now()
     conds: list[Any] = []
     if scope.level == "own":
-        conds.append(c.c.complainant_account_id == scope.account_id)
+        conds.append(rental_complaints.c.complainant_account_id == scope.account_id)
     else:
-        conds.extend(scope.where(c.c.street_code))
+        conds.extend(scope.where(rental_complaints.c.street_code))
     if f.status:
-        conds.append(c.c.status == f.status)
+        conds.append(rental_complaints.c.status == f.status)
     if f.open_only:
-        conds.append(c.c.status.in_([s.value for s in domain.OPEN_COMPLAINT]))
+        conds.append(rental_complaints.c.status.in_([s.value for s in domain.OPEN_COMPLAINT]))
     if f.kind:
-        conds.append(c.c.kind == f.kind)
+        conds.append(rental_complaints.c.kind == f.kind)
     if f.street:
-        conds.append(c.c.street_code == f.street)
+        conds.append(rental_complaints.c.street_code == f.street)
     if f.overdue or f.escalated:
         conds.append(_overdue_cond(now))
-    total = conn.execute(select(func.count()).select_from(c).where(*conds)).scalar_one()
-    is_open = c.c.status.in_([s.value for s in domain.OPEN_COMPLAINT])
-    order = [c.c.id.desc()] if scope.level == "own" else [is_open.desc(), c.c.due_at, c.c.id]
-    rows = conn.execute(select(c).where(*conds).order_by(*order).limit(limit).offset(offset))
-    return int(total), [_summary(r, now) for r in rows]
+    is_open = rental_complaints.c.status.in_([s.value for s in domain.OPEN_COMPLAINT])
+    order = (
+        [rental_complaints.c.id.desc()]
+        if scope.level == "own"
+        else [is_open.desc(), rental_complaints.c.due_at, rental_complaints.c.id]
+    )
+    stmt = select(rental_complaints).where(*conds).order_by(*order)
+    return fetch_page(conn, stmt, limit=limit, offset=offset, row=lambda r: _summary(r, now))
 
 
 def _scoped_complaint(conn: Connection, scope: Scope, complaint_id: int) -> Any:
-    c = rental_complaints
-    row = conn.execute(select(c).where(c.c.id == complaint_id)).first()
+    row = conn.execute(select(rental_complaints).where(rental_complaints.c.id == complaint_id)).first()
     missing = f"投诉 {complaint_id} 不存在"
     if row is None:
         raise NotFound(missing)
@@ -437,10 +439,13 @@ def get_complaint(conn: Connection, scope: Scope, complaint_id: int) -> dict[str
     out["text"] = r.text
     out["reply"] = r.reply
     out["credit_event_id"] = r.credit_event_id
-    e = rental_complaint_events
     out["events"] = [
         {"kind": x.kind, "at": x.at, "text": x.text, "by_staff": x.actor_account_id != r.complainant_account_id}
-        for x in conn.execute(select(e).where(e.c.complaint_id == complaint_id).order_by(e.c.id))
+        for x in conn.execute(
+            select(rental_complaint_events)
+            .where(rental_complaint_events.c.complaint_id == complaint_id)
+            .order_by(rental_complaint_events.c.id)
+        )
     ]
     if scope.level != "own":
         out["complainant"] = conn.execute(
@@ -455,10 +460,11 @@ def take_complaint(conn: Connection, caller: Caller, complaint_id: int, note: st
     if r.status != domain.ComplaintStatus.received:
         raise Conflict("只有已受理（待办理）的投诉可以开始办理", [FieldError("status", r.status)])
     now = clock.now()
-    c = rental_complaints
     done = conn.execute(
-        c.update()
-        .where(c.c.id == complaint_id, c.c.status == domain.ComplaintStatus.received.value)
+        rental_complaints.update()
+        .where(
+            rental_complaints.c.id == complaint_id, rental_complaints.c.status == domain.ComplaintStatus.received.value
+        )
         .values(
             status=domain.ComplaintStatus.handling.value,
             handler_account_id=caller.account_id,
@@ -496,10 +502,11 @@ def resolve_complaint(conn: Connection, kr: Keyring, caller: Caller, complaint_i
     if r.status != domain.ComplaintStatus.handling:
         raise Conflict("只有办理中的投诉可以办结或驳回", [FieldError("status", r.status)])
     now = clock.now()
-    c = rental_complaints
     done = conn.execute(
-        c.update()
-        .where(c.c.id == complaint_id, c.c.status == domain.ComplaintStatus.handling.value)
+        rental_complaints.update()
+        .where(
+            rental_complaints.c.id == complaint_id, rental_complaints.c.status == domain.ComplaintStatus.handling.value
+        )
         .values(status=res.outcome, reply=reply, closed_at=now, updated_at=now, handler_account_id=caller.account_id)
     )
     if done.rowcount != 1:
@@ -518,7 +525,9 @@ def resolve_complaint(conn: Connection, kr: Keyring, caller: Caller, complaint_i
         events = _record_violations(
             conn, kr, t, res.violations, clock.today(), reference=r.complaint_no, complaint_id=complaint_id
         )
-        conn.execute(c.update().where(c.c.id == complaint_id).values(credit_event_id=events[0]))
+        conn.execute(
+            rental_complaints.update().where(rental_complaints.c.id == complaint_id).values(credit_event_id=events[0])
+        )
     _event(conn, complaint_id, res.outcome, caller.account_id, reply)
     return res.outcome
 
@@ -574,14 +583,13 @@ def record_inspection(conn: Connection, kr: Keyring, caller: Caller, cmd: Inspec
         raise ValidationError("检查记录有误：" + "；".join(f"{e.field} {e.reason}" for e in errors[:5]), errors)
     assert t is not None
     now = clock.now()
-    i = rental_inspections
     iid = None
     for _ in range(3):
         try:
             with conn.begin_nested():
-                number = _number(conn, i.c.inspection_no, "JC", now)
+                number = _number(conn, rental_inspections.c.inspection_no, "JC", now)
                 iid = conn.execute(
-                    i.insert()
+                    rental_inspections.insert()
                     .values(
                         inspection_no=number,
                         target_kind=t.kind,
@@ -596,7 +604,7 @@ def record_inspection(conn: Connection, kr: Keyring, caller: Caller, cmd: Inspec
                         inspector_account_id=caller.account_id,
                         recorded_at=now,
                     )
-                    .returning(i.c.id)
+                    .returning(rental_inspections.c.id)
                 ).scalar_one()
             break
         except IntegrityError:
@@ -636,44 +644,42 @@ def _inspection_out(r: Any) -> dict[str, Any]:
 
 
 def _inspection_query() -> Any:
-    i = rental_inspections
     return (
-        select(i, homes.c.house_code, rental_parties.c.name.label("party_name"))
-        .outerjoin(homes, homes.c.id == i.c.home_id)
-        .outerjoin(rental_parties, rental_parties.c.id == i.c.party_id)
+        select(rental_inspections, homes.c.house_code, rental_parties.c.name.label("party_name"))
+        .outerjoin(homes, homes.c.id == rental_inspections.c.home_id)
+        .outerjoin(rental_parties, rental_parties.c.id == rental_inspections.c.party_id)
     )
 
 
 def list_inspections(
     conn: Connection, f: InspectionFilter, *, scope: Scope, limit: int, offset: int
-) -> tuple[int, list[dict[str, Any]]]:
-    i = rental_inspections
-    conds: list[Any] = list(scope.where(i.c.street_code))
+) -> Page[dict[str, Any]]:
+    conds: list[Any] = list(scope.where(rental_inspections.c.street_code))
     if f.target_kind:
-        conds.append(i.c.target_kind == f.target_kind)
+        conds.append(rental_inspections.c.target_kind == f.target_kind)
     if f.outcome:
-        conds.append(i.c.outcome == f.outcome)
+        conds.append(rental_inspections.c.outcome == f.outcome)
     if f.street:
-        conds.append(i.c.street_code == f.street)
+        conds.append(rental_inspections.c.street_code == f.street)
     if f.party_id:
-        conds.append(i.c.party_id == f.party_id)
-    total = conn.execute(select(func.count()).select_from(i).where(*conds)).scalar_one()
-    rows = conn.execute(
-        _inspection_query().where(*conds).order_by(i.c.inspected_on.desc(), i.c.id.desc()).limit(limit).offset(offset)
+        conds.append(rental_inspections.c.party_id == f.party_id)
+    stmt = (
+        _inspection_query()
+        .where(*conds)
+        .order_by(rental_inspections.c.inspected_on.desc(), rental_inspections.c.id.desc())
     )
-    return int(total), [_inspection_out(r) for r in rows]
+    count_stmt = select(rental_inspections.c.id).where(*conds)
+    return fetch_page(conn, stmt, limit=limit, offset=offset, row=_inspection_out, count_stmt=count_stmt)
 
 
 def get_inspection(conn: Connection, scope: Scope, inspection_id: int) -> dict[str, Any]:
-    i = rental_inspections
-    r = conn.execute(_inspection_query().where(i.c.id == inspection_id)).first()
+    r = conn.execute(_inspection_query().where(rental_inspections.c.id == inspection_id)).first()
     missing = f"检查记录 {inspection_id} 不存在"
     if r is None:
         raise NotFound(missing)
     scope.require(r.street_code, missing)
     out = _inspection_out(r)
     out["findings"] = r.findings
-    v = rental_violations
     out["violations"] = [
         {
             "kind": x.kind,
@@ -685,6 +691,10 @@ def get_inspection(conn: Connection, scope: Scope, inspection_id: int) -> dict[s
             "occurred_on": x.occurred_on,
             "credit_event_id": int(x.credit_event_id),
         }
-        for x in conn.execute(select(v).where(v.c.inspection_id == inspection_id).order_by(v.c.id))
+        for x in conn.execute(
+            select(rental_violations)
+            .where(rental_violations.c.inspection_id == inspection_id)
+            .order_by(rental_violations.c.id)
+        )
     ]
     return out

@@ -1,51 +1,27 @@
-"""Guidance rents (租赁指导价格): computed from filed leases, published in editions, and the flags.
+"""Guidance rents (租赁指导价格): the edition in force, computing and publishing editions, reading them,
+and the flags of leases and listings whose rent lies far outside the range.
 
 ``range_for`` is what listing verification and lease filing ask: the guidance range of a unit's
-street and home type in the edition in force.
-
-An edition is computed (:func:`compute_edition`) from the leases filed in a period (default: the 12
-months up to a date) with a hedonic regression, and stored as a draft with its method and all its
-ranges in one transaction; :func:`publish` puts it in force and supersedes the previous one. Every
-edition is kept. The method (also in ``docs/rental.md`` "Guidance rents and rent monitoring"):
-
-* model — ``log(monthly rent per m²) = location + β·x + ε`` by OLS with heteroskedasticity-robust
-  (HC1) standard errors, ``x`` = log(let area), bedrooms, floor, building age, age²/100, an
-  indicator for an unknown build year and one for a room (分间) let. The location effects (one per
-  street with at least ``min_street_leases`` leases; the remaining streets of a district share one
-  district effect) are absorbed by the within transformation (demeaning by location), so a million
-  leases never build a million × several-hundred dummy matrix; the effects are recovered afterwards
-  as ``ȳ_g − x̄_g·β``;
-* mid — the model's prediction for the typical unit of a home type in a street: the medians of the
-  covariates of that type's leases in the street (at least 10), else in the district, else the city;
-* band — low/high = mid × exp(10th / 90th percentile of the residuals) of that type in the street
-  (at least 30 leases), else in the district, else in the city; so about eight leases in ten of a
-  typical street lie inside the range. A street without enough leases of its own takes its
-  district's location effect (``basis`` = district).
-
-All of it is set-wise over numpy arrays read in one streamed query; the cost is linear in the leases.
+street and home type in the edition in force. The statistical model is :mod:`anju.rental.guidance_model`.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from datetime import time as dtime
+from datetime import date, timedelta
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
-from sqlalchemy import BigInteger, ColumnElement, Connection, and_, case, func, literal, or_, select, type_coerce
+from sqlalchemy import BigInteger, ColumnElement, Connection, and_, case, func, or_, select, type_coerce
 
-from anju import divisions as div
-from anju import registry
+from anju import divisions
 from anju.core import clock
 from anju.core.errors import Conflict, NotFound, ValidationError
+from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
-from anju.rental import domain as d
+from anju.rental import domain
+from anju.rental.guidance_model import MIN_STREET_LEASES, compute, home_type_sql, read_leases, street_districts
 from anju.rental.tables import (
     rental_guidance_editions,
     rental_guidance_rents,
@@ -53,46 +29,26 @@ from anju.rental.tables import (
     rental_listings,
 )
 
-F = npt.NDArray[np.float64]
-I = npt.NDArray[np.int64]  # noqa: E741
-
-#: Lease statuses whose rent was agreed and filed (a cancelled filing, 备案注销, never counts).
-FILED_STATUSES = (d.LeaseStatus.filed.value, d.LeaseStatus.terminated.value, d.LeaseStatus.expired.value)
-MIN_STREET_LEASES = 30  # a street needs this many leases for a location effect of its own
-MIN_TYPICAL = 10  # leases of a type for its typical unit in a street (else district, else city)
-MIN_BAND = 30  # leases of a type for its residual band in a street (else district, else city)
-BAND_Q = (0.10, 0.90)
-MAX_AGE = 80
-MAX_FLOOR = 40
-COEFFICIENTS = ("log_area", "bedrooms", "floor", "age", "age2_100", "age_unknown", "room")
-COEFFICIENT_LABELS = {
-    "log_area": "建筑面积（对数）",
-    "bedrooms": "卧室数",
-    "floor": "所在楼层",
-    "age": "房龄（年）",
-    "age2_100": "房龄平方 / 100",
-    "age_unknown": "建成年份不详",
-    "room": "分间出租",
-}
-_TYPE_INDEX = {t: i for i, t in enumerate(d.HOME_TYPES)}
-
-
 # ---------------------------------------------------------------------------------------- in force
 
 
 def range_for(conn: Connection, street_code: str, home_type: str, on: date) -> tuple[int, int, int, str] | None:
     """(low, mid, high fen per m² per month, edition number) in force on ``on``; None if none is published."""
-    e, r = rental_guidance_editions, rental_guidance_rents
     row = conn.execute(
-        select(r.c.low_fen_m2, r.c.mid_fen_m2, r.c.high_fen_m2, e.c.edition_no)
-        .join(e, e.c.id == r.c.edition_id)
-        .where(
-            e.c.status == "published",
-            e.c.effective_from <= on,
-            r.c.street_code == street_code,
-            r.c.home_type == home_type,
+        select(
+            rental_guidance_rents.c.low_fen_m2,
+            rental_guidance_rents.c.mid_fen_m2,
+            rental_guidance_rents.c.high_fen_m2,
+            rental_guidance_editions.c.edition_no,
         )
-        .order_by(e.c.effective_from.desc(), e.c.id.desc())
+        .join(rental_guidance_editions, rental_guidance_editions.c.id == rental_guidance_rents.c.edition_id)
+        .where(
+            rental_guidance_editions.c.status == "published",
+            rental_guidance_editions.c.effective_from <= on,
+            rental_guidance_rents.c.street_code == street_code,
+            rental_guidance_rents.c.home_type == home_type,
+        )
+        .order_by(rental_guidance_editions.c.effective_from.desc(), rental_guidance_editions.c.id.desc())
         .limit(1)
     ).first()
     return None if row is None else (int(row[0]), int(row[1]), int(row[2]), str(row[3]))
@@ -100,383 +56,16 @@ def range_for(conn: Connection, street_code: str, home_type: str, on: date) -> t
 
 def current_edition_id(conn: Connection, on: date | None = None) -> int | None:
     """The published edition in force on ``on`` (default today), or None."""
-    e = rental_guidance_editions
     row = conn.execute(
-        select(e.c.id)
-        .where(e.c.status == "published", e.c.effective_from <= (on or clock.today()))
-        .order_by(e.c.effective_from.desc(), e.c.id.desc())
+        select(rental_guidance_editions.c.id)
+        .where(
+            rental_guidance_editions.c.status == "published",
+            rental_guidance_editions.c.effective_from <= (on or clock.today()),
+        )
+        .order_by(rental_guidance_editions.c.effective_from.desc(), rental_guidance_editions.c.id.desc())
         .limit(1)
     ).first()
     return None if row is None else int(row[0])
-
-
-# ---------------------------------------------------------------------------------------- the data
-
-
-@dataclass
-class LeaseData:
-    """The filed leases of a period as columns (one row per lease)."""
-
-    streets: list[str]  # street index → code
-    street: I
-    rent_m2: F  # fen per m² per month
-    log_area: F
-    bedrooms: F
-    floor: F
-    age: F  # years; NaN when the build year is unknown
-    room: F  # 1 for a room (分间) let
-    home_type: I  # index into domain.HOME_TYPES
-
-    @property
-    def n(self) -> int:
-        return int(self.street.shape[0])
-
-
-def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, dtime(0), clock.CITY_TZ)
-
-
-def _home_type_sql(room_id: Any, bedrooms: Any, mode: Any | None = None) -> ColumnElement[str]:
-    """SQL form of ``domain.home_type`` (a room let, else by bedrooms)."""
-    is_room = room_id.is_not(None) if mode is None else or_(room_id.is_not(None), mode == d.ListingMode.room.value)
-    return case(
-        (is_room, literal("分间")),
-        (func.coalesce(bedrooms, 1) <= 1, literal("1室")),
-        (bedrooms == 2, literal("2室")),
-        else_=literal("3室+"),
-    )
-
-
-def read_leases(conn: Connection, start: date, end: date, *, batch: int = 100_000) -> LeaseData:
-    """The leases filed from ``start`` to ``end`` (inclusive, Beijing dates) with a positive rent and
-    area, joined set-wise to their home's floor and their building's (else estate's) build year."""
-    lt, h, b, es = rental_leases, registry.homes, registry.buildings, registry.estates
-    area_raw = type_coerce(lt.c.area, BigInteger)  # integer hundredths of m², as stored
-    q = (
-        select(
-            lt.c.street_code,
-            lt.c.rent_fen,
-            area_raw,
-            lt.c.bedrooms,
-            case((lt.c.room_id.is_(None), 0), else_=1),
-            h.c.floor_no,
-            func.coalesce(b.c.year_built, es.c.year_built),
-        )
-        .select_from(
-            lt.join(h, h.c.id == lt.c.home_id)
-            .join(b, b.c.id == h.c.building_id)
-            .outerjoin(es, es.c.id == b.c.estate_id)
-        )
-        .where(
-            lt.c.status.in_(FILED_STATUSES),
-            lt.c.filed_at >= _local_midnight(start),
-            lt.c.filed_at < _local_midnight(end + timedelta(days=1)),
-            lt.c.rent_fen > 0,
-            area_raw > 0,
-        )
-    )
-    index: dict[str, int] = {}
-    parts: list[tuple[I, F, F, F, F, F, F]] = []
-    result = conn.execute(q.execution_options(yield_per=batch))
-    for part in result.partitions():
-        cols = list(zip(*part, strict=True))
-        street = np.fromiter((index.setdefault(s, len(index)) for s in cols[0]), np.int64, len(part))
-        rent = np.asarray(cols[1], dtype=np.float64)
-        area = np.asarray(cols[2], dtype=np.float64) / 100.0
-        beds = np.asarray(cols[3], dtype=np.float64)  # None → NaN
-        room = np.asarray(cols[4], dtype=np.float64)
-        floor = np.asarray(cols[5], dtype=np.float64)
-        year = np.asarray(cols[6], dtype=np.float64)
-        parts.append((street, rent / area, area, beds, room, floor, year))
-    result.close()
-    if not parts:
-        empty = np.zeros(0)
-        return LeaseData([], np.zeros(0, np.int64), empty, empty, empty, empty, empty, empty, np.zeros(0, np.int64))
-    street, rent_m2, area, beds, room, floor, year = (np.concatenate(c) for c in zip(*parts, strict=True))
-    del parts
-    beds = np.where(np.isnan(beds), 1.0, beds)
-    home_type = np.where(room == 1, 3, np.clip(beds, 1, 3) - 1).astype(np.int64)
-    age = np.clip(end.year - year, 0, MAX_AGE)  # NaN stays NaN
-    return LeaseData(
-        streets=list(index),
-        street=street.astype(np.int64),
-        rent_m2=rent_m2,
-        log_area=np.log(area),
-        bedrooms=np.clip(beds, 1, 5),
-        floor=np.clip(floor, 1, MAX_FLOOR),
-        age=age,
-        room=room,
-        home_type=home_type,
-    )
-
-
-# --------------------------------------------------------------------------------------- the model
-
-
-def design(log_area: F, bedrooms: F, floor: F, age: F, age_unknown: F, room: F) -> F:
-    """The covariate matrix (columns in ``COEFFICIENTS`` order); no constant (location absorbs it)."""
-    return np.column_stack([log_area, bedrooms, floor, age, age * age / 100.0, age_unknown, room])
-
-
-def group_quantile(values: F, groups: I, n_groups: int, q: float) -> F:
-    """The ``q``-quantile of ``values`` in each group 0..n_groups-1 (linear interpolation, as
-    ``numpy.quantile``); NaN for an empty group. One sort for all groups."""
-    out = np.full(n_groups, np.nan)
-    if values.size == 0:
-        return out
-    order = np.lexsort((values, groups))
-    v = values[order]
-    counts = np.bincount(groups, minlength=n_groups)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    has = counts > 0
-    pos = starts[has] + (counts[has] - 1) * q
-    lo = np.floor(pos).astype(np.int64)
-    hi = np.ceil(pos).astype(np.int64)
-    out[has] = v[lo] + (v[hi] - v[lo]) * (pos - lo)
-    return out
-
-
-@dataclass
-class Fit:
-    beta: F
-    se: F
-    pvalues: F
-    effects: F  # per location group
-    resid: F
-    r2_within: float
-    r2_overall: float
-    n: int
-    groups: int
-
-
-def fit_model(y: F, x: F, group: I, n_groups: int) -> Fit:
-    """OLS of ``y`` on ``x`` with one absorbed effect per group (within transformation), HC1 errors
-    corrected for the absorbed degrees of freedom."""
-    import statsmodels.api as sm
-
-    counts = np.bincount(group, minlength=n_groups).astype(np.float64)
-    safe = np.where(counts > 0, counts, 1.0)
-    ybar = np.bincount(group, weights=y, minlength=n_groups) / safe
-    xbar = np.column_stack([np.bincount(group, weights=x[:, j], minlength=n_groups) / safe for j in range(x.shape[1])])
-    yd = y - ybar[group]
-    xd = x - xbar[group]
-    # a covariate constant within every location (e.g. no build year unknown anywhere) carries no
-    # information: it is left out (estimate 0, no standard error)
-    n, k_all = xd.shape
-    keep = np.flatnonzero(xd.std(axis=0) > 1e-9)
-    res = sm.OLS(yd, xd[:, keep]).fit(cov_type="HC1")
-    k = keep.size
-    g = int((counts > 0).sum())
-    dof = max(n - k - g, 1)
-    scale = (n - k) / dof
-    beta = np.zeros(k_all)
-    se = np.full(k_all, np.nan)
-    beta[keep] = np.asarray(res.params, dtype=np.float64)
-    se[keep] = np.sqrt(np.diag(res.cov_params()) * scale)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        tvals = np.where(se > 0, beta / se, np.nan)
-    from scipy import stats
-
-    pvalues = 2 * stats.t.sf(np.abs(tvals), dof)
-    resid = yd - xd @ beta
-    ssr = float(resid @ resid)
-    tss_w = float(yd @ yd)
-    tss = float(((y - y.mean()) ** 2).sum())
-    effects = ybar - xbar @ beta
-    return Fit(
-        beta=beta,
-        se=se,
-        pvalues=np.asarray(pvalues, dtype=np.float64),
-        effects=effects,
-        resid=resid,
-        r2_within=1 - ssr / tss_w if tss_w > 0 else 0.0,
-        r2_overall=1 - ssr / tss if tss > 0 else 0.0,
-        n=n,
-        groups=g,
-    )
-
-
-@dataclass
-class Range:
-    district_code: str
-    street_code: str
-    home_type: str
-    low: int
-    mid: int
-    high: int
-    leases: int
-    basis: str  # street | district
-
-
-@dataclass
-class Computed:
-    ranges: list[Range]
-    method: dict[str, Any]
-    n: int
-    fit: Fit | None = field(default=None, repr=False)
-
-
-def _pick(*candidates: tuple[F, npt.NDArray[np.bool_]]) -> F:
-    """Per row, the first candidate value whose count passes (each candidate: values, ok mask)."""
-    out = np.full(candidates[0][0].shape, np.nan)
-    done = np.zeros(out.shape, dtype=bool)
-    for values, ok in candidates:
-        take = ok & ~done & ~np.isnan(values)
-        out[take] = values[take]
-        done |= take
-    return out
-
-
-def compute(
-    data: LeaseData,
-    street_district: dict[str, str],
-    *,
-    min_street_leases: int = MIN_STREET_LEASES,
-) -> Computed:
-    """The model and every range from the leases (pure: no database)."""
-    # every street of the city (from the divisions) and any street the leases name
-    streets = list(dict.fromkeys([*sorted(street_district), *data.streets]))
-    s_index = {s: i for i, s in enumerate(streets)}
-    remap = np.asarray([s_index[s] for s in data.streets], dtype=np.int64)
-    street = remap[data.street] if data.n else np.zeros(0, np.int64)
-    n_s = len(streets)
-    districts = sorted({street_district.get(s, s[:6]) for s in streets})
-    d_index = {c: i for i, c in enumerate(districts)}
-    n_d = len(districts)
-    district_of = np.asarray([d_index[street_district.get(s, s[:6])] for s in streets], dtype=np.int64)
-    nt = len(d.HOME_TYPES)
-    k = len(COEFFICIENTS)
-    if data.n < max(50, 3 * k):
-        raise ValidationError.of("until", f"期间内已备案的租赁合同只有 {data.n} 份，不足以测算指导租金（至少 50 份）")
-    district = district_of[street]
-    # location groups: a street of its own, or its district's pool of thin streets
-    street_n = np.bincount(street, minlength=n_s)
-    own = street_n >= min_street_leases
-    loc_of_street = np.where(own, np.arange(n_s), n_s + district_of)
-    loc = loc_of_street[street]
-    n_loc = n_s + n_d
-    y = np.log(data.rent_m2)
-    age_unknown = np.isnan(data.age).astype(np.float64)
-    known = ~np.isnan(data.age)
-    fill_age = float(np.median(data.age[known])) if known.any() else 0.0
-    age = np.where(known, data.age, fill_age)
-    x = design(data.log_area, data.bedrooms, data.floor, age, age_unknown, data.room)
-    fit = fit_model(y, x, loc, n_loc)
-    t = data.home_type
-    # typical unit per street × type: medians of the type's leases in the street, district, city
-    gs, gd = street * nt + t, district * nt + t
-    typical: dict[str, F] = {}
-    n_st = np.bincount(gs, minlength=n_s * nt)
-    n_dt = np.bincount(gd, minlength=n_d * nt)
-    n_t = np.bincount(t, minlength=nt)
-    cell_s = np.arange(n_s * nt)  # street × type cells
-    cell_d = district_of[cell_s // nt] * nt + cell_s % nt
-    cell_t = cell_s % nt
-    for name, values in (("log_area", data.log_area), ("bedrooms", data.bedrooms), ("floor", data.floor), ("age", age)):
-        typical[name] = _pick(
-            (group_quantile(values, gs, n_s * nt, 0.5), n_st >= MIN_TYPICAL),
-            (group_quantile(values, gd, n_d * nt, 0.5)[cell_d], n_dt[cell_d] >= MIN_TYPICAL),
-            (group_quantile(values, t, nt, 0.5)[cell_t], n_t[cell_t] > 0),
-        )
-    room = (cell_t == _TYPE_INDEX["分间"]).astype(np.float64)
-    xt = design(typical["log_area"], typical["bedrooms"], typical["floor"], typical["age"], np.zeros(n_s * nt), room)
-    # location effect per street: its own, else its district pool's (enough leases), else the
-    # lease-weighted mean of the district's effects
-    eff = fit.effects
-    loc_n = np.bincount(loc, minlength=n_loc)
-    d_mean = np.bincount(district, weights=eff[loc], minlength=n_d) / np.maximum(
-        np.bincount(district, minlength=n_d), 1
-    )
-    d_has = np.bincount(district, minlength=n_d) > 0
-    pool = n_s + district_of
-    street_eff = np.where(
-        own, eff[np.arange(n_s)], np.where(loc_n[pool] >= min_street_leases, eff[pool], d_mean[district_of])
-    )
-    street_ok = own | d_has[district_of]
-    pred = street_eff[cell_s // nt] + xt @ fit.beta
-    # residual band per street × type: street, else district, else city
-    bands = []
-    for q in BAND_Q:
-        bands.append(
-            _pick(
-                (group_quantile(fit.resid, gs, n_s * nt, q), n_st >= MIN_BAND),
-                (group_quantile(fit.resid, gd, n_d * nt, q)[cell_d], n_dt[cell_d] >= MIN_BAND),
-                (group_quantile(fit.resid, t, nt, q)[cell_t], n_t[cell_t] > 0),
-            )
-        )
-    lo_q, hi_q = np.minimum(bands[0], 0.0), np.maximum(bands[1], 0.0)
-    ranges: list[Range] = []
-    for c in range(n_s * nt):
-        si, ti = divmod(c, nt)
-        if not street_ok[si] or math.isnan(pred[c]) or math.isnan(lo_q[c]):
-            continue
-        mid = math.exp(pred[c])
-        low, high = math.exp(pred[c] + lo_q[c]), math.exp(pred[c] + hi_q[c])
-        ranges.append(
-            Range(
-                district_code=districts[district_of[si]],
-                street_code=streets[si],
-                home_type=d.HOME_TYPES[ti],
-                low=min(round(low), round(mid)),
-                mid=round(mid),
-                high=max(round(high), round(mid)),
-                leases=int(n_st[c]),
-                basis="street" if own[si] else "district",
-            )
-        )
-    method = {
-        "model": "hedonic OLS with absorbed location effects (within transformation), HC1 robust errors",
-        "formula": "log(rent_fen_per_m2) ~ " + " + ".join(COEFFICIENTS) + " + C(location)",
-        "dependent": "log of the monthly rent per m² of let area (fen)",
-        "coefficients": {
-            name: {
-                "label": COEFFICIENT_LABELS[name],
-                "estimate": _num(fit.beta[j]),
-                "se": _num(fit.se[j]),
-                "p": _num(fit.pvalues[j]),
-            }
-            for j, name in enumerate(COEFFICIENTS)
-        },
-        "r2_within": _num(fit.r2_within),
-        "r2_overall": _num(fit.r2_overall),
-        "n": fit.n,
-        "locations": {"streets": int(own.sum()), "district_pools": int(fit.groups - int(own.sum()))},
-        # log-scale location effects: a street of its own, or "district:<code>" (its thin streets' pool)
-        "location_effects": {
-            (streets[i] if i < n_s else f"district:{districts[i - n_s]}"): _num(eff[i])
-            for i in range(n_loc)
-            if loc_n[i] > 0
-        },
-        "min_street_leases": min_street_leases,
-        "age_fill_years": fill_age,
-        "typical_unit": {"statistic": "median", "min_leases": MIN_TYPICAL, "levels": ["street", "district", "city"]},
-        "band": {
-            "low_quantile": BAND_Q[0],
-            "high_quantile": BAND_Q[1],
-            "min_leases": MIN_BAND,
-            "levels": ["street", "district", "city"],
-            "rule": "low/high = mid × exp(10th/90th percentile of the residuals of the type)",
-        },
-        "fallbacks": {
-            "district_streets": sorted({r.street_code for r in ranges if r.basis == "district"}),
-        },
-        "statuses": list(FILED_STATUSES),
-    }
-    return Computed(ranges, method, fit.n, fit)
-
-
-def _num(v: float) -> float | None:
-    v = float(v)
-    return None if math.isnan(v) or math.isinf(v) else round(v, 6)
-
-
-def street_districts(conn: Connection) -> dict[str, str]:
-    """Every street of the city → the district or zone managing it (one query)."""
-    dv = div.divisions_table
-    rows = conn.execute(
-        select(dv.c.code, func.coalesce(dv.c.managing_code, dv.c.parent_code)).where(dv.c.level == "street")
-    )
-    return {r[0]: r[1] for r in rows}
 
 
 # ------------------------------------------------------------------------------------------ editions
@@ -512,13 +101,14 @@ def compute_edition(
     result = compute(data, street_districts(conn), min_street_leases=min_street_leases)
     result.method["seconds"] = {"read": round(read_s, 2), "total": round(time.perf_counter() - started, 2)}
     result.method["period"] = {"start": start.isoformat(), "end": end.isoformat(), "months": months}
-    e = rental_guidance_editions
     prefix = f"ZD{end:%Y%m%d}-"
-    seq = conn.execute(select(func.count()).where(e.c.edition_no.like(prefix + "%"))).scalar_one()
+    seq = conn.execute(
+        select(func.count()).where(rental_guidance_editions.c.edition_no.like(prefix + "%"))
+    ).scalar_one()
     now = clock.now()
     edition_id = int(
         conn.execute(
-            e.insert()
+            rental_guidance_editions.insert()
             .values(
                 edition_no=f"{prefix}{int(seq) + 1:02d}",
                 period_start=start,
@@ -532,7 +122,7 @@ def compute_edition(
                 published_at=None,
                 published_by=None,
             )
-            .returning(e.c.id)
+            .returning(rental_guidance_editions.c.id)
         ).scalar_one()
     )
     if result.ranges:
@@ -559,8 +149,11 @@ def compute_edition(
 def publish(conn: Connection, edition_id: int, *, by: int | None, effective_from: date | None = None) -> dict[str, Any]:
     """Put a draft edition in force from ``effective_from`` (default today); the edition in force so
     far becomes superseded (and is kept)."""
-    e = rental_guidance_editions
-    row = conn.execute(select(e.c.status, e.c.period_end).where(e.c.id == edition_id).with_for_update()).first()
+    row = conn.execute(
+        select(rental_guidance_editions.c.status, rental_guidance_editions.c.period_end)
+        .where(rental_guidance_editions.c.id == edition_id)
+        .with_for_update()
+    ).first()
     if row is None:
         raise NotFound("没有这个指导租金版本")
     if row.status != "draft":
@@ -569,10 +162,14 @@ def publish(conn: Connection, edition_id: int, *, by: int | None, effective_from
     if on < row.period_end:
         raise ValidationError.of("effective_from", "生效日期不能早于测算期截止日")
     now = clock.now()
-    conn.execute(e.update().where(e.c.status == "published").values(status="superseded"))
+    conn.execute(
+        rental_guidance_editions.update()
+        .where(rental_guidance_editions.c.status == "published")
+        .values(status="superseded")
+    )
     done = conn.execute(
-        e.update()
-        .where(e.c.id == edition_id, e.c.status == "draft")
+        rental_guidance_editions.update()
+        .where(rental_guidance_editions.c.id == edition_id, rental_guidance_editions.c.status == "draft")
         .values(status="published", effective_from=on, published_at=now, published_by=by)
     )
     if done.rowcount != 1:
@@ -582,11 +179,12 @@ def publish(conn: Connection, edition_id: int, *, by: int | None, effective_from
 
 def find_edition(conn: Connection, edition: str) -> int | None:
     """The id of an edition named by its number (or its id)."""
-    e = rental_guidance_editions
-    cond: ColumnElement[bool] = e.c.edition_no == edition
+    cond: ColumnElement[bool] = rental_guidance_editions.c.edition_no == edition
     if edition.isdigit():
-        cond = or_(cond, e.c.id == int(edition))
-    found = conn.execute(select(e.c.id).where(cond).order_by(e.c.id).limit(1)).scalar()
+        cond = or_(cond, rental_guidance_editions.c.id == int(edition))
+    found = conn.execute(
+        select(rental_guidance_editions.c.id).where(cond).order_by(rental_guidance_editions.c.id).limit(1)
+    ).scalar()
     return None if found is None else int(found)
 
 
@@ -609,21 +207,16 @@ def _edition_out(r: Any) -> dict[str, Any]:
     }
 
 
-def list_editions(
-    conn: Connection, *, staff: bool, offset: int = 0, limit: int = 50
-) -> tuple[list[dict[str, Any]], int]:
+def list_editions(conn: Connection, *, staff: bool, offset: int = 0, limit: int = 50) -> Page[dict[str, Any]]:
     """Editions, newest first: published and superseded ones for everyone, drafts for staff."""
-    e = rental_guidance_editions
-    cond = [] if staff else [e.c.status.in_(_PUBLIC_STATUSES)]
-    total = conn.execute(select(func.count()).select_from(e).where(*cond)).scalar_one()
-    rows = conn.execute(select(e).where(*cond).order_by(e.c.id.desc()).offset(offset).limit(limit))
-    return [_edition_out(r) for r in rows], int(total)
+    cond = [] if staff else [rental_guidance_editions.c.status.in_(_PUBLIC_STATUSES)]
+    stmt = select(rental_guidance_editions).where(*cond).order_by(rental_guidance_editions.c.id.desc())
+    return fetch_page(conn, stmt, limit=limit, offset=offset, row=_edition_out)
 
 
 def get_edition(conn: Connection, edition_id: int, *, staff: bool) -> dict[str, Any]:
     """One edition with its method; a draft is "not found" for the public."""
-    e = rental_guidance_editions
-    r = conn.execute(select(e).where(e.c.id == edition_id)).first()
+    r = conn.execute(select(rental_guidance_editions).where(rental_guidance_editions.c.id == edition_id)).first()
     if r is None or (not staff and r.status not in _PUBLIC_STATUSES):
         raise NotFound("没有这个指导租金版本")
     out = _edition_out(r)
@@ -647,27 +240,30 @@ def rents(
     limit: int = 50,
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]], int]:
     """(the edition, its ranges page, total): by default the edition in force today."""
-    if home_type is not None and home_type not in d.HOME_TYPES:
-        raise ValidationError.of("home_type", f"房屋类型应为 {'、'.join(d.HOME_TYPES)} 之一")
+    if home_type is not None and home_type not in domain.HOME_TYPES:
+        raise ValidationError.of("home_type", f"房屋类型应为 {'、'.join(domain.HOME_TYPES)} 之一")
     if edition_id is None:
         edition_id = current_edition_id(conn)
         if edition_id is None:
             return None, [], 0
     edition = get_edition(conn, edition_id, staff=staff)
-    r = rental_guidance_rents
-    cond = [r.c.edition_id == edition_id]
+    cond = [rental_guidance_rents.c.edition_id == edition_id]
     if district:
-        cond.append(r.c.district_code == district)
+        cond.append(rental_guidance_rents.c.district_code == district)
     if street:
-        cond.append(r.c.street_code == street)
+        cond.append(rental_guidance_rents.c.street_code == street)
     if home_type:
-        cond.append(r.c.home_type == home_type)
-    total = conn.execute(select(func.count()).select_from(r).where(*cond)).scalar_one()
-    order = case({t: i for i, t in enumerate(d.HOME_TYPES)}, value=r.c.home_type)
+        cond.append(rental_guidance_rents.c.home_type == home_type)
+    total = conn.execute(select(func.count()).select_from(rental_guidance_rents).where(*cond)).scalar_one()
+    order = case({t: i for i, t in enumerate(domain.HOME_TYPES)}, value=rental_guidance_rents.c.home_type)
     rows = conn.execute(
-        select(r).where(*cond).order_by(r.c.district_code, r.c.street_code, order).offset(offset).limit(limit)
+        select(rental_guidance_rents)
+        .where(*cond)
+        .order_by(rental_guidance_rents.c.district_code, rental_guidance_rents.c.street_code, order)
+        .offset(offset)
+        .limit(limit)
     ).all()
-    names = _names(conn, {x.street_code for x in rows} | {x.district_code for x in rows})
+    names = division_names(conn, {x.street_code for x in rows} | {x.district_code for x in rows})
     items = [
         {
             "district_code": x.district_code,
@@ -686,12 +282,18 @@ def rents(
     return edition, items, int(total)
 
 
-def _names(conn: Connection, codes: Iterable[str]) -> dict[str, str]:
+def division_names(conn: Connection, codes: Iterable[str]) -> dict[str, str]:
     codes = sorted(set(codes))
     if not codes:
         return {}
-    dv = div.divisions_table
-    return {r[0]: r[1] for r in conn.execute(select(dv.c.code, dv.c.name).where(dv.c.code.in_(codes)))}
+    return {
+        r[0]: r[1]
+        for r in conn.execute(
+            select(divisions.divisions_table.c.code, divisions.divisions_table.c.name).where(
+                divisions.divisions_table.c.code.in_(codes)
+            )
+        )
+    }
 
 
 # -------------------------------------------------------------------------------------------- flags
@@ -717,50 +319,58 @@ def flags(
     edition_id = current_edition_id(conn, on)
     if edition_id is None:
         return None, [], 0
-    e, r = rental_guidance_editions, rental_guidance_rents
-    edition_no = conn.execute(select(e.c.edition_no).where(e.c.id == edition_id)).scalar_one()
+    edition_no = conn.execute(
+        select(rental_guidance_editions.c.edition_no).where(rental_guidance_editions.c.id == edition_id)
+    ).scalar_one()
     if kind == "lease":
-        t = rental_leases
-        htype = _home_type_sql(t.c.room_id, t.c.bedrooms)
-        number = t.c.filing_no
-        active: list[ColumnElement[bool]] = [t.c.status == d.LeaseStatus.filed.value]
+        table = rental_leases
+        htype = home_type_sql(table.c.room_id, table.c.bedrooms)
+        number = table.c.filing_no
+        active: list[ColumnElement[bool]] = [table.c.status == domain.LeaseStatus.filed.value]
     else:
-        t = rental_listings
-        htype = _home_type_sql(t.c.room_id, t.c.bedrooms, t.c.mode)
-        number = t.c.listing_no
-        active = [t.c.active == 1]
-    area_raw = type_coerce(t.c.area, BigInteger)
+        table = rental_listings
+        htype = home_type_sql(table.c.room_id, table.c.bedrooms, table.c.mode)
+        number = table.c.listing_no
+        active = [table.c.active == 1]
+    area_raw = type_coerce(table.c.area, BigInteger)
     # rent_m2 = rent_fen * 100 / area_raw;  rent_m2 * 100 < low * (100 - band)  ⇔  …
-    scaled = t.c.rent_fen * 10_000
-    below = scaled < r.c.low_fen_m2 * (100 - band_pct) * area_raw
-    above = scaled > r.c.high_fen_m2 * (100 + band_pct) * area_raw
+    scaled = table.c.rent_fen * 10_000
+    below = scaled < rental_guidance_rents.c.low_fen_m2 * (100 - band_pct) * area_raw
+    above = scaled > rental_guidance_rents.c.high_fen_m2 * (100 + band_pct) * area_raw
     cond = [
         *active,
-        *scope.where(t.c.street_code),
-        t.c.rent_fen.is_not(None),
+        *scope.where(table.c.street_code),
+        table.c.rent_fen.is_not(None),
         area_raw > 0,
         or_(below, above),
     ]
     if district:
-        cond.append(t.c.district_code == district)
-    join = t.join(r, and_(r.c.edition_id == edition_id, r.c.street_code == t.c.street_code, r.c.home_type == htype))
+        cond.append(table.c.district_code == district)
+    join = table.join(
+        rental_guidance_rents,
+        and_(
+            rental_guidance_rents.c.edition_id == edition_id,
+            rental_guidance_rents.c.street_code == table.c.street_code,
+            rental_guidance_rents.c.home_type == htype,
+        ),
+    )
     total = conn.execute(select(func.count()).select_from(join).where(*cond)).scalar_one()
     rows = conn.execute(
         select(
-            t.c.id,
+            table.c.id,
             number.label("number"),
-            t.c.district_code,
-            t.c.street_code,
+            table.c.district_code,
+            table.c.street_code,
             htype.label("home_type"),
-            t.c.rent_fen,
-            t.c.area,
-            r.c.low_fen_m2,
-            r.c.mid_fen_m2,
-            r.c.high_fen_m2,
+            table.c.rent_fen,
+            table.c.area,
+            rental_guidance_rents.c.low_fen_m2,
+            rental_guidance_rents.c.mid_fen_m2,
+            rental_guidance_rents.c.high_fen_m2,
         )
         .select_from(join)
         .where(*cond)
-        .order_by(t.c.id)
+        .order_by(table.c.id)
         .offset(offset)
         .limit(limit)
     ).all()
@@ -795,5 +405,8 @@ def _raw(area: Any) -> int:
 
 def ranges_of(conn: Connection, edition_id: int) -> Sequence[Any]:
     """Every range of an edition (tests, benchmarks)."""
-    r = rental_guidance_rents
-    return conn.execute(select(r).where(r.c.edition_id == edition_id).order_by(r.c.street_code, r.c.home_type)).all()
+    return conn.execute(
+        select(rental_guidance_rents)
+        .where(rental_guidance_rents.c.edition_id == edition_id)
+        .order_by(rental_guidance_rents.c.street_code, rental_guidance_rents.c.home_type)
+    ).all()

@@ -8,36 +8,34 @@ verification code (房源核验码) valid ``rental_verify_code_days`` days; a re
 range sends the listing to staff review instead. The database guard ``ux_listings_unit_active``
 backs "one active listing per unit" under races.
 
-Every step is a row of ``rental_listing_events`` (no personal values).
+Every step is a row of ``rental_listing_events`` (no personal values). Reading listings (the lister's
+own, the staff lists, the public check and search) is :mod:`anju.rental.listing_queries`.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import secrets
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, or_, select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
 
-from anju import divisions as div
 from anju import registry
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
-from anju.core.scope import Scope
-from anju.rental import domain as d
+from anju.rental import domain
+from anju.rental.entrustments import is_owner, valid_entrustment
 from anju.rental.guidance import range_for
-from anju.rental.parties import home_restrictions, is_owner, party_for_account, valid_entrustment
+from anju.rental.home_flags import home_restrictions
+from anju.rental.parties import party_for_account
 from anju.rental.tables import rental_listing_events, rental_listings, rental_parties
 from anju.security import Caller, Keyring, accounts
 
-L = rental_listings
-ACTIVE = d.ACTIVE_LISTING
+ACTIVE = domain.ACTIVE_LISTING
 
 
 @dataclass(frozen=True)
@@ -84,7 +82,7 @@ class Lister:
 # ------------------------------------------------------------------------------------------ helpers
 
 
-def _lister(conn: Connection, caller: Caller) -> Lister:
+def lister_of(conn: Connection, caller: Caller) -> Lister:
     if caller.account_id is None:
         raise ValidationError.of("account", "须登录")
     acct = conn.execute(select(accounts).where(accounts.c.id == caller.account_id)).first()
@@ -103,7 +101,7 @@ def _event(conn: Connection, listing_id: int, kind: str, actor: int | None, **de
 
 
 def _new_code() -> str:
-    return d.make_verify_code([secrets.randbelow(len(d.CODE_ALPHABET)) for _ in range(d.CODE_BODY)])
+    return domain.make_verify_code([secrets.randbelow(len(domain.CODE_ALPHABET)) for _ in range(domain.CODE_BODY)])
 
 
 def _listing_no() -> str:
@@ -111,17 +109,17 @@ def _listing_no() -> str:
 
 
 def valid_until(row: Any, days: int) -> datetime | None:
-    return None if row.verified_at is None else d.code_valid_until(row.verified_at, days)
+    return None if row.verified_at is None else domain.code_valid_until(row.verified_at, days)
 
 
 def effective_status(row: Any, days: int, now: datetime | None = None) -> str:
     """The status as of now: a verified or published listing past its code's validity counts as expired."""
     if (
-        row.status in (d.ListingStatus.verified, d.ListingStatus.published)
+        row.status in (domain.ListingStatus.verified, domain.ListingStatus.published)
         and row.verified_at is not None
-        and d.code_valid_until(row.verified_at, days) < (now or clock.now())
+        and domain.code_valid_until(row.verified_at, days) < (now or clock.now())
     ):
-        return d.ListingStatus.expired.value
+        return domain.ListingStatus.expired.value
     return str(row.status)
 
 
@@ -177,8 +175,8 @@ def _clean(cmd: ListingIn) -> dict[str, Any]:
     }
 
 
-def _own_listing(conn: Connection, lister: Lister, listing_id: int) -> Any:
-    row = conn.execute(select(L).where(L.c.id == listing_id)).first()
+def own_listing(conn: Connection, lister: Lister, listing_id: int) -> Any:
+    row = conn.execute(select(rental_listings).where(rental_listings.c.id == listing_id)).first()
     mine = row is not None and (
         row.lister_account_id == lister.account_id or (lister.party is not None and row.party_id == lister.party.id)
     )
@@ -192,22 +190,23 @@ def _own_listing(conn: Connection, lister: Lister, listing_id: int) -> Any:
 
 def create_listing(conn: Connection, caller: Caller, cmd: ListingIn) -> int:
     """A draft listing of a register home (or one of its rooms) by the caller (or the caller's party)."""
-    lister = _lister(conn, caller)
+    lister = lister_of(conn, caller)
     values = _clean(cmd)
     home, room = _unit(conn, cmd.house_code, cmd.room_code)
-    b = registry.buildings
     bld = conn.execute(
-        select(b.c.centroid_lon, b.c.centroid_lat, b.c.year_built).where(b.c.id == home.building_id)
+        select(
+            registry.buildings.c.centroid_lon, registry.buildings.c.centroid_lat, registry.buildings.c.year_built
+        ).where(registry.buildings.c.id == home.building_id)
     ).first()
     now = clock.now()
     lid = conn.execute(
-        L.insert()
+        rental_listings.insert()
         .values(
             listing_no=_listing_no(),
-            unit_key=d.unit_key(home.id, room.id if room is not None else None),
+            unit_key=domain.unit_key(home.id, room.id if room is not None else None),
             home_id=home.id,
             room_id=room.id if room is not None else None,
-            mode=d.ListingMode.room.value if room is not None else d.ListingMode.whole.value,
+            mode=domain.ListingMode.room.value if room is not None else domain.ListingMode.whole.value,
             district_code=home.district_code,
             street_code=home.street_code,
             lister_account_id=lister.account_id,
@@ -218,7 +217,7 @@ def create_listing(conn: Connection, caller: Caller, cmd: ListingIn) -> int:
             build_year=bld.year_built if bld else None,
             lon=bld.centroid_lon if bld else None,
             lat=bld.centroid_lat if bld else None,
-            status=d.ListingStatus.draft.value,
+            status=domain.ListingStatus.draft.value,
             active=None,
             verification=None,
             verify_code=None,
@@ -226,7 +225,7 @@ def create_listing(conn: Connection, caller: Caller, cmd: ListingIn) -> int:
             created_at=now,
             updated_at=now,
         )
-        .returning(L.c.id)
+        .returning(rental_listings.c.id)
     ).scalar_one()
     _event(conn, int(lid), "created", caller.account_id, mode="room" if room is not None else "whole")
     return int(lid)
@@ -234,24 +233,24 @@ def create_listing(conn: Connection, caller: Caller, cmd: ListingIn) -> int:
 
 def update_listing(conn: Connection, caller: Caller, listing_id: int, cmd: ListingIn) -> None:
     """Correct a draft (or a rejected listing); its earlier verification results are cleared."""
-    lister = _lister(conn, caller)
-    row = _own_listing(conn, lister, listing_id)
-    if row.status not in (d.ListingStatus.draft, d.ListingStatus.rejected):
+    lister = lister_of(conn, caller)
+    row = own_listing(conn, lister, listing_id)
+    if row.status not in (domain.ListingStatus.draft, domain.ListingStatus.rejected):
         raise Conflict("只有草稿或复核未通过的房源可以修改", [FieldError("status", row.status)])
     values = _clean(cmd)
     home, room = _unit(conn, cmd.house_code, cmd.room_code)
     conn.execute(
-        update(L)
-        .where(L.c.id == listing_id)
+        update(rental_listings)
+        .where(rental_listings.c.id == listing_id)
         .values(
             **values,
-            unit_key=d.unit_key(home.id, room.id if room is not None else None),
+            unit_key=domain.unit_key(home.id, room.id if room is not None else None),
             home_id=home.id,
             room_id=room.id if room is not None else None,
-            mode=d.ListingMode.room.value if room is not None else d.ListingMode.whole.value,
+            mode=domain.ListingMode.room.value if room is not None else domain.ListingMode.whole.value,
             district_code=home.district_code,
             street_code=home.street_code,
-            status=d.ListingStatus.draft.value,
+            status=domain.ListingStatus.draft.value,
             verification=None,
             flags="",
             closed_at=None,
@@ -263,17 +262,27 @@ def update_listing(conn: Connection, caller: Caller, listing_id: int, cmd: Listi
 
 def gather_facts(
     conn: Connection, kr: Keyring, row: Any, lister: Lister, limits: Limits, on: date
-) -> tuple[d.ListingFacts, str | None, int | None]:
+) -> tuple[domain.ListingFacts, str | None, int | None]:
     """The facts of one listing (a handful of indexed reads); also the owner bidx and entrustment id."""
-    h, r, b = registry.homes, registry.rooms, registry.buildings
     home = conn.execute(
-        select(h.c.id, h.c.use, h.c.status, h.c.street_code, b.c.floors_above, b.c.floors_below)
-        .join(b, b.c.id == h.c.building_id)
-        .where(h.c.id == row.home_id)
+        select(
+            registry.homes.c.id,
+            registry.homes.c.use,
+            registry.homes.c.status,
+            registry.homes.c.street_code,
+            registry.buildings.c.floors_above,
+            registry.buildings.c.floors_below,
+        )
+        .join(registry.buildings, registry.buildings.c.id == registry.homes.c.building_id)
+        .where(registry.homes.c.id == row.home_id)
     ).first()
     room = None
     if row.room_id is not None:
-        room = conn.execute(select(r.c.home_id, r.c.name, r.c.status).where(r.c.id == row.room_id)).first()
+        room = conn.execute(
+            select(registry.rooms.c.home_id, registry.rooms.c.name, registry.rooms.c.status).where(
+                registry.rooms.c.id == row.room_id
+            )
+        ).first()
     owner_bidx: str | None = None
     candidates = [x for x in (lister.id_bidx,) if x]
     if lister.party is not None:
@@ -294,20 +303,22 @@ def gather_facts(
         )
     restrictions = home_restrictions(conn, [int(row.home_id)], on).get(int(row.home_id), [])
     others = conn.execute(
-        select(L.c.unit_key).where(L.c.home_id == row.home_id, L.c.active == 1, L.c.id != row.id)
+        select(rental_listings.c.unit_key).where(
+            rental_listings.c.home_id == row.home_id, rental_listings.c.active == 1, rental_listings.c.id != row.id
+        )
     ).scalars()
     keys = set(others)
     other_active = row.unit_key in keys
-    mode_conflict = bool(keys) and (row.mode == d.ListingMode.whole or any(k.startswith("h") for k in keys))
+    mode_conflict = bool(keys) and (row.mode == domain.ListingMode.whole or any(k.startswith("h") for k in keys))
     party_status: str | None = None
     if row.party_id is not None:
         party_status = conn.execute(select(rental_parties.c.status).where(rental_parties.c.id == row.party_id)).scalar()
         party_status = party_status or "missing"
     guidance = None
     if home is not None and row.rent_fen:
-        g = range_for(conn, home.street_code, d.home_type(row.mode, row.bedrooms), on)
+        g = range_for(conn, home.street_code, domain.home_type(row.mode, row.bedrooms), on)
         guidance = (g[0], g[2]) if g else None
-    facts = d.ListingFacts(
+    facts = domain.ListingFacts(
         mode=row.mode,
         home_found=home is not None,
         home_use=home.use if home else None,
@@ -318,7 +329,7 @@ def gather_facts(
         lister_is_owner=owner_bidx is not None,
         has_entrustment=entrustment is not None,
         party_status=party_status,
-        restrictions=tuple(f"{d.FLAG_KINDS.get(x.kind, x.kind)}（{x.reason}）" for x in restrictions),
+        restrictions=tuple(f"{domain.FLAG_KINDS.get(x.kind, x.kind)}（{x.reason}）" for x in restrictions),
         other_active=other_active,
         mode_conflict=mode_conflict and not other_active,
         area=row.area,
@@ -337,7 +348,7 @@ def gather_facts(
     return facts, owner_bidx, (int(entrustment.id) if entrustment is not None else None)
 
 
-def _results_json(results: list[d.RuleResult]) -> str:
+def _results_json(results: list[domain.RuleResult]) -> str:
     return json.dumps([{"name": x.name, "passed": x.passed, "reason": x.reason} for x in results], ensure_ascii=False)
 
 
@@ -345,7 +356,7 @@ def _take_unit(conn: Connection, listing_id: int, values: dict[str, Any]) -> Non
     """Make the listing active: the unique index refuses a second active listing of the unit (409)."""
     try:
         with conn.begin_nested():
-            conn.execute(update(L).where(L.c.id == listing_id).values(active=1, **values))
+            conn.execute(update(rental_listings).where(rental_listings.c.id == listing_id).values(active=1, **values))
     except IntegrityError:
         raise Conflict(
             "unit_not_listed: 该房屋（房间）已有其他有效房源",
@@ -356,7 +367,7 @@ def _take_unit(conn: Connection, listing_id: int, values: dict[str, Any]) -> Non
 def _write_first(conn: Connection, listing_id: int) -> None:
     """Start the transaction with a write, so that concurrent verifications queue (SQLite takes its
     write lock here and waits; a read first would make the later write fail on a stale snapshot)."""
-    conn.execute(update(L).where(L.c.id == listing_id).values(updated_at=clock.now()))
+    conn.execute(update(rental_listings).where(rental_listings.c.id == listing_id).values(updated_at=clock.now()))
 
 
 def _code_values(now: datetime) -> dict[str, Any]:
@@ -366,14 +377,14 @@ def _code_values(now: datetime) -> dict[str, Any]:
 def verify(conn: Connection, kr: Keyring, caller: Caller, listing_id: int, limits: Limits) -> dict[str, Any]:
     """Evaluate every rule and store the results; draft (failed), pending_review (flagged) or verified."""
     _write_first(conn, listing_id)
-    lister = _lister(conn, caller)
-    row = _own_listing(conn, lister, listing_id)
-    if row.status not in (d.ListingStatus.draft, d.ListingStatus.rejected):
+    lister = lister_of(conn, caller)
+    row = own_listing(conn, lister, listing_id)
+    if row.status not in (domain.ListingStatus.draft, domain.ListingStatus.rejected):
         raise Conflict("该房源已核验或已关闭，不能重复核验", [FieldError("status", row.status)])
     now = clock.now()
     facts, owner_bidx, entrustment_id = gather_facts(conn, kr, row, lister, limits, clock.today())
-    results = d.verify_listing(facts)
-    status, flags = d.listing_outcome(results)
+    results = domain.verify_listing(facts)
+    status, flags = domain.listing_outcome(results)
     common = {
         "verification": _results_json(results),
         "owner_bidx": owner_bidx,
@@ -383,16 +394,18 @@ def verify(conn: Connection, kr: Keyring, caller: Caller, listing_id: int, limit
         "closed_at": None,
     }
     extra: dict[str, Any] = {}
-    if status == d.ListingStatus.draft:
-        conn.execute(update(L).where(L.c.id == listing_id).values(status=status.value, **common))
+    if status == domain.ListingStatus.draft:
+        conn.execute(
+            update(rental_listings).where(rental_listings.c.id == listing_id).values(status=status.value, **common)
+        )
     else:
-        extra = _code_values(now) if status == d.ListingStatus.verified else {}
+        extra = _code_values(now) if status == domain.ListingStatus.verified else {}
         _take_unit(conn, listing_id, {"status": status.value, **common, **extra})
     failed = [x.name for x in results if not x.passed]
     _event(
         conn,
         listing_id,
-        "verified" if status != d.ListingStatus.draft else "failed",
+        "verified" if status != domain.ListingStatus.draft else "failed",
         caller.account_id,
         status=status.value,
         failed=failed,
@@ -409,18 +422,18 @@ def verify(conn: Connection, kr: Keyring, caller: Caller, listing_id: int, limit
 
 def publish(conn: Connection, caller: Caller, listing_id: int, limits: Limits) -> None:
     """Publish a verified listing whose code is still valid and whose home has not become restricted."""
-    lister = _lister(conn, caller)
-    row = _own_listing(conn, lister, listing_id)
+    lister = lister_of(conn, caller)
+    row = own_listing(conn, lister, listing_id)
     eff = effective_status(row, limits.code_days)
-    if eff != d.ListingStatus.verified:
-        label = d.LISTING_STATUS_LABELS.get(d.ListingStatus(eff), eff)
+    if eff != domain.ListingStatus.verified:
+        label = domain.LISTING_STATUS_LABELS.get(domain.ListingStatus(eff), eff)
         raise Conflict(f"只有已核验且核验码有效的房源可以发布（当前：{label}）", [FieldError("status", eff)])
     _require_unrestricted(conn, row)
     now = clock.now()
     conn.execute(
-        update(L)
-        .where(L.c.id == listing_id)
-        .values(status=d.ListingStatus.published.value, published_at=now, updated_at=now)
+        update(rental_listings)
+        .where(rental_listings.c.id == listing_id)
+        .values(status=domain.ListingStatus.published.value, published_at=now, updated_at=now)
     )
     _event(conn, listing_id, "published", caller.account_id)
 
@@ -430,33 +443,35 @@ def _require_unrestricted(conn: Connection, row: Any) -> None:
     if found:
         raise Conflict(
             "home_unrestricted: 房屋存在限制，核验码已失效",
-            [FieldError("home_unrestricted", "、".join(d.FLAG_KINDS.get(x.kind, x.kind) for x in found))],
+            [FieldError("home_unrestricted", "、".join(domain.FLAG_KINDS.get(x.kind, x.kind) for x in found))],
         )
 
 
-def _close(conn: Connection, listing_id: int, status: d.ListingStatus, actor: int | None, **detail: Any) -> None:
+def _close(conn: Connection, listing_id: int, status: domain.ListingStatus, actor: int | None, **detail: Any) -> None:
     now = clock.now()
     conn.execute(
-        update(L).where(L.c.id == listing_id).values(status=status.value, active=None, closed_at=now, updated_at=now)
+        update(rental_listings)
+        .where(rental_listings.c.id == listing_id)
+        .values(status=status.value, active=None, closed_at=now, updated_at=now)
     )
     _event(conn, listing_id, status.value, actor, **detail)
 
 
 def withdraw(conn: Connection, caller: Caller, listing_id: int) -> None:
-    lister = _lister(conn, caller)
-    row = _own_listing(conn, lister, listing_id)
-    if row.status not in ACTIVE and row.status != d.ListingStatus.draft:
+    lister = lister_of(conn, caller)
+    row = own_listing(conn, lister, listing_id)
+    if row.status not in ACTIVE and row.status != domain.ListingStatus.draft:
         raise Conflict("该房源已关闭", [FieldError("status", row.status)])
-    _close(conn, listing_id, d.ListingStatus.withdrawn, caller.account_id)
+    _close(conn, listing_id, domain.ListingStatus.withdrawn, caller.account_id)
 
 
 def review(conn: Connection, caller: Caller, listing_id: int, approve: bool, reason: str | None) -> str:
     """Staff decide a flagged listing: approve (verified with a code) or reject (with a reason)."""
-    row = conn.execute(select(L).where(L.c.id == listing_id)).first()
+    row = conn.execute(select(rental_listings).where(rental_listings.c.id == listing_id)).first()
     if row is None:
         raise NotFound(f"房源 {listing_id} 不存在")
     caller.scope.require(row.street_code, f"房源 {listing_id} 不存在")
-    if row.status != d.ListingStatus.pending_review:
+    if row.status != domain.ListingStatus.pending_review:
         raise Conflict("该房源不在待复核状态", [FieldError("status", row.status)])
     text = " ".join((reason or "").split())
     if len(text) > 200:
@@ -464,16 +479,16 @@ def review(conn: Connection, caller: Caller, listing_id: int, approve: bool, rea
     now = clock.now()
     if approve:
         conn.execute(
-            update(L)
-            .where(L.c.id == listing_id)
-            .values(status=d.ListingStatus.verified.value, updated_at=now, **_code_values(now))
+            update(rental_listings)
+            .where(rental_listings.c.id == listing_id)
+            .values(status=domain.ListingStatus.verified.value, updated_at=now, **_code_values(now))
         )
         _event(conn, listing_id, "approved", caller.account_id, reason=text)
-        return d.ListingStatus.verified.value
+        return domain.ListingStatus.verified.value
     if not text:
         raise ValidationError.of("reason", "驳回须说明理由")
-    _close(conn, listing_id, d.ListingStatus.rejected, caller.account_id, reason=text)
-    return d.ListingStatus.rejected.value
+    _close(conn, listing_id, domain.ListingStatus.rejected, caller.account_id, reason=text)
+    return domain.ListingStatus.rejected.value
 
 
 def expire(conn: Connection, days: int, now: datetime | None = None) -> int:
@@ -481,19 +496,23 @@ def expire(conn: Connection, days: int, now: datetime | None = None) -> int:
     cutoff = (now or clock.now()) - timedelta(days=days)
     ids = list(
         conn.execute(
-            select(L.c.id).where(
-                L.c.active == 1,
-                L.c.status.in_([d.ListingStatus.verified.value, d.ListingStatus.published.value]),
-                L.c.verified_at < cutoff,
+            select(rental_listings.c.id).where(
+                rental_listings.c.active == 1,
+                rental_listings.c.status.in_(
+                    [domain.ListingStatus.verified.value, domain.ListingStatus.published.value]
+                ),
+                rental_listings.c.verified_at < cutoff,
             )
         ).scalars()
     )
     for i in range(0, len(ids), 5000):
         chunk = ids[i : i + 5000]
         conn.execute(
-            update(L)
-            .where(L.c.id.in_(chunk))
-            .values(status=d.ListingStatus.expired.value, active=None, closed_at=clock.now(), updated_at=clock.now())
+            update(rental_listings)
+            .where(rental_listings.c.id.in_(chunk))
+            .values(
+                status=domain.ListingStatus.expired.value, active=None, closed_at=clock.now(), updated_at=clock.now()
+            )
         )
         conn.execute(
             rental_listing_events.insert(),
@@ -510,296 +529,15 @@ def expire(conn: Connection, days: int, now: datetime | None = None) -> int:
 
 def listing_for_lease(conn: Connection, listing_id: int, code_days: int | None = None) -> Any:
     """The listing a lease is drafted on; it must be verified or published (and not expired)."""
-    row = conn.execute(select(L).where(L.c.id == listing_id)).first()
+    row = conn.execute(select(rental_listings).where(rental_listings.c.id == listing_id)).first()
     if row is None:
         raise ValidationError.of("listing_id", "房源不存在")
     status = effective_status(row, code_days) if code_days else row.status
-    if status not in (d.ListingStatus.verified, d.ListingStatus.published):
+    if status not in (domain.ListingStatus.verified, domain.ListingStatus.published):
         raise ValidationError.of("listing_id", "房源未通过核验、核验码已过期或已下架，不能签约")
     return row
 
 
 def mark_leased(conn: Connection, listing_id: int, lease_id: int) -> None:
     """A lease was filed on the listing: it closes and its code no longer verifies (备案即注销核验码)."""
-    _close(conn, listing_id, d.ListingStatus.leased, None, lease_id=lease_id)
-
-
-# -------------------------------------------------------------------------------------------- reads
-
-
-def _facts_cols() -> list[Any]:
-    h, b, e = registry.homes, registry.buildings, registry.estates
-    return [
-        L,
-        h.c.house_code,
-        b.c.name.label("building_name"),
-        b.c.floors_above,
-        e.c.name.label("estate_name"),
-    ]
-
-
-def _joined() -> Any:
-    h, b, e = registry.homes, registry.buildings, registry.estates
-    return L.join(h, h.c.id == L.c.home_id).join(b, b.c.id == h.c.building_id).join(e, e.c.id == h.c.estate_id)
-
-
-def _names(conn: Connection, codes: set[str]) -> dict[str, str]:
-    if not codes:
-        return {}
-    dv = div.divisions_table
-    return {r[0]: r[1] for r in conn.execute(select(dv.c.code, dv.c.name).where(dv.c.code.in_(sorted(codes))))}
-
-
-def _out(r: Any, days: int, names: dict[str, str], *, public: bool) -> dict[str, Any]:
-    st = effective_status(r, days)
-    out: dict[str, Any] = {
-        "id": int(r.id),
-        "listing_no": r.listing_no,
-        "mode": r.mode,
-        "mode_label": "分间出租" if r.mode == d.ListingMode.room else "整租",
-        "district_code": r.district_code,
-        "district_name": names.get(r.district_code, r.district_code),
-        "street_code": r.street_code,
-        "street_name": names.get(r.street_code, r.street_code),
-        "estate_name": r.estate_name,
-        "building_name": r.building_name,
-        "title": r.title,
-        "area": r.area,
-        "bedrooms": r.bedrooms,
-        "living_rooms": r.living_rooms,
-        "floor": r.floor,
-        "floors_above": r.floors_above,
-        "rent_fen": r.rent_fen,
-        "deposit_fen": r.deposit_fen,
-        "status": st,
-        "status_label": d.LISTING_STATUS_LABELS.get(d.ListingStatus(st), st),
-        "valid_until": valid_until(r, days) if r.verify_code else None,
-        "published_at": r.published_at,
-    }
-    if not public:
-        out |= {
-            "house_code": r.house_code,
-            "description": r.description,
-            "photos": int(r.photos),
-            "party_id": r.party_id,
-            "lister_kind": "party" if r.party_id is not None else "person",
-            "verify_code": r.verify_code if st in (d.ListingStatus.verified, d.ListingStatus.published) else None,
-            "flags": [x for x in r.flags.split(",") if x],
-            "verification": json.loads(r.verification) if r.verification else [],
-            "created_at": r.created_at,
-            "verified_at": r.verified_at,
-            "closed_at": r.closed_at,
-        }
-    return out
-
-
-def my_listings(
-    conn: Connection, caller: Caller, days: int, *, status: str | None, limit: int, offset: int
-) -> tuple[int, list[dict[str, Any]]]:
-    lister = _lister(conn, caller)
-    mine = L.c.lister_account_id == lister.account_id
-    if lister.party is not None:
-        mine = or_(mine, L.c.party_id == lister.party.id)
-    conds = [mine] + ([L.c.status == status] if status else [])
-    total = conn.execute(select(func.count()).select_from(L).where(*conds)).scalar_one()
-    rows = conn.execute(
-        select(*_facts_cols()).select_from(_joined()).where(*conds).order_by(L.c.id.desc()).limit(limit).offset(offset)
-    ).all()
-    names = _names(conn, {r.street_code for r in rows} | {r.district_code for r in rows})
-    return int(total), [_out(r, days, names, public=False) for r in rows]
-
-
-def my_listing(conn: Connection, caller: Caller, listing_id: int, days: int) -> dict[str, Any]:
-    lister = _lister(conn, caller)
-    _own_listing(conn, lister, listing_id)
-    r = conn.execute(select(*_facts_cols()).select_from(_joined()).where(L.c.id == listing_id)).one()
-    names = _names(conn, {r.street_code, r.district_code})
-    out = _out(r, days, names, public=False)
-    room = None
-    if r.room_id is not None:
-        room = conn.execute(select(registry.rooms.c.room_code).where(registry.rooms.c.id == r.room_id)).scalar()
-    out["room_code"] = room
-    return out
-
-
-@dataclass(frozen=True)
-class StaffFilter:
-    status: str | None = None
-    street: str | None = None
-    lister_kind: str | None = None
-    flagged: bool | None = None
-
-
-def staff_list(
-    conn: Connection, *, scope: Scope, f: StaffFilter, days: int, limit: int | None, offset: int = 0
-) -> tuple[int, list[dict[str, Any]]]:
-    conds: list[Any] = list(scope.where(L.c.street_code))
-    if f.status:
-        conds.append(L.c.status == f.status)
-    if f.street:
-        conds.append(L.c.street_code == f.street)
-    if f.lister_kind == "party":
-        conds.append(L.c.party_id.is_not(None))
-    elif f.lister_kind == "person":
-        conds.append(L.c.party_id.is_(None))
-    if f.flagged is True:
-        conds.append(L.c.flags != "")
-    elif f.flagged is False:
-        conds.append(L.c.flags == "")
-    total = conn.execute(select(func.count()).select_from(L).where(*conds)).scalar_one()
-    q = select(*_facts_cols()).select_from(_joined()).where(*conds).order_by(L.c.id.desc()).offset(offset)
-    if limit is not None:
-        q = q.limit(limit)
-    rows = conn.execute(q).all()
-    names = _names(conn, {r.street_code for r in rows} | {r.district_code for r in rows})
-    return int(total), [_out(r, days, names, public=False) for r in rows]
-
-
-def check_code(conn: Connection, code: str, days: int) -> dict[str, Any]:
-    """The public facts a verification code vouches for (no owner, no lister, no personal data)."""
-    norm = d.normalise_verify_code(code)
-    if norm is None:
-        raise NotFound("核验码无效")
-    r = conn.execute(select(*_facts_cols()).select_from(_joined()).where(L.c.verify_code == norm)).first()
-    if r is None:
-        raise NotFound("没有这个核验码")
-    names = _names(conn, {r.street_code, r.district_code})
-    out = _out(r, days, names, public=True)
-    restricted = bool(home_restrictions(conn, [int(r.home_id)], clock.today()).get(int(r.home_id)))
-    valid = out["status"] in (d.ListingStatus.verified, d.ListingStatus.published) and not restricted
-    out |= {"code": norm, "valid": valid, "verified_at": r.verified_at}
-    if restricted and valid is False and out["status"] in ("verified", "published"):
-        out["status"], out["status_label"] = "revoked", "核验码已失效（房屋存在限制）"
-    return out
-
-
-# ------------------------------------------------------------------------------------------- search
-
-
-@dataclass(frozen=True)
-class SearchIn:
-    district: str | None = None
-    street: str | None = None
-    rent_min: int | None = None
-    rent_max: int | None = None
-    area_min: Decimal | None = None
-    area_max: Decimal | None = None
-    bedrooms: int | None = None
-    mode: str | None = None
-    near: str | None = None
-    radius_m: int = 2000
-    sort: str = "newest"  # newest | rent_asc | rent_desc | nearest
-
-
-def resolve_address(conn: Connection, text: str) -> tuple[float, float] | None:
-    """Coordinates of an address or house code: the register's search, the first building's centroid."""
-    try:
-        found = registry.search(conn, text, scope=Scope.whole_city(), limit=5)
-    except ValidationError:
-        return None
-    for h in found["homes"]:
-        b = conn.execute(
-            select(registry.buildings.c.centroid_lon, registry.buildings.c.centroid_lat).where(
-                registry.buildings.c.id == h["building_id"]
-            )
-        ).first()
-        if b is not None and b[0] is not None:
-            return float(b[0]), float(b[1])
-    for bl in found["buildings"]:
-        if bl.get("centroid_lon") is not None:
-            return float(bl["centroid_lon"]), float(bl["centroid_lat"])
-    return None
-
-
-def _distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    dx = (lon2 - lon1) * 111_320.0 * math.cos(math.radians((lat1 + lat2) / 2))
-    dy = (lat2 - lat1) * 110_540.0
-    return math.hypot(dx, dy)
-
-
-MAX_NEAR = 2000  # listings ranked by distance at most
-COUNT_CAP = 10_000  # a search counts this many matches at most ("10000+")
-
-
-def search(conn: Connection, q: SearchIn, days: int, *, limit: int, offset: int) -> dict[str, Any]:
-    """Published listings with a valid code, filtered and sorted; paginated. Index: ix_listings_search /
-    ix_listings_geo (status first, then the filter columns)."""
-    conds: list[Any] = [
-        L.c.status == d.ListingStatus.published.value,
-        L.c.verified_at >= clock.now() - timedelta(days=days),
-    ]
-    if q.district:
-        conds.append(L.c.district_code == q.district)
-    if q.street:
-        conds.append(L.c.street_code == q.street)
-    if q.rent_min is not None:
-        conds.append(L.c.rent_fen >= q.rent_min)
-    if q.rent_max is not None:
-        conds.append(L.c.rent_fen <= q.rent_max)
-    if q.area_min is not None:
-        conds.append(L.c.area >= q.area_min)
-    if q.area_max is not None:
-        conds.append(L.c.area <= q.area_max)
-    if q.bedrooms is not None:
-        conds.append(L.c.bedrooms >= q.bedrooms if q.bedrooms >= 4 else L.c.bedrooms == q.bedrooms)
-    if q.mode:
-        conds.append(L.c.mode == q.mode)
-    center = None
-    if q.near:
-        center = resolve_address(conn, q.near)
-        if center is None:
-            raise ValidationError.of("near", "找不到这个地址，请输入更完整的地址或房屋代码")
-        dlat = q.radius_m / 110_540.0
-        dlon = q.radius_m / (111_320.0 * math.cos(math.radians(center[1])))
-        conds += [
-            L.c.lon.between(center[0] - dlon, center[0] + dlon),
-            L.c.lat.between(center[1] - dlat, center[1] + dlat),
-        ]
-    sort = q.sort if (q.sort != "nearest" or center is not None) else "newest"
-    if sort == "nearest" and center is not None:
-        # distance ranking in the process over the (bounded) bounding-box hits
-        cand = conn.execute(select(L.c.id, L.c.lon, L.c.lat).where(*conds).limit(MAX_NEAR)).all()
-        ranked = sorted(cand, key=lambda x: (_distance_m(center[0], center[1], x.lon, x.lat), x.id))
-        total, capped = len(ranked), len(ranked) >= MAX_NEAR
-        page_ids = [x.id for x in ranked[offset : offset + limit]]
-        rows_by = (
-            {r.id: r for r in conn.execute(select(*_facts_cols()).select_from(_joined()).where(L.c.id.in_(page_ids)))}
-            if page_ids
-            else {}
-        )
-        rows: list[Any] = [rows_by[i] for i in page_ids]
-    else:
-        orders: dict[str, list[Any]] = {
-            "rent_asc": [L.c.rent_fen.asc(), L.c.id],
-            "rent_desc": [L.c.rent_fen.desc(), L.c.id.desc()],
-        }
-        order = orders.get(sort, [L.c.published_at.desc(), L.c.id.desc()])
-        # The count stops at COUNT_CAP (the answer says "more than"); count and ids come from the
-        # search indexes alone, and only the page's rows are joined to the register.
-        counted = select(L.c.id).where(*conds).limit(COUNT_CAP + 1).subquery()
-        n = int(conn.execute(select(func.count()).select_from(counted)).scalar_one())
-        capped, total = n > COUNT_CAP, min(n, COUNT_CAP)
-        page_ids = (
-            list(conn.execute(select(L.c.id).where(*conds).order_by(*order).limit(limit).offset(offset)).scalars())
-            if n
-            else []
-        )
-        rows_by = (
-            {r.id: r for r in conn.execute(select(*_facts_cols()).select_from(_joined()).where(L.c.id.in_(page_ids)))}
-            if page_ids
-            else {}
-        )
-        rows = [rows_by[i] for i in page_ids]
-    names = _names(conn, {r.street_code for r in rows} | {r.district_code for r in rows})
-    items = []
-    for r in rows:
-        it = _out(r, days, names, public=True)
-        it["verify_code"] = r.verify_code
-        it["distance_m"] = round(_distance_m(center[0], center[1], r.lon, r.lat)) if center and r.lon else None
-        items.append(it)
-    return {"total": int(total), "total_capped": capped, "items": items, "center": center, "sort": sort}
-
-
-def events(conn: Connection, listing_id: int) -> Iterator[Any]:
-    e = rental_listing_events
-    yield from conn.execute(select(e).where(e.c.listing_id == listing_id).order_by(e.c.id))
+    _close(conn, listing_id, domain.ListingStatus.leased, None, lease_id=lease_id)

@@ -40,11 +40,11 @@ from sqlalchemy import (
     type_coerce,
 )
 
-from anju import divisions as div
+from anju import divisions
 from anju.core import clock
 from anju.core.errors import ValidationError
 from anju.core.scope import Scope
-from anju.rental.guidance import FILED_STATUSES, group_quantile
+from anju.rental.guidance_model import FILED_STATUSES, group_quantile
 from anju.rental.tables import rental_leases
 
 PAGE_ROWS = 50_000
@@ -67,29 +67,34 @@ class Area:
 
 
 def _district_expr() -> Any:
-    dv = div.divisions_table
-    return func.coalesce(dv.c.managing_code, dv.c.parent_code)
+    return func.coalesce(divisions.divisions_table.c.managing_code, divisions.divisions_table.c.parent_code)
 
 
 def area(conn: Connection, scope: Scope, district: str | None) -> Area:
     """The area of a request; an unknown district is refused naming the field ``district``."""
     if not district:
         return Area(scope)
-    dv = div.divisions_table
-    row = conn.execute(select(dv.c.level).where(dv.c.code == district)).first()
+    row = conn.execute(
+        select(divisions.divisions_table.c.level).where(divisions.divisions_table.c.code == district)
+    ).first()
     if row is None or row.level not in ("district", "zone"):
         raise ValidationError.of("district", f"没有这个区（县）或功能区：{district}")
-    streets = conn.execute(select(dv.c.code).where(dv.c.level == "street", _district_expr() == district)).scalars()
+    streets = conn.execute(
+        select(divisions.divisions_table.c.code).where(
+            divisions.divisions_table.c.level == "street", _district_expr() == district
+        )
+    ).scalars()
     return Area(scope, district, frozenset(streets))
 
 
 def district_choices(conn: Connection, scope: Scope) -> list[dict[str, str]]:
     """The districts the caller may narrow to (those managing a street of the scope)."""
-    dv = div.divisions_table
     codes = sorted(
         c
         for c in conn.execute(
-            select(_district_expr()).where(dv.c.level == "street", *scope.where(dv.c.code)).distinct()
+            select(_district_expr())
+            .where(divisions.divisions_table.c.level == "street", *scope.where(divisions.divisions_table.c.code))
+            .distinct()
         ).scalars()
         if c
     )
@@ -98,14 +103,23 @@ def district_choices(conn: Connection, scope: Scope) -> list[dict[str, str]]:
 
 
 def _names(conn: Connection) -> dict[str, str]:
-    dv = div.divisions_table
-    rows = conn.execute(select(dv.c.code, dv.c.name).where(dv.c.level.in_(("city", "district", "zone", "street"))))
+    rows = conn.execute(
+        select(divisions.divisions_table.c.code, divisions.divisions_table.c.name).where(
+            divisions.divisions_table.c.level.in_(("city", "district", "zone", "street"))
+        )
+    )
     return {r[0]: r[1] for r in rows}
 
 
 def _street_district(conn: Connection) -> dict[str, str]:
-    dv = div.divisions_table
-    return {r[0]: r[1] for r in conn.execute(select(dv.c.code, _district_expr()).where(dv.c.level == "street"))}
+    return {
+        r[0]: r[1]
+        for r in conn.execute(
+            select(divisions.divisions_table.c.code, _district_expr()).where(
+                divisions.divisions_table.c.level == "street"
+            )
+        )
+    }
 
 
 def _area_name(names: dict[str, str], a: Area, street: str | None = None) -> str:

@@ -1,7 +1,8 @@
-"""Rental supervision's web adapters."""
+"""Rental supervision's web adapters: REST routes (``api*``), HTML pages (``pages*``), REST models
+(``schemas*``) and HTTP-only helpers (``qr``)."""
 
-from anju.rental.api import router as _api
-from anju.rental.pages import router as _pages
+from anju.rental.http.api import router as _api
+from anju.rental.http.pages import router as _pages
 from anju.web.routing import Mount
 
 ROUTERS = (Mount.api(_api), Mount.pages(_pages))

@@ -15,8 +15,8 @@ from fastapi import APIRouter, Path, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 
-from anju.rental import listings as svc
-from anju.rental import schemas_listings as s
+from anju.rental import listing_queries, listings
+from anju.rental.http import schemas_listings
 from anju.security import audited, set_audit_target
 from anju.web.deps import PagingDep, Public, RentalHandle, RentalPublish, SecurityDep, SettingsDep, UowDep
 from anju.web.schemas import ERRORS, Page
@@ -30,13 +30,16 @@ StatusQ = Annotated[
 ]
 
 
-def verify_answer(result: dict[str, Any]) -> s.VerifyOut:
-    return s.VerifyOut(
+def verify_answer(result: dict[str, Any]) -> schemas_listings.VerifyOut:
+    return schemas_listings.VerifyOut(
         id=result["id"],
         status=result["status"],
         failed=result["failed"],
         flags=result["flags"],
-        rules=[s.RuleOut(name=r.name, title=r.title, passed=r.passed, reason=r.reason) for r in result["rules"]],
+        rules=[
+            schemas_listings.RuleOut(name=r.name, title=r.title, passed=r.passed, reason=r.reason)
+            for r in result["rules"]
+        ],
         verify_code=result.get("verify_code"),
     )
 
@@ -50,39 +53,55 @@ AreaQ = Annotated[Decimal | None, Query(ge=0, le=100000, decimal_places=2, descr
 @router.get("/me/listings", operation_id="rental_my_listings")
 def my_listings(
     uow: UowDep, settings: SettingsDep, caller: RentalPublish, paging: PagingDep, status: StatusQ = None
-) -> Page[s.ListingOut]:
+) -> Page[schemas_listings.ListingOut]:
     with uow.read() as conn:
-        total, items = svc.my_listings(
+        page = listing_queries.my_listings(
             conn, caller, settings.rental_verify_code_days, status=status, limit=paging.page_size, offset=paging.offset
         )
-    return Page(items=[s.ListingOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+        total, items = page.total, page.items
+    return Page(
+        items=[schemas_listings.ListingOut(**i) for i in items],
+        total=total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )
 
 
 @router.post("/me/listings", status_code=201, operation_id="rental_create_listing")
-def create_listing(uow: UowDep, settings: SettingsDep, caller: RentalPublish, body: s.ListingIn) -> s.ListingOut:
+def create_listing(
+    uow: UowDep, settings: SettingsDep, caller: RentalPublish, body: schemas_listings.ListingIn
+) -> schemas_listings.ListingOut:
     """Draft a listing of a register home (整租) or one of its rooms (分间)."""
     with audited(uow, caller, "rental.create_listing", "rental_listing") as conn:
-        lid = svc.create_listing(conn, caller, body.command())
+        lid = listings.create_listing(conn, caller, body.command())
         set_audit_target(conn, lid)
     with uow.read() as conn:
-        return s.ListingOut(**svc.my_listing(conn, caller, lid, settings.rental_verify_code_days))
+        return schemas_listings.ListingOut(
+            **listing_queries.my_listing(conn, caller, lid, settings.rental_verify_code_days)
+        )
 
 
 @router.get("/me/listings/{listing_id}", operation_id="rental_my_listing")
-def my_listing(uow: UowDep, settings: SettingsDep, caller: RentalPublish, listing_id: Id) -> s.ListingOut:
+def my_listing(
+    uow: UowDep, settings: SettingsDep, caller: RentalPublish, listing_id: Id
+) -> schemas_listings.ListingOut:
     with uow.read() as conn:
-        return s.ListingOut(**svc.my_listing(conn, caller, listing_id, settings.rental_verify_code_days))
+        return schemas_listings.ListingOut(
+            **listing_queries.my_listing(conn, caller, listing_id, settings.rental_verify_code_days)
+        )
 
 
 @router.put("/me/listings/{listing_id}", operation_id="rental_update_listing")
 def update_listing(
-    uow: UowDep, settings: SettingsDep, caller: RentalPublish, listing_id: Id, body: s.ListingIn
-) -> s.ListingOut:
+    uow: UowDep, settings: SettingsDep, caller: RentalPublish, listing_id: Id, body: schemas_listings.ListingIn
+) -> schemas_listings.ListingOut:
     """Correct a draft (or rejected) listing; verify it again afterwards."""
     with audited(uow, caller, "rental.update_listing", "rental_listing", listing_id) as conn:
-        svc.update_listing(conn, caller, listing_id, body.command())
+        listings.update_listing(conn, caller, listing_id, body.command())
     with uow.read() as conn:
-        return s.ListingOut(**svc.my_listing(conn, caller, listing_id, settings.rental_verify_code_days))
+        return schemas_listings.ListingOut(
+            **listing_queries.my_listing(conn, caller, listing_id, settings.rental_verify_code_days)
+        )
 
 
 @router.post("/me/listings/{listing_id}/verify", operation_id="rental_verify_listing")
@@ -90,7 +109,7 @@ def verify_listing(uow: UowDep, sec: SecurityDep, settings: SettingsDep, caller:
     """Run every verification rule. 200: verified (with its code) or pending_review (flagged); 422 (409
     when the unit is already listed): the failing rules, named; the results are stored either way."""
     with audited(uow, caller, "rental.verify_listing", "rental_listing", listing_id) as conn:
-        result = svc.verify(conn, sec.keyring, caller, listing_id, svc.Limits.of(settings))
+        result = listings.verify(conn, sec.keyring, caller, listing_id, listings.Limits.of(settings))
     out = verify_answer(result)
     if not out.failed or out.status != "draft":
         return out
@@ -106,25 +125,29 @@ def verify_listing(uow: UowDep, sec: SecurityDep, settings: SettingsDep, caller:
 
 
 @router.post("/me/listings/{listing_id}/publish", operation_id="rental_publish_listing")
-def publish_listing(uow: UowDep, settings: SettingsDep, caller: RentalPublish, listing_id: Id) -> s.StatusOut:
+def publish_listing(
+    uow: UowDep, settings: SettingsDep, caller: RentalPublish, listing_id: Id
+) -> schemas_listings.StatusOut:
     """Publish a verified listing with a valid code (409 otherwise)."""
     with audited(uow, caller, "rental.publish_listing", "rental_listing", listing_id) as conn:
-        svc.publish(conn, caller, listing_id, svc.Limits.of(settings))
-    return s.StatusOut(id=listing_id, status="published")
+        listings.publish(conn, caller, listing_id, listings.Limits.of(settings))
+    return schemas_listings.StatusOut(id=listing_id, status="published")
 
 
 @router.post("/me/listings/{listing_id}/withdraw", operation_id="rental_withdraw_listing")
-def withdraw_listing(uow: UowDep, caller: RentalPublish, listing_id: Id) -> s.StatusOut:
+def withdraw_listing(uow: UowDep, caller: RentalPublish, listing_id: Id) -> schemas_listings.StatusOut:
     with audited(uow, caller, "rental.withdraw_listing", "rental_listing", listing_id) as conn:
-        svc.withdraw(conn, caller, listing_id)
-    return s.StatusOut(id=listing_id, status="withdrawn")
+        listings.withdraw(conn, caller, listing_id)
+    return schemas_listings.StatusOut(id=listing_id, status="withdrawn")
 
 
 # ------------------------------------------------------------------------------------------ staff
 
 
-def _filter(status: str | None, street: str | None, lister_kind: str | None, flagged: bool | None) -> svc.StaffFilter:
-    return svc.StaffFilter(status=status, street=street, lister_kind=lister_kind, flagged=flagged)
+def _filter(
+    status: str | None, street: str | None, lister_kind: str | None, flagged: bool | None
+) -> listing_queries.StaffFilter:
+    return listing_queries.StaffFilter(status=status, street=street, lister_kind=lister_kind, flagged=flagged)
 
 
 StreetQ = Annotated[str | None, Query(max_length=12, pattern=r"^\d*$")]
@@ -141,10 +164,10 @@ def staff_listings(
     street: StreetQ = None,
     lister_kind: KindQ = None,
     flagged: bool | None = None,
-) -> Page[s.ListingOut]:
+) -> Page[schemas_listings.ListingOut]:
     """Listings of the streets in the caller's scope (the review queue: status=pending_review)."""
     with uow.read() as conn:
-        total, items = svc.staff_list(
+        total, items = listing_queries.staff_list(
             conn,
             scope=caller.scope,
             f=_filter(status, street or None, lister_kind, flagged),
@@ -152,7 +175,12 @@ def staff_listings(
             limit=paging.page_size,
             offset=paging.offset,
         )
-    return Page(items=[s.ListingOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+    return Page(
+        items=[schemas_listings.ListingOut(**i) for i in items],
+        total=total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )
 
 
 CSV_COLS = (
@@ -190,7 +218,7 @@ def staff_listings_csv(
     flagged: bool | None = None,
 ) -> Response:
     with uow.read() as conn:
-        _, items = svc.staff_list(
+        _, items = listing_queries.staff_list(
             conn,
             scope=caller.scope,
             f=_filter(status, street or None, lister_kind, flagged),
@@ -211,11 +239,13 @@ def staff_listings_csv(
 
 
 @router.post("/listings/{listing_id}/review", operation_id="rental_review_listing")
-def review_listing(uow: UowDep, caller: RentalHandle, listing_id: Id, body: s.ReviewIn) -> s.StatusOut:
+def review_listing(
+    uow: UowDep, caller: RentalHandle, listing_id: Id, body: schemas_listings.ReviewIn
+) -> schemas_listings.StatusOut:
     """Approve (verified, with a code) or reject (with a reason) a listing flagged for review."""
     with audited(uow, caller, "rental.review_listing", "rental_listing", listing_id) as conn:
-        status = svc.review(conn, caller, listing_id, body.action == "approve", body.reason)
-    return s.StatusOut(id=listing_id, status=status)
+        status = listings.review(conn, caller, listing_id, body.action == "approve", body.reason)
+    return schemas_listings.StatusOut(id=listing_id, status=status)
 
 
 # ----------------------------------------------------------------------------------------- public
@@ -224,10 +254,10 @@ def review_listing(uow: UowDep, caller: RentalHandle, listing_id: Id, body: s.Re
 @router.get("/public/check/{code}", operation_id="rental_check_code")
 def check_code(
     uow: UowDep, settings: SettingsDep, caller: Public, code: Annotated[str, Path(max_length=32)]
-) -> s.CheckOut:
+) -> schemas_listings.CheckOut:
     """Anyone checks a verification code (房源核验码) and sees the verified facts (no personal data)."""
     with uow.read() as conn:
-        return s.CheckOut(**svc.check_code(conn, code, settings.rental_verify_code_days))
+        return schemas_listings.CheckOut(**listing_queries.check_code(conn, code, settings.rental_verify_code_days))
 
 
 @router.get("/public/listings", operation_id="rental_search_listings")
@@ -247,9 +277,9 @@ def search_listings(
     near: Annotated[str | None, Query(max_length=100, description="地址或房屋代码")] = None,
     radius_m: Annotated[int, Query(ge=100, le=20000)] = 2000,
     sort: Annotated[Literal["newest", "rent_asc", "rent_desc", "nearest"], Query()] = "newest",
-) -> s.SearchPage:
+) -> schemas_listings.SearchPage:
     """Published listings with a valid verification code, filtered, sorted and paginated."""
-    q = svc.SearchIn(
+    q = listing_queries.SearchIn(
         district or None,
         street or None,
         rent_min,
@@ -263,9 +293,11 @@ def search_listings(
         sort,
     )
     with uow.read() as conn:
-        res = svc.search(conn, q, settings.rental_verify_code_days, limit=paging.page_size, offset=paging.offset)
-    return s.SearchPage(
-        items=[s.PublicListing(**i) for i in res["items"]],
+        res = listing_queries.search(
+            conn, q, settings.rental_verify_code_days, limit=paging.page_size, offset=paging.offset
+        )
+    return schemas_listings.SearchPage(
+        items=[schemas_listings.PublicListing(**i) for i in res["items"]],
         total=res["total"],
         total_capped=res["total_capped"],
         page=paging.page,

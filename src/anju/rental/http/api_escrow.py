@@ -18,8 +18,8 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from anju.core import clock
-from anju.rental import escrow as svc
-from anju.rental import schemas_escrow as s
+from anju.rental import escrow, escrow_reconciliation, escrow_statements
+from anju.rental.http import schemas_escrow
 from anju.security import audited
 from anju.web.deps import PagingDep, RentalHandle, RentalParty, RentalRead, RentalSign, RentalSupervise, UowDep
 from anju.web.schemas import ERRORS, Page
@@ -38,21 +38,21 @@ RECON_COLUMNS = (
 
 
 @router.get("/me/leases/{lease_id}/escrow", operation_id="rental_lease_escrow")
-def lease_escrow(uow: UowDep, caller: RentalSign, lease_id: Id) -> s.LeaseEscrow:
+def lease_escrow(uow: UowDep, caller: RentalSign, lease_id: Id) -> schemas_escrow.LeaseEscrow:
     """The escrow of the tenant's own lease: what must be paid in, the release schedule, every journal."""
     with uow.read() as conn:
-        return s.LeaseEscrow(**svc.lease_statement(conn, caller, lease_id))
+        return schemas_escrow.LeaseEscrow(**escrow_statements.lease_statement(conn, caller, lease_id))
 
 
 @router.post("/me/leases/{lease_id}/escrow/payments", status_code=201, operation_id="rental_escrow_pay")
-def pay_in(uow: UowDep, caller: RentalSign, lease_id: Id, body: s.PaymentIn) -> s.PaymentOut:
+def pay_in(uow: UowDep, caller: RentalSign, lease_id: Id, body: schemas_escrow.PaymentIn) -> schemas_escrow.PaymentOut:
     """Record the tenant's transfer into the supervised account (idempotent by ``reference``)."""
     with audited(uow, caller, "rental.escrow.pay", "lease", lease_id) as conn:
-        out = svc.record_payment(
+        out = escrow.record_payment(
             conn, caller, lease_id, body.kind, body.amount_fen, body.reference, cycle_no=body.cycle_no,
             paid_on=body.paid_on,
         )  # fmt: skip
-    return s.PaymentOut(**out)
+    return schemas_escrow.PaymentOut(**out)
 
 
 @router.get("/me/leases/{lease_id}/escrow/proofs", operation_id="rental_escrow_proofs")
@@ -62,11 +62,11 @@ def proofs(
     lease_id: Id,
     size: Annotated[int | None, Query(ge=1, le=2**62, description="树的大小（默认当前）")] = None,
     download: Annotated[bool, Query(description="作为文件下载")] = False,
-) -> s.LeaseProofs:
+) -> schemas_escrow.LeaseProofs:
     """Inclusion proofs of every logged escrow journal of the lease in the log ``rental``; check each
     with ``python verify.py inclusion --algorithm A --leaf-hash H --index I --size N --root R --proof …``."""
     with uow.read() as conn:
-        out = s.LeaseProofs(**svc.lease_proofs(conn, caller, lease_id, size))
+        out = schemas_escrow.LeaseProofs(**escrow_statements.lease_proofs(conn, caller, lease_id, size))
     if download:
         body = json.dumps(out.model_dump(mode="json"), ensure_ascii=False, indent=2)
         name = f"escrow-proofs-lease-{lease_id}-size-{out.size}.json"
@@ -80,30 +80,38 @@ def proofs(
 
 
 @router.get("/me/escrow/accounts", operation_id="rental_my_escrow_accounts")
-def my_accounts(uow: UowDep, caller: RentalParty) -> list[s.AccountDetail]:
+def my_accounts(uow: UowDep, caller: RentalParty) -> list[schemas_escrow.AccountDetail]:
     """The supervised accounts of the caller's own filed enterprise."""
     with uow.read() as conn:
-        return [s.AccountDetail(**a) for a in svc.my_accounts(conn, caller)]
+        return [schemas_escrow.AccountDetail(**a) for a in escrow_statements.my_accounts(conn, caller)]
 
 
 @router.get("/me/escrow/accounts/{account_id}/journals", operation_id="rental_my_escrow_journals")
-def my_journals(uow: UowDep, caller: RentalParty, account_id: Id, paging: PagingDep) -> Page[s.Journal]:
+def my_journals(uow: UowDep, caller: RentalParty, account_id: Id, paging: PagingDep) -> Page[schemas_escrow.Journal]:
     with uow.read() as conn:
-        total, items = svc.my_account_statement(conn, caller, account_id, limit=paging.page_size, offset=paging.offset)
-    return Page(items=[s.Journal(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+        page = escrow_statements.my_account_statement(
+            conn, caller, account_id, limit=paging.page_size, offset=paging.offset
+        )
+        total, items = page.total, page.items
+    return Page(
+        items=[schemas_escrow.Journal(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size
+    )
 
 
 # ---------------------------------------------------------------------------------------- supervisors
 
 
 @router.get("/escrow/accounts", operation_id="rental_escrow_accounts")
-def accounts(uow: UowDep, caller: RentalRead, paging: PagingDep, on: On = None) -> Page[s.AccountDay]:
+def accounts(uow: UowDep, caller: RentalRead, paging: PagingDep, on: On = None) -> Page[schemas_escrow.AccountDay]:
     """The supervised accounts in the caller's scope with the day's reconciliation, imbalances first."""
     with uow.read() as conn:
-        total, items = svc.list_accounts(
+        page = escrow_reconciliation.list_accounts(
             conn, caller.scope, on or clock.today(), limit=paging.page_size, offset=paging.offset
         )
-    return Page(items=[s.AccountDay(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+        total, items = page.total, page.items
+    return Page(
+        items=[schemas_escrow.AccountDay(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size
+    )
 
 
 @router.get(
@@ -116,7 +124,7 @@ def reconciliation_csv(uow: UowDep, caller: RentalRead, on: On = None) -> Respon
     """The daily reconciliation report of every account in scope (UTF-8 with BOM, for Excel)."""
     day = on or clock.today()
     with uow.read() as conn:
-        rows = svc.reconcile_all(conn, day, caller.scope)
+        rows = escrow_reconciliation.reconcile_all(conn, caller.scope, day)
     buf = io.StringIO()
     buf.write("\ufeff")
     w = csv.writer(buf)
@@ -131,9 +139,9 @@ def reconciliation_csv(uow: UowDep, caller: RentalRead, on: On = None) -> Respon
 
 
 @router.get("/escrow/accounts/{account_id}", operation_id="rental_escrow_account")
-def account(uow: UowDep, caller: RentalRead, account_id: Id) -> s.AccountDetail:
+def account(uow: UowDep, caller: RentalRead, account_id: Id) -> schemas_escrow.AccountDetail:
     with uow.read() as conn:
-        return s.AccountDetail(**svc.get_account(conn, caller.scope, account_id))
+        return schemas_escrow.AccountDetail(**escrow_reconciliation.get_account(conn, caller.scope, account_id))
 
 
 @router.get("/escrow/accounts/{account_id}/journals", operation_id="rental_escrow_journals")
@@ -144,39 +152,55 @@ def journals(
     paging: PagingDep,
     date_from: Annotated[date | None, Query(alias="from", description="起始日期")] = None,
     date_to: Annotated[date | None, Query(alias="to", description="截止日期")] = None,
-) -> Page[s.Journal]:
+) -> Page[schemas_escrow.Journal]:
     with uow.read() as conn:
-        total, items = svc.account_statement(
+        page = escrow_statements.account_statement(
             conn, caller.scope, account_id, date_from=date_from, date_to=date_to, limit=paging.page_size,
             offset=paging.offset,
         )  # fmt: skip
-    return Page(items=[s.Journal(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+        total, items = page.total, page.items
+    return Page(
+        items=[schemas_escrow.Journal(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size
+    )
 
 
 @router.get("/escrow/accounts/{account_id}/reconciliation", operation_id="rental_escrow_reconciliation")
-def reconciliation(uow: UowDep, caller: RentalRead, account_id: Id, on: On = None) -> s.Reconciliation:
+def reconciliation(uow: UowDep, caller: RentalRead, account_id: Id, on: On = None) -> schemas_escrow.Reconciliation:
     """One account's reconciliation of a day, with the references only one side has."""
     with uow.read() as conn:
-        return s.Reconciliation(**svc.reconciliation(conn, caller.scope, account_id, on or clock.today()))
+        return schemas_escrow.Reconciliation(
+            **escrow_reconciliation.reconciliation(conn, caller.scope, account_id, on or clock.today())
+        )
 
 
 @router.get("/escrow/accounts/{account_id}/bank-lines", operation_id="rental_escrow_bank_lines")
-def bank_lines(uow: UowDep, caller: RentalRead, account_id: Id, paging: PagingDep) -> Page[s.BankLine]:
+def bank_lines(uow: UowDep, caller: RentalRead, account_id: Id, paging: PagingDep) -> Page[schemas_escrow.BankLine]:
     with uow.read() as conn:
-        total, items = svc.bank_lines(conn, caller.scope, account_id, limit=paging.page_size, offset=paging.offset)
-    return Page(items=[s.BankLine(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+        page = escrow_reconciliation.bank_lines(
+            conn, caller.scope, account_id, limit=paging.page_size, offset=paging.offset
+        )
+        total, items = page.total, page.items
+    return Page(
+        items=[schemas_escrow.BankLine(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size
+    )
 
 
 @router.post("/escrow/accounts/{account_id}/bank-lines", operation_id="rental_escrow_import_bank_lines")
-def import_bank_lines(uow: UowDep, caller: RentalHandle, account_id: Id, body: s.BankLinesIn) -> s.BankLinesOut:
+def import_bank_lines(
+    uow: UowDep, caller: RentalHandle, account_id: Id, body: schemas_escrow.BankLinesIn
+) -> schemas_escrow.BankLinesOut:
     """Import the bank's statement lines (all or nothing; a line already imported is skipped)."""
     with audited(uow, caller, "rental.escrow.bank_lines", "escrow_account", account_id) as conn:
-        return s.BankLinesOut(**svc.import_bank_lines(conn, caller, account_id, body.csv))
+        return schemas_escrow.BankLinesOut(
+            **escrow_reconciliation.import_bank_lines(conn, caller, account_id, body.csv)
+        )
 
 
 @router.post("/escrow/accounts/{account_id}/penalties", status_code=201, operation_id="rental_escrow_penalty")
-def penalty(uow: UowDep, caller: RentalSupervise, account_id: Id, body: s.PenaltyIn) -> s.JournalCreated:
+def penalty(
+    uow: UowDep, caller: RentalSupervise, account_id: Id, body: schemas_escrow.PenaltyIn
+) -> schemas_escrow.JournalCreated:
     """A penalty withheld from what the escrow owes the enterprise (idempotent by the decision's number)."""
     with audited(uow, caller, "rental.escrow.penalty", "escrow_account", account_id) as conn:
-        jid = svc.impose_penalty(conn, caller, account_id, body.amount_fen, body.reason, body.reference)
-    return s.JournalCreated(journal_id=jid)
+        jid = escrow.impose_penalty(conn, caller, account_id, body.amount_fen, body.reason, body.reference)
+    return schemas_escrow.JournalCreated(journal_id=jid)

@@ -14,8 +14,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
-from anju.rental import parties as svc
-from anju.rental import schemas_parties as s
+from anju.rental import entrustments, home_flags, parties
+from anju.rental.http import schemas_parties
 from anju.security import audited, set_audit_target
 from anju.web.deps import (
     PagingDep,
@@ -42,30 +42,34 @@ TextQ = Annotated[str | None, Query(max_length=100, description="名称包含、
 
 
 @router.get("/me/party", operation_id="rental_my_party")
-def my_party(uow: UowDep, sec: SecurityDep, caller: RentalParty) -> s.PartyDetail:
+def my_party(uow: UowDep, sec: SecurityDep, caller: RentalParty) -> schemas_parties.PartyDetail:
     """The filing of the caller's own organisation (404 until filed)."""
     with uow.read() as conn:
-        return s.PartyDetail(**svc.my_party(conn, sec.keyring, caller))
+        return schemas_parties.PartyDetail(**parties.my_party(conn, sec.keyring, caller))
 
 
 @router.post("/me/party", status_code=201, operation_id="rental_file_party")
-def file_party(uow: UowDep, sec: SecurityDep, caller: RentalParty, body: s.PartyIn) -> s.PartyDetail:
+def file_party(
+    uow: UowDep, sec: SecurityDep, caller: RentalParty, body: schemas_parties.PartyIn
+) -> schemas_parties.PartyDetail:
     """File (备案) the caller's own enterprise or agency. Every field is validated (errors name the
     field, nothing is written); a second filing is a 409."""
     with audited(uow, caller, "rental.file_party", "rental_party") as conn:
-        pid = svc.file_party(conn, sec.keyring, caller, body.command())
+        pid = parties.file_party(conn, sec.keyring, caller, body.command())
         set_audit_target(conn, pid)
     with uow.read() as conn:
-        return s.PartyDetail(**svc.my_party(conn, sec.keyring, caller))
+        return schemas_parties.PartyDetail(**parties.my_party(conn, sec.keyring, caller))
 
 
 @router.put("/me/party", operation_id="rental_amend_party")
-def amend_party(uow: UowDep, sec: SecurityDep, caller: RentalParty, body: s.PartyIn) -> s.PartyDetail:
+def amend_party(
+    uow: UowDep, sec: SecurityDep, caller: RentalParty, body: schemas_parties.PartyIn
+) -> schemas_parties.PartyDetail:
     """Amend the caller's own filing (变更备案); the kind and the credit code stay."""
     with audited(uow, caller, "rental.amend_party", "rental_party") as conn:
-        set_audit_target(conn, svc.amend_party(conn, sec.keyring, caller, body.command()))
+        set_audit_target(conn, parties.amend_party(conn, sec.keyring, caller, body.command()))
     with uow.read() as conn:
-        return s.PartyDetail(**svc.my_party(conn, sec.keyring, caller))
+        return schemas_parties.PartyDetail(**parties.my_party(conn, sec.keyring, caller))
 
 
 @router.get("/me/party/practitioners", operation_id="rental_my_practitioners")
@@ -75,38 +79,47 @@ def my_practitioners(
     caller: RentalParty,
     paging: PagingDep,
     status: Annotated[Literal["active", "left"] | None, Query()] = None,
-) -> Page[s.PractitionerOut]:
+) -> Page[schemas_parties.PractitionerOut]:
     with uow.read() as conn:
-        total, items = svc.my_practitioners(
+        total, items = parties.my_practitioners(
             conn, sec.keyring, caller, status=status, limit=paging.page_size, offset=paging.offset
         )
     return Page(
-        items=[s.PractitionerOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size
+        items=[schemas_parties.PractitionerOut(**i) for i in items],
+        total=total,
+        page=paging.page,
+        page_size=paging.page_size,
     )
 
 
 @router.post("/me/party/practitioners", status_code=201, operation_id="rental_add_practitioner")
-def add_practitioner(uow: UowDep, sec: SecurityDep, caller: RentalParty, body: s.PractitionerIn) -> s.Created:
+def add_practitioner(
+    uow: UowDep, sec: SecurityDep, caller: RentalParty, body: schemas_parties.PractitionerIn
+) -> schemas_parties.Created:
     """Register a practitioner (从业人员): validated resident ID (encrypted), a unique practice number."""
     with audited(uow, caller, "rental.add_practitioner", "rental_practitioner") as conn:
-        pid = svc.add_practitioner(conn, sec.keyring, caller, body.command())
+        pid = parties.add_practitioner(conn, sec.keyring, caller, body.command())
         set_audit_target(conn, pid)
-    return s.Created(id=pid)
+    return schemas_parties.Created(id=pid)
 
 
 @router.post("/me/party/practitioners/{practitioner_id}/left", operation_id="rental_practitioner_left")
-def practitioner_left(uow: UowDep, caller: RentalParty, practitioner_id: Id, body: s.LeftIn) -> s.StatusOut:
+def practitioner_left(
+    uow: UowDep, caller: RentalParty, practitioner_id: Id, body: schemas_parties.LeftIn
+) -> schemas_parties.StatusOut:
     with audited(uow, caller, "rental.practitioner_left", "rental_practitioner", practitioner_id) as conn:
-        svc.practitioner_left(conn, caller, practitioner_id, body.left_on)
-    return s.StatusOut(id=practitioner_id, status="left")
+        parties.practitioner_left(conn, caller, practitioner_id, body.left_on)
+    return schemas_parties.StatusOut(id=practitioner_id, status="left")
 
 
 @router.post("/me/party/practitioners/{practitioner_id}/record", operation_id="rental_practice_record")
-def practice_record(uow: UowDep, caller: RentalParty, practitioner_id: Id, body: s.RecordIn) -> s.StatusOut:
+def practice_record(
+    uow: UowDep, caller: RentalParty, practitioner_id: Id, body: schemas_parties.RecordIn
+) -> schemas_parties.StatusOut:
     """Append an entry to a practitioner's practice record (执业记录)."""
     with audited(uow, caller, "rental.practice_record", "rental_practitioner", practitioner_id) as conn:
-        svc.add_practice_record(conn, caller, practitioner_id, body.kind, body.text)
-    return s.StatusOut(id=practitioner_id, status="recorded")
+        parties.add_practice_record(conn, caller, practitioner_id, body.kind, body.text)
+    return schemas_parties.StatusOut(id=practitioner_id, status="recorded")
 
 
 # -------------------------------------------------------------------------------------- supervisors
@@ -122,14 +135,16 @@ def list_parties(
     status: StatusQ = None,
     street: StreetQ = None,
     q: TextQ = None,
-) -> Page[s.PartyOut]:
+) -> Page[schemas_parties.PartyOut]:
     """Filed parties registered in the streets of the caller's scope, newest first."""
-    f = svc.PartyFilter(kind, status, street, q)
+    f = parties.PartyFilter(kind, status, street, q)
     with uow.read() as conn:
-        total, items = svc.list_parties(
+        total, items = parties.list_parties(
             conn, sec.keyring, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset
         )
-    return Page(items=[s.PartyOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+    return Page(
+        items=[schemas_parties.PartyOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size
+    )
 
 
 @router.get(
@@ -147,13 +162,13 @@ def export_parties(
     q: TextQ = None,
 ) -> Response:
     """The same list as CSV (every matching party in scope)."""
-    f = svc.PartyFilter(kind, status, street, q)
+    f = parties.PartyFilter(kind, status, street, q)
     buf = io.StringIO()
     buf.write("\ufeff")
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(svc.PARTY_CSV_COLUMNS)
+    w.writerow(parties.PARTY_CSV_COLUMNS)
     with uow.read() as conn:
-        w.writerows(svc.export_parties(conn, sec.keyring, f, scope=caller.scope))
+        w.writerows(parties.export_parties(conn, sec.keyring, f, scope=caller.scope))
     return Response(
         buf.getvalue().encode("utf-8"),
         media_type="text/csv; charset=utf-8",
@@ -162,46 +177,55 @@ def export_parties(
 
 
 @router.get("/parties/{party_id}", operation_id="rental_get_party")
-def get_party(uow: UowDep, sec: SecurityDep, caller: RentalRead, party_id: Id) -> s.PartyDetail:
+def get_party(uow: UowDep, sec: SecurityDep, caller: RentalRead, party_id: Id) -> schemas_parties.PartyDetail:
     with uow.read() as conn:
-        return s.PartyDetail(**svc.get_party(conn, sec.keyring, caller.scope, party_id))
+        return schemas_parties.PartyDetail(**parties.get_party(conn, sec.keyring, caller.scope, party_id))
 
 
 @router.get("/parties/{party_id}/practitioners", operation_id="rental_party_practitioners")
 def party_practitioners(
     uow: UowDep, sec: SecurityDep, caller: RentalRead, party_id: Id, paging: PagingDep
-) -> Page[s.PractitionerOut]:
+) -> Page[schemas_parties.PractitionerOut]:
     with uow.read() as conn:
-        svc.get_party(conn, sec.keyring, caller.scope, party_id)
-        total, items = svc.list_practitioners(
+        parties.get_party(conn, sec.keyring, caller.scope, party_id)
+        total, items = parties.list_practitioners(
             conn, sec.keyring, party_id, status=None, limit=paging.page_size, offset=paging.offset
         )
     return Page(
-        items=[s.PractitionerOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size
+        items=[schemas_parties.PractitionerOut(**i) for i in items],
+        total=total,
+        page=paging.page,
+        page_size=paging.page_size,
     )
 
 
 def _supervise(
     uow: UowDep, sec: SecurityDep, caller: RentalSupervise, party_id: int, action: str, reason: str
-) -> s.StatusOut:
+) -> schemas_parties.StatusOut:
     with audited(uow, caller, f"rental.{action}_party", "rental_party", party_id) as conn:
-        status = svc.supervise(conn, sec.keyring, caller, party_id, action, reason)
-    return s.StatusOut(id=party_id, status=status)
+        status = parties.supervise(conn, sec.keyring, caller, party_id, action, reason)
+    return schemas_parties.StatusOut(id=party_id, status=status)
 
 
 @router.post("/parties/{party_id}/suspend", operation_id="rental_suspend_party")
-def suspend(uow: UowDep, sec: SecurityDep, caller: RentalSupervise, party_id: Id, body: s.SuperviseIn) -> s.StatusOut:
+def suspend(
+    uow: UowDep, sec: SecurityDep, caller: RentalSupervise, party_id: Id, body: schemas_parties.SuperviseIn
+) -> schemas_parties.StatusOut:
     """Suspend (暂停) a filing: the party can neither publish nor sign until reinstated. A credit event."""
     return _supervise(uow, sec, caller, party_id, "suspend", body.reason)
 
 
 @router.post("/parties/{party_id}/reinstate", operation_id="rental_reinstate_party")
-def reinstate(uow: UowDep, sec: SecurityDep, caller: RentalSupervise, party_id: Id, body: s.SuperviseIn) -> s.StatusOut:
+def reinstate(
+    uow: UowDep, sec: SecurityDep, caller: RentalSupervise, party_id: Id, body: schemas_parties.SuperviseIn
+) -> schemas_parties.StatusOut:
     return _supervise(uow, sec, caller, party_id, "reinstate", body.reason)
 
 
 @router.post("/parties/{party_id}/revoke", operation_id="rental_revoke_party")
-def revoke(uow: UowDep, sec: SecurityDep, caller: RentalSupervise, party_id: Id, body: s.SuperviseIn) -> s.StatusOut:
+def revoke(
+    uow: UowDep, sec: SecurityDep, caller: RentalSupervise, party_id: Id, body: schemas_parties.SuperviseIn
+) -> schemas_parties.StatusOut:
     """Revoke (撤销) a filing: final. A credit event of the organisation."""
     return _supervise(uow, sec, caller, party_id, "revoke", body.reason)
 
@@ -210,12 +234,12 @@ def revoke(uow: UowDep, sec: SecurityDep, caller: RentalSupervise, party_id: Id,
 
 
 @router.post("/entrustments", status_code=201, operation_id="rental_entrust")
-def entrust(uow: UowDep, caller: RentalPublish, body: s.EntrustmentIn) -> s.Created:
+def entrust(uow: UowDep, caller: RentalPublish, body: schemas_parties.EntrustmentIn) -> schemas_parties.Created:
     """An owner (by the register's ownership data) entrusts a home or one room to an agent."""
     with audited(uow, caller, "rental.entrust", "rental_entrustment") as conn:
-        eid = svc.entrust(conn, caller, body.command())
+        eid = entrustments.entrust(conn, caller, body.command())
         set_audit_target(conn, eid)
-    return s.Created(id=eid)
+    return schemas_parties.Created(id=eid)
 
 
 @router.get("/me/entrustments", operation_id="rental_my_entrustments")
@@ -224,18 +248,24 @@ def my_entrustments(
     caller: RentalPublish,
     paging: PagingDep,
     side: Annotated[Literal["owner", "agent"] | None, Query(description="owner 我委托的 / agent 委托给我的")] = None,
-) -> Page[s.EntrustmentOut]:
+) -> Page[schemas_parties.EntrustmentOut]:
     with uow.read() as conn:
-        total, items = svc.my_entrustments(conn, caller, side=side, limit=paging.page_size, offset=paging.offset)
-    return Page(items=[s.EntrustmentOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+        page = entrustments.my_entrustments(conn, caller, side=side, limit=paging.page_size, offset=paging.offset)
+        total, items = page.total, page.items
+    return Page(
+        items=[schemas_parties.EntrustmentOut(**i) for i in items],
+        total=total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )
 
 
 @router.post("/entrustments/{entrustment_id}/revoke", operation_id="rental_revoke_entrustment")
-def revoke_entrustment(uow: UowDep, caller: RentalPublish, entrustment_id: Id) -> s.StatusOut:
+def revoke_entrustment(uow: UowDep, caller: RentalPublish, entrustment_id: Id) -> schemas_parties.StatusOut:
     """The granting owner revokes an entrustment."""
     with audited(uow, caller, "rental.revoke_entrustment", "rental_entrustment", entrustment_id) as conn:
-        svc.revoke_entrustment(conn, caller, entrustment_id)
-    return s.StatusOut(id=entrustment_id, status="revoked")
+        entrustments.revoke_entrustment(conn, caller, entrustment_id)
+    return schemas_parties.StatusOut(id=entrustment_id, status="revoked")
 
 
 # ---------------------------------------------------------------------------------------- home flags
@@ -248,25 +278,28 @@ def list_flags(
     paging: PagingDep,
     house_code: Annotated[str | None, Query(max_length=23)] = None,
     active: Annotated[bool | None, Query(description="true 只看在效的 / false 只看已解除或过期的")] = None,
-) -> Page[s.FlagOut]:
+) -> Page[schemas_parties.FlagOut]:
     with uow.read() as conn:
-        total, items = svc.list_flags(
+        page = home_flags.list_flags(
             conn, scope=caller.scope, house_code=house_code, active=active, limit=paging.page_size, offset=paging.offset
         )
-    return Page(items=[s.FlagOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+        total, items = page.total, page.items
+    return Page(
+        items=[schemas_parties.FlagOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size
+    )
 
 
 @router.post("/flags", status_code=201, operation_id="rental_record_flag")
-def record_flag(uow: UowDep, caller: RentalHandle, body: s.FlagIn) -> s.Created:
+def record_flag(uow: UowDep, caller: RentalHandle, body: schemas_parties.FlagIn) -> schemas_parties.Created:
     """Flag a home (查封, 危房 …) in the caller's scope: it bars listing verification and lease filing."""
     with audited(uow, caller, "rental.flag_home", "rental_home_flag") as conn:
-        fid = svc.record_flag(conn, caller, body.command())
+        fid = home_flags.record_flag(conn, caller, body.command())
         set_audit_target(conn, fid)
-    return s.Created(id=fid)
+    return schemas_parties.Created(id=fid)
 
 
 @router.post("/flags/{flag_id}/lift", operation_id="rental_lift_flag")
-def lift_flag(uow: UowDep, caller: RentalHandle, flag_id: Id) -> s.StatusOut:
+def lift_flag(uow: UowDep, caller: RentalHandle, flag_id: Id) -> schemas_parties.StatusOut:
     with audited(uow, caller, "rental.lift_flag", "rental_home_flag", flag_id) as conn:
-        svc.lift_flag(conn, caller, flag_id)
-    return s.StatusOut(id=flag_id, status="lifted")
+        home_flags.lift_flag(conn, caller, flag_id)
+    return schemas_parties.StatusOut(id=flag_id, status="lifted")

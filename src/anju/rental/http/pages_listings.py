@@ -11,9 +11,8 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from anju.core.errors import AnjuError
-from anju.rental import domain as d
-from anju.rental import listings as svc
-from anju.rental import qr
+from anju.rental import domain, listing_queries
+from anju.rental.http import qr
 from anju.web.deps import PagingDep, Public, RentalHandle, RentalPublish, SettingsDep, UowDep
 from anju.web.templating import pager, render
 
@@ -48,7 +47,7 @@ def search_page(
     near: Annotated[str | None, Query(max_length=100)] = None,
     sort: Annotated[Literal["newest", "rent_asc", "rent_desc", "nearest"], Query()] = "newest",
 ) -> HTMLResponse:
-    q = svc.SearchIn(
+    q = listing_queries.SearchIn(
         district or None,
         street or None,
         int(rent_min_yuan) * 100 if rent_min_yuan else None,
@@ -62,19 +61,21 @@ def search_page(
         sort,
     )
     error = None
-    res: dict[str, object] = {"total": 0, "items": []}
+    res: listing_queries.SearchResult = {"total": 0, "total_capped": False, "items": [], "center": None, "sort": sort}
     with uow.read() as conn:
         try:
-            res = svc.search(conn, q, settings.rental_verify_code_days, limit=paging.page_size, offset=paging.offset)
+            res = listing_queries.search(
+                conn, q, settings.rental_verify_code_days, limit=paging.page_size, offset=paging.offset
+            )
         except AnjuError as e:
             error = "；".join(x.reason for x in e.errors) or e.message
-    total = int(res["total"])  # type: ignore[call-overload]
+    total = res["total"]
     return render(
         request,
         "rental/listings_search.html",
         items=res["items"],
         total=total,
-        capped=bool(res.get("total_capped")),
+        capped=res["total_capped"],
         pager=pager(total, paging.page, paging.page_size),
         f=request.query_params,
         error=error,
@@ -84,7 +85,7 @@ def search_page(
 @router.get("/rental/check", response_class=HTMLResponse)
 def check_form(request: Request, caller: Public, code: Annotated[str, Query(max_length=32)] = "") -> Response:
     """The landing page's check box: on to the check page of the code typed in."""
-    norm = d.normalise_verify_code(code)
+    norm = domain.normalise_verify_code(code)
     if norm is None:
         return render(request, "error.html", status_code=404, code=404, message="核验码无效，请核对后重新输入")
     return RedirectResponse(qr.check_path(norm), status_code=303)
@@ -94,14 +95,14 @@ def check_form(request: Request, caller: Public, code: Annotated[str, Query(max_
 def check_page(request: Request, uow: UowDep, settings: SettingsDep, caller: Public, code: Code) -> HTMLResponse:
     """The public check of a verification code (房源核验): the verified facts, no personal data."""
     with uow.read() as conn:
-        facts = svc.check_code(conn, code, settings.rental_verify_code_days)
+        facts = listing_queries.check_code(conn, code, settings.rental_verify_code_days)
     return render(request, "rental/listings_check.html", x=facts)
 
 
 @router.get("/rental/check/{code}/qr.svg")
 def check_qr(request: Request, caller: Public, code: Code) -> Response:
     """The QR code pointing to the check page of ``code``."""
-    norm = d.normalise_verify_code(code)
+    norm = domain.normalise_verify_code(code)
     if norm is None:
         return Response("核验码无效", status_code=404, media_type="text/plain; charset=utf-8")
     url = str(request.base_url).rstrip("/") + qr.check_path(norm)
@@ -113,9 +114,10 @@ def my_listings_page(
     request: Request, uow: UowDep, settings: SettingsDep, caller: RentalPublish, paging: PagingDep
 ) -> HTMLResponse:
     with uow.read() as conn:
-        total, items = svc.my_listings(
+        page = listing_queries.my_listings(
             conn, caller, settings.rental_verify_code_days, status=None, limit=paging.page_size, offset=paging.offset
         )
+        total, items = page.total, page.items
     return render(
         request,
         "rental/listings_mine.html",
@@ -131,8 +133,8 @@ def my_listing_page(
 ) -> HTMLResponse:
     """One listing with every verification rule and its result, and the QR code of its code."""
     with uow.read() as conn:
-        x = svc.my_listing(conn, caller, listing_id, settings.rental_verify_code_days)
-    titles = d.LISTING_RULES
+        x = listing_queries.my_listing(conn, caller, listing_id, settings.rental_verify_code_days)
+    titles = domain.LISTING_RULES
     return render(request, "rental/listings_detail.html", x=x, titles=titles)
 
 
@@ -149,9 +151,11 @@ def staff_page(
     flagged: Annotated[Literal["", "1", "0"] | None, Query()] = None,
 ) -> HTMLResponse:
     """Listings in the caller's streets; status=pending_review is the review queue."""
-    f = svc.StaffFilter(status or None, street or None, lister_kind or None, None if not flagged else flagged == "1")
+    f = listing_queries.StaffFilter(
+        status or None, street or None, lister_kind or None, None if not flagged else flagged == "1"
+    )
     with uow.read() as conn:
-        total, items = svc.staff_list(
+        total, items = listing_queries.staff_list(
             conn,
             scope=caller.scope,
             f=f,
@@ -166,5 +170,5 @@ def staff_page(
         total=total,
         pager=pager(total, paging.page, paging.page_size),
         f=request.query_params,
-        statuses=d.LISTING_STATUS_LABELS,
+        statuses=domain.LISTING_STATUS_LABELS,
     )

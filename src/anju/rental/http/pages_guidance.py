@@ -19,9 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from anju.core import clock
 from anju.core.errors import ValidationError
-from anju.rental import domain as d
-from anju.rental import guidance as g
-from anju.rental import monitoring as mon
+from anju.rental import domain, guidance, monitoring
 from anju.security import Caller, allowed, audited, set_audit_target
 from anju.web.deps import PagingDep, Public, RentalGuidance, RentalRead, UowDep
 from anju.web.templating import pager, render
@@ -42,9 +40,9 @@ TypeQ = Annotated[str | None, Query(pattern=r"^(1室|2室|3室\+|分间)?$")]
 
 
 def _districts(conn: Any, edition_id: int) -> list[dict[str, str]]:
-    rows = g.ranges_of(conn, edition_id)
+    rows = guidance.ranges_of(conn, edition_id)
     codes = sorted({r.district_code for r in rows})
-    names = g._names(conn, codes)
+    names = guidance.division_names(conn, codes)
     return [{"code": c, "name": names.get(c, c)} for c in codes]
 
 
@@ -60,7 +58,7 @@ def guidance_page(
 ) -> HTMLResponse:
     """The guidance rents in force (public information), and the older editions."""
     with uow.read() as conn:
-        ed, items, total = g.rents(
+        ed, items, total = guidance.rents(
             conn,
             edition_id=edition,
             staff=False,
@@ -69,7 +67,8 @@ def guidance_page(
             offset=paging.offset,
             limit=paging.page_size,
         )
-        editions, n_editions = g.list_editions(conn, staff=False, limit=50)
+        page = guidance.list_editions(conn, staff=False, limit=50)
+        editions, n_editions = page.items, page.total
         districts = _districts(conn, ed["id"]) if ed else []
     return render(
         request,
@@ -83,7 +82,7 @@ def guidance_page(
         districts=districts,
         district=district or "",
         home_type=home_type or "",
-        home_types=d.HOME_TYPES,
+        home_types=domain.HOME_TYPES,
     )
 
 
@@ -91,7 +90,8 @@ def guidance_page(
 def manage_page(request: Request, uow: UowDep, caller: RentalGuidance, paging: PagingDep) -> HTMLResponse:
     """Every edition (drafts included) and the form to compute a new draft."""
     with uow.read() as conn:
-        editions, total = g.list_editions(conn, staff=True, offset=paging.offset, limit=paging.page_size)
+        page = guidance.list_editions(conn, staff=True, offset=paging.offset, limit=paging.page_size)
+        editions, total = page.items, page.total
     return render(
         request,
         "rental/guidance_manage.html",
@@ -121,11 +121,12 @@ def compute_form(
         if not months.isdigit():
             raise ValidationError.of("months", "应为 1 到 36 的整数")
         with audited(uow, caller, "rental.guidance_compute", "guidance_edition") as conn:
-            out = g.compute_edition(conn, until=until_d, months=int(months), by=caller.account_id)
+            out = guidance.compute_edition(conn, until=until_d, months=int(months), by=caller.account_id)
             set_audit_target(conn, out["id"])
     except ValidationError as e:
         with uow.read() as conn:
-            editions, total = g.list_editions(conn, staff=True, offset=paging.offset, limit=paging.page_size)
+            page = guidance.list_editions(conn, staff=True, offset=paging.offset, limit=paging.page_size)
+            editions, total = page.items, page.total
         err = e.errors[0] if e.errors else None
         return render(
             request,
@@ -147,7 +148,7 @@ def edition_page(
 ) -> HTMLResponse:
     """One edition (a draft too): its method, fit and ranges."""
     with uow.read() as conn:
-        ed, items, total = g.rents(
+        ed, items, total = guidance.rents(
             conn, edition_id=edition_id, staff=True, offset=paging.offset, limit=paging.page_size
         )
     return render(
@@ -164,9 +165,9 @@ def edition_page(
 def confirm_page(request: Request, uow: UowDep, caller: RentalGuidance, edition_id: Id) -> HTMLResponse:
     """What publishing will do, before anything is written."""
     with uow.read() as conn:
-        ed = g.get_edition(conn, edition_id, staff=True)
-        current = g.current_edition_id(conn)
-        cur = g.get_edition(conn, current, staff=True) if current else None
+        ed = guidance.get_edition(conn, edition_id, staff=True)
+        current = guidance.current_edition_id(conn)
+        cur = guidance.get_edition(conn, current, staff=True) if current else None
     return render(request, "rental/guidance_confirm.html", edition=ed, current=cur, today=clock.today().isoformat())
 
 
@@ -183,7 +184,7 @@ def publish_form(
     except ValueError:
         raise ValidationError.of("effective_from", "日期格式应为 YYYY-MM-DD") from None
     with audited(uow, caller, "rental.guidance_publish", "guidance_edition", edition_id) as conn:
-        g.publish(conn, edition_id, by=caller.account_id, effective_from=on)
+        guidance.publish(conn, edition_id, by=caller.account_id, effective_from=on)
     return RedirectResponse(f"/rental/guidance?edition={edition_id}", status_code=303)
 
 
@@ -200,9 +201,9 @@ def monitoring_page(
     the area (or the chosen street)."""
     district, street, month = district or None, street or None, month or None
     with uow.read() as conn:
-        streets = mon.streets(conn, scope=caller.scope, district=district, month=month)
-        series = mon.series(conn, scope=caller.scope, district=district, street=street, until=month)
-        choices = mon.district_choices(conn, caller.scope)
+        streets = monitoring.streets(conn, scope=caller.scope, district=district, month=month)
+        series = monitoring.series(conn, scope=caller.scope, district=district, street=street, until=month)
+        choices = monitoring.district_choices(conn, caller.scope)
     data = {"streets": streets, "series": series}
     return render(
         request,

@@ -7,20 +7,21 @@ Thin: parse the form, call a service, render or redirect.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from anju import divisions as div
-from anju.core import clock
+from anju import divisions
+from anju.core import clock, money
 from anju.core.errors import AnjuError, FieldError, NotFound, ValidationError
-from anju.rental import domain as d
-from anju.rental import parties as svc
+from anju.rental import domain, entrustments, parties
 from anju.security import audited, set_audit_target
 from anju.web.deps import PagingDep, RentalParty, RentalPublish, RentalRead, RentalSupervise, SecurityDep, UowDep
+from anju.web.forms import form_action
 from anju.web.templating import pager, render
 
 router = APIRouter(include_in_schema=False)
@@ -45,41 +46,28 @@ DONE = {
 
 def _ctx() -> dict[str, Any]:
     return {
-        "kind_labels": {k.value: v for k, v in d.PARTY_KIND_LABELS.items()},
-        "status_labels": {k.value: v for k, v in d.PARTY_STATUS_LABELS.items()},
-        "positions": d.PRACTITIONER_POSITIONS,
-        "action_labels": d.PARTY_ACTION_LABELS,
+        "kind_labels": {k.value: v for k, v in domain.PARTY_KIND_LABELS.items()},
+        "status_labels": {k.value: v for k, v in domain.PARTY_STATUS_LABELS.items()},
+        "positions": domain.PRACTITIONER_POSITIONS,
+        "action_labels": domain.PARTY_ACTION_LABELS,
         "done_labels": DONE,
     }
 
 
 def _streets(conn: Any) -> list[Any]:
-    return div.by_level(conn, "street")
+    return divisions.by_level(conn, "street")
 
 
-def _yuan_to_fen(v: str, fld: str) -> int:
-    from decimal import Decimal, InvalidOperation
-
-    try:
-        x = Decimal(v.replace(",", "").strip())
-    except InvalidOperation:
-        raise ValidationError.of(fld, "不是数字") from None
-    fen = x * 100
-    if not fen.is_finite() or fen != fen.to_integral_value():
-        raise ValidationError.of(fld, "最多两位小数")
-    return int(fen)
-
-
-def _party_cmd(form: FormData) -> svc.PartyIn:
+def _party_cmd(form: FormData) -> parties.PartyIn:
     def get(name: str) -> str:
         v = form.get(name)
         return v if isinstance(v, str) else ""
 
     try:
-        cap = _yuan_to_fen(get("registered_capital_yuan"), "registered_capital_fen")
+        cap = money.yuan_to_fen(get("registered_capital_yuan"), "registered_capital_fen")
     except ValidationError:
         cap = 0  # the service names the field
-    return svc.PartyIn(
+    return parties.PartyIn(
         kind=get("kind"),
         credit_code=get("credit_code"),
         name=get("name"),
@@ -109,17 +97,17 @@ def _my_page(
 ) -> HTMLResponse:
     with uow.read() as conn:
         try:
-            party: dict[str, Any] | None = svc.my_party(conn, sec.keyring, caller)
+            party: parties.PartyDetail | None = parties.my_party(conn, sec.keyring, caller)
         except NotFound:
             party = None
         practitioners: list[dict[str, Any]] = []
         total = 0
-        entrusted: list[dict[str, Any]] = []
+        entrusted: Sequence[dict[str, Any]] = []
         if party is not None:
-            total, practitioners = svc.list_practitioners(
+            total, practitioners = parties.list_practitioners(
                 conn, sec.keyring, party["id"], status=None, limit=paging.page_size, offset=paging.offset
             )
-            _, entrusted = svc.my_entrustments(conn, caller, side="agent", limit=50, offset=0)
+            entrusted = entrustments.my_entrustments(conn, caller, side="agent", limit=50, offset=0).items
         streets = _streets(conn)
     if values is None and party is not None:
         values = {k: party.get(k) for k in PARTY_FIELDS} | {
@@ -164,10 +152,10 @@ async def my_party_post(request: Request, uow: UowDep, sec: SecurityDep, caller:
     values = {k: v for k, v in form.items() if isinstance(v, str) and k in PARTY_FIELDS}
     try:
         with uow.read() as conn:
-            filed = caller.account_id is not None and svc.party_for_account(conn, caller.account_id) is not None
+            filed = caller.account_id is not None and parties.party_for_account(conn, caller.account_id) is not None
         action = "amend_party" if filed else "file_party"
         with audited(uow, caller, f"rental.{action}", "rental_party") as conn:
-            pid = (svc.amend_party if filed else svc.file_party)(conn, sec.keyring, caller, cmd)
+            pid = (parties.amend_party if filed else parties.file_party)(conn, sec.keyring, caller, cmd)
             set_audit_target(conn, pid)
     except AnjuError as e:
         return _my_page(
@@ -196,35 +184,35 @@ def add_practitioner(
     practice_no: Annotated[str, Form(max_length=24)],
     position: Annotated[str, Form(max_length=12)],
 ) -> Any:
-    try:
+    def write() -> None:
         with audited(uow, caller, "rental.add_practitioner", "rental_practitioner") as conn:
-            pid = svc.add_practitioner(
-                conn, sec.keyring, caller, svc.PractitionerIn(name, id_number, practice_no, position)
+            pid = parties.add_practitioner(
+                conn, sec.keyring, caller, parties.PractitionerIn(name, id_number, practice_no, position)
             )
             set_audit_target(conn, pid)
-    except AnjuError as e:
-        if e.status_code == 404:
-            raise
+
+    def again(e: AnjuError) -> Response:
         return _my_page(
             request, uow, sec, caller, paging, errors=e.errors, message=e.message, status_code=e.status_code
         )
-    return RedirectResponse("/rental/me/party?done=added", status_code=303)
+
+    return form_action(write, done="/rental/me/party?done=added", again=again)
 
 
 @router.post("/rental/me/party/practitioners/{practitioner_id}/left", response_class=HTMLResponse)
 def practitioner_left(
     request: Request, uow: UowDep, sec: SecurityDep, caller: RentalParty, paging: PagingDep, practitioner_id: Id
 ) -> Any:
-    try:
+    def write() -> None:
         with audited(uow, caller, "rental.practitioner_left", "rental_practitioner", practitioner_id) as conn:
-            svc.practitioner_left(conn, caller, practitioner_id)
-    except AnjuError as e:
-        if e.status_code == 404:
-            raise
+            parties.practitioner_left(conn, caller, practitioner_id)
+
+    def again(e: AnjuError) -> Response:
         return _my_page(
             request, uow, sec, caller, paging, errors=e.errors, message=e.message, status_code=e.status_code
         )
-    return RedirectResponse("/rental/me/party?done=left", status_code=303)
+
+    return form_action(write, done="/rental/me/party?done=left", again=again)
 
 
 # ------------------------------------------------------------------------------------- entrustments
@@ -243,7 +231,8 @@ def _entrustments_page(
     done: str = "",
 ) -> HTMLResponse:
     with uow.read() as conn:
-        total, items = svc.my_entrustments(conn, caller, side=None, limit=paging.page_size, offset=paging.offset)
+        page = entrustments.my_entrustments(conn, caller, side=None, limit=paging.page_size, offset=paging.offset)
+        total, items = page.total, page.items
     return render(
         request,
         "rental/parties_entrustments.html",
@@ -259,7 +248,7 @@ def _entrustments_page(
 
 
 @router.get("/rental/entrustments", response_class=HTMLResponse)
-def entrustments(
+def entrustments_page(
     request: Request,
     uow: UowDep,
     caller: RentalPublish,
@@ -283,12 +272,12 @@ def entrust(
     agent_username: Annotated[str, Form(max_length=40)] = "",
     agent_credit_code: Annotated[str, Form(max_length=24)] = "",
 ) -> Any:
-    cmd = svc.EntrustmentIn(
+    cmd = entrustments.EntrustmentIn(
         house_code, valid_from, valid_to, room_code or None, agent_username or None, agent_credit_code or None
     )
     try:
         with audited(uow, caller, "rental.entrust", "rental_entrustment") as conn:
-            set_audit_target(conn, svc.entrust(conn, caller, cmd))
+            set_audit_target(conn, entrustments.entrust(conn, caller, cmd))
     except AnjuError as e:
         values = {
             "house_code": house_code,
@@ -307,7 +296,7 @@ def entrust(
 @router.get("/rental/entrustments/{entrustment_id}/revoke", response_class=HTMLResponse)
 def revoke_confirm(request: Request, uow: UowDep, caller: RentalPublish, entrustment_id: Id) -> HTMLResponse:
     with uow.read() as conn:
-        _, items = svc.my_entrustments(conn, caller, side="owner", limit=10_000, offset=0)
+        items = entrustments.my_entrustments(conn, caller, side="owner", limit=10_000, offset=0).items
     item = next((i for i in items if i["id"] == entrustment_id), None)
     if item is None:
         raise NotFound(f"委托 {entrustment_id} 不存在")
@@ -316,14 +305,14 @@ def revoke_confirm(request: Request, uow: UowDep, caller: RentalPublish, entrust
 
 @router.post("/rental/entrustments/{entrustment_id}/revoke", response_class=HTMLResponse)
 def revoke(request: Request, uow: UowDep, caller: RentalPublish, paging: PagingDep, entrustment_id: Id) -> Any:
-    try:
+    def write() -> None:
         with audited(uow, caller, "rental.revoke_entrustment", "rental_entrustment", entrustment_id) as conn:
-            svc.revoke_entrustment(conn, caller, entrustment_id)
-    except AnjuError as e:
-        if e.status_code == 404:
-            raise
+            entrustments.revoke_entrustment(conn, caller, entrustment_id)
+
+    def again(e: AnjuError) -> Response:
         return _entrustments_page(request, uow, caller, paging, message=e.message, status_code=e.status_code)
-    return RedirectResponse("/rental/entrustments?done=revoked", status_code=303)
+
+    return form_action(write, done="/rental/entrustments?done=revoked", again=again)
 
 
 # -------------------------------------------------------------------------------------- supervisors
@@ -343,12 +332,12 @@ def parties_list(
     done: Annotated[str, Query(max_length=24)] = "",
 ) -> HTMLResponse:
     """Filed parties of the caller's streets with filters, paginated, exportable as CSV."""
-    f = svc.PartyFilter(kind or None, status or None, street or None, q.strip() or None)
+    f = parties.PartyFilter(kind or None, status or None, street or None, q.strip() or None)
     with uow.read() as conn:
-        total, items = svc.list_parties(
+        total, items = parties.list_parties(
             conn, sec.keyring, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset
         )
-        names = div.names(conn, {i["street_code"] for i in items})
+        names = divisions.names(conn, {i["street_code"] for i in items})
     query = "&".join(f"{k}={v}" for k, v in (("kind", kind), ("status", status), ("street", street), ("q", q)) if v)
     return render(
         request,
@@ -374,11 +363,11 @@ def party_detail(
     done: Annotated[str, Query(max_length=24)] = "",
 ) -> HTMLResponse:
     with uow.read() as conn:
-        party = svc.get_party(conn, sec.keyring, caller.scope, party_id)
-        total, practitioners = svc.list_practitioners(
+        party = parties.get_party(conn, sec.keyring, caller.scope, party_id)
+        total, practitioners = parties.list_practitioners(
             conn, sec.keyring, party_id, status=None, limit=paging.page_size, offset=paging.offset
         )
-        names = div.names(conn, {party["street_code"], party["district_code"]})
+        names = divisions.names(conn, {party["street_code"], party["district_code"]})
     return render(
         request,
         "rental/parties_detail.html",
@@ -401,7 +390,7 @@ def party_confirm(
     action: Annotated[Literal["suspend", "reinstate", "revoke"], Query()] = "suspend",
 ) -> HTMLResponse:
     with uow.read() as conn:
-        party = svc.get_party(conn, sec.keyring, caller.scope, party_id)
+        party = parties.get_party(conn, sec.keyring, caller.scope, party_id)
     return render(request, "rental/parties_confirm.html", party=party, action=action, **_ctx())
 
 
@@ -415,14 +404,13 @@ def party_status(
     action: Annotated[Literal["suspend", "reinstate", "revoke"], Form()],
     reason: Annotated[str, Form(max_length=200)] = "",
 ) -> Any:
-    try:
+    def write() -> None:
         with audited(uow, caller, f"rental.{action}_party", "rental_party", party_id) as conn:
-            svc.supervise(conn, sec.keyring, caller, party_id, action, reason)
-    except AnjuError as e:
-        if e.status_code == 404:
-            raise
+            parties.supervise(conn, sec.keyring, caller, party_id, action, reason)
+
+    def again(e: AnjuError) -> Response:
         with uow.read() as conn:
-            party = svc.get_party(conn, sec.keyring, caller.scope, party_id)
+            party = parties.get_party(conn, sec.keyring, caller.scope, party_id)
         return render(
             request,
             "rental/parties_confirm.html",
@@ -434,4 +422,5 @@ def party_status(
             reason=reason,
             **_ctx(),
         )
-    return RedirectResponse(f"/rental/parties/{party_id}?done={action}", status_code=303)
+
+    return form_action(write, done=f"/rental/parties/{party_id}?done={action}", again=again)

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from anju.rental import listings as svc
+from anju.rental import listings
 
 
 class ListingIn(BaseModel):
@@ -24,8 +24,8 @@ class ListingIn(BaseModel):
     deposit_fen: int | None = Field(None, ge=-(10**12), le=10**12, description="押金（分）")
     photos: int = Field(0, ge=0, le=1000)
 
-    def command(self) -> svc.ListingIn:
-        return svc.ListingIn(**self.model_dump())
+    def command(self) -> listings.ListingIn:
+        return listings.ListingIn(**self.model_dump())
 
 
 class RuleOut(BaseModel):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from anju.rental.api_escrow import router as _escrow
-from anju.rental.api_governance import router as _governance
-from anju.rental.api_guidance import router as _guidance
-from anju.rental.api_leases import router as _leases
-from anju.rental.api_listings import router as _listings
-from anju.rental.api_parties import router as _parties
+from anju.rental.http.api_escrow import router as _escrow
+from anju.rental.http.api_governance import router as _governance
+from anju.rental.http.api_guidance import router as _guidance
+from anju.rental.http.api_leases import router as _leases
+from anju.rental.http.api_listings import router as _listings
+from anju.rental.http.api_parties import router as _parties
 from anju.web.schemas import ERRORS
 
 router = APIRouter(prefix="/rental", tags=["rental"], responses=ERRORS)

@@ -1,13 +1,14 @@
 """Pages of rent escrow (租金监管): the enterprise's supervised accounts, and for supervisors the
 accounts in scope with the day's reconciliation (imbalances first), one account's detail with its
 reconciliation, journals and bank lines, the bank statement upload and penalties (confirmed first).
-The tenant's statement is part of the lease page (:mod:`anju.rental.pages_leases`).
+The tenant's statement is part of the lease page (:mod:`anju.rental.http.pages_leases`).
 
 Thin: parse the form, call :mod:`anju.rental.escrow`, render or redirect (303).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any
 
@@ -16,12 +17,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from anju import divisions as div
+from anju import divisions
 from anju.core import clock
 from anju.core.errors import AnjuError, FieldError, ValidationError
-from anju.rental import domain as d
-from anju.rental import escrow as svc
-from anju.rental.pages_leases import split_errors, yuan_to_fen
+from anju.rental import domain, escrow, escrow_reconciliation, escrow_statements
+from anju.rental.http.form_fields import split_errors, yuan_field
 from anju.security import Caller, audited
 from anju.web.deps import (
     Paging,
@@ -53,7 +53,7 @@ def _day(on: str) -> date:
 
 
 def _ctx() -> dict[str, Any]:
-    return {"journal_labels": d.JOURNAL_KINDS, "ledger_labels": d.LEDGER_KINDS}
+    return {"journal_labels": domain.JOURNAL_KINDS, "ledger_labels": domain.LEDGER_KINDS}
 
 
 # ---------------------------------------------------------------------------------------- the enterprise
@@ -70,13 +70,15 @@ def my_escrow(
     """The supervised accounts of the caller's own enterprise with their balances, and the journals of
     one of them (the first unless ``account`` is given)."""
     with uow.read() as conn:
-        accounts = svc.my_accounts(conn, caller)
+        accounts = escrow_statements.my_accounts(conn, caller)
         chosen = account if account is not None else (accounts[0]["id"] if accounts else None)
-        total, journals = 0, list[dict[str, Any]]()
+        total = 0
+        journals: Sequence[dict[str, Any]] = []
         if chosen is not None:
-            total, journals = svc.my_account_statement(
+            page = escrow_statements.my_account_statement(
                 conn, caller, chosen, limit=paging.page_size, offset=paging.offset
             )
+            total, journals = page.total, page.items
     return render(
         request,
         "rental/escrow_mine.html",
@@ -96,8 +98,11 @@ def accounts(request: Request, uow: UowDep, caller: RentalRead, paging: PagingDe
     """The supervised accounts in the caller's scope with the day's reconciliation, imbalances first."""
     day = _day(on)
     with uow.read() as conn:
-        total, items = svc.list_accounts(conn, caller.scope, day, limit=paging.page_size, offset=paging.offset)
-        names = div.names(conn, {i["street_code"] for i in items} | {i["district_code"] for i in items})
+        page = escrow_reconciliation.list_accounts(
+            conn, caller.scope, day, limit=paging.page_size, offset=paging.offset
+        )
+        total, items = page.total, page.items
+        names = divisions.names(conn, {i["street_code"] for i in items} | {i["district_code"] for i in items})
     return render(
         request,
         "rental/escrow_accounts.html",
@@ -130,15 +135,17 @@ def _account_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     with uow.read() as conn:
-        acct = svc.get_account(conn, caller.scope, account_id)
-        rec = svc.reconciliation(conn, caller.scope, account_id, day)
-        total, journals = svc.account_statement(
+        acct = escrow_reconciliation.get_account(conn, caller.scope, account_id)
+        rec = escrow_reconciliation.reconciliation(conn, caller.scope, account_id, day)
+        page = escrow_statements.account_statement(
             conn, caller.scope, account_id, limit=paging.page_size, offset=paging.offset
         )
-        lines_total, lines = svc.bank_lines(
+        total, journals = page.total, page.items
+        page = escrow_reconciliation.bank_lines(
             conn, caller.scope, account_id, limit=LINES_PAGE_SIZE, offset=(lines_page - 1) * LINES_PAGE_SIZE
         )
-        names = div.names(conn, {acct["street_code"], acct["district_code"]})
+        lines_total, lines = page.total, page.items
+        names = divisions.names(conn, {acct["street_code"], acct["district_code"]})
     p_errs, p_rest = split_errors(penalty_errors or [], PENALTY_FIELDS, {"amount_fen": "amount_yuan"})
     return render(
         request,
@@ -184,7 +191,7 @@ def account(
 
 def _import(uow: UowDep, caller: Caller, account_id: int, text: str) -> dict[str, int]:
     with audited(uow, caller, "rental.escrow.bank_lines", "escrow_account", account_id) as conn:
-        return svc.import_bank_lines(conn, caller, account_id, text)
+        return escrow_reconciliation.import_bank_lines(conn, caller, account_id, text)
 
 
 @router.post("/rental/escrow/{account_id}/bank-lines", response_class=HTMLResponse)
@@ -246,7 +253,7 @@ def impose_penalty(
     values = {"amount_yuan": amount_yuan, "reason": reason, "reference": reference, "on": on}
     day = _day(on)  # the form's own hidden field (the day the page showed): a bad one is a plain 422
     errors: list[FieldError] = []
-    amount = yuan_to_fen(amount_yuan, "amount_yuan", errors)
+    amount = yuan_field(amount_yuan, "amount_yuan", errors) or 0
     if amount == 0 and not errors:
         errors.append(FieldError("amount_yuan", "罚没金额应大于零"))
     if not reason.strip():
@@ -258,10 +265,10 @@ def impose_penalty(
             raise ValidationError("请更正标出的内容", errors)
         if confirmed != "1":
             with uow.read() as conn:
-                acct = svc.get_account(conn, caller.scope, account_id)
+                acct = escrow_reconciliation.get_account(conn, caller.scope, account_id)
             return render(request, "rental/escrow_penalty_confirm.html", acct=acct, values=values, amount_fen=amount)
         with audited(uow, caller, "rental.escrow.penalty", "escrow_account", account_id) as conn:
-            svc.impose_penalty(conn, caller, account_id, amount, reason, reference.strip())
+            escrow.impose_penalty(conn, caller, account_id, amount, reason, reference.strip())
     except AnjuError as e:
         if e.status_code == 404:
             raise

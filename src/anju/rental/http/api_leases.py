@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Annotated, Literal
 from urllib.parse import quote
@@ -16,10 +17,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import Response
 
-from anju.rental import contract_pdf, idempotency
-from anju.rental import leases as svc
-from anju.rental import schemas_leases as s
-from anju.security import audited, audited_grouped, set_audit_target
+from anju.rental import contract_pdf, idempotency, lease_changes, lease_drafting, lease_filing, leases
+from anju.rental.http import schemas_leases
+from anju.security import Caller, audited, audited_grouped, set_audit_target
 from anju.web.deps import PagingDep, Public, RentalRead, RentalSign, RentalSupervise, SecurityDep, SettingsDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
@@ -38,9 +38,9 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
-def _detail(uow: UowDep, sec: SecurityDep, caller: object, lease_id: int) -> s.LeaseDetail:
+def _detail(uow: UowDep, sec: SecurityDep, caller: Caller, lease_id: int) -> schemas_leases.LeaseDetail:
     with uow.read() as conn:
-        return s.LeaseDetail(**svc.get_lease(conn, sec.keyring, caller, lease_id))  # type: ignore[arg-type]
+        return schemas_leases.LeaseDetail(**leases.get_lease(conn, sec.keyring, caller, lease_id))
 
 
 # --------------------------------------------------------------------------------------------- parties
@@ -48,15 +48,15 @@ def _detail(uow: UowDep, sec: SecurityDep, caller: object, lease_id: int) -> s.L
 
 @router.post("/me/leases", status_code=201, operation_id="create_lease")
 def create_lease(
-    uow: UowDep, sec: SecurityDep, settings: SettingsDep, caller: RentalSign, body: s.LeaseBody
-) -> s.Created:
+    uow: UowDep, sec: SecurityDep, settings: SettingsDep, caller: RentalSign, body: schemas_leases.LeaseBody
+) -> schemas_leases.Created:
     """Draft a lease on a verified listing (``listing_id``) or directly on an owned or entrusted home
     (``home_id``, optionally ``room_id``). Every rule is checked first; errors name the field."""
     with audited(uow, caller, "rental.lease.create", "lease") as conn:
-        lease_id = svc.create_lease(conn, sec.keyring, settings, caller, body.command())
+        lease_id = lease_drafting.create_lease(conn, sec.keyring, settings, caller, body.command())
         set_audit_target(conn, lease_id)
-        got = svc.get_lease(conn, sec.keyring, caller, lease_id)
-    return s.Created(id=lease_id, lease_no=got["lease_no"], status=got["status"])
+        got = leases.get_lease(conn, sec.keyring, caller, lease_id)
+    return schemas_leases.Created(id=lease_id, lease_no=got["lease_no"], status=got["status"])
 
 
 @router.get("/me/leases", operation_id="list_my_leases")
@@ -66,27 +66,29 @@ def list_mine(
     caller: RentalSign,
     paging: PagingDep,
     status: Annotated[Status | None, Query(description="状态")] = None,
-) -> Page[s.LeaseOut]:
+) -> Page[schemas_leases.LeaseOut]:
     """The caller's leases, as landlord side (or its party's) or as tenant, newest first."""
     with uow.read() as conn:
-        total, items = svc.list_leases(
-            conn, sec.keyring, caller, svc.LeaseFilter(status=status), limit=paging.page_size, offset=paging.offset
+        total, items = leases.list_leases(
+            conn, sec.keyring, caller, leases.LeaseFilter(status=status), limit=paging.page_size, offset=paging.offset
         )
-    return Page(items=[s.LeaseOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+    return Page(
+        items=[schemas_leases.LeaseOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size
+    )
 
 
 @router.get("/me/leases/{lease_id}", operation_id="get_my_lease")
-def get_mine(uow: UowDep, sec: SecurityDep, caller: RentalSign, lease_id: Id) -> s.LeaseDetail:
+def get_mine(uow: UowDep, sec: SecurityDep, caller: RentalSign, lease_id: Id) -> schemas_leases.LeaseDetail:
     return _detail(uow, sec, caller, lease_id)
 
 
 @router.post("/me/leases/{lease_id}/sign", operation_id="sign_lease")
-def sign(uow: UowDep, caller: RentalSign, lease_id: Id) -> s.SignOut:
+def sign(uow: UowDep, caller: RentalSign, lease_id: Id) -> schemas_leases.SignOut:
     """Sign as the party one is (the landlord side's drafting account, or the tenant's account whose
     real-name ID matches the tenant). A suspended party cannot sign."""
     with audited(uow, caller, "rental.lease.sign", "lease", lease_id) as conn:
-        status = svc.sign(conn, caller, lease_id)
-    return s.SignOut(id=lease_id, status=status)
+        status = lease_drafting.sign(conn, caller, lease_id)
+    return schemas_leases.SignOut(id=lease_id, status=status)
 
 
 @router.post(
@@ -94,7 +96,7 @@ def sign(uow: UowDep, caller: RentalSign, lease_id: Id) -> s.SignOut:
 )
 async def file_lease(
     uow: UowDep, settings: SettingsDep, caller: RentalSign, lease_id: Id, idempotency_key: IdemKey = None
-) -> s.FiledOut:
+) -> schemas_leases.FiledOut:
     """File (备案) a lease both parties signed: a filing number, the listing closed, escrow opened and
     the event in the verifiable log ``rental``. Needs an ``Idempotency-Key``: the same key again gets
     the same answer; the same key for another request is refused (422 naming the header). Two
@@ -107,48 +109,57 @@ async def file_lease(
         "rental.lease.file",
         "lease",
         lease_id,
-        lambda conn: svc.file_or_replay(conn, settings, caller, lease_id, key),
+        lambda conn: lease_filing.file_or_replay(conn, settings, caller, lease_id, key),
         wrote=lambda st: not st.replayed,
     )
-    return s.FiledOut(**stored.response)
+    return schemas_leases.FiledOut(**stored.response)
 
 
 @router.post("/me/leases/{lease_id}/renew", status_code=201, operation_id="renew_lease")
 def renew(
-    uow: UowDep, sec: SecurityDep, settings: SettingsDep, caller: RentalSign, lease_id: Id, body: s.RenewBody
-) -> s.Created:
+    uow: UowDep,
+    sec: SecurityDep,
+    settings: SettingsDep,
+    caller: RentalSign,
+    lease_id: Id,
+    body: schemas_leases.RenewBody,
+) -> schemas_leases.Created:
     """A renewal: a new draft between the same parties from the day after the lease's end."""
     with audited(uow, caller, "rental.lease.renew", "lease", lease_id) as conn:
-        new_id = svc.renew_lease(conn, sec.keyring, settings, caller, lease_id, **body.model_dump())
-        got = svc.get_lease(conn, sec.keyring, caller, new_id)
-    return s.Created(id=new_id, lease_no=got["lease_no"], status=got["status"])
+        new_id = lease_drafting.renew_lease(conn, sec.keyring, settings, caller, lease_id, **body.model_dump())
+        got = leases.get_lease(conn, sec.keyring, caller, new_id)
+    return schemas_leases.Created(id=new_id, lease_no=got["lease_no"], status=got["status"])
 
 
 @router.post("/me/leases/{lease_id}/amend", operation_id="amend_lease")
-def amend(uow: UowDep, settings: SettingsDep, caller: RentalSign, lease_id: Id, body: s.AmendBody) -> s.AmendOut:
+def amend(
+    uow: UowDep, settings: SettingsDep, caller: RentalSign, lease_id: Id, body: schemas_leases.AmendBody
+) -> schemas_leases.AmendOut:
     """Change a filed lease's rent, end date or extra clauses: one party proposes, the other sends the
     same change to agree (then it is made and logged)."""
     with audited(uow, caller, "rental.lease.amend", "lease", lease_id) as conn:
-        result = svc.amend(conn, settings, caller, lease_id, body.command())
-    return s.AmendOut(id=lease_id, result=result)
+        result = lease_changes.amend(conn, settings, caller, lease_id, body.command())
+    return schemas_leases.AmendOut(id=lease_id, result=result)
 
 
 @router.post("/me/leases/{lease_id}/terminate", operation_id="terminate_lease")
-def terminate(uow: UowDep, settings: SettingsDep, caller: RentalSign, lease_id: Id, body: s.TerminateBody) -> s.SignOut:
+def terminate(
+    uow: UowDep, settings: SettingsDep, caller: RentalSign, lease_id: Id, body: schemas_leases.TerminateBody
+) -> schemas_leases.SignOut:
     """Early termination (提前解除) on ``ended_on``; unearned rent and the deposit go back through escrow."""
     with audited(uow, caller, "rental.lease.terminate", "lease", lease_id) as conn:
-        svc.terminate(conn, settings, caller, lease_id, body.ended_on, body.reason)
-    return s.SignOut(id=lease_id, status="terminated")
+        lease_changes.terminate(conn, settings, caller, lease_id, body.ended_on, body.reason)
+    return schemas_leases.SignOut(id=lease_id, status="terminated")
 
 
 @router.post("/me/leases/{lease_id}/cancel", operation_id="cancel_my_lease_filing")
 def cancel_mine(
-    uow: UowDep, settings: SettingsDep, caller: RentalSign, lease_id: Id, body: s.CancelBody
-) -> s.CancelOut:
+    uow: UowDep, settings: SettingsDep, caller: RentalSign, lease_id: Id, body: schemas_leases.CancelBody
+) -> schemas_leases.CancelOut:
     """备案注销 by both parties: the first asks, the other confirms."""
     with audited(uow, caller, "rental.lease.cancel", "lease", lease_id) as conn:
-        result = svc.cancel_by_parties(conn, settings, caller, lease_id, body.reason)
-    return s.CancelOut(id=lease_id, result=result)
+        result = lease_changes.cancel_by_parties(conn, settings, caller, lease_id, body.reason)
+    return schemas_leases.CancelOut(id=lease_id, result=result)
 
 
 @router.get("/me/leases/{lease_id}/contract.pdf", operation_id="get_my_lease_contract")
@@ -156,7 +167,7 @@ def contract(request: Request, uow: UowDep, sec: SecurityDep, caller: RentalSign
     """The contract as a PDF: every clause, masked IDs, signing times, the filing number and a QR code
     of the public verification page."""
     with uow.read() as conn:
-        facts = svc.get_lease(conn, sec.keyring, caller, lease_id)
+        facts = leases.get_lease(conn, sec.keyring, caller, lease_id)
     pdf = contract_pdf.render(facts, contract_pdf.verify_url(str(request.base_url), facts.get("filing_no")))
     return _pdf(pdf, f"{facts['lease_no']}.pdf")
 
@@ -173,8 +184,10 @@ def _pdf(data: bytes, name: str) -> Response:
 DistrictQ = Annotated[str | None, Query(pattern=r"^\d{6}$", description="区代码（在调用者范围内进一步筛选）")]
 
 
-def _filter(status: str | None, street: str | None, start_from: date | None, start_to: date | None) -> svc.LeaseFilter:
-    return svc.LeaseFilter(status=status, street=street, start_from=start_from, start_to=start_to)
+def _filter(
+    status: str | None, street: str | None, start_from: date | None, start_to: date | None
+) -> leases.LeaseFilter:
+    return leases.LeaseFilter(status=status, street=street, start_from=start_from, start_to=start_to)
 
 
 @router.get("/leases", operation_id="list_leases")
@@ -188,18 +201,20 @@ def list_leases(
     street: Annotated[str | None, Query(max_length=12, description="街道代码")] = None,
     start_from: Annotated[date | None, Query(description="起租日期不早于")] = None,
     start_to: Annotated[date | None, Query(description="起租日期不晚于")] = None,
-) -> Page[s.LeaseOut]:
+) -> Page[schemas_leases.LeaseOut]:
     """Leases of the streets in the caller's scope (optionally of one district), newest first."""
     with uow.read() as conn:
-        total, items = svc.list_leases(
+        total, items = leases.list_leases(
             conn,
             sec.keyring,
-            svc.in_district(conn, caller, district),
+            leases.in_district(conn, caller, district),
             _filter(status, street, start_from, start_to),
             limit=paging.page_size,
             offset=paging.offset,
         )
-    return Page(items=[s.LeaseOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+    return Page(
+        items=[schemas_leases.LeaseOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size
+    )
 
 
 @router.get(
@@ -220,8 +235,8 @@ def export_leases(
 ) -> Response:
     """The same leases as CSV (UTF-8 with BOM, masked names), at most 100 000 rows."""
     with uow.read() as conn:
-        scope = svc.in_district(conn, caller, district).scope
-        rows = svc.iter_leases(conn, sec.keyring, scope, _filter(status, street, start_from, start_to))
+        scope = leases.in_district(conn, caller, district).scope
+        rows = leases.iter_leases(conn, sec.keyring, scope, _filter(status, street, start_from, start_to))
     return Response(
         to_csv(rows),
         media_type="text/csv; charset=utf-8",
@@ -229,7 +244,7 @@ def export_leases(
     )
 
 
-def to_csv(rows: list[dict[str, object]]) -> bytes:
+def to_csv(rows: Sequence[Mapping[str, object]]) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(CSV_COLUMNS)
@@ -239,18 +254,18 @@ def to_csv(rows: list[dict[str, object]]) -> bytes:
 
 
 @router.get("/leases/{lease_id}", operation_id="get_lease")
-def get_lease(uow: UowDep, sec: SecurityDep, caller: RentalRead, lease_id: Id) -> s.LeaseDetail:
+def get_lease(uow: UowDep, sec: SecurityDep, caller: RentalRead, lease_id: Id) -> schemas_leases.LeaseDetail:
     return _detail(uow, sec, caller, lease_id)
 
 
 @router.post("/leases/{lease_id}/cancel", operation_id="cancel_lease_filing")
 def cancel(
-    uow: UowDep, settings: SettingsDep, caller: RentalSupervise, lease_id: Id, body: s.CancelBody
-) -> s.CancelOut:
+    uow: UowDep, settings: SettingsDep, caller: RentalSupervise, lease_id: Id, body: schemas_leases.CancelBody
+) -> schemas_leases.CancelOut:
     """备案注销 by a supervisor of the lease's street; escrow refunds follow."""
     with audited(uow, caller, "rental.lease.cancel", "lease", lease_id) as conn:
-        svc.cancel_by_supervisor(conn, settings, caller, lease_id, body.reason)
-    return s.CancelOut(id=lease_id, result="cancelled")
+        lease_changes.cancel_by_supervisor(conn, settings, caller, lease_id, body.reason)
+    return schemas_leases.CancelOut(id=lease_id, result="cancelled")
 
 
 # --------------------------------------------------------------------------------------------- public
@@ -259,7 +274,7 @@ def cancel(
 @router.get("/public/filings/{filing_no}", operation_id="verify_filing")
 def verify_filing(
     uow: UowDep, sec: SecurityDep, caller: Public, filing_no: Annotated[str, Path(max_length=24)]
-) -> s.PublicFiling:
+) -> schemas_leases.PublicFiling:
     """Check a filing number: its status, where, term and rent (names masked)."""
     with uow.read() as conn:
-        return s.PublicFiling(**svc.public_filing_view(conn, sec.keyring, filing_no))
+        return schemas_leases.PublicFiling(**leases.public_filing_view(conn, sec.keyring, filing_no))

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from anju.rental import leases as svc
+from anju.rental import leases
 
 Cycle = Literal["monthly", "quarterly", "half_year", "yearly"]
 Fen = Field(ge=-(2**62), le=2**62)
@@ -33,8 +33,8 @@ class LeaseBody(BaseModel):
     use: str = Field("居住", max_length=16, description="房屋用途")
     extra_clauses: list[str] = Field(default_factory=list, max_length=50, description="补充条款")
 
-    def command(self) -> svc.LeaseIn:
-        return svc.LeaseIn(**self.model_dump())
+    def command(self) -> leases.LeaseIn:
+        return leases.LeaseIn(**self.model_dump())
 
 
 class Created(BaseModel):
@@ -138,8 +138,8 @@ class AmendBody(BaseModel):
     extra_clauses: list[str] | None = Field(None, max_length=50, description="新的补充条款（整体替换）")
     effective_on: date | None = Field(None, description="变更生效日期")
 
-    def command(self) -> svc.AmendIn:
-        return svc.AmendIn(**self.model_dump())
+    def command(self) -> leases.AmendIn:
+        return leases.AmendIn(**self.model_dump())
 
 
 class AmendOut(BaseModel):

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from anju.rental import governance as svc
+from anju.rental import governance
 
 
 class ViolationIn(BaseModel):
@@ -15,8 +15,8 @@ class ViolationIn(BaseModel):
     description: str = Field(min_length=1, max_length=500)
     severity: Literal["minor", "major", "serious"] | None = Field(None, description="为空：按类型的默认程度")
 
-    def command(self) -> svc.ViolationIn:
-        return svc.ViolationIn(**self.model_dump())
+    def command(self) -> governance.ViolationIn:
+        return governance.ViolationIn(**self.model_dump())
 
 
 class ComplaintIn(BaseModel):
@@ -30,8 +30,8 @@ class ComplaintIn(BaseModel):
     title: str = Field(max_length=100)
     text: str = Field(max_length=5000)
 
-    def command(self) -> svc.ComplaintIn:
-        return svc.ComplaintIn(**self.model_dump())
+    def command(self) -> governance.ComplaintIn:
+        return governance.ComplaintIn(**self.model_dump())
 
 
 class Created(BaseModel):
@@ -90,8 +90,8 @@ class ResolutionIn(BaseModel):
     reply: str = Field(min_length=1, max_length=5000, description="答复（投诉人可见）")
     violations: list[ViolationIn] = Field(default_factory=list, max_length=20, description="认定的违规（可选）")
 
-    def command(self) -> svc.Resolution:
-        return svc.Resolution(self.outcome, self.reply, tuple(v.command() for v in self.violations))
+    def command(self) -> governance.Resolution:
+        return governance.Resolution(self.outcome, self.reply, tuple(v.command() for v in self.violations))
 
 
 class InspectionIn(BaseModel):
@@ -103,9 +103,9 @@ class InspectionIn(BaseModel):
     findings: str = Field(max_length=5000, description="检查情况")
     violations: list[ViolationIn] = Field(default_factory=list, max_length=20)
 
-    def command(self) -> svc.InspectionIn:
+    def command(self) -> governance.InspectionIn:
         d = self.model_dump(exclude={"violations"})
-        return svc.InspectionIn(**d, violations=tuple(v.command() for v in self.violations))
+        return governance.InspectionIn(**d, violations=tuple(v.command() for v in self.violations))
 
 
 class InspectionOut(BaseModel):

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from anju.rental import parties as svc
+from anju.rental import entrustments, home_flags, parties
 
 
 class PartyIn(BaseModel):
@@ -23,8 +23,8 @@ class PartyIn(BaseModel):
     escrow_bank: str | None = Field(None, max_length=60, description="资金监管银行（住房租赁企业必填）")
     escrow_account_no: str | None = Field(None, max_length=40, description="资金监管账号（住房租赁企业必填）")
 
-    def command(self) -> svc.PartyIn:
-        return svc.PartyIn(**self.model_dump())
+    def command(self) -> parties.PartyIn:
+        return parties.PartyIn(**self.model_dump())
 
 
 class ActionOut(BaseModel):
@@ -83,8 +83,8 @@ class PractitionerIn(BaseModel):
     )
     joined_on: date | None = Field(None, description="入职日期（默认今天）")
 
-    def command(self) -> svc.PractitionerIn:
-        return svc.PractitionerIn(**self.model_dump())
+    def command(self) -> parties.PractitionerIn:
+        return parties.PractitionerIn(**self.model_dump())
 
 
 class PractitionerOut(BaseModel):
@@ -119,8 +119,8 @@ class EntrustmentIn(BaseModel):
     valid_from: date
     valid_to: date
 
-    def command(self) -> svc.EntrustmentIn:
-        return svc.EntrustmentIn(**self.model_dump())
+    def command(self) -> entrustments.EntrustmentIn:
+        return entrustments.EntrustmentIn(**self.model_dump())
 
 
 class EntrustmentOut(BaseModel):
@@ -150,8 +150,8 @@ class FlagIn(BaseModel):
     since: date | None = Field(None, description="起始日期（默认今天）")
     until: date | None = Field(None, description="截止日期（为空：直至解除）")
 
-    def command(self) -> svc.FlagIn:
-        return svc.FlagIn(**self.model_dump())
+    def command(self) -> home_flags.FlagIn:
+        return home_flags.FlagIn(**self.model_dump())
 
 
 class FlagOut(BaseModel):

@@ -13,15 +13,15 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from anju import divisions as div
+from anju import divisions
 from anju.core import clock
 from anju.core.errors import AnjuError, FieldError
-from anju.rental import domain as d
-from anju.rental import governance as svc
+from anju.rental import domain, governance
 from anju.security import audited, set_audit_target
 from anju.web.deps import PagingDep, RentalHandle, RentalRead, RentalSign, SecurityDep, SettingsDep, UowDep
+from anju.web.forms import form_action
 from anju.web.templating import pager, render
 
 router = APIRouter(include_in_schema=False)
@@ -38,14 +38,14 @@ DONE = {
 
 def _ctx() -> dict[str, Any]:
     return {
-        "kinds": d.COMPLAINT_KINDS,
-        "subjects": d.COMPLAINT_SUBJECTS,
-        "categories": d.COMPLAINT_CATEGORIES,
-        "status_labels": {k.value: v for k, v in d.COMPLAINT_STATUS_LABELS.items()},
-        "sides": d.COMPLAINT_SIDES,
-        "violation_kinds": d.VIOLATION_KINDS,
-        "severities": d.SEVERITY_LABELS,
-        "targets": d.INSPECTION_TARGETS,
+        "kinds": domain.COMPLAINT_KINDS,
+        "subjects": domain.COMPLAINT_SUBJECTS,
+        "categories": domain.COMPLAINT_CATEGORIES,
+        "status_labels": {k.value: v for k, v in domain.COMPLAINT_STATUS_LABELS.items()},
+        "sides": domain.COMPLAINT_SIDES,
+        "violation_kinds": domain.VIOLATION_KINDS,
+        "severities": domain.SEVERITY_LABELS,
+        "targets": domain.INSPECTION_TARGETS,
         "event_labels": {"received": "受理", "handling": "开始办理", "resolved": "办结", "rejected": "驳回"},
     }
 
@@ -101,7 +101,7 @@ def complaint_post(
 ) -> Any:
     r = ref.strip()
     num = int(r) if r.isdigit() and len(r) <= 18 else None
-    cmd = svc.ComplaintIn(
+    cmd = governance.ComplaintIn(
         kind,
         category,
         subject_kind,
@@ -114,7 +114,7 @@ def complaint_post(
     )
     try:
         with audited(uow, caller, "rental.file_complaint", "rental_complaint") as conn:
-            cid = svc.file_complaint(conn, caller, cmd, days=settings.rental_complaint_days)
+            cid = governance.file_complaint(conn, caller, cmd, days=settings.rental_complaint_days)
             set_audit_target(conn, cid)
     except AnjuError as e:
         values = {"kind": kind, "category": category, "subject_kind": subject_kind, "title": title, "text": text}
@@ -127,9 +127,10 @@ def complaint_post(
 @router.get("/rental/complaints/mine", response_class=HTMLResponse)
 def my_complaints(request: Request, uow: UowDep, caller: RentalSign, paging: PagingDep) -> HTMLResponse:
     with uow.read() as conn:
-        total, items = svc.list_complaints(
-            conn, svc.ComplaintFilter(), scope=caller.scope, limit=paging.page_size, offset=paging.offset
+        page = governance.list_complaints(
+            conn, governance.ComplaintFilter(), scope=caller.scope, limit=paging.page_size, offset=paging.offset
         )
+        total, items = page.total, page.items
     return render(
         request,
         "rental/governance_my_complaints.html",
@@ -149,8 +150,8 @@ def my_complaint(
 ) -> HTMLResponse:
     """One's own complaint: where it went, its deadline, every step and the reply."""
     with uow.read() as conn:
-        c = svc.get_complaint(conn, caller.scope, complaint_id)
-        names = div.names(conn, {c["street_code"], c["district_code"]})
+        c = governance.get_complaint(conn, caller.scope, complaint_id)
+        names = divisions.names(conn, {c["street_code"], c["district_code"]})
     return render(
         request, "rental/governance_complaint.html", c=c, names=names, staff=False, done=DONE.get(done), **_ctx()
     )
@@ -175,10 +176,11 @@ def queue(
     """The complaint queue of the caller's streets: open ones first, the earliest deadline first; overdue
     ones are marked and escalated to the district. By default only open ones; a chosen status wins."""
     only_open = open_only == "1" and not status
-    f = svc.ComplaintFilter(status or None, kind or None, street or None, overdue == "1", False, only_open)
+    f = governance.ComplaintFilter(status or None, kind or None, street or None, overdue == "1", False, only_open)
     with uow.read() as conn:
-        total, items = svc.list_complaints(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
-        names = div.names(conn, {i["street_code"] for i in items})
+        page = governance.list_complaints(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
+        total, items = page.total, page.items
+        names = divisions.names(conn, {i["street_code"] for i in items})
     return render(
         request,
         "rental/governance_queue.html",
@@ -202,8 +204,8 @@ def _staff_detail(
     done: str = "",
 ) -> HTMLResponse:
     with uow.read() as conn:
-        c = svc.get_complaint(conn, caller.scope, complaint_id)
-        names = div.names(conn, {c["street_code"], c["district_code"]})
+        c = governance.get_complaint(conn, caller.scope, complaint_id)
+        names = divisions.names(conn, {c["street_code"], c["district_code"]})
     return render(
         request,
         "rental/governance_complaint.html",
@@ -227,14 +229,14 @@ def complaint_detail(
 
 @router.post("/rental/complaints/{complaint_id}/take", response_class=HTMLResponse)
 def take(request: Request, uow: UowDep, caller: RentalHandle, complaint_id: Id) -> Any:
-    try:
+    def write() -> None:
         with audited(uow, caller, "rental.take_complaint", "rental_complaint", complaint_id) as conn:
-            svc.take_complaint(conn, caller, complaint_id)
-    except AnjuError as e:
-        if e.status_code == 404:
-            raise
+            governance.take_complaint(conn, caller, complaint_id)
+
+    def again(e: AnjuError) -> Response:
         return _staff_detail(request, uow, caller, complaint_id, message=e.message, status_code=e.status_code)
-    return RedirectResponse(f"/rental/complaints/{complaint_id}?done=taken", status_code=303)
+
+    return form_action(write, done=f"/rental/complaints/{complaint_id}?done=taken", again=again)
 
 
 Outcome = Literal["resolved", "rejected"]
@@ -253,8 +255,8 @@ def _resolve_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     with uow.read() as conn:
-        c = svc.get_complaint(conn, caller.scope, complaint_id)
-        names = div.names(conn, {c["street_code"], c["district_code"]})
+        c = governance.get_complaint(conn, caller.scope, complaint_id)
+        names = divisions.names(conn, {c["street_code"], c["district_code"]})
     return render(
         request,
         "rental/governance_resolve.html",
@@ -296,13 +298,15 @@ def resolution(
     violation_description: Annotated[str, Form(max_length=500)] = "",
 ) -> Any:
     description = violation_description.strip() or reply.strip()[:500]
-    violations = (svc.ViolationIn(violation_kind, description, severity or None),) if violation_kind else ()
-    try:
+    violations = (governance.ViolationIn(violation_kind, description, severity or None),) if violation_kind else ()
+
+    def write() -> None:
         with audited(uow, caller, f"rental.{outcome}_complaint", "rental_complaint", complaint_id) as conn:
-            svc.resolve_complaint(conn, sec.keyring, caller, complaint_id, svc.Resolution(outcome, reply, violations))
-    except AnjuError as e:
-        if e.status_code == 404:
-            raise
+            governance.resolve_complaint(
+                conn, sec.keyring, caller, complaint_id, governance.Resolution(outcome, reply, violations)
+            )
+
+    def again(e: AnjuError) -> Response:
         values = {
             "reply": reply,
             "violation_kind": violation_kind,
@@ -320,7 +324,8 @@ def resolution(
             message=e.message,
             status_code=e.status_code,
         )
-    return RedirectResponse(f"/rental/complaints/{complaint_id}?done={outcome}", status_code=303)
+
+    return form_action(write, done=f"/rental/complaints/{complaint_id}?done={outcome}", again=again)
 
 
 # --------------------------------------------------------------------------------------- inspections
@@ -339,10 +344,11 @@ def inspections(
     done: Annotated[str, Query(max_length=24)] = "",
 ) -> HTMLResponse:
     """Inspections of the caller's streets, the latest first."""
-    f = svc.InspectionFilter(target_kind or None, outcome or None, street or None, party_id)
+    f = governance.InspectionFilter(target_kind or None, outcome or None, street or None, party_id)
     with uow.read() as conn:
-        total, items = svc.list_inspections(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
-        names = div.names(conn, {i["street_code"] for i in items})
+        page = governance.list_inspections(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
+        total, items = page.total, page.items
+        names = divisions.names(conn, {i["street_code"] for i in items})
     return render(
         request,
         "rental/governance_inspections.html",
@@ -420,8 +426,10 @@ def inspection_post(
         return render(request, "rental/governance_inspection_confirm.html", values=values, **_ctx())
     r = ref.strip()
     num = int(r) if r.isdigit() and len(r) <= 18 else None
-    violations = (svc.ViolationIn(violation_kind, violation_description, severity or None),) if violation_kind else ()
-    cmd = svc.InspectionIn(
+    violations = (
+        (governance.ViolationIn(violation_kind, violation_description, severity or None),) if violation_kind else ()
+    )
+    cmd = governance.InspectionIn(
         target_kind,
         findings,
         on,
@@ -432,7 +440,7 @@ def inspection_post(
     )
     try:
         with audited(uow, caller, "rental.inspect", "rental_inspection") as conn:
-            iid = svc.record_inspection(conn, sec.keyring, caller, cmd)
+            iid = governance.record_inspection(conn, sec.keyring, caller, cmd)
             set_audit_target(conn, iid)
     except AnjuError as e:
         return _inspection_form(request, values, e.errors, e.message, e.status_code)
@@ -449,6 +457,6 @@ def inspection_detail(
 ) -> HTMLResponse:
     """One inspection: its target, findings and the violations it found with their credit events."""
     with uow.read() as conn:
-        i = svc.get_inspection(conn, caller.scope, inspection_id)
-        names = div.names(conn, {i["street_code"], i["district_code"]})
+        i = governance.get_inspection(conn, caller.scope, inspection_id)
+        names = divisions.names(conn, {i["street_code"], i["district_code"]})
     return render(request, "rental/governance_inspection.html", i=i, names=names, done=DONE.get(done), **_ctx())

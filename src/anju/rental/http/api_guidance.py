@@ -15,9 +15,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
-from anju.rental import guidance as g
-from anju.rental import monitoring as mon
-from anju.rental import schemas_guidance as s
+from anju.rental import guidance, monitoring
+from anju.rental.http import schemas_guidance
 from anju.security import Caller, allowed, audited, set_audit_target
 from anju.web.deps import PagingDep, Public, RentalGuidance, RentalRead, SettingsDep, UowDep
 from anju.web.schemas import ERRORS, Page
@@ -40,38 +39,48 @@ def _staff(caller: Caller) -> bool:
 
 
 @router.get("/guidance/editions", operation_id="list_rental_guidance_editions")
-def list_editions(uow: UowDep, caller: Public, paging: PagingDep) -> Page[s.EditionOut]:
+def list_editions(uow: UowDep, caller: Public, paging: PagingDep) -> Page[schemas_guidance.EditionOut]:
     """Every edition, newest first: published and superseded ones for everyone; drafts too for city officers."""
     with uow.read() as conn:
-        items, total = g.list_editions(conn, staff=_staff(caller), offset=paging.offset, limit=paging.page_size)
-    return Page(items=[s.EditionOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size)
+        page = guidance.list_editions(conn, staff=_staff(caller), offset=paging.offset, limit=paging.page_size)
+        items, total = page.items, page.total
+    return Page(
+        items=[schemas_guidance.EditionOut(**i) for i in items],
+        total=total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )
 
 
 @router.post("/guidance/editions", status_code=201, operation_id="compute_rental_guidance_edition")
-def compute_edition(uow: UowDep, caller: RentalGuidance, body: s.ComputeIn) -> s.EditionDetail:
+def compute_edition(
+    uow: UowDep, caller: RentalGuidance, body: schemas_guidance.ComputeIn
+) -> schemas_guidance.EditionDetail:
     """Compute a draft edition from the leases filed in the ``months`` months up to ``until`` (hedonic
     regression; see the edition's ``method``). 422 naming ``until`` when the period has too few leases."""
     with audited(uow, caller, "rental.guidance_compute", "guidance_edition") as conn:
-        out = g.compute_edition(conn, until=body.until, months=body.months, by=caller.account_id)
+        out = guidance.compute_edition(conn, until=body.until, months=body.months, by=caller.account_id)
         set_audit_target(conn, out["id"])
-        return s.EditionDetail(**out)
+        return schemas_guidance.EditionDetail(**out)
 
 
 @router.get("/guidance/editions/{edition_id}", operation_id="get_rental_guidance_edition")
-def get_edition(uow: UowDep, caller: Public, edition_id: Id) -> s.EditionDetail:
+def get_edition(uow: UowDep, caller: Public, edition_id: Id) -> schemas_guidance.EditionDetail:
     """One edition with its method (a draft is not found for the public)."""
     with uow.read() as conn:
-        return s.EditionDetail(**g.get_edition(conn, edition_id, staff=_staff(caller)))
+        return schemas_guidance.EditionDetail(**guidance.get_edition(conn, edition_id, staff=_staff(caller)))
 
 
 @router.post("/guidance/editions/{edition_id}/publish", operation_id="publish_rental_guidance_edition")
 def publish_edition(
-    uow: UowDep, caller: RentalGuidance, edition_id: Id, body: s.PublishIn | None = None
-) -> s.EditionDetail:
+    uow: UowDep, caller: RentalGuidance, edition_id: Id, body: schemas_guidance.PublishIn | None = None
+) -> schemas_guidance.EditionDetail:
     """Put a draft in force; the edition in force so far becomes superseded (kept). 409 unless a draft."""
     with audited(uow, caller, "rental.guidance_publish", "guidance_edition", edition_id) as conn:
-        out = g.publish(conn, edition_id, by=caller.account_id, effective_from=body.effective_from if body else None)
-        return s.EditionDetail(**out)
+        out = guidance.publish(
+            conn, edition_id, by=caller.account_id, effective_from=body.effective_from if body else None
+        )
+        return schemas_guidance.EditionDetail(**out)
 
 
 @router.get("/guidance/rents", operation_id="list_rental_guidance_rents")
@@ -83,10 +92,10 @@ def rents(
     district: DistrictQ = None,
     street: StreetQ = None,
     home_type: HomeTypeQ = None,
-) -> s.RentsPage:
+) -> schemas_guidance.RentsPage:
     """Guidance ranges (fen per m² per month) of the edition in force (or a given published one)."""
     with uow.read() as conn:
-        edition, items, total = g.rents(
+        edition, items, total = guidance.rents(
             conn,
             edition_id=edition_id,
             staff=_staff(caller),
@@ -96,9 +105,9 @@ def rents(
             offset=paging.offset,
             limit=paging.page_size,
         )
-    return s.RentsPage(
-        edition=s.EditionDetail(**edition) if edition else None,
-        items=[s.RentOut(**i) for i in items],
+    return schemas_guidance.RentsPage(
+        edition=schemas_guidance.EditionDetail(**edition) if edition else None,
+        items=[schemas_guidance.RentOut(**i) for i in items],
         total=total,
         page=paging.page,
         page_size=paging.page_size,
@@ -114,12 +123,12 @@ def flags(
     kind: Annotated[Literal["lease", "listing"], Query(description="lease：已备案合同；listing：在架房源")] = "lease",
     district: DistrictQ = None,
     on: Annotated[date | None, Query(description="按该日现行版本（默认今天）")] = None,
-) -> s.FlagsPage:
+) -> schemas_guidance.FlagsPage:
     """Filed leases or active listings in the caller's scope whose rent per m² lies more than
     ``rental_guidance_band_pct`` % outside the guidance range in force."""
     band = settings.rental_guidance_band_pct
     with uow.read() as conn:
-        edition_no, items, total = g.flags(
+        edition_no, items, total = guidance.flags(
             conn,
             scope=caller.scope,
             band_pct=band,
@@ -129,10 +138,10 @@ def flags(
             offset=paging.offset,
             limit=paging.page_size,
         )
-    return s.FlagsPage(
+    return schemas_guidance.FlagsPage(
         edition_no=edition_no,
         band_pct=band,
-        items=[s.FlagOut(**i) for i in items],
+        items=[schemas_guidance.FlagOut(**i) for i in items],
         total=total,
         page=paging.page,
         page_size=paging.page_size,
@@ -145,10 +154,12 @@ def flags(
 @router.get("/monitoring/streets", operation_id="rental_monitoring_streets")
 def monitoring_streets(
     uow: UowDep, caller: RentalRead, district: DistrictQ = None, month: MonthQ = None
-) -> s.StreetsOut:
+) -> schemas_guidance.StreetsOut:
     """Rent levels of a month (default the latest with leases) per street, with 环比 and 同比."""
     with uow.read() as conn:
-        return s.StreetsOut(**mon.streets(conn, scope=caller.scope, district=district, month=month))
+        return schemas_guidance.StreetsOut(
+            **monitoring.streets(conn, scope=caller.scope, district=district, month=month)
+        )
 
 
 @router.get("/monitoring/series", operation_id="rental_monitoring_series")
@@ -157,25 +168,25 @@ def monitoring_series(
     caller: RentalRead,
     district: DistrictQ = None,
     street: StreetQ = None,
-    months: Annotated[int, Query(ge=1, le=mon.MAX_MONTHS, description="月数")] = 24,
+    months: Annotated[int, Query(ge=1, le=monitoring.MAX_MONTHS, description="月数")] = 24,
     until: MonthQ = None,
-) -> s.SeriesOut:
+) -> schemas_guidance.SeriesOut:
     """Monthly rent levels of the area (or one street of it), with 环比 and 同比."""
     with uow.read() as conn:
-        return s.SeriesOut(
-            **mon.series(conn, scope=caller.scope, district=district, street=street, months=months, until=until)
+        return schemas_guidance.SeriesOut(
+            **monitoring.series(conn, scope=caller.scope, district=district, street=street, months=months, until=until)
         )
 
 
 def _export(uow: UowDep, caller: Caller, table: str, fmt: str, params: dict[str, object]) -> Response:
     with uow.read() as conn:
-        title, columns, rows = mon.table(conn, table, scope=caller.scope, params=params)
+        title, columns, rows = monitoring.table(conn, table, scope=caller.scope, params=params)
     suffix = "-".join(str(v) for v in params.values() if v)
     name = f"rental-monitoring-{table}{'-' + suffix if suffix else ''}.{fmt}"
     if fmt == "csv":
-        body, media = mon.csv_bytes(columns, rows), "text/csv; charset=utf-8"
+        body, media = monitoring.csv_bytes(columns, rows), "text/csv; charset=utf-8"
     else:
-        body = mon.xlsx_bytes(title, columns, rows)
+        body = monitoring.xlsx_bytes(title, columns, rows)
         media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
@@ -193,7 +204,7 @@ def monitoring_csv(
     district: DistrictQ = None,
     street: StreetQ = None,
     month: MonthQ = None,
-    months: Annotated[int, Query(ge=1, le=mon.MAX_MONTHS)] = 24,
+    months: Annotated[int, Query(ge=1, le=monitoring.MAX_MONTHS)] = 24,
 ) -> Response:
     """A monitoring table as CSV, within the caller's scope."""
     params = {"district": district, "street": street, "month": month, "until": month, "months": months}
@@ -213,7 +224,7 @@ def monitoring_xlsx(
     district: DistrictQ = None,
     street: StreetQ = None,
     month: MonthQ = None,
-    months: Annotated[int, Query(ge=1, le=mon.MAX_MONTHS)] = 24,
+    months: Annotated[int, Query(ge=1, le=monitoring.MAX_MONTHS)] = 24,
 ) -> Response:
     """A monitoring table as an Excel workbook, within the caller's scope."""
     params = {"district": district, "street": street, "month": month, "until": month, "months": months}
