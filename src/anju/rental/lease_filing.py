@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import BigInteger, Connection, String, bindparam, cast, func, literal, or_, select, update
 
 from anju.core import clock
-from anju.core.types import IdType
 from anju.core.dialect import counting_upsert
 from anju.core.errors import Conflict, FieldError
 from anju.core.settings import Settings
+from anju.core.types import IdType
 from anju.rental import domain, escrow, idempotency, leases, listings
 from anju.rental.domain import LeaseStatus
 from anju.rental.leases import FILE_OPERATION, OCCUPYING

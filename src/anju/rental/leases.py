@@ -25,7 +25,6 @@ from anju.core.db import insert_row
 from anju.core.errors import FieldError, NotFound, ValidationError
 from anju.core.scope import Scope
 from anju.core.settings import Settings
-from anju.core.types import IdType
 from anju.registry import estates, homes, rooms
 from anju.rental import domain, entrustments, home_flags, parties
 from anju.rental.domain import LeaseStatus
