@@ -1,4 +1,3 @@
-# mypy: disable-error-code="misc, arg-type, return-value, operator, type-arg, attr-defined"
 """Authorisation-matrix cases of the address fusion library."""
 
 from __future__ import annotations
@@ -32,7 +31,7 @@ CASES: dict[tuple[str, str], Case] = {
                 lambda c, who, s=s: (
                     "POST",
                     f"/api/v1/addresses/records/{c.fresh_address(s)}/decision",
-                    {"json": {"accept": True, "house_code": c.data[s]["house_code"]}},
+                    {"json": {"accept": True, "house_code": c.data[s].house_code}},
                 ),
             )
             for s in ctx.data
@@ -47,7 +46,7 @@ CASES: dict[tuple[str, str], Case] = {
                 lambda c, who: (
                     "POST",
                     "/api/v1/addresses/link",
-                    {"files": {"file": ("p.csv", f"record_id,address\n1,{c.extra['address']}\n".encode(), "text/csv")}},
+                    {"files": {"file": ("p.csv", f"record_id,address\n1,{c.address}\n".encode(), "text/csv")}},
                 ),
             )
         ],
@@ -67,7 +66,7 @@ CASES: dict[tuple[str, str], Case] = {
                 lambda c, who, s=s: (
                     "POST",
                     f"/addresses/review/{c.fresh_address(s)}/decision",
-                    {"data": {"accept": "true", "house_code": c.data[s]["house_code"]}},
+                    {"data": {"accept": "true", "house_code": c.data[s].house_code}},
                 ),
             )
             for s in ctx.data

@@ -1,4 +1,3 @@
-# mypy: disable-error-code="misc, arg-type, return-value, operator, type-arg, attr-defined"
 """Authorisation-matrix cases of the composition root's own routes (``anju.app``)."""
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-# mypy: disable-error-code="misc, arg-type, return-value, operator, type-arg, attr-defined"
 """Authorisation-matrix cases of housing assistance: applications, draws, selection, allocations, tracking, figures."""
 
 from __future__ import annotations
@@ -132,7 +131,7 @@ CASES: dict[tuple[str, str], Case] = {
             "POST",
             "/api/v1/assistance/allocations/{alloc}/contract",
             "allocation",
-            lambda c, x: {"json": {"contract_no": f"HT-{next(c.extra['seq'])}"}},
+            lambda c, x: {"json": {"contract_no": f"HT-{next(c.seq)}"}},
         )
     ),
     ("POST", "/api/v1/assistance/allocations/{allocation_id}/move-in"): Case(
@@ -183,7 +182,7 @@ CASES: dict[tuple[str, str], Case] = {
             (
                 s,
                 s,
-                lambda c, who, s=s: ("POST", f"/assistance/draws/{c.data[s]['draw']}/run/confirm", {"data": RUN_FORM}),
+                lambda c, who, s=s: ("POST", f"/assistance/draws/{c.data[s].draw}/run/confirm", {"data": RUN_FORM}),
             )
             for s in ctx.data
         ]
@@ -200,8 +199,8 @@ CASES: dict[tuple[str, str], Case] = {
                 s,
                 lambda c, who, s=s: (
                     "GET",
-                    f"/assistance/draws/{c.data[s]['drawn']}/select/confirm",
-                    {"params": {"application_id": c.data[s]["next_app"], "home_id": c.data[s]["spare_home"]}},
+                    f"/assistance/draws/{c.data[s].drawn}/select/confirm",
+                    {"params": {"application_id": c.data[s].next_app, "home_id": c.data[s].spare_home}},
                 ),
             )
             for s in ctx.data
@@ -232,7 +231,7 @@ CASES: dict[tuple[str, str], Case] = {
             "POST",
             "/assistance/allocations/{alloc}/contract",
             "allocation",
-            lambda c, x: {"data": {"contract_no": f"HT-{next(c.extra['seq'])}"}},
+            lambda c, x: {"data": {"contract_no": f"HT-{next(c.seq)}"}},
         )
     ),
     ("POST", "/assistance/allocations/{allocation_id}/move-in"): Case(

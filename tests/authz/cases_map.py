@@ -1,4 +1,3 @@
-# mypy: disable-error-code="misc, arg-type, return-value, operator, type-arg, attr-defined"
 """Authorisation-matrix cases of the map (一图) and its tiles."""
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ CASES: dict[tuple[str, str], Case] = {
     # --- the map (一图) ---------------------------------------------------------------------------
     ("GET", "/tiles/{layer}/{z}/{x}/{y}.pbf"): Case(
         lambda ctx: [
-            (f"{layer} {s}", None, lambda c, who, b=d["building"], layer=layer: ("GET", tile_url(c, layer, b), {}))
+            (f"{layer} {s}", None, lambda c, who, b=d.building, layer=layer: ("GET", tile_url(c, layer, b), {}))
             for s, d in ctx.data.items()
             for layer in ("buildings", "estates", "streets", "districts")
         ],
@@ -33,7 +32,7 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/api/v1/map/locate"): Case(
         lambda ctx: [
-            (s, None, lambda c, who, code=d["house_code"]: ("GET", "/api/v1/map/locate", {"params": {"q": code[:13]}}))
+            (s, None, lambda c, who, code=d.house_code: ("GET", "/api/v1/map/locate", {"params": {"q": code[:13]}}))
             for s, d in ctx.data.items()
         ],
         check=located_in_scope,

@@ -1,4 +1,3 @@
-# mypy: disable-error-code="misc, arg-type, return-value, operator, type-arg, attr-defined"
 """Authorisation-matrix cases of the housing register (楼盘表): estates, buildings, homes, imports,
 exports and its pages."""
 
@@ -26,7 +25,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/"): Case(one("GET", "/"), scoping=None),
     ("GET", "/search"): Case(
         lambda ctx: [
-            (s, None, lambda c, who, code=d["house_code"]: ("GET", "/search", {"params": {"q": code[:13]}}))
+            (s, None, lambda c, who, code=d.house_code: ("GET", "/search", {"params": {"q": code[:13]}}))
             for s, d in ctx.data.items()
         ],
         check=page_hides_other_districts,
@@ -43,7 +42,7 @@ CASES: dict[tuple[str, str], Case] = {
         one("POST", "/imports", files={"file": ("x.csv", b"a,b\n1,2\n", "text/csv")}), scoping=None
     ),
     ("GET", "/imports/{job_id}"): Case(
-        lambda ctx: [("any", None, lambda c, who: ("GET", f"/imports/{c.extra['job']}", {}))], scoping=None
+        lambda ctx: [("any", None, lambda c, who: ("GET", f"/imports/{c.job}", {}))], scoping=None
     ),
     ("GET", "/api/v1/divisions/{code}/changes"): Case(
         lambda ctx: [
@@ -86,7 +85,7 @@ CASES: dict[tuple[str, str], Case] = {
                 s,
                 lambda c, who, s=s: (
                     "POST",
-                    f"/api/v1/buildings/{c.data[s]['building']}/changes",
+                    f"/api/v1/buildings/{c.data[s].building}/changes",
                     {"json": {"patch": {"units": 1 + next(c.counter) % 3}, "valid_from": "2026-06-01"}},
                 ),
             )
@@ -143,7 +142,7 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/api/v1/search"): Case(
         lambda ctx: [
-            (s, None, lambda c, who, code=d["house_code"]: ("GET", "/api/v1/search", {"params": {"q": code[:13]}}))
+            (s, None, lambda c, who, code=d.house_code: ("GET", "/api/v1/search", {"params": {"q": code[:13]}}))
             for s, d in ctx.data.items()
         ],
         check=homes_in_scope,
@@ -155,10 +154,10 @@ CASES: dict[tuple[str, str], Case] = {
         one("POST", "/api/v1/imports", files={"file": ("x.csv", b"a,b\n1,2\n", "text/csv")}), ok={422}, scoping=None
     ),
     ("GET", "/api/v1/imports/{job_id}"): Case(
-        lambda ctx: [("any", None, lambda c, who: ("GET", f"/api/v1/imports/{c.extra['job']}", {}))], scoping=None
+        lambda ctx: [("any", None, lambda c, who: ("GET", f"/api/v1/imports/{c.job}", {}))], scoping=None
     ),
     ("GET", "/api/v1/imports/{job_id}/rejects.csv"): Case(
-        lambda ctx: [("any", None, lambda c, who: ("GET", f"/api/v1/imports/{c.extra['job']}/rejects.csv", {}))],
+        lambda ctx: [("any", None, lambda c, who: ("GET", f"/api/v1/imports/{c.job}/rejects.csv", {}))],
         scoping=None,
     ),
     ("GET", "/api/v1/exports/homes"): Case(

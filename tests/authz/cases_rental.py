@@ -1,4 +1,3 @@
-# mypy: disable-error-code="misc, arg-type, return-value, operator, type-arg, attr-defined"
 """Authorisation-matrix cases of rental supervision: guidance, listings, leases, escrow, parties,
 complaints, inspections."""
 

@@ -1,4 +1,3 @@
-# mypy: disable-error-code="misc, arg-type, return-value, operator, type-arg, attr-defined"
 """Authorisation-matrix cases of sign-in, accounts, sessions, keys and the audit log."""
 
 from __future__ import annotations
@@ -112,7 +111,7 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("POST", "/api/v1/accounts/lookup"): Case(
         lambda ctx: [
-            (t, t, lambda c, who, t=t: ("POST", "/api/v1/accounts/lookup", {"json": {"phone": c.extra["phones"][t]}}))
+            (t, t, lambda c, who, t=t: ("POST", "/api/v1/accounts/lookup", {"json": {"phone": c.phones[t]}}))
             for t in ("t_in", "t_out")
         ],
         scoping="account",

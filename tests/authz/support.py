@@ -1,4 +1,3 @@
-# mypy: disable-error-code="misc, arg-type, return-value, operator, type-arg, attr-defined"
 """The machinery of the authorisation matrix: roles and their expected grants, the sample world, the
 case builders and response checks, and how one route is exercised for every role and scope.
 
@@ -25,7 +24,7 @@ from anju.app import create_app
 from anju.core import clock
 from anju.core.settings import Settings
 from anju.registry import tables as rt
-from anju.security import NewAccount, Role, Security, create_account
+from anju.security import Keyring, NewAccount, Role, Security, create_account
 from anju.security.services import Caller
 from tests.accounts import PASSWORD, World, account_id, api_token, choose_world
 
@@ -61,16 +60,53 @@ TODAY = clock.today().isoformat()
 
 
 @dataclass
+class Sample:
+    """The sample records of one street: a live home of the city template (and its building, estate,
+    house code), then what the set-up adds: an address review record, a submitted application and its
+    document, a frozen draw, a drawn one with the candidate who waits and a spare home, an allocation
+    and an open case."""
+
+    home: int
+    house_code: str
+    building: int
+    estate: int
+    addr: int = 0
+    app: int = 0
+    doc: int = 0
+    draw: int = 0
+    drawn: int = 0
+    alloc: int = 0
+    next_app: int = 0
+    spare_home: int = 0
+    case: int = 0
+
+
+@dataclass
 class Ctx:
     engine: Engine
     world: World
     client: TestClient
     tokens: dict[str, str]
-    #: street → sample ids: estate, building, home (live), house_code
-    data: dict[str, dict[str, Any]]
+    #: street (S1, S2 in district A; one in B) → its sample records
+    data: dict[str, Sample]
+    #: target accounts t_in (street S1) and t_out (district B) → id
     accounts: dict[str, int]
-    extra: dict[str, Any] = field(default_factory=dict)
-    counter: itertools.count = field(default_factory=lambda: itertools.count(1))
+    keyring: Keyring
+    #: the failed import job made at set-up
+    job: int = 0
+    #: target account → phone
+    phones: dict[str, str] = field(default_factory=dict)
+    #: the address of S1's sample home
+    address: str = ""
+    #: the link job that holds the review records
+    address_job: int | None = None
+    #: application → its document
+    docs: dict[int, int] = field(default_factory=dict)
+    guidance_published: int | None = None
+    listing_code: str | None = None
+    counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    #: the assistance records' own numbers (``counter`` feeds IDs)
+    seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     #: The permission of the route being checked (set by the matrix before each route).
     perm: str = ""
 
@@ -106,7 +142,7 @@ class Ctx:
             return create_home(
                 c,
                 NewHome(
-                    building_id=self.data[street]["building"],
+                    building_id=self.data[street].building,
                     floor_no=2,
                     room_no=f"F{next(self.counter)}",
                     construction_area=Decimal("60.00"),
@@ -122,7 +158,7 @@ class Ctx:
         from anju.addresses import address_candidates, address_link_jobs, address_records
 
         with self.engine.begin() as c:
-            job = self.extra.get("address_job")
+            job = self.address_job
             if job is None:
                 now = clock.now()
                 job = c.execute(
@@ -144,7 +180,7 @@ class Ctx:
                     )
                     .returning(address_link_jobs.c.id)
                 ).scalar_one()
-                self.extra["address_job"] = job
+                self.address_job = job
             n = next(self.counter)
             pk = c.execute(
                 address_records.insert()
@@ -169,7 +205,7 @@ class Ctx:
                 address_candidates.insert().values(
                     record_pk=pk,
                     rank=1,
-                    house_code=self.data[street]["house_code"],
+                    house_code=self.data[street].house_code,
                     score=0.9,
                     match_weight=3.2,
                     explanation=expl,
@@ -186,11 +222,10 @@ class Ctx:
         from tests.assistance_builders import approved
 
         system = Caller.system("matrix")
-        kr = self.extra["keyring"]
         home = None if kind in ("waiting", "draw") else self.fresh_home(street)
         with self.engine.begin() as c:
-            priority = f"mx{next(self.extra['seq'])}"
-            app = approved(c, kr, street, size=1, priority=priority)
+            priority = f"mx{next(self.seq)}"
+            app = approved(c, self.keyring, street, size=1, priority=priority)
             out: dict[str, Any] = {"priority": priority, "app": app}
             if kind == "waiting":
                 return out
@@ -204,7 +239,7 @@ class Ctx:
                 return out
             out["alloc"] = al.select_home(c, system, out["draw"], app, out["home"])
             if kind == "contracted":
-                al.contract(c, system, out["alloc"], f"HT-{next(self.extra['seq'])}")
+                al.contract(c, system, out["alloc"], f"HT-{next(self.seq)}")
             if kind == "case":
                 out["case"] = al.open_case(c, system, app, "vacancy", {"空置天数": 200})
             return out
@@ -236,7 +271,7 @@ def per_street(method: str, template: str, key: str, **kw: Any) -> Callable[[Ctx
     def build(ctx: Ctx) -> list[Any]:
         out = []
         for street, d in ctx.data.items():
-            path = template.format(**{key: d[key]})
+            path = template.format(**{key: getattr(d, key)})
             out.append((street, street, lambda c, who, p=path: (method, p, dict(kw))))
         return out
 
@@ -315,7 +350,7 @@ def page_hides_other_districts(ctx: Ctx, who: str, resp: Any) -> None:
         return
     for street, d in ctx.data.items():
         if street not in allowed:
-            assert d["house_code"] not in resp.text, f"{who} sees {d['house_code']} on a page"
+            assert d.house_code not in resp.text, f"{who} sees {d.house_code} on a page"
 
 
 def accounts_in_scope(ctx: Ctx, who: str, resp: Any) -> None:
@@ -422,7 +457,7 @@ def estate_body(ctx: Ctx, street: str) -> dict[str, Any]:
 
 def building_body(ctx: Ctx, street: str) -> dict[str, Any]:
     return {
-        "estate_id": ctx.data[street]["estate"],
+        "estate_id": ctx.data[street].estate,
         "building_no": f"M{next(ctx.counter)}",
         "use": "住宅",
         "structure": "钢筋混凝土",
@@ -434,7 +469,7 @@ def building_body(ctx: Ctx, street: str) -> dict[str, Any]:
 
 def home_body(ctx: Ctx, street: str) -> dict[str, Any]:
     return {
-        "building_id": ctx.data[street]["building"],
+        "building_id": ctx.data[street].building,
         "floor_no": 1,
         "room_no": f"9{next(ctx.counter):03d}",
         "construction_area": "50.00",
@@ -512,7 +547,7 @@ def fresh(method: str, template: str, kind: str, body: Callable[[Ctx, dict[str, 
 
 
 def public_draw(template: str) -> Callable[[Ctx], list[Any]]:
-    return lambda ctx: [("any", None, lambda c, who: ("GET", template.format(c.data[c.world.street_s1]["drawn"]), {}))]
+    return lambda ctx: [("any", None, lambda c, who: ("GET", template.format(c.data[c.world.street_s1].drawn), {}))]
 
 
 def _assistance_samples(ctx: Ctx) -> None:
@@ -528,30 +563,30 @@ def _assistance_samples(ctx: Ctx) -> None:
     with ctx.engine.begin() as c:
         asvc.load_programmes(c, load_policies(sample_policy_path("320100")))
     for street, d in ctx.data.items():
-        d["draw"] = ctx.fresh_assistance(street, "draw")["draw"]
+        d.draw = ctx.fresh_assistance(street, "draw")["draw"]
         homes = [ctx.fresh_home(street), ctx.fresh_home(street)]
         with ctx.engine.begin() as c:
-            first = approved(c, ctx.extra["keyring"], street, size=1, priority="matrix")
-            second = approved(c, ctx.extra["keyring"], street, size=1, priority="matrix")
+            first = approved(c, ctx.keyring, street, size=1, priority="matrix")
+            second = approved(c, ctx.keyring, street, size=1, priority="matrix")
             al.make_assisted(c, "public_rental", homes, scope=system.scope)
-            d["drawn"] = al.freeze_draw(c, system, "public_rental", "matrix", "矩阵摇号")
-            al.run_draw(c, system, d["drawn"], "385729", "矩阵", ["见证人"])
+            d.drawn = al.freeze_draw(c, system, "public_rental", "matrix", "矩阵摇号")
+            al.run_draw(c, system, d.drawn, "385729", "矩阵", ["见证人"])
             dc = draw_candidates
             order = [
                 int(x)
                 for x in c.execute(
-                    select(dc.c.application_id).where(dc.c.draw_id == d["drawn"]).order_by(dc.c.rank)
+                    select(dc.c.application_id).where(dc.c.draw_id == d.drawn).order_by(dc.c.rank)
                 ).scalars()
             ]
             assert sorted(order) == sorted([first, second])
-            d["alloc"] = al.select_home(c, system, d["drawn"], order[0], homes[0])
-            d["next_app"], d["spare_home"] = order[1], homes[1]
-            d["case"] = al.open_case(c, system, order[0], "vacancy", {"空置天数": 200})
+            d.alloc = al.select_home(c, system, d.drawn, order[0], homes[0])
+            d.next_app, d.spare_home = order[1], homes[1]
+            d.case = al.open_case(c, system, order[0], "vacancy", {"空置天数": 200})
 
 
-def _samples(engine: Engine, w: World) -> dict[str, dict[str, Any]]:
+def _samples(engine: Engine, w: World) -> dict[str, Sample]:
     h = rt.homes
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, Sample] = {}
     with engine.connect() as c:
         for street in (w.street_s1, w.street_s2, next_street_of(c, w.district_b)):
             row = c.execute(
@@ -561,12 +596,7 @@ def _samples(engine: Engine, w: World) -> dict[str, dict[str, Any]]:
                 .limit(1)
             ).first()
             assert row is not None, street
-            out[street] = {
-                "home": row.id,
-                "house_code": row.house_code,
-                "building": row.building_id,
-                "estate": row.estate_id,
-            }
+            out[street] = Sample(home=row.id, house_code=row.house_code, building=row.building_id, estate=row.estate_id)
     return out
 
 
@@ -650,10 +680,8 @@ def fresh_app(ctx: Ctx, who: str = "citizen", street: str | None = None, stage: 
     body = app_body(ctx, street)
     cmd = asvc.ApplicationIn(body["programme_code"], body["street_code"], [asvc.MemberIn(**m) for m in body["members"]])
     with ctx.engine.begin() as c:
-        app_id = asvc.create_draft(c, ctx.extra["kr"], caller, cmd)
-        ctx.extra.setdefault("docs", {})[app_id] = asvc.add_document(
-            c, caller, app_id, "身份证明", "id.pdf", "application/pdf", PDF
-        )
+        app_id = asvc.create_draft(c, ctx.keyring, caller, cmd)
+        ctx.docs[app_id] = asvc.add_document(c, caller, app_id, "身份证明", "id.pdf", "application/pdf", PDF)
         if stage == "draft":
             return app_id
         asvc.submit(c, caller, app_id)
@@ -679,7 +707,7 @@ def own_app(method: str, template: str, stage: str = "draft", **kw: Any) -> Call
         def req(c: Ctx, who: str) -> Request:
             app_id = fresh_app(c, who, stage=stage)
             extra = {k: (v(c) if callable(v) else v) for k, v in kw.items()}
-            return (method, template.format(app=app_id, doc=c.extra["docs"][app_id]), extra)
+            return (method, template.format(app=app_id, doc=c.docs[app_id]), extra)
 
         return [("own", None, req)]
 
@@ -695,7 +723,7 @@ def street_app(method: str, template: str, stage: str, **kw: Any) -> Callable[[C
 
             def req(c: Ctx, who: str, s: str = street) -> Request:
                 pk = fresh_app(c, "citizen", s, stage)
-                return (method, template.format(app=pk, doc=c.extra["docs"].get(pk, 0)), dict(kw))
+                return (method, template.format(app=pk, doc=c.docs.get(pk, 0)), dict(kw))
 
             out.append((street, street, req))
         return out
@@ -708,7 +736,7 @@ def per_street_app(method: str, template: str) -> Callable[[Ctx], list[Any]]:
 
     def build(ctx: Ctx) -> list[Any]:
         return [
-            (s, s, lambda c, who, s=s: (method, template.format(app=c.data[s]["app"], doc=c.data[s]["doc"]), {}))
+            (s, s, lambda c, who, s=s: (method, template.format(app=c.data[s].app, doc=c.data[s].doc), {}))
             for s in ctx.data
         ]
 
@@ -733,18 +761,17 @@ def application_form(ctx: Ctx) -> dict[str, Any]:
     }
 
 
-def assistance_setup(c: Ctx, sec: Security) -> None:
+def assistance_setup(c: Ctx) -> None:
     """Programmes loaded; a submitted sample application (with a document) in each sample street."""
     from anju.assistance import domain as ad
     from anju.assistance import services as asvc
 
     with c.engine.begin() as conn:
         asvc.load_programmes(conn, ad.load_policies(ad.sample_policy_path("320100")))
-    c.extra["kr"] = sec.keyring
     for street in c.data:
         app_id = fresh_app(c, "citizen", street, "submitted")
-        c.data[street]["app"] = app_id
-        c.data[street]["doc"] = c.extra["docs"][app_id]
+        c.data[street].app = app_id
+        c.data[street].doc = c.docs[app_id]
 
 
 # --- rental: guidance rents and rent monitoring (H5) -------------------------------------------------
@@ -757,8 +784,8 @@ def guidance_edition(ctx: Ctx, status: str = "draft") -> int:
 
     from anju.rental.tables import rental_guidance_editions as ge
 
-    if status == "published" and "guidance_published" in ctx.extra:
-        return int(ctx.extra["guidance_published"])
+    if status == "published" and ctx.guidance_published is not None:
+        return ctx.guidance_published
     n = next(ctx.counter)
     end = clock.today() - timedelta(days=1)
     with ctx.engine.begin() as conn:
@@ -777,7 +804,7 @@ def guidance_edition(ctx: Ctx, status: str = "draft") -> int:
             .returning(ge.c.id)
         ).scalar_one()
     if status == "published":
-        ctx.extra["guidance_published"] = pk
+        ctx.guidance_published = pk
     return int(pk)
 
 
@@ -865,13 +892,13 @@ def street_listing(method: str, template: str, **kw: Any) -> Callable[[Ctx], lis
 
 
 def a_public_code(ctx: Ctx) -> str:
-    if "listing_code" not in ctx.extra:
+    if ctx.listing_code is None:
         from anju.rental.tables import rental_listings as tl
 
         lid = _own_listing(ctx, "landlord", "published")
         with ctx.engine.connect() as c:
-            ctx.extra["listing_code"] = c.execute(select(tl.c.verify_code).where(tl.c.id == lid)).scalar_one()
-    return str(ctx.extra["listing_code"])
+            ctx.listing_code = c.execute(select(tl.c.verify_code).where(tl.c.id == lid)).scalar_one()
+    return str(ctx.listing_code)
 
 
 def public_code(method: str, template: str) -> Callable[[Ctx], list[Any]]:
@@ -905,25 +932,22 @@ def build_ctx(engine: Engine, settings: Settings) -> Iterator[Ctx]:
     with TestClient(app, follow_redirects=False) as client:
         data = _samples(engine, w)
         tokens = {r: api_token(engine, r) for r in ROLES}
-        c = Ctx(engine, w, client, tokens, data, {t: account_id(engine, t) for t in ("t_in", "t_out")})
+        targets = {t: account_id(engine, t) for t in ("t_in", "t_out")}
+        c = Ctx(engine, w, client, tokens, data, targets, keyring=sec.keyring)  # = keyring_from_settings
         r = client.post(
             "/api/v1/imports",
             files={"file": ("bad.csv", b"x\n1\n", "text/csv")},
             headers={"authorization": f"Bearer {tokens['city']}"},
         )
-        c.extra["job"] = r.json()["job"]["id"]
-        c.extra["phones"] = {"t_in": "13700000001", "t_out": "13700000002"}
+        c.job = r.json()["job"]["id"]
+        c.phones = {"t_in": "13700000001", "t_out": "13700000002"}
         for street in data:
-            data[street]["addr"] = c.fresh_address(street)
-        assistance_setup(c, sec)
+            data[street].addr = c.fresh_address(street)
+        assistance_setup(c)
         with engine.connect() as conn:
-            c.extra["address"] = conn.execute(
-                select(rt.homes.c.address).where(rt.homes.c.house_code == data[w.street_s1]["house_code"])
+            c.address = conn.execute(
+                select(rt.homes.c.address).where(rt.homes.c.house_code == data[w.street_s1].house_code)
             ).scalar_one()
-        from anju.security import keyring_from_settings
-
-        c.extra["keyring"] = keyring_from_settings(settings)
-        c.extra["seq"] = itertools.count(1)  # the assistance records' own numbers (ctx.counter feeds IDs)
         _assistance_samples(c)
         yield c
     app.state.engine.dispose()
