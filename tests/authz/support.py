@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -246,13 +246,17 @@ class Ctx:
 
 
 Request = tuple[str, str, dict[str, Any]]  # method, path, httpx kwargs
+#: (ctx, who) → the request; lambdas bind loop values as default arguments, hence ``...``
+Build = Callable[..., Request]
+#: (label, street or target account or None, request builder)
+Variant = tuple[str, str | None, Build]
 
 
 @dataclass
 class Case:
     """How to exercise one route: variants (label, street or target, request builder) and what success is."""
 
-    variants: Callable[[Ctx], list[tuple[str, str | None, Callable[[Ctx, str], Request]]]]
+    variants: Callable[[Ctx], Sequence[Variant]]
     ok: set[int] = field(default_factory=lambda: OK)
     #: Called on an allowed, successful response to check it leaks nothing out of scope.
     check: Callable[[Ctx, str, Any], None] | None = None
