@@ -83,6 +83,12 @@ def test_every_route_has_a_case_and_every_case_a_route(ctx: Ctx) -> None:
         if owners[(m, p)] != name
     )
     assert misplaced == [], f"cases in another context's module: {misplaced}"
+    changed = sorted(
+        f"{m} {p}: the route declares {perm.value!r}, its case {CASES[(m, p)].perm!r}"
+        for (m, p), perm in routes.items()
+        if CASES[(m, p)].perm != perm.value
+    )
+    assert changed == [], f"routes whose policy differs from their case: {changed}"
     assert set(CASES_BY_CONTEXT) == {*HTTP_CONTEXTS, "app"}
 
 

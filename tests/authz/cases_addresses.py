@@ -12,16 +12,20 @@ from tests.authz.support import (
 CASES: dict[tuple[str, str], Case] = {
     # --- the address fusion library ---------------------------------------------------------------
     ("POST", "/api/v1/addresses/parse"): Case(
-        one("POST", "/api/v1/addresses/parse", json={"address": "南京市玄武区中山路1号3幢502室"}), scoping=None
+        one("POST", "/api/v1/addresses/parse", json={"address": "南京市玄武区中山路1号3幢502室"}),
+        scoping=None,
+        perm="address.parse",
     ),
     ("POST", "/api/v1/addresses/parse/batch"): Case(
-        one("POST", "/api/v1/addresses/parse/batch", json={"addresses": ["玄武区中山路1号", None]}), scoping=None
+        one("POST", "/api/v1/addresses/parse/batch", json={"addresses": ["玄武区中山路1号", None]}),
+        scoping=None,
+        perm="address.parse",
     ),
     ("GET", "/api/v1/addresses/records"): Case(
-        one("GET", "/api/v1/addresses/records"), check=items_in_scope(), scoping=None
+        one("GET", "/api/v1/addresses/records"), check=items_in_scope(), scoping=None, perm="address.read"
     ),
     ("GET", "/api/v1/addresses/records/{record_id}"): Case(
-        per_street("GET", "/api/v1/addresses/records/{addr}", "addr")
+        per_street("GET", "/api/v1/addresses/records/{addr}", "addr"), perm="address.read"
     ),
     ("POST", "/api/v1/addresses/records/{record_id}/decision"): Case(
         lambda ctx: [
@@ -35,9 +39,10 @@ CASES: dict[tuple[str, str], Case] = {
                 ),
             )
             for s in ctx.data
-        ]
+        ],
+        perm="address.review",
     ),
-    ("GET", "/api/v1/addresses/jobs"): Case(one("GET", "/api/v1/addresses/jobs"), scoping=None),
+    ("GET", "/api/v1/addresses/jobs"): Case(one("GET", "/api/v1/addresses/jobs"), scoping=None, perm="address.read"),
     ("POST", "/api/v1/addresses/link"): Case(
         lambda ctx: [
             (
@@ -52,11 +57,14 @@ CASES: dict[tuple[str, str], Case] = {
         ],
         ok={201},
         scoping=None,
+        perm="address.link",
     ),
-    ("GET", "/addresses/review"): Case(one("GET", "/addresses/review"), scoping=None),
-    ("GET", "/addresses/review/{record_id}"): Case(per_street("GET", "/addresses/review/{addr}", "addr")),
+    ("GET", "/addresses/review"): Case(one("GET", "/addresses/review"), scoping=None, perm="address.read"),
+    ("GET", "/addresses/review/{record_id}"): Case(
+        per_street("GET", "/addresses/review/{addr}", "addr"), perm="address.read"
+    ),
     ("GET", "/addresses/review/{record_id}/confirm"): Case(
-        per_street("GET", "/addresses/review/{addr}/confirm", "addr")
+        per_street("GET", "/addresses/review/{addr}/confirm", "addr"), perm="address.review"
     ),
     ("POST", "/addresses/review/{record_id}/decision"): Case(
         lambda ctx: [
@@ -70,10 +78,13 @@ CASES: dict[tuple[str, str], Case] = {
                 ),
             )
             for s in ctx.data
-        ]
+        ],
+        perm="address.review",
     ),
-    ("GET", "/addresses/parse"): Case(one("GET", "/addresses/parse"), scoping=None),
+    ("GET", "/addresses/parse"): Case(one("GET", "/addresses/parse"), scoping=None, perm="address.parse"),
     ("POST", "/addresses/parse"): Case(
-        one("POST", "/addresses/parse", data={"text": "南京市玄武区中山路1号3幢502室"}), scoping=None
+        one("POST", "/addresses/parse", data={"text": "南京市玄武区中山路1号3幢502室"}),
+        scoping=None,
+        perm="address.parse",
     ),
 }

@@ -8,5 +8,5 @@ from tests.authz.support import (
 )
 
 CASES: dict[tuple[str, str], Case] = {
-    ("GET", "/healthz"): Case(one("GET", "/healthz"), scoping=None),
+    ("GET", "/healthz"): Case(one("GET", "/healthz"), scoping=None, perm="public"),
 }

@@ -12,7 +12,7 @@ from tests.authz.support import (
 )
 
 CASES: dict[tuple[str, str], Case] = {
-    ("GET", "/map"): Case(one("GET", "/map"), scoping=None),
+    ("GET", "/map"): Case(one("GET", "/map"), scoping=None, perm="registry.read"),
     # --- the map (一图) ---------------------------------------------------------------------------
     ("GET", "/tiles/{layer}/{z}/{x}/{y}.pbf"): Case(
         lambda ctx: [
@@ -22,13 +22,18 @@ CASES: dict[tuple[str, str], Case] = {
         ],
         check=tile_in_scope,
         scoping=None,
+        perm="registry.read",
     ),
-    ("GET", "/api/v1/map/layers"): Case(one("GET", "/api/v1/map/layers"), scoping=None),
+    ("GET", "/api/v1/map/layers"): Case(one("GET", "/api/v1/map/layers"), scoping=None, perm="registry.read"),
     ("GET", "/api/v1/map/streets/figures"): Case(
-        one("GET", "/api/v1/map/streets/figures", params={"figure": "homes"}), check=figures_in_scope, scoping=None
+        one("GET", "/api/v1/map/streets/figures", params={"figure": "homes"}),
+        check=figures_in_scope,
+        scoping=None,
+        perm="registry.read",
     ),
     ("GET", "/api/v1/map/summary/{code}"): Case(
         lambda ctx: [(s, s, lambda c, who, s=s: ("GET", f"/api/v1/map/summary/{s}", {})) for s in ctx.data],
+        perm="registry.read",
     ),
     ("GET", "/api/v1/map/locate"): Case(
         lambda ctx: [
@@ -37,5 +42,6 @@ CASES: dict[tuple[str, str], Case] = {
         ],
         check=located_in_scope,
         scoping=None,
+        perm="registry.read",
     ),
 }

@@ -13,7 +13,7 @@ from tests.authz.support import (
 )
 
 CASES: dict[tuple[str, str], Case] = {
-    ("GET", "/login"): Case(one("GET", "/login"), scoping=None),
+    ("GET", "/login"): Case(one("GET", "/login"), scoping=None, perm="public"),
     ("POST", "/login"): Case(
         one(
             "POST",
@@ -23,12 +23,13 @@ CASES: dict[tuple[str, str], Case] = {
         ),
         ok={401},
         scoping=None,
+        perm="public",
     ),
     ("POST", "/logout"): Case(
-        lambda ctx: [("any", None, lambda c, who: ("POST", "/logout", {"fresh": True}))], scoping=None
+        lambda ctx: [("any", None, lambda c, who: ("POST", "/logout", {"fresh": True}))], scoping=None, perm="self"
     ),
-    ("GET", "/me"): Case(one("GET", "/me"), scoping=None),
-    ("GET", "/register"): Case(one("GET", "/register"), scoping=None),
+    ("GET", "/me"): Case(one("GET", "/me"), scoping=None, perm="self"),
+    ("GET", "/register"): Case(one("GET", "/register"), scoping=None, perm="public"),
     ("POST", "/register"): Case(
         lambda ctx: [
             (
@@ -46,11 +47,15 @@ CASES: dict[tuple[str, str], Case] = {
         ],
         ok={201},
         scoping=None,
+        perm="public",
     ),
     ("POST", "/me/password"): Case(
-        one("POST", "/me/password", data={"old_password": "wrong", "new_password": "x"}), ok={422}, scoping=None
+        one("POST", "/me/password", data={"old_password": "wrong", "new_password": "x"}),
+        ok={422},
+        scoping=None,
+        perm="self",
     ),
-    ("GET", "/admin/accounts"): Case(one("GET", "/admin/accounts"), scoping=None),
+    ("GET", "/admin/accounts"): Case(one("GET", "/admin/accounts"), scoping=None, perm="accounts.manage"),
     ("POST", "/admin/accounts"): Case(
         lambda ctx: [
             (t, t, lambda c, who, t=t: ("POST", "/admin/accounts", {"data": account_body(c, t)}))
@@ -58,10 +63,15 @@ CASES: dict[tuple[str, str], Case] = {
         ],
         scoping="account",
         out_of_scope={403},
+        perm="accounts.manage",
     ),
-    ("GET", "/admin/accounts/{account_id}"): Case(per_account("GET", "/admin/accounts/{id}"), scoping="account"),
+    ("GET", "/admin/accounts/{account_id}"): Case(
+        per_account("GET", "/admin/accounts/{id}"), scoping="account", perm="accounts.manage"
+    ),
     ("POST", "/admin/accounts/{account_id}/reveal"): Case(
-        per_account("POST", "/admin/accounts/{id}/reveal", data={"reason": "核对身份信息"}), scoping="account"
+        per_account("POST", "/admin/accounts/{id}/reveal", data={"reason": "核对身份信息"}),
+        scoping="account",
+        perm="personal.reveal",
     ),
     ("POST", "/admin/accounts/{account_id}/role"): Case(
         lambda ctx: [
@@ -73,34 +83,52 @@ CASES: dict[tuple[str, str], Case] = {
             for t in ("t_in", "t_out")
         ],
         scoping="account",
+        perm="accounts.manage",
     ),
     ("POST", "/admin/accounts/{account_id}/totp"): Case(
-        per_account("POST", "/admin/accounts/{id}/totp"), scoping="account"
+        per_account("POST", "/admin/accounts/{id}/totp"), scoping="account", perm="accounts.manage"
     ),
     ("POST", "/admin/accounts/{account_id}/disable"): Case(
-        per_account("POST", "/admin/accounts/{id}/disable", data={"reason": "矩阵测试"}), scoping="account"
+        per_account("POST", "/admin/accounts/{id}/disable", data={"reason": "矩阵测试"}),
+        scoping="account",
+        perm="accounts.manage",
     ),
     ("POST", "/admin/accounts/{account_id}/enable"): Case(
-        per_account("POST", "/admin/accounts/{id}/enable", data={"reason": "矩阵测试"}), scoping="account"
+        per_account("POST", "/admin/accounts/{id}/enable", data={"reason": "矩阵测试"}),
+        scoping="account",
+        perm="accounts.manage",
     ),
-    ("GET", "/audit"): Case(one("GET", "/audit"), scoping=None),
-    ("GET", "/audit.csv"): Case(one("GET", "/audit.csv", params={"outcome": "denied"}), scoping=None),
+    ("GET", "/audit"): Case(one("GET", "/audit"), scoping=None, perm="audit.read"),
+    ("GET", "/audit.csv"): Case(
+        one("GET", "/audit.csv", params={"outcome": "denied"}), scoping=None, perm="audit.read"
+    ),
     # --- API: security ------------------------------------------------------------------------
     ("POST", "/api/v1/auth/token"): Case(
-        one("POST", "/api/v1/auth/token", json={"username": "nobody", "password": "wrong"}), ok={401}, scoping=None
+        one("POST", "/api/v1/auth/token", json={"username": "nobody", "password": "wrong"}),
+        ok={401},
+        scoping=None,
+        perm="public",
     ),
     ("POST", "/api/v1/auth/logout"): Case(
-        lambda ctx: [("any", None, lambda c, who: ("POST", "/api/v1/auth/logout", {"fresh": True}))], scoping=None
+        lambda ctx: [("any", None, lambda c, who: ("POST", "/api/v1/auth/logout", {"fresh": True}))],
+        scoping=None,
+        perm="self",
     ),
     ("POST", "/api/v1/auth/register"): Case(
         lambda ctx: [("any", None, lambda c, who: ("POST", "/api/v1/auth/register", {"json": register_body(c)}))],
         scoping=None,
+        perm="public",
     ),
-    ("GET", "/api/v1/me"): Case(one("GET", "/api/v1/me"), scoping=None),
+    ("GET", "/api/v1/me"): Case(one("GET", "/api/v1/me"), scoping=None, perm="self"),
     ("POST", "/api/v1/me/password"): Case(
-        one("POST", "/api/v1/me/password", json={"old_password": "wrong", "new_password": "x"}), ok={422}, scoping=None
+        one("POST", "/api/v1/me/password", json={"old_password": "wrong", "new_password": "x"}),
+        ok={422},
+        scoping=None,
+        perm="self",
     ),
-    ("GET", "/api/v1/accounts"): Case(one("GET", "/api/v1/accounts"), check=accounts_in_scope, scoping=None),
+    ("GET", "/api/v1/accounts"): Case(
+        one("GET", "/api/v1/accounts"), check=accounts_in_scope, scoping=None, perm="accounts.manage"
+    ),
     ("POST", "/api/v1/accounts"): Case(
         lambda ctx: [
             (t, t, lambda c, who, t=t: ("POST", "/api/v1/accounts", {"json": account_body(c, t)}))
@@ -108,6 +136,7 @@ CASES: dict[tuple[str, str], Case] = {
         ],
         scoping="account",
         out_of_scope={403},
+        perm="accounts.manage",
     ),
     ("POST", "/api/v1/accounts/lookup"): Case(
         lambda ctx: [
@@ -117,11 +146,15 @@ CASES: dict[tuple[str, str], Case] = {
         scoping="account",
         out_of_scope={200},
         check=None,
+        perm="personal.reveal",
     ),
-    ("GET", "/api/v1/accounts/{account_id}"): Case(per_account("GET", "/api/v1/accounts/{id}"), scoping="account"),
+    ("GET", "/api/v1/accounts/{account_id}"): Case(
+        per_account("GET", "/api/v1/accounts/{id}"), scoping="account", perm="accounts.manage"
+    ),
     ("POST", "/api/v1/accounts/{account_id}/reveal"): Case(
         per_account("POST", "/api/v1/accounts/{id}/reveal", json={"fields": ["phone"], "reason": "核对身份信息"}),
         scoping="account",
+        perm="personal.reveal",
     ),
     ("POST", "/api/v1/accounts/{account_id}/role"): Case(
         lambda ctx: [
@@ -137,16 +170,21 @@ CASES: dict[tuple[str, str], Case] = {
             for t in ("t_in", "t_out")
         ],
         scoping="account",
+        perm="accounts.manage",
     ),
     ("POST", "/api/v1/accounts/{account_id}/disable"): Case(
-        per_account("POST", "/api/v1/accounts/{id}/disable", json={"reason": "矩阵测试"}), scoping="account"
+        per_account("POST", "/api/v1/accounts/{id}/disable", json={"reason": "矩阵测试"}),
+        scoping="account",
+        perm="accounts.manage",
     ),
     ("POST", "/api/v1/accounts/{account_id}/enable"): Case(
-        per_account("POST", "/api/v1/accounts/{id}/enable", json={"reason": "矩阵测试"}), scoping="account"
+        per_account("POST", "/api/v1/accounts/{id}/enable", json={"reason": "矩阵测试"}),
+        scoping="account",
+        perm="accounts.manage",
     ),
     ("POST", "/api/v1/accounts/{account_id}/totp"): Case(
-        per_account("POST", "/api/v1/accounts/{id}/totp"), scoping="account"
+        per_account("POST", "/api/v1/accounts/{id}/totp"), scoping="account", perm="accounts.manage"
     ),
-    ("GET", "/api/v1/audit"): Case(one("GET", "/api/v1/audit"), scoping=None),
-    ("GET", "/api/v1/audit/export.csv"): Case(one("GET", "/api/v1/audit/export.csv"), scoping=None),
+    ("GET", "/api/v1/audit"): Case(one("GET", "/api/v1/audit"), scoping=None, perm="audit.read"),
+    ("GET", "/api/v1/audit/export.csv"): Case(one("GET", "/api/v1/audit/export.csv"), scoping=None, perm="audit.read"),
 }

@@ -263,6 +263,9 @@ class Case:
     #: Kind of scoping of the variants: "register" (street codes) or "account" (t_in/t_out) or None.
     scoping: str | None = "register"
     out_of_scope: set[int] = field(default_factory=lambda: {404})
+    #: The permission the route must declare (one of ``EXPECTED``): a route whose policy changes fails
+    #: until its case says so, and the roles are checked against this permission, not the route's.
+    perm: str = field(kw_only=True)
 
 
 def one(method: str, path: str, **kw: Any) -> Callable[[Ctx], list[tuple[str, str | None, Any]]]:
@@ -973,11 +976,16 @@ def expected(ctx: Ctx, case: Case, who: str, street: str | None, page: bool) -> 
     return case.ok if inside else case.out_of_scope
 
 
-def exercise(ctx: Ctx, method: str, path: str, perm: str, case: Case) -> list[str]:
+def exercise(ctx: Ctx, method: str, path: str, declared: str, case: Case) -> list[str]:
     """Request the route as every role (and anonymously) for each variant of its case: the failures,
-    a status outside the expected set or a successful response that leaks data out of scope."""
-    assert perm in EXPECTED, perm
+    a policy other than the case's, a status outside the expected set or a successful response that
+    leaks data out of scope."""
+    assert declared in EXPECTED, declared
+    perm = case.perm
+    assert perm in EXPECTED, f"{method} {path}: the case's permission {perm!r} is not in EXPECTED"
     failures = []
+    if declared != perm:
+        failures.append(f"{method} {path}: the route declares {declared!r}, its case {perm!r}")
     ctx.perm = perm
     for label, street, build in case.variants(ctx):
         for who in [*ROLES, "anonymous"]:
