@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 import pytest
@@ -178,8 +179,14 @@ def people_engine(db_factory: DbFactory) -> Iterator[Engine]:
     yield from _engine_fixture(db_factory, "people")
 
 
+class SettingsFor(Protocol):
+    """The ``settings_for`` fixture: settings of a test app over ``engine``, with ``over`` overriding fields."""
+
+    def __call__(self, engine: Engine, **over: object) -> Settings: ...
+
+
 @pytest.fixture
-def settings_for(tmp_path: Path):
+def settings_for(tmp_path: Path) -> SettingsFor:
     def make(engine: Engine, **over: object) -> Settings:
         return test_settings(engine.url.render_as_string(hide_password=False), tmp_path, **over)
 

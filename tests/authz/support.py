@@ -1,0 +1,1012 @@
+"""The machinery of the authorisation matrix: roles and their expected grants, the sample world, the
+case builders and response checks, and how one route is exercised for every role and scope.
+
+The expected grants below are written from the issue's role list, independently of
+``anju.security.roles``. The cases themselves live in ``cases_<context>.py``, one module per context.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+from stdnum.cn import ric
+
+from anju.app import create_app
+from anju.core import clock
+from anju.core.settings import Settings
+from anju.registry import tables as rt
+from anju.security import Keyring, NewAccount, Role, Security, create_account
+from anju.security.services import Caller
+from tests.accounts import PASSWORD, World, account_id, api_token, choose_world
+
+ROLES = ["city", "auditor", "admin", "admin_a", "district", "clerk", "citizen", "landlord", "agency"]
+
+
+SIGNED_IN = set(ROLES)
+
+
+EXPECTED: dict[str, set[str]] = {
+    "public": SIGNED_IN | {"anonymous"},
+    "self": SIGNED_IN,
+    "divisions.read": SIGNED_IN,
+    "registry.read": {"city", "auditor", "district", "clerk"},
+    "registry.write": {"city", "district", "clerk"},
+    "registry.export": {"city", "auditor", "district"},
+    "registry.import": {"city"},
+    "accounts.manage": {"admin", "admin_a"},
+    "personal.reveal": {"admin", "admin_a", "district", "city"},
+    "audit.read": {"auditor"},
+    "ledger.read": {"city", "auditor"},
+    "address.parse": SIGNED_IN,
+    "address.read": {"city", "auditor", "district", "clerk"},
+    "address.review": {"city", "district", "clerk"},
+    "address.link": {"city"},
+}
+
+
+OK = {200, 201, 204, 303}
+
+
+TODAY = clock.today().isoformat()
+
+
+@dataclass
+class Sample:
+    """The sample records of one street: a live home of the city template (and its building, estate,
+    house code), then what the set-up adds: an address review record, a submitted application and its
+    document, a frozen draw, a drawn one with the candidate who waits and a spare home, an allocation
+    and an open case."""
+
+    home: int
+    house_code: str
+    building: int
+    estate: int
+    addr: int = 0
+    app: int = 0
+    doc: int = 0
+    draw: int = 0
+    drawn: int = 0
+    alloc: int = 0
+    next_app: int = 0
+    spare_home: int = 0
+    case: int = 0
+
+
+@dataclass
+class Ctx:
+    engine: Engine
+    world: World
+    client: TestClient
+    tokens: dict[str, str]
+    #: street (S1, S2 in district A; one in B) → its sample records
+    data: dict[str, Sample]
+    #: target accounts t_in (street S1) and t_out (district B) → id
+    accounts: dict[str, int]
+    keyring: Keyring
+    #: the failed import job made at set-up
+    job: int = 0
+    #: target account → phone
+    phones: dict[str, str] = field(default_factory=dict)
+    #: the address of S1's sample home
+    address: str = ""
+    #: the link job that holds the review records
+    address_job: int | None = None
+    #: application → its document
+    docs: dict[int, int] = field(default_factory=dict)
+    guidance_published: int | None = None
+    listing_code: str | None = None
+    counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    #: the assistance records' own numbers (``counter`` feeds IDs)
+    seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    #: The permission of the route being checked (set by the matrix before each route).
+    perm: str = ""
+
+    def streets_of(self, who: str) -> set[str] | None:
+        """The streets whose register data the caller may see (None: all)."""
+        if who in ("city", "auditor"):
+            return None
+        if who == "district":
+            return self._district_streets()
+        if who == "clerk":
+            return {self.world.street_s1}
+        return set()
+
+    def _district_streets(self) -> set[str]:
+        from anju import divisions as div
+
+        with self.engine.connect() as c:
+            kids, _ = div.children(c, self.world.district_a, "street", limit=1000)
+        return {k.code for k in kids}
+
+    def in_account_scope(self, who: str, target: str) -> bool:
+        """Whether an account administrator/officer may see the target account."""
+        if who in ("admin", "city"):
+            return True
+        return target == "t_in"  # t_in lies in district A; t_out in B
+
+    def fresh_home(self, street: str, same_building: bool = False) -> int:
+        """A new live home in the street (split/merge retire homes, so each call gets its own)."""
+        from anju.core.scope import SYSTEM
+        from anju.registry import NewHome, create_home
+
+        with self.engine.begin() as c:
+            return create_home(
+                c,
+                NewHome(
+                    building_id=self.data[street].building,
+                    floor_no=2,
+                    room_no=f"F{next(self.counter)}",
+                    construction_area=Decimal("60.00"),
+                ),
+                scope=SYSTEM,
+            )
+
+    def fresh_address(self, street: str) -> int:
+        """A new undecided review record in the street, the street's sample home its one candidate
+        (a decision consumes it, so each call gets its own)."""
+        import json
+
+        from anju.addresses import address_candidates, address_link_jobs, address_records
+
+        with self.engine.begin() as c:
+            job = self.address_job
+            if job is None:
+                now = clock.now()
+                job = c.execute(
+                    address_link_jobs.insert()
+                    .values(
+                        source="police",
+                        filename="matrix.csv",
+                        backend="duckdb",
+                        status="done",
+                        records_total=0,
+                        linked=0,
+                        review=0,
+                        unlinked=0,
+                        errors=0,
+                        parameters="{}",
+                        created_by="test",
+                        created_at=now,
+                        finished_at=now,
+                    )
+                    .returning(address_link_jobs.c.id)
+                ).scalar_one()
+                self.address_job = job
+            n = next(self.counter)
+            pk = c.execute(
+                address_records.insert()
+                .values(
+                    job_id=job,
+                    source="police",
+                    record_id=f"M-{n}",
+                    address=f"矩阵路{n}号",
+                    address_key=f"k{n}",
+                    canonical=None,
+                    components=json.dumps({"road": "矩阵路"}),
+                    street_code=street,
+                    status="review",
+                    house_code=None,
+                    score=0.9,
+                    reason="close_candidates: 矩阵测试",
+                )
+                .returning(address_records.c.id)
+            ).scalar_one()
+            expl = json.dumps({"room": {"level": "房号相同", "weight": 6.6}}, ensure_ascii=False)
+            c.execute(
+                address_candidates.insert().values(
+                    record_pk=pk,
+                    rank=1,
+                    house_code=self.data[street].house_code,
+                    score=0.9,
+                    match_weight=3.2,
+                    explanation=expl,
+                )
+            )
+            return int(pk)
+
+    def fresh_assistance(self, street: str, kind: str) -> dict[str, Any]:
+        """A fresh record of housing assistance in ``street``, made with the services as a system job:
+        waiting (an approved application alone in its priority class), draw (frozen), drawn (with the
+        candidate and a fitting home), allocation (selected), contracted, supported (allocated
+        application), case (open, on a supported household)."""
+        from anju.assistance import allocation as al
+        from tests.assistance_builders import approved
+
+        system = Caller.system("matrix")
+        home = None if kind in ("waiting", "draw") else self.fresh_home(street)
+        with self.engine.begin() as c:
+            priority = f"mx{next(self.seq)}"
+            app = approved(c, self.keyring, street, size=1, priority=priority)
+            out: dict[str, Any] = {"priority": priority, "app": app}
+            if kind == "waiting":
+                return out
+            out["draw"] = al.freeze_draw(c, system, "public_rental", priority, "矩阵摇号")
+            if kind == "draw":
+                return out
+            out["home"] = home
+            al.make_assisted(c, "public_rental", [out["home"]], scope=system.scope)
+            al.run_draw(c, system, out["draw"], "385729", "矩阵", ["见证人"])
+            if kind == "drawn":
+                return out
+            out["alloc"] = al.select_home(c, system, out["draw"], app, out["home"])
+            if kind == "contracted":
+                al.contract(c, system, out["alloc"], f"HT-{next(self.seq)}")
+            if kind == "case":
+                out["case"] = al.open_case(c, system, app, "vacancy", {"空置天数": 200})
+            return out
+
+
+Request = tuple[str, str, dict[str, Any]]  # method, path, httpx kwargs
+#: (ctx, who) → the request; lambdas bind loop values as default arguments, hence ``...``
+Build = Callable[..., Request]
+#: (label, street or target account or None, request builder)
+Variant = tuple[str, str | None, Build]
+
+
+@dataclass
+class Case:
+    """How to exercise one route: variants (label, street or target, request builder) and what success is."""
+
+    variants: Callable[[Ctx], Sequence[Variant]]
+    ok: set[int] = field(default_factory=lambda: OK)
+    #: Called on an allowed, successful response to check it leaks nothing out of scope.
+    check: Callable[[Ctx, str, Any], None] | None = None
+    #: Kind of scoping of the variants: "register" (street codes) or "account" (t_in/t_out) or None.
+    scoping: str | None = "register"
+    out_of_scope: set[int] = field(default_factory=lambda: {404})
+    #: The permission the route must declare (one of ``EXPECTED``): a route whose policy changes fails
+    #: until its case says so, and the roles are checked against this permission, not the route's.
+    perm: str = field(kw_only=True)
+
+
+def one(method: str, path: str, **kw: Any) -> Callable[[Ctx], list[tuple[str, str | None, Any]]]:
+    return lambda ctx: [("any", None, lambda c, who: (method, path, kw))]
+
+
+def per_street(method: str, template: str, key: str, **kw: Any) -> Callable[[Ctx], list[Any]]:
+    """One variant per sample street (S1, S2, B), the path filled from that street's sample ``key``."""
+
+    def build(ctx: Ctx) -> list[Any]:
+        out = []
+        for street, d in ctx.data.items():
+            path = template.format(**{key: getattr(d, key)})
+            out.append((street, street, lambda c, who, p=path: (method, p, dict(kw))))
+        return out
+
+    return build
+
+
+def per_street_body(method: str, path: str, body: Callable[[Ctx, str], dict[str, Any]]) -> Callable[[Ctx], list[Any]]:
+    def build(ctx: Ctx) -> list[Any]:
+        return [(s, s, lambda c, who, s=s: (method, path, {"json": body(c, s)})) for s in ctx.data]
+
+    return build
+
+
+def per_street_path_body(method: str, template: str, key: str, body: Callable[[Ctx, str], Any]) -> Any:
+    def build(ctx: Ctx) -> list[Any]:
+        out = []
+        for street in ctx.data:
+            out.append(
+                (
+                    street,
+                    street,
+                    lambda c, who, s=street: (method, template.format(**{key: c.fresh_home(s)}), {"json": body(c, s)}),
+                )
+            )
+        return out
+
+    return build
+
+
+def per_account(method: str, template: str, **kw: Any) -> Callable[[Ctx], list[Any]]:
+    def build(ctx: Ctx) -> list[Any]:
+        return [
+            (t, t, lambda c, who, t=t: (method, template.format(id=c.accounts[t]), dict(kw))) for t in ("t_in", "t_out")
+        ]
+
+    return build
+
+
+# --- response checks: nothing outside the caller's scope ------------------------------------------
+
+
+def items_in_scope(key: str = "street_code") -> Callable[[Ctx, str, Any], None]:
+    def check(ctx: Ctx, who: str, resp: Any) -> None:
+        allowed = ctx.streets_of(who)
+        items = resp.json()["items"]
+        assert items, f"{who} sees an empty list where its scope has data"
+        if allowed is not None:
+            assert {i[key] for i in items} <= allowed, f"{who} sees records outside its scope"
+
+    return check
+
+
+def homes_in_scope(ctx: Ctx, who: str, resp: Any) -> None:
+    allowed = ctx.streets_of(who)
+    body = resp.json()
+    codes = [h["house_code"] for h in body.get("homes", body.get("items", []))] + [
+        b["house_code"] for b in body.get("buildings", [])
+    ]
+    if allowed is not None:
+        assert {c[:9] for c in codes} <= allowed, f"{who} sees homes outside its scope"
+
+
+def csv_in_scope(ctx: Ctx, who: str, resp: Any) -> None:
+    allowed = ctx.streets_of(who)
+    rows = list(csv.reader(io.StringIO(resp.content.decode("utf-8-sig"))))
+    col = rows[0].index("house_code")
+    codes = [r[col] for r in rows[1:]]
+    assert codes, f"{who} exported nothing"
+    if allowed is not None:
+        assert {c[:9] for c in codes} <= allowed, f"{who} exported records outside its scope"
+
+
+def page_hides_other_districts(ctx: Ctx, who: str, resp: Any) -> None:
+    allowed = ctx.streets_of(who)
+    if allowed is None:
+        return
+    for street, d in ctx.data.items():
+        if street not in allowed:
+            assert d.house_code not in resp.text, f"{who} sees {d.house_code} on a page"
+
+
+def accounts_in_scope(ctx: Ctx, who: str, resp: Any) -> None:
+    items = resp.json()["items"]
+    names = {i["username"] for i in items}
+    assert "t_in" in names or who != "admin_a"
+    if who == "admin_a":
+        assert "t_out" not in names and "landlord" not in names, "a district administrator sees other accounts"
+    for i in items:  # personal values are masked in lists
+        assert i["id_number"] is None or "*" in i["id_number"]
+        assert i["phone"] is None or "*" in i["phone"]
+
+
+ZOOM = {"buildings": 16, "estates": 13, "streets": 11, "districts": 9}
+
+
+def tile_url(ctx: Ctx, layer: str, building_id: int) -> str:
+    """The tile of ``layer`` around a sample building."""
+    import math
+
+    b = rt.buildings
+    with ctx.engine.connect() as c:
+        lon, lat = c.execute(select(b.c.centroid_lon, b.c.centroid_lat).where(b.c.id == building_id)).one()
+    z = ZOOM[layer]
+    n = 1 << z
+    x = int((lon + 180.0) / 360.0 * n)
+    rad = math.radians(lat)
+    y = int((1.0 - math.log(math.tan(rad) + 1.0 / math.cos(rad)) / math.pi) / 2.0 * n)
+    return f"/tiles/{layer}/{z}/{x}/{y}.pbf"
+
+
+def tile_in_scope(ctx: Ctx, who: str, resp: Any) -> None:
+    import mapbox_vector_tile
+
+    allowed = ctx.streets_of(who)
+    tile = mapbox_vector_tile.decode(resp.content) if resp.content else {}
+    if allowed is None:
+        return
+    for name, layer in tile.items():
+        for f in layer["features"]:
+            p = f["properties"]
+            if name == "buildings":
+                assert p["house_code"][:9] in allowed, f"{who} sees building {p['house_code']} in a tile"
+            elif name == "streets":
+                assert p["code"] in allowed, f"{who} sees street {p['code']} in a tile"
+            elif name == "districts":
+                # the district managing the caller's streets (its figures count only those streets)
+                assert p["code"] == ctx.world.district_a, f"{who} sees district {p['code']}"
+            elif name == "estates":
+                e = rt.estates
+                with ctx.engine.connect() as c:
+                    street = c.execute(select(e.c.street_code).where(e.c.id == p["id"])).scalar_one()
+                assert street in allowed, f"{who} sees estate {p['id']} in a tile"
+
+
+def figures_in_scope(ctx: Ctx, who: str, resp: Any) -> None:
+    allowed = ctx.streets_of(who)
+    codes = {i["code"] for i in resp.json()["items"]}
+    assert codes, f"{who} sees no streets"
+    if allowed is not None:
+        assert codes <= allowed, f"{who} sees figures of streets outside its scope"
+
+
+def located_in_scope(ctx: Ctx, who: str, resp: Any) -> None:
+    allowed = ctx.streets_of(who)
+    if allowed is not None:
+        assert {i["house_code"][:9] for i in resp.json()} <= allowed, f"{who} locates records outside its scope"
+
+
+def per_district(path: str) -> Callable[[Ctx], list[Any]]:
+    """The caller's own figures, and those of districts A and B (a district outside the scope answers
+    with nothing of it, not with a refusal)."""
+
+    def build(ctx: Ctx) -> list[Any]:
+        out: list[Any] = [("all", None, lambda c, who: ("GET", path, {}))]
+        for d in (ctx.world.district_a, ctx.world.district_b):
+            out.append((d, None, lambda c, who, d=d: ("GET", path, {"params": {"district": d}})))
+        return out
+
+    return build
+
+
+def figures_area_in_scope(ctx: Ctx, who: str, resp: Any) -> None:
+    body = resp.json()
+    if "district" in str(resp.request.url):
+        return
+    own = {"city": ctx.world.city, "auditor": ctx.world.city, "district": ctx.world.district_a}
+    want = own.get(who, ctx.world.street_s1)
+    assert body["area_code"] == want, f"{who} gets the figures of {body['area_code']}"
+
+
+def talent_districts_in_scope(ctx: Ctx, who: str, resp: Any) -> None:
+    codes = {r["code"] for r in resp.json()["districts"]}
+    if who in ("district", "clerk"):
+        assert codes <= {ctx.world.district_a}, f"{who} sees talent figures of {codes}"
+
+
+# --- bodies -----------------------------------------------------------------------------------------
+
+
+def estate_body(ctx: Ctx, street: str) -> dict[str, Any]:
+    return {"name": f"矩阵花园{next(ctx.counter)}", "street_code": street, "road": "矩阵路", "door_no": "1"}
+
+
+def building_body(ctx: Ctx, street: str) -> dict[str, Any]:
+    return {
+        "estate_id": ctx.data[street].estate,
+        "building_no": f"M{next(ctx.counter)}",
+        "use": "住宅",
+        "structure": "钢筋混凝土",
+        "floors_above": 6,
+        "year_built": 2015,
+        "status": "现房",
+    }
+
+
+def home_body(ctx: Ctx, street: str) -> dict[str, Any]:
+    return {
+        "building_id": ctx.data[street].building,
+        "floor_no": 1,
+        "room_no": f"9{next(ctx.counter):03d}",
+        "construction_area": "50.00",
+    }
+
+
+def change_body(ctx: Ctx, street: str) -> dict[str, Any]:
+    return {
+        "patch": {"orientation": "南" if next(ctx.counter) % 2 else "北"},
+        "valid_from": TODAY,
+        "reason": "矩阵测试",
+    }
+
+
+def register_body(ctx: Ctx, street: str | None = None) -> dict[str, Any]:
+    n = next(ctx.counter)
+    body = f"320102199001{1 + (n // 1000) % 28:02d}{n % 1000:03d}"  # the counter passes 999
+    return {
+        "username": f"reg{n}",
+        "password": PASSWORD,
+        "name": "测试市民",
+        "id_number": body + ric.calc_check_digit(body + "0"),
+        "phone": f"139{n:08d}",
+    }
+
+
+def account_body(ctx: Ctx, street: str | None) -> dict[str, Any]:
+    n = next(ctx.counter)
+    division = ctx.world.street_s2 if street == "t_in" else ctx.world.district_b
+    return {
+        "username": f"acct{n}",
+        "password": PASSWORD,
+        "role": "street_clerk" if street == "t_in" else "district_officer",
+        "name": "新同事",
+        "division_code": division,
+    }
+
+
+def new_street_clerk(ctx: Ctx, target: str) -> dict[str, Any]:
+    b_street = next(s for s in ctx.data if s not in (ctx.world.street_s1, ctx.world.street_s2))
+    return {"role": "street_clerk", "division_code": ctx.world.street_s2 if target == "t_in" else b_street}
+
+
+# --- housing assistance: fresh records per request (a write consumes its record) ------------------
+
+RUN_BODY = {"seed": "385729", "seed_source": "矩阵测试现场", "witnesses": ["见证人甲"]}
+
+
+RUN_FORM = {"seed": "385729", "seed_source": "矩阵测试现场", "witnesses": "见证人甲"}
+
+
+def draws_in_scope(ctx: Ctx, who: str, resp: Any) -> None:
+    allowed = ctx.streets_of(who)
+    items = resp.json()["items"]
+    assert items, f"{who} sees no draws"
+    if allowed is not None:
+        assert all(set(i["street_codes"]) & allowed for i in items), f"{who} sees draws outside its scope"
+
+
+def freeze_body(x: dict[str, Any]) -> dict[str, Any]:
+    return {"programme_code": "public_rental", "priority_class": x["priority"], "title": "矩阵摇号"}
+
+
+def fresh(method: str, template: str, kind: str, body: Callable[[Ctx, dict[str, Any]], dict[str, Any]]) -> Any:
+    """One variant per sample street; each request gets a fresh record of ``kind`` in that street."""
+
+    def build(ctx: Ctx) -> list[Any]:
+        def request(c: Ctx, who: str, s: str) -> Request:
+            x = c.fresh_assistance(s, kind)
+            return (method, template.format(**x), body(c, x))
+
+        return [(s, s, lambda c, who, s=s: request(c, who, s)) for s in ctx.data]
+
+    return build
+
+
+def public_draw(template: str) -> Callable[[Ctx], list[Any]]:
+    return lambda ctx: [("any", None, lambda c, who: ("GET", template.format(c.data[c.world.street_s1].drawn), {}))]
+
+
+def _assistance_samples(ctx: Ctx) -> None:
+    """Per sample street: a frozen draw, a drawn one (one candidate has chosen, one waits its turn, a
+    home is spare), the allocation and an open case."""
+    from anju.assistance import allocation as al
+    from anju.assistance import services as asvc
+    from anju.assistance.domain import load_policies, sample_policy_path
+    from anju.assistance.tables import draw_candidates
+    from tests.assistance_builders import approved
+
+    system = Caller.system("matrix")
+    with ctx.engine.begin() as c:
+        asvc.load_programmes(c, load_policies(sample_policy_path("320100")))
+    for street, d in ctx.data.items():
+        d.draw = ctx.fresh_assistance(street, "draw")["draw"]
+        homes = [ctx.fresh_home(street), ctx.fresh_home(street)]
+        with ctx.engine.begin() as c:
+            first = approved(c, ctx.keyring, street, size=1, priority="matrix")
+            second = approved(c, ctx.keyring, street, size=1, priority="matrix")
+            al.make_assisted(c, "public_rental", homes, scope=system.scope)
+            d.drawn = al.freeze_draw(c, system, "public_rental", "matrix", "矩阵摇号")
+            al.run_draw(c, system, d.drawn, "385729", "矩阵", ["见证人"])
+            dc = draw_candidates
+            order = [
+                int(x)
+                for x in c.execute(
+                    select(dc.c.application_id).where(dc.c.draw_id == d.drawn).order_by(dc.c.rank)
+                ).scalars()
+            ]
+            assert sorted(order) == sorted([first, second])
+            d.alloc = al.select_home(c, system, d.drawn, order[0], homes[0])
+            d.next_app, d.spare_home = order[1], homes[1]
+            d.case = al.open_case(c, system, order[0], "vacancy", {"空置天数": 200})
+
+
+def _samples(engine: Engine, w: World) -> dict[str, Sample]:
+    h = rt.homes
+    out: dict[str, Sample] = {}
+    with engine.connect() as c:
+        for street in (w.street_s1, w.street_s2, next_street_of(c, w.district_b)):
+            row = c.execute(
+                select(h.c.id, h.c.house_code, h.c.building_id, h.c.estate_id)
+                .where(h.c.street_code == street, h.c.status == "使用")
+                .order_by(h.c.id)
+                .limit(1)
+            ).first()
+            assert row is not None, street
+            out[street] = Sample(home=row.id, house_code=row.house_code, building=row.building_id, estate=row.estate_id)
+    return out
+
+
+def next_street_of(conn: Any, district: str) -> str:
+    b = rt.buildings
+    return str(
+        conn.execute(
+            select(b.c.street_code)
+            .where(b.c.district_code == district, b.c.street_code.like(district + "%"))
+            .order_by(b.c.street_code)
+            .limit(1)
+        ).scalar_one()
+    )
+
+
+# --- housing assistance --------------------------------------------------------------------------
+
+EXPECTED |= {
+    "assistance.apply": {"citizen", "landlord", "agency"},
+    "assistance.read": {"city", "auditor", "district", "clerk"},
+    "assistance.review": {"city", "district", "clerk"},
+    "assistance.allocate": {"city", "district"},
+    # rental supervision (issue 6): the people who publish, sign and supervise
+    "rental.party": {"agency"},
+    "rental.publish": {"landlord", "agency"},
+    "rental.sign": {"citizen", "landlord", "agency"},
+    "rental.read": {"city", "auditor", "district", "clerk"},
+    "rental.handle": {"city", "district", "clerk"},
+    "rental.supervise": {"city", "district"},
+    "rental.guidance": {"city"},
+}
+
+
+PUBLIC_PARTIES = ("citizen", "landlord", "agency")
+
+
+PDF = b"%PDF-1.4\n%matrix\n"
+
+
+def _person(n: int) -> str:
+    body = f"3201021988{1 + (n // 1000) % 12:02d}03{n % 1000:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def app_body(ctx: Ctx, street: str | None = None) -> dict[str, Any]:
+    n = next(ctx.counter)
+    return {
+        "programme_code": "public_rental",
+        "street_code": street or ctx.world.street_s1,
+        "members": [
+            {
+                "name": "矩阵申请人",
+                "id_number": _person(n),
+                "relation": "本人",
+                "annual_income_yuan": "20000",
+                "local_hukou": True,
+                "hukou_years": 10,
+                "social_insurance_months": 24,
+                "employed": True,
+            }
+        ],
+    }
+
+
+def _applicant(ctx: Ctx, who: str) -> Caller:
+    from anju.core.scope import Scope
+
+    name = who if who in PUBLIC_PARTIES else "citizen"
+    aid = account_id(ctx.engine, name)
+    return Caller(aid, name, Role(name), None, Scope.own(aid))
+
+
+def fresh_app(ctx: Ctx, who: str = "citizen", street: str | None = None, stage: str = "draft") -> int:
+    """A new application of ``who`` (a public party; others get the citizen's) in ``street``, taken to
+    ``stage``: draft (with a document), submitted (street level), notice, objection (notice + one open
+    objection; returns the objection's id)."""
+    from anju.assistance import services as asvc
+    from anju.assistance.tables import applications
+
+    caller = _applicant(ctx, who)
+    body = app_body(ctx, street)
+    cmd = asvc.ApplicationIn(body["programme_code"], body["street_code"], [asvc.MemberIn(**m) for m in body["members"]])
+    with ctx.engine.begin() as c:
+        app_id = asvc.create_draft(c, ctx.keyring, caller, cmd)
+        ctx.docs[app_id] = asvc.add_document(c, caller, app_id, "身份证明", "id.pdf", "application/pdf", PDF)
+        if stage == "draft":
+            return app_id
+        asvc.submit(c, caller, app_id)
+        if stage == "submitted":
+            return app_id
+        c.execute(
+            applications.update()
+            .where(applications.c.id == app_id)
+            .values(status="notice", level=None, due_at=None, notice_until=clock.now())
+        )
+        if stage == "notice":
+            return app_id
+        if stage == "approved":
+            c.execute(applications.update().where(applications.c.id == app_id).values(status="approved"))
+            return app_id
+        return asvc.object_to(c, caller, app_id, "矩阵异议")
+
+
+def own_app(method: str, template: str, stage: str = "draft", **kw: Any) -> Callable[[Ctx], list[Any]]:
+    """One variant: the caller's own new application (public parties); staff get the citizen's."""
+
+    def build(ctx: Ctx) -> list[Any]:
+        def req(c: Ctx, who: str) -> Request:
+            app_id = fresh_app(c, who, stage=stage)
+            extra = {k: (v(c) if callable(v) else v) for k, v in kw.items()}
+            return (method, template.format(app=app_id, doc=c.docs[app_id]), extra)
+
+        return [("own", None, req)]
+
+    return build
+
+
+def street_app(method: str, template: str, stage: str, **kw: Any) -> Callable[[Ctx], list[Any]]:
+    """One variant per sample street: a new application there at ``stage``."""
+
+    def build(ctx: Ctx) -> list[Any]:
+        out = []
+        for street in ctx.data:
+
+            def req(c: Ctx, who: str, s: str = street) -> Request:
+                pk = fresh_app(c, "citizen", s, stage)
+                return (method, template.format(app=pk, doc=c.docs.get(pk, 0)), dict(kw))
+
+            out.append((street, street, req))
+        return out
+
+    return build
+
+
+def per_street_app(method: str, template: str) -> Callable[[Ctx], list[Any]]:
+    """One variant per sample street, reading that street's standing sample application."""
+
+    def build(ctx: Ctx) -> list[Any]:
+        return [
+            (s, s, lambda c, who, s=s: (method, template.format(app=c.data[s].app, doc=c.data[s].doc), {}))
+            for s in ctx.data
+        ]
+
+    return build
+
+
+def doc_file(c: Ctx) -> dict[str, Any]:
+    return {"file": ("a.pdf", PDF, "application/pdf")}
+
+
+def application_form(ctx: Ctx) -> dict[str, Any]:
+    b = app_body(ctx)
+    m = b["members"][0]
+    return {
+        "programme_code": b["programme_code"],
+        "street_code": b["street_code"],
+        "m0_name": m["name"],
+        "m0_id": m["id_number"],
+        "m0_income": "20000",
+        "m0_hukou": "on",
+        "m0_hukou_years": "10",
+    }
+
+
+def assistance_setup(c: Ctx) -> None:
+    """Programmes loaded; a submitted sample application (with a document) in each sample street."""
+    from anju.assistance import domain as ad
+    from anju.assistance import services as asvc
+
+    with c.engine.begin() as conn:
+        asvc.load_programmes(conn, ad.load_policies(ad.sample_policy_path("320100")))
+    for street in c.data:
+        app_id = fresh_app(c, "citizen", street, "submitted")
+        c.data[street].app = app_id
+        c.data[street].doc = c.docs[app_id]
+
+
+# --- rental: guidance rents and rent monitoring (H5) -------------------------------------------------
+
+
+def guidance_edition(ctx: Ctx, status: str = "draft") -> int:
+    """A new edition row (no ranges) in ``status``; published ones are made once and reused."""
+    import json as _json
+    from datetime import timedelta
+
+    from anju.rental.tables import rental_guidance_editions as ge
+
+    if status == "published" and ctx.guidance_published is not None:
+        return ctx.guidance_published
+    n = next(ctx.counter)
+    end = clock.today() - timedelta(days=1)
+    with ctx.engine.begin() as conn:
+        pk = conn.execute(
+            ge.insert()
+            .values(
+                edition_no=f"ZDM{n:06d}",
+                period_start=end - timedelta(days=364),
+                period_end=end,
+                effective_from=end if status == "published" else None,
+                method=_json.dumps({"coefficients": {}}),
+                leases_used=0,
+                status=status,
+                computed_at=clock.now(),
+            )
+            .returning(ge.c.id)
+        ).scalar_one()
+    if status == "published":
+        ctx.guidance_published = pk
+    return int(pk)
+
+
+def guidance_draft(method: str, template: str, **kw: Any) -> Callable[[Ctx], list[Any]]:
+    return lambda ctx: [("draft", None, lambda c, who: (method, template.format(id=guidance_edition(c)), dict(kw)))]
+
+
+# --- rental: listings (房源发布与核验) -------------------------------------------------------------
+
+
+def _listing_home(ctx: Ctx, street: str) -> Any:
+    from tests import rental_builders as rb
+
+    with ctx.engine.begin() as c:
+        return rb.free_homes(c, street)[0]
+
+
+def listing_body(ctx: Ctx, street: str | None = None) -> dict[str, Any]:
+    h = _listing_home(ctx, street or ctx.world.street_s1)
+    return {
+        "house_code": h.house_code,
+        "title": "矩阵房源",
+        "area": str(h.construction_area),
+        "bedrooms": 2,
+        "floor": h.floor_no,
+        "rent_fen": 300000,
+        "deposit_fen": 300000,
+        "photos": 5,
+    }
+
+
+def _own_listing(ctx: Ctx, who: str, status: str = "draft") -> int:
+    """A listing of ``who`` (landlord or agency; others get the landlord's)."""
+    from anju.core.scope import Scope
+    from anju.rental import listings as ls
+
+    name = who if who in ("landlord", "agency") else "landlord"
+    aid = account_id(ctx.engine, name)
+    caller = Caller(aid, name, Role(name), None, Scope.own(aid))
+    b = listing_body(ctx)
+    with ctx.engine.begin() as c:
+        cmd = ls.ListingIn(
+            b["house_code"], None, b["title"], "", Decimal(b["area"]), 2, 1, b["floor"], 300000, 300000, 5
+        )
+        lid = ls.create_listing(c, caller, cmd)
+        if status != "draft":
+            from anju.rental import domain as rd
+            from anju.rental.tables import rental_listings as tl
+
+            # unique per listing whatever ran before (n % 31 alone repeats after 31 listings)
+            n = next(ctx.counter)
+            code = rd.make_verify_code([n % 31, n // 31 % 31, n // 961 % 31, *range(7)])
+            c.execute(
+                tl.update()
+                .where(tl.c.id == lid)
+                .values(status=status, active=1, verified_at=clock.now(), verify_code=code)
+            )
+    return lid
+
+
+def own_listing(method: str, template: str, status: str = "draft", **kw: Any) -> Callable[[Ctx], list[Any]]:
+    def build(ctx: Ctx) -> list[Any]:
+        def req(c: Ctx, who: str) -> Request:
+            extra = {k: (v(c) if callable(v) else v) for k, v in kw.items()}
+            return (method, template.format(id=_own_listing(c, who, status)), extra)
+
+        return [("own", None, req)]
+
+    return build
+
+
+def street_listing(method: str, template: str, **kw: Any) -> Callable[[Ctx], list[Any]]:
+    """One variant per sample street: a fresh listing there waiting for review."""
+
+    def build(ctx: Ctx) -> list[Any]:
+        def make(c: Ctx, street: str) -> int:
+            from tests import rental_builders as rb
+
+            with c.engine.begin() as conn:
+                return rb.listing(conn, rb.free_homes(conn, street)[0], status="pending_review")
+
+        return [(s, s, lambda c, who, s=s: (method, template.format(id=make(c, s)), dict(kw))) for s in ctx.data]
+
+    return build
+
+
+def a_public_code(ctx: Ctx) -> str:
+    if ctx.listing_code is None:
+        from anju.rental.tables import rental_listings as tl
+
+        lid = _own_listing(ctx, "landlord", "published")
+        with ctx.engine.connect() as c:
+            ctx.listing_code = c.execute(select(tl.c.verify_code).where(tl.c.id == lid)).scalar_one()
+    return str(ctx.listing_code)
+
+
+def public_code(method: str, template: str) -> Callable[[Ctx], list[Any]]:
+    return lambda ctx: [("code", None, lambda c, who: (method, template.format(code=a_public_code(c)), {}))]
+
+
+@contextmanager
+def build_ctx(engine: Engine, settings: Settings) -> Iterator[Ctx]:
+    """The app over ``engine`` (a fresh copy of the test city) with the matrix's sample world: target
+    accounts in and out of district A, a log, a failed import job, review records, assistance records."""
+    app = create_app(settings)
+    w = choose_world(engine)
+    sec = Security(settings)
+    system = Caller.system("test")
+    with engine.begin() as conn:
+        for name, division, phone in (("t_in", w.street_s1, "13700000001"), ("t_out", w.district_b, "13700000002")):
+            role = Role.street_clerk if name == "t_in" else Role.district_officer
+            create_account(
+                conn,
+                sec,
+                NewAccount(
+                    username=name, password=PASSWORD, role=role, name="目标账户", division_code=division, phone=phone
+                ),
+                system,
+            )
+    from anju import ledger
+
+    with engine.begin() as conn:
+        ledger.create_log(conn, "audit_test")
+        ledger.append(conn, "audit_test", [b"a", b"b", b"c"])
+    with TestClient(app, follow_redirects=False) as client:
+        data = _samples(engine, w)
+        tokens = {r: api_token(engine, r) for r in ROLES}
+        targets = {t: account_id(engine, t) for t in ("t_in", "t_out")}
+        c = Ctx(engine, w, client, tokens, data, targets, keyring=sec.keyring)  # = keyring_from_settings
+        r = client.post(
+            "/api/v1/imports",
+            files={"file": ("bad.csv", b"x\n1\n", "text/csv")},
+            headers={"authorization": f"Bearer {tokens['city']}"},
+        )
+        c.job = r.json()["job"]["id"]
+        c.phones = {"t_in": "13700000001", "t_out": "13700000002"}
+        for street in data:
+            data[street].addr = c.fresh_address(street)
+        assistance_setup(c)
+        with engine.connect() as conn:
+            c.address = conn.execute(
+                select(rt.homes.c.address).where(rt.homes.c.house_code == data[w.street_s1].house_code)
+            ).scalar_one()
+        _assistance_samples(c)
+        yield c
+    app.state.engine.dispose()
+
+
+def expected(ctx: Ctx, case: Case, who: str, street: str | None, page: bool) -> set[int]:
+    perm = ctx.perm
+    if who == "anonymous" and "anonymous" not in EXPECTED[perm]:
+        return {303} if page else {401}
+    if who not in EXPECTED[perm]:
+        return {403}
+    if street is None or case.scoping is None:
+        return case.ok
+    if case.scoping == "register":
+        allowed = ctx.streets_of(who)
+        inside = allowed is None or street in allowed
+    else:
+        inside = ctx.in_account_scope(who, street)
+    return case.ok if inside else case.out_of_scope
+
+
+def exercise(ctx: Ctx, method: str, path: str, declared: str, case: Case) -> list[str]:
+    """Request the route as every role (and anonymously) for each variant of its case: the failures,
+    a policy other than the case's, a status outside the expected set or a successful response that
+    leaks data out of scope."""
+    assert declared in EXPECTED, declared
+    perm = case.perm
+    assert perm in EXPECTED, f"{method} {path}: the case's permission {perm!r} is not in EXPECTED"
+    failures = []
+    if declared != perm:
+        failures.append(f"{method} {path}: the route declares {declared!r}, its case {perm!r}")
+    ctx.perm = perm
+    for label, street, build in case.variants(ctx):
+        for who in [*ROLES, "anonymous"]:
+            m, url, kw = build(ctx, who)
+            kw = dict(kw)
+            headers = dict(kw.pop("headers", {}))
+            if kw.pop("fresh", False):
+                token = api_token(ctx.engine, who) if who != "anonymous" else None
+            else:
+                token = ctx.tokens.get(who)
+            if token:
+                headers["authorization"] = f"Bearer {token}"
+            resp = ctx.client.request(m, url, headers=headers, **kw)
+            want = expected(ctx, case, who, street, not url.startswith(("/api/", "/tiles/")))
+            if resp.status_code not in want:
+                failures.append(
+                    f"{method} {path} [{label}] as {who}: {resp.status_code} not in {sorted(want)} — {resp.text[:160]}"
+                )
+            elif case.check and resp.status_code in case.ok and who in EXPECTED[perm] and who != "anonymous":
+                try:
+                    case.check(ctx, who, resp)
+                except AssertionError as e:
+                    failures.append(f"{method} {path} [{label}] as {who}: {e}")
+    return failures
