@@ -84,9 +84,9 @@ def test_every_route_has_a_case_and_every_case_a_route(ctx: Ctx) -> None:
     )
     assert misplaced == [], f"cases in another context's module: {misplaced}"
     changed = sorted(
-        f"{m} {p}: the route declares {perm.value!r}, its case {CASES[(m, p)].perm!r}"
+        f"{m} {p}: the route declares {perm!r}, its case {CASES[(m, p)].perm!r}"
         for (m, p), perm in routes.items()
-        if CASES[(m, p)].perm != perm.value
+        if CASES[(m, p)].perm != perm
     )
     assert changed == [], f"routes whose policy differs from their case: {changed}"
     assert set(CASES_BY_CONTEXT) == {*HTTP_CONTEXTS, "app"}
@@ -103,7 +103,7 @@ def test_every_route_of_the_context_behaves_for_every_role_and_scope(ctx: Ctx, c
         if case is None:
             failures.append(f"{method} {path}: no case (see the completeness test)")
             continue
-        failures += exercise(ctx, method, path, perm.value, case)
+        failures += exercise(ctx, method, path, perm, case)
     assert failures == [], "\n".join(failures)
 
 

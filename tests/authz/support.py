@@ -24,8 +24,7 @@ from anju.app import create_app
 from anju.core import clock
 from anju.core.settings import Settings
 from anju.registry import tables as rt
-from anju.security import Keyring, NewAccount, Role, Security, create_account
-from anju.security.services import Caller
+from anju.security import Caller, Keyring, NewAccount, Role, Security, create_account
 from tests.accounts import PASSWORD, World, account_id, api_token, choose_world
 
 ROLES = ["city", "auditor", "admin", "admin_a", "district", "clerk", "citizen", "landlord", "agency"]
@@ -560,8 +559,8 @@ def public_draw(template: str) -> Callable[[Ctx], list[Any]]:
 def _assistance_samples(ctx: Ctx) -> None:
     """Per sample street: a frozen draw, a drawn one (one candidate has chosen, one waits its turn, a
     home is spare), the allocation and an open case."""
+    from anju import assistance as asvc
     from anju.assistance import allocation as al
-    from anju.assistance import services as asvc
     from anju.assistance.domain import load_policies, sample_policy_path
     from anju.assistance.tables import draw_candidates
     from tests.assistance_builders import approved
@@ -680,7 +679,7 @@ def fresh_app(ctx: Ctx, who: str = "citizen", street: str | None = None, stage: 
     """A new application of ``who`` (a public party; others get the citizen's) in ``street``, taken to
     ``stage``: draft (with a document), submitted (street level), notice, objection (notice + one open
     objection; returns the objection's id)."""
-    from anju.assistance import services as asvc
+    from anju import assistance as asvc
     from anju.assistance.tables import applications
 
     caller = _applicant(ctx, who)
@@ -770,8 +769,8 @@ def application_form(ctx: Ctx) -> dict[str, Any]:
 
 def assistance_setup(c: Ctx) -> None:
     """Programmes loaded; a submitted sample application (with a document) in each sample street."""
+    from anju import assistance as asvc
     from anju.assistance import domain as ad
-    from anju.assistance import services as asvc
 
     with c.engine.begin() as conn:
         asvc.load_programmes(conn, ad.load_policies(ad.sample_policy_path("320100")))
