@@ -217,7 +217,7 @@ class Ctx:
         waiting (an approved application alone in its priority class), draw (frozen), drawn (with the
         candidate and a fitting home), allocation (selected), contracted, supported (allocated
         application), case (open, on a supported household)."""
-        from anju.assistance import allocation as al
+        from anju import assistance as al
         from tests.assistance_builders import approved
 
         system = Caller.system("matrix")
@@ -560,7 +560,7 @@ def _assistance_samples(ctx: Ctx) -> None:
     """Per sample street: a frozen draw, a drawn one (one candidate has chosen, one waits its turn, a
     home is spare), the allocation and an open case."""
     from anju import assistance as asvc
-    from anju.assistance import allocation as al
+    from anju import assistance as al
     from anju.assistance.domain import load_policies, sample_policy_path
     from anju.assistance.tables import draw_candidates
     from tests.assistance_builders import approved
