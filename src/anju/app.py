@@ -20,7 +20,8 @@ from anju.core.db import UnitOfWork, make_engine
 from anju.core.errors import AnjuError, Forbidden
 from anju.core.scope import OutOfScope
 from anju.core.settings import Settings, load_settings
-from anju.web.deps import Public, refuse_nul
+from anju.security import Public
+from anju.web.deps import refuse_nul
 
 log = logging.getLogger("anju.web")
 

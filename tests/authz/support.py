@@ -559,8 +559,8 @@ def public_draw(template: str) -> Callable[[Ctx], list[Any]]:
 def _assistance_samples(ctx: Ctx) -> None:
     """Per sample street: a frozen draw, a drawn one (one candidate has chosen, one waits its turn, a
     home is spare), the allocation and an open case."""
-    from anju import assistance as asvc
     from anju import assistance as al
+    from anju import assistance as asvc
     from anju.assistance.domain import load_policies, sample_policy_path
     from anju.assistance.tables import draw_candidates
     from tests.assistance_builders import approved

@@ -1,4 +1,7 @@
-"""Typed dependency aliases, in one place."""
+"""The web kit's typed dependencies: settings, the unit of work, paging, the NUL guard.
+
+The policies routes declare live with the contexts (``<context>/http/deps.py``; the two every
+context uses, ``Public`` and ``SignedIn``, and ``SecurityDep`` are exported by ``anju.security``)."""
 
 from __future__ import annotations
 
@@ -10,18 +13,12 @@ from starlette.datastructures import UploadFile
 
 from anju.core.db import UnitOfWork
 from anju.core.settings import Settings
-from anju.security import Caller, Security, allow
 
 # Dependencies that do no I/O are ``async def`` so FastAPI does not hop to a worker thread for them.
 
 
 async def get_settings(request: Request) -> Settings:
     s: Settings = request.app.state.settings
-    return s
-
-
-async def get_security(request: Request) -> Security:
-    s: Security = request.app.state.security
     return s
 
 
@@ -106,32 +103,3 @@ async def refuse_nul(request: Request) -> None:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 PagingDep = Annotated[Paging, Depends(paging)]
-SecurityDep = Annotated[Security, Depends(get_security)]
-
-# The policies routes declare (one per route; see anju.security.policy).
-Public = Annotated[Caller, allow("public")]
-SignedIn = Annotated[Caller, allow("self")]
-DivisionsRead = Annotated[Caller, allow("divisions.read")]
-RegistryRead = Annotated[Caller, allow("registry.read")]
-RegistryWrite = Annotated[Caller, allow("registry.write")]
-RegistryExport = Annotated[Caller, allow("registry.export")]
-RegistryImport = Annotated[Caller, allow("registry.import")]
-AccountsManage = Annotated[Caller, allow("accounts.manage")]
-PersonalReveal = Annotated[Caller, allow("personal.reveal")]
-AuditRead = Annotated[Caller, allow("audit.read")]
-LedgerRead = Annotated[Caller, allow("ledger.read")]
-AddressParse = Annotated[Caller, allow("address.parse")]
-AddressRead = Annotated[Caller, allow("address.read")]
-AddressReview = Annotated[Caller, allow("address.review")]
-AddressLink = Annotated[Caller, allow("address.link")]
-AssistanceApply = Annotated[Caller, allow("assistance.apply")]
-AssistanceRead = Annotated[Caller, allow("assistance.read")]
-AssistanceReview = Annotated[Caller, allow("assistance.review")]
-AssistanceAllocate = Annotated[Caller, allow("assistance.allocate")]
-RentalParty = Annotated[Caller, allow("rental.party")]
-RentalPublish = Annotated[Caller, allow("rental.publish")]
-RentalSign = Annotated[Caller, allow("rental.sign")]
-RentalRead = Annotated[Caller, allow("rental.read")]
-RentalHandle = Annotated[Caller, allow("rental.handle")]
-RentalSupervise = Annotated[Caller, allow("rental.supervise")]
-RentalGuidance = Annotated[Caller, allow("rental.guidance")]

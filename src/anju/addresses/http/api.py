@@ -8,10 +8,11 @@ from fastapi import APIRouter, File, Form, Path, Query, UploadFile
 
 from anju.addresses import linkage, linking, review
 from anju.addresses.http import schemas
+from anju.addresses.http.deps import AddressLink, AddressParse, AddressRead, AddressReview
 from anju.core.errors import FieldError, TooLarge
 from anju.core.settings import Settings
 from anju.security import audited
-from anju.web.deps import AddressLink, AddressParse, AddressRead, AddressReview, PagingDep, SettingsDep, UowDep
+from anju.web.deps import PagingDep, SettingsDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
 router = APIRouter(prefix="/addresses", tags=["addresses"], responses=ERRORS)

@@ -14,9 +14,10 @@ from sqlalchemy import Connection
 
 from anju.addresses import linking, review
 from anju.addresses.domain import COMPARISONS, COMPONENTS, STATUS_LABELS
+from anju.addresses.http.deps import AddressParse, AddressRead, AddressReview
 from anju.core.errors import AnjuError, ValidationError
 from anju.security import Caller, audited
-from anju.web.deps import AddressParse, AddressRead, AddressReview, PagingDep, UowDep
+from anju.web.deps import PagingDep, UowDep
 from anju.web.templating import pager, render
 
 router = APIRouter(include_in_schema=False)

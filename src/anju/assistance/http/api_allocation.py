@@ -13,8 +13,9 @@ from fastapi.responses import Response
 
 from anju.assistance import drawing, selection, subsidies, tenancy, tracking, waitlist
 from anju.assistance.http import schemas_allocation
-from anju.security import audited, set_audit_target
-from anju.web.deps import AssistanceAllocate, AssistanceRead, AssistanceReview, PagingDep, Public, UowDep
+from anju.assistance.http.deps import AssistanceAllocate, AssistanceRead, AssistanceReview
+from anju.security import Public, audited, set_audit_target
+from anju.web.deps import PagingDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
 router = APIRouter(prefix="/assistance", tags=["assistance"], responses=ERRORS)

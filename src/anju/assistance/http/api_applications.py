@@ -17,21 +17,12 @@ from sqlalchemy import select
 
 from anju.assistance import applying, catalogue, eligibility, queries, review
 from anju.assistance.http import schemas_applications
+from anju.assistance.http.deps import AssistanceAllocate, AssistanceApply, AssistanceRead, AssistanceReview
 from anju.assistance.tables import applications
 from anju.core.errors import FieldError, TooLarge
 from anju.core.scope import Scope
-from anju.security import audited, set_audit_target
-from anju.web.deps import (
-    AssistanceAllocate,
-    AssistanceApply,
-    AssistanceRead,
-    AssistanceReview,
-    PagingDep,
-    Public,
-    SecurityDep,
-    SignedIn,
-    UowDep,
-)
+from anju.security import Public, SecurityDep, SignedIn, audited, set_audit_target
+from anju.web.deps import PagingDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
 router = APIRouter(prefix="/assistance", tags=["assistance"], responses=ERRORS)

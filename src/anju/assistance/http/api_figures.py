@@ -13,7 +13,8 @@ from fastapi.responses import Response
 
 from anju.assistance import figures, figures_csv, plan_targets, talent_figures
 from anju.assistance.http import schemas_figures
-from anju.web.deps import AssistanceRead, SettingsDep, UowDep
+from anju.assistance.http.deps import AssistanceRead
+from anju.web.deps import SettingsDep, UowDep
 from anju.web.schemas import ERRORS
 
 router = APIRouter(prefix="/assistance/figures", tags=["assistance-figures"], responses=ERRORS)

@@ -14,10 +14,11 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from anju.assistance import catalogue, domain, drawing, selection, tenancy, tracking, waitlist
+from anju.assistance.http.deps import AssistanceAllocate, AssistanceRead
 from anju.core import clock
 from anju.core.errors import AnjuError, ValidationError
-from anju.security import audited, set_audit_target
-from anju.web.deps import AssistanceAllocate, AssistanceRead, PagingDep, Public, UowDep
+from anju.security import Public, audited, set_audit_target
+from anju.web.deps import PagingDep, UowDep
 from anju.web.templating import pager, render
 
 router = APIRouter(include_in_schema=False)

@@ -15,20 +15,12 @@ from starlette.datastructures import FormData
 
 from anju import divisions
 from anju.assistance import applying, catalogue, common, domain, eligibility, queries, review, tracking
+from anju.assistance.http.deps import AssistanceApply, AssistanceRead, AssistanceReview
 from anju.core import clock
 from anju.core.errors import AnjuError, FieldError, ValidationError
 from anju.core.money import fen_to_yuan
-from anju.security import audited, set_audit_target
-from anju.web.deps import (
-    AssistanceApply,
-    AssistanceRead,
-    AssistanceReview,
-    PagingDep,
-    Public,
-    SecurityDep,
-    SignedIn,
-    UowDep,
-)
+from anju.security import Public, SecurityDep, SignedIn, audited, set_audit_target
+from anju.web.deps import PagingDep, UowDep
 from anju.web.forms import form_action
 from anju.web.templating import pager, render
 

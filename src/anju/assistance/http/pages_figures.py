@@ -14,7 +14,8 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse
 
 from anju.assistance import figures, plan_targets, talent_figures
-from anju.web.deps import AssistanceRead, SettingsDep, UowDep
+from anju.assistance.http.deps import AssistanceRead
+from anju.web.deps import SettingsDep, UowDep
 from anju.web.templating import render
 
 router = APIRouter(include_in_schema=False)

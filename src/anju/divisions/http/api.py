@@ -8,8 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from anju.divisions import services
+from anju.divisions.http.deps import DivisionsRead
 from anju.divisions.http.schemas import DivisionOut
-from anju.web.deps import DivisionsRead, PagingDep, UowDep
+from anju.web.deps import PagingDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
 router = APIRouter(tags=["divisions"], responses=ERRORS)

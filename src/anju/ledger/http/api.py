@@ -13,8 +13,9 @@ from fastapi import APIRouter, Path, Query
 from anju.ledger import services
 from anju.ledger.heads import signer_from_seed
 from anju.ledger.http import schemas
-from anju.security import audited, development_secret
-from anju.web.deps import LedgerRead, PagingDep, Public, SettingsDep, UowDep
+from anju.ledger.http.deps import LedgerRead
+from anju.security import Public, audited, development_secret
+from anju.web.deps import PagingDep, SettingsDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
 router = APIRouter(tags=["ledger"], responses=ERRORS)

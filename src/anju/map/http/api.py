@@ -9,9 +9,10 @@ from fastapi import APIRouter, Path, Query
 
 from anju.map import domain, services
 from anju.map.http import schemas
+from anju.map.http.deps import RegistryRead
 from anju.map.http.params import AsOf, as_of_or_today
 from anju.map.layers import layers
-from anju.web.deps import RegistryRead, UowDep
+from anju.web.deps import UowDep
 from anju.web.schemas import ERRORS
 
 router = APIRouter(tags=["map"], responses=ERRORS)

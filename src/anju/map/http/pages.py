@@ -9,7 +9,8 @@ from anju import divisions
 from anju.core import clock
 from anju.core.errors import NotFound
 from anju.map import domain
-from anju.web.deps import RegistryRead, SettingsDep, UowDep
+from anju.map.http.deps import RegistryRead
+from anju.web.deps import SettingsDep, UowDep
 from anju.web.templating import render
 
 router = APIRouter(include_in_schema=False)

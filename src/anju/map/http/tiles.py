@@ -10,8 +10,9 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from anju.map import tiles
+from anju.map.http.deps import RegistryRead
 from anju.map.http.params import AsOf, as_of_or_today
-from anju.web.deps import RegistryRead, UowDep
+from anju.web.deps import UowDep
 from anju.web.schemas import ERRORS
 
 router = APIRouter(tags=["map"], responses=ERRORS)

@@ -13,8 +13,9 @@ from anju.core.errors import ValidationError
 from anju.registry import changes, create, lists, lookups, reads
 from anju.registry.domain import Status
 from anju.registry.http import schemas
+from anju.registry.http.deps import RegistryRead, RegistryWrite
 from anju.security import audited, set_audit_target
-from anju.web.deps import PagingDep, RegistryRead, RegistryWrite, UowDep
+from anju.web.deps import PagingDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
 router = APIRouter(tags=["registry"], responses=ERRORS)

@@ -13,6 +13,7 @@ from anju.core.db import UnitOfWork
 from anju.core.errors import FieldError, TooLarge
 from anju.core.settings import Settings
 from anju.registry import export, imports
+from anju.registry.http.deps import RegistryExport, RegistryImport
 from anju.registry.http.schemas_imports import (
     ConflictOut,
     ImportJobDetail,
@@ -22,7 +23,7 @@ from anju.registry.http.schemas_imports import (
     Source,
 )
 from anju.security import Caller, record_now
-from anju.web.deps import PagingDep, RegistryExport, RegistryImport, SettingsDep, UowDep
+from anju.web.deps import PagingDep, SettingsDep, UowDep
 from anju.web.schemas import ERRORS, ErrorItem, Page
 
 router = APIRouter(tags=["imports"], responses=ERRORS)

@@ -14,8 +14,9 @@ from anju.core import clock
 from anju.core.errors import AnjuError
 from anju.core.scope import OutOfScope, Scope
 from anju.registry import lists, lookups, reads, shapes
-from anju.security import allowed
-from anju.web.deps import PagingDep, RegistryRead, SignedIn, UowDep
+from anju.registry.http.deps import RegistryRead
+from anju.security import SignedIn, allowed
+from anju.web.deps import PagingDep, UowDep
 from anju.web.templating import pager, render
 
 router = APIRouter(include_in_schema=False)

@@ -9,8 +9,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from anju.registry import domain, imports
 from anju.registry.http import api_imports
+from anju.registry.http.deps import RegistryImport
 from anju.registry.http.schemas_imports import Mode, Source
-from anju.web.deps import PagingDep, RegistryImport, SettingsDep, UowDep
+from anju.web.deps import PagingDep, SettingsDep, UowDep
 from anju.web.templating import pager, render
 
 router = APIRouter(include_in_schema=False)

@@ -20,8 +20,9 @@ from fastapi.responses import Response
 from anju.core import clock
 from anju.rental import escrow, escrow_reconciliation, escrow_statements
 from anju.rental.http import schemas_escrow
+from anju.rental.http.deps import RentalHandle, RentalParty, RentalRead, RentalSign, RentalSupervise
 from anju.security import audited
-from anju.web.deps import PagingDep, RentalHandle, RentalParty, RentalRead, RentalSign, RentalSupervise, UowDep
+from anju.web.deps import PagingDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
 router = APIRouter(tags=["rental"], responses=ERRORS)

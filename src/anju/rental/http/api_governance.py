@@ -12,9 +12,10 @@ from sqlalchemy import select
 
 from anju.rental import governance
 from anju.rental.http import schemas_governance
+from anju.rental.http.deps import RentalHandle, RentalRead, RentalSign
 from anju.rental.tables import rental_complaints, rental_inspections
-from anju.security import audited, set_audit_target
-from anju.web.deps import PagingDep, RentalHandle, RentalRead, RentalSign, SecurityDep, SettingsDep, UowDep
+from anju.security import SecurityDep, audited, set_audit_target
+from anju.web.deps import PagingDep, SettingsDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
 router = APIRouter(responses=ERRORS)

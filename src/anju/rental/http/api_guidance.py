@@ -17,8 +17,9 @@ from fastapi.responses import Response
 
 from anju.rental import guidance, monitoring
 from anju.rental.http import schemas_guidance
-from anju.security import Caller, allowed, audited, set_audit_target
-from anju.web.deps import PagingDep, Public, RentalGuidance, RentalRead, SettingsDep, UowDep
+from anju.rental.http.deps import RentalGuidance, RentalRead
+from anju.security import Caller, Public, allowed, audited, set_audit_target
+from anju.web.deps import PagingDep, SettingsDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
 router = APIRouter(tags=["rental-guidance"], responses=ERRORS)

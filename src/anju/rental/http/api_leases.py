@@ -19,8 +19,9 @@ from fastapi.responses import Response
 
 from anju.rental import contract_pdf, idempotency, lease_changes, lease_drafting, lease_filing, leases
 from anju.rental.http import schemas_leases
-from anju.security import Caller, audited, audited_grouped, set_audit_target
-from anju.web.deps import PagingDep, Public, RentalRead, RentalSign, RentalSupervise, SecurityDep, SettingsDep, UowDep
+from anju.rental.http.deps import RentalRead, RentalSign, RentalSupervise
+from anju.security import Caller, Public, SecurityDep, audited, audited_grouped, set_audit_target
+from anju.web.deps import PagingDep, SettingsDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
 router = APIRouter(tags=["rental"], responses=ERRORS)

@@ -17,8 +17,9 @@ from fastapi.responses import JSONResponse, Response
 
 from anju.rental import listing_queries, listings
 from anju.rental.http import schemas_listings
-from anju.security import audited, set_audit_target
-from anju.web.deps import PagingDep, Public, RentalHandle, RentalPublish, SecurityDep, SettingsDep, UowDep
+from anju.rental.http.deps import RentalHandle, RentalPublish
+from anju.security import Public, SecurityDep, audited, set_audit_target
+from anju.web.deps import PagingDep, SettingsDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
 router = APIRouter(responses=ERRORS)

@@ -16,17 +16,9 @@ from fastapi.responses import Response
 
 from anju.rental import entrustments, home_flags, parties
 from anju.rental.http import schemas_parties
-from anju.security import audited, set_audit_target
-from anju.web.deps import (
-    PagingDep,
-    RentalHandle,
-    RentalParty,
-    RentalPublish,
-    RentalRead,
-    RentalSupervise,
-    SecurityDep,
-    UowDep,
-)
+from anju.rental.http.deps import RentalHandle, RentalParty, RentalPublish, RentalRead, RentalSupervise
+from anju.security import SecurityDep, audited, set_audit_target
+from anju.web.deps import PagingDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
 router = APIRouter(responses=ERRORS)

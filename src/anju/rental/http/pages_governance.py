@@ -19,8 +19,9 @@ from anju import divisions
 from anju.core import clock
 from anju.core.errors import AnjuError, FieldError
 from anju.rental import domain, governance
-from anju.security import audited, set_audit_target
-from anju.web.deps import PagingDep, RentalHandle, RentalRead, RentalSign, SecurityDep, SettingsDep, UowDep
+from anju.rental.http.deps import RentalHandle, RentalRead, RentalSign
+from anju.security import SecurityDep, audited, set_audit_target
+from anju.web.deps import PagingDep, SettingsDep, UowDep
 from anju.web.forms import form_action
 from anju.web.templating import pager, render
 

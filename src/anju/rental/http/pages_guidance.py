@@ -20,8 +20,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from anju.core import clock
 from anju.core.errors import ValidationError
 from anju.rental import domain, guidance, monitoring
-from anju.security import Caller, allowed, audited, set_audit_target
-from anju.web.deps import PagingDep, Public, RentalGuidance, RentalRead, UowDep
+from anju.rental.http.deps import RentalGuidance, RentalRead
+from anju.security import Caller, Public, allowed, audited, set_audit_target
+from anju.web.deps import PagingDep, UowDep
 from anju.web.templating import pager, render
 
 router = APIRouter(include_in_schema=False)

@@ -21,16 +21,11 @@ from anju.rental import (
     lease_drafting,
     leases,
 )
+from anju.rental.http.deps import RentalSign, RentalSupervise
 from anju.rental.http.form_fields import parse_date, split_errors, yuan_field
 from anju.rental.http.pages_leases import Id, Text, labels_context, read_lease
-from anju.security import Caller, audited, set_audit_target
-from anju.web.deps import (
-    RentalSign,
-    RentalSupervise,
-    SecurityDep,
-    SettingsDep,
-    UowDep,
-)
+from anju.security import Caller, SecurityDep, audited, set_audit_target
+from anju.web.deps import SettingsDep, UowDep
 from anju.web.forms import form_action
 from anju.web.templating import render
 

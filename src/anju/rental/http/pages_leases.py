@@ -27,17 +27,10 @@ from anju.rental import (
     leases,
     listing_queries,
 )
+from anju.rental.http.deps import RentalRead, RentalSign
 from anju.rental.http.form_fields import parse_date, parse_int, split_errors, yuan_field
-from anju.security import Caller, audited, set_audit_target
-from anju.web.deps import (
-    PagingDep,
-    Public,
-    RentalRead,
-    RentalSign,
-    SecurityDep,
-    SettingsDep,
-    UowDep,
-)
+from anju.security import Caller, Public, SecurityDep, audited, set_audit_target
+from anju.web.deps import PagingDep, SettingsDep, UowDep
 from anju.web.forms import form_action
 from anju.web.templating import pager, render
 

@@ -13,7 +13,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from anju.core.errors import AnjuError
 from anju.rental import domain, listing_queries
 from anju.rental.http import qr
-from anju.web.deps import PagingDep, Public, RentalHandle, RentalPublish, SettingsDep, UowDep
+from anju.rental.http.deps import RentalHandle, RentalPublish
+from anju.security import Public
+from anju.web.deps import PagingDep, SettingsDep, UowDep
 from anju.web.templating import pager, render
 
 router = APIRouter(include_in_schema=False)

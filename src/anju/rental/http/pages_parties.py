@@ -19,8 +19,9 @@ from anju import divisions
 from anju.core import clock, money
 from anju.core.errors import AnjuError, FieldError, NotFound, ValidationError
 from anju.rental import domain, entrustments, parties
-from anju.security import audited, set_audit_target
-from anju.web.deps import PagingDep, RentalParty, RentalPublish, RentalRead, RentalSupervise, SecurityDep, UowDep
+from anju.rental.http.deps import RentalParty, RentalPublish, RentalRead, RentalSupervise
+from anju.security import SecurityDep, audited, set_audit_target
+from anju.web.deps import PagingDep, UowDep
 from anju.web.forms import form_action
 from anju.web.templating import pager, render
 

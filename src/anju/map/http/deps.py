@@ -1,0 +1,7 @@
+"""The policies this context's routes declare: one permission per route (see anju.security.policy)."""
+
+from typing import Annotated
+
+from anju.security import Caller, allow
+
+RegistryRead = Annotated[Caller, allow("registry.read")]
