@@ -2,7 +2,7 @@
 case builders and response checks, and how one route is exercised for every role and scope.
 
 The expected grants below are written from the issue's role list, independently of
-``anju.security.roles``. The cases themselves live in ``cases_<context>.py``, one module per context.
+``anju.security.domain``. The cases themselves live in ``cases_<context>.py``, one module per context.
 """
 
 from __future__ import annotations

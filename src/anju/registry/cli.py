@@ -13,9 +13,19 @@ from anju.core import runtime
 from anju.core.errors import AnjuError
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from contextlib import AbstractContextManager
+
+    from sqlalchemy import Connection, Engine
 
     from anju.core.settings import Settings
+
+
+def _audited(engine: Engine, action: str) -> AbstractContextManager[Connection]:
+    """A command's write: one transaction through the unit of work, with its audit row inside."""
+    from anju.core.db import unit_of_work
+    from anju.security import Caller, audited
+
+    return audited(unit_of_work(engine), Caller.system("cli"), action)
 
 
 @click.group()
@@ -123,7 +133,7 @@ def remerge() -> None:
     from anju.registry import imports
 
     _, engine = _engine()
-    with engine.begin() as conn:
+    with _audited(engine, "registry.remerge") as conn:
         out = imports.remerge(conn)
     engine.dispose()
     click.echo(json.dumps(out, ensure_ascii=False))

@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy import Engine
 
-from anju.core import migrate
-from anju.core.db import make_engine
+from anju.core import migrate, runtime
 from anju.core.errors import AnjuError
 from anju.core.settings import Settings, load_settings
 
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from sqlalchemy import Connection, Engine
+
+
+def _audited(engine: Engine, action: str) -> AbstractContextManager[Connection]:
+    """A command's write: one transaction through the unit of work, with its audit row inside."""
+    from anju.core.db import unit_of_work
+    from anju.security import Caller, audited
+
+    return audited(unit_of_work(engine), Caller.system("cli"), action)
+
 
 def _engine(settings: Settings) -> Engine:
-    engine = make_engine(settings.resolved_database_url, settings.sql_echo, settings.db_pool_pre_ping)
+    engine = runtime.engine(settings)
     migrate.upgrade(engine)
     return engine
 
@@ -45,7 +56,7 @@ def rental_guidance_compute(until: Any, months: int) -> None:
 
     engine = _engine(load_settings())
     try:
-        with engine.begin() as conn:
+        with _audited(engine, "rental.compute_guidance") as conn:
             out = guidance.compute_edition(conn, until=until.date() if until else None, months=months)
     except AnjuError as e:
         raise click.ClickException(e.message + "".join(f"（{x.field}：{x.reason}）" for x in e.errors)) from None
@@ -66,7 +77,7 @@ def rental_guidance_publish(edition: str, effective_from: Any) -> None:
 
     engine = _engine(load_settings())
     try:
-        with engine.begin() as conn:
+        with _audited(engine, "rental.publish_guidance") as conn:
             edition_id = guidance.find_edition(conn, edition)
             if edition_id is None:
                 raise click.ClickException(f"没有这个指导租金版本：{edition}")
@@ -106,7 +117,7 @@ def rental_listings_expire() -> None:
 
     settings = load_settings()
     engine = _engine(settings)
-    with engine.begin() as conn:
+    with _audited(engine, "rental.expire_listings") as conn:
         n = listings.expire(conn, settings.rental_verify_code_days)
     click.echo(f"{n} 条房源核验码已过期并关闭")
 
@@ -130,7 +141,7 @@ def rental_leases_expire(batch: int) -> None:
     engine = _engine(settings)
     total = 0
     while True:
-        with engine.begin() as conn:
+        with _audited(engine, "rental.expire_leases") as conn:
             n = lease_changes.expire_leases(conn, settings, clock.today(), limit=batch)
         total += n
         if n < batch:
@@ -157,7 +168,7 @@ def rental_escrow_release(on: Any) -> None:
     from anju.rental import escrow
 
     engine = _engine(load_settings())
-    with engine.begin() as conn:
+    with _audited(engine, "rental.release_escrow") as conn:
         out = escrow.release_due(conn, on.date() if on else clock.today())
     click.echo(
         f"释放 {out['released']} 个月租金共 {out['released_fen'] / 100:.2f} 元；"
@@ -203,7 +214,7 @@ def publish_demo_guidance(engine: Engine) -> str | None:
     from anju.rental import guidance
 
     try:
-        with engine.begin() as conn:
+        with _audited(engine, "rental.compute_guidance") as conn:
             out = guidance.compute_edition(conn)
             guidance.publish(conn, int(out["id"]), by=None)
     except AnjuError:

@@ -8,6 +8,7 @@ from anju.core.scope import SYSTEM, Scope
 from anju.security.audit import audited, audited_grouped, record, record_now, set_audit_target
 from anju.security.callers import Caller, Security
 from anju.security.crypto import Keyring, development_secret, keyring_from_settings
+from anju.security.domain import GRANTS, PERMISSIONS, ROLE_LABELS, STAFF_ROLES, Permission, Role, allowed
 from anju.security.identity import credit_code, mask_id, mask_name, mask_phone, person_name, phone, resident_id
 from anju.security.jobs import AuditedJob, audited_job
 from anju.security.keys import rotate_keys
@@ -25,7 +26,6 @@ from anju.security.policy import (
     walk_routes,
 )
 from anju.security.ratelimit import RateLimiter
-from anju.security.roles import GRANTS, PERMISSIONS, ROLE_LABELS, STAFF_ROLES, Permission, Role, allowed
 from anju.security.signin import issue_session
 from anju.security.tables import accounts, audit_log, sessions
 from anju.security.users import NewAccount, create_account

@@ -18,7 +18,7 @@ from anju.core.scope import Scope
 from anju.core.settings import Settings
 from anju.security import passwords
 from anju.security.crypto import Keyring, keyring_from_settings
-from anju.security.roles import PUBLIC_ROLES, STAFF_ROLES, Role, allowed
+from anju.security.domain import PUBLIC_ROLES, STAFF_ROLES, Role, allowed
 
 
 @dataclass(frozen=True)

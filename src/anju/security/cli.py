@@ -10,10 +10,11 @@ import click
 from sqlalchemy import Engine, select
 
 from anju.core import migrate, runtime
+from anju.core.db import unit_of_work
 from anju.core.errors import AnjuError
 from anju.core.settings import Settings
 from anju.security.crypto import KeyError_
-from anju.security.roles import ROLE_LABELS, Role
+from anju.security.domain import ROLE_LABELS, Role
 from anju.security.tables import accounts
 
 if TYPE_CHECKING:
@@ -108,7 +109,7 @@ def users_create(
         org_code=org_code,
     )
     try:
-        with engine.begin() as conn:
+        with unit_of_work(engine).begin() as conn:
             created = create_account(conn, sec, cmd, Caller.system("cli"))
     except AnjuError as e:
         raise click.ClickException(e.message) from None
@@ -148,7 +149,7 @@ def users_disable(username: str, reason: str) -> None:
 
     settings = runtime.settings()
     engine = _engine(settings)
-    with engine.begin() as conn:
+    with unit_of_work(engine).begin() as conn:
         aid = conn.execute(select(accounts.c.id).where(accounts.c.username == username.lower())).scalar()
         if aid is None:
             raise click.ClickException(f"没有用户 {username}")
@@ -172,7 +173,7 @@ def ensure_demo_accounts(engine: Engine, settings: Settings) -> list[dict[str, s
         streets, _ = divisions.children(conn, district, "street", limit=1)
         codes = {"city": settings.city_code, "district": district, "street": streets[0].code if streets else district}
     made = []
-    with engine.begin() as conn:
+    with unit_of_work(engine).begin() as conn:
         for spec in DEMO_ACCOUNTS:
             if spec["username"] in existing:
                 continue

@@ -24,8 +24,8 @@ from starlette.routing import BaseRoute, Mount
 from anju.core.errors import Forbidden, TooManyRequests, Unauthenticated
 from anju.security.audit import record_now
 from anju.security.callers import Caller, Security
+from anju.security.domain import PUBLIC, Permission, allowed, known
 from anju.security.ratelimit import RateLimiter
-from anju.security.roles import PUBLIC, Permission, allowed, known
 from anju.security.signin import cached_caller, resolve
 
 SESSION_COOKIE = "anju_session"

@@ -17,7 +17,7 @@ from anju.core.scope import Scope
 from anju.security import passwords
 from anju.security.audit import record
 from anju.security.callers import Caller, Security, forget_sessions_after_commit, token_hash
-from anju.security.roles import STAFF_ROLES, Role
+from anju.security.domain import STAFF_ROLES, Role
 from anju.security.tables import accounts, sessions
 
 #: ``last_seen_at`` is written at most this often per session (a write per request would serialise reads).

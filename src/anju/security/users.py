@@ -24,7 +24,7 @@ from anju.core.scope import OutOfScope
 from anju.security import identity, passwords
 from anju.security.audit import record
 from anju.security.callers import Caller, Security, forget_sessions_after_commit
-from anju.security.roles import PUBLIC_ROLES, STAFF_LEVEL, STAFF_ROLES, Role
+from anju.security.domain import PUBLIC_ROLES, STAFF_LEVEL, STAFF_ROLES, Role
 from anju.security.tables import accounts, sessions
 
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9_.-]{2,39}$")

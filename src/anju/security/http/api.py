@@ -10,10 +10,10 @@ from fastapi.responses import Response, StreamingResponse
 
 from anju.core.errors import Conflict, TooManyRequests, Unauthenticated, ValidationError
 from anju.security import Public, SecurityDep, SignedIn, audit, callers, ratelimit, signin, users
+from anju.security.domain import GRANTS, Role
 from anju.security.http import schemas
 from anju.security.http.deps import AccountsManage, AuditRead, PersonalReveal
 from anju.security.policy import client_ip, request_id
-from anju.security.roles import GRANTS, Role
 from anju.web.deps import PagingDep, UowDep
 from anju.web.schemas import ERRORS, Page
 

@@ -13,9 +13,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from anju.core.clock import CITY_TZ
 from anju.core.errors import AnjuError, ValidationError
 from anju.security import Public, SecurityDep, SignedIn, audit, callers, signin, users
+from anju.security.domain import GRANTS, ROLE_LABELS, Role
 from anju.security.http.deps import AccountsManage, AuditRead, PersonalReveal
 from anju.security.policy import CSRF_COOKIE, SESSION_COOKIE, client_ip, request_id
-from anju.security.roles import GRANTS, ROLE_LABELS, Role
 from anju.web.deps import PagingDep, UowDep
 from anju.web.templating import pager, render
 

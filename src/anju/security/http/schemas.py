@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from anju.security.roles import Role
+from anju.security.domain import Role
 
 
 class TokenIn(BaseModel):
