@@ -10,7 +10,7 @@ environment: ``--other-python`` names its interpreter, and this script runs itse
 must be importable by the interpreter running the script. If either is missing the script says so
 and exits with code 2.
 
-The labelled corpus has three parts: the hand-written cases of ``tests/test_address_parser.py``
+The labelled corpus has three parts: the hand-written cases of ``tests/unit/test_address_parser.py``
 (each scored only on the components the case states), records from ``bench/address_parse.py``'s
 generator (``--generated``, every component labelled, bad input left out) and ``HOLDOUT`` below:
 real Nanjing road and estate names in the styles of real records, labelled by hand before any parser
@@ -322,7 +322,7 @@ def missing_in(python: str) -> list[str]:
 
 def labelled_corpus(n_generated: int, seed: int) -> list[tuple[str, str, dict[str, Any]]]:
     """(part, text, labels): labels hold only the components the record is scored on."""
-    from tests.test_address_parser import CASES
+    from tests.unit.test_address_parser import CASES
 
     from address_parse import LEVELS as GEN_LEVELS
     from address_parse import corpus

@@ -22,12 +22,12 @@ from tests.authz.support import (
 # Policy-level cases as for leases: every route, every role. Requests name a party / practitioner /
 # entrustment / flag that does not exist (an allowed caller gets 404) or carry an empty body (422).
 # The scoping of supervisors and the effects of filing, suspension and flags are tested in
-# tests/test_rental_parties.py.
+# tests/integration/test_rental_parties.py.
 
 _NO = "999999"
 # --- rental: leases (网签备案) ---------------------------------------------------------------------
 # Policy-level cases: the permission of every lease route for every role. The leases' own scoping
-# (parties see only their leases; staff only their streets) is tested in tests/test_rental_leases.py.
+# (parties see only their leases; staff only their streets) is tested in tests/integration/test_rental_leases.py.
 # Requests name a lease / filing that does not exist, so an allowed caller gets 404 (or 422).
 
 _NO_LEASE = "/api/v1/rental/me/leases/999999"
@@ -41,12 +41,12 @@ _EMPTY: dict[str, Any] = {"json": {}}
 _SUPERVISE = {"json": {"reason": "矩阵检查"}}
 # --- rental: escrow (租金监管) ---------------------------------------------------------------------
 # Scoping of accounts (a clerk sees the accounts of their street only) and the tenant's own lease:
-# tests/test_rental_escrow_api.py.
+# tests/integration/test_rental_escrow_api.py.
 
 _ACCT = f"/api/v1/rental/escrow/accounts/{_NO}"
 # --- rental: lease and escrow pages (网签备案、租金监管页面) ----------------------------------------
 # Absent ids (an allowed caller gets 404) and empty forms. The flows, the parties' own leases, the
-# supervisors' scoping and the escrow forms are tested in tests/test_rental_pages.py.
+# supervisors' scoping and the escrow forms are tested in tests/integration/test_rental_pages.py.
 
 _MY_LEASE = f"/rental/me/leases/{_NO}"
 _STAFF_LEASE = f"/rental/staff/leases/{_NO}"
@@ -340,7 +340,8 @@ CASES: dict[tuple[str, str], Case] = {
         perm="rental.supervise",
     ),
     # --- rental: complaints and inspections (投诉纠纷、检查执法) ------------------------------------------
-    # Routing of complaints to streets and the credit events of inspections: tests/test_rental_governance.py.
+    # Routing of complaints to streets and the credit events of inspections:
+    # tests/integration/test_rental_governance.py.
     ("POST", "/api/v1/rental/me/complaints"): Case(
         one("POST", "/api/v1/rental/me/complaints", **_EMPTY), ok={422}, scoping=None, perm="rental.sign"
     ),
@@ -414,7 +415,8 @@ CASES: dict[tuple[str, str], Case] = {
         one("POST", f"{_ACCT}/penalties", **_EMPTY), ok={422}, scoping=None, perm="rental.supervise"
     ),
     # --- rental: complaint and inspection pages (投诉纠纷、检查执法页面) -----------------------------------
-    # Routing, scoping by street/district, the confirmation steps and the forms: tests/test_rental_governance.py.
+    # Routing, scoping by street/district, the confirmation steps and the forms:
+    # tests/integration/test_rental_governance.py.
     ("GET", "/rental/complaints/new"): Case(one("GET", "/rental/complaints/new"), scoping=None, perm="rental.sign"),
     ("POST", "/rental/complaints"): Case(
         one("POST", "/rental/complaints", data={}), ok={422}, scoping=None, perm="rental.sign"

@@ -28,7 +28,7 @@ The algorithm, exactly:
    ``result_hash`` is the SM3 of the result's canonical serialisation (as in step 2).
 
 Golden vector (the reference for re-implementations; also in ``docs/assistance.md`` and pinned by
-``tests/test_lottery.py``): the ids ``c001`` … ``c010`` in that order and the seed ``"385729"`` give
+``tests/unit/test_lottery.py``): the ids ``c001`` … ``c010`` in that order and the seed ``"385729"`` give
 
 - ``list_hash   = e0b30fdfb7205416956d5010f07bf55f1301268d30502e370807ebb6630f4fe5``
 - order ``c007 c006 c005 c009 c010 c002 c003 c004 c001 c008``

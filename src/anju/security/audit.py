@@ -72,7 +72,7 @@ def audited(
 ) -> Iterator[Connection]:
     """One write transaction whose audit row is written inside it, just before commit.
 
-    Route handlers open every write through this (tests/test_architecture.py refuses ``uow.begin``
+    Route handlers open every write through this (tests/unit/test_architecture.py refuses ``uow.begin``
     in route modules), so no write can skip its audit row.
     """
     with uow.begin() as conn:

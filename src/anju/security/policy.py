@@ -215,7 +215,7 @@ def walk_routes(routes: Sequence[BaseRoute], prefix: str = "") -> Iterator[tuple
     The routers are walked as declared. FastAPI's own walk (``iter_route_contexts``) builds each
     route's effective context — its dependencies analysed and a pydantic adapter made for every
     parameter — which took 1.5 s for the platform's ~330 routes, at every ``create_app``; the test
-    suite makes hundreds of apps. ``tests/test_routing.py`` checks that both walks give the same."""
+    suite makes hundreds of apps. ``tests/integration/test_routing.py`` checks that both walks give the same."""
     try:
         from fastapi.routing import _IncludedRouter
     except ImportError:  # pragma: no cover - another FastAPI: its own walk

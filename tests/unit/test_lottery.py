@@ -108,7 +108,7 @@ def test_seed_is_nfc_normalised():
 
 
 def test_the_documented_reference_code_reproduces_the_golden_vector():
-    doc = (Path(__file__).resolve().parents[1] / "docs" / "assistance.md").read_text(encoding="utf-8")
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "assistance.md").read_text(encoding="utf-8")
     namespace: dict[str, object] = {}
     exec(doc.split("```python\n", 1)[1].split("```", 1)[0], namespace)
     reference = namespace["anju_lottery_v1"]

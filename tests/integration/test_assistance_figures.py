@@ -39,7 +39,7 @@ from anju.registry.tables import homes
 from anju.security import Caller, NewAccount, Role, Security, create_account
 from tests.accounts import PASSWORD, World, api_token, choose_world
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 API = "/api/v1/assistance/figures"
 
 

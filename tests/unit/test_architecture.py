@@ -17,7 +17,7 @@ from pathlib import Path
 
 from anju.contexts import CONTEXTS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src" / "anju"
 #: Shared kernels: not contexts. ``core`` imports no other part of ``anju``; the web kit only ``core``.
 SHARED = {"core", "web"}
@@ -44,8 +44,8 @@ NO_TABLES = {"map", "synth"}
 ARG_TYPE_IGNORES: dict[str, int] = {
     "src/anju/core/settings.py": 1,
     "tests/conftest.py": 2,
-    "tests/test_import.py": 1,
-    "tests/test_address_linkage.py": 1,
+    "tests/integration/test_import.py": 1,
+    "tests/integration/test_address_linkage.py": 1,
     "bench/rental_search.py": 2,
 }
 

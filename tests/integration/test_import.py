@@ -39,7 +39,7 @@ from anju.registry.tables import (
     source_rules,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 HEADER = ["区划代码", "街道", "小区名称", "路名", "门牌号", "幢号", "结构", "地上层数", "地下层数", "建成年份",
           "单元", "楼层", "房号", "用途", "室", "厅", "朝向", "建筑面积", "套内面积", "状态"]
 ESTATE = "测试花园"

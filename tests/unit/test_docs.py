@@ -10,7 +10,7 @@ import pytest
 from anju.cli import main
 from anju.core.settings import Settings, load_settings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_setting_is_documented():

@@ -1,7 +1,7 @@
 """The talent-housing analysis page in a real browser: headless Chromium (Debian's ``chromium``
-package) driven by Playwright, as ``tests/test_map_browser.py`` does.
+package) driven by Playwright, as ``tests/integration/test_map_browser.py`` does.
 
-Loads /assistance/talent signed in over the small data set of ``tests/test_assistance_figures.py``,
+Loads /assistance/talent signed in over the small data set of ``tests/integration/test_assistance_figures.py``,
 waits until every ECharts chart has drawn on its canvas, checks what the charts hold, keeps a
 screenshot (``test-artifacts/talent.png``) and loads the figures page too. Any console error (a CSP
 violation is one) or failed request fails it. Chromium must be installed (``.ci/run`` installs the
@@ -11,8 +11,8 @@ Debian package when it is missing): a missing browser fails the test rather than
 from __future__ import annotations
 
 from tests.accounts import web_session
-from tests.test_assistance_figures import build
-from tests.test_map_browser import ARTIFACTS, CHROMIUM_ARGS, chromium, wait_until
+from tests.integration.test_assistance_figures import build
+from tests.integration.test_map_browser import ARTIFACTS, CHROMIUM_ARGS, chromium, wait_until
 
 TALENT_CHARTS = ("talent-tiers", "talent-districts", "talent-industries", "talent-months")
 FIGURES_CHARTS = ("coverage", "supply-years", "supply-plan", "applications", "times", "monthly")

@@ -15,7 +15,7 @@ from anju.addresses.tables import address_candidates, address_link_jobs, address
 from anju.cli import main
 from anju.core.errors import ValidationError
 from anju.security import Caller
-from tests.test_security_cli import env
+from tests.integration.test_security_cli import env
 
 
 def _homes(engine: Engine, where: str = "1=1", limit: int = 400) -> list[tuple[str, str, str | None, str]]:

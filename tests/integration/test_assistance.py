@@ -407,7 +407,7 @@ def test_cli_loads_a_programmes_file_refuses_a_bad_one_and_checks_in_batches(
     from click.testing import CliRunner
 
     from anju.cli import main
-    from tests.test_security_cli import env as cli_env
+    from tests.integration.test_security_cli import env as cli_env
 
     eng = env["engine"]
     app_id = new_app(env)
