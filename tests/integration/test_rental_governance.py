@@ -21,7 +21,7 @@ from anju.core import clock
 from anju.core.errors import Conflict, NotFound, ValidationError
 from anju.credit import credit_events
 from anju.registry import tables as rt
-from anju.rental import domain, governance
+from anju.rental import domain, governance, inspections
 from anju.rental.tables import (
     rental_complaint_events,
     rental_complaints,
@@ -478,14 +478,14 @@ def test_an_inspection_with_violations_becomes_credit_events_of_the_party(env: E
 
 def test_a_home_inspection_charges_every_owner_and_a_compliant_one_charges_nobody(env: Env) -> None:
     clerk = env.caller("district")
-    cmd = governance.InspectionIn(
+    cmd = inspections.InspectionIn(
         "home",
         "群租：客厅隔出两间出租",
         house_code=env.home_s2.house_code,
         violations=(governance.ViolationIn("rental.illegal_partition", "客厅隔断出租"),),
     )
     with env.engine.begin() as conn:
-        iid = governance.record_inspection(conn, env.kr, clerk, cmd)
+        iid = inspections.record_inspection(conn, env.kr, clerk, cmd)
     d = env.client.get(f"{API}/inspections/{iid}", headers=env.h("district")).json()
     events = _events(env, [v["credit_event_id"] for v in d["violations"]])
     owners = sorted([env.kr.blind_index(rb.LANDLORD_ID, "id_number"), env.kr.blind_index(SECOND_OWNER_ID, "id_number")])
@@ -494,8 +494,8 @@ def test_a_home_inspection_charges_every_owner_and_a_compliant_one_charges_nobod
     assert json.loads(events[0].detail)["target_ref"] == env.home_s2.house_code
     before = env.count(credit_events)
     with env.engine.begin() as conn:
-        ok = governance.record_inspection(
-            conn, env.kr, clerk, governance.InspectionIn("home", "未发现问题", house_code=env.home_s2.house_code)
+        ok = inspections.record_inspection(
+            conn, env.kr, clerk, inspections.InspectionIn("home", "未发现问题", house_code=env.home_s2.house_code)
         )
     assert env.count(credit_events) == before
     assert env.client.get(f"{API}/inspections/{ok}", headers=env.h("district")).json()["outcome"] == "compliant"
@@ -547,11 +547,11 @@ def test_bad_inspections_name_the_field_and_write_nothing(env: Env, monkeypatch:
         raise RuntimeError("ledger down")
 
     monkeypatch.setattr(ledger, "append", boom)
-    cmd = governance.InspectionIn(
+    cmd = inspections.InspectionIn(
         "party", "x", party_id=env.party_s1, violations=(governance.ViolationIn("rental.other", "x"),)
     )
     with pytest.raises(RuntimeError), env.engine.begin() as conn:
-        governance.record_inspection(conn, env.kr, env.caller("clerk"), cmd)
+        inspections.record_inspection(conn, env.kr, env.caller("clerk"), cmd)
     monkeypatch.undo()
     assert (env.count(credit_events), env.count(rental_inspections), env.count(rental_violations)) == (
         n_events,
@@ -613,14 +613,14 @@ def test_lists_are_scoped_by_role_and_division(env: Env) -> None:
     assert {i["id"] for i in env.client.get(f"{API}/me/complaints", headers=env.h("landlord")).json()["items"]} == {b}
     # inspections: the clerk records in S1 only and sees S1 only
     with env.engine.begin() as conn:
-        i1 = governance.record_inspection(
-            conn, env.kr, env.caller("clerk"), governance.InspectionIn("party", "正常", party_id=env.party_s1)
+        i1 = inspections.record_inspection(
+            conn, env.kr, env.caller("clerk"), inspections.InspectionIn("party", "正常", party_id=env.party_s1)
         )
-        i2 = governance.record_inspection(
-            conn, env.kr, env.caller("district"), governance.InspectionIn("listing", "正常", listing_id=env.listing_s2)
+        i2 = inspections.record_inspection(
+            conn, env.kr, env.caller("district"), inspections.InspectionIn("listing", "正常", listing_id=env.listing_s2)
         )
-        ib = governance.record_inspection(
-            conn, env.kr, env.caller("city"), governance.InspectionIn("home", "正常", house_code=env.home_b.house_code)
+        ib = inspections.record_inspection(
+            conn, env.kr, env.caller("city"), inspections.InspectionIn("home", "正常", house_code=env.home_b.house_code)
         )
 
     def insp(who: str, **params: str) -> set[int]:
@@ -799,11 +799,11 @@ def test_personal_data_is_never_shown_in_governance_outputs(env: Env) -> None:
     cid = c["id"]
     with env.engine.begin() as conn:
         governance.take_complaint(conn, env.caller("clerk"), cid)
-        iid = governance.record_inspection(
+        iid = inspections.record_inspection(
             conn,
             env.kr,
             env.caller("district"),
-            governance.InspectionIn(
+            inspections.InspectionIn(
                 "home",
                 "检查",
                 house_code=env.home_s2.house_code,

@@ -29,6 +29,9 @@ class PartyStatus(StrEnum):
 
 
 PARTY_STATUS_LABELS = {PartyStatus.filed: "已备案", PartyStatus.suspended: "已暂停", PartyStatus.revoked: "已撤销"}
+#: Kinds of a practitioner's practice record.
+RECORD_KINDS = {"training": "培训", "award": "表彰", "warning": "警示", "note": "其他"}
+ENTRUSTMENT_STATES = {"active": "有效", "pending": "未到期始", "expired": "已到期", "revoked": "已撤销"}
 
 # ----------------------------------------------------------------------------------------- listings
 
@@ -295,6 +298,8 @@ def restriction_sources() -> Iterable[tuple[str, RestrictionSource]]:
 
 # ------------------------------------------------------------------------------------------- leases
 
+SIDE_LABELS = {"landlord": "出租方", "tenant": "承租人", "supervisor": "监管部门", "parties": "双方协商"}
+
 
 class LeaseStatus(StrEnum):
     draft = "draft"  # 草拟: neither party has signed
@@ -449,6 +454,10 @@ def periods_overlap(a_start: date, a_end: date, b_start: date, b_end: date) -> b
 
 # ------------------------------------------------------------------------------------------ escrow
 
+SCHEDULE_LABELS = {
+    "planned": "待缴存", "held": "监管中", "released": "已拨付", "refunded": "已退还", "cancelled": "已取消",
+}  # fmt: skip
+
 
 @dataclass(frozen=True)
 class EscrowRule:
@@ -584,6 +593,8 @@ def check_balanced(postings: Sequence[tuple[str, int, int]]) -> int:
     return debits
 
 # ----------------------------------------------------------------------------------- guidance rents
+
+EDITION_STATUS_LABELS = {"draft": "草稿", "published": "现行", "superseded": "已替代"}
 
 
 def home_type(mode: str, bedrooms: int | None) -> str:

@@ -17,7 +17,7 @@ from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.paging import Page, fetch_page
 from anju.registry import home_owners, homes, rooms
-from anju.rental import parties
+from anju.rental import domain, parties
 from anju.rental.tables import (
     rental_entrustments,
     rental_parties,
@@ -265,7 +265,7 @@ def my_entrustments(
                 "valid_from": r.valid_from,
                 "valid_to": r.valid_to,
                 "state": state,
-                "state_label": ENTRUSTMENT_STATES[state],
+                "state_label": domain.ENTRUSTMENT_STATES[state],
                 "revoked_at": r.revoked_at,
                 "created_at": r.created_at,
             }
@@ -273,7 +273,6 @@ def my_entrustments(
     return Page(out, page.total)
 
 
-ENTRUSTMENT_STATES = {"active": "有效", "pending": "未到期始", "expired": "已到期", "revoked": "已撤销"}
 
 
 def revoke_entrustment(conn: Connection, caller: Caller, entrustment_id: int) -> None:

@@ -1,5 +1,6 @@
 """Governance of the rental market: complaints and disputes (投诉/纠纷), inspections (检查) and the
 violations they find, which become credit events (the stream the credit capability consumes).
+Inspections are :mod:`anju.rental.inspections`; the subjects and violations both record are here.
 
 A complaint is assigned to the street of its subject (the lease's, listing's, home's or party's
 street) with a deadline (``rental_complaint_days``); it moves received → handling → resolved or
@@ -29,7 +30,6 @@ from anju.rental import domain
 from anju.rental.tables import (
     rental_complaint_events,
     rental_complaints,
-    rental_inspections,
     rental_leases,
     rental_listings,
     rental_parties,
@@ -64,7 +64,7 @@ def _home(conn: Connection, house_code: str | None, fld: str) -> Any:
     return row
 
 
-def _target(conn: Connection, kind: str, ref: int | str | None, fld: str) -> Target:
+def target_of(conn: Connection, kind: str, ref: int | str | None, fld: str) -> Target:
     if kind == "home":
         h = _home(conn, str(ref or ""), fld)
         return Target("home", h.street_code, h.district_code, home_id=int(h.id), reference=h.house_code)
@@ -137,7 +137,7 @@ class ViolationIn:
     severity: str | None = None  # None: the kind's default
 
 
-def _check_violations(items: Sequence[ViolationIn], prefix: str) -> list[FieldError]:
+def check_violations(items: Sequence[ViolationIn], prefix: str) -> list[FieldError]:
     errors: list[FieldError] = []
     for i, v in enumerate(items):
         f = f"{prefix}[{i}]"
@@ -151,7 +151,7 @@ def _check_violations(items: Sequence[ViolationIn], prefix: str) -> list[FieldEr
     return errors
 
 
-def _record_violations(
+def record_violations(
     conn: Connection,
     kr: Keyring,
     t: Target,
@@ -236,7 +236,7 @@ class ComplaintFilter:
     open_only: bool = False
 
 
-def _number(conn: Connection, col: Any, prefix: str, at: datetime, digits: int = 7) -> str:
+def next_number(conn: Connection, col: Any, prefix: str, at: datetime, digits: int = 7) -> str:
     year = clock.to_local(at).year
     p = f"{prefix}{year}"
     last = conn.execute(select(func.max(col)).where(col >= p, col < f"{prefix}{year + 1}")).scalar_one()
@@ -279,7 +279,7 @@ def file_complaint(conn: Connection, caller: Caller, cmd: ComplaintIn, *, days: 
     else:
         ref, fld = refs[cmd.subject_kind]
         try:
-            t = _target(conn, cmd.subject_kind, ref, fld)
+            t = target_of(conn, cmd.subject_kind, ref, fld)
         except ValidationError as e:
             errors.extend(e.errors)
     side = "public"
@@ -317,7 +317,7 @@ def file_complaint(conn: Connection, caller: Caller, cmd: ComplaintIn, *, days: 
                 cid = conn.execute(
                     rental_complaints.insert()
                     .values(
-                        complaint_no=_number(conn, rental_complaints.c.complaint_no, "TS", now),
+                        complaint_no=next_number(conn, rental_complaints.c.complaint_no, "TS", now),
                         kind=cmd.kind,
                         category=cmd.category,
                         subject_kind=t.kind,
@@ -496,7 +496,7 @@ def resolve_complaint(conn: Connection, kr: Keyring, caller: Caller, complaint_i
         errors.append(FieldError("reply", "须填写答复（1–5000 个字符）"))
     if res.violations and res.outcome != domain.ComplaintStatus.resolved:
         errors.append(FieldError("violations", "驳回的投诉不能认定违规"))
-    errors.extend(_check_violations(res.violations, "violations"))
+    errors.extend(check_violations(res.violations, "violations"))
     if errors:
         raise ValidationError("办理意见有误：" + "；".join(f"{e.field} {e.reason}" for e in errors), errors)
     if r.status != domain.ComplaintStatus.handling:
@@ -522,7 +522,7 @@ def resolve_complaint(conn: Connection, kr: Keyring, caller: Caller, complaint_i
             home_id=r.home_id,
             reference=r.complaint_no,
         )
-        events = _record_violations(
+        events = record_violations(
             conn, kr, t, res.violations, clock.today(), reference=r.complaint_no, complaint_id=complaint_id
         )
         conn.execute(
@@ -530,171 +530,3 @@ def resolve_complaint(conn: Connection, kr: Keyring, caller: Caller, complaint_i
         )
     _event(conn, complaint_id, res.outcome, caller.account_id, reply)
     return res.outcome
-
-
-# --------------------------------------------------------------------------------------- inspections
-
-
-@dataclass(frozen=True)
-class InspectionIn:
-    target_kind: str  # party | home | listing
-    findings: str
-    inspected_on: date | None = None
-    party_id: int | None = None
-    listing_id: int | None = None
-    house_code: str | None = None
-    violations: Sequence[ViolationIn] = field(default_factory=tuple)
-
-
-def record_inspection(conn: Connection, kr: Keyring, caller: Caller, cmd: InspectionIn) -> int:
-    """Record an inspection of a party, a home or a listing in the caller's scope, with its findings; each
-    violation found becomes a credit event of whoever answers for the target."""
-    errors: list[FieldError] = []
-    refs: dict[str, tuple[int | str | None, str]] = {
-        "party": (cmd.party_id, "party_id"),
-        "listing": (cmd.listing_id, "listing_id"),
-        "home": (cmd.house_code, "house_code"),
-    }
-    t: Target | None = None
-    if cmd.target_kind not in refs:
-        errors.append(FieldError("target_kind", "应为 party、home 或 listing"))
-    else:
-        ref, fld = refs[cmd.target_kind]
-        try:
-            t = _target(conn, cmd.target_kind, ref, fld)
-        except ValidationError as e:
-            errors.extend(e.errors)
-    if t is not None and not caller.scope.allows(t.street_code):
-        ref, fld = refs[cmd.target_kind]
-        errors.append(
-            FieldError(fld, {"party": "没有这个租赁主体", "listing": "没有这个房源"}.get(t.kind, "没有这个房屋代码"))
-        )
-        t = None
-    findings = (cmd.findings or "").strip()
-    if not findings or len(findings) > 5000:
-        errors.append(FieldError("findings", "须填写检查情况（1–5000 个字符）"))
-    on = cmd.inspected_on or clock.today()
-    if on > clock.today():
-        errors.append(FieldError("inspected_on", "不能晚于今天"))
-    if len(cmd.violations) > 20:
-        errors.append(FieldError("violations", "一次最多记录 20 项违规"))
-    errors.extend(_check_violations(cmd.violations, "violations"))
-    if errors:
-        raise ValidationError("检查记录有误：" + "；".join(f"{e.field} {e.reason}" for e in errors[:5]), errors)
-    assert t is not None
-    now = clock.now()
-    iid = None
-    for _ in range(3):
-        try:
-            with conn.begin_nested():
-                number = _number(conn, rental_inspections.c.inspection_no, "JC", now)
-                iid = conn.execute(
-                    rental_inspections.insert()
-                    .values(
-                        inspection_no=number,
-                        target_kind=t.kind,
-                        party_id=t.party_id,
-                        home_id=t.home_id,
-                        listing_id=t.listing_id,
-                        district_code=t.district_code,
-                        street_code=t.street_code,
-                        inspected_on=on,
-                        findings=findings,
-                        outcome="violation" if cmd.violations else "compliant",
-                        inspector_account_id=caller.account_id,
-                        recorded_at=now,
-                    )
-                    .returning(rental_inspections.c.id)
-                ).scalar_one()
-            break
-        except IntegrityError:
-            continue
-    if iid is None:
-        raise Conflict("检查编号分配冲突，请重试")
-    _record_violations(conn, kr, t, cmd.violations, on, reference=number, inspection_id=int(iid))
-    return int(iid)
-
-
-@dataclass(frozen=True)
-class InspectionFilter:
-    target_kind: str | None = None
-    outcome: str | None = None
-    street: str | None = None
-    party_id: int | None = None
-
-
-def _inspection_out(r: Any) -> dict[str, Any]:
-    return {
-        "id": int(r.id),
-        "inspection_no": r.inspection_no,
-        "target_kind": r.target_kind,
-        "target_label": domain.INSPECTION_TARGETS[r.target_kind],
-        "party_id": r.party_id,
-        "home_id": r.home_id,
-        "listing_id": r.listing_id,
-        "house_code": r.house_code,
-        "party_name": r.party_name,
-        "district_code": r.district_code,
-        "street_code": r.street_code,
-        "inspected_on": r.inspected_on,
-        "outcome": r.outcome,
-        "outcome_label": "发现违规" if r.outcome == "violation" else "未发现违规",
-        "recorded_at": r.recorded_at,
-    }
-
-
-def _inspection_query() -> Any:
-    return (
-        select(rental_inspections, homes.c.house_code, rental_parties.c.name.label("party_name"))
-        .outerjoin(homes, homes.c.id == rental_inspections.c.home_id)
-        .outerjoin(rental_parties, rental_parties.c.id == rental_inspections.c.party_id)
-    )
-
-
-def list_inspections(
-    conn: Connection, f: InspectionFilter, *, scope: Scope, limit: int, offset: int
-) -> Page[dict[str, Any]]:
-    conds: list[Any] = list(scope.where(rental_inspections.c.street_code))
-    if f.target_kind:
-        conds.append(rental_inspections.c.target_kind == f.target_kind)
-    if f.outcome:
-        conds.append(rental_inspections.c.outcome == f.outcome)
-    if f.street:
-        conds.append(rental_inspections.c.street_code == f.street)
-    if f.party_id:
-        conds.append(rental_inspections.c.party_id == f.party_id)
-    stmt = (
-        _inspection_query()
-        .where(*conds)
-        .order_by(rental_inspections.c.inspected_on.desc(), rental_inspections.c.id.desc())
-    )
-    count_stmt = select(rental_inspections.c.id).where(*conds)
-    return fetch_page(conn, stmt, limit=limit, offset=offset, row=_inspection_out, count_stmt=count_stmt)
-
-
-def get_inspection(conn: Connection, scope: Scope, inspection_id: int) -> dict[str, Any]:
-    r = conn.execute(_inspection_query().where(rental_inspections.c.id == inspection_id)).first()
-    missing = f"检查记录 {inspection_id} 不存在"
-    if r is None:
-        raise NotFound(missing)
-    scope.require(r.street_code, missing)
-    out = _inspection_out(r)
-    out["findings"] = r.findings
-    out["violations"] = [
-        {
-            "kind": x.kind,
-            "kind_label": domain.VIOLATION_KINDS.get(x.kind, (x.kind, ""))[0],
-            "severity": x.severity,
-            "severity_label": domain.SEVERITY_LABELS.get(x.severity, x.severity),
-            "description": x.description,
-            "subject_kind": x.subject_kind,
-            "occurred_on": x.occurred_on,
-            "credit_event_id": int(x.credit_event_id),
-        }
-        for x in conn.execute(
-            select(rental_violations)
-            .where(rental_violations.c.inspection_id == inspection_id)
-            .order_by(rental_violations.c.id)
-        )
-    ]
-    return out

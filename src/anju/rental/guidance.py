@@ -188,7 +188,6 @@ def find_edition(conn: Connection, edition: str) -> int | None:
     return None if found is None else int(found)
 
 
-STATUS_LABELS = {"draft": "草稿", "published": "现行", "superseded": "已替代"}
 _PUBLIC_STATUSES = ("published", "superseded")
 
 
@@ -197,7 +196,7 @@ def _edition_out(r: Any) -> dict[str, Any]:
         "id": int(r.id),
         "edition_no": r.edition_no,
         "status": r.status,
-        "status_label": STATUS_LABELS.get(r.status, r.status),
+        "status_label": domain.EDITION_STATUS_LABELS.get(r.status, r.status),
         "period_start": r.period_start,
         "period_end": r.period_end,
         "effective_from": r.effective_from,

@@ -627,13 +627,12 @@ def practitioner_left(conn: Connection, caller: Caller, practitioner_id: int, on
     )
 
 
-RECORD_KINDS = {"training": "培训", "award": "表彰", "warning": "警示", "note": "其他"}
 
 
 def add_practice_record(conn: Connection, caller: Caller, practitioner_id: int, kind: str, text: str) -> None:
     """Append an entry to a practitioner's practice record (执业记录). No personal values belong here."""
-    if kind not in RECORD_KINDS:
-        raise ValidationError.of("kind", f"应为 {'、'.join(RECORD_KINDS)} 之一")
+    if kind not in domain.RECORD_KINDS:
+        raise ValidationError.of("kind", f"应为 {'、'.join(domain.RECORD_KINDS)} 之一")
     t = " ".join((text or "").split())
     if not t or len(t) > 200:
         raise ValidationError.of("text", "应为 1–200 个字符")

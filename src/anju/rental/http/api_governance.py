@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query
 from sqlalchemy import select
 
-from anju.rental import governance
+from anju.rental import governance, inspections
 from anju.rental.http import schemas_governance
 from anju.rental.http.deps import RentalHandle, RentalRead, RentalSign
 from anju.rental.tables import rental_complaints, rental_inspections
@@ -120,7 +120,7 @@ def record_inspection(
     """Record an inspection of a party, a home or a listing in scope; each violation found becomes a
     credit event (source ``rental``) of whoever answers for the target."""
     with audited(uow, caller, "rental.inspect", "rental_inspection") as conn:
-        iid = governance.record_inspection(conn, sec.keyring, caller, body.command())
+        iid = inspections.record_inspection(conn, sec.keyring, caller, body.command())
         set_audit_target(conn, iid)
         no = conn.execute(select(rental_inspections.c.inspection_no).where(rental_inspections.c.id == iid)).scalar_one()
     return schemas_governance.Created(id=iid, number=no)
@@ -136,9 +136,9 @@ def list_inspections(
     street: Annotated[str | None, Query(max_length=12)] = None,
     party_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
 ) -> Page[schemas_governance.InspectionOut]:
-    f = governance.InspectionFilter(target_kind, outcome, street, party_id)
+    f = inspections.InspectionFilter(target_kind, outcome, street, party_id)
     with uow.read() as conn:
-        page = governance.list_inspections(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
+        page = inspections.list_inspections(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
         total, items = page.total, page.items
     return Page(
         items=[schemas_governance.InspectionOut(**i) for i in items],
@@ -151,4 +151,4 @@ def list_inspections(
 @router.get("/inspections/{inspection_id}", operation_id="rental_get_inspection")
 def get_inspection(uow: UowDep, caller: RentalRead, inspection_id: Id) -> schemas_governance.InspectionDetail:
     with uow.read() as conn:
-        return schemas_governance.InspectionDetail(**governance.get_inspection(conn, caller.scope, inspection_id))
+        return schemas_governance.InspectionDetail(**inspections.get_inspection(conn, caller.scope, inspection_id))

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from anju import divisions
 from anju.core import clock
 from anju.core.errors import AnjuError, FieldError
-from anju.rental import domain, governance
+from anju.rental import domain, governance, inspections
 from anju.rental.http.deps import RentalHandle, RentalRead, RentalSign
 from anju.security import SecurityDep, audited, set_audit_target
 from anju.web.deps import PagingDep, SettingsDep, UowDep
@@ -333,7 +333,7 @@ def resolution(
 
 
 @router.get("/rental/inspections", response_class=HTMLResponse)
-def inspections(
+def inspections_page(
     request: Request,
     uow: UowDep,
     caller: RentalRead,
@@ -345,9 +345,9 @@ def inspections(
     done: Annotated[str, Query(max_length=24)] = "",
 ) -> HTMLResponse:
     """Inspections of the caller's streets, the latest first."""
-    f = governance.InspectionFilter(target_kind or None, outcome or None, street or None, party_id)
+    f = inspections.InspectionFilter(target_kind or None, outcome or None, street or None, party_id)
     with uow.read() as conn:
-        page = governance.list_inspections(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
+        page = inspections.list_inspections(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
         total, items = page.total, page.items
         names = divisions.names(conn, {i["street_code"] for i in items})
     return render(
@@ -430,7 +430,7 @@ def inspection_post(
     violations = (
         (governance.ViolationIn(violation_kind, violation_description, severity or None),) if violation_kind else ()
     )
-    cmd = governance.InspectionIn(
+    cmd = inspections.InspectionIn(
         target_kind,
         findings,
         on,
@@ -441,7 +441,7 @@ def inspection_post(
     )
     try:
         with audited(uow, caller, "rental.inspect", "rental_inspection") as conn:
-            iid = governance.record_inspection(conn, sec.keyring, caller, cmd)
+            iid = inspections.record_inspection(conn, sec.keyring, caller, cmd)
             set_audit_target(conn, iid)
     except AnjuError as e:
         return _inspection_form(request, values, e.errors, e.message, e.status_code)
@@ -458,6 +458,6 @@ def inspection_detail(
 ) -> HTMLResponse:
     """One inspection: its target, findings and the violations it found with their credit events."""
     with uow.read() as conn:
-        i = governance.get_inspection(conn, caller.scope, inspection_id)
+        i = inspections.get_inspection(conn, caller.scope, inspection_id)
         names = divisions.names(conn, {i["street_code"], i["district_code"]})
     return render(request, "rental/governance_inspection.html", i=i, names=names, done=DONE.get(done), **_ctx())

@@ -63,10 +63,6 @@ EVENT_LABELS = {
     "renewed": "续租",
     "expired": "期满",
 }
-SIDE_LABELS = {"landlord": "出租方", "tenant": "承租人", "supervisor": "监管部门", "parties": "双方协商"}
-SCHEDULE_LABELS = {
-    "planned": "待缴存", "held": "监管中", "released": "已拨付", "refunded": "已退还", "cancelled": "已取消",
-}  # fmt: skip
 #: The drafting form's fields; a service error on ``rent_fen`` is shown next to ``rent_yuan`` and so on.
 LEASE_FIELDS = (
     "listing_id", "home_id", "room_id", "tenant_name", "tenant_id_number", "tenant_username", "start_on", "end_on",
@@ -80,8 +76,8 @@ def labels_context() -> dict[str, Any]:
         "status_labels": {k.value: v for k, v in domain.LEASE_STATUS_LABELS.items()},
         "cycle_labels": {k.value: v for k, v in domain.CYCLE_LABELS.items()},
         "event_labels": EVENT_LABELS,
-        "side_labels": SIDE_LABELS,
-        "schedule_labels": SCHEDULE_LABELS,
+        "side_labels": domain.SIDE_LABELS,
+        "schedule_labels": domain.SCHEDULE_LABELS,
         "journal_labels": domain.JOURNAL_KINDS,
         "uses": domain.LEASE_USES,
     }

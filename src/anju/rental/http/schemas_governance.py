@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from anju.rental import governance
+from anju.rental import governance, inspections
 
 
 class ViolationIn(BaseModel):
@@ -103,9 +103,9 @@ class InspectionIn(BaseModel):
     findings: str = Field(max_length=5000, description="检查情况")
     violations: list[ViolationIn] = Field(default_factory=list, max_length=20)
 
-    def command(self) -> governance.InspectionIn:
+    def command(self) -> inspections.InspectionIn:
         d = self.model_dump(exclude={"violations"})
-        return governance.InspectionIn(**d, violations=tuple(v.command() for v in self.violations))
+        return inspections.InspectionIn(**d, violations=tuple(v.command() for v in self.violations))
 
 
 class InspectionOut(BaseModel):
