@@ -23,7 +23,8 @@ from anju.core.db import make_engine
 from anju.security import Permission, check_policies, walk_routes
 from tests import conftest
 from tests.authz import CASES, CASES_BY_CONTEXT
-from tests.authz.support import Ctx, build_ctx, exercise
+from tests.authz.support import Ctx, exercise
+from tests.authz.world import build_ctx
 from tests.conftest import DbFactory, SettingsFor
 
 #: Routes the composition root (``anju.app``) declares itself rather than a context.
