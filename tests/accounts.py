@@ -10,7 +10,7 @@ another district; each has buildings.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import cast
 
 from sqlalchemy import Engine, func, select
 
@@ -54,24 +54,27 @@ def choose_world(engine: Engine) -> World:
 def seed_accounts(engine: Engine, settings: Settings) -> None:
     sec = Security(settings)
     w = choose_world(engine)
-    specs: list[dict[str, Any]] = [
-        {"username": "city", "role": Role.city_officer, "name": "钱市局", "division_code": w.city},
-        {"username": "auditor", "role": Role.auditor, "name": "孙审计", "division_code": w.city},
-        {"username": "admin", "role": Role.administrator, "name": "李管理", "division_code": w.city},
-        {"username": "admin_a", "role": Role.administrator, "name": "周区管", "division_code": w.district_a},
-        {"username": "district", "role": Role.district_officer, "name": "吴区局", "division_code": w.district_a},
-        {"username": "clerk", "role": Role.street_clerk, "name": "郑街道", "division_code": w.street_s1},
-        {"username": "citizen", "role": Role.citizen, "name": CITIZEN_NAME, "id_number": CITIZEN_ID,
-         "phone": CITIZEN_PHONE, "division_code": w.district_a},
-        {"username": "landlord", "role": Role.landlord, "name": "王房东", "id_number": "320102199003070025",
-         "phone": "13800000002"},
-        {"username": "agency", "role": Role.agency, "name": "冯经纪", "phone": "13800000003",
-         "org_code": "91110000600037341L", "division_code": w.district_b},
-    ]
+    specs = [
+        NewAccount("city", PASSWORD, Role.city_officer, "钱市局", division_code=w.city),
+        NewAccount("auditor", PASSWORD, Role.auditor, "孙审计", division_code=w.city),
+        NewAccount("admin", PASSWORD, Role.administrator, "李管理", division_code=w.city),
+        NewAccount("admin_a", PASSWORD, Role.administrator, "周区管", division_code=w.district_a),
+        NewAccount("district", PASSWORD, Role.district_officer, "吴区局", division_code=w.district_a),
+        NewAccount("clerk", PASSWORD, Role.street_clerk, "郑街道", division_code=w.street_s1),
+        NewAccount(
+            "citizen", PASSWORD, Role.citizen, CITIZEN_NAME,
+            id_number=CITIZEN_ID, phone=CITIZEN_PHONE, division_code=w.district_a,
+        ),
+        NewAccount("landlord", PASSWORD, Role.landlord, "王房东", id_number="320102199003070025", phone="13800000002"),
+        NewAccount(
+            "agency", PASSWORD, Role.agency, "冯经纪",
+            phone="13800000003", org_code="91110000600037341L", division_code=w.district_b,
+        ),
+    ]  # fmt: skip
     system = Caller.system("test-seed")
     with engine.begin() as conn:
         for spec in specs:
-            create_account(conn, sec, NewAccount(password=PASSWORD, **spec), system)
+            create_account(conn, sec, spec, system)
 
 
 def account_id(engine: Engine, username: str) -> int:
@@ -101,8 +104,9 @@ class _Sec:
         session_max_hours = 12
 
 
-def _sec() -> Any:
-    return _Sec()
+def _sec() -> Security:
+    """A stand-in for :class:`Security` that is cheap to make (no keyring, no argon2 parameters)."""
+    return cast(Security, _Sec())
 
 
 def totp_secret(engine: Engine, settings: Settings, username: str) -> str:

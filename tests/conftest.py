@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 import pytest
@@ -200,6 +200,8 @@ def _free_port() -> int:
 
 
 class LiveServer:
+    """The app served on a loopback port (``base_url``) over ``engine``."""
+
     def __init__(self, base_url: str, engine: Engine) -> None:
         self.base_url = base_url
         self.engine = engine
@@ -209,14 +211,15 @@ class LiveServer:
 
         return api_token(self.engine, username)
 
-    def client(self, username: str | None = "city", prefix: str = "", **kw: object) -> httpx.Client:
-        """An HTTP client signed in (bearer token) as one of the seeded accounts; None: anonymous."""
+    def client(self, username: str | None = "city", prefix: str = "", **kw: Any) -> httpx.Client:
+        """An HTTP client signed in (bearer token) as one of the seeded accounts; None: anonymous.
+        ``kw`` goes to :class:`httpx.Client` as is."""
         headers = {"authorization": f"Bearer {self.token(username)}"} if username else {}
-        return httpx.Client(base_url=self.base_url + prefix, headers=headers, timeout=60, **kw)  # type: ignore[arg-type]
+        return httpx.Client(base_url=self.base_url + prefix, headers=headers, timeout=60, **kw)
 
 
 @pytest.fixture
-def live_server(city_engine: Engine, settings_for) -> Iterator[LiveServer]:
+def live_server(city_engine: Engine, settings_for: SettingsFor) -> Iterator[LiveServer]:
     """The real app served by uvicorn on a loopback port, over the tiny synthetic city."""
     import uvicorn
 

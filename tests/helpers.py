@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, select
 
-from anju import divisions as div
+from anju import divisions
 from anju.core.scope import SYSTEM
 from anju.registry import (
     NewBuilding,
@@ -26,7 +26,7 @@ TODAY = date(2026, 6, 30)
 
 def a_street(conn: Connection) -> str:
     row = conn.execute(
-        select(div.divisions_table.c.code).where(div.divisions_table.c.level == "street").order_by("code")
+        select(divisions.divisions_table.c.code).where(divisions.divisions_table.c.level == "street").order_by("code")
     ).first()
     assert row is not None
     return str(row[0])

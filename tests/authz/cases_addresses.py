@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from tests.authz.support import (
-    Case,
-    items_in_scope,
-    one,
-    per_street,
-)
+from tests.authz.support import Case, items_in_scope, one, per_street
 
 CASES: dict[tuple[str, str], Case] = {
     # --- the address fusion library ---------------------------------------------------------------

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
-from tests.authz.support import (
+from tests.authz.assistance import (
     RUN_BODY,
     RUN_FORM,
-    TODAY,
-    Case,
     app_body,
     application_form,
     doc_file,
     draws_in_scope,
-    figures_area_in_scope,
     freeze_body,
     fresh,
     fresh_app,
-    items_in_scope,
-    one,
     own_app,
-    per_district,
-    per_street,
     per_street_app,
     public_draw,
     street_app,
+)
+from tests.authz.support import (
+    TODAY,
+    Case,
+    figures_area_in_scope,
+    items_in_scope,
+    one,
+    per_district,
+    per_street,
     talent_districts_in_scope,
 )
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from tests.authz.support import (
-    Case,
-    one,
-)
+from tests.authz.support import Case, one
 
 CASES: dict[tuple[str, str], Case] = {
     # --- API: divisions -----------------------------------------------------------------------

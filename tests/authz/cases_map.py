@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-from tests.authz.support import (
-    Case,
-    figures_in_scope,
-    located_in_scope,
-    one,
-    tile_in_scope,
-    tile_url,
-)
+from tests.authz.support import Case, figures_in_scope, located_in_scope, one, tile_in_scope, tile_url
 
 CASES: dict[tuple[str, str], Case] = {
     ("GET", "/map"): Case(one("GET", "/map"), scoping=None, perm="registry.read"),

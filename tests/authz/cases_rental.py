@@ -5,18 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.authz.support import (
-    Case,
+from tests.authz.rental import (
     a_public_code,
     guidance_draft,
     guidance_edition,
     listing_body,
-    one,
     own_listing,
-    per_district,
     public_code,
     street_listing,
 )
+from tests.authz.support import Case, one, per_district
 
 # --- rental: parties, practitioners, entrustments, flags (主体备案与监管) -----------------------------
 # Policy-level cases as for leases: every route, every role. Requests name a party / practitioner /

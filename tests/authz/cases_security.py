@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-from tests.authz.support import (
-    Case,
-    account_body,
-    accounts_in_scope,
-    new_street_clerk,
-    one,
-    per_account,
-    register_body,
-)
+from tests.authz.support import Case, account_body, accounts_in_scope, new_street_clerk, one, per_account, register_body
 
 CASES: dict[tuple[str, str], Case] = {
     ("GET", "/login"): Case(one("GET", "/login"), scoping=None, perm="public"),

@@ -2,7 +2,7 @@
 case builders and response checks, and how one route is exercised for every role and scope.
 
 The expected grants below are written from the issue's role list, independently of
-``anju.security.domain``. The cases themselves live in ``cases_<context>.py``, one module per context.
+``anju.security.roles``. The cases themselves live in ``cases_<context>.py``, one module per context.
 """
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -20,19 +19,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from stdnum.cn import ric
 
-from anju.app import create_app
 from anju.core import clock
-from anju.core.settings import Settings
 from anju.registry import tables as rt
-from anju.security import Caller, Keyring, NewAccount, Role, Security, create_account
-from tests.accounts import PASSWORD, World, account_id, api_token, choose_world
+from anju.security import Keyring
+from anju.security import Caller
+from tests.accounts import PASSWORD, World, api_token
 
 ROLES = ["city", "auditor", "admin", "admin_a", "district", "clerk", "citizen", "landlord", "agency"]
-
-
 SIGNED_IN = set(ROLES)
-
-
 EXPECTED: dict[str, set[str]] = {
     "public": SIGNED_IN | {"anonymous"},
     "self": SIGNED_IN,
@@ -49,12 +43,23 @@ EXPECTED: dict[str, set[str]] = {
     "address.read": {"city", "auditor", "district", "clerk"},
     "address.review": {"city", "district", "clerk"},
     "address.link": {"city"},
+    # housing assistance
+    "assistance.apply": {"citizen", "landlord", "agency"},
+    "assistance.read": {"city", "auditor", "district", "clerk"},
+    "assistance.review": {"city", "district", "clerk"},
+    "assistance.allocate": {"city", "district"},
+    # rental supervision (issue 6): the people who publish, sign and supervise
+    "rental.party": {"agency"},
+    "rental.publish": {"landlord", "agency"},
+    "rental.sign": {"citizen", "landlord", "agency"},
+    "rental.read": {"city", "auditor", "district", "clerk"},
+    "rental.handle": {"city", "district", "clerk"},
+    "rental.supervise": {"city", "district"},
+    "rental.guidance": {"city"},
 }
 
 
 OK = {200, 201, 204, 303}
-
-
 TODAY = clock.today().isoformat()
 
 
@@ -245,8 +250,12 @@ class Ctx:
 
 
 Request = tuple[str, str, dict[str, Any]]  # method, path, httpx kwargs
+
+
 #: (ctx, who) → the request; lambdas bind loop values as default arguments, hence ``...``
 Build = Callable[..., Request]
+
+
 #: (label, street or target account or None, request builder)
 Variant = tuple[str, str | None, Build]
 
@@ -517,446 +526,6 @@ def account_body(ctx: Ctx, street: str | None) -> dict[str, Any]:
 def new_street_clerk(ctx: Ctx, target: str) -> dict[str, Any]:
     b_street = next(s for s in ctx.data if s not in (ctx.world.street_s1, ctx.world.street_s2))
     return {"role": "street_clerk", "division_code": ctx.world.street_s2 if target == "t_in" else b_street}
-
-
-# --- housing assistance: fresh records per request (a write consumes its record) ------------------
-
-RUN_BODY = {"seed": "385729", "seed_source": "矩阵测试现场", "witnesses": ["见证人甲"]}
-
-
-RUN_FORM = {"seed": "385729", "seed_source": "矩阵测试现场", "witnesses": "见证人甲"}
-
-
-def draws_in_scope(ctx: Ctx, who: str, resp: Any) -> None:
-    allowed = ctx.streets_of(who)
-    items = resp.json()["items"]
-    assert items, f"{who} sees no draws"
-    if allowed is not None:
-        assert all(set(i["street_codes"]) & allowed for i in items), f"{who} sees draws outside its scope"
-
-
-def freeze_body(x: dict[str, Any]) -> dict[str, Any]:
-    return {"programme_code": "public_rental", "priority_class": x["priority"], "title": "矩阵摇号"}
-
-
-def fresh(method: str, template: str, kind: str, body: Callable[[Ctx, dict[str, Any]], dict[str, Any]]) -> Any:
-    """One variant per sample street; each request gets a fresh record of ``kind`` in that street."""
-
-    def build(ctx: Ctx) -> list[Any]:
-        def request(c: Ctx, who: str, s: str) -> Request:
-            x = c.fresh_assistance(s, kind)
-            return (method, template.format(**x), body(c, x))
-
-        return [(s, s, lambda c, who, s=s: request(c, who, s)) for s in ctx.data]
-
-    return build
-
-
-def public_draw(template: str) -> Callable[[Ctx], list[Any]]:
-    return lambda ctx: [("any", None, lambda c, who: ("GET", template.format(c.data[c.world.street_s1].drawn), {}))]
-
-
-def _assistance_samples(ctx: Ctx) -> None:
-    """Per sample street: a frozen draw, a drawn one (one candidate has chosen, one waits its turn, a
-    home is spare), the allocation and an open case."""
-    from anju import assistance as al
-    from anju import assistance as asvc
-    from anju.assistance.domain import load_policies, sample_policy_path
-    from anju.assistance.tables import draw_candidates
-    from tests.assistance_builders import approved
-
-    system = Caller.system("matrix")
-    with ctx.engine.begin() as c:
-        asvc.load_programmes(c, load_policies(sample_policy_path("320100")))
-    for street, d in ctx.data.items():
-        d.draw = ctx.fresh_assistance(street, "draw")["draw"]
-        homes = [ctx.fresh_home(street), ctx.fresh_home(street)]
-        with ctx.engine.begin() as c:
-            first = approved(c, ctx.keyring, street, size=1, priority="matrix")
-            second = approved(c, ctx.keyring, street, size=1, priority="matrix")
-            al.make_assisted(c, "public_rental", homes, scope=system.scope)
-            d.drawn = al.freeze_draw(c, system, "public_rental", "matrix", "矩阵摇号")
-            al.run_draw(c, system, d.drawn, "385729", "矩阵", ["见证人"])
-            dc = draw_candidates
-            order = [
-                int(x)
-                for x in c.execute(
-                    select(dc.c.application_id).where(dc.c.draw_id == d.drawn).order_by(dc.c.rank)
-                ).scalars()
-            ]
-            assert sorted(order) == sorted([first, second])
-            d.alloc = al.select_home(c, system, d.drawn, order[0], homes[0])
-            d.next_app, d.spare_home = order[1], homes[1]
-            d.case = al.open_case(c, system, order[0], "vacancy", {"空置天数": 200})
-
-
-def _samples(engine: Engine, w: World) -> dict[str, Sample]:
-    h = rt.homes
-    out: dict[str, Sample] = {}
-    with engine.connect() as c:
-        for street in (w.street_s1, w.street_s2, next_street_of(c, w.district_b)):
-            row = c.execute(
-                select(h.c.id, h.c.house_code, h.c.building_id, h.c.estate_id)
-                .where(h.c.street_code == street, h.c.status == "使用")
-                .order_by(h.c.id)
-                .limit(1)
-            ).first()
-            assert row is not None, street
-            out[street] = Sample(home=row.id, house_code=row.house_code, building=row.building_id, estate=row.estate_id)
-    return out
-
-
-def next_street_of(conn: Any, district: str) -> str:
-    b = rt.buildings
-    return str(
-        conn.execute(
-            select(b.c.street_code)
-            .where(b.c.district_code == district, b.c.street_code.like(district + "%"))
-            .order_by(b.c.street_code)
-            .limit(1)
-        ).scalar_one()
-    )
-
-
-# --- housing assistance --------------------------------------------------------------------------
-
-EXPECTED |= {
-    "assistance.apply": {"citizen", "landlord", "agency"},
-    "assistance.read": {"city", "auditor", "district", "clerk"},
-    "assistance.review": {"city", "district", "clerk"},
-    "assistance.allocate": {"city", "district"},
-    # rental supervision (issue 6): the people who publish, sign and supervise
-    "rental.party": {"agency"},
-    "rental.publish": {"landlord", "agency"},
-    "rental.sign": {"citizen", "landlord", "agency"},
-    "rental.read": {"city", "auditor", "district", "clerk"},
-    "rental.handle": {"city", "district", "clerk"},
-    "rental.supervise": {"city", "district"},
-    "rental.guidance": {"city"},
-}
-
-
-PUBLIC_PARTIES = ("citizen", "landlord", "agency")
-
-
-PDF = b"%PDF-1.4\n%matrix\n"
-
-
-def _person(n: int) -> str:
-    body = f"3201021988{1 + (n // 1000) % 12:02d}03{n % 1000:03d}"
-    return body + ric.calc_check_digit(body + "0")
-
-
-def app_body(ctx: Ctx, street: str | None = None) -> dict[str, Any]:
-    n = next(ctx.counter)
-    return {
-        "programme_code": "public_rental",
-        "street_code": street or ctx.world.street_s1,
-        "members": [
-            {
-                "name": "矩阵申请人",
-                "id_number": _person(n),
-                "relation": "本人",
-                "annual_income_yuan": "20000",
-                "local_hukou": True,
-                "hukou_years": 10,
-                "social_insurance_months": 24,
-                "employed": True,
-            }
-        ],
-    }
-
-
-def _applicant(ctx: Ctx, who: str) -> Caller:
-    from anju.core.scope import Scope
-
-    name = who if who in PUBLIC_PARTIES else "citizen"
-    aid = account_id(ctx.engine, name)
-    return Caller(aid, name, Role(name), None, Scope.own(aid))
-
-
-def fresh_app(ctx: Ctx, who: str = "citizen", street: str | None = None, stage: str = "draft") -> int:
-    """A new application of ``who`` (a public party; others get the citizen's) in ``street``, taken to
-    ``stage``: draft (with a document), submitted (street level), notice, objection (notice + one open
-    objection; returns the objection's id)."""
-    from anju import assistance as asvc
-    from anju.assistance.tables import applications
-
-    caller = _applicant(ctx, who)
-    body = app_body(ctx, street)
-    cmd = asvc.ApplicationIn(body["programme_code"], body["street_code"], [asvc.MemberIn(**m) for m in body["members"]])
-    with ctx.engine.begin() as c:
-        app_id = asvc.create_draft(c, ctx.keyring, caller, cmd)
-        ctx.docs[app_id] = asvc.add_document(c, caller, app_id, "身份证明", "id.pdf", "application/pdf", PDF)
-        if stage == "draft":
-            return app_id
-        asvc.submit(c, caller, app_id)
-        if stage == "submitted":
-            return app_id
-        c.execute(
-            applications.update()
-            .where(applications.c.id == app_id)
-            .values(status="notice", level=None, due_at=None, notice_until=clock.now())
-        )
-        if stage == "notice":
-            return app_id
-        if stage == "approved":
-            c.execute(applications.update().where(applications.c.id == app_id).values(status="approved"))
-            return app_id
-        return asvc.object_to(c, caller, app_id, "矩阵异议")
-
-
-def own_app(method: str, template: str, stage: str = "draft", **kw: Any) -> Callable[[Ctx], list[Any]]:
-    """One variant: the caller's own new application (public parties); staff get the citizen's."""
-
-    def build(ctx: Ctx) -> list[Any]:
-        def req(c: Ctx, who: str) -> Request:
-            app_id = fresh_app(c, who, stage=stage)
-            extra = {k: (v(c) if callable(v) else v) for k, v in kw.items()}
-            return (method, template.format(app=app_id, doc=c.docs[app_id]), extra)
-
-        return [("own", None, req)]
-
-    return build
-
-
-def street_app(method: str, template: str, stage: str, **kw: Any) -> Callable[[Ctx], list[Any]]:
-    """One variant per sample street: a new application there at ``stage``."""
-
-    def build(ctx: Ctx) -> list[Any]:
-        out = []
-        for street in ctx.data:
-
-            def req(c: Ctx, who: str, s: str = street) -> Request:
-                pk = fresh_app(c, "citizen", s, stage)
-                return (method, template.format(app=pk, doc=c.docs.get(pk, 0)), dict(kw))
-
-            out.append((street, street, req))
-        return out
-
-    return build
-
-
-def per_street_app(method: str, template: str) -> Callable[[Ctx], list[Any]]:
-    """One variant per sample street, reading that street's standing sample application."""
-
-    def build(ctx: Ctx) -> list[Any]:
-        return [
-            (s, s, lambda c, who, s=s: (method, template.format(app=c.data[s].app, doc=c.data[s].doc), {}))
-            for s in ctx.data
-        ]
-
-    return build
-
-
-def doc_file(c: Ctx) -> dict[str, Any]:
-    return {"file": ("a.pdf", PDF, "application/pdf")}
-
-
-def application_form(ctx: Ctx) -> dict[str, Any]:
-    b = app_body(ctx)
-    m = b["members"][0]
-    return {
-        "programme_code": b["programme_code"],
-        "street_code": b["street_code"],
-        "m0_name": m["name"],
-        "m0_id": m["id_number"],
-        "m0_income": "20000",
-        "m0_hukou": "on",
-        "m0_hukou_years": "10",
-    }
-
-
-def assistance_setup(c: Ctx) -> None:
-    """Programmes loaded; a submitted sample application (with a document) in each sample street."""
-    from anju import assistance as asvc
-    from anju.assistance import domain as ad
-
-    with c.engine.begin() as conn:
-        asvc.load_programmes(conn, ad.load_policies(ad.sample_policy_path("320100")))
-    for street in c.data:
-        app_id = fresh_app(c, "citizen", street, "submitted")
-        c.data[street].app = app_id
-        c.data[street].doc = c.docs[app_id]
-
-
-# --- rental: guidance rents and rent monitoring (H5) -------------------------------------------------
-
-
-def guidance_edition(ctx: Ctx, status: str = "draft") -> int:
-    """A new edition row (no ranges) in ``status``; published ones are made once and reused."""
-    import json as _json
-    from datetime import timedelta
-
-    from anju.rental.tables import rental_guidance_editions as ge
-
-    if status == "published" and ctx.guidance_published is not None:
-        return ctx.guidance_published
-    n = next(ctx.counter)
-    end = clock.today() - timedelta(days=1)
-    with ctx.engine.begin() as conn:
-        pk = conn.execute(
-            ge.insert()
-            .values(
-                edition_no=f"ZDM{n:06d}",
-                period_start=end - timedelta(days=364),
-                period_end=end,
-                effective_from=end if status == "published" else None,
-                method=_json.dumps({"coefficients": {}}),
-                leases_used=0,
-                status=status,
-                computed_at=clock.now(),
-            )
-            .returning(ge.c.id)
-        ).scalar_one()
-    if status == "published":
-        ctx.guidance_published = pk
-    return int(pk)
-
-
-def guidance_draft(method: str, template: str, **kw: Any) -> Callable[[Ctx], list[Any]]:
-    return lambda ctx: [("draft", None, lambda c, who: (method, template.format(id=guidance_edition(c)), dict(kw)))]
-
-
-# --- rental: listings (房源发布与核验) -------------------------------------------------------------
-
-
-def _listing_home(ctx: Ctx, street: str) -> Any:
-    from tests import rental_builders as rb
-
-    with ctx.engine.begin() as c:
-        return rb.free_homes(c, street)[0]
-
-
-def listing_body(ctx: Ctx, street: str | None = None) -> dict[str, Any]:
-    h = _listing_home(ctx, street or ctx.world.street_s1)
-    return {
-        "house_code": h.house_code,
-        "title": "矩阵房源",
-        "area": str(h.construction_area),
-        "bedrooms": 2,
-        "floor": h.floor_no,
-        "rent_fen": 300000,
-        "deposit_fen": 300000,
-        "photos": 5,
-    }
-
-
-def _own_listing(ctx: Ctx, who: str, status: str = "draft") -> int:
-    """A listing of ``who`` (landlord or agency; others get the landlord's)."""
-    from anju.core.scope import Scope
-    from anju.rental import listings as ls
-
-    name = who if who in ("landlord", "agency") else "landlord"
-    aid = account_id(ctx.engine, name)
-    caller = Caller(aid, name, Role(name), None, Scope.own(aid))
-    b = listing_body(ctx)
-    with ctx.engine.begin() as c:
-        cmd = ls.ListingIn(
-            b["house_code"], None, b["title"], "", Decimal(b["area"]), 2, 1, b["floor"], 300000, 300000, 5
-        )
-        lid = ls.create_listing(c, caller, cmd)
-        if status != "draft":
-            from anju.rental import domain as rd
-            from anju.rental.tables import rental_listings as tl
-
-            # unique per listing whatever ran before (n % 31 alone repeats after 31 listings)
-            n = next(ctx.counter)
-            code = rd.make_verify_code([n % 31, n // 31 % 31, n // 961 % 31, *range(7)])
-            c.execute(
-                tl.update()
-                .where(tl.c.id == lid)
-                .values(status=status, active=1, verified_at=clock.now(), verify_code=code)
-            )
-    return lid
-
-
-def own_listing(method: str, template: str, status: str = "draft", **kw: Any) -> Callable[[Ctx], list[Any]]:
-    def build(ctx: Ctx) -> list[Any]:
-        def req(c: Ctx, who: str) -> Request:
-            extra = {k: (v(c) if callable(v) else v) for k, v in kw.items()}
-            return (method, template.format(id=_own_listing(c, who, status)), extra)
-
-        return [("own", None, req)]
-
-    return build
-
-
-def street_listing(method: str, template: str, **kw: Any) -> Callable[[Ctx], list[Any]]:
-    """One variant per sample street: a fresh listing there waiting for review."""
-
-    def build(ctx: Ctx) -> list[Any]:
-        def make(c: Ctx, street: str) -> int:
-            from tests import rental_builders as rb
-
-            with c.engine.begin() as conn:
-                return rb.listing(conn, rb.free_homes(conn, street)[0], status="pending_review")
-
-        return [(s, s, lambda c, who, s=s: (method, template.format(id=make(c, s)), dict(kw))) for s in ctx.data]
-
-    return build
-
-
-def a_public_code(ctx: Ctx) -> str:
-    if ctx.listing_code is None:
-        from anju.rental.tables import rental_listings as tl
-
-        lid = _own_listing(ctx, "landlord", "published")
-        with ctx.engine.connect() as c:
-            ctx.listing_code = c.execute(select(tl.c.verify_code).where(tl.c.id == lid)).scalar_one()
-    return str(ctx.listing_code)
-
-
-def public_code(method: str, template: str) -> Callable[[Ctx], list[Any]]:
-    return lambda ctx: [("code", None, lambda c, who: (method, template.format(code=a_public_code(c)), {}))]
-
-
-@contextmanager
-def build_ctx(engine: Engine, settings: Settings) -> Iterator[Ctx]:
-    """The app over ``engine`` (a fresh copy of the test city) with the matrix's sample world: target
-    accounts in and out of district A, a log, a failed import job, review records, assistance records."""
-    app = create_app(settings)
-    w = choose_world(engine)
-    sec = Security(settings)
-    system = Caller.system("test")
-    with engine.begin() as conn:
-        for name, division, phone in (("t_in", w.street_s1, "13700000001"), ("t_out", w.district_b, "13700000002")):
-            role = Role.street_clerk if name == "t_in" else Role.district_officer
-            create_account(
-                conn,
-                sec,
-                NewAccount(
-                    username=name, password=PASSWORD, role=role, name="目标账户", division_code=division, phone=phone
-                ),
-                system,
-            )
-    from anju import ledger
-
-    with engine.begin() as conn:
-        ledger.create_log(conn, "audit_test")
-        ledger.append(conn, "audit_test", [b"a", b"b", b"c"])
-    with TestClient(app, follow_redirects=False) as client:
-        data = _samples(engine, w)
-        tokens = {r: api_token(engine, r) for r in ROLES}
-        targets = {t: account_id(engine, t) for t in ("t_in", "t_out")}
-        c = Ctx(engine, w, client, tokens, data, targets, keyring=sec.keyring)  # = keyring_from_settings
-        r = client.post(
-            "/api/v1/imports",
-            files={"file": ("bad.csv", b"x\n1\n", "text/csv")},
-            headers={"authorization": f"Bearer {tokens['city']}"},
-        )
-        c.job = r.json()["job"]["id"]
-        c.phones = {"t_in": "13700000001", "t_out": "13700000002"}
-        for street in data:
-            data[street].addr = c.fresh_address(street)
-        assistance_setup(c)
-        with engine.connect() as conn:
-            c.address = conn.execute(
-                select(rt.homes.c.address).where(rt.homes.c.house_code == data[w.street_s1].house_code)
-            ).scalar_one()
-        _assistance_samples(c)
-        yield c
-    app.state.engine.dispose()
 
 
 def expected(ctx: Ctx, case: Case, who: str, street: str | None, page: bool) -> set[int]:

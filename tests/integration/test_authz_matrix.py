@@ -23,12 +23,16 @@ from anju.core.db import make_engine
 from anju.security import Permission, check_policies, walk_routes
 from tests import conftest
 from tests.authz import CASES, CASES_BY_CONTEXT
-from tests.authz.support import Ctx, build_ctx, exercise
+from tests.authz.support import Ctx, exercise
+from tests.authz.world import build_ctx
 from tests.conftest import DbFactory, SettingsFor
 
 #: Routes the composition root (``anju.app``) declares itself rather than a context.
 APP_ROUTES = frozenset({("GET", "/healthz")})
 HTTP_CONTEXTS = [c.name for c in CONTEXTS if c.http]
+#: The contexts by number of cases, largest first: xdist hands out the first tests round-robin, so the
+#: two heaviest contexts start on different workers.
+BY_SIZE = sorted([*HTTP_CONTEXTS, "app"], key=lambda name: -len(CASES_BY_CONTEXT.get(name, {})))
 
 Route = tuple[str, str]
 
@@ -92,7 +96,7 @@ def test_every_route_has_a_case_and_every_case_a_route(ctx: Ctx) -> None:
     assert set(CASES_BY_CONTEXT) == {*HTTP_CONTEXTS, "app"}
 
 
-@pytest.mark.parametrize("context", [*HTTP_CONTEXTS, "app"])
+@pytest.mark.parametrize("context", BY_SIZE)
 def test_every_route_of_the_context_behaves_for_every_role_and_scope(ctx: Ctx, context: str) -> None:
     owners = route_owners()
     routes = {route: perm for route, perm in policies(ctx).items() if owners.get(route) == context}
