@@ -10,8 +10,7 @@ from sqlalchemy import select
 from stdnum.cn import ric
 
 from anju.core import clock
-from anju.security import Role
-from anju.security import Caller
+from anju.security import Caller, Role
 from tests.accounts import account_id
 from tests.authz.support import Ctx, Request
 
@@ -215,8 +214,8 @@ def application_form(ctx: Ctx) -> dict[str, Any]:
 
 def assistance_setup(c: Ctx) -> None:
     """Programmes loaded; a submitted sample application (with a document) in each sample street."""
-    from anju.assistance import domain as ad
     from anju import assistance as asvc
+    from anju.assistance import domain as ad
 
     with c.engine.begin() as conn:
         asvc.load_programmes(conn, ad.load_policies(ad.sample_policy_path("320100")))

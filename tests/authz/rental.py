@@ -9,8 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from anju.core import clock
-from anju.security import Role
-from anju.security import Caller
+from anju.security import Caller, Role
 from tests.accounts import account_id
 from tests.authz.support import Ctx, Request
 

@@ -21,8 +21,7 @@ from stdnum.cn import ric
 
 from anju.core import clock
 from anju.registry import tables as rt
-from anju.security import Keyring
-from anju.security import Caller
+from anju.security import Caller, Keyring
 from tests.accounts import PASSWORD, World, api_token
 
 ROLES = ["city", "auditor", "admin", "admin_a", "district", "clerk", "citizen", "landlord", "agency"]

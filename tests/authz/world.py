@@ -13,8 +13,7 @@ from sqlalchemy import Engine, select
 from anju.app import create_app
 from anju.core.settings import Settings
 from anju.registry import tables as rt
-from anju.security import NewAccount, Role, Security, create_account
-from anju.security import Caller
+from anju.security import Caller, NewAccount, Role, Security, create_account
 from tests.accounts import PASSWORD, World, account_id, api_token, choose_world
 from tests.authz.assistance import assistance_samples, assistance_setup
 from tests.authz.support import ROLES, Ctx, Sample
