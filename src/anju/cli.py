@@ -18,20 +18,9 @@ import click
 from anju.core import runtime
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
 
-    from anju.core.settings import Settings
+    pass
 
-
-def _settings() -> Settings:
-    return runtime.settings()
-
-
-def _engine(settings: Settings) -> Engine:
-    return runtime.engine(settings)
-
-
-_progress = runtime.progress
 
 
 class _ContextCommands(click.Group):
@@ -90,7 +79,7 @@ def db_upgrade(revision: str) -> None:
     """Create or upgrade the schema of the configured database."""
     from anju.core import migrate
 
-    engine = _engine(_settings())
+    engine = runtime.engine()
     migrate.upgrade(engine, revision)
     click.echo(f"schema at {migrate.current_revision(engine)}")
 
@@ -101,7 +90,7 @@ def db_downgrade(revision: str) -> None:
     """Downgrade the schema (``base`` removes every table)."""
     from anju.core import migrate
 
-    engine = _engine(_settings())
+    engine = runtime.engine()
     migrate.downgrade(engine, revision)
     click.echo(f"schema at {migrate.current_revision(engine)}")
 
@@ -128,12 +117,12 @@ def synth(scale: float, seed: int, people: bool, rental: bool) -> None:
     from anju.security import keyring_from_settings
     from anju.synth import generate, generate_people, generate_rental
 
-    settings = _settings()
-    engine = _engine(settings)
+    settings = runtime.settings()
+    engine = runtime.engine(settings)
     migrate.upgrade(engine)
     t0 = time.perf_counter()
     try:
-        report = generate(engine, scale, seed, batch=settings.import_batch_rows, progress=_progress)
+        report = generate(engine, scale, seed, batch=settings.import_batch_rows, progress=runtime.progress)
         out: dict[str, object] = report.__dict__ | {"seconds": round(time.perf_counter() - t0, 1)}
         if people:
             t1 = time.perf_counter()
@@ -143,7 +132,7 @@ def synth(scale: float, seed: int, people: bool, rental: bool) -> None:
                 seed,
                 scale=scale,
                 batch=settings.import_batch_rows,
-                progress=_progress,
+                progress=runtime.progress,
             )
             out |= {"people": made.__dict__, "people_seconds": round(time.perf_counter() - t1, 1)}
             if rental:
@@ -154,7 +143,7 @@ def synth(scale: float, seed: int, people: bool, rental: bool) -> None:
                     seed,
                     scale=scale,
                     batch=settings.import_batch_rows,
-                    progress=_progress,
+                    progress=runtime.progress,
                     city_code=settings.city_code,
                     deposit_cap_months=settings.rental_deposit_cap_months,
                     escrow_rent_months=settings.rental_escrow_rent_months,
@@ -183,12 +172,12 @@ def serve(host: str, port: int, workers: int) -> None:
     from anju.app import create_app, prepare_routes
     from anju.core import migrate
 
-    settings = _settings()
+    settings = runtime.settings()
     if workers == 1:
         uvicorn.run(prepare_routes(create_app(settings)), host=host, port=port, log_level=settings.log_level.lower())
         return
     # Migrate once here, then let every worker process build its app without migrating.
-    migrate.upgrade(_engine(settings))
+    migrate.upgrade(runtime.engine(settings))
     uvicorn.run(
         "anju.app:create_worker_app",
         factory=True,
@@ -215,24 +204,24 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
     from anju.security.cli import DEMO_PASSWORD, ensure_demo_accounts
     from anju.synth import attach_demo_accounts, generate, generate_people, generate_rental
 
-    settings = _settings()
+    settings = runtime.settings()
     if "ANJU_STAFF_TOTP_REQUIRED" not in os.environ and settings.environment != "production":
         # The demo's staff sign in without an authenticator app; production refuses this setting.
         settings = settings.model_copy(update={"staff_totp_required": False})
-    engine = _engine(settings)
+    engine = runtime.engine(settings)
     migrate.upgrade(engine)
     with engine.connect() as conn:
         empty = reg.stats(conn, scope=SYSTEM)["homes"] == 0
     if empty:
         click.echo(f"正在生成合成南京（scale={scale}, seed={seed}）…", err=True)
-        generate(engine, scale, seed, batch=settings.import_batch_rows, progress=_progress)
+        generate(engine, scale, seed, batch=settings.import_batch_rows, progress=runtime.progress)
         people = generate_people(
             engine,
             keyring_from_settings(settings),
             seed,
             scale=scale,
             batch=settings.import_batch_rows,
-            progress=_progress,
+            progress=runtime.progress,
         )
         click.echo(
             f"已生成产权人 {people.owner_rows} 条、保障房源 {sum(people.assisted_homes.values())} 套、"
@@ -245,7 +234,7 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
             seed,
             scale=scale,
             batch=settings.import_batch_rows,
-            progress=_progress,
+            progress=runtime.progress,
             city_code=settings.city_code,
             deposit_cap_months=settings.rental_deposit_cap_months,
             escrow_rent_months=settings.rental_escrow_rent_months,

@@ -35,9 +35,8 @@ def programmes_load(path: Path | None) -> None:
     """Validate a programmes file and store the editions not yet stored."""
     from anju.assistance import catalogue
     from anju.core import migrate, runtime
-    from anju.core.db import unit_of_work
     from anju.core.errors import AnjuError
-    from anju.security import Caller, audited
+    from anju.security import audited_command
 
     settings = runtime.settings()
     path = path or settings.assistance_programmes_path or domain.sample_policy_path(settings.city_code)
@@ -48,7 +47,7 @@ def programmes_load(path: Path | None) -> None:
     engine = runtime.engine(settings)
     migrate.upgrade(engine)
     try:
-        with audited(unit_of_work(engine), Caller.system("cli"), "assistance.load_programmes") as conn:
+        with audited_command(engine, "assistance.load_programmes") as conn:
             added = catalogue.load_programmes(conn, policies)
     except AnjuError as e:
         raise click.ClickException(e.message) from None

@@ -148,14 +148,12 @@ def check_all(
         if programme:
             q = q.where(applications.c.programme_code == programme)
         ids = [int(x) for x in conn.execute(q.order_by(applications.c.id)).scalars()]
+    batches = [ids[i : i + batch] for i in range(0, len(ids), batch)] or [[]]
+    job.detail = {"programme": programme, "checked": len(ids)}
     done = eligible = 0
-    starts = range(0, len(ids), batch) if ids else range(1)
-    for i in starts:
-        last = i + batch >= len(ids)
-        if last:
-            job.detail = {"programme": programme, "checked": len(ids)}
-        with job.final() if last else job.batch() as conn:
-            res = check_many(conn, ids[i : i + batch], on) if ids else {}
+    for n, chunk in enumerate(batches, start=1):
+        with job.final() if n == len(batches) else job.batch() as conn:
+            res = check_many(conn, chunk, on) if chunk else {}
         done += len(res)
         eligible += sum(1 for e in res.values() if e.eligible)
         if progress:

@@ -11,21 +11,13 @@ import click
 
 from anju.core import runtime
 from anju.core.errors import AnjuError
+from anju.security import audited_command
 
 if TYPE_CHECKING:
-    from contextlib import AbstractContextManager
-
-    from sqlalchemy import Connection, Engine
+    from sqlalchemy import Engine
 
     from anju.core.settings import Settings
 
-
-def _audited(engine: Engine, action: str) -> AbstractContextManager[Connection]:
-    """A command's write: one transaction through the unit of work, with its audit row inside."""
-    from anju.core.db import unit_of_work
-    from anju.security import Caller, audited
-
-    return audited(unit_of_work(engine), Caller.system("cli"), action)
 
 
 @click.group()
@@ -133,7 +125,7 @@ def remerge() -> None:
     from anju.registry import imports
 
     _, engine = _engine()
-    with _audited(engine, "registry.remerge") as conn:
+    with audited_command(engine, "registry.remerge") as conn:
         out = imports.remerge(conn)
     engine.dispose()
     click.echo(json.dumps(out, ensure_ascii=False))

@@ -11,19 +11,11 @@ import click
 from anju.core import migrate, runtime
 from anju.core.errors import AnjuError
 from anju.core.settings import Settings, load_settings
+from anju.security import audited_command
 
 if TYPE_CHECKING:
-    from contextlib import AbstractContextManager
+    from sqlalchemy import Engine
 
-    from sqlalchemy import Connection, Engine
-
-
-def _audited(engine: Engine, action: str) -> AbstractContextManager[Connection]:
-    """A command's write: one transaction through the unit of work, with its audit row inside."""
-    from anju.core.db import unit_of_work
-    from anju.security import Caller, audited
-
-    return audited(unit_of_work(engine), Caller.system("cli"), action)
 
 
 def _engine(settings: Settings) -> Engine:
@@ -56,7 +48,7 @@ def rental_guidance_compute(until: Any, months: int) -> None:
 
     engine = _engine(load_settings())
     try:
-        with _audited(engine, "rental.compute_guidance") as conn:
+        with audited_command(engine, "rental.compute_guidance") as conn:
             out = guidance.compute_edition(conn, until=until.date() if until else None, months=months)
     except AnjuError as e:
         raise click.ClickException(e.message + "".join(f"（{x.field}：{x.reason}）" for x in e.errors)) from None
@@ -77,7 +69,7 @@ def rental_guidance_publish(edition: str, effective_from: Any) -> None:
 
     engine = _engine(load_settings())
     try:
-        with _audited(engine, "rental.publish_guidance") as conn:
+        with audited_command(engine, "rental.publish_guidance") as conn:
             edition_id = guidance.find_edition(conn, edition)
             if edition_id is None:
                 raise click.ClickException(f"没有这个指导租金版本：{edition}")
@@ -117,7 +109,7 @@ def rental_listings_expire() -> None:
 
     settings = load_settings()
     engine = _engine(settings)
-    with _audited(engine, "rental.expire_listings") as conn:
+    with audited_command(engine, "rental.expire_listings") as conn:
         n = listings.expire(conn, settings.rental_verify_code_days)
     click.echo(f"{n} 条房源核验码已过期并关闭")
 
@@ -141,7 +133,7 @@ def rental_leases_expire(batch: int) -> None:
     engine = _engine(settings)
     total = 0
     while True:
-        with _audited(engine, "rental.expire_leases") as conn:
+        with audited_command(engine, "rental.expire_leases") as conn:
             n = lease_changes.expire_leases(conn, settings, clock.today(), limit=batch)
         total += n
         if n < batch:
@@ -168,7 +160,7 @@ def rental_escrow_release(on: Any) -> None:
     from anju.rental import escrow
 
     engine = _engine(load_settings())
-    with _audited(engine, "rental.release_escrow") as conn:
+    with audited_command(engine, "rental.release_escrow") as conn:
         out = escrow.release_due(conn, on.date() if on else clock.today())
     click.echo(
         f"释放 {out['released']} 个月租金共 {out['released_fen'] / 100:.2f} 元；"
@@ -214,7 +206,7 @@ def publish_demo_guidance(engine: Engine) -> str | None:
     from anju.rental import guidance
 
     try:
-        with _audited(engine, "rental.compute_guidance") as conn:
+        with audited_command(engine, "rental.compute_guidance") as conn:
             out = guidance.compute_edition(conn)
             guidance.publish(conn, int(out["id"]), by=None)
     except AnjuError:

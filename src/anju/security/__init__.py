@@ -5,7 +5,7 @@ and pass ``caller.scope`` to services; writes open their transaction with :func:
 """
 
 from anju.core.scope import SYSTEM, Scope
-from anju.security.audit import audited, audited_grouped, record, record_now, set_audit_target
+from anju.security.audit import audited, audited_command, audited_grouped, record, record_now, set_audit_target
 from anju.security.callers import Caller, Security
 from anju.security.crypto import Keyring, development_secret, keyring_from_settings
 from anju.security.domain import GRANTS, PERMISSIONS, ROLE_LABELS, STAFF_ROLES, Permission, Role, allowed
@@ -56,6 +56,7 @@ __all__ = [
     "allowed",
     "audit_log",
     "audited",
+    "audited_command",
     "audited_grouped",
     "audited_job",
     "check_policies",

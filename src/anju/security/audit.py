@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict, TypeVar, cast
@@ -13,7 +13,7 @@ from typing import Any, TypedDict, TypeVar, cast
 from sqlalchemy import Connection, Engine, select
 
 from anju.core import clock
-from anju.core.db import UnitOfWork, insert_row
+from anju.core.db import UnitOfWork, insert_row, unit_of_work
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 from anju.security.callers import Caller
@@ -80,6 +80,12 @@ def audited(
         yield conn
         target = conn.info.pop(AUDIT_TARGET, entity_id)
         record(conn, caller, action, entity=entity, entity_id=target)
+
+
+def audited_command(engine: Engine, action: str, entity: str | None = None) -> AbstractContextManager[Connection]:
+    """A command line's write: ``audited`` by the system caller ``cli``, through a unit of work over
+    ``engine`` (on SQLite, the writers' queue)."""
+    return audited(unit_of_work(engine), Caller.system("cli"), action, entity)
 
 
 async def audited_grouped(
