@@ -23,6 +23,7 @@ def _package(tmp: Path) -> Path:
             from anju.core.lazy import lazy_exports
 
             if TYPE_CHECKING:
+                from lazypkg import heavy
                 from lazypkg.heavy import answer
                 from lazypkg.heavy import label as name
 
@@ -38,6 +39,7 @@ def _package(tmp: Path) -> Path:
 def test_exports_are_read_from_the_type_checking_imports(tmp_path: Path) -> None:
     pkg = _package(tmp_path)
     assert _exports(str(pkg / "__init__.py"), "lazypkg") == {
+        "heavy": ("lazypkg.heavy", ""),
         "answer": ("lazypkg.heavy", "answer"),
         "name": ("lazypkg.heavy", "label"),
     }
@@ -51,6 +53,7 @@ def test_an_export_imports_its_module_on_first_use_only(tmp_path: Path) -> None:
         import lazypkg
         assert 'lazypkg.heavy' not in sys.modules
         assert 'answer' in dir(lazypkg)
+        assert lazypkg.heavy.__name__ == 'lazypkg.heavy'  # a submodule export is the module itself
         from lazypkg import answer, name
         assert (answer, name, lazypkg.loaded) == (42, 'x', True)
         try:

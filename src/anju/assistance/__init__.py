@@ -13,8 +13,9 @@ the figures against the plan in :mod:`.figures`.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from anju.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from anju.assistance import domain
@@ -40,53 +41,8 @@ if TYPE_CHECKING:
     from anju.assistance.tenancy import contract, make_assisted
     from anju.assistance.tracking import open_case
 
-#: Exported name → the module of this package that defines it.
-_EXPORTS: dict[str, str] = {
-    "AppStatus": "domain",
-    "Kind": "domain",
-    "Policy": "domain",
-    "evaluate": "domain",
-    "load_policies": "domain",
-    "sample_policy_path": "domain",
-    "ApplicationIn": "applying",
-    "MemberIn": "applying",
-    "add_document": "applying",
-    "create_draft": "applying",
-    "Decision": "review",
-    "object_to": "review",
-    "submit": "review",
-    "check_all": "eligibility",
-    "check_many": "eligibility",
-    "load_programmes": "catalogue",
-    "freeze_draw": "drawing",
-    "run_draw": "drawing",
-    "select_home": "selection",
-    "contract": "tenancy",
-    "make_assisted": "tenancy",
-    "open_case": "tracking",
-    "allocations": "tables",
-    "application_members": "tables",
-    "application_steps": "tables",
-    "applications": "tables",
-    "assisted_homes": "tables",
-    "benefits": "tables",
-    "draw_candidates": "tables",
-    "draws": "tables",
-    "objections": "tables",
-    "programme_editions": "tables",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name == "domain":
-        return importlib.import_module("anju.assistance.domain")
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"anju.assistance.{module}"), name)
-    globals()[name] = value
-    return value
-
+if not TYPE_CHECKING:  # type checkers read the imports above; they must not see a catch-all hook
+    __getattr__, __dir__ = lazy_exports(__name__, __file__)
 
 __all__ = [
     "AppStatus",

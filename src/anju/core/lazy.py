@@ -32,7 +32,10 @@ def _exports(init_file: str, package: str) -> dict[str, tuple[str, str]]:
             if isinstance(stmt, ast.ImportFrom) and stmt.module:
                 module = stmt.module if stmt.level == 0 else f"{package}.{stmt.module}"
                 for alias in stmt.names:
-                    out[alias.asname or alias.name] = (module, alias.name)
+                    if module == package:  # ``from anju.x import submodule``: the submodule itself
+                        out[alias.asname or alias.name] = (f"{package}.{alias.name}", "")
+                    else:
+                        out[alias.asname or alias.name] = (module, alias.name)
             elif isinstance(stmt, ast.Import):
                 for alias in stmt.names:
                     out[alias.asname or alias.name.rsplit(".", 1)[-1]] = (alias.name, "")

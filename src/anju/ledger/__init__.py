@@ -9,9 +9,9 @@ verifiers (``anju ledger verify-*``) import no database or web module.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from anju.core.lazy import lazy_exports
 from anju.ledger import merkle
 
 if TYPE_CHECKING:
@@ -32,37 +32,8 @@ if TYPE_CHECKING:
         tree_head,
     )
 
-_LAZY: dict[str, str] = {
-    **dict.fromkeys(("ConsistencyProof", "Entry", "InclusionProof", "Log"), "anju.ledger.domain"),
-    **dict.fromkeys(("Ed25519Signer", "SignedTreeHead", "Signer", "TreeHead", "signer_from_seed"), "anju.ledger.heads"),
-    **dict.fromkeys(
-        (
-            "after_bulk_load",
-            "append",
-            "consistency_proof",
-            "create_log",
-            "current_signed_head",
-            "entry",
-            "get_log",
-            "inclusion_proof",
-            "latest_signed_head",
-            "list_logs",
-            "sign_head",
-            "tree_head",
-        ),
-        "anju.ledger.services",
-    ),
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
+if not TYPE_CHECKING:  # type checkers read the imports above; they must not see a catch-all hook
+    __getattr__, __dir__ = lazy_exports(__name__, __file__)
 
 __all__ = [
     "ConsistencyProof",
