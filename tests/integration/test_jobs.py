@@ -3,6 +3,7 @@ its record and its audit row, or neither — never one without the other."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -117,3 +118,16 @@ def test_an_import_killed_between_its_writes_keeps_its_job_and_audit_or_neither(
             select(func.count()).select_from(audit_log).where(audit_log.c.action == "registry.import")
         ).scalar_one()
     assert (jobs, audits) == ((1, 1) if kept else (0, 0))
+
+
+def test_a_batched_recheck_writes_one_audit_row_with_its_counts_in_its_last_batch(people_engine: Engine) -> None:
+    from anju.assistance import check_all
+
+    out = check_all(people_engine, batch=2)
+    assert out["checked"] > 2  # several batches
+    with people_engine.connect() as conn:
+        rows = conn.execute(
+            select(audit_log.c.detail, audit_log.c.actor).where(audit_log.c.action == "assistance.check_all")
+        ).all()
+    assert len(rows) == 1
+    assert json.loads(rows[0].detail) == {"programme": None, "checked": out["checked"], "eligible": out["eligible"]}

@@ -14,7 +14,15 @@ from anju.core.money import collect_fen, fen_to_yuan, yuan_to_fen
 
 @pytest.mark.parametrize(
     ("typed", "fen"),
-    [("3200", 320000), ("3,200.50", 320050), ("3，200.5", 320050), (" 0.01 ", 1), ("0", 0), (12, 1200)],
+    [
+        ("3200", 320000),
+        ("3,200.50", 320050),
+        ("1,234,567", 123456700),
+        ("3，200.5", 320050),
+        (" 0.01 ", 1),
+        ("0", 0),
+        (12, 1200),
+    ],
 )
 def test_typed_yuan_become_integer_fen(typed: object, fen: int) -> None:
     assert yuan_to_fen(typed, "rent") == fen
@@ -25,6 +33,14 @@ def test_typed_yuan_become_integer_fen(typed: object, fen: int) -> None:
     [
         ("", "请填写金额（元）"),
         ("abc", "不是数字"),
+        ("1,00", "不是数字"),
+        ("1e3", "不是数字"),
+        ("1_000", "不是数字"),
+        ("+5", "不是数字"),
+        (".5", "不是数字"),
+        ("5.", "不是数字"),
+        ("1,2,3", "不是数字"),
+        ("12,345,67", "不是数字"),
         ("NaN", "不是有限的数字"),
         ("Infinity", "不是有限的数字"),
         ("-1", "不能为负数"),
@@ -37,6 +53,14 @@ def test_a_bad_amount_is_refused_naming_the_field(typed: str, reason: str) -> No
         yuan_to_fen(typed, "deposit")
     assert e.value.errors[0].field == "deposit"
     assert e.value.errors[0].reason.startswith(reason)
+
+
+def test_numbers_from_a_json_body_keep_their_checks() -> None:
+    assert yuan_to_fen(Decimal("1E+3"), "income") == 100000
+    with pytest.raises(ValidationError, match="最多两位小数"):
+        yuan_to_fen(Decimal("0.001"), "income")
+    with pytest.raises(ValidationError, match="不能为负数"):
+        yuan_to_fen(-1, "income")
 
 
 def test_a_ceiling_refuses_amounts_above_it() -> None:

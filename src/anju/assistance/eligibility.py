@@ -149,13 +149,15 @@ def check_all(
             q = q.where(applications.c.programme_code == programme)
         ids = [int(x) for x in conn.execute(q.order_by(applications.c.id)).scalars()]
     batches = [ids[i : i + batch] for i in range(0, len(ids), batch)] or [[]]
-    job.detail = {"programme": programme, "checked": len(ids)}
     done = eligible = 0
     for n, chunk in enumerate(batches, start=1):
-        with job.final() if n == len(batches) else job.batch() as conn:
+        last = n == len(batches)
+        with job.final() if last else job.batch() as conn:
             res = check_many(conn, chunk, on) if chunk else {}
-        done += len(res)
-        eligible += sum(1 for e in res.values() if e.eligible)
+            done += len(res)
+            eligible += sum(1 for e in res.values() if e.eligible)
+            if last:
+                job.detail = {"programme": programme, "checked": done, "eligible": eligible}
         if progress:
             progress(f"资格核验 {done}/{len(ids)}", done / max(len(ids), 1))
     return {"checked": done, "eligible": eligible, "ineligible": done - eligible}

@@ -45,13 +45,6 @@ def get_building(conn: Connection, building_id: int, *, scope: Scope) -> shapes.
     return cast(shapes.Building, dict(row))
 
 
-def get_building_by_code(conn: Connection, code: str, *, scope: Scope) -> shapes.Building:
-    row = conn.execute(select(buildings).where(buildings.c.house_code == code.strip().upper())).mappings().first()
-    if row is None:
-        raise NotFound(f"没有房屋代码为 {code} 的楼幢")
-    scope.require(row["street_code"], f"没有房屋代码为 {code} 的楼幢")
-    return cast(shapes.Building, dict(row))
-
 
 def get_estate(conn: Connection, estate_id: int, *, scope: Scope) -> shapes.Estate:
     row = conn.execute(select(estates).where(estates.c.id == estate_id)).mappings().first()

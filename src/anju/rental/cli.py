@@ -206,7 +206,7 @@ def publish_demo_guidance(engine: Engine) -> str | None:
     from anju.rental import guidance
 
     try:
-        with audited_command(engine, "rental.compute_guidance") as conn:
+        with audited_command(engine, "rental.compute_and_publish_guidance") as conn:
             out = guidance.compute_edition(conn)
             guidance.publish(conn, int(out["id"]), by=None)
     except AnjuError:

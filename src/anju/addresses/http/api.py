@@ -122,7 +122,7 @@ def run_link_job(
         reason = f"文件有 {len(records)} 行，接口一次最多 {MAX_LINK_ROWS} 行；更大的文件请用 anju address link"
         raise TooLarge(reason, [FieldError("file", reason)])
     report = linking.run_link_job(
-        uow.engine,
+        uow,
         records,
         source=source,
         filename=file.filename or "upload.csv",

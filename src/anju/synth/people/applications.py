@@ -40,7 +40,6 @@ from anju.synth.people.model import (
     TIER_WEIGHTS,
     App,
     Person,
-    add_years,
     facts_on,
     office_time,
     recorded_at,
@@ -178,7 +177,7 @@ class Applications(History):
             kind, sev = rng.choices(names.CREDIT_KINDS, (0.35, 0.35, 0.15, 0.15))[0]
             lo = date(2016, 1, 1)
             occ = lo + timedelta(days=rng.randint(0, max(0, (c - lo).days - 30)))
-            exp = None if rng.random() < 0.1 else add_years(occ, rng.randint(2, 5))
+            exp = None if rng.random() < 0.1 else domain.add_years(occ, rng.randint(2, 5))
             self.credit_serial += 1
             ref = f"SYN-CR-{self.credit_serial:08d}"
             self.out.add(
@@ -190,7 +189,7 @@ class Applications(History):
         elif x < 0.02:
             prog = rng.choice(("public_rental", "rent_subsidy", "talent_subsidy"))
             since = date(rng.randint(2014, 2020), rng.randint(1, 12), rng.randint(1, 28))
-            until = None if rng.random() < 0.6 else add_years(since, rng.randint(1, 6))
+            until = None if rng.random() < 0.6 else domain.add_years(since, rng.randint(1, 6))
             kind = "home" if prog == "public_rental" else "subsidy"
             self.out.add(benefits, (p.bidx, None, prog, kind, since, until))
             self.report.benefits += 1

@@ -122,12 +122,6 @@ def office_time(day: date, rng: random.Random) -> datetime:
     return datetime(day.year, day.month, day.day, rng.randint(1, 8), rng.randint(0, 59), rng.randint(0, 59), tzinfo=UTC)
 
 
-def add_years(d: date, years: int) -> date:
-    try:
-        return d.replace(year=d.year + years)
-    except ValueError:  # 29 February
-        return d.replace(year=d.year + years, day=28)
-
 
 @dataclass(slots=True)
 class Person:
