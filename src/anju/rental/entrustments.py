@@ -43,18 +43,6 @@ _IS_OWNER = (
 )
 
 
-def owners_of(conn: Connection, home_id: int, on: date) -> list[str]:
-    """The blind indexes of the home's owners on ``on``."""
-    return list(
-        conn.execute(
-            select(home_owners.c.owner_bidx).where(
-                home_owners.c.home_id == home_id,
-                home_owners.c.acquired_on <= on,
-                or_(home_owners.c.released_on.is_(None), home_owners.c.released_on > on),
-            )
-        ).scalars()
-    )
-
 
 def valid_entrustment(
     conn: Connection,

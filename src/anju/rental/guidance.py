@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -262,7 +262,7 @@ def rents(
         .offset(offset)
         .limit(limit)
     ).all()
-    names = division_names(conn, {x.street_code for x in rows} | {x.district_code for x in rows})
+    names = divisions.names(conn, {x.street_code for x in rows} | {x.district_code for x in rows})
     items = [
         {
             "district_code": x.district_code,
@@ -280,19 +280,6 @@ def rents(
     ]
     return edition, items, int(total)
 
-
-def division_names(conn: Connection, codes: Iterable[str]) -> dict[str, str]:
-    codes = sorted(set(codes))
-    if not codes:
-        return {}
-    return {
-        r[0]: r[1]
-        for r in conn.execute(
-            select(divisions.divisions_table.c.code, divisions.divisions_table.c.name).where(
-                divisions.divisions_table.c.code.in_(codes)
-            )
-        )
-    }
 
 
 # -------------------------------------------------------------------------------------------- flags

@@ -40,7 +40,6 @@ FILE_OPERATION = "lease.file"
 #: Statuses whose term occupies the unit (a terminated lease up to its ``ended_on``).
 OCCUPYING = (LeaseStatus.filed, LeaseStatus.terminated, LeaseStatus.expired)
 #: Leases the parties can still act on before filing.
-UNFILED = (LeaseStatus.draft, LeaseStatus.signing, LeaseStatus.signed)
 
 
 # --------------------------------------------------------------------------------------- commands
@@ -566,8 +565,3 @@ def public_filing_view(conn: Connection, kr: Keyring, filing_no: str) -> dict[st
     out["tenant_name"] = mask_name(kr.decrypt(out.pop("_tenant_name_enc"), "rental_leases.tenant_name"))
     out.pop("_landlord_kind")
     return out
-
-
-def contract_facts(conn: Connection, kr: Keyring, caller: Caller, lease_id: int) -> LeaseDetail:
-    """Everything the contract PDF shows: the lease's detail (masked) for one of its parties."""
-    return get_lease(conn, kr, caller, lease_id)

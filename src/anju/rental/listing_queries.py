@@ -48,18 +48,6 @@ def _joined() -> Any:
     )
 
 
-def _names(conn: Connection, codes: set[str]) -> dict[str, str]:
-    if not codes:
-        return {}
-    return {
-        r[0]: r[1]
-        for r in conn.execute(
-            select(divisions.divisions_table.c.code, divisions.divisions_table.c.name).where(
-                divisions.divisions_table.c.code.in_(sorted(codes))
-            )
-        )
-    }
-
 
 def _out(r: Any, days: int, names: dict[str, str], *, public: bool) -> dict[str, Any]:
     st = effective_status(r, days)
@@ -116,7 +104,7 @@ def my_listings(
     conds = [mine] + ([rental_listings.c.status == status] if status else [])
     stmt = select(*_facts_cols()).select_from(_joined()).where(*conds).order_by(rental_listings.c.id.desc())
     page = fetch_page(conn, stmt, limit=limit, offset=offset, count_stmt=select(rental_listings.c.id).where(*conds))
-    names = _names(conn, {r.street_code for r in page.items} | {r.district_code for r in page.items})
+    names = divisions.names(conn, {r.street_code for r in page.items} | {r.district_code for r in page.items})
     return page.map(lambda r: _out(r, days, names, public=False))
 
 
@@ -124,7 +112,7 @@ def my_listing(conn: Connection, caller: Caller, listing_id: int, days: int) -> 
     lister = listings.lister_of(conn, caller)
     listings.own_listing(conn, lister, listing_id)
     r = conn.execute(select(*_facts_cols()).select_from(_joined()).where(rental_listings.c.id == listing_id)).one()
-    names = _names(conn, {r.street_code, r.district_code})
+    names = divisions.names(conn, {r.street_code, r.district_code})
     out = _out(r, days, names, public=False)
     room = None
     if r.room_id is not None:
@@ -162,7 +150,7 @@ def staff_list(
     if limit is not None:
         q = q.limit(limit)
     rows = conn.execute(q).all()
-    names = _names(conn, {r.street_code for r in rows} | {r.district_code for r in rows})
+    names = divisions.names(conn, {r.street_code for r in rows} | {r.district_code for r in rows})
     return int(total), [_out(r, days, names, public=False) for r in rows]
 
 
@@ -174,7 +162,7 @@ def check_code(conn: Connection, code: str, days: int) -> dict[str, Any]:
     r = conn.execute(select(*_facts_cols()).select_from(_joined()).where(rental_listings.c.verify_code == norm)).first()
     if r is None:
         raise NotFound("没有这个核验码")
-    names = _names(conn, {r.street_code, r.district_code})
+    names = divisions.names(conn, {r.street_code, r.district_code})
     out = _out(r, days, names, public=True)
     restricted = bool(home_restrictions(conn, [int(r.home_id)], clock.today()).get(int(r.home_id)))
     valid = out["status"] in (domain.ListingStatus.verified, domain.ListingStatus.published) and not restricted
@@ -336,7 +324,7 @@ def search(conn: Connection, q: SearchIn, days: int, *, limit: int, offset: int)
             else {}
         )
         rows = [rows_by[i] for i in page_ids]
-    names = _names(conn, {r.street_code for r in rows} | {r.district_code for r in rows})
+    names = divisions.names(conn, {r.street_code for r in rows} | {r.district_code for r in rows})
     items = []
     for r in rows:
         it = _out(r, days, names, public=True)

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from anju import divisions
 from anju.core import clock
 from anju.core.errors import ValidationError
 from anju.rental import domain, guidance, monitoring
@@ -43,7 +44,7 @@ TypeQ = Annotated[str | None, Query(pattern=r"^(1室|2室|3室\+|分间)?$")]
 def _districts(conn: Any, edition_id: int) -> list[dict[str, str]]:
     rows = guidance.ranges_of(conn, edition_id)
     codes = sorted({r.district_code for r in rows})
-    names = guidance.division_names(conn, codes)
+    names = divisions.names(conn, set(codes))
     return [{"code": c, "name": names.get(c, c)} for c in codes]
 
 

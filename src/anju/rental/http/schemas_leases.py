@@ -12,7 +12,6 @@ from pydantic import BaseModel, Field
 from anju.rental import leases
 
 Cycle = Literal["monthly", "quarterly", "half_year", "yearly"]
-Fen = Field(ge=-(2**62), le=2**62)
 
 
 class LeaseBody(BaseModel):
