@@ -127,7 +127,7 @@ class Ctx:
         from anju import divisions as div
 
         with self.engine.connect() as c:
-            kids, _ = div.children(c, self.world.district_a, "street", limit=1000)
+            kids = div.children(c, self.world.district_a, "street", limit=1000).items
         return {k.code for k in kids}
 
     def in_account_scope(self, who: str, target: str) -> bool:

@@ -41,7 +41,7 @@ def env(city_engine: Engine, settings_for: Any) -> dict[str, Any]:
     with city_engine.connect() as conn:
         from anju.divisions import children
 
-        streets_a = frozenset(s.code for s in children(conn, w.district_a, "street", limit=1000)[0])
+        streets_a = frozenset(s.code for s in children(conn, w.district_a, "street", limit=1000).items)
     clerk = Caller(
         account_id(city_engine, "clerk"),
         "clerk",

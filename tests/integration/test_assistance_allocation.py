@@ -51,8 +51,8 @@ def env(city_engine: Engine, settings_for: Any) -> dict[str, Any]:
     with city_engine.begin() as conn:
         catalogue.load_programmes(conn, domain.load_policies(domain.sample_policy_path("320100")))
     with city_engine.connect() as conn:
-        streets_a = frozenset(s.code for s in children(conn, w.district_a, "street", limit=1000)[0])
-        streets_b = frozenset(s.code for s in children(conn, w.district_b, "street", limit=1000)[0])
+        streets_a = frozenset(s.code for s in children(conn, w.district_a, "street", limit=1000).items)
+        streets_b = frozenset(s.code for s in children(conn, w.district_b, "street", limit=1000).items)
     city = Caller(account_id(city_engine, "city"), "city", Role.city_officer, "320100", Scope.whole_city("320100"))
     district = Caller(
         account_id(city_engine, "district"),

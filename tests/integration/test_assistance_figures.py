@@ -282,7 +282,7 @@ def targets() -> plan_targets.Targets:
 
 def district_scope(engine: Engine, code: str) -> Scope:
     with engine.connect() as c:
-        kids, _ = divisions.children(c, code, "street", limit=1000)
+        kids = divisions.children(c, code, "street", limit=1000).items
     return Scope.of_streets("district", code, [k.code for k in kids if k.managing_code in (None, code)])
 
 

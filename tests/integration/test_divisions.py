@@ -84,6 +84,5 @@ def test_loading_twice_changes_nothing(empty_engine):
 
 def test_children_of_a_zone_include_the_streets_it_manages(city_engine):
     with city_engine.connect() as c:
-        _, total = divisions.children(c, "320192", "street")
-        assert total == 7
+        assert divisions.children(c, "320192", "street").total == 7
         assert [d.name for d in divisions.ancestry(c, "320192004")] == ["南京市", "六合区", "葛塘街道"]

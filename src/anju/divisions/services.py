@@ -48,14 +48,19 @@ def geometry(conn: Connection, code: str) -> str | None:
 
 def children(
     conn: Connection, code: str, level: str | None = None, *, offset: int = 0, limit: int = 1000
-) -> tuple[list[Division], int]:
+) -> paging.Page[Division]:
     """Direct children by legal parent, plus (for a zone) the streets it manages."""
     cond = (divisions.c.parent_code == code) | (divisions.c.managing_code == code)
     if level:
         cond = cond & (divisions.c.level == level)
-    total = paging.count(conn, select(divisions.c.code).where(cond))
-    rows = conn.execute(select(*SUMMARY_COLS).where(cond).order_by(divisions.c.code).offset(offset).limit(limit))
-    return [_division(r) for r in rows], total
+    return paging.fetch_page(
+        conn,
+        select(*SUMMARY_COLS).where(cond).order_by(divisions.c.code),
+        limit=limit,
+        offset=offset,
+        row=_division,
+        count_stmt=select(divisions.c.code).where(cond),
+    )
 
 
 def by_level(conn: Connection, level: str) -> list[Division]:

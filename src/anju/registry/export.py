@@ -251,7 +251,7 @@ def _streets_for(conn: Connection, district_code: str | None, street_code: str |
             "zone",
         ):
             raise NotFound(f"没有区（县）或功能区 {district_code}")
-        streets_of, _ = divisions.children(conn, district_code, "street", limit=10_000)
+        streets_of = divisions.children(conn, district_code, "street", limit=10_000).items
         return [street.code for street in streets_of]
     return None
 

@@ -396,7 +396,7 @@ def in_district(conn: Connection, caller: Caller, district: str | None) -> Calle
     list or export (it never widens: streets outside the caller's scope stay out)."""
     if not district:
         return caller
-    kids, _ = divisions.children(conn, district, "street", limit=10_000)
+    kids = divisions.children(conn, district, "street", limit=10_000).items
     return replace(caller, scope=caller.scope.within(k.code for k in kids))
 
 

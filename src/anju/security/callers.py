@@ -99,7 +99,7 @@ class Security:
         """The street codes inside a district/zone (cached: divisions change rarely, and by migration)."""
         hit = self._scopes.get(code)
         if hit is None:
-            kids, _ = divisions.children(conn, code, "street", limit=100_000)
+            kids = divisions.children(conn, code, "street", limit=100_000).items
             # A street managed by a functional zone (江北新区) belongs to the zone's scope, not its legal district's.
             hit = frozenset(k.code for k in kids if k.managing_code in (None, code))
             with self._lock:

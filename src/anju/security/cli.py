@@ -170,7 +170,7 @@ def ensure_demo_accounts(engine: Engine, settings: Settings) -> list[dict[str, s
         existing = {r[0] for r in conn.execute(select(accounts.c.username))}
         districts = divisions.by_level(conn, "district")
         district = districts[0].code
-        streets, _ = divisions.children(conn, district, "street", limit=1)
+        streets = divisions.children(conn, district, "street", limit=1).items
         codes = {"city": settings.city_code, "district": district, "street": streets[0].code if streets else district}
     made = []
     with unit_of_work(engine).begin() as conn:

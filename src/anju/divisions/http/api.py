@@ -27,7 +27,8 @@ def list_divisions(
     with uow.read() as conn:
         if parent:
             services.get(conn, parent)
-            items, total = services.children(conn, parent, level, offset=paging.offset, limit=paging.page_size)
+            page = services.children(conn, parent, level, offset=paging.offset, limit=paging.page_size)
+            items, total = list(page.items), page.total
         else:
             every = services.by_level(conn, level or "district")
             total = len(every)

@@ -69,7 +69,7 @@ def division_page(request: Request, uow: UowDep, caller: RegistryRead, paging: P
                 estates=estates.items,
                 pager=pager(estates.total, paging.page, paging.page_size),
             )
-        streets, _ = divisions.children(conn, code, "street")
+        streets = divisions.children(conn, code, "street").items
         streets = [s for s in streets if caller.scope.allows(s.code)]  # e.g. not the zone-managed ones
         return render(request, "district.html", division=division, crumbs=crumbs, streets=streets)
 
