@@ -65,8 +65,7 @@ def import_cmd(file: Path, source: str, mode: str, rejects: Path | None) -> None
         engine.dispose()
     if rejects is not None and result.rejects:
         rejects.write_bytes(result.rejects_csv())
-    out = result.summary()
-    out["rejects_file"] = str(rejects) if rejects is not None and result.rejects else None
+    out = {**result.summary(), "rejects_file": str(rejects) if rejects is not None and result.rejects else None}
     click.echo(json.dumps(out, ensure_ascii=False, default=str))
     if result.rejected:
         sys.exit(1)

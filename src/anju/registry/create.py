@@ -16,7 +16,7 @@ from anju import divisions
 from anju.core import clock, paging
 from anju.core.errors import Conflict, ValidationError
 from anju.core.scope import Scope
-from anju.registry import domain
+from anju.registry import domain, shapes
 from anju.registry.tables import building_versions, buildings, estates, home_versions, homes
 
 
@@ -219,7 +219,7 @@ def next_home_seq(conn: Connection, building_id: int) -> int:
     return int(top[17:22]) + 1 if top else 1
 
 
-def _home_attrs(cmd: NewHome, bld: Any, status: domain.Status) -> dict[str, Any]:
+def _home_attrs(cmd: NewHome, bld: Any, status: domain.Status) -> shapes.HomeAttrs:
     return {
         "unit_no": cmd.unit_no,
         "floor_no": cmd.floor_no,

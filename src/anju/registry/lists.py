@@ -4,15 +4,16 @@ in a division over a period."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, Select, Table, and_, select
+from sqlalchemy import ColumnElement, Connection, Select, Table, and_, select
 from sqlalchemy.engine import Row
 
 from anju import divisions
 from anju.core.errors import ValidationError
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import OutOfScope, Scope
+from anju.registry import shapes
 from anju.registry.reads import count_rows
 from anju.registry.tables import buildings, estates, home_versions, homes
 
@@ -28,7 +29,7 @@ def list_estates(
     scope: Scope,
     offset: int = 0,
     limit: int = 50,
-) -> Page[dict[str, Any]]:
+) -> Page[shapes.Estate]:
     cond = scope.where(estates.c.street_code)
     if street_code:
         cond.append(estates.c.street_code == street_code)
@@ -48,14 +49,8 @@ def list_buildings(
     scope: Scope,
     offset: int = 0,
     limit: int = 50,
-) -> Page[dict[str, Any]]:
-    cond = scope.where(buildings.c.street_code)
-    if estate_id is not None:
-        cond.append(buildings.c.estate_id == estate_id)
-    if street_code:
-        cond.append(buildings.c.street_code == street_code)
-    if status:
-        cond.append(buildings.c.status == status)
+) -> Page[shapes.BuildingSummary]:
+    cond = _unit_filters(buildings, scope, buildings.c.estate_id, estate_id, street_code, status)
     stmt = select(*BUILDING_LIST_COLS).order_by(buildings.c.estate_id, buildings.c.id)
     return _page(conn, buildings, cond, stmt, offset, limit)
 
@@ -69,20 +64,33 @@ def list_homes(
     scope: Scope,
     offset: int = 0,
     limit: int = 50,
-) -> Page[dict[str, Any]]:
-    cond = scope.where(homes.c.street_code)
-    if building_id is not None:
-        cond.append(homes.c.building_id == building_id)
-    if street_code:
-        cond.append(homes.c.street_code == street_code)
-    if status:
-        cond.append(homes.c.status == status)
+) -> Page[shapes.Home]:
+    cond = _unit_filters(homes, scope, homes.c.building_id, building_id, street_code, status)
     return _page(conn, homes, cond, select(homes).order_by(homes.c.id), offset, limit)
+
+
+def _unit_filters(
+    table: Table,
+    scope: Scope,
+    parent_col: ColumnElement[Any],
+    parent_id: int | None,
+    street_code: str | None,
+    status: str | None,
+) -> list[Any]:
+    """The filters buildings and homes share: scope, parent (estate or building), street and status."""
+    cond = scope.where(table.c.street_code)
+    if parent_id is not None:
+        cond.append(parent_col == parent_id)
+    if street_code:
+        cond.append(table.c.street_code == street_code)
+    if status:
+        cond.append(table.c.status == status)
+    return cond
 
 
 def changes_in_division(
     conn: Connection, code: str, start: date, end: date, *, scope: Scope, offset: int = 0, limit: int = 50
-) -> Page[dict[str, Any]]:
+) -> Page[shapes.HomeChange]:
     """Home versions whose valid time began in [start, end] within a street or district."""
     if end < start:
         raise ValidationError.of("to", "结束日期早于开始日期")
@@ -94,7 +102,7 @@ def changes_in_division(
     elif division.level == "city":
         streets = [s.code for s in divisions.by_level(conn, "street")]
     else:
-        streets_of, _ = divisions.children(conn, code, "street", limit=10_000)
+        streets_of = divisions.children(conn, code, "street", limit=10_000).items
         streets = [street.code for street in streets_of]
     if scope.streets is not None:
         streets = [s for s in streets if s in scope.streets]
@@ -122,17 +130,18 @@ def changes_in_division(
     )
     # counted without the join (it only adds the house code)
     count_stmt = select(home_versions.c.home_id).where(cond)
-    return fetch_page(conn, stmt, offset=offset, limit=limit, row=_as_dict, count_stmt=count_stmt)
+    return fetch_page(conn, stmt, offset=offset, limit=limit, row=_change, count_stmt=count_stmt)
 
 
-def _as_dict(row: Row[Any]) -> dict[str, Any]:
-    return dict(row._mapping)
+def _change(row: Row[Any]) -> shapes.HomeChange:
+    return cast(shapes.HomeChange, dict(row._mapping))
 
 
 def _page(
     conn: Connection, table: Table, cond: list[Any], stmt: Select[Any], offset: int, limit: int
-) -> Page[dict[str, Any]]:
-    """One page of a whole-table list; its total is :func:`count_rows` (an estimate for large whole tables)."""
+) -> Page[Any]:
+    """One page of a whole-table list (rows as dicts, typed by the caller); its total is :func:`count_rows`
+    (an estimate for large whole tables)."""
     total = count_rows(conn, table, cond)
     rows = conn.execute(stmt.where(*cond).offset(offset).limit(limit)).mappings()
     return Page([dict(r) for r in rows], total)

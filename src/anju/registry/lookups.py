@@ -73,5 +73,5 @@ def _result(
     return shapes.SearchResult(
         kind=kind,
         homes=[cast(shapes.Home, dict(r)) for r in homes_found],
-        buildings=[dict(b) for b in buildings_found],
+        buildings=[cast(shapes.BuildingSummary, dict(b)) for b in buildings_found],
     )

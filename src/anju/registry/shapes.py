@@ -83,6 +83,25 @@ class Home(TypedDict):
     version: int
 
 
+class HomeAttrs(TypedDict):
+    """A home's versioned attributes (``history.HOME_ATTRS``), as a new home's first version sets them."""
+
+    unit_no: str | None
+    floor_no: int
+    floor_label: str
+    floor_to: int | None
+    room_no: str
+    use: str
+    rooms: int | None
+    halls: int | None
+    orientation: str | None
+    construction_area: Decimal
+    inner_area: Decimal | None
+    status: str
+    address: str
+    property_unit_code: str | None
+
+
 class Room(TypedDict):
     id: int
     room_code: str
@@ -113,11 +132,24 @@ class HomeHistory(TypedDict):
     children: list[dict[str, Any]]  # lineage: what it became
 
 
+class HomeChange(TypedDict):
+    """A home's version that began within a period (a row of :func:`changes_in_division`)."""
+
+    home_id: int
+    house_code: str
+    valid_from: date
+    change_kind: str
+    status: str
+    address: str
+    construction_area: Decimal
+    reason: str | None
+    recorded_at: datetime
+
+
 class SearchResult(TypedDict):
     kind: Literal["house_code", "address"]
     homes: list[Home]
-    # rows shaped as BuildingSummary; typed loosely until rental's map centre checks centroid_lat for None
-    buildings: list[dict[str, Any]]
+    buildings: list[BuildingSummary]
 
 
 class RegisterStats(TypedDict):

@@ -205,8 +205,9 @@ def resolve_address(conn: Connection, text: str) -> tuple[float, float] | None:
         if b is not None and b[0] is not None:
             return float(b[0]), float(b[1])
     for bl in found["buildings"]:
-        if bl.get("centroid_lon") is not None:
-            return float(bl["centroid_lon"]), float(bl["centroid_lat"])
+        lon, lat = bl["centroid_lon"], bl["centroid_lat"]
+        if lon is not None and lat is not None:
+            return float(lon), float(lat)
     return None
 
 

@@ -37,6 +37,44 @@ REJECTS_CAP = 5000
 REJECT_REASON_HEADER = "错误原因"
 
 
+class ImportSummary(TypedDict):
+    """An import as the CLI prints it (:meth:`ImportResult.summary`)."""
+
+    job_id: int
+    status: str
+    source: str
+    mode: str
+    filename: str
+    sha256: str
+    format: str | None
+    encoding: str | None
+    rows_total: int
+    rows_created: int
+    rows_updated: int
+    rows_unchanged: int
+    rows_rejected: int
+    conflicts: int
+    errors: list[dict[str, object]]  # FieldError.as_dict
+    errors_total: int
+    notes: list[str]
+
+
+class _JobValues(TypedDict):
+    """The ``import_jobs`` columns an import's result sets."""
+
+    source: str
+    filename: str
+    sha256: str
+    mode: str
+    status: str
+    rows_total: int
+    rows_created: int
+    rows_updated: int
+    rows_unchanged: int
+    rows_rejected: int
+    conflicts: int
+
+
 @dataclass
 class ImportResult:
     """What an import did. ``errors`` and ``rejects`` are complete; the stored report is capped."""
@@ -65,7 +103,7 @@ class ImportResult:
     def rejected(self) -> bool:
         return self.status == "rejected"
 
-    def summary(self, errors_cap: int = 50) -> dict[str, Any]:
+    def summary(self, errors_cap: int = 50) -> ImportSummary:
         return {
             "job_id": self.job_id, "status": self.status, "source": self.source, "mode": self.mode,
             "filename": self.filename, "sha256": self.sha256, "format": self.format, "encoding": self.encoding,
@@ -202,7 +240,7 @@ def _report(result: ImportResult, notes: list[str]) -> str:
     }, ensure_ascii=False, default=str)
 
 
-def _job_values(result: ImportResult) -> dict[str, Any]:
+def _job_values(result: ImportResult) -> _JobValues:
     return {
         "source": result.source, "filename": result.filename, "sha256": result.sha256, "mode": result.mode,
         "status": result.status, "rows_total": result.rows_total, "rows_created": result.rows_created,
