@@ -1,5 +1,15 @@
 """The address context's vocabulary: record statuses and the labels the pages show. Pure."""
 
+from typing import TypedDict
+
+
+class LevelExplanation(TypedDict):
+    """One comparison of a candidate pair: the level it reached (labelled) and its match weight."""
+
+    level: str
+    weight: float
+
+
 #: What a link job made of a record: linked to a home, waiting for a clerk, or not linked.
 STATUSES = ("linked", "review", "unlinked")
 STATUS_LABELS = {"review": "待复核", "linked": "已关联", "unlinked": "未关联"}

@@ -41,6 +41,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 from sqlalchemy import Connection, select
 
+from anju.addresses.domain import LevelExplanation
 from anju.addresses.gazetteer import pinyin_key
 from anju.addresses.parser import ParsedAddress, estate_key, normalise_name
 from anju.registry import Status, buildings, estates, homes
@@ -79,7 +80,7 @@ class Explainer:
         self.names = tuple(_levels(model))
         self.weights = level_weights(model)
 
-    def explain(self, mws: Sequence[float]) -> dict[str, dict[str, Any]]:
+    def explain(self, mws: Sequence[float]) -> dict[str, LevelExplanation]:
         return {
             n: {"level": _label(self.weights[n], w), "weight": round(w, 2)}
             for n, w in zip(self.names, mws, strict=True)
@@ -97,7 +98,7 @@ class Candidate:
     explainer: Explainer | None = None
 
     @property
-    def explanation(self) -> dict[str, dict[str, Any]]:
+    def explanation(self) -> dict[str, LevelExplanation]:
         return self.explainer.explain(self.mws) if self.explainer is not None else {}
 
 

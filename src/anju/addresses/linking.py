@@ -14,7 +14,7 @@ import io
 import json
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -446,11 +446,14 @@ def _stored_address(text: str) -> str:
     return _storable(PHONE_DIGITS.sub(lambda m: mask_phone(m.group(0)), text))
 
 
-def _components(p: ParsedAddress) -> dict[str, Any]:
-    """Parsed components as stored: no input echo, and no text of removed notes (names, phones)."""
-    out: dict[str, Any] = {k: v for k, v in p.as_dict().items() if v not in (None, [], "") and k != "input"}
+def _components(p: ParsedAddress) -> dict[str, str | int | list[str]]:
+    """Parsed components as stored (the said ones of :class:`ParsedDict`): no input echo, and no text of
+    removed notes (names, phones)."""
+    out: dict[str, str | int | list[str]] = {
+        k: v for k, v in asdict(p).items() if v not in (None, [], "") and k != "input"
+    }
     if "notes" in out:
-        out["notes"] = stored_notes(out["notes"])
+        out["notes"] = stored_notes(p.notes)
     return out
 
 

@@ -11,7 +11,7 @@ from typing import Any, TypedDict, cast
 from sqlalchemy import Connection, and_, select, update
 from sqlalchemy.engine import RowMapping
 
-from anju.addresses.domain import STATUSES
+from anju.addresses.domain import STATUSES, LevelExplanation
 from anju.addresses.tables import address_candidates, address_decisions, address_link_jobs, address_records
 from anju.core import clock
 from anju.core.errors import Conflict, NotFound, ValidationError
@@ -46,7 +46,7 @@ class CandidateView(TypedDict):
     house_code: str
     score: float
     match_weight: float
-    explanation: dict[str, Any]
+    explanation: dict[str, LevelExplanation]  # as stored (JSON) by the link job
     address: str | None
     unit_no: str | None
     room_no: str | None

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TypedDict
 
 from sqlalchemy import Connection, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -67,13 +67,46 @@ class ApplicationIn:
     phone: str | None = None
 
 
+class _MemberRow(TypedDict):
+    """A checked member's ``application_members`` columns (all but the application id), encrypted."""
+
+    seq: int
+    relation: str
+    name_enc: bytes
+    id_number_enc: bytes
+    id_bidx: str
+    birth_year: int
+    annual_income_fen: int
+    assets_fen: int
+    local_hukou: bool
+    hukou_years: int
+    social_insurance_months: int
+    employed: bool
+    pending: int | None
+
+
+class _ApplicationRow(TypedDict):
+    """A checked application's own ``applications`` columns (its number, owner, status and times aside)."""
+
+    programme_code: str
+    edition_id: int
+    district_code: str
+    street_code: str
+    household_size: int
+    talent_tier: str | None
+    industry: str | None
+    employer: str | None
+    housing_status: str
+    contact_phone_enc: bytes | None
+
+
 def _birth_year(id_number: str) -> int:
     return int(id_number[6:10])
 
 
 def _validate(
     conn: Connection, kr: Keyring, cmd: ApplicationIn, on: date
-) -> tuple[int, domain.Policy, list[dict[str, Any]], dict[str, Any]]:
+) -> tuple[int, domain.Policy, list[_MemberRow], _ApplicationRow]:
     """Every field checked, every error collected (field + reason); nothing is written."""
     errors: list[FieldError] = []
     try:
@@ -101,7 +134,7 @@ def _validate(
     if errors:
         raise ValidationError("申请信息有误：" + "；".join(f"{e.field} {e.reason}" for e in errors[:5]), errors)
     assert street is not None
-    app = {
+    app: _ApplicationRow = {
         "programme_code": cmd.programme_code,
         "edition_id": edition_id,
         "district_code": street.parent_code or "",
@@ -135,7 +168,7 @@ def _check_household(cmd: ApplicationIn, policy: domain.Policy, errors: list[Fie
 
 def _member_row(
     kr: Keyring, i: int, m: MemberIn, on: date, seen: dict[str, int], errors: list[FieldError]
-) -> dict[str, Any]:
+) -> _MemberRow:
     """Member ``i`` checked (errors appended, ``seen`` ID numbers tracked) and its row, encrypted."""
     f = f"members[{i}]"
     try:

@@ -20,9 +20,17 @@ from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 
-def programme_labels(conn: Connection) -> dict[str, dict[str, Any]]:
+class ProgrammeLabel(TypedDict):
+    """A programme's latest name, benefit (``home`` | ``subsidy``) and priority class labels by code."""
+
+    name: str
+    benefit: str
+    priority: dict[str, str]
+
+
+def programme_labels(conn: Connection) -> dict[str, ProgrammeLabel]:
     """Every programme's latest name and benefit, by code (for labels and choices)."""
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, ProgrammeLabel] = {}
     for r in conn.execute(
         select(programme_editions.c.code, programme_editions.c.name, programme_editions.c.policy).order_by(
             programme_editions.c.code, programme_editions.c.effective_from, programme_editions.c.edition
@@ -31,8 +39,8 @@ def programme_labels(conn: Connection) -> dict[str, dict[str, Any]]:
         policy = json.loads(r.policy)
         labels = {str(x["code"]): str(x["name"]) for x in policy.get("priority") or []}
         out[str(r.code)] = {
-            "name": r.name,
-            "benefit": policy.get("benefit", "home"),
+            "name": str(r.name),
+            "benefit": str(policy.get("benefit", "home")),
             "priority": labels | ({"general": "一般家庭"} if labels else {}),
         }
     return out

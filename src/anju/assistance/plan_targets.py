@@ -9,13 +9,64 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from anju.assistance import domain
 
 
 class TargetsError(ValueError):
     """The targets file is wrong; the message names the key (e.g. ``supply.by_year.2023``)."""
+
+
+class DistrictPopulation(TypedDict):
+    code: str
+    population: int
+
+
+class DistrictHomes(TypedDict):
+    code: str
+    homes: int
+
+
+class YearHomes(TypedDict):
+    year: int
+    homes: int
+
+
+class ProgrammeTargetDict(TypedDict):
+    kind: str
+    kind_label: str
+    homes: int
+    bound: str
+    bound_label: str
+    source: str
+
+
+class TargetsDict(TypedDict):
+    """The targets as the API publishes them (:meth:`Targets.as_dict`): mappings as sorted lists."""
+
+    plan_name: str
+    first_year: int
+    last_year: int
+    coverage_percent: float
+    previous_coverage_percent: float | None
+    coverage_source: str
+    population: int
+    population_year: int
+    population_sample: bool
+    population_source: str
+    district_population: list[DistrictPopulation]
+    supply_total: int
+    supply_by_year: list[YearHomes]
+    supply_kinds: list[str]
+    supply_source: str
+    programmes: list[ProgrammeTargetDict]
+    talent_homes: int
+    talent_beneficiaries: int
+    talent_kinds: list[str]
+    talent_home_kinds: list[str]
+    talent_homes_by_district: list[DistrictHomes]
+    talent_source: str
 
 
 @dataclass(frozen=True)
@@ -64,7 +115,7 @@ class Targets:
     def programme(self, kind: str | None) -> ProgrammeTarget | None:
         return next((p for p in self.programmes if p.kind == kind), None)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> TargetsDict:
         return {
             "plan_name": self.plan_name,
             "first_year": self.first_year,

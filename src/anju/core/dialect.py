@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import (
     BigInteger,
@@ -35,6 +35,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine.interfaces import IsolationLevel
 
 from anju.core.types import Area, UTCDateTime, area_to_db
 
@@ -149,7 +150,13 @@ def next_ids(conn: Connection, table: Table, count: int) -> int:
     return int(current) + 1
 
 
-def read_options(engine: Engine) -> dict[str, Any]:
+class ReadOptions(TypedDict, total=False):
+    """The execution options :func:`read_options` may set."""
+
+    isolation_level: IsolationLevel
+
+
+def read_options(engine: Engine) -> ReadOptions:
     """Execution options of read connections.
 
     PostgreSQL reads run in autocommit: READ COMMITTED takes a new snapshot per statement even

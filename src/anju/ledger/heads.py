@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol, TypedDict
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -93,6 +93,24 @@ def head_timestamp(ts: datetime) -> str:
     return ts.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
+class HeadFields(TypedDict):
+    """The signed fields of a tree head (see :func:`anju.ledger.verify.head_bytes`)."""
+
+    algorithm: str
+    log: str
+    root: str
+    size: int
+    timestamp: str  # head_timestamp: ISO 8601, UTC, milliseconds
+
+
+class SignedHeadFields(HeadFields):
+    """The published form of a signed tree head."""
+
+    signature_algorithm: str
+    public_key: str
+    signature: str
+
+
 @dataclass(frozen=True)
 class TreeHead:
     log: str
@@ -101,7 +119,7 @@ class TreeHead:
     root: str  # lowercase hex
     timestamp: datetime
 
-    def fields(self) -> dict[str, Any]:
+    def fields(self) -> HeadFields:
         return {
             "algorithm": self.algorithm,
             "log": self.log,
@@ -121,13 +139,14 @@ class SignedTreeHead:
     public_key: str  # hex
     signature: str  # hex
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> SignedHeadFields:
         """The published form: the signed fields plus signature, its algorithm and the public key."""
-        return self.head.fields() | {
-            "signature_algorithm": self.signature_algorithm,
-            "public_key": self.public_key,
-            "signature": self.signature,
-        }
+        return SignedHeadFields(
+            **self.head.fields(),
+            signature_algorithm=self.signature_algorithm,
+            public_key=self.public_key,
+            signature=self.signature,
+        )
 
     def verify(self, public_key_hex: str) -> bool:
         return check_head(self.as_dict(), public_key_hex) is None

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, NotRequired, TypedDict
 
 import shapely
 from shapely.geometry import Point, shape
@@ -39,6 +39,34 @@ Kind = Literal["polygon", "point", "line"]
 MAX_ZOOM = 22
 
 
+class CategoryDescription(TypedDict):
+    value: str
+    label: str
+    colour: str
+
+
+class AttributeDescription(TypedDict):
+    """What :meth:`Attribute.describe` answers (``categories``/``stops`` only where the attribute has them)."""
+
+    name: str
+    label: str
+    type: Literal["category", "number", "text"]
+    categories: NotRequired[list[CategoryDescription]]
+    stops: NotRequired[list[float]]
+
+
+class LayerDescription(TypedDict):
+    """What :meth:`Layer.describe` answers: the layer as the map page lists it."""
+
+    name: str
+    title: str
+    kind: Kind
+    minzoom: int
+    maxzoom: int
+    description: str
+    attributes: list[AttributeDescription]
+
+
 @dataclass(frozen=True)
 class Attribute:
     """One property of a layer's features, with what the page needs to style and explain it."""
@@ -51,8 +79,8 @@ class Attribute:
     #: For numbers: class breaks suggested for a graduated style (ascending).
     stops: tuple[float, ...] | None = None
 
-    def describe(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name, "label": self.label, "type": self.type}
+    def describe(self) -> AttributeDescription:
+        out: AttributeDescription = {"name": self.name, "label": self.label, "type": self.type}
         if self.categories is not None:
             out["categories"] = [{"value": v, "label": lab, "colour": c} for v, lab, c in self.categories]
         if self.stops is not None:
@@ -76,7 +104,7 @@ class Layer:
         """Features (geometry in WGS-84, properties) whose geometry may touch ``bbox``."""
         raise NotImplementedError
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> LayerDescription:
         return {
             "name": self.name,
             "title": self.title,

@@ -14,7 +14,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection, Engine, select
 
@@ -62,10 +62,15 @@ def _log_size(conn: Connection) -> int:
         return 0
 
 
-def anchor(engine: Engine, grace: timedelta = GRACE) -> list[dict[str, Any]]:
+#: One anchored range of audit rows as its ledger entry records it (``from``/``to`` audit ids, the row
+#: count and digest), plus the entry's ``index`` in the ledger log.
+Anchored = TypedDict("Anchored", {"from": int, "to": int, "rows": int, "sha256": str, "index": int})
+
+
+def anchor(engine: Engine, grace: timedelta = GRACE) -> list[Anchored]:
     """Append one ledger entry per batch of audit rows written since the last anchor (and at least
     ``grace`` ago). Returns them."""
-    out: list[dict[str, Any]] = []
+    out: list[Anchored] = []
     cutoff = clock.now() - grace
     while True:
         with engine.begin() as conn:
@@ -96,7 +101,7 @@ def anchor(engine: Engine, grace: timedelta = GRACE) -> list[dict[str, Any]]:
             sha, n = digest(conn, ids[0], ids[-1])
             item = {"from": ids[0], "to": ids[-1], "rows": n, "sha256": sha}
             index = ledger.append(conn, LOG, [json.dumps(item, sort_keys=True, separators=(",", ":")).encode()])
-            out.append(item | {"index": index})
+            out.append({"from": ids[0], "to": ids[-1], "rows": n, "sha256": sha, "index": index})
 
 
 @dataclass(frozen=True)

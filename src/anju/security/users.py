@@ -73,7 +73,22 @@ def _check_division(conn: Connection, sec: Security, role: Role, code: str | Non
     return code
 
 
-def _validate_account(conn: Connection, sec: Security, cmd: NewAccount) -> dict[str, Any]:
+class _AccountValues(TypedDict):
+    """The checked, normalised and encrypted columns of a new account row."""
+
+    username: str
+    role: str
+    division_code: str | None
+    org_code: str | None
+    name_enc: bytes
+    name_bidx: str
+    id_number_enc: bytes | None
+    id_number_bidx: str | None
+    phone_enc: bytes | None
+    phone_bidx: str | None
+
+
+def _validate_account(conn: Connection, sec: Security, cmd: NewAccount) -> _AccountValues:
     username = cmd.username.strip().lower()
     if not USERNAME_RE.match(username):
         raise ValidationError.of("username", "用户名应为 3–40 位小写字母、数字或 _ . -，以字母开头")
