@@ -90,8 +90,8 @@ def building_as_of(
         "estate_id": code[1],
         "as_of": on,
         "known_at": known_at,
-        "building": dict(b) if b else None,
-        "homes": [dict(r) for r in rows],
+        "building": cast(shapes.BuildingVersion, dict(b)) if b else None,
+        "homes": [cast(shapes.GridHome, dict(r)) for r in rows],
     }
 
 
@@ -139,10 +139,10 @@ def home_history(conn: Connection, home_id: int, *, scope: Scope) -> shapes.Home
     )
     return {
         "home": h,
-        "versions": [dict(v) for v in versions],
-        "current_belief": [dict(v) for v in versions_of(conn, HOME_SPEC, home_id)],
-        "parents": [dict(p) for p in parents],
-        "children": [dict(c) for c in children],
+        "versions": [cast(shapes.HomeVersion, dict(v)) for v in versions],
+        "current_belief": [cast(shapes.HomeVersion, dict(v)) for v in versions_of(conn, HOME_SPEC, home_id)],
+        "parents": [cast(shapes.Lineage, dict(p)) for p in parents],
+        "children": [cast(shapes.Lineage, dict(c)) for c in children],
     }
 
 

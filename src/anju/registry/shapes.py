@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal, TypedDict
+from typing import Literal, TypedDict
 
 
 class Estate(TypedDict):
@@ -102,6 +102,65 @@ class HomeAttrs(TypedDict):
     property_unit_code: str | None
 
 
+class _VersionTimes(TypedDict):
+    """The bitemporal bookkeeping of one version row."""
+
+    valid_from: date
+    valid_to: date | None
+    recorded_at: datetime
+    superseded_at: datetime | None
+    change_kind: str
+    reason: str | None
+    source: str
+
+
+class HomeVersion(HomeAttrs, _VersionTimes):
+    """A row of ``home_versions``."""
+
+    id: int
+    home_id: int
+    building_id: int
+    street_code: str
+
+
+class GridHome(HomeVersion):
+    """A home's version on a date, with its house code (a cell of a building's grid)."""
+
+    house_code: str
+
+
+class BuildingVersion(_VersionTimes):
+    """A row of ``building_versions``."""
+
+    id: int
+    building_id: int
+    street_code: str
+    building_no: str
+    name: str
+    use: str
+    structure: str
+    floors_above: int
+    floors_below: int
+    units: int
+    year_built: int | None
+    status: str
+    construction_area: Decimal | None
+    address: str
+    footprint: str | None  # GeoJSON
+    centroid_lon: float | None
+    centroid_lat: float | None
+
+
+class Lineage(TypedDict):
+    """A split or merge a home came from or went into, with the other home's id and house code."""
+
+    kind: str  # split | merge
+    effective_date: date
+    reason: str | None
+    id: int
+    house_code: str
+
+
 class Room(TypedDict):
     id: int
     room_code: str
@@ -120,16 +179,16 @@ class BuildingGrid(TypedDict):
     estate_id: int
     as_of: date
     known_at: datetime | None
-    building: dict[str, Any] | None  # the building's version on that date
-    homes: list[dict[str, Any]]  # the homes' versions on that date, with their house codes
+    building: BuildingVersion | None  # the building's version on that date
+    homes: list[GridHome]  # the homes' versions on that date, with their house codes
 
 
 class HomeHistory(TypedDict):
     home: Home
-    versions: list[dict[str, Any]]  # every version ever recorded
-    current_belief: list[dict[str, Any]]  # the versions believed now
-    parents: list[dict[str, Any]]  # lineage: what it was split or merged from
-    children: list[dict[str, Any]]  # lineage: what it became
+    versions: list[HomeVersion]  # every version ever recorded
+    current_belief: list[HomeVersion]  # the versions believed now
+    parents: list[Lineage]  # lineage: what it was split or merged from
+    children: list[Lineage]  # lineage: what it became
 
 
 class HomeChange(TypedDict):
