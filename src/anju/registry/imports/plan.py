@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from sqlalchemy import Connection, select
 
@@ -82,20 +82,36 @@ def _homes_by_location(run: ImportRun) -> dict[tuple[int, str | None, str], tupl
     return by_location
 
 
-def _homes_by_code(run: ImportRun) -> dict[str, dict[str, Any]]:
+class _KnownHome(TypedDict):
+    """A home a row names by its house code: where the register has it (``_HOME_COLS`` and names)."""
+
+    id: int
+    house_code: str
+    building_id: int
+    unit_no: str | None
+    room_no: str
+    floor_no: int
+    street_code: str
+    estate_id: int
+    status: str
+    building_no: str
+    estate_name: str
+
+
+def _homes_by_code(run: ImportRun) -> dict[str, _KnownHome]:
     codes = sorted({r.house_code for r in run.rows if r.house_code})
-    by_code: dict[str, dict[str, Any]] = {}
+    by_code: dict[str, _KnownHome] = {}
     for part in chunks(codes):
         q = (select(*_HOME_COLS, buildings.c.building_no, estates.c.name.label("estate_name"))
              .join(buildings, buildings.c.id == homes.c.building_id)
              .join(estates, estates.c.id == homes.c.estate_id).where(homes.c.house_code.in_(part)))
         for r in run.conn.execute(q).mappings():
-            by_code[r["house_code"]] = dict(r)
+            by_code[r["house_code"]] = cast(_KnownHome, dict(r))
     return by_code
 
 
 def _match(run: ImportRun, row: Row, by_location: dict[tuple[int, str | None, str], tuple[int, int]],
-           by_code: dict[str, dict[str, Any]]) -> Any:
+           by_code: dict[str, _KnownHome]) -> Any:
     """The home a row is about (its key in the file), or None when the row cannot be matched."""
     if row.house_code:
         known = by_code.get(row.house_code)
@@ -122,7 +138,7 @@ def _match(run: ImportRun, row: Row, by_location: dict[tuple[int, str | None, st
     return ("home", hit[0])
 
 
-def _location_mismatch(run: ImportRun, row: Row, h: dict[str, Any]) -> tuple[str, str] | None:
+def _location_mismatch(run: ImportRun, row: Row, h: _KnownHome) -> tuple[str, str] | None:
     checks = (
         ("street", row.street_code, h["street_code"]), ("estate_name", row.estate_name, h["estate_name"]),
         ("building_no", row.building_no, h["building_no"]), ("unit_no", row.unit_no, h["unit_no"]),
@@ -208,15 +224,24 @@ def load_rules(conn: Connection) -> dict[str, dict[str, int]]:
 _SOURCE_ORDER = {s: i for i, s in enumerate(domain.IMPORT_SOURCES)}
 
 
+class MergeConflict(TypedDict):
+    """A merged field the sources disagree on: what each said, and the source (and value) that won."""
+
+    field: str
+    values: dict[str, Any]  # source -> the value it gave (any cell type)
+    winner: str
+    value: Any
+
+
 def merge_values(records: dict[str, dict[str, Any]], rules: dict[str, dict[str, int]]
-                 ) -> tuple[dict[str, tuple[str, Any]], list[dict[str, Any]]]:
+                 ) -> tuple[dict[str, tuple[str, Any]], list[MergeConflict]]:
     """The winning (source, value) per merged field and the conflicting fields.
 
     The source with the lowest rank that has a value wins; sources the rules do not name for a field
     come after those they name, in the order of :data:`domain.IMPORT_SOURCES`.
     """
     winners: dict[str, tuple[str, Any]] = {}
-    conflicts: list[dict[str, Any]] = []
+    conflicts: list[MergeConflict] = []
     for f in domain.MERGED:
         said = {s: a[f] for s, a in records.items() if a.get(f) is not None}
         if not said:
