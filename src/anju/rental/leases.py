@@ -23,6 +23,7 @@ from sqlalchemy import Connection, bindparam, func, or_, select
 from anju import divisions, ledger
 from anju.core.db import insert_row
 from anju.core.errors import FieldError, NotFound, ValidationError
+from anju.core.paging import Page
 from anju.core.scope import Scope
 from anju.core.settings import Settings
 from anju.registry import estates, homes, rooms
@@ -402,7 +403,7 @@ def in_district(conn: Connection, caller: Caller, district: str | None) -> Calle
 
 def list_leases(
     conn: Connection, kr: Keyring, caller: Caller, f: LeaseFilter, *, limit: int, offset: int
-) -> tuple[int, list[LeaseSummary]]:
+) -> Page[LeaseSummary]:
     """Leases the caller may see: its own (as either party) for public callers, the streets of its
     scope for staff; newest first."""
     own = caller.scope.level == "own"
@@ -417,7 +418,7 @@ def list_leases(
         .limit(limit)
         .offset(offset)
     ).all()
-    return total, [_summary(kr, r) for r in rows]
+    return Page([_summary(kr, r) for r in rows], total)
 
 
 def iter_leases(

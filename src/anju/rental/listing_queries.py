@@ -131,7 +131,7 @@ class StaffFilter:
 
 def staff_list(
     conn: Connection, *, scope: Scope, f: StaffFilter, days: int, limit: int | None, offset: int = 0
-) -> tuple[int, list[dict[str, Any]]]:
+) -> Page[dict[str, Any]]:
     conds: list[Any] = list(scope.where(rental_listings.c.street_code))
     if f.status:
         conds.append(rental_listings.c.status == f.status)
@@ -151,7 +151,7 @@ def staff_list(
         q = q.limit(limit)
     rows = conn.execute(q).all()
     names = divisions.names(conn, {r.street_code for r in rows} | {r.district_code for r in rows})
-    return int(total), [_out(r, days, names, public=False) for r in rows]
+    return Page([_out(r, days, names, public=False) for r in rows], int(total))
 
 
 def check_code(conn: Connection, code: str, days: int) -> dict[str, Any]:

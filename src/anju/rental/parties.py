@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from anju import credit, divisions
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
+from anju.core.paging import Page
 from anju.core.scope import Scope
 from anju.rental import domain
 from anju.rental.tables import (
@@ -383,14 +384,14 @@ def _party_conditions(f: PartyFilter, scope: Scope) -> list[Any]:
 
 def list_parties(
     conn: Connection, kr: Keyring, f: PartyFilter, *, scope: Scope, limit: int, offset: int
-) -> tuple[int, list[PartySummary]]:
+) -> Page[PartySummary]:
     """Filed parties of the streets in scope, newest first."""
     conds = _party_conditions(f, scope)
     total = conn.execute(select(func.count()).select_from(rental_parties).where(*conds)).scalar_one()
     rows = conn.execute(
         select(rental_parties).where(*conds).order_by(rental_parties.c.id.desc()).limit(limit).offset(offset)
     )
-    return int(total), [_party_summary(kr, r) for r in rows]
+    return Page([_party_summary(kr, r) for r in rows], int(total))
 
 
 PARTY_CSV_COLUMNS = (
@@ -581,7 +582,7 @@ def _practitioner_out(kr: Keyring, r: Any) -> dict[str, Any]:
 
 def list_practitioners(
     conn: Connection, kr: Keyring, party_id: int, *, status: str | None, limit: int, offset: int
-) -> tuple[int, list[dict[str, Any]]]:
+) -> Page[dict[str, Any]]:
     conds: list[Any] = [rental_practitioners.c.party_id == party_id]
     if status:
         conds.append(rental_practitioners.c.status == status)
@@ -589,12 +590,12 @@ def list_practitioners(
     rows = conn.execute(
         select(rental_practitioners).where(*conds).order_by(rental_practitioners.c.id).limit(limit).offset(offset)
     )
-    return int(total), [_practitioner_out(kr, r) for r in rows]
+    return Page([_practitioner_out(kr, r) for r in rows], int(total))
 
 
 def my_practitioners(
     conn: Connection, kr: Keyring, caller: Caller, *, status: str | None, limit: int, offset: int
-) -> tuple[int, list[dict[str, Any]]]:
+) -> Page[dict[str, Any]]:
     party = _own_party(conn, caller, writable=False)
     return list_practitioners(conn, kr, int(party.id), status=status, limit=limit, offset=offset)
 

@@ -168,7 +168,7 @@ def staff_listings(
 ) -> Page[schemas_listings.ListingOut]:
     """Listings of the streets in the caller's scope (the review queue: status=pending_review)."""
     with uow.read() as conn:
-        total, items = listing_queries.staff_list(
+        page = listing_queries.staff_list(
             conn,
             scope=caller.scope,
             f=_filter(status, street or None, lister_kind, flagged),
@@ -176,6 +176,7 @@ def staff_listings(
             limit=paging.page_size,
             offset=paging.offset,
         )
+        total, items = page.total, page.items
     return Page(
         items=[schemas_listings.ListingOut(**i) for i in items],
         total=total,
@@ -219,13 +220,14 @@ def staff_listings_csv(
     flagged: bool | None = None,
 ) -> Response:
     with uow.read() as conn:
-        _, items = listing_queries.staff_list(
+        page = listing_queries.staff_list(
             conn,
             scope=caller.scope,
             f=_filter(status, street or None, lister_kind, flagged),
             days=settings.rental_verify_code_days,
             limit=100_000,
         )
+        items = page.items
     buf = io.StringIO()
     buf.write("\ufeff")
     w = csv.writer(buf, lineterminator="\r\n")

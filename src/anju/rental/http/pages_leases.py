@@ -98,10 +98,11 @@ def my_leases(
 ) -> HTMLResponse:
     """The caller's leases, as landlord side (or its party's) or as tenant, newest first."""
     with uow.read() as conn:
-        total, items = leases.list_leases(
+        page = leases.list_leases(
             conn, sec.keyring, caller, leases.LeaseFilter(status=status or None), limit=paging.page_size,
             offset=paging.offset,
         )  # fmt: skip
+        total, items = page.total, page.items
     return render(
         request,
         "rental/leases_mine.html",
@@ -390,7 +391,8 @@ def staff_leases(
     f = leases.LeaseFilter(status=status or None, street=street or None)
     with uow.read() as conn:
         who = leases.in_district(conn, caller, district)
-        total, items = leases.list_leases(conn, sec.keyring, who, f, limit=paging.page_size, offset=paging.offset)
+        page = leases.list_leases(conn, sec.keyring, who, f, limit=paging.page_size, offset=paging.offset)
+        total, items = page.total, page.items
         districts = [x for x in divisions.by_level(conn, "district") if caller.scope.allows_division(x.code)]
         streets = [x for x in divisions.by_level(conn, "street") if caller.scope.allows(x.code)]
     names = {x.code: x.name for x in streets}
