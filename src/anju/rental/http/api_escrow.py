@@ -131,7 +131,7 @@ def reconciliation_csv(uow: UowDep, caller: RentalRead, on: On = None) -> Respon
     w = csv.writer(buf)
     w.writerow(RECON_COLUMNS)
     for r in rows:
-        w.writerow([r[c] for c in RECON_COLUMNS])
+        w.writerow([r.get(c) for c in RECON_COLUMNS])  # every column is a key of the row
     return Response(
         buf.getvalue(),
         media_type="text/csv; charset=utf-8",
