@@ -118,7 +118,23 @@ def _street(conn: Connection, code: str, fld: str, errors: list[FieldError]) -> 
     return st
 
 
-def _validate_party(conn: Connection, kr: Keyring, cmd: PartyIn, org_code: str | None) -> dict[str, Any]:
+class _PartyValues(TypedDict):
+    kind: str
+    credit_code: str
+    name: str
+    business_scope: str
+    registered_capital_fen: int
+    legal_rep_name_enc: bytes
+    legal_rep_id_enc: bytes
+    legal_rep_id_bidx: str
+    escrow_bank: str | None
+    escrow_account_no: str | None
+    address: str
+    district_code: str
+    street_code: str
+
+
+def _validate_party(conn: Connection, kr: Keyring, cmd: PartyIn, org_code: str | None) -> _PartyValues:
     """Every field checked, every error collected (field + reason); nothing is written."""
     errors: list[FieldError] = []
     if cmd.kind not in domain.PARTY_KIND_LABELS:
@@ -563,7 +579,30 @@ def add_practitioner(conn: Connection, kr: Keyring, caller: Caller, cmd: Practit
     return int(new_id)
 
 
-def _practitioner_out(kr: Keyring, r: Any) -> dict[str, Any]:
+class RecordEntry(TypedDict):
+    on: str  # ISO date
+    kind: str
+    text: str
+
+
+class Practitioner(TypedDict):
+    """A practitioner of a party, masked, with the practice record (执业记录)."""
+
+    id: int
+    party_id: int
+    practice_no: str
+    name: str
+    id_number: str
+    position: str
+    position_label: str
+    status: str
+    status_label: str
+    joined_on: date
+    left_on: date | None
+    record: list[RecordEntry]
+
+
+def _practitioner_out(kr: Keyring, r: Any) -> Practitioner:
     return {
         "id": int(r.id),
         "party_id": int(r.party_id),
@@ -582,7 +621,7 @@ def _practitioner_out(kr: Keyring, r: Any) -> dict[str, Any]:
 
 def list_practitioners(
     conn: Connection, kr: Keyring, party_id: int, *, status: str | None, limit: int, offset: int
-) -> Page[dict[str, Any]]:
+) -> Page[Practitioner]:
     conds: list[Any] = [rental_practitioners.c.party_id == party_id]
     if status:
         conds.append(rental_practitioners.c.status == status)
@@ -595,7 +634,7 @@ def list_practitioners(
 
 def my_practitioners(
     conn: Connection, kr: Keyring, caller: Caller, *, status: str | None, limit: int, offset: int
-) -> Page[dict[str, Any]]:
+) -> Page[Practitioner]:
     party = _own_party(conn, caller, writable=False)
     return list_practitioners(conn, kr, int(party.id), status=status, limit=limit, offset=offset)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -31,7 +32,7 @@ StatusQ = Annotated[
 ]
 
 
-def verify_answer(result: dict[str, Any]) -> schemas_listings.VerifyOut:
+def verify_answer(result: listings.VerifyResult) -> schemas_listings.VerifyOut:
     return schemas_listings.VerifyOut(
         id=result["id"],
         status=result["status"],
@@ -41,7 +42,7 @@ def verify_answer(result: dict[str, Any]) -> schemas_listings.VerifyOut:
             schemas_listings.RuleOut(name=r.name, title=r.title, passed=r.passed, reason=r.reason)
             for r in result["rules"]
         ],
-        verify_code=result.get("verify_code"),
+        verify_code=result["verify_code"],
     )
 
 
@@ -232,7 +233,8 @@ def staff_listings_csv(
     buf.write("\ufeff")
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(CSV_COLS)
-    for i in items:
+    for item in items:
+        i: Mapping[str, Any] = item  # the columns by name
         w.writerow([",".join(i[c]) if c == "flags" else ("" if i[c] is None else i[c]) for c in CSV_COLS])
     return Response(
         buf.getvalue().encode("utf-8"),

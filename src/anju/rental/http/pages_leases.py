@@ -115,9 +115,9 @@ def my_leases(
     )
 
 
-def _my_listings(conn: Any, caller: Caller, days: int) -> list[dict[str, Any]]:
+def _my_listings(conn: Any, caller: Caller, days: int) -> list[listing_queries.ListingView]:
     """The caller's listings a lease may be drafted on (verified or published)."""
-    out: list[dict[str, Any]] = []
+    out: list[listing_queries.ListingView] = []
     for status in (domain.ListingStatus.published, domain.ListingStatus.verified):
         try:
             items = listing_queries.my_listings(conn, caller, days, status=status, limit=100, offset=0).items

@@ -101,9 +101,9 @@ def _my_page(
             party: parties.PartyDetail | None = parties.my_party(conn, sec.keyring, caller)
         except NotFound:
             party = None
-        practitioners: Sequence[dict[str, Any]] = []
+        practitioners: Sequence[parties.Practitioner] = []
         total = 0
-        entrusted: Sequence[dict[str, Any]] = []
+        entrusted: Sequence[entrustments.EntrustmentView] = []
         if party is not None:
             page = parties.list_practitioners(
                 conn, sec.keyring, party["id"], status=None, limit=paging.page_size, offset=paging.offset
