@@ -382,7 +382,16 @@ def record_payment(
 # -------------------------------------------------------------------------------------- the release job
 
 
-def release_due(conn: Connection, on: date) -> dict[str, int]:
+class Releases(TypedDict):
+    """What a release run posted: rent months released and payouts to the enterprises (fen)."""
+
+    released: int
+    released_fen: int
+    payouts: int
+    paid_out_fen: int
+
+
+def release_due(conn: Connection, on: date) -> Releases:
     """Post every held rent month due by ``on`` (set-wise, in the caller's one transaction), then pay
     each account's positive balance payable to its enterprise out of the bank. Running it again posts
     nothing new (each release's reference is unique and its row is marked released)."""

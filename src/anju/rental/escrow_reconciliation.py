@@ -154,9 +154,17 @@ def _parse_bank_lines(text: str) -> list[_ParsedLine]:
     return lines
 
 
+class BankImport(TypedDict):
+    """Lines of a statement, those imported, and those skipped as imported before."""
+
+    lines: int
+    imported: int
+    skipped: int
+
+
 def import_bank_lines(
     conn: Connection, caller: Caller, escrow_account_id: int, text: str, actor_account_id: int | None = None
-) -> dict[str, int]:
+) -> BankImport:
     """Statement lines the bank pushed for an escrow account, as CSV ``date,amount_fen,direction,reference``
     (a header row). Every row is validated first (errors name the row); all or nothing. A line already
     imported (same reference and direction) is skipped, so a re-sent statement changes nothing."""

@@ -182,7 +182,7 @@ def account(
     return _account_page(request, uow, caller, account_id, _day(on), paging, lines_page, done=done, counts=counts)
 
 
-def _import(uow: UowDep, caller: Caller, account_id: int, text: str) -> dict[str, int]:
+def _import(uow: UowDep, caller: Caller, account_id: int, text: str) -> escrow_reconciliation.BankImport:
     with audited(uow, caller, "rental.escrow.bank_lines", "escrow_account", account_id) as conn:
         return escrow_reconciliation.import_bank_lines(conn, caller, account_id, text)
 
