@@ -243,15 +243,13 @@ def test_every_encrypted_field_reads_back_through_the_services(rental_engine, tm
     kr = keyring(rental_engine, tmp_path)
     everyone = Caller.system("test")
     with rental_engine.connect() as c:
-        total, items = parties.list_parties(
-            c, kr, parties.PartyFilter(), scope=Scope.whole_city(), limit=10**6, offset=0
-        )
-        assert total == len(items) > 0 and all("*" in p["legal_rep_id"] for p in items)
+        listed = parties.list_parties(c, kr, parties.PartyFilter(), scope=Scope.whole_city(), limit=10**6, offset=0)
+        assert listed.total == len(listed.items) > 0 and all("*" in p["legal_rep_id"] for p in listed.items)
         seen = 0
-        for p in items:
-            n, pracs = parties.list_practitioners(c, kr, p["id"], status=None, limit=1000, offset=0)
-            seen += n
-            assert all("*" in x["id_number"] and x["name"] for x in pracs)
+        for p in listed.items:
+            pracs = parties.list_practitioners(c, kr, p["id"], status=None, limit=1000, offset=0)
+            seen += pracs.total
+            assert all("*" in x["id_number"] and x["name"] for x in pracs.items)
         assert seen > 0
-        n, rows = leases.list_leases(c, kr, everyone, leases.LeaseFilter(), limit=200, offset=0)
-        assert n > 0 and all(r["tenant_name"] and r["landlord_name"] for r in rows)
+        lease_page = leases.list_leases(c, kr, everyone, leases.LeaseFilter(), limit=200, offset=0)
+        assert lease_page.total > 0 and all(r["tenant_name"] and r["landlord_name"] for r in lease_page.items)

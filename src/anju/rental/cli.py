@@ -14,6 +14,8 @@ from anju.core.settings import Settings, load_settings
 from anju.security import audited_command
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from sqlalchemy import Engine
 
 
@@ -188,7 +190,8 @@ def rental_escrow_reconcile(on: Any, csv_path: str | None) -> None:
         with open(csv_path, "w", newline="", encoding="utf-8-sig") as f:
             w = csv.writer(f)
             w.writerow(cols)
-            w.writerows([r[c] for c in cols] for r in rows)
+            by_name: list[Mapping[str, object]] = list(rows)  # the columns by name
+            w.writerows([r[c] for c in cols] for r in by_name)
     for r in bad:
         click.echo(
             f"不平：账户 {r['id']} {r['party_name']} 平台 {r['platform_balance']} 分，银行 {r['bank_balance']} 分，"

@@ -8,8 +8,8 @@ statements built once here).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection, bindparam, false, or_, select
 
@@ -192,9 +192,30 @@ def entrust(conn: Connection, caller: Caller, cmd: EntrustmentIn) -> int:
     )
 
 
+class EntrustmentView(TypedDict):
+    """An entrustment as its owner (``side`` owner) or its agent (``side`` agent) sees it."""
+
+    id: int
+    side: str
+    house_code: str
+    address: str | None
+    room_code: str | None
+    room_name: str | None
+    street_code: str
+    agent_username: str | None
+    agent_party_name: str | None
+    agent_credit_code: str | None
+    valid_from: date
+    valid_to: date
+    state: str
+    state_label: str
+    revoked_at: datetime | None
+    created_at: datetime
+
+
 def my_entrustments(
     conn: Connection, caller: Caller, *, side: str | None, limit: int, offset: int
-) -> Page[dict[str, Any]]:
+) -> Page[EntrustmentView]:
     """The caller's entrustments: granted as owner, and received as agent (in person or through the
     filed party the caller works for)."""
     acct = parties.caller_account(conn, caller)
@@ -226,7 +247,7 @@ def my_entrustments(
     )
     page = fetch_page(conn, stmt, limit=limit, offset=offset, count_stmt=select(rental_entrustments.c.id).where(cond))
     today = clock.today()
-    out = []
+    out: list[EntrustmentView] = []
     for r in page.items:
         mine = bool(acct.id_number_bidx) and r.owner_bidx == acct.id_number_bidx
         state = (

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
@@ -284,6 +284,14 @@ def tenant_lease(conn: Connection, caller: Caller, lease_id: int) -> Any:
     return row
 
 
+class PaymentRecorded(TypedDict):
+    """The journal of a tenant's payment; ``replayed`` when the reference had been recorded before."""
+
+    journal_id: int
+    ledger_index: int | None
+    replayed: bool
+
+
 def record_payment(
     conn: Connection,
     caller: Caller,
@@ -294,7 +302,7 @@ def record_payment(
     *,
     cycle_no: int | None = None,
     paid_on: date | None = None,
-) -> dict[str, Any]:
+) -> PaymentRecorded:
     """The tenant's payment into the escrow account: the supervised part of one payment cycle's rent
     (``kind`` rent, ``cycle_no``) or of the deposit. Idempotent by ``reference`` (the bank transfer's
     reference): the same payment again answers with the first journal."""
@@ -374,7 +382,16 @@ def record_payment(
 # -------------------------------------------------------------------------------------- the release job
 
 
-def release_due(conn: Connection, on: date) -> dict[str, int]:
+class Releases(TypedDict):
+    """What a release run posted: rent months released and payouts to the enterprises (fen)."""
+
+    released: int
+    released_fen: int
+    payouts: int
+    paid_out_fen: int
+
+
+def release_due(conn: Connection, on: date) -> Releases:
     """Post every held rent month due by ``on`` (set-wise, in the caller's one transaction), then pay
     each account's positive balance payable to its enterprise out of the bank. Running it again posts
     nothing new (each release's reference is unique and its row is marked released)."""

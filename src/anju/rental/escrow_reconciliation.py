@@ -7,8 +7,8 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection, case, func, insert, select
 
@@ -31,10 +31,92 @@ from anju.security import Caller
 MAX_IMPORT_LINES = 50_000  # lines of one bank statement import at most
 
 
+class _ParsedLine(TypedDict):
+    booked_on: date
+    amount_fen: int
+    direction: str
+    reference: str
+    row: int
+
+
+class BankLine(TypedDict):
+    """A statement line the bank pushed for an escrow account."""
+
+    id: int
+    booked_on: date
+    amount_fen: int
+    direction: str
+    reference: str
+    imported_at: datetime
+
+
+class DayFigures(TypedDict):
+    """An account's bank-cash movements and closing balance of one day, the platform's and the bank's."""
+
+    platform_in: int
+    platform_out: int
+    platform_balance: int
+    bank_in: int
+    bank_out: int
+    bank_balance: int
+    difference: int
+    balanced: int  # 1 or 0 (the reconciliation CSVs print it so)
+
+
+class Account(TypedDict):
+    """A supervised escrow account of a filed party."""
+
+    id: int
+    party_id: int
+    party_name: str
+    bank: str
+    account_no: str
+    district_code: str
+    street_code: str
+    opened_at: datetime
+
+
+class AccountDay(Account, DayFigures):
+    """An account with its reconciliation figures of one day."""
+
+
+class AccountDetail(Account):
+    """An account with its balances by ledger-account kind (fen) and its active leases."""
+
+    balances: dict[str, int]
+    active_leases: int
+
+
+class Difference(TypedDict):
+    """A reference only one side has (or with different amounts)."""
+
+    reference: str
+    direction: str
+    platform_fen: int | None
+    bank_fen: int | None
+
+
+class Reconciliation(TypedDict):
+    """One account's reconciliation of a day."""
+
+    account_id: int
+    on: date
+    platform_in: int
+    platform_out: int
+    platform_balance: int
+    bank_in: int
+    bank_out: int
+    bank_balance: int
+    difference: int
+    balanced: bool
+    differences: list[Difference]
+    trial_balance_fen: int
+
+
 # ------------------------------------------------------------------------------------ bank movements
 
 
-def _parse_bank_lines(text: str) -> list[dict[str, Any]]:
+def _parse_bank_lines(text: str) -> list[_ParsedLine]:
     """The statement's rows, every one validated (errors name the row); any error refuses them all."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     header = [h.strip() for h in next(reader, [])]
@@ -42,7 +124,7 @@ def _parse_bank_lines(text: str) -> list[dict[str, Any]]:
     if tuple(header[:4]) != cols:
         raise ValidationError.of("file", "表头应为 date,amount_fen,direction,reference")
     errors: list[FieldError] = []
-    lines: list[dict[str, Any]] = []
+    lines: list[_ParsedLine] = []
     for n, row in enumerate(reader, start=2):
         if not any(c.strip() for c in row):
             continue
@@ -72,9 +154,17 @@ def _parse_bank_lines(text: str) -> list[dict[str, Any]]:
     return lines
 
 
+class BankImport(TypedDict):
+    """Lines of a statement, those imported, and those skipped as imported before."""
+
+    lines: int
+    imported: int
+    skipped: int
+
+
 def import_bank_lines(
     conn: Connection, caller: Caller, escrow_account_id: int, text: str, actor_account_id: int | None = None
-) -> dict[str, int]:
+) -> BankImport:
     """Statement lines the bank pushed for an escrow account, as CSV ``date,amount_fen,direction,reference``
     (a header row). Every row is validated first (errors name the row); all or nothing. A line already
     imported (same reference and direction) is skipped, so a re-sent statement changes nothing."""
@@ -118,7 +208,7 @@ def import_bank_lines(
 
 def bank_lines(
     conn: Connection, scope: Scope, escrow_account_id: int, *, limit: int, offset: int
-) -> Page[dict[str, Any]]:
+) -> Page[BankLine]:
     """The bank's statement lines of one escrow account, newest first."""
     escrow.scoped_account(conn, scope, escrow_account_id)
     stmt = (
@@ -129,7 +219,7 @@ def bank_lines(
     return fetch_page(conn, stmt, limit=limit, offset=offset, row=_bank_line)
 
 
-def _bank_line(r: Any) -> dict[str, Any]:
+def _bank_line(r: Any) -> BankLine:
     return {
         "id": int(r.id),
         "booked_on": r.booked_on,
@@ -143,17 +233,20 @@ def _bank_line(r: Any) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------ reconciliation
 
 
-def _day_figures(conn: Connection, acct_ids: Sequence[int] | None, on: date, scope: Scope) -> dict[int, dict[str, int]]:
+def _day_figures(conn: Connection, acct_ids: Sequence[int] | None, on: date, scope: Scope) -> dict[int, DayFigures]:
     """Per escrow account: the platform's bank-cash movements and closing balance on ``on`` and the
     bank's, in four grouped queries."""
     conds = scope.where(rental_escrow_accounts.c.street_code)
     if acct_ids is not None:
         conds.append(rental_escrow_accounts.c.id.in_(list(acct_ids)))
     ids = [int(x) for x in conn.execute(select(rental_escrow_accounts.c.id).where(*conds)).scalars()]
-    out = {
-        i: {"platform_in": 0, "platform_out": 0, "platform_balance": 0, "bank_in": 0, "bank_out": 0, "bank_balance": 0}
+    out: dict[int, DayFigures] = {
+        i: {
+            "platform_in": 0, "platform_out": 0, "platform_balance": 0, "bank_in": 0, "bank_out": 0, "bank_balance": 0,
+            "difference": 0, "balanced": 0,
+        }
         for i in ids
-    }
+    }  # fmt: skip
     if not ids:
         return out
     bank_la = select(rental_escrow_ledger_accounts.c.id).where(
@@ -198,7 +291,7 @@ def _day_figures(conn: Connection, acct_ids: Sequence[int] | None, on: date, sco
     return out
 
 
-def _account_out(r: Any) -> dict[str, Any]:
+def _account_out(r: Any) -> Account:
     return {
         "id": int(r.id),
         "party_id": int(r.party_id),
@@ -219,19 +312,19 @@ def _accounts_query() -> Any:
 
 def list_accounts(
     conn: Connection, scope: Scope, on: date, *, imbalanced_first: bool = True, limit: int, offset: int
-) -> Page[dict[str, Any]]:
+) -> Page[AccountDay]:
     """The escrow accounts in scope with their reconciliation figures of ``on``, imbalances first."""
     figures = _day_figures(conn, None, on, scope)
     rows = conn.execute(
         _accounts_query().where(rental_escrow_accounts.c.id.in_(list(figures))).order_by(rental_escrow_accounts.c.id)
     ).all()
-    items = [{**_account_out(r), **figures[int(r.id)]} for r in rows]
+    items: list[AccountDay] = [{**_account_out(r), **figures[int(r.id)]} for r in rows]
     if imbalanced_first:
         items.sort(key=lambda i: (i["balanced"], i["id"]))
     return Page(items[offset : offset + limit], len(items))
 
 
-def account_details(conn: Connection, ids: Sequence[int]) -> list[dict[str, Any]]:
+def account_details(conn: Connection, ids: Sequence[int]) -> list[AccountDetail]:
     """Accounts with their balances by ledger-account kind and their active leases: three grouped queries."""
     if not ids:
         return []
@@ -264,12 +357,12 @@ def account_details(conn: Connection, ids: Sequence[int]) -> list[dict[str, Any]
     ]
 
 
-def get_account(conn: Connection, scope: Scope, account_id: int) -> dict[str, Any]:
+def get_account(conn: Connection, scope: Scope, account_id: int) -> AccountDetail:
     escrow.scoped_account(conn, scope, account_id)
     return account_details(conn, [account_id])[0]
 
 
-def reconciliation(conn: Connection, scope: Scope, account_id: int, on: date) -> dict[str, Any]:
+def reconciliation(conn: Connection, scope: Scope, account_id: int, on: date) -> Reconciliation:
     """One account's reconciliation of a day: the platform's and the bank's movements and balances,
     the references only one side has, and the trial balance of the account's ledger (always zero)."""
     escrow.scoped_account(conn, scope, account_id)
@@ -305,7 +398,7 @@ def reconciliation(conn: Connection, scope: Scope, account_id: int, on: date) ->
             )
         )
     }
-    differences = []
+    differences: list[Difference] = []
     for k in sorted(set(ours) | set(theirs)):
         a, b = ours.get(k), theirs.get(k)
         if a != b:
@@ -319,13 +412,19 @@ def reconciliation(conn: Connection, scope: Scope, account_id: int, on: date) ->
     return {
         "account_id": account_id,
         "on": on,
-        **{k: v for k, v in fig.items() if k != "balanced"},
+        "platform_in": fig["platform_in"],
+        "platform_out": fig["platform_out"],
+        "platform_balance": fig["platform_balance"],
+        "bank_in": fig["bank_in"],
+        "bank_out": fig["bank_out"],
+        "bank_balance": fig["bank_balance"],
+        "difference": fig["difference"],
         "balanced": balanced,
         "differences": differences,
         "trial_balance_fen": int(trial),
     }
 
 
-def reconcile_all(conn: Connection, scope: Scope, on: date) -> list[dict[str, Any]]:
+def reconcile_all(conn: Connection, scope: Scope, on: date) -> list[AccountDay]:
     """Every account's figures of ``on`` (for the command line), imbalances first."""
     return list(list_accounts(conn, scope, on, limit=10**9, offset=0).items)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection, and_, select
 
@@ -15,6 +15,7 @@ from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 from anju.rental import domain, escrow, escrow_reconciliation, parties
 from anju.rental.escrow_ledger import LOG
+from anju.rental.escrow_reconciliation import AccountDetail
 from anju.rental.tables import (
     rental_escrow_accounts,
     rental_escrow_journals,
@@ -26,6 +27,71 @@ from anju.security import Caller
 # -------------------------------------------------------------------------------------- statements
 
 
+class JournalRow(TypedDict):
+    """One journal of an escrow account."""
+
+    id: int
+    kind: str
+    kind_label: str
+    reference: str
+    lease_id: int | None
+    booked_on: date
+    amount_fen: int
+    memo: str | None
+    ledger_index: int | None
+
+
+class ToPay(TypedDict):
+    cycle_no: int
+    amount_fen: int
+
+
+class ScheduleRow(TypedDict):
+    cycle_no: int
+    period_start: date
+    period_end: date
+    due_on: date
+    amount_fen: int
+    status: str
+
+
+class LeaseEscrow(TypedDict):
+    """The tenant's view of the escrow of their lease."""
+
+    lease_id: int
+    filing_no: str | None
+    supervised: bool
+    status: str | None
+    mode: str | None
+    bank: str | None
+    account_no: str | None
+    deposit_fen: int
+    deposit_status: str | None
+    to_pay: list[ToPay]
+    schedule: list[ScheduleRow]
+    journals: list[JournalRow]
+
+
+class ProofItem(TypedDict):
+    journal_id: int
+    kind: str
+    reference: str
+    index: int
+    entry: str
+    leaf_hash: str
+    proof: list[str]
+
+
+class LeaseProofs(TypedDict):
+    """Inclusion proofs of every logged journal of a lease."""
+
+    log: str
+    algorithm: str
+    size: int
+    root: str
+    items: list[ProofItem]
+
+
 def _journals(cond: Any) -> Any:
     return (
         select(rental_escrow_journals)
@@ -34,7 +100,7 @@ def _journals(cond: Any) -> Any:
     )
 
 
-def _journal(r: Any) -> dict[str, Any]:
+def _journal(r: Any) -> JournalRow:
     return {
         "id": int(r.id),
         "kind": r.kind,
@@ -57,7 +123,7 @@ def account_statement(
     date_to: date | None = None,
     limit: int,
     offset: int,
-) -> Page[dict[str, Any]]:
+) -> Page[JournalRow]:
     """The journals of one escrow account (oldest first), in a date range."""
     escrow.scoped_account(conn, scope, account_id)
     cond = [rental_escrow_journals.c.escrow_account_id == account_id]
@@ -84,20 +150,20 @@ def _my_account_ids(conn: Connection, caller: Caller) -> list[int]:
     ]
 
 
-def my_accounts(conn: Connection, caller: Caller) -> list[dict[str, Any]]:
+def my_accounts(conn: Connection, caller: Caller) -> list[AccountDetail]:
     """The escrow accounts of the caller's own filed party (an agency account)."""
     return escrow_reconciliation.account_details(conn, _my_account_ids(conn, caller))
 
 
 def my_account_statement(
     conn: Connection, caller: Caller, account_id: int, *, limit: int, offset: int
-) -> Page[dict[str, Any]]:
+) -> Page[JournalRow]:
     if account_id not in _my_account_ids(conn, caller):
         raise NotFound("监管账户不存在")
     return account_statement(conn, Scope.whole_city(), account_id, limit=limit, offset=offset)
 
 
-def lease_statement(conn: Connection, caller: Caller, lease_id: int) -> dict[str, Any]:
+def lease_statement(conn: Connection, caller: Caller, lease_id: int) -> LeaseEscrow:
     """The tenant's escrow statement of their own lease: what is supervised, the schedule with each
     month's status, and every journal (payments, releases, refunds, deposit return)."""
     lease = escrow.tenant_lease(conn, caller, lease_id)
@@ -146,7 +212,7 @@ def lease_statement(conn: Connection, caller: Caller, lease_id: int) -> dict[str
     }
 
 
-def lease_proofs(conn: Connection, caller: Caller, lease_id: int, size: int | None = None) -> dict[str, Any]:
+def lease_proofs(conn: Connection, caller: Caller, lease_id: int, size: int | None = None) -> LeaseProofs:
     """For the tenant: every logged journal of their own lease with the log entry itself and its
     inclusion proof in the log ``rental`` (at ``size``, default the current size), to check with the
     stand-alone verifier ``ledger/verify.py``."""
@@ -162,7 +228,7 @@ def lease_proofs(conn: Connection, caller: Caller, lease_id: int, size: int | No
         .order_by(rental_escrow_journals.c.id)
     ).all()
     head = ledger.tree_head(conn, LOG, size)
-    items = []
+    items: list[ProofItem] = []
     for r in rows:
         idx = int(r.ledger_index)
         if idx >= head.size:

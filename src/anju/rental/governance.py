@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from sqlalchemy import Connection, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -358,7 +358,58 @@ def _overdue_cond(now: datetime) -> Any:
     )
 
 
-def _summary(r: Any, now: datetime) -> dict[str, Any]:
+class ComplaintSummary(TypedDict):
+    """A complaint as listed (the staff queue, the complainant's list)."""
+
+    id: int
+    complaint_no: str
+    kind: str
+    kind_label: str
+    category: str
+    subject_kind: str
+    subject_label: str
+    lease_id: int | None
+    listing_id: int | None
+    party_id: int | None
+    home_id: int | None
+    district_code: str
+    street_code: str
+    complainant_side: str
+    title: str
+    status: str
+    status_label: str
+    due_at: datetime
+    overdue: bool
+    level: Literal["street", "district"]  # overdue open complaints are escalated to the district
+    created_at: datetime
+    handled_at: datetime | None
+    closed_at: datetime | None
+    updated_at: datetime
+
+
+class ComplaintEvent(TypedDict):
+    kind: str
+    at: datetime
+    text: str | None
+    by_staff: bool
+
+
+class ComplaintDetail(ComplaintSummary):
+    """One complaint with its text, the reply and every step (what the complainant sees)."""
+
+    text: str
+    reply: str | None
+    credit_event_id: int | None
+    events: list[ComplaintEvent]
+
+
+class StaffComplaintDetail(ComplaintDetail):
+    """What staff see of a complaint: the complainant's username too."""
+
+    complainant: str | None
+
+
+def _summary(r: Any, now: datetime) -> ComplaintSummary:
     is_open = r.status in domain.OPEN_COMPLAINT
     overdue = bool(is_open and r.due_at < now)
     return {
@@ -391,7 +442,7 @@ def _summary(r: Any, now: datetime) -> dict[str, Any]:
 
 def list_complaints(
     conn: Connection, f: ComplaintFilter, *, scope: Scope, limit: int, offset: int
-) -> Page[dict[str, Any]]:
+) -> Page[ComplaintSummary]:
     """Complaints in scope (a public caller: their own), overdue first, then by deadline."""
     now = clock.now()
     conds: list[Any] = []
@@ -432,14 +483,11 @@ def _scoped_complaint(conn: Connection, scope: Scope, complaint_id: int) -> Any:
     return row
 
 
-def get_complaint(conn: Connection, scope: Scope, complaint_id: int) -> dict[str, Any]:
-    """One complaint with its text, the handler's reply and every step (staff and the complainant)."""
+def get_complaint(conn: Connection, scope: Scope, complaint_id: int) -> ComplaintDetail:
+    """One complaint with its text, the handler's reply and every step (staff and the complainant);
+    for staff a :class:`StaffComplaintDetail` (the complainant's username too)."""
     r = _scoped_complaint(conn, scope, complaint_id)
-    out = _summary(r, clock.now())
-    out["text"] = r.text
-    out["reply"] = r.reply
-    out["credit_event_id"] = r.credit_event_id
-    out["events"] = [
+    events: list[ComplaintEvent] = [
         {"kind": x.kind, "at": x.at, "text": x.text, "by_staff": x.actor_account_id != r.complainant_account_id}
         for x in conn.execute(
             select(rental_complaint_events)
@@ -447,11 +495,15 @@ def get_complaint(conn: Connection, scope: Scope, complaint_id: int) -> dict[str
             .order_by(rental_complaint_events.c.id)
         )
     ]
-    if scope.level != "own":
-        out["complainant"] = conn.execute(
-            select(accounts.c.username).where(accounts.c.id == r.complainant_account_id)
-        ).scalar_one_or_none()
-    return out
+    out = ComplaintDetail(
+        **_summary(r, clock.now()), text=r.text, reply=r.reply, credit_event_id=r.credit_event_id, events=events
+    )
+    if scope.level == "own":
+        return out
+    username = conn.execute(
+        select(accounts.c.username).where(accounts.c.id == r.complainant_account_id)
+    ).scalar_one_or_none()
+    return StaffComplaintDetail(**out, complainant=username)
 
 
 def take_complaint(conn: Connection, caller: Caller, complaint_id: int, note: str | None = None) -> None:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
-from datetime import date, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, TypedDict
 
 from sqlalchemy import BigInteger, ColumnElement, Connection, and_, case, func, or_, select, type_coerce
 
@@ -28,6 +29,62 @@ from anju.rental.tables import (
     rental_leases,
     rental_listings,
 )
+
+
+class Edition(TypedDict):
+    """An edition of guidance rents as listed."""
+
+    id: int
+    edition_no: str
+    status: str
+    status_label: str
+    period_start: date
+    period_end: date
+    effective_from: date | None
+    leases_used: int
+    computed_at: datetime
+    published_at: datetime | None
+
+
+class EditionDetail(Edition):
+    """An edition with its method (free-form JSON: formula, coefficients, fit, …) and its number of ranges."""
+
+    method: dict[str, Any]
+    ranges: int
+
+
+class GuidanceRent(TypedDict):
+    """One guidance range of an edition (fen per m² per month)."""
+
+    district_code: str
+    district_name: str
+    street_code: str
+    street_name: str
+    home_type: str
+    low_fen_m2: int
+    mid_fen_m2: int
+    high_fen_m2: int
+    leases: int
+    basis: str
+
+
+class RentFlag(TypedDict):
+    """A filed lease or active listing whose rent per m² lies outside the guidance band."""
+
+    kind: str
+    id: int
+    number: str | None
+    district_code: str
+    street_code: str
+    home_type: str
+    rent_fen: int
+    area: Decimal
+    rent_fen_m2: int
+    low_fen_m2: int
+    mid_fen_m2: int
+    high_fen_m2: int
+    direction: str
+
 
 # ---------------------------------------------------------------------------------------- in force
 
@@ -91,7 +148,7 @@ def compute_edition(
     months: int = 12,
     by: int | None = None,
     min_street_leases: int = MIN_STREET_LEASES,
-) -> dict[str, Any]:
+) -> EditionDetail:
     """Compute a draft edition from the leases filed in the ``months`` months up to ``until`` and
     store it with its method and every range (the caller's transaction)."""
     start, end = _period(until, months)
@@ -146,7 +203,7 @@ def compute_edition(
     return get_edition(conn, edition_id, staff=True)
 
 
-def publish(conn: Connection, edition_id: int, *, by: int | None, effective_from: date | None = None) -> dict[str, Any]:
+def publish(conn: Connection, edition_id: int, *, by: int | None, effective_from: date | None = None) -> EditionDetail:
     """Put a draft edition in force from ``effective_from`` (default today); the edition in force so
     far becomes superseded (and is kept)."""
     row = conn.execute(
@@ -191,7 +248,7 @@ def find_edition(conn: Connection, edition: str) -> int | None:
 _PUBLIC_STATUSES = ("published", "superseded")
 
 
-def _edition_out(r: Any) -> dict[str, Any]:
+def _edition_out(r: Any) -> Edition:
     return {
         "id": int(r.id),
         "edition_no": r.edition_no,
@@ -206,25 +263,22 @@ def _edition_out(r: Any) -> dict[str, Any]:
     }
 
 
-def list_editions(conn: Connection, *, staff: bool, offset: int = 0, limit: int = 50) -> Page[dict[str, Any]]:
+def list_editions(conn: Connection, *, staff: bool, offset: int = 0, limit: int = 50) -> Page[Edition]:
     """Editions, newest first: published and superseded ones for everyone, drafts for staff."""
     cond = [] if staff else [rental_guidance_editions.c.status.in_(_PUBLIC_STATUSES)]
     stmt = select(rental_guidance_editions).where(*cond).order_by(rental_guidance_editions.c.id.desc())
     return fetch_page(conn, stmt, limit=limit, offset=offset, row=_edition_out)
 
 
-def get_edition(conn: Connection, edition_id: int, *, staff: bool) -> dict[str, Any]:
+def get_edition(conn: Connection, edition_id: int, *, staff: bool) -> EditionDetail:
     """One edition with its method; a draft is "not found" for the public."""
     r = conn.execute(select(rental_guidance_editions).where(rental_guidance_editions.c.id == edition_id)).first()
     if r is None or (not staff and r.status not in _PUBLIC_STATUSES):
         raise NotFound("没有这个指导租金版本")
-    out = _edition_out(r)
-    out["method"] = json.loads(r.method)
     n_ranges = conn.execute(
         select(func.count()).select_from(rental_guidance_rents).where(rental_guidance_rents.c.edition_id == edition_id)
     ).scalar_one()
-    out["ranges"] = int(n_ranges)
-    return out
+    return {**_edition_out(r), "method": json.loads(r.method), "ranges": int(n_ranges)}
 
 
 def rents(
@@ -237,14 +291,14 @@ def rents(
     home_type: str | None = None,
     offset: int = 0,
     limit: int = 50,
-) -> tuple[dict[str, Any] | None, list[dict[str, Any]], int]:
-    """(the edition, its ranges page, total): by default the edition in force today."""
+) -> tuple[EditionDetail | None, Page[GuidanceRent]]:
+    """(the edition, a page of its ranges): by default the edition in force today."""
     if home_type is not None and home_type not in domain.HOME_TYPES:
         raise ValidationError.of("home_type", f"房屋类型应为 {'、'.join(domain.HOME_TYPES)} 之一")
     if edition_id is None:
         edition_id = current_edition_id(conn)
         if edition_id is None:
-            return None, [], 0
+            return None, Page([], 0)
     edition = get_edition(conn, edition_id, staff=staff)
     cond = [rental_guidance_rents.c.edition_id == edition_id]
     if district:
@@ -263,7 +317,7 @@ def rents(
         .limit(limit)
     ).all()
     names = divisions.names(conn, {x.street_code for x in rows} | {x.district_code for x in rows})
-    items = [
+    items: list[GuidanceRent] = [
         {
             "district_code": x.district_code,
             "district_name": names.get(x.district_code, x.district_code),
@@ -278,7 +332,7 @@ def rents(
         }
         for x in rows
     ]
-    return edition, items, int(total)
+    return edition, Page(items, int(total))
 
 
 
@@ -295,16 +349,16 @@ def flags(
     on: date | None = None,
     offset: int = 0,
     limit: int = 50,
-) -> tuple[str | None, list[dict[str, Any]], int]:
+) -> tuple[str | None, Page[RentFlag]]:
     """Active filed leases (``kind`` lease) or active listings (``listing``) in the caller's scope
     whose rent per m² lies more than ``band_pct`` % outside the guidance range in force: (edition
-    number, page, total). The test is integer arithmetic in SQL (``domain.outside_band`` multiplied
+    number, a page of them). The test is integer arithmetic in SQL (``domain.outside_band`` multiplied
     out by the area), so it is exact and needs no per-row round trip."""
     if kind not in ("lease", "listing"):
         raise ValidationError.of("kind", "应为 lease（租赁合同）或 listing（房源）")
     edition_id = current_edition_id(conn, on)
     if edition_id is None:
-        return None, [], 0
+        return None, Page([], 0)
     edition_no = conn.execute(
         select(rental_guidance_editions.c.edition_no).where(rental_guidance_editions.c.id == edition_id)
     ).scalar_one()
@@ -360,7 +414,7 @@ def flags(
         .offset(offset)
         .limit(limit)
     ).all()
-    items = []
+    items: list[RentFlag] = []
     for x in rows:
         rent_m2 = round(int(x.rent_fen) / float(x.area))
         items.append(
@@ -382,7 +436,7 @@ def flags(
                 else "above",
             }
         )
-    return str(edition_no), items, int(total)
+    return str(edition_no), Page(items, int(total))
 
 
 def _raw(area: Any) -> int:

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection, and_, bindparam, or_, select
 
@@ -118,9 +118,28 @@ def lift_flag(conn: Connection, caller: Caller, flag_id: int) -> None:
     conn.execute(rental_home_flags.update().where(rental_home_flags.c.id == flag_id).values(lifted_at=clock.now()))
 
 
+class HomeFlag(TypedDict):
+    """A restriction recorded on a home (seized, mortgaged, unsafe …) and whether it is in force today."""
+
+    id: int
+    home_id: int
+    house_code: str
+    street_code: str
+    kind: str
+    kind_label: str
+    source: str
+    source_label: str
+    reason: str
+    since: date
+    until: date | None
+    lifted_at: datetime | None
+    in_force: bool
+    recorded_at: datetime
+
+
 def list_flags(
     conn: Connection, *, scope: Scope, house_code: str | None, active: bool | None, limit: int, offset: int
-) -> Page[dict[str, Any]]:
+) -> Page[HomeFlag]:
     conds: list[Any] = list(scope.where(rental_home_flags.c.street_code))
     if house_code:
         conds.append(homes.c.house_code == house_code.strip().upper())
@@ -140,8 +159,9 @@ def list_flags(
         .where(*conds)
     )
     page = fetch_page(conn, base.order_by(rental_home_flags.c.id.desc()), limit=limit, offset=offset)
-    return page.map(
-        lambda r: {
+
+    def flag(r: Any) -> HomeFlag:
+        return {
             "id": int(r.id),
             "home_id": int(r.home_id),
             "house_code": r.house_code,
@@ -157,4 +177,5 @@ def list_flags(
             "in_force": r.lifted_at is None and r.since <= today and (r.until is None or r.until > today),
             "recorded_at": r.recorded_at,
         }
-    )
+
+    return page.map(flag)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
@@ -117,7 +117,45 @@ class InspectionFilter:
     party_id: int | None = None
 
 
-def _inspection_out(r: Any) -> dict[str, Any]:
+class InspectionSummary(TypedDict):
+    """An inspection as listed."""
+
+    id: int
+    inspection_no: str
+    target_kind: str
+    target_label: str
+    party_id: int | None
+    home_id: int | None
+    listing_id: int | None
+    house_code: str | None
+    party_name: str | None
+    district_code: str
+    street_code: str
+    inspected_on: date
+    outcome: str
+    outcome_label: str
+    recorded_at: datetime
+
+
+class ViolationView(TypedDict):
+    """A violation found by an inspection (each one a credit event)."""
+
+    kind: str
+    kind_label: str
+    severity: str
+    severity_label: str
+    description: str
+    subject_kind: str
+    occurred_on: date
+    credit_event_id: int
+
+
+class InspectionDetail(InspectionSummary):
+    findings: str
+    violations: list[ViolationView]
+
+
+def _inspection_out(r: Any) -> InspectionSummary:
     return {
         "id": int(r.id),
         "inspection_no": r.inspection_no,
@@ -147,7 +185,7 @@ def _inspection_query() -> Any:
 
 def list_inspections(
     conn: Connection, f: InspectionFilter, *, scope: Scope, limit: int, offset: int
-) -> Page[dict[str, Any]]:
+) -> Page[InspectionSummary]:
     conds: list[Any] = list(scope.where(rental_inspections.c.street_code))
     if f.target_kind:
         conds.append(rental_inspections.c.target_kind == f.target_kind)
@@ -166,29 +204,30 @@ def list_inspections(
     return fetch_page(conn, stmt, limit=limit, offset=offset, row=_inspection_out, count_stmt=count_stmt)
 
 
-def get_inspection(conn: Connection, scope: Scope, inspection_id: int) -> dict[str, Any]:
+def get_inspection(conn: Connection, scope: Scope, inspection_id: int) -> InspectionDetail:
     r = conn.execute(_inspection_query().where(rental_inspections.c.id == inspection_id)).first()
     missing = f"检查记录 {inspection_id} 不存在"
     if r is None:
         raise NotFound(missing)
     scope.require(r.street_code, missing)
-    out = _inspection_out(r)
-    out["findings"] = r.findings
-    out["violations"] = [
-        {
-            "kind": x.kind,
-            "kind_label": domain.VIOLATION_KINDS.get(x.kind, (x.kind, ""))[0],
-            "severity": x.severity,
-            "severity_label": domain.SEVERITY_LABELS.get(x.severity, x.severity),
-            "description": x.description,
-            "subject_kind": x.subject_kind,
-            "occurred_on": x.occurred_on,
-            "credit_event_id": int(x.credit_event_id),
-        }
-        for x in conn.execute(
-            select(rental_violations)
-            .where(rental_violations.c.inspection_id == inspection_id)
-            .order_by(rental_violations.c.id)
-        )
-    ]
-    return out
+    return {
+        **_inspection_out(r),
+        "findings": r.findings,
+        "violations": [
+            {
+                "kind": x.kind,
+                "kind_label": domain.VIOLATION_KINDS.get(x.kind, (x.kind, ""))[0],
+                "severity": x.severity,
+                "severity_label": domain.SEVERITY_LABELS.get(x.severity, x.severity),
+                "description": x.description,
+                "subject_kind": x.subject_kind,
+                "occurred_on": x.occurred_on,
+                "credit_event_id": int(x.credit_event_id),
+            }
+            for x in conn.execute(
+                select(rental_violations)
+                .where(rental_violations.c.inspection_id == inspection_id)
+                .order_by(rental_violations.c.id)
+            )
+        ],
+    }

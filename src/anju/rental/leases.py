@@ -23,6 +23,7 @@ from sqlalchemy import Connection, bindparam, func, or_, select
 from anju import divisions, ledger
 from anju.core.db import insert_row
 from anju.core.errors import FieldError, NotFound, ValidationError
+from anju.core.paging import Page
 from anju.core.scope import Scope
 from anju.core.settings import Settings
 from anju.registry import estates, homes, rooms
@@ -65,6 +66,15 @@ class LeaseIn:
     extra_clauses: Sequence[str] = field(default_factory=tuple)
 
 
+class AmendmentChange(TypedDict):
+    """An agreed or proposed change as stored in the lease's terms and logged (JSON: dates as ISO text)."""
+
+    rent_fen: int | None
+    end_on: str | None
+    extra_clauses: list[str] | None
+    effective_on: str | None
+
+
 @dataclass(frozen=True)
 class AmendIn:
     """A change of a filed lease's rent, end date or extra clauses (both parties must agree)."""
@@ -74,7 +84,7 @@ class AmendIn:
     extra_clauses: Sequence[str] | None = None
     effective_on: date | None = None
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> AmendmentChange:
         return {
             "rent_fen": self.rent_fen,
             "end_on": self.end_on.isoformat() if self.end_on else None,
@@ -402,7 +412,7 @@ def in_district(conn: Connection, caller: Caller, district: str | None) -> Calle
 
 def list_leases(
     conn: Connection, kr: Keyring, caller: Caller, f: LeaseFilter, *, limit: int, offset: int
-) -> tuple[int, list[LeaseSummary]]:
+) -> Page[LeaseSummary]:
     """Leases the caller may see: its own (as either party) for public callers, the streets of its
     scope for staff; newest first."""
     own = caller.scope.level == "own"
@@ -417,7 +427,7 @@ def list_leases(
         .limit(limit)
         .offset(offset)
     ).all()
-    return total, [_summary(kr, r) for r in rows]
+    return Page([_summary(kr, r) for r in rows], total)
 
 
 def iter_leases(
@@ -508,7 +518,28 @@ class _RowDict(dict[str, Any]):
         return self[name]
 
 
-def public_filing(conn: Connection, filing_no: str) -> dict[str, Any]:
+class PublicFiling(TypedDict):
+    """What anyone may check of a filing by its number (the QR code on the contract leads there)."""
+
+    filing_no: str
+    lease_no: str
+    status: str
+    status_label: str
+    district_name: str
+    street_name: str
+    estate: str
+    mode: str
+    start_on: date
+    end_on: date
+    ended_on: date | None
+    rent_fen: int
+    filed_at: datetime | None
+    amendments: int
+    landlord_name: str
+    tenant_name: str
+
+
+def public_filing_view(conn: Connection, kr: Keyring, filing_no: str) -> PublicFiling:
     """What anyone may check of a filing by its number: status, where (district, street, estate),
     term, rent — parties' names masked, no IDs."""
     row = conn.execute(
@@ -537,6 +568,7 @@ def public_filing(conn: Connection, filing_no: str) -> dict[str, Any]:
     if row is None:
         raise NotFound("没有这个备案编号")
     names = divisions.names(conn, {row.district_code, row.street_code})
+    landlord = kr.decrypt(row.landlord_name_enc, "rental_leases.landlord_name")
     return {
         "filing_no": row.filing_no,
         "lease_no": row.lease_no,
@@ -552,16 +584,6 @@ def public_filing(conn: Connection, filing_no: str) -> dict[str, Any]:
         "rent_fen": int(row.rent_fen),
         "filed_at": row.filed_at,
         "amendments": int(row.amendments),
-        "_landlord_name_enc": row.landlord_name_enc,
-        "_tenant_name_enc": row.tenant_name_enc,
-        "_landlord_kind": row.landlord_kind,
+        "landlord_name": mask_name(landlord),
+        "tenant_name": mask_name(kr.decrypt(row.tenant_name_enc, "rental_leases.tenant_name")),
     }
-
-
-def public_filing_view(conn: Connection, kr: Keyring, filing_no: str) -> dict[str, Any]:
-    out = public_filing(conn, filing_no)
-    landlord = kr.decrypt(out.pop("_landlord_name_enc"), "rental_leases.landlord_name")
-    out["landlord_name"] = mask_name(landlord)
-    out["tenant_name"] = mask_name(kr.decrypt(out.pop("_tenant_name_enc"), "rental_leases.tenant_name"))
-    out.pop("_landlord_kind")
-    return out

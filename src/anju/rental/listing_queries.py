@@ -7,7 +7,7 @@ import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypedDict
 
@@ -47,11 +47,71 @@ def _joined() -> Any:
         .join(registry.estates, registry.estates.c.id == registry.homes.c.estate_id)
     )
 
+class PublicListing(TypedDict):
+    """What anyone may see of a listing: no owner, no lister, no personal data."""
+
+    id: int
+    listing_no: str
+    mode: str
+    mode_label: str
+    district_code: str
+    district_name: str
+    street_code: str
+    street_name: str
+    estate_name: str
+    building_name: str
+    title: str
+    area: Decimal | None
+    bedrooms: int | None
+    living_rooms: int | None
+    floor: int | None
+    floors_above: int | None
+    rent_fen: int | None
+    deposit_fen: int | None
+    status: str
+    status_label: str
+    valid_until: datetime | None
+    published_at: datetime | None
 
 
-def _out(r: Any, days: int, names: dict[str, str], *, public: bool) -> dict[str, Any]:
+class ListingView(PublicListing):
+    """A listing as its lister and staff see it."""
+
+    house_code: str
+    description: str
+    photos: int
+    party_id: int | None
+    lister_kind: str
+    verify_code: str | None
+    flags: list[str]
+    verification: list[dict[str, Any]]  # the stored rule results (JSON: name, passed, reason)
+    created_at: datetime
+    verified_at: datetime | None
+    closed_at: datetime | None
+
+
+class OwnListing(ListingView):
+    """One of the lister's listings, with the room's code (None for a whole home)."""
+
+    room_code: str | None
+
+
+class CodeCheck(PublicListing):
+    """The public facts a verification code vouches for, and whether it is valid."""
+
+    code: str
+    valid: bool
+    verified_at: datetime | None
+
+
+class SearchHit(PublicListing):
+    verify_code: str | None
+    distance_m: int | None
+
+
+def _public_out(r: Any, days: int, names: dict[str, str]) -> PublicListing:
     st = effective_status(r, days)
-    out: dict[str, Any] = {
+    return {
         "id": int(r.id),
         "listing_no": r.listing_no,
         "mode": r.mode,
@@ -75,28 +135,31 @@ def _out(r: Any, days: int, names: dict[str, str], *, public: bool) -> dict[str,
         "valid_until": valid_until(r, days) if r.verify_code else None,
         "published_at": r.published_at,
     }
-    if not public:
-        out |= {
-            "house_code": r.house_code,
-            "description": r.description,
-            "photos": int(r.photos),
-            "party_id": r.party_id,
-            "lister_kind": "party" if r.party_id is not None else "person",
-            "verify_code": r.verify_code
-            if st in (domain.ListingStatus.verified, domain.ListingStatus.published)
-            else None,
-            "flags": [x for x in r.flags.split(",") if x],
-            "verification": json.loads(r.verification) if r.verification else [],
-            "created_at": r.created_at,
-            "verified_at": r.verified_at,
-            "closed_at": r.closed_at,
-        }
-    return out
+
+
+def _out(r: Any, days: int, names: dict[str, str]) -> ListingView:
+    out = _public_out(r, days, names)
+    return {
+        **out,
+        "house_code": r.house_code,
+        "description": r.description,
+        "photos": int(r.photos),
+        "party_id": r.party_id,
+        "lister_kind": "party" if r.party_id is not None else "person",
+        "verify_code": r.verify_code
+        if out["status"] in (domain.ListingStatus.verified, domain.ListingStatus.published)
+        else None,
+        "flags": [x for x in r.flags.split(",") if x],
+        "verification": json.loads(r.verification) if r.verification else [],
+        "created_at": r.created_at,
+        "verified_at": r.verified_at,
+        "closed_at": r.closed_at,
+    }
 
 
 def my_listings(
     conn: Connection, caller: Caller, days: int, *, status: str | None, limit: int, offset: int
-) -> Page[dict[str, Any]]:
+) -> Page[ListingView]:
     lister = listings.lister_of(conn, caller)
     mine = rental_listings.c.lister_account_id == lister.account_id
     if lister.party is not None:
@@ -105,20 +168,19 @@ def my_listings(
     stmt = select(*_facts_cols()).select_from(_joined()).where(*conds).order_by(rental_listings.c.id.desc())
     page = fetch_page(conn, stmt, limit=limit, offset=offset, count_stmt=select(rental_listings.c.id).where(*conds))
     names = divisions.names(conn, {r.street_code for r in page.items} | {r.district_code for r in page.items})
-    return page.map(lambda r: _out(r, days, names, public=False))
+    return page.map(lambda r: _out(r, days, names))
 
 
-def my_listing(conn: Connection, caller: Caller, listing_id: int, days: int) -> dict[str, Any]:
+def my_listing(conn: Connection, caller: Caller, listing_id: int, days: int) -> OwnListing:
     lister = listings.lister_of(conn, caller)
     listings.own_listing(conn, lister, listing_id)
     r = conn.execute(select(*_facts_cols()).select_from(_joined()).where(rental_listings.c.id == listing_id)).one()
     names = divisions.names(conn, {r.street_code, r.district_code})
-    out = _out(r, days, names, public=False)
+    out = _out(r, days, names)
     room = None
     if r.room_id is not None:
         room = conn.execute(select(registry.rooms.c.room_code).where(registry.rooms.c.id == r.room_id)).scalar()
-    out["room_code"] = room
-    return out
+    return {**out, "room_code": room}
 
 
 @dataclass(frozen=True)
@@ -131,7 +193,7 @@ class StaffFilter:
 
 def staff_list(
     conn: Connection, *, scope: Scope, f: StaffFilter, days: int, limit: int | None, offset: int = 0
-) -> tuple[int, list[dict[str, Any]]]:
+) -> Page[ListingView]:
     conds: list[Any] = list(scope.where(rental_listings.c.street_code))
     if f.status:
         conds.append(rental_listings.c.status == f.status)
@@ -151,10 +213,10 @@ def staff_list(
         q = q.limit(limit)
     rows = conn.execute(q).all()
     names = divisions.names(conn, {r.street_code for r in rows} | {r.district_code for r in rows})
-    return int(total), [_out(r, days, names, public=False) for r in rows]
+    return Page([_out(r, days, names) for r in rows], int(total))
 
 
-def check_code(conn: Connection, code: str, days: int) -> dict[str, Any]:
+def check_code(conn: Connection, code: str, days: int) -> CodeCheck:
     """The public facts a verification code vouches for (no owner, no lister, no personal data)."""
     norm = domain.normalise_verify_code(code)
     if norm is None:
@@ -163,10 +225,10 @@ def check_code(conn: Connection, code: str, days: int) -> dict[str, Any]:
     if r is None:
         raise NotFound("没有这个核验码")
     names = divisions.names(conn, {r.street_code, r.district_code})
-    out = _out(r, days, names, public=True)
+    facts = _public_out(r, days, names)
     restricted = bool(home_restrictions(conn, [int(r.home_id)], clock.today()).get(int(r.home_id)))
-    valid = out["status"] in (domain.ListingStatus.verified, domain.ListingStatus.published) and not restricted
-    out |= {"code": norm, "valid": valid, "verified_at": r.verified_at}
+    valid = facts["status"] in (domain.ListingStatus.verified, domain.ListingStatus.published) and not restricted
+    out: CodeCheck = {**facts, "code": norm, "valid": valid, "verified_at": r.verified_at}
     if restricted and valid is False and out["status"] in ("verified", "published"):
         out["status"], out["status_label"] = "revoked", "核验码已失效（房屋存在限制）"
     return out
@@ -227,7 +289,7 @@ class SearchResult(TypedDict):
 
     total: int
     total_capped: bool
-    items: list[dict[str, Any]]
+    items: list[SearchHit]
     center: tuple[float, float] | None
     sort: str
 
@@ -326,12 +388,10 @@ def search(conn: Connection, q: SearchIn, days: int, *, limit: int, offset: int)
         )
         rows = [rows_by[i] for i in page_ids]
     names = divisions.names(conn, {r.street_code for r in rows} | {r.district_code for r in rows})
-    items = []
+    items: list[SearchHit] = []
     for r in rows:
-        it = _out(r, days, names, public=True)
-        it["verify_code"] = r.verify_code
-        it["distance_m"] = round(_distance_m(center[0], center[1], r.lon, r.lat)) if center and r.lon else None
-        items.append(it)
+        distance = round(_distance_m(center[0], center[1], r.lon, r.lat)) if center and r.lon else None
+        items.append({**_public_out(r, days, names), "verify_code": r.verify_code, "distance_m": distance})
     return {"total": int(total), "total_capped": capped, "items": items, "center": center, "sort": sort}
 
 

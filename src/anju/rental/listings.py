@@ -19,7 +19,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
@@ -142,7 +142,37 @@ def _unit(conn: Connection, cmd_house: str, room_code: str | None) -> tuple[Any,
     return home, room
 
 
-def _clean(cmd: ListingIn) -> dict[str, Any]:
+class _Values(TypedDict):
+    """A listing's own columns, as the lister gave them (cleaned)."""
+
+    title: str
+    description: str
+    area: Decimal | None
+    bedrooms: int | None
+    living_rooms: int | None
+    floor: int | None
+    rent_fen: int | None
+    deposit_fen: int | None
+    photos: int
+
+
+class _CodeValues(TypedDict):
+    verify_code: str
+    verified_at: datetime
+
+
+class VerifyResult(TypedDict):
+    """The outcome of verifying a listing: its new status, the rules failed and flagged, every result."""
+
+    id: int
+    status: str
+    failed: list[str]
+    flags: list[str]
+    rules: list[domain.RuleResult]
+    verify_code: str | None
+
+
+def _clean(cmd: ListingIn) -> _Values:
     errors: list[FieldError] = []
     title = " ".join((cmd.title or "").split())
     if not title:
@@ -370,11 +400,11 @@ def _write_first(conn: Connection, listing_id: int) -> None:
     conn.execute(update(rental_listings).where(rental_listings.c.id == listing_id).values(updated_at=clock.now()))
 
 
-def _code_values(now: datetime) -> dict[str, Any]:
+def _code_values(now: datetime) -> _CodeValues:
     return {"verify_code": _new_code(), "verified_at": now}
 
 
-def verify(conn: Connection, kr: Keyring, caller: Caller, listing_id: int, limits: Limits) -> dict[str, Any]:
+def verify(conn: Connection, kr: Keyring, caller: Caller, listing_id: int, limits: Limits) -> VerifyResult:
     """Evaluate every rule and store the results; draft (failed), pending_review (flagged) or verified."""
     _write_first(conn, listing_id)
     lister = lister_of(conn, caller)
@@ -393,14 +423,14 @@ def verify(conn: Connection, kr: Keyring, caller: Caller, listing_id: int, limit
         "updated_at": now,
         "closed_at": None,
     }
-    extra: dict[str, Any] = {}
+    code: _CodeValues | None = None
     if status == domain.ListingStatus.draft:
         conn.execute(
             update(rental_listings).where(rental_listings.c.id == listing_id).values(status=status.value, **common)
         )
     else:
-        extra = _code_values(now) if status == domain.ListingStatus.verified else {}
-        _take_unit(conn, listing_id, {"status": status.value, **common, **extra})
+        code = _code_values(now) if status == domain.ListingStatus.verified else None
+        _take_unit(conn, listing_id, {"status": status.value, **common, **(code or {})})
     failed = [x.name for x in results if not x.passed]
     _event(
         conn,
@@ -416,7 +446,7 @@ def verify(conn: Connection, kr: Keyring, caller: Caller, listing_id: int, limit
         "failed": failed,
         "flags": flags,
         "rules": results,
-        "verify_code": extra.get("verify_code", row.verify_code),
+        "verify_code": code["verify_code"] if code is not None else row.verify_code,
     }
 
 

@@ -22,7 +22,7 @@ import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 from sqlalchemy import (
@@ -258,7 +258,48 @@ def _latest_month(conn: Connection, a: Area, street: str | None = None) -> int |
     return int(last.year * 12 + last.month - 1)
 
 
-def _figure(cells: Cells, key: str, month: int) -> dict[str, Any]:
+class Figure(TypedDict):
+    """Rent level of a month (fen per m²) and its changes (per cent)."""
+
+    leases: int
+    median_fen_m2: int | None
+    mean_fen_m2: int | None
+    mom_pct: float | None
+    yoy_pct: float | None
+
+
+class StreetFigure(Figure):
+    street_code: str
+    street_name: str
+    district_code: str
+    district_name: str
+
+
+class StreetsView(TypedDict):
+    """A month's rent levels per street of an area, and the area's."""
+
+    area_code: str | None
+    area_name: str
+    month: str | None
+    total: Figure | None
+    streets: list[StreetFigure]
+
+
+class MonthFigure(Figure):
+    month: str
+
+
+class SeriesView(TypedDict):
+    """Monthly rent levels of an area (or of one street of it)."""
+
+    area_code: str | None
+    area_name: str
+    street_code: str | None
+    months: list[str]
+    points: list[MonthFigure]
+
+
+def _figure(cells: Cells, key: str, month: int) -> Figure:
     n, med, mean = cells.at(key, month)
     _, med_prev, _ = cells.at(key, month - 1)
     _, med_year, _ = cells.at(key, month - 12)
@@ -271,18 +312,18 @@ def _figure(cells: Cells, key: str, month: int) -> dict[str, Any]:
     }
 
 
-def streets(conn: Connection, *, scope: Scope, district: str | None = None, month: str | None = None) -> dict[str, Any]:
+def streets(conn: Connection, *, scope: Scope, district: str | None = None, month: str | None = None) -> StreetsView:
     """Rent levels of ``month`` (default: the latest month with leases) per street of the area, with
     their month-on-month and year-on-year changes, and the same for the whole area."""
     a = area(conn, scope, district)
     names = _names(conn)
     m = month_key(month) if month else _latest_month(conn, a)
-    base = {"area_code": a.district or a.scope.code or None, "area_name": _area_name(names, a)}
+    area_code, area_name = a.district or a.scope.code or None, _area_name(names, a)
     if m is None:
-        return {**base, "month": None, "total": None, "streets": []}
+        return {"area_code": area_code, "area_name": area_name, "month": None, "total": None, "streets": []}
     cells = _cells(_read(conn, a, [(m - 12, m - 12), (m - 1, m)], None), m - 12, 13, by_street=True)
     sd = _street_district(conn)
-    rows = []
+    rows: list[StreetFigure] = []
     for s in sorted(k for k in cells.keys if k):
         fig = _figure(cells, s, m)
         if not fig["leases"] and not cells.at(s, m - 1)[0]:
@@ -296,7 +337,13 @@ def streets(conn: Connection, *, scope: Scope, district: str | None = None, mont
                 **fig,
             }
         )
-    return {**base, "month": month_text(m), "total": _figure(cells, "", m), "streets": rows}
+    return {
+        "area_code": area_code,
+        "area_name": area_name,
+        "month": month_text(m),
+        "total": _figure(cells, "", m),
+        "streets": rows,
+    }
 
 
 def series(
@@ -307,7 +354,7 @@ def series(
     street: str | None = None,
     months: int = 24,
     until: str | None = None,
-) -> dict[str, Any]:
+) -> SeriesView:
     """Monthly rent levels of the area (or of one street in it) for ``months`` months up to ``until``
     (default: the latest month with leases), with their changes."""
     if not 1 <= months <= MAX_MONTHS:
@@ -318,19 +365,21 @@ def series(
         street_ok = False
     else:
         street_ok = True
-    base = {
-        "area_code": street or a.district or a.scope.code or None,
-        "area_name": _area_name(names, a, street),
-        "street_code": street,
-    }
+    area_code, area_name = street or a.district or a.scope.code or None, _area_name(names, a, street)
     last = month_key(until, "until") if until else (_latest_month(conn, a, street) if street_ok else None)
     if last is None:
-        return {**base, "months": [], "points": []}
+        return {"area_code": area_code, "area_name": area_name, "street_code": street, "months": [], "points": []}
     first = last - months + 1
     rows = _read(conn, a, [(first - 12, last)], street) if street_ok else iter(())
     cells = _cells(rows, first - 12, months + 12, by_street=False)
-    points = [{"month": month_text(k), **_figure(cells, "", k)} for k in range(first, last + 1)]
-    return {**base, "months": [p["month"] for p in points], "points": points}
+    points: list[MonthFigure] = [{"month": month_text(k), **_figure(cells, "", k)} for k in range(first, last + 1)]
+    return {
+        "area_code": area_code,
+        "area_name": area_name,
+        "street_code": street,
+        "months": [p["month"] for p in points],
+        "points": points,
+    }
 
 
 # ------------------------------------------------------------------------------------------ exports

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from anju import credit, divisions
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
+from anju.core.paging import Page
 from anju.core.scope import Scope
 from anju.rental import domain
 from anju.rental.tables import (
@@ -117,7 +118,23 @@ def _street(conn: Connection, code: str, fld: str, errors: list[FieldError]) -> 
     return st
 
 
-def _validate_party(conn: Connection, kr: Keyring, cmd: PartyIn, org_code: str | None) -> dict[str, Any]:
+class _PartyValues(TypedDict):
+    kind: str
+    credit_code: str
+    name: str
+    business_scope: str
+    registered_capital_fen: int
+    legal_rep_name_enc: bytes
+    legal_rep_id_enc: bytes
+    legal_rep_id_bidx: str
+    escrow_bank: str | None
+    escrow_account_no: str | None
+    address: str
+    district_code: str
+    street_code: str
+
+
+def _validate_party(conn: Connection, kr: Keyring, cmd: PartyIn, org_code: str | None) -> _PartyValues:
     """Every field checked, every error collected (field + reason); nothing is written."""
     errors: list[FieldError] = []
     if cmd.kind not in domain.PARTY_KIND_LABELS:
@@ -383,14 +400,14 @@ def _party_conditions(f: PartyFilter, scope: Scope) -> list[Any]:
 
 def list_parties(
     conn: Connection, kr: Keyring, f: PartyFilter, *, scope: Scope, limit: int, offset: int
-) -> tuple[int, list[PartySummary]]:
+) -> Page[PartySummary]:
     """Filed parties of the streets in scope, newest first."""
     conds = _party_conditions(f, scope)
     total = conn.execute(select(func.count()).select_from(rental_parties).where(*conds)).scalar_one()
     rows = conn.execute(
         select(rental_parties).where(*conds).order_by(rental_parties.c.id.desc()).limit(limit).offset(offset)
     )
-    return int(total), [_party_summary(kr, r) for r in rows]
+    return Page([_party_summary(kr, r) for r in rows], int(total))
 
 
 PARTY_CSV_COLUMNS = (
@@ -562,7 +579,30 @@ def add_practitioner(conn: Connection, kr: Keyring, caller: Caller, cmd: Practit
     return int(new_id)
 
 
-def _practitioner_out(kr: Keyring, r: Any) -> dict[str, Any]:
+class RecordEntry(TypedDict):
+    on: str  # ISO date
+    kind: str
+    text: str
+
+
+class Practitioner(TypedDict):
+    """A practitioner of a party, masked, with the practice record (执业记录)."""
+
+    id: int
+    party_id: int
+    practice_no: str
+    name: str
+    id_number: str
+    position: str
+    position_label: str
+    status: str
+    status_label: str
+    joined_on: date
+    left_on: date | None
+    record: list[RecordEntry]
+
+
+def _practitioner_out(kr: Keyring, r: Any) -> Practitioner:
     return {
         "id": int(r.id),
         "party_id": int(r.party_id),
@@ -581,7 +621,7 @@ def _practitioner_out(kr: Keyring, r: Any) -> dict[str, Any]:
 
 def list_practitioners(
     conn: Connection, kr: Keyring, party_id: int, *, status: str | None, limit: int, offset: int
-) -> tuple[int, list[dict[str, Any]]]:
+) -> Page[Practitioner]:
     conds: list[Any] = [rental_practitioners.c.party_id == party_id]
     if status:
         conds.append(rental_practitioners.c.status == status)
@@ -589,12 +629,12 @@ def list_practitioners(
     rows = conn.execute(
         select(rental_practitioners).where(*conds).order_by(rental_practitioners.c.id).limit(limit).offset(offset)
     )
-    return int(total), [_practitioner_out(kr, r) for r in rows]
+    return Page([_practitioner_out(kr, r) for r in rows], int(total))
 
 
 def my_practitioners(
     conn: Connection, kr: Keyring, caller: Caller, *, status: str | None, limit: int, offset: int
-) -> tuple[int, list[dict[str, Any]]]:
+) -> Page[Practitioner]:
     party = _own_party(conn, caller, writable=False)
     return list_practitioners(conn, kr, int(party.id), status=status, limit=limit, offset=offset)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Mapping
 from datetime import date
 from typing import Annotated
 
@@ -130,7 +131,8 @@ def reconciliation_csv(uow: UowDep, caller: RentalRead, on: On = None) -> Respon
     buf.write("\ufeff")
     w = csv.writer(buf)
     w.writerow(RECON_COLUMNS)
-    for r in rows:
+    by_name: list[Mapping[str, object]] = list(rows)  # the columns by name
+    for r in by_name:
         w.writerow([r[c] for c in RECON_COLUMNS])
     return Response(
         buf.getvalue(),

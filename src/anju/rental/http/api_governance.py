@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 from sqlalchemy import select
@@ -24,7 +24,9 @@ Id = Annotated[int, Path(ge=1, le=2**62)]
 CStatus = Literal["received", "handling", "resolved", "rejected"]
 
 
-def _page_c(total: int, items: Sequence[dict[str, Any]], page: int, size: int) -> Page[schemas_governance.ComplaintOut]:
+def _page_c(
+    total: int, items: Sequence[governance.ComplaintSummary], page: int, size: int
+) -> Page[schemas_governance.ComplaintOut]:
     return Page(items=[schemas_governance.ComplaintOut(**i) for i in items], total=total, page=page, page_size=size)
 
 

@@ -96,7 +96,7 @@ def rents(
 ) -> schemas_guidance.RentsPage:
     """Guidance ranges (fen per m² per month) of the edition in force (or a given published one)."""
     with uow.read() as conn:
-        edition, items, total = guidance.rents(
+        edition, page = guidance.rents(
             conn,
             edition_id=edition_id,
             staff=_staff(caller),
@@ -108,8 +108,8 @@ def rents(
         )
     return schemas_guidance.RentsPage(
         edition=schemas_guidance.EditionDetail(**edition) if edition else None,
-        items=[schemas_guidance.RentOut(**i) for i in items],
-        total=total,
+        items=[schemas_guidance.RentOut(**i) for i in page.items],
+        total=page.total,
         page=paging.page,
         page_size=paging.page_size,
     )
@@ -129,7 +129,7 @@ def flags(
     ``rental_guidance_band_pct`` % outside the guidance range in force."""
     band = settings.rental_guidance_band_pct
     with uow.read() as conn:
-        edition_no, items, total = guidance.flags(
+        edition_no, page = guidance.flags(
             conn,
             scope=caller.scope,
             band_pct=band,
@@ -142,8 +142,8 @@ def flags(
     return schemas_guidance.FlagsPage(
         edition_no=edition_no,
         band_pct=band,
-        items=[schemas_guidance.FlagOut(**i) for i in items],
-        total=total,
+        items=[schemas_guidance.FlagOut(**i) for i in page.items],
+        total=page.total,
         page=paging.page,
         page_size=paging.page_size,
     )

@@ -70,9 +70,10 @@ def list_mine(
 ) -> Page[schemas_leases.LeaseOut]:
     """The caller's leases, as landlord side (or its party's) or as tenant, newest first."""
     with uow.read() as conn:
-        total, items = leases.list_leases(
+        page = leases.list_leases(
             conn, sec.keyring, caller, leases.LeaseFilter(status=status), limit=paging.page_size, offset=paging.offset
         )
+        total, items = page.total, page.items
     return Page(
         items=[schemas_leases.LeaseOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size
     )
@@ -205,7 +206,7 @@ def list_leases(
 ) -> Page[schemas_leases.LeaseOut]:
     """Leases of the streets in the caller's scope (optionally of one district), newest first."""
     with uow.read() as conn:
-        total, items = leases.list_leases(
+        page = leases.list_leases(
             conn,
             sec.keyring,
             leases.in_district(conn, caller, district),
@@ -213,6 +214,7 @@ def list_leases(
             limit=paging.page_size,
             offset=paging.offset,
         )
+        total, items = page.total, page.items
     return Page(
         items=[schemas_leases.LeaseOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -31,7 +32,7 @@ StatusQ = Annotated[
 ]
 
 
-def verify_answer(result: dict[str, Any]) -> schemas_listings.VerifyOut:
+def verify_answer(result: listings.VerifyResult) -> schemas_listings.VerifyOut:
     return schemas_listings.VerifyOut(
         id=result["id"],
         status=result["status"],
@@ -41,7 +42,7 @@ def verify_answer(result: dict[str, Any]) -> schemas_listings.VerifyOut:
             schemas_listings.RuleOut(name=r.name, title=r.title, passed=r.passed, reason=r.reason)
             for r in result["rules"]
         ],
-        verify_code=result.get("verify_code"),
+        verify_code=result["verify_code"],
     )
 
 
@@ -168,7 +169,7 @@ def staff_listings(
 ) -> Page[schemas_listings.ListingOut]:
     """Listings of the streets in the caller's scope (the review queue: status=pending_review)."""
     with uow.read() as conn:
-        total, items = listing_queries.staff_list(
+        page = listing_queries.staff_list(
             conn,
             scope=caller.scope,
             f=_filter(status, street or None, lister_kind, flagged),
@@ -176,6 +177,7 @@ def staff_listings(
             limit=paging.page_size,
             offset=paging.offset,
         )
+        total, items = page.total, page.items
     return Page(
         items=[schemas_listings.ListingOut(**i) for i in items],
         total=total,
@@ -219,18 +221,20 @@ def staff_listings_csv(
     flagged: bool | None = None,
 ) -> Response:
     with uow.read() as conn:
-        _, items = listing_queries.staff_list(
+        page = listing_queries.staff_list(
             conn,
             scope=caller.scope,
             f=_filter(status, street or None, lister_kind, flagged),
             days=settings.rental_verify_code_days,
             limit=100_000,
         )
+        items = page.items
     buf = io.StringIO()
     buf.write("\ufeff")
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(CSV_COLS)
-    for i in items:
+    for item in items:
+        i: Mapping[str, Any] = item  # the columns by name
         w.writerow([",".join(i[c]) if c == "flags" else ("" if i[c] is None else i[c]) for c in CSV_COLS])
     return Response(
         buf.getvalue().encode("utf-8"),

@@ -73,9 +73,10 @@ def my_practitioners(
     status: Annotated[Literal["active", "left"] | None, Query()] = None,
 ) -> Page[schemas_parties.PractitionerOut]:
     with uow.read() as conn:
-        total, items = parties.my_practitioners(
+        page = parties.my_practitioners(
             conn, sec.keyring, caller, status=status, limit=paging.page_size, offset=paging.offset
         )
+        total, items = page.total, page.items
     return Page(
         items=[schemas_parties.PractitionerOut(**i) for i in items],
         total=total,
@@ -131,9 +132,10 @@ def list_parties(
     """Filed parties registered in the streets of the caller's scope, newest first."""
     f = parties.PartyFilter(kind, status, street, q)
     with uow.read() as conn:
-        total, items = parties.list_parties(
+        page = parties.list_parties(
             conn, sec.keyring, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset
         )
+        total, items = page.total, page.items
     return Page(
         items=[schemas_parties.PartyOut(**i) for i in items], total=total, page=paging.page, page_size=paging.page_size
     )
@@ -180,9 +182,10 @@ def party_practitioners(
 ) -> Page[schemas_parties.PractitionerOut]:
     with uow.read() as conn:
         parties.get_party(conn, sec.keyring, caller.scope, party_id)
-        total, items = parties.list_practitioners(
+        page = parties.list_practitioners(
             conn, sec.keyring, party_id, status=None, limit=paging.page_size, offset=paging.offset
         )
+        total, items = page.total, page.items
     return Page(
         items=[schemas_parties.PractitionerOut(**i) for i in items],
         total=total,

@@ -66,7 +66,7 @@ def my_escrow(
         accounts = escrow_statements.my_accounts(conn, caller)
         chosen = account if account is not None else (accounts[0]["id"] if accounts else None)
         total = 0
-        journals: Sequence[dict[str, Any]] = []
+        journals: Sequence[escrow_statements.JournalRow] = []
         if chosen is not None:
             page = escrow_statements.my_account_statement(
                 conn, caller, chosen, limit=paging.page_size, offset=paging.offset
@@ -134,10 +134,10 @@ def _account_page(
             conn, caller.scope, account_id, limit=paging.page_size, offset=paging.offset
         )
         total, journals = page.total, page.items
-        page = escrow_reconciliation.bank_lines(
+        bank = escrow_reconciliation.bank_lines(
             conn, caller.scope, account_id, limit=LINES_PAGE_SIZE, offset=(lines_page - 1) * LINES_PAGE_SIZE
         )
-        lines_total, lines = page.total, page.items
+        lines_total, lines = bank.total, bank.items
         names = divisions.names(conn, {acct["street_code"], acct["district_code"]})
     p_errs, p_rest = split_errors(penalty_errors or [], PENALTY_FIELDS, {"amount_fen": "amount_yuan"})
     return render(
@@ -182,7 +182,7 @@ def account(
     return _account_page(request, uow, caller, account_id, _day(on), paging, lines_page, done=done, counts=counts)
 
 
-def _import(uow: UowDep, caller: Caller, account_id: int, text: str) -> dict[str, int]:
+def _import(uow: UowDep, caller: Caller, account_id: int, text: str) -> escrow_reconciliation.BankImport:
     with audited(uow, caller, "rental.escrow.bank_lines", "escrow_account", account_id) as conn:
         return escrow_reconciliation.import_bank_lines(conn, caller, account_id, text)
 

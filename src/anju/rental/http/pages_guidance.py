@@ -60,7 +60,7 @@ def guidance_page(
 ) -> HTMLResponse:
     """The guidance rents in force (public information), and the older editions."""
     with uow.read() as conn:
-        ed, items, total = guidance.rents(
+        ed, ranges = guidance.rents(
             conn,
             edition_id=edition,
             staff=False,
@@ -69,6 +69,7 @@ def guidance_page(
             offset=paging.offset,
             limit=paging.page_size,
         )
+        items, total = ranges.items, ranges.total
         page = guidance.list_editions(conn, staff=False, limit=50)
         editions, n_editions = page.items, page.total
         districts = _districts(conn, ed["id"]) if ed else []
@@ -150,9 +151,10 @@ def edition_page(
 ) -> HTMLResponse:
     """One edition (a draft too): its method, fit and ranges."""
     with uow.read() as conn:
-        ed, items, total = guidance.rents(
+        ed, ranges = guidance.rents(
             conn, edition_id=edition_id, staff=True, offset=paging.offset, limit=paging.page_size
         )
+        items, total = ranges.items, ranges.total
     return render(
         request,
         "rental/guidance_edition.html",

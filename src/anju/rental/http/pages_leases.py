@@ -98,10 +98,11 @@ def my_leases(
 ) -> HTMLResponse:
     """The caller's leases, as landlord side (or its party's) or as tenant, newest first."""
     with uow.read() as conn:
-        total, items = leases.list_leases(
+        page = leases.list_leases(
             conn, sec.keyring, caller, leases.LeaseFilter(status=status or None), limit=paging.page_size,
             offset=paging.offset,
         )  # fmt: skip
+        total, items = page.total, page.items
     return render(
         request,
         "rental/leases_mine.html",
@@ -114,9 +115,9 @@ def my_leases(
     )
 
 
-def _my_listings(conn: Any, caller: Caller, days: int) -> list[dict[str, Any]]:
+def _my_listings(conn: Any, caller: Caller, days: int) -> list[listing_queries.ListingView]:
     """The caller's listings a lease may be drafted on (verified or published)."""
-    out: list[dict[str, Any]] = []
+    out: list[listing_queries.ListingView] = []
     for status in (domain.ListingStatus.published, domain.ListingStatus.verified):
         try:
             items = listing_queries.my_listings(conn, caller, days, status=status, limit=100, offset=0).items
@@ -390,7 +391,8 @@ def staff_leases(
     f = leases.LeaseFilter(status=status or None, street=street or None)
     with uow.read() as conn:
         who = leases.in_district(conn, caller, district)
-        total, items = leases.list_leases(conn, sec.keyring, who, f, limit=paging.page_size, offset=paging.offset)
+        page = leases.list_leases(conn, sec.keyring, who, f, limit=paging.page_size, offset=paging.offset)
+        total, items = page.total, page.items
         districts = [x for x in divisions.by_level(conn, "district") if caller.scope.allows_division(x.code)]
         streets = [x for x in divisions.by_level(conn, "street") if caller.scope.allows(x.code)]
     names = {x.code: x.name for x in streets}

@@ -157,7 +157,7 @@ def staff_page(
         status or None, street or None, lister_kind or None, None if not flagged else flagged == "1"
     )
     with uow.read() as conn:
-        total, items = listing_queries.staff_list(
+        page = listing_queries.staff_list(
             conn,
             scope=caller.scope,
             f=f,
@@ -165,6 +165,7 @@ def staff_page(
             limit=paging.page_size,
             offset=paging.offset,
         )
+        total, items = page.total, page.items
     return render(
         request,
         "rental/listings_staff.html",

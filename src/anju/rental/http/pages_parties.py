@@ -101,13 +101,14 @@ def _my_page(
             party: parties.PartyDetail | None = parties.my_party(conn, sec.keyring, caller)
         except NotFound:
             party = None
-        practitioners: list[dict[str, Any]] = []
+        practitioners: Sequence[parties.Practitioner] = []
         total = 0
-        entrusted: Sequence[dict[str, Any]] = []
+        entrusted: Sequence[entrustments.EntrustmentView] = []
         if party is not None:
-            total, practitioners = parties.list_practitioners(
+            page = parties.list_practitioners(
                 conn, sec.keyring, party["id"], status=None, limit=paging.page_size, offset=paging.offset
             )
+            total, practitioners = page.total, page.items
             entrusted = entrustments.my_entrustments(conn, caller, side="agent", limit=50, offset=0).items
         streets = _streets(conn)
     if values is None and party is not None:
@@ -335,9 +336,10 @@ def parties_list(
     """Filed parties of the caller's streets with filters, paginated, exportable as CSV."""
     f = parties.PartyFilter(kind or None, status or None, street or None, q.strip() or None)
     with uow.read() as conn:
-        total, items = parties.list_parties(
+        page = parties.list_parties(
             conn, sec.keyring, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset
         )
+        total, items = page.total, page.items
         names = divisions.names(conn, {i["street_code"] for i in items})
     query = "&".join(f"{k}={v}" for k, v in (("kind", kind), ("status", status), ("street", street), ("q", q)) if v)
     return render(
@@ -365,9 +367,10 @@ def party_detail(
 ) -> HTMLResponse:
     with uow.read() as conn:
         party = parties.get_party(conn, sec.keyring, caller.scope, party_id)
-        total, practitioners = parties.list_practitioners(
+        page = parties.list_practitioners(
             conn, sec.keyring, party_id, status=None, limit=paging.page_size, offset=paging.offset
         )
+        total, practitioners = page.total, page.items
         names = divisions.names(conn, {party["street_code"], party["district_code"]})
     return render(
         request,
