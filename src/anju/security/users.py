@@ -92,7 +92,9 @@ def _validate_account(conn: Connection, sec: Security, cmd: NewAccount) -> dict[
     elif cmd.org_code:
         raise ValidationError.of("org_code", "只有企业人员账户登记统一社会信用代码")
     division_code = _check_division(conn, sec, cmd.role, cmd.division_code)
-    passwords.check_policy(cmd.password, username, sec.settings.password_min_length)
+    # The person's own values are the first words a guesser tries.
+    own = (name, id_number or "", phone or "")
+    passwords.check_policy(cmd.password, username, sec.settings.password_min_length, user_inputs=own)
     if conn.execute(select(accounts.c.id).where(accounts.c.username == username)).first():
         raise Conflict("该用户名已被使用", [])
     kr = sec.keyring
