@@ -134,12 +134,14 @@ CONTEXTS: tuple[Context, ...] = (
         },
         permissions={
             "assistance.apply": "apply for housing assistance for one's own household",
+            "assistance.object": "object to an application under public notice (the public's side)",
             "assistance.read": "read applications, draws, allocations and cases in scope",
             "assistance.review": "decide applications at one's review level",
             "assistance.allocate": "freeze lists, run draws, allocate homes, decide cases",
         },
         grants=_grants(
             _grant("assistance.apply", *PUBLIC_PARTIES),
+            _grant("assistance.object", *PUBLIC_PARTIES),
             _grant("assistance.read", *REGISTER_STAFF, "auditor"),
             _grant("assistance.review", *REGISTER_STAFF),
             _grant("assistance.allocate", "district_officer", "city_officer"),

@@ -301,7 +301,9 @@ CASES: dict[tuple[str, str], Case] = {
         one("GET", "/api/v1/assistance/programmes"), scoping=None, perm="public"
     ),
     ("GET", "/api/v1/assistance/notices"): Case(one("GET", "/api/v1/assistance/notices"), scoping=None, perm="public"),
-    ("POST", "/api/v1/assistance/notices/{app_id}/objections"): Case(NOTICE_OBJECTION, scoping=None, perm="self"),
+    ("POST", "/api/v1/assistance/notices/{app_id}/objections"): Case(
+        NOTICE_OBJECTION, scoping=None, perm="assistance.object"
+    ),
     ("POST", "/api/v1/assistance/me/applications"): Case(
         lambda ctx: [
             ("any", None, lambda c, who: ("POST", "/api/v1/assistance/me/applications", {"json": app_body(c)}))
@@ -435,6 +437,6 @@ CASES: dict[tuple[str, str], Case] = {
             )
         ],
         scoping=None,
-        perm="self",
+        perm="assistance.object",
     ),
 }

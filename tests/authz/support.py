@@ -44,6 +44,7 @@ EXPECTED: dict[str, set[str]] = {
     "address.link": {"city"},
     # housing assistance
     "assistance.apply": {"citizen", "landlord", "agency"},
+    "assistance.object": {"citizen", "landlord", "agency"},
     "assistance.read": {"city", "auditor", "district", "clerk"},
     "assistance.review": {"city", "district", "clerk"},
     "assistance.allocate": {"city", "district"},

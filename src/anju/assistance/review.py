@@ -203,7 +203,7 @@ def review(conn: Connection, caller: Caller, app_id: int, dec: Decision) -> doma
 
 
 def object_to(conn: Connection, caller: Caller, app_id: int, text: str) -> int:
-    """An objection during the public notice (any signed-in person)."""
+    """An objection during the public notice (a citizen, landlord or agency: ``assistance.object``)."""
     text = (text or "").strip()
     if not text:
         raise ValidationError.of("text", "请填写异议内容")

@@ -51,6 +51,17 @@ class Created:
     totp_uri: str | None
 
 
+class Taken(Conflict):
+    """The username or identity number (``field``) already belongs to an account. Administrators are
+    told so; self-registration answers alike either way (:mod:`anju.security.registration`)."""
+
+    def __init__(self, message: str, field: str, account_id: int, division_code: str | None) -> None:
+        super().__init__(message, [])
+        self.field = field
+        self.account_id = account_id
+        self.division_code = division_code
+
+
 def _check_division(conn: Connection, sec: Security, role: Role, code: str | None) -> str | None:
     if role in PUBLIC_ROLES:
         if code is None:
@@ -107,13 +118,20 @@ def _validate_account(conn: Connection, sec: Security, cmd: NewAccount) -> _Acco
     elif cmd.org_code:
         raise ValidationError.of("org_code", "只有企业人员账户登记统一社会信用代码")
     division_code = _check_division(conn, sec, cmd.role, cmd.division_code)
-    passwords.check_policy(cmd.password, username, sec.settings.password_min_length)
-    if conn.execute(select(accounts.c.id).where(accounts.c.username == username)).first():
-        raise Conflict("该用户名已被使用", [])
+    # The person's own values are the first words a guesser tries.
+    own = (name, id_number or "", phone or "")
+    passwords.check_policy(cmd.password, username, sec.settings.password_min_length, user_inputs=own)
+    holder = conn.execute(select(accounts.c.id, accounts.c.division_code).where(accounts.c.username == username))
+    if taken := holder.first():
+        raise Taken("该用户名已被使用", "username", taken.id, taken.division_code)
     kr = sec.keyring
     id_bidx = kr.blind_index(id_number, "id_number") if id_number else None
-    if id_bidx and conn.execute(select(accounts.c.id).where(accounts.c.id_number_bidx == id_bidx)).first():
-        raise Conflict("该证件号码已注册账户", [])
+    if id_bidx:
+        holder = conn.execute(
+            select(accounts.c.id, accounts.c.division_code).where(accounts.c.id_number_bidx == id_bidx)
+        )
+        if taken := holder.first():
+            raise Taken("该证件号码已注册账户", "id_number", taken.id, taken.division_code)
     return {
         "username": username,
         "role": cmd.role.value,

@@ -17,11 +17,17 @@ from sqlalchemy import select
 
 from anju.assistance import applying, catalogue, eligibility, queries, review
 from anju.assistance.http import schemas_applications
-from anju.assistance.http.deps import AssistanceAllocate, AssistanceApply, AssistanceRead, AssistanceReview
+from anju.assistance.http.deps import (
+    AssistanceAllocate,
+    AssistanceApply,
+    AssistanceObject,
+    AssistanceRead,
+    AssistanceReview,
+)
 from anju.assistance.tables import applications
 from anju.core.errors import FieldError, TooLarge
 from anju.core.scope import Scope
-from anju.security import Public, SecurityDep, SignedIn, audited, set_audit_target
+from anju.security import Public, SecurityDep, audited, set_audit_target
 from anju.web.deps import PagingDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
@@ -63,7 +69,9 @@ def list_notices(
 
 
 @router.post("/notices/{app_id}/objections", status_code=201, operation_id="object_to_application")
-def object_to(uow: UowDep, caller: SignedIn, app_id: Id, body: schemas_applications.ObjectionIn) -> dict[str, int]:
+def object_to(
+    uow: UowDep, caller: AssistanceObject, app_id: Id, body: schemas_applications.ObjectionIn
+) -> dict[str, int]:
     """Raise an objection to an application under public notice; it holds the final decision until a
     district or city officer resolves it."""
     with audited(uow, caller, "assistance.object", "application", app_id) as conn:

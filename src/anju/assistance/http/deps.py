@@ -6,5 +6,6 @@ from anju.security import Caller, allow
 
 AssistanceAllocate = Annotated[Caller, allow("assistance.allocate")]
 AssistanceApply = Annotated[Caller, allow("assistance.apply")]
+AssistanceObject = Annotated[Caller, allow("assistance.object")]
 AssistanceRead = Annotated[Caller, allow("assistance.read")]
 AssistanceReview = Annotated[Caller, allow("assistance.review")]

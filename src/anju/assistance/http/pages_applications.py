@@ -15,11 +15,11 @@ from starlette.datastructures import FormData
 
 from anju import divisions
 from anju.assistance import applying, catalogue, common, domain, eligibility, queries, review, tracking
-from anju.assistance.http.deps import AssistanceApply, AssistanceRead, AssistanceReview
+from anju.assistance.http.deps import AssistanceApply, AssistanceObject, AssistanceRead, AssistanceReview
 from anju.core import clock
 from anju.core.errors import AnjuError, FieldError, ValidationError
 from anju.core.money import fen_to_yuan
-from anju.security import Public, SecurityDep, SignedIn, audited, set_audit_target
+from anju.security import Public, SecurityDep, audited, set_audit_target
 from anju.web.deps import PagingDep, UowDep
 from anju.web.forms import form_action
 from anju.web.templating import pager, render
@@ -468,7 +468,7 @@ def notices(
     paging: PagingDep,
     done: Annotated[str, Query(max_length=10)] = "",
 ) -> HTMLResponse:
-    """The public notice (公示): applications in their notice period; signed-in people may object."""
+    """The public notice (公示): applications in their notice period; the public parties may object."""
     with uow.read() as conn:
         listed = queries.public_notices(conn, limit=paging.page_size, offset=paging.offset)
         names = divisions.names(conn, {i["street_code"] for i in listed.items})
@@ -487,7 +487,7 @@ def notices(
 
 @router.post("/assistance/notices/{app_id}/objection", response_class=RedirectResponse)
 def notice_objection(
-    uow: UowDep, caller: SignedIn, app_id: int, text: Annotated[str, Form(max_length=2000)]
+    uow: UowDep, caller: AssistanceObject, app_id: int, text: Annotated[str, Form(max_length=2000)]
 ) -> RedirectResponse:
     with audited(uow, caller, "assistance.object", "application", app_id) as conn:
         review.object_to(conn, caller, app_id, text)

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
-from anju.core.errors import Conflict, TooManyRequests, Unauthenticated, ValidationError
-from anju.security import Public, SecurityDep, SignedIn, audit, callers, ratelimit, signin, users
+from anju.core.errors import TooManyRequests, Unauthenticated, ValidationError
+from anju.security import Public, SecurityDep, SignedIn, audit, callers, ratelimit, registration, signin, users
 from anju.security.domain import GRANTS, Role
 from anju.security.http import schemas
 from anju.security.http.deps import AccountsManage, AuditRead, PersonalReveal
@@ -61,11 +61,12 @@ def sign_out(uow: UowDep, caller: SignedIn) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/auth/register", status_code=201, operation_id="register")
+@router.post("/auth/register", status_code=202, operation_id="register")
 def register(
     request: Request, uow: UowDep, sec: SecurityDep, _: Public, body: schemas.RegisterIn
-) -> schemas.AccountOut:
-    """Citizens and landlords open their own account (real-name: identity number and phone)."""
+) -> schemas.RegisterOut:
+    """Citizens and landlords open their own account (real-name: identity number and phone). The answer
+    is the same whether the account was opened or the username or identity number already has one."""
     if not login_allowed(request, sec.settings.rate_limit_login):
         audit.record_now(
             uow.engine,
@@ -84,15 +85,8 @@ def register(
         id_number=body.id_number,
         phone=body.phone,
     )
-    # Self-registration acts for the newcomer, whoever else may be signed in on this browser.
-    newcomer = callers.Caller.anonymous(client_ip(request), request_id(request))
-    try:
-        with uow.begin() as conn:
-            created = users.create_account(conn, sec, cmd, newcomer)
-            return schemas.AccountOut(**users.masked(sec, users.account_row(conn, created.account_id)))
-    except Conflict as e:  # a second account for the same person or name: record the attempt
-        audit.record_now(uow.engine, newcomer, "auth.register", outcome="denied", reason=e.message)
-        raise
+    registration.register(uow, sec, cmd, client_ip(request), request_id(request))
+    return schemas.RegisterOut(message=registration.ANSWER)
 
 
 @router.get("/me", operation_id="me")

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 
 from anju.core.clock import CITY_TZ
 from anju.core.errors import AnjuError, ValidationError
-from anju.security import Public, SecurityDep, SignedIn, audit, callers, signin, users
+from anju.security import Public, SecurityDep, SignedIn, audit, callers, registration, signin, users
 from anju.security.domain import GRANTS, ROLE_LABELS, Role
 from anju.security.http.deps import AccountsManage, AuditRead, PersonalReveal
 from anju.security.policy import CSRF_COOKIE, SESSION_COOKIE, client_ip, request_id
@@ -54,8 +54,10 @@ def _public_form(request: Request, template: str, status: int, **ctx: Any) -> HT
     return resp
 
 
-def _login_page(request: Request, message: str = "", status: int = 200, next_path: str = "/") -> HTMLResponse:
-    return _public_form(request, "login.html", status, message=message, next=next_path)
+def _login_page(
+    request: Request, message: str = "", status: int = 200, next_path: str = "/", notice: str = ""
+) -> HTMLResponse:
+    return _public_form(request, "login.html", status, message=message, next=next_path, notice=notice)
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -152,17 +154,8 @@ def register(
         username=username, password=password, role=Role(role), name=name, id_number=id_number, phone=phone
     )
     try:
-        with uow.begin() as conn:
-            users.create_account(conn, sec, cmd, callers.Caller.anonymous(client_ip(request), request_id(request)))
-    except AnjuError as e:
-        if e.status_code == 409:  # a second account for the same person or name: record the attempt
-            audit.record_now(
-                uow.engine,
-                callers.Caller.anonymous(client_ip(request)),
-                "auth.register",
-                outcome="denied",
-                reason=e.message,
-            )
+        registration.register(uow, sec, cmd, client_ip(request), request_id(request))
+    except AnjuError as e:  # input bad in itself; a taken username or number is not an error here
         reason = e.errors[0].reason if e.errors else e.message
         labels = {
             "username": "用户名",
@@ -173,7 +166,7 @@ def register(
         }
         field = labels.get(e.errors[0].field, e.errors[0].field) if e.errors else ""
         return _register_page(request, f"{field}：{reason}" if field else reason, e.status_code, kept)
-    return _login_page(request, "注册成功，请登录", 201, "/me")
+    return _login_page(request, next_path="/me", notice=registration.ANSWER)
 
 
 @router.post("/logout", response_class=RedirectResponse)

@@ -43,6 +43,12 @@ class AccountIn(BaseModel):
     org_code: str | None = Field(None, max_length=18, description="企业统一社会信用代码（企业人员必填）")
 
 
+class RegisterOut(BaseModel):
+    """The one answer to a well-formed registration: it does not say whether an account was opened."""
+
+    message: str
+
+
 class AccountOut(BaseModel):
     id: int
     username: str

@@ -1,0 +1,52 @@
+"""Self-registration of citizens and landlords, with one answer whether or not an account was opened.
+
+A registration whose username or identity number already has an account is not refused to the caller:
+the page and the API give it the same status and text as a registration that opened an account, after
+the same argon2 work, so an anonymous caller cannot learn which usernames or identity numbers have
+accounts. The attempt is written to the audit under the existing account (entity ``account``, its
+division as scope, so that district's auditor sees it). There is no SMS or mail sender to tell the
+holder out of band; when one is added, it belongs here. Input that fails validation is still refused
+naming the field: that depends on the input alone, never on other accounts.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+
+from anju.core.db import UnitOfWork
+from anju.core.scope import Scope
+from anju.security import users
+from anju.security.audit import record_now
+from anju.security.callers import Caller, Security
+
+#: The one answer to a well-formed registration, whether it opened an account or not.
+ANSWER = (
+    "注册申请已受理。如该用户名和证件号码此前均未注册，账户已开通，请用所设用户名和密码登录；"
+    "如无法登录，说明该用户名已被使用或该证件号码已注册账户，请换用其他用户名重新注册，或使用原有账户登录。"
+)
+
+
+def register(uow: UnitOfWork, sec: Security, cmd: users.NewAccount, ip: str | None, request_id: str | None) -> None:
+    """Open the account; when its username or identity number is taken, record the attempt and return
+    all the same. Raises only for input that is bad in itself (a ``ValidationError`` naming the field)."""
+    # Self-registration acts for the newcomer, whoever else may be signed in on this browser.
+    newcomer = Caller.anonymous(ip, request_id)
+    try:
+        with uow.begin() as conn:
+            users.create_account(conn, sec, cmd, newcomer)
+    except users.Taken as e:
+        sec.hasher.hash(cmd.password)  # the work a creation does: the time tells nothing either
+        scoped = Caller(
+            None, "anonymous", None, None, Scope("none", e.division_code or ""), ip=ip, request_id=request_id
+        )
+        record_now(
+            uow.engine,
+            scoped,
+            "auth.register",
+            entity="account",
+            entity_id=e.account_id,
+            outcome="denied",
+            reason=f"{e.field} taken",
+        )
+    except IntegrityError:  # a parallel registration took the username or number first
+        record_now(uow.engine, newcomer, "auth.register", outcome="denied", reason="taken (concurrent)")
