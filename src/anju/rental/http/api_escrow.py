@@ -8,8 +8,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import date
 from typing import Annotated
@@ -17,7 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
-from anju.core import clock
+from anju.core import clock, csvout
 from anju.rental import escrow, escrow_reconciliation, escrow_statements
 from anju.rental.http import schemas_escrow
 from anju.rental.http.deps import RentalHandle, RentalParty, RentalRead, RentalSign, RentalSupervise
@@ -126,14 +124,8 @@ def reconciliation_csv(uow: UowDep, caller: RentalRead, on: On = None) -> Respon
     day = on or clock.today()
     with uow.read() as conn:
         rows = escrow_reconciliation.reconcile_all(conn, caller.scope, day)
-    buf = io.StringIO()
-    buf.write("\ufeff")
-    w = csv.writer(buf)
-    w.writerow(RECON_COLUMNS)
-    for r in rows:
-        w.writerow([r[c] for c in RECON_COLUMNS])
     return Response(
-        buf.getvalue(),
+        csvout.to_bytes(RECON_COLUMNS, ([r[c] for c in RECON_COLUMNS] for r in rows)),
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="escrow-reconciliation-{day}.csv"'},
     )
