@@ -28,11 +28,10 @@ PUBLIC_KEY = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
 OTHER_KEY = ledger.Ed25519Signer.generate()[1].public_key_hex
 
 
-@pytest.fixture
-def signed(empty_engine: Engine) -> Engine:
+def fill(engine: Engine) -> Engine:
     """The log ``fines``: 37 entries appended in uneven batches, heads signed at 10, 23 and 37."""
     signer = ledger.signer_from_seed(SEED)
-    with empty_engine.begin() as c:
+    with engine.begin() as c:
         ledger.create_log(c, "fines")
         ledger.append(c, "fines", entries(10))
         ledger.current_signed_head(c, "fines", signer)
@@ -41,7 +40,12 @@ def signed(empty_engine: Engine) -> Engine:
         ledger.current_signed_head(c, "fines", signer)
         ledger.append(c, "fines", entries(14, 23))
         ledger.current_signed_head(c, "fines", signer)
-    return empty_engine
+    return engine
+
+
+@pytest.fixture
+def signed(empty_engine: Engine) -> Engine:
+    return fill(empty_engine)
 
 
 def check(engine: Engine, key: str | None = PUBLIC_KEY, batch: int = 8) -> ledger.LogCheck:
@@ -155,9 +159,10 @@ def test_a_log_without_any_head_is_not_taken_on_trust(empty_engine: Engine):
     assert kinds(check(empty_engine)) == {("head", "-")}
 
 
-def test_the_server_refuses_to_serve_a_rewritten_entry(signed: Engine, settings_for):
+def test_the_server_refuses_to_serve_a_rewritten_entry(city_engine: Engine, settings_for):
     from tests.accounts import api_token
 
+    signed = fill(city_engine)
     lid = log_id(signed)
     with signed.begin() as c:
         c.execute(update(leaves).where(and_(leaves.c.log_id == lid, leaves.c.leaf_index == 4)).values(data=b"forged"))

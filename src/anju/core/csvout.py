@@ -73,3 +73,16 @@ def to_bytes(columns: Sequence[Any], rows: Iterable[Iterable[Any]], *, bom: bool
     w.writerow(columns)
     w.writerows(rows)
     return buf.getvalue().encode("utf-8")
+
+
+#: First characters refused at input in names and roads (a name cannot legitimately begin with them;
+#: ``-`` is allowed at input, where it can be part of ordinary text, and quoted at output).
+REFUSED_STARTS = ("=", "+", "@")
+
+
+def formula_reason(value: str | None) -> str | None:
+    """Why a name or road is refused at input (Chinese), or None: it begins with ``=``, ``+`` or ``@``,
+    which a spreadsheet reading an export would take as a formula."""
+    if value and value.lstrip().startswith(REFUSED_STARTS):
+        return "不能以 =、+ 或 @ 开头（导出后电子表格会把它当作公式执行）"
+    return None
