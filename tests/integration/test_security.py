@@ -510,7 +510,7 @@ def test_streets_managed_by_a_zone_belong_to_the_zone_not_the_legal_district(cit
 
 
 def test_audit_export_cells_cannot_run_as_formulas():
-    from anju.security.audit import _cell
+    from anju.core.csvout import cell as _cell
 
     assert _cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and _cell("@x") == "'@x" and _cell("正常") == "正常"
     assert _cell(None) == "" and _cell(5) == 5

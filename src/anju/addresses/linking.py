@@ -25,7 +25,7 @@ from anju.addresses import linkage
 from anju.addresses.domain import STATUSES
 from anju.addresses.parser import PHONE_DIGITS, ParsedAddress, normalise_text, parse, stored_notes
 from anju.addresses.tables import address_candidates, address_decisions, address_link_jobs, address_records
-from anju.core import clock, dialect
+from anju.core import clock, csvout, dialect
 from anju.core.db import UnitOfWork, unit_of_work
 from anju.core.errors import ValidationError
 from anju.security import Caller, audited_job, mask_phone
@@ -461,7 +461,7 @@ def write_links_csv(results: Iterable[RecordResult], out: Path) -> int:
     """``record_id,house_code,score,status`` (UTF-8, header row); house_code empty unless linked."""
     n = 0
     with out.open("w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f)
+        w = csvout.writer(f, lineterminator="\n")
         w.writerow(["record_id", "house_code", "score", "status"])
         for r in results:
             score = "" if r.score is None else f"{r.score:.6f}"

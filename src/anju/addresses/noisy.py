@@ -29,7 +29,6 @@ register; :mod:`anju.addresses.noisy_writer` drafts and writes one record;
 
 from __future__ import annotations
 
-import csv
 import random
 import re
 from collections.abc import Iterable, Iterator
@@ -63,6 +62,7 @@ from anju.addresses.noisy_variations import (
 )
 from anju.addresses.noisy_writer import Draft, EstateIndex, Home, RecordWriter, draft_of
 from anju.addresses.parser import estate_key
+from anju.core import csvout
 from anju.registry import Status, buildings, estates, homes
 
 #: Homes sampled per batch (one query each). Fixed, so that a shorter run is a prefix of a longer one.
@@ -339,11 +339,11 @@ def write_csv(records: Iterable[NoisyRecord], out: Path, truth: Path | None = No
     """
     count = 0
     with out.open("w", encoding="utf-8", newline="") as f, ExitStack() as stack:
-        wr = csv.writer(f)
+        wr = csvout.writer(f, lineterminator="\n")
         wr.writerow(("record_id", "address"))
         tw = None
         if truth is not None:
-            tw = csv.writer(stack.enter_context(truth.open("w", encoding="utf-8", newline="")))
+            tw = csvout.writer(stack.enter_context(truth.open("w", encoding="utf-8", newline="")), lineterminator="\n")
             tw.writerow(("record_id", "house_code", "variations"))
         for r in records:
             wr.writerow((r.record_id, r.address))

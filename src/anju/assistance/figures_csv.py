@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 from anju.assistance.figures import applications_by_status, coverage, monthly, supply, times
 from anju.assistance.plan_targets import Targets
 from anju.assistance.talent_figures import talent
+from anju.core import csvout
 from anju.core.scope import Scope
 
 Row = list[Any]
@@ -138,11 +139,4 @@ def table(
 def csv_bytes(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     """UTF-8 with a byte-order mark (so that Excel shows Chinese correctly), CRLF line ends; an empty
     cell for a missing figure."""
-    import csv
-    import io
-
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(columns)
-    w.writerows([["" if v is None else v for v in r] for r in rows])
-    return "\ufeff".encode() + buf.getvalue().encode("utf-8")
+    return csvout.to_bytes(columns, rows)

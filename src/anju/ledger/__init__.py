@@ -15,7 +15,8 @@ from anju.core.lazy import lazy_exports
 from anju.ledger import merkle
 
 if TYPE_CHECKING:
-    from anju.ledger.domain import ConsistencyProof, Entry, InclusionProof, Log
+    from anju.ledger.check import LogCheck, Problem, check_log
+    from anju.ledger.domain import ConsistencyProof, Entry, EntryTampered, InclusionProof, Log
     from anju.ledger.heads import Ed25519Signer, SignedTreeHead, Signer, TreeHead, signer_from_seed
     from anju.ledger.services import (
         after_bulk_load,
@@ -39,13 +40,17 @@ __all__ = [
     "ConsistencyProof",
     "Ed25519Signer",
     "Entry",
+    "EntryTampered",
     "InclusionProof",
     "Log",
+    "LogCheck",
+    "Problem",
     "SignedTreeHead",
     "Signer",
     "TreeHead",
     "after_bulk_load",
     "append",
+    "check_log",
     "consistency_proof",
     "create_log",
     "current_signed_head",

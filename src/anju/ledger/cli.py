@@ -207,3 +207,53 @@ def keygen() -> None:
     seed, signer = Ed25519Signer.generate()
     _emit({"signing_key": seed, "public_key": signer.public_key_hex})
     click.echo("请将 signing_key 设为 ANJU_LEDGER_SIGNING_KEY 并妥善保密；public_key 应公开发布。", err=True)
+
+
+def trusted_public_key(public_key: str | None) -> str | None:
+    """The public key to check heads with: ``--public-key``, else that of the configured signing key
+    (``ANJU_LEDGER_SIGNING_KEY``, or the development data folder's), else None."""
+    if public_key is not None:
+        try:
+            key = bytes.fromhex(public_key.strip())
+        except ValueError:
+            raise click.BadParameter("不是十六进制字符串", param_hint="--public-key") from None
+        if len(key) != 32:
+            raise click.BadParameter(f"Ed25519 公钥应为 32 字节，实为 {len(key)} 字节", param_hint="--public-key")
+        return key.hex()
+    from anju.core import runtime
+    from anju.ledger.heads import signer_from_seed
+    from anju.security import development_secret
+
+    settings = runtime.settings()
+    seed = settings.ledger_signing_key
+    seed_hex = seed.get_secret_value() if seed else development_secret(settings, "ledger_signing_key")
+    return signer_from_seed(seed_hex).public_key_hex if seed_hex else None
+
+
+@ledger.command("check")
+@click.argument("log")
+@click.option(
+    "--public-key",
+    default=None,
+    help="The log's published Ed25519 public key (hex); default: that of the configured signing key.",
+)
+def check_cmd(log: str, public_key: str | None) -> None:
+    """Check a stored log end to end: every leaf hash from its data, every stored subtree from the
+    leaves, every recorded head's root, and the heads' signatures. Exit 0 intact, 1 not."""
+    key = trusted_public_key(public_key)
+    from anju.core import runtime
+    from anju.core.errors import NotFound
+    from anju.ledger.check import check_log
+
+    with runtime.engine().connect() as conn:
+        try:
+            report = check_log(conn, log, key)
+        except NotFound as e:
+            raise click.BadParameter(e.message, param_hint="LOG") from None
+    for line in report.lines():
+        click.echo(line, err=True)
+    _emit(report.as_dict())
+    if not report.ok:
+        raise SystemExit(1)
+    click.echo(f"日志 {log} 完整：{report.leaves_checked} 条记录、{report.nodes_checked} 个子树哈希、"
+               f"{report.heads_checked} 个树头均一致", err=True)

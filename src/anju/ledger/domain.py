@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from anju.core.errors import AnjuError
+
 #: A log's name: a lower-case letter, then lower-case letters, digits and underscores (40 at most).
 LOG_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 #: Largest entry accepted, in bytes: entries are records or digests of records, not documents.
@@ -53,3 +55,10 @@ class Entry:
     index: int
     leaf_hash: bytes
     data: bytes
+
+
+class EntryTampered(AnjuError):
+    """A stored entry whose data no longer hashes to its stored leaf hash: it is not served as valid."""
+
+    status_code = 409
+    code = "tampered"

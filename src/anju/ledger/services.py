@@ -320,10 +320,18 @@ def consistency_proof(conn: Connection, log: str, old_size: int, size: int | Non
 
 
 def entry(conn: Connection, log: str, index: int) -> Entry:
+    """The entry at ``index``; :class:`~anju.ledger.domain.EntryTampered` when its data no longer
+    hashes to its stored leaf hash."""
     lg = get_log(conn, log)
     row = conn.execute(
         select(leaves.c.leaf_hash, leaves.c.data).where(and_(leaves.c.log_id == lg.id, leaves.c.leaf_index == index))
     ).first()
     if row is None:
         raise NotFound(f"日志 {log} 中没有序号为 {index} 的记录（日志大小 {lg.size}）")
-    return Entry(lg.name, index, bytes(row[0]), bytes(row[1]))
+    leaf_hash, data = bytes(row[0]), bytes(row[1])
+    if merkle.leaf_hash(data, lg.algorithm) != leaf_hash:
+        raise domain.EntryTampered(
+            f"日志 {log} 第 {index} 条记录的内容与其叶子哈希不一致：记录或叶子哈希已被改动，不能作为有效记录提供"
+            f"（请运行 anju ledger check {log}）"
+        )
+    return Entry(lg.name, index, leaf_hash, data)

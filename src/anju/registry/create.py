@@ -13,7 +13,7 @@ from shapely.geometry import shape
 from sqlalchemy import Connection, func, select
 
 from anju import divisions
-from anju.core import clock, paging
+from anju.core import clock, csvout, paging
 from anju.core.errors import Conflict, ValidationError
 from anju.core.scope import Scope
 from anju.registry import domain, shapes
@@ -75,6 +75,9 @@ def create_estate(conn: Connection, cmd: NewEstate, *, scope: Scope, now: dateti
     now = now or clock.now()
     if not cmd.name.strip():
         raise ValidationError.of("name", "小区名称不能为空")
+    for fld, value in (("name", cmd.name), ("road", cmd.road)):
+        if reason := csvout.formula_reason(value):
+            raise ValidationError.of(fld, reason)
     street = divisions.get(conn, cmd.street_code) if divisions.exists(conn, cmd.street_code) else None
     if street is None or street.level != "street":
         raise ValidationError.of("street_code", f"未知的街道代码 {cmd.street_code}")

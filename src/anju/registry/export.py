@@ -12,7 +12,6 @@ names the importer accepts, so an export can be edited and imported back.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
@@ -27,6 +26,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import Connection, Engine, Select, select
 
 from anju import divisions
+from anju.core import csvout
 from anju.core.errors import NotFound, ValidationError
 from anju.core.scope import SYSTEM, OutOfScope, Scope
 from anju.registry.tables import buildings, estates, homes
@@ -310,7 +310,7 @@ def _text(v: Any) -> Any:
 def csv_chunks(columns: Sequence[str], rows: Iterator[tuple[list[Any], str | None]]) -> Iterator[bytes]:
     """UTF-8 with BOM (so that Excel shows Chinese correctly), CRLF line ends."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
+    w = csvout.writer(buf)
     w.writerow(columns)
     yield b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8")
     buf.seek(0)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from anju.core import migrate, runtime
+from anju.core import csvout, migrate, runtime
 from anju.core.errors import AnjuError
 from anju.core.settings import Settings, load_settings
 from anju.security import audited_command
@@ -175,7 +175,6 @@ def rental_escrow_release(on: Any) -> None:
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), default=None, help="Also write the report here.")
 def rental_escrow_reconcile(on: Any, csv_path: str | None) -> None:
     """The daily reconciliation of every escrow account against the bank's lines; exit 1 on any imbalance."""
-    import csv
 
     from anju.core import clock
     from anju.core.scope import Scope
@@ -188,7 +187,7 @@ def rental_escrow_reconcile(on: Any, csv_path: str | None) -> None:
     if csv_path:
         cols = ("id", "party_name", "bank", "account_no", "platform_balance", "bank_balance", "difference", "balanced")
         with open(csv_path, "w", newline="", encoding="utf-8-sig") as f:
-            w = csv.writer(f)
+            w = csvout.writer(f)
             w.writerow(cols)
             by_name: list[Mapping[str, object]] = list(rows)  # the columns by name
             w.writerows([r[c] for c in cols] for r in by_name)

@@ -17,7 +17,6 @@ with numpy (one sort per statistic), so the same code answers on SQLite and Post
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -41,7 +40,7 @@ from sqlalchemy import (
 )
 
 from anju import divisions
-from anju.core import clock
+from anju.core import clock, csvout
 from anju.core.errors import ValidationError
 from anju.core.scope import Scope
 from anju.rental.guidance_model import FILED_STATUSES, group_quantile
@@ -450,11 +449,7 @@ def table(
 
 def csv_bytes(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
     """UTF-8 with a byte-order mark (Excel shows Chinese correctly), CRLF line ends."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(columns)
-    w.writerows([["" if v is None else v for v in r] for r in rows])
-    return "\ufeff".encode() + buf.getvalue().encode("utf-8")
+    return csvout.to_bytes(columns, rows)
 
 
 def xlsx_bytes(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:

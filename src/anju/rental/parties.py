@@ -19,7 +19,7 @@ from sqlalchemy import Connection, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from anju import credit, divisions
-from anju.core import clock
+from anju.core import clock, csvout
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.paging import Page
 from anju.core.scope import Scope
@@ -147,6 +147,8 @@ def _validate_party(conn: Connection, kr: Keyring, cmd: PartyIn, org_code: str |
     if code and code != (org_code or ""):
         errors.append(FieldError("credit_code", "须与本账户所属机构的统一社会信用代码一致"))
     name = clean_text(cmd.name, "name", 100, errors)
+    if reason := csvout.formula_reason(name):
+        errors.append(FieldError("name", reason))
     scope_text = clean_text(cmd.business_scope, "business_scope", 2000, errors)
     cap = cmd.registered_capital_fen
     if not isinstance(cap, int) or isinstance(cap, bool) or cap <= 0:

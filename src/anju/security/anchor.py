@@ -4,8 +4,10 @@ The audit table refuses UPDATE and DELETE through database triggers, but whoever
 database can drop a trigger. So, periodically (``anju audit anchor``, e.g. every few minutes from
 cron), the rows written since the last anchor are digested — SHA-256 over a canonical encoding of
 each row, in id order — and the digest is appended to the ledger log ``audit`` together with the id
-range. ``anju audit verify`` recomputes every anchored range and reports any range whose rows no
-longer match; the ledger's own proofs and signed heads show the anchors themselves were not rewritten.
+range, and a tree head of the log is signed. ``anju audit verify`` first checks the log ``audit``
+end to end (:func:`anju.ledger.check_log`: each anchor's data against its leaf hash, the tree, the
+signed heads) — the anchors are not taken on the database's word — then recomputes every anchored
+range and reports any range whose rows no longer match.
 """
 
 from __future__ import annotations
@@ -67,9 +69,19 @@ def _log_size(conn: Connection) -> int:
 Anchored = TypedDict("Anchored", {"from": int, "to": int, "rows": int, "sha256": str, "index": int})
 
 
-def anchor(engine: Engine, grace: timedelta = GRACE) -> list[Anchored]:
+def anchor(engine: Engine, grace: timedelta = GRACE, signer: ledger.Signer | None = None) -> list[Anchored]:
     """Append one ledger entry per batch of audit rows written since the last anchor (and at least
-    ``grace`` ago). Returns them."""
+    ``grace`` ago), then — given a signer — sign and record a tree head covering them, so that
+    ``verify`` can check the anchors against a signature. Returns the new anchors."""
+    out = _append_anchors(engine, grace)
+    if signer is not None:
+        with engine.begin() as conn:
+            if _log_size(conn):
+                ledger.current_signed_head(conn, LOG, signer)
+    return out
+
+
+def _append_anchors(engine: Engine, grace: timedelta) -> list[Anchored]:
     out: list[Anchored] = []
     cutoff = clock.now() - grace
     while True:
@@ -113,17 +125,34 @@ class Mismatch:
     found_rows: int
 
 
-def verify(engine: Engine) -> tuple[int, list[Mismatch]]:
-    """Recompute every anchored range: (ranges checked, the ranges that no longer match)."""
-    bad = []
+@dataclass(frozen=True)
+class AuditCheck:
+    """What ``anju audit verify`` found: the anchors checked, the ranges that no longer match, and the
+    check of the ledger log ``audit`` itself (None when nothing was ever anchored)."""
+
+    checked: int
+    mismatches: list[Mismatch]
+    log: ledger.LogCheck | None
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches and (self.log is None or self.log.ok)
+
+
+def verify(engine: Engine, public_key_hex: str | None) -> AuditCheck:
+    """Check the ledger log ``audit`` end to end (:func:`anju.ledger.check_log`: leaf hashes from the
+    anchors' data, the tree, the signed heads with ``public_key_hex``), reading the anchors in the same
+    pass, then recompute every anchored range of audit rows."""
+    items: list[tuple[int, bytes]] = []
     with engine.connect() as conn:
         try:
-            size = ledger.get_log(conn, LOG).size
+            report = ledger.check_log(conn, LOG, public_key_hex, on_leaf=lambda i, data: items.append((i, data)))
         except NotFound:
-            return 0, []
-        for i in range(size):
-            item = json.loads(ledger.entry(conn, LOG, i).data)
+            return AuditCheck(0, [], None)
+        bad = []
+        for i, data in items:
+            item = json.loads(data)
             sha, n = digest(conn, item["from"], item["to"])
             if sha != item["sha256"] or n != item["rows"]:
                 bad.append(Mismatch(i, item["from"], item["to"], item["rows"], n))
-    return size, bad
+    return AuditCheck(len(items), bad, report)

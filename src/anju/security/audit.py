@@ -12,7 +12,7 @@ from typing import Any, TypedDict, TypeVar, cast
 
 from sqlalchemy import Connection, Engine, select
 
-from anju.core import clock
+from anju.core import clock, csvout
 from anju.core.db import UnitOfWork, insert_row, unit_of_work
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
@@ -203,23 +203,13 @@ def export_audit(engine: Engine, caller: Caller, f: AuditFilter) -> Iterator[byt
 AUDIT_CSV_HEADERS = {"Content-Disposition": 'attachment; filename="audit.csv"'}
 
 
-def _cell(v: Any) -> Any:
-    """A CSV cell a spreadsheet will not run: free text starting with = + - @ gets a leading apostrophe."""
-    if v is None:
-        return ""
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + v
-    return v
-
-
 def audit_csv(engine: Engine, scope: Scope, f: AuditFilter, *, limit: int = 1_000_000) -> Iterator[bytes]:
     """The matching audit rows as CSV (UTF-8 with BOM for Excel), oldest first, streamed in chunks."""
-    import csv
     import io
 
     buf = io.StringIO()
-    w = csv.writer(buf)
-    buf.write("\ufeff")
+    w = csvout.writer(buf)
+    buf.write(csvout.BOM)
     w.writerow(
         [
             "编号",
@@ -248,7 +238,7 @@ def audit_csv(engine: Engine, scope: Scope, f: AuditFilter, *, limit: int = 1_00
         for n, row in enumerate(rows, 1):
             values = list(row)
             values[1] = clock.to_local(values[1]).strftime("%Y-%m-%d %H:%M:%S")
-            w.writerow([_cell(v) for v in values])
+            w.writerow(values)
             if n % 2000 == 0:
                 yield buf.getvalue().encode("utf-8")
                 buf.seek(0)

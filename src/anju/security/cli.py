@@ -18,6 +18,7 @@ from anju.security.domain import ROLE_LABELS, Role
 from anju.security.tables import accounts
 
 if TYPE_CHECKING:
+    from anju import ledger
     from anju.security.callers import Security
 
 #: The demo's accounts: one per role, all with the demo password (synthetic city only).
@@ -228,32 +229,64 @@ def audit_cmd() -> None:
     """The audit log: anchor it in the verifiable log, verify the anchors."""
 
 
+def _ledger_signer(settings: Settings) -> ledger.Signer | None:
+    """The ledger's signer from ``ANJU_LEDGER_SIGNING_KEY`` (or the development data folder's), or None."""
+    from anju.ledger import signer_from_seed
+    from anju.security import development_secret
+
+    key = settings.ledger_signing_key
+    seed = key.get_secret_value() if key else development_secret(settings, "ledger_signing_key")
+    return signer_from_seed(seed) if seed else None
+
+
 @audit_cmd.command("anchor")
 @click.option("--grace-seconds", default=120, show_default=True, help="Anchor only rows at least this old.")
 def audit_anchor(grace_seconds: int) -> None:
-    """Digest the audit rows written since the last anchor into the ledger log ``audit`` (run from cron)."""
+    """Digest the audit rows written since the last anchor into the ledger log ``audit`` and sign a
+    tree head of it (run from cron)."""
     from datetime import timedelta
 
     from anju.security import anchor
 
-    engine = _engine(runtime.settings())
-    made = anchor.anchor(engine, timedelta(seconds=grace_seconds))
+    settings = runtime.settings()
+    signer = _ledger_signer(settings)
+    if signer is None:
+        click.echo("未配置 ANJU_LEDGER_SIGNING_KEY：锚点已追加，但未签发树头", err=True)
+    made = anchor.anchor(_engine(settings), timedelta(seconds=grace_seconds), signer)
     click.echo(json.dumps({"anchored": made}, ensure_ascii=False))
 
 
 @audit_cmd.command("verify")
-def audit_verify() -> None:
-    """Recompute every anchored range; exit 1 naming the ranges whose rows were changed or removed."""
+@click.option(
+    "--public-key",
+    default=None,
+    help="The ledger's published Ed25519 public key (hex); default: that of the configured signing key.",
+)
+def audit_verify(public_key: str | None) -> None:
+    """Check the ledger log ``audit`` (``anju ledger check audit``), then recompute every anchored
+    range; exit 1 naming what was changed or removed."""
     from anju.security import anchor
 
-    engine = _engine(runtime.settings())
-    checked, bad = anchor.verify(engine)
-    if bad:
-        for m in bad:
-            click.echo(
-                f"第 {m.index} 个锚点（审计记录 {m.first_id}–{m.last_id}）不一致："
-                f"应有 {m.expected_rows} 条，现有 {m.found_rows} 条或内容被改动",
-                err=True,
-            )
+    settings = runtime.settings()
+    if public_key is not None:
+        try:
+            key: str | None = bytes.fromhex(public_key.strip()).hex()
+        except ValueError:
+            raise click.BadParameter("不是十六进制字符串", param_hint="--public-key") from None
+    else:
+        signer = _ledger_signer(settings)
+        key = signer.public_key_hex if signer else None
+    result = anchor.verify(_engine(settings), key)
+    if result.log is not None and not result.log.ok:
+        for line in result.log.lines():
+            click.echo(line, err=True)
+        click.echo("账本日志 audit 本身未通过检查：锚点不可信", err=True)
+    for m in result.mismatches:
+        click.echo(
+            f"第 {m.index} 个锚点（审计记录 {m.first_id}–{m.last_id}）不一致："
+            f"应有 {m.expected_rows} 条，现有 {m.found_rows} 条或内容被改动",
+            err=True,
+        )
+    if not result.ok:
         raise SystemExit(1)
-    click.echo(f"审计日志与 {checked} 个锚点一致")
+    click.echo(f"审计日志与 {result.checked} 个锚点一致；账本日志 audit 完整")

@@ -8,9 +8,7 @@ and returns the rejected ones with the reason.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,7 +17,7 @@ from typing import Any, TypedDict, cast
 
 from sqlalchemy import Connection, Engine, select, update
 
-from anju.core import clock
+from anju.core import clock, csvout
 from anju.core.db import UnitOfWork, unit_of_work
 from anju.core.errors import FieldError, NotFound, TooLarge, ValidationError
 from anju.core.paging import Page, fetch_page
@@ -115,11 +113,7 @@ class ImportResult:
 
     def rejects_csv(self) -> bytes:
         """The rejected rows with their original columns and a 错误原因 column (UTF-8 with BOM)."""
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\r\n")
-        w.writerow(self.rejects_header)
-        w.writerows(self.rejects)
-        return buf.getvalue().encode("utf-8-sig")
+        return csvout.to_bytes(self.rejects_header, self.rejects)
 
 
 class _Rollback(Exception):
@@ -357,10 +351,6 @@ def get_job(conn: Connection, job_id: int) -> ImportJobWithReport:
 def job_rejects_csv(job: ImportJobWithReport) -> bytes:
     """The rejected rows kept in a job's report, as CSV (UTF-8 with BOM)."""
     rej = job["report"].get("rejects") or {}
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(rej.get("header") or [REJECT_REASON_HEADER])
-    w.writerows(rej.get("rows") or [])
-    return buf.getvalue().encode("utf-8-sig")
+    return csvout.to_bytes(rej.get("header") or [REJECT_REASON_HEADER], rej.get("rows") or [])
 
 

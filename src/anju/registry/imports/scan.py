@@ -7,6 +7,7 @@ import re
 from operator import itemgetter
 from typing import Any
 
+from anju.core import csvout
 from anju.registry import domain
 from anju.registry.imports import cells, columns
 from anju.registry.imports.cells import Bad
@@ -63,6 +64,8 @@ class _Scanner:
          b_year, b_status, unit_no, floor_raw, floor_label, floor_to_raw, room_no, use, rooms, halls,
          orientation, c_area, i_area, status, puc) = map(str.strip, self.pick(row_cells))
         errs: list[Bad] = []
+        if reason := csvout.formula_reason(estate_name):
+            errs.append(Bad("estate_name", reason))
         house_code: str | None = None
         if raw_code:
             try:
@@ -245,6 +248,9 @@ def _same(run: ImportRun, ep: EstatePlan, fld: str, value: str, n: int, limit: i
     """Whether an estate's road or door number agrees with earlier rows (recorded on first sight)."""
     if not value:
         return True
+    if reason := csvout.formula_reason(value):
+        run.err(n, run.label(fld), reason)
+        return False
     if len(value) > limit:
         run.err(n, run.label(fld), f"最多 {limit} 个字符")
         return False

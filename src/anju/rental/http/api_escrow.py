@@ -8,8 +8,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Mapping
 from datetime import date
@@ -18,7 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
-from anju.core import clock
+from anju.core import clock, csvout
 from anju.rental import escrow, escrow_reconciliation, escrow_statements
 from anju.rental.http import schemas_escrow
 from anju.rental.http.deps import RentalHandle, RentalParty, RentalRead, RentalSign, RentalSupervise
@@ -127,15 +125,9 @@ def reconciliation_csv(uow: UowDep, caller: RentalRead, on: On = None) -> Respon
     day = on or clock.today()
     with uow.read() as conn:
         rows = escrow_reconciliation.reconcile_all(conn, caller.scope, day)
-    buf = io.StringIO()
-    buf.write("\ufeff")
-    w = csv.writer(buf)
-    w.writerow(RECON_COLUMNS)
     by_name: list[Mapping[str, object]] = list(rows)  # the columns by name
-    for r in by_name:
-        w.writerow([r[c] for c in RECON_COLUMNS])
     return Response(
-        buf.getvalue(),
+        csvout.to_bytes(RECON_COLUMNS, ([r[c] for c in RECON_COLUMNS] for r in by_name)),
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="escrow-reconciliation-{day}.csv"'},
     )

@@ -7,8 +7,6 @@ filing at ``/rental/public/filings/{filing_no}``. Filing requires an ``Idempoten
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Annotated, Literal
@@ -17,6 +15,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import Response
 
+from anju.core import csvout
 from anju.rental import contract_pdf, idempotency, lease_changes, lease_drafting, lease_filing, leases
 from anju.rental.http import schemas_leases
 from anju.rental.http.deps import RentalRead, RentalSign, RentalSupervise
@@ -248,12 +247,7 @@ def export_leases(
 
 
 def to_csv(rows: Sequence[Mapping[str, object]]) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(CSV_COLUMNS)
-    for r in rows:
-        w.writerow(["" if r[c] is None else r[c] for c in CSV_COLUMNS])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    return csvout.to_bytes(CSV_COLUMNS, ([r[c] for c in CSV_COLUMNS] for r in rows))
 
 
 @router.get("/leases/{lease_id}", operation_id="get_lease")

@@ -6,8 +6,6 @@ with 422 naming the failing rules (409 when the unit is already listed); thin: p
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -16,6 +14,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 
+from anju.core import csvout
 from anju.rental import listing_queries, listings
 from anju.rental.http import schemas_listings
 from anju.rental.http.deps import RentalHandle, RentalPublish
@@ -228,16 +227,10 @@ def staff_listings_csv(
             days=settings.rental_verify_code_days,
             limit=100_000,
         )
-        items = page.items
-    buf = io.StringIO()
-    buf.write("\ufeff")
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(CSV_COLS)
-    for item in items:
-        i: Mapping[str, Any] = item  # the columns by name
-        w.writerow([",".join(i[c]) if c == "flags" else ("" if i[c] is None else i[c]) for c in CSV_COLS])
+        items: list[Mapping[str, Any]] = list(page.items)  # the columns by name
+    body = csvout.to_bytes(CSV_COLS, ([",".join(i[c]) if c == "flags" else i[c] for c in CSV_COLS] for i in items))
     return Response(
-        buf.getvalue().encode("utf-8"),
+        body,
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": 'attachment; filename="rental-listings.csv"'},
     )

@@ -7,13 +7,12 @@ parties registered in the streets of their scope) and ``/rental/flags``. Thin: p
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
+from anju.core import csvout
 from anju.rental import entrustments, home_flags, parties
 from anju.rental.http import schemas_parties
 from anju.rental.http.deps import RentalHandle, RentalParty, RentalPublish, RentalRead, RentalSupervise
@@ -157,14 +156,12 @@ def export_parties(
 ) -> Response:
     """The same list as CSV (every matching party in scope)."""
     f = parties.PartyFilter(kind, status, street, q)
-    buf = io.StringIO()
-    buf.write("\ufeff")
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(parties.PARTY_CSV_COLUMNS)
     with uow.read() as conn:
-        w.writerows(parties.export_parties(conn, sec.keyring, f, scope=caller.scope))
+        body = csvout.to_bytes(
+            parties.PARTY_CSV_COLUMNS, parties.export_parties(conn, sec.keyring, f, scope=caller.scope)
+        )
     return Response(
-        buf.getvalue().encode("utf-8"),
+        body,
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": 'attachment; filename="rental-parties.csv"'},
     )
