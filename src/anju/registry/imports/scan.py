@@ -63,6 +63,13 @@ class _Scanner:
          b_year, b_status, unit_no, floor_raw, floor_label, floor_to_raw, room_no, use, rooms, halls,
          orientation, c_area, i_area, status, puc) = map(str.strip, self.pick(row_cells))
         errs: list[Bad] = []
+        if cells.has_control("".join((district_raw, street_raw, estate_name, road, door, bno, unit_no, floor_label,
+                                      room_no))):
+            _controls(errs, district=district_raw, street=street_raw, estate_name=estate_name, road=road,
+                      door_no=door, building_no=bno, unit_no=unit_no, floor_label=floor_label, room_no=room_no)
+            for bad in errs:
+                run.err(n, run.label(bad.field), bad.reason)
+            return
         house_code: str | None = None
         if raw_code:
             try:
@@ -174,6 +181,15 @@ class _Scanner:
         if unit_no:
             bp.units.add(unit_no)
         return bp
+
+
+def _controls(errs: list[Bad], **identifiers: str) -> None:
+    """Refuse identifiers (names, numbers, labels) with control or invisible characters: a line break in
+    a room number makes a second, invisible home, and breaks every address and export built from it."""
+    for fld, raw in identifiers.items():
+        reason = cells.control_reason(raw)
+        if reason:
+            errs.append(Bad(fld, reason))
 
 
 def _areas(errs: list[Bad], values: list[Any], c_area: str, i_area: str) -> None:
