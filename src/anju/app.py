@@ -21,7 +21,7 @@ from anju.core.errors import AnjuError, Forbidden
 from anju.core.scope import OutOfScope
 from anju.core.settings import Settings, load_settings
 from anju.security import Public
-from anju.web.deps import refuse_nul
+from anju.web.deps import refuse_unstorable_text
 
 log = logging.getLogger("anju.web")
 
@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
         openapi_url="/api/v1/openapi.json",
         docs_url=None,  # Swagger UI needs a CDN and inline script; the description itself is served
         redoc_url=None,
-        dependencies=[Depends(refuse_nul)],
+        dependencies=[Depends(refuse_unstorable_text)],
     )
     from anju.security import SESSION_COOKIE, LoginRequired, RateLimiter, Security, check_policies
     from anju.web.middleware import BodyLimit, SecurityHeaders

@@ -261,6 +261,36 @@ def test_parse_one_and_many(city_engine, client):
     assert client.post("/api/v1/addresses/parse", json={"address": "玄武区"}).status_code == 401
 
 
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/v1/addresses/parse", b'{"address": "\\ud800abc"}', "address"),
+        ("/api/v1/addresses/parse", b'{"address": "abc\\uDFFF"}', "address"),
+        ("/api/v1/addresses/parse/batch", '{"addresses": ["玄武区", "\\udc00x"]}'.encode(), "addresses.1"),
+        # a surrogate's bytes in UTF-8 (which json.loads passes through), and a JSON body in UTF-16
+        ("/api/v1/addresses/parse", b'{"address": "\xed\xa0\x80abc"}', "address"),
+        ("/api/v1/addresses/parse", '{"address": "\ud800abc"}'.encode("utf-16-le", "surrogatepass"),
+         "address"),
+        ("/api/v1/addresses/parse", b'{"\\ud800": "x"}', "body"),
+    ],
+)
+def test_lone_surrogates_are_refused_with_422(city_engine, client, path, body, field):
+    """A lone surrogate has no UTF-8 encoding: the answer (which echoes the address) could not be encoded
+    and the route answered 500. It is refused before any route runs, naming the field."""
+    r = client.post(path, content=body, headers={**auth(city_engine, "citizen"), "content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"] == [
+        {"field": field, "reason": "含有无效的 Unicode 字符（孤立的代理项 U+D800–U+DFFF），无法以 UTF-8 保存"}
+    ]
+
+
+def test_a_surrogate_pair_is_one_character_and_is_accepted(city_engine, client):
+    r = client.post("/api/v1/addresses/parse", content='{"address": "\\ud83d\\ude00玄武区"}'.encode(),
+                    headers={**auth(city_engine, "citizen"), "content-type": "application/json"})
+    assert r.status_code == 200, r.text
+    assert r.json()["input"] == "\U0001f600玄武区"
+
+
 def test_link_job_upload(city_engine, client, world):
     rows = world["rows"]
     data = _csv([("U-1", rows[0][1]), ("U-2", rows[1][1]), ("U-3", "")])

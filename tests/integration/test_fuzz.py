@@ -8,6 +8,13 @@ operation's permission (the administrator for account management, the auditor fo
 city officer for everything else), so the fuzzer reaches the route rather than the 403 of the
 policy. No response may be a 5xx, and every response must have a documented status code and content
 type and match the documented schema.
+
+The generated JSON bodies are also given lone surrogates (U+D800–U+DFFF, which have no UTF-8
+encoding): about two thirds of an operation's bodies get them before every string value, or also in
+every key and as a new key of every object. Hypothesis' own text never holds one, and a route that
+echoed one answered 500 (the address parser did). Only JSON can carry one over HTTP: the client
+percent-encodes query, path and form values as UTF-8, and the server decodes those with replacement
+characters.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from typing import Any
 import hypothesis
 import pytest
 import schemathesis
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Ok
 from schemathesis.python.asgi import get_client
@@ -53,6 +61,50 @@ def _described_app() -> Any:
 _APP = _described_app()
 POLICIES = check_policies(_APP)
 schema = schemathesis.openapi.from_dict(_APP.openapi(), config=schemathesis.Config())
+
+#: Lone surrogates, high and low, alone, doubled (two highs are no pair) and among other characters.
+SURROGATES = ["\ud800", "\udbff", "\udc00", "\udfff", "a\ud800b", "\ud800\ud800", "\udc00\ud800"]
+
+
+def _poisoned(value: Any, surrogate: str) -> Any:
+    """``value`` with ``surrogate`` before every string and key, and as a new key of every object."""
+    if isinstance(value, str):
+        return surrogate + value
+    if isinstance(value, dict):
+        return {surrogate: "x", **{surrogate + k: _poisoned(v, surrogate) for k, v in value.items()}}
+    if isinstance(value, list):
+        return [_poisoned(v, surrogate) for v in value]
+    return value
+
+
+def _poisoned_values(value: Any, surrogate: str) -> Any:
+    """``value`` with ``surrogate`` before every string value (keys kept, so a valid body stays valid)."""
+    if isinstance(value, str):
+        return surrogate + value
+    if isinstance(value, dict):
+        return {k: _poisoned_values(v, surrogate) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_poisoned_values(v, surrogate) for v in value]
+    return value
+
+
+def _takes_json(ctx: Any) -> bool:
+    op = ctx.operation
+    return op is not None and bool(op.body) and all("json" in item.media_type for item in op.body.items)
+
+
+@schema.hook
+def flatmap_body(ctx: Any, body: Any) -> st.SearchStrategy[Any]:
+    """Two thirds of a JSON operation's generated bodies carry lone surrogates: before every string value (a
+    valid body stays valid in shape, so the route itself gets them), or also in every key and as a new
+    key of every object."""
+    if not _takes_json(ctx) or _poisoned(body, "\ud800") == body:
+        return st.just(body)
+    return st.one_of(
+        st.just(body),
+        st.sampled_from(SURROGATES).map(lambda s: _poisoned_values(body, s)),
+        st.sampled_from(SURROGATES).map(lambda s: _poisoned(body, s)),
+    )
 
 
 def caller_for(method: str, path: str) -> str:
@@ -91,3 +143,22 @@ def test_every_api_operation_is_fuzzed() -> None:
     assert len(operations) == len(list(schema.get_all_operations()))  # every operation's description loads
     fuzzed = {(op.method.upper(), op.path) for op in operations}
     assert fuzzed == {key for key in POLICIES if key[1].startswith(("/api/v1/", "/tiles/"))}
+
+
+def _has_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_surrogate(v) for v in value)
+    return False
+
+
+@pytest.mark.parametrize("path", ["/api/v1/addresses/parse", "/api/v1/addresses/parse/batch"])
+def test_the_fuzzer_sends_lone_surrogates(path: str) -> None:
+    """The strategies above do reach the operations: a generated body carries a lone surrogate."""
+    strategy = schema[path]["POST"].as_strategy()
+    found = hypothesis.find(strategy, lambda case: _has_surrogate(case.body),
+                            settings=hypothesis.settings(database=None, derandomize=True, max_examples=200))
+    assert _has_surrogate(found.body)

@@ -285,6 +285,32 @@ def test_rows_with_errors_name_row_number_and_column(city_engine):
     assert r.rows_rejected == 2 and counts(city_engine) == before
 
 
+def test_identifiers_with_control_characters_are_refused_naming_row_and_column(city_engine):
+    """A line break (or another control or invisible character) inside a room number, a building number,
+    a name or a label would register a home nobody can find or print; the row is refused naming its
+    column, and nothing is written."""
+    header = [*HEADER, "名义层"]
+    rows = [
+        [*home_row(room="50\n2"), ""],
+        [*home_row(room="503", **{"小区名称": "测试\t花园"}), ""],
+        [*home_row(room="504", **{"单元": "1\u200b"}), ""],
+        [*home_row(room="505", **{"路名": "江东\u2028中路"}), ""],
+        [*home_row(room="506", building="1\u202e"), ""],
+        [*home_row(room="507"), "5\r\nA"],
+        [*home_row(room="508"), "5A"],
+    ]
+    before = counts(city_engine)
+    r = imp(city_engine, csv_bytes(rows, header))
+    assert r.status == "rejected" and counts(city_engine) == before
+    assert [(e.row, e.field) for e in r.errors] == [(2, "房号"), (3, "小区名称"), (4, "单元"), (5, "路名"),
+                                                    (6, "幢号"), (7, "名义层")]
+    assert all("不能包含控制字符或不可见字符" in e.reason for e in r.errors), r.errors
+    assert "U+000A" in r.errors[0].reason
+    partial = imp(city_engine, csv_bytes(rows, header), mode="good_rows")
+    assert (partial.status, partial.rows_created, partial.rows_rejected) == ("partial", 1, 6)
+    assert home_by_room(city_engine, "508")["floor_label"] == "5A"
+
+
 def test_oversized_upload_is_refused_before_reading(city_engine):
     before = counts(city_engine)
     with pytest.raises(TooLarge):

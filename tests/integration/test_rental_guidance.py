@@ -212,6 +212,8 @@ def test_drafts_are_staff_only_and_the_api_publishes(city_engine: Engine, settin
     city, district = _h(city_engine, "city"), _h(city_engine, "district")
     r = client.post(f"{API}/guidance/editions", json={"months": 12}, headers=district)
     assert r.status_code == 403
+    early = client.post(f"{API}/guidance/editions", json={"months": 1, "until": "0001-01-01"}, headers=city)
+    assert early.status_code == 422 and early.json()["errors"][0]["field"] == "until", early.text  # found by fuzzing
     r = client.post(f"{API}/guidance/editions", json={"months": 12}, headers=city)
     assert r.status_code == 201, r.text
     ed = r.json()

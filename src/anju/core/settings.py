@@ -37,6 +37,21 @@ class Settings(BaseSettings):
     import_batch_rows: int = Field(
         20_000, ge=100, le=100_000, description="Rows per bulk-insert batch during import and synthesis."
     )
+    import_xlsx_max_rows: int = Field(
+        1_000_000, ge=1, le=1_048_576, description="Most rows an imported .xlsx sheet may have (declared or read)."
+    )
+    import_xlsx_max_columns: int = Field(
+        256, ge=1, le=16_384, description="Most columns an imported .xlsx sheet may have (declared or read)."
+    )
+    import_xlsx_max_cells: int = Field(
+        10_000_000, ge=1, description="Most cells (rows × columns) an imported .xlsx sheet may have."
+    )
+    import_xlsx_max_unzipped_bytes: int = Field(
+        256 * 1024 * 1024, ge=1024, description="Most bytes the members of an imported .xlsx file may inflate to."
+    )
+    import_xlsx_max_ratio: int = Field(
+        100, ge=2, description="Highest compression ratio of a member (over 1 MiB) of an imported .xlsx file."
+    )
     # --- address linkage ------------------------------------------------------------------------
     address_link_threshold: float = Field(
         0.99, gt=0, lt=1, description="Match probability at or above which a record is linked without review."

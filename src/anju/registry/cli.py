@@ -58,7 +58,8 @@ def import_cmd(file: Path, source: str, mode: str, rejects: Path | None) -> None
                                        "（ANJU_UPLOAD_MAX_BYTES）")
         result = imports.import_file(engine, file.read_bytes(), file.name, caller=Caller.system("cli"), source=source,
                                      mode=mode, max_bytes=settings.upload_max_bytes,
-                                     batch_rows=settings.import_batch_rows)
+                                     batch_rows=settings.import_batch_rows,
+                                     xlsx_limits=imports.XlsxLimits.of(settings))
     except AnjuError as e:
         raise click.ClickException(e.message) from None
     finally:

@@ -135,6 +135,8 @@ def _period(until: date | None, months: int) -> tuple[date, date]:
     if end > clock.today():
         raise ValidationError.of("until", "测算截止日不能晚于今天")
     y, m = divmod(end.year * 12 + end.month - 1 - months, 12)
+    if y < 1:  # e.g. until 0001-01-01: the period would start before the calendar does
+        raise ValidationError.of("until", "测算截止日过早：测算期不能早于公元 1 年")
     import calendar
 
     start = date(y, m + 1, min(end.day, calendar.monthrange(y, m + 1)[1])) + timedelta(days=1)

@@ -1,4 +1,5 @@
-"""The web kit's typed dependencies: settings, the unit of work, paging, the NUL guard.
+"""The web kit's typed dependencies: settings, the unit of work, paging, the guard against text that
+cannot be stored (NUL, lone surrogates).
 
 The policies routes declare live with the contexts (``<context>/http/deps.py``; the two every
 context uses, ``Public`` and ``SignedIn``, and ``SecurityDep`` are exported by ``anju.security``)."""
@@ -6,6 +7,7 @@ context uses, ``Public`` and ``SignedIn``, and ``SecurityDep`` are exported by `
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
@@ -53,51 +55,77 @@ async def paging(
 
 NUL = "\x00"
 NUL_REASON = "不能包含空字符（U+0000）"
+SURROGATE_REASON = "含有无效的 Unicode 字符（孤立的代理项 U+D800–U+DFFF），无法以 UTF-8 保存"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# How a JSON body can carry the characters refused: the escapes \u0000 and \uD800–\uDFFF (a valid pair
+# decodes to one character), a surrogate's bytes in UTF-8 (ED A0–BF …: json.loads passes them through),
+# or any NUL byte (a body in UTF-16 or UTF-32).
+_JSON_SUSPECT = re.compile(rb"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})|\xed[\xa0-\xbf]|\x00")
 
 
-def _nul_at(value: Any, path: tuple[str, ...] = ()) -> tuple[str, ...] | None:
-    """Where a NUL character sits in a decoded JSON value (a key's NUL is blamed on its object)."""
+def unstorable(text: str) -> str | None:
+    """Why ``text`` cannot be stored or answered: a NUL (PostgreSQL text cannot hold one), or a lone
+    surrogate (no UTF-8 encoding exists: the database, the log and the JSON answer would all fail)."""
+    if NUL in text:
+        return NUL_REASON
+    if not text.isascii() and _SURROGATE.search(text):
+        return SURROGATE_REASON
+    return None
+
+
+def _unstorable_at(value: Any, path: tuple[str, ...] = ()) -> tuple[tuple[str, ...], str] | None:
+    """Where a refused character sits in a decoded JSON value, and why (a key's is blamed on its object)."""
     if isinstance(value, str):
-        return path if NUL in value else None
+        reason = unstorable(value)
+        return (path, reason) if reason else None
     if isinstance(value, dict):
         for k, v in value.items():
-            if NUL in k:
-                return path
-            found = _nul_at(v, (*path, k))
+            reason = unstorable(k)
+            if reason:
+                return path, reason
+            found = _unstorable_at(v, (*path, k))
             if found is not None:
                 return found
     if isinstance(value, list):
         for i, v in enumerate(value):
-            found = _nul_at(v, (*path, str(i)))
+            found = _unstorable_at(v, (*path, str(i)))
             if found is not None:
                 return found
     return None
 
 
-async def refuse_nul(request: Request) -> None:
-    """No request value may carry a NUL character: PostgreSQL text cannot hold one, so it is refused
-    here, naming the field, on every database alike (an app-wide dependency)."""
+def _clean(name: str) -> str:
+    return "".join(ch for ch in name if not unstorable(ch))
+
+
+async def refuse_unstorable_text(request: Request) -> None:
+    """No request value may carry a NUL character or a lone surrogate: it is refused here with a 422
+    naming the field, on every database and for every route alike (an app-wide dependency), before a
+    route could store it, log it or fail to encode its answer."""
     from anju.core.errors import ValidationError
 
     for name, value in (*request.path_params.items(), *request.query_params.multi_items()):
-        if NUL in name or NUL in str(value):
-            raise ValidationError.of(name.replace(NUL, "") or "query", NUL_REASON)
+        reason = unstorable(name) or unstorable(str(value))
+        if reason:
+            raise ValidationError.of(_clean(name) or "query", reason)
     ctype = request.headers.get("content-type", "")
     if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
         for name, item in (await request.form()).multi_items():
             text = (item.filename or "") if isinstance(item, UploadFile) else item
-            if NUL in name or NUL in text:
-                raise ValidationError.of(name.replace(NUL, "") or "body", NUL_REASON)
+            reason = unstorable(name) or unstorable(text)
+            if reason:
+                raise ValidationError.of(_clean(name) or "body", reason)
     elif "json" in ctype:
         body = await request.body()
-        if b"\\u0000" not in body:  # JSON spells a NUL as the escape \u0000
+        if not _JSON_SUSPECT.search(body):
             return
         try:
-            path = _nul_at(json.loads(body))
+            found = _unstorable_at(json.loads(body))
         except ValueError:
             return  # not JSON: the route's own parsing names the problem
-        if path is not None:
-            raise ValidationError.of(".".join(path) or "body", NUL_REASON)
+        if found is not None:
+            path, reason = found
+            raise ValidationError.of(".".join(path) or "body", reason)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

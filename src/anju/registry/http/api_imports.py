@@ -73,6 +73,7 @@ def run_import(
         mode=mode,
         max_bytes=settings.upload_max_bytes,
         batch_rows=settings.import_batch_rows,
+        xlsx_limits=imports.XlsxLimits.of(settings),
     )
 
 

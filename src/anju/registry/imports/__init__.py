@@ -7,7 +7,8 @@ rank in ``source_rules`` (data, not code). Differences between sources are *conf
 
 The pipeline of :func:`import_file` (``jobs``), one module per step:
 
-1. ``formats``: size limit, format sniffing (CSV in UTF-8 / GB18030 / UTF-16, or .xlsx through calamine);
+1. ``formats``: size limit, format sniffing (CSV in UTF-8 / GB18030 / UTF-16, or .xlsx read as a
+   stream within ``xlsx.XlsxLimits``);
    ``columns``: header mapping (English or Chinese names, see :data:`COLUMNS` and ``docs/import-format.md``);
 2. ``scan``: every row is parsed (``cells``) and checked on its own (no query per row; districts and
    streets through ``streets``); ``plan``: resolved against the register with a few bulk queries;
@@ -19,7 +20,7 @@ and returns the rejected ones with the reason. Every attempt is recorded in ``im
 """
 
 from anju.registry.imports.columns import COLUMNS, ColumnSpec
-from anju.registry.imports.formats import SheetData, decode_csv, read_sheet
+from anju.registry.imports.formats import decode_csv, read_sheet
 from anju.registry.imports.jobs import (
     ImportJob,
     ImportJobWithReport,
@@ -31,6 +32,8 @@ from anju.registry.imports.jobs import (
     remerge,
 )
 from anju.registry.imports.plan import load_rules, merge_values
+from anju.registry.imports.sheet import SheetData
+from anju.registry.imports.xlsx import XlsxLimits
 
 __all__ = [
     "COLUMNS",
@@ -39,6 +42,7 @@ __all__ = [
     "ImportJobWithReport",
     "ImportResult",
     "SheetData",
+    "XlsxLimits",
     "decode_csv",
     "get_job",
     "import_file",

@@ -34,6 +34,27 @@ def memo(parse: Any, label: str, kind: str) -> Any:
     return get
 
 
+#: Characters no identifier may hold: C0 and C1 controls (line breaks and tabs among them), DEL, the line
+#: and paragraph separators, invisible format characters (soft hyphen, zero-width, bidirectional
+#: overrides, byte order mark) and lone surrogates.
+_CONTROL = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb"
+    "\ud800-\udfff]"
+)
+
+
+def control_reason(raw: str) -> str | None:
+    """Why ``raw`` cannot be an identifier (a room number, a building number, a name), or None."""
+    m = _CONTROL.search(raw)
+    if m is None:
+        return None
+    return f"不能包含控制字符或不可见字符（第 {m.start() + 1} 个字符为 U+{ord(m.group()):04X}）"
+
+
+def has_control(raw: str) -> bool:
+    return _CONTROL.search(raw) is not None
+
+
 _INTS: dict[str, int] = {str(i): i for i in range(-20, 201)}
 
 

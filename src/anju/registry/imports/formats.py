@@ -1,4 +1,5 @@
-"""Reading a 楼盘表 file: format sniffing, CSV decoding (UTF-8, GB18030/GBK, UTF-16) and .xlsx sheets."""
+"""Reading a 楼盘表 file: format sniffing and CSV decoding (UTF-8, GB18030/GBK, UTF-16); .xlsx sheets are
+read by :mod:`anju.registry.imports.xlsx`."""
 
 from __future__ import annotations
 
@@ -6,34 +7,11 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from collections.abc import Iterator
 
-from anju.core.errors import FieldError
-
-
-class FileRejected(Exception):
-    """The whole file cannot be imported (format, encoding, header); the job is recorded as rejected."""
-
-    def __init__(self, reason: str, row: int | None = None, column: str = "文件") -> None:
-        super().__init__(reason)
-        self.error = FieldError(column, reason, row)
-
-
-@dataclass
-class SheetData:
-    """An opened file: its format, encoding, header, and a way to iterate its rows (more than once)."""
-
-    format: str  # csv | xlsx
-    encoding: str | None
-    header: list[str]
-    _rows: Callable[[], Iterator[tuple[int, list[str]]]]
-
-    def rows(self) -> Iterator[tuple[int, list[str]]]:
-        """(row number, cells as text); the header is row 1, blank rows are skipped."""
-        yield from self._rows()
+from anju.registry.imports import xlsx
+from anju.registry.imports.sheet import FileRejected, SheetData
+from anju.registry.imports.xlsx import XlsxLimits
 
 
 def decode_csv(data: bytes) -> tuple[str, str]:
@@ -100,50 +78,14 @@ def _csv_sheet(data: bytes) -> SheetData:
     return SheetData("csv", encoding, header, rows)
 
 
-def _cell_text(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "是" if v else "否"
-    if isinstance(v, float):
-        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
-    if isinstance(v, datetime | date):
-        return v.isoformat()
-    return str(v)
-
-
-def _xlsx_sheet(data: bytes) -> SheetData:
-    from python_calamine import CalamineError, CalamineWorkbook
-
-    try:
-        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = wb.get_sheet_by_index(0)
-        rows_iter = sheet.iter_rows()
-        first = next(rows_iter, None)
-    except (CalamineError, ValueError, OSError) as e:
-        raise FileRejected(f"不是有效的 Excel (.xlsx) 文件：{e}") from None
-    if first is None or not any(_cell_text(c).strip() for c in first):
-        raise FileRejected("工作表是空的或没有表头行（读取第一个工作表）", 1)
-    header = [_cell_text(c) for c in first]
-
-    def rows() -> Iterator[tuple[int, list[str]]]:
-        it = wb.get_sheet_by_index(0).iter_rows()
-        next(it, None)
-        for n, cells in enumerate(it, start=2):
-            texts = [_cell_text(c) for c in cells]
-            if "".join(texts).strip():
-                yield n, texts
-
-    return SheetData("xlsx", None, header, rows)
-
-
-def read_sheet(data: bytes, filename: str) -> SheetData:
-    """Sniff the format from the content (the file name only breaks ties) and open the first sheet."""
+def read_sheet(data: bytes, filename: str, limits: XlsxLimits | None = None) -> SheetData:
+    """Sniff the format from the content (the file name only breaks ties) and open the first sheet; an
+    .xlsx file is checked against ``limits`` before it is read."""
     name = filename.lower()
     if not data.strip():
         raise FileRejected("文件是空的")
     if data.startswith(b"PK\x03\x04"):
-        return _xlsx_sheet(data)
+        return xlsx.read_xlsx(data, limits or XlsxLimits())
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise FileRejected("不支持旧版 Excel (.xls) 文件；请在 Excel 中另存为 .xlsx 或 CSV")
     if name.endswith((".xlsx", ".xlsm")):

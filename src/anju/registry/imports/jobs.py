@@ -24,9 +24,10 @@ from anju.core.paging import Page, fetch_page
 from anju.core.scope import SYSTEM
 from anju.registry import changes, domain
 from anju.registry.imports import formats, plan, scan, write
-from anju.registry.imports.formats import FileRejected, SheetData
 from anju.registry.imports.run import ImportRun, chunks
+from anju.registry.imports.sheet import FileRejected, SheetData
 from anju.registry.imports.write import REPORT_CAP, Fatal
+from anju.registry.imports.xlsx import XlsxLimits
 from anju.registry.tables import home_source_records, homes, import_jobs
 from anju.security import AuditedJob, Caller, audited_job
 
@@ -129,11 +130,13 @@ def _check_options(source: str, mode: str) -> None:
 
 def import_file(target: Engine | UnitOfWork, data: bytes, filename: str, *, caller: Caller | None = None,
                 source: str = "manual", mode: str = "all_or_nothing", max_bytes: int = 50 * 1024 * 1024,
-                batch_rows: int = 5000, today: date | None = None, now: datetime | None = None) -> ImportResult:
+                batch_rows: int = 5000, xlsx_limits: XlsxLimits | None = None, today: date | None = None,
+                now: datetime | None = None) -> ImportResult:
     """Import one 楼盘表 file from ``source`` for ``caller``; one transaction, through the unit of work
     (``target``: the app's, or an engine for the command line and tests). The attempt is recorded in
     ``import_jobs`` and the audit log in that same transaction (``security.audited_job``): a rejected
-    file's transaction records the rejection instead."""
+    file's transaction records the rejection instead. An .xlsx file is checked against ``xlsx_limits``
+    (the defaults of ``ANJU_IMPORT_XLSX_*`` when not given) before it is read."""
     _check_options(source, mode)
     job = audited_job(unit_of_work(target), caller or Caller.system("registry.import"), "registry.import",
                       "import_job")
@@ -146,7 +149,7 @@ def import_file(target: Engine | UnitOfWork, data: bytes, filename: str, *, call
     filename = (filename or "upload").replace("\\", "/").rsplit("/", 1)[-1][:200] or "upload"
     result = ImportResult(0, "running", source, mode, filename, hashlib.sha256(data).hexdigest())
     try:
-        sheet = formats.read_sheet(data, filename)
+        sheet = formats.read_sheet(data, filename, xlsx_limits)
     except FileRejected as e:
         result.errors = [e.error]
         return _record_rejected(job, result, now)

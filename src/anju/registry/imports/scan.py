@@ -56,6 +56,10 @@ class _Scanner:
         row_cells.append("")
         return True
 
+    def _report(self, n: int, errs: list[Bad]) -> None:
+        for bad in errs:
+            self.run.err(n, self.run.label(bad.field), bad.reason)
+
     def row(self, n: int, row_cells: list[str]) -> None:
         run = self.run
         if not self._fit(n, row_cells):
@@ -64,6 +68,12 @@ class _Scanner:
          b_year, b_status, unit_no, floor_raw, floor_label, floor_to_raw, room_no, use, rooms, halls,
          orientation, c_area, i_area, status, puc) = map(str.strip, self.pick(row_cells))
         errs: list[Bad] = []
+        if cells.has_control("".join((district_raw, street_raw, estate_name, road, door, bno, unit_no, floor_label,
+                                      room_no))):
+            _controls(errs, district=district_raw, street=street_raw, estate_name=estate_name, road=road,
+                      door_no=door, building_no=bno, unit_no=unit_no, floor_label=floor_label, room_no=room_no)
+            self._report(n, errs)
+            return
         if reason := csvout.formula_reason(estate_name):
             errs.append(Bad("estate_name", reason))
         house_code: str | None = None
@@ -177,6 +187,15 @@ class _Scanner:
         if unit_no:
             bp.units.add(unit_no)
         return bp
+
+
+def _controls(errs: list[Bad], **identifiers: str) -> None:
+    """Refuse identifiers (names, numbers, labels) with control or invisible characters: a line break in
+    a room number makes a second, invisible home, and breaks every address and export built from it."""
+    for fld, raw in identifiers.items():
+        reason = cells.control_reason(raw)
+        if reason:
+            errs.append(Bad(fld, reason))
 
 
 def _areas(errs: list[Bad], values: list[Any], c_area: str, i_area: str) -> None:
