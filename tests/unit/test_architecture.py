@@ -49,6 +49,24 @@ ARG_TYPE_IGNORES: dict[str, int] = {
     "bench/rental_search.py": 2,
 }
 
+#: Functions that may return a bare ``dict[str, Any]`` (module → function names): page template
+#: contexts, GeoJSON, free-form JSON read back from storage (a policy file, a partial patch, a source's
+#: attributes) and the Splink model, whose keys are the library's. Every other service returns a
+#: TypedDict, a dataclass or a ``Page`` of them. May only shrink.
+UNTYPED_DICT_RETURNS: dict[str, set[str]] = {
+    "src/anju/rental/http/pages_escrow.py": {"_ctx"},
+    "src/anju/rental/http/pages_leases.py": {"labels_context"},
+    "src/anju/rental/http/pages_governance.py": {"_ctx"},
+    "src/anju/rental/http/pages_parties.py": {"_ctx"},
+    "src/anju/assistance/http/pages_applications.py": {"_ctx"},
+    "src/anju/registry/http/pages.py": {"_grid"},
+    "src/anju/divisions/http/api.py": {"get_division_geometry"},
+    "src/anju/registry/imports/scan.py": {"_given_building_attrs"},
+    "src/anju/registry/changes.py": {"_normalise_home_patch"},
+    "src/anju/assistance/catalogue.py": {"_policy_dict"},
+    "src/anju/addresses/linkage.py": {"load_model", "settings_dict", "train"},
+}
+
 #: The security context's own transactions, which are the audit mechanism itself: a refusal is recorded
 #: in a transaction of its own (the refused request wrote nothing), a session's last use is touched
 #: outside the request's read, and the key rotation and the audit anchoring are batch jobs over the
@@ -378,6 +396,29 @@ def test_no_arg_type_ignores_outside_the_allow_list():
             found[path.relative_to(ROOT).as_posix()] = n
     over = {p: n for p, n in found.items() if n > ARG_TYPE_IGNORES.get(p, 0)}
     assert over == {}, over
+
+
+def _untyped_dict_returns(tree: ast.Module) -> set[str]:
+    """Functions annotated to return ``dict[str, Any]`` (alone or ``| None``)."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.returns is not None:
+            text = ast.unparse(node.returns).replace(" ", "")
+            if text in ("dict[str,Any]", "dict[str,Any]|None", "Optional[dict[str,Any]]"):
+                found.add(node.name)
+    return found
+
+
+def test_services_return_typed_shapes_not_bare_dicts():
+    found = {}
+    for path in modules():
+        names = _untyped_dict_returns(ast.parse(path.read_text(encoding="utf-8")))
+        if names:
+            found[path.relative_to(ROOT).as_posix()] = names
+    new = {p: sorted(n - UNTYPED_DICT_RETURNS.get(p, set())) for p, n in found.items()}
+    assert {p: n for p, n in new.items() if n} == {}, "return a TypedDict, a dataclass or a Page"
+    stale = {p: sorted(n - found.get(p, set())) for p, n in UNTYPED_DICT_RETURNS.items()}
+    assert {p: n for p, n in stale.items() if n} == {}, "remove from UNTYPED_DICT_RETURNS"
 
 
 def test_complexity_rules_are_on_with_exceptions_that_only_shrink():
