@@ -16,7 +16,18 @@ from sqlalchemy import Engine, func, select
 
 from anju.core.settings import Settings
 from anju.registry import tables as rt
-from anju.security import Caller, NewAccount, Role, Security, accounts, create_account, issue_session
+from anju.security import (
+    Caller,
+    NewAccount,
+    Role,
+    Security,
+    accounts,
+    add_synthetic_people,
+    create_account,
+    issue_session,
+    provider_for,
+    seed_verified,
+)
 
 PASSWORD = "Test-Passw0rd!"
 #: Recognisable personal values: the log/database scan looks for these in plain text.
@@ -74,7 +85,10 @@ def seed_accounts(engine: Engine, settings: Settings) -> None:
     system = Caller.system("test-seed")
     with engine.begin() as conn:
         for spec in specs:
-            create_account(conn, sec, spec, system)
+            made = create_account(conn, sec, spec, system)
+            if spec.id_number:  # the seeded citizens have verified their identity
+                add_synthetic_people(conn, sec.keyring, [(spec.id_number, spec.name, spec.phone)])
+                seed_verified(conn, sec, made.account_id, provider_for(sec))
 
 
 def account_id(engine: Engine, username: str) -> int:

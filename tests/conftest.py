@@ -166,6 +166,8 @@ class DbFactory:
         if self._dropper is not None:
             self._drops.put(None)
             self._dropper.join()
+        if not self.created:  # nothing left to drop (and no PostgreSQL when the run has none)
+            return
         admin = _pg_admin()
         for name in list(self.created):
             with admin.connect() as c:

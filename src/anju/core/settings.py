@@ -153,6 +153,23 @@ class Settings(BaseSettings):
     )
     rate_limit_login: str = Field("10/minute", description="Sign-in attempts allowed per client address.")
     rate_limit_public: str = Field("120/minute", description="Requests to public endpoints per client address.")
+    identity_provider: str = Field(
+        "synthetic",
+        description="Real-name identity provider (实名认证): `synthetic` checks against the synthetic city's "
+        "population (demo and tests; refused in production), or `package.module:Class` of an adapter for the "
+        "real service (see docs/identity.md).",
+    )
+    sms_sender: str = Field(
+        "file",
+        description="Sender of one-time codes and notices by SMS: `file` appends to data_dir/sms-outbox.jsonl, "
+        "`log` writes them to the application log (demo only), or `package.module:Class` of a gateway adapter.",
+    )
+    phone_code_minutes: int = Field(10, ge=1, le=60, description="How long an SMS one-time code stays valid.")
+    phone_code_resend_seconds: int = Field(60, ge=0, le=3600, description="Shortest wait before another code.")
+    phone_codes_per_day: int = Field(10, ge=1, le=100, description="One-time codes an account may ask for a day.")
+    identity_checks_per_day: int = Field(
+        5, ge=1, le=100, description="Real-name checks an account may ask the identity provider for a day."
+    )
     ledger_signing_key: SecretStr | None = Field(
         None,
         description="Ed25519 private key seed (64 hex characters) that signs the verifiable log's tree heads; "
@@ -189,6 +206,10 @@ class Settings(BaseSettings):
                 raise ValueError("ANJU_STAFF_TOTP_REQUIRED must be on in production")
             if self.cookie_secure != "always":
                 raise ValueError("ANJU_COOKIE_SECURE must be 'always' in production (TLS ends at a proxy)")
+            if self.identity_provider == "synthetic":
+                raise ValueError("ANJU_IDENTITY_PROVIDER must name the real service's adapter in production")
+            if self.sms_sender in ("file", "log"):
+                raise ValueError("ANJU_SMS_SENDER must name an SMS gateway adapter in production")
 
 
 def load_settings(**overrides: object) -> Settings:

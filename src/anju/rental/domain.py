@@ -122,6 +122,8 @@ class ListingFacts:
     deposit_cap_months: int
     guidance: tuple[int, int] | None  # (low, high) fen per m² per month, or None if none published
     band_pct: int
+    #: The lister declared an identity number that is not verified yet (it makes nobody an owner).
+    lister_unverified: bool = False
 
 
 @dataclass(frozen=True)
@@ -167,7 +169,9 @@ def verify_listing(f: ListingFacts) -> list[RuleResult]:
             "lister_entitled",
             f.lister_is_owner or f.has_entrustment,
             "发布人是产权人" if f.lister_is_owner else "发布人持有有效委托",
-            "发布人既不是产权人，也没有有效的委托",
+            "发布人尚未完成实名认证，不能以产权人身份发布；也没有有效的委托"
+            if f.lister_unverified
+            else "发布人既不是产权人，也没有有效的委托",
         )
     )
     if f.party_status is None:

@@ -110,7 +110,7 @@ def entrust(conn: Connection, caller: Caller, cmd: EntrustmentIn) -> int:
     """An owner entrusts a home (or one room of it) to an agent: an account or a filed party."""
     acct = parties.caller_account(conn, caller)
     if not acct.id_number_bidx:
-        raise ValidationError.of("account", "账户未实名（无身份证号码），不能办理委托")
+        raise ValidationError.of("account", "账户尚未完成实名认证，不能以产权人身份办理委托（我的账户 → 实名认证）")
     home = home_by_code(conn, cmd.house_code)
     today = clock.today()
     if not is_owner(conn, int(home.id), acct.id_number_bidx, today):

@@ -95,7 +95,7 @@ def _landlord(kr: Keyring, me: leases.Me) -> tuple[str, str, str]:
     if me.party is not None:
         return "party", kr.blind_index(me.party.credit_code, "credit_code"), str(me.party.name)
     if me.id_bidx is None:
-        raise ValidationError.of("landlord", "出租人账户未实名登记居民身份证号码")
+        raise ValidationError.of("landlord", "出租人账户尚未完成实名认证（我的账户 → 实名认证）")
     return "person", me.id_bidx, kr.decrypt(me.name_enc, "accounts.name")
 
 
@@ -135,9 +135,12 @@ def create_lease(conn: Connection, kr: Keyring, settings: Settings, caller: Call
     tenant_account_id = None
     if cmd.tenant_username:
         acc = conn.execute(
-            select(accounts.c.id, accounts.c.id_number_bidx).where(accounts.c.username == cmd.tenant_username)
+            select(accounts.c.id, accounts.c.id_number_bidx, accounts.c.name_bidx).where(
+                accounts.c.username == cmd.tenant_username
+            )
         ).first()
-        if acc is None or acc.id_number_bidx != tenant_bidx:
+        # A verified identity (id_number_bidx is NULL until the real-name check) and the same name.
+        if acc is None or acc.id_number_bidx != tenant_bidx or acc.name_bidx != kr.blind_index(tenant_name, "name"):
             raise ValidationError.of("tenant_username", "没有与承租人姓名、身份证号码相符的实名账户")
         tenant_account_id = int(acc.id)
 

@@ -77,6 +77,7 @@ class Lister:
     account_id: int
     id_bidx: str | None
     party: Any | None
+    unverified: bool = False
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -89,7 +90,9 @@ def lister_of(conn: Connection, caller: Caller) -> Lister:
     if acct is None:
         raise NotFound("账户不存在")
     party = party_for_account(conn, int(acct.id)) if acct.org_code else None
-    return Lister(int(acct.id), acct.id_number_bidx, party)
+    # Only a verified identity makes an owner (anju.security.realname): a declared number is ignored.
+    unverified = acct.claimed_id_bidx is not None and acct.identity_verified_at is None
+    return Lister(int(acct.id), acct.id_number_bidx, party, unverified)
 
 
 def _event(conn: Connection, listing_id: int, kind: str, actor: int | None, **detail: Any) -> None:
@@ -357,6 +360,7 @@ def gather_facts(
         room_status=room.status if room else None,
         room_name=room.name if room else None,
         lister_is_owner=owner_bidx is not None,
+        lister_unverified=lister.unverified,
         has_entrustment=entrustment is not None,
         party_status=party_status,
         restrictions=tuple(f"{domain.FLAG_KINDS.get(x.kind, x.kind)}（{x.reason}）" for x in restrictions),

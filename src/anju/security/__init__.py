@@ -26,8 +26,20 @@ from anju.security.policy import (
     walk_routes,
 )
 from anju.security.ratelimit import RateLimiter
+from anju.security.realname import (
+    SYNTHETIC_COLS,
+    UNVERIFIED,
+    IdentityProvider,
+    SmsSender,
+    add_synthetic_people,
+    provider_for,
+    seed_verified,
+    sender_for,
+    synthetic_person_row,
+    synthetic_phone,
+)
 from anju.security.signin import issue_session
-from anju.security.tables import accounts, audit_log, sessions
+from anju.security.tables import accounts, audit_log, sessions, synthetic_people
 from anju.security.users import NewAccount, create_account
 
 __all__ = [
@@ -36,9 +48,12 @@ __all__ = [
     "ROLE_LABELS",
     "SESSION_COOKIE",
     "STAFF_ROLES",
+    "SYNTHETIC_COLS",
     "SYSTEM",
+    "UNVERIFIED",
     "AuditedJob",
     "Caller",
+    "IdentityProvider",
     "Keyring",
     "LoginRequired",
     "NewAccount",
@@ -51,7 +66,9 @@ __all__ = [
     "Security",
     "SecurityDep",
     "SignedIn",
+    "SmsSender",
     "accounts",
+    "add_synthetic_people",
     "allow",
     "allowed",
     "audit_log",
@@ -71,12 +88,18 @@ __all__ = [
     "mask_phone",
     "person_name",
     "phone",
+    "provider_for",
     "record",
     "record_now",
     "resident_id",
     "rotate_keys",
     "route_policy",
+    "seed_verified",
+    "sender_for",
     "sessions",
     "set_audit_target",
+    "synthetic_people",
+    "synthetic_person_row",
+    "synthetic_phone",
     "walk_routes",
 ]

@@ -162,6 +162,7 @@ def ensure_demo_accounts(engine: Engine, settings: Settings) -> list[dict[str, s
     """The demo's accounts, created once (an existing username is left as it is). Never in production."""
     from anju import divisions
     from anju.security.callers import Caller, Security
+    from anju.security.realname import add_synthetic_people, provider_for, seed_verified
     from anju.security.users import NewAccount, create_account
 
     if settings.environment == "production":
@@ -180,7 +181,13 @@ def ensure_demo_accounts(engine: Engine, settings: Settings) -> list[dict[str, s
                 continue
             values = {k: v.format(**codes) for k, v in spec.items()}
             role = Role(values.pop("role"))
-            create_account(conn, sec, NewAccount(password=DEMO_PASSWORD, role=role, **values), Caller.system("demo"))
+            created = create_account(
+                conn, sec, NewAccount(password=DEMO_PASSWORD, role=role, **values), Caller.system("demo")
+            )
+            if values.get("id_number"):
+                # The demo's citizens are people of the synthetic city who have verified their identity.
+                add_synthetic_people(conn, sec.keyring, [(values["id_number"], values["name"], values.get("phone"))])
+                seed_verified(conn, sec, created.account_id, provider_for(sec))
             made.append(spec)
     return made
 

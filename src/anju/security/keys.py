@@ -14,6 +14,7 @@ from anju.security.tables import accounts
 ENCRYPTED = (
     ("name_enc", "accounts.name", "name_bidx", "name"),
     ("id_number_enc", "accounts.id_number", "id_number_bidx", "id_number"),
+    ("claimed_id_enc", "accounts.id_number", "claimed_id_bidx", "id_number"),
     ("phone_enc", "accounts.phone", "phone_bidx", "phone"),
     ("totp_secret_enc", "accounts.totp_secret", None, None),
 )
@@ -50,6 +51,8 @@ def rotate_keys(engine: Engine, sec: Security, *, batch: int = 1000, progress: A
                         values[col] = kr.encrypt(plain, ctx)
                     if bidx and kind and r[bidx] != (new := kr.blind_index(plain, kind)):
                         values[bidx] = new
+                        if col == "phone_enc" and r["confirmed_phone_bidx"] is not None:
+                            values["confirmed_phone_bidx"] = new
                 if values:
                     conn.execute(update(accounts).where(accounts.c.id == r["id"]).values(**values))
                     done += 1

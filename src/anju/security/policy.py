@@ -92,9 +92,7 @@ class Policy:
         # Map tiles are fetched by the map library, not a browser tab: 401, never a sign-in redirect.
         page = not request.url.path.startswith(("/api/", "/tiles/"))
         anon = Caller.anonymous(ip, rid)
-        if self.permission == PUBLIC and not limiter.hit(
-            sec.settings.rate_limit_public, "public", ip or "-"
-        ):
+        if self.permission == PUBLIC and not limiter.hit(sec.settings.rate_limit_public, "public", ip or "-"):
             await anyio.to_thread.run_sync(
                 lambda: record_now(engine, anon, "http.rate_limited", outcome="denied", reason=request.url.path)
             )

@@ -22,10 +22,20 @@ accounts = Table(
     Column("org_code", String(18), nullable=True),  # GB 32100 code of the enterprise (agency staff)
     Column("name_enc", LargeBinary, nullable=False),
     Column("name_bidx", String(64), nullable=False),
+    # The verified identity: set only once the real-name check passed (public accounts) or by the
+    # administrator who created a staff account. Every right that follows a person's ID reads these.
     Column("id_number_enc", LargeBinary, nullable=True),
     Column("id_number_bidx", String(64), nullable=True, unique=True),
+    # The identity number an account declared at registration, not yet verified: it grants nothing.
+    Column("claimed_id_enc", LargeBinary, nullable=True),
+    Column("claimed_id_bidx", String(64), nullable=True),
+    Column("identity_verified_at", UTCDateTime, nullable=True),
+    Column("identity_method", String(40), nullable=True),  # the provider that verified it, or "staff"
     Column("phone_enc", LargeBinary, nullable=True),
     Column("phone_bidx", String(64), nullable=True),
+    # Set when the phone was confirmed by a one-time code: one account per confirmed number.
+    Column("confirmed_phone_bidx", String(64), nullable=True, unique=True),
+    Column("phone_confirmed_at", UTCDateTime, nullable=True),
     Column("password_hash", String(200), nullable=False),
     Column("password_changed_at", UTCDateTime, nullable=False),
     Column("totp_secret_enc", LargeBinary, nullable=True),
@@ -37,6 +47,7 @@ accounts = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Index("ix_accounts_phone_bidx", "phone_bidx"),
     Index("ix_accounts_name_bidx", "name_bidx"),
+    Index("ix_accounts_claimed_id_bidx", "claimed_id_bidx"),
     Index("ix_accounts_division", "division_code", "role"),
 )
 
@@ -77,4 +88,31 @@ audit_log = Table(
     Index("ix_audit_actor", "actor_id", "at"),
     Index("ix_audit_entity", "entity", "entity_id"),
     Index("ix_audit_action", "action", "at"),
+)
+
+phone_codes = Table(
+    "phone_codes",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("account_id", IdType, ForeignKey("accounts.id"), nullable=False),
+    Column("phone_bidx", String(64), nullable=False),  # the number the code was sent to
+    Column("code_hash", String(64), nullable=False),  # HMAC of the code: the code itself is never stored
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("used_at", UTCDateTime, nullable=True),
+    Index("ix_phone_codes_account", "account_id", "created_at"),
+)
+
+#: The demo's and the tests' stand-in for the public-security population register and the carriers'
+#: real-name records that a real identity provider consults (never used with a real provider):
+#: every person the synthetic city names, with the phone number registered to them.
+synthetic_people = Table(
+    "synthetic_people",
+    metadata,
+    Column("id_bidx", String(64), primary_key=True),
+    Column("name_enc", LargeBinary, nullable=False),
+    Column("name_bidx", String(64), nullable=False),
+    Column("phone_enc", LargeBinary, nullable=False),
+    Column("phone_bidx", String(64), nullable=False),
 )

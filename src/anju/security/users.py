@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, TypedDict
 
 import pyotp
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, or_, select, update
 
 from anju import divisions
 from anju.core import clock
@@ -95,6 +95,9 @@ class _AccountValues(TypedDict):
     name_bidx: str
     id_number_enc: bytes | None
     id_number_bidx: str | None
+    claimed_id_enc: bytes | None
+    claimed_id_bidx: str | None
+    identity_method: str | None
     phone_enc: bytes | None
     phone_bidx: str | None
 
@@ -126,12 +129,25 @@ def _validate_account(conn: Connection, sec: Security, cmd: NewAccount) -> _Acco
         raise Taken("该用户名已被使用", "username", taken.id, taken.division_code)
     kr = sec.keyring
     id_bidx = kr.blind_index(id_number, "id_number") if id_number else None
+    phone_bidx = kr.blind_index(phone, "phone") if phone else None
     if id_bidx:
+        # Only a verified number is taken: a declared one grants nothing and must not let whoever
+        # declared it first keep the person themself out.
         holder = conn.execute(
             select(accounts.c.id, accounts.c.division_code).where(accounts.c.id_number_bidx == id_bidx)
         )
         if taken := holder.first():
-            raise Taken("该证件号码已注册账户", "id_number", taken.id, taken.division_code)
+            raise Taken("该证件号码已由其他账户实名认证", "id_number", taken.id, taken.division_code)
+    if phone_bidx and cmd.role in PUBLIC_ROLES:
+        holder = conn.execute(
+            select(accounts.c.id, accounts.c.division_code).where(accounts.c.confirmed_phone_bidx == phone_bidx)
+        )
+        if taken := holder.first():
+            raise Taken("该手机号码已由其他账户验证使用", "phone", taken.id, taken.division_code)
+    id_enc = kr.encrypt(id_number, "accounts.id_number") if id_number else None
+    # A public account's number is a claim until the real-name check (anju.security.realname); a staff
+    # account's is recorded by the administrator who created it, from the bureau's own staff records.
+    claim = cmd.role in PUBLIC_ROLES
     return {
         "username": username,
         "role": cmd.role.value,
@@ -139,10 +155,13 @@ def _validate_account(conn: Connection, sec: Security, cmd: NewAccount) -> _Acco
         "org_code": org,
         "name_enc": kr.encrypt(name, "accounts.name"),
         "name_bidx": kr.blind_index(name, "name"),
-        "id_number_enc": kr.encrypt(id_number, "accounts.id_number") if id_number else None,
-        "id_number_bidx": id_bidx,
+        "id_number_enc": None if claim else id_enc,
+        "id_number_bidx": None if claim else id_bidx,
+        "claimed_id_enc": id_enc if claim else None,
+        "claimed_id_bidx": id_bidx if claim else None,
+        "identity_method": "staff" if id_bidx and not claim else None,
         "phone_enc": kr.encrypt(phone, "accounts.phone") if phone else None,
-        "phone_bidx": kr.blind_index(phone, "phone") if phone else None,
+        "phone_bidx": phone_bidx,
     }
 
 
@@ -158,6 +177,7 @@ def create_account(conn: Connection, sec: Security, cmd: NewAccount, actor: Call
     res = conn.execute(
         accounts.insert().values(
             **values,
+            identity_verified_at=now if values["identity_method"] else None,
             password_hash=sec.hasher.hash(cmd.password),
             password_changed_at=now,
             totp_secret_enc=sec.keyring.encrypt(totp_secret, "accounts.totp_secret") if totp_secret else None,
@@ -233,6 +253,9 @@ class AccountView(TypedDict):
     name: str
     id_number: str | None
     phone: str | None
+    #: Real-name identity verified (public accounts) or recorded by the bureau (staff).
+    identity_verified: bool
+    phone_confirmed: bool
     totp_enrolled: bool
     locked: bool
     disabled: bool
@@ -242,7 +265,8 @@ class AccountView(TypedDict):
 def masked(sec: Security, row: Any) -> AccountView:
     """The public face of an account: personal values masked."""
     kr = sec.keyring
-    idn = kr.decrypt(row["id_number_enc"], "accounts.id_number") if row["id_number_enc"] else None
+    blob = row["id_number_enc"] or row["claimed_id_enc"]
+    idn = kr.decrypt(blob, "accounts.id_number") if blob else None
     ph = kr.decrypt(row["phone_enc"], "accounts.phone") if row["phone_enc"] else None
     now = clock.now()
     return {
@@ -254,6 +278,8 @@ def masked(sec: Security, row: Any) -> AccountView:
         "name": identity.mask_name(kr.decrypt(row["name_enc"], "accounts.name")),
         "id_number": identity.mask_id(idn) if idn else None,
         "phone": identity.mask_phone(ph) if ph else None,
+        "identity_verified": row["identity_verified_at"] is not None,
+        "phone_confirmed": row["phone_confirmed_at"] is not None,
         "totp_enrolled": row["totp_secret_enc"] is not None,
         "locked": bool(row["locked_until"] and row["locked_until"] > now),
         "disabled": row["disabled_at"] is not None,
@@ -295,7 +321,8 @@ def find_accounts(
     """Exact look-up by identity number or phone through the blind index (nothing is decrypted to search)."""
     kr = sec.keyring
     if id_number:
-        cond = accounts.c.id_number_bidx == kr.blind_index(identity.resident_id(id_number), "id_number")
+        b = kr.blind_index(identity.resident_id(id_number), "id_number")
+        cond = or_(accounts.c.id_number_bidx == b, accounts.c.claimed_id_bidx == b)
     elif phone:
         cond = accounts.c.phone_bidx == kr.blind_index(identity.phone(phone), "phone")
     else:
@@ -332,7 +359,7 @@ def reveal_account(
     kr = sec.keyring
     out: dict[str, str | None] = {}
     for f in fields:
-        blob = row[f"{f}_enc"]
+        blob = row[f"{f}_enc"] or (row["claimed_id_enc"] if f == "id_number" else None)
         out[f] = kr.decrypt(blob, f"accounts.{f}") if blob else None
     record(
         conn,

@@ -9,7 +9,18 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from anju.core.errors import TooManyRequests, Unauthenticated, ValidationError
-from anju.security import Public, SecurityDep, SignedIn, audit, callers, ratelimit, registration, signin, users
+from anju.security import (
+    Public,
+    SecurityDep,
+    SignedIn,
+    audit,
+    callers,
+    ratelimit,
+    realname,
+    registration,
+    signin,
+    users,
+)
 from anju.security.domain import GRANTS, Role
 from anju.security.http import schemas
 from anju.security.http.deps import AccountsManage, AuditRead, PersonalReveal
@@ -85,7 +96,7 @@ def register(
         id_number=body.id_number,
         phone=body.phone,
     )
-    registration.register(uow, sec, cmd, client_ip(request), request_id(request))
+    registration.register(uow, sec, cmd, client_ip(request), request_id(request), realname.sender_for(sec.settings))
     return schemas.RegisterOut(message=registration.ANSWER)
 
 
@@ -100,6 +111,38 @@ def me(uow: UowDep, sec: SecurityDep, caller: SignedIn) -> schemas.MeOut:
         scope_level=caller.scope.level,
         scope_code=caller.scope.code,
     )
+
+
+@router.get("/me/identity", operation_id="my_identity")
+def my_identity(uow: UowDep, sec: SecurityDep, caller: SignedIn) -> schemas.IdentityStatusOut:
+    """Real-name verification: where this account stands and the next step."""
+    with uow.read() as conn:
+        st = realname.status(conn, sec, caller)
+    return schemas.IdentityStatusOut(**st.__dict__)
+
+
+@router.post("/me/phone/code", status_code=202, operation_id="send_phone_code")
+def send_phone_code(uow: UowDep, sec: SecurityDep, caller: SignedIn) -> schemas.PhoneCodeOut:
+    """Send a one-time code by SMS to the account's registered phone (throttled)."""
+    expires = realname.send_phone_code(uow, sec, caller, realname.sender_for(sec.settings))
+    return schemas.PhoneCodeOut(expires_at=expires, message="验证码已发送至您登记的手机号码")
+
+
+@router.post("/me/phone/confirm", status_code=204, operation_id="confirm_phone", response_class=Response)
+def confirm_phone(uow: UowDep, sec: SecurityDep, caller: SignedIn, body: schemas.PhoneCodeIn) -> Response:
+    """Confirm the phone with the code; five wrong codes spend it."""
+    realname.confirm_phone(uow, sec, caller, body.code)
+    return Response(status_code=204)
+
+
+@router.post("/me/identity/verify", operation_id="verify_identity")
+def verify_identity(uow: UowDep, sec: SecurityDep, caller: SignedIn) -> schemas.IdentityStatusOut:
+    """Ask the identity provider whether the declared ID number, name and confirmed phone are one
+    person's. On success the rights that follow the ID (owner, tenant, household member) apply."""
+    realname.verify_identity(uow, sec, caller, realname.provider_for(sec), realname.sender_for(sec.settings))
+    with uow.read() as conn:
+        st = realname.status(conn, sec, caller)
+    return schemas.IdentityStatusOut(**st.__dict__)
 
 
 @router.post("/me/password", status_code=204, operation_id="change_password", response_class=Response)

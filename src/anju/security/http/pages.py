@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 
 from anju.core.clock import CITY_TZ
 from anju.core.errors import AnjuError, ValidationError
-from anju.security import Public, SecurityDep, SignedIn, audit, callers, registration, signin, users
+from anju.security import Public, SecurityDep, SignedIn, audit, callers, realname, registration, signin, users
 from anju.security.domain import GRANTS, ROLE_LABELS, Role
 from anju.security.http.deps import AccountsManage, AuditRead, PersonalReveal
 from anju.security.policy import CSRF_COOKIE, SESSION_COOKIE, client_ip, request_id
@@ -154,7 +154,7 @@ def register(
         username=username, password=password, role=Role(role), name=name, id_number=id_number, phone=phone
     )
     try:
-        registration.register(uow, sec, cmd, client_ip(request), request_id(request))
+        registration.register(uow, sec, cmd, client_ip(request), request_id(request), realname.sender_for(sec.settings))
     except AnjuError as e:  # input bad in itself; a taken username or number is not an error here
         reason = e.errors[0].reason if e.errors else e.message
         labels = {
@@ -185,6 +185,63 @@ def me_page(request: Request, uow: UowDep, sec: SecurityDep, caller: SignedIn) -
         account = users.get_account(conn, sec, caller, caller.account_id)
     perms = sorted(GRANTS[caller.role])
     return render(request, "me.html", account=account, permissions=perms, role_label=ROLE_LABELS[caller.role])
+
+
+def _identity_page(
+    request: Request, uow: UowDep, sec: SecurityDep, caller: Any, message: str = "", status: int = 200, ok: bool = False
+) -> HTMLResponse:
+    with uow.read() as conn:
+        st = realname.status(conn, sec, caller)
+    return render(
+        request,
+        "identity.html",
+        status_code=status,
+        st=st,
+        message=message,
+        ok=ok,
+        synthetic=sec.settings.identity_provider == "synthetic",
+        checks_per_day=sec.settings.identity_checks_per_day,
+    )
+
+
+@router.get("/me/identity", response_class=HTMLResponse)
+def identity_page(request: Request, uow: UowDep, sec: SecurityDep, caller: SignedIn) -> HTMLResponse:
+    """Real-name verification, step by step: confirm the phone by SMS code, then the identity check."""
+    return _identity_page(request, uow, sec, caller)
+
+
+@router.post("/me/identity/code", response_class=HTMLResponse)
+def identity_send_code(request: Request, uow: UowDep, sec: SecurityDep, caller: SignedIn) -> HTMLResponse:
+    try:
+        realname.send_phone_code(uow, sec, caller, realname.sender_for(sec.settings))
+    except AnjuError as e:
+        return _identity_page(request, uow, sec, caller, _reason(e), e.status_code)
+    minutes = sec.settings.phone_code_minutes
+    return _identity_page(request, uow, sec, caller, f"验证码已发送至您登记的手机号码，{minutes} 分钟内有效", ok=True)
+
+
+@router.post("/me/identity/phone", response_class=HTMLResponse)
+def identity_confirm_phone(
+    request: Request, uow: UowDep, sec: SecurityDep, caller: SignedIn, code: Annotated[str, Form(max_length=12)]
+) -> HTMLResponse:
+    try:
+        realname.confirm_phone(uow, sec, caller, code)
+    except AnjuError as e:
+        return _identity_page(request, uow, sec, caller, _reason(e), e.status_code)
+    return _identity_page(request, uow, sec, caller, "手机号码已验证，请继续实名核验", ok=True)
+
+
+@router.post("/me/identity/verify", response_class=HTMLResponse)
+def identity_verify(request: Request, uow: UowDep, sec: SecurityDep, caller: SignedIn) -> HTMLResponse:
+    try:
+        realname.verify_identity(uow, sec, caller, realname.provider_for(sec), realname.sender_for(sec.settings))
+    except AnjuError as e:
+        return _identity_page(request, uow, sec, caller, _reason(e), e.status_code)
+    return _identity_page(request, uow, sec, caller, "实名认证已完成", ok=True)
+
+
+def _reason(e: AnjuError) -> str:
+    return e.errors[0].reason if e.errors else e.message
 
 
 @router.post("/me/password", response_class=HTMLResponse)

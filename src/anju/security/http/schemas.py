@@ -58,6 +58,8 @@ class AccountOut(BaseModel):
     name: str = Field(description="姓名（脱敏）")
     id_number: str | None = Field(description="证件号码（脱敏）")
     phone: str | None = Field(description="手机号码（脱敏）")
+    identity_verified: bool = Field(description="已实名认证（工作人员：由本局登记）")
+    phone_confirmed: bool = Field(description="手机号码已通过验证码验证")
     totp_enrolled: bool
     locked: bool
     disabled: bool
@@ -122,3 +124,27 @@ class AuditOut(BaseModel):
     ip: str | None
     request_id: str | None
     detail: str | None
+
+
+class IdentityStatusOut(BaseModel):
+    """Where the account stands in real-name verification (values masked)."""
+
+    applies: bool = Field(description="本账户是否须实名认证（市民、房东）")
+    phone: str | None = Field(description="手机号码（脱敏）")
+    phone_confirmed: bool
+    id_number: str | None = Field(description="证件号码（脱敏）")
+    verified: bool
+    verified_at: datetime | None
+    method: str | None = Field(description="认证方式：身份核验服务名称，或 staff（工作人员由本局登记）")
+    next_step: Literal["phone", "identity", "done", "none"] = Field(
+        description="下一步：phone 验证手机号码，identity 实名核验，done 已完成，none 无须认证"
+    )
+
+
+class PhoneCodeOut(BaseModel):
+    expires_at: datetime
+    message: str
+
+
+class PhoneCodeIn(BaseModel):
+    code: str = Field(min_length=1, max_length=12, description="短信验证码（6 位数字）")
