@@ -113,6 +113,28 @@ CASES: dict[tuple[str, str], Case] = {
         perm="public",
     ),
     ("GET", "/api/v1/me"): Case(one("GET", "/api/v1/me"), scoping=None, perm="self"),
+    # Real-name verification: the seeded citizens are verified (409), staff need none (409); the agency
+    # account confirms its phone (202, then 429 for a second code within a minute).
+    ("GET", "/api/v1/me/identity"): Case(one("GET", "/api/v1/me/identity"), scoping=None, perm="self"),
+    ("POST", "/api/v1/me/phone/code"): Case(
+        one("POST", "/api/v1/me/phone/code"), ok={202, 409, 429}, scoping=None, perm="self"
+    ),
+    ("POST", "/api/v1/me/phone/confirm"): Case(
+        one("POST", "/api/v1/me/phone/confirm", json={"code": "000000"}), ok={409, 422}, scoping=None, perm="self"
+    ),
+    ("POST", "/api/v1/me/identity/verify"): Case(
+        one("POST", "/api/v1/me/identity/verify"), ok={200, 409}, scoping=None, perm="self"
+    ),
+    ("GET", "/me/identity"): Case(one("GET", "/me/identity"), scoping=None, perm="self"),
+    ("POST", "/me/identity/code"): Case(
+        one("POST", "/me/identity/code"), ok={200, 409, 429}, scoping=None, perm="self"
+    ),
+    ("POST", "/me/identity/phone"): Case(
+        one("POST", "/me/identity/phone", data={"code": "000000"}), ok={409, 422}, scoping=None, perm="self"
+    ),
+    ("POST", "/me/identity/verify"): Case(
+        one("POST", "/me/identity/verify", data={"agree": "1"}), ok={200, 409}, scoping=None, perm="self"
+    ),
     ("POST", "/api/v1/me/password"): Case(
         one("POST", "/api/v1/me/password", json={"old_password": "wrong", "new_password": "x"}),
         ok={422},

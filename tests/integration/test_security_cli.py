@@ -108,6 +108,27 @@ def test_demo_creates_one_account_per_role_once(empty_engine, settings_for):
         assert sign_in(conn, sec, "district", DEMO_PASSWORD, None, kind="web", ip=None).ok
         roles = dict(conn.execute(select(accounts.c.username, accounts.c.role)).all())
     assert roles["clerk"] == "street_clerk" and roles["admin"] == "administrator"
+    # The demo's citizen and landlord are verified people of the synthetic city; staff need no check.
+    with empty_engine.connect() as conn:
+        verified = dict(conn.execute(select(accounts.c.username, accounts.c.identity_method)).all())
+    assert verified["citizen"] == verified["landlord"] == "synthetic" and verified["agency"] is None
+
+
+def test_synthetic_people_lists_people_who_verify_and_only_with_the_synthetic_provider(people_engine, tmp_path):
+    from stdnum.cn import ric
+
+    from anju.security import phone as valid_phone
+
+    r = CliRunner().invoke(main, ["users", "synthetic-people", "--limit", "3"], env=env(people_engine, tmp_path))
+    assert r.exit_code == 0, r.output
+    rows = [line.split("\t") for line in r.stdout.splitlines()]
+    assert len(rows) == 3 and "合成人口" in r.stderr
+    for idn, name, phone in rows:  # they pass the same validators as real ones
+        assert ric.is_valid(idn) and name and valid_phone(phone) == phone
+    other = CliRunner().invoke(
+        main, ["users", "synthetic-people"], env=env(people_engine, tmp_path, ANJU_IDENTITY_PROVIDER="x.y:Z")
+    )
+    assert other.exit_code != 0 and "合成身份核验" in other.output
 
 
 def test_missing_keys_are_generated_outside_production_and_refused_in_production(tmp_path):

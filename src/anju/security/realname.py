@@ -164,7 +164,7 @@ def synthetic_phone(id_number: str) -> str:
 
 
 #: The columns of :data:`synthetic_people`, in the order :func:`synthetic_person_row` gives them.
-SYNTHETIC_COLS = ("id_bidx", "name_enc", "name_bidx", "phone_enc", "phone_bidx")
+SYNTHETIC_COLS = ("id_bidx", "id_enc", "name_enc", "name_bidx", "phone_enc", "phone_bidx")
 
 
 def synthetic_person_row(kr: Keyring, id_number: str, name: str, phone: str | None = None) -> tuple[object, ...]:
@@ -172,6 +172,7 @@ def synthetic_person_row(kr: Keyring, id_number: str, name: str, phone: str | No
     ph = phone or synthetic_phone(id_number)
     return (
         kr.blind_index(id_number, "id_number"),
+        kr.encrypt(id_number, "synthetic_people.id"),
         kr.encrypt(name, "synthetic_people.name"),
         kr.blind_index(name, "name"),
         kr.encrypt(ph, "synthetic_people.phone"),
@@ -187,16 +188,22 @@ def add_synthetic_people(conn: Connection, kr: Keyring, people: Sequence[tuple[s
         conn.execute(synthetic_people.insert(), [dict(zip(SYNTHETIC_COLS, r, strict=True)) for r in rows])
 
 
-def synthetic_person(conn: Connection, kr: Keyring, id_number: str) -> tuple[str, str] | None:
-    """(name, phone) of a synthetic person, for the demo's operator (``anju identity synthetic-person``)."""
-    row = conn.execute(
-        select(synthetic_people.c.name_enc, synthetic_people.c.phone_enc).where(
-            synthetic_people.c.id_bidx == kr.blind_index(id_number, "id_number")
+def sample_synthetic_people(conn: Connection, kr: Keyring, n: int) -> list[tuple[str, str, str]]:
+    """(ID number, name, phone) of ``n`` people of the synthetic population, so that someone trying the
+    demo can register as one of them and verify (``anju users synthetic-people``)."""
+    rows = conn.execute(
+        select(synthetic_people.c.id_enc, synthetic_people.c.name_enc, synthetic_people.c.phone_enc)
+        .order_by(synthetic_people.c.id_bidx)
+        .limit(n)
+    ).all()
+    return [
+        (
+            kr.decrypt(r.id_enc, "synthetic_people.id"),
+            kr.decrypt(r.name_enc, "synthetic_people.name"),
+            kr.decrypt(r.phone_enc, "synthetic_people.phone"),
         )
-    ).first()
-    if row is None:
-        return None
-    return kr.decrypt(row.name_enc, "synthetic_people.name"), kr.decrypt(row.phone_enc, "synthetic_people.phone")
+        for r in rows
+    ]
 
 
 def seed_verified(conn: Connection, sec: Security, account_id: int, provider: IdentityProvider) -> None:
@@ -296,7 +303,7 @@ def send_phone_code(uow: UnitOfWork, sec: Security, caller: Caller, sender: SmsS
     with uow.begin() as conn:
         row = _own_row(conn, caller)
         if Role(str(row["role"])) not in PUBLIC_ROLES or not row["phone_enc"]:
-            raise Forbidden("本账户无须验证手机号码")
+            raise Conflict("本账户无须验证手机号码")
         if row["phone_confirmed_at"] is not None:
             raise Conflict("手机号码已验证")
         aid = int(row["id"])
@@ -396,7 +403,7 @@ def verify_identity(
         row = _own_row(conn, caller)
         aid = int(row["id"])
         if Role(str(row["role"])) not in PUBLIC_ROLES or row["claimed_id_enc"] is None:
-            raise Forbidden("本账户无须实名认证")
+            raise Conflict("本账户无须实名认证")
         if row["identity_verified_at"] is not None:
             raise Conflict("已完成实名认证")
         if row["phone_confirmed_at"] is None:

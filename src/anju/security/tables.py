@@ -111,6 +111,7 @@ synthetic_people = Table(
     "synthetic_people",
     metadata,
     Column("id_bidx", String(64), primary_key=True),
+    Column("id_enc", LargeBinary, nullable=False),
     Column("name_enc", LargeBinary, nullable=False),
     Column("name_bidx", String(64), nullable=False),
     Column("phone_enc", LargeBinary, nullable=False),

@@ -81,6 +81,7 @@ def upgrade() -> None:
     op.create_table(
         "synthetic_people",
         sa.Column("id_bidx", sa.String(length=64), nullable=False),
+        sa.Column("id_enc", sa.LargeBinary(), nullable=False),
         sa.Column("name_enc", sa.LargeBinary(), nullable=False),
         sa.Column("name_bidx", sa.String(length=64), nullable=False),
         sa.Column("phone_enc", sa.LargeBinary(), nullable=False),
