@@ -40,3 +40,25 @@ def test_source_rules_are_seeded_as_data(empty_engine):
             text("SELECT source FROM source_rules WHERE field = 'construction_area' ORDER BY rank LIMIT 1")
         ).scalar_one()
     assert winner == "survey"
+
+
+def test_realname_migration_turns_declared_numbers_of_public_accounts_into_claims(city_engine):
+    """0013: a public account's number no longer grants anything until verified; staff keep theirs."""
+    from sqlalchemy import select
+
+    from anju.security import accounts
+
+    def state() -> dict[str, tuple[bool, bool]]:
+        with city_engine.connect() as c:
+            rows = c.execute(select(accounts.c.username, accounts.c.id_number_bidx, accounts.c.claimed_id_bidx))
+            return {r.username: (r.id_number_bidx is not None, r.claimed_id_bidx is not None) for r in rows}
+
+    assert state()["citizen"] == (True, True)  # seeded verified
+    migrate.downgrade(city_engine, "0012")
+    migrate.upgrade(city_engine)
+    after = state()
+    assert after["citizen"] == after["landlord"] == (False, True)  # a claim again, to verify
+    assert after["agency"] == (False, False) and after["city"] == (False, False)
+    with city_engine.connect() as c:
+        verified = c.execute(select(accounts.c.identity_verified_at).where(accounts.c.username == "citizen")).scalar()
+    assert verified is None
