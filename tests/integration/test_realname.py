@@ -22,6 +22,7 @@ from sqlalchemy import Engine, func, select, update
 
 from anju.app import create_app
 from anju.core.settings import Settings
+from anju.registry import home_owners
 from anju.rental.tables import rental_leases
 from anju.security import accounts, add_synthetic_people, audit_log, synthetic_phone
 from anju.security.tables import phone_codes
@@ -272,3 +273,19 @@ def test_production_refuses_the_synthetic_provider_and_the_file_sender() -> None
         Settings.model_validate(base).check_production_safety()
     with pytest.raises(ValueError, match="ANJU_SMS_SENDER"):
         Settings.model_validate(base | {"identity_provider": "x.y:Z"}).check_production_safety()
+
+
+def test_a_verified_number_under_another_name_than_the_registers_owns_nothing(env: dict[str, Any]) -> None:
+    """The register records the home's owner under another name: the verified account is not its owner."""
+    c = env["client"]
+    with env["engine"].begin() as conn:
+        kr = c.app.state.security.keyring  # type: ignore[attr-defined]
+        other_name = home_owners.update().where(home_owners.c.home_id == env["home"].id)
+        conn.execute(other_name.values(owner_name_enc=kr.encrypt("欧阳明明", "home_owners.owner_name")))
+    phone = synthetic_phone(OWNER_ID)
+    register(c, "namediffers", OWNER_ID, OWNER_NAME, phone, role="landlord")
+    h = sign_in(c, "namediffers")
+    confirm_phone(env, h, phone)
+    assert c.post("/api/v1/me/identity/verify", headers=h).status_code == 200
+    out = listing_entitled(env, h)
+    assert out["status"] == 422 and [e["field"] for e in out["body"]["errors"]] == ["lister_entitled"]

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 
-
 def _engine(settings: Settings) -> Engine:
     engine = runtime.engine(settings)
     migrate.upgrade(engine)

@@ -181,9 +181,7 @@ def verify_listing(f: ListingFacts) -> list[RuleResult]:
         label = PARTY_STATUS_LABELS[PartyStatus(f.party_status)] if known else "未备案"
         ok = f.party_status == PartyStatus.filed
         out.append(_rule("party_active", ok, "机构已备案", f"发布机构{label}，不能发布房源"))
-    out.append(
-        _rule("home_unrestricted", not f.restrictions, "无限制", "房屋存在限制：" + "、".join(f.restrictions))
-    )
+    out.append(_rule("home_unrestricted", not f.restrictions, "无限制", "房屋存在限制：" + "、".join(f.restrictions)))
     if f.other_active:
         out.append(RuleResult("unit_not_listed", False, "该房屋（房间）已有其他待复核、已核验或已发布的房源"))
     elif f.mode_conflict:
@@ -595,6 +593,7 @@ def check_balanced(postings: Sequence[tuple[str, int, int]]) -> int:
     if debits != credits:
         raise UnbalancedJournal(f"借方合计 {debits} 分不等于贷方合计 {credits} 分")
     return debits
+
 
 # ----------------------------------------------------------------------------------- guidance rents
 

@@ -22,12 +22,25 @@ from anju.rental.tables import (
     rental_entrustments,
     rental_parties,
 )
-from anju.security import Caller, accounts, credit_code
+from anju.security import Caller, Keyring, accounts, credit_code
 
 
-def is_owner(conn: Connection, home_id: int, owner_bidx: str, on: date) -> bool:
-    """Whether the person or organisation (blind index) owns (a share of) the home on ``on``."""
-    return conn.execute(_IS_OWNER, {"home_id": home_id, "owner_bidx": owner_bidx, "on": on}).first() is not None
+def is_owner(conn: Connection, home_id: int, owner_bidx: str, on: date, *, named: Named | None = None) -> bool:
+    """Whether the person or organisation (blind index) owns (a share of) the home on ``on``.
+
+    ``named`` (a person's verified name with the keyring to read the register's): the name the
+    register records for that owner must be the same too — a verified number under another name is
+    not the register's owner (issue 17: "at minimum the name must match what the register holds")."""
+    params = {"home_id": home_id, "owner_bidx": owner_bidx, "on": on}
+    if named is None:
+        return conn.execute(_IS_OWNER, params).first() is not None
+    kr, name = named
+    names = conn.execute(_OWNER_NAMES, params).scalars()
+    return any(kr.decrypt(blob, "home_owners.owner_name") == name for blob in names)
+
+
+#: A person's verified name and the keyring that reads the register's owner names.
+Named = tuple[Keyring, str]
 
 
 # Statements of the signing and filing paths, built once (see anju.rental.leases).
@@ -41,7 +54,12 @@ _IS_OWNER = (
     )
     .limit(1)
 )
-
+_OWNER_NAMES = select(home_owners.c.owner_name_enc).where(
+    home_owners.c.home_id == bindparam("home_id"),
+    home_owners.c.owner_bidx == bindparam("owner_bidx"),
+    home_owners.c.acquired_on <= bindparam("on"),
+    or_(home_owners.c.released_on.is_(None), home_owners.c.released_on > bindparam("on")),
+)
 
 
 def valid_entrustment(
@@ -106,15 +124,16 @@ def home_by_code(conn: Connection, code: str, fld: str = "house_code") -> Any:
     return row
 
 
-def entrust(conn: Connection, caller: Caller, cmd: EntrustmentIn) -> int:
+def entrust(conn: Connection, kr: Keyring, caller: Caller, cmd: EntrustmentIn) -> int:
     """An owner entrusts a home (or one room of it) to an agent: an account or a filed party."""
     acct = parties.caller_account(conn, caller)
     if not acct.id_number_bidx:
         raise ValidationError.of("account", "账户尚未完成实名认证，不能以产权人身份办理委托（我的账户 → 实名认证）")
     home = home_by_code(conn, cmd.house_code)
     today = clock.today()
-    if not is_owner(conn, int(home.id), acct.id_number_bidx, today):
-        raise ValidationError.of("house_code", "您不是该房屋的产权人，不能委托")
+    named = (kr, kr.decrypt(acct.name_enc, "accounts.name"))
+    if not is_owner(conn, int(home.id), acct.id_number_bidx, today, named=named):
+        raise ValidationError.of("house_code", "您不是该房屋登记的产权人（证件号码与姓名须与楼盘表一致），不能委托")
     room_id = None
     if cmd.room_code:
         r = conn.execute(
@@ -135,9 +154,7 @@ def entrust(conn: Connection, caller: Caller, cmd: EntrustmentIn) -> int:
     if bool(cmd.agent_username) == bool(cmd.agent_credit_code):
         errors.append(FieldError("agent", "须填写受托人账户名或受托机构统一社会信用代码之一"))
     if errors:
-        raise ValidationError(
-            "委托信息有误：" + "；".join(f"{e.field} {e.reason}" for e in errors), errors
-        )
+        raise ValidationError("委托信息有误：" + "；".join(f"{e.field} {e.reason}" for e in errors), errors)
     agent_account = agent_party = None
     if cmd.agent_username:
         a = conn.execute(
@@ -280,8 +297,6 @@ def my_entrustments(
             }
         )
     return Page(out, page.total)
-
-
 
 
 def revoke_entrustment(conn: Connection, caller: Caller, entrustment_id: int) -> None:

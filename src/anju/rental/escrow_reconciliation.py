@@ -206,9 +206,7 @@ def import_bank_lines(
     return {"lines": len(lines), "imported": len(new), "skipped": len(lines) - len(new)}
 
 
-def bank_lines(
-    conn: Connection, scope: Scope, escrow_account_id: int, *, limit: int, offset: int
-) -> Page[BankLine]:
+def bank_lines(conn: Connection, scope: Scope, escrow_account_id: int, *, limit: int, offset: int) -> Page[BankLine]:
     """The bank's statement lines of one escrow account, newest first."""
     escrow.scoped_account(conn, scope, escrow_account_id)
     stmt = (

@@ -120,7 +120,7 @@ def create_lease(conn: Connection, kr: Keyring, settings: Settings, caller: Call
         assert cmd.home_id is not None
         home_id, room_id = cmd.home_id, cmd.room_id
     h, room = _unit_facts(conn, home_id, room_id, "home_id")
-    if not leases.may_let(conn, home_id, room_id, today, me=me):
+    if not leases.may_let(conn, home_id, room_id, today, me=me, kr=kr):
         raise ValidationError.of(
             "listing_id" if listing is not None else "home_id", "出租方不是该房屋的产权人，也没有有效的委托"
         )

@@ -156,9 +156,19 @@ def require_active_landlord(conn: Connection, lease: Any) -> None:
         parties.require_active_party(conn, int(lease.landlord_party_id), "landlord")
 
 
-def may_let(conn: Connection, home_id: int, room_id: int | None, on: date, *, me: Me | None, lease: Any = None) -> bool:
+def may_let(
+    conn: Connection,
+    home_id: int,
+    room_id: int | None,
+    on: date,
+    *,
+    me: Me | None,
+    lease: Any = None,
+    kr: Keyring | None = None,
+) -> bool:
     """Whether the landlord side may let the unit on ``on``: it owns the home, or holds an entrustment
-    in force from its owner (an individual agent's, or its party's)."""
+    in force from its owner (an individual agent's, or its party's). With ``kr``, a person's ownership
+    needs the register's name to be the account's too."""
     if lease is not None:
         owner_bidx, account_id, party_id = lease.landlord_bidx, lease.landlord_account_id, lease.landlord_party_id
     else:
@@ -166,7 +176,8 @@ def may_let(conn: Connection, home_id: int, room_id: int | None, on: date, *, me
         party_id = me.party.id if me.party is not None else None
         owner_bidx = me.id_bidx if party_id is None else None
         account_id = me.account_id
-    if owner_bidx and entrustments.is_owner(conn, home_id, owner_bidx, on):
+    named = (kr, kr.decrypt(me.name_enc, "accounts.name")) if kr is not None and me is not None and owner_bidx else None
+    if owner_bidx and entrustments.is_owner(conn, home_id, owner_bidx, on, named=named):
         return True
     return (
         entrustments.valid_entrustment(
@@ -430,9 +441,7 @@ def list_leases(
     return Page([_summary(kr, r) for r in rows], total)
 
 
-def iter_leases(
-    conn: Connection, kr: Keyring, scope: Scope, f: LeaseFilter, cap: int = 100_000
-) -> list[LeaseSummary]:
+def iter_leases(conn: Connection, kr: Keyring, scope: Scope, f: LeaseFilter, cap: int = 100_000) -> list[LeaseSummary]:
     """Every lease in scope matching the filter (for the CSV export), at most ``cap``."""
     rows = conn.execute(
         select(*_summary_cols())

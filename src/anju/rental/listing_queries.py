@@ -47,6 +47,7 @@ def _joined() -> Any:
         .join(registry.estates, registry.estates.c.id == registry.homes.c.estate_id)
     )
 
+
 class PublicListing(TypedDict):
     """What anyone may see of a listing: no owner, no lister, no personal data."""
 

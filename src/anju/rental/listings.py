@@ -78,6 +78,7 @@ class Lister:
     id_bidx: str | None
     party: Any | None
     unverified: bool = False
+    name_enc: bytes | None = None
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -92,7 +93,7 @@ def lister_of(conn: Connection, caller: Caller) -> Lister:
     party = party_for_account(conn, int(acct.id)) if acct.org_code else None
     # Only a verified identity makes an owner (anju.security.realname): a declared number is ignored.
     unverified = acct.claimed_id_bidx is not None and acct.identity_verified_at is None
-    return Lister(int(acct.id), acct.id_number_bidx, party, unverified)
+    return Lister(int(acct.id), acct.id_number_bidx, party, unverified, bytes(acct.name_enc))
 
 
 def _event(conn: Connection, listing_id: int, kind: str, actor: int | None, **detail: Any) -> None:
@@ -317,11 +318,13 @@ def gather_facts(
             )
         ).first()
     owner_bidx: str | None = None
-    candidates = [x for x in (lister.id_bidx,) if x]
+    # A person owns by verified number and the register's name; an organisation by its credit code.
+    named = (kr, kr.decrypt(lister.name_enc, "accounts.name")) if lister.name_enc else None
+    candidates: list[tuple[str, Any]] = [(lister.id_bidx, named)] if lister.id_bidx else []
     if lister.party is not None:
-        candidates.append(kr.blind_index(lister.party.credit_code, "credit_code"))
-    for bidx in candidates:
-        if is_owner(conn, int(row.home_id), bidx, on):
+        candidates.append((kr.blind_index(lister.party.credit_code, "credit_code"), None))
+    for bidx, name in candidates:
+        if is_owner(conn, int(row.home_id), bidx, on, named=name):
             owner_bidx = bidx
             break
     entrustment = None

@@ -669,8 +669,6 @@ def practitioner_left(conn: Connection, caller: Caller, practitioner_id: int, on
     )
 
 
-
-
 def add_practice_record(conn: Connection, caller: Caller, practitioner_id: int, kind: str, text: str) -> None:
     """Append an entry to a practitioner's practice record (执业记录). No personal values belong here."""
     if kind not in domain.RECORD_KINDS:

@@ -226,10 +226,12 @@ def revoke(
 
 
 @router.post("/entrustments", status_code=201, operation_id="rental_entrust")
-def entrust(uow: UowDep, caller: RentalPublish, body: schemas_parties.EntrustmentIn) -> schemas_parties.Created:
+def entrust(
+    uow: UowDep, sec: SecurityDep, caller: RentalPublish, body: schemas_parties.EntrustmentIn
+) -> schemas_parties.Created:
     """An owner (by the register's ownership data) entrusts a home or one room to an agent."""
     with audited(uow, caller, "rental.entrust", "rental_entrustment") as conn:
-        eid = entrustments.entrust(conn, caller, body.command())
+        eid = entrustments.entrust(conn, sec.keyring, caller, body.command())
         set_audit_target(conn, eid)
     return schemas_parties.Created(id=eid)
 

@@ -265,6 +265,7 @@ def entrustments_page(
 def entrust(
     request: Request,
     uow: UowDep,
+    sec: SecurityDep,
     caller: RentalPublish,
     paging: PagingDep,
     house_code: Annotated[str, Form(max_length=23)],
@@ -279,7 +280,7 @@ def entrust(
     )
     try:
         with audited(uow, caller, "rental.entrust", "rental_entrustment") as conn:
-            set_audit_target(conn, entrustments.entrust(conn, caller, cmd))
+            set_audit_target(conn, entrustments.entrust(conn, sec.keyring, caller, cmd))
     except AnjuError as e:
         values = {
             "house_code": house_code,
