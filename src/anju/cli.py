@@ -18,9 +18,7 @@ import click
 from anju.core import runtime
 
 if TYPE_CHECKING:
-
     pass
-
 
 
 class _ContextCommands(click.Group):

@@ -28,6 +28,9 @@ class Context:
     permissions: Mapping[str, str] = field(default_factory=dict)
     #: Which role holds which of them (role name → permission names); see ``security.roles``.
     grants: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: Sources of home restrictions the context keeps (name → ``"module:function"``), asked by the
+    #: registry's one restriction mechanism (``anju.registry.home_restrictions``) whoever calls it.
+    restriction_sources: Mapping[str, str] = field(default_factory=dict)
 
 
 #: Role groups the grants below use (the roles themselves are ``security.roles.Role``).
@@ -151,6 +154,7 @@ CONTEXTS: tuple[Context, ...] = (
         "rental",
         commands={"rental": "anju.rental.cli:rental"},
         help={"rental": "Rental supervision (住房租赁监管服务平台)."},
+        restriction_sources={"rental_flags": "anju.rental.home_flags:flag_source"},
         permissions={
             "rental.party": "file one's own enterprise/agency and its practitioners",
             "rental.publish": "create, verify, publish and withdraw listings; entrust",

@@ -432,3 +432,15 @@ def test_complexity_rules_are_on_with_exceptions_that_only_shrink():
     }
     grown = {p: c - COMPLEXITY_EXCEPTIONS.get(p, set()) for p, c in exceptions.items()}
     assert {p: c for p, c in grown.items() if c} == {}, "new complexity exceptions: split the function instead"
+
+
+def test_declared_restriction_sources_load_whoever_asks():
+    """The registry's one restriction mechanism asks every source a context declares in the one list,
+    loaded from its declaration (not from whichever module happened to be imported)."""
+    from anju.contexts import CONTEXTS
+    from anju.registry import restriction_sources
+
+    declared = {name for c in CONTEXTS for name in c.restriction_sources}
+    found = dict(restriction_sources())
+    assert "rental_flags" in declared and declared <= set(found)
+    assert all(callable(f) for f in found.values())

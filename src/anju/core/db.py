@@ -25,6 +25,7 @@ try:
 except ImportError:  # pragma: no cover - not POSIX: the server's processes meet SQLite's own lock
     fcntl = None  # type: ignore[assignment]
 
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # pysqlite would BEGIN only before INSERT/UPDATE/DELETE, so a SAVEPOINT that came first would open
     # (and its RELEASE commit) the transaction on its own: a later failure could not roll it back.

@@ -152,7 +152,7 @@ def prove_consistency(algorithm: str, leaves_file: Path, old_size: int, size: in
 @click.option("--index", type=int, required=True, help="0-based index of the leaf.")
 @click.option("--size", type=int, required=True, help="Size of the tree.")
 @click.option("--root", "root_hex", required=True, help="Root of the tree (hex).")
-@click.option("--proof", "proof_csv", required=True, help="Comma-separated hex hashes, bottom-up; \"\" is empty.")
+@click.option("--proof", "proof_csv", required=True, help='Comma-separated hex hashes, bottom-up; "" is empty.')
 def verify_inclusion(algorithm: str, leaf_hash: str, index: int, size: int, root_hex: str, proof_csv: str) -> None:
     """Check an inclusion proof (RFC 9162 §2.1.3.2); exit 0 valid, 1 invalid."""
     leaf = _hash("--leaf-hash", leaf_hash)
@@ -168,7 +168,7 @@ def verify_inclusion(algorithm: str, leaf_hash: str, index: int, size: int, root
 @click.option("--size", type=int, required=True, help="Size of the newer tree.")
 @click.option("--old-root", required=True, help="Root of the older tree (hex).")
 @click.option("--root", "root_hex", required=True, help="Root of the newer tree (hex).")
-@click.option("--proof", "proof_csv", required=True, help="Comma-separated hex hashes, bottom-up; \"\" is empty.")
+@click.option("--proof", "proof_csv", required=True, help='Comma-separated hex hashes, bottom-up; "" is empty.')
 def verify_consistency(algorithm: str, old_size: int, size: int, old_root: str, root_hex: str, proof_csv: str) -> None:
     """Check a consistency proof (RFC 9162 §2.1.4.2); exit 0 valid, 1 invalid."""
     old = _hash("--old-root", old_root)
@@ -179,8 +179,13 @@ def verify_consistency(algorithm: str, old_size: int, size: int, old_root: str, 
 
 
 @ledger.command("verify-head")
-@click.option("--head", "head_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Signed tree head as JSON (as served by GET /api/v1/ledger/{log}/head).")
+@click.option(
+    "--head",
+    "head_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Signed tree head as JSON (as served by GET /api/v1/ledger/{log}/head).",
+)
 @click.option("--public-key", required=True, help="The log's published Ed25519 public key (hex).")
 def verify_head(head_file: Path, public_key: str) -> None:
     """Check the signature of a signed tree head; exit 0 valid, 1 invalid."""
@@ -255,5 +260,8 @@ def check_cmd(log: str, public_key: str | None) -> None:
     _emit(report.as_dict())
     if not report.ok:
         raise SystemExit(1)
-    click.echo(f"日志 {log} 完整：{report.leaves_checked} 条记录、{report.nodes_checked} 个子树哈希、"
-               f"{report.heads_checked} 个树头均一致", err=True)
+    click.echo(
+        f"日志 {log} 完整：{report.leaves_checked} 条记录、{report.nodes_checked} 个子树哈希、"
+        f"{report.heads_checked} 个树头均一致",
+        err=True,
+    )

@@ -112,9 +112,7 @@ def inclusion_proof(leaf_hashes: Sequence[bytes], index: int, size: int, algorit
     return path(index, leaf_hashes[:size])
 
 
-def consistency_proof(
-    leaf_hashes: Sequence[bytes], old_size: int, size: int, algorithm: str = "sha256"
-) -> list[bytes]:
+def consistency_proof(leaf_hashes: Sequence[bytes], old_size: int, size: int, algorithm: str = "sha256") -> list[bytes]:
     """RFC 9162 §2.1.4.1 PROOF(old_size, D[0:size]) = SUBPROOF(old_size, D[0:size], true), bottom-up.
 
     Empty when ``old_size`` is 0 or equal to ``size``.

@@ -28,6 +28,13 @@ from anju.registry.reads import (
     home_history,
     stats,
 )
+from anju.registry.restrictions import (
+    Restriction,
+    RestrictionSource,
+    home_restrictions,
+    register_restriction_source,
+    restriction_sources,
+)
 from anju.registry.tables import (
     building_versions,
     buildings,
@@ -51,6 +58,8 @@ __all__ = [
     "NewBuilding",
     "NewEstate",
     "NewHome",
+    "Restriction",
+    "RestrictionSource",
     "SplitPart",
     "Status",
     "Structure",
@@ -74,6 +83,7 @@ __all__ = [
     "get_home_by_code",
     "home_history",
     "home_owners",
+    "home_restrictions",
     "home_versions",
     "homes",
     "make_house_code",
@@ -81,6 +91,8 @@ __all__ = [
     "owned_area",
     "parse_house_code",
     "register_changes",
+    "register_restriction_source",
+    "restriction_sources",
     "rooms",
     "search",
     "split_home",

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from anju.core.settings import Settings
 
 
-
 @click.group()
 def registry() -> None:
     """楼盘表: import, export, look-ups."""
@@ -37,14 +36,25 @@ def _engine() -> tuple[Settings, Engine]:
 
 @registry.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--source", default="manual", show_default=True,
-              type=click.Choice(["presale", "survey", "registration", "rental", "manual"]),
-              help="Where the file comes from (预售, 测绘, 登记, 租赁, 手工).")
-@click.option("--mode", default="all_or_nothing", show_default=True,
-              type=click.Choice(["all_or_nothing", "good_rows"]),
-              help="all_or_nothing: any bad row changes nothing; good_rows: load the good rows.")
-@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the rejected rows (original columns + 错误原因) to this CSV file.")
+@click.option(
+    "--source",
+    default="manual",
+    show_default=True,
+    type=click.Choice(["presale", "survey", "registration", "rental", "manual"]),
+    help="Where the file comes from (预售, 测绘, 登记, 租赁, 手工).",
+)
+@click.option(
+    "--mode",
+    default="all_or_nothing",
+    show_default=True,
+    type=click.Choice(["all_or_nothing", "good_rows"]),
+    help="all_or_nothing: any bad row changes nothing; good_rows: load the good rows.",
+)
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the rejected rows (original columns + 错误原因) to this CSV file.",
+)
 def import_cmd(file: Path, source: str, mode: str, rejects: Path | None) -> None:
     """Import a 楼盘表 file (CSV or .xlsx); prints a JSON summary, exits 1 when the file is rejected."""
     from anju.registry import imports
@@ -54,12 +64,20 @@ def import_cmd(file: Path, source: str, mode: str, rejects: Path | None) -> None
     try:
         size = file.stat().st_size
         if size > settings.upload_max_bytes:
-            raise click.ClickException(f"文件大小 {size} 字节，超过上限 {settings.upload_max_bytes} 字节"
-                                       "（ANJU_UPLOAD_MAX_BYTES）")
-        result = imports.import_file(engine, file.read_bytes(), file.name, caller=Caller.system("cli"), source=source,
-                                     mode=mode, max_bytes=settings.upload_max_bytes,
-                                     batch_rows=settings.import_batch_rows,
-                                     xlsx_limits=imports.XlsxLimits.of(settings))
+            raise click.ClickException(
+                f"文件大小 {size} 字节，超过上限 {settings.upload_max_bytes} 字节（ANJU_UPLOAD_MAX_BYTES）"
+            )
+        result = imports.import_file(
+            engine,
+            file.read_bytes(),
+            file.name,
+            caller=Caller.system("cli"),
+            source=source,
+            mode=mode,
+            max_bytes=settings.upload_max_bytes,
+            batch_rows=settings.import_batch_rows,
+            xlsx_limits=imports.XlsxLimits.of(settings),
+        )
     except AnjuError as e:
         raise click.ClickException(e.message) from None
     finally:
@@ -86,8 +104,12 @@ def _export(out: Path, layer: str, district: str | None, street: str | None) -> 
 
 
 @registry.command("export-homes")
-@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Output file; the format comes from the extension: .csv, .xlsx or .geojson.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output file; the format comes from the extension: .csv, .xlsx or .geojson.",
+)
 @click.option("--district", help="Only this district (or zone) code, e.g. 320105.")
 @click.option("--street", help="Only this street code, e.g. 320105001.")
 def export_homes(out: Path, district: str | None, street: str | None) -> None:
@@ -96,8 +118,12 @@ def export_homes(out: Path, district: str | None, street: str | None) -> None:
 
 
 @registry.command("export-buildings")
-@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Output file; the format comes from the extension: .csv, .xlsx or .geojson.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output file; the format comes from the extension: .csv, .xlsx or .geojson.",
+)
 @click.option("--district", help="Only this district (or zone) code.")
 @click.option("--street", help="Only this street code.")
 def export_buildings(out: Path, district: str | None, street: str | None) -> None:

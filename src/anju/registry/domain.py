@@ -262,9 +262,22 @@ IMPORT_SOURCES: dict[str, str] = {
 }
 IMPORT_MODES: dict[str, str] = {"all_or_nothing": "全部或全不", "good_rows": "只导入正确的行"}
 IMPORT_JOB_STATUS: dict[str, str] = {
-    "loaded": "已导入", "partial": "部分导入", "unchanged": "无变化", "rejected": "已拒绝", "running": "进行中",
+    "loaded": "已导入",
+    "partial": "部分导入",
+    "unchanged": "无变化",
+    "rejected": "已拒绝",
+    "running": "进行中",
 }
 #: Fields whose register value is merged from the sources (the fields ``source_rules`` may name).
-MERGED = ("use", "status", "construction_area", "inner_area", "rooms", "halls", "orientation", "floor_label",
-          "property_unit_code")
+MERGED = (
+    "use",
+    "status",
+    "construction_area",
+    "inner_area",
+    "rooms",
+    "halls",
+    "orientation",
+    "floor_label",
+    "property_unit_code",
+)
 AREA_FIELDS = frozenset({"construction_area", "inner_area"})

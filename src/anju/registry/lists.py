@@ -137,9 +137,7 @@ def _change(row: Row[Any]) -> shapes.HomeChange:
     return cast(shapes.HomeChange, dict(row._mapping))
 
 
-def _page(
-    conn: Connection, table: Table, cond: list[Any], stmt: Select[Any], offset: int, limit: int
-) -> Page[Any]:
+def _page(conn: Connection, table: Table, cond: list[Any], stmt: Select[Any], offset: int, limit: int) -> Page[Any]:
     """One page of a whole-table list (rows as dicts, typed by the caller); its total is :func:`count_rows`
     (an estimate for large whole tables)."""
     total = count_rows(conn, table, cond)

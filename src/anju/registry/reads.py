@@ -45,7 +45,6 @@ def get_building(conn: Connection, building_id: int, *, scope: Scope) -> shapes.
     return cast(shapes.Building, dict(row))
 
 
-
 def get_estate(conn: Connection, estate_id: int, *, scope: Scope) -> shapes.Estate:
     row = conn.execute(select(estates).where(estates.c.id == estate_id)).mappings().first()
     missing = f"没有编号为 {estate_id} 的小区"

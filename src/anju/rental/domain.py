@@ -5,7 +5,7 @@ Sections follow ``tables.py``: parties · listings · leases · escrow · guidan
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -272,30 +272,6 @@ def normalise_verify_code(text: str) -> str | None:
 
 def code_valid_until(verified_at: datetime, days: int) -> datetime:
     return verified_at + timedelta(days=days)
-
-
-@dataclass(frozen=True)
-class Restriction:
-    """Something that bars renting a home out on a date (查封, 危房 …), as a restriction source saw it."""
-
-    kind: str  # seized | unsafe | disputed | other
-    source: str  # court | registry | safety | supervisor
-    reason: str
-
-
-#: A restriction source answers, set-wise, which of the given homes are barred on a date. The rental
-#: context registers its own (supervisor-recorded flags); house safety registers one for unsafe grades.
-RestrictionSource = Callable[[object, Sequence[int], date], dict[int, list[Restriction]]]
-_RESTRICTION_SOURCES: dict[str, RestrictionSource] = {}
-
-
-def register_restriction_source(name: str, source: RestrictionSource) -> None:
-    """Add (or replace) a named source of restrictions consulted by listing verification and filing."""
-    _RESTRICTION_SOURCES[name] = source
-
-
-def restriction_sources() -> Iterable[tuple[str, RestrictionSource]]:
-    return tuple(_RESTRICTION_SOURCES.items())
 
 
 # ------------------------------------------------------------------------------------------- leases

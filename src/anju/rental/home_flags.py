@@ -1,5 +1,6 @@
 """Home flags (查封, 危房, 权属争议 …): restrictions that bar renting a home, recorded by supervisors
-(and courts); :func:`home_restrictions` gathers every registered restriction source set-wise.
+(and courts) — the rental context's source in the registry's one restriction mechanism
+(:func:`anju.registry.home_restrictions`, re-exported here for the rental modules that ask it).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
-from anju.registry import homes
+from anju.registry import Restriction, home_restrictions, homes
 from anju.rental import domain, entrustments, parties
 from anju.rental.tables import (
     rental_home_flags,
@@ -24,15 +25,7 @@ from anju.rental.tables import (
 from anju.security import Caller
 
 CHUNK = 5000
-
-
-def home_restrictions(conn: Connection, home_ids: Sequence[int], on: date) -> dict[int, list[domain.Restriction]]:
-    """Every restriction any registered source reports for the homes on ``on`` (set-wise)."""
-    out: dict[int, list[domain.Restriction]] = defaultdict(list)
-    for _name, source in domain.restriction_sources():
-        for hid, found in source(conn, home_ids, on).items():
-            out[hid].extend(found)
-    return dict(out)
+__all__ = ["flag_source", "home_restrictions"]
 
 
 _FLAGS = select(
@@ -45,19 +38,15 @@ _FLAGS = select(
 )
 
 
-def _flag_source(conn: object, home_ids: Sequence[int], on: date) -> dict[int, list[domain.Restriction]]:
+def flag_source(conn: Connection, home_ids: Sequence[int], on: date) -> dict[int, list[Restriction]]:
     """The rental context's own restriction source: flags recorded by supervisors (and courts)."""
-    assert isinstance(conn, Connection)
-    out: dict[int, list[domain.Restriction]] = defaultdict(list)
+    out: dict[int, list[Restriction]] = defaultdict(list)
     ids = sorted(set(home_ids))
     for i in range(0, len(ids), CHUNK):
         rows = conn.execute(_FLAGS, {"ids": ids[i : i + CHUNK], "on": on})
         for hid, kind, source, reason in rows:
-            out[hid].append(domain.Restriction(kind, source, reason))
+            out[hid].append(Restriction(kind, source, reason))
     return out
-
-
-domain.register_restriction_source("rental_flags", _flag_source)
 
 
 # ------------------------------------------------------------------------------------------ home flags

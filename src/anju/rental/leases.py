@@ -26,7 +26,7 @@ from anju.core.errors import FieldError, NotFound, ValidationError
 from anju.core.paging import Page
 from anju.core.scope import Scope
 from anju.core.settings import Settings
-from anju.registry import estates, homes, rooms
+from anju.registry import Restriction, estates, homes, rooms
 from anju.rental import domain, entrustments, home_flags, parties
 from anju.rental.domain import LeaseStatus
 from anju.rental.tables import (
@@ -192,7 +192,7 @@ def may_let(
     )
 
 
-def restrictions_on(conn: Connection, home_id: int, on: date) -> list[domain.Restriction]:
+def restrictions_on(conn: Connection, home_id: int, on: date) -> list[Restriction]:
     return home_flags.home_restrictions(conn, [home_id], on).get(home_id, [])
 
 

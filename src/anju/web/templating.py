@@ -16,6 +16,7 @@ from anju.core.clock import to_local
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
+
 def fmt_ts(v: datetime | None) -> str:
     return "" if v is None else to_local(v).strftime("%Y-%m-%d %H:%M")
 
@@ -39,11 +40,9 @@ def add_globals(values: Mapping[str, Any]) -> None:
     templates.env.globals.update(values)
 
 
-
 def pager(total: int, page: int, size: int) -> dict[str, int]:
     """What ``_pager.html`` needs to draw a list's page links."""
     return {"page": page, "last": max(1, (total + size - 1) // size), "total": total, "size": size}
-
 
 
 def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:

@@ -38,8 +38,7 @@ def memo(parse: Any, label: str, kind: str) -> Any:
 #: and paragraph separators, invisible format characters (soft hyphen, zero-width, bidirectional
 #: overrides, byte order mark) and lone surrogates.
 _CONTROL = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb"
-    "\ud800-\udfff]"
+    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]"
 )
 
 

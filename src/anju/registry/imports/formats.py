@@ -18,7 +18,7 @@ def decode_csv(data: bytes) -> tuple[str, str]:
     """Decode a CSV file: UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (a superset of GBK)."""
     if data.startswith(codecs.BOM_UTF8):
         try:
-            return data[len(codecs.BOM_UTF8):].decode("utf-8"), "utf-8-sig"
+            return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError as e:
             raise FileRejected(f"文件以 UTF-8 标记开头，但第 {e.start} 字节起不是有效的 UTF-8 内容") from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):

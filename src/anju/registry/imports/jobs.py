@@ -104,12 +104,23 @@ class ImportResult:
 
     def summary(self, errors_cap: int = 50) -> ImportSummary:
         return {
-            "job_id": self.job_id, "status": self.status, "source": self.source, "mode": self.mode,
-            "filename": self.filename, "sha256": self.sha256, "format": self.format, "encoding": self.encoding,
-            "rows_total": self.rows_total, "rows_created": self.rows_created, "rows_updated": self.rows_updated,
-            "rows_unchanged": self.rows_unchanged, "rows_rejected": self.rows_rejected,
-            "conflicts": self.conflicts, "errors": [e.as_dict() for e in self.errors[:errors_cap]],
-            "errors_total": len(self.errors), "notes": self.notes,
+            "job_id": self.job_id,
+            "status": self.status,
+            "source": self.source,
+            "mode": self.mode,
+            "filename": self.filename,
+            "sha256": self.sha256,
+            "format": self.format,
+            "encoding": self.encoding,
+            "rows_total": self.rows_total,
+            "rows_created": self.rows_created,
+            "rows_updated": self.rows_updated,
+            "rows_unchanged": self.rows_unchanged,
+            "rows_rejected": self.rows_rejected,
+            "conflicts": self.conflicts,
+            "errors": [e.as_dict() for e in self.errors[:errors_cap]],
+            "errors_total": len(self.errors),
+            "notes": self.notes,
         }
 
     def rejects_csv(self) -> bytes:
@@ -128,22 +139,33 @@ def _check_options(source: str, mode: str) -> None:
         raise ValidationError.of("mode", f"未知的导入方式「{mode}」，应为 {'、'.join(domain.IMPORT_MODES)} 之一")
 
 
-def import_file(target: Engine | UnitOfWork, data: bytes, filename: str, *, caller: Caller | None = None,
-                source: str = "manual", mode: str = "all_or_nothing", max_bytes: int = 50 * 1024 * 1024,
-                batch_rows: int = 5000, xlsx_limits: XlsxLimits | None = None, today: date | None = None,
-                now: datetime | None = None) -> ImportResult:
+def import_file(
+    target: Engine | UnitOfWork,
+    data: bytes,
+    filename: str,
+    *,
+    caller: Caller | None = None,
+    source: str = "manual",
+    mode: str = "all_or_nothing",
+    max_bytes: int = 50 * 1024 * 1024,
+    batch_rows: int = 5000,
+    xlsx_limits: XlsxLimits | None = None,
+    today: date | None = None,
+    now: datetime | None = None,
+) -> ImportResult:
     """Import one 楼盘表 file from ``source`` for ``caller``; one transaction, through the unit of work
     (``target``: the app's, or an engine for the command line and tests). The attempt is recorded in
     ``import_jobs`` and the audit log in that same transaction (``security.audited_job``): a rejected
     file's transaction records the rejection instead. An .xlsx file is checked against ``xlsx_limits``
     (the defaults of ``ANJU_IMPORT_XLSX_*`` when not given) before it is read."""
     _check_options(source, mode)
-    job = audited_job(unit_of_work(target), caller or Caller.system("registry.import"), "registry.import",
-                      "import_job")
+    job = audited_job(unit_of_work(target), caller or Caller.system("registry.import"), "registry.import", "import_job")
     job.detail = {"source": source, "mode": mode}
     if len(data) > max_bytes:
-        raise TooLarge(f"文件大小 {len(data)} 字节，超过上限 {max_bytes} 字节",
-                       [FieldError("file", f"文件不能超过 {max_bytes // (1024 * 1024) or 1} MB")])
+        raise TooLarge(
+            f"文件大小 {len(data)} 字节，超过上限 {max_bytes} 字节",
+            [FieldError("file", f"文件不能超过 {max_bytes // (1024 * 1024) or 1} MB")],
+        )
     today = today or clock.today()
     now = now or clock.now()
     filename = (filename or "upload").replace("\\", "/").rsplit("/", 1)[-1][:200] or "upload"
@@ -196,7 +218,7 @@ def _run(run: ImportRun, result: ImportResult) -> None:
 
 
 def _collect(result: ImportResult, run: ImportRun) -> None:
-    run.errors.sort(key=lambda e: (e.row or 0))
+    run.errors.sort(key=lambda e: e.row or 0)
     result.errors = run.errors
     result.rows_total = run.total
     result.rows_created, result.rows_updated, result.rows_unchanged = run.created, run.updated, run.unchanged
@@ -227,39 +249,61 @@ def _rejects(result: ImportResult, sheet: SheetData | None, errors: list[FieldEr
 
 
 def _report(result: ImportResult, notes: list[str]) -> str:
-    return json.dumps({
-        "format": result.format, "encoding": result.encoding,
-        "errors": [e.as_dict() for e in result.errors[:REPORT_CAP]], "errors_total": len(result.errors),
-        "conflicts": result.conflict_list[:REPORT_CAP], "conflicts_total": result.conflicts,
-        "notes": notes[:100],
-        "rejects": {"header": result.rejects_header, "rows": result.rejects[:REJECTS_CAP],
-                    "total": len(result.rejects)},
-    }, ensure_ascii=False, default=str)
+    return json.dumps(
+        {
+            "format": result.format,
+            "encoding": result.encoding,
+            "errors": [e.as_dict() for e in result.errors[:REPORT_CAP]],
+            "errors_total": len(result.errors),
+            "conflicts": result.conflict_list[:REPORT_CAP],
+            "conflicts_total": result.conflicts,
+            "notes": notes[:100],
+            "rejects": {
+                "header": result.rejects_header,
+                "rows": result.rejects[:REJECTS_CAP],
+                "total": len(result.rejects),
+            },
+        },
+        ensure_ascii=False,
+        default=str,
+    )
 
 
 def _job_values(result: ImportResult) -> _JobValues:
     return {
-        "source": result.source, "filename": result.filename, "sha256": result.sha256, "mode": result.mode,
-        "status": result.status, "rows_total": result.rows_total, "rows_created": result.rows_created,
-        "rows_updated": result.rows_updated, "rows_unchanged": result.rows_unchanged,
-        "rows_rejected": result.rows_rejected, "conflicts": result.conflicts,
+        "source": result.source,
+        "filename": result.filename,
+        "sha256": result.sha256,
+        "mode": result.mode,
+        "status": result.status,
+        "rows_total": result.rows_total,
+        "rows_created": result.rows_created,
+        "rows_updated": result.rows_updated,
+        "rows_unchanged": result.rows_unchanged,
+        "rows_rejected": result.rows_rejected,
+        "conflicts": result.conflicts,
     }
 
 
 def _insert_job(conn: Connection, result: ImportResult, now: datetime) -> int:
-    res = conn.execute(import_jobs.insert().values(**_job_values(result), report="{}", created_at=now,
-                                                   finished_at=None))
+    res = conn.execute(
+        import_jobs.insert().values(**_job_values(result), report="{}", created_at=now, finished_at=None)
+    )
     assert res.inserted_primary_key is not None
     return int(res.inserted_primary_key[0])
 
 
 def _finish_job(conn: Connection, result: ImportResult, now: datetime, notes: list[str]) -> None:
-    conn.execute(update(import_jobs).where(import_jobs.c.id == result.job_id).values(
-        **_job_values(result), report=_report(result, notes), finished_at=clock.now()))
+    conn.execute(
+        update(import_jobs)
+        .where(import_jobs.c.id == result.job_id)
+        .values(**_job_values(result), report=_report(result, notes), finished_at=clock.now())
+    )
 
 
-def _record_rejected(job: AuditedJob, result: ImportResult, now: datetime,
-                     sheet: SheetData | None = None) -> ImportResult:
+def _record_rejected(
+    job: AuditedJob, result: ImportResult, now: datetime, sheet: SheetData | None = None
+) -> ImportResult:
     result.status = "rejected"
     result.rows_created = result.rows_updated = result.rows_unchanged = 0
     result.conflicts = 0
@@ -275,8 +319,9 @@ def _record_rejected(job: AuditedJob, result: ImportResult, now: datetime,
     return result
 
 
-def remerge(conn: Connection, *, today: date | None = None, now: datetime | None = None,
-            home_ids: Iterable[int] | None = None) -> dict[str, int]:
+def remerge(
+    conn: Connection, *, today: date | None = None, now: datetime | None = None, home_ids: Iterable[int] | None = None
+) -> dict[str, int]:
     """Recompute the register's value of every merged field from the source records (after the rules
     changed); changed homes go through :func:`anju.registry.changes.change_home` so their history is kept."""
     today = today or clock.today()
@@ -290,8 +335,9 @@ def remerge(conn: Connection, *, today: date | None = None, now: datetime | None
     changed = conflicts = 0
     for part in chunks(ids, 1000):
         said: dict[int, dict[str, dict[str, Any]]] = {}
-        for hid, source, attrs in conn.execute(select(records.c.home_id, records.c.source, records.c.attrs)
-                                               .where(records.c.home_id.in_(part))):
+        for hid, source, attrs in conn.execute(
+            select(records.c.home_id, records.c.source, records.c.attrs).where(records.c.home_id.in_(part))
+        ):
             said.setdefault(int(hid), {})[source] = json.loads(attrs)
         current = {int(h["id"]): h for h in conn.execute(select(homes).where(homes.c.id.in_(part))).mappings()}
         for hid in part:
@@ -335,8 +381,14 @@ class ImportJobWithReport(ImportJob):
 def list_jobs(conn: Connection, *, offset: int = 0, limit: int = 50) -> Page[ImportJob]:
     """The import jobs, newest first (without their reports)."""
     stmt = select(*JOB_COLS).order_by(import_jobs.c.id.desc())
-    return fetch_page(conn, stmt, offset=offset, limit=limit, row=lambda r: cast(ImportJob, dict(r._mapping)),
-                      count_stmt=select(import_jobs.c.id))
+    return fetch_page(
+        conn,
+        stmt,
+        offset=offset,
+        limit=limit,
+        row=lambda r: cast(ImportJob, dict(r._mapping)),
+        count_stmt=select(import_jobs.c.id),
+    )
 
 
 def get_job(conn: Connection, job_id: int) -> ImportJobWithReport:
@@ -355,5 +407,3 @@ def job_rejects_csv(job: ImportJobWithReport) -> bytes:
     """The rejected rows kept in a job's report, as CSV (UTF-8 with BOM)."""
     rej = job["report"].get("rejects") or {}
     return csvout.to_bytes(rej.get("header") or [REJECT_REASON_HEADER], rej.get("rows") or [])
-
-

@@ -15,11 +15,29 @@ from anju.registry.imports.run import ImportRun, Row, chunks
 from anju.registry.tables import buildings, estates, homes, source_rules
 
 _LIVE_EXCLUDED = (domain.Status.retired.value, domain.Status.demolished.value)
-_HOME_COLS = (homes.c.id, homes.c.house_code, homes.c.building_id, homes.c.unit_no, homes.c.room_no,
-              homes.c.floor_no, homes.c.street_code, homes.c.estate_id, homes.c.status)
-_BUILDING_COLS = (buildings.c.id, buildings.c.estate_id, buildings.c.building_no, buildings.c.house_code,
-                  buildings.c.floors_above, buildings.c.floors_below, buildings.c.status, buildings.c.address,
-                  buildings.c.street_code, buildings.c.district_code)
+_HOME_COLS = (
+    homes.c.id,
+    homes.c.house_code,
+    homes.c.building_id,
+    homes.c.unit_no,
+    homes.c.room_no,
+    homes.c.floor_no,
+    homes.c.street_code,
+    homes.c.estate_id,
+    homes.c.status,
+)
+_BUILDING_COLS = (
+    buildings.c.id,
+    buildings.c.estate_id,
+    buildings.c.building_no,
+    buildings.c.house_code,
+    buildings.c.floors_above,
+    buildings.c.floors_below,
+    buildings.c.status,
+    buildings.c.address,
+    buildings.c.street_code,
+    buildings.c.district_code,
+)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -41,8 +59,11 @@ def resolve(run: ImportRun) -> None:
         first = seen.setdefault(key, row.n)
         if first != row.n:
             what = "房屋代码" if row.house_code else "幢号、单元、房号"
-            run.err(row.n, run.label("house_code") if row.house_code else run.label("room_no"),
-                    f"与第 {first} 行是同一套房屋（{what}相同），文件中每套房屋只能出现一次")
+            run.err(
+                row.n,
+                run.label("house_code") if row.house_code else run.label("room_no"),
+                f"与第 {first} 行是同一套房屋（{what}相同），文件中每套房屋只能出现一次",
+            )
     _check_new(run)
 
 
@@ -51,8 +72,9 @@ def _find_estates(run: ImportRun) -> None:
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for part in chunks(street_codes):
         for r in run.conn.execute(
-            select(estates.c.id, estates.c.street_code, estates.c.name, estates.c.address,
-                   estates.c.district_code).where(estates.c.street_code.in_(part)).order_by(estates.c.id)
+            select(estates.c.id, estates.c.street_code, estates.c.name, estates.c.address, estates.c.district_code)
+            .where(estates.c.street_code.in_(part))
+            .order_by(estates.c.id)
         ).mappings():
             found.setdefault((r["street_code"], r["name"]), dict(r))
     for ekey, ep in run.estates.items():
@@ -76,8 +98,9 @@ def _homes_by_location(run: ImportRun) -> dict[tuple[int, str | None, str], tupl
     by_bid = {bp.id: bp for bp in run.buildings.values() if bp.id is not None}
     by_location: dict[tuple[int, str | None, str], tuple[int, int]] = {}
     for part in chunks(sorted(by_bid)):
-        for h in run.conn.execute(select(*_HOME_COLS).where(homes.c.building_id.in_(part),
-                                                            homes.c.status.not_in(_LIVE_EXCLUDED))):
+        for h in run.conn.execute(
+            select(*_HOME_COLS).where(homes.c.building_id.in_(part), homes.c.status.not_in(_LIVE_EXCLUDED))
+        ):
             by_location.setdefault((int(h.building_id), h.unit_no, h.room_no), (int(h.id), int(h.floor_no)))
     return by_location
 
@@ -102,16 +125,23 @@ def _homes_by_code(run: ImportRun) -> dict[str, _KnownHome]:
     codes = sorted({r.house_code for r in run.rows if r.house_code})
     by_code: dict[str, _KnownHome] = {}
     for part in chunks(codes):
-        q = (select(*_HOME_COLS, buildings.c.building_no, estates.c.name.label("estate_name"))
-             .join(buildings, buildings.c.id == homes.c.building_id)
-             .join(estates, estates.c.id == homes.c.estate_id).where(homes.c.house_code.in_(part)))
+        q = (
+            select(*_HOME_COLS, buildings.c.building_no, estates.c.name.label("estate_name"))
+            .join(buildings, buildings.c.id == homes.c.building_id)
+            .join(estates, estates.c.id == homes.c.estate_id)
+            .where(homes.c.house_code.in_(part))
+        )
         for r in run.conn.execute(q).mappings():
             by_code[r["house_code"]] = cast(_KnownHome, dict(r))
     return by_code
 
 
-def _match(run: ImportRun, row: Row, by_location: dict[tuple[int, str | None, str], tuple[int, int]],
-           by_code: dict[str, _KnownHome]) -> Any:
+def _match(
+    run: ImportRun,
+    row: Row,
+    by_location: dict[tuple[int, str | None, str], tuple[int, int]],
+    by_code: dict[str, _KnownHome],
+) -> Any:
     """The home a row is about (its key in the file), or None when the row cannot be matched."""
     if row.house_code:
         known = by_code.get(row.house_code)
@@ -131,8 +161,11 @@ def _match(run: ImportRun, row: Row, by_location: dict[tuple[int, str | None, st
         row.new = True
         return ("new", bp.key, row.unit_no, row.room_no)
     if row.floor_no is not None and row.floor_no != hit[1]:
-        run.err(row.n, run.label("floor_no"),
-                f"该房屋在登记簿中位于 {hit[1]} 层，文件为 {row.floor_no} 层；位置不能通过导入修改")
+        run.err(
+            row.n,
+            run.label("floor_no"),
+            f"该房屋在登记簿中位于 {hit[1]} 层，文件为 {row.floor_no} 层；位置不能通过导入修改",
+        )
         return None
     row.home_id = hit[0]
     return ("home", hit[0])
@@ -140,14 +173,20 @@ def _match(run: ImportRun, row: Row, by_location: dict[tuple[int, str | None, st
 
 def _location_mismatch(run: ImportRun, row: Row, h: _KnownHome) -> tuple[str, str] | None:
     checks = (
-        ("street", row.street_code, h["street_code"]), ("estate_name", row.estate_name, h["estate_name"]),
-        ("building_no", row.building_no, h["building_no"]), ("unit_no", row.unit_no, h["unit_no"]),
-        ("room_no", row.room_no, h["room_no"]), ("floor_no", row.floor_no, h["floor_no"]),
+        ("street", row.street_code, h["street_code"]),
+        ("estate_name", row.estate_name, h["estate_name"]),
+        ("building_no", row.building_no, h["building_no"]),
+        ("unit_no", row.unit_no, h["unit_no"]),
+        ("room_no", row.room_no, h["room_no"]),
+        ("floor_no", row.floor_no, h["floor_no"]),
     )
     for f, mine, theirs in checks:
         if mine is not None and (f != "unit_no" or row.room_no is not None) and mine != theirs:
-            return (run.label(f), f"与房屋代码 {row.house_code} 所指房屋不符（登记簿为「{theirs or ''}」，"
-                                  f"文件为「{mine}」）；位置不能通过导入修改")
+            return (
+                run.label(f),
+                f"与房屋代码 {row.house_code} 所指房屋不符（登记簿为「{theirs or ''}」，"
+                f"文件为「{mine}」）；位置不能通过导入修改",
+            )
     return None
 
 
@@ -179,8 +218,11 @@ def _new_home_building(run: ImportRun, row: Row) -> tuple[int, int, str | None] 
     status = status or (bp.attrs["building_status"][0] if "building_status" in bp.attrs else None)
     ep = run.estates[bp.key[:2]]
     if ep.existing is None and (ep.road is None or ep.door_no is None):
-        run.err(row.n, run.label("road") if ep.road is None else run.label("door_no"),
-                f"新小区「{row.estate_name}」需要填写路名和门牌号")
+        run.err(
+            row.n,
+            run.label("road") if ep.road is None else run.label("door_no"),
+            f"新小区「{row.estate_name}」需要填写路名和门牌号",
+        )
         return None
     return above, below, status
 
@@ -233,8 +275,9 @@ class MergeConflict(TypedDict):
     value: Any
 
 
-def merge_values(records: dict[str, dict[str, Any]], rules: dict[str, dict[str, int]]
-                 ) -> tuple[dict[str, tuple[str, Any]], list[MergeConflict]]:
+def merge_values(
+    records: dict[str, dict[str, Any]], rules: dict[str, dict[str, int]]
+) -> tuple[dict[str, tuple[str, Any]], list[MergeConflict]]:
     """The winning (source, value) per merged field and the conflicting fields.
 
     The source with the lowest rank that has a value wins; sources the rules do not name for a field

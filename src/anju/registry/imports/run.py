@@ -66,8 +66,17 @@ class EstatePlan:
 class ImportRun:
     """One import of one file inside its write transaction."""
 
-    def __init__(self, conn: Connection, sheet: SheetData, source: str, mode: str, job_id: int, today: date,
-                 now: datetime, batch_rows: int) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        sheet: SheetData,
+        source: str,
+        mode: str,
+        job_id: int,
+        today: date,
+        now: datetime,
+        batch_rows: int,
+    ) -> None:
         self.conn = conn
         self.sheet = sheet
         self.source = source
@@ -110,4 +119,4 @@ class ImportRun:
 
 def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]

@@ -64,14 +64,50 @@ class _Scanner:
         run = self.run
         if not self._fit(n, row_cells):
             return
-        (raw_code, district_raw, street_raw, estate_name, road, door, bno, b_use, b_struct, b_above, b_below,
-         b_year, b_status, unit_no, floor_raw, floor_label, floor_to_raw, room_no, use, rooms, halls,
-         orientation, c_area, i_area, status, puc) = map(str.strip, self.pick(row_cells))
+        (
+            raw_code,
+            district_raw,
+            street_raw,
+            estate_name,
+            road,
+            door,
+            bno,
+            b_use,
+            b_struct,
+            b_above,
+            b_below,
+            b_year,
+            b_status,
+            unit_no,
+            floor_raw,
+            floor_label,
+            floor_to_raw,
+            room_no,
+            use,
+            rooms,
+            halls,
+            orientation,
+            c_area,
+            i_area,
+            status,
+            puc,
+        ) = map(str.strip, self.pick(row_cells))
         errs: list[Bad] = []
-        if cells.has_control("".join((district_raw, street_raw, estate_name, road, door, bno, unit_no, floor_label,
-                                      room_no))):
-            _controls(errs, district=district_raw, street=street_raw, estate_name=estate_name, road=road,
-                      door_no=door, building_no=bno, unit_no=unit_no, floor_label=floor_label, room_no=room_no)
+        if cells.has_control(
+            "".join((district_raw, street_raw, estate_name, road, door, bno, unit_no, floor_label, room_no))
+        ):
+            _controls(
+                errs,
+                district=district_raw,
+                street=street_raw,
+                estate_name=estate_name,
+                road=road,
+                door_no=door,
+                building_no=bno,
+                unit_no=unit_no,
+                floor_label=floor_label,
+                room_no=room_no,
+            )
             self._report(n, errs)
             return
         if reason := csvout.formula_reason(estate_name):
@@ -100,15 +136,47 @@ class _Scanner:
         bp = None
         if not raw_code and street_code:
             estate_name = self.interned.setdefault(estate_name, estate_name)
-            bp = self._place(n, street_code, estate_name, road, door, bno, unit_no,
-                             (b_use, b_struct, b_above, b_below, b_year, b_status, values[1]))
+            bp = self._place(
+                n,
+                street_code,
+                estate_name,
+                road,
+                door,
+                bno,
+                unit_no,
+                (b_use, b_struct, b_above, b_below, b_year, b_status, values[1]),
+            )
             if bp is None:
                 return
-        run.rows.append(Row(n, house_code, street_code, estate_name or None, bno or None, unit_no or None,
-                            floor_no, floor_to, room_no or None, tuple(values), bp))
+        run.rows.append(
+            Row(
+                n,
+                house_code,
+                street_code,
+                estate_name or None,
+                bno or None,
+                unit_no or None,
+                floor_no,
+                floor_to,
+                room_no or None,
+                tuple(values),
+                bp,
+            )
+        )
 
-    def _merged_values(self, errs: list[Bad], use: str, status: str, c_area: str, i_area: str, rooms: str,
-                       halls: str, orientation: str, floor_label: str, puc: str) -> list[Any]:
+    def _merged_values(
+        self,
+        errs: list[Bad],
+        use: str,
+        status: str,
+        c_area: str,
+        i_area: str,
+        rooms: str,
+        halls: str,
+        orientation: str,
+        floor_label: str,
+        puc: str,
+    ) -> list[Any]:
         """The row's values of the merged fields (:data:`domain.MERGED` order; None = not given)."""
         values: list[Any] = [None] * len(domain.MERGED)
         try:
@@ -126,8 +194,17 @@ class _Scanner:
         _descriptions(errs, values, orientation, floor_label, puc)
         return values
 
-    def _locate(self, errs: list[Bad], raw_code: str, district_raw: str, street_raw: str, estate_name: str,
-                bno: str, room_no: str, floor_raw: str) -> str | None:
+    def _locate(
+        self,
+        errs: list[Bad],
+        raw_code: str,
+        district_raw: str,
+        street_raw: str,
+        estate_name: str,
+        bno: str,
+        room_no: str,
+        floor_raw: str,
+    ) -> str | None:
         """The row's street code; a row without a house code must name its place in full.
 
         A (district, street) pair seen before is valid and skips the checks."""
@@ -161,8 +238,17 @@ class _Scanner:
             errs.append(Bad("floor_no", "不能为空"))
         return street_code
 
-    def _place(self, n: int, street_code: str, estate_name: str, road: str, door: str, bno: str, unit_no: str,
-               braw: BuildingCells) -> BuildingPlan | None:
+    def _place(
+        self,
+        n: int,
+        street_code: str,
+        estate_name: str,
+        road: str,
+        door: str,
+        bno: str,
+        unit_no: str,
+        braw: BuildingCells,
+    ) -> BuildingPlan | None:
         """The plan of the building the row names (created on first sight); None when the row contradicts
         what earlier rows said about its estate or building."""
         run = self.run
@@ -171,8 +257,9 @@ class _Scanner:
         if ep is None:
             ep = run.estates[ekey] = EstatePlan(ekey, n)
         door = door.removesuffix("号")
-        if (road, door) != ep.last and not (_same(run, ep, "road", road, n, 40)
-                                             and _same(run, ep, "door_no", door, n, 16)):
+        if (road, door) != ep.last and not (
+            _same(run, ep, "road", road, n, 40) and _same(run, ep, "door_no", door, n, 16)
+        ):
             return None
         ep.last = (road, door)
         bkey = (street_code, estate_name, bno)
@@ -303,8 +390,11 @@ def _building_attrs(run: ImportRun, bp: BuildingPlan, n: int, raw: BuildingCells
             try:
                 domain.check_year_built(year, domain.Status(st), run.today)
             except ValueError:
-                run.err(n, run.label("year_built"),
-                        f"建成年份 {year} 在未来，但状态为「{st}」（现房、使用状态的房屋必须已建成）")
+                run.err(
+                    n,
+                    run.label("year_built"),
+                    f"建成年份 {year} 在未来，但状态为「{st}」（现房、使用状态的房屋必须已建成）",
+                )
                 return False
     return ok
 
@@ -314,13 +404,18 @@ def _given_building_attrs(run: ImportRun, n: int, raw: BuildingCells) -> dict[st
     given: dict[str, Any] = {}
     b_use, b_struct, b_above, b_below, b_year, b_status, _ = raw
     try:
-        for f, v, parse in (("building_use", b_use, domain.parse_use),
-                            ("structure", b_struct, domain.parse_structure),
-                            ("building_status", b_status, domain.parse_status)):
+        for f, v, parse in (
+            ("building_use", b_use, domain.parse_use),
+            ("structure", b_struct, domain.parse_structure),
+            ("building_status", b_status, domain.parse_status),
+        ):
             if v:
                 given[f] = cells.memo(parse, run.label(f), columns.SPEC[f].label)(v)
-        for f, v, lo, hi in (("floors_above", b_above, 1, 200), ("floors_below", b_below, 0, 20),
-                             ("year_built", b_year, domain.YEAR_MIN, run.today.year + 10)):
+        for f, v, lo, hi in (
+            ("floors_above", b_above, 1, 200),
+            ("floors_below", b_below, 0, 20),
+            ("year_built", b_year, domain.YEAR_MIN, run.today.year + 10),
+        ):
             if v:
                 given[f] = cells.integer(v, run.label(f), lo, hi)
     except Bad as e:

@@ -13,9 +13,13 @@ class StreetLookup:
 
     def __init__(self, conn: Connection) -> None:
         rows = conn.execute(
-            select(divisions_table.c.code, divisions_table.c.name, divisions_table.c.level,
-                   divisions_table.c.parent_code, divisions_table.c.managing_code)
-            .where(divisions_table.c.level.in_(("city", "district", "zone", "street")))
+            select(
+                divisions_table.c.code,
+                divisions_table.c.name,
+                divisions_table.c.level,
+                divisions_table.c.parent_code,
+                divisions_table.c.managing_code,
+            ).where(divisions_table.c.level.in_(("city", "district", "zone", "street")))
         ).all()
         self.rows = {r[0]: r for r in rows}
         self.district_by_name = {r[1]: r[0] for r in rows if r[2] in ("district", "zone")}

@@ -107,13 +107,18 @@ def _write_estates(run: ImportRun) -> None:
     streets = sorted({ep.key[0] for ep in new})
     seq: dict[str, int] = {}
     for part in chunks(streets):
-        q = select(estates.c.street_code, func.count(), func.max(estates.c.estate_code)).where(
-            estates.c.street_code.in_(part)).group_by(estates.c.street_code)
+        q = (
+            select(estates.c.street_code, func.count(), func.max(estates.c.estate_code))
+            .where(estates.c.street_code.in_(part))
+            .group_by(estates.c.street_code)
+        )
         for s, n, _ in run.conn.execute(q):
             seq[s] = int(n)
-        q2 = (select(estates.c.street_code, func.max(estates.c.estate_code))
-              .where(estates.c.street_code.in_(part), func.length(estates.c.estate_code) == 14)
-              .group_by(estates.c.street_code))
+        q2 = (
+            select(estates.c.street_code, func.max(estates.c.estate_code))
+            .where(estates.c.street_code.in_(part), func.length(estates.c.estate_code) == 14)
+            .group_by(estates.c.street_code)
+        )
         for s, top in run.conn.execute(q2):
             seq[s] = max(seq.get(s, 0), int(top[10:]))
     first = dialect.next_ids(run.conn, estates, len(new))
@@ -128,11 +133,47 @@ def _write_estates(run: ImportRun) -> None:
             raise Fatal(ep.first_row, run.label("road"), "小区地址过长（超过 160 个字符）")
         ep.id = first + i
         ep.existing = {"id": ep.id, "street_code": street, "name": name, "address": addr, "district_code": district}
-        rows.append((ep.id, f"{street}E{seq[street]:04d}", name, "小区", district, street, None, ep.road[0],
-                     ep.door_no[0], addr, None, None, None, None, run.now))
-    dialect.bulk_insert(run.conn, estates, ("id", "estate_code", "name", "kind", "district_code", "street_code",
-                                             "community_code", "road", "door_no", "address", "developer",
-                                             "year_built", "centroid_lon", "centroid_lat", "recorded_at"), rows)
+        rows.append(
+            (
+                ep.id,
+                f"{street}E{seq[street]:04d}",
+                name,
+                "小区",
+                district,
+                street,
+                None,
+                ep.road[0],
+                ep.door_no[0],
+                addr,
+                None,
+                None,
+                None,
+                None,
+                run.now,
+            )
+        )
+    dialect.bulk_insert(
+        run.conn,
+        estates,
+        (
+            "id",
+            "estate_code",
+            "name",
+            "kind",
+            "district_code",
+            "street_code",
+            "community_code",
+            "road",
+            "door_no",
+            "address",
+            "developer",
+            "year_built",
+            "centroid_lon",
+            "centroid_lat",
+            "recorded_at",
+        ),
+        rows,
+    )
 
 
 def _write_buildings(run: ImportRun) -> None:
@@ -144,8 +185,9 @@ def _write_buildings(run: ImportRun) -> None:
     prefixes = sorted({f"{s}{g:04d}" for s, g in segments})
     for part in chunks(sorted({s for s, _ in segments})):
         pre = func.substr(buildings.c.house_code, 1, 13)
-        for p, mx in run.conn.execute(select(pre, func.max(buildings.c.house_code))
-                                       .where(buildings.c.street_code.in_(part)).group_by(pre)):
+        for p, mx in run.conn.execute(
+            select(pre, func.max(buildings.c.house_code)).where(buildings.c.street_code.in_(part)).group_by(pre)
+        ):
             if p in prefixes:
                 top[(p[:9], int(p[9:13]))] = int(mx[13:17])
     first = dialect.next_ids(run.conn, buildings, len(new))
@@ -170,22 +212,81 @@ def _write_buildings(run: ImportRun) -> None:
         if len(addr) > 160:
             raise Fatal(bp.first_row, run.label("building_no"), "楼幢地址过长（超过 160 个字符）")
         bp.id = first + i
-        attrs = (bno, f"{bno}幢", use, a.get("structure", domain.Structure.other.value), a["floors_above"],
-                 a.get("floors_below", 0), max(1, len(bp.units)), a.get("year_built"), status, bp.area, addr,
-                 None, None, None)
-        bp.existing = {"id": bp.id, "house_code": code, "status": status, "address": addr,
-                       "street_code": street, "district_code": ep.existing["district_code"],
-                       "estate_id": ep.existing["id"], "next_seq": 1}
-        brows.append((bp.id, code, ep.existing["id"], ep.existing["district_code"], street, *attrs,
-                      addr + names[street], run.today, run.now, 1))
-        vrows.append((bp.id, street, *attrs, run.today, None, run.now, None, "import",
-                      run.reason(), run.source))
-    dialect.bulk_insert(run.conn, buildings, ("id", "house_code", "estate_id", "district_code", "street_code",
-                                               *BUILDING_ATTRS, "search_text", "valid_from", "recorded_at",
-                                               "version"), brows)
-    dialect.bulk_insert(run.conn, building_versions, ("building_id", "street_code", *BUILDING_ATTRS,
-                                                       "valid_from", "valid_to", "recorded_at", "superseded_at",
-                                                       "change_kind", "reason", "source"), vrows)
+        attrs = (
+            bno,
+            f"{bno}幢",
+            use,
+            a.get("structure", domain.Structure.other.value),
+            a["floors_above"],
+            a.get("floors_below", 0),
+            max(1, len(bp.units)),
+            a.get("year_built"),
+            status,
+            bp.area,
+            addr,
+            None,
+            None,
+            None,
+        )
+        bp.existing = {
+            "id": bp.id,
+            "house_code": code,
+            "status": status,
+            "address": addr,
+            "street_code": street,
+            "district_code": ep.existing["district_code"],
+            "estate_id": ep.existing["id"],
+            "next_seq": 1,
+        }
+        brows.append(
+            (
+                bp.id,
+                code,
+                ep.existing["id"],
+                ep.existing["district_code"],
+                street,
+                *attrs,
+                addr + names[street],
+                run.today,
+                run.now,
+                1,
+            )
+        )
+        vrows.append((bp.id, street, *attrs, run.today, None, run.now, None, "import", run.reason(), run.source))
+    dialect.bulk_insert(
+        run.conn,
+        buildings,
+        (
+            "id",
+            "house_code",
+            "estate_id",
+            "district_code",
+            "street_code",
+            *BUILDING_ATTRS,
+            "search_text",
+            "valid_from",
+            "recorded_at",
+            "version",
+        ),
+        brows,
+    )
+    dialect.bulk_insert(
+        run.conn,
+        building_versions,
+        (
+            "building_id",
+            "street_code",
+            *BUILDING_ATTRS,
+            "valid_from",
+            "valid_to",
+            "recorded_at",
+            "superseded_at",
+            "change_kind",
+            "reason",
+            "source",
+        ),
+        vrows,
+    )
 
 
 def _segment(run: ImportRun, bp: BuildingPlan) -> int:
@@ -200,20 +301,45 @@ def _write_new_homes(run: ImportRun, rows: list[Row]) -> None:
     existing = sorted({r.bp.id for r in rows if r.bp and r.bp.id and "next_seq" not in (r.bp.existing or {})})
     nxt: dict[int, int] = {}
     for part in chunks(existing):
-        for bid, top in run.conn.execute(select(homes.c.building_id, func.max(homes.c.house_code))
-                                          .where(homes.c.building_id.in_(part)).group_by(homes.c.building_id)):
+        for bid, top in run.conn.execute(
+            select(homes.c.building_id, func.max(homes.c.house_code))
+            .where(homes.c.building_id.in_(part))
+            .group_by(homes.c.building_id)
+        ):
             nxt[int(bid)] = int(top[17:22]) + 1
     first = dialect.next_ids(run.conn, homes, len(rows))
     first_v = dialect.next_ids(run.conn, home_versions, len(rows))
     first_s = dialect.next_ids(run.conn, home_source_records, len(rows))
-    hcols = ("id", "house_code", "building_id", "estate_id", "district_code", "street_code", *HOME_ATTRS,
-             "valid_from", "recorded_at", "version")
-    vcols = ("id", "home_id", "building_id", "street_code", *HOME_ATTRS, "valid_from", "valid_to",
-             "recorded_at", "superseded_at", "change_kind", "reason", "source")
+    hcols = (
+        "id",
+        "house_code",
+        "building_id",
+        "estate_id",
+        "district_code",
+        "street_code",
+        *HOME_ATTRS,
+        "valid_from",
+        "recorded_at",
+        "version",
+    )
+    vcols = (
+        "id",
+        "home_id",
+        "building_id",
+        "street_code",
+        *HOME_ATTRS,
+        "valid_from",
+        "valid_to",
+        "recorded_at",
+        "superseded_at",
+        "change_kind",
+        "reason",
+        "source",
+    )
     scols = ("id", "home_id", "source", "attrs", "row_hash", "import_job_id", "recorded_at")
     codes: dict[int, Iterator[str]] = {}
     for start in range(0, len(rows), run.batch_rows):
-        batch = rows[start:start + run.batch_rows]
+        batch = rows[start : start + run.batch_rows]
         vb: list[tuple[Any, ...]] = []
         sb: list[tuple[Any, ...]] = []
         # The homes are built while they are copied (on PostgreSQL the server works on them
@@ -226,9 +352,18 @@ def _write_new_homes(run: ImportRun, rows: list[Row]) -> None:
     run.records_written += len(rows)
 
 
-def _home_rows(run: ImportRun, batch: list[Row], start: int, first: int, first_v: int, first_s: int,
-               nxt: dict[int, int], codes: dict[int, Iterator[str]], vb: list[tuple[Any, ...]],
-               sb: list[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+def _home_rows(
+    run: ImportRun,
+    batch: list[Row],
+    start: int,
+    first: int,
+    first_v: int,
+    first_s: int,
+    nxt: dict[int, int],
+    codes: dict[int, Iterator[str]],
+    vb: list[tuple[Any, ...]],
+    sb: list[tuple[Any, ...]],
+) -> Iterator[tuple[Any, ...]]:
     """Yield the rows of a batch of new homes; collect their first versions and source records."""
     today, now, source, job, reason = run.today, run.now, run.source, run.job_id, run.reason()
     heads = run.heads
@@ -253,8 +388,22 @@ def _home_rows(run: ImportRun, batch: list[Row], start: int, first: int, first_v
         addr = domain.home_address(baddr, r.unit_no, r.room_no or "")
         if len(addr) > 200:
             raise Fatal(r.n, run.label("room_no"), "房屋地址过长（超过 200 个字符）")
-        attrs = (r.unit_no, r.floor_no, v[7] or str(r.floor_no), r.floor_to, r.room_no, v[0] or "住宅", v[4],
-                 v[5], v[6], v[2], v[3], v[1] or bstatus, addr, v[8])
+        attrs = (
+            r.unit_no,
+            r.floor_no,
+            v[7] or str(r.floor_no),
+            r.floor_to,
+            r.room_no,
+            v[0] or "住宅",
+            v[4],
+            v[5],
+            v[6],
+            v[2],
+            v[3],
+            v[1] or bstatus,
+            addr,
+            v[8],
+        )
         hid = first + i
         vb.append((first_v + i, hid, bid, street, *attrs, today, None, now, None, "import", reason, source))
         text, digest = attrs_json(r, heads)
@@ -295,12 +444,24 @@ def _write_updates(run: ImportRun, rows: list[Row]) -> None:
                 else:
                     updates.append({"rid": prev[0], "attrs": text, "row_hash": digest})
         if inserts:
-            dialect.bulk_insert(conn, home_source_records,
-                                ("home_id", "source", "attrs", "row_hash", "import_job_id", "recorded_at"), inserts)
+            dialect.bulk_insert(
+                conn,
+                home_source_records,
+                ("home_id", "source", "attrs", "row_hash", "import_job_id", "recorded_at"),
+                inserts,
+            )
         if updates:
-            conn.execute(update(home_source_records).where(home_source_records.c.id == bindparam("rid"))
-                         .values(attrs=bindparam("attrs"), row_hash=bindparam("row_hash"),
-                                 import_job_id=run.job_id, recorded_at=run.now), updates)
+            conn.execute(
+                update(home_source_records)
+                .where(home_source_records.c.id == bindparam("rid"))
+                .values(
+                    attrs=bindparam("attrs"),
+                    row_hash=bindparam("row_hash"),
+                    import_job_id=run.job_id,
+                    recorded_at=run.now,
+                ),
+                updates,
+            )
         run.records_written += len(inserts) + len(updates)
 
 
@@ -310,7 +471,8 @@ def _own_records(run: ImportRun, ids: list[int]) -> dict[int, tuple[int, str]]:
     mine: dict[int, tuple[int, str]] = {}
     for part in chunks(ids):
         stmt = select(records.c.id, records.c.home_id, records.c.row_hash).where(
-            records.c.home_id.in_(part), records.c.source == run.source)
+            records.c.home_id.in_(part), records.c.source == run.source
+        )
         for rid, hid, digest in run.conn.execute(stmt):
             mine[int(hid)] = (int(rid), digest)
     return mine
@@ -321,14 +483,16 @@ def _other_records(run: ImportRun, ids: list[Any]) -> dict[int, dict[str, dict[s
     records = home_source_records
     others: dict[int, dict[str, dict[str, Any]]] = {}
     stmt = select(records.c.home_id, records.c.source, records.c.attrs).where(
-        records.c.home_id.in_(ids), records.c.source != run.source)
+        records.c.home_id.in_(ids), records.c.source != run.source
+    )
     for hid, source, attrs in run.conn.execute(stmt):
         others.setdefault(int(hid), {})[source] = json.loads(attrs)
     return others
 
 
-def _update_one(run: ImportRun, r: Row, text: str, others: dict[str, dict[str, Any]], cur: Any,
-                rules: dict[str, dict[str, int]]) -> bool:
+def _update_one(
+    run: ImportRun, r: Row, text: str, others: dict[str, dict[str, Any]], cur: Any, rules: dict[str, dict[str, int]]
+) -> bool:
     """Merge the row with what the other sources said and change the home if its merged value
     moved. Returns False (and records the error) when the row cannot be applied."""
     assert r.home_id is not None
@@ -340,8 +504,11 @@ def _update_one(run: ImportRun, r: Row, text: str, others: dict[str, dict[str, A
         if tv != cur[f]:
             patch[f] = tv
     if "status" in patch and not domain.can_transition(domain.Status(cur["status"]), domain.Status(patch["status"])):
-        run.err(r.n, run.label("status"),
-                 f"状态不能从「{cur['status']}」变为「{patch['status']}」（房屋 {cur['house_code']}）")
+        run.err(
+            r.n,
+            run.label("status"),
+            f"状态不能从「{cur['status']}」变为「{patch['status']}」（房屋 {cur['house_code']}）",
+        )
         return False
     if "floor_to" in mine and mine["floor_to"] != cur["floor_to"] and len(run.notes) < 100:
         run.notes.append(f"第 {r.n} 行：跃层信息不能通过导入修改已登记的房屋，已忽略")
@@ -350,9 +517,13 @@ def _update_one(run: ImportRun, r: Row, text: str, others: dict[str, dict[str, A
         try:
             with run.conn.begin_nested():
                 changed = changes.change_home(
-                    run.conn, r.home_id,
+                    run.conn,
+                    r.home_id,
                     changes.Change(patch, run.today, None, "import", run.reason(), run.source),
-                    scope=SYSTEM, now=run.now, today=run.today)
+                    scope=SYSTEM,
+                    now=run.now,
+                    today=run.today,
+                )
         except AnjuError as e:
             for fe in e.errors or [FieldError("整行", e.message)]:
                 run.err(r.n, run.label(fe.field) if fe.field in columns.SPEC else fe.field, fe.reason)
@@ -366,5 +537,3 @@ def _update_one(run: ImportRun, r: Row, text: str, others: dict[str, dict[str, A
         if len(run.conflicts) < REPORT_CAP:
             run.conflicts.append({"row": r.n, "home_id": r.home_id, "house_code": cur["house_code"], **c})
     return True
-
-

@@ -36,8 +36,19 @@ CELL_MAX_CHARS = 32_767
 PARTS_MAX = 100_000
 _CHUNK = 1 << 16
 #: What a damaged workbook raises while it is read.
-_BROKEN = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, expat.ExpatError, KeyError, ValueError, IndexError,
-           EOFError, OSError, NotImplementedError, RuntimeError)
+_BROKEN = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    expat.ExpatError,
+    KeyError,
+    ValueError,
+    IndexError,
+    EOFError,
+    OSError,
+    NotImplementedError,
+    RuntimeError,
+)
 _OFFICE_DOCUMENT = "/officeDocument"
 
 
@@ -53,8 +64,13 @@ class XlsxLimits:
 
     @classmethod
     def of(cls, settings: Settings) -> XlsxLimits:
-        return cls(settings.import_xlsx_max_rows, settings.import_xlsx_max_columns, settings.import_xlsx_max_cells,
-                   settings.import_xlsx_max_unzipped_bytes, settings.import_xlsx_max_ratio)
+        return cls(
+            settings.import_xlsx_max_rows,
+            settings.import_xlsx_max_columns,
+            settings.import_xlsx_max_cells,
+            settings.import_xlsx_max_unzipped_bytes,
+            settings.import_xlsx_max_ratio,
+        )
 
 
 def _broken(e: BaseException) -> FileRejected:
@@ -233,8 +249,11 @@ class _Sheet(_Target):
             ref = attrib.get("r")
             self.col = (_column(ref) or self.col + 1) if ref else self.col + 1
             if self.col > self.limits.max_columns or len(self.cells) >= self.limits.max_columns:
-                raise FileRejected(f"该行第 {max(self.col, len(self.cells) + 1)} 列有内容，超过上限 "
-                                   f"{self.limits.max_columns} 列（ANJU_IMPORT_XLSX_MAX_COLUMNS）", self.row_n)
+                raise FileRejected(
+                    f"该行第 {max(self.col, len(self.cells) + 1)} 列有内容，超过上限 "
+                    f"{self.limits.max_columns} 列（ANJU_IMPORT_XLSX_MAX_COLUMNS）",
+                    self.row_n,
+                )
             self.kind, self.style, self.buf, self.chars = attrib.get("t", "n"), attrib.get("s"), [], 0
         elif name == "t" and not self.phonetic:
             self.collect = True
@@ -244,8 +263,9 @@ class _Sheet(_Target):
             r = attrib.get("r", "")
             self.row_n = int(r) if r.isdigit() else self.row_n + 1
             if self.row_n > self.limits.max_rows:
-                raise FileRejected(f"工作表超过 {self.limits.max_rows} 行的上限（ANJU_IMPORT_XLSX_MAX_ROWS）",
-                                   self.row_n)
+                raise FileRejected(
+                    f"工作表超过 {self.limits.max_rows} 行的上限（ANJU_IMPORT_XLSX_MAX_ROWS）", self.row_n
+                )
             self.col = self.width = 0
             self.cells = []
         elif name == "dimension":
@@ -273,8 +293,9 @@ class _Sheet(_Target):
             width = self.width
             self.total += width
             if self.total > self.limits.max_cells:
-                raise FileRejected(f"工作表超过 {self.limits.max_cells} 个单元格的上限（ANJU_IMPORT_XLSX_MAX_CELLS）",
-                                   self.row_n)
+                raise FileRejected(
+                    f"工作表超过 {self.limits.max_cells} 个单元格的上限（ANJU_IMPORT_XLSX_MAX_CELLS）", self.row_n
+                )
             values: list[Any] = [None] * width
             for c, v in self.cells:
                 values[c - 1] = v
@@ -309,11 +330,19 @@ class _Book:
 
         self.from_excel = from_excel
         names = set(zf.namelist())
-        book = next((a["Target"] for _, a, _ in _attributes(zf, "_rels/.rels", "Relationship")
-                     if a.get("Type", "").endswith(_OFFICE_DOCUMENT)), "xl/workbook.xml").lstrip("/")
+        book = next(
+            (
+                a["Target"]
+                for _, a, _ in _attributes(zf, "_rels/.rels", "Relationship")
+                if a.get("Type", "").endswith(_OFFICE_DOCUMENT)
+            ),
+            "xl/workbook.xml",
+        ).lstrip("/")
         folder, base = posixpath.split(book)
-        rels = {a["Id"]: (a.get("Type", ""), self._part(folder, a.get("Target", "")))
-                for _, a, _ in _attributes(zf, f"{folder}/_rels/{base}.rels", "Relationship")}
+        rels = {
+            a["Id"]: (a.get("Type", ""), self._part(folder, a.get("Target", "")))
+            for _, a, _ in _attributes(zf, f"{folder}/_rels/{base}.rels", "Relationship")
+        }
         found = _attributes(zf, book, "sheet", "workbookPr")
         first = next(a for n, a, _ in found if n == "sheet")
         self.sheet = rels[first["id"]][1]
@@ -330,8 +359,10 @@ class _Book:
                 self.strings = target.strings
             elif kind.endswith("/styles") and part in names:
                 styles = _attributes(zf, part, "numFmt", "xf")
-                formats = {**BUILTIN_FORMATS, **{int(a["numFmtId"]): a.get("formatCode", "")
-                                                 for n, a, _ in styles if n == "numFmt"}}
+                formats = {
+                    **BUILTIN_FORMATS,
+                    **{int(a["numFmtId"]): a.get("formatCode", "") for n, a, _ in styles if n == "numFmt"},
+                }
                 xfs = [int(a.get("numFmtId", "0")) for n, a, path in styles if n == "xf" and path[-1:] == ("cellXfs",)]
                 for i, fmt_id in enumerate(xfs):
                     code = formats.get(fmt_id, "")

@@ -122,7 +122,6 @@ def office_time(day: date, rng: random.Random) -> datetime:
     return datetime(day.year, day.month, day.day, rng.randint(1, 8), rng.randint(0, 59), rng.randint(0, 59), tzinfo=UTC)
 
 
-
 @dataclass(slots=True)
 class Person:
     id_number: str

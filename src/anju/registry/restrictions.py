@@ -1,0 +1,65 @@
+"""The one restriction mechanism (查封, 抵押, 危房, 权属争议 …): sources register themselves, and every
+approval that must stop on a restricted home — rental listing verification and lease filing today,
+sales and transfers, assistance and safety to come — asks :func:`home_restrictions`.
+
+A source answers set-wise for many homes and one date. Contexts declare their sources in the one list
+(``anju.contexts``: the rental context's flags, recorded by supervisors and courts through them; the
+house-safety and registration feeds will add theirs), so a caller gets every source whether or not
+the declaring context's modules happen to be imported.
+The registry owns the mechanism because restrictions are facts about homes, whoever records them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+
+from sqlalchemy import Connection
+
+from anju.contexts import CONTEXTS
+
+
+@dataclass(frozen=True)
+class Restriction:
+    """Something that bars dealing with a home on a date (查封, 危房 …), as a restriction source saw it."""
+
+    kind: str  # seized | unsafe | disputed | mortgaged | other
+    source: str  # court | registry | safety | supervisor
+    reason: str
+
+
+#: A restriction source answers, set-wise, which of the given homes are barred on a date.
+RestrictionSource = Callable[[Connection, Sequence[int], date], dict[int, list[Restriction]]]
+_SOURCES: dict[str, RestrictionSource] = {}
+
+
+def register_restriction_source(name: str, source: RestrictionSource) -> None:
+    """Add (or replace) a named source of restrictions, consulted by every approval (tests; a context
+    declares its sources in ``anju.contexts`` so that they are asked whichever modules are loaded)."""
+    _SOURCES[name] = source
+
+
+def restriction_sources() -> Iterable[tuple[str, RestrictionSource]]:
+    """The sources the contexts declare in the one list, then any registered at run time."""
+    declared = {name: _load(spec) for c in CONTEXTS for name, spec in c.restriction_sources.items()}
+    return tuple((declared | _SOURCES).items())
+
+
+@cache
+def _load(spec: str) -> RestrictionSource:
+    module, _, attr = spec.partition(":")
+    source: RestrictionSource = getattr(importlib.import_module(module), attr)
+    return source
+
+
+def home_restrictions(conn: Connection, home_ids: Sequence[int], on: date) -> dict[int, list[Restriction]]:
+    """Every restriction any registered source reports for the homes on ``on`` (set-wise)."""
+    out: dict[int, list[Restriction]] = defaultdict(list)
+    for _name, source in restriction_sources():
+        for hid, found in source(conn, home_ids, on).items():
+            out[hid].extend(found)
+    return dict(out)
