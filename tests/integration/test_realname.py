@@ -279,7 +279,7 @@ def test_a_verified_number_under_another_name_than_the_registers_owns_nothing(en
     """The register records the home's owner under another name: the verified account is not its owner."""
     c = env["client"]
     with env["engine"].begin() as conn:
-        kr = c.app.state.security.keyring  # type: ignore[attr-defined]
+        kr = c.app.state.security.keyring
         other_name = home_owners.update().where(home_owners.c.home_id == env["home"].id)
         conn.execute(other_name.values(owner_name_enc=kr.encrypt("欧阳明明", "home_owners.owner_name")))
     phone = synthetic_phone(OWNER_ID)
@@ -289,3 +289,30 @@ def test_a_verified_number_under_another_name_than_the_registers_owns_nothing(en
     assert c.post("/api/v1/me/identity/verify", headers=h).status_code == 200
     out = listing_entitled(env, h)
     assert out["status"] == 422 and [e["field"] for e in out["body"]["errors"]] == ["lister_entitled"]
+
+
+def test_an_owner_of_the_synthetic_register_verifies_with_the_phone_the_carriers_gave_them(
+    env: dict[str, Any],
+) -> None:
+    """The synthetic provider's population includes the register's owners (nothing written per person)."""
+    c = env["client"]
+    kr = c.app.state.security.keyring
+    idn = rb.resident_id(4103)
+    with env["engine"].begin() as conn:
+        home = rb.free_homes(conn, choose_world(env["engine"]).street_s2)[0]
+        rb.own(conn, kr, home.id, idn, "诸葛云")
+    tries = {  # username: (name, phone): a wrong name, someone else's phone, the owner
+        "impostor": ("诸葛雲", "13700000055"),
+        "otherphone": ("诸葛云", ATTACKER_PHONE),
+        "registered": ("诸葛云", synthetic_phone(idn)),
+    }
+    answers = {}
+    for who, (name, phone) in tries.items():
+        register(c, who, idn, name, phone)
+        h = sign_in(c, who)
+        confirm_phone(env, h, phone)
+        r = c.post("/api/v1/me/identity/verify", headers=h)
+        answers[who] = (r.status_code, (r.json().get("errors") or [{}])[0].get("reason", ""))
+    assert answers["impostor"][0] == 422 and "姓名" in answers["impostor"][1]
+    assert answers["otherphone"][0] == 422 and "手机号码" in answers["otherphone"][1]
+    assert answers["registered"][0] == 200

@@ -27,15 +27,15 @@ from anju.security.policy import (
 )
 from anju.security.ratelimit import RateLimiter
 from anju.security.realname import (
-    SYNTHETIC_COLS,
     UNVERIFIED,
+    Claim,
     IdentityProvider,
     SmsSender,
+    Verdict,
     add_synthetic_people,
     provider_for,
     seed_verified,
     sender_for,
-    synthetic_person_row,
     synthetic_phone,
 )
 from anju.security.signin import issue_session
@@ -48,11 +48,11 @@ __all__ = [
     "ROLE_LABELS",
     "SESSION_COOKIE",
     "STAFF_ROLES",
-    "SYNTHETIC_COLS",
     "SYSTEM",
     "UNVERIFIED",
     "AuditedJob",
     "Caller",
+    "Claim",
     "IdentityProvider",
     "Keyring",
     "LoginRequired",
@@ -67,6 +67,7 @@ __all__ = [
     "SecurityDep",
     "SignedIn",
     "SmsSender",
+    "Verdict",
     "accounts",
     "add_synthetic_people",
     "allow",
@@ -99,7 +100,6 @@ __all__ = [
     "sessions",
     "set_audit_target",
     "synthetic_people",
-    "synthetic_person_row",
     "synthetic_phone",
     "walk_routes",
 ]

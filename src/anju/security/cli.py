@@ -144,23 +144,26 @@ def users_list(role: str | None, limit: int) -> None:
 @users.command("synthetic-people")
 @click.option("--limit", default=5, show_default=True)
 def users_synthetic_people(limit: int) -> None:
-    """People of the SYNTHETIC city (ID number, name, phone) to register and verify as in a demo.
+    """Owners of the SYNTHETIC city's homes (ID number, name, phone) to register and verify as in a demo.
 
     They are the synthetic identity provider's population; refused unless that provider is in use."""
     from anju.security.audit import record_now
     from anju.security.callers import Caller
-    from anju.security.realname import sample_synthetic_people
+    from anju.security.realname import provider_for
 
     settings = runtime.settings()
     if settings.identity_provider != "synthetic":
         raise click.ClickException("只有使用合成身份核验（ANJU_IDENTITY_PROVIDER=synthetic）时才能列出合成人口")
     sec = _security(settings)
     engine = _engine(settings)
+    provider = provider_for(sec)
+    sample = getattr(provider, "sample", None)
+    assert sample is not None, "the synthetic provider lists its population"
     with engine.connect() as conn:
-        people = sample_synthetic_people(conn, sec.keyring, limit)
+        people: list[tuple[str, str, str]] = sample(conn, limit)
     record_now(engine, Caller.system("cli"), "personal.reveal", entity="synthetic_people",
                detail={"rows": len(people)})  # fmt: skip
-    click.echo("合成人口（演示数据，非真实人员）：身份证号码\t姓名\t实名登记手机号码", err=True)
+    click.echo("合成人口（演示数据，非真实人员；楼盘表中的产权人）：身份证号码\t姓名\t实名登记手机号码", err=True)
     for idn, name, phone in people:
         click.echo(f"{idn}\t{name}\t{phone}")
 

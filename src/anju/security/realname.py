@@ -9,7 +9,7 @@ SMS — never merged.
 
 Both outside services are pluggable: :class:`IdentityProvider` (the public-security ID + name check
 and the carriers' real-name record of the phone, or a face check) and :class:`SmsSender`. The
-platform ships :class:`SyntheticProvider` (the synthetic city's population, demo and tests only) and
+platform ships the synthetic city's provider (:mod:`anju.synth.identity`, demo and tests only) and
 the ``file``/``log`` senders; ``ANJU_IDENTITY_PROVIDER`` / ``ANJU_SMS_SENDER`` name a deployment's
 adapter as ``package.module:Class`` (docs/identity.md shows the shape).
 
@@ -83,31 +83,6 @@ class SmsSender(Protocol):
     def send(self, phone: str, text: str) -> None: ...
 
 
-class SyntheticProvider:
-    """The synthetic city's population register and carriers' records (``synthetic_people``): the
-    number must be there, under this name, with this phone. Demo and tests only."""
-
-    name = "synthetic"
-
-    def __init__(self, sec: Security) -> None:
-        self.kr = sec.keyring
-
-    def check(self, conn: Connection, claim: Claim) -> Verdict:
-        kr = self.kr
-        row = conn.execute(
-            select(synthetic_people.c.name_bidx, synthetic_people.c.phone_bidx).where(
-                synthetic_people.c.id_bidx == kr.blind_index(claim.id_number, "id_number")
-            )
-        ).first()
-        if row is None:
-            return Verdict(False, "查无此身份证号码（合成人口）")
-        if row.name_bidx != kr.blind_index(claim.name, "name"):
-            return Verdict(False, "姓名与身份证号码不一致")
-        if row.phone_bidx != kr.blind_index(claim.phone, "phone"):
-            return Verdict(False, "该手机号码不是此身份证号码本人实名登记的号码")
-        return Verdict(True)
-
-
 class FileSender:
     """Appends each message as a JSON line to a file (the demo's outbox)."""
 
@@ -138,11 +113,14 @@ def _load(spec: str) -> type:
     return loaded
 
 
+#: The synthetic city's provider (demo and tests), kept with the generator that makes its population.
+SYNTHETIC_PROVIDER = "anju.synth.identity:SyntheticProvider"
+
+
 def provider_for(sec: Security) -> IdentityProvider:
+    """The configured provider, constructed with the process's :class:`Security` (settings and keys)."""
     spec = sec.settings.identity_provider
-    if spec == "synthetic":
-        return SyntheticProvider(sec)
-    made: IdentityProvider = _load(spec)(sec.settings)
+    made: IdentityProvider = _load(SYNTHETIC_PROVIDER if spec == "synthetic" else spec)(sec)
     return made
 
 
@@ -186,24 +164,6 @@ def add_synthetic_people(conn: Connection, kr: Keyring, people: Sequence[tuple[s
     if rows:
         conn.execute(synthetic_people.delete().where(synthetic_people.c.id_bidx.in_([r[0] for r in rows])))
         conn.execute(synthetic_people.insert(), [dict(zip(SYNTHETIC_COLS, r, strict=True)) for r in rows])
-
-
-def sample_synthetic_people(conn: Connection, kr: Keyring, n: int) -> list[tuple[str, str, str]]:
-    """(ID number, name, phone) of ``n`` people of the synthetic population, so that someone trying the
-    demo can register as one of them and verify (``anju users synthetic-people``)."""
-    rows = conn.execute(
-        select(synthetic_people.c.id_enc, synthetic_people.c.name_enc, synthetic_people.c.phone_enc)
-        .order_by(synthetic_people.c.id_bidx)
-        .limit(n)
-    ).all()
-    return [
-        (
-            kr.decrypt(r.id_enc, "synthetic_people.id"),
-            kr.decrypt(r.name_enc, "synthetic_people.name"),
-            kr.decrypt(r.phone_enc, "synthetic_people.phone"),
-        )
-        for r in rows
-    ]
 
 
 def seed_verified(conn: Connection, sec: Security, account_id: int, provider: IdentityProvider) -> None:

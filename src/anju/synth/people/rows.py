@@ -21,7 +21,6 @@ from anju.assistance import (
 from anju.core import dialect
 from anju.credit import credit_events
 from anju.registry import home_owners
-from anju.security import SYNTHETIC_COLS, synthetic_people
 
 OWNER_COLS = (
     "home_id",
@@ -148,7 +147,6 @@ ASSISTED_COLS = (
 )
 #: Tables in the order their rows are flushed (parents first).
 ORDER: tuple[tuple[Table, tuple[str, ...]], ...] = (
-    (synthetic_people, SYNTHETIC_COLS),
     (home_owners, OWNER_COLS),
     (credit_events, CREDIT_COLS),
     (draws, DRAW_COLS),

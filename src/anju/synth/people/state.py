@@ -13,7 +13,7 @@ from sqlalchemy import Connection
 
 from anju.assistance import Policy
 from anju.registry import home_owners
-from anju.security import Keyring, synthetic_people, synthetic_person_row
+from anju.security import Keyring
 from anju.synth import names
 from anju.synth.people.identities import Identities
 from anju.synth.people.model import APPLICATIONS_AT_FULL_SCALE, App, Org, PeopleReport, Person, recorded_at
@@ -78,12 +78,7 @@ class GeneratorState:
 
     def new_person(self, rng: random.Random, birth: date, male: bool, local: bool) -> Person:
         idn, birth = self.ids.resident_id(rng, birth, male, local)
-        name = self.ids.name(rng)
-        # Everyone the synthetic city names is in its population register (the synthetic identity
-        # provider's source), with a phone the synthetic carriers registered to them.
-        row = synthetic_person_row(self.kr, idn, name)
-        self.out.add(synthetic_people, row)
-        return Person(idn, name, str(row[0]), birth, male, local)
+        return Person(idn, self.ids.name(rng), self.kr.blind_index(idn, "id_number"), birth, male, local)
 
     def new_org(self, rng: random.Random, region: str, name: str | None = None, left: int = 1) -> Org:
         code = self.ids.credit_code(region)
