@@ -21,6 +21,7 @@ from anju.core.errors import AnjuError, Forbidden
 from anju.core.scope import OutOfScope
 from anju.core.settings import Settings, load_settings
 from anju.security import Public
+from anju.web import validation
 from anju.web.deps import refuse_unstorable_text
 
 log = logging.getLogger("anju.web")
@@ -130,11 +131,11 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
         errors = [
             {
                 "field": "body" if e.get("type") == "json_invalid" else _field_of(tuple(e.get("loc", ()))),
-                "reason": str(e.get("msg", "")),
+                "reason": validation.reason(e),
             }
             for e in exc.errors()
         ]
-        msg = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+        msg = "；".join(f"{e['field']}：{e['reason']}" for e in errors)
         if not wants_json(request):
             from anju.web.templating import render_error
 

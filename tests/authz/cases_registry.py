@@ -34,6 +34,7 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/divisions/{code}"): Case(
         lambda ctx: [(s, s, lambda c, who, s=s: ("GET", f"/divisions/{s}", {})) for s in ctx.data],
+        out_of_scope={403},  # a division is public knowledge: "not your area", not "missing"
         perm="registry.read",
     ),
     ("GET", "/estates/{estate_id}"): Case(per_street("GET", "/estates/{estate}", "estate"), perm="registry.read"),

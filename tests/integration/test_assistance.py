@@ -281,6 +281,18 @@ def test_review_goes_street_district_city_then_notice_then_approval(env: dict[st
     assert ei.value.errors[0].field == "reason"
     _through_review(env, app_id)
     assert status(env, app_id) == "notice"
+    # the public notice lists it during its period, and not once the period has ended (issue 25, 4)
+    with eng.connect() as conn:
+        assert app_id in [n["id"] for n in queries.public_notices(conn, limit=100, offset=0).items]
+        until = conn.execute(select(applications.c.notice_until).where(applications.c.id == app_id)).scalar_one()
+    with eng.begin() as conn:
+        conn.execute(
+            update(applications).where(applications.c.id == app_id).values(notice_until=clock.now() - timedelta(days=1))
+        )
+    with eng.connect() as conn:
+        assert app_id not in [n["id"] for n in queries.public_notices(conn, limit=100, offset=0).items]
+    with eng.begin() as conn:
+        conn.execute(update(applications).where(applications.c.id == app_id).values(notice_until=until))
     # an objection holds the final decision until it is resolved
     with eng.begin() as conn:
         oid = review.object_to(conn, env["citizen"], app_id, "申请人另有住房")

@@ -9,6 +9,7 @@ browser fails the test rather than skipping it.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -103,6 +104,28 @@ def test_the_map_loads_shows_buildings_and_a_click_opens_the_register(live_serve
         assert "建成年份" in page.inner_text("#legend")
         page.select_option("#choropleth", "homes")
         page.wait_for_function("() => document.querySelector('#legend').innerText.includes('街道')", timeout=5_000)
+        # a click on a street (away from any building) shows the street's figures, homes by status
+        spot = page.evaluate(
+            """() => {
+                 const c = anjuMap.getCanvas(), w = c.clientWidth, h = c.clientHeight;
+                 const blds = ['buildings-fill', 'buildings-point'].filter((l) => anjuMap.getLayer(l));
+                 for (let i = 1; i < 24; i++) for (let j = 1; j < 24; j++) {
+                   const p = [w * i / 24, h * j / 24];
+                   if (anjuMap.queryRenderedFeatures(p, {layers: blds}).length) continue;
+                   if (anjuMap.queryRenderedFeatures(p, {layers: ['streets-fill']}).length) return p;
+                 }
+                 return null;
+               }"""
+        )
+        assert spot, "no street without a building in view"
+        left, top = page.evaluate(
+            "(() => { const r = anjuMap.getCanvas().getBoundingClientRect(); return [r.left, r.top]; })()"
+        )
+        page.mouse.click(spot[0] + left, spot[1] + top)
+        wait_until(page, "() => document.getElementById('summary').innerText.includes('户')", 10)
+        summary = page.inner_text("#summary")
+        assert "NaN" not in summary, summary
+        assert re.search(r"使用：[\d,]+ 户", summary), summary
         # export the view as PNG
         with page.expect_download() as dl:
             page.click("#export-png")

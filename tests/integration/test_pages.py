@@ -110,6 +110,9 @@ def test_search_page_finds_by_code_and_shows_empty_state(city_engine, client):
         hc = c.execute(homes.select().limit(1)).mappings().first()["house_code"]
     assert hc in client.get("/search", params={"q": hc}).text
     assert "没有找到" in client.get("/search", params={"q": "不存在的地址甲乙丙"}).text
+    street = hc[:9]
+    page2 = client.get("/search", params={"q": street, "page": 2, "page_size": 10}).text
+    assert "第 2 /" in page2 and "下一页" in page2 and "上一页" in page2
 
 
 def test_unknown_pages_get_a_chinese_error_page(client):
@@ -135,3 +138,24 @@ def test_a_district_officer_front_page_shows_only_the_district(city_engine, sett
         page = c.get("/")
     assert page.status_code == 200 and f"<h1>{own}楼盘表</h1>" in page.text and other not in page.text
     assert "全市楼盘表" not in page.text
+    # another district's page says it is outside the officer's area, in Chinese (issue 25, 4)
+    with TestClient(create_app(settings_for(city_engine)), headers={"cookie": f"anju_session={token}"}) as c:
+        far = c.get(f"/divisions/{w.district_b}", headers={"accept": "text/html"})
+    assert far.status_code == 403 and "不在您的管辖范围内" in far.text and "没有区划" not in far.text
+
+
+def test_the_public_listing_search_offers_districts_and_streets_and_answers_in_chinese(city_engine, client):
+    """Districts and streets are choices, never codes to type; a malformed query is answered in Chinese
+    (issue 25, 3: typing 玄武区 answered "String should match pattern")."""
+    with city_engine.connect() as c:
+        xuanwu = divisions.get(c, "320102").name
+        a_street = divisions.choices(c)[0]["streets"][0]
+    page = client.get("/rental/listings").text
+    assert f'<option value="320102">{xuanwu}</option>' in page
+    assert f'<option value="{a_street["code"]}">{a_street["name"]}</option>' in page
+    assert 'name="district" size' not in page  # no free-text code box any more
+    typed = client.get("/rental/listings", params={"district": "玄武区"}, headers={"accept": "text/html"})
+    assert typed.status_code == 422 and "district：格式不正确" in typed.text
+    assert "should" not in typed.text and "pattern" not in typed.text
+    api = client.get("/api/v1/rental/public/listings", params={"district": "玄武区"})
+    assert api.status_code == 422 and api.json()["errors"][0]["reason"] == "格式不正确"

@@ -203,7 +203,7 @@ def test_the_demo_accounts_join_the_market(rental_engine, tmp_path, settings_for
 
     from anju.app import create_app
     from anju.core import clock
-    from anju.synth.rental import attach_demo_accounts
+    from anju.synth.demo_market import attach_demo_accounts
     from tests.accounts import CITIZEN_ID, CITIZEN_NAME, api_token
 
     specs = [
@@ -253,3 +253,27 @@ def test_every_encrypted_field_reads_back_through_the_services(rental_engine, tm
         assert seen > 0
         lease_page = leases.list_leases(c, kr, everyone, leases.LeaseFilter(), limit=200, offset=0)
         assert lease_page.total > 0 and all(r["tenant_name"] and r["landlord_name"] for r in lease_page.items)
+
+
+def test_every_synthetic_number_passes_the_public_checkers(rental_engine):
+    """Synthetic data in the live formats (issue 25, 2): every listing's verification code opens its
+    public check, and listing, contract and filing numbers and the homes' house codes pass the same
+    checks live numbers do."""
+    from anju.registry.domain import is_valid_house_code
+    from anju.rental import domain
+    from anju.rental.listing_queries import check_code
+
+    with rental_engine.connect() as c:
+        listings = c.execute(select(rental_listings.c.listing_no, rental_listings.c.verify_code)).all()
+        leases = c.execute(select(rental_leases.c.lease_no, rental_leases.c.filing_no)).all()
+        house_codes = [hc for (hc,) in c.execute(select(homes.c.house_code).limit(5000))]
+        codes = [code for _, code in listings if code is not None]
+        assert codes and leases and house_codes
+        bad_codes = [code for code in codes if domain.normalise_verify_code(code) != code]
+        assert bad_codes == [], bad_codes[:5]
+        for code in codes[:50]:  # the public check page's own query answers each
+            assert check_code(c, code, 3650)["code"] == code
+    assert [n for n, _ in listings if not domain.LISTING_NO_RE.match(n)] == []
+    assert [n for n, _ in leases if not domain.LEASE_NO_RE.match(n)] == []
+    assert [f for _, f in leases if f is not None and not domain.FILING_NO_RE.match(f)] == []
+    assert [hc for hc in house_codes if not is_valid_house_code(hc)] == []

@@ -33,3 +33,13 @@ def test_a_missing_record_stays_an_error_page_unless_asked() -> None:
     with pytest.raises(NotFound):
         form_action(write, done="/ok", again=_again)
     assert form_action(write, done="/ok", again=_again, not_found_is_error_page=False).status_code == 404
+
+
+def test_request_validation_reasons_are_chinese_and_keep_our_own_messages():
+    from anju.web.validation import reason
+
+    assert reason({"type": "string_pattern_mismatch", "msg": "String should match pattern"}) == "格式不正确"
+    assert reason({"type": "string_too_long", "ctx": {"max_length": 12}}) == "最多 12 个字符"
+    assert reason({"type": "missing"}) == "必填"
+    assert reason({"type": "value_error", "ctx": {"error": ValueError("姓名应为汉字")}}) == "姓名应为汉字"
+    assert reason({"type": "no_such_type_yet", "msg": "English"}) == "取值无效"

@@ -297,8 +297,9 @@ def _objections(conn: Connection, app_id: int) -> list[ObjectionView]:
 
 def public_notices(conn: Connection, *, limit: int, offset: int, programme: str | None = None) -> Page[Notice]:
     """The public notice (公示): applications in their notice period, identified by number, street,
-    household size and the masked applicant's name only."""
-    conds = [applications.c.status == domain.AppStatus.notice]
+    household size and the masked applicant's name only. An application whose period has ended is not
+    in notice any more, whether or not the nightly finalisation has approved it yet."""
+    conds = [applications.c.status == domain.AppStatus.notice, applications.c.notice_until > clock.now()]
     if programme:
         conds.append(applications.c.programme_code == programme)
     q = select(applications).where(*conds).order_by(applications.c.notice_until, applications.c.id)

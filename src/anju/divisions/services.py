@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection, select
 
@@ -94,3 +94,31 @@ def ancestry(conn: Connection, code: str) -> list[Division]:
         out.append(d)
         cur = d.parent_code
     return list(reversed(out))
+
+
+class Choice(TypedDict):
+    code: str
+    name: str
+
+
+class DistrictChoice(TypedDict):
+    code: str
+    name: str
+    streets: list[Choice]
+
+
+def choices(conn: Connection) -> list[DistrictChoice]:
+    """Every district with its streets (by administrative parent), in code order: what a page offers
+    as choices where a person picks a district or a street (never a code to type)."""
+    rows = conn.execute(
+        select(divisions.c.code, divisions.c.name, divisions.c.level, divisions.c.parent_code)
+        .where(divisions.c.level.in_(("district", "street")))
+        .order_by(divisions.c.code)
+    ).all()
+    out: dict[str, DistrictChoice] = {
+        r.code: DistrictChoice(code=r.code, name=r.name, streets=[]) for r in rows if r.level == "district"
+    }
+    for r in rows:
+        if r.level == "street" and r.parent_code in out:
+            out[r.parent_code]["streets"].append(Choice(code=r.code, name=r.name))
+    return list(out.values())

@@ -209,6 +209,9 @@ class SearchResult(TypedDict):
     kind: Literal["house_code", "address"]
     homes: list[Home]
     buildings: list[BuildingSummary]
+    homes_total: int  # homes matching (the list holds at most the page size)
+    buildings_total: int  # buildings matching; the list is one page of them
+    capped: bool  # an address search stops ranking at lookups.ADDRESS_CAP buildings
 
 
 class RegisterStats(TypedDict):

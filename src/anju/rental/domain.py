@@ -5,6 +5,7 @@ Sections follow ``tables.py``: parties · listings · leases · escrow · guidan
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -268,6 +269,26 @@ def normalise_verify_code(text: str) -> str | None:
     if len(code) != CODE_BODY + 1 or any(ch not in CODE_ALPHABET for ch in code):
         return None
     return code if _code_check(code[:-1]) == code[-1] else None
+
+
+#: The numbers the rental context issues, one format each (live and synthetic data alike): 房源编号
+#: ``FY`` + yymmdd + 10 digits; 合同编号 ``HT`` + yyyymmdd + 10 hex; 备案编号 ``BA`` + yyyy + 9-digit
+#: lease id + 4 digits.
+LISTING_NO_RE = re.compile(r"^FY\d{16}$")
+LEASE_NO_RE = re.compile(r"^HT\d{8}[0-9A-F]{10}$")
+FILING_NO_RE = re.compile(r"^BA\d{17}$")
+
+
+def listing_no(on: date, serial: int) -> str:
+    return f"FY{on:%y%m%d}{serial % 10**10:010d}"
+
+
+def lease_no(on: date, token: str) -> str:
+    return f"HT{on:%Y%m%d}{token.upper()}"
+
+
+def filing_no(year: int, lease_id: int, suffix: int) -> str:
+    return f"BA{year:04d}{lease_id % 10**9:09d}{suffix % 10_000:04d}"
 
 
 def code_valid_until(verified_at: datetime, days: int) -> datetime:

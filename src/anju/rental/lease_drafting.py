@@ -156,7 +156,7 @@ def create_lease(conn: Connection, kr: Keyring, settings: Settings, caller: Call
         conn.execute(
             rental_leases.insert()
             .values(
-                lease_no=f"HT{today:%Y%m%d}{secrets.token_hex(5).upper()}",
+                lease_no=domain.lease_no(today, secrets.token_hex(5)),
                 filing_no=None,
                 unit_key=domain.unit_key(home_id, room_id),
                 home_id=home_id,

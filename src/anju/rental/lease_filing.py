@@ -135,7 +135,7 @@ def file_lease(
             [FieldError("start_on", "与已备案合同租期重叠")],
         )
     now = clock.now()
-    filing_no = f"BA{today:%Y}{lease.id:09d}{secrets.randbelow(10_000):04d}"
+    filing_no = domain.filing_no(today.year, lease.id, secrets.randbelow(10_000))
     filed = conn.execute(_FILE, {"lease_id": lease.id, "new_filing_no": filing_no, "at": now}).one()
     if lease.listing_id is not None:
         listings.mark_leased(conn, int(lease.listing_id), int(lease.id))

@@ -109,7 +109,7 @@ def _new_code() -> str:
 
 
 def _listing_no() -> str:
-    return f"FY{clock.to_local(clock.now()):%y%m%d}{secrets.randbelow(10**10):010d}"
+    return domain.listing_no(clock.to_local(clock.now()).date(), secrets.randbelow(10**10))
 
 
 def valid_until(row: Any, days: int) -> datetime | None:

@@ -79,7 +79,16 @@ def mask_phone(value: str) -> str:
 
 
 def mask_name(value: str) -> str:
-    """``张三`` → ``张*``; ``欧阳娜娜`` → ``欧***``."""
-    if not value:
-        return value
-    return value[0] + "*" * (len(value) - 1)
+    """``张三`` → ``张*``; ``欧阳娜娜`` → ``欧***``; brackets, quotes and spaces stay as they are, and
+    the first letter shown is a letter (``（产权人）`` → ``（产**）``, not ``（****``)."""
+    out: list[str] = []
+    shown = False
+    for ch in value:
+        if not ch.isalnum():
+            out.append(ch)
+        elif not shown:
+            out.append(ch)
+            shown = True
+        else:
+            out.append("*")
+    return "".join(out)

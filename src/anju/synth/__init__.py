@@ -1,8 +1,9 @@
 """The synthetic city generator."""
 
 from anju.synth.city import SynthReport, generate
+from anju.synth.demo_market import attach_demo_accounts
 from anju.synth.people import PeopleReport, generate_people
-from anju.synth.rental import RentalReport, attach_demo_accounts, generate_rental
+from anju.synth.rental import RentalReport, generate_rental
 
 __all__ = [
     "PeopleReport",

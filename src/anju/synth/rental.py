@@ -17,7 +17,7 @@ import math
 import random
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -212,6 +212,7 @@ class RentalGenerator:
         self.n_lease = 0
         self.n_entrust = 0
         self.n_filing = 0
+        self.owner_names: dict[int, bytes] = {}
 
     # -- parties -----------------------------------------------------------------------------------
     def make_parties(self, streets: list[tuple[str, str]]) -> None:
@@ -348,8 +349,9 @@ class RentalGenerator:
                 break
             lo, hi = rows[0][0], rows[-1][0]
             owners: dict[int, str] = {}
-            for hid, bidx in c.execute(
-                select(home_owners.c.home_id, home_owners.c.owner_bidx)
+            self.owner_names = {}
+            for hid, bidx, name_enc in c.execute(
+                select(home_owners.c.home_id, home_owners.c.owner_bidx, home_owners.c.owner_name_enc)
                 .where(
                     home_owners.c.home_id.between(lo, hi),
                     home_owners.c.released_on.is_(None),
@@ -357,7 +359,9 @@ class RentalGenerator:
                 )
                 .order_by(home_owners.c.home_id, home_owners.c.id)
             ):
-                owners.setdefault(hid, bidx)
+                if hid not in owners:
+                    owners[hid] = bidx
+                    self.owner_names[hid] = name_enc
             rms: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
             for rid, hid, area in c.execute(
                 select(rooms.c.id, rooms.c.home_id, rooms.c.area)
@@ -394,6 +398,11 @@ class RentalGenerator:
             elif not leased or rng.random() < 0.5:
                 self.listing(rng, r, key, rid, a, beds, owner, party, entrust, self.open_status(rng), None)
 
+    def landlord_name(self, hid: int) -> bytes:
+        """The owner's own (synthetic) name as the lease's lessor, as a live lease would carry it."""
+        name = self.kr.decrypt(self.owner_names[hid], "home_owners.owner_name")
+        return self.kr.encrypt(name, "rental_leases.landlord_name")
+
     @staticmethod
     def open_status(rng: random.Random) -> str:
         x = rng.random()
@@ -426,15 +435,16 @@ class RentalGenerator:
         closed = created + timedelta(days=rng.randint(3, 40)) if status in ("leased", "withdrawn") else None
         code = None
         if verified is not None:
-            h = hashlib.sha256(f"{self.seed}:{lid}".encode()).hexdigest()[:6].upper()
-            code = f"{h}{lid:010d}"
+            # the live format (check character included), from a hash so the draws stay as they were
+            h = hashlib.sha256(f"{self.seed}:{lid}".encode()).digest()
+            code = domain.make_verify_code([b % len(domain.CODE_ALPHABET) for b in h[: domain.CODE_BODY]])
         active = 1 if status in ("published", "verified", "pending_review") else None
         mode = "room" if rid is not None else "whole"
         title = f"{'整租' if rid is None else '分间'} {nrooms or 1}室{halls or 0}厅 {area}㎡"
         self.out.add(
             rental_listings,
             (
-                lid, f"FY{lid:010d}", key, hid, rid, mode, dcode, scode, None,
+                lid, domain.listing_no(created.date(), lid), key, hid, rid, mode, dcode, scode, None,
                 party.id if party else None, owner, entrust, title, "合成房源，信息已核验。", area, beds, halls,
                 floor, rent, rent * (1 + (rng.random() < 0.3)), rng.randint(3, 12), year, lon, lat, status, active,
                 VERIFICATION if verified else None, code,
@@ -502,10 +512,11 @@ class RentalGenerator:
         self.out.add(
             rental_leases,
             (
-                lid, f"HT{self.city}{lid:012d}", f"BA{self.city}{start.year}{self.n_filing:09d}", key, hid, rid,
+                lid, domain.lease_no(signed.date(), f"{lid:010X}"), domain.filing_no(filed.year, lid, self.n_filing),
+                key, hid, rid,
                 listing, dcode, scode, "party" if party else "person", None, party.id if party else None,
                 party.bidx if party else owner,
-                party.name_enc if party else self.kr.encrypt("（产权人）", "rental_leases.landlord_name"),
+                party.name_enc if party else self.landlord_name(hid),
                 None, self.kr.blind_index(idn, "id_number"),
                 self.kr.encrypt(self.ids.name(rng), "rental_leases.tenant_name"),
                 self.kr.encrypt(idn, "rental_leases.tenant_id"), start, end, rent, cycle, deposit, area, beds,
@@ -589,108 +600,4 @@ def generate_rental(
     return report
 
 
-def attach_demo_accounts(engine: Engine, keyring: Keyring, people: Sequence[Mapping[str, str]]) -> dict[str, int]:
-    """Make the demo's accounts part of the synthetic market (a demo database only).
-
-    ``landlord`` becomes the sole owner of three homes with a published whole-home listing (listed by
-    that account); ``agency``'s ``org_code`` becomes the credit code of a filed enterprise (the party
-    is filed by that account); ``citizen`` becomes the tenant of one filed lease. ``people`` are the
-    demo account specs (username, name, id_number / org_code). Returns what was attached."""
-    from anju.security import accounts
-
-    spec = {p["username"]: p for p in people}
-    done: dict[str, int] = {}
-    now = clock.now()
-    with engine.begin() as c:
-        ids = dict(
-            c.execute(select(accounts.c.username, accounts.c.id).where(accounts.c.username.in_(list(spec)))).all()
-        )
-        if "citizen" in ids and spec["citizen"].get("id_number"):
-            p = spec["citizen"]
-            lease = c.execute(
-                select(rental_leases.c.id)
-                .where(rental_leases.c.status == "filed", rental_leases.c.tenant_account_id.is_(None))
-                .order_by(rental_leases.c.id)
-                .limit(1)
-            ).scalar()
-            if lease is not None:
-                c.execute(
-                    rental_leases.update()
-                    .where(rental_leases.c.id == lease)
-                    .values(
-                        tenant_account_id=ids["citizen"],
-                        tenant_bidx=keyring.blind_index(p["id_number"], "id_number"),
-                        tenant_id_enc=keyring.encrypt(p["id_number"], "rental_leases.tenant_id"),
-                        tenant_name_enc=keyring.encrypt(p["name"], "rental_leases.tenant_name"),
-                    )
-                )
-                done["citizen_lease"] = int(lease)
-        if "agency" in ids and spec["agency"].get("org_code"):
-            code = spec["agency"]["org_code"]
-            if c.execute(select(rental_parties.c.id).where(rental_parties.c.credit_code == code)).first() is None:
-                party = c.execute(
-                    select(rental_parties.c.id)
-                    .where(rental_parties.c.kind == "enterprise", rental_parties.c.status == "filed")
-                    .order_by(rental_parties.c.id)
-                    .limit(1)
-                ).scalar()
-                if party is not None:
-                    c.execute(
-                        rental_parties.update()
-                        .where(rental_parties.c.id == party)
-                        .values(credit_code=code, account_id=ids["agency"], updated_at=now)
-                    )
-                    new_bidx = keyring.blind_index(code, "credit_code")
-                    c.execute(
-                        rental_leases.update()
-                        .where(rental_leases.c.landlord_party_id == party)
-                        .values(landlord_bidx=new_bidx)
-                    )
-                    done["agency_party"] = int(party)
-        if "landlord" in ids and spec["landlord"].get("id_number"):
-            p = spec["landlord"]
-            bidx = keyring.blind_index(p["id_number"], "id_number")
-            rows = c.execute(
-                select(rental_listings.c.id, rental_listings.c.home_id)
-                .where(
-                    rental_listings.c.status == "published",
-                    rental_listings.c.mode == "whole",
-                    rental_listings.c.party_id.is_(None),
-                )
-                .order_by(rental_listings.c.id)
-                .limit(3)
-            ).all()
-            for _lid, hid in rows:
-                current = (home_owners.c.home_id == hid) & home_owners.c.released_on.is_(None)
-                first = c.execute(select(func.min(home_owners.c.id)).where(current)).scalar_one()
-                c.execute(
-                    home_owners.update()
-                    .where(current, home_owners.c.id != first)
-                    .values(released_on=now.date() - timedelta(days=1))
-                )
-                c.execute(
-                    home_owners.update()
-                    .where(home_owners.c.id == first)
-                    .values(
-                        owner_kind="person",
-                        owner_bidx=bidx,
-                        owner_id_enc=keyring.encrypt(p["id_number"], "home_owners.owner_id"),
-                        owner_name_enc=keyring.encrypt(p["name"], "home_owners.owner_name"),
-                        share_pct=100,
-                    )
-                )
-                c.execute(
-                    rental_listings.update()
-                    .where(rental_listings.c.home_id == hid)
-                    .values(owner_bidx=bidx, lister_account_id=ids["landlord"])
-                )
-                c.execute(
-                    rental_leases.update()
-                    .where(rental_leases.c.home_id == hid, rental_leases.c.landlord_kind == "person")
-                    .values(landlord_bidx=bidx)
-                )
-            done["landlord_homes"] = len(rows)
-    return done
-
-
-__all__ = ["RentalReport", "add_months", "attach_demo_accounts", "generate_rental"]
+__all__ = ["RentalReport", "add_months", "generate_rental"]

@@ -266,13 +266,17 @@ def search(
     caller: RegistryRead,
     q: Annotated[str, Query(min_length=1, max_length=100, description="房屋代码或地址")],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=10_000, description="楼幢结果的偏移（分页）")] = 0,
 ) -> schemas.SearchOut:
     with uow.read() as conn:
-        r = lookups.search(conn, q, scope=caller.scope, limit=limit)
+        r = lookups.search(conn, q, scope=caller.scope, limit=limit, offset=offset)
         return schemas.SearchOut(
             kind=r["kind"],
             homes=[schemas.HomeOut(**h) for h in r["homes"]],
             buildings=[schemas.BuildingOut(**b) for b in r["buildings"]],
+            homes_total=r["homes_total"],
+            buildings_total=r["buildings_total"],
+            capped=r["capped"],
         )
 
 

@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse
 
 from anju import divisions
 from anju.core import clock
-from anju.core.errors import AnjuError
-from anju.core.scope import OutOfScope, Scope
+from anju.core.errors import AnjuError, Forbidden
+from anju.core.scope import Scope
 from anju.registry import lists, lookups, reads, shapes
 from anju.registry.http.deps import RegistryRead
 from anju.security import SignedIn, allowed
@@ -51,7 +51,8 @@ def division_page(request: Request, uow: UowDep, caller: RegistryRead, paging: P
         if not caller.scope.allows_division(code) and not (
             division.level == "community" and caller.scope.allows(division.parent_code)
         ):
-            raise OutOfScope(f"没有区划 {code}")
+            # Divisions are public knowledge: say it is outside the caller's area, not that it is missing.
+            raise Forbidden(f"无权查看{division.name}：该区划不在您的管辖范围内")
         crumbs = divisions.ancestry(conn, code)
         if division.level in ("street", "community"):
             estates = lists.list_estates(
@@ -150,14 +151,17 @@ def home_page(request: Request, uow: UowDep, caller: RegistryRead, home_id: int)
 
 
 @router.get("/search", response_class=HTMLResponse)
-def search_page(request: Request, uow: UowDep, caller: RegistryRead, q: str = "") -> HTMLResponse:
+def search_page(request: Request, uow: UowDep, caller: RegistryRead, paging: PagingDep, q: str = "") -> HTMLResponse:
     with uow.read() as conn:
         result: shapes.SearchResult | None = None
         error = None
         if q.strip():
             try:
-                result = lookups.search(conn, q, scope=caller.scope)
+                result = lookups.search(
+                    conn, q, scope=caller.scope, limit=paging.page_size, offset=paging.offset
+                )
             except AnjuError as e:
                 error = e.message
         template = "_search_results.html" if request.headers.get("hx-request") else "search.html"
-        return render(request, template, q=q, result=result, error=error, crumbs=[])
+        bld_pager = pager(result["buildings_total"], paging.page, paging.page_size) if result else None
+        return render(request, template, q=q, result=result, error=error, crumbs=[], pager=bld_pager)

@@ -258,3 +258,6 @@ class SearchOut(BaseModel):
     kind: str
     homes: list[HomeOut]
     buildings: list[BuildingOut]
+    homes_total: int
+    buildings_total: int
+    capped: bool = Field(description="地址搜索最多排出 200 幢楼；为真时请缩小查询范围")

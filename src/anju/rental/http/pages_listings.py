@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from anju import divisions
 from anju.core.errors import AnjuError
 from anju.rental import domain, listing_queries
 from anju.rental.http import qr
@@ -65,6 +66,7 @@ def search_page(
     error = None
     res: listing_queries.SearchResult = {"total": 0, "total_capped": False, "items": [], "center": None, "sort": sort}
     with uow.read() as conn:
+        places = divisions.choices(conn)
         try:
             res = listing_queries.search(
                 conn, q, settings.rental_verify_code_days, limit=paging.page_size, offset=paging.offset
@@ -81,6 +83,7 @@ def search_page(
         pager=pager(total, paging.page, paging.page_size),
         f=request.query_params,
         error=error,
+        places=places,
     )
 
 
@@ -157,6 +160,10 @@ def staff_page(
         status or None, street or None, lister_kind or None, None if not flagged else flagged == "1"
     )
     with uow.read() as conn:
+        places = [
+            {**d, "streets": [x for x in d["streets"] if caller.scope.allows(x["code"])]}
+            for d in divisions.choices(conn)
+        ]
         page = listing_queries.staff_list(
             conn,
             scope=caller.scope,
@@ -173,5 +180,6 @@ def staff_page(
         total=total,
         pager=pager(total, paging.page, paging.page_size),
         f=request.query_params,
+        places=[d for d in places if d["streets"]],
         statuses=domain.LISTING_STATUS_LABELS,
     )

@@ -172,8 +172,10 @@ async function showSummary(code) {
     for (const [k, label] of [["estates", "小区/楼盘"], ["buildings", "幢"], ["homes", "户"]]) {
       if (s[k] !== undefined) box.append(text("div", `${label}：${Number(s[k]).toLocaleString("zh-CN")}`));
     }
-    const by = s.homes_by_status || {};
-    for (const [status, n] of Object.entries(by)) box.append(text("div", `　${status}：${Number(n).toLocaleString("zh-CN")} 户`, "small"));
+    // homes_by_status is a list of {status, homes} in the register's order of the life cycle
+    for (const item of s.homes_by_status || []) {
+      box.append(text("div", `　${item.status}：${Number(item.homes).toLocaleString("zh-CN")} 户`, "small"));
+    }
   } catch (err) {
     box.replaceChildren(text("p", "无法读取该区划的汇总（可能不在您的管辖范围内）。", "error"));
   }
