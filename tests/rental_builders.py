@@ -144,12 +144,15 @@ def listing(
     n = next(_N)
     now = clock.now()
     active = 1 if status in domain.ACTIVE_LISTING else None
-    code = f"TV{n:010d}" if status in ("verified", "published", "leased") else None
+    # the live formats (a checked verification code, a 房源编号), unique per listing made here
+    digits = [n // 31**i % 31 for i in range(4)]
+    live = status in ("verified", "published", "leased")
+    code = domain.make_verify_code([*digits, 9, 8, 7, 6, 5, 4]) if live else None
     return int(
         conn.execute(
             rental_listings.insert()
             .values(
-                listing_no=f"FY{n:010d}",
+                listing_no=domain.listing_no(clock.today(), n),
                 unit_key=domain.unit_key(home.id, None),
                 home_id=home.id,
                 room_id=None,

@@ -10,6 +10,7 @@ from tests.authz.rental import (
     guidance_draft,
     guidance_edition,
     listing_body,
+    listing_form,
     own_listing,
     public_code,
     street_listing,
@@ -183,6 +184,41 @@ CASES: dict[tuple[str, str], Case] = {
         own_listing("GET", "/rental/me/listings/{id}"), scoping=None, perm="rental.publish"
     ),
     ("GET", "/rental/staff/listings"): Case(one("GET", "/rental/staff/listings"), scoping=None, perm="rental.handle"),
+    ("GET", "/rental/me/listings/new"): Case(
+        one("GET", "/rental/me/listings/new"), scoping=None, perm="rental.publish"
+    ),
+    ("POST", "/rental/me/listings/new"): Case(
+        one("POST", "/rental/me/listings/new", data={}), ok={422}, scoping=None, perm="rental.publish"
+    ),
+    ("GET", "/rental/me/listings/{listing_id}/edit"): Case(
+        own_listing("GET", "/rental/me/listings/{id}/edit"), scoping=None, perm="rental.publish"
+    ),
+    ("POST", "/rental/me/listings/{listing_id}/edit"): Case(
+        own_listing("POST", "/rental/me/listings/{id}/edit", data=listing_form), scoping=None, perm="rental.publish"
+    ),
+    ("POST", "/rental/me/listings/{listing_id}/verify"): Case(
+        own_listing("POST", "/rental/me/listings/{id}/verify", data={}), scoping=None, perm="rental.publish"
+    ),
+    ("POST", "/rental/me/listings/{listing_id}/publish"): Case(
+        own_listing("POST", "/rental/me/listings/{id}/publish", status="verified", data={}),
+        scoping=None,
+        perm="rental.publish",
+    ),
+    ("GET", "/rental/me/listings/{listing_id}/withdraw"): Case(
+        own_listing("GET", "/rental/me/listings/{id}/withdraw"), scoping=None, perm="rental.publish"
+    ),
+    ("POST", "/rental/me/listings/{listing_id}/withdraw"): Case(
+        own_listing("POST", "/rental/me/listings/{id}/withdraw", data={}), scoping=None, perm="rental.publish"
+    ),
+    ("GET", "/rental/me/listings/{listing_id}/print"): Case(
+        own_listing("GET", "/rental/me/listings/{id}/print", status="verified"), scoping=None, perm="rental.publish"
+    ),
+    ("GET", "/rental/staff/listings/{listing_id}"): Case(
+        street_listing("GET", "/rental/staff/listings/{id}"), perm="rental.handle"
+    ),
+    ("POST", "/rental/staff/listings/{listing_id}/review"): Case(
+        street_listing("POST", "/rental/staff/listings/{id}/review", data={"action": "approve"}), perm="rental.handle"
+    ),
     ("POST", "/api/v1/rental/me/leases"): Case(
         one("POST", "/api/v1/rental/me/leases", json=_LEASE_BODY), ok={422}, scoping=None, perm="rental.sign"
     ),
@@ -297,6 +333,17 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("POST", "/api/v1/rental/flags/{flag_id}/lift"): Case(
         one("POST", f"/api/v1/rental/flags/{_NO}/lift"), ok={404}, scoping=None, perm="rental.handle"
+    ),
+    ("GET", "/rental/flags"): Case(one("GET", "/rental/flags"), scoping=None, perm="rental.read"),
+    ("GET", "/rental/flags/new"): Case(one("GET", "/rental/flags/new"), scoping=None, perm="rental.handle"),
+    ("POST", "/rental/flags/new"): Case(
+        one("POST", "/rental/flags/new", data={}), ok={422}, scoping=None, perm="rental.handle"
+    ),
+    ("GET", "/rental/flags/{flag_id}/lift"): Case(
+        one("GET", f"/rental/flags/{_NO}/lift"), ok={404}, scoping=None, perm="rental.handle"
+    ),
+    ("POST", "/rental/flags/{flag_id}/lift"): Case(
+        one("POST", f"/rental/flags/{_NO}/lift", data={}), ok={404}, scoping=None, perm="rental.handle"
     ),
     ("GET", "/rental/me/party"): Case(one("GET", "/rental/me/party"), scoping=None, perm="rental.party"),
     ("POST", "/rental/me/party"): Case(

@@ -75,6 +75,15 @@ def listing_body(ctx: Ctx, street: str | None = None) -> dict[str, Any]:
     }
 
 
+def listing_form(ctx: Ctx) -> dict[str, str]:
+    """The page form's fields (yuan, text) of :func:`listing_body`."""
+    b = listing_body(ctx)
+    return {
+        "house_code": b["house_code"], "title": b["title"], "area": b["area"], "bedrooms": "2",
+        "floor": str(b["floor"] or 1), "rent_yuan": "3000", "deposit_yuan": "3000", "photos": "5",
+    }  # fmt: skip
+
+
 def own_listing_of(ctx: Ctx, who: str, status: str = "draft") -> int:
     """A listing of ``who`` (landlord or agency; others get the landlord's)."""
     from anju.core.scope import Scope

@@ -148,23 +148,36 @@ def list_flags(
         .where(*conds)
     )
     page = fetch_page(conn, base.order_by(rental_home_flags.c.id.desc()), limit=limit, offset=offset)
+    return page.map(lambda r: _flag_out(r, today))
 
-    def flag(r: Any) -> HomeFlag:
-        return {
-            "id": int(r.id),
-            "home_id": int(r.home_id),
-            "house_code": r.house_code,
-            "street_code": r.street_code,
-            "kind": r.kind,
-            "kind_label": domain.FLAG_KINDS.get(r.kind, r.kind),
-            "source": r.source,
-            "source_label": domain.FLAG_SOURCES.get(r.source, r.source),
-            "reason": r.reason,
-            "since": r.since,
-            "until": r.until,
-            "lifted_at": r.lifted_at,
-            "in_force": r.lifted_at is None and r.since <= today and (r.until is None or r.until > today),
-            "recorded_at": r.recorded_at,
-        }
 
-    return page.map(flag)
+def get_flag(conn: Connection, *, scope: Scope, flag_id: int) -> HomeFlag:
+    """One flag of a home in the caller's scope (the lifting page shows what is lifted)."""
+    r = conn.execute(
+        select(rental_home_flags, homes.c.house_code)
+        .join(homes, homes.c.id == rental_home_flags.c.home_id)
+        .where(rental_home_flags.c.id == flag_id)
+    ).first()
+    if r is None:
+        raise NotFound(f"房屋限制 {flag_id} 不存在")
+    scope.require(r.street_code, f"房屋限制 {flag_id} 不存在")
+    return _flag_out(r, clock.today())
+
+
+def _flag_out(r: Any, today: date) -> HomeFlag:
+    return {
+        "id": int(r.id),
+        "home_id": int(r.home_id),
+        "house_code": r.house_code,
+        "street_code": r.street_code,
+        "kind": r.kind,
+        "kind_label": domain.FLAG_KINDS.get(r.kind, r.kind),
+        "source": r.source,
+        "source_label": domain.FLAG_SOURCES.get(r.source, r.source),
+        "reason": r.reason,
+        "since": r.since,
+        "until": r.until,
+        "lifted_at": r.lifted_at,
+        "in_force": r.lifted_at is None and r.since <= today and (r.until is None or r.until > today),
+        "recorded_at": r.recorded_at,
+    }

@@ -217,6 +217,15 @@ def staff_list(
     return Page([_out(r, days, names) for r in rows], int(total))
 
 
+def staff_listing(conn: Connection, *, scope: Scope, listing_id: int, days: int) -> ListingView:
+    """One listing of a street in the caller's scope, as staff see it (rule results, flags)."""
+    r = conn.execute(select(*_facts_cols()).select_from(_joined()).where(rental_listings.c.id == listing_id)).first()
+    if r is None:
+        raise NotFound(f"房源 {listing_id} 不存在")
+    scope.require(r.street_code, f"房源 {listing_id} 不存在")
+    return _out(r, days, divisions.names(conn, {r.street_code, r.district_code}))
+
+
 def check_code(conn: Connection, code: str, days: int) -> CodeCheck:
     """The public facts a verification code vouches for (no owner, no lister, no personal data)."""
     norm = domain.normalise_verify_code(code)

@@ -1,6 +1,6 @@
 """Pages of listings: the rental landing page, public search, the public check of a code (with its QR
 code), the lister's own listings with every verification rule, and the staff list / review queue.
-Listers create, verify and publish through the REST API (``/api/v1/rental/me/listings``)."""
+The lister's own listings and the staff review are pages of ``pages_my_listings``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from anju import divisions
 from anju.core.errors import AnjuError
 from anju.rental import domain, listing_queries
 from anju.rental.http import qr
-from anju.rental.http.deps import RentalHandle, RentalPublish
+from anju.rental.http.deps import RentalHandle
 from anju.security import Public
 from anju.web.deps import PagingDep, SettingsDep, UowDep
 from anju.web.templating import pager, render
@@ -112,35 +112,6 @@ def check_qr(request: Request, caller: Public, code: Code) -> Response:
         return Response("核验码无效", status_code=404, media_type="text/plain; charset=utf-8")
     url = str(request.base_url).rstrip("/") + qr.check_path(norm)
     return Response(qr.svg(url), media_type="image/svg+xml", headers={"cache-control": "public, max-age=86400"})
-
-
-@router.get("/rental/me/listings", response_class=HTMLResponse)
-def my_listings_page(
-    request: Request, uow: UowDep, settings: SettingsDep, caller: RentalPublish, paging: PagingDep
-) -> HTMLResponse:
-    with uow.read() as conn:
-        page = listing_queries.my_listings(
-            conn, caller, settings.rental_verify_code_days, status=None, limit=paging.page_size, offset=paging.offset
-        )
-        total, items = page.total, page.items
-    return render(
-        request,
-        "rental/listings_mine.html",
-        items=items,
-        total=total,
-        pager=pager(total, paging.page, paging.page_size),
-    )
-
-
-@router.get("/rental/me/listings/{listing_id}", response_class=HTMLResponse)
-def my_listing_page(
-    request: Request, uow: UowDep, settings: SettingsDep, caller: RentalPublish, listing_id: Id
-) -> HTMLResponse:
-    """One listing with every verification rule and its result, and the QR code of its code."""
-    with uow.read() as conn:
-        x = listing_queries.my_listing(conn, caller, listing_id, settings.rental_verify_code_days)
-    titles = domain.LISTING_RULES
-    return render(request, "rental/listings_detail.html", x=x, titles=titles)
 
 
 @router.get("/rental/staff/listings", response_class=HTMLResponse)
