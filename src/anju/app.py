@@ -14,14 +14,14 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from anju import __version__
+from anju import __version__, home
 from anju.core import migrate
 from anju.core.db import UnitOfWork, make_engine
 from anju.core.errors import AnjuError, Forbidden
 from anju.core.scope import OutOfScope
 from anju.core.settings import Settings, load_settings
 from anju.security import Public
-from anju.web import validation
+from anju.web import templating, validation
 from anju.web.deps import refuse_unstorable_text
 
 log = logging.getLogger("anju.web")
@@ -157,6 +157,8 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
         return JSONResponse({"error": "internal", "message": "服务器内部错误", "errors": []}, status_code=500)
 
     include_contexts(app)
+    app.include_router(home.router)
+    templating.add_globals({"menu_for": home.menu_for})
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)

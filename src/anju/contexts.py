@@ -16,6 +16,20 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
+class MenuItem:
+    """A page in the header's menu, shown to those who hold ``permission`` (so no item leads to a 403)."""
+
+    group: str  # one of MENU_GROUPS
+    label: str
+    path: str
+    permission: str
+
+
+#: The header's menu groups, in order; a group with one visible item is shown as a plain link.
+MENU_GROUPS = ("楼盘表", "租赁", "保障", "系统")
+
+
+@dataclass(frozen=True)
 class Context:
     name: str
     #: ``anju.<name>.http`` exports ``ROUTERS`` (a tuple of ``anju.web.routing.Mount``).
@@ -31,6 +45,10 @@ class Context:
     #: Sources of home restrictions the context keeps (name → ``"module:function"``), asked by the
     #: registry's one restriction mechanism (``anju.registry.home_restrictions``) whoever calls it.
     restriction_sources: Mapping[str, str] = field(default_factory=dict)
+    #: The context's pages in the header's menu.
+    menu: tuple[MenuItem, ...] = ()
+    #: ``"module:function"`` counting what waits for the caller (``anju.core.worklist``), or None.
+    worklist: str | None = None
 
 
 #: Role groups the grants below use (the roles themselves are ``security.roles.Role``).
@@ -77,6 +95,10 @@ CONTEXTS: tuple[Context, ...] = (
             _grant("personal.reveal", "district_officer", "city_officer", "administrator"),
             _grant("audit.read", "auditor"),
         ),
+        menu=(
+            MenuItem("系统", "账户管理", "/admin/accounts", "accounts.manage"),
+            MenuItem("系统", "审计日志", "/audit", "audit.read"),
+        ),
     ),
     Context(
         "divisions",
@@ -99,6 +121,11 @@ CONTEXTS: tuple[Context, ...] = (
             _grant("registry.export", "district_officer", "city_officer", "auditor"),
             _grant("registry.import", "city_officer"),
         ),
+        menu=(
+            MenuItem("楼盘表", "楼盘表", "/registry", "registry.read"),
+            MenuItem("楼盘表", "楼盘表导入", "/imports", "registry.import"),
+        ),
+        worklist="anju.registry.worklist:items",
     ),
     Context(
         "ledger",
@@ -107,7 +134,7 @@ CONTEXTS: tuple[Context, ...] = (
         permissions={"ledger.read": "read the verifiable logs' heads and proofs through the API"},
         grants=_grant("ledger.read", "city_officer", "auditor"),
     ),
-    Context("map"),
+    Context("map", menu=(MenuItem("楼盘表", "一图", "/map", "registry.read"),)),
     Context(
         "addresses",
         commands={"address": "anju.addresses.cli:address"},
@@ -124,6 +151,12 @@ CONTEXTS: tuple[Context, ...] = (
             _grant("address.review", *REGISTER_STAFF),
             _grant("address.link", "city_officer"),
         ),
+        menu=(
+            MenuItem("楼盘表", "地址复核", "/addresses/review", "address.read"),
+            # the parser is open to every account; the menu offers it to the register's staff
+            MenuItem("楼盘表", "地址解析", "/addresses/parse", "address.read"),
+        ),
+        worklist="anju.addresses.worklist:items",
     ),
     Context(
         "assistance",
@@ -149,6 +182,17 @@ CONTEXTS: tuple[Context, ...] = (
             _grant("assistance.review", *REGISTER_STAFF),
             _grant("assistance.allocate", "district_officer", "city_officer"),
         ),
+        menu=(
+            MenuItem("保障", "申请住房保障", "/assistance", "assistance.apply"),
+            MenuItem("保障", "我的申请", "/assistance/me", "assistance.apply"),
+            MenuItem("保障", "申请审核", "/assistance/review", "assistance.read"),
+            MenuItem("保障", "公示", "/assistance/notices", "public"),
+            MenuItem("保障", "摇号", "/assistance/draws", "assistance.read"),
+            MenuItem("保障", "配租配售", "/assistance/allocations", "assistance.read"),
+            MenuItem("保障", "保障指标", "/assistance/figures", "assistance.read"),
+            MenuItem("保障", "人才安居", "/assistance/talent", "assistance.read"),
+        ),
+        worklist="anju.assistance.worklist:items",
     ),
     Context(
         "rental",
@@ -173,6 +217,23 @@ CONTEXTS: tuple[Context, ...] = (
             _grant("rental.supervise", "district_officer", "city_officer"),
             _grant("rental.guidance", "city_officer"),
         ),
+        menu=(
+            MenuItem("租赁", "住房租赁", "/rental", "public"),
+            MenuItem("租赁", "我的房源", "/rental/me/listings", "rental.publish"),
+            MenuItem("租赁", "我的租赁合同", "/rental/me/leases", "rental.sign"),
+            MenuItem("租赁", "我的机构", "/rental/me/party", "rental.party"),
+            MenuItem("租赁", "房源管理", "/rental/staff/listings", "rental.handle"),
+            MenuItem("租赁", "合同备案", "/rental/staff/leases", "rental.read"),
+            MenuItem("租赁", "投诉处理", "/rental/complaints", "rental.read"),
+            MenuItem("租赁", "执法检查", "/rental/inspections", "rental.read"),
+            MenuItem("租赁", "房屋限制", "/rental/flags", "rental.read"),
+            MenuItem("租赁", "资金监管", "/rental/escrow", "rental.read"),
+            MenuItem("租赁", "市场主体", "/rental/parties", "rental.read"),
+            MenuItem("租赁", "租金监测", "/rental/monitoring", "rental.read"),
+            MenuItem("租赁", "租赁指导价", "/rental/guidance", "public"),
+            MenuItem("租赁", "发布指导价", "/rental/guidance/manage", "rental.guidance"),
+        ),
+        worklist="anju.rental.worklist:items",
     ),
     Context("credit", http=False),
     Context("synth", http=False),

@@ -22,7 +22,7 @@ from tests.authz.support import (
 
 CASES: dict[tuple[str, str], Case] = {
     # --- pages --------------------------------------------------------------------------------
-    ("GET", "/"): Case(one("GET", "/"), scoping=None, perm="self"),
+    ("GET", "/registry"): Case(one("GET", "/registry"), scoping=None, perm="registry.read"),
     ("GET", "/search"): Case(
         lambda ctx: [
             (s, None, lambda c, who, code=d.house_code: ("GET", "/search", {"params": {"q": code[:13]}}))

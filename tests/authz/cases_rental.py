@@ -169,6 +169,9 @@ CASES: dict[tuple[str, str], Case] = {
         one("GET", "/api/v1/rental/public/listings"), scoping=None, perm="public"
     ),
     ("GET", "/rental"): Case(one("GET", "/rental"), scoping=None, perm="public"),
+    ("GET", "/rental/filings"): Case(
+        one("GET", "/rental/filings", params={"no": "BA20260000000010000"}), scoping=None, perm="public"
+    ),
     ("GET", "/rental/listings"): Case(one("GET", "/rental/listings"), scoping=None, perm="public"),
     ("GET", "/rental/check"): Case(
         lambda ctx: [("code", None, lambda c, who: ("GET", "/rental/check", {"params": {"code": a_public_code(c)}}))],

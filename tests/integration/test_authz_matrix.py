@@ -31,7 +31,8 @@ from tests.authz.world import build_ctx
 from tests.conftest import DbFactory, SettingsFor
 
 #: Routes the composition root (``anju.app``) declares itself rather than a context.
-APP_ROUTES = frozenset({("GET", "/healthz")})
+#: The composition root's own routes: the health check and the home page (portal / workbench, ``anju.home``).
+APP_ROUTES = frozenset({("GET", "/healthz"), ("GET", "/")})
 HTTP_CONTEXTS = [c.name for c in CONTEXTS if c.http]
 #: The contexts by number of cases, largest first: xdist hands out the first tests round-robin, so the
 #: two heaviest contexts start on different workers.

@@ -27,7 +27,7 @@ def client(city_engine, settings_for):
 
 
 def test_drill_down_from_city_to_a_home(client):
-    home = client.get("/")
+    home = client.get("/registry")
     assert home.status_code == 200 and "玄武区" in home.text and "江北新区" in home.text
     district = client.get("/divisions/320102")
     assert "新街口街道" in district.text
@@ -135,7 +135,7 @@ def test_a_district_officer_front_page_shows_only_the_district(city_engine, sett
         other = divisions.get(c, w.district_b).name
     token, _ = web_session(city_engine, "district")
     with TestClient(create_app(settings_for(city_engine)), headers={"cookie": f"anju_session={token}"}) as c:
-        page = c.get("/")
+        page = c.get("/registry")
     assert page.status_code == 200 and f"<h1>{own}楼盘表</h1>" in page.text and other not in page.text
     assert "全市楼盘表" not in page.text
     # another district's page says it is outside the officer's area, in Chinese (issue 25, 4)

@@ -22,7 +22,7 @@ SRC = ROOT / "src" / "anju"
 #: Shared kernels: not contexts. ``core`` imports no other part of ``anju``; the web kit only ``core``.
 SHARED = {"core", "web"}
 #: The composition root: the only modules that may import every context's adapters.
-ROOTS = {"app.py", "cli.py", "contexts.py", "__main__.py", "__init__.py"}
+ROOTS = {"app.py", "cli.py", "contexts.py", "home.py", "__main__.py", "__init__.py"}
 #: Modules of a context's root that are not use-case (service) modules.
 SKELETON = {"__init__.py", "domain.py", "tables.py", "cli.py"}
 #: Adapter modules live in ``<ctx>/http/``, never at a context's root.

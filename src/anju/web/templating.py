@@ -53,6 +53,8 @@ def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> H
 
     ctx.setdefault("caller", caller)
     ctx["can"] = can
+    menu_for = templates.env.globals.get("menu_for")  # installed by the composition root
+    ctx["menu"] = menu_for(caller) if callable(menu_for) else []
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)
 
 

@@ -15,18 +15,15 @@ from anju.core.errors import AnjuError, Forbidden
 from anju.core.scope import Scope
 from anju.registry import lists, lookups, reads, shapes
 from anju.registry.http.deps import RegistryRead
-from anju.security import SignedIn, allowed
 from anju.web.deps import PagingDep, UowDep
 from anju.web.templating import pager, render
 
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/", response_class=HTMLResponse)
-def index(request: Request, uow: UowDep, caller: SignedIn) -> HTMLResponse:
-    """The register's front page for staff who read it; a welcome page for everyone else."""
-    if not allowed(caller.role, "registry.read"):
-        return render(request, "welcome.html")
+@router.get("/registry", response_class=HTMLResponse)
+def index(request: Request, uow: UowDep, caller: RegistryRead) -> HTMLResponse:
+    """The register's front page: the caller's area, its figures and its districts or streets."""
     with uow.read() as conn:
         districts = [
             division

@@ -13,7 +13,7 @@ import secrets
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from anju import divisions
 from anju.core.errors import AnjuError, FieldError, NotFound, ValidationError
@@ -427,6 +427,16 @@ def staff_lease(
 
 
 # --------------------------------------------------------------------------------------------- public
+
+
+@router.get("/rental/filings", response_class=HTMLResponse)
+def filing_form(request: Request, caller: Public, no: Annotated[str, Query(max_length=40)] = "") -> Response:
+    """The portal's check box: on to the public page of the filing number typed in."""
+    norm = "".join(no.split()).upper()
+    if not domain.FILING_NO_RE.match(norm):
+        message = "备案编号格式不正确：应为 BA 开头、后接 17 位数字，请核对后重新输入"
+        return render(request, "error.html", status_code=404, code=404, message=message)
+    return RedirectResponse(f"/rental/filings/{norm}", status_code=303)
 
 
 @router.get("/rental/filings/{filing_no}", response_class=HTMLResponse)

@@ -1,0 +1,39 @@
+"""What waits in housing assistance for the caller (the workbench, ``anju.core.worklist``): reviewers'
+applications at their level (overdue ones urgent) and open objections; an applicant's returned
+applications and unsubmitted drafts."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, func, select
+
+from anju.assistance import domain
+from anju.assistance.common import level_of
+from anju.assistance.queries import AppFilter, list_applications
+from anju.assistance.tables import applications, objections
+from anju.core.worklist import WorkItem
+from anju.security import Caller
+
+
+def _count(conn: Connection, caller: Caller, f: AppFilter) -> int:
+    return list_applications(conn, f, scope=caller.scope, limit=1, offset=0).total
+
+
+def items(conn: Connection, caller: Caller) -> list[WorkItem]:
+    out: list[WorkItem] = []
+    if caller.can("assistance.review"):
+        level = level_of(caller)
+        waiting = _count(conn, caller, AppFilter(status=domain.AppStatus.submitted, level=level))
+        late = _count(conn, caller, AppFilter(status=domain.AppStatus.submitted, level=level, overdue=True))
+        out.append(WorkItem("待我审核的保障申请", waiting, f"/assistance/review?level={level}", late, "保障"))
+        open_objections = conn.execute(
+            select(func.count())
+            .select_from(objections.join(applications, applications.c.id == objections.c.application_id))
+            .where(objections.c.status == "open", *caller.scope.where(applications.c.street_code))
+        ).scalar_one()
+        out.append(WorkItem("待核查的公示异议", int(open_objections), "/assistance/review?status=notice", 0, "保障"))
+    if caller.can("assistance.apply"):
+        returned = _count(conn, caller, AppFilter(status=domain.AppStatus.returned))
+        drafts = _count(conn, caller, AppFilter(status=domain.AppStatus.draft))
+        out.append(WorkItem("退回补正的申请", returned, "/assistance/me", returned, "保障"))
+        out.append(WorkItem("未提交的申请", drafts, "/assistance/me", 0, "保障"))
+    return out
