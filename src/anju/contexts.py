@@ -49,6 +49,9 @@ class Context:
     menu: tuple[MenuItem, ...] = ()
     #: ``"module:function"`` counting what waits for the caller (``anju.core.worklist``), or None.
     worklist: str | None = None
+    #: The module naming the context's internal codes in Chinese (``ACTIONS`` of the audit log,
+    #: ``ENTITIES``, ``PERMISSIONS``), read by ``anju.security.vocabulary``; None when it has none.
+    vocabulary: str | None = None
 
 
 #: Role groups the grants below use (the roles themselves are ``security.roles.Role``).
@@ -72,6 +75,7 @@ def _grants(*parts: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
 CONTEXTS: tuple[Context, ...] = (
     Context(
         "security",
+        vocabulary="anju.security.vocabulary",
         commands={
             "users": "anju.security.cli:users",
             "keys": "anju.security.cli:keys",
@@ -102,11 +106,13 @@ CONTEXTS: tuple[Context, ...] = (
     ),
     Context(
         "divisions",
+        vocabulary="anju.divisions.vocabulary",
         permissions={"divisions.read": "read districts, streets and communities"},
         grants=_grant("divisions.read", *EVERY_ROLE),
     ),
     Context(
         "registry",
+        vocabulary="anju.registry.vocabulary",
         commands={"registry": "anju.registry.cli:registry"},
         help={"registry": "楼盘表: import, export, look-ups."},
         permissions={
@@ -129,6 +135,7 @@ CONTEXTS: tuple[Context, ...] = (
     ),
     Context(
         "ledger",
+        vocabulary="anju.ledger.vocabulary",
         commands={"ledger": "anju.ledger.cli:ledger"},
         help={"ledger": "Verifiable log: Merkle roots, inclusion and consistency proofs, signed tree heads."},
         permissions={"ledger.read": "read the verifiable logs' heads and proofs through the API"},
@@ -137,6 +144,7 @@ CONTEXTS: tuple[Context, ...] = (
     Context("map", menu=(MenuItem("楼盘表", "一图", "/map", "registry.read"),)),
     Context(
         "addresses",
+        vocabulary="anju.addresses.vocabulary",
         commands={"address": "anju.addresses.cli:address"},
         help={"address": "Address standardisation and linkage (房产公安房屋地址融合库)."},
         permissions={
@@ -160,6 +168,7 @@ CONTEXTS: tuple[Context, ...] = (
     ),
     Context(
         "assistance",
+        vocabulary="anju.assistance.vocabulary",
         commands={"assistance": "anju.assistance.cli:assistance", "lottery": "anju.assistance.cli:lottery"},
         help={
             "assistance": "Housing assistance and talent housing (住房保障、人才安居).",
@@ -196,6 +205,7 @@ CONTEXTS: tuple[Context, ...] = (
     ),
     Context(
         "rental",
+        vocabulary="anju.rental.vocabulary",
         commands={"rental": "anju.rental.cli:rental"},
         help={"rental": "Rental supervision (住房租赁监管服务平台)."},
         restriction_sources={"rental_flags": "anju.rental.home_flags:flag_source"},

@@ -176,6 +176,7 @@ def test_web_sign_in_sets_a_hardened_cookie_and_writes_need_the_csrf_token(app, 
         assert "anju_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" in cookie
         me = c.get("/me")
         assert me.status_code == 200 and CITIZEN_ID not in me.text and "1101**********002X" in me.text
+        assert "签署租赁合同、缴存资金、投诉" in me.text and ">rental.sign<" not in me.text  # permissions in Chinese
         session_csrf = re.findall(r'name="csrf_token" value="([^"]+)"', me.text)[0]
         refused = c.post("/me/password", data={"old_password": PASSWORD, "new_password": "Another-Passw0rd!"})
         assert refused.status_code == 403 and "CSRF" in refused.text
@@ -354,6 +355,7 @@ def test_auditors_search_the_audit_in_the_ui_and_the_api(client, city_engine):
     token, _ = web_session(city_engine, "auditor")
     page = client.get("/audit", params={"outcome": "denied"}, headers={"cookie": f"anju_session={token}"})
     assert page.status_code == 200 and "auth.sign_in" in page.text and "拒绝" in page.text
+    assert "<td>登录 <span" in page.text  # the action's Chinese name, its code beside it
     city = {"authorization": f"Bearer {api_token(city_engine, 'city')}"}
     assert client.get("/api/v1/audit", headers=city).status_code == 403
     csv_text = client.get("/api/v1/audit/export.csv", headers=hdr, params={"outcome": "denied"}).content.decode(
@@ -365,6 +367,8 @@ def test_auditors_search_the_audit_in_the_ui_and_the_api(client, city_engine):
         and len(lines) - 1 == client.get("/api/v1/audit", headers=hdr, params={"outcome": "denied"}).json()["total"]
     )
     assert all(",denied," in line for line in lines[1:])
+    assert lines[0].startswith("编号,时间（北京时间）,操作人,角色,范围,操作,操作代码,对象类型,对象类型代码,")
+    assert all(",登录,auth.sign_in," in line for line in lines[1:] if "auth.sign_in" in line)
     page_csv = client.get("/audit.csv", params={"outcome": "denied"}, headers={"cookie": f"anju_session={token}"})
     assert page_csv.status_code == 200 and page_csv.headers["content-type"].startswith("text/csv")
     assert audit_rows(city_engine, action="audit.export")

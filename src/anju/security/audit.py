@@ -18,6 +18,7 @@ from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 from anju.security.callers import Caller
 from anju.security.tables import audit_log
+from anju.security.vocabulary import action_label, entity_label
 
 T = TypeVar("T")
 
@@ -218,7 +219,9 @@ def audit_csv(engine: Engine, scope: Scope, f: AuditFilter, *, limit: int = 1_00
             "角色",
             "范围",
             "操作",
+            "操作代码",
             "对象类型",
+            "对象类型代码",
             "对象编号",
             "结果",
             "事由",
@@ -238,6 +241,8 @@ def audit_csv(engine: Engine, scope: Scope, f: AuditFilter, *, limit: int = 1_00
         for n, row in enumerate(rows, 1):
             values = list(row)
             values[1] = clock.to_local(values[1]).strftime("%Y-%m-%d %H:%M:%S")
+            # the Chinese name of the action and of the object type first, each code beside it
+            values[5:7] = [action_label(values[5]), values[5], entity_label(values[6]), values[6]]
             w.writerow(values)
             if n % 2000 == 0:
                 yield buf.getvalue().encode("utf-8")

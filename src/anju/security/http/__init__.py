@@ -3,9 +3,15 @@
 from anju.security import ROLE_LABELS
 from anju.security.http.api import router as _api
 from anju.security.http.pages import router as _pages
+from anju.security.vocabulary import action_label, entity_label, permission_label
 from anju.web.routing import Mount
 
 ROUTERS = (Mount.api(_api), Mount.pages(_pages))
 
 #: Names every page's template may use (the web kit knows no context).
-TEMPLATE_GLOBALS = {"ROLE_LABELS": ROLE_LABELS}
+TEMPLATE_GLOBALS = {
+    "ROLE_LABELS": ROLE_LABELS,
+    "action_label": action_label,
+    "entity_label": entity_label,
+    "permission_label": permission_label,
+}

@@ -1,0 +1,45 @@
+"""Chinese names of housing assistance's internal codes (see ``anju.security.vocabulary``)."""
+
+ACTIONS = {
+    "assistance.create": "新建保障申请",
+    "assistance.amend": "修改保障申请",
+    "assistance.upload": "上传申请材料",
+    "assistance.check": "资格自查",
+    "assistance.check_all": "批量复核资格",
+    "assistance.submit": "提交保障申请",
+    "assistance.withdraw": "撤回保障申请",
+    "assistance.approve": "审核通过",
+    "assistance.return": "退回补正",
+    "assistance.reject": "不予批准",
+    "assistance.object": "提出公示异议",
+    "assistance.resolve_objection": "处理公示异议",
+    "assistance.finalise": "公示期满批准",
+    "assistance.freeze_draw": "冻结摇号名单",
+    "assistance.run_draw": "摇号",
+    "assistance.close_draw": "结束摇号",
+    "assistance.select_home": "选房",
+    "assistance.pass_turn": "放弃选房",
+    "assistance.contract": "签订保障房合同",
+    "assistance.move_in": "入住",
+    "assistance.pay_subsidies": "发放租赁补贴",
+    "assistance.requalify": "资格复核",
+    "assistance.open_case": "立案（退出或违规）",
+    "assistance.decide_case": "案件处理决定",
+    "assistance.load_programmes": "载入保障项目",
+}
+ENTITIES = {
+    "application": "保障申请",
+    "objection": "公示异议",
+    "draw": "摇号",
+    "allocation": "配租配售",
+    "case": "案件",
+    "programme": "保障项目",
+    "subsidy_month": "补贴月份",
+}
+PERMISSIONS = {
+    "assistance.apply": "为本人家庭申请住房保障",
+    "assistance.object": "对公示对象提出异议",
+    "assistance.read": "查看辖区保障申请、摇号、配租和案件",
+    "assistance.review": "按本级审核保障申请",
+    "assistance.allocate": "冻结名单、摇号、配租配售、处理案件",
+}
