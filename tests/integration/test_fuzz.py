@@ -185,7 +185,11 @@ def _has_surrogate(value: Any) -> bool:
 def test_the_fuzzer_sends_lone_surrogates(path: str) -> None:
     """The strategies above do reach the operations: a generated body carries a lone surrogate."""
     strategy = schema[path]["POST"].as_strategy()
-    found = hypothesis.find(strategy, lambda case: _has_surrogate(case.body),
-                            settings=hypothesis.settings(database=None, derandomize=True, max_examples=200,
-                                                      phases=[hypothesis.Phase.generate]))  # no shrinking
+    found = hypothesis.find(
+        strategy,
+        lambda case: _has_surrogate(case.body),
+        settings=hypothesis.settings(
+            database=None, derandomize=True, max_examples=200, phases=[hypothesis.Phase.generate]
+        ),
+    )  # no shrinking
     assert _has_surrogate(found.body)
