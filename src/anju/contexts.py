@@ -143,7 +143,9 @@ CONTEXTS: tuple[Context, ...] = (
             "assistance.allocate": "freeze lists, run draws, allocate homes, decide cases",
         },
         grants=_grants(
-            _grant("assistance.apply", *PUBLIC_PARTIES),
+            # an application is a person's: 本人 is the account's verified identity, which an
+            # organisation's account (agency) has not (docs/assistance.md)
+            _grant("assistance.apply", "citizen", "landlord"),
             _grant("assistance.object", *PUBLIC_PARTIES),
             _grant("assistance.read", *REGISTER_STAFF, "auditor"),
             _grant("assistance.review", *REGISTER_STAFF),
