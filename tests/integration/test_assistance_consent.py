@@ -110,6 +110,13 @@ def draft(e: dict[str, Any], *others: dict[str, Any], who: str = "citizen") -> i
     return app_id
 
 
+def signed_in(e: dict[str, Any], who: str) -> str:
+    """A web session of ``who`` on the client (clear the cookies after); returns its CSRF token."""
+    token, csrf = web_session(e["engine"], who)
+    e["client"].cookies.set("anju_session", token)
+    return csrf
+
+
 def results(resp: Any) -> dict[str, str]:
     return {r["code"]: r["result"] for r in resp.json()["rules"]}
 
@@ -140,8 +147,9 @@ def test_a_strangers_register_facts_are_not_read_nor_shown(env: dict[str, Any]) 
     no_figures(env, detail.text)
     assert [m["consent"] for m in detail.json()["consents"]] == ["self", "missing"]
     assert detail.json()["eligibility"]["outcome"] == "pending"
-    token, _ = web_session(env["engine"], "citizen")
-    page = c.get(f"/assistance/me/{app_id}", cookies={"anju_session": token})
+    signed_in(env, "citizen")
+    page = c.get(f"/assistance/me/{app_id}")
+    c.cookies.clear()
     assert page.status_code == 200 and "待成员授权" in page.text and "待本人授权" in page.text
     no_figures(env, page.text)
 
@@ -172,13 +180,13 @@ def test_the_member_consents_from_their_own_account_and_still_no_figures_are_sho
     assert results(r)["area"] == "pending"
     assert c.post(f"/api/v1/assistance/me/consents/{app_id}/withdraw", headers=them).status_code == 409
     # the page: listed, confirmed on a page of its own, posted with the CSRF token
-    token, csrf = web_session(env["engine"], "songly")
-    cookies = {"anju_session": token}
-    page = c.get("/assistance/consents", cookies=cookies)
+    csrf = signed_in(env, "songly")
+    page = c.get("/assistance/consents")
     assert page.status_code == 200 and "我的授权" in page.text and "郑**" in page.text
-    confirm = c.get(f"/assistance/consents/{app_id}/confirm?action=consent", cookies=cookies)
+    confirm = c.get(f"/assistance/consents/{app_id}/confirm?action=consent")
     assert confirm.status_code == 200 and "仅限本申请" in confirm.text
-    r = c.post(f"/assistance/consents/{app_id}", data={"csrf_token": csrf}, cookies=cookies)
+    r = c.post(f"/assistance/consents/{app_id}", data={"csrf_token": csrf})
+    c.cookies.clear()
     assert r.status_code == 303 and r.headers["location"] == "/assistance/consents?done=given"
     with env["engine"].connect() as conn:
         row = conn.execute(select(member_consents).where(member_consents.c.application_id == app_id)).one()
@@ -221,8 +229,9 @@ def test_an_unverified_account_cannot_apply_check_or_consent(env: dict[str, Any]
     r = c.post("/api/v1/assistance/me/applications", json=b, headers=fresh)
     assert r.status_code == 403 and "实名认证" in r.json()["message"] and "/me/identity" in r.json()["message"]
     assert c.get("/api/v1/assistance/me/consents", headers=fresh).status_code == 403
-    token, _ = web_session(env["engine"], "fresh")
-    page = c.get("/assistance/apply", cookies={"anju_session": token})
+    signed_in(env, "fresh")
+    page = c.get("/assistance/apply")
+    c.cookies.clear()
     assert page.status_code == 403 and "实名认证" in page.text
     with env["engine"].connect() as conn:
         assert conn.execute(select(func.count()).select_from(applications)).scalar_one() == 0
@@ -243,8 +252,9 @@ def test_repeated_self_checks_are_throttled_and_audited(env: dict[str, Any]) -> 
         assert c.post(f"/api/v1/assistance/me/applications/{app_id}/check", headers=me).status_code == 200
     r = c.post(f"/api/v1/assistance/me/applications/{app_id}/check", headers=me)
     assert r.status_code == 429 and "每小时最多 4 次" in r.json()["message"]
-    token, csrf = web_session(env["engine"], "citizen")
-    page = c.post(f"/assistance/me/{app_id}/check", data={"csrf_token": csrf}, cookies={"anju_session": token})
+    csrf = signed_in(env, "citizen")
+    page = c.post(f"/assistance/me/{app_id}/check", data={"csrf_token": csrf})
+    c.cookies.clear()
     assert page.status_code == 429
     assert audits(env, "assistance.check.throttled") == 2
     assert audits(env, "assistance.check") == 4
