@@ -212,6 +212,11 @@ def test_submission_needs_every_adult_members_consent_and_staff_see_the_figures(
     staff = c.get(f"/api/v1/assistance/applications/{app_id}", headers=auth(env, "clerk")).json()
     area = next(x for x in staff["eligibility"]["rules"] if x["code"] == "area")
     assert "名下住房面积" in area["inputs"]
+    signed_in(env, "clerk")
+    page = env["client"].get(f"/assistance/review/{app_id}")
+    env["client"].cookies.clear()
+    assert page.status_code == 200 and "核验所用数据" in page.text and "名下住房面积" in page.text
+    assert "已授权" in page.text and "未成年人（无须授权）" in page.text
 
 
 def test_an_unverified_account_cannot_apply_check_or_consent(env: dict[str, Any]) -> None:

@@ -383,12 +383,20 @@ def review_queue(
 
 @router.get("/assistance/review/{app_id}", response_class=HTMLResponse)
 def review_detail(request: Request, uow: UowDep, sec: SecurityDep, caller: AssistanceRead, app_id: int) -> HTMLResponse:
-    """The application as the reviewer sees it: masked members, documents, the explanation, history."""
+    """The application as the reviewer sees it: masked members and their consent, documents, the full
+    explanation (with the figures the check used), history."""
     with uow.read() as conn:
         app = queries.get_application(conn, sec.keyring, app_id, scope=caller.scope)
+        member_consents = consent.household_consents(conn, sec.keyring, app_id)
     my_level = common.ROLE_LEVEL.get(caller.role) if caller.role else None
     return render(
-        request, "assistance/review_detail.html", app=app, my_level=my_level, case_kinds=domain.CASE_KINDS, **_ctx()
+        request,
+        "assistance/review_detail.html",
+        app=app,
+        my_level=my_level,
+        member_consents=member_consents,
+        case_kinds=domain.CASE_KINDS,
+        **_ctx(),
     )
 
 
