@@ -6,9 +6,9 @@ every test database in turn (generated once: generating is most of the fuzzer's 
 gets fresh databases (schemathesis makes one test per operation, ``targets`` is function-scoped).
 Each request is signed in as an account whose role holds the operation's permission (the
 administrator for account management, the auditor for the audit, the verified citizen for the
-applicant's housing-assistance routes, the city officer for everything else), so the fuzzer reaches the route rather than the 403 of the policy. No response may be a
-5xx, and every response must have a documented status code and content type and match the
-documented schema.
+applicant's housing-assistance routes, the city officer for everything else), so the fuzzer
+reaches the route rather than the 403 of the policy. No response may be a 5xx, and every response
+must have a documented status code and content type and match the documented schema.
 
 The generated JSON bodies are also given lone surrogates (U+D800–U+DFFF, which have no UTF-8
 encoding): about two thirds of an operation's bodies get them before every string value, or also in
