@@ -23,6 +23,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -98,7 +99,7 @@ def crawl(c: httpx.Client, per_route: int, repeat: int, depth: int) -> Iterable[
 
 def pct(xs: list[float], p: float) -> float:
     xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+    return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
 
 
 def main() -> int:
@@ -121,7 +122,7 @@ def main() -> int:
             times[tpl].append(ms)
             roles[tpl].add(role)
         c.close()
-    routes = {
+    routes: dict[str, dict[str, Any]] = {
         tpl: {
             "n": len(xs),
             "p50": round(statistics.median(xs), 1),
@@ -137,8 +138,8 @@ def main() -> int:
         "routes": routes,
         "requests": len(every),
         "all_p95": round(pct(every, 95), 1),
-        "slowest_p95": sorted(((v["p95"], k) for k, v in routes.items()), reverse=True)[:10],
-        "over_300ms_p95": sorted(k for k, v in routes.items() if v["p95"] > 300),
+        "slowest_p95": sorted(((float(v["p95"]), k) for k, v in routes.items()), reverse=True)[:10],
+        "over_300ms_p95": sorted(k for k, v in routes.items() if float(v["p95"]) > 300),
         "errors": errors,
     }
     print(json.dumps(out, ensure_ascii=False, indent=1))

@@ -128,3 +128,21 @@ def totp_secret(engine: Engine, settings: Settings, username: str) -> str:
     with engine.connect() as c:
         blob = c.execute(select(accounts.c.totp_secret_enc).where(accounts.c.username == username)).scalar_one()
     return sec.keyring.decrypt(blob, "accounts.totp_secret")
+
+
+def verified_person(
+    engine: Engine, settings: Settings, username: str, name: str, id_number: str, phone: str, role: Role = Role.citizen
+) -> int:
+    """A public account whose identity is verified the way the seed's are: the person is put into the
+    synthetic population and the provider's check is run (``seed_verified``). Returns its id."""
+    sec = Security(settings)
+    with engine.begin() as conn:
+        made = create_account(
+            conn,
+            sec,
+            NewAccount(username, PASSWORD, role, name, id_number=id_number, phone=phone),
+            Caller.system("test"),
+        )
+        add_synthetic_people(conn, sec.keyring, [(id_number, name, phone)])
+        seed_verified(conn, sec, made.account_id, provider_for(sec))
+    return made.account_id

@@ -185,7 +185,9 @@ CONTEXTS: tuple[Context, ...] = (
             "assistance.allocate": "freeze lists, run draws, allocate homes, decide cases",
         },
         grants=_grants(
-            _grant("assistance.apply", *PUBLIC_PARTIES),
+            # an application is a person's: 本人 is the account's verified identity, which an
+            # organisation's account (agency) has not (docs/assistance.md)
+            _grant("assistance.apply", "citizen", "landlord"),
             _grant("assistance.object", *PUBLIC_PARTIES),
             _grant("assistance.read", *REGISTER_STAFF, "auditor"),
             _grant("assistance.review", *REGISTER_STAFF),
@@ -194,6 +196,7 @@ CONTEXTS: tuple[Context, ...] = (
         menu=(
             MenuItem("保障", "申请住房保障", "/assistance", "assistance.apply"),
             MenuItem("保障", "我的申请", "/assistance/me", "assistance.apply"),
+            MenuItem("保障", "我的授权", "/assistance/consents", "assistance.apply"),
             MenuItem("保障", "申请审核", "/assistance/review", "assistance.read"),
             MenuItem("保障", "公示", "/assistance/notices", "public"),
             MenuItem("保障", "摇号", "/assistance/draws", "assistance.read"),

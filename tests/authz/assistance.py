@@ -11,7 +11,7 @@ from stdnum.cn import ric
 
 from anju.core import clock
 from anju.security import Caller, Role
-from tests.accounts import account_id
+from tests.accounts import CITIZEN_ID, CITIZEN_NAME, account_id, verified_person
 from tests.authz.support import Ctx, Request
 
 # --- housing assistance: fresh records per request (a write consumes its record) ------------------
@@ -92,15 +92,19 @@ def _person(n: int) -> str:
     return body + ric.calc_check_digit(body + "0")
 
 
+#: The verified identities of the public accounts that may apply (tests.accounts seeds them).
+IDENTITIES = {"citizen": (CITIZEN_ID, CITIZEN_NAME), "landlord": ("320102199003070025", "王房东")}
+
+
 def app_body(ctx: Ctx, street: str | None = None) -> dict[str, Any]:
-    n = next(ctx.counter)
+    """A household of one: 本人, whose name and number the service takes from the verified account."""
     return {
         "programme_code": "public_rental",
         "street_code": street or ctx.world.street_s1,
         "members": [
             {
-                "name": "矩阵申请人",
-                "id_number": _person(n),
+                "name": "",
+                "id_number": "",
                 "relation": "本人",
                 "annual_income_yuan": "20000",
                 "local_hukou": True,
@@ -115,19 +119,61 @@ def app_body(ctx: Ctx, street: str | None = None) -> dict[str, Any]:
 def _applicant(ctx: Ctx, who: str) -> Caller:
     from anju.core.scope import Scope
 
-    name = who if who in PUBLIC_PARTIES else "citizen"
+    name = who if who in IDENTITIES else "citizen"
     aid = account_id(ctx.engine, name)
     return Caller(aid, name, Role(name), None, Scope.own(aid))
 
 
-def fresh_app(ctx: Ctx, who: str = "citizen", street: str | None = None, stage: str = "draft") -> int:
-    """A new application of ``who`` (a public party; others get the citizen's) in ``street``, taken to
-    ``stage``: draft (with a document), submitted (street level), notice, objection (notice + one open
-    objection; returns the objection's id)."""
+def _stranger(ctx: Ctx) -> Caller:
+    """A new verified citizen (applications the staff act on belong to people of their own, so that
+    the seeded accounts' own applications never collide with them as pending members)."""
+    from anju.core.scope import Scope
+
+    assert ctx.settings is not None
+    n = next(ctx.counter)
+    username = f"applicant{n}"
+    aid = verified_person(ctx.engine, ctx.settings, username, "矩阵申请人", _person(n), f"1370{n:07d}")
+    return Caller(aid, username, Role.citizen, None, Scope.own(aid))
+
+
+def _close_pending(ctx: Ctx, caller: Caller) -> None:
+    """Withdraw the caller's pending applications (a person is in one pending application at a time;
+    each request of the matrix gets a fresh one)."""
+    from anju.assistance.tables import application_members, applications
+
+    pending = ("submitted", "returned", "notice", "approved")
+    with ctx.engine.begin() as c:
+        ids = (
+            c.execute(
+                select(applications.c.id).where(
+                    applications.c.account_id == caller.account_id, applications.c.status.in_(pending)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        if ids:
+            c.execute(applications.update().where(applications.c.id.in_(ids)).values(status="withdrawn"))
+            c.execute(
+                application_members.update().where(application_members.c.application_id.in_(ids)).values(pending=None)
+            )
+
+
+def fresh_app(
+    ctx: Ctx, who: str = "citizen", street: str | None = None, stage: str = "draft", *, own: bool = True
+) -> int:
+    """A new application of ``who`` (a person who may apply; others get the citizen's) — or, with
+    ``own`` off, of a new verified person — in ``street``, taken to ``stage``: draft (with a
+    document), submitted (street level), notice, objection (notice + one open objection; returns the
+    objection's id)."""
     from anju import assistance as asvc
     from anju.assistance.tables import applications
 
-    caller = _applicant(ctx, who)
+    if own:
+        caller = _applicant(ctx, who)
+        _close_pending(ctx, caller)
+    else:
+        caller = _stranger(ctx)
     body = app_body(ctx, street)
     cmd = asvc.ApplicationIn(body["programme_code"], body["street_code"], [asvc.MemberIn(**m) for m in body["members"]])
     with ctx.engine.begin() as c:
@@ -135,7 +181,7 @@ def fresh_app(ctx: Ctx, who: str = "citizen", street: str | None = None, stage: 
         ctx.docs[app_id] = asvc.add_document(c, caller, app_id, "身份证明", "id.pdf", "application/pdf", PDF)
         if stage == "draft":
             return app_id
-        asvc.submit(c, caller, app_id)
+        asvc.submit(c, ctx.keyring, caller, app_id)
         if stage == "submitted":
             return app_id
         c.execute(
@@ -173,7 +219,7 @@ def street_app(method: str, template: str, stage: str, **kw: Any) -> Callable[[C
         for street in ctx.data:
 
             def req(c: Ctx, who: str, s: str = street) -> Request:
-                pk = fresh_app(c, "citizen", s, stage)
+                pk = fresh_app(c, "citizen", s, stage, own=False)
                 return (method, template.format(app=pk, doc=c.docs.get(pk, 0)), dict(kw))
 
             out.append((street, street, req))
@@ -200,12 +246,9 @@ def doc_file(c: Ctx) -> dict[str, Any]:
 
 def application_form(ctx: Ctx) -> dict[str, Any]:
     b = app_body(ctx)
-    m = b["members"][0]
     return {
         "programme_code": b["programme_code"],
         "street_code": b["street_code"],
-        "m0_name": m["name"],
-        "m0_id": m["id_number"],
         "m0_income": "20000",
         "m0_hukou": "on",
         "m0_hukou_years": "10",
@@ -220,6 +263,45 @@ def assistance_setup(c: Ctx) -> None:
     with c.engine.begin() as conn:
         asvc.load_programmes(conn, ad.load_policies(ad.sample_policy_path("320100")))
     for street in c.data:
-        app_id = fresh_app(c, "citizen", street, "submitted")
+        app_id = fresh_app(c, "citizen", street, "submitted", own=False)
         c.data[street].app = app_id
         c.data[street].doc = c.docs[app_id]
+
+
+def named_app(ctx: Ctx, who: str, consented: bool = False) -> int:
+    """A new draft of another person naming ``who`` (a person who may apply; others: the citizen) as a
+    household member, with ``who``'s consent already given when ``consented``."""
+    from anju import assistance as asvc
+    from anju.assistance.tables import member_consents
+
+    name = who if who in IDENTITIES else "citizen"
+    idn, person = IDENTITIES[name]
+    applicant = _stranger(ctx)
+    body = app_body(ctx)
+    members = [asvc.MemberIn(**m) for m in body["members"]] + [asvc.MemberIn(person, idn, "其他", "0")]
+    with ctx.engine.begin() as c:
+        app_id = asvc.create_draft(
+            c, ctx.keyring, applicant, asvc.ApplicationIn("public_rental", body["street_code"], members)
+        )
+        if consented:
+            c.execute(
+                member_consents.insert().values(
+                    application_id=app_id,
+                    member_bidx=ctx.keyring.blind_index(idn, "id_number"),
+                    account_id=account_id(ctx.engine, name),
+                    consented_at=clock.now(),
+                )
+            )
+    return app_id
+
+
+def consent_case(method: str, template: str, consented: bool = False) -> Callable[[Ctx], list[Any]]:
+    """One variant: a draft of someone else that names the caller (staff: the citizen) as a member."""
+
+    def build(ctx: Ctx) -> list[Any]:
+        def req(c: Ctx, who: str) -> Request:
+            return (method, template.format(app=named_app(c, who, consented)), {})
+
+        return [("named", None, req)]
+
+    return build

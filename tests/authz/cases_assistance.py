@@ -7,6 +7,7 @@ from tests.authz.assistance import (
     RUN_FORM,
     app_body,
     application_form,
+    consent_case,
     doc_file,
     draws_in_scope,
     freeze_body,
@@ -404,6 +405,29 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("POST", "/assistance/me/{app_id}/withdraw"): Case(
         own_app("POST", "/assistance/me/{app}/withdraw"), scoping=None, perm="assistance.apply"
+    ),
+    ("GET", "/api/v1/assistance/me/consents"): Case(
+        one("GET", "/api/v1/assistance/me/consents"), scoping=None, perm="assistance.apply"
+    ),
+    ("POST", "/api/v1/assistance/me/consents/{app_id}"): Case(
+        consent_case("POST", "/api/v1/assistance/me/consents/{app}"), scoping=None, perm="assistance.apply"
+    ),
+    ("POST", "/api/v1/assistance/me/consents/{app_id}/withdraw"): Case(
+        consent_case("POST", "/api/v1/assistance/me/consents/{app}/withdraw", consented=True),
+        scoping=None,
+        perm="assistance.apply",
+    ),
+    ("GET", "/assistance/consents"): Case(one("GET", "/assistance/consents"), scoping=None, perm="assistance.apply"),
+    ("GET", "/assistance/consents/{app_id}/confirm"): Case(
+        consent_case("GET", "/assistance/consents/{app}/confirm"), scoping=None, perm="assistance.apply"
+    ),
+    ("POST", "/assistance/consents/{app_id}"): Case(
+        consent_case("POST", "/assistance/consents/{app}"), scoping=None, perm="assistance.apply"
+    ),
+    ("POST", "/assistance/consents/{app_id}/withdraw"): Case(
+        consent_case("POST", "/assistance/consents/{app}/withdraw", consented=True),
+        scoping=None,
+        perm="assistance.apply",
     ),
     ("GET", "/assistance/review"): Case(one("GET", "/assistance/review"), scoping=None, perm="assistance.read"),
     ("GET", "/assistance/review/{app_id}"): Case(

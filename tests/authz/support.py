@@ -20,6 +20,7 @@ from sqlalchemy import Engine, select
 from stdnum.cn import ric
 
 from anju.core import clock
+from anju.core.settings import Settings
 from anju.registry import tables as rt
 from anju.security import Caller, Keyring
 from tests.accounts import PASSWORD, World, api_token
@@ -43,7 +44,7 @@ EXPECTED: dict[str, set[str]] = {
     "address.review": {"city", "district", "clerk"},
     "address.link": {"city"},
     # housing assistance
-    "assistance.apply": {"citizen", "landlord", "agency"},
+    "assistance.apply": {"citizen", "landlord"},  # persons: an agency account has no verified identity
     "assistance.object": {"citizen", "landlord", "agency"},
     "assistance.read": {"city", "auditor", "district", "clerk"},
     "assistance.review": {"city", "district", "clerk"},
@@ -113,6 +114,8 @@ class Ctx:
     seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     #: The permission of the route being checked (set by the matrix before each route).
     perm: str = ""
+    #: The settings of the app under test (builders that make verified accounts need them).
+    settings: Settings | None = None
 
     def streets_of(self, who: str) -> set[str] | None:
         """The streets whose register data the caller may see (None: all)."""

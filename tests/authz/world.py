@@ -75,7 +75,7 @@ def build_ctx(engine: Engine, settings: Settings) -> Iterator[Ctx]:
         data = _samples(engine, w)
         tokens = {r: api_token(engine, r) for r in ROLES}
         targets = {t: account_id(engine, t) for t in ("t_in", "t_out")}
-        c = Ctx(engine, w, client, tokens, data, targets, keyring=sec.keyring)  # = keyring_from_settings
+        c = Ctx(engine, w, client, tokens, data, targets, keyring=sec.keyring, settings=settings)
         r = client.post(
             "/api/v1/imports",
             files={"file": ("bad.csv", b"x\n1\n", "text/csv")},

@@ -269,8 +269,7 @@ def test_parse_one_and_many(city_engine, client):
         ("/api/v1/addresses/parse/batch", '{"addresses": ["玄武区", "\\udc00x"]}'.encode(), "addresses.1"),
         # a surrogate's bytes in UTF-8 (which json.loads passes through), and a JSON body in UTF-16
         ("/api/v1/addresses/parse", b'{"address": "\xed\xa0\x80abc"}', "address"),
-        ("/api/v1/addresses/parse", '{"address": "\ud800abc"}'.encode("utf-16-le", "surrogatepass"),
-         "address"),
+        ("/api/v1/addresses/parse", '{"address": "\ud800abc"}'.encode("utf-16-le", "surrogatepass"), "address"),
         ("/api/v1/addresses/parse", b'{"\\ud800": "x"}', "body"),
     ],
 )
@@ -285,8 +284,11 @@ def test_lone_surrogates_are_refused_with_422(city_engine, client, path, body, f
 
 
 def test_a_surrogate_pair_is_one_character_and_is_accepted(city_engine, client):
-    r = client.post("/api/v1/addresses/parse", content='{"address": "\\ud83d\\ude00玄武区"}'.encode(),
-                    headers={**auth(city_engine, "citizen"), "content-type": "application/json"})
+    r = client.post(
+        "/api/v1/addresses/parse",
+        content='{"address": "\\ud83d\\ude00玄武区"}'.encode(),
+        headers={**auth(city_engine, "citizen"), "content-type": "application/json"},
+    )
     assert r.status_code == 200, r.text
     assert r.json()["input"] == "\U0001f600玄武区"
 

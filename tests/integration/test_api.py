@@ -253,12 +253,32 @@ TOO_BIG_ID = 2**63  # beyond a 64-bit integer: SQLite and PostgreSQL both failed
     [
         ("GET", "/buildings", {"params": {"estate_id": TOO_BIG_ID}}, "estate_id"),
         ("GET", "/homes", {"params": {"building_id": TOO_BIG_ID}}, "building_id"),
-        ("POST", "/buildings", {"json": {"estate_id": TOO_BIG_ID, "building_no": "1", "use": "住宅",
-                                         "structure": "钢筋混凝土", "floors_above": 6}}, "estate_id"),
-        ("POST", "/homes", {"json": {"building_id": TOO_BIG_ID, "floor_no": 1, "room_no": "101",
-                                     "construction_area": "80"}}, "building_id"),
-        ("POST", "/homes/merge", {"json": {"home_ids": [1, TOO_BIG_ID], "room_no": "101",
-                                           "effective_date": "2026-01-01", "reason": "合并"}}, "home_ids.1"),
+        (
+            "POST",
+            "/buildings",
+            {
+                "json": {
+                    "estate_id": TOO_BIG_ID,
+                    "building_no": "1",
+                    "use": "住宅",
+                    "structure": "钢筋混凝土",
+                    "floors_above": 6,
+                }
+            },
+            "estate_id",
+        ),
+        (
+            "POST",
+            "/homes",
+            {"json": {"building_id": TOO_BIG_ID, "floor_no": 1, "room_no": "101", "construction_area": "80"}},
+            "building_id",
+        ),
+        (
+            "POST",
+            "/homes/merge",
+            {"json": {"home_ids": [1, TOO_BIG_ID], "room_no": "101", "effective_date": "2026-01-01", "reason": "合并"}},
+            "home_ids.1",
+        ),
     ],
 )
 def test_ids_beyond_64_bits_are_refused_naming_the_field(api, method, path, kw, field):
@@ -273,8 +293,12 @@ def test_ids_beyond_64_bits_are_refused_naming_the_field(api, method, path, kw, 
         ("GET", "/divisions", {"params": {"parent": "\x00"}}, "parent"),
         ("GET", "/divisions/32%0001", {}, "code"),
         ("GET", "/search", {"params": {"q": "玄武\x00"}}, "q"),
-        ("POST", "/homes/1/rooms", {"json": [{"name": "主卧", "area": "10"}, {"name": "次\x00卧", "area": "9"}]},
-         "1.name"),
+        (
+            "POST",
+            "/homes/1/rooms",
+            {"json": [{"name": "主卧", "area": "10"}, {"name": "次\x00卧", "area": "9"}]},
+            "1.name",
+        ),
         ("POST", "/homes/1/changes", {"json": {"patch": {"room_no\x00": "1"}, "valid_from": "2026-01-01"}}, "patch"),
     ],
 )

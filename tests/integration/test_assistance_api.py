@@ -39,11 +39,15 @@ def auth(engine: Engine, who: str) -> dict[str, str]:
     return {"authorization": f"Bearer {api_token(engine, who)}"}
 
 
+def kid(n: int) -> str:
+    body = f"32010220150303{n:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
 def body(street: str, n: int = 1, income: str = "30000") -> dict[str, Any]:
+    """The signed-in citizen (本人: name and number come from the verified account) and a minor child."""
     members = [
         {
-            "name": "张三",
-            "id_number": rid(n),
             "relation": "本人",
             "annual_income_yuan": income,
             "assets_yuan": "1000",
@@ -53,9 +57,9 @@ def body(street: str, n: int = 1, income: str = "30000") -> dict[str, Any]:
             "employed": True,
         },
         {
-            "name": "李四",
-            "id_number": rid(n + 500),
-            "relation": "配偶",
+            "name": "李小",
+            "id_number": kid(n + 500),
+            "relation": "子女",
             "annual_income_yuan": income,
             "local_hukou": True,
             "hukou_years": 5,
@@ -84,16 +88,17 @@ def test_apply_submit_review_over_the_api(client: TestClient, city_engine: Engin
     )
     assert r.status_code == 201, r.text
     r = client.post(f"/api/v1/assistance/me/applications/{app_id}/submit", headers=me)
-    assert r.status_code == 200 and r.json()["eligible"] is True
+    assert r.status_code == 200 and r.json()["outcome"] == "eligible"
     assert {x["code"] for x in r.json()["rules"]} >= {"income", "area", "credit", "hukou_years"}
+    assert all(set(x) == {"code", "name", "requirement", "result", "result_label"} for x in r.json()["rules"])
     detail = client.get(f"/api/v1/assistance/me/applications/{app_id}", headers=me).json()
     assert detail["status"] == "submitted" and detail["level"] == "street"
     assert (detail["programme_name"], detail["priority_class"], detail["priority_name"]) == (
         "公共租赁住房",
-        "general",
-        "一般家庭",
+        "elderly",  # the seeded citizen is 76
+        "老年人家庭",
     )
-    assert "*" in detail["members"][0]["id_number"] and rid(1) not in str(detail)
+    assert "*" in detail["members"][0]["id_number"] and CITIZEN_ID not in str(detail)
     # another citizen cannot see it; a reviewer of another district neither
     assert (
         client.get(f"/api/v1/assistance/me/applications/{app_id}", headers=auth(city_engine, "landlord")).status_code
@@ -144,7 +149,7 @@ def test_apply_submit_review_over_the_api(client: TestClient, city_engine: Engin
         } <= set(actions)
         # personal values never reach the audit or the database in clear
         details = " ".join(str(x) for x in conn.execute(select(audit_log.c.detail)).scalars())
-        assert rid(1) not in details
+        assert CITIZEN_ID not in details
         assert (
             conn.execute(
                 select(func.count()).select_from(application_members).where(application_members.c.id_bidx == "")
@@ -157,11 +162,16 @@ def test_bad_api_input_is_422_naming_the_field(client: TestClient, city_engine: 
     w = choose_world(city_engine)
     me = auth(city_engine, "citizen")
     b = body(w.street_s1)
-    b["members"][0]["id_number"] = "320102198803030010"
+    b["members"][0]["id_number"] = rid(10)  # 本人 is the account's verified identity, nobody else
+    r = client.post("/api/v1/assistance/me/applications", json=b, headers=me)
+    assert r.status_code == 422
+    assert [e["field"] for e in r.json()["errors"]] == ["members[0].id_number"]
+    assert "实名认证" in r.json()["errors"][0]["reason"]
+    b = body(w.street_s1)
     b["members"][1]["annual_income_yuan"] = "-5"
     r = client.post("/api/v1/assistance/me/applications", json=b, headers=me)
     assert r.status_code == 422
-    assert {e["field"] for e in r.json()["errors"]} == {"members[0].id_number", "members[1].annual_income_yuan"}
+    assert {e["field"] for e in r.json()["errors"]} == {"members[1].annual_income_yuan"}
     b = body(w.street_s1)
     b["members"][0]["hukou_years"] = 500
     r = client.post("/api/v1/assistance/me/applications", json=b, headers=me)
@@ -203,9 +213,11 @@ def test_the_whole_flow_in_the_browser_pages(client: TestClient, city_engine: En
         "m0_employed": "on",
     }
     r = client.post("/assistance/apply", data=form)
-    assert r.status_code == 422 and "members[0].id_number" in r.text and "居民身份证号码校验位不正确" in r.text
+    assert r.status_code == 422 and "members[0].id_number" in r.text and "实名认证" in r.text
     assert "320102198803030010" not in r.text  # the ID is not echoed back
-    r = client.post("/assistance/apply", data={**form, "m0_id": CITIZEN_ID})
+    page = client.get("/assistance/apply")  # the applicant's row is the verified identity, masked
+    assert page.status_code == 200 and "1101**********002X" in page.text and 'name="m0_id"' not in page.text
+    r = client.post("/assistance/apply", data={k: v for k, v in form.items() if k not in ("m0_name", "m0_id")})
     assert r.status_code == 303, r.text
     detail_url = r.headers["location"].split("?")[0]
     app_id = int(detail_url.rsplit("/", 1)[1])
@@ -225,7 +237,8 @@ def test_the_whole_flow_in_the_browser_pages(client: TestClient, city_engine: En
     assert r.status_code == 303
     r = client.post(f"/assistance/me/{app_id}/check", data={"csrf_token": csrf})
     page = client.get(r.headers["location"])
-    assert "符合条件" in page.text and "人均年收入上限" in page.text
+    assert "符合申请条件" in page.text and "人均年收入上限" in page.text and "✔ 符合" in page.text
+    assert "核验所用数据" not in page.text and "名下住房面积" not in page.text  # no figures on the page
     assert "确认提交" in client.get(f"/assistance/me/{app_id}/confirm?action=submit").text
     r = client.post(f"/assistance/me/{app_id}/submit", data={"csrf_token": csrf})
     assert r.status_code == 303

@@ -30,14 +30,20 @@ def n_homes(engine: Engine, **where: str) -> int:
 
 def a_district(engine: Engine) -> str:
     with engine.connect() as c:
-        return str(c.execute(select(homes.c.district_code).group_by(homes.c.district_code)
-                             .order_by(func.count().desc()).limit(1)).scalar_one())
+        return str(
+            c.execute(
+                select(homes.c.district_code).group_by(homes.c.district_code).order_by(func.count().desc()).limit(1)
+            ).scalar_one()
+        )
 
 
 def a_street(engine: Engine) -> str:
     with engine.connect() as c:
-        return str(c.execute(select(homes.c.street_code).group_by(homes.c.street_code)
-                             .order_by(func.count().desc()).limit(1)).scalar_one())
+        return str(
+            c.execute(
+                select(homes.c.street_code).group_by(homes.c.street_code).order_by(func.count().desc()).limit(1)
+            ).scalar_one()
+        )
 
 
 def read_csv(data: bytes) -> list[dict[str, str]]:
@@ -54,8 +60,12 @@ def test_csv_has_one_row_per_home_with_the_register_values(city_engine, tmp_path
     with city_engine.connect() as c:
         h = c.execute(select(homes).where(homes.c.house_code == rows[7]["house_code"])).mappings().one()
     r = rows[7]
-    assert (r["address"], r["use"], r["status"], r["district_code"]) == (h["address"], h["use"], h["status"],
-                                                                          h["district_code"])
+    assert (r["address"], r["use"], r["status"], r["district_code"]) == (
+        h["address"],
+        h["use"],
+        h["status"],
+        h["district_code"],
+    )
     assert Decimal(r["area_m2"]) == h["construction_area"] and len(r["area_m2"].split(".")[1]) == 2
     assert r["street_name"].endswith(("街道", "镇")) and r["district_name"].endswith("区")
     assert len({x["house_code"] for x in rows}) == len(rows)
@@ -64,8 +74,7 @@ def test_csv_has_one_row_per_home_with_the_register_values(city_engine, tmp_path
 def test_filters_by_district_and_street(city_engine, tmp_path):
     district, street = a_district(city_engine), a_street(city_engine)
     out = tmp_path / "d.csv"
-    assert export.export_file(city_engine, out, district_code=district) == n_homes(city_engine,
-                                                                                  district_code=district)
+    assert export.export_file(city_engine, out, district_code=district) == n_homes(city_engine, district_code=district)
     assert {r["district_code"] for r in read_csv(out.read_bytes())} == {district}
     assert export.export_file(city_engine, out, street_code=street) == n_homes(city_engine, street_code=street)
     assert {r["street_code"] for r in read_csv(out.read_bytes())} == {street}
@@ -115,10 +124,14 @@ def test_geojson_homes_are_points_at_the_building_centroid(city_engine, tmp_path
     f = fc["features"][0]
     assert set(REQUIRED) <= set(f["properties"])
     with city_engine.connect() as c:
-        b = c.execute(select(buildings.c.centroid_lon, buildings.c.centroid_lat).join(homes)
-                      .where(homes.c.house_code == f["properties"]["house_code"])).one()
-        area = c.execute(select(homes.c.construction_area)
-                         .where(homes.c.house_code == f["properties"]["house_code"])).scalar_one()
+        b = c.execute(
+            select(buildings.c.centroid_lon, buildings.c.centroid_lat)
+            .join(homes)
+            .where(homes.c.house_code == f["properties"]["house_code"])
+        ).one()
+        area = c.execute(
+            select(homes.c.construction_area).where(homes.c.house_code == f["properties"]["house_code"])
+        ).scalar_one()
     assert f["geometry"]["type"] == "Point"
     assert [float(x) for x in f["geometry"]["coordinates"]] == [b.centroid_lon, b.centroid_lat]
     assert f["properties"]["area_m2"] == area  # a JSON number, exact
@@ -149,8 +162,9 @@ def test_an_export_imports_back_without_changing_the_register(city_engine, tmp_p
     with city_engine.connect() as c:
         versions = c.execute(select(func.count()).select_from(home_versions)).scalar_one()
     r = imports.import_file(city_engine, out.read_bytes(), out.name, source="manual")
-    assert (r.status, r.rows_total, r.rows_created, r.rows_updated, r.rows_rejected) == ("loaded", n, 0, 0, 0), \
+    assert (r.status, r.rows_total, r.rows_created, r.rows_updated, r.rows_rejected) == ("loaded", n, 0, 0, 0), (
         r.summary()
+    )
     again = imports.import_file(city_engine, out.read_bytes(), out.name, source="manual")
     assert again.status == "unchanged" and again.rows_unchanged == n
     with city_engine.connect() as c:
@@ -165,16 +179,23 @@ def test_cli_export_homes_and_buildings(city_engine, tmp_path):
     district = a_district(city_engine)
     for ext in ("csv", "xlsx", "geojson"):
         out = tmp_path / f"h.{ext}"
-        res = CliRunner().invoke(main, ["registry", "export-homes", "--out", str(out), "--district", district],
-                                 env=_env(city_engine, tmp_path))
+        res = CliRunner().invoke(
+            main,
+            ["registry", "export-homes", "--out", str(out), "--district", district],
+            env=_env(city_engine, tmp_path),
+        )
         assert res.exit_code == 0, res.output
         summary = json.loads(res.output.strip().splitlines()[-1])
         assert summary["rows"] == n_homes(city_engine, district_code=district) and out.stat().st_size > 0
-    res = CliRunner().invoke(main, ["registry", "export-buildings", "--out", str(tmp_path / "b.geojson")],
-                             env=_env(city_engine, tmp_path))
+    res = CliRunner().invoke(
+        main, ["registry", "export-buildings", "--out", str(tmp_path / "b.geojson")], env=_env(city_engine, tmp_path)
+    )
     assert res.exit_code == 0 and json.loads(res.output.strip().splitlines()[-1])["format"] == "geojson"
-    res = CliRunner().invoke(main, ["registry", "export-homes", "--out", str(tmp_path / "h.csv"), "--street",
-                                    "999999999"], env=_env(city_engine, tmp_path))
+    res = CliRunner().invoke(
+        main,
+        ["registry", "export-homes", "--out", str(tmp_path / "h.csv"), "--street", "999999999"],
+        env=_env(city_engine, tmp_path),
+    )
     assert res.exit_code != 0 and "999999999" in res.output
 
 

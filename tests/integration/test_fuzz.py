@@ -5,10 +5,10 @@ generated requests (valid and invalid) against the app over the tiny synthetic c
 every test database in turn (generated once: generating is most of the fuzzer's time); each operation
 gets fresh databases (schemathesis makes one test per operation, ``targets`` is function-scoped).
 Each request is signed in as an account whose role holds the operation's permission (the
-administrator for account management, the auditor for the audit, the city officer for everything
-else), so the fuzzer reaches the route rather than the 403 of the policy. No response may be a
-5xx, and every response must have a documented status code and content type and match the
-documented schema.
+administrator for account management, the auditor for the audit, the verified citizen for the
+applicant's housing-assistance routes, the city officer for everything else), so the fuzzer
+reaches the route rather than the 403 of the policy. No response may be a 5xx, and every response
+must have a documented status code and content type and match the documented schema.
 
 The generated JSON bodies are also given lone surrogates (U+D800–U+DFFF, which have no UTF-8
 encoding): about two thirds of an operation's bodies get them before every string value, or also in
@@ -51,7 +51,9 @@ from tests.accounts import api_token
 MAX_EXAMPLES = int(os.environ.get("ANJU_TEST_FUZZ_EXAMPLES", "20"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 #: The seeded account each operation is called as: one whose role holds the route's permission.
-CALLER_FOR = {"accounts.manage": "admin", "audit.read": "auditor"}
+#: Permissions the city officer does not hold, and the account that reaches those routes instead (the
+#: applicant's routes need a verified citizen: their own applications, the consents asked of them).
+CALLER_FOR = {"accounts.manage": "admin", "audit.read": "auditor", "assistance.apply": "citizen"}
 
 
 def _described_app() -> Any:
@@ -185,7 +187,11 @@ def _has_surrogate(value: Any) -> bool:
 def test_the_fuzzer_sends_lone_surrogates(path: str) -> None:
     """The strategies above do reach the operations: a generated body carries a lone surrogate."""
     strategy = schema[path]["POST"].as_strategy()
-    found = hypothesis.find(strategy, lambda case: _has_surrogate(case.body),
-                            settings=hypothesis.settings(database=None, derandomize=True, max_examples=200,
-                                                      phases=[hypothesis.Phase.generate]))  # no shrinking
+    found = hypothesis.find(
+        strategy,
+        lambda case: _has_surrogate(case.body),
+        settings=hypothesis.settings(
+            database=None, derandomize=True, max_examples=200, phases=[hypothesis.Phase.generate]
+        ),
+    )  # no shrinking
     assert _has_surrogate(found.body)

@@ -40,17 +40,64 @@ from anju.registry.tables import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-HEADER = ["区划代码", "街道", "小区名称", "路名", "门牌号", "幢号", "结构", "地上层数", "地下层数", "建成年份",
-          "单元", "楼层", "房号", "用途", "室", "厅", "朝向", "建筑面积", "套内面积", "状态"]
+HEADER = [
+    "区划代码",
+    "街道",
+    "小区名称",
+    "路名",
+    "门牌号",
+    "幢号",
+    "结构",
+    "地上层数",
+    "地下层数",
+    "建成年份",
+    "单元",
+    "楼层",
+    "房号",
+    "用途",
+    "室",
+    "厅",
+    "朝向",
+    "建筑面积",
+    "套内面积",
+    "状态",
+]
 ESTATE = "测试花园"
 
 
-def home_row(building: str = "1", unit: str = "1", floor: str = "1", room: str = "101", area: str = "89.50",
-             inner: str = "70.20", status: str = "使用", year: str = "2015", **over: str) -> list[str]:
-    row = {"区划代码": "320105", "街道": "南苑街道", "小区名称": ESTATE, "路名": "江东中路", "门牌号": "18",
-           "幢号": building, "结构": "钢筋混凝土", "地上层数": "6", "地下层数": "0", "建成年份": year, "单元": unit,
-           "楼层": floor, "房号": room, "用途": "住宅", "室": "2", "厅": "1", "朝向": "南北", "建筑面积": area,
-           "套内面积": inner, "状态": status}
+def home_row(
+    building: str = "1",
+    unit: str = "1",
+    floor: str = "1",
+    room: str = "101",
+    area: str = "89.50",
+    inner: str = "70.20",
+    status: str = "使用",
+    year: str = "2015",
+    **over: str,
+) -> list[str]:
+    row = {
+        "区划代码": "320105",
+        "街道": "南苑街道",
+        "小区名称": ESTATE,
+        "路名": "江东中路",
+        "门牌号": "18",
+        "幢号": building,
+        "结构": "钢筋混凝土",
+        "地上层数": "6",
+        "地下层数": "0",
+        "建成年份": year,
+        "单元": unit,
+        "楼层": floor,
+        "房号": room,
+        "用途": "住宅",
+        "室": "2",
+        "厅": "1",
+        "朝向": "南北",
+        "建筑面积": area,
+        "套内面积": inner,
+        "状态": status,
+    }
     row.update(over)
     return [row[h] for h in HEADER]
 
@@ -96,10 +143,16 @@ def imp(engine: Engine, data: bytes, name: str = "lpb.csv", **kw: object) -> imp
 
 def home_by_room(engine: Engine, room: str, building_no: str = "1") -> dict[str, object]:
     with engine.connect() as c:
-        row = c.execute(
-            select(homes).join(buildings, buildings.c.id == homes.c.building_id).join(estates)
-            .where(estates.c.name == ESTATE, buildings.c.building_no == building_no, homes.c.room_no == room)
-        ).mappings().one()
+        row = (
+            c.execute(
+                select(homes)
+                .join(buildings, buildings.c.id == homes.c.building_id)
+                .join(estates)
+                .where(estates.c.name == ESTATE, buildings.c.building_no == building_no, homes.c.room_no == room)
+            )
+            .mappings()
+            .one()
+        )
     return dict(row)
 
 
@@ -114,7 +167,11 @@ def test_csv_with_chinese_headers_creates_estate_buildings_and_homes(city_engine
     assert (r.status, r.rows_total, r.rows_created, r.rows_rejected) == ("loaded", 4, 4, 0), r.summary()
     after = counts(city_engine)
     assert {k: after[k] - before[k] for k in after} == {
-        "estates": 1, "buildings": 2, "building_versions": 2, "homes": 4, "home_versions": 4,
+        "estates": 1,
+        "buildings": 2,
+        "building_versions": 2,
+        "homes": 4,
+        "home_versions": 4,
         "home_source_records": 4,
     }
     h = home_by_room(city_engine, "102")
@@ -136,10 +193,50 @@ def test_csv_with_chinese_headers_creates_estate_buildings_and_homes(city_engine
 
 def test_xlsx_with_chinese_headers_and_numeric_cells(city_engine):
     rows: list[list[object]] = [
-        [320105, "南苑街道", ESTATE, "江东中路", 18, 1, "砖混", 6, 0, 2001, 1, 1, 101, "住宅", 2, 1, "南", 89.5, 70.2,
-         "使用"],
-        [320105, "南苑街道", ESTATE, "江东中路", 18, 1, "砖混", 6, 0, 2001, 1, 2, 201, "住宅", 3, 2, "南北", 120, None,
-         "使用"],
+        [
+            320105,
+            "南苑街道",
+            ESTATE,
+            "江东中路",
+            18,
+            1,
+            "砖混",
+            6,
+            0,
+            2001,
+            1,
+            1,
+            101,
+            "住宅",
+            2,
+            1,
+            "南",
+            89.5,
+            70.2,
+            "使用",
+        ],
+        [
+            320105,
+            "南苑街道",
+            ESTATE,
+            "江东中路",
+            18,
+            1,
+            "砖混",
+            6,
+            0,
+            2001,
+            1,
+            2,
+            201,
+            "住宅",
+            3,
+            2,
+            "南北",
+            120,
+            None,
+            "使用",
+        ],
     ]
     r = imp(city_engine, xlsx_bytes(rows), "楼盘表.xlsx", source="survey")
     assert (r.status, r.rows_created, r.format) == ("loaded", 2, "xlsx"), r.summary()
@@ -164,8 +261,21 @@ def test_utf16_tab_separated_text_from_excel(city_engine):
 
 
 def test_utf8_bom_and_english_headers_with_names_instead_of_codes(city_engine):
-    header = ["district_name", "street_name", "estate_name", "road", "door_no", "building_no", "floors_above",
-              "unit_no", "floor_no", "room_no", "use", "construction_area", "status"]
+    header = [
+        "district_name",
+        "street_name",
+        "estate_name",
+        "road",
+        "door_no",
+        "building_no",
+        "floors_above",
+        "unit_no",
+        "floor_no",
+        "room_no",
+        "use",
+        "construction_area",
+        "status",
+    ]
     rows = [["建邺区", "南苑街道", ESTATE, "江东中路", "18号", "3幢", "5", "2单元", "5", "502室", "住宅", "66", "现房"]]
     r = imp(city_engine, b"\xef\xbb\xbf" + csv_bytes(rows, header))
     assert (r.status, r.rows_created, r.encoding) == ("loaded", 1, "utf-8-sig"), r.summary()
@@ -176,21 +286,52 @@ def test_utf8_bom_and_english_headers_with_names_instead_of_codes(city_engine):
 def test_new_home_in_an_existing_building_continues_its_house_codes(city_engine):
     with city_engine.connect() as c:
         b = c.execute(
-            select(buildings.c.id, buildings.c.house_code, buildings.c.building_no, buildings.c.street_code,
-                   buildings.c.district_code, buildings.c.floors_above, estates.c.name)
-            .join(estates).where(buildings.c.status == "使用").order_by(buildings.c.id).limit(1)
+            select(
+                buildings.c.id,
+                buildings.c.house_code,
+                buildings.c.building_no,
+                buildings.c.street_code,
+                buildings.c.district_code,
+                buildings.c.floors_above,
+                estates.c.name,
+            )
+            .join(estates)
+            .where(buildings.c.status == "使用")
+            .order_by(buildings.c.id)
+            .limit(1)
         ).one()
         top = c.execute(select(func.max(homes.c.house_code)).where(homes.c.building_id == b.id)).scalar_one()
         street = c.execute(select(estates.c.street_code).join(buildings).where(buildings.c.id == b.id)).scalar_one()
-    row = ["", street, b.name, "", "", b.building_no, "", "", "", "", "", "1", "9901", "住宅", "", "", "", "30.5", "",
-           "使用"]
+    row = [
+        "",
+        street,
+        b.name,
+        "",
+        "",
+        b.building_no,
+        "",
+        "",
+        "",
+        "",
+        "",
+        "1",
+        "9901",
+        "住宅",
+        "",
+        "",
+        "",
+        "30.5",
+        "",
+        "使用",
+    ]
     before = counts(city_engine)
     r = imp(city_engine, csv_bytes([row]))
     assert (r.status, r.rows_created) == ("loaded", 1), r.summary()
     assert counts(city_engine)["buildings"] == before["buildings"]  # no new building, no new estate
     with city_engine.connect() as c:
-        code = c.execute(select(homes.c.house_code).where(homes.c.building_id == b.id, homes.c.room_no == "9901")
-                         ).scalar_one()
+        code = c.execute(
+            select(homes.c.house_code).where(homes.c.building_id == b.id, homes.c.room_no == "9901")
+        ).scalar_one()
     assert parse_house_code(code).home_seq == parse_house_code(top).home_seq + 1
     assert code[:17] == b.house_code[:17]
 
@@ -198,8 +339,12 @@ def test_new_home_in_an_existing_building_continues_its_house_codes(city_engine)
 def test_bulk_house_codes_match_the_domain():
     rng = random.Random(5)
     for _ in range(500):
-        street, seg, bseq, hseq = str(rng.randint(10**8, 10**9 - 1)), rng.randint(0, 9999), rng.randint(1, 9999), \
-            rng.randint(1, 99_000)
+        street, seg, bseq, hseq = (
+            str(rng.randint(10**8, 10**9 - 1)),
+            rng.randint(0, 9999),
+            rng.randint(1, 9999),
+            rng.randint(1, 99_000),
+        )
         gen = write.home_codes(make_house_code(street, seg, bseq, 0), hseq)
         assert [next(gen) for _ in range(3)] == [make_house_code(street, seg, bseq, hseq + k) for k in range(3)]
 
@@ -211,8 +356,11 @@ def test_bulk_house_codes_match_the_domain():
 
 def _existing_code(engine: Engine, status: str = "使用") -> str:
     with engine.connect() as c:
-        return str(c.execute(select(homes.c.house_code).where(homes.c.status == status).order_by(homes.c.id)
-                             .limit(1)).scalar_one())
+        return str(
+            c.execute(
+                select(homes.c.house_code).where(homes.c.status == status).order_by(homes.c.id).limit(1)
+            ).scalar_one()
+        )
 
 
 def _bad_check_digit(engine: Engine) -> str:
@@ -224,23 +372,35 @@ def _bad_check_digit(engine: Engine) -> str:
 CODE_HEADER = ["房屋代码", "建筑面积", "状态"]
 
 BAD_CASES: dict[str, tuple[Callable[[Engine], bytes], str, str]] = {
-    "unknown district code": (lambda e: csv_bytes([*GOOD_ROWS, home_row(room="999", 区划代码="999999")]),
-                              "区划代码", "未知的区划代码 999999"),
+    "unknown district code": (
+        lambda e: csv_bytes([*GOOD_ROWS, home_row(room="999", 区划代码="999999")]),
+        "区划代码",
+        "未知的区划代码 999999",
+    ),
     "unknown street name": (lambda e: csv_bytes([home_row(街道="不存在街道")]), "街道", "没有名为「不存在街道」的街道"),
     "street outside the district": (lambda e: csv_bytes([home_row(区划代码="320102")]), "街道", "没有名为"),
     "duplicate home rows": (lambda e: csv_bytes([*GOOD_ROWS, home_row(area="95")]), "房号", "与第 2 行是同一套房屋"),
-    "duplicate house codes": (lambda e: csv_bytes([[_existing_code(e), "80", ""], [_existing_code(e), "81", ""]],
-                                                  CODE_HEADER), "房屋代码", "与第 2 行是同一套房屋"),
+    "duplicate house codes": (
+        lambda e: csv_bytes([[_existing_code(e), "80", ""], [_existing_code(e), "81", ""]], CODE_HEADER),
+        "房屋代码",
+        "与第 2 行是同一套房屋",
+    ),
     "bad check digit": (lambda e: csv_bytes([[_bad_check_digit(e), "80", ""]], CODE_HEADER), "房屋代码", "校验码错误"),
     "short house code": (lambda e: csv_bytes([["3201", "80", ""]], CODE_HEADER), "房屋代码", "共 23 位"),
-    "unknown house code": (lambda e: csv_bytes([[make_house_code("320105007", 1999, 9999, 1), "80", ""]],
-                                               CODE_HEADER), "房屋代码", "登记簿中没有"),
+    "unknown house code": (
+        lambda e: csv_bytes([[make_house_code("320105007", 1999, 9999, 1), "80", ""]], CODE_HEADER),
+        "房屋代码",
+        "登记簿中没有",
+    ),
     "negative area": (lambda e: csv_bytes([*GOOD_ROWS, home_row(room="999", area="-5")]), "建筑面积", "必须大于 0"),
     "absurd area": (lambda e: csv_bytes([home_row(area="250000")]), "建筑面积", "不合理"),
     "three decimals": (lambda e: csv_bytes([home_row(area="80.123")]), "建筑面积", "最多两位小数"),
     "inner above construction": (lambda e: csv_bytes([home_row(area="80", inner="90")]), "套内面积", "大于建筑面积"),
-    "future year while in use": (lambda e: csv_bytes([home_row(year=str(clock.today().year + 1))]), "建成年份",
-                                 "在未来"),
+    "future year while in use": (
+        lambda e: csv_bytes([home_row(year=str(clock.today().year + 1))]),
+        "建成年份",
+        "在未来",
+    ),
     "absurd year": (lambda e: csv_bytes([home_row(year="2999")]), "建成年份", "超出范围"),
     "unknown status": (lambda e: csv_bytes([home_row(status="入住")]), "状态", "未知的状态「入住」"),
     "floor above the building": (lambda e: csv_bytes([home_row(floor="9", room="901")]), "楼层", "超出该幢范围"),
@@ -302,8 +462,14 @@ def test_identifiers_with_control_characters_are_refused_naming_row_and_column(c
     before = counts(city_engine)
     r = imp(city_engine, csv_bytes(rows, header))
     assert r.status == "rejected" and counts(city_engine) == before
-    assert [(e.row, e.field) for e in r.errors] == [(2, "房号"), (3, "小区名称"), (4, "单元"), (5, "路名"),
-                                                    (6, "幢号"), (7, "名义层")]
+    assert [(e.row, e.field) for e in r.errors] == [
+        (2, "房号"),
+        (3, "小区名称"),
+        (4, "单元"),
+        (5, "路名"),
+        (6, "幢号"),
+        (7, "名义层"),
+    ]
     assert all("不能包含控制字符或不可见字符" in e.reason for e in r.errors), r.errors
     assert "U+000A" in r.errors[0].reason
     partial = imp(city_engine, csv_bytes(rows, header), mode="good_rows")
@@ -395,20 +561,33 @@ def test_two_sources_merge_by_precedence_and_report_the_conflict(city_engine):
     r = imp(city_engine, survey, source="survey")
     assert (r.status, r.rows_updated, r.conflicts) == ("loaded", 1, 1), r.summary()
     c = r.conflict_list[0]
-    assert (c["house_code"], c["field"], c["winner"], c["value"]) == (h["house_code"], "construction_area",
-                                                                      "survey", "90.10")
+    assert (c["house_code"], c["field"], c["winner"], c["value"]) == (
+        h["house_code"],
+        "construction_area",
+        "survey",
+        "90.10",
+    )
     assert c["values"] == {"presale": "89.50", "survey": "90.10"}
     after = home_by_room(city_engine, "101")
     assert after["construction_area"] == Decimal("90.10") and after["version"] == 2
     with city_engine.connect() as conn:
-        versions = conn.execute(select(home_versions.c.construction_area, home_versions.c.superseded_at,
-                                       home_versions.c.source).where(home_versions.c.home_id == h["id"])
-                                .order_by(home_versions.c.id)).all()
-        recs = dict(conn.execute(select(home_source_records.c.source, home_source_records.c.attrs)
-                                 .where(home_source_records.c.home_id == h["id"])).all())
+        versions = conn.execute(
+            select(home_versions.c.construction_area, home_versions.c.superseded_at, home_versions.c.source)
+            .where(home_versions.c.home_id == h["id"])
+            .order_by(home_versions.c.id)
+        ).all()
+        recs = dict(
+            conn.execute(
+                select(home_source_records.c.source, home_source_records.c.attrs).where(
+                    home_source_records.c.home_id == h["id"]
+                )
+            ).all()
+        )
         job = imports.get_job(conn, r.job_id)
     assert [(v[0], v[1] is not None, v[2]) for v in versions] == [
-        (Decimal("89.50"), True, "presale"), (Decimal("90.10"), False, "survey")]
+        (Decimal("89.50"), True, "presale"),
+        (Decimal("90.10"), False, "survey"),
+    ]
     assert json.loads(recs["survey"])["construction_area"] == "90.10"
     assert json.loads(recs["presale"])["construction_area"] == "89.50"
     assert job["conflicts"] == 1 and job["report"]["conflicts"][0]["winner"] == "survey"
@@ -420,8 +599,11 @@ def test_two_sources_merge_by_precedence_and_report_the_conflict(city_engine):
 
 def test_changing_the_source_rules_changes_the_winner(city_engine):
     with city_engine.begin() as c:  # the rules are data: presale now outranks survey for the area
-        c.execute(update(source_rules).where(source_rules.c.field == "construction_area",
-                                             source_rules.c.source == "presale").values(rank=-1))
+        c.execute(
+            update(source_rules)
+            .where(source_rules.c.field == "construction_area", source_rules.c.source == "presale")
+            .values(rank=-1)
+        )
     imp(city_engine, csv_bytes(GOOD_ROWS), source="presale")
     h = home_by_room(city_engine, "101")
     r = imp(city_engine, csv_bytes([[h["house_code"], "90.10", ""]], CODE_HEADER), source="survey")
@@ -430,8 +612,11 @@ def test_changing_the_source_rules_changes_the_winner(city_engine):
     assert home_by_room(city_engine, "101")["construction_area"] == Decimal("89.50")
     # and back: survey first again, then a re-merge applies the rule to the records already kept
     with city_engine.begin() as c:
-        c.execute(update(source_rules).where(source_rules.c.field == "construction_area",
-                                             source_rules.c.source == "presale").values(rank=9))
+        c.execute(
+            update(source_rules)
+            .where(source_rules.c.field == "construction_area", source_rules.c.source == "presale")
+            .values(rank=9)
+        )
         out = imports.remerge(c)
     assert out["changed"] == 1
     assert home_by_room(city_engine, "101")["construction_area"] == Decimal("90.10")
@@ -440,7 +625,8 @@ def test_changing_the_source_rules_changes_the_winner(city_engine):
 def test_merge_values_prefers_the_lowest_rank_with_a_value():
     rules = {"status": {"registration": 0, "presale": 2}}
     winners, conflicts = imports.merge_values(
-        {"presale": {"status": "预售", "rooms": 2}, "registration": {"status": "现房"}, "rental": {"rooms": 3}}, rules)
+        {"presale": {"status": "预售", "rooms": 2}, "registration": {"status": "现房"}, "rental": {"rooms": 3}}, rules
+    )
     assert winners["status"] == ("registration", "现房")
     assert winners["rooms"] == ("presale", 2)  # no rule for rooms: sources in their listed order
     assert {c["field"] for c in conflicts} == {"status", "rooms"}
@@ -458,8 +644,9 @@ def _env(engine: Engine, tmp_path: Path) -> dict[str, str]:
 def test_cli_import_prints_a_summary_and_fails_when_rejected(city_engine, tmp_path):
     good = tmp_path / "good.csv"
     good.write_bytes(csv_bytes(GOOD_ROWS))
-    res = CliRunner().invoke(main, ["registry", "import", str(good), "--source", "survey"],
-                             env=_env(city_engine, tmp_path))
+    res = CliRunner().invoke(
+        main, ["registry", "import", str(good), "--source", "survey"], env=_env(city_engine, tmp_path)
+    )
     assert res.exit_code == 0, res.output
     out = json.loads(res.output.strip().splitlines()[-1])
     assert (out["status"], out["rows_created"], out["source"]) == ("loaded", 4, "survey")
@@ -471,8 +658,11 @@ def test_cli_import_prints_a_summary_and_fails_when_rejected(city_engine, tmp_pa
     assert json.loads(res.output.strip().splitlines()[-1])["errors"][0]["row"] == 2
 
     rejects = tmp_path / "rejects.csv"
-    res = CliRunner().invoke(main, ["registry", "import", str(bad), "--mode", "good_rows", "--rejects", str(rejects)],
-                             env=_env(city_engine, tmp_path))
+    res = CliRunner().invoke(
+        main,
+        ["registry", "import", str(bad), "--mode", "good_rows", "--rejects", str(rejects)],
+        env=_env(city_engine, tmp_path),
+    )
     assert res.exit_code == 0, res.output
     assert json.loads(res.output.strip().splitlines()[-1])["status"] == "partial"
     lines = list(csv.reader(io.StringIO(rejects.read_text(encoding="utf-8-sig"))))
@@ -486,8 +676,11 @@ def test_api_upload_list_detail_and_rejection(live_server):
     with live_server.client("city") as client:
         page = client.get("/imports")
         assert page.status_code == 200 and "还没有导入记录" in page.text
-        r = client.post("/api/v1/imports", files={"file": ("楼盘表.csv", csv_bytes(GOOD_ROWS), "text/csv")},
-                        data={"source": "presale", "mode": "all_or_nothing"})
+        r = client.post(
+            "/api/v1/imports",
+            files={"file": ("楼盘表.csv", csv_bytes(GOOD_ROWS), "text/csv")},
+            data={"source": "presale", "mode": "all_or_nothing"},
+        )
         assert r.status_code == 201, r.text
         job = r.json()
         assert (job["status"], job["rows_created"], job["source"]) == ("loaded", 4, "presale")
@@ -521,8 +714,11 @@ def test_api_upload_list_detail_and_rejection(live_server):
         report = client.get(f"/imports/{rejected_id}", headers={"accept": "text/html"})
         assert report.status_code == 200 and "必须大于 0" in report.text and "<td>2</td>" in report.text
 
-        form = client.post("/imports", files={"file": ("again.csv", csv_bytes(GOOD_ROWS), "text/csv")},
-                           data={"source": "presale", "mode": "good_rows"})
+        form = client.post(
+            "/imports",
+            files={"file": ("again.csv", csv_bytes(GOOD_ROWS), "text/csv")},
+            data={"source": "presale", "mode": "good_rows"},
+        )
         assert form.status_code == 303
         again = client.get(form.headers["location"], headers={"accept": "text/html"})
         assert again.status_code == 200 and "无变化" in again.text
@@ -562,10 +758,14 @@ def test_api_refuses_an_oversized_upload(city_engine, settings_for):
 
     auth = {"authorization": f"Bearer {api_token(city_engine, 'city')}"}
     with serve(app) as base:
-        r = httpx.post(base + "/api/v1/imports", files={"file": ("big.csv", csv_bytes(GOOD_ROWS * 30), "text/csv")},
-                       headers=auth)
-        page = httpx.post(base + "/imports", files={"file": ("big.csv", csv_bytes(GOOD_ROWS * 30), "text/csv")},
-                          headers={"accept": "text/html", **auth})
+        r = httpx.post(
+            base + "/api/v1/imports", files={"file": ("big.csv", csv_bytes(GOOD_ROWS * 30), "text/csv")}, headers=auth
+        )
+        page = httpx.post(
+            base + "/imports",
+            files={"file": ("big.csv", csv_bytes(GOOD_ROWS * 30), "text/csv")},
+            headers={"accept": "text/html", **auth},
+        )
     app.state.engine.dispose()
     assert r.status_code == 413 and r.json()["error"] == "too_large"
     assert page.status_code == 413 and "文件过大" in page.text

@@ -84,9 +84,11 @@ def workbook(sheet_xml: str, strings: str | None = None, styles: str | None = No
 
 def sheet(rows: str, dimension: str | None) -> str:
     dim = f'<dimension ref="{dimension}"/>' if dimension else ""
-    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-            f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{dim}'
-            f"<sheetData>{rows}</sheetData></worksheet>")
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{dim}'
+        f"<sheetData>{rows}</sheetData></worksheet>"
+    )
 
 
 def text_cell(ref: str, text: str) -> str:
@@ -94,12 +96,20 @@ def text_cell(ref: str, text: str) -> str:
 
 
 #: 1.x KB: the header at A1 and one cell at the grid's last corner; the dimension says so.
-WHOLE_GRID = workbook(sheet(f'<row r="1">{text_cell("A1", "区划代码")}</row>'
-                            f'<row r="1048576">{text_cell("XFD1048576", "x")}</row>', "A1:XFD1048576"))
+WHOLE_GRID = workbook(
+    sheet(
+        f'<row r="1">{text_cell("A1", "区划代码")}</row><row r="1048576">{text_cell("XFD1048576", "x")}</row>',
+        "A1:XFD1048576",
+    )
+)
 #: A full header and a cell at XFD2, with a dimension that lies (A1 only): caught while the rows are read.
-WHOLE_GRID_HIDDEN = workbook(sheet(
-    '<row r="1">' + "".join(text_cell(f"{chr(65 + i)}1", h) for i, h in enumerate(HEADER)) + "</row>"
-    f'<row r="2">{text_cell("XFD2", "x")}</row>', "A1"))
+WHOLE_GRID_HIDDEN = workbook(
+    sheet(
+        '<row r="1">' + "".join(text_cell(f"{chr(65 + i)}1", h) for i, h in enumerate(HEADER)) + "</row>"
+        f'<row r="2">{text_cell("XFD2", "x")}</row>',
+        "A1",
+    )
+)
 
 
 def inflating() -> bytes:
@@ -113,19 +123,27 @@ def inflating() -> bytes:
 def test_the_reader_reads_what_excel_writes() -> None:
     """Shared strings (rich text without its phonetic guide), numbers, booleans, a date-formatted number,
     cells without references, a blank first row, prefixed element names."""
-    strings = ('<si><t>小区名称</t></si><si><r><t>测试</t></r><r><t>花园</t></r><rPh><t>ceshi</t></rPh></si>'
-               '<si><t xml:space="preserve"> 502 </t></si>')
-    styles = ('<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/></numFmts>'
-              '<cellStyleXfs count="1"><xf numFmtId="0"/></cellStyleXfs>'
-              '<cellXfs count="3"><xf numFmtId="0"/><xf numFmtId="164"/><xf numFmtId="14"/></cellXfs>')
-    rows = ('<x:row r="2"><x:c r="A2" t="s"><x:v>0</x:v></x:c><x:c t="inlineStr"><x:is><x:t>幢号</x:t></x:is></x:c>'
-            '<x:c r="D2" t="inlineStr"><x:is><x:t>X</x:t></x:is></x:c></x:row>'
-            '<x:row><x:c t="s"><x:v>1</x:v></x:c><x:c><x:v>89.5</x:v></x:c><x:c t="b"><x:v>1</x:v></x:c>'
-            '<x:c s="1"><x:v>42005</x:v></x:c></x:row>'
-            '<x:row r="5"><x:c r="B5" t="s"><x:v>2</x:v></x:c><x:c r="C5" s="2"><x:v>42005.5</x:v></x:c>'
-            '<x:c r="D5" t="e"><x:v>#N/A</x:v></x:c></x:row>')
-    xml = (f'<x:worksheet xmlns:x="{MAIN_NS}"><x:dimension ref="A1:D5"/><x:sheetData><x:row r="1"/>{rows}'
-           "</x:sheetData></x:worksheet>")
+    strings = (
+        "<si><t>小区名称</t></si><si><r><t>测试</t></r><r><t>花园</t></r><rPh><t>ceshi</t></rPh></si>"
+        '<si><t xml:space="preserve"> 502 </t></si>'
+    )
+    styles = (
+        '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/></numFmts>'
+        '<cellStyleXfs count="1"><xf numFmtId="0"/></cellStyleXfs>'
+        '<cellXfs count="3"><xf numFmtId="0"/><xf numFmtId="164"/><xf numFmtId="14"/></cellXfs>'
+    )
+    rows = (
+        '<x:row r="2"><x:c r="A2" t="s"><x:v>0</x:v></x:c><x:c t="inlineStr"><x:is><x:t>幢号</x:t></x:is></x:c>'
+        '<x:c r="D2" t="inlineStr"><x:is><x:t>X</x:t></x:is></x:c></x:row>'
+        '<x:row><x:c t="s"><x:v>1</x:v></x:c><x:c><x:v>89.5</x:v></x:c><x:c t="b"><x:v>1</x:v></x:c>'
+        '<x:c s="1"><x:v>42005</x:v></x:c></x:row>'
+        '<x:row r="5"><x:c r="B5" t="s"><x:v>2</x:v></x:c><x:c r="C5" s="2"><x:v>42005.5</x:v></x:c>'
+        '<x:c r="D5" t="e"><x:v>#N/A</x:v></x:c></x:row>'
+    )
+    xml = (
+        f'<x:worksheet xmlns:x="{MAIN_NS}"><x:dimension ref="A1:D5"/><x:sheetData><x:row r="1"/>{rows}'
+        "</x:sheetData></x:worksheet>"
+    )
     sheet_data = imports.read_sheet(workbook(xml, strings, styles), "x.xlsx")
     assert sheet_data.header == ["小区名称", "幢号", "", "X"]
     assert list(sheet_data.rows()) == [
@@ -173,10 +191,13 @@ def test_a_cell_beyond_a_lying_dimension_is_refused_as_it_is_read(city_engine: E
     assert counts(city_engine) == before
 
 
-@pytest.mark.parametrize(("limit", "value", "needle"), [
-    ("max_rows", 3, "ANJU_IMPORT_XLSX_MAX_ROWS"),
-    ("max_cells", 40, "ANJU_IMPORT_XLSX_MAX_CELLS"),
-])
+@pytest.mark.parametrize(
+    ("limit", "value", "needle"),
+    [
+        ("max_rows", 3, "ANJU_IMPORT_XLSX_MAX_ROWS"),
+        ("max_cells", 40, "ANJU_IMPORT_XLSX_MAX_CELLS"),
+    ],
+)
 def test_rows_and_cells_are_capped(city_engine: Engine, limit: str, value: int, needle: str) -> None:
     data = xlsx_bytes([list(r) for r in GOOD_ROWS])  # openpyxl declares A1:T5: 5 rows, 100 cells
     before = counts(city_engine)
@@ -192,8 +213,9 @@ def test_an_inflating_file_is_refused_by_its_ratio_and_its_unzipped_size(city_en
     before = counts(city_engine)
     r = imports.import_file(city_engine, data, "zip.xlsx")  # default limits: ratio 100
     assert r.status == "rejected" and "ANJU_IMPORT_XLSX_MAX_RATIO" in r.errors[0].reason
-    r = imports.import_file(city_engine, data, "zip.xlsx",
-                            xlsx_limits=imports.XlsxLimits(max_ratio=10_000, max_unzipped_bytes=1_000_000))
+    r = imports.import_file(
+        city_engine, data, "zip.xlsx", xlsx_limits=imports.XlsxLimits(max_ratio=10_000, max_unzipped_bytes=1_000_000)
+    )
     assert r.status == "rejected" and "ANJU_IMPORT_XLSX_MAX_UNZIPPED_BYTES" in r.errors[0].reason
     assert counts(city_engine) == before
     assert [j["status"] for j in jobs(city_engine)] == ["rejected", "rejected"]
@@ -205,9 +227,9 @@ def test_a_member_larger_than_it_declares_is_not_inflated_beyond_its_declared_si
     # stop there (and refuse the file), not trust the stream.
     name = b"xl/worksheets/sheet1.xml"
     pos = data.find(b"PK\x01\x02")  # a central directory entry: the uncompressed size at +24, the name at +46
-    while data[pos + 46:pos + 46 + len(name)] != name:
+    while data[pos + 46 : pos + 46 + len(name)] != name:
         pos = data.find(b"PK\x01\x02", pos + 4)
-    data[pos + 24:pos + 28] = (1000).to_bytes(4, "little")
+    data[pos + 24 : pos + 28] = (1000).to_bytes(4, "little")
     with zipfile.ZipFile(io.BytesIO(bytes(data))) as z:
         assert z.getinfo(name.decode()).file_size == 1000
     before = counts(city_engine)
@@ -218,21 +240,24 @@ def test_a_member_larger_than_it_declares_is_not_inflated_beyond_its_declared_si
 
 @pytest.fixture
 def small_limits_client(city_engine: Engine, settings_for: Any) -> Iterator[TestClient]:
-    app = create_app(settings_for(city_engine, import_xlsx_max_unzipped_bytes=1_000_000,
-                                  import_xlsx_max_ratio=10_000))
+    app = create_app(settings_for(city_engine, import_xlsx_max_unzipped_bytes=1_000_000, import_xlsx_max_ratio=10_000))
     with TestClient(app, follow_redirects=False) as c:
         c.headers["authorization"] = f"Bearer {api_token(city_engine, 'city')}"
         yield c
     app.state.engine.dispose()
 
 
-def test_the_api_refuses_both_files_with_422_naming_the_limit(small_limits_client: TestClient,
-                                                             city_engine: Engine) -> None:
+def test_the_api_refuses_both_files_with_422_naming_the_limit(
+    small_limits_client: TestClient, city_engine: Engine
+) -> None:
     before = counts(city_engine)
-    for data, needle in ((WHOLE_GRID, "ANJU_IMPORT_XLSX_MAX_ROWS"),
-                         (inflating(), "ANJU_IMPORT_XLSX_MAX_UNZIPPED_BYTES")):
-        r = small_limits_client.post("/api/v1/imports", files={"file": ("x.xlsx", data, "application/octet-stream")},
-                                     data={"source": "survey"})
+    for data, needle in (
+        (WHOLE_GRID, "ANJU_IMPORT_XLSX_MAX_ROWS"),
+        (inflating(), "ANJU_IMPORT_XLSX_MAX_UNZIPPED_BYTES"),
+    ):
+        r = small_limits_client.post(
+            "/api/v1/imports", files={"file": ("x.xlsx", data, "application/octet-stream")}, data={"source": "survey"}
+        )
         assert r.status_code == 422, r.text
         body = r.json()
         assert body["job"]["status"] == "rejected" and needle in body["errors"][0]["reason"]
@@ -242,12 +267,17 @@ def test_the_api_refuses_both_files_with_422_naming_the_limit(small_limits_clien
 
 
 def test_the_cli_refuses_both_files_and_exits_1(city_engine: Engine, tmp_path: Path) -> None:
-    env = {"ANJU_DATABASE_URL": city_engine.url.render_as_string(hide_password=False),
-           "ANJU_DATA_DIR": str(tmp_path), "ANJU_IMPORT_XLSX_MAX_UNZIPPED_BYTES": "1000000",
-           "ANJU_IMPORT_XLSX_MAX_RATIO": "10000"}
+    env = {
+        "ANJU_DATABASE_URL": city_engine.url.render_as_string(hide_password=False),
+        "ANJU_DATA_DIR": str(tmp_path),
+        "ANJU_IMPORT_XLSX_MAX_UNZIPPED_BYTES": "1000000",
+        "ANJU_IMPORT_XLSX_MAX_RATIO": "10000",
+    }
     before = counts(city_engine)
-    for data, needle in ((WHOLE_GRID, "ANJU_IMPORT_XLSX_MAX_ROWS"),
-                         (inflating(), "ANJU_IMPORT_XLSX_MAX_UNZIPPED_BYTES")):
+    for data, needle in (
+        (WHOLE_GRID, "ANJU_IMPORT_XLSX_MAX_ROWS"),
+        (inflating(), "ANJU_IMPORT_XLSX_MAX_UNZIPPED_BYTES"),
+    ):
         f = tmp_path / "bomb.xlsx"
         f.write_bytes(data)
         res = CliRunner().invoke(main, ["registry", "import", str(f)], env=env)

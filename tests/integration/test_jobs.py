@@ -56,8 +56,9 @@ def _counts(engine: Engine) -> tuple[int, int, int]:
     return jobs, records, audits
 
 
-@pytest.mark.parametrize(("kill_at", "kept"), [("after_job_row", False), ("after_audit_row", False),
-                                                ("after_commit", True)])
+@pytest.mark.parametrize(
+    ("kill_at", "kept"), [("after_job_row", False), ("after_audit_row", False), ("after_commit", True)]
+)
 def test_a_job_killed_between_its_writes_keeps_both_its_record_and_audit_or_neither(
     city_engine: Engine, kill_at: str, kept: bool
 ) -> None:
@@ -100,8 +101,9 @@ IMPORT_CHILD = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize(("kill_at", "kept"), [("after_job_row", False), ("after_audit_row", False),
-                                                ("after_commit", True)])
+@pytest.mark.parametrize(
+    ("kill_at", "kept"), [("after_job_row", False), ("after_audit_row", False), ("after_commit", True)]
+)
 def test_an_import_killed_between_its_writes_keeps_its_job_and_audit_or_neither(
     empty_engine: Engine, kill_at: str, kept: bool
 ) -> None:
@@ -109,8 +111,9 @@ def test_an_import_killed_between_its_writes_keeps_its_job_and_audit_or_neither(
 
     url = empty_engine.url.render_as_string(hide_password=False)
     empty_engine.dispose()
-    child = subprocess.run([sys.executable, "-c", IMPORT_CHILD, url, kill_at], capture_output=True, text=True,
-                           check=False)
+    child = subprocess.run(
+        [sys.executable, "-c", IMPORT_CHILD, url, kill_at], capture_output=True, text=True, check=False
+    )
     assert child.returncode == 9, child.stderr[-2000:]
     with empty_engine.connect() as conn:
         jobs = conn.execute(select(func.count()).select_from(import_jobs)).scalar_one()

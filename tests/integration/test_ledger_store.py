@@ -301,6 +301,7 @@ def test_a_group_commit_appends_its_jobs_entries_as_one_batch_and_drops_a_failed
         ledger.append(c, "escrow", entries(3))  # an ordinary append first: the group extends it
     group = GroupCommit(UnitOfWork(empty_engine))
     started, go = threading.Event(), threading.Event()
+
     def blocker(c: Connection) -> int:
         started.set()
         assert go.wait(10)

@@ -90,8 +90,10 @@ def test_the_map_loads_shows_buildings_and_a_click_opens_the_register(live_serve
         here = page.evaluate(
             """([x, y]) => anjuMap.queryRenderedFeatures([x, y], {layers: ['buildings-fill']})
                  .map((f) => f.properties.id)""",
-            [x - page.evaluate("anjuMap.getCanvas().getBoundingClientRect().left"),
-             y - page.evaluate("anjuMap.getCanvas().getBoundingClientRect().top")],
+            [
+                x - page.evaluate("anjuMap.getCanvas().getBoundingClientRect().left"),
+                y - page.evaluate("anjuMap.getCanvas().getBoundingClientRect().top"),
+            ],
         )
         assert bid in here, f"building {bid} is not drawn where it should be (found {here})"
         page.screenshot(path=str(ARTIFACTS / "map.png"))

@@ -21,8 +21,11 @@ def client(city_engine, settings_for):
     from tests.accounts import web_session
 
     token, csrf = web_session(city_engine, "city")
-    with TestClient(create_app(settings_for(city_engine)), headers={"accept": "text/html", "x-csrf-token": csrf},
-                    cookies={"anju_session": token}) as c:
+    with TestClient(
+        create_app(settings_for(city_engine)),
+        headers={"accept": "text/html", "x-csrf-token": csrf},
+        cookies={"anju_session": token},
+    ) as c:
         yield c
 
 
@@ -54,7 +57,8 @@ def test_tower_grid_renders_every_home_with_status_colour(city_engine, client):
                             construction_area=Decimal("88.00"),
                             valid_from=date(2011, 1, 1),
                         ),
-                        today=TODAY, scope=SYSTEM,
+                        today=TODAY,
+                        scope=SYSTEM,
                     )
     r = client.get(f"/buildings/{b}")
     assert r.status_code == 200
@@ -70,7 +74,8 @@ def test_grid_as_of_a_past_date_shows_that_days_status(city_engine, client):
             NewHome(
                 building_id=b, floor_no=2, room_no="201", construction_area=Decimal("70"), valid_from=date(2011, 1, 1)
             ),
-            today=TODAY, scope=SYSTEM,
+            today=TODAY,
+            scope=SYSTEM,
         )
         change_home(c, h, Change({"status": Status.demolished.value}, date(2024, 1, 1)), today=TODAY, scope=SYSTEM)
     now = client.get(f"/buildings/{b}")
@@ -89,13 +94,15 @@ def test_home_page_shows_full_history(city_engine, client):
             NewHome(
                 building_id=b, floor_no=2, room_no="202", construction_area=Decimal("70"), valid_from=date(2011, 1, 1)
             ),
-            today=TODAY, scope=SYSTEM,
+            today=TODAY,
+            scope=SYSTEM,
         )
         change_home(
             c,
             h,
             Change({"construction_area": "71.00"}, date(2015, 1, 1), kind="correction", reason="测绘更正"),
-            today=TODAY, scope=SYSTEM,
+            today=TODAY,
+            scope=SYSTEM,
         )
     r = client.get(f"/homes/{h}")
     assert "全部历史" in r.text and "测绘更正" in r.text and "71.00" in r.text and "superseded" in r.text

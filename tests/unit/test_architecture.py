@@ -286,8 +286,9 @@ def package_graph() -> dict[str, set[str]]:
 
 
 def module_graph() -> dict[str, set[str]]:
-    names = {".".join(("anju", *path.relative_to(SRC).with_suffix("").parts)).removesuffix(".__init__")
-             for path in modules()}
+    names = {
+        ".".join(("anju", *path.relative_to(SRC).with_suffix("").parts)).removesuffix(".__init__") for path in modules()
+    }
     graph: dict[str, set[str]] = defaultdict(set)
     for path in modules():
         me = ".".join(("anju", *path.relative_to(SRC).with_suffix("").parts)).removesuffix(".__init__")

@@ -32,8 +32,13 @@ def test_a_context_grants_only_its_own_permissions():
 def test_separation_of_duties_holds_across_every_context():
     """三员分立: the administrator manages accounts and reads no business data or audit; the auditor
     reads (the audit, the register, the records) and changes nothing; officers cannot read the audit."""
-    assert GRANTS[Role.administrator] <= {"self", "accounts.manage", "personal.reveal", "divisions.read",
-                                          "address.parse"}
+    assert GRANTS[Role.administrator] <= {
+        "self",
+        "accounts.manage",
+        "personal.reveal",
+        "divisions.read",
+        "address.parse",
+    }
     writes = {p for p in GRANTS[Role.auditor] if not p.endswith((".read", ".export"))}
     assert writes <= {"self", "address.parse"}
     assert {r for r in Role if "audit.read" in GRANTS[r]} == {Role.auditor}

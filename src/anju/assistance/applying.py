@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TypedDict
@@ -20,12 +20,13 @@ from anju import divisions
 from anju.assistance import domain
 from anju.assistance.catalogue import in_force
 from anju.assistance.common import decision_step, member_conflict, own_application, scoped_application
+from anju.assistance.consent import own_identity
 from anju.assistance.tables import application_documents, application_members, applications
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.money import collect_fen
 from anju.core.scope import Scope
-from anju.security import Caller, Keyring, person_name, resident_id
+from anju.security import Caller, Keyring, mask_id, person_name, resident_id
 
 #: Uploads: the types and size the platform takes.
 DOC_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
@@ -228,10 +229,29 @@ def _app_no(conn: Connection, at: datetime) -> str:
     return f"{prefix}{(int(last[len(prefix) :]) if last else 0) + 1:07d}"
 
 
+def as_applicant(conn: Connection, kr: Keyring, caller: Caller, cmd: ApplicationIn) -> ApplicationIn:
+    """The household with "本人" set to the account's verified identity (number and name): an
+    unverified account is refused (403), and so is a different number declared for 本人 (the field
+    named). Another person applies from their own account."""
+    own = own_identity(conn, kr, caller)
+    if not cmd.members:
+        return cmd
+    first = cmd.members[0]
+    declared = (first.id_number or "").strip().upper()
+    if declared and declared != own.id_number:
+        raise ValidationError.of(
+            "members[0].id_number",
+            f"申请人本人应为本账户实名认证的身份（{mask_id(own.id_number)}）；为他人申请，请由其本人登录申请",
+        )
+    return replace(cmd, members=[replace(first, id_number=own.id_number, name=own.name), *cmd.members[1:]])
+
+
 def create_draft(conn: Connection, kr: Keyring, caller: Caller, cmd: ApplicationIn) -> int:
-    """A new draft application of the caller (a citizen) — validated, not yet submitted."""
+    """A new draft application of the caller (a citizen) — validated, not yet submitted. 本人 is the
+    account's verified identity (:func:`as_applicant`)."""
     if caller.account_id is None:
         raise ValidationError.of("account", "须登录后申请")
+    cmd = as_applicant(conn, kr, caller, cmd)
     now = clock.now()
     _, _, members, app = _validate(conn, kr, cmd, clock.today())
     app_id = None
@@ -268,6 +288,7 @@ def replace_draft(conn: Connection, kr: Keyring, caller: Caller, app_id: int, cm
         raise Conflict("只有草稿或退回补正的申请可以修改", [FieldError("status", row.status)])
     if cmd.programme_code != row.programme_code:
         raise ValidationError.of("programme_code", "不能更换保障项目，请撤回后重新申请")
+    cmd = as_applicant(conn, kr, caller, cmd)
     _, _, members, app = _validate(conn, kr, cmd, clock.today())
     pending = 1 if row.status == domain.AppStatus.returned else None
     conn.execute(application_members.delete().where(application_members.c.application_id == app_id))

@@ -384,6 +384,9 @@ class Facts:
     area_owned: Decimal = Decimal(0)  # their construction area, m² (summed over the members' shares)
     supported_by: tuple[str, ...] = ()  # programme codes of current benefits of any member
     credit_events: tuple[tuple[str, str], ...] = ()  # (kind, severity) of effective credit events
+    #: Some members' register facts were not consulted (an adult member has not consented yet): a
+    #: register rule these facts pass is only "pending"; one they already fail fails (the facts only grow).
+    incomplete: bool = False
 
 
 @dataclass(frozen=True)
@@ -394,6 +397,8 @@ class RuleResult:
     inputs: Mapping[str, Any]
     requirement: str
     reason: str  # Chinese, shown to the applicant
+    #: Not decided yet: the rule needs register facts of members who have not consented (待成员授权).
+    pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -406,7 +411,11 @@ class Eligibility:
 
     @property
     def failed(self) -> list[RuleResult]:
-        return [r for r in self.rules if not r.passed]
+        return [r for r in self.rules if not r.passed and not r.pending]
+
+    @property
+    def pending(self) -> list[RuleResult]:
+        return [r for r in self.rules if r.pending]
 
     def to_json(self) -> str:
         return json.dumps(
@@ -422,6 +431,20 @@ class Eligibility:
 
 def _rule(code: str, name: str, ok: bool, inputs: Mapping[str, Any], requirement: str, why: str) -> RuleResult:
     return RuleResult(code, name, ok, dict(inputs), requirement, "符合" if ok else why)
+
+
+#: The rules that read the register's facts about the members (homes, benefits, credit), not what the
+#: applicant declared: they need every adult member's consent (docs/assistance.md).
+REGISTER_RULES = frozenset({"no_home", "area", "not_supported", "credit"})
+PENDING_REASON = "待家庭成员授权后核验"
+
+
+def _settle(r: RuleResult, facts: Facts) -> RuleResult:
+    """A register rule passed on incomplete facts is pending (its inputs are not shown: they would be
+    the facts of the members who did consent, which is not the answer)."""
+    if r.code in REGISTER_RULES and r.passed and facts.incomplete:
+        return RuleResult(r.code, r.name, False, {}, r.requirement, PENDING_REASON, pending=True)
+    return r
 
 
 def evaluate(policy: Policy, hh: Household, facts: Facts, on: date) -> Eligibility:
@@ -599,6 +622,7 @@ def evaluate(policy: Policy, hh: Household, facts: Facts, on: date) -> Eligibili
                 f"家庭成员有失信记录：{'、'.join(bad)}",
             )
         )
+    rules = [_settle(r, facts) for r in rules]
     eligible = all(r.passed for r in rules)
     return Eligibility(
         eligible, priority_of(policy, hh, on) if eligible else None, tuple(rules), policy.code, policy.edition

@@ -4,7 +4,8 @@ by the programme edition in force (:func:`anju.assistance.domain.evaluate`)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -91,16 +92,31 @@ def households(conn: Connection, app_ids: Sequence[int]) -> dict[int, domain.Hou
 
 
 def check_many(
-    conn: Connection, app_ids: Sequence[int], on: date, *, store: bool = True
+    conn: Connection,
+    app_ids: Sequence[int],
+    on: date,
+    *,
+    store: bool = True,
+    usable: Mapping[int, Set[str]] | None = None,
 ) -> dict[int, domain.Eligibility]:
-    """Evaluate many applications against the edition each refers to; set-wise reads, one bulk write."""
+    """Evaluate many applications against the edition each refers to; set-wise reads, one bulk write.
+
+    ``usable`` (the applicant's self-check): per application, the members (blind indexes) whose
+    register facts may be consulted; the others' are not read at all, and the register rules their
+    facts could still fail are pending (``Facts.incomplete``). Without it (staff review, the batch
+    re-check, submission once every consent is in) every member's facts are used."""
     eds: dict[int, int] = {}
     for chunk in _chunks(list(app_ids), 5000):
         for r in conn.execute(select(applications.c.id, applications.c.edition_id).where(applications.c.id.in_(chunk))):
             eds[int(r.id)] = int(r.edition_id)
     policies = {e: edition(conn, e) for e in set(eds.values())}
     hh = households(conn, list(eds))
-    facts = facts_for(conn, {a: [m.id_bidx for m in h.members] for a, h in hh.items()}, on)
+    named = {a: [m.id_bidx for m in h.members] for a, h in hh.items()}
+    if usable is not None:
+        named = {a: [b for b in bs if b in usable.get(a, set())] for a, bs in named.items()}
+    facts = facts_for(conn, named, on)
+    if usable is not None:
+        facts = {a: replace(f, incomplete=len(named[a]) < hh[a].size) for a, f in facts.items()}
     out = {a: domain.evaluate(policies[eds[a]], h, facts[a], on) for a, h in hh.items()}
     if store and out:
         now = clock.now()
@@ -123,10 +139,12 @@ def check_many(
     return out
 
 
-def check(conn: Connection, caller: Caller, app_id: int) -> domain.Eligibility:
-    """Run the eligibility check on the caller's own application and keep its explanation."""
+def check(conn: Connection, caller: Caller, app_id: int, usable: Set[str]) -> domain.Eligibility:
+    """Run the eligibility check on the caller's own application with the register facts of the
+    ``usable`` members only (:func:`anju.assistance.consent.usable_members`) and keep its explanation.
+    What the applicant is shown of it is :mod:`anju.assistance.disclosure`'s business."""
     scoped_application(conn, caller.scope, app_id)
-    return check_many(conn, [app_id], clock.today())[app_id]
+    return check_many(conn, [app_id], clock.today(), usable={app_id: usable})[app_id]
 
 
 def check_all(

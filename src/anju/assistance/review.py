@@ -14,11 +14,13 @@ from sqlalchemy.exc import IntegrityError
 from anju.assistance import domain
 from anju.assistance.catalogue import edition, in_force
 from anju.assistance.common import ROLE_LEVEL, decision_step, member_conflict, own_application, scoped_application
+from anju.assistance.consent import require_consents
+from anju.assistance.disclosure import refusal
 from anju.assistance.eligibility import check_many
 from anju.assistance.tables import application_documents, application_members, applications, benefits, objections
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
-from anju.security import Caller, Role
+from anju.security import Caller, Keyring, Role
 
 
 def set_pending(conn: Connection, app_id: int, pending: bool) -> None:
@@ -38,10 +40,12 @@ def set_pending(conn: Connection, app_id: int, pending: bool) -> None:
         raise member_conflict(conn, bidxs, app_id) from None
 
 
-def submit(conn: Connection, caller: Caller, app_id: int) -> domain.Eligibility:
-    """Submit a draft (or resubmit a returned application): the eligibility check must pass; the
-    application goes to the first review level with its deadline. An ineligible application is
-    refused with every failed rule named, and nothing changes."""
+def submit(conn: Connection, kr: Keyring, caller: Caller, app_id: int) -> domain.Eligibility:
+    """Submit a draft (or resubmit a returned application): the applicant is the account's verified
+    identity, every other adult member has consented (:func:`consent.require_consents`) and the
+    eligibility check passes; the application goes to the first review level with its deadline. An
+    ineligible application is refused with every failed rule named (its requirement, not the figures:
+    :func:`disclosure.refusal`), and nothing changes."""
     row = own_application(conn, caller, app_id)
     if row.status not in (domain.AppStatus.draft, domain.AppStatus.returned):
         raise Conflict(f"申请当前状态为 {domain.STATUS_LABELS[domain.AppStatus(row.status)]}，不能提交")
@@ -50,6 +54,7 @@ def submit(conn: Connection, caller: Caller, app_id: int) -> domain.Eligibility:
     ).scalar_one()
     if not docs:
         raise ValidationError.of("documents", "请至少上传一份证明材料（身份证明）")
+    require_consents(conn, kr, caller, app_id)
     edition_id = int(row.edition_id)
     if row.status == domain.AppStatus.draft:
         # a draft is not yet an application: it is judged by the edition in force when it is submitted
@@ -59,10 +64,8 @@ def submit(conn: Connection, caller: Caller, app_id: int) -> domain.Eligibility:
             conn.execute(update(applications).where(applications.c.id == app_id).values(edition_id=edition_id))
     result = check_many(conn, [app_id], clock.today(), store=False)[app_id]
     if not result.eligible:
-        raise ValidationError(
-            "不符合申请条件：" + "；".join(r.reason for r in result.failed),
-            [FieldError(f"eligibility.{r.code}", r.reason) for r in result.failed],
-        )
+        message, fields = refusal(result)
+        raise ValidationError(message, [FieldError(f, reason) for f, reason in fields])
     policy = edition(conn, edition_id)
     set_pending(conn, app_id, True)
     now = clock.now()

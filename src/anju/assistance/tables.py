@@ -278,3 +278,31 @@ subsidy_payments = Table(
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("application_id", "month"),
 )
+
+# A household member's consent (授权) to the use of their register and benefit facts (homes owned,
+# current benefits, credit events) for one application, given from their own verified account
+# (docs/assistance.md, "Whose facts a check may use"). Withdrawn: ``withdrawn_at`` is set; a new
+# consent clears it (the audit log keeps every change).
+member_consents = Table(
+    "member_consents",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("application_id", IdType, ForeignKey("applications.id"), nullable=False),
+    Column("member_bidx", String(64), nullable=False),  # the member's ID number, blind index
+    Column("account_id", IdType, nullable=False),  # the consenting (verified) account
+    Column("consented_at", UTCDateTime, nullable=False),
+    Column("withdrawn_at", UTCDateTime, nullable=True),
+    UniqueConstraint("application_id", "member_bidx"),
+    Index("ix_member_consents_account", "account_id"),
+)
+
+# Every distinct member ID number an account has named in its drafts, with when it first did: an
+# account that names many people in a short time is probing, and is flagged to the audit.
+named_members = Table(
+    "named_members",
+    metadata,
+    Column("account_id", IdType, primary_key=True, autoincrement=False),
+    Column("member_bidx", String(64), primary_key=True),
+    Column("first_named_at", UTCDateTime, nullable=False),
+    Index("ix_named_members_account_at", "account_id", "first_named_at"),
+)

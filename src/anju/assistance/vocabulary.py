@@ -26,6 +26,10 @@ ACTIONS = {
     "assistance.open_case": "立案（退出或违规）",
     "assistance.decide_case": "案件处理决定",
     "assistance.load_programmes": "载入保障项目",
+    "assistance.consent": "家庭成员授权使用本人信息",
+    "assistance.consent_withdraw": "家庭成员撤回授权",
+    "assistance.check.throttled": "资格自查过于频繁被限制",
+    "assistance.check.suspicious": "资格自查疑似试探他人信息",
 }
 ENTITIES = {
     "application": "保障申请",

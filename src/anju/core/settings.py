@@ -170,6 +170,23 @@ class Settings(BaseSettings):
     identity_checks_per_day: int = Field(
         5, ge=1, le=100, description="Real-name checks an account may ask the identity provider for a day."
     )
+    assistance_self_checks_per_hour: int = Field(
+        10,
+        ge=1,
+        le=1000,
+        description="Eligibility self-checks an account may run in an hour (counted from the audit log; 429 "
+        "beyond, audited as assistance.check.throttled).",
+    )
+    assistance_suspicious_members: int = Field(
+        8,
+        ge=1,
+        le=1000,
+        description="Distinct household-member ID numbers an account may name in its applications within "
+        "assistance_suspicious_days before it is flagged to the audit (assistance.check.suspicious).",
+    )
+    assistance_suspicious_days: int = Field(
+        30, ge=1, le=366, description="The window (days) of assistance_suspicious_members."
+    )
     ledger_signing_key: SecretStr | None = Field(
         None,
         description="Ed25519 private key seed (64 hex characters) that signs the verifiable log's tree heads; "

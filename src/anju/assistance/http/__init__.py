@@ -6,6 +6,7 @@ from anju.assistance.http import (
     api_figures,
     pages_allocation,
     pages_applications,
+    pages_consents,
     pages_figures,
 )
 from anju.web.routing import Mount
@@ -13,6 +14,7 @@ from anju.web.routing import Mount
 ROUTERS = (
     Mount.api(api_applications.router),
     Mount.pages(pages_applications.router),
+    Mount.pages(pages_consents.router),
     Mount.api(api_figures.router),
     Mount.pages(pages_figures.router),
     Mount.api(api_allocation.router),

@@ -7,7 +7,6 @@ public notice are public.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Literal
 from urllib.parse import quote
 
@@ -15,7 +14,7 @@ from fastapi import APIRouter, File, Form, Path, Query, UploadFile
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from anju.assistance import applying, catalogue, eligibility, queries, review
+from anju.assistance import applying, catalogue, consent, disclosure, queries, review
 from anju.assistance.http import schemas_applications
 from anju.assistance.http.deps import (
     AssistanceAllocate,
@@ -89,6 +88,7 @@ def create_application(
     """A new draft for the caller's household; every field is validated (errors name the field)."""
     with audited(uow, caller, "assistance.create", "application") as conn:
         app_id = applying.create_draft(conn, sec.keyring, caller, body.command())
+        consent.note_named(conn, sec.settings, caller, app_id)
         set_audit_target(conn, app_id)
         app_no = conn.execute(select(applications.c.app_no).where(applications.c.id == app_id)).scalar_one()
     return schemas_applications.Created(id=app_id, app_no=app_no)
@@ -108,22 +108,30 @@ def list_mine(uow: UowDep, caller: AssistanceApply, paging: PagingDep) -> Page[s
     )
 
 
+def _mine(uow: UowDep, sec: SecurityDep, scope: Scope, app_id: int) -> schemas_applications.MyApplicationDetail:
+    with uow.read() as conn:
+        detail = disclosure.applicant_detail(conn, sec.keyring, app_id, scope=scope)
+    return schemas_applications.MyApplicationDetail.model_validate(detail)
+
+
 @router.get("/me/applications/{app_id}", operation_id="get_my_application")
 def get_mine(
     uow: UowDep, sec: SecurityDep, caller: AssistanceApply, app_id: Id
-) -> schemas_applications.ApplicationDetail:
-    """One's own application: masked members, documents, every step, the eligibility explanation."""
-    return _detail(uow, sec, caller.scope, app_id)
+) -> schemas_applications.MyApplicationDetail:
+    """One's own application: masked members, documents, every step, each member's consent, and the
+    eligibility check per rule (pass / fail / pending) without the figures it used."""
+    return _mine(uow, sec, caller.scope, app_id)
 
 
 @router.put("/me/applications/{app_id}", operation_id="replace_my_application")
 def replace_mine(
     uow: UowDep, sec: SecurityDep, caller: AssistanceApply, app_id: Id, body: schemas_applications.ApplicationBody
-) -> schemas_applications.ApplicationDetail:
+) -> schemas_applications.MyApplicationDetail:
     """Replace a draft's (or a returned application's) content."""
     with audited(uow, caller, "assistance.amend", "application", app_id) as conn:
         applying.replace_draft(conn, sec.keyring, caller, app_id, body.command())
-    return _detail(uow, sec, caller.scope, app_id)
+        consent.note_named(conn, sec.settings, caller, app_id)
+    return _mine(uow, sec, caller.scope, app_id)
 
 
 @router.post("/me/applications/{app_id}/documents", status_code=201, operation_id="upload_document")
@@ -172,19 +180,23 @@ def my_proofs(
 
 
 @router.post("/me/applications/{app_id}/check", operation_id="check_my_application")
-def check_mine(uow: UowDep, caller: AssistanceApply, app_id: Id) -> schemas_applications.EligibilityOut:
-    """Run the eligibility check now and see every rule with its inputs and result."""
+def check_mine(uow: UowDep, sec: SecurityDep, caller: AssistanceApply, app_id: Id) -> schemas_applications.SelfCheckOut:
+    """Run the eligibility self-check now: every rule passes, fails, or waits for a member's consent
+    (pending), without the figures. Register facts are read for the applicant, minors and consenting
+    members only. At most ``ANJU_ASSISTANCE_SELF_CHECKS_PER_HOUR`` an hour (429 beyond)."""
+    consent.throttle_self_check(uow, sec.settings, caller, app_id)
     with audited(uow, caller, "assistance.check", "application", app_id) as conn:
-        result = eligibility.check(conn, caller, app_id)
-    return schemas_applications.EligibilityOut(**json.loads(result.to_json()))
+        result = consent.self_check(conn, sec.keyring, caller, app_id)
+    return schemas_applications.SelfCheckOut.model_validate(disclosure.of(result))
 
 
 @router.post("/me/applications/{app_id}/submit", operation_id="submit_application")
-def submit(uow: UowDep, caller: AssistanceApply, app_id: Id) -> schemas_applications.EligibilityOut:
-    """Submit: the eligibility check must pass (else 422 naming each failed rule, nothing changes)."""
+def submit(uow: UowDep, sec: SecurityDep, caller: AssistanceApply, app_id: Id) -> schemas_applications.SelfCheckOut:
+    """Submit: every adult member has consented (else 422 naming each one, masked) and the
+    eligibility check passes (else 422 naming each failed rule); nothing changes when refused."""
     with audited(uow, caller, "assistance.submit", "application", app_id) as conn:
-        result = review.submit(conn, caller, app_id)
-    return schemas_applications.EligibilityOut(**json.loads(result.to_json()))
+        result = review.submit(conn, sec.keyring, caller, app_id)
+    return schemas_applications.SelfCheckOut.model_validate(disclosure.of(result))
 
 
 @router.post("/me/applications/{app_id}/withdraw", operation_id="withdraw_application")
@@ -194,6 +206,44 @@ def withdraw(
     with audited(uow, caller, "assistance.withdraw", "application", app_id) as conn:
         review.withdraw(conn, caller, app_id, body.reason)
     return schemas_applications.DecisionOut(id=app_id, status="withdrawn")
+
+
+# ------------------------------------------------------------------------------ members' consent
+
+
+@router.get("/me/consents", operation_id="list_my_consents")
+def list_my_consents(
+    uow: UowDep, sec: SecurityDep, caller: AssistanceApply, paging: PagingDep
+) -> Page[schemas_applications.ConsentRequestOut]:
+    """Applications of other households that name me (my verified identity) as a member, with my
+    consent to the use of my register and benefit facts for each (403 until I am verified)."""
+    with uow.read() as conn:
+        listed = consent.consent_requests(conn, sec.keyring, caller, limit=paging.page_size, offset=paging.offset)
+    return Page(
+        items=[schemas_applications.ConsentRequestOut(**i) for i in listed.items],
+        total=listed.total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )
+
+
+@router.post("/me/consents/{app_id}", operation_id="give_my_consent")
+def give_consent(uow: UowDep, sec: SecurityDep, caller: AssistanceApply, app_id: Id) -> schemas_applications.ConsentOut:
+    """I consent that this application (only) may use my homes owned, benefits and credit records in
+    its eligibility check. Possible while it is a draft or returned."""
+    with audited(uow, caller, "assistance.consent", "application", app_id) as conn:
+        consent.confirm(conn, sec.keyring, caller, app_id)
+    return schemas_applications.ConsentOut(application_id=app_id, consented=True)
+
+
+@router.post("/me/consents/{app_id}/withdraw", operation_id="withdraw_my_consent")
+def withdraw_consent(
+    uow: UowDep, sec: SecurityDep, caller: AssistanceApply, app_id: Id
+) -> schemas_applications.ConsentOut:
+    """I take my consent back (while the application is a draft or returned)."""
+    with audited(uow, caller, "assistance.consent_withdraw", "application", app_id) as conn:
+        consent.withdraw(conn, sec.keyring, caller, app_id)
+    return schemas_applications.ConsentOut(application_id=app_id, consented=False)
 
 
 # ------------------------------------------------------------------------------------------- reviewers

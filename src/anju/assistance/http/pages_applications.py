@@ -14,12 +14,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from anju import divisions
-from anju.assistance import applying, catalogue, common, domain, eligibility, queries, review, tracking
+from anju.assistance import applying, catalogue, common, consent, disclosure, domain, queries, review, tracking
 from anju.assistance.http.deps import AssistanceApply, AssistanceObject, AssistanceRead, AssistanceReview
 from anju.core import clock
 from anju.core.errors import AnjuError, FieldError, ValidationError
 from anju.core.money import fen_to_yuan
-from anju.security import Public, SecurityDep, audited, set_audit_target
+from anju.security import Public, SecurityDep, audited, mask_id, mask_name, set_audit_target
 from anju.web.deps import PagingDep, UowDep
 from anju.web.forms import form_action
 from anju.web.templating import pager, render
@@ -103,7 +103,8 @@ def _form_values(form: FormData) -> tuple[applying.ApplicationIn, dict[str, Any]
 
     members: list[applying.MemberIn] = []
     for i in range(MEMBER_ROWS):
-        if not (get(f"m{i}_name") or get(f"m{i}_id")):
+        # row 0 is the applicant: the account's verified identity fills its name and number
+        if i > 0 and not (get(f"m{i}_name") or get(f"m{i}_id")):
             continue
         members.append(
             applying.MemberIn(
@@ -141,9 +142,17 @@ def _int(v: str, field: str) -> int:
 
 
 def _apply_form(
-    request: Request, uow: UowDep, programme: str, values: dict[str, Any], errors: list[FieldError], status: int = 200
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: Any,
+    programme: str,
+    values: dict[str, Any],
+    errors: list[FieldError],
+    status: int = 200,
 ) -> HTMLResponse:
     with uow.read() as conn:
+        own = consent.own_identity(conn, sec.keyring, caller)  # 403 until verified, naming /me/identity
         programmes = _programmes(conn)
         streets = _streets(conn)
     return render(
@@ -156,16 +165,22 @@ def _apply_form(
         values=values,
         errors=errors,
         rows=range(MEMBER_ROWS),
+        me={"name": mask_name(own.name), "id_number": mask_id(own.id_number)},
         **_ctx(),
     )
 
 
 @router.get("/assistance/apply", response_class=HTMLResponse)
 def apply_page(
-    request: Request, uow: UowDep, caller: AssistanceApply, programme: Annotated[str, Query(max_length=32)] = ""
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: AssistanceApply,
+    programme: Annotated[str, Query(max_length=32)] = "",
 ) -> HTMLResponse:
-    """The online application form: the household, incomes, housing, employment."""
-    return _apply_form(request, uow, programme, {"programme_code": programme}, [])
+    """The online application form: the household, incomes, housing, employment. The applicant's row
+    is the account's verified identity (an unverified account is sent to /me/identity)."""
+    return _apply_form(request, uow, sec, caller, programme, {"programme_code": programme}, [])
 
 
 @router.post("/assistance/apply", response_class=HTMLResponse)
@@ -174,13 +189,15 @@ async def apply_post(request: Request, uow: UowDep, sec: SecurityDep, caller: As
     try:
         cmd, values = _form_values(form)
     except ValidationError as e:
-        return _apply_form(request, uow, "", {k: v for k, v in form.items() if isinstance(v, str)}, e.errors, 422)
+        values = {k: v for k, v in form.items() if isinstance(v, str)}
+        return _apply_form(request, uow, sec, caller, "", values, e.errors, 422)
     try:
         with audited(uow, caller, "assistance.create", "application") as conn:
             app_id = applying.create_draft(conn, sec.keyring, caller, cmd)
+            consent.note_named(conn, sec.settings, caller, app_id)
             set_audit_target(conn, app_id)
     except ValidationError as e:
-        return _apply_form(request, uow, cmd.programme_code, values, e.errors, 422)
+        return _apply_form(request, uow, sec, caller, cmd.programme_code, values, e.errors, 422)
     return RedirectResponse(f"/assistance/me/{app_id}?done=created", status_code=303)
 
 
@@ -220,7 +237,7 @@ def _my_detail(
     done: str = "",
 ) -> HTMLResponse:
     with uow.read() as conn:
-        app = queries.get_application(conn, sec.keyring, app_id, scope=caller.scope)
+        app = disclosure.applicant_detail(conn, sec.keyring, app_id, scope=caller.scope)
     return render(
         request,
         "assistance/my_application.html",
@@ -266,9 +283,12 @@ def my_upload(
 
 
 @router.post("/assistance/me/{app_id}/check", response_class=RedirectResponse)
-def my_check(uow: UowDep, caller: AssistanceApply, app_id: int) -> RedirectResponse:
+def my_check(uow: UowDep, sec: SecurityDep, caller: AssistanceApply, app_id: int) -> RedirectResponse:
+    """The self-check (throttled per account); its result is shown on the application's page per rule
+    without figures."""
+    consent.throttle_self_check(uow, sec.settings, caller, app_id)
     with audited(uow, caller, "assistance.check", "application", app_id) as conn:
-        eligibility.check(conn, caller, app_id)
+        consent.self_check(conn, sec.keyring, caller, app_id)
     return RedirectResponse(f"/assistance/me/{app_id}?done=checked", status_code=303)
 
 
@@ -283,7 +303,7 @@ def my_confirm(
 ) -> HTMLResponse:
     """Asks once more before submitting or withdrawing."""
     with uow.read() as conn:
-        app = queries.get_application(conn, sec.keyring, app_id, scope=caller.scope)
+        app = disclosure.applicant_detail(conn, sec.keyring, app_id, scope=caller.scope)
     return render(request, "assistance/my_confirm.html", app=app, action=action, **_ctx())
 
 
@@ -292,7 +312,7 @@ def my_submit(request: Request, uow: UowDep, sec: SecurityDep, caller: Assistanc
 
     def write() -> None:
         with audited(uow, caller, "assistance.submit", "application", app_id) as conn:
-            review.submit(conn, caller, app_id)
+            review.submit(conn, sec.keyring, caller, app_id)
 
     def again(e: AnjuError) -> Response:
         # show why (each failed rule) on the application's page; nothing was changed
@@ -363,12 +383,20 @@ def review_queue(
 
 @router.get("/assistance/review/{app_id}", response_class=HTMLResponse)
 def review_detail(request: Request, uow: UowDep, sec: SecurityDep, caller: AssistanceRead, app_id: int) -> HTMLResponse:
-    """The application as the reviewer sees it: masked members, documents, the explanation, history."""
+    """The application as the reviewer sees it: masked members and their consent, documents, the full
+    explanation (with the figures the check used), history."""
     with uow.read() as conn:
         app = queries.get_application(conn, sec.keyring, app_id, scope=caller.scope)
+        member_consents = consent.household_consents(conn, sec.keyring, app_id)
     my_level = common.ROLE_LEVEL.get(caller.role) if caller.role else None
     return render(
-        request, "assistance/review_detail.html", app=app, my_level=my_level, case_kinds=domain.CASE_KINDS, **_ctx()
+        request,
+        "assistance/review_detail.html",
+        app=app,
+        my_level=my_level,
+        member_consents=member_consents,
+        case_kinds=domain.CASE_KINDS,
+        **_ctx(),
     )
 
 

@@ -12,8 +12,10 @@ from anju.assistance import applying
 
 
 class MemberIn(BaseModel):
-    name: str = Field(max_length=40, description="姓名")
-    id_number: str = Field(max_length=20, description="居民身份证号码（18 位）")
+    name: str = Field("", max_length=40, description="姓名（本人可留空：取本账户实名认证的姓名）")
+    id_number: str = Field(
+        "", max_length=20, description="居民身份证号码（18 位；本人可留空，填写时须与本账户实名认证的号码一致）"
+    )
     relation: str = Field(max_length=8, description="与申请人关系：本人（第一名）、配偶、子女、父母、其他")
     annual_income_yuan: Decimal = Field(description="上年度收入（元，最多两位小数）")
     assets_yuan: Decimal = Field(Decimal(0), description="家庭资产中归属本人的部分（元）")
@@ -53,6 +55,7 @@ class RuleOut(BaseModel):
     inputs: dict[str, Any]
     requirement: str
     reason: str
+    pending: bool = Field(False, description="待家庭成员授权（所需成员信息尚未授权使用）")
 
 
 class EligibilityOut(BaseModel):
@@ -137,6 +140,72 @@ class ApplicationDetail(ApplicationOut):
     documents: list[DocumentOut]
     steps: list[StepOut]
     objections: list[ObjectionOut]
+
+
+class RuleStatusOut(BaseModel):
+    code: str
+    name: str
+    requirement: str = Field(description="项目公布的条件")
+    result: Literal["pass", "fail", "pending"] = Field(description="符合 / 不符合 / 待成员授权")
+    result_label: str
+
+
+class SelfCheckOut(BaseModel):
+    """The applicant's view of an eligibility check: per rule pass / fail / pending, no figures."""
+
+    outcome: Literal["eligible", "ineligible", "pending"]
+    outcome_label: str
+    policy: dict[str, Any]
+    rules: list[RuleStatusOut]
+
+
+class MemberConsentOut(BaseModel):
+    seq: int
+    relation: str
+    name: str = Field(description="脱敏")
+    id_number: str = Field(description="脱敏")
+    adult: bool
+    consent: Literal["self", "minor", "given", "missing"] = Field(
+        description="self 申请人本人；minor 未成年人无须授权；given 已授权；missing 待本人授权"
+    )
+    consent_label: str
+
+
+class MyApplicationDetail(ApplicationOut):
+    """One's own application: the eligibility check without figures, each member's consent."""
+
+    priority_name: str | None = Field(None, description="轮候类别的名称")
+    members: list[MemberOut]
+    industry: str | None
+    employer: str | None
+    housing_status: str
+    edition_id: int
+    eligibility: SelfCheckOut | None
+    consents: list[MemberConsentOut]
+    documents: list[DocumentOut]
+    steps: list[StepOut]
+    objections: list[ObjectionOut]
+    checked_at: datetime | None
+
+
+class ConsentRequestOut(BaseModel):
+    """An application that names me as a member of someone else's household."""
+
+    application_id: int
+    app_no: str
+    programme_name: str
+    applicant: str = Field(description="申请人姓名（脱敏）")
+    relation: str = Field(description="申请人填写的我与其关系")
+    status: str
+    status_label: str
+    consented: bool
+    consented_at: datetime | None
+    can_change: bool = Field(description="申请尚未提交（草稿或退回补正）时可以授权或撤回")
+
+
+class ConsentOut(BaseModel):
+    application_id: int
+    consented: bool
 
 
 class DecisionIn(BaseModel):
