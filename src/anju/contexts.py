@@ -174,6 +174,21 @@ CONTEXTS: tuple[Context, ...] = (
             _grant("rental.guidance", "city_officer"),
         ),
     ),
+    Context(
+        "transactions",
+        permissions={
+            "transactions.read": "read developers, projects, permits, prices and contracts in scope (buyers masked)",
+            "transactions.manage": "file developers, projects, presale permits and price lists; cancel contracts",
+            "transactions.sell": "draft, sign and file purchase contracts as the developer's staff",
+            "transactions.buy": "read and sign one's own purchase contracts as the buyer",
+        },
+        grants=_grants(
+            _grant("transactions.read", *REGISTER_STAFF, "auditor"),
+            _grant("transactions.manage", "district_officer", "city_officer"),
+            _grant("transactions.sell", "agency"),
+            _grant("transactions.buy", *PUBLIC_PARTIES),
+        ),
+    ),
     Context("credit", http=False),
     Context("synth", http=False),
 )

@@ -1,0 +1,8 @@
+"""New-home transactions' web adapters: REST routes (``api``), HTML pages (``pages``), REST models
+(``schemas``) and the policies (``deps``)."""
+
+from anju.transactions.http.api import router as _api
+from anju.transactions.http.pages import router as _pages
+from anju.web.routing import Mount
+
+ROUTERS = (Mount.api(_api), Mount.pages(_pages))
