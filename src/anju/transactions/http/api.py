@@ -171,7 +171,7 @@ def file_contract(uow: UowDep, sec: SecurityDep, caller: TxSell, contract_id: Id
         return schemas.ContractOut(**contracts.contract_for_party(conn, sec.keyring, caller, contract_id))
 
 
-@router.post("/contracts/{contract_id}/cancellation", operation_id="tx_cancel_contract")
+@router.post("/contracts/{contract_id}/cancellation", status_code=204, operation_id="tx_cancel_contract")
 def cancel_contract(uow: UowDep, sec: SecurityDep, caller: TxManage, contract_id: Id, body: schemas.CancelIn) -> None:
     """撤销备案 (or withdraw an unfiled contract), with a reason: the home is free again."""
     with audited(uow, caller, "transactions.cancel_contract", "sale_contract", contract_id) as conn:
