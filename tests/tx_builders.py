@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from fastapi.testclient import TestClient
+import httpx
 from sqlalchemy import Engine
 
 from anju.core import clock
@@ -83,9 +83,10 @@ class OnSale:
     permit_no: str
 
 
-def on_sale(client: TestClient, engine: Engine, street: str, *, homes: int = 4, priced: bool = True) -> OnSale:
+def on_sale(client: httpx.Client, engine: Engine, street: str, *, homes: int = 4, priced: bool = True) -> OnSale:
     """A project on sale in ``street``: the developer (filed once), a project, a permit for the whole
-    building dated ten days ago and, when ``priced``, every home's filed price."""
+    building dated ten days ago and, when ``priced``, every home's filed price. ``client`` is a test
+    client of the app or a client of a live server."""
     city = auth(engine, "city")
     site = new_site(engine, street, homes)
     r = client.post("/api/v1/transactions/developers", json=developer_body(street), headers=city)
