@@ -14,8 +14,17 @@ from sqlalchemy import Engine
 
 from anju.core import clock
 from anju.core.scope import SYSTEM
-from anju.registry import NewBuilding, NewEstate, NewHome, Status, Structure, Use
-from anju.registry import create_building, create_estate, create_home
+from anju.registry import (
+    NewBuilding,
+    NewEstate,
+    NewHome,
+    Status,
+    Structure,
+    Use,
+    create_building,
+    create_estate,
+    create_home,
+)
 from tests.accounts import CITIZEN_ID, CITIZEN_NAME, api_token
 from tests.rental_builders import AGENCY_CODE
 
@@ -41,9 +50,7 @@ def new_site(engine: Engine, street: str, homes: int = 4, status: Status = Statu
         e = create_estate(c, NewEstate(f"新房测试苑{n}", street, "测试大道", str(n)), scope=SYSTEM)
         b = create_building(
             c,
-            NewBuilding(
-                e, f"{n}", Use.residential, Structure.steel_concrete, 18, status=status, valid_from=BUILT_FROM
-            ),
+            NewBuilding(e, f"{n}", Use.residential, Structure.steel_concrete, 18, status=status, valid_from=BUILT_FROM),
             scope=SYSTEM,
         )
         ids = [

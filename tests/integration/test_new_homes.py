@@ -184,7 +184,9 @@ def test_a_permit_refuses_homes_outside_the_estate_or_not_under_construction_nam
 # ------------------------------------------------------------------------------------------- prices
 
 
-def test_prices_are_versioned_and_a_refiling_supersedes_keeping_history(client: TestClient, city_engine: Engine) -> None:
+def test_prices_are_versioned_and_a_refiling_supersedes_keeping_history(
+    client: TestClient, city_engine: Engine
+) -> None:
     w = choose_world(city_engine)
     city = auth(city_engine, "city")
     sale = tb.on_sale(client, city_engine, w.street_s1, homes=2)
@@ -239,7 +241,10 @@ def test_a_contract_goes_from_draft_through_both_signatures_to_filing(client: Te
     r = client.post(f"{API}/contracts/{c['id']}/developer-signature", headers=dev)
     assert r.status_code == 200 and r.json()["status"] == "signed"
     # another buyer cannot sign or see it
-    assert client.post(f"{API}/contracts/{c['id']}/buyer-signature", headers=auth(city_engine, "landlord")).status_code == 404
+    assert (
+        client.post(f"{API}/contracts/{c['id']}/buyer-signature", headers=auth(city_engine, "landlord")).status_code
+        == 404
+    )
     r = client.post(f"{API}/contracts/{c['id']}/filing", headers=dev)
     assert r.status_code == 200, r.text
     f = r.json()
@@ -249,9 +254,15 @@ def test_a_contract_goes_from_draft_through_both_signatures_to_filing(client: Te
     mine = client.get(f"{API}/me/contracts", headers=buyer).json()
     assert [m["filing_no"] for m in mine] == [f["filing_no"]]
     with city_engine.connect() as conn:
-        actions = conn.execute(
-            select(audit_log.c.action).where(audit_log.c.entity == "sale_contract", audit_log.c.entity_id == str(c["id"]))
-        ).scalars().all()
+        actions = (
+            conn.execute(
+                select(audit_log.c.action).where(
+                    audit_log.c.entity == "sale_contract", audit_log.c.entity_id == str(c["id"])
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert {"transactions.draft_contract", "transactions.sign_contract", "transactions.file_contract"} <= set(actions)
 
 
@@ -291,12 +302,17 @@ def test_a_contract_needs_a_verified_buyer_and_terms_that_add_up(client: TestCli
     r = client.post(f"{API}/contracts", json=tb.contract_body(home, buyer_name="王五"), headers=dev)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "buyer_name"
     r = client.post(
-        f"{API}/contracts", json=tb.contract_body(home, loan_fen=1, delivery_date=clock.today().isoformat()), headers=dev
+        f"{API}/contracts",
+        json=tb.contract_body(home, loan_fen=1, delivery_date=clock.today().isoformat()),
+        headers=dev,
     )
     assert r.status_code == 422
     assert {"down_payment_fen", "delivery_date"} <= {e["field"] for e in r.json()["errors"]}
     # a citizen (no developer) cannot draft; the developer cannot sell another developer's home
-    assert client.post(f"{API}/contracts", json=tb.contract_body(home), headers=auth(city_engine, "citizen")).status_code == 403
+    assert (
+        client.post(f"{API}/contracts", json=tb.contract_body(home), headers=auth(city_engine, "citizen")).status_code
+        == 403
+    )
     other = tb.new_site(city_engine, w.street_s1, homes=1)
     r = client.post(f"{API}/contracts", json=tb.contract_body(other.homes[0]), headers=dev)
     assert r.status_code == 422 and "预售许可" in r.text

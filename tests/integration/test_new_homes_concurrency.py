@@ -31,9 +31,7 @@ def test_concurrent_drafts_for_one_home_exactly_one_wins(live_server: LiveServer
     def race() -> None:
         with httpx.Client(base_url=live_server.base_url, timeout=60) as c:
             barrier.wait()
-            r = c.post(
-                f"{API}/contracts", json=tb.contract_body(home), headers={"authorization": f"Bearer {token}"}
-            )
+            r = c.post(f"{API}/contracts", json=tb.contract_body(home), headers={"authorization": f"Bearer {token}"})
         with lock:
             answers.append(r)
 

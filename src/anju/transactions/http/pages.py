@@ -50,9 +50,7 @@ def project_page(request: Request, uow: UowDep, caller: Public, project_id: Id) 
     """A project for sale: its permits and the buildings with permitted homes (public)."""
     with uow.read() as conn:
         project, buildings = queries.public_project(conn, project_id)
-    return render(
-        request, "transactions/project.html", p=project, buildings=buildings, states=domain.SALE_STATES
-    )
+    return render(request, "transactions/project.html", p=project, buildings=buildings, states=domain.SALE_STATES)
 
 
 @router.get("/transactions/buildings/{building_id}", response_class=HTMLResponse)
@@ -76,7 +74,12 @@ def permits_page(
     """Presale permits in the caller's streets, filtered and paginated."""
     with uow.read() as conn:
         page = filings.list_permits(
-            conn, scope=caller.scope, district=district or None, q=q or None, limit=paging.page_size, offset=paging.offset
+            conn,
+            scope=caller.scope,
+            district=district or None,
+            q=q or None,
+            limit=paging.page_size,
+            offset=paging.offset,
         )
     return render(
         request,
