@@ -408,27 +408,18 @@ def file_permit(conn: Connection, caller: Caller, cmd: PermitIn, *, today: date 
         )
     permit_no = _next_permit_no(conn, cmd.issued_on.year)
     area = sum((Decimal(r.construction_area) for r in rows), Decimal("0"))
-    pid = int(
-        conn.execute(
-            presale_permits.insert()
-            .values(
-                permit_no=permit_no,
-                project_id=project["id"],
-                issued_on=cmd.issued_on,
-                homes=len(rows),
-                area=area,
-                district_code=project["district_code"],
-                street_code=project["street_code"],
-                filed_by=caller.username,
-                filed_at=clock.now(),
+    try:
+        # Two permits filed at once may draw the same number or name the same homes: the unique keys
+        # decide, and the loser is told to try again (it will then see the homes taken, by name).
+        with conn.begin_nested():
+            pid = _insert_permit(conn, caller, cmd, project, permit_no, area, len(rows))
+            conn.execute(
+                presale_permit_homes.insert(),
+                [{"permit_id": pid, "home_id": r.id, "building_id": r.building_id} for r in rows],
             )
-            .returning(presale_permits.c.id)
-        ).scalar_one()
-    )
-    conn.execute(
-        presale_permit_homes.insert(),
-        [{"permit_id": pid, "home_id": r.id, "building_id": r.building_id} for r in rows],
-    )
+    except IntegrityError:
+        reason = "与同时办理的另一份预售许可冲突，请重试"
+        raise Conflict(f"home_ids: {reason}", [FieldError("home_ids", reason)]) from None
     change = Change(
         patch={"status": Status.presale.value},
         valid_from=cmd.issued_on,
@@ -439,6 +430,28 @@ def file_permit(conn: Connection, caller: Caller, cmd: PermitIn, *, today: date 
     for r in rows:
         change_home(conn, r.id, change, scope=SYSTEM, today=today)
     return pid
+
+
+def _insert_permit(
+    conn: Connection, caller: Caller, cmd: PermitIn, project: Project, permit_no: str, area: Decimal, homes: int
+) -> int:
+    return int(
+        conn.execute(
+            presale_permits.insert()
+            .values(
+                permit_no=permit_no,
+                project_id=project["id"],
+                issued_on=cmd.issued_on,
+                homes=homes,
+                area=area,
+                district_code=project["district_code"],
+                street_code=project["street_code"],
+                filed_by=caller.username,
+                filed_at=clock.now(),
+            )
+            .returning(presale_permits.c.id)
+        ).scalar_one()
+    )
 
 
 def restriction_text(r: registry.Restriction) -> str:
