@@ -134,5 +134,7 @@ def contract_body(home: int, **over: Any) -> dict[str, Any]:
         "down_payment_fen": TOTAL_FEN - TOTAL_FEN * 7 // 10,
         "loan_fen": TOTAL_FEN * 7 // 10,
         "delivery_date": (clock.today() + timedelta(days=700)).isoformat(),
+        "buyer_hukou": "local",
+        "buyer_social_insurance_months": 0,
     }
     return body | over

@@ -12,6 +12,7 @@ contract is drafted, at each signature and at filing.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -24,10 +25,11 @@ from anju import registry
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.scope import SYSTEM
+from anju.core.settings import Settings
 from anju.core.types import area_to_db
 from anju.registry import Status, home_restrictions
 from anju.security import Caller, Keyring, accounts, mask_id, mask_name, person_name, resident_id
-from anju.transactions import domain
+from anju.transactions import domain, eligibility
 from anju.transactions.filings import developer_of, restriction_text
 from anju.transactions.prices import current_price, yuan
 from anju.transactions.tables import presale_permit_homes, presale_permits, sale_contracts, sale_projects
@@ -47,6 +49,8 @@ class ContractIn:
     down_payment_fen: int
     loan_fen: int
     delivery_date: date
+    buyer_hukou: str = "local"  # local | nonlocal, declared by the buyer (限购)
+    buyer_social_insurance_months: int = 0  # months of social insurance or income tax in the last 36
 
 
 def _held(conn: Connection, home_id: int) -> Any:
@@ -132,6 +136,11 @@ def draft_contract(conn: Connection, kr: Keyring, caller: Caller, cmd: ContractI
         errors.extend(FieldError(f, r) for f, r in domain.payment_problems(cmd.payment_method, total, down, loan))
     if cmd.delivery_date <= today:
         errors.append(FieldError("delivery_date", "交付日期应晚于今天"))
+    if cmd.buyer_hukou not in eligibility.HUKOU_LABELS:
+        errors.append(FieldError("buyer_hukou", "应为 local（本市户籍）或 nonlocal（非本市户籍）"))
+    months = cmd.buyer_social_insurance_months
+    if not isinstance(months, int) or isinstance(months, bool) or not 0 <= months <= 36:
+        errors.append(FieldError("buyer_social_insurance_months", "应为 0–36 之间的整数（近 36 个月内的月数）"))
     buyer = _buyer(conn, kr, cmd.buyer_name, cmd.buyer_id_number, errors)
     if errors:
         raise ValidationError("合同信息有误：" + "；".join(f"{e.field} {e.reason}" for e in errors[:5]), errors)
@@ -161,6 +170,8 @@ def draft_contract(conn: Connection, kr: Keyring, caller: Caller, cmd: ContractI
                         buyer_name_enc=kr.encrypt(buyer[1], "sale_contracts.buyer_name"),
                         buyer_id_enc=kr.encrypt(buyer[2], "sale_contracts.buyer_id"),
                         buyer_id_bidx=kr.blind_index(buyer[2], "id_number"),
+                        buyer_hukou=cmd.buyer_hukou,
+                        buyer_si_months=months,
                         area=area,
                         total_price_fen=total,
                         unit_price_fen=domain.fen_per_m2(total, area_to_db(area) or 1),
@@ -216,27 +227,35 @@ def _must_be(row: Any, *states: str, action: str) -> None:
         raise Conflict(f"status: 合同{label}，不能{action}", [FieldError("status", f"合同{label}，不能{action}")])
 
 
-def _sign(conn: Connection, row: Any, side: str) -> str:
+def _sign(conn: Connection, settings: Settings, row: Any, side: str) -> str:
     _must_be(row, domain.ContractStatus.draft, action="签约")
     if getattr(row, f"{side}_signed_at") is not None:
         raise Conflict("status: 已签署，无需重复签署", [FieldError("status", "已签署")])
     check_restrictions(conn, row.home_id, row.house_code, "签约")
+    found = eligibility.check_buyer(conn, settings, row, clock.today())
+    if found is not None and not found.eligible:
+        failed = "；".join(f"{r.name}：{r.reason}" for r in found.rules if not r.passed)
+        raise ValidationError(
+            f"buyer: 买受人不符合购房条件（{found.policy_code}）：{failed}",
+            [FieldError("buyer", f"{r.name}：{r.reason}") for r in found.rules if not r.passed],
+        )
     now = clock.now()
     other = row.buyer_signed_at if side == "developer" else row.developer_signed_at
     status = domain.ContractStatus.signed if other is not None else domain.ContractStatus.draft
     c = sale_contracts
-    conn.execute(
-        c.update().where(c.c.id == row.id).values({f"{side}_signed_at": now, "status": status, "updated_at": now})
-    )
+    values: dict[str, object] = {f"{side}_signed_at": now, "status": status, "updated_at": now}
+    values["eligibility"] = found.to_json() if found is not None else None
+    conn.execute(c.update().where(c.c.id == row.id).values(values))
     return status
 
 
-def sign_as_developer(conn: Connection, caller: Caller, contract_id: int) -> str:
-    """The developer's signature (出卖人签章); the contract is signed once both sides have signed."""
-    return _sign(conn, _own_as_developer(conn, caller, contract_id), "developer")
+def sign_as_developer(conn: Connection, settings: Settings, caller: Caller, contract_id: int) -> str:
+    """The developer's signature (出卖人签章); the contract is signed once both sides have signed.
+    The purchase-eligibility rules in force today are checked at each signature."""
+    return _sign(conn, settings, _own_as_developer(conn, caller, contract_id), "developer")
 
 
-def sign_as_buyer(conn: Connection, caller: Caller, contract_id: int) -> str:
+def sign_as_buyer(conn: Connection, settings: Settings, caller: Caller, contract_id: int) -> str:
     """The buyer's signature (买受人签字), by the verified account the contract names."""
     row = _own_as_buyer(conn, caller, contract_id)
     verified = conn.execute(
@@ -244,7 +263,7 @@ def sign_as_buyer(conn: Connection, caller: Caller, contract_id: int) -> str:
     ).scalar_one_or_none()
     if verified != row.buyer_id_bidx:
         raise ValidationError.of("account", "账户尚未完成实名认证，或与合同的买受人不一致（我的账户 → 实名认证）")
-    return _sign(conn, row, "buyer")
+    return _sign(conn, settings, row, "buyer")
 
 
 def file_contract(conn: Connection, caller: Caller, contract_id: int) -> str:
@@ -292,6 +311,15 @@ def cancel_contract(conn: Connection, caller: Caller, contract_id: int, reason: 
 # ---------------------------------------------------------------------------------------------- reads
 
 
+class EligibilityRule(TypedDict):
+    code: str
+    name: str
+    passed: bool
+    inputs: dict[str, Any]
+    requirement: str
+    reason: str
+
+
 class Contract(TypedDict):
     id: int
     home_id: int
@@ -301,6 +329,10 @@ class Contract(TypedDict):
     developer_id: int
     buyer_name: str
     buyer_id_number: str
+    buyer_hukou: str
+    buyer_social_insurance_months: int
+    eligibility_policy: str | None
+    eligibility: list[EligibilityRule]
     area: Decimal
     total_price_fen: int
     unit_price_fen: int
@@ -323,6 +355,7 @@ class Contract(TypedDict):
 
 
 def contract_of(kr: Keyring, r: Any, *, mask: bool) -> Contract:
+    checked = json.loads(r.eligibility) if r.eligibility else None
     name = kr.decrypt(r.buyer_name_enc, "sale_contracts.buyer_name")
     idn = kr.decrypt(r.buyer_id_enc, "sale_contracts.buyer_id")
     return {
@@ -334,6 +367,10 @@ def contract_of(kr: Keyring, r: Any, *, mask: bool) -> Contract:
         "developer_id": r.developer_id,
         "buyer_name": mask_name(name) if mask else name,
         "buyer_id_number": mask_id(idn) if mask else idn,
+        "buyer_hukou": r.buyer_hukou,
+        "buyer_social_insurance_months": r.buyer_si_months,
+        "eligibility_policy": checked["policy"]["code"] if checked else None,
+        "eligibility": checked["rules"] if checked else [],
         "area": r.area,
         "total_price_fen": r.total_price_fen,
         "unit_price_fen": r.unit_price_fen,

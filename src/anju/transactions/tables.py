@@ -27,6 +27,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 
@@ -121,6 +122,9 @@ sale_contracts = Table(
     Column("buyer_name_enc", LargeBinary, nullable=False),
     Column("buyer_id_enc", LargeBinary, nullable=False),
     Column("buyer_id_bidx", String(64), nullable=False),
+    Column("buyer_hukou", String(8), nullable=False),  # local | nonlocal, declared (限购)
+    Column("buyer_si_months", Integer, nullable=False),  # social-insurance months in the last 36, declared
+    Column("eligibility", Text, nullable=True),  # JSON: the 限购 rules as checked at the last signature
     Column("area", Area, nullable=False),  # construction area as the register records it at drafting
     Column("total_price_fen", BigInteger, nullable=False),
     Column("unit_price_fen", BigInteger, nullable=False),
@@ -145,5 +149,6 @@ sale_contracts = Table(
     Index("ux_sale_contracts_home_active", "home_id", "active", unique=True),
     Index("ix_sale_contracts_street", "street_code", "status", "created_at"),
     Index("ix_sale_contracts_buyer", "buyer_account_id"),
+    Index("ix_sale_contracts_buyer_bidx", "buyer_id_bidx", "active"),
     Index("ix_sale_contracts_project", "project_id", "status"),
 )

@@ -17,7 +17,7 @@ from anju.security import Public, SecurityDep, audited, set_audit_target
 from anju.transactions import contracts, filings, prices, queries
 from anju.transactions.http import schemas
 from anju.transactions.http.deps import TxBuy, TxManage, TxRead, TxSell
-from anju.web.deps import PagingDep, UowDep
+from anju.web.deps import PagingDep, SettingsDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
 router = APIRouter(prefix="/transactions", tags=["transactions"], responses=ERRORS)
@@ -147,17 +147,23 @@ def draft_contract(uow: UowDep, sec: SecurityDep, caller: TxSell, body: schemas.
 
 
 @router.post("/contracts/{contract_id}/developer-signature", operation_id="tx_sign_as_developer")
-def sign_as_developer(uow: UowDep, sec: SecurityDep, caller: TxSell, contract_id: Id) -> schemas.ContractOut:
+def sign_as_developer(
+    uow: UowDep, sec: SecurityDep, settings: SettingsDep, caller: TxSell, contract_id: Id
+) -> schemas.ContractOut:
+    """The developer's signature; the purchase-eligibility rules (限购) in force are checked."""
     with audited(uow, caller, "transactions.sign_contract", "sale_contract", contract_id) as conn:
-        contracts.sign_as_developer(conn, caller, contract_id)
+        contracts.sign_as_developer(conn, settings, caller, contract_id)
     with uow.read() as conn:
         return schemas.ContractOut(**contracts.contract_for_party(conn, sec.keyring, caller, contract_id))
 
 
 @router.post("/contracts/{contract_id}/buyer-signature", operation_id="tx_sign_as_buyer")
-def sign_as_buyer(uow: UowDep, sec: SecurityDep, caller: TxBuy, contract_id: Id) -> schemas.ContractOut:
+def sign_as_buyer(
+    uow: UowDep, sec: SecurityDep, settings: SettingsDep, caller: TxBuy, contract_id: Id
+) -> schemas.ContractOut:
+    """The buyer's signature; the purchase-eligibility rules (限购) in force are checked."""
     with audited(uow, caller, "transactions.sign_contract", "sale_contract", contract_id) as conn:
-        contracts.sign_as_buyer(conn, caller, contract_id)
+        contracts.sign_as_buyer(conn, settings, caller, contract_id)
     with uow.read() as conn:
         return schemas.ContractOut(**contracts.contract_for_party(conn, sec.keyring, caller, contract_id))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -127,9 +127,22 @@ class ContractIn(BaseModel):
     down_payment_fen: int = Field(description="首付款（分）")
     loan_fen: int = Field(0, description="贷款金额（分）；首付款 + 贷款 = 总价")
     delivery_date: date = Field(description="交付日期")
+    buyer_hukou: Literal["local", "nonlocal"] = Field("local", description="买受人户籍（申报）：本市 / 非本市")
+    buyer_social_insurance_months: int = Field(
+        0, ge=0, le=36, description="近 36 个月内累计缴纳社保或个税的月数（申报，限购规则用）"
+    )
 
     def command(self) -> ContractCmd:
         return ContractCmd(**self.model_dump())
+
+
+class EligibilityRuleOut(BaseModel):
+    code: str
+    name: str
+    passed: bool
+    inputs: dict[str, Any]
+    requirement: str
+    reason: str
 
 
 class ContractOut(BaseModel):
@@ -141,6 +154,10 @@ class ContractOut(BaseModel):
     developer_id: int
     buyer_name: str = Field(description="买受人姓名（工作人员与开发企业看到脱敏值）")
     buyer_id_number: str
+    buyer_hukou: str
+    buyer_social_insurance_months: int
+    eligibility_policy: str | None = Field(description="签约时核验所依据的限购政策版本")
+    eligibility: list[EligibilityRuleOut] = Field(description="限购规则逐条核验结果（最近一次签署时）")
     area: Decimal
     total_price_fen: int
     unit_price_fen: int

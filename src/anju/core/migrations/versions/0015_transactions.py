@@ -133,6 +133,9 @@ def upgrade() -> None:
         sa.Column("buyer_name_enc", sa.LargeBinary(), nullable=False),
         sa.Column("buyer_id_enc", sa.LargeBinary(), nullable=False),
         sa.Column("buyer_id_bidx", sa.String(length=64), nullable=False),
+        sa.Column("buyer_hukou", sa.String(length=8), nullable=False),
+        sa.Column("buyer_si_months", sa.Integer(), nullable=False),
+        sa.Column("eligibility", sa.Text(), nullable=True),
         sa.Column("area", anju.core.types.Area(), nullable=False),
         sa.Column("total_price_fen", sa.BigInteger(), nullable=False),
         sa.Column("unit_price_fen", sa.BigInteger(), nullable=False),
@@ -172,6 +175,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("sale_contracts", schema=None) as batch_op:
         batch_op.create_index("ix_sale_contracts_buyer", ["buyer_account_id"], unique=False)
+        batch_op.create_index("ix_sale_contracts_buyer_bidx", ["buyer_id_bidx", "active"], unique=False)
         batch_op.create_index("ix_sale_contracts_project", ["project_id", "status"], unique=False)
         batch_op.create_index("ix_sale_contracts_street", ["street_code", "status", "created_at"], unique=False)
         batch_op.create_index("ux_sale_contracts_home_active", ["home_id", "active"], unique=True)
