@@ -447,3 +447,82 @@ def test_staff_lists_mask_buyers_stay_in_scope_and_export_csv(client: TestClient
     assert [int(x["id"]) for x in rows] == [a["id"]] and rows[0]["buyer_id_number"].count("*") == 10
     permits = client.get("/transactions/staff/permits", headers=auth(city_engine, "clerk"))
     assert permits.status_code == 200 and mine.permit_no in permits.text and theirs.permit_no not in permits.text
+
+
+# ------------------------------------------------------------------------------ purchase eligibility
+
+
+def test_purchase_limits_are_checked_at_signing_and_explained_per_rule(
+    city_engine: Engine, settings_for: Any, tmp_path: Any
+) -> None:
+    """A policy edition limiting district A: a non-local buyer short of social-insurance months, or a
+    local buyer who already owns a home in the register and holds another contract, cannot sign; the
+    refusal names each failed rule; a signature that passes records the rules it was checked against."""
+    from datetime import date
+
+    from anju.registry import home_owners
+    from anju.security import Keyring
+
+    w = choose_world(city_engine)
+    policy = tmp_path / "limits.toml"
+    policy.write_text(
+        f'[[edition]]\ncode = "test-limits"\nname = "测试限购"\neffective_from = 2020-01-01\n'
+        f'limited_districts = ["{w.district_a}"]\nlocal_max_owned = 1\nnonlocal_max_owned = 0\n'
+        "nonlocal_min_social_insurance_months = 24\n",
+        encoding="utf-8",
+    )
+    app = create_app(settings_for(city_engine, transactions_purchase_limits=str(policy)))
+    with TestClient(app, follow_redirects=False) as client:
+        sale = tb.on_sale(client, city_engine, w.street_s1, homes=4)
+        dev, buyer = auth(city_engine, "agency"), auth(city_engine, "citizen")
+        h1, h2, h3, _ = sale.site.homes
+        # a non-local buyer with 12 months: refused at the first signature, naming the rule
+        c = client.post(
+            f"{API}/contracts",
+            json=tb.contract_body(h1, buyer_hukou="nonlocal", buyer_social_insurance_months=12),
+            headers=dev,
+        ).json()
+        r = client.post(f"{API}/contracts/{c['id']}/developer-signature", headers=dev)
+        assert r.status_code == 422, r.text
+        assert "test-limits" in r.json()["message"] and "累计 12 个月，不足 24 个月" in r.json()["message"]
+        assert r.json()["errors"][0]["field"] == "buyer"
+        # declared months are bounded
+        r = client.post(f"{API}/contracts", json=tb.contract_body(h2, buyer_social_insurance_months=40), headers=dev)
+        assert r.status_code == 422 and "buyer_social_insurance_months" in r.text
+        # a local buyer: signs h2 (owns nothing yet); the rules are recorded on the contract
+        c2 = client.post(f"{API}/contracts", json=tb.contract_body(h2), headers=dev).json()
+        client.post(f"{API}/contracts/{c2['id']}/buyer-signature", headers=buyer)
+        r = client.post(f"{API}/contracts/{c2['id']}/developer-signature", headers=dev)
+        assert r.status_code == 200 and r.json()["status"] == "signed", r.text
+        assert r.json()["eligibility_policy"] == "test-limits"
+        assert [(x["code"], x["passed"]) for x in r.json()["eligibility"]] == [
+            ("district", True),
+            ("homes_owned", True),
+        ]
+        # now the buyer owns a home in the register too: one registered + one contracted > 1
+        kr: Keyring = app.state.security.keyring
+        other_home = tb.new_site(city_engine, w.street_s2, homes=1, status=registry.Status.in_use).homes[0]
+        with city_engine.begin() as conn:
+            conn.execute(
+                home_owners.insert().values(
+                    home_id=other_home,
+                    owner_kind="person",
+                    owner_bidx=kr.blind_index(CITIZEN_ID, "id_number"),
+                    owner_id_enc=kr.encrypt(CITIZEN_ID, "home_owners.owner_id"),
+                    owner_name_enc=kr.encrypt(CITIZEN_NAME, "home_owners.owner_name"),
+                    share_pct=100,
+                    acquired_on=date(2020, 5, 1),
+                    released_on=None,
+                    recorded_at=clock.now(),
+                )
+            )
+        c3 = client.post(f"{API}/contracts", json=tb.contract_body(h3), headers=dev).json()
+        r = client.post(f"{API}/contracts/{c3['id']}/buyer-signature", headers=buyer)
+        assert r.status_code == 422
+        assert "已有住房 2 套（登记 1 套、已网签 1 套），超过 1 套" in r.json()["message"]
+        with city_engine.connect() as conn:
+            st = conn.execute(
+                select(sale_contracts.c.buyer_signed_at).where(sale_contracts.c.id == c3["id"])
+            ).scalar_one()
+        assert st is None
+    app.state.engine.dispose()

@@ -3,13 +3,17 @@ the public sales states, and the API's vocabularies matching the domain's."""
 
 from __future__ import annotations
 
-from typing import get_args
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any, get_args
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from anju.transactions import domain
+from anju.transactions import eligibility as el
 from anju.transactions.http import schemas
 
 
@@ -66,3 +70,75 @@ def test_unit_price_rounds_half_up() -> None:
 def test_the_apis_vocabularies_are_the_domains() -> None:
     assert set(get_args(schemas.Grade)) == set(domain.QUALIFICATION_GRADES)
     assert set(get_args(schemas.Payment)) == set(domain.PAYMENT_METHODS)
+
+
+# ------------------------------------------------------------------------------ purchase eligibility
+
+
+def _policy(**over: object) -> el.PurchasePolicy:
+    raw: dict[str, object] = {
+        "code": "t",
+        "name": "测试",
+        "effective_from": date(2024, 1, 1),
+        "limited_districts": ["320102"],
+        "local_max_owned": 1,
+        "nonlocal_max_owned": 0,
+        "nonlocal_min_social_insurance_months": 24,
+    }
+    return el.policy_from_dict(raw | over)
+
+
+def _facts(**over: Any) -> el.PurchaseFacts:
+    base = el.PurchaseFacts(
+        district_code="320102", hukou="local", social_insurance_months=0, homes_owned=0, homes_contracted=0
+    )
+    return replace(base, **over)
+
+
+def test_a_home_outside_the_limited_districts_is_not_limited() -> None:
+    out = el.evaluate(_policy(), _facts(district_code="320117", homes_owned=5, hukou="nonlocal"))
+    assert out.eligible and [r.code for r in out.rules] == ["district"]
+    assert out.rules[0].reason == "房屋不在限购区域，不限购"
+
+
+def test_homes_already_held_count_register_and_platform_contracts() -> None:
+    assert el.evaluate(_policy(), _facts(homes_owned=1)).eligible
+    out = el.evaluate(_policy(), _facts(homes_owned=1, homes_contracted=1))
+    assert not out.eligible
+    rule = next(r for r in out.rules if r.code == "homes_owned")
+    assert rule.inputs == {"hukou": "local", "homes_owned": 1, "homes_contracted": 1}
+    assert "已有住房 2 套" in rule.reason and "超过 1 套" in rule.reason
+
+
+def test_a_nonlocal_buyer_needs_the_social_insurance_months_and_no_home() -> None:
+    out = el.evaluate(_policy(), _facts(hukou="nonlocal", social_insurance_months=23))
+    assert not out.eligible
+    assert [(r.code, r.passed) for r in out.rules] == [
+        ("district", True),
+        ("homes_owned", True),
+        ("social_insurance", False),
+    ]
+    assert el.evaluate(_policy(), _facts(hukou="nonlocal", social_insurance_months=24)).eligible
+
+
+def test_the_edition_in_force_is_chosen_by_date() -> None:
+    a, b = _policy(code="a", effective_from=date(2020, 1, 1)), _policy(code="b", effective_from=date(2024, 1, 1))
+    assert el.policy_on((a, b), date(2019, 12, 31)) is None
+    assert el.policy_on((a, b), date(2023, 6, 1)) is a and el.policy_on((a, b), date(2024, 1, 1)) is b
+    ended = _policy(code="c", effective_from=date(2020, 1, 1), effective_to=date(2021, 1, 1))
+    assert el.policy_on((ended,), date(2021, 1, 1)) is None
+
+
+def test_the_sample_policy_loads_and_bad_files_name_the_key(tmp_path: Path) -> None:
+    sample = el.load_policies(el.sample_path("320100"))
+    assert sample and all(p.sample for p in sample)
+    bad = tmp_path / "p.toml"
+    bad.write_text('[[edition]]\ncode = "x"\nname = "x"\neffective_from = 2024-01-01\nlimited_districts = ["3201"]\n')
+    with pytest.raises(el.PolicyError, match="limited_districts"):
+        el.load_policies(bad)
+    bad.write_text(
+        '[[edition]]\ncode = "x"\nname = "x"\neffective_from = 2024-01-01\nlimited_districts = []\n'
+        "local_max_owned = -1\nnonlocal_max_owned = 0\nnonlocal_min_social_insurance_months = 0\n"
+    )
+    with pytest.raises(el.PolicyError, match="local_max_owned"):
+        el.load_policies(bad)
