@@ -526,3 +526,35 @@ def test_purchase_limits_are_checked_at_signing_and_explained_per_rule(
             ).scalar_one()
         assert st is None
     app.state.engine.dispose()
+
+
+def test_public_pages_read_in_a_fixed_number_of_statements(client: TestClient, city_engine: Engine) -> None:
+    """More projects, permits, homes and contracts do not add statements to the public pages (no N+1)."""
+    from sqlalchemy import event
+
+    w = choose_world(city_engine)
+    app_engine = client.app.state.engine  # type: ignore[attr-defined]
+    anon = TestClient(client.app, follow_redirects=False)
+
+    def statements(url: str) -> int:
+        seen: list[str] = []
+
+        def record(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+            seen.append(statement)
+
+        event.listen(app_engine, "before_cursor_execute", record)
+        try:
+            assert anon.get(url).status_code == 200
+        finally:
+            event.remove(app_engine, "before_cursor_execute", record)
+        return len(seen)
+
+    first = tb.on_sale(client, city_engine, w.street_s1, homes=2)
+    few = statements("/transactions/projects"), statements(f"/transactions/buildings/{first.site.building}")
+    dev = auth(city_engine, "agency")
+    more = tb.on_sale(client, city_engine, w.street_s2, homes=8)
+    tb.on_sale(client, city_engine, w.street_s1, homes=3)
+    for h in more.site.homes[:3]:
+        assert client.post(f"{API}/contracts", json=tb.contract_body(h), headers=dev).status_code == 201
+    many = statements("/transactions/projects"), statements(f"/transactions/buildings/{more.site.building}")
+    assert many == few

@@ -488,3 +488,12 @@ def list_permits(
             pp.c.permit_no.contains(q, autoescape=True) | sale_projects.c.name.contains(q, autoescape=True)
         )
     return fetch_page(conn, stmt, limit=limit, offset=offset, row=_permit)
+
+
+def permits_of(conn: Connection, project_ids: Sequence[int]) -> list[Permit]:
+    """Every permit of the projects (one query), oldest first."""
+    if not project_ids:
+        return []
+    pp = presale_permits
+    stmt = _permit_select().where(pp.c.project_id.in_(list(project_ids))).order_by(pp.c.issued_on, pp.c.id)
+    return [_permit(r) for r in conn.execute(stmt)]

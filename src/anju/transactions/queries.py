@@ -20,7 +20,7 @@ from anju.registry import home_restrictions
 from anju.security import Keyring
 from anju.transactions import domain
 from anju.transactions.contracts import Contract, contract_of
-from anju.transactions.filings import Permit, Project, get_project, list_permits, list_projects
+from anju.transactions.filings import Permit, Project, get_project, list_projects, permits_of
 from anju.transactions.tables import home_prices, presale_permit_homes, presale_permits, sale_contracts
 
 
@@ -128,8 +128,8 @@ def _public(conn: Connection, projects: list[Project]) -> list[PublicProject]:
         return []
     ids = [p["id"] for p in projects]
     permits: dict[int, list[Permit]] = {i: [] for i in ids}
-    for pid in ids:  # a project has a handful of permits; one indexed query each, page-bounded
-        permits[pid] = list(list_permits(conn, scope=SYSTEM, project_id=pid, limit=200, offset=0).items)
+    for pm in permits_of(conn, ids):
+        permits[pm["project_id"]].append(pm)
     homes = _permitted_homes(conn, [pm["id"] for ps in permits.values() for pm in ps])
     states = _states(conn, homes, {h.id for h in homes})
     by_permit: dict[int, list[str]] = {}
