@@ -79,6 +79,21 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/transactions/staff/contracts"): Case(
         one("GET", "/transactions/staff/contracts"), scoping=None, perm="transactions.read"
     ),
+    ("GET", "/transactions/staff/contracts/{contract_id}"): Case(
+        one("GET", f"/transactions/staff/contracts/{NO_ID}"), ok={404}, scoping=None, perm="transactions.read"
+    ),
+    ("POST", "/transactions/staff/contracts/{contract_id}/cancel"): Case(
+        one("POST", f"/transactions/staff/contracts/{NO_ID}/cancel", data={"reason": "矩阵"}),
+        ok={404},
+        scoping=None,
+        perm="transactions.manage",
+    ),
+    ("GET", "/transactions/me/contracts"): Case(
+        one("GET", "/transactions/me/contracts"), scoping=None, perm="transactions.buy"
+    ),
+    ("POST", "/transactions/me/contracts/{contract_id}/sign"): Case(
+        one("POST", f"/transactions/me/contracts/{NO_ID}/sign"), ok={404}, scoping=None, perm="transactions.buy"
+    ),
     ("GET", "/transactions/staff/contracts.csv"): Case(
         one("GET", "/transactions/staff/contracts.csv"), scoping=None, perm="transactions.read"
     ),

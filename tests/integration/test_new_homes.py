@@ -558,3 +558,41 @@ def test_public_pages_read_in_a_fixed_number_of_statements(client: TestClient, c
         assert client.post(f"{API}/contracts", json=tb.contract_body(h), headers=dev).status_code == 201
     many = statements("/transactions/projects"), statements(f"/transactions/buildings/{more.site.building}")
     assert many == few
+
+
+def test_the_buyer_signs_on_the_page_and_an_officer_cancels_on_the_contracts_page(
+    client: TestClient, city_engine: Engine
+) -> None:
+    from tests.accounts import web_session
+
+    w = choose_world(city_engine)
+    sale = tb.on_sale(client, city_engine, w.street_s1)
+    dev = auth(city_engine, "agency")
+    c = client.post(f"{API}/contracts", json=tb.contract_body(sale.site.homes[0]), headers=dev).json()
+    token, csrf = web_session(city_engine, "citizen")
+    page = TestClient(client.app, follow_redirects=False, cookies={"anju_session": token})
+    r = page.get("/transactions/me/contracts")
+    assert r.status_code == 200 and CITIZEN_NAME in r.text and f"/transactions/me/contracts/{c['id']}/sign" in r.text
+    # without the CSRF token the cookie-authenticated write is refused
+    assert page.post(f"/transactions/me/contracts/{c['id']}/sign").status_code == 403
+    r = page.post(f"/transactions/me/contracts/{c['id']}/sign", data={"csrf_token": csrf})
+    assert r.status_code == 303 and r.headers["location"].endswith("done=signed")
+    assert "已签署" in page.get(r.headers["location"]).text
+    # signing twice: the same page again, with the reason
+    r = page.post(f"/transactions/me/contracts/{c['id']}/sign", data={"csrf_token": csrf})
+    assert r.status_code == 409 and "已签署" in r.text
+    # the officer's page: masked buyer, the cancellation form; a blank reason is refused beside the field
+    token, csrf = web_session(city_engine, "district")
+    staff = TestClient(client.app, follow_redirects=False, cookies={"anju_session": token})
+    r = staff.get(f"/transactions/staff/contracts/{c['id']}")
+    assert r.status_code == 200 and CITIZEN_NAME not in r.text and CITIZEN_ID not in r.text and "撤销备案" in r.text
+    r = staff.post(f"/transactions/staff/contracts/{c['id']}/cancel", data={"csrf_token": csrf, "reason": " "})
+    assert r.status_code == 422 and "须填写撤销原因" in r.text
+    r = staff.post(f"/transactions/staff/contracts/{c['id']}/cancel", data={"csrf_token": csrf, "reason": "双方协商"})
+    assert r.status_code == 303
+    assert "已撤销" in staff.get(r.headers["location"]).text
+    # a clerk reads the contract but gets no cancellation form
+    token, _ = web_session(city_engine, "clerk")
+    clerk = TestClient(client.app, follow_redirects=False, cookies={"anju_session": token})
+    r = clerk.get(f"/transactions/staff/contracts/{c['id']}")
+    assert r.status_code == 200 and "/cancel" not in r.text

@@ -352,3 +352,18 @@ def my_contracts(conn: Connection, kr: Keyring, account_id: int) -> list[Contrac
         .limit(200)
     )
     return [contract_of(kr, r, mask=False) for r in rows]
+
+
+def staff_contract(conn: Connection, kr: Keyring, contract_id: int, *, scope: Scope) -> Contract:
+    """One contract in the caller's streets, buyer masked."""
+    c = sale_contracts
+    row = conn.execute(
+        select(c, registry.homes.c.house_code)
+        .join(registry.homes, registry.homes.c.id == c.c.home_id)
+        .where(c.c.id == contract_id)
+    ).first()
+    missing = f"没有编号为 {contract_id} 的合同"
+    if row is None:
+        raise NotFound(missing)
+    scope.require(row.street_code, missing)
+    return contract_of(kr, row, mask=True)

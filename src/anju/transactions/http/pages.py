@@ -4,20 +4,25 @@
   buildings (``/transactions/projects/{id}``), a building's sales table coloured by state with filed
   prices (``/transactions/buildings/{id}``) — no personal data on any of them;
 * the bureau (``transactions.read``): presale permits and contracts (buyers masked), filtered and
-  paginated, and the contracts' CSV export.
+  paginated, a contract's page with the cancellation form (``transactions.manage``), and the
+  contracts' CSV export;
+* the buyer (``transactions.buy``): their own contracts, the purchase-eligibility rules each was
+  checked against, and the signature.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from anju.security import Public, SecurityDep
-from anju.transactions import domain, filings, queries
-from anju.transactions.http.deps import TxRead
-from anju.web.deps import PagingDep, UowDep
+from anju.core.errors import AnjuError, FieldError
+from anju.security import Caller, Public, SecurityDep, audited
+from anju.transactions import contracts, domain, filings, queries
+from anju.transactions.http.deps import TxBuy, TxManage, TxRead
+from anju.web.deps import PagingDep, SettingsDep, UowDep
+from anju.web.forms import form_action
 from anju.web.templating import pager, render
 
 router = APIRouter(include_in_schema=False)
@@ -26,6 +31,8 @@ Id = Annotated[int, Path(ge=1, le=2**62)]
 DistrictQ = Annotated[str | None, Query(pattern=r"^(\d{6})?$")]
 StatusQ = Annotated[Literal["", "draft", "signed", "filed", "cancelled"] | None, Query()]
 TextQ = Annotated[str | None, Query(max_length=100)]
+DoneQ = Annotated[Literal["", "signed", "cancelled"], Query()]
+DONE = {"signed": "已签署。双方签署后由开发企业办理备案。", "cancelled": "合同已撤销，房屋恢复可售。"}
 
 
 @router.get("/transactions/projects", response_class=HTMLResponse)
@@ -140,3 +147,114 @@ def contracts_csv(
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": 'attachment; filename="sale-contracts.csv"'},
     )
+
+
+# ---------------------------------------------------------------------------------------- the buyer
+
+
+def _my_page(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: Caller,
+    *,
+    done: str = "",
+    message: str | None = None,
+    errors: list[FieldError] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    items = []
+    if caller.account_id is not None:
+        with uow.read() as conn:
+            items = queries.my_contracts(conn, sec.keyring, caller.account_id)
+    return render(
+        request,
+        "transactions/my_contracts.html",
+        status_code=status_code,
+        items=items,
+        done=DONE.get(done, ""),
+        message=message,
+        errors=errors or [],
+    )
+
+
+@router.get("/transactions/me/contracts", response_class=HTMLResponse)
+def my_contracts_page(request: Request, uow: UowDep, sec: SecurityDep, caller: TxBuy, done: DoneQ = "") -> HTMLResponse:
+    """The buyer's own purchase contracts (unmasked: their own), with the signature for drafts."""
+    return _my_page(request, uow, sec, caller, done=done)
+
+
+@router.post("/transactions/me/contracts/{contract_id}/sign", response_class=HTMLResponse, response_model=None)
+def sign_page(
+    request: Request, uow: UowDep, sec: SecurityDep, settings: SettingsDep, caller: TxBuy, contract_id: Id
+) -> Response:
+    """The buyer signs; restrictions and the purchase-eligibility rules are checked (reasons shown)."""
+
+    def write() -> None:
+        with audited(uow, caller, "transactions.sign_contract", "sale_contract", contract_id) as conn:
+            contracts.sign_as_buyer(conn, settings, caller, contract_id)
+
+    def again(e: AnjuError) -> Response:
+        return _my_page(request, uow, sec, caller, message=e.message, errors=e.errors, status_code=e.status_code)
+
+    return form_action(write, done="/transactions/me/contracts?done=signed", again=again)
+
+
+# ------------------------------------------------------------------------------- a contract, staff
+
+
+def _staff_contract_page(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: Caller,
+    contract_id: int,
+    *,
+    done: str = "",
+    message: str | None = None,
+    errors: list[FieldError] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    with uow.read() as conn:
+        c = queries.staff_contract(conn, sec.keyring, contract_id, scope=caller.scope)
+    return render(
+        request,
+        "transactions/staff_contract.html",
+        status_code=status_code,
+        c=c,
+        done=DONE.get(done, ""),
+        message=message,
+        errors=errors or [],
+        can_cancel=caller.can("transactions.manage") and c["status"] in domain.HOLDING,
+    )
+
+
+@router.get("/transactions/staff/contracts/{contract_id}", response_class=HTMLResponse)
+def staff_contract_page(
+    request: Request, uow: UowDep, sec: SecurityDep, caller: TxRead, contract_id: Id, done: DoneQ = ""
+) -> HTMLResponse:
+    """A contract in the caller's streets (buyer masked); officers who may cancel see the form."""
+    return _staff_contract_page(request, uow, sec, caller, contract_id, done=done)
+
+
+@router.post("/transactions/staff/contracts/{contract_id}/cancel", response_class=HTMLResponse, response_model=None)
+def cancel_page(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: TxManage,
+    contract_id: Id,
+    reason: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """撤销备案 with a reason; a refusal shows the contract again with the reason beside the field."""
+
+    def write() -> None:
+        with audited(uow, caller, "transactions.cancel_contract", "sale_contract", contract_id) as conn:
+            contracts.cancel_contract(conn, caller, contract_id, reason)
+
+    def again(e: AnjuError) -> Response:
+        return _staff_contract_page(
+            request, uow, sec, caller, contract_id, message=e.message, errors=e.errors, status_code=e.status_code
+        )
+
+    return form_action(write, done=f"/transactions/staff/contracts/{contract_id}?done=cancelled", again=again)
