@@ -94,6 +94,19 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/transactions/me/contracts/{contract_id}/sign"): Case(
         one("POST", f"/transactions/me/contracts/{NO_ID}/sign"), ok={404}, scoping=None, perm="transactions.buy"
     ),
+    # the developer's staff: the matrix's agency works for no filed developer, so its pages answer 422
+    ("GET", "/transactions/sales"): Case(
+        one("GET", "/transactions/sales"), ok={422}, scoping=None, perm="transactions.sell"
+    ),
+    ("POST", "/transactions/sales/contracts"): Case(
+        one("POST", "/transactions/sales/contracts", data={}), ok={422}, scoping=None, perm="transactions.sell"
+    ),
+    ("POST", "/transactions/sales/contracts/{contract_id}/sign"): Case(
+        one("POST", f"/transactions/sales/contracts/{NO_ID}/sign"), ok=ABSENT, scoping=None, perm="transactions.sell"
+    ),
+    ("POST", "/transactions/sales/contracts/{contract_id}/file"): Case(
+        one("POST", f"/transactions/sales/contracts/{NO_ID}/file"), ok=ABSENT, scoping=None, perm="transactions.sell"
+    ),
     ("GET", "/transactions/staff/contracts.csv"): Case(
         one("GET", "/transactions/staff/contracts.csv"), scoping=None, perm="transactions.read"
     ),

@@ -596,3 +596,48 @@ def test_the_buyer_signs_on_the_page_and_an_officer_cancels_on_the_contracts_pag
     clerk = TestClient(client.app, follow_redirects=False, cookies={"anju_session": token})
     r = clerk.get(f"/transactions/staff/contracts/{c['id']}")
     assert r.status_code == 200 and "/cancel" not in r.text
+
+
+def test_the_developer_drafts_signs_and_files_on_its_pages(client: TestClient, city_engine: Engine) -> None:
+    from tests.accounts import web_session
+
+    w = choose_world(city_engine)
+    sale = tb.on_sale(client, city_engine, w.street_s1)
+    token, csrf = web_session(city_engine, "agency")
+    page = TestClient(client.app, follow_redirects=False, cookies={"anju_session": token})
+    r = page.get("/transactions/sales")
+    assert r.status_code == 200 and "安居置业有限公司" in r.text and "起草合同" in r.text
+    form = {
+        "csrf_token": csrf,
+        "home_id": str(sale.site.homes[0]),
+        "buyer_name": CITIZEN_NAME,
+        "buyer_id_number": CITIZEN_ID,
+        "total_price": "2,685,000",
+        "payment_method": "commercial_loan",
+        "down_payment": "805,500",
+        "loan": "1,879,500",
+        "delivery_date": (clock.today() + timedelta(days=400)).isoformat(),
+        "buyer_hukou": "local",
+        "buyer_social_insurance_months": "0",
+    }
+    bad = form | {"total_price": "2,685,000.001", "delivery_date": "明年"}
+    r = page.post("/transactions/sales/contracts", data=bad)
+    assert r.status_code == 422 and "日期格式应为 YYYY-MM-DD" in r.text and "两位小数" in r.text
+    assert CITIZEN_ID not in r.text and count(city_engine, sale_contracts) == 0
+    over = form | {"total_price": "2,685,000.01", "down_payment": "805,500.01"}
+    r = page.post("/transactions/sales/contracts", data=over)
+    assert r.status_code == 422 and "高于备案价格" in r.text
+    r = page.post("/transactions/sales/contracts", data=form)
+    assert r.status_code == 303 and r.headers["location"].endswith("done=drafted"), r.text
+    with city_engine.connect() as c:
+        cid = c.execute(select(sale_contracts.c.id)).scalar_one()
+    assert page.post(f"/transactions/sales/contracts/{cid}/sign", data={"csrf_token": csrf}).status_code == 303
+    r = page.post(f"/transactions/sales/contracts/{cid}/file", data={"csrf_token": csrf})
+    assert r.status_code == 409 and "不能备案" in r.text  # the buyer has not signed yet
+    assert (
+        client.post(f"{API}/contracts/{cid}/buyer-signature", headers=auth(city_engine, "citizen")).status_code == 200
+    )
+    r = page.post(f"/transactions/sales/contracts/{cid}/file", data={"csrf_token": csrf})
+    assert r.status_code == 303
+    year = clock.to_local(clock.now()).year
+    assert domain.filing_number(year, cid) in page.get("/transactions/sales").text

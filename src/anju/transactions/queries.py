@@ -367,3 +367,19 @@ def staff_contract(conn: Connection, kr: Keyring, contract_id: int, *, scope: Sc
         raise NotFound(missing)
     scope.require(row.street_code, missing)
     return contract_of(kr, row, mask=True)
+
+
+def developer_contracts(
+    conn: Connection, kr: Keyring, developer_id: int, *, status: str | None = None, limit: int, offset: int
+) -> Page[Contract]:
+    """The developer's own contracts, newest first (buyers masked)."""
+    c = sale_contracts
+    stmt = (
+        select(c, registry.homes.c.house_code)
+        .join(registry.homes, registry.homes.c.id == c.c.home_id)
+        .where(c.c.developer_id == developer_id)
+        .order_by(c.c.id.desc())
+    )
+    if status:
+        stmt = stmt.where(c.c.status == status)
+    return fetch_page(conn, stmt, limit=limit, offset=offset, row=lambda r: contract_of(kr, r, mask=True))
