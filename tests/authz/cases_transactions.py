@@ -107,6 +107,19 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/transactions/sales/contracts/{contract_id}/file"): Case(
         one("POST", f"/transactions/sales/contracts/{NO_ID}/file"), ok=ABSENT, scoping=None, perm="transactions.sell"
     ),
+    # the bureau's filing forms: empty forms are refused after the policy
+    ("GET", "/transactions/staff/filings"): Case(
+        one("GET", "/transactions/staff/filings"), scoping=None, perm="transactions.manage"
+    ),
+    ("POST", "/transactions/staff/developers"): Case(
+        one("POST", "/transactions/staff/developers", data={}), ok={422}, scoping=None, perm="transactions.manage"
+    ),
+    ("POST", "/transactions/staff/projects"): Case(
+        one("POST", "/transactions/staff/projects", data={}), ok={422}, scoping=None, perm="transactions.manage"
+    ),
+    ("POST", "/transactions/staff/permits"): Case(
+        one("POST", "/transactions/staff/permits", data={}), ok={422}, scoping=None, perm="transactions.manage"
+    ),
     ("GET", "/transactions/staff/contracts.csv"): Case(
         one("GET", "/transactions/staff/contracts.csv"), scoping=None, perm="transactions.read"
     ),

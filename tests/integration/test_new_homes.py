@@ -20,7 +20,7 @@ from anju.app import create_app
 from anju.core import clock
 from anju.registry import Restriction, register_restriction_source
 from anju.security import audit_log
-from anju.transactions import domain, home_prices, presale_permits, sale_contracts
+from anju.transactions import developers, domain, home_prices, presale_permits, sale_contracts, sale_projects
 from tests import tx_builders as tb
 from tests.accounts import CITIZEN_ID, CITIZEN_NAME, choose_world
 from tests.tx_builders import auth
@@ -641,3 +641,40 @@ def test_the_developer_drafts_signs_and_files_on_its_pages(client: TestClient, c
     assert r.status_code == 303
     year = clock.to_local(clock.now()).year
     assert domain.filing_number(year, cid) in page.get("/transactions/sales").text
+
+
+def test_the_bureau_files_a_developer_a_project_and_a_permit_on_its_forms(
+    client: TestClient, city_engine: Engine
+) -> None:
+    from tests.accounts import web_session
+
+    w = choose_world(city_engine)
+    site = tb.new_site(city_engine, w.street_s1, homes=2)
+    token, csrf = web_session(city_engine, "district")
+    page = TestClient(client.app, follow_redirects=False, cookies={"anju_session": token})
+    assert page.get("/transactions/staff/filings").status_code == 200
+    dev = {k: v for k, v in tb.developer_body(w.street_s1).items()} | {"csrf_token": csrf}
+    r = page.post("/transactions/staff/developers", data=dev | {"credit_code": "91110000600037341X"})
+    assert r.status_code == 422 and "credit_code" in r.text and count(city_engine, developers) == 0
+    r = page.post("/transactions/staff/developers", data=dev)
+    assert r.status_code == 303 and r.headers["location"].endswith("done=developer")
+    with city_engine.connect() as c:
+        dev_id = c.execute(select(developers.c.id)).scalar_one()
+    r = page.post(
+        "/transactions/staff/projects",
+        data={"csrf_token": csrf, "name": "表单府", "developer_id": str(dev_id), "estate_id": "x"},
+    )
+    assert r.status_code == 422 and "应为编号" in r.text
+    r = page.post(
+        "/transactions/staff/projects",
+        data={"csrf_token": csrf, "name": "表单府", "developer_id": str(dev_id), "estate_id": str(site.estate)},
+    )
+    assert r.status_code == 303
+    with city_engine.connect() as c:
+        project = c.execute(select(func.max(sale_projects.c.id))).scalar_one()
+    permit = {"csrf_token": csrf, "project_id": str(project), "issued_on": clock.today().isoformat()}
+    r = page.post("/transactions/staff/permits", data=permit | {"home_ids": f"{site.homes[0]}, 12a"})
+    assert r.status_code == 422 and "不是编号" in r.text and status_of(city_engine, site.homes[0]) == "在建"
+    r = page.post("/transactions/staff/permits", data=permit | {"building_ids": str(site.building)})
+    assert r.status_code == 303
+    assert {status_of(city_engine, h) for h in site.homes} == {"预售"}
