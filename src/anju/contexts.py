@@ -26,7 +26,7 @@ class MenuItem:
 
 
 #: The header's menu groups, in order; a group with one visible item is shown as a plain link.
-MENU_GROUPS = ("楼盘表", "租赁", "保障", "系统")
+MENU_GROUPS = ("楼盘表", "交易", "租赁", "保障", "系统")
 
 
 @dataclass(frozen=True)
@@ -247,6 +247,31 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("租赁", "发布指导价", "/rental/guidance/manage", "rental.guidance"),
         ),
         worklist="anju.rental.worklist:items",
+    ),
+    Context(
+        "transactions",
+        vocabulary="anju.transactions.vocabulary",
+        permissions={
+            "transactions.read": "read developers, projects, permits, prices and contracts in scope (buyers masked)",
+            "transactions.manage": "file developers, projects, presale permits and price lists; cancel contracts",
+            "transactions.sell": "draft, sign and file purchase contracts as the developer's staff",
+            "transactions.buy": "read and sign one's own purchase contracts as the buyer",
+        },
+        grants=_grants(
+            _grant("transactions.read", *REGISTER_STAFF, "auditor"),
+            _grant("transactions.manage", "district_officer", "city_officer"),
+            _grant("transactions.sell", "agency"),
+            _grant("transactions.buy", *PUBLIC_PARTIES),
+        ),
+        menu=(
+            MenuItem("交易", "新建商品房", "/transactions/projects", "public"),
+            MenuItem("交易", "我的购房合同", "/transactions/me/contracts", "transactions.buy"),
+            MenuItem("交易", "商品房网签", "/transactions/sales", "transactions.sell"),
+            MenuItem("交易", "网签备案", "/transactions/staff/contracts", "transactions.read"),
+            MenuItem("交易", "预售许可", "/transactions/staff/permits", "transactions.read"),
+            MenuItem("交易", "商品房备案", "/transactions/staff/filings", "transactions.manage"),
+        ),
+        worklist="anju.transactions.worklist:items",
     ),
     Context("credit", http=False),
     Context("synth", http=False),

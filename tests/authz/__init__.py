@@ -14,6 +14,7 @@ from tests.authz import (
     cases_registry,
     cases_rental,
     cases_security,
+    cases_transactions,
 )
 from tests.authz.support import Case
 
@@ -27,6 +28,7 @@ CASES_BY_CONTEXT: dict[str, dict[tuple[str, str], Case]] = {
     "addresses": cases_addresses.CASES,
     "assistance": cases_assistance.CASES,
     "rental": cases_rental.CASES,
+    "transactions": cases_transactions.CASES,
 }
 
 

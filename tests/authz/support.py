@@ -57,6 +57,11 @@ EXPECTED: dict[str, set[str]] = {
     "rental.handle": {"city", "district", "clerk"},
     "rental.supervise": {"city", "district"},
     "rental.guidance": {"city"},
+    # new-home transactions (issue 18): the bureau files and cancels, developers' staff sell, buyers sign
+    "transactions.read": {"city", "auditor", "district", "clerk"},
+    "transactions.manage": {"city", "district"},
+    "transactions.sell": {"agency"},
+    "transactions.buy": {"citizen", "landlord", "agency"},
 }
 
 

@@ -74,6 +74,12 @@ class Settings(BaseSettings):
         "",
         description="TOML file of the housing-assistance programme policies; empty = the labelled sample for the city.",
     )
+    transactions_purchase_limits: str = Field(
+        "",
+        description=(
+            "TOML file of the purchase-eligibility (限购) policy editions; empty = the labelled sample for the city."
+        ),
+    )
     # --- rental supervision ---------------------------------------------------------------------
     rental_verify_code_days: int = Field(
         60, ge=1, le=365, description="Days a listing verification code (房源核验码) stays valid."

@@ -11,7 +11,8 @@ import anju.divisions.tables
 import anju.ledger.tables
 import anju.registry.tables
 import anju.rental.tables
-import anju.security.tables  # noqa: F401  (registers tables on the metadata)
+import anju.security.tables
+import anju.transactions.tables  # noqa: F401  (registers tables on the metadata)
 from anju.core.types import metadata
 
 connection = context.config.attributes.get("connection")

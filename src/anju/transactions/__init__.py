@@ -1,0 +1,38 @@
+"""New-home transactions (商品房): developers, projects, presale permits, filed prices (一房一价) and the
+online signing and filing of purchase contracts (商品房买卖合同网签备案).
+
+Other contexts use only what this module exports.
+"""
+
+from anju.transactions import domain
+from anju.transactions.contracts import Contract, ContractIn
+from anju.transactions.filings import Developer, DeveloperIn, Permit, PermitIn, Project, ProjectIn
+from anju.transactions.prices import Price, PriceLine
+from anju.transactions.tables import (
+    developers,
+    home_prices,
+    presale_permit_homes,
+    presale_permits,
+    sale_contracts,
+    sale_projects,
+)
+
+__all__ = [
+    "Contract",
+    "ContractIn",
+    "Developer",
+    "DeveloperIn",
+    "Permit",
+    "PermitIn",
+    "Price",
+    "PriceLine",
+    "Project",
+    "ProjectIn",
+    "developers",
+    "domain",
+    "home_prices",
+    "presale_permit_homes",
+    "presale_permits",
+    "sale_contracts",
+    "sale_projects",
+]

@@ -1,0 +1,114 @@
+"""Pure rules of new-home transactions (商品房预售与网签备案): statuses, labels, the filing-number format
+and its check digit, the payment rule and the sales-table colours. No database, no web framework."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from stdnum import luhn
+
+#: Qualification grades of a real-estate development enterprise (房地产开发企业资质等级).
+QUALIFICATION_GRADES: dict[str, str] = {"1": "一级", "2": "二级", "provisional": "暂定"}
+
+
+class ContractStatus(StrEnum):
+    draft = "draft"  # 草签: the developer drafted it; the home is held
+    signed = "signed"  # 已签约: both parties signed
+    filed = "filed"  # 已备案: filed with the bureau, filing number given
+    cancelled = "cancelled"  # 已撤销: the home is free again
+
+
+CONTRACT_STATUS_LABELS: dict[str, str] = {
+    ContractStatus.draft: "待签约",
+    ContractStatus.signed: "已签约",
+    ContractStatus.filed: "已备案",
+    ContractStatus.cancelled: "已撤销",
+}
+
+#: States in which a contract holds its home (``sale_contracts.active`` is 1): no second contract.
+HOLDING = frozenset({ContractStatus.draft, ContractStatus.signed, ContractStatus.filed})
+
+#: 付款方式 of the model contract.
+PAYMENT_METHODS: dict[str, str] = {
+    "full": "一次性付款",
+    "instalment": "分期付款",
+    "commercial_loan": "商业贷款",
+    "provident_loan": "公积金贷款",
+    "combined_loan": "组合贷款",
+}
+LOAN_METHODS = frozenset({"commercial_loan", "provident_loan", "combined_loan"})
+
+#: The 楼盘表 sales-table classes shown to the public (网上房地产): label and CSS class.
+SALE_STATES: dict[str, str] = {
+    "available": "可售",
+    "contracted": "已签约",
+    "filed": "已备案",
+    "unavailable": "不可售",
+}
+
+RESTRICTION_KIND_LABELS: dict[str, str] = {
+    "seized": "查封",
+    "mortgaged": "抵押",
+    "unsafe": "危房",
+    "disputed": "权属争议",
+    "other": "其他限制",
+}
+
+
+def sale_state(*, permitted: bool, contract_status: str | None, restricted: bool) -> str:
+    """The public class of a home in the sales table.
+
+    A filed contract shows 已备案, a draft or signed one 已签约 (the home is held either way); a home in
+    no presale permit, or under a restriction, is 不可售; the rest of a permit's homes are 可售."""
+    if contract_status == ContractStatus.filed:
+        return "filed"
+    if contract_status in (ContractStatus.draft, ContractStatus.signed):
+        return "contracted"
+    if not permitted or restricted:
+        return "unavailable"
+    return "available"
+
+
+def payment_problems(method: str, total_fen: int, down_fen: int, loan_fen: int) -> list[tuple[str, str]]:
+    """(field, reason) for every way the payment terms do not add up; empty when they do."""
+    out: list[tuple[str, str]] = []
+    if method not in PAYMENT_METHODS:
+        out.append(("payment_method", "应为 " + "、".join(PAYMENT_METHODS) + " 之一"))
+        return out
+    if down_fen + loan_fen != total_fen:
+        out.append(("down_payment_fen", "首付款与贷款之和应等于总价"))
+    if method in LOAN_METHODS and loan_fen <= 0:
+        out.append(("loan_fen", "贷款付款方式须填写贷款金额"))
+    if method not in LOAN_METHODS and loan_fen != 0:
+        out.append(("loan_fen", f"{PAYMENT_METHODS[method]}不应有贷款金额"))
+    return out
+
+
+# ------------------------------------------------------------------------------ filing numbers
+# A contract's filing number (备案号): "XS" + the filing year (4 digits) + the contract's id (10 digits,
+# zero-padded) + one Luhn check digit computed over the 14 digits. Unique because the id is; the check
+# digit catches a mistyped digit or a swap of two neighbours when a number is read out or typed.
+
+FILING_PREFIX = "XS"
+
+
+def filing_number(year: int, contract_id: int) -> str:
+    body = f"{year:04d}{contract_id:010d}"
+    return f"{FILING_PREFIX}{body}{luhn.calc_check_digit(body)}"
+
+
+def valid_filing_number(value: str) -> bool:
+    v = value.strip().upper()
+    return len(v) == 17 and v.startswith(FILING_PREFIX) and v[2:].isdigit() and luhn.is_valid(v[2:])
+
+
+def permit_number(year: int, seq: int) -> str:
+    """A presale permit number (商品房预售许可证号) as this bureau issues them: 宁房销第 YYYY NNNNN 号.
+
+    It is the source recorded on the register's status change (at most 24 characters)."""
+    return f"宁房销第{year:04d}{seq:05d}号"
+
+
+def fen_per_m2(total_fen: int, area_hundredths: int) -> int:
+    """Unit price in fen per m² (rounded half up) of a total over an area in hundredths of m²."""
+    return (total_fen * 100 * 2 + area_hundredths) // (2 * area_hundredths)

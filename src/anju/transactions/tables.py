@@ -1,0 +1,154 @@
+"""Tables of new-home transactions (商品房): developers, projects, presale permits, filed prices and
+purchase contracts.
+
+Organisations are named by their unified social credit code (public data); buyers by encrypted name and
+ID with an HMAC-SM3 blind index, as everywhere else. Money is integer fen; areas are exact (``Area``);
+times are timezone-aware UTC.
+
+Invariants the database enforces (not only the services):
+
+* a home is sold once: ``ux_sale_contracts_home_active`` is unique over (``home_id``, ``active``), and
+  ``active`` is 1 while a contract holds the home (draft, signed, filed) and NULL once it is cancelled
+  (NULLs never collide, on SQLite and PostgreSQL alike);
+* a home is in at most one presale permit (``presale_permit_homes.home_id`` is unique);
+* a home has one price in force (``ux_home_prices_current``, ``current`` 1 or NULL); older versions stay;
+* credit codes, project numbers, permit numbers and filing numbers are unique.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from anju.core.types import Area, IdType, UTCDateTime, metadata
+
+developers = Table(
+    "developers",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("credit_code", String(18), nullable=False, unique=True),
+    Column("name", String(100), nullable=False),
+    Column("qualification_grade", String(16), nullable=False),
+    Column("qualification_no", String(40), nullable=False),
+    Column("address", String(200), nullable=False),
+    Column("district_code", String(12), nullable=False),
+    Column("street_code", String(12), nullable=False),
+    Column("filed_by", String(40), nullable=False),
+    Column("filed_at", UTCDateTime, nullable=False),
+    Index("ix_developers_street", "street_code"),
+)
+
+sale_projects = Table(
+    "sale_projects",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False),
+    Column("developer_id", IdType, ForeignKey("developers.id"), nullable=False),
+    Column("estate_id", IdType, ForeignKey("estates.id"), nullable=False),
+    Column("district_code", String(12), nullable=False),
+    Column("street_code", String(12), nullable=False),
+    Column("filed_by", String(40), nullable=False),
+    Column("filed_at", UTCDateTime, nullable=False),
+    UniqueConstraint("estate_id", "name", name="uq_sale_projects_estate_name"),
+    Index("ix_sale_projects_street", "street_code"),
+    Index("ix_sale_projects_developer", "developer_id"),
+)
+
+presale_permits = Table(
+    "presale_permits",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("permit_no", String(24), nullable=False, unique=True),
+    Column("project_id", IdType, ForeignKey("sale_projects.id"), nullable=False),
+    Column("issued_on", Date, nullable=False),
+    Column("homes", Integer, nullable=False),
+    Column("area", Area, nullable=False),  # total construction area of the permitted homes
+    Column("district_code", String(12), nullable=False),
+    Column("street_code", String(12), nullable=False),
+    Column("filed_by", String(40), nullable=False),
+    Column("filed_at", UTCDateTime, nullable=False),
+    Index("ix_presale_permits_project", "project_id"),
+    Index("ix_presale_permits_street", "street_code", "issued_on"),
+)
+
+presale_permit_homes = Table(
+    "presale_permit_homes",
+    metadata,
+    Column("permit_id", IdType, ForeignKey("presale_permits.id"), primary_key=True),
+    Column("home_id", IdType, ForeignKey("homes.id"), primary_key=True),
+    Column("building_id", IdType, nullable=False),
+    UniqueConstraint("home_id", name="uq_presale_permit_homes_home"),
+    Index("ix_presale_permit_homes_building", "building_id"),
+)
+
+home_prices = Table(
+    "home_prices",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("home_id", IdType, ForeignKey("homes.id"), nullable=False),
+    Column("permit_id", IdType, ForeignKey("presale_permits.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("unit_price_fen", BigInteger, nullable=False),  # per m² of construction area
+    Column("total_price_fen", BigInteger, nullable=False),
+    Column("current", Integer, nullable=True),  # 1 for the version in force, NULL once superseded
+    Column("reason", String(200), nullable=True),
+    Column("filed_by", String(40), nullable=False),
+    Column("filed_at", UTCDateTime, nullable=False),
+    Column("superseded_at", UTCDateTime, nullable=True),
+    UniqueConstraint("home_id", "version", name="uq_home_prices_version"),
+    Index("ux_home_prices_current", "home_id", "current", unique=True),
+)
+
+sale_contracts = Table(
+    "sale_contracts",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("home_id", IdType, ForeignKey("homes.id"), nullable=False),
+    Column("project_id", IdType, ForeignKey("sale_projects.id"), nullable=False),
+    Column("permit_id", IdType, ForeignKey("presale_permits.id"), nullable=False),
+    Column("developer_id", IdType, ForeignKey("developers.id"), nullable=False),
+    Column("buyer_account_id", IdType, ForeignKey("accounts.id"), nullable=False),
+    Column("buyer_name_enc", LargeBinary, nullable=False),
+    Column("buyer_id_enc", LargeBinary, nullable=False),
+    Column("buyer_id_bidx", String(64), nullable=False),
+    Column("buyer_hukou", String(8), nullable=False),  # local | nonlocal, declared (限购)
+    Column("buyer_si_months", Integer, nullable=False),  # social-insurance months in the last 36, declared
+    Column("eligibility", Text, nullable=True),  # JSON: the 限购 rules as checked at the last signature
+    Column("area", Area, nullable=False),  # construction area as the register records it at drafting
+    Column("total_price_fen", BigInteger, nullable=False),
+    Column("unit_price_fen", BigInteger, nullable=False),
+    Column("payment_method", String(20), nullable=False),
+    Column("down_payment_fen", BigInteger, nullable=False),
+    Column("loan_fen", BigInteger, nullable=False),
+    Column("delivery_date", Date, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("active", Integer, nullable=True),  # 1 while the contract holds the home, NULL once cancelled
+    Column("developer_signed_at", UTCDateTime, nullable=True),
+    Column("buyer_signed_at", UTCDateTime, nullable=True),
+    Column("filing_no", String(20), nullable=True, unique=True),
+    Column("filed_at", UTCDateTime, nullable=True),
+    Column("cancelled_at", UTCDateTime, nullable=True),
+    Column("cancel_reason", String(200), nullable=True),
+    Column("cancelled_by", String(40), nullable=True),
+    Column("district_code", String(12), nullable=False),
+    Column("street_code", String(12), nullable=False),
+    Column("created_by", String(40), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ux_sale_contracts_home_active", "home_id", "active", unique=True),
+    Index("ix_sale_contracts_street", "street_code", "status", "created_at"),
+    Index("ix_sale_contracts_buyer", "buyer_account_id"),
+    Index("ix_sale_contracts_buyer_bidx", "buyer_id_bidx", "active"),
+    Index("ix_sale_contracts_project", "project_id", "status"),
+)

@@ -1,0 +1,24 @@
+"""Chinese names of the transactions context's internal codes (see ``anju.security.vocabulary``)."""
+
+ACTIONS = {
+    "transactions.file_developer": "开发企业备案",
+    "transactions.file_project": "项目备案",
+    "transactions.file_permit": "预售许可登记",
+    "transactions.file_prices": "备案价格",
+    "transactions.draft_contract": "起草商品房买卖合同",
+    "transactions.sign_contract": "签署商品房买卖合同",
+    "transactions.file_contract": "商品房买卖合同备案",
+    "transactions.cancel_contract": "撤销商品房买卖合同备案",
+}
+ENTITIES = {
+    "developer": "开发企业",
+    "sale_project": "项目",
+    "presale_permit": "预售许可",
+    "sale_contract": "商品房买卖合同",
+}
+PERMISSIONS = {
+    "transactions.read": "查看辖区开发企业、项目、预售许可、备案价格和买卖合同（买受人脱敏）",
+    "transactions.manage": "开发企业、项目、预售许可和价格备案，撤销合同备案",
+    "transactions.sell": "以开发企业经办人身份起草、签署和备案买卖合同",
+    "transactions.buy": "查看并签署本人的购房合同",
+}

@@ -1,0 +1,36 @@
+"""What waits in new-home transactions for the caller (the workbench, ``anju.core.worklist``): a
+buyer's contracts waiting for their signature; the bureau's staff see the contracts signed and not
+yet filed in their streets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from anju.core.worklist import WorkItem
+from anju.security import Caller
+from anju.transactions.domain import ContractStatus
+from anju.transactions.tables import sale_contracts
+
+
+def _count(conn: Connection, *conds: Any) -> int:
+    return int(conn.execute(select(func.count()).select_from(sale_contracts).where(*conds)).scalar_one())
+
+
+def items(conn: Connection, caller: Caller) -> list[WorkItem]:
+    out: list[WorkItem] = []
+    if caller.can("transactions.buy") and caller.account_id is not None:
+        waiting = _count(
+            conn,
+            sale_contracts.c.buyer_account_id == caller.account_id,
+            sale_contracts.c.status == ContractStatus.draft,
+            sale_contracts.c.buyer_signed_at.is_(None),
+        )
+        out.append(WorkItem("待我签署的购房合同", waiting, "/transactions/me/contracts", 0, "交易"))
+    if caller.can("transactions.read") and caller.scope.level != "own":
+        unfiled = _count(
+            conn, sale_contracts.c.status == ContractStatus.signed, *caller.scope.where(sale_contracts.c.street_code)
+        )
+        out.append(WorkItem("已签约未备案的商品房合同", unfiled, "/transactions/staff/contracts", 0, "交易"))
+    return out
