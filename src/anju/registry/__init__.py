@@ -18,7 +18,7 @@ from anju.registry.domain import HouseCode, Status, Structure, Use, make_house_c
 from anju.registry.history import BUILDING_ATTRS, HOME_ATTRS, as_of_condition
 from anju.registry.lists import changes_in_division
 from anju.registry.lookups import search
-from anju.registry.ownership import owned_area
+from anju.registry.ownership import OWNERS_BELIEVED, OwnerOn, owned_area, owned_on, owners_on
 from anju.registry.reads import (
     building_as_of,
     get_building,
@@ -35,14 +35,18 @@ from anju.registry.restrictions import (
     register_restriction_source,
     restriction_sources,
 )
+from anju.registry.feeds.restrictions import restrictions_in_force
 from anju.registry.tables import (
     building_versions,
     buildings,
     estates,
+    feed_loads,
     home_owners,
     home_versions,
     homes,
     register_changes,
+    registrations,
+    restriction_records,
     rooms,
 )
 
@@ -51,6 +55,7 @@ BULK_TABLES = (estates, buildings, building_versions, homes, home_versions, room
 
 __all__ = [
     "BUILDING_ATTRS",
+    "OWNERS_BELIEVED",
     "BULK_TABLES",
     "HOME_ATTRS",
     "Change",
@@ -58,6 +63,7 @@ __all__ = [
     "NewBuilding",
     "NewEstate",
     "NewHome",
+    "OwnerOn",
     "Restriction",
     "RestrictionSource",
     "SplitPart",
@@ -77,6 +83,7 @@ __all__ = [
     "create_home",
     "domain",
     "estates",
+    "feed_loads",
     "get_building",
     "get_estate",
     "get_home",
@@ -89,9 +96,14 @@ __all__ = [
     "make_house_code",
     "merge_homes",
     "owned_area",
+    "owned_on",
+    "owners_on",
     "parse_house_code",
     "register_changes",
     "register_restriction_source",
+    "registrations",
+    "restriction_records",
+    "restrictions_in_force",
     "restriction_sources",
     "rooms",
     "search",
