@@ -119,11 +119,12 @@ class RegistrationWriter:
             ],
         )
         rc = registrations.c
-        new_ids = dict(
-            st.conn.execute(select(rc.record_id, rc.id).where(rc.record_id.in_([r.record_id for r, _h, _c in pending])))
-            .tuples()
-            .all()
-        )
+        new_ids = {
+            str(k): int(v)
+            for k, v in st.conn.execute(
+                select(rc.record_id, rc.id).where(rc.record_id.in_([r.record_id for r, _h, _c in pending]))
+            )
+        }
         touched: set[int] = set()
         superseded = []
         for r, home_id, _h in pending:

@@ -176,6 +176,8 @@ def _owners(f: _Fields) -> tuple[OwnerIn, ...]:
 def registration(raw: RawRecord, today: date) -> RegistrationIn | list[FieldError]:
     """A registration record, or every error found in it."""
     f = _Fields(raw)
+    if f.errors:  # not a record at all (a line that is not JSON)
+        return f.errors
     record_id = f.ident("record_id")
     kind_text = raw.fields.get("kind", "").strip()
     kind = kind_text if kind_text in REGISTRATION_KINDS else {v: k for k, v in REGISTRATION_KINDS.items()}.get(kind_text)
@@ -200,6 +202,8 @@ def registration(raw: RawRecord, today: date) -> RegistrationIn | list[FieldErro
 def restriction(raw: RawRecord, today: date) -> RestrictionIn | list[FieldError]:
     """A restriction record (查封/解封, 抵押/注销, 行政限制/解除), or every error found in it."""
     f = _Fields(raw)
+    if f.errors:
+        return f.errors
     record_id = f.ident("record_id")
     event = RESTRICTION_EVENTS.get(raw.fields.get("event", "").strip())
     if event is None:
