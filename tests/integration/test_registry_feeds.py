@@ -77,7 +77,9 @@ def env(city_engine: Engine, settings_for: Any, tmp_path: Path) -> Iterator[dict
     app.state.engine.dispose()
 
 
-def reg(record_id: str, kind: str, code: str, on: date, owners: list[tuple[str, str, str, int]], **over: str) -> list[list[str]]:
+def reg(
+    record_id: str, kind: str, code: str, on: date, owners: list[tuple[str, str, str, int]], **over: str
+) -> list[list[str]]:
     """The CSV rows of one registration record (one row per owner)."""
     first = [record_id, kind, over.get("corrects", ""), over.get("cert", f"苏(2026)南京市不动产权第{record_id}号"),
              code, on.isoformat()]  # fmt: skip
@@ -253,8 +255,32 @@ def test_json_lines_and_xlsx_files_load_like_csv(env: dict[str, Any]) -> None:
     wb = openpyxl.Workbook()
     ws = wb.active
     assert ws is not None
-    ws.append(["业务号", "登记类型", "不动产权证号", "房屋代码", "登记日期", "权利人类型", "证件号码", "权利人名称", "共有份额"])
-    ws.append(["X1", "首次登记", "苏(2026)南京市不动产权第X1号", h2.house_code, "2019-01-02", "单位", ORG, "南京测试置业有限公司", "100"])
+    ws.append(
+        [
+            "业务号",
+            "登记类型",
+            "不动产权证号",
+            "房屋代码",
+            "登记日期",
+            "权利人类型",
+            "证件号码",
+            "权利人名称",
+            "共有份额",
+        ]
+    )
+    ws.append(
+        [
+            "X1",
+            "首次登记",
+            "苏(2026)南京市不动产权第X1号",
+            h2.house_code,
+            "2019-01-02",
+            "单位",
+            ORG,
+            "南京测试置业有限公司",
+            "100",
+        ]
+    )
     xlsx = env["dir"] / "r.xlsx"
     wb.save(xlsx)
     assert load(env, xlsx).status == "loaded"
@@ -320,7 +346,7 @@ def test_a_seizure_stops_listing_verification_and_lease_filing_and_its_release_l
     assert r.status_code == 422 and "查封" in r.json()["errors"][0]["reason"]
     # the court releases the seizure
     released = restrict(env, "release.csv", [
-        ["S2", "解封", "(2026)苏0102执123号之一", "S1", seized.house_code, "南京市玄武区人民法院", today.isoformat(), ""],
+        ["S2", "解封", "(2026)苏0102执123号之一", "S1", seized.house_code, "玄武区法院", today.isoformat(), ""],
     ])  # fmt: skip
     assert released.status == "loaded", released.summary()
     with env["engine"].connect() as c:

@@ -15,6 +15,7 @@ from anju.registry.changes import (
 )
 from anju.registry.create import NewBuilding, NewEstate, NewHome, create_building, create_estate, create_home
 from anju.registry.domain import HouseCode, Status, Structure, Use, make_house_code, parse_house_code
+from anju.registry.feeds.restrictions import restrictions_in_force
 from anju.registry.history import BUILDING_ATTRS, HOME_ATTRS, as_of_condition
 from anju.registry.lists import changes_in_division
 from anju.registry.lookups import search
@@ -35,7 +36,6 @@ from anju.registry.restrictions import (
     register_restriction_source,
     restriction_sources,
 )
-from anju.registry.feeds.restrictions import restrictions_in_force
 from anju.registry.tables import (
     building_versions,
     buildings,
@@ -55,9 +55,9 @@ BULK_TABLES = (estates, buildings, building_versions, homes, home_versions, room
 
 __all__ = [
     "BUILDING_ATTRS",
-    "OWNERS_BELIEVED",
     "BULK_TABLES",
     "HOME_ATTRS",
+    "OWNERS_BELIEVED",
     "Change",
     "HouseCode",
     "NewBuilding",
@@ -103,8 +103,8 @@ __all__ = [
     "register_restriction_source",
     "registrations",
     "restriction_records",
-    "restrictions_in_force",
     "restriction_sources",
+    "restrictions_in_force",
     "rooms",
     "search",
     "split_home",

@@ -119,7 +119,7 @@ def _sheet_records(rows: Iterator[tuple[int, list[str]]], columns: Mapping[str, 
 def _jsonl_records(f: IO[str], columns: Mapping[str, str]) -> Iterator[RawRecord]:
     n = 0
     try:
-        for n, line in enumerate(f, start=1):  # noqa: B007 - n names the line of a decoding error
+        for n, line in enumerate(f, start=1):
             if not line.strip():
                 continue
             try:

@@ -14,8 +14,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 
+from anju.core import dialect
 from anju.registry.feeds import timeline as tl
 from anju.registry.feeds.parse import OwnerIn, RegistrationIn
 from anju.registry.feeds.state import CHUNK, LoadState, Seen, chunked
@@ -55,7 +56,11 @@ class RegistrationWriter:
                 if prior.content_hash == h:
                     st.unchanged += 1
                 else:
-                    st.fail(r.line, "record_id", f"业务号「{r.record_id}」已载入且内容不同；更正请另发更正登记（correction）")
+                    st.fail(
+                        r.line,
+                        "record_id",
+                        f"业务号「{r.record_id}」已载入且内容不同；更正请另发更正登记（correction）",
+                    )
                 continue
             if r.corrects is not None and not self._check_target(r):
                 continue
@@ -100,37 +105,19 @@ class RegistrationWriter:
         if not pending or not st.writing:
             return
         st.new += len(pending)
-        owners = {r.record_id: tuple(self._owner(o) for o in r.owners) for r, _h, _c in pending}
-        st.conn.execute(
-            insert(registrations),
-            [
-                {
-                    "record_id": r.record_id,
-                    "kind": r.kind,
-                    "home_id": home_id,
-                    "certificate_no": r.certificate_no,
-                    "registered_on": r.registered_on,
-                    "corrects_id": st.seen[r.corrects].id if r.corrects else None,
-                    "content_hash": h,
-                    "load_id": st.load_id,
-                    "recorded_at": st.now,
-                }
-                for r, home_id, h in pending
-            ],
-        )
-        rc = registrations.c
-        new_ids = {
-            str(k): int(v)
-            for k, v in st.conn.execute(
-                select(rc.record_id, rc.id).where(rc.record_id.in_([r.record_id for r, _h, _c in pending]))
-            )
-        }
+        first = dialect.next_ids(st.conn, registrations, len(pending))
+        rows = [
+            (first + i, r.record_id, r.kind, home_id, r.certificate_no, r.registered_on,
+             st.seen[r.corrects].id if r.corrects else None, h, st.load_id, st.now)
+            for i, (r, home_id, h) in enumerate(pending)
+        ]  # fmt: skip
+        dialect.bulk_insert(st.conn, registrations, _REGISTRATION_COLS, rows)
         touched: set[int] = set()
         superseded = []
-        for r, home_id, _h in pending:
-            new_id = int(new_ids[r.record_id])
+        for i, (r, home_id, _h) in enumerate(pending):
+            new_id = first + i
             st.seen[r.record_id].id = new_id
-            self.fresh[new_id] = owners[r.record_id]
+            self.fresh[new_id] = tuple(self._owner(o) for o in r.owners)
             touched.add(home_id)
             if r.corrects is not None:
                 target = st.seen[r.corrects]
@@ -170,25 +157,25 @@ def recompute(st: LoadState, home_ids: Sequence[int], fresh: dict[int, tuple[tl.
         if retire:
             st.conn.execute(_SUPERSEDE_OWNER, [{"row_id": i, "at": st.now} for i in retire])
         if record:
-            st.conn.execute(insert(home_owners), [_row_values(st, h, row) for h, row in record])
+            dialect.bulk_insert(st.conn, home_owners, _OWNER_COLS, [_row_values(st, h, row) for h, row in record])
 
 
-def _row_values(st: LoadState, home_id: int, row: tl.Row) -> dict[str, object]:
+_REGISTRATION_COLS = (
+    "id", "record_id", "kind", "home_id", "certificate_no", "registered_on", "corrects_id", "content_hash",
+    "load_id", "recorded_at",
+)  # fmt: skip
+_OWNER_COLS = (
+    "home_id", "owner_kind", "owner_bidx", "owner_id_enc", "owner_name_enc", "share_pct", "acquired_on",
+    "released_on", "recorded_at", "registration_id", "origin_id",
+)  # fmt: skip
+
+
+def _row_values(st: LoadState, home_id: int, row: tl.Row) -> tuple[object, ...]:
     o = row.owner
-    return {
-        "home_id": home_id,
-        "owner_kind": o.kind,
-        "owner_bidx": o.bidx,
-        "owner_id_enc": o.id_enc,
-        "owner_name_enc": o.name_enc,
-        "share_pct": o.share_pct,
-        "acquired_on": row.acquired_on,
-        "released_on": row.released_on,
-        "recorded_at": st.now,
-        "superseded_at": None,
-        "registration_id": row.registration_id,
-        "origin_id": row.origin_id,
-    }
+    return (
+        home_id, o.kind, o.bidx, o.id_enc, o.name_enc, o.share_pct, row.acquired_on, row.released_on, st.now,
+        row.registration_id, row.origin_id,
+    )  # fmt: skip
 
 
 def _read(

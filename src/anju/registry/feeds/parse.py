@@ -11,6 +11,10 @@ import json
 import re
 from dataclasses import asdict, dataclass
 from datetime import date
+from functools import lru_cache
+
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError as StdnumError
 
 from anju.core.errors import FieldError, ValidationError
 from anju.registry.feeds.files import RawRecord
@@ -53,9 +57,9 @@ class RegistrationIn:
 
     def canonical(self) -> str:
         """The record's content (without its line), for recognising a re-delivery."""
-        d = asdict(self)
-        d.pop("line")
-        return json.dumps(d, ensure_ascii=False, sort_keys=True, default=str)
+        owners = [[o.kind, o.id_value, o.name, o.share_pct] for o in self.owners]
+        head = [self.record_id, self.kind, self.corrects, self.certificate_no, self.house_code]
+        return json.dumps([*head, self.registered_on.isoformat(), owners], ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,33 @@ class _Fields:
         return d
 
 
+@lru_cache(maxsize=65536)
+def _place_known(region_and_year: str) -> bool:
+    """python-stdnum's birth-place check (the region code assigned in the birth year), which depends on
+    the first 10 characters only: cached, because it is most of the cost of checking an ID."""
+    try:
+        ric.get_birth_place(region_and_year + "01010000")
+    except (StdnumError, KeyError):  # python-stdnum raises KeyError for some codes (e.g. 320192)
+        return False
+    return True
+
+
+def _resident_id(value: str) -> str:
+    """``security.resident_id`` with its costly part cached: python-stdnum's checks of an 18-character
+    number (digits, check digit, birth date, birth place), in its order; anything else, or any
+    failure, goes through ``security.resident_id`` itself for its normalisation and its reason."""
+    v = "".join(value.split()).upper()
+    if len(v) == 18 and v[:17].isdigit() and v[-1] == ric.calc_check_digit(v):
+        try:
+            date(int(v[6:10]), int(v[10:12]), int(v[12:14]))  # python-stdnum's get_birth_date, without its clean-up
+        except ValueError:
+            return resident_id(v)
+        if _place_known(v[:10]):
+            return v
+        raise ValidationError.of("id_number", "居民身份证号码中的出生日期或地址码无效")
+    return resident_id(value)
+
+
 def _owner(f: _Fields, raw: dict[str, str], i: int) -> OwnerIn | None:
     prefix = f"owners[{i}]."
     kind = OWNER_KINDS.get(raw.get("owner_kind", "").strip() or "person")
@@ -136,10 +167,9 @@ def _owner(f: _Fields, raw: dict[str, str], i: int) -> OwnerIn | None:
     value = raw.get("owner_id", "").strip()
     name = raw.get("owner_name", "").strip()
     try:
-        value = resident_id(value) if kind == "person" else credit_code(value)
-    except ValidationError:
-        what = "居民身份证号码无效（校验位或格式）" if kind == "person" else "统一社会信用代码无效（校验位或格式）"
-        f.fail(prefix + "owner_id", what)
+        value = _resident_id(value) if kind == "person" else credit_code(value)
+    except ValidationError as e:  # the validator's reason (length, check digit, birth date…), never the value
+        f.fail(prefix + "owner_id", e.errors[0].reason if e.errors else "证件号码无效")
         return None
     try:
         name = person_name(name) if kind == "person" else name
@@ -180,7 +210,9 @@ def registration(raw: RawRecord, today: date) -> RegistrationIn | list[FieldErro
         return f.errors
     record_id = f.ident("record_id")
     kind_text = raw.fields.get("kind", "").strip()
-    kind = kind_text if kind_text in REGISTRATION_KINDS else {v: k for k, v in REGISTRATION_KINDS.items()}.get(kind_text)
+    kind = (
+        kind_text if kind_text in REGISTRATION_KINDS else {v: k for k, v in REGISTRATION_KINDS.items()}.get(kind_text)
+    )
     if kind is None:
         f.fail("kind", f"应为 {'、'.join(f'{k}（{v}）' for k, v in REGISTRATION_KINDS.items())} 之一")
     corrects = f.ident("corrects", required=False)

@@ -57,9 +57,14 @@ def restrictions_in_force(
     for part in chunked(sorted(set(home_ids)), CHUNK):
         rows = conn.execute(
             select(
-                imp.c.home_id, imp.c.kind, imp.c.record_id, imp.c.document_no, imp.c.authority,
-                imp.c.starts_on, imp.c.ends_on,
-            )  # fmt: skip
+                imp.c.home_id,
+                imp.c.kind,
+                imp.c.record_id,
+                imp.c.document_no,
+                imp.c.authority,
+                imp.c.starts_on,
+                imp.c.ends_on,
+            )
             .where(
                 imp.c.home_id.in_(part),
                 imp.c.action == "impose",
@@ -72,9 +77,14 @@ def restrictions_in_force(
         )
         out.extend(
             RestrictionInForce(
-                home_id=int(r.home_id), kind=r.kind, record_id=r.record_id, document_no=r.document_no,
-                authority=r.authority, starts_on=r.starts_on, ends_on=r.ends_on,
-            )  # fmt: skip
+                home_id=int(r.home_id),
+                kind=r.kind,
+                record_id=r.record_id,
+                document_no=r.document_no,
+                authority=r.authority,
+                starts_on=r.starts_on,
+                ends_on=r.ends_on,
+            )
             for r in rows
         )
     return out
@@ -149,15 +159,26 @@ class RestrictionWriter:
         for part in chunked(ids, CHUNK):
             rows = st.conn.execute(
                 select(
-                    rr.c.id, rr.c.record_id, rr.c.content_hash, rr.c.home_id, rr.c.kind, rr.c.action,
-                    rr.c.starts_on, exists().where(lift.c.lifts_id == rr.c.id).label("lifted"),
-                ).where(rr.c.record_id.in_(part))  # fmt: skip
+                    rr.c.id,
+                    rr.c.record_id,
+                    rr.c.content_hash,
+                    rr.c.home_id,
+                    rr.c.kind,
+                    rr.c.action,
+                    rr.c.starts_on,
+                    exists().where(lift.c.lifts_id == rr.c.id).label("lifted"),
+                ).where(rr.c.record_id.in_(part))
             )
             for row in rows:
                 st.seen[row.record_id] = Seen(
-                    row.content_hash, int(row.home_id), int(row.id), bool(row.lifted), row.kind, row.action,
+                    row.content_hash,
+                    int(row.home_id),
+                    int(row.id),
+                    bool(row.lifted),
+                    row.kind,
+                    row.action,
                     row.starts_on,
-                )  # fmt: skip
+                )
 
     def flush(self) -> None:
         pending, self.pending = self.pending, []
