@@ -395,3 +395,20 @@ def test_after_a_transfer_the_sellers_new_listing_fails_its_ownership_rule_and_t
     assert seller.status_code == 422 and "lister_entitled" in failed(seller)
     buyer = listing_verify(env, home, "buyer")
     assert buyer.status_code == 200 and buyer.json()["status"] == "verified", buyer.text
+
+
+def test_of_two_records_of_one_day_the_later_wins_and_correcting_it_brings_the_earlier_back(
+    env: dict[str, Any],
+) -> None:
+    home = env["homes"][0]
+    day = date(2021, 4, 1)
+    rows = [
+        *reg("D1", "first", home.house_code, day, [("person", A_ID, A_NAME, 100)]),
+        *reg("D2", "transfer", home.house_code, day, [("person", B_ID, B_NAME, 100)]),
+    ]
+    assert load(env, write_csv(env, "d.csv", REG_HEADER, rows)).status == "loaded"
+    assert owners(env, home.id, day) == {bidx(env, B_ID): 100}
+    fix = reg("D3", "correction", home.house_code, date(2022, 4, 1), [("person", B_ID, B_NAME, 100)], corrects="D2")
+    assert load(env, write_csv(env, "d3.csv", REG_HEADER, fix)).status == "loaded"
+    assert owners(env, home.id, date(2021, 12, 1)) == {bidx(env, A_ID): 100}
+    assert owners(env, home.id, date(2022, 4, 1)) == {bidx(env, B_ID): 100}

@@ -41,6 +41,7 @@ def test_a_later_record_of_the_same_day_wins_and_a_base_row_ended_before_any_rec
     events = [Event(1, date(2020, 1, 1), 1, (A,)), Event(2, date(2020, 1, 1), 2, (B, C))]
     assert periods(timeline(base, events)) == [
         ("a", date(2000, 1, 1), date(2005, 1, 1)),
+        ("a", date(2020, 1, 1), date(2020, 1, 1)),  # overridden on its own day: zero-length, read by nobody
         ("b", date(2020, 1, 1), None),
         ("c", date(2020, 1, 1), None),
     ]

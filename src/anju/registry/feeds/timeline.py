@@ -68,8 +68,12 @@ class BaseRow:
 
 def timeline(base: Iterable[BaseRow], events: Sequence[Event]) -> list[Row]:
     """Every owner period of one home: the base rows, each closed by the first registration on or
-    after the day it began, then each registration's owners until the next registration. A period
-    that would be empty (a later record of the same day) is left out."""
+    after the day it began, then each registration's owners until the next registration.
+
+    A base row whose period would be empty is left out (the original row keeps it). A registration
+    overridden by a later record of its own day keeps zero-length rows (released on the day acquired):
+    no reader matches them (``acquired_on <= D < released_on``), and they keep the record's owners
+    for a later recomputation — should the later record be corrected away."""
     ordered = sorted(events, key=lambda e: (e.on, e.seq))
     days = [e.on for e in ordered]
     out: list[Row] = []
@@ -82,8 +86,6 @@ def timeline(base: Iterable[BaseRow], events: Sequence[Event]) -> list[Row]:
             out.append(Row(b.owner, b.acquired_on, released, None, b.id))
     for i, e in enumerate(ordered):
         released = days[i + 1] if i + 1 < len(days) else None
-        if released is not None and released <= e.on:
-            continue
         out.extend(Row(o, e.on, released, e.registration_id, None) for o in e.owners)
     return out
 
