@@ -13,10 +13,12 @@ from typing import Any
 
 import openpyxl
 import pytest
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 from anju.app import create_app
+from anju.cli import main
 from anju.core import clock
 from anju.registry import (
     feed_loads,
@@ -412,3 +414,24 @@ def test_of_two_records_of_one_day_the_later_wins_and_correcting_it_brings_the_e
     assert load(env, write_csv(env, "d3.csv", REG_HEADER, fix)).status == "loaded"
     assert owners(env, home.id, date(2021, 12, 1)) == {bidx(env, A_ID): 100}
     assert owners(env, home.id, date(2022, 4, 1)) == {bidx(env, B_ID): 100}
+
+
+def test_the_command_line_loads_prints_a_summary_and_exits_1_on_a_rejected_file(env: dict[str, Any]) -> None:
+    home = env["homes"][0]
+    cli_env = {
+        "ANJU_DATABASE_URL": env["engine"].url.render_as_string(hide_password=False),
+        "ANJU_DATA_DIR": str(env["dir"]),
+    }
+    good = write_csv(env, "cli.csv", REG_HEADER, reg("C1", "first", home.house_code, date(2019, 1, 1),
+                                                     [("person", A_ID, A_NAME, 100)]))  # fmt: skip
+    res = CliRunner().invoke(main, ["registry", "load-registrations", str(good)], env=cli_env)
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output.strip().splitlines()[-1])
+    assert (out["status"], out["records_new"], out["format"]) == ("loaded", 1, "csv")
+    assert count(env, registrations, registrations.c.record_id == "C1") == 1
+    bad = write_csv(env, "cli_bad.csv", RES_HEADER, [["X1", "查封", "D", "", "nope", "法院", "2024-01-01", ""]])
+    res = CliRunner().invoke(main, ["registry", "load-restrictions", str(bad)], env=cli_env)
+    assert res.exit_code == 1
+    out = json.loads(res.output.strip().splitlines()[-1])
+    assert out["status"] == "rejected" and [(e["field"], e["row"]) for e in out["errors"]] == [("house_code", 2)]
+    assert count(env, restriction_records) == 0
