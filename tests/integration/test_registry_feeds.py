@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -435,3 +436,28 @@ def test_the_command_line_loads_prints_a_summary_and_exits_1_on_a_rejected_file(
     out = json.loads(res.output.strip().splitlines()[-1])
     assert out["status"] == "rejected" and [(e["field"], e["row"]) for e in out["errors"]] == [("house_code", 2)]
     assert count(env, restriction_records) == 0
+
+
+def test_concurrent_loads_touching_one_home_run_one_after_the_other(env: dict[str, Any]) -> None:
+    home = env["homes"][0]
+    first = write_csv(env, "c0.csv", REG_HEADER, reg("K0", "first", home.house_code, date(2015, 1, 1),
+                                                     [("person", A_ID, A_NAME, 100)]))  # fmt: skip
+    assert load(env, first).status == "loaded"
+    files = [
+        write_csv(env, "c1.csv", REG_HEADER, reg("K1", "transfer", home.house_code, date(2020, 1, 1),
+                                                 [("person", B_ID, B_NAME, 100)])),
+        write_csv(env, "c2.csv", REG_HEADER, reg("K2", "transfer", home.house_code, date(2022, 1, 1),
+                                                 [("person", C_ID, C_NAME, 100)])),
+    ]  # fmt: skip
+    results: list[Any] = []
+    threads = [threading.Thread(target=lambda p=p: results.append(load(env, p))) for p in files]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r.status for r in results) == ["loaded", "loaded"]
+    assert owners(env, home.id, date(2016, 1, 1)) == {bidx(env, A_ID): 100}
+    assert owners(env, home.id, date(2021, 1, 1)) == {bidx(env, B_ID): 100}
+    assert owners(env, home.id, date(2023, 1, 1)) == {bidx(env, C_ID): 100}
+    believed = count(env, home_owners, home_owners.c.home_id == home.id, home_owners.c.superseded_at.is_(None))
+    assert believed == 3  # A until 2020, B until 2022, C since: nothing doubled

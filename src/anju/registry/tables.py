@@ -324,6 +324,16 @@ restriction_records = Table(
     Index("ix_restriction_records_lifts", "lifts_id"),
 )
 
+# One lock row per feed (registrations, restrictions; seeded by migration 0016): a load's first statement
+# updates it, so loads of one feed run one after the other on both databases (a load recomputes the
+# owners of the homes it touches from what it reads).
+feed_locks = Table(
+    "feed_locks",
+    metadata,
+    Column("feed", String(16), primary_key=True),
+    Column("loads", BigInteger, nullable=False),
+)
+
 # Every load of a feed file: what came, what it did, its report (JSON: errors, capped).
 feed_loads = Table(
     "feed_loads",

@@ -30,7 +30,7 @@ from anju.registry.feeds.restrictions import RestrictionWriter
 from anju.registry.feeds.state import CHUNK, LoadState, batches
 from anju.registry.imports.sheet import FileRejected
 from anju.registry.imports.xlsx import XlsxLimits
-from anju.registry.tables import feed_loads
+from anju.registry.tables import feed_loads, feed_locks
 from anju.security import AuditedJob, Caller, Keyring, audited_job
 
 #: Errors kept in a load's stored report (the count is always exact).
@@ -150,6 +150,8 @@ def _load(
     try:
         result.format = format_of(path.name)
         with job.final() as conn:
+            # the first statement is a write to the feed's lock row: loads of one feed serialise here
+            conn.execute(update(feed_locks).where(feed_locks.c.feed == feed).values(loads=feed_locks.c.loads + 1))
             result.load_id = job.entity_id = _insert_load(conn, result, now)
             st = LoadState(conn, keyring, result.load_id, today, now)
             _run(st, read_records(path, feed, result.format, xlsx_limits), feed, max(1, min(batch, CHUNK)), result)

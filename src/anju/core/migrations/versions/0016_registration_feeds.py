@@ -1,4 +1,4 @@
-"""registration and restriction feeds: registrations, restriction_records, feed_loads; home_owners bitemporal
+"""registration and restriction feeds: registrations, restriction_records, feed_loads, feed_locks; home_owners bitemporal
 
 ``home_owners`` gains ``superseded_at`` (NULL: still believed — every existing row), the registration
 that named the owner and, for a replacement of another writer's row, that row's id. Nothing existing
@@ -83,6 +83,13 @@ def upgrade() -> None:
         "ix_restriction_records_home", "restriction_records", ["home_id", "kind", "starts_on"], unique=False
     )
     op.create_index("ix_restriction_records_lifts", "restriction_records", ["lifts_id"], unique=False)
+    locks = op.create_table(
+        "feed_locks",
+        sa.Column("feed", sa.String(length=16), nullable=False),
+        sa.Column("loads", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("feed", name=op.f("pk_feed_locks")),
+    )
+    op.bulk_insert(locks, [{"feed": "registrations", "loads": 0}, {"feed": "restrictions", "loads": 0}])
     op.create_table(
         "feed_loads",
         sa.Column("id", ID, autoincrement=True, nullable=False),
@@ -104,6 +111,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("feed_loads")
+    op.drop_table("feed_locks")
     op.drop_index("ix_restriction_records_lifts", table_name="restriction_records")
     op.drop_index("ix_restriction_records_home", table_name="restriction_records")
     op.drop_table("restriction_records")
