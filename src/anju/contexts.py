@@ -114,7 +114,8 @@ CONTEXTS: tuple[Context, ...] = (
         "registry",
         vocabulary="anju.registry.vocabulary",
         commands={"registry": "anju.registry.cli:registry"},
-        help={"registry": "楼盘表: import, export, look-ups."},
+        help={"registry": "楼盘表: import, export, look-ups; registration and restriction feeds."},
+        restriction_sources={"registry_feeds": "anju.registry.feeds.restrictions:feed_source"},
         permissions={
             "registry.read": "read the 楼盘表 in scope",
             "registry.write": "change estates, buildings and homes in scope",

@@ -15,10 +15,11 @@ from anju.registry.changes import (
 )
 from anju.registry.create import NewBuilding, NewEstate, NewHome, create_building, create_estate, create_home
 from anju.registry.domain import HouseCode, Status, Structure, Use, make_house_code, parse_house_code
+from anju.registry.feeds.restrictions import restrictions_in_force
 from anju.registry.history import BUILDING_ATTRS, HOME_ATTRS, as_of_condition
 from anju.registry.lists import changes_in_division
 from anju.registry.lookups import search
-from anju.registry.ownership import owned_area
+from anju.registry.ownership import OWNERS_BELIEVED, OwnerOn, owned_area, owned_on, owners_on
 from anju.registry.reads import (
     building_as_of,
     get_building,
@@ -39,10 +40,13 @@ from anju.registry.tables import (
     building_versions,
     buildings,
     estates,
+    feed_loads,
     home_owners,
     home_versions,
     homes,
     register_changes,
+    registrations,
+    restriction_records,
     rooms,
 )
 
@@ -53,11 +57,13 @@ __all__ = [
     "BUILDING_ATTRS",
     "BULK_TABLES",
     "HOME_ATTRS",
+    "OWNERS_BELIEVED",
     "Change",
     "HouseCode",
     "NewBuilding",
     "NewEstate",
     "NewHome",
+    "OwnerOn",
     "Restriction",
     "RestrictionSource",
     "SplitPart",
@@ -77,6 +83,7 @@ __all__ = [
     "create_home",
     "domain",
     "estates",
+    "feed_loads",
     "get_building",
     "get_estate",
     "get_home",
@@ -89,10 +96,15 @@ __all__ = [
     "make_house_code",
     "merge_homes",
     "owned_area",
+    "owned_on",
+    "owners_on",
     "parse_house_code",
     "register_changes",
     "register_restriction_source",
+    "registrations",
+    "restriction_records",
     "restriction_sources",
+    "restrictions_in_force",
     "rooms",
     "search",
     "split_home",

@@ -1,17 +1,75 @@
-"""Property rights (产权) in the register: who owns which home, read set-wise by blind index."""
+"""Property rights (产权) in the register: who owns which home, read set-wise by blind index.
+
+``home_owners`` is bitemporal (``docs/registry.md``, "Property rights"): a row is believed from
+``recorded_at`` until ``superseded_at`` (NULL: still believed). Every reader of current beliefs adds
+:data:`OWNERS_BELIEVED`; :func:`owners_on` also answers as the register knew it at an earlier time.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from typing import TypedDict
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, or_, select
 
 from anju.core.types import area_from_db
-from anju.registry.tables import home_owners, homes
+from anju.registry.tables import home_owners, homes, registrations
 
 CHUNK = 5000
+
+#: The rows the register believes now (a superseded row is kept for history, never read as current).
+OWNERS_BELIEVED: ColumnElement[bool] = home_owners.c.superseded_at.is_(None)
+
+
+def owned_on(on: date) -> ColumnElement[bool]:
+    """Rows whose owner held the home on ``on``, as the register believes now."""
+    o = home_owners.c
+    return and_(OWNERS_BELIEVED, o.acquired_on <= on, or_(o.released_on.is_(None), o.released_on > on))
+
+
+class OwnerOn(TypedDict):
+    """An owner of a home on a day (no personal data: the blind index names the owner)."""
+
+    owner_kind: str
+    owner_bidx: str
+    share_pct: int
+    acquired_on: date
+    released_on: date | None
+    certificate_no: str | None  # of the registration that named the owner (None: another writer's row)
+
+
+def owners_on(conn: Connection, home_id: int, on: date, known_at: datetime | None = None) -> list[OwnerOn]:
+    """The owners of a home on ``on`` — as believed now, or as the register knew it at ``known_at``
+    (before later corrections)."""
+    o = home_owners.c
+    if known_at is None:
+        believed: ColumnElement[bool] = OWNERS_BELIEVED
+    else:
+        believed = and_(o.recorded_at <= known_at, or_(o.superseded_at.is_(None), o.superseded_at > known_at))
+    rows = conn.execute(
+        select(o.owner_kind, o.owner_bidx, o.share_pct, o.acquired_on, o.released_on, registrations.c.certificate_no)
+        .select_from(home_owners.outerjoin(registrations, registrations.c.id == o.registration_id))
+        .where(
+            o.home_id == home_id,
+            believed,
+            o.acquired_on <= on,
+            or_(o.released_on.is_(None), o.released_on > on),
+        )
+        .order_by(o.id)
+    )
+    return [
+        OwnerOn(
+            owner_kind=r.owner_kind,
+            owner_bidx=r.owner_bidx,
+            share_pct=int(r.share_pct),
+            acquired_on=r.acquired_on,
+            released_on=r.released_on,
+            certificate_no=r.certificate_no,
+        )
+        for r in rows
+    ]
 
 
 def owned_area(conn: Connection, bidxs: Sequence[str], on: date) -> dict[str, tuple[int, Decimal]]:
@@ -23,11 +81,7 @@ def owned_area(conn: Connection, bidxs: Sequence[str], on: date) -> dict[str, tu
         rows = conn.execute(
             select(home_owners.c.owner_bidx, home_owners.c.share_pct, homes.c.construction_area)
             .join(homes, homes.c.id == home_owners.c.home_id)
-            .where(
-                home_owners.c.owner_bidx.in_(keys[i : i + CHUNK]),
-                home_owners.c.acquired_on <= on,
-                or_(home_owners.c.released_on.is_(None), home_owners.c.released_on > on),
-            )
+            .where(home_owners.c.owner_bidx.in_(keys[i : i + CHUNK]), owned_on(on))
         )
         for b, share, area in rows:
             n, total = out.get(b, (0, Decimal(0)))

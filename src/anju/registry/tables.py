@@ -248,9 +248,35 @@ register_changes = Table(
     Column("n", BigInteger, nullable=False),
 )
 
+# The registration centre's feed (不动产登记): one row per record delivered — a first registration, a
+# transfer, or a correction of an earlier record — keyed by the centre's record id (idempotent
+# re-delivery). A corrected record is superseded (``superseded_at``/``superseded_by``), never changed.
+# The owners a record names are the ``home_owners`` rows carrying its id.
+registrations = Table(
+    "registrations",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("record_id", String(64), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),  # first | transfer | correction
+    Column("home_id", IdType, ForeignKey("homes.id"), nullable=False),
+    Column("certificate_no", String(64), nullable=False),  # 不动产权证号
+    Column("registered_on", Date, nullable=False),
+    Column("corrects_id", IdType, ForeignKey("registrations.id"), nullable=True),
+    Column("content_hash", String(64), nullable=False),  # SHA-256 of the record as delivered
+    Column("load_id", IdType, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("superseded_at", UTCDateTime, nullable=True),  # set when a correction replaced it
+    Column("superseded_by", IdType, nullable=True),
+    Index("ix_registrations_home", "home_id", "registered_on"),
+)
+
 # Property rights (产权) as the register knows them: who owns each home, since when and until when.
 # Owners are people (resident ID) or organisations (unified social credit code); the identifier and the
 # name are encrypted (SM4) and found through an HMAC-SM3 blind index, as everywhere else.
+# Bitemporal: ``acquired_on``/``released_on`` is the valid time, ``recorded_at``/``superseded_at`` the
+# time the register believed the row. The registration feed never updates a row: it supersedes it and
+# records the replacement (``docs/registry.md``, "Registration feeds"). Readers of current beliefs
+# add ``superseded_at IS NULL`` (``registry.OWNERS_BELIEVED``).
 home_owners = Table(
     "home_owners",
     metadata,
@@ -264,6 +290,65 @@ home_owners = Table(
     Column("acquired_on", Date, nullable=False),
     Column("released_on", Date, nullable=True),  # NULL while owned
     Column("recorded_at", UTCDateTime, nullable=False),
+    Column("superseded_at", UTCDateTime, nullable=True),  # NULL while believed
+    # The feed record that named this owner (NULL: written by another writer, e.g. the synthetic city).
+    Column("registration_id", IdType, ForeignKey("registrations.id"), nullable=True),
+    # A replacement of another writer's row (its owner closed by a registration): that row's id.
+    Column("origin_id", IdType, nullable=True),
     Index("ix_home_owners_owner", "owner_bidx", "released_on"),
     Index("ix_home_owners_home", "home_id"),
+    Index("ix_home_owners_registration", "registration_id"),
+)
+
+# Restriction feeds (查封/解封, 抵押/注销, 行政限制/解除): one row per record delivered. A restriction is
+# imposed by one record and lifted by a later one (``lifts_id`` names the imposing record); rows are never
+# changed. Which kinds bar what: ``registry.feeds.restrictions.BARS``.
+restriction_records = Table(
+    "restriction_records",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("record_id", String(64), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),  # seizure | mortgage | administrative
+    Column("action", String(8), nullable=False),  # impose | lift
+    Column("home_id", IdType, ForeignKey("homes.id"), nullable=False),
+    Column("document_no", String(64), nullable=False),  # 文书号 / 登记证明号
+    Column("authority", String(80), nullable=False),
+    Column("starts_on", Date, nullable=False),  # lift: the day it is lifted
+    Column("ends_on", Date, nullable=True),  # impose: the end of its term, if it has one
+    Column("lifts_id", IdType, ForeignKey("restriction_records.id"), nullable=True),
+    Column("content_hash", String(64), nullable=False),
+    Column("load_id", IdType, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    CheckConstraint("ends_on IS NULL OR ends_on > starts_on", name="term"),
+    Index("ix_restriction_records_home", "home_id", "kind", "starts_on"),
+    Index("ix_restriction_records_lifts", "lifts_id"),
+)
+
+# One lock row per feed (registrations, restrictions; seeded by migration 0016): a load's first statement
+# updates it, so loads of one feed run one after the other on both databases (a load recomputes the
+# owners of the homes it touches from what it reads).
+feed_locks = Table(
+    "feed_locks",
+    metadata,
+    Column("feed", String(16), primary_key=True),
+    Column("loads", BigInteger, nullable=False),
+)
+
+# Every load of a feed file: what came, what it did, its report (JSON: errors, capped).
+feed_loads = Table(
+    "feed_loads",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("feed", String(16), nullable=False),  # registrations | restrictions
+    Column("filename", String(200), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("format", String(8), nullable=True),  # csv | jsonl | xlsx
+    Column("status", String(16), nullable=False),  # loaded | unchanged | rejected
+    Column("records_total", Integer, nullable=False),
+    Column("records_new", Integer, nullable=False),
+    Column("records_unchanged", Integer, nullable=False),
+    Column("records_rejected", Integer, nullable=False),
+    Column("report", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=True),
 )

@@ -11,8 +11,16 @@ ACTIONS = {
     "registry.merge_homes": "合户",
     "registry.remerge": "重新合并导入来源",
     "registry.import": "导入楼盘表",
+    "registry.load_registrations": "载入不动产登记数据",
+    "registry.load_restrictions": "载入查封、抵押等限制数据",
 }
-ENTITIES = {"estate": "小区/楼盘", "building": "楼幢", "home": "房屋", "import_job": "导入任务"}
+ENTITIES = {
+    "estate": "小区/楼盘",
+    "building": "楼幢",
+    "home": "房屋",
+    "import_job": "导入任务",
+    "feed_load": "数据载入批次",
+}
 PERMISSIONS = {
     "registry.read": "查看辖区楼盘表",
     "registry.write": "变更辖区楼盘表",

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, bindparam, false, or_, select
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.paging import Page, fetch_page
-from anju.registry import home_owners, homes, rooms
+from anju.registry import OWNERS_BELIEVED, home_owners, homes, rooms
 from anju.rental import domain, parties
 from anju.rental.tables import (
     rental_entrustments,
@@ -51,6 +51,7 @@ _IS_OWNER = (
         home_owners.c.owner_bidx == bindparam("owner_bidx"),
         home_owners.c.acquired_on <= bindparam("on"),
         or_(home_owners.c.released_on.is_(None), home_owners.c.released_on > bindparam("on")),
+        OWNERS_BELIEVED,
     )
     .limit(1)
 )
@@ -59,6 +60,7 @@ _OWNER_NAMES = select(home_owners.c.owner_name_enc).where(
     home_owners.c.owner_bidx == bindparam("owner_bidx"),
     home_owners.c.acquired_on <= bindparam("on"),
     or_(home_owners.c.released_on.is_(None), home_owners.c.released_on > bindparam("on")),
+    OWNERS_BELIEVED,
 )
 
 

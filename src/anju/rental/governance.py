@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal, TypedDict
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, func, select
 from sqlalchemy.exc import IntegrityError
 
 from anju import credit
@@ -25,7 +25,7 @@ from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
-from anju.registry import home_owners, homes
+from anju.registry import home_owners, homes, owned_on
 from anju.rental import domain
 from anju.rental.tables import (
     rental_complaint_events,
@@ -123,8 +123,7 @@ def _subjects(conn: Connection, kr: Keyring, t: Target, on: date) -> list[tuple[
     rows = conn.execute(
         select(o.c.owner_kind, o.c.owner_bidx).where(
             o.c.home_id == t.home_id,
-            o.c.acquired_on <= on,
-            or_(o.c.released_on.is_(None), o.c.released_on > on),
+            owned_on(on),
         )
     ).all()
     return sorted({("org" if k == "org" else "person", b) for k, b in rows})

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import Engine, func, select
 
 from anju.core import clock
-from anju.registry import home_owners
+from anju.registry import OWNERS_BELIEVED, home_owners
 from anju.rental import rental_leases, rental_listings, rental_parties
 from anju.security import Keyring
 
@@ -86,7 +86,7 @@ def attach_demo_accounts(engine: Engine, keyring: Keyring, people: Sequence[Mapp
                 .limit(3)
             ).all()
             for _lid, hid in rows:
-                current = (home_owners.c.home_id == hid) & home_owners.c.released_on.is_(None)
+                current = (home_owners.c.home_id == hid) & home_owners.c.released_on.is_(None) & OWNERS_BELIEVED
                 first = c.execute(select(func.min(home_owners.c.id)).where(current)).scalar_one()
                 c.execute(
                     home_owners.update()

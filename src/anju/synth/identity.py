@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, select
 
-from anju.registry import home_owners
+from anju.registry import OWNERS_BELIEVED, home_owners
 from anju.security import Claim, Keyring, Security, Verdict, synthetic_people, synthetic_phone
 
 
@@ -42,7 +42,7 @@ class SyntheticProvider:
         else:
             names = conn.execute(
                 select(home_owners.c.owner_name_enc)
-                .where(home_owners.c.owner_bidx == bidx, home_owners.c.owner_kind == "person")
+                .where(home_owners.c.owner_bidx == bidx, home_owners.c.owner_kind == "person", OWNERS_BELIEVED)
                 .limit(5)
             ).scalars()
             known = {kr.decrypt(n, "home_owners.owner_name") for n in names}
@@ -61,7 +61,7 @@ class SyntheticProvider:
         demo to register and verify as (``anju users synthetic-people``)."""
         rows = conn.execute(
             select(home_owners.c.owner_id_enc, home_owners.c.owner_name_enc)
-            .where(home_owners.c.owner_kind == "person", home_owners.c.released_on.is_(None))
+            .where(home_owners.c.owner_kind == "person", home_owners.c.released_on.is_(None), OWNERS_BELIEVED)
             .order_by(home_owners.c.id)
             .limit(n)
         ).all()

@@ -27,7 +27,7 @@ from sqlalchemy import Connection, Engine, Table, false, func, select
 
 from anju.core import clock, dialect
 from anju.core.errors import Conflict
-from anju.registry import buildings, home_owners, homes, rooms
+from anju.registry import OWNERS_BELIEVED, buildings, home_owners, homes, rooms
 from anju.rental import (
     domain,
     rental_entrustments,
@@ -319,7 +319,7 @@ class RentalGenerator:
         eligible = (homes.c.use == RESIDENTIAL) & (homes.c.status == IN_USE)
         owned = (
             select(home_owners.c.home_id)
-            .where(home_owners.c.released_on.is_(None), home_owners.c.owner_kind == "person")
+            .where(home_owners.c.released_on.is_(None), home_owners.c.owner_kind == "person", OWNERS_BELIEVED)
             .scalar_subquery()
         )
         n_elig = int(
@@ -356,6 +356,7 @@ class RentalGenerator:
                     home_owners.c.home_id.between(lo, hi),
                     home_owners.c.released_on.is_(None),
                     home_owners.c.owner_kind == "person",
+                    OWNERS_BELIEVED,
                 )
                 .order_by(home_owners.c.home_id, home_owners.c.id)
             ):
