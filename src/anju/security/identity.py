@@ -26,6 +26,8 @@ def resident_id(value: str, field: str = "id_number") -> str:
         v = body + ric.calc_check_digit(body + "0")  # the function skips the last character
     try:
         return str(ric.validate(v))
+    except KeyError:  # python-stdnum's region table has an entry without a county for some codes (320192)
+        raise ValidationError.of(field, "居民身份证号码中的出生日期或地址码无效") from None
     except StdnumError as e:
         reason = {
             "InvalidLength": "居民身份证号码应为 18 位",
