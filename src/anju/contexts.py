@@ -266,6 +266,7 @@ CONTEXTS: tuple[Context, ...] = (
         ),
         menu=(
             MenuItem("交易", "新建商品房", "/transactions/projects", "public"),
+            MenuItem("交易", "成交统计", "/transactions/figures", "public"),
             MenuItem("交易", "我的购房合同", "/transactions/me/contracts", "transactions.buy"),
             MenuItem("交易", "商品房网签", "/transactions/sales", "transactions.sell"),
             MenuItem("交易", "网签备案", "/transactions/staff/contracts", "transactions.read"),

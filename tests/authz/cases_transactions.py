@@ -64,6 +64,10 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     # --- pages --------------------------------------------------------------------------------
     ("GET", "/transactions/projects"): Case(one("GET", "/transactions/projects"), scoping=None, perm="public"),
+    ("GET", "/transactions/figures"): Case(one("GET", "/transactions/figures"), scoping=None, perm="public"),
+    ("GET", "/api/v1/transactions/public/figures"): Case(
+        one("GET", "/api/v1/transactions/public/figures"), scoping=None, perm="public"
+    ),
     ("GET", "/transactions/projects/{project_id}"): Case(
         one("GET", f"/transactions/projects/{NO_ID}"), ok={404}, scoping=None, perm="public"
     ),

@@ -8,6 +8,7 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -678,3 +679,43 @@ def test_the_bureau_files_a_developer_a_project_and_a_permit_on_its_forms(
     r = page.post("/transactions/staff/permits", data=permit | {"building_ids": str(site.building)})
     assert r.status_code == 303
     assert {status_of(city_engine, h) for h in site.homes} == {"预售"}
+
+
+def test_public_figures_count_filed_contracts_by_day_month_district_and_use(
+    client: TestClient, city_engine: Engine
+) -> None:
+    """The public 成交 figures (issue 18): a filed contract counts on its day and month in its district
+    and use; drafts do not; a cancelled filing leaves the figures; no personal data on the page."""
+    w = choose_world(city_engine)
+    sale = tb.on_sale(client, city_engine, w.street_s1)
+    dev, buyer = auth(city_engine, "agency"), auth(city_engine, "citizen")
+    before = client.get(f"{API}/public/figures").json()
+    home = sale.site.homes[0]
+    c = client.post(f"{API}/contracts", json=tb.contract_body(home), headers=dev).json()
+    assert client.get(f"{API}/public/figures").json()["daily_total"] == before["daily_total"]  # a draft: not yet
+    assert client.post(f"{API}/contracts/{c['id']}/buyer-signature", headers=buyer).status_code == 200
+    assert client.post(f"{API}/contracts/{c['id']}/developer-signature", headers=dev).status_code == 200
+    assert client.post(f"{API}/contracts/{c['id']}/filing", headers=dev).status_code == 200
+    with city_engine.connect() as conn:
+        use = conn.execute(select(registry.homes.c.use).where(registry.homes.c.id == home)).scalar_one()
+    after = client.get(f"{API}/public/figures").json()
+    today = clock.today()
+    district = w.street_s1[:6]
+
+    def row(rows: list[dict[str, Any]], period: str) -> dict[str, Any]:
+        found = [r for r in rows if r["period"] == period and r["district_code"] == district and r["use"] == use]
+        return found[0] if found else {"contracts": 0, "area": "0"}
+
+    for key, period in (("daily", today.isoformat()), ("monthly", today.strftime("%Y-%m"))):
+        was, now = row(before[key], period), row(after[key], period)
+        assert now["contracts"] == was["contracts"] + 1
+        assert Decimal(now["area"]) == Decimal(was["area"]) + Decimal("89.50")
+    assert after["daily_total"] == before["daily_total"] + 1
+    page = client.get("/transactions/figures")
+    assert page.status_code == 200 and "新建商品房网签备案成交" in page.text
+    assert CITIZEN_NAME not in page.text and CITIZEN_ID not in page.text and c["buyer_id_number"] not in page.text
+    # the bureau cancels the filing: it leaves the figures
+    city = auth(city_engine, "city")
+    r = client.post(f"{API}/contracts/{c['id']}/cancellation", json={"reason": "虚假备案"}, headers=city)
+    assert r.status_code == 204, r.text
+    assert client.get(f"{API}/public/figures").json()["daily_total"] == before["daily_total"]

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 
 from anju.security import Public, SecurityDep, audited, set_audit_target
-from anju.transactions import contracts, filings, prices, queries
+from anju.transactions import contracts, figures, filings, prices, queries
 from anju.transactions.http import schemas
 from anju.transactions.http.deps import TxBuy, TxManage, TxRead, TxSell
 from anju.web.deps import PagingDep, SettingsDep, UowDep
@@ -40,6 +40,14 @@ def file_developer(uow: UowDep, caller: TxManage, body: schemas.DeveloperIn) -> 
     with uow.read() as conn:
         page = filings.list_developers(conn, scope=caller.scope, q=body.credit_code.strip(), limit=1, offset=0)
     return schemas.DeveloperOut(**page.items[0])
+
+
+@router.get("/public/figures", operation_id="tx_public_figures")
+def public_figures(uow: UowDep, caller: Public) -> schemas.PublicFiguresOut:
+    """New-home contracts filed by day (30 days) and month (12 months), by district and use: counts and
+    floor areas only (anyone)."""
+    with uow.read() as conn:
+        return schemas.PublicFiguresOut(**figures.public_figures(conn))
 
 
 @router.get("/developers", operation_id="tx_list_developers")

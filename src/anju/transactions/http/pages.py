@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from anju.core.errors import AnjuError, FieldError
 from anju.security import Caller, Public, SecurityDep, audited
-from anju.transactions import contracts, domain, filings, queries
+from anju.transactions import contracts, domain, figures, filings, queries
 from anju.transactions.http.deps import TxBuy, TxManage, TxRead
 from anju.web.deps import PagingDep, SettingsDep, UowDep
 from anju.web.forms import form_action
@@ -50,6 +50,14 @@ def projects_page(
         district=district or "",
         states=domain.SALE_STATES,
     )
+
+
+@router.get("/transactions/figures", response_class=HTMLResponse)
+def figures_page(request: Request, uow: UowDep, caller: Public) -> HTMLResponse:
+    """New-home contracts filed by day (30 days) and by month (12 months), by district and use (public)."""
+    with uow.read() as conn:
+        f = figures.public_figures(conn)
+    return render(request, "transactions/figures.html", f=f)
 
 
 @router.get("/transactions/projects/{project_id}", response_class=HTMLResponse)

@@ -215,3 +215,20 @@ class SalesTableOut(BaseModel):
     floors: list[SalesFloorOut]
     counts: dict[str, int]
     as_of: date
+
+
+class FigureRowOut(BaseModel):
+    period: str = Field(description="日期 YYYY-MM-DD 或月份 YYYY-MM")
+    district_code: str
+    district_name: str
+    use: str = Field(description="房屋用途")
+    contracts: int = Field(description="备案合同数")
+    area: Decimal = Field(description="备案面积（㎡）")
+
+
+class PublicFiguresOut(BaseModel):
+    as_of: date
+    daily: list[FigureRowOut]
+    monthly: list[FigureRowOut]
+    daily_total: int
+    monthly_total: int
