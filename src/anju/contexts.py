@@ -271,6 +271,7 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("交易", "商品房网签", "/transactions/sales", "transactions.sell"),
             MenuItem("交易", "网签备案", "/transactions/staff/contracts", "transactions.read"),
             MenuItem("交易", "预售许可", "/transactions/staff/permits", "transactions.read"),
+            MenuItem("交易", "备案与登记核对", "/transactions/staff/registrations", "transactions.read"),
             MenuItem("交易", "商品房备案", "/transactions/staff/filings", "transactions.manage"),
         ),
         worklist="anju.transactions.worklist:items",

@@ -65,6 +65,9 @@ CASES: dict[tuple[str, str], Case] = {
     # --- pages --------------------------------------------------------------------------------
     ("GET", "/transactions/projects"): Case(one("GET", "/transactions/projects"), scoping=None, perm="public"),
     ("GET", "/transactions/figures"): Case(one("GET", "/transactions/figures"), scoping=None, perm="public"),
+    ("GET", "/transactions/staff/registrations"): Case(
+        one("GET", "/transactions/staff/registrations"), scoping=None, perm="transactions.read"
+    ),
     ("GET", "/api/v1/transactions/public/figures"): Case(
         one("GET", "/api/v1/transactions/public/figures"), scoping=None, perm="public"
     ),

@@ -419,7 +419,7 @@ def test_public_pages_show_states_and_prices_and_no_personal_data(client: TestCl
             assert secret not in p.text, f"{p.request.url} shows {secret}"
     assert sale.permit_no in pages[0].text and sale.permit_no in pages[1].text
     table = pages[3].json()
-    assert table["counts"] == {"available": 2, "contracted": 1, "filed": 1, "unavailable": 0}
+    assert table["counts"] == {"available": 2, "contracted": 1, "filed": 1, "registered": 0, "unavailable": 0}
     cells = {c["home_id"]: c for f in table["floors"] for c in f["cells"]}
     assert cells[sale.site.homes[0]]["state_label"] == "已备案"
     assert cells[sale.site.homes[2]]["total_price_fen"] == tb.TOTAL_FEN

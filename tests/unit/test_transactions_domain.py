@@ -59,7 +59,9 @@ def test_the_sales_table_states() -> None:
     assert s(permitted=True, contract_status="draft", restricted=False) == "contracted"
     assert s(permitted=True, contract_status="signed", restricted=True) == "contracted"
     assert s(permitted=True, contract_status="filed", restricted=False) == "filed"
-    assert set(domain.SALE_STATES) == {"available", "contracted", "filed", "unavailable"}
+    assert s(permitted=True, contract_status="filed", restricted=False, registered=True) == "registered"
+    assert s(permitted=True, contract_status="signed", restricted=False, registered=True) == "contracted"
+    assert set(domain.SALE_STATES) == {"available", "contracted", "filed", "registered", "unavailable"}
 
 
 def test_unit_price_rounds_half_up() -> None:

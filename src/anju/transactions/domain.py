@@ -43,6 +43,7 @@ SALE_STATES: dict[str, str] = {
     "available": "可售",
     "contracted": "已签约",
     "filed": "已备案",
+    "registered": "已登记",
     "unavailable": "不可售",
 }
 
@@ -55,13 +56,14 @@ RESTRICTION_KIND_LABELS: dict[str, str] = {
 }
 
 
-def sale_state(*, permitted: bool, contract_status: str | None, restricted: bool) -> str:
+def sale_state(*, permitted: bool, contract_status: str | None, restricted: bool, registered: bool = False) -> str:
     """The public class of a home in the sales table.
 
-    A filed contract shows 已备案, a draft or signed one 已签约 (the home is held either way); a home in
-    no presale permit, or under a restriction, is 不可售; the rest of a permit's homes are 可售."""
+    A filed contract followed by the transfer registration to its buyer shows 已登记, a filed contract
+    otherwise 已备案, a draft or signed one 已签约 (the home is held either way); a home in no presale
+    permit, or under a restriction, is 不可售; the rest of a permit's homes are 可售."""
     if contract_status == ContractStatus.filed:
-        return "filed"
+        return "registered" if registered else "filed"
     if contract_status in (ContractStatus.draft, ContractStatus.signed):
         return "contracted"
     if not permitted or restricted:

@@ -21,6 +21,7 @@ from anju.security import Keyring
 from anju.transactions import domain
 from anju.transactions.contracts import Contract, contract_of
 from anju.transactions.filings import Permit, Project, get_project, list_projects, permits_of
+from anju.transactions.registrations import registered_homes
 from anju.transactions.tables import home_prices, presale_permit_homes, presale_permits, sale_contracts
 
 
@@ -83,15 +84,17 @@ def _contract_states(conn: Connection, home_ids: list[int]) -> dict[int, str]:
 
 
 def _states(conn: Connection, homes: list[Any], permitted: set[int]) -> dict[int, str]:
-    """home id → the public sales state of each of ``homes`` (set-wise: three queries)."""
+    """home id → the public sales state of each of ``homes`` (set-wise: four queries)."""
     ids = [h.id for h in homes]
     contracts = _contract_states(conn, ids)
     restricted = home_restrictions(conn, [i for i in ids if i in permitted and i not in contracts], clock.today())
+    registered = registered_homes(conn, [i for i, s in contracts.items() if s == domain.ContractStatus.filed])
     return {
         h.id: domain.sale_state(
             permitted=h.id in permitted and h.status == registry.Status.presale,
             contract_status=contracts.get(h.id),
             restricted=h.id in restricted,
+            registered=h.id in registered,
         )
         for h in homes
     }

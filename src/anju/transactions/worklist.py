@@ -11,6 +11,7 @@ from sqlalchemy import Connection, func, select
 from anju.core.worklist import WorkItem
 from anju.security import Caller
 from anju.transactions.domain import ContractStatus
+from anju.transactions.registrations import registration_links
 from anju.transactions.tables import sale_contracts
 
 
@@ -33,4 +34,6 @@ def items(conn: Connection, caller: Caller) -> list[WorkItem]:
             conn, sale_contracts.c.status == ContractStatus.signed, *caller.scope.where(sale_contracts.c.street_code)
         )
         out.append(WorkItem("已签约未备案的商品房合同", unfiled, "/transactions/staff/contracts", 0, "交易"))
+        review = registration_links(conn, scope=caller.scope, unlinked_only=True, limit=1, offset=0).total
+        out.append(WorkItem("待核查的转移登记", review, "/transactions/staff/registrations", review, "交易"))
     return out

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from anju.core.errors import AnjuError, FieldError
 from anju.security import Caller, Public, SecurityDep, audited
-from anju.transactions import contracts, domain, figures, filings, queries
+from anju.transactions import contracts, domain, figures, filings, queries, registrations
 from anju.transactions.http.deps import TxBuy, TxManage, TxRead
 from anju.web.deps import PagingDep, SettingsDep, UowDep
 from anju.web.forms import form_action
@@ -103,6 +103,29 @@ def permits_page(
         pager=pager(page.total, paging.page, paging.page_size),
         district=district or "",
         q=q or "",
+    )
+
+
+@router.get("/transactions/staff/registrations", response_class=HTMLResponse)
+def registrations_page(
+    request: Request,
+    uow: UowDep,
+    caller: TxRead,
+    paging: PagingDep,
+    show: Annotated[Literal["review", "all"], Query()] = "review",
+) -> HTMLResponse:
+    """Transfer registrations of homes sold under a presale permit in the caller's streets: linked to
+    their filed contract, or reported for review (no filed contract, or another owner than the buyer)."""
+    with uow.read() as conn:
+        page = registrations.registration_links(
+            conn, scope=caller.scope, unlinked_only=show == "review", limit=paging.page_size, offset=paging.offset
+        )
+    return render(
+        request,
+        "transactions/staff_registrations.html",
+        items=page.items,
+        pager=pager(page.total, paging.page, paging.page_size),
+        show=show,
     )
 
 

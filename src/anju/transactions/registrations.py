@@ -1,0 +1,132 @@
+"""A filed contract and the registration that follows it (合同备案与转移登记的关联).
+
+The registration centre's feed (``anju.registry``: ``registrations`` and the owners each one records)
+is matched to the contracts filed here: a transfer registration of a home sold under a presale
+permit (or a correction of one) is **linked** when the home has a filed contract whose buyer is among
+the owners that registration records (both keyed by the same blind index of the resident ID, never decrypted). A
+transfer of such a home without a filed contract, or to someone other than the filed buyer, is
+reported for review. Only current beliefs count (a corrected registration is replaced by its
+correction). A linked home shows 已登记 in the public sales table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any, TypedDict
+
+from sqlalchemy import Connection, and_, exists, select
+
+from anju import divisions, registry
+from anju.core.paging import Page, fetch_page
+from anju.core.scope import Scope
+from anju.transactions.domain import ContractStatus
+from anju.transactions.tables import presale_permit_homes, sale_contracts
+
+_reg = registry.registrations
+_own = registry.home_owners
+
+
+def _buyer_is_owner() -> Any:
+    """The filed contract's buyer is among the owners the registration records (correlated)."""
+    return exists().where(
+        _own.c.registration_id == _reg.c.id,
+        _own.c.owner_bidx == sale_contracts.c.buyer_id_bidx,
+        _own.c.superseded_at.is_(None),
+    )
+
+
+def _transfers() -> list[Any]:
+    """Registrations in force that pass a home to people: transfers, and corrections (of a transfer or
+    of a correction) that record a person among the owners. A first registration (to the developer)
+    and one recording organisations only are not checked against buyers (contracts' buyers are people)."""
+    to_person = exists().where(
+        _own.c.registration_id == _reg.c.id, _own.c.owner_kind == "person", _own.c.superseded_at.is_(None)
+    )
+    return [_reg.c.kind != "first", _reg.c.superseded_at.is_(None), to_person]
+
+
+def _filed() -> Any:
+    return and_(sale_contracts.c.home_id == _reg.c.home_id, sale_contracts.c.status == ContractStatus.filed)
+
+
+def registered_homes(conn: Connection, home_ids: Sequence[int]) -> set[int]:
+    """Of ``home_ids``, those whose filed contract is followed by a linked transfer registration."""
+    if not home_ids:
+        return set()
+    rows = conn.execute(
+        select(_reg.c.home_id)
+        .join(sale_contracts, _filed())
+        .where(*_transfers(), _reg.c.home_id.in_(list(home_ids)), _buyer_is_owner())
+        .distinct()
+    )
+    return {int(h) for (h,) in rows}
+
+
+class RegistrationLink(TypedDict):
+    registration_id: int
+    record_id: str
+    certificate_no: str
+    registered_on: date
+    home_id: int
+    house_code: str
+    street_code: str
+    street_name: str
+    contract_id: int | None
+    filing_no: str | None
+    linked: bool
+    reason: str  # why it is reported for review ("" when linked)
+
+
+def registration_links(
+    conn: Connection, *, scope: Scope, unlinked_only: bool, limit: int, offset: int
+) -> Page[RegistrationLink]:
+    """The transfer registrations of homes sold under a presale permit in the caller's streets, each
+    with the filed contract it is linked to or the reason it is reported for review (newest first)."""
+    homes = registry.homes
+    linked = (
+        select(sale_contracts.c.id)
+        .where(_filed(), _buyer_is_owner())
+        .correlate(_reg)
+        .limit(1)
+        .scalar_subquery()
+    )
+    filed = select(sale_contracts.c.id).where(_filed()).correlate(_reg).limit(1).scalar_subquery()
+    conds = [
+        *_transfers(),
+        _reg.c.home_id.in_(select(presale_permit_homes.c.home_id)),
+        *scope.where(homes.c.street_code),
+    ]
+    if unlinked_only:
+        conds.append(linked.is_(None))
+    cols = [
+        _reg.c.id, _reg.c.record_id, _reg.c.certificate_no, _reg.c.registered_on, _reg.c.home_id,
+        homes.c.house_code, homes.c.street_code, linked.label("linked_id"), filed.label("filed_id"),
+    ]  # fmt: skip
+    q = (
+        select(*cols)
+        .join(homes, homes.c.id == _reg.c.home_id)
+        .where(*conds)
+        .order_by(_reg.c.registered_on.desc(), _reg.c.id.desc())
+    )
+    count = select(_reg.c.id).join(homes, homes.c.id == _reg.c.home_id).where(*conds)
+    page = fetch_page(conn, q, limit=limit, offset=offset, count_stmt=count)
+    contract_ids = {int(r.linked_id or r.filed_id) for r in page.items if (r.linked_id or r.filed_id)}
+    filing: dict[int, str] = {}
+    if contract_ids:
+        by_id = select(sale_contracts.c.id, sale_contracts.c.filing_no).where(sale_contracts.c.id.in_(contract_ids))
+        filing = {int(i): str(n) for i, n in conn.execute(by_id)}
+    names = divisions.names(conn, {r.street_code for r in page.items})
+
+    def row(r: Any) -> RegistrationLink:
+        cid = r.linked_id or r.filed_id
+        reason = "" if r.linked_id else ("登记权利人与备案买受人不一致" if r.filed_id else "没有已备案的买卖合同")
+        return RegistrationLink(
+            registration_id=int(r.id), record_id=r.record_id, certificate_no=r.certificate_no,
+            registered_on=r.registered_on, home_id=int(r.home_id), house_code=r.house_code,
+            street_code=r.street_code, street_name=names.get(r.street_code, r.street_code),
+            contract_id=int(cid) if cid else None, filing_no=filing.get(int(cid)) if cid else None,
+            linked=r.linked_id is not None, reason=reason,
+        )  # fmt: skip
+
+    return page.map(row)
