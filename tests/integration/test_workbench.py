@@ -49,6 +49,9 @@ def test_anyone_gets_the_portal_with_the_public_services(client: TestClient) -> 
     assert 'action="/rental/check"' in page.text and 'action="/rental/filings"' in page.text
     for href in menu_links(page.text):  # the public menu opens without signing in
         assert client.get(href).status_code == 200, href
+    # districts are choices on the public pages' filters, never a code to type
+    projects = client.get("/transactions/projects").text
+    assert '<select name="district">' in projects and 'name="district" value=' not in projects
     # the filing-number box: a malformed number is answered in Chinese, a well-formed one goes to its page
     bad = client.get("/rental/filings", params={"no": "12345"})
     assert bad.status_code == 404 and "备案编号格式不正确" in bad.text

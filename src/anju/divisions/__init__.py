@@ -4,6 +4,7 @@ from anju.divisions.domain import Division
 from anju.divisions.geo import from_geojson, partition, random_points_in, to_geojson
 from anju.divisions.loader import CitySpec, load_city, read_city_spec
 from anju.divisions.services import (
+    DistrictChoice,
     ancestry,
     by_level,
     children,
@@ -18,6 +19,7 @@ from anju.divisions.tables import divisions as divisions_table
 
 __all__ = [
     "CitySpec",
+    "DistrictChoice",
     "Division",
     "ancestry",
     "by_level",

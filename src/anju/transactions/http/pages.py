@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from anju import divisions
 from anju.core.errors import AnjuError, FieldError
 from anju.security import Caller, Public, SecurityDep, audited
 from anju.transactions import contracts, domain, figures, filings, queries, registrations
@@ -35,6 +36,12 @@ DoneQ = Annotated[Literal["", "signed", "cancelled"], Query()]
 DONE = {"signed": "已签署。双方签署后由开发企业办理备案。", "cancelled": "合同已撤销，房屋恢复可售。"}
 
 
+def _districts(uow: UowDep) -> list[divisions.DistrictChoice]:
+    """The districts a filter offers as choices (never a code to type)."""
+    with uow.read() as conn:
+        return divisions.choices(conn)
+
+
 @router.get("/transactions/projects", response_class=HTMLResponse)
 def projects_page(
     request: Request, uow: UowDep, caller: Public, paging: PagingDep, district: DistrictQ = None
@@ -45,6 +52,7 @@ def projects_page(
     return render(
         request,
         "transactions/projects.html",
+        districts=_districts(uow),
         items=page.items,
         pager=pager(page.total, paging.page, paging.page_size),
         district=district or "",
@@ -99,6 +107,7 @@ def permits_page(
     return render(
         request,
         "transactions/staff_permits.html",
+        districts=_districts(uow),
         items=page.items,
         pager=pager(page.total, paging.page, paging.page_size),
         district=district or "",
@@ -155,6 +164,7 @@ def contracts_page(
     return render(
         request,
         "transactions/staff_contracts.html",
+        districts=_districts(uow),
         items=page.items,
         pager=pager(page.total, paging.page, paging.page_size),
         status=status or "",
