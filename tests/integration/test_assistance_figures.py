@@ -38,8 +38,10 @@ from anju.divisions import divisions_table
 from anju.registry.tables import homes
 from anju.security import Caller, NewAccount, Role, Security, create_account
 from tests.accounts import PASSWORD, World, api_token, choose_world
+from tests.conftest import TEST_SCALE
 
 ROOT = Path(__file__).resolve().parents[2]
+
 API = "/api/v1/assistance/figures"
 
 
@@ -541,7 +543,9 @@ def test_the_api_answers_each_figure_within_the_callers_scope(client, data):
     assert (city["persons"], city["households"]) == (8, 6)
     district = get(client, "district", f"{API}/coverage").json()
     assert (district["persons"], district["households"], district["area_code"]) == (6, 4, w.district_a)
-    assert district["population"] == plan_targets.targets_for("320100").district_population[w.district_a]
+    # the test city is synthetic (scale TEST_SCALE): its figures are compared with targets scaled to it
+    shipped = plan_targets.targets_for("320100")
+    assert district["population"] == round(shipped.district_population[w.district_a] * TEST_SCALE)
     talent = get(client, "district", f"{API}/talent").json()
     assert [r["code"] for r in talent["districts"]] == [w.district_a]
     assert "智能制造" not in {r["industry"] for r in talent["industries"]}  # district B's industry
@@ -566,7 +570,10 @@ def test_the_api_answers_each_figure_within_the_callers_scope(client, data):
     assert b["total"] == 3
     assert get(client, "city", f"{API}/coverage", district="320192").json()["area_name"] == "江北新区"
     targets = get(client, "city", f"{API}/targets").json()
-    assert targets["supply_total"] == 300_000 and targets["coverage_percent"] == 28
+    assert targets["scaled_by"] == TEST_SCALE and targets["coverage_percent"] == 28  # a rate: not scaled
+    assert targets["supply_total"] == round(300_000 * TEST_SCALE) and targets["population"] == round(
+        shipped.population * TEST_SCALE
+    )
 
 
 def test_citizens_and_strangers_are_refused(client):
@@ -592,7 +599,8 @@ def test_csv_exports_have_a_bom_and_chinese_headers(client, data):
     assert rows[0][:5] == ["项目代码", "项目名称", "类别", "2020年", "2021年"]
     assert rows[0][-3:] == ["规划期合计", "规划目标", "完成率（%）"]
     pr = next(x for x in rows if x[0] == "public_rental")
-    assert pr[1:3] == ["公共租赁住房", "公共租赁住房"] and pr[-3:] == ["4", "5000", "0.08"]
+    # the plan's 5,000 public-rental homes scaled to the synthetic test city (× TEST_SCALE): 4 of 5
+    assert pr[1:3] == ["公共租赁住房", "公共租赁住房"] and pr[-3:] == ["4", "5", "80.0"]
     for table in figures_csv.TABLES:
         r = get(client, "district", f"{API}/{table}.csv")
         assert r.status_code == 200 and r.content.startswith(b"\xef\xbb\xbf"), table
@@ -630,6 +638,7 @@ def test_pages_render_tables_data_blocks_and_the_vendored_scripts(client, data):
     for chart in ("coverage", "supply-years", "supply-plan", "applications", "times", "monthly"):
         assert f'data-chart="{chart}"' in html, chart
     assert "保障性住房指标" in html and "公共租赁住房" in html and "下载 CSV" in html
+    assert "演示数据" in html and "0.001 倍规模" in html  # the synthetic city's scaled targets are labelled
     assert "/api/v1/assistance/figures/plan-years.csv" in html
     assert "script-src 'self'" in r.headers["content-security-policy"]
     t = get(client, "district", "/assistance/talent")

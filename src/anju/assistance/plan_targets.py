@@ -7,10 +7,13 @@ import re
 import threading
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypedDict
 
+from sqlalchemy import Connection
+
+from anju import registry
 from anju.assistance import domain
 
 
@@ -67,6 +70,7 @@ class TargetsDict(TypedDict):
     talent_home_kinds: list[str]
     talent_homes_by_district: list[DistrictHomes]
     talent_source: str
+    scaled_by: float | None
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,28 @@ class Targets:
     talent_home_kinds: tuple[domain.Kind, ...]
     talent_homes_by_district: Mapping[str, int]
     talent_source: str
+    #: Set when the targets were scaled to a synthetic city (``scaled``): the city's scale.
+    scaled_by: float | None = None
+
+    def scaled(self, factor: float) -> Targets:
+        """The targets for a synthetic city of ``factor`` times the real one: every count (population,
+        homes, beneficiaries) times ``factor``, rounded; rates (coverage %) as they are. Labelled."""
+
+        def n(value: int) -> int:
+            return round(value * factor)
+
+        return replace(
+            self,
+            population=n(self.population),
+            district_population={k: n(v) for k, v in self.district_population.items()},
+            supply_total=n(self.supply_total),
+            supply_by_year={y: n(v) for y, v in self.supply_by_year.items()},
+            programmes=tuple(replace(p, homes=n(p.homes)) for p in self.programmes),
+            talent_homes=n(self.talent_homes),
+            talent_beneficiaries=n(self.talent_beneficiaries),
+            talent_homes_by_district={k: n(v) for k, v in self.talent_homes_by_district.items()},
+            scaled_by=factor,
+        )
 
     @property
     def years(self) -> list[int]:
@@ -151,6 +177,7 @@ class Targets:
                 {"code": k, "homes": v} for k, v in sorted(self.talent_homes_by_district.items())
             ],
             "talent_source": self.talent_source,
+            "scaled_by": self.scaled_by,
         }
 
 
@@ -325,3 +352,11 @@ def targets_for(city_code: str) -> Targets:
     with _LOCK:
         _CACHE[path] = (mtime, targets)
     return targets
+
+
+def targets_in(conn: Connection, city_code: str) -> Targets:
+    """The city's targets as the register in ``conn`` should be compared with them: scaled to the
+    synthetic city's scale when the register is one (the demo), as they are otherwise."""
+    targets = targets_for(city_code)
+    scale = registry.synthetic_scale(conn)
+    return targets if scale is None or scale == 1 else targets.scaled(scale)

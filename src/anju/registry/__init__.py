@@ -36,6 +36,7 @@ from anju.registry.restrictions import (
     register_restriction_source,
     restriction_sources,
 )
+from anju.registry.synthetic import record_synthetic, synthetic_scale
 from anju.registry.tables import (
     building_versions,
     buildings,
@@ -99,6 +100,7 @@ __all__ = [
     "owned_on",
     "owners_on",
     "parse_house_code",
+    "record_synthetic",
     "register_changes",
     "register_restriction_source",
     "registrations",
@@ -109,4 +111,5 @@ __all__ = [
     "search",
     "split_home",
     "stats",
+    "synthetic_scale",
 ]

@@ -352,3 +352,15 @@ feed_loads = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime, nullable=True),
 )
+
+# A register built by the synthetic generator records it here (one row): the demo's pages compare a
+# city of that scale with the plan's targets scaled to it (``registry.synthetic_scale``). A register
+# loaded from real sources has no row.
+synthetic_registers = Table(
+    "synthetic_registers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # always 1
+    Column("scale", Float, nullable=False),  # 1.0 ≈ the real city
+    Column("seed", Integer, nullable=False),
+    Column("generated_at", UTCDateTime, nullable=False),
+)

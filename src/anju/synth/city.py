@@ -33,6 +33,7 @@ from anju.registry import (
     estates,
     home_versions,
     homes,
+    record_synthetic,
     rooms,
 )
 from anju.synth import names
@@ -676,6 +677,7 @@ def generate(
         gen = CityGenerator(conn, scale, seed, batch, today, progress)
         with dialect.deferred_indexes(conn, tables):
             report = gen.run()
+            record_synthetic(conn, scale, seed, clock.now())
             if progress:
                 progress("正在建立索引", 0.93)
         dialect.reset_sequences(conn, tables)

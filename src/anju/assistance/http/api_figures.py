@@ -39,9 +39,11 @@ Table = Literal[
 
 
 @router.get("/targets", operation_id="assistance_figures_targets")
-def targets(settings: SettingsDep, caller: AssistanceRead) -> schemas_figures.TargetsOut:
-    """The plan's targets the figures are compared with (the city's targets file)."""
-    return schemas_figures.TargetsOut(**plan_targets.targets_for(settings.city_code).as_dict())
+def targets(uow: UowDep, settings: SettingsDep, caller: AssistanceRead) -> schemas_figures.TargetsOut:
+    """The plan's targets the figures are compared with (the city's targets file; scaled to a
+    synthetic city's scale in a demo, ``scaled_by``)."""
+    with uow.read() as conn:
+        return schemas_figures.TargetsOut(**plan_targets.targets_in(conn, settings.city_code).as_dict())
 
 
 @router.get("/coverage", operation_id="assistance_figures_coverage")
@@ -49,8 +51,8 @@ def coverage(
     uow: UowDep, settings: SettingsDep, caller: AssistanceRead, district: DistrictQ = None
 ) -> schemas_figures.CoverageOut:
     """Persons and households supported now, and the coverage rate against the plan's target."""
-    t = plan_targets.targets_for(settings.city_code)
     with uow.read() as conn:
+        t = plan_targets.targets_in(conn, settings.city_code)
         return schemas_figures.CoverageOut(**figures.coverage(conn, t, scope=caller.scope, district=district))
 
 
@@ -59,8 +61,8 @@ def supply(
     uow: UowDep, settings: SettingsDep, caller: AssistanceRead, district: DistrictQ = None
 ) -> schemas_figures.SupplyOut:
     """Assisted homes made available per programme per year, against the plan's supply targets."""
-    t = plan_targets.targets_for(settings.city_code)
     with uow.read() as conn:
+        t = plan_targets.targets_in(conn, settings.city_code)
         return schemas_figures.SupplyOut(**figures.supply(conn, t, scope=caller.scope, district=district))
 
 
@@ -92,8 +94,8 @@ def talent(
     uow: UowDep, settings: SettingsDep, caller: AssistanceRead, district: DistrictQ = None
 ) -> schemas_figures.TalentOut:
     """Talent housing: by tier, district (against 专栏5), industry and month."""
-    t = plan_targets.targets_for(settings.city_code)
     with uow.read() as conn:
+        t = plan_targets.targets_in(conn, settings.city_code)
         return schemas_figures.TalentOut(**talent_figures.talent(conn, t, scope=caller.scope, district=district))
 
 
@@ -111,8 +113,8 @@ def export_csv(
     district: DistrictQ = None,
 ) -> Response:
     """One figure's table as CSV, within the caller's scope."""
-    t = plan_targets.targets_for(settings.city_code)
     with uow.read() as conn:
+        t = plan_targets.targets_in(conn, settings.city_code)
         columns, rows = figures_csv.table(conn, t, table, scope=caller.scope, district=district)
     name = f"assistance-{table}{'-' + district if district else ''}.csv"
     return Response(

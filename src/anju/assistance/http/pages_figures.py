@@ -32,9 +32,9 @@ def _page(request: Request, template: str, district: str | None, data: dict[str,
 def figures_page(
     request: Request, uow: UowDep, settings: SettingsDep, caller: AssistanceRead, district: DistrictQ = None
 ) -> HTMLResponse:
-    t = plan_targets.targets_for(settings.city_code)
     district = district or None
     with uow.read() as conn:
+        t = plan_targets.targets_in(conn, settings.city_code)
         data = {
             "coverage": figures.coverage(conn, t, scope=caller.scope, district=district),
             "supply": figures.supply(conn, t, scope=caller.scope, district=district),
@@ -58,9 +58,9 @@ def figures_page(
 def talent_page(
     request: Request, uow: UowDep, settings: SettingsDep, caller: AssistanceRead, district: DistrictQ = None
 ) -> HTMLResponse:
-    t = plan_targets.targets_for(settings.city_code)
     district = district or None
     with uow.read() as conn:
+        t = plan_targets.targets_in(conn, settings.city_code)
         data = {"talent": talent_figures.talent(conn, t, scope=caller.scope, district=district)}
         choices = figures.district_choices(conn, scope=caller.scope)
     return _page(

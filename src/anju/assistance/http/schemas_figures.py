@@ -52,6 +52,7 @@ class TargetsOut(BaseModel):
     talent_home_kinds: list[str]
     talent_homes_by_district: list[DistrictFigure]
     talent_source: str
+    scaled_by: float | None = Field(None, description="演示：合成城市的规模（规划指标已按此缩放）；真实数据为空")
 
 
 # --- coverage -----------------------------------------------------------------------------------------
