@@ -7,12 +7,26 @@ as ``ROUTERS`` (when ``http`` is set), the command line offers the click groups 
 the security context builds its permission table from each context's ``permissions`` and ``grants``.
 
 This module is data: it imports nothing of ``anju``, so any module may read it without a cycle.
+What it declares by name (``"module:attribute"``, or a module) is loaded by :func:`load` when asked.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+
+@cache
+def load(spec: str) -> Any:
+    """What a declaration names: ``"module:attribute"`` (a restriction source, a work-list provider) or
+    a module (a vocabulary), imported on first use — whichever module asks, so nothing depends on
+    which modules happen to be loaded."""
+    module, _, attr = spec.partition(":")
+    found = importlib.import_module(module)
+    return getattr(found, attr) if attr else found
 
 
 @dataclass(frozen=True)

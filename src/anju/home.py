@@ -6,13 +6,10 @@ every context."""
 
 from __future__ import annotations
 
-import importlib
-from functools import cache
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from anju.contexts import CONTEXTS, MENU_GROUPS, MenuItem
+from anju.contexts import CONTEXTS, MENU_GROUPS, MenuItem, load
 from anju.core.worklist import Provider, WorkItem
 from anju.security import Caller, Public
 from anju.web.deps import UowDep
@@ -30,20 +27,14 @@ def menu_for(caller: Caller | None) -> list[tuple[str, list[MenuItem]]]:
     return [(g, [m for m in items if m.group == g]) for g in MENU_GROUPS if any(m.group == g for m in items)]
 
 
-@cache
-def _provider(spec: str) -> Provider:
-    module, _, attr = spec.partition(":")
-    found: Provider = getattr(importlib.import_module(module), attr)
-    return found
-
-
 def work_for(uow: UowDep, caller: Caller) -> list[WorkItem]:
     """Every context's items for the caller, in the order of the one list, in one read transaction."""
     out: list[WorkItem] = []
     with uow.read() as conn:
         for c in CONTEXTS:
             if c.worklist:
-                out.extend(_provider(c.worklist)(conn, caller))
+                provider: Provider = load(c.worklist)
+                out.extend(provider(conn, caller))
     return out
 
 

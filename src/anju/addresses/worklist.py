@@ -13,4 +13,4 @@ def items(conn: Connection, caller: Caller) -> list[WorkItem]:
     if not caller.can("address.review"):
         return []
     waiting = list_records(conn, QueueFilter(), scope=caller.scope, limit=1, offset=0).total
-    return [WorkItem("待复核的地址匹配", waiting, "/addresses/review", group="楼盘表")]
+    return [WorkItem("待复核的地址匹配", waiting, "/addresses/review")]

@@ -25,20 +25,20 @@ def items(conn: Connection, caller: Caller) -> list[WorkItem]:
         level = level_of(caller)
         waiting = _count(conn, caller, AppFilter(status=domain.AppStatus.submitted, level=level))
         late = _count(conn, caller, AppFilter(status=domain.AppStatus.submitted, level=level, overdue=True))
-        out.append(WorkItem("待我审核的保障申请", waiting, f"/assistance/review?level={level}", late, "保障"))
+        out.append(WorkItem("待我审核的保障申请", waiting, f"/assistance/review?level={level}", late))
         open_objections = conn.execute(
             select(func.count())
             .select_from(objections.join(applications, applications.c.id == objections.c.application_id))
             .where(objections.c.status == "open", *caller.scope.where(applications.c.street_code))
         ).scalar_one()
-        out.append(WorkItem("待核查的公示异议", int(open_objections), "/assistance/review?status=notice", 0, "保障"))
+        out.append(WorkItem("待核查的公示异议", int(open_objections), "/assistance/review?status=notice"))
     if caller.can("assistance.apply"):
         returned = _count(conn, caller, AppFilter(status=domain.AppStatus.returned))
         drafts = _count(conn, caller, AppFilter(status=domain.AppStatus.draft))
-        out.append(WorkItem("退回补正的申请", returned, "/assistance/me", returned, "保障"))
-        out.append(WorkItem("未提交的申请", drafts, "/assistance/me", 0, "保障"))
+        out.append(WorkItem("退回补正的申请", returned, "/assistance/me", returned))
+        out.append(WorkItem("未提交的申请", drafts, "/assistance/me"))
         awaiting = _awaiting_my_consent(conn, caller)
-        out.append(WorkItem("等我授权的家庭申请", awaiting, "/assistance/consents", 0, "保障"))
+        out.append(WorkItem("等我授权的家庭申请", awaiting, "/assistance/consents"))
     return out
 
 

@@ -24,7 +24,6 @@ class WorkItem:
     count: int
     path: str
     urgent: int = 0
-    group: str = ""
     kind: str = "task"  # task | figure
 
 

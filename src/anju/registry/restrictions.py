@@ -11,16 +11,14 @@ The registry owns the mechanism because restrictions are facts about homes, whoe
 
 from __future__ import annotations
 
-import importlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 
 from sqlalchemy import Connection
 
-from anju.contexts import CONTEXTS
+from anju.contexts import CONTEXTS, load
 
 
 @dataclass(frozen=True)
@@ -45,15 +43,10 @@ def register_restriction_source(name: str, source: RestrictionSource) -> None:
 
 def restriction_sources() -> Iterable[tuple[str, RestrictionSource]]:
     """The sources the contexts declare in the one list, then any registered at run time."""
-    declared = {name: _load(spec) for c in CONTEXTS for name, spec in c.restriction_sources.items()}
+    declared: dict[str, RestrictionSource] = {
+        name: load(spec) for c in CONTEXTS for name, spec in c.restriction_sources.items()
+    }
     return tuple((declared | _SOURCES).items())
-
-
-@cache
-def _load(spec: str) -> RestrictionSource:
-    module, _, attr = spec.partition(":")
-    source: RestrictionSource = getattr(importlib.import_module(module), attr)
-    return source
 
 
 def home_restrictions(conn: Connection, home_ids: Sequence[int], on: date) -> dict[int, list[Restriction]]:

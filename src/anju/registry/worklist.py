@@ -14,7 +14,7 @@ def items(conn: Connection, caller: Caller) -> list[WorkItem]:
         return []
     s = stats(conn, scope=caller.scope)
     return [
-        WorkItem("小区/楼盘", s["estates"], "/registry", group="楼盘表", kind="figure"),
-        WorkItem("幢", s["buildings"], "/registry", group="楼盘表", kind="figure"),
-        WorkItem("户", s["homes"], "/search", group="楼盘表", kind="figure"),
+        WorkItem("小区/楼盘", s["estates"], "/registry", kind="figure"),
+        WorkItem("幢", s["buildings"], "/registry", kind="figure"),
+        WorkItem("户", s["homes"], "/search", kind="figure"),
     ]

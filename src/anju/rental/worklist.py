@@ -25,15 +25,15 @@ def items(conn: Connection, caller: Caller) -> list[WorkItem]:
                 *caller.scope.where(rental_listings.c.street_code),
             )
         ).scalar_one()
-        out.append(WorkItem("待复核的房源", int(flagged), "/rental/staff/listings?status=pending_review", 0, "租赁"))
+        out.append(WorkItem("待复核的房源", int(flagged), "/rental/staff/listings?status=pending_review"))
         open_ = governance.ComplaintFilter(open_only=True)
         n_open = governance.list_complaints(conn, open_, scope=caller.scope, limit=1, offset=0).total
         late = governance.ComplaintFilter(open_only=True, overdue=True)
         n_late = governance.list_complaints(conn, late, scope=caller.scope, limit=1, offset=0).total
-        out.append(WorkItem("待处理的投诉", n_open, "/rental/complaints", n_late, "租赁"))
+        out.append(WorkItem("待处理的投诉", n_open, "/rental/complaints", n_late))
     if caller.can("rental.publish"):
         drafts = listing_queries.my_listings(conn, caller, 0, status="draft", limit=1, offset=0).total
-        out.append(WorkItem("未核验的房源草稿", drafts, "/rental/me/listings", 0, "租赁"))
+        out.append(WorkItem("未核验的房源草稿", drafts, "/rental/me/listings"))
     if caller.can("rental.sign") and caller.account_id is not None:
         me = caller.account_id
         unsigned = conn.execute(
@@ -47,5 +47,5 @@ def items(conn: Connection, caller: Caller) -> list[WorkItem]:
                 ),
             )
         ).scalar_one()
-        out.append(WorkItem("待我签署的租赁合同", int(unsigned), "/rental/me/leases", 0, "租赁"))
+        out.append(WorkItem("待我签署的租赁合同", int(unsigned), "/rental/me/leases"))
     return out

@@ -8,11 +8,10 @@ like the registry's restriction sources). A code no vocabulary names is shown as
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from functools import cache
 
-from anju.contexts import CONTEXTS
+from anju.contexts import CONTEXTS, load
 
 ACTIONS = {
     "auth.sign_in": "登录",
@@ -51,7 +50,7 @@ def _merged() -> tuple[Mapping[str, str], Mapping[str, str], Mapping[str, str]]:
     permissions: dict[str, str] = {}
     for c in CONTEXTS:
         if c.vocabulary:
-            module = importlib.import_module(c.vocabulary)
+            module = load(c.vocabulary)
             actions.update(getattr(module, "ACTIONS", {}))
             entities.update(getattr(module, "ENTITIES", {}))
             permissions.update(getattr(module, "PERMISSIONS", {}))

@@ -28,12 +28,12 @@ def items(conn: Connection, caller: Caller) -> list[WorkItem]:
             sale_contracts.c.status == ContractStatus.draft,
             sale_contracts.c.buyer_signed_at.is_(None),
         )
-        out.append(WorkItem("待我签署的购房合同", waiting, "/transactions/me/contracts", 0, "交易"))
+        out.append(WorkItem("待我签署的购房合同", waiting, "/transactions/me/contracts"))
     if caller.can("transactions.read") and caller.scope.level != "own":
         unfiled = _count(
             conn, sale_contracts.c.status == ContractStatus.signed, *caller.scope.where(sale_contracts.c.street_code)
         )
-        out.append(WorkItem("已签约未备案的商品房合同", unfiled, "/transactions/staff/contracts", 0, "交易"))
+        out.append(WorkItem("已签约未备案的商品房合同", unfiled, "/transactions/staff/contracts"))
         review = registration_links(conn, scope=caller.scope, unlinked_only=True, limit=1, offset=0).total
-        out.append(WorkItem("待核查的转移登记", review, "/transactions/staff/registrations", review, "交易"))
+        out.append(WorkItem("待核查的转移登记", review, "/transactions/staff/registrations", review))
     return out

@@ -43,10 +43,11 @@ def yuan_field(text: str, field: str, errors: list[FieldError], *, required: boo
     return fen
 
 
-def parse_date(text: str, field: str, errors: list[FieldError]) -> date | None:
+def parse_date(text: str, field: str, errors: list[FieldError], *, required: bool = True) -> date | None:
     v = text.strip()
     if not v:
-        errors.append(FieldError(field, "请填写日期"))
+        if required:
+            errors.append(FieldError(field, "请填写日期"))
         return None
     try:
         return date.fromisoformat(v)

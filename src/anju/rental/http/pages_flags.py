@@ -5,7 +5,6 @@ source). Thin: parse, call ``home_flags``, render or redirect."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request
@@ -14,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from anju.core.errors import AnjuError, FieldError
 from anju.rental import domain, home_flags
 from anju.rental.http.deps import RentalHandle, RentalRead
-from anju.rental.http.form_fields import split_errors
+from anju.rental.http.form_fields import parse_date, split_errors
 from anju.security import audited, set_audit_target
 from anju.web.deps import PagingDep, UowDep
 from anju.web.forms import form_action
@@ -85,16 +84,6 @@ def new_flag(
     return _form(request, {"house_code": house_code, "kind": "seized", "source": "court"})
 
 
-def _date(text: str, field: str, errors: list[FieldError]) -> date | None:
-    if not text.strip():
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        errors.append(FieldError(field, "日期应为 YYYY-MM-DD"))
-        return None
-
-
 @router.post("/rental/flags/new", response_class=HTMLResponse)
 def record_flag(
     request: Request,
@@ -110,7 +99,8 @@ def record_flag(
     """Record a flag; every problem is shown beside its field and nothing is written."""
     values = dict(house_code=house_code, kind=kind, source=source, reason=reason, since=since, until=until)
     errors: list[FieldError] = []
-    start, end = _date(since, "since", errors), _date(until, "until", errors)
+    start = parse_date(since, "since", errors, required=False)
+    end = parse_date(until, "until", errors, required=False)
     if not reason.strip():
         errors.append(FieldError("reason", "请写明限制的依据（文书编号等）"))
     if errors:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from anju.core.errors import AnjuError, FieldError
@@ -152,11 +152,7 @@ def _save(
     return form_action(write, done=lambda lid: f"/rental/me/listings/{lid}?done={done}", again=again)
 
 
-@router.post("/rental/me/listings/new", response_class=HTMLResponse)
-def create_listing(
-    request: Request,
-    uow: UowDep,
-    caller: RentalPublish,
+def _listing_form(
     house_code: Field = "",
     room_code: Field = "",
     title: Annotated[str, Form(max_length=200)] = "",
@@ -168,10 +164,22 @@ def create_listing(
     rent_yuan: Field = "",
     deposit_yuan: Field = "",
     photos: Field = "0",
-) -> Response:
+) -> dict[str, str]:
+    """The listing form's fields as typed (both the new-listing and the edit form post them)."""
+    return {
+        "house_code": house_code, "room_code": room_code, "title": title, "description": description,
+        "area": area, "bedrooms": bedrooms, "living_rooms": living_rooms, "floor": floor,
+        "rent_yuan": rent_yuan, "deposit_yuan": deposit_yuan, "photos": photos,
+    }  # fmt: skip
+
+
+ListingForm = Annotated[dict[str, str], Depends(_listing_form)]
+
+
+@router.post("/rental/me/listings/new", response_class=HTMLResponse)
+def create_listing(request: Request, uow: UowDep, caller: RentalPublish, form: ListingForm) -> Response:
     """Save a new listing as a draft; every problem is shown beside its field and nothing is written."""
-    form = dict(locals())
-    return _save(request, uow, caller, None, {k: form[k] for k in FIELDS})
+    return _save(request, uow, caller, None, form)
 
 
 def _values_of(x: listing_queries.OwnListing) -> dict[str, str]:
@@ -202,24 +210,9 @@ def edit_listing(
 
 @router.post("/rental/me/listings/{listing_id}/edit", response_class=HTMLResponse)
 def update_listing(
-    request: Request,
-    uow: UowDep,
-    caller: RentalPublish,
-    listing_id: Id,
-    house_code: Field = "",
-    room_code: Field = "",
-    title: Annotated[str, Form(max_length=200)] = "",
-    description: Annotated[str, Form(max_length=8000)] = "",
-    area: Field = "",
-    bedrooms: Field = "",
-    living_rooms: Field = "",
-    floor: Field = "",
-    rent_yuan: Field = "",
-    deposit_yuan: Field = "",
-    photos: Field = "0",
+    request: Request, uow: UowDep, caller: RentalPublish, listing_id: Id, form: ListingForm
 ) -> Response:
-    form = dict(locals())
-    return _save(request, uow, caller, listing_id, {k: form[k] for k in FIELDS})
+    return _save(request, uow, caller, listing_id, form)
 
 
 def _detail(

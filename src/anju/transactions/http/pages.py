@@ -36,23 +36,18 @@ DoneQ = Annotated[Literal["", "signed", "cancelled"], Query()]
 DONE = {"signed": "已签署。双方签署后由开发企业办理备案。", "cancelled": "合同已撤销，房屋恢复可售。"}
 
 
-def _districts(uow: UowDep) -> list[divisions.DistrictChoice]:
-    """The districts a filter offers as choices (never a code to type)."""
-    with uow.read() as conn:
-        return divisions.choices(conn)
-
-
 @router.get("/transactions/projects", response_class=HTMLResponse)
 def projects_page(
     request: Request, uow: UowDep, caller: Public, paging: PagingDep, district: DistrictQ = None
 ) -> HTMLResponse:
     """Projects for sale with their presale permits (public)."""
     with uow.read() as conn:
+        districts = divisions.choices(conn)
         page = queries.public_projects(conn, district=district or None, limit=paging.page_size, offset=paging.offset)
     return render(
         request,
         "transactions/projects.html",
-        districts=_districts(uow),
+        districts=districts,
         items=page.items,
         pager=pager(page.total, paging.page, paging.page_size),
         district=district or "",
@@ -96,6 +91,7 @@ def permits_page(
 ) -> HTMLResponse:
     """Presale permits in the caller's streets, filtered and paginated."""
     with uow.read() as conn:
+        districts = divisions.choices(conn)
         page = filings.list_permits(
             conn,
             scope=caller.scope,
@@ -107,7 +103,7 @@ def permits_page(
     return render(
         request,
         "transactions/staff_permits.html",
-        districts=_districts(uow),
+        districts=districts,
         items=page.items,
         pager=pager(page.total, paging.page, paging.page_size),
         district=district or "",
@@ -151,6 +147,7 @@ def contracts_page(
 ) -> HTMLResponse:
     """Purchase contracts in the caller's streets (buyers masked), filtered and paginated."""
     with uow.read() as conn:
+        districts = divisions.choices(conn)
         page = queries.list_contracts(
             conn,
             sec.keyring,
@@ -164,7 +161,7 @@ def contracts_page(
     return render(
         request,
         "transactions/staff_contracts.html",
-        districts=_districts(uow),
+        districts=districts,
         items=page.items,
         pager=pager(page.total, paging.page, paging.page_size),
         status=status or "",
