@@ -13,6 +13,8 @@ from anju.transactions.tables import (
     home_prices,
     presale_permit_homes,
     presale_permits,
+    resale_contracts,
+    resale_listings,
     sale_contracts,
     sale_projects,
 )
@@ -33,6 +35,8 @@ __all__ = [
     "home_prices",
     "presale_permit_homes",
     "presale_permits",
+    "resale_contracts",
+    "resale_listings",
     "sale_contracts",
     "sale_projects",
 ]

@@ -152,3 +152,85 @@ sale_contracts = Table(
     Index("ix_sale_contracts_buyer_bidx", "buyer_id_bidx", "active"),
     Index("ix_sale_contracts_project", "project_id", "status"),
 )
+
+# ------------------------------------------------------------------------- existing homes (存量房)
+# Resale listings by filed brokerage agencies (``rental_parties`` of kind ``agency``: the platform's one
+# register of filed enterprises and agencies) and resale contracts (存量房买卖合同网签备案). The same
+# invariants as new homes: a home has at most one active listing and one active contract
+# (``active`` 1 or NULL, unique with the home). ``source`` is ``platform`` for what was signed here and
+# ``history`` for records loaded from the synthetic market history (or a legacy system): a history
+# contract has no platform accounts behind it (``buyer_account_id`` and ``listing_id`` NULL).
+
+resale_listings = Table(
+    "resale_listings",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("listing_no", String(20), nullable=False, unique=True),
+    Column("home_id", IdType, ForeignKey("homes.id"), nullable=False),
+    Column("agency_party_id", IdType, ForeignKey("rental_parties.id"), nullable=True),
+    Column("lister_account_id", IdType, nullable=True),
+    Column("owner_bidx", String(64), nullable=True),  # the registered owner the listing rests on
+    Column("title", String(100), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("area", Area, nullable=False),  # construction area from the register
+    Column("asking_price_fen", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("active", Integer, nullable=True),  # 1 while pending/verified/published; NULL otherwise
+    Column("verification", Text, nullable=True),  # JSON: every rule with its result
+    Column("verify_code", String(16), nullable=True, unique=True),  # 房源核验码
+    Column("district_code", String(12), nullable=False),
+    Column("street_code", String(12), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("published_at", UTCDateTime, nullable=True),
+    Column("closed_at", UTCDateTime, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ux_resale_listings_home_active", "home_id", "active", unique=True),
+    Index("ix_resale_listings_street", "street_code", "status", "created_at"),
+)
+
+resale_contracts = Table(
+    "resale_contracts",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("home_id", IdType, ForeignKey("homes.id"), nullable=False),
+    Column("listing_id", IdType, ForeignKey("resale_listings.id"), nullable=True),
+    Column("agency_party_id", IdType, ForeignKey("rental_parties.id"), nullable=True),  # NULL: 自行成交
+    Column("seller_bidx", String(64), nullable=False),  # the registered owner (blind index)
+    Column("seller_name_enc", LargeBinary, nullable=False),
+    Column("seller_id_enc", LargeBinary, nullable=False),
+    Column("seller_account_id", IdType, nullable=True),
+    Column("buyer_account_id", IdType, nullable=True),
+    Column("buyer_name_enc", LargeBinary, nullable=False),
+    Column("buyer_id_enc", LargeBinary, nullable=False),
+    Column("buyer_id_bidx", String(64), nullable=False),
+    Column("buyer_hukou", String(8), nullable=True),  # local | nonlocal, declared (限购)
+    Column("buyer_si_months", Integer, nullable=True),
+    Column("eligibility", Text, nullable=True),  # JSON: the 限购 rules as checked at the last signature
+    Column("area", Area, nullable=False),
+    Column("total_price_fen", BigInteger, nullable=False),
+    Column("unit_price_fen", BigInteger, nullable=False),
+    Column("payment_method", String(20), nullable=False),
+    Column("down_payment_fen", BigInteger, nullable=False),
+    Column("loan_fen", BigInteger, nullable=False),
+    Column("status", String(12), nullable=False),  # draft | signed | filed | registered | cancelled
+    Column("active", Integer, nullable=True),  # 1 while draft/signed/filed; NULL once registered or cancelled
+    Column("seller_signed_at", UTCDateTime, nullable=True),
+    Column("buyer_signed_at", UTCDateTime, nullable=True),
+    Column("filing_no", String(20), nullable=True, unique=True),
+    Column("filed_at", UTCDateTime, nullable=True),
+    Column("signed_on", Date, nullable=True),  # the business date (history contracts carry only this)
+    Column("registration_id", IdType, nullable=True),  # the transfer registration that completed it
+    Column("cancelled_at", UTCDateTime, nullable=True),
+    Column("cancel_reason", String(200), nullable=True),
+    Column("cancelled_by", String(40), nullable=True),
+    Column("source", String(8), nullable=False),  # platform | history
+    Column("district_code", String(12), nullable=False),
+    Column("street_code", String(12), nullable=False),
+    Column("created_by", String(40), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ux_resale_contracts_home_active", "home_id", "active", unique=True),
+    Index("ix_resale_contracts_street", "street_code", "status", "created_at"),
+    Index("ix_resale_contracts_buyer_bidx", "buyer_id_bidx", "active"),
+    Index("ix_resale_contracts_signed", "signed_on"),
+)
