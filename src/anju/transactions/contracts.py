@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any, TypedDict
 
 from sqlalchemy import Connection, select
@@ -266,8 +267,8 @@ def sign_as_buyer(conn: Connection, settings: Settings, caller: Caller, contract
     return _sign(conn, settings, row, "buyer")
 
 
-def file_contract(conn: Connection, caller: Caller, contract_id: int) -> str:
-    """File a signed contract (网签备案): the filing number (``domain.filing_number``) is given."""
+def _file(conn: Connection, caller: Caller, contract_id: int) -> SimpleNamespace:
+    """File the contract; the row as it now stands (what the filing read, with what it wrote)."""
     row = _own_as_developer(conn, caller, contract_id)
     _must_be(row, domain.ContractStatus.signed, action="备案")
     check_restrictions(conn, row.home_id, row.house_code, "备案")
@@ -279,7 +280,19 @@ def file_contract(conn: Connection, caller: Caller, contract_id: int) -> str:
         .where(c.c.id == row.id)
         .values(status=domain.ContractStatus.filed, filing_no=number, filed_at=now, updated_at=now)
     )
-    return number
+    wrote = {"status": domain.ContractStatus.filed, "filing_no": number, "filed_at": now, "updated_at": now}
+    return SimpleNamespace(**(row._asdict() | wrote))
+
+
+def file_contract(conn: Connection, caller: Caller, contract_id: int) -> str:
+    """File a signed contract (网签备案): the filing number (``domain.filing_number``) is given."""
+    return str(_file(conn, caller, contract_id).filing_no)
+
+
+def file_and_show(conn: Connection, kr: Keyring, caller: Caller, contract_id: int) -> Contract:
+    """:func:`file_contract`, answering with the filed contract as the developer's staff see it (buyer
+    masked), built from the row the filing read and wrote (a busy write: no second read)."""
+    return contract_of(kr, _file(conn, caller, contract_id), mask=True)
 
 
 def cancel_contract(conn: Connection, caller: Caller, contract_id: int, reason: str) -> None:

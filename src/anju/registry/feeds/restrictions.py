@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import TypedDict
+from typing import Any, TypedDict
 
-from sqlalchemy import Connection, and_, exists, insert, or_, select
+from sqlalchemy import Connection, Date, Select, and_, bindparam, exists, insert, or_, select
 
 from anju.registry.feeds.parse import RestrictionIn
 from anju.registry.feeds.state import CHUNK, LoadState, Seen, chunked
@@ -44,37 +44,47 @@ class RestrictionInForce(TypedDict):
     ends_on: date | None
 
 
+def _in_force_statement() -> Select[Any]:
+    """The query of :func:`restrictions_in_force`, built once (bound parameters ``ids``, ``kinds``,
+    ``on``): building the aliases per call cost more than running the query."""
+    imp = restriction_records.alias("imp")
+    lift = restriction_records.alias("lift")
+    on = bindparam("on", type_=Date)
+    lifted = exists().where(lift.c.lifts_id == imp.c.id, lift.c.starts_on <= on)
+    return (
+        select(
+            imp.c.home_id,
+            imp.c.kind,
+            imp.c.record_id,
+            imp.c.document_no,
+            imp.c.authority,
+            imp.c.starts_on,
+            imp.c.ends_on,
+        )
+        .where(
+            imp.c.home_id.in_(bindparam("ids", expanding=True)),
+            imp.c.action == "impose",
+            imp.c.kind.in_(bindparam("kinds", expanding=True)),
+            imp.c.starts_on <= on,
+            or_(imp.c.ends_on.is_(None), imp.c.ends_on > on),
+            ~lifted,
+        )
+        .order_by(imp.c.home_id, imp.c.starts_on, imp.c.id)
+    )
+
+
+_IN_FORCE = _in_force_statement()
+
+
 def restrictions_in_force(
     conn: Connection, home_ids: Sequence[int], on: date, kinds: Iterable[str] | None = None
 ) -> list[RestrictionInForce]:
     """The feed's restrictions in force on ``on`` for the homes (set-wise): imposed on or before it,
     its term not ended, and not lifted on or before it. All kinds unless ``kinds`` is given."""
-    imp = restriction_records.alias("imp")
-    lift = restriction_records.alias("lift")
-    lifted = exists().where(lift.c.lifts_id == imp.c.id, lift.c.starts_on <= on)
     wanted = sorted(set(kinds)) if kinds is not None else sorted(BARS)
     out: list[RestrictionInForce] = []
     for part in chunked(sorted(set(home_ids)), CHUNK):
-        rows = conn.execute(
-            select(
-                imp.c.home_id,
-                imp.c.kind,
-                imp.c.record_id,
-                imp.c.document_no,
-                imp.c.authority,
-                imp.c.starts_on,
-                imp.c.ends_on,
-            )
-            .where(
-                imp.c.home_id.in_(part),
-                imp.c.action == "impose",
-                imp.c.kind.in_(wanted),
-                imp.c.starts_on <= on,
-                or_(imp.c.ends_on.is_(None), imp.c.ends_on > on),
-                ~lifted,
-            )
-            .order_by(imp.c.home_id, imp.c.starts_on, imp.c.id)
-        )
+        rows = conn.execute(_IN_FORCE, {"ids": part, "kinds": wanted, "on": on})
         out.extend(
             RestrictionInForce(
                 home_id=int(r.home_id),

@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
+from sqlalchemy import Connection
 
-from anju.security import Public, SecurityDep, audited, set_audit_target
+from anju.security import Public, SecurityDep, audited, audited_grouped, set_audit_target
 from anju.transactions import contracts, figures, filings, prices, queries
 from anju.transactions.http import schemas
 from anju.transactions.http.deps import TxBuy, TxManage, TxRead, TxSell
@@ -177,12 +178,15 @@ def sign_as_buyer(
 
 
 @router.post("/contracts/{contract_id}/filing", operation_id="tx_file_contract")
-def file_contract(uow: UowDep, sec: SecurityDep, caller: TxSell, contract_id: Id) -> schemas.ContractOut:
-    """File a contract both parties signed (网签备案): the answer carries the filing number."""
-    with audited(uow, caller, "transactions.file_contract", "sale_contract", contract_id) as conn:
-        contracts.file_contract(conn, caller, contract_id)
-    with uow.read() as conn:
-        return schemas.ContractOut(**contracts.contract_for_party(conn, sec.keyring, caller, contract_id))
+async def file_contract(uow: UowDep, sec: SecurityDep, caller: TxSell, contract_id: Id) -> schemas.ContractOut:
+    """File a contract both parties signed (网签备案): the answer carries the filing number. Committed
+    together with the filings other requests send at the same time (group commit, as lease filing)."""
+
+    def work(conn: Connection) -> contracts.Contract:
+        return contracts.file_and_show(conn, sec.keyring, caller, contract_id)
+
+    filed = await audited_grouped(uow, caller, "transactions.file_contract", "sale_contract", contract_id, work)
+    return schemas.ContractOut(**filed)
 
 
 @router.post("/contracts/{contract_id}/cancellation", status_code=204, operation_id="tx_cancel_contract")
