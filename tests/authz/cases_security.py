@@ -21,6 +21,12 @@ CASES: dict[tuple[str, str], Case] = {
         lambda ctx: [("any", None, lambda c, who: ("POST", "/logout", {"fresh": True}))], scoping=None, perm="self"
     ),
     ("GET", "/me"): Case(one("GET", "/me"), scoping=None, perm="self"),
+    # background jobs belong to their owner: another account's (or no) job is a 404 for everyone
+    # (ownership itself: tests/integration/test_background_jobs.py)
+    ("GET", "/jobs"): Case(one("GET", "/jobs"), scoping=None, perm="self"),
+    ("GET", "/jobs/{job_id}"): Case(one("GET", "/jobs/999999"), ok={404}, scoping=None, perm="self"),
+    ("GET", "/api/v1/jobs"): Case(one("GET", "/api/v1/jobs"), scoping=None, perm="self"),
+    ("GET", "/api/v1/jobs/{job_id}"): Case(one("GET", "/api/v1/jobs/999999"), ok={404}, scoping=None, perm="self"),
     ("GET", "/register"): Case(one("GET", "/register"), scoping=None, perm="public"),
     ("POST", "/register"): Case(
         lambda ctx: [

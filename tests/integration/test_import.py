@@ -719,8 +719,12 @@ def test_api_upload_list_detail_and_rejection(live_server):
             files={"file": ("again.csv", csv_bytes(GOOD_ROWS), "text/csv")},
             data={"source": "presale", "mode": "good_rows"},
         )
-        assert form.status_code == 303
-        again = client.get(form.headers["location"], headers={"accept": "text/html"})
+        # the page runs the import as a background job with a progress page (test_background_jobs.py)
+        assert form.status_code == 303 and form.headers["location"].startswith("/jobs/")
+        deadline = time.time() + 60
+        while (job := client.get("/api/v1" + form.headers["location"]).json())["open"] and time.time() < deadline:
+            time.sleep(0.05)
+        again = client.get(job["result_path"], headers={"accept": "text/html"})
         assert again.status_code == 200 and "无变化" in again.text
 
         spec = client.get("/api/v1/openapi.json").json()

@@ -6,6 +6,7 @@ from alembic import context
 
 import anju.addresses.tables
 import anju.assistance.tables
+import anju.core.jobs
 import anju.credit.tables
 import anju.divisions.tables
 import anju.ledger.tables

@@ -51,7 +51,7 @@ def _detail(job: imports.ImportJobWithReport) -> ImportJobDetail:
     )
 
 
-def _read_upload(file: UploadFile, limit: int) -> bytes:
+def read_upload(file: UploadFile, limit: int) -> bytes:
     data = file.file.read(limit + 1)
     if len(data) > limit:
         raise TooLarge(f"上传的文件超过上限 {limit} 字节", [FieldError("file", f"文件不能超过 {limit} 字节")])
@@ -63,7 +63,7 @@ def run_import(
 ) -> imports.ImportResult:
     """Run an import (city-wide permission only: a file may touch any street); the job and its audit
     row are written in the import's own transaction."""
-    data = _read_upload(file, settings.upload_max_bytes)
+    data = read_upload(file, settings.upload_max_bytes)
     return imports.import_file(
         uow,
         data,

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from anju.core import jobs
 from anju.registry import domain, imports
 from anju.registry.http import api_imports
 from anju.registry.http.deps import RegistryImport
@@ -48,8 +49,38 @@ def imports_upload(
     source: Annotated[Source, Form()] = "manual",
     mode: Annotated[Mode, Form()] = "all_or_nothing",
 ) -> RedirectResponse:
-    result = api_imports.run_import(uow, settings, caller, file, source, mode)
-    return RedirectResponse(f"/imports/{result.job_id}", status_code=303)
+    """Start the import as a background job and answer at once with the job's page (its progress)."""
+    data = api_imports.read_upload(file, settings.upload_max_bytes)
+    filename = file.filename or "upload"
+
+    def work(progress: jobs.Progress) -> jobs.Done:
+        result = imports.import_file(
+            uow,
+            data,
+            filename,
+            caller=caller,
+            source=source,
+            mode=mode,
+            max_bytes=settings.upload_max_bytes,
+            batch_rows=settings.import_batch_rows,
+            xlsx_limits=imports.XlsxLimits.of(settings),
+            progress=progress,
+        )
+        status = domain.IMPORT_JOB_STATUS.get(result.status, result.status)
+        counts = f"新建 {result.rows_created}，更新 {result.rows_updated}，无变化 {result.rows_unchanged}"
+        return jobs.Done(
+            f"/imports/{result.job_id}", f"{status}：共 {result.rows_total} 行，{counts}，拒绝 {result.rows_rejected}"
+        )
+
+    job = jobs.start(
+        uow.engine,
+        settings.data_dir,
+        kind="registry.import",
+        title=f"楼盘表导入：{filename[:100]}",
+        owner=caller.account_id,
+        work=work,
+    )
+    return RedirectResponse(f"/jobs/{job}", status_code=303)
 
 
 @router.get("/imports/{job_id}", response_class=HTMLResponse)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypedDict, cast
@@ -152,6 +152,7 @@ def import_file(
     xlsx_limits: XlsxLimits | None = None,
     today: date | None = None,
     now: datetime | None = None,
+    progress: Callable[[str, float], None] | None = None,
 ) -> ImportResult:
     """Import one 楼盘表 file from ``source`` for ``caller``; one transaction, through the unit of work
     (``target``: the app's, or an engine for the command line and tests). The attempt is recorded in
@@ -179,7 +180,9 @@ def import_file(
     try:
         with job.final() as conn:
             result.job_id = job.entity_id = _insert_job(conn, result, now)
-            run = ImportRun(conn, sheet, source, mode, result.job_id, today, now, batch_rows)
+            # a CSV's line count is a cheap upper bound of its rows (progress only)
+            expected = data.count(b"\n") if sheet.format == "csv" else None
+            run = ImportRun(conn, sheet, source, mode, result.job_id, today, now, batch_rows, progress, expected)
             _run(run, result)
             _finish_job(conn, result, now, run.notes)
             job.outcome = "failed" if result.rejected else "ok"
@@ -199,11 +202,14 @@ def import_file(
 def _run(run: ImportRun, result: ImportResult) -> None:
     """Scan, resolve and write inside the job's transaction; raise :class:`_Rollback` to undo it all."""
     scan.scan(run)
+    run.step(f"共 {run.total:,} 行：与楼盘表中已有的小区、楼栋和房屋核对", 0.5)
     plan.resolve(run)
     if run.errors and run.mode == "all_or_nothing":
         _collect(result, run)
         raise _Rollback
+    run.step("写入楼盘表", 0.65)
     write.write(run)
+    run.step("生成导入报告", 0.95)
     _collect(result, run)
     if run.errors and run.mode == "all_or_nothing":
         raise _Rollback

@@ -3,7 +3,7 @@ the errors and counts — shared by the scan, the resolution against the registe
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -76,8 +76,12 @@ class ImportRun:
         today: date,
         now: datetime,
         batch_rows: int,
+        progress: Callable[[str, float], None] | None = None,
+        expected_rows: int | None = None,
     ) -> None:
         self.conn = conn
+        self.progress = progress
+        self.expected_rows = expected_rows
         self.sheet = sheet
         self.source = source
         self.mode = mode
@@ -111,6 +115,17 @@ class ImportRun:
     def label(self, fld: str) -> str:
         """The column's header as the file wrote it (the layout's Chinese name if absent)."""
         return self.labels.get(fld, columns.SPEC[fld].label)
+
+    def step(self, message: str, fraction: float) -> None:
+        """Report progress to whoever watches (a job page, the command line); nothing if nobody does."""
+        if self.progress is not None:
+            self.progress(message, fraction)
+
+    def read_fraction(self) -> float:
+        """How far the reading stage (5 %–50 % of the whole) is: by the expected rows when known."""
+        if self.expected_rows:
+            return 0.05 + 0.45 * min(1.0, self.total / self.expected_rows)
+        return 0.05 + 0.45 * self.total / (self.total + 20_000)
 
     def reason(self) -> str:
         """The reason recorded on the versions this import writes."""

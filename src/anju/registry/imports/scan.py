@@ -25,9 +25,12 @@ BuildingCells = tuple[str, str, str, str, str, str, str | None]
 def scan(run: ImportRun) -> None:
     """Read every row of the file into ``run.rows`` (good rows) and ``run.errors`` (bad ones)."""
     scanner = _Scanner(run)
+    run.step("读取并检查文件", 0.05)
     for n, row_cells in run.sheet.rows():
         run.total += 1
         scanner.row(n, row_cells)
+        if run.total % 2000 == 0:
+            run.step(f"已读取并检查 {run.total:,} 行", run.read_fraction())
 
 
 class _Scanner:
