@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Connection, select
 
@@ -90,3 +91,17 @@ def a_home(
         now=now,
         scope=SYSTEM,
     )
+
+
+def finished_job(client: Any, location: str, timeout: float = 60.0) -> dict[str, Any]:
+    """Follow a page's answer ``/jobs/{id}`` (a background job) until the job ends; its JSON view.
+    ``timeout`` guards against a hang (it is not a speed check)."""
+    import time
+
+    assert location.startswith("/jobs/"), location
+    deadline = time.monotonic() + timeout
+    while True:
+        job: dict[str, Any] = client.get("/api/v1" + location).json()
+        if not job["open"] or time.monotonic() > deadline:
+            return job
+        time.sleep(0.05)

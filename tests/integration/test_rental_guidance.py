@@ -33,6 +33,7 @@ from anju.rental.tables import rental_guidance_editions, rental_guidance_rents, 
 from anju.security import Security
 from tests import rental_builders as rb
 from tests.accounts import World, api_token, choose_world, web_session
+from tests.helpers import finished_job
 
 ELASTICITY = -0.2  # planted: rent per m² falls with the let area
 PREMIUM = 1.5  # planted: street S2 is 50 % dearer than S1
@@ -428,7 +429,9 @@ def test_pages(city_engine: Engine, settings_for: Any, data: Data) -> None:
         "/rental/guidance/manage", data={"csrf_token": csrf, "until": "", "months": "12"}, follow_redirects=False
     )
     assert r.status_code == 303, r.text
-    where = r.headers["location"]
+    job = finished_job(client, r.headers["location"])  # computed as a background job with a progress page
+    assert job["status"] == "done" and job["result_path"].startswith("/rental/guidance/manage/"), job
+    where = job["result_path"]
     page = client.get(where)
     assert page.status_code == 200 and "草稿" in page.text and "特征价格" in page.text
     edition_id = int(where.rsplit("/", 1)[1])

@@ -18,12 +18,12 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from anju import divisions
-from anju.core import clock
+from anju.core import clock, jobs
 from anju.core.errors import ValidationError
 from anju.rental import domain, guidance, monitoring
 from anju.rental.http.deps import RentalGuidance, RentalRead
 from anju.security import Caller, Public, allowed, audited, set_audit_target
-from anju.web.deps import PagingDep, UowDep
+from anju.web.deps import PagingDep, SettingsDep, UowDep
 from anju.web.templating import pager, render
 
 router = APIRouter(include_in_schema=False)
@@ -110,22 +110,22 @@ def manage_page(request: Request, uow: UowDep, caller: RentalGuidance, paging: P
 def compute_form(
     request: Request,
     uow: UowDep,
+    settings: SettingsDep,
     caller: RentalGuidance,
     paging: PagingDep,
     until: Annotated[str, Form(max_length=10)] = "",
     months: Annotated[str, Form(max_length=3)] = "12",
 ) -> HTMLResponse | RedirectResponse:
-    """Compute a draft edition; bad input shows the form again with the reason (nothing written)."""
+    """Compute a draft edition as a background job (at full scale it reads a year of leases and fits
+    the model): the answer is the job's page, which leads to the edition. Bad input shows the form
+    again with the reason (nothing written, no job)."""
     try:
         try:
             until_d = date.fromisoformat(until) if until else None
         except ValueError:
             raise ValidationError.of("until", "日期格式应为 YYYY-MM-DD") from None
-        if not months.isdigit():
+        if not months.isdigit() or not 1 <= int(months) <= 36:
             raise ValidationError.of("months", "应为 1 到 36 的整数")
-        with audited(uow, caller, "rental.guidance_compute", "guidance_edition") as conn:
-            out = guidance.compute_edition(conn, until=until_d, months=int(months), by=caller.account_id)
-            set_audit_target(conn, out["id"])
     except ValidationError as e:
         with uow.read() as conn:
             page = guidance.list_editions(conn, staff=True, offset=paging.offset, limit=paging.page_size)
@@ -142,7 +142,23 @@ def compute_form(
             months=months,
             message=f"{err.reason}" if err else e.message,
         )
-    return RedirectResponse(f"/rental/guidance/manage/{out['id']}", status_code=303)
+
+    def work(progress: jobs.Progress) -> jobs.Done:
+        progress(f"读取近 {months} 个月的租赁备案并拟合特征价格模型", 0.1)
+        with audited(uow, caller, "rental.guidance_compute", "guidance_edition") as conn:
+            out = guidance.compute_edition(conn, until=until_d, months=int(months), by=caller.account_id)
+            set_audit_target(conn, out["id"])
+        return jobs.Done(f"/rental/guidance/manage/{out['id']}", f"已生成草稿版本 {out['edition_no']}")
+
+    job = jobs.start(
+        uow.engine,
+        settings.data_dir,
+        kind="rental.guidance_compute",
+        title=f"测算租赁指导价格（近 {months} 个月）",
+        owner=caller.account_id,
+        work=work,
+    )
+    return RedirectResponse(f"/jobs/{job}", status_code=303)
 
 
 @router.get("/rental/guidance/manage/{edition_id}", response_class=HTMLResponse)
