@@ -8,6 +8,7 @@ import anju.addresses.tables
 import anju.assistance.tables
 import anju.credit.tables
 import anju.divisions.tables
+import anju.funds.tables
 import anju.ledger.tables
 import anju.registry.tables
 import anju.rental.tables
