@@ -209,8 +209,9 @@ def _reset_sequences(tables: tuple[str, ...]) -> None:
 
 def _repoint(table: str, old: str, new: str) -> None:
     with op.batch_alter_table(table, schema=None) as batch_op:
-        batch_op.drop_constraint(f"fk_{table}_escrow_account_id_{old}", type_="foreignkey")
-        batch_op.create_foreign_key(f"fk_{table}_escrow_account_id_{new}", new, ["escrow_account_id"], ["id"])
+        # op.f: the naming convention's name, truncated with a hash where PostgreSQL's 63 characters end
+        batch_op.drop_constraint(op.f(f"fk_{table}_escrow_account_id_{old}"), type_="foreignkey")
+        batch_op.create_foreign_key(op.f(f"fk_{table}_escrow_account_id_{new}"), new, ["escrow_account_id"], ["id"])
 
 
 def upgrade() -> None:
