@@ -198,4 +198,58 @@ CASES: dict[tuple[str, str], Case] = {
         scoping=None,
         perm="transactions.manage",
     ),
+    # presale fund supervision pages
+    ("GET", "/transactions/staff/funds"): Case(
+        one("GET", "/transactions/staff/funds"), scoping=None, perm="transactions.read"
+    ),
+    ("POST", "/transactions/staff/funds"): Case(
+        one("POST", "/transactions/staff/funds", data={}), ok={422}, scoping=None, perm="transactions.manage"
+    ),
+    ("GET", "/transactions/staff/funds/{account_id}"): Case(
+        one("GET", f"/transactions/staff/funds/{NO_ID}"), ok={404}, scoping=None, perm="transactions.read"
+    ),
+    ("POST", "/transactions/staff/funds/{account_id}/deposits"): Case(
+        one(
+            "POST",
+            f"/transactions/staff/funds/{NO_ID}/deposits",
+            data={"contract_id": "1", "kind": "loan", "amount_yuan": "1", "reference": "MATRIX-0001"},
+        ),
+        ok={404},
+        scoping=None,
+        perm="transactions.manage",
+    ),
+    ("POST", "/transactions/staff/funds/{account_id}/milestones"): Case(
+        one(
+            "POST",
+            f"/transactions/staff/funds/{NO_ID}/milestones",
+            data={"milestone": "topped_out", "reached_on": "2026-01-01"},
+        ),
+        ok={404},
+        scoping=None,
+        perm="transactions.manage",
+    ),
+    ("POST", "/transactions/staff/funds/{account_id}/releases"): Case(
+        one("POST", f"/transactions/staff/funds/{NO_ID}/releases", data={"amount_yuan": "1"}),
+        ok={404},
+        scoping=None,
+        perm="transactions.manage",
+    ),
+    ("GET", "/transactions/staff/funds/{account_id}/releases/{release_id}/approve"): Case(
+        one("GET", f"/transactions/staff/funds/{NO_ID}/releases/{NO_ID}/approve"),
+        ok={404},
+        scoping=None,
+        perm="transactions.manage",
+    ),
+    ("POST", "/transactions/staff/funds/{account_id}/releases/{release_id}/approve"): Case(
+        one("POST", f"/transactions/staff/funds/{NO_ID}/releases/{NO_ID}/approve", data={"confirmed": "1"}),
+        ok={404},
+        scoping=None,
+        perm="transactions.manage",
+    ),
+    ("POST", "/transactions/staff/funds/{account_id}/releases/{release_id}/reject"): Case(
+        one("POST", f"/transactions/staff/funds/{NO_ID}/releases/{NO_ID}/reject"),
+        ok={404},
+        scoping=None,
+        perm="transactions.manage",
+    ),
 }

@@ -202,3 +202,53 @@ def test_accounts_are_scoped_by_district(client: TestClient, city_engine: Engine
         f"{API}/fund-accounts/{acct}/releases", json={"amount_fen": 1}, headers=auth(city_engine, "citizen")
     )
     assert r.status_code == 403
+
+
+def test_the_pages_list_open_deposit_and_release_with_a_confirmation(
+    client: TestClient, city_engine: Engine, project: dict[str, Any]
+) -> None:
+    from tests.accounts import web_session
+
+    w = choose_world(city_engine)
+    acct, cid = project["account"], project["contract"]["id"]
+    token, csrf = web_session(city_engine, "city")
+    city = TestClient(client.app, follow_redirects=False, cookies={"anju_session": token})
+    r = city.get("/transactions/staff/funds", params={"district": w.district_a})
+    assert r.status_code == 200 and "测试银行" in r.text and f"/transactions/staff/funds/{acct}" in r.text
+    assert "测试银行" not in city.get("/transactions/staff/funds", params={"district": w.district_b}).text
+    # opening a second account for the same project: the list again with the reason
+    r = city.post("/transactions/staff/funds", data={"csrf_token": csrf, "project_id": str(project["sale"].project),
+                                                     "bank": "测试银行", "account_no": "62220077"})  # fmt: skip
+    assert r.status_code == 409 and "已开立" in r.text
+    base = f"/transactions/staff/funds/{acct}"
+    form = {"csrf_token": csrf, "contract_id": str(cid), "kind": "down_payment", "reference": "BANK-PAGE-1"}
+    r = city.post(f"{base}/deposits", data=form | {"amount_yuan": f"{(DOWN + 1) / 100:.2f}"})
+    assert r.status_code == 422 and "本次最多" in r.text
+    r = city.post(f"{base}/deposits", data=form | {"amount_yuan": f"{DOWN / 100:.2f}"})
+    assert r.status_code == 303 and r.headers["location"].endswith("done=deposit")
+    today = clock.today().isoformat()
+    r = city.post(f"{base}/milestones", data={"csrf_token": csrf, "milestone": "topped_out", "reached_on": today})
+    assert r.status_code == 303
+    cap = min(DOWN * 50 // 100, DOWN - 4 * T * 5 // 100)  # the retained key amount binds here
+    r = city.post(f"{base}/releases", data={"csrf_token": csrf, "amount_yuan": f"{(cap + 1) / 100:.2f}"})
+    assert r.status_code == 422 and "主体结构封顶" in r.text and "重点监管额度" in r.text
+    r = city.post(f"{base}/releases", data={"csrf_token": csrf, "amount_yuan": f"{cap / 100:.2f}"})
+    assert r.status_code == 303
+    page = city.get(base).text
+    assert "主体结构封顶" in page and "BANK-PAGE-1" in page and "待审批" in page
+    rid = client.get(f"{API}/fund-accounts/{acct}/releases", headers=project["city"]).json()["items"][0]["id"]
+    token, csrf2 = web_session(city_engine, "district")
+    district = TestClient(client.app, follow_redirects=False, cookies={"anju_session": token})
+    r = district.get(f"{base}/releases/{rid}/approve")
+    assert r.status_code == 200 and "确认拨付" in r.text
+    n = journals_count(city_engine)
+    assert district.post(f"{base}/releases/{rid}/approve", data={"csrf_token": csrf2}).status_code == 422
+    assert journals_count(city_engine) == n  # the confirmation page and an unconfirmed post write nothing
+    r = district.post(f"{base}/releases/{rid}/approve", data={"csrf_token": csrf2, "confirmed": "1"})
+    assert r.status_code == 303 and journals_count(city_engine) == n + 1
+    assert "已拨付" in district.get(r.headers["location"]).text
+    # a clerk reads the statement but gets no forms
+    token, _ = web_session(city_engine, "clerk")
+    clerk = TestClient(client.app, follow_redirects=False, cookies={"anju_session": token})
+    r = clerk.get(base)
+    assert r.status_code == 200 and "/deposits" not in r.text and '/releases"' not in r.text

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from anju import funds
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
+from anju.core.money import fen_to_yuan
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 from anju.core.settings import Settings
@@ -52,7 +53,7 @@ def subject(contract_id: int) -> str:
 
 
 def yuan(fen: int) -> str:
-    return f"{fen / 100:,.2f} 元"
+    return fen_to_yuan(fen, unit=True)
 
 
 # ------------------------------------------------------------------------------------------ accounts
