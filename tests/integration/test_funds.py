@@ -74,9 +74,9 @@ def test_the_engine_refuses_before_it_writes_and_keeps_balances_and_the_log(city
         assert sum(bal.values()) == 0 and funds.unbalanced_journals(conn) == []
         assert ledger.tree_head(conn, "funds").size == size + 2
         for jid in jids:
-            j = funds.journal(conn, jid)
-            entry = json.loads(ledger.entry(conn, "funds", int(j["ledger_index"] or 0)).data)
-            assert entry["journal"] == jid and entry["fund"] == "presale" and entry["reference"] == j["reference"]
+            posted = funds.journal(conn, jid)
+            entry = json.loads(ledger.entry(conn, "funds", int(posted["ledger_index"] or 0)).data)
+            assert entry["journal"] == jid and entry["fund"] == "presale" and entry["reference"] == posted["reference"]
         assert funds.journal_by_reference(conn, "T-GOOD") == funds.journal(conn, jids[0])
         assert funds.scoped_account(conn, Scope.whole_city(), a)["owner"] == "project:990001"
         with pytest.raises(Exception, match="不存在"):
@@ -133,7 +133,9 @@ def test_migration_0019_moves_rent_escrow_both_ways_keeping_ids_balances_and_ind
         ).all()
         assert [(r[0], r[2], r[3]) for r in old] == [(j[0], j[6], j[7]) for j in before["fund_journals"]]
         assert lid in {r[1] for r in old}  # the subject lease:<id> is the lease again
-        balances = dict(conn.execute(text("SELECT code, balance_fen FROM rental_escrow_ledger_accounts")).all())
+        balances: dict[str, int] = dict(
+            conn.execute(text("SELECT code, balance_fen FROM rental_escrow_ledger_accounts")).all()
+        )
         assert f"{before['fund_accounts'][0][0]}:prepaid:{lid}" in balances
         assert sum(balances.values()) == 0
 
