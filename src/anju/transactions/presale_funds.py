@@ -100,13 +100,17 @@ def open_account(
     return acct
 
 
-def _supervision(conn: Connection, scope: Scope, fund_account_id: int) -> Any:
+def _supervision(conn: Connection, scope: Scope, fund_account_id: int, *, lock: bool = False) -> Any:
+    """The project's supervision of a fund account in scope; ``lock`` takes its row for the rest of the
+    transaction (PostgreSQL; SQLite serialises writers anyway), so that concurrent deposits, requests
+    and approvals of one project check their caps one after the other."""
     funds.scoped_account(conn, scope, fund_account_id, KIND)
-    return conn.execute(
+    q = (
         select(presale_fund_supervisions, sale_projects.c.name.label("project_name"))
         .join(sale_projects, sale_projects.c.id == presale_fund_supervisions.c.project_id)
         .where(presale_fund_supervisions.c.fund_account_id == fund_account_id)
-    ).one()
+    )
+    return conn.execute(q.with_for_update(of=presale_fund_supervisions) if lock else q).one()
 
 
 # ------------------------------------------------------------------------------------------ deposits
@@ -139,7 +143,7 @@ def record_deposit(
     """A buyer's down payment or loan (``kind``) of a filed contract of the account's project, paid into
     the supervised account. The contract's deposits of a kind never exceed what the contract says.
     Idempotent by ``reference`` (the bank transfer's): the same deposit again answers with its journal."""
-    sup = _supervision(conn, caller.scope, fund_account_id)
+    sup = _supervision(conn, caller.scope, fund_account_id, lock=True)
     if kind not in domain.DEPOSIT_KINDS:
         raise ValidationError.of("kind", "应为 down_payment（首付款）或 loan（按揭贷款）")
     if not REFERENCE.match(reference or ""):
@@ -316,10 +320,17 @@ def _pending(conn: Connection, project_id: int, but: int | None = None) -> int:
 
 
 def position(
-    conn: Connection, settings: Settings, scope: Scope, fund_account_id: int, *, but: int | None = None
+    conn: Connection,
+    settings: Settings,
+    scope: Scope,
+    fund_account_id: int,
+    *,
+    but: int | None = None,
+    lock: bool = False,
 ) -> Position:
-    """A project account's position (``but``: leave that request out of what is pending)."""
-    sup = _supervision(conn, scope, fund_account_id)
+    """A project account's position (``but``: leave that request out of what is pending; ``lock``: for
+    a write that checks the cap, see :func:`_supervision`)."""
+    sup = _supervision(conn, scope, fund_account_id, lock=lock)
     acct = funds.accounts(conn, [fund_account_id])[0]
     policy = policy_by_code(settings, sup.policy_code)
     bal = funds.balances(conn, [fund_account_id]).get(fund_account_id, {})
@@ -388,7 +399,7 @@ def request_release(conn: Connection, settings: Settings, caller: Caller, fund_a
     the amount) when it is above what the latest milestone reached allows."""
     if not isinstance(amount_fen, int) or not 0 < amount_fen <= MAX_FEN:
         raise ValidationError.of("amount_fen", "金额应为正整数（分）")
-    pos = position(conn, settings, caller.scope, fund_account_id)
+    pos = position(conn, settings, caller.scope, fund_account_id, lock=True)
     if amount_fen > pos["available_fen"]:
         raise _refuse(pos, amount_fen)
     return int(
@@ -413,7 +424,7 @@ def _release_row(conn: Connection, project_id: int, release_id: int) -> Any:
 def approve_release(conn: Connection, settings: Settings, caller: Caller, fund_account_id: int, release_id: int) -> int:
     """Approve a request (another officer than the one who requested it): the cap is checked again and
     the release journal posted (bank → released). Returns the journal."""
-    pos = position(conn, settings, caller.scope, fund_account_id, but=release_id)
+    pos = position(conn, settings, caller.scope, fund_account_id, but=release_id, lock=True)
     row = _release_row(conn, pos["project_id"], release_id)
     if row.requested_by == caller.username:
         raise ValidationError.of("release_id", "拨付申请须由另一名工作人员审批")
