@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
@@ -36,7 +37,8 @@ def client(city_engine: Engine, settings_for: Any) -> Iterator[TestClient]:
     app.state.engine.dispose()
 
 
-def filed_contract(client: TestClient, engine: Engine, home: int) -> dict[str, Any]:
+def filed_contract(client: httpx.Client, engine: Engine, home: int) -> dict[str, Any]:
+    """A contract of ``home`` drafted, signed by both and filed (a test client or a live server's)."""
     dev, buyer = auth(engine, "agency"), auth(engine, "citizen")
     r = client.post(f"{API}/contracts", json=tb.contract_body(home), headers=dev)
     assert r.status_code == 201, r.text
