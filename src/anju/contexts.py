@@ -66,6 +66,9 @@ class Context:
     #: The module naming the context's internal codes in Chinese (``ACTIONS`` of the audit log,
     #: ``ENTITIES``, ``PERMISSIONS``), read by ``anju.security.vocabulary``; None when it has none.
     vocabulary: str | None = None
+    #: Supervised fund kinds the context owns (name → ``"module:CONSTANT"`` of an ``anju.funds.FundKind``),
+    #: read by the one ledger engine (``anju.funds``) whoever posts.
+    fund_kinds: Mapping[str, str] = field(default_factory=dict)
 
 
 #: Role groups the grants below use (the roles themselves are ``security.roles.Role``).
@@ -156,6 +159,7 @@ CONTEXTS: tuple[Context, ...] = (
         permissions={"ledger.read": "read the verifiable logs' heads and proofs through the API"},
         grants=_grant("ledger.read", "city_officer", "auditor"),
     ),
+    Context("funds", http=False, vocabulary="anju.funds.vocabulary"),
     Context("map", menu=(MenuItem("楼盘表", "一图", "/map", "registry.read"),)),
     Context(
         "addresses",
@@ -227,6 +231,7 @@ CONTEXTS: tuple[Context, ...] = (
         commands={"rental": "anju.rental.cli:rental"},
         help={"rental": "Rental supervision (住房租赁监管服务平台)."},
         restriction_sources={"rental_flags": "anju.rental.home_flags:flag_source"},
+        fund_kinds={"rent_escrow": "anju.rental.domain:RENT_ESCROW"},
         permissions={
             "rental.party": "file one's own enterprise/agency and its practitioners",
             "rental.publish": "create, verify, publish and withdraw listings; entrust",
@@ -266,6 +271,7 @@ CONTEXTS: tuple[Context, ...] = (
     Context(
         "transactions",
         vocabulary="anju.transactions.vocabulary",
+        fund_kinds={"presale": "anju.transactions.domain:PRESALE"},
         permissions={
             "transactions.read": "read developers, projects, permits, prices and contracts in scope (buyers masked)",
             "transactions.manage": "file developers, projects, presale permits and price lists; cancel contracts",
@@ -287,6 +293,7 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("交易", "预售许可", "/transactions/staff/permits", "transactions.read"),
             MenuItem("交易", "备案与登记核对", "/transactions/staff/registrations", "transactions.read"),
             MenuItem("交易", "商品房备案", "/transactions/staff/filings", "transactions.manage"),
+            MenuItem("交易", "预售资金监管", "/transactions/staff/funds", "transactions.read"),
         ),
         worklist="anju.transactions.worklist:items",
     ),

@@ -104,7 +104,10 @@ CASES: dict[tuple[str, str], Case] = {
     # the developer's staff: the matrix's agency works for no filed developer, so its pages answer 422
     ("GET", "/transactions/sales"): Case(
         # an agency that is no developer's staff is told so on the page (its menu offers it)
-        one("GET", "/transactions/sales"), ok={200}, scoping=None, perm="transactions.sell"
+        one("GET", "/transactions/sales"),
+        ok={200},
+        scoping=None,
+        perm="transactions.sell",
     ),
     ("POST", "/transactions/sales/contracts"): Case(
         one("POST", "/transactions/sales/contracts", data={}), ok={422}, scoping=None, perm="transactions.sell"
@@ -130,5 +133,123 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/transactions/staff/contracts.csv"): Case(
         one("GET", "/transactions/staff/contracts.csv"), scoping=None, perm="transactions.read"
+    ),
+    # --- presale fund supervision (预售资金监管): missing accounts and projects, refused after the policy
+    ("POST", f"{API}/projects/{{project_id}}/fund-account"): Case(
+        one("POST", f"{API}/projects/{NO_ID}/fund-account", json={"bank": "矩阵银行", "account_no": "MATRIX-0001"}),
+        ok={404},
+        scoping=None,
+        perm="transactions.manage",
+    ),
+    ("GET", f"{API}/fund-accounts"): Case(one("GET", f"{API}/fund-accounts"), scoping=None, perm="transactions.read"),
+    ("GET", f"{API}/fund-accounts/{{account_id}}"): Case(
+        one("GET", f"{API}/fund-accounts/{NO_ID}"), ok={404}, scoping=None, perm="transactions.read"
+    ),
+    ("GET", f"{API}/fund-accounts/{{account_id}}/journals"): Case(
+        one("GET", f"{API}/fund-accounts/{NO_ID}/journals"), ok={404}, scoping=None, perm="transactions.read"
+    ),
+    ("GET", f"{API}/fund-accounts/{{account_id}}/releases"): Case(
+        one("GET", f"{API}/fund-accounts/{NO_ID}/releases"), ok={404}, scoping=None, perm="transactions.read"
+    ),
+    ("GET", f"{API}/fund-accounts/{{account_id}}/reconciliation"): Case(
+        one("GET", f"{API}/fund-accounts/{NO_ID}/reconciliation"), ok={404}, scoping=None, perm="transactions.read"
+    ),
+    ("POST", f"{API}/fund-accounts/{{account_id}}/deposits"): Case(
+        one(
+            "POST",
+            f"{API}/fund-accounts/{NO_ID}/deposits",
+            json={"contract_id": 1, "kind": "loan", "amount_fen": 1, "reference": "MATRIX-0001"},
+        ),
+        ok={404},
+        scoping=None,
+        perm="transactions.manage",
+    ),
+    ("POST", f"{API}/fund-accounts/{{account_id}}/milestones"): Case(
+        one(
+            "POST",
+            f"{API}/fund-accounts/{NO_ID}/milestones",
+            json={"milestone": "topped_out", "reached_on": "2026-01-01"},
+        ),
+        ok={404},
+        scoping=None,
+        perm="transactions.manage",
+    ),
+    ("POST", f"{API}/fund-accounts/{{account_id}}/releases"): Case(
+        one("POST", f"{API}/fund-accounts/{NO_ID}/releases", json={"amount_fen": 1}),
+        ok={404},
+        scoping=None,
+        perm="transactions.manage",
+    ),
+    ("POST", f"{API}/fund-accounts/{{account_id}}/releases/{{release_id}}/approval"): Case(
+        one("POST", f"{API}/fund-accounts/{NO_ID}/releases/{NO_ID}/approval"),
+        ok={404},
+        scoping=None,
+        perm="transactions.manage",
+    ),
+    ("POST", f"{API}/fund-accounts/{{account_id}}/releases/{{release_id}}/rejection"): Case(
+        one("POST", f"{API}/fund-accounts/{NO_ID}/releases/{NO_ID}/rejection"),
+        ok={404},
+        scoping=None,
+        perm="transactions.manage",
+    ),
+    ("POST", f"{API}/fund-accounts/{{account_id}}/bank-lines"): Case(
+        one("POST", f"{API}/fund-accounts/{NO_ID}/bank-lines", json={"csv": "date,amount_fen,direction,reference\n"}),
+        ok={404},
+        scoping=None,
+        perm="transactions.manage",
+    ),
+    # presale fund supervision pages
+    ("GET", "/transactions/staff/funds"): Case(
+        one("GET", "/transactions/staff/funds"), scoping=None, perm="transactions.read"
+    ),
+    ("POST", "/transactions/staff/funds"): Case(
+        one("POST", "/transactions/staff/funds", data={}), ok={422}, scoping=None, perm="transactions.manage"
+    ),
+    ("GET", "/transactions/staff/funds/{account_id}"): Case(
+        one("GET", f"/transactions/staff/funds/{NO_ID}"), ok={404}, scoping=None, perm="transactions.read"
+    ),
+    ("POST", "/transactions/staff/funds/{account_id}/deposits"): Case(
+        one(
+            "POST",
+            f"/transactions/staff/funds/{NO_ID}/deposits",
+            data={"contract_id": "1", "kind": "loan", "amount_yuan": "1", "reference": "MATRIX-0001"},
+        ),
+        ok={404},
+        scoping=None,
+        perm="transactions.manage",
+    ),
+    ("POST", "/transactions/staff/funds/{account_id}/milestones"): Case(
+        one(
+            "POST",
+            f"/transactions/staff/funds/{NO_ID}/milestones",
+            data={"milestone": "topped_out", "reached_on": "2026-01-01"},
+        ),
+        ok={404},
+        scoping=None,
+        perm="transactions.manage",
+    ),
+    ("POST", "/transactions/staff/funds/{account_id}/releases"): Case(
+        one("POST", f"/transactions/staff/funds/{NO_ID}/releases", data={"amount_yuan": "1"}),
+        ok={404},
+        scoping=None,
+        perm="transactions.manage",
+    ),
+    ("GET", "/transactions/staff/funds/{account_id}/releases/{release_id}/approve"): Case(
+        one("GET", f"/transactions/staff/funds/{NO_ID}/releases/{NO_ID}/approve"),
+        ok={404},
+        scoping=None,
+        perm="transactions.manage",
+    ),
+    ("POST", "/transactions/staff/funds/{account_id}/releases/{release_id}/approve"): Case(
+        one("POST", f"/transactions/staff/funds/{NO_ID}/releases/{NO_ID}/approve", data={"confirmed": "1"}),
+        ok={404},
+        scoping=None,
+        perm="transactions.manage",
+    ),
+    ("POST", "/transactions/staff/funds/{account_id}/releases/{release_id}/reject"): Case(
+        one("POST", f"/transactions/staff/funds/{NO_ID}/releases/{NO_ID}/reject"),
+        ok={404},
+        scoping=None,
+        perm="transactions.manage",
     ),
 }

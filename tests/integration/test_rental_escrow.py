@@ -9,18 +9,13 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
-from anju import ledger
+from anju import funds, ledger
 from anju.core.errors import NotFound, ValidationError
 from anju.core.scope import Scope
+from anju.funds.tables import fund_journals, fund_ledger_accounts, fund_postings
 from anju.ledger import verify
-from anju.rental import domain, escrow, escrow_ledger, escrow_reconciliation, escrow_statements
-from anju.rental.tables import (
-    rental_escrow_journals,
-    rental_escrow_ledger_accounts,
-    rental_escrow_postings,
-    rental_escrow_schedule,
-    rental_leases,
-)
+from anju.rental import domain, escrow, escrow_reconciliation, escrow_statements
+from anju.rental.tables import rental_escrow_schedule, rental_leases
 from anju.security import Caller, Role, keyring_from_settings
 from tests import rental_builders as rb
 from tests.accounts import account_id, choose_world
@@ -59,11 +54,11 @@ def test_supervised_months_are_the_last_of_each_cycle() -> None:
 
 
 def test_an_unbalanced_journal_is_refused() -> None:
-    with pytest.raises(domain.UnbalancedJournal):
-        domain.check_balanced([("a", 100, 0), ("b", 0, 99)])
-    with pytest.raises(domain.UnbalancedJournal):
-        domain.check_balanced([("a", 100, 100), ("b", 0, 0)])
-    assert domain.check_balanced([("a", 100, 0), ("b", 0, 60), ("c", 0, 40)]) == 100
+    with pytest.raises(funds.UnbalancedJournal):
+        funds.check_balanced([("a", 100, 0), ("b", 0, 99)])
+    with pytest.raises(funds.UnbalancedJournal):
+        funds.check_balanced([("a", 100, 100), ("b", 0, 0)])
+    assert funds.check_balanced([("a", 100, 0), ("b", 0, 60), ("c", 0, 40)]) == 100
 
 
 @pytest.fixture
@@ -90,9 +85,9 @@ def _file(env: dict[str, Any], conn: Any, home: Any, party: int, **kw: Any) -> A
 
 
 def _sweep(conn: Any) -> None:
-    assert escrow_ledger.unbalanced_journals(conn) == []
-    la = rental_escrow_ledger_accounts
-    p = rental_escrow_postings
+    assert funds.unbalanced_journals(conn) == []
+    la = fund_ledger_accounts
+    p = fund_postings
     sums = dict(
         conn.execute(
             select(p.c.ledger_account_id, func.sum(p.c.debit_fen - p.c.credit_fen)).group_by(p.c.ledger_account_id)
@@ -127,14 +122,14 @@ def test_payments_releases_termination_and_reconciliation(env: dict[str, Any]) -
         kinds = [j["kind"] for j in escrow_statements.lease_statement(conn, t, lid)["journals"]]
         assert kinds.count("release") == 3 and "refund" in kinds and "deposit_return" in kinds
         refund = conn.execute(
-            select(rental_escrow_journals.c.amount_fen).where(rental_escrow_journals.c.reference == f"refund:{lid}")
+            select(fund_journals.c.amount_fen).where(fund_journals.c.reference == f"refund:{lid}")
         ).scalar_one()
         june_earned = 1000_00 * 15 // 30
         assert refund == 9 * 1000_00 - 2 * 1000_00 - june_earned
         _sweep(conn)
         acct = escrow_statements.my_accounts(conn, t) or None
         assert acct is None  # a citizen has no party
-        acct_id = conn.execute(select(rental_escrow_journals.c.escrow_account_id).limit(1)).scalar_one()
+        acct_id = conn.execute(select(fund_journals.c.fund_account_id).limit(1)).scalar_one()
         rec = escrow_reconciliation.reconciliation(conn, Scope.whole_city(), acct_id, START)
         assert not rec["balanced"] and rec["platform_in"] == 10 * 1000_00 and rec["bank_in"] == 0
         csv_text = (
@@ -180,8 +175,8 @@ def test_a_crash_after_the_postings_leaves_nothing(env: dict[str, Any], monkeypa
 def _count(env: dict[str, Any]) -> tuple[int, int]:
     with env["engine"].connect() as conn:
         return (
-            conn.execute(select(func.count()).select_from(rental_escrow_journals)).scalar_one(),
-            conn.execute(select(func.count()).select_from(rental_escrow_postings)).scalar_one(),
+            conn.execute(select(func.count()).select_from(fund_journals)).scalar_one(),
+            conn.execute(select(func.count()).select_from(fund_postings)).scalar_one(),
         )
 
 

@@ -12,10 +12,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
+from anju import funds
 from anju.app import create_app
+from anju.funds.tables import fund_bank_lines, fund_journals
 from anju.ledger import verify
-from anju.rental import escrow, escrow_ledger
-from anju.rental.tables import rental_escrow_bank_lines, rental_escrow_journals, rental_escrow_positions, rental_leases
+from anju.rental import escrow
+from anju.rental.tables import rental_escrow_positions, rental_leases
 from anju.security import keyring_from_settings
 from tests import rental_builders as rb
 from tests.accounts import account_id, api_token, choose_world
@@ -70,7 +72,7 @@ def _account_of(env: dict[str, Any], lease_id: int) -> int:
 
 def _journals(env: dict[str, Any]) -> int:
     with env["engine"].connect() as c:
-        return int(c.execute(select(func.count()).select_from(rental_escrow_journals)).scalar_one())
+        return int(c.execute(select(func.count()).select_from(fund_journals)).scalar_one())
 
 
 def _pay(env: dict[str, Any], **over: Any) -> Any:
@@ -134,7 +136,7 @@ def test_supervisors_reconcile_against_the_bank_and_export(env: dict[str, Any]) 
         "row": 2,
     }
     with env["engine"].connect() as conn:
-        assert conn.execute(select(func.count()).select_from(rental_escrow_bank_lines)).scalar_one() == 0
+        assert conn.execute(select(func.count()).select_from(fund_bank_lines)).scalar_one() == 0
     good = f"date,amount_fen,direction,reference\n2026-01-01,{9 * RENT},in,PAY-API-0001\n"
     r = c.post(f"{API}/escrow/accounts/{acct}/bank-lines", json={"csv": good}, headers=h("clerk"))
     assert r.json() == {"lines": 1, "imported": 1, "skipped": 0}
@@ -167,7 +169,7 @@ def test_penalties_are_for_supervisors_idempotent_and_checked(env: dict[str, Any
     clash = c.post(f"{API}/escrow/accounts/{acct}/penalties", json={**body, "amount_fen": 1}, headers=h("district"))
     assert clash.status_code == 409 and clash.json()["errors"][0]["field"] == "reference"
     with env["engine"].connect() as conn:
-        assert escrow_ledger.unbalanced_journals(conn) == []
+        assert funds.unbalanced_journals(conn) == []
 
 
 def test_the_enterprise_sees_its_own_account_only(env: dict[str, Any]) -> None:

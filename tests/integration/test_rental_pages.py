@@ -16,15 +16,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, func, select
 
-from anju import ledger
+from anju import funds, ledger
 from anju.app import create_app
 from anju.core import clock
+from anju.funds.tables import fund_bank_lines, fund_journals
 from anju.registry import tables as rt
-from anju.rental import domain, escrow, escrow_ledger
+from anju.rental import domain, escrow
 from anju.rental.tables import (
     rental_entrustments,
-    rental_escrow_bank_lines,
-    rental_escrow_journals,
     rental_escrow_positions,
     rental_lease_events,
     rental_leases,
@@ -525,15 +524,15 @@ def test_the_tenant_sees_the_escrow_statement_pays_in_and_can_download_the_proof
     assert r.status_code == 200 and "租金监管" in r.text and "南京银行" in r.text
     assert "第 1 期预付租金" in r.text and "18,000.00 元" in r.text and "待缴存" in r.text
     assert "还没有资金流水" in r.text
-    journals = count(engine, rental_escrow_journals)
+    journals = count(engine, fund_journals)
     r = pay(p, lease, "x")
-    assert r.status_code == 422 and "付款流水号应为" in r.text and count(engine, rental_escrow_journals) == journals
+    assert r.status_code == 422 and "付款流水号应为" in r.text and count(engine, fund_journals) == journals
     r = pay(p, lease, "PAY-PAGE-0001", amount_fen=str(9 * RENT - 1))
-    assert r.status_code == 422 and "应缴存" in r.text and count(engine, rental_escrow_journals) == journals
+    assert r.status_code == 422 and "应缴存" in r.text and count(engine, fund_journals) == journals
     r = pay(p, lease, "PAY-PAGE-0001")
     assert r.status_code == 303 and "done=paid" in r.headers["location"]
     assert pay(p, lease, "PAY-PAGE-0001").status_code == 303  # the same transfer again: one journal
-    assert count(engine, rental_escrow_journals) == journals + 1
+    assert count(engine, fund_journals) == journals + 1
     r = p.get(f"/rental/me/leases/{lease}?done=paid")
     assert "缴存已登记" in r.text and "PAY-PAGE-0001" in r.text and "监管中" in r.text
     assert "目前没有需要缴存的款项" in r.text and "verify.py" in r.text
@@ -593,7 +592,7 @@ def test_supervisors_reconcile_upload_the_bank_statement_and_impose_a_penalty(
     bad = "date,amount_fen,direction,reference\n2026-01-01,-5,in,PAY-PAGE-0201\n"
     r = p.post(f"/rental/escrow/{acct}/bank-lines", {"csv": bad, **day})
     assert r.status_code == 422 and "第 2 行" in r.text and "金额应为正整数（分）" in r.text
-    assert count(engine, rental_escrow_bank_lines) == 0
+    assert count(engine, fund_bank_lines) == 0
     good = f"date,amount_fen,direction,reference\n2026-01-01,{9 * RENT},in,PAY-PAGE-0201\n"
     r = p.client.post(
         f"/rental/escrow/{acct}/bank-lines",
@@ -605,16 +604,16 @@ def test_supervisors_reconcile_upload_the_bank_statement_and_impose_a_penalty(
     r = p.get(r.headers["location"])
     assert "银行流水已导入" in r.text and "新导入 1 行" in r.text
     assert "2026-01-01 对账：平衡" in r.text and "（银行无此笔）" not in r.text
-    assert count(engine, rental_escrow_bank_lines) == 1
+    assert count(engine, fund_bank_lines) == 1
     r = p.post(f"/rental/escrow/{acct}/bank-lines", {"csv": good, **day})  # sent again: skipped
-    assert r.headers["location"].endswith("imported=0&skipped=1") and count(engine, rental_escrow_bank_lines) == 1
+    assert r.headers["location"].endswith("imported=0&skipped=1") and count(engine, fund_bank_lines) == 1
     # the district sees both accounts, the one out of balance first and highlighted
     r = p.as_("district").get("/rental/escrow", params=day)
     rows = re.findall(r'<tr( class="error")?><td><a href="/rental/escrow/(\d+)\?', r.text)
     assert [(int(i), bool(red)) for red, i in rows] == [(far, True), (acct, False)]
     assert '本页 <strong class="error">1 个不平衡</strong>' in r.text
     # penalties: a clerk may not; bad input is shown next to its field; the confirmed post writes once
-    journals = count(engine, rental_escrow_journals)
+    journals = count(engine, fund_journals)
     form = {"amount_yuan": "500", "reason": "未按规定缴存押金", "reference": "NJZJ-2026-001", **day}
     assert p.as_("clerk").post(f"/rental/escrow/{acct}/penalties", {**form, "confirmed": "1"}).status_code == 403
     p.as_("district")
@@ -625,15 +624,15 @@ def test_supervisors_reconcile_upload_the_bank_statement_and_impose_a_penalty(
     r = p.post(f"/rental/escrow/{acct}/penalties", form)
     assert r.status_code == 200 and "确认罚没" in r.text and "500.00 元" in r.text and "不能撤销" in r.text
     assert 'name="confirmed" value="1"' in r.text and 'name="on" value="2026-01-01"' in r.text
-    assert count(engine, rental_escrow_journals) == journals  # the confirmation page writes nothing
+    assert count(engine, fund_journals) == journals  # the confirmation page writes nothing
     r = p.post(f"/rental/escrow/{acct}/penalties", {**form, "confirmed": "1"})
     assert r.status_code == 303 and r.headers["location"] == f"/rental/escrow/{acct}?on=2026-01-01&done=penalty"
     assert p.post(f"/rental/escrow/{acct}/penalties", {**form, "confirmed": "1"}).status_code == 303
-    assert count(engine, rental_escrow_journals) == journals + 1
+    assert count(engine, fund_journals) == journals + 1
     r = p.get(r.headers["location"])
     assert "罚没已登记" in r.text and "罚没（监管）" in r.text and "penalty:NJZJ-2026-001" in r.text
     with engine.connect() as c:
-        assert escrow_ledger.unbalanced_journals(c) == []
+        assert funds.unbalanced_journals(c) == []
     assert p.as_("citizen").get("/rental/escrow").status_code == 403
     assert p.get(f"/rental/escrow/{acct}").status_code == 403
 

@@ -80,6 +80,13 @@ class Settings(BaseSettings):
             "TOML file of the purchase-eligibility (限购) policy editions; empty = the labelled sample for the city."
         ),
     )
+    transactions_presale_funds: str = Field(
+        "",
+        description=(
+            "TOML file of the presale fund supervision (预售资金监管) editions: milestones, their cumulative "
+            "release shares and the retained key amount; empty = the labelled sample for the city."
+        ),
+    )
     # --- rental supervision ---------------------------------------------------------------------
     rental_verify_code_days: int = Field(
         60, ge=1, le=365, description="Days a listing verification code (房源核验码) stays valid."

@@ -12,6 +12,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from anju.funds import FundKind
+
 # ----------------------------------------------------------------------------------------- parties
 
 
@@ -560,7 +562,6 @@ LEDGER_KINDS = {
     "deposit": "押金",
     "refunds": "应退承租人款",
 }
-PER_LEASE_KINDS = frozenset({"prepaid", "deposit", "refunds"})
 #: Journal kinds.
 JOURNAL_KINDS = {
     "payment": "承租人缴存",
@@ -573,23 +574,18 @@ JOURNAL_KINDS = {
 }
 
 
-class UnbalancedJournal(ValueError):
-    """A journal whose debits and credits differ (or with a bad posting): never written."""
-
-
-def check_balanced(postings: Sequence[tuple[str, int, int]]) -> int:
-    """``postings`` as (account code, debit fen, credit fen): each posting one-sided and positive, and the
-    sum of debits equal to the sum of credits. Returns the journal's amount (its debits)."""
-    if len(postings) < 2:
-        raise UnbalancedJournal("一笔分录至少有借贷两方")
-    for code, dr, cr in postings:
-        if dr < 0 or cr < 0 or (dr > 0) == (cr > 0) or type(dr) is not int or type(cr) is not int:
-            raise UnbalancedJournal(f"科目 {code} 的借贷金额不合法")
-    debits = sum(p[1] for p in postings)
-    credits = sum(p[2] for p in postings)
-    if debits != credits:
-        raise UnbalancedJournal(f"借方合计 {debits} 分不等于贷方合计 {credits} 分")
-    return debits
+#: Rent escrow as a fund kind of the one ledger engine (``anju.funds``), declared in ``anju.contexts``.
+#: Its journals stay in the verifiable log ``rental`` (where they were before the move).
+RENT_ESCROW = FundKind(
+    name="rent_escrow",
+    label="租金监管",
+    log="rental",
+    entry_type="rental.escrow",
+    account_kinds=("bank", "payable", "penalties"),
+    subject_kinds=("prepaid", "deposit", "refunds"),
+    journal_kinds=JOURNAL_KINDS,
+    ledger_labels=LEDGER_KINDS,
+)
 
 
 # ----------------------------------------------------------------------------------- guidance rents

@@ -10,8 +10,8 @@ escrow"):
   all of it) goes to the party's escrow account, and every supervised rent month is a row of the
   release *schedule*, released to the enterprise the day after the month ends (when it is earned);
 * every movement is a *journal* of postings in integer fen whose debits equal its credits
-  (:func:`post_many` refuses anything else before it writes), appended to the verifiable log
-  ``rental`` in the same transaction; the journal keeps its leaf index;
+  (``anju.funds.post_many``, the one ledger engine, refuses anything else before it writes), appended
+  to the verifiable log ``rental`` in the same transaction; the journal keeps its leaf index;
 * a journal's ``reference`` is unique (a repeated payment or release is the same journal) and its
   ``item`` names what it settles, so nothing is settled twice;
 * the bank pushes its statement lines; the daily reconciliation compares the platform's bank-cash
@@ -25,23 +25,30 @@ import re
 from datetime import date
 from typing import Any, TypedDict
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
+from anju import funds
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.scope import Scope
 from anju.core.settings import Settings
-from anju.rental import domain, escrow_ledger
-from anju.rental.tables import (
-    rental_escrow_accounts,
-    rental_escrow_journals,
-    rental_escrow_ledger_accounts,
-    rental_escrow_positions,
-    rental_escrow_schedule,
-    rental_leases,
-    rental_parties,
-)
+from anju.rental import domain
+from anju.rental.tables import rental_escrow_positions, rental_escrow_schedule, rental_leases, rental_parties
 from anju.security import Caller
+
+#: The fund kind of rent escrow in the one ledger engine (``anju.funds``); see ``domain.RENT_ESCROW``.
+KIND = "rent_escrow"
+
+
+def subject(lease_id: int) -> str:
+    """A lease in the fund's ledger (ledger accounts and journals)."""
+    return f"lease:{lease_id}"
+
+
+def owner(party_id: int) -> str:
+    """A filed party as the owner of its escrow account."""
+    return f"party:{party_id}"
+
 
 REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{5,39}$")
 
@@ -56,31 +63,18 @@ def rule(settings: Settings) -> domain.EscrowRule:
 
 
 def _open_account(conn: Connection, party: Any) -> int:
-    row = conn.execute(
-        select(rental_escrow_accounts.c.id, rental_escrow_accounts.c.party_id).where(
-            rental_escrow_accounts.c.account_no == party.escrow_account_no
-        )
-    ).first()
-    if row is not None:
-        if int(row.party_id) != int(party.id):
-            raise ValidationError.of("escrow_account", "该监管账户已登记在其他企业名下")
-        return int(row.id)
-    acct = int(
-        conn.execute(
-            insert(rental_escrow_accounts)
-            .values(
-                party_id=party.id,
-                bank=party.escrow_bank,
-                account_no=party.escrow_account_no,
-                district_code=party.district_code,
-                street_code=party.street_code,
-                opened_at=clock.now(),
-            )
-            .returning(rental_escrow_accounts.c.id)
-        ).scalar_one()
+    found = funds.account_by_no(conn, party.escrow_account_no)
+    if found is not None and (found["kind"] != KIND or found["owner"] != owner(int(party.id))):
+        raise ValidationError.of("escrow_account", "该监管账户已登记在其他企业名下")
+    return funds.open_account(
+        conn,
+        KIND,
+        owner(int(party.id)),
+        party.escrow_bank,
+        party.escrow_account_no,
+        party.district_code,
+        party.street_code,
     )
-    escrow_ledger.ledger_accounts(conn, acct)
-    return acct
 
 
 def on_lease_filed(conn: Connection, settings: Settings, lease: Any) -> None:
@@ -96,7 +90,7 @@ def on_lease_filed(conn: Connection, settings: Settings, lease: Any) -> None:
     if party is None or not party.escrow_bank or not party.escrow_account_no:
         raise ValidationError.of("escrow_account", "预收租金或押金超过限额，出租企业须先登记租金监管账户才能备案")
     acct = _open_account(conn, party)
-    escrow_ledger.ledger_accounts(conn, acct, int(lease.id))
+    funds.ledger_accounts(conn, acct, subject(int(lease.id)))
     conn.execute(
         insert(rental_escrow_positions).values(
             lease_id=lease.id,
@@ -160,14 +154,14 @@ def settle(
     goes to the enterprise. Returns the journals posted."""
     pos = conn.execute(select(rental_escrow_positions).where(rental_escrow_positions.c.lease_id == lease_id)).one()
     acct = int(pos.escrow_account_id)
-    la = escrow_ledger.accounts_of(conn, acct, lease_id)
+    la = funds.accounts_of(conn, acct, subject(lease_id))
     rows = conn.execute(
         select(rental_escrow_schedule)
         .where(rental_escrow_schedule.c.lease_id == lease_id)
         .order_by(rental_escrow_schedule.c.period_start)
     ).all()
     today = clock.today()
-    journals: list[escrow_ledger.JournalIn] = []
+    journals: list[funds.JournalIn] = []
     released: list[tuple[int, int]] = []
     refund = 0
     for r in rows:
@@ -178,7 +172,7 @@ def settle(
         refund += m.amount_fen - earned
         if earned:
             journals.append(
-                escrow_ledger.JournalIn(
+                funds.JournalIn(
                     acct,
                     "release",
                     f"release:{r.id}",
@@ -186,14 +180,14 @@ def settle(
                     today,
                     f"拨付 {r.period_start} 起租金" + ("（按实际天数）" if earned < m.amount_fen else ""),
                     item=f"S{r.id}:release",
-                    lease_id=lease_id,
+                    subject=subject(lease_id),
                     actor_account_id=actor_account_id,
                 )
             )
             released.append((int(r.id), len(journals) - 1))
     if refund:
         journals.append(
-            escrow_ledger.JournalIn(
+            funds.JournalIn(
                 acct,
                 "refund",
                 f"refund:{lease_id}",
@@ -201,7 +195,7 @@ def settle(
                 today,
                 f"合同终止（{reason}），退还未到期租金",
                 item=f"L{lease_id}:refund",
-                lease_id=lease_id,
+                subject=subject(lease_id),
                 actor_account_id=actor_account_id,
             )
         )
@@ -216,7 +210,7 @@ def settle(
         if deduction_fen:
             legs.append((la["payable"], 0, deduction_fen))
         journals.append(
-            escrow_ledger.JournalIn(
+            funds.JournalIn(
                 acct,
                 "deposit_return",
                 f"deposit:{lease_id}",
@@ -224,14 +218,14 @@ def settle(
                 today,
                 "退还押金" + (f"，抵扣 {deduction_fen} 分：{deduction_reason}" if deduction_fen else ""),
                 item=f"L{lease_id}:deposit_return",
-                lease_id=lease_id,
+                subject=subject(lease_id),
                 actor_account_id=actor_account_id,
             )
         )
         back += deposit - deduction_fen
     if back:
         journals.append(
-            escrow_ledger.JournalIn(
+            funds.JournalIn(
                 acct,
                 "payout",
                 f"refund-payout:{lease_id}",
@@ -239,11 +233,11 @@ def settle(
                 today,
                 "划付承租人（退款、押金）",
                 item=f"L{lease_id}:refund_payout",
-                lease_id=lease_id,
+                subject=subject(lease_id),
                 actor_account_id=actor_account_id,
             )
         )
-    jids = escrow_ledger.post_many(conn, journals)
+    jids = funds.post_many(conn, journals)
     for sid, i in released:
         conn.execute(
             update(rental_escrow_schedule)
@@ -312,23 +306,20 @@ def record_payment(
     if kind not in ("rent", "deposit"):
         raise ValidationError.of("kind", "应为 rent（租金）或 deposit（押金）")
     item = f"L{lease_id}:deposit" if kind == "deposit" else f"L{lease_id}:rent:{cycle_no}"
-    prior = conn.execute(select(rental_escrow_journals).where(rental_escrow_journals.c.reference == reference)).first()
+    prior = funds.journal_by_reference(conn, reference)
     if prior is not None:
-        if prior.item != item or int(prior.amount_fen) != amount_fen:
+        if prior["item"] != item or prior["amount_fen"] != amount_fen:
             raise Conflict("付款流水号已用于另一笔缴存", [FieldError("reference", "流水号重复")])
-        return {"journal_id": int(prior.id), "ledger_index": prior.ledger_index, "replayed": True}
+        return {"journal_id": prior["id"], "ledger_index": prior["ledger_index"], "replayed": True}
     pos = conn.execute(select(rental_escrow_positions).where(rental_escrow_positions.c.lease_id == lease_id)).first()
     if pos is None:
         raise ValidationError.of("lease_id", "该合同无需资金监管")
     if pos.status != "active":
         raise Conflict("合同已终止，不再缴存", [FieldError("lease_id", "合同已终止")])
-    if (
-        conn.execute(select(rental_escrow_journals.c.id).where(rental_escrow_journals.c.item == item)).first()
-        is not None
-    ):
+    if funds.items_settled(conn, [item]):
         raise Conflict("该笔款项已缴存", [FieldError("cycle_no" if kind == "rent" else "kind", "已缴存")])
     acct = int(pos.escrow_account_id)
-    la = escrow_ledger.accounts_of(conn, acct, lease_id)
+    la = funds.accounts_of(conn, acct, subject(lease_id))
     if kind == "deposit":
         expected = int(pos.deposit_fen) if pos.deposit_status == "due" else 0
         credit = la["deposit"]
@@ -350,9 +341,9 @@ def record_payment(
         raise ValidationError.of("cycle_no" if kind == "rent" else "kind", "该项无需缴存监管资金")
     if amount_fen != expected:
         raise ValidationError.of("amount_fen", f"应缴存 {expected} 分（{expected / 100:.2f} 元）")
-    jid = escrow_ledger.post(
+    jid = funds.post(
         conn,
-        escrow_ledger.JournalIn(
+        funds.JournalIn(
             acct,
             "payment",
             reference,
@@ -360,7 +351,7 @@ def record_payment(
             paid_on or clock.today(),
             "承租人缴存押金" if kind == "deposit" else f"承租人缴存第 {cycle_no + 1} 期预付租金",  # type: ignore[operator]
             item=item,
-            lease_id=lease_id,
+            subject=subject(lease_id),
             actor_account_id=caller.account_id,
             extra={"filing_no": lease.filing_no},
         ),
@@ -373,10 +364,7 @@ def record_payment(
         )
     else:
         conn.execute(update(rental_escrow_schedule).where(rental_escrow_schedule.c.id.in_(ids)).values(status="held"))
-    idx = conn.execute(
-        select(rental_escrow_journals.c.ledger_index).where(rental_escrow_journals.c.id == jid)
-    ).scalar_one()
-    return {"journal_id": jid, "ledger_index": idx, "replayed": False}
+    return {"journal_id": jid, "ledger_index": funds.journal(conn, jid)["ledger_index"], "replayed": False}
 
 
 # -------------------------------------------------------------------------------------- the release job
@@ -410,106 +398,61 @@ def release_due(conn: Connection, on: date) -> Releases:
         return {"released": 0, "released_fen": 0, "payouts": 0, "paid_out_fen": 0}
     lease_ids = sorted({int(r.lease_id) for r in due})
     acct_ids = sorted({int(r.escrow_account_id) for r in due})
-    per_lease = {
-        (int(r.lease_id), r.kind): int(r.id)
-        for r in conn.execute(
-            select(
-                rental_escrow_ledger_accounts.c.id,
-                rental_escrow_ledger_accounts.c.lease_id,
-                rental_escrow_ledger_accounts.c.kind,
-            ).where(
-                rental_escrow_ledger_accounts.c.lease_id.in_(lease_ids),
-                rental_escrow_ledger_accounts.c.kind == "prepaid",
-            )
-        )
-    }
+    per_lease = funds.ledger_account_ids(conn, acct_ids, "prepaid", subjects=[subject(i) for i in lease_ids])
     per_acct = {
-        (int(r.escrow_account_id), r.kind): int(r.id)
-        for r in conn.execute(
-            select(
-                rental_escrow_ledger_accounts.c.id,
-                rental_escrow_ledger_accounts.c.escrow_account_id,
-                rental_escrow_ledger_accounts.c.kind,
-            ).where(
-                rental_escrow_ledger_accounts.c.escrow_account_id.in_(acct_ids),
-                rental_escrow_ledger_accounts.c.lease_id.is_(None),
-            )
-        )
+        (a, k): i for k in ("payable", "bank") for (a, _), i in funds.ledger_account_ids(conn, acct_ids, k).items()
     }
     journals = [
-        escrow_ledger.JournalIn(
+        funds.JournalIn(
             int(r.escrow_account_id),
             "release",
             f"release:{r.id}",
             [
-                (per_lease[int(r.lease_id), "prepaid"], int(r.amount_fen), 0),
+                (per_lease[int(r.escrow_account_id), subject(int(r.lease_id))], int(r.amount_fen), 0),
                 (per_acct[int(r.escrow_account_id), "payable"], 0, int(r.amount_fen)),
             ],
             on,
             f"拨付 {r.period_start} 起当月租金",
             item=f"S{r.id}:release",
-            lease_id=int(r.lease_id),
+            subject=subject(int(r.lease_id)),
         )
         for r in due
     ]
-    jids = escrow_ledger.post_many(conn, journals)
+    jids = funds.post_many(conn, journals)
     conn.execute(
         update(rental_escrow_schedule)
         .where(rental_escrow_schedule.c.id == bindparam("sid"))
         .values(status="released", journal_id=bindparam("jid")),
         [{"sid": int(r.id), "jid": jid} for r, jid in zip(due, jids, strict=True)],
     )
-    payable = conn.execute(
-        select(rental_escrow_ledger_accounts.c.escrow_account_id, rental_escrow_ledger_accounts.c.balance_fen).where(
-            rental_escrow_ledger_accounts.c.escrow_account_id.in_(acct_ids),
-            rental_escrow_ledger_accounts.c.kind == "payable",
-            rental_escrow_ledger_accounts.c.balance_fen < 0,
-        )
-    ).all()
-    seq: dict[int, int] = dict(
-        conn.execute(
-            select(rental_escrow_journals.c.escrow_account_id, func.count())
-            .where(
-                rental_escrow_journals.c.escrow_account_id.in_(acct_ids),
-                rental_escrow_journals.c.kind == "payout",
-                rental_escrow_journals.c.booked_on == on,
-                rental_escrow_journals.c.lease_id.is_(None),
-            )
-            .group_by(rental_escrow_journals.c.escrow_account_id)
-        ).all()
-    )
+    owed = {a: -b.get("payable", 0) for a, b in funds.balances(conn, acct_ids).items() if b.get("payable", 0) < 0}
+    seq = funds.count_journals(conn, list(owed), "payout", on)
     payouts = [
-        escrow_ledger.JournalIn(
-            int(r.escrow_account_id),
+        funds.JournalIn(
+            a,
             "payout",
-            f"payout:{r.escrow_account_id}:{on.isoformat()}:{int(seq.get(r.escrow_account_id, 0)) + 1}",
-            [
-                (per_acct[int(r.escrow_account_id), "payable"], -int(r.balance_fen), 0),
-                (per_acct[int(r.escrow_account_id), "bank"], 0, -int(r.balance_fen)),
-            ],
+            f"payout:{a}:{on.isoformat()}:{seq.get(a, 0) + 1}",
+            [(per_acct[a, "payable"], amount, 0), (per_acct[a, "bank"], 0, amount)],
             on,
             "划付企业已到期租金",
         )
-        for r in payable
+        for a, amount in sorted(owed.items())
     ]
-    escrow_ledger.post_many(conn, payouts)
+    funds.post_many(conn, payouts)
     return {
         "released": len(journals),
         "released_fen": sum(int(r.amount_fen) for r in due),
         "payouts": len(payouts),
-        "paid_out_fen": sum(-int(r.balance_fen) for r in payable),
+        "paid_out_fen": sum(owed.values()),
     }
 
 
 # ------------------------------------------------------------------------------------------ penalties
 
 
-def scoped_account(conn: Connection, scope: Scope, account_id: int) -> Any:
-    row = conn.execute(select(rental_escrow_accounts).where(rental_escrow_accounts.c.id == account_id)).first()
-    if row is None:
-        raise NotFound("监管账户不存在")
-    scope.require(row.street_code, "监管账户不存在")
-    return row
+def scoped_account(conn: Connection, scope: Scope, account_id: int) -> funds.Account:
+    """A rent escrow account in the caller's scope (anything else is "not found")."""
+    return funds.scoped_account(conn, scope, account_id, KIND)
 
 
 def impose_penalty(
@@ -526,15 +469,15 @@ def impose_penalty(
     if amount_fen <= 0 or amount_fen > 10**12:
         raise ValidationError.of("amount_fen", "罚没金额应大于零")
     ref = f"penalty:{reference}"
-    prior = conn.execute(select(rental_escrow_journals).where(rental_escrow_journals.c.reference == ref)).first()
+    prior = funds.journal_by_reference(conn, ref)
     if prior is not None:
-        if int(prior.escrow_account_id) != escrow_account_id or int(prior.amount_fen) != amount_fen:
+        if prior["fund_account_id"] != escrow_account_id or prior["amount_fen"] != amount_fen:
             raise Conflict("决定书编号已用于另一笔罚没", [FieldError("reference", "编号重复")])
-        return int(prior.id)
-    la = escrow_ledger.ledger_accounts(conn, escrow_account_id)
-    return escrow_ledger.post(
+        return prior["id"]
+    la = funds.ledger_accounts(conn, escrow_account_id)
+    return funds.post(
         conn,
-        escrow_ledger.JournalIn(
+        funds.JournalIn(
             escrow_account_id,
             "penalty",
             ref,

@@ -5,23 +5,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from typing import Any, TypedDict
+from typing import TypedDict
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, select
 
-from anju import ledger
+from anju import funds
 from anju.core.errors import NotFound
-from anju.core.paging import Page, fetch_page
+from anju.core.paging import Page
 from anju.core.scope import Scope
-from anju.rental import domain, escrow, escrow_reconciliation, parties
-from anju.rental.escrow_ledger import LOG
+from anju.rental import escrow, escrow_reconciliation, parties
 from anju.rental.escrow_reconciliation import AccountDetail
-from anju.rental.tables import (
-    rental_escrow_accounts,
-    rental_escrow_journals,
-    rental_escrow_positions,
-    rental_escrow_schedule,
-)
+from anju.rental.tables import rental_escrow_positions, rental_escrow_schedule
 from anju.security import Caller
 
 # -------------------------------------------------------------------------------------- statements
@@ -72,45 +66,22 @@ class LeaseEscrow(TypedDict):
     journals: list[JournalRow]
 
 
-class ProofItem(TypedDict):
-    journal_id: int
-    kind: str
-    reference: str
-    index: int
-    entry: str
-    leaf_hash: str
-    proof: list[str]
+#: Inclusion proofs of a lease's journals in the log ``rental`` (``anju.funds.subject_proofs``).
+LeaseProofs = funds.Proofs
 
 
-class LeaseProofs(TypedDict):
-    """Inclusion proofs of every logged journal of a lease."""
-
-    log: str
-    algorithm: str
-    size: int
-    root: str
-    items: list[ProofItem]
-
-
-def _journals(cond: Any) -> Any:
-    return (
-        select(rental_escrow_journals)
-        .where(cond)
-        .order_by(rental_escrow_journals.c.booked_on, rental_escrow_journals.c.id)
-    )
-
-
-def _journal(r: Any) -> JournalRow:
+def _journal(j: funds.Journal) -> JournalRow:
+    lease = j["subject"]
     return {
-        "id": int(r.id),
-        "kind": r.kind,
-        "kind_label": domain.JOURNAL_KINDS[r.kind],
-        "reference": r.reference,
-        "lease_id": r.lease_id,
-        "booked_on": r.booked_on,
-        "amount_fen": int(r.amount_fen),
-        "memo": r.memo,
-        "ledger_index": r.ledger_index,
+        "id": j["id"],
+        "kind": j["kind"],
+        "kind_label": j["kind_label"],
+        "reference": j["reference"],
+        "lease_id": int(lease.split(":", 1)[1]) if lease else None,
+        "booked_on": j["booked_on"],
+        "amount_fen": j["amount_fen"],
+        "memo": j["memo"],
+        "ledger_index": j["ledger_index"],
     }
 
 
@@ -126,12 +97,10 @@ def account_statement(
 ) -> Page[JournalRow]:
     """The journals of one escrow account (oldest first), in a date range."""
     escrow.scoped_account(conn, scope, account_id)
-    cond = [rental_escrow_journals.c.escrow_account_id == account_id]
-    if date_from:
-        cond.append(rental_escrow_journals.c.booked_on >= date_from)
-    if date_to:
-        cond.append(rental_escrow_journals.c.booked_on <= date_to)
-    return fetch_page(conn, _journals(and_(*cond)), limit=limit, offset=offset, row=_journal)
+    page = funds.journals(
+        conn, fund_account_id=account_id, date_from=date_from, date_to=date_to, limit=limit, offset=offset
+    )
+    return page.map(_journal)
 
 
 def _my_account_ids(conn: Connection, caller: Caller) -> list[int]:
@@ -140,14 +109,7 @@ def _my_account_ids(conn: Connection, caller: Caller) -> list[int]:
     party = parties.party_for_account(conn, caller.account_id)
     if party is None:
         return []
-    return [
-        int(x)
-        for x in conn.execute(
-            select(rental_escrow_accounts.c.id)
-            .where(rental_escrow_accounts.c.party_id == party.id)
-            .order_by(rental_escrow_accounts.c.id)
-        ).scalars()
-    ]
+    return funds.account_ids(conn, Scope.whole_city(), escrow.KIND, owners=[escrow.owner(int(party.id))])
 
 
 def my_accounts(conn: Connection, caller: Caller) -> list[AccountDetail]:
@@ -168,15 +130,7 @@ def lease_statement(conn: Connection, caller: Caller, lease_id: int) -> LeaseEsc
     month's status, and every journal (payments, releases, refunds, deposit return)."""
     lease = escrow.tenant_lease(conn, caller, lease_id)
     pos = conn.execute(select(rental_escrow_positions).where(rental_escrow_positions.c.lease_id == lease_id)).first()
-    acct = (
-        conn.execute(
-            select(rental_escrow_accounts.c.bank, rental_escrow_accounts.c.account_no).where(
-                rental_escrow_accounts.c.id == pos.escrow_account_id
-            )
-        ).first()
-        if pos
-        else None
-    )
+    acct = funds.accounts(conn, [int(pos.escrow_account_id)])[0] if pos else None
     sched = conn.execute(
         select(rental_escrow_schedule)
         .where(rental_escrow_schedule.c.lease_id == lease_id)
@@ -192,8 +146,8 @@ def lease_statement(conn: Connection, caller: Caller, lease_id: int) -> LeaseEsc
         "supervised": pos is not None,
         "status": pos.status if pos else None,
         "mode": pos.mode if pos else None,
-        "bank": acct.bank if acct else None,
-        "account_no": acct.account_no if acct else None,
+        "bank": acct["bank"] if acct else None,
+        "account_no": acct["account_no"] if acct else None,
         "deposit_fen": int(pos.deposit_fen) if pos else 0,
         "deposit_status": pos.deposit_status if pos else None,
         "to_pay": [{"cycle_no": c, "amount_fen": a} for c, a in sorted(cycles.items())],
@@ -208,7 +162,9 @@ def lease_statement(conn: Connection, caller: Caller, lease_id: int) -> LeaseEsc
             }
             for r in sched
         ],
-        "journals": [_journal(r) for r in conn.execute(_journals(rental_escrow_journals.c.lease_id == lease_id))],
+        "journals": [
+            _journal(j) for j in funds.journals(conn, subject=escrow.subject(lease_id), limit=10_000, offset=0).items
+        ],
     }
 
 
@@ -217,33 +173,4 @@ def lease_proofs(conn: Connection, caller: Caller, lease_id: int, size: int | No
     inclusion proof in the log ``rental`` (at ``size``, default the current size), to check with the
     stand-alone verifier ``ledger/verify.py``."""
     escrow.tenant_lease(conn, caller, lease_id)
-    rows = conn.execute(
-        select(
-            rental_escrow_journals.c.id,
-            rental_escrow_journals.c.kind,
-            rental_escrow_journals.c.reference,
-            rental_escrow_journals.c.ledger_index,
-        )
-        .where(rental_escrow_journals.c.lease_id == lease_id, rental_escrow_journals.c.ledger_index.is_not(None))
-        .order_by(rental_escrow_journals.c.id)
-    ).all()
-    head = ledger.tree_head(conn, LOG, size)
-    items: list[ProofItem] = []
-    for r in rows:
-        idx = int(r.ledger_index)
-        if idx >= head.size:
-            continue
-        e = ledger.entry(conn, LOG, idx)
-        p = ledger.inclusion_proof(conn, LOG, idx, head.size)
-        items.append(
-            {
-                "journal_id": int(r.id),
-                "kind": r.kind,
-                "reference": r.reference,
-                "index": idx,
-                "entry": e.data.decode("utf-8"),
-                "leaf_hash": p.leaf_hash.hex(),
-                "proof": [h.hex() for h in p.proof],
-            }
-        )
-    return {"log": LOG, "algorithm": head.algorithm, "size": head.size, "root": head.root, "items": items}
+    return funds.subject_proofs(conn, escrow.KIND, escrow.subject(lease_id), size)

@@ -307,43 +307,16 @@ rental_idempotency = Table(
 # -------------------------------------------------------------------------------------------- escrow
 # (owned by rental/escrow.py)
 
-# A supervised escrow account (监管账户) of a filed enterprise at its bank. Opened by the first filing
-# of a lease whose money must be supervised.
-rental_escrow_accounts = Table(
-    "rental_escrow_accounts",
-    metadata,
-    Column("id", IdType, primary_key=True, autoincrement=True),
-    Column("party_id", IdType, ForeignKey("rental_parties.id"), nullable=False),
-    Column("bank", String(60), nullable=False),
-    Column("account_no", String(40), nullable=False, unique=True),
-    Column("district_code", String(12), nullable=False),
-    Column("street_code", String(12), nullable=False),  # the party's street (scoping)
-    Column("opened_at", UTCDateTime, nullable=False),
-    Index("ix_rental_escrow_accounts_party", "party_id"),
-    Index("ix_rental_escrow_accounts_street", "street_code"),
-)
-
-# The double-entry ledger's accounts: per escrow account (bank cash, payable to the enterprise,
-# penalties withheld) and per lease (tenant prepaid rent, deposit held, refunds payable to the tenant).
-# ``balance_fen`` is debit-positive and kept by every posting (equal to the sum of its postings).
-rental_escrow_ledger_accounts = Table(
-    "rental_escrow_ledger_accounts",
-    metadata,
-    Column("id", IdType, primary_key=True, autoincrement=True),
-    Column("escrow_account_id", IdType, ForeignKey("rental_escrow_accounts.id"), nullable=False),
-    Column("kind", String(12), nullable=False),  # see domain.LEDGER_KINDS
-    Column("lease_id", IdType, ForeignKey("rental_leases.id"), nullable=True),
-    Column("code", String(40), nullable=False, unique=True),  # e.g. 7:bank, 7:prepaid:42
-    Column("balance_fen", BigInteger, nullable=False),
-    Index("ix_rental_escrow_ledger_accounts_lease", "lease_id"),
-)
+# The supervised escrow accounts (监管账户) of filed enterprises and their double-entry ledger live in the
+# funds context (``anju.funds``: fund kind ``rent_escrow``, owner ``party:<id>``, subjects ``lease:<id>``;
+# moved there by migration 0019). Rental keeps the business: positions and the release schedule.
 
 # A supervised lease's position: what of its money goes to escrow under the rule in force at filing.
 rental_escrow_positions = Table(
     "rental_escrow_positions",
     metadata,
     Column("lease_id", IdType, ForeignKey("rental_leases.id"), primary_key=True),
-    Column("escrow_account_id", IdType, ForeignKey("rental_escrow_accounts.id"), nullable=False),
+    Column("escrow_account_id", IdType, ForeignKey("fund_accounts.id"), nullable=False),
     Column("mode", String(8), nullable=False),  # excess | all
     Column("rent_months", Integer, nullable=False),  # the rule's limits at filing
     Column("deposit_months", Integer, nullable=False),
@@ -361,7 +334,7 @@ rental_escrow_schedule = Table(
     metadata,
     Column("id", IdType, primary_key=True, autoincrement=True),
     Column("lease_id", IdType, ForeignKey("rental_leases.id"), nullable=False),
-    Column("escrow_account_id", IdType, ForeignKey("rental_escrow_accounts.id"), nullable=False),
+    Column("escrow_account_id", IdType, ForeignKey("fund_accounts.id"), nullable=False),
     Column("cycle_no", Integer, nullable=False),  # the payment it is paid with (0, 1, …)
     Column("period_start", Date, nullable=False),
     Column("period_end", Date, nullable=False),  # inclusive
@@ -372,56 +345,6 @@ rental_escrow_schedule = Table(
     UniqueConstraint("lease_id", "period_start"),
     Index("ix_rental_escrow_schedule_due", "status", "due_on"),
     Index("ix_rental_escrow_schedule_lease", "lease_id", "cycle_no"),
-)
-
-# Journals: one balanced entry each (sum of debits = sum of credits), appended to the log "rental".
-# ``reference`` is unique (a repeated payment or release is the same journal); ``item`` names what a
-# journal settles (``L42:rent:1``, ``S7:release`` …) so one item is never settled twice.
-rental_escrow_journals = Table(
-    "rental_escrow_journals",
-    metadata,
-    Column("id", IdType, primary_key=True, autoincrement=True),
-    Column("escrow_account_id", IdType, ForeignKey("rental_escrow_accounts.id"), nullable=False),
-    Column("kind", String(16), nullable=False),  # see domain.JOURNAL_KINDS
-    Column("reference", String(64), nullable=False, unique=True),
-    Column("item", String(64), nullable=True, unique=True),
-    Column("lease_id", IdType, ForeignKey("rental_leases.id"), nullable=True),
-    Column("booked_on", Date, nullable=False),
-    Column("amount_fen", BigInteger, nullable=False),  # the sum of its debits
-    Column("memo", String(200), nullable=False),
-    Column("actor_account_id", IdType, nullable=True),
-    Column("ledger_index", BigInteger, nullable=True),  # its leaf in the verifiable log "rental"
-    Column("created_at", UTCDateTime, nullable=False),
-    Index("ix_rental_escrow_journals_account", "escrow_account_id", "booked_on", "id"),
-    Index("ix_rental_escrow_journals_lease", "lease_id", "id"),
-)
-
-rental_escrow_postings = Table(
-    "rental_escrow_postings",
-    metadata,
-    Column("id", IdType, primary_key=True, autoincrement=True),
-    Column("journal_id", IdType, ForeignKey("rental_escrow_journals.id"), nullable=False),
-    Column("ledger_account_id", IdType, ForeignKey("rental_escrow_ledger_accounts.id"), nullable=False),
-    Column("debit_fen", BigInteger, nullable=False),
-    Column("credit_fen", BigInteger, nullable=False),
-    Index("ix_rental_escrow_postings_journal", "journal_id"),
-    Index("ix_rental_escrow_postings_account", "ledger_account_id", "journal_id"),
-)
-
-# Statement lines the bank pushed for an escrow account (imported CSV): the other side of reconciliation.
-rental_escrow_bank_lines = Table(
-    "rental_escrow_bank_lines",
-    metadata,
-    Column("id", IdType, primary_key=True, autoincrement=True),
-    Column("escrow_account_id", IdType, ForeignKey("rental_escrow_accounts.id"), nullable=False),
-    Column("booked_on", Date, nullable=False),
-    Column("amount_fen", BigInteger, nullable=False),  # positive
-    Column("direction", String(4), nullable=False),  # in | out
-    Column("reference", String(64), nullable=False),
-    Column("imported_at", UTCDateTime, nullable=False),
-    Column("imported_by", IdType, nullable=True),
-    UniqueConstraint("escrow_account_id", "reference", "direction"),
-    Index("ix_rental_escrow_bank_lines_day", "escrow_account_id", "booked_on"),
 )
 
 # ----------------------------------------------------------------------------------- guidance rents

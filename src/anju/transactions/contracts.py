@@ -30,7 +30,7 @@ from anju.core.settings import Settings
 from anju.core.types import area_to_db
 from anju.registry import Status, home_restrictions
 from anju.security import Caller, Keyring, accounts, mask_id, mask_name, person_name, resident_id
-from anju.transactions import domain, eligibility
+from anju.transactions import domain, eligibility, presale_funds
 from anju.transactions.filings import developer_of, restriction_text
 from anju.transactions.prices import current_price, yuan
 from anju.transactions.tables import presale_permit_homes, presale_permits, sale_contracts, sale_projects
@@ -296,7 +296,8 @@ def file_and_show(conn: Connection, kr: Keyring, caller: Caller, contract_id: in
 
 
 def cancel_contract(conn: Connection, caller: Caller, contract_id: int, reason: str) -> None:
-    """撤销备案 (or withdraw a draft or signed contract) by the bureau, with a reason; the home is free again."""
+    """撤销备案 (or withdraw a draft or signed contract) by the bureau, with a reason; the home is free again
+    and what the buyer deposited in the project's supervised account is refunded."""
     text = " ".join((reason or "").split())
     if not text:
         raise ValidationError.of("reason", "须填写撤销原因")
@@ -319,6 +320,7 @@ def cancel_contract(conn: Connection, caller: Caller, contract_id: int, reason: 
             updated_at=now,
         )
     )
+    presale_funds.on_contract_cancelled(conn, caller, int(row.id))  # refunds what it deposited, if anything
 
 
 # ---------------------------------------------------------------------------------------------- reads

@@ -3,9 +3,14 @@ and its check digit, the payment rule and the sales-table colours. No database, 
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from stdnum import luhn
+
+from anju.funds import FundKind
 
 #: Qualification grades of a real-estate development enterprise (房地产开发企业资质等级).
 QUALIFICATION_GRADES: dict[str, str] = {"1": "一级", "2": "二级", "provisional": "暂定"}
@@ -114,3 +119,92 @@ def permit_number(year: int, seq: int) -> str:
 def fen_per_m2(total_fen: int, area_hundredths: int) -> int:
     """Unit price in fen per m² (rounded half up) of a total over an area in hundredths of m²."""
     return (total_fen * 100 * 2 + area_hundredths) // (2 * area_hundredths)
+
+
+# ------------------------------------------------------------------- presale fund supervision (预售资金监管)
+
+#: Presale funds as a fund kind of the one ledger engine (``anju.funds``), declared in ``anju.contexts``.
+#: A project's account: ``bank`` (cash at the bank) and ``released`` (paid to the developer, debit);
+#: per contract (subject ``contract:<id>``): ``held`` (what its buyer paid in, credit).
+PRESALE = FundKind(
+    name="presale",
+    label="预售资金监管",
+    log="funds",
+    entry_type="transactions.presale",
+    account_kinds=("bank", "released"),
+    subject_kinds=("held",),
+    journal_kinds={
+        "down_payment": "首付款入账",
+        "loan": "按揭贷款入账",
+        "release": "按节点拨付开发企业",
+        "refund": "撤销备案退款",
+    },
+    ledger_labels={"bank": "监管账户银行存款", "released": "已拨付开发企业", "held": "购房人交存款"},
+)
+
+DEPOSIT_KINDS = {"down_payment": "首付款", "loan": "按揭贷款"}
+RELEASE_STATUS_LABELS = {"requested": "待审批", "approved": "已拨付", "rejected": "已驳回"}
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A construction milestone and the cumulative share of the supervised funds releasable once reached."""
+
+    code: str
+    name: str
+    release_percent: int
+
+
+@dataclass(frozen=True)
+class PresalePolicy:
+    """One dated edition of the presale fund supervision rules (``data/<city>/presale_funds.toml``)."""
+
+    code: str
+    name: str
+    effective_from: date
+    sample: bool
+    retained_percent: int  # 重点监管额度: this share of the project's total filed prices
+    milestones: tuple[Milestone, ...]  # in construction order; the last releases everything
+
+    def milestone(self, code: str) -> Milestone | None:
+        return next((m for m in self.milestones if m.code == code), None)
+
+
+@dataclass(frozen=True)
+class MilestoneCap:
+    """What may have been released in total once ``milestone`` is reached (fen)."""
+
+    milestone: Milestone
+    reached: bool
+    cap_fen: int
+
+
+def retained_fen(policy: PresalePolicy, filed_total_fen: int) -> int:
+    """The retained key amount (重点监管额度) of a project with these filed prices in total."""
+    return filed_total_fen * policy.retained_percent // 100
+
+
+def milestone_caps(
+    policy: PresalePolicy, reached: Collection[str], net_deposited_fen: int, retained: int
+) -> list[MilestoneCap]:
+    """For every milestone: the cumulative releasable amount. Before the last milestone it is the
+    milestone's share of what was deposited (net of refunds) and never touches the retained key amount;
+    at the last milestone everything is releasable."""
+    last = len(policy.milestones) - 1
+    out = []
+    for i, m in enumerate(policy.milestones):
+        if i == last:
+            cap = net_deposited_fen
+        else:
+            cap = min(net_deposited_fen * m.release_percent // 100, max(0, net_deposited_fen - retained))
+        out.append(MilestoneCap(m, m.code in reached, max(0, cap)))
+    return out
+
+
+def current_cap(caps: list[MilestoneCap]) -> MilestoneCap | None:
+    """The cap of the latest milestone reached (None: none reached, nothing releasable)."""
+    found = None
+    for c in caps:
+        if c.reached:
+            found = c
+    return found

@@ -234,3 +234,52 @@ resale_contracts = Table(
     Index("ix_resale_contracts_buyer_bidx", "buyer_id_bidx", "active"),
     Index("ix_resale_contracts_signed", "signed_on"),
 )
+
+# --------------------------------------------------------------- presale fund supervision (预售资金监管)
+# (owned by transactions/presale_funds.py) A project's supervised account is a fund account of kind
+# ``presale`` (``anju.funds``, owner ``project:<id>``); buyers' down payments and loans are journals on it
+# (subject ``contract:<id>``). The policy edition (milestones and their cumulative release shares, the
+# retained key amount 重点监管额度) is the one in force when the account was opened.
+
+presale_fund_supervisions = Table(
+    "presale_fund_supervisions",
+    metadata,
+    Column("project_id", IdType, ForeignKey("sale_projects.id"), primary_key=True),
+    Column("fund_account_id", IdType, ForeignKey("fund_accounts.id"), nullable=False, unique=True),
+    Column("policy_code", String(40), nullable=False),
+    Column("district_code", String(12), nullable=False),
+    Column("street_code", String(12), nullable=False),
+    Column("opened_by", String(40), nullable=False),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Index("ix_presale_fund_supervisions_street", "street_code"),
+)
+
+# Construction milestones a project has reached (主体结构封顶, 竣工验收, 首次登记), as the officer recorded them.
+presale_milestones = Table(
+    "presale_milestones",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("project_id", IdType, ForeignKey("sale_projects.id"), nullable=False),
+    Column("milestone", String(24), nullable=False),
+    Column("reached_on", Date, nullable=False),
+    Column("recorded_by", String(40), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    UniqueConstraint("project_id", "milestone", name="uq_presale_milestones_project_milestone"),
+)
+
+# Releases to the developer: requested, then approved by another officer (the journal) or rejected.
+presale_releases = Table(
+    "presale_releases",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("project_id", IdType, ForeignKey("sale_projects.id"), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("milestone", String(24), nullable=False),  # the milestone reached when requested
+    Column("status", String(10), nullable=False),  # requested | approved | rejected
+    Column("requested_by", String(40), nullable=False),
+    Column("requested_at", UTCDateTime, nullable=False),
+    Column("decided_by", String(40), nullable=True),
+    Column("decided_at", UTCDateTime, nullable=True),
+    Column("journal_id", BigInteger, nullable=True),
+    Index("ix_presale_releases_project", "project_id", "status"),
+)

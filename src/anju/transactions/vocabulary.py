@@ -9,12 +9,21 @@ ACTIONS = {
     "transactions.sign_contract": "签署商品房买卖合同",
     "transactions.file_contract": "商品房买卖合同备案",
     "transactions.cancel_contract": "撤销商品房买卖合同备案",
+    "transactions.open_fund_account": "开立预售资金监管账户",
+    "transactions.record_deposit": "预售资金入账",
+    "transactions.record_milestone": "记录工程节点",
+    "transactions.request_release": "申请拨付预售资金",
+    "transactions.approve_release": "审批拨付预售资金",
+    "transactions.reject_release": "驳回预售资金拨付申请",
+    "transactions.import_fund_bank_lines": "导入预售资金监管账户银行流水",
 }
 ENTITIES = {
     "developer": "开发企业",
     "sale_project": "项目",
     "presale_permit": "预售许可",
     "sale_contract": "商品房买卖合同",
+    "presale_fund_account": "预售资金监管账户",
+    "presale_release": "预售资金拨付申请",
 }
 PERMISSIONS = {
     "transactions.read": "查看辖区开发企业、项目、预售许可、备案价格和买卖合同（买受人脱敏）",

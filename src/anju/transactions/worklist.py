@@ -1,6 +1,6 @@
 """What waits in new-home transactions for the caller (the workbench, ``anju.core.worklist``): a
 buyer's contracts waiting for their signature; the bureau's staff see the contracts signed and not
-yet filed in their streets."""
+yet filed in their streets; officers who decide them see the presale fund releases waiting for approval."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from anju.core.worklist import WorkItem
 from anju.security import Caller
 from anju.transactions.domain import ContractStatus
 from anju.transactions.registrations import registration_links
-from anju.transactions.tables import sale_contracts
+from anju.transactions.tables import presale_fund_supervisions, presale_releases, sale_contracts
 
 
 def _count(conn: Connection, *conds: Any) -> int:
@@ -36,4 +36,13 @@ def items(conn: Connection, caller: Caller) -> list[WorkItem]:
         out.append(WorkItem("已签约未备案的商品房合同", unfiled, "/transactions/staff/contracts"))
         review = registration_links(conn, scope=caller.scope, unlinked_only=True, limit=1, offset=0).total
         out.append(WorkItem("待核查的转移登记", review, "/transactions/staff/registrations", review))
+    if caller.can("transactions.manage"):
+        s = presale_fund_supervisions
+        pending = conn.execute(
+            select(func.count())
+            .select_from(presale_releases)
+            .join(s, s.c.project_id == presale_releases.c.project_id)
+            .where(presale_releases.c.status == "requested", *caller.scope.where(s.c.street_code))
+        ).scalar_one()
+        out.append(WorkItem("待审批的预售资金拨付", int(pending), "/transactions/staff/funds"))
     return out
