@@ -114,7 +114,16 @@ _SUSPECT = re.compile("[\x00-\x08\x0e-\x1f\x7f-\xff\ud800-\udfff\ufffd\u200b-\u2
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_SPACE = re.compile(r"[\s\u3000,，、;；:：。·'\"“”‘’]+")
+_SPACE = re.compile(r"[\s\u3000,，、;；:：。·'\"“”‘’/|\\]+")
+_DIGIT_SLASH = re.compile(r"(?<=\d)/(?=\d)")  # 3/1/502 is shorthand like 3-1-502
+# A label before the address in forms and documents (住址：…, 户籍地址：…, 住…); the short ones (住, 现住)
+# only before a place name.
+_LABEL = re.compile(
+    r"^(?:户籍地址|户籍所在地|家庭住址|居住地址|联系地址|通讯地址|送达地址|现住址|现居住地|住所地|住址|地址)"
+)
+_LABEL_SHORT = re.compile(r"^(?:现住|现居|住所|住)")
+# A bracket holding a road and door number is part of the address (金陵花园（中山路12号）).
+_BRACKET_ROAD = re.compile(r"[\u4e00-\u9fff]{1,10}?(?:大道|大街|路|街|巷|弄)\d+(?:-\d+)?号")
 _DIGIT_DOT = re.compile(r"(?<=\d)\.(?=\d)")  # 3.1.502 is shorthand like 3-1-502
 _BRACKETS = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]|【([^【】]*)】|〔([^〔〕]*)〕|<([^<>]*)>|《([^《》]*)》")
 _BRACKET_CHARS = re.compile(r"[()\[\]【】〔〕<>《》]")
@@ -140,7 +149,7 @@ _COMMUNITY = re.compile(r"([\u4e00-\u9fff]{2,8}?)(社区(?!安置|新村|花园|
 _PHONE_SEP = re.compile(
     r"[/\\]?[\s,;，、；]*(?:联系电话|电话|手机|TEL)?[:：]?(?<!\d)(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?!\d)"
 )
-_ROAD = re.compile(r"([\u4e00-\u9fff]{1,10}?(?:大道|大街|路|街|巷|弄))(\d+)(?:-(\d+))?号(?!楼)")
+_ROAD = re.compile(r"((?![期幢栋座楼层室号])[\u4e00-\u9fff]{1,10}?(?:大道|大街|路|街|巷|弄))(\d+)(?:-(\d+))?号(?!楼)")
 # A road without a door number: at the end of the text or before an estate name.
 _ROAD_BARE = re.compile(r"([\u4e00-\u9fff]{1,10}?(?:大道|大街|路|巷))(?=$|[\u4e00-\u9fff])")
 _ROAD_BARE_NOT_BEFORE = ("小区", "社区", "街道", "新村", "村", "片区", "口", "桥")
@@ -154,8 +163,9 @@ _BUILDING = re.compile(r"(?:第)?([A-Z]|\d+)(?:号楼|幢|栋|座|#楼|#|号)(?=
 _BUILDING_LETTER = re.compile(r"([A-Z])(?:区)?(?=\d|$)")
 _UNIT = re.compile(r"(?:第)?(\d+)单元")
 _FLOOR = re.compile(r"(?:第)?(-?\d+)(?:层|楼)(?!\d*单元)")
-_ROOM_MARKED = re.compile(r"(\d+)(?:室|房|户)")
+_ROOM_MARKED = re.compile(r"(\d+)(?:室|房|户|号$)")
 _ROOM = re.compile(r"(\d+)$")
+_ROOM_BEFORE_UNIT = re.compile(r"(\d+)(?:室|房|户|号)?")
 
 
 def _number(s: str) -> str:
@@ -240,6 +250,8 @@ class Parser:
         if _PHONE_SEP.search(s):
             p.notes.append("phone_removed: 删除了电话号码")
             s = _PHONE_SEP.sub("", s)
+        if "/" in s:
+            s = _DIGIT_SLASH.sub("-", s)
         s = _SPACE.sub("", s).lstrip("-#")
         if not s:
             p.error = "no_place: 只有电话号码，未识别出道路、小区、楼栋或房号" if p.notes else "empty: 地址为空"
@@ -282,10 +294,15 @@ class Parser:
             p.notes.append("phone_removed: 删除了电话号码")
             s = _PHONE.sub("", s)
         if "(" in s or "[" in s or "【" in s or "〔" in s or "<" in s or "《" in s:
-            for m in _BRACKETS.finditer(s):
+
+            def drop(m: re.Match[str]) -> str:
                 note = next(g for g in m.groups() if g is not None)
+                if _BRACKET_ROAD.fullmatch(note):
+                    return note  # 金陵花园（中山路12号）: the road and door, kept
                 p.notes.append(f"bracket_removed: （{note}）")
-            s = _BRACKET_CHARS.sub("", _BRACKETS.sub("", s))
+                return ""
+
+            s = _BRACKET_CHARS.sub("", _BRACKETS.sub(drop, s))
         cm = _CONTACT.search(s)
         if cm:
             p.notes.append(f"contact_removed: {cm.group(0)}")
@@ -298,18 +315,7 @@ class Parser:
 
     def _admin(self, s: str, p: ParsedAddress) -> int:
         g = self.g
-        pos = 0
-        for pre in self._prefixes:
-            if s.startswith(pre, pos):
-                end = pos + len(pre)
-                # 江苏路, 南京路: a road named after the place, not the place
-                if pre in self._short_names and s[end : end + 1] in ("路", "街", "巷", "大"):
-                    continue
-                if pre in self._province_names:
-                    p.province = g.province
-                elif pre in (g.city_name, g.city_short):
-                    p.city = g.city_name
-                pos = end
+        pos = self._region(s, self._label(s, p), p)
         if p.city is None and self._elsewhere(s, pos, p):
             return pos
         pos = self._district(s, pos, p)
@@ -326,6 +332,52 @@ class Parser:
             p.community = cm.group(1) + ("社区" if cm.group(2) == "社区" else cm.group(2))
             pos = cm.end()
         return pos
+
+    def _region(self, s: str, pos: int, p: ParsedAddress) -> int:
+        """Country, province and city names at the start: full or short, in any order, repeated."""
+        g = self.g
+        seen: list[str] = []
+        progress = True
+        while progress:  # 江苏南京南京市, 南京市南京市, 江苏省南京: any order, repeated, short or full
+            progress = False
+            for pre in self._prefixes:
+                if s.startswith(pre, pos):
+                    end = pos + len(pre)
+                    # 江苏路, 南京路: a road named after the place, not the place
+                    if pre in self._short_names and s[end : end + 1] in ("路", "街", "巷", "大"):
+                        continue
+                    if pre in self._province_names:
+                        level = "province"
+                        p.province = g.province
+                    elif pre in (g.city_name, g.city_short):
+                        level = "city"
+                        p.city = g.city_name
+                    else:
+                        level = "country"
+                    if level in seen:
+                        p.notes.append(f"redundant_prefix: {pre}")
+                    seen.append(level)
+                    pos, progress = end, True
+                    break
+        return pos
+
+    def _label(self, s: str, p: ParsedAddress) -> int:
+        """Where the address begins after a label (住址：, 户籍地址：; 住 or 现住 only before a place name)."""
+        m = _LABEL.match(s)
+        if m is None and s[:1] in ("住", "现"):
+            m = _LABEL_SHORT.match(s)
+            g, end = self.g, m.end() if m else 0
+            if m and not (
+                s.startswith(self._prefixes, end)
+                or g.admin_re.match(s, end)
+                or g.street_re.match(s, end)
+                or g.district_short_re.match(s, end)
+            ):
+                m = None
+        if m is None:
+            return 0
+        p.notes.append(f"label_removed: {m.group(0)}")
+        return m.end()
 
     def _elsewhere(self, s: str, pos: int, p: ParsedAddress) -> bool:
         """An address in another province or city is an error: no canonical form of ours fits it."""
@@ -384,13 +436,14 @@ class Parser:
                 p.district_code, p.district = starts[0], g.district_names[starts[0]]
                 p.notes.append(f"district_short: {dm.group(0)} → {p.district}")
                 return dm.end()
-        if pos > 0 and not g.street_re.match(s, pos):
+        if not g.street_re.match(s, pos):
             # the short name after the city (南京玄武中山路12号), if a street or a road follows (玄武门街道
             # is a street, not 玄武 + 门街道)
             sm = g.district_short_re.match(s, pos)
             if sm:
                 end = sm.end()
-                rm = _ROAD.match(s, end) or _ROAD_BARE.match(s, end)
+                # at the very start (no city before it) only before a road with its door number
+                rm = _ROAD.match(s, end) or (_ROAD_BARE.match(s, end) if pos > 0 else None)
                 if g.street_re.match(s, end) or (rm and _road_base_length(rm.group(1)) >= 2):
                     code = g.district_short[sm.group(0)]
                     p.district_code, p.district = code, g.district_names[code]
@@ -422,6 +475,8 @@ class Parser:
         m = _ROAD.search(s, pos)
         if m is not None:
             road, start, end = m.group(1), m.start(), m.end()
+            if s.startswith("院", end):  # 中山路12号院: the compound of the door number
+                end += 1
             door: str | None = _number(m.group(2)) + (f"-{_number(m.group(3))}" if m.group(3) else "")
         else:
             m = _ROAD_BARE.match(s, pos)
@@ -480,6 +535,13 @@ class Parser:
         if um:
             p.unit = _number(um.group(1))
             first = min(first, um.start())
+            # the unit written after the room (12幢502室2单元): the room is what lies between
+            between = _ROOM_BEFORE_UNIT.fullmatch(rest, bm.end(), um.start()) if bm and um.end() == len(rest) else None
+            if between:
+                p.room = _number(between.group(1))
+                p.notes.append(f"unit_after_room: {rest[bm.end() :]} → {p.unit}单元{p.room}室")
+                self._estate(rest[:first], p)
+                return
         after = um.end() if um else (bm.end() if bm else 0)
         m2 = _SHORT2.search(rest, after) if "-" in rest else None
         if m2 and m2.start() >= after:
@@ -491,7 +553,8 @@ class Parser:
                 p.floor = int(fm.group(1))
                 first = min(first, fm.start())
                 after = fm.end()
-            rm = _ROOM_MARKED.search(rest, after) if "室" in rest or "房" in rest or "户" in rest else None
+            marked = "室" in rest or "房" in rest or "户" in rest or rest.endswith("号")
+            rm = _ROOM_MARKED.search(rest, after) if marked else None
             rm = rm or _ROOM.search(rest, after)
             if rm and rm.start() >= after:
                 p.room = _number(rm.group(1))
@@ -530,8 +593,11 @@ class Parser:
         p.estate = head
 
 
+_NAME_START = re.compile(r"(?!第\d)[\u4e00-\u9fff]")  # 第3栋 begins a building, not a name
+
+
 def _leading_name(s: str) -> bool:
-    return bool(s) and _CHINESE.match(s) is not None
+    return bool(s) and _NAME_START.match(s) is not None
 
 
 #: Phone numbers as written in an address (full-width digits normalise to these first).
