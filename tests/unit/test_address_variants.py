@@ -54,6 +54,13 @@ CASES: list[tuple[str, str, dict[str, Any], tuple[str, ...]]] = [
     ("commas_between", f"江苏省，南京市，鼓楼区，宏运街73号{TAIL}", home(), ()),
     ("district_no_qu_after_city", f"南京鼓楼宏运街73号{TAIL}", home(), ("district_short",)),
     ("district_no_qu_first", f"鼓楼宏运街73号{TAIL}", home(), ("district_short",)),
+    (
+        "district_no_qu_before_estate",
+        "江苏南京鼓楼清凉府二期12幢2单元301室",
+        home(road=None, door=None),
+        ("district_short",),
+    ),
+    ("door_cn_in_brackets", "鼓楼区清凉府二期（宏运街七十三号）12幢2单元301室", home(), ("before_road",)),
     ("street_without_district", f"南京市宁海路街道宏运街73号{TAIL}", home(), ()),
     # -- labels of forms and documents -------------------------------------------------------------
     ("label_zhuzhi", f"住址：江苏省南京市鼓楼区宏运街73号{TAIL}", home(), ("label_removed",)),
@@ -115,6 +122,13 @@ def test_a_short_place_name_at_the_start_is_not_a_district_before_a_short_road()
     p = parse("鼓楼街12号金陵花园3幢502室")
     assert p.district_code is None
     assert p.road == "鼓楼街"
+
+
+@pytest.mark.parametrize("text", ["南京秦淮花园3幢502室", "南京玄武湖小区3幢502室", "南京玄武苑3幢502室"])
+def test_a_place_name_going_on_as_an_estate_name_is_no_district(text: str) -> None:
+    p = parse(text)
+    assert p.district_code is None
+    assert p.estate == text[2:-6]
 
 
 def test_a_bracket_without_a_road_is_still_removed() -> None:

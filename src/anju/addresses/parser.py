@@ -123,7 +123,14 @@ _LABEL = re.compile(
 )
 _LABEL_SHORT = re.compile(r"^(?:现住|现居|住所|住)")
 # A bracket holding a road and door number is part of the address (金陵花园（中山路12号）).
-_BRACKET_ROAD = re.compile(r"[\u4e00-\u9fff]{1,10}?(?:大道|大街|路|街|巷|弄)\d+(?:-\d+)?号")
+_BRACKET_ROAD = re.compile(
+    r"[\u4e00-\u9fff]{1,10}?(?:大道|大街|路|街|巷|弄)(?:\d+(?:-\d+)?|[〇零一二两三四五六七八九十百千]+)号"
+)
+# Generic words an estate name may begin with right after a place name (秦淮花园, 玄武苑): then the
+# place name belongs to the estate, it is not a district written without 区.
+_ESTATE_GENERIC_START = re.compile(
+    r"花园|小区|新村|家园|公寓|华庭|名邸|雅居|佳园|广场|大厦|苑|府|里|村|园|居|城|湖|门|山"
+)
 _DIGIT_DOT = re.compile(r"(?<=\d)\.(?=\d)")  # 3.1.502 is shorthand like 3-1-502
 _BRACKETS = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]|【([^【】]*)】|〔([^〔〕]*)〕|<([^<>]*)>|《([^《》]*)》")
 _BRACKET_CHARS = re.compile(r"[()\[\]【】〔〕<>《》]")
@@ -444,7 +451,11 @@ class Parser:
                 end = sm.end()
                 # at the very start (no city before it) only before a road with its door number
                 rm = _ROAD.match(s, end) or (_ROAD_BARE.match(s, end) if pos > 0 else None)
-                if g.street_re.match(s, end) or (rm and _road_base_length(rm.group(1)) >= 2):
+                # after the city, before an estate name (南京鼓楼清凉府…), unless the name goes on as an
+                # estate's own (秦淮花园, 玄武苑) or a place (玄武湖, 玄武门)
+                estate_next = pos > 0 and rm is None and bool(_NAME_START.match(s, end))
+                estate_next = estate_next and not _ESTATE_GENERIC_START.match(s, end)
+                if g.street_re.match(s, end) or (rm and _road_base_length(rm.group(1)) >= 2) or estate_next:
                     code = g.district_short[sm.group(0)]
                     p.district_code, p.district = code, g.district_names[code]
                     p.notes.append(f"district_short: {sm.group(0)} → {p.district}")
