@@ -97,6 +97,13 @@ CASES: list[tuple[str, str, dict[str, Any], tuple[str, ...]]] = [
     ("door_cn", f"鼓楼区宏运街七十三号{TAIL}", home(), ()),
     ("door_hao_yuan", f"鼓楼区宏运街73号院{TAIL}", home(), ()),
     ("road_after_estate", "鼓楼区清凉府二期宏运街73号12幢2单元301室", home(), ("before_road",)),
+    (
+        "li_estate_before_road",
+        "鼓楼区春江里宏运街73号12幢2单元301室",
+        home(estate="春江里"),
+        ("before_road",),
+    ),
+    ("li_in_road_name", "鼓楼区三里河东路73号清凉府二期12幢2单元301室", home(road="三里河东路"), ()),
     ("road_in_brackets", "鼓楼区清凉府二期（宏运街73号）12幢2单元301室", home(), ("before_road",)),
     # -- estate forms ------------------------------------------------------------------------------
     ("estate_phase_digits", "鼓楼区宏运街73号清凉府2期12幢2单元301室", home(), ()),

@@ -161,7 +161,7 @@ _ROAD = re.compile(r"((?![期幢栋座楼层室号])[\u4e00-\u9fff]{1,10}?(?:大
 _ROAD_BARE = re.compile(r"([\u4e00-\u9fff]{1,10}?(?:大道|大街|路|巷))(?=$|[\u4e00-\u9fff])")
 _ROAD_BARE_NOT_BEFORE = ("小区", "社区", "街道", "新村", "村", "片区", "口", "桥")
 # Where an estate name written before the road ends (金陵花园中山路12号).
-_ESTATE_END = re.compile(r"花园|小区|新村|家园|公寓|华庭|名邸|雅居|佳园|广场|大厦|苑|府")
+_ESTATE_END = re.compile(r"花园|小区|新村|家园|公寓|华庭|名邸|雅居|佳园|广场|大厦|安置房|苑|府|里|村")
 # The structural tail: building, unit, floor and room tokens (written out or shorthand).
 _SHORT4 = re.compile(r"([A-Z]|\d+)-(\d+)-(-?\d+)-(\d+)(?:室|房|户)?$")
 _SHORT3 = re.compile(r"([A-Z]|\d+)-(\d+)-(\d+)(?:室|房|户)?$")
@@ -497,7 +497,9 @@ class Parser:
         if len(road) >= 5:  # room for an estate (2+) and a road (2+ and its generic word)
             split = 0
             for em in _ESTATE_END.finditer(road):
-                if em.end() >= 2 and _road_base_length(road[em.end() :]) >= 2:
+                # 里 and 村 end an estate name of three or more characters (春江里, 金陵村), not 三里 of 三里河东路
+                long_enough = em.end() >= (3 if em.group(0) in ("里", "村") else 2)
+                if long_enough and _road_base_length(road[em.end() :]) >= 2:
                     split = em.end()
             if split:
                 road, start = road[split:], start + split
