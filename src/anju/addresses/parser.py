@@ -550,7 +550,7 @@ class Parser:
             first = min(first, um.start())
             # the unit written after the room (12幢502室2单元): the room is what lies between
             between = _ROOM_BEFORE_UNIT.fullmatch(rest, bm.end(), um.start()) if bm and um.end() == len(rest) else None
-            if between:
+            if bm and between:
                 p.room = _number(between.group(1))
                 p.notes.append(f"unit_after_room: {rest[bm.end() :]} → {p.unit}单元{p.room}室")
                 self._estate(rest[:first], p)
