@@ -255,3 +255,15 @@ def test_every_variation_parses_to_the_canonical_components(case: tuple[str, dic
     comp = record_components(p)
     got = {k: comp[k] for k in expected}
     assert got == expected, (text, p.notes)
+
+
+@pytest.mark.parametrize("text", ["江苏苏州工业园区星湖街88号1幢101室", "江苏省无锡滨湖区蠡湖大道8号1幢101室"])
+def test_another_city_of_the_province_without_shi_is_not_ours(text: str) -> None:
+    p = parse(text)
+    assert p.error is not None and p.error.startswith("other_city")
+
+
+def test_a_road_named_after_another_city_is_a_road() -> None:
+    p = parse("江苏苏州路12号金陵花园1幢101室")
+    assert p.ok
+    assert (p.road, p.door) == ("苏州路", "12")

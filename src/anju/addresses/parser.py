@@ -389,7 +389,7 @@ class Parser:
     def _elsewhere(self, s: str, pos: int, p: ParsedAddress) -> bool:
         """An address in another province or city is an error: no canonical form of ours fits it."""
         g = self.g
-        m = g.other_province_re.match(s, pos) if p.province is None else None
+        m = g.other_province_re.match(s, pos) if p.province is None else g.sibling_city_re.match(s, pos)
         if m is None:
             m = _OTHER_CITY.match(s, pos)
             # 新城市广场小区 is an estate: what follows 市 must be a district, county, town or city
