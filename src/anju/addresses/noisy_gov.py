@@ -225,7 +225,6 @@ class GovWriter:
 
     def record(self, h: GovHome, no_home: bool) -> tuple[str, str | None, tuple[str, ...]] | None:  # noqa: PLR0912
         rnd = self.rng.random
-        vs: dict[str, str] = {}
         kind = ""
         estate, building, room, floor, unit = h.estate, h.building, h.room, h.floor, h.unit
         if no_home:
@@ -246,16 +245,13 @@ class GovWriter:
                 return None
             if kind != "no_home:other_city" and (estate, building, unit or "1", room) in self.idx.homes:
                 return None
-        for slot in (REGION, DISTRICT, ROAD, ESTATE, BUILDING, UNIT_ROOM):
-            v = _draw(slot, rnd)
-            if v:
-                vs[slot[0][0] or slot[1][0]] = v
-        chosen = list(vs.values())
+        # one form per slot (an empty name: the register's own form)
+        chosen = [v for slot in (REGION, DISTRICT, ROAD, ESTATE, BUILDING, UNIT_ROOM) if (v := _draw(slot, rnd))]
         # identity: drop what would leave the record naming several estates (or none)
         district = not ({"no_district_no_street", "street_no_district"} & set(chosen))
         road = "no_road" not in chosen and bool(h.road)
         has_estate = "no_estate" not in chosen
-        if kind in ("no_home:estate",) and not has_estate:
+        if kind == "no_home:estate" and not has_estate:
             chosen.remove("no_estate")
             has_estate = True
         if kind == "no_home:estate":
