@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from anju.addresses import parse
 from anju.addresses.linkage import record_components
+from anju.addresses.noisy_variations import to_traditional
 from anju.addresses.parser import estate_key
 from anju.addresses.textnorm import cn_numerals
 
@@ -232,6 +233,8 @@ def variants(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
     text = sep.join(head) + (" " if spaced else "") + (" " if spaced else "").join(body)
     if draw(st.booleans()):
         text = draw(st.sampled_from(["住址：", "户籍地址：", "住", "现住"])) + text if head else text
+    if draw(st.integers(0, 4)) == 0:
+        text = to_traditional(text)
     if draw(st.integers(0, 4)) == 0:
         text = text.translate(str.maketrans("0123456789-#", "０１２３４５６７８９－＃"))
     expected = {
