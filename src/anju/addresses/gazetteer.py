@@ -61,6 +61,9 @@ class Gazetteer:
     district_short_re: re.Pattern[str] = field(default=re.compile("(?!)"))
     road_alias_re: re.Pattern[str] | None = None
     other_province_re: re.Pattern[str] = field(default=re.compile("(?!)"))
+    # the province's other cities by their short names (苏州, 无锡): after the province's name they name
+    # another city even without 市 (江苏苏州工业园区…)
+    sibling_city_re: re.Pattern[str] = field(default=re.compile("(?!)"))
 
     @property
     def city_short(self) -> str:
@@ -117,6 +120,9 @@ def gazetteer(city_code: str = "320100") -> Gazetteer:
     others = [n for n in PROVINCE_NAMES if n != province]
     others += [n.removesuffix("市") for n in others if n.endswith("市")]  # 北京朝阳区…
     g.other_province_re = re.compile(_alternation(others))
+    siblings = [n for n in aliases.get("province", {}).get("other_cities", []) if n != g.city_short]
+    if siblings:
+        g.sibling_city_re = re.compile(f"(?:{_alternation(siblings)})(?![路街巷大道])")
     if g.roads:
         g.road_alias_re = re.compile(_alternation(list(g.roads)))
     return g

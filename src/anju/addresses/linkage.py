@@ -180,27 +180,36 @@ def register_batches(conn: Connection, batch: int = 200_000) -> Iterator[pa.Tabl
     names: dict[str, tuple[str | None, str | None]] = {}
     result = conn.execution_options(stream_results=True, yield_per=batch).execute(q)
     for part in result.partitions(batch):
-        cols: dict[str, list[Any]] = {name: [] for name in REGISTER_SCHEMA.names}
-        for hid, code, dist, street, road, door, ename, bno, unit, room in part:
-            if ename not in names:
-                k = estate_key(ename)
-                names[ename] = (k, _py(k) if k else None)
-            est, est_py = names[ename]
-            cols["unique_id"].append(hid)
-            cols["district"].append(dist)
-            cols["street"].append(street)
-            cols["road"].append(normalise_name(road))
-            cols["door"].append(door)
-            cols["estate"].append(est)
-            cols["estate_py"].append(est_py)
-            cols["building"].append(normalise_name(bno))
-            cols["unit"].append(_unit(unit))
-            cols["room"].append(normalise_name(room))
-            cols["estate_head"].append(est[0] if est else None)
-            cols["estate_rest"].append(est[1:] if est and len(est) > 2 else None)
-            cols["zone"].append(None)
-            cols["house_code"].append(code)
-        yield pa.table(cols, schema=REGISTER_SCHEMA)
+        yield homes_table(part, names)
+
+
+def homes_table(
+    rows: Iterable[Sequence[Any]], names: dict[str, tuple[str | None, str | None]] | None = None
+) -> pa.Table:
+    """Register homes as components: rows of (id, house code, district code, street code, road, door
+    number, estate name, building number, unit, room); ``names`` caches estate keys across calls."""
+    names = {} if names is None else names
+    cols: dict[str, list[Any]] = {name: [] for name in REGISTER_SCHEMA.names}
+    for hid, code, dist, street, road, door, ename, bno, unit, room in rows:
+        if ename not in names:
+            k = estate_key(ename)
+            names[ename] = (k, _py(k) if k else None)
+        est, est_py = names[ename]
+        cols["unique_id"].append(hid)
+        cols["district"].append(dist)
+        cols["street"].append(street)
+        cols["road"].append(normalise_name(road))
+        cols["door"].append(door)
+        cols["estate"].append(est)
+        cols["estate_py"].append(est_py)
+        cols["building"].append(normalise_name(bno))
+        cols["unit"].append(_unit(unit))
+        cols["room"].append(normalise_name(room))
+        cols["estate_head"].append(est[0] if est else None)
+        cols["estate_rest"].append(est[1:] if est and len(est) > 2 else None)
+        cols["zone"].append(None)
+        cols["house_code"].append(code)
+    return pa.table(cols, schema=REGISTER_SCHEMA)
 
 
 def register_table(conn: Connection) -> pa.Table:

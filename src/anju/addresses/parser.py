@@ -29,45 +29,23 @@ Every choice the parser makes that a reader might doubt is listed in ``notes`` o
 
 from __future__ import annotations
 
-import contextlib
 import re
-import unicodedata
 from dataclasses import asdict, dataclass, field
 from functools import cache, lru_cache
-from pathlib import Path
 from typing import TypedDict, cast
 
-import opencc
-
 from anju.addresses.gazetteer import Gazetteer, Street, gazetteer, pinyin_key
+from anju.addresses.textnorm import (
+    ESCAPED_RUN,
+    cn_numerals,
+    estate_key,
+    normalise_name,
+    normalise_text,
+    repair_mojibake,
+    unescape_gbk,
+)
 
 MAX_LENGTH = 1000
-
-# Dashes people put in shorthand (3—1—502); NFKC already maps the full-width ones.
-_DASHES = {ord(c): "-" for c in "‐‑‒–—―−─"}
-
-
-@cache
-def _t2s_table() -> dict[int, str]:
-    """Traditional → simplified, character by character, from OpenCC's own dictionary."""
-    path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
-    table: dict[int, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        trad, _, simp = line.partition("\t")
-        if len(trad) == 1 and simp:
-            table[ord(trad)] = simp.split(" ")[0]
-    return table
-
-
-@cache
-def _translated_chars() -> frozenset[str]:
-    """Characters ``normalise_text`` translates: a set test is cheaper than translating every text."""
-    return frozenset(chr(k) for k in _t2s_table()) | frozenset(chr(k) for k in _DASHES)
-
-
-@cache
-def _full_table() -> dict[int, str]:
-    return _t2s_table() | _DASHES
 
 
 class ParsedDict(TypedDict):
@@ -130,19 +108,29 @@ class ParsedAddress:
         return self.error is None
 
 
-_CN_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "○": 0, "两": 2}
-_CN_UNIT = {"十": 10, "百": 100, "千": 1000}
-_CN_NUM = "零〇○一二两三四五六七八九十百千"
-_CN_ANY = re.compile(f"[{_CN_NUM}]")
-# Numerals become digits only before a structural word (or after 第), so names keep their 一/二.
-_CN_RUN = re.compile(f"(第?)([{_CN_NUM}]+)(?=号楼|号|幢|栋|座|单元|层|楼|室|房|户|期|弄|#)")
 # One search decides whether a text needs the slow checks: C0/C1 controls, Latin-1 range (possible
 # mojibake), surrogates, U+FFFD, invisible format characters.
 _SUSPECT = re.compile("[\x00-\x08\x0e-\x1f\x7f-\xff\ud800-\udfff\ufffd\u200b-\u200f\u2028\u2029\u2060\ufeff]")
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_SPACE = re.compile(r"[\s\u3000,，、;；:：。·'\"“”‘’]+")
+_SPACE = re.compile(r"[\s\u3000,，、;；:：。·'\"“”‘’/|\\]+")
+_DIGIT_SLASH = re.compile(r"(?<=\d)/(?=\d)")  # 3/1/502 is shorthand like 3-1-502
+# A label before the address in forms and documents (住址：…, 户籍地址：…, 住…); the short ones (住, 现住)
+# only before a place name.
+_LABEL = re.compile(
+    r"^(?:户籍地址|户籍所在地|家庭住址|居住地址|联系地址|通讯地址|送达地址|现住址|现居住地|住所地|住址|地址)"
+)
+_LABEL_SHORT = re.compile(r"^(?:现住|现居|住所|住)")
+# A bracket holding a road and door number is part of the address (金陵花园（中山路12号）).
+_BRACKET_ROAD = re.compile(
+    r"[\u4e00-\u9fff]{1,10}?(?:大道|大街|路|街|巷|弄)(?:\d+(?:-\d+)?|[〇零一二两三四五六七八九十百千]+)号"
+)
+# Generic words an estate name may begin with right after a place name (秦淮花园, 玄武苑): then the
+# place name belongs to the estate, it is not a district written without 区.
+_ESTATE_GENERIC_START = re.compile(
+    r"花园|小区|新村|家园|公寓|华庭|名邸|雅居|佳园|广场|大厦|苑|府|里|村|园|居|城|湖|门|山"
+)
 _DIGIT_DOT = re.compile(r"(?<=\d)\.(?=\d)")  # 3.1.502 is shorthand like 3-1-502
 _BRACKETS = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]|【([^【】]*)】|〔([^〔〕]*)〕|<([^<>]*)>|《([^《》]*)》")
 _BRACKET_CHARS = re.compile(r"[()\[\]【】〔〕<>《》]")
@@ -168,12 +156,12 @@ _COMMUNITY = re.compile(r"([\u4e00-\u9fff]{2,8}?)(社区(?!安置|新村|花园|
 _PHONE_SEP = re.compile(
     r"[/\\]?[\s,;，、；]*(?:联系电话|电话|手机|TEL)?[:：]?(?<!\d)(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?!\d)"
 )
-_ROAD = re.compile(r"([\u4e00-\u9fff]{1,10}?(?:大道|大街|路|街|巷|弄))(\d+)(?:-(\d+))?号(?!楼)")
+_ROAD = re.compile(r"((?![期幢栋座楼层室号])[\u4e00-\u9fff]{1,10}?(?:大道|大街|路|街|巷|弄))(\d+)(?:-(\d+))?号(?!楼)")
 # A road without a door number: at the end of the text or before an estate name.
 _ROAD_BARE = re.compile(r"([\u4e00-\u9fff]{1,10}?(?:大道|大街|路|巷))(?=$|[\u4e00-\u9fff])")
 _ROAD_BARE_NOT_BEFORE = ("小区", "社区", "街道", "新村", "村", "片区", "口", "桥")
 # Where an estate name written before the road ends (金陵花园中山路12号).
-_ESTATE_END = re.compile(r"花园|小区|新村|家园|公寓|华庭|名邸|雅居|佳园|广场|大厦|苑|府")
+_ESTATE_END = re.compile(r"花园|小区|新村|家园|公寓|华庭|名邸|雅居|佳园|广场|大厦|安置房|苑|府|里|村")
 # The structural tail: building, unit, floor and room tokens (written out or shorthand).
 _SHORT4 = re.compile(r"([A-Z]|\d+)-(\d+)-(-?\d+)-(\d+)(?:室|房|户)?$")
 _SHORT3 = re.compile(r"([A-Z]|\d+)-(\d+)-(\d+)(?:室|房|户)?$")
@@ -182,119 +170,14 @@ _BUILDING = re.compile(r"(?:第)?([A-Z]|\d+)(?:号楼|幢|栋|座|#楼|#|号)(?=
 _BUILDING_LETTER = re.compile(r"([A-Z])(?:区)?(?=\d|$)")
 _UNIT = re.compile(r"(?:第)?(\d+)单元")
 _FLOOR = re.compile(r"(?:第)?(-?\d+)(?:层|楼)(?!\d*单元)")
-_ROOM_MARKED = re.compile(r"(\d+)(?:室|房|户)")
+_ROOM_MARKED = re.compile(r"(\d+)(?:室|房|户|号$)")
 _ROOM = re.compile(r"(\d+)$")
-_ESTATE_TAIL_NOISE = re.compile(r"(?:小区)$")
-
-# Mojibake: a character for every byte 0x80–0xFF as Latin-1 and as Windows-1252 show it (the five
-# bytes Windows-1252 leaves undefined show as the C1 control of the same value).
-_MOJIBAKE_BYTE: dict[str, int] = {chr(b): b for b in range(0x80, 0x100)}
-for _b in range(0x80, 0xA0):
-    with contextlib.suppress(UnicodeDecodeError):
-        _MOJIBAKE_BYTE[bytes([_b]).decode("cp1252")] = _b
-_MOJIBAKE_RUN = re.compile("[" + "".join(re.escape(c) for c in _MOJIBAKE_BYTE) + "]{2,}")
-_UTF8_LEAD = re.compile("[\xc2-\xf4]")
-_GB2312_RUN = re.compile("(?:[\xb0-\xf7][\xa1-\xfe])+")  # GB2312 hanzi bytes shown as Latin-1
-
-
-def _cn_to_int(s: str) -> int | None:
-    if not any(c in _CN_UNIT for c in s):
-        # digit by digit: 五〇二 → 502
-        return int("".join(str(_CN_DIGIT[c]) for c in s)) if all(c in _CN_DIGIT for c in s) else None
-    total, cur = 0, 0
-    for c in s:
-        if c in _CN_DIGIT:
-            cur = _CN_DIGIT[c]
-        elif c in _CN_UNIT:
-            total += (cur or 1) * _CN_UNIT[c]
-            cur = 0
-        else:
-            return None
-    return total + cur
-
-
-def _cn_repl(m: re.Match[str]) -> str:
-    n = _cn_to_int(m.group(2))
-    return m.group(0) if n is None else str(n)
-
-
-def _cn_numerals(s: str) -> str:
-    return _CN_RUN.sub(_cn_repl, s) if _CN_ANY.search(s) else s
+_ROOM_BEFORE_UNIT = re.compile(r"(\d+)(?:室|房|户|号)?")
 
 
 def _number(s: str) -> str:
     """03 → 3 (a letter or 0 stays)."""
     return (s.lstrip("0") or "0") if s[:1] == "0" else s
-
-
-class _Unrepairable(Exception):
-    pass
-
-
-def _repair_run(m: re.Match[str]) -> str:
-    run = m.group(0)
-    raw = bytes(_MOJIBAKE_BYTE[c] for c in run)
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    # GBK hanzi shown as Latin-1: two bytes each, few of them in UTF-8's continuation range (in UTF-8
-    # Chinese two bytes in three are); a run looking like cut UTF-8 is not decoded as GBK.
-    if _GB2312_RUN.fullmatch(run) and 2 * sum(0x80 <= b <= 0xBF for b in raw) < len(raw):
-        with contextlib.suppress(UnicodeDecodeError):  # a few code points of the range are unassigned
-            return raw.decode("gbk")
-    if _UTF8_LEAD.search(run):
-        raise _Unrepairable(run)
-    return run
-
-
-_ESCAPED_RUN = re.compile("[\udc80-\udcff\u0080-\u07ff]*[\ud800-\udfff][\udc80-\udcff\u0080-\u07ff]*")
-
-
-def _unescape_gbk(m: re.Match[str]) -> str:
-    """A run with escaped bytes, back to its bytes and decoded as GBK (UnicodeError if it is not)."""
-    return m.group(0).encode("utf-8", "surrogateescape").decode("gbk")
-
-
-def _repair_mojibake(text: str) -> tuple[str, bool] | None:
-    """Undo mojibake run by run: UTF-8 (or GBK) bytes shown as Latin-1/Windows-1252 ("å\x8d\x97äº¬"
-    for 南京), twice over if it was done twice. Returns the text and whether it changed, or ``None``
-    when a run looks like mojibake but decodes as neither."""
-    s = text
-    try:
-        for _ in range(3):
-            repaired = _MOJIBAKE_RUN.sub(_repair_run, s)
-            if repaired == s:
-                break
-            s = repaired
-    except _Unrepairable:
-        return None
-    return s, s != text
-
-
-def normalise_text(text: str) -> str:
-    """Width, script, dash and case normalisation shared by the parser and the register side."""
-    s = unicodedata.normalize("NFKC", text)
-    if not _translated_chars().isdisjoint(s):
-        s = s.translate(_full_table())
-    return s.upper()
-
-
-def normalise_name(name: str | None) -> str | None:
-    """Comparable form of an estate or road name: normalised text, numerals as digits, no spaces."""
-    if not name:
-        return None
-    s = _cn_numerals(_SPACE.sub("", normalise_text(name)))
-    return s or None
-
-
-def estate_key(name: str | None) -> str | None:
-    """An estate name without a trailing generic 小区 (金陵花园小区 and 金陵花园 are one estate)."""
-    s = normalise_name(name)
-    if s is None:
-        return None
-    stripped = _ESTATE_TAIL_NOISE.sub("", s)
-    return stripped if len(stripped) >= 2 else s
 
 
 def canonical(p: ParsedAddress, g: Gazetteer) -> str | None:
@@ -346,7 +229,7 @@ class Parser:
             s = self._strip_noise(s, p)
         if "." in s:
             s = _DIGIT_DOT.sub("-", s).replace(".", "")
-        s = _cn_numerals(s)
+        s = cn_numerals(s)
         if "地下" in s or "负" in s:
             s = _BASEMENT.sub(r"-\1", s)
         pos = self._admin(s, p)
@@ -374,6 +257,8 @@ class Parser:
         if _PHONE_SEP.search(s):
             p.notes.append("phone_removed: 删除了电话号码")
             s = _PHONE_SEP.sub("", s)
+        if "/" in s:
+            s = _DIGIT_SLASH.sub("-", s)
         s = _SPACE.sub("", s).lstrip("-#")
         if not s:
             p.error = "no_place: 只有电话号码，未识别出道路、小区、楼栋或房号" if p.notes else "empty: 地址为空"
@@ -389,7 +274,7 @@ class Parser:
             # GBK bytes read as UTF-8 with errors="surrogateescape" (Python's way with undecodable
             # bytes): some byte pairs decoded as two-byte UTF-8 characters, the rest as surrogates
             try:
-                s = _ESCAPED_RUN.sub(_unescape_gbk, s)
+                s = ESCAPED_RUN.sub(unescape_gbk, s)
             except UnicodeError:
                 p.error = "encoding: 地址含无法识别的字符（编码混杂）"
                 return None
@@ -398,7 +283,7 @@ class Parser:
             p.error = "encoding: 地址含无法识别的字符（编码混杂）"
             return None
         if any("\x80" <= c <= "\xff" for c in s):
-            repaired = _repair_mojibake(s)
+            repaired = repair_mojibake(s)
             if repaired is None:
                 p.error = "encoding: 地址含无法识别的字符（编码混杂）"
                 return None
@@ -416,10 +301,15 @@ class Parser:
             p.notes.append("phone_removed: 删除了电话号码")
             s = _PHONE.sub("", s)
         if "(" in s or "[" in s or "【" in s or "〔" in s or "<" in s or "《" in s:
-            for m in _BRACKETS.finditer(s):
+
+            def drop(m: re.Match[str]) -> str:
                 note = next(g for g in m.groups() if g is not None)
+                if _BRACKET_ROAD.fullmatch(note):
+                    return note  # 金陵花园（中山路12号）: the road and door, kept
                 p.notes.append(f"bracket_removed: （{note}）")
-            s = _BRACKET_CHARS.sub("", _BRACKETS.sub("", s))
+                return ""
+
+            s = _BRACKET_CHARS.sub("", _BRACKETS.sub(drop, s))
         cm = _CONTACT.search(s)
         if cm:
             p.notes.append(f"contact_removed: {cm.group(0)}")
@@ -432,18 +322,7 @@ class Parser:
 
     def _admin(self, s: str, p: ParsedAddress) -> int:
         g = self.g
-        pos = 0
-        for pre in self._prefixes:
-            if s.startswith(pre, pos):
-                end = pos + len(pre)
-                # 江苏路, 南京路: a road named after the place, not the place
-                if pre in self._short_names and s[end : end + 1] in ("路", "街", "巷", "大"):
-                    continue
-                if pre in self._province_names:
-                    p.province = g.province
-                elif pre in (g.city_name, g.city_short):
-                    p.city = g.city_name
-                pos = end
+        pos = self._region(s, self._label(s, p), p)
         if p.city is None and self._elsewhere(s, pos, p):
             return pos
         pos = self._district(s, pos, p)
@@ -461,10 +340,56 @@ class Parser:
             pos = cm.end()
         return pos
 
+    def _region(self, s: str, pos: int, p: ParsedAddress) -> int:
+        """Country, province and city names at the start: full or short, in any order, repeated."""
+        g = self.g
+        seen: list[str] = []
+        progress = True
+        while progress:  # 江苏南京南京市, 南京市南京市, 江苏省南京: any order, repeated, short or full
+            progress = False
+            for pre in self._prefixes:
+                if s.startswith(pre, pos):
+                    end = pos + len(pre)
+                    # 江苏路, 南京路: a road named after the place, not the place
+                    if pre in self._short_names and s[end : end + 1] in ("路", "街", "巷", "大"):
+                        continue
+                    if pre in self._province_names:
+                        level = "province"
+                        p.province = g.province
+                    elif pre in (g.city_name, g.city_short):
+                        level = "city"
+                        p.city = g.city_name
+                    else:
+                        level = "country"
+                    if level in seen:
+                        p.notes.append(f"redundant_prefix: {pre}")
+                    seen.append(level)
+                    pos, progress = end, True
+                    break
+        return pos
+
+    def _label(self, s: str, p: ParsedAddress) -> int:
+        """Where the address begins after a label (住址：, 户籍地址：; 住 or 现住 only before a place name)."""
+        m = _LABEL.match(s)
+        if m is None and s[:1] in ("住", "现"):
+            m = _LABEL_SHORT.match(s)
+            g, end = self.g, m.end() if m else 0
+            if m and not (
+                s.startswith(self._prefixes, end)
+                or g.admin_re.match(s, end)
+                or g.street_re.match(s, end)
+                or g.district_short_re.match(s, end)
+            ):
+                m = None
+        if m is None:
+            return 0
+        p.notes.append(f"label_removed: {m.group(0)}")
+        return m.end()
+
     def _elsewhere(self, s: str, pos: int, p: ParsedAddress) -> bool:
         """An address in another province or city is an error: no canonical form of ours fits it."""
         g = self.g
-        m = g.other_province_re.match(s, pos) if p.province is None else None
+        m = g.other_province_re.match(s, pos) if p.province is None else g.sibling_city_re.match(s, pos)
         if m is None:
             m = _OTHER_CITY.match(s, pos)
             # 新城市广场小区 is an estate: what follows 市 must be a district, county, town or city
@@ -518,14 +443,19 @@ class Parser:
                 p.district_code, p.district = starts[0], g.district_names[starts[0]]
                 p.notes.append(f"district_short: {dm.group(0)} → {p.district}")
                 return dm.end()
-        if pos > 0 and not g.street_re.match(s, pos):
+        if not g.street_re.match(s, pos):
             # the short name after the city (南京玄武中山路12号), if a street or a road follows (玄武门街道
             # is a street, not 玄武 + 门街道)
             sm = g.district_short_re.match(s, pos)
             if sm:
                 end = sm.end()
-                rm = _ROAD.match(s, end) or _ROAD_BARE.match(s, end)
-                if g.street_re.match(s, end) or (rm and _road_base_length(rm.group(1)) >= 2):
+                # at the very start (no city before it) only before a road with its door number
+                rm = _ROAD.match(s, end) or (_ROAD_BARE.match(s, end) if pos > 0 else None)
+                # after the city, before an estate name (南京鼓楼清凉府…), unless the name goes on as an
+                # estate's own (秦淮花园, 玄武苑) or a place (玄武湖, 玄武门)
+                estate_next = pos > 0 and rm is None and bool(_NAME_START.match(s, end))
+                estate_next = estate_next and not _ESTATE_GENERIC_START.match(s, end)
+                if g.street_re.match(s, end) or (rm and _road_base_length(rm.group(1)) >= 2) or estate_next:
                     code = g.district_short[sm.group(0)]
                     p.district_code, p.district = code, g.district_names[code]
                     p.notes.append(f"district_short: {sm.group(0)} → {p.district}")
@@ -556,6 +486,8 @@ class Parser:
         m = _ROAD.search(s, pos)
         if m is not None:
             road, start, end = m.group(1), m.start(), m.end()
+            if s.startswith("院", end):  # 中山路12号院: the compound of the door number
+                end += 1
             door: str | None = _number(m.group(2)) + (f"-{_number(m.group(3))}" if m.group(3) else "")
         else:
             m = _ROAD_BARE.match(s, pos)
@@ -565,7 +497,9 @@ class Parser:
         if len(road) >= 5:  # room for an estate (2+) and a road (2+ and its generic word)
             split = 0
             for em in _ESTATE_END.finditer(road):
-                if em.end() >= 2 and _road_base_length(road[em.end() :]) >= 2:
+                # 里 and 村 end an estate name of three or more characters (春江里, 金陵村), not 三里 of 三里河东路
+                long_enough = em.end() >= (3 if em.group(0) in ("里", "村") else 2)
+                if long_enough and _road_base_length(road[em.end() :]) >= 2:
                     split = em.end()
             if split:
                 road, start = road[split:], start + split
@@ -614,6 +548,13 @@ class Parser:
         if um:
             p.unit = _number(um.group(1))
             first = min(first, um.start())
+            # the unit written after the room (12幢502室2单元): the room is what lies between
+            between = _ROOM_BEFORE_UNIT.fullmatch(rest, bm.end(), um.start()) if bm and um.end() == len(rest) else None
+            if bm and between:
+                p.room = _number(between.group(1))
+                p.notes.append(f"unit_after_room: {rest[bm.end() :]} → {p.unit}单元{p.room}室")
+                self._estate(rest[:first], p)
+                return
         after = um.end() if um else (bm.end() if bm else 0)
         m2 = _SHORT2.search(rest, after) if "-" in rest else None
         if m2 and m2.start() >= after:
@@ -625,7 +566,8 @@ class Parser:
                 p.floor = int(fm.group(1))
                 first = min(first, fm.start())
                 after = fm.end()
-            rm = _ROOM_MARKED.search(rest, after) if "室" in rest or "房" in rest or "户" in rest else None
+            marked = "室" in rest or "房" in rest or "户" in rest or rest.endswith("号")
+            rm = _ROOM_MARKED.search(rest, after) if marked else None
             rm = rm or _ROOM.search(rest, after)
             if rm and rm.start() >= after:
                 p.room = _number(rm.group(1))
@@ -664,8 +606,11 @@ class Parser:
         p.estate = head
 
 
+_NAME_START = re.compile(r"(?!第\d)[\u4e00-\u9fff]")  # 第3栋 begins a building, not a name
+
+
 def _leading_name(s: str) -> bool:
-    return bool(s) and _CHINESE.match(s) is not None
+    return bool(s) and _NAME_START.match(s) is not None
 
 
 #: Phone numbers as written in an address (full-width digits normalise to these first).
@@ -685,3 +630,20 @@ def default_parser(city_code: str = "320100") -> Parser:
 
 def parse(text: object, city_code: str = "320100") -> ParsedAddress:
     return default_parser(city_code).parse(text)
+
+
+# re-exported: the register side and the noise models normalise names with the parser's functions
+__all__ = [
+    "MAX_LENGTH",
+    "PHONE_DIGITS",
+    "ParsedAddress",
+    "ParsedDict",
+    "Parser",
+    "canonical",
+    "default_parser",
+    "estate_key",
+    "normalise_name",
+    "normalise_text",
+    "parse",
+    "stored_notes",
+]

@@ -1,0 +1,92 @@
+"""Candidates for records that write neither district nor street (issue 26), without a database.
+
+The register is a handful of homes given as rows (``linkage.homes_table``), the records are parsed
+text, and the link runs on Splink's DuckDB backend in memory with the shipped model: a record
+without district or street finds its home by the estate name or by road and door number across the
+city; where two homes fit it equally, it goes to review with both listed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from anju.addresses import linkage, parse
+
+# (id, house code, district, street, road, door, estate, building, unit, room)
+HOMES = [
+    (1, "H-GULOU-1", "320106", "320106001", "宏运街", "73", "清凉府二期", "12", "2", "301"),
+    (2, "H-GULOU-2", "320106", "320106001", "宏运街", "73", "清凉府二期", "12", "1", "301"),
+    (3, "H-GULOU-3", "320106", "320106001", "宏运街", "73", "清凉府二期", "11", "2", "301"),
+    (4, "H-QINHUAI-1", "320104", "320104002", "中华路", "12", "金陵花园", "3", "1", "502"),
+    # the same estate name in two districts, same building and room
+    (5, "H-XUANWU-1", "320102", "320102003", "中山路", "5", "翠屏佳园", "3", "1", "502"),
+    (6, "H-JIANGNING-1", "320115", "320115001", "天元路", "8", "翠屏佳园", "3", "1", "502"),
+]
+
+
+@pytest.fixture(scope="module")
+def outcomes() -> dict[str, linkage.Outcome]:
+    texts = {
+        "estate_only": "清凉府二期十二幢2单元301室",  # no district, street or road
+        "road_only": "宏运街73号12-2-301",  # no district, street or estate
+        "short_estate_with_road": "宏运街73号金陵3幢502室",  # 金陵花园 written 金陵, road of another estate
+        "shared_name": "翠屏佳园3幢1单元502室",  # two estates of that name, no district: review
+        "shared_name_with_road": "天元路8号翠屏佳园3幢1单元502室",  # the road tells them apart
+        "no_such_building": "清凉府二期99幢2单元301室",
+        "shortened_estate": "中华路12号金陵3幢1单元502室",  # 金陵花园 without 花园
+    }
+    parsed = [parse(t) for t in texts.values()]
+    assert all(p.ok and p.district_code is None and p.street_code is None for p in parsed)
+    backend = linkage.DuckDBBackend()
+    try:
+        result = linkage.link(linkage.records_table(parsed), linkage.homes_table(HOMES), backend)
+    finally:
+        backend.close()
+    return dict(zip(texts, result.outcomes, strict=True))
+
+
+def test_estate_name_alone_finds_the_home_across_the_city(outcomes: dict[str, linkage.Outcome]) -> None:
+    # found without district, street or road; with only the estate to place it in the city the
+    # model is not sure enough to link (probability < 0.99): a clerk confirms the one candidate
+    o = outcomes["estate_only"]
+    assert o.status == "review"
+    assert o.reason.startswith("uncertain")
+    assert [c.house_code for c in o.candidates] == ["H-GULOU-1", "H-GULOU-2"]  # unit 1 weighs less
+    assert o.candidates[0].match_weight > o.candidates[1].match_weight
+
+
+def test_road_and_door_alone_find_the_home_across_the_city(outcomes: dict[str, linkage.Outcome]) -> None:
+    o = outcomes["road_only"]
+    assert o.status == "linked"
+    assert o.best is not None and o.best.house_code == "H-GULOU-1"
+
+
+def test_a_name_shared_by_two_districts_goes_to_review_with_both_candidates(
+    outcomes: dict[str, linkage.Outcome],
+) -> None:
+    o = outcomes["shared_name"]
+    assert o.status == "review"
+    assert o.reason.startswith("close_candidates")
+    assert {c.house_code for c in o.candidates} == {"H-XUANWU-1", "H-JIANGNING-1"}
+
+
+def test_the_remaining_components_resolve_a_shared_name(outcomes: dict[str, linkage.Outcome]) -> None:
+    o = outcomes["shared_name_with_road"]
+    assert o.status == "linked"
+    assert o.best is not None and o.best.house_code == "H-JIANGNING-1"
+
+
+def test_a_building_the_estate_does_not_have_is_not_linked(outcomes: dict[str, linkage.Outcome]) -> None:
+    assert outcomes["no_such_building"].status == "unlinked"
+
+
+def test_a_shortened_estate_name_is_not_linked_to_another_estates_road(outcomes: dict[str, linkage.Outcome]) -> None:
+    # 金陵 is a prefix of 金陵花园, but 宏运街73号 is 清凉府二期's door and 3幢502室 is not there
+    assert outcomes["short_estate_with_road"].status != "linked"
+
+
+def test_an_estate_name_without_its_generic_word_links_by_road_and_door(outcomes: dict[str, linkage.Outcome]) -> None:
+    o = outcomes["shortened_estate"]
+    assert o.status == "linked"
+    assert o.best is not None and o.best.house_code == "H-QINHUAI-1"
+    assert o.best.explanation["estate"]["level"].startswith("小区名简写")
