@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from anju.ledger.check import LogCheck, Problem, check_log
     from anju.ledger.domain import ConsistencyProof, Entry, EntryTampered, InclusionProof, Log
     from anju.ledger.heads import Ed25519Signer, SignedTreeHead, Signer, TreeHead, signer_from_seed
+    from anju.ledger.keys import configured_signer, published_key
     from anju.ledger.services import (
         after_bulk_load,
         append,
@@ -51,6 +52,7 @@ __all__ = [
     "after_bulk_load",
     "append",
     "check_log",
+    "configured_signer",
     "consistency_proof",
     "create_log",
     "current_signed_head",
@@ -60,6 +62,7 @@ __all__ = [
     "latest_signed_head",
     "list_logs",
     "merkle",
+    "published_key",
     "sign_head",
     "signer_from_seed",
     "tree_head",

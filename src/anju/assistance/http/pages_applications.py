@@ -13,7 +13,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from anju import divisions
+from anju import divisions, ledger
 from anju.assistance import applying, catalogue, common, consent, disclosure, domain, queries, review, tracking
 from anju.assistance.http.deps import AssistanceApply, AssistanceObject, AssistanceRead, AssistanceReview
 from anju.core import clock
@@ -243,6 +243,7 @@ def _my_detail(
         "assistance/my_application.html",
         status_code=status,
         app=app,
+        ledger_key=ledger.published_key(sec.settings),
         message=message,
         errors=errors or [],
         done=DONE.get(done),
