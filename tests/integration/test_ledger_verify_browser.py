@@ -73,14 +73,16 @@ def verify_on_page(base_url: str, engine: Engine, path: str, log: str, button: s
         wait_until(page, "() => document.body.dataset.ledgerVerifyReady === '1'", 30)
         assert "verify.py" not in page.content() and "技术说明" in page.content()
         btn = page.locator(button).first
-        out = page.locator("#" + btn.get_attribute("aria-controls"))
-        index = int(btn.get_attribute("data-verify-index"))
+        out_id, index_text = btn.get_attribute("aria-controls"), btn.get_attribute("data-verify-index")
+        assert out_id and index_text, "the button names its result element and its leaf"
+        out = page.locator("#" + out_id)
+        index = int(index_text)
 
         def outcome() -> str:
             btn.click()
-            wait_until(page, f"() => !!document.getElementById('{out.get_attribute('id')}').dataset.verifyResult", 30)
+            wait_until(page, f"() => !!document.getElementById('{out_id}').dataset.verifyResult", 30)
             result = out.get_attribute("data-verify-result")
-            page.evaluate(f"() => delete document.getElementById('{out.get_attribute('id')}').dataset.verifyResult")
+            page.evaluate(f"() => delete document.getElementById('{out_id}').dataset.verifyResult")
             return f"{result}: {out.inner_text()}"
 
         got = outcome()

@@ -17,8 +17,7 @@ from anju.ledger import merkle
 if TYPE_CHECKING:
     from anju.ledger.check import LogCheck, Problem, check_log
     from anju.ledger.domain import ConsistencyProof, Entry, EntryTampered, InclusionProof, Log
-    from anju.ledger.heads import Ed25519Signer, SignedTreeHead, Signer, TreeHead, signer_from_seed
-    from anju.ledger.keys import configured_signer, published_key
+    from anju.ledger.heads import Ed25519Signer, SignedTreeHead, Signer, TreeHead, published_key, signer_from_seed
     from anju.ledger.services import (
         after_bulk_load,
         append,
@@ -52,7 +51,6 @@ __all__ = [
     "after_bulk_load",
     "append",
     "check_log",
-    "configured_signer",
     "consistency_proof",
     "create_log",
     "current_signed_head",

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from anju.ledger import services
-from anju.ledger.keys import published_key
+from anju.ledger.heads import published_key
 from anju.ledger.vocabulary import LOGS
-from anju.security import Public
+from anju.security import Public, ledger_signing_seed
 from anju.web.deps import SettingsDep, UowDep
 from anju.web.templating import render
 
@@ -29,5 +29,5 @@ def ledger_page(request: Request, uow: UowDep, settings: SettingsDep, _: Public)
         logs=logs,
         algorithm_labels=ALGORITHM_LABELS,
         log_labels=LOGS,
-        public_key=published_key(settings),
+        public_key=published_key(ledger_signing_seed(settings)),
     )
