@@ -20,6 +20,7 @@ from sqlalchemy import Engine, select
 
 from anju import ledger
 from anju.assistance import catalogue, domain
+from anju.ledger import merkle, verify
 from anju.rental import escrow
 from anju.rental.tables import rental_leases
 from anju.security import keyring_from_settings
@@ -50,6 +51,56 @@ def tampered(route: Any, change: Any) -> None:
 
 def flip(h: str) -> str:
     return ("1" if h[0] == "0" else "0") + h[1:]
+
+
+#: the RFC 6962 reference leaves (docs/ledger.md)
+REFERENCE_LEAVES = ["", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f"]
+
+
+def reference_cases() -> list[dict[str, Any]]:
+    """Every (index, size) of the reference leaves, both algorithms, with the proof and root the
+    Python implementation computes: the browser's fold must land on the same root."""
+    out = []
+    for algorithm in ("sha256", "sm3"):
+        hashes = [verify.leaf_hash(bytes.fromhex(x), algorithm) for x in REFERENCE_LEAVES]
+        for size in range(1, len(hashes) + 1):
+            for index in range(size):
+                out.append(
+                    {
+                        "algorithm": algorithm,
+                        "index": index,
+                        "size": size,
+                        "data": REFERENCE_LEAVES[index],
+                        "leaf": hashes[index].hex(),
+                        "proof": [h.hex() for h in merkle.inclusion_proof(hashes, index, size, algorithm)],
+                        "root": merkle.root(hashes[:size], algorithm).hex(),
+                        # does the same path also pass for a tree one larger? (sometimes it does: the
+                        # size is bound by the signed head, docs/ledger.md)
+                        "passes_one_larger": verify.check_inclusion(
+                            hashes[index],
+                            index,
+                            size + 1,
+                            merkle.inclusion_proof(hashes, index, size, algorithm),
+                            merkle.root(hashes[:size], algorithm),
+                            algorithm,
+                        )
+                        is None,
+                    }
+                )
+    return out
+
+
+BROWSER_FOLD = """async (cases) => {
+  const L = window.anjuLedger;
+  const out = [];
+  for (const c of cases) {
+    const leaf = await L.leafHash(c.algorithm, L.fromHex(c.data));
+    const root = await L.rootFromPath(c.algorithm, c.index, c.size, leaf, c.proof.map(L.fromHex));
+    const wrong = await L.rootFromPath(c.algorithm, c.index, c.size + 1, leaf, c.proof.map(L.fromHex));
+    out.push([L.toHex(leaf), root && L.toHex(root), wrong && L.toHex(wrong)]);
+  }
+  return out;
+}"""
 
 
 def verify_on_page(base_url: str, engine: Engine, path: str, log: str, button: str, screenshot: str) -> None:
@@ -118,6 +169,20 @@ def verify_on_page(base_url: str, engine: Engine, path: str, log: str, button: s
         page.unroute(head)
 
         assert outcome().startswith("ok: ")  # untouched answers verify again
+
+        # the browser's hashing and fold agree with the Python implementation on the RFC 6962 reference
+        # leaves, for SHA-256 (WebCrypto) and SM3 (sm-crypto), at every index of every size up to 8
+        cases = reference_cases()
+        got_fold = page.evaluate(BROWSER_FOLD, cases)
+        assert [g[:2] for g in got_fold] == [[c["leaf"], c["root"]] for c in cases]
+        roots = {(c["algorithm"], c["size"]): r for c, (_, r, _) in zip(cases, got_fold, strict=True)}
+        assert roots["sha256", 8] == "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"  # RFC 6962
+        assert roots["sm3", 8] == "bc48ba7a709184b5f2a631e1adeb8dc2a0d4c018c1d6cc89b5664fe154c93b38"  # docs/ledger.md
+        # another size passes in the browser exactly when it passes the Python verifier
+        assert [g[2] == c["root"] for g, c in zip(got_fold, cases, strict=True)] == [
+            c["passes_one_larger"] for c in cases
+        ]
+        assert not all(c["passes_one_larger"] for c in cases)
         browser.close()
     assert errors == [], errors
 
