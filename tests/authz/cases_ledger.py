@@ -7,6 +7,7 @@ from tests.authz.support import Case, one
 CASES: dict[tuple[str, str], Case] = {
     # --- API: the verifiable log (heads and proofs are published; entries are not) -------------
     ("GET", "/api/v1/ledger/logs"): Case(one("GET", "/api/v1/ledger/logs"), scoping=None, perm="public"),
+    ("GET", "/ledger"): Case(one("GET", "/ledger"), scoping=None, perm="public"),
     ("GET", "/api/v1/ledger/{log}/head"): Case(
         one("GET", "/api/v1/ledger/audit_test/head"), scoping=None, perm="public"
     ),

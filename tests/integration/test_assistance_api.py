@@ -313,7 +313,7 @@ def test_an_applicant_verifies_their_decisions_in_the_log(client: TestClient, ci
         == 404
     )
     page = client.get(f"/assistance/me/{app_id}", headers=me)
-    assert "下载存证证明" in page.text
+    assert "下载存证证明" in page.text and "核验</button>" in page.text and "verify.py" not in page.text
 
 
 def test_a_clerk_opens_a_tracking_case_from_the_application_page(client: TestClient, city_engine: Engine) -> None:

@@ -535,7 +535,8 @@ def test_the_tenant_sees_the_escrow_statement_pays_in_and_can_download_the_proof
     assert count(engine, fund_journals) == journals + 1
     r = p.get(f"/rental/me/leases/{lease}?done=paid")
     assert "缴存已登记" in r.text and "PAY-PAGE-0001" in r.text and "监管中" in r.text
-    assert "目前没有需要缴存的款项" in r.text and "verify.py" in r.text
+    assert "目前没有需要缴存的款项" in r.text and "verify.py" not in r.text
+    assert "核验</button>" in r.text and 'href="/ledger#tech"' in r.text
     link = f"/api/v1/rental/me/leases/{lease}/escrow/proofs?download=true"
     assert f'href="{link}"' in r.text
     proofs = p.get(link)

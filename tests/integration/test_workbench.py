@@ -44,9 +44,18 @@ def menu_links(html: str) -> list[str]:
 def test_anyone_gets_the_portal_with_the_public_services(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200 and "城市住房服务" in page.text
-    for href in ("/rental/listings", "/rental/guidance", "/assistance", "/assistance/notices", "/login", "/register"):
+    for href in (
+        "/rental/listings",
+        "/rental/guidance",
+        "/assistance",
+        "/assistance/notices",
+        "/ledger",
+        "/login",
+        "/register",
+    ):
         assert f'href="{href}"' in page.text
     assert 'action="/rental/check"' in page.text and 'action="/rental/filings"' in page.text
+    assert "签名公钥" in client.get("/ledger").text  # the verifiable logs' public page
     for href in menu_links(page.text):  # the public menu opens without signing in
         assert client.get(href).status_code == 200, href
     # districts are choices on the public pages' filters, never a code to type

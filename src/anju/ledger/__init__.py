@@ -17,7 +17,7 @@ from anju.ledger import merkle
 if TYPE_CHECKING:
     from anju.ledger.check import LogCheck, Problem, check_log
     from anju.ledger.domain import ConsistencyProof, Entry, EntryTampered, InclusionProof, Log
-    from anju.ledger.heads import Ed25519Signer, SignedTreeHead, Signer, TreeHead, signer_from_seed
+    from anju.ledger.heads import Ed25519Signer, SignedTreeHead, Signer, TreeHead, published_key, signer_from_seed
     from anju.ledger.services import (
         after_bulk_load,
         append,
@@ -60,6 +60,7 @@ __all__ = [
     "latest_signed_head",
     "list_logs",
     "merkle",
+    "published_key",
     "sign_head",
     "signer_from_seed",
     "tree_head",

@@ -227,11 +227,9 @@ def trusted_public_key(public_key: str | None) -> str | None:
         return key.hex()
     from anju.core import runtime
     from anju.ledger.heads import signer_from_seed
-    from anju.security import development_secret
+    from anju.security import ledger_signing_seed
 
-    settings = runtime.settings()
-    seed = settings.ledger_signing_key
-    seed_hex = seed.get_secret_value() if seed else development_secret(settings, "ledger_signing_key")
+    seed_hex = ledger_signing_seed(runtime.settings())
     return signer_from_seed(seed_hex).public_key_hex if seed_hex else None
 
 

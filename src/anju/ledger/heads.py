@@ -86,6 +86,12 @@ def signer_from_seed(seed_hex: str | None) -> Signer:
     return Ed25519Signer.from_seed_hex(seed_hex)
 
 
+def published_key(seed_hex: str | None) -> str | None:
+    """The public key (hex) that verifies the heads signed with ``seed_hex``, None without a key: what
+    pages publish for the citizens' in-browser check (docs/ledger.md, "In the browser: 核验")."""
+    return signer_from_seed(seed_hex).public_key_hex if seed_hex else None
+
+
 def head_timestamp(ts: datetime) -> str:
     """ISO 8601 in UTC with milliseconds, e.g. ``2026-06-30T08:00:00.123+00:00``."""
     if ts.tzinfo is None:

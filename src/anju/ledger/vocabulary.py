@@ -3,3 +3,12 @@
 ACTIONS = {"ledger.sign_head": "签署日志树头"}
 ENTITIES = {"ledger": "可验证日志"}
 PERMISSIONS = {"ledger.read": "查看可验证日志的树头与证明"}
+#: the logs by name, as the public page (/ledger) names them
+LOGS = {
+    "rental": "住房租赁：合同备案与租金监管资金流水",
+    "assistance": "住房保障：申请的提交、审核决定与摇号",
+    "audit": "平台审计日志的定期锚定",
+    "credit": "信用记录",
+    "escrow": "租金监管",
+    "maintenance_fund": "维修资金",
+}

@@ -7,7 +7,7 @@ and pass ``caller.scope`` to services; writes open their transaction with :func:
 from anju.core.scope import SYSTEM, Scope
 from anju.security.audit import audited, audited_command, audited_grouped, record, record_now, set_audit_target
 from anju.security.callers import Caller, Security
-from anju.security.crypto import Keyring, development_secret, keyring_from_settings
+from anju.security.crypto import Keyring, development_secret, keyring_from_settings, ledger_signing_seed
 from anju.security.domain import GRANTS, PERMISSIONS, ROLE_LABELS, STAFF_ROLES, Permission, Role, allowed
 from anju.security.identity import credit_code, mask_id, mask_name, mask_phone, person_name, phone, resident_id
 from anju.security.jobs import AuditedJob, audited_job
@@ -84,6 +84,7 @@ __all__ = [
     "issue_session",
     "iter_routes",
     "keyring_from_settings",
+    "ledger_signing_seed",
     "mask_id",
     "mask_name",
     "mask_phone",

@@ -266,10 +266,9 @@ def audit_cmd() -> None:
 def _ledger_signer(settings: Settings) -> ledger.Signer | None:
     """The ledger's signer from ``ANJU_LEDGER_SIGNING_KEY`` (or the development data folder's), or None."""
     from anju.ledger import signer_from_seed
-    from anju.security import development_secret
+    from anju.security import ledger_signing_seed
 
-    key = settings.ledger_signing_key
-    seed = key.get_secret_value() if key else development_secret(settings, "ledger_signing_key")
+    seed = ledger_signing_seed(settings)
     return signer_from_seed(seed) if seed else None
 
 

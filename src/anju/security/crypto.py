@@ -163,3 +163,10 @@ def development_secret(settings: Settings, name: str) -> str | None:
     if settings.environment != "development":
         return None
     return load_or_create_secrets(settings).get(name)
+
+
+def ledger_signing_seed(settings: Settings) -> str | None:
+    """The verifiable log's signing key seed (hex): ``ANJU_LEDGER_SIGNING_KEY``, in development the data
+    folder's generated one, else None (``ledger.signer_from_seed`` then answers 503)."""
+    key = settings.ledger_signing_key
+    return key.get_secret_value() if key else development_secret(settings, "ledger_signing_key")

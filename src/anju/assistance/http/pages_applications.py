@@ -13,13 +13,13 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from anju import divisions
+from anju import divisions, ledger
 from anju.assistance import applying, catalogue, common, consent, disclosure, domain, queries, review, tracking
 from anju.assistance.http.deps import AssistanceApply, AssistanceObject, AssistanceRead, AssistanceReview
 from anju.core import clock
 from anju.core.errors import AnjuError, FieldError, ValidationError
 from anju.core.money import fen_to_yuan
-from anju.security import Public, SecurityDep, audited, mask_id, mask_name, set_audit_target
+from anju.security import Public, SecurityDep, audited, ledger_signing_seed, mask_id, mask_name, set_audit_target
 from anju.web.deps import PagingDep, UowDep
 from anju.web.forms import form_action
 from anju.web.templating import pager, render
@@ -243,6 +243,7 @@ def _my_detail(
         "assistance/my_application.html",
         status_code=status,
         app=app,
+        ledger_key=ledger.published_key(ledger_signing_seed(sec.settings)),
         message=message,
         errors=errors or [],
         done=DONE.get(done),

@@ -14,7 +14,7 @@ from anju.ledger import services
 from anju.ledger.heads import signer_from_seed
 from anju.ledger.http import schemas
 from anju.ledger.http.deps import LedgerRead
-from anju.security import Public, audited, development_secret
+from anju.security import Public, audited, ledger_signing_seed
 from anju.web.deps import PagingDep, SettingsDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
@@ -38,8 +38,7 @@ def list_logs(uow: UowDep, _: Public, paging: PagingDep) -> Page[schemas.LogOut]
 @router.get("/ledger/{log}/head", operation_id="get_ledger_head")
 def get_head(uow: UowDep, settings: SettingsDep, caller: Public, log: LogName) -> schemas.SignedHeadOut:
     """The log's signed tree head at its current size (signed and recorded on first request)."""
-    key = settings.ledger_signing_key
-    signer = signer_from_seed(key.get_secret_value() if key else development_secret(settings, "ledger_signing_key"))
+    signer = signer_from_seed(ledger_signing_seed(settings))
     with uow.read() as conn:  # the common case writes nothing: the latest head still covers the log
         size = services.get_log(conn, log).size
         latest = services.latest_signed_head(conn, log)

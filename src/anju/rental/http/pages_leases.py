@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from anju import divisions
+from anju import divisions, ledger
 from anju.core.errors import AnjuError, FieldError, NotFound, ValidationError
 from anju.rental import (
     domain,
@@ -29,7 +29,7 @@ from anju.rental import (
 )
 from anju.rental.http.deps import RentalRead, RentalSign
 from anju.rental.http.form_fields import parse_date, parse_int, split_errors, yuan_field
-from anju.security import Caller, Public, SecurityDep, audited, set_audit_target
+from anju.security import Caller, Public, SecurityDep, audited, ledger_signing_seed, set_audit_target
 from anju.web.deps import PagingDep, SettingsDep, UowDep
 from anju.web.forms import form_action
 from anju.web.templating import pager, render
@@ -271,6 +271,7 @@ def _detail_page(
         status_code=status_code,
         lease=lease,
         statement=statement if statement and statement["supervised"] else None,
+        ledger_key=ledger.published_key(ledger_signing_seed(sec.settings)),
         can_sign=lease["status"] in ("draft", "signing")
         and (lease["landlord_signed_at"] if lease["side"] == "landlord" else lease["tenant_signed_at"]) is None,
         # a fresh key per rendering of the filing form: submitting that form twice is one filing
