@@ -59,6 +59,10 @@ class Context:
     #: Sources of home restrictions the context keeps (name → ``"module:function"``), asked by the
     #: registry's one restriction mechanism (``anju.registry.home_restrictions``) whoever calls it.
     restriction_sources: Mapping[str, str] = field(default_factory=dict)
+    #: Followers of the registration feed (name → ``"module:function"``): each is called as
+    #: ``f(conn, load_id, today, now) -> int`` inside the transaction of every registrations load that
+    #: wrote records, so a context completes what the registrations settle (resale contracts).
+    registration_followers: Mapping[str, str] = field(default_factory=dict)
     #: The context's pages in the header's menu.
     menu: tuple[MenuItem, ...] = ()
     #: ``"module:function"`` counting what waits for the caller (``anju.core.worklist``), or None.
@@ -266,11 +270,15 @@ CONTEXTS: tuple[Context, ...] = (
     Context(
         "transactions",
         vocabulary="anju.transactions.vocabulary",
+        registration_followers={"resale_contracts": "anju.transactions.registrations:complete_resales"},
         permissions={
             "transactions.read": "read developers, projects, permits, prices and contracts in scope (buyers masked)",
             "transactions.manage": "file developers, projects, presale permits and price lists; cancel contracts",
-            "transactions.sell": "draft, sign and file purchase contracts as the developer's staff",
-            "transactions.buy": "read and sign one's own purchase contracts as the buyer",
+            "transactions.sell": (
+                "as the staff of a filed developer or brokerage agency: list resale homes; draft, sign and "
+                "file purchase contracts"
+            ),
+            "transactions.buy": "read and sign one's own purchase contracts as buyer (or resale seller); private sales",
         },
         grants=_grants(
             _grant("transactions.read", *REGISTER_STAFF, "auditor"),

@@ -1,11 +1,12 @@
 """New-home transactions' web adapters: REST routes (``api``), HTML pages (``pages``; the developer's
 staff in ``pages_sales``, the bureau's filing forms in ``pages_filings``), REST models (``schemas``)
-and the policies (``deps``)."""
+and the policies (``deps``); existing-home resale in ``api_resale`` / ``pages_resale``."""
 
 from anju.transactions.http.api import router as _api
+from anju.transactions.http.api_resale import router as _api_resale
 from anju.transactions.http.pages import router as _pages
 from anju.transactions.http.pages_filings import router as _filings
 from anju.transactions.http.pages_sales import router as _sales
 from anju.web.routing import Mount
 
-ROUTERS = (Mount.api(_api), Mount.pages(_pages), Mount.pages(_sales), Mount.pages(_filings))
+ROUTERS = (Mount.api(_api), Mount.api(_api_resale), Mount.pages(_pages), Mount.pages(_sales), Mount.pages(_filings))
