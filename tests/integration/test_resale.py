@@ -100,7 +100,9 @@ def rules(answer: dict[str, Any]) -> dict[str, bool]:
 
 
 def verified_listing(env: dict[str, Any], **over: Any) -> dict[str, Any]:
-    r = env["client"].post(f"{API}/listings", json=listing_body(env["code"], **over), headers=auth(env["engine"], "agency"))
+    r = env["client"].post(
+        f"{API}/listings", json=listing_body(env["code"], **over), headers=auth(env["engine"], "agency")
+    )
     assert r.status_code == 201, r.text
     assert r.json()["status"] == "verified", r.json()
     return dict(r.json())
@@ -323,7 +325,10 @@ def test_eligibility_policy_data_decides_at_signature_and_may_exempt_resale(
                 assert r.status_code == 422 and r.json()["errors"][0]["field"] == "buyer"
                 assert "不足 24 个月" in r.text
             city = auth(eng, "city")
-            assert client.post(f"{API}/contracts/{cid}/cancellation", json={"reason": "重签"}, headers=city).status_code == 204
+            assert (
+                client.post(f"{API}/contracts/{cid}/cancellation", json={"reason": "重签"}, headers=city).status_code
+                == 204
+            )
         app.state.engine.dispose()
 
 
@@ -332,7 +337,9 @@ def test_a_private_sale_is_drafted_signed_and_filed_by_the_parties_and_cancelled
 ) -> None:
     client, eng = env["client"], env["engine"]
     cancelled: list[tuple[int, bool]] = []
-    monkeypatch.setattr(resale_funds, "on_cancelled", lambda conn, row, was_filed: cancelled.append((row.id, was_filed)))
+    monkeypatch.setattr(
+        resale_funds, "on_cancelled", lambda conn, row, was_filed: cancelled.append((row.id, was_filed))
+    )
     body = {k: v for k, v in contract_body(0).items() if not k.startswith(("listing", "seller"))}
     # a buyer is no seller: only a registered owner drafts a private sale of the home
     r = client.post(f"{API}/me/contracts", json=body | {"house_code": env["code"]}, headers=auth(eng, "citizen"))
@@ -351,7 +358,10 @@ def test_a_private_sale_is_drafted_signed_and_filed_by_the_parties_and_cancelled
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason"
     staff = client.get(f"{API}/contracts", headers=district).json()
     assert [c["id"] for c in staff["items"]] == [cid] and staff["items"][0]["seller_name"] != LANDLORD_NAME
-    assert client.post(f"{API}/contracts/{cid}/cancellation", json={"reason": "双方解除"}, headers=district).status_code == 204
+    assert (
+        client.post(f"{API}/contracts/{cid}/cancellation", json={"reason": "双方解除"}, headers=district).status_code
+        == 204
+    )
     assert cancelled == [(cid, True)]
     again = client.get(f"{API}/contracts", headers=district).json()["items"][0]
     assert again["status"] == "cancelled" and again["cancel_reason"] == "双方解除"

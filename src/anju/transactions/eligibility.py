@@ -45,9 +45,9 @@ class PurchasePolicy:
     local_max_owned: int
     nonlocal_max_owned: int
     nonlocal_min_social_insurance_months: int
-    digest: str
+    digest: str  # SHA-256 of the edition as loaded: a contract records what it was checked against
     #: The markets the edition limits: ``new`` (商品房) and/or ``resale`` (存量房); both by default.
-    applies_to: frozenset[str] = frozenset({"new", "resale"})  # SHA-256 of the edition as loaded: a contract records what it was checked against
+    applies_to: frozenset[str] = frozenset({"new", "resale"})
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,11 @@ def _seller_of_caller(conn: Connection, kr: Keyring, caller: Caller) -> tuple[in
     acct = conn.execute(select(accounts).where(accounts.c.id == caller.account_id)).first()
     if acct is None or acct.id_number_bidx is None or acct.id_number_enc is None:
         raise ValidationError.of("account", "账户尚未完成实名认证，不能作为出卖人网签（我的账户 → 实名认证）")
-    return int(acct.id), kr.decrypt(acct.name_enc, "accounts.name"), kr.decrypt(acct.id_number_enc, "accounts.id_number")
+    return (
+        int(acct.id),
+        kr.decrypt(acct.name_enc, "accounts.name"),
+        kr.decrypt(acct.id_number_enc, "accounts.id_number"),
+    )
 
 
 def draft(conn: Connection, kr: Keyring, caller: Caller, cmd: ResaleContractIn, *, private: bool) -> int:
@@ -210,7 +214,8 @@ def _as_party(conn: Connection, caller: Caller, contract_id: int, side: str) -> 
 def _seller_still_owner(conn: Connection, row: Any) -> None:
     if not registry.is_owner(conn, int(row.home_id), row.seller_bidx, clock.today()):
         raise Conflict(
-            f"seller: 出卖人已不是房屋 {row.house_code} 登记的产权人", [FieldError("seller", "出卖人已不是登记的产权人")]
+            f"seller: 出卖人已不是房屋 {row.house_code} 登记的产权人",
+            [FieldError("seller", "出卖人已不是登记的产权人")],
         )
 
 

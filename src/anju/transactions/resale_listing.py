@@ -277,9 +277,7 @@ def withdraw(conn: Connection, caller: Caller, listing_id: int) -> None:
         label = rd.LISTING_STATUS_LABELS.get(row.status, row.status)
         raise Conflict(f"status: 房源{label}，不能撤回", [FieldError("status", f"房源{label}")])
     held = conn.execute(
-        select(resale_contracts.c.id).where(
-            resale_contracts.c.listing_id == listing_id, resale_contracts.c.active == 1
-        )
+        select(resale_contracts.c.id).where(resale_contracts.c.listing_id == listing_id, resale_contracts.c.active == 1)
     ).first()
     if held is not None:
         raise Conflict(

@@ -196,6 +196,7 @@ class ResaleContract(TypedDict):
     house_code: str
     listing_id: int | None
     agency_party_id: int | None
+    seller_account_id: int | None
     private: bool
     seller_name: str
     seller_id_number: str
@@ -239,6 +240,7 @@ def contract_of(kr: Keyring, r: Any, *, mask: bool) -> ResaleContract:
         "house_code": r.house_code,
         "listing_id": r.listing_id,
         "agency_party_id": r.agency_party_id,
+        "seller_account_id": r.seller_account_id,
         "private": r.agency_party_id is None,
         "seller_name": mask_name(sn) if mask else sn,
         "seller_id_number": mask_id(si) if mask else si,
@@ -286,9 +288,7 @@ def party_contracts(conn: Connection, kr: Keyring, account_id: int) -> list[Resa
     return [contract_of(kr, r, mask=False) for r in rows]
 
 
-def agency_contracts(
-    conn: Connection, kr: Keyring, caller: Caller, *, limit: int, offset: int
-) -> Page[ResaleContract]:
+def agency_contracts(conn: Connection, kr: Keyring, caller: Caller, *, limit: int, offset: int) -> Page[ResaleContract]:
     """The caller's agency's contracts, newest first (parties masked: the agency is not a party)."""
     party = agency_of(conn, caller)
     stmt = _contracts().where(C.c.agency_party_id == party.id).order_by(C.c.id.desc())

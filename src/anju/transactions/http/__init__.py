@@ -6,7 +6,17 @@ from anju.transactions.http.api import router as _api
 from anju.transactions.http.api_resale import router as _api_resale
 from anju.transactions.http.pages import router as _pages
 from anju.transactions.http.pages_filings import router as _filings
+from anju.transactions.http.pages_resale import router as _resale
+from anju.transactions.http.pages_resale_agency import router as _resale_agency
 from anju.transactions.http.pages_sales import router as _sales
 from anju.web.routing import Mount
 
-ROUTERS = (Mount.api(_api), Mount.api(_api_resale), Mount.pages(_pages), Mount.pages(_sales), Mount.pages(_filings))
+ROUTERS = (
+    Mount.api(_api),
+    Mount.api(_api_resale),
+    Mount.pages(_pages),
+    Mount.pages(_sales),
+    Mount.pages(_filings),
+    Mount.pages(_resale),
+    Mount.pages(_resale_agency),
+)

@@ -55,9 +55,7 @@ def agency_listings(
 ) -> Page[s.ListingOut]:
     """The caller's agency's listings, newest first."""
     with uow.read() as conn:
-        page = resale_queries.agency_listings(
-            conn, caller, status=status, limit=paging.page_size, offset=paging.offset
-        )
+        page = resale_queries.agency_listings(conn, caller, status=status, limit=paging.page_size, offset=paging.offset)
     return Page(
         items=[s.ListingOut(**x) for x in page.items], total=page.total, page=paging.page, page_size=paging.page_size
     )
@@ -109,9 +107,7 @@ def draft_contract(uow: UowDep, sec: SecurityDep, caller: TxSell, body: s.Contra
 @router.get("/agency/contracts", operation_id="tx_resale_agency_contracts")
 def agency_contracts(uow: UowDep, sec: SecurityDep, caller: TxSell, paging: PagingDep) -> Page[s.ContractOut]:
     with uow.read() as conn:
-        page = resale_queries.agency_contracts(
-            conn, sec.keyring, caller, limit=paging.page_size, offset=paging.offset
-        )
+        page = resale_queries.agency_contracts(conn, sec.keyring, caller, limit=paging.page_size, offset=paging.offset)
     return Page(
         items=[s.ContractOut(**x) for x in page.items], total=page.total, page=paging.page, page_size=paging.page_size
     )
