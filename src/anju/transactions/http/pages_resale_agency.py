@@ -62,7 +62,7 @@ def _home(
     except ValidationError as e:
         if not any(f.field == "account" for f in e.errors):
             raise
-        return render(request, "transactions/resale_not_agency.html", message=e.message)
+        return render(request, "transactions/resale_not_agency.html", status_code=status_code, message=e.message)
     by_field, rest = split_errors(errors, LISTING_FIELDS)
     return render(
         request,
