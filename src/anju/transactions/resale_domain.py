@@ -47,6 +47,7 @@ LISTING_RULES: dict[str, str] = {
     "home_unrestricted": "房屋无查封、抵押、危房等限制",
     "home_not_listed": "同一房屋没有其他有效房源",
     "home_not_contracted": "房屋没有正在办理的存量房买卖合同",
+    "mortgage_noted": "抵押情况（告知，不阻止出售）",
 }
 
 
@@ -62,6 +63,7 @@ class ListingFacts:
     restrictions: tuple[str, ...]  # labels of the restrictions in force
     other_listing: bool
     active_contract: bool
+    mortgages: tuple[str, ...] = ()  # mortgages in force (a sale needs the mortgagee's consent: noted)
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,13 @@ def verify_listing(f: ListingFacts) -> list[RuleResult]:
             not f.active_contract,
             "没有正在办理的买卖合同",
             "该房屋已有正在办理的存量房买卖合同",
+        ),
+        RuleResult(
+            "mortgage_noted",
+            True,
+            "存在抵押：" + "；".join(f.mortgages) + "。出售须经抵押权人同意（或办理带押过户）"
+            if f.mortgages
+            else "无抵押",
         ),
     ]
 

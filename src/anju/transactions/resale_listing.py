@@ -209,6 +209,10 @@ def gather_facts(conn: Connection, kr: Keyring, row: Any, party: Any, name: str,
         restrictions=tuple(restriction_text(r) for r in found),
         other_listing=other is not None,
         active_contract=contract is not None,
+        mortgages=tuple(
+            f"{m['authority']}（{m['document_no']}）"
+            for m in registry.restrictions_in_force(conn, [hid], today, ["mortgage"])
+        ),
     )
 
 
