@@ -21,7 +21,7 @@ from anju import rental
 from anju.app import create_app
 from anju.core import clock
 from anju.registry import Restriction, homes, register_restriction_source
-from anju.registry.feeds import load_registrations
+from anju.registry.feeds import load_registrations, load_restrictions
 from anju.rental import rental_parties
 from anju.security import audit_log, keyring_from_settings
 from anju.transactions import resale_contracts, resale_domain, resale_funds, resale_listings
@@ -406,3 +406,25 @@ def test_a_transfer_to_someone_else_does_not_complete_the_contract(env: dict[str
     with eng.connect() as conn:
         row = conn.execute(select(resale_contracts).where(resale_contracts.c.id == c["id"])).one()
     assert row.status == "filed" and row.active == 1 and row.registration_id is None
+
+
+def test_the_registration_centres_seizure_refuses_and_its_mortgage_is_noted(env: dict[str, Any]) -> None:
+    client, eng, kr = env["client"], env["engine"], env["kr"]
+    with eng.begin() as conn:
+        other = rb.free_homes(conn, env["world"].street_s1, 1)[0]
+        rb.own(conn, kr, int(other.id))
+    path: Path = env["dir"] / "restrictions.csv"
+    since = date.today().isoformat()
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["record_id", "event", "document_no", "lifts", "house_code", "authority", "starts_on", "ends_on"])
+        w.writerow(["S9", "查封", "(2026)苏0102执9号", "", env["code"], "南京市玄武区人民法院", since, ""])
+        w.writerow(["M9", "抵押", "苏(2026)南京市不动产证明第M9号", "", other.house_code, "南京银行", since, ""])
+    assert load_restrictions(eng, path, kr).status == "loaded"
+    agency = auth(eng, "agency")
+    r = client.post(f"{API}/listings", json=listing_body(env["code"]), headers=agency)
+    assert r.json()["failed"] == ["home_unrestricted"] and "执9号" in r.text
+    r = client.post(f"{API}/listings", json=listing_body(other.house_code), headers=agency)
+    assert r.json()["status"] == "verified", r.json()
+    noted = next(x for x in r.json()["rules"] if x["name"] == "mortgage_noted")
+    assert noted["passed"] and "南京银行" in noted["reason"]
