@@ -428,3 +428,41 @@ def test_the_registration_centres_seizure_refuses_and_its_mortgage_is_noted(env:
     assert r.json()["status"] == "verified", r.json()
     noted = next(x for x in r.json()["rules"] if x["name"] == "mortgage_noted")
     assert noted["passed"] and "南京银行" in noted["reason"]
+
+
+def test_the_public_list_reads_in_a_fixed_number_of_statements(env: dict[str, Any]) -> None:
+    """More published listings do not add statements to the public list, page or API (no N+1)."""
+    from sqlalchemy import event
+
+    client, eng, kr = env["client"], env["engine"], env["kr"]
+    app_engine = client.app.state.engine  # type: ignore[attr-defined]
+
+    def statements(url: str) -> int:
+        seen: list[str] = []
+
+        def record(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+            seen.append(statement)
+
+        event.listen(app_engine, "before_cursor_execute", record)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(app_engine, "before_cursor_execute", record)
+        return len(seen)
+
+    agency = auth(eng, "agency")
+
+    def publish(code: str) -> None:
+        out = client.post(f"{API}/listings", json=listing_body(code), headers=agency).json()
+        assert client.post(f"{API}/listings/{out['id']}/publication", headers=agency).status_code == 200
+
+    publish(env["code"])
+    few = statements(f"{API}/public/listings"), statements("/transactions/resale")
+    with eng.begin() as conn:
+        more = rb.free_homes(conn, env["world"].street_s2, 3)
+        for h in more:
+            rb.own(conn, kr, int(h.id))
+    for h in more:
+        publish(h.house_code)
+    assert client.get(f"{API}/public/listings").json()["total"] == 4
+    assert (statements(f"{API}/public/listings"), statements("/transactions/resale")) == few
