@@ -155,17 +155,21 @@ class PublicFilter:
 
 
 def public_listings(conn: Connection, f: PublicFilter, *, limit: int, offset: int) -> Page[PublicResaleListing]:
-    """Published listings, newest first, filtered by district, street and asking price (anyone)."""
-    stmt = select(*_cols()).select_from(_joined()).where(L.c.status == rd.ListingStatus.published, L.c.active == 1)
+    """Published listings, newest first, filtered by district, street and asking price (anyone).
+
+    A published listing always holds its home (``active`` 1): the status alone selects, newest first
+    on ``ix_resale_listings_published`` / ``_district``; the count reads the listings only."""
+    conds: list[Any] = [L.c.status == rd.ListingStatus.published]
     if f.district:
-        stmt = stmt.where(L.c.district_code == f.district)
+        conds.append(L.c.district_code == f.district)
     if f.street:
-        stmt = stmt.where(L.c.street_code == f.street)
+        conds.append(L.c.street_code == f.street)
     if f.price_min_fen is not None:
-        stmt = stmt.where(L.c.asking_price_fen >= f.price_min_fen)
+        conds.append(L.c.asking_price_fen >= f.price_min_fen)
     if f.price_max_fen is not None:
-        stmt = stmt.where(L.c.asking_price_fen <= f.price_max_fen)
-    page = fetch_page(conn, stmt.order_by(L.c.published_at.desc(), L.c.id.desc()), limit=limit, offset=offset)
+        conds.append(L.c.asking_price_fen <= f.price_max_fen)
+    stmt = select(*_cols()).select_from(_joined()).where(*conds).order_by(L.c.published_at.desc(), L.c.id.desc())
+    page = fetch_page(conn, stmt, limit=limit, offset=offset, count_stmt=select(L.c.id).where(*conds))
     names = _names(conn, page.items)
     return page.map(lambda r: _public(r, names))
 
