@@ -85,6 +85,7 @@ def test_a_resale_from_listing_to_cancellation_through_the_pages(env: dict[str, 
     # the seller and the buyer: a confirmation page with the whole contract, then the signature
     for who, side in (("landlord", "seller"), ("citizen", "buyer")):
         party, pcsrf = session(env, who)
+        assert "<span>待我签署的存量房合同</span><b>1</b>" in party.get("/").text  # the workbench counts it
         mine = party.get("/transactions/resale/me")
         assert mine.status_code == 200 and f"side={side}" in mine.text
         cid = int(mine.text.split("/transactions/resale/me/contracts/")[1].split("/")[0])
