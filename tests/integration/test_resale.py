@@ -435,7 +435,7 @@ def test_the_public_list_reads_in_a_fixed_number_of_statements(env: dict[str, An
     from sqlalchemy import event
 
     client, eng, kr = env["client"], env["engine"], env["kr"]
-    app_engine = client.app.state.engine  # type: ignore[attr-defined]
+    app_engine = client.app.state.engine
 
     def statements(url: str) -> int:
         seen: list[str] = []

@@ -36,8 +36,8 @@ def test_concurrent_drafts_on_one_home_exactly_one_wins(live_server: LiveServer,
         "house_code": home.house_code, "owner_name": "王房东", "owner_id_number": LANDLORD_ID,
         "title": "并发测试房源", "asking_price_fen": PRICE,
     }  # fmt: skip
-    with httpx.Client(base_url=live_server.base_url, timeout=60) as c:
-        r = c.post(f"{API}/listings", json=listing, headers=headers)
+    with httpx.Client(base_url=live_server.base_url, timeout=60) as http:
+        r = http.post(f"{API}/listings", json=listing, headers=headers)
     assert r.status_code == 201 and r.json()["status"] == "verified", r.text
     body = {
         "listing_id": r.json()["id"], "seller_name": "王房东", "seller_id_number": LANDLORD_ID,
