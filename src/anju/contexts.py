@@ -60,8 +60,9 @@ class Context:
     #: registry's one restriction mechanism (``anju.registry.home_restrictions``) whoever calls it.
     restriction_sources: Mapping[str, str] = field(default_factory=dict)
     #: Followers of the registration feed (name → ``"module:function"``): each is called as
-    #: ``f(conn, load_id, today, now) -> int`` inside the transaction of every registrations load that
-    #: wrote records, so a context completes what the registrations settle (resale contracts).
+    #: ``f(conn, home_ids, today, now) -> int`` inside the transaction of every registrations load that
+    #: wrote records (``home_ids``: the homes whose registrations it wrote), so a context completes what
+    #: the registrations settle (resale contracts).
     registration_followers: Mapping[str, str] = field(default_factory=dict)
     #: The context's pages in the header's menu.
     menu: tuple[MenuItem, ...] = ()

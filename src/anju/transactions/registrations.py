@@ -154,24 +154,29 @@ _COMPLETE = (
 )
 
 
-def complete_resales(conn: Connection, load_id: int, today: date, now: datetime) -> int:
-    """Complete the filed resale contracts whose transfer to the buyer this load registered (the
-    registry's registration follower, in the load's transaction). Returns how many were completed.
+def complete_resales(conn: Connection, home_ids: Sequence[int], today: date, now: datetime) -> int:
+    """Complete the filed resale contracts of ``home_ids`` (the homes whose registrations a load just
+    wrote) whose transfer to the buyer is now registered — the registry's registration follower, in
+    the load's transaction. Returns how many were completed.
 
     A transfer (or correction) in force recording the filed buyer among the owners completes the
     contract: ``registered``, ``active`` NULL (the home may be listed and sold again), and
-    ``registration_id``. The fund hook releases the held money (``resale_funds.on_registered``)."""
+    ``registration_id`` (the latest such registration). Set-wise by chunks of homes, on the indexes
+    ``ux_resale_contracts_home_active`` and ``ix_registrations_home``. The fund hook releases the held
+    money (``resale_funds.on_registered``)."""
     r = resale_contracts
     filed = and_(r.c.home_id == _reg.c.home_id, r.c.status == ResaleStatus.filed)
-    rows = conn.execute(
-        select(r.c.id, _reg.c.id.label("rid"))
-        .join(r, filed)
-        .where(*_transfers(), _reg.c.load_id == load_id, _buyer_is_owner(r))
-        .order_by(r.c.id, _reg.c.registered_on.desc(), _reg.c.id.desc())
-    ).all()
     done: dict[int, int] = {}
-    for cid, rid in rows:
-        done.setdefault(int(cid), int(rid))
+    ids = sorted(set(home_ids))
+    for i in range(0, len(ids), 5000):
+        rows = conn.execute(
+            select(r.c.id, _reg.c.id.label("rid"))
+            .join(r, filed)
+            .where(*_transfers(), r.c.home_id.in_(ids[i : i + 5000]), r.c.active == 1, _buyer_is_owner(r))
+            .order_by(r.c.id, _reg.c.registered_on.desc(), _reg.c.id.desc())
+        ).all()
+        for cid, rid in rows:
+            done.setdefault(int(cid), int(rid))
     if done:
         conn.execute(_COMPLETE, [{"cid": c, "rid": g, "now": now} for c, g in done.items()])
         for c, g in done.items():

@@ -202,11 +202,12 @@ def _run(st: LoadState, raws: Iterator[RawRecord], feed: str, batch: int, result
 
 def _follow(st: LoadState) -> dict[str, int]:
     """Run the registration followers the contexts declare (``anju.contexts``), in the load's
-    transaction: what each completed, by name (e.g. resale contracts whose transfer was registered)."""
+    transaction, with the homes whose registrations the load wrote: what each completed, by name
+    (e.g. resale contracts whose transfer was registered)."""
     out: dict[str, int] = {}
     for ctx in CONTEXTS:
         for name, spec in ctx.registration_followers.items():
-            out[name] = int(load(spec)(st.conn, st.load_id, st.today, st.now))
+            out[name] = int(load(spec)(st.conn, sorted(st.touched_homes), st.today, st.now))
     return out
 
 
