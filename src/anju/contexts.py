@@ -59,6 +59,11 @@ class Context:
     #: Sources of home restrictions the context keeps (name → ``"module:function"``), asked by the
     #: registry's one restriction mechanism (``anju.registry.home_restrictions``) whoever calls it.
     restriction_sources: Mapping[str, str] = field(default_factory=dict)
+    #: Followers of the registration feed (name → ``"module:function"``): each is called as
+    #: ``f(conn, home_ids, today, now) -> int`` inside the transaction of every registrations load that
+    #: wrote records (``home_ids``: the homes whose registrations it wrote), so a context completes what
+    #: the registrations settle (resale contracts).
+    registration_followers: Mapping[str, str] = field(default_factory=dict)
     #: The context's pages in the header's menu.
     menu: tuple[MenuItem, ...] = ()
     #: ``"module:function"`` counting what waits for the caller (``anju.core.worklist``), or None.
@@ -272,11 +277,15 @@ CONTEXTS: tuple[Context, ...] = (
         "transactions",
         vocabulary="anju.transactions.vocabulary",
         fund_kinds={"presale": "anju.transactions.domain:PRESALE"},
+        registration_followers={"resale_contracts": "anju.transactions.registrations:complete_resales"},
         permissions={
             "transactions.read": "read developers, projects, permits, prices and contracts in scope (buyers masked)",
             "transactions.manage": "file developers, projects, presale permits and price lists; cancel contracts",
-            "transactions.sell": "draft, sign and file purchase contracts as the developer's staff",
-            "transactions.buy": "read and sign one's own purchase contracts as the buyer",
+            "transactions.sell": (
+                "as the staff of a filed developer or brokerage agency: list resale homes; draft, sign and "
+                "file purchase contracts"
+            ),
+            "transactions.buy": "read and sign one's own purchase contracts as buyer (or resale seller); private sales",
         },
         grants=_grants(
             _grant("transactions.read", *REGISTER_STAFF, "auditor"),
@@ -288,8 +297,12 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("交易", "新建商品房", "/transactions/projects", "public"),
             MenuItem("交易", "成交统计", "/transactions/figures", "public"),
             MenuItem("交易", "我的购房合同", "/transactions/me/contracts", "transactions.buy"),
+            MenuItem("交易", "存量房源", "/transactions/resale", "public"),
+            MenuItem("交易", "我的存量房合同", "/transactions/resale/me", "transactions.buy"),
             MenuItem("交易", "商品房网签", "/transactions/sales", "transactions.sell"),
+            MenuItem("交易", "存量房经纪", "/transactions/resale/agency", "transactions.sell"),
             MenuItem("交易", "网签备案", "/transactions/staff/contracts", "transactions.read"),
+            MenuItem("交易", "存量房网签", "/transactions/staff/resale", "transactions.read"),
             MenuItem("交易", "预售许可", "/transactions/staff/permits", "transactions.read"),
             MenuItem("交易", "备案与登记核对", "/transactions/staff/registrations", "transactions.read"),
             MenuItem("交易", "商品房备案", "/transactions/staff/filings", "transactions.manage"),

@@ -253,3 +253,182 @@ CASES: dict[tuple[str, str], Case] = {
         perm="transactions.manage",
     ),
 }
+
+# --- existing-home resale (存量房) -------------------------------------------------------------------
+# The matrix's agency account works for no filed brokerage agency, so the agency's steps answer 422
+# (its menu page tells it so with a 200); a missing contract is 404.
+RESALE = f"{API}/resale"
+CODE = "ABCDEFGHJKM"  # a well-formed code that no listing holds
+
+CASES.update(
+    {
+        ("POST", f"{RESALE}/listings"): Case(
+            one("POST", f"{RESALE}/listings", json={}), ok={422}, scoping=None, perm="transactions.sell"
+        ),
+        ("GET", f"{RESALE}/listings"): Case(
+            one("GET", f"{RESALE}/listings"), ok={200, 422}, scoping=None, perm="transactions.sell"
+        ),
+        ("GET", f"{RESALE}/listings/{{listing_id}}"): Case(
+            one("GET", f"{RESALE}/listings/{NO_ID}"), ok=ABSENT, scoping=None, perm="transactions.sell"
+        ),
+        ("POST", f"{RESALE}/listings/{{listing_id}}/verification"): Case(
+            one("POST", f"{RESALE}/listings/{NO_ID}/verification", json={}),
+            ok={422},
+            scoping=None,
+            perm="transactions.sell",
+        ),
+        ("POST", f"{RESALE}/listings/{{listing_id}}/publication"): Case(
+            one("POST", f"{RESALE}/listings/{NO_ID}/publication"), ok=ABSENT, scoping=None, perm="transactions.sell"
+        ),
+        ("POST", f"{RESALE}/listings/{{listing_id}}/withdrawal"): Case(
+            one("POST", f"{RESALE}/listings/{NO_ID}/withdrawal"), ok=ABSENT, scoping=None, perm="transactions.sell"
+        ),
+        ("POST", f"{RESALE}/contracts"): Case(
+            one("POST", f"{RESALE}/contracts", json={}), ok={422}, scoping=None, perm="transactions.sell"
+        ),
+        ("GET", f"{RESALE}/agency/contracts"): Case(
+            one("GET", f"{RESALE}/agency/contracts"), ok={200, 422}, scoping=None, perm="transactions.sell"
+        ),
+        ("POST", f"{RESALE}/contracts/{{contract_id}}/filing"): Case(
+            one("POST", f"{RESALE}/contracts/{NO_ID}/filing"), ok=ABSENT, scoping=None, perm="transactions.sell"
+        ),
+        ("POST", f"{RESALE}/me/contracts"): Case(
+            one("POST", f"{RESALE}/me/contracts", json={}), ok={422}, scoping=None, perm="transactions.buy"
+        ),
+        ("GET", f"{RESALE}/me/contracts"): Case(
+            one("GET", f"{RESALE}/me/contracts"), scoping=None, perm="transactions.buy"
+        ),
+        ("POST", f"{RESALE}/me/contracts/{{contract_id}}/seller-signature"): Case(
+            one("POST", f"{RESALE}/me/contracts/{NO_ID}/seller-signature"),
+            ok={404},
+            scoping=None,
+            perm="transactions.buy",
+        ),
+        ("POST", f"{RESALE}/me/contracts/{{contract_id}}/buyer-signature"): Case(
+            one("POST", f"{RESALE}/me/contracts/{NO_ID}/buyer-signature"),
+            ok={404},
+            scoping=None,
+            perm="transactions.buy",
+        ),
+        ("POST", f"{RESALE}/me/contracts/{{contract_id}}/filing"): Case(
+            one("POST", f"{RESALE}/me/contracts/{NO_ID}/filing"), ok={404}, scoping=None, perm="transactions.buy"
+        ),
+        ("GET", f"{RESALE}/contracts"): Case(one("GET", f"{RESALE}/contracts"), scoping=None, perm="transactions.read"),
+        ("POST", f"{RESALE}/contracts/{{contract_id}}/cancellation"): Case(
+            one("POST", f"{RESALE}/contracts/{NO_ID}/cancellation", json={"reason": "矩阵"}),
+            ok={404},
+            scoping=None,
+            perm="transactions.manage",
+        ),
+        ("GET", f"{RESALE}/public/listings"): Case(
+            one("GET", f"{RESALE}/public/listings"), scoping=None, perm="public"
+        ),
+        ("GET", f"{RESALE}/public/check"): Case(
+            one("GET", f"{RESALE}/public/check?code={CODE}"), ok={404}, scoping=None, perm="public"
+        ),
+        # --- pages ----------------------------------------------------------------------------------
+        ("GET", "/transactions/resale"): Case(one("GET", "/transactions/resale"), scoping=None, perm="public"),
+        ("GET", "/transactions/resale/check"): Case(
+            one("GET", f"/transactions/resale/check?code={CODE}"), ok={404}, scoping=None, perm="public"
+        ),
+        ("GET", "/transactions/resale/me"): Case(
+            one("GET", "/transactions/resale/me"), scoping=None, perm="transactions.buy"
+        ),
+        ("POST", "/transactions/resale/me/contracts"): Case(
+            one("POST", "/transactions/resale/me/contracts", data={}), ok={422}, scoping=None, perm="transactions.buy"
+        ),
+        ("GET", "/transactions/resale/me/contracts/{contract_id}/sign"): Case(
+            one("GET", f"/transactions/resale/me/contracts/{NO_ID}/sign?side=buyer"),
+            ok={404},
+            scoping=None,
+            perm="transactions.buy",
+        ),
+        ("POST", "/transactions/resale/me/contracts/{contract_id}/sign"): Case(
+            one("POST", f"/transactions/resale/me/contracts/{NO_ID}/sign", data={"side": "buyer"}),
+            ok={404},
+            scoping=None,
+            perm="transactions.buy",
+        ),
+        ("GET", "/transactions/resale/me/contracts/{contract_id}/file"): Case(
+            one("GET", f"/transactions/resale/me/contracts/{NO_ID}/file"),
+            ok={404},
+            scoping=None,
+            perm="transactions.buy",
+        ),
+        ("POST", "/transactions/resale/me/contracts/{contract_id}/file"): Case(
+            one("POST", f"/transactions/resale/me/contracts/{NO_ID}/file"),
+            ok={404},
+            scoping=None,
+            perm="transactions.buy",
+        ),
+        ("GET", "/transactions/staff/resale"): Case(
+            one("GET", "/transactions/staff/resale"), scoping=None, perm="transactions.read"
+        ),
+        ("GET", "/transactions/staff/resale.csv"): Case(
+            one("GET", "/transactions/staff/resale.csv"), scoping=None, perm="transactions.read"
+        ),
+        ("GET", "/transactions/staff/resale/{contract_id}"): Case(
+            one("GET", f"/transactions/staff/resale/{NO_ID}"), ok={404}, scoping=None, perm="transactions.read"
+        ),
+        ("GET", "/transactions/staff/resale/{contract_id}/cancel"): Case(
+            one("GET", f"/transactions/staff/resale/{NO_ID}/cancel"), ok={404}, scoping=None, perm="transactions.manage"
+        ),
+        ("POST", "/transactions/staff/resale/{contract_id}/cancel"): Case(
+            one("POST", f"/transactions/staff/resale/{NO_ID}/cancel", data={"reason": "矩阵"}),
+            ok={404},
+            scoping=None,
+            perm="transactions.manage",
+        ),
+        ("GET", "/transactions/resale/agency"): Case(
+            one("GET", "/transactions/resale/agency"), ok={200}, scoping=None, perm="transactions.sell"
+        ),
+        ("POST", "/transactions/resale/agency/listings"): Case(
+            one("POST", "/transactions/resale/agency/listings", data={}),
+            ok={422},
+            scoping=None,
+            perm="transactions.sell",
+        ),
+        ("GET", "/transactions/resale/agency/listings/{listing_id}"): Case(
+            one("GET", f"/transactions/resale/agency/listings/{NO_ID}"),
+            ok=ABSENT,
+            scoping=None,
+            perm="transactions.sell",
+        ),
+        ("POST", "/transactions/resale/agency/listings/{listing_id}/verify"): Case(
+            one("POST", f"/transactions/resale/agency/listings/{NO_ID}/verify", data={}),
+            ok=ABSENT,
+            scoping=None,
+            perm="transactions.sell",
+        ),
+        ("POST", "/transactions/resale/agency/listings/{listing_id}/publish"): Case(
+            one("POST", f"/transactions/resale/agency/listings/{NO_ID}/publish"),
+            ok=ABSENT,
+            scoping=None,
+            perm="transactions.sell",
+        ),
+        ("POST", "/transactions/resale/agency/listings/{listing_id}/withdraw"): Case(
+            one("POST", f"/transactions/resale/agency/listings/{NO_ID}/withdraw"),
+            ok=ABSENT,
+            scoping=None,
+            perm="transactions.sell",
+        ),
+        ("POST", "/transactions/resale/agency/contracts"): Case(
+            one("POST", "/transactions/resale/agency/contracts", data={}),
+            ok={422},
+            scoping=None,
+            perm="transactions.sell",
+        ),
+        ("GET", "/transactions/resale/agency/contracts/{contract_id}/file"): Case(
+            one("GET", f"/transactions/resale/agency/contracts/{NO_ID}/file"),
+            ok=ABSENT,
+            scoping=None,
+            perm="transactions.sell",
+        ),
+        ("POST", "/transactions/resale/agency/contracts/{contract_id}/file"): Case(
+            one("POST", f"/transactions/resale/agency/contracts/{NO_ID}/file"),
+            ok=ABSENT,
+            scoping=None,
+            perm="transactions.sell",
+        ),
+    }
+)

@@ -19,7 +19,7 @@ from anju.registry.feeds.restrictions import restrictions_in_force
 from anju.registry.history import BUILDING_ATTRS, HOME_ATTRS, as_of_condition
 from anju.registry.lists import changes_in_division
 from anju.registry.lookups import search
-from anju.registry.ownership import OWNERS_BELIEVED, OwnerOn, owned_area, owned_on, owners_on
+from anju.registry.ownership import OWNERS_BELIEVED, Named, OwnerOn, is_owner, owned_area, owned_on, owners_on
 from anju.registry.reads import (
     building_as_of,
     get_building,
@@ -61,6 +61,7 @@ __all__ = [
     "OWNERS_BELIEVED",
     "Change",
     "HouseCode",
+    "Named",
     "NewBuilding",
     "NewEstate",
     "NewHome",
@@ -94,6 +95,7 @@ __all__ = [
     "home_restrictions",
     "home_versions",
     "homes",
+    "is_owner",
     "make_house_code",
     "merge_homes",
     "owned_area",

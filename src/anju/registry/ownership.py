@@ -12,10 +12,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TypedDict
 
-from sqlalchemy import ColumnElement, Connection, and_, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, or_, select
 
 from anju.core.types import area_from_db
 from anju.registry.tables import home_owners, homes, registrations
+from anju.security import Keyring
 
 CHUNK = 5000
 
@@ -88,3 +89,45 @@ def owned_area(conn: Connection, bidxs: Sequence[str], on: date) -> dict[str, tu
             a = area if isinstance(area, Decimal) else (area_from_db(area) or Decimal(0))
             out[b] = (n + 1, total + (a * share / 100).quantize(Decimal("0.01")))
     return out
+
+
+# ------------------------------------------------------------------------------- is this the owner?
+# One check for everyone who deals with a home on its owner's word — a rental listing or lease, an
+# entrustment, a resale listing or contract: the person (or organisation) is among the owners the
+# register believes now on the day, and for a person the register's name is the same too.
+
+#: A person's verified name with the keyring that reads the register's owner names.
+Named = tuple[Keyring, str]
+
+_IS_OWNER = (
+    select(home_owners.c.id)
+    .where(
+        home_owners.c.home_id == bindparam("home_id"),
+        home_owners.c.owner_bidx == bindparam("owner_bidx"),
+        home_owners.c.acquired_on <= bindparam("on"),
+        or_(home_owners.c.released_on.is_(None), home_owners.c.released_on > bindparam("on")),
+        OWNERS_BELIEVED,
+    )
+    .limit(1)
+)
+_OWNER_NAMES = select(home_owners.c.owner_name_enc).where(
+    home_owners.c.home_id == bindparam("home_id"),
+    home_owners.c.owner_bidx == bindparam("owner_bidx"),
+    home_owners.c.acquired_on <= bindparam("on"),
+    or_(home_owners.c.released_on.is_(None), home_owners.c.released_on > bindparam("on")),
+    OWNERS_BELIEVED,
+)
+
+
+def is_owner(conn: Connection, home_id: int, owner_bidx: str, on: date, *, named: Named | None = None) -> bool:
+    """Whether the person or organisation (blind index) owns (a share of) the home on ``on``.
+
+    ``named`` (a person's verified name with the keyring to read the register's): the name the
+    register records for that owner must be the same too — a verified number under another name is
+    not the register's owner (issue 17: "at minimum the name must match what the register holds")."""
+    params = {"home_id": home_id, "owner_bidx": owner_bidx, "on": on}
+    if named is None:
+        return conn.execute(_IS_OWNER, params).first() is not None
+    kr, name = named
+    names = conn.execute(_OWNER_NAMES, params).scalars()
+    return any(kr.decrypt(blob, "home_owners.owner_name") == name for blob in names)

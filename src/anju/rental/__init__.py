@@ -6,6 +6,7 @@ inspections. Other contexts use only what this module exports.
 """
 
 from anju.rental import domain
+from anju.rental.parties import party_for_account
 from anju.rental.tables import (
     rental_entrustments,
     rental_leases,
@@ -21,6 +22,7 @@ BULK_TABLES = (rental_parties, rental_practitioners, rental_entrustments, rental
 __all__ = [
     "BULK_TABLES",
     "domain",
+    "party_for_account",
     "rental_entrustments",
     "rental_leases",
     "rental_listings",

@@ -1,8 +1,8 @@
 """Who may let a home: its owners on a day, and the entrustments (委托) by which an owner lets an agent
 — an account or a filed party — let the home or one of its rooms.
 
-The read helpers at the top are what listings and leases ask (the signing and filing paths use the
-statements built once here).
+The read helpers at the top are what listings and leases ask; whether someone is a home's registered
+owner is the registry's one check (``anju.registry.is_owner``), re-exported here for the rental modules.
 """
 
 from __future__ import annotations
@@ -11,57 +11,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypedDict
 
-from sqlalchemy import Connection, bindparam, false, or_, select
+from sqlalchemy import Connection, false, or_, select
 
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.paging import Page, fetch_page
-from anju.registry import OWNERS_BELIEVED, home_owners, homes, rooms
+from anju.registry import homes, is_owner, rooms
 from anju.rental import domain, parties
 from anju.rental.tables import (
     rental_entrustments,
     rental_parties,
 )
 from anju.security import Caller, Keyring, accounts, credit_code
-
-
-def is_owner(conn: Connection, home_id: int, owner_bidx: str, on: date, *, named: Named | None = None) -> bool:
-    """Whether the person or organisation (blind index) owns (a share of) the home on ``on``.
-
-    ``named`` (a person's verified name with the keyring to read the register's): the name the
-    register records for that owner must be the same too — a verified number under another name is
-    not the register's owner (issue 17: "at minimum the name must match what the register holds")."""
-    params = {"home_id": home_id, "owner_bidx": owner_bidx, "on": on}
-    if named is None:
-        return conn.execute(_IS_OWNER, params).first() is not None
-    kr, name = named
-    names = conn.execute(_OWNER_NAMES, params).scalars()
-    return any(kr.decrypt(blob, "home_owners.owner_name") == name for blob in names)
-
-
-#: A person's verified name and the keyring that reads the register's owner names.
-Named = tuple[Keyring, str]
-
-
-# Statements of the signing and filing paths, built once (see anju.rental.leases).
-_IS_OWNER = (
-    select(home_owners.c.id)
-    .where(
-        home_owners.c.home_id == bindparam("home_id"),
-        home_owners.c.owner_bidx == bindparam("owner_bidx"),
-        home_owners.c.acquired_on <= bindparam("on"),
-        or_(home_owners.c.released_on.is_(None), home_owners.c.released_on > bindparam("on")),
-        OWNERS_BELIEVED,
-    )
-    .limit(1)
-)
-_OWNER_NAMES = select(home_owners.c.owner_name_enc).where(
-    home_owners.c.home_id == bindparam("home_id"),
-    home_owners.c.owner_bidx == bindparam("owner_bidx"),
-    home_owners.c.acquired_on <= bindparam("on"),
-    or_(home_owners.c.released_on.is_(None), home_owners.c.released_on > bindparam("on")),
-    OWNERS_BELIEVED,
-)
 
 
 def valid_entrustment(

@@ -26,7 +26,7 @@ from anju.core.errors import FieldError, NotFound, ValidationError
 from anju.core.paging import Page
 from anju.core.scope import Scope
 from anju.core.settings import Settings
-from anju.registry import Restriction, estates, homes, rooms
+from anju.registry import Restriction, estates, homes, is_owner, rooms
 from anju.rental import domain, entrustments, home_flags, parties
 from anju.rental.domain import LeaseStatus
 from anju.rental.tables import (
@@ -177,7 +177,7 @@ def may_let(
         owner_bidx = me.id_bidx if party_id is None else None
         account_id = me.account_id
     named = (kr, kr.decrypt(me.name_enc, "accounts.name")) if kr is not None and me is not None and owner_bidx else None
-    if owner_bidx and entrustments.is_owner(conn, home_id, owner_bidx, on, named=named):
+    if owner_bidx and is_owner(conn, home_id, owner_bidx, on, named=named):
         return True
     return (
         entrustments.valid_entrustment(

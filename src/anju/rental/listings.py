@@ -27,8 +27,9 @@ from sqlalchemy.exc import IntegrityError
 from anju import registry
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
+from anju.registry import is_owner
 from anju.rental import domain
-from anju.rental.entrustments import is_owner, valid_entrustment
+from anju.rental.entrustments import valid_entrustment
 from anju.rental.guidance import range_for
 from anju.rental.home_flags import home_restrictions
 from anju.rental.parties import party_for_account

@@ -85,12 +85,14 @@ def _amount(value: object, fld: str, errors: list[FieldError], *, zero: bool = F
 
 
 def _buyer(
-    conn: Connection, kr: Keyring, name: str, id_number: str, errors: list[FieldError]
+    conn: Connection, kr: Keyring, name: str, id_number: str, errors: list[FieldError], side: str = "buyer"
 ) -> tuple[int, str, str] | None:
-    """(account id, name, ID) of the buyer's verified account, or None with the reason collected."""
+    """(account id, name, ID) of a party's verified account, or None with the reason collected
+    (``side``: ``buyer``, or ``seller`` for resale contracts; it prefixes the fields named)."""
+    who = {"buyer": "买受人", "seller": "出卖人"}[side]
     try:
-        nm = person_name(name, "buyer_name")
-        idn = resident_id(id_number, "buyer_id_number")
+        nm = person_name(name, f"{side}_name")
+        idn = resident_id(id_number, f"{side}_id_number")
     except ValidationError as e:
         errors.extend(e.errors)
         return None
@@ -100,12 +102,15 @@ def _buyer(
         )
     ).first()
     if row is None or row.disabled_at is not None:
-        errors.append(FieldError("buyer_id_number", "买受人尚未在平台注册并完成实名认证，不能网签"))
+        errors.append(FieldError(f"{side}_id_number", f"{who}尚未在平台注册并完成实名认证，不能网签"))
         return None
     if row.name_bidx != kr.blind_index(nm, "name"):
-        errors.append(FieldError("buyer_name", "买受人姓名与实名认证的姓名不一致"))
+        errors.append(FieldError(f"{side}_name", f"{who}姓名与实名认证的姓名不一致"))
         return None
     return int(row.id), nm, idn
+
+
+verified_party = _buyer
 
 
 def draft_contract(conn: Connection, kr: Keyring, caller: Caller, cmd: ContractIn) -> int:

@@ -23,9 +23,11 @@ from sqlalchemy import Connection, func, select
 
 from anju import registry
 from anju.core.settings import Settings
-from anju.transactions.tables import sale_contracts
+from anju.transactions.tables import resale_contracts, sale_contracts
 
 HUKOU_LABELS = {"local": "本市户籍", "nonlocal": "非本市户籍"}
+#: The markets an edition may limit: new homes (商品房) and existing homes (存量房).
+MARKETS = frozenset({"new", "resale"})
 
 
 class PolicyError(ValueError):
@@ -44,6 +46,8 @@ class PurchasePolicy:
     nonlocal_max_owned: int
     nonlocal_min_social_insurance_months: int
     digest: str  # SHA-256 of the edition as loaded: a contract records what it was checked against
+    #: The markets the edition limits: ``new`` (商品房) and/or ``resale`` (存量房); both by default.
+    applies_to: frozenset[str] = frozenset({"new", "resale"})
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,9 @@ def policy_from_dict(raw: dict[str, Any]) -> PurchasePolicy:
     districts = raw.get("limited_districts")
     if not isinstance(districts, list) or not all(isinstance(d, str) and len(d) == 6 for d in districts):
         raise PolicyError(f"{where}.limited_districts: 应为 6 位区代码的列表")
+    applies = raw.get("applies_to", ["new", "resale"])
+    if not isinstance(applies, list) or not applies or not set(applies) <= MARKETS:
+        raise PolicyError(f"{where}.applies_to: 应为 new、resale 组成的非空列表")
     digest = hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
     return PurchasePolicy(
         code=code,
@@ -112,6 +119,7 @@ def policy_from_dict(raw: dict[str, Any]) -> PurchasePolicy:
         nonlocal_max_owned=_int(where, raw, "nonlocal_max_owned"),
         nonlocal_min_social_insurance_months=_int(where, raw, "nonlocal_min_social_insurance_months"),
         digest=digest,
+        applies_to=frozenset(applies),
     )
 
 
@@ -195,19 +203,25 @@ def evaluate(policy: PurchasePolicy, facts: PurchaseFacts) -> PurchaseEligibilit
     return PurchaseEligibility(all(r.passed for r in rules), policy.code, policy.digest, tuple(rules))
 
 
-def check_buyer(conn: Connection, settings: Settings, contract: Any, on: date) -> PurchaseEligibility | None:
-    """The buyer's eligibility for the contract's home on ``on`` (None when no edition is in force)."""
+def check_buyer(
+    conn: Connection, settings: Settings, contract: Any, on: date, market: str = "new"
+) -> PurchaseEligibility | None:
+    """The buyer's eligibility for the contract's home on ``on`` (None when no edition in force limits
+    the contract's market: ``new`` for ``sale_contracts``, ``resale`` for ``resale_contracts``).
+
+    Homes contracted on the platform count both markets' contracts holding a home for the same buyer
+    (signed or filed), the contract itself excepted."""
     policy = policy_on(policies_for(settings), on)
-    if policy is None:
+    if policy is None or market not in policy.applies_to:
         return None
     bidx = str(contract.buyer_id_bidx)
     owned = registry.owned_area(conn, [bidx], on).get(bidx, (0, None))[0]
-    c = sale_contracts
-    contracted = conn.execute(
-        select(func.count()).where(
-            c.c.buyer_id_bidx == bidx, c.c.active == 1, c.c.id != contract.id, c.c.status != "draft"
-        )
-    ).scalar_one()
+    contracted = 0
+    for table, own in ((sale_contracts, market == "new"), (resale_contracts, market == "resale")):
+        conds = [table.c.buyer_id_bidx == bidx, table.c.active == 1, table.c.status != "draft"]
+        if own:
+            conds.append(table.c.id != contract.id)
+        contracted += conn.execute(select(func.count()).where(*conds)).scalar_one()
     facts = PurchaseFacts(
         district_code=str(contract.district_code),
         hukou=str(contract.buyer_hukou),

@@ -7,31 +7,39 @@ the owners that registration records (both keyed by the same blind index of the 
 transfer of such a home without a filed contract, or to someone other than the filed buyer, is
 reported for review. Only current beliefs count (a corrected registration is replaced by its
 correction). A linked home shows 已登记 in the public sales table.
+
+Resale contracts (存量房) are matched by the same rules (a transfer in force recording the filed
+buyer among its owners), but they are **completed** when the feed loads the registration:
+:func:`complete_resales` is the registry's registration follower (``anju.contexts``), run inside the
+load's transaction; the contract becomes ``registered``, frees its home (``active`` NULL) and keeps
+the registration's id.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypedDict
 
-from sqlalchemy import Connection, and_, exists, select
+from sqlalchemy import Connection, and_, bindparam, exists, select, update
 
 from anju import divisions, registry
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
+from anju.transactions import resale_funds
 from anju.transactions.domain import ContractStatus
-from anju.transactions.tables import presale_permit_homes, sale_contracts
+from anju.transactions.resale_domain import ContractStatus as ResaleStatus
+from anju.transactions.tables import presale_permit_homes, resale_contracts, sale_contracts
 
 _reg = registry.registrations
 _own = registry.home_owners
 
 
-def _buyer_is_owner() -> Any:
+def _buyer_is_owner(contracts: Any = sale_contracts) -> Any:
     """The filed contract's buyer is among the owners the registration records (correlated)."""
     return exists().where(
         _own.c.registration_id == _reg.c.id,
-        _own.c.owner_bidx == sale_contracts.c.buyer_id_bidx,
+        _own.c.owner_bidx == contracts.c.buyer_id_bidx,
         _own.c.superseded_at.is_(None),
     )
 
@@ -130,3 +138,47 @@ def registration_links(
         )  # fmt: skip
 
     return page.map(row)
+
+
+# ------------------------------------------------------------------------------ resale contracts
+
+_COMPLETE = (
+    update(resale_contracts)
+    .where(resale_contracts.c.id == bindparam("cid"), resale_contracts.c.status == ResaleStatus.filed)
+    .values(
+        status=ResaleStatus.registered.value,
+        active=None,
+        registration_id=bindparam("rid"),
+        updated_at=bindparam("now"),
+    )
+)
+
+
+def complete_resales(conn: Connection, home_ids: Sequence[int], today: date, now: datetime) -> int:
+    """Complete the filed resale contracts of ``home_ids`` (the homes whose registrations a load just
+    wrote) whose transfer to the buyer is now registered — the registry's registration follower, in
+    the load's transaction. Returns how many were completed.
+
+    A transfer (or correction) in force recording the filed buyer among the owners completes the
+    contract: ``registered``, ``active`` NULL (the home may be listed and sold again), and
+    ``registration_id`` (the latest such registration). Set-wise by chunks of homes, on the indexes
+    ``ux_resale_contracts_home_active`` and ``ix_registrations_home``. The fund hook releases the held
+    money (``resale_funds.on_registered``)."""
+    r = resale_contracts
+    filed = and_(r.c.home_id == _reg.c.home_id, r.c.status == ResaleStatus.filed)
+    done: dict[int, int] = {}
+    ids = sorted(set(home_ids))
+    for i in range(0, len(ids), 5000):
+        rows = conn.execute(
+            select(r.c.id, _reg.c.id.label("rid"))
+            .join(r, filed)
+            .where(*_transfers(), r.c.home_id.in_(ids[i : i + 5000]), r.c.active == 1, _buyer_is_owner(r))
+            .order_by(r.c.id, _reg.c.registered_on.desc(), _reg.c.id.desc())
+        ).all()
+        for cid, rid in rows:
+            done.setdefault(int(cid), int(rid))
+    if done:
+        conn.execute(_COMPLETE, [{"cid": c, "rid": g, "now": now} for c, g in done.items()])
+        for c, g in done.items():
+            resale_funds.on_registered(conn, c, g)
+    return len(done)

@@ -186,6 +186,10 @@ resale_listings = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Index("ux_resale_listings_home_active", "home_id", "active", unique=True),
     Index("ix_resale_listings_street", "street_code", "status", "created_at"),
+    # the public list, newest first, whole city or one district (migration 0020)
+    Index("ix_resale_listings_published", "status", "published_at", "id"),
+    Index("ix_resale_listings_district", "district_code", "status", "published_at", "id"),
+    Index("ix_resale_listings_street_published", "street_code", "status", "published_at", "id"),
 )
 
 resale_contracts = Table(

@@ -1,18 +1,19 @@
-"""What waits in new-home transactions for the caller (the workbench, ``anju.core.worklist``): a
-buyer's contracts waiting for their signature; the bureau's staff see the contracts signed and not
-yet filed in their streets; officers who decide them see the presale fund releases waiting for approval."""
+"""What waits in transactions for the caller (the workbench, ``anju.core.worklist``): a buyer's
+contracts waiting for their signature, and the resale contracts waiting for the caller's signature as
+seller or buyer; the bureau's staff see the contracts signed and not yet filed in their streets;
+officers who decide them see the presale fund releases waiting for approval."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, and_, func, or_, select
 
 from anju.core.worklist import WorkItem
 from anju.security import Caller
 from anju.transactions.domain import ContractStatus
 from anju.transactions.registrations import registration_links
-from anju.transactions.tables import presale_fund_supervisions, presale_releases, sale_contracts
+from anju.transactions.tables import presale_fund_supervisions, presale_releases, resale_contracts, sale_contracts
 
 
 def _count(conn: Connection, *conds: Any) -> int:
@@ -29,6 +30,18 @@ def items(conn: Connection, caller: Caller) -> list[WorkItem]:
             sale_contracts.c.buyer_signed_at.is_(None),
         )
         out.append(WorkItem("待我签署的购房合同", waiting, "/transactions/me/contracts"))
+        r = resale_contracts.c
+        me = caller.account_id
+        resale = conn.execute(
+            select(func.count()).where(
+                r.status == "draft",
+                or_(
+                    and_(r.seller_account_id == me, r.seller_signed_at.is_(None)),
+                    and_(r.buyer_account_id == me, r.buyer_signed_at.is_(None)),
+                ),
+            )
+        ).scalar_one()
+        out.append(WorkItem("待我签署的存量房合同", int(resale), "/transactions/resale/me"))
     if caller.can("transactions.read") and caller.scope.level != "own":
         unfiled = _count(
             conn, sale_contracts.c.status == ContractStatus.signed, *caller.scope.where(sale_contracts.c.street_code)

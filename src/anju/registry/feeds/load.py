@@ -20,6 +20,7 @@ from typing import TypedDict
 
 from sqlalchemy import Connection, Engine, insert, update
 
+from anju.contexts import CONTEXTS, load
 from anju.core import clock
 from anju.core.db import UnitOfWork, unit_of_work
 from anju.core.errors import FieldError
@@ -158,8 +159,10 @@ def _load(
             if st.errors:
                 raise _Rollback
             result.status = "loaded" if st.new else "unchanged"
+            followed = _follow(st) if feed == "registrations" and st.new else {}
             _finish_load(conn, result, now)
-            job.detail = {"feed": feed, "records_new": result.records_new, "sha256": result.sha256}
+            detail: dict[str, object] = {"feed": feed, "records_new": result.records_new, "sha256": result.sha256}
+            job.detail = detail | ({"followed": followed} if followed else {})
     except FileRejected as e:
         result.errors = [*result.errors, e.error]
         return _record_rejected(job, result, now)
@@ -195,6 +198,17 @@ def _run(st: LoadState, raws: Iterator[RawRecord], feed: str, batch: int, result
     result.records_new, result.records_unchanged = st.new, st.unchanged
     result.records_rejected = len(st.rejected_lines)
     result.errors = st.errors
+
+
+def _follow(st: LoadState) -> dict[str, int]:
+    """Run the registration followers the contexts declare (``anju.contexts``), in the load's
+    transaction, with the homes whose registrations the load wrote: what each completed, by name
+    (e.g. resale contracts whose transfer was registered)."""
+    out: dict[str, int] = {}
+    for ctx in CONTEXTS:
+        for name, spec in ctx.registration_followers.items():
+            out[name] = int(load(spec)(st.conn, sorted(st.touched_homes), st.today, st.now))
+    return out
 
 
 def _insert_load(conn: Connection, result: LoadResult, now: datetime) -> int:

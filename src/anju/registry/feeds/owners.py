@@ -126,6 +126,7 @@ class RegistrationWriter:
         if superseded:
             st.conn.execute(_SUPERSEDE_RECORD, superseded)
         recompute(st, sorted(touched), self.fresh)
+        st.touched_homes |= touched
         self.fresh.clear()
 
     def _owner(self, o: OwnerIn) -> tl.Owner:

@@ -44,6 +44,8 @@ class LoadState:
     new: int = 0
     unchanged: int = 0
     rejected_lines: set[int] = field(default_factory=set)
+    #: Homes whose registrations this load wrote (for the registration followers, ``anju.contexts``).
+    touched_homes: set[int] = field(default_factory=set)
 
     @property
     def writing(self) -> bool:
