@@ -92,8 +92,15 @@ class Tab:
     page: Any
     base_url: str
     shots: Path
-    errors: list[str] = field(default_factory=list)
+    who: str = "anonymous"
+    seen: list[str] = field(default_factory=list)
+    downloads: list[str] = field(default_factory=list)
     taken: list[Path] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[str]:
+        """Console errors, page errors and failed requests (a download ends its request early: not one)."""
+        return [e for e in self.seen if not any(e == f"request failed: {url}" for url in self.downloads)]
 
     def go(self, path: str) -> Any:
         response = self.page.goto(self.base_url + path)
@@ -101,8 +108,8 @@ class Tab:
         return response
 
     def shot(self, step: str) -> Path:
-        """A full-page screenshot named after the step, numbered in order."""
-        path = self.shots / f"{len(self.taken) + 1:02d}-{step}.png"
+        """A full-page screenshot named after the person and the step, numbered in the test's order."""
+        path = self.shots / f"{len(list(self.shots.glob('*.png'))) + 1:02d}-{self.who}-{step}.png"
         self.page.screenshot(path=str(path), full_page=True)
         self.taken.append(path)
         return path
@@ -120,17 +127,18 @@ class Tab:
             self.page.get_by_role("link", name=link_text).first.click()
 
 
-def open_tab(browser: Any, site: Site, shots: Path, token: str | None = None) -> Tab:
-    """A new tab (its own context: cookies are not shared), signed in with the web session ``token``."""
+def open_tab(browser: Any, site: Site, shots: Path, token: str | None = None, who: str = "anonymous") -> Tab:
+    """A new tab (its own context: cookies are not shared) of ``who``, signed in with the web session ``token``."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     if token:
         context.add_cookies([{"name": "anju_session", "value": token, "url": site.base_url}])
     page = context.new_page()
     page.set_default_timeout(15_000)
-    tab = Tab(page, site.base_url, shots)
-    page.on("console", lambda m: tab.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: tab.errors.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: tab.errors.append(f"request failed: {r.url}"))
+    tab = Tab(page, site.base_url, shots, who)
+    page.on("console", lambda m: tab.seen.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: tab.seen.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: tab.seen.append(f"request failed: {r.url}"))
+    page.on("download", lambda d: tab.downloads.append(d.url))
     return tab
 
 
