@@ -11,6 +11,7 @@ kept. One server (SQLite) and one browser for the module.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -20,6 +21,7 @@ from fastapi import FastAPI
 
 from anju.core import clock
 from anju.rental import domain
+from anju.rental.tables import rental_leases, rental_listings
 from anju.security import Caller, check_policies, keyring_from_settings
 from tests import rental_builders as rb
 from tests.accounts import choose_world
@@ -65,9 +67,9 @@ def samples(s: Site) -> dict[str, str]:
         owner = rb.own(c, kr, homes[0].id)
         lid = rb.listing(c, homes[0], owner_bidx=owner)
         lease = rb.filed_lease(c, kr, homes[1], start_on=date(clock.today().year, 1, 1))
-        code = c.execute(rb.rental_listings.select().where(rb.rental_listings.c.id == lid)).one().verify_code
+        code = c.execute(rental_listings.select().where(rental_listings.c.id == lid)).one().verify_code
         filing = domain.filing_no(clock.today().year, lease, 1)  # the live format, which the check box accepts
-        c.execute(rb.rental_leases.update().where(rb.rental_leases.c.id == lease).values(filing_no=filing))
+        c.execute(rental_leases.update().where(rental_leases.c.id == lease).values(filing_no=filing))
         al.load_programmes(c, load_policies(sample_policy_path("320100")))
         for _ in range(2):
             approved(c, kr, w.street_s1, size=1, priority="a11y")
@@ -115,7 +117,8 @@ def test_every_public_page_has_no_serious_accessibility_violation(
 
 
 def slug(path: str) -> str:
-    return path.strip("/").replace("/", "_") or "portal"
+    """A file name for the page at ``path`` (letters, digits, ``_`` and ``-`` only)."""
+    return re.sub(r"[^\w-]+", "_", path.strip("/")) or "portal"
 
 
 def test_the_check_finds_a_violation_when_there_is_one(

@@ -26,6 +26,7 @@ import pytest
 
 from anju.core import clock
 from anju.ledger import verify
+from anju.rental.tables import rental_listings
 from anju.security import keyring_from_settings
 from tests import rental_builders as rb
 from tests.accounts import CITIZEN_ID, CITIZEN_NAME, choose_world, web_session
@@ -143,7 +144,7 @@ def test_a_tenant_finds_signs_files_pays_into_escrow_and_downloads_the_proof(
         owner = rb.own(c, kr, home.id)
         party = rb.party(c, kr, street, code=AGENCY_CODE)  # a rental enterprise with an escrow account
         listing_id = rb.listing(c, home, party_id=party, owner_bidx=owner, rent_fen=2_000_00)
-        code = c.execute(rb.rental_listings.select().where(rb.rental_listings.c.id == listing_id)).one().verify_code
+        code = c.execute(rental_listings.select().where(rental_listings.c.id == listing_id)).one().verify_code
     # the owner entrusts the enterprise, which drafts the lease (yearly rent in advance: supervised) and signs
     owner_tab = as_(browser, s, shots, "landlord")
     owner_tab.go("/rental/entrustments")
@@ -198,7 +199,9 @@ def test_a_tenant_finds_signs_files_pays_into_escrow_and_downloads_the_proof(
     with tenant.page.expect_navigation():
         due.locator("button").click()
     journals = tenant.text("#escrow")
-    assert "PAY-BROWSER-0001" in journals, journals
+    assert "缴存已登记" in tenant.text() and "目前没有需要缴存的款项" in journals
+    # the supervised part of a year paid in advance: nine months beyond the three the rule allows
+    assert re.search(r"PAY-BROWSER-0001\s+18,000.00 元", journals), journals
     tenant.shot("paid")
     # download the proof and check it as anyone could: every entry is in the log under its root
     with tenant.page.expect_download() as dl:

@@ -146,7 +146,7 @@ def test_a_city_officer_computes_and_publishes_guidance_rents(browser: Any, staf
 
 def test_an_auditor_finds_a_sign_in_in_the_audit_log(browser: Any, staff_site: Site, shots: Path) -> None:
     s = staff_site
-    person = as_(browser, s, shots, None)
+    person = open_tab(browser, s, shots, who="landlord")  # not signed in yet
     person.go("/login")
     person.page.fill('input[name="username"]', "landlord")
     person.page.fill('input[name="password"]', PASSWORD)
