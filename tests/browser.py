@@ -95,12 +95,22 @@ class Tab:
     who: str = "anonymous"
     seen: list[str] = field(default_factory=list)
     downloads: list[str] = field(default_factory=list)
+    refusals: set[int] = field(default_factory=set)
     taken: list[Path] = field(default_factory=list)
 
     @property
     def errors(self) -> list[str]:
-        """Console errors, page errors and failed requests (a download ends its request early: not one)."""
-        return [e for e in self.seen if not any(e == f"request failed: {url}" for url in self.downloads)]
+        """Console errors, page errors and failed requests. Not errors: a download's request (it ends
+        early) and the browser's note on a status the test provoked on purpose (``refused``)."""
+        expected = {f"request failed: {url}" for url in self.downloads} | {
+            f"console error: Failed to load resource: the server responded with a status of {code} "
+            for code in self.refusals
+        }
+        return [e for e in self.seen if not any(e.startswith(x) for x in expected)]
+
+    def refused(self, status: int) -> None:
+        """The test sends something the server must refuse with ``status`` (a form with an error)."""
+        self.refusals.add(status)
 
     def go(self, path: str) -> Any:
         response = self.page.goto(self.base_url + path)

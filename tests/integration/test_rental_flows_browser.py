@@ -245,8 +245,15 @@ def test_a_street_clerk_reviews_a_listing_and_handles_a_complaint(browser: Any, 
     # a citizen complains about the listing (a page of their own), the clerk handles it
     citizen = as_(browser, s, shots, "citizen")
     citizen.go("/rental/complaints/new")
-    fill(citizen, {"kind": "complaint", "category": "虚假房源", "subject_kind": "home", "ref": home.house_code,
+    # a listing never published is private: a complaint about it reads as about no listing, in Chinese
+    fill(citizen, {"kind": "complaint", "category": "虚假房源", "subject_kind": "listing", "ref": str(waiting),
                    "title": "房源照片与实际不符", "text": "看房时发现房屋朝向与房源描述不一致。"})  # fmt: skip
+    citizen.refused(422)
+    citizen.submit("提交")
+    refused = citizen.text("main")
+    assert "投诉信息有误：没有这个房源" in refused and "listing_id 没有" not in refused, refused
+    citizen.shot("complaint-refused")
+    fill(citizen, {"subject_kind": "home", "ref": home.house_code})
     citizen.submit("提交")
     citizen.shot("complaint-filed")
     clerk.go("/rental/complaints")
