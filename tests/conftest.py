@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
@@ -280,14 +281,11 @@ class LiveServer:
         return httpx.Client(base_url=self.base_url + prefix, headers=headers, timeout=60, **kw)
 
 
-@pytest.fixture
-def live_server(city_engine: Engine, settings_for: SettingsFor) -> Iterator[LiveServer]:
-    """The real app served by uvicorn on a loopback port, over the tiny synthetic city."""
+@contextmanager
+def serving(app: Any, engine: Engine) -> Iterator[LiveServer]:
+    """Serve ``app`` with uvicorn on a loopback port (a thread of this process) while the block runs."""
     import uvicorn
 
-    from anju.app import create_app
-
-    app = create_app(settings_for(city_engine))
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -297,7 +295,18 @@ def live_server(city_engine: Engine, settings_for: SettingsFor) -> Iterator[Live
         if time.time() > deadline:
             raise RuntimeError("server did not start")
         time.sleep(0.02)
-    yield LiveServer(f"http://127.0.0.1:{port}", city_engine)
-    server.should_exit = True
-    thread.join(10)
-    app.state.engine.dispose()
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", engine)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        app.state.engine.dispose()
+
+
+@pytest.fixture
+def live_server(city_engine: Engine, settings_for: SettingsFor) -> Iterator[LiveServer]:
+    """The real app served by uvicorn on a loopback port, over the tiny synthetic city."""
+    from anju.app import create_app
+
+    with serving(create_app(settings_for(city_engine)), city_engine) as server:
+        yield server

@@ -306,7 +306,8 @@ def file_complaint(conn: Connection, caller: Caller, cmd: ComplaintIn, *, days: 
             # a listing never published is private: the same answer as for one that does not exist
             errors = [e for e in errors if e.field != "listing_id"] + [FieldError("listing_id", "没有这个房源")]
     if errors:
-        raise ValidationError("投诉信息有误：" + "；".join(f"{e.field} {e.reason}" for e in errors), errors)
+        # the summary a person reads carries the reasons; the fields are named by the errors themselves
+        raise ValidationError("投诉信息有误：" + "；".join(e.reason for e in errors), errors)
     assert t is not None
     now = clock.now()
     cid = None

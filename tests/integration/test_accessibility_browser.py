@@ -1,0 +1,136 @@
+"""Every public page passes axe-core (issue 25, Tests): no ``serious`` or ``critical`` violation.
+
+The pages are derived from the app's routes: every ``GET`` route whose policy is ``public`` and that is
+not an API route is a public page. A page with path parameters is opened with a record made for it
+here (a published listing's code, a filed lease's number, a drawn lottery, a project on sale); a new
+public page with a parameter this module does not know fails the test until a sample is added, so no
+public page escapes the check. Each page is loaded anonymously in headless Chromium, axe-core
+(vendored, ``tests/vendor/axe-core``) is injected and run with its default rules, and a screenshot is
+kept. One server (SQLite) and one browser for the module.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+
+from anju.core import clock
+from anju.rental import domain
+from anju.rental.tables import rental_leases, rental_listings
+from anju.security import Caller, check_policies, keyring_from_settings
+from tests import rental_builders as rb
+from tests.accounts import choose_world
+from tests.browser import Site, axe_source, axe_violations, chromium_browser, describe, open_tab, screenshots_dir, site
+
+#: Public routes that are not pages a person reads (a health probe, an image).
+NOT_PAGES = {"/healthz", "/rental/check/{code}/qr.svg"}
+
+
+def public_pages(app: FastAPI) -> list[str]:
+    """Every public page route of the app (path templates), in path order."""
+    return sorted(
+        path
+        for (method, path), perm in check_policies(app).items()
+        if perm == "public" and method == "GET" and not path.startswith("/api/") and path not in NOT_PAGES
+    )
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with chromium_browser() as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def world(db_factories: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, dict[str, str]]]:
+    with site(db_factories, tmp_path_factory.mktemp("a11y")) as s:
+        yield s, samples(s)
+
+
+def samples(s: Site) -> dict[str, str]:
+    """A concrete path for each public page with path parameters, over records made through the builders."""
+    from anju import assistance as al
+    from anju.assistance.domain import load_policies, sample_policy_path
+    from tests import tx_builders as tx
+    from tests.assistance_builders import approved
+
+    kr = keyring_from_settings(s.settings)
+    w = choose_world(s.engine)
+    system = Caller.system("a11y")
+    with s.engine.begin() as c:
+        homes = rb.free_homes(c, w.street_s1, 2)
+        owner = rb.own(c, kr, homes[0].id)
+        lid = rb.listing(c, homes[0], owner_bidx=owner)
+        lease = rb.filed_lease(c, kr, homes[1], start_on=date(clock.today().year, 1, 1))
+        code = c.execute(rental_listings.select().where(rental_listings.c.id == lid)).one().verify_code
+        filing = domain.filing_no(clock.today().year, lease, 1)  # the live format, which the check box accepts
+        c.execute(rental_leases.update().where(rental_leases.c.id == lease).values(filing_no=filing))
+        al.load_programmes(c, load_policies(sample_policy_path("320100")))
+        for _ in range(2):
+            approved(c, kr, w.street_s1, size=1, priority="a11y")
+        draw = al.freeze_draw(c, system, "public_rental", "a11y", "无障碍检查摇号")
+        al.run_draw(c, system, draw, "385729", "公证处", ["见证人"])
+    with s.server.client() as client:
+        sale = tx.on_sale(client, s.engine, w.street_s1, homes=2)
+    return {
+        "/rental/check": f"/rental/check?code={code}",  # the portal's check box: on to the code's page
+        "/rental/check/{code}": f"/rental/check/{code}",
+        "/rental/filings": f"/rental/filings?no={filing}",
+        "/rental/filings/{filing_no}": f"/rental/filings/{filing}",
+        "/assistance/draws/{draw_id}/public": f"/assistance/draws/{draw}/public",
+        "/transactions/projects/{project_id}": f"/transactions/projects/{sale.project}",
+        "/transactions/buildings/{building_id}": f"/transactions/buildings/{sale.site.building}",
+    }
+
+
+def test_every_public_page_has_no_serious_accessibility_violation(
+    browser: Any,
+    world: tuple[Site, dict[str, str]],
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    s, sample = world
+    routes = public_pages(s.app)
+    unknown = [r for r in routes if "{" in r and r not in sample]
+    assert unknown == [], f"public pages with no sample record here (add one to samples()): {unknown}"
+    assert {"/", "/login", "/register", "/rental/listings", "/rental/guidance", "/assistance/notices"} <= set(routes)
+    source = axe_source()
+    shots = screenshots_dir(request, tmp_path_factory)
+    failures: dict[str, list[dict[str, Any]]] = {}
+    tab = open_tab(browser, s, shots)
+    for route in routes:
+        path = sample.get(route, route)
+        tab.go(path)
+        tab.shot(slug(path))
+        if found := axe_violations(tab.page, source):
+            failures[path] = found
+    assert tab.errors == [], "\n".join(tab.errors)
+    assert failures == {}, "axe-core violations (serious or critical):\n" + "\n".join(
+        f"{path}\n{describe(found)}" for path, found in failures.items()
+    )
+    assert len(tab.taken) == len(routes) and all(p.stat().st_size > 5_000 for p in tab.taken)
+
+
+def slug(path: str) -> str:
+    """A file name for the page at ``path`` (letters, digits, ``_`` and ``-`` only)."""
+    return re.sub(r"[^\w-]+", "_", path.strip("/")) or "portal"
+
+
+def test_the_check_finds_a_violation_when_there_is_one(
+    browser: Any,
+    world: tuple[Site, dict[str, str]],
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """The check is live: a form field with no label, added to the sign-in page, is reported."""
+    s, _ = world
+    tab = open_tab(browser, s, screenshots_dir(request, tmp_path_factory))
+    tab.go("/login")
+    tab.page.evaluate("() => document.querySelector('main form').append(document.createElement('input'))")
+    found = axe_violations(tab.page, axe_source())
+    assert "label" in {v["id"] for v in found}, found
