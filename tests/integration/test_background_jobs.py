@@ -128,7 +128,7 @@ def test_the_import_page_runs_the_import_as_a_job_with_a_page_that_updates_itsel
         assert "hx-trigger" not in page.text  # a finished job's page stops polling
         fragment = client.get(job_path, headers={"hx-request": "true"})
         assert fragment.status_code == 200 and "<html" not in fragment.text and "已完成" in fragment.text
-        assert "完成时间" in fragment.text and "<dd>—</dd>" not in fragment.text  # the refreshed part holds the end time
+        assert "完成时间" in fragment.text and "<dd>—</dd>" not in fragment.text  # it holds the end time
         report = client.get(job["result_path"], headers={"accept": "text/html"})
         assert report.status_code == 200 and "楼盘表.csv" in report.text
         mine = client.get("/jobs", headers={"accept": "text/html"})

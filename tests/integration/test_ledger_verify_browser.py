@@ -12,10 +12,12 @@ plain message. Any console error (a CSP violation is one) or failed request fail
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import Engine, select
 
 from anju import ledger
@@ -26,9 +28,17 @@ from anju.rental.tables import rental_leases
 from anju.security import keyring_from_settings
 from tests import rental_builders as rb
 from tests.accounts import account_id, api_token, choose_world, web_session
+from tests.conftest import DbFactories, _engine_fixture
 from tests.integration.test_assistance_api import PDF
 from tests.integration.test_assistance_api import body as application_body
 from tests.integration.test_map_browser import ARTIFACTS, CHROMIUM_ARGS, chromium, wait_until
+
+
+@pytest.fixture
+def city_engine(db_factories: DbFactories) -> Iterator[Engine]:
+    """The tiny city on SQLite only: what runs here is the browser's check, not the database's dialect
+    (the escrow and assistance writes behind it are tested on both databases elsewhere; tests/browser.py)."""
+    yield from _engine_fixture(db_factories("sqlite"), "city")
 
 OK = "已核验：该记录已写入公开日志"
 BAD_PROOF = "证明无法推出已签名的根"
