@@ -125,7 +125,9 @@ def test_no_home_has_two_active_contracts_and_every_contract_is_for_a_permitted_
             assert twice == []
         both = c.execute(
             select(func.count())
-            .select_from(sale_contracts.join(presale_permit_homes, presale_permit_homes.c.home_id == sale_contracts.c.home_id))
+            .select_from(
+                sale_contracts.join(presale_permit_homes, presale_permit_homes.c.home_id == sale_contracts.c.home_id)
+            )
             .where(presale_permit_homes.c.permit_id == sale_contracts.c.permit_id)
         ).scalar_one()
         total = c.execute(select(func.count()).select_from(sale_contracts)).scalar_one()
@@ -208,7 +210,10 @@ def test_owner_rows_of_a_home_never_overlap_in_time(market):
     for rs in by_home.values():
         days = {r.acquired_on for r in rs}
         for d in days:
-            assert sum(r.share_pct for r in rs if r.acquired_on <= d and (r.released_on is None or r.released_on > d)) <= 100
+            assert (
+                sum(r.share_pct for r in rs if r.acquired_on <= d and (r.released_on is None or r.released_on > d))
+                <= 100
+            )
 
 
 def test_mortgages_and_seizures_are_recorded_and_lifted_after_they_start(market):
@@ -252,7 +257,9 @@ def _contracts(engine: Engine) -> tuple[list[Any], list[Any], list[Any]]:
             select(sc.id, sc.home_id, sc.total_price_fen, sc.loan_fen, sc.buyer_id_bidx, sc.filing_no).order_by(sc.id)
         ).all()
         old = c.execute(
-            select(rc.id, rc.home_id, rc.total_price_fen, rc.seller_bidx, rc.buyer_id_bidx, rc.signed_on).order_by(rc.id)
+            select(rc.id, rc.home_id, rc.total_price_fen, rc.seller_bidx, rc.buyer_id_bidx, rc.signed_on).order_by(
+                rc.id
+            )
         ).all()
         regs = c.execute(select(r.id, r.kind, r.home_id, r.registered_on).order_by(r.id)).all()
     return [tuple(x) for x in new], [tuple(x) for x in old], [tuple(x) for x in regs]
@@ -275,7 +282,9 @@ def test_the_same_seed_gives_the_same_contracts_and_truth(market, people_engine,
 
 def test_a_second_history_on_the_same_database_is_refused(market, tmp_path):
     with pytest.raises(ValueError, match="empty market"):
-        generate_market(market.engine, keyring_for(market.engine, tmp_path), TEST_SEED, scale=TEST_SCALE, today=TEST_TODAY)
+        generate_market(
+            market.engine, keyring_for(market.engine, tmp_path), TEST_SEED, scale=TEST_SCALE, today=TEST_TODAY
+        )
 
 
 def test_the_monthly_median_unit_price_follows_the_true_index(db_factories, tmp_path):

@@ -51,6 +51,7 @@ NEW_PER_YEAR = 95_000
 RESALES_PER_YEAR = 110_000
 #: Developers at scale 1.0.
 DEVELOPERS_AT_FULL_SCALE = 600
+DEVELOPER_KINDS = ("置业", "房地产开发", "地产", "城建")
 #: Homes read per query.
 HOME_BATCH = 20_000
 #: Share of resales whose (invented) seller had bought the home within the history too (repeat sales).
@@ -182,7 +183,7 @@ class MarketGenerator(Sales):
             name = (
                 f"南京{short.removesuffix('（合成）')}有限公司（合成）"
                 if short
-                else f"南京{rng.choice(names.ESTATE_HEADS)}{rng.choice(('置业', '房地产开发', '地产', '城建'))}有限公司（合成）"
+                else f"南京{rng.choice(names.ESTATE_HEADS)}{rng.choice(DEVELOPER_KINDS)}有限公司（合成）"
             )
             did = self.out.new_id(developers)
             grade = "一级" if rng.random() < 0.3 else "二级"
@@ -210,10 +211,12 @@ class MarketGenerator(Sales):
             "created_at": now,
             "finished_at": now,
         }
-        self.load_id = int(self.conn.execute(insert(feed_loads).values(**values).returning(feed_loads.c.id)).scalar_one())
+        self.load_id = int(
+            self.conn.execute(insert(feed_loads).values(**values).returning(feed_loads.c.id)).scalar_one()
+        )
 
     # ------------------------------------------------------------------ the homes
-    def batches(self) -> Iterator[tuple[Sequence[Row[Any]], dict[int, list[Row[Any]]]]]:
+    def batches(self) -> Iterator[tuple[Sequence[Any], dict[int, list[Any]]]]:
         last = 0
         while True:
             rows = self.conn.execute(
@@ -302,7 +305,9 @@ class MarketGenerator(Sales):
             self.out.link_owner(int(o.id), reg)
         return reg
 
-    def new_home(self, h: HomeFacts, r: Row[Any], sets: list[tuple[date, list[Row[Any]]]], presale: date) -> date | None:
+    def new_home(
+        self, h: HomeFacts, r: Row[Any], sets: list[tuple[date, list[Row[Any]]]], presale: date
+    ) -> date | None:
         rng = self.rng
         market = rng.random() < self.p_new
         if sets and (sets[0][0] <= presale + days(30) or not market):

@@ -21,6 +21,7 @@ import math
 import random
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 
 #: The first month of the history (the index base).
@@ -78,7 +79,7 @@ def city_trend(i: int) -> float:
     """The city's log index in month ``i`` (0 in 2016-01)."""
     if i <= 0:
         return 0.0
-    for (m0, v0), (m1, v1) in zip(CITY_KNOTS, CITY_KNOTS[1:], strict=False):
+    for (m0, v0), (m1, v1) in pairwise(CITY_KNOTS):
         if i <= m1:
             return v0 + (v1 - v0) * (i - m0) / (m1 - m0)
     return CITY_KNOTS[-1][1]

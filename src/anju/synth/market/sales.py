@@ -181,11 +181,7 @@ class Sales:
     def payment(self, total_fen: int) -> tuple[str, int, int]:
         """(method, down payment, loan) in fen; loans in whole 10,000 yuan."""
         rng = self.rng
-        x = rng.random()
-        for method, w, shares in PAYMENTS:
-            x -= w
-            if x < 0:
-                break
+        method, _w, shares = rng.choices(PAYMENTS, weights=[p[1] for p in PAYMENTS])[0]
         if method == "full":
             return method, total_fen, 0
         loan = int(total_fen * (1 - rng.choice(shares)) // 1_000_000 * 1_000_000)
@@ -337,12 +333,12 @@ class Sales:
                 break
         pid = self.out.new_id(home_prices)
         total = round(unit * h.area_m2)
-        rows.append((pid, h.id, permit_id, version + 1, unit, total, 1, "调整备案价格（合成）", WRITER, ts(on, 4), None))
+        rows.append(
+            (pid, h.id, permit_id, version + 1, unit, total, 1, "调整备案价格（合成）", WRITER, ts(on, 4), None)
+        )
         self.report.prices += 1
 
-    def resale(
-        self, h: HomeFacts, seller: Party, buyer: Party, signed: date, registration_id: int | None
-    ) -> int:
+    def resale(self, h: HomeFacts, seller: Party, buyer: Party, signed: date, registration_id: int | None) -> int:
         """A resale contract (source history) at the model's price; registered when ``registration_id``
         is given, else filed and waiting for the transfer. Returns the loan in fen."""
         unit = min(self.unit_price_yuan(h, signed, False), 10**7) * 100
