@@ -235,19 +235,23 @@ class Writer:
             rows = self.rows.pop(t.name, None)
             if rows:
                 self.counts[t.name] += dialect.bulk_insert(self.conn, t, COLUMNS[t.name], rows)
+        if registrations.name not in hold:
+            self.link_owners()
 
-    def finish(self) -> None:
-        self.flush()
+    def link_owners(self) -> None:
+        """Give the owner rows of other writers the ids of the registrations that record them."""
         if self.owner_links:
             stmt = (
                 update(home_owners)
                 .where(home_owners.c.id == bindparam("o_id"))
                 .values(registration_id=bindparam("r_id"))
             )
-            for i in range(0, len(self.owner_links), 50_000):
-                self.conn.execute(stmt, self.owner_links[i : i + 50_000])
-            self.counts["owner_links"] = len(self.owner_links)
-            self.owner_links.clear()
+            self.conn.execute(stmt, self.owner_links)
+            self.counts["owner_links"] += len(self.owner_links)
+            self.owner_links = []
+
+    def finish(self) -> None:
+        self.flush()
         dialect.reset_sequences(self.conn, ID_TABLES)
 
 
