@@ -131,6 +131,7 @@ def main() -> int:
         "peak_rss_mb": round(child["peak_rss_mb"]),
         "extrapolated_scale_1_seconds": round(secs / args.scale),
         "written": written,
+        "sales_by_year": rep["sales_by_year"],
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "self_maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
