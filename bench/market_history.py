@@ -6,7 +6,9 @@
 Builds the city and its owners first (``anju synth --no-rental --no-market`` in a child process, not
 timed here: ``bench/synth_load.py`` measures it), then runs the market step alone in a second child
 (:func:`anju.synth.generate_market`) and reports its wall time, the rows it wrote per table, rows/s,
-sales/s and the child's peak resident memory (``getrusage``; the interpreter and imports included).
+sales/s, the child's CPU time (on a shared machine, wall time ÷ CPU time shows the share of a core it
+got; the database server's own CPU is not in it) and its peak resident memory (``getrusage``; the
+interpreter and imports included).
 Fund-supervision journals are not part of the history yet (built separately): not measured.
 """
 
@@ -37,7 +39,8 @@ t = time.perf_counter()
 r = generate_market(engine, keyring_from_settings(settings), int(sys.argv[1]), scale=float(sys.argv[2]),
                     batch=settings.import_batch_rows, truth_dir=Path(sys.argv[3]))
 secs = time.perf_counter() - t
-print(json.dumps({"seconds": secs, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+ru = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"seconds": secs, "peak_rss_mb": ru.ru_maxrss / 1024, "cpu_seconds": ru.ru_utime + ru.ru_stime,
                   "report": r.__dict__}, ensure_ascii=False))
 """
 
@@ -123,6 +126,7 @@ def main() -> int:
         "scale": args.scale,
         "city_and_owners_seconds": round(city_s, 1),
         "market_seconds": round(secs, 1),
+        "market_process_cpu_seconds": round(child.get("cpu_seconds", 0.0), 1),
         "rows_written": rows,
         "rows_per_s": round(rows / secs),
         "sales": sales,
