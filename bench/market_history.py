@@ -44,6 +44,7 @@ print(json.dumps({"seconds": secs, "peak_rss_mb": ru.ru_maxrss / 1024, "cpu_seco
                   "report": r.__dict__}, ensure_ascii=False))
 """
 
+SYNTH = (sys.executable, "-m", "anju", "synth")
 TABLES = (
     "developers",
     "sale_projects",
@@ -98,8 +99,7 @@ def main() -> int:
     t0 = time.perf_counter()
     if not args.reuse:
         subprocess.run(
-            [sys.executable, "-m", "anju", "synth", "--scale", str(args.scale), "--seed", str(args.seed)]
-            + ["--no-rental", "--no-market"],
+            [*SYNTH, "--scale", str(args.scale), "--seed", str(args.seed), "--no-rental", "--no-market"],
             env=env,
             check=True,
             stdout=subprocess.DEVNULL,
