@@ -3,6 +3,7 @@ loans, registrations with their lag, the owners they record, mortgages and seizu
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import math
 import random
@@ -10,6 +11,7 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from stdnum import luhn
@@ -29,6 +31,7 @@ PAYMENTS = (
     ("provident_loan", 0.15, (0.2, 0.3, 0.4)),
     ("combined_loan", 0.20, (0.3, 0.35, 0.4)),
 )
+PAYMENT_CUM = [sum(p[1] for p in PAYMENTS[: i + 1]) for i in range(len(PAYMENTS) - 1)]
 BANKS = (
     "中国工商银行南京分行（合成）",
     "中国建设银行南京分行（合成）",
@@ -52,6 +55,7 @@ SEIZURE_SHARE = 0.004
 EARLY_REPAYMENT = 0.25
 
 
+@lru_cache(maxsize=65536)
 def ts(day: date, hour: int = 2) -> datetime:
     """``hour`` UTC of ``day`` (02:00 UTC = 10:00 Beijing)."""
     return datetime(day.year, day.month, day.day, hour, 0, tzinfo=UTC)
@@ -181,7 +185,7 @@ class Sales:
     def payment(self, total_fen: int) -> tuple[str, int, int]:
         """(method, down payment, loan) in fen; loans in whole 10,000 yuan."""
         rng = self.rng
-        method, _w, shares = rng.choices(PAYMENTS, weights=[p[1] for p in PAYMENTS])[0]
+        method, _w, shares = PAYMENTS[bisect.bisect(PAYMENT_CUM, rng.random())]
         if method == "full":
             return method, total_fen, 0
         loan = int(total_fen * (1 - rng.choice(shares)) // 1_000_000 * 1_000_000)
