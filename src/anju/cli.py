@@ -11,6 +11,7 @@ import importlib
 import json
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -108,12 +109,26 @@ def db_downgrade(revision: str) -> None:
     show_default=True,
     help="Also generate the rental market (parties, listings, ≈1M filed leases at scale 1.0); needs --people.",
 )
-def synth(scale: float, seed: int, people: bool, rental: bool) -> None:
+@click.option(
+    "--market/--no-market",
+    default=True,
+    show_default=True,
+    help="Also generate the market history from 2016-01 (developers, permits, price lists, new-home and resale "
+    "contracts, registrations, mortgages, seizures; ≈2M sales at scale 1.0); needs --people.",
+)
+@click.option(
+    "--truth",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write the market history's ground truth here: index.csv (true price index per district × month, "
+    "2016-01 = 100) and coefficients.json (the price model's coefficients).",
+)
+def synth(scale: float, seed: int, people: bool, rental: bool, market: bool, truth: Path | None) -> None:
     """Build the synthetic Nanjing into the configured (empty) database."""
     from anju.core import migrate
     from anju.core.errors import AnjuError
     from anju.security import keyring_from_settings
-    from anju.synth import generate, generate_people, generate_rental
+    from anju.synth import generate, generate_market, generate_people, generate_rental
 
     settings = runtime.settings()
     engine = runtime.engine(settings)
@@ -135,7 +150,7 @@ def synth(scale: float, seed: int, people: bool, rental: bool) -> None:
             out |= {"people": made.__dict__, "people_seconds": round(time.perf_counter() - t1, 1)}
             if rental:
                 t2 = time.perf_counter()
-                market = generate_rental(
+                rental_made = generate_rental(
                     engine,
                     keyring_from_settings(settings),
                     seed,
@@ -147,7 +162,19 @@ def synth(scale: float, seed: int, people: bool, rental: bool) -> None:
                     escrow_rent_months=settings.rental_escrow_rent_months,
                     escrow_deposit_months=settings.rental_escrow_deposit_months,
                 )
-                out |= {"rental": market.__dict__, "rental_seconds": round(time.perf_counter() - t2, 1)}
+                out |= {"rental": rental_made.__dict__, "rental_seconds": round(time.perf_counter() - t2, 1)}
+            if market:
+                t3 = time.perf_counter()
+                history = generate_market(
+                    engine,
+                    keyring_from_settings(settings),
+                    seed,
+                    scale=scale,
+                    batch=settings.import_batch_rows,
+                    progress=runtime.progress,
+                    truth_dir=truth,
+                )
+                out |= {"market": history.__dict__, "market_seconds": round(time.perf_counter() - t3, 1)}
     except (AnjuError, ValueError) as e:
         raise click.ClickException(str(e)) from None
     click.echo(json.dumps(out, ensure_ascii=False))
@@ -200,7 +227,7 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
     from anju.core.scope import SYSTEM
     from anju.security import keyring_from_settings
     from anju.security.cli import DEMO_PASSWORD, ensure_demo_accounts
-    from anju.synth import attach_demo_accounts, generate, generate_people, generate_rental
+    from anju.synth import attach_demo_accounts, generate, generate_market, generate_people, generate_rental
 
     settings = runtime.settings()
     if "ANJU_STAFF_TOTP_REQUIRED" not in os.environ and settings.environment != "production":
@@ -241,6 +268,20 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
         click.echo(
             f"已生成租赁企业 {market.enterprises} 家、经纪机构 {market.agencies} 家、"
             f"房源 {sum(market.listings.values())} 条、已备案合同 {market.leases.get('filed', 0)} 份",
+            err=True,
+        )
+        history = generate_market(
+            engine,
+            keyring_from_settings(settings),
+            seed,
+            scale=scale,
+            batch=settings.import_batch_rows,
+            progress=runtime.progress,
+        )
+        click.echo(
+            f"已生成合成市场历史（2016 年起）：开发企业 {history.developers} 家、预售许可 {history.permits} 个、"
+            f"新房合同 {history.new_sales} 份、存量房合同 {history.resales + history.pending_resales} 份、"
+            f"登记 {history.registrations} 条",
             err=True,
         )
         from anju.rental.cli import publish_demo_guidance

@@ -118,7 +118,8 @@ sale_contracts = Table(
     Column("project_id", IdType, ForeignKey("sale_projects.id"), nullable=False),
     Column("permit_id", IdType, ForeignKey("presale_permits.id"), nullable=False),
     Column("developer_id", IdType, ForeignKey("developers.id"), nullable=False),
-    Column("buyer_account_id", IdType, ForeignKey("accounts.id"), nullable=False),
+    # NULL for a history contract (``source`` history): no platform account behind its buyer
+    Column("buyer_account_id", IdType, ForeignKey("accounts.id"), nullable=True),
     Column("buyer_name_enc", LargeBinary, nullable=False),
     Column("buyer_id_enc", LargeBinary, nullable=False),
     Column("buyer_id_bidx", String(64), nullable=False),
@@ -141,6 +142,9 @@ sale_contracts = Table(
     Column("cancelled_at", UTCDateTime, nullable=True),
     Column("cancel_reason", String(200), nullable=True),
     Column("cancelled_by", String(40), nullable=True),
+    # platform: signed here; history: loaded from the (synthetic) market history. Set by the insert
+    # (a Python-side default for the platform's own writes), never by the database.
+    Column("source", String(8), nullable=False, default="platform"),
     Column("district_code", String(12), nullable=False),
     Column("street_code", String(12), nullable=False),
     Column("created_by", String(40), nullable=False),
