@@ -5,7 +5,7 @@ synthetic market history (or a legacy system); a history contract has no platfor
 buyer (``buyer_account_id`` NULL). Existing rows are platform contracts. See docs/transactions.md.
 
 Revision ID: 0021
-Revises: 0018
+Revises: 0020
 Create Date: 2026-12-06 19:45:00.000000
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021"
-down_revision = "0018"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """background jobs a person can watch (their progress is kept in files, see anju.core.jobs)
 
 Revision ID: 0023
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-06 20:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import anju.core.types
 
 revision = "0023"
-down_revision = "0020"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
