@@ -108,3 +108,54 @@ def test_a_registration_is_linked_to_its_filed_contract_or_reported_for_review(e
     assert codes[sold] not in listed.text
     assert "已关联" in staff.get("/transactions/staff/registrations", params={"show": "all"}).text
     assert "待核查的转移登记" in staff.get("/").text
+
+
+def test_later_changes_of_owner_are_judged_by_their_own_contract(env: dict[str, Any]) -> None:
+    """After the first sale is registered, a later transfer is not "different from the filed buyer": it
+    is linked when a resale contract filed here names its buyer, else it has no filed contract."""
+    from anju.core import clock
+    from anju.transactions import resale_contracts
+
+    client, eng, kr = env["client"], env["engine"], env["kr"]
+    w = choose_world(eng)
+    sale = tb.on_sale(client, eng, w.street_s1)
+    dev, buyer = auth(eng, "agency"), auth(eng, "citizen")
+    home = sale.site.homes[0]
+    c = client.post(f"{API}/contracts", json=tb.contract_body(home), headers=dev).json()
+    for path, who in (("buyer-signature", buyer), ("developer-signature", dev), ("filing", dev)):
+        assert client.post(f"{API}/contracts/{c['id']}/{path}", headers=who).status_code == 200
+    with eng.connect() as conn:
+        code = conn.execute(select(homes.c.house_code).where(homes.c.id == home)).scalar_one()
+    developer = ("org", AGENCY_CODE, "安居置业有限公司")
+    load(env, "a.csv", [row("F9", "first", code, developer),
+                        row("T9", "transfer", code, ("person", CITIZEN_ID, CITIZEN_NAME))])  # fmt: skip
+    # a later transfer with no contract filed here (e.g. inheritance): reported, for the right reason
+    load(env, "b.csv", [row("T10", "transfer", code, ("person", OTHER_ID, OTHER_NAME))])
+    review = {x["record_id"]: x for x in links(env, True)}
+    assert "T9" not in review and review["T10"]["reason"] == "没有已备案的买卖合同"
+    assert review["T10"]["contract_id"] is None
+    # a resale contract filed here names the next buyer: that transfer is linked to it
+    third_id, third_name = rb.resident_id(7102), "周第三"
+    now = clock.now()
+    with eng.begin() as conn:
+        rid = conn.execute(
+            resale_contracts.insert()
+            .values(
+                home_id=home, seller_bidx=kr.blind_index(OTHER_ID, "id_number"),
+                seller_name_enc=kr.encrypt(OTHER_NAME, "resale_contracts.seller_name"),
+                seller_id_enc=kr.encrypt(OTHER_ID, "resale_contracts.seller_id"),
+                buyer_name_enc=kr.encrypt(third_name, "resale_contracts.buyer_name"),
+                buyer_id_enc=kr.encrypt(third_id, "resale_contracts.buyer_id"),
+                buyer_id_bidx=kr.blind_index(third_id, "id_number"), area=tb.AREA, total_price_fen=300_000_000,
+                unit_price_fen=3_351_955, payment_method="full", down_payment_fen=300_000_000, loan_fen=0,
+                status="filed", active=1, filing_no="CS-TEST-0001", source="platform",
+                district_code=w.district_a, street_code=w.street_s1, created_by="test", created_at=now,
+                updated_at=now,
+            )
+            .returning(resale_contracts.c.id)
+        ).scalar_one()  # fmt: skip
+    load(env, "c.csv", [row("T11", "transfer", code, ("person", third_id, third_name))])
+    review = {x["record_id"]: x for x in links(env, True)}
+    assert "T11" not in review and "T10" in review
+    t11 = next(x for x in links(env, False) if x["record_id"] == "T11")
+    assert (t11["linked"], t11["contract_id"], t11["filing_no"]) == (True, rid, "CS-TEST-0001")

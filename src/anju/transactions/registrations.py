@@ -37,10 +37,17 @@ _own = registry.home_owners
 
 def _buyer_is_owner(contracts: Any = sale_contracts) -> Any:
     """The filed contract's buyer is among the owners the registration records (correlated)."""
-    return exists().where(
-        _own.c.registration_id == _reg.c.id,
-        _own.c.owner_bidx == contracts.c.buyer_id_bidx,
-        _own.c.superseded_at.is_(None),
+    # correlate_except: nested two levels down (registration_links' scalar subqueries), automatic
+    # correlation would see only the contracts and read every registration of the database instead of
+    # the one the outer query is on — any registration of the buyer would then "link"
+    return (
+        exists()
+        .where(
+            _own.c.registration_id == _reg.c.id,
+            _own.c.owner_bidx == contracts.c.buyer_id_bidx,
+            _own.c.superseded_at.is_(None),
+        )
+        .correlate_except(_own)
     )
 
 
@@ -92,24 +99,55 @@ def registration_links(
     """The transfer registrations of homes sold under a presale permit in the caller's streets, each
     with the filed contract it is linked to or the reason it is reported for review (newest first)."""
     homes = registry.homes
-    linked = (
-        select(sale_contracts.c.id)
-        .where(_filed(), _buyer_is_owner())
+    linked = select(sale_contracts.c.id).where(_filed(), _buyer_is_owner()).correlate(_reg).limit(1).scalar_subquery()
+    # a later owner change of the home: a resale contract filed here whose buyer the registration records
+    resale = (
+        select(resale_contracts.c.id)
+        .where(
+            resale_contracts.c.home_id == _reg.c.home_id,
+            resale_contracts.c.status.in_([ResaleStatus.filed, ResaleStatus.registered]),
+            _buyer_is_owner(resale_contracts),
+        )
         .correlate(_reg)
         .limit(1)
         .scalar_subquery()
     )
-    filed = select(sale_contracts.c.id).where(_filed()).correlate(_reg).limit(1).scalar_subquery()
+    # the new-home buyer was registered by another (earlier) registration of the home: this one is a
+    # later change of owner, not the first sale's
+    earlier = registry.registrations.alias("earlier")
+    first_sale_registered = (
+        exists()
+        .where(
+            earlier.c.home_id == _reg.c.home_id,
+            earlier.c.id != _reg.c.id,
+            earlier.c.kind != "first",
+            earlier.c.superseded_at.is_(None),
+            sale_contracts.c.home_id == _reg.c.home_id,
+            sale_contracts.c.status == ContractStatus.filed,
+            exists()
+            .where(
+                _own.c.registration_id == earlier.c.id,
+                _own.c.owner_bidx == sale_contracts.c.buyer_id_bidx,
+                _own.c.superseded_at.is_(None),
+            )
+            .correlate_except(_own),
+        )
+        .correlate(_reg)
+    )
+    filed = (
+        select(sale_contracts.c.id).where(_filed(), ~first_sale_registered).correlate(_reg).limit(1).scalar_subquery()
+    )
     conds = [
         *_transfers(),
         _reg.c.home_id.in_(select(presale_permit_homes.c.home_id)),
         *scope.where(homes.c.street_code),
     ]
     if unlinked_only:
-        conds.append(linked.is_(None))
+        conds.extend([linked.is_(None), resale.is_(None)])
     cols = [
         _reg.c.id, _reg.c.record_id, _reg.c.certificate_no, _reg.c.registered_on, _reg.c.home_id,
         homes.c.house_code, homes.c.street_code, linked.label("linked_id"), filed.label("filed_id"),
+        resale.label("resale_id"),
     ]  # fmt: skip
     q = (
         select(*cols)
@@ -119,22 +157,35 @@ def registration_links(
     )
     count = select(_reg.c.id).join(homes, homes.c.id == _reg.c.home_id).where(*conds)
     page = fetch_page(conn, q, limit=limit, offset=offset, count_stmt=count)
-    contract_ids = {int(r.linked_id or r.filed_id) for r in page.items if (r.linked_id or r.filed_id)}
-    filing: dict[int, str] = {}
-    if contract_ids:
-        by_id = select(sale_contracts.c.id, sale_contracts.c.filing_no).where(sale_contracts.c.id.in_(contract_ids))
-        filing = {int(i): str(n) for i, n in conn.execute(by_id)}
+
+    def contract_of(r: Any) -> tuple[str, int | None]:
+        """Which contract explains the registration: the new-home one linked, else a resale one, else
+        the new-home contract it differs from (or none)."""
+        if r.linked_id:
+            return "new", int(r.linked_id)
+        if r.resale_id:
+            return "resale", int(r.resale_id)
+        return "new", int(r.filed_id) if r.filed_id else None
+
+    chosen = [contract_of(r) for r in page.items]
+    filing: dict[tuple[str, int], str] = {}
+    for kind, table in (("new", sale_contracts), ("resale", resale_contracts)):
+        ids = {cid for k, cid in chosen if k == kind and cid is not None}
+        if ids:
+            by_id = select(table.c.id, table.c.filing_no).where(table.c.id.in_(ids))
+            filing |= {(kind, int(i)): str(n) for i, n in conn.execute(by_id)}
     names = divisions.names(conn, {r.street_code for r in page.items})
 
     def row(r: Any) -> RegistrationLink:
-        cid = r.linked_id or r.filed_id
-        reason = "" if r.linked_id else ("登记权利人与备案买受人不一致" if r.filed_id else "没有已备案的买卖合同")
+        kind, cid = contract_of(r)
+        ok = bool(r.linked_id or r.resale_id)
+        reason = "" if ok else ("登记权利人与备案买受人不一致" if r.filed_id else "没有已备案的买卖合同")
         return RegistrationLink(
             registration_id=int(r.id), record_id=r.record_id, certificate_no=r.certificate_no,
             registered_on=r.registered_on, home_id=int(r.home_id), house_code=r.house_code,
             street_code=r.street_code, street_name=names.get(r.street_code, r.street_code),
-            contract_id=int(cid) if cid else None, filing_no=filing.get(int(cid)) if cid else None,
-            linked=r.linked_id is not None, reason=reason,
+            contract_id=cid, filing_no=filing.get((kind, cid)) if cid else None,
+            linked=ok, reason=reason,
         )  # fmt: skip
 
     return page.map(row)
