@@ -703,7 +703,11 @@ def test_public_figures_count_filed_contracts_by_day_month_district_and_use(
     district = w.street_s1[:6]
 
     def row(rows: list[dict[str, Any]], period: str) -> dict[str, Any]:
-        found = [r for r in rows if r["period"] == period and r["district_code"] == district and r["use"] == use]
+        found = [
+            r
+            for r in rows
+            if (r["market"], r["period"], r["district_code"], r["use"]) == ("new", period, district, use)
+        ]
         return found[0] if found else {"contracts": 0, "area": "0"}
 
     for key, period in (("daily", today.isoformat()), ("monthly", today.strftime("%Y-%m"))):
@@ -711,6 +715,8 @@ def test_public_figures_count_filed_contracts_by_day_month_district_and_use(
         assert now["contracts"] == was["contracts"] + 1
         assert Decimal(now["area"]) == Decimal(was["area"]) + Decimal("89.50")
     assert after["daily_total"] == before["daily_total"] + 1
+    assert after["daily_by_market"]["new"] == before["daily_by_market"]["new"] + 1
+    assert after["daily_by_market"]["resale"] == before["daily_by_market"]["resale"]
     page = client.get("/transactions/figures")
     assert page.status_code == 200 and "新建商品房网签备案成交" in page.text
     assert CITIZEN_NAME not in page.text and CITIZEN_ID not in page.text and c["buyer_id_number"] not in page.text

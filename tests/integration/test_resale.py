@@ -377,10 +377,15 @@ def test_the_registered_transfer_completes_the_contract_and_the_buyer_may_list_t
     released: list[tuple[int, int]] = []
     monkeypatch.setattr(resale_funds, "on_registered", lambda conn, c, g: released.append((c, g)))
     c = signed_contract(env)
+    figures = "/api/v1/transactions/public/figures"
+    before = client.get(figures).json()["daily_by_market"]
     # a transfer before filing completes nothing; the filing does not yet complete either
     r = client.post(f"{API}/contracts/{c['id']}/filing", headers=auth(eng, "agency"))
     assert r.status_code == 200
+    filed = client.get(figures).json()["daily_by_market"]  # the public 成交 figures count the resale
+    assert (filed["resale"], filed["new"]) == (before["resale"] + 1, before["new"])
     load(env, "t1.csv", [transfer("R1", env["code"], (CITIZEN_ID, CITIZEN_NAME))])
+    assert client.get(figures).json()["daily_by_market"]["resale"] == before["resale"] + 1  # still, registered
     with eng.connect() as conn:
         row = conn.execute(select(resale_contracts).where(resale_contracts.c.id == c["id"])).one()
         reg = conn.execute(select(homes.c.id).where(homes.c.house_code == env["code"])).scalar_one()

@@ -218,6 +218,8 @@ class SalesTableOut(BaseModel):
 
 
 class FigureRowOut(BaseModel):
+    market: str = Field(description="市场：new 新建商品房，resale 存量房")
+    market_label: str
     period: str = Field(description="日期 YYYY-MM-DD 或月份 YYYY-MM")
     district_code: str
     district_name: str
@@ -232,3 +234,5 @@ class PublicFiguresOut(BaseModel):
     monthly: list[FigureRowOut]
     daily_total: int
     monthly_total: int
+    daily_by_market: dict[str, int] = Field(description="近 30 日各市场备案套数")
+    monthly_by_market: dict[str, int] = Field(description="近 12 个月各市场备案套数")
