@@ -299,4 +299,4 @@ def cancel(conn: Connection, caller: Caller, contract_id: int, reason: str) -> N
             updated_at=now,
         )
     )
-    resale_funds.on_cancelled(conn, row, was_filed=row.status == rd.ContractStatus.filed)
+    resale_funds.on_cancelled(conn, row, was_filed=row.status == rd.ContractStatus.filed, actor=caller.account_id)

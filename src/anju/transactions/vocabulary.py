@@ -24,6 +24,8 @@ ACTIONS = {
     "transactions.resale_sign_contract": "签署存量房买卖合同",
     "transactions.resale_file_contract": "存量房买卖合同备案",
     "transactions.resale_cancel_contract": "撤销存量房买卖合同",
+    "transactions.resale_open_fund_account": "开立存量房交易资金监管账户",
+    "transactions.resale_record_deposit": "存量房交易资金入账",
 }
 ENTITIES = {
     "developer": "开发企业",
@@ -34,6 +36,7 @@ ENTITIES = {
     "presale_release": "预售资金拨付申请",
     "resale_listing": "存量房源",
     "resale_contract": "存量房买卖合同",
+    "resale_fund_account": "存量房交易资金监管账户",
 }
 PERMISSIONS = {
     "transactions.read": "查看辖区开发企业、项目、预售许可、备案价格和买卖合同（买受人脱敏）",
