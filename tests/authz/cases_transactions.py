@@ -328,18 +328,28 @@ CASES.update(
             one("GET", f"{RESALE}/fund-accounts"), scoping=None, perm="transactions.read"
         ),
         ("POST", f"{RESALE}/contracts/{{contract_id}}/deposits"): Case(
-            one("POST", f"{RESALE}/contracts/{NO_ID}/deposits",
-                json={"kind": "loan", "amount_fen": 1, "reference": "MATRIX-1"}),
-            ok={404}, scoping=None, perm="transactions.manage",
-        ),  # fmt: skip
+            one(
+                "POST",
+                f"{RESALE}/contracts/{NO_ID}/deposits",
+                json={"kind": "loan", "amount_fen": 1, "reference": "MATRIX-1"},
+            ),
+            ok={404},
+            scoping=None,
+            perm="transactions.manage",
+        ),
         ("GET", f"{RESALE}/contracts/{{contract_id}}/fund"): Case(
             one("GET", f"{RESALE}/contracts/{NO_ID}/fund"), ok={404}, scoping=None, perm="transactions.read"
         ),
         ("POST", "/transactions/staff/resale/{contract_id}/deposits"): Case(
-            one("POST", f"/transactions/staff/resale/{NO_ID}/deposits",
-                data={"kind": "loan", "amount_yuan": "1", "reference": "MATRIX-1"}),
-            ok={404}, scoping=None, perm="transactions.manage",
-        ),  # fmt: skip
+            one(
+                "POST",
+                f"/transactions/staff/resale/{NO_ID}/deposits",
+                data={"kind": "loan", "amount_yuan": "1", "reference": "MATRIX-1"},
+            ),
+            ok={404},
+            scoping=None,
+            perm="transactions.manage",
+        ),
         ("GET", f"{RESALE}/public/listings"): Case(
             one("GET", f"{RESALE}/public/listings"), scoping=None, perm="public"
         ),

@@ -16,11 +16,13 @@ from anju import funds, ledger
 from anju.funds.tables import fund_journals
 from anju.security import audit_log
 from tests.accounts import CITIZEN_ID, CITIZEN_NAME, web_session
-from tests.integration.test_resale import PRICE, env, load, signed_contract, transfer  # noqa: F401
+from tests.integration import test_resale as tr
 from tests.tx_builders import auth
 
-
 API = "/api/v1/transactions/resale"
+PRICE = tr.PRICE
+env = tr.env  # the resale tests' world: an agency, a home the seeded landlord owns, the test client
+load, signed_contract, transfer = tr.load, tr.signed_contract, tr.transfer
 DOWN = PRICE * 4 // 10
 LOAN = PRICE * 6 // 10
 
@@ -173,7 +175,7 @@ def test_cancellation_refunds_what_was_held_and_a_contract_with_nothing_held_pos
 
 
 def test_the_staff_page_shows_the_fund_and_takes_deposits_and_the_parties_see_theirs(env: dict[str, Any]) -> None:
-    client, eng = env["client"], env["engine"]
+    eng = env["engine"]
     open_account(env)
     cid = filed(env)
     page = f"/transactions/staff/resale/{cid}"

@@ -327,7 +327,7 @@ def position(conn: Connection, contract_id: int, district_code: str) -> FundPosi
         page = funds.journals(
             conn, fund_account_id=pos["fund_account_id"], subject=subject(contract_id), limit=100, offset=0
         )
-        pos["journals"] = page.items
+        pos["journals"] = list(page.items)
     return pos
 
 
