@@ -375,7 +375,7 @@ def test_the_registered_transfer_completes_the_contract_and_the_buyer_may_list_t
 ) -> None:
     client, eng = env["client"], env["engine"]
     released: list[tuple[int, int]] = []
-    monkeypatch.setattr(resale_funds, "on_registered", lambda conn, c, g: released.append((c, g)))
+    monkeypatch.setattr(resale_funds, "on_registered_many", lambda conn, done: released.extend(done.items()))
     c = signed_contract(env)
     # a transfer before filing completes nothing; the filing does not yet complete either
     r = client.post(f"{API}/contracts/{c['id']}/filing", headers=auth(eng, "agency"))
