@@ -15,6 +15,7 @@ from sqlalchemy import Engine, func, select
 from anju import funds, ledger
 from anju.funds.tables import fund_journals
 from anju.security import audit_log
+from anju.transactions import resale_funds
 from tests.accounts import CITIZEN_ID, CITIZEN_NAME, web_session
 from tests.integration import test_resale as tr
 from tests.tx_builders import auth
@@ -145,6 +146,10 @@ def test_the_registered_transfer_releases_everything_held_to_the_seller(env: dic
             entry = json.loads(ledger.entry(c, "funds", int(r.ledger_index)).data)
             assert entry["journal"] == r.id and entry["type"] == f"transactions.resale.{r.kind}"
             assert entry["subject"] == f"contract:{cid}" and entry["amount_fen"] == int(r.amount_fen)
+    # a contract is settled once: the hook again (a replayed load) posts nothing
+    with eng.begin() as c:
+        assert resale_funds.on_registered_many(c, {cid: 1}) == []
+    assert [r.kind for r in journal_rows(eng)] == ["down_payment", "loan", "release"]
     # no more deposits once registered
     r = deposit(env, cid, "loan", 1, "BANK-100003")
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "contract_id"
