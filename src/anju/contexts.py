@@ -276,7 +276,7 @@ CONTEXTS: tuple[Context, ...] = (
     Context(
         "transactions",
         vocabulary="anju.transactions.vocabulary",
-        fund_kinds={"presale": "anju.transactions.domain:PRESALE"},
+        fund_kinds={"presale": "anju.transactions.domain:PRESALE", "resale": "anju.transactions.domain:RESALE"},
         registration_followers={"resale_contracts": "anju.transactions.registrations:complete_resales"},
         permissions={
             "transactions.read": "read developers, projects, permits, prices and contracts in scope (buyers masked)",

@@ -320,6 +320,36 @@ CASES.update(
             scoping=None,
             perm="transactions.manage",
         ),
+        # resale fund supervision (存量房交易资金监管): a missing district or contract, refused after the policy
+        ("POST", f"{RESALE}/fund-accounts"): Case(
+            one("POST", f"{RESALE}/fund-accounts", json={}), ok={422}, scoping=None, perm="transactions.manage"
+        ),
+        ("GET", f"{RESALE}/fund-accounts"): Case(
+            one("GET", f"{RESALE}/fund-accounts"), scoping=None, perm="transactions.read"
+        ),
+        ("POST", f"{RESALE}/contracts/{{contract_id}}/deposits"): Case(
+            one(
+                "POST",
+                f"{RESALE}/contracts/{NO_ID}/deposits",
+                json={"kind": "loan", "amount_fen": 1, "reference": "MATRIX-1"},
+            ),
+            ok={404},
+            scoping=None,
+            perm="transactions.manage",
+        ),
+        ("GET", f"{RESALE}/contracts/{{contract_id}}/fund"): Case(
+            one("GET", f"{RESALE}/contracts/{NO_ID}/fund"), ok={404}, scoping=None, perm="transactions.read"
+        ),
+        ("POST", "/transactions/staff/resale/{contract_id}/deposits"): Case(
+            one(
+                "POST",
+                f"/transactions/staff/resale/{NO_ID}/deposits",
+                data={"kind": "loan", "amount_yuan": "1", "reference": "MATRIX-1"},
+            ),
+            ok={404},
+            scoping=None,
+            perm="transactions.manage",
+        ),
         ("GET", f"{RESALE}/public/listings"): Case(
             one("GET", f"{RESALE}/public/listings"), scoping=None, perm="public"
         ),

@@ -338,7 +338,7 @@ def test_a_private_sale_is_drafted_signed_and_filed_by_the_parties_and_cancelled
     client, eng = env["client"], env["engine"]
     cancelled: list[tuple[int, bool]] = []
     monkeypatch.setattr(
-        resale_funds, "on_cancelled", lambda conn, row, was_filed: cancelled.append((row.id, was_filed))
+        resale_funds, "on_cancelled", lambda conn, row, was_filed, **kw: cancelled.append((row.id, was_filed))
     )
     body = {k: v for k, v in contract_body(0).items() if not k.startswith(("listing", "seller"))}
     # a buyer is no seller: only a registered owner drafts a private sale of the home
@@ -375,7 +375,7 @@ def test_the_registered_transfer_completes_the_contract_and_the_buyer_may_list_t
 ) -> None:
     client, eng = env["client"], env["engine"]
     released: list[tuple[int, int]] = []
-    monkeypatch.setattr(resale_funds, "on_registered", lambda conn, c, g: released.append((c, g)))
+    monkeypatch.setattr(resale_funds, "on_registered_many", lambda conn, done: released.extend(done.items()))
     c = signed_contract(env)
     figures = "/api/v1/transactions/public/figures"
     before = client.get(figures).json()["daily_by_market"]

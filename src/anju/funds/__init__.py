@@ -33,6 +33,7 @@ from anju.funds.engine import (
     scoped_account,
     subject_balances,
     subject_proofs,
+    subject_totals,
     unbalanced_journals,
 )
 from anju.funds.reconciliation import BankImport, BankLine, DayFigures, Difference, Reconciliation
@@ -76,5 +77,6 @@ __all__ = [
     "scoped_account",
     "subject_balances",
     "subject_proofs",
+    "subject_totals",
     "unbalanced_journals",
 ]

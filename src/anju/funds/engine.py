@@ -427,6 +427,25 @@ def journals(
     return fetch_page(conn, _journals_q(and_(*cond)), limit=limit, offset=offset, row=_journal_row)
 
 
+def subject_totals(
+    conn: Connection, fund_account_ids: Sequence[int], subjects: Sequence[str]
+) -> dict[tuple[int, str], dict[str, int]]:
+    """The journals' amounts summed by (fund account, subject) and journal kind, in one grouped query
+    (no scope: for callers that scoped the accounts and the subjects)."""
+    if not fund_account_ids or not subjects:
+        return {}
+    j = fund_journals
+    q = (
+        select(j.c.fund_account_id, j.c.subject, j.c.kind, func.sum(j.c.amount_fen))
+        .where(j.c.fund_account_id.in_(list(fund_account_ids)), j.c.subject.in_(list(subjects)))
+        .group_by(j.c.fund_account_id, j.c.subject, j.c.kind)
+    )
+    out: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
+    for a, subj, k, total in conn.execute(q):
+        out[(int(a), str(subj))][k] = int(total)
+    return dict(out)
+
+
 def count_journals(conn: Connection, fund_account_ids: Sequence[int], kind: str, booked_on: date) -> dict[int, int]:
     """How many journals of ``kind`` without a subject each account booked on ``booked_on``."""
     q = (

@@ -142,6 +142,25 @@ PRESALE = FundKind(
     ledger_labels={"bank": "监管账户银行存款", "released": "已拨付开发企业", "held": "购房人交存款"},
 )
 
+#: Resale funds (存量房交易资金监管) as a fund kind: a district's account (owner ``district:<code>``):
+#: ``bank`` and ``released`` (paid to sellers, debit); per resale contract (subject ``contract:<id>``):
+#: ``held`` (what its buyer paid in, credit; a refund debits it back).
+RESALE = FundKind(
+    name="resale",
+    label="存量房交易资金监管",
+    log="funds",
+    entry_type="transactions.resale",
+    account_kinds=("bank", "released"),
+    subject_kinds=("held",),
+    journal_kinds={
+        "down_payment": "首付款入账",
+        "loan": "按揭贷款入账",
+        "release": "过户后划付卖方",
+        "refund": "撤销退款",
+    },
+    ledger_labels={"bank": "监管账户银行存款", "released": "已划付卖方", "held": "买方交存款"},
+)
+
 DEPOSIT_KINDS = {"down_payment": "首付款", "loan": "按揭贷款"}
 RELEASE_STATUS_LABELS = {"requested": "待审批", "approved": "已拨付", "rejected": "已驳回"}
 

@@ -214,7 +214,7 @@ def complete_resales(conn: Connection, home_ids: Sequence[int], today: date, now
     contract: ``registered``, ``active`` NULL (the home may be listed and sold again), and
     ``registration_id`` (the latest such registration). Set-wise by chunks of homes, on the indexes
     ``ux_resale_contracts_home_active`` and ``ix_registrations_home``. The fund hook releases the held
-    money (``resale_funds.on_registered``)."""
+    money, set-wise (``resale_funds.on_registered_many``)."""
     r = resale_contracts
     filed = and_(r.c.home_id == _reg.c.home_id, r.c.status == ResaleStatus.filed)
     done: dict[int, int] = {}
@@ -230,6 +230,5 @@ def complete_resales(conn: Connection, home_ids: Sequence[int], today: date, now
             done.setdefault(int(cid), int(rid))
     if done:
         conn.execute(_COMPLETE, [{"cid": c, "rid": g, "now": now} for c, g in done.items()])
-        for c, g in done.items():
-            resale_funds.on_registered(conn, c, g)
+        resale_funds.on_registered_many(conn, done)
     return len(done)

@@ -249,7 +249,8 @@ def sign(conn: Connection, settings: Settings, caller: Caller, contract_id: int,
 
 def file(conn: Connection, caller: Caller, contract_id: int, *, private: bool) -> str:
     """File a signed contract (网签备案): by the agency that drafted it, or by the seller of a private
-    sale. Gives the filing number, closes the listing as sold and opens the fund (hook)."""
+    sale. Gives the filing number, closes the listing as sold and calls the fund hook (which posts nothing:
+    money enters when the bank reports a deposit, ``resale_funds.record_deposit``)."""
     if private:
         row = _as_party(conn, caller, contract_id, "seller")
         if row.agency_party_id is not None:
@@ -299,4 +300,4 @@ def cancel(conn: Connection, caller: Caller, contract_id: int, reason: str) -> N
             updated_at=now,
         )
     )
-    resale_funds.on_cancelled(conn, row, was_filed=row.status == rd.ContractStatus.filed)
+    resale_funds.on_cancelled(conn, row, was_filed=row.status == rd.ContractStatus.filed, actor=caller.account_id)

@@ -24,6 +24,8 @@ ACTIONS = {
     "transactions.resale_sign_contract": "签署存量房买卖合同",
     "transactions.resale_file_contract": "存量房买卖合同备案",
     "transactions.resale_cancel_contract": "撤销存量房买卖合同",
+    "transactions.resale_open_fund_account": "开立存量房交易资金监管账户",
+    "transactions.resale_record_deposit": "存量房交易资金入账",
 }
 ENTITIES = {
     "developer": "开发企业",
@@ -34,10 +36,11 @@ ENTITIES = {
     "presale_release": "预售资金拨付申请",
     "resale_listing": "存量房源",
     "resale_contract": "存量房买卖合同",
+    "resale_fund_account": "存量房交易资金监管账户",
 }
 PERMISSIONS = {
     "transactions.read": "查看辖区开发企业、项目、预售许可、备案价格和买卖合同（买受人脱敏）",
-    "transactions.manage": "开发企业、项目、预售许可和价格备案，撤销合同备案",
+    "transactions.manage": "开发企业、项目、预售许可和价格备案，撤销合同备案，预售和存量房交易资金监管",
     "transactions.sell": "以开发企业或房地产经纪机构经办人身份发布存量房源，起草、签署和备案买卖合同",
     "transactions.buy": "查看并签署本人的买卖合同（买受人，或存量房的出卖人），自行成交网签",
 }

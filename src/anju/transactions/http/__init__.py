@@ -5,6 +5,7 @@ and the policies (``deps``); existing-home resale in ``api_resale`` / ``pages_re
 from anju.transactions.http.api import router as _api
 from anju.transactions.http.api_funds import router as _funds_api
 from anju.transactions.http.api_resale import router as _api_resale
+from anju.transactions.http.api_resale_funds import router as _api_resale_funds
 from anju.transactions.http.pages import router as _pages
 from anju.transactions.http.pages_filings import router as _filings
 from anju.transactions.http.pages_funds import router as _funds_pages
@@ -21,6 +22,7 @@ ROUTERS = (
     Mount.pages(_filings),
     Mount.pages(_funds_pages),
     Mount.api(_api_resale),
+    Mount.api(_api_resale_funds),
     Mount.pages(_resale),
     Mount.pages(_resale_agency),
 )

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request
@@ -22,7 +23,7 @@ from anju import divisions
 from anju.core import money
 from anju.core.errors import AnjuError, FieldError, ValidationError
 from anju.security import Caller, Public, SecurityDep, audited, set_audit_target
-from anju.transactions import domain, resale_contract, resale_queries
+from anju.transactions import domain, resale_contract, resale_funds, resale_queries
 from anju.transactions import resale_domain as rd
 from anju.transactions.http.deps import TxBuy, TxManage, TxRead
 from anju.web.deps import PagingDep, SettingsDep, UowDep
@@ -39,12 +40,13 @@ StatusQ = Annotated[Literal["", "draft", "signed", "filed", "registered", "cance
 SourceQ = Annotated[Literal["", "platform", "history"], Query()]
 TextQ = Annotated[str | None, Query(max_length=30)]
 SideQ = Annotated[Literal["seller", "buyer"], Query()]
-DoneQ = Annotated[Literal["", "drafted", "signed", "filed", "cancelled"], Query()]
+DoneQ = Annotated[Literal["", "drafted", "signed", "filed", "cancelled", "deposit"], Query()]
 DONE = {
     "drafted": "合同已起草。请签署，并请对方登录平台签署。",
     "signed": "已签署。双方签署后办理网签备案。",
     "filed": "合同已备案。",
     "cancelled": "合同已撤销，房屋可以重新交易。",
+    "deposit": "已入账，资金由监管账户监管至转移登记。",
 }
 #: The contract form's fields (a service's fen fields are shown at the form's yuan fields).
 TERMS = (
@@ -52,6 +54,8 @@ TERMS = (
     "payment_method", "down_payment", "loan",
 )  # fmt: skip
 ALIASES = {"total_price_fen": "total_price", "down_payment_fen": "down_payment", "loan_fen": "loan"}
+#: A deposit's service fields shown at the deposit form's fields.
+DEPOSIT_ALIASES = {"amount_fen": "amount_yuan"}
 
 
 def split_errors(errors: list[FieldError] | None, fields: tuple[str, ...]) -> tuple[dict[str, str], list[FieldError]]:
@@ -60,6 +64,8 @@ def split_errors(errors: list[FieldError] | None, fields: tuple[str, ...]) -> tu
     rest: list[FieldError] = []
     for e in errors or []:
         name = ALIASES.get(e.field, e.field)
+        if name not in fields:
+            name = DEPOSIT_ALIASES.get(e.field, name)
         if name in fields:
             by_field[name] = f"{by_field[name]}；{e.reason}" if name in by_field else e.reason
         else:
@@ -167,8 +173,11 @@ def _mine_page(
     items: list[dict[str, object]] = []
     if caller.account_id is not None:
         with uow.read() as conn:
-            for c in resale_queries.party_contracts(conn, sec.keyring, caller.account_id):
-                items.append({**c, "mine": "seller" if c["seller_account_id"] == caller.account_id else "buyer"})
+            mine = resale_queries.party_contracts(conn, sec.keyring, caller.account_id)
+            fund = resale_funds.positions(conn, [(c["id"], c["district_code"]) for c in mine])
+            for c in mine:
+                side = "seller" if c["seller_account_id"] == caller.account_id else "buyer"
+                items.append({**c, "mine": side, "fund": fund[c["id"]]})
     by_field, rest = split_errors(errors, ("house_code", *TERMS))
     return render(
         request,
@@ -412,20 +421,89 @@ def staff_csv(
     )
 
 
+def _staff_contract(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: Caller,
+    contract_id: int,
+    *,
+    done: str = "",
+    values: dict[str, str] | None = None,
+    errors: list[FieldError] | None = None,
+    message: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    with uow.read() as conn:
+        c = resale_queries.staff_contract(conn, sec.keyring, contract_id, scope=caller.scope)
+        fund = resale_funds.position(conn, contract_id, c["district_code"])
+    by_field, rest = split_errors(errors, DEPOSIT_FIELDS)
+    return render(
+        request,
+        "transactions/resale_staff_contract.html",
+        status_code=status_code,
+        c=c,
+        fund=fund,
+        done=DONE.get(done, ""),
+        can_cancel=caller.can("transactions.manage") and c["status"] in rd.HOLDING,
+        can_deposit=caller.can("transactions.manage") and c["status"] == rd.ContractStatus.filed,
+        deposit_kinds=domain.DEPOSIT_KINDS,
+        values=values or {},
+        field_errors=by_field,
+        errors=rest,
+        message=message if (rest or not by_field) else None,
+    )
+
+
 @router.get("/transactions/staff/resale/{contract_id}", response_class=HTMLResponse)
 def staff_contract_page(
     request: Request, uow: UowDep, sec: SecurityDep, caller: TxRead, contract_id: Id, done: DoneQ = ""
 ) -> HTMLResponse:
-    """One contract in the caller's streets (parties masked); officers who may cancel see the link."""
-    with uow.read() as conn:
-        c = resale_queries.staff_contract(conn, sec.keyring, contract_id, scope=caller.scope)
-    return render(
-        request,
-        "transactions/resale_staff_contract.html",
-        c=c,
-        done=DONE.get(done, ""),
-        can_cancel=caller.can("transactions.manage") and c["status"] in rd.HOLDING,
-    )
+    """One contract in the caller's streets (parties masked) with its supervised funds; officers who may
+    cancel see the link, and the deposit form while it is filed."""
+    return _staff_contract(request, uow, sec, caller, contract_id, done=done)
+
+
+DEPOSIT_FIELDS = ("kind", "amount_yuan", "reference", "booked_on")
+
+
+@router.post("/transactions/staff/resale/{contract_id}/deposits", response_class=HTMLResponse, response_model=None)
+def deposit_form(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: TxManage,
+    contract_id: Id,
+    kind: Annotated[str, Form(max_length=20)] = "",
+    amount_yuan: Annotated[str, Form(max_length=20)] = "",
+    reference: Annotated[str, Form(max_length=64)] = "",
+    booked_on: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Record the buyer's down payment or loan paid into the district's supervised account; a refusal
+    shows the contract again with each error beside its field."""
+    values = {"kind": kind, "amount_yuan": amount_yuan, "reference": reference, "booked_on": booked_on}
+
+    def write() -> None:
+        errors: list[FieldError] = []
+        amount = money.collect_fen(amount_yuan, "amount_yuan", errors)
+        day = None
+        if booked_on.strip():
+            try:
+                day = date.fromisoformat(booked_on.strip())
+            except ValueError:
+                errors.append(FieldError("booked_on", "日期应为 YYYY-MM-DD"))
+        if errors:
+            raise ValidationError("入账信息有误", errors)
+        with audited(uow, caller, "transactions.resale_record_deposit", "resale_contract", contract_id) as conn:
+            resale_funds.record_deposit(conn, caller, contract_id, kind, amount or 0, reference, day)
+
+    def again(e: AnjuError) -> Response:
+        return _staff_contract(
+            request, uow, sec, caller, contract_id, values=values, errors=e.errors, message=e.message,
+            status_code=e.status_code,
+        )  # fmt: skip
+
+    return form_action(write, done=f"/transactions/staff/resale/{contract_id}?done=deposit", again=again)
 
 
 CANCEL_EXPLAIN = "撤销后合同终止，房屋可以重新交易；已备案的，监管的交易资金按规定退还买受人。撤销记入审计，不能恢复。"

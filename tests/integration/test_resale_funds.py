@@ -1,0 +1,203 @@
+"""Resale transaction fund supervision (存量房交易资金监管, issue 18) over HTTP, on both databases: a
+district's supervised account, deposits against a filed resale contract capped by the contract (refused
+naming the field, the cap and the amount, nothing written), a repeated bank reference posted once, the
+release to the seller when the registration feed loads the transfer, the refund on cancellation, the
+verifiable log ``funds``, the pages, and the sweep finding no unbalanced journal."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+
+from anju import funds, ledger
+from anju.funds.tables import fund_journals
+from anju.security import audit_log
+from anju.transactions import resale_funds
+from tests.accounts import CITIZEN_ID, CITIZEN_NAME, web_session
+from tests.integration import test_resale as tr
+from tests.tx_builders import auth
+
+API = "/api/v1/transactions/resale"
+PRICE = tr.PRICE
+env = tr.env  # the resale tests' world: an agency, a home the seeded landlord owns, the test client
+load, signed_contract, transfer = tr.load, tr.signed_contract, tr.transfer
+DOWN = PRICE * 4 // 10
+LOAN = PRICE * 6 // 10
+
+
+def journal_rows(eng: Engine) -> list[Any]:
+    with eng.connect() as c:
+        return list(c.execute(select(fund_journals).order_by(fund_journals.c.id)).all())
+
+
+def open_account(env: dict[str, Any]) -> int:
+    client, eng = env["client"], env["engine"]
+    body = {"district_code": env["world"].district_a, "bank": "南京银行玄武支行", "account_no": "RS-320102-0001"}
+    r = client.post(f"{API}/fund-accounts", json=body, headers=auth(eng, "district"))
+    assert r.status_code == 201, r.text
+    assert r.json()["district_code"] == env["world"].district_a and r.json()["held_fen"] == 0
+    return int(r.json()["fund_account_id"])
+
+
+def filed(env: dict[str, Any]) -> int:
+    c = signed_contract(env)
+    r = env["client"].post(f"{API}/contracts/{c['id']}/filing", headers=auth(env["engine"], "agency"))
+    assert r.status_code == 200, r.text
+    return int(c["id"])
+
+
+def deposit(env: dict[str, Any], cid: int, kind: str, amount: int, ref: str) -> Any:
+    body = {"kind": kind, "amount_fen": amount, "reference": ref}
+    return env["client"].post(f"{API}/contracts/{cid}/deposits", json=body, headers=auth(env["engine"], "district"))
+
+
+def fund(env: dict[str, Any], cid: int) -> dict[str, Any]:
+    r = env["client"].get(f"{API}/contracts/{cid}/fund", headers=auth(env["engine"], "district"))
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
+def session(env: dict[str, Any], who: str) -> tuple[TestClient, str]:
+    token, csrf = web_session(env["engine"], who)
+    return TestClient(env["client"].app, follow_redirects=False, cookies={"anju_session": token}), csrf
+
+
+def sweep(eng: Engine) -> None:
+    with eng.connect() as c:
+        assert funds.unbalanced_journals(c) == []
+
+
+def test_a_district_account_and_deposits_capped_by_the_contract_once_per_bank_reference(env: dict[str, Any]) -> None:
+    client, eng = env["client"], env["engine"]
+    district = auth(eng, "district")
+    # only the bureau opens the account, one per district; the clerk may not
+    body = {"district_code": env["world"].district_a, "bank": "南京银行", "account_no": "RS-320102-0001"}
+    assert client.post(f"{API}/fund-accounts", json=body, headers=auth(eng, "clerk")).status_code == 403
+    r = client.post(f"{API}/fund-accounts", json=body | {"bank": " "}, headers=district)
+    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["bank"]
+    r = client.post(f"{API}/fund-accounts", json=body | {"district_code": env["world"].district_b}, headers=district)
+    assert r.status_code == 404  # another district is out of the officer's scope
+    acct = open_account(env)
+    r = client.post(f"{API}/fund-accounts", json=body | {"account_no": "RS-320102-0002"}, headers=district)
+    assert r.status_code == 409 and r.json()["errors"][0]["field"] == "district_code"
+    listed = client.get(f"{API}/fund-accounts", headers=district).json()
+    assert [a["fund_account_id"] for a in listed["items"]] == [acct] and listed["total"] == 1
+
+    # a signed contract is not yet filed: no deposit
+    c = signed_contract(env)
+    r = deposit(env, c["id"], "down_payment", 100, "BANK-000001")
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "contract_id"
+    assert client.post(f"{API}/contracts/{c['id']}/filing", headers=auth(eng, "agency")).status_code == 200
+    cid = int(c["id"])
+
+    # above the contract's down payment: refused naming the field, the cap and the amount; nothing written
+    r = deposit(env, cid, "down_payment", DOWN + 1, "BANK-000002")
+    assert r.status_code == 422, r.text
+    err = r.json()["errors"][0]
+    assert err["field"] == "amount_fen"
+    assert f"{DOWN / 100:,.2f}" in err["reason"] and f"{(DOWN + 1) / 100:,.2f}" in err["reason"]
+    assert journal_rows(eng) == []
+
+    # the down payment in two parts; the same bank reference again is the same journal
+    first = deposit(env, cid, "down_payment", DOWN // 2, "BANK-000003")
+    assert first.status_code == 201 and first.json()["replayed"] is False
+    again = deposit(env, cid, "down_payment", DOWN // 2, "BANK-000003")
+    assert again.status_code == 201 and again.json() == first.json() | {"replayed": True}
+    r = deposit(env, cid, "down_payment", DOWN // 2 + 1, "BANK-000003")
+    assert r.status_code == 409 and r.json()["errors"][0]["field"] == "reference"
+    assert len(journal_rows(eng)) == 1
+    assert deposit(env, cid, "down_payment", DOWN - DOWN // 2, "BANK-000004").status_code == 201
+    r = deposit(env, cid, "down_payment", 1, "BANK-000005")
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "amount_fen"
+    assert deposit(env, cid, "loan", LOAN, "BANK-000006").status_code == 201
+    assert deposit(env, cid, "loan", 1, "BANK-000007").status_code == 422
+
+    pos = fund(env, cid)
+    assert (pos["down_payment_fen"], pos["loan_fen"], pos["held_fen"], pos["released_fen"]) == (DOWN, LOAN, PRICE, 0)
+    assert [j["reference"] for j in pos["journals"]] == ["BANK-000003", "BANK-000004", "BANK-000006"]
+    listed = client.get(f"{API}/fund-accounts", headers=district).json()["items"][0]
+    assert (listed["held_fen"], listed["bank_fen"]) == (PRICE, PRICE)
+    with eng.connect() as conn:
+        n = conn.execute(
+            select(func.count()).where(audit_log.c.action == "transactions.resale_record_deposit")
+        ).scalar_one()
+    assert n >= 3
+    sweep(eng)
+
+
+def test_the_registered_transfer_releases_everything_held_to_the_seller(env: dict[str, Any]) -> None:
+    eng = env["engine"]
+    acct = open_account(env)
+    cid = filed(env)
+    assert deposit(env, cid, "down_payment", DOWN, "BANK-100001").status_code == 201
+    assert deposit(env, cid, "loan", LOAN, "BANK-100002").status_code == 201
+    # the registration feed loads the transfer to the buyer: the contract completes and the money goes
+    load(env, "t1.csv", [transfer("R1", env["code"], (CITIZEN_ID, CITIZEN_NAME))])
+    pos = fund(env, cid)
+    assert (pos["held_fen"], pos["released_fen"], pos["refunded_fen"]) == (0, PRICE, 0)
+    assert [j["kind"] for j in pos["journals"]] == ["down_payment", "loan", "release"]
+    with eng.connect() as c:
+        bal = funds.balances(c, [acct])[acct]
+        assert (bal["bank"], bal["released"], bal["held"]) == (0, PRICE, -PRICE)
+        for r in c.execute(select(fund_journals).order_by(fund_journals.c.id)):
+            entry = json.loads(ledger.entry(c, "funds", int(r.ledger_index)).data)
+            assert entry["journal"] == r.id and entry["type"] == f"transactions.resale.{r.kind}"
+            assert entry["subject"] == f"contract:{cid}" and entry["amount_fen"] == int(r.amount_fen)
+    # a contract is settled once: the hook again (a replayed load) posts nothing
+    with eng.begin() as c:
+        assert resale_funds.on_registered_many(c, {cid: 1}) == []
+    assert [r.kind for r in journal_rows(eng)] == ["down_payment", "loan", "release"]
+    # no more deposits once registered
+    r = deposit(env, cid, "loan", 1, "BANK-100003")
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "contract_id"
+    sweep(eng)
+
+
+def test_cancellation_refunds_what_was_held_and_a_contract_with_nothing_held_posts_nothing(
+    env: dict[str, Any],
+) -> None:
+    client, eng = env["client"], env["engine"]
+    acct = open_account(env)
+    cid = filed(env)
+    assert deposit(env, cid, "down_payment", DOWN, "BANK-200001").status_code == 201
+    r = client.post(f"{API}/contracts/{cid}/cancellation", json={"reason": "双方解除"}, headers=auth(eng, "district"))
+    assert r.status_code == 204
+    pos = fund(env, cid)
+    assert (pos["deposited_fen"], pos["held_fen"], pos["released_fen"], pos["refunded_fen"]) == (DOWN, 0, 0, DOWN)
+    assert [j["kind"] for j in pos["journals"]] == ["down_payment", "refund"]
+    with eng.connect() as c:
+        assert funds.balances(c, [acct])[acct]["bank"] == 0
+    # a second contract of the home, filed and cancelled with nothing paid in: no journal
+    before = len(journal_rows(eng))
+    cid2 = filed(env)
+    r = client.post(f"{API}/contracts/{cid2}/cancellation", json={"reason": "未付款"}, headers=auth(eng, "district"))
+    assert r.status_code == 204
+    assert len(journal_rows(eng)) == before and fund(env, cid2)["refunded_fen"] == 0
+    sweep(eng)
+
+
+def test_the_staff_page_shows_the_fund_and_takes_deposits_and_the_parties_see_theirs(env: dict[str, Any]) -> None:
+    eng = env["engine"]
+    open_account(env)
+    cid = filed(env)
+    page = f"/transactions/staff/resale/{cid}"
+    staff, csrf = session(env, "district")
+    r = staff.get(page)
+    assert r.status_code == 200 and "交易资金监管" in r.text and "登记入账" in r.text
+    clerk, _ = session(env, "clerk")
+    assert "登记入账" not in clerk.get(page).text  # read only
+    form = {"kind": "down_payment", "amount_yuan": f"{(DOWN + 100) / 100:.2f}", "reference": "BANK-300001",
+            "csrf_token": csrf}  # fmt: skip
+    r = staff.post(f"{page}/deposits", data=form)
+    assert r.status_code == 422 and "本次" in r.text and 'class="error"' in r.text
+    assert journal_rows(eng) == []
+    r = staff.post(f"{page}/deposits", data=form | {"amount_yuan": f"{DOWN / 100:.2f}"})
+    assert r.status_code == 303, r.text
+    assert f"{DOWN / 100:,.2f}" in staff.get(page).text
+    buyer, _ = session(env, "citizen")
+    mine = buyer.get("/transactions/resale/me")
+    assert mine.status_code == 200 and "交易资金监管" in mine.text and f"{DOWN / 100:,.2f}" in mine.text
+    sweep(eng)
