@@ -26,6 +26,8 @@ from anju.security import Caller, check_policies, keyring_from_settings
 from tests import rental_builders as rb
 from tests.accounts import choose_world
 from tests.browser import Site, axe_source, axe_violations, chromium_browser, describe, open_tab, screenshots_dir, site
+from tests.integration.test_resale import LANDLORD_NAME
+from tests.rental_builders import LANDLORD_ID
 
 #: Public routes that are not pages a person reads (a health probe, an image).
 NOT_PAGES = {"/healthz", "/rental/check/{code}/qr.svg"}
@@ -75,8 +77,19 @@ def samples(s: Site) -> dict[str, str]:
             approved(c, kr, w.street_s1, size=1, priority="a11y")
         draw = al.freeze_draw(c, system, "public_rental", "a11y", "无障碍检查摇号")
         al.run_draw(c, system, draw, "385729", "公证处", ["见证人"])
+    with s.engine.begin() as c:  # a home the seeded landlord owns, listed for sale by a filed agency
+        resale_home = rb.free_homes(c, w.street_s1, 1)[0]
+        rb.own(c, kr, int(resale_home.id))
+        rb.party(c, kr, w.street_s1, kind="agency", code=rb.AGENCY_CODE)
     with s.server.client() as client:
         sale = tx.on_sale(client, s.engine, w.street_s1, homes=2)
+        listed = client.post(
+            "/api/v1/transactions/resale/listings",
+            json={"house_code": resale_home.house_code, "owner_name": LANDLORD_NAME, "owner_id_number": LANDLORD_ID,
+                  "title": "南向三房", "description": "近地铁", "asking_price_fen": 300_000_000},
+            headers=tx.auth(s.engine, "agency"),
+        )  # fmt: skip
+        assert listed.status_code == 201 and listed.json()["verify_code"], listed.text
     return {
         "/rental/check": f"/rental/check?code={code}",  # the portal's check box: on to the code's page
         "/rental/check/{code}": f"/rental/check/{code}",
@@ -85,6 +98,7 @@ def samples(s: Site) -> dict[str, str]:
         "/assistance/draws/{draw_id}/public": f"/assistance/draws/{draw}/public",
         "/transactions/projects/{project_id}": f"/transactions/projects/{sale.project}",
         "/transactions/buildings/{building_id}": f"/transactions/buildings/{sale.site.building}",
+        "/transactions/resale/check": f"/transactions/resale/check?code={listed.json()['verify_code']}",
     }
 
 
