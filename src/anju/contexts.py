@@ -307,6 +307,7 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("交易", "备案与登记核对", "/transactions/staff/registrations", "transactions.read"),
             MenuItem("交易", "商品房备案", "/transactions/staff/filings", "transactions.manage"),
             MenuItem("交易", "预售资金监管", "/transactions/staff/funds", "transactions.read"),
+            MenuItem("交易", "存量房资金监管", "/transactions/staff/resale-funds", "transactions.read"),
         ),
         worklist="anju.transactions.worklist:items",
     ),

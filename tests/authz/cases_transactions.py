@@ -199,6 +199,12 @@ CASES: dict[tuple[str, str], Case] = {
         perm="transactions.manage",
     ),
     # presale fund supervision pages
+    ("GET", "/transactions/staff/resale-funds"): Case(
+        one("GET", "/transactions/staff/resale-funds"), scoping=None, perm="transactions.read"
+    ),
+    ("POST", "/transactions/staff/resale-funds"): Case(
+        one("POST", "/transactions/staff/resale-funds", data={}), ok={422}, scoping=None, perm="transactions.manage"
+    ),
     ("GET", "/transactions/staff/funds"): Case(
         one("GET", "/transactions/staff/funds"), scoping=None, perm="transactions.read"
     ),

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 from anju import funds, ledger
+from anju.core.scope import Scope
 from anju.funds.tables import fund_journals
 from anju.security import audit_log
 from anju.transactions import resale_funds
@@ -201,3 +202,30 @@ def test_the_staff_page_shows_the_fund_and_takes_deposits_and_the_parties_see_th
     mine = buyer.get("/transactions/resale/me")
     assert mine.status_code == 200 and "交易资金监管" in mine.text and f"{DOWN / 100:,.2f}" in mine.text
     sweep(eng)
+
+
+def test_the_district_accounts_page_lists_and_opens_accounts_with_errors_beside_the_fields(
+    env: dict[str, Any],
+) -> None:
+    eng = env["engine"]
+    district = env["world"].district_a
+    staff, csrf = session(env, "district")
+    page = "/transactions/staff/resale-funds"
+    r = staff.get(page)
+    assert r.status_code == 200 and "还没有开立存量房交易资金监管账户" in r.text and "开立区监管账户" in r.text
+    bad = staff.post(page, data={"district_code": district, "bank": "南", "account_no": "x", "csrf_token": csrf})
+    assert bad.status_code == 422 and 'class="error"' in bad.text and "开户银行" in bad.text
+    assert staff.post(page, data={"district_code": "", "bank": "南京银行", "account_no": "RS-1", "csrf_token": csrf}
+                      ).status_code == 422  # fmt: skip
+    with eng.connect() as c:
+        assert funds.account_ids(c, Scope.whole_city(), "resale") == []  # nothing opened by the refusals
+    form = {"district_code": district, "bank": "南京银行玄武支行", "account_no": "RS-320102-0009", "csrf_token": csrf}
+    r = staff.post(page, data=form)
+    assert r.status_code == 303 and r.headers["location"] == f"{page}?done=opened", r.text
+    listed = staff.get(r.headers["location"])
+    assert "监管账户已开立" in listed.text and "RS-320102-0009" in listed.text
+    again = staff.post(page, data=form | {"account_no": "RS-320102-0010"})
+    assert again.status_code == 409 and "已开立" in again.text  # one account per district
+    clerk, _ = session(env, "clerk")
+    seen = clerk.get(page)
+    assert seen.status_code == 200 and "开立区监管账户" not in seen.text  # read only

@@ -11,6 +11,7 @@ from anju.transactions.http.pages_filings import router as _filings
 from anju.transactions.http.pages_funds import router as _funds_pages
 from anju.transactions.http.pages_resale import router as _resale
 from anju.transactions.http.pages_resale_agency import router as _resale_agency
+from anju.transactions.http.pages_resale_funds import router as _resale_funds
 from anju.transactions.http.pages_sales import router as _sales
 from anju.web.routing import Mount
 
@@ -25,4 +26,5 @@ ROUTERS = (
     Mount.api(_api_resale_funds),
     Mount.pages(_resale),
     Mount.pages(_resale_agency),
+    Mount.pages(_resale_funds),
 )
