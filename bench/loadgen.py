@@ -12,11 +12,19 @@ with ``Content-Length`` (every JSON answer of the platform), connections kept al
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
+import subprocess
+import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+import httpx
 
 Request = tuple[str, str, dict[str, str]]  # method, path, extra headers
 
@@ -100,3 +108,35 @@ async def drive(
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     out.wall = time.perf_counter() - t0
     return out
+
+
+@contextmanager
+def serve_anju(database_url: str, data_dir: str | None = None, workers: int = 1) -> Iterator[str]:
+    """``anju serve`` in a child process over ``database_url`` on a free loopback port (rate limits off,
+    warnings only), until it answers ``/healthz``; yields its base URL and stops it afterwards."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    env = dict(
+        os.environ,
+        ANJU_DATABASE_URL=database_url,
+        ANJU_LOG_LEVEL="WARNING",
+        ANJU_RATE_LIMIT_PUBLIC="1000000/minute",
+        **({"ANJU_DATA_DIR": data_dir} if data_dir else {}),
+    )
+    anju = Path(sys.executable).with_name("anju")
+    cmd = [str(anju), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    server = subprocess.Popen(cmd, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(10)

@@ -24,19 +24,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import socket
-import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
 from sqlalchemy import func, select
 
 import loadgen
@@ -226,36 +222,13 @@ def main() -> None:
     url = f"sqlite:///{Path(args.sqlite).resolve()}" if args.sqlite else args.postgres
     data_dir = Path(tempfile.mkdtemp(prefix="anju-bench-filing-"))
     _settings, listing_ids, lease_ids, token = prepare(url, data_dir, args.scale, args.n)
-    port = free_port()
-    env = dict(
-        os.environ,
-        ANJU_DATABASE_URL=url,
-        ANJU_DATA_DIR=str(data_dir),
-        ANJU_LOG_LEVEL="WARNING",
-        ANJU_RATE_LIMIT_PUBLIC="1000000/minute",
-    )
-    anju = Path(sys.executable).with_name("anju")
-    server = subprocess.Popen(
-        [str(anju), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers)], env=env
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
+    with loadgen.serve_anju(url, str(data_dir), args.workers) as base:
         api = "/api/v1/rental/me"
         drive(base, token, [("GET", "/healthz")] * 500, args.concurrency, "warm-up")  # not reported
         trivial = drive(base, token, [("GET", "/healthz")] * args.n, args.concurrency, "trivial")
         listings_ = [("POST", f"{api}/listings/{i}/verify") for i in listing_ids]
         verify = drive(base, token, listings_, args.concurrency, "verify")
         filing = drive(base, token, [("POST", f"{api}/leases/{i}/file") for i in lease_ids], args.concurrency, "file")
-    finally:
-        server.terminate()
-        server.wait(10)
     out = {
         "database": "sqlite" if args.sqlite else "postgresql",
         "concurrency": args.concurrency,

@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import socket
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -26,17 +23,13 @@ import httpx
 from sqlalchemy import create_engine, func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import loadgen
 from anju.core import migrate
 from anju.registry import tables as rt
 from anju.rental import domain as rental_domain
 from anju.transactions import resale_listings
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def pct(xs: list[float], p: float) -> float:
@@ -102,53 +95,34 @@ def main() -> None:
         streets = [r[0] for r in c.execute(select(resale_listings.c.street_code).distinct().limit(500))]
         districts = sorted({s[:6] for s in streets})
     engine.dispose()
-    port = free_port()
-    env = dict(os.environ, ANJU_DATABASE_URL=args.database_url, ANJU_RATE_LIMIT_PUBLIC="1000000/minute")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "anju.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     kinds: dict[str, list[float]] = {}
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as cl:
-            for _ in range(300):
-                try:
-                    if cl.get("/healthz").status_code < 500:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.2)
+    with loadgen.serve_anju(args.database_url) as base, httpx.Client(base_url=base, timeout=30) as cl:
 
-            def mix() -> tuple[str, dict[str, str | int]]:
-                k = rng.random()
-                p: dict[str, str | int] = {"page": rng.choice([1, 1, 1, 2, 3])}
-                lo = rng.choice([100, 200, 300, 500]) * 1_000_000
-                if k < 0.2:
-                    return "none", p
-                if k < 0.45:
-                    return "district", p | {"district": rng.choice(districts)}
-                if k < 0.7:
-                    return "street", p | {"street": rng.choice(streets)}
-                if k < 0.85:
-                    return "price", p | {"price_min_fen": lo, "price_max_fen": lo + 100_000_000}
-                return "district+price", p | {
-                    "district": rng.choice(districts), "price_min_fen": lo, "price_max_fen": lo + 100_000_000,
-                }  # fmt: skip
+        def mix() -> tuple[str, dict[str, str | int]]:
+            k = rng.random()
+            p: dict[str, str | int] = {"page": rng.choice([1, 1, 1, 2, 3])}
+            lo = rng.choice([100, 200, 300, 500]) * 1_000_000
+            if k < 0.2:
+                return "none", p
+            if k < 0.45:
+                return "district", p | {"district": rng.choice(districts)}
+            if k < 0.7:
+                return "street", p | {"street": rng.choice(streets)}
+            if k < 0.85:
+                return "price", p | {"price_min_fen": lo, "price_max_fen": lo + 100_000_000}
+            return "district+price", p | {
+                "district": rng.choice(districts), "price_min_fen": lo, "price_max_fen": lo + 100_000_000,
+            }  # fmt: skip
 
-            url = "/api/v1/transactions/resale/public/listings"
-            for _ in range(30):
-                cl.get(url, params=mix()[1])
-            for _ in range(args.n):
-                kind, params = mix()
-                t = time.perf_counter()
-                r = cl.get(url, params=params)
-                kinds.setdefault(kind, []).append(time.perf_counter() - t)
-                assert r.status_code == 200, r.text[:200]
-    finally:
-        server.terminate()
-        server.wait(10)
+        url = "/api/v1/transactions/resale/public/listings"
+        for _ in range(30):
+            cl.get(url, params=mix()[1])
+        for _ in range(args.n):
+            kind, params = mix()
+            t = time.perf_counter()
+            r = cl.get(url, params=params)
+            kinds.setdefault(kind, []).append(time.perf_counter() - t)
+            assert r.status_code == 200, r.text[:200]
     every = [x for xs in kinds.values() for x in xs]
     out = {
         "database": args.database_url.split(":", 1)[0],

@@ -21,20 +21,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import httpx
 from sqlalchemy import func, insert, select
 from stdnum.cn import uscc
 
+import loadgen
 from anju.core import clock, migrate
 from anju.core.db import make_engine
 from anju.core.scope import SYSTEM
@@ -53,7 +50,7 @@ from anju.registry import (
 from anju.registry import tables as rt
 from anju.security import Caller, NewAccount, Role, Security, create_account, issue_session
 from anju.transactions import filings, prices, sale_contracts
-from rental_filing import PASSWORD, drive, free_port, resident_id
+from rental_filing import PASSWORD, drive, resident_id
 
 AREA = Decimal("89.50")
 UNIT_FEN = 3_000_000
@@ -205,34 +202,11 @@ def main() -> None:
     url = f"sqlite:///{Path(args.sqlite).resolve()}" if args.sqlite else args.postgres
     data_dir = Path(tempfile.mkdtemp(prefix="anju-bench-sale-"))
     contract_ids, token = prepare(url, data_dir, args.scale, args.n)
-    port = free_port()
-    env = dict(
-        os.environ,
-        ANJU_DATABASE_URL=url,
-        ANJU_DATA_DIR=str(data_dir),
-        ANJU_LOG_LEVEL="WARNING",
-        ANJU_RATE_LIMIT_PUBLIC="1000000/minute",
-    )
-    anju = Path(sys.executable).with_name("anju")
-    server = subprocess.Popen(
-        [str(anju), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers)], env=env
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
+    with loadgen.serve_anju(url, str(data_dir), args.workers) as base:
         drive(base, token, [("GET", "/healthz")] * 500, args.concurrency, "warm-up")  # not reported
         trivial = drive(base, token, [("GET", "/healthz")] * args.n, args.concurrency, "trivial")
         paths = [("POST", f"/api/v1/transactions/contracts/{i}/filing") for i in contract_ids]
         filing = drive(base, token, paths, args.concurrency, "file")
-    finally:
-        server.terminate()
-        server.wait(10)
     engine = make_engine(url)
     with engine.connect() as c:
         filed = c.execute(
