@@ -5,16 +5,20 @@ job whose process died shown as interrupted; the register's import page runs as 
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from anju.core import clock, jobs
+from anju.core.db import UnitOfWork, unit_of_work
 from anju.core.errors import NotFound, ValidationError
 
 OWNER, OTHER = 7, 8
@@ -45,7 +49,9 @@ def test_a_job_shows_its_progress_while_it_runs_and_its_result_after(empty_engin
         assert go.wait(30)
         return jobs.Done("/imports/42", "完成：共 10 行")
 
-    job_id = jobs.start(empty_engine, tmp_path, kind="test.work", title="测试任务", owner=OWNER, work=work)
+    job_id = jobs.start(
+        unit_of_work(empty_engine), tmp_path, kind="test.work", title="测试任务", owner=OWNER, work=work
+    )
     assert half.wait(30)
     running = _until(empty_engine, tmp_path, job_id, lambda v: v["fraction"] == 0.5)
     assert (running["status"], running["message"], running["open"]) == ("running", "已完成一半", True)
@@ -59,7 +65,9 @@ def test_a_job_shows_its_progress_while_it_runs_and_its_result_after(empty_engin
 
 
 def test_jobs_belong_to_their_owner(empty_engine: Engine, tmp_path: Path) -> None:
-    mine = jobs.start(empty_engine, tmp_path, kind="t", title="我的", owner=OWNER, work=lambda p: jobs.Done(None, "好"))
+    mine = jobs.start(
+        unit_of_work(empty_engine), tmp_path, kind="t", title="我的", owner=OWNER, work=lambda p: jobs.Done(None, "好")
+    )
     jobs.wait(mine)
     with pytest.raises(NotFound):
         _get(empty_engine, tmp_path, mine, owner=OTHER)
@@ -74,6 +82,7 @@ def test_a_refusal_fails_the_job_with_its_message_and_a_crash_without_its_intern
     empty_engine: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     def refused(progress: jobs.Progress) -> jobs.Done:
+        progress("读取", 0.3)
         raise ValidationError.of("file", "文件格式不对")
 
     person = "3201021990" + "01011234"  # built here: the traceback's source lines must not show it either
@@ -81,23 +90,34 @@ def test_a_refusal_fails_the_job_with_its_message_and_a_crash_without_its_intern
     def crashed(progress: jobs.Progress) -> jobs.Done:
         raise RuntimeError(f"{person} secret detail")
 
-    a = jobs.start(empty_engine, tmp_path, kind="t", title="拒绝", owner=OWNER, work=refused)
+    a = jobs.start(unit_of_work(empty_engine), tmp_path, kind="t", title="拒绝", owner=OWNER, work=refused)
     jobs.wait(a)
-    b = jobs.start(empty_engine, tmp_path, kind="t", title="崩溃", owner=OWNER, work=crashed)
+    b = jobs.start(unit_of_work(empty_engine), tmp_path, kind="t", title="崩溃", owner=OWNER, work=crashed)
     jobs.wait(b)
     va, vb = _get(empty_engine, tmp_path, a), _get(empty_engine, tmp_path, b)
     assert va["status"] == "failed" and "文件格式不对" in (va["error"] or "")
+    assert va["fraction"] == 0.3 and va["message"] == "未完成"  # a failed job's bar is not shown full
     assert vb["status"] == "failed" and "secret" not in (vb["error"] or "") and "内部错误" in (vb["error"] or "")
     assert "RuntimeError" in caplog.text and "320102199001011234" not in caplog.text
 
 
 def test_a_job_whose_process_is_gone_is_shown_interrupted(empty_engine: Engine, tmp_path: Path) -> None:
+    host = socket.gethostname()
     with empty_engine.begin() as c:
+        # this process's pid with another boot id: a restarted container that reused the dead one's pid
+        reused = int(
+            c.execute(
+                jobs.background_jobs.insert()
+                .values(kind="t", title="重启前", owner_account_id=OWNER, status="running",
+                        runner=f"{host}:{os.getpid()}:0123456789ab", created_at=clock.now())
+                .returning(jobs.background_jobs.c.id)
+            ).scalar_one()
+        )  # fmt: skip
         dead = int(
             c.execute(
                 jobs.background_jobs.insert()
                 .values(kind="t", title="重启前", owner_account_id=OWNER, status="running",
-                        runner=f"{socket.gethostname()}:999999999", created_at=clock.now())
+                        runner=f"{host}:999999999:0123456789ab", created_at=clock.now())
                 .returning(jobs.background_jobs.c.id)
             ).scalar_one()
         )  # fmt: skip
@@ -105,6 +125,27 @@ def test_a_job_whose_process_is_gone_is_shown_interrupted(empty_engine: Engine, 
     (tmp_path / "jobs" / f"{dead}.json").write_text(json.dumps({"message": "写入", "fraction": 0.6}))
     view = _get(empty_engine, tmp_path, dead)
     assert (view["status"], view["open"], view["fraction"]) == ("interrupted", False, 0.6)
+    assert _get(empty_engine, tmp_path, reused)["status"] == "interrupted"
+
+
+def test_a_jobs_own_writes_go_through_the_unit_of_work(empty_engine: Engine, tmp_path: Path) -> None:
+    """On SQLite the writers' queue is the unit of work's: a job's rows written around it would fail
+    with "database is locked" while another job's import holds the database."""
+    began: list[str] = []
+
+    class Counting(UnitOfWork):
+        @contextmanager
+        def begin(self) -> Iterator[Connection]:
+            began.append(threading.current_thread().name)
+            with super().begin() as conn:
+                yield conn
+
+    uow = Counting(empty_engine, group_commit=False)
+    job_id = jobs.start(uow, tmp_path, kind="t", title="计数", owner=OWNER, work=lambda p: jobs.Done(None, "好"))
+    jobs.wait(job_id)
+    assert _get(empty_engine, tmp_path, job_id)["status"] == "done"
+    assert len(began) == 3  # recorded (request thread), running and finished (job thread)
+    assert began[0] != "anju-job" and all(n.startswith("anju-job") for n in began[1:])
 
 
 def test_the_import_page_runs_the_import_as_a_job_with_a_page_that_updates_itself(live_server: Any) -> None:

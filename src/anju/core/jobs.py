@@ -26,6 +26,7 @@ import socket
 import threading
 import time
 import traceback
+import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,9 +34,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypedDict
 
-from sqlalchemy import Column, Connection, Engine, Index, String, Table, Text, select, update
+from sqlalchemy import Column, Connection, Index, String, Table, Text, select, update
 
 from anju.core import clock
+from anju.core.db import UnitOfWork
 from anju.core.errors import AnjuError, NotFound
 from anju.core.paging import Page, fetch_page
 from anju.core.types import IdType, UTCDateTime, metadata
@@ -95,7 +97,10 @@ class JobView(TypedDict):
     open: bool
 
 
-_RUNNER = f"{socket.gethostname()}:{os.getpid()}"
+#: host:pid:boot of this process. The boot id tells a restarted process that reuses a dead one's pid (a
+#: container's pid 1) from the process that started the job.
+_BOOT = uuid.uuid4().hex[:12]
+_RUNNER = f"{socket.gethostname()}:{os.getpid()}:{_BOOT}"
 _executors: list[ThreadPoolExecutor] = []  # made on first use: one per process
 _futures: dict[int, Future[None]] = {}
 _lock = threading.Lock()
@@ -119,20 +124,21 @@ class _Reporter:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.last = 0.0
+        self.fraction = 0.0
 
     def __call__(self, message: str, fraction: float, *, force: bool = False) -> None:
+        frac = self.fraction = min(1.0, max(0.0, float(fraction)))  # kept even when not written
         now = time.monotonic()
         if not force and now - self.last < 0.3:
             return
         self.last = now
         tmp = self.path.with_suffix(".tmp")
-        frac = min(1.0, max(0.0, float(fraction)))
         tmp.write_text(json.dumps({"message": message[:200], "fraction": frac}, ensure_ascii=False))
         os.replace(tmp, self.path)
 
 
 def start(
-    engine: Engine,
+    uow: UnitOfWork,
     data_dir: Path,
     *,
     kind: str,
@@ -140,9 +146,11 @@ def start(
     owner: int | None,
     work: Callable[[Progress], Done],
 ) -> int:
-    """Record a job, run ``work`` on the job thread, return the job's id at once."""
+    """Record a job, run ``work`` on the job thread, return the job's id at once. The job's own rows are
+    written through the unit of work like every write (on SQLite, the writers' queue: while another
+    job's import holds it, recording this one waits for it instead of failing)."""
     now = clock.now()
-    with engine.begin() as conn:
+    with uow.begin() as conn:
         job_id = int(
             conn.execute(
                 background_jobs.insert()
@@ -161,7 +169,7 @@ def start(
     path.parent.mkdir(parents=True, exist_ok=True)
     reporter = _Reporter(path)
     reporter("排队等待", 0.0, force=True)
-    future = _pool().submit(_run, engine, job_id, reporter, work)
+    future = _pool().submit(_run, uow, job_id, reporter, work)
     with _lock:
         _futures[job_id] = future
     future.add_done_callback(lambda _f: _forget(job_id))
@@ -173,32 +181,32 @@ def _forget(job_id: int) -> None:
         _futures.pop(job_id, None)
 
 
-def _finish(engine: Engine, job_id: int, **values: object) -> None:
-    with engine.begin() as conn:
+def _finish(uow: UnitOfWork, job_id: int, **values: object) -> None:
+    with uow.begin() as conn:
         conn.execute(
             update(background_jobs).where(background_jobs.c.id == job_id).values(finished_at=clock.now(), **values)
         )
 
 
-def _run(engine: Engine, job_id: int, reporter: _Reporter, work: Callable[[Progress], Done]) -> None:
-    with engine.begin() as conn:
+def _run(uow: UnitOfWork, job_id: int, reporter: _Reporter, work: Callable[[Progress], Done]) -> None:
+    with uow.begin() as conn:
         conn.execute(update(background_jobs).where(background_jobs.c.id == job_id).values(status="running"))
     reporter("开始", 0.0, force=True)
     try:
         done = work(reporter)
     except AnjuError as e:  # a refusal the person can act on: its message is already Chinese
-        reporter(str(e)[:200], 1.0, force=True)
-        _finish(engine, job_id, status="failed", error=str(e)[:2000], message=str(e)[:500])
+        reporter("未完成", reporter.fraction, force=True)  # the bar stays where the work stopped
+        _finish(uow, job_id, status="failed", error=str(e)[:2000])
         return
     except Exception as e:  # any failure ends the job as failed; where it happened goes to the log
         # the frames only, not the exception's message: it may quote personal data
         where = "".join(traceback.format_tb(e.__traceback__))
         log.error("background job %s failed with %s\n%s", job_id, type(e).__name__, where)
-        reporter("失败", 1.0, force=True)
-        _finish(engine, job_id, status="failed", error="内部错误，请联系管理员（详见服务日志）", message="失败")
+        reporter("未完成", reporter.fraction, force=True)
+        _finish(uow, job_id, status="failed", error="内部错误，请联系管理员（详见服务日志）")
         return
     reporter(done.message, 1.0, force=True)
-    _finish(engine, job_id, status="done", result_path=done.result_path, message=done.message[:500])
+    _finish(uow, job_id, status="done", result_path=done.result_path, message=done.message[:500])
 
 
 def wait(job_id: int, timeout: float = 60.0) -> None:
@@ -210,9 +218,12 @@ def wait(job_id: int, timeout: float = 60.0) -> None:
 
 
 def _alive(runner: str) -> bool:
-    host, _, pid = runner.rpartition(":")
+    """Whether the process that runs a job still does (``host:pid:boot``)."""
+    host, pid, boot = [*runner.rsplit(":", 2), "", ""][:3]
     if host != socket.gethostname() or not pid.isdigit():
         return True  # another machine's process: it cannot be checked from here
+    if int(pid) == os.getpid():
+        return boot == _BOOT  # this pid, but another boot: the process that started it is gone
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:

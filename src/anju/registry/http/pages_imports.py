@@ -73,7 +73,7 @@ def imports_upload(
         )
 
     job = jobs.start(
-        uow.engine,
+        uow,
         settings.data_dir,
         kind="registry.import",
         title=f"楼盘表导入：{filename[:100]}",

@@ -151,7 +151,7 @@ def compute_form(
         return jobs.Done(f"/rental/guidance/manage/{out['id']}", f"已生成草稿版本 {out['edition_no']}")
 
     job = jobs.start(
-        uow.engine,
+        uow,
         settings.data_dir,
         kind="rental.guidance_compute",
         title=f"测算租赁指导价格（近 {months} 个月）",
