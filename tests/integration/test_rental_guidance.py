@@ -425,6 +425,12 @@ def test_pages(city_engine: Engine, settings_for: Any, data: Data) -> None:
     assert r.status_code == 200 and "还没有测算过指导价格" in r.text
     r = client.post("/rental/guidance/manage", data={"csrf_token": csrf, "until": "x", "months": "12"})
     assert r.status_code == 422 and "日期格式" in r.text
+    # the service's period check runs before any job starts: the form again, no job
+    r = client.post("/rental/guidance/manage", data={"csrf_token": csrf, "until": "2999-01-01", "months": "12"})
+    assert r.status_code == 422 and "不能晚于今天" in r.text
+    r = client.post("/rental/guidance/manage", data={"csrf_token": csrf, "until": "", "months": "40"})
+    assert r.status_code == 422 and "1 到 36" in r.text
+    assert client.get("/api/v1/jobs").json()["total"] == 0
     r = client.post(
         "/rental/guidance/manage", data={"csrf_token": csrf, "until": "", "months": "12"}, follow_redirects=False
     )

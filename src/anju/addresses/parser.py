@@ -37,6 +37,7 @@ from typing import TypedDict, cast
 from anju.addresses.gazetteer import Gazetteer, Street, gazetteer, pinyin_key
 from anju.addresses.textnorm import (
     ESCAPED_RUN,
+    SPACE_RUN,
     cn_numerals,
     estate_key,
     normalise_name,
@@ -114,7 +115,6 @@ _SUSPECT = re.compile("[\x00-\x08\x0e-\x1f\x7f-\xff\ud800-\udfff\ufffd\u200b-\u2
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_SPACE = re.compile(r"[\s\u3000,，、;；:：。·'\"“”‘’/|\\]+")
 _DIGIT_SLASH = re.compile(r"(?<=\d)/(?=\d)")  # 3/1/502 is shorthand like 3-1-502
 # A label before the address in forms and documents (住址：…, 户籍地址：…, 住…); the short ones (住, 现住)
 # only before a place name.
@@ -259,7 +259,7 @@ class Parser:
             s = _PHONE_SEP.sub("", s)
         if "/" in s:
             s = _DIGIT_SLASH.sub("-", s)
-        s = _SPACE.sub("", s).lstrip("-#")
+        s = SPACE_RUN.sub("", s).lstrip("-#")
         if not s:
             p.error = "no_place: 只有电话号码，未识别出道路、小区、楼栋或房号" if p.notes else "empty: 地址为空"
             return None

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import opencc
 
-_SPACE = re.compile(r"[\s\u3000,，、;；:：。·'\"“”‘’/|\\]+")
+SPACE_RUN = re.compile(r"[\s\u3000,，、;；:：。·'\"“”‘’/|\\]+")
 _ESTATE_TAIL_NOISE = re.compile(r"(?:小区)$")
 
 # Dashes people put in shorthand (3—1—502); NFKC already maps the full-width ones.
@@ -139,7 +139,7 @@ def normalise_name(name: str | None) -> str | None:
     """Comparable form of an estate or road name: normalised text, numerals as digits, no spaces."""
     if not name:
         return None
-    s = cn_numerals(_SPACE.sub("", normalise_text(name)))
+    s = cn_numerals(SPACE_RUN.sub("", normalise_text(name)))
     return s or None
 
 

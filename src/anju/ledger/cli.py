@@ -226,11 +226,10 @@ def trusted_public_key(public_key: str | None) -> str | None:
             raise click.BadParameter(f"Ed25519 公钥应为 32 字节，实为 {len(key)} 字节", param_hint="--public-key")
         return key.hex()
     from anju.core import runtime
-    from anju.ledger.heads import signer_from_seed
+    from anju.ledger.heads import published_key
     from anju.security import ledger_signing_seed
 
-    seed_hex = ledger_signing_seed(runtime.settings())
-    return signer_from_seed(seed_hex).public_key_hex if seed_hex else None
+    return published_key(ledger_signing_seed(runtime.settings()))
 
 
 @ledger.command("check")

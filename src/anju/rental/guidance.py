@@ -128,7 +128,9 @@ def current_edition_id(conn: Connection, on: date | None = None) -> int | None:
 # ------------------------------------------------------------------------------------------ editions
 
 
-def _period(until: date | None, months: int) -> tuple[date, date]:
+def check_period(until: date | None, months: int) -> tuple[date, date]:
+    """The computation period (start, end) of ``months`` months up to ``until`` (today); refused with the
+    field and the reason when out of range (also what a page checks before it starts the job)."""
     if not 1 <= months <= 36:
         raise ValidationError.of("months", "测算期应为 1 到 36 个月")
     end = until or clock.today()
@@ -153,7 +155,7 @@ def compute_edition(
 ) -> EditionDetail:
     """Compute a draft edition from the leases filed in the ``months`` months up to ``until`` and
     store it with its method and every range (the caller's transaction)."""
-    start, end = _period(until, months)
+    start, end = check_period(until, months)
     started = time.perf_counter()
     data = read_leases(conn, start, end)
     read_s = time.perf_counter() - started

@@ -3,6 +3,7 @@ importer or the exporter, shape the answer."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
@@ -59,21 +60,29 @@ def read_upload(file: UploadFile, limit: int) -> bytes:
 
 
 def run_import(
-    uow: UnitOfWork, settings: Settings, caller: Caller, file: UploadFile, source: str, mode: str
+    uow: UnitOfWork,
+    settings: Settings,
+    caller: Caller,
+    data: bytes,
+    filename: str,
+    source: str,
+    mode: str,
+    progress: Callable[[str, float], None] | None = None,
 ) -> imports.ImportResult:
-    """Run an import (city-wide permission only: a file may touch any street); the job and its audit
-    row are written in the import's own transaction."""
-    data = read_upload(file, settings.upload_max_bytes)
+    """Run an import (city-wide permission only: a file may touch any street) with the settings' limits;
+    the job and its audit row are written in the import's own transaction. The API calls it in the
+    request, the upload page on a background job (with ``progress``)."""
     return imports.import_file(
         uow,
         data,
-        file.filename or "upload",
+        filename,
         caller=caller,
         source=source,
         mode=mode,
         max_bytes=settings.upload_max_bytes,
         batch_rows=settings.import_batch_rows,
         xlsx_limits=imports.XlsxLimits.of(settings),
+        progress=progress,
     )
 
 
@@ -96,7 +105,8 @@ def create_import(
     mode: Annotated[Mode, Form(description="导入方式")] = "all_or_nothing",
 ) -> ImportJobDetail | JSONResponse:
     """Upload a 楼盘表 file; answers the job's report (422 with the row errors when rejected)."""
-    result = run_import(uow, settings, caller, file, source, mode)
+    data = read_upload(file, settings.upload_max_bytes)
+    result = run_import(uow, settings, caller, data, file.filename or "upload", source, mode)
     with uow.read() as conn:
         job = _detail(imports.get_job(conn, result.job_id))
     if result.rejected:

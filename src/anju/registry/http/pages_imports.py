@@ -54,18 +54,7 @@ def imports_upload(
     filename = file.filename or "upload"
 
     def work(progress: jobs.Progress) -> jobs.Done:
-        result = imports.import_file(
-            uow,
-            data,
-            filename,
-            caller=caller,
-            source=source,
-            mode=mode,
-            max_bytes=settings.upload_max_bytes,
-            batch_rows=settings.import_batch_rows,
-            xlsx_limits=imports.XlsxLimits.of(settings),
-            progress=progress,
-        )
+        result = api_imports.run_import(uow, settings, caller, data, filename, source, mode, progress)
         status = domain.IMPORT_JOB_STATUS.get(result.status, result.status)
         counts = f"新建 {result.rows_created}，更新 {result.rows_updated}，无变化 {result.rows_unchanged}"
         return jobs.Done(

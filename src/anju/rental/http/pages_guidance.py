@@ -124,8 +124,9 @@ def compute_form(
             until_d = date.fromisoformat(until) if until else None
         except ValueError:
             raise ValidationError.of("until", "日期格式应为 YYYY-MM-DD") from None
-        if not months.isdigit() or not 1 <= int(months) <= 36:
+        if not months.isdigit():
             raise ValidationError.of("months", "应为 1 到 36 的整数")
+        guidance.check_period(until_d, int(months))  # the service's own check, before the job starts
     except ValidationError as e:
         with uow.read() as conn:
             page = guidance.list_editions(conn, staff=True, offset=paging.offset, limit=paging.page_size)
