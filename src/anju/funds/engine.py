@@ -199,15 +199,6 @@ def balances(
     return dict(out)
 
 
-def subject_balances(conn: Connection, fund_account_id: int, kind: str, prefix: str) -> dict[str, int]:
-    """Balances of the per-subject ledger accounts of ``kind`` whose subject starts with ``prefix``."""
-    la = fund_ledger_accounts
-    q = select(la.c.subject, la.c.balance_fen).where(
-        la.c.fund_account_id == fund_account_id, la.c.kind == kind, la.c.subject.startswith(prefix)
-    )
-    return {r.subject: int(r.balance_fen) for r in conn.execute(q)}
-
-
 # ------------------------------------------------------------------------------------------ journals
 
 

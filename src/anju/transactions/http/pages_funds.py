@@ -20,7 +20,7 @@ from anju import divisions
 from anju.core import clock
 from anju.core.errors import AnjuError, FieldError, ValidationError
 from anju.core.money import yuan_to_fen
-from anju.security import Caller, audited
+from anju.security import Caller, audited, set_audit_target
 from anju.transactions import domain, presale_funds
 from anju.transactions.http.deps import TxManage, TxRead
 from anju.web.deps import PagingDep, SettingsDep, UowDep
@@ -108,7 +108,9 @@ def open_account_page(
         if not project_id.strip().isdigit():
             raise ValidationError.of("project_id", "请填写项目编号")
         with audited(uow, caller, "transactions.open_fund_account", "presale_fund_account") as conn:
-            return presale_funds.open_account(conn, settings, caller, int(project_id), bank, account_no)
+            acct = presale_funds.open_account(conn, settings, caller, int(project_id), bank, account_no)
+            set_audit_target(conn, acct)  # as the API does: the audit row names the account
+            return acct
 
     def again(e: AnjuError) -> Response:
         return _list(request, uow, caller, paging, None, values=values, message=e.message, errors=e.errors,
