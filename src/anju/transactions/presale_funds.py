@@ -125,9 +125,9 @@ class DepositRecorded(TypedDict):
 
 
 def _deposited(conn: Connection, fund_account_id: int, contract_id: int, kind: str) -> int:
-    page = funds.journals(conn, fund_account_id=fund_account_id, subject=subject(contract_id), kind=kind,
-                          limit=10_000, offset=0)  # fmt: skip
-    return sum(j["amount_fen"] for j in page.items)
+    """What a contract's journals of ``kind`` add up to (one grouped query, however many there are)."""
+    subj = subject(contract_id)
+    return funds.subject_totals(conn, [fund_account_id], [subj]).get((fund_account_id, subj), {}).get(kind, 0)
 
 
 def record_deposit(
