@@ -250,6 +250,7 @@ def test_the_pages_list_open_deposit_and_release_with_a_confirmation(
     r = district.post(f"{base}/releases/{rid}/approve", data={"csrf_token": csrf2, "confirmed": "1"})
     assert r.status_code == 303 and journals_count(city_engine) == n + 1
     assert "已拨付" in district.get(r.headers["location"]).text
+    assert district.get(f"{base}/releases/{rid}/approve").status_code == 409  # handled: no confirmation again
     assert '待审批的预售资金拨付</span><span class="none">无' in district.get("/").text
     # a clerk reads the statement but gets no forms
     token, _ = web_session(city_engine, "clerk")

@@ -482,6 +482,12 @@ def releases(conn: Connection, scope: Scope, fund_account_id: int, *, limit: int
     return fetch_page(conn, stmt, limit=limit, offset=offset, row=_release)
 
 
+def requested_release(conn: Connection, scope: Scope, fund_account_id: int, release_id: int) -> Release:
+    """One request of the account waiting for approval (404 if not the account's, 409 if handled)."""
+    sup = _supervision(conn, scope, fund_account_id)
+    return _release(_release_row(conn, sup.project_id, release_id))
+
+
 def _release(r: Any) -> Release:
     return {
         "id": int(r.id),

@@ -260,11 +260,8 @@ def approve_confirm_page(
     """The confirmation page of an approval: what will be paid to the developer, and why it is allowed."""
     with uow.read() as conn:
         pos = presale_funds.position(conn, settings, caller.scope, account_id, but=release_id)
-        found = [r for r in presale_funds.releases(conn, caller.scope, account_id, limit=1000, offset=0).items
-                 if r["id"] == release_id and r["status"] == "requested"]  # fmt: skip
-    if not found:
-        raise ValidationError.of("release_id", "没有待审批的该拨付申请")
-    return render(request, "transactions/staff_fund_approve.html", p=pos, r=found[0])
+        release = presale_funds.requested_release(conn, caller.scope, account_id, release_id)
+    return render(request, "transactions/staff_fund_approve.html", p=pos, r=release)
 
 
 @router.post(BASE + "/{account_id}/releases/{release_id}/approve", response_class=HTMLResponse, response_model=None)
