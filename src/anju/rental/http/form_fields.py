@@ -1,10 +1,9 @@
 """Form fields of the rental pages as typed: dates, whole numbers and yuan amounts parsed with every
 problem collected (so a page shows them all at once), and a service's errors placed beside the form's
-fields."""
+fields (that last rule is the web kit's ``split_errors``, shared with the other contexts' pages)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from datetime import date
 
 from anju.core import money
@@ -14,23 +13,6 @@ from anju.core.errors import FieldError
 BAD_YUAN = "金额应为不小于 0 的数字（元），最多两位小数"
 
 
-def split_errors(
-    errors: Iterable[FieldError], fields: Iterable[str], aliases: Mapping[str, str] | None = None
-) -> tuple[dict[str, str], list[FieldError]]:
-    """Errors by form field (to show next to it) and the rest (shown above the form).
-
-    ``extra_clauses.3`` is shown at ``extra_clauses``; ``aliases`` maps a service's field name to the
-    form's (``rent_fen`` → ``rent_yuan``)."""
-    known = set(fields)
-    by_field: dict[str, str] = {}
-    rest: list[FieldError] = []
-    for e in errors:
-        name = (aliases or {}).get(e.field, e.field.split(".")[0])
-        if name in known:
-            by_field[name] = f"{by_field[name]}；{e.reason}" if name in by_field else e.reason
-        else:
-            rest.append(e)
-    return by_field, rest
 
 
 def yuan_field(text: str, field: str, errors: list[FieldError], *, required: bool = True) -> int | None:

@@ -22,9 +22,10 @@ from anju.core import clock
 from anju.core.errors import AnjuError, FieldError, ValidationError
 from anju.rental import domain, escrow, escrow_reconciliation, escrow_statements
 from anju.rental.http.deps import RentalHandle, RentalParty, RentalRead, RentalSupervise
-from anju.rental.http.form_fields import split_errors, yuan_field
+from anju.rental.http.form_fields import yuan_field
 from anju.security import Caller, audited
 from anju.web.deps import Paging, PagingDep, UowDep
+from anju.web.forms import split_errors
 from anju.web.templating import pager, render
 
 router = APIRouter(include_in_schema=False)

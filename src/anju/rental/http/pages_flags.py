@@ -13,10 +13,10 @@ from fastapi.responses import HTMLResponse, Response
 from anju.core.errors import AnjuError, FieldError
 from anju.rental import domain, home_flags
 from anju.rental.http.deps import RentalHandle, RentalRead
-from anju.rental.http.form_fields import parse_date, split_errors
+from anju.rental.http.form_fields import parse_date
 from anju.security import audited, set_audit_target
 from anju.web.deps import PagingDep, UowDep
-from anju.web.forms import form_action
+from anju.web.forms import form_action, split_errors
 from anju.web.templating import pager, render
 
 router = APIRouter(include_in_schema=False)

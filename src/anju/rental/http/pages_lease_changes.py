@@ -22,11 +22,11 @@ from anju.rental import (
     leases,
 )
 from anju.rental.http.deps import RentalSign, RentalSupervise
-from anju.rental.http.form_fields import parse_date, split_errors, yuan_field
+from anju.rental.http.form_fields import parse_date, yuan_field
 from anju.rental.http.pages_leases import Id, Text, labels_context, read_lease
 from anju.security import Caller, SecurityDep, audited, set_audit_target
 from anju.web.deps import SettingsDep, UowDep
-from anju.web.forms import form_action
+from anju.web.forms import form_action, split_errors
 from anju.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -28,10 +28,10 @@ from anju.rental import (
     listing_queries,
 )
 from anju.rental.http.deps import RentalRead, RentalSign
-from anju.rental.http.form_fields import parse_date, parse_int, split_errors, yuan_field
+from anju.rental.http.form_fields import parse_date, parse_int, yuan_field
 from anju.security import Caller, Public, SecurityDep, audited, ledger_signing_seed, set_audit_target
 from anju.web.deps import PagingDep, SettingsDep, UowDep
-from anju.web.forms import form_action
+from anju.web.forms import form_action, split_errors
 from anju.web.templating import pager, render
 
 router = APIRouter(include_in_schema=False)

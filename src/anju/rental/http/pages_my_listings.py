@@ -14,10 +14,10 @@ from fastapi.responses import HTMLResponse, Response
 from anju.core.errors import AnjuError, FieldError
 from anju.rental import domain, listing_queries, listings
 from anju.rental.http.deps import RentalHandle, RentalPublish
-from anju.rental.http.form_fields import parse_int, split_errors, yuan_field
+from anju.rental.http.form_fields import parse_int, yuan_field
 from anju.security import Caller, SecurityDep, audited, set_audit_target
 from anju.web.deps import PagingDep, SettingsDep, UowDep
-from anju.web.forms import form_action
+from anju.web.forms import form_action, split_errors
 from anju.web.templating import pager, render
 
 router = APIRouter(include_in_schema=False)

@@ -26,6 +26,7 @@ from anju.security import Caller, Public, SecurityDep, audited, set_audit_target
 from anju.transactions import domain, resale_contract, resale_funds, resale_queries
 from anju.transactions import resale_domain as rd
 from anju.transactions.http.deps import TxBuy, TxManage, TxRead
+from anju.web import forms
 from anju.web.deps import PagingDep, SettingsDep, UowDep
 from anju.web.forms import form_action
 from anju.web.templating import pager, render
@@ -59,18 +60,9 @@ DEPOSIT_ALIASES = {"amount_fen": "amount_yuan"}
 
 
 def split_errors(errors: list[FieldError] | None, fields: tuple[str, ...]) -> tuple[dict[str, str], list[FieldError]]:
-    """The errors beside the form's fields, and the rest (shown above the form)."""
-    by_field: dict[str, str] = {}
-    rest: list[FieldError] = []
-    for e in errors or []:
-        name = ALIASES.get(e.field, e.field)
-        if name not in fields:
-            name = DEPOSIT_ALIASES.get(e.field, name)
-        if name in fields:
-            by_field[name] = f"{by_field[name]}；{e.reason}" if name in by_field else e.reason
-        else:
-            rest.append(e)
-    return by_field, rest
+    """The errors beside the form's fields, and the rest (shown above the form): the web kit's rule with
+    the contract and deposit forms' field names."""
+    return forms.split_errors(errors or [], fields, ALIASES | DEPOSIT_ALIASES)
 
 
 def contract_command(
