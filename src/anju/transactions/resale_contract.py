@@ -179,12 +179,17 @@ def draft(conn: Connection, kr: Keyring, caller: Caller, cmd: ResaleContractIn, 
 # ------------------------------------------------------------------------------------- the parties
 
 
-def contract_row(conn: Connection, contract_id: int) -> Any:
-    row = conn.execute(
+def contract_row(conn: Connection, contract_id: int, *, for_update: bool = False) -> Any:
+    """The contract with its home's code. ``for_update``: the contract's row is locked for the rest of
+    the transaction (PostgreSQL; the homes row is not), so a mutating path reads the state it changes
+    after any concurrent writer committed (simultaneous signatures, a double filing, a cancellation
+    racing the registration feed)."""
+    query = (
         select(C, registry.homes.c.house_code)
         .join(registry.homes, registry.homes.c.id == C.c.home_id)
         .where(C.c.id == contract_id)
-    ).first()
+    )
+    row = conn.execute(query.with_for_update(of=C) if for_update else query).first()
     if row is None:
         raise NotFound(f"没有编号为 {contract_id} 的合同")
     return row
@@ -196,10 +201,10 @@ def _must_be(row: Any, *states: str, action: str) -> None:
         raise Conflict(f"status: 合同{label}，不能{action}", [FieldError("status", f"合同{label}，不能{action}")])
 
 
-def _as_party(conn: Connection, caller: Caller, contract_id: int, side: str) -> Any:
+def _as_party(conn: Connection, caller: Caller, contract_id: int, side: str, *, for_update: bool = False) -> Any:
     """The contract, if the caller's account is the one it names on ``side`` and is still verified
     with the same identity; otherwise not found (or a refusal naming the account)."""
-    row = contract_row(conn, contract_id)
+    row = contract_row(conn, contract_id, for_update=for_update)
     if caller.account_id is None or getattr(row, f"{side}_account_id") != caller.account_id:
         raise NotFound(f"没有编号为 {contract_id} 的合同")
     verified = conn.execute(
@@ -222,7 +227,7 @@ def _seller_still_owner(conn: Connection, row: Any) -> None:
 def sign(conn: Connection, settings: Settings, caller: Caller, contract_id: int, side: str) -> str:
     """The seller's or the buyer's signature, from the account the contract names; the contract is
     signed once both have. Restrictions, the seller's ownership and the 限购 rules are checked."""
-    row = _as_party(conn, caller, contract_id, side)
+    row = _as_party(conn, caller, contract_id, side, for_update=True)
     _must_be(row, rd.ContractStatus.draft, action="签约")
     if getattr(row, f"{side}_signed_at") is not None:
         raise Conflict("status: 已签署，无需重复签署", [FieldError("status", "已签署")])
@@ -252,12 +257,12 @@ def file(conn: Connection, caller: Caller, contract_id: int, *, private: bool) -
     sale. Gives the filing number, closes the listing as sold and calls the fund hook (which posts nothing:
     money enters when the bank reports a deposit, ``resale_funds.record_deposit``)."""
     if private:
-        row = _as_party(conn, caller, contract_id, "seller")
+        row = _as_party(conn, caller, contract_id, "seller", for_update=True)
         if row.agency_party_id is not None:
             raise Conflict("status: 经纪机构居间的合同由经纪机构办理备案", [FieldError("status", "由经纪机构备案")])
     else:
         party = resale_listing.agency_of(conn, caller)
-        row = contract_row(conn, contract_id)
+        row = contract_row(conn, contract_id, for_update=True)
         if row.agency_party_id != party.id:
             raise NotFound(f"没有编号为 {contract_id} 的合同")
     _must_be(row, rd.ContractStatus.signed, action="备案")
@@ -284,7 +289,7 @@ def cancel(conn: Connection, caller: Caller, contract_id: int, reason: str) -> N
         raise ValidationError.of("reason", "须填写撤销原因")
     if len(text) > 200:
         raise ValidationError.of("reason", "最长 200 个字符")
-    row = contract_row(conn, contract_id)
+    row = contract_row(conn, contract_id, for_update=True)
     caller.scope.require(row.street_code, f"没有编号为 {contract_id} 的合同")
     _must_be(row, *rd.HOLDING, action="撤销")
     now = clock.now()
