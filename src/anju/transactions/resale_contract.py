@@ -31,7 +31,7 @@ from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.settings import Settings
 from anju.core.types import area_to_db
 from anju.registry import Status
-from anju.security import Caller, Keyring, accounts
+from anju.security import Caller, Keyring, accounts, person_name, resident_id
 from anju.transactions import domain, eligibility, resale_funds, resale_listing
 from anju.transactions import resale_domain as rd
 from anju.transactions.contracts import _amount, check_restrictions, verified_party
@@ -102,6 +102,7 @@ def draft(conn: Connection, kr: Keyring, caller: Caller, cmd: ResaleContractIn, 
     errors: list[FieldError] = []
     if private:
         seller = _seller_of_caller(conn, kr, caller)
+        claimed = (seller[1], seller[2])
         code = (cmd.house_code or "").strip().upper()
         home = conn.execute(select(registry.homes).where(registry.homes.c.house_code == code)).first() if code else None
         if home is None:
@@ -112,22 +113,26 @@ def draft(conn: Connection, kr: Keyring, caller: Caller, cmd: ResaleContractIn, 
             raise ValidationError.of("listing_id", "须选择本机构已核验的房源")
         listing = resale_listing.listing_for_contract(conn, party, cmd.listing_id)
         home = conn.execute(select(registry.homes).where(registry.homes.c.id == listing.home_id)).one()
-        found = verified_party(conn, kr, cmd.seller_name, cmd.seller_id_number, errors, side="seller")
-        seller = found if found is not None else (0, "", "")
+        claimed = (person_name(cmd.seller_name, "seller_name"), resident_id(cmd.seller_id_number, "seller_id_number"))
     hc = home.house_code
     if home.status != Status.in_use:
         raise ValidationError.of("house_code", f"房屋 {hc} 的状态为{home.status}，不能作为存量房签约")
+    # Ownership first: no account is looked up for someone who does not own the home (else the answers
+    # would tell whether an ID number has an account and whether a name matches it).
+    seller_bidx = kr.blind_index(claimed[1], "id_number")
+    fld = "account" if private else "seller_id_number"
+    if listing is not None and listing.owner_bidx != seller_bidx:
+        raise ValidationError.of(fld, "出卖人不是该房源核验时的委托人")
+    if not registry.is_owner(conn, int(home.id), seller_bidx, today, named=(kr, claimed[0])):
+        raise ValidationError.of(fld, f"出卖人不是房屋 {hc} 登记的现产权人（证件号码与姓名须与楼盘表一致）")
+    if not private:
+        found = verified_party(conn, kr, claimed[0], claimed[1], errors, side="seller")
+        seller = found if found is not None else (0, "", "")
     total, down, loan = _terms(cmd, errors)
     buyer = verified_party(conn, kr, cmd.buyer_name, cmd.buyer_id_number, errors)
     if errors:
         raise ValidationError("合同信息有误：" + "；".join(f"{e.field} {e.reason}" for e in errors[:5]), errors)
     assert buyer is not None
-    seller_bidx = kr.blind_index(seller[2], "id_number")
-    fld = "account" if private else "seller_id_number"
-    if listing is not None and listing.owner_bidx != seller_bidx:
-        raise ValidationError.of(fld, "出卖人不是该房源核验时的委托人")
-    if not registry.is_owner(conn, int(home.id), seller_bidx, today, named=(kr, seller[1])):
-        raise ValidationError.of(fld, f"出卖人不是房屋 {hc} 登记的现产权人（证件号码与姓名须与楼盘表一致）")
     if buyer[0] == seller[0]:
         raise ValidationError.of("buyer_id_number", "买受人不能是出卖人本人")
     check_restrictions(conn, int(home.id), hc, "签约")
