@@ -192,8 +192,14 @@ def test_verification_records_each_rule_and_fails_on_owner_restriction_and_agenc
     # a suspended agency
     with eng.begin() as c:
         c.execute(update(rental_parties).where(rental_parties.c.id == env["party"]).values(status="suspended"))
+    # a suspended agency is refused before any verification (it learns nothing about the home)
+    before = client.get(f"{API}/listings/{draft_id}", headers=agency).json()
     r = client.post(f"{API}/listings", json=listing_body(env["code"]), headers=agency)
-    assert r.json()["failed"] == ["agency_filed"]
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "account" and "已暂停" in r.text
+    owner = {"owner_name": LANDLORD_NAME, "owner_id_number": LANDLORD_ID}
+    r = client.post(f"{API}/listings/{draft_id}/verification", json=owner, headers=agency)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "account"
+    assert client.get(f"{API}/listings/{draft_id}", headers=agency).json() == before
     with eng.begin() as c:
         c.execute(update(rental_parties).where(rental_parties.c.id == env["party"]).values(status="filed"))
     # the draft is verified again with the right owner; each result is stored and shown
@@ -433,6 +439,17 @@ def test_the_registration_centres_seizure_refuses_and_its_mortgage_is_noted(env:
     assert r.json()["status"] == "verified", r.json()
     noted = next(x for x in r.json()["rules"] if x["name"] == "mortgage_noted")
     assert noted["passed"] and "南京银行" in noted["reason"]
+    # someone who is not the owner's agent learns only pass or fail: no case number, no mortgagee
+    for code in (env["code"], other.house_code):
+        r = client.post(f"{API}/listings", json=listing_body(code, owner_id_number=CITIZEN_ID), headers=agency)
+        assert r.status_code == 201 and "owner_registered" in r.json()["failed"], r.text
+        assert "执9号" not in r.text and "南京银行" not in r.text and "M9" not in r.text
+        stored = client.get(f"{API}/listings/{r.json()['id']}", headers=agency).text
+        assert "执9号" not in stored and "南京银行" not in stored
+    assert r.json()["failed"] == ["owner_registered", "home_not_listed"]  # the mortgaged home is listed
+    withheld = {x["name"]: x["reason"] for x in r.json()["rules"]}
+    assert withheld["mortgage_noted"] == resale_domain.WITHHELD[0]
+    assert withheld["home_not_listed"] == resale_domain.WITHHELD[1]
 
 
 def test_the_public_list_reads_in_a_fixed_number_of_statements(env: dict[str, Any]) -> None:
