@@ -285,6 +285,18 @@ def test_signatures_by_the_right_parties_filing_and_the_fund_hook(
     assert r.status_code == 200 and r.json()["status"] == "signed"
     mine = client.get(f"{API}/me/contracts", headers=auth(eng, "citizen")).json()
     assert [(c["id"], c["buyer_id_number"]) for c in mine] == [(cid, CITIZEN_ID)]
+    # each party sees its own side in full, the other masked; the buyer's eligibility is the buyer's only
+    buyer_view = mine[0]
+    seller_view = client.get(f"{API}/me/contracts", headers=auth(eng, "landlord")).json()[0]
+    agency_view = client.get(f"{API}/agency/contracts", headers=auth(eng, "agency")).json()["items"][0]
+    assert (buyer_view["buyer_name"], buyer_view["buyer_id_number"]) == (CITIZEN_NAME, CITIZEN_ID)
+    assert buyer_view["seller_id_number"] != LANDLORD_ID and LANDLORD_ID not in str(mine)
+    assert buyer_view["seller_name"] != LANDLORD_NAME and buyer_view["eligibility"]
+    assert (seller_view["seller_name"], seller_view["seller_id_number"]) == (LANDLORD_NAME, LANDLORD_ID)
+    assert seller_view["buyer_id_number"] != CITIZEN_ID and seller_view["buyer_name"] != CITIZEN_NAME
+    for view in (seller_view, agency_view):
+        assert view["eligibility"] == [] and view["eligibility_policy"] is None
+    assert agency_view["buyer_id_number"] != CITIZEN_ID and agency_view["seller_id_number"] != LANDLORD_ID
     # the seller cannot file an agency's contract; the agency does
     assert client.post(f"{API}/me/contracts/{cid}/filing", headers=auth(eng, "landlord")).status_code == 409
     r = client.post(f"{API}/contracts/{cid}/filing", headers=auth(eng, "agency"))
@@ -330,6 +342,10 @@ def test_eligibility_policy_data_decides_at_signature_and_may_exempt_resale(
             else:
                 assert r.status_code == 422 and r.json()["errors"][0]["field"] == "buyer"
                 assert "不足 24 个月" in r.text
+                # the seller is told the buyer may not buy, not why (no counts, no months)
+                r = client.post(f"{API}/me/contracts/{cid}/seller-signature", headers=auth(eng, "landlord"))
+                assert r.status_code == 422 and r.json()["errors"][0]["field"] == "buyer"
+                assert "不符合购房条件" in r.text and not any(ch.isdigit() for ch in r.json()["message"])
             city = auth(eng, "city")
             assert (
                 client.post(f"{API}/contracts/{cid}/cancellation", json={"reason": "重签"}, headers=city).status_code

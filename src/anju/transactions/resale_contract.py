@@ -239,6 +239,10 @@ def sign(conn: Connection, settings: Settings, caller: Caller, contract_id: int,
     check_restrictions(conn, int(row.home_id), row.house_code, "签约")
     _seller_still_owner(conn, row)
     found = eligibility.check_buyer(conn, settings, row, clock.today(), market="resale")
+    if found is not None and not found.eligible and side == "seller":
+        # the buyer's circumstances are the buyer's: the seller learns only that the buyer may not buy
+        reason = "买受人不符合购房条件，暂不能签约"
+        raise ValidationError(f"buyer: {reason}", [FieldError("buyer", reason)])
     if found is not None and not found.eligible:
         failed = "；".join(f"{r.name}：{r.reason}" for r in found.rules if not r.passed)
         raise ValidationError(
