@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import Connection, select, text, update
 
@@ -84,7 +83,7 @@ def test_a_cancellation_racing_the_registration_is_refused_and_refunds_nothing(e
     def registration_completes(conn: Connection) -> None:  # the registration feed, not yet committed
         conn.execute(update(C).where(C.c.id == cid).values(status="registered", active=None))
 
-    def cancel() -> httpx.Response:
+    def cancel() -> Any:
         return client.post(f"{API}/contracts/{cid}/cancellation", json={"reason": "双方解除"}, headers=district)
 
     r = _while_locked(env, registration_completes, cancel)
