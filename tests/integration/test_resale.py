@@ -192,8 +192,14 @@ def test_verification_records_each_rule_and_fails_on_owner_restriction_and_agenc
     # a suspended agency
     with eng.begin() as c:
         c.execute(update(rental_parties).where(rental_parties.c.id == env["party"]).values(status="suspended"))
+    # a suspended agency is refused before any verification (it learns nothing about the home)
+    before = client.get(f"{API}/listings/{draft_id}", headers=agency).json()
     r = client.post(f"{API}/listings", json=listing_body(env["code"]), headers=agency)
-    assert r.json()["failed"] == ["agency_filed"]
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "account" and "已暂停" in r.text
+    owner = {"owner_name": LANDLORD_NAME, "owner_id_number": LANDLORD_ID}
+    r = client.post(f"{API}/listings/{draft_id}/verification", json=owner, headers=agency)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "account"
+    assert client.get(f"{API}/listings/{draft_id}", headers=agency).json() == before
     with eng.begin() as c:
         c.execute(update(rental_parties).where(rental_parties.c.id == env["party"]).values(status="filed"))
     # the draft is verified again with the right owner; each result is stored and shown
@@ -279,6 +285,18 @@ def test_signatures_by_the_right_parties_filing_and_the_fund_hook(
     assert r.status_code == 200 and r.json()["status"] == "signed"
     mine = client.get(f"{API}/me/contracts", headers=auth(eng, "citizen")).json()
     assert [(c["id"], c["buyer_id_number"]) for c in mine] == [(cid, CITIZEN_ID)]
+    # each party sees its own side in full, the other masked; the buyer's eligibility is the buyer's only
+    buyer_view = mine[0]
+    seller_view = client.get(f"{API}/me/contracts", headers=auth(eng, "landlord")).json()[0]
+    agency_view = client.get(f"{API}/agency/contracts", headers=auth(eng, "agency")).json()["items"][0]
+    assert (buyer_view["buyer_name"], buyer_view["buyer_id_number"]) == (CITIZEN_NAME, CITIZEN_ID)
+    assert buyer_view["seller_id_number"] != LANDLORD_ID and LANDLORD_ID not in str(mine)
+    assert buyer_view["seller_name"] != LANDLORD_NAME and buyer_view["eligibility"]
+    assert (seller_view["seller_name"], seller_view["seller_id_number"]) == (LANDLORD_NAME, LANDLORD_ID)
+    assert seller_view["buyer_id_number"] != CITIZEN_ID and seller_view["buyer_name"] != CITIZEN_NAME
+    for view in (seller_view, agency_view):
+        assert view["eligibility"] == [] and view["eligibility_policy"] is None
+    assert agency_view["buyer_id_number"] != CITIZEN_ID and agency_view["seller_id_number"] != LANDLORD_ID
     # the seller cannot file an agency's contract; the agency does
     assert client.post(f"{API}/me/contracts/{cid}/filing", headers=auth(eng, "landlord")).status_code == 409
     r = client.post(f"{API}/contracts/{cid}/filing", headers=auth(eng, "agency"))
@@ -324,6 +342,10 @@ def test_eligibility_policy_data_decides_at_signature_and_may_exempt_resale(
             else:
                 assert r.status_code == 422 and r.json()["errors"][0]["field"] == "buyer"
                 assert "不足 24 个月" in r.text
+                # the seller is told the buyer may not buy, not why (no counts, no months)
+                r = client.post(f"{API}/me/contracts/{cid}/seller-signature", headers=auth(eng, "landlord"))
+                assert r.status_code == 422 and r.json()["errors"][0]["field"] == "buyer"
+                assert "不符合购房条件" in r.text and not any(ch.isdigit() for ch in r.json()["message"])
             city = auth(eng, "city")
             assert (
                 client.post(f"{API}/contracts/{cid}/cancellation", json={"reason": "重签"}, headers=city).status_code
@@ -343,7 +365,7 @@ def test_a_private_sale_is_drafted_signed_and_filed_by_the_parties_and_cancelled
     body = {k: v for k, v in contract_body(0).items() if not k.startswith(("listing", "seller"))}
     # a buyer is no seller: only a registered owner drafts a private sale of the home
     r = client.post(f"{API}/me/contracts", json=body | {"house_code": env["code"]}, headers=auth(eng, "citizen"))
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] in ("account", "buyer_id_number")
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "account"
     r = client.post(f"{API}/me/contracts", json=body | {"house_code": env["code"]}, headers=auth(eng, "landlord"))
     assert r.status_code == 201 and r.json()["private"] is True, r.text
     cid = r.json()["id"]
@@ -433,6 +455,17 @@ def test_the_registration_centres_seizure_refuses_and_its_mortgage_is_noted(env:
     assert r.json()["status"] == "verified", r.json()
     noted = next(x for x in r.json()["rules"] if x["name"] == "mortgage_noted")
     assert noted["passed"] and "南京银行" in noted["reason"]
+    # someone who is not the owner's agent learns only pass or fail: no case number, no mortgagee
+    for code in (env["code"], other.house_code):
+        r = client.post(f"{API}/listings", json=listing_body(code, owner_id_number=CITIZEN_ID), headers=agency)
+        assert r.status_code == 201 and "owner_registered" in r.json()["failed"], r.text
+        assert "执9号" not in r.text and "南京银行" not in r.text and "M9" not in r.text
+        stored = client.get(f"{API}/listings/{r.json()['id']}", headers=agency).text
+        assert "执9号" not in stored and "南京银行" not in stored
+    assert r.json()["failed"] == ["owner_registered", "home_not_listed"]  # the mortgaged home is listed
+    withheld = {x["name"]: x["reason"] for x in r.json()["rules"]}
+    assert withheld["mortgage_noted"] == resale_domain.WITHHELD[0]
+    assert withheld["home_not_listed"] == resale_domain.WITHHELD[1]
 
 
 def test_the_public_list_reads_in_a_fixed_number_of_statements(env: dict[str, Any]) -> None:
@@ -471,3 +504,32 @@ def test_the_public_list_reads_in_a_fixed_number_of_statements(env: dict[str, An
         publish(h.house_code)
     assert client.get(f"{API}/public/listings").json()["total"] == 4
     assert (statements(f"{API}/public/listings"), statements("/transactions/resale")) == few
+
+
+def test_a_draft_by_someone_not_owning_the_home_reveals_nothing_about_the_buyer(env: dict[str, Any]) -> None:
+    # Ownership is checked before the buyer's account is looked up: whether an ID number has an account
+    # and whether a name matches it is not told to someone who does not own the home.
+    client, eng = env["client"], env["engine"]
+    body = {k: v for k, v in contract_body(0).items() if not k.startswith(("listing", "seller"))}
+    private = body | {"house_code": env["code"]}
+    buyers = [
+        {"buyer_id_number": rb.resident_id(8802), "buyer_name": "赵无名"},  # no account
+        {"buyer_id_number": LANDLORD_ID, "buyer_name": "赵无名"},  # an account under another name
+        {"buyer_id_number": LANDLORD_ID, "buyer_name": LANDLORD_NAME},  # an account, the right name
+    ]
+    citizen = auth(eng, "citizen")  # verified, but no owner of the home
+    answers = [client.post(f"{API}/me/contracts", json=private | b, headers=citizen) for b in buyers]
+    assert {(r.status_code, r.text) for r in answers} == {(422, answers[0].text)}
+    assert [e["field"] for e in answers[0].json()["errors"]] == ["account"]
+    # the agency naming a seller who is not the listing's owner learns nothing about the buyer either
+    listing = verified_listing(env)
+    agency = auth(eng, "agency")
+    stranger = {"seller_name": CITIZEN_NAME, "seller_id_number": CITIZEN_ID}
+    answers = [
+        client.post(f"{API}/contracts", json=contract_body(listing["id"], **stranger, **b), headers=agency)
+        for b in buyers
+    ]
+    assert {(r.status_code, r.text) for r in answers} == {(422, answers[0].text)}
+    assert [e["field"] for e in answers[0].json()["errors"]] == ["seller_id_number"]
+    with eng.connect() as c:
+        assert c.execute(select(resale_contracts.c.id)).first() is None

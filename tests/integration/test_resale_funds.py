@@ -16,7 +16,7 @@ from anju import funds, ledger
 from anju.core.scope import Scope
 from anju.funds.tables import fund_journals
 from anju.security import audit_log
-from anju.transactions import resale_funds
+from anju.transactions import resale_contracts, resale_funds
 from tests.accounts import CITIZEN_ID, CITIZEN_NAME, web_session
 from tests.integration import test_resale as tr
 from tests.tx_builders import auth
@@ -154,6 +154,24 @@ def test_the_registered_transfer_releases_everything_held_to_the_seller(env: dic
     # no more deposits once registered
     r = deposit(env, cid, "loan", 1, "BANK-100003")
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "contract_id"
+    sweep(eng)
+
+
+def test_a_cancellation_hook_after_the_release_refunds_nothing(env: dict[str, Any]) -> None:
+    # A cancellation that read the contract as filed just before the registration feed released it
+    # must not refund the money again: what is held is deposits − releases − refunds, not the ``held``
+    # ledger balance (a release does not post on ``held``), and a settled release stops the refund.
+    eng = env["engine"]
+    open_account(env)
+    cid = filed(env)
+    assert deposit(env, cid, "down_payment", DOWN, "BANK-300001").status_code == 201
+    load(env, "t1.csv", [transfer("R1", env["code"], (CITIZEN_ID, CITIZEN_NAME))])
+    with eng.begin() as c:
+        row = c.execute(select(resale_contracts).where(resale_contracts.c.id == cid)).one()
+        resale_funds.on_cancelled(c, row, was_filed=True)
+    pos = fund(env, cid)
+    assert (pos["held_fen"], pos["released_fen"], pos["refunded_fen"]) == (0, DOWN, 0)
+    assert [r.kind for r in journal_rows(eng)] == ["down_payment", "release"]
     sweep(eng)
 
 

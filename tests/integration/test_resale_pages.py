@@ -83,6 +83,7 @@ def test_a_resale_from_listing_to_cancellation_through_the_pages(env: dict[str, 
     home = agency.get(r.headers["location"]).text
     assert "合同已起草" in home and CITIZEN_NAME not in home  # the agency sees the parties masked
     # the seller and the buyer: a confirmation page with the whole contract, then the signature
+    names = {"seller": LANDLORD_NAME, "buyer": CITIZEN_NAME}
     for who, side in (("landlord", "seller"), ("citizen", "buyer")):
         party, pcsrf = session(env, who)
         assert "<span>待我签署的存量房合同</span><b>1</b>" in party.get("/").text  # the workbench counts it
@@ -90,7 +91,10 @@ def test_a_resale_from_listing_to_cancellation_through_the_pages(env: dict[str, 
         assert mine.status_code == 200 and f"side={side}" in mine.text
         cid = int(mine.text.split("/transactions/resale/me/contracts/")[1].split("/")[0])
         confirm = party.get(f"/transactions/resale/me/contracts/{cid}/sign", params={"side": side})
-        assert confirm.status_code == 200 and "确认合同内容并签署" in confirm.text and CITIZEN_NAME in confirm.text
+        assert confirm.status_code == 200 and "确认合同内容并签署" in confirm.text
+        # the party's own name in full, the other party's masked
+        other = names["buyer" if side == "seller" else "seller"]
+        assert names[side] in confirm.text and other not in confirm.text
         r = party.post(f"/transactions/resale/me/contracts/{cid}/sign", data={"csrf_token": pcsrf, "side": side})
         assert r.status_code == 303, r.text
     r = agency.get(f"/transactions/resale/agency/contracts/{cid}/file")

@@ -31,7 +31,7 @@ from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.settings import Settings
 from anju.core.types import area_to_db
 from anju.registry import Status
-from anju.security import Caller, Keyring, accounts
+from anju.security import Caller, Keyring, accounts, person_name, resident_id
 from anju.transactions import domain, eligibility, resale_funds, resale_listing
 from anju.transactions import resale_domain as rd
 from anju.transactions.contracts import _amount, check_restrictions, verified_party
@@ -102,6 +102,7 @@ def draft(conn: Connection, kr: Keyring, caller: Caller, cmd: ResaleContractIn, 
     errors: list[FieldError] = []
     if private:
         seller = _seller_of_caller(conn, kr, caller)
+        claimed = (seller[1], seller[2])
         code = (cmd.house_code or "").strip().upper()
         home = conn.execute(select(registry.homes).where(registry.homes.c.house_code == code)).first() if code else None
         if home is None:
@@ -112,22 +113,26 @@ def draft(conn: Connection, kr: Keyring, caller: Caller, cmd: ResaleContractIn, 
             raise ValidationError.of("listing_id", "须选择本机构已核验的房源")
         listing = resale_listing.listing_for_contract(conn, party, cmd.listing_id)
         home = conn.execute(select(registry.homes).where(registry.homes.c.id == listing.home_id)).one()
-        found = verified_party(conn, kr, cmd.seller_name, cmd.seller_id_number, errors, side="seller")
-        seller = found if found is not None else (0, "", "")
+        claimed = (person_name(cmd.seller_name, "seller_name"), resident_id(cmd.seller_id_number, "seller_id_number"))
     hc = home.house_code
     if home.status != Status.in_use:
         raise ValidationError.of("house_code", f"房屋 {hc} 的状态为{home.status}，不能作为存量房签约")
+    # Ownership first: no account is looked up for someone who does not own the home (else the answers
+    # would tell whether an ID number has an account and whether a name matches it).
+    seller_bidx = kr.blind_index(claimed[1], "id_number")
+    fld = "account" if private else "seller_id_number"
+    if listing is not None and listing.owner_bidx != seller_bidx:
+        raise ValidationError.of(fld, "出卖人不是该房源核验时的委托人")
+    if not registry.is_owner(conn, int(home.id), seller_bidx, today, named=(kr, claimed[0])):
+        raise ValidationError.of(fld, f"出卖人不是房屋 {hc} 登记的现产权人（证件号码与姓名须与楼盘表一致）")
+    if not private:
+        found = verified_party(conn, kr, claimed[0], claimed[1], errors, side="seller")
+        seller = found if found is not None else (0, "", "")
     total, down, loan = _terms(cmd, errors)
     buyer = verified_party(conn, kr, cmd.buyer_name, cmd.buyer_id_number, errors)
     if errors:
         raise ValidationError("合同信息有误：" + "；".join(f"{e.field} {e.reason}" for e in errors[:5]), errors)
     assert buyer is not None
-    seller_bidx = kr.blind_index(seller[2], "id_number")
-    fld = "account" if private else "seller_id_number"
-    if listing is not None and listing.owner_bidx != seller_bidx:
-        raise ValidationError.of(fld, "出卖人不是该房源核验时的委托人")
-    if not registry.is_owner(conn, int(home.id), seller_bidx, today, named=(kr, seller[1])):
-        raise ValidationError.of(fld, f"出卖人不是房屋 {hc} 登记的现产权人（证件号码与姓名须与楼盘表一致）")
     if buyer[0] == seller[0]:
         raise ValidationError.of("buyer_id_number", "买受人不能是出卖人本人")
     check_restrictions(conn, int(home.id), hc, "签约")
@@ -179,12 +184,17 @@ def draft(conn: Connection, kr: Keyring, caller: Caller, cmd: ResaleContractIn, 
 # ------------------------------------------------------------------------------------- the parties
 
 
-def contract_row(conn: Connection, contract_id: int) -> Any:
-    row = conn.execute(
+def contract_row(conn: Connection, contract_id: int, *, for_update: bool = False) -> Any:
+    """The contract with its home's code. ``for_update``: the contract's row is locked for the rest of
+    the transaction (PostgreSQL; the homes row is not), so a mutating path reads the state it changes
+    after any concurrent writer committed (simultaneous signatures, a double filing, a cancellation
+    racing the registration feed)."""
+    query = (
         select(C, registry.homes.c.house_code)
         .join(registry.homes, registry.homes.c.id == C.c.home_id)
         .where(C.c.id == contract_id)
-    ).first()
+    )
+    row = conn.execute(query.with_for_update(of=C) if for_update else query).first()
     if row is None:
         raise NotFound(f"没有编号为 {contract_id} 的合同")
     return row
@@ -196,10 +206,10 @@ def _must_be(row: Any, *states: str, action: str) -> None:
         raise Conflict(f"status: 合同{label}，不能{action}", [FieldError("status", f"合同{label}，不能{action}")])
 
 
-def _as_party(conn: Connection, caller: Caller, contract_id: int, side: str) -> Any:
+def _as_party(conn: Connection, caller: Caller, contract_id: int, side: str, *, for_update: bool = False) -> Any:
     """The contract, if the caller's account is the one it names on ``side`` and is still verified
     with the same identity; otherwise not found (or a refusal naming the account)."""
-    row = contract_row(conn, contract_id)
+    row = contract_row(conn, contract_id, for_update=for_update)
     if caller.account_id is None or getattr(row, f"{side}_account_id") != caller.account_id:
         raise NotFound(f"没有编号为 {contract_id} 的合同")
     verified = conn.execute(
@@ -222,13 +232,17 @@ def _seller_still_owner(conn: Connection, row: Any) -> None:
 def sign(conn: Connection, settings: Settings, caller: Caller, contract_id: int, side: str) -> str:
     """The seller's or the buyer's signature, from the account the contract names; the contract is
     signed once both have. Restrictions, the seller's ownership and the 限购 rules are checked."""
-    row = _as_party(conn, caller, contract_id, side)
+    row = _as_party(conn, caller, contract_id, side, for_update=True)
     _must_be(row, rd.ContractStatus.draft, action="签约")
     if getattr(row, f"{side}_signed_at") is not None:
         raise Conflict("status: 已签署，无需重复签署", [FieldError("status", "已签署")])
     check_restrictions(conn, int(row.home_id), row.house_code, "签约")
     _seller_still_owner(conn, row)
     found = eligibility.check_buyer(conn, settings, row, clock.today(), market="resale")
+    if found is not None and not found.eligible and side == "seller":
+        # the buyer's circumstances are the buyer's: the seller learns only that the buyer may not buy
+        reason = "买受人不符合购房条件，暂不能签约"
+        raise ValidationError(f"buyer: {reason}", [FieldError("buyer", reason)])
     if found is not None and not found.eligible:
         failed = "；".join(f"{r.name}：{r.reason}" for r in found.rules if not r.passed)
         raise ValidationError(
@@ -252,12 +266,12 @@ def file(conn: Connection, caller: Caller, contract_id: int, *, private: bool) -
     sale. Gives the filing number, closes the listing as sold and calls the fund hook (which posts nothing:
     money enters when the bank reports a deposit, ``resale_funds.record_deposit``)."""
     if private:
-        row = _as_party(conn, caller, contract_id, "seller")
+        row = _as_party(conn, caller, contract_id, "seller", for_update=True)
         if row.agency_party_id is not None:
             raise Conflict("status: 经纪机构居间的合同由经纪机构办理备案", [FieldError("status", "由经纪机构备案")])
     else:
         party = resale_listing.agency_of(conn, caller)
-        row = contract_row(conn, contract_id)
+        row = contract_row(conn, contract_id, for_update=True)
         if row.agency_party_id != party.id:
             raise NotFound(f"没有编号为 {contract_id} 的合同")
     _must_be(row, rd.ContractStatus.signed, action="备案")
@@ -284,7 +298,7 @@ def cancel(conn: Connection, caller: Caller, contract_id: int, reason: str) -> N
         raise ValidationError.of("reason", "须填写撤销原因")
     if len(text) > 200:
         raise ValidationError.of("reason", "最长 200 个字符")
-    row = contract_row(conn, contract_id)
+    row = contract_row(conn, contract_id, for_update=True)
     caller.scope.require(row.street_code, f"没有编号为 {contract_id} 的合同")
     _must_be(row, *rd.HOLDING, action="撤销")
     now = clock.now()

@@ -81,8 +81,23 @@ def _rule(name: str, ok: bool, good: str, bad: str) -> RuleResult:
     return RuleResult(name, ok, good if ok else bad)
 
 
+#: The reasons of the other rules while the owner is not verified: pass or fail only, no restriction or
+#: mortgage details (a seizure's case number, a mortgagee) for someone who is not the owner's agent.
+WITHHELD = ("通过", "未通过（委托人核验通过后显示原因）")
+
+
 def verify_listing(f: ListingFacts) -> list[RuleResult]:
-    """Every rule evaluated (none skipped), each with a Chinese reason."""
+    """Every rule evaluated (none skipped), each with a Chinese reason. While ``owner_registered``
+    fails, the other rules give their pass or fail only (``WITHHELD``), without the details."""
+    results = _listing_rules(f)
+    if f.owner_registered:
+        return results
+    return [
+        r if r.name == "owner_registered" else RuleResult(r.name, r.passed, WITHHELD[not r.passed]) for r in results
+    ]
+
+
+def _listing_rules(f: ListingFacts) -> list[RuleResult]:
     agency_ok = f.agency_kind == "agency" and f.agency_status == "filed"
     if f.agency_status is None or f.agency_status == "missing":
         agency_bad = "发布账户所属机构不是已备案的房地产经纪机构"

@@ -236,9 +236,12 @@ def _refund(conn: Connection, contract_id: int, district_code: str, actor: int |
     if acct is None:
         return None
     subj = subject(contract_id)
-    held = -funds.balances(conn, [acct["id"]], subject=subj).get(acct["id"], {}).get("held", 0)
+    # What is still held: deposits less releases and refunds (a release posts on ``released``, not on
+    # ``held``, so the ``held`` balance alone would refund money already paid to the seller).
+    totals = funds.subject_totals(conn, [acct["id"]], [subj]).get((acct["id"], subj), {})
+    held = _position(contract_id, acct, totals)["held_fen"]
     item = f"resale-refund:{contract_id}"
-    if held <= 0 or funds.items_settled(conn, [item]):
+    if held <= 0 or funds.items_settled(conn, [item, f"resale-release:{contract_id}"]):
         return None
     la = funds.accounts_of(conn, acct["id"], subj)
     return funds.post(

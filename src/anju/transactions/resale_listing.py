@@ -79,6 +79,16 @@ def agency_of(conn: Connection, caller: Caller) -> Any:
     return party
 
 
+def _filed_agency(conn: Connection, caller: Caller) -> Any:
+    """The caller's agency, if its filing is in force (a suspended or revoked agency lists nothing and
+    learns nothing about a home: refused before any verification)."""
+    party = agency_of(conn, caller)
+    if party.status != rental.domain.PartyStatus.filed:
+        label = rental.domain.PARTY_STATUS_LABELS.get(party.status, party.status)
+        raise ValidationError.of("account", f"经纪机构备案{label}，不能发布或核验房源")
+    return party
+
+
 def _home(conn: Connection, house_code: str) -> Any:
     code = (house_code or "").strip().upper()
     home = conn.execute(select(registry.homes).where(registry.homes.c.house_code == code)).first() if code else None
@@ -142,7 +152,7 @@ def _new_code() -> str:
 def create_listing(conn: Connection, kr: Keyring, caller: Caller, cmd: ResaleListingIn) -> VerifyResult:
     """Create a listing of a register home for its owner and verify it at once (the owner's name and
     ID are checked now and not kept). A failed verification leaves a draft with the results."""
-    party = agency_of(conn, caller)
+    party = _filed_agency(conn, caller)
     title, desc, price = _clean(cmd)
     name, bidx = _owner(kr, cmd.owner_name, cmd.owner_id_number)
     home = _home(conn, cmd.house_code)
@@ -175,7 +185,7 @@ def create_listing(conn: Connection, kr: Keyring, caller: Caller, cmd: ResaleLis
 
 def verify(conn: Connection, kr: Keyring, caller: Caller, listing_id: int, owner: OwnerIn) -> VerifyResult:
     """Verify a draft again (the owner's name and ID are given again: they are not kept)."""
-    party = agency_of(conn, caller)
+    party = _filed_agency(conn, caller)
     # the first statement is a write: concurrent verifications of one listing queue here
     conn.execute(update(resale_listings).where(resale_listings.c.id == listing_id).values(updated_at=clock.now()))
     row = _own(conn, party, listing_id)

@@ -232,8 +232,12 @@ class ResaleContract(TypedDict):
     created_at: datetime
 
 
-def contract_of(kr: Keyring, r: Any, *, mask: bool) -> ResaleContract:
-    checked = json.loads(r.eligibility) if r.eligibility else None
+def contract_of(kr: Keyring, r: Any, *, mask: bool, own: str | None = None, eligibility: bool = True) -> ResaleContract:
+    """A contract for the caller: ``mask`` masks both parties except ``own`` (``seller`` / ``buyer``:
+    the caller's own side, shown in full); ``eligibility`` False leaves the buyer's purchase
+    eligibility out (the seller's and the agency's views)."""
+    checked = json.loads(r.eligibility) if r.eligibility and eligibility else None
+    mask_seller, mask_buyer = mask and own != "seller", mask and own != "buyer"
     sn = kr.decrypt(r.seller_name_enc, "resale_contracts.seller_name")
     si = kr.decrypt(r.seller_id_enc, "resale_contracts.seller_id")
     bn = kr.decrypt(r.buyer_name_enc, "resale_contracts.buyer_name")
@@ -246,10 +250,10 @@ def contract_of(kr: Keyring, r: Any, *, mask: bool) -> ResaleContract:
         "agency_party_id": r.agency_party_id,
         "seller_account_id": r.seller_account_id,
         "private": r.agency_party_id is None,
-        "seller_name": mask_name(sn) if mask else sn,
-        "seller_id_number": mask_id(si) if mask else si,
-        "buyer_name": mask_name(bn) if mask else bn,
-        "buyer_id_number": mask_id(bi) if mask else bi,
+        "seller_name": mask_name(sn) if mask_seller else sn,
+        "seller_id_number": mask_id(si) if mask_seller else si,
+        "buyer_name": mask_name(bn) if mask_buyer else bn,
+        "buyer_id_number": mask_id(bi) if mask_buyer else bi,
         "buyer_hukou": r.buyer_hukou,
         "eligibility_policy": checked["policy"]["code"] if checked else None,
         "eligibility": checked["rules"] if checked else [],
@@ -282,21 +286,31 @@ def _contracts() -> Any:
 
 
 def party_contracts(conn: Connection, kr: Keyring, account_id: int) -> list[ResaleContract]:
-    """The caller's own resale contracts as seller or buyer (unmasked: their own), newest 200."""
+    """The caller's own resale contracts as seller or buyer, newest 200 (``as_party``: their own side
+    in full, the other masked)."""
     rows = conn.execute(
         _contracts()
         .where(or_(C.c.seller_account_id == account_id, C.c.buyer_account_id == account_id))
         .order_by(C.c.id.desc())
         .limit(200)
     )
-    return [contract_of(kr, r, mask=False) for r in rows]
+    return [as_party(kr, r, account_id) for r in rows]
+
+
+def as_party(kr: Keyring, r: Any, account_id: int) -> ResaleContract:
+    """A contract as its seller or buyer (``account_id``) sees it: their own name and ID in full, the
+    other party's masked; the buyer's eligibility for the buyer only."""
+    side = "seller" if r.seller_account_id == account_id else "buyer"
+    return contract_of(kr, r, mask=True, own=side, eligibility=side == "buyer")
 
 
 def agency_contracts(conn: Connection, kr: Keyring, caller: Caller, *, limit: int, offset: int) -> Page[ResaleContract]:
     """The caller's agency's contracts, newest first (parties masked: the agency is not a party)."""
     party = agency_of(conn, caller)
     stmt = _contracts().where(C.c.agency_party_id == party.id).order_by(C.c.id.desc())
-    return fetch_page(conn, stmt, limit=limit, offset=offset).map(lambda r: contract_of(kr, r, mask=True))
+    return fetch_page(conn, stmt, limit=limit, offset=offset).map(
+        lambda r: contract_of(kr, r, mask=True, eligibility=False)
+    )
 
 
 @dataclass(frozen=True)
@@ -358,14 +372,14 @@ def export_contracts(conn: Connection, kr: Keyring, *, scope: Scope, f: StaffFil
 
 
 def contract_for(conn: Connection, kr: Keyring, caller: Caller, contract_id: int) -> ResaleContract:
-    """A contract as one who deals in it sees it: its seller or buyer (unmasked: their own), or the
-    staff of the agency that drafted it (masked)."""
+    """A contract as one who deals in it sees it: its seller or buyer (their own side in full, the
+    other masked), or the staff of the agency that drafted it (masked, no eligibility)."""
     row = conn.execute(_contracts().where(C.c.id == contract_id)).first()
     missing = f"没有编号为 {contract_id} 的合同"
     if row is None:
         raise NotFound(missing)
     if caller.account_id is not None and caller.account_id in (row.seller_account_id, row.buyer_account_id):
-        return contract_of(kr, row, mask=False)
+        return as_party(kr, row, caller.account_id)
     if row.agency_party_id is None or agency_of(conn, caller).id != row.agency_party_id:
         raise NotFound(missing)
-    return contract_of(kr, row, mask=True)
+    return contract_of(kr, row, mask=True, eligibility=False)
