@@ -40,7 +40,7 @@ class MenuItem:
 
 
 #: The header's menu groups, in order; a group with one visible item is shown as a plain link.
-MENU_GROUPS = ("楼盘表", "交易", "租赁", "保障", "系统")
+MENU_GROUPS = ("楼盘表", "交易", "租赁", "保障", "数据", "系统")
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,15 @@ class Context:
     #: Supervised fund kinds the context owns (name → ``"module:CONSTANT"`` of an ``anju.funds.FundKind``),
     #: read by the one ledger engine (``anju.funds``) whoever posts.
     fund_kinds: Mapping[str, str] = field(default_factory=dict)
+    #: Inbound feeds the context owns (name → ``"module:CONSTANT"`` of an ``anju.exchange.FeedDefinition``):
+    #: the exchange receives, checks and dead-letters their batches and calls the context's handler.
+    feeds: Mapping[str, str] = field(default_factory=dict)
+    #: Business events the context writes to the outbox (topic ``"<context>.<event>"`` → what it
+    #: means, in Chinese), delivered by the exchange to subscribers (webhooks, a message broker).
+    events: Mapping[str, str] = field(default_factory=dict)
+    #: Datasets the context offers the catalogue (name → ``"module:CONSTANT"`` of an
+    #: ``anju.exchange`` dataset declaration): owner, frequency, fields, sensitivity, who may see it.
+    datasets: Mapping[str, str] = field(default_factory=dict)
 
 
 #: Role groups the grants below use (the roles themselves are ``security.roles.Role``).
@@ -310,6 +319,25 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("交易", "存量房资金监管", "/transactions/staff/resale-funds", "transactions.read"),
         ),
         worklist="anju.transactions.worklist:items",
+    ),
+    Context(
+        "exchange",
+        http=False,  # True (and tests/authz/cases_exchange.py registered in tests/authz/__init__.py) with the first route
+        vocabulary="anju.exchange.vocabulary",
+        permissions={
+            "exchange.read": "read feeds, batches, dead letters, deliveries, data quality and the full catalogue",
+            "exchange.feed": "deliver a feed's file (city-wide)",
+            "exchange.replay": "fix and replay dead-lettered records",
+            "exchange.subscribe": "manage the subscribers events are delivered to",
+            "exchange.govern": "run retention (archive, pseudonymise) over closed records",
+        },
+        grants=_grants(
+            _grant("exchange.read", "city_officer", "auditor"),
+            _grant("exchange.feed", "city_officer"),
+            _grant("exchange.replay", "city_officer"),
+            _grant("exchange.subscribe", "city_officer"),
+            _grant("exchange.govern", "city_officer"),
+        ),
     ),
     Context("credit", http=False),
     Context("synth", http=False),

@@ -1,0 +1,11 @@
+"""Chinese names of the exchange's internal codes (see ``anju.security.vocabulary``)."""
+
+ACTIONS: dict[str, str] = {}
+ENTITIES: dict[str, str] = {}
+PERMISSIONS: dict[str, str] = {
+    "exchange.read": "查看数据交换（接入批次、死信、推送、数据质量、目录）",
+    "exchange.feed": "接入数据文件",
+    "exchange.replay": "修正并重放死信",
+    "exchange.subscribe": "管理数据推送订阅",
+    "exchange.govern": "执行数据保留与归档",
+}
