@@ -322,7 +322,7 @@ CONTEXTS: tuple[Context, ...] = (
     ),
     Context(
         "exchange",
-        http=False,  # True (and tests/authz/cases_exchange.py registered in tests/authz/__init__.py) with the first route
+        http=False,  # True, and tests/authz/cases_exchange.py registered, with the first route
         vocabulary="anju.exchange.vocabulary",
         permissions={
             "exchange.read": "read feeds, batches, dead letters, deliveries, data quality and the full catalogue",
