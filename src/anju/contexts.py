@@ -164,6 +164,11 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("楼盘表", "楼盘表导入", "/imports", "registry.import"),
         ),
         worklist="anju.registry.worklist:items",
+        datasets={
+            "estates": "anju.registry.datasets:ESTATES",
+            "homes": "anju.registry.datasets:HOMES",
+            "homes_by_street": "anju.registry.datasets:HOMES_BY_STREET",
+        },
     ),
     Context(
         "ledger",
@@ -173,7 +178,9 @@ CONTEXTS: tuple[Context, ...] = (
         permissions={"ledger.read": "read the verifiable logs' heads and proofs through the API"},
         grants=_grant("ledger.read", "city_officer", "auditor"),
     ),
-    Context("funds", http=False, vocabulary="anju.funds.vocabulary"),
+    Context(
+        "funds", http=False, vocabulary="anju.funds.vocabulary", datasets={"journals": "anju.funds.datasets:JOURNALS"}
+    ),
     Context("map", menu=(MenuItem("楼盘表", "一图", "/map", "registry.read"),)),
     Context(
         "addresses",
@@ -198,6 +205,7 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("楼盘表", "地址解析", "/addresses/parse", "address.read"),
         ),
         worklist="anju.addresses.worklist:items",
+        datasets={"links": "anju.addresses.datasets:LINKS"},
     ),
     Context(
         "assistance",
@@ -238,6 +246,11 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("保障", "人才安居", "/assistance/talent", "assistance.read"),
         ),
         worklist="anju.assistance.worklist:items",
+        datasets={
+            "applications": "anju.assistance.datasets:APPLICATIONS",
+            "allocations": "anju.assistance.datasets:ALLOCATIONS",
+            "households": "anju.assistance.datasets:HOUSEHOLDS",
+        },
     ),
     Context(
         "rental",
@@ -281,6 +294,12 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("租赁", "发布指导价", "/rental/guidance/manage", "rental.guidance"),
         ),
         worklist="anju.rental.worklist:items",
+        datasets={
+            "listings": "anju.rental.datasets:LISTINGS",
+            "leases": "anju.rental.datasets:LEASES",
+            "escrow": "anju.rental.datasets:ESCROW",
+            "leases_by_month": "anju.rental.datasets:LEASES_BY_MONTH",
+        },
     ),
     Context(
         "transactions",
@@ -319,6 +338,13 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("交易", "存量房资金监管", "/transactions/staff/resale-funds", "transactions.read"),
         ),
         worklist="anju.transactions.worklist:items",
+        datasets={
+            "sale_contracts": "anju.transactions.datasets:SALE_CONTRACTS",
+            "resale_contracts": "anju.transactions.datasets:RESALE_CONTRACTS",
+            "presale_permits": "anju.transactions.datasets:PRESALE_PERMITS",
+            "new_home_filings": "anju.transactions.datasets:NEW_HOME_FILINGS",
+            "resale_filings": "anju.transactions.datasets:RESALE_FILINGS",
+        },
     ),
     Context(
         "exchange",
@@ -339,6 +365,6 @@ CONTEXTS: tuple[Context, ...] = (
             _grant("exchange.govern", "city_officer"),
         ),
     ),
-    Context("credit", http=False),
+    Context("credit", http=False, datasets={"events": "anju.credit.datasets:EVENTS"}),
     Context("synth", http=False),
 )

@@ -60,7 +60,9 @@ def derivable(t: SuppressedTable) -> list[tuple[str, ...]]:
 
 
 def test_a_small_cell_is_withheld_with_a_partner_and_totals_stay_true() -> None:
-    t = suppress({("玄武区", "2026-01"): 12, ("玄武区", "2026-02"): 3, ("秦淮区", "2026-01"): 20, ("秦淮区", "2026-02"): 30}, K)
+    t = suppress(
+        {("玄武区", "2026-01"): 12, ("玄武区", "2026-02"): 3, ("秦淮区", "2026-01"): 20, ("秦淮区", "2026-02"): 30}, K
+    )
     p = published(t)
     assert p[("玄武区", "2026-02")] is None
     # a lone withheld cell would follow from its row total: its row and column partners go too
@@ -121,7 +123,9 @@ tables = st.dictionaries(
 
 @settings(max_examples=300, deadline=None)
 @given(tables, st.integers(1, 15))
-def test_no_published_figure_is_small_and_no_withheld_one_is_derivable(rows: dict[tuple[str, str], int], k: int) -> None:
+def test_no_published_figure_is_small_and_no_withheld_one_is_derivable(
+    rows: dict[tuple[str, str], int], k: int
+) -> None:
     t = suppress(rows, k)
     for c in t.cells:
         assert c.count is None or c.count == 0 or c.count >= k, c

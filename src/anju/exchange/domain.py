@@ -198,7 +198,9 @@ def dataset_of_feed(feed: FeedDefinition) -> Dataset:
         office=feed.source,
         frequency=feed.frequency if feed.frequency in _FREQUENCIES else "不定期",
         fields=tuple(
-            DatasetField(f.name, f.label, _FEED_TYPES.get(f.kind, "text"), description=f.description, personal=f.personal)
+            DatasetField(
+                f.name, f.label, _FEED_TYPES.get(f.kind, "text"), description=f.description, personal=f.personal
+            )
             for f in feed.fields
         ),
         sensitivity="敏感" if personal else "内部",
