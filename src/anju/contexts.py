@@ -348,8 +348,9 @@ CONTEXTS: tuple[Context, ...] = (
     ),
     Context(
         "exchange",
-        http=False,  # True, and tests/authz/cases_exchange.py registered, with the first route
         vocabulary="anju.exchange.vocabulary",
+        commands={"exchange": "anju.exchange.cli:exchange"},
+        help={"exchange": "Data exchange: the catalogue, open data, retention (archive, pseudonymise)."},
         permissions={
             "exchange.read": "read feeds, batches, dead letters, deliveries, data quality and the full catalogue",
             "exchange.feed": "deliver a feed's file (city-wide)",
@@ -363,6 +364,11 @@ CONTEXTS: tuple[Context, ...] = (
             _grant("exchange.replay", "city_officer"),
             _grant("exchange.subscribe", "city_officer"),
             _grant("exchange.govern", "city_officer"),
+        ),
+        menu=(
+            MenuItem("数据", "数据目录", "/catalogue", "public"),
+            MenuItem("数据", "开放数据", "/open-data", "public"),
+            MenuItem("数据", "数据保留", "/exchange/retention", "exchange.govern"),
         ),
     ),
     Context("credit", http=False, datasets={"events": "anju.credit.datasets:EVENTS"}),

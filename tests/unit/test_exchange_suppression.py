@@ -132,12 +132,12 @@ def test_no_published_figure_is_small_and_no_withheld_one_is_derivable(
     assert derivable(t) == []
     # what is published is true: the oracle's totals
     truth: dict[tuple[str, ...], int] = {}
-    for (r, c), n in rows.items():
-        for key in ((r, c), (r, TOTAL), (TOTAL, c), (TOTAL, TOTAL)):
+    for (r, col), n in rows.items():
+        for key in ((r, col), (r, TOTAL), (TOTAL, col), (TOTAL, TOTAL)):
             truth[key] = truth.get(key, 0) + n
-    for c in t.cells:
-        if c.count is not None:
-            assert c.count == truth.get(c.dims, 0)
+    for cell in t.cells:
+        if cell.count is not None:
+            assert cell.count == truth.get(cell.dims, 0)
 
 
 @settings(max_examples=100, deadline=None)

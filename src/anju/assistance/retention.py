@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Connection, bindparam, exists, func, select, update
+from sqlalchemy import ColumnElement, Connection, bindparam, exists, func, select, update
 
 from anju.assistance.common import midnight
 from anju.assistance.domain import AppStatus
@@ -26,7 +26,7 @@ CHUNK = 500
 REMOVED = "已按数据保留规则删除"
 
 
-def _due(before: date) -> list[object]:
+def _due(before: date) -> list[ColumnElement[bool]]:
     a, m = applications, application_members
     closed_at = func.coalesce(a.c.closed_at, a.c.decided_at, a.c.updated_at)
     return [

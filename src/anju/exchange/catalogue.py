@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import cache
-from typing import Any, TypedDict
+from typing import NotRequired, TypedDict
 
 from anju import contexts
 from anju.core.errors import NotFound
-from anju.exchange.domain import SENSITIVITIES, Dataset, FeedDefinition, check_dataset, dataset_of_feed
+from anju.exchange.domain import SENSITIVITIES, Dataset, DatasetField, FeedDefinition, check_dataset, dataset_of_feed
 from anju.security import Caller
 
 
@@ -110,28 +110,60 @@ _XSD = {
 }  # fmt: skip
 PUBLISHER = "安居平台（市住房保障和房产局）"
 
-#: A JSON-LD document: its keys are JSON-LD keywords ("@context") and compact IRIs ("dcat:dataset").
+#: JSON-LD nodes: their keys are JSON-LD keywords ("@id") and compact IRIs ("dcat:dataset").
+LangString = TypedDict("LangString", {"@value": str, "@language": str})
+IriRef = TypedDict("IriRef", {"@id": str})
+ColumnNode = TypedDict(
+    "ColumnNode",
+    {
+        "@type": str,
+        "csvw:name": str,
+        "csvw:title": LangString,
+        "csvw:datatype": IriRef,
+        "dct:description": NotRequired[LangString],
+    },
+)
+DistributionNode = TypedDict(
+    "DistributionNode",
+    {"@type": str, "dct:title": LangString, "dcat:downloadURL": IriRef, "dcat:mediaType": IriRef, "dct:format": str},
+)
+DatasetNode = TypedDict(
+    "DatasetNode",
+    {
+        "@id": str,
+        "@type": str,
+        "dct:identifier": str,
+        "dct:title": LangString,
+        "dct:description": LangString,
+        "dct:publisher": dict[str, str | LangString],
+        "dct:accrualPeriodicity": IriRef,
+        "dct:accessRights": dict[str, str | LangString],
+        "dcat:keyword": list[LangString],
+        "csvw:tableSchema": dict[str, str | list[ColumnNode]],
+        "dcat:distribution": NotRequired[list[DistributionNode]],
+    },
+)
 CatalogDoc = TypedDict(
     "CatalogDoc",
     {
         "@context": dict[str, str],
         "@id": str,
         "@type": str,
-        "dct:title": dict[str, str],
-        "dct:description": dict[str, str],
+        "dct:title": LangString,
+        "dct:description": LangString,
         "dct:publisher": dict[str, str],
         "dct:language": str,
-        "dcat:dataset": list[dict[str, Any]],
+        "dcat:dataset": list[DatasetNode],
     },
 )
 
 
-def _zh(text: str) -> dict[str, str]:
+def _zh(text: str) -> LangString:
     return {"@value": text, "@language": "zh-CN"}
 
 
-def _column(f: Any) -> dict[str, Any]:
-    col: dict[str, Any] = {
+def _column(f: DatasetField) -> ColumnNode:
+    col: ColumnNode = {
         "@type": "csvw:Column",
         "csvw:name": f.name,
         "csvw:title": _zh(f.label),
@@ -143,9 +175,9 @@ def _column(f: Any) -> dict[str, Any]:
     return col
 
 
-def dataset_dcat(d: Dataset, base_url: str) -> dict[str, Any]:
+def dataset_dcat(d: Dataset, base_url: str) -> DatasetNode:
     """One dataset as a ``dcat:Dataset`` node (compact IRIs of :data:`NAMESPACES`)."""
-    node: dict[str, Any] = {
+    node: DatasetNode = {
         "@id": f"{base_url}/catalogue#{d.id}",
         "@type": "dcat:Dataset",
         "dct:identifier": d.id,
@@ -186,3 +218,10 @@ def catalogue_dcat(found: Sequence[Dataset], base_url: str) -> CatalogDoc:
         "dct:language": "zh-CN",
         "dcat:dataset": [dataset_dcat(d, base_url) for d in found],
     }
+
+
+#: The owning contexts as the catalogue's filter names them.
+CONTEXT_LABELS = {
+    "registry": "楼盘表", "rental": "住房租赁", "transactions": "房屋交易", "assistance": "住房保障",
+    "funds": "资金监管", "credit": "信用", "addresses": "地址", "exchange": "数据交换", "divisions": "行政区划",
+}  # fmt: skip

@@ -10,9 +10,9 @@ handler (``anju.exchange.contract.FeedHandler``), which applies them or rejects 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 #: How a field's text is read and checked (``check_field``):
 #: text (stripped, ``max_length``), int (``minimum``/``maximum``), decimal (exact, as ``Decimal``),
@@ -239,7 +239,7 @@ class SuppressedTable:
 _Node = tuple[int, int]  # (0, row index) or (1, column index); index -1 is the totals' row / column
 
 
-def suppress(rows: Mapping[tuple[str, ...], int] | list[tuple[tuple[str, ...], int]], k: int) -> SuppressedTable:
+def suppress(rows: Mapping[Any, int] | Iterable[tuple[tuple[str, ...], int]], k: int) -> SuppressedTable:
     """Suppress small cells of an aggregate and publish it with its totals (行合计、列合计、总计).
 
     The table is two-way: the first dimension gives the rows, the others together the columns; every

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, or_, select, update
 
 from anju.rental.domain import LeaseStatus
 from anju.rental.tables import rental_leases
@@ -26,7 +26,7 @@ CHUNK = 1000
 _CLOSED = (LeaseStatus.terminated, LeaseStatus.expired, LeaseStatus.cancelled)
 
 
-def _due(before: date) -> list[object]:
+def _due(before: date) -> list[ColumnElement[bool]]:
     t = rental_leases
     closed_on = func.coalesce(t.c.ended_on, t.c.end_on)
     return [
