@@ -46,7 +46,7 @@ def retention_page(
     return _page(request, uow, settings, paging)
 
 
-@router.post("/exchange/retention", response_class=HTMLResponse)
+@router.post("/exchange/retention", response_class=HTMLResponse, response_model=None)
 def start_run(
     request: Request,
     uow: UowDep,
