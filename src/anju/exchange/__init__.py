@@ -28,7 +28,7 @@ from anju.exchange.domain import (
     Rejection,
     Sensitivity,
 )
-from anju.exchange.periods import Month, months_back
+from anju.exchange.periods import Month, month_of, months_back
 
 __all__ = [
     "PUBLIC",
@@ -47,5 +47,6 @@ __all__ = [
     "Rejection",
     "RetentionAction",
     "Sensitivity",
+    "month_of",
     "months_back",
 ]

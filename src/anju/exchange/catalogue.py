@@ -123,6 +123,9 @@ ColumnNode = TypedDict(
         "dct:description": NotRequired[LangString],
     },
 )
+AccessRights = TypedDict("AccessRights", {"@id": str, "skos:prefLabel": LangString})
+Organization = TypedDict("Organization", {"@type": str, "foaf:name": LangString})
+TableSchema = TypedDict("TableSchema", {"@type": str, "csvw:column": list[ColumnNode]})
 DistributionNode = TypedDict(
     "DistributionNode",
     {"@type": str, "dct:title": LangString, "dcat:downloadURL": IriRef, "dcat:mediaType": IriRef, "dct:format": str},
@@ -135,11 +138,11 @@ DatasetNode = TypedDict(
         "dct:identifier": str,
         "dct:title": LangString,
         "dct:description": LangString,
-        "dct:publisher": dict[str, str | LangString],
+        "dct:publisher": Organization,
         "dct:accrualPeriodicity": IriRef,
-        "dct:accessRights": dict[str, str | LangString],
+        "dct:accessRights": AccessRights,
         "dcat:keyword": list[LangString],
-        "csvw:tableSchema": dict[str, str | list[ColumnNode]],
+        "csvw:tableSchema": TableSchema,
         "dcat:distribution": NotRequired[list[DistributionNode]],
     },
 )

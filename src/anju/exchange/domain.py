@@ -286,6 +286,7 @@ def suppress(rows: Mapping[Any, int] | Iterable[tuple[tuple[str, ...], int]], k:
     withheld = {e for e, v in value.items() if 0 < v < k}
     primary = len(withheld)
     while True:
+        _pair_lone_figures(withheld, value, m, n)  # the common case, cheaply: a line with one withheld figure
         bridge = _find_bridge(withheld)
         if bridge is None:
             break
@@ -298,6 +299,33 @@ def suppress(rows: Mapping[Any, int] | Iterable[tuple[tuple[str, ...], int]], k:
         dims = (row_keys[i] if i >= 0 else TOTAL,) + (col_keys[j] if j >= 0 else total_dims)
         out.append(OpenCell(dims, None if (i, j) in withheld else value[(i, j)], total=i < 0 or j < 0))
     return SuppressedTable(tuple(out), k, primary, len(withheld) - primary)
+
+
+def _line(node: _Node, m: int, n: int) -> list[tuple[int, int]]:
+    kind, i = node
+    return [(i, c) for c in range(-1, n)] if kind == 0 else [(r, i) for r in range(-1, m)]
+
+
+def _pair_lone_figures(withheld: set[tuple[int, int]], value: Mapping[tuple[int, int], int], m: int, n: int) -> None:
+    """While a line (row or column, totals included) holds exactly one withheld figure — which its
+    total or its other figures would then reveal: a degree-1 node, so a bridge — withhold the
+    smallest published figure of that line too. Degrees are kept as it goes (no graph search)."""
+    degree: dict[_Node, int] = {}
+    for i, j in withheld:
+        degree[(0, i)] = degree.get((0, i), 0) + 1
+        degree[(1, j)] = degree.get((1, j), 0) + 1
+    lone = [node for node, d in degree.items() if d == 1]
+    while lone:
+        node = lone.pop()
+        if degree.get(node) != 1:
+            continue
+        free = [e for e in _line(node, m, n) if e not in withheld]
+        e = min(free, key=lambda x: (value[x], x))  # a line has at least two figures: one is free
+        withheld.add(e)
+        for end in ((0, e[0]), (1, e[1])):
+            degree[end] = degree.get(end, 0) + 1
+            if degree[end] == 1:
+                lone.append(end)
 
 
 def _cheapest(

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case
 
 from anju.core import clock
 
@@ -37,3 +40,9 @@ def months_back(today: date, months: int = OPEN_DATA_MONTHS) -> list[Month]:
         first, nxt = _first(today, back), _first(today, back - 1)
         out.append(Month(first.strftime("%Y-%m"), first, nxt, _midnight(first), _midnight(nxt)))
     return out
+
+
+def month_of(column: ColumnElement[Any], months: list[Month]) -> ColumnElement[Any]:
+    """A SQL expression naming the month (``YYYY-MM``) of a UTC timestamp ``column`` among ``months``
+    (NULL outside them): one grouped scan counts every month, on both databases."""
+    return case(*((and_(column >= m.start, column < m.end), m.label) for m in months), else_=None)

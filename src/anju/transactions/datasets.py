@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import Connection, func, select
 
 from anju import divisions, registry
-from anju.exchange import PUBLIC, AggregateRow, Dataset, DatasetField, months_back
+from anju.exchange import PUBLIC, AggregateRow, Dataset, DatasetField, month_of, months_back
 from anju.transactions.figures import MARKETS
 
 STAFF = ("street_clerk", "district_officer", "city_officer", "auditor")
@@ -113,15 +113,15 @@ def _filings(conn: Connection, today: date, market: str) -> list[AggregateRow]:
     _label, table, statuses = MARKETS[market]
     homes = registry.homes
     joined = table.join(homes, homes.c.id == table.c.home_id)
-    counts: list[tuple[str, str, str, int]] = []
-    for m in months_back(today):
-        q = (
-            select(table.c.district_code, homes.c.use, func.count())
-            .select_from(joined)
-            .where(table.c.status.in_(statuses), table.c.filed_at >= m.start, table.c.filed_at < m.end)
-            .group_by(table.c.district_code, homes.c.use)
-        )
-        counts += [(d, m.label, use, int(n)) for d, use, n in conn.execute(q)]
+    months = months_back(today)
+    month = month_of(table.c.filed_at, months)
+    q = (
+        select(table.c.district_code, month, homes.c.use, func.count())
+        .select_from(joined)
+        .where(table.c.status.in_(statuses), table.c.filed_at >= months[0].start, table.c.filed_at < months[-1].end)
+        .group_by(table.c.district_code, month, homes.c.use)
+    )
+    counts = [(d, label, use, int(n)) for d, label, use, n in conn.execute(q)]
     names = divisions.names(conn, {c[0] for c in counts})
     return [((names.get(d, d), month, use), n) for d, month, use, n in counts]
 
