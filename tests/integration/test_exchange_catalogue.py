@@ -195,3 +195,34 @@ def test_every_open_dataset_downloads_and_unknown_ones_are_404(city_engine: Engi
     assert homes and any(x["homes"] for x in homes)
     assert client.get("/open-data/rental.leases.csv").status_code == 404  # not open data
     assert client.get("/open-data/nothing.here.json").status_code == 404
+
+
+def test_assistance_households_count_approved_and_allocated_by_district_and_programme(
+    city_engine: Engine, settings_for: Any
+) -> None:
+    from anju.assistance import catalogue as programmes
+    from anju.assistance import domain as adomain
+    from tests import assistance_builders as ab
+
+    w = choose_world(city_engine)
+    kr = Security(settings_for(city_engine)).keyring
+    with city_engine.begin() as conn:
+        programmes.load_programmes(conn, adomain.load_policies(adomain.sample_policy_path("320100")))
+        b_street = (
+            conn.execute(registry.homes.select().where(registry.homes.c.district_code == w.district_b).limit(1))
+            .one()
+            .street_code
+        )
+        for _ in range(11):
+            ab.approved(conn, kr, w.street_s1)
+        ab.approved(conn, kr, w.street_s1, status="allocated")
+        ab.approved(conn, kr, w.street_s1, status="rejected")  # not counted
+        for _ in range(2):
+            ab.approved(conn, kr, b_street)
+        names = divisions.names(conn, {w.district_a, w.district_b})
+        label = programmes.programme_labels(conn)["public_rental"]["name"]
+    body = _client(city_engine, settings_for).get("/open-data/assistance.households.json").json()
+    fig = {(r["district"], r["programme"]): r["households"] for r in body["rows"]}
+    assert fig[(names[w.district_b], label)] is None  # 2 households: withheld
+    assert fig[("合计", "合计")] == 14 and fig[("合计", label)] == 14
+    assert fig[(names[w.district_a], label)] is None  # 12 = 14 - 2 would reveal district B's 2
