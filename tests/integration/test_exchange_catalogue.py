@@ -48,6 +48,45 @@ def _keys(node: Any, prefixes: set[str]) -> list[str]:
     return bad
 
 
+#: The terms the catalogue may use, as the DCAT 3, DCMI Terms, CSVW, FOAF and SKOS vocabularies define
+#: them (so a misspelt term, e.g. ``dcat:downloadUrl``, fails).
+TERMS = {
+    "dcat": {"Catalog", "Dataset", "Distribution", "dataset", "distribution", "keyword", "downloadURL", "mediaType"},
+    "dct": {
+        "title",
+        "description",
+        "publisher",
+        "identifier",
+        "accrualPeriodicity",
+        "accessRights",
+        "language",
+        "format",
+    },
+    "csvw": {"tableSchema", "column", "Column", "Schema", "name", "title", "datatype"},
+    "foaf": {"Organization", "name"},
+    "skos": {"prefLabel"},
+    "xsd": {"string", "integer", "decimal", "date", "dateTime", "boolean"},
+}
+
+
+def _terms(node: Any) -> set[str]:
+    """Every compact IRI used as a key, a type or an ``@id`` value."""
+    out: set[str] = set()
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == "@context":
+                continue
+            if not k.startswith("@"):
+                out.add(k)
+            if k in ("@type", "@id") and isinstance(v, str) and not v.startswith("http"):
+                out.add(v)
+            out |= _terms(v)
+    elif isinstance(node, list):
+        for v in node:
+            out |= _terms(v)
+    return out
+
+
 def _ids(doc: dict[str, Any]) -> set[str]:
     return {d["dct:identifier"] for d in doc["dcat:dataset"]}
 
@@ -64,6 +103,8 @@ def test_the_anonymous_catalogue_is_a_dcat_catalog_of_the_public_datasets(
     assert {p: ctx[p] for p in W3C} == W3C and ctx == NAMESPACES
     assert doc["@type"] == "dcat:Catalog"
     assert _keys(doc, set(ctx)) == []
+    unknown = {t for t in _terms(doc) if t.partition(":")[2] not in TERMS.get(t.partition(":")[0], set())}
+    assert unknown == set()
     public = {d.id for d in datasets() if d.public}
     assert _ids(doc) == public
     assert {"rental.leases_by_month", "transactions.new_home_filings", "assistance.households"} <= public
