@@ -164,6 +164,11 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("楼盘表", "楼盘表导入", "/imports", "registry.import"),
         ),
         worklist="anju.registry.worklist:items",
+        datasets={
+            "estates": "anju.registry.datasets:ESTATES",
+            "homes": "anju.registry.datasets:HOMES",
+            "homes_by_street": "anju.registry.datasets:HOMES_BY_STREET",
+        },
     ),
     Context(
         "ledger",
@@ -173,7 +178,9 @@ CONTEXTS: tuple[Context, ...] = (
         permissions={"ledger.read": "read the verifiable logs' heads and proofs through the API"},
         grants=_grant("ledger.read", "city_officer", "auditor"),
     ),
-    Context("funds", http=False, vocabulary="anju.funds.vocabulary"),
+    Context(
+        "funds", http=False, vocabulary="anju.funds.vocabulary", datasets={"journals": "anju.funds.datasets:JOURNALS"}
+    ),
     Context("map", menu=(MenuItem("楼盘表", "一图", "/map", "registry.read"),)),
     Context(
         "addresses",
@@ -198,6 +205,7 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("楼盘表", "地址解析", "/addresses/parse", "address.read"),
         ),
         worklist="anju.addresses.worklist:items",
+        datasets={"links": "anju.addresses.datasets:LINKS"},
     ),
     Context(
         "assistance",
@@ -238,6 +246,11 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("保障", "人才安居", "/assistance/talent", "assistance.read"),
         ),
         worklist="anju.assistance.worklist:items",
+        datasets={
+            "applications": "anju.assistance.datasets:APPLICATIONS",
+            "allocations": "anju.assistance.datasets:ALLOCATIONS",
+            "households": "anju.assistance.datasets:HOUSEHOLDS",
+        },
     ),
     Context(
         "rental",
@@ -281,6 +294,12 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("租赁", "发布指导价", "/rental/guidance/manage", "rental.guidance"),
         ),
         worklist="anju.rental.worklist:items",
+        datasets={
+            "listings": "anju.rental.datasets:LISTINGS",
+            "leases": "anju.rental.datasets:LEASES",
+            "escrow": "anju.rental.datasets:ESCROW",
+            "leases_by_month": "anju.rental.datasets:LEASES_BY_MONTH",
+        },
     ),
     Context(
         "transactions",
@@ -319,11 +338,19 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("交易", "存量房资金监管", "/transactions/staff/resale-funds", "transactions.read"),
         ),
         worklist="anju.transactions.worklist:items",
+        datasets={
+            "sale_contracts": "anju.transactions.datasets:SALE_CONTRACTS",
+            "resale_contracts": "anju.transactions.datasets:RESALE_CONTRACTS",
+            "presale_permits": "anju.transactions.datasets:PRESALE_PERMITS",
+            "new_home_filings": "anju.transactions.datasets:NEW_HOME_FILINGS",
+            "resale_filings": "anju.transactions.datasets:RESALE_FILINGS",
+        },
     ),
     Context(
         "exchange",
-        http=False,  # True, and tests/authz/cases_exchange.py registered, with the first route
         vocabulary="anju.exchange.vocabulary",
+        commands={"exchange": "anju.exchange.cli:exchange"},
+        help={"exchange": "Data exchange: the catalogue, open data, retention (archive, pseudonymise)."},
         permissions={
             "exchange.read": "read feeds, batches, dead letters, deliveries, data quality and the full catalogue",
             "exchange.feed": "deliver a feed's file (city-wide)",
@@ -338,7 +365,12 @@ CONTEXTS: tuple[Context, ...] = (
             _grant("exchange.subscribe", "city_officer"),
             _grant("exchange.govern", "city_officer"),
         ),
+        menu=(
+            MenuItem("数据", "数据目录", "/catalogue", "public"),
+            MenuItem("数据", "开放数据", "/open-data", "public"),
+            MenuItem("数据", "数据保留", "/exchange/retention", "exchange.govern"),
+        ),
     ),
-    Context("credit", http=False),
+    Context("credit", http=False, datasets={"events": "anju.credit.datasets:EVENTS"}),
     Context("synth", http=False),
 )

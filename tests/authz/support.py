@@ -62,6 +62,9 @@ EXPECTED: dict[str, set[str]] = {
     "transactions.manage": {"city", "district"},
     "transactions.sell": {"agency"},
     "transactions.buy": {"citizen", "landlord", "agency"},
+    # data exchange (issue 19): the city reads and governs, the auditor reads
+    "exchange.read": {"city", "auditor"},
+    "exchange.govern": {"city"},
 }
 
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from anju.assistance.domain import AppStatus, Kind, Policy, evaluate, load_policies, sample_policy_path
     from anju.assistance.drawing import freeze_draw, run_draw
     from anju.assistance.eligibility import check_all, check_many
+    from anju.assistance.retention import pseudonymise_closed
     from anju.assistance.review import Decision, object_to, submit
     from anju.assistance.selection import select_home
     from anju.assistance.tables import (
@@ -74,6 +75,7 @@ __all__ = [
     "objections",
     "open_case",
     "programme_editions",
+    "pseudonymise_closed",
     "run_draw",
     "sample_policy_path",
     "select_home",

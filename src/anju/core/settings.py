@@ -200,6 +200,18 @@ class Settings(BaseSettings):
     assistance_suspicious_days: int = Field(
         30, ge=1, le=366, description="The window (days) of assistance_suspicious_members."
     )
+    exchange_open_data_k: int = Field(
+        10,
+        ge=2,
+        le=1000,
+        description="Open data: the smallest count published; smaller counts (and the figures that would reveal "
+        "them) are withheld.",
+    )
+    exchange_retention_rules: str = Field(
+        "",
+        description="TOML file of the retention rules (dataset, closed records, after how long, action); empty uses "
+        "the rules shipped in anju/exchange/data/retention.toml.",
+    )
     ledger_signing_key: SecretStr | None = Field(
         None,
         description="Ed25519 private key seed (64 hex characters) that signs the verifiable log's tree heads; "

@@ -22,6 +22,7 @@ from anju.exchange.domain import FeedDefinition, FeedRecord, Rejection
 
 if TYPE_CHECKING:
     from anju.core.settings import Settings
+    from anju.security import Keyring
 
 
 @dataclass(frozen=True)
@@ -39,3 +40,22 @@ class FeedHandler(Protocol):
 
 class FeedFinish(Protocol):
     def __call__(self, conn: Connection, ctx: BatchContext) -> None: ...
+
+
+#: One row of an open dataset's aggregate: the dimension values (Chinese labels) and the count.
+AggregateRow = tuple[tuple[str, ...], int]
+
+
+class Aggregate(Protocol):
+    """What an open dataset's ``aggregate`` names (``"module:function"`` in the owning context): the
+    counts by dimensions as of ``today`` (Asia/Shanghai); the exchange suppresses small cells."""
+
+    def __call__(self, conn: Connection, today: date) -> Sequence[AggregateRow]: ...
+
+
+class RetentionAction(Protocol):
+    """What a retention rule names (``"module:function"`` exported by the owning context's public API):
+    act on the records closed before ``before`` that the action has not touched yet (or, with
+    ``dry_run``, only count them), in bulk, in the caller's transaction; returns how many."""
+
+    def __call__(self, conn: Connection, before: date, *, keyring: Keyring, dry_run: bool) -> int: ...

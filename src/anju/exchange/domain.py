@@ -10,9 +10,9 @@ handler (``anju.exchange.contract.FeedHandler``), which applies them or rejects 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 #: How a field's text is read and checked (``check_field``):
 #: text (stripped, ``max_length``), int (``minimum``/``maximum``), decimal (exact, as ``Decimal``),
@@ -91,3 +91,294 @@ class Rejection:
     seq: int
     field: str | None  # the field at fault, or None when the record as a whole is refused
     reason: str  # Chinese, for the clerk who fixes it
+
+
+# --- the catalogue: what a context declares about a dataset it owns (``anju.contexts``: ``datasets``) ---
+
+#: How sensitive a dataset is: 公开 (anyone), 内部 (the bureau's staff), 敏感 (personal data: only the
+#: roles it names, encrypted at rest, masked in every output).
+Sensitivity = Literal["公开", "内部", "敏感"]
+SENSITIVITIES: tuple[Sensitivity, ...] = ("公开", "内部", "敏感")
+
+#: A dataset field's type, in the catalogue's words (mapped to XML Schema datatypes in the DCAT output).
+FieldType = Literal["text", "int", "decimal", "fen", "date", "datetime", "bool", "code"]
+
+#: Who may see a dataset's catalogue entry: ``"public"`` (anyone, signed in or not) or role names.
+PUBLIC = "public"
+
+
+@dataclass(frozen=True)
+class DatasetField:
+    """One column of a dataset. Kept as data so that it can name its indicator in the indicator
+    dictionary (issue 24) once that exists."""
+
+    name: str
+    label: str  # Chinese
+    type: FieldType = "text"
+    unit: str = ""  # Chinese, e.g. "套", "元", "平方米"
+    description: str = ""
+    personal: bool = False
+    indicator: str | None = None  # the indicator dictionary's code, when there is one
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A dataset a context offers the catalogue (数据目录), declared where the data lives."""
+
+    id: str  # "<context>.<name>"
+    title: str  # Chinese
+    description: str  # Chinese
+    office: str  # the responsible office, Chinese (the publisher)
+    frequency: str  # 实时 | 每日 | 每月 | 每季 | 每年 | 不定期
+    fields: tuple[DatasetField, ...]
+    sensitivity: Sensitivity = "内部"
+    #: who may see the catalogue entry: ``PUBLIC`` and/or role names (``exchange.read`` sees all)
+    audience: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    #: open data (开放数据): aggregates only, downloadable by anyone, small cells suppressed
+    open_data: bool = False
+    #: for open data: ``"module:function"`` of an :data:`Aggregate` returning (dimensions, count) rows
+    aggregate: str | None = None
+    #: for open data: how many leading fields are dimensions (the rest is the count)
+    dimensions: int = 0
+
+    @property
+    def context(self) -> str:
+        return self.id.partition(".")[0]
+
+    @property
+    def name(self) -> str:
+        return self.id.partition(".")[2]
+
+    @property
+    def public(self) -> bool:
+        return PUBLIC in self.audience
+
+
+_FREQUENCIES = ("实时", "每日", "每周", "每月", "每季", "每年", "不定期")
+
+
+def check_dataset(ds: Dataset, context: str, name: str) -> list[str]:
+    """What is wrong with a declaration (English, for the developer); empty when it is sound."""
+    problems = []
+    if ds.id != f"{context}.{name}":
+        problems.append(f"{ds.id}: id must be {context}.{name}")
+    if ds.sensitivity not in SENSITIVITIES:
+        problems.append(f"{ds.id}: unknown sensitivity {ds.sensitivity}")
+    if ds.frequency not in _FREQUENCIES:
+        problems.append(f"{ds.id}: unknown frequency {ds.frequency}")
+    if not ds.fields or len({f.name for f in ds.fields}) != len(ds.fields):
+        problems.append(f"{ds.id}: fields missing or repeated")
+    if ds.public and ds.sensitivity == "敏感":
+        problems.append(f"{ds.id}: personal data cannot be public")
+    if ds.open_data:
+        if ds.sensitivity != "公开" or not ds.public or not ds.aggregate:
+            problems.append(f"{ds.id}: open data is 公开, public and names its aggregate")
+        if not 1 <= ds.dimensions < len(ds.fields) or ds.fields[-1].type != "int":
+            problems.append(f"{ds.id}: open data is dimensions then one integer count")
+        if any(f.personal for f in ds.fields):
+            problems.append(f"{ds.id}: open data holds no personal field")
+    return problems
+
+
+_FEED_TYPES: dict[str, FieldType] = {
+    "int": "int", "decimal": "decimal", "fen": "fen", "yuan": "fen", "date": "date", "datetime": "datetime",
+    "bool": "bool", "division": "code", "house_code": "code", "credit_code": "code", "id_number": "code",
+}  # fmt: skip
+
+
+def dataset_of_feed(feed: FeedDefinition) -> Dataset:
+    """A feed as the catalogue lists it (so a feed is declared once): its fields from the definition;
+    内部, or 敏感 when a field is personal; seen by the exchange's readers only."""
+    personal = any(f.personal for f in feed.fields)
+    return Dataset(
+        id=feed.dataset,
+        title=feed.title,
+        description=feed.description or f"{feed.source}报送的{feed.title}（数据接入）",
+        office=feed.source,
+        frequency=feed.frequency if feed.frequency in _FREQUENCIES else "不定期",
+        fields=tuple(
+            DatasetField(
+                f.name, f.label, _FEED_TYPES.get(f.kind, "text"), description=f.description, personal=f.personal
+            )
+            for f in feed.fields
+        ),
+        sensitivity="敏感" if personal else "内部",
+        keywords=("数据接入", feed.source),
+    )
+
+
+# --- open data: small-cell suppression ---------------------------------------------------------------
+
+#: The label of a total in a dimension's place ("合计").
+TOTAL = "合计"
+
+
+@dataclass(frozen=True)
+class OpenCell:
+    """One published figure of an open dataset: a cell (dimension values) or a total (``TOTAL`` in the
+    place of the dimensions it sums over). ``count`` is None when withheld."""
+
+    dims: tuple[str, ...]
+    count: int | None
+    total: bool = False
+
+    @property
+    def suppressed(self) -> bool:
+        return self.count is None
+
+
+@dataclass(frozen=True)
+class SuppressedTable:
+    cells: tuple[OpenCell, ...]  # the grid row by row, then the rows' totals, the columns' totals, the grand total
+    k: int
+    primary: int  # figures withheld because 0 < count < k
+    secondary: int  # figures withheld so that no withheld figure follows from the published ones
+
+
+_Node = tuple[int, int]  # (0, row index) or (1, column index); index -1 is the totals' row / column
+
+
+def suppress(rows: Mapping[Any, int] | Iterable[tuple[tuple[str, ...], int]], k: int) -> SuppressedTable:
+    """Suppress small cells of an aggregate and publish it with its totals (行合计、列合计、总计).
+
+    The table is two-way: the first dimension gives the rows, the others together the columns; every
+    combination of the values seen is a cell (absent ones count 0, published as 0). Totals are
+    published because readers need them (and other pages publish district totals anyway, so leaving
+    them out would protect nothing). Primary suppression withholds every figure (cell or total) with
+    ``0 < count < k``. Secondary suppression then makes sure no withheld figure can be computed from
+    the published ones: a table with its totals is a bipartite graph (rows and the totals' row against
+    columns and the totals' column; a figure is an edge), each line's figures sum to its total, and a
+    withheld figure is exactly recoverable if and only if its edge is a bridge of the graph of withheld
+    figures. So while a bridge remains, the smallest published figure of its line is withheld too
+    (the cheapest choice; zeros first). Withholding everything leaves no bridge, so this ends.
+
+    Repeated dimension tuples are added up."""
+    if k < 1:
+        raise ValueError("k must be at least 1")
+    counts: dict[tuple[str, ...], int] = {}
+    items = rows.items() if isinstance(rows, Mapping) else rows
+    width = None
+    for dims, n in items:
+        if n < 0:
+            raise ValueError("counts are not negative")
+        if width is None:
+            width = len(dims)
+        elif len(dims) != width:
+            raise ValueError("every row has the same dimensions")
+        counts[tuple(dims)] = counts.get(tuple(dims), 0) + int(n)
+    if not counts or not width:
+        return SuppressedTable((), k, 0, 0)
+    if width < 2:
+        raise ValueError("an open table has at least two dimensions")
+    row_keys = sorted({d[0] for d in counts})
+    col_keys = sorted({d[1:] for d in counts})
+    m, n = len(row_keys), len(col_keys)
+    ri = {r: i for i, r in enumerate(row_keys)}
+    ci = {c: j for j, c in enumerate(col_keys)}
+    value: dict[tuple[int, int], int] = {(i, j): 0 for i in range(-1, m) for j in range(-1, n)}
+    for d, c in counts.items():
+        i, j = ri[d[0]], ci[d[1:]]
+        value[(i, j)] += c
+        value[(i, -1)] += c
+        value[(-1, j)] += c
+        value[(-1, -1)] += c
+    withheld = {e for e, v in value.items() if 0 < v < k}
+    primary = len(withheld)
+    while True:
+        _pair_lone_figures(withheld, value, m, n)  # the common case, cheaply: a line with one withheld figure
+        bridge = _find_bridge(withheld)
+        if bridge is None:
+            break
+        withheld.add(_cheapest(bridge, value, withheld, m, n))
+    total_dims = (TOTAL,) * (width - 1)
+    out: list[OpenCell] = []
+    order = [(i, j) for i in range(m) for j in range(n)] + [(i, -1) for i in range(m)]
+    order += [(-1, j) for j in range(n)] + [(-1, -1)]
+    for i, j in order:
+        dims = (row_keys[i] if i >= 0 else TOTAL,) + (col_keys[j] if j >= 0 else total_dims)
+        out.append(OpenCell(dims, None if (i, j) in withheld else value[(i, j)], total=i < 0 or j < 0))
+    return SuppressedTable(tuple(out), k, primary, len(withheld) - primary)
+
+
+def _line(node: _Node, m: int, n: int) -> list[tuple[int, int]]:
+    kind, i = node
+    return [(i, c) for c in range(-1, n)] if kind == 0 else [(r, i) for r in range(-1, m)]
+
+
+def _pair_lone_figures(withheld: set[tuple[int, int]], value: Mapping[tuple[int, int], int], m: int, n: int) -> None:
+    """While a line (row or column, totals included) holds exactly one withheld figure — which its
+    total or its other figures would then reveal: a degree-1 node, so a bridge — withhold the
+    smallest published figure of that line too. Degrees are kept as it goes (no graph search)."""
+    degree: dict[_Node, int] = {}
+    for i, j in withheld:
+        degree[(0, i)] = degree.get((0, i), 0) + 1
+        degree[(1, j)] = degree.get((1, j), 0) + 1
+    lone = [node for node, d in degree.items() if d == 1]
+    while lone:
+        node = lone.pop()
+        if degree.get(node) != 1:
+            continue
+        free = [e for e in _line(node, m, n) if e not in withheld]
+        e = min(free, key=lambda x: (value[x], x))  # a line has at least two figures: one is free
+        withheld.add(e)
+        for end in ((0, e[0]), (1, e[1])):
+            degree[end] = degree.get(end, 0) + 1
+            if degree[end] == 1:
+                lone.append(end)
+
+
+def _cheapest(
+    bridge: tuple[int, int], value: Mapping[tuple[int, int], int], withheld: set[tuple[int, int]], m: int, n: int
+) -> tuple[int, int]:
+    """The published figure to withhold next for a bridge: the smallest one of a line the bridge lies
+    on — first a line where it is the only withheld figure — else the smallest published anywhere."""
+    i, j = bridge
+    row = [(i, c) for c in range(-1, n)]
+    col = [(r, j) for r in range(-1, m)]
+    lines = sorted((row, col), key=lambda line: sum(e in withheld for e in line))
+    for line in lines:
+        free = [e for e in line if e not in withheld]
+        if free:
+            return min(free, key=lambda e: (value[e], e))
+    return min((e for e in value if e not in withheld), key=lambda e: (value[e], e))
+
+
+def _find_bridge(edges: set[tuple[int, int]]) -> tuple[int, int] | None:
+    """A bridge of the bipartite graph whose edges are ``(row, column)`` pairs, or None (iterative
+    Tarjan: discovery times and low links)."""
+    adj: dict[_Node, list[tuple[_Node, tuple[int, int]]]] = {}
+    for e in sorted(edges):
+        a, b = (0, e[0]), (1, e[1])
+        adj.setdefault(a, []).append((b, e))
+        adj.setdefault(b, []).append((a, e))
+    disc: dict[_Node, int] = {}
+    low: dict[_Node, int] = {}
+    clock = 0
+    for root in adj:
+        if root in disc:
+            continue
+        disc[root] = low[root] = clock
+        clock += 1
+        stack: list[tuple[_Node, tuple[int, int] | None, int]] = [(root, None, 0)]
+        while stack:
+            node, via, pos = stack[-1]
+            if pos < len(adj[node]):
+                stack[-1] = (node, via, pos + 1)
+                nxt, edge = adj[node][pos]
+                if edge == via:
+                    continue
+                if nxt in disc:
+                    low[node] = min(low[node], disc[nxt])
+                else:
+                    disc[nxt] = low[nxt] = clock
+                    clock += 1
+                    stack.append((nxt, edge, 0))
+            else:
+                stack.pop()
+                if stack and via is not None:
+                    parent = stack[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                    if low[node] > disc[parent]:
+                        return via
+    return None

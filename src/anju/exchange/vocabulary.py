@@ -1,7 +1,11 @@
 """Chinese names of the exchange's internal codes (see ``anju.security.vocabulary``)."""
 
-ACTIONS: dict[str, str] = {}
-ENTITIES: dict[str, str] = {}
+ACTIONS: dict[str, str] = {
+    "exchange.retention_run": "执行数据保留规则",
+}
+ENTITIES: dict[str, str] = {
+    "retention_run": "数据保留执行记录",
+}
 PERMISSIONS: dict[str, str] = {
     "exchange.read": "查看数据交换（接入批次、死信、推送、数据质量、目录）",
     "exchange.feed": "接入数据文件",

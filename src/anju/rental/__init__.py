@@ -7,6 +7,7 @@ inspections. Other contexts use only what this module exports.
 
 from anju.rental import domain
 from anju.rental.parties import party_for_account
+from anju.rental.retention import pseudonymise_closed
 from anju.rental.tables import (
     rental_entrustments,
     rental_leases,
@@ -23,6 +24,7 @@ __all__ = [
     "BULK_TABLES",
     "domain",
     "party_for_account",
+    "pseudonymise_closed",
     "rental_entrustments",
     "rental_leases",
     "rental_listings",
