@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from anju.registry.imports import xlsx
-from anju.registry.imports.sheet import FileRejected, SheetData
-from anju.registry.imports.xlsx import XlsxLimits
+from anju.core import xlsx
+from anju.core.sheet import FileRejected, SheetData
+from anju.core.xlsx import XlsxLimits
 
 #: Per feed: header names (English or Chinese) → field, and which fields belong to an owner.
 REGISTRATION_COLUMNS: Mapping[str, str] = {

@@ -29,8 +29,8 @@ from anju.registry.feeds.files import RawRecord, format_of, read_records
 from anju.registry.feeds.owners import RegistrationWriter
 from anju.registry.feeds.restrictions import RestrictionWriter
 from anju.registry.feeds.state import CHUNK, LoadState, batches
-from anju.registry.imports.sheet import FileRejected
-from anju.registry.imports.xlsx import XlsxLimits
+from anju.core.sheet import FileRejected
+from anju.core.xlsx import XlsxLimits
 from anju.registry.tables import feed_loads, feed_locks
 from anju.security import AuditedJob, Caller, Keyring, audited_job
 

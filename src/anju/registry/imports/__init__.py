@@ -32,8 +32,8 @@ from anju.registry.imports.jobs import (
     remerge,
 )
 from anju.registry.imports.plan import load_rules, merge_values
-from anju.registry.imports.sheet import SheetData
-from anju.registry.imports.xlsx import XlsxLimits
+from anju.core.sheet import SheetData
+from anju.core.xlsx import XlsxLimits
 
 __all__ = [
     "COLUMNS",
