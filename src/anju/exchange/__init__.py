@@ -7,15 +7,65 @@ A context that owns inbound data declares its feeds in ``anju.contexts`` (``feed
 """
 
 from anju.exchange.contract import BatchContext, FeedFinish, FeedHandler
-from anju.exchange.domain import FeedDefinition, FeedField, FeedRecord, FieldKind, Rejection
+from anju.exchange.dead_letters import (
+    DeadLetterView,
+    ReplayResult,
+    discard,
+    get_dead_letter,
+    list_dead_letters,
+    replay,
+)
+from anju.exchange.domain import (
+    FeedDefinition,
+    FeedField,
+    FeedRecord,
+    FieldKind,
+    Invalid,
+    Rejection,
+    check_field,
+    check_record,
+)
+from anju.exchange.feeding import BatchResult, feed, feeds, load_feed
+from anju.exchange.files import read_bytes, read_records
+from anju.exchange.metrics import (
+    BatchView,
+    FeedMetrics,
+    QualityDay,
+    feed_metrics,
+    get_batch,
+    list_batches,
+    quality_trend,
+)
 
 __all__ = [
     "BatchContext",
+    "BatchResult",
+    "BatchView",
+    "DeadLetterView",
     "FeedDefinition",
     "FeedField",
     "FeedFinish",
     "FeedHandler",
+    "FeedMetrics",
     "FeedRecord",
     "FieldKind",
+    "Invalid",
+    "QualityDay",
     "Rejection",
+    "ReplayResult",
+    "check_field",
+    "check_record",
+    "discard",
+    "feed",
+    "feed_metrics",
+    "feeds",
+    "get_batch",
+    "get_dead_letter",
+    "list_batches",
+    "list_dead_letters",
+    "load_feed",
+    "quality_trend",
+    "read_bytes",
+    "read_records",
+    "replay",
 ]
