@@ -207,7 +207,13 @@ def check_field(f: FeedField, raw: object) -> object:
 
 def key_of(feed: FeedDefinition, values: Mapping[str, object]) -> str:
     """The business key as stored for idempotency: the key fields' values joined by ``|``."""
-    return "|".join(sortable(values.get(k)) for k in feed.key)
+    return "|".join(_key_text(values.get(k)) for k in feed.key)
+
+
+def _key_text(value: object) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def sortable(value: object) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, func, select
 from anju.core.errors import NotFound
 from anju.core.paging import Page, fetch_page
 from anju.exchange.domain import FeedDefinition
-from anju.exchange.feeding import feeds
+from anju.exchange import feeding
 from anju.exchange.tables import feed_batches, feed_dead_letters, feed_quality
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -90,10 +90,10 @@ def feed_metrics(conn: Connection) -> list[FeedMetrics]:
     }
     d = feed_dead_letters.c
     open_: dict[str, int] = dict(
-        conn.execute(select(d.dataset, func.count()).where(d.status == "open").group_by(d.dataset)).tuples().all()
+        conn.execute(select(d.dataset, func.count()).where(d.status == "open").group_by(d.dataset)).all()
     )
     out: list[FeedMetrics] = []
-    for f in feeds():
+    for f in feeding.feeds():
         r: Any = rows.get(f.dataset)
         out.append(
             FeedMetrics(
