@@ -16,6 +16,7 @@ from anju.core.errors import Conflict
 from anju.exchange import (
     discard,
     feed_metrics,
+    feeding,
     get_batch,
     get_dead_letter,
     list_dead_letters,
@@ -24,7 +25,6 @@ from anju.exchange import (
     read_records,
     replay,
 )
-from anju.exchange import feeding
 from anju.exchange.tables import feed_batches, feed_dead_letters, feed_keys, feed_quality
 from anju.security import Caller, keyring_from_settings
 from tests.conftest import SettingsFor

@@ -12,8 +12,8 @@ from sqlalchemy import Connection, func, select
 
 from anju.core.errors import NotFound
 from anju.core.paging import Page, fetch_page
-from anju.exchange.domain import FeedDefinition
 from anju.exchange import feeding
+from anju.exchange.domain import FeedDefinition
 from anju.exchange.tables import feed_batches, feed_dead_letters, feed_quality
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

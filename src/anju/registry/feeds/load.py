@@ -24,13 +24,13 @@ from anju.contexts import CONTEXTS, load
 from anju.core import clock
 from anju.core.db import UnitOfWork, unit_of_work
 from anju.core.errors import FieldError
+from anju.core.sheet import FileRejected
+from anju.core.xlsx import XlsxLimits
 from anju.registry.feeds import parse
 from anju.registry.feeds.files import RawRecord, format_of, read_records
 from anju.registry.feeds.owners import RegistrationWriter
 from anju.registry.feeds.restrictions import RestrictionWriter
 from anju.registry.feeds.state import CHUNK, LoadState, batches
-from anju.core.sheet import FileRejected
-from anju.core.xlsx import XlsxLimits
 from anju.registry.tables import feed_loads, feed_locks
 from anju.security import AuditedJob, Caller, Keyring, audited_job
 
