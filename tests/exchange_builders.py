@@ -3,7 +3,10 @@ exchange receives it like any context's feed (``load_feed`` accepts a definition
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from sqlalchemy import BigInteger, Column, Connection, Engine, Integer, MetaData, String, Table, insert
 
@@ -81,3 +84,14 @@ def handle_people_then_fail(conn: Connection, records: Sequence[FeedRecord], ctx
     if len(CALLS) == 2:
         raise RuntimeError("handler bug")
     return handle_people(conn, records, ctx)
+
+
+def handle_people_slowly(conn: Connection, records: Sequence[FeedRecord], ctx: BatchContext) -> list[Rejection]:
+    """Applies a chunk, then (after the first) says so in the file ``ANJU_TEST_SIGNAL`` names and waits:
+    the fault test kills the process there, mid-batch."""
+    out = handle_people(conn, records, ctx)
+    signal = os.environ.get("ANJU_TEST_SIGNAL")
+    if signal:
+        Path(signal).write_text(str(ctx.batch_id))
+        time.sleep(120)
+    return out
