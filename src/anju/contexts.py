@@ -322,8 +322,9 @@ CONTEXTS: tuple[Context, ...] = (
     ),
     Context(
         "exchange",
-        http=False,  # True, and tests/authz/cases_exchange.py registered, with the first route
         vocabulary="anju.exchange.vocabulary",
+        commands={"exchange": "anju.exchange.cli:exchange"},
+        help={"exchange": "Feeds in: load a file, list feeds, replay a batch's dead letters."},
         permissions={
             "exchange.read": "read feeds, batches, dead letters, deliveries, data quality and the full catalogue",
             "exchange.feed": "deliver a feed's file (city-wide)",
@@ -338,6 +339,7 @@ CONTEXTS: tuple[Context, ...] = (
             _grant("exchange.subscribe", "city_officer"),
             _grant("exchange.govern", "city_officer"),
         ),
+        menu=(MenuItem("数据", "数据接入", "/exchange/feeds", "exchange.read"),),
     ),
     Context("credit", http=False),
     Context("synth", http=False),

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, func, select
 
 from anju.core.db import UnitOfWork
 from anju.core.errors import Conflict
+from anju.core.settings import Settings
 from anju.exchange import (
     discard,
     feed_metrics,
@@ -35,7 +36,7 @@ CALLER = Caller.system("test")
 
 
 @pytest.fixture
-def env(empty_engine: Engine, settings_for: SettingsFor, monkeypatch: pytest.MonkeyPatch):
+def env(empty_engine: Engine, settings_for: SettingsFor, monkeypatch: pytest.MonkeyPatch) -> tuple[Engine, Settings]:
     create_people_table(empty_engine)
     monkeypatch.setattr(feeding, "feeds", lambda: [PEOPLE])
     return empty_engine, settings_for(empty_engine, exchange_feed_chunk=3)
@@ -58,7 +59,7 @@ def count(engine: Engine, table) -> int:
 
 def test_good_records_are_applied_and_bad_ones_dead_lettered_alone(env) -> None:
     engine, settings = env
-    batch = [
+    batch: list[dict[str, object]] = [
         person("P1"),
         person("P2", id_number="110105194912310021"),  # bad check digit
         person("P3", name="拒绝"),  # the handler refuses it

@@ -8,6 +8,9 @@ A context that owns inbound data declares its feeds in ``anju.contexts`` (``feed
 
 from anju.exchange.contract import BatchContext, FeedFinish, FeedHandler
 from anju.exchange.dead_letters import (
+    STATUS_LABELS as DEAD_LETTER_STATUS_LABELS,
+)
+from anju.exchange.dead_letters import (
     DeadLetterView,
     ReplayResult,
     discard,
@@ -25,10 +28,14 @@ from anju.exchange.domain import (
     check_field,
     check_record,
 )
-from anju.exchange.feeding import BatchResult, feed, feeds, load_feed
-from anju.exchange.files import read_bytes, read_records
+from anju.exchange.feeding import BatchResult, feed, feed_or_none, feeds, load_feed
+from anju.exchange.files import json_array, json_lines, read_bytes, read_records
 from anju.exchange.metrics import (
+    BATCH_STATUS_LABELS,
+    CHANNEL_LABELS,
     BatchView,
+    FieldQuality,
+    batch_quality,
     FeedMetrics,
     QualityDay,
     feed_metrics,
@@ -38,6 +45,9 @@ from anju.exchange.metrics import (
 )
 
 __all__ = [
+    "BATCH_STATUS_LABELS",
+    "CHANNEL_LABELS",
+    "DEAD_LETTER_STATUS_LABELS",
     "BatchContext",
     "BatchResult",
     "BatchView",
@@ -49,18 +59,23 @@ __all__ = [
     "FeedMetrics",
     "FeedRecord",
     "FieldKind",
+    "FieldQuality",
     "Invalid",
     "QualityDay",
     "Rejection",
     "ReplayResult",
+    "batch_quality",
     "check_field",
     "check_record",
     "discard",
     "feed",
     "feed_metrics",
+    "feed_or_none",
     "feeds",
     "get_batch",
     "get_dead_letter",
+    "json_array",
+    "json_lines",
     "list_batches",
     "list_dead_letters",
     "load_feed",

@@ -22,7 +22,7 @@ from anju.core.errors import Conflict, NotFound, ValidationError
 from anju.core.paging import Page, fetch_page
 from anju.core.settings import Settings
 from anju.exchange.domain import FeedDefinition, Rejection
-from anju.exchange.feeding import BatchResult, NewDeadLetters, feed, load_feed
+from anju.exchange.feeding import BatchResult, NewDeadLetters, feed, feed_or_none, load_feed
 from anju.exchange.files import Raw
 from anju.exchange.tables import feed_dead_letters
 from anju.security import Caller, Keyring, audited, keyring_from_settings, mask_id, mask_name
@@ -89,13 +89,6 @@ def _view(f: FeedDefinition | None, kr: Keyring, row: Any) -> DeadLetterView:
     )
 
 
-def _definition(dataset: str) -> FeedDefinition | None:
-    try:
-        return feed(dataset)
-    except NotFound:
-        return None
-
-
 def list_dead_letters(
     conn: Connection,
     kr: Keyring,
@@ -118,7 +111,7 @@ def list_dead_letters(
 
     def row(r: Any) -> DeadLetterView:
         if r.dataset not in defs:
-            defs[r.dataset] = _definition(r.dataset)
+            defs[r.dataset] = feed_or_none(r.dataset)
         return _view(defs[r.dataset], kr, r)
 
     return fetch_page(conn, stmt, limit=limit, offset=offset, row=row)
@@ -128,7 +121,7 @@ def get_dead_letter(conn: Connection, kr: Keyring, letter_id: int) -> DeadLetter
     r = conn.execute(select(feed_dead_letters).where(feed_dead_letters.c.id == letter_id)).first()
     if r is None:
         raise NotFound("没有这条死信")
-    return _view(_definition(r.dataset), kr, r)
+    return _view(feed_or_none(r.dataset), kr, r)
 
 
 class ReplaySink:

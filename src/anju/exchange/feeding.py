@@ -56,6 +56,14 @@ def feed(dataset: str) -> FeedDefinition:
     raise NotFound(f"没有数据集「{dataset}」的接入定义")
 
 
+def feed_or_none(dataset: str) -> FeedDefinition | None:
+    """The dataset's definition, or None when no context declares it any more (old batches)."""
+    try:
+        return feed(dataset)
+    except NotFound:
+        return None
+
+
 @dataclass
 class BatchResult:
     """What a batch did."""
