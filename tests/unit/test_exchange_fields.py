@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
-from anju.exchange import FeedDefinition, FeedField, FeedRecord, Invalid, check_field, check_record
+from anju.exchange import FeedDefinition, FeedField, FeedRecord, FieldKind, Invalid, check_field, check_record
 
 
-def f(kind: str, **kw: object) -> FeedField:
-    return FeedField("x", "字段", kind=kind, **kw)  # type: ignore[arg-type]
+def f(kind: FieldKind, **kw: Any) -> FeedField:
+    return FeedField("x", "字段", kind, **kw)
 
 
 @pytest.mark.parametrize(

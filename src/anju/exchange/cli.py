@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 @click.group()
 def exchange() -> None:
-    """Feeds in (数据接入): load, list, replay."""
+    """Feeds in: load a file, list feeds, replay a batch's dead letters."""
 
 
 def _engine() -> tuple[Settings, Engine]:

@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Any, Protocol
+from typing import Protocol, TypedDict
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, and_, insert, select, update
@@ -89,6 +89,16 @@ class DeadLetterSink(Protocol):
     def accepted(self, conn: Connection, batch_id: int, seqs: Sequence[int]) -> None: ...
 
 
+class DeadLetterRow(TypedDict):
+    batch_id: int
+    dataset: str
+    seq: int
+    record: str
+    personal_enc: bytes | None
+    rejections: str
+    status: str
+
+
 class NewDeadLetters:
     """A delivery's rejected records become open dead letters (personal fields encrypted)."""
 
@@ -96,19 +106,19 @@ class NewDeadLetters:
         self.feed, self.kr = feed, kr
         self.personal = frozenset(f.name for f in feed.fields if f.personal)
 
-    def row(self, batch_id: int, seq: int, raw: Raw, why: list[Rejection]) -> dict[str, Any]:
+    def row(self, batch_id: int, seq: int, raw: Raw, why: list[Rejection]) -> DeadLetterRow:
         plain = {k: _jsonable(v) for k, v in raw.items() if k not in self.personal}
         secret = {k: _jsonable(v) for k, v in raw.items() if k in self.personal}
         enc = self.kr.encrypt(json.dumps(secret, ensure_ascii=False), "feed_dead_letters.personal") if secret else None
-        return {
-            "batch_id": batch_id,
-            "dataset": self.feed.dataset,
-            "seq": seq,
-            "record": json.dumps(plain, ensure_ascii=False),
-            "personal_enc": enc,
-            "rejections": json.dumps([{"field": r.field, "reason": r.reason} for r in why], ensure_ascii=False),
-            "status": "open",
-        }
+        return DeadLetterRow(
+            batch_id=batch_id,
+            dataset=self.feed.dataset,
+            seq=seq,
+            record=json.dumps(plain, ensure_ascii=False),
+            personal_enc=enc,
+            rejections=json.dumps([{"field": r.field, "reason": r.reason} for r in why], ensure_ascii=False),
+            status="open",
+        )
 
     def rejected(self, conn: Connection, batch_id: int, items: list[tuple[int, Raw, list[Rejection]]]) -> None:
         if items:
