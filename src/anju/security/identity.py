@@ -49,19 +49,16 @@ def resident_id(value: str, field: str = "id_number") -> str:
     if len(v) == 15 and v.isdigit():
         body = v[:6] + "19" + v[6:]
         v = body + ric.calc_check_digit(body + "0")  # the function skips the last character
+    if len(v) != 18:
+        raise ValidationError.of(field, _RIC_REASONS["InvalidLength"])
+    if not v[:-1].isdigit() or not v[:-1].isascii():
+        raise ValidationError.of(field, _RIC_REASONS["InvalidFormat"])
+    if v[-1] != ric.calc_check_digit(v):
+        raise ValidationError.of(field, _RIC_REASONS["InvalidChecksum"])
     try:
-        if len(v) != 18:
-            raise StdnumError  # reason below
-        if not v[:-1].isdigit() or not v[:-1].isascii():
-            raise ValidationError.of(field, _RIC_REASONS["InvalidFormat"])
-        if v[-1] != ric.calc_check_digit(v):
-            raise ValidationError.of(field, _RIC_REASONS["InvalidChecksum"])
         born = date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
     except ValueError:
         raise ValidationError.of(field, _RIC_REASONS["InvalidComponent"]) from None
-    except StdnumError as e:
-        name = type(e).__name__ if type(e) is not StdnumError else "InvalidLength"
-        raise ValidationError.of(field, _RIC_REASONS.get(name, "居民身份证号码无效")) from None
     if not _birth_place_known(v[:6], born.year):
         raise ValidationError.of(field, _RIC_REASONS["InvalidComponent"])
     return v
