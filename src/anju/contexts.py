@@ -147,6 +147,10 @@ CONTEXTS: tuple[Context, ...] = (
         commands={"registry": "anju.registry.cli:registry"},
         help={"registry": "楼盘表: import, export, look-ups; registration and restriction feeds."},
         restriction_sources={"registry_feeds": "anju.registry.feeds.restrictions:feed_source"},
+        feeds={
+            "registrations": "anju.registry.feeds.definitions:REGISTRATIONS",
+            "restrictions": "anju.registry.feeds.definitions:RESTRICTIONS",
+        },
         permissions={
             "registry.read": "read the 楼盘表 in scope",
             "registry.write": "change estates, buildings and homes in scope",

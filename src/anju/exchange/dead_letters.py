@@ -59,10 +59,19 @@ def _raw(kr: Keyring, row: Any) -> dict[str, object]:
     return out
 
 
-def _mask(kind: str, v: str) -> str:
-    if not v:
+def _mask(kind: str, v: object) -> str:
+    if v is None or v == "":
         return ""
-    return mask_id(v) if kind in ("id_number", "credit_code") else mask_name(v)
+    if isinstance(v, list | dict):
+        return f"（已加密的个人信息，{len(v)} 项）"
+    text = str(v)
+    return mask_id(text) if kind in ("id_number", "credit_code") else mask_name(text)
+
+
+def _shown(v: object) -> str:
+    if v is None:
+        return ""
+    return json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else str(v)
 
 
 def _view(f: FeedDefinition | None, kr: Keyring, row: Any) -> DeadLetterView:
@@ -70,10 +79,9 @@ def _view(f: FeedDefinition | None, kr: Keyring, row: Any) -> DeadLetterView:
     fields: list[FieldValue] = []
     if f is not None:
         for x in f.fields:
-            v = "" if raw.get(x.name) is None else str(raw.get(x.name))
-            fields.append(
-                FieldValue(name=x.name, label=x.label, value=_mask(x.kind, v) if x.personal else v, personal=x.personal)
-            )
+            v = raw.get(x.name)
+            shown = _mask(x.kind, v) if x.personal else _shown(v)
+            fields.append(FieldValue(name=x.name, label=x.label, value=shown, personal=x.personal))
     return DeadLetterView(
         id=int(row.id),
         batch_id=int(row.batch_id),

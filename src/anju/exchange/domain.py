@@ -10,6 +10,7 @@ handler (``anju.exchange.contract.FeedHandler``), which applies them or rejects 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,10 +27,11 @@ from anju.security import credit_code, resident_id
 #: ``YYYY-MM-DD`` → ``datetime.date``), datetime (ISO 8601 with offset → aware ``datetime``), bool
 #: (是/否, true/false, 1/0), choice (one of ``choices``), id_number (a resident ID passing the GB 11643
 #: check digit, upper-cased), credit_code (a unified social credit code passing GB 32100), division
-#: (a numeric division code), house_code (a register house code).
+#: (a numeric division code), house_code (a register house code), json (a JSON array or object: the
+#: value of a JSON record, or a cell holding JSON text; the owning context checks its items).
 FieldKind = Literal[
     "text", "int", "decimal", "fen", "yuan", "date", "datetime", "bool", "choice",
-    "id_number", "credit_code", "division", "house_code",
+    "id_number", "credit_code", "division", "house_code", "json",
 ]  # fmt: skip
 
 
@@ -196,9 +198,21 @@ _CHECKS: dict[str, Callable[[FeedField, str], object]] = {
 }
 
 
+def _json(raw: object) -> object:
+    if isinstance(raw, list | dict):
+        return raw
+    try:
+        v = json.loads(str(raw))
+    except ValueError:
+        return Invalid("应为 JSON 数组或对象")
+    return v if isinstance(v, list | dict) else Invalid("应为 JSON 数组或对象")
+
+
 def check_field(f: FeedField, raw: object) -> object:
     """The typed value of one field of one record, None when it is absent and not required, or an
     :class:`Invalid` saying why the text is refused (by ``f.kind``, see :data:`FieldKind`)."""
+    if f.kind == "json" and raw not in (None, "", [], {}):
+        return _json(raw)
     v = _text(raw)
     if not v:
         return Invalid("必填") if f.required else None
@@ -228,6 +242,8 @@ def sortable(value: object) -> str:
         return value.astimezone(UTC).isoformat()
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
     return str(value)
 
 

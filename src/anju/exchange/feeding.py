@@ -129,7 +129,7 @@ class NewDeadLetters:
 
 
 def _jsonable(v: object) -> object:
-    return v if v is None or isinstance(v, str | int | float | bool) else str(v)
+    return v if v is None or isinstance(v, str | int | float | bool | list | dict) else str(v)
 
 
 @dataclass
@@ -172,11 +172,10 @@ class _Batch:
                 checked.append(out)
         candidates, hashes, stale = self._fresh(checked)
         dead.extend((r.seq, by_seq[r.seq], [why]) for r, why in stale)
-        refused = {r.seq: r for r in self.handler(self.conn, candidates, self.ctx)} if candidates else {}
-        wanted: dict[int, list[Rejection]] = defaultdict(list)
-        for r in refused.values():
-            wanted[r.seq].append(r)
-        dead.extend((s, by_seq[s], why) for s, why in wanted.items())
+        refused: dict[int, list[Rejection]] = defaultdict(list)
+        for why in self.handler(self.conn, candidates, self.ctx) if candidates else ():
+            refused[why.seq].append(why)
+        dead.extend((s, by_seq[s], why) for s, why in refused.items())
         accepted = [r for r in candidates if r.seq not in refused]
         self._keep(accepted, hashes)
         dead.sort(key=lambda d: d[0])
@@ -336,7 +335,7 @@ def load_feed(
             lk = feed_dataset_locks.c
             conn.execute(update(feed_dataset_locks).where(lk.dataset == f.dataset).values(batches=lk.batches + 1))
             result.batch_id = job.entity_id = _insert_batch(conn, f, channel, who, caller, filename, now)
-            ctx = BatchContext(result.batch_id, f, now, now.astimezone(SHANGHAI).date(), settings)
+            ctx = BatchContext(result.batch_id, f, now, now.astimezone(SHANGHAI).date(), settings, kr)
             b = _Batch(conn, ctx, kr, sink or NewDeadLetters(f, kr), result)
             part: list[tuple[int, Raw]] = []
             for seq, raw in enumerate(records, start=1):
