@@ -59,7 +59,8 @@ def test_a_department_delivers_over_the_api_and_staff_fix_the_dead_letter(server
         html = {"accept": "text/html"}
         assert "测试人员（合成）" in web.get("/exchange/feeds", headers=html).text
         feed_page = web.get("/exchange/feeds/test.people", headers=html)
-        assert feed_page.status_code == 200 and "完整率" in feed_page.text and f"#{letter['batch_id']}" in feed_page.text
+        assert feed_page.status_code == 200 and "完整率" in feed_page.text
+        assert f"#{letter['batch_id']}" in feed_page.text
         page = web.get(f"/exchange/batches/{letter['batch_id']}", headers=html)
         assert page.status_code == 200 and "居民身份证号码校验位不正确" in page.text
         shown = web.get(f"/exchange/dead-letters/{letter['id']}", headers=html)

@@ -144,7 +144,8 @@ def test_first_registration_then_transfer_set_the_owners_by_date_with_one_audit_
         blob = c.execute(select(home_owners.c.owner_id_enc).where(home_owners.c.home_id == home.id)).scalars().first()
         assert isinstance(blob, bytes) and A_ID.encode() not in blob and B_ID.encode() not in blob
         batch = c.execute(select(feed_batches).where(feed_batches.c.id == result.load_id)).one()
-    assert (batch.dataset, batch.status, batch.accepted, batch.filename) == ("registry.registrations", "done", 2, "reg.csv")
+    assert (batch.dataset, batch.status, batch.accepted) == ("registry.registrations", "done", 2)
+    assert batch.filename == "reg.csv"
     assert count(env, audit_log, audit_log.c.action == "exchange.feed_batch") == audits + 1
 
 

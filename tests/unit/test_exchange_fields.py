@@ -83,3 +83,12 @@ def test_a_record_with_bad_fields_gives_one_rejection_per_field() -> None:
         (2, "n", "数量：应为整数"),
         (2, "d", "日期：应为日期（YYYY-MM-DD）"),
     ]
+
+
+def test_a_json_field_takes_a_list_or_json_text() -> None:
+    owners = FeedField("owners", "权利人", kind="json")
+    assert check_field(owners, [{"a": 1}]) == [{"a": 1}]
+    assert check_field(owners, '[{"a": 1}]') == [{"a": 1}]
+    assert check_field(owners, "[1") == Invalid("应为 JSON 数组或对象")
+    assert check_field(owners, "3") == Invalid("应为 JSON 数组或对象")
+    assert check_field(owners, []) == Invalid("必填")

@@ -195,6 +195,7 @@ _CHECKS: dict[str, Callable[[FeedField, str], object]] = {
     "credit_code": lambda _f, v: _identity(credit_code, v),
     "division": lambda _f, v: v if _DIVISION.match(v) else Invalid("行政区划代码应为 6、9 或 12 位数字"),
     "house_code": lambda _f, v: v if _HOUSE_CODE.match(v) else Invalid("房屋代码格式不正确"),
+    "json": lambda _f, v: _json(v),
 }
 
 
@@ -211,8 +212,8 @@ def _json(raw: object) -> object:
 def check_field(f: FeedField, raw: object) -> object:
     """The typed value of one field of one record, None when it is absent and not required, or an
     :class:`Invalid` saying why the text is refused (by ``f.kind``, see :data:`FieldKind`)."""
-    if f.kind == "json" and raw not in (None, "", [], {}):
-        return _json(raw)
+    if f.kind == "json" and isinstance(raw, list | dict):
+        return raw if raw else (Invalid("必填") if f.required else None)
     v = _text(raw)
     if not v:
         return Invalid("必填") if f.required else None
@@ -232,19 +233,22 @@ def _key_text(value: object) -> str:
 
 def sortable(value: object) -> str:
     """A value as text that sorts as the value does (integers zero-padded, times in UTC)."""
+    out: str
     if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, int):
-        return f"{value + 10**19:021d}"
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-    return str(value)
+        out = ""
+    elif isinstance(value, bool):
+        out = "1" if value else "0"
+    elif isinstance(value, int):
+        out = f"{value + 10**19:021d}"
+    elif isinstance(value, datetime):
+        out = value.astimezone(UTC).isoformat()
+    elif isinstance(value, date):
+        out = value.isoformat()
+    elif isinstance(value, list | dict):
+        out = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    else:
+        out = str(value)
+    return out
 
 
 def check_record(feed: FeedDefinition, raw: Mapping[str, object], seq: int) -> FeedRecord | list[Rejection]:

@@ -173,9 +173,9 @@ class _Batch:
         candidates, hashes, stale = self._fresh(checked)
         dead.extend((r.seq, by_seq[r.seq], [why]) for r, why in stale)
         refused: dict[int, list[Rejection]] = defaultdict(list)
-        for why in self.handler(self.conn, candidates, self.ctx) if candidates else ():
-            refused[why.seq].append(why)
-        dead.extend((s, by_seq[s], why) for s, why in refused.items())
+        for no in self.handler(self.conn, candidates, self.ctx) if candidates else ():
+            refused[no.seq].append(no)
+        dead.extend((s, by_seq[s], reasons) for s, reasons in refused.items())
         accepted = [r for r in candidates if r.seq not in refused]
         self._keep(accepted, hashes)
         dead.sort(key=lambda d: d[0])
