@@ -29,7 +29,7 @@ from anju.exchange.domain import (
     check_record,
 )
 from anju.exchange.feeding import BatchResult, feed, feed_or_none, feeds, load_feed
-from anju.exchange.files import json_array, json_lines, read_bytes, read_records
+from anju.exchange.files import LINE, format_of, json_array, json_lines, read_bytes, read_records
 from anju.exchange.metrics import (
     BATCH_STATUS_LABELS,
     CHANNEL_LABELS,
@@ -48,6 +48,7 @@ __all__ = [
     "BATCH_STATUS_LABELS",
     "CHANNEL_LABELS",
     "DEAD_LETTER_STATUS_LABELS",
+    "LINE",
     "BatchContext",
     "BatchResult",
     "BatchView",
@@ -72,6 +73,7 @@ __all__ = [
     "feed_metrics",
     "feed_or_none",
     "feeds",
+    "format_of",
     "get_batch",
     "get_dead_letter",
     "json_array",

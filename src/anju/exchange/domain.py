@@ -75,6 +75,13 @@ class FeedDefinition:
     description: str = ""
     #: How often the source delivers, in the catalogue's words (e.g. "每日", "实时").
     frequency: str = "每日"
+    #: A ``json`` field holding a list whose items, in CSV and .xlsx, come one per row: consecutive rows
+    #: with the same key are one record (its other fields from its first row), each row giving one
+    #: item of ``item_fields`` (e.g. a registration's owners). None: one row is one record.
+    rows: str | None = None
+    #: The fields of the items of ``rows`` (names and Chinese labels for the headers; the owning
+    #: context checks them).
+    item_fields: tuple[FeedField, ...] = ()
     #: A date or datetime field saying when the record's facts held (its "as of"): the lag from it to
     #: the batch's receipt is the feed's timeliness. None: the feed's timeliness is not measured.
     as_of: str | None = None

@@ -35,6 +35,13 @@ REGISTRATIONS = FeedDefinition(
         ),
     ),
     key=("record_id",),
+    rows="owners",
+    item_fields=(
+        FeedField("owner_kind", "权利人类型", required=False, description="person 个人（默认）或 org 单位"),
+        FeedField("owner_id", "证件号码", personal=True, description="居民身份证号码或统一社会信用代码"),
+        FeedField("owner_name", "权利人名称", personal=True),
+        FeedField("share_pct", "共有份额", required=False, description="整数百分比；唯一权利人可不填"),
+    ),
     handler=f"{_HANDLERS}:handle_registrations",
     finish=f"{_HANDLERS}:finish_registrations",
     as_of="registered_on",

@@ -20,8 +20,8 @@ from anju.contexts import CONTEXTS, load
 from anju.core.errors import FieldError
 from anju.exchange import BatchContext, FeedRecord, Rejection
 from anju.registry.feeds import parse
-from anju.registry.feeds.files import OWNER_FIELDS, REGISTRATION_COLUMNS, RawRecord
 from anju.registry.feeds.owners import RegistrationWriter
+from anju.registry.feeds.parse import RawRecord
 from anju.registry.feeds.restrictions import RestrictionWriter
 from anju.registry.feeds.state import LoadState
 from anju.security import keyring_from_settings
@@ -46,19 +46,18 @@ def _text(v: object) -> str:
     return "" if v is None else str(v)
 
 
+_OWNER_FIELDS = ("owner_kind", "owner_id", "owner_name", "share_pct")
+
+
 def _raw(r: FeedRecord, owned: bool) -> RawRecord:
+    """A checked record as the registry's own checks read it (``parse``): texts, owners as dicts."""
     fields = {k: _text(v) for k, v in r.values.items() if k != "owners"}
-    owners: list[dict[str, str]] = []
     given: Any = r.values.get("owners") if owned else None
-    if isinstance(given, list):
-        for o in given:
-            if isinstance(o, dict):
-                owners.append({REGISTRATION_COLUMNS.get(k, k): _text(v).strip() for k, v in o.items()})
-            else:
-                return RawRecord(r.seq, {"_error": "权利人应为对象的列表"})
-        owners = [{k: v for k, v in o.items() if k in OWNER_FIELDS} for o in owners]
-    elif given is not None:
+    if given is None:
+        return RawRecord(r.seq, fields)
+    if not isinstance(given, list) or not all(isinstance(o, dict) for o in given):
         return RawRecord(r.seq, {"_error": "权利人应为对象的列表"})
+    owners = [{k: _text(o.get(k)).strip() for k in _OWNER_FIELDS if o.get(k) is not None} for o in given]
     return RawRecord(r.seq, fields, owners)
 
 

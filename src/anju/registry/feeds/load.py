@@ -1,8 +1,8 @@
 """Loading a feed file from the command line or a test: :func:`load_registrations` and
 :func:`load_restrictions`, thin wrappers of the exchange's one intake (``anju.exchange.load_feed``).
 
-The file is read with the registry's reader (``files``: one row per owner, consecutive rows of one
-record id are one record) and delivered as one batch of ``registry.registrations`` or
+The file is read with the exchange's reader (``exchange.read_records``: in CSV and .xlsx one row
+per owner, consecutive rows of one record id are one record) and delivered as one batch of ``registry.registrations`` or
 ``registry.restrictions``: one transaction (its audit row ``exchange.feed_batch``), a bad record
 rejected alone into the exchange's dead-letter list and the rest accepted. The result names every
 bad record by its file line, field and reason. Status: ``loaded`` (something new was written),
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -29,7 +29,6 @@ from anju.core.settings import Settings
 from anju.core.sheet import FileRejected
 from anju.core.xlsx import XlsxLimits
 from anju.registry.feeds.definitions import REGISTRATIONS, RESTRICTIONS
-from anju.registry.feeds.files import RawRecord, format_of, read_records
 from anju.registry.tables import registrations, restriction_records
 from anju.security import Caller, Keyring
 
@@ -122,14 +121,12 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _flat(raws: Iterator[RawRecord], lines: array[int]) -> Iterator[dict[str, object]]:
-    """The registry's records as the exchange's raw records (owners as a list), noting each one's line."""
+def _numbered(raws: Iterator[Mapping[str, object]], lines: array[int]) -> Iterator[Mapping[str, object]]:
+    """The file's records, noting each one's line (for the errors the summary names by line)."""
     for raw in raws:
-        lines.append(raw.line)
-        out: dict[str, object] = dict(raw.fields)
-        if raw.owners:
-            out["owners"] = raw.owners
-        yield out
+        line = raw.get(exchange.LINE)
+        lines.append(line if isinstance(line, int) else 0)
+        yield raw
 
 
 def _load(
@@ -148,7 +145,7 @@ def _load(
     result = LoadResult(0, feed, "running", path.name[:200], _sha256(path))
     lines: array[int] = array("q")
     try:
-        result.format = format_of(path.name)
+        result.format = exchange.format_of(path.name)
     except FileRejected as e:
         result.status, result.errors = "rejected", [e.error]
         return result
@@ -156,7 +153,7 @@ def _load(
         uow,
         settings,
         definition,
-        _flat(read_records(path, feed, result.format, xlsx_limits), lines),
+        _numbered(exchange.read_records(path, definition, xlsx_limits), lines),
         caller=caller or Caller.system(f"registry.load_{feed}"),
         channel="file",
         filename=path.name,
@@ -181,4 +178,4 @@ def _load(
 
 
 def _line(lines: array[int], seq: int) -> int | None:
-    return lines[seq - 1] if 0 < seq <= len(lines) else None
+    return (lines[seq - 1] or None) if 0 < seq <= len(lines) else None
