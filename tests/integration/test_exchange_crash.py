@@ -22,7 +22,9 @@ RECORDS = [person(f"P{i}") for i in range(10)] + [person("BAD", version=0)]
 
 CHILD = """
 import sys
+from dataclasses import replace
 from pathlib import Path
+from anju.core.db import make_engine
 from anju.exchange import load_feed
 from anju.security import Caller
 from tests.conftest import test_settings
@@ -30,7 +32,6 @@ from tests.exchange_builders import PEOPLE, person
 slow = replace(PEOPLE, handler="tests.exchange_builders:handle_people_slowly")
 settings = test_settings(sys.argv[1], Path(sys.argv[2]), exchange_feed_chunk=4)
 records = [person(f"P{i}") for i in range(10)] + [person("BAD", version=0)]
-from anju.core.db import make_engine
 load_feed(make_engine(sys.argv[1]), settings, slow, records, caller=Caller.system("test"))
 """
 
