@@ -2,7 +2,7 @@
 
     PYTHONPATH=src python bench/xlsx_read.py [--rows 50000] [--repeat 3]
 
-The import reads .xlsx with its own streaming reader (``registry/imports/xlsx.py``: the standard
+The import reads .xlsx with its own streaming reader (``core/xlsx.py``: the standard
 library's expat over the zip member, one row in memory, every limit checked before and while
 reading), because the library it replaced (python-calamine) builds the sheet's whole grid and a
 1.6 KB file declaring cell XFD1048576 made it allocate 512 GiB. This measures what that costs: the

@@ -147,6 +147,10 @@ CONTEXTS: tuple[Context, ...] = (
         commands={"registry": "anju.registry.cli:registry"},
         help={"registry": "楼盘表: import, export, look-ups; registration and restriction feeds."},
         restriction_sources={"registry_feeds": "anju.registry.feeds.restrictions:feed_source"},
+        feeds={
+            "registrations": "anju.registry.feeds.definitions:REGISTRATIONS",
+            "restrictions": "anju.registry.feeds.definitions:RESTRICTIONS",
+        },
         permissions={
             "registry.read": "read the 楼盘表 in scope",
             "registry.write": "change estates, buildings and homes in scope",
@@ -350,7 +354,7 @@ CONTEXTS: tuple[Context, ...] = (
         "exchange",
         vocabulary="anju.exchange.vocabulary",
         commands={"exchange": "anju.exchange.cli:exchange"},
-        help={"exchange": "Data exchange: the catalogue, open data, retention (archive, pseudonymise)."},
+        help={"exchange": "Data exchange: feeds in (load, list, replay dead letters); retention."},
         permissions={
             "exchange.read": "read feeds, batches, dead letters, deliveries, data quality and the full catalogue",
             "exchange.feed": "deliver a feed's file (city-wide)",
@@ -366,6 +370,7 @@ CONTEXTS: tuple[Context, ...] = (
             _grant("exchange.govern", "city_officer"),
         ),
         menu=(
+            MenuItem("数据", "数据接入", "/exchange/feeds", "exchange.read"),
             MenuItem("数据", "数据目录", "/catalogue", "public"),
             MenuItem("数据", "开放数据", "/open-data", "public"),
             MenuItem("数据", "数据保留", "/exchange/retention", "exchange.govern"),

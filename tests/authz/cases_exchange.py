@@ -4,11 +4,80 @@ from __future__ import annotations
 
 from tests.authz.support import Case, one
 
+# --- exchange: feeds in (数据接入) -------------------------------------------------------------------
+# Policy-level cases: every route, every role. Requests name a dataset no context declares, a batch or
+# a dead letter that does not exist (an allowed caller gets 404). The flows (delivery, dead letters,
+# replay, discard, quality) are tested in tests/integration/test_exchange_intake.py and
+# tests/integration/test_exchange_pages.py.
+
+_API = "/api/v1/exchange"
+_NO_FEED = "no_such.feed"
+_NO = "999999"
+_ABSENT = {404}
+
 CASES: dict[tuple[str, str], Case] = {
-    # --- the data catalogue and open data: public (what each caller sees is tested in test_exchange_catalogue)
-    ("GET", "/api/v1/exchange/catalogue"): Case(
-        one("GET", "/api/v1/exchange/catalogue"), scoping=None, perm="public"
+    ("GET", f"{_API}/feeds"): Case(one("GET", f"{_API}/feeds"), scoping=None, perm="exchange.read"),
+    ("GET", f"{_API}/feeds/{{dataset}}/batches"): Case(
+        one("GET", f"{_API}/feeds/{_NO_FEED}/batches"), ok=_ABSENT, scoping=None, perm="exchange.read"
     ),
+    ("POST", f"{_API}/feeds/{{dataset}}/batches"): Case(
+        one("POST", f"{_API}/feeds/{_NO_FEED}/batches", json=[]), ok=_ABSENT, scoping=None, perm="exchange.feed"
+    ),
+    ("GET", f"{_API}/batches/{{batch_id}}"): Case(
+        one("GET", f"{_API}/batches/{_NO}"), ok=_ABSENT, scoping=None, perm="exchange.read"
+    ),
+    ("POST", f"{_API}/batches/{{batch_id}}/replay"): Case(
+        one("POST", f"{_API}/batches/{_NO}/replay"), ok=_ABSENT, scoping=None, perm="exchange.replay"
+    ),
+    ("GET", f"{_API}/dead-letters"): Case(one("GET", f"{_API}/dead-letters"), scoping=None, perm="exchange.read"),
+    ("GET", f"{_API}/dead-letters/{{letter_id}}"): Case(
+        one("GET", f"{_API}/dead-letters/{_NO}"), ok=_ABSENT, scoping=None, perm="exchange.read"
+    ),
+    ("POST", f"{_API}/dead-letters/{{letter_id}}/replay"): Case(
+        one("POST", f"{_API}/dead-letters/{_NO}/replay", json={"fields": {}}),
+        ok=_ABSENT,
+        scoping=None,
+        perm="exchange.replay",
+    ),
+    ("POST", f"{_API}/dead-letters/{{letter_id}}/discard"): Case(
+        one("POST", f"{_API}/dead-letters/{_NO}/discard", json={"reason": "矩阵检查"}),
+        ok=_ABSENT,
+        scoping=None,
+        perm="exchange.replay",
+    ),
+    ("GET", "/exchange/feeds"): Case(one("GET", "/exchange/feeds"), scoping=None, perm="exchange.read"),
+    ("GET", "/exchange/feeds/{dataset}"): Case(
+        one("GET", f"/exchange/feeds/{_NO_FEED}"), ok=_ABSENT, scoping=None, perm="exchange.read"
+    ),
+    ("POST", "/exchange/feeds/{dataset}/upload"): Case(
+        one("POST", f"/exchange/feeds/{_NO_FEED}/upload", files={"file": ("x.csv", b"a,b\n1,2\n", "text/csv")}),
+        ok=_ABSENT,
+        scoping=None,
+        perm="exchange.feed",
+    ),
+    ("GET", "/exchange/batches/{batch_id}"): Case(
+        one("GET", f"/exchange/batches/{_NO}"), ok=_ABSENT, scoping=None, perm="exchange.read"
+    ),
+    ("POST", "/exchange/batches/{batch_id}/replay"): Case(
+        one("POST", f"/exchange/batches/{_NO}/replay"), ok=_ABSENT, scoping=None, perm="exchange.replay"
+    ),
+    ("GET", "/exchange/dead-letters/{letter_id}"): Case(
+        one("GET", f"/exchange/dead-letters/{_NO}"), ok=_ABSENT, scoping=None, perm="exchange.read"
+    ),
+    ("POST", "/exchange/dead-letters/{letter_id}/replay"): Case(
+        one("POST", f"/exchange/dead-letters/{_NO}/replay", data={"f_name": "x"}),
+        ok=_ABSENT,
+        scoping=None,
+        perm="exchange.replay",
+    ),
+    ("POST", "/exchange/dead-letters/{letter_id}/discard"): Case(
+        one("POST", f"/exchange/dead-letters/{_NO}/discard", data={"reason": "矩阵检查"}),
+        ok=_ABSENT,
+        scoping=None,
+        perm="exchange.replay",
+    ),
+    # --- the data catalogue and open data: public (what each caller sees is tested in test_exchange_catalogue)
+    ("GET", "/api/v1/exchange/catalogue"): Case(one("GET", "/api/v1/exchange/catalogue"), scoping=None, perm="public"),
     ("GET", "/catalogue"): Case(one("GET", "/catalogue"), scoping=None, perm="public"),
     ("GET", "/catalogue/{dataset_id}"): Case(
         one("GET", "/catalogue/rental.leases_by_month"), scoping=None, perm="public"

@@ -1,6 +1,8 @@
-"""The registration centre's feeds (不动产登记; 查封/抵押/行政限制) into the register, on both databases:
-loading, validation (all or nothing), idempotent re-delivery, bitemporal ownership with late
-corrections, audit, and the approvals that now follow them (listing verification, lease filing)."""
+"""The registration centre's feeds (不动产登记; 查封/抵押/行政限制) into the register through the
+exchange's one intake, on both databases: loading, validation (a bad record rejected alone into the
+dead-letter list, the rest loaded; a record depending on a rejected one rejected too), idempotent
+re-delivery, bitemporal ownership with late corrections, audit, and the approvals that now follow
+them (listing verification, lease filing)."""
 
 from __future__ import annotations
 
@@ -21,8 +23,8 @@ from sqlalchemy import Engine, func, select
 from anju.app import create_app
 from anju.cli import main
 from anju.core import clock
+from anju.exchange.tables import feed_batches, feed_dead_letters
 from anju.registry import (
-    feed_loads,
     home_owners,
     home_restrictions,
     owned_area,
@@ -128,7 +130,7 @@ def test_first_registration_then_transfer_set_the_owners_by_date_with_one_audit_
         *reg("R2", "transfer", home.house_code, date(2023, 5, 10),
              [("person", B_ID, B_NAME, 60), ("org", ORG, "南京测试置业有限公司", 40)]),
     ]  # fmt: skip
-    audits = count(env, audit_log, audit_log.c.action == "registry.load_registrations")
+    audits = count(env, audit_log, audit_log.c.action == "exchange.feed_batch")
     result = load(env, write_csv(env, "reg.csv", REG_HEADER, rows))
     assert result.status == "loaded", result.summary()
     assert (result.records_total, result.records_new, result.records_unchanged) == (2, 2, 0)
@@ -141,12 +143,15 @@ def test_first_registration_then_transfer_set_the_owners_by_date_with_one_audit_
         assert owned_area(c, [bidx(env, A_ID)], date(2024, 1, 1)) == {}
         blob = c.execute(select(home_owners.c.owner_id_enc).where(home_owners.c.home_id == home.id)).scalars().first()
         assert isinstance(blob, bytes) and A_ID.encode() not in blob and B_ID.encode() not in blob
-        load_row = c.execute(select(feed_loads).where(feed_loads.c.id == result.load_id)).one()
-    assert load_row.status == "loaded" and load_row.records_new == 2
-    assert count(env, audit_log, audit_log.c.action == "registry.load_registrations") == audits + 1
+        batch = c.execute(select(feed_batches).where(feed_batches.c.id == result.load_id)).one()
+    assert (batch.dataset, batch.status, batch.accepted) == ("registry.registrations", "done", 2)
+    assert batch.filename == "reg.csv"
+    assert count(env, audit_log, audit_log.c.action == "exchange.feed_batch") == audits + 1
 
 
-def test_a_bad_record_is_reported_by_line_field_and_reason_and_nothing_is_written(env: dict[str, Any]) -> None:
+def test_a_bad_record_is_rejected_alone_into_the_dead_letters_and_a_correction_of_it_too(
+    env: dict[str, Any],
+) -> None:
     home, other = env["homes"][0], env["homes"][1]
     bad_id = A_ID[:-1] + ("0" if A_ID[-1] != "0" else "1")
     rows = [
@@ -155,24 +160,30 @@ def test_a_bad_record_is_reported_by_line_field_and_reason_and_nothing_is_writte
         *reg("R3", "first", "32010200120050012999X", date(2018, 3, 1), [("person", C_ID, C_NAME, 100)]),  # line 4
         *reg("R4", "transfer", home.house_code, date(2030, 1, 1),
              [("person", C_ID, C_NAME, 50), ("person", A_ID, A_NAME, 40)]),  # line 5, 6: future date, shares 90
+        *reg("R5", "correction", other.house_code, date(2018, 3, 1), [("person", A_ID, A_NAME, 100)],
+             corrects="R2"),  # line 7: corrects the rejected R2
     ]  # fmt: skip
     before = (count(env, home_owners), count(env, registrations))
     result = load(env, write_csv(env, "bad.csv", REG_HEADER, rows))
-    assert result.status == "rejected"
+    assert result.status == "loaded"
     found = {(e.row, e.field) for e in result.errors}
     assert (3, "owners[0].owner_id") in found
     assert (4, "house_code") in found
     assert (5, "registered_on") in found and (5, "share_pct") in found
+    assert (7, "corrects") in found
     assert all(e.reason for e in result.errors)
     assert "校验位" in next(e.reason for e in result.errors if e.row == 3)
-    assert result.records_rejected == 3 and result.records_new == 0
-    assert (count(env, home_owners), count(env, registrations)) == before  # the good record R1 is not written
+    assert result.records_rejected == 4 and result.records_new == 1
+    assert count(env, registrations) == before[1] + 1  # the good record R1 alone is written
+    assert owners(env, home.id, date(2020, 1, 1)) == {bidx(env, B_ID): 100}
     with env["engine"].connect() as c:
-        row = c.execute(select(feed_loads).where(feed_loads.c.id == result.load_id)).one()
-        audit = c.execute(select(audit_log).where(audit_log.c.action == "registry.load_registrations")).all()
-    assert row.status == "rejected" and json.loads(row.report)["errors_total"] == len(result.errors)
-    assert audit[-1].outcome == "failed"
-    assert bad_id not in row.report  # the report names the field, never echoes the number
+        letters = c.execute(
+            select(feed_dead_letters).where(feed_dead_letters.c.batch_id == result.load_id).order_by("seq")
+        ).all()
+        audit = c.execute(select(audit_log).where(audit_log.c.action == "exchange.feed_batch")).all()
+    assert [d.seq for d in letters] == [2, 3, 4, 5] and {d.status for d in letters} == {"open"}
+    assert all(bad_id not in d.record and bad_id not in d.rejections for d in letters)  # owners: encrypted
+    assert audit[-1].outcome == "ok"
 
 
 def test_re_delivery_changes_nothing_and_a_changed_record_under_the_same_id_is_refused(env: dict[str, Any]) -> None:
@@ -250,10 +261,10 @@ def test_json_lines_and_xlsx_files_load_like_csv(env: dict[str, Any]) -> None:
     }  # fmt: skip
     path = env["dir"] / "r.jsonl"
     path.write_text(json.dumps(record, ensure_ascii=False) + "\n\n{not json\n", encoding="utf-8")
-    bad = load(env, path)
-    assert bad.status == "rejected" and [(e.row, e.field) for e in bad.errors] == [(3, "record")]
+    partly = load(env, path)  # the good record loads; the line that is not JSON is a dead letter
+    assert partly.status == "loaded" and [(e.row, e.field) for e in partly.errors] == [(3, "record")]
     path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
-    assert load(env, path).status == "loaded"
+    assert load(env, path).status == "unchanged"
     assert owners(env, h1.id, date(2020, 1, 1)) == {bidx(env, A_ID): 50, bidx(env, B_ID): 50}
     wb = openpyxl.Workbook()
     ws = wb.active

@@ -37,6 +37,15 @@ class Settings(BaseSettings):
     import_batch_rows: int = Field(
         20_000, ge=100, le=100_000, description="Rows per bulk-insert batch during import and synthesis."
     )
+    exchange_feed_chunk: int = Field(
+        5_000,
+        ge=1,
+        le=50_000,
+        description="Records of a feed batch checked and handed to the owning context's handler at once.",
+    )
+    exchange_replay_max: int = Field(
+        50_000, ge=1, description="Most dead letters one replay takes (a batch's bulk replay takes them in order)."
+    )
     import_xlsx_max_rows: int = Field(
         1_000_000, ge=1, le=1_048_576, description="Most rows an imported .xlsx sheet may have (declared or read)."
     )

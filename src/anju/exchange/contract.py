@@ -32,6 +32,8 @@ class BatchContext:
     received_at: datetime  # aware
     today: date  # Asia/Shanghai
     settings: Settings
+    #: The keys the batch was loaded with (a caller may pass its own); None: the settings' keys.
+    keyring: Keyring | None = None
 
 
 class FeedHandler(Protocol):

@@ -3,9 +3,94 @@ its deliveries, the catalogue's quality measures and retention runs (each added 
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Date, Index, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, LargeBinary, String, Table, Text
 
 from anju.core.types import IdType, UTCDateTime, metadata
+
+# --- feeds in (数据接入) ------------------------------------------------------------------------------
+
+# One row per dataset, written first by every batch of it: batches of one dataset serialise here.
+feed_dataset_locks = Table(
+    "feed_dataset_locks",
+    metadata,
+    Column("dataset", String(80), primary_key=True),
+    Column("batches", BigInteger, nullable=False),
+)
+
+# Every batch a feed received (a file, an API call, a replay of dead letters): who delivered it, what
+# it did. A batch is written in the transaction that applies it: a crash leaves no row at all; a batch
+# whose handler failed is recorded as ``failed`` with nothing applied.
+feed_batches = Table(
+    "feed_batches",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("dataset", String(80), nullable=False),
+    Column("channel", String(8), nullable=False),  # file | api | replay
+    Column("delivered_by", String(120), nullable=False),  # who: an account's name or a client's id
+    Column("account_id", IdType, nullable=True),
+    Column("filename", String(200), nullable=True),
+    Column("status", String(12), nullable=False),  # done | failed
+    Column("received", Integer, nullable=False),
+    Column("accepted", Integer, nullable=False),
+    Column("rejected", Integer, nullable=False),
+    Column("duplicate", Integer, nullable=False),
+    #: Timeliness: seconds from the records' as-of to receipt, summed and at most, over ``lag_records``.
+    Column("lag_records", Integer, nullable=False),
+    Column("lag_seconds_sum", BigInteger, nullable=False),
+    Column("lag_seconds_max", BigInteger, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=True),
+    Index("ix_feed_batches_dataset", "dataset", "received_at"),
+)
+
+# The business keys a feed accepted (one row per accepted record): a record whose key and content
+# hash are here is a duplicate; one whose order value is below the key's highest is stale.
+feed_keys = Table(
+    "feed_keys",
+    metadata,
+    Column("dataset", String(80), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("order_value", String(64), nullable=True),
+    Column("batch_id", IdType, ForeignKey("feed_batches.id"), nullable=False),
+    Index("ix_feed_keys_key", "dataset", "key"),
+    Index("ix_feed_keys_batch", "batch_id"),
+)
+
+# The dead-letter list: every record a batch refused, with its raw fields (personal ones encrypted),
+# why, and what became of it (replayed in a later batch, or discarded with a reason).
+feed_dead_letters = Table(
+    "feed_dead_letters",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("batch_id", IdType, ForeignKey("feed_batches.id"), nullable=False),
+    Column("dataset", String(80), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("record", Text, nullable=False),  # JSON: the raw fields that are not personal
+    Column("personal_enc", LargeBinary, nullable=True),  # SM4: JSON of the raw personal fields
+    Column("rejections", Text, nullable=False),  # JSON: [{field, reason}]
+    Column("status", String(12), nullable=False),  # open | replayed | discarded
+    Column("replay_batch_id", IdType, ForeignKey("feed_batches.id"), nullable=True),
+    Column("resolved_by", IdType, nullable=True),  # the account that replayed or discarded it
+    Column("resolved_at", UTCDateTime, nullable=True),
+    Column("note", String(500), nullable=True),
+    Index("ix_feed_dead_letters_batch", "batch_id", "seq"),
+    Index("ix_feed_dead_letters_open", "dataset", "status"),
+)
+
+# Per batch and field: how many records had the field present, missing, or invalid (completeness
+# and validity per source, trended over batches).
+feed_quality = Table(
+    "feed_quality",
+    metadata,
+    Column("batch_id", IdType, ForeignKey("feed_batches.id"), primary_key=True),
+    Column("field", String(60), primary_key=True),
+    Column("present", Integer, nullable=False),
+    Column("missing", Integer, nullable=False),
+    Column("invalid", Integer, nullable=False),
+)
+
 
 # Retention runs (数据保留执行记录): one row per run of the rules, dry or applied, with its counts per rule;
 # an applied run is also an entry of the verifiable log "exchange" (``ledger_index``).

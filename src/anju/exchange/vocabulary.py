@@ -13,3 +13,10 @@ PERMISSIONS: dict[str, str] = {
     "exchange.subscribe": "管理数据推送订阅",
     "exchange.govern": "执行数据保留与归档",
 }
+ACTIONS.update(
+    {
+        "exchange.feed_batch": "接收数据接入批次",
+        "exchange.discard_dead_letter": "丢弃死信",
+    }
+)
+ENTITIES.update({"feed_batch": "数据接入批次", "feed_dead_letter": "死信"})

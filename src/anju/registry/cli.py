@@ -158,8 +158,8 @@ def remerge() -> None:
 
 
 def _load_feed(file: Path, feed: str) -> None:
+    from anju.core.xlsx import XlsxLimits
     from anju.registry import feeds
-    from anju.registry.imports import XlsxLimits
     from anju.security import Caller, keyring_from_settings
 
     settings, engine = _engine()
@@ -171,6 +171,7 @@ def _load_feed(file: Path, feed: str) -> None:
             keyring_from_settings(settings),
             caller=Caller.system("cli"),
             xlsx_limits=XlsxLimits.of(settings),
+            settings=settings,
         )
     except AnjuError as e:
         raise click.ClickException(e.message) from None
@@ -185,15 +186,16 @@ def _load_feed(file: Path, feed: str) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def load_registrations(file: Path) -> None:
     """Load a registration-centre file (不动产登记: first registrations, transfers, corrections; .csv,
-    .jsonl or .xlsx, see docs/registry.md). All or nothing: prints a JSON summary naming every bad
-    record's line, field and reason, and exits 1 when the file is rejected. Re-delivered records
-    change nothing."""
+    .jsonl or .xlsx, see docs/registry.md) as one batch of the exchange's feed registry.registrations:
+    a bad record goes alone to the dead-letter list, the rest is loaded. Prints a JSON summary naming
+    every bad record's line, field and reason, and exits 1 when nothing could be loaded (the file is
+    unreadable, or every new record was refused). Re-delivered records change nothing."""
     _load_feed(file, "registrations")
 
 
 @registry.command("load-restrictions")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def load_restrictions(file: Path) -> None:
-    """Load a restriction file (查封/解封, 抵押/注销, 行政限制/解除; .csv, .jsonl or .xlsx). All or
-    nothing, like load-registrations."""
+    """Load a restriction file (查封/解封, 抵押/注销, 行政限制/解除; .csv, .jsonl or .xlsx) as one batch
+    of registry.restrictions, like load-registrations."""
     _load_feed(file, "restrictions")

@@ -1,8 +1,16 @@
-"""The exchange's web adapters: REST routes (``api*``) and HTML pages and downloads (``pages*``)."""
+"""The exchange's web adapters: REST routes (``api_*``), HTML pages and downloads (``pages_*``)."""
 
-from anju.exchange.http.api import router as _api
-from anju.exchange.http.pages import router as _pages
+from anju.exchange.http.api_catalogue import router as _api_catalogue
+from anju.exchange.http.api_feeds import router as _api_feeds
+from anju.exchange.http.pages_catalogue import router as _pages_catalogue
+from anju.exchange.http.pages_feeds import router as _pages_feeds
 from anju.exchange.http.pages_retention import router as _retention
 from anju.web.routing import Mount
 
-ROUTERS = (Mount.api(_api), Mount.pages(_pages), Mount.pages(_retention))
+ROUTERS = (
+    Mount.api(_api_feeds),
+    Mount.api(_api_catalogue),
+    Mount.pages(_pages_feeds),
+    Mount.pages(_pages_catalogue),
+    Mount.pages(_retention),
+)

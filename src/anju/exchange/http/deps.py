@@ -4,5 +4,7 @@ from typing import Annotated
 
 from anju.security import Caller, allow
 
-ExchangeGovern = Annotated[Caller, allow("exchange.govern")]
 ExchangeRead = Annotated[Caller, allow("exchange.read")]
+ExchangeFeed = Annotated[Caller, allow("exchange.feed")]
+ExchangeReplay = Annotated[Caller, allow("exchange.replay")]
+ExchangeGovern = Annotated[Caller, allow("exchange.govern")]

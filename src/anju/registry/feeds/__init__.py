@@ -3,10 +3,12 @@ registrations, transfers, corrections → ``home_owners``) and restriction recor
 行政限制/解除 → ``restriction_records``, a restriction source). See ``docs/registry.md``
 ("Registration and restriction feeds").
 
-Modules: ``files`` (reading CSV / JSON Lines / .xlsx as a stream of records), ``parse`` (checking one
-record on its own), ``state`` (what a load carries between chunks), ``timeline`` (the owners of a
-home from its records: pure), ``owners`` (writing registrations and recomputing ``home_owners``),
-``restrictions`` (writing restriction records, the source, reads), ``load`` (the entry points).
+Both are feeds of the exchange (``anju.exchange``: the one intake, its reader, dead letters):
+``definitions`` (their FeedDefinitions, declared in ``anju.contexts``), ``handlers`` (what the
+exchange calls per chunk and at the end of a batch), ``parse`` (checking one record on its own),
+``state`` (what a batch carries between chunks), ``timeline`` (the owners of a home from its
+records: pure), ``owners`` (writing registrations and recomputing ``home_owners``), ``restrictions``
+(writing restriction records, the source, reads), ``load`` (thin wrappers: a file as one batch).
 """
 
 from anju.registry.feeds.load import LoadResult, LoadSummary, load_registrations, load_restrictions

@@ -1,41 +1,36 @@
-"""Loading a feed file: the entry points :func:`load_registrations` and :func:`load_restrictions`.
+"""Loading a feed file from the command line or a test: :func:`load_registrations` and
+:func:`load_restrictions`, thin wrappers of the exchange's one intake (``anju.exchange.load_feed``).
 
-A load is one transaction (``security.audited_job``: the writers' queue, and the audit row in the
-transaction that records the load in ``feed_loads``). The file is streamed record by record and
-written in chunks; the first bad record stops the writing and the rest of the file is only checked,
-so that every bad record is reported (line, field, reason) — then the whole transaction is rolled
-back and the load is recorded as rejected: a file is all or nothing, like the 楼盘表 import. A load
-whose records were all delivered before is recorded as ``unchanged``.
+The file is read with the exchange's reader (``exchange.read_records``: in CSV and .xlsx one row
+per owner, consecutive rows of one record id are one record) and delivered as one batch of ``registry.registrations`` or
+``registry.restrictions``: one transaction (its audit row ``exchange.feed_batch``), a bad record
+rejected alone into the exchange's dead-letter list and the rest accepted. The result names every
+bad record by its file line, field and reason. Status: ``loaded`` (something new was written),
+``unchanged`` (every record was delivered before), ``rejected`` (nothing written: the file could
+not be read, or every new record was refused).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Callable, Iterator
+from array import array
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TypedDict
 
-from sqlalchemy import Connection, Engine, insert, update
+from sqlalchemy import Engine, func, select
 
-from anju.contexts import CONTEXTS, load
-from anju.core import clock
+from anju import exchange
 from anju.core.db import UnitOfWork, unit_of_work
 from anju.core.errors import FieldError
-from anju.registry.feeds import parse
-from anju.registry.feeds.files import RawRecord, format_of, read_records
-from anju.registry.feeds.owners import RegistrationWriter
-from anju.registry.feeds.restrictions import RestrictionWriter
-from anju.registry.feeds.state import CHUNK, LoadState, batches
-from anju.registry.imports.sheet import FileRejected
-from anju.registry.imports.xlsx import XlsxLimits
-from anju.registry.tables import feed_loads, feed_locks
-from anju.security import AuditedJob, Caller, Keyring, audited_job
-
-#: Errors kept in a load's stored report (the count is always exact).
-REPORT_CAP = 1000
+from anju.core.settings import Settings
+from anju.core.sheet import FileRejected
+from anju.core.xlsx import XlsxLimits
+from anju.registry.feeds.definitions import REGISTRATIONS, RESTRICTIONS
+from anju.registry.tables import registrations, restriction_records
+from anju.security import Caller, Keyring
 
 
 class LoadSummary(TypedDict):
@@ -90,23 +85,18 @@ class LoadResult:
         }
 
 
-class _Rollback(Exception):
-    """Raised inside the load's transaction to undo everything (a bad record)."""
-
-
 def load_registrations(
     target: Engine | UnitOfWork,
     path: Path,
     keyring: Keyring,
     *,
     caller: Caller | None = None,
-    batch: int = CHUNK,
     xlsx_limits: XlsxLimits | None = None,
-    today: date | None = None,
+    settings: Settings | None = None,
     now: datetime | None = None,
 ) -> LoadResult:
     """Load a file of the registration centre's registrations (首次登记, 转移登记, 更正登记)."""
-    return _load(target, path, keyring, "registrations", caller, batch, xlsx_limits, today, now)
+    return _load(target, path, keyring, "registrations", caller, xlsx_limits, settings, now)
 
 
 def load_restrictions(
@@ -115,13 +105,12 @@ def load_restrictions(
     keyring: Keyring,
     *,
     caller: Caller | None = None,
-    batch: int = CHUNK,
     xlsx_limits: XlsxLimits | None = None,
-    today: date | None = None,
+    settings: Settings | None = None,
     now: datetime | None = None,
 ) -> LoadResult:
     """Load a file of restriction records (查封/解封, 抵押/注销, 行政限制/解除)."""
-    return _load(target, path, keyring, "restrictions", caller, batch, xlsx_limits, today, now)
+    return _load(target, path, keyring, "restrictions", caller, xlsx_limits, settings, now)
 
 
 def _sha256(path: Path) -> str:
@@ -132,127 +121,61 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _numbered(raws: Iterator[Mapping[str, object]], lines: array[int]) -> Iterator[Mapping[str, object]]:
+    """The file's records, noting each one's line (for the errors the summary names by line)."""
+    for raw in raws:
+        line = raw.get(exchange.LINE)
+        lines.append(line if isinstance(line, int) else 0)
+        yield raw
+
+
 def _load(
     target: Engine | UnitOfWork,
     path: Path,
     keyring: Keyring,
     feed: str,
     caller: Caller | None,
-    batch: int,
     xlsx_limits: XlsxLimits | None,
-    today: date | None,
+    settings: Settings | None,
     now: datetime | None,
 ) -> LoadResult:
-    today = today or clock.today()
-    now = now or clock.now()
-    job = audited_job(unit_of_work(target), caller or Caller.system(f"registry.load_{feed}"), f"registry.load_{feed}")
-    job.entity = "feed_load"
+    uow = unit_of_work(target)
+    settings = settings or Settings(database_url=uow.engine.url.render_as_string(hide_password=False))
+    definition = REGISTRATIONS if feed == "registrations" else RESTRICTIONS
     result = LoadResult(0, feed, "running", path.name[:200], _sha256(path))
+    lines: array[int] = array("q")
     try:
-        result.format = format_of(path.name)
-        with job.final() as conn:
-            # the first statement is a write to the feed's lock row: loads of one feed serialise here
-            conn.execute(update(feed_locks).where(feed_locks.c.feed == feed).values(loads=feed_locks.c.loads + 1))
-            result.load_id = job.entity_id = _insert_load(conn, result, now)
-            st = LoadState(conn, keyring, result.load_id, today, now)
-            _run(st, read_records(path, feed, result.format, xlsx_limits), feed, max(1, min(batch, CHUNK)), result)
-            if st.errors:
-                raise _Rollback
-            result.status = "loaded" if st.new else "unchanged"
-            followed = _follow(st) if feed == "registrations" and st.new else {}
-            _finish_load(conn, result, now)
-            detail: dict[str, object] = {"feed": feed, "records_new": result.records_new, "sha256": result.sha256}
-            job.detail = detail | ({"followed": followed} if followed else {})
+        result.format = exchange.format_of(path.name)
     except FileRejected as e:
-        result.errors = [*result.errors, e.error]
-        return _record_rejected(job, result, now)
-    except _Rollback:
-        return _record_rejected(job, result, now)
+        result.status, result.errors = "rejected", [e.error]
+        return result
+    batch = exchange.load_feed(
+        uow,
+        settings,
+        definition,
+        _numbered(exchange.read_records(path, definition, xlsx_limits), lines),
+        caller=caller or Caller.system(f"registry.load_{feed}"),
+        channel="file",
+        filename=path.name,
+        keyring=keyring,
+        now=now,
+    )
+    result.load_id = batch.batch_id
+    if batch.status != "done":
+        result.status = "rejected"
+        result.errors = [FieldError("文件", batch.error or "文件无法读取")]
+        return result
+    table = registrations if feed == "registrations" else restriction_records
+    with uow.read() as conn:
+        written = conn.execute(select(func.count()).select_from(table).where(table.c.load_id == batch.batch_id))
+        result.records_new = int(written.scalar_one())
+    result.records_total = batch.received
+    result.records_rejected = batch.rejected
+    result.records_unchanged = batch.received - batch.rejected - result.records_new
+    result.errors = [FieldError(r.field or "record", r.reason, _line(lines, r.seq)) for r in batch.rejections]
+    result.status = "loaded" if result.records_new else "rejected" if batch.rejected else "unchanged"
     return result
 
 
-Parsed = parse.RegistrationIn | parse.RestrictionIn
-
-
-def _parsed(st: LoadState, raws: Iterator[RawRecord], feed: str, result: LoadResult) -> Iterator[Parsed]:
-    check: Callable[[RawRecord, date], Parsed | list[FieldError]] = (
-        parse.registration if feed == "registrations" else parse.restriction
-    )
-    for raw in raws:
-        result.records_total += 1
-        out = check(raw, st.today)
-        if isinstance(out, list):
-            st.errors.extend(out)
-            st.rejected_lines.add(raw.line)
-        else:
-            yield out
-
-
-def _run(st: LoadState, raws: Iterator[RawRecord], feed: str, batch: int, result: LoadResult) -> None:
-    registrations, restrictions = RegistrationWriter(st), RestrictionWriter(st)
-    for recs in batches(_parsed(st, raws, feed, result), batch):
-        if feed == "registrations":
-            registrations.chunk([r for r in recs if isinstance(r, parse.RegistrationIn)])
-        else:
-            restrictions.chunk([r for r in recs if isinstance(r, parse.RestrictionIn)])
-    result.records_new, result.records_unchanged = st.new, st.unchanged
-    result.records_rejected = len(st.rejected_lines)
-    result.errors = st.errors
-
-
-def _follow(st: LoadState) -> dict[str, int]:
-    """Run the registration followers the contexts declare (``anju.contexts``), in the load's
-    transaction, with the homes whose registrations the load wrote: what each completed, by name
-    (e.g. resale contracts whose transfer was registered)."""
-    out: dict[str, int] = {}
-    for ctx in CONTEXTS:
-        for name, spec in ctx.registration_followers.items():
-            out[name] = int(load(spec)(st.conn, sorted(st.touched_homes), st.today, st.now))
-    return out
-
-
-def _insert_load(conn: Connection, result: LoadResult, now: datetime) -> int:
-    values = {
-        "feed": result.feed,
-        "filename": result.filename,
-        "sha256": result.sha256,
-        "format": result.format,
-        "status": "running",
-        "records_total": 0,
-        "records_new": 0,
-        "records_unchanged": 0,
-        "records_rejected": 0,
-        "report": "{}",
-        "created_at": now,
-    }
-    return int(conn.execute(insert(feed_loads).values(**values).returning(feed_loads.c.id)).scalar_one())
-
-
-def _finish_load(conn: Connection, result: LoadResult, now: datetime) -> None:
-    report = {"errors": [e.as_dict() for e in result.errors[:REPORT_CAP]], "errors_total": len(result.errors)}
-    conn.execute(
-        update(feed_loads)
-        .where(feed_loads.c.id == result.load_id)
-        .values(
-            status=result.status,
-            format=result.format,
-            records_total=result.records_total,
-            records_new=result.records_new,
-            records_unchanged=result.records_unchanged,
-            records_rejected=result.records_rejected,
-            report=json.dumps(report, ensure_ascii=False),
-            finished_at=now,
-        )
-    )
-
-
-def _record_rejected(job: AuditedJob, result: LoadResult, now: datetime) -> LoadResult:
-    result.status = "rejected"
-    result.records_new = result.records_unchanged = 0
-    result.records_rejected = result.records_rejected or len({e.row for e in result.errors if e.row}) or 1
-    job.outcome = "failed"
-    job.detail = {"feed": result.feed, "errors_total": len(result.errors), "sha256": result.sha256}
-    with job.final() as conn:
-        result.load_id = job.entity_id = _insert_load(conn, result, now)
-        _finish_load(conn, result, now)
-    return result
+def _line(lines: array[int], seq: int) -> int | None:
+    return (lines[seq - 1] or None) if 0 < seq <= len(lines) else None

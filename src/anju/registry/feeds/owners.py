@@ -102,7 +102,7 @@ class RegistrationWriter:
         """Write the pending records (when the load is still writing) and recompute their homes."""
         pending, self.pending = self.pending, []
         st = self.st
-        if not pending or not st.writing:
+        if not pending:
             return
         st.new += len(pending)
         first = dialect.next_ids(st.conn, registrations, len(pending))

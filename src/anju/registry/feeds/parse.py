@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import lru_cache
 
@@ -17,7 +17,6 @@ from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
 from anju.core.errors import FieldError, ValidationError
-from anju.registry.feeds.files import RawRecord
 from anju.security import credit_code, person_name, resident_id
 
 #: Registration kinds: name → 登记类型, and the Chinese names a file may use.
@@ -34,6 +33,15 @@ RESTRICTION_EVENTS: dict[str, tuple[str, str]] = {
 OWNER_KINDS = {"person": "person", "个人": "person", "org": "org", "单位": "org", "企业": "org"}
 _ID_RE = re.compile(r"^[0-9A-Za-z\-_.:/]{1,64}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass
+class RawRecord:
+    """One record as delivered: its line (or position), its fields and (registrations) its owners."""
+
+    line: int
+    fields: dict[str, str]
+    owners: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

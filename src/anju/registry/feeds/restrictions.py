@@ -193,7 +193,7 @@ class RestrictionWriter:
     def flush(self) -> None:
         pending, self.pending = self.pending, []
         st = self.st
-        if not pending or not st.writing:
+        if not pending:
             return
         st.new += len(pending)
         st.conn.execute(

@@ -1,5 +1,6 @@
-"""What one load of a feed file carries from chunk to chunk: its connection, keys, clock, errors and the
-records seen so far (for re-delivery within the file and references to earlier records)."""
+"""What one batch of a registry feed carries from chunk to chunk: its connection, keys, clock, the
+current chunk's errors and the records seen so far (for re-delivery within the batch and references
+to earlier records)."""
 
 from __future__ import annotations
 
@@ -46,11 +47,6 @@ class LoadState:
     rejected_lines: set[int] = field(default_factory=set)
     #: Homes whose registrations this load wrote (for the registration followers, ``anju.contexts``).
     touched_homes: set[int] = field(default_factory=set)
-
-    @property
-    def writing(self) -> bool:
-        """Whether this load still writes: it stops at its first bad record (and then only checks)."""
-        return not self.errors
 
     def fail(self, line: int, name: str, reason: str) -> None:
         self.errors.append(FieldError(name, reason, line))

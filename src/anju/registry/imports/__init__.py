@@ -19,6 +19,8 @@ The pipeline of :func:`import_file` (``jobs``), one module per step:
 and returns the rejected ones with the reason. Every attempt is recorded in ``import_jobs``.
 """
 
+from anju.core.sheet import SheetData
+from anju.core.xlsx import XlsxLimits
 from anju.registry.imports.columns import COLUMNS, ColumnSpec
 from anju.registry.imports.formats import decode_csv, read_sheet
 from anju.registry.imports.jobs import (
@@ -32,8 +34,6 @@ from anju.registry.imports.jobs import (
     remerge,
 )
 from anju.registry.imports.plan import load_rules, merge_values
-from anju.registry.imports.sheet import SheetData
-from anju.registry.imports.xlsx import XlsxLimits
 
 __all__ = [
     "COLUMNS",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from anju.registry.imports.sheet import FileRejected, SheetData
+from anju.core.sheet import FileRejected, SheetData
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """Reading a 楼盘表 file: format sniffing and CSV decoding (UTF-8, GB18030/GBK, UTF-16); .xlsx sheets are
-read by :mod:`anju.registry.imports.xlsx`."""
+read by :mod:`anju.core.xlsx`."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import io
 import re
 from collections.abc import Iterator
 
-from anju.registry.imports import xlsx
-from anju.registry.imports.sheet import FileRejected, SheetData
-from anju.registry.imports.xlsx import XlsxLimits
+from anju.core import xlsx
+from anju.core.sheet import FileRejected, SheetData
+from anju.core.xlsx import XlsxLimits
 
 
 def decode_csv(data: bytes) -> tuple[str, str]:

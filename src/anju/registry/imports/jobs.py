@@ -22,12 +22,12 @@ from anju.core.db import UnitOfWork, unit_of_work
 from anju.core.errors import FieldError, NotFound, TooLarge, ValidationError
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import SYSTEM
+from anju.core.sheet import FileRejected, SheetData
+from anju.core.xlsx import XlsxLimits
 from anju.registry import changes, domain
 from anju.registry.imports import formats, plan, scan, write
 from anju.registry.imports.run import ImportRun, chunks
-from anju.registry.imports.sheet import FileRejected, SheetData
 from anju.registry.imports.write import REPORT_CAP, Fatal
-from anju.registry.imports.xlsx import XlsxLimits
 from anju.registry.tables import home_source_records, homes, import_jobs
 from anju.security import AuditedJob, Caller, audited_job
 

@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import Connection
 
 from anju.core.errors import ErrorReport
+from anju.core.sheet import SheetData
 from anju.registry import domain
 from anju.registry.imports import columns
-from anju.registry.imports.sheet import SheetData
 from anju.registry.imports.streets import StreetLookup
 
 CHUNK = 5000

@@ -15,7 +15,7 @@ from alembic import op
 import anju.core.types
 
 revision = "0028"
-down_revision = "0023"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

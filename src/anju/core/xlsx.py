@@ -26,7 +26,7 @@ from typing import Any
 from xml.parsers import expat
 
 from anju.core.settings import Settings
-from anju.registry.imports.sheet import FileRejected, SheetData
+from anju.core.sheet import FileRejected, SheetData
 
 #: Members smaller than this are not held to the compression ratio (they inflate to little anyway).
 RATIO_FLOOR = 1 << 20

@@ -1,0 +1,425 @@
+"""Receiving a feed's batch: :func:`load_feed`, the one intake of every feed (files, the API, replays).
+
+A batch is ONE transaction (``security.audited_job``: its audit row is written in it): the batch row,
+the accepted keys, the owning context's rows (its handler), the dead letters and the quality counts
+commit together or not at all — a crash mid-batch leaves nothing. Records are streamed and handled in
+chunks (``exchange_feed_chunk``), so memory holds one chunk whatever the batch's size.
+
+Per chunk: every record is checked field by field (:func:`anju.exchange.domain.check_record`);
+a record whose key and content were accepted before (in an earlier batch or earlier in this one) is
+a duplicate and changes nothing; with ``order_by``, the records of one key are applied in that order
+within the chunk and a record older than the key's newest accepted one is rejected as stale; the rest
+go to the handler in one call, which applies them in bulk and returns rejections. Every rejected
+record (by a check, as stale, or by the handler) goes to the dead-letter list.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Protocol, TypedDict
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Engine, and_, insert, select, update
+
+from anju.contexts import CONTEXTS, load
+from anju.core import clock
+from anju.core.db import UnitOfWork, unit_of_work
+from anju.core.dialect import bulk_insert, insert_missing
+from anju.core.errors import NotFound
+from anju.core.settings import Settings
+from anju.core.sheet import FileRejected
+from anju.exchange.contract import BatchContext, FeedFinish, FeedHandler
+from anju.exchange.domain import FeedDefinition, FeedRecord, Rejection, check_record, sortable
+from anju.exchange.files import ERROR, Raw
+from anju.exchange.tables import feed_batches, feed_dataset_locks, feed_dead_letters, feed_keys, feed_quality
+from anju.security import AuditedJob, Caller, Keyring, audited_job, keyring_from_settings
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+#: Rejections a batch's result keeps to show (the counts are always exact).
+SHOWN = 200
+
+
+def feeds() -> list[FeedDefinition]:
+    """Every feed the contexts declare (``anju.contexts``: ``feeds``), by dataset."""
+    out = [load(spec) for ctx in CONTEXTS for spec in ctx.feeds.values()]
+    return sorted(out, key=lambda f: f.dataset)
+
+
+def feed(dataset: str) -> FeedDefinition:
+    for f in feeds():
+        if f.dataset == dataset:
+            return f
+    raise NotFound(f"没有数据集「{dataset}」的接入定义")
+
+
+def feed_or_none(dataset: str) -> FeedDefinition | None:
+    """The dataset's definition, or None when no context declares it any more (old batches)."""
+    try:
+        return feed(dataset)
+    except NotFound:
+        return None
+
+
+@dataclass
+class BatchResult:
+    """What a batch did."""
+
+    batch_id: int
+    dataset: str
+    status: str  # done | failed
+    received: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    duplicate: int = 0
+    error: str | None = None
+    #: The first rejections (at most ``SHOWN``), in the batch's order.
+    rejections: list[Rejection] = field(default_factory=list)
+
+
+class DeadLetterSink(Protocol):
+    """Where a batch's rejected records go: new dead letters (a delivery) or back to the dead letters
+    they came from (a replay)."""
+
+    def rejected(self, conn: Connection, batch_id: int, items: list[tuple[int, Raw, list[Rejection]]]) -> None: ...
+
+    def accepted(self, conn: Connection, batch_id: int, seqs: Sequence[int]) -> None: ...
+
+
+class DeadLetterRow(TypedDict):
+    batch_id: int
+    dataset: str
+    seq: int
+    record: str
+    personal_enc: bytes | None
+    rejections: str
+    status: str
+
+
+class NewDeadLetters:
+    """A delivery's rejected records become open dead letters (personal fields encrypted)."""
+
+    def __init__(self, feed: FeedDefinition, kr: Keyring) -> None:
+        self.feed, self.kr = feed, kr
+        self.personal = frozenset(f.name for f in feed.fields if f.personal)
+
+    def row(self, batch_id: int, seq: int, raw: Raw, why: list[Rejection]) -> DeadLetterRow:
+        plain = {k: _jsonable(v) for k, v in raw.items() if k not in self.personal}
+        secret = {k: _jsonable(v) for k, v in raw.items() if k in self.personal}
+        enc = self.kr.encrypt(json.dumps(secret, ensure_ascii=False), "feed_dead_letters.personal") if secret else None
+        return DeadLetterRow(
+            batch_id=batch_id,
+            dataset=self.feed.dataset,
+            seq=seq,
+            record=json.dumps(plain, ensure_ascii=False),
+            personal_enc=enc,
+            rejections=json.dumps([{"field": r.field, "reason": r.reason} for r in why], ensure_ascii=False),
+            status="open",
+        )
+
+    def rejected(self, conn: Connection, batch_id: int, items: list[tuple[int, Raw, list[Rejection]]]) -> None:
+        if items:
+            conn.execute(insert(feed_dead_letters), [self.row(batch_id, s, raw, why) for s, raw, why in items])
+
+    def accepted(self, conn: Connection, batch_id: int, seqs: Sequence[int]) -> None:
+        return None
+
+
+def _jsonable(v: object) -> object:
+    return v if v is None or isinstance(v, str | int | float | bool | list | dict) else str(v)
+
+
+@dataclass
+class _Known:
+    hashes: set[str] = field(default_factory=set)
+    newest: str | None = None
+
+
+class _Batch:
+    """One batch in its transaction: counters, quality, timeliness, chunk by chunk."""
+
+    def __init__(
+        self, conn: Connection, ctx: BatchContext, kr: Keyring, sink: DeadLetterSink, result: BatchResult
+    ) -> None:
+        self.conn, self.ctx, self.kr, self.sink, self.result = conn, ctx, kr, sink, result
+        f = ctx.feed
+        self.handler: FeedHandler = load(f.handler)
+        self.quality = {x.name: [0, 0, 0] for x in f.fields}  # present, missing, invalid
+        self.lag_n = 0
+        self.lag_sum = 0
+        self.lag_max: int | None = None
+        self._dups: list[int] = []
+
+    def reject(self, why: list[Rejection]) -> None:
+        self.result.rejected += 1
+        room = SHOWN - len(self.result.rejections)
+        if room > 0:
+            self.result.rejections.extend(why[:room])
+
+    def chunk(self, raws: list[tuple[int, Raw]]) -> None:
+        by_seq = dict(raws)
+        dead: list[tuple[int, Raw, list[Rejection]]] = []
+        checked: list[FeedRecord] = []
+        for seq, raw in raws:
+            self.result.received += 1
+            out = self._check(seq, raw)
+            if isinstance(out, list):
+                dead.append((seq, raw, out))
+            else:
+                checked.append(out)
+        candidates, hashes, stale = self._fresh(checked)
+        dead.extend((r.seq, by_seq[r.seq], [why]) for r, why in stale)
+        refused: dict[int, list[Rejection]] = defaultdict(list)
+        for no in self.handler(self.conn, candidates, self.ctx) if candidates else ():
+            refused[no.seq].append(no)
+        dead.extend((s, by_seq[s], reasons) for s, reasons in refused.items())
+        accepted = [r for r in candidates if r.seq not in refused]
+        self._keep(accepted, hashes)
+        dead.sort(key=lambda d: d[0])
+        for _s, _raw, why in dead:
+            self.reject(why)
+        self.sink.rejected(self.conn, self.result.batch_id, dead)
+        self.sink.accepted(self.conn, self.result.batch_id, [r.seq for r in accepted] + self._dups)
+        self.result.accepted += len(accepted)
+
+    def _check(self, seq: int, raw: Raw) -> FeedRecord | list[Rejection]:
+        if ERROR in raw:
+            return [Rejection(seq, None, str(raw[ERROR]))]
+        out = check_record(self.ctx.feed, raw, seq)
+        bad = {r.field for r in out} if isinstance(out, list) else set()
+        for name, q in self.quality.items():
+            v = raw.get(name)
+            if v is None or (isinstance(v, str) and not v.strip()):
+                q[1] += 1
+            else:
+                q[0] += 1
+            if name in bad:
+                q[2] += 1
+        return out
+
+    def _fresh(
+        self, checked: list[FeedRecord]
+    ) -> tuple[list[FeedRecord], dict[int, str], list[tuple[FeedRecord, Rejection]]]:
+        """The records that are neither duplicates nor stale, in the order to apply them."""
+        f = self.ctx.feed
+        known = self._known({r.key for r in checked})
+        by = f.order_by
+
+        def order(r: FeedRecord) -> str:
+            return sortable(r.values.get(by)) if by else ""
+
+        hashes = {r.seq: self.content_hash(r) for r in checked}
+        if f.order_by:
+            checked = sorted(checked, key=lambda r: (r.key, order(r), r.seq))
+        out: list[FeedRecord] = []
+        stale: list[tuple[FeedRecord, Rejection]] = []
+        self._dups = []
+        for r in checked:
+            k = known[r.key]
+            h = hashes[r.seq]
+            if h in k.hashes:
+                self.result.duplicate += 1
+                self._dups.append(r.seq)
+                continue
+            if f.order_by:
+                o = order(r)
+                if k.newest is not None and o < k.newest:
+                    label = f.field(f.order_by).label
+                    stale.append((r, Rejection(r.seq, f.order_by, f"{label}：早于已接收的同一记录（过时）")))
+                    continue
+                k.newest = o
+            k.hashes.add(h)
+            out.append(r)
+        return out, hashes, stale
+
+    def content_hash(self, r: FeedRecord) -> str:
+        """A keyed hash of the record's content (HMAC-SM3: the content may hold identity numbers)."""
+        canonical = json.dumps([sortable(r.values.get(x.name)) for x in self.ctx.feed.fields], ensure_ascii=False)
+        return self.kr.blind_index(canonical, "feed:" + self.ctx.feed.dataset)
+
+    def _known(self, keys: set[str]) -> dict[str, _Known]:
+        out: dict[str, _Known] = defaultdict(_Known)
+        fk = feed_keys.c
+        ordered = sorted(keys)
+        for i in range(0, len(ordered), 5000):
+            rows = self.conn.execute(
+                select(fk.key, fk.content_hash, fk.order_value).where(
+                    and_(fk.dataset == self.ctx.feed.dataset, fk.key.in_(ordered[i : i + 5000]))
+                )
+            )
+            for key, h, o in rows:
+                k = out[key]
+                k.hashes.add(h)
+                if o is not None and (k.newest is None or o > k.newest):
+                    k.newest = o
+        return out
+
+    def _keep(self, accepted: list[FeedRecord], hashes: dict[int, str]) -> None:
+        f = self.ctx.feed
+        bid = self.result.batch_id
+        rows = (
+            (
+                f.dataset,
+                r.key[:200],
+                hashes[r.seq],
+                sortable(r.values.get(f.order_by))[:64] if f.order_by else None,
+                bid,
+            )
+            for r in accepted
+        )
+        bulk_insert(self.conn, feed_keys, ["dataset", "key", "content_hash", "order_value", "batch_id"], rows)
+        if f.as_of:
+            for r in accepted:
+                self._lag(r.values.get(f.as_of))
+
+    def _lag(self, v: object) -> None:
+        if isinstance(v, datetime):
+            at = v
+        elif isinstance(v, date):
+            at = datetime.combine(v, time(), SHANGHAI)
+        else:
+            return
+        s = int((self.ctx.received_at - at).total_seconds())
+        self.lag_n += 1
+        self.lag_sum += s
+        self.lag_max = s if self.lag_max is None else max(self.lag_max, s)
+
+    def close(self) -> None:
+        f = self.ctx.feed
+        if f.finish:
+            finish: FeedFinish = load(f.finish)
+            finish(self.conn, self.ctx)
+        bid = self.result.batch_id
+        self.conn.execute(
+            insert(feed_quality),
+            [
+                {"batch_id": bid, "field": n, "present": q[0], "missing": q[1], "invalid": q[2]}
+                for n, q in self.quality.items()
+            ],
+        )
+
+
+def load_feed(
+    target: Engine | UnitOfWork,
+    settings: Settings,
+    dataset: str | FeedDefinition,
+    records: Iterable[Raw],
+    *,
+    caller: Caller,
+    channel: str = "file",
+    delivered_by: str | None = None,
+    filename: str | None = None,
+    keyring: Keyring | None = None,
+    sink: DeadLetterSink | None = None,
+    progress: Callable[[str, float], None] | None = None,
+    now: datetime | None = None,
+) -> BatchResult:
+    """Receive one batch of ``dataset`` (see the module's docstring); ``records`` are raw mappings
+    (field name → text or JSON value), streamed. Returns what the batch did; a file that cannot be
+    read (its header, its encoding) or a handler that fails leaves a ``failed`` batch and nothing
+    applied."""
+    f = dataset if isinstance(dataset, FeedDefinition) else feed(dataset)
+    kr = keyring or keyring_from_settings(settings)
+    now = now or clock.now()
+    who = (delivered_by or caller.username)[:120]
+    job = audited_job(unit_of_work(target), caller, "exchange.feed_batch", "feed_batch")
+    result = BatchResult(0, f.dataset, "done")
+    chunk = settings.exchange_feed_chunk
+    try:
+        with job.final() as conn:
+            # the first write is the dataset's lock row: batches of one dataset apply one at a time
+            insert_missing(conn, feed_dataset_locks, {"dataset": f.dataset, "batches": 0})
+            lk = feed_dataset_locks.c
+            conn.execute(update(feed_dataset_locks).where(lk.dataset == f.dataset).values(batches=lk.batches + 1))
+            result.batch_id = job.entity_id = _insert_batch(conn, f, channel, who, caller, filename, now)
+            ctx = BatchContext(result.batch_id, f, now, now.astimezone(SHANGHAI).date(), settings, kr)
+            b = _Batch(conn, ctx, kr, sink or NewDeadLetters(f, kr), result)
+            part: list[tuple[int, Raw]] = []
+            for seq, raw in enumerate(records, start=1):
+                part.append((seq, raw))
+                if len(part) >= chunk:
+                    b.chunk(part)
+                    part = []
+                    if progress:
+                        progress(f"已处理 {result.received} 条", 0.0)
+            if part:
+                b.chunk(part)
+            b.close()
+            _finish_batch(conn, result, b, clock.now())
+            job.detail = {
+                "dataset": f.dataset,
+                "channel": channel,
+                "received": result.received,
+                "accepted": result.accepted,
+                "rejected": result.rejected,
+                "duplicate": result.duplicate,
+            }
+    except FileRejected as e:
+        return _failed(job, f, channel, who, caller, filename, now, e.error.reason)
+    except Exception as e:
+        _failed(job, f, channel, who, caller, filename, now, f"处理失败：{type(e).__name__}")
+        raise
+    return result
+
+
+def _insert_batch(
+    conn: Connection, f: FeedDefinition, channel: str, who: str, caller: Caller, filename: str | None, now: datetime
+) -> int:
+    values = {
+        "dataset": f.dataset,
+        "channel": channel,
+        "delivered_by": who,
+        "account_id": caller.account_id,
+        "filename": filename[:200] if filename else None,
+        "status": "running",
+        "received": 0,
+        "accepted": 0,
+        "rejected": 0,
+        "duplicate": 0,
+        "lag_records": 0,
+        "lag_seconds_sum": 0,
+        "received_at": now,
+    }
+    return int(conn.execute(insert(feed_batches).values(**values).returning(feed_batches.c.id)).scalar_one())
+
+
+def _finish_batch(conn: Connection, result: BatchResult, b: _Batch, now: datetime) -> None:
+    conn.execute(
+        update(feed_batches)
+        .where(feed_batches.c.id == result.batch_id)
+        .values(
+            status=result.status,
+            received=result.received,
+            accepted=result.accepted,
+            rejected=result.rejected,
+            duplicate=result.duplicate,
+            lag_records=b.lag_n,
+            lag_seconds_sum=b.lag_sum,
+            lag_seconds_max=b.lag_max,
+            finished_at=now,
+        )
+    )
+
+
+def _failed(
+    job: AuditedJob,
+    f: FeedDefinition,
+    channel: str,
+    who: str,
+    caller: Caller,
+    filename: str | None,
+    now: datetime,
+    reason: str,
+) -> BatchResult:
+    """Record a batch that applied nothing (in a transaction of its own, with its audit row)."""
+    job.outcome = "failed"
+    job.detail = {"dataset": f.dataset, "channel": channel, "error": reason}
+    with job.final() as conn:
+        bid = job.entity_id = _insert_batch(conn, f, channel, who, caller, filename, now)
+        conn.execute(
+            update(feed_batches).where(feed_batches.c.id == bid).values(status="failed", error=reason, finished_at=now)
+        )
+    return BatchResult(bid, f.dataset, "failed", error=reason)
