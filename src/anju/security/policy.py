@@ -75,7 +75,14 @@ async def _submitted_csrf(request: Request) -> str:
     return ""
 
 
-class Policy:
+class RoutePolicy:
+    """What a route declares as its one policy: a permission, checked by the dependency itself (account
+    routes: :class:`Policy`; department clients' routes: ``anju.security.client_access.ClientPolicy``)."""
+
+    permission: Permission
+
+
+class Policy(RoutePolicy):
     """A FastAPI dependency: authenticate, check CSRF and rate limits, authorise; returns the Caller."""
 
     def __init__(self, permission: Permission) -> None:
@@ -190,8 +197,8 @@ async def get_security(request: Request) -> Security:
 SecurityDep = Annotated[Security, Depends(get_security)]
 
 
-def _policies(dep: Dependant) -> list[Policy]:
-    found = [dep.call] if isinstance(dep.call, Policy) else []
+def _policies(dep: Dependant) -> list[RoutePolicy]:
+    found = [dep.call] if isinstance(dep.call, RoutePolicy) else []
     for sub in dep.dependencies:
         found += _policies(sub)
     return found
