@@ -111,7 +111,7 @@ CONTEXTS: tuple[Context, ...] = (
             "users": "anju.security.cli:users",
             "keys": "anju.security.cli:keys",
             "audit": "anju.security.cli:audit_cmd",
-            "clients": "anju.security.clients_cli:clients",
+            "clients": "anju.security.cli:clients",
         },
         help={
             "users": "Accounts: create, list, disable.",

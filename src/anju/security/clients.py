@@ -211,7 +211,24 @@ def _row(sec: Security, r: Any) -> ClientRow:
     )
 
 
-def _values(sec: Security, f: CheckedForm) -> dict[str, Any]:
+class _Columns(TypedDict):
+    name: str
+    department: str
+    contact_name_enc: bytes | None
+    contact_phone_enc: bytes | None
+    scopes: str
+    rate_per_minute: int
+    daily_quota: int
+
+
+class _Detail(TypedDict):
+    department: str
+    scopes: list[str]
+    rate_per_minute: int
+    daily_quota: int
+
+
+def _values(sec: Security, f: CheckedForm) -> _Columns:
     enc = sec.keyring.encrypt
     return {
         "name": f.name,
@@ -224,7 +241,7 @@ def _values(sec: Security, f: CheckedForm) -> dict[str, Any]:
     }
 
 
-def _detail(f: CheckedForm) -> dict[str, Any]:
+def _detail(f: CheckedForm) -> _Detail:
     return {
         "department": f.department,
         "scopes": f.scopes,
@@ -254,7 +271,7 @@ def create_client(conn: Connection, sec: Security, caller: Caller, form: ClientF
         )
         .returning(clients.c.id)
     ).scalar_one()
-    record(conn, caller, "client.create", entity="client", entity_id=pk, detail=_detail(checked))
+    record(conn, caller, "client.create", entity="client", entity_id=pk, detail=dict(_detail(checked)))
     return IssuedSecret(int(pk), client_id, secret)
 
 
@@ -275,7 +292,7 @@ def update_client(conn: Connection, sec: Security, caller: Caller, pk: int, form
         .where(clients.c.id == pk)
         .values(updated_by=caller.username[:40], updated_at=clock.now(), **_values(sec, checked))
     )
-    record(conn, caller, "client.update", entity="client", entity_id=pk, detail=_detail(checked))
+    record(conn, caller, "client.update", entity="client", entity_id=pk, detail=dict(_detail(checked)))
 
 
 def rotate_secret(conn: Connection, sec: Security, caller: Caller, pk: int) -> IssuedSecret:
