@@ -458,3 +458,37 @@ def test_the_command_line_creates_lists_rotates_and_disables(city_engine, tmp_pa
     assert disabled.exit_code == 0, disabled.output
     with city_engine.connect() as c:
         assert c.execute(select(clients.c.status)).scalar_one() == "disabled"
+
+
+# --- the authorisation matrix understands client routes ---------------------------------------------------
+
+
+def test_the_matrix_checks_client_routes_no_token_wrong_scope_right_scope(app, client, city_engine, settings):
+    """The matrix's machinery (tests/authz/support.py) on the test-only dataset routes: anonymous 401,
+    every account 403, the client without the scope 403, the client with it allowed; and a route that
+    let the wrong client through would be reported."""
+    from tests.accounts import choose_world
+    from tests.authz.support import MATRIX_DATASET, ROLES, Case, Ctx, exercise, one
+
+    ctx = Ctx(
+        city_engine,
+        choose_world(city_engine),
+        client,
+        {r: api_token(city_engine, r) for r in ROLES},
+        {},
+        {},
+        keyring=Security(settings).keyring,
+        settings=settings,
+    )
+    read = f"/api/v1/test-clients/{MATRIX_DATASET}/records"
+    write = f"/api/v1/test-clients/{MATRIX_DATASET}/batches"
+    ok_read = Case(one("GET", read), ok={200}, scoping=None, perm="client.read")
+    ok_write = Case(one("POST", write), ok={200}, scoping=None, perm="client.write")
+    assert exercise(ctx, "GET", "/api/v1/test-clients/{dataset}/records", "client.read", ok_read) == []
+    assert exercise(ctx, "POST", "/api/v1/test-clients/{dataset}/batches", "client.write", ok_write) == []
+    # the same route checked as if it were open to any client: the wrong-scope client's 403 is a failure
+    lax = Case(one("GET", read), ok={200}, scoping=None, perm="client.self")
+    failures = exercise(ctx, "GET", "/api/v1/test-clients/{dataset}/records", "client.self", lax)
+    assert len(failures) == 1 and "as client_wrong: 403" in failures[0]
+    calls = rows(city_engine, "client.call")
+    assert {json.loads(c["detail"])["dataset"] for c in calls if c["outcome"] == "ok"} == {MATRIX_DATASET}

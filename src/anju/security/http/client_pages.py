@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from anju.core.errors import AnjuError, ValidationError
+from anju.core.errors import AnjuError, Forbidden, ValidationError
 from anju.security import SecurityDep, clients
 from anju.security.http.deps import AccountsManage
 from anju.web.deps import PagingDep, UowDep
@@ -58,6 +58,12 @@ def _form(
         rate_per_minute=_number(rate, "rate_per_minute", "每分钟请求上限"),
         daily_quota=_number(quota, "daily_quota", "每日调用配额"),
     )
+
+
+def _city_wide(caller: Any) -> None:
+    """Department clients serve the whole city: a district's administrator does not manage them."""
+    if not caller.scope.unrestricted:
+        raise Forbidden("部门接入账户为全市共用，仅市级系统管理员可以管理")
 
 
 def _confirmed(confirm: str) -> None:
@@ -115,11 +121,12 @@ def clients_page(
     request: Request,
     uow: UowDep,
     sec: SecurityDep,
-    _: AccountsManage,
+    caller: AccountsManage,
     paging: PagingDep,
     department: Annotated[str, Query(max_length=40)] = "",
     status: Annotated[str, Query(pattern="^(active|disabled)?$")] = "",
 ) -> HTMLResponse:
+    _city_wide(caller)
     return _list(request, uow, sec, page=paging.page, page_size=paging.page_size, department=department, status=status)
 
 
@@ -137,6 +144,7 @@ def clients_create(
     rate_per_minute: Annotated[str, Form(max_length=10)] = "",
     daily_quota: Annotated[str, Form(max_length=12)] = "",
 ) -> HTMLResponse:
+    _city_wide(caller)
     kept = {"name": name, "department": department, "scopes": scopes}
     kept |= {"rate_per_minute": rate_per_minute, "daily_quota": daily_quota}
     try:
@@ -183,7 +191,8 @@ def _detail(
 
 
 @router.get("/admin/clients/{client_pk}", response_class=HTMLResponse)
-def client_page(request: Request, uow: UowDep, sec: SecurityDep, _: AccountsManage, client_pk: Id) -> HTMLResponse:
+def client_page(request: Request, uow: UowDep, sec: SecurityDep, caller: AccountsManage, client_pk: Id) -> HTMLResponse:
+    _city_wide(caller)
     return _detail(request, uow, sec, client_pk)
 
 
@@ -203,6 +212,7 @@ def client_edit(
     daily_quota: Annotated[str, Form(max_length=12)] = "",
     confirm: Annotated[str, Form(max_length=3)] = "",
 ) -> Any:
+    _city_wide(caller)
     try:
         _confirmed(confirm)
         cmd = _form(name, department, scopes, contact_name, contact_phone, rate_per_minute, daily_quota)
@@ -222,6 +232,7 @@ def client_rotate(
     client_pk: Id,
     confirm: Annotated[str, Form(max_length=3)] = "",
 ) -> HTMLResponse:
+    _city_wide(caller)
     try:
         _confirmed(confirm)
         with uow.begin() as conn:
@@ -234,6 +245,7 @@ def client_rotate(
 def _status(
     request: Request, uow: UowDep, caller: Any, sec: Any, pk: int, status: str, reason: str, confirm: str
 ) -> Any:
+    _city_wide(caller)
     try:
         _confirmed(confirm)
         with uow.begin() as conn:
