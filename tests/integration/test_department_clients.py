@@ -492,3 +492,41 @@ def test_the_matrix_checks_client_routes_no_token_wrong_scope_right_scope(app, c
     assert len(failures) == 1 and "as client_wrong: 403" in failures[0]
     calls = rows(city_engine, "client.call")
     assert {json.loads(c["detail"])["dataset"] for c in calls if c["outcome"] == "ok"} == {MATRIX_DATASET}
+
+
+def test_a_scope_the_administrator_removes_stops_at_once_and_a_blank_contact_is_kept(client, city_engine, settings):
+    from anju.security import Caller
+    from anju.security.clients import get_client, update_client
+
+    issued = make_client(
+        city_engine,
+        settings,
+        scopes=(f"{DATASET}:read", f"{OTHER}:read"),
+        contact_name="李四",
+        contact_phone="13800001111",
+    )
+    token = get_token(client, issued).json()["access_token"]
+    assert client.get(f"/api/v1/test-clients/{OTHER}/records", headers=bearer(token)).status_code == 200
+    sec = Security(settings)
+    with city_engine.begin() as conn:
+        update_client(
+            conn, sec, Caller.system("test"), issued.id, ClientForm("市公安局人口系统", "公安", [DATASET + ":read"])
+        )
+    assert client.get(f"/api/v1/test-clients/{OTHER}/records", headers=bearer(token)).status_code == 403
+    assert client.get(f"/api/v1/test-clients/{DATASET}/records", headers=bearer(token)).status_code == 200
+    with city_engine.connect() as conn:
+        row = get_client(conn, sec, issued.id)
+    assert (row["contact_name"], row["contact_phone"]) == ("李*", "138****1111")
+
+
+def test_bad_secrets_do_not_use_up_the_clients_token_allowance(city_engine, settings_for):
+    settings = settings_for(
+        city_engine, security_client_token_rate="2/minute", security_client_failures_rate="50/minute"
+    )
+    issued = make_client(city_engine, settings)
+    app = create_app(settings)
+    with TestClient(app) as client:
+        for _ in range(5):
+            assert get_token(client, type(issued)(issued.id, issued.client_id, "wrong")).status_code == 401
+        assert [get_token(client, issued).status_code for _ in range(3)] == [200, 200, 429]
+    app.state.engine.dispose()

@@ -88,7 +88,7 @@ def client_credentials(authorization: str, form: dict[str, str]) -> tuple[str | 
     both at once is refused (§2.3)."""
     scheme, _, value = authorization.partition(" ")
     basic = scheme.lower() == "basic"
-    if basic and ("client_id" in form or "client_secret" in form) and form.get("client_secret"):
+    if basic and form.get("client_secret"):
         raise OAuthError("invalid_request", "客户端凭据只能用一种方式提交（HTTP Basic 或表单）")
     if basic:
         try:
@@ -235,7 +235,16 @@ def lookup_token(conn: Connection, token: str) -> _Token | None:
         return None
     t, c = client_tokens, clients
     row = conn.execute(
-        select(c.c.id, c.c.client_id, c.c.name, c.c.department, t.c.scopes, c.c.rate_per_minute, c.c.daily_quota)
+        select(
+            c.c.id,
+            c.c.client_id,
+            c.c.name,
+            c.c.department,
+            t.c.scopes,
+            c.c.scopes.label("client_scopes"),
+            c.c.rate_per_minute,
+            c.c.daily_quota,
+        )
         .join(c, c.c.id == t.c.client_pk)
         .where(
             t.c.token_hash == token_hash(token),
@@ -246,7 +255,10 @@ def lookup_token(conn: Connection, token: str) -> _Token | None:
     ).first()
     if row is None:
         return None
-    return _Token(row[0], row[1], row[2], row[3], tuple(row[4].split()), row[5], row[6])
+    # the token's scopes that the client still holds: a scope the administrator removed stops at once
+    held = set(row.client_scopes.split())
+    scopes = tuple(x for x in row.scopes.split() if x in held)
+    return _Token(row.id, row.client_id, row.name, row.department, scopes, row.rate_per_minute, row.daily_quota)
 
 
 def _bump(conn: Connection, pk: int, dataset: str, operation: str, below: int | None) -> bool:

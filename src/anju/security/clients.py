@@ -283,14 +283,17 @@ def _locked(conn: Connection, pk: int) -> Any:
 
 
 def update_client(conn: Connection, sec: Security, caller: Caller, pk: int, form: ClientForm) -> None:
-    """Change name, department, contact, scopes and limits. Narrowed scopes apply to tokens issued from
-    now on; tokens already issued keep theirs until they expire (at most the token lifetime)."""
+    """Change name, department, contact, scopes and limits. A removed scope stops at once, also for the
+    tokens already issued (a call checks the token's scopes against the client's); an added one needs a
+    new token."""
     _locked(conn, pk)
     checked = check_form(form, sec)
+    # a contact left blank keeps the one on record (the form never shows it unmasked to refill)
+    values = {k: v for k, v in _values(sec, checked).items() if v is not None or not k.startswith("contact_")}
     conn.execute(
         update(clients)
         .where(clients.c.id == pk)
-        .values(updated_by=caller.username[:40], updated_at=clock.now(), **_values(sec, checked))
+        .values(updated_by=caller.username[:40], updated_at=clock.now(), **values)
     )
     record(conn, caller, "client.update", entity="client", entity_id=pk, detail=dict(_detail(checked)))
 

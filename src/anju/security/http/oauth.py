@@ -72,11 +72,12 @@ async def token(
     except OAuthError as e:
         limiter.hit(failures, FAILURES, ip)
         return _error(e)
-    if cid and form.get("grant_type") == "client_credentials":
-        rule = sec.settings.security_client_token_rate
-        if not limiter.hit(rule, "oauth-client", cid):
-            wait = limiter.retry_after(rule, "oauth-client", cid)
-            return _error(OAuthError("invalid_request", "申请令牌过于频繁，请稍后再试", 429, retry_after=wait))
+    # a client's token requests are counted when they succeed, so bad secrets sent with a known
+    # client_id (from anywhere) cannot use up the client's own allowance
+    rule = sec.settings.security_client_token_rate
+    if cid and not limiter.test(rule, "oauth-client", cid):
+        wait = limiter.retry_after(rule, "oauth-client", cid)
+        return _error(OAuthError("invalid_request", "申请令牌过于频繁，请稍后再试", 429, retry_after=wait))
     req = TokenRequest(form.get("grant_type"), cid, secret, form.get("scope"), client_ip(request), request_id(request))
 
     def work() -> TokenOut | OAuthError:
@@ -92,6 +93,8 @@ async def token(
         if out.error == "invalid_client":
             limiter.hit(failures, FAILURES, ip)
         return _error(out)
+    if cid:
+        limiter.hit(rule, "oauth-client", cid)
     return JSONResponse(out.model_dump(), headers=NO_STORE)
 
 
