@@ -261,17 +261,23 @@ def lookup_token(conn: Connection, token: str) -> _Token | None:
     return _Token(row.id, row.client_id, row.name, row.department, scopes, row.rate_per_minute, row.daily_quota)
 
 
-def _bump(conn: Connection, pk: int, dataset: str, operation: str, below: int | None) -> bool:
-    """Count one call in the day's usage row (created if missing); with ``below``, only while the count
-    is under it — one atomic statement, so parallel calls cannot pass the quota together."""
+def _bump(conn: Connection, pk: int, dataset: str, operation: str, below: int | None) -> int | None:
+    """Count one call in the day's usage row; with ``below``, only while the count is under it — one
+    atomic ``UPDATE … RETURNING``, so parallel calls cannot pass the quota together. The row is made on
+    the day's first call. Returns the new count, or None when the quota is spent."""
     u = client_usage
     day = clock.today()
-    key = {"client_pk": pk, "day": day, "dataset": dataset, "operation": operation}
-    insert_missing(conn, u, {**key, "calls": 0})
     cond = [u.c.client_pk == pk, u.c.day == day, u.c.dataset == dataset, u.c.operation == operation]
     if below is not None:
         cond.append(u.c.calls < below)
-    return conn.execute(update(u).where(*cond).values(calls=u.c.calls + 1)).rowcount == 1
+    stmt = update(u).where(*cond).values(calls=u.c.calls + 1).returning(u.c.calls)
+    got = conn.execute(stmt).scalar()
+    if got is None:
+        key = {"client_pk": pk, "day": day, "dataset": dataset, "operation": operation}
+        if not insert_missing(conn, u, {**key, "calls": 0}):
+            return None  # the row was there: the quota is spent
+        got = conn.execute(stmt).scalar()
+    return None if got is None else int(got)
 
 
 def count_call(
@@ -280,7 +286,8 @@ def count_call(
     """Count the call against the daily quota and audit it; None when the quota is spent (the refusal
     is audited instead). Returns the calls counted today."""
     detail = {"client_id": tok.client_id, "dataset": dataset, "operation": operation, "path": path}
-    if not _bump(conn, tok.client_pk, TOTAL, TOTAL, tok.daily_quota):
+    calls = _bump(conn, tok.client_pk, TOTAL, TOTAL, tok.daily_quota)
+    if calls is None:
         record(
             conn,
             who,
@@ -294,13 +301,7 @@ def count_call(
         return None
     _bump(conn, tok.client_pk, dataset, operation, None)
     record(conn, who, "client.call", entity="client", entity_id=tok.client_pk, reason=purpose, detail=detail)
-    u = client_usage
-    got = conn.execute(
-        select(u.c.calls).where(
-            u.c.client_pk == tok.client_pk, u.c.day == clock.today(), u.c.dataset == TOTAL, u.c.operation == TOTAL
-        )
-    ).scalar_one()
-    return int(got)
+    return calls
 
 
 def purpose_of(request: Request) -> str | None:
