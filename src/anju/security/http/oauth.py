@@ -24,7 +24,7 @@ from anju.security.client_access import (
 from anju.security.policy import client_ip, request_id
 from anju.security.ratelimit import RateLimiter
 from anju.web.deps import UowDep
-from anju.web.schemas import ERRORS
+from anju.web.schemas import ERRORS, ErrorBody
 
 #: The token endpoint sits at the root (``/oauth/token``), where OAuth clients expect it.
 token_router = APIRouter(tags=["department clients"])
@@ -49,11 +49,46 @@ def _error(e: OAuthError) -> JSONResponse:
     return JSONResponse(e.body(), status_code=e.status, headers=headers)
 
 
+class OAuthErrorOut(BaseModel):
+    error: str = Field(description="invalid_request | invalid_client | invalid_scope | unsupported_grant_type")
+    error_description: str
+
+
+#: The form the endpoint reads itself (RFC 6749 §4.4.2), described for the API's clients.
+TOKEN_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "required": ["grant_type"],
+                    "properties": {
+                        "grant_type": {"type": "string", "enum": ["client_credentials"]},
+                        "scope": {"type": "string", "description": "space-separated <dataset>:<operation>"},
+                        "client_id": {"type": "string", "description": "unless HTTP Basic is used"},
+                        "client_secret": {"type": "string", "description": "unless HTTP Basic is used"},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
 @token_router.post(
     "/oauth/token",
     operation_id="client_token",
     response_model=TokenOut,
-    responses={400: {"description": "RFC 6749 §5.2"}, 401: {"description": "invalid_client"}},
+    responses={
+        400: {"model": OAuthErrorOut, "description": "RFC 6749 §5.2"},
+        401: {"model": OAuthErrorOut, "description": "invalid_client"},
+        413: {"model": ErrorBody, "description": "请求内容过大"},
+        # RFC 6749 §5.2 JSON when the endpoint counts failures or a client's requests; the public
+        # endpoints' per-address limit answers the platform's error body
+        429: {"description": "请求过于频繁（Retry-After 给出等待秒数）"},
+    },
+    openapi_extra=TOKEN_FORM,
 )
 async def token(
     request: Request, uow: UowDep, sec: SecurityDep, _: Annotated[Caller, Depends(TokenEndpointPolicy())]
