@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from anju.app import create_app
 from anju.cli import main
 from anju.core import clock
-from anju.security import ClientCall, Security, audit_log, client_access
+from anju.security import Caller, ClientCall, Security, allow, audit_log, check_policies, client_access
 from anju.security.clients import ClientForm, create_client, rotate_secret, set_status
 from anju.security.tables import client_tokens, clients
 from tests.accounts import api_token, web_session
@@ -62,8 +62,6 @@ def client(app):
 
 def make_client(engine, settings, scopes=(f"{DATASET}:read",), **kw):
     sec = Security(settings)
-    from anju.security import Caller
-
     with engine.begin() as conn:
         return create_client(
             conn, sec, Caller.system("test"), ClientForm("市公安局人口系统", "公安", list(scopes), **kw)
@@ -174,8 +172,6 @@ def test_token_requests_per_client_are_limited(city_engine, settings_for):
 def test_rotation_keeps_the_previous_secret_until_the_grace_deadline(client, city_engine, settings):
     issued = make_client(city_engine, settings)
     sec = Security(settings)
-    from anju.security import Caller
-
     with city_engine.begin() as conn:
         rotated = rotate_secret(conn, sec, Caller.system("test"), issued.id)
     assert rotated.previous_valid_until is not None
@@ -193,8 +189,6 @@ def test_a_disabled_clients_tokens_are_refused_and_it_gets_no_new_one(client, ci
     issued = make_client(city_engine, settings)
     token = get_token(client, issued).json()["access_token"]
     assert client.get(f"/api/v1/test-clients/{DATASET}/records", headers=bearer(token)).status_code == 200
-    from anju.security import Caller
-
     with city_engine.begin() as conn:
         set_status(conn, Caller.system("test"), issued.id, "disabled", "对方系统下线")
     refused = client.get(f"/api/v1/test-clients/{DATASET}/records", headers=bearer(token))
@@ -495,7 +489,6 @@ def test_the_matrix_checks_client_routes_no_token_wrong_scope_right_scope(app, c
 
 
 def test_a_scope_the_administrator_removes_stops_at_once_and_a_blank_contact_is_kept(client, city_engine, settings):
-    from anju.security import Caller
     from anju.security.clients import get_client, update_client
 
     issued = make_client(
@@ -530,3 +523,23 @@ def test_bad_secrets_do_not_use_up_the_clients_token_allowance(city_engine, sett
             assert get_token(client, type(issued)(issued.id, issued.client_id, "wrong")).status_code == 401
         assert [get_token(client, issued).status_code for _ in range(3)] == [200, 200, 429]
     app.state.engine.dispose()
+
+
+def test_check_policies_counts_client_policies_and_wants_a_dataset_parameter(app):
+    assert check_policies(app)[("GET", "/api/v1/test-clients/{dataset}/records")] == "client.read"
+    assert check_policies(app)[("GET", "/api/v1/exchange/clients/me")] == "client.self"
+    bad = APIRouter()
+
+    @bad.get("/api/v1/test-clients/records")
+    def no_dataset(call: Annotated[ClientCall, client_access("read")]) -> None: ...
+
+    @bad.get("/api/v1/test-clients/{dataset}/both")
+    def both(
+        dataset: str, call: Annotated[ClientCall, client_access("read")], who: Annotated[Caller, allow("self")]
+    ) -> None: ...
+
+    app.include_router(bad)
+    with pytest.raises(RuntimeError) as refused:
+        check_policies(app)
+    assert "/api/v1/test-clients/records: client_access('read') needs a {dataset} path parameter" in str(refused.value)
+    assert "/api/v1/test-clients/{dataset}/both: 2 policies" in str(refused.value)

@@ -328,6 +328,11 @@ class ClientPolicy(RoutePolicy):
     def __repr__(self) -> str:
         return f"ClientPolicy({self.operation})"
 
+    def problem(self, path: str) -> str | None:
+        if self.operation and "{dataset}" not in path:
+            return f"client_access({self.operation!r}) needs a {{dataset}} path parameter"
+        return None
+
     async def __call__(self, request: Request) -> ClientCall:
         sec: Security = request.app.state.security
         uow: UnitOfWork = request.app.state.uow
@@ -338,10 +343,6 @@ class ClientPolicy(RoutePolicy):
                 401, "invalid_token", "请使用部门接入账户的访问令牌（Bearer）", _bearer("invalid_token", "missing")
             )
         dataset = request.path_params.get("dataset") if self.operation else None
-        if self.operation and not dataset:
-            raise RuntimeError(
-                f"{request.url.path}: a client route of operation {self.operation} needs a {{dataset}} parameter"
-            )
         purpose = purpose_of(request) if self.operation else None
         tok = await anyio.to_thread.run_sync(self._lookup, uow, sec, token, ip, rid)
         who = client_caller(tok.client_id, sec, ip, rid)

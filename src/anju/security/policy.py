@@ -81,6 +81,10 @@ class RoutePolicy:
 
     permission: Permission
 
+    def problem(self, path: str) -> str | None:
+        """Why this policy cannot guard a route at ``path`` (checked at start-up), or None."""
+        return None
+
 
 class Policy(RoutePolicy):
     """A FastAPI dependency: authenticate, check CSRF and rate limits, authorise; returns the Caller."""
@@ -245,6 +249,10 @@ def check_policies(app: FastAPI) -> dict[tuple[str, str], Permission]:
             found = _policies(route.dependant)
             if len(found) != 1:
                 problems.append(f"{','.join(sorted(methods))} {path}: {len(found)} policies")
+                continue
+            problem = found[0].problem(path)
+            if problem:
+                problems.append(f"{','.join(sorted(methods))} {path}: {problem}")
                 continue
             for m in methods:
                 out[(m, path)] = found[0].permission
