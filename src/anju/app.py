@@ -124,7 +124,7 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
             from anju.web.templating import render_error
 
             return render_error(request, exc.status_code, exc.message)
-        return JSONResponse(exc.as_dict(), status_code=exc.status_code)
+        return JSONResponse(exc.as_dict(), status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError) -> Any:

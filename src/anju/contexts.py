@@ -111,11 +111,13 @@ CONTEXTS: tuple[Context, ...] = (
             "users": "anju.security.cli:users",
             "keys": "anju.security.cli:keys",
             "audit": "anju.security.cli:audit_cmd",
+            "clients": "anju.security.cli:clients",
         },
         help={
             "users": "Accounts: create, list, disable.",
             "keys": "Personal-data keys: generate, rotate, see which are in use.",
             "audit": "The audit log: anchor it in the verifiable log, verify the anchors.",
+            "clients": "Department clients (OAuth 2.0 client credentials): create, list, rotate, disable.",
         },
         permissions={
             "public": "anyone, signed in or not",
@@ -123,6 +125,12 @@ CONTEXTS: tuple[Context, ...] = (
             "accounts.manage": "create, change and disable accounts (the administrator: no business data)",
             "personal.reveal": "see a person's unmasked personal data, audited",
             "audit.read": "read the audit log (the auditor)",
+            # Department clients' routes: held by no role, only by a client token whose scopes name the
+            # dataset and the operation (anju.security.client_access).
+            "client.self": "a department client: its own identity, scopes and quota",
+            "client.read": "a department client: read a dataset its token's scope names",
+            "client.write": "a department client: deliver a feed of a dataset its token's scope names",
+            "client.subscribe": "a department client: subscribe to a dataset its token's scope names",
         },
         grants=_grants(
             _grant("self", *EVERY_ROLE),
@@ -133,6 +141,7 @@ CONTEXTS: tuple[Context, ...] = (
         menu=(
             MenuItem("系统", "账户管理", "/admin/accounts", "accounts.manage"),
             MenuItem("系统", "审计日志", "/audit", "audit.read"),
+            MenuItem("系统", "部门接入账户", "/admin/clients", "accounts.manage"),
         ),
     ),
     Context(

@@ -23,6 +23,13 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", f"{_API}/feeds/{{dataset}}/batches"): Case(
         one("POST", f"{_API}/feeds/{_NO_FEED}/batches", json=[]), ok=_ABSENT, scoping=None, perm="exchange.feed"
     ),
+    # a department's system: only a client token with the scope <dataset>:write (an empty batch is a batch)
+    ("POST", f"{_API}/client/feeds/{{dataset}}/batches"): Case(
+        one("POST", f"{_API}/client/feeds/registry.restrictions/batches", json=[]),
+        ok={201},
+        scoping=None,
+        perm="client.write",
+    ),
     ("GET", f"{_API}/batches/{{batch_id}}"): Case(
         one("GET", f"{_API}/batches/{_NO}"), ok=_ABSENT, scoping=None, perm="exchange.read"
     ),

@@ -2,9 +2,92 @@
 
 from __future__ import annotations
 
-from tests.authz.support import Case, account_body, accounts_in_scope, new_street_clerk, one, per_account, register_body
+from collections.abc import Callable
+
+from tests.authz.support import (
+    MATRIX_DATASET,
+    Case,
+    Ctx,
+    Request,
+    account_body,
+    accounts_in_scope,
+    new_street_clerk,
+    one,
+    per_account,
+    register_body,
+)
+
+
+def _token_request(ctx: Ctx, who: str) -> Request:
+    """The matrix's department client asks for a token (with its real secret, so no failure counts
+    against the address); the caller's own bearer token, if any, plays no part."""
+    ctx.client_token("client")
+    assert ctx.client_secret is not None
+    cid, secret = ctx.client_secret
+    data = {"grant_type": "client_credentials", "client_id": cid, "client_secret": secret}
+    return ("POST", "/oauth/token", {"data": data})
+
+
+def _fresh_client(ctx: Ctx) -> int:
+    from anju.security import Caller, Security
+    from anju.security.clients import ClientForm, create_client
+
+    assert ctx.settings is not None
+    with ctx.engine.begin() as conn:
+        form = ClientForm(f"矩阵客户端{next(ctx.counter)}", "矩阵测试", [f"{MATRIX_DATASET}:read"])
+        return create_client(conn, Security(ctx.settings), Caller.system("matrix"), form).id
+
+
+def _client_form(ctx: Ctx) -> dict[str, str]:
+    return {
+        "name": f"矩阵客户端{next(ctx.counter)}",
+        "department": "矩阵测试",
+        "scopes": f"{MATRIX_DATASET}:read",
+        "confirm": "yes",
+    }
+
+
+def _city_case(
+    method: str, path: Callable[[Ctx], str], body: Callable[[Ctx], dict[str, str]] | None, ok: set[int] | None = None
+) -> Case:
+    """A department-client page: one variant outside a district administrator's scope (``t_out``)."""
+
+    def build(c: Ctx, who: str) -> Request:
+        return (method, path(c), {"data": body(c)} if body else {})
+
+    return Case(
+        lambda ctx: [("t_out", "t_out", build)],
+        ok=ok or ({200} if method == "GET" else {200, 303}),
+        scoping="account",
+        out_of_scope={403},
+        perm="accounts.manage",
+    )
+
 
 CASES: dict[tuple[str, str], Case] = {
+    # department clients (OAuth 2.0 client credentials): the token endpoint is public, the client
+    # authenticates in the request; the identity route answers any live client token
+    ("POST", "/oauth/token"): Case(lambda ctx: [("any", None, _token_request)], ok={200}, scoping=None, perm="public"),
+    # 系统 › 部门接入账户: clients are city-wide, so a district's administrator is refused (403) like an
+    # account outside its scope; each write works on a fresh client (the matrix's own stay untouched)
+    ("GET", "/admin/clients"): _city_case("GET", lambda c: "/admin/clients", None),
+    ("POST", "/admin/clients"): _city_case("POST", lambda c: "/admin/clients", _client_form, ok={201}),
+    ("GET", "/admin/clients/{client_pk}"): _city_case("GET", lambda c: f"/admin/clients/{_fresh_client(c)}", None),
+    ("POST", "/admin/clients/{client_pk}/edit"): _city_case(
+        "POST", lambda c: f"/admin/clients/{_fresh_client(c)}/edit", _client_form
+    ),
+    ("POST", "/admin/clients/{client_pk}/rotate"): _city_case(
+        "POST", lambda c: f"/admin/clients/{_fresh_client(c)}/rotate", lambda c: {"confirm": "yes"}
+    ),
+    ("POST", "/admin/clients/{client_pk}/disable"): _city_case(
+        "POST", lambda c: f"/admin/clients/{_fresh_client(c)}/disable", lambda c: {"confirm": "yes", "reason": "矩阵"}
+    ),
+    ("POST", "/admin/clients/{client_pk}/enable"): _city_case(
+        "POST", lambda c: f"/admin/clients/{_fresh_client(c)}/enable", lambda c: {"confirm": "yes", "reason": "矩阵"}
+    ),
+    ("GET", "/api/v1/exchange/clients/me"): Case(
+        one("GET", "/api/v1/exchange/clients/me"), ok={200}, scoping=None, perm="client.self"
+    ),
     ("GET", "/login"): Case(one("GET", "/login"), scoping=None, perm="public"),
     ("POST", "/login"): Case(
         one(

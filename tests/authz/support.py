@@ -68,7 +68,19 @@ EXPECTED: dict[str, set[str]] = {
     "exchange.feed": {"city"},
     "exchange.replay": {"city"},
     "exchange.govern": {"city"},
+    # department clients (issue 19): no role holds these; only a client token whose scopes name the
+    # route's dataset and operation (the matrix's clients below), every account's token is refused (403)
+    "client.self": set(),
+    "client.read": set(),
+    "client.write": set(),
+    "client.subscribe": set(),
 }
+
+#: The matrix's department clients, exercised on every client route besides the roles: ``client`` holds
+#: every operation on every declared dataset and on ``MATRIX_DATASET``, ``client_wrong`` only a scope no
+#: route asks for. A client route's case names its dataset ``MATRIX_DATASET`` (or a declared one).
+CLIENTS = ("client", "client_wrong")
+MATRIX_DATASET = "synth.matrix"
 
 
 OK = {200, 201, 204, 303}
@@ -127,6 +139,37 @@ class Ctx:
     perm: str = ""
     #: The settings of the app under test (builders that make verified accounts need them).
     settings: Settings | None = None
+    #: The matrix's department clients → an access token (made on first use).
+    client_tokens: dict[str, str] = field(default_factory=dict)
+    #: The matrix's department client ``client`` → (client_id, secret), for the token endpoint's case.
+    client_secret: tuple[str, str] | None = None
+
+    def client_token(self, who: str) -> str:
+        """An access token of the matrix's department client ``who`` (see ``CLIENTS``)."""
+        if not self.client_tokens:
+            self._make_clients()
+        return self.client_tokens[who]
+
+    def _make_clients(self) -> None:
+        from anju.security import Security
+        from anju.security.client_access import TokenRequest, issue_token
+        from anju.security.clients import OPERATIONS, ClientForm, create_client, declared_datasets
+
+        assert self.settings is not None
+        sec = Security(self.settings)
+        datasets = {MATRIX_DATASET} | {d for ds in declared_datasets().values() for d in ds}
+        scopes = {
+            "client": [f"{d}:{op}" for d in datasets for op in OPERATIONS],
+            "client_wrong": ["synth.nothing:read"],
+        }
+        system = Caller.system("matrix")
+        for who, granted in scopes.items():
+            with self.engine.begin() as conn:
+                issued = create_client(conn, sec, system, ClientForm(f"矩阵{who}", "矩阵测试", granted))
+                req = TokenRequest("client_credentials", issued.client_id, issued.secret, None, None, None)
+                self.client_tokens[who] = issue_token(conn, sec, req).access_token
+            if who == "client":
+                self.client_secret = (issued.client_id, issued.secret)
 
     def streets_of(self, who: str) -> set[str] | None:
         """The streets whose register data the caller may see (None: all)."""
@@ -544,6 +587,8 @@ def new_street_clerk(ctx: Ctx, target: str) -> dict[str, Any]:
 
 def expected(ctx: Ctx, case: Case, who: str, street: str | None, page: bool) -> set[int]:
     perm = ctx.perm
+    if who in CLIENTS:  # a client route: the right scope is allowed, a wrong one refused
+        return case.ok if who == "client" or perm == "client.self" else {403}
     if who == "anonymous" and "anonymous" not in EXPECTED[perm]:
         return {303} if page else {401}
     if who not in EXPECTED[perm]:
@@ -569,12 +614,17 @@ def exercise(ctx: Ctx, method: str, path: str, declared: str, case: Case) -> lis
     if declared != perm:
         failures.append(f"{method} {path}: the route declares {declared!r}, its case {perm!r}")
     ctx.perm = perm
+    client_route = perm.startswith("client.")
     for label, street, build in case.variants(ctx):
-        for who in [*ROLES, "anonymous"]:
+        for who in [*ROLES, "anonymous", *(CLIENTS if client_route else ())]:
             m, url, kw = build(ctx, who)
             kw = dict(kw)
             headers = dict(kw.pop("headers", {}))
-            if kw.pop("fresh", False):
+            if client_route:
+                headers.setdefault("x-purpose", "matrix")  # every client call states its purpose
+            if who in CLIENTS:
+                token: str | None = ctx.client_token(who)
+            elif kw.pop("fresh", False):
                 token = api_token(ctx.engine, who) if who != "anonymous" else None
             else:
                 token = ctx.tokens.get(who)

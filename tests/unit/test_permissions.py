@@ -8,7 +8,17 @@ from anju.contexts import CONTEXTS
 from anju.security import GRANTS, PERMISSIONS, Role, allowed
 from anju.security.policy import allow
 
-SECURITY_OWN = {"public", "self", "accounts.manage", "personal.reveal", "audit.read"}
+SECURITY_OWN = {
+    "public",
+    "self",
+    "accounts.manage",
+    "personal.reveal",
+    "audit.read",
+    "client.self",
+    "client.read",
+    "client.write",
+    "client.subscribe",
+}
 
 
 def test_each_permission_is_declared_once_and_named_after_its_context():

@@ -175,6 +175,27 @@ class Settings(BaseSettings):
     )
     rate_limit_login: str = Field("10/minute", description="Sign-in attempts allowed per client address.")
     rate_limit_public: str = Field("120/minute", description="Requests to public endpoints per client address.")
+    security_client_token_seconds: int = Field(
+        3600, ge=60, le=86400, description="Lifetime of a department client's access token (OAuth 2.0), in seconds."
+    )
+    security_client_rotation_grace_hours: int = Field(
+        24,
+        ge=0,
+        le=720,
+        description="After a department client's secret is rotated, the previous secret keeps working this long.",
+    )
+    security_client_token_rate: str = Field(
+        "30/minute", description="Token requests allowed per department client (POST /oauth/token)."
+    )
+    security_client_failures_rate: str = Field(
+        "10/minute", description="Failed token requests allowed per client address before it is refused (429)."
+    )
+    security_client_rate_default: int = Field(
+        600, ge=1, le=100000, description="Default requests per minute of a new department client."
+    )
+    security_client_quota_default: int = Field(
+        100000, ge=1, le=100000000, description="Default daily call quota of a new department client."
+    )
     identity_provider: str = Field(
         "synthetic",
         description="Real-name identity provider (实名认证): `synthetic` checks against the synthetic city's "

@@ -7,6 +7,7 @@ and pass ``caller.scope`` to services; writes open their transaction with :func:
 from anju.core.scope import SYSTEM, Scope
 from anju.security.audit import audited, audited_command, audited_grouped, record, record_now, set_audit_target
 from anju.security.callers import Caller, Security
+from anju.security.client_access import ClientCall, ClientPolicy, client_access
 from anju.security.crypto import Keyring, development_secret, keyring_from_settings, ledger_signing_seed
 from anju.security.domain import GRANTS, PERMISSIONS, ROLE_LABELS, STAFF_ROLES, Permission, Role, allowed
 from anju.security.identity import credit_code, mask_id, mask_name, mask_phone, person_name, phone, resident_id
@@ -53,6 +54,8 @@ __all__ = [
     "AuditedJob",
     "Caller",
     "Claim",
+    "ClientCall",
+    "ClientPolicy",
     "IdentityProvider",
     "Keyring",
     "LoginRequired",
@@ -78,6 +81,7 @@ __all__ = [
     "audited_grouped",
     "audited_job",
     "check_policies",
+    "client_access",
     "create_account",
     "credit_code",
     "development_secret",

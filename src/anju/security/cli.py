@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import secrets
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 import click
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from anju.core import migrate, runtime
 from anju.core.db import unit_of_work
@@ -19,7 +20,9 @@ from anju.security.tables import accounts
 
 if TYPE_CHECKING:
     from anju import ledger
-    from anju.security.callers import Security
+    from anju.security.callers import Caller, Security
+
+T = TypeVar("T")
 
 #: The demo's accounts: one per role, all with the demo password (synthetic city only).
 DEMO_PASSWORD = "Anju-Demo-2026!"  # noqa: S105 - the documented password of the synthetic demo only
@@ -323,3 +326,84 @@ def audit_verify(public_key: str | None) -> None:
     if not result.ok:
         raise SystemExit(1)
     click.echo(f"审计日志与 {result.checked} 个锚点一致；账本日志 audit 完整")
+
+
+# --- department clients ---------------------------------------------------------------------------
+
+
+@click.group()
+def clients() -> None:
+    """Department clients (OAuth 2.0 client credentials): create, list, rotate, disable."""
+
+
+def _run(fn: Callable[[Connection, Security, Caller], T]) -> T:
+    from anju.security.callers import Caller
+
+    settings = runtime.settings()
+    sec, engine = _security(settings), _engine(settings)
+    try:
+        with unit_of_work(engine).begin() as conn:
+            return fn(conn, sec, Caller.system("cli"))
+    except AnjuError as e:
+        raise click.ClickException(e.message) from None
+
+
+@clients.command("create")
+@click.option("--name", required=True, help="名称, e.g. 市公安局人口管理系统")
+@click.option("--department", required=True, help="所属部门, e.g. 公安")
+@click.option("--scope", "scopes", multiple=True, help="<dataset>:<operation> (read, write, subscribe); repeatable.")
+@click.option("--rate", "rate_per_minute", type=int, help="Requests per minute (default: the setting).")
+@click.option("--quota", "daily_quota", type=int, help="Calls per day (default: the setting).")
+def clients_create(
+    name: str, department: str, scopes: tuple[str, ...], rate_per_minute: int | None, daily_quota: int | None
+) -> None:
+    """Create a client; its id and secret are printed once (JSON)."""
+    from anju.security.clients import ClientForm, create_client
+
+    form = ClientForm(name, department, list(scopes), rate_per_minute=rate_per_minute, daily_quota=daily_quota)
+    issued = _run(lambda conn, sec, who: create_client(conn, sec, who, form))
+    click.echo(json.dumps({"id": issued.id, "client_id": issued.client_id, "client_secret": issued.secret}))
+
+
+@clients.command("list")
+@click.option("--department")
+@click.option("--status", type=click.Choice(["active", "disabled"]))
+@click.option("--limit", default=50, show_default=True)
+def clients_list(department: str | None, status: str | None, limit: int) -> None:
+    """Clients (no secrets), one per line."""
+    from anju.security.clients import list_clients
+
+    page = _run(lambda conn, sec, _who: list_clients(conn, sec, department=department, status=status, limit=limit))
+    for c in page.items:
+        click.echo(f"{c['client_id']}\t{c['department']}\t{c['name']}\t{c['status']}\t{' '.join(c['scopes'])}")
+    click.echo(f"共 {page.total} 个部门接入账户", err=True)
+
+
+@clients.command("rotate")
+@click.argument("client_id")
+def clients_rotate(client_id: str) -> None:
+    """A new secret for CLIENT_ID (printed once); the previous one works until the grace deadline."""
+    from anju.security.clients import IssuedSecret, find_client, rotate_secret
+
+    def work(conn: Connection, sec: Security, who: Caller) -> IssuedSecret:
+        return rotate_secret(conn, sec, who, find_client(conn, sec, client_id)["id"])
+
+    issued = _run(work)
+    until = issued.previous_valid_until.isoformat() if issued.previous_valid_until else None
+    click.echo(
+        json.dumps({"client_id": issued.client_id, "client_secret": issued.secret, "previous_valid_until": until})
+    )
+
+
+@clients.command("disable")
+@click.argument("client_id")
+@click.option("--reason", required=True, help="事由 (recorded in the audit log).")
+def clients_disable(client_id: str, reason: str) -> None:
+    """Disable CLIENT_ID: its tokens stop working at once."""
+    from anju.security.clients import find_client, set_status
+
+    def work(conn: Connection, sec: Security, who: Caller) -> None:
+        set_status(conn, who, find_client(conn, sec, client_id)["id"], "disabled", reason)
+
+    _run(work)
+    click.echo(f"已停用 {client_id}")

@@ -75,7 +75,18 @@ async def _submitted_csrf(request: Request) -> str:
     return ""
 
 
-class Policy:
+class RoutePolicy:
+    """What a route declares as its one policy: a permission, checked by the dependency itself (account
+    routes: :class:`Policy`; department clients' routes: ``anju.security.client_access.ClientPolicy``)."""
+
+    permission: Permission
+
+    def problem(self, path: str) -> str | None:
+        """Why this policy cannot guard a route at ``path`` (checked at start-up), or None."""
+        return None
+
+
+class Policy(RoutePolicy):
     """A FastAPI dependency: authenticate, check CSRF and rate limits, authorise; returns the Caller."""
 
     def __init__(self, permission: Permission) -> None:
@@ -190,8 +201,8 @@ async def get_security(request: Request) -> Security:
 SecurityDep = Annotated[Security, Depends(get_security)]
 
 
-def _policies(dep: Dependant) -> list[Policy]:
-    found = [dep.call] if isinstance(dep.call, Policy) else []
+def _policies(dep: Dependant) -> list[RoutePolicy]:
+    found = [dep.call] if isinstance(dep.call, RoutePolicy) else []
     for sub in dep.dependencies:
         found += _policies(sub)
     return found
@@ -238,6 +249,10 @@ def check_policies(app: FastAPI) -> dict[tuple[str, str], Permission]:
             found = _policies(route.dependant)
             if len(found) != 1:
                 problems.append(f"{','.join(sorted(methods))} {path}: {len(found)} policies")
+                continue
+            problem = found[0].problem(path)
+            if problem:
+                problems.append(f"{','.join(sorted(methods))} {path}: {problem}")
                 continue
             for m in methods:
                 out[(m, path)] = found[0].permission

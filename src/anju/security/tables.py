@@ -7,7 +7,7 @@ triggers that refuse UPDATE and DELETE on both databases.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, LargeBinary, String, Table, Text
+from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, LargeBinary, String, Table, Text
 
 from anju.core.types import IdType, UTCDateTime, metadata
 
@@ -116,4 +116,59 @@ synthetic_people = Table(
     Column("name_bidx", String(64), nullable=False),
     Column("phone_enc", LargeBinary, nullable=False),
     Column("phone_bidx", String(64), nullable=False),
+)
+
+
+#: Department clients (部门接入账户): machine accounts of other departments calling the API with OAuth 2.0
+#: client credentials. The secret is stored only as an argon2id hash; during a rotation the previous hash
+#: stays valid until ``previous_expires_at``. ``scopes`` holds ``<dataset>:<operation>`` pairs, space-separated.
+clients = Table(
+    "clients",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("client_id", String(40), nullable=False, unique=True),  # public identifier
+    Column("name", String(100), nullable=False),
+    Column("department", String(40), nullable=False),
+    Column("contact_name_enc", LargeBinary, nullable=True),  # the contact person: personal data
+    Column("contact_phone_enc", LargeBinary, nullable=True),
+    Column("status", String(12), nullable=False),  # active | disabled
+    Column("scopes", Text, nullable=False),
+    Column("rate_per_minute", Integer, nullable=False),
+    Column("daily_quota", Integer, nullable=False),
+    Column("secret_hash", String(200), nullable=False),
+    Column("secret_created_at", UTCDateTime, nullable=False),
+    Column("previous_secret_hash", String(200), nullable=True),
+    Column("previous_expires_at", UTCDateTime, nullable=True),
+    Column("created_by", String(40), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_by", String(40), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_clients_department", "department", "status"),
+)
+
+#: Access tokens issued to department clients: only the SHA-256 of the (256-bit random) token is kept.
+client_tokens = Table(
+    "client_tokens",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("client_pk", IdType, ForeignKey("clients.id"), nullable=False),
+    Column("scopes", Text, nullable=False),
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+    Column("ip", String(45), nullable=True),
+    Index("ix_client_tokens_client", "client_pk", "expires_at"),
+)
+
+#: Calls of department clients per day (Asia/Shanghai) and dataset/operation, counted in the transaction
+#: that writes each call's audit row; the row with dataset ``*`` is the day's total the quota checks.
+client_usage = Table(
+    "client_usage",
+    metadata,
+    Column("client_pk", IdType, ForeignKey("clients.id"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("dataset", String(64), primary_key=True),
+    Column("operation", String(12), primary_key=True),
+    Column("calls", Integer, nullable=False),
 )

@@ -32,14 +32,25 @@ ACTIONS = {
     "identity.verify": "实名认证",
     "audit.export": "导出审计日志",
     "keys.rotate_batch": "轮换个人信息密钥",
+    "client.create": "创建部门接入账户",
+    "client.update": "修改部门接入账户",
+    "client.rotate": "轮换部门接入账户密钥",
+    "client.disable": "停用部门接入账户",
+    "client.enable": "启用部门接入账户",
+    "client.token": "部门接入账户申请访问令牌",
+    "client.call": "部门接入账户调用接口",
 }
-ENTITIES = {"account": "账户", "synthetic_people": "合成人口"}
+ENTITIES = {"account": "账户", "synthetic_people": "合成人口", "client": "部门接入账户"}
 PERMISSIONS = {
     "public": "公开访问",
     "self": "办理本人事务",
     "accounts.manage": "管理账户（创建、变更、停用）",
     "personal.reveal": "查看完整个人信息（须说明事由，记入审计）",
     "audit.read": "查阅审计日志",
+    "client.self": "部门接入账户：查询本账户信息",
+    "client.read": "部门接入账户：读取授权的数据集",
+    "client.write": "部门接入账户：报送授权的数据集",
+    "client.subscribe": "部门接入账户：订阅授权的数据集",
 }
 
 

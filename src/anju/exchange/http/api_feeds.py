@@ -1,8 +1,9 @@
 """REST routes of the exchange's feeds (under /api/v1/exchange): thin — parse, call the service, shape.
 
-``POST /exchange/feeds/{dataset}/batches`` takes a JSON array of records or NDJSON (one object per
-line, ``Content-Type: application/x-ndjson``); the service does not care who calls it (a staff
-account now; a department's client with the scope ``<dataset>:write`` when clients exist)."""
+``POST /exchange/feeds/{dataset}/batches`` (a staff account holding ``exchange.feed``) and
+``POST /exchange/client/feeds/{dataset}/batches`` (a department client whose token carries the scope
+``<dataset>:write``, with ``X-Purpose``) take a JSON array of records or NDJSON (one object per line,
+``Content-Type: application/x-ndjson``); both call the same service, which records who delivered."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from anju.exchange.http.schemas import (
     ReplayBody,
     ReplayOut,
 )
-from anju.security import SecurityDep
+from anju.security import Caller, ClientCall, SecurityDep, client_access
 from anju.web.deps import PagingDep, SettingsDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
@@ -109,6 +110,25 @@ async def deliver_batch(
     """Deliver one batch of ``dataset`` (JSON array, or NDJSON with ``Content-Type: application/x-ndjson``):
     checked record by record; bad records go to the dead-letter list, the rest is applied, in one
     transaction."""
+    return await _deliver(request, uow, settings, caller, dataset, None)
+
+
+@router.post("/client/feeds/{dataset}/batches", operation_id="client_deliver_feed_batch", status_code=201)
+async def client_deliver_batch(
+    request: Request,
+    uow: UowDep,
+    settings: SettingsDep,
+    call: Annotated[ClientCall, client_access("write")],
+    dataset: Dataset,
+) -> BatchResultOut:
+    """A department's system delivers one batch of ``dataset`` (its token's scope ``<dataset>:write``,
+    the purpose in ``X-Purpose``): the same intake as the staff route; the batch names the client."""
+    return await _deliver(request, uow, settings, call.caller, dataset, f"{call.department}（{call.client_id}）")
+
+
+async def _deliver(
+    request: Request, uow: UowDep, settings: SettingsDep, caller: Caller, dataset: str, delivered_by: str | None
+) -> BatchResultOut:
     f = exchange.feed(dataset)
     limit = settings.upload_max_bytes
     body = bytearray()
@@ -122,7 +142,7 @@ async def deliver_batch(
         raise ValidationError.of("body", "请求体应为 UTF-8 编码") from None
     records = exchange.json_array(items, f)
     result = await anyio.to_thread.run_sync(
-        lambda: exchange.load_feed(uow, settings, f, records, caller=caller, channel="api")
+        lambda: exchange.load_feed(uow, settings, f, records, caller=caller, channel="api", delivered_by=delivered_by)
     )
     return result_out(result)
 

@@ -17,3 +17,12 @@ document.addEventListener("click", (e) => {
 document.addEventListener("keydown", (e) => {
   if (e.key === "Escape") for (const d of document.querySelectorAll(".menu details[open]")) d.open = false;
 });
+
+// A copy button: <button data-copy="id-of-element"> copies that element's text (a secret shown once).
+document.addEventListener("click", (e) => {
+  const btn = e.target instanceof Element ? e.target.closest("[data-copy]") : null;
+  if (!btn) return;
+  const src = document.getElementById(btn.getAttribute("data-copy"));
+  if (!src || !navigator.clipboard) return;
+  navigator.clipboard.writeText(src.textContent.trim()).then(() => { btn.textContent = "已复制"; });
+});

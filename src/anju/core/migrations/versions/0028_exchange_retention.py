@@ -15,7 +15,7 @@ from alembic import op
 import anju.core.types
 
 revision = "0028"
-down_revision = "0024"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 
