@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, or_, select, update
 
-from anju.assistance import domain
+from anju.assistance import department_facts, domain
 from anju.assistance.catalogue import edition
 from anju.assistance.common import scoped_application
 from anju.assistance.tables import application_members, applications, benefits
@@ -117,7 +117,12 @@ def check_many(
     facts = facts_for(conn, named, on)
     if usable is not None:
         facts = {a: replace(f, incomplete=len(named[a]) < hh[a].size) for a, f in facts.items()}
-    out = {a: domain.evaluate(policies[eds[a]], h, facts[a], on) for a, h in hh.items()}
+    # the departments' facts known now, of the same members (consent gates them as it gates the register)
+    known = department_facts.known_facts(conn, [b for bs in named.values() for b in bs], clock.now())
+    out = {}
+    for a, h in hh.items():
+        used = department_facts.use(h, known, None if usable is None else usable.get(a, set()), on)
+        out[a] = department_facts.explain(domain.evaluate(policies[eds[a]], used.household, facts[a], on), used)
     if store and out:
         now = clock.now()
         from sqlalchemy import bindparam
