@@ -171,7 +171,8 @@ def use(hh: domain.Household, known: Known, usable: Set[str] | None, on: date) -
         v = f.values if f else {}
         local = f is not None and v["status"] == "在册"  # the feed refuses divisions outside the city
         years = full_years(v["registered_since"], on) if local else 0
-        agrees = local == a.local_hukou and (not local or years == a.hukou_years)
+        # a declaration is older than the check: more years now than declared is no disagreement
+        agrees = local == a.local_hukou and (not local or years >= a.hukou_years)
         said = f"本市户籍：{_yes(a.local_hukou)}，{a.hukou_years} 年"
         summary = (
             f"{v['status']}，户籍地 {v['division_code']}，{v['registered_since'].isoformat()} 起，按核验日计 {years} 年"
@@ -185,7 +186,7 @@ def use(hh: domain.Household, known: Known, usable: Set[str] | None, on: date) -
     if "social_insurance" in known.in_use and own:
         f = known.get("social_insurance", a.id_bidx)
         months = int(f.values["months_paid"]) if f else 0
-        agrees = months == a.social_insurance_months
+        agrees = months >= a.social_insurance_months
         said = f"{a.social_insurance_months} 个月"
         last = f.values["last_paid_month"] if f else None
         summary = f"本市缴纳 {months} 个月，最近缴费 {last:%Y-%m}" if f and last else NO_RECORD["social_insurance"]

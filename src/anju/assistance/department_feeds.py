@@ -332,3 +332,8 @@ def apply_minimum_income(conn: Connection, records: Sequence[FeedRecord], ctx: B
 
 def apply_provident_fund(conn: Connection, records: Sequence[FeedRecord], ctx: BatchContext) -> Sequence[Rejection]:
     return apply(SOURCES["provident_fund"], conn, records, ctx)
+
+
+def field_names() -> dict[str, tuple[str, ...]]:
+    """Each feed's field names (its CSV header), by source name."""
+    return {name: tuple(f.name for f in d.fields) for name, d in FEEDS.items()}
