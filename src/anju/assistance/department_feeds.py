@@ -279,6 +279,16 @@ def _in_force(conn: Connection, t: Table, bidxs: Sequence[str]) -> dict[str, Row
     return out
 
 
+def _history(conn: Connection, t: Table, bidxs: Sequence[str]) -> dict[str, set[tuple[Any, ...]]]:
+    """The contents of every fact held (superseded ones too) of the people given."""
+    out: dict[str, set[tuple[Any, ...]]] = {}
+    people = sorted(set(bidxs))
+    for i in range(0, len(people), 5000):
+        for got in conn.execute(select(t).where(t.c.id_bidx.in_(people[i : i + 5000]))):
+            out.setdefault(str(got.id_bidx), set()).add(_content(t, got._mapping))
+    return out
+
+
 def apply(source: Source, conn: Connection, records: Sequence[FeedRecord], ctx: BatchContext) -> list[Rejection]:
     """Apply one chunk of a source's records: refuse the contradictory and the stale, supersede each
     person's fact in force with the newest record, keep every accepted fact. Set-wise: one read of
@@ -290,10 +300,17 @@ def apply(source: Source, conn: Connection, records: Sequence[FeedRecord], ctx: 
     received: datetime = ctx.received_at
     retire: dict[int, datetime] = {}  # stored fact id → superseded_at
     fresh: dict[str, list[Row]] = {}  # bidx → new facts of this chunk, in order (the last stays current)
-    for rec, row in sorted(rows, key=lambda x: (x[1]["as_of"], x[0].seq)):
+    ordered = sorted(rows, key=lambda x: (x[1]["as_of"], x[0].seq))
+    older = [
+        r["id_bidx"] for _, r in ordered if r["id_bidx"] in in_force and r["as_of"] < in_force[r["id_bidx"]]["as_of"]
+    ]
+    held = _history(conn, t, older)
+    for rec, row in ordered:
         b = row["id_bidx"]
         last = fresh[b][-1] if fresh.get(b) else in_force.get(b)
         if last is not None and row["as_of"] < last["as_of"]:
+            if _content(t, row) in held.get(b, ()):
+                continue  # a fact already held, delivered again: nothing changes
             was, now = last["as_of"].isoformat(), row["as_of"].isoformat()
             rejections.append(Rejection(rec.seq, "as_of", f"数据截至日期 {now} 早于已有记录的 {was}，为过期数据"))
             continue
