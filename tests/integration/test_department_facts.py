@@ -329,10 +329,10 @@ def test_minimum_income_status_gives_priority_and_is_read_only_with_the_members_
     # staff review (every member's consent is required before submission): the facts are used
     with env["engine"].begin() as conn:
         e = check_many(conn, [app_id], date(2026, 12, 6))[app_id]
-    spouse = {d["source"]: d for d in e.department_facts if d["member_seq"] == 1}
-    assert spouse["minimum_income"]["consulted"] and spouse["minimum_income"]["summary"].startswith("低保")
+    used = {d["source"]: d for d in e.department_facts if d["member_seq"] == 1}
+    assert used["minimum_income"]["consulted"] and used["minimum_income"]["summary"].startswith("低保")
     # a deposit of 900 yuan a month means at least 45,000 yuan a year: the declared 0 is flagged
-    assert spouse["provident_fund"]["agrees"] is False and "45,000.00" in spouse["provident_fund"]["note"]
+    assert used["provident_fund"]["agrees"] is False and "45,000.00" in used["provident_fund"]["note"]
     assert "公积金交叉核对" in _rules(e)["income"].inputs
 
 

@@ -128,12 +128,40 @@ class Used:
 
     household: domain.Household
     rules: Mapping[str, tuple[Mapping[str, Any], str]]
-    evidence: tuple[Mapping[str, Any], ...]
+    evidence: tuple[Evidence, ...]
+
+
+class Evidence(TypedDict):
+    """One department fact a check used (or looked for), as stored with the check's explanation."""
+
+    source: str
+    source_label: str
+    department: str
+    member_seq: int
+    relation: str
+    found: bool
+    fact_id: int | None
+    batch_id: int | None
+    as_of: str | None
+    basis: str
+    summary: str
+    declared: str | None
+    agrees: bool | None  # None: nothing declared to compare
+    consulted: bool  # False: the member has not consented, the source was not read
+    note: str | None
 
 
 def _evidence(
-    source: str, seq: int, relation: str, fact: Fact | None, summary: str, declared: str | None, agrees: bool | None
-) -> dict[str, Any]:
+    source: str,
+    seq: int,
+    relation: str,
+    fact: Fact | None,
+    summary: str,
+    declared: str | None,
+    agrees: bool | None,
+    *,
+    consulted: bool = True,
+) -> Evidence:
     return {
         "source": source,
         "source_label": LABELS[source],
@@ -148,6 +176,8 @@ def _evidence(
         "summary": summary,
         "declared": declared,
         "agrees": agrees,
+        "consulted": consulted,
+        "note": None,
     }
 
 
@@ -160,12 +190,11 @@ def use(hh: domain.Household, known: Known, usable: Set[str] | None, on: date) -
     members = list(hh.members)
     a = members[0]
     rules: dict[str, tuple[Mapping[str, Any], str]] = {}
-    ev: list[dict[str, Any]] = []
+    ev: list[Evidence] = []
     own = usable is None or a.id_bidx in usable  # 本人 is always usable, except in drafts older than consent
     for name in ("hukou", "social_insurance"):
         if name in known.in_use and not own:
-            unread = _evidence(name, 0, a.relation, None, "未授权，未查询（按申报核验）", None, None)
-            ev.append(unread | {"consulted": False})
+            ev.append(_evidence(name, 0, a.relation, None, "未授权，未查询（按申报核验）", None, None, consulted=False))
     if "hukou" in known.in_use and own:
         f = known.get("hukou", a.id_bidx)
         v = f.values if f else {}
@@ -209,12 +238,10 @@ def use(hh: domain.Household, known: Known, usable: Set[str] | None, on: date) -
                 if f and status != "无"
                 else NO_RECORD["minimum_income"]
             )
-            ev.append(_evidence("minimum_income", seq, m.relation, f, summary, None, None) | {"consulted": readable})
+            ev.append(_evidence("minimum_income", seq, m.relation, f, summary, None, None, consulted=readable))
         if "provident_fund" in known.in_use:
             f = known.get("provident_fund", m.id_bidx) if readable else None
             ev.append(_fund(seq, m, f, readable))
-    for item in ev:
-        item.setdefault("consulted", True)
     fund_flags = [x for x in ev if x["source"] == "provident_fund" and x["agrees"] is False]
     if fund_flags:
         rules["income"] = (
@@ -239,9 +266,9 @@ def _span(f: Fact) -> str:
     return f"{since} 起" + (f"至 {v['until'].isoformat()}" if v["until"] else "")
 
 
-def _fund(seq: int, m: domain.Member, f: Fact | None, readable: bool) -> dict[str, Any]:
+def _fund(seq: int, m: domain.Member, f: Fact | None, readable: bool) -> Evidence:
     if not readable:
-        return _evidence("provident_fund", seq, m.relation, None, "未授权，未查询", None, None) | {"consulted": False}
+        return _evidence("provident_fund", seq, m.relation, None, "未授权，未查询", None, None, consulted=False)
     if f is None:
         return _evidence("provident_fund", seq, m.relation, None, NO_RECORD["provident_fund"], None, None)
     v = f.values

@@ -285,7 +285,7 @@ def _history(conn: Connection, t: Table, bidxs: Sequence[str]) -> dict[str, set[
     people = sorted(set(bidxs))
     for i in range(0, len(people), 5000):
         for got in conn.execute(select(t).where(t.c.id_bidx.in_(people[i : i + 5000]))):
-            out.setdefault(str(got.id_bidx), set()).add(_content(t, got._mapping))
+            out.setdefault(str(got.id_bidx), set()).add(_content(t, dict(got._mapping)))
     return out
 
 
