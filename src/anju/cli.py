@@ -294,6 +294,8 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
             f"保障申请 {people.applications} 份（审核中 {people.statuses.get('submitted', 0)} 份）",
             err=True,
         )
+        dept = _synth_departments(engine, settings, seed, None)
+        click.echo(f"已生成部门核查数据（合成）：{dept['applied']}，其中有意不一致 {dept['mismatches']} 条", err=True)
         market = generate_rental(
             engine,
             keyring_from_settings(settings),

@@ -399,3 +399,9 @@ def test_synthetic_feeds_pass_the_field_checks_agree_mostly_and_label_the_mismat
     with people_engine.connect() as conn:
         people = conn.execute(select(func.count(func.distinct(fact_hukou.c.id_bidx)))).scalar_one()
     assert labelled and len(labelled) < people  # a small share
+    # the applications under review were checked again: their explanations name the facts used
+    with people_engine.connect() as conn:
+        q = select(applications.c.eligibility).where(applications.c.status == "submitted")
+        stored = [json.loads(x) for x in conn.execute(q).scalars() if x]
+    assert report.rechecked == len(stored) > 0
+    assert all(any(d["source"] == "hukou" for d in x["department_facts"]) for x in stored)

@@ -21,7 +21,14 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from anju.assistance import application_members, applications, department_feed_names, load_department_file
+from anju.assistance import (
+    AppStatus,
+    application_members,
+    applications,
+    check_many,
+    department_feed_names,
+    load_department_file,
+)
 from anju.core import clock
 from anju.core.settings import Settings
 from anju.security import Keyring
@@ -40,6 +47,7 @@ class DepartmentReport:
     applied: dict[str, int] = field(default_factory=dict)
     rejected: dict[str, int] = field(default_factory=dict)
     mismatches: int = 0
+    rechecked: int = 0  # applications under review checked again with the departments' facts
 
 
 @dataclass
@@ -194,6 +202,14 @@ def generate_department_feeds(
         report.applied[source] = got.applied
         report.rejected[source] = len(got.rejections)
         say(f"部门数据（合成）：{source} {got.applied}/{got.records}", n / len(names))
+    # the applications under review are checked again with the departments' facts (reviewers see them)
+    with engine.connect() as conn:
+        q = select(applications.c.id).where(applications.c.status == AppStatus.submitted.value)
+        under_review = [int(x) for x in conn.execute(q.order_by(applications.c.id)).scalars()]
+    for i in range(0, len(under_review), 5000):
+        with engine.begin() as conn:
+            check_many(conn, under_review[i : i + 5000], w.today)
+    report.rechecked = len(under_review)
     with (directory / "mismatches.csv").open("w", encoding="utf-8", newline="") as f:
         out = csv.DictWriter(f, fieldnames=["source", "id_number_masked", "what"])
         out.writeheader()
