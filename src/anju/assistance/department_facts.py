@@ -229,16 +229,8 @@ def use(hh: domain.Household, known: Known, usable: Set[str] | None, on: date) -
         readable = usable is None or m.id_bidx in usable
         if "minimum_income" in known.in_use:
             f = known.get("minimum_income", m.id_bidx) if readable else None
-            status = _status_on(f, on)
-            means_tested = means_tested or status in ASSISTED
-            summary = (
-                "未授权，未查询"
-                if not readable
-                else f"{status}（{_span(f)}）"
-                if f and status != "无"
-                else NO_RECORD["minimum_income"]
-            )
-            ev.append(_evidence("minimum_income", seq, m.relation, f, summary, None, None, consulted=readable))
+            means_tested = means_tested or _status_on(f, on) in ASSISTED
+            ev.append(_assistance(seq, m, f, readable, on))
         if "provident_fund" in known.in_use:
             f = known.get("provident_fund", m.id_bidx) if readable else None
             ev.append(_fund(seq, m, f, readable))
@@ -249,6 +241,19 @@ def use(hh: domain.Household, known: Known, usable: Set[str] | None, on: date) -
             "",
         )
     return Used(replace(hh, members=tuple(members), means_tested=means_tested), rules, tuple(ev))
+
+
+def _assistance(seq: int, m: domain.Member, f: Fact | None, readable: bool, on: date) -> Evidence:
+    status = _status_on(f, on)
+    if not readable:
+        summary = "未授权，未查询"
+    elif f is None:
+        summary = NO_RECORD["minimum_income"]
+    elif status == "无":  # a record, but no status in force on the day
+        summary = f"核验日无救助认定（记录：{f.values['status']}，{_span(f)}）"
+    else:
+        summary = f"{status}（{_span(f)}）"
+    return _evidence("minimum_income", seq, m.relation, f, summary, None, None, consulted=readable)
 
 
 def _status_on(f: Fact | None, on: date) -> str:
