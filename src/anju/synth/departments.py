@@ -34,7 +34,7 @@ from anju.core.settings import Settings
 from anju.security import Keyring
 
 #: The share of people whose department fact disagrees with their declaration (labelled).
-MISMATCH_SHARE = 0.05
+MISMATCH_SHARE = 0.03
 #: Per-capita annual income (fen) below which 民政 lists a household as 低保 / 低收入 (synthetic rule).
 DIBAO_FEN = 9_600_00
 LOW_INCOME_FEN = 15_000_00
