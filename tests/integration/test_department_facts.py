@@ -22,6 +22,7 @@ from anju.assistance.department_facts import known_facts
 from anju.assistance.department_feeds import HUKOU, SOURCES, apply
 from anju.assistance.department_files import check_record, load_file
 from anju.assistance.tables import applications, fact_hukou, fact_minimum_income
+from anju.contexts import CONTEXTS, load
 from anju.core.settings import Settings
 from anju.exchange import BatchContext, FeedDefinition, FeedRecord
 from anju.security import keyring_from_settings
@@ -75,6 +76,17 @@ def _write(path: Path, feed: FeedDefinition, rows: list[dict[str, str]]) -> Path
 
 
 # ------------------------------------------------------------------------------------------ handlers
+
+
+def test_the_assistance_context_declares_the_four_feeds_and_their_handlers_resolve() -> None:
+    declared = next(c for c in CONTEXTS if c.name == "assistance").feeds
+    assert set(declared) == set(SOURCES)
+    for name, spec in declared.items():
+        feed = load(spec)
+        assert isinstance(feed, FeedDefinition) and feed.dataset == f"assistance.{name}"
+        assert feed.key == ("id_number",) and feed.order_by == "as_of"
+        assert callable(load(feed.handler))
+        assert feed.field("id_number").personal and feed.field("id_number").kind == "id_number"
 
 
 def test_hukou_facts_are_encrypted_superseded_not_overwritten_and_read_as_known_at_a_time(
@@ -367,6 +379,14 @@ def test_the_review_page_shows_the_department_facts_used_and_the_staff_page_thei
     assert "部门核查数据" in page.text and "据市公安局户籍信息（截至 2026-11-30）" in page.text
     assert "不一致" in page.text and "本市户籍：是，10 年" in page.text
     assert CITIZEN_ID not in page.text and CITIZEN_ID[:4] in page.text  # masked
+    api = c.get(
+        f"/api/v1/assistance/applications/{app_id}",
+        headers={"authorization": f"Bearer {api_token(env['engine'], 'city')}"},
+    )
+    assert api.status_code == 200, api.text
+    facts = api.json()["eligibility"]["department_facts"]
+    assert [(d["source"], d["agrees"], d["as_of"]) for d in facts] == [("hukou", False, "2026-11-30")]
+    assert CITIZEN_ID not in api.text
     staff = c.get("/assistance/department-facts")
     assert staff.status_code == 200
     assert "市公安局" in staff.text and "尚未接入数据" in staff.text  # the other three have not delivered
