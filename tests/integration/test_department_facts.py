@@ -408,7 +408,7 @@ def test_synthetic_feeds_pass_the_field_checks_agree_mostly_and_label_the_mismat
     for source, src in SOURCES.items():
         with (tmp_path / f"{source}.csv").open(encoding="utf-8") as f:
             rows = list(csv.DictReader(f))
-        assert list(rows[0]) == [x.name for x in src.feed.fields] if rows else True
+        assert rows and list(rows[0]) == [x.name for x in src.feed.fields], source
         for seq, raw in enumerate(rows, start=1):
             got = check_record(src.feed, raw, seq)
             assert isinstance(got, FeedRecord), got  # IDs pass GB 11643, dates, choices, amounts

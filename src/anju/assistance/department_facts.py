@@ -117,6 +117,18 @@ def _dept(source: str) -> str:
     return SOURCES[source].feed.source
 
 
+#: Social insurance counts only while it is being paid: when the last paid month lies more than this
+#: many months before the check date, the run has ended and the check counts 0 months (a delivery
+#: lags the payroll by up to two months, so a recent gap is not yet an end).
+SOCIAL_INSURANCE_LAPSE_MONTHS = 2
+LAPSED = f"最近缴费月份距核验日已超过 {SOCIAL_INSURANCE_LAPSE_MONTHS} 个月，缴纳已中断，按 0 个月核验"
+
+
+def months_between(month: date, on: date) -> int:
+    """Whole calendar months from ``month`` to ``on`` (2026-09 → 2026-12-06: 3)."""
+    return (on.year - month.year) * 12 + on.month - month.month
+
+
 def full_years(since: date, on: date) -> int:
     return max(0, on.year - since.year - ((on.month, on.day) < (since.month, since.day)))
 
@@ -214,14 +226,21 @@ def use(hh: domain.Household, known: Known, usable: Set[str] | None, on: date) -
         a = replace(a, local_hukou=local, hukou_years=years)
     if "social_insurance" in known.in_use and own:
         f = known.get("social_insurance", a.id_bidx)
-        months = int(f.values["months_paid"]) if f else 0
+        last = f.values["last_paid_month"] if f else None
+        lapsed = last is not None and months_between(last, on) > SOCIAL_INSURANCE_LAPSE_MONTHS
+        months = int(f.values["months_paid"]) if f and not lapsed else 0
         agrees = months >= a.social_insurance_months
         said = f"{a.social_insurance_months} 个月"
-        last = f.values["last_paid_month"] if f else None
-        summary = f"本市缴纳 {months} 个月，最近缴费 {last:%Y-%m}" if f and last else NO_RECORD["social_insurance"]
+        summary = NO_RECORD["social_insurance"]
+        if f:
+            summary = f"本市缴纳 {f.values['months_paid']} 个月，最近缴费 {last:%Y-%m}" + (
+                f"；{LAPSED}" if lapsed else ""
+            )
         ev.append(_evidence("social_insurance", 0, a.relation, f, summary, said, agrees))
-        basis = {"依据": _basis("social_insurance", f)} | ({} if agrees else {"申报": said, "核验": DIFFERS})
-        rules["social_insurance"] = (basis, _basis("social_insurance", f))
+        basis = {"依据": _basis("social_insurance", f)} | ({"缴纳状态": LAPSED} if lapsed else {})
+        basis |= {} if agrees else {"申报": said, "核验": DIFFERS}
+        note = _basis("social_insurance", f) + (f"，{LAPSED}" if lapsed else "")
+        rules["social_insurance"] = (basis, note)
         a = replace(a, social_insurance_months=months)
     members[0] = a
     means_tested = False
@@ -316,24 +335,26 @@ class SourceCoverage(TypedDict):
     department: str
     dataset: str
     people: int  # people with a fact in force
-    facts: int  # every fact kept, superseded ones included
     latest_batch_id: int | None
+    latest_facts: int  # the facts the latest batch brought (unchanged re-deliveries add none)
     latest_received_at: datetime | None
     latest_as_of: date | None  # the newest as-of date of the latest batch
 
 
 def coverage(conn: Connection) -> Page[SourceCoverage]:
-    """Per source: people covered, facts kept and the latest batch (four rows: one query each)."""
+    """Per source: people covered and the latest batch. Index-only reads: the people count scans
+    ``ix_<table>_current``, the latest batch is ``max(batch_id)`` on ``ix_<table>_batch`` (exchange
+    batch ids grow with time) and only that batch's rows are aggregated."""
     out: list[SourceCoverage] = []
     for name, src in SOURCES.items():
         t = src.table
-        people, facts = conn.execute(select(func.count(t.c.current), func.count()).select_from(t)).one()
-        last = conn.execute(
-            select(t.c.batch_id, func.max(t.c.received_at), func.max(t.c.as_of))
-            .group_by(t.c.batch_id)
-            .order_by(func.max(t.c.received_at).desc(), t.c.batch_id.desc())
-            .limit(1)
-        ).first()
+        people = conn.execute(select(func.count()).select_from(t).where(t.c.current == 1)).scalar_one()
+        batch = conn.execute(select(func.max(t.c.batch_id))).scalar()
+        last = None
+        if batch is not None:
+            last = conn.execute(
+                select(func.count(), func.max(t.c.received_at), func.max(t.c.as_of)).where(t.c.batch_id == batch)
+            ).one()
         out.append(
             {
                 "source": name,
@@ -341,8 +362,8 @@ def coverage(conn: Connection) -> Page[SourceCoverage]:
                 "department": src.feed.source,
                 "dataset": src.feed.dataset,
                 "people": int(people),
-                "facts": int(facts),
-                "latest_batch_id": int(last[0]) if last else None,
+                "latest_batch_id": None if batch is None else int(batch),
+                "latest_facts": int(last[0]) if last else 0,
                 "latest_received_at": last[1] if last else None,
                 "latest_as_of": last[2] if last else None,
             }

@@ -27,6 +27,9 @@ _H = "anju.assistance.department_feeds"
 _ID = FeedField("id_number", "公民身份号码", "id_number", personal=True)
 _AS_OF = FeedField("as_of", "数据截至日期", "date", description="部门数据的截至日期；较新的记录取代较旧的")
 
+#: The delivery contract of the four feeds, said in each description: a batch is a full snapshot.
+SNAPSHOT = "每次交付为全量快照（该部门掌握的全部人员的现行记录）：已接入数据后，名单中没有某人即表示该部门无其记录。"
+
 HUKOU_STATUSES = ("在册", "迁出", "注销")
 ASSISTANCE_STATUSES = ("低保", "低收入", "特困", "无")
 FUND_STATUSES = ("正常", "封存", "销户")
@@ -46,7 +49,7 @@ HUKOU = FeedDefinition(
     key=("id_number",),
     order_by="as_of",
     handler=f"{_H}:apply_hukou",
-    description="居民的本市户籍登记：住房保障资格核验本市户籍及户籍年限时以此为准，不再以申报为准。",
+    description="居民的本市户籍登记：住房保障资格核验本市户籍及户籍年限时以此为准，不再以申报为准。" + SNAPSHOT,
 )
 SOCIAL_INSURANCE = FeedDefinition(
     dataset="assistance.social_insurance",
@@ -62,7 +65,7 @@ SOCIAL_INSURANCE = FeedDefinition(
     key=("id_number",),
     order_by="as_of",
     handler=f"{_H}:apply_social_insurance",
-    description="个人在本市的社会保险缴纳：住房保障资格核验社保缴纳月数时以此为准。",
+    description="个人在本市的社会保险缴纳：住房保障资格核验社保缴纳月数时以此为准。" + SNAPSHOT,
 )
 MINIMUM_INCOME = FeedDefinition(
     dataset="assistance.minimum_income",
@@ -78,7 +81,7 @@ MINIMUM_INCOME = FeedDefinition(
     key=("id_number",),
     order_by="as_of",
     handler=f"{_H}:apply_minimum_income",
-    description="低保、低收入、特困人员认定：住房保障按此确定优先类别。",
+    description="低保、低收入、特困人员认定：住房保障按此确定优先类别。" + SNAPSHOT,
 )
 PROVIDENT_FUND = FeedDefinition(
     dataset="assistance.provident_fund",
@@ -94,7 +97,7 @@ PROVIDENT_FUND = FeedDefinition(
     key=("id_number",),
     order_by="as_of",
     handler=f"{_H}:apply_provident_fund",
-    description="住房公积金账户与缴存：作为已核验的佐证展示给审核人员，并与申报收入交叉核对。",
+    description="住房公积金账户与缴存：作为已核验的佐证展示给审核人员，并与申报收入交叉核对。" + SNAPSHOT,
 )
 
 #: The feeds by source name (the name in ``anju.contexts`` and in the synthetic files).
@@ -301,16 +304,18 @@ def apply(source: Source, conn: Connection, records: Sequence[FeedRecord], ctx: 
     retire: dict[int, datetime] = {}  # stored fact id → superseded_at
     fresh: dict[str, list[Row]] = {}  # bidx → new facts of this chunk, in order (the last stays current)
     ordered = sorted(rows, key=lambda x: (x[1]["as_of"], x[0].seq))
-    older = [
-        r["id_bidx"] for _, r in ordered if r["id_bidx"] in in_force and r["as_of"] < in_force[r["id_bidx"]]["as_of"]
+    not_newer = [
+        r["id_bidx"] for _, r in ordered if r["id_bidx"] in in_force and r["as_of"] <= in_force[r["id_bidx"]]["as_of"]
     ]
-    held = _history(conn, t, older)
+    held = _history(conn, t, not_newer)
     for rec, row in ordered:
         b = row["id_bidx"]
         last = fresh[b][-1] if fresh.get(b) else in_force.get(b)
+        if last is not None and row["as_of"] <= last["as_of"] and _content(t, row) in held.get(b, ()):
+            # a fact already held (superseded ones too), delivered again with an as-of no newer than
+            # the fact in force: nothing changes (the old file again must not bring back 在册 after 迁出)
+            continue
         if last is not None and row["as_of"] < last["as_of"]:
-            if _content(t, row) in held.get(b, ()):
-                continue  # a fact already held, delivered again: nothing changes
             was, now = last["as_of"].isoformat(), row["as_of"].isoformat()
             rejections.append(Rejection(rec.seq, "as_of", f"数据截至日期 {now} 早于已有记录的 {was}，为过期数据"))
             continue

@@ -78,6 +78,8 @@ STATUS_LABELS = {
 
 #: While an application is in one of these, its members may not be in another application.
 PENDING = frozenset({AppStatus.submitted, AppStatus.returned, AppStatus.notice, AppStatus.approved})
+#: Priority classes for low-income households, whose income ceiling a 民政 status meets (docs/assistance.md)
+MEANS_TESTED = frozenset({"low_income"})
 
 LEVELS = ("street", "district", "city")
 LEVEL_LABELS = {"street": "街道", "district": "区", "city": "市"}
@@ -643,8 +645,8 @@ def priority_of(policy: Policy, hh: Household, on: date) -> str | None:
             continue
         if "min_household" in w and hh.size < w["min_household"]:
             continue
-        ceiling = w.get("max_income_per_person_yuan")  # met too when 民政 found the household low-income
-        if ceiling is not None and per_person > ceiling * 100 and not hh.means_tested:
+        ceiling = w.get("max_income_per_person_yuan")  # 民政's status meets it in a means-tested class only
+        if ceiling is not None and per_person > ceiling * 100 and not (hh.means_tested and p.code in MEANS_TESTED):
             continue
         return p.code
     return "general" if policy.priority else None

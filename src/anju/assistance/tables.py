@@ -332,6 +332,7 @@ def _fact_table(name: str, *columns: Column[object]) -> Table:
         Index(f"ux_{name}_current", "id_bidx", "current", unique=True),
         Index(f"ix_{name}_bidx_known", "id_bidx", "received_at"),
         Index(f"ix_{name}_batch", "batch_id"),
+        Index(f"ix_{name}_in_force", "current"),  # counting the people covered reads this index only
     )
 
 

@@ -72,10 +72,12 @@ def upgrade() -> None:
         op.create_index(f"ux_{name}_current", name, ["id_bidx", "current"], unique=True)
         op.create_index(f"ix_{name}_bidx_known", name, ["id_bidx", "received_at"], unique=False)
         op.create_index(f"ix_{name}_batch", name, ["batch_id"], unique=False)
+        op.create_index(f"ix_{name}_in_force", name, ["current"], unique=False)
 
 
 def downgrade() -> None:
     for name in reversed(TABLES):
+        op.drop_index(f"ix_{name}_in_force", table_name=name)
         op.drop_index(f"ix_{name}_batch", table_name=name)
         op.drop_index(f"ix_{name}_bidx_known", table_name=name)
         op.drop_index(f"ux_{name}_current", table_name=name)
