@@ -19,7 +19,9 @@ import click
 from anju.core import runtime
 
 if TYPE_CHECKING:
-    pass
+    from sqlalchemy import Engine
+
+    from anju.core.settings import Settings
 
 
 class _ContextCommands(click.Group):
@@ -123,7 +125,30 @@ def db_downgrade(revision: str) -> None:
     help="Write the market history's ground truth here: index.csv (true price index per district × month, "
     "2016-01 = 100) and coefficients.json (the price model's coefficients).",
 )
-def synth(scale: float, seed: int, people: bool, rental: bool, market: bool, truth: Path | None) -> None:
+@click.option(
+    "--departments/--no-departments",
+    default=True,
+    show_default=True,
+    help="Also generate the four department feeds (公安 hukou, 人社 social insurance, 民政 minimum income, 公积金) "
+    "for the synthetic applicants, as CSV files applied through the feeds' checks; needs --people.",
+)
+@click.option(
+    "--departments-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Keep the department feeds' CSV files (and mismatches.csv, the labelled disagreements) here; "
+    "default: a temporary directory, removed after loading.",
+)
+def synth(
+    scale: float,
+    seed: int,
+    people: bool,
+    rental: bool,
+    market: bool,
+    truth: Path | None,
+    departments: bool,
+    departments_dir: Path | None,
+) -> None:
     """Build the synthetic Nanjing into the configured (empty) database."""
     from anju.core import migrate
     from anju.core.errors import AnjuError
@@ -148,6 +173,8 @@ def synth(scale: float, seed: int, people: bool, rental: bool, market: bool, tru
                 progress=runtime.progress,
             )
             out |= {"people": made.__dict__, "people_seconds": round(time.perf_counter() - t1, 1)}
+            if departments:
+                out |= {"departments": _synth_departments(engine, settings, seed, departments_dir)}
             if rental:
                 t2 = time.perf_counter()
                 rental_made = generate_rental(
@@ -178,6 +205,20 @@ def synth(scale: float, seed: int, people: bool, rental: bool, market: bool, tru
     except (AnjuError, ValueError) as e:
         raise click.ClickException(str(e)) from None
     click.echo(json.dumps(out, ensure_ascii=False))
+
+
+def _synth_departments(engine: Engine, settings: Settings, seed: int, directory: Path | None) -> dict[str, object]:
+    import tempfile
+
+    from anju.security import keyring_from_settings
+    from anju.synth.departments import generate_department_feeds
+
+    kr = keyring_from_settings(settings)
+    if directory is not None:
+        return generate_department_feeds(engine, kr, settings, seed, directory, progress=runtime.progress).__dict__
+    with tempfile.TemporaryDirectory(prefix="anju-departments-") as tmp:
+        got = generate_department_feeds(engine, kr, settings, seed, Path(tmp), progress=runtime.progress)
+    return got.__dict__ | {"directory": None}
 
 
 @main.command()
@@ -253,6 +294,8 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
             f"保障申请 {people.applications} 份（审核中 {people.statuses.get('submitted', 0)} 份）",
             err=True,
         )
+        dept = _synth_departments(engine, settings, seed, None)
+        click.echo(f"已生成部门核查数据（合成）：{dept['applied']}，其中有意不一致 {dept['mismatches']} 条", err=True)
         market = generate_rental(
             engine,
             keyring_from_settings(settings),

@@ -257,12 +257,19 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("保障", "配租配售", "/assistance/allocations", "assistance.read"),
             MenuItem("保障", "保障指标", "/assistance/figures", "assistance.read"),
             MenuItem("保障", "人才安居", "/assistance/talent", "assistance.read"),
+            MenuItem("保障", "部门核查数据", "/assistance/department-facts", "assistance.read"),
         ),
         worklist="anju.assistance.worklist:items",
         datasets={
             "applications": "anju.assistance.datasets:APPLICATIONS",
             "allocations": "anju.assistance.datasets:ALLOCATIONS",
             "households": "anju.assistance.datasets:HOUSEHOLDS",
+        },
+        feeds={
+            "hukou": "anju.assistance.department_feeds:HUKOU",
+            "social_insurance": "anju.assistance.department_feeds:SOCIAL_INSURANCE",
+            "minimum_income": "anju.assistance.department_feeds:MINIMUM_INCOME",
+            "provident_fund": "anju.assistance.department_feeds:PROVIDENT_FUND",
         },
     ),
     Context(

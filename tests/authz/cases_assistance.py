@@ -80,6 +80,9 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/assistance/figures"): Case(per_district("/assistance/figures"), scoping=None, perm="assistance.read"),
     ("GET", "/assistance/talent"): Case(per_district("/assistance/talent"), scoping=None, perm="assistance.read"),
+    ("GET", "/assistance/department-facts"): Case(
+        one("GET", "/assistance/department-facts"), scoping=None, perm="assistance.read"
+    ),
     # --- housing assistance: draws, selection, allocations, tracking --------------------------------
     ("GET", "/api/v1/assistance/waiting-list"): Case(
         one("GET", "/api/v1/assistance/waiting-list", params={"programme_code": "public_rental"}),

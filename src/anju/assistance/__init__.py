@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from anju.assistance import domain
     from anju.assistance.applying import ApplicationIn, MemberIn, add_document, create_draft
     from anju.assistance.catalogue import load_programmes
+    from anju.assistance.department_feeds import field_names as department_feed_names
+    from anju.assistance.department_files import load_file as load_department_file
     from anju.assistance.domain import AppStatus, Kind, Policy, evaluate, load_policies, sample_policy_path
     from anju.assistance.drawing import freeze_draw, run_draw
     from anju.assistance.eligibility import check_all, check_many
@@ -63,11 +65,13 @@ __all__ = [
     "check_many",
     "contract",
     "create_draft",
+    "department_feed_names",
     "domain",
     "draw_candidates",
     "draws",
     "evaluate",
     "freeze_draw",
+    "load_department_file",
     "load_policies",
     "load_programmes",
     "make_assisted",

@@ -196,7 +196,7 @@ def require_consents(conn: Connection, kr: Keyring, caller: Caller, app_id: int)
     if errors:
         raise ValidationError(
             "家庭成员尚未全部授权，不能提交：成年家庭成员须登录本人账户（完成实名认证），在“我的授权”中确认同意"
-            "本申请使用其住房、保障和信用信息；" + "；".join(e.reason for e in errors[:5]),
+            "本申请使用其住房、保障、信用及户籍、社保、救助、公积金信息；" + "；".join(e.reason for e in errors[:5]),
             errors,
         )
 

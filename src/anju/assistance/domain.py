@@ -78,6 +78,8 @@ STATUS_LABELS = {
 
 #: While an application is in one of these, its members may not be in another application.
 PENDING = frozenset({AppStatus.submitted, AppStatus.returned, AppStatus.notice, AppStatus.approved})
+#: Priority classes for low-income households, whose income ceiling a 民政 status meets (docs/assistance.md)
+MEANS_TESTED = frozenset({"low_income"})
 
 LEVELS = ("street", "district", "city")
 LEVEL_LABELS = {"street": "街道", "district": "区", "city": "市"}
@@ -366,6 +368,7 @@ class Member:
 class Household:
     members: tuple[Member, ...]
     talent_tier: str | None = None
+    means_tested: bool = False  # 市民政局 lists a member as 低保/低收入/特困 (meets priority income conditions)
 
     @property
     def size(self) -> int:
@@ -408,6 +411,7 @@ class Eligibility:
     rules: tuple[RuleResult, ...]
     policy_code: str
     policy_edition: int
+    department_facts: tuple[Mapping[str, Any], ...] = ()  # the department facts the check used
 
     @property
     def failed(self) -> list[RuleResult]:
@@ -424,6 +428,7 @@ class Eligibility:
                 "priority_class": self.priority_class,
                 "policy": {"code": self.policy_code, "edition": self.policy_edition},
                 "rules": [asdict(r) for r in self.rules],
+                "department_facts": [dict(x) for x in self.department_facts],
             },
             ensure_ascii=False,
         )
@@ -640,7 +645,8 @@ def priority_of(policy: Policy, hh: Household, on: date) -> str | None:
             continue
         if "min_household" in w and hh.size < w["min_household"]:
             continue
-        if "max_income_per_person_yuan" in w and per_person > w["max_income_per_person_yuan"] * 100:
+        ceiling = w.get("max_income_per_person_yuan")  # 民政's status meets it in a means-tested class only
+        if ceiling is not None and per_person > ceiling * 100 and not (hh.means_tested and p.code in MEANS_TESTED):
             continue
         return p.code
     return "general" if policy.priority else None

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, or_, select, update
 
-from anju.assistance import domain
+from anju.assistance import department_facts, domain
 from anju.assistance.catalogue import edition
 from anju.assistance.common import scoped_application
 from anju.assistance.tables import application_members, applications, benefits
@@ -91,6 +91,27 @@ def households(conn: Connection, app_ids: Sequence[int]) -> dict[int, domain.Hou
     return {a: domain.Household(tuple(members[a]), tiers.get(a)) for a in app_ids if members.get(a)}
 
 
+def evaluate_many(
+    conn: Connection,
+    hh: Mapping[int, domain.Household],
+    policies: Mapping[int, domain.Policy],
+    facts: Mapping[int, domain.Facts],
+    on: date,
+    usable: Mapping[int, Set[str]] | None = None,
+) -> dict[int, domain.Eligibility]:
+    """Evaluate households with the departments' facts known now (:mod:`department_facts`: known at
+    now → use → explain), the one path of every check (submission, review, batch re-check, annual
+    re-qualification). ``usable`` as in :func:`check_many`: the departments' facts of a member whose
+    register facts may not be read are not read either (None: every member's)."""
+    named = [m.id_bidx for a, h in hh.items() for m in h.members if usable is None or m.id_bidx in usable.get(a, ())]
+    known = department_facts.known_facts(conn, named, clock.now())
+    out = {}
+    for a, h in hh.items():
+        used = department_facts.use(h, known, None if usable is None else usable.get(a, set()), on)
+        out[a] = department_facts.explain(domain.evaluate(policies[a], used.household, facts[a], on), used)
+    return out
+
+
 def check_many(
     conn: Connection,
     app_ids: Sequence[int],
@@ -117,7 +138,7 @@ def check_many(
     facts = facts_for(conn, named, on)
     if usable is not None:
         facts = {a: replace(f, incomplete=len(named[a]) < hh[a].size) for a, f in facts.items()}
-    out = {a: domain.evaluate(policies[eds[a]], h, facts[a], on) for a, h in hh.items()}
+    out = evaluate_many(conn, hh, {a: policies[eds[a]] for a in hh}, facts, on, usable)
     if store and out:
         now = clock.now()
         from sqlalchemy import bindparam
@@ -147,6 +168,10 @@ def check(conn: Connection, caller: Caller, app_id: int, usable: Set[str]) -> do
     return check_many(conn, [app_id], clock.today(), usable={app_id: usable})[app_id]
 
 
+#: The statuses the batch re-check covers: pending ones without ``returned`` (see :func:`check_all`).
+RECHECKED = domain.PENDING - {domain.AppStatus.returned}
+
+
 def check_all(
     target: Engine | UnitOfWork,
     programme: str | None = None,
@@ -157,12 +182,18 @@ def check_all(
 ) -> dict[str, int]:
     """Re-check every submitted or approved application (e.g. after fresh data arrived), in batches,
     one transaction per batch; the last batch's transaction also writes the job's audit row with its
-    counts (``security.audited_job``). Returns counts."""
+    counts (``security.audited_job``). Returns counts.
+
+    A *returned* application is not re-checked here: its members may withdraw their consent while it
+    is back with the applicant (``consent.OPEN``), and this check reads every member's register and
+    department facts; it is checked again, with the consents then in force, when it is resubmitted.
+    Every status re-checked here has had every adult member's consent since submission, and a
+    consent cannot be withdrawn before the application is returned again."""
     uow = unit_of_work(target)
     job = audited_job(uow, caller or Caller.system("assistance.check_all"), "assistance.check_all")
     on = clock.today()
     with uow.read() as conn:
-        q = select(applications.c.id).where(applications.c.status.in_([s.value for s in domain.PENDING]))
+        q = select(applications.c.id).where(applications.c.status.in_([s.value for s in RECHECKED]))
         if programme:
             q = q.where(applications.c.programme_code == programme)
         ids = [int(x) for x in conn.execute(q.order_by(applications.c.id)).scalars()]

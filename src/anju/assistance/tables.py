@@ -306,3 +306,58 @@ named_members = Table(
     Column("first_named_at", UTCDateTime, nullable=False),
     Index("ix_named_members_account_at", "account_id", "first_named_at"),
 )
+
+# Department facts (部门核查数据): what 市公安局, 市人社局, 市民政局 and 市住房公积金管理中心 hold about a
+# person, delivered through the exchange's feeds (``anju.assistance.department_feeds``). One table per
+# source (each has its own typed fields); every table keeps every fact it was ever given (history):
+# ``received_at`` is when the platform learnt it (the batch), ``superseded_at`` when a newer fact of the
+# same person replaced it, so a check can read the facts known at any moment (bitemporal: ``as_of`` is
+# the department's date). ``current`` is 1 on the one fact in force per person and NULL on the others
+# (NULLs never collide in ``ux_<table>_current``). Matching is by the ID's blind index only.
+
+
+def _fact_table(name: str, *columns: Column[object]) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("id", IdType, primary_key=True, autoincrement=True),
+        Column("id_bidx", String(64), nullable=False),  # HMAC-SM3 of the ID number, kind id_number
+        Column("id_number_enc", LargeBinary, nullable=False),  # SM4
+        *columns,
+        Column("as_of", Date, nullable=False),  # the department's "截至" date
+        Column("batch_id", BigInteger, nullable=False),  # the exchange batch the fact came in
+        Column("received_at", UTCDateTime, nullable=False),  # known from
+        Column("superseded_at", UTCDateTime, nullable=True),  # known until (NULL: still known)
+        Column("current", Integer, nullable=True),  # 1 on the fact in force, NULL once superseded
+        Index(f"ux_{name}_current", "id_bidx", "current", unique=True),
+        Index(f"ix_{name}_bidx_known", "id_bidx", "received_at"),
+        Index(f"ix_{name}_batch", "batch_id"),
+        Index(f"ix_{name}_in_force", "current"),  # counting the people covered reads this index only
+    )
+
+
+fact_hukou = _fact_table(
+    "fact_hukou",
+    Column("name_enc", LargeBinary, nullable=False),  # SM4
+    Column("division_code", String(12), nullable=False),  # district or street of the registration
+    Column("registered_since", Date, nullable=False),  # 本市户籍起始日期
+    Column("status", String(8), nullable=False),  # 在册 | 迁出 | 注销
+)
+fact_social_insurance = _fact_table(
+    "fact_social_insurance",
+    Column("months_paid", Integer, nullable=False),  # months paid in the city (continuous, per 人社)
+    Column("last_paid_month", Date, nullable=False),  # first day of the last month paid
+    Column("employer_credit_code", String(18), nullable=True),
+)
+fact_minimum_income = _fact_table(
+    "fact_minimum_income",
+    Column("status", String(8), nullable=False),  # 低保 | 低收入 | 特困 | 无
+    Column("since", Date, nullable=True),
+    Column("until", Date, nullable=True),  # NULL: open-ended
+)
+fact_provident_fund = _fact_table(
+    "fact_provident_fund",
+    Column("account_status", String(8), nullable=False),  # 正常 | 封存 | 销户
+    Column("monthly_deposit_fen", BigInteger, nullable=False),  # employee + employer, integer fen
+    Column("months_paid", Integer, nullable=False),
+)

@@ -16,7 +16,7 @@ from anju import ledger
 from anju.assistance import domain
 from anju.assistance.catalogue import Editions, edition, programme_policy
 from anju.assistance.common import LOG, level_of, log_entry, midnight, record_step, require_officer, text_field
-from anju.assistance.eligibility import facts_for, households
+from anju.assistance.eligibility import evaluate_many, facts_for, households
 from anju.assistance.review import close_application
 from anju.assistance.tables import (
     allocations,
@@ -436,11 +436,14 @@ def requalify(conn: Connection, caller: Caller, programme_code: str, on: date | 
         hh = households(conn, ids)
         facts = facts_for(conn, {x: [m.id_bidx for m in h.members] for x, h in hh.items()}, on)
         own = _benefits_elsewhere(conn, {x: [m.id_bidx for m in h.members] for x, h in hh.items()}, on)
-        results = {
-            x: domain.evaluate(eds(r.edition_id), hh[x], replace(facts[x], supported_by=own.get(x, ())), on)
-            for r in part
-            if (x := int(r.id)) in hh
-        }
+        # the same path as every other check: the departments' facts known now (迁出 disqualifies)
+        results = evaluate_many(
+            conn,
+            hh,
+            {int(r.id): eds(r.edition_id) for r in part if int(r.id) in hh},
+            {x: replace(facts[x], supported_by=own.get(x, ())) for x in hh},
+            on,
+        )
         if results:
             conn.execute(
                 update(applications)

@@ -1,4 +1,5 @@
-"""The figures pages: 保障性住房指标 (/assistance/figures) and 人才安居分析 (/assistance/talent).
+"""The figures pages: 保障性住房指标 (/assistance/figures), 人才安居分析 (/assistance/talent) and 部门核查数据
+(/assistance/department-facts).
 
 Thin: the same figures as the JSON API, rendered as tables and handed to the page's charts
 (``web/static/assistance-charts.js``, ECharts) as a JSON data block — data, not script, so the CSP
@@ -13,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse
 
-from anju.assistance import figures, plan_targets, talent_figures
+from anju.assistance import department_facts, figures, plan_targets, talent_figures
 from anju.assistance.http.deps import AssistanceRead
 from anju.web.deps import SettingsDep, UowDep
 from anju.web.templating import render
@@ -72,3 +73,11 @@ def talent_page(
         districts=choices,
         whole_city=caller.scope.unrestricted,
     )
+
+
+@router.get("/assistance/department-facts", response_class=HTMLResponse)
+def department_facts_page(request: Request, uow: UowDep, caller: AssistanceRead) -> HTMLResponse:
+    """部门核查数据: per department source, the people covered and the latest batch (aggregates only)."""
+    with uow.read() as conn:
+        sources = department_facts.coverage(conn)
+    return render(request, "assistance/department_facts.html", sources=sources)

@@ -63,6 +63,10 @@ class EligibilityOut(BaseModel):
     priority_class: str | None
     policy: dict[str, Any]
     rules: list[RuleOut]
+    department_facts: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="核验所用的部门数据（来源、截至日期、批次、与申报是否一致；不含身份证号码）",
+    )
 
 
 class ApplicationOut(BaseModel):

@@ -15,7 +15,7 @@ from alembic import op
 import anju.core.types
 
 revision = "0028"
-down_revision = "0025"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 
