@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, Literal
 
 from anju.core.errors import ValidationError
@@ -552,14 +553,51 @@ def sortable(value: object) -> str:
 def check_record(feed: FeedDefinition, raw: Mapping[str, object], seq: int) -> FeedRecord | list[Rejection]:
     """One record checked field by field: a :class:`FeedRecord` with typed values, or one
     :class:`Rejection` per field at fault (a field the feed does not know is ignored)."""
-    values: dict[str, object] = {}
-    problems: list[Rejection] = []
-    for f in feed.fields:
-        out = check_field(f, raw.get(f.name))
-        if isinstance(out, Invalid):
-            problems.append(Rejection(seq, f.name, f"{f.label}：{out.reason}"))
-        else:
-            values[f.name] = out
-    if problems:
-        return problems
-    return FeedRecord(seq, key_of(feed, values), values)
+    return record_checker(feed)(raw, seq)
+
+
+RecordChecker = Callable[[Mapping[str, object], int], "FeedRecord | list[Rejection]"]
+
+
+@lru_cache(maxsize=256)
+def record_checker(feed: FeedDefinition) -> RecordChecker:
+    """:func:`check_record` for one feed, with each field's check chosen once (a batch checks
+    millions of records: the same results as :func:`check_field` field by field, without looking
+    the kind up per value)."""
+    plan = [(f.name, f.label, f.kind == "json", f.required, _checker(f)) for f in feed.fields]
+    key = feed.key
+    single = key[0] if len(key) == 1 else None
+
+    def check(raw: Mapping[str, object], seq: int) -> FeedRecord | list[Rejection]:
+        values: dict[str, object] = {}
+        problems: list[Rejection] | None = None
+        for name, label, is_json, required, fn in plan:
+            v = raw.get(name)
+            if is_json and isinstance(v, list | dict):
+                out: object = v if v else (Invalid("必填") if required else None)
+            else:
+                if v is None:
+                    t = ""
+                elif type(v) is str:
+                    t = v.strip()
+                else:
+                    t = _text(v)
+                out = fn(t) if t else (Invalid("必填") if required else None)
+            if isinstance(out, Invalid):
+                if problems is None:
+                    problems = []
+                problems.append(Rejection(seq, name, f"{label}：{out.reason}"))
+            else:
+                values[name] = out
+        if problems:
+            return problems
+        k = _key_text(values.get(single)) if single is not None else key_of(feed, values)
+        return FeedRecord(seq, k, values)
+
+    return check
+
+
+def _checker(f: FeedField) -> Callable[[str], object]:
+    """The check of one field's (trimmed, non-empty) text, bound to the field."""
+    fn = _CHECKS[f.kind]
+    return lambda v: fn(f, v)

@@ -19,6 +19,7 @@ import hmac
 import json
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,6 +94,17 @@ class Keyring:
     def blind_index(self, value: str, kind: str) -> str:
         msg = kind.encode() + b"\x00" + normalise(value).encode("utf-8")
         return hmac.new(self.index_key, msg, "sm3").hexdigest()
+
+    def blind_indexer(self, kind: str) -> Callable[[str], str]:
+        """:meth:`blind_index` of one ``kind`` for many values (the keyed state is set up once)."""
+        base = hmac.new(self.index_key, kind.encode() + b"\x00", "sm3")
+
+        def index(value: str) -> str:
+            h = base.copy()
+            h.update(normalise(value).encode("utf-8"))
+            return h.hexdigest()
+
+        return index
 
 
 def normalise(value: str) -> str:
