@@ -43,6 +43,13 @@ class Settings(BaseSettings):
         le=50_000,
         description="Records of a feed batch checked and handed to the owning context's handler at once.",
     )
+    exchange_feed_workers: int = Field(
+        1,
+        ge=0,
+        le=1,
+        description="Worker processes checking and hashing a large feed batch's records while the loading process "
+        "writes (0: all in the loading process).",
+    )
     exchange_replay_max: int = Field(
         50_000, ge=1, description="Most dead letters one replay takes (a batch's bulk replay takes them in order)."
     )

@@ -3,7 +3,9 @@
 A batch is ONE transaction (``security.audited_job``: its audit row is written in it): the batch row,
 the accepted keys, the owning context's rows (its handler), the dead letters and the quality counts
 commit together or not at all — a crash mid-batch leaves nothing. Records are streamed and handled in
-chunks (``exchange_feed_chunk``), so memory holds one chunk whatever the batch's size.
+chunks (``exchange_feed_chunk``), so memory holds a few chunks whatever the batch's size; the checks
+and content hashes of a large batch's chunks are computed ahead in a worker process
+(:mod:`anju.exchange.prepare`).
 
 Per chunk: every record is checked field by field (:func:`anju.exchange.domain.check_record`);
 a record whose key and content were accepted before (in an earlier batch or earlier in this one) is
@@ -33,8 +35,9 @@ from anju.core.errors import NotFound
 from anju.core.settings import Settings
 from anju.core.sheet import FileRejected
 from anju.exchange.contract import BatchContext, FeedFinish, FeedHandler
-from anju.exchange.domain import FeedDefinition, FeedRecord, Rejection, record_checker, sortable
-from anju.exchange.files import ERROR, Raw
+from anju.exchange.domain import FeedDefinition, FeedRecord, Rejection, sortable
+from anju.exchange.files import Raw
+from anju.exchange.prepare import Chunk, Prepared, chunks, prepared_chunks
 from anju.exchange.tables import feed_batches, feed_dataset_locks, feed_dead_letters, feed_keys, feed_quality
 from anju.security import AuditedJob, Caller, Keyring, audited_job, keyring_from_settings
 
@@ -147,11 +150,7 @@ class _Batch:
         self.conn, self.ctx, self.kr, self.sink, self.result = conn, ctx, kr, sink, result
         f = ctx.feed
         self.handler: FeedHandler = load(f.handler)
-        self.check = record_checker(f)
-        self.names = [x.name for x in f.fields]
-        self.hash = kr.blind_indexer("feed:" + f.dataset)
         self.quality = {x.name: [0, 0, 0] for x in f.fields}  # present, missing, invalid
-        self.quality_items = list(self.quality.items())
         self.lag_n = 0
         self.lag_sum = 0
         self.lag_max: int | None = None
@@ -163,25 +162,28 @@ class _Batch:
         if room > 0:
             self.result.rejections.extend(why[:room])
 
-    def chunk(self, raws: list[tuple[int, Raw]]) -> None:
+    def chunk(self, raws: Chunk, prep: Prepared) -> None:
         by_seq = dict(raws)
         dead: list[tuple[int, Raw, list[Rejection]]] = []
         checked: list[FeedRecord] = []
-        for seq, raw in raws:
-            self.result.received += 1
-            out = self._check(seq, raw)
+        self.result.received += len(raws)
+        for (seq, raw), out in zip(raws, prep.outs, strict=True):
             if isinstance(out, list):
                 dead.append((seq, raw, out))
             else:
                 checked.append(out)
-        candidates, hashes, stale = self._fresh(checked)
+        for q, more in zip(self.quality.values(), prep.quality, strict=True):
+            q[0] += more[0]
+            q[1] += more[1]
+            q[2] += more[2]
+        candidates, stale = self._fresh(checked, prep.hashes)
         dead.extend((r.seq, by_seq[r.seq], [why]) for r, why in stale)
         refused: dict[int, list[Rejection]] = defaultdict(list)
         for no in self.handler(self.conn, candidates, self.ctx) if candidates else ():
             refused[no.seq].append(no)
         dead.extend((s, by_seq[s], reasons) for s, reasons in refused.items())
         accepted = [r for r in candidates if r.seq not in refused]
-        self._keep(accepted, hashes)
+        self._keep(accepted, prep.hashes)
         dead.sort(key=lambda d: d[0])
         for _s, _raw, why in dead:
             self.reject(why)
@@ -189,25 +191,9 @@ class _Batch:
         self.sink.accepted(self.conn, self.result.batch_id, [r.seq for r in accepted] + self._dups)
         self.result.accepted += len(accepted)
 
-    def _check(self, seq: int, raw: Raw) -> FeedRecord | list[Rejection]:
-        if ERROR in raw:
-            return [Rejection(seq, None, str(raw[ERROR]))]
-        out = self.check(raw, seq)
-        for name, q in self.quality_items:
-            v = raw.get(name)
-            if v is None or (isinstance(v, str) and not v.strip()):
-                q[1] += 1
-            else:
-                q[0] += 1
-        if isinstance(out, list):
-            for name in {r.field for r in out}:
-                if name in self.quality:
-                    self.quality[name][2] += 1
-        return out
-
     def _fresh(
-        self, checked: list[FeedRecord]
-    ) -> tuple[list[FeedRecord], dict[int, str], list[tuple[FeedRecord, Rejection]]]:
+        self, checked: list[FeedRecord], hashes: dict[int, str]
+    ) -> tuple[list[FeedRecord], list[tuple[FeedRecord, Rejection]]]:
         """The records that are neither duplicates nor stale, in the order to apply them."""
         f = self.ctx.feed
         known = self._known({r.key for r in checked})
@@ -216,7 +202,6 @@ class _Batch:
         def order(r: FeedRecord) -> str:
             return sortable(r.values.get(by)) if by else ""
 
-        hashes = {r.seq: self.content_hash(r) for r in checked}
         if f.order_by:
             checked = sorted(checked, key=lambda r: (r.key, order(r), r.seq))
         out: list[FeedRecord] = []
@@ -238,13 +223,7 @@ class _Batch:
                 k.newest = o
             k.hashes.add(h)
             out.append(r)
-        return out, hashes, stale
-
-    def content_hash(self, r: FeedRecord) -> str:
-        """A keyed hash of the record's content (HMAC-SM3: the content may hold identity numbers)."""
-        values = r.values
-        canonical = [v if type(v) is str else sortable(v) for v in map(values.get, self.names)]
-        return self.hash(json.dumps(canonical, ensure_ascii=False))
+        return out, stale
 
     def _known(self, keys: set[str]) -> dict[str, _Known]:
         out: dict[str, _Known] = defaultdict(_Known)
@@ -366,16 +345,11 @@ def load_feed(
             result.batch_id = job.entity_id = _insert_batch(conn, f, channel, who, caller, filename, now)
             ctx = BatchContext(result.batch_id, f, now, now.astimezone(SHANGHAI).date(), settings, kr)
             b = _Batch(conn, ctx, kr, sink or NewDeadLetters(f, kr), result)
-            part: list[tuple[int, Raw]] = []
-            for seq, raw in enumerate(records, start=1):
-                part.append((seq, raw))
-                if len(part) >= chunk:
-                    b.chunk(part)
-                    part = []
-                    if progress:
-                        progress(f"已处理 {result.received} 条", 0.0)
-            if part:
-                b.chunk(part)
+            parts = prepared_chunks(chunks(records, chunk), f, kr, settings.exchange_feed_workers)
+            for raws, prep in parts:
+                b.chunk(raws, prep)
+                if progress:
+                    progress(f"已处理 {result.received} 条", 0.0)
             b.close()
             _finish_batch(conn, result, b, clock.now())
             job.detail = {

@@ -1,0 +1,129 @@
+"""Checking a batch's records and hashing their content, chunk by chunk: pure computation, done in a
+worker process for large batches so that it overlaps the loading process's database work.
+
+:class:`Preparer` turns a chunk of raw records into :class:`Prepared` (per record its checked
+:class:`FeedRecord` or its rejections, the content hash of each checked one, and the chunk's quality
+counts). :func:`prepared_chunks` yields the chunks of a batch with their preparation: the first two in
+this process; from the third on (a batch larger than two chunks) one worker process prepares the
+next chunks while this one applies the current (``exchange_feed_workers``; 0 keeps everything
+here). The worker touches no database and no state: the batch's transaction, its order and its
+guarantees stay in the loading process; a worker that fails fails the batch like any error.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from anju.exchange.domain import FeedDefinition, FeedRecord, Rejection, record_checker, sortable
+from anju.exchange.files import ERROR, Raw
+from anju.security import Keyring
+
+Chunk = list[tuple[int, Raw]]
+
+
+@dataclass
+class Prepared:
+    """One chunk checked: per record (in the chunk's order) its record or its rejections."""
+
+    outs: list[FeedRecord | list[Rejection]] = field(default_factory=list)
+    #: The content hash of each checked record, by its seq.
+    hashes: dict[int, str] = field(default_factory=dict)
+    #: Per field (the feed's order): records with it present, missing, invalid.
+    quality: list[list[int]] = field(default_factory=list)
+
+
+class Preparer:
+    """Checks and hashes the chunks of one feed (see the module's docstring)."""
+
+    def __init__(self, feed: FeedDefinition, kr: Keyring) -> None:
+        self.check = record_checker(feed)
+        self.names = [x.name for x in feed.fields]
+        self.index = {n: i for i, n in enumerate(self.names)}
+        self.hash = kr.blind_indexer("feed:" + feed.dataset)
+
+    def content_hash(self, r: FeedRecord) -> str:
+        """A keyed hash of the record's content (HMAC-SM3: the content may hold identity numbers)."""
+        values = r.values
+        canonical = [v if type(v) is str else sortable(v) for v in map(values.get, self.names)]
+        return self.hash(json.dumps(canonical, ensure_ascii=False))
+
+    def __call__(self, raws: Chunk) -> Prepared:
+        out = Prepared(quality=[[0, 0, 0] for _ in self.names])
+        quality = list(zip(self.names, out.quality, strict=True))
+        for seq, raw in raws:
+            if ERROR in raw:
+                out.outs.append([Rejection(seq, None, str(raw[ERROR]))])
+                continue
+            r = self.check(raw, seq)
+            for name, q in quality:
+                v = raw.get(name)
+                if v is None or (isinstance(v, str) and not v.strip()):
+                    q[1] += 1
+                else:
+                    q[0] += 1
+            if isinstance(r, list):
+                for bad in {x.field for x in r}:
+                    if bad is not None and bad in self.index:
+                        out.quality[self.index[bad]][2] += 1
+            else:
+                out.hashes[r.seq] = self.content_hash(r)
+            out.outs.append(r)
+        return out
+
+
+#: In a worker process: its batch's preparer.
+_WORKER: dict[str, Preparer] = {}
+
+
+def _start(feed: FeedDefinition, kr: Keyring) -> None:
+    _WORKER["batch"] = Preparer(feed, kr)
+
+
+def _prepare(raws: Chunk) -> Prepared:
+    return _WORKER["batch"](raws)
+
+
+def chunks(records: Iterable[Raw], size: int) -> Iterator[Chunk]:
+    """The records numbered from 1, ``size`` at a time."""
+    part: Chunk = []
+    for seq, raw in enumerate(records, start=1):
+        part.append((seq, raw))
+        if len(part) >= size:
+            yield part
+            part = []
+    if part:
+        yield part
+
+
+def prepared_chunks(
+    parts: Iterable[Chunk], feed: FeedDefinition, kr: Keyring, workers: int
+) -> Iterator[tuple[Chunk, Prepared]]:
+    """Each chunk with its preparation, in order (see the module's docstring)."""
+    here = Preparer(feed, kr)
+    it = iter(parts)
+    for _ in range(2):
+        part = next(it, None)
+        if part is None:
+            return
+        yield part, here(part)
+    if workers < 1:
+        for part in it:
+            yield part, here(part)
+        return
+    # forkserver: a clean process (the loading one may run threads: a web server, a job runner)
+    ctx = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(1, mp_context=ctx, initializer=_start, initargs=(feed, kr)) as pool:
+        ahead: deque[tuple[Chunk, Future[Prepared]]] = deque()
+        for part in it:
+            ahead.append((part, pool.submit(_prepare, part)))
+            if len(ahead) > 2:
+                done, fut = ahead.popleft()
+                yield done, fut.result()
+        while ahead:
+            done, fut = ahead.popleft()
+            yield done, fut.result()
