@@ -11,9 +11,11 @@ held whole. The clock runs from the first record to the commit: checks, content 
 the handler, accepted keys, dead letters, quality counts, the batch's audit row — one transaction.
 
 Then the same batch is delivered again (every record a duplicate: idempotent re-delivery) and timed.
-Reports records/s, the CPU seconds of this process (the database server's are not counted) and its
-peak RSS (``resource.getrusage``: the loading process is
-this one). The PostgreSQL database is created fresh and dropped at the end unless ``--keep``.
+Reports records/s, the CPU seconds of this process, of the worker process that checks and hashes the
+records ahead (``exchange_feed_workers``) and of the database's backends (PostgreSQL on this machine,
+from /proc), and the peak RSS of this process and of the worker (``resource.getrusage``). Pass
+``--workers 0`` to keep everything in this process. The PostgreSQL database is created fresh and dropped
+at the end unless ``--keep``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
+from multiprocessing import forkserver
 from pathlib import Path
 
 from sqlalchemy import BigInteger, Column, Connection, Engine, LargeBinary, MetaData, String, Table, create_engine, text
@@ -154,16 +157,28 @@ def server_cpu(engine: Engine) -> float | None:
     return total
 
 
+def children_cpu() -> float:
+    """CPU seconds of this process's finished descendants: the batch's worker process (checks and
+    content hashes), once the forkserver that started it has been stopped and reaped."""
+    # private, bench only: stops and reaps the forkserver (which reaped the worker)
+    forkserver._forkserver._stop()  # type: ignore[attr-defined]
+    u = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return u.ru_utime + u.ru_stime
+
+
 def timed(engine: Engine, settings: Settings, n: int) -> dict[str, object]:
-    s0 = server_cpu(engine)
+    s0, w0 = server_cpu(engine), children_cpu()
     t0, c0 = time.perf_counter(), time.process_time()
     r = load_feed(engine, settings, FEED, records(n), caller=Caller.system("bench"), channel="file")
     s, cpu = time.perf_counter() - t0, time.process_time() - c0
-    s1 = server_cpu(engine)
+    s1, w1 = server_cpu(engine), children_cpu()
     return {
         "seconds": round(s, 1),
         #: CPU time of this (the loading) process: on a shared machine, the wall time's lower bound
         "cpu_seconds": round(cpu, 1),
+        #: CPU time of the worker process that checked and hashed the records ahead
+        "worker_cpu_seconds": round(w1 - w0, 1),
+        "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
         #: CPU time of the database's backends during the batch (PostgreSQL on this machine)
         "server_cpu_seconds": round(s1 - s0, 1) if s0 is not None and s1 is not None else None,
         "records_per_s": round(n / s),
@@ -180,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--postgres", default="")
     p.add_argument("--sqlite", default="")
     p.add_argument("--keep", action="store_true")
+    p.add_argument("--workers", type=int, default=1, help="exchange_feed_workers (0: no worker process)")
     a = p.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parent))  # the handler "feed_batch:handle"
     if a.postgres:
@@ -191,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     engine = make_engine(url)
     migrate.upgrade(engine)
     meta.create_all(engine)
-    settings = Settings(database_url=url, data_dir=Path("/tmp/anju_feed_bench"))
+    settings = Settings(database_url=url, data_dir=Path("/tmp/anju_feed_bench"), exchange_feed_workers=a.workers)
     try:
         first = timed(engine, settings, a.records)
         again = timed(engine, settings, a.records)
@@ -205,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
             {
                 "backend": "postgresql" if a.postgres else "sqlite",
                 "records": a.records,
+                "workers": a.workers,
                 "first_delivery": first,
                 "redelivery": again,
                 "cpus": os.cpu_count(),

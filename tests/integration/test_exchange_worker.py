@@ -32,11 +32,11 @@ def batch() -> list[dict[str, object]]:
 
 def test_a_worker_prepares_the_same_chunks_as_the_loading_process(tmp_path: Path) -> None:
     kr = keyring_from_settings(Settings(database_url="sqlite://", data_dir=tmp_path))
-    here = list(prepared_chunks(chunks(batch(), 2), PEOPLE, kr, 0))
-    there = list(prepared_chunks(chunks(batch(), 2), PEOPLE, kr, 1))
+    here = list(prepared_chunks(chunks(batch(), 2), PEOPLE, kr, 0, 0))
+    there = list(prepared_chunks(chunks(batch(), 2), PEOPLE, kr, 1, 4))  # the worker from the 3rd chunk
     assert len(here) == 7 and here == there
     assert sum(len(p.hashes) for _c, p in there) == 11  # every checked record hashed
-    bad_id = there[2][1].outs[0]  # the bad ID's rejection came back from the worker as is
+    bad_id = there[2][1].outs[0]  # the bad ID's rejection (3rd chunk) came back from the worker as is
     assert isinstance(bad_id, list) and [(x.seq, x.field) for x in bad_id] == [(5, "id_number")]
 
 
@@ -46,7 +46,9 @@ def test_a_batch_larger_than_two_chunks_is_the_same_with_or_without_the_worker(
 ) -> None:
     create_people_table(empty_engine)
     monkeypatch.setattr(feeding, "feeds", lambda: [PEOPLE])
-    settings = settings_for(empty_engine, exchange_feed_chunk=2, exchange_feed_workers=workers)
+    settings = settings_for(
+        empty_engine, exchange_feed_chunk=2, exchange_feed_workers=workers, exchange_feed_worker_from=4
+    )
     r = load_feed(empty_engine, settings, PEOPLE, batch(), caller=CALLER)
     assert (r.status, r.received, r.accepted, r.rejected, r.duplicate) == ("done", 14, 9, 4, 1)
     assert [(x.seq, x.field) for x in r.rejections] == [

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
         description="Worker processes checking and hashing a large feed batch's records while the loading process "
         "writes (0: all in the loading process).",
     )
+    exchange_feed_worker_from: int = Field(
+        50_000,
+        ge=0,
+        description="Records of a feed batch after which its worker process starts (smaller batches need none).",
+    )
     exchange_replay_max: int = Field(
         50_000, ge=1, description="Most dead letters one replay takes (a batch's bulk replay takes them in order)."
     )

@@ -345,7 +345,9 @@ def load_feed(
             result.batch_id = job.entity_id = _insert_batch(conn, f, channel, who, caller, filename, now)
             ctx = BatchContext(result.batch_id, f, now, now.astimezone(SHANGHAI).date(), settings, kr)
             b = _Batch(conn, ctx, kr, sink or NewDeadLetters(f, kr), result)
-            parts = prepared_chunks(chunks(records, chunk), f, kr, settings.exchange_feed_workers)
+            parts = prepared_chunks(
+                chunks(records, chunk), f, kr, settings.exchange_feed_workers, settings.exchange_feed_worker_from
+            )
             for raws, prep in parts:
                 b.chunk(raws, prep)
                 if progress:

@@ -3,11 +3,12 @@ worker process for large batches so that it overlaps the loading process's datab
 
 :class:`Preparer` turns a chunk of raw records into :class:`Prepared` (per record its checked
 :class:`FeedRecord` or its rejections, the content hash of each checked one, and the chunk's quality
-counts). :func:`prepared_chunks` yields the chunks of a batch with their preparation: the first two in
-this process; from the third on (a batch larger than two chunks) one worker process prepares the
-next chunks while this one applies the current (``exchange_feed_workers``; 0 keeps everything
-here). The worker touches no database and no state: the batch's transaction, its order and its
-guarantees stay in the loading process; a worker that fails fails the batch like any error.
+counts). :func:`prepared_chunks` yields the chunks of a batch with their preparation: in this process
+until the batch has passed ``exchange_feed_worker_from`` records; from there on one worker process
+prepares the next chunks while this one applies the current (``exchange_feed_workers``; 0 keeps
+everything here: starting a worker costs about a second, worth it for large batches only). The
+worker touches no database and no state: the batch's transaction, its order and its guarantees stay
+in the loading process; a worker that fails fails the batch like any error.
 """
 
 from __future__ import annotations
@@ -101,25 +102,29 @@ def chunks(records: Iterable[Raw], size: int) -> Iterator[Chunk]:
 
 
 def prepared_chunks(
-    parts: Iterable[Chunk], feed: FeedDefinition, kr: Keyring, workers: int
+    parts: Iterable[Chunk], feed: FeedDefinition, kr: Keyring, workers: int, worker_from: int
 ) -> Iterator[tuple[Chunk, Prepared]]:
-    """Each chunk with its preparation, in order (see the module's docstring)."""
+    """Each chunk with its preparation, in order (see the module's docstring): here until the batch
+    has passed ``worker_from`` records, then (``workers`` ≥ 1) in a worker process, chunks ahead."""
     here = Preparer(feed, kr)
     it = iter(parts)
-    for _ in range(2):
-        part = next(it, None)
-        if part is None:
+    seen = 0
+    for part in it:
+        seen += len(part)
+        if workers >= 1 and seen > worker_from:
+            yield from _ahead(part, it, feed, kr)
             return
         yield part, here(part)
-    if workers < 1:
-        for part in it:
-            yield part, here(part)
-        return
-    # forkserver: a clean process (the loading one may run threads: a web server, a job runner)
+
+
+def _ahead(first: Chunk, rest: Iterator[Chunk], feed: FeedDefinition, kr: Keyring) -> Iterator[tuple[Chunk, Prepared]]:
+    # forkserver: a clean process (the loading one may run threads: a web server, a job runner); the
+    # server imports this module once, so a batch's worker starts without importing anything
     ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([__name__])
     with ProcessPoolExecutor(1, mp_context=ctx, initializer=_start, initargs=(feed, kr)) as pool:
-        ahead: deque[tuple[Chunk, Future[Prepared]]] = deque()
-        for part in it:
+        ahead: deque[tuple[Chunk, Future[Prepared]]] = deque([(first, pool.submit(_prepare, first))])
+        for part in rest:
             ahead.append((part, pool.submit(_prepare, part)))
             if len(ahead) > 2:
                 done, fut = ahead.popleft()
