@@ -107,6 +107,8 @@ def prepared_chunks(
     """Each chunk with its preparation, in order (see the module's docstring): here until the batch
     has passed ``worker_from`` records, then (``workers`` ≥ 1) in a worker process, chunks ahead."""
     here = Preparer(feed, kr)
+    if multiprocessing.current_process().daemon:
+        workers = 0  # a daemonic process may not start processes
     it = iter(parts)
     seen = 0
     for part in it:
