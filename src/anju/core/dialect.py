@@ -9,7 +9,9 @@
   ``… DO UPDATE`` (a lock row created or bumped by one write: ``counting_upsert``), and the same
   prepared once per dialect for hot paths (``insert_missing_statement``);
 - the ledger's look-up of stored subtree hashes: PostgreSQL one statement of fixed text over arrays
-  (prepared once per connection); SQLite one primary-key search per level, ``UNION ALL``-ed.
+  (prepared once per connection); SQLite one primary-key search per level, ``UNION ALL``-ed;
+- claiming queue rows when several workers run (``skip_locked``): PostgreSQL ``FOR UPDATE SKIP
+  LOCKED``; SQLite takes the database's write lock first (one writer at a time).
 """
 
 from __future__ import annotations
@@ -420,3 +422,18 @@ def is_transient(exc: BaseException) -> bool:
     if getattr(orig, "sqlstate", None) in _TRANSIENT_SQLSTATES:
         return True
     return "database is locked" in str(orig)
+
+
+def skip_locked(conn: Connection, stmt: Select[Any], table: Table) -> Select[Any]:
+    """``stmt`` (a SELECT of queue rows of ``table`` a worker is about to claim, in the caller's write
+    transaction) made safe against other workers claiming at the same time.
+
+    PostgreSQL: ``FOR UPDATE OF <table> SKIP LOCKED``: rows another worker's open transaction locked
+    are passed over, not waited for. SQLite has no row locks: a no-op write to ``table`` first takes
+    the database's write lock, so the claim's read and its update see no other writer in between
+    (a deferred transaction that read first could not upgrade to a write after another committed).
+    """
+    if conn.dialect.name == "postgresql":
+        return stmt.with_for_update(skip_locked=True, of=table)
+    conn.exec_driver_sql(f'UPDATE "{table.name}" SET id = id WHERE 0')
+    return stmt

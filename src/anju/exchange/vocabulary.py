@@ -1,7 +1,14 @@
 """Chinese names of the exchange's internal codes (see ``anju.security.vocabulary``)."""
 
-ACTIONS: dict[str, str] = {}
-ENTITIES: dict[str, str] = {}
+ACTIONS: dict[str, str] = {
+    "exchange.subscriber_create": "新建数据推送订阅",
+    "exchange.subscriber_topics": "修改订阅的事件主题",
+    "exchange.subscriber_pause": "暂停数据推送",
+    "exchange.subscriber_resume": "恢复数据推送",
+    "exchange.subscriber_rotate": "更换推送签名密钥",
+    "exchange.delivery_retry": "立即重试推送",
+}
+ENTITIES: dict[str, str] = {"exchange_subscriber": "数据推送订阅"}
 PERMISSIONS: dict[str, str] = {
     "exchange.read": "查看数据交换（接入批次、死信、推送、数据质量、目录）",
     "exchange.feed": "接入数据文件",
