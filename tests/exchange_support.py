@@ -27,6 +27,11 @@ class Consumer:
     fail_keys: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
+    #: Hold the request with this index (0-based, counted over every request) until ``release`` is
+    #: set, after ``held`` is set: a test kills the deliverer while a round is in flight.
+    hold_at: int | None = None
+    held: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
 
     def by_key(self) -> dict[str, list[int]]:
         out: dict[str, list[int]] = {}
@@ -51,7 +56,12 @@ def _handler(consumer: Consumer) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             headers = {k: v for k, v in self.headers.items()}
             with consumer.lock:
+                index = len(consumer.raw)
                 consumer.raw.append((headers.get("Anju-Event-Id", ""), headers.get("Anju-Key", "")))
+            if index == consumer.hold_at:
+                consumer.held.set()
+                consumer.release.wait(60)
+            with consumer.lock:
                 if headers.get("Anju-Key") in consumer.fail_keys:
                     self._answer(503)
                     return

@@ -100,7 +100,11 @@ def envelope(
         ensure_ascii=False,
         separators=(",", ":"),
     )[:-1]
-    tail = f',"personal":{json.dumps(personal, ensure_ascii=False, sort_keys=True)}' if personal else ""
+    tail = (
+        f',"personal":{json.dumps(personal, ensure_ascii=False, sort_keys=True, separators=(",", ":"))}'
+        if personal
+        else ""
+    )
     return f'{head},"data":{payload}{tail}}}'.encode()
 
 
