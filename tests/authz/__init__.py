@@ -9,6 +9,7 @@ from tests.authz import (
     cases_app,
     cases_assistance,
     cases_divisions,
+    cases_exchange,
     cases_ledger,
     cases_map,
     cases_registry,
@@ -29,6 +30,7 @@ CASES_BY_CONTEXT: dict[str, dict[tuple[str, str], Case]] = {
     "assistance": cases_assistance.CASES,
     "rental": cases_rental.CASES,
     "transactions": cases_transactions.CASES,
+    "exchange": cases_exchange.CASES,
 }
 
 

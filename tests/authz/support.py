@@ -62,6 +62,9 @@ EXPECTED: dict[str, set[str]] = {
     "transactions.manage": {"city", "district"},
     "transactions.sell": {"agency"},
     "transactions.buy": {"citizen", "landlord", "agency"},
+    # data exchange (issue 19)
+    "exchange.read": {"city", "auditor"},
+    "exchange.subscribe": {"city"},
 }
 
 

@@ -16,7 +16,7 @@ from anju.core.settings import load_settings
 
 @click.group()
 def exchange() -> None:
-    """Data exchange (数据共享交换): deliver the outbox's events."""
+    """Data exchange: deliver the outbox's events to subscribers (webhooks, AMQP)."""
 
 
 @exchange.command("deliver")

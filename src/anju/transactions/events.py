@@ -5,6 +5,7 @@ as the contract's own sealed blobs (decrypted only for an entitled subscriber)."
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection
@@ -12,8 +13,10 @@ from sqlalchemy import Connection
 from anju import exchange
 
 
-def _common(row: Any, filing_no: str) -> dict[str, Any]:
-    return {
+def _emit(
+    conn: Connection, topic: str, row: Any, filing_no: str, extra: Mapping[str, Any], personal: Mapping[str, Any]
+) -> None:
+    payload = {
         "contract_id": int(row.id),
         "filing_no": filing_no,
         "home_id": int(row.home_id),
@@ -24,16 +27,19 @@ def _common(row: Any, filing_no: str) -> dict[str, Any]:
         "total_price_fen": int(row.total_price_fen),
         "payment_method": row.payment_method,
         "loan_fen": int(row.loan_fen),
+        **extra,
     }
+    exchange.emit(conn, topic, f"home:{int(row.home_id)}", payload, personal)
 
 
 def contract_filed(conn: Connection, row: Any, filing_no: str) -> None:
     """``transactions.contract_filed``: a new-home purchase contract filed (网签备案)."""
-    exchange.emit(
+    _emit(
         conn,
         "transactions.contract_filed",
-        f"home:{int(row.home_id)}",
-        _common(row, filing_no) | {"project_id": int(row.project_id), "permit_id": int(row.permit_id)},
+        row,
+        filing_no,
+        {"project_id": int(row.project_id), "permit_id": int(row.permit_id)},
         {
             "buyer_id_number": ("sale_contracts.buyer_id", bytes(row.buyer_id_enc)),
             "buyer_name": ("sale_contracts.buyer_name", bytes(row.buyer_name_enc)),
@@ -43,11 +49,12 @@ def contract_filed(conn: Connection, row: Any, filing_no: str) -> None:
 
 def resale_contract_filed(conn: Connection, row: Any, filing_no: str) -> None:
     """``transactions.resale_contract_filed``: a resale purchase contract filed."""
-    exchange.emit(
+    _emit(
         conn,
         "transactions.resale_contract_filed",
-        f"home:{int(row.home_id)}",
-        _common(row, filing_no) | {"agency": row.agency_party_id is not None},
+        row,
+        filing_no,
+        {"agency": row.agency_party_id is not None},
         {
             "buyer_id_number": ("resale_contracts.buyer_id", bytes(row.buyer_id_enc)),
             "buyer_name": ("resale_contracts.buyer_name", bytes(row.buyer_name_enc)),
