@@ -5,6 +5,7 @@ written in the transaction of its change, with personal values sealed. Both data
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -25,7 +26,7 @@ DAY = date(2026, 1, 5)
 env = rl.env  # the rental lease tests' fixture (a city, owned homes, an app)
 
 
-def _events(engine: Engine, topic: str) -> list[Any]:
+def _events(engine: Engine, topic: str) -> Sequence[Any]:
     with engine.connect() as conn:
         return conn.execute(select(exchange_events).where(exchange_events.c.topic == topic).order_by("id")).all()
 

@@ -91,5 +91,7 @@ def test_a_deliverer_killed_mid_delivery_loses_nothing_and_the_consumer_applies_
     assert redelivered, "the killed round should have been sent again (at least once)"
     assert sum(raw.values()) == len(ids) + len(redelivered)
     with empty_engine.connect() as conn:
-        states = dict(conn.execute(select(d.c.state, func.count()).group_by(d.c.state)).all())
+        states: dict[str, int] = {
+            s: int(n) for s, n in conn.execute(select(d.c.state, func.count()).group_by(d.c.state))
+        }
     assert states == {"delivered": 400}

@@ -21,6 +21,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
@@ -57,7 +59,12 @@ class OutEvent:
 
 def topics() -> dict[str, str]:
     """Every declared topic → its Chinese meaning, from ``anju.contexts``."""
-    return {t: meaning for c in contexts.CONTEXTS for t, meaning in c.events.items()}
+    return dict(_declared())
+
+
+@cache
+def _declared() -> Mapping[str, str]:
+    return MappingProxyType({t: meaning for c in contexts.CONTEXTS for t, meaning in c.events.items()})
 
 
 def seal(keyring: Keyring, value: str) -> Sealed:
@@ -105,11 +112,17 @@ def _check(topic: str, key: str, declared: Mapping[str, str]) -> None:
         raise ValidationError.of("key", f"事件键应为 1–{KEY_MAX} 个可打印 ASCII 字符")
 
 
+# Statements built once (an emit runs inside hot write paths: building and cache-keying SQLAlchemy
+# statements anew per call would cost more than the database's work).
+_SUBSCRIBERS = select(exchange_subscribers.c.id, exchange_subscribers.c.topics).order_by(exchange_subscribers.c.id)
+_INSERT_EVENT = insert(exchange_events).returning(exchange_events.c.id)
+_INSERT_DELIVERY = insert(exchange_deliveries)
+
+
 def _subscribers_by_topic(conn: Connection) -> dict[str, list[int]]:
     """Subscribers (active or paused) of each topic: one small query per write."""
     out: dict[str, list[int]] = {}
-    rows = conn.execute(select(exchange_subscribers.c.id, exchange_subscribers.c.topics).order_by("id"))
-    for sid, text in rows:
+    for sid, text in conn.execute(_SUBSCRIBERS):
         for t in json.loads(text):
             out.setdefault(t, []).append(int(sid))
     return out
@@ -121,25 +134,20 @@ def emit(
     """Write one event in the caller's transaction (with a delivery for each subscriber of ``topic``);
     returns the event id, which is also the consumers' idempotency key. ``key`` orders delivery:
     the events of one key reach each subscriber in the order they were emitted."""
-    _check(topic, key, topics())
+    _check(topic, key, _declared())
     now = clock.now()
-    event_id = int(
-        conn.execute(
-            insert(exchange_events)
-            .values(
-                topic=topic,
-                key=key,
-                payload=encode_payload(payload),
-                personal=encode_personal(personal or {}),
-                created_at=now,
-            )
-            .returning(exchange_events.c.id)
-        ).scalar_one()
-    )
+    row = {
+        "topic": topic,
+        "key": key,
+        "payload": encode_payload(payload),
+        "personal": encode_personal(personal or {}),
+        "created_at": now,
+    }
+    event_id = int(conn.execute(_INSERT_EVENT, row).scalar_one())
     subs = _subscribers_by_topic(conn).get(topic, [])
     if subs:
         conn.execute(
-            insert(exchange_deliveries),
+            _INSERT_DELIVERY,
             [
                 {
                     "subscriber_id": s,
@@ -167,7 +175,7 @@ def emit_many(conn: Connection, events: Sequence[OutEvent]) -> list[int]:
     insert of the events and one of their deliveries); returns the event ids in order."""
     if not events:
         return []
-    declared = topics()
+    declared = _declared()
     for e in events:
         _check(e.topic, e.key, declared)
     now = clock.now()
