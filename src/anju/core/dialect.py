@@ -152,6 +152,21 @@ def next_ids(conn: Connection, table: Table, count: int) -> int:
     return int(current) + 1
 
 
+def reserve_ids(conn: Connection, table: Table, count: int) -> list[int]:
+    """Reserve ``count`` ids of ``table`` for rows the caller inserts in bulk, safe against concurrent
+    single-row inserts into the same table (unlike :func:`next_ids`' consecutive range, which a
+    concurrent ``nextval`` can land inside). PostgreSQL: ``count`` values of the sequence, ascending
+    but not necessarily consecutive; SQLite: the range after the largest id (the caller holds the
+    database's write lock)."""
+    if conn.dialect.name == "postgresql":
+        rows = conn.execute(
+            text("SELECT nextval(:s) FROM generate_series(1, :n)"), {"s": f"{table.name}_id_seq", "n": count}
+        )
+        return sorted(int(r[0]) for r in rows)
+    first = next_ids(conn, table, count)
+    return list(range(first, first + count))
+
+
 class ReadOptions(TypedDict, total=False):
     """The execution options :func:`read_options` may set."""
 
@@ -258,6 +273,14 @@ def subtree_hashes(
         stmt = _sqlite_subtree_lookup(leaves, nodes, 0 in by_level, tuple(sorted(lvl for lvl in by_level if lvl > 0)))
     for level, i, h in conn.execute(stmt, params):
         yield int(level), int(i), bytes(h)
+
+
+def analyze_table(conn: Connection, table: Table) -> None:
+    """Refresh the planner's statistics of one table (PostgreSQL ``ANALYZE``). A queue table whose
+    backlog grew by a bulk insert since autovacuum last looked is planned as if nearly empty, and a
+    claim's anti-join then scans the whole backlog per row; SQLite's plans need no statistics."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f'ANALYZE "{table.name}"')
 
 
 def refresh_statistics(conn: Connection) -> None:

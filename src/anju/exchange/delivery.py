@@ -31,7 +31,7 @@ from sqlalchemy import Connection, Engine, and_, bindparam, exists, func, or_, s
 
 from anju.core import clock
 from anju.core.db import UnitOfWork, unit_of_work
-from anju.core.dialect import skip_locked
+from anju.core.dialect import analyze_table, skip_locked
 from anju.core.settings import Settings
 from anju.exchange import webhooks
 from anju.exchange.outbox import decode_personal
@@ -43,6 +43,8 @@ s = exchange_subscribers
 e = exchange_events
 SECRET_COLUMN = "exchange_subscribers.secret"  # noqa: S105 - a column name, not a secret
 ERROR_MAX = 500
+SLOW_CLAIM_SECONDS = 0.5
+ANALYZE_EVERY_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,9 @@ def _kinds(settings: Settings) -> list[str]:
     return ["webhook", "amqp"] if settings.exchange_amqp_url else ["webhook"]
 
 
-def _claimable(settings: Settings, now: datetime) -> Any:
+def _claimable(settings: Settings, now: datetime, subscriber_ids: Sequence[int]) -> Any:
+    """Due deliveries of the given (active) subscribers that head their key, oldest first. No join:
+    the scan of pending rows in id order (``ix_exchange_deliveries_queue``) stops at the limit."""
     earlier = d.alias("earlier")
     blocked = exists().where(
         earlier.c.subscriber_id == d.c.subscriber_id,
@@ -124,13 +128,11 @@ def _claimable(settings: Settings, now: datetime) -> Any:
     )
     return (
         select(d.c.id)
-        .join(s, s.c.id == d.c.subscriber_id)
         .where(
             d.c.state == "pending",
+            d.c.subscriber_id.in_(list(subscriber_ids)),
             d.c.due_at <= now,
             or_(d.c.claimed_until.is_(None), d.c.claimed_until < now),
-            s.c.status == "active",
-            s.c.kind.in_(_kinds(settings)),
             ~blocked,
         )
         .order_by(d.c.id)
@@ -158,7 +160,15 @@ def claim(uow: UnitOfWork, settings: Settings, keyring: Keyring) -> tuple[list[W
     """Claim a round of deliveries (one write transaction); returns them and their subscribers."""
     with uow.begin() as conn:
         now = clock.now()
-        ids = [int(i) for i in conn.execute(skip_locked(conn, _claimable(settings, now), d)).scalars()]
+        active = [
+            int(i)
+            for i in conn.execute(
+                select(s.c.id).where(s.c.status == "active", s.c.kind.in_(_kinds(settings)))
+            ).scalars()
+        ]
+        if not active:
+            return [], {}
+        ids = [int(i) for i in conn.execute(skip_locked(conn, _claimable(settings, now, active), d)).scalars()]
         if not ids:
             return [], {}
         conn.execute(
@@ -372,9 +382,18 @@ def run(
     uow = unit_of_work(engine)
     stats = RunStats()
     senders = Senders(settings)
+    with uow.begin() as conn:  # plans of the claim need statistics of the backlog (core.dialect)
+        analyze_table(conn, d)
+    analysed = time.monotonic()
     try:
         while stop is None or not stop.is_set():
+            started = time.monotonic()
             works, subs = claim(uow, settings, keyring)
+            if time.monotonic() - started > SLOW_CLAIM_SECONDS and started - analysed > ANALYZE_EVERY_SECONDS:
+                # a slow claim: the backlog grew faster than autovacuum analyses it (a bulk emit)
+                with uow.begin() as conn:
+                    analyze_table(conn, d)
+                analysed = time.monotonic()
             if works:
                 settle(uow, settings, send(senders, subs, works), stats)
                 stats.rounds += 1

@@ -29,7 +29,7 @@ from sqlalchemy import Connection, insert, select
 
 from anju import contexts
 from anju.core import clock
-from anju.core.dialect import bulk_insert, next_ids
+from anju.core.dialect import bulk_insert, reserve_ids
 from anju.core.errors import ValidationError
 from anju.exchange.tables import exchange_deliveries, exchange_events, exchange_subscribers
 from anju.security import Keyring
@@ -171,16 +171,16 @@ _DELIVERY_COLS = ("subscriber_id", "event_id", "key", "state", "attempts", "due_
 
 
 def emit_many(conn: Connection, events: Sequence[OutEvent]) -> list[int]:
-    """Write many events in the caller's transaction in bulk (ids reserved at once, then one bulk
-    insert of the events and one of their deliveries); returns the event ids in order."""
+    """Write many events in the caller's transaction in bulk (ids reserved at once — safe beside
+    concurrent ``emit`` calls — then one bulk insert of the events and one of their deliveries);
+    returns the event ids in order (ascending)."""
     if not events:
         return []
     declared = _declared()
     for e in events:
         _check(e.topic, e.key, declared)
     now = clock.now()
-    first = next_ids(conn, exchange_events, len(events))
-    ids = list(range(first, first + len(events)))
+    ids = reserve_ids(conn, exchange_events, len(events))
     bulk_insert(
         conn,
         exchange_events,

@@ -63,5 +63,4 @@ exchange_deliveries = Table(
     Column("last_error", String(500), nullable=True),
     Index("ix_exchange_deliveries_queue", "state", "id"),
     Index("ix_exchange_deliveries_key", "subscriber_id", "key", "state", "event_id"),
-    Index("ix_exchange_deliveries_subscriber", "subscriber_id", "state", "id"),
 )
