@@ -6,6 +6,11 @@ A context that owns inbound data declares its feeds in ``anju.contexts`` (``feed
 (:class:`FeedHandler`). A context declares the datasets it offers the catalogue the same way
 (``datasets``: name → ``"module:CONSTANT"`` of a :class:`Dataset`; an open one names its
 :class:`Aggregate`), and exports the :class:`RetentionAction` functions the retention rules name.
+
+Events out: a context declares its topics (``events``) and calls :func:`emit` / :func:`emit_many`
+inside its write transaction; the deliverer (``anju exchange deliver``) sends them to subscribers
+as signed webhooks (:func:`verify_webhook` is the consumer's side) or AMQP messages.
+
 Other contexts use only what this module exports.
 """
 
@@ -57,7 +62,9 @@ from anju.exchange.metrics import (
     list_batches,
     quality_trend,
 )
+from anju.exchange.outbox import OutEvent, Sealed, UndeclaredTopic, emit, emit_many, seal
 from anju.exchange.periods import Month, month_of, months_back
+from anju.exchange.webhooks import ReplayedWebhook, VerifiedWebhook, WebhookRejected, verify_webhook
 
 __all__ = [
     "BATCH_STATUS_LABELS",
@@ -83,15 +90,23 @@ __all__ = [
     "FieldQuality",
     "Invalid",
     "Month",
+    "OutEvent",
     "QualityDay",
     "Rejection",
     "ReplayResult",
+    "ReplayedWebhook",
     "RetentionAction",
+    "Sealed",
     "Sensitivity",
+    "UndeclaredTopic",
+    "VerifiedWebhook",
+    "WebhookRejected",
     "batch_quality",
     "check_field",
     "check_record",
     "discard",
+    "emit",
+    "emit_many",
     "feed",
     "feed_metrics",
     "feed_or_none",
@@ -110,4 +125,6 @@ __all__ = [
     "read_bytes",
     "read_records",
     "replay",
+    "seal",
+    "verify_webhook",
 ]
