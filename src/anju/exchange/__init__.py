@@ -43,7 +43,8 @@ from anju.exchange.domain import (
     check_record,
 )
 from anju.exchange.feeding import BatchResult, feed, feed_or_none, feeds, load_feed
-from anju.exchange.files import LINE, format_of, json_array, json_lines, read_bytes, read_records
+from anju.exchange.files import LINE, Unreadable, format_of, json_array, json_lines, read_bytes, read_records
+from anju.exchange.idempotency import rehash_feed_keys, stored_key
 from anju.exchange.metrics import (
     BATCH_STATUS_LABELS,
     CHANNEL_LABELS,
@@ -88,6 +89,7 @@ __all__ = [
     "ReplayResult",
     "RetentionAction",
     "Sensitivity",
+    "Unreadable",
     "batch_quality",
     "check_field",
     "check_record",
@@ -109,5 +111,7 @@ __all__ = [
     "quality_trend",
     "read_bytes",
     "read_records",
+    "rehash_feed_keys",
     "replay",
+    "stored_key",
 ]

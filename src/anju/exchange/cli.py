@@ -147,3 +147,18 @@ def retention_cmd(dry_run: bool, today: Any) -> None:
         "ledger_index": out["ledger_index"],
     }
     click.echo(json.dumps(summary, ensure_ascii=False))
+
+
+@exchange.command("rehash-feed-keys")
+def rehash_feed_keys_cmd() -> None:
+    """Replace feed keys stored in clear (batches received before keys were hashed) by their keyed
+    hash; run once after upgrading a deployment that received feeds before. Idempotent."""
+    from anju.exchange import rehash_feed_keys
+    from anju.security import keyring_from_settings
+
+    settings, engine = _engine()
+    try:
+        n = rehash_feed_keys(engine, keyring_from_settings(settings))
+    finally:
+        engine.dispose()
+    _echo({"rehashed": n})
