@@ -230,7 +230,7 @@ class _Batch:
         stale: list[tuple[FeedRecord, Rejection]] = []
         self._dups = []
         self._copies = {}
-        pending: dict[str, int] = {}  # content hash → the chunk's candidate with it
+        pending: dict[tuple[str, str], int] = {}  # (key, content hash) → the chunk's candidate with it
         for r in checked:
             k = known[r.key]
             h = hashes[r.seq]
@@ -238,8 +238,8 @@ class _Batch:
                 self.result.duplicate += 1
                 self._dups.append(r.seq)
                 continue
-            if h in pending:
-                self._copies[r.seq] = pending[h]
+            if (r.key, h) in pending:
+                self._copies[r.seq] = pending[r.key, h]
                 continue
             if f.order_by:
                 o = order(r)
@@ -248,7 +248,7 @@ class _Batch:
                     stale.append((r, Rejection(r.seq, f.order_by, f"{label}：早于已接收的同一记录（过时）")))
                     continue
                 k.newest = o
-            pending[h] = r.seq
+            pending[r.key, h] = r.seq
             out.append(r)
         return out, hashes, stale
 
