@@ -111,7 +111,7 @@ def test_a_letter_discarded_between_the_replays_read_and_its_batch_is_not_applie
     engine, settings = env
     first = load_feed(engine, settings, PEOPLE, [person("P1", version=0)], caller=CALLER)
     (lid,) = letter_ids(engine, settings, first.batch_id)
-    real = dl.load_feed
+    real = feeding.load_feed
 
     def racing(*a: Any, **k: Any) -> Any:
         discard(UnitOfWork(engine, group_commit=False), CALLER, lid, "部门已撤回")
@@ -130,7 +130,7 @@ def test_two_replays_of_one_letter_apply_it_once(env, monkeypatch: pytest.Monkey
     engine, settings = env
     first = load_feed(engine, settings, PEOPLE, [person("P1", version=0)], caller=CALLER)
     (lid,) = letter_ids(engine, settings, first.batch_id)
-    real = dl.load_feed
+    real = feeding.load_feed
     inner: list[int] = []
 
     def racing(*a: Any, **k: Any) -> Any:
@@ -191,7 +191,7 @@ def test_a_bad_ndjson_line_delivered_through_the_api_keeps_its_reason(env) -> No
     body = (json.dumps(person("P1"), ensure_ascii=False) + "\n{oops\n").encode()
     body += json.dumps(person("P2", name="张\u2028三"), ensure_ascii=False).encode()  # U+2028 inside a string
     items = list(json_array(_parse_body(body, "application/x-ndjson"), PEOPLE))
-    assert len(items) == 3 and items[1]["_error"].startswith("第 2 行不是有效的 JSON")
+    assert len(items) == 3 and str(items[1]["_error"]).startswith("第 2 行不是有效的 JSON")
     r = load_feed(engine, settings, PEOPLE, items, caller=CALLER, channel="api")
     assert (r.accepted, r.rejected) == (2, 1) and r.rejections[0].reason.startswith("第 2 行不是有效的 JSON")
 

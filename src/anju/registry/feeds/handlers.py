@@ -5,8 +5,9 @@ in the dead-letter list). A record that depends on a refused one — a correctio
 record the batch refused — finds no such record and is refused too.
 
 What a batch carries from chunk to chunk (the records seen, the homes touched) is kept on the batch
-(``BatchContext.state``: gone with the batch, even one that fails) and read by its finish hook, which runs the registration followers
-(``anju.contexts``: ``registration_followers``) in the batch's transaction.
+(``BatchContext.state``: gone with the batch, even one that fails) and read by its finish hook,
+which runs the registration followers (``anju.contexts``: ``registration_followers``) in the
+batch's transaction.
 """
 
 from __future__ import annotations
