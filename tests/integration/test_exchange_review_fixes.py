@@ -10,10 +10,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import Engine, select, update
 from stdnum.cn import ric
 
 from anju.assistance.department_feeds import HUKOU
+from anju.cli import main
 from anju.core.db import UnitOfWork
 from anju.core.errors import Conflict
 from anju.core.settings import Settings
@@ -38,7 +40,7 @@ from anju.registry.feeds.definitions import REGISTRATIONS
 from anju.registry.feeds.owners import RegistrationWriter
 from anju.security import Caller, keyring_from_settings
 from anju.security.tables import audit_log
-from tests.conftest import SettingsFor
+from tests.conftest import TEST_DATA_KEYS, TEST_INDEX_KEY, SettingsFor
 from tests.exchange_builders import PEOPLE, create_people_table, people_rows, person
 
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
@@ -99,8 +101,16 @@ def test_keys_stored_in_clear_before_are_rehashed_once(env) -> None:
     with engine.begin() as c:  # as an older version stored them
         c.execute(update(feed_keys).where(feed_keys.c.key == stored_key(kr, "test.people", "P1")).values(key="P1"))
         c.execute(update(feed_keys).where(feed_keys.c.key == stored_key(kr, "test.people", "p1")).values(key="p1"))
-    assert rehash_feed_keys(engine, kr) == 2
-    assert rehash_feed_keys(engine, kr) == 0
+    cli_env = {
+        "ANJU_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        "ANJU_DATA_DIR": str(settings.data_dir),
+        "ANJU_DATA_KEYS": TEST_DATA_KEYS,
+        "ANJU_INDEX_KEY": TEST_INDEX_KEY,
+    }
+    res = CliRunner().invoke(main, ["exchange", "rehash-feed-keys"], env=cli_env)
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output.strip().splitlines()[-1]) == {"rehashed": 2}
+    assert rehash_feed_keys(engine, kr) == 0  # once only
     again = load_feed(engine, settings, PEOPLE, [person("P1"), person("p1")], caller=CALLER)
     assert (again.accepted, again.duplicate) == (0, 2)  # and two keys differing by case stay two
 
