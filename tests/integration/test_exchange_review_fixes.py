@@ -110,7 +110,7 @@ def test_keys_stored_in_clear_before_are_rehashed_once(env) -> None:
     res = CliRunner().invoke(main, ["exchange", "rehash-feed-keys"], env=cli_env)
     assert res.exit_code == 0, res.output
     assert json.loads(res.output.strip().splitlines()[-1]) == {"rehashed": 2}
-    assert rehash_feed_keys(engine, kr) == 0  # once only
+    assert rehash_feed_keys(engine, kr, CALLER) == 0  # once only
     again = load_feed(engine, settings, PEOPLE, [person("P1"), person("p1")], caller=CALLER)
     assert (again.accepted, again.duplicate) == (0, 2)  # and two keys differing by case stay two
 

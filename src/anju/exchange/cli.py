@@ -154,11 +154,11 @@ def rehash_feed_keys_cmd() -> None:
     """Replace feed keys stored in clear (batches received before keys were hashed) by their keyed
     hash; run once after upgrading a deployment that received feeds before. Idempotent."""
     from anju.exchange import rehash_feed_keys
-    from anju.security import keyring_from_settings
+    from anju.security import Caller, keyring_from_settings
 
     settings, engine = _engine()
     try:
-        n = rehash_feed_keys(engine, keyring_from_settings(settings))
+        n = rehash_feed_keys(engine, keyring_from_settings(settings), Caller.system("cli"))
     finally:
         engine.dispose()
     _echo({"rehashed": n})

@@ -16,8 +16,9 @@ import re
 
 from sqlalchemy import Engine, bindparam, select, update
 
+from anju.core.db import UnitOfWork, unit_of_work
 from anju.exchange.tables import feed_keys
-from anju.security import Keyring
+from anju.security import Caller, Keyring, audited_job
 
 _HASHED = re.compile(r"^[0-9a-f]{64}$")
 
@@ -27,9 +28,11 @@ def stored_key(kr: Keyring, dataset: str, key: str) -> str:
     return kr.blind_index(key.encode("utf-8").hex(), "feed_key:" + dataset)
 
 
-def rehash_feed_keys(engine: Engine, kr: Keyring, *, chunk: int = 5000) -> int:
-    """Replace every key stored in clear by its keyed hash (one transaction per chunk, idempotent: a
-    hashed key — 64 lowercase hex digits — is left alone); returns how many rows were rewritten."""
+def rehash_feed_keys(target: Engine | UnitOfWork, kr: Keyring, caller: Caller, *, chunk: int = 5000) -> int:
+    """Replace every key stored in clear by its keyed hash (one transaction per chunk of keys, then the
+    audit row ``exchange.rehash_feed_keys``; idempotent: a hashed key — 64 lowercase hex digits — is
+    left alone); returns how many distinct keys were rewritten."""
+    job = audited_job(unit_of_work(target), caller, "exchange.rehash_feed_keys", "feed_keys")
     fk = feed_keys.c
     done = 0
     last: tuple[str, str] | None = None
@@ -37,10 +40,10 @@ def rehash_feed_keys(engine: Engine, kr: Keyring, *, chunk: int = 5000) -> int:
         stmt = select(fk.dataset, fk.key).distinct().order_by(fk.dataset, fk.key).limit(chunk)
         if last is not None:
             stmt = stmt.where((fk.dataset > last[0]) | ((fk.dataset == last[0]) & (fk.key > last[1])))
-        with engine.begin() as conn:
+        with job.batch() as conn:
             rows = [(d, k) for d, k in conn.execute(stmt)]
             if not rows:
-                return done
+                break
             last = rows[-1]
             plain = [{"_d": d, "_k": k, "_new": stored_key(kr, d, k)} for d, k in rows if not _HASHED.match(k)]
             if plain:
@@ -51,3 +54,7 @@ def rehash_feed_keys(engine: Engine, kr: Keyring, *, chunk: int = 5000) -> int:
                     plain,
                 )
                 done += len(plain)
+    job.detail = {"rehashed": done}
+    with job.final():
+        pass
+    return done
