@@ -48,7 +48,8 @@ from anju.exchange.domain import (
     check_record,
 )
 from anju.exchange.feeding import BatchResult, feed, feed_or_none, feeds, load_feed
-from anju.exchange.files import LINE, format_of, json_array, json_lines, read_bytes, read_records
+from anju.exchange.files import LINE, Unreadable, format_of, json_array, json_lines, read_bytes, read_records
+from anju.exchange.idempotency import rehash_feed_keys, stored_key
 from anju.exchange.metrics import (
     BATCH_STATUS_LABELS,
     CHANNEL_LABELS,
@@ -99,6 +100,7 @@ __all__ = [
     "Sealed",
     "Sensitivity",
     "UndeclaredTopic",
+    "Unreadable",
     "VerifiedWebhook",
     "WebhookRejected",
     "batch_quality",
@@ -124,7 +126,9 @@ __all__ = [
     "quality_trend",
     "read_bytes",
     "read_records",
+    "rehash_feed_keys",
     "replay",
     "seal",
+    "stored_key",
     "verify_webhook",
 ]

@@ -179,3 +179,18 @@ def deliver(once: bool, quiet: bool) -> None:
 
     stats = delivery.run(engine, settings, keyring_from_settings(settings), once=once, stop=stop, on_round=progress)
     click.echo(json.dumps(asdict(stats)))
+
+
+@exchange.command("rehash-feed-keys")
+def rehash_feed_keys_cmd() -> None:
+    """Replace feed keys stored in clear (batches received before keys were hashed) by their keyed
+    hash; run once after upgrading a deployment that received feeds before. Idempotent."""
+    from anju.exchange import rehash_feed_keys
+    from anju.security import Caller, keyring_from_settings
+
+    settings, engine = _engine()
+    try:
+        n = rehash_feed_keys(engine, keyring_from_settings(settings), Caller.system("cli"))
+    finally:
+        engine.dispose()
+    _echo({"rehashed": n})

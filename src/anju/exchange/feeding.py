@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Protocol, TypedDict
 from zoneinfo import ZoneInfo
@@ -35,6 +35,7 @@ from anju.core.sheet import FileRejected
 from anju.exchange.contract import BatchContext, FeedFinish, FeedHandler
 from anju.exchange.domain import FeedDefinition, FeedRecord, Rejection, check_record, sortable
 from anju.exchange.files import ERROR, Raw
+from anju.exchange.idempotency import stored_key
 from anju.exchange.tables import feed_batches, feed_dataset_locks, feed_dead_letters, feed_keys, feed_quality
 from anju.security import AuditedJob, Caller, Keyring, audited_job, keyring_from_settings
 
@@ -84,6 +85,9 @@ class DeadLetterSink(Protocol):
     """Where a batch's rejected records go: new dead letters (a delivery) or back to the dead letters
     they came from (a replay)."""
 
+    def begin(self, conn: Connection, batch_id: int) -> None:
+        """In the batch's transaction, once it holds its dataset's lock, before any record."""
+
     def rejected(self, conn: Connection, batch_id: int, items: list[tuple[int, Raw, list[Rejection]]]) -> None: ...
 
     def accepted(self, conn: Connection, batch_id: int, seqs: Sequence[int]) -> None: ...
@@ -120,6 +124,9 @@ class NewDeadLetters:
             status="open",
         )
 
+    def begin(self, conn: Connection, batch_id: int) -> None:
+        return None
+
     def rejected(self, conn: Connection, batch_id: int, items: list[tuple[int, Raw, list[Rejection]]]) -> None:
         if items:
             conn.execute(insert(feed_dead_letters), [self.row(batch_id, s, raw, why) for s, raw, why in items])
@@ -152,6 +159,8 @@ class _Batch:
         self.lag_sum = 0
         self.lag_max: int | None = None
         self._dups: list[int] = []
+        #: Copies of a candidate earlier in the chunk (seq → the candidate's seq), until the handler decided.
+        self._copies: dict[int, int] = {}
 
     def reject(self, why: list[Rejection]) -> None:
         self.result.rejected += 1
@@ -176,6 +185,7 @@ class _Batch:
         for no in self.handler(self.conn, candidates, self.ctx) if candidates else ():
             refused[no.seq].append(no)
         dead.extend((s, by_seq[s], reasons) for s, reasons in refused.items())
+        dead.extend(self._copies_of(refused, by_seq))
         accepted = [r for r in candidates if r.seq not in refused]
         self._keep(accepted, hashes)
         dead.sort(key=lambda d: d[0])
@@ -189,6 +199,8 @@ class _Batch:
         if ERROR in raw:
             return [Rejection(seq, None, str(raw[ERROR]))]
         out = check_record(self.ctx.feed, raw, seq)
+        if isinstance(out, FeedRecord):  # the key as stored: a keyed hash, never in clear
+            out = replace(out, key=stored_key(self.kr, self.ctx.feed.dataset, out.key))
         bad = {r.field for r in out} if isinstance(out, list) else set()
         for name, q in self.quality.items():
             v = raw.get(name)
@@ -196,8 +208,8 @@ class _Batch:
                 q[1] += 1
             else:
                 q[0] += 1
-            if name in bad:
-                q[2] += 1
+                if name in bad:  # invalid: of the values present
+                    q[2] += 1
         return out
 
     def _fresh(
@@ -217,12 +229,17 @@ class _Batch:
         out: list[FeedRecord] = []
         stale: list[tuple[FeedRecord, Rejection]] = []
         self._dups = []
+        self._copies = {}
+        pending: dict[tuple[str, str], int] = {}  # (key, content hash) → the chunk's candidate with it
         for r in checked:
             k = known[r.key]
             h = hashes[r.seq]
             if h in k.hashes:
                 self.result.duplicate += 1
                 self._dups.append(r.seq)
+                continue
+            if (r.key, h) in pending:
+                self._copies[r.seq] = pending[r.key, h]
                 continue
             if f.order_by:
                 o = order(r)
@@ -231,9 +248,22 @@ class _Batch:
                     stale.append((r, Rejection(r.seq, f.order_by, f"{label}：早于已接收的同一记录（过时）")))
                     continue
                 k.newest = o
-            k.hashes.add(h)
+            pending[r.key, h] = r.seq
             out.append(r)
         return out, hashes, stale
+
+    def _copies_of(
+        self, refused: dict[int, list[Rejection]], by_seq: dict[int, Raw]
+    ) -> list[tuple[int, Raw, list[Rejection]]]:
+        """A copy of a record the handler accepted is a duplicate; of one it refused, refused alike."""
+        dead: list[tuple[int, Raw, list[Rejection]]] = []
+        for seq, first in self._copies.items():
+            if first in refused:
+                dead.append((seq, by_seq[seq], [replace(x, seq=seq) for x in refused[first]]))
+            else:
+                self.result.duplicate += 1
+                self._dups.append(seq)
+        return dead
 
     def content_hash(self, r: FeedRecord) -> str:
         """A keyed hash of the record's content (HMAC-SM3: the content may hold identity numbers)."""
@@ -337,6 +367,7 @@ def load_feed(
             result.batch_id = job.entity_id = _insert_batch(conn, f, channel, who, caller, filename, now)
             ctx = BatchContext(result.batch_id, f, now, now.astimezone(SHANGHAI).date(), settings, kr)
             b = _Batch(conn, ctx, kr, sink or NewDeadLetters(f, kr), result)
+            b.sink.begin(conn, result.batch_id)
             part: list[tuple[int, Raw]] = []
             for seq, raw in enumerate(records, start=1):
                 part.append((seq, raw))

@@ -24,6 +24,7 @@ ACTIONS.update(
     {
         "exchange.feed_batch": "接收数据接入批次",
         "exchange.discard_dead_letter": "丢弃死信",
+        "exchange.rehash_feed_keys": "将明文接入键改为密钥散列",
     }
 )
-ENTITIES.update({"feed_batch": "数据接入批次", "feed_dead_letter": "死信"})
+ENTITIES.update({"feed_batch": "数据接入批次", "feed_dead_letter": "死信", "feed_keys": "接入键（幂等）"})
