@@ -85,6 +85,10 @@ def run(
     """Run every rule (``apply`` False: count only) in the caller's transaction; record the run and,
     when applied, append it to the verifiable log ``exchange``. Returns the run."""
     today = today or clock.today()
+    if apply:
+        # one applied run at a time: a second waits here for the first's commit, then finds its
+        # records done (each pseudonymising UPDATE also keeps the due condition in its WHERE)
+        ledger.lock_log(conn, LOG)
     started = clock.now()
     counts: list[RuleCount] = []
     for rule in rules(settings):
