@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, select, update
 
 from anju import divisions, registry
 from anju.app import create_app
@@ -267,3 +267,26 @@ def test_assistance_households_count_approved_and_allocated_by_district_and_prog
     assert fig[(names[w.district_b], label)] is None  # 2 households: withheld
     assert fig[("合计", "合计")] == 14 and fig[("合计", label)] == 14
     assert fig[(names[w.district_a], label)] is None  # 12 = 14 - 2 would reveal district B's 2
+
+
+def test_assistance_households_count_a_household_with_two_applications_once(
+    city_engine: Engine, settings_for: Any
+) -> None:
+    from anju.assistance import catalogue as programmes
+    from anju.assistance import domain as adomain
+    from anju.assistance.datasets import households
+    from anju.assistance.tables import application_members as m
+    from tests import assistance_builders as ab
+
+    w = choose_world(city_engine)
+    kr = Security(settings_for(city_engine)).keyring
+    with city_engine.begin() as conn:
+        programmes.load_programmes(conn, adomain.load_policies(adomain.sample_policy_path("320100")))
+        base = sum(n for _, n in households(conn, clock.today()))
+        first = ab.approved(conn, kr, w.street_s1)
+        second = ab.approved(conn, kr, w.street_s1, status="allocated")
+        ab.approved(conn, kr, w.street_s1)
+        applicant = conn.execute(select(m.c.id_bidx).where(m.c.application_id == first, m.c.seq == 0)).scalar_one()
+        conn.execute(update(m).where(m.c.application_id == second, m.c.seq == 0).values(id_bidx=applicant))
+        rows = households(conn, clock.today())
+    assert sum(n for _, n in rows) - base == 2  # three applications, two households

@@ -192,8 +192,9 @@ def check_dataset(ds: Dataset, context: str, name: str) -> list[str]:
     if ds.open_data:
         if ds.sensitivity != "公开" or not ds.public or not ds.aggregate:
             problems.append(f"{ds.id}: open data is 公开, public and names its aggregate")
-        if not 1 <= ds.dimensions < len(ds.fields) or ds.fields[-1].type != "int":
-            problems.append(f"{ds.id}: open data is dimensions then one integer count")
+        if not 2 <= ds.dimensions < len(ds.fields) or ds.fields[-1].type != "int":
+            # suppression works on a table of rows by columns: at least two dimensions
+            problems.append(f"{ds.id}: open data is two or more dimensions then one integer count")
         if any(f.personal for f in ds.fields):
             problems.append(f"{ds.id}: open data holds no personal field")
     return problems
