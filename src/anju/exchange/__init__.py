@@ -57,7 +57,7 @@ from anju.exchange.metrics import (
     list_batches,
     quality_trend,
 )
-from anju.exchange.periods import Month, month_of, months_back
+from anju.exchange.periods import Month, completed_months, month_of, months_back
 
 __all__ = [
     "BATCH_STATUS_LABELS",
@@ -91,6 +91,7 @@ __all__ = [
     "batch_quality",
     "check_field",
     "check_record",
+    "completed_months",
     "discard",
     "feed",
     "feed_metrics",
