@@ -5,6 +5,7 @@ once (the second waits for the first's lock on the log "exchange")."""
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import timedelta
 from typing import Any
@@ -17,7 +18,7 @@ from anju.core import clock
 from anju.exchange import retention
 from anju.rental import retention as rental_retention
 from anju.rental.tables import rental_lease_events, rental_leases
-from anju.security import Caller, Security
+from anju.security import Caller, Security, audit_log
 from tests.integration.test_exchange_retention import _run, _set_up
 
 
@@ -57,8 +58,12 @@ def test_pseudonymising_drops_the_consenting_accounts_free_text_and_the_tenants_
     settings = settings_for(city_engine)
     kr = Security(settings).keyring
     ids = _links(city_engine, _set_up(city_engine, kr))
+    assert _run(city_engine, settings, kr, apply=False)["total"] == 3
     assert _run(city_engine, settings, kr, apply=True)["total"] == 3
     with city_engine.connect() as c:
+        q = select(audit_log.c.detail).where(audit_log.c.action == "exchange.retention_run").order_by(audit_log.c.id)
+        modes = [json.loads(d)["mode"] for d in c.execute(q).scalars()]
+        assert modes == ["dry_run", "apply"]  # the audit row says which kind of run it was
         mc = member_consents
         assert c.execute(select(mc.c.account_id).where(mc.c.application_id == ids["app"])).scalars().all() == [None]
         texts = c.execute(select(objections.c.text).where(objections.c.application_id == ids["app"])).scalars().all()
