@@ -300,3 +300,13 @@ def test_assistance_households_count_a_household_with_two_applications_once(
         conn.execute(update(m).where(m.c.application_id == second, m.c.seq == 0).values(id_bidx=applicant))
         rows = households(conn, clock.today())
     assert sum(n for _, n in rows) - base == 2  # three applications, two households
+
+
+def test_the_catalogues_identifiers_use_the_configured_base_url(city_engine: Engine, settings_for: Any) -> None:
+    base = "https://data.example.gov.cn"
+    client = TestClient(create_app(settings_for(city_engine, exchange_catalogue_base_url=base + "/")))
+    doc = client.get(API).json()
+    assert doc["@id"] == f"{base}/api/v1/exchange/catalogue"
+    assert all(d["@id"].startswith(f"{base}/catalogue#") for d in doc["dcat:dataset"])
+    default = _client(city_engine, settings_for).get(API).json()
+    assert default["@id"] == "http://testserver/api/v1/exchange/catalogue"  # the request's base URL
