@@ -24,6 +24,7 @@ from typing import Any, TypedDict
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     Connection,
     Engine,
     Executable,
@@ -35,6 +36,7 @@ from sqlalchemy import (
     select,
     text,
     union_all,
+    update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine.interfaces import IsolationLevel
@@ -373,6 +375,17 @@ def insert_missing(conn: Connection, table: Table, values: dict[str, Any] | Sele
     stmt = ins.from_select(list(table.c.keys()), values) if isinstance(values, Select) else ins.values(**values)
     pk = next(iter(table.primary_key.columns))
     return conn.execute(stmt.on_conflict_do_nothing().returning(pk)).first() is not None
+
+
+def lock_rows(conn: Connection, table: Table, *where: ColumnElement[bool]) -> int:
+    """Take a write lock on the rows ``where`` selects until the transaction ends, on both databases:
+    ``SELECT … FOR UPDATE`` on PostgreSQL (a row lock: a second transaction locking the same rows
+    waits for the first's commit); on SQLite, which has no row locks and ignores ``FOR UPDATE``, a
+    no-op ``UPDATE`` of the rows, which takes the database's write lock. Returns the rows locked."""
+    pk = next(iter(table.primary_key.columns))
+    if conn.dialect.name == "postgresql":
+        return len(conn.execute(select(pk).where(*where).with_for_update()).all())
+    return int(conn.execute(update(table).where(*where).values({pk.name: pk})).rowcount)
 
 
 class DialectStatement:

@@ -237,6 +237,12 @@ class Settings(BaseSettings):
         description="Open data: the smallest count published; smaller counts (and the figures that would reveal "
         "them) are withheld.",
     )
+    exchange_catalogue_base_url: str = Field(
+        "",
+        max_length=200,
+        description="The base URL of the DCAT catalogue's identifiers (@id), e.g. https://data.example.gov.cn; "
+        "empty uses the request's base URL (identifiers then depend on the host the caller used).",
+    )
     exchange_retention_rules: str = Field(
         "",
         description="TOML file of the retention rules (dataset, closed records, after how long, action); empty uses "

@@ -64,7 +64,7 @@ from anju.exchange.metrics import (
     quality_trend,
 )
 from anju.exchange.outbox import OutEvent, Sealed, UndeclaredTopic, emit, emit_many, seal
-from anju.exchange.periods import Month, month_of, months_back
+from anju.exchange.periods import Month, completed_months, month_of, months_back
 from anju.exchange.webhooks import ReplayedWebhook, VerifiedWebhook, WebhookRejected, verify_webhook
 
 __all__ = [
@@ -106,6 +106,7 @@ __all__ = [
     "batch_quality",
     "check_field",
     "check_record",
+    "completed_months",
     "discard",
     "emit",
     "emit_many",
