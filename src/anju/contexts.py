@@ -192,7 +192,11 @@ CONTEXTS: tuple[Context, ...] = (
         grants=_grant("ledger.read", "city_officer", "auditor"),
     ),
     Context(
-        "funds", http=False, vocabulary="anju.funds.vocabulary", datasets={"journals": "anju.funds.datasets:JOURNALS"}
+        "funds",
+        http=False,
+        vocabulary="anju.funds.vocabulary",
+        datasets={"journals": "anju.funds.datasets:JOURNALS"},
+        events={"funds.journal_posted": "监管资金记账（任一资金类别，推送监管银行）"},
     ),
     Context("map", menu=(MenuItem("楼盘表", "一图", "/map", "registry.read"),)),
     Context(
@@ -279,6 +283,10 @@ CONTEXTS: tuple[Context, ...] = (
         help={"rental": "Rental supervision (住房租赁监管服务平台)."},
         restriction_sources={"rental_flags": "anju.rental.home_flags:flag_source"},
         fund_kinds={"rent_escrow": "anju.rental.domain:RENT_ESCROW"},
+        events={
+            "rental.lease_filed": "租赁合同备案（推送公安居住登记、住房公积金）",
+            "rental.lease_ended": "已备案租赁合同终止、解除或注销备案",
+        },
         permissions={
             "rental.party": "file one's own enterprise/agency and its practitioners",
             "rental.publish": "create, verify, publish and withdraw listings; entrust",
@@ -326,6 +334,10 @@ CONTEXTS: tuple[Context, ...] = (
         vocabulary="anju.transactions.vocabulary",
         fund_kinds={"presale": "anju.transactions.domain:PRESALE", "resale": "anju.transactions.domain:RESALE"},
         registration_followers={"resale_contracts": "anju.transactions.registrations:complete_resales"},
+        events={
+            "transactions.contract_filed": "新建商品房买卖合同备案（推送税务）",
+            "transactions.resale_contract_filed": "存量房买卖合同备案（推送税务）",
+        },
         permissions={
             "transactions.read": "read developers, projects, permits, prices and contracts in scope (buyers masked)",
             "transactions.manage": "file developers, projects, presale permits and price lists; cancel contracts",
@@ -370,7 +382,7 @@ CONTEXTS: tuple[Context, ...] = (
         "exchange",
         vocabulary="anju.exchange.vocabulary",
         commands={"exchange": "anju.exchange.cli:exchange"},
-        help={"exchange": "Data exchange: feeds in (load, list, replay dead letters); retention."},
+        help={"exchange": "Data exchange: feeds in, events out (deliver), retention."},
         permissions={
             "exchange.read": "read feeds, batches, dead letters, deliveries, data quality and the full catalogue",
             "exchange.feed": "deliver a feed's file (city-wide)",
@@ -387,11 +399,19 @@ CONTEXTS: tuple[Context, ...] = (
         ),
         menu=(
             MenuItem("数据", "数据接入", "/exchange/feeds", "exchange.read"),
+            MenuItem("数据", "数据推送", "/exchange/subscribers", "exchange.read"),
+            MenuItem("数据", "事件日志", "/exchange/events", "exchange.read"),
             MenuItem("数据", "数据目录", "/catalogue", "public"),
             MenuItem("数据", "开放数据", "/open-data", "public"),
             MenuItem("数据", "数据保留", "/exchange/retention", "exchange.govern"),
         ),
     ),
-    Context("credit", http=False, datasets={"events": "anju.credit.datasets:EVENTS"}),
+    Context(
+        "credit",
+        http=False,
+        datasets={"events": "anju.credit.datasets:EVENTS"},
+        # credit list changes (red/black lists) come with issue 20; today every recorded credit event
+        events={"credit.event_recorded": "信用事件记录（推送市场监管）"},
+    ),
     Context("synth", http=False),
 )

@@ -15,6 +15,13 @@ _NO_FEED = "no_such.feed"
 _NO = "999999"
 _ABSENT = {404}
 
+# --- exchange: events out (数据推送) ---------------------------------------------------------------
+# Policy-level cases: every route, every role. Requests name a subscriber that does not exist (an
+# allowed caller gets 404) or carry an empty form (422). The flows (secret shown once, pause, rotate,
+# retry) are tested in tests/integration/test_exchange_outbox_pages.py.
+
+_NO_SUB = "/exchange/subscribers/999999"
+
 CASES: dict[tuple[str, str], Case] = {
     ("GET", f"{_API}/feeds"): Case(one("GET", f"{_API}/feeds"), scoping=None, perm="exchange.read"),
     ("GET", f"{_API}/feeds/{{dataset}}/batches"): Case(
@@ -104,4 +111,28 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/exchange/retention/runs/{run_id}"): Case(
         one("GET", "/exchange/retention/runs/999999"), ok={404}, scoping=None, perm="exchange.govern"
     ),
+    ("GET", "/exchange/subscribers"): Case(one("GET", "/exchange/subscribers"), scoping=None, perm="exchange.read"),
+    ("GET", "/exchange/subscribers/new"): Case(
+        one("GET", "/exchange/subscribers/new"), scoping=None, perm="exchange.subscribe"
+    ),
+    ("POST", "/exchange/subscribers/new"): Case(
+        one("POST", "/exchange/subscribers/new", data={}), ok={422}, scoping=None, perm="exchange.subscribe"
+    ),
+    ("GET", "/exchange/subscribers/{sid}"): Case(one("GET", _NO_SUB), ok={404}, scoping=None, perm="exchange.read"),
+    ("POST", "/exchange/subscribers/{sid}/topics"): Case(
+        one("POST", f"{_NO_SUB}/topics", data={}), ok={404}, scoping=None, perm="exchange.subscribe"
+    ),
+    ("POST", "/exchange/subscribers/{sid}/status"): Case(
+        one("POST", f"{_NO_SUB}/status", data={"status": "paused"}), ok={404}, scoping=None, perm="exchange.subscribe"
+    ),
+    ("POST", "/exchange/subscribers/{sid}/retry"): Case(
+        one("POST", f"{_NO_SUB}/retry", data={}), ok={404}, scoping=None, perm="exchange.subscribe"
+    ),
+    ("GET", "/exchange/subscribers/{sid}/rotate"): Case(
+        one("GET", f"{_NO_SUB}/rotate"), ok={404}, scoping=None, perm="exchange.subscribe"
+    ),
+    ("POST", "/exchange/subscribers/{sid}/rotate"): Case(
+        one("POST", f"{_NO_SUB}/rotate", data={}), ok={404}, scoping=None, perm="exchange.subscribe"
+    ),
+    ("GET", "/exchange/events"): Case(one("GET", "/exchange/events"), scoping=None, perm="exchange.read"),
 }

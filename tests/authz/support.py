@@ -68,6 +68,7 @@ EXPECTED: dict[str, set[str]] = {
     "exchange.feed": {"city"},
     "exchange.replay": {"city"},
     "exchange.govern": {"city"},
+    "exchange.subscribe": {"city"},
     # department clients (issue 19): no role holds these; only a client token whose scopes name the
     # route's dataset and operation (the matrix's clients below), every account's token is refused (403)
     "client.self": set(),

@@ -30,7 +30,8 @@ from tests.integration.test_resale import LANDLORD_NAME
 from tests.rental_builders import LANDLORD_ID
 
 #: Public routes that are not pages a person reads (a health probe, an image).
-NOT_PAGES = {"/healthz", "/rental/check/{code}/qr.svg"}
+#: Public GET routes that answer something other than a page (a health check, a picture, open-data downloads).
+NOT_PAGES = {"/healthz", "/rental/check/{code}/qr.svg", "/open-data/{dataset_id}.csv", "/open-data/{dataset_id}.json"}
 
 
 def public_pages(app: FastAPI) -> list[str]:
@@ -99,6 +100,7 @@ def samples(s: Site) -> dict[str, str]:
         "/transactions/projects/{project_id}": f"/transactions/projects/{sale.project}",
         "/transactions/buildings/{building_id}": f"/transactions/buildings/{sale.site.building}",
         "/transactions/resale/check": f"/transactions/resale/check?code={listed.json()['verify_code']}",
+        "/catalogue/{dataset_id}": "/catalogue/rental.leases_by_month",
     }
 
 

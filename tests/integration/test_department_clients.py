@@ -4,6 +4,7 @@ downtime, the administrator's pages and the command line."""
 from __future__ import annotations
 
 import base64
+import importlib
 import json
 from datetime import timedelta
 from typing import Annotated
@@ -183,6 +184,65 @@ def test_rotation_keeps_the_previous_secret_until_the_grace_deadline(client, cit
         conn.execute(update(clients).values(previous_expires_at=clock.now() - timedelta(seconds=1)))
     assert get_token(client, issued).status_code == 401
     assert get_token(client, new).status_code == 200
+
+
+def test_an_emergency_rotation_stops_the_previous_secret_and_live_tokens_at_once(client, city_engine, settings):
+    issued = make_client(city_engine, settings)
+    token = get_token(client, issued).json()["access_token"]
+    assert client.get(f"/api/v1/test-clients/{DATASET}/records", headers=bearer(token)).status_code == 200
+    csrf = admin(client, city_engine)
+    page = client.post(
+        f"/admin/clients/{issued.id}/rotate", data={"csrf_token": csrf, "confirm": "yes", "revoke_now": "yes"}
+    )
+    assert page.status_code == 200 and "原密钥已失效" in page.text
+    new_secret = page.text.split('id="client-secret">')[1].split("<")[0]
+    assert client.get(f"/api/v1/test-clients/{DATASET}/records", headers=bearer(token)).status_code == 401
+    assert get_token(client, issued).status_code == 401  # no grace period for the leaked secret
+    assert get_token(client, type(issued)(issued.id, issued.client_id, new_secret)).status_code == 200
+    with city_engine.connect() as c:
+        assert c.execute(select(clients.c.previous_secret_hash)).scalar_one() is None
+    detail = json.loads(rows(city_engine, "client.rotate")[-1]["detail"])
+    assert detail["revoke_now"] is True and detail["tokens_revoked"] == 1
+
+
+def test_the_command_line_rotates_with_revoke_now(city_engine, settings, tmp_path):
+    issued = make_client(city_engine, settings)
+    with city_engine.begin() as conn:
+        conn.execute(
+            client_tokens.insert().values(
+                client_pk=issued.id, token_hash="0" * 64, scopes=f"{DATASET}:read",
+                issued_at=clock.now(), expires_at=clock.now() + timedelta(hours=1),
+            )
+        )  # fmt: skip
+    runner = CliRunner()
+    out = runner.invoke(main, ["clients", "rotate", issued.client_id, "--revoke-now"], env=env(city_engine, tmp_path))
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output)["previous_valid_until"] is None
+    with city_engine.connect() as c:
+        assert c.execute(select(client_tokens.c.revoked_at)).scalar_one() is not None
+
+
+def test_two_first_calls_of_the_day_both_count_when_one_loses_the_insert(city_engine, settings, monkeypatch):
+    """The loser of the day's first insert runs the quota UPDATE again: it is counted, not refused."""
+    access = importlib.import_module("anju.security.client_access")
+    from anju.security.tables import client_usage
+
+    issued = make_client(city_engine, settings)
+    real = access.insert_missing
+
+    def lose_the_race(conn, table, values):
+        real(conn, table, {**values, "calls": 1})  # the parallel first call inserts and counts first
+        return real(conn, table, values)  # ours then finds the row there
+
+    monkeypatch.setattr(access, "insert_missing", lose_the_race)
+    with city_engine.begin() as conn:
+        assert access._bump(conn, issued.id, "*", "*", 5) == 2
+        assert access._bump(conn, issued.id, "ds", "read", None) == 2
+    with city_engine.begin() as conn:
+        conn.execute(update(client_usage).values(calls=5))
+    monkeypatch.setattr(access, "insert_missing", real)
+    with city_engine.begin() as conn:  # the quota still decides
+        assert access._bump(conn, issued.id, "*", "*", 5) is None
 
 
 def test_a_disabled_clients_tokens_are_refused_and_it_gets_no_new_one(client, city_engine, settings):

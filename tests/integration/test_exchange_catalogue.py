@@ -10,12 +10,12 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, select, update
 
 from anju import divisions, registry
 from anju.app import create_app
 from anju.core import clock
-from anju.exchange import months_back
+from anju.exchange import completed_months, months_back
 from anju.exchange.catalogue import NAMESPACES, datasets
 from anju.rental.tables import rental_leases
 from anju.security import Security
@@ -169,10 +169,12 @@ def test_the_catalogue_page_searches_and_hides_what_the_caller_may_not_see(
 
 
 def _plant(engine: Engine, settings_for: Any) -> dict[str, Any]:
-    """Filed leases: district A 30 last month and 25 this month, district B 40 last month and 3 this."""
+    """Filed leases in the last two completed months ("last" the earlier, "this" the later): district A
+    30 and 25, district B 40 and 3; and 5 in district B in the current month, which is not published."""
     w = choose_world(engine)
     kr = Security(settings_for(engine)).keyring
-    last, this = months_back(clock.today(), 2)
+    last, this = completed_months(clock.today(), 2)
+    current = months_back(clock.today(), 1)[0]
     with engine.begin() as conn:
         homes_a = rb.free_homes(conn, w.street_s1, 10)
         b_street = conn.execute(
@@ -180,7 +182,13 @@ def _plant(engine: Engine, settings_for: Any) -> dict[str, Any]:
         ).first()
         assert b_street is not None
         homes_b = rb.free_homes(conn, b_street.street_code, 10)
-        plan = [(homes_a, last, 30), (homes_a, this, 25), (homes_b, last, 40), (homes_b, this, 3)]
+        plan = [
+            (homes_a, last, 30),
+            (homes_a, this, 25),
+            (homes_b, last, 40),
+            (homes_b, this, 3),
+            (homes_b, current, 5),
+        ]
         for homes, month, n in plan:
             ids = [rb.filed_lease(conn, kr, homes[i % len(homes)], start_on=month.first) for i in range(n)]
             at = max(month.start + timedelta(days=1), min(month.end, clock.now()) - timedelta(hours=1))
@@ -198,13 +206,15 @@ def test_open_data_withholds_small_cells_and_what_would_reveal_them(city_engine:
     assert body["k"] == 10 and "小于 10 的数字已隐去" in body["note"]
     assert [f["name"] for f in body["fields"]] == ["district", "month", "leases"]
     fig = {(row["district"], row["month"]): row for row in body["rows"]}
-    # the small cell, and the three that would let one compute it from the totals
+    # the small cell, and the one of its month that would let one compute it from the month's total;
+    # each month on its own: the other month publishes everything
     assert fig[(p["b"], p["this"])]["leases"] is None and fig[(p["b"], p["this"])]["suppressed"] is True
     withheld = {k for k, row in fig.items() if row["suppressed"]}
-    assert withheld == {(p["a"], p["last"]), (p["a"], p["this"]), (p["b"], p["last"]), (p["b"], p["this"])}
-    # the totals are published and true
-    assert fig[(p["a"], "合计")]["leases"] == 55 and fig[(p["b"], "合计")]["leases"] == 43
-    assert fig[("合计", p["this"])]["leases"] == 28 and fig[("合计", "合计")]["leases"] == 98
+    assert withheld == {(p["a"], p["this"]), (p["b"], p["this"])}
+    assert fig[(p["a"], p["last"])]["leases"] == 30 and fig[(p["b"], p["last"])]["leases"] == 40
+    # the months' totals are published and true; no total over the months, no current month
+    assert fig[("合计", p["this"])]["leases"] == 28 and fig[("合计", p["last"])]["leases"] == 70
+    assert not any(k[1] == "合计" for k in fig) and not any(k[1] > p["this"] for k in fig)
     assert all(row["leases"] is None or row["leases"] == 0 or row["leases"] >= 10 for row in body["rows"])
     # CSV: the same figures, Chinese labels, withheld left empty and flagged
     c = client.get("/open-data/rental.leases_by_month.csv")
@@ -213,7 +223,7 @@ def test_open_data_withholds_small_cells_and_what_would_reveal_them(city_engine:
     rows = list(csv.reader(io.StringIO(c.content.decode("utf-8-sig"))))
     assert rows[0] == ["区", "月份", "备案合同数", "是否隐去"]
     by = {(x[0], x[1]): x for x in rows[1:]}
-    assert by[(p["b"], p["this"])][2:] == ["", "是"] and by[("合计", "合计")][2:] == ["98", "否"]
+    assert by[(p["b"], p["this"])][2:] == ["", "是"] and by[("合计", p["last"])][2:] == ["70", "否"]
     assert "李租客" not in c.content.decode("utf-8-sig") and "王房东" not in c.text
 
 
@@ -267,3 +277,36 @@ def test_assistance_households_count_approved_and_allocated_by_district_and_prog
     assert fig[(names[w.district_b], label)] is None  # 2 households: withheld
     assert fig[("合计", "合计")] == 14 and fig[("合计", label)] == 14
     assert fig[(names[w.district_a], label)] is None  # 12 = 14 - 2 would reveal district B's 2
+
+
+def test_assistance_households_count_a_household_with_two_applications_once(
+    city_engine: Engine, settings_for: Any
+) -> None:
+    from anju.assistance import catalogue as programmes
+    from anju.assistance import domain as adomain
+    from anju.assistance.datasets import households
+    from anju.assistance.tables import application_members as m
+    from tests import assistance_builders as ab
+
+    w = choose_world(city_engine)
+    kr = Security(settings_for(city_engine)).keyring
+    with city_engine.begin() as conn:
+        programmes.load_programmes(conn, adomain.load_policies(adomain.sample_policy_path("320100")))
+        base = sum(n for _, n in households(conn, clock.today()))
+        first = ab.approved(conn, kr, w.street_s1)
+        second = ab.approved(conn, kr, w.street_s1, status="allocated")
+        ab.approved(conn, kr, w.street_s1)
+        applicant = conn.execute(select(m.c.id_bidx).where(m.c.application_id == first, m.c.seq == 0)).scalar_one()
+        conn.execute(update(m).where(m.c.application_id == second, m.c.seq == 0).values(id_bidx=applicant))
+        rows = households(conn, clock.today())
+    assert sum(n for _, n in rows) - base == 2  # three applications, two households
+
+
+def test_the_catalogues_identifiers_use_the_configured_base_url(city_engine: Engine, settings_for: Any) -> None:
+    base = "https://data.example.gov.cn"
+    client = TestClient(create_app(settings_for(city_engine, exchange_catalogue_base_url=base + "/")))
+    doc = client.get(API).json()
+    assert doc["@id"] == f"{base}/api/v1/exchange/catalogue"
+    assert all(d["@id"].startswith(f"{base}/catalogue#") for d in doc["dcat:dataset"])
+    default = _client(city_engine, settings_for).get(API).json()
+    assert default["@id"] == "http://testserver/api/v1/exchange/catalogue"  # the request's base URL

@@ -22,6 +22,7 @@ from anju.assistance import domain as adomain
 from anju.assistance.tables import application_documents, application_members, applications
 from anju.core import clock
 from anju.core.db import unit_of_work
+from anju.core.jobs import background_jobs
 from anju.exchange import retention
 from anju.exchange.retention_rules import RetentionRule, RuleError, parse_rules
 from anju.exchange.tables import exchange_retention_runs
@@ -181,8 +182,10 @@ def test_the_page_runs_retention_as_a_job_and_shows_the_run(city_engine: Engine,
     r = client.post("/exchange/retention", data={"csrf_token": csrf, "mode": "apply"}, follow_redirects=False)
     assert r.status_code == 422 and "请先勾选确认" in r.text
     r = client.post("/exchange/retention", data={"csrf_token": csrf, "mode": "nuke"}, follow_redirects=False)
-    assert (r.status_code == 422 and "mode" not in r.text) or "预演" in r.text
+    assert r.status_code == 422 and "应为预演（dry_run）或执行（apply）" in r.text
+    # refused before any job starts: no job row (so no run can come later), no run
     with city_engine.connect() as c:
+        assert c.execute(select(func.count()).select_from(background_jobs)).scalar_one() == 0
         assert c.execute(select(func.count()).select_from(exchange_retention_runs)).scalar_one() == 0
     r = client.post(
         "/exchange/retention", data={"csrf_token": csrf, "mode": "apply", "confirm": "yes"}, follow_redirects=False

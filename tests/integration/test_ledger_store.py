@@ -38,6 +38,7 @@ def test_create_log_checks_name_and_algorithm(empty_engine: Engine):
             "assistance",
             "complaints",
             "credit",
+            "exchange",  # created by migration 0028
             "funds",  # created by migration 0019
             "maintenance_fund",
             "rental",

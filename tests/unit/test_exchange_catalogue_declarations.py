@@ -82,6 +82,7 @@ def test_unsound_declarations_are_refused() -> None:
         replace(STATS, open_data=True, aggregate=None, dimensions=1),
         replace(STATS, open_data=True, aggregate="m:f", dimensions=1, sensitivity="内部"),
         replace(STATS, open_data=True, aggregate="m:f", dimensions=2),  # no count left
+        replace(STATS, open_data=True, aggregate="m:f", dimensions=1),  # suppression needs rows and columns
     ]
     for d in bad:
         assert check_dataset(d, "demo", "stats"), d

@@ -68,3 +68,14 @@ def test_the_blind_indexer_equals_the_blind_index() -> None:
     for value in ("", "abc", " 11010519491231002x ", '["A1", "2026-01-02"]', "名字"):
         assert index(value) == kr.blind_index(value, "feed:test.mixed")
     assert index("abc") != kr.blind_indexer("feed:other")("abc")
+
+
+def test_the_preparer_stores_keys_as_the_idempotency_module_does() -> None:
+    from anju.exchange.idempotency import stored_key
+    from anju.exchange.prepare import Preparer
+
+    kr = Keyring({1: bytes(range(16))}, 1, bytes(range(32)))
+    prep = Preparer(FEED, kr)([(1, RAWS[0]), (2, RAWS[2])])
+    first = prep.outs[0]
+    assert isinstance(first, FeedRecord) and first.key == stored_key(kr, FEED.dataset, "A1|2026-01-02")
+    assert list(prep.hashes) == [1] and isinstance(prep.outs[1], list)

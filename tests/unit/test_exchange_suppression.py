@@ -4,12 +4,14 @@ oracle: linear algebra over the table's sum equations)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from anju.exchange.domain import TOTAL, OpenCell, SuppressedTable, suppress
+from anju.exchange.domain import TOTAL, OpenCell, SuppressedTable, suppress, suppress_by_period
 
 K = 10
 
@@ -163,3 +165,94 @@ def test_the_oracle_sees_a_lone_withheld_cell() -> None:
         OpenCell((TOTAL, "y"), 50, True), OpenCell((TOTAL, TOTAL), 85, True),
     ]  # fmt: skip
     assert derivable(SuppressedTable(tuple(fig), K, 1, 0)) == [("A", "x")]
+
+
+# --- consecutive releases: a month's figures are suppressed on their own ------------------------------------
+
+
+def derivable_together(releases: list[SuppressedTable]) -> list[tuple[str, ...]]:
+    """Withheld district-month cells that two or more releases of a (district, month) table determine
+    together. A cell or a month's total is the same figure in every release; a total over the months
+    (``(district, 合计)``, ``(合计, 合计)``) belongs to its release's window. A figure published in any
+    release is known."""
+    known: dict[tuple[object, ...], int] = {}
+    eqs: list[tuple[list[tuple[object, ...]], tuple[object, ...]]] = []
+    for n, t in enumerate(releases):
+
+        def key(d: tuple[str, ...], n: int = n) -> tuple[object, ...]:
+            return (n, *d) if d[1] == TOTAL else d
+
+        by = {c.dims: c for c in t.cells}
+        for c in t.cells:
+            if c.count is not None:
+                known[key(c.dims)] = c.count
+        districts = sorted({d[0] for d in by if d[0] != TOTAL})
+        months = sorted({d[1] for d in by if d[1] != TOTAL})
+        for m in months:
+            eqs.append(([key((d, m)) for d in districts if (d, m) in by], key((TOTAL, m))))
+        for d in districts:
+            if (d, TOTAL) in by:
+                eqs.append(([key((d, m)) for m in months if (d, m) in by], key((d, TOTAL))))
+    unknown = sorted({v for members, total in eqs for v in [*members, total] if v not in known}, key=str)
+    if not unknown:
+        return []
+    idx = {u: i for i, u in enumerate(unknown)}
+    matrix = []
+    for members, total in eqs:
+        row = np.zeros(len(unknown))
+        for v in members:
+            if v in idx:
+                row[idx[v]] += 1
+        if total in idx:
+            row[idx[total]] -= 1
+        if row.any():
+            matrix.append(row)
+    a = np.array(matrix)
+    rank = np.linalg.matrix_rank(a)
+    out = []
+    for u, i in idx.items():
+        if len(u) == 2 and u[1] != TOTAL:  # a district-month cell
+            e = np.zeros(len(unknown))
+            e[i] = 1
+            if np.linalg.matrix_rank(np.vstack([a, e])) == rank:
+                out.append(tuple(str(x) for x in u))
+    return out
+
+
+MONTHS = [f"2026-{m:02d}" for m in range(1, 5)]
+
+
+def _releases(
+    data: dict[tuple[str, str], int], cut: Callable[[list[tuple[tuple[str, str], int]]], SuppressedTable]
+) -> list[SuppressedTable]:
+    first = [(d, n) for d, n in data.items() if d[1] in MONTHS[:3]]
+    second = [(d, n) for d, n in data.items() if d[1] in MONTHS[1:]]
+    return [cut(first), cut(second)]
+
+
+def test_a_rolling_window_with_row_totals_lets_two_releases_recover_a_withheld_cell() -> None:
+    """The oracle sees the leak the per-month suppression closes: the row totals of two windows one
+    month apart differ by the month that left and the month that came, all else shared."""
+    data = {("A", MONTHS[0]): 30, ("A", MONTHS[1]): 3, ("A", MONTHS[2]): 30, ("A", MONTHS[3]): 30,
+            ("B", MONTHS[0]): 30, ("B", MONTHS[1]): 30, ("B", MONTHS[2]): 30, ("B", MONTHS[3]): 30}  # fmt: skip
+    leaky = _releases(data, lambda rows: suppress(rows, K))
+    assert all(derivable(t) == [] for t in leaky)  # each release alone is safe
+    assert derivable_together(leaky)  # together they are not
+    safe = _releases(data, lambda rows: suppress_by_period(rows, K, 1))
+    assert derivable_together(safe) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.tuples(st.sampled_from("ABC"), st.sampled_from(MONTHS)), st.integers(0, 30), min_size=1, max_size=12
+    )
+)
+def test_two_consecutive_releases_together_reveal_no_withheld_cell(data: dict[tuple[str, str], int]) -> None:
+    releases = _releases(data, lambda rows: suppress_by_period(rows, K, 1))
+    for t in releases:
+        assert all(c.count is None or c.count == 0 or c.count >= K for c in t.cells)
+    assert derivable_together(releases) == []
+    # a month shared by both releases is published identically in both
+    pub = [{c.dims: c.count for c in t.cells if c.dims[1] in MONTHS[1:3]} for t in releases]
+    assert pub[0] == pub[1]

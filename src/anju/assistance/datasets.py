@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, and_, func, select
 
 from anju import divisions
 from anju.assistance.catalogue import programme_labels
 from anju.assistance.domain import AppStatus
-from anju.assistance.tables import applications
+from anju.assistance.tables import application_members, applications
 from anju.exchange import PUBLIC, AggregateRow, Dataset, DatasetField
 
 STAFF = ("street_clerk", "district_officer", "city_officer", "auditor")
@@ -80,10 +80,13 @@ HOUSEHOLDS = Dataset(
 
 
 def households(conn: Connection, today: date) -> Sequence[AggregateRow]:
-    """Households approved or allocated, by district and programme (as of now: statuses are current)."""
-    a = applications
+    """Households approved or allocated, by district and programme (as of now: statuses are current).
+    A household is its applicant (blind index of the member ``seq`` 0): two applications of one
+    household in a cell count once."""
+    a, m = applications, application_members
     rows = conn.execute(
-        select(a.c.district_code, a.c.programme_code, func.count())
+        select(a.c.district_code, a.c.programme_code, func.count(m.c.id_bidx.distinct()))
+        .join(m, and_(m.c.application_id == a.c.id, m.c.seq == 0))
         .where(a.c.status.in_((AppStatus.approved, AppStatus.allocated)))
         .group_by(a.c.district_code, a.c.programme_code)
     ).all()

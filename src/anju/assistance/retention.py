@@ -5,9 +5,15 @@ context's public API. An application is closed when it was rejected (不予批�
 its closing time is ``closed_at``, else ``decided_at``, else its last change. Pseudonymising replaces
 every member's encrypted name and ID number with a pseudonym naming only the application and the
 member's place in it, replaces the members' blind indexes (in the members and in their consents) with
-unlinkable markers, drops the contact phone and the applicant's account, and empties the uploaded
-documents (their SHA-256 stays as evidence of what was submitted). What stays: the programme, the
-district, the household's size and figures, the decision and its reasons (the figures rest on them).
+unlinkable markers, drops the contact phone, the applicant's account and the consenting accounts,
+blanks the free text (the objections' text, the reasons written on the application's steps: they may
+name people) and empties the uploaded documents (their SHA-256 stays as evidence of what was
+submitted). What stays: the programme, the district, the household's size and figures, the decision
+and the steps' kinds and times (the figures rest on them).
+
+What pseudonymising cannot remove: the decisions' entries in the verifiable log "assistance" stay as
+appended (the log is append-only: a changed entry would break its Merkle tree and the published
+signed heads); they carry no name or ID number, only what the entry recorded at the time.
 """
 
 from __future__ import annotations
@@ -18,7 +24,14 @@ from sqlalchemy import ColumnElement, Connection, bindparam, exists, func, selec
 
 from anju.assistance.common import midnight
 from anju.assistance.domain import AppStatus
-from anju.assistance.tables import application_documents, application_members, applications, member_consents
+from anju.assistance.tables import (
+    application_documents,
+    application_members,
+    application_steps,
+    applications,
+    member_consents,
+    objections,
+)
 from anju.security import Keyring
 
 PSEUDONYM_PREFIX = "pseudonym:"
@@ -49,14 +62,26 @@ def pseudonymise_closed(conn: Connection, before: date, *, keyring: Keyring, dry
         .values(id_bidx=bindparam("b_bidx"), name_enc=bindparam("b_name"), id_number_enc=bindparam("b_idno"))
     )
     consents = (
-        update(member_consents).where(member_consents.c.id == bindparam("b_id")).values(member_bidx=bindparam("b_bidx"))
+        update(member_consents)
+        .where(member_consents.c.id == bindparam("b_id"))
+        .values(member_bidx=bindparam("b_bidx"), account_id=None)
     )
     done = 0
     while True:
         apps = conn.execute(select(a.c.id, a.c.app_no).where(*_due(before)).order_by(a.c.id).limit(CHUNK)).all()
         if not apps:
             return done
-        ids = [r.id for r in apps]
+        # claim the applications still due (the due condition is in the UPDATE: a re-run or a parallel
+        # run claims nothing); only what this run claimed is pseudonymised and counted
+        claimed = conn.execute(
+            update(a)
+            .where(a.c.id.in_([r.id for r in apps]), *_due(before))
+            .values(contact_phone_enc=None, account_id=None)
+            .returning(a.c.id)
+        ).scalars()
+        ids = sorted(int(i) for i in claimed)
+        if not ids:
+            continue
         no = {r.id: r.app_no for r in apps}
         rows = conn.execute(select(m.c.id, m.c.application_id, m.c.seq).where(m.c.application_id.in_(ids))).all()
         pseudonym = {r.id: f"已匿名化{no[r.application_id]}-{r.seq}" for r in rows}
@@ -75,10 +100,16 @@ def pseudonymise_closed(conn: Connection, before: date, *, keyring: Keyring, dry
         taken = conn.execute(select(member_consents.c.id).where(member_consents.c.application_id.in_(ids))).all()
         if taken:
             conn.execute(consents, [{"b_id": r.id, "b_bidx": f"{PSEUDONYM_PREFIX}c{r.id}"} for r in taken])
-        conn.execute(update(a).where(a.c.id.in_(ids)).values(contact_phone_enc=None, account_id=None))
+        # free text may name people: the objections' text and the steps' reasons are blanked
+        conn.execute(update(objections).where(objections.c.application_id.in_(ids)).values(text=REMOVED))
+        conn.execute(
+            update(application_steps)
+            .where(application_steps.c.application_id.in_(ids), application_steps.c.reason.is_not(None))
+            .values(reason=REMOVED)
+        )
         conn.execute(
             update(application_documents)
             .where(application_documents.c.application_id.in_(ids))
             .values(content=b"", size=0, filename=REMOVED)
         )
-        done += len(apps)
+        done += len(ids)

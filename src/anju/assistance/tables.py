@@ -289,7 +289,7 @@ member_consents = Table(
     Column("id", IdType, primary_key=True, autoincrement=True),
     Column("application_id", IdType, ForeignKey("applications.id"), nullable=False),
     Column("member_bidx", String(64), nullable=False),  # the member's ID number, blind index
-    Column("account_id", IdType, nullable=False),  # the consenting (verified) account
+    Column("account_id", IdType, nullable=True),  # the consenting (verified) account; NULL once pseudonymised
     Column("consented_at", UTCDateTime, nullable=False),
     Column("withdrawn_at", UTCDateTime, nullable=True),
     UniqueConstraint("application_id", "member_bidx"),

@@ -9,7 +9,9 @@
   ``… DO UPDATE`` (a lock row created or bumped by one write: ``counting_upsert``), and the same
   prepared once per dialect for hot paths (``insert_missing_statement``);
 - the ledger's look-up of stored subtree hashes: PostgreSQL one statement of fixed text over arrays
-  (prepared once per connection); SQLite one primary-key search per level, ``UNION ALL``-ed.
+  (prepared once per connection); SQLite one primary-key search per level, ``UNION ALL``-ed;
+- claiming queue rows when several workers run (``skip_locked``): PostgreSQL ``FOR UPDATE SKIP
+  LOCKED``; SQLite takes the database's write lock first (one writer at a time).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any, TypedDict
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     Connection,
     Engine,
     Executable,
@@ -33,6 +36,7 @@ from sqlalchemy import (
     select,
     text,
     union_all,
+    update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine.interfaces import IsolationLevel
@@ -150,6 +154,21 @@ def next_ids(conn: Connection, table: Table, count: int) -> int:
     return int(current) + 1
 
 
+def reserve_ids(conn: Connection, table: Table, count: int) -> list[int]:
+    """Reserve ``count`` ids of ``table`` for rows the caller inserts in bulk, safe against concurrent
+    single-row inserts into the same table (unlike :func:`next_ids`' consecutive range, which a
+    concurrent ``nextval`` can land inside). PostgreSQL: ``count`` values of the sequence, ascending
+    but not necessarily consecutive; SQLite: the range after the largest id (the caller holds the
+    database's write lock)."""
+    if conn.dialect.name == "postgresql":
+        rows = conn.execute(
+            text("SELECT nextval(:s) FROM generate_series(1, :n)"), {"s": f"{table.name}_id_seq", "n": count}
+        )
+        return sorted(int(r[0]) for r in rows)
+    first = next_ids(conn, table, count)
+    return list(range(first, first + count))
+
+
 class ReadOptions(TypedDict, total=False):
     """The execution options :func:`read_options` may set."""
 
@@ -258,6 +277,14 @@ def subtree_hashes(
         yield int(level), int(i), bytes(h)
 
 
+def analyze_table(conn: Connection, table: Table) -> None:
+    """Refresh the planner's statistics of one table (PostgreSQL ``ANALYZE``). A queue table whose
+    backlog grew by a bulk insert since autovacuum last looked is planned as if nearly empty, and a
+    claim's anti-join then scans the whole backlog per row; SQLite's plans need no statistics."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f'ANALYZE "{table.name}"')
+
+
 def refresh_statistics(conn: Connection) -> None:
     conn.execute(text("ANALYZE"))
 
@@ -350,6 +377,17 @@ def insert_missing(conn: Connection, table: Table, values: dict[str, Any] | Sele
     return conn.execute(stmt.on_conflict_do_nothing().returning(pk)).first() is not None
 
 
+def lock_rows(conn: Connection, table: Table, *where: ColumnElement[bool]) -> int:
+    """Take a write lock on the rows ``where`` selects until the transaction ends, on both databases:
+    ``SELECT … FOR UPDATE`` on PostgreSQL (a row lock: a second transaction locking the same rows
+    waits for the first's commit); on SQLite, which has no row locks and ignores ``FOR UPDATE``, a
+    no-op ``UPDATE`` of the rows, which takes the database's write lock. Returns the rows locked."""
+    pk = next(iter(table.primary_key.columns))
+    if conn.dialect.name == "postgresql":
+        return len(conn.execute(select(pk).where(*where).with_for_update()).all())
+    return int(conn.execute(update(table).where(*where).values({pk.name: pk})).rowcount)
+
+
 class DialectStatement:
     """A statement built once for each database (``ON CONFLICT`` comes from SQLAlchemy's dialect
     modules), picked by the connection it runs on: ``conn.execute(stmt(conn), params)``."""
@@ -420,3 +458,18 @@ def is_transient(exc: BaseException) -> bool:
     if getattr(orig, "sqlstate", None) in _TRANSIENT_SQLSTATES:
         return True
     return "database is locked" in str(orig)
+
+
+def skip_locked(conn: Connection, stmt: Select[Any], table: Table) -> Select[Any]:
+    """``stmt`` (a SELECT of queue rows of ``table`` a worker is about to claim, in the caller's write
+    transaction) made safe against other workers claiming at the same time.
+
+    PostgreSQL: ``FOR UPDATE OF <table> SKIP LOCKED``: rows another worker's open transaction locked
+    are passed over, not waited for. SQLite has no row locks: a no-op write to ``table`` first takes
+    the database's write lock, so the claim's read and its update see no other writer in between
+    (a deferred transaction that read first could not upgrade to a write after another committed).
+    """
+    if conn.dialect.name == "postgresql":
+        return stmt.with_for_update(skip_locked=True, of=table)
+    conn.exec_driver_sql(f'UPDATE "{table.name}" SET id = id WHERE 0')
+    return stmt

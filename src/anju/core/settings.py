@@ -249,10 +249,49 @@ class Settings(BaseSettings):
         description="Open data: the smallest count published; smaller counts (and the figures that would reveal "
         "them) are withheld.",
     )
+    exchange_catalogue_base_url: str = Field(
+        "",
+        max_length=200,
+        description="The base URL of the DCAT catalogue's identifiers (@id), e.g. https://data.example.gov.cn; "
+        "empty uses the request's base URL (identifiers then depend on the host the caller used).",
+    )
     exchange_retention_rules: str = Field(
         "",
         description="TOML file of the retention rules (dataset, closed records, after how long, action); empty uses "
         "the rules shipped in anju/exchange/data/retention.toml.",
+    )
+    exchange_amqp_url: SecretStr | None = Field(
+        None,
+        description="AMQP broker of the outbox's amqp subscribers, e.g. amqp://user:pass@host:5672/%2F; "
+        "unset: no broker, webhooks only (amqp subscribers wait).",
+    )
+    exchange_webhook_timeout_seconds: float = Field(
+        10.0, gt=0, le=300, description="Timeout of one webhook request (connect and read)."
+    )
+    exchange_webhook_window_seconds: int = Field(
+        300, ge=1, le=86400, description="How far a webhook's timestamp may be from the verifier's clock."
+    )
+    exchange_delivery_batch: int = Field(
+        500, ge=1, le=10000, description="Deliveries a deliverer claims at once (at most one per subscriber and key)."
+    )
+    exchange_delivery_concurrency: int = Field(
+        16, ge=1, le=256, description="Concurrent webhook requests of one deliverer (different keys only)."
+    )
+    exchange_delivery_max_attempts: int = Field(
+        10, ge=1, le=100, description="Failed attempts after which a delivery is parked for a manual retry."
+    )
+    exchange_retry_base_seconds: float = Field(
+        2.0, gt=0, le=3600, description="First retry delay; doubled per attempt, with jitter."
+    )
+    exchange_retry_max_seconds: float = Field(3600.0, gt=0, le=86400, description="Longest retry delay.")
+    exchange_claim_seconds: int = Field(
+        60,
+        ge=5,
+        le=3600,
+        description="How long a deliverer holds a claimed delivery; a deliverer that died releases it after this.",
+    )
+    exchange_poll_seconds: float = Field(
+        1.0, gt=0, le=60, description="How long the deliverer waits when there is nothing to deliver."
     )
     ledger_signing_key: SecretStr | None = Field(
         None,

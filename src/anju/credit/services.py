@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlalchemy import Connection, or_, select
 
-from anju import ledger
+from anju import exchange, ledger
 from anju.core import clock
 from anju.credit import domain
 from anju.credit.domain import Event
@@ -36,7 +36,7 @@ def record_event(conn: Connection, ev: Event) -> int:
         sort_keys=True,
     ).encode()
     idx = ledger.append(conn, domain.LOG, [entry])
-    return int(
+    event_id = int(
         conn.execute(
             credit_events.insert()
             .values(
@@ -56,6 +56,26 @@ def record_event(conn: Connection, ev: Event) -> int:
             .returning(credit_events.c.id)
         ).scalar_one()
     )
+    # the subject is named by its blind index only (a pseudonym: credit keeps no clear identity)
+    exchange.emit(
+        conn,
+        "credit.event_recorded",
+        f"subject:{ev.subject_bidx}",
+        {
+            "credit_event_id": event_id,
+            "subject_kind": ev.subject_kind,
+            "subject": ev.subject_bidx,
+            "source": ev.source,
+            "kind": ev.kind,
+            "severity": ev.severity,
+            "occurred_on": ev.occurred_on,
+            "expires_on": ev.expires_on,
+            "reference": ev.reference,
+            "street_code": ev.street_code,
+            "ledger_index": idx,
+        },
+    )
+    return event_id
 
 
 def effective_events(conn: Connection, bidxs: Sequence[str], on: date) -> dict[str, list[tuple[str, str]]]:

@@ -6,6 +6,11 @@ A context that owns inbound data declares its feeds in ``anju.contexts`` (``feed
 (:class:`FeedHandler`). A context declares the datasets it offers the catalogue the same way
 (``datasets``: name → ``"module:CONSTANT"`` of a :class:`Dataset`; an open one names its
 :class:`Aggregate`), and exports the :class:`RetentionAction` functions the retention rules name.
+
+Events out: a context declares its topics (``events``) and calls :func:`emit` / :func:`emit_many`
+inside its write transaction; the deliverer (``anju exchange deliver``) sends them to subscribers
+as signed webhooks (:func:`verify_webhook` is the consumer's side) or AMQP messages.
+
 Other contexts use only what this module exports.
 """
 
@@ -43,7 +48,8 @@ from anju.exchange.domain import (
     check_record,
 )
 from anju.exchange.feeding import BatchResult, feed, feed_or_none, feeds, load_feed
-from anju.exchange.files import LINE, format_of, json_array, json_lines, read_bytes, read_records
+from anju.exchange.files import LINE, Unreadable, format_of, json_array, json_lines, read_bytes, read_records
+from anju.exchange.idempotency import rehash_feed_keys, stored_key
 from anju.exchange.metrics import (
     BATCH_STATUS_LABELS,
     CHANNEL_LABELS,
@@ -57,7 +63,9 @@ from anju.exchange.metrics import (
     list_batches,
     quality_trend,
 )
-from anju.exchange.periods import Month, month_of, months_back
+from anju.exchange.outbox import OutEvent, Sealed, UndeclaredTopic, emit, emit_many, seal
+from anju.exchange.periods import Month, completed_months, month_of, months_back
+from anju.exchange.webhooks import ReplayedWebhook, VerifiedWebhook, WebhookRejected, verify_webhook
 
 __all__ = [
     "BATCH_STATUS_LABELS",
@@ -83,15 +91,25 @@ __all__ = [
     "FieldQuality",
     "Invalid",
     "Month",
+    "OutEvent",
     "QualityDay",
     "Rejection",
     "ReplayResult",
+    "ReplayedWebhook",
     "RetentionAction",
+    "Sealed",
     "Sensitivity",
+    "UndeclaredTopic",
+    "Unreadable",
+    "VerifiedWebhook",
+    "WebhookRejected",
     "batch_quality",
     "check_field",
     "check_record",
+    "completed_months",
     "discard",
+    "emit",
+    "emit_many",
     "feed",
     "feed_metrics",
     "feed_or_none",
@@ -109,5 +127,9 @@ __all__ = [
     "quality_trend",
     "read_bytes",
     "read_records",
+    "rehash_feed_keys",
     "replay",
+    "seal",
+    "stored_key",
+    "verify_webhook",
 ]

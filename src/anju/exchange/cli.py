@@ -1,5 +1,5 @@
 """``anju exchange …`` commands: thin — parse options, call the exchange's services, print (feeds in;
-retention)."""
+events out; retention)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 @click.group()
 def exchange() -> None:
-    """Data exchange: feeds in (load, list, replay dead letters); retention."""
+    """Data exchange: feeds in, events out (deliver), retention."""
 
 
 def _engine() -> tuple[Settings, Engine]:
@@ -147,3 +147,50 @@ def retention_cmd(dry_run: bool, today: Any) -> None:
         "ledger_index": out["ledger_index"],
     }
     click.echo(json.dumps(summary, ensure_ascii=False))
+
+
+@exchange.command("deliver")
+@click.option("--once", is_flag=True, help="Deliver what is due, then exit (else loop until SIGTERM/SIGINT).")
+@click.option("--quiet", is_flag=True, help="Print only the final counts.")
+def deliver(once: bool, quiet: bool) -> None:
+    """Deliver pending events to subscribers: signed webhooks and AMQP (at least once, in order per key).
+
+    Several deliverers may run at once (on PostgreSQL they claim with SKIP LOCKED; on SQLite they
+    take turns). Prints one JSON line of counts per round (unless --quiet) and at the end."""
+    import signal
+    import threading
+    from dataclasses import asdict
+
+    from anju.exchange import delivery
+    from anju.security import keyring_from_settings
+
+    settings, engine = _engine()
+    stop = threading.Event()
+
+    def on_signal(*_: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    def progress(stats: delivery.RunStats) -> None:
+        if not quiet:
+            click.echo(json.dumps(asdict(stats)), err=True)
+
+    stats = delivery.run(engine, settings, keyring_from_settings(settings), once=once, stop=stop, on_round=progress)
+    click.echo(json.dumps(asdict(stats)))
+
+
+@exchange.command("rehash-feed-keys")
+def rehash_feed_keys_cmd() -> None:
+    """Replace feed keys stored in clear (batches received before keys were hashed) by their keyed
+    hash; run once after upgrading a deployment that received feeds before. Idempotent."""
+    from anju.exchange import rehash_feed_keys
+    from anju.security import Caller, keyring_from_settings
+
+    settings, engine = _engine()
+    try:
+        n = rehash_feed_keys(engine, keyring_from_settings(settings), Caller.system("cli"))
+    finally:
+        engine.dispose()
+    _echo({"rehashed": n})

@@ -12,9 +12,9 @@ encrypts and blind-indexes them (``anju.security.Keyring``) before they are writ
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Connection
 
@@ -34,6 +34,9 @@ class BatchContext:
     settings: Settings
     #: The keys the batch was loaded with (a caller may pass its own); None: the settings' keys.
     keyring: Keyring | None = None
+    #: What the owning context carries from chunk to chunk of this batch (its finish hook reads it);
+    #: it lives and dies with the batch, whether the batch commits or fails.
+    state: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
 class FeedHandler(Protocol):

@@ -23,7 +23,7 @@ from anju.core.paging import Page, fetch_page
 from anju.core.settings import Settings
 from anju.exchange.domain import FeedDefinition, Rejection
 from anju.exchange.feeding import BatchResult, NewDeadLetters, feed, feed_or_none, load_feed
-from anju.exchange.files import Raw
+from anju.exchange.files import ERROR, Raw
 from anju.exchange.tables import feed_dead_letters
 from anju.security import Caller, Keyring, audited, keyring_from_settings, mask_id, mask_name
 
@@ -134,13 +134,25 @@ def get_dead_letter(conn: Connection, kr: Keyring, letter_id: int) -> DeadLetter
 
 class ReplaySink:
     """A replay's rejected records go back to the dead letters they came from (new reasons, values as
-    fixed); its accepted ones mark their dead letters replayed."""
+    fixed); its accepted ones mark their dead letters replayed.
+
+    A letter discarded or replayed by someone else between the replay's read and its batch is a
+    :class:`Conflict` and the whole replay rolls back: :meth:`begin` checks every letter is still
+    open (locked ``FOR UPDATE`` on PostgreSQL) once the batch holds its dataset's lock, and every
+    update is ``WHERE status = 'open'`` and must touch its letter."""
 
     def __init__(
         self, f: FeedDefinition, kr: Keyring, letters: Mapping[int, int], caller: Caller, now: datetime
     ) -> None:
         self.new = NewDeadLetters(f, kr)
         self.letters, self.caller, self.now = letters, caller, now
+
+    def begin(self, conn: Connection, batch_id: int) -> None:
+        t = feed_dead_letters.c
+        ids = sorted(self.letters.values())
+        stmt = select(t.id).where(t.id.in_(ids), t.status == "open").with_for_update()
+        if len(conn.execute(stmt).all()) != len(ids):
+            raise _taken()
 
     def rejected(self, conn: Connection, batch_id: int, items: list[tuple[int, Raw, list[Rejection]]]) -> None:
         if not items:
@@ -157,27 +169,39 @@ class ReplaySink:
                 }
             )
         t = feed_dead_letters
-        conn.execute(
+        done = conn.execute(
             update(t)
-            .where(t.c.id == bindparam("_id"))
+            .where(t.c.id == bindparam("_id"), t.c.status == "open")
             .values(
                 record=bindparam("record"), personal_enc=bindparam("personal_enc"), rejections=bindparam("rejections")
             ),
             rows,
         )
+        _touched(done.rowcount, len(rows))
 
     def accepted(self, conn: Connection, batch_id: int, seqs: Sequence[int]) -> None:
         if not seqs:
             return
         t = feed_dead_letters
-        conn.execute(
+        done = conn.execute(
             update(t)
-            .where(t.c.id == bindparam("_id"))
+            .where(t.c.id == bindparam("_id"), t.c.status == "open")
             .values(
                 status="replayed", replay_batch_id=batch_id, resolved_by=self.caller.account_id, resolved_at=self.now
             ),
             [{"_id": self.letters[s]} for s in seqs],
         )
+        _touched(done.rowcount, len(seqs))
+
+
+def _taken() -> Conflict:
+    return Conflict("要重放的死信已被他人重放或丢弃，本次重放未生效，请刷新后重试", [])
+
+
+def _touched(rowcount: int, expected: int) -> None:
+    """An executemany's rowcount (-1 when the driver cannot tell) against the letters it had to touch."""
+    if rowcount >= 0 and rowcount != expected:
+        raise _taken()
 
 
 @dataclass(frozen=True)
@@ -225,11 +249,15 @@ def replay(
     f = feed(datasets.pop())
     fixes = fixes or {}
     personal = {x.name for x in f.fields if x.personal}
+    names = {x.name for x in f.fields}
     raws: list[Raw] = []
     letters: dict[int, int] = {}
     for seq, r in enumerate(rows, start=1):
         raw = _raw(kr, r)
-        for name, text in fixes.get(int(r.id), {}).items():
+        fixed = {k: v for k, v in fixes.get(int(r.id), {}).items() if k in names}
+        if fixed:  # an unreadable line's letter is readable once fixed
+            raw.pop(ERROR, None)
+        for name, text in fixed.items():
             if name in personal and not text.strip():
                 continue
             raw[name] = text
@@ -257,8 +285,10 @@ def discard(uow: UnitOfWork, caller: Caller, letter_id: int, reason: str) -> Non
             raise NotFound("没有这条死信")
         if status != "open":
             raise Conflict(f"这条死信已{STATUS_LABELS.get(status, status)}，不能丢弃", [])
-        conn.execute(
+        done = conn.execute(
             update(t)
-            .where(t.c.id == letter_id)
+            .where(t.c.id == letter_id, t.c.status == "open")
             .values(status="discarded", note=reason, resolved_by=caller.account_id, resolved_at=clock.now())
         )
+        if done.rowcount != 1:  # replayed meanwhile
+            raise Conflict("这条死信刚被重放，不能丢弃", [])

@@ -160,6 +160,9 @@ class Dataset:
     aggregate: str | None = None
     #: for open data: how many leading fields are dimensions (the rest is the count)
     dimensions: int = 0
+    #: for open data by period (month): the dimension holding the period (not the first). Each period
+    #: is then suppressed on its own (:func:`suppress_by_period`), with no totals across periods
+    period_dimension: int | None = None
 
     @property
     def context(self) -> str:
@@ -193,10 +196,13 @@ def check_dataset(ds: Dataset, context: str, name: str) -> list[str]:
     if ds.open_data:
         if ds.sensitivity != "公开" or not ds.public or not ds.aggregate:
             problems.append(f"{ds.id}: open data is 公开, public and names its aggregate")
-        if not 1 <= ds.dimensions < len(ds.fields) or ds.fields[-1].type != "int":
-            problems.append(f"{ds.id}: open data is dimensions then one integer count")
+        if not 2 <= ds.dimensions < len(ds.fields) or ds.fields[-1].type != "int":
+            # suppression works on a table of rows by columns: at least two dimensions
+            problems.append(f"{ds.id}: open data is two or more dimensions then one integer count")
         if any(f.personal for f in ds.fields):
             problems.append(f"{ds.id}: open data holds no personal field")
+        if ds.period_dimension is not None and not 1 <= ds.period_dimension < ds.dimensions:
+            problems.append(f"{ds.id}: the period is one of the dimensions after the first")
     return problems
 
 
@@ -270,7 +276,8 @@ def suppress(rows: Mapping[Any, int] | Iterable[tuple[tuple[str, ...], int]], k:
     columns and the totals' column; a figure is an edge), each line's figures sum to its total, and a
     withheld figure is exactly recoverable if and only if its edge is a bridge of the graph of withheld
     figures. So while a bridge remains, the smallest published figure of its line is withheld too
-    (the cheapest choice; zeros first). Withholding everything leaves no bridge, so this ends.
+    (the cheapest choice; never a zero, which protects nothing: a zero is often known, and published
+    as 0 in the next release). Withholding everything leaves no bridge, so this ends.
 
     Repeated dimension tuples are added up."""
     if k < 1:
@@ -320,6 +327,33 @@ def suppress(rows: Mapping[Any, int] | Iterable[tuple[tuple[str, ...], int]], k:
     return SuppressedTable(tuple(out), k, primary, len(withheld) - primary)
 
 
+def suppress_by_period(rows: Iterable[tuple[tuple[str, ...], int]], k: int, period: int) -> SuppressedTable:
+    """Suppress a table by period (month): each period's figures as a table of their own
+    (:func:`suppress`), with that period's totals and no totals across periods. A period's published
+    figures then depend on that period's counts only: two releases that share a completed period
+    publish it identically, so together they reveal nothing either does not (a rolling total over
+    the periods, or a secondary choice made across them, would differ between releases and let the
+    two be subtracted). ``period`` is the index of the period among the dimensions (not 0: the
+    first dimension gives the rows); totals carry the period's label in its place."""
+    if period < 1:
+        raise ValueError("the period is a dimension after the first")
+    groups: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+    for dims, n in rows:
+        groups.setdefault(dims[period], []).append((tuple(dims), n))
+    cells: list[OpenCell] = []
+    primary = secondary = 0
+    for label in sorted(groups):
+        t = suppress(groups[label], k)
+        primary, secondary = primary + t.primary, secondary + t.secondary
+        seen: set[tuple[str, ...]] = set()
+        for c in t.cells:
+            dims = (*c.dims[:period], label, *c.dims[period + 1 :])
+            if dims not in seen:  # with one column per period, a row's total is its cell: published once
+                seen.add(dims)
+                cells.append(OpenCell(dims, c.count, c.total or TOTAL in dims))
+    return SuppressedTable(tuple(cells), k, primary, secondary)
+
+
 def _line(node: _Node, m: int, n: int) -> list[tuple[int, int]]:
     kind, i = node
     return [(i, c) for c in range(-1, n)] if kind == 0 else [(r, i) for r in range(-1, m)]
@@ -339,7 +373,9 @@ def _pair_lone_figures(withheld: set[tuple[int, int]], value: Mapping[tuple[int,
         if degree.get(node) != 1:
             continue
         free = [e for e in _line(node, m, n) if e not in withheld]
-        e = min(free, key=lambda x: (value[x], x))  # a line has at least two figures: one is free
+        # a line has at least two figures and one of them is free and not zero (its total is above 0,
+        # or the withheld figure is the total and a cell adds up to it): a zero protects nothing
+        e = min(free, key=lambda x: (value[x] == 0, value[x], x))
         withheld.add(e)
         for end in ((0, e[0]), (1, e[1])):
             degree[end] = degree.get(end, 0) + 1
@@ -357,10 +393,11 @@ def _cheapest(
     col = [(r, j) for r in range(-1, m)]
     lines = sorted((row, col), key=lambda line: sum(e in withheld for e in line))
     for line in lines:
-        free = [e for e in line if e not in withheld]
+        free = [e for e in line if e not in withheld and value[e]]
         if free:
             return min(free, key=lambda e: (value[e], e))
-    return min((e for e in value if e not in withheld), key=lambda e: (value[e], e))
+    # a withheld zero protects nothing (a reader who knows it is zero loses nothing): zeros come last
+    return min((e for e in value if e not in withheld), key=lambda e: (value[e] == 0, value[e], e))
 
 
 def _find_bridge(edges: set[tuple[int, int]]) -> tuple[int, int] | None:

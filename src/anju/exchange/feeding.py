@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Protocol, TypedDict
 from zoneinfo import ZoneInfo
@@ -87,6 +87,9 @@ class DeadLetterSink(Protocol):
     """Where a batch's rejected records go: new dead letters (a delivery) or back to the dead letters
     they came from (a replay)."""
 
+    def begin(self, conn: Connection, batch_id: int) -> None:
+        """In the batch's transaction, once it holds its dataset's lock, before any record."""
+
     def rejected(self, conn: Connection, batch_id: int, items: list[tuple[int, Raw, list[Rejection]]]) -> None: ...
 
     def accepted(self, conn: Connection, batch_id: int, seqs: Sequence[int]) -> None: ...
@@ -123,6 +126,9 @@ class NewDeadLetters:
             status="open",
         )
 
+    def begin(self, conn: Connection, batch_id: int) -> None:
+        return None
+
     def rejected(self, conn: Connection, batch_id: int, items: list[tuple[int, Raw, list[Rejection]]]) -> None:
         if items:
             conn.execute(insert(feed_dead_letters), [self.row(batch_id, s, raw, why) for s, raw, why in items])
@@ -155,6 +161,8 @@ class _Batch:
         self.lag_sum = 0
         self.lag_max: int | None = None
         self._dups: list[int] = []
+        #: Copies of a candidate earlier in the chunk (seq → the candidate's seq), until the handler decided.
+        self._copies: dict[int, int] = {}
 
     def reject(self, why: list[Rejection]) -> None:
         self.result.rejected += 1
@@ -182,6 +190,7 @@ class _Batch:
         for no in self.handler(self.conn, candidates, self.ctx) if candidates else ():
             refused[no.seq].append(no)
         dead.extend((s, by_seq[s], reasons) for s, reasons in refused.items())
+        dead.extend(self._copies_of(refused, by_seq))
         accepted = [r for r in candidates if r.seq not in refused]
         self._keep(accepted, prep.hashes)
         dead.sort(key=lambda d: d[0])
@@ -207,12 +216,17 @@ class _Batch:
         out: list[FeedRecord] = []
         stale: list[tuple[FeedRecord, Rejection]] = []
         self._dups = []
+        self._copies = {}
+        pending: dict[tuple[str, str], int] = {}  # (key, content hash) → the chunk's candidate with it
         for r in checked:
             k = known[r.key]
             h = hashes[r.seq]
             if h in k.hashes:
                 self.result.duplicate += 1
                 self._dups.append(r.seq)
+                continue
+            if (r.key, h) in pending:
+                self._copies[r.seq] = pending[r.key, h]
                 continue
             if f.order_by:
                 o = order(r)
@@ -221,9 +235,22 @@ class _Batch:
                     stale.append((r, Rejection(r.seq, f.order_by, f"{label}：早于已接收的同一记录（过时）")))
                     continue
                 k.newest = o
-            k.hashes.add(h)
+            pending[r.key, h] = r.seq
             out.append(r)
         return out, stale
+
+    def _copies_of(
+        self, refused: dict[int, list[Rejection]], by_seq: dict[int, Raw]
+    ) -> list[tuple[int, Raw, list[Rejection]]]:
+        """A copy of a record the handler accepted is a duplicate; of one it refused, refused alike."""
+        dead: list[tuple[int, Raw, list[Rejection]]] = []
+        for seq, first in self._copies.items():
+            if first in refused:
+                dead.append((seq, by_seq[seq], [replace(x, seq=seq) for x in refused[first]]))
+            else:
+                self.result.duplicate += 1
+                self._dups.append(seq)
+        return dead
 
     def _known(self, keys: set[str]) -> dict[str, _Known]:
         out: dict[str, _Known] = defaultdict(_Known)
@@ -345,6 +372,7 @@ def load_feed(
             result.batch_id = job.entity_id = _insert_batch(conn, f, channel, who, caller, filename, now)
             ctx = BatchContext(result.batch_id, f, now, now.astimezone(SHANGHAI).date(), settings, kr)
             b = _Batch(conn, ctx, kr, sink or NewDeadLetters(f, kr), result)
+            b.sink.begin(conn, result.batch_id)
             parts = prepared_chunks(
                 chunks(records, chunk), f, kr, settings.exchange_feed_workers, settings.exchange_feed_worker_from
             )

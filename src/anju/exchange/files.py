@@ -6,7 +6,8 @@ Headers (CSV, .xlsx) and keys (JSON Lines) are a field's name or its Chinese lab
 with or without BOM), never whole; an .xlsx file goes through the streaming reader
 (``anju.core.xlsx``, within the ``ANJU_IMPORT_XLSX_*`` limits). A file that cannot be read at all (type,
 encoding, header) raises :class:`~anju.core.sheet.FileRejected`; a line that is not a JSON object is
-a record with the reserved key ``_error`` (it goes to the dead-letter list like any bad record).
+a record with the reserved key ``_error`` (it goes to the dead-letter list like any bad record; the
+API marks such a line with :class:`Unreadable`).
 Every record from a file carries its first line under the reserved key ``_line``.
 
 A feed with ``rows`` (a list field, e.g. a registration's owners) takes one item per row in CSV and
@@ -20,6 +21,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -34,6 +36,14 @@ ERROR = "_error"
 #: The key of a file's record holding the line it starts on.
 LINE = "_line"
 Raw = Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """An item of a batch that could not be read as a record (e.g. a bad NDJSON line of an API call's
+    body), with its reason (Chinese): it becomes a record with ``_error``, so a dead letter."""
+
+    reason: str
 
 
 def format_of(name: str) -> str:
@@ -107,7 +117,7 @@ def _grouped(
         item = {k[5:]: v for k, v in values.items() if k.startswith("item:")}
         top = {k: v for k, v in values.items() if not k.startswith("item:")}
         this = tuple(top.get(k, "") for k in feed.key)
-        if current is not None and this == key:
+        if current is not None and this == key and all(this):  # rows without their key are never merged
             items.append(item)
             continue
         if current is not None:
@@ -132,6 +142,8 @@ def _csv_rows(f: IO[str]) -> Iterator[tuple[int, list[str]]]:
 
 
 def _object(obj: object, cols: Mapping[str, str], feed: FeedDefinition) -> dict[str, object]:
+    if isinstance(obj, Unreadable):
+        return {ERROR: obj.reason}
     if not isinstance(obj, dict):
         return {ERROR: "每条记录应为一个 JSON 对象"}
     out = {cols[k]: v for k, v in obj.items() if k in cols}

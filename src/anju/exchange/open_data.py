@@ -16,7 +16,7 @@ from anju.core import clock, csvout
 from anju.core.errors import NotFound
 from anju.exchange.catalogue import datasets
 from anju.exchange.contract import Aggregate
-from anju.exchange.domain import TOTAL, Dataset, OpenCell, suppress
+from anju.exchange.domain import TOTAL, Dataset, OpenCell, suppress, suppress_by_period
 
 SUPPRESSED_LABEL = "已隐去"
 
@@ -55,7 +55,9 @@ def table(conn: Connection, dataset_id: str, *, k: int, today: date | None = Non
     today = today or clock.today()
     assert ds.aggregate is not None  # check_dataset: an open dataset names its aggregate
     aggregate: Aggregate = contexts.load(ds.aggregate)
-    result = suppress(list(aggregate(conn, today)), k)
+    rows = list(aggregate(conn, today))
+    p = ds.period_dimension
+    result = suppress(rows, k) if p is None else suppress_by_period(rows, k, p)
     return OpenTable(ds, today, k, result.cells, result.primary + result.secondary)
 
 

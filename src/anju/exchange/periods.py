@@ -46,3 +46,9 @@ def month_of(column: ColumnElement[Any], months: list[Month]) -> ColumnElement[A
     """A SQL expression naming the month (``YYYY-MM``) of a UTC timestamp ``column`` among ``months``
     (NULL outside them): one grouped scan counts every month, on both databases."""
     return case(*((and_(column >= m.start, column < m.end), m.label) for m in months), else_=None)
+
+
+def completed_months(today: date, months: int = OPEN_DATA_MONTHS) -> list[Month]:
+    """The ``months`` calendar months ending with the one before ``today``'s, oldest first: open data
+    publishes completed months only, so a month's figures do not change from one release to the next."""
+    return months_back(_first(today, 1), months)

@@ -18,7 +18,7 @@ import multiprocessing
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from anju.exchange.domain import FeedDefinition, FeedRecord, Rejection, record_checker, sortable
 from anju.exchange.files import ERROR, Raw
@@ -46,6 +46,11 @@ class Preparer:
         self.names = [x.name for x in feed.fields]
         self.index = {n: i for i, n in enumerate(self.names)}
         self.hash = kr.blind_indexer("feed:" + feed.dataset)
+        self.key_index = kr.blind_indexer("feed_key:" + feed.dataset)
+
+    def stored_key(self, key: str) -> str:
+        """``idempotency.stored_key`` (the key as stored: a keyed hash), its keyed state set up once."""
+        return self.key_index(key.encode("utf-8").hex())
 
     def content_hash(self, r: FeedRecord) -> str:
         """A keyed hash of the record's content (HMAC-SM3: the content may hold identity numbers)."""
@@ -61,18 +66,18 @@ class Preparer:
                 out.outs.append([Rejection(seq, None, str(raw[ERROR]))])
                 continue
             r = self.check(raw, seq)
+            bad = {x.field for x in r} if isinstance(r, list) else ()
             for name, q in quality:
                 v = raw.get(name)
                 if v is None or (isinstance(v, str) and not v.strip()):
                     q[1] += 1
                 else:
                     q[0] += 1
-            if isinstance(r, list):
-                for bad in {x.field for x in r}:
-                    if bad is not None and bad in self.index:
-                        out.quality[self.index[bad]][2] += 1
-            else:
+                    if name in bad:  # invalid: of the values present
+                        q[2] += 1
+            if isinstance(r, FeedRecord):
                 out.hashes[r.seq] = self.content_hash(r)
+                r = replace(r, key=self.stored_key(r.key))  # the key as stored: a keyed hash, never in clear
             out.outs.append(r)
         return out
 

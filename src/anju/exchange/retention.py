@@ -29,7 +29,7 @@ from anju.core.settings import Settings
 from anju.exchange.contract import RetentionAction
 from anju.exchange.retention_rules import ACTION_LABELS, RetentionRule, parse_rules
 from anju.exchange.tables import exchange_retention_runs
-from anju.security import Caller, Keyring
+from anju.security import Caller, Keyring, set_audit_detail
 
 LOG = "exchange"
 MODE_LABELS = {"dry_run": "预演（只统计，不修改）", "apply": "执行"}
@@ -85,6 +85,10 @@ def run(
     """Run every rule (``apply`` False: count only) in the caller's transaction; record the run and,
     when applied, append it to the verifiable log ``exchange``. Returns the run."""
     today = today or clock.today()
+    if apply:
+        # one applied run at a time: a second waits here for the first's commit, then finds its
+        # records done (each pseudonymising UPDATE also keeps the due condition in its WHERE)
+        ledger.lock_log(conn, LOG)
     started = clock.now()
     counts: list[RuleCount] = []
     for rule in rules(settings):
@@ -99,6 +103,7 @@ def run(
         )  # fmt: skip
     mode = "apply" if apply else "dry_run"
     total = sum(c["count"] for c in counts)
+    set_audit_detail(conn, {"mode": mode, "total": total})  # the run's audit row says which kind it was
     run_id = int(
         conn.execute(
             exchange_retention_runs.insert()

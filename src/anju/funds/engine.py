@@ -18,7 +18,7 @@ from typing import Any, TypedDict
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
 
-from anju import ledger
+from anju import exchange, ledger
 from anju.core import clock
 from anju.core.errors import NotFound, ValidationError
 from anju.core.paging import Page, fetch_page
@@ -231,9 +231,13 @@ def post_many(conn: Connection, journals: Sequence[JournalIn]) -> list[int]:
         for r in conn.execute(select(la.c.id, la.c.code, la.c.fund_account_id).where(la.c.id.in_(ids)))
     }
     acct_ids = sorted({j.fund_account_id for j in journals})
-    kinds = dict(
-        conn.execute(select(fund_accounts.c.id, fund_accounts.c.kind).where(fund_accounts.c.id.in_(acct_ids))).all()
-    )
+    found = conn.execute(
+        select(fund_accounts.c.id, fund_accounts.c.kind, fund_accounts.c.account_no).where(
+            fund_accounts.c.id.in_(acct_ids)
+        )
+    ).all()
+    kinds = {int(r.id): r.kind for r in found}
+    account_nos = {int(r.id): r.account_no for r in found}
     amounts = []
     for j in journals:
         if j.fund_account_id not in kinds:
@@ -297,6 +301,29 @@ def post_many(conn: Connection, journals: Sequence[JournalIn]) -> list[int]:
     conn.execute(
         update(fund_journals).where(fund_journals.c.id == bindparam("jid")).values(ledger_index=bindparam("idx")),
         indexes,
+    )
+    at = {x["jid"]: x["idx"] for x in indexes}
+    exchange.emit_many(
+        conn,
+        [
+            exchange.OutEvent(
+                "funds.journal_posted",
+                f"fund_account:{j.fund_account_id}",
+                {
+                    "journal_id": jid,
+                    "fund_kind": kinds[j.fund_account_id],
+                    "fund_account_id": j.fund_account_id,
+                    "account_no": account_nos[j.fund_account_id],
+                    "kind": j.kind,
+                    "reference": j.reference,
+                    "subject": j.subject,
+                    "booked_on": j.booked_on,
+                    "amount_fen": amt,
+                    "ledger_index": at[jid],
+                },
+            )
+            for jid, j, amt in zip(jids, journals, amounts, strict=True)
+        ],
     )
     return jids
 

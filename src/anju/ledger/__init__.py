@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         inclusion_proof,
         latest_signed_head,
         list_logs,
+        lock_log,
         sign_head,
         tree_head,
     )
@@ -59,6 +60,7 @@ __all__ = [
     "inclusion_proof",
     "latest_signed_head",
     "list_logs",
+    "lock_log",
     "merkle",
     "published_key",
     "sign_head",

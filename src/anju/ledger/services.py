@@ -21,7 +21,7 @@ from sqlalchemy import BigInteger, Connection, Engine, Row, and_, bindparam, ins
 from anju.core import clock
 from anju.core.db import StagedLists, stage_of
 from anju.core.dialect import after_bulk_load as after_bulk_load_of
-from anju.core.dialect import bulk_insert, subtree_hashes
+from anju.core.dialect import bulk_insert, lock_rows, subtree_hashes
 from anju.core.errors import Conflict, NotFound, ValidationError
 from anju.ledger import domain, merkle
 from anju.ledger.domain import ConsistencyProof, Entry, InclusionProof, Log
@@ -126,6 +126,13 @@ def append(conn: Connection, log: str, entries: Sequence[bytes]) -> int:
     log_id, algorithm, first, frontier = _lock(conn, log, len(data))
     _write(conn, log_id, algorithm, first, frontier, data)
     return first
+
+
+def lock_log(conn: Connection, log: str) -> None:
+    """Take the log's row lock until the caller's transaction ends, before appending: a writer whose
+    work must not run twice at once (a retention run appended to the log) serialises on it."""
+    if not lock_rows(conn, logs, logs.c.name == log):
+        raise NotFound(f"日志 {log} 不存在")
 
 
 def _lock(conn: Connection, log: str, n: int) -> tuple[int, str, int, list[bytes]]:

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import Connection, func, select
 
 from anju import divisions
-from anju.exchange import PUBLIC, AggregateRow, Dataset, DatasetField, month_of, months_back
+from anju.exchange import PUBLIC, AggregateRow, Dataset, DatasetField, completed_months, month_of
 from anju.rental.domain import LeaseStatus
 from anju.rental.tables import rental_leases
 
@@ -84,7 +84,7 @@ ESCROW = Dataset(
 LEASES_BY_MONTH = Dataset(
     id="rental.leases_by_month",
     title="住房租赁合同备案量（按区、按月）",
-    description="近 12 个月每月新备案的住房租赁合同件数，按区汇总（开放数据：小于阈值的数字已隐去）。",
+    description="最近 12 个已结束的月份中每月新备案的住房租赁合同件数，按区汇总（开放数据：小于阈值的数字已隐去）。",
     office=OFFICE,
     frequency="每日",
     fields=(
@@ -98,6 +98,7 @@ LEASES_BY_MONTH = Dataset(
     open_data=True,
     aggregate="anju.rental.datasets:leases_by_month",
     dimensions=2,
+    period_dimension=1,
 )
 
 #: Leases that were filed (whatever became of them since): a cancelled filing does not count.
@@ -105,9 +106,9 @@ _FILED = (LeaseStatus.filed, LeaseStatus.terminated, LeaseStatus.expired)
 
 
 def leases_by_month(conn: Connection, today: date) -> Sequence[AggregateRow]:
-    """Leases filed in each of the last 12 months, by district: one grouped scan of the period."""
+    """Leases filed in each of the last 12 completed months, by district: one grouped scan of the period."""
     t = rental_leases
-    months = months_back(today)
+    months = completed_months(today)
     month = month_of(t.c.filed_at, months)
     q = (
         select(t.c.district_code, month, func.count())

@@ -13,7 +13,7 @@ from anju import ledger
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.settings import Settings
-from anju.rental import domain, escrow, leases
+from anju.rental import domain, escrow, events, leases
 from anju.rental.domain import LeaseStatus
 from anju.rental.lease_filing import lock_home, overlapping
 from anju.rental.leases import AmendIn
@@ -134,6 +134,7 @@ def _end(
     full = {**detail, "ended_on": ended_on.isoformat(), "reason": reason}
     idx = leases.log_change(conn, kind, ended, now, full)
     leases.record_event(conn, int(lease.id), kind, caller, full, idx, now)
+    events.lease_ended(conn, ended, kind, ended_on)
 
 
 def cancel_by_parties(conn: Connection, settings: Settings, caller: Caller, lease_id: int, reason: str) -> str:
@@ -232,4 +233,5 @@ def expire_leases(conn: Connection, settings: Settings, today: date, limit: int 
     )
     for r in rows:
         escrow.on_lease_ended(conn, settings, int(r.id), r.end_on, "expired")
+    events.leases_expired(conn, rows)
     return len(rows)

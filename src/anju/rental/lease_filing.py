@@ -21,7 +21,7 @@ from anju.core.dialect import counting_upsert
 from anju.core.errors import Conflict, FieldError
 from anju.core.settings import Settings
 from anju.core.types import IdType
-from anju.rental import domain, escrow, idempotency, leases, listings
+from anju.rental import domain, escrow, events, idempotency, leases, listings
 from anju.rental.domain import LeaseStatus
 from anju.rental.leases import FILE_OPERATION, OCCUPYING
 from anju.rental.tables import (
@@ -147,6 +147,7 @@ def file_lease(
         ).scalar()
         detail["renews"] = old_no
     idx = leases.log_change(conn, "filed", filed, now, detail)
+    events.lease_filed(conn, filed, detail["renews"])
     leases.record_event(conn, lease.id, "filed", caller, {"filing_no": filing_no, **detail}, idx, now)
     if lease.renews_lease_id is not None:
         leases.record_event(conn, int(lease.renews_lease_id), "renewed", caller, {"by": filing_no}, idx, now)

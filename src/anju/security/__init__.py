@@ -5,7 +5,15 @@ and pass ``caller.scope`` to services; writes open their transaction with :func:
 """
 
 from anju.core.scope import SYSTEM, Scope
-from anju.security.audit import audited, audited_command, audited_grouped, record, record_now, set_audit_target
+from anju.security.audit import (
+    audited,
+    audited_command,
+    audited_grouped,
+    record,
+    record_now,
+    set_audit_detail,
+    set_audit_target,
+)
 from anju.security.callers import Caller, Security
 from anju.security.client_access import ClientCall, ClientPolicy, client_access
 from anju.security.crypto import Keyring, development_secret, keyring_from_settings, ledger_signing_seed
@@ -103,6 +111,7 @@ __all__ = [
     "seed_verified",
     "sender_for",
     "sessions",
+    "set_audit_detail",
     "set_audit_target",
     "synthetic_people",
     "synthetic_phone",

@@ -67,6 +67,14 @@ def set_audit_target(conn: Connection, entity_id: object) -> None:
     conn.info[AUDIT_TARGET] = entity_id
 
 
+AUDIT_DETAIL = "anju.audit.detail"
+
+
+def set_audit_detail(conn: Connection, detail: dict[str, Any]) -> None:
+    """Give the audit row of an ``audited`` write its detail (no personal values), known only inside."""
+    conn.info[AUDIT_DETAIL] = detail
+
+
 @contextmanager
 def audited(
     uow: UnitOfWork, caller: Caller, action: str, entity: str | None = None, entity_id: object = None
@@ -78,9 +86,10 @@ def audited(
     """
     with uow.begin() as conn:
         conn.info.pop(AUDIT_TARGET, None)
+        conn.info.pop(AUDIT_DETAIL, None)
         yield conn
         target = conn.info.pop(AUDIT_TARGET, entity_id)
-        record(conn, caller, action, entity=entity, entity_id=target)
+        record(conn, caller, action, entity=entity, entity_id=target, detail=conn.info.pop(AUDIT_DETAIL, None))
 
 
 def audited_command(engine: Engine, action: str, entity: str | None = None) -> AbstractContextManager[Connection]:

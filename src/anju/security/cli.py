@@ -381,12 +381,16 @@ def clients_list(department: str | None, status: str | None, limit: int) -> None
 
 @clients.command("rotate")
 @click.argument("client_id")
-def clients_rotate(client_id: str) -> None:
-    """A new secret for CLIENT_ID (printed once); the previous one works until the grace deadline."""
+@click.option(
+    "--revoke-now", is_flag=True, help="Emergency: the previous secret stops at once and live tokens are revoked."
+)
+def clients_rotate(client_id: str, revoke_now: bool) -> None:
+    """A new secret for CLIENT_ID (printed once); the previous one works until the grace deadline
+    (with --revoke-now: not at all, and the client's live tokens are revoked)."""
     from anju.security.clients import IssuedSecret, find_client, rotate_secret
 
     def work(conn: Connection, sec: Security, who: Caller) -> IssuedSecret:
-        return rotate_secret(conn, sec, who, find_client(conn, sec, client_id)["id"])
+        return rotate_secret(conn, sec, who, find_client(conn, sec, client_id)["id"], revoke_now=revoke_now)
 
     issued = _run(work)
     until = issued.previous_valid_until.isoformat() if issued.previous_valid_until else None

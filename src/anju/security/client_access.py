@@ -264,7 +264,9 @@ def lookup_token(conn: Connection, token: str) -> _Token | None:
 def _bump(conn: Connection, pk: int, dataset: str, operation: str, below: int | None) -> int | None:
     """Count one call in the day's usage row; with ``below``, only while the count is under it — one
     atomic ``UPDATE … RETURNING``, so parallel calls cannot pass the quota together. The row is made on
-    the day's first call. Returns the new count, or None when the quota is spent."""
+    the day's first call; when a parallel first call made it first (our insert finds it there), the
+    conditional UPDATE runs again against that row — the quota decides, not who won the insert.
+    Returns the new count, or None when the quota is spent."""
     u = client_usage
     day = clock.today()
     cond = [u.c.client_pk == pk, u.c.day == day, u.c.dataset == dataset, u.c.operation == operation]
@@ -274,8 +276,7 @@ def _bump(conn: Connection, pk: int, dataset: str, operation: str, below: int | 
     got = conn.execute(stmt).scalar()
     if got is None:
         key = {"client_pk": pk, "day": day, "dataset": dataset, "operation": operation}
-        if not insert_missing(conn, u, {**key, "calls": 0}):
-            return None  # the row was there: the quota is spent
+        insert_missing(conn, u, {**key, "calls": 0})  # made here, or by a parallel first call
         got = conn.execute(stmt).scalar()
     return None if got is None else int(got)
 

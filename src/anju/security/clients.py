@@ -298,13 +298,17 @@ def update_client(conn: Connection, sec: Security, caller: Caller, pk: int, form
     record(conn, caller, "client.update", entity="client", entity_id=pk, detail=dict(_detail(checked)))
 
 
-def rotate_secret(conn: Connection, sec: Security, caller: Caller, pk: int) -> IssuedSecret:
+def rotate_secret(
+    conn: Connection, sec: Security, caller: Caller, pk: int, *, revoke_now: bool = False
+) -> IssuedSecret:
     """A new secret; the current one stays valid for the grace period (a secret rotated before still
-    in its grace period stops at once: a client holds at most two secrets)."""
+    in its grace period stops at once: a client holds at most two secrets). ``revoke_now`` is the
+    emergency rotation (a leaked secret): the previous secret stops at once and every live token of
+    the client is revoked, so the department gets a new token only with the new secret."""
     row = _locked(conn, pk)
     now, secret = clock.now(), new_secret()
     grace = timedelta(hours=sec.settings.security_client_rotation_grace_hours)
-    until = now + grace if grace else None
+    until = now + grace if grace and not revoke_now else None
     conn.execute(
         update(clients)
         .where(clients.c.id == pk)
@@ -317,7 +321,15 @@ def rotate_secret(conn: Connection, sec: Security, caller: Caller, pk: int) -> I
             updated_at=now,
         )
     )
-    record(conn, caller, "client.rotate", entity="client", entity_id=pk, detail={"previous_valid_until": until})
+    revoked = 0
+    if revoke_now:
+        revoked = conn.execute(
+            update(client_tokens)
+            .where(client_tokens.c.client_pk == pk, client_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        ).rowcount
+    detail = {"previous_valid_until": until, "revoke_now": revoke_now, "tokens_revoked": revoked}
+    record(conn, caller, "client.rotate", entity="client", entity_id=pk, detail=detail)
     return IssuedSecret(pk, row.client_id, secret, until)
 
 

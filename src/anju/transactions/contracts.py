@@ -30,7 +30,7 @@ from anju.core.settings import Settings
 from anju.core.types import area_to_db
 from anju.registry import Status, home_restrictions
 from anju.security import Caller, Keyring, accounts, mask_id, mask_name, person_name, resident_id
-from anju.transactions import domain, eligibility, presale_funds
+from anju.transactions import domain, eligibility, events, presale_funds
 from anju.transactions.filings import developer_of, restriction_text
 from anju.transactions.prices import current_price, yuan
 from anju.transactions.tables import presale_permit_homes, presale_permits, sale_contracts, sale_projects
@@ -286,6 +286,7 @@ def _file(conn: Connection, caller: Caller, contract_id: int) -> SimpleNamespace
         .values(status=domain.ContractStatus.filed, filing_no=number, filed_at=now, updated_at=now)
     )
     wrote = {"status": domain.ContractStatus.filed, "filing_no": number, "filed_at": now, "updated_at": now}
+    events.contract_filed(conn, row, number)
     return SimpleNamespace(**(row._asdict() | wrote))
 
 

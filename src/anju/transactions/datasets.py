@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import Connection, func, select
 
 from anju import divisions, registry
-from anju.exchange import PUBLIC, AggregateRow, Dataset, DatasetField, month_of, months_back
+from anju.exchange import PUBLIC, AggregateRow, Dataset, DatasetField, completed_months, month_of
 from anju.transactions.figures import MARKETS
 
 STAFF = ("street_clerk", "district_officer", "city_officer", "auditor")
@@ -81,7 +81,8 @@ _FILING_FIELDS = (
 NEW_HOME_FILINGS = Dataset(
     id="transactions.new_home_filings",
     title="新建商品房网签备案量（按区、月份、用途）",
-    description="近 12 个月每月备案的新建商品房买卖合同件数，按区和房屋用途汇总（开放数据：小于阈值的数字已隐去）。",
+    description="最近 12 个已结束的月份中每月备案的新建商品房买卖合同件数，按区和房屋用途汇总"
+    "（开放数据：小于阈值的数字已隐去）。",
     office=OFFICE,
     frequency="每日",
     fields=_FILING_FIELDS,
@@ -91,12 +92,14 @@ NEW_HOME_FILINGS = Dataset(
     open_data=True,
     aggregate="anju.transactions.datasets:new_home_filings",
     dimensions=3,
+    period_dimension=1,
 )
 
 RESALE_FILINGS = Dataset(
     id="transactions.resale_filings",
     title="存量房网签备案量（按区、月份、用途）",
-    description="近 12 个月每月备案的存量房买卖合同件数，按区和房屋用途汇总（开放数据：小于阈值的数字已隐去）。",
+    description="最近 12 个已结束的月份中每月备案的存量房买卖合同件数，按区和房屋用途汇总"
+    "（开放数据：小于阈值的数字已隐去）。",
     office=OFFICE,
     frequency="每日",
     fields=_FILING_FIELDS,
@@ -106,6 +109,7 @@ RESALE_FILINGS = Dataset(
     open_data=True,
     aggregate="anju.transactions.datasets:resale_filings",
     dimensions=3,
+    period_dimension=1,
 )
 
 
@@ -113,7 +117,7 @@ def _filings(conn: Connection, today: date, market: str) -> list[AggregateRow]:
     _label, table, statuses = MARKETS[market]
     homes = registry.homes
     joined = table.join(homes, homes.c.id == table.c.home_id)
-    months = months_back(today)
+    months = completed_months(today)
     month = month_of(table.c.filed_at, months)
     q = (
         select(table.c.district_code, month, homes.c.use, func.count())

@@ -32,7 +32,7 @@ from anju.core.settings import Settings
 from anju.core.types import area_to_db
 from anju.registry import Status
 from anju.security import Caller, Keyring, accounts, person_name, resident_id
-from anju.transactions import domain, eligibility, resale_funds, resale_listing
+from anju.transactions import domain, eligibility, events, resale_funds, resale_listing
 from anju.transactions import resale_domain as rd
 from anju.transactions.contracts import _amount, check_restrictions, verified_party
 from anju.transactions.tables import resale_contracts
@@ -287,6 +287,7 @@ def file(conn: Connection, caller: Caller, contract_id: int, *, private: bool) -
     if row.listing_id is not None:
         resale_listing.close(conn, int(row.listing_id), rd.ListingStatus.sold)
     resale_funds.on_filed(conn, row)
+    events.resale_contract_filed(conn, row, number)
     return number
 
 

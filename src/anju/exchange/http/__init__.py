@@ -4,6 +4,7 @@ from anju.exchange.http.api_catalogue import router as _api_catalogue
 from anju.exchange.http.api_feeds import router as _api_feeds
 from anju.exchange.http.pages_catalogue import router as _pages_catalogue
 from anju.exchange.http.pages_feeds import router as _pages_feeds
+from anju.exchange.http.pages_outbox import router as _outbox
 from anju.exchange.http.pages_retention import router as _retention
 from anju.web.routing import Mount
 
@@ -12,5 +13,6 @@ ROUTERS = (
     Mount.api(_api_catalogue),
     Mount.pages(_pages_feeds),
     Mount.pages(_pages_catalogue),
+    Mount.pages(_outbox),
     Mount.pages(_retention),
 )

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from anju.exchange import catalogue
 from anju.security import Public
+from anju.web.deps import SettingsDep
 
 router = APIRouter(tags=["exchange"])
 
@@ -19,9 +20,10 @@ router = APIRouter(tags=["exchange"])
     response_class=JSONResponse,
     responses={200: {"content": {"application/ld+json": {}}, "description": "a dcat:Catalog in JSON-LD"}},
 )
-def get_catalogue(request: Request, caller: Public) -> JSONResponse:
+def get_catalogue(request: Request, caller: Public, settings: SettingsDep) -> JSONResponse:
     """The data catalogue as a ``dcat:Catalog`` (JSON-LD): anonymous callers and callers without
     ``exchange.read`` see the public datasets (and those offered to their role); ``exchange.read``
     sees every dataset."""
-    doc: Any = catalogue.catalogue_dcat(catalogue.visible(caller), str(request.base_url))
+    base = settings.exchange_catalogue_base_url or str(request.base_url)  # a stable @id when configured
+    doc: Any = catalogue.catalogue_dcat(catalogue.visible(caller), base)
     return JSONResponse(doc, media_type="application/ld+json")

@@ -86,13 +86,13 @@ def _parse_body(body: bytes, content_type: str) -> list[object]:
     text = body.decode("utf-8-sig", errors="strict") if body else ""
     if "ndjson" in content_type or "jsonlines" in content_type:
         out: list[object] = []
-        for n, line in enumerate(text.splitlines(), start=1):
+        for n, line in enumerate(text.split("\n"), start=1):  # not splitlines: U+2028 may be inside a string
             if not line.strip():
                 continue
             try:
                 out.append(json.loads(line))
             except json.JSONDecodeError as e:
-                out.append({"_error": f"第 {n} 行不是有效的 JSON：{e.msg}"})
+                out.append(exchange.Unreadable(f"第 {n} 行不是有效的 JSON：{e.msg}"))
         return out
     try:
         parsed = json.loads(text)

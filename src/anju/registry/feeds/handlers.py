@@ -4,9 +4,10 @@ the good ones written in bulk; every refused record is returned as a rejection (
 in the dead-letter list). A record that depends on a refused one — a correction or a lift naming a
 record the batch refused — finds no such record and is refused too.
 
-What a batch carries from chunk to chunk (the records seen, the homes touched) is kept per batch
-(:class:`BatchContext`) until its finish hook, which runs the registration followers
-(``anju.contexts``: ``registration_followers``) in the batch's transaction.
+What a batch carries from chunk to chunk (the records seen, the homes touched) is kept on the batch
+(``BatchContext.state``: gone with the batch, even one that fails) and read by its finish hook,
+which runs the registration followers (``anju.contexts``: ``registration_followers``) in the
+batch's transaction.
 """
 
 from __future__ import annotations
@@ -27,17 +28,17 @@ from anju.registry.feeds.state import LoadState
 from anju.security import keyring_from_settings
 
 Writer = RegistrationWriter | RestrictionWriter
-#: The batches being loaded (by the id of their context): their state and writer, until finish.
-_BATCHES: dict[int, tuple[BatchContext, LoadState, Writer]] = {}
+#: The key of the registry's state and writer in ``BatchContext.state``.
+_STATE = "registry.feeds"
 
 
 def _batch(conn: Connection, ctx: BatchContext, make: Callable[[LoadState], Writer]) -> tuple[LoadState, Writer]:
-    got = _BATCHES.get(id(ctx))
-    if got is None or got[0] is not ctx:
+    got: tuple[LoadState, Writer] | None = ctx.state.get(_STATE)
+    if got is None:
         kr = ctx.keyring or keyring_from_settings(ctx.settings)
         st = LoadState(conn, kr, ctx.batch_id, ctx.today, ctx.received_at)
-        got = _BATCHES[id(ctx)] = (ctx, st, make(st))
-    _ctx, st, writer = got
+        got = ctx.state[_STATE] = (st, make(st))
+    st, writer = got
     st.conn = conn
     return st, writer
 
@@ -99,14 +100,14 @@ def handle_restrictions(conn: Connection, records: Sequence[FeedRecord], ctx: Ba
 
 def finish_registrations(conn: Connection, ctx: BatchContext) -> None:
     """Run the registration followers with the homes whose registrations the batch wrote."""
-    got = _BATCHES.pop(id(ctx), None)
-    if got is None or got[0] is not ctx or not got[1].touched_homes:
+    got: tuple[LoadState, Writer] | None = ctx.state.pop(_STATE, None)
+    if got is None or not got[0].touched_homes:
         return
-    st = got[1]
+    st = got[0]
     for c in CONTEXTS:
         for spec in c.registration_followers.values():
             load(spec)(conn, sorted(st.touched_homes), st.today, st.now)
 
 
 def finish_restrictions(conn: Connection, ctx: BatchContext) -> None:
-    _BATCHES.pop(id(ctx), None)
+    ctx.state.pop(_STATE, None)

@@ -231,12 +231,13 @@ def client_rotate(
     caller: AccountsManage,
     client_pk: Id,
     confirm: Annotated[str, Form(max_length=3)] = "",
+    revoke_now: Annotated[str, Form(max_length=3)] = "",
 ) -> HTMLResponse:
     _city_wide(caller)
     try:
         _confirmed(confirm)
         with uow.begin() as conn:
-            issued = clients.rotate_secret(conn, sec, caller, client_pk)
+            issued = clients.rotate_secret(conn, sec, caller, client_pk, revoke_now=revoke_now == "yes")
     except AnjuError as e:
         return _detail(request, uow, sec, client_pk, message=_message(e), code=e.status_code)
     return _detail(request, uow, sec, client_pk, issued=issued)

@@ -84,6 +84,8 @@ TOKEN_FORM = {
         400: {"model": OAuthErrorOut, "description": "RFC 6749 §5.2"},
         401: {"model": OAuthErrorOut, "description": "invalid_client"},
         413: {"model": ErrorBody, "description": "请求内容过大"},
+        # the platform's input guard refuses a form holding NUL characters before the endpoint runs
+        422: {"model": ErrorBody, "description": "字段无效"},
         # RFC 6749 §5.2 JSON when the endpoint counts failures or a client's requests; the public
         # endpoints' per-address limit answers the platform's error body
         429: {"description": "请求过于频繁（Retry-After 给出等待秒数）"},
