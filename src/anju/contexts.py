@@ -40,7 +40,7 @@ class MenuItem:
 
 
 #: The header's menu groups, in order; a group with one visible item is shown as a plain link.
-MENU_GROUPS = ("楼盘表", "交易", "租赁", "保障", "数据", "系统")
+MENU_GROUPS = ("楼盘表", "交易", "租赁", "保障", "信用", "数据", "系统")
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,16 @@ class Context:
     #: Datasets the context offers the catalogue (name → ``"module:CONSTANT"`` of an
     #: ``anju.exchange`` dataset declaration): owner, frequency, fields, sensitivity, who may see it.
     datasets: Mapping[str, str] = field(default_factory=dict)
+    #: Sources of restrictions on subjects (people and organisations, named by the blind index of their
+    #: ID or credit code) for an action (name → ``"module:function"``), asked by the one restriction
+    #: mechanism (``anju.registry.subject_restrictions``) before every approval: the credit context's
+    #: lists and grades (联合惩戒) today.
+    subject_restriction_sources: Mapping[str, str] = field(default_factory=dict)
+    #: Providers of credit subjects (name → ``"module:function"``): each yields, set-wise, the
+    #: ``anju.credit.SubjectIn`` of the parties the context files (rental enterprises and agencies,
+    #: practitioners, developers, assistance households), read by ``anju credit sync`` so every filed
+    #: party has a credit file (``f(conn) -> Iterable[SubjectIn]``).
+    credit_subjects: Mapping[str, str] = field(default_factory=dict)
 
 
 #: Role groups the grants below use (the roles themselves are ``security.roles.Role``).
@@ -408,10 +418,33 @@ CONTEXTS: tuple[Context, ...] = (
     ),
     Context(
         "credit",
-        http=False,
+        vocabulary="anju.credit.vocabulary",
+        commands={"credit": "anju.credit.cli:credit"},
+        help={"credit": "Industry credit: subjects, grades, lists, inspections draws, objections, repair."},
+        permissions={
+            "credit.read": "read credit files, grades, lists, objections and repairs in scope",
+            "credit.record": "record credit events by hand (awards, sanctions, other departments' records)",
+            "credit.decide": "decide objections and repair requests",
+            "credit.inspect": "freeze and run random-inspection draws (双随机) and record their outcomes",
+            "credit.govern": "recompute grades in bulk and synchronise subjects",
+            "credit.own": "see one's own credit file, object to an event, ask for repair",
+        },
+        grants=_grants(
+            _grant("credit.read", *REGISTER_STAFF, "auditor"),
+            _grant("credit.record", "district_officer", "city_officer"),
+            _grant("credit.decide", "district_officer", "city_officer"),
+            _grant("credit.inspect", "district_officer", "city_officer"),
+            _grant("credit.govern", "city_officer"),
+            _grant("credit.own", *PUBLIC_PARTIES),
+        ),
+        # the builders add: menu items, worklist, the department-records feed (``feeds``)
+        subject_restriction_sources={"credit": "anju.credit.restrictions:restrictions_for"},
         datasets={"events": "anju.credit.datasets:EVENTS"},
-        # credit list changes (red/black lists) come with issue 20; today every recorded credit event
-        events={"credit.event_recorded": "信用事件记录（推送市场监管）"},
+        events={
+            "credit.event_recorded": "信用事件记录（推送市场监管）",
+            "credit.list_changed": "红黑名单变动（联合奖惩）",
+            "credit.grade_changed": "信用等级变动",
+        },
     ),
     Context("synth", http=False),
 )

@@ -8,6 +8,7 @@ from tests.authz import (
     cases_addresses,
     cases_app,
     cases_assistance,
+    cases_credit,
     cases_divisions,
     cases_exchange,
     cases_ledger,
@@ -31,6 +32,7 @@ CASES_BY_CONTEXT: dict[str, dict[tuple[str, str], Case]] = {
     "rental": cases_rental.CASES,
     "transactions": cases_transactions.CASES,
     "exchange": cases_exchange.CASES,
+    "credit": cases_credit.CASES,
 }
 
 

@@ -69,6 +69,14 @@ EXPECTED: dict[str, set[str]] = {
     "exchange.replay": {"city"},
     "exchange.govern": {"city"},
     "exchange.subscribe": {"city"},
+    # industry credit (issue 20): staff read in scope, officers record, decide and inspect, the city
+    # governs; a subject (citizen, landlord, agency) sees its own file
+    "credit.read": {"city", "auditor", "district", "clerk"},
+    "credit.record": {"city", "district"},
+    "credit.decide": {"city", "district"},
+    "credit.inspect": {"city", "district"},
+    "credit.govern": {"city"},
+    "credit.own": {"citizen", "landlord", "agency"},
     # department clients (issue 19): no role holds these; only a client token whose scopes name the
     # route's dataset and operation (the matrix's clients below), every account's token is refused (403)
     "client.self": set(),

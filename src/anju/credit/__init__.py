@@ -1,12 +1,14 @@
-"""Credit events (信用事件): the stream other contexts write violations to, and read back.
+"""Industry credit (房产信用信息库): subjects, events, grades, red and black lists, restrictions on
+approvals (联合惩戒), random inspections, objections and repair.
 
-The credit capability (grading, appeals, repair) will be built on this stream. For now contexts use
-:func:`record_event` (inside their own write transaction; every event is appended to the verifiable
-log ``credit``) and :func:`effective_events` (e.g. the housing-assistance eligibility check).
+Other contexts record events with :func:`record_event` (inside their own write transaction; every
+event is appended to the verifiable log ``credit``) and read them with :func:`effective_events` (the
+housing-assistance eligibility check). Approvals ask the registry's one restriction mechanism
+(``anju.registry.subject_restrictions``), to which this context's lists and grades answer.
 """
 
-from anju.credit.domain import Event
+from anju.credit.domain import ACTIONS, SUBJECT_TYPES, Event, SubjectIn
 from anju.credit.services import effective_events, record_event
 from anju.credit.tables import credit_events
 
-__all__ = ["Event", "credit_events", "effective_events", "record_event"]
+__all__ = ["ACTIONS", "SUBJECT_TYPES", "Event", "SubjectIn", "credit_events", "effective_events", "record_event"]

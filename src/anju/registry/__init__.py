@@ -32,9 +32,14 @@ from anju.registry.reads import (
 from anju.registry.restrictions import (
     Restriction,
     RestrictionSource,
+    SubjectRestriction,
+    SubjectRestrictionSource,
     home_restrictions,
     register_restriction_source,
+    register_subject_restriction_source,
     restriction_sources,
+    subject_restriction_sources,
+    subject_restrictions,
 )
 from anju.registry.synthetic import record_synthetic, synthetic_scale
 from anju.registry.tables import (
@@ -71,6 +76,8 @@ __all__ = [
     "SplitPart",
     "Status",
     "Structure",
+    "SubjectRestriction",
+    "SubjectRestrictionSource",
     "Use",
     "add_rooms",
     "as_of_condition",
@@ -105,6 +112,7 @@ __all__ = [
     "record_synthetic",
     "register_changes",
     "register_restriction_source",
+    "register_subject_restriction_source",
     "registrations",
     "restriction_records",
     "restriction_sources",
@@ -113,5 +121,7 @@ __all__ = [
     "search",
     "split_home",
     "stats",
+    "subject_restriction_sources",
+    "subject_restrictions",
     "synthetic_scale",
 ]

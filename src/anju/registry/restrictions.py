@@ -1,4 +1,4 @@
-"""The one restriction mechanism (查封, 抵押, 危房, 权属争议 …): sources register themselves, and every
+"""The one restriction mechanism (查封, 危房, 权属争议 …; 失信 for subjects): sources register themselves, and every
 approval that must stop on a restricted home — rental listing verification and lease filing today,
 sales and transfers, assistance and safety to come — asks :func:`home_restrictions`.
 
@@ -55,4 +55,53 @@ def home_restrictions(conn: Connection, home_ids: Sequence[int], on: date) -> di
     for _name, source in restriction_sources():
         for hid, found in source(conn, home_ids, on).items():
             out[hid].extend(found)
+    return dict(out)
+
+
+# ---------------------------------------------------------------------------- subjects (联合惩戒)
+
+
+@dataclass(frozen=True)
+class SubjectRestriction:
+    """Something that bars a subject (a person or an organisation, by the blind index of its ID or
+    credit code) from an action on a date, as a source saw it: e.g. the credit context's black list."""
+
+    action: str  # e.g. rental.listing.publish (anju.credit.domain.ACTIONS)
+    source: str  # credit | …
+    rule: str  # the rule's code in the source's data (e.g. the scoring edition's restriction rule)
+    reason: str  # in Chinese, naming the rule and the subject, shown to the person refused
+
+
+#: A subject restriction source answers, set-wise, which of the given subjects may not do ``action`` on
+#: a date: ``f(conn, bidxs, action, on) -> {bidx: [SubjectRestriction, …]}``.
+SubjectRestrictionSource = Callable[[Connection, Sequence[str], str, date], dict[str, list[SubjectRestriction]]]
+_SUBJECT_SOURCES: dict[str, SubjectRestrictionSource] = {}
+
+
+def register_subject_restriction_source(name: str, source: SubjectRestrictionSource) -> None:
+    """Add (or replace) a named source of subject restrictions (tests; contexts declare theirs in
+    ``anju.contexts``: ``subject_restriction_sources``)."""
+    _SUBJECT_SOURCES[name] = source
+
+
+def subject_restriction_sources() -> Iterable[tuple[str, SubjectRestrictionSource]]:
+    """The subject sources the contexts declare in the one list, then any registered at run time."""
+    declared: dict[str, SubjectRestrictionSource] = {
+        name: load(spec) for c in CONTEXTS for name, spec in c.subject_restriction_sources.items()
+    }
+    return tuple((declared | _SUBJECT_SOURCES).items())
+
+
+def subject_restrictions(
+    conn: Connection, bidxs: Sequence[str], action: str, on: date
+) -> dict[str, list[SubjectRestriction]]:
+    """Every restriction any source reports for the subjects and the action on ``on`` (set-wise): the
+    one question every approval asks about the people and organisations it approves for."""
+    out: dict[str, list[SubjectRestriction]] = defaultdict(list)
+    wanted = [b for b in dict.fromkeys(bidxs) if b]
+    if not wanted:
+        return {}
+    for _name, source in subject_restriction_sources():
+        for bidx, found in source(conn, wanted, action, on).items():
+            out[bidx].extend(found)
     return dict(out)
