@@ -136,6 +136,19 @@ class Settings(BaseSettings):
     rental_complaint_days: int = Field(
         15, ge=1, le=90, description="Days a street has to answer a rental complaint or dispute before it is overdue."
     )
+    credit_objection_days: int = Field(
+        15,
+        ge=1,
+        le=60,
+        description="Working days (Monday to Friday) an officer has to decide a credit objection (异议) before it "
+        "is overdue.",
+    )
+    credit_repair_days: int = Field(
+        20,
+        ge=1,
+        le=60,
+        description="Working days (Monday to Friday) an officer has to decide a credit repair request (信用修复).",
+    )
     house_code_check: Literal["iso7064-mod11-2"] = Field(
         "iso7064-mod11-2", description="Check-character algorithm of house codes (pluggable)."
     )
