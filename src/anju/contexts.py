@@ -438,6 +438,13 @@ CONTEXTS: tuple[Context, ...] = (
             _grant("credit.own", *PUBLIC_PARTIES),
         ),
         # the builders add: menu items, worklist, the department-records feed (``feeds``)
+        # objections and repair (builder "objections"):
+        menu=(
+            MenuItem("信用", "我的信用", "/credit/me", "credit.own"),
+            MenuItem("信用", "信用异议", "/credit/objections", "credit.decide"),
+            MenuItem("信用", "信用修复", "/credit/repairs", "credit.decide"),
+        ),
+        worklist="anju.credit.worklist:items",
         subject_restriction_sources={"credit": "anju.credit.restrictions:restrictions_for"},
         datasets={"events": "anju.credit.datasets:EVENTS"},
         events={
