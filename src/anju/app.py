@@ -98,7 +98,11 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
         BodyLimit,
         limit=settings.request_max_bytes,
         upload_limit=settings.upload_max_bytes,
-        upload_paths=("/api/v1/imports", "/imports", "/api/v1/addresses/link"),
+        upload_paths=(
+            "/api/v1/imports", "/imports", "/api/v1/addresses/link",
+            # credit objections and repair requests carry up to ten documents of 5 MB (anju.credit.casework)
+            "/api/v1/credit/me/events/", "/credit/me/events/",
+        ),  # fmt: skip
     )
     app.add_middleware(SecurityHeaders)
 

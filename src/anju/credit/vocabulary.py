@@ -1,9 +1,18 @@
 """Chinese names of the credit context's internal codes (see ``anju.security.vocabulary``)."""
 
-ACTIONS: dict[str, str] = {}
+ACTIONS: dict[str, str] = {
+    # objections, repair, the credit report (builder "objections")
+    "credit.object": "对信用记录提出异议",
+    "credit.object.decide": "处理信用异议",
+    "credit.repair.request": "申请信用修复",
+    "credit.repair.decide": "处理信用修复申请",
+    "credit.report": "下载本人（本企业）信用报告",
+}
 ENTITIES: dict[str, str] = {
     "credit_subject": "信用主体",
     "credit_event": "信用事件",
+    "credit_objection": "信用异议",
+    "credit_repair": "信用修复申请",
 }
 PERMISSIONS: dict[str, str] = {
     "credit.read": "查看信用档案、等级、名单、异议与修复",

@@ -13,8 +13,7 @@ from pydantic import BaseModel, Field
 from anju.credit import casework, objections, repairs
 from anju.credit.http.api_own import download
 from anju.credit.http.deps import CreditDecide
-from anju.credit.objections import ObjectionDetail, ObjectionRow
-from anju.credit.repairs import RepairDetail, RepairRow
+from anju.credit.http.schemas_cases import ObjectionDetailOut, ObjectionOut, RepairDetailOut, RepairOut
 from anju.security import SecurityDep, audited
 from anju.web.deps import PagingDep, UowDep
 from anju.web.schemas import ERRORS, Page
@@ -42,30 +41,30 @@ def list_objections(
     caller: CreditDecide,
     paging: PagingDep,
     status: Annotated[Literal["submitted", "upheld", "rejected", "withdrawn", ""], Query()] = "submitted",
-) -> Page[ObjectionRow]:
+) -> Page[ObjectionOut]:
     """Objections of the caller's streets: open ones by deadline (the oldest first, overdue marked)."""
     with uow.read() as conn:
         p = objections.objections(
             conn, scope=caller.scope, status=status or None, limit=paging.page_size, offset=paging.offset
         )
-    return Page(items=list(p.items), total=p.total, page=paging.page, page_size=paging.page_size)
+    return Page(items=[ObjectionOut(**i) for i in p.items], total=p.total, page=paging.page, page_size=paging.page_size)
 
 
 @router.get("/credit/objections/{objection_no}", operation_id="credit_get_objection")
-def get_objection(uow: UowDep, caller: CreditDecide, objection_no: ObjectionNo) -> ObjectionDetail:
+def get_objection(uow: UowDep, caller: CreditDecide, objection_no: ObjectionNo) -> ObjectionDetailOut:
     with uow.read() as conn:
-        return objections.objection(conn, objection_no, scope=caller.scope)
+        return ObjectionDetailOut(**objections.objection(conn, objection_no, scope=caller.scope))
 
 
 @router.post("/credit/objections/{objection_no}/decision", operation_id="credit_decide_objection")
 def decide_objection(
     uow: UowDep, caller: CreditDecide, objection_no: ObjectionNo, body: ObjectionDecision
-) -> ObjectionDetail:
+) -> ObjectionDetailOut:
     """Uphold (the event is voided and the grade recomputed) or reject the objection."""
     with audited(uow, caller, "credit.object.decide", "credit_objection", objection_no) as conn:
         objections.decide_objection(conn, caller, objection_no, body.outcome, body.reason)
     with uow.read() as conn:
-        return objections.objection(conn, objection_no, scope=caller.scope)
+        return ObjectionDetailOut(**objections.objection(conn, objection_no, scope=caller.scope))
 
 
 @router.get("/credit/repairs", operation_id="credit_list_repairs")
@@ -74,30 +73,30 @@ def list_repairs(
     caller: CreditDecide,
     paging: PagingDep,
     status: Annotated[Literal["submitted", "approved", "rejected", ""], Query()] = "submitted",
-) -> Page[RepairRow]:
+) -> Page[RepairOut]:
     """Repair requests of the caller's streets: open ones by deadline (the oldest first, overdue marked)."""
     with uow.read() as conn:
         p = repairs.repairs(
             conn, scope=caller.scope, status=status or None, limit=paging.page_size, offset=paging.offset
         )
-    return Page(items=list(p.items), total=p.total, page=paging.page, page_size=paging.page_size)
+    return Page(items=[RepairOut(**i) for i in p.items], total=p.total, page=paging.page, page_size=paging.page_size)
 
 
 @router.get("/credit/repairs/{repair_no}", operation_id="credit_get_repair")
-def get_repair(uow: UowDep, caller: CreditDecide, repair_no: RepairNo) -> RepairDetail:
+def get_repair(uow: UowDep, caller: CreditDecide, repair_no: RepairNo) -> RepairDetailOut:
     with uow.read() as conn:
-        return repairs.repair(conn, repair_no, scope=caller.scope)
+        return RepairDetailOut(**repairs.repair(conn, repair_no, scope=caller.scope))
 
 
 @router.post("/credit/repairs/{repair_no}/decision", operation_id="credit_decide_repair")
 def decide_repair(
     uow: UowDep, sec: SecurityDep, caller: CreditDecide, repair_no: RepairNo, body: RepairDecision
-) -> RepairDetail:
+) -> RepairDetailOut:
     """Approve (the event stops counting from today; the grade is recomputed) or reject the request."""
     with audited(uow, caller, "credit.repair.decide", "credit_repair", repair_no) as conn:
         repairs.decide_repair(conn, caller, repair_no, body.outcome, body.reason, city=sec.settings.city_code)
     with uow.read() as conn:
-        return repairs.repair(conn, repair_no, scope=caller.scope)
+        return RepairDetailOut(**repairs.repair(conn, repair_no, scope=caller.scope))
 
 
 @router.get("/credit/documents/{doc_id}", operation_id="credit_get_document")

@@ -12,12 +12,11 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Path, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel
 
 from anju import ledger
 from anju.credit import casework, objections, own_file, repairs, report, report_pdf
 from anju.credit.http.deps import CreditOwn
-from anju.credit.own_file import EventView, GradeView, ListView
+from anju.credit.http.schemas_cases import CaseCreated, EventOut, GradeOut, ListOut, OwnFileOut
 from anju.security import Caller, Security, SecurityDep, audited, ledger_signing_seed
 from anju.web.deps import PagingDep, UowDep
 from anju.web.schemas import ERRORS, Page
@@ -26,19 +25,6 @@ router = APIRouter(tags=["credit"], responses=ERRORS)
 
 Id = Annotated[int, Path(ge=1, le=2**62)]
 Documents = Annotated[list[UploadFile] | None, File(description="PDF、JPEG 或 PNG，每份 ≤ 5 MB，最多 10 份")]
-
-
-class OwnFileOut(BaseModel):
-    subject_kind: str
-    label: str
-    grade: GradeView | None
-    lists: list[ListView]
-    events: Page[EventView]
-    open_cases: int
-
-
-class CaseCreated(BaseModel):
-    number: str
 
 
 def uploads(files: list[UploadFile] | None) -> list[casework.Upload]:
@@ -73,22 +59,26 @@ def my_file(uow: UowDep, sec: SecurityDep, caller: CreditOwn, paging: PagingDep)
         subject = casework.subject_of(conn, sec.keyring, caller)
         f = own_file.own_file(conn, subject, limit=paging.page_size, offset=paging.offset)
     ev = f["events"]
+    g = f["grade"]
     return OwnFileOut(
         subject_kind=f["subject_kind"],
         label=f["label"],
-        grade=f["grade"],
-        lists=f["lists"],
-        events=Page(items=list(ev.items), total=ev.total, page=paging.page, page_size=paging.page_size),
+        grade=GradeOut(**g) if g else None,
+        lists=[ListOut(**x) for x in f["lists"]],
+        events=Page(
+            items=[EventOut.model_validate(e) for e in ev.items], total=ev.total, page=paging.page,
+            page_size=paging.page_size,
+        ),
         open_cases=f["open_cases"],
-    )
+    )  # fmt: skip
 
 
 @router.get("/credit/me/events/{event_id}", operation_id="credit_own_event")
-def my_event(uow: UowDep, sec: SecurityDep, caller: CreditOwn, event_id: Id) -> EventView:
+def my_event(uow: UowDep, sec: SecurityDep, caller: CreditOwn, event_id: Id) -> EventOut:
     """One of one's own events (another subject's answers 404)."""
     with uow.read() as conn:
         subject = casework.subject_of(conn, sec.keyring, caller)
-        return own_file.own_event_view(conn, subject, event_id)
+        return EventOut.model_validate(own_file.own_event_view(conn, subject, event_id))
 
 
 @router.post("/credit/me/events/{event_id}/objections", status_code=201, operation_id="credit_file_objection")
