@@ -9,6 +9,7 @@ documents), whatever the number of events.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, TypedDict
 
@@ -222,7 +223,8 @@ def cases_of(conn: Connection, event_ids: list[int]) -> dict[int, list[CaseView]
     return out
 
 
-def _detail(text: str) -> dict[str, Any]:
+def _detail(text: str) -> Mapping[str, Any]:
+    """The event's stored evidence (free-form JSON; never personal values)."""
     try:
         v = json.loads(text or "{}")
     except ValueError:
@@ -255,7 +257,7 @@ def event_views(conn: Connection, rows: list[Any], on: date) -> list[EventView]:
                 "occurred_on": r.occurred_on,
                 "expires_on": r.expires_on,
                 "reference": r.reference,
-                "detail": _detail(r.detail),
+                "detail": dict(_detail(r.detail)),
                 "recorded_at": r.recorded_at,
                 "ledger_index": r.ledger_index,
                 "status": st,

@@ -26,13 +26,13 @@ Id = Annotated[int, Path(ge=1, le=2**62)]
 DONE = {"objected": "异议已提交，将在办理时限内处理。", "repair": "修复申请已提交，将在办理时限内处理。"}
 
 
-def _ctx() -> dict[str, Any]:
-    return {
-        "bases": domain.REPAIR_BASES,
-        "grade_labels": domain.GRADE_LABELS,
-        "max_docs": casework.DOCS_PER_CASE,
-        "max_mb": casework.DOC_MAX_BYTES // (1024 * 1024),
-    }
+#: What every page of the file shows besides its own data.
+CTX: dict[str, Any] = {
+    "bases": domain.REPAIR_BASES,
+    "grade_labels": domain.GRADE_LABELS,
+    "max_docs": casework.DOCS_PER_CASE,
+    "max_mb": casework.DOC_MAX_BYTES // (1024 * 1024),
+}
 
 
 @router.get("/credit/me", response_class=HTMLResponse)
@@ -49,7 +49,7 @@ def my_file(
         try:
             subject = casework.subject_of(conn, sec.keyring, caller)
         except Forbidden as e:
-            return render(request, "credit/me.html", refused=e.message, f=None, **_ctx())
+            return render(request, "credit/me.html", refused=e.message, f=None, **CTX)
         f = own_file.own_file(conn, subject, limit=paging.page_size, offset=paging.offset)
     return render(
         request,
@@ -58,7 +58,7 @@ def my_file(
         f=f,
         done=DONE.get(done),
         pager=pager(f["events"].total, paging.page, paging.page_size),
-        **_ctx(),
+        **CTX,
     )
 
 
@@ -91,7 +91,7 @@ def _event_page(
         repairable=repair_rules.repairable(ev["kind"], rules),
         objection_days=sec.settings.credit_objection_days,
         repair_days=sec.settings.credit_repair_days,
-        **_ctx(),
+        **CTX,
     )
 
 
