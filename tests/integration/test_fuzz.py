@@ -53,7 +53,9 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 #: The seeded account each operation is called as: one whose role holds the route's permission.
 #: Permissions the city officer does not hold, and the account that reaches those routes instead (the
 #: applicant's routes need a verified citizen: their own applications, the consents asked of them).
-CALLER_FOR = {"accounts.manage": "admin", "audit.read": "auditor", "assistance.apply": "citizen"}
+CALLER_FOR = {
+    "accounts.manage": "admin", "audit.read": "auditor", "assistance.apply": "citizen", "credit.own": "citizen",
+}  # fmt: skip
 
 
 def _described_app() -> Any:
