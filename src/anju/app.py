@@ -99,10 +99,13 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
         limit=settings.request_max_bytes,
         upload_limit=settings.upload_max_bytes,
         upload_paths=(
-            "/api/v1/imports", "/imports", "/api/v1/addresses/link",
+            "/api/v1/imports",
+            "/imports",
+            "/api/v1/addresses/link",
             # credit objections and repair requests carry up to ten documents of 5 MB (anju.credit.casework)
-            "/api/v1/credit/me/events/", "/credit/me/events/",
-        ),  # fmt: skip
+            "/api/v1/credit/me/events/",
+            "/credit/me/events/",
+        ),
     )
     app.add_middleware(SecurityHeaders)
 

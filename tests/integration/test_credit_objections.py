@@ -58,6 +58,11 @@ def _event(
 
 @pytest.fixture
 def env(city_engine: Engine, settings_for: Any) -> Iterator[dict[str, Any]]:
+    yield from make_env(city_engine, settings_for)
+
+
+def make_env(city_engine: Engine, settings_for: Any) -> Iterator[dict[str, Any]]:
+    """A citizen's events (of several kinds, ages, streets), the agency's, the landlord's, and the app."""
     settings = settings_for(city_engine)
     kr = keyring_from_settings(settings)
     w = choose_world(city_engine)
@@ -128,10 +133,8 @@ def test_own_file_only_and_verified_identity_only(env: dict[str, Any]) -> None:
     from anju.security import NewAccount, create_account
 
     with env["engine"].begin() as conn:
-        create_account(
-            conn, sec, NewAccount("claimer", "Test-Passw0rd!", Role.citizen, "赵声明", id_number=CLAIMED, phone="13800000099"),
-            Caller.system("test"),
-        )  # fmt: skip
+        claim = NewAccount("claimer", "Test-Passw0rd!", Role.citizen, "赵声明", id_number=CLAIMED, phone="13800000099")
+        create_account(conn, sec, claim, Caller.system("test"))
     r = c.get("/api/v1/credit/me", headers=h("claimer"))
     assert r.status_code == 403 and "实名认证" in r.json()["message"]
     assert _object(env, "claimer", ev["minor"]).status_code == 403
