@@ -121,6 +121,7 @@ def _detail(
         kind=kind,
         title=title,
         outcomes=outcomes,
+        severities=domain.SEVERITY_LABELS,
         c=c,
         number=number,
         outcome=outcome,
