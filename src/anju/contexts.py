@@ -438,6 +438,7 @@ CONTEXTS: tuple[Context, ...] = (
             _grant("credit.own", *PUBLIC_PARTIES),
         ),
         # the builders add: menu items, worklist, the department-records feed (``feeds``)
+        menu=(MenuItem("信用", "双随机抽查", "/credit/inspections", "credit.read"),),
         subject_restriction_sources={"credit": "anju.credit.restrictions:restrictions_for"},
         datasets={"events": "anju.credit.datasets:EVENTS"},
         events={

@@ -379,7 +379,7 @@ def test_a_district_officer_draws_only_in_its_district(env: dict[str, Any]) -> N
         run(env, city_wide)
     run(env, city_wide, "city")
     with env["engine"].connect() as conn:
-        kinds = {c.username for c in inspections.inspector_choices(conn, env["district"], w.district_a)}
+        kinds = {c.username for c in inspections.inspector_choices(conn, env["district"], w.district_a).items}
     assert {"district", "insp_a"} <= kinds and "insp_b" not in kinds and "clerk" not in kinds
 
 

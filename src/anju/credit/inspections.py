@@ -31,6 +31,7 @@ from anju import divisions, ledger
 from anju.core import clock, lottery
 from anju.core.dialect import bulk_insert
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
+from anju.core.paging import Page, fetch_page
 from anju.core.scope import OutOfScope, Scope
 from anju.credit import domain, inspection_rule
 from anju.credit.domain import Event
@@ -190,19 +191,20 @@ def _inspector_conds(conn: Connection, caller: Caller, district: str | None) -> 
 
 def inspector_choices(
     conn: Connection, caller: Caller, district: str | None, *, limit: int = 500, offset: int = 0
-) -> list[InspectorChoice]:
+) -> Page[InspectorChoice]:
     """The staff accounts in scope the caller may send to inspect (a draw in ``district``), by username."""
-    rows = conn.execute(
+    return fetch_page(
+        conn,
         select(accounts.c.username, accounts.c.role, accounts.c.division_code)
         .where(*_inspector_conds(conn, caller, district))
-        .order_by(accounts.c.username)
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return [InspectorChoice(str(r.username), str(r.role), r.division_code) for r in rows]
+        .order_by(accounts.c.username),
+        limit=limit,
+        offset=offset,
+        row=lambda r: InspectorChoice(str(r.username), str(r.role), r.division_code),
+    )
 
 
-def _check_inspectors(conn: Connection, caller: Caller, district: str | None, names: Sequence[str]) -> list[str]:
+def check_inspectors(conn: Connection, caller: Caller, district: str | None, names: Sequence[str]) -> list[str]:
     out = [str(text(n, f"inspectors[{i}]", 64)) for i, n in enumerate(names)]
     if not out:
         raise ValidationError.of("inspectors", "至少选派一名检查人员")
@@ -298,7 +300,7 @@ def freeze_draw(conn: Connection, caller: Caller, d: DrawIn) -> int:
     ``credit`` (before any seed is known); returns the draw's id. Two officers freezing at once
     number their draws alike: the draw number is unique, so the later one is refused (409)."""
     title, types, district, weights = check_draw_in(conn, caller, d)
-    names = _check_inspectors(conn, caller, district, d.inspectors)
+    names = check_inspectors(conn, caller, district, d.inspectors)
     draw_no = _draw_no(conn)
     c = candidates(conn, types, district, weights)
     subjects = len(c.weighted)

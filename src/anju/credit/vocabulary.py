@@ -1,9 +1,15 @@
 """Chinese names of the credit context's internal codes (see ``anju.security.vocabulary``)."""
 
-ACTIONS: dict[str, str] = {}
+ACTIONS: dict[str, str] = {
+    # random inspections (双随机)
+    "credit.freeze_inspection": "冻结双随机抽查名单",
+    "credit.run_inspection": "双随机抽查摇号",
+    "credit.record_inspection_outcome": "登记抽查结果",
+}
 ENTITIES: dict[str, str] = {
     "credit_subject": "信用主体",
     "credit_event": "信用事件",
+    "credit_inspection_draw": "双随机抽查",
 }
 PERMISSIONS: dict[str, str] = {
     "credit.read": "查看信用档案、等级、名单、异议与修复",
