@@ -6,7 +6,7 @@ orders and the re-run) is public: anyone can download the lists and re-run the d
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypedDict
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
@@ -33,7 +33,13 @@ def public_out(d: views.DrawPublic) -> s.DrawPublicOut:
     return s.DrawPublicOut(**_links(d), **d)
 
 
-def _links(d: views.DrawPublic) -> dict[str, Any]:
+class Links(TypedDict):
+    tickets_url: str
+    inspectors_url: str
+    verify_command: str | None
+
+
+def _links(d: views.DrawPublic) -> Links:
     base = f"{BASE}/{d['id']}"
     return {
         "tickets_url": f"{base}/tickets.txt",

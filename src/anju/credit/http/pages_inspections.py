@@ -9,7 +9,7 @@ allows none inline) and posted with the session's CSRF token.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypedDict
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -36,7 +36,17 @@ def _lines(text: str) -> list[str]:
     return [w.strip() for w in text.splitlines() if w.strip()]
 
 
-def _labels() -> dict[str, Any]:
+class Labels(TypedDict):
+    types: dict[str, str]
+    grade_keys: tuple[str, ...]
+    grade_labels: dict[str, str]
+    statuses: dict[str, str]
+    outcomes: dict[str, str]
+    severities: dict[str, str]
+    roles: dict[str, str]
+
+
+def _labels() -> Labels:
     return {
         "types": {k: domain.SUBJECT_TYPES[k] for k in inspections.INSPECTABLE_TYPES},
         "grade_keys": inspection_rule.GRADE_KEYS,
