@@ -40,7 +40,7 @@ PROBE = (
 
 
 def inputs(tmp: Path) -> dict[str, list[str]]:
-    from anju.assistance import lottery
+    from anju.core import lottery
     from anju.ledger import merkle
 
     hashes = [merkle.leaf_hash(x) for x in (b"a", b"b", b"c", b"d")]

@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from anju.assistance import lottery
+from anju.core import lottery
 
 ROOT = Path(__file__).resolve().parents[1]
 

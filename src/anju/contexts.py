@@ -443,6 +443,7 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("信用", "我的信用", "/credit/me", "credit.own"),
             MenuItem("信用", "信用异议", "/credit/objections", "credit.decide"),
             MenuItem("信用", "信用修复", "/credit/repairs", "credit.decide"),
+            MenuItem("信用", "双随机抽查", "/credit/inspections", "credit.read"),
         ),
         worklist="anju.credit.worklist:items",
         subject_restriction_sources={"credit": "anju.credit.restrictions:restrictions_for"},

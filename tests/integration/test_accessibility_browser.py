@@ -78,6 +78,15 @@ def samples(s: Site) -> dict[str, str]:
             approved(c, kr, w.street_s1, size=1, priority="a11y")
         draw = al.freeze_draw(c, system, "public_rental", "a11y", "无障碍检查摇号")
         al.run_draw(c, system, draw, "385729", "公证处", ["见证人"])
+    with s.engine.begin() as c:  # a random inspection (双随机) drawn over an agency and a practitioner
+        from anju.credit import inspections as ci
+        from tests.credit_inspection_builders import subject
+
+        subject(c, "agency", w.district_a, w.street_s1, "D", name="无障碍检查经纪机构")
+        subject(c, "practitioner", w.district_a, w.street_s1, None)
+        inspection = ci.freeze_draw(c, system, ci.DrawIn("无障碍检查抽查", ["agency", "practitioner"], 2, ["city"],
+                                                         w.district_a))  # fmt: skip
+        ci.run_draw(c, system, inspection, "385729", "公证处", ["见证人"])
     with s.engine.begin() as c:  # a home the seeded landlord owns, listed for sale by a filed agency
         resale_home = rb.free_homes(c, w.street_s1, 1)[0]
         rb.own(c, kr, int(resale_home.id))
@@ -97,6 +106,7 @@ def samples(s: Site) -> dict[str, str]:
         "/rental/filings": f"/rental/filings?no={filing}",
         "/rental/filings/{filing_no}": f"/rental/filings/{filing}",
         "/assistance/draws/{draw_id}/public": f"/assistance/draws/{draw}/public",
+        "/credit/inspections/{draw_id}/public": f"/credit/inspections/{inspection}/public",
         "/transactions/projects/{project_id}": f"/transactions/projects/{sale.project}",
         "/transactions/buildings/{building_id}": f"/transactions/buildings/{sale.site.building}",
         "/transactions/resale/check": f"/transactions/resale/check?code={listed.json()['verify_code']}",

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import Engine, func, select, update
 
 from anju import ledger
-from anju.assistance import catalogue, domain, drawing, lottery, selection, subsidies, tenancy, tracking, waitlist
+from anju.assistance import catalogue, domain, drawing, selection, subsidies, tenancy, tracking, waitlist
 from anju.assistance.tables import (
     allocations,
     application_members,
@@ -31,7 +31,7 @@ from anju.assistance.tables import (
     draws,
     subsidy_payments,
 )
-from anju.core import clock
+from anju.core import clock, lottery
 from anju.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from anju.core.scope import Scope
 from anju.credit import credit_events, effective_events

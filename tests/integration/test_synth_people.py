@@ -25,9 +25,8 @@ from anju.assistance import (
     domain,
     draw_candidates,
     draws,
-    lottery,
 )
-from anju.core import clock
+from anju.core import clock, lottery
 from anju.core.errors import Conflict
 from anju.credit import credit_events
 from anju.registry import home_owners, homes

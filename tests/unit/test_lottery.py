@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 from scipy.stats import chi2
 
-from anju.assistance import lottery
 from anju.cli import main
+from anju.core import lottery
 
 # The golden vector, also in docs/assistance.md: outside re-implementations check themselves against it.
 GOLDEN_IDS = [f"c{k:03d}" for k in range(1, 11)]

@@ -1,11 +1,11 @@
 """Housing assistance and talent housing: programmes, applications, eligibility, review, lottery, allocation, tracking.
 
 Other contexts use only what this module exports. The exports are loaded on first use, so importing
-:mod:`anju.assistance.lottery` (the stand-alone verifier, standard library only) loads nothing else.
+the package stays cheap (``anju lottery verify`` needs only :mod:`anju.core.lottery`, standard library).
 
 The life of an application: drafted and documented (:mod:`.applying`), checked (:mod:`.eligibility`)
 and reviewed (:mod:`.review`); an approved application of a home programme waits on the waiting list
-(:mod:`.waitlist`), is drawn (:mod:`.drawing`, with :mod:`.lottery`), selects a home
+(:mod:`.waitlist`), is drawn (:mod:`.drawing`, with :mod:`anju.core.lottery`), selects a home
 (:mod:`.selection`), contracts and moves in (:mod:`.tenancy`) and is tracked (:mod:`.tracking`);
 subsidy programmes pay monthly (:mod:`.subsidies`). Reads of applications are in :mod:`.queries`,
 the figures against the plan in :mod:`.figures`.

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from anju.assistance import domain
-from anju.assistance.lottery import LotteryError, draw, list_hash, read_ids, verify, write_ids
+from anju.core.lottery import LotteryError, draw, list_hash, read_ids, verify, write_ids
 
 
 @click.group("assistance")

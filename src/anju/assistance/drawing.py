@@ -1,6 +1,6 @@
 """Draws (摇号): an officer freezes the waiting list into a draw (the candidates' ids and their SM3 hash
 are stored and logged before the draw); officers present run it with a seed announced in public
-(:mod:`anju.assistance.lottery`: the stored list is re-hashed, the order, the ranks and the result hash
+(:mod:`anju.core.lottery`: the stored list is re-hashed, the order, the ranks and the result hash
 are stored and logged) and anyone can re-run it from the published files (``anju lottery verify``).
 
 A draw is seen by a caller when one of its candidates' applications lies in the caller's scope, and
@@ -19,12 +19,12 @@ from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from anju import ledger
-from anju.assistance import domain, lottery
+from anju.assistance import domain
 from anju.assistance.catalogue import home_programme
 from anju.assistance.common import LOG, level_of, log_entry, require_officer, text_field
 from anju.assistance.tables import allocations, application_steps, applications, draw_candidates, draws
 from anju.assistance.waitlist import in_open_draw, passed_since, waiting_conds
-from anju.core import clock
+from anju.core import clock, lottery
 from anju.core.dialect import bulk_insert
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.paging import Page, fetch_page

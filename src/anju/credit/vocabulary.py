@@ -7,12 +7,17 @@ ACTIONS: dict[str, str] = {
     "credit.repair.request": "申请信用修复",
     "credit.repair.decide": "处理信用修复申请",
     "credit.report": "下载本人（本企业）信用报告",
+    # random inspections (双随机)
+    "credit.freeze_inspection": "冻结双随机抽查名单",
+    "credit.run_inspection": "双随机抽查摇号",
+    "credit.record_inspection_outcome": "登记抽查结果",
 }
 ENTITIES: dict[str, str] = {
     "credit_subject": "信用主体",
     "credit_event": "信用事件",
     "credit_objection": "信用异议",
     "credit_repair": "信用修复申请",
+    "credit_inspection_draw": "双随机抽查",
 }
 PERMISSIONS: dict[str, str] = {
     "credit.read": "查看信用档案、等级、名单、异议与修复",

@@ -1,5 +1,6 @@
 """The credit context's web adapters: REST routes (``api_*``) and HTML pages (``pages_*``)."""
 
+from anju.credit.http import api_inspections, pages_inspections
 from anju.credit.http.api_cases import router as _api_cases
 from anju.credit.http.api_own import router as _api_own
 from anju.credit.http.pages_cases import router as _pages_cases
@@ -12,4 +13,7 @@ ROUTERS: tuple[Mount, ...] = (
     Mount.api(_api_cases),
     Mount.pages(_pages_own),
     Mount.pages(_pages_cases),
+    # random inspections (双随机)
+    Mount.api(api_inspections.router),
+    Mount.pages(pages_inspections.router),
 )

@@ -1,4 +1,4 @@
-"""The assistance history after approval: lotteries (摇号, through :mod:`anju.assistance.lottery`, the
+"""The assistance history after approval: lotteries (摇号, through :mod:`anju.core.lottery`, the
 one implementation of ``anju-lottery-v1``), allocations, benefits and exits — and writing an
 application with everything about it once its state today is known."""
 
@@ -19,9 +19,9 @@ from anju.assistance import (
     benefits,
     domain,
     draws,
-    lottery,
     objections,
 )
+from anju.core import lottery
 from anju.synth.people.model import ACTOR, RENTAL, App, office_time, recorded_at
 from anju.synth.people.state import GeneratorState
 
