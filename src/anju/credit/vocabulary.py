@@ -1,6 +1,10 @@
 """Chinese names of the credit context's internal codes (see ``anju.security.vocabulary``)."""
 
-ACTIONS: dict[str, str] = {}
+ACTIONS: dict[str, str] = {
+    "credit.sync_subjects": "同步信用主体",
+    "credit.export_subjects": "导出信用主体",
+    "credit.export_lists": "导出红黑名单",
+}
 ENTITIES: dict[str, str] = {
     "credit_subject": "信用主体",
     "credit_event": "信用事件",
