@@ -21,11 +21,9 @@ from __future__ import annotations
 import json
 import math
 import random
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from importlib import resources
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
@@ -33,6 +31,7 @@ from sqlalchemy import Connection, Engine, func, select
 from anju import credit, ledger
 from anju.core import clock, dialect
 from anju.credit import domain
+from anju.credit.labels import event_kinds
 from anju.credit.subjects import sync
 from anju.credit.tables import credit_events, credit_subjects
 from anju.security import Keyring
@@ -114,9 +113,7 @@ class CreditReport:
 
 
 def catalogue() -> dict[str, dict[str, Any]]:
-    text = resources.files("anju.credit").joinpath("data/event_kinds.toml").read_text(encoding="utf-8")
-    kinds: dict[str, dict[str, Any]] = tomllib.loads(text)["kinds"]
-    return kinds
+    return event_kinds()
 
 
 def _poisson(rng: random.Random, lam: float) -> int:
