@@ -118,7 +118,9 @@ def test_filing_creates_the_subjects_at_once_linked(world, city_engine):
 def test_a_district_officer_sees_only_its_district(client, world, city_engine):
     for who, sees_dev in (("city", True), ("district", False), ("clerk", False), ("auditor", True)):
         h = auth(city_engine, who)
-        ids = {i["id"] for i in client.get("/api/v1/credit/subjects", params={"page_size": 100}, headers=h).json()["items"]}
+        ids = {
+            i["id"] for i in client.get("/api/v1/credit/subjects", params={"page_size": 100}, headers=h).json()["items"]
+        }
         assert {world["org"], world["person"]} <= ids, who
         assert (world["dev"] in ids) == sees_dev, who
         r = client.get(f"/api/v1/credit/subjects/{world['dev']}", headers=h)
@@ -149,7 +151,12 @@ def test_exports_carry_the_list_with_persons_masked(client, world, city_engine):
     assert r.status_code == 200
     ws = load_workbook(io.BytesIO(r.content)).active
     got = [[c.value for c in row] for row in ws.iter_rows()]
-    assert got[0][0] == "名单" and got[1][:4] == ["失信黑名单", world["org"], "房地产经纪机构", "守信房地产经纪有限公司"]
+    assert got[0][0] == "名单" and got[1][:4] == [
+        "失信黑名单",
+        world["org"],
+        "房地产经纪机构",
+        "守信房地产经纪有限公司",
+    ]
     r = client.get("/api/v1/credit/subjects/export", params={"fmt": "csv"}, headers=auth(city_engine, "district"))
     assert DEV_CODE not in r.content.decode("utf-8-sig")
 
