@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection, bindparam, select
 
@@ -37,11 +37,19 @@ CHUNK = 2000
 Provider = Callable[[Connection, Keyring], Iterable[SubjectIn]]
 
 
-def _link(ln: tuple[str, str, int]) -> dict[str, Any]:
+class Link(TypedDict):
+    """One entry of a subject's ``links``: the record another context filed."""
+
+    context: str
+    kind: str
+    id: int
+
+
+def _link(ln: tuple[str, str, int]) -> Link:
     return {"context": ln[0], "kind": ln[1], "id": int(ln[2])}
 
 
-def _merge_links(old: list[dict[str, Any]], new: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+def _merge_links(old: list[Link], new: Iterable[Link]) -> list[Link]:
     seen = {(x["context"], x["kind"], int(x["id"])) for x in old}
     out = list(old)
     for x in new:
@@ -60,7 +68,7 @@ def _better_type(old: str, new: str) -> str:
 class _Merged:
     s: SubjectIn
     kind: str
-    links: list[dict[str, Any]] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
 
 
 def _collapse(subjects: Iterable[SubjectIn]) -> dict[str, _Merged]:

@@ -11,8 +11,9 @@ event is labelled synthetic: its reference starts with ``SYN-CE-`` and its detai
 ``"synthetic": true``. Deterministic by seed: the subjects are taken in the order of the records they
 link to (not of their blind indexes, which depend on the keys).
 
-Scale 1.0 (1 500 enterprises, 3 000 agencies, ≈11 000 practitioners, 600 developers): ≈27 000
-events over ≈16 000 organisations and practitioners; the assistance households (≈300 000 subjects)
+Scale 1.0 (1 500 enterprises, 3 000 agencies, ≈11 250 practitioners, 600 developers): ≈32 300
+events (≈14 900 violations) over ≈16 350 organisations and practitioners; scale 0.05: ≈1 600 events
+over ≈820. The assistance households (one per applicant of the ≈300 000 applications at scale 1.0)
 get files but no synthetic events.
 """
 
@@ -30,10 +31,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from anju import credit, ledger
 from anju.core import clock, dialect
-from anju.credit import domain
-from anju.credit.labels import event_kinds
-from anju.credit.subjects import sync
-from anju.credit.tables import credit_events, credit_subjects
+from anju.credit import credit_events, credit_subjects, domain, event_kinds, sync_subjects
 from anju.security import Keyring
 
 #: Years of history before ``today``.
@@ -272,7 +270,7 @@ def generate_credit(
         ).first():
             raise ValueError("synthetic credit history already present")
         say("正在建立信用主体档案", 0.1)
-        sync(conn, keyring, clock.now())
+        sync_subjects(conn, keyring, clock.now())
         c = credit_subjects.c
         report.subjects = {k: int(n) for k, n in conn.execute(select(c.kind, func.count()).group_by(c.kind))}
         say("正在生成合成信用记录", 0.3)

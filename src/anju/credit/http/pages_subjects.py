@@ -7,7 +7,7 @@ render.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal, TypedDict
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -39,7 +39,15 @@ def _query(**kw: str | int | None) -> str:
     return "&".join(f"{k}={v}" for k, v in kw.items() if v)
 
 
-def _labels() -> dict[str, Any]:
+class Labels(TypedDict):
+    type_labels: dict[str, str]
+    grade_labels: dict[str, str]
+    list_labels: dict[str, str]
+    cause_labels: dict[str, str]
+    public_types: dict[str, str]
+
+
+def _labels() -> Labels:
     return {
         "type_labels": domain.SUBJECT_TYPES,
         "grade_labels": domain.GRADE_LABELS,
