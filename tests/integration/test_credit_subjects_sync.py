@@ -96,6 +96,13 @@ def test_links_merge_and_a_specific_type_replaces_a_generic_one(empty_engine):
         assert ensure_subjects(conn, [other, specific], NOW) == 0
         row = conn.execute(select(credit_subjects)).one()
     assert row.kind == "practitioner"
+    # a place is filled in once, then kept: two records in two streets do not flip it on every sync
+    here = credit.SubjectIn(b, "person", "household", street_code="320102001", link=("assistance", "application", 1))
+    there = credit.SubjectIn(b, "person", "household", street_code="320102002", link=("assistance", "application", 2))
+    with empty_engine.begin() as conn:
+        assert ensure_subjects(conn, [here], NOW) == 1
+        assert ensure_subjects(conn, [there], NOW) == 0
+        assert conn.execute(select(credit_subjects.c.street_code)).scalar_one() == "320102001"
     assert [(x["context"], x["id"]) for x in json.loads(row.links)] == [
         ("assistance", 1),
         ("assistance", 2),

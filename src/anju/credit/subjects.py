@@ -144,15 +144,17 @@ def ensure_subjects(conn: Connection, subjects: Sequence[SubjectIn], now: dateti
             old_links = json.loads(r.links or "[]")
             vals = {
                 "kind": _better_type(r.kind, m.kind),
-                # an organisation's latest filed name and place win; a person's name is only filled in
-                # (every encryption differs: re-writing it would change the row on every sync)
-                "name": (s.name or r.name) if r.subject_kind == "org" else None,
+                # what the file has stays, what it lacks is filled in: a subject filed by two records
+                # (a household's applications in two streets, an organisation that is both a rental
+                # party and a developer) must not flip between them on every sync, and every
+                # encryption of a person's name differs
+                "name": (r.name or s.name) if r.subject_kind == "org" else None,
                 "name_enc": r.name_enc
                 if r.name_enc is not None
                 else (s.name_enc if r.subject_kind == "person" else None),
-                "credit_code": s.credit_code or r.credit_code,
-                "district_code": s.district_code or r.district_code,
-                "street_code": s.street_code or r.street_code,
+                "credit_code": r.credit_code or s.credit_code,
+                "district_code": r.district_code or s.district_code,
+                "street_code": r.street_code or s.street_code,
                 "links": json.dumps(_merge_links(old_links, m.links), ensure_ascii=False),
             }
             before = {k: getattr(r, k) for k in _UPDATE_COLS}
