@@ -160,3 +160,25 @@ def test_synthetic_history_is_labelled_checked_and_deterministic(rental_engine, 
         assert _history(other) == history
     finally:
         next(twin, None)
+
+
+def test_the_sync_command_is_audited_and_idempotent(rental_engine, tmp_path):
+    from click.testing import CliRunner
+
+    from anju.cli import main
+    from anju.security.tables import audit_log
+
+    from .test_security_cli import env
+
+    e = env(rental_engine, tmp_path)
+    first = CliRunner().invoke(main, ["credit", "sync"], env=e)
+    assert first.exit_code == 0, first.output
+    done = {r["provider"]: r for r in json.loads(first.stdout)}
+    assert done["rental_parties"]["changed"] > 0
+    again = CliRunner().invoke(main, ["credit", "sync", "--only", "rental_parties"], env=e)
+    assert again.exit_code == 0 and [r["changed"] for r in json.loads(again.stdout)] == [0]
+    bad = CliRunner().invoke(main, ["credit", "sync", "--only", "nosuch"], env=e)
+    assert bad.exit_code == 2 and "nosuch" in bad.output
+    with rental_engine.connect() as conn:
+        actions = [a for (a,) in conn.execute(select(audit_log.c.action).where(audit_log.c.action.like("credit.%")))]
+    assert actions == ["credit.sync_subjects", "credit.sync_subjects"]
