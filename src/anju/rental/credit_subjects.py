@@ -10,7 +10,8 @@ filing paths call, in their own transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -52,6 +53,7 @@ def practitioner_subject(kr: Keyring, r: Any) -> credit.SubjectIn:
     )
 
 
+_PARTY_KEYS = ("kind", "credit_code", "name", "district_code", "street_code")
 _P = rental_parties.c
 _PARTY_COLS = (_P.id, _P.kind, _P.credit_code, _P.name, _P.district_code, _P.street_code)
 _R = rental_practitioners.c
@@ -73,14 +75,22 @@ def subjects(conn: Connection, kr: Keyring) -> Iterator[credit.SubjectIn]:
         last = int(people[-1].id)
 
 
-def file_party_subject(conn: Connection, kr: Keyring, party_id: int) -> None:
-    """Create (or link) the credit file of a party just filed: one look-up and one upsert."""
-    r = conn.execute(select(*_PARTY_COLS).where(_P.id == party_id)).one()
-    credit.ensure_subjects(conn, [party_subject(kr, r)], clock.now())
+def file_party_subject(conn: Connection, kr: Keyring, party_id: int, values: Mapping[str, Any]) -> None:
+    """Create (or link) the credit file of a party just filed, from the filed values (one upsert)."""
+    row = SimpleNamespace(id=party_id, **{k: values[k] for k in _PARTY_KEYS})
+    credit.ensure_subjects(conn, [party_subject(kr, row)], clock.now())
 
 
-def file_practitioner_subject(conn: Connection, kr: Keyring, practitioner_id: int) -> None:
-    """Create (or link) the credit file of a practitioner just added."""
-    joined = rental_practitioners.join(rental_parties, _R.party_id == _P.id)
-    r = conn.execute(select(*_PRACT_COLS).select_from(joined).where(_R.id == practitioner_id)).one()
-    credit.ensure_subjects(conn, [practitioner_subject(kr, r)], clock.now())
+def file_practitioner_subject(conn: Connection, kr: Keyring, practitioner_id: int, name: str, id_bidx: str,
+                              party: Any) -> None:  # fmt: skip
+    """Create (or link) the credit file of a practitioner just added to ``party`` (its row)."""
+    subject = credit.SubjectIn(
+        subject_bidx=id_bidx,
+        subject_kind="person",
+        kind="practitioner",
+        name_enc=kr.encrypt(name, credit.SUBJECT_NAME_COLUMN),
+        district_code=party.district_code or None,
+        street_code=party.street_code or None,
+        link=("rental", "practitioner", practitioner_id),
+    )
+    credit.ensure_subjects(conn, [subject], clock.now())

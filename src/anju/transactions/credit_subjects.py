@@ -9,6 +9,7 @@ transaction.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -44,7 +45,11 @@ def subjects(conn: Connection, kr: Keyring) -> Iterator[credit.SubjectIn]:
         last = int(rows[-1].id)
 
 
-def file_developer_subject(conn: Connection, kr: Keyring, developer_id: int) -> None:
-    """Create (or link) the credit file of a developer just filed."""
-    r = conn.execute(select(*_COLS).where(_D.id == developer_id)).one()
-    credit.ensure_subjects(conn, [developer_subject(kr, r)], clock.now())
+def file_developer_subject(
+    conn: Connection, kr: Keyring, developer_id: int, code: str, name: str, district_code: str, street_code: str
+) -> None:
+    """Create (or link) the credit file of a developer just filed, from the filed values (one upsert)."""
+    row = SimpleNamespace(
+        id=developer_id, credit_code=code, name=name, district_code=district_code, street_code=street_code
+    )
+    credit.ensure_subjects(conn, [developer_subject(kr, row)], clock.now())

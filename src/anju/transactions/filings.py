@@ -128,7 +128,7 @@ def file_developer(conn: Connection, kr: Keyring, caller: Caller, cmd: Developer
         )
     except IntegrityError:
         raise Conflict("credit_code: 该企业已备案", [FieldError("credit_code", "该企业已备案")]) from None
-    file_developer_subject(conn, kr, did)
+    file_developer_subject(conn, kr, did, code, name, street.parent_code or "", street.code)
     return did
 
 
