@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -121,7 +122,7 @@ def test_a_bad_subject_names_the_field_and_writes_nothing(empty_engine):
         assert conn.execute(select(func.count()).select_from(credit_subjects)).scalar_one() == 0
 
 
-def _history(engine: Engine) -> list[tuple[object, ...]]:
+def _history(engine: Engine) -> list[tuple[Any, ...]]:
     e, s = credit_events.c, credit_subjects.c
     with engine.connect() as conn:
         rows = conn.execute(
