@@ -2,8 +2,6 @@
 
 ACTIONS: dict[str, str] = {
     "credit.sync_subjects": "同步信用主体",
-    "credit.export_subjects": "导出信用主体",
-    "credit.export_lists": "导出红黑名单",
 }
 ENTITIES: dict[str, str] = {
     "credit_subject": "信用主体",
