@@ -139,6 +139,13 @@ def db_downgrade(revision: str) -> None:
     help="Keep the department feeds' CSV files (and mismatches.csv, the labelled disagreements) here; "
     "default: a temporary directory, removed after loading.",
 )
+@click.option(
+    "--credit/--no-credit",
+    default=True,
+    show_default=True,
+    help="Also file every party as a credit subject and generate its synthetic credit history (violations "
+    "and good conduct over five years, references SYN-…), then grade every subject; needs --people.",
+)
 def synth(
     scale: float,
     seed: int,
@@ -148,6 +155,7 @@ def synth(
     truth: Path | None,
     departments: bool,
     departments_dir: Path | None,
+    credit: bool,
 ) -> None:
     """Build the synthetic Nanjing into the configured (empty) database."""
     from anju.core import migrate
@@ -202,6 +210,12 @@ def synth(
                     truth_dir=truth,
                 )
                 out |= {"market": history.__dict__, "market_seconds": round(time.perf_counter() - t3, 1)}
+            if credit:
+                from anju.synth import generate_credit
+
+                t4 = time.perf_counter()
+                cred = generate_credit(engine, keyring_from_settings(settings), seed, progress=runtime.progress)
+                out |= {"credit": cred.__dict__, "credit_seconds": round(time.perf_counter() - t4, 1)}
     except (AnjuError, ValueError) as e:
         raise click.ClickException(str(e)) from None
     click.echo(json.dumps(out, ensure_ascii=False))
@@ -325,6 +339,14 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
             f"已生成合成市场历史（2016 年起）：开发企业 {history.developers} 家、预售许可 {history.permits} 个、"
             f"新房合同 {history.new_sales} 份、存量房合同 {history.resales + history.pending_resales} 份、"
             f"登记 {history.registrations} 条",
+            err=True,
+        )
+        from anju.synth import generate_credit
+
+        cred = generate_credit(engine, keyring_from_settings(settings), seed, progress=runtime.progress)
+        click.echo(
+            f"已生成合成信用记录：信用主体 {sum(cred.subjects.values())} 个、失信记录 {cred.negative} 条、"
+            f"守信记录 {cred.positive} 条（/credit/subjects，公示 /credit/public）",
             err=True,
         )
         from anju.rental.cli import publish_demo_guidance

@@ -91,7 +91,8 @@ class Context:
     #: Providers of credit subjects (name → ``"module:function"``): each yields, set-wise, the
     #: ``anju.credit.SubjectIn`` of the parties the context files (rental enterprises and agencies,
     #: practitioners, developers, assistance households), read by ``anju credit sync`` so every filed
-    #: party has a credit file (``f(conn) -> Iterable[SubjectIn]``).
+    #: party has a credit file (``f(conn, keyring) -> Iterable[SubjectIn]``: the keyring makes the blind
+    #: index of a credit code and re-encrypts a person's name for the credit file).
     credit_subjects: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -274,6 +275,7 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("保障", "部门核查数据", "/assistance/department-facts", "assistance.read"),
         ),
         worklist="anju.assistance.worklist:items",
+        credit_subjects={"assistance_households": "anju.assistance.credit_subjects:subjects"},
         datasets={
             "applications": "anju.assistance.datasets:APPLICATIONS",
             "allocations": "anju.assistance.datasets:ALLOCATIONS",
@@ -332,6 +334,7 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("租赁", "发布指导价", "/rental/guidance/manage", "rental.guidance"),
         ),
         worklist="anju.rental.worklist:items",
+        credit_subjects={"rental_parties": "anju.rental.credit_subjects:subjects"},
         datasets={
             "listings": "anju.rental.datasets:LISTINGS",
             "leases": "anju.rental.datasets:LEASES",
@@ -380,6 +383,7 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("交易", "存量房资金监管", "/transactions/staff/resale-funds", "transactions.read"),
         ),
         worklist="anju.transactions.worklist:items",
+        credit_subjects={"transactions_developers": "anju.transactions.credit_subjects:subjects"},
         datasets={
             "sale_contracts": "anju.transactions.datasets:SALE_CONTRACTS",
             "resale_contracts": "anju.transactions.datasets:RESALE_CONTRACTS",
@@ -437,15 +441,17 @@ CONTEXTS: tuple[Context, ...] = (
             _grant("credit.govern", "city_officer"),
             _grant("credit.own", *PUBLIC_PARTIES),
         ),
-        # the builders add: menu items, worklist, the department-records feed (``feeds``)
-        # objections and repair (builder "objections"):
+        worklist="anju.credit.worklist:items",
         menu=(
-            MenuItem("信用", "我的信用", "/credit/me", "credit.own"),
+            MenuItem("信用", "信用主体", "/credit/subjects", "credit.read"),
+            MenuItem("信用", "红黑名单", "/credit/lists", "credit.read"),
+            MenuItem("信用", "等级变动", "/credit/changes", "credit.read"),
             MenuItem("信用", "信用异议", "/credit/objections", "credit.decide"),
             MenuItem("信用", "信用修复", "/credit/repairs", "credit.decide"),
             MenuItem("信用", "双随机抽查", "/credit/inspections", "credit.read"),
+            MenuItem("信用", "我的信用", "/credit/me", "credit.own"),
+            MenuItem("信用", "信用公示", "/credit/public", "public"),
         ),
-        worklist="anju.credit.worklist:items",
         subject_restriction_sources={"credit": "anju.credit.restrictions:restrictions_for"},
         datasets={"events": "anju.credit.datasets:EVENTS"},
         events={

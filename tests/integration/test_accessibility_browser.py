@@ -91,6 +91,19 @@ def samples(s: Site) -> dict[str, str]:
         resale_home = rb.free_homes(c, w.street_s1, 1)[0]
         rb.own(c, kr, int(resale_home.id))
         rb.party(c, kr, w.street_s1, kind="agency", code=rb.AGENCY_CODE)
+        # its credit file with a sanction, for the public credit disclosure (信用公示)
+        from anju import credit
+
+        org = kr.blind_index(rb.AGENCY_CODE, "credit_code")
+        credit.ensure_subjects(
+            c,
+            [credit.SubjectIn(org, "org", "agency", name="无障碍经纪有限公司", credit_code=rb.AGENCY_CODE,
+                              street_code=w.street_s1)],
+            clock.now(),
+        )  # fmt: skip
+        credit.record_event(
+            c, credit.Event("org", org, "rental", "rental.false_listing", "major", clock.today(), "A11Y-1")
+        )
     with s.server.client() as client:
         sale = tx.on_sale(client, s.engine, w.street_s1, homes=2)
         listed = client.post(
@@ -111,6 +124,7 @@ def samples(s: Site) -> dict[str, str]:
         "/transactions/buildings/{building_id}": f"/transactions/buildings/{sale.site.building}",
         "/transactions/resale/check": f"/transactions/resale/check?code={listed.json()['verify_code']}",
         "/catalogue/{dataset_id}": "/catalogue/rental.leases_by_month",
+        "/credit/public/{credit_code}": f"/credit/public/{rb.AGENCY_CODE}",
     }
 
 

@@ -8,7 +8,24 @@ housing-assistance eligibility check). Approvals ask the registry's one restrict
 """
 
 from anju.credit.domain import ACTIONS, SUBJECT_TYPES, Event, SubjectIn
+from anju.credit.labels import event_kinds
 from anju.credit.services import effective_events, record_event
-from anju.credit.tables import credit_events
+from anju.credit.subjects import NAME_COLUMN as SUBJECT_NAME_COLUMN
+from anju.credit.subjects import ensure_subjects
+from anju.credit.subjects import sync as sync_subjects
+from anju.credit.tables import credit_events, credit_subjects
 
-__all__ = ["ACTIONS", "SUBJECT_TYPES", "Event", "SubjectIn", "credit_events", "effective_events", "record_event"]
+__all__ = [
+    "ACTIONS",
+    "SUBJECT_NAME_COLUMN",
+    "SUBJECT_TYPES",
+    "Event",
+    "SubjectIn",
+    "credit_events",
+    "credit_subjects",
+    "effective_events",
+    "ensure_subjects",
+    "event_kinds",
+    "record_event",
+    "sync_subjects",
+]

@@ -11,6 +11,7 @@ ACTIONS: dict[str, str] = {
     "credit.freeze_inspection": "冻结双随机抽查名单",
     "credit.run_inspection": "双随机抽查摇号",
     "credit.record_inspection_outcome": "登记抽查结果",
+    "credit.sync_subjects": "同步信用主体",
 }
 ENTITIES: dict[str, str] = {
     "credit_subject": "信用主体",

@@ -24,6 +24,7 @@ from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.paging import Page
 from anju.core.scope import Scope
 from anju.rental import domain
+from anju.rental.credit_subjects import file_party_subject, file_practitioner_subject
 from anju.rental.tables import (
     rental_parties,
     rental_party_actions,
@@ -254,6 +255,7 @@ def file_party(conn: Connection, kr: Keyring, caller: Caller, cmd: PartyIn) -> i
     else:
         raise Conflict("备案编号分配冲突，请重试")
     _party_action(conn, int(pid), "filed", None, domain.PartyStatus.filed.value, None, caller.account_id)
+    file_party_subject(conn, kr, int(pid), values)
     return int(pid)
 
 
@@ -578,6 +580,7 @@ def add_practitioner(conn: Connection, kr: Keyring, caller: Caller, cmd: Practit
             ).scalar_one()
     except IntegrityError:
         raise Conflict("从业编号已登记", [FieldError("practice_no", "已登记")]) from None
+    file_practitioner_subject(conn, kr, int(new_id), name, bidx, party)
     return int(new_id)
 
 

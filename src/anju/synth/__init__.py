@@ -1,18 +1,21 @@
 """The synthetic city generator."""
 
 from anju.synth.city import SynthReport, generate
+from anju.synth.credit import CreditReport, generate_credit
 from anju.synth.demo_market import attach_demo_accounts
 from anju.synth.market import MarketReport, generate_market
 from anju.synth.people import PeopleReport, generate_people
 from anju.synth.rental import RentalReport, generate_rental
 
 __all__ = [
+    "CreditReport",
     "MarketReport",
     "PeopleReport",
     "RentalReport",
     "SynthReport",
     "attach_demo_accounts",
     "generate",
+    "generate_credit",
     "generate_market",
     "generate_people",
     "generate_rental",

@@ -21,8 +21,9 @@ from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import SYSTEM, Scope
 from anju.registry import Change, Status, change_home, get_estate, home_restrictions
-from anju.security import Caller, accounts, credit_code
+from anju.security import Caller, Keyring, accounts, credit_code
 from anju.transactions import domain
+from anju.transactions.credit_subjects import file_developer_subject
 from anju.transactions.tables import developers, presale_permit_homes, presale_permits, sale_projects
 
 #: A permit names at most this many homes (a building or a batch; a bigger batch is a typing error).
@@ -86,9 +87,10 @@ def _developer(r: Any) -> Developer:
     }
 
 
-def file_developer(conn: Connection, caller: Caller, cmd: DeveloperIn) -> int:
+def file_developer(conn: Connection, kr: Keyring, caller: Caller, cmd: DeveloperIn) -> int:
     """File a development enterprise (开发企业备案): the credit code checked (GB 32100 check digit), the
-    grade one of the known ones, the registered street in the caller's scope. A code filed before is 409."""
+    grade one of the known ones, the registered street in the caller's scope. A code filed before is 409.
+    The developer's credit file (信用主体) is created in the same transaction."""
     errors: list[FieldError] = []
     code = ""
     try:
@@ -107,7 +109,7 @@ def file_developer(conn: Connection, caller: Caller, cmd: DeveloperIn) -> int:
     if conn.execute(select(developers.c.id).where(developers.c.credit_code == code)).first():
         raise Conflict("credit_code: 该企业已备案", [FieldError("credit_code", "该企业已备案")])
     try:
-        return int(
+        did = int(
             conn.execute(
                 developers.insert()
                 .values(
@@ -126,6 +128,8 @@ def file_developer(conn: Connection, caller: Caller, cmd: DeveloperIn) -> int:
         )
     except IntegrityError:
         raise Conflict("credit_code: 该企业已备案", [FieldError("credit_code", "该企业已备案")]) from None
+    file_developer_subject(conn, kr, did, code, name, street.parent_code or "", street.code)
+    return did
 
 
 def _street(conn: Connection, code: str, fld: str, errors: list[FieldError]) -> Any:

@@ -33,10 +33,10 @@ TextQ = Annotated[str | None, Query(max_length=100)]
 
 
 @router.post("/developers", status_code=201, operation_id="tx_file_developer")
-def file_developer(uow: UowDep, caller: TxManage, body: schemas.DeveloperIn) -> schemas.DeveloperOut:
+def file_developer(uow: UowDep, sec: SecurityDep, caller: TxManage, body: schemas.DeveloperIn) -> schemas.DeveloperOut:
     """File a development enterprise (开发企业备案); a credit code filed before is a 409."""
     with audited(uow, caller, "transactions.file_developer", "developer") as conn:
-        did = filings.file_developer(conn, caller, body.command())
+        did = filings.file_developer(conn, sec.keyring, caller, body.command())
         set_audit_target(conn, did)
     with uow.read() as conn:
         page = filings.list_developers(conn, scope=caller.scope, q=body.credit_code.strip(), limit=1, offset=0)

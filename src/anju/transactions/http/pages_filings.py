@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from anju.core.errors import AnjuError, FieldError, ValidationError
-from anju.security import Caller, audited, set_audit_target
+from anju.security import Caller, SecurityDep, audited, set_audit_target
 from anju.transactions import domain, filings
 from anju.transactions.http.deps import TxManage
 from anju.web.deps import UowDep
@@ -86,6 +86,7 @@ def _int(text: str, fld: str) -> int:
 def developer_form(
     request: Request,
     uow: UowDep,
+    sec: SecurityDep,
     caller: TxManage,
     credit_code: Short = "",
     name: Short = "",
@@ -106,7 +107,7 @@ def developer_form(
     def write() -> None:
         cmd = filings.DeveloperIn(**form)
         with audited(uow, caller, "transactions.file_developer", "developer") as conn:
-            set_audit_target(conn, filings.file_developer(conn, caller, cmd))
+            set_audit_target(conn, filings.file_developer(conn, sec.keyring, caller, cmd))
 
     def again(e: AnjuError) -> Response:
         return _page(
