@@ -8,7 +8,19 @@ housing-assistance eligibility check). Approvals ask the registry's one restrict
 """
 
 from anju.credit.domain import ACTIONS, SUBJECT_TYPES, Event, SubjectIn
+from anju.credit.restrictions import Incentive, incentives_for, restrictions_for
 from anju.credit.services import effective_events, record_event
 from anju.credit.tables import credit_events
 
-__all__ = ["ACTIONS", "SUBJECT_TYPES", "Event", "SubjectIn", "credit_events", "effective_events", "record_event"]
+__all__ = [
+    "ACTIONS",
+    "SUBJECT_TYPES",
+    "Event",
+    "Incentive",
+    "SubjectIn",
+    "credit_events",
+    "effective_events",
+    "incentives_for",
+    "record_event",
+    "restrictions_for",
+]

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from anju.core.errors import AnjuError, FieldError, ValidationError
-from anju.security import Caller, audited, set_audit_target
+from anju.security import Caller, SecurityDep, audited, set_audit_target
 from anju.transactions import domain, filings
 from anju.transactions.http.deps import TxManage
 from anju.web.deps import UowDep
@@ -150,6 +150,7 @@ def project_form(
 def permit_form(
     request: Request,
     uow: UowDep,
+    sec: SecurityDep,
     caller: TxManage,
     project_id: Short = "",
     issued_on: Short = "",
@@ -167,7 +168,7 @@ def permit_form(
             _int(project_id, "project_id"), day, _ids(building_ids, "building_ids"), _ids(home_ids, "home_ids")
         )
         with audited(uow, caller, "transactions.file_permit", "presale_permit") as conn:
-            set_audit_target(conn, filings.file_permit(conn, caller, cmd))
+            set_audit_target(conn, filings.file_permit(conn, sec.keyring, caller, cmd))
 
     def again(e: AnjuError) -> Response:
         return _page(
