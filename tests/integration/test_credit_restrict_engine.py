@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 from anju import credit
 from anju.app import create_app
 from anju.core import clock
-from anju.credit.tables import credit_events, credit_list_entries
+from anju.credit.tables import credit_events, credit_grades, credit_list_entries
 from anju.security import keyring_from_settings
 from tests import rental_builders as rb
 from tests.accounts import account_id, api_token, choose_world
@@ -63,13 +63,15 @@ def test_a_sanctioned_agency_is_refused_at_its_next_listing_until_its_record_is_
     with eng.connect() as c:
         events = list(c.execute(select(credit_events.c.id).where(credit_events.c.subject_bidx == bidx)).scalars())
         assert len(events) == len(serious)
-        assert c.execute(
+        black = c.execute(
             select(credit_list_entries.c.id).where(
                 credit_list_entries.c.subject_bidx == bidx,
                 credit_list_entries.c.list == "black",
                 credit_list_entries.c.active == 1,
             )
-        ).first(), "the grading engine puts the agency on the black list"
+        ).first()
+        grade = c.execute(select(credit_grades.c.grade).where(credit_grades.c.subject_bidx == bidx)).scalar()
+        assert black is not None or grade == "D", "the grading engine grades the agency D or black-lists it"
     r = client.post(f"{BASE}/{second}/publish", headers=agency)
     assert r.status_code == 409 and r.json()["errors"][0]["field"] == "lister_credit", r.text
     assert "测试住房租赁有限公司" in r.text
