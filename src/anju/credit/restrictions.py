@@ -27,7 +27,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, String, func, literal, select, union_all
+from sqlalchemy import Connection, String, bindparam, func, literal, select, union_all
 
 from anju.credit import domain
 from anju.credit.tables import credit_grades, credit_list_entries, credit_subjects
@@ -179,58 +179,62 @@ class _Standing:
     name: str | None
 
 
+@cache
+def _standings_statement(lists: frozenset[str], grades: frozenset[str]) -> Any:
+    """The one statement of :func:`_standings` for a set of lists and grades, built once (an approval
+    on a hot path — lease filing — must not pay for building and cache-keying it every time)."""
+    s, g, e = credit_subjects, credit_grades, credit_list_entries
+    bidxs = bindparam("bidxs", expanding=True)
+    parts = []
+    if lists:
+        parts.append(
+            select(
+                e.c.subject_bidx.label("bidx"),
+                literal("list", String).label("what"),
+                e.c.list.label("value"),
+                e.c.edition,
+                e.c.entered_on.label("since"),
+                e.c.reason.label("why"),
+                func.coalesce(s.c.subject_kind, g.c.subject_kind).label("subject_kind"),
+                s.c.kind,
+                s.c.name,
+            )
+            .select_from(
+                e.outerjoin(s, s.c.subject_bidx == e.c.subject_bidx).outerjoin(g, g.c.subject_bidx == e.c.subject_bidx)
+            )
+            .where(
+                e.c.subject_bidx.in_(bidxs),
+                e.c.active == 1,
+                e.c.list.in_(sorted(lists)),
+                e.c.entered_on <= bindparam("on", type_=e.c.entered_on.type),
+            )
+        )
+    if grades:
+        parts.append(
+            select(
+                g.c.subject_bidx.label("bidx"),
+                literal("grade", String).label("what"),
+                g.c.grade.label("value"),
+                g.c.edition,
+                g.c.as_of.label("since"),
+                literal("", String).label("why"),
+                g.c.subject_kind,
+                s.c.kind,
+                s.c.name,
+            )
+            .select_from(g.outerjoin(s, s.c.subject_bidx == g.c.subject_bidx))
+            .where(g.c.subject_bidx.in_(bidxs), g.c.grade.in_(sorted(grades)))
+        )
+    return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
 def _standings(conn: Connection, bidxs: Sequence[str], lists: set[str], grades: set[str], on: date) -> list[_Standing]:
     """The subjects' open list entries on the ``lists`` and current grades among ``grades``, with their
     public names: one query per 1,000 subjects (a union of both), nothing read for an empty set."""
-    s, g = credit_subjects, credit_grades
+    stmt = _standings_statement(frozenset(lists), frozenset(grades))
     out: list[_Standing] = []
     for i in range(0, len(bidxs), 1000):
-        chunk = list(bidxs[i : i + 1000])
-        parts = []
-        if lists:
-            e = credit_list_entries
-            parts.append(
-                select(
-                    e.c.subject_bidx.label("bidx"),
-                    literal("list", String).label("what"),
-                    e.c.list.label("value"),
-                    e.c.edition,
-                    e.c.entered_on.label("since"),
-                    e.c.reason.label("why"),
-                    func.coalesce(s.c.subject_kind, g.c.subject_kind).label("subject_kind"),
-                    s.c.kind,
-                    s.c.name,
-                )
-                .select_from(
-                    e.outerjoin(s, s.c.subject_bidx == e.c.subject_bidx).outerjoin(
-                        g, g.c.subject_bidx == e.c.subject_bidx
-                    )
-                )
-                .where(
-                    e.c.subject_bidx.in_(chunk),
-                    e.c.active == 1,
-                    e.c.list.in_(sorted(lists)),
-                    e.c.entered_on <= on,
-                )
-            )
-        if grades:
-            parts.append(
-                select(
-                    g.c.subject_bidx.label("bidx"),
-                    literal("grade", String).label("what"),
-                    g.c.grade.label("value"),
-                    g.c.edition,
-                    g.c.as_of.label("since"),
-                    literal("", String).label("why"),
-                    g.c.subject_kind,
-                    s.c.kind,
-                    s.c.name,
-                )
-                .select_from(g.outerjoin(s, s.c.subject_bidx == g.c.subject_bidx))
-                .where(g.c.subject_bidx.in_(chunk), g.c.grade.in_(sorted(grades)))
-            )
-        stmt = parts[0] if len(parts) == 1 else union_all(*parts)
-        for r in conn.execute(stmt):
+        for r in conn.execute(stmt, {"bidxs": list(bidxs[i : i + 1000]), "on": on}):
             kind = r.subject_kind or ("org" if r.kind and r.kind not in domain.PERSON_TYPES else "person")
             out.append(_Standing(r.bidx, r.what, r.value, r.edition, r.since, r.why or "", kind, r.kind, r.name))
     return out
