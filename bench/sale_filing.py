@@ -135,7 +135,7 @@ def prepare(url: str, data_dir: Path, scale: float, n: int) -> tuple[list[int], 
         )
         project = filings.file_project(c, system, filings.ProjectIn(f"基准府{tag}", dev, estate))
         permit = filings.file_permit(
-            c, system, filings.PermitIn(project, clock.today() - timedelta(days=10), home_ids=homes)
+            c, kr, system, filings.PermitIn(project, clock.today() - timedelta(days=10), home_ids=homes)
         )
         for i in range(0, len(homes), prices.MAX_LINES):
             lines = [prices.PriceLine(h, UNIT_FEN, TOTAL_FEN) for h in homes[i : i + prices.MAX_LINES]]

@@ -387,6 +387,7 @@ class Facts:
     area_owned: Decimal = Decimal(0)  # their construction area, m² (summed over the members' shares)
     supported_by: tuple[str, ...] = ()  # programme codes of current benefits of any member
     credit_events: tuple[tuple[str, str], ...] = ()  # (kind, severity) of effective credit events
+    credit_restrictions: tuple[str, ...] = ()  # why credit bars members (联合惩戒), each member named
     #: Some members' register facts were not consulted (an adult member has not consented yet): a
     #: register rule these facts pass is only "pending"; one they already fail fails (the facts only grow).
     incomplete: bool = False
@@ -615,16 +616,16 @@ def evaluate(policy: Policy, hh: Household, facts: Facts, on: date) -> Eligibili
                 f"家庭成员正在享受：{'、'.join(others)}",
             )
         )
-    if policy.bad_credit_severities:
+    if policy.bad_credit_severities or facts.credit_restrictions:  # the latter: the one mechanism's answer
         bad = sorted({k for k, sev in facts.credit_events if sev in policy.bad_credit_severities})
         rules.append(
             _rule(
                 "credit",
                 "无严重失信记录",
-                not bad,
-                {"失信记录": "、".join(bad) or "无"},
-                "家庭成员无有效的严重失信记录",
-                f"家庭成员有失信记录：{'、'.join(bad)}",
+                not bad and not facts.credit_restrictions,
+                {"失信记录": "、".join(bad) or "无", "信用惩戒": "；".join(facts.credit_restrictions) or "无"},
+                "家庭成员无有效的严重失信记录，未被实施失信联合惩戒",
+                "；".join([f"家庭成员有失信记录：{'、'.join(bad)}"] * bool(bad) + list(facts.credit_restrictions)),
             )
         )
     rules = [_settle(r, facts) for r in rules]

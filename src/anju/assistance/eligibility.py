@@ -19,15 +19,18 @@ from anju.assistance.tables import application_members, applications, benefits
 from anju.core import clock
 from anju.core.db import UnitOfWork, unit_of_work
 from anju.credit import effective_events
-from anju.registry import owned_area
+from anju.registry import owned_area, subject_refusal, subject_restrictions
 from anju.security import Caller, audited_job
 
 
-def facts_for(conn: Connection, bidx_by_app: dict[int, list[str]], on: date) -> dict[int, domain.Facts]:
+def facts_for(
+    conn: Connection, bidx_by_app: dict[int, list[str]], on: date, who: Mapping[str, str] | None = None
+) -> dict[int, domain.Facts]:
     """The platform's own data about each application's members, gathered set-wise (no N+1):
-    homes owned in the register, current benefits, effective credit events. A benefit granted by the
-    application itself is not "another" benefit (re-checking an approved application must not fail
-    on its own subsidy)."""
+    homes owned in the register, current benefits, effective credit events, and what bars a member from
+    assistance (联合惩戒: the registry's one restriction mechanism, credit's black list), the member named
+    by ``who`` (blind index → relation). A benefit granted by the application itself is not "another"
+    benefit (re-checking an approved application must not fail on its own subsidy)."""
     all_bidx = sorted({b for bs in bidx_by_app.values() for b in bs})
     owned = owned_area(conn, all_bidx, on)  # bidx → (homes, area)
     supported: dict[str, set[tuple[str, int | None]]] = defaultdict(set)
@@ -41,6 +44,9 @@ def facts_for(conn: Connection, bidx_by_app: dict[int, list[str]], on: date) -> 
         ):
             supported[b].add((prog, None if source is None else int(source)))
     credit = effective_events(conn, all_bidx, on)  # bidx → [(kind, severity)]
+    barred = subject_restrictions(conn, all_bidx, ELIGIBILITY, on)
+    names = {b: f"家庭成员（{(who or {}).get(b, '成员')}）" for b in barred}
+    refusals = {b: subject_refusal({b: found}, names) for b, found in barred.items()}
     out: dict[int, domain.Facts] = {}
     for app_id, bs in bidx_by_app.items():
         homes = sum(owned.get(b, (0, Decimal(0)))[0] for b in bs)
@@ -50,11 +56,16 @@ def facts_for(conn: Connection, bidx_by_app: dict[int, list[str]], on: date) -> 
             area_owned=area,
             supported_by=tuple(sorted({p for b in bs for p, src in supported.get(b, ()) if src != app_id})),
             credit_events=tuple(sorted({e for b in bs for e in credit.get(b, ())})),
+            credit_restrictions=tuple(refusals[b] for b in dict.fromkeys(bs) if b in refusals),
         )
     return out
 
 
 T = TypeVar("T")
+
+
+#: The approval credit may restrict (``anju.credit.domain.ACTIONS``).
+ELIGIBILITY = "assistance.eligibility"
 
 
 def _chunks(seq: Sequence[T], n: int) -> Iterable[Sequence[T]]:
@@ -135,7 +146,7 @@ def check_many(
     named = {a: [m.id_bidx for m in h.members] for a, h in hh.items()}
     if usable is not None:
         named = {a: [b for b in bs if b in usable.get(a, set())] for a, bs in named.items()}
-    facts = facts_for(conn, named, on)
+    facts = facts_for(conn, named, on, {m.id_bidx: m.relation for h in hh.values() for m in h.members})
     if usable is not None:
         facts = {a: replace(f, incomplete=len(named[a]) < hh[a].size) for a, f in facts.items()}
     out = evaluate_many(conn, hh, {a: policies[eds[a]] for a in hh}, facts, on, usable)

@@ -434,7 +434,8 @@ def requalify(conn: Connection, caller: Caller, programme_code: str, on: date | 
         part = rows[chunk : chunk + 5000]
         ids = [int(r.id) for r in part]
         hh = households(conn, ids)
-        facts = facts_for(conn, {x: [m.id_bidx for m in h.members] for x, h in hh.items()}, on)
+        who = {m.id_bidx: m.relation for h in hh.values() for m in h.members}
+        facts = facts_for(conn, {x: [m.id_bidx for m in h.members] for x, h in hh.items()}, on, who)
         own = _benefits_elsewhere(conn, {x: [m.id_bidx for m in h.members] for x, h in hh.items()}, on)
         # the same path as every other check: the departments' facts known now (迁出 disqualifies)
         results = evaluate_many(

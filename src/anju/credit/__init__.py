@@ -9,6 +9,7 @@ housing-assistance eligibility check). Approvals ask the registry's one restrict
 
 from anju.credit.domain import ACTIONS, SUBJECT_TYPES, Event, SubjectIn
 from anju.credit.labels import event_kinds
+from anju.credit.restrictions import Incentive, incentives_for, restrictions_for
 from anju.credit.services import effective_events, record_event
 from anju.credit.subjects import NAME_COLUMN as SUBJECT_NAME_COLUMN
 from anju.credit.subjects import ensure_subjects
@@ -20,12 +21,15 @@ __all__ = [
     "SUBJECT_NAME_COLUMN",
     "SUBJECT_TYPES",
     "Event",
+    "Incentive",
     "SubjectIn",
     "credit_events",
     "credit_subjects",
     "effective_events",
     "ensure_subjects",
     "event_kinds",
+    "incentives_for",
     "record_event",
+    "restrictions_for",
     "sync_subjects",
 ]

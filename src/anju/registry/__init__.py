@@ -38,6 +38,7 @@ from anju.registry.restrictions import (
     register_restriction_source,
     register_subject_restriction_source,
     restriction_sources,
+    subject_refusal,
     subject_restriction_sources,
     subject_restrictions,
 )
@@ -121,6 +122,7 @@ __all__ = [
     "search",
     "split_home",
     "stats",
+    "subject_refusal",
     "subject_restriction_sources",
     "subject_restrictions",
     "synthetic_scale",

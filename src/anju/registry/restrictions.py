@@ -12,7 +12,7 @@ The registry owns the mechanism because restrictions are facts about homes, whoe
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -105,3 +105,15 @@ def subject_restrictions(
         for bidx, found in source(conn, wanted, action, on).items():
             out[bidx].extend(found)
     return dict(out)
+
+
+def subject_refusal(found: Mapping[str, Sequence[SubjectRestriction]], who: Mapping[str, str]) -> str:
+    """The refusals of :func:`subject_restrictions` as one Chinese text for the person refused: each
+    reason, prefixed with how the approval names its subject (``who``: blind index → an organisation's
+    name or a masked person, which the approval knows and a source may not) unless the reason already
+    names it."""
+    parts = []
+    for bidx, items in found.items():
+        name = who.get(bidx, "")
+        parts += [r.reason if not name or name in r.reason else f"{name}：{r.reason}" for r in items]
+    return "；".join(parts)

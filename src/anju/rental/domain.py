@@ -85,6 +85,7 @@ LISTING_RULES = {
     "room_livable": "分间出租的房间存在、在用且不是非居住空间",
     "lister_entitled": "发布人是产权人或持有有效委托",
     "party_active": "发布机构已备案且未被暂停",
+    "lister_credit": "发布机构（个人发布的，发布人）未受失信惩戒",
     "home_unrestricted": "房屋无查封、危房等限制",
     "unit_not_listed": "同一房屋（房间）没有其他有效房源",
     "facts_complete": "必填信息齐全（面积、室数、租金、≥3 张照片、楼层）",
@@ -127,6 +128,7 @@ class ListingFacts:
     band_pct: int
     #: The lister declared an identity number that is not verified yet (it makes nobody an owner).
     lister_unverified: bool = False
+    credit_refusal: str | None = None  # why credit bars the party (or the person) from listing, if it does
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,7 @@ def verify_listing(f: ListingFacts) -> list[RuleResult]:
         label = PARTY_STATUS_LABELS[PartyStatus(f.party_status)] if known else "未备案"
         ok = f.party_status == PartyStatus.filed
         out.append(_rule("party_active", ok, "机构已备案", f"发布机构{label}，不能发布房源"))
+    out.append(_rule("lister_credit", not f.credit_refusal, "未受失信惩戒", f.credit_refusal or ""))
     out.append(_rule("home_unrestricted", not f.restrictions, "无限制", "房屋存在限制：" + "、".join(f.restrictions)))
     if f.other_active:
         out.append(RuleResult("unit_not_listed", False, "该房屋（房间）已有其他待复核、已核验或已发布的房源"))

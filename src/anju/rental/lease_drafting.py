@@ -18,7 +18,7 @@ from anju.core import clock
 from anju.core.errors import Conflict, FieldError, ValidationError
 from anju.core.settings import Settings
 from anju.registry import homes, rooms
-from anju.rental import domain, leases, listings, parties
+from anju.rental import credit_checks, domain, leases, listings, parties
 from anju.rental.domain import LeaseStatus
 from anju.rental.leases import LeaseIn
 from anju.rental.tables import rental_leases
@@ -107,6 +107,8 @@ def create_lease(conn: Connection, kr: Keyring, settings: Settings, caller: Call
     me = leases.identify(conn, caller)
     if me.party is not None:
         parties.require_active_party(conn, me.party.id, "landlord")
+        subject = credit_checks.party_subject(kr, me.party)
+        credit_checks.require_credit(conn, credit_checks.LEASE_FILE, subject, "landlord", prefix="不能签约：")
     listing = None
     if cmd.listing_id is not None:
         listing = listings.listing_for_lease(conn, cmd.listing_id, settings.rental_verify_code_days)
@@ -271,7 +273,10 @@ def sign(conn: Connection, caller: Caller, lease_id: int) -> str:
             raise ValidationError.of("lease", "出租方须由起草合同的账户签署")
         if lease.landlord_signed_at is not None:
             raise Conflict("出租方已签署", [FieldError("landlord", "已签署")])
-        leases.require_active_landlord(conn, lease)
+        party = leases.require_active_landlord(conn, lease)
+        if party is not None:  # 联合惩戒: the enterprise or agency letting
+            subject = {lease.landlord_bidx: str(party.name)}
+            credit_checks.require_credit(conn, credit_checks.LEASE_FILE, subject, "landlord", prefix="不能签约：")
         values["landlord_signed_at"] = now
         other = lease.tenant_signed_at
     else:

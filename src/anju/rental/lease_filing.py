@@ -21,7 +21,7 @@ from anju.core.dialect import counting_upsert
 from anju.core.errors import Conflict, FieldError
 from anju.core.settings import Settings
 from anju.core.types import IdType
-from anju.rental import domain, escrow, events, idempotency, leases, listings
+from anju.rental import credit_checks, domain, escrow, events, idempotency, leases, listings
 from anju.rental.domain import LeaseStatus
 from anju.rental.leases import FILE_OPERATION, OCCUPYING
 from anju.rental.tables import (
@@ -122,7 +122,10 @@ def file_lease(
     if lease.status != LeaseStatus.signed:
         raise Conflict("双方签署后才能备案", [FieldError("status", "未完成签署")])
     today = clock.today()
-    leases.require_active_landlord(conn, lease)
+    party = leases.require_active_landlord(conn, lease)
+    if party is not None:  # 联合惩戒: one set-wise question about the enterprise or agency letting
+        subject = {lease.landlord_bidx: str(party.name)}
+        credit_checks.require_credit(conn, credit_checks.LEASE_FILE, subject, "landlord", prefix="不能备案：")
     if not leases.may_let(conn, int(lease.home_id), lease.room_id, today, me=None, lease=lease):
         raise Conflict("出租方已不是产权人或委托已失效，不能备案", [FieldError("landlord", "无出租权")])
     found = leases.restrictions_on(conn, int(lease.home_id), today)

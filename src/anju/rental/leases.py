@@ -151,9 +151,11 @@ def own_lease(conn: Connection, caller: Caller, lease_id: int) -> Any:
     return row
 
 
-def require_active_landlord(conn: Connection, lease: Any) -> None:
+def require_active_landlord(conn: Connection, lease: Any) -> Any | None:
+    """The landlord's party (None: a person lets), if it is filed and neither suspended nor revoked."""
     if lease.landlord_party_id is not None:
-        parties.require_active_party(conn, int(lease.landlord_party_id), "landlord")
+        return parties.require_active_party(conn, int(lease.landlord_party_id), "landlord")
+    return None
 
 
 def may_let(

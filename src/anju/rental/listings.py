@@ -28,7 +28,7 @@ from anju import registry
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.registry import is_owner
-from anju.rental import domain
+from anju.rental import credit_checks, domain
 from anju.rental.entrustments import valid_entrustment
 from anju.rental.guidance import range_for
 from anju.rental.home_flags import home_restrictions
@@ -351,6 +351,11 @@ def gather_facts(
     if row.party_id is not None:
         party_status = conn.execute(select(rental_parties.c.status).where(rental_parties.c.id == row.party_id)).scalar()
         party_status = party_status or "missing"
+    subjects = (
+        credit_checks.party_subject(kr, lister.party)
+        if lister.party is not None
+        else credit_checks.person_subject(kr, lister.id_bidx, lister.name_enc)
+    )
     guidance = None
     if home is not None and row.rent_fen:
         g = range_for(conn, home.street_code, domain.home_type(row.mode, row.bedrooms), on)
@@ -382,6 +387,7 @@ def gather_facts(
         deposit_cap_months=limits.deposit_cap_months,
         guidance=guidance,
         band_pct=limits.band_pct,
+        credit_refusal=credit_checks.refusal(conn, credit_checks.LISTING_PUBLISH, subjects, on),
     )
     return facts, owner_bidx, (int(entrustment.id) if entrustment is not None else None)
 
@@ -423,6 +429,11 @@ def verify(conn: Connection, kr: Keyring, caller: Caller, listing_id: int, limit
     facts, owner_bidx, entrustment_id = gather_facts(conn, kr, row, lister, limits, clock.today())
     results = domain.verify_listing(facts)
     status, flags = domain.listing_outcome(results)
+    favour = None
+    if status == domain.ListingStatus.pending_review and lister.party is not None:
+        # 联合激励: a red-list enterprise's flagged listing is verified without staff review (flags kept)
+        favour = credit_checks.skips_manual_review(conn, kr, lister.party)
+        status = domain.ListingStatus.verified if favour is not None else status
     common = {
         "verification": _results_json(results),
         "owner_bidx": owner_bidx,
@@ -448,6 +459,8 @@ def verify(conn: Connection, kr: Keyring, caller: Caller, listing_id: int, limit
         status=status.value,
         failed=failed,
     )
+    if favour is not None:
+        _event(conn, listing_id, "review_skipped", caller.account_id, rule=favour.rule, flags=flags)
     return {
         "id": listing_id,
         "status": status.value,
@@ -458,8 +471,9 @@ def verify(conn: Connection, kr: Keyring, caller: Caller, listing_id: int, limit
     }
 
 
-def publish(conn: Connection, caller: Caller, listing_id: int, limits: Limits) -> None:
-    """Publish a verified listing whose code is still valid and whose home has not become restricted."""
+def publish(conn: Connection, kr: Keyring, caller: Caller, listing_id: int, limits: Limits) -> None:
+    """Publish a verified listing whose code is still valid, whose home has not become restricted and
+    whose party (a person's listing: the person) credit does not bar (联合惩戒)."""
     lister = lister_of(conn, caller)
     row = own_listing(conn, lister, listing_id)
     eff = effective_status(row, limits.code_days)
@@ -467,6 +481,14 @@ def publish(conn: Connection, caller: Caller, listing_id: int, limits: Limits) -
         label = domain.LISTING_STATUS_LABELS.get(domain.ListingStatus(eff), eff)
         raise Conflict(f"只有已核验且核验码有效的房源可以发布（当前：{label}）", [FieldError("status", eff)])
     _require_unrestricted(conn, row)
+    subjects = (
+        credit_checks.party_subject(kr, lister.party)
+        if row.party_id is not None and lister.party is not None
+        else credit_checks.person_subject(kr, lister.id_bidx, lister.name_enc)
+    )
+    credit_checks.require_credit(
+        conn, credit_checks.LISTING_PUBLISH, subjects, "lister_credit", prefix="lister_credit: 不能发布："
+    )
     now = clock.now()
     conn.execute(
         update(rental_listings)

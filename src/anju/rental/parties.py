@@ -23,7 +23,7 @@ from anju.core import clock, csvout
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.paging import Page
 from anju.core.scope import Scope
-from anju.rental import domain
+from anju.rental import credit_checks, domain
 from anju.rental.credit_subjects import file_party_subject, file_practitioner_subject
 from anju.rental.tables import (
     rental_parties,
@@ -228,6 +228,8 @@ def file_party(conn: Connection, kr: Keyring, caller: Caller, cmd: PartyIn) -> i
     if party_for_account(conn, int(acct.id)) is not None:
         raise Conflict("本机构已备案，如需变更请修改备案信息", [FieldError("credit_code", "已备案")])
     values = _validate_party(conn, kr, cmd, acct.org_code)
+    subject = {kr.blind_index(values["credit_code"], "credit_code"): values["name"]}
+    credit_checks.require_credit(conn, credit_checks.PARTY_FILE, subject, "credit_code", prefix="不予备案：")
     now = clock.now()
     year = clock.to_local(now).year
     for _ in range(3):  # the number is a count: a concurrent filing may take it first
@@ -467,6 +469,9 @@ def supervise(conn: Connection, kr: Keyring, caller: Caller, party_id: int, acti
     if row.status not in allowed:
         label = domain.PARTY_STATUS_LABELS[domain.PartyStatus(row.status)]
         raise Conflict(f"租赁主体{label}，不能{domain.PARTY_ACTION_LABELS[action]}", [FieldError("status", label)])
+    if action == "reinstate":  # 备案延续: a party credit bars stays suspended
+        subject = credit_checks.party_subject(kr, row)
+        credit_checks.require_credit(conn, credit_checks.PARTY_RENEW, subject, "party_id", prefix="不予恢复备案：")
     done = conn.execute(
         rental_parties.update()
         .where(rental_parties.c.id == party_id, rental_parties.c.status == row.status)

@@ -31,7 +31,7 @@ from anju.core.types import area_to_db
 from anju.registry import Status, home_restrictions
 from anju.security import Caller, Keyring, accounts, mask_id, mask_name, person_name, resident_id
 from anju.transactions import domain, eligibility, events, presale_funds
-from anju.transactions.filings import developer_of, restriction_text
+from anju.transactions.filings import CONTRACT_FILE, developer_of, require_credit, restriction_text
 from anju.transactions.prices import current_price, yuan
 from anju.transactions.tables import presale_permit_homes, presale_permits, sale_contracts, sale_projects
 
@@ -272,11 +272,16 @@ def sign_as_buyer(conn: Connection, settings: Settings, caller: Caller, contract
     return _sign(conn, settings, row, "buyer")
 
 
-def _file(conn: Connection, caller: Caller, contract_id: int) -> SimpleNamespace:
-    """File the contract; the row as it now stands (what the filing read, with what it wrote)."""
-    row = _own_as_developer(conn, caller, contract_id)
+def _file(conn: Connection, kr: Keyring, caller: Caller, contract_id: int) -> SimpleNamespace:
+    """File the contract; the row as it now stands (what the filing read, with what it wrote). A
+    developer credit bars (联合惩戒) files nothing."""
+    dev = developer_of(conn, caller)
+    row = _contract(conn, contract_id)
+    if row.developer_id != dev["id"]:
+        raise NotFound(f"没有编号为 {contract_id} 的合同")
     _must_be(row, domain.ContractStatus.signed, action="备案")
     check_restrictions(conn, row.home_id, row.house_code, "备案")
+    require_credit(conn, kr, CONTRACT_FILE, dev["credit_code"], dev["name"], "developer")
     now = clock.now()
     number = domain.filing_number(clock.to_local(now).year, row.id)
     c = sale_contracts
@@ -290,15 +295,15 @@ def _file(conn: Connection, caller: Caller, contract_id: int) -> SimpleNamespace
     return SimpleNamespace(**(row._asdict() | wrote))
 
 
-def file_contract(conn: Connection, caller: Caller, contract_id: int) -> str:
+def file_contract(conn: Connection, kr: Keyring, caller: Caller, contract_id: int) -> str:
     """File a signed contract (网签备案): the filing number (``domain.filing_number``) is given."""
-    return str(_file(conn, caller, contract_id).filing_no)
+    return str(_file(conn, kr, caller, contract_id).filing_no)
 
 
 def file_and_show(conn: Connection, kr: Keyring, caller: Caller, contract_id: int) -> Contract:
     """:func:`file_contract`, answering with the filed contract as the developer's staff see it (buyer
     masked), built from the row the filing read and wrote (a busy write: no second read)."""
-    return contract_of(kr, _file(conn, caller, contract_id), mask=True)
+    return contract_of(kr, _file(conn, kr, caller, contract_id), mask=True)
 
 
 def cancel_contract(conn: Connection, caller: Caller, contract_id: int, reason: str) -> None:

@@ -28,6 +28,9 @@ from anju.transactions.tables import developers, presale_permit_homes, presale_p
 
 #: A permit names at most this many homes (a building or a batch; a bigger batch is a typing error).
 MAX_PERMIT_HOMES = 5000
+#: The approvals credit may restrict (``anju.credit.domain.ACTIONS``).
+PERMIT_ISSUE = "transactions.permit.issue"
+CONTRACT_FILE = "transactions.contract.file"
 
 
 def clean_text(value: str | None, fld: str, n: int, errors: list[FieldError]) -> str:
@@ -369,15 +372,27 @@ def _names(rows: Sequence[Any], n: int = 10) -> str:
     return "、".join(codes[:n]) + (f" 等 {len(codes)} 户" if len(codes) > n else "")
 
 
-def file_permit(conn: Connection, caller: Caller, cmd: PermitIn, *, today: date | None = None) -> int:
+def require_credit(conn: Connection, kr: Keyring, action: str, code: str, name: str, field: str) -> None:
+    """Refuse (409, the field named) when a restriction (联合惩戒: credit's black list or grade) bars the
+    organisation of credit code ``code`` and name ``name`` from ``action``: one set-wise question."""
+    bidx = kr.blind_index(code, "credit_code")
+    found = registry.subject_restrictions(conn, [bidx], action, clock.today())
+    if found:
+        text = registry.subject_refusal(found, {bidx: name})
+        raise Conflict(f"{field}: {text}", [FieldError(field, text)])
+
+
+def file_permit(conn: Connection, kr: Keyring, caller: Caller, cmd: PermitIn, *, today: date | None = None) -> int:
     """Issue a presale permit for a building or a batch of homes of a project.
 
     Exactly the permitted homes move to 预售 in the register, from the issue date, with the permit
     number as the change's source (the register's bitemporal history keeps the earlier status). Homes
     outside the project's estate, not 在建, already in a permit or under a restriction are refused,
-    named by house code, and nothing is written."""
+    named by house code, and nothing is written. A developer credit bars (联合惩戒) gets no permit."""
     today = today or clock.today()
     project = get_project(conn, cmd.project_id, scope=caller.scope)
+    code = conn.execute(select(developers.c.credit_code).where(developers.c.id == project["developer_id"])).scalar_one()
+    require_credit(conn, kr, PERMIT_ISSUE, code, project["developer_name"], "project_id")
     if cmd.issued_on > today:
         raise ValidationError.of("issued_on", "许可日期不能晚于今天")
     rows = _permit_homes(conn, cmd)

@@ -35,6 +35,7 @@ from anju.security import Caller, Keyring, accounts, person_name, resident_id
 from anju.transactions import domain, eligibility, events, resale_funds, resale_listing
 from anju.transactions import resale_domain as rd
 from anju.transactions.contracts import _amount, check_restrictions, verified_party
+from anju.transactions.filings import CONTRACT_FILE, require_credit
 from anju.transactions.tables import resale_contracts
 
 C = resale_contracts
@@ -261,7 +262,7 @@ def sign(conn: Connection, settings: Settings, caller: Caller, contract_id: int,
     return status.value
 
 
-def file(conn: Connection, caller: Caller, contract_id: int, *, private: bool) -> str:
+def file(conn: Connection, kr: Keyring, caller: Caller, contract_id: int, *, private: bool) -> str:
     """File a signed contract (网签备案): by the agency that drafted it, or by the seller of a private
     sale. Gives the filing number, closes the listing as sold and calls the fund hook (which posts nothing:
     money enters when the bank reports a deposit, ``resale_funds.record_deposit``)."""
@@ -276,6 +277,8 @@ def file(conn: Connection, caller: Caller, contract_id: int, *, private: bool) -
             raise NotFound(f"没有编号为 {contract_id} 的合同")
     _must_be(row, rd.ContractStatus.signed, action="备案")
     check_restrictions(conn, int(row.home_id), row.house_code, "备案")
+    if not private:  # 联合惩戒: an agency credit bars files nothing
+        require_credit(conn, kr, CONTRACT_FILE, party.credit_code, party.name, "agency")
     _seller_still_owner(conn, row)
     now = clock.now()
     number = rd.filing_number(clock.to_local(now).year, int(row.id))

@@ -127,11 +127,12 @@ def verify_listing(uow: UowDep, sec: SecurityDep, settings: SettingsDep, caller:
 
 @router.post("/me/listings/{listing_id}/publish", operation_id="rental_publish_listing")
 def publish_listing(
-    uow: UowDep, settings: SettingsDep, caller: RentalPublish, listing_id: Id
+    uow: UowDep, sec: SecurityDep, settings: SettingsDep, caller: RentalPublish, listing_id: Id
 ) -> schemas_listings.StatusOut:
-    """Publish a verified listing with a valid code (409 otherwise)."""
+    """Publish a verified listing with a valid code whose party (or person) credit does not bar (409
+    otherwise)."""
     with audited(uow, caller, "rental.publish_listing", "rental_listing", listing_id) as conn:
-        listings.publish(conn, caller, listing_id, listings.Limits.of(settings))
+        listings.publish(conn, sec.keyring, caller, listing_id, listings.Limits.of(settings))
     return schemas_listings.StatusOut(id=listing_id, status="published")
 
 

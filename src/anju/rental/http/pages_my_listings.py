@@ -272,11 +272,11 @@ def verify_listing(
 
 @router.post("/rental/me/listings/{listing_id}/publish", response_class=HTMLResponse)
 def publish_listing(
-    request: Request, uow: UowDep, settings: SettingsDep, caller: RentalPublish, listing_id: Id
+    request: Request, uow: UowDep, sec: SecurityDep, settings: SettingsDep, caller: RentalPublish, listing_id: Id
 ) -> Response:
     def write() -> None:
         with audited(uow, caller, "rental.publish_listing", "rental_listing", listing_id) as conn:
-            listings.publish(conn, caller, listing_id, listings.Limits.of(settings))
+            listings.publish(conn, sec.keyring, caller, listing_id, listings.Limits.of(settings))
 
     def again(e: AnjuError) -> Response:
         return _detail(request, uow, settings, caller, listing_id, message=e.message, status_code=e.status_code)

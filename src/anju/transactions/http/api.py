@@ -90,11 +90,12 @@ def list_projects(
 
 
 @router.post("/permits", status_code=201, operation_id="tx_file_permit")
-def file_permit(uow: UowDep, caller: TxManage, body: schemas.PermitIn) -> schemas.PermitOut:
+def file_permit(uow: UowDep, sec: SecurityDep, caller: TxManage, body: schemas.PermitIn) -> schemas.PermitOut:
     """Issue a presale permit: exactly the permitted homes move to 预售 in the register (source: the
-    permit number). Homes outside the project's estate or not 在建 are refused, named."""
+    permit number). Homes outside the project's estate or not 在建 are refused, named; so is a developer
+    credit bars (联合惩戒, 409)."""
     with audited(uow, caller, "transactions.file_permit", "presale_permit") as conn:
-        pid = filings.file_permit(conn, caller, body.command())
+        pid = filings.file_permit(conn, sec.keyring, caller, body.command())
         set_audit_target(conn, pid)
     with uow.read() as conn:
         return schemas.PermitOut(**filings.get_permit(conn, pid, scope=caller.scope))

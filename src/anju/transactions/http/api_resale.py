@@ -117,7 +117,7 @@ def agency_contracts(uow: UowDep, sec: SecurityDep, caller: TxSell, paging: Pagi
 def file_contract(uow: UowDep, sec: SecurityDep, caller: TxSell, contract_id: Id) -> s.ContractOut:
     """File a contract both parties signed (存量房网签备案): the answer carries the filing number."""
     with audited(uow, caller, "transactions.resale_file_contract", "resale_contract", contract_id) as conn:
-        resale_contract.file(conn, caller, contract_id, private=False)
+        resale_contract.file(conn, sec.keyring, caller, contract_id, private=False)
     with uow.read() as conn:
         return s.ContractOut(**resale_queries.contract_for(conn, sec.keyring, caller, contract_id))
 
@@ -170,7 +170,7 @@ def sign_as_buyer(
 def file_private(uow: UowDep, sec: SecurityDep, caller: TxBuy, contract_id: Id) -> s.ContractOut:
     """The seller files a signed private sale (an agency's contract is filed by the agency)."""
     with audited(uow, caller, "transactions.resale_file_contract", "resale_contract", contract_id) as conn:
-        resale_contract.file(conn, caller, contract_id, private=True)
+        resale_contract.file(conn, sec.keyring, caller, contract_id, private=True)
     with uow.read() as conn:
         return s.ContractOut(**resale_queries.contract_for(conn, sec.keyring, caller, contract_id))
 

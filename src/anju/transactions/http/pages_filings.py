@@ -151,6 +151,7 @@ def project_form(
 def permit_form(
     request: Request,
     uow: UowDep,
+    sec: SecurityDep,
     caller: TxManage,
     project_id: Short = "",
     issued_on: Short = "",
@@ -168,7 +169,7 @@ def permit_form(
             _int(project_id, "project_id"), day, _ids(building_ids, "building_ids"), _ids(home_ids, "home_ids")
         )
         with audited(uow, caller, "transactions.file_permit", "presale_permit") as conn:
-            set_audit_target(conn, filings.file_permit(conn, caller, cmd))
+            set_audit_target(conn, filings.file_permit(conn, sec.keyring, caller, cmd))
 
     def again(e: AnjuError) -> Response:
         return _page(

@@ -339,7 +339,7 @@ def file_form(request: Request, uow: UowDep, sec: SecurityDep, caller: TxBuy, co
 
     def write() -> None:
         with audited(uow, caller, "transactions.resale_file_contract", "resale_contract", contract_id) as conn:
-            resale_contract.file(conn, caller, contract_id, private=True)
+            resale_contract.file(conn, sec.keyring, caller, contract_id, private=True)
 
     def again(e: AnjuError) -> Response:
         return confirm_page(

@@ -287,7 +287,7 @@ def file_form(request: Request, uow: UowDep, sec: SecurityDep, caller: TxSell, c
 
     def write() -> None:
         with audited(uow, caller, "transactions.resale_file_contract", "resale_contract", contract_id) as conn:
-            resale_contract.file(conn, caller, contract_id, private=False)
+            resale_contract.file(conn, sec.keyring, caller, contract_id, private=False)
 
     def again(e: AnjuError) -> Response:
         return confirm_page(
