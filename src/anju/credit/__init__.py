@@ -7,8 +7,21 @@ housing-assistance eligibility check). Approvals ask the registry's one restrict
 (``anju.registry.subject_restrictions``), to which this context's lists and grades answer.
 """
 
+from anju.credit.catalogue import EventKind, catalogue, kinds_of
 from anju.credit.domain import ACTIONS, SUBJECT_TYPES, Event, SubjectIn
-from anju.credit.services import effective_events, record_event
+from anju.credit.services import effective_events, record_event, record_events
 from anju.credit.tables import credit_events
 
-__all__ = ["ACTIONS", "SUBJECT_TYPES", "Event", "SubjectIn", "credit_events", "effective_events", "record_event"]
+__all__ = [
+    "ACTIONS",
+    "SUBJECT_TYPES",
+    "Event",
+    "EventKind",
+    "SubjectIn",
+    "catalogue",
+    "credit_events",
+    "effective_events",
+    "kinds_of",
+    "record_event",
+    "record_events",
+]
