@@ -48,7 +48,7 @@ def test_a_batch_records_good_rows_and_dead_letters_bad_ones_by_field(city_engin
             id_number=person_id,
             severity="major",
             department="国家税务总局南京市税务局",
-        ),  # fmt: skip
+        ),
         rec(
             kind="good.award",
             case_no="宁建奖〔2026〕3号",

@@ -63,7 +63,7 @@ DEPARTMENT_RECORDS = FeedDefinition(
             required=False,
             choices=domain.SEVERITIES,
             description="minor 一般、major 较重、serious 严重；空则取信息类别的默认值",
-        ),  # fmt: skip
+        ),
         FeedField("occurred_on", "认定日期", "date", description="新增：部门认定（列入）的日期；撤回：撤回日期"),
         FeedField(
             "expires_on", "有效期至", "date", required=False, description="列入期限的最后一天的次日；空则长期有效至撤回"
