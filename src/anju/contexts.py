@@ -441,6 +441,7 @@ CONTEXTS: tuple[Context, ...] = (
         subject_restriction_sources={"credit": "anju.credit.restrictions:restrictions_for"},
         datasets={"events": "anju.credit.datasets:EVENTS"},
         feeds={"records": "anju.credit.feeds:DEPARTMENT_RECORDS"},
+        menu=(MenuItem("信用", "信用事件", "/credit/events", "credit.read"),),
         events={
             "credit.event_recorded": "信用事件记录（推送市场监管）",
             "credit.list_changed": "红黑名单变动（联合奖惩）",

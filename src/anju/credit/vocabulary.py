@@ -1,6 +1,8 @@
 """Chinese names of the credit context's internal codes (see ``anju.security.vocabulary``)."""
 
-ACTIONS: dict[str, str] = {}
+ACTIONS: dict[str, str] = {
+    "credit.record_event": "录入信用事件",
+}
 ENTITIES: dict[str, str] = {
     "credit_subject": "信用主体",
     "credit_event": "信用事件",
