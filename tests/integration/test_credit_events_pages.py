@@ -36,8 +36,10 @@ def env(city_engine: Engine, settings_for: Any) -> Iterator[dict[str, Any]]:
 
 
 def body(**over: Any) -> dict[str, Any]:
-    return {"subject_type": "developer", "credit_code": rb.credit_code(8001), "kind": "good.award",
-            "evidence": "宁建奖〔2026〕8号", "occurred_on": (clock.today() - timedelta(days=1)).isoformat()} | over  # fmt: skip
+    day = (clock.today() - timedelta(days=1)).isoformat()
+    base = {"subject_type": "developer", "credit_code": rb.credit_code(8001), "kind": "good.award",
+            "evidence": "宁建奖〔2026〕8号", "occurred_on": day}  # fmt: skip
+    return base | over
 
 
 def test_the_api_records_an_award_and_a_persons_sanction_without_keeping_the_id(env: dict[str, Any]) -> None:
@@ -88,7 +90,8 @@ def test_the_pages_confirm_before_recording_and_export_csv(env: dict[str, Any]) 
     assert page.get("/credit/events/new").status_code == 200
     idn = rb.resident_id(8003)
     form = {"csrf_token": csrf, "subject_type": "practitioner", "id_number": idn, "kind": "good.public_service",
-            "evidence": "宁建〔2026〕9号", "occurred_on": clock.today().isoformat(), "street_code": w.street_s1}  # fmt: skip
+            "evidence": "宁建〔2026〕9号", "occurred_on": clock.today().isoformat(),
+            "street_code": w.street_s1}  # fmt: skip
     r = page.post("/credit/events", data=form | {"street_code": "999"})
     assert r.status_code == 422 and "street_code" in r.text and idn not in r.text
     r = page.post("/credit/events", data=form)

@@ -69,34 +69,27 @@ class Checked:
     subject_label: str  # the organisation's code, or a person's masked ID: never the clear ID
 
 
-def check(kr: Keyring, caller: Caller, cmd: ManualEventIn) -> Checked:
-    """Every field checked (all errors at once, each naming its field), nothing written."""
-    errors: list[FieldError] = []
+def _subject(kr: Keyring, cmd: ManualEventIn, errors: list[FieldError]) -> tuple[str, str]:
+    """The subject's blind index and how the confirmation shows it (a person's ID masked)."""
     if cmd.subject_type not in domain.SUBJECT_TYPES:
         errors.append(FieldError("subject_type", "请选择主体类型"))
-    person = cmd.subject_type in domain.PERSON_TYPES
-    bidx, label = "", ""
+        return "", ""
     try:
-        if person and not cmd.id_number and cmd.subject_bidx:
+        if cmd.subject_type not in domain.PERSON_TYPES:
+            code = credit_code(cmd.credit_code, "credit_code")
+            return kr.blind_index(code, "credit_code"), code
+        if not cmd.id_number and cmd.subject_bidx:
             if not BIDX.fullmatch(cmd.subject_bidx):
                 raise ValidationError.of("id_number", "请重新填写公民身份号码")
-            bidx, label = cmd.subject_bidx, "（已确认）"
-        elif person:
-            idn = resident_id(cmd.id_number, "id_number")
-            bidx, label = kr.blind_index(idn, "id_number"), mask_id(idn)
-        elif cmd.subject_type in domain.SUBJECT_TYPES:
-            code = credit_code(cmd.credit_code, "credit_code")
-            bidx, label = kr.blind_index(code, "credit_code"), code
+            return cmd.subject_bidx, "（已确认）"
+        idn = resident_id(cmd.id_number, "id_number")
+        return kr.blind_index(idn, "id_number"), mask_id(idn)
     except ValidationError as e:
         errors.extend(e.errors)
-    kinds = manual_kinds()
-    if cmd.kind not in kinds:
-        errors.append(FieldError("kind", "请选择信用事件类型"))
-    if cmd.severity and cmd.severity not in domain.SEVERITIES:
-        errors.append(FieldError("severity", "应为 minor、major 或 serious"))
-    evidence = " ".join((cmd.evidence or "").split())
-    if not evidence or len(evidence) > 64:
-        errors.append(FieldError("evidence", "请填写决定书、文书编号（1–64 个字符）"))
+        return "", ""
+
+
+def _when_and_where(caller: Caller, cmd: ManualEventIn, errors: list[FieldError]) -> None:
     if cmd.occurred_on is None:
         errors.append(FieldError("occurred_on", "请填写发生（决定）日期"))
     elif cmd.occurred_on > clock.today():
@@ -110,6 +103,20 @@ def check(kr: Keyring, caller: Caller, cmd: ManualEventIn) -> Checked:
         errors.append(FieldError("street_code", "不在本人管辖范围内"))
     elif not street and not caller.scope.unrestricted:
         errors.append(FieldError("street_code", "请填写发生地街道代码（本人管辖范围内）"))
+
+
+def check(kr: Keyring, caller: Caller, cmd: ManualEventIn) -> Checked:
+    """Every field checked (all errors at once, each naming its field), nothing written."""
+    errors: list[FieldError] = []
+    bidx, label = _subject(kr, cmd, errors)
+    if cmd.kind not in manual_kinds():
+        errors.append(FieldError("kind", "请选择信用事件类型"))
+    if cmd.severity and cmd.severity not in domain.SEVERITIES:
+        errors.append(FieldError("severity", "应为 minor、major 或 serious"))
+    evidence = " ".join((cmd.evidence or "").split())
+    if not evidence or len(evidence) > 64:
+        errors.append(FieldError("evidence", "请填写决定书、文书编号（1–64 个字符）"))
+    _when_and_where(caller, cmd, errors)
     note = " ".join((cmd.note or "").split())
     if len(note) > 500:
         errors.append(FieldError("note", "说明不超过 500 字"))
@@ -117,6 +124,8 @@ def check(kr: Keyring, caller: Caller, cmd: ManualEventIn) -> Checked:
         raise ValidationError("信用事件有误：" + "；".join(f"{e.field} {e.reason}" for e in errors[:5]), errors)
     assert cmd.occurred_on is not None
     sev = cmd.severity or catalogue().kinds[cmd.kind].severity
+    person = cmd.subject_type in domain.PERSON_TYPES
+    street = cmd.street_code.strip()
     ev = Event(
         subject_kind="person" if person else "org",
         subject_bidx=bidx,
