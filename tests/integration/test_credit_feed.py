@@ -5,8 +5,10 @@ the grades engine: tests/integration/test_credit_sources_engine.py."""
 
 from __future__ import annotations
 
+import csv
 import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, select
@@ -95,3 +97,17 @@ def test_a_batch_records_good_rows_and_dead_letters_bad_ones_by_field(city_engin
     assert changed.rejected == 1 and changed.rejections[0].field == "case_no"
     with city_engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(credit_events)).scalar_one() == 3
+
+
+def sample_rows() -> list[dict[str, str]]:
+    path = Path(__file__).resolve().parents[2] / "docs" / "credit-department-records.sample.csv"
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_the_documented_sample_file_loads(city_engine: Engine, settings_for: Any) -> None:
+    rows = sample_rows()
+    assert all("合成示例" in r["说明"] for r in rows)  # labelled synthetic
+    adds = [r for r in rows if r["action"] == "add"]
+    r = load(city_engine, settings_for(city_engine), adds)
+    assert (r.accepted, r.rejected) == (len(adds), 0), r.rejections

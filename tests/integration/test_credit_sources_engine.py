@@ -31,3 +31,18 @@ def test_a_withdrawal_voids_the_event_once(city_engine: Engine, settings_for: An
     assert load(city_engine, settings, [withdraw]).duplicate == 1
     other = load(city_engine, settings, [rec(action="withdraw", credit_code=rb.credit_code(7009), department="x")])
     assert other.rejected == 1 and other.rejections[0].field == "case_no"
+
+
+def test_the_sample_file_with_its_withdrawal_in_the_same_batch(city_engine: Engine, settings_for: Any) -> None:
+    from tests.integration.test_credit_feed import sample_rows
+
+    settings = settings_for(city_engine)
+    kr = keyring_from_settings(settings)
+    rows = sample_rows()
+    r = load(city_engine, settings, rows)
+    assert (r.accepted, r.rejected) == (len(rows), 0), r.rejections
+    withdrawn = next(x for x in rows if x["action"] == "withdraw")
+    with city_engine.connect() as conn:
+        (ev,) = events_of(conn, kr.blind_index(withdrawn["credit_code"], "credit_code"))
+        am = conn.execute(select(credit_event_amendments).where(credit_event_amendments.c.event_id == ev.id)).one()
+        assert am.kind == "void"

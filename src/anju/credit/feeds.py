@@ -116,7 +116,8 @@ def apply_records(conn: Connection, records: Sequence[FeedRecord], ctx: BatchCon
         good.append((rec, by_id(v["id_number"]) if v.get("id_number") else by_code(v["credit_code"])))
     held = _held(conn, sorted({str(r.values["case_no"]) for r, _ in good}))
     adds: list[Event] = []
-    voids: list[tuple[int, FeedRecord]] = []
+    added: list[tuple[str, str]] = []  # the adds' keys, in order
+    voids: list[FeedRecord] = []
     for rec, bidx in good:
         v = dict(rec.values)
         key = (str(v["kind"]), str(v["case_no"]))
@@ -125,6 +126,7 @@ def apply_records(conn: Connection, records: Sequence[FeedRecord], ctx: BatchCon
             new = _event(v, bidx, ctx.batch_id)
             if ev is None:
                 adds.append(new)
+                added.append(key)
                 held[key] = {"subject_bidx": bidx, "severity": new.severity, "occurred_on": new.occurred_on,
                              "expires_on": new.expires_on, "id": None, "amended": False}  # fmt: skip
             elif (ev["subject_bidx"], ev["severity"], ev["occurred_on"], ev["expires_on"]) != (
@@ -138,19 +140,18 @@ def apply_records(conn: Connection, records: Sequence[FeedRecord], ctx: BatchCon
             rejections.append(Rejection(rec.seq, "case_no", "没有该类别、该案件编号的已登记记录，无法撤回"))
         elif ev["subject_bidx"] != bidx:
             rejections.append(Rejection(rec.seq, "case_no", "该案件编号的记录属于另一主体"))
-        elif ev["id"] is None:
-            rejections.append(Rejection(rec.seq, "case_no", "同一批次中新增的记录不能在同批次撤回"))
-        elif not ev["amended"]:
-            voids.append((int(ev["id"]), rec))
+        elif not ev["amended"]:  # (an add earlier in this chunk gets its id below)
+            voids.append(rec)
             ev["amended"] = True
-    record_events(conn, adds)
+    for key, event_id in zip(added, record_events(conn, adds), strict=True):
+        held[key]["id"] = event_id
     if voids:
         amend = _engine("amend_event")
-        for event_id, rec in voids:
+        for rec in voids:
             v = dict(rec.values)
             amend(
                 conn,
-                event_id,
+                held[(str(v["kind"]), str(v["case_no"]))]["id"],
                 "void",
                 effective_on=held[(str(v["kind"]), str(v["case_no"]))]["occurred_on"],
                 reason=f"{v.get('department') or '认定机关'}撤回（{v['occurred_on'].isoformat()}）",

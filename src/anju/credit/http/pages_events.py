@@ -9,7 +9,7 @@ Thin: parse the form, call :mod:`anju.credit.manual`, render or redirect.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypedDict
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -34,7 +34,19 @@ FIELDS = ("subject_type", "credit_code", "id_number", "kind", "severity", "evide
           "street_code", "note")  # fmt: skip
 
 
-def _ctx() -> dict[str, Any]:
+class Vocab(TypedDict):
+    """What every events page shows labels from."""
+
+    subject_types: dict[str, str]
+    person_types: frozenset[str]
+    manual_kinds: dict[str, str]
+    all_kinds: dict[str, str]
+    sources: dict[str, str]
+    severities: dict[str, str]
+    statuses: dict[str, str]
+
+
+def _ctx() -> Vocab:
     return {
         "subject_types": domain.SUBJECT_TYPES,
         "person_types": domain.PERSON_TYPES,
