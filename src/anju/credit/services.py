@@ -12,7 +12,7 @@ from sqlalchemy import Connection, or_, select
 
 from anju import exchange, ledger
 from anju.core import clock
-from anju.core.dialect import DialectStatement
+from anju.core.dialect import DialectStatement, bulk_insert, reserve_ids
 from anju.credit import domain
 from anju.credit.domain import Event
 from anju.credit.tables import credit_events, credit_subjects
@@ -101,6 +101,10 @@ def effective_events(conn: Connection, bidxs: Sequence[str], on: date) -> dict[s
 # ------------------------------------------------------------------------------ many events at once
 
 
+_EVENT_COLS = ("id", "subject_kind", "subject_bidx", "source", "kind", "severity", "occurred_on", "expires_on",
+               "reference", "street_code", "detail", "recorded_at", "ledger_index")  # fmt: skip
+
+
 def _entry(ev: Event, recorded_at: str) -> bytes:
     return json.dumps(
         {
@@ -122,37 +126,25 @@ def _entry(ev: Event, recorded_at: str) -> bytes:
 def record_events(conn: Connection, evs: Sequence[Event]) -> list[int]:
     """Store many events set-wise (the same leaves and rows as :func:`record_event`, in order): every
     event checked first (nothing written if one is bad), one ledger append for the batch, one bulk
-    insert, one bulk outbox write, the subjects' files created if missing and their grades recomputed
-    once. Returns the event ids in the order given."""
+    insert (ids reserved, then COPY on PostgreSQL), one bulk outbox write, the subjects' files created
+    if missing and their grades recomputed once. Returns the event ids in the order given."""
     if not evs:
         return []
     for ev in evs:
         domain.check_event(ev)
     now = clock.now()
     first = ledger.append(conn, domain.LOG, [_entry(ev, now.isoformat()) for ev in evs])
-    rows = [
-        {
-            "subject_kind": ev.subject_kind,
-            "subject_bidx": ev.subject_bidx,
-            "source": ev.source,
-            "kind": ev.kind,
-            "severity": ev.severity,
-            "occurred_on": ev.occurred_on,
-            "expires_on": ev.expires_on,
-            "reference": ev.reference,
-            "street_code": ev.street_code,
-            "detail": json.dumps(ev.detail, ensure_ascii=False),
-            "recorded_at": now,
-            "ledger_index": first + i,
-        }
-        for i, ev in enumerate(evs)
-    ]
-    ids = [
-        int(x)
-        for x in conn.execute(
-            credit_events.insert().returning(credit_events.c.id, sort_by_parameter_order=True), rows
-        ).scalars()
-    ]
+    ids = reserve_ids(conn, credit_events, len(evs))  # then one bulk insert (COPY on PostgreSQL)
+    bulk_insert(
+        conn,
+        credit_events,
+        _EVENT_COLS,
+        (
+            (eid, ev.subject_kind, ev.subject_bidx, ev.source, ev.kind, ev.severity, ev.occurred_on, ev.expires_on,
+             ev.reference, ev.street_code, json.dumps(ev.detail, ensure_ascii=False), now, first + i)
+            for i, (ev, eid) in enumerate(zip(evs, ids, strict=True))
+        ),
+    )  # fmt: skip
     exchange.emit_many(
         conn,
         [
