@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any, Literal, TypedDict
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -91,7 +92,7 @@ def events_page(
         items=page.items,
         street_names=names,
         f=values,
-        query="&".join(f"{k}={v}" for k, v in values.items() if v),
+        query=urlencode({k: v for k, v in values.items() if v}),
         done="信用事件已记录，并已写入可验证日志。" if done else None,
         pager=pager(page.total, paging.page, paging.page_size),
         **_ctx(),
