@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
+import types
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, func, select
 
 from anju import exchange
@@ -111,3 +114,25 @@ def test_the_documented_sample_file_loads(city_engine: Engine, settings_for: Any
     adds = [r for r in rows if r["action"] == "add"]
     r = load(city_engine, settings_for(city_engine), adds)
     assert (r.accepted, r.rejected) == (len(adds), 0), r.rejections
+
+
+def test_a_withdrawal_asks_the_engine_to_void_the_event(
+    city_engine: Engine, settings_for: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The handler's side of a withdrawal, with a stand-in for the grades engine (the real one is
+    exercised by tests/integration/test_credit_sources_engine.py once merged)."""
+    calls: list[tuple[Any, ...]] = []
+    fake = types.ModuleType("anju.credit.grading")
+    fake.recompute = lambda conn, bidxs, **kw: 0  # type: ignore[attr-defined]
+    fake.amend_event = lambda conn, event_id, kind, **kw: calls.append((event_id, kind, kw)) or 1  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "anju.credit.grading", fake)
+    settings = settings_for(city_engine)
+    rows = [rec(), rec(action="withdraw", occurred_on=clock.today().isoformat())]
+    r = load(city_engine, settings, rows)  # the add and its withdrawal in one batch: add first, then void
+    assert (r.accepted, r.rejected) == (2, 0), r.rejections
+    with city_engine.connect() as conn:
+        (ev,) = conn.execute(select(credit_events)).all()
+    assert len(calls) == 1
+    event_id, kind, kw = calls[0]
+    assert (event_id, kind, kw["effective_on"], kw["reference"]) == (ev.id, "void", ev.occurred_on, ev.reference)
+    assert kw["by"].startswith("feed:") and "南京市中级人民法院撤回" in kw["reason"]
