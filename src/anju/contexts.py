@@ -446,6 +446,7 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("信用", "信用主体", "/credit/subjects", "credit.read"),
             MenuItem("信用", "红黑名单", "/credit/lists", "credit.read"),
             MenuItem("信用", "等级变动", "/credit/changes", "credit.read"),
+            MenuItem("信用", "信用事件", "/credit/events", "credit.read"),
             MenuItem("信用", "信用异议", "/credit/objections", "credit.decide"),
             MenuItem("信用", "信用修复", "/credit/repairs", "credit.decide"),
             MenuItem("信用", "双随机抽查", "/credit/inspections", "credit.read"),
@@ -454,6 +455,7 @@ CONTEXTS: tuple[Context, ...] = (
         ),
         subject_restriction_sources={"credit": "anju.credit.restrictions:restrictions_for"},
         datasets={"events": "anju.credit.datasets:EVENTS"},
+        feeds={"records": "anju.credit.feeds:DEPARTMENT_RECORDS"},
         events={
             "credit.event_recorded": "信用事件记录（推送市场监管）",
             "credit.list_changed": "红黑名单变动（联合奖惩）",

@@ -73,6 +73,6 @@ def test_journals_posted_in_bulk_are_events_in_bulk_and_a_credit_event_is_one(ci
     assert first["fund_kind"] == "presale" and first["amount_fen"] == 100 and first["account_no"] == "FUND-EV-1"
     assert first["ledger_index"] is not None and evs[0].personal is None
     with city_engine.begin() as conn:
-        cid = record_event(conn, Event("org", "a" * 64, "rental", "filing_revoked", "serious", DAY, "TEST-1"))
+        cid = record_event(conn, Event("org", "a" * 64, "rental", "rental.party_revoked", "serious", DAY, "TEST-1"))
     [credit] = _events(city_engine, "credit.event_recorded")
     assert json.loads(credit.payload)["credit_event_id"] == cid and credit.key == "subject:" + "a" * 64

@@ -143,6 +143,8 @@ def test_migration_0019_moves_rent_escrow_both_ways_keeping_ids_balances_and_ind
     with city_engine.begin() as conn:
         assert _snapshot(conn) == before
         # the ids continue after the moved rows (PostgreSQL's sequences were reset)
-        escrow.impose_penalty(conn, Caller.system("test"), before["fund_accounts"][0][0], 100, "测试", "DEC-MIG-001")
+        escrow.impose_penalty(
+            conn, kr, Caller.system("test"), before["fund_accounts"][0][0], 100, "测试", "DEC-MIG-001"
+        )
         assert _count(conn, fund_journals) == len(before["fund_journals"]) + 1
         assert funds.unbalanced_journals(conn) == []

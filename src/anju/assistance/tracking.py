@@ -275,6 +275,7 @@ def decide_case(conn: Connection, caller: Caller, case_id: int, outcome: str, re
                         expires_on=cons.ban_until,
                         street_code=c.street_code,
                         detail={"programme": app.programme_code, "outcome": outcome, "case": c.case_no},
+                        subject_type="household",
                     ),
                 )
             )

@@ -7,10 +7,11 @@ housing-assistance eligibility check). Approvals ask the registry's one restrict
 (``anju.registry.subject_restrictions``), to which this context's lists and grades answer.
 """
 
+from anju.credit.catalogue import EventKind, catalogue, kinds_of
 from anju.credit.domain import ACTIONS, SUBJECT_TYPES, Event, SubjectIn
 from anju.credit.labels import event_kinds
 from anju.credit.restrictions import Incentive, incentives_for, restrictions_for
-from anju.credit.services import effective_events, record_event
+from anju.credit.services import effective_events, record_event, record_events
 from anju.credit.subjects import NAME_COLUMN as SUBJECT_NAME_COLUMN
 from anju.credit.subjects import ensure_subjects
 from anju.credit.subjects import sync as sync_subjects
@@ -21,15 +22,19 @@ __all__ = [
     "SUBJECT_NAME_COLUMN",
     "SUBJECT_TYPES",
     "Event",
+    "EventKind",
     "Incentive",
     "SubjectIn",
+    "catalogue",
     "credit_events",
     "credit_subjects",
     "effective_events",
     "ensure_subjects",
     "event_kinds",
     "incentives_for",
+    "kinds_of",
     "record_event",
+    "record_events",
     "restrictions_for",
     "sync_subjects",
 ]

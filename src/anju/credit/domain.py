@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from anju.core.errors import ValidationError
+from anju.credit.catalogue import catalogue
 
 #: The verifiable log every event, amendment, grade change, list change, objection decision and repair
 #: is appended to.
@@ -108,6 +109,15 @@ def check_event(ev: Event) -> None:
         raise ValidationError.of("subject_bidx", "应为 64 位盲索引")
     if ev.expires_on is not None and ev.expires_on < ev.occurred_on:
         raise ValidationError.of("expires_on", "不能早于发生日期")
+    cat = catalogue()
+    if ev.kind not in cat.kinds:
+        raise ValidationError.of("kind", f"信用事件目录中没有 {ev.kind}（见 credit/data/event_kinds.toml）")
+    if not cat.may_report(ev.source, ev.kind):
+        raise ValidationError.of("source", f"{ev.source} 不能报送 {ev.kind} 类信用事件")
+    if ev.subject_type is not None and ev.subject_type not in SUBJECT_TYPES:
+        raise ValidationError.of("subject_type", f"未知的信用主体类型：{ev.subject_type}")
+    if not ev.reference or len(ev.reference) > 64:
+        raise ValidationError.of("reference", "业务编号应为 1–64 个字符")
 
 
 def check_subject(s: SubjectIn) -> None:

@@ -12,6 +12,7 @@ ACTIONS: dict[str, str] = {
     "credit.run_inspection": "双随机抽查摇号",
     "credit.record_inspection_outcome": "登记抽查结果",
     "credit.sync_subjects": "同步信用主体",
+    "credit.record_event": "录入信用事件",
 }
 ENTITIES: dict[str, str] = {
     "credit_subject": "信用主体",

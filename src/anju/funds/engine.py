@@ -416,6 +416,16 @@ def items_settled(conn: Connection, items: Sequence[str]) -> set[str]:
     return {str(x) for x in conn.execute(q).scalars()}
 
 
+def items_booked_on(conn: Connection, items: Sequence[str]) -> dict[str, date]:
+    """The day each of ``items`` was settled (its journal's booking day), for those a journal settles."""
+    out: dict[str, date] = {}
+    keys = sorted(set(items))
+    for i in range(0, len(keys), 5000):
+        q = select(fund_journals.c.item, fund_journals.c.booked_on).where(fund_journals.c.item.in_(keys[i : i + 5000]))
+        out |= {str(item): booked for item, booked in conn.execute(q)}
+    return out
+
+
 def journals(
     conn: Connection,
     *,

@@ -32,9 +32,9 @@ from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.scope import Scope
 from anju.core.settings import Settings
-from anju.rental import domain
+from anju.rental import credit_events, domain
 from anju.rental.tables import rental_escrow_positions, rental_escrow_schedule, rental_leases, rental_parties
-from anju.security import Caller
+from anju.security import Caller, Keyring
 
 #: The fund kind of rent escrow in the one ledger engine (``anju.funds``); see ``domain.RENT_ESCROW``.
 KIND = "rent_escrow"
@@ -456,11 +456,18 @@ def scoped_account(conn: Connection, scope: Scope, account_id: int) -> funds.Acc
 
 
 def impose_penalty(
-    conn: Connection, caller: Caller, escrow_account_id: int, amount_fen: int, reason: str, reference: str
+    conn: Connection,
+    kr: Keyring,
+    caller: Caller,
+    escrow_account_id: int,
+    amount_fen: int,
+    reason: str,
+    reference: str,
 ) -> int:
-    """A supervisor's penalty on the enterprise, withheld from what the escrow owes it (payable → penalties).
-    Idempotent by ``reference`` (the decision's number)."""
-    scoped_account(conn, caller.scope, escrow_account_id)
+    """A supervisor's penalty on the enterprise, withheld from what the escrow owes it (payable → penalties),
+    and a credit event of the enterprise (``rental.escrow_penalty``, named by the decision's number).
+    Idempotent by ``reference`` (the decision's number): a replay records nothing new."""
+    acct = scoped_account(conn, caller.scope, escrow_account_id)
     if not REFERENCE.match(reference or ""):
         raise ValidationError.of("reference", "决定书编号应为 6–40 位字母、数字、短横线或下划线")
     reason = " ".join((reason or "").split())
@@ -475,7 +482,7 @@ def impose_penalty(
             raise Conflict("决定书编号已用于另一笔罚没", [FieldError("reference", "编号重复")])
         return prior["id"]
     la = funds.ledger_accounts(conn, escrow_account_id)
-    return funds.post(
+    jid = funds.post(
         conn,
         funds.JournalIn(
             escrow_account_id,
@@ -488,3 +495,13 @@ def impose_penalty(
             actor_account_id=caller.account_id,
         ),
     )
+    credit_events.escrow_penalty(
+        conn,
+        kr,
+        int(acct["owner"].removeprefix("party:")),
+        journal_id=jid,
+        amount_fen=amount_fen,
+        reference=reference,
+        reason=reason,
+    )
+    return jid

@@ -18,7 +18,7 @@ from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 from anju.registry import homes
-from anju.rental import domain, governance
+from anju.rental import credit_events, domain, governance
 from anju.rental.tables import (
     rental_inspections,
     rental_parties,
@@ -106,6 +106,10 @@ def record_inspection(conn: Connection, kr: Keyring, caller: Caller, cmd: Inspec
     if iid is None:
         raise Conflict("检查编号分配冲突，请重试")
     governance.record_violations(conn, kr, t, cmd.violations, on, reference=number, inspection_id=int(iid))
+    if not cmd.violations and t.party_id is not None:
+        # nothing found at a party (or its listing): good conduct of the party (a private owner's home
+        # or listing found clean is no conduct of a filed party: nothing is recorded)
+        credit_events.clean_inspection(conn, kr, t.party_id, on, number, int(iid))
     return int(iid)
 
 

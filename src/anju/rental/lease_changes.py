@@ -13,7 +13,7 @@ from anju import ledger
 from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.settings import Settings
-from anju.rental import domain, escrow, events, leases
+from anju.rental import credit_events, domain, escrow, events, leases
 from anju.rental.domain import LeaseStatus
 from anju.rental.lease_filing import lock_home, overlapping
 from anju.rental.leases import AmendIn
@@ -21,7 +21,7 @@ from anju.rental.tables import (
     rental_lease_events,
     rental_leases,
 )
-from anju.security import Caller
+from anju.security import Caller, keyring_from_settings
 
 
 def _filed_for_change(conn: Connection, caller: Caller, lease_id: int) -> tuple[Any, str]:
@@ -131,6 +131,7 @@ def _end(
         .returning(*rental_leases.c)
     ).one()
     escrow.on_lease_ended(conn, settings, int(lease.id), ended_on, kind)
+    credit_events.escrow_on_time(conn, keyring_from_settings(settings), [int(lease.id)], kind)
     full = {**detail, "ended_on": ended_on.isoformat(), "reason": reason}
     idx = leases.log_change(conn, kind, ended, now, full)
     leases.record_event(conn, int(lease.id), kind, caller, full, idx, now)
@@ -233,5 +234,6 @@ def expire_leases(conn: Connection, settings: Settings, today: date, limit: int 
     )
     for r in rows:
         escrow.on_lease_ended(conn, settings, int(r.id), r.end_on, "expired")
+    credit_events.escrow_on_time(conn, keyring_from_settings(settings), ids, "expired")
     events.leases_expired(conn, rows)
     return len(rows)

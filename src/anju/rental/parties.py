@@ -494,6 +494,7 @@ def supervise(conn: Connection, kr: Keyring, caller: Caller, party_id: int, acti
                 reference=row.party_no,
                 street_code=row.street_code,
                 detail={"party_id": int(row.id), "action": action, "reason": why},
+                subject_type={"enterprise": "rental_enterprise", "agency": "agency"}.get(row.kind),
             ),
         )
     _party_action(conn, party_id, action, row.status, to.value, why, caller.account_id)

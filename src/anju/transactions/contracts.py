@@ -30,7 +30,7 @@ from anju.core.settings import Settings
 from anju.core.types import area_to_db
 from anju.registry import Status, home_restrictions
 from anju.security import Caller, Keyring, accounts, mask_id, mask_name, person_name, resident_id
-from anju.transactions import domain, eligibility, events, presale_funds
+from anju.transactions import cancellations, domain, eligibility, events, presale_funds
 from anju.transactions.filings import CONTRACT_FILE, developer_of, require_credit, restriction_text
 from anju.transactions.prices import current_price, yuan
 from anju.transactions.tables import presale_permit_homes, presale_permits, sale_contracts, sale_projects
@@ -306,9 +306,13 @@ def file_and_show(conn: Connection, kr: Keyring, caller: Caller, contract_id: in
     return contract_of(kr, _file(conn, kr, caller, contract_id), mask=True)
 
 
-def cancel_contract(conn: Connection, caller: Caller, contract_id: int, reason: str) -> None:
+def cancel_contract(
+    conn: Connection, kr: Keyring, caller: Caller, contract_id: int, reason: str, reason_code: str = "other"
+) -> None:
     """撤销备案 (or withdraw a draft or signed contract) by the bureau, with a reason; the home is free again
-    and what the buyer deposited in the project's supervised account is refunded."""
+    and what the buyer deposited in the project's supervised account is refunded. A ``reason_code`` putting
+    the fault on the developer records its credit event (:mod:`anju.transactions.cancellations`)."""
+    cancellations.check_reason(reason_code, cancellations.NEW_HOME_REASONS)
     text = " ".join((reason or "").split())
     if not text:
         raise ValidationError.of("reason", "须填写撤销原因")
@@ -332,6 +336,7 @@ def cancel_contract(conn: Connection, caller: Caller, contract_id: int, reason: 
         )
     )
     presale_funds.on_contract_cancelled(conn, caller, int(row.id))  # refunds what it deposited, if anything
+    cancellations.new_home_cancelled(conn, kr, row, reason_code)
 
 
 # ---------------------------------------------------------------------------------------------- reads

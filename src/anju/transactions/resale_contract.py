@@ -32,7 +32,7 @@ from anju.core.settings import Settings
 from anju.core.types import area_to_db
 from anju.registry import Status
 from anju.security import Caller, Keyring, accounts, person_name, resident_id
-from anju.transactions import domain, eligibility, events, resale_funds, resale_listing
+from anju.transactions import cancellations, domain, eligibility, events, resale_funds, resale_listing
 from anju.transactions import resale_domain as rd
 from anju.transactions.contracts import _amount, check_restrictions, verified_party
 from anju.transactions.filings import CONTRACT_FILE, require_credit
@@ -294,9 +294,13 @@ def file(conn: Connection, kr: Keyring, caller: Caller, contract_id: int, *, pri
     return number
 
 
-def cancel(conn: Connection, caller: Caller, contract_id: int, reason: str) -> None:
+def cancel(
+    conn: Connection, kr: Keyring, caller: Caller, contract_id: int, reason: str, reason_code: str = "other"
+) -> None:
     """撤销 by the bureau (in scope), with a reason, from draft, signed or filed; the home is free
-    again (a sold listing stays closed: the agency lists again if the owner still sells)."""
+    again (a sold listing stays closed: the agency lists again if the owner still sells). A
+    ``reason_code`` putting the fault on the brokering agency records its credit event."""
+    cancellations.check_reason(reason_code, cancellations.RESALE_REASONS)
     text = " ".join((reason or "").split())
     if not text:
         raise ValidationError.of("reason", "须填写撤销原因")
@@ -319,3 +323,4 @@ def cancel(conn: Connection, caller: Caller, contract_id: int, reason: str) -> N
         )
     )
     resale_funds.on_cancelled(conn, row, was_filed=row.status == rd.ContractStatus.filed, actor=caller.account_id)
+    cancellations.resale_cancelled(conn, kr, row, reason_code)

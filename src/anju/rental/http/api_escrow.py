@@ -20,7 +20,7 @@ from anju.core import clock, csvout
 from anju.rental import escrow, escrow_reconciliation, escrow_statements
 from anju.rental.http import schemas_escrow
 from anju.rental.http.deps import RentalHandle, RentalParty, RentalRead, RentalSign, RentalSupervise
-from anju.security import audited
+from anju.security import SecurityDep, audited
 from anju.web.deps import PagingDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
@@ -193,9 +193,9 @@ def import_bank_lines(
 
 @router.post("/escrow/accounts/{account_id}/penalties", status_code=201, operation_id="rental_escrow_penalty")
 def penalty(
-    uow: UowDep, caller: RentalSupervise, account_id: Id, body: schemas_escrow.PenaltyIn
+    uow: UowDep, sec: SecurityDep, caller: RentalSupervise, account_id: Id, body: schemas_escrow.PenaltyIn
 ) -> schemas_escrow.JournalCreated:
     """A penalty withheld from what the escrow owes the enterprise (idempotent by the decision's number)."""
     with audited(uow, caller, "rental.escrow.penalty", "escrow_account", account_id) as conn:
-        jid = escrow.impose_penalty(conn, caller, account_id, body.amount_fen, body.reason, body.reference)
+        jid = escrow.impose_penalty(conn, sec.keyring, caller, account_id, body.amount_fen, body.reason, body.reference)
     return schemas_escrow.JournalCreated(journal_id=jid)

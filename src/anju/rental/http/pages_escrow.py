@@ -23,7 +23,7 @@ from anju.core.errors import AnjuError, FieldError, ValidationError
 from anju.rental import domain, escrow, escrow_reconciliation, escrow_statements
 from anju.rental.http.deps import RentalHandle, RentalParty, RentalRead, RentalSupervise
 from anju.rental.http.form_fields import yuan_field
-from anju.security import Caller, audited
+from anju.security import Caller, SecurityDep, audited
 from anju.web.deps import Paging, PagingDep, UowDep
 from anju.web.forms import split_errors
 from anju.web.templating import pager, render
@@ -233,6 +233,7 @@ async def import_bank_lines(
 def impose_penalty(
     request: Request,
     uow: UowDep,
+    sec: SecurityDep,
     caller: RentalSupervise,
     paging: PagingDep,
     account_id: Id,
@@ -262,7 +263,7 @@ def impose_penalty(
                 acct = escrow_reconciliation.get_account(conn, caller.scope, account_id)
             return render(request, "rental/escrow_penalty_confirm.html", acct=acct, values=values, amount_fen=amount)
         with audited(uow, caller, "rental.escrow.penalty", "escrow_account", account_id) as conn:
-            escrow.impose_penalty(conn, caller, account_id, amount, reason, reference.strip())
+            escrow.impose_penalty(conn, sec.keyring, caller, account_id, amount, reason, reference.strip())
     except AnjuError as e:
         if e.status_code == 404:
             raise

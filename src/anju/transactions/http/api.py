@@ -194,7 +194,7 @@ async def file_contract(uow: UowDep, sec: SecurityDep, caller: TxSell, contract_
 def cancel_contract(uow: UowDep, sec: SecurityDep, caller: TxManage, contract_id: Id, body: schemas.CancelIn) -> None:
     """撤销备案 (or withdraw an unfiled contract), with a reason: the home is free again."""
     with audited(uow, caller, "transactions.cancel_contract", "sale_contract", contract_id) as conn:
-        contracts.cancel_contract(conn, caller, contract_id, body.reason)
+        contracts.cancel_contract(conn, sec.keyring, caller, contract_id, body.reason, body.reason_code)
 
 
 @router.get("/contracts", operation_id="tx_list_contracts")

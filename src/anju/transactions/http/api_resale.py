@@ -201,10 +201,10 @@ def list_contracts(
 
 
 @router.post("/contracts/{contract_id}/cancellation", status_code=204, operation_id="tx_resale_cancel_contract")
-def cancel_contract(uow: UowDep, caller: TxManage, contract_id: Id, body: CancelIn) -> None:
+def cancel_contract(uow: UowDep, sec: SecurityDep, caller: TxManage, contract_id: Id, body: CancelIn) -> None:
     """撤销 a resale contract in progress (draft, signed or filed), with a reason: the home is free again."""
     with audited(uow, caller, "transactions.resale_cancel_contract", "resale_contract", contract_id) as conn:
-        resale_contract.cancel(conn, caller, contract_id, body.reason)
+        resale_contract.cancel(conn, sec.keyring, caller, contract_id, body.reason, body.reason_code)
 
 
 # ------------------------------------------------------------------------------------------- public

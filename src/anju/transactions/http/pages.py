@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 from anju import divisions
 from anju.core.errors import AnjuError, FieldError
 from anju.security import Caller, Public, SecurityDep, audited
-from anju.transactions import contracts, domain, figures, filings, queries, registrations
+from anju.transactions import cancellations, contracts, domain, figures, filings, queries, registrations
 from anju.transactions.http.deps import TxBuy, TxManage, TxRead
 from anju.web.deps import PagingDep, SettingsDep, UowDep
 from anju.web.forms import form_action
@@ -264,6 +264,7 @@ def _staff_contract_page(
         message=message,
         errors=errors or [],
         can_cancel=caller.can("transactions.manage") and c["status"] in domain.HOLDING,
+        cancel_reasons=[(k, cancellations.CANCEL_REASONS[k][0]) for k in cancellations.NEW_HOME_REASONS],
     )
 
 
@@ -283,12 +284,13 @@ def cancel_page(
     caller: TxManage,
     contract_id: Id,
     reason: Annotated[str, Form(max_length=200)] = "",
+    reason_code: Annotated[str, Form(max_length=20)] = "other",
 ) -> Response:
     """撤销备案 with a reason; a refusal shows the contract again with the reason beside the field."""
 
     def write() -> None:
         with audited(uow, caller, "transactions.cancel_contract", "sale_contract", contract_id) as conn:
-            contracts.cancel_contract(conn, caller, contract_id, reason)
+            contracts.cancel_contract(conn, sec.keyring, caller, contract_id, reason, reason_code)
 
     def again(e: AnjuError) -> Response:
         return _staff_contract_page(

@@ -23,7 +23,7 @@ from anju import divisions
 from anju.core import money
 from anju.core.errors import AnjuError, FieldError, ValidationError
 from anju.security import Caller, Public, SecurityDep, audited, set_audit_target
-from anju.transactions import domain, resale_contract, resale_funds, resale_queries
+from anju.transactions import cancellations, domain, resale_contract, resale_funds, resale_queries
 from anju.transactions import resale_domain as rd
 from anju.transactions.http.deps import TxBuy, TxManage, TxRead
 from anju.web import forms
@@ -247,6 +247,7 @@ def confirm_page(
     read: Callable[..., resale_queries.ResaleContract] | None = None,
     reason: bool = False,
     reason_value: str = "",
+    reason_code: str = "other",
     errors: list[FieldError] | None = None,
     message: str | None = None,
     status_code: int = 200,
@@ -257,7 +258,8 @@ def confirm_page(
             c = resale_queries.contract_for(conn, sec.keyring, caller, contract_id)
         else:
             c = read(conn, sec.keyring, contract_id, scope=caller.scope)
-    by_field, rest = split_errors(errors, ("reason",))
+    by_field, rest = split_errors(errors, ("reason", "reason_code"))
+    codes = [(k, cancellations.CANCEL_REASONS[k][0]) for k in cancellations.RESALE_REASONS] if reason else []
     return render(
         request,
         "transactions/resale_confirm.html",
@@ -271,6 +273,8 @@ def confirm_page(
         hidden=hidden or {},
         reason=reason,
         reason_value=reason_value,
+        reason_codes=codes,
+        reason_code=reason_code,
         field_errors=by_field,
         errors=rest,
         message=message if (rest or not by_field) else None,
@@ -521,19 +525,21 @@ def cancel_form(
     caller: TxManage,
     contract_id: Id,
     reason: Annotated[str, Form(max_length=200)] = "",
+    reason_code: Annotated[str, Form(max_length=20)] = "other",
 ) -> Response:
     """撤销 with a reason; a refusal shows the confirmation again with the reason beside the field."""
 
     def write() -> None:
         with audited(uow, caller, "transactions.resale_cancel_contract", "resale_contract", contract_id) as conn:
-            resale_contract.cancel(conn, caller, contract_id, reason)
+            resale_contract.cancel(conn, sec.keyring, caller, contract_id, reason, reason_code)
 
     def again(e: AnjuError) -> Response:
         return confirm_page(
             request, uow, sec, caller, contract_id, action=f"/transactions/staff/resale/{contract_id}/cancel",
             title="撤销存量房买卖合同", explain=CANCEL_EXPLAIN, button="确认撤销",
             back=f"/transactions/staff/resale/{contract_id}", read=resale_queries.staff_contract, reason=True,
-            reason_value=reason, errors=e.errors, message=e.message, status_code=e.status_code,
+            reason_value=reason, reason_code=reason_code, errors=e.errors, message=e.message,
+            status_code=e.status_code,
         )  # fmt: skip
 
     return form_action(write, done=f"/transactions/staff/resale/{contract_id}?done=cancelled", again=again)

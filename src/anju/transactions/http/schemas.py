@@ -181,6 +181,12 @@ class ContractOut(BaseModel):
 
 class CancelIn(BaseModel):
     reason: str = Field(max_length=200, description="撤销原因")
+    reason_code: str = Field(
+        "other",
+        max_length=20,
+        description="撤销原因类别：agreed 协商一致、buyer 购房人原因、seller 出卖人原因（存量房）、judicial 司法裁判、"
+        "developer 开发企业责任（商品房，记入信用）、agency 经纪机构责任（存量房，记入信用）、other 其他",
+    )
 
 
 class SalesCellOut(BaseModel):
