@@ -2,13 +2,59 @@
 approvals (联合惩戒), random inspections, objections and repair.
 
 Other contexts record events with :func:`record_event` (inside their own write transaction; every
-event is appended to the verifiable log ``credit``) and read them with :func:`effective_events` (the
-housing-assistance eligibility check). Approvals ask the registry's one restriction mechanism
-(``anju.registry.subject_restrictions``), to which this context's lists and grades answer.
+event is appended to the verifiable log ``credit``, and the subject's grade is recomputed in the same
+transaction) and read them with :func:`effective_events` (the housing-assistance eligibility check).
+Approvals ask the registry's one restriction mechanism (``anju.registry.subject_restrictions``), to
+which this context's lists and grades answer.
 """
 
+from anju.credit.assessment import Assessment, EventFact, Line, ListMatch, assess
 from anju.credit.domain import ACTIONS, SUBJECT_TYPES, Event, SubjectIn
+from anju.credit.grading import (
+    GradeChangeRow,
+    GradeRow,
+    ListEntryRow,
+    amend_event,
+    current_grades,
+    grade_as_of,
+    grade_history,
+    open_list_entries,
+    recompute,
+    recompute_all,
+)
+from anju.credit.scoring import ActionRule, Edition, KindRule, ListRule, ScoringError, edition_on, editions, event_kinds
 from anju.credit.services import effective_events, record_event
 from anju.credit.tables import credit_events
 
-__all__ = ["ACTIONS", "SUBJECT_TYPES", "Event", "SubjectIn", "credit_events", "effective_events", "record_event"]
+__all__ = [
+    "ACTIONS",
+    "SUBJECT_TYPES",
+    "ActionRule",
+    "Assessment",
+    "Edition",
+    "Event",
+    "EventFact",
+    "GradeChangeRow",
+    "GradeRow",
+    "KindRule",
+    "Line",
+    "ListEntryRow",
+    "ListMatch",
+    "ListRule",
+    "ScoringError",
+    "SubjectIn",
+    "amend_event",
+    "assess",
+    "credit_events",
+    "current_grades",
+    "edition_on",
+    "editions",
+    "effective_events",
+    "event_kinds",
+    "grade_as_of",
+    "grade_history",
+    "open_list_entries",
+    "recompute",
+    "recompute_all",
+    "record_event",
+]

@@ -1,0 +1,230 @@
+"""The pure assessment: (edition, a subject's events, a date) → score, grade, lists, and one explanation
+line per event. Deterministic; no database, no clock.
+
+An event counts on a date when it has occurred, is not voided (an upheld objection: it never counted),
+not repaired on or before the date, and not expired (the edition's expiry after it occurred, or the
+event's own ``expires_on``). A counted event's points are the kind's points times the severity factor,
+decayed linearly to zero over the kind's decay period, then limited by the kind's cap (events of one
+kind in order of occurrence: the ones that would pass the cap count only up to it). The score is the
+group's base plus the counted points, kept within [floor, ceiling]; the grade is the best whose lowest
+score the score reaches.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from datetime import date
+
+from anju.credit import domain
+from anju.credit.scoring import Edition, KindRule, ListRule
+
+STATUS_LABELS = {
+    "counted": "计入",
+    "expired": "已过有效期，不再计入",
+    "voided": "异议成立，记录已撤销，不计入",
+    "repaired": "已信用修复，不再计入",
+    "not_yet": "评价日尚未发生，不计入",
+    "no_rule": "评价标准未规定该事件类型，不计入",
+}
+_SEVERITY_RANK = {s: i for i, s in enumerate(domain.SEVERITIES)}
+
+
+@dataclass(frozen=True)
+class EventFact:
+    """One of a subject's events as the assessment needs it (with its amendment, if any)."""
+
+    id: int
+    kind: str
+    severity: str
+    occurred_on: date
+    expires_on: date | None = None
+    amendment: str | None = None  # void | repair
+    amended_on: date | None = None  # the amendment's effective date
+
+
+@dataclass(frozen=True)
+class Line:
+    """How one event counted: points with the severity factor, after decay, after the kind's cap."""
+
+    event_id: int
+    kind: str
+    severity: str
+    occurred_on: date
+    status: str  # STATUS_LABELS
+    points_centi: int = 0
+    decayed_centi: int = 0
+    counted_centi: int = 0
+    capped: bool = False
+
+    @property
+    def counted(self) -> bool:
+        return self.status == "counted"
+
+    def note(self) -> str:
+        """The line in Chinese, e.g. ``计入：-8.00 分，衰减后 -6.00 分，受该类上限限制计 -4.00 分``."""
+        if not self.counted:
+            return STATUS_LABELS[self.status]
+        parts = [f"计入：{fmt_points(self.points_centi)} 分"]
+        if self.decayed_centi != self.points_centi:
+            parts.append(f"随时间衰减后 {fmt_points(self.decayed_centi)} 分")
+        if self.capped:
+            parts.append(f"受该类事件累计上限限制，计 {fmt_points(self.counted_centi)} 分")
+        return "，".join(parts)
+
+
+@dataclass(frozen=True)
+class ListMatch:
+    list: str  # red | black
+    rule: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Assessment:
+    edition: str
+    subject_kind: str
+    on: date
+    base_centi: int
+    score_centi: int
+    grade: str
+    lines: tuple[Line, ...]
+    lists: tuple[ListMatch, ...]  # at most one per list: the first rule that matched
+
+    @property
+    def events(self) -> int:
+        """How many events counted."""
+        return sum(1 for ln in self.lines if ln.counted)
+
+    def on_list(self, name: str) -> ListMatch | None:
+        return next((m for m in self.lists if m.list == name), None)
+
+    def explanation(self) -> str:
+        """The explanation stored with a grade (JSON): base, score, grade, lists and a line per event
+        (``[id, kind, severity, occurred_on, status, points, decayed, counted, capped]``); the date is the
+        grade's ``as_of``."""
+        return json.dumps(
+            {
+                "edition": self.edition,
+                "base_centi": self.base_centi,
+                "score_centi": self.score_centi,
+                "grade": self.grade,
+                "lists": [[m.list, m.rule] for m in self.lists],
+                "lines": [
+                    [ln.event_id, ln.kind, ln.severity, ln.occurred_on.isoformat(), ln.status,
+                     ln.points_centi, ln.decayed_centi, ln.counted_centi, ln.capped]
+                    for ln in self.lines
+                ],
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )  # fmt: skip
+
+
+def fmt_points(centi: int) -> str:
+    sign = "-" if centi < 0 else "+" if centi > 0 else ""
+    return f"{sign}{abs(centi) // 100}.{abs(centi) % 100:02d}"
+
+
+@lru_cache(maxsize=65536)
+def add_months(d: date, months: int) -> date:
+    """``d`` plus whole calendar months (the day clamped to the month's last day)."""
+    m = d.month - 1 + months
+    y, m = d.year + m // 12, m % 12 + 1
+    return date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
+
+
+def _div_round(n: int, d: int) -> int:
+    """``n / d`` rounded half away from zero, in integers (deterministic on every platform)."""
+    q, r = divmod(abs(n), d)
+    q += 1 if 2 * r >= d else 0
+    return q if n >= 0 else -q
+
+
+def _status(ev: EventFact, rule: KindRule | None, on: date) -> str:
+    if ev.amendment == "void":
+        return "voided"
+    if ev.occurred_on > on:
+        return "not_yet"
+    if ev.amendment == "repair" and ev.amended_on is not None and ev.amended_on <= on:
+        return "repaired"
+    if rule is None:
+        return "no_rule"
+    if ev.expires_on is not None and on >= ev.expires_on:
+        return "expired"
+    if rule.expiry_months and on >= add_months(ev.occurred_on, rule.expiry_months):
+        return "expired"
+    return "counted"
+
+
+def _points(ev: EventFact, rule: KindRule, on: date) -> tuple[int, int]:
+    """(points with the severity factor, the same after decay)."""
+    pts = _div_round(rule.points_centi * rule.severity_pct.get(ev.severity, 100), 100)
+    if not rule.decay_months:
+        return pts, pts
+    span = (add_months(ev.occurred_on, rule.decay_months) - ev.occurred_on).days
+    remaining = max(0, span - (on - ev.occurred_on).days)
+    return pts, _div_round(pts * remaining, span)
+
+
+def _lines(edition: Edition, events: Iterable[EventFact], on: date) -> list[Line]:
+    lines: list[Line] = []
+    used: dict[str, int] = {}  # kind → absolute points counted so far (the cap)
+    for ev in sorted(events, key=lambda e: (e.occurred_on, e.id)):
+        rule = edition.kinds.get(ev.kind)
+        status = _status(ev, rule, on)
+        if status != "counted" or rule is None:
+            lines.append(Line(ev.id, ev.kind, ev.severity, ev.occurred_on, status))
+            continue
+        pts, decayed = _points(ev, rule, on)
+        counted, capped = decayed, False
+        if rule.cap_centi:
+            room = max(0, rule.cap_centi - used.get(ev.kind, 0))
+            if abs(decayed) > room:
+                counted, capped = (room if decayed > 0 else -room), True
+            used[ev.kind] = used.get(ev.kind, 0) + abs(counted)
+        lines.append(Line(ev.id, ev.kind, ev.severity, ev.occurred_on, status, pts, decayed, counted, capped))
+    return lines
+
+
+def _matches(rule: ListRule, subject_kind: str, grade: str, lines: Sequence[Line], edition: Edition, on: date) -> bool:
+    if rule.subject_kinds and subject_kind not in rule.subject_kinds:
+        return False
+    if rule.grades and grade not in rule.grades:
+        return False
+    if rule.kinds or rule.min_severity:
+        low = _SEVERITY_RANK[rule.min_severity] if rule.min_severity else 0
+        if not any(
+            ln.counted and (not rule.kinds or ln.kind in rule.kinds) and _SEVERITY_RANK.get(ln.severity, 0) >= low
+            for ln in lines
+        ):
+            return False
+    if rule.clean_months is not None:
+        since = add_months(on, -rule.clean_months)
+        for ln in lines:
+            kr = edition.kinds.get(ln.kind)
+            if kr is not None and kr.negative and ln.status in ("counted", "expired") and ln.occurred_on > since:
+                return False
+    return True
+
+
+def assess(edition: Edition, subject_kind: str, events: Iterable[EventFact], on: date) -> Assessment:
+    """Score, grade, list matches and the explanation of one subject on ``on``."""
+    scale = edition.scale(subject_kind)
+    lines = _lines(edition, events, on)
+    score = scale.base_centi + sum(ln.counted_centi for ln in lines)
+    score = min(scale.ceiling_centi, max(scale.floor_centi, score))
+    grade = scale.grade(score)
+    found: dict[str, ListMatch] = {}
+    for rule in edition.lists:
+        if rule.list in found or not _matches(rule, subject_kind, grade, lines, edition, on):
+            continue
+        found[rule.list] = ListMatch(rule.list, rule.code, rule.label)
+    if "black" in found:
+        found.pop("red", None)
+    order = list(domain.LISTS)
+    lists = tuple(sorted(found.values(), key=lambda m: order.index(m.list)))
+    return Assessment(edition.code, subject_kind, on, scale.base_centi, score, grade, tuple(lines), lists)
