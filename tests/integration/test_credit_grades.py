@@ -76,6 +76,7 @@ def test_a_serious_record_enters_the_black_list_and_its_void_brings_the_grade_ba
         assert credit.current_grades(conn, [ORG])[ORG].grade == "C"
         [entry] = credit.open_list_entries(conn, [ORG], TODAY)[ORG]
         assert (entry.list, entry.rule, entry.entered_on, entry.exited_on) == ("black", "black.serious_record", TODAY, None)
+        assert entry.ledger_index is not None
         assert json.loads(ledger.entry(conn, "credit", entry.ledger_index).data)["type"] == "credit.list_entered"
     with engine.begin() as conn:
         credit.amend_event(conn, eid, "void", effective_on=TODAY, reason="法院已撤销", reference="YY-1", by="officer")

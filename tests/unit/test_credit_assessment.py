@@ -18,7 +18,7 @@ SAMPLE = scoring.scoring_path("320100")
 
 
 def _raw(**over: Any) -> dict[str, Any]:
-    raw = tomllib.loads(SAMPLE.read_text(encoding="utf-8"))["edition"][0]
+    raw: dict[str, Any] = dict(tomllib.loads(SAMPLE.read_text(encoding="utf-8"))["edition"][0])
     raw.update(over)
     return raw
 

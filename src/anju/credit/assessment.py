@@ -17,6 +17,8 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
+from typing import NamedTuple
 from datetime import date
 
 from anju.credit import domain
@@ -33,9 +35,9 @@ STATUS_LABELS = {
 _SEVERITY_RANK = {s: i for i, s in enumerate(domain.SEVERITIES)}
 
 
-@dataclass(frozen=True)
-class EventFact:
-    """One of a subject's events as the assessment needs it (with its amendment, if any)."""
+class EventFact(NamedTuple):
+    """One of a subject's events as the assessment needs it (with its amendment, if any). A named
+    tuple: the bulk recomputation makes a million of them."""
 
     id: int
     kind: str
@@ -46,8 +48,7 @@ class EventFact:
     amended_on: date | None = None  # the amendment's effective date
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """How one event counted: points with the severity factor, after decay, after the kind's cap."""
 
     event_id: int
@@ -105,23 +106,33 @@ class Assessment:
     def explanation(self) -> str:
         """The explanation stored with a grade (JSON): base, score, grade, lists and a line per event
         (``[id, kind, severity, occurred_on, status, points, decayed, counted, capped]``); the date is the
-        grade's ``as_of``."""
-        return json.dumps(
-            {
-                "edition": self.edition,
-                "base_centi": self.base_centi,
-                "score_centi": self.score_centi,
-                "grade": self.grade,
-                "lists": [[m.list, m.rule] for m in self.lists],
-                "lines": [
-                    [ln.event_id, ln.kind, ln.severity, ln.occurred_on.isoformat(), ln.status,
-                     ln.points_centi, ln.decayed_centi, ln.counted_centi, ln.capped]
-                    for ln in self.lines
-                ],
-            },
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )  # fmt: skip
+        grade's ``as_of``. Formatted by hand (the bulk recomputation writes hundreds of thousands); the
+        same as ``json.dumps(…, ensure_ascii=False, separators=(",", ":"))``."""
+        known = self.__dict__.get("_explanation")
+        if known is not None:
+            return str(known)
+        lists = ",".join(f"[{_q(m.list)},{_q(m.rule)}]" for m in self.lists)
+        lines = ",".join(
+            f"[{ln[0]},{_q(ln[1])},{_q(ln[2])},\"{_iso(ln[3])}\",\"{ln[4]}\",{ln[5]},{ln[6]},{ln[7]},"
+            f"{'true' if ln[8] else 'false'}]"
+            for ln in self.lines
+        )
+        text = (
+            f'{{"edition":{_q(self.edition)},"base_centi":{self.base_centi},"score_centi":{self.score_centi},'
+            f'"grade":{_q(self.grade)},"lists":[{lists}],"lines":[{lines}]}}'
+        )
+        self.__dict__["_explanation"] = text  # a cache of a pure function of the frozen fields
+        return text
+
+
+@lru_cache(maxsize=4096)
+def _q(s: str) -> str:
+    return json.dumps(s, ensure_ascii=False)
+
+
+@lru_cache(maxsize=65536)
+def _iso(d: date) -> str:
+    return d.isoformat()
 
 
 def fmt_points(centi: int) -> str:
@@ -138,10 +149,14 @@ def add_months(d: date, months: int) -> date:
 
 
 def _div_round(n: int, d: int) -> int:
-    """``n / d`` rounded half away from zero, in integers (deterministic on every platform)."""
-    q, r = divmod(abs(n), d)
-    q += 1 if 2 * r >= d else 0
-    return q if n >= 0 else -q
+    """``n / d`` (``d`` > 0) rounded half away from zero, in integers (the same on every platform)."""
+    return (2 * n + d) // (2 * d) if n >= 0 else -((-2 * n + d) // (2 * d))
+
+
+@lru_cache(maxsize=65536)
+def _span(start: date, months: int) -> int:
+    """Days from ``start`` to the same day ``months`` later."""
+    return (add_months(start, months) - start).days
 
 
 def _status(ev: EventFact, rule: KindRule | None, on: date) -> str:
@@ -155,31 +170,30 @@ def _status(ev: EventFact, rule: KindRule | None, on: date) -> str:
         return "no_rule"
     if ev.expires_on is not None and on >= ev.expires_on:
         return "expired"
-    if rule.expiry_months and on >= add_months(ev.occurred_on, rule.expiry_months):
+    if rule.expiry_months and (on - ev.occurred_on).days >= _span(ev.occurred_on, rule.expiry_months):
         return "expired"
     return "counted"
 
 
-def _points(ev: EventFact, rule: KindRule, on: date) -> tuple[int, int]:
-    """(points with the severity factor, the same after decay)."""
-    pts = _div_round(rule.points_centi * rule.severity_pct.get(ev.severity, 100), 100)
-    if not rule.decay_months:
-        return pts, pts
-    span = (add_months(ev.occurred_on, rule.decay_months) - ev.occurred_on).days
-    remaining = max(0, span - (on - ev.occurred_on).days)
-    return pts, _div_round(pts * remaining, span)
+_ORDER = itemgetter(3, 0)  # occurred_on, id
 
 
 def _lines(edition: Edition, events: Iterable[EventFact], on: date) -> list[Line]:
     lines: list[Line] = []
     used: dict[str, int] = {}  # kind → absolute points counted so far (the cap)
-    for ev in sorted(events, key=lambda e: (e.occurred_on, e.id)):
-        rule = edition.kinds.get(ev.kind)
+    rules = edition.kinds
+    for ev in sorted(events, key=_ORDER):
+        rule = rules.get(ev.kind)
         status = _status(ev, rule, on)
         if status != "counted" or rule is None:
             lines.append(Line(ev.id, ev.kind, ev.severity, ev.occurred_on, status))
             continue
-        pts, decayed = _points(ev, rule, on)
+        # the points with the severity factor, then decayed linearly over the decay period
+        pts = _div_round(rule.points_centi * rule.severity_pct.get(ev.severity, 100), 100)
+        decayed = pts
+        if rule.decay_months:
+            span = _span(ev.occurred_on, rule.decay_months)
+            decayed = _div_round(pts * max(0, span - (on - ev.occurred_on).days), span)
         counted, capped = decayed, False
         if rule.cap_centi:
             room = max(0, rule.cap_centi - used.get(ev.kind, 0))
@@ -197,22 +211,46 @@ def _matches(rule: ListRule, subject_kind: str, grade: str, lines: Sequence[Line
         return False
     if rule.kinds or rule.min_severity:
         low = _SEVERITY_RANK[rule.min_severity] if rule.min_severity else 0
+        kinds = rule.kinds
         if not any(
-            ln.counted and (not rule.kinds or ln.kind in rule.kinds) and _SEVERITY_RANK.get(ln.severity, 0) >= low
+            (not kinds or ln.kind in kinds) and ln.status == "counted" and _SEVERITY_RANK.get(ln.severity, 0) >= low
             for ln in lines
         ):
             return False
     if rule.clean_months is not None:
         since = add_months(on, -rule.clean_months)
         for ln in lines:
+            if ln.occurred_on <= since or ln.status not in ("counted", "expired"):
+                continue
             kr = edition.kinds.get(ln.kind)
-            if kr is not None and kr.negative and ln.status in ("counted", "expired") and ln.occurred_on > since:
+            if kr is not None and kr.negative:
                 return False
     return True
 
 
 def assess(edition: Edition, subject_kind: str, events: Iterable[EventFact], on: date) -> Assessment:
     """Score, grade, list matches and the explanation of one subject on ``on``."""
+    if not events:
+        return _assess_none(edition, subject_kind, on)
+    return _assess(edition, subject_kind, events, on)
+
+
+_NONE: dict[tuple[int, str, date], tuple[Edition, Assessment]] = {}
+
+
+def _assess_none(edition: Edition, subject_kind: str, on: date) -> Assessment:
+    """The assessment of a subject without events (most subjects): the same for all of a group."""
+    hit = _NONE.get((id(edition), subject_kind, on))
+    if hit is not None and hit[0] is edition:
+        return hit[1]
+    if len(_NONE) > 64:
+        _NONE.clear()
+    a = _assess(edition, subject_kind, (), on)
+    _NONE[(id(edition), subject_kind, on)] = (edition, a)
+    return a
+
+
+def _assess(edition: Edition, subject_kind: str, events: Iterable[EventFact], on: date) -> Assessment:
     scale = edition.scale(subject_kind)
     lines = _lines(edition, events, on)
     score = scale.base_centi + sum(ln.counted_centi for ln in lines)

@@ -15,11 +15,13 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Date, Integer, String, and_, bindparam, cast, delete, null, select, union_all, update
@@ -41,6 +43,7 @@ from anju.credit.tables import (
 )
 
 CHUNK = 5000
+_FIRST = itemgetter(0)
 _EV, _AM, _G, _L, _S = credit_events, credit_event_amendments, credit_grades, credit_list_entries, credit_subjects
 
 
@@ -245,23 +248,31 @@ class _Plan:
 
 def _plan(
     assessed: dict[str, Assessment],
-    stored: dict[str, tuple[str, int, str, int, str]],
+    stored: dict[str, tuple[Any, ...]],
     opened: dict[str, list[tuple[int, str, str]]],
     on: date,
     cause: str,
     cause_ref: str | None,
     now: datetime,
+    full: bool,
 ) -> _Plan:
+    """What changes, subject by subject. ``stored`` holds each subject's stored (edition, score, grade,
+    events) and, when ``full``, its explanation: a bulk run compares the figures only (an explanation
+    changes with them but for lines that count nothing: a small recompute compares it too)."""
     plan = _Plan([], [], [], [], [])
     stamp = now.isoformat()
     for bidx in sorted(assessed):
         a = assessed[bidx]
-        explanation = a.explanation()
         old = stored.get(bidx)
-        new = (a.edition, a.score_centi, a.grade, a.events, explanation)
+        new: tuple[Any, ...] = (a.edition, a.score_centi, a.grade, a.events)
+        explanation = None
+        if full:
+            explanation = a.explanation()
+            new = (*new, explanation)
         touched = False
         if old != new:
             touched = True
+            explanation = explanation or a.explanation()
             plan.grades.append((bidx, a.subject_kind, a.edition, a.score_centi, a.grade, on, a.events, explanation, now))
         if old is None or old[2] != a.grade:
             why = "edition" if cause == "recompute" and old is not None and old[0] != a.edition else cause
@@ -347,13 +358,10 @@ def _execute(conn: Connection, plan: _Plan) -> None:
         )
 
 
-def _stored(conn: Connection, bidxs: Sequence[str]) -> dict[str, tuple[str, int, str, int, str]]:
-    rows = conn.execute(
-        select(_G.c.subject_bidx, _G.c.edition, _G.c.score_centi, _G.c.grade, _G.c.events, _G.c.explanation).where(
-            _G.c.subject_bidx.in_(bidxs)
-        )
-    )
-    return {r[0]: (r[1], int(r[2]), r[3], int(r[4]), r[5]) for r in rows}
+def _stored(conn: Connection, bidxs: Sequence[str], full: bool) -> dict[str, tuple[Any, ...]]:
+    cols = [_G.c.subject_bidx, _G.c.edition, _G.c.score_centi, _G.c.grade, _G.c.events]
+    rows = conn.execute(select(*cols, *([_G.c.explanation] if full else [])).where(_G.c.subject_bidx.in_(bidxs)))
+    return {r[0]: (r[1], int(r[2]), r[3], int(r[4]), *r[5:]) for r in rows}
 
 
 def _opened(conn: Connection, bidxs: Sequence[str]) -> dict[str, list[tuple[int, str, str]]]:
@@ -369,10 +377,16 @@ def _opened(conn: Connection, bidxs: Sequence[str]) -> dict[str, list[tuple[int,
 
 
 def _apply(
-    conn: Connection, assessed: dict[str, Assessment], on: date, cause: str, cause_ref: str | None, now: datetime
+    conn: Connection,
+    assessed: dict[str, Assessment],
+    on: date,
+    cause: str,
+    cause_ref: str | None,
+    now: datetime,
+    full: bool = True,
 ) -> int:
     keys = list(assessed)
-    plan = _plan(assessed, _stored(conn, keys), _opened(conn, keys), on, cause, cause_ref, now)
+    plan = _plan(assessed, _stored(conn, keys, full), _opened(conn, keys), on, cause, cause_ref, now, full)
     _execute(conn, plan)
     return plan.changed
 
@@ -428,21 +442,27 @@ def recompute_all(
     on = on or clock.today()
     edition, now, changed, seen = scoring.edition_on(on), clock.now(), 0, 0
     batch: dict[str, Assessment] = {}
-    for bidx, rows in itertools.groupby(_all_rows(conn), key=lambda r: r[0]):
-        kind, events = None, []
-        for r in rows:
-            kind = kind or r[1]
-            if r[2] is not None:
-                events.append(_fact(r))
-        batch[bidx] = assess(edition, kind or "org", events, on)
-        if len(batch) >= CHUNK:
-            changed += _apply(conn, batch, on, "recompute", None, now)
-            seen += len(batch)
-            batch = {}
-            if progress:
-                progress(seen)
-    if batch:
-        changed += _apply(conn, batch, on, "recompute", None, now)
+    collecting = gc.isenabled()
+    gc.disable()  # millions of small acyclic objects: the collector would only walk them over and over
+    try:
+        for bidx, rows in itertools.groupby(_all_rows(conn), key=_FIRST):
+            kind, events = None, []
+            for r in rows:
+                kind = kind or r[1]
+                if r[2] is not None:
+                    events.append(_fact(r))
+            batch[bidx] = assess(edition, kind or "org", events, on)
+            if len(batch) >= CHUNK:
+                changed += _apply(conn, batch, on, "recompute", None, now, full=False)
+                seen += len(batch)
+                batch = {}
+                if progress:
+                    progress(seen)
+        if batch:
+            changed += _apply(conn, batch, on, "recompute", None, now, full=False)
+    finally:
+        if collecting:
+            gc.enable()
     # the rows that did not change were computed for this date too
     conn.execute(update(_G).where(_G.c.as_of != on).values(as_of=on, computed_at=now))
     return changed

@@ -361,18 +361,19 @@ def load_editions(path: Path, catalogue: Mapping[str, EventKind]) -> tuple[Editi
     """Every edition of a scoring file, oldest first (raises :class:`ScoringError`)."""
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as e:
-        raise ScoringError(f"{path.name}: {e}") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ScoringError(f"{path.name}: {err}") from None
     resolved: dict[str, dict[str, Any]] = {}
     out = []
-    for i, e in enumerate(raw.get("edition", [])):
-        parent = e.get("extends")
+    for i, given in enumerate(raw.get("edition", [])):
+        parent = given.get("extends")
+        full = dict(given)
         if parent is not None:
             if parent not in resolved:
-                raise ScoringError(f"edition[{e.get('code', i)}].extends: 没有在它之前的版本 {parent}")
-            e = _merge({k: v for k, v in resolved[parent].items() if k not in ("sample",)}, e)
-        resolved[str(e.get("code"))] = e
-        out.append(edition_from_dict(e, catalogue))
+                raise ScoringError(f"edition[{given.get('code', i)}].extends: 没有在它之前的版本 {parent}")
+            full = _merge({k: v for k, v in resolved[parent].items() if k != "sample"}, given)
+        resolved[str(full.get("code"))] = full
+        out.append(edition_from_dict(full, catalogue))
     if not out:
         raise ScoringError(f"{path.name}: 没有评价标准版本")
     if len({e.code for e in out}) != len(out):

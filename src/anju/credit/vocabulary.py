@@ -1,6 +1,8 @@
 """Chinese names of the credit context's internal codes (see ``anju.security.vocabulary``)."""
 
-ACTIONS: dict[str, str] = {}
+ACTIONS: dict[str, str] = {
+    "credit.recompute": "批量重算信用等级",  # builder: grades
+}
 ENTITIES: dict[str, str] = {
     "credit_subject": "信用主体",
     "credit_event": "信用事件",
