@@ -10,7 +10,9 @@ default, 40 % good conduct, over the last five years, a skewed number per subjec
 repaired) are generated
 directly in bulk. Then ``credit.recompute_all`` runs twice on the same date, each in one transaction:
 the first run grades every subject (every grade is new: a change row, a log leaf and an outbox event
-each), the second changes nothing. Prints a table.
+each), the second changes nothing; a third runs on the next day (decay moves many scores: their rows
+are rewritten, grade changes and list changes logged and emitted; every other row's ``as_of`` moves).
+Prints a table.
 """
 
 from __future__ import annotations
@@ -42,7 +44,14 @@ from anju.credit.tables import (
 )
 
 ON = date(2026, 12, 1)
-TABLES = (credit_list_entries, credit_grade_changes, credit_grades, credit_event_amendments, credit_events, credit_subjects)
+TABLES = (
+    credit_list_entries,
+    credit_grade_changes,
+    credit_grades,
+    credit_event_amendments,
+    credit_events,
+    credit_subjects,
+)
 
 
 def empty(engine: Engine, tables: tuple[Any, ...] = TABLES) -> None:
@@ -76,7 +85,11 @@ def generate(engine: Engine, n_subjects: int, n_events: int, seed: int) -> None:
 
         def events() -> Iterator[tuple[Any, ...]]:
             for i in range(n_events):
-                s = min(int(rng.paretovariate(1.2)) - 1, n_subjects - 1) if rng.random() < 0.3 else rng.randrange(n_subjects)
+                s = (
+                    min(int(rng.paretovariate(1.2)) - 1, n_subjects - 1)
+                    if rng.random() < 0.3
+                    else rng.randrange(n_subjects)
+                )
                 k = rng.choice(good if rng.random() < 0.4 else person_kinds if kinds_of[s] == "person" else org_kinds)
                 j = sev.index(k.severity) + rng.choice((-1, 0, 0, 0, 1))
                 occurred = ON - timedelta(days=rng.randrange(5 * 365))
@@ -103,11 +116,11 @@ def generate(engine: Engine, n_subjects: int, n_events: int, seed: int) -> None:
     dialect.after_bulk_load(engine, (credit_subjects, credit_events, credit_event_amendments))
 
 
-def timed_run(engine: Engine) -> tuple[float, float, int, int]:
+def timed_run(engine: Engine, on: date = ON) -> tuple[float, float, int, int]:
     """(wall seconds, this process's CPU seconds, subjects changed, peak memory KiB)."""
     t, cpu = time.perf_counter(), time.process_time()
     with engine.begin() as conn:
-        changed = credit.recompute_all(conn, on=ON)
+        changed = credit.recompute_all(conn, on=on)
     wall, cpu = time.perf_counter() - t, time.process_time() - cpu
     return wall, cpu, changed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
@@ -134,8 +147,11 @@ def main() -> None:
     dialect.after_bulk_load(engine, (credit_grades, credit_grade_changes, credit_list_entries))
     ledger.after_bulk_load(engine)
     second = timed_run(engine)
+    third = timed_run(engine, ON + timedelta(days=1))
     with engine.connect() as conn:
-        grades: dict[str, int] = dict(conn.execute(select(credit_grades.c.grade, func.count()).group_by(credit_grades.c.grade)).all())
+        grades: dict[str, int] = dict(
+            conn.execute(select(credit_grades.c.grade, func.count()).group_by(credit_grades.c.grade)).all()
+        )
         lists: dict[str, int] = dict(
             conn.execute(
                 select(credit_list_entries.c.list, func.count())
@@ -143,12 +159,19 @@ def main() -> None:
                 .group_by(credit_list_entries.c.list)
             ).all()
         )
-    print(f"database: {engine.dialect.name}; {args.subjects:,} subjects, {args.events:,} events; generated in {gen:.1f} s")
+    print(
+        f"database: {engine.dialect.name}; {args.subjects:,} subjects, {args.events:,} events; generated in {gen:.1f} s"
+    )
     print(f"grades: {dict(sorted(grades.items()))}; open list entries: {lists}")
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
     print("| run | wall time | CPU time (this process) | subjects changed | peak memory |")
     print("| --- | --- | --- | --- | --- |")
-    for name, (wall, cpu, changed, peak) in (("first (every grade new)", first), ("rerun (nothing changes)", second)):
+    runs = (
+        ("first (every grade new)", first),
+        ("rerun, same day (nothing changes)", second),
+        ("next day (decay moves scores)", third),
+    )
+    for name, (wall, cpu, changed, peak) in runs:
         print(f"| {name} | {wall:.1f} s | {cpu:.1f} s | {changed:,} | {peak / 1024:.0f} MiB |")
     sys.stdout.flush()
 

@@ -51,7 +51,9 @@ def test_an_event_grades_its_subject_in_the_same_transaction(engine: Engine) -> 
         [g] = credit.current_grades(conn, [ORG]).values()
         assert (g.grade, g.score_centi, g.events, g.edition, g.as_of) == ("C", 7000, 1, "nj-sample-2024", TODAY)
         lines = json.loads(g.explanation)["lines"]
-        assert lines == [[eid, "rental.escrow_breach", "serious", TODAY.isoformat(), "counted", -2000, -2000, -2000, False]]
+        assert lines == [
+            [eid, "rental.escrow_breach", "serious", TODAY.isoformat(), "counted", -2000, -2000, -2000, False]
+        ]
         [change] = conn.execute(select(credit_grade_changes)).all()
         assert (change.from_grade, change.to_grade, change.cause, change.cause_ref) == (None, "C", "event", str(eid))
         subject = conn.execute(select(credit_subjects)).one()
@@ -75,7 +77,12 @@ def test_a_serious_record_enters_the_black_list_and_its_void_brings_the_grade_ba
     with engine.connect() as conn:
         assert credit.current_grades(conn, [ORG])[ORG].grade == "C"
         [entry] = credit.open_list_entries(conn, [ORG], TODAY)[ORG]
-        assert (entry.list, entry.rule, entry.entered_on, entry.exited_on) == ("black", "black.serious_record", TODAY, None)
+        assert (entry.list, entry.rule, entry.entered_on, entry.exited_on) == (
+            "black",
+            "black.serious_record",
+            TODAY,
+            None,
+        )
         assert entry.ledger_index is not None
         assert json.loads(ledger.entry(conn, "credit", entry.ledger_index).data)["type"] == "credit.list_entered"
     with engine.begin() as conn:
@@ -115,7 +122,9 @@ def test_the_grade_as_of_a_date_as_known_at_a_time(engine: Engine, monkeypatch: 
         eid = credit.record_event(conn, ev("rental.escrow_breach", "serious", date(2026, 2, 1)))
     monkeypatch.setattr(clock, "now", lambda: t0 + timedelta(days=1))
     with engine.begin() as conn:
-        credit.amend_event(conn, eid, "void", effective_on=date(2026, 2, 1), reason="异议成立", reference="YY-2", by="o")
+        credit.amend_event(
+            conn, eid, "void", effective_on=date(2026, 2, 1), reason="异议成立", reference="YY-2", by="o"
+        )
     with engine.connect() as conn:
         # as known before the event was recorded: no event
         assert credit.grade_as_of(conn, ORG, date(2026, 2, 15), known_at=t0 - timedelta(hours=1)).grade == "B"
@@ -132,7 +141,9 @@ def test_recompute_all_grades_every_subject_once_and_a_rerun_changes_nothing(eng
     with engine.begin() as conn:
         credit.record_event(conn, ev("good.award", "major", source="credit"))
         credit.record_event(conn, ev("rental.escrow_breach", "serious", bidx=OTHER))
-        credit.record_event(conn, ev("assistance.arrears", "major", bidx=PERSON, subject_kind="person", source="assistance"))
+        credit.record_event(
+            conn, ev("assistance.arrears", "major", bidx=PERSON, subject_kind="person", source="assistance")
+        )
         conn.execute(
             credit_subjects.insert().values(
                 subject_bidx="d" * 64, subject_kind="org", kind="agency", name="某经纪公司", links="[]",
@@ -177,3 +188,39 @@ def test_lists_follow_the_rules_over_time(engine: Engine) -> None:
         assert (g.grade, g.as_of, g.events, g.edition) == ("B", later, 0, "nj-sample-2026")
         [last] = credit.grade_history(conn, ORG, limit=1).items
         assert (last.from_grade, last.to_grade, last.cause, last.valid_from) == ("A", "B", "edition", later)
+
+
+def test_the_command_line_recomputes_and_explains_a_grade(
+    engine: Engine, settings_for: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from anju.cli import main
+
+    settings = settings_for(engine)
+    for name in ("database_url", "data_dir", "data_keys", "index_key", "environment"):
+        value = getattr(settings, name)
+        value = value.get_secret_value() if hasattr(value, "get_secret_value") else value
+        monkeypatch.setenv(f"ANJU_{name.upper()}", str(value))
+    with engine.begin() as conn:
+        credit.record_event(conn, ev("rental.escrow_breach", "serious", subject_type="agency"))
+        conn.execute(credit_grades.delete())
+    r = CliRunner().invoke(main, ["credit", "recompute", "--on", "2026-03-02"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output.strip().splitlines()[-1])
+    assert (out["changed"], out["edition"], out["sample"]) == (1, "nj-sample-2024", True)
+    with engine.connect() as conn:
+        sid = conn.execute(select(credit_subjects.c.id)).scalar_one()
+    r = CliRunner().invoke(main, ["credit", "grade", str(sid), "--on", "2026-03-02"])
+    assert r.exit_code == 0, r.output
+    shown = json.loads(r.output.strip().splitlines()[-1])
+    assert shown["grade"] == "C" and shown["score"] == 70 and shown["events"][0]["status"] == "counted"
+    assert CliRunner().invoke(main, ["credit", "grade", "999999"]).exit_code == 1
+
+
+def test_a_bad_subject_type_is_refused_and_nothing_is_written(engine: Engine) -> None:
+    with engine.begin() as conn, pytest.raises(ValidationError) as e:
+        credit.record_event(conn, ev("rental.sublet", "major", subject_type="martian"))
+    assert e.value.errors[0].field == "subject_type"
+    with engine.connect() as conn:
+        assert _count(conn, credit_subjects) == 0 and _count(conn, credit_grades) == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -63,7 +64,9 @@ def test_severity_factor_and_linear_decay_to_zero() -> None:
     assert fresh.lines[0].points_centi == -1600 and fresh.lines[0].decayed_centi == -1600
     assert fresh.score_centi == 7400 and fresh.grade == "C"
     half = (add_months(occurred, 24) - occurred).days // 2
-    mid = assess(e, "org", [ev(1, "rental.false_listing", occurred, "minor")], date.fromordinal(occurred.toordinal() + half))
+    mid = assess(
+        e, "org", [ev(1, "rental.false_listing", occurred, "minor")], date.fromordinal(occurred.toordinal() + half)
+    )
     assert mid.lines[0].points_centi == -400 and mid.lines[0].decayed_centi == -200
     assert "随时间衰减后 -2.00 分" in mid.lines[0].note()
     gone = assess(e, "org", [ev(1, "rental.false_listing", occurred)], add_months(occurred, 24))
@@ -137,7 +140,9 @@ def test_list_rules_black_by_grade_or_by_event_and_red_when_clean() -> None:
     assert old.grade == "A" and old.on_list("red") is None
     older = assess(e, "org", [ev(1, "rental.unfiled_lease", add_months(ON, -25), "minor"), award], ON)
     assert older.lines[0].status == "expired" and older.on_list("red") is not None
-    ruined = [ev(i, k, ON, "serious") for i, k in enumerate(["rental.escrow_breach", "rental.sublet", "tax.major_violation"])]
+    ruined = [
+        ev(i, k, ON, "serious") for i, k in enumerate(["rental.escrow_breach", "rental.sublet", "tax.major_violation"])
+    ]
     d = assess(e, "org", ruined, ON)
     assert d.grade == "D" and d.on_list("black") is not None and d.on_list("black").rule == "black.grade_d"  # type: ignore[union-attr]
 
@@ -188,7 +193,7 @@ def test_kind_rules_are_checked_against_the_catalogue() -> None:
     with pytest.raises(ScoringError, match=r"kinds.rental.false_listing.points: 应为负数"):
         edition(kinds=kinds)
     del kinds["rental.false_listing"]
-    with pytest.raises(ScoringError, match="缺少事件类型 rental.false_listing"):
+    with pytest.raises(ScoringError, match=r"缺少事件类型 rental\.false_listing"):
         edition(kinds=kinds)
     with pytest.raises(ScoringError, match=r"kinds.no.such: 事件目录中没有"):
         edition(kinds={**raw["kinds"], "no.such": {"points": -1}})
@@ -203,3 +208,16 @@ def test_an_edition_extending_an_unknown_one_is_refused(tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ScoringError, match=r"edition\[nj-sample-2026\].extends"):
         load_editions(path, event_kinds())
+
+
+def test_the_hand_formatted_explanation_is_the_json_of_its_lines() -> None:
+    e = edition()
+    events = [ev(1, "rental.arrears", date(2024, 5, 1)), ev(2, 'odd"kind', date(2024, 5, 2)), ev(3, "good.award", ON)]
+    a = assess(e, "org", events, ON)
+    expected = {
+        "edition": a.edition, "base_centi": a.base_centi, "score_centi": a.score_centi, "grade": a.grade,
+        "lists": [[m.list, m.rule] for m in a.lists],
+        "lines": [[*ln[:3], ln[3].isoformat(), *ln[4:]] for ln in a.lines],
+    }  # fmt: skip
+    assert json.loads(a.explanation()) == expected
+    assert a.explanation() == json.dumps(expected, ensure_ascii=False, separators=(",", ":"))

@@ -16,10 +16,10 @@ import calendar
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from operator import itemgetter
 from typing import NamedTuple
-from datetime import date
 
 from anju.credit import domain
 from anju.credit.scoring import Edition, KindRule, ListRule
@@ -113,7 +113,7 @@ class Assessment:
             return str(known)
         lists = ",".join(f"[{_q(m.list)},{_q(m.rule)}]" for m in self.lists)
         lines = ",".join(
-            f"[{ln[0]},{_q(ln[1])},{_q(ln[2])},\"{_iso(ln[3])}\",\"{ln[4]}\",{ln[5]},{ln[6]},{ln[7]},"
+            f'[{ln[0]},{_q(ln[1])},{_q(ln[2])},"{_iso(ln[3])}","{ln[4]}",{ln[5]},{ln[6]},{ln[7]},'
             f"{'true' if ln[8] else 'false'}]"
             for ln in self.lines
         )
@@ -160,19 +160,22 @@ def _span(start: date, months: int) -> int:
 
 
 def _status(ev: EventFact, rule: KindRule | None, on: date) -> str:
+    """Why an event does not count on ``on`` (``counted`` when it does)."""
     if ev.amendment == "void":
-        return "voided"
-    if ev.occurred_on > on:
-        return "not_yet"
-    if ev.amendment == "repair" and ev.amended_on is not None and ev.amended_on <= on:
-        return "repaired"
-    if rule is None:
-        return "no_rule"
-    if ev.expires_on is not None and on >= ev.expires_on:
-        return "expired"
-    if rule.expiry_months and (on - ev.occurred_on).days >= _span(ev.occurred_on, rule.expiry_months):
-        return "expired"
-    return "counted"
+        status = "voided"
+    elif ev.occurred_on > on:
+        status = "not_yet"
+    elif ev.amendment == "repair" and ev.amended_on is not None and ev.amended_on <= on:
+        status = "repaired"
+    elif rule is None:
+        status = "no_rule"
+    elif (ev.expires_on is not None and on >= ev.expires_on) or (
+        rule.expiry_months and (on - ev.occurred_on).days >= _span(ev.occurred_on, rule.expiry_months)
+    ):
+        status = "expired"
+    else:
+        status = "counted"
+    return status
 
 
 _ORDER = itemgetter(3, 0)  # occurred_on, id

@@ -151,9 +151,18 @@ def grade_history(conn: Connection, bidx: str, limit: int = 50, offset: int = 0)
         limit=limit,
         offset=offset,
         row=lambda r: GradeChangeRow(
-            int(r.id), r.subject_bidx, r.edition, r.from_grade, r.to_grade, int(r.score_centi), r.valid_from,
-            r.cause, r.cause_ref, r.recorded_at, r.ledger_index,
-        ),  # fmt: skip
+            int(r.id),
+            r.subject_bidx,
+            r.edition,
+            r.from_grade,
+            r.to_grade,
+            int(r.score_centi),
+            r.valid_from,
+            r.cause,
+            r.cause_ref,
+            r.recorded_at,
+            r.ledger_index,
+        ),
     )
 
 
@@ -273,11 +282,24 @@ def _plan(
         if old != new:
             touched = True
             explanation = explanation or a.explanation()
-            plan.grades.append((bidx, a.subject_kind, a.edition, a.score_centi, a.grade, on, a.events, explanation, now))
+            plan.grades.append(
+                (bidx, a.subject_kind, a.edition, a.score_centi, a.grade, on, a.events, explanation, now)
+            )
         if old is None or old[2] != a.grade:
             why = "edition" if cause == "recompute" and old is not None and old[0] != a.edition else cause
             plan.changes.append(
-                [bidx, a.edition, old[2] if old else None, a.grade, a.score_centi, on, why, cause_ref, now, len(plan.leaves)]
+                [
+                    bidx,
+                    a.edition,
+                    old[2] if old else None,
+                    a.grade,
+                    a.score_centi,
+                    on,
+                    why,
+                    cause_ref,
+                    now,
+                    len(plan.leaves),
+                ]
             )
             plan.leaves.append(
                 {"type": "credit.grade_changed", "subject": bidx, "edition": a.edition,
@@ -367,9 +389,7 @@ def _stored(conn: Connection, bidxs: Sequence[str], full: bool) -> dict[str, tup
 def _opened(conn: Connection, bidxs: Sequence[str]) -> dict[str, list[tuple[int, str, str]]]:
     out: dict[str, list[tuple[int, str, str]]] = {}
     rows = conn.execute(
-        select(_L.c.id, _L.c.subject_bidx, _L.c.list, _L.c.rule).where(
-            _L.c.subject_bidx.in_(bidxs), _L.c.active == 1
-        )
+        select(_L.c.id, _L.c.subject_bidx, _L.c.list, _L.c.rule).where(_L.c.subject_bidx.in_(bidxs), _L.c.active == 1)
     )
     for eid, b, lst, rule in rows:
         out.setdefault(b, []).append((int(eid), lst, rule))
@@ -433,9 +453,7 @@ def _all_rows(conn: Connection) -> Iterator[Any]:
     yield from conn.execute(stmt, execution_options={"yield_per": 20_000})
 
 
-def recompute_all(
-    conn: Connection, *, on: date | None = None, progress: Callable[[int], None] | None = None
-) -> int:
+def recompute_all(conn: Connection, *, on: date | None = None, progress: Callable[[int], None] | None = None) -> int:
     """Recompute every subject's grade and lists on ``on`` (default today) in bulk: the events stream
     ordered by subject, are assessed in Python, and only what changed is written, a chunk at a time
     (one log append, one bulk insert per table and chunk). Returns how many subjects changed."""
@@ -509,4 +527,3 @@ def amend_event(
     )  # fmt: skip
     recompute(conn, [ev.subject_bidx], cause=kind, cause_ref=reference)
     return amendment_id
-

@@ -8,6 +8,7 @@ Points are kept as integer hundredths (``*_centi``); severity factors as integer
 
 from __future__ import annotations
 
+import itertools
 import threading
 import tomllib
 from collections.abc import Mapping
@@ -169,7 +170,11 @@ def _text(where: str, v: object) -> str:
     return v
 
 
-def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+#: A TOML table as read, before validation (what ``extends`` merges).
+RawTable = dict[str, Any]
+
+
+def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> RawTable:
     out = dict(base)
     for k, v in over.items():
         out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
@@ -185,7 +190,7 @@ def _scale(where: str, raw: Mapping[str, Any]) -> Scale:
         raise ScoringError(f"{where}.grades: 应依次给出 {'、'.join(domain.GRADE_LABELS)} 各等级的最低分")
     thresholds = tuple((g, _centi(f"{where}.grades.{g}", v)) for g, v in grades.items())
     lows = [low for _, low in thresholds]
-    if any(a <= b for a, b in zip(lows, lows[1:], strict=False)):
+    if any(a <= b for a, b in itertools.pairwise(lows)):
         raise ScoringError(f"{where}.grades: 各等级最低分应依次递减")
     if lows[-1] > floor:
         raise ScoringError(f"{where}.grades.{thresholds[-1][0]}: 不能高于 floor（每个分数都应有等级）")
@@ -206,7 +211,9 @@ def _severity(where: str, raw: object, default: Mapping[str, int] | None) -> dic
     return out
 
 
-def _kind_rule(where: str, code: str, raw: object, catalogue: Mapping[str, EventKind], sev: Mapping[str, int]) -> KindRule:
+def _kind_rule(
+    where: str, code: str, raw: object, catalogue: Mapping[str, EventKind], sev: Mapping[str, int]
+) -> KindRule:
     if not isinstance(raw, dict):
         raise ScoringError(f"{where}: 应为表")
     ek = catalogue.get(code)
@@ -363,7 +370,7 @@ def load_editions(path: Path, catalogue: Mapping[str, EventKind]) -> tuple[Editi
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
         raise ScoringError(f"{path.name}: {err}") from None
-    resolved: dict[str, dict[str, Any]] = {}
+    resolved: dict[str, RawTable] = {}
     out = []
     for i, given in enumerate(raw.get("edition", [])):
         parent = given.get("extends")
