@@ -224,3 +224,34 @@ def test_a_bad_subject_type_is_refused_and_nothing_is_written(engine: Engine) ->
     assert e.value.errors[0].field == "subject_type"
     with engine.connect() as conn:
         assert _count(conn, credit_subjects) == 0 and _count(conn, credit_grades) == 0
+
+
+def test_a_bulk_run_rewrites_the_rows_decay_moved_and_dates_the_others(engine: Engine) -> None:
+    now = clock.now()
+    with engine.begin() as conn:  # 300 subjects (more than a small write): 250 with a decaying event
+        bidxs = [f"{i:064x}" for i in range(300)]
+        conn.execute(
+            credit_subjects.insert(),
+            [{"subject_bidx": b, "subject_kind": "org", "kind": "agency", "links": "[]", "first_seen_at": now,
+              "updated_at": now} for b in bidxs],
+        )  # fmt: skip
+        conn.execute(
+            credit.credit_events.insert(),
+            [{"subject_kind": "org", "subject_bidx": b, "source": "rental", "kind": "rental.false_listing",
+              "severity": "major", "occurred_on": TODAY, "reference": f"F-{i}", "detail": "{}", "recorded_at": now}
+             for i, b in enumerate(bidxs[:250])],
+        )  # fmt: skip
+    with engine.begin() as conn:
+        assert credit.recompute_all(conn) == 300
+    with engine.connect() as conn:
+        first = credit.current_grades(conn, bidxs)
+        assert {g.score_centi for b, g in first.items() if b in bidxs[:250]} == {8200}
+        assert _count(conn, credit_grade_changes) == 300
+    later = TODAY + timedelta(days=73)
+    with engine.begin() as conn:
+        assert credit.recompute_all(conn, on=later) == 250  # decay moved the 250 scores, no grade
+    with engine.connect() as conn:
+        after = credit.current_grades(conn, bidxs)
+        assert len(after) == 300 and {g.as_of for g in after.values()} == {later}
+        assert {g.score_centi for b, g in after.items() if b in bidxs[:250]} == {8280}
+        assert _count(conn, credit_grade_changes) == 300 and _count(conn, credit_grades) == 300
