@@ -94,11 +94,7 @@ class Assessment:
     grade: str
     lines: tuple[Line, ...]
     lists: tuple[ListMatch, ...]  # at most one per list: the first rule that matched
-
-    @property
-    def events(self) -> int:
-        """How many events counted."""
-        return sum(1 for ln in self.lines if ln.counted)
+    events: int = 0  # how many events counted
 
     def on_list(self, name: str) -> ListMatch | None:
         return next((m for m in self.lists if m.list == name), None)
@@ -266,6 +262,6 @@ def _assess(edition: Edition, subject_kind: str, events: Iterable[EventFact], on
         found[rule.list] = ListMatch(rule.list, rule.code, rule.label)
     if "black" in found:
         found.pop("red", None)
-    order = list(domain.LISTS)
-    lists = tuple(sorted(found.values(), key=lambda m: order.index(m.list)))
-    return Assessment(edition.code, subject_kind, on, scale.base_centi, score, grade, tuple(lines), lists)
+    lists = tuple(found[name] for name in domain.LISTS if name in found)
+    counted = sum(1 for ln in lines if ln[4] == "counted")
+    return Assessment(edition.code, subject_kind, on, scale.base_centi, score, grade, tuple(lines), lists, counted)

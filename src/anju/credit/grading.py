@@ -18,7 +18,7 @@ from __future__ import annotations
 import gc
 import itertools
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from operator import itemgetter
@@ -185,7 +185,7 @@ def _events_select(known_at: datetime | None = None) -> Any:
 
 
 def _fact(r: Any) -> EventFact:
-    return EventFact(int(r[2]), r[3], r[4], r[5], r[6], r[7], r[8])
+    return EventFact._make(r[2:9])
 
 
 def _subject_facts(
@@ -331,19 +331,21 @@ def _plan(
     return plan
 
 
-def _write_grades(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+def _write_grades(conn: Connection, rows: list[tuple[Any, ...]], stored: Collection[str]) -> None:
+    """Upsert the grade rows (``stored``: the subjects that have one already)."""
     if not rows:
         return
     if len(rows) < 200:
         conn.execute(_UPSERT(conn), [dict(zip(_GRADE_COLS, r, strict=True)) for r in rows])
         return
-    # many rows (a bulk run, which no one else writes concurrently): delete and load them again
-    for chunk in _chunks([r[0] for r in rows]):
+    # many rows (a bulk run, which no one else writes concurrently): delete the old ones, load them all
+    old = [r[0] for r in rows if r[0] in stored]
+    for chunk in _chunks(old):
         conn.execute(delete(_G).where(_G.c.subject_bidx.in_(chunk)))
     bulk_insert(conn, _G, _GRADE_COLS, rows)
 
 
-def _execute(conn: Connection, plan: _Plan) -> None:
+def _execute(conn: Connection, plan: _Plan, stored: Collection[str]) -> None:
     if plan.leaves:
         first = ledger.append(
             conn,
@@ -359,7 +361,7 @@ def _execute(conn: Connection, plan: _Plan) -> None:
             n[8] += first
         for i, e in enumerate(plan.leaves):
             e["ledger_index"] = first + i
-    _write_grades(conn, plan.grades)
+    _write_grades(conn, plan.grades, stored)
     if plan.changes:
         bulk_insert(conn, credit_grade_changes, _CHANGE_COLS, plan.changes)
     if plan.exits:
@@ -406,8 +408,9 @@ def _apply(
     full: bool = True,
 ) -> int:
     keys = list(assessed)
-    plan = _plan(assessed, _stored(conn, keys, full), _opened(conn, keys), on, cause, cause_ref, now, full)
-    _execute(conn, plan)
+    stored = _stored(conn, keys, full)
+    plan = _plan(assessed, stored, _opened(conn, keys), on, cause, cause_ref, now, full)
+    _execute(conn, plan, stored)
     return plan.changed
 
 
