@@ -275,7 +275,8 @@ def test_register_ownership_benefits_and_credit_are_cross_checked(env: dict[str,
         )
         res = self_check(env, conn, app_id)
         assert [r.code for r in res.failed] == ["credit"]
-        assert ledger.get_log(conn, "credit").size == 1
+        # the event, then its subject's first grade and black-list entry (recomputed in the same transaction)
+        assert ledger.get_log(conn, "credit").size == 3
 
 
 def _through_review(env: dict[str, Any], app_id: int) -> None:

@@ -11,7 +11,6 @@ real-name check confirmed (``accounts.id_number_bidx``; a declared, unverified n
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -23,8 +22,8 @@ from sqlalchemy import Column, Connection, func, select
 
 from anju import ledger
 from anju.core import clock
-from anju.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationError
-from anju.credit import domain
+from anju.core.errors import FieldError, Forbidden, NotFound, ValidationError
+from anju.credit import domain, grading
 from anju.credit.tables import (
     credit_documents,
     credit_event_amendments,
@@ -200,54 +199,10 @@ def text_digest(text: str) -> str:
 def amend_event(
     conn: Connection, event_id: int, kind: str, *, effective_on: date, reason: str, reference: str, by: str
 ) -> int:
-    """``anju.credit.amend_event`` of the grades engine (which records the amendment, logs it and
-    recomputes the subject's grade); until that engine is part of the build, the amendment and its log
-    entry alone (TODO(issue 20): call ``anju.credit.amend_event`` directly once grading is merged)."""
-    try:
-        grading = importlib.import_module("anju.credit.grading")
-    except ModuleNotFoundError:
-        grading = None
-    if grading is not None and hasattr(grading, "amend_event"):
-        return int(
-            grading.amend_event(
-                conn, event_id, kind, effective_on=effective_on, reason=reason, reference=reference, by=by
-            )
-        )
-    if amended(conn, event_id):
-        raise Conflict("该信用记录已被撤销或修复")
-    now = clock.now()
-    ev = conn.execute(
-        select(credit_events.c.subject_bidx, credit_events.c.ledger_index).where(credit_events.c.id == event_id)
-    ).one()
-    idx = log_entry(
-        conn,
-        {
-            "type": "credit.amendment",
-            "event_id": event_id,
-            "event_leaf": ev.ledger_index,
-            "subject": ev.subject_bidx,
-            "kind": kind,
-            "effective_on": effective_on.isoformat(),
-            "reference": reference,
-            "reason_sha256": text_digest(reason),
-            "recorded_at": now.isoformat(),
-        },
-    )
-    return int(
-        conn.execute(
-            credit_event_amendments.insert()
-            .values(
-                event_id=event_id,
-                kind=kind,
-                effective_on=effective_on,
-                reason=reason,
-                reference=reference,
-                recorded_by=by,
-                recorded_at=now,
-                ledger_index=idx,
-            )
-            .returning(credit_event_amendments.c.id)
-        ).scalar_one()
+    """``anju.credit.amend_event`` of the grades engine: records the amendment, logs it and recomputes the
+    subject's grade in the same transaction."""
+    return grading.amend_event(
+        conn, event_id, kind, effective_on=effective_on, reason=reason, reference=reference, by=by
     )
 
 

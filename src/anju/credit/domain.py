@@ -33,6 +33,7 @@ SUBJECT_TYPES: dict[str, str] = {
     "practitioner": "从业人员",
     "household": "保障对象家庭",
     "person": "个人",
+    "org": "其他机构（类型待同步）",
 }
 #: Subject types that are people: never shown by name on a public page.
 PERSON_TYPES = frozenset({"practitioner", "household", "person"})

@@ -16,14 +16,13 @@ Set-wise: one read of the events already recorded per chunk, one :func:`~anju.cr
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, select
 
-from anju.credit import domain
+from anju.credit import domain, grading
 from anju.credit.catalogue import kinds_of
 from anju.credit.domain import Event
 from anju.credit.services import record_events
@@ -76,11 +75,6 @@ DEPARTMENT_RECORDS = FeedDefinition(
     "（主体以身份证号或统一社会信用代码的盲索引标识，不保存明文），撤回即撤销该事件。按案件编号幂等。",
     frequency="每日",
 )
-
-
-def _engine(name: str) -> Callable[..., Any]:
-    """A function of the grades engine (``anju.credit.grading``: ``amend_event``)."""
-    return getattr(importlib.import_module("anju.credit.grading"), name)  # type: ignore[no-any-return]
 
 
 def _check(v: dict[str, Any], today: date) -> tuple[str, str] | None:
@@ -146,10 +140,9 @@ def apply_records(conn: Connection, records: Sequence[FeedRecord], ctx: BatchCon
     for key, event_id in zip(added, record_events(conn, adds), strict=True):
         held[key]["id"] = event_id
     if voids:
-        amend = _engine("amend_event")
         for rec in voids:
             v = dict(rec.values)
-            amend(
+            grading.amend_event(
                 conn,
                 held[(str(v["kind"]), str(v["case_no"]))]["id"],
                 "void",

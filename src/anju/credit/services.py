@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections import defaultdict
 from collections.abc import Sequence
@@ -12,15 +11,19 @@ from sqlalchemy import Connection, or_, select
 
 from anju import exchange, ledger
 from anju.core import clock
-from anju.core.dialect import DialectStatement, bulk_insert, reserve_ids
-from anju.credit import domain
+from anju.core.dialect import DialectStatement, bulk_insert, insert_missing, reserve_ids
+from anju.core.errors import ValidationError
+from anju.credit import domain, grading
 from anju.credit.domain import Event
 from anju.credit.tables import credit_events, credit_subjects
 
 
 def record_event(conn: Connection, ev: Event) -> int:
-    """Store one event and append it to the verifiable log ``credit``; returns its id."""
+    """Store one event and append it to the verifiable log ``credit``; the subject gets a credit file if
+    it has none, and its grade and lists are recomputed in the same transaction. Returns the event's id."""
     domain.check_event(ev)
+    if ev.subject_type is not None and ev.subject_type not in domain.SUBJECT_TYPES:
+        raise ValidationError.of("subject_type", f"未知的信用主体类型：{ev.subject_type}")
     now = clock.now()
     entry = json.dumps(
         {
@@ -77,7 +80,27 @@ def record_event(conn: Connection, ev: Event) -> int:
             "ledger_index": idx,
         },
     )
+    _ensure_subject(conn, ev, now)
+    grading.recompute(conn, [ev.subject_bidx], cause="event", cause_ref=str(event_id))
     return event_id
+
+
+def _ensure_subject(conn: Connection, ev: Event, now: datetime) -> None:
+    """The subject's credit file, created if missing (its type as the reporter knows it, else person or
+    org; the subject sync fills in the rest)."""
+    insert_missing(
+        conn,
+        credit_subjects,
+        {
+            "subject_bidx": ev.subject_bidx,
+            "subject_kind": ev.subject_kind,
+            "kind": ev.subject_type or ev.subject_kind,
+            "street_code": ev.street_code,
+            "links": "[]",
+            "first_seen_at": now,
+            "updated_at": now,
+        },
+    )
 
 
 def effective_events(conn: Connection, bidxs: Sequence[str], on: date) -> dict[str, list[tuple[str, str]]]:
@@ -212,10 +235,5 @@ def _ensure_subjects(conn: Connection, evs: Sequence[Event], now: datetime) -> N
 
 
 def _recompute(conn: Connection, bidxs: Sequence[str]) -> None:
-    """The subjects' grades in the same transaction, through the grades engine (``anju.credit.grading``,
-    built beside this: until it is merged there is no grade to recompute)."""
-    try:
-        grading = importlib.import_module("anju.credit.grading")
-    except ModuleNotFoundError:  # TODO(issue 20): call grading.recompute directly once merged
-        return
+    """The subjects' grades and lists, in the same transaction."""
     grading.recompute(conn, bidxs, cause="event")

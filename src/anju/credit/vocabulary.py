@@ -13,6 +13,7 @@ ACTIONS: dict[str, str] = {
     "credit.record_inspection_outcome": "登记抽查结果",
     "credit.sync_subjects": "同步信用主体",
     "credit.record_event": "录入信用事件",
+    "credit.recompute": "批量重算信用等级",  # builder: grades
 }
 ENTITIES: dict[str, str] = {
     "credit_subject": "信用主体",

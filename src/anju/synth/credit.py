@@ -284,11 +284,7 @@ def generate_credit(
             else:
                 report.positive += 1
         say("正在评定信用等级", 0.8)
-        # TODO(issue 20, builder "grades"): recompute_all lands with anju.credit.grading; until then
-        # the history is written ungraded and `anju credit recompute` (or the next event) grades it.
-        recompute_all = getattr(credit, "recompute_all", None)
-        if recompute_all is not None:
-            report.graded = int(recompute_all(conn, on=day))
+        report.graded = credit.recompute_all(conn, on=day)
         dialect.refresh_statistics(conn)
     say("完成", 1.0)
     return report
