@@ -33,7 +33,7 @@ from sqlalchemy import Engine, func, select, text
 from anju import credit, ledger
 from anju.core import clock, dialect, migrate
 from anju.core.db import make_engine
-from anju.credit import scoring
+from anju.credit.catalogue import catalogue as credit_catalogue
 from anju.credit.tables import (
     credit_event_amendments,
     credit_events,
@@ -67,7 +67,7 @@ def generate(engine: Engine, n_subjects: int, n_events: int, seed: int) -> None:
     now = clock.now()
     bidxs = [hashlib.sha256(f"subject-{i}".encode()).hexdigest() for i in range(n_subjects)]
     kinds_of = ["person" if rng.random() < 0.7 else "org" for _ in range(n_subjects)]
-    catalogue = list(scoring.event_kinds().values())
+    catalogue = list(credit_catalogue().kinds.values())
     good = [k for k in catalogue if k.polarity == "positive"]
     person_kinds = [k for k in catalogue if k.code.startswith(("assistance.", "court."))]
     org_kinds = [k for k in catalogue if k.polarity == "negative" and not k.code.startswith("assistance.")]

@@ -1,24 +1,22 @@
 """Other departments' records as credit events (``credit.department_records``), on both databases: a
 batch with good and bad rows (the bad dead-lettered naming the field), re-delivery idempotent, the
-subject's ID never stored in clear, an unknown withdrawal refused. Withdrawals that void an event need
-the grades engine: tests/integration/test_credit_sources_engine.py."""
+subject's ID never stored in clear, an unknown withdrawal refused, a withdrawal voiding its event
+through the grades engine (more in tests/integration/test_credit_sources_engine.py)."""
 
 from __future__ import annotations
 
 import csv
 import json
-import sys
-import types
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine, func, select
 
 from anju import exchange
 from anju.core import clock
 from anju.credit import credit_events
+from anju.credit.tables import credit_event_amendments, credit_grades
 from anju.exchange.tables import feed_dead_letters
 from anju.security import Caller, keyring_from_settings
 from tests import rental_builders as rb
@@ -116,23 +114,18 @@ def test_the_documented_sample_file_loads(city_engine: Engine, settings_for: Any
     assert (r.accepted, r.rejected) == (len(adds), 0), r.rejections
 
 
-def test_a_withdrawal_asks_the_engine_to_void_the_event(
-    city_engine: Engine, settings_for: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The handler's side of a withdrawal, with a stand-in for the grades engine (the real one is
-    exercised by tests/integration/test_credit_sources_engine.py once merged)."""
-    calls: list[tuple[Any, ...]] = []
-    fake = types.ModuleType("anju.credit.grading")
-    fake.recompute = lambda conn, bidxs, **kw: 0  # type: ignore[attr-defined]
-    fake.amend_event = lambda conn, event_id, kind, **kw: calls.append((event_id, kind, kw)) or 1  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "anju.credit.grading", fake)
+def test_a_withdrawal_asks_the_engine_to_void_the_event(city_engine: Engine, settings_for: Any) -> None:
+    """The handler's side of a withdrawal, with the real grades engine: the add and its withdrawal in one
+    batch (add first, then void) leave the event voided by an amendment naming the department, and the
+    subject graded as if it had never been recorded (more in test_credit_sources_engine.py)."""
     settings = settings_for(city_engine)
     rows = [rec(), rec(action="withdraw", occurred_on=clock.today().isoformat())]
-    r = load(city_engine, settings, rows)  # the add and its withdrawal in one batch: add first, then void
+    r = load(city_engine, settings, rows)
     assert (r.accepted, r.rejected) == (2, 0), r.rejections
     with city_engine.connect() as conn:
         (ev,) = conn.execute(select(credit_events)).all()
-    assert len(calls) == 1
-    event_id, kind, kw = calls[0]
-    assert (event_id, kind, kw["effective_on"], kw["reference"]) == (ev.id, "void", ev.occurred_on, ev.reference)
-    assert kw["by"].startswith("feed:") and "南京市中级人民法院撤回" in kw["reason"]
+        (am,) = conn.execute(select(credit_event_amendments)).all()
+        grade = conn.execute(select(credit_grades).where(credit_grades.c.subject_bidx == ev.subject_bidx)).one()
+    assert (am.event_id, am.kind, am.effective_on, am.reference) == (ev.id, "void", ev.occurred_on, ev.reference)
+    assert am.recorded_by.startswith("feed:") and "南京市中级人民法院撤回" in am.reason
+    assert grade.events == 0  # the voided event no longer counts

@@ -22,7 +22,6 @@ from anju.assistance import domain as assistance_domain
 from anju.core import clock
 from anju.core.scope import Scope
 from anju.credit import incentives_for, restrictions_for
-from anju.credit.restrictions import RuleError, load_rule_editions
 from anju.credit.tables import credit_grades, credit_list_entries, credit_subjects
 from anju.registry import subject_restrictions
 from anju.rental.tables import rental_entrustments, rental_listing_events, rental_parties
@@ -177,23 +176,6 @@ def test_the_source_reads_lists_and_grades_set_wise_and_names_rule_list_and_subj
         delist(c, black)
     with eng.connect() as c:
         assert restrictions_for(c, [black], "rental.party.file", clock.today()) == {}
-
-
-def test_the_rule_data_is_checked_naming_the_edition_and_field(tmp_path: Path) -> None:
-    p = tmp_path / "restrictions.toml"
-    base = '[[edition]]\ncode = "E1"\neffective_from = 2026-01-01\n'
-    cases = {
-        '[[edition.restrictions]]\ncode = "R"\ntitle = "t"\nactions = ["rental.nothing"]\nlists = ["black"]\n': (
-            "edition[E1].restrictions[R].actions"
-        ),
-        '[[edition.restrictions]]\ncode = "R"\ntitle = "t"\nactions = ["*"]\n': "lists 与 grades",
-        '[[edition.incentives]]\ncode = "I"\ntitle = "t"\nactions = ["*"]\nlists = ["red"]\n': "incentives[I].effect",
-        '[[edition.restrictions]]\ncode = "R"\ntitle = "t"\nactions = ["*"]\ngrades = ["E"]\n': "grades",
-    }
-    for text, where in cases.items():
-        p.write_text(base + text, encoding="utf-8")
-        with pytest.raises(RuleError, match=where.replace("[", r"\[").replace("]", r"\]")):
-            load_rule_editions(p)
 
 
 # -------------------------------------------------------------------------------------- rental parties

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select
 
 from anju import credit
 from anju.credit.tables import credit_grades, credit_list_entries, credit_subjects
@@ -45,7 +45,10 @@ def kr(client: TestClient) -> Any:
 
 
 def _grade(conn: Any, bidx: str, kind: str, grade: str) -> None:
+    """Set the subject's current grade (over the one the engine computed when its event was recorded:
+    these are page tests, the engine's grades are tested in test_credit_grades.py)."""
     now = datetime(2026, 6, 30, tzinfo=UTC)
+    conn.execute(delete(credit_grades).where(credit_grades.c.subject_bidx == bidx))
     conn.execute(
         credit_grades.insert().values(
             subject_bidx=bidx, subject_kind=kind, edition="test", score_centi=6000, grade=grade,

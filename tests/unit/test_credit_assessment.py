@@ -12,7 +12,8 @@ import pytest
 
 from anju.credit import scoring
 from anju.credit.assessment import EventFact, add_months, assess, fmt_points
-from anju.credit.scoring import Edition, ScoringError, edition_from_dict, event_kinds, load_editions
+from anju.credit.catalogue import catalogue
+from anju.credit.scoring import Edition, ScoringError, edition_from_dict, load_editions
 
 ON = date(2025, 1, 1)
 SAMPLE = scoring.scoring_path("320100")
@@ -25,7 +26,7 @@ def _raw(**over: Any) -> dict[str, Any]:
 
 
 def edition(**over: Any) -> Edition:
-    return edition_from_dict(_raw(**over), event_kinds())
+    return edition_from_dict(_raw(**over), catalogue().kinds)
 
 
 def ev(i: int, kind: str, on: date, severity: str = "major", **kw: Any) -> EventFact:
@@ -35,7 +36,7 @@ def ev(i: int, kind: str, on: date, severity: str = "major", **kw: Any) -> Event
 def test_the_sample_loads_with_a_rule_for_every_kind_and_a_later_edition_extending_the_first() -> None:
     eds = scoring.editions("320100")
     assert [e.code for e in eds] == ["nj-sample-2024", "nj-sample-2026"]
-    assert set(eds[0].kinds) == set(event_kinds())
+    assert set(eds[0].kinds) == set(catalogue().kinds)
     later = eds[1]
     assert later.kinds["rental.false_listing"].points_centi == -1000
     assert later.kinds["rental.arrears"] == eds[0].kinds["rental.arrears"]  # inherited
@@ -120,7 +121,7 @@ def test_positive_events_raise_the_score_within_the_ceiling() -> None:
 
 
 def test_the_floor_bounds_a_low_score() -> None:
-    events = [ev(i, kind, ON, "serious") for i, kind in enumerate(scoring.event_kinds()) if "good." not in kind]
+    events = [ev(i, kind, ON, "serious") for i, kind in enumerate(catalogue().kinds) if "good." not in kind]
     a = assess(edition(), "org", events, ON)
     assert a.score_centi == 0 and a.grade == "D"
 
@@ -159,10 +160,13 @@ def test_assessment_is_deterministic_and_its_explanation_names_every_event() -> 
 def test_action_rules_say_which_list_or_grade_bars_or_rewards_an_action() -> None:
     e = edition()
     publish = e.action_rules("rental.listing.publish")
-    assert [r.code for r in publish] == ["black.bars_approvals", "grade_d.bars_listing", "red.skip_review"]
+    assert [r.code for r in publish] == ["black_bars_all", "grade_d_bars_market", "red_skips_review"]
     [skip] = e.action_rules("rental.listing.publish", "incentive")
     assert skip.incentive == "skip_manual_review" and skip.applies("A", {"red"}) and not skip.applies("A", set())
-    assert e.action_rules("transactions.contract.file") == ()
+    assert not skip.applies("A", {"red"}, "person")  # the red-list incentive is for organisations
+    [d] = e.action_rules("rental.lease.file", "restrict")[1:]
+    assert d.covers("rental.lease.file", "org") and not d.covers("rental.lease.file", "person")
+    assert [r.code for r in e.action_rules("assistance.eligibility")] == ["black_bars_all"]  # "*": every action
 
 
 @pytest.mark.parametrize(
@@ -174,10 +178,15 @@ def test_action_rules_say_which_list_or_grade_bars_or_rewards_an_action() -> Non
         ({"effective_from": "2024"}, "edition[nj-sample-2024].effective_from"),
         ({"severity": {"minor": 1}}, "edition[nj-sample-2024].severity"),
         ({"lists": [{"code": "x", "list": "grey", "label": "x", "grades": ["D"]}]}, "lists[0].list"),
-        ({"actions": [{"code": "x", "effect": "restrict", "actions": ["nope"], "lists": ["black"], "message": "x"}]},
+        ({"actions": [{"code": "x", "effect": "restrict", "actions": ["nope"], "lists": ["black"], "title": "x"}]},
          "actions[0].actions: 未知的取值 nope"),
-        ({"actions": [{"code": "x", "effect": "incentive", "actions": ["*"], "lists": ["red"], "message": "x"}]},
+        ({"actions": [{"code": "x", "effect": "incentive", "actions": ["*"], "lists": ["red"], "title": "x"}]},
          "actions[0].incentive"),
+        ({"actions": [{"code": "x", "effect": "restrict", "actions": ["*"], "lists": ["black"]}]}, "actions[0].title"),
+        ({"actions": [{"code": "x", "effect": "restrict", "actions": ["*"], "title": "x"}]},
+         "至少给出 lists 或 grades"),
+        ({"actions": [{"code": "x", "effect": "restrict", "actions": ["*"], "lists": ["black"], "title": "x",
+                       "subject_kinds": ["firm"]}]}, "actions[0].subject_kinds"),
     ],
 )  # fmt: skip
 def test_a_bad_edition_is_refused_naming_the_edition_and_the_field(over: dict[str, Any], message: str) -> None:
@@ -198,7 +207,7 @@ def test_kind_rules_are_checked_against_the_catalogue() -> None:
     with pytest.raises(ScoringError, match=r"kinds.no.such: 事件目录中没有"):
         edition(kinds={**raw["kinds"], "no.such": {"points": -1}})
     bad = {**raw["kinds"], "rental.party_revoked": {"points": -25, "repair_after_months": 6}}
-    with pytest.raises(ScoringError, match="该事件类型不可修复"):
+    with pytest.raises(ScoringError, match="repair_after_months: 未知的字段"):  # repair periods: repair.toml
         edition(kinds=bad)
 
 
@@ -207,7 +216,7 @@ def test_an_edition_extending_an_unknown_one_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "scoring.toml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ScoringError, match=r"edition\[nj-sample-2026\].extends"):
-        load_editions(path, event_kinds())
+        load_editions(path, catalogue().kinds)
 
 
 def test_the_hand_formatted_explanation_is_the_json_of_its_lines() -> None:

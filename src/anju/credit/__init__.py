@@ -24,7 +24,7 @@ from anju.credit.grading import (
     recompute_all,
 )
 from anju.credit.restrictions import Incentive, incentives_for, restrictions_for
-from anju.credit.scoring import ActionRule, Edition, KindRule, ListRule, ScoringError, edition_on, editions, event_kinds
+from anju.credit.scoring import ActionRule, Edition, KindRule, ListRule, ScoringError, edition_on, editions
 from anju.credit.services import effective_events, record_event, record_events
 from anju.credit.subjects import NAME_COLUMN as SUBJECT_NAME_COLUMN
 from anju.credit.subjects import ensure_subjects
@@ -61,7 +61,6 @@ __all__ = [
     "editions",
     "effective_events",
     "ensure_subjects",
-    "event_kinds",
     "grade_as_of",
     "grade_history",
     "incentives_for",

@@ -34,6 +34,7 @@ from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import OutOfScope, Scope
 from anju.credit import domain, inspection_rule
+from anju.credit.catalogue import catalogue
 from anju.credit.domain import Event
 from anju.credit.services import record_event
 from anju.credit.tables import (
@@ -68,9 +69,7 @@ def default_weights() -> dict[str, int]:
 @cache
 def violation_kinds() -> dict[str, str]:
     """The negative event kinds an inspection may find (the event catalogue's), kind → label."""
-    with (DATA / "event_kinds.toml").open("rb") as f:
-        kinds = tomllib.load(f)["kinds"]
-    return {k: str(v["label"]) for k, v in kinds.items() if v.get("polarity") == "negative"}
+    return {k: v.label for k, v in catalogue().kinds.items() if v.negative}
 
 
 def text(value: str | None, fld: str, max_len: int, *, required: bool = True) -> str | None:

@@ -17,8 +17,9 @@ from sqlalchemy import Connection, func, select
 
 from anju.core import clock
 from anju.core.paging import Page, fetch_page
-from anju.credit import casework, domain, repair_rules
+from anju.credit import casework, domain
 from anju.credit.casework import DocumentRow, Subject
+from anju.credit.catalogue import catalogue, kind_label
 from anju.credit.tables import (
     credit_event_amendments,
     credit_events,
@@ -236,7 +237,7 @@ def event_views(conn: Connection, rows: list[Any], on: date) -> list[EventView]:
     ids = [int(r.id) for r in rows]
     amends = amendments_of(conn, ids)
     cases = cases_of(conn, ids)
-    cat = repair_rules.catalogue()
+    cat = catalogue().kinds
     out: list[EventView] = []
     for r in rows:
         a = amends.get(int(r.id))
@@ -250,7 +251,7 @@ def event_views(conn: Connection, rows: list[Any], on: date) -> list[EventView]:
                 "id": int(r.id),
                 "source": r.source,
                 "kind": r.kind,
-                "kind_label": repair_rules.kind_label(r.kind),
+                "kind_label": kind_label(r.kind),
                 "polarity": polarity,
                 "severity": r.severity,
                 "severity_label": domain.SEVERITY_LABELS.get(r.severity, r.severity),

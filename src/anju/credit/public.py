@@ -16,7 +16,7 @@ from anju.core import clock
 from anju.core.errors import NotFound
 from anju.core.paging import Page, fetch_page
 from anju.credit import domain
-from anju.credit.labels import event_kinds, kind_label
+from anju.credit.catalogue import catalogue, kind_label
 from anju.credit.queries import EVENT_STATUS, event_status
 from anju.credit.tables import (
     credit_event_amendments,
@@ -140,7 +140,7 @@ def public_sanctions(conn: Connection, credit_code: str, *, limit: int, offset: 
     bidx = conn.execute(select(S.subject_bidx).where(*_org(), S.credit_code == credit_code.strip().upper())).scalar()
     if bidx is None:
         raise NotFound("没有这个企业的信用信息")
-    negative = [k for k, v in event_kinds().items() if v.get("polarity") == "negative"]
+    negative = [k for k, v in catalogue().kinds.items() if v.negative]
     day = clock.today()
     stmt = (
         select(

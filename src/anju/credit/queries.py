@@ -18,7 +18,7 @@ from anju.core.errors import NotFound
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 from anju.credit import domain
-from anju.credit.labels import kind_label
+from anju.credit.catalogue import kind_label
 from anju.credit.subjects import NAME_COLUMN
 from anju.credit.tables import (
     credit_event_amendments,

@@ -1,9 +1,10 @@
 """The rules of credit repair (信用修复) as data, and the working-day deadlines of objections and repairs.
 
-The rules are ``credit/data/<city>/repair.toml`` (a labelled sample for 320100): per severity (or per
+The rules are ``credit/data/<city>/repair.toml`` (a labelled sample for 320100), the one source of truth
+for when an event may be repaired (the scoring editions say only how events count): per severity (or per
 event kind) the minimum period after ``occurred_on`` before repair by period, whether rectification
 allows an earlier repair and how much earlier; kinds that cannot be repaired are those the event
-catalogue (``credit/data/event_kinds.toml``) marks ``repairable = false``, good-conduct events, and the
+catalogue (:mod:`anju.credit.catalogue`) marks ``repairable = false``, good-conduct events, and the
 rules' own ``not_repairable``. Pure: no database, no web.
 """
 
@@ -17,18 +18,9 @@ from pathlib import Path
 
 from anju.core.errors import ValidationError
 from anju.credit import domain
+from anju.credit.catalogue import catalogue, kind_label
 
 DATA = Path(__file__).parent / "data"
-
-
-@dataclass(frozen=True)
-class KindInfo:
-    """One kind of the event catalogue."""
-
-    label: str
-    polarity: str  # negative | positive
-    severity: str
-    repairable: bool
 
 
 @dataclass(frozen=True)
@@ -48,21 +40,6 @@ class RepairRules:
 
     def period(self, kind: str, severity: str) -> Period:
         return self.by_kind.get(kind) or self.by_severity[severity]
-
-
-@cache
-def catalogue() -> dict[str, KindInfo]:
-    """The event catalogue (``event_kinds.toml``) by kind."""
-    raw = tomllib.loads((DATA / "event_kinds.toml").read_text(encoding="utf-8"))
-    return {
-        k: KindInfo(str(v["label"]), str(v["polarity"]), str(v["severity"]), bool(v.get("repairable", False)))
-        for k, v in raw["kinds"].items()
-    }
-
-
-def kind_label(kind: str) -> str:
-    info = catalogue().get(kind)
-    return info.label if info else kind
 
 
 def _period(v: dict[str, object], where: str) -> Period:
@@ -109,16 +86,16 @@ def add_working_days(d: date, n: int) -> date:
 
 
 def repairable(kind: str, r: RepairRules) -> bool:
-    info = catalogue().get(kind)
-    return info is not None and info.polarity == "negative" and info.repairable and kind not in r.not_repairable
+    info = catalogue().kinds.get(kind)
+    return info is not None and info.negative and info.repairable and kind not in r.not_repairable
 
 
 def check_repair(kind: str, severity: str, occurred_on: date, basis: str, on: date, r: RepairRules) -> None:
     """Raise a ValidationError naming the rule when the event cannot be repaired on ``basis`` on ``on``."""
     if basis not in domain.REPAIR_BASES:
         raise ValidationError.of("basis", f"应为 {'、'.join(domain.REPAIR_BASES)} 之一")
-    info = catalogue().get(kind)
-    if info is not None and info.polarity == "positive":
+    info = catalogue().kinds.get(kind)
+    if info is not None and not info.negative:
         raise ValidationError.of("event_id", "守信记录无须修复")
     if not repairable(kind, r):
         raise ValidationError.of("event_id", f"“{kind_label(kind)}”类失信记录依规定不可修复")

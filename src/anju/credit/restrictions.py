@@ -2,74 +2,37 @@
 
 The registry's one restriction mechanism (``anju.registry.subject_restrictions``) asks
 :func:`restrictions_for` before every approval listed in ``domain.ACTIONS``; the scoring edition's
-restriction rules (data) say which lists and grades bar which action. :func:`incentives_for` answers
-the other way round: which subjects an edition's incentive rules favour for an action (e.g. a red-list
-enterprise's rental listings skip manual review).
+restriction rules (``[[edition.actions]]`` of ``credit/data/<city>/scoring.toml``, read by
+:mod:`anju.credit.scoring`) say which lists and grades bar which action for which subject group.
+:func:`incentives_for` answers the other way round: which subjects an edition's incentive rules favour
+for an action (e.g. a red-list enterprise's rental listings skip manual review).
 
-Both read, set-wise and in one round trip, the subjects' open list entries (``credit_list_entries``)
-and current grades (``credit_grades``), each with the subject's public name (``credit_subjects``), and
-only the lists and grades some rule for the action names: an action no rule mentions costs no query.
+Both read, set-wise and in one round trip per 1,000 subjects, the subjects' open list entries
+(``credit_list_entries``) and current grades (``credit_grades``), each with the subject's public name
+(``credit_subjects``), and only the lists and grades some rule for the action names: an action no rule
+mentions costs no query. The statement is built once per set of lists and grades.
 
 A subject is judged by the rules of the edition that graded it (the ``edition`` of its grade row or
-list entry), else by the edition in force on the day. Until the scoring model (``anju.credit.scoring``)
-carries the rules, they are read from ``credit/data/<city>/restrictions.toml`` by the small typed
-loader below (:func:`rule_editions`).
+list entry), else by the edition in force on the day.
 """
 
 from __future__ import annotations
 
-import tomllib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, String, bindparam, func, literal, select, union_all
 
-from anju.credit import domain
+from anju.credit import domain, scoring
+from anju.credit.scoring import ActionRule, Edition
 from anju.credit.tables import credit_grades, credit_list_entries, credit_subjects
 from anju.registry import SubjectRestriction
 
 SOURCE = "credit"
-GRADES = ("A", "B", "C", "D")
-EFFECTS = {"skip_manual_review": "免于人工复核"}
-_DATA = Path(__file__).parent / "data"
-
-
-class RuleError(ValueError):
-    """A restriction or incentive rule that cannot be used, naming the edition and the field."""
-
-
-@dataclass(frozen=True)
-class ActionRule:
-    """One restriction or incentive rule of an edition: the subjects on any of ``lists`` or holding any
-    of ``grades`` (of the subject kinds ``subjects``; empty: both) are barred from (or, with an
-    ``effect``, favoured for) the ``actions``."""
-
-    code: str
-    title: str
-    actions: frozenset[str]  # codes of domain.ACTIONS; "*" for every one
-    lists: frozenset[str] = frozenset()
-    grades: frozenset[str] = frozenset()
-    subjects: frozenset[str] = frozenset()  # org | person; empty: both
-    effect: str | None = None  # incentives only: a key of EFFECTS
-
-    def names(self, action: str) -> bool:
-        return "*" in self.actions or action in self.actions
-
-    def covers(self, action: str, subject_kind: str) -> bool:
-        return self.names(action) and (not self.subjects or subject_kind in self.subjects)
-
-
-@dataclass(frozen=True)
-class RuleEdition:
-    code: str
-    effective_from: date
-    restrictions: tuple[ActionRule, ...]
-    incentives: tuple[ActionRule, ...]
 
 
 @dataclass(frozen=True)
@@ -78,87 +41,8 @@ class Incentive:
 
     action: str
     rule: str  # the rule's code
-    effect: str  # a key of EFFECTS, e.g. skip_manual_review
+    effect: str  # a key of scoring.INCENTIVES, e.g. skip_manual_review
     reason: str  # in Chinese, naming the rule, the list or grade and the subject
-
-
-# ------------------------------------------------------------------------------------- the rule data
-
-
-def _strings(where: str, raw: dict[str, Any], key: str, allowed: Iterable[str]) -> frozenset[str]:
-    value = raw.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
-        raise RuleError(f"{where}.{key}: 应为字符串列表")
-    bad = sorted(set(value) - set(allowed))
-    if bad:
-        raise RuleError(f"{where}.{key}: 未知的取值 {'、'.join(bad)}")
-    return frozenset(value)
-
-
-def _rule(where: str, raw: dict[str, Any], incentive: bool) -> ActionRule:
-    code, title = raw.get("code"), raw.get("title")
-    if not isinstance(code, str) or not code or len(code) > 24:
-        raise RuleError(f"{where}.code: 应为 1–24 个字符")
-    if not isinstance(title, str) or not title:
-        raise RuleError(f"{where}.title: 不能为空")
-    where = f"{where}[{code}]"
-    actions = _strings(where, raw, "actions", [*domain.ACTIONS, "*"])
-    lists = _strings(where, raw, "lists", domain.LISTS)
-    grades = _strings(where, raw, "grades", GRADES)
-    if not actions:
-        raise RuleError(f"{where}.actions: 至少一项")
-    if not lists and not grades:
-        raise RuleError(f"{where}: lists 与 grades 至少填写一项")
-    effect = raw.get("effect")
-    if incentive and effect not in EFFECTS:
-        raise RuleError(f"{where}.effect: 应为 {'、'.join(EFFECTS)} 之一")
-    if not incentive and effect is not None:
-        raise RuleError(f"{where}.effect: 限制规则没有 effect")
-    subjects = _strings(where, raw, "subjects", domain.SUBJECT_KINDS)
-    return ActionRule(code, title, actions, lists, grades, subjects, effect)
-
-
-def load_rule_editions(path: Path) -> tuple[RuleEdition, ...]:
-    """The editions' restriction and incentive rules in a TOML file, checked (``RuleError`` names the
-    edition and the field), oldest first."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as e:
-        raise RuleError(f"{path.name}: {e}") from None
-    out = []
-    for i, ed in enumerate(raw.get("edition", [])):
-        code, start = ed.get("code"), ed.get("effective_from")
-        where = f"{path.name}: edition[{code or i}]"
-        if not isinstance(code, str) or not code:
-            raise RuleError(f"{where}.code: 不能为空")
-        if not isinstance(start, date):
-            raise RuleError(f"{where}.effective_from: 应为日期")
-        rules = tuple(_rule(f"{where}.restrictions", r, False) for r in ed.get("restrictions", []))
-        favours = tuple(_rule(f"{where}.incentives", r, True) for r in ed.get("incentives", []))
-        for kind, group in (("restrictions", rules), ("incentives", favours)):
-            if len({r.code for r in group}) != len(group):
-                raise RuleError(f"{where}.{kind}: 规则代码重复")
-        out.append(RuleEdition(code, start, rules, favours))
-    if len({e.code for e in out}) != len(out):
-        raise RuleError(f"{path.name}: edition code 重复")
-    return tuple(sorted(out, key=lambda e: e.effective_from))
-
-
-@cache
-def rule_editions() -> tuple[RuleEdition, ...]:
-    """Every city's editions of restriction and incentive rules (``data/<city>/restrictions.toml``)."""
-    return tuple(e for p in sorted(_DATA.glob("*/restrictions.toml")) for e in load_rule_editions(p))
-
-
-def _edition(code: str | None, on: date, editions: Sequence[RuleEdition]) -> RuleEdition | None:
-    """The edition named ``code``, else the one in force on ``on`` (the latest started)."""
-    found = None
-    for e in editions:
-        if e.code == code:
-            return e
-        if e.effective_from <= on:
-            found = e
-    return found
 
 
 # ---------------------------------------------------------------------------------------- the answers
@@ -184,7 +68,7 @@ def _standings_statement(lists: frozenset[str], grades: frozenset[str]) -> Any:
     """The one statement of :func:`_standings` for a set of lists and grades, built once (an approval
     on a hot path — lease filing — must not pay for building and cache-keying it every time)."""
     s, g, e = credit_subjects, credit_grades, credit_list_entries
-    bidxs = bindparam("bidxs", expanding=True)
+    bidxs = bindparam("bidxs", type_=String, expanding=True)
     parts = []
     if lists:
         parts.append(
@@ -261,11 +145,23 @@ def _matches(rule: ActionRule, st: _Standing, action: str) -> bool:
     return hit and rule.covers(action, st.subject_kind)
 
 
+def _edition(code: str | None, on: date, editions: Sequence[Edition]) -> Edition:
+    """The edition named ``code`` (the one that graded the subject), else the one in force on ``on``
+    (the earliest before the first edition's date); ``editions`` oldest first."""
+    found = editions[0]
+    for e in editions:
+        if e.code == code:
+            return e
+        if e.effective_from <= on:
+            found = e
+    return found
+
+
 def _judge(
-    conn: Connection, bidxs: Sequence[str], action: str, on: date, incentive: bool
+    conn: Connection, bidxs: Sequence[str], action: str, on: date, effect: str
 ) -> list[tuple[_Standing, ActionRule]]:
-    editions = rule_editions()
-    rules = [r for e in editions for r in (e.incentives if incentive else e.restrictions) if r.names(action)]
+    editions = scoring.editions()
+    rules = [r for e in editions for r in e.action_rules(action, effect)]
     wanted = [b for b in dict.fromkeys(bidxs) if b]
     if not rules or not wanted:
         return []
@@ -274,8 +170,7 @@ def _judge(
     out: list[tuple[_Standing, ActionRule]] = []
     seen: set[tuple[str, str]] = set()
     for st in _standings(conn, wanted, lists, grades, on):
-        ed = _edition(st.edition, on, editions)
-        for rule in (ed.incentives if incentive else ed.restrictions) if ed is not None else ():
+        for rule in _edition(st.edition, on, editions).action_rules(action, effect):
             if _matches(rule, st, action) and (st.bidx, rule.code) not in seen:
                 seen.add((st.bidx, rule.code))
                 out.append((st, rule))
@@ -289,7 +184,7 @@ def restrictions_for(
     reason names the subject (an organisation by name), its list entry or grade and the rule."""
     what = domain.ACTIONS.get(action, action)
     out: dict[str, list[SubjectRestriction]] = defaultdict(list)
-    for st, rule in _judge(conn, bidxs, action, on, incentive=False):
+    for st, rule in _judge(conn, bidxs, action, on, "restrict"):
         reason = f"{_subject(st)}{_standing_text(st)}，依据信用惩戒规则「{rule.code}：{rule.title}」，不予办理{what}"
         out[st.bidx].append(SubjectRestriction(action, SOURCE, rule.code, reason))
     return dict(out)
@@ -299,10 +194,9 @@ def incentives_for(conn: Connection, bidxs: Sequence[str], action: str, on: date
     """The favours the edition's incentive rules grant the subjects among ``bidxs`` for ``action`` on
     ``on`` (联合激励), each naming the rule, the list or grade and the subject."""
     out: dict[str, list[Incentive]] = defaultdict(list)
-    for st, rule in _judge(conn, bidxs, action, on, incentive=True):
-        assert rule.effect is not None
-        reason = (
-            f"{_subject(st)}{_standing_text(st)}，依据信用激励规则「{rule.code}：{rule.title}」，{EFFECTS[rule.effect]}"
-        )
-        out[st.bidx].append(Incentive(action, rule.code, rule.effect, reason))
+    for st, rule in _judge(conn, bidxs, action, on, "incentive"):
+        assert rule.incentive is not None
+        favour = scoring.INCENTIVES[rule.incentive]
+        reason = f"{_subject(st)}{_standing_text(st)}，依据信用激励规则「{rule.code}：{rule.title}」，{favour}"
+        out[st.bidx].append(Incentive(action, rule.code, rule.incentive, reason))
     return dict(out)

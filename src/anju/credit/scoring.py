@@ -1,7 +1,11 @@
 """The scoring model (房地产信用评价标准) as data: dated editions read from
-``credit/data/<city>/scoring.toml`` (a labelled sample for the configured city) and the event catalogue
-``credit/data/event_kinds.toml``, validated on load (a :class:`ScoringError` names the edition and the
-field). Nothing city-specific lives in code: the file is found by the city code of the settings.
+``credit/data/<city>/scoring.toml`` (a labelled sample for the configured city), checked against the
+event catalogue (:mod:`anju.credit.catalogue`) and validated on load (a :class:`ScoringError` names the
+edition and the field). Nothing city-specific lives in code: the file is found by the city code of the
+settings. An edition holds the points of every kind, the grade scales, the red/black list rules and the
+restriction (联合惩戒) and incentive (联合激励) rules that :mod:`anju.credit.restrictions` applies. The
+periods of credit repair are not here: they are ``credit/data/<city>/repair.toml``
+(:mod:`anju.credit.repair_rules`).
 
 Points are kept as integer hundredths (``*_centi``); severity factors as integer percent.
 """
@@ -20,27 +24,17 @@ from types import MappingProxyType
 from typing import Any
 
 from anju.credit import domain
+from anju.credit.catalogue import EventKind
+from anju.credit.catalogue import catalogue as event_catalogue
 
 DATA = Path(__file__).parent / "data"
 EFFECTS = ("restrict", "incentive")
-INCENTIVES = {"skip_manual_review": "免于人工审核"}
+INCENTIVES = {"skip_manual_review": "免于人工复核"}
 GROUPS = domain.SUBJECT_KINDS  # person | org
 
 
 class ScoringError(ValueError):
     """A scoring file that cannot be used (the message names the edition and the field)."""
-
-
-@dataclass(frozen=True)
-class EventKind:
-    """One kind of the event catalogue."""
-
-    code: str
-    label: str
-    polarity: str  # negative | positive
-    severity: str  # the default severity
-    sources: tuple[str, ...]
-    repairable: bool
 
 
 @dataclass(frozen=True)
@@ -53,7 +47,6 @@ class KindRule:
     expiry_months: int  # stops counting this many months after it occurred; 0: never
     cap_centi: int  # the most all events of the kind together count (absolute); 0: no cap
     severity_pct: Mapping[str, int]  # severity → factor in percent
-    repair_after_months: int | None = None  # public period before a repair on the basis "period"
 
     @property
     def negative(self) -> bool:
@@ -93,20 +86,26 @@ class ListRule:
 @dataclass(frozen=True)
 class ActionRule:
     """A restriction (联合惩戒) or an incentive (联合激励) on actions of ``domain.ACTIONS``: it applies to a
-    subject on one of ``lists`` or with one of ``grades``."""
+    subject of one of ``subject_kinds`` (empty: both) on one of ``lists`` or with one of ``grades``.
+    ``title`` is the rule's wording, quoted (with the code) by every refusal or favour it gives."""
 
     code: str
     effect: str  # restrict | incentive
     actions: tuple[str, ...]  # action codes; ("*",): every action
-    message: str
+    title: str
     lists: tuple[str, ...] = ()
     grades: tuple[str, ...] = ()
+    subject_kinds: tuple[str, ...] = ()  # person | org; empty: both
     incentive: str | None = None
 
-    def covers(self, action: str) -> bool:
-        return "*" in self.actions or action in self.actions
+    def covers(self, action: str, subject_kind: str | None = None) -> bool:
+        """The rule names ``action`` (and, given one, the subject group)."""
+        named = "*" in self.actions or action in self.actions
+        return named and (subject_kind is None or not self.subject_kinds or subject_kind in self.subject_kinds)
 
-    def applies(self, grade: str | None, lists: frozenset[str] | set[str]) -> bool:
+    def applies(self, grade: str | None, lists: frozenset[str] | set[str], subject_kind: str | None = None) -> bool:
+        if subject_kind is not None and self.subject_kinds and subject_kind not in self.subject_kinds:
+            return False
         return (grade is not None and grade in self.grades) or bool(lists & set(self.lists))
 
 
@@ -226,12 +225,7 @@ def _kind_rule(
     cap = _centi(f"{where}.cap", raw.get("cap", 0))
     if cap < 0:
         raise ScoringError(f"{where}.cap: 应为非负数（绝对值上限）")
-    repair = raw.get("repair_after_months")
-    if repair is not None:
-        repair = _months(f"{where}.repair_after_months", repair)
-        if not ek.repairable:
-            raise ScoringError(f"{where}.repair_after_months: 该事件类型不可修复")
-    unknown = set(raw) - {"points", "decay_months", "expiry_months", "cap", "repair_after_months", "severity"}
+    unknown = set(raw) - {"points", "decay_months", "expiry_months", "cap", "severity"}
     if unknown:
         raise ScoringError(f"{where}.{sorted(unknown)[0]}: 未知的字段")
     return KindRule(
@@ -241,7 +235,6 @@ def _kind_rule(
         expiry_months=_months(f"{where}.expiry_months", raw.get("expiry_months"), 0),
         cap_centi=cap,
         severity_pct=MappingProxyType(_severity(f"{where}.severity", raw.get("severity"), sev)),
-        repair_after_months=repair,
     )
 
 
@@ -290,13 +283,16 @@ def _action_rule(where: str, raw: object) -> ActionRule:
         code=_text(f"{where}.code", raw.get("code")),
         effect=str(effect),
         actions=actions,
-        message=_text(f"{where}.message", raw.get("message")),
+        title=_text(f"{where}.title", raw.get("title")),
         lists=_strs(f"{where}.lists", raw.get("lists"), domain.LISTS),
         grades=_strs(f"{where}.grades", raw.get("grades"), domain.GRADE_LABELS),
+        subject_kinds=_strs(f"{where}.subject_kinds", raw.get("subject_kinds"), GROUPS),
         incentive=incentive,
     )
     if not (rule.lists or rule.grades):
         raise ScoringError(f"{where}: 至少给出 lists 或 grades")
+    if len(rule.code) > 24:
+        raise ScoringError(f"{where}.code: 代码不超过 24 个字符")
     return rule
 
 
@@ -344,26 +340,6 @@ def edition_from_dict(raw: Mapping[str, Any], catalogue: Mapping[str, EventKind]
     )
 
 
-def load_event_kinds(path: Path) -> dict[str, EventKind]:
-    raw = tomllib.loads(path.read_text(encoding="utf-8")).get("kinds", {})
-    out = {}
-    for code, k in raw.items():
-        where = f"kinds.{code}"
-        if k.get("polarity") not in ("negative", "positive"):
-            raise ScoringError(f"{where}.polarity: 应为 negative 或 positive")
-        if k.get("severity") not in domain.SEVERITIES:
-            raise ScoringError(f"{where}.severity: 应为 {'、'.join(domain.SEVERITIES)} 之一")
-        out[code] = EventKind(
-            code=code,
-            label=_text(f"{where}.label", k.get("label")),
-            polarity=k["polarity"],
-            severity=k["severity"],
-            sources=_strs(f"{where}.sources", k.get("sources")),
-            repairable=bool(k.get("repairable", False)),
-        )
-    return out
-
-
 def load_editions(path: Path, catalogue: Mapping[str, EventKind]) -> tuple[Edition, ...]:
     """Every edition of a scoring file, oldest first (raises :class:`ScoringError`)."""
     try:
@@ -408,12 +384,6 @@ def _city() -> str:
     return runtime.settings().city_code
 
 
-@cache
-def event_kinds() -> Mapping[str, EventKind]:
-    """The event catalogue: kind code → :class:`EventKind`."""
-    return MappingProxyType(load_event_kinds(DATA / "event_kinds.toml"))
-
-
 def editions(city_code: str | None = None) -> tuple[Edition, ...]:
     """The city's editions, oldest first; read once and again whenever the file changes."""
     path = scoring_path(city_code or _city())
@@ -424,7 +394,7 @@ def editions(city_code: str | None = None) -> tuple[Edition, ...]:
     hit = _CACHE.get(path)
     if hit is not None and hit[0] == mtime:
         return hit[1]
-    found = load_editions(path, event_kinds())
+    found = load_editions(path, event_catalogue().kinds)
     with _LOCK:
         _CACHE[path] = (mtime, found)
     return found

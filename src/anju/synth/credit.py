@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import math
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -31,7 +31,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from anju import credit, ledger
 from anju.core import clock, dialect
-from anju.credit import credit_events, credit_subjects, domain, event_kinds, sync_subjects
+from anju.credit import EventKind, catalogue, credit_events, credit_subjects, domain, sync_subjects
 from anju.security import Keyring
 
 #: Years of history before ``today``.
@@ -110,10 +110,6 @@ class CreditReport:
     graded: int | None = None  # None: the grading step is not available yet
 
 
-def catalogue() -> dict[str, dict[str, Any]]:
-    return event_kinds()
-
-
 def _poisson(rng: random.Random, lam: float) -> int:
     """Knuth's method (small rates only)."""
     limit, k, p = math.exp(-lam), 0, 1.0
@@ -143,7 +139,7 @@ def _subjects(conn: Connection) -> list[Any]:
     return sorted(rows, key=lambda r: (r.kind, r.links))
 
 
-def events_for(rows: list[Any], seed: int, today: date, kinds: dict[str, dict[str, Any]]) -> list[domain.Event]:
+def events_for(rows: list[Any], seed: int, today: date, kinds: Mapping[str, EventKind]) -> list[domain.Event]:
     """The whole synthetic history of ``rows`` (deterministic by ``seed`` and the rows' order)."""
     rng = random.Random(f"anju-credit-{seed}")
     start = today - timedelta(days=365 * YEARS)
@@ -164,7 +160,7 @@ def events_for(rows: list[Any], seed: int, today: date, kinds: dict[str, dict[st
                 drawn.append((kind, source, start, "pos"))
         for kind, source, _, pol in drawn:
             on = start + timedelta(days=rng.randrange(days - 1))
-            sev = _severity(rng, kinds[kind]["severity"]) if pol == "neg" else kinds[kind]["severity"]
+            sev = _severity(rng, kinds[kind].severity) if pol == "neg" else kinds[kind].severity
             expires = on + timedelta(days=365 * EFFECT_YEARS[sev]) if pol == "neg" else None
             out.append(
                 domain.Event(
@@ -274,12 +270,12 @@ def generate_credit(
         c = credit_subjects.c
         report.subjects = {k: int(n) for k, n in conn.execute(select(c.kind, func.count()).group_by(c.kind))}
         say("正在生成合成信用记录", 0.3)
-        kinds = catalogue()
+        kinds = catalogue().kinds
         events = events_for(_subjects(conn), seed, day, kinds)
         write_events(conn, events)
         for e in events:
             report.events[e.kind] = report.events.get(e.kind, 0) + 1
-            if kinds[e.kind]["polarity"] == "negative":
+            if kinds[e.kind].negative:
                 report.negative += 1
             else:
                 report.positive += 1
