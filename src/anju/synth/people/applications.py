@@ -180,9 +180,12 @@ class Applications(History):
             exp = None if rng.random() < 0.1 else domain.add_years(occ, rng.randint(2, 5))
             self.credit_serial += 1
             ref = f"SYN-CR-{self.credit_serial:08d}"
+            # the reporter as the event catalogue names it (a court's list comes through the department feed);
+            # these records predate the platform: loaded as history, they have no leaf in the log
+            source = "department" if kind.startswith("court.") else kind.split(".")[0]
             self.out.add(
                 credit_events,
-                ("person", p.bidx, kind.split(".")[0], kind, sev, occ, exp, ref, None, "{}", recorded_at(occ), None),
+                ("person", p.bidx, source, kind, sev, occ, exp, ref, None, "{}", recorded_at(occ), None),
             )
             self.report.credit_events += 1
             p.credit.append((kind, sev, occ, exp))
