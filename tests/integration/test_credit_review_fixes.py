@@ -15,7 +15,7 @@ from anju import credit
 from anju.core import clock
 from anju.credit import public
 from anju.credit.assessment import add_months
-from anju.credit.tables import credit_events, credit_subjects
+from anju.credit.tables import credit_subjects
 from tests.credit_inspection_builders import subject
 
 
@@ -93,3 +93,26 @@ def test_synthetic_probe_uses_the_reference_index(city_engine: Engine) -> None:
         _event(conn, bidx, "rental.false_listing", clock.today(), "SYN-CE-00000001")
     with city_engine.connect() as conn:
         assert public.synthetic(conn) is True
+
+
+def test_a_subject_token_is_sealed_bound_to_the_officer_and_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+
+    from anju.core.errors import ValidationError
+    from anju.credit import manual
+    from anju.security import Caller
+    from anju.security.crypto import Keyring
+
+    kr = Keyring({1: b"k" * 16}, 1, b"i" * 32)
+    me, other = Caller.system("me"), Caller.system("other")
+    bidx = kr.blind_index("320102198001010011", "id_number")
+    token = manual.subject_token(kr, me, "practitioner", bidx)
+    assert bidx not in token
+    assert manual._from_token(kr, me, "practitioner", token) == bidx
+    for who, kind, tok in ((other, "practitioner", token), (me, "household", token), (me, "practitioner", bidx)):
+        with pytest.raises(ValidationError) as ei:
+            manual._from_token(kr, who, kind, tok)
+        assert ei.value.errors[0].field == "id_number"
+    later = clock.now() + timedelta(seconds=manual.TOKEN_SECONDS + 5)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    with pytest.raises(ValidationError):
+        manual._from_token(kr, me, "practitioner", token)
