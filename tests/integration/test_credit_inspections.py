@@ -402,7 +402,7 @@ def test_a_city_wide_draw_shows_a_scoped_officer_only_its_own_assignments(env: d
         for a in other:
             with pytest.raises(NotFound):
                 inspection_views.assignment(conn, env["district"], draw_id, a["rank"], None)
-        own = [a for a in every if a["subject_id"] in mine][0]
+        own = next(a for a in every if a["subject_id"] in mine)
         assert inspection_views.assignment(conn, env["district"], draw_id, own["rank"], None)["subject_id"] in mine
         # insp_b sees district B's subjects (its streets) and any it was assigned to inspect
         b_seen = inspection_views.assignments(conn, env["insp_b"], draw_id, None, limit=10, offset=0).items

@@ -77,7 +77,8 @@ def test_synthetic_probe_uses_the_reference_index(city_engine: Engine) -> None:
                 str(r[-1])
                 for r in conn.execute(
                     text(
-                        "EXPLAIN QUERY PLAN SELECT id FROM credit_events WHERE reference >= 'SYN-' AND reference < 'SYN.' LIMIT 1"
+                        "EXPLAIN QUERY PLAN SELECT id FROM credit_events"
+                        " WHERE reference >= 'SYN-' AND reference < 'SYN.' LIMIT 1"
                     )
                 )
             )

@@ -74,7 +74,7 @@ class Checked:
 
 #: The confirmation page's token is good for this long after the ID was entered.
 TOKEN_SECONDS = 3600
-_TOKEN_COLUMN = "credit.manual_subject_token"  # the associated data: a token of nothing else
+_TOKEN_AD = "credit.manual_subject"  # noqa: S105 - the associated data (a label), not a secret
 
 
 def subject_token(kr: Keyring, caller: Caller, subject_type: str, bidx: str) -> str:
@@ -82,7 +82,7 @@ def subject_token(kr: Keyring, caller: Caller, subject_type: str, bidx: str) -> 
     browser neither reads nor forges it), bound to the officer, the subject type and the time the ID
     was entered. The page never holds the ID nor the bare blind index."""
     body = json.dumps({"b": bidx, "u": caller.username, "t": subject_type, "at": int(clock.now().timestamp())})
-    return base64.urlsafe_b64encode(kr.encrypt(body, _TOKEN_COLUMN)).decode("ascii")
+    return base64.urlsafe_b64encode(kr.encrypt(body, _TOKEN_AD)).decode("ascii")
 
 
 def _from_token(kr: Keyring, caller: Caller, subject_type: str, token: str) -> str:
@@ -90,7 +90,7 @@ def _from_token(kr: Keyring, caller: Caller, subject_type: str, token: str) -> s
     subject type and recent; else the officer is asked for the ID again (field ``id_number``)."""
     again = ValidationError.of("id_number", "请重新填写公民身份号码")
     try:
-        got = json.loads(kr.decrypt(base64.urlsafe_b64decode(token.encode("ascii")), _TOKEN_COLUMN))
+        got = json.loads(kr.decrypt(base64.urlsafe_b64decode(token.encode("ascii")), _TOKEN_AD))
         bidx, user, kind, at = str(got["b"]), got["u"], got["t"], int(got["at"])
     except Exception:  # not base64, not ours, tampered, or not the shape we wrote
         raise again from None

@@ -2,8 +2,9 @@
 and black list entries with dates, and their sanctions with dates and kinds *during their publicity
 period* only: a negative event is shown while it still counts (see :func:`public_sanctions`), never
 once voided, repaired (信用修复: the repair takes it off the page), expired (``expires_on``) or past
-the scoring edition's ``expiry_months`` for its kind (公示期满). Individuals (practitioners, households, persons) are never shown,
-not by name, code or count: every query here is restricted to organisation subjects.
+the scoring edition's ``expiry_months`` for its kind (公示期满). Individuals (practitioners,
+households, persons) are never shown, not by name, code or count: every query here is restricted to
+organisation subjects.
 """
 
 from __future__ import annotations
