@@ -117,3 +117,59 @@ def test_a_subject_token_is_sealed_bound_to_the_officer_and_expires(monkeypatch:
     monkeypatch.setattr(clock, "now", lambda: later)
     with pytest.raises(ValidationError):
         manual._from_token(kr, me, "practitioner", token)
+
+
+def test_the_report_is_bounded_and_reads_the_log_set_wise(city_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy import event
+
+    from anju import ledger
+    from anju.credit import report
+    from anju.credit.casework import Subject
+    from anju.ledger import verify
+
+    monkeypatch.setattr(report, "MAX_EVENTS", 5)
+    signer = ledger.signer_from_seed("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
+    bidx, _ = _org(city_engine)
+    me = Subject(bidx, "org", 0, "测试企业")
+    today = clock.today()
+
+    def add(n: int, start: int) -> None:
+        with city_engine.begin() as conn:
+            for i in range(start, start + n):
+                _event(conn, bidx, "good.clean_inspection", today - timedelta(days=400 - i), f"R-{i}", severity="minor")
+
+    def rep() -> tuple[Any, int]:
+        statements: list[str] = []
+
+        def seen(*a: Any) -> None:
+            statements.append(a[2])
+
+        event.listen(city_engine, "before_cursor_execute", seen)
+        try:
+            with city_engine.begin() as conn:
+                out = report.report(conn, me, signer)
+        finally:
+            event.remove(city_engine, "before_cursor_execute", seen)
+        return out, len(statements)
+
+    add(8, 0)
+    small, n_small = rep()
+    add(30, 8)
+    big, n_big = rep()
+    assert small["events_total"] == 8 and big["events_total"] == 38
+    assert [e["reference"] for e in big["events"]] == [f"R-{i}" for i in range(33, 38)]  # the latest, oldest first
+    assert n_big <= n_small + 2, (n_small, n_big)  # not two ledger reads per leaf
+    head = big["head"]
+    events = [p for p in big["proofs"] if p["what"] == "event"]
+    assert {p["ref"] for p in events} == {str(e["id"]) for e in big["events"]}
+    for p in big["proofs"]:
+        leaf = verify.leaf_hash(p["entry"].encode("utf-8"), head["algorithm"])
+        assert leaf.hex() == p["leaf_hash"]
+        proof = [bytes.fromhex(h) for h in p["proof"]]
+        assert (
+            verify.check_inclusion(
+                leaf, p["index"], head["size"], proof, bytes.fromhex(head["root"]), head["algorithm"]
+            )
+            is None
+        )
+    assert len(big["proofs"]) <= 3 * 5 + 2 * 5  # events, grade changes and list entries, each bounded
