@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, TypedDict
 
-from sqlalchemy import Connection, and_, exists, literal_column, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, exists, literal_column, or_, select
 
 from anju.core import clock
 from anju.core.errors import NotFound
@@ -212,8 +212,9 @@ def synthetic(conn: Connection) -> bool:
     PostgreSQL: ``LIKE 'SYN-%'`` with the literal pattern, which the index's ``text_pattern_ops``
     serves in any collation. SQLite compares in BINARY order, so the prefix is the range
     ``['SYN-', 'SYN.')`` (``.`` follows ``-``), which its index serves."""
+    cond: ColumnElement[bool]
     if conn.dialect.name == "postgresql":
         cond = E.reference.like(literal_column("'SYN-%'"))
     else:
-        cond = (E.reference >= "SYN-") & (E.reference < "SYN.")
+        cond = and_(E.reference >= "SYN-", E.reference < "SYN.")
     return conn.execute(select(E.id).where(cond).limit(1)).first() is not None
