@@ -5,6 +5,7 @@ the district officer's scope, filters, paging and the CSV export."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -96,13 +97,26 @@ def test_the_pages_confirm_before_recording_and_export_csv(env: dict[str, Any]) 
     assert r.status_code == 422 and "street_code" in r.text and idn not in r.text
     r = page.post("/credit/events", data=form)
     assert r.status_code == 200 and "确认保存" in r.text
-    assert idn not in r.text  # masked; the blind index is what comes back
+    assert idn not in r.text  # masked; a sealed token (not the blind index) is what comes back
     bidx = kr.blind_index(idn, "id_number")
-    assert f'value="{bidx}"' in r.text
+    assert bidx not in r.text
+    token = re.search(r'name="subject_token" value="([^"]+)"', r.text).group(1)  # type: ignore[union-attr]
     with eng.connect() as conn:
         assert events_of(conn, bidx) == []  # nothing written before the confirmation
-    confirm = {k: v for k, v in form.items() if k != "id_number"} | {"subject_bidx": bidx, "confirmed": "1"}
-    r = page.post("/credit/events", data=confirm)
+    confirm = {k: v for k, v in form.items() if k != "id_number"} | {"confirmed": "1"}
+    # a bare blind index from the browser is not accepted (an old form, or a forged one)
+    other = kr.blind_index(rb.resident_id(8004), "id_number")
+    for bad in ({"subject_bidx": other}, {"subject_token": other}, {"subject_token": token[:-4] + "AAAA"}):
+        r = page.post("/credit/events", data=confirm | bad)
+        assert r.status_code == 422 and "id_number" in r.text, r.text
+    with eng.connect() as conn:
+        assert events_of(conn, other) == [] and events_of(conn, bidx) == []
+    # another officer cannot replay this officer's token
+    token_b, csrf_b = web_session(eng, "city")
+    page_b = TestClient(c.app, follow_redirects=False, cookies={"anju_session": token_b})
+    r = page_b.post("/credit/events", data=confirm | {"csrf_token": csrf_b, "subject_token": token})
+    assert r.status_code == 422 and "id_number" in r.text
+    r = page.post("/credit/events", data=confirm | {"subject_token": token})
     assert r.status_code == 303 and r.headers["location"] == "/credit/events?done=recorded"
     with eng.connect() as conn:
         (ev,) = events_of(conn, bidx)

@@ -383,6 +383,33 @@ def test_a_district_officer_draws_only_in_its_district(env: dict[str, Any]) -> N
     assert {"district", "insp_a"} <= kinds and "insp_b" not in kinds and "clerk" not in kinds
 
 
+def test_a_city_wide_draw_shows_a_scoped_officer_only_its_own_assignments(env: dict[str, Any]) -> None:
+    """A district officer sees a city-wide draw (it holds its subjects) but reads only the assignments
+    of its own streets, or those it inspects: not another district's names, places and findings."""
+    w = env["w"]
+    mine = set(subjects(env, ["D", "C"]))
+    theirs = set(subjects(env, ["D", "C"], district=w.district_b, street=env["b_street"]))
+    draw_id = freeze(env, "city", district_code=None, sample_size=4, inspectors=["city", "insp_b"])
+    run(env, draw_id, "city")
+    with env["engine"].connect() as conn:
+        every = inspection_views.assignments(conn, env["city"], draw_id, None, limit=10, offset=0).items
+        assert {a["subject_id"] for a in every} == mine | theirs
+        seen = inspection_views.assignments(conn, env["district"], draw_id, None, limit=10, offset=0)
+        assert {a["subject_id"] for a in seen.items} == mine and seen.total == 2
+        clerk = inspection_views.assignments(conn, env["clerk"], draw_id, None, limit=10, offset=0).items
+        assert {a["subject_id"] for a in clerk} == mine  # both are in the clerk's street
+        other = [a for a in every if a["subject_id"] in theirs]
+        for a in other:
+            with pytest.raises(NotFound):
+                inspection_views.assignment(conn, env["district"], draw_id, a["rank"], None)
+        own = next(a for a in every if a["subject_id"] in mine)
+        assert inspection_views.assignment(conn, env["district"], draw_id, own["rank"], None)["subject_id"] in mine
+        # insp_b sees district B's subjects (its streets) and any it was assigned to inspect
+        b_seen = inspection_views.assignments(conn, env["insp_b"], draw_id, None, limit=10, offset=0).items
+        assigned = {a["subject_id"] for a in every if a["inspector"] == "insp_b"}
+        assert {a["subject_id"] for a in b_seen} == theirs | assigned
+
+
 # -------------------------------------------------------------------------------------------- outcomes
 
 

@@ -434,3 +434,29 @@ def test_concurrent_double_submission_one_wins(env: dict[str, Any]) -> None:
     assert sorted(results) == [201, 409]
     with env["engine"].connect() as conn:
         assert conn.execute(select(func.count()).select_from(credit_objections)).scalar_one() == 1
+
+
+def test_one_open_case_per_event_objection_or_repair(env: dict[str, Any]) -> None:
+    """An objection and a repair are never open on one event at once: the second is refused, naming
+    the open case (the loser would otherwise be stuck: its decision cannot amend an amended event)."""
+    c, h, ev = env["client"], env["h"], env["ev"]
+
+    def repair(event_id: int) -> Any:
+        return c.post(
+            f"/api/v1/credit/me/events/{event_id}/repairs",
+            data={"basis": "rectification", "statement": "已整改到位，提交整改报告"},
+            files=[("documents", ("fix.pdf", PDF, "application/pdf"))],
+            headers=h("citizen"),
+        )
+
+    r = _object(env, "citizen", ev["minor"])
+    assert r.status_code == 201, r.text
+    r2 = repair(ev["minor"])
+    assert r2.status_code == 409 and r.json()["number"] in r2.json()["message"], r2.text
+    r = repair(ev["old"])
+    assert r.status_code == 201, r.text
+    r2 = _object(env, "citizen", ev["old"])
+    assert r2.status_code == 409 and r.json()["number"] in r2.json()["message"], r2.text
+    with env["engine"].connect() as conn:
+        assert conn.execute(select(func.count()).select_from(credit_repairs)).scalar_one() == 1
+        assert conn.execute(select(func.count()).select_from(credit_objections)).scalar_one() == 1

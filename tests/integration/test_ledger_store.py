@@ -143,6 +143,40 @@ def test_a_proof_is_a_handful_of_point_lookups_at_any_size(empty_engine: Engine)
     assert q.proof == merkle.consistency_proof(hashes, 333, 1000)
 
 
+def test_many_proofs_and_entries_are_read_set_wise(empty_engine: Engine):
+    """inclusion_proofs / entries: the same proofs and entries as one at a time, in the order asked,
+    with one subtree query per MANY_CHUNK leaves (plus the log's row), whatever their number."""
+    from sqlalchemy import event
+
+    from anju.ledger import services
+
+    data = entries(1000)
+    with empty_engine.begin() as c:
+        ledger.create_log(c, "fines")
+        ledger.append(c, "fines", data)
+    hashes = [merkle.leaf_hash(d) for d in data]
+    asked = [777, 3, 999, 0, 512, 3, *range(100, 400)]  # 306 leaves, one twice: two chunks
+    statements: list[str] = []
+    event.listen(empty_engine, "before_cursor_execute", lambda *a: statements.extend([a[2]] if a[2] != "BEGIN" else []))
+    with empty_engine.connect() as c:
+        ps = ledger.inclusion_proofs(c, "fines", asked, 900 + 100)
+        assert len(statements) == 1 + -(-len(asked) // services.MANY_CHUNK)
+        statements.clear()
+        es = ledger.entries(c, "fines", asked)
+        assert len(statements) == 1 + -(-len(set(asked)) // services.MANY_CHUNK)
+        assert ledger.inclusion_proofs(c, "fines", []) == [] and ledger.entries(c, "fines", []) == []
+        with pytest.raises(ValidationError) as e:
+            ledger.inclusion_proofs(c, "fines", [5, 1000])
+        assert e.value.errors[0].field == "indexes[1]"
+        with pytest.raises(NotFound):
+            ledger.entries(c, "fines", [5, 1000])
+    root = merkle.root(hashes)
+    for i, p, en in zip(asked, ps, es, strict=True):
+        assert (p.index, p.size, p.leaf_hash, p.root) == (i, 1000, hashes[i], root)
+        assert p.proof == merkle.inclusion_proof(hashes, i, 1000)
+        assert (en.index, en.data, en.leaf_hash) == (i, data[i], hashes[i])
+
+
 def test_bad_requests_name_the_field(empty_engine: Engine):
     with empty_engine.begin() as c:
         ledger.create_log(c, "fines")

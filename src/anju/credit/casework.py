@@ -22,6 +22,7 @@ from sqlalchemy import Column, Connection, func, select
 
 from anju import ledger
 from anju.core import clock
+from anju.core.dialect import lock_rows
 from anju.core.errors import FieldError, Forbidden, NotFound, ValidationError
 from anju.credit import domain, grading
 from anju.credit.tables import (
@@ -89,6 +90,21 @@ def own_event(conn: Connection, subject: Subject, event_id: int) -> Any:
     if row is None or row.subject_bidx != subject.bidx:
         raise NotFound("信用记录不存在")
     return row
+
+
+def open_case(conn: Connection, event_id: int) -> str | None:
+    """The open objection or repair request on the event, named (e.g. "异议 YY…"), or None. Takes
+    the event row's lock first, so that of two requests filed at once on one event (an objection and
+    a repair), the second waits for the first's commit and then sees it: one case per event at a time.
+    An objection and a repair open together would end with the loser stuck (its decision cannot amend
+    an event the other one already amended)."""
+    lock_rows(conn, credit_events, credit_events.c.id == event_id)
+    o, r = credit_objections.c, credit_repairs.c
+    found = conn.execute(select(o.objection_no).where(o.event_id == event_id, o.open == 1).limit(1)).scalar()
+    if found is not None:
+        return f"异议 {found}"
+    found = conn.execute(select(r.repair_no).where(r.event_id == event_id, r.open == 1).limit(1)).scalar()
+    return None if found is None else f"信用修复申请 {found}"
 
 
 def amended(conn: Connection, event_id: int) -> bool:

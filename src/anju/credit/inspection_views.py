@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypedDict
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, and_, func, or_, select
 
 from anju.core import lottery
 from anju.core.errors import Conflict, FieldError, NotFound
@@ -216,25 +216,43 @@ def masked_person(kr: Keyring | None, blob: bytes | None) -> str:
 def assignments(
     conn: Connection, caller: Caller, draw_id: int, kr: Keyring | None, *, limit: int, offset: int
 ) -> Page[AssignmentView]:
-    """The draw's chosen subjects in rank order, each with its inspector and outcome (officers)."""
-    scoped_draw(conn, caller, draw_id)
+    """The draw's chosen subjects in rank order, each with its inspector and outcome (officers).
 
-    def out(r: Any) -> AssignmentView:
-        base = _public_assignment(r)
-        if not _org(r):
-            base["name"] = masked_person(kr, r.name_enc)
-        return {
-            **base,
-            "subject_id": int(r.subject_id),
-            "district_code": r.district_code,
-            "street_code": r.street_code,
-            "findings": r.findings,
-            "event_id": r.event_id,
-            "event_kind": r.event_kind,
-            "recorded_by": r.recorded_by,
-        }
+    A caller whose scope does not cover the draw's district (a street or district officer looking at
+    a city-wide draw, or at another district's draw whose tickets include its streets) sees only the
+    assignments of subjects in its own streets and those it is the inspector of; the others' names,
+    places and findings are not its to read (the published result still lists them by name or code)."""
+    row = scoped_draw(conn, caller, draw_id)
+    stmt = _assignments_stmt(draw_id).where(*_in_scope(caller, row))
+    return fetch_page(conn, stmt, limit=limit, offset=offset, row=lambda r: _officer_view(r, kr))
 
-    return fetch_page(conn, _assignments_stmt(draw_id), limit=limit, offset=offset, row=out)
+
+def _officer_view(r: Any, kr: Keyring | None) -> AssignmentView:
+    base = _public_assignment(r)
+    if not _org(r):
+        base["name"] = masked_person(kr, r.name_enc)
+    return {
+        **base,
+        "subject_id": int(r.subject_id),
+        "district_code": r.district_code,
+        "street_code": r.street_code,
+        "findings": r.findings,
+        "event_id": r.event_id,
+        "event_kind": r.event_kind,
+        "recorded_by": r.recorded_by,
+    }
+
+
+def _in_scope(caller: Caller, draw: Any) -> list[Any]:
+    """Conditions on the assignments a caller may read in full (none: all of them)."""
+    scope = caller.scope
+    if scope.unrestricted or (draw.district_code is not None and scope.allows_division(draw.district_code)):
+        return []
+    a, s = credit_inspection_assignments.c, credit_subjects.c
+    mine: list[Any] = [a.inspector == caller.username]
+    if scope.streets:
+        mine.append(and_(*scope.where(s.street_code)))
+    return [or_(*mine)]
 
 
 def public_assignments(conn: Connection, draw_id: int, *, limit: int, offset: int) -> Page[PublicAssignment]:
@@ -244,11 +262,13 @@ def public_assignments(conn: Connection, draw_id: int, *, limit: int, offset: in
 
 
 def assignment(conn: Connection, caller: Caller, draw_id: int, rank: int, kr: Keyring | None) -> AssignmentView:
-    """One assignment (its inspector sees it too)."""
-    page = assignments(conn, caller, draw_id, kr, limit=1, offset=rank - 1) if rank >= 1 else Page([], 0)
-    if not page.items or page.items[0]["rank"] != rank:
+    """One assignment, if the caller may read it (see :func:`assignments`; its inspector sees it too)."""
+    row = scoped_draw(conn, caller, draw_id)
+    stmt = _assignments_stmt(draw_id).where(credit_inspection_assignments.c.rank == rank, *_in_scope(caller, row))
+    found = conn.execute(stmt).first()
+    if found is None:
         raise NotFound(f"抽查 {draw_id} 没有第 {rank} 位检查对象")
-    return page.items[0]
+    return _officer_view(found, kr)
 
 
 # ------------------------------------------------------------------------------------ published files

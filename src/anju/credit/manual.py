@@ -10,6 +10,7 @@ log ``credit`` through :func:`anju.credit.record_event`, in the officer's audite
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Iterator
@@ -57,8 +58,9 @@ class ManualEventIn:
     expires_on: date | None = None
     street_code: str = ""  # where it happened (scoping); required below the city level
     note: str = ""
-    #: a person's blind index, as the confirmation page carries it back instead of the ID itself
-    subject_bidx: str = ""
+    #: a person's subject token (:func:`subject_token`), as the confirmation page carries it back
+    #: instead of the ID itself: never a bare blind index from the browser
+    subject_token: str = ""
 
 
 @dataclass(frozen=True)
@@ -67,9 +69,38 @@ class Checked:
 
     event: Event
     subject_label: str  # the organisation's code, or a person's masked ID: never the clear ID
+    subject_token: str = ""  # a person's: what the confirmation page posts back (see subject_token)
 
 
-def _subject(kr: Keyring, cmd: ManualEventIn, errors: list[FieldError]) -> tuple[str, str]:
+#: The confirmation page's token is good for this long after the ID was entered.
+TOKEN_SECONDS = 3600
+_TOKEN_AD = "credit.manual_subject"  # noqa: S105 - the associated data (a label), not a secret
+
+
+def subject_token(kr: Keyring, caller: Caller, subject_type: str, bidx: str) -> str:
+    """A person's blind index sealed for the confirmation page: SM4-GCM under the data key (the
+    browser neither reads nor forges it), bound to the officer, the subject type and the time the ID
+    was entered. The page never holds the ID nor the bare blind index."""
+    body = json.dumps({"b": bidx, "u": caller.username, "t": subject_type, "at": int(clock.now().timestamp())})
+    return base64.urlsafe_b64encode(kr.encrypt(body, _TOKEN_AD)).decode("ascii")
+
+
+def _from_token(kr: Keyring, caller: Caller, subject_type: str, token: str) -> str:
+    """The blind index a token of :func:`subject_token` seals, if it is this officer's, of this
+    subject type and recent; else the officer is asked for the ID again (field ``id_number``)."""
+    again = ValidationError.of("id_number", "请重新填写公民身份号码")
+    try:
+        got = json.loads(kr.decrypt(base64.urlsafe_b64decode(token.encode("ascii")), _TOKEN_AD))
+        bidx, user, kind, at = str(got["b"]), got["u"], got["t"], int(got["at"])
+    except Exception:  # not base64, not ours, tampered, or not the shape we wrote
+        raise again from None
+    age = clock.now().timestamp() - at
+    if user != caller.username or kind != subject_type or not 0 <= age <= TOKEN_SECONDS or not BIDX.fullmatch(bidx):
+        raise again
+    return bidx
+
+
+def _subject(kr: Keyring, caller: Caller, cmd: ManualEventIn, errors: list[FieldError]) -> tuple[str, str]:
     """The subject's blind index and how the confirmation shows it (a person's ID masked)."""
     if cmd.subject_type not in domain.SUBJECT_TYPES:
         errors.append(FieldError("subject_type", "请选择主体类型"))
@@ -78,10 +109,8 @@ def _subject(kr: Keyring, cmd: ManualEventIn, errors: list[FieldError]) -> tuple
         if cmd.subject_type not in domain.PERSON_TYPES:
             code = credit_code(cmd.credit_code, "credit_code")
             return kr.blind_index(code, "credit_code"), code
-        if not cmd.id_number and cmd.subject_bidx:
-            if not BIDX.fullmatch(cmd.subject_bidx):
-                raise ValidationError.of("id_number", "请重新填写公民身份号码")
-            return cmd.subject_bidx, "（已确认）"
+        if not cmd.id_number and cmd.subject_token:
+            return _from_token(kr, caller, cmd.subject_type, cmd.subject_token), "（已确认）"
         idn = resident_id(cmd.id_number, "id_number")
         return kr.blind_index(idn, "id_number"), mask_id(idn)
     except ValidationError as e:
@@ -108,7 +137,7 @@ def _when_and_where(caller: Caller, cmd: ManualEventIn, errors: list[FieldError]
 def check(kr: Keyring, caller: Caller, cmd: ManualEventIn) -> Checked:
     """Every field checked (all errors at once, each naming its field), nothing written."""
     errors: list[FieldError] = []
-    bidx, label = _subject(kr, cmd, errors)
+    bidx, label = _subject(kr, caller, cmd, errors)
     if cmd.kind not in manual_kinds():
         errors.append(FieldError("kind", "请选择信用事件类型"))
     if cmd.severity and cmd.severity not in domain.SEVERITIES:
@@ -140,7 +169,7 @@ def check(kr: Keyring, caller: Caller, cmd: ManualEventIn) -> Checked:
         subject_type=cmd.subject_type,
     )
     domain.check_event(ev)
-    return Checked(ev, label)
+    return Checked(ev, label, subject_token(kr, caller, cmd.subject_type, bidx) if person else "")
 
 
 def record(conn: Connection, kr: Keyring, caller: Caller, cmd: ManualEventIn) -> int:

@@ -67,8 +67,8 @@ def file_objection(
     casework.check_uploads(files)
     if casework.amended(conn, event_id):
         raise Conflict("该信用记录已被撤销或修复，不能再提出异议")
-    if _open_for(conn, event_id):
-        raise Conflict("该信用记录已有待处理的异议")
+    if (case := casework.open_case(conn, event_id)) is not None:
+        raise Conflict(f"该信用记录已有待处理的{case}，办结后才能再提出异议")
     now = clock.now()
     due = add_working_days(clock.to_local(now).date(), days)
     oid: int | None = None

@@ -1,21 +1,25 @@
 """The public credit disclosure (信用公示, like 信用中国's): organisations only — their grade, their red
-and black list entries with dates, and their sanctions (negative events in effect or past, never the
-voided ones) with dates and kinds. Individuals (practitioners, households, persons) are never shown,
-not by name, code or count: every query here is restricted to organisation subjects.
+and black list entries with dates, and their sanctions with dates and kinds *during their publicity
+period* only: a negative event is shown while it still counts (see :func:`public_sanctions`), never
+once voided, repaired (信用修复: the repair takes it off the page), expired (``expires_on``) or past
+the scoring edition's ``expiry_months`` for its kind (公示期满). Individuals (practitioners,
+households, persons) are never shown, not by name, code or count: every query here is restricted to
+organisation subjects.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, TypedDict
 
-from sqlalchemy import Connection, exists, select
+from sqlalchemy import ColumnElement, Connection, and_, exists, literal_column, or_, select
 
 from anju.core import clock
 from anju.core.errors import NotFound
 from anju.core.paging import Page, fetch_page
-from anju.credit import domain
+from anju.credit import domain, scoring
+from anju.credit.assessment import add_months
 from anju.credit.catalogue import catalogue, kind_label
 from anju.credit.queries import EVENT_STATUS, event_status
 from anju.credit.tables import (
@@ -136,12 +140,24 @@ def get_public(conn: Connection, credit_code: str) -> PublicOrg:
 
 
 def public_sanctions(conn: Connection, credit_code: str, *, limit: int, offset: int) -> Page[PublicSanction]:
-    """An organisation's sanctions (negative events), newest first; voided ones are not shown."""
+    """An organisation's sanctions (negative events) in their publicity period, newest first.
+
+    Shown: negative events that have occurred and still count today. Not shown: voided (an upheld
+    objection), repaired from a day up to today (信用修复 ends the publication), past their own
+    ``expires_on``, or older than the edition in force's ``expiry_months`` for their kind (the
+    scoring's 公示期 ends: the grade no longer counts them, so the page does not either)."""
     bidx = conn.execute(select(S.subject_bidx).where(*_org(), S.credit_code == credit_code.strip().upper())).scalar()
     if bidx is None:
         raise NotFound("没有这个企业的信用信息")
     negative = [k for k, v in catalogue().kinds.items() if v.negative]
     day = clock.today()
+    rules = scoring.edition_on(day).kinds
+    lasting = [k for k in negative if not (k in rules and rules[k].expiry_months)]
+    periods = [
+        and_(E.kind == k, E.occurred_on > published_since(day, rules[k].expiry_months))
+        for k in negative
+        if k in rules and rules[k].expiry_months
+    ]
     stmt = (
         select(
             E.kind,
@@ -153,7 +169,13 @@ def public_sanctions(conn: Connection, credit_code: str, *, limit: int, offset: 
             A.effective_on.label("amended_on"),
         )
         .select_from(credit_events.outerjoin(credit_event_amendments, A.event_id == E.id))
-        .where(E.subject_bidx == bidx, E.kind.in_(negative), (A.kind.is_(None)) | (A.kind != "void"))
+        .where(
+            E.subject_bidx == bidx,
+            E.occurred_on <= day,
+            or_(E.kind.in_(lasting), *periods),
+            or_(E.expires_on.is_(None), E.expires_on > day),
+            or_(A.kind.is_(None), and_(A.kind == "repair", A.effective_on > day)),
+        )
         .order_by(E.occurred_on.desc(), E.id.desc())
     )
 
@@ -171,6 +193,28 @@ def public_sanctions(conn: Connection, credit_code: str, *, limit: int, offset: 
     return fetch_page(conn, stmt, limit=limit, offset=offset, row=out)
 
 
+def published_since(on: date, months: int) -> date:
+    """The latest ``occurred_on`` whose event is past ``months`` on ``on`` (the scoring's expiry:
+    expired once ``on`` reaches the same day ``months`` later, ``assessment.add_months``); events
+    after it are still in their period."""
+    d = add_months(on, -months)
+    while add_months(d + timedelta(days=1), months) <= on:
+        d += timedelta(days=1)
+    while add_months(d, months) > on:
+        d -= timedelta(days=1)
+    return d
+
+
 def synthetic(conn: Connection) -> bool:
-    """Whether the credit data includes the synthetic history (the pages then say so)."""
-    return conn.execute(select(E.id).where(E.reference.startswith("SYN-")).limit(1)).first() is not None
+    """Whether the credit data includes the synthetic history (the pages then say so): one probe of
+    the index on ``reference`` (``ix_credit_events_reference``), never a scan, on every anonymous hit.
+
+    PostgreSQL: ``LIKE 'SYN-%'`` with the literal pattern, which the index's ``text_pattern_ops``
+    serves in any collation. SQLite compares in BINARY order, so the prefix is the range
+    ``['SYN-', 'SYN.')`` (``.`` follows ``-``), which its index serves."""
+    cond: ColumnElement[bool]
+    if conn.dialect.name == "postgresql":
+        cond = E.reference.like(literal_column("'SYN-%'"))
+    else:
+        cond = and_(E.reference >= "SYN-", E.reference < "SYN.")
+    return conn.execute(select(E.id).where(cond).limit(1)).first() is not None

@@ -92,8 +92,8 @@ def request_repair(
     if ev.expires_on is not None and ev.expires_on <= today:
         raise Conflict("该信用记录已失效，无须修复")
     _check(ev, basis, today, city)
-    if _open_for(conn, event_id):
-        raise Conflict("该信用记录已有待处理的修复申请")
+    if (case := casework.open_case(conn, event_id)) is not None:
+        raise Conflict(f"该信用记录已有待处理的{case}，办结后才能再申请修复")
     due = add_working_days(today, days)
     rid: int | None = None
     number = ""

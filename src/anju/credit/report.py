@@ -6,6 +6,14 @@ The proofs are those of :mod:`anju.ledger` (RFC 9162), checked by the stand-alon
 ``ledger/verify.py`` (``check_head`` with the published key, then ``check_inclusion`` of
 ``leaf_hash(entry)`` for every item); :mod:`anju.credit.report_pdf` prints the report and attaches the
 same data as a JSON file to the PDF.
+
+Bounded: a subject with thousands of events (a large rental enterprise collects one
+``good.escrow_on_time`` per ended lease) gets its latest :data:`MAX_EVENTS` events in full, with
+their amendments and cases, its latest :data:`MAX_EVENTS` grade changes and list entries, and the
+count of all its events (``events_total``; the PDF says how many are not listed: the full history is
+the officers' and the own-file pages'). The log entries and proofs are read set-wise
+(:func:`anju.ledger.entries`, :func:`anju.ledger.inclusion_proofs`): a handful of queries, not two
+per leaf.
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, TypedDict
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from anju import ledger
 from anju.core import clock
@@ -23,6 +31,8 @@ from anju.credit.own_file import EventView, GradeView, ListView
 from anju.credit.tables import credit_events, credit_grade_changes, credit_list_entries
 
 FORMAT = "anju-credit-report-v1"
+#: The most events (and grade changes, and list entries) a report lists, the latest ones.
+MAX_EVENTS = 500
 
 
 class HeadView(TypedDict):
@@ -59,6 +69,7 @@ class Report(TypedDict):
     head: HeadView
     proofs: list[ProofItem]
     pending: int  # leaves appended after the signed head (in the next report)
+    events_total: int  # all the subject's events; ``events`` holds the latest MAX_EVENTS of them
 
 
 def head_view(sth: Any) -> HeadView:
@@ -89,14 +100,22 @@ def _leaves(conn: Connection, subject: Subject, events: list[EventView]) -> list
             if c["decision_ledger_index"] is not None:
                 out.append((f"{c['kind']}_decision", c["number"], c["decision_ledger_index"]))
     g = credit_grade_changes.c
-    for gid, idx in conn.execute(
-        select(g.id, g.ledger_index).where(g.subject_bidx == subject.bidx, g.ledger_index.is_not(None)).order_by(g.id)
-    ):
+    grades = conn.execute(
+        select(g.id, g.ledger_index)
+        .where(g.subject_bidx == subject.bidx, g.ledger_index.is_not(None))
+        .order_by(g.id.desc())
+        .limit(MAX_EVENTS)
+    ).all()
+    for gid, idx in reversed(grades):
         out.append(("grade", str(gid), int(idx)))
     le = credit_list_entries.c
-    for lid, idx, exit_idx in conn.execute(
-        select(le.id, le.ledger_index, le.exit_ledger_index).where(le.subject_bidx == subject.bidx).order_by(le.id)
-    ):
+    lists = conn.execute(
+        select(le.id, le.ledger_index, le.exit_ledger_index)
+        .where(le.subject_bidx == subject.bidx)
+        .order_by(le.id.desc())
+        .limit(MAX_EVENTS)
+    ).all()
+    for lid, idx, exit_idx in reversed(lists):
         if idx is not None:
             out.append(("list", str(lid), int(idx)))
         if exit_idx is not None:
@@ -110,26 +129,29 @@ def report(conn: Connection, subject: Subject, signer: ledger.Signer) -> Report:
     sth = ledger.current_signed_head(conn, domain.LOG, signer)
     size = sth.head.size
     e = credit_events.c
-    rows = conn.execute(select(credit_events).where(e.subject_bidx == subject.bidx).order_by(e.occurred_on, e.id)).all()
-    events = own_file.event_views(conn, list(rows), clock.today())
-    proofs: list[ProofItem] = []
-    pending = 0
-    for what, ref, idx in _leaves(conn, subject, events):
-        if idx >= size:
-            pending += 1
-            continue
-        entry = ledger.entry(conn, domain.LOG, idx)
-        p = ledger.inclusion_proof(conn, domain.LOG, idx, size)
-        proofs.append(
-            {
-                "what": what,
-                "ref": ref,
-                "index": idx,
-                "entry": entry.data.decode("utf-8"),
-                "leaf_hash": p.leaf_hash.hex(),
-                "proof": [h.hex() for h in p.proof],
-            }
-        )
+    mine = e.subject_bidx == subject.bidx
+    total = int(conn.execute(select(func.count()).select_from(credit_events).where(mine)).scalar_one())
+    latest = conn.execute(
+        select(credit_events).where(mine).order_by(e.occurred_on.desc(), e.id.desc()).limit(MAX_EVENTS)
+    ).all()
+    events = own_file.event_views(conn, list(reversed(latest)), clock.today())
+    leaves = _leaves(conn, subject, events)
+    signed = [x for x in leaves if x[2] < size]
+    pending = len(leaves) - len(signed)
+    idxs = [idx for _, _, idx in signed]
+    entries = ledger.entries(conn, domain.LOG, idxs)
+    paths = ledger.inclusion_proofs(conn, domain.LOG, idxs, size)
+    proofs: list[ProofItem] = [
+        {
+            "what": what,
+            "ref": ref,
+            "index": idx,
+            "entry": entry.data.decode("utf-8"),
+            "leaf_hash": p.leaf_hash.hex(),
+            "proof": [h.hex() for h in p.proof],
+        }
+        for (what, ref, idx), entry, p in zip(signed, entries, paths, strict=True)
+    ]
     return {
         "format": FORMAT,
         "generated_on": clock.today(),
@@ -142,4 +164,5 @@ def report(conn: Connection, subject: Subject, signer: ledger.Signer) -> Report:
         "head": head_view(sth),
         "proofs": proofs,
         "pending": pending,
+        "events_total": total,
     }

@@ -163,6 +163,11 @@ def render(rep: Report, *, compress: bool = True) -> bytes:
     w.heading("三、信用记录")
     if not rep["events"]:
         w.para("暂无信用记录。")
+    elif rep["events_total"] > len(rep["events"]):
+        w.para(
+            f"共有信用记录 {rep['events_total']} 条，本报告列出最近的 {len(rep['events'])} 条"
+            "（全部记录可在“我的信用”页面查阅）。"
+        )
     for e in rep["events"]:
         exp = f"，{e['expires_on']} 失效" if e["expires_on"] else ""
         w.para(

@@ -75,6 +75,8 @@ credit_events = Table(
     Column("ledger_index", BigInteger, nullable=True),  # its leaf in the verifiable log "credit"
     Index("ix_credit_events_subject", "subject_bidx", "occurred_on"),
     Index("ix_credit_events_recorded", "recorded_at"),
+    # Feeds look records up by reference; public.synthetic() tests the prefix SYN- (LIKE on PostgreSQL).
+    Index("ix_credit_events_reference", "reference", postgresql_ops={"reference": "text_pattern_ops"}),
 )
 
 # What ends an event's effect without editing it: ``void`` (an upheld objection: the event never

@@ -152,7 +152,7 @@ def event_post(
     subject_type: Annotated[str, Form(max_length=20)] = "",
     credit_code: Annotated[str, Form(max_length=30)] = "",
     id_number: Annotated[str, Form(max_length=30)] = "",
-    subject_bidx: Annotated[str, Form(max_length=64)] = "",
+    subject_token: Annotated[str, Form(max_length=400)] = "",
     kind: Annotated[str, Form(max_length=40)] = "",
     severity: Annotated[str, Form(max_length=8)] = "",
     evidence: Annotated[str, Form(max_length=64)] = "",
@@ -163,7 +163,7 @@ def event_post(
     confirmed: Annotated[Literal["", "1"], Form()] = "",
 ) -> Any:
     """Check the event; the first post shows it on a confirmation page, whose button posts the same
-    values (a person's blind index instead of the ID) with ``confirmed=1``, which records it."""
+    values (a person's sealed subject token instead of the ID) with ``confirmed=1``, which records it."""
     values = {"subject_type": subject_type, "credit_code": credit_code, "kind": kind, "severity": severity,
               "evidence": evidence, "occurred_on": occurred_on, "expires_on": expires_on,
               "street_code": street_code, "note": note}  # fmt: skip
@@ -175,7 +175,7 @@ def event_post(
             except ValueError:
                 raise ValidationError.of(name, "日期应为 YYYY-MM-DD") from None
         cmd = manual.ManualEventIn(subject_type, kind, evidence, days["occurred_on"], credit_code, id_number,
-                                   severity, days["expires_on"], street_code, note, subject_bidx)  # fmt: skip
+                                   severity, days["expires_on"], street_code, note, subject_token)  # fmt: skip
         checked = manual.check(sec.keyring, caller, cmd)
         if confirmed != "1":
             return render(
@@ -184,6 +184,7 @@ def event_post(
                 values=values,
                 ev=checked.event,
                 subject_label=checked.subject_label,
+                subject_token=checked.subject_token,
                 **_ctx(),
             )
         with audited(uow, caller, "credit.record_event", "credit_event") as conn:
