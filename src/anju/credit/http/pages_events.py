@@ -55,16 +55,22 @@ def _ctx() -> Vocab:
         "all_kinds": {k: v.label for k, v in catalogue().kinds.items()},
         "sources": SOURCES,
         "severities": domain.SEVERITY_LABELS,
-        "statuses": {"effective": "有效", "void": "已撤销（异议成立或部门撤回）", "repair": "已修复"},
+        "statuses": manual.STATUSES,
     }
 
 
-def _day(v: str) -> date | None:
-    return date.fromisoformat(v) if v else None
+def _day(field: str, v: str) -> date | None:
+    """A filter's date; an impossible one (``2026-02-30``) is the field's error (422), never a 500."""
+    try:
+        return date.fromisoformat(v) if v else None
+    except ValueError:
+        raise ValidationError.of(field, "不是有效的日期（格式 YYYY-MM-DD）") from None
 
 
 def _filter(source: str, kind: str, date_from: str, date_to: str, district: str) -> manual.EventFilter:
-    return manual.EventFilter(source or None, kind or None, _day(date_from), _day(date_to), district or None)
+    return manual.EventFilter(
+        source or None, kind or None, _day("date_from", date_from), _day("date_to", date_to), district or None
+    )
 
 
 @router.get("/credit/events", response_class=HTMLResponse)
