@@ -77,3 +77,15 @@ def test_bad_dates_are_field_errors_never_500(client, city_engine):  # noqa: F81
     assert r.status_code == 422 and "信用等级：应为以下之一：（空）、A、B、C、D" in r.text
     r = client.get("/api/v1/credit/events?date_from=2026-02-30", headers=auth(city_engine, "city"))
     assert r.status_code == 422
+
+
+def test_auditors_and_clerks_read_the_queues_but_do_not_decide(client, city_engine):  # noqa: F811
+    for who in ("auditor", "clerk"):
+        h = auth(city_engine, who) | {"accept": "text/html"}
+        for url in ("/credit/objections", "/credit/repairs", "/api/v1/credit/objections"):
+            assert client.get(url, headers=h).status_code == 200, (who, url)
+        home = client.get("/credit/subjects", headers=h).text
+        assert 'href="/credit/objections"' in home, who
+        r = client.post("/api/v1/credit/objections/OBJ-0/decision", json={"outcome": "rejected", "reason": "x"},
+                        headers=auth(city_engine, who))  # fmt: skip
+        assert r.status_code == 403, who
