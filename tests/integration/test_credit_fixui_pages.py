@@ -89,3 +89,14 @@ def test_auditors_and_clerks_read_the_queues_but_do_not_decide(client, city_engi
         r = client.post("/api/v1/credit/objections/OBJ-0/decision", json={"outcome": "rejected", "reason": "x"},
                         headers=auth(city_engine, who))  # fmt: skip
         assert r.status_code == 403, who
+
+
+def test_the_public_pages_are_reachable_and_filters_offer_divisions(client, city_engine):  # noqa: F811
+    home = client.get("/", headers={"accept": "text/html"}).text
+    assert 'href="/credit/public"' in home
+    page = client.get("/credit/public").text
+    assert "双随机抽查结果公示" in page and '<select name="district">' in page and "区代码" not in page
+    h = auth(city_engine, "city")
+    for url in ("/credit/subjects", "/credit/lists", "/credit/changes", "/credit/events"):
+        html = client.get(url, headers=h).text
+        assert '<select name="district">' in html and "代码 <input" not in html, url

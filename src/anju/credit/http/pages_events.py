@@ -89,12 +89,14 @@ def events_page(
     """Credit events in the caller's scope, newest recorded first, with the export of the same filter."""
     f = _filter(source, kind, date_from, date_to, district)
     with uow.read() as conn:
+        places = divisions.choices(conn)
         page = manual.list_events(conn, caller.scope, f, limit=paging.page_size, offset=paging.offset)
         names = divisions.names(conn, {i["street_code"] for i in page.items if i["street_code"]})
     values = {"source": source, "kind": kind, "date_from": date_from, "date_to": date_to, "district": district}
     return render(
         request,
         "credit/events.html",
+        places=places,
         items=page.items,
         street_names=names,
         f=values,
