@@ -100,3 +100,13 @@ def test_the_public_pages_are_reachable_and_filters_offer_divisions(client, city
     for url in ("/credit/subjects", "/credit/lists", "/credit/changes", "/credit/events"):
         html = client.get(url, headers=h).text
         assert '<select name="district">' in html and "代码 <input" not in html, url
+
+
+def test_event_form_and_wording(client, city_engine):  # noqa: F811
+    h = auth(city_engine, "district")
+    html = client.get("/credit/events/new", headers=h).text
+    assert '<select name="street_code">' in html and "个人（个人）" not in html
+    assert "代码 <input" not in html
+    page = client.get("/credit/subjects?page=999", headers=auth(city_engine, "city")).text
+    assert "第 999 /" not in page
+    assert "类型待同步" not in client.get("/credit/public").text

@@ -166,6 +166,7 @@ class EventRow(TypedDict):
     subject_kind: str
     subject_type: str | None
     subject: str  # an organisation's name or code; a person is never named
+    subject_id: int | None
     source: str
     source_label: str
     kind: str
@@ -191,6 +192,7 @@ def _query(scope: Scope, f: EventFilter) -> Select[Any]:
             s.c.kind.label("subject_type"),
             s.c.name,
             s.c.credit_code,
+            s.c.id.label("subject_id"),
             a.c.kind.label("amendment"),
             a.c.effective_on.label("amended_on"),
         )
@@ -237,6 +239,7 @@ def _row(r: Any) -> EventRow:
         "subject_kind": r.subject_kind,
         "subject_type": r.subject_type,
         "subject": subject,
+        "subject_id": None if r.subject_id is None else int(r.subject_id),
         "source": r.source,
         "source_label": SOURCES.get(r.source, r.source),
         "kind": r.kind,

@@ -131,8 +131,19 @@ def events_csv(
 
 
 def _form(
-    request: Request, values: dict[str, Any], errors: list[FieldError], message: str | None, status_code: int = 200
+    request: Request,
+    uow: Any,
+    caller: Any,
+    values: dict[str, Any],
+    errors: list[FieldError],
+    message: str | None,
+    status_code: int = 200,
 ) -> HTMLResponse:
+    with uow.read() as conn:  # the streets the caller may record in, to pick from
+        places = [
+            {**d, "streets": [x for x in d["streets"] if caller.scope.allows(x["code"])]}
+            for d in divisions.choices(conn)
+        ]
     return render(
         request,
         "credit/events_new.html",
@@ -141,14 +152,15 @@ def _form(
         errors=errors,
         message=message,
         today=clock.today(),
+        places=[d for d in places if d["streets"]],
         **_ctx(),
     )
 
 
 @router.get("/credit/events/new", response_class=HTMLResponse)
-def event_new(request: Request, caller: CreditRecord) -> HTMLResponse:
+def event_new(request: Request, uow: UowDep, caller: CreditRecord) -> HTMLResponse:
     """The form: subject, kind, severity, evidence, dates."""
-    return _form(request, {"subject_type": "rental_enterprise", "kind": "good.award"}, [], None)
+    return _form(request, uow, caller, {"subject_type": "rental_enterprise", "kind": "good.award"}, [], None)
 
 
 @router.post("/credit/events", response_class=HTMLResponse)
@@ -200,5 +212,5 @@ def event_post(
     except AnjuError as e:
         if e.status_code == 404:
             raise
-        return _form(request, values, e.errors, e.message, e.status_code)
+        return _form(request, uow, caller, values, e.errors, e.message, e.status_code)
     return RedirectResponse("/credit/events?done=recorded", status_code=303)

@@ -53,7 +53,8 @@ def _labels() -> Labels:
         "grade_labels": domain.GRADE_LABELS,
         "list_labels": domain.LISTS,
         "cause_labels": domain.GRADE_CAUSES,
-        "public_types": {k: domain.SUBJECT_TYPES[k] for k in public.PUBLIC_TYPES},
+        # "org" is a type still to be synchronised: the public reads it as 其他机构
+        "public_types": {k: "其他机构" if k == "org" else domain.SUBJECT_TYPES[k] for k in public.PUBLIC_TYPES},
     }
 
 
