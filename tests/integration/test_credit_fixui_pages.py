@@ -110,3 +110,14 @@ def test_event_form_and_wording(client, city_engine):  # noqa: F811
     page = client.get("/credit/subjects?page=999", headers=auth(city_engine, "city")).text
     assert "第 999 /" not in page
     assert "类型待同步" not in client.get("/credit/public").text
+
+
+def test_events_recorded_by_hand_or_inspection_expire_by_the_kinds_rule():
+    from anju.credit.assessment import add_months
+    from anju.credit.expiry import default_expiry
+    from anju.credit.scoring import edition_on
+
+    on = date(2026, 6, 1)
+    months = edition_on(on).kinds["rental.unverified_listing"].expiry_months
+    assert months and default_expiry("rental.unverified_listing", on) == add_months(on, months)
+    assert default_expiry("no.such_kind", on) is None

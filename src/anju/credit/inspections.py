@@ -36,6 +36,7 @@ from anju.core.scope import OutOfScope, Scope
 from anju.credit import domain, inspection_rule
 from anju.credit.catalogue import catalogue
 from anju.credit.domain import Event
+from anju.credit.expiry import default_expiry
 from anju.credit.services import record_event
 from anju.credit.tables import (
     credit_grades,
@@ -548,6 +549,7 @@ def record_outcome(conn: Connection, caller: Caller, draw_id: int, rank: int, o:
             kind=kind,
             severity=severity,
             occurred_on=o.inspected_on,
+            expires_on=default_expiry(kind, o.inspected_on),
             reference=f"{row.draw_no}-{rank}",
             street_code=subj.street_code,
             detail={"inspection": row.draw_no, "rank": rank, "outcome": o.outcome},

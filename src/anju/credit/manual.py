@@ -27,6 +27,7 @@ from anju.core.scope import Scope
 from anju.credit import domain
 from anju.credit.catalogue import SOURCES, catalogue
 from anju.credit.domain import Event
+from anju.credit.expiry import default_expiry
 from anju.credit.services import record_event
 from anju.credit.tables import credit_event_amendments, credit_events, credit_subjects
 from anju.security import Caller, Keyring, credit_code, mask_id, resident_id
@@ -135,7 +136,7 @@ def check(kr: Keyring, caller: Caller, cmd: ManualEventIn) -> Checked:
         severity=sev,
         occurred_on=cmd.occurred_on,
         reference=evidence,
-        expires_on=cmd.expires_on,
+        expires_on=cmd.expires_on or default_expiry(cmd.kind, cmd.occurred_on),
         street_code=street or None,
         detail={"note": note, "recorded_by": caller.username} | ({} if person else {"credit_code": label}),
         subject_type=cmd.subject_type,
