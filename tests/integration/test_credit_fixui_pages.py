@@ -121,3 +121,9 @@ def test_events_recorded_by_hand_or_inspection_expire_by_the_kinds_rule():
     months = edition_on(on).kinds["rental.unverified_listing"].expiry_months
     assert months and default_expiry("rental.unverified_listing", on) == add_months(on, months)
     assert default_expiry("no.such_kind", on) is None
+
+
+def test_a_refusal_page_shows_the_signed_in_header(client, city_engine):  # noqa: F811
+    r = client.get("/credit/events/new", headers=auth(city_engine, "auditor") | {"accept": "text/html"})
+    assert r.status_code == 403 and "您的角色无权执行此操作" in r.text
+    assert 'href="/login"' not in r.text and "退出" in r.text
