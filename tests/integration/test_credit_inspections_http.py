@@ -151,6 +151,7 @@ def test_the_pages_from_a_new_draw_to_its_public_result(client: TestClient, city
     client.cookies.clear()
     r = client.get(f"{page}/public")
     assert r.status_code == 200 and "385729" in r.text
+    assert "J01" in r.text and ">district<" not in r.text  # inspectors by their code in the draw
     pub = client.get(f"/api/v1/credit/inspections/{draw_id}/public/assignments").json()["items"]
     assert len(pub) == 2
     for a in pub:  # organisations by name, persons only by their code in the draw
