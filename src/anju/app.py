@@ -52,6 +52,14 @@ def _field_of(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "request"
 
 
+def _readable(exc: AnjuError, path: str) -> str:
+    """The message a person reads: a one-field error (``ValidationError.of``) names the field in Chinese."""
+    errors = getattr(exc, "errors", None) or []
+    if len(errors) == 1 and exc.message == f"{errors[0].field}: {errors[0].reason}":
+        return f"{validation.field_label(errors[0].field, path)}：{errors[0].reason}"
+    return exc.message
+
+
 def _record_denial(request: Request, exc: AnjuError) -> None:
     from anju.security import Caller, record_now
 
@@ -130,7 +138,7 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
         if not wants_json(request):
             from anju.web.templating import render_error
 
-            return render_error(request, exc.status_code, exc.message)
+            return render_error(request, exc.status_code, _readable(exc, request.url.path))
         return JSONResponse(exc.as_dict(), status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
@@ -142,7 +150,7 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
             }
             for e in exc.errors()
         ]
-        msg = "；".join(f"{e['field']}：{e['reason']}" for e in errors)
+        msg = "；".join(f"{validation.field_label(e['field'], request.url.path)}：{e['reason']}" for e in errors)
         if not wants_json(request):
             from anju.web.templating import render_error
 

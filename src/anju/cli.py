@@ -235,6 +235,24 @@ def _synth_departments(engine: Engine, settings: Settings, seed: int, directory:
     return got.__dict__ | {"directory": None}
 
 
+def _demo_accounts(engine: Engine, settings: Settings) -> None:
+    """The demo's accounts, created once, and joined to the synthetic market (``attach_demo_accounts``)."""
+    from anju.security import keyring_from_settings
+    from anju.security.cli import DEMO_PASSWORD, ensure_demo_accounts
+    from anju.synth import attach_demo_accounts
+
+    made = ensure_demo_accounts(engine, settings)
+    if made:
+        click.echo(f"已创建演示账户（密码均为 {DEMO_PASSWORD}）：" + "、".join(a["username"] for a in made), err=True)
+        attached = attach_demo_accounts(engine, keyring_from_settings(settings), made)
+        if attached:
+            click.echo(
+                "演示账户已接入合成租赁市场：landlord 名下有已发布房源，agency 为已备案租赁企业，"
+                "citizen 有一份已备案合同",
+                err=True,
+            )
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, type=int, show_default=True)
@@ -281,8 +299,8 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
     from anju.core import migrate
     from anju.core.scope import SYSTEM
     from anju.security import keyring_from_settings
-    from anju.security.cli import DEMO_PASSWORD, ensure_demo_accounts
-    from anju.synth import attach_demo_accounts, generate, generate_market, generate_people, generate_rental
+    from anju.security.cli import DEMO_ACCOUNTS, DEMO_PASSWORD
+    from anju.synth import generate, generate_market, generate_people, generate_rental
 
     settings = runtime.settings()
     if "ANJU_STAFF_TOTP_REQUIRED" not in os.environ and settings.environment != "production":
@@ -341,9 +359,15 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
             f"登记 {history.registrations} 条",
             err=True,
         )
-        from anju.synth import generate_credit
+        # the demo accounts join the market before the credit history is built: the agency's enterprise
+        # is filed under the account's credit code, so it has one credit file (not one per code)
+        _demo_accounts(engine, settings)
+        from anju.synth import demo_credit_events, generate_credit
 
         cred = generate_credit(engine, keyring_from_settings(settings), seed, progress=runtime.progress)
+        own = demo_credit_events(engine, keyring_from_settings(settings), DEMO_ACCOUNTS)
+        if own:
+            click.echo(f"演示账户各有一条合成信用记录（共 {own} 条，/credit/me）", err=True)
         click.echo(
             f"已生成合成信用记录：信用主体 {sum(cred.subjects.values())} 个、失信记录 {cred.negative} 条、"
             f"守信记录 {cred.positive} 条（/credit/subjects，公示 /credit/public）",
@@ -362,16 +386,7 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
             f"未关联 {job.unlinked}（复核队列 /addresses/review）",
             err=True,
         )
-    made = ensure_demo_accounts(engine, settings)
-    if made:
-        click.echo(f"已创建演示账户（密码均为 {DEMO_PASSWORD}）：" + "、".join(a["username"] for a in made), err=True)
-        attached = attach_demo_accounts(engine, keyring_from_settings(settings), made)
-        if attached:
-            click.echo(
-                "演示账户已接入合成租赁市场：landlord 名下有已发布房源，agency 为已备案租赁企业，"
-                "citizen 有一份已备案合同",
-                err=True,
-            )
+    _demo_accounts(engine, settings)
     click.echo(
         f"Anju 正在运行： http://{host}:{port}/  （演示账户见 README：admin、city、district、clerk、"
         f"auditor、citizen…，密码 {DEMO_PASSWORD}）",

@@ -61,7 +61,12 @@ CASES: dict[tuple[str, str], Case] = {
         ri.per_draw("GET", PAGES + "/{}/assignments/1", "drawn"), perm="credit.inspect"
     ),
     ("POST", f"{PAGES}/{{draw_id}}/assignments/{{rank}}"): Case(
-        ri.fresh("POST", PAGES + "/{}/assignments/1", True, data={"outcome": "clean", "inspected_on": ri.TODAY}),
+        ri.fresh(
+            "POST",
+            PAGES + "/{}/assignments/1",
+            True,
+            data={"outcome": "clean", "inspected_on": ri.TODAY, "confirmed": "1"},
+        ),
         ok={303},
         perm="credit.inspect",
     ),

@@ -37,10 +37,10 @@ CASES: dict[tuple[str, str], Case] = {
         one("GET", "/api/v1/credit/me/report.pdf"), scoping=None, perm="credit.own"
     ),
     ("GET", "/api/v1/credit/objections"): Case(
-        one("GET", "/api/v1/credit/objections"), scoping=None, perm="credit.decide"
+        one("GET", "/api/v1/credit/objections"), scoping=None, perm="credit.read"
     ),
     ("GET", "/api/v1/credit/objections/{objection_no}"): Case(
-        one("GET", f"/api/v1/credit/objections/{_NO_OBJECTION}"), ok=_ABSENT, scoping=None, perm="credit.decide"
+        one("GET", f"/api/v1/credit/objections/{_NO_OBJECTION}"), ok=_ABSENT, scoping=None, perm="credit.read"
     ),
     ("POST", "/api/v1/credit/objections/{objection_no}/decision"): Case(
         one("POST", f"/api/v1/credit/objections/{_NO_OBJECTION}/decision", **_DECISION),
@@ -48,9 +48,9 @@ CASES: dict[tuple[str, str], Case] = {
         scoping=None,
         perm="credit.decide",
     ),
-    ("GET", "/api/v1/credit/repairs"): Case(one("GET", "/api/v1/credit/repairs"), scoping=None, perm="credit.decide"),
+    ("GET", "/api/v1/credit/repairs"): Case(one("GET", "/api/v1/credit/repairs"), scoping=None, perm="credit.read"),
     ("GET", "/api/v1/credit/repairs/{repair_no}"): Case(
-        one("GET", f"/api/v1/credit/repairs/{_NO_REPAIR}"), ok=_ABSENT, scoping=None, perm="credit.decide"
+        one("GET", f"/api/v1/credit/repairs/{_NO_REPAIR}"), ok=_ABSENT, scoping=None, perm="credit.read"
     ),
     ("POST", "/api/v1/credit/repairs/{repair_no}/decision"): Case(
         one("POST", f"/api/v1/credit/repairs/{_NO_REPAIR}/decision", **_DECISION),
@@ -59,7 +59,7 @@ CASES: dict[tuple[str, str], Case] = {
         perm="credit.decide",
     ),
     ("GET", "/api/v1/credit/documents/{doc_id}"): Case(
-        one("GET", "/api/v1/credit/documents/999999"), ok=_ABSENT, scoping=None, perm="credit.decide"
+        one("GET", "/api/v1/credit/documents/999999"), ok=_ABSENT, scoping=None, perm="credit.read"
     ),
     # pages
     ("GET", "/credit/me"): Case(one("GET", "/credit/me"), scoping=None, perm="credit.own"),
@@ -76,13 +76,13 @@ CASES: dict[tuple[str, str], Case] = {
         one("GET", "/credit/me/documents/999999"), ok=_ABSENT, scoping=None, perm="credit.own"
     ),
     ("GET", "/credit/me/report.pdf"): Case(one("GET", "/credit/me/report.pdf"), scoping=None, perm="credit.own"),
-    ("GET", "/credit/objections"): Case(one("GET", "/credit/objections"), scoping=None, perm="credit.decide"),
-    ("GET", "/credit/repairs"): Case(one("GET", "/credit/repairs"), scoping=None, perm="credit.decide"),
+    ("GET", "/credit/objections"): Case(one("GET", "/credit/objections"), scoping=None, perm="credit.read"),
+    ("GET", "/credit/repairs"): Case(one("GET", "/credit/repairs"), scoping=None, perm="credit.read"),
     ("GET", "/credit/objections/{objection_no}"): Case(
-        one("GET", f"/credit/objections/{_NO_OBJECTION}"), ok=_ABSENT, scoping=None, perm="credit.decide"
+        one("GET", f"/credit/objections/{_NO_OBJECTION}"), ok=_ABSENT, scoping=None, perm="credit.read"
     ),
     ("GET", "/credit/repairs/{repair_no}"): Case(
-        one("GET", f"/credit/repairs/{_NO_REPAIR}"), ok=_ABSENT, scoping=None, perm="credit.decide"
+        one("GET", f"/credit/repairs/{_NO_REPAIR}"), ok=_ABSENT, scoping=None, perm="credit.read"
     ),
     ("GET", "/credit/objections/{objection_no}/confirm"): Case(
         one("GET", f"/credit/objections/{_NO_OBJECTION}/confirm", params={"outcome": "upheld"}),
@@ -109,6 +109,6 @@ CASES: dict[tuple[str, str], Case] = {
         perm="credit.decide",
     ),
     ("GET", "/credit/documents/{doc_id}"): Case(
-        one("GET", "/credit/documents/999999"), ok=_ABSENT, scoping=None, perm="credit.decide"
+        one("GET", "/credit/documents/999999"), ok=_ABSENT, scoping=None, perm="credit.read"
     ),
 }

@@ -231,6 +231,7 @@ def test_the_run_is_reproducible_from_the_downloaded_files(env: dict[str, Any], 
     lot = _standalone_lottery(tmp_path)
     tickets = lot.read_ids(str(tmp_path / "tickets.txt"))
     people = lot.read_ids(str(tmp_path / "inspectors.txt"))
+    assert people == ["J01", "J02"]  # staff are published as the draw's codes, never by username
     assert lot.list_hash(tickets) == pub["subjects_hash"] and lot.list_hash(people) == pub["inspectors_hash"]
     order, chosen = lot.draw(tickets, SEED).order, []
     for t in order:

@@ -142,10 +142,16 @@ def test_the_pages_from_a_new_draw_to_its_public_result(client: TestClient, city
     r = client.post(f"{page}/assignments/{rank}", data=bad)
     assert r.status_code == 422 and "不能为空" in r.text
     r = client.post(f"{page}/assignments/{rank}", data={**bad, "findings": "发布虚假房源 2 套"})
+    assert r.status_code == 200 and "请确认检查结果" in r.text and "发布虚假房源信息" in r.text  # nothing written yet
+    listed = client.get(f"/api/v1/credit/inspections/{draw_id}/assignments").json()["items"]
+    assert [a["event_id"] for a in listed if a["rank"] == rank] == [None]
+    r = client.post(f"{page}/assignments/{rank}", data={**bad, "findings": "发布虚假房源 2 套", "confirmed": "1"})
     assert r.status_code == 303
+    assert "检查结果已登记" in client.get(r.headers["location"]).text
     client.cookies.clear()
     r = client.get(f"{page}/public")
     assert r.status_code == 200 and "385729" in r.text
+    assert "J01" in r.text and ">district<" not in r.text  # inspectors by their code in the draw
     pub = client.get(f"/api/v1/credit/inspections/{draw_id}/public/assignments").json()["items"]
     assert len(pub) == 2
     for a in pub:  # organisations by name, persons only by their code in the draw

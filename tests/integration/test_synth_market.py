@@ -87,6 +87,13 @@ def test_every_synthetic_developer_has_a_code_the_public_checker_accepts_and_a_s
         assert name.endswith("（合成）")
     assert len({code for code, _ in devs}) == len(devs)
     assert all(p.endswith("（合成）") for p in projects)
+    # a developer's seat is a real street of its district (district officers' scope goes by street)
+    from anju.divisions import choices
+
+    with market.engine.connect() as c:
+        seats = c.execute(select(developers.c.district_code, developers.c.street_code)).all()
+        streets = {s["code"]: d["code"] for d in choices(c) for s in d["streets"]}
+    assert all(streets.get(street) == district for district, street in seats), seats[:3]
 
 
 def _per_year(n: int) -> float:

@@ -213,6 +213,11 @@ def test_the_demo_accounts_join_the_market(rental_engine, tmp_path, settings_for
     ]
     done = attach_demo_accounts(rental_engine, keyring(rental_engine, tmp_path), specs)
     assert set(done) == {"citizen_lease", "agency_party", "landlord_homes"} and done["landlord_homes"] == 3
+    from anju.synth.demo_market import demo_credit_events
+
+    # each demo account gets a synthetic credit record of its own (once)
+    kr = keyring(rental_engine, tmp_path)
+    assert demo_credit_events(rental_engine, kr, specs) == 3 and demo_credit_events(rental_engine, kr, specs) == 0
     api = "/api/v1/rental"
     # the market was generated on TEST_TODAY: look at it on that day (verification codes expire)
     monkeypatch.setattr(clock, "today", lambda: TEST_TODAY)
@@ -232,6 +237,9 @@ def test_the_demo_accounts_join_the_market(rental_engine, tmp_path, settings_for
         assert party["id"] == done["agency_party"] and party["status"] == "filed"
         mine = get("landlord", "/me/listings")["items"]
         assert len(mine) == 3 and {x["status"] for x in mine} == {"published"}
+        for who in ("citizen", "landlord", "agency"):
+            r = c.get("/api/v1/credit/me", headers={"authorization": f"Bearer {api_token(rental_engine, who)}"})
+            assert r.status_code == 200 and r.json()["events"]["total"] == 1, (who, r.text)
 
 
 def test_every_encrypted_field_reads_back_through_the_services(rental_engine, tmp_path):

@@ -40,6 +40,17 @@ def tickets(weighted: Iterable[tuple[int, int]]) -> list[tuple[str, int]]:
     return out
 
 
+def inspector_code(seq: int) -> str:
+    """An inspector's public code: ``J01`` for the first of the frozen list (``seq`` 0), ``J02``…. The
+    published list and the draw use these codes — staff are never named in public — and the draw stays
+    re-runnable from the published files; who holds a code is known to staff only."""
+    return f"J{seq + 1:02d}"
+
+
+def inspector_codes(n: int) -> list[str]:
+    return [inspector_code(i) for i in range(n)]
+
+
 def ticket_subject(ticket: str) -> str:
     """The subject code a ticket belongs to (``S000123-2`` → ``S000123``)."""
     return ticket.rsplit("-", 1)[0]

@@ -17,8 +17,23 @@ from anju.core import lottery
 from anju.core.errors import Conflict, FieldError, NotFound
 from anju.core.paging import Page, fetch_page
 from anju.credit import domain, inspection_rule
-from anju.credit.inspections import OUTCOMES, STATUSES, draw_row, inspector_ids, scoped_draw, ticket_ids, visible
-from anju.credit.tables import credit_events, credit_inspection_assignments, credit_inspection_draws, credit_subjects
+from anju.credit.inspections import (
+    OUTCOMES,
+    STATUSES,
+    draw_row,
+    inspector_ids,
+    inspector_names,
+    scoped_draw,
+    ticket_ids,
+    visible,
+)
+from anju.credit.tables import (
+    credit_events,
+    credit_inspection_assignments,
+    credit_inspection_draws,
+    credit_inspection_inspectors,
+    credit_subjects,
+)
 from anju.security import Caller, Keyring, mask_name
 
 #: The column name a person's encrypted name is bound to in ``credit_subjects`` (SM4-GCM's AAD).
@@ -165,7 +180,7 @@ def list_draws(conn: Connection, caller: Caller, f: DrawFilter, *, limit: int, o
 
 
 def _assignments_stmt(draw_id: int) -> Any:
-    a, s, e = credit_inspection_assignments, credit_subjects, credit_events
+    a, s, e, i = credit_inspection_assignments, credit_subjects, credit_events, credit_inspection_inspectors
     return (
         select(
             a,
@@ -177,8 +192,13 @@ def _assignments_stmt(draw_id: int) -> Any:
             s.c.district_code,
             s.c.street_code,
             e.c.kind.label("event_kind"),
+            i.c.seq.label("inspector_seq"),
         )
-        .select_from(a.join(s, s.c.id == a.c.subject_id).outerjoin(e, e.c.id == a.c.event_id))
+        .select_from(
+            a.join(s, s.c.id == a.c.subject_id)
+            .outerjoin(e, e.c.id == a.c.event_id)
+            .outerjoin(i, (i.c.draw_id == a.c.draw_id) & (i.c.inspector == a.c.inspector))
+        )
         .where(a.c.draw_id == draw_id)
         .order_by(a.c.rank)
     )
@@ -196,7 +216,8 @@ def _public_assignment(r: Any) -> PublicAssignment:
         "subject_type": r.subject_type,
         "name": r.name if org else None,
         "credit_code": r.credit_code if org else None,
-        "inspector": r.inspector,
+        # in public an inspector is a code of the draw (J01…), never a member of staff by name
+        "inspector": r.inspector if r.inspector_seq is None else inspection_rule.inspector_code(int(r.inspector_seq)),
         "outcome": r.outcome,
         "outcome_label": OUTCOMES.get(r.outcome, r.outcome),
         "inspected_on": r.inspected_on,
@@ -233,6 +254,7 @@ def _officer_view(r: Any, kr: Keyring | None) -> AssignmentView:
         base["name"] = masked_person(kr, r.name_enc)
     return {
         **base,
+        "inspector": r.inspector,  # staff see who
         "subject_id": int(r.subject_id),
         "district_code": r.district_code,
         "street_code": r.street_code,
@@ -285,7 +307,7 @@ def tickets_text(conn: Connection, draw_id: int) -> str:
 
 
 def inspectors_text(conn: Connection, draw_id: int) -> str:
-    """The frozen inspector list, one username per line in frozen order."""
+    """The frozen inspector list as published: one code (``J01``…) per line in frozen order."""
     draw_row(conn, draw_id)
     return _lines(inspector_ids(conn, draw_id))
 
@@ -331,8 +353,9 @@ class VerifyOut(TypedDict):
 def verify_draw(conn: Connection, draw_id: int) -> VerifyOut:
     """Re-run a drawn draw from its stored lists and seed and compare with what was stored and logged."""
     row = _drawn(conn, draw_id)
-    tickets, inspectors = ticket_ids(conn, draw_id), inspector_ids(conn, draw_id)
-    out = inspection_rule.select(tickets, inspectors, row.seed, row.sample_size)
+    tickets, who = ticket_ids(conn, draw_id), inspector_names(conn, draw_id)
+    code_of = {name: code for code, name in who.items()}
+    out = inspection_rule.select(tickets, list(who), row.seed, row.sample_size)
     reasons: list[str] = []
     if out.tickets.list_hash != row.subjects_hash:
         reasons.append(f"检查对象名单的哈希 {out.tickets.list_hash} 与公布的 {row.subjects_hash} 不同")
@@ -344,7 +367,7 @@ def verify_draw(conn: Connection, draw_id: int) -> VerifyOut:
         reasons.append("检查人员的摇号结果哈希与公布的不同")
     a = credit_inspection_assignments
     stored = [
-        (int(r.rank), inspection_rule.subject_code(int(r.subject_id)), str(r.inspector))
+        (int(r.rank), inspection_rule.subject_code(int(r.subject_id)), code_of.get(str(r.inspector), str(r.inspector)))
         for r in conn.execute(
             select(a.c.rank, a.c.subject_id, a.c.inspector).where(a.c.draw_id == draw_id).order_by(a.c.rank)
         )

@@ -36,6 +36,7 @@ from anju.core.scope import OutOfScope, Scope
 from anju.credit import domain, inspection_rule
 from anju.credit.catalogue import catalogue
 from anju.credit.domain import Event
+from anju.credit.expiry import default_expiry
 from anju.credit.services import record_event
 from anju.credit.tables import (
     credit_grades,
@@ -309,7 +310,10 @@ def freeze_draw(conn: Connection, caller: Caller, d: DrawIn) -> int:
         raise ValidationError.of("sample_size", f"抽取数量不能超过符合条件的检查对象数（{subjects}）")
     tickets = inspection_rule.tickets(c.weighted)
     ids = [t for t, _ in tickets]
-    subjects_hash, inspectors_hash = lottery.list_hash(ids), lottery.list_hash(names)
+    subjects_hash, inspectors_hash = (
+        lottery.list_hash(ids),
+        lottery.list_hash(inspection_rule.inspector_codes(len(names))),
+    )
     now = clock.now()
     criteria = {
         "algorithm": lottery.ALGORITHM,
@@ -387,10 +391,15 @@ def ticket_ids(conn: Connection, draw_id: int) -> list[str]:
 
 
 def inspector_ids(conn: Connection, draw_id: int) -> list[str]:
+    """The frozen inspector list as the draw uses and publishes it: codes ``J01``… in frozen order."""
+    return list(inspector_names(conn, draw_id))
+
+
+def inspector_names(conn: Connection, draw_id: int) -> dict[str, str]:
+    """The frozen inspectors, code → username, in frozen order (staff only)."""
     i = credit_inspection_inspectors
-    return [
-        str(x) for x in conn.execute(select(i.c.inspector).where(i.c.draw_id == draw_id).order_by(i.c.seq)).scalars()
-    ]
+    rows = conn.execute(select(i.c.inspector).where(i.c.draw_id == draw_id).order_by(i.c.seq)).scalars()
+    return {inspection_rule.inspector_code(n): str(x) for n, x in enumerate(rows)}
 
 
 def check_run_input(seed: str, seed_source: str | None, witnesses: Sequence[str]) -> tuple[str, str, list[str]]:
@@ -420,7 +429,8 @@ def run_draw(
     if row.status != "frozen":
         raise Conflict(f"抽查 {row.draw_no} 已经摇号", [FieldError("status", row.status)])
     s, src, names = check_run_input(seed, seed_source, witnesses)
-    tickets, inspectors = ticket_ids(conn, draw_id), inspector_ids(conn, draw_id)
+    tickets, who = ticket_ids(conn, draw_id), inspector_names(conn, draw_id)
+    inspectors = list(who)
     for fld, ids, want in (
         ("subjects_hash", tickets, row.subjects_hash),
         ("inspectors_hash", inspectors, row.inspectors_hash),
@@ -463,7 +473,7 @@ def run_draw(
                 "draw_id": draw_id,
                 "rank": a.rank,
                 "subject_id": subject_of[a.ticket],
-                "inspector": a.inspector,
+                "inspector": who[a.inspector],
                 "outcome": "pending",
             }
             for a in out.assignments
@@ -548,6 +558,7 @@ def record_outcome(conn: Connection, caller: Caller, draw_id: int, rank: int, o:
             kind=kind,
             severity=severity,
             occurred_on=o.inspected_on,
+            expires_on=default_expiry(kind, o.inspected_on),
             reference=f"{row.draw_no}-{rank}",
             street_code=subj.street_code,
             detail={"inspection": row.draw_no, "rank": rank, "outcome": o.outcome},

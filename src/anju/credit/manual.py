@@ -20,6 +20,7 @@ from typing import Any, TypedDict
 
 from sqlalchemy import Connection, Select, select
 
+from anju import divisions
 from anju.core import clock
 from anju.core.errors import FieldError, ValidationError
 from anju.core.paging import Page, fetch_page
@@ -27,6 +28,7 @@ from anju.core.scope import Scope
 from anju.credit import domain
 from anju.credit.catalogue import SOURCES, catalogue
 from anju.credit.domain import Event
+from anju.credit.expiry import default_expiry
 from anju.credit.services import record_event
 from anju.credit.tables import credit_event_amendments, credit_events, credit_subjects
 from anju.security import Caller, Keyring, credit_code, mask_id, resident_id
@@ -163,7 +165,7 @@ def check(kr: Keyring, caller: Caller, cmd: ManualEventIn) -> Checked:
         severity=sev,
         occurred_on=cmd.occurred_on,
         reference=evidence,
-        expires_on=cmd.expires_on,
+        expires_on=cmd.expires_on or default_expiry(cmd.kind, cmd.occurred_on),
         street_code=street or None,
         detail={"note": note, "recorded_by": caller.username} | ({} if person else {"credit_code": label}),
         subject_type=cmd.subject_type,
@@ -194,6 +196,7 @@ class EventRow(TypedDict):
     subject_kind: str
     subject_type: str | None
     subject: str  # an organisation's name or code; a person is never named
+    subject_id: int | None
     source: str
     source_label: str
     kind: str
@@ -205,7 +208,8 @@ class EventRow(TypedDict):
     expires_on: date | None
     reference: str
     street_code: str | None
-    status: str  # effective | void | repair
+    status: str  # effective | expired | void | repair
+    status_label: str
     recorded_at: datetime
     ledger_index: int | None
 
@@ -213,7 +217,15 @@ class EventRow(TypedDict):
 def _query(scope: Scope, f: EventFilter) -> Select[Any]:
     e, s, a = credit_events, credit_subjects, credit_event_amendments
     q = (
-        select(e, s.c.kind.label("subject_type"), s.c.name, s.c.credit_code, a.c.kind.label("amendment"))
+        select(
+            e,
+            s.c.kind.label("subject_type"),
+            s.c.name,
+            s.c.credit_code,
+            s.c.id.label("subject_id"),
+            a.c.kind.label("amendment"),
+            a.c.effective_on.label("amended_on"),
+        )
         .outerjoin(s, s.c.subject_bidx == e.c.subject_bidx)
         .outerjoin(a, a.c.event_id == e.c.id)
         .where(*scope.where(e.c.street_code))
@@ -231,8 +243,21 @@ def _query(scope: Scope, f: EventFilter) -> Select[Any]:
     return q.order_by(e.c.recorded_at.desc(), e.c.id.desc())
 
 
+#: An event's status on the list (as on the subject's file: an expired event is no longer 有效).
+STATUSES = {"effective": "有效", "expired": "已到期", "void": "已撤销（异议成立或部门撤回）", "repair": "已修复"}
+
+
+def _status(r: Any, today: date) -> str:
+    if r.amendment == "void" or (r.amendment == "repair" and r.amended_on is not None and r.amended_on <= today):
+        return str(r.amendment)
+    if r.expires_on is not None and r.expires_on <= today:
+        return "expired"
+    return "effective"
+
+
 def _row(r: Any) -> EventRow:
     kinds = catalogue().kinds
+    status = _status(r, clock.today())
     k = kinds.get(r.kind)
     if r.subject_kind == "person":
         subject = domain.SUBJECT_TYPES.get(r.subject_type or "person", "个人") + "（个人信息不予显示）"
@@ -244,6 +269,7 @@ def _row(r: Any) -> EventRow:
         "subject_kind": r.subject_kind,
         "subject_type": r.subject_type,
         "subject": subject,
+        "subject_id": None if r.subject_id is None else int(r.subject_id),
         "source": r.source,
         "source_label": SOURCES.get(r.source, r.source),
         "kind": r.kind,
@@ -255,7 +281,8 @@ def _row(r: Any) -> EventRow:
         "expires_on": r.expires_on,
         "reference": r.reference,
         "street_code": r.street_code,
-        "status": r.amendment or "effective",
+        "status": status,
+        "status_label": STATUSES[status],
         "recorded_at": r.recorded_at,
         "ledger_index": r.ledger_index,
     }
@@ -270,15 +297,19 @@ def list_events(conn: Connection, scope: Scope, f: EventFilter, *, limit: int, o
 
 
 EXPORT_COLUMNS = ("id", "occurred_on", "expires_on", "subject", "source_label", "kind_label", "severity_label",
-                  "reference", "street_code", "status", "recorded_at", "ledger_index")  # fmt: skip
+                  "reference", "street", "status_label", "recorded_at", "ledger_index")  # fmt: skip
 EXPORT_HEADER = ("编号", "发生日期", "失效日期", "信用主体", "来源", "事件类型", "严重程度", "业务编号",
-                 "街道代码", "状态", "记录时间", "日志序号")  # fmt: skip
+                 "街道", "状态", "记录时间（北京时间）", "日志序号")  # fmt: skip
 EXPORT_MAX = 100_000
 
 
 def export_rows(conn: Connection, scope: Scope, f: EventFilter) -> Iterator[list[Any]]:
     """The filtered events as CSV rows (at most :data:`EXPORT_MAX`), in the list's order. One query, read
     by the client cursor (a page's read connection is in autocommit on PostgreSQL: no server cursor)."""
-    for r in conn.execute(_query(scope, f).limit(EXPORT_MAX)):
-        row: dict[str, Any] = dict(_row(r))
+    rows = [_row(r) for r in conn.execute(_query(scope, f).limit(EXPORT_MAX))]
+    names = divisions.names(conn, {r["street_code"] for r in rows if r["street_code"]})
+    for ev in rows:
+        row: dict[str, Any] = dict(ev)
+        row["street"] = names.get(ev["street_code"], ev["street_code"] or "") if ev["street_code"] else ""
+        row["recorded_at"] = clock.to_local(ev["recorded_at"]).strftime("%Y-%m-%d %H:%M:%S")
         yield [row[c] for c in EXPORT_COLUMNS]

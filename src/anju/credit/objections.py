@@ -40,6 +40,7 @@ class ObjectionRow(TypedDict):
     event_reference: str
     subject_kind: str
     subject_name: str | None
+    subject_id: int | None
     status: str
     status_label: str
     submitted_at: datetime
@@ -133,6 +134,7 @@ _COLS = (
     credit_events.c.reference.label("event_reference"),
     credit_events.c.subject_kind,
     credit_subjects.c.name.label("subject_name"),
+    credit_subjects.c.id.label("subject_id"),
 )
 
 
@@ -156,6 +158,7 @@ def _row(r: Any, today: date) -> ObjectionRow:
         "subject_kind": r.subject_kind,
         # a person is never named here: officers see the kind, the event and the documents
         "subject_name": r.subject_name if r.subject_kind == "org" else None,
+        "subject_id": None if r.subject_id is None else int(r.subject_id),
         "status": r.status,
         "status_label": domain.OBJECTION_STATUSES.get(r.status, r.status),
         "submitted_at": r.submitted_at,

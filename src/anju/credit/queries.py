@@ -13,11 +13,13 @@ from typing import Any, TypedDict
 
 from sqlalchemy import Connection, exists, func, or_, select
 
+from anju import divisions
 from anju.core import clock
 from anju.core.errors import NotFound
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
-from anju.credit import domain
+from anju.credit import domain, labels
+from anju.credit.assessment import Line
 from anju.credit.catalogue import kind_label
 from anju.credit.subjects import NAME_COLUMN
 from anju.credit.tables import (
@@ -142,10 +144,14 @@ def export_subjects(conn: Connection, kr: Keyring, f: SubjectFilter, *, scope: S
     conds = _conditions(kr, f, scope)
     last = 0
     while rows := conn.execute(select(credit_subjects).where(*conds, S.id > last).order_by(S.id).limit(1000)).all():
-        for s in _summaries(conn, kr, list(rows)):
+        summaries = _summaries(conn, kr, list(rows))
+        names = divisions.names(conn, {c for x in summaries for c in (x["district_code"], x["street_code"]) if c})
+        for s in summaries:
             yield [
-                s["id"], s["kind_label"], s["name"], s["credit_code"] or "", s["district_code"] or "",
-                s["street_code"] or "", s["grade"] or "", "" if s["score"] is None else s["score"],
+                s["id"], s["kind_label"], s["name"], s["credit_code"] or "",
+                names.get(s["district_code"] or "", s["district_code"] or ""),
+                names.get(s["street_code"] or "", s["street_code"] or ""),
+                labels.grade_label(s["grade"]) if s["grade"] else "", "" if s["score"] is None else s["score"],
                 "、".join(domain.LISTS[x] for x in s["lists"]),
             ]  # fmt: skip
         last = int(rows[-1].id)
@@ -207,6 +213,15 @@ class ListEntryOut(TypedDict):
     open: bool
 
 
+class ExplanationLine(TypedDict):
+    event_id: int
+    kind_label: str
+    severity_label: str
+    occurred_on: str
+    counted: bool
+    note: str
+
+
 class GradeOut(TypedDict):
     grade: str
     score: float
@@ -214,6 +229,33 @@ class GradeOut(TypedDict):
     as_of: date
     events: int
     explanation: Any
+    lines: list[ExplanationLine]
+
+
+def explanation_lines(explanation: Any) -> list[ExplanationLine]:
+    """The stored explanation's event lines (``assessment.Assessment.explanation``:
+    ``[id, kind, severity, occurred_on, status, points, decayed, counted, capped]``) in Chinese."""
+    raw = explanation.get("lines") if isinstance(explanation, dict) else None
+    out: list[ExplanationLine] = []
+    for x in raw if isinstance(raw, list) else []:
+        try:
+            pts, decayed, counted = (int(v) for v in x[5:8])
+            on = date.fromisoformat(x[3])
+            ln = Line(int(x[0]), str(x[1]), str(x[2]), on, str(x[4]), pts, decayed, counted, bool(x[8]))
+            note = ln.note()
+        except (ValueError, TypeError, IndexError, KeyError):
+            continue
+        out.append(
+            {
+                "event_id": ln.event_id,
+                "kind_label": kind_label(ln.kind),
+                "severity_label": domain.SEVERITY_LABELS.get(ln.severity, ln.severity),
+                "occurred_on": ln.occurred_on.isoformat(),
+                "counted": ln.counted,
+                "note": note,
+            }
+        )
+    return out
 
 
 class SubjectFile(TypedDict):
@@ -313,6 +355,7 @@ def get_subject(conn: Connection, kr: Keyring, scope: Scope, subject_id: int) ->
             "as_of": g.as_of,
             "events": int(g.events),
             "explanation": explanation,
+            "lines": explanation_lines(explanation),
         }
     history = conn.execute(
         select(credit_grade_changes).where(C.subject_bidx == r.subject_bidx).order_by(C.id.desc()).limit(20)
@@ -424,7 +467,8 @@ def export_list_entries(conn: Connection, kr: Keyring, f: ListFilter, *, scope: 
         for x in rows:
             e = _entry(x, *_named(kr, x))
             yield [
-                e["list_label"], e["subject_id"], e["subject_kind_label"], e["subject_name"], e["rule"], e["reason"],
+                e["list_label"], e["subject_id"], e["subject_kind_label"], e["subject_name"],
+                labels.rule_title(e["rule"]), e["reason"],
                 e["entered_on"], e["exited_on"] or "", e["exit_reason"] or "",
             ]  # fmt: skip
         last = int(rows[-1].id)

@@ -41,6 +41,7 @@ class RepairRow(TypedDict):
     event_reference: str
     subject_kind: str
     subject_name: str | None
+    subject_id: int | None
     basis: str
     basis_label: str
     status: str
@@ -161,6 +162,7 @@ def _base() -> Any:
             credit_events.c.reference.label("event_reference"),
             credit_events.c.subject_kind,
             credit_subjects.c.name.label("subject_name"),
+            credit_subjects.c.id.label("subject_id"),
         )
         .join(credit_events, credit_events.c.id == credit_repairs.c.event_id)
         .outerjoin(credit_subjects, credit_subjects.c.subject_bidx == credit_repairs.c.subject_bidx)
@@ -178,6 +180,7 @@ def _row(r: Any, today: date) -> RepairRow:
         "event_reference": r.event_reference,
         "subject_kind": r.subject_kind,
         "subject_name": r.subject_name if r.subject_kind == "org" else None,
+        "subject_id": None if r.subject_id is None else int(r.subject_id),
         "basis": r.basis,
         "basis_label": domain.REPAIR_BASES.get(r.basis, r.basis),
         "status": r.status,

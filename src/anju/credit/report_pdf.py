@@ -22,6 +22,7 @@ from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream
 from reportlab.pdfgen.canvas import Canvas
 
 from anju.credit import domain
+from anju.credit.labels import rule_title, source_label
 from anju.credit.report import Report
 
 FONT = "STSong-Light"
@@ -158,7 +159,8 @@ def render(rep: Report, *, compress: bool = True) -> bytes:
         w.para("未列入守信红名单或失信黑名单。")
     for le in rep["lists"]:
         w.para(
-            f"{le['list_label']}：{le['reason']}（规则 {le['rule']}，{le['entered_on']} 列入，版本 {le['edition']}）"
+            f"{le['list_label']}：{le['reason']}（规则：{rule_title(le['rule'])}，"
+            f"{le['entered_on']} 列入，版本 {le['edition']}）"
         )
     w.heading("三、信用记录")
     if not rep["events"]:
@@ -172,7 +174,7 @@ def render(rep: Report, *, compress: bool = True) -> bytes:
         exp = f"，{e['expires_on']} 失效" if e["expires_on"] else ""
         w.para(
             f"[{e['id']}] {e['occurred_on']} {e['kind_label']}（{e['severity_label']}）— {e['status_label']}；"
-            f"来源 {e['source']}，业务编号 {e['reference']}{exp}；日志序号 {_amount(e['ledger_index'])}"
+            f"来源 {source_label(e['source'])}，业务编号 {e['reference']}{exp}；日志序号 {_amount(e['ledger_index'])}"
         )
         a = e["amendment"]
         if a:

@@ -139,6 +139,7 @@ class Policy(RoutePolicy):
             caller = anon
         if request.method not in SAFE_METHODS:
             await self._check_csrf(request, caller, kind if token else None)
+        request.state.caller = caller  # before the role check: a refusal's page shows who is signed in
         if caller.role is not None and not allowed(caller.role, self.permission):
             who = caller
             await anyio.to_thread.run_sync(
@@ -154,7 +155,6 @@ class Policy(RoutePolicy):
             denied = Forbidden("您的角色无权执行此操作")
             denied.audited = True
             raise denied
-        request.state.caller = caller
         return caller
 
     @staticmethod

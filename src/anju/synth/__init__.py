@@ -2,7 +2,7 @@
 
 from anju.synth.city import SynthReport, generate
 from anju.synth.credit import CreditReport, generate_credit
-from anju.synth.demo_market import attach_demo_accounts
+from anju.synth.demo_market import attach_demo_accounts, demo_credit_events
 from anju.synth.market import MarketReport, generate_market
 from anju.synth.people import PeopleReport, generate_people
 from anju.synth.rental import RentalReport, generate_rental
@@ -14,6 +14,7 @@ __all__ = [
     "RentalReport",
     "SynthReport",
     "attach_demo_accounts",
+    "demo_credit_events",
     "generate",
     "generate_credit",
     "generate_market",

@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 
+from anju import credit
 from anju.core import clock
+from anju.credit import credit_events, credit_subjects
 from anju.registry import OWNERS_BELIEVED, home_owners
 from anju.rental import rental_leases, rental_listings, rental_parties
 from anju.security import Keyring
@@ -60,6 +62,7 @@ def attach_demo_accounts(engine: Engine, keyring: Keyring, people: Sequence[Mapp
                     .limit(1)
                 ).scalar()
                 if party is not None:
+                    old = c.execute(select(rental_parties.c.credit_code).where(rental_parties.c.id == party)).scalar()
                     c.execute(
                         rental_parties.update()
                         .where(rental_parties.c.id == party)
@@ -71,6 +74,8 @@ def attach_demo_accounts(engine: Engine, keyring: Keyring, people: Sequence[Mapp
                         .where(rental_leases.c.landlord_party_id == party)
                         .values(landlord_bidx=new_bidx)
                     )
+                    if old:
+                        _rekey_subject(c, keyring.blind_index(old, "credit_code"), new_bidx, code)
                     done["agency_party"] = int(party)
         if "landlord" in ids and spec["landlord"].get("id_number"):
             p = spec["landlord"]
@@ -121,4 +126,61 @@ def attach_demo_accounts(engine: Engine, keyring: Keyring, people: Sequence[Mapp
     return done
 
 
-__all__ = ["attach_demo_accounts"]
+def _rekey_subject(c: Connection, old: str, new: str, code: str) -> None:
+    """The enterprise's credit file follows its new code — while it has no events yet (the demo attaches
+    its accounts before the credit history is built, so one enterprise never has two files)."""
+    if c.execute(select(credit_events.c.id).where(credit_events.c.subject_bidx == old).limit(1)).first() is None:
+        c.execute(
+            credit_subjects.update()
+            .where(credit_subjects.c.subject_bidx == old)
+            .values(subject_bidx=new, credit_code=code, updated_at=clock.now())
+        )
+
+
+#: The demo accounts' own credit records (synthetic): one each, so that ``/credit/me`` shows a file and
+#: its objection and repair forms can be tried — the citizen's recent (an objection is in time), the
+#: landlord's old enough to be repaired, the agency's serious enough to weigh on its grade.
+DEMO_EVENTS = (
+    ("citizen", "person", "person", "rental.other", "minor", 10),
+    ("landlord", "person", "person", "rental.unverified_listing", "minor", 400),
+    ("agency", "org", "rental_enterprise", "rental.unfiled_lease", "major", 60),
+)
+
+
+def demo_credit_events(engine: Engine, keyring: Keyring, people: Sequence[Mapping[str, str]]) -> int:
+    """Record :data:`DEMO_EVENTS` for the demo accounts that exist (labelled synthetic: the reference
+    ``SYN-DEMO-…``, the detail ``"synthetic": true``); returns how many were recorded. Runs after the
+    synthetic credit history; a second run records none (one reference per account)."""
+    spec = {p["username"]: p for p in people}
+    street = _a_street(engine)
+    n = 0
+    with engine.begin() as c:
+        for who, subject_kind, subject_type, kind, severity, days_ago in DEMO_EVENTS:
+            p = spec.get(who)
+            key = (p or {}).get("org_code" if subject_kind == "org" else "id_number")
+            if not key:
+                continue
+            ref = f"SYN-DEMO-{who}"
+            if c.execute(select(credit_events.c.id).where(credit_events.c.reference == ref)).first() is not None:
+                continue
+            bidx = keyring.blind_index(key, "credit_code" if subject_kind == "org" else "id_number")
+            credit.record_event(
+                c,
+                credit.Event(
+                    subject_kind, bidx, "credit", kind, severity, clock.today() - timedelta(days=days_ago), ref,
+                    street_code=street, detail={"synthetic": True, "note": "演示账户的合成信用记录"},
+                    subject_type=subject_type,
+                ),
+            )  # fmt: skip
+            n += 1
+    return n
+
+
+def _a_street(engine: Engine) -> str | None:
+    from anju.divisions import choices
+
+    with engine.connect() as c:
+        return next((s["code"] for d in choices(c) for s in d["streets"]), None)
+
+
+__all__ = ["DEMO_EVENTS", "attach_demo_accounts", "demo_credit_events"]

@@ -16,6 +16,32 @@ def _ctx(e: Mapping[str, Any], key: str) -> str:
     return str(ctx.get(key, ""))
 
 
+def _expected(e: Mapping[str, Any]) -> str:
+    """pydantic's ``'', 'A', 'B' or 'C'`` as ``（空）、A、B、C``."""
+    items = _ctx(e, "expected").replace(" or ", ", ").split(", ")
+    return "、".join(x.strip("'\"") or "（空）" for x in items)
+
+
+#: The Chinese names of request fields, by path prefix (a context installs its own with
+#: ``add_field_labels``), so the message a person reads names a field in Chinese; the machine-readable
+#: ``errors`` keep the field's code.
+FIELD_LABELS: dict[str, dict[str, str]] = {}
+
+
+def add_field_labels(prefixes: tuple[str, ...], labels: Mapping[str, str]) -> None:
+    for p in prefixes:
+        FIELD_LABELS.setdefault(p, {}).update(labels)
+
+
+def field_label(field: str, path: str = "") -> str:
+    """A field's Chinese name on ``path`` (``items[2].name`` by its last named part), or the field."""
+    for prefix, labels in FIELD_LABELS.items():
+        if path.startswith(prefix):
+            last = field.rsplit(".", maxsplit=1)[-1].split("[", maxsplit=1)[0]
+            return labels.get(field) or labels.get(last) or field
+    return field
+
+
 _REASONS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "missing": lambda e: "必填",
     "string_pattern_mismatch": lambda e: "格式不正确",
@@ -39,8 +65,8 @@ _REASONS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "greater_than_equal": lambda e: f"应不小于 {_ctx(e, 'ge')}",
     "less_than": lambda e: f"应小于 {_ctx(e, 'lt')}",
     "less_than_equal": lambda e: f"应不大于 {_ctx(e, 'le')}",
-    "literal_error": lambda e: f"应为以下之一：{_ctx(e, 'expected')}",
-    "enum": lambda e: f"应为以下之一：{_ctx(e, 'expected')}",
+    "literal_error": lambda e: f"应为以下之一：{_expected(e)}",
+    "enum": lambda e: f"应为以下之一：{_expected(e)}",
     "date_parsing": lambda e: "日期格式应为 YYYY-MM-DD",
     "date_from_datetime_parsing": lambda e: "日期格式应为 YYYY-MM-DD",
     "date_type": lambda e: "日期格式应为 YYYY-MM-DD",

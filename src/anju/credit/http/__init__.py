@@ -6,6 +6,7 @@ from anju.credit.http import (
     api_inspections,
     api_own,
     api_subjects,
+    labels,  # noqa: F401  (installs the credit label filters)
     pages_cases,
     pages_events,
     pages_inspections,

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from anju.credit import casework, objections, repairs
 from anju.credit.http.api_own import download
-from anju.credit.http.deps import CreditDecide
+from anju.credit.http.deps import CreditDecide, CreditRead
 from anju.credit.http.schemas_cases import ObjectionDetailOut, ObjectionOut, RepairDetailOut, RepairOut
 from anju.security import SecurityDep, audited
 from anju.web.deps import PagingDep, UowDep
@@ -38,7 +38,7 @@ class RepairDecision(BaseModel):
 @router.get("/credit/objections", operation_id="credit_list_objections")
 def list_objections(
     uow: UowDep,
-    caller: CreditDecide,
+    caller: CreditRead,
     paging: PagingDep,
     status: Annotated[Literal["submitted", "upheld", "rejected", "withdrawn", ""], Query()] = "submitted",
 ) -> Page[ObjectionOut]:
@@ -51,7 +51,7 @@ def list_objections(
 
 
 @router.get("/credit/objections/{objection_no}", operation_id="credit_get_objection")
-def get_objection(uow: UowDep, caller: CreditDecide, objection_no: ObjectionNo) -> ObjectionDetailOut:
+def get_objection(uow: UowDep, caller: CreditRead, objection_no: ObjectionNo) -> ObjectionDetailOut:
     with uow.read() as conn:
         return ObjectionDetailOut(**objections.objection(conn, objection_no, scope=caller.scope))
 
@@ -70,7 +70,7 @@ def decide_objection(
 @router.get("/credit/repairs", operation_id="credit_list_repairs")
 def list_repairs(
     uow: UowDep,
-    caller: CreditDecide,
+    caller: CreditRead,
     paging: PagingDep,
     status: Annotated[Literal["submitted", "approved", "rejected", ""], Query()] = "submitted",
 ) -> Page[RepairOut]:
@@ -83,7 +83,7 @@ def list_repairs(
 
 
 @router.get("/credit/repairs/{repair_no}", operation_id="credit_get_repair")
-def get_repair(uow: UowDep, caller: CreditDecide, repair_no: RepairNo) -> RepairDetailOut:
+def get_repair(uow: UowDep, caller: CreditRead, repair_no: RepairNo) -> RepairDetailOut:
     with uow.read() as conn:
         return RepairDetailOut(**repairs.repair(conn, repair_no, scope=caller.scope))
 
@@ -100,7 +100,7 @@ def decide_repair(
 
 
 @router.get("/credit/documents/{doc_id}", operation_id="credit_get_document")
-def get_document(uow: UowDep, caller: CreditDecide, doc_id: Id) -> Response:
+def get_document(uow: UowDep, caller: CreditRead, doc_id: Id) -> Response:
     """A document filed with an objection or repair request of the caller's streets."""
     with uow.read() as conn:
         name, ctype, data = casework.document(conn, doc_id, lambda _bidx, street: caller.scope.allows(street))

@@ -16,7 +16,7 @@ from anju import divisions
 from anju.core.errors import AnjuError
 from anju.credit import casework, domain, objections, repairs
 from anju.credit.http.api_own import download
-from anju.credit.http.deps import CreditDecide
+from anju.credit.http.deps import CreditDecide, CreditRead
 from anju.security import SecurityDep, audited
 from anju.web.deps import PagingDep, UowDep
 from anju.web.forms import form_action
@@ -70,7 +70,7 @@ def _queue(request: Request, uow: UowDep, caller: Any, paging: Any, kind: str, s
 def objections_page(
     request: Request,
     uow: UowDep,
-    caller: CreditDecide,
+    caller: CreditRead,
     paging: PagingDep,
     status: Annotated[Literal["submitted", "upheld", "rejected", "withdrawn", ""], Query()] = "submitted",
     done: Annotated[str, Query(max_length=20)] = "",
@@ -83,7 +83,7 @@ def objections_page(
 def repairs_page(
     request: Request,
     uow: UowDep,
-    caller: CreditDecide,
+    caller: CreditRead,
     paging: PagingDep,
     status: Annotated[Literal["submitted", "approved", "rejected", ""], Query()] = "submitted",
     done: Annotated[str, Query(max_length=20)] = "",
@@ -136,7 +136,7 @@ def _detail(
 def objection_page(
     request: Request,
     uow: UowDep,
-    caller: CreditDecide,
+    caller: CreditRead,
     objection_no: ObjectionNo,
     done: Annotated[str, Query(max_length=20)] = "",
 ) -> HTMLResponse:
@@ -147,7 +147,7 @@ def objection_page(
 def repair_page(
     request: Request,
     uow: UowDep,
-    caller: CreditDecide,
+    caller: CreditRead,
     repair_no: RepairNo,
     done: Annotated[str, Query(max_length=20)] = "",
 ) -> HTMLResponse:
@@ -241,7 +241,7 @@ def repair_decision(
 
 
 @router.get("/credit/documents/{doc_id}")
-def document(uow: UowDep, caller: CreditDecide, doc_id: Id) -> Response:
+def document(uow: UowDep, caller: CreditRead, doc_id: Id) -> Response:
     """A document of an objection or repair request of the caller's streets."""
     with uow.read() as conn:
         name, ctype, data = casework.document(conn, doc_id, lambda _bidx, street: caller.scope.allows(street))

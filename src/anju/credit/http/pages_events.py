@@ -55,16 +55,22 @@ def _ctx() -> Vocab:
         "all_kinds": {k: v.label for k, v in catalogue().kinds.items()},
         "sources": SOURCES,
         "severities": domain.SEVERITY_LABELS,
-        "statuses": {"effective": "有效", "void": "已撤销（异议成立或部门撤回）", "repair": "已修复"},
+        "statuses": manual.STATUSES,
     }
 
 
-def _day(v: str) -> date | None:
-    return date.fromisoformat(v) if v else None
+def _day(field: str, v: str) -> date | None:
+    """A filter's date; an impossible one (``2026-02-30``) is the field's error (422), never a 500."""
+    try:
+        return date.fromisoformat(v) if v else None
+    except ValueError:
+        raise ValidationError.of(field, "不是有效的日期（格式 YYYY-MM-DD）") from None
 
 
 def _filter(source: str, kind: str, date_from: str, date_to: str, district: str) -> manual.EventFilter:
-    return manual.EventFilter(source or None, kind or None, _day(date_from), _day(date_to), district or None)
+    return manual.EventFilter(
+        source or None, kind or None, _day("date_from", date_from), _day("date_to", date_to), district or None
+    )
 
 
 @router.get("/credit/events", response_class=HTMLResponse)
@@ -83,12 +89,14 @@ def events_page(
     """Credit events in the caller's scope, newest recorded first, with the export of the same filter."""
     f = _filter(source, kind, date_from, date_to, district)
     with uow.read() as conn:
+        places = divisions.choices(conn)
         page = manual.list_events(conn, caller.scope, f, limit=paging.page_size, offset=paging.offset)
         names = divisions.names(conn, {i["street_code"] for i in page.items if i["street_code"]})
     values = {"source": source, "kind": kind, "date_from": date_from, "date_to": date_to, "district": district}
     return render(
         request,
         "credit/events.html",
+        places=places,
         items=page.items,
         street_names=names,
         f=values,
@@ -123,8 +131,19 @@ def events_csv(
 
 
 def _form(
-    request: Request, values: dict[str, Any], errors: list[FieldError], message: str | None, status_code: int = 200
+    request: Request,
+    uow: Any,
+    caller: Any,
+    values: dict[str, Any],
+    errors: list[FieldError],
+    message: str | None,
+    status_code: int = 200,
 ) -> HTMLResponse:
+    with uow.read() as conn:  # the streets the caller may record in, to pick from
+        places = [
+            {**d, "streets": [x for x in d["streets"] if caller.scope.allows(x["code"])]}
+            for d in divisions.choices(conn)
+        ]
     return render(
         request,
         "credit/events_new.html",
@@ -133,14 +152,15 @@ def _form(
         errors=errors,
         message=message,
         today=clock.today(),
+        places=[d for d in places if d["streets"]],
         **_ctx(),
     )
 
 
 @router.get("/credit/events/new", response_class=HTMLResponse)
-def event_new(request: Request, caller: CreditRecord) -> HTMLResponse:
+def event_new(request: Request, uow: UowDep, caller: CreditRecord) -> HTMLResponse:
     """The form: subject, kind, severity, evidence, dates."""
-    return _form(request, {"subject_type": "rental_enterprise", "kind": "good.award"}, [], None)
+    return _form(request, uow, caller, {"subject_type": "rental_enterprise", "kind": "good.award"}, [], None)
 
 
 @router.post("/credit/events", response_class=HTMLResponse)
@@ -193,5 +213,5 @@ def event_post(
     except AnjuError as e:
         if e.status_code == 404:
             raise
-        return _form(request, values, e.errors, e.message, e.status_code)
+        return _form(request, uow, caller, values, e.errors, e.message, e.status_code)
     return RedirectResponse("/credit/events?done=recorded", status_code=303)

@@ -258,7 +258,13 @@ def freeze_form(
 
 @router.get("/credit/inspections/{draw_id}", response_class=HTMLResponse)
 def draw_page(
-    request: Request, uow: UowDep, sec: SecurityDep, caller: CreditRead, paging: PagingDep, draw_id: Id
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: CreditRead,
+    paging: PagingDep,
+    draw_id: Id,
+    recorded: Annotated[int | None, Query(ge=1, le=2**62)] = None,
 ) -> HTMLResponse:
     """One draw: the frozen lists' hashes, the seed form (frozen), the result with its inspectors."""
     with uow.read() as conn:
@@ -280,6 +286,7 @@ def draw_page(
         can_record={a["rank"]: inspections.can_record(caller, row, a["inspector"]) for a in listed.items},
         command=views.verify_command(draw) if draw["seed"] else None,
         pager=pager(listed.total, paging.page, paging.page_size),
+        done=f"检查结果已登记，记为信用事件 #{recorded}，并已写入可验证日志。" if recorded else None,
         **_labels(),
     )
 
@@ -344,6 +351,7 @@ def _outcome_page(
     values: dict[str, Any],
     error: AnjuError | None = None,
     status_code: int = 200,
+    confirm: bool = False,
 ) -> HTMLResponse:
     draw = views.draw_public(conn, draw_id)
     a = views.assignment(conn, caller, draw_id, rank, sec.keyring)
@@ -357,8 +365,29 @@ def _outcome_page(
         values=values,
         errors={e.field: e.reason for e in (error.errors if error else [])},
         message=error.message if error else None,
+        confirm=confirm,
         **_labels(),
     )
+
+
+def _precheck(values: dict[str, Any]) -> None:
+    """The form's own checks before the confirmation page (the rest — dates against the draw, the
+    assignment still pending — when the outcome is recorded)."""
+    try:
+        on = date.fromisoformat(values["inspected_on"])
+    except ValueError:
+        raise ValidationError.of("inspected_on", "应为日期，如 2026-12-07") from None
+    if values["outcome"] not in ("clean", "violations"):
+        raise ValidationError.of("outcome", "请选择检查结果")
+    if on > clock.today():
+        raise ValidationError.of("inspected_on", "不能晚于今天")
+    if values["outcome"] == "violations":
+        if values["kind"] not in inspections.violation_kinds():
+            raise ValidationError.of("kind", "发现问题时请选择失信事件类型")
+        if values["severity"] not in domain.SEVERITIES:
+            raise ValidationError.of("severity", "发现问题时请选择严重程度")
+        if not values["findings"].strip():
+            raise ValidationError.of("findings", "发现问题时不能为空")
 
 
 @router.get("/credit/inspections/{draw_id}/assignments/{rank}", response_class=HTMLResponse)
@@ -389,8 +418,10 @@ def outcome_form(
     findings: Annotated[str, Form(max_length=4000)] = "",
     kind: Annotated[str, Form(max_length=40)] = "",
     severity: Annotated[str, Form(max_length=8)] = "",
+    confirmed: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
-    """Records the outcome (a credit event, with its audit row) and goes back to the draw."""
+    """Shows the outcome to confirm (the form's checks first); confirmed, records it (a credit event,
+    with its audit row) and goes back to the draw with a notice."""
     values = {
         "outcome": outcome,
         "inspected_on": inspected_on,
@@ -412,7 +443,14 @@ def outcome_form(
         with uow.read() as conn:
             return _outcome_page(request, conn, caller, sec, draw_id, rank, values, e, 422)
 
-    return form_action(write, done=f"/credit/inspections/{draw_id}", again=again)
+    if confirmed != "1":
+        try:
+            _precheck(values)
+        except AnjuError as e:
+            return again(e)
+        with uow.read() as conn:
+            return _outcome_page(request, conn, caller, sec, draw_id, rank, values, confirm=True)
+    return form_action(write, done=lambda event_id: f"/credit/inspections/{draw_id}?recorded={event_id}", again=again)
 
 
 # ------------------------------------------------------------------------------------------------ public

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from anju.core import clock
 from anju.core.errors import AnjuError, Forbidden
 from anju.credit import casework, domain, objections, own_file, repair_rules, repairs
 from anju.credit.http.api_own import download, pdf_response, uploads
@@ -78,6 +79,14 @@ def _event_page(
         ev = own_file.own_event_view(conn, subject, event_id)
     rules = repair_rules.rules(sec.settings.city_code)
     period = rules.period(ev["kind"], ev["severity"]) if ev["severity"] in domain.SEVERITIES else None
+    # the first dates a repair may be asked for (so the form is not offered before either is reached)
+    ready = None
+    if period is not None:
+        by_period = repair_rules.add_months(ev["occurred_on"], period.period_months)
+        by_fix = (
+            repair_rules.add_months(ev["occurred_on"], period.rectification_months) if period.rectification else None
+        )
+        ready = {"period": by_period, "rectification": by_fix, "earliest": min(d for d in (by_period, by_fix) if d)}
     return render(
         request,
         "credit/me_event.html",
@@ -88,6 +97,8 @@ def _event_page(
         message=error.message if error else None,
         errors=error.errors if error else [],
         period=period,
+        ready=ready,
+        today=clock.today(),
         repairable=repair_rules.repairable(ev["kind"], rules),
         objection_days=sec.settings.credit_objection_days,
         repair_days=sec.settings.credit_repair_days,

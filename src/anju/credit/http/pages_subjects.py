@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from anju import divisions
-from anju.credit import domain, public, queries
+from anju.credit import domain, public, public_draws, queries
 from anju.credit.http.deps import CreditRead
 from anju.credit.http.exports import export
 from anju.security import Public, SecurityDep
@@ -53,7 +53,8 @@ def _labels() -> Labels:
         "grade_labels": domain.GRADE_LABELS,
         "list_labels": domain.LISTS,
         "cause_labels": domain.GRADE_CAUSES,
-        "public_types": {k: domain.SUBJECT_TYPES[k] for k in public.PUBLIC_TYPES},
+        # "org" is a type still to be synchronised: the public reads it as 其他机构
+        "public_types": {k: "其他机构" if k == "org" else domain.SUBJECT_TYPES[k] for k in public.PUBLIC_TYPES},
     }
 
 
@@ -77,6 +78,7 @@ def subjects_page(
 ) -> HTMLResponse:
     f = _subject_filter(kind, grade, list, district, street, q.strip())
     with uow.read() as conn:
+        places = divisions.choices(conn)
         page = queries.list_subjects(
             conn, sec.keyring, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset
         )
@@ -84,6 +86,7 @@ def subjects_page(
     return render(
         request,
         "credit/subjects_list.html",
+        places=places,
         items=page.items,
         names=names,
         f={"kind": kind, "grade": grade, "list": list, "district": district, "street": street, "q": q},
@@ -156,12 +159,14 @@ def lists_page(
 ) -> HTMLResponse:
     f = _list_filter(list, state, kind, district, subject)
     with uow.read() as conn:
+        places = divisions.choices(conn)
         page = queries.list_entries(
             conn, sec.keyring, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset
         )
     return render(
         request,
         "credit/lists.html",
+        places=places,
         items=page.items,
         f={"list": list, "state": state, "kind": kind, "district": district, "subject": subject or ""},
         export_query=_query(list=list, state=state, kind=kind, district=district, subject=subject),
@@ -203,12 +208,14 @@ def changes_page(
 ) -> HTMLResponse:
     f = queries.ChangeFilter(kind or None, district or None, grade or None, cause or None, subject)
     with uow.read() as conn:
+        places = divisions.choices(conn)
         page = queries.list_changes(
             conn, sec.keyring, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset
         )
     return render(
         request,
         "credit/changes.html",
+        places=places,
         items=page.items,
         f={"kind": kind, "district": district, "grade": grade, "cause": cause, "subject": subject or ""},
         pager=pager(page.total, paging.page, paging.page_size),
@@ -232,15 +239,20 @@ def public_page(
 ) -> HTMLResponse:
     f = public.PublicFilter(kind or None, district or None, list or None, q.strip() or None)
     with uow.read() as conn:
+        places = divisions.choices(conn)
         page = public.list_public(conn, f, limit=paging.page_size, offset=paging.offset)
         synthetic = public.synthetic(conn)
-        names = divisions.names(conn, {i["district_code"] for i in page.items if i["district_code"]})
+        draws = public_draws.recent_draws(conn)
+        codes = {i["district_code"] for i in page.items if i["district_code"]}
+        names = divisions.names(conn, codes | {d["district_code"] for d in draws if d["district_code"]})
     return render(
         request,
         "credit/public_list.html",
+        places=places,
         items=page.items,
         names=names,
         synthetic=synthetic,
+        draws=draws,
         f={"kind": kind, "district": district, "list": list, "q": q},
         pager=pager(page.total, paging.page, paging.page_size),
         **_labels(),

@@ -108,6 +108,7 @@ class _CaseRow(BaseModel):
     event_reference: str
     subject_kind: str
     subject_name: str | None
+    subject_id: int | None = None
     status: str
     status_label: str
     submitted_at: datetime

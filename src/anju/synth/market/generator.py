@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, bindparam, func, insert, select, unio
 from sqlalchemy.engine import Row
 
 from anju.core import clock, dialect
+from anju.divisions import choices as division_choices
 from anju.registry import (
     Status,
     Use,
@@ -175,9 +176,14 @@ class MarketGenerator(Sales):
         rng = self.rng
         n = max(len(names.DEVELOPERS), round(DEVELOPERS_AT_FULL_SCALE * self.scale))
         districts = sorted(self.model.log_index)
+        # a developer's seat: a real street of its district (the divisions), in turn; the district
+        # itself only where the divisions have no streets for it
+        streets = {c["code"]: [x["code"] for x in c["streets"]] for c in division_choices(self.conn)}
         filed = ts(date(2014, 1, 6))
         for i in range(n):
             d = districts[i % len(districts)]
+            seats = streets.get(d) or [d]
+            seat = seats[(i // len(districts)) % len(seats)]
             code = self.ids.credit_code(d)
             short = names.DEVELOPERS[i] if i < len(names.DEVELOPERS) else None
             name = (
@@ -189,7 +195,7 @@ class MarketGenerator(Sales):
             grade = "一级" if rng.random() < 0.3 else "二级"
             self.out.add(
                 developers,
-                (did, code, name, grade, f"JS-{d}-{did:06d}", f"南京市{d}（合成地址）", d, f"{d}001", WRITER, filed),
+                (did, code, name, grade, f"JS-{d}-{did:06d}", f"南京市{d}（合成地址）", d, seat, WRITER, filed),
             )
             party = Party("org", self.kr.blind_index(code, "credit_code"), code, name)
             self.devs.setdefault(d, []).append((did, party))
