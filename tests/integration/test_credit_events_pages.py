@@ -17,6 +17,7 @@ from sqlalchemy import Engine, select
 from anju.app import create_app
 from anju.core import clock
 from anju.credit import credit_events
+from anju.credit.tables import credit_subjects
 from anju.security import audit_log, keyring_from_settings
 from tests import rental_builders as rb
 from tests.accounts import choose_world, web_session
@@ -38,8 +39,8 @@ def env(city_engine: Engine, settings_for: Any) -> Iterator[dict[str, Any]]:
 
 def body(**over: Any) -> dict[str, Any]:
     day = (clock.today() - timedelta(days=1)).isoformat()
-    base = {"subject_type": "developer", "credit_code": rb.credit_code(8001), "kind": "good.award",
-            "evidence": "宁建奖〔2026〕8号", "occurred_on": day}  # fmt: skip
+    base = {"subject_type": "developer", "credit_code": rb.credit_code(8001), "org_name": "南京合成建设集团（合成）",
+            "kind": "good.award", "evidence": "宁建奖〔2026〕8号", "occurred_on": day}  # fmt: skip
     return base | over
 
 
@@ -54,6 +55,10 @@ def test_the_api_records_an_award_and_a_persons_sanction_without_keeping_the_id(
         assert_event(conn, ev, bidx=org, kind="good.award", severity="minor", reference="宁建奖〔2026〕8号",
                      source="credit")  # fmt: skip
         assert json.loads(ev.detail)["recorded_by"] == "city"
+        # an enterprise without a credit file gets one that officers can find and the public page shows
+        filed = conn.execute(select(credit_subjects).where(credit_subjects.c.subject_bidx == org)).one()
+        assert (filed.name, filed.credit_code) == ("南京合成建设集团（合成）", rb.credit_code(8001))
+        assert filed.kind == "developer"
     idn = rb.resident_id(8002)
     person = body(subject_type="practitioner", credit_code="", id_number=idn, kind="rental.false_listing",
                   severity="serious", evidence="宁房罚〔2026〕21号", street_code=w.street_s1)  # fmt: skip
@@ -76,7 +81,7 @@ def test_the_api_records_an_award_and_a_persons_sanction_without_keeping_the_id(
     items = c.get(API, headers=city).json()["items"]
     assert [i["kind"] for i in items] == ["rental.false_listing", "good.award"]
     assert idn not in json.dumps(items) and "个人信息不予显示" in items[0]["subject"]
-    assert items[1]["subject"] == rb.credit_code(8001)
+    assert items[1]["subject"] == "南京合成建设集团（合成）"  # named by its credit file
     assert [i["kind"] for i in c.get(API, headers=district).json()["items"]] == ["rental.false_listing"]
     assert c.get(API, params={"source": "rental"}, headers=city).json()["total"] == 0
     assert c.get(API, params={"kind": "good.award"}, headers=city).json()["total"] == 1
@@ -129,3 +134,12 @@ def test_the_pages_confirm_before_recording_and_export_csv(env: dict[str, Any]) 
     text = csv_r.content.decode("utf-8-sig")
     assert text.splitlines()[0].startswith("编号,发生日期") and "宁建〔2026〕9号" in text and idn not in text
     assert len(text.strip().splitlines()) == 2
+
+
+def test_an_enterprise_without_a_credit_file_needs_its_name(env: dict[str, Any]) -> None:
+    c, eng, kr = env["client"], env["engine"], env["kr"]
+    r = c.post(API, json=body(credit_code=rb.credit_code(8101), org_name=""), headers=auth(eng, "city"))
+    assert r.status_code == 422, r.text
+    assert "org_name" in r.text
+    with eng.connect() as conn:
+        assert events_of(conn, kr.blind_index(rb.credit_code(8101), "credit_code")) == []

@@ -81,6 +81,7 @@ def detail_value(v: object) -> str:
 #: The Chinese names of the fields of credit's forms, filters and requests (error messages name a field
 #: by these; the machine-readable errors keep the code).
 FIELD_LABELS = {
+    "org_name": "组织名称",
     "reason": "理由",
     "statement": "修复申请说明",
     "basis": "修复依据",

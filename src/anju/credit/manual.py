@@ -27,9 +27,10 @@ from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 from anju.credit import domain
 from anju.credit.catalogue import SOURCES, catalogue
-from anju.credit.domain import Event
+from anju.credit.domain import Event, SubjectIn
 from anju.credit.expiry import default_expiry
 from anju.credit.services import record_event
+from anju.credit.subjects import ensure_subjects
 from anju.credit.tables import credit_event_amendments, credit_events, credit_subjects
 from anju.security import Caller, Keyring, credit_code, mask_id, resident_id
 
@@ -63,6 +64,10 @@ class ManualEventIn:
     #: a person's subject token (:func:`subject_token`), as the confirmation page carries it back
     #: instead of the ID itself: never a bare blind index from the browser
     subject_token: str = ""
+    #: an organisation's name, required when the code has no credit file with a name yet (an enterprise
+    #: not filed on the platform): the event's file then carries the name, code and district, so that
+    #: officers find it and the public page discloses it
+    org_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -136,10 +141,27 @@ def _when_and_where(caller: Caller, cmd: ManualEventIn, errors: list[FieldError]
         errors.append(FieldError("street_code", "请填写发生地街道代码（本人管辖范围内）"))
 
 
-def check(kr: Keyring, caller: Caller, cmd: ManualEventIn) -> Checked:
-    """Every field checked (all errors at once, each naming its field), nothing written."""
+def check(kr: Keyring, caller: Caller, cmd: ManualEventIn, conn: Connection | None = None) -> Checked:
+    """Every field checked (all errors at once, each naming its field), nothing written. With ``conn``, an
+    organisation is shown by the name on its credit file, and one without a file needs ``org_name``."""
     errors: list[FieldError] = []
     bidx, label = _subject(kr, caller, cmd, errors)
+    code = label  # an organisation's code (kept in the event's detail), before the label names it
+    org_name = " ".join((cmd.org_name or "").split())
+    if len(org_name) > 100:
+        errors.append(FieldError("org_name", "名称不超过 100 字"))
+    if bidx and cmd.subject_type not in domain.PERSON_TYPES and conn is not None:
+        filed = conn.execute(
+            select(credit_subjects.c.name).where(credit_subjects.c.subject_bidx == bidx)
+        ).scalar_one_or_none()
+        if filed:
+            label = f"{filed}（{label}）"
+        elif org_name:
+            label = f"{org_name}（{label}，本平台尚无信用档案，将新建）"
+        else:
+            errors.append(
+                FieldError("org_name", "该统一社会信用代码在本平台没有信用档案：请核对代码，或填写企业名称以新建档案")
+            )
     if cmd.kind not in manual_kinds():
         errors.append(FieldError("kind", "请选择信用事件类型"))
     if cmd.severity and cmd.severity not in domain.SEVERITIES:
@@ -167,7 +189,7 @@ def check(kr: Keyring, caller: Caller, cmd: ManualEventIn) -> Checked:
         reference=evidence,
         expires_on=cmd.expires_on or default_expiry(cmd.kind, cmd.occurred_on),
         street_code=street or None,
-        detail={"note": note, "recorded_by": caller.username} | ({} if person else {"credit_code": label}),
+        detail={"note": note, "recorded_by": caller.username} | ({} if person else {"credit_code": code}),
         subject_type=cmd.subject_type,
     )
     domain.check_event(ev)
@@ -175,8 +197,30 @@ def check(kr: Keyring, caller: Caller, cmd: ManualEventIn) -> Checked:
 
 
 def record(conn: Connection, kr: Keyring, caller: Caller, cmd: ManualEventIn) -> int:
-    """Check and record one event by hand; returns its id."""
-    return record_event(conn, check(kr, caller, cmd).event)
+    """Check and record one event by hand; returns its id. An organisation without a credit file gets one
+    with the name entered, its code and the district of the event's street (filling only what it lacks)."""
+    checked = check(kr, caller, cmd, conn)
+    ev = checked.event
+    if ev.subject_kind == "org":
+        street = ev.street_code
+        line = divisions.ancestry(conn, street) if street else []
+        district = next((d.code for d in line if d.level == "district"), None)
+        ensure_subjects(
+            conn,
+            [
+                SubjectIn(
+                    subject_bidx=ev.subject_bidx,
+                    subject_kind="org",
+                    kind=cmd.subject_type,
+                    name=" ".join((cmd.org_name or "").split()) or None,
+                    credit_code=str(ev.detail.get("credit_code") or "") or None,
+                    district_code=district,
+                    street_code=street,
+                )
+            ],
+            clock.now(),
+        )
+    return record_event(conn, ev)
 
 
 # ------------------------------------------------------------------------------------------- the list

@@ -25,7 +25,7 @@ from sqlalchemy import Connection, func, select
 
 from anju import ledger
 from anju.core import clock
-from anju.credit import domain, own_file
+from anju.credit import domain, own_file, public
 from anju.credit.casework import Subject
 from anju.credit.own_file import EventView, GradeView, ListView
 from anju.credit.tables import credit_events, credit_grade_changes, credit_list_entries
@@ -70,6 +70,7 @@ class Report(TypedDict):
     proofs: list[ProofItem]
     pending: int  # leaves appended after the signed head (in the next report)
     events_total: int  # all the subject's events; ``events`` holds the latest MAX_EVENTS of them
+    synthetic: bool  # the credit data include the synthetic history: the PDF says so on its first page
 
 
 def head_view(sth: Any) -> HeadView:
@@ -165,4 +166,5 @@ def report(conn: Connection, subject: Subject, signer: ledger.Signer) -> Report:
         "proofs": proofs,
         "pending": pending,
         "events_total": total,
+        "synthetic": public.synthetic(conn),
     }

@@ -142,6 +142,8 @@ def render(rep: Report, *, compress: bool = True) -> bytes:
     c.setAuthor("安居 · 房产信用信息库")
     w = _Writer(c)
     w.title("信用报告")
+    if rep.get("synthetic"):
+        w.para("本报告所含数据为合成数据（synthetic），仅用于演示，不代表任何真实主体的信用状况。")
     who = "企业" if rep["subject_kind"] == "org" else "个人"
     w.para(f"信用主体：{rep['subject_label']}（{who}）")
     w.para(f"报告日期：{rep['generated_on']}")

@@ -31,8 +31,8 @@ DateQ = Annotated[str, Query(pattern=r"^(\d{4}-\d{2}-\d{2})?$")]
 SourceQ = Annotated[str, Query(max_length=24, pattern=r"^[a-z]*$")]
 KindQ = Annotated[str, Query(max_length=40)]
 DistrictQ = Annotated[str, Query(pattern=r"^(\d{6,12})?$")]
-FIELDS = ("subject_type", "credit_code", "id_number", "kind", "severity", "evidence", "occurred_on", "expires_on",
-          "street_code", "note")  # fmt: skip
+FIELDS = ("subject_type", "credit_code", "org_name", "id_number", "kind", "severity", "evidence", "occurred_on",
+          "expires_on", "street_code", "note")  # fmt: skip
 
 
 class Vocab(TypedDict):
@@ -171,6 +171,7 @@ def event_post(
     caller: CreditRecord,
     subject_type: Annotated[str, Form(max_length=20)] = "",
     credit_code: Annotated[str, Form(max_length=30)] = "",
+    org_name: Annotated[str, Form(max_length=100)] = "",
     id_number: Annotated[str, Form(max_length=30)] = "",
     subject_token: Annotated[str, Form(max_length=400)] = "",
     kind: Annotated[str, Form(max_length=40)] = "",
@@ -184,8 +185,8 @@ def event_post(
 ) -> Any:
     """Check the event; the first post shows it on a confirmation page, whose button posts the same
     values (a person's sealed subject token instead of the ID) with ``confirmed=1``, which records it."""
-    values = {"subject_type": subject_type, "credit_code": credit_code, "kind": kind, "severity": severity,
-              "evidence": evidence, "occurred_on": occurred_on, "expires_on": expires_on,
+    values = {"subject_type": subject_type, "credit_code": credit_code, "org_name": org_name, "kind": kind,
+              "severity": severity, "evidence": evidence, "occurred_on": occurred_on, "expires_on": expires_on,
               "street_code": street_code, "note": note}  # fmt: skip
     try:
         days: dict[str, date | None] = {}
@@ -195,8 +196,10 @@ def event_post(
             except ValueError:
                 raise ValidationError.of(name, "日期应为 YYYY-MM-DD") from None
         cmd = manual.ManualEventIn(subject_type, kind, evidence, days["occurred_on"], credit_code, id_number,
-                                   severity, days["expires_on"], street_code, note, subject_token)  # fmt: skip
-        checked = manual.check(sec.keyring, caller, cmd)
+                                   severity, days["expires_on"], street_code, note, subject_token,
+                                   org_name)  # fmt: skip
+        with uow.read() as conn:
+            checked = manual.check(sec.keyring, caller, cmd, conn)
         if confirmed != "1":
             return render(
                 request,

@@ -14,6 +14,7 @@ class ManualEventBody(BaseModel):
         max_length=20, description="信用主体类型：developer、rental_enterprise、agency、practitioner 等"
     )
     credit_code: str = Field("", max_length=30, description="组织的统一社会信用代码")
+    org_name: str = Field("", max_length=100, description="组织名称（该代码在本平台尚无信用档案时必填）")
     id_number: str = Field("", max_length=30, description="个人的公民身份号码（仅用于生成盲索引，不保存）")
     kind: str = Field(max_length=40, description="信用事件类型（表彰奖励或失信行为，见信用事件目录）")
     severity: str = Field("", max_length=8, description="minor、major、serious；空则取类型的默认值")
@@ -30,6 +31,7 @@ class ManualEventBody(BaseModel):
             evidence=self.evidence,
             occurred_on=self.occurred_on,
             credit_code=self.credit_code,
+            org_name=self.org_name,
             id_number=self.id_number,
             severity=self.severity,
             expires_on=self.expires_on,
