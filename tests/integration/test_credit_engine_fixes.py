@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Engine, select, text
 
 from anju import credit, exchange
 from anju.assistance.eligibility import facts_for
-from anju.core import clock
+from anju.core import clock, dialect
 from anju.core.dialect import insert_missing
 from anju.credit import Event, grading
 from anju.credit.tables import credit_events, credit_grades, credit_list_entries, credit_subjects
@@ -145,7 +145,8 @@ def test_an_event_committed_during_a_bulk_run_is_not_graded_away(
     with engine.begin() as conn:
         credit.record_event(conn, ev("rental.unfiled_lease", "minor"))
         assert credit.current_grades(conn, [ORG])[ORG].grade == "B"
-    real, started = grading._stored, []
+    real = grading._stored
+    started: list[tuple[threading.Thread, list[BaseException]]] = []
 
     def stored_after_a_concurrent_event(conn: Connection, bidxs: Any, full: bool) -> Any:
         if not started:  # the run has read its events: a sanction is recorded now, in another transaction
@@ -179,7 +180,7 @@ def test_record_event_racing_an_amendment_or_a_recompute_does_not_deadlock(
     _postgres(engine)
     with engine.begin() as conn:
         eid = credit.record_event(conn, ev("rental.escrow_breach", "serious"))  # C, decaying
-    real_lock = grading.lock_rows
+    real_lock = dialect.lock_rows
     slow = threading.Event()
 
     def lock_rows_then_wait(conn: Connection, *a: Any) -> int:
