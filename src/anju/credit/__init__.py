@@ -8,7 +8,7 @@ Approvals ask the registry's one restriction mechanism (``anju.registry.subject_
 which this context's lists and grades answer.
 """
 
-from anju.credit.assessment import Assessment, EventFact, Line, ListMatch, assess
+from anju.credit.assessment import Assessment, EventFact, Line, ListMatch, assess, event_status
 from anju.credit.catalogue import EventKind, catalogue, kinds_of
 from anju.credit.domain import ACTIONS, SUBJECT_TYPES, Event, SubjectIn
 from anju.credit.grading import (
@@ -61,6 +61,7 @@ __all__ = [
     "editions",
     "effective_events",
     "ensure_subjects",
+    "event_status",
     "grade_as_of",
     "grade_history",
     "incentives_for",

@@ -155,8 +155,9 @@ def _span(start: date, months: int) -> int:
     return (add_months(start, months) - start).days
 
 
-def _status(ev: EventFact, rule: KindRule | None, on: date) -> str:
-    """Why an event does not count on ``on`` (``counted`` when it does)."""
+def event_status(ev: EventFact, rule: KindRule | None, on: date) -> str:
+    """Why an event does not count on ``on`` (``counted`` when it does): the one notion of an event's
+    status, used by the grading and by :func:`anju.credit.effective_events`."""
     if ev.amendment == "void":
         status = "voided"
     elif ev.occurred_on > on:
@@ -183,7 +184,7 @@ def _lines(edition: Edition, events: Iterable[EventFact], on: date) -> list[Line
     rules = edition.kinds
     for ev in sorted(events, key=_ORDER):
         rule = rules.get(ev.kind)
-        status = _status(ev, rule, on)
+        status = event_status(ev, rule, on)
         if status != "counted" or rule is None:
             lines.append(Line(ev.id, ev.kind, ev.severity, ev.occurred_on, status))
             continue

@@ -122,7 +122,8 @@ def apply_records(conn: Connection, records: Sequence[FeedRecord], ctx: BatchCon
                 adds.append(new)
                 added.append(key)
                 held[key] = {"subject_bidx": bidx, "severity": new.severity, "occurred_on": new.occurred_on,
-                             "expires_on": new.expires_on, "id": None, "amended": False}  # fmt: skip
+                             "expires_on": new.expires_on, "id": None, "amended": False,
+                             "repaired_on": None}  # fmt: skip
             elif (ev["subject_bidx"], ev["severity"], ev["occurred_on"], ev["expires_on"]) != (
                 bidx, new.severity, new.occurred_on, new.expires_on
             ):  # fmt: skip
@@ -130,11 +131,10 @@ def apply_records(conn: Connection, records: Sequence[FeedRecord], ctx: BatchCon
                     Rejection(rec.seq, "case_no", "该案件编号已登记，内容不同：更正请先撤回（withdraw）再以新编号报送")
                 )
             continue
-        if ev is None:
-            rejections.append(Rejection(rec.seq, "case_no", "没有该类别、该案件编号的已登记记录，无法撤回"))
-        elif ev["subject_bidx"] != bidx:
-            rejections.append(Rejection(rec.seq, "case_no", "该案件编号的记录属于另一主体"))
-        elif not ev["amended"]:  # (an add earlier in this chunk gets its id below)
+        problem = _withdrawal_problem(ev, bidx)
+        if problem is not None:
+            rejections.append(Rejection(rec.seq, *problem))
+        elif ev is not None and not ev["amended"]:  # (an add earlier in this chunk gets its id below)
             voids.append(rec)
             ev["amended"] = True
     for key, event_id in zip(added, record_events(conn, adds), strict=True):
@@ -152,6 +152,23 @@ def apply_records(conn: Connection, records: Sequence[FeedRecord], ctx: BatchCon
                 by=f"feed:{ctx.batch_id}",
             )
     return sorted(rejections, key=lambda r: r.seq)
+
+
+def _withdrawal_problem(ev: dict[str, Any] | None, bidx: str) -> tuple[str, str] | None:
+    """Why a withdrawal cannot void the recorded event (field, reason), or None. A withdrawal of an
+    event already voided is a repeat: nothing to do, nothing to report."""
+    if ev is None:
+        return "case_no", "没有该类别、该案件编号的已登记记录，无法撤回"
+    if ev["subject_bidx"] != bidx:
+        return "case_no", "该案件编号的记录属于另一主体"
+    if ev["repaired_on"] is not None:
+        # one decision per event (credit_event_amendments.event_id is unique): a repaired record
+        # cannot be voided as well; the sender is told, not ignored
+        return "action", (
+            f"该记录已于 {ev['repaired_on'].isoformat()} 信用修复（修复之日起不计入信用评价、不作为失信记录），"
+            "每条记录只能有一项撤销或修复决定，本次撤回未登记为撤销"
+        )
+    return None
 
 
 def _event(v: Any, bidx: str, batch_id: int) -> Event:
@@ -172,13 +189,14 @@ def _event(v: Any, bidx: str, batch_id: int) -> Event:
 
 
 def _held(conn: Connection, case_nos: Sequence[str]) -> dict[tuple[str, str], dict[str, Any]]:
-    """The department events already recorded under these case numbers, with whether each is amended."""
+    """The department events already recorded under these case numbers, with whether each is amended
+    (and since when it is repaired, if it is)."""
     out: dict[tuple[str, str], dict[str, Any]] = {}
     e, a = credit_events, credit_event_amendments
     for i in range(0, len(case_nos), 5000):
         q = (
             select(e.c.id, e.c.kind, e.c.reference, e.c.subject_bidx, e.c.severity, e.c.occurred_on, e.c.expires_on,
-                   a.c.id.label("amendment"))
+                   a.c.id.label("amendment"), a.c.kind.label("amendment_kind"), a.c.effective_on)
             .outerjoin(a, a.c.event_id == e.c.id)
             .where(e.c.source == SOURCE, e.c.reference.in_(list(case_nos[i : i + 5000])))
         )  # fmt: skip
@@ -190,5 +208,6 @@ def _held(conn: Connection, case_nos: Sequence[str]) -> dict[tuple[str, str], di
                 "occurred_on": r.occurred_on,
                 "expires_on": r.expires_on,
                 "amended": r.amendment is not None,
+                "repaired_on": r.effective_on if r.amendment_kind == "repair" else None,
             }
     return out

@@ -32,7 +32,7 @@ from anju.core.dialect import DialectStatement, bulk_insert, lock_rows
 from anju.core.errors import Conflict, NotFound, ValidationError
 from anju.core.paging import Page, fetch_page
 from anju.credit import domain, scoring
-from anju.credit.assessment import Assessment, EventFact, assess
+from anju.credit.assessment import Assessment, EventFact, assess, event_status
 from anju.credit.tables import (
     credit_event_amendments,
     credit_events,
@@ -43,6 +43,10 @@ from anju.credit.tables import (
 )
 
 CHUNK = 5000
+# The lock order of every credit write, so that no two can deadlock: the log ``credit``'s row lock
+# first (``ledger.append`` or ``ledger.lock_log``), then the subjects' rows (``lock_rows``, sorted
+# chunks). ``record_event`` appends before it recomputes; ``recompute``, ``recompute_all`` and
+# ``amend_event`` take the log's lock before anything else.
 _FIRST = itemgetter(0)
 _EV, _AM, _G, _L, _S = credit_events, credit_event_amendments, credit_grades, credit_list_entries, credit_subjects
 
@@ -191,14 +195,34 @@ def _fact(r: Any) -> EventFact:
 def _subject_facts(
     conn: Connection, bidxs: Sequence[str], known_at: datetime | None = None
 ) -> dict[str, tuple[str, list[EventFact]]]:
-    """Each known subject's kind (person | org) and events (with amendments), set-wise."""
+    """Each known subject's kind (person | org) and events (with amendments), set-wise. The kind is
+    chosen as :func:`recompute_all` chooses it: the credit file's, else its first event's (lowest id),
+    else (no file, no event) the stored grade's."""
     out: dict[str, tuple[str, list[EventFact]]] = {}
     for b, k in conn.execute(select(_S.c.subject_bidx, _S.c.subject_kind).where(_S.c.subject_bidx.in_(bidxs))):
         out[b] = (k, [])
+    events = _events_select(known_at).where(_EV.c.subject_bidx.in_(bidxs)).order_by(_EV.c.id)
+    for r in conn.execute(events):
+        out.setdefault(r[0], (r[1], []))[1].append(_fact(r))
     for b, k in conn.execute(select(_G.c.subject_bidx, _G.c.subject_kind).where(_G.c.subject_bidx.in_(bidxs))):
         out.setdefault(b, (k, []))
-    for r in conn.execute(_events_select(known_at).where(_EV.c.subject_bidx.in_(bidxs))):
-        out.setdefault(r[0], (r[1], []))[1].append(_fact(r))
+    return out
+
+
+def effective_events(conn: Connection, bidxs: Sequence[str], on: date) -> dict[str, list[tuple[str, str]]]:
+    """For each subject, the (kind, severity) of its 失信 events in effect on ``on``: the events the
+    grading counts on that date (:func:`anju.credit.assessment.event_status` with the edition in force:
+    not voided, not repaired by then, not expired by the edition's rule or the event's own date) whose
+    kind the edition rates negative. Good conduct and events the edition does not rate are left out.
+    Set-wise, chunked (the housing-assistance eligibility check reads it)."""
+    edition = scoring.edition_on(on)
+    out: dict[str, list[tuple[str, str]]] = {}
+    for chunk in _chunks(bidxs):
+        for b, (_kind, events) in _subject_facts(conn, chunk).items():
+            for ev in events:
+                rule = edition.kinds.get(ev.kind)
+                if rule is not None and rule.negative and event_status(ev, rule, on) == "counted":
+                    out.setdefault(b, []).append((ev.kind, ev.severity))
     return out
 
 
@@ -429,6 +453,8 @@ def recompute(
         raise ValidationError.of("cause", f"应为 {'、'.join(domain.GRADE_CAUSES)} 之一")
     on = on or clock.today()
     edition, now, changed = scoring.edition_on(on), clock.now(), 0
+    # the lock order of every credit write (see CHUNK): the log ``credit`` first, then the subjects
+    ledger.lock_log(conn, domain.LOG)
     for chunk in _chunks(bidxs):
         lock_rows(conn, _S, _S.c.subject_bidx.in_(chunk))  # one recompute of a subject at a time
         facts = _subject_facts(conn, chunk)
@@ -459,20 +485,31 @@ def _all_rows(conn: Connection) -> Iterator[Any]:
 def recompute_all(conn: Connection, *, on: date | None = None, progress: Callable[[int], None] | None = None) -> int:
     """Recompute every subject's grade and lists on ``on`` (default today) in bulk: the events stream
     ordered by subject, are assessed in Python, and only what changed is written, a chunk at a time
-    (one log append, one bulk insert per table and chunk). Returns how many subjects changed."""
+    (one log append, one bulk insert per table and chunk). Returns how many subjects changed.
+
+    The run takes the log ``credit``'s lock first and holds it to the end of the caller's transaction:
+    every event and amendment appends to that log first (the lock order, see ``CHUNK``), so none
+    commits while the run reads, and the run never writes a grade or closes a list entry from a stale
+    view. Credit writes wait for the run (as they did once its first changed chunk appended)."""
     on = on or clock.today()
+    ledger.lock_log(conn, domain.LOG)
     edition, now, changed, seen = scoring.edition_on(on), clock.now(), 0, 0
     batch: dict[str, Assessment] = {}
     collecting = gc.isenabled()
     gc.disable()  # millions of small acyclic objects: the collector would only walk them over and over
     try:
         for bidx, rows in itertools.groupby(_all_rows(conn), key=_FIRST):
-            kind, events = None, []
+            kind, first, events = None, None, []
             for r in rows:
-                kind = kind or r[1]
-                if r[2] is not None:
+                if r[2] is None:
+                    kind = r[1]  # the credit file's kind
+                else:
                     events.append(_fact(r))
-            batch[bidx] = assess(edition, kind or "org", events, on)
+                    if first is None or r[2] < first[0]:
+                        first = (r[2], r[1])
+            # as recompute chooses it: the file's kind, else the first event's (not the database's order)
+            kind = kind or (first[1] if first else "org")
+            batch[bidx] = assess(edition, kind, events, on)
             if len(batch) >= CHUNK:
                 changed += _apply(conn, batch, on, "recompute", None, now, full=False)
                 seen += len(batch)
@@ -509,6 +546,7 @@ def amend_event(
         raise NotFound("没有这条信用事件")
     if kind == "repair" and effective_on < ev.occurred_on:
         raise ValidationError.of("effective_on", "修复日期不能早于事件发生日期")
+    ledger.lock_log(conn, domain.LOG)  # the log first, then the subject (the lock order, see CHUNK)
     lock_rows(conn, _S, _S.c.subject_bidx == ev.subject_bidx)
     if conn.execute(select(_AM.c.id).where(_AM.c.event_id == event_id)).first() is not None:
         raise Conflict("该信用事件已被撤销或修复")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, select
 
 from anju import exchange, ledger
 from anju.core import clock
@@ -104,21 +103,10 @@ def _ensure_subject(conn: Connection, ev: Event, now: datetime) -> None:
 
 
 def effective_events(conn: Connection, bidxs: Sequence[str], on: date) -> dict[str, list[tuple[str, str]]]:
-    """For each subject, the (kind, severity) of its events in effect on ``on``. Set-wise, chunked."""
-    out: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    keys = list(bidxs)
-    for i in range(0, len(keys), 5000):
-        chunk = keys[i : i + 5000]
-        rows = conn.execute(
-            select(credit_events.c.subject_bidx, credit_events.c.kind, credit_events.c.severity).where(
-                credit_events.c.subject_bidx.in_(chunk),
-                credit_events.c.occurred_on <= on,
-                or_(credit_events.c.expires_on.is_(None), credit_events.c.expires_on > on),
-            )
-        )
-        for b, k, s in rows:
-            out[b].append((k, s))
-    return out
+    """For each subject, the (kind, severity) of its 失信 events in effect on ``on``, as the grading
+    counts them (voids, repairs, the edition's expiry; good conduct left out): see
+    :func:`anju.credit.grading.effective_events`. Set-wise, chunked."""
+    return grading.effective_events(conn, bidxs, on)
 
 
 # ------------------------------------------------------------------------------ many events at once

@@ -12,6 +12,7 @@ from typing import Any
 
 from anju.assistance import AppStatus, Policy, domain
 from anju.core.types import area_from_db
+from anju.credit import EventFact, edition_on, event_status
 from anju.registry import Status, Use
 
 #: The first day of the simulated assistance history (the 14th five-year plan).
@@ -145,6 +146,7 @@ def facts_on(persons: Sequence[Person], on: date) -> domain.Facts:
     area = Decimal(0)
     supported: set[str] = set()
     credit: set[tuple[str, str]] = set()
+    edition = edition_on(on)
     for p in persons:
         for acq, rel, share, hundredths in p.holdings:
             if acq <= on and (rel is None or rel > on):
@@ -154,8 +156,13 @@ def facts_on(persons: Sequence[Person], on: date) -> domain.Facts:
         for prog, since, until in p.benefits:
             if since <= on and (until is None or until > on):
                 supported.add(prog)
-        for kind, sev, occ, exp in p.credit:
-            if occ <= on and (exp is None or exp > on):
+        for kind, sev, occ, exp in p.credit:  # 失信 events the grading counts on ``on`` (no amendments here)
+            rule = edition.kinds.get(kind)
+            if (
+                rule is not None
+                and rule.negative
+                and event_status(EventFact(0, kind, sev, occ, exp), rule, on) == "counted"
+            ):
                 credit.add((kind, sev))
     return domain.Facts(n, area, tuple(sorted(supported)), tuple(sorted(credit)))
 
