@@ -128,6 +128,7 @@ def prepare(url: str, data_dir: Path, scale: float, n: int) -> tuple[list[int], 
                 )  # fmt: skip
         dev = filings.file_developer(
             c,
+            kr,
             system,
             filings.DeveloperIn(
                 code, f"基准置业有限公司{tag}（合成）", "1", "建开企〔2020〕001号", "基准大道 1 号", street

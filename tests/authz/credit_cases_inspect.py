@@ -4,7 +4,7 @@ repair, public disclosure). Each builder adds the cases of its routes in its own
 from __future__ import annotations
 
 from tests.authz import credit_inspections as ri
-from tests.authz.support import Case, one
+from tests.authz.support import TODAY, Case, one
 
 API = "/api/v1/credit/inspections"
 PAGES = "/credit/inspections"
@@ -65,7 +65,7 @@ CASES: dict[tuple[str, str], Case] = {
             "POST",
             PAGES + "/{}/assignments/1",
             True,
-            data={"outcome": "clean", "inspected_on": ri.TODAY, "confirmed": "1"},
+            data={"outcome": "clean", "inspected_on": TODAY, "confirmed": "1"},
         ),
         ok={303},
         perm="credit.inspect",

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, select
 
 from anju import ledger
 from anju.cli import main
-from anju.core import clock
+from anju.core import clock, lottery
 from anju.core.db import unit_of_work
 from anju.core.errors import Conflict, NotFound, ValidationError
 from anju.core.scope import Scope
@@ -202,7 +202,8 @@ def test_the_frozen_lists_are_logged_before_the_seed_and_the_result_after(env: d
 
 def _standalone_lottery(tmp_path: Path) -> Any:
     """``lottery.py`` copied out of Anju and loaded alone (as anyone re-running a draw would)."""
-    src = Path(inspections.lottery.__file__)
+    assert lottery.__file__ is not None
+    src = Path(lottery.__file__)
     copy = tmp_path / "lottery_copy.py"
     shutil.copy(src, copy)
     spec = importlib.util.spec_from_file_location("lottery_copy", copy)
