@@ -356,13 +356,14 @@ def send(senders: Senders, subs: dict[int, Target], works: Sequence[Work]) -> li
     return out
 
 
-def _others_claims(uow: UnitOfWork) -> bool:
-    """Whether another deliverer holds claims not yet expired (a ``--once`` run waits for them)."""
+def _others_claims(uow: UnitOfWork, at: datetime) -> bool:
+    """Whether another deliverer held claims not yet expired at ``at`` (when this one last tried to
+    claim: a ``--once`` run waits for them). Asked as of the claim's own time, not now: a claim that
+    expired between the two would otherwise end the run with its work undelivered."""
     with uow.read() as conn:
-        now = clock.now()
         return (
             conn.execute(
-                select(func.count()).select_from(d).where(and_(d.c.state == "pending", d.c.claimed_until >= now))
+                select(func.count()).select_from(d).where(and_(d.c.state == "pending", d.c.claimed_until >= at))
             ).scalar_one()
             > 0
         )
@@ -388,6 +389,7 @@ def run(
     try:
         while stop is None or not stop.is_set():
             started = time.monotonic()
+            tried_at = clock.now()
             works, subs = claim(uow, settings, keyring)
             if time.monotonic() - started > SLOW_CLAIM_SECONDS and started - analysed > ANALYZE_EVERY_SECONDS:
                 # a slow claim: the backlog grew faster than autovacuum analyses it (a bulk emit)
@@ -400,7 +402,7 @@ def run(
                 if on_round is not None:
                     on_round(stats)
                 continue
-            if once and not _others_claims(uow):
+            if once and not _others_claims(uow, tried_at):
                 break
             if stop is not None:
                 stop.wait(settings.exchange_poll_seconds)
