@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypedDict
 
-from sqlalchemy import Column, Connection, func, select
+from sqlalchemy import Column, Connection, Table, func, select
+from sqlalchemy.exc import IntegrityError
 
 from anju import ledger
 from anju.core import clock
 from anju.core.dialect import lock_rows
-from anju.core.errors import FieldError, Forbidden, NotFound, ValidationError
+from anju.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationError
 from anju.credit import domain, grading
 from anju.credit.tables import (
     credit_documents,
@@ -199,6 +200,27 @@ def next_number(conn: Connection, col: Column[Any], prefix: str, at: datetime, d
     p = f"{prefix}{year}"
     last = conn.execute(select(func.max(col)).where(col >= p, col < f"{prefix}{year + 1}")).scalar_one()
     return f"{p}{(int(last[len(p) :]) if last else 0) + 1:0{digits}d}"
+
+
+def insert_case(
+    conn: Connection, table: Table, number_column: str, prefix: str, at: datetime, values: dict[str, Any], label: str
+) -> tuple[int, str]:
+    """Insert an objection or repair request (``table``) with its series' next number; answers (id,
+    number). A number taken by a concurrent filing is retried; the one-open-case index refusing the row
+    (another open case of the same event) is a Conflict naming the case (``label``: 异议, 修复申请)."""
+    for _ in range(3):
+        try:
+            with conn.begin_nested():
+                number = next_number(conn, table.c[number_column], prefix, at)
+                row_id = conn.execute(
+                    table.insert().values({number_column: number, **values}).returning(table.c.id)
+                ).scalar_one()
+            return int(row_id), number
+        except IntegrityError:
+            busy = select(table.c.id).where(table.c.event_id == values["event_id"], table.c.open == 1)
+            if conn.execute(busy).first() is not None:
+                raise Conflict(f"该信用记录已有待处理的{label}") from None
+    raise Conflict(f"{label}编号冲突，请重试")
 
 
 def log_entry(conn: Connection, entry: dict[str, Any]) -> int:

@@ -14,7 +14,6 @@ from datetime import date, datetime
 from typing import Any, TypedDict
 
 from sqlalchemy import Connection, select, update
-from sqlalchemy.exc import IntegrityError
 
 from anju.core import clock
 from anju.core.errors import Conflict, NotFound, ValidationError
@@ -72,36 +71,25 @@ def file_objection(
         raise Conflict(f"该信用记录已有待处理的{case}，办结后才能再提出异议")
     now = clock.now()
     due = add_working_days(clock.to_local(now).date(), days)
-    oid: int | None = None
-    number = ""
-    for _ in range(3):
-        try:
-            with conn.begin_nested():
-                number = casework.next_number(conn, credit_objections.c.objection_no, "YY", now)
-                oid = int(
-                    conn.execute(
-                        credit_objections.insert()
-                        .values(
-                            objection_no=number,
-                            event_id=event_id,
-                            subject_bidx=subject.bidx,
-                            account_id=subject.account_id,
-                            reason=text,
-                            status="submitted",
-                            open=1,
-                            submitted_at=now,
-                            due_on=due,
-                            street_code=ev.street_code,
-                        )
-                        .returning(credit_objections.c.id)
-                    ).scalar_one()
-                )
-            break
-        except IntegrityError:
-            if _open_for(conn, event_id):
-                raise Conflict("该信用记录已有待处理的异议") from None
-    if oid is None:
-        raise Conflict("异议编号冲突，请重试")
+    oid, number = casework.insert_case(
+        conn,
+        credit_objections,
+        "objection_no",
+        "YY",
+        now,
+        {
+            "event_id": event_id,
+            "subject_bidx": subject.bidx,
+            "account_id": subject.account_id,
+            "reason": text,
+            "status": "submitted",
+            "open": 1,
+            "submitted_at": now,
+            "due_on": due,
+            "street_code": ev.street_code,
+        },
+        "异议",
+    )
     digests = casework.store_uploads(conn, "objection", oid, files, now)
     idx = casework.log_entry(
         conn,
@@ -119,11 +107,6 @@ def file_objection(
     )
     conn.execute(update(credit_objections).where(credit_objections.c.id == oid).values(ledger_index=idx))
     return number
-
-
-def _open_for(conn: Connection, event_id: int) -> bool:
-    q = select(credit_objections.c.id).where(credit_objections.c.event_id == event_id, credit_objections.c.open == 1)
-    return conn.execute(q).first() is not None
 
 
 _COLS = (

@@ -15,7 +15,6 @@ from datetime import date, datetime
 from typing import Any, TypedDict
 
 from sqlalchemy import Connection, select, update
-from sqlalchemy.exc import IntegrityError
 
 from anju.core import clock
 from anju.core.errors import Conflict, NotFound, ValidationError
@@ -96,37 +95,26 @@ def request_repair(
     if (case := casework.open_case(conn, event_id)) is not None:
         raise Conflict(f"该信用记录已有待处理的{case}，办结后才能再申请修复")
     due = add_working_days(today, days)
-    rid: int | None = None
-    number = ""
-    for _ in range(3):
-        try:
-            with conn.begin_nested():
-                number = casework.next_number(conn, credit_repairs.c.repair_no, "XF", now)
-                rid = int(
-                    conn.execute(
-                        credit_repairs.insert()
-                        .values(
-                            repair_no=number,
-                            event_id=event_id,
-                            subject_bidx=subject.bidx,
-                            account_id=subject.account_id,
-                            basis=basis,
-                            statement=text,
-                            status="submitted",
-                            open=1,
-                            submitted_at=now,
-                            due_on=due,
-                            street_code=ev.street_code,
-                        )
-                        .returning(credit_repairs.c.id)
-                    ).scalar_one()
-                )
-            break
-        except IntegrityError:
-            if _open_for(conn, event_id):
-                raise Conflict("该信用记录已有待处理的修复申请") from None
-    if rid is None:
-        raise Conflict("修复申请编号冲突，请重试")
+    rid, number = casework.insert_case(
+        conn,
+        credit_repairs,
+        "repair_no",
+        "XF",
+        now,
+        {
+            "event_id": event_id,
+            "subject_bidx": subject.bidx,
+            "account_id": subject.account_id,
+            "basis": basis,
+            "statement": text,
+            "status": "submitted",
+            "open": 1,
+            "submitted_at": now,
+            "due_on": due,
+            "street_code": ev.street_code,
+        },
+        "修复申请",
+    )
     digests = casework.store_uploads(conn, "repair", rid, files, now)
     idx = casework.log_entry(
         conn,
@@ -145,11 +133,6 @@ def request_repair(
     )
     conn.execute(update(credit_repairs).where(credit_repairs.c.id == rid).values(ledger_index=idx))
     return number
-
-
-def _open_for(conn: Connection, event_id: int) -> bool:
-    q = select(credit_repairs.c.id).where(credit_repairs.c.event_id == event_id, credit_repairs.c.open == 1)
-    return conn.execute(q).first() is not None
 
 
 def _base() -> Any:
