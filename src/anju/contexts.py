@@ -40,7 +40,7 @@ class MenuItem:
 
 
 #: The header's menu groups, in order; a group with one visible item is shown as a plain link.
-MENU_GROUPS = ("楼盘表", "交易", "租赁", "保障", "信用", "数据", "系统")
+MENU_GROUPS = ("楼盘表", "交易", "市场", "租赁", "保障", "信用", "数据", "系统")
 
 
 @dataclass(frozen=True)
@@ -461,6 +461,27 @@ CONTEXTS: tuple[Context, ...] = (
             "credit.list_changed": "红黑名单变动（联合奖惩）",
             "credit.grade_changed": "信用等级变动",
         },
+    ),
+    Context(
+        "market",
+        vocabulary="anju.market.vocabulary",
+        commands={"market": "anju.market.cli:market"},
+        help={"market": "Market monitoring: price indices, land and supply, health evaluation, warnings, reports."},
+        permissions={
+            "market.read": (
+                "read the market figures in scope: indices, land, supply, health scores, warnings, forecasts, reports"
+            ),
+            "market.compute": "start a computation of the market figures (city-wide)",
+            "market.warn": "acknowledge and close early warnings in scope, with a note",
+            "market.publish": "publish a month's market figures to the public page",
+        },
+        grants=_grants(
+            _grant("market.read", "district_officer", "city_officer", "auditor"),
+            _grant("market.compute", "city_officer"),
+            _grant("market.warn", "district_officer", "city_officer"),
+            _grant("market.publish", "city_officer"),
+        ),
+        menu=(),
     ),
     Context("synth", http=False),
 )

@@ -13,6 +13,7 @@ from tests.authz import (
     cases_exchange,
     cases_ledger,
     cases_map,
+    cases_market,
     cases_registry,
     cases_rental,
     cases_security,
@@ -33,6 +34,7 @@ CASES_BY_CONTEXT: dict[str, dict[tuple[str, str], Case]] = {
     "transactions": cases_transactions.CASES,
     "exchange": cases_exchange.CASES,
     "credit": cases_credit.CASES,
+    "market": cases_market.CASES,
 }
 
 

@@ -77,6 +77,12 @@ EXPECTED: dict[str, set[str]] = {
     "credit.inspect": {"city", "district"},
     "credit.govern": {"city"},
     "credit.own": {"citizen", "landlord", "agency"},
+    # market monitoring (issue 21): district and city officers and the auditor read (districts in scope),
+    # officers handle warnings, the city computes and publishes
+    "market.read": {"city", "auditor", "district"},
+    "market.compute": {"city"},
+    "market.warn": {"city", "district"},
+    "market.publish": {"city"},
     # department clients (issue 19): no role holds these; only a client token whose scopes name the
     # route's dataset and operation (the matrix's clients below), every account's token is refused (403)
     "client.self": set(),

@@ -12,6 +12,7 @@ import anju.divisions.tables
 import anju.exchange.tables
 import anju.funds.tables
 import anju.ledger.tables
+import anju.market.tables
 import anju.registry.tables
 import anju.rental.tables
 import anju.security.tables

@@ -1,0 +1,6 @@
+"""The market context's web adapters: REST routes (``api_*``) and HTML pages (``pages_*``)."""
+
+from anju.market.http import api_runs
+from anju.web.routing import Mount
+
+ROUTERS: tuple[Mount, ...] = (Mount.api(api_runs.router),)
