@@ -15,7 +15,8 @@ unweighted fit; stage 2 regresses the pairs' squared stage-1 residuals on the in
 done exactly on the cells as a count-weighted regression of each cell's mean squared residual); stage 3
 refits with weights 1/σ̂²(Δ). **Guard:** if every pair has the same interval the variance model is not
 identified and the weights are equal; if the fitted variance is not positive at some interval present in
-the data (a negative slope or a perfect stage-1 fit), the variance model is rejected and the stage-1
+the data (a negative slope or a perfect stage-1 fit; "positive" means above :data:`VARIANCE_FLOOR` times
+the mean squared stage-1 residual, so rounding noise is not a variance), the variance model is rejected and the stage-1
 (equal-weight) estimate is kept — never a zero or negative weight, which would silently drop pairs or
 flip their sign. Either case is recorded in the series' notes.
 
@@ -49,6 +50,9 @@ Weights = Literal["case-shiller", "none"]
 WEIGHTS: Final = ("case-shiller", "none")
 #: Default threshold under which a period is ``thin`` (pairs touching it).
 MIN_PAIRS: Final = 20
+#: A fitted stage-2 variance at or below this fraction of the mean squared stage-1 residual counts as
+#: non-positive (the guard in the module docstring).
+VARIANCE_FLOOR: Final = 1e-8
 
 
 @dataclass(frozen=True)
@@ -132,7 +136,8 @@ def interval_weights(prep_cells: PairCells, x: Floats) -> tuple[Floats, tuple[st
         return ones, ("所有重复交易的间隔相同：等权估计",)
     stage2 = sm.WLS(e2, sm.add_constant(interval, has_constant="add"), weights=c.count).fit()
     variance = stage2.params[0] + stage2.params[1] * interval
-    if not np.all(variance > 0):
+    # "positive" with a margin: a fitted variance of rounding-error size (an exact stage-1 fit) is zero
+    if not np.all(variance > VARIANCE_FLOOR * float((e2 * c.count).sum() / c.count.sum())):
         return ones, ("间隔方差模型的拟合值非正（Case–Shiller 第二步不成立）：改用等权估计",)
     return np.asarray(1.0 / variance, dtype=np.float64), ()
 
