@@ -89,6 +89,8 @@ def _transfer(r: Any) -> Transfer:
 
 def _where(scope: Scope, city_code: str, districts: Sequence[str], f: LandFilter) -> list[ColumnElement[bool]]:
     out: list[ColumnElement[bool]] = []
+    if f.district:
+        areas.require(scope, city_code, f.district)  # outside the scope: 404, as a missing district
     if not scope.unrestricted:
         seen = [d for d in areas.visible(scope, city_code, districts) if d != city_code]
         out.append(T.c.district_code.in_(seen) if seen else false())
