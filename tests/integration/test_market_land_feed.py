@@ -16,19 +16,30 @@ from sqlalchemy import Engine, select
 from anju import exchange
 from anju.exchange.tables import feed_dead_letters
 from anju.market.land_feed import DATASET, derive
-from anju.market.tables import market_land_transfers as T
+from anju.market.tables import market_land_transfers
 from anju.security import Caller, audit_log
 
+T = market_land_transfers
 SAMPLE = Path(__file__).resolve().parents[2] / "docs" / "market-land-transfers.sample.csv"
 
 
 def rec(**over: str) -> dict[str, str]:
     base = {
-        "record_id": "3201002025-G0012", "parcel_no": "NO.2025G12", "parcel_name": "宁海路北侧地块",
-        "district_code": "320106", "street_code": "320106001", "land_use": "residential", "rental_housing": "否",
-        "method": "listing", "site_area": "41234.56", "plot_ratio": "2.50", "starting_price_yuan": "2300000000",
-        "price_yuan": "2530000000", "buyer": "南京示例置业有限公司", "transferred_on": "2025-03-18",
-    }  # fmt: skip
+        "record_id": "3201002025-G0012",
+        "parcel_no": "NO.2025G12",
+        "parcel_name": "宁海路北侧地块",
+        "district_code": "320106",
+        "street_code": "320106001",
+        "land_use": "residential",
+        "rental_housing": "否",
+        "method": "listing",
+        "site_area": "41234.56",
+        "plot_ratio": "2.50",
+        "starting_price_yuan": "2300000000",
+        "price_yuan": "2530000000",
+        "buyer": "南京示例置业有限公司",
+        "transferred_on": "2025-03-18",
+    }
     return base | over
 
 
@@ -47,8 +58,15 @@ def test_a_batch_stores_good_rows_with_derived_figures_and_dead_letters_bad_ones
     settings = settings_for(city_engine)
     rows = [
         rec(),
-        rec(record_id="R-2", land_use="rental", rental_housing="是", street_code="", district_code="320115",
-            starting_price_yuan="630000000", price_yuan="630000000"),  # fmt: skip
+        rec(
+            record_id="R-2",
+            land_use="rental",
+            rental_housing="是",
+            street_code="",
+            district_code="320115",
+            starting_price_yuan="630000000",
+            price_yuan="630000000",
+        ),
         rec(record_id="BAD-1", district_code="320199"),
         rec(record_id="BAD-2", street_code="320114002"),
         rec(record_id="BAD-3", plot_ratio="25"),
@@ -60,14 +78,28 @@ def test_a_batch_stores_good_rows_with_derived_figures_and_dead_letters_bad_ones
     assert r.status == "done", r.error
     assert (r.received, r.accepted, r.rejected) == (8, 2, 6)
     assert {x.seq: x.field for x in r.rejections} == {
-        3: "district_code", 4: "street_code", 5: "plot_ratio", 6: "price_yuan", 7: "record_id", 8: "site_area"
-    }  # fmt: skip
+        3: "district_code",
+        4: "street_code",
+        5: "plot_ratio",
+        6: "price_yuan",
+        7: "record_id",
+        8: "site_area",
+    }
     got = stored(city_engine)
     assert set(got) == {"3201002025-G0012", "R-2"}
     a = got["3201002025-G0012"]
     d = derive(Decimal("41234.56"), Decimal("2.50"), 230_000_000_000, 253_000_000_000)
-    assert (a.floor_area, a.floor_price_fen, Decimal(a.premium_rate)) == (d.floor_area, d.floor_price_fen, d.premium_rate)
-    assert (a.price_fen, a.starting_price_fen, a.source, a.feed_load_id) == (253_000_000_000, 230_000_000_000, "feed", r.batch_id)
+    assert (a.floor_area, a.floor_price_fen, Decimal(a.premium_rate)) == (
+        d.floor_area,
+        d.floor_price_fen,
+        d.premium_rate,
+    )
+    assert (a.price_fen, a.starting_price_fen, a.source, a.feed_load_id) == (
+        253_000_000_000,
+        230_000_000_000,
+        "feed",
+        r.batch_id,
+    )
     b = got["R-2"]
     assert (b.rental_housing, b.street_code, Decimal(b.premium_rate)) == (1, None, Decimal(0))
     with city_engine.connect() as c:
@@ -92,7 +124,10 @@ def test_redelivery_changes_nothing_and_a_changed_record_is_an_audited_correctio
     assert (fixed.accepted, fixed.rejected) == (1, 0)
     (row,) = stored(city_engine).values()
     assert (row.price_fen, row.buyer, row.feed_load_id) == (260_000_000_000, "南京示例另一置业有限公司", fixed.batch_id)
-    assert row.floor_price_fen == derive(row.site_area, Decimal(row.plot_ratio), 230_000_000_000, 260_000_000_000).floor_price_fen
+    assert (
+        row.floor_price_fen
+        == derive(row.site_area, Decimal(row.plot_ratio), 230_000_000_000, 260_000_000_000).floor_price_fen
+    )
     with city_engine.connect() as c:
         (audit,) = c.execute(select(audit_log).where(audit_log.c.action == "market.land_transfer.correct")).all()
     detail = json.loads(audit.detail)

@@ -45,10 +45,21 @@ def page(env: dict[str, Any], who: str) -> TestClient:
 def land(env: dict[str, Any], w: World) -> None:
     rows = [
         rec(record_id="A-1", district_code=w.district_a, street_code=w.street_s1, transferred_on="2026-01-15"),
-        rec(record_id="A-2", district_code=w.district_a, street_code="", land_use="rental", rental_housing="是",
-            transferred_on="2026-02-15"),  # fmt: skip
-        rec(record_id="B-1", district_code=w.district_b, street_code="", land_use="industrial",
-            transferred_on="2025-12-01"),  # fmt: skip
+        rec(
+            record_id="A-2",
+            district_code=w.district_a,
+            street_code="",
+            land_use="rental",
+            rental_housing="是",
+            transferred_on="2026-02-15",
+        ),
+        rec(
+            record_id="B-1",
+            district_code=w.district_b,
+            street_code="",
+            land_use="industrial",
+            transferred_on="2025-12-01",
+        ),
     ]
     r = exchange.load_feed(env["engine"], env["settings"], DATASET, rows, caller=Caller.system("t"))
     assert r.accepted == 3, r.rejections
@@ -119,7 +130,9 @@ def test_supply_and_ratios_say_so_before_the_first_run_then_show_the_areas_in_sc
     ratios = c.get("/api/v1/market/rent-ratios", headers=auth(eng, "district")).json()
     assert ratios["month"] == "2026-02" and [i["street_code"] for i in ratios["items"]] == [w.street_s1]
     assert ratios["items"][0]["status"] == "none"  # leases, no sale
-    assert c.get(f"/api/v1/market/rent-ratios?district={w.district_b}", headers=auth(eng, "district")).status_code == 404
+    assert (
+        c.get(f"/api/v1/market/rent-ratios?district={w.district_b}", headers=auth(eng, "district")).status_code == 404
+    )
     r = page(env, "district").get("/market/rent-ratios")
     assert r.status_code == 200 and "无数据" in r.text
     out = page(env, "district").get("/market/rent-ratios.csv")

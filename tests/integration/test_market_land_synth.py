@@ -18,7 +18,7 @@ from anju.core.db import make_engine
 from anju.exchange import check_record
 from anju.market import LAND_TRANSFERS, check_land_transfer
 from anju.market.land_feed import as_feed_record, places
-from anju.market.tables import market_land_transfers as T
+from anju.market.tables import market_land_transfers
 from anju.security import keyring_from_settings
 from anju.synth import generate_market
 from anju.synth.market.land import RESIDENTIAL_SHARE
@@ -26,6 +26,8 @@ from anju.synth.market.model import ALPHA, DISTRICT_LEVEL, PriceModel, month_ind
 from anju.transactions import developers, presale_permits, sale_projects
 from tests import conftest
 from tests.conftest import TEST_SCALE, TEST_SEED, TEST_TODAY
+
+T = market_land_transfers
 
 
 def build(db_factory: conftest.DbFactory, tmp: Path) -> tuple[Engine, str]:
@@ -50,7 +52,9 @@ def test_every_project_has_its_land_before_its_first_permit(land: Engine) -> Non
     with land.connect() as c:
         projects = c.execute(
             select(p.id, p.name, p.district_code, p.street_code, d.name, func.min(r.issued_on))
-            .select_from(sale_projects.join(developers, d.id == p.developer_id).join(presale_permits, r.project_id == p.id))
+            .select_from(
+                sale_projects.join(developers, d.id == p.developer_id).join(presale_permits, r.project_id == p.id)
+            )
             .group_by(p.id, p.name, p.district_code, p.street_code, d.name)
         ).all()
         rows = c.execute(select(T).where(T.c.land_use == "residential")).all()
@@ -62,14 +66,16 @@ def test_every_project_has_its_land_before_its_first_permit(land: Engine) -> Non
         months = (first.year - x.transferred_on.year) * 12 + first.month - x.transferred_on.month
         assert 11 <= months <= 31, months
         assert x.record_id.startswith(f"SYN{TEST_SEED}-L") and dev.endswith("（合成）")
-        level = math.exp(ALPHA + DISTRICT_LEVEL[district] + model.index_at(district, month_index(x.transferred_on)) + 0.05)
+        level = math.exp(
+            ALPHA + DISTRICT_LEVEL[district] + model.index_at(district, month_index(x.transferred_on)) + 0.05
+        )
         share = x.floor_price_fen / 100 / level
         assert 0.6 * RESIDENTIAL_SHARE < share < 1.6 * RESIDENTIAL_SHARE, share
 
 
 def test_rental_commercial_and_industrial_parcels_are_there(land: Engine) -> None:
     with land.connect() as c:
-        uses = dict(c.execute(select(T.c.land_use, func.count()).group_by(T.c.land_use)).all())
+        uses: dict[str, int] = dict(c.execute(select(T.c.land_use, func.count()).group_by(T.c.land_use)).all())
         rental = c.execute(select(T).where(T.c.land_use == "rental")).all()
     assert uses["rental"] >= 2 and uses["commercial"] >= 2 and uses["industrial"] >= 2
     assert all(x.rental_housing == 1 and x.transferred_on >= date(2019, 1, 1) for x in rental)
@@ -87,12 +93,17 @@ def test_every_synthetic_record_passes_the_feeds_checks(land: Engine) -> None:
         assert Decimal(row.premium_rate) >= 0 and row.price_fen >= row.starting_price_fen
 
 
-def test_the_land_history_is_deterministic_by_seed(land: Engine, db_factory: conftest.DbFactory, tmp_path: Path) -> None:
+def test_the_land_history_is_deterministic_by_seed(
+    land: Engine, db_factory: conftest.DbFactory, tmp_path: Path
+) -> None:
     other, url = build(db_factory, tmp_path)
     try:
         cols = [c for c in T.c if c.name not in ("id", "created_at")]
         with land.connect() as a, other.connect() as b:
-            assert a.execute(select(*cols).order_by(T.c.record_id)).all() == b.execute(select(*cols).order_by(T.c.record_id)).all()
+            assert (
+                a.execute(select(*cols).order_by(T.c.record_id)).all()
+                == b.execute(select(*cols).order_by(T.c.record_id)).all()
+            )
     finally:
         other.dispose()
         db_factory.drop(url)

@@ -31,7 +31,11 @@ def test_ratios_per_street(city_engine: Engine, settings_for: Any) -> None:
             rb.filed_lease(c, kr, h, start_on=date(2026, 1, 1), months=12, rent_fen=rent)
         # not in force at 2026-05-31: ended in April; starts in June; term over in May; cancelled
         ended = rb.filed_lease(c, kr, homes[3], start_on=date(2026, 1, 1), rent_fen=9_000_00)
-        c.execute(update(rental_leases).where(rental_leases.c.id == ended).values(status="terminated", ended_on=date(2026, 4, 30)))
+        c.execute(
+            update(rental_leases)
+            .where(rental_leases.c.id == ended)
+            .values(status="terminated", ended_on=date(2026, 4, 30))
+        )
         rb.filed_lease(c, kr, homes[4], start_on=date(2026, 6, 1), rent_fen=9_000_00)
         rb.filed_lease(c, kr, homes[5], start_on=date(2025, 5, 1), months=12, rent_fen=9_000_00)  # ends 2026-04-30
         gone = rb.filed_lease(c, kr, homes[6], start_on=date(2026, 1, 1), rent_fen=9_000_00)
@@ -40,12 +44,19 @@ def test_ratios_per_street(city_engine: Engine, settings_for: Any) -> None:
         # sales in s1: two in the window, one too old, one cancelled
         sold = rb.free_homes(c, s1, 11)[7:]
         prices = {}
-        for h, (day, st, total) in zip(sold, [(date(2025, 6, 1), "registered", 3_000_000_00),
-                                              (date(2026, 5, 31), "filed", 2_500_000_00),
-                                              (date(2025, 5, 31), "registered", 9_000_000_00),
-                                              (date(2026, 1, 5), "cancelled", 9_000_000_00)], strict=True):  # fmt: skip
-            cid = mb.resale(c, home=h.id, area=h.construction_area, total=total, signed=day, status=st,
-                            district=s1[:6], street=s1)  # fmt: skip
+        for h, (day, st, total) in zip(
+            sold,
+            [
+                (date(2025, 6, 1), "registered", 3_000_000_00),
+                (date(2026, 5, 31), "filed", 2_500_000_00),
+                (date(2025, 5, 31), "registered", 9_000_000_00),
+                (date(2026, 1, 5), "cancelled", 9_000_000_00),
+            ],
+            strict=True,
+        ):
+            cid = mb.resale(
+                c, home=h.id, area=h.construction_area, total=total, signed=day, status=st, district=s1[:6], street=s1
+            )
             prices[cid] = (st, day, int((Decimal(total) / h.construction_area).to_integral_value()))
         # s2: a lease, no sale
         rb.filed_lease(c, kr, rb.free_homes(c, s2, 1)[0], start_on=date(2026, 2, 1), rent_fen=2_000_00)
@@ -56,8 +67,9 @@ def test_ratios_per_street(city_engine: Engine, settings_for: Any) -> None:
         rent_ratio.step(mb.context(c, strict, ("320106", "320114"), date(2026, 6, 10)))
     assert out["rent_ratio_streets"] == 2
     rent_m2 = statistics.median(Decimal(r) / h.construction_area for h, r in zip(homes[:3], rents, strict=True))
-    unit = statistics.median(Decimal(p) for st, day, p in prices.values()
-                             if st != "cancelled" and day >= date(2025, 6, 1))  # fmt: skip
+    unit = statistics.median(
+        Decimal(p) for st, day, p in prices.values() if st != "cancelled" and day >= date(2025, 6, 1)
+    )
     with city_engine.connect() as c:
         got = {(x.run_id, x.street_code): x for x in c.execute(select(market_rent_ratios))}
     a = got[run.id, s1]

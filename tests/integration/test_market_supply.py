@@ -55,8 +55,10 @@ def test_the_pipeline_per_area_and_month(city_engine: Engine, settings_for: Any)
     district = street[:6]
     other_street = "320114002"
     site = new_site(city_engine, street, homes=3, status=Status.presale)
-    land = [rec(record_id="L1", transferred_on="2026-01-15"),
-            rec(record_id="L2", land_use="industrial", transferred_on="2026-01-20", price_yuan="2400000000")]  # fmt: skip
+    land = [
+        rec(record_id="L1", transferred_on="2026-01-15"),
+        rec(record_id="L2", land_use="industrial", transferred_on="2026-01-20", price_yuan="2400000000"),
+    ]
     r = exchange.load_feed(city_engine, settings_for(city_engine), DATASET, land, caller=Caller.system("t"))
     assert r.accepted == 2
     with city_engine.begin() as c:
@@ -64,25 +66,67 @@ def test_the_pipeline_per_area_and_month(city_engine: Engine, settings_for: Any)
         proj = mb.project(c, dev, site.estate, district, street, mb.at(2026, 1, 10))
         hs = [(h, site.building, AREA) for h in site.homes]
         pmt = mb.permit(c, proj, hs, district, street, date(2026, 2, 5))
-        common = {"project_id": proj, "permit_id": pmt, "dev": dev, "area": AREA, "district": district, "street": street}
+        common: dict[str, Any] = {
+            "project_id": proj,
+            "permit_id": pmt,
+            "dev": dev,
+            "area": AREA,
+            "district": district,
+            "street": street,
+        }
         # signed 2026-02-28 17:00 UTC = 2026-03-01 01:00 in Nanjing: a March sale
-        mb.sale(c, home=site.homes[0], total=3_000_000_00, created=mb.at(2026, 2, 20), signed=mb.at(2026, 2, 28, 17),
-                status="filed", cancelled=None, **common)  # fmt: skip
-        mb.sale(c, home=site.homes[1], total=2_900_000_00, created=mb.at(2026, 3, 10), signed=None,
-                status="cancelled", cancelled=mb.at(2026, 4, 15), **common)  # fmt: skip
+        mb.sale(
+            c,
+            home=site.homes[0],
+            total=3_000_000_00,
+            created=mb.at(2026, 2, 20),
+            signed=mb.at(2026, 2, 28, 17),
+            status="filed",
+            cancelled=None,
+            **common,
+        )
+        mb.sale(
+            c,
+            home=site.homes[1],
+            total=2_900_000_00,
+            created=mb.at(2026, 3, 10),
+            signed=None,
+            status="cancelled",
+            cancelled=mb.at(2026, 4, 15),
+            **common,
+        )
         old = rb.free_homes(c, other_street, 3)
-        for h, st, day in zip(old, ("registered", "filed", "cancelled"), (date(2026, 4, 3), date(2026, 4, 20), date(2026, 4, 21)), strict=True):
-            mb.resale(c, home=h.id, area=h.construction_area, total=2_000_000_00, signed=day, status=st,
-                      district=other_street[:6], street=other_street)  # fmt: skip
+        for h, st, day in zip(
+            old,
+            ("registered", "filed", "cancelled"),
+            (date(2026, 4, 3), date(2026, 4, 20), date(2026, 4, 21)),
+            strict=True,
+        ):
+            mb.resale(
+                c,
+                home=h.id,
+                area=h.construction_area,
+                total=2_000_000_00,
+                signed=day,
+                status=st,
+                district=other_street[:6],
+                street=other_street,
+            )
         run = mb.run(c, MONTHS[0], MONTHS[-1])
         summary = supply.step(mb.context(c, run, districts, date(2026, 6, 10)))
     assert summary["supply_rows"] == len(MONTHS) * (len(districts) + 1)
     with city_engine.connect() as c:
-        rows = {(x.area_code, x.month): x for x in c.execute(select(market_supply).where(market_supply.c.run_id == run.id))}
+        rows = {
+            (x.area_code, x.month): x for x in c.execute(select(market_supply).where(market_supply.c.run_id == run.id))
+        }
     done = completions(city_engine)
     for area in (district, mb.CITY):
         jan, feb, mar, apr, may = (rows[area, m] for m in MONTHS)
-        assert (jan.land_parcels, jan.land_price_fen, jan.projects) == (1, 253_000_000_000, 1)  # industrial land left out
+        assert (jan.land_parcels, jan.land_price_fen, jan.projects) == (
+            1,
+            253_000_000_000,
+            1,
+        )  # industrial land left out
         assert jan.land_floor_area == Decimal("103086.40")
         assert (feb.permits, feb.permitted_homes, feb.permitted_area) == (1, 3, AREA * 3)
         assert (feb.inventory_homes, feb.inventory_area, feb.months_of_supply) == (2, AREA * 2, None)

@@ -18,11 +18,21 @@ PLACES = {"320106": frozenset({"320106001", "320106002"}), "320115": frozenset({
 
 def raw(**over: str) -> dict[str, str]:
     base = {
-        "record_id": "3201002025-G0012", "parcel_no": "NO.2025G12", "parcel_name": "宁海路北侧地块",
-        "district_code": "320106", "street_code": "320106001", "land_use": "residential", "rental_housing": "否",
-        "method": "listing", "site_area": "41234.56", "plot_ratio": "2.50", "starting_price_yuan": "2300000000",
-        "price_yuan": "2530000000", "buyer": "南京示例置业有限公司", "transferred_on": "2025-03-18",
-    }  # fmt: skip
+        "record_id": "3201002025-G0012",
+        "parcel_no": "NO.2025G12",
+        "parcel_name": "宁海路北侧地块",
+        "district_code": "320106",
+        "street_code": "320106001",
+        "land_use": "residential",
+        "rental_housing": "否",
+        "method": "listing",
+        "site_area": "41234.56",
+        "plot_ratio": "2.50",
+        "starting_price_yuan": "2300000000",
+        "price_yuan": "2530000000",
+        "buyer": "南京示例置业有限公司",
+        "transferred_on": "2025-03-18",
+    }
     return base | over
 
 

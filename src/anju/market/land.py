@@ -127,9 +127,9 @@ def list_transfers(
 
 def totals(conn: Connection, scope: Scope, city_code: str, districts: Sequence[str], f: LandFilter) -> LandTotals:
     """Counts and sums of the transfers in scope matching the filter (one aggregate query)."""
-    q = select(
-        func.count(), func.sum(T.c.site_area), func.sum(T.c.floor_area), func.sum(T.c.price_fen)
-    ).where(*_where(scope, city_code, districts, f))
+    q = select(func.count(), func.sum(T.c.site_area), func.sum(T.c.floor_area), func.sum(T.c.price_fen)).where(
+        *_where(scope, city_code, districts, f)
+    )
     n, site, floor, price = conn.execute(q).one()
     floor = floor or Decimal("0.00")
     price = int(price or 0)

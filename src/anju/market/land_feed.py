@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
@@ -42,7 +42,22 @@ DATASET = "market.land_transfers"
 #: The highest plot ratio a record may give (容积率 above 20 is not a real parcel: a typing error).
 MAX_PLOT_RATIO = Decimal(20)
 #: Words one of which an organisation's name holds (竞得人 is an organisation, never a person).
-ORGANISATION_WORDS = ("公司", "集团", "中心", "企业", "合伙", "局", "委员会", "合作社", "联合体", "银行", "基金", "院", "所", "厂")
+ORGANISATION_WORDS = (
+    "公司",
+    "集团",
+    "中心",
+    "企业",
+    "合伙",
+    "局",
+    "委员会",
+    "合作社",
+    "联合体",
+    "银行",
+    "基金",
+    "院",
+    "所",
+    "厂",
+)
 SYNTHETIC_PREFIX = "SYN"
 CENT = Decimal("0.01")
 
@@ -51,7 +66,12 @@ LAND_TRANSFERS = FeedDefinition(
     title="土地出让信息",
     source="市规划和自然资源局",
     fields=(
-        FeedField("record_id", "出让编号", max_length=40, description="土地管理部门的出让（成交）编号；同一编号再次报送视为更正"),
+        FeedField(
+            "record_id",
+            "出让编号",
+            max_length=40,
+            description="土地管理部门的出让（成交）编号；同一编号再次报送视为更正",
+        ),
         FeedField("parcel_no", "地块编号", max_length=40),
         FeedField("parcel_name", "地块名称", max_length=100),
         FeedField("district_code", "所在区", "division", description="本市的区（GB/T 2260 代码）"),
@@ -88,10 +108,23 @@ LAND_TRANSFERS = FeedDefinition(
 
 #: The stored columns a correction may change (every column the record gives or derives).
 CONTENT = (
-    "parcel_no", "parcel_name", "district_code", "street_code", "land_use", "rental_housing", "method",
-    "site_area", "plot_ratio", "floor_area", "starting_price_fen", "price_fen", "floor_price_fen",
-    "premium_rate", "buyer", "transferred_on",
-)  # fmt: skip
+    "parcel_no",
+    "parcel_name",
+    "district_code",
+    "street_code",
+    "land_use",
+    "rental_housing",
+    "method",
+    "site_area",
+    "plot_ratio",
+    "floor_area",
+    "starting_price_fen",
+    "price_fen",
+    "floor_price_fen",
+    "premium_rate",
+    "buyer",
+    "transferred_on",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,30 +154,47 @@ def places(conn: Connection) -> dict[str, frozenset[str]]:
 def check(v: Mapping[str, Any], where: Places, today: date) -> tuple[str, str] | None:
     """(field, Chinese reason) of the first thing wrong with a record whose fields passed the
     exchange's checks, or None. The one rule set of the feed and the synthetic history."""
+    return _place(v, where) or _use(v) or _figures(v) or _parties(v, today)
+
+
+def _place(v: Mapping[str, Any], where: Places) -> tuple[str, str] | None:
     district, street = str(v["district_code"]), v.get("street_code")
     if district not in where:
         return "district_code", f"所在区：{district} 不是本市的区"
     if street and str(street) not in where[district]:
         return "street_code", f"所在街道：{street} 不属于所在区 {district}"
+    return None
+
+
+def _use(v: Mapping[str, Any]) -> tuple[str, str] | None:
     use, rental = str(v["land_use"]), bool(v["rental_housing"])
     if use == "rental" and not rental:
         return "rental_housing", "是否租赁住房用地：土地用途为租赁住房用地时应为“是”"
     if rental and use in ("commercial", "industrial"):
         return "rental_housing", f"是否租赁住房用地：{domain.LAND_USES[use]}不能标为租赁住房用地"
+    return None
+
+
+def _figures(v: Mapping[str, Any]) -> tuple[str, str] | None:
     site, ratio = v["site_area"], v["plot_ratio"]
     assert isinstance(site, Decimal) and isinstance(ratio, Decimal)
+    problem: tuple[str, str] | None = None
     if site <= 0:
-        return "site_area", "出让面积（平方米）：应大于 0"
-    if site != site.quantize(CENT) or site >= Decimal("1e10"):
-        return "site_area", "出让面积（平方米）：最多两位小数，且小于 100 亿"
-    if ratio <= 0 or ratio > MAX_PLOT_RATIO:
-        return "plot_ratio", f"容积率：应大于 0 且不超过 {MAX_PLOT_RATIO}"
-    if ratio != ratio.quantize(CENT):
-        return "plot_ratio", "容积率：最多两位小数"
-    if int(v["price_yuan"]) < int(v["starting_price_yuan"]):
-        return "price_yuan", "成交价（元）：不能低于起始价"
-    if int(v["price_yuan"]) > 10_000 * int(v["starting_price_yuan"]):
-        return "price_yuan", "成交价（元）：超过起始价的一万倍，请核对"
+        problem = "site_area", "出让面积（平方米）：应大于 0"
+    elif site != site.quantize(CENT) or site >= Decimal("1e10"):
+        problem = "site_area", "出让面积（平方米）：最多两位小数，且小于 100 亿"
+    elif ratio <= 0 or ratio > MAX_PLOT_RATIO:
+        problem = "plot_ratio", f"容积率：应大于 0 且不超过 {MAX_PLOT_RATIO}"
+    elif ratio != ratio.quantize(CENT):
+        problem = "plot_ratio", "容积率：最多两位小数"
+    elif int(v["price_yuan"]) < int(v["starting_price_yuan"]):
+        problem = "price_yuan", "成交价（元）：不能低于起始价"
+    elif int(v["price_yuan"]) > 10_000 * int(v["starting_price_yuan"]):
+        problem = "price_yuan", "成交价（元）：超过起始价的一万倍，请核对"
+    return problem
+
+
+def _parties(v: Mapping[str, Any], today: date) -> tuple[str, str] | None:
     buyer = str(v["buyer"])
     if len(buyer) < 4 or not any(w in buyer for w in ORGANISATION_WORDS):
         return "buyer", "竞得人：应为竞得单位（组织）的全称"
@@ -153,7 +203,31 @@ def check(v: Mapping[str, Any], where: Places, today: date) -> tuple[str, str] |
     return None
 
 
-def row_of(v: Mapping[str, Any], source: str, load_id: int | None) -> dict[str, Any]:
+class LandRow(TypedDict):
+    """The stored columns of a transfer (``market_land_transfers`` without id and created_at)."""
+
+    record_id: str
+    parcel_no: str
+    parcel_name: str
+    district_code: str
+    street_code: str | None
+    land_use: str
+    rental_housing: int
+    method: str
+    site_area: Decimal
+    plot_ratio: Decimal
+    floor_area: Decimal
+    starting_price_fen: int
+    price_fen: int
+    floor_price_fen: int
+    premium_rate: Decimal
+    buyer: str
+    transferred_on: date
+    source: str
+    feed_load_id: int | None
+
+
+def row_of(v: Mapping[str, Any], source: str, load_id: int | None) -> LandRow:
     """The stored row of a checked record."""
     site, ratio = v["site_area"], v["plot_ratio"]
     d = derive(site, ratio, int(v["starting_price_yuan"]), int(v["price_yuan"]))
@@ -201,7 +275,7 @@ def apply_transfers(conn: Connection, records: Sequence[FeedRecord], ctx: BatchC
     if where is None:
         where = ctx.state["market.places"] = places(conn)
     rejections: list[Rejection] = []
-    good: dict[str, dict[str, Any]] = {}  # record id → its row; a later record of the chunk wins
+    good: dict[str, LandRow] = {}  # record id → its row; a later record of the chunk wins
     for rec in records:
         v = dict(rec.values)
         if str(v["record_id"]).upper().startswith(SYNTHETIC_PREFIX):
@@ -218,7 +292,7 @@ def apply_transfers(conn: Connection, records: Sequence[FeedRecord], ctx: BatchC
         for r in conn.execute(select(T).where(T.c.record_id.in_(list(good)[i : i + 1000])))
     }
     now = clock.now()
-    new = [row | {"created_at": now} for rid, row in good.items() if rid not in stored]
+    new = [{**row, "created_at": now} for rid, row in good.items() if rid not in stored]
     if new:
         conn.execute(insert(T), new)
     fixes: list[dict[str, Any]] = []
@@ -227,13 +301,23 @@ def apply_transfers(conn: Connection, records: Sequence[FeedRecord], ctx: BatchC
         old = stored.get(rid)
         if old is None:
             continue
-        changed = _same(old, row)
+        plain: Mapping[str, Any] = row
+        changed = _same(old, plain)
         if not changed:
             continue
-        fixes.append({"b_id": old.id, **{f"b_{c}": row[c] for c in CONTENT}, "b_load": ctx.batch_id})
-        record(conn, who, "market.land_transfer.correct", entity="market_land_transfer", entity_id=old.id,
-               detail={"record_id": rid, "batch_id": ctx.batch_id,
-                       "changed": {c: [_plain(a), _plain(b)] for c, (a, b) in changed.items()}})  # fmt: skip
+        fixes.append({"b_id": old.id, **{f"b_{c}": plain[c] for c in CONTENT}, "b_load": ctx.batch_id})
+        record(
+            conn,
+            who,
+            "market.land_transfer.correct",
+            entity="market_land_transfer",
+            entity_id=old.id,
+            detail={
+                "record_id": rid,
+                "batch_id": ctx.batch_id,
+                "changed": {c: [_plain(a), _plain(b)] for c, (a, b) in changed.items()},
+            },
+        )
     if fixes:
         stmt = (
             update(T)
@@ -259,7 +343,7 @@ def load_synthetic(conn: Connection, raws: Iterable[Mapping[str, object]], *, to
     ``source`` synthetic. Any record the feed would refuse raises :class:`SyntheticRefused` and nothing
     of the call is written. Returns the number written."""
     where = places(conn)
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []  # LandRow and created_at
     now = clock.now()
     for seq, raw in enumerate(raws, start=1):
         checked = check_record(LAND_TRANSFERS, raw, seq)
@@ -268,7 +352,7 @@ def load_synthetic(conn: Connection, raws: Iterable[Mapping[str, object]], *, to
         bad = check(checked.values, where, today)
         if bad:
             raise SyntheticRefused(f"synthetic land record {raw.get('record_id')}: {bad[1]}")
-        rows.append(row_of(checked.values, "synthetic", None) | {"created_at": now})
+        rows.append({**row_of(checked.values, "synthetic", None), "created_at": now})
     for i in range(0, len(rows), 5000):
         conn.execute(insert(T), rows[i : i + 5000])
     return len(rows)

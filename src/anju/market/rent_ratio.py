@@ -20,8 +20,9 @@ import statistics
 import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, time as dtime
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from datetime import time as dtime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,7 +47,6 @@ PRICE_MONTHS = 12
 
 def _bounds(last_month: str) -> tuple[date, date, datetime]:
     """(first day of the price window, last day of the month, the next month's start in Shanghai)."""
-    y, m = domain.parse_month(last_month)
     ny, nm = domain.parse_month(domain.add_months(last_month, 1))
     fy, fm = domain.parse_month(domain.add_months(last_month, 1 - PRICE_MONTHS))
     nxt = date(ny, nm, 1)
@@ -76,20 +76,25 @@ class StreetRatio:
 def compute(conn: Connection, last_month: str, minimum: int = MIN_OBSERVATIONS) -> list[StreetRatio]:
     """Every street with a lease or a sale: its medians, ratio and status (two set-wise queries)."""
     start, end, before = _bounds(last_month)
-    L = rental_leases.c
+    lc = rental_leases.c
     rents: dict[str, list[Decimal]] = defaultdict(list)
     district: dict[str, str] = {}
-    q = select(L.street_code, L.district_code, L.rent_fen, L.area).where(
-        L.status.in_(FILED), L.filed_at < before, L.start_on <= end, L.end_on >= end,
-        or_(L.ended_on.is_(None), L.ended_on > end), L.use == "居住", L.area > 0,
-    )  # fmt: skip
+    q = select(lc.street_code, lc.district_code, lc.rent_fen, lc.area).where(
+        lc.status.in_(FILED),
+        lc.filed_at < before,
+        lc.start_on <= end,
+        lc.end_on >= end,
+        or_(lc.ended_on.is_(None), lc.ended_on > end),
+        lc.use == "居住",
+        lc.area > 0,
+    )
     for street, dist, rent, area in conn.execute(q):
         rents[street].append(Decimal(int(rent)) / Decimal(area))
         district[street] = dist
-    X = resale_contracts.c
+    xc = resale_contracts.c
     prices: dict[str, list[Decimal]] = defaultdict(list)
-    q2 = select(X.street_code, X.district_code, X.unit_price_fen).where(
-        X.status.in_(["filed", "registered"]), X.signed_on >= start, X.signed_on <= end
+    q2 = select(xc.street_code, xc.district_code, xc.unit_price_fen).where(
+        xc.status.in_(["filed", "registered"]), xc.signed_on >= start, xc.signed_on <= end
     )
     for street, dist, unit in conn.execute(q2):
         prices[street].append(Decimal(int(unit)))
@@ -113,7 +118,7 @@ def step(ctx: StepContext) -> Mapping[str, int | float | str]:
     ctx.progress("租售比：按街道计算", 0.0)
     minimum = int(ctx.run.params.get("rent_ratio_min_observations", MIN_OBSERVATIONS))
     found = compute(ctx.conn, ctx.run.last_month, minimum)
-    rows = [{"run_id": ctx.run.id, **_row(s)} for s in found]
+    rows = [{"run_id": ctx.run.id, **asdict(s)} for s in found]
     for i in range(0, len(rows), 5000):
         ctx.conn.execute(insert(market_rent_ratios), rows[i : i + 5000])
     ctx.progress("租售比：已写入", 1.0)
@@ -124,19 +129,6 @@ def step(ctx: StepContext) -> Mapping[str, int | float | str]:
     }
 
 
-def _row(s: StreetRatio) -> dict[str, Any]:
-    return {
-        "street_code": s.street_code,
-        "district_code": s.district_code,
-        "leases": s.leases,
-        "sales": s.sales,
-        "median_rent_fen_m2": s.median_rent_fen_m2,
-        "median_price_fen_m2": s.median_price_fen_m2,
-        "ratio": s.ratio,
-        "status": s.status,
-    }
-
-
 # ------------------------------------------------------------------------------------------ readers
 
 R = market_rent_ratios
@@ -144,9 +136,15 @@ R = market_rent_ratios
 
 def _ratio(r: Any) -> StreetRatio:
     return StreetRatio(
-        r.street_code, r.district_code, int(r.leases), int(r.sales), r.median_rent_fen_m2, r.median_price_fen_m2,
-        r.ratio, r.status,
-    )  # fmt: skip
+        r.street_code,
+        r.district_code,
+        int(r.leases),
+        int(r.sales),
+        r.median_rent_fen_m2,
+        r.median_price_fen_m2,
+        r.ratio,
+        r.status,
+    )
 
 
 def _where(run_id: int, scope: Scope, district: str | None) -> list[ColumnElement[bool]]:
@@ -172,15 +170,27 @@ def all_ratios(conn: Connection, run_id: int, scope: Scope, district: str | None
 
 STATUS_LABELS = {"ok": "正常", "thin": "样本偏少", "none": "无数据"}
 EXPORT_HEADER = (
-    "区代码", "街道代码", "街道", "在租备案合同数", "近12个月二手房成交数", "月租金中位数（元/平方米）",
-    "二手房成交单价中位数（元/平方米）", "租售比（年租金/房价）", "状态",
-)  # fmt: skip
+    "区代码",
+    "街道代码",
+    "街道",
+    "在租备案合同数",
+    "近12个月二手房成交数",
+    "月租金中位数（元/平方米）",
+    "二手房成交单价中位数（元/平方米）",
+    "租售比（年租金/房价）",
+    "状态",
+)
 
 
 def export_row(s: StreetRatio, names: Mapping[str, str]) -> list[Any]:
     return [
-        s.district_code, s.street_code, names.get(s.street_code, ""), s.leases, s.sales,
+        s.district_code,
+        s.street_code,
+        names.get(s.street_code, ""),
+        s.leases,
+        s.sales,
         "" if s.median_rent_fen_m2 is None else f"{s.median_rent_fen_m2 / 100:.2f}",
         "" if s.median_price_fen_m2 is None else f"{s.median_price_fen_m2 / 100:.2f}",
-        "" if s.ratio is None else f"{s.ratio:.6f}", STATUS_LABELS[s.status],
-    ]  # fmt: skip
+        "" if s.ratio is None else f"{s.ratio:.6f}",
+        STATUS_LABELS[s.status],
+    ]

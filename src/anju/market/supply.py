@@ -74,9 +74,22 @@ class Cell:
     months_of_supply: float | None = None
 
 
-FLOWS = ("land_parcels", "land_floor_area", "land_price_fen", "projects", "permits", "permitted_homes",
-         "permitted_area", "completed_homes", "new_sales", "new_sales_area", "new_sales_fen", "resales",
-         "resales_area", "resales_fen")  # fmt: skip
+FLOWS = (
+    "land_parcels",
+    "land_floor_area",
+    "land_price_fen",
+    "projects",
+    "permits",
+    "permitted_homes",
+    "permitted_area",
+    "completed_homes",
+    "new_sales",
+    "new_sales_area",
+    "new_sales_fen",
+    "resales",
+    "resales_area",
+    "resales_fen",
+)
 
 #: (district, month) → values of some of the cell's fields
 Grouped = dict[tuple[str, str], tuple[Any, ...]]
@@ -93,87 +106,87 @@ def _area(v: Any) -> Decimal:
 def gather(conn: Connection) -> dict[str, dict[tuple[str, str], tuple[Any, ...]]]:
     """Every source grouped by (district, month), all history (one query each)."""
     month = dialect.month_of
-    L = market_land_transfers.c
-    lm = month(conn, L.transferred_on, timestamp=False)
+    lc = market_land_transfers.c
+    lm = month(conn, lc.transferred_on, timestamp=False)
     out: dict[str, Grouped] = {}
     out["land"] = _grouped(
         conn,
-        select(L.district_code, lm, func.count(), func.sum(L.floor_area), func.sum(L.price_fen))
-        .where(L.land_use.in_(HOUSING_LAND))
-        .group_by(L.district_code, lm),
+        select(lc.district_code, lm, func.count(), func.sum(lc.floor_area), func.sum(lc.price_fen))
+        .where(lc.land_use.in_(HOUSING_LAND))
+        .group_by(lc.district_code, lm),
     )
-    P = sale_projects.c
-    pm = month(conn, P.filed_at, timestamp=True)
-    out["projects"] = _grouped(conn, select(P.district_code, pm, func.count()).group_by(P.district_code, pm))
-    R = presale_permits.c
-    rm = month(conn, R.issued_on, timestamp=False)
+    pc = sale_projects.c
+    pm = month(conn, pc.filed_at, timestamp=True)
+    out["projects"] = _grouped(conn, select(pc.district_code, pm, func.count()).group_by(pc.district_code, pm))
+    rc = presale_permits.c
+    rm = month(conn, rc.issued_on, timestamp=False)
     out["permits"] = _grouped(
         conn,
-        select(R.district_code, rm, func.count(), func.sum(R.homes), func.sum(R.area)).group_by(R.district_code, rm),
+        select(rc.district_code, rm, func.count(), func.sum(rc.homes), func.sum(rc.area)).group_by(
+            rc.district_code, rm
+        ),
     )
     # completions: a building's first completed/in-use day, for buildings seen under construction
-    V = building_versions.c
-    done_status = V.status.in_([Status.completed.value, Status.in_use.value])
+    vc = building_versions.c
+    done_status = vc.status.in_([Status.completed.value, Status.in_use.value])
     built = (
-        select(V.building_id, func.min(case((done_status, V.valid_from))).label("done"))
-        .where(V.superseded_at.is_(None))
-        .group_by(V.building_id)
-        .having(
-            func.count(case((V.status.in_([Status.under_construction.value, Status.presale.value]), 1))) > 0
-        )
+        select(vc.building_id, func.min(case((done_status, vc.valid_from))).label("done"))
+        .where(vc.superseded_at.is_(None))
+        .group_by(vc.building_id)
+        .having(func.count(case((vc.status.in_([Status.under_construction.value, Status.presale.value]), 1))) > 0)
         .subquery()
     )
-    H = homes.c
+    hc = homes.c
     cm = month(conn, built.c.done, timestamp=False)
     out["completed"] = _grouped(
         conn,
-        select(H.district_code, cm, func.count())
-        .select_from(homes.join(built, built.c.building_id == H.building_id))
-        .where(H.use == Use.residential.value, H.status != Status.retired.value, built.c.done.is_not(None))
-        .group_by(H.district_code, cm),
+        select(hc.district_code, cm, func.count())
+        .select_from(homes.join(built, built.c.building_id == hc.building_id))
+        .where(hc.use == Use.residential.value, hc.status != Status.retired.value, built.c.done.is_not(None))
+        .group_by(hc.district_code, cm),
     )
-    S = sale_contracts.c
-    sm = month(conn, func.coalesce(S.buyer_signed_at, S.filed_at), timestamp=True)
+    sc = sale_contracts.c
+    sm = month(conn, func.coalesce(sc.buyer_signed_at, sc.filed_at), timestamp=True)
     out["new_sales"] = _grouped(
         conn,
-        select(S.district_code, sm, func.count(), func.sum(S.area), func.sum(S.total_price_fen))
-        .where(S.status == "filed")
-        .group_by(S.district_code, sm),
+        select(sc.district_code, sm, func.count(), func.sum(sc.area), func.sum(sc.total_price_fen))
+        .where(sc.status == "filed")
+        .group_by(sc.district_code, sm),
     )
-    X = resale_contracts.c
-    xm = month(conn, X.signed_on, timestamp=False)
+    xc = resale_contracts.c
+    xm = month(conn, xc.signed_on, timestamp=False)
     out["resales"] = _grouped(
         conn,
-        select(X.district_code, xm, func.count(), func.sum(X.area), func.sum(X.total_price_fen))
-        .where(X.status.in_(["filed", "registered"]), X.signed_on.is_not(None))
-        .group_by(X.district_code, xm),
+        select(xc.district_code, xm, func.count(), func.sum(xc.area), func.sum(xc.total_price_fen))
+        .where(xc.status.in_(["filed", "registered"]), xc.signed_on.is_not(None))
+        .group_by(xc.district_code, xm),
     )
     # inventory: permitted homes in, contracts holding them out, cancellations back in
-    PH = presale_permit_homes.c
-    stock = presale_permit_homes.join(presale_permits, R.id == PH.permit_id).join(homes, H.id == PH.home_id)
+    ph = presale_permit_homes.c
+    stock = presale_permit_homes.join(presale_permits, rc.id == ph.permit_id).join(homes, hc.id == ph.home_id)
     out["stock_in"] = _grouped(
         conn,
-        select(R.district_code, rm, func.count(), func.sum(H.construction_area))
+        select(rc.district_code, rm, func.count(), func.sum(hc.construction_area))
         .select_from(stock)
-        .group_by(R.district_code, rm),
+        .group_by(rc.district_code, rm),
     )
-    held = sale_contracts.join(presale_permit_homes, and_(PH.permit_id == S.permit_id, PH.home_id == S.home_id)).join(
-        homes, H.id == S.home_id
+    held = sale_contracts.join(presale_permit_homes, and_(ph.permit_id == sc.permit_id, ph.home_id == sc.home_id)).join(
+        homes, hc.id == sc.home_id
     )
-    hm = month(conn, S.created_at, timestamp=True)
+    hm = month(conn, sc.created_at, timestamp=True)
     out["held"] = _grouped(
         conn,
-        select(S.district_code, hm, func.count(), func.sum(H.construction_area))
+        select(sc.district_code, hm, func.count(), func.sum(hc.construction_area))
         .select_from(held)
-        .group_by(S.district_code, hm),
+        .group_by(sc.district_code, hm),
     )
-    um = month(conn, S.cancelled_at, timestamp=True)
+    um = month(conn, sc.cancelled_at, timestamp=True)
     out["released"] = _grouped(
         conn,
-        select(S.district_code, um, func.count(), func.sum(H.construction_area))
+        select(sc.district_code, um, func.count(), func.sum(hc.construction_area))
         .select_from(held)
-        .where(S.cancelled_at.is_not(None))
-        .group_by(S.district_code, um),
+        .where(sc.cancelled_at.is_not(None))
+        .group_by(sc.district_code, um),
     )
     return out
 
@@ -225,10 +238,10 @@ def pipeline(
         window: list[Decimal] = []
         for m in span:
             c = flows.get((a, m), Cell())
-            s = stock.get((a, m))
-            if s is not None:
-                homes_left += s[0]
-                area_left += s[1]
+            delta = stock.get((a, m))
+            if delta is not None:
+                homes_left += delta[0]
+                area_left += delta[1]
             window = [*window[-(SALES_WINDOW - 1) :], c.new_sales_area]
             if m not in keep:
                 continue
@@ -307,10 +320,26 @@ def latest(conn: Connection, run_id: int, areas: Iterable[str], month: str) -> l
 
 
 EXPORT_HEADER = (
-    "区域代码", "月份", "出让宗数", "出让建筑面积（平方米）", "出让价款（元）", "新立项目", "预售许可", "许可套数",
-    "许可面积（平方米）", "竣工套数", "新房成交套数", "新房成交面积（平方米）", "新房成交金额（元）", "二手房成交套数",
-    "二手房成交面积（平方米）", "二手房成交金额（元）", "月末库存套数", "月末库存面积（平方米）", "去化周期（月）",
-)  # fmt: skip
+    "区域代码",
+    "月份",
+    "出让宗数",
+    "出让建筑面积（平方米）",
+    "出让价款（元）",
+    "新立项目",
+    "预售许可",
+    "许可套数",
+    "许可面积（平方米）",
+    "竣工套数",
+    "新房成交套数",
+    "新房成交面积（平方米）",
+    "新房成交金额（元）",
+    "二手房成交套数",
+    "二手房成交面积（平方米）",
+    "二手房成交金额（元）",
+    "月末库存套数",
+    "月末库存面积（平方米）",
+    "去化周期（月）",
+)
 
 
 def export_row(r: SupplyMonth) -> list[Any]:
@@ -318,9 +347,23 @@ def export_row(r: SupplyMonth) -> list[Any]:
         return f"{fen / 100:.2f}"
 
     return [
-        r.area_code, r.month, r.land_parcels, f"{r.land_floor_area:.2f}", yuan(r.land_price_fen), r.projects,
-        r.permits, r.permitted_homes, f"{r.permitted_area:.2f}", r.completed_homes, r.new_sales,
-        f"{r.new_sales_area:.2f}", yuan(r.new_sales_fen), r.resales, f"{r.resales_area:.2f}", yuan(r.resales_fen),
-        r.inventory_homes, f"{r.inventory_area:.2f}",
+        r.area_code,
+        r.month,
+        r.land_parcels,
+        f"{r.land_floor_area:.2f}",
+        yuan(r.land_price_fen),
+        r.projects,
+        r.permits,
+        r.permitted_homes,
+        f"{r.permitted_area:.2f}",
+        r.completed_homes,
+        r.new_sales,
+        f"{r.new_sales_area:.2f}",
+        yuan(r.new_sales_fen),
+        r.resales,
+        f"{r.resales_area:.2f}",
+        yuan(r.resales_fen),
+        r.inventory_homes,
+        f"{r.inventory_area:.2f}",
         "" if r.months_of_supply is None else f"{r.months_of_supply:.1f}",
-    ]  # fmt: skip
+    ]

@@ -98,8 +98,9 @@ def land_transfers(
     with uow.read() as conn:
         ps = land_views.places(conn, caller.scope, settings.city_code)
         ds = ps.district_codes()
-        page = land.list_transfers(conn, caller.scope, settings.city_code, ds, f, limit=paging.page_size,
-                                   offset=paging.offset)  # fmt: skip
+        page = land.list_transfers(
+            conn, caller.scope, settings.city_code, ds, f, limit=paging.page_size, offset=paging.offset
+        )
         tot = land.totals(conn, caller.scope, settings.city_code, ds, f)
     return LandPage(
         items=[TransferOut(**asdict(t)) for t in page.items],
@@ -177,8 +178,9 @@ def rent_ratios(
 ) -> RatioPage:
     """Rent-to-price ratios (租售比) per street in scope, for the latest run's last month."""
     with uow.read() as conn:
-        v = land_views.ratio_view(conn, caller.scope, settings.city_code, district or None, limit=paging.page_size,
-                                  offset=paging.offset)  # fmt: skip
+        v = land_views.ratio_view(
+            conn, caller.scope, settings.city_code, district or None, limit=paging.page_size, offset=paging.offset
+        )
     return RatioPage(
         items=[RatioOut(**asdict(r)) for r in v.page.items],
         total=v.page.total,

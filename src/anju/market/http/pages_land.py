@@ -45,8 +45,9 @@ def land_page(
     with uow.read() as conn:
         ps = land_views.places(conn, caller.scope, settings.city_code)
         ds = ps.district_codes()
-        page = land.list_transfers(conn, caller.scope, settings.city_code, ds, f, limit=paging.page_size,
-                                   offset=paging.offset)  # fmt: skip
+        page = land.list_transfers(
+            conn, caller.scope, settings.city_code, ds, f, limit=paging.page_size, offset=paging.offset
+        )
         tot = land.totals(conn, caller.scope, settings.city_code, ds, f)
     values = {"district": district, "land_use": land_use, "rental": rental, "date_from": date_from, "date_to": date_to}
     return render(
@@ -98,7 +99,9 @@ def supply_page(
         view=v,
         places=ps.visible,
         names=ps.names,
-        data={"months": [{k: float(x) if isinstance(x, Decimal) else x for k, x in asdict(m).items()} for m in v.months]},
+        data={
+            "months": [{k: float(x) if isinstance(x, Decimal) else x for k, x in asdict(m).items()} for m in v.months]
+        },
     )
 
 
@@ -113,13 +116,19 @@ def supply_csv(uow: UowDep, caller: MarketRead, settings: SettingsDep, area: Are
 
 @router.get("/market/rent-ratios", response_class=HTMLResponse)
 def ratios_page(
-    request: Request, uow: UowDep, caller: MarketRead, settings: SettingsDep, paging: PagingDep, district: DistrictQ = ""
+    request: Request,
+    uow: UowDep,
+    caller: MarketRead,
+    settings: SettingsDep,
+    paging: PagingDep,
+    district: DistrictQ = "",
 ) -> HTMLResponse:
     """Rent-to-price ratios per street in scope, by district, paginated."""
     with uow.read() as conn:
         ps = land_views.places(conn, caller.scope, settings.city_code)
-        v = land_views.ratio_view(conn, caller.scope, settings.city_code, district or None, limit=paging.page_size,
-                                  offset=paging.offset)  # fmt: skip
+        v = land_views.ratio_view(
+            conn, caller.scope, settings.city_code, district or None, limit=paging.page_size, offset=paging.offset
+        )
     return render(
         request,
         "market/rent_ratios.html",

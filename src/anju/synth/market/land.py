@@ -116,7 +116,9 @@ class LandHistory:
         p, d, r = sale_projects.c, developers.c, presale_permits.c
         q = (
             select(p.id, p.name, p.district_code, p.street_code, d.name, func.min(r.issued_on), func.sum(r.area))
-            .select_from(sale_projects.join(developers, d.id == p.developer_id).join(presale_permits, r.project_id == p.id))
+            .select_from(
+                sale_projects.join(developers, d.id == p.developer_id).join(presale_permits, r.project_id == p.id)
+            )
             .group_by(p.id, p.name, p.district_code, p.street_code, d.name)
             .order_by(p.id)
         )
@@ -181,4 +183,3 @@ class LandHistory:
 def generate_land(conn: Connection, model: PriceModel, seed: int, scale: float, today: date) -> int:
     """Write the land history (see the module's docstring); returns the transfers written."""
     return LandHistory(conn, model, seed, scale, today).run()
-
