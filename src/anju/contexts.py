@@ -481,7 +481,12 @@ CONTEXTS: tuple[Context, ...] = (
             _grant("market.warn", "district_officer", "city_officer"),
             _grant("market.publish", "city_officer"),
         ),
-        menu=(),
+        feeds={"land_transfers": "anju.market.land_feed:LAND_TRANSFERS"},
+        menu=(
+            MenuItem("市场", "土地出让", "/market/land", "market.read"),
+            MenuItem("市场", "供应与去化", "/market/supply", "market.read"),
+            MenuItem("市场", "租售比", "/market/rent-ratios", "market.read"),
+        ),
     ),
     Context("synth", http=False),
 )

@@ -11,7 +11,9 @@
 - the ledger's look-up of stored subtree hashes: PostgreSQL one statement of fixed text over arrays
   (prepared once per connection); SQLite one primary-key search per level, ``UNION ALL``-ed;
 - claiming queue rows when several workers run (``skip_locked``): PostgreSQL ``FOR UPDATE SKIP
-  LOCKED``; SQLite takes the database's write lock first (one writer at a time).
+  LOCKED``; SQLite takes the database's write lock first (one writer at a time);
+- the month (``YYYY-MM``, Asia/Shanghai) of a date or timestamp column, for GROUP BY month
+  (``month_of``): PostgreSQL ``to_char``; SQLite ``strftime`` / ``substr`` of the stored text.
 """
 
 from __future__ import annotations
@@ -473,3 +475,18 @@ def skip_locked(conn: Connection, stmt: Select[Any], table: Table) -> Select[Any
         return stmt.with_for_update(skip_locked=True, of=table)
     conn.exec_driver_sql(f'UPDATE "{table.name}" SET id = id WHERE 0')
     return stmt
+
+
+def month_of(conn: Connection, expr: ColumnElement[Any], *, timestamp: bool) -> ColumnElement[str]:
+    """The month (``YYYY-MM`` text) of a date column, or of a timestamp column (stored UTC) in
+    Asia/Shanghai, for grouping rows by month in the database. PostgreSQL: ``to_char`` (a timestamp
+    taken ``AT TIME ZONE 'Asia/Shanghai'``); SQLite: the stored text (``YYYY-MM-DD`` dates; UTC
+    timestamps shifted by 8 hours, China keeping no daylight saving since 1991)."""
+    from sqlalchemy import String, func
+
+    if conn.dialect.name == "postgresql":
+        shifted = expr.op("AT TIME ZONE")(literal("Asia/Shanghai")) if timestamp else expr
+        return func.to_char(shifted, literal("YYYY-MM"), type_=String)
+    if timestamp:
+        return func.strftime(literal("%Y-%m"), expr, literal("+8 hours"), type_=String)
+    return func.substr(expr, 1, 7, type_=String)

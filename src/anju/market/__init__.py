@@ -8,6 +8,17 @@ Other contexts read the stored results through this module only.
 
 from anju.market.areas import require as require_area
 from anju.market.areas import visible as visible_areas
+from anju.market.land_feed import LAND_TRANSFERS
+from anju.market.land_feed import check as check_land_transfer
+from anju.market.land_feed import load_synthetic as load_synthetic_land
 from anju.market.runs import Run, latest_run
 
-__all__ = ["Run", "latest_run", "require_area", "visible_areas"]
+__all__ = [
+    "LAND_TRANSFERS",
+    "Run",
+    "check_land_transfer",
+    "latest_run",
+    "load_synthetic_land",
+    "require_area",
+    "visible_areas",
+]

@@ -171,8 +171,8 @@ market_rent_ratios = Table(
     Column("sales", Integer, nullable=False),
     Column("median_rent_fen_m2", BigInteger, nullable=True),  # monthly rent per m², fen
     Column("median_price_fen_m2", BigInteger, nullable=True),  # resale unit price, fen per m²
-    Column("ratio", Float, nullable=True),  # annual rent / price; NULL when either side is thin
-    Column("status", String(8), nullable=False),  # ok | thin | none
+    Column("ratio", Float, nullable=True),  # annual rent / price; NULL when a side has no data (none)
+    Column("status", String(8), nullable=False),  # ok | thin (few observations: flagged) | none
 )
 
 # ------------------------------------------------------------------------------------------- health

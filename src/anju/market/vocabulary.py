@@ -6,6 +6,7 @@ ACTIONS: dict[str, str] = {
     "market.warning.close": "关闭市场预警",
     "market.publish": "发布月度市场数据",
     "market.land_transfers": "接收土地出让数据",
+    "market.land_transfer.correct": "更正土地出让记录（土地管理部门重报）",
 }
 ENTITIES: dict[str, str] = {
     "market_run": "市场监测计算",

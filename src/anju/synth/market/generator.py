@@ -32,6 +32,7 @@ from anju.registry import (
 from anju.rental import rental_leases, rental_listings
 from anju.security import Keyring
 from anju.synth import names
+from anju.synth.market.land import generate_land
 from anju.synth.market.model import HISTORY_START, PriceModel, month_index
 from anju.synth.market.rows import WRITER, Writer
 from anju.synth.market.sales import HomeFacts, MarketReport, Party, Sales, ts
@@ -513,6 +514,8 @@ def generate_market(
         with dialect.deferred_indexes(conn, TABLES):
             gen = MarketGenerator(conn, keyring, seed, scale, day, batch, progress)
             report = gen.run()
+        # the land transfers before the projects (issue 21), through the land feed's checks
+        report.land_transfers = generate_land(conn, gen.model, seed, scale, day)
     dialect.after_bulk_load(engine, [*TABLES, home_owners])
     if truth_dir is not None:
         gen.model.write_truth(truth_dir)

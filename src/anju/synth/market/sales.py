@@ -108,6 +108,7 @@ class MarketReport:
     mortgages: int = 0
     seizures: int = 0
     restriction_records: int = 0
+    land_transfers: int = 0
     sales_by_year: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
