@@ -481,7 +481,11 @@ CONTEXTS: tuple[Context, ...] = (
             _grant("market.warn", "district_officer", "city_officer"),
             _grant("market.publish", "city_officer"),
         ),
-        menu=(),
+        menu=(
+            MenuItem("市场", "市场监测", "/market", "market.read"),
+            MenuItem("市场", "月度报告", "/market/reports", "market.read"),
+            MenuItem("市场", "市场数据发布", "/market/public", "public"),
+        ),
     ),
     Context("synth", http=False),
 )
