@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, select
 
 from anju import divisions
 from anju.core.paging import Page, fetch_page
@@ -62,8 +62,8 @@ def is_synthetic(conn: Connection, run: Run) -> bool:
     the credit public page probes its references)."""
     if run.params.get("synthetic") or (run.summary or {}).get("synthetic"):
         return True
-    L = market_land_transfers
-    probe = select(L.c.id).where(L.c.record_id >= "SYN", L.c.record_id < "SYO").limit(1)
+    land = market_land_transfers
+    probe = select(land.c.id).where(land.c.record_id >= "SYN", land.c.record_id < "SYO").limit(1)
     return conn.execute(probe).first() is not None
 
 
@@ -101,7 +101,9 @@ def summary(conn: Connection, scope: Scope, city_code: str) -> Summary:
     if run is None:
         return Summary(None, [], [])
     return Summary(
-        run_ref(conn, run), area_refs(conn, run, scope, city_code), domain.months_between(run.first_month, run.last_month)
+        run_ref(conn, run),
+        area_refs(conn, run, scope, city_code),
+        domain.months_between(run.first_month, run.last_month),
     )
 
 
@@ -305,12 +307,12 @@ def health(
     radar = [HealthScore(a, scores[a.code], grades.get(a.code)) for a in refs if a.code in scores]
     start, end = _window(run, month, months)
     hist: dict[str, dict[str, float | None]] = {}
-    for r in conn.execute(
+    for m, dim, score in conn.execute(
         select(H.c.month, H.c.dimension, H.c.score)
         .where(H.c.run_id == run.id, H.c.area_code == area, H.c.month >= start, H.c.month <= end)
         .order_by(H.c.month)
     ):
-        hist.setdefault(r.month, {})[r.dimension] = r.score
+        hist.setdefault(m, {})[dim] = score
     ref = next((a for a in refs if a.code == area), AreaRef(area, area, area == city_code))
     return Health(run_ref(conn, run), month, radar, ref, [HealthPoint(m, s) for m, s in hist.items()])
 
@@ -350,8 +352,7 @@ def open_warnings(
         cond = W.c.area_code.in_(universe)
     where = [W.c.status == "open"] + ([cond] if cond is not None else [])
     stmt = select(W).where(and_(*where)).order_by(W.c.month.desc(), W.c.id.desc())
-    count = select(func.count()).select_from(W).where(and_(*where))
-    page = fetch_page(conn, stmt, limit=limit, offset=offset, count_stmt=count)
+    page = fetch_page(conn, stmt, limit=limit, offset=offset)
     names = divisions.names(conn, {r.area_code for r in page.items})
     return Page(
         [
@@ -418,7 +419,17 @@ def supply_rows(s: SupplySeries) -> list[list[Any]]:
     ]
 
 
-INDEX_COLUMNS = ("区域", "区域代码", "月份", "定基指数", "环比（上月=100）", "同比（上年同月=100）", "样本数", "中位单价（元/㎡）", "状态")
+INDEX_COLUMNS = (
+    "区域",
+    "区域代码",
+    "月份",
+    "定基指数",
+    "环比（上月=100）",
+    "同比（上年同月=100）",
+    "样本数",
+    "中位单价（元/㎡）",
+    "状态",
+)
 
 
 def index_rows(ix: Indices) -> list[list[Any]]:
@@ -452,7 +463,16 @@ WARNING_COLUMNS = ("编号", "区域", "月份", "级别", "规则", "指标", "
 
 def warning_rows(items: list[WarningRow]) -> list[list[Any]]:
     return [
-        [w.id, w.area_name, w.month, w.severity_label, w.rule, w.indicator, w.message, domain.WARNING_STATUSES[w.status]]
+        [
+            w.id,
+            w.area_name,
+            w.month,
+            w.severity_label,
+            w.rule,
+            w.indicator,
+            w.message,
+            domain.WARNING_STATUSES[w.status],
+        ]
         for w in items
     ]
 

@@ -339,7 +339,9 @@ def city_trend(conn: Connection, *, months: int = 24) -> list[TrendPoint]:
         c = f.city
         if c is None:
             continue
-        out.append(TrendPoint(f.month, c.new.index, c.new.yoy, c.resale.index, c.resale.yoy, c.new.sales, c.resale.sales))
+        out.append(
+            TrendPoint(f.month, c.new.index, c.new.yoy, c.resale.index, c.resale.yoy, c.new.sales, c.resale.sales)
+        )
     return out
 
 

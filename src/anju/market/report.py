@@ -177,7 +177,7 @@ def _line(a: AreaRef, s: Any, ix: dict[tuple[str, str, str], Any], method: str) 
 
 
 def change(now: float, before: float | None) -> str | None:
-    """"增长 3.2%" / "下降 1.5%" / "持平" of a count against an earlier one (None: no comparison)."""
+    """ "增长 3.2%" / "下降 1.5%" / "持平" of a count against an earlier one (None: no comparison)."""
     if before is None or before == 0:
         return None
     pct = (now / before - 1) * 100

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt, RGBColor
 from PIL import Image, ImageDraw, ImageFont
 
@@ -80,7 +81,7 @@ def trend_png(r: MonthReport, width: int = 1400, height: int = 500) -> bytes:
     for i in range(0, n, step):
         x, _ = xy(i, lo)
         dr.text((x - 35, height - bottom + 10), r.trend[i].month, fill=GREY, font=font)
-    for colour, label, vs in series:
+    for colour, _label, vs in series:
         pts = [xy(i, v) for i, v in enumerate(vs) if v is not None]
         if len(pts) > 1:
             dr.line(pts, fill=colour, width=4)
@@ -134,9 +135,9 @@ def render(r: MonthReport) -> bytes:
         run.font.size = Pt(9)
         run.font.color.rgb = RGBColor(*RED)
     t = doc.add_heading(r.title, level=0)
-    t.alignment = 1
+    t.alignment = WD_ALIGN_PARAGRAPH.CENTER
     sub = doc.add_paragraph(r.month_label)
-    sub.alignment = 1
+    sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_heading("一、总体情况", level=1)
     doc.add_paragraph(r.summary)
     doc.add_heading("二、分区域情况", level=1)

@@ -38,7 +38,12 @@ def summary(uow: UowDep, caller: MarketRead, settings: SettingsDep) -> dash.Summ
 
 @router.get("/supply", operation_id="market_dashboard_supply")
 def supply(
-    uow: UowDep, caller: MarketRead, settings: SettingsDep, area: AreaQ = None, months: MonthsQ = 36, until: MonthQ = None
+    uow: UowDep,
+    caller: MarketRead,
+    settings: SettingsDep,
+    area: AreaQ = None,
+    months: MonthsQ = 36,
+    until: MonthQ = None,
 ) -> dash.SupplySeries:
     """The supply pipeline of one area month by month: land, permits, sales, inventory, months of supply."""
     with uow.read() as conn:
@@ -74,7 +79,12 @@ def indices(
 
 @router.get("/health", operation_id="market_dashboard_health")
 def health(
-    uow: UowDep, caller: MarketRead, settings: SettingsDep, month: MonthQ = None, area: AreaQ = None, months: MonthsQ = 36
+    uow: UowDep,
+    caller: MarketRead,
+    settings: SettingsDep,
+    month: MonthQ = None,
+    area: AreaQ = None,
+    months: MonthsQ = 36,
 ) -> dash.Health:
     """The seven-dimension health scores of every visible area in a month (the radar), and one area's
     scores over time."""
@@ -118,7 +128,10 @@ def table_csv(
     rows: list[list[Any]]
     with uow.read() as conn:
         if table == "supply":
-            columns, rows = dash.SUPPLY_COLUMNS, dash.supply_rows(dash.supply(conn, scope, city, area=area, months=months, last=month))
+            columns, rows = (
+                dash.SUPPLY_COLUMNS,
+                dash.supply_rows(dash.supply(conn, scope, city, area=area, months=months, last=month)),
+            )
         elif table == "indices":
             ix = dash.indices(
                 conn, scope, city, segment=segment, method=method, band=band, area=area, months=months, last=month

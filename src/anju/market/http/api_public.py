@@ -55,7 +55,9 @@ def months(uow: UowDep, caller: Public, paging: PagingDep) -> Page[PublishedOut]
     with uow.read() as conn:
         page = pub.published_months(conn, limit=paging.page_size, offset=paging.offset)
     return Page(
-        items=[PublishedOut(month=h.month, version=h.version, note=h.note, published_at=h.published_at) for h in page.items],
+        items=[
+            PublishedOut(month=h.month, version=h.version, note=h.note, published_at=h.published_at) for h in page.items
+        ],
         total=page.total,
         page=paging.page,
         page_size=paging.page_size,
@@ -98,5 +100,8 @@ def month(uow: UowDep, caller: Public, month: MonthP, version: VersionQ = None) 
         published_at=h.published_at,
         synthetic=f.synthetic,
         figures=asdict(f),
-        versions=[VersionOut(version=v.version, current=v.current, note=v.note, published_at=v.published_at) for v in got.versions],
+        versions=[
+            VersionOut(version=v.version, current=v.current, note=v.note, published_at=v.published_at)
+            for v in got.versions
+        ],
     )

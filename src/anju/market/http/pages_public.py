@@ -5,7 +5,7 @@ figures and its earlier versions (corrections), CSV/JSON downloads. Only publica
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.encoders import jsonable_encoder
@@ -22,7 +22,7 @@ MonthP = Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 VersionQ = Annotated[int | None, Query(ge=1, le=10_000)]
 
 
-def _month_page(request: Request, got: pub.PublishedMonth, trend: list[pub.TrendPoint], **ctx: object) -> HTMLResponse:
+def _month_page(request: Request, got: pub.PublishedMonth, trend: list[pub.TrendPoint], **ctx: Any) -> HTMLResponse:
     f = got.publication.figures
     return render(
         request,
