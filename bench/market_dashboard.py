@@ -51,12 +51,13 @@ def pg_database(admin_url: str, name: str) -> str:
 
 def build(url: str, data_dir: Path, runs: int, warnings: int) -> tuple[Any, dict[str, str], str, str]:
     """The database filled; (settings, role → token, city code, the district officer's district)."""
+    from tests.market_dashboard_fixtures import make_run
+
     from anju import divisions
     from anju.core import migrate
     from anju.core.db import make_engine
     from anju.core.settings import Settings
     from anju.security import Caller, NewAccount, Role, Security, create_account, issue_session
-    from tests.market_dashboard_fixtures import make_run
 
     settings = Settings(database_url=url, data_dir=data_dir, environment="development")
     engine = make_engine(settings.resolved_database_url)
@@ -106,9 +107,9 @@ def measure(settings: Any, tokens: dict[str, str], city: str, own: str, n: int, 
     methods, bands = list(domain.METHODS), list(domain.BAND_LABELS)
     client = TestClient(create_app(settings))
     out = []
+    areas = [city, own]  # the district officer's own district and the city: visible to both roles
     for who, token in tokens.items():
         h = {"Authorization": f"Bearer {token}"}
-        areas = [city, own]
         endpoints: dict[str, Any] = {
             "summary": lambda: ("/api/v1/market/dashboard/summary", {}),
             "supply": lambda: ("/api/v1/market/dashboard/supply", {"area": rng.choice(areas), "months": 36}),
