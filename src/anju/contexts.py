@@ -483,9 +483,12 @@ CONTEXTS: tuple[Context, ...] = (
         ),
         feeds={"land_transfers": "anju.market.land_feed:LAND_TRANSFERS"},
         menu=(
+            MenuItem("市场", "市场监测", "/market", "market.read"),
             MenuItem("市场", "土地出让", "/market/land", "market.read"),
             MenuItem("市场", "供应与去化", "/market/supply", "market.read"),
             MenuItem("市场", "租售比", "/market/rent-ratios", "market.read"),
+            MenuItem("市场", "月度报告", "/market/reports", "market.read"),
+            MenuItem("市场", "市场数据发布", "/market/public", "public"),
         ),
     ),
     Context("synth", http=False),

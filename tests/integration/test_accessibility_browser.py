@@ -104,6 +104,13 @@ def samples(s: Site) -> dict[str, str]:
         credit.record_event(
             c, credit.Event("org", org, "rental", "rental.false_listing", "major", clock.today(), "A11Y-1")
         )
+    with s.engine.begin() as c:  # a finished market run and its published month (市场数据发布)
+        from anju.market import publication as market_pub
+        from tests.market_dashboard_fixtures import make_run
+
+        market_run = make_run(c, city=w.city, districts=[w.district_a, w.district_b], synthetic=True)
+        market_pub.publish(c, month="2026-03", run_id=market_run, note=None, by="a11y", city_code=w.city,
+                           method="hedonic", k=s.settings.exchange_open_data_k)  # fmt: skip
     with s.server.client() as client:
         sale = tx.on_sale(client, s.engine, w.street_s1, homes=2)
         listed = client.post(
@@ -125,6 +132,7 @@ def samples(s: Site) -> dict[str, str]:
         "/transactions/resale/check": f"/transactions/resale/check?code={listed.json()['verify_code']}",
         "/catalogue/{dataset_id}": "/catalogue/rental.leases_by_month",
         "/credit/public/{credit_code}": f"/credit/public/{rb.AGENCY_CODE}",
+        "/market/public/{month}": "/market/public/2026-03",
     }
 
 

@@ -306,6 +306,11 @@ class Settings(BaseSettings):
     exchange_poll_seconds: float = Field(
         1.0, gt=0, le=60, description="How long the deliverer waits when there is nothing to deliver."
     )
+    market_published_method: Literal["hedonic", "repeat-sales-geometric", "repeat-sales-arithmetic", "median"] = Field(
+        "hedonic",
+        description="Market monitoring: the price-index method whose figures the bureau publishes (the public page, "
+        "the monthly report's headline).",
+    )
     ledger_signing_key: SecretStr | None = Field(
         None,
         description="Ed25519 private key seed (64 hex characters) that signs the verifiable log's tree heads; "

@@ -42,10 +42,13 @@ from anju.exchange.domain import (
     FeedRecord,
     FieldKind,
     Invalid,
+    OpenCell,
     Rejection,
     Sensitivity,
+    SuppressedTable,
     check_field,
     check_record,
+    suppress,
 )
 from anju.exchange.feeding import BatchResult, feed, feed_or_none, feeds, load_feed
 from anju.exchange.files import LINE, Unreadable, format_of, json_array, json_lines, read_bytes, read_records
@@ -91,6 +94,7 @@ __all__ = [
     "FieldQuality",
     "Invalid",
     "Month",
+    "OpenCell",
     "OutEvent",
     "QualityDay",
     "Rejection",
@@ -99,6 +103,7 @@ __all__ = [
     "RetentionAction",
     "Sealed",
     "Sensitivity",
+    "SuppressedTable",
     "UndeclaredTopic",
     "Unreadable",
     "VerifiedWebhook",
@@ -131,5 +136,6 @@ __all__ = [
     "replay",
     "seal",
     "stored_key",
+    "suppress",
     "verify_webhook",
 ]

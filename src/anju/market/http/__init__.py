@@ -1,10 +1,22 @@
 """The market context's web adapters: REST routes (``api_*``) and HTML pages (``pages_*``)."""
 
-from anju.market.http import api_land, api_runs, pages_land
+from anju.market.http import (
+    api_dashboard,
+    api_land,
+    api_public,
+    api_runs,
+    pages_dashboard,
+    pages_land,
+    pages_public,
+)
 from anju.web.routing import Mount
 
 ROUTERS: tuple[Mount, ...] = (
     Mount.api(api_runs.router),
     Mount.api(api_land.router),
+    Mount.api(api_dashboard.router),
+    Mount.api(api_public.router),
     Mount.pages(pages_land.router),
+    Mount.pages(pages_dashboard.router),
+    Mount.pages(pages_public.router),
 )
