@@ -481,7 +481,12 @@ CONTEXTS: tuple[Context, ...] = (
             _grant("market.warn", "district_officer", "city_officer"),
             _grant("market.publish", "city_officer"),
         ),
-        menu=(),
+        menu=(
+            MenuItem("市场", "健康评价", "/market/health", "market.read"),
+            MenuItem("市场", "市场预警", "/market/warnings", "market.read"),
+            MenuItem("市场", "趋势预测", "/market/forecasts", "market.read"),
+        ),
+        worklist="anju.market.worklist:items",
     ),
     Context("synth", http=False),
 )
