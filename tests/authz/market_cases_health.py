@@ -44,8 +44,15 @@ def _run_id(ctx: Ctx) -> int:
     with ctx.engine.begin() as conn:
         run = latest_run(conn)
         if run is None:
-            r = start_run(conn, engine="duckdb", first_month="2024-01", last_month=MONTH, edition=None,
-                          params={"matrix": True}, started_by="matrix")  # fmt: skip
+            r = start_run(
+                conn,
+                engine="duckdb",
+                first_month="2024-01",
+                last_month=MONTH,
+                edition=None,
+                params={"matrix": True},
+                started_by="matrix",
+            )
             finish_run(conn, r.id, status="done", summary={"matrix": True})
             run_id = r.id
         else:
@@ -58,16 +65,30 @@ def _run_id(ctx: Ctx) -> int:
             conn.execute(
                 insert(market_health_scores),
                 [
-                    {"run_id": run_id, "area_code": area, "month": MONTH, "dimension": d, "score": 70.0,
-                     "grade": "基本健康", "contributions": json.dumps({"edition": "nj-sample-2021", "parts": []})}
+                    {
+                        "run_id": run_id,
+                        "area_code": area,
+                        "month": MONTH,
+                        "dimension": d,
+                        "score": 70.0,
+                        "grade": "基本健康",
+                        "contributions": json.dumps({"edition": "nj-sample-2021", "parts": []}),
+                    }
                     for d in (*domain.DIMENSIONS, domain.TOTAL)
                 ],
-            )  # fmt: skip
+            )
             conn.execute(
                 insert(market_indicator_values),
-                {"run_id": run_id, "area_code": area, "month": MONTH, "indicator": "months_of_supply",
-                 "value": 12.0, "score": 100.0, "inputs": "{}"},
-            )  # fmt: skip
+                {
+                    "run_id": run_id,
+                    "area_code": area,
+                    "month": MONTH,
+                    "indicator": "months_of_supply",
+                    "value": 12.0,
+                    "score": 100.0,
+                    "inputs": "{}",
+                },
+            )
     return run_id
 
 
@@ -77,12 +98,22 @@ def fresh_warning(ctx: Ctx, area: str) -> int:
         return int(
             conn.execute(
                 insert(market_warnings)
-                .values(rule=f"matrix_{next(_seq)}_{id(ctx) % 10000}", edition="nj-sample-2021",
-                        indicator="months_of_supply", area_code=area, month=MONTH, severity="yellow",
-                        message="矩阵测试预警", inputs="{}", status="open", run_id=run_id, raised_at=clock.now())
+                .values(
+                    rule=f"matrix_{next(_seq)}_{id(ctx) % 10000}",
+                    edition="nj-sample-2021",
+                    indicator="months_of_supply",
+                    area_code=area,
+                    month=MONTH,
+                    severity="yellow",
+                    message="矩阵测试预警",
+                    inputs="{}",
+                    status="open",
+                    run_id=run_id,
+                    raised_at=clock.now(),
+                )
                 .returning(market_warnings.c.id)
             ).scalar_one()
-        )  # fmt: skip
+        )
 
 
 _samples: dict[int, dict[str, int]] = {}
@@ -140,15 +171,15 @@ def _in_scope(ctx: Ctx, who: str, resp: Any) -> None:
 CASES: dict[tuple[str, str], Case] = {
     ("GET", f"{API}/health"): Case(
         one("GET", f"{API}/health", params={"month": MONTH}), scoping=None, check=_in_scope, perm="market.read"
-    ),  # fmt: skip
+    ),
     ("GET", f"{API}/health/{{area}}/{{month}}"): Case(
         per_area("GET", API + "/health/{area}/{month}"), perm="market.read"
-    ),  # fmt: skip
+    ),
     ("GET", f"{API}/warnings"): Case(one("GET", f"{API}/warnings"), scoping=None, check=_in_scope, perm="market.read"),
     ("GET", f"{API}/warnings.csv"): Case(one("GET", f"{API}/warnings.csv"), scoping=None, perm="market.read"),
     ("GET", f"{API}/warnings/{{warning_id}}"): Case(
         per_warning("GET", API + "/warnings/{}", fresh=False), perm="market.read"
-    ),  # fmt: skip
+    ),
     ("POST", f"{API}/warnings/{{warning_id}}/acknowledge"): Case(
         per_warning("POST", API + "/warnings/{}/acknowledge", fresh=True, city=False, json=NOTE), perm="market.warn"
     ),
@@ -159,11 +190,11 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/market/health"): Case(one("GET", "/market/health"), scoping=None, perm="market.read"),
     ("GET", "/market/health/{area}/{month}"): Case(
         per_area("GET", "/market/health/{area}/{month}"), perm="market.read"
-    ),  # fmt: skip
+    ),
     ("GET", "/market/warnings"): Case(one("GET", "/market/warnings"), scoping=None, perm="market.read"),
     ("GET", "/market/warnings/{warning_id}"): Case(
         per_warning("GET", "/market/warnings/{}", fresh=False), perm="market.read"
-    ),  # fmt: skip
+    ),
     ("GET", "/market/warnings/{warning_id}/confirm"): Case(
         per_warning("GET", "/market/warnings/{}/confirm?action=close", fresh=False, city=False), perm="market.warn"
     ),

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, insert, select
 from anju.app import create_app
 from anju.market import domain, forecast, health, warnings
 from anju.market.health_model import load_editions, sample_path
-from anju.market.indicators import INDICATORS
+from anju.market.indicator_codes import INDICATORS
 from anju.market.runs import finish_run, start_run
 from anju.market.steps import StepContext
 from anju.market.tables import (

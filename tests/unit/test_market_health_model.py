@@ -24,7 +24,8 @@ from anju.market.health_model import (
     load_editions,
     sample_path,
 )
-from anju.market.indicators import COMPUTE, INDICATORS
+from anju.market.indicator_codes import INDICATORS
+from anju.market.indicators import COMPUTE
 from anju.market.warnings import ACTIONS, fires
 
 RAW = tomllib.loads(sample_path("320100").read_text(encoding="utf-8"))["edition"][0]
@@ -155,11 +156,12 @@ def test_rules_level_change_persistence() -> None:
         ("x", "A", "2024-03"): 13.0,
         ("x", "A", "2024-04"): None,
     }
-    assert fires(_rule("level", ">", 10), s, "A", "2024-02") == {"value": 12.0, "threshold": 10}
+    level = fires(_rule("level", ">", 10), s, "A", "2024-02")
+    assert level is not None and level.inputs == {"value": 12.0, "threshold": 10}
     assert fires(_rule("level", ">", 10), s, "A", "2024-01") is None
     assert fires(_rule("level", ">", 10), s, "A", "2024-04") is None  # a missing value never fires
     change = fires(_rule("change", ">", 6, 2), s, "A", "2024-03")
-    assert change is not None and change["change"] == 8.0 and change["before_month"] == "2024-01"
+    assert change is not None and change.inputs["change"] == 8.0 and change.inputs["before_month"] == "2024-01"
     assert fires(_rule("change", ">", 6, 3), s, "A", "2024-03") is None  # no value three months before
     assert fires(_rule("persistence", ">", 10, 2), s, "A", "2024-03") is not None
     assert fires(_rule("persistence", ">", 10, 3), s, "A", "2024-03") is None

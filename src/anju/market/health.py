@@ -20,7 +20,7 @@ import time
 from calendar import monthrange
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection, insert, update
 
@@ -77,12 +77,21 @@ def _weighted(parts: list[tuple[str, float, float | None]]) -> tuple[float | Non
     return (total if present > 0 else None), out
 
 
+class ScoreRow(TypedDict):
+    area_code: str
+    month: str
+    dimension: str
+    score: float | None
+    grade: str | None
+    contributions: str
+
+
 def score(
     edition: Edition, values: Mapping[tuple[str, str, str], Value], areas: tuple[str, ...], months: tuple[str, ...]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[list[dict[str, Any]], list[ScoreRow]]:
     """The indicator rows and the score rows (without run id) of ``values`` under ``edition``."""
     indicator_rows: list[dict[str, Any]] = []
-    score_rows: list[dict[str, Any]] = []
+    score_rows: list[ScoreRow] = []
     for area in areas:
         for month in months:
             dims: list[tuple[str, float, float | None]] = []
@@ -112,7 +121,7 @@ def score(
 
 def _score_row(
     edition: Edition, area: str, month: str, dimension: str, s: float | None, parts: list[dict[str, Any]]
-) -> dict[str, Any]:
+) -> ScoreRow:
     return {
         "area_code": area,
         "month": month,

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from anju.market import domain
+from anju.market.indicator_codes import INDICATORS
 
 DATA = Path(__file__).parent / "data"
 NORMALISATIONS = {"band": "健康区间", "lower": "越低越好", "higher": "越高越好"}
@@ -442,8 +443,6 @@ _LOCK = threading.Lock()
 
 def editions(path: Path) -> tuple[Edition, ...]:
     """The file's editions, read once and again whenever the file changes."""
-    from anju.market.indicators import INDICATORS
-
     try:
         mtime = path.stat().st_mtime_ns
     except FileNotFoundError:

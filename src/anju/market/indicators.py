@@ -17,32 +17,6 @@ from anju.market import domain
 from anju.market.health_model import Edition
 from anju.market.indicator_facts import Facts
 
-#: The indicator codes the computation offers (an edition uses a subset), with a short Chinese name.
-INDICATORS: dict[str, str] = {
-    "new_sales_vs_plan": "新建商品住房销售规模",
-    "new_supply_vs_plan": "新建商品住房供应规模",
-    "resales_vs_plan": "存量住房交易规模",
-    "small_home_share": "中小户型成交占比",
-    "rental_share": "租赁住房占比",
-    "new_price_yoy": "新建商品住宅价格同比",
-    "resale_price_yoy": "二手住宅价格同比",
-    "new_price_mom": "新建商品住宅价格环比",
-    "resale_price_mom": "二手住宅价格环比",
-    "price_to_income": "房价收入比",
-    "months_of_supply": "去化周期",
-    "land_to_sales": "土地供应与销售比",
-    "supply_to_sales": "新增供应与销售比",
-    "assistance_coverage": "住房保障覆盖率",
-    "assisted_home_share": "保障性住房占比",
-    "presale_supervision": "预售资金监管覆盖率",
-    "credit_events": "开发企业与经纪机构失信事件",
-    "mortgage_share": "按揭购房占比",
-    "investor_share": "多套房购房者占比",
-    "listing_spread": "挂牌成交价差",
-    "days_on_market": "挂牌成交周期",
-    "withdrawal_share": "挂牌撤回占比",
-}
-
 SUPPLY = "本次计算的供需数据（market_supply）"
 INDEX = "本次计算的价格指数（market_index_values，hedonic，全部面积段）"
 SALES = "交易：商品房、存量房买卖合同（未撤销）"
@@ -339,7 +313,6 @@ COMPUTE: dict[str, Callable[[Frame, str, str], Value]] = {
     "days_on_market": days_on_market,
     "withdrawal_share": withdrawal_share,
 }
-assert set(COMPUTE) == set(INDICATORS)
 
 
 def compute_all(fr: Frame, codes: Sequence[str]) -> dict[tuple[str, str, str], Value]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, and_, insert, select, update
@@ -67,9 +68,14 @@ def _series(conn: Connection, run_id: int, rules: tuple[Rule, ...]) -> dict[tupl
     return out
 
 
-def fires(
-    rule: Rule, series: Mapping[tuple[str, str, str], float | None], area: str, month: str
-) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class Fired:
+    """A rule that fired: the values it saw (stored with the warning)."""
+
+    inputs: dict[str, Any]
+
+
+def fires(rule: Rule, series: Mapping[tuple[str, str, str], float | None], area: str, month: str) -> Fired | None:
     """The inputs of ``rule`` firing for ``area`` in ``month``, or None when it does not fire."""
 
     def at(n: int) -> float | None:
@@ -79,25 +85,29 @@ def fires(
     if value is None:
         return None
     if rule.kind == "level":
-        return {"value": value, "threshold": rule.threshold} if rule.holds(value) else None
+        return Fired({"value": value, "threshold": rule.threshold}) if rule.holds(value) else None
     if rule.kind == "change":
         before = at(rule.months)
         if before is None or not rule.holds(value - before):
             return None
-        return {
-            "value": value,
-            "before": before,
-            "before_month": domain.add_months(month, -rule.months),
-            "change": value - before,
-            "threshold": rule.threshold,
-        }
+        return Fired(
+            {
+                "value": value,
+                "before": before,
+                "before_month": domain.add_months(month, -rule.months),
+                "change": value - before,
+                "threshold": rule.threshold,
+            }
+        )
     values = [at(n) for n in range(rule.months)]
     if any(v is None or not rule.holds(v) for v in values):
         return None
-    return {
-        "values": {domain.add_months(month, -n): values[n] for n in range(rule.months)},
-        "threshold": rule.threshold,
-    }
+    return Fired(
+        {
+            "values": {domain.add_months(month, -n): values[n] for n in range(rule.months)},
+            "threshold": rule.threshold,
+        }
+    )
 
 
 def raise_warnings(ctx: StepContext, edition: Edition) -> dict[str, int | float | str]:
@@ -111,7 +121,7 @@ def raise_warnings(ctx: StepContext, edition: Edition) -> dict[str, int | float 
             for month in months:
                 inputs = fires(rule, series, area, month)
                 if inputs is not None:
-                    candidates[(rule.code, area, month)] = {"rule": rule, "inputs": inputs}
+                    candidates[(rule.code, area, month)] = {"rule": rule, "inputs": inputs.inputs}
     existing: set[tuple[str, str, str]] = set()
     if candidates:
         keys = sorted(candidates)
@@ -133,7 +143,7 @@ def raise_warnings(ctx: StepContext, edition: Edition) -> dict[str, int | float 
         if (code, area, month) in existing:
             continue
         fired: Rule = c["rule"]
-        inputs = {
+        saw = {
             **c["inputs"],
             "indicator": fired.indicator,
             "kind": fired.kind,
@@ -151,7 +161,7 @@ def raise_warnings(ctx: StepContext, edition: Edition) -> dict[str, int | float 
                 "month": month,
                 "severity": fired.severity,
                 "message": fired.message[:300],
-                "inputs": json.dumps(inputs, ensure_ascii=False, sort_keys=True, default=str),
+                "inputs": json.dumps(saw, ensure_ascii=False, sort_keys=True, default=str),
                 "status": "open",
                 "run_id": run.id,
                 "raised_at": now,
