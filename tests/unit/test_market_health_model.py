@@ -182,3 +182,37 @@ def test_forecasts_refuse_short_and_constant_series_and_report_a_backtest() -> N
     assert all(lo <= v <= hi for lo, v, hi in zip(f.lower, f.values, f.upper, strict=True))
     assert f.mape is not None and 0 <= f.mape < 20
     assert f.model.startswith("SARIMAX(1,1,1)(0,1,1,12)")
+
+
+def test_indicators_from_facts_city_sums_districts_and_missing_is_said() -> None:
+    from anju.market.indicator_facts import Facts
+    from anju.market.indicators import Frame
+
+    (ed,) = load_editions(sample_path("320100"), INDICATORS)
+    f = Facts()
+    f.sums["new_n"][("A", "2024-06")] = 8
+    f.sums["resale_n"][("A", "2024-06")] = 2
+    f.sums["resale_n"][(None, "2024-06")] = 10  # no known district: the city's only
+    f.sums["loan_n"][("A", "2024-06")] = 5
+    f.sums["investor_n"][("A", "2024-06")] = 1
+    f.sums["listings_withdrawn"][("A", "2024-06")] = 1
+    f.sums["listings_ended"][("A", "2024-06")] = 4
+    f.listed_sales[("A", "2024-06")] = [(100, 95, 30), (200, 200, None)]
+    f.listed_sales[(None, "2024-06")] = [(100, 95, 30), (200, 200, None)]
+    f.homes = {"A": 100, None: 400}
+    f.sums["leases"][("A", "2024-06")] = 12
+    months = ("2024-06",)
+    fr = Frame("C", ("A", "B"), months, tuple(domain.months_between("2023-07", "2024-06")), "2023-01", f, ed)
+    assert COMPUTE["mortgage_share"](fr, "A", "2024-06").value == pytest.approx(50)
+    assert COMPUTE["mortgage_share"](fr, "C", "2024-06").value == pytest.approx(25)  # 5 of 20
+    assert COMPUTE["investor_share"](fr, "A", "2024-06").value == pytest.approx(10)
+    assert COMPUTE["withdrawal_share"](fr, "A", "2024-06").value == pytest.approx(25)
+    assert COMPUTE["listing_spread"](fr, "A", "2024-06").value == pytest.approx(2.5)  # (5 % + 0 %) / 2
+    assert COMPUTE["days_on_market"](fr, "A", "2024-06").value == 30
+    assert COMPUTE["rental_share"](fr, "A", "2024-06").value == pytest.approx(12)
+    nothing = COMPUTE["mortgage_share"](fr, "B", "2024-06")
+    assert nothing.value is None and nothing.inputs["missing"] == "当月没有成交"
+    assert COMPUTE["days_on_market"](fr, "B", "2024-06").value is None
+    # no supply rows of the run: the scale and supply figures are missing, not zero
+    scale = COMPUTE["new_sales_vs_plan"](fr, "A", "2024-06")
+    assert scale.value is None and "供需数据" in scale.inputs["missing"]

@@ -63,8 +63,9 @@ class Facts:
     homes: dict[str | None, int] = field(default_factory=dict)
     #: district (None: the city) → developers and agencies with a credit file
     credit_subjects: dict[str | None, int] = field(default_factory=dict)
-    #: resale contracts made on a listing: (district, month, asking fen, contract fen, days listed)
-    listed_sales: list[tuple[str | None, str, int, int, int | None]] = field(default_factory=list)
+    #: resale contracts made on a listing by (district, month) and by (None, month) for the city:
+    #: (asking fen, contract fen, days listed)
+    listed_sales: dict[tuple[str | None, str], list[tuple[int, int, int | None]]] = field(default_factory=dict)
     #: the synthetic city's scale (None: real data), the population of the assistance targets
     scale: float | None = None
     population: dict[str | None, int] = field(default_factory=dict)
@@ -366,7 +367,9 @@ def _listings(conn: Connection, f: Facts, m: Subquery) -> None:
         sold_on = signed_on or (filed_at.date() if filed_at is not None else None)
         listed_on = listed.date() if isinstance(listed, datetime) else None
         days = (sold_on - listed_on).days if sold_on and listed_on else None
-        f.listed_sales.append((district, month, int(asking), int(price), days))
+        sale = (int(asking), int(price), days)
+        f.listed_sales.setdefault((district, month), []).append(sale)
+        f.listed_sales.setdefault((None, month), []).append(sale)
     _put(
         f,
         "listings_withdrawn",

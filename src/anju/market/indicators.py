@@ -259,11 +259,7 @@ def _share_of_sales(name: str, label: str) -> Callable[[Frame, str, str], Value]
 
 
 def _listed(fr: Frame, area: str, month: str) -> list[tuple[int, int, int | None]]:
-    return [
-        (asking, price, days)
-        for d, m, asking, price, days in fr.facts.listed_sales
-        if m == month and area in (fr.city, d)
-    ]
+    return fr.facts.listed_sales.get((fr.key(area), month), [])
 
 
 def listing_spread(fr: Frame, area: str, month: str) -> Value:
