@@ -487,9 +487,13 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("市场", "土地出让", "/market/land", "market.read"),
             MenuItem("市场", "供应与去化", "/market/supply", "market.read"),
             MenuItem("市场", "租售比", "/market/rent-ratios", "market.read"),
+            MenuItem("市场", "健康评价", "/market/health", "market.read"),
+            MenuItem("市场", "市场预警", "/market/warnings", "market.read"),
+            MenuItem("市场", "趋势预测", "/market/forecasts", "market.read"),
             MenuItem("市场", "月度报告", "/market/reports", "market.read"),
             MenuItem("市场", "市场数据发布", "/market/public", "public"),
         ),
+        worklist="anju.market.worklist:items",
     ),
     Context("synth", http=False),
 )

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from anju.assistance.domain import AppStatus, Kind, Policy, evaluate, load_policies, sample_policy_path
     from anju.assistance.drawing import freeze_draw, run_draw
     from anju.assistance.eligibility import check_all, check_many
+    from anju.assistance.plan_targets import targets_in
     from anju.assistance.retention import pseudonymise_closed
     from anju.assistance.review import Decision, object_to, submit
     from anju.assistance.selection import select_home
@@ -84,4 +85,5 @@ __all__ = [
     "sample_policy_path",
     "select_home",
     "submit",
+    "targets_in",
 ]

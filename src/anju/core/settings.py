@@ -108,6 +108,13 @@ class Settings(BaseSettings):
             "release shares and the retained key amount; empty = the labelled sample for the city."
         ),
     )
+    market_health_model: str = Field(
+        "",
+        description=(
+            "TOML file of the market health-evaluation model editions (房地产市场健康评价模型: dimensions, "
+            "indicators, weights, normalisation, grades, warning rules); empty = the labelled sample for the city."
+        ),
+    )
     # --- rental supervision ---------------------------------------------------------------------
     rental_verify_code_days: int = Field(
         60, ge=1, le=365, description="Days a listing verification code (房源核验码) stays valid."

@@ -11,6 +11,7 @@ from anju.transactions.prices import Price, PriceLine
 from anju.transactions.tables import (
     developers,
     home_prices,
+    presale_fund_supervisions,
     presale_permit_homes,
     presale_permits,
     resale_contracts,
@@ -33,6 +34,7 @@ __all__ = [
     "developers",
     "domain",
     "home_prices",
+    "presale_fund_supervisions",
     "presale_permit_homes",
     "presale_permits",
     "resale_contracts",

@@ -2,10 +2,12 @@
 
 from anju.market.http import (
     api_dashboard,
+    api_health,
     api_land,
     api_public,
     api_runs,
     pages_dashboard,
+    pages_health,
     pages_land,
     pages_public,
 )
@@ -14,9 +16,11 @@ from anju.web.routing import Mount
 ROUTERS: tuple[Mount, ...] = (
     Mount.api(api_runs.router),
     Mount.api(api_land.router),
+    Mount.api(api_health.router),
     Mount.api(api_dashboard.router),
     Mount.api(api_public.router),
     Mount.pages(pages_land.router),
+    Mount.pages(pages_health.router),
     Mount.pages(pages_dashboard.router),
     Mount.pages(pages_public.router),
 )

@@ -1,0 +1,354 @@
+"""Reads of the health evaluation, the warnings and the forecasts for pages and the API: always the
+latest finished run's rows, only the areas the caller may see (:mod:`anju.market.areas`)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, func, select
+
+from anju import divisions, registry
+from anju.core.errors import NotFound
+from anju.core.paging import Page, fetch_page
+from anju.core.scope import Scope
+from anju.market import areas as market_areas
+from anju.market import domain
+from anju.market.health_model import Edition, HealthModelError, configured_editions, edition_by_code
+from anju.market.runs import Run, latest_run
+from anju.market.tables import (
+    market_forecasts,
+    market_health_scores,
+    market_index_values,
+    market_indicator_values,
+    market_supply,
+    market_warnings,
+)
+
+HS, IV, W, F = market_health_scores.c, market_indicator_values.c, market_warnings.c, market_forecasts.c
+
+
+@dataclass(frozen=True)
+class AreaScores:
+    area_code: str
+    month: str
+    scores: dict[str, float | None]  # dimension (and total) → score
+    grades: dict[str, str | None]
+
+
+@dataclass(frozen=True)
+class Health:
+    run: Run | None
+    months: list[str]
+    month: str | None
+    areas: list[AreaScores]  # the chosen month, every visible area
+    totals: dict[str, dict[str, float | None]]  # area → month → total
+    sample_model: bool = False  # scored with a labelled sample edition
+    synthetic: bool = False  # the register is a synthetic city (合成)
+
+
+def _run(conn: Connection) -> Run | None:
+    return latest_run(conn)
+
+
+def health(conn: Connection, scope: Scope, city: str, districts: tuple[str, ...], month: str | None) -> Health:
+    run = _run(conn)
+    if run is None:
+        return Health(None, [], None, [], {})
+    areas = market_areas.visible(scope, city, (*districts, city))
+    months = [r[0] for r in conn.execute(select(HS.month).where(HS.run_id == run.id).distinct().order_by(HS.month))]
+    if not months:
+        return Health(run, [], None, [], {})
+    chosen = month if month in months else months[-1]
+    rows = conn.execute(
+        select(HS.area_code, HS.month, HS.dimension, HS.score, HS.grade).where(
+            HS.run_id == run.id, HS.area_code.in_(areas)
+        )
+    ).all()
+    by: dict[str, AreaScores] = {}
+    totals: dict[str, dict[str, float | None]] = {a: {} for a in areas}
+    for area, m, dim, score, grade in rows:
+        if dim == domain.TOTAL:
+            totals[area][m] = score
+        if m == chosen:
+            s = by.setdefault(area, AreaScores(area, m, {}, {}))
+            s.scores[dim] = score
+            s.grades[dim] = grade
+    ed = _edition(run.edition)
+    return Health(
+        run,
+        months,
+        chosen,
+        [by[a] for a in areas if a in by],
+        totals,
+        sample_model=bool(ed and ed.sample),
+        synthetic=registry.synthetic_scale(conn) is not None,
+    )
+
+
+@dataclass(frozen=True)
+class IndicatorLine:
+    code: str
+    name: str
+    unit: str
+    formula: str
+    source: str
+    normalisation: str
+    weight: float
+    value: float | None
+    score: float | None
+    inputs: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DimensionLine:
+    code: str
+    label: str
+    weight: float
+    score: float | None
+    grade: str | None
+    contributions: dict[str, Any]
+    indicators: list[IndicatorLine]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    run: Run
+    area_code: str
+    month: str
+    edition: Edition | None
+    edition_code: str | None
+    total: float | None
+    grade: str | None
+    total_contributions: dict[str, Any]
+    dimensions: list[DimensionLine]
+
+
+def _edition(code: str | None) -> Edition | None:
+    if not code:
+        return None
+    try:
+        return edition_by_code(configured_editions(), code)
+    except HealthModelError:
+        return None
+
+
+def explain(conn: Connection, scope: Scope, city: str, area: str, month: str) -> Explanation:
+    """Every score of an area and month explained back to its indicators, inputs and weights."""
+    market_areas.require(scope, city, area)
+    domain.parse_month(month)
+    run = _run(conn)
+    missing = f"没有 {area} 在 {month} 的健康评价"
+    if run is None:
+        raise NotFound(missing)
+    scores = {
+        r.dimension: r
+        for r in conn.execute(
+            select(market_health_scores).where(HS.run_id == run.id, HS.area_code == area, HS.month == month)
+        )
+    }
+    if not scores:
+        raise NotFound(missing)
+    values = {
+        r.indicator: r
+        for r in conn.execute(
+            select(market_indicator_values).where(IV.run_id == run.id, IV.area_code == area, IV.month == month)
+        )
+    }
+    total = scores.get(domain.TOTAL)
+    total_contrib = json.loads(total.contributions) if total is not None else {}
+    edition = _edition(total_contrib.get("edition") or run.edition)
+    dims = []
+    for code, label in domain.DIMENSIONS.items():
+        row = scores.get(code)
+        contrib = json.loads(row.contributions) if row is not None else {"parts": []}
+        d = next((x for x in edition.dimensions if x.code == code), None) if edition else None
+        lines = []
+        for part in contrib.get("parts", []):
+            ind = edition.indicators.get(part["code"]) if edition else None
+            v = values.get(part["code"])
+            lines.append(
+                IndicatorLine(
+                    code=part["code"],
+                    name=ind.name if ind else part["code"],
+                    unit=ind.unit if ind else "",
+                    formula=ind.formula if ind else "",
+                    source=ind.source if ind else "",
+                    normalisation=ind.normalise.describe() if ind else "",
+                    weight=float(part["weight"]),
+                    value=v.value if v is not None else None,
+                    score=v.score if v is not None else None,
+                    inputs=json.loads(v.inputs) if v is not None else {},
+                )
+            )
+        dims.append(
+            DimensionLine(
+                code=code,
+                label=label,
+                weight=d.weight if d else 0.0,
+                score=row.score if row is not None else None,
+                grade=row.grade if row is not None else None,
+                contributions=contrib,
+                indicators=lines,
+            )
+        )
+    return Explanation(
+        run=run,
+        area_code=area,
+        month=month,
+        edition=edition,
+        edition_code=total_contrib.get("edition") or run.edition,
+        total=total.score if total is not None else None,
+        grade=total.grade if total is not None else None,
+        total_contributions=total_contrib,
+        dimensions=dims,
+    )
+
+
+# ------------------------------------------------------------------------------------------ warnings
+
+
+@dataclass(frozen=True)
+class MarketWarning:
+    id: int
+    rule: str
+    edition: str
+    indicator: str
+    area_code: str
+    month: str
+    severity: str
+    message: str
+    inputs: dict[str, Any]
+    status: str
+    run_id: int
+    raised_at: datetime
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    acknowledge_note: str | None
+    closed_by: str | None
+    closed_at: datetime | None
+    close_note: str | None
+
+
+def _warning(r: Any) -> MarketWarning:
+    return MarketWarning(**{k: (json.loads(v) if k == "inputs" else v) for k, v in r._mapping.items()})
+
+
+@dataclass(frozen=True)
+class WarningFilter:
+    status: str = ""
+    severity: str = ""
+    area: str = ""
+    month: str = ""
+
+
+def warnings(
+    conn: Connection, scope: Scope, city: str, districts: tuple[str, ...], f: WarningFilter, *, limit: int, offset: int
+) -> Page[MarketWarning]:
+    """Warnings of the visible areas, newest month first, filtered."""
+    areas = market_areas.visible(scope, city, (*districts, city))
+    conds: list[ColumnElement[bool]] = [W.area_code.in_(areas)]
+    if f.status:
+        conds.append(W.status == f.status)
+    if f.severity:
+        conds.append(W.severity == f.severity)
+    if f.area:
+        conds.append(W.area_code == f.area)
+    if f.month:
+        conds.append(W.month == f.month)
+    stmt = select(market_warnings).where(*conds).order_by(W.month.desc(), W.id.desc())
+    return fetch_page(conn, stmt, limit=limit, offset=offset, row=_warning)
+
+
+def warning(conn: Connection, scope: Scope, city: str, warning_id: int) -> MarketWarning:
+    row = conn.execute(select(market_warnings).where(W.id == warning_id)).first()
+    if row is None or (row.area_code != city and not scope.allows_division(row.area_code)):
+        raise NotFound(f"没有编号为 {warning_id} 的市场预警")
+    return _warning(row)
+
+
+def open_warnings(conn: Connection, scope: Scope) -> tuple[int, int]:
+    """Open warnings the caller may act on (its districts'; every one for a city-wide scope): (all, red
+    or orange)."""
+    total = urgent = 0
+    for area, n, bad in conn.execute(
+        select(W.area_code, func.count(), func.count().filter(W.severity.in_(("red", "orange"))))
+        .where(W.status == "open")
+        .group_by(W.area_code)
+    ):
+        if scope.allows_division(area):
+            total, urgent = total + int(n), urgent + int(bad)
+    return total, urgent
+
+
+def districts_of(conn: Connection, city: str) -> tuple[str, ...]:
+    """The city's districts (GB/T 2260), in code order: the areas besides the city."""
+    return tuple(d.code for d in divisions.children(conn, city, "district").items)
+
+
+# ----------------------------------------------------------------------------------------- forecasts
+
+
+@dataclass(frozen=True)
+class ForecastPoint:
+    month: str
+    actual: float | None
+    value: float | None
+    lower: float | None
+    upper: float | None
+
+
+@dataclass(frozen=True)
+class ForecastSeries:
+    series: str
+    label: str
+    area_code: str
+    model: str | None
+    backtest_mape: float | None
+    level: float | None
+    points: list[ForecastPoint]
+
+
+def forecasts(conn: Connection, scope: Scope, city: str, area: str, history: int = 24) -> list[ForecastSeries]:
+    """Every forecast series of an area with the last ``history`` months of its actual values."""
+    market_areas.require(scope, city, area)
+    run = _run(conn)
+    if run is None:
+        return []
+    actual: dict[str, dict[str, float]] = {s: {} for s in domain.FORECAST_SERIES}
+    s = market_supply.c
+    for month, new, resale in conn.execute(
+        select(s.month, s.new_sales, s.resales).where(s.run_id == run.id, s.area_code == area)
+    ):
+        actual["sales_new"][month] = float(new)
+        actual["sales_resale"][month] = float(resale)
+    iv = market_index_values.c
+    for seg, month, value in conn.execute(
+        select(iv.segment, iv.month, iv.value).where(
+            iv.run_id == run.id, iv.area_code == area, iv.method == "hedonic", iv.band == "all", iv.value.is_not(None)
+        )
+    ):
+        actual[f"price_{seg}"][month] = float(value)
+    fc: dict[str, list[Any]] = {}
+    for r in conn.execute(select(market_forecasts).where(F.run_id == run.id, F.area_code == area).order_by(F.month)):
+        fc.setdefault(r.series, []).append(r)
+    out = []
+    recent = domain.months_between(domain.add_months(run.last_month, -(history - 1)), run.last_month)
+    for series, label in domain.FORECAST_SERIES.items():
+        rows = fc.get(series, [])
+        points = [ForecastPoint(m, actual[series].get(m), None, None, None) for m in recent]
+        points += [ForecastPoint(r.month, None, r.value, r.lower, r.upper) for r in rows]
+        out.append(
+            ForecastSeries(
+                series=series,
+                label=label,
+                area_code=area,
+                model=rows[0].model if rows else None,
+                backtest_mape=rows[0].backtest_mape if rows else None,
+                level=rows[0].level if rows else None,
+                points=points,
+            )
+        )
+    return out
