@@ -9,6 +9,7 @@ import statsmodels.api as sm
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from anju.market.indices.cells import NO_BASE_SALES
 from anju.market.indices.hedonic import hedonic, moments_from_arrays
 
 
@@ -100,7 +101,16 @@ def test_no_sales_in_the_base_period_means_nothing_is_estimable():
     _, t, g, x, y = _market(3)
     keep = t != 0
     s = hedonic(moments_from_arrays(t[keep], y[keep], x[keep], ["area", "floor"], g[keep], periods=6))
-    assert np.isnan(s.log_index[1:]).all() and s.log_index[0] == 0
+    # the one rule of every method: no base observation, the whole series (base included) is none
+    assert np.isnan(s.log_index).all() and s.status == ("none",) * 6
+    assert s.notes == (NO_BASE_SALES,)
+    assert s.observations[0] == 0 and s.observations[1:].sum() == keep.sum()
+
+
+def test_no_periods_at_all_is_the_empty_series():
+    m = moments_from_arrays([], [], np.zeros((0, 1)), ["area"], periods=0)
+    s = hedonic(m)
+    assert len(s.log_index) == 0 and s.status == () and len(s.observations) == 0
 
 
 def test_moments_add_and_subtract():

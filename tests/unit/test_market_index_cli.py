@@ -113,3 +113,14 @@ def test_non_utf8_input_is_refused(tmp_path):
     out = tmp_path / "index.csv"
     r = CliRunner().invoke(main, ["market", "index", "--method", "hedonic", "--input", str(src), "--out", str(out)])
     assert r.exit_code == 2 and "UTF-8" in r.output and not out.exists()
+
+
+def test_a_base_month_without_pairs_is_reported_as_the_cause(tmp_path):
+    # the first month of the file has a sale but no pair: every month is unestimable because of the base
+    text = "property_id,period,price\nh0,2020-01,1\nh1,2020-02,1\nh1,2020-03,2\nh2,2020-02,1\nh2,2020-03,1\n"
+    r, rows = run(tmp_path, text, "--method", "repeat-sales-geometric", "--min-obs", "1")
+    assert r.exit_code == 0, r.output
+    assert [row[1] for row in rows[1:]] == ["", "", ""]
+    assert "2020-03: 无法估计（基期 2020-01 没有重复交易）" in r.stderr
+    assert "与基期不连通" not in r.stderr
+    assert "基期没有重复交易" in r.stderr

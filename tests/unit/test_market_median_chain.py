@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from anju.market.indices.cells import NO_BASE_SALES
 from anju.market.indices.chain import chain, fixed_base, month_on_month, rebase, year_on_year
 from anju.market.indices.median import median_index, medians, stratified
 
@@ -23,11 +24,17 @@ def test_medians_per_period_and_the_index_against_the_base():
     assert s.notes == ()
 
 
-def test_base_without_sales_takes_the_first_month_with_sales_as_reference():
+def test_base_without_sales_makes_the_whole_series_none_not_re_anchored():
     s = median_index([NAN, NAN, 50.0, 55.0], [0, 0, 30, 30], min_sales=1)
-    assert s.status == ("none", "none", "ok", "ok")
-    assert s.index[2] == pytest.approx(100) and s.index[3] == pytest.approx(110)
-    assert "第 2 期" in s.notes[0]
+    assert s.status == ("none", "none", "none", "none")
+    assert np.isnan(s.log_index).all()
+    assert s.notes == (NO_BASE_SALES,)
+    assert s.observations.tolist() == [0, 0, 30, 30]
+
+
+def test_median_of_no_periods_is_empty():
+    s = median_index([], [], min_sales=1)
+    assert len(s.log_index) == 0 and s.status == ()
 
 
 def test_stratified_fixed_weights_ignore_a_shift_in_the_mix():

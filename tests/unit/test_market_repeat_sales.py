@@ -12,7 +12,7 @@ import statsmodels.api as sm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from anju.market.indices.cells import PairCells
+from anju.market.indices.cells import NO_BASE_PAIRS, PairCells
 from anju.market.indices.repeat_sales import VARIANCE_FLOOR, arithmetic, geometric, pairs_from_sales
 
 # R rsmatrix's worked example: home 1 sold at 1, 3, 2 in periods 1-3; home 2 at 1 and 1 in periods 1 and 3.
@@ -131,8 +131,16 @@ def test_nothing_estimable_without_pairs_at_the_base():
     cells = pairs_from_sales([1, 1], [1, 2], [1.0, 2.0], periods=3)
     for method in (geometric, arithmetic):
         s = method(cells, weights="none")
-        assert s.log_index[0] == 0 and np.all(np.isnan(s.log_index[1:]))
-        assert s.status == ("thin", "none", "none")
+        assert np.all(np.isnan(s.log_index))
+        assert s.status == ("none", "none", "none")
+        assert s.notes == (NO_BASE_PAIRS,)
+
+
+@pytest.mark.parametrize("method", [geometric, arithmetic])
+def test_no_periods_at_all_is_the_empty_series(method):
+    for cells in (PairCells.empty(0), pairs_from_sales([], [], [])):
+        s = method(cells, weights="none")
+        assert len(s.log_index) == 0 and s.status == () and len(s.observations) == 0
 
 
 def test_thin_is_fewer_than_min_pairs_touching_the_period():

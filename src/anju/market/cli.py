@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from anju.market.domain import CLI_METHODS
+
 
 @click.group(name="market")
 def market() -> None:
@@ -14,7 +16,7 @@ def market() -> None:
 @click.option(
     "--method",
     required=True,
-    type=click.Choice(["repeat-sales-geometric", "repeat-sales-arithmetic", "hedonic"]),
+    type=click.Choice(CLI_METHODS),
     help="The estimator (see docs/market.md, 'Price indices: the estimators').",
 )
 @click.option(
@@ -31,11 +33,11 @@ def market() -> None:
 @click.option(
     "--min-obs",
     type=click.IntRange(min=1),
-    default=20,
-    show_default=True,
-    help="Months with fewer pairs (repeat sales) or sales (hedonic) are flagged thin on stderr.",
+    default=None,
+    help="Months with fewer pairs (repeat sales) or sales (hedonic) are flagged thin on stderr "
+    "[default: the estimator's own threshold, repeat_sales.MIN_PAIRS or hedonic.MIN_SALES].",
 )
-def index(method: str, input_path: str, out_path: str, weights: str, min_obs: int) -> None:
+def index(method: str, input_path: str, out_path: str, weights: str, min_obs: int | None) -> None:
     """Estimate a price index from a sales file (property_id,period,price[,characteristics…]).
 
     Writes period,index (first month = 100); months it cannot estimate are left empty and reported on
@@ -44,10 +46,13 @@ def index(method: str, input_path: str, out_path: str, weights: str, min_obs: in
     import os
     import tempfile
 
-    from anju.market.domain import CLI_METHODS
     from anju.market.indices import salesfile
+    from anju.market.indices.hedonic import MIN_SALES
+    from anju.market.indices.repeat_sales import MIN_PAIRS
 
     assert method in CLI_METHODS
+    if min_obs is None:
+        min_obs = MIN_SALES if method == "hedonic" else MIN_PAIRS
     try:
         with open(input_path, encoding="utf-8", newline="") as f:
             sales = salesfile.read(f)

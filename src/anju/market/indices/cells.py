@@ -220,9 +220,31 @@ def components(nodes: int, a: Ints, b: Ints) -> Ints:
         label = new
 
 
+#: The note of a series whose base period has no observations (the one rule of every method, see
+#: :func:`without_base`), per kind of observation.
+NO_BASE_PAIRS = "基期没有重复交易：整个序列无法估计"
+NO_BASE_SALES = "基期没有成交：整个序列无法估计"
+
+
+def empty_series(method: str) -> IndexSeries:
+    """The index of no periods at all (an empty input): no values, no statuses."""
+    return IndexSeries(method, np.zeros(0, dtype=np.float64), np.zeros(0, dtype=np.int64), (), None, ())
+
+
+def without_base(method: str, observations: Ints, note: str) -> IndexSeries:
+    """The series of a method whose base period has no observations. **One rule for every method**
+    (repeat sales, hedonic, median): the index is relative to the base, so without a base observation
+    no period is estimable — every period, the base included, is ``none`` (NaN) with ``note``; no method
+    re-anchors to a later month."""
+    n = len(observations)
+    return IndexSeries(method, np.full(n, np.nan), np.asarray(observations, dtype=np.int64), ("none",) * n,
+                       None, (note,))  # fmt: skip
+
+
 def statuses(estimable: npt.NDArray[np.bool_], observations: Ints, minimum: int) -> tuple[str, ...]:
     """Each period's status: ``none`` where not estimable, ``thin`` under ``minimum`` observations, else
-    ``ok``. Period 0 (the base, 100 by definition) is never ``none``."""
+    ``ok``. Period 0 (the base, 100 by definition) is never ``none`` here: a base without observations
+    makes the whole series ``none`` (:func:`without_base`), before this is called."""
     out = []
     for t, (can, n) in enumerate(zip(estimable, observations, strict=True)):
         out.append("none" if not can and t != 0 else ("thin" if n < minimum else "ok"))

@@ -21,6 +21,9 @@ groups (or collinear with others) is dropped with a note rather than failing.
 periods and groups with an edge per cell with sales; without the fixed effect every period with sales is
 connected). Other periods are NaN with status ``none``; all sales stay in the regression (they still
 inform β). Periods with no sales are ``none``; fewer than ``min_sales`` (:data:`MIN_SALES`) ``thin``.
+**A base period without sales** makes the whole series ``none`` (base included) with the note
+:data:`~anju.market.indices.cells.NO_BASE_SALES` — the rule of every method
+(:func:`~anju.market.indices.cells.without_base`). An input of no periods gives the empty series.
 """
 
 from __future__ import annotations
@@ -30,7 +33,17 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from anju.market.indices.cells import Floats, HedonicMoments, IndexSeries, Ints, components, statuses
+from anju.market.indices.cells import (
+    NO_BASE_SALES,
+    Floats,
+    HedonicMoments,
+    IndexSeries,
+    Ints,
+    components,
+    empty_series,
+    statuses,
+    without_base,
+)
 
 #: Default threshold under which a period is ``thin`` (its sales), see ``repeat_sales.MIN_PAIRS``.
 MIN_SALES: Final = 20
@@ -121,9 +134,13 @@ def _within(m: HedonicMoments, groups: Ints, periods_used: Ints) -> tuple[Floats
 
 def hedonic(moments: HedonicMoments, *, min_sales: int = MIN_SALES) -> IndexSeries:
     """The time-dummy hedonic index (log index, base 0) and its standard errors."""
+    if moments.periods == 0:
+        return empty_series("hedonic")
     m = _nonempty(moments)
     n_periods = m.periods
     sales = np.rint(np.bincount(m.period, weights=m.cell_count, minlength=n_periods)).astype(np.int64)
+    if sales[0] == 0:
+        return without_base("hedonic", sales, NO_BASE_SALES)
     _, groups = np.unique(m.group if m.fixed_effect else np.zeros_like(m.group), return_inverse=True)
     groups = groups.reshape(-1).astype(np.int64)
     n_groups = int(groups.max()) + 1 if len(groups) else 0
@@ -136,7 +153,7 @@ def hedonic(moments: HedonicMoments, *, min_sales: int = MIN_SALES) -> IndexSeri
     std_error = np.full(n_periods, np.nan)
     std_error[0] = 0.0
     notes: list[str] = []
-    if len(m.cell_count) and sales[0] > 0:
+    if len(m.cell_count):
         gram, rhs, yy, raw = _within(m, groups, periods_used)
         kept = _eliminate(gram, raw)
         p = len(periods_used)

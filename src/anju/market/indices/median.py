@@ -1,10 +1,11 @@
 """The stratified median: the series the public usually sees.
 
 **Per stratum** (a district, a size band): each period's median unit price (``numpy.median``: the mean of
-the two middle values when the count is even) and its index against the base, period 0. If the base has
-no sales the reference is the series' **first period with sales** (index 100 there) and the periods
-before it are ``none``; the series' notes say so. A period without sales is ``none``; under
-``min_sales`` sales ``thin``.
+the two middle values when the count is even) and its index against the base, period 0. **If the base
+has no sales** the whole series is ``none`` with the note :data:`~anju.market.indices.cells.NO_BASE_SALES`
+— the rule of every method (:func:`~anju.market.indices.cells.without_base`); it is not re-anchored to a
+later month (a series whose 100 sits in another month than the others' would be read as comparable).
+A period without sales is ``none``; under ``min_sales`` sales ``thin``.
 
 **City** (:func:`stratified`): a fixed-weight combination of the strata, the way a mix-adjusted median is
 built: the city's log index is the weighted mean of the strata's log median ratios,
@@ -12,7 +13,7 @@ built: the city's log index is the weighted mean of the strata's log median rati
 move the city series (the raw city median would). Weights are fixed (e.g. the strata's sales or housing
 stock in the base year). A period where some strata cannot be valued uses the others, their weights
 renormalised, and is ``thin``; with none it is ``none``. A stratum without base-period sales (its
-reference is a later month) is left out of the city series, with a note: its ratios are not to the base.
+series is ``none``) is left out of the city series, with a note.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from anju.market.indices.cells import Floats, IndexSeries, Ints
+from anju.market.indices.cells import NO_BASE_SALES, Floats, IndexSeries, Ints, without_base
 
 #: Default threshold under which a period's median is ``thin``.
 MIN_SALES: Final = 20
@@ -48,14 +49,13 @@ def median_index(period_medians: npt.ArrayLike, counts: npt.ArrayLike, *, min_sa
     med = np.asarray(period_medians, dtype=np.float64)
     n = np.asarray(counts, dtype=np.int64)
     valid = (n > 0) & np.isfinite(med) & (med > 0)
+    if len(med) == 0:
+        return IndexSeries("median", np.zeros(0), n, (), None, ())
+    if not valid[0]:
+        return without_base("median", n, NO_BASE_SALES)
     log_index = np.full(len(med), np.nan)
     notes: tuple[str, ...] = ()
-    if valid.any():
-        ref = int(np.flatnonzero(valid)[0])
-        if ref > 0:
-            notes = (f"基期没有成交：以第一个有成交的月份（第 {ref} 期）为 100",)
-        log_index[valid] = np.log(med[valid] / med[ref])
-        log_index[:ref] = np.nan
+    log_index[valid] = np.log(med[valid] / med[0])
     status = tuple("none" if not np.isfinite(v) else ("thin" if c < min_sales else "ok")
                    for v, c in zip(log_index, n, strict=True))  # fmt: skip
     return IndexSeries("median", log_index, n, status, None, notes)

@@ -15,7 +15,9 @@ error against a known true index (the synthetic market's generator).
   absolute change of each period's log value between successive estimates, averaged per period and
   overall (hpiR's ``calcRevision`` on log values: log points, ≈ percent / 100).
 - :func:`truth_mae`: mean absolute log error against a true log index over the periods both have (the
-  true index is first normalised to its own period 0).
+  true index is first normalised to its own period 0). A series whose base has no observations is
+  entirely ``none`` (the one rule of every method, ``cells.without_base``): its error is NaN (nothing
+  to compare), never an error computed against a re-anchored series.
 """
 
 from __future__ import annotations
@@ -143,6 +145,8 @@ def truth_mae(log_index: npt.ArrayLike, true_log_index: npt.ArrayLike) -> float:
     truth = np.asarray(true_log_index, dtype=np.float64)
     if len(b) != len(truth):
         raise ValueError("series of different lengths")
+    if not len(b) or not np.isfinite(b[0]) or not np.isfinite(truth[0]):
+        return float("nan")  # no base: no period is comparable
     err = np.abs(b - (truth - truth[0]))
     ok = np.isfinite(err)
     return float(err[ok].mean()) if ok.any() else float("nan")

@@ -31,8 +31,10 @@ periods (the connected component of the base in the graph whose edges are the pa
 are NaN with status ``none``; the rest is estimated on the base's component alone. A period touched by
 fewer than ``min_pairs`` pairs is ``thin`` (:data:`MIN_PAIRS`: with a residual spread of ~0.1 log points
 twenty pairs give a standard error of a few percent, the size of a large monthly move; below that the
-value is mostly noise). The base is 100 by definition (``ok`` or ``thin`` by its pair count, never
-``none``); if no pair touches it, no other period is estimable.
+value is mostly noise). The base is 100 by definition (``ok`` or ``thin`` by its pair count). **If no pair
+touches the base** no period is estimable: the whole series, the base included, is ``none`` with the note
+:data:`~anju.market.indices.cells.NO_BASE_PAIRS` (the rule every method follows,
+:func:`~anju.market.indices.cells.without_base`). An input of no periods gives the empty series.
 """
 
 from __future__ import annotations
@@ -44,7 +46,17 @@ import numpy as np
 import numpy.typing as npt
 import statsmodels.api as sm
 
-from anju.market.indices.cells import Floats, IndexSeries, Ints, PairCells, components, statuses
+from anju.market.indices.cells import (
+    NO_BASE_PAIRS,
+    Floats,
+    IndexSeries,
+    Ints,
+    PairCells,
+    components,
+    empty_series,
+    statuses,
+    without_base,
+)
 
 Weights = Literal["case-shiller", "none"]
 WEIGHTS: Final = ("case-shiller", "none")
@@ -161,7 +173,11 @@ def _unestimable(method: str, prep: _Prepared, min_pairs: int, notes: tuple[str,
 
 def geometric(cells: PairCells, *, weights: str = "case-shiller", min_pairs: int = MIN_PAIRS) -> IndexSeries:
     """The geometric repeat-sales index (log index, base 0) with its pair-level standard errors."""
+    if cells.periods == 0:
+        return empty_series("repeat-sales-geometric")
     prep = _prepare(cells)
+    if prep.observations[0] == 0:
+        return without_base("repeat-sales-geometric", prep.observations, NO_BASE_PAIRS)
     x = _design(prep)
     if x.shape[1] == 0:
         return _unestimable("repeat-sales-geometric", prep, min_pairs)
@@ -179,7 +195,11 @@ def geometric(cells: PairCells, *, weights: str = "case-shiller", min_pairs: int
 
 def arithmetic(cells: PairCells, *, weights: str = "case-shiller", min_pairs: int = MIN_PAIRS) -> IndexSeries:
     """Shiller's (1991) arithmetic repeat-sales index (instrumental variables; no standard errors)."""
+    if cells.periods == 0:
+        return empty_series("repeat-sales-arithmetic")
     prep = _prepare(cells)
+    if prep.observations[0] == 0:
+        return without_base("repeat-sales-arithmetic", prep.observations, NO_BASE_PAIRS)
     z = _design(prep)
     if z.shape[1] == 0:
         return _unestimable("repeat-sales-arithmetic", prep, min_pairs)

@@ -223,10 +223,17 @@ def report(sales: Sales, series: IndexSeries) -> list[str]:
     the estimator's notes."""
     unit = "笔成交" if series.method == "hedonic" else "对重复交易"
     none_reason = "没有成交" if series.method == "hedonic" else "没有重复交易"
+    # a base without observations makes every month unestimable: say that cause, not "not connected"
+    no_base = len(series.observations) > 0 and series.observations[0] == 0
     lines = []
     for t, (status, n) in enumerate(zip(series.status, series.observations, strict=True)):
         if status == "none":
-            reason = none_reason if n == 0 else "与基期不连通"
+            if t == 0 or n == 0:
+                reason = none_reason
+            elif no_base:
+                reason = f"基期 {sales.month(0)} {none_reason}"
+            else:
+                reason = "与基期不连通"
             lines.append(f"{sales.month(t)}: 无法估计（{reason}）")
         elif status == "thin":
             lines.append(f"{sales.month(t)}: 样本偏少（{n} {unit}）")

@@ -27,6 +27,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from sqlalchemy import Connection, func, select
 
+from anju.divisions import by_level
 from anju.divisions import choices as division_choices
 from anju.market import load_synthetic_land
 from anju.synth import names
@@ -175,7 +176,9 @@ class LandHistory:
         devs = [str(n) for (n,) in self.conn.execute(select(developers.c.name).order_by(developers.c.id)).all()]
         self.others("rental", RENTAL_PER_YEAR, RENTAL_FROM, RENTAL_SHARE, [names.HOUSING_COMPANY])
         self.others("commercial", COMMERCIAL_PER_YEAR, OTHER_FROM, COMMERCIAL_SHARE, devs or [names.HOUSING_COMPANY])
-        makers = [f"南京{h}{k}有限公司（合成）" for h in names.ESTATE_HEADS[:12] for k in ("制造", "科技", "新材料")]
+        cities = by_level(self.conn, "city")
+        city = cities[0].name if cities else ""
+        makers = [f"{city}{h}{k}有限公司（合成）" for h in names.ESTATE_HEADS[:12] for k in ("制造", "科技", "新材料")]
         self.others("industrial", INDUSTRIAL_PER_YEAR, OTHER_FROM, INDUSTRIAL_SHARE, makers)
         return load_synthetic_land(self.conn, self.records, today=self.today)
 
