@@ -6,14 +6,15 @@ against an independent pass over the register."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, select
 
 from anju import divisions, exchange
-from anju.market import supply
+from anju.market import domain, supply
+from anju.market.indicator_facts import read_facts
 from anju.market.land_feed import DATASET
 from anju.market.tables import market_supply
 from anju.registry import Status, building_versions, homes
@@ -74,13 +75,13 @@ def test_the_pipeline_per_area_and_month(city_engine: Engine, settings_for: Any)
             "district": district,
             "street": street,
         }
-        # signed 2026-02-28 17:00 UTC = 2026-03-01 01:00 in Nanjing: a March sale
+        # signed 2026-02-28 16:30 UTC = 2026-03-01 00:30 in Nanjing: a March sale (UTC would say February)
         mb.sale(
             c,
             home=site.homes[0],
             total=3_000_000_00,
             created=mb.at(2026, 2, 20),
-            signed=mb.at(2026, 2, 28, 17),
+            signed=datetime(2026, 2, 28, 16, 30, tzinfo=UTC),
             status="filed",
             cancelled=None,
             **common,
@@ -132,8 +133,9 @@ def test_the_pipeline_per_area_and_month(city_engine: Engine, settings_for: Any)
         assert (feb.inventory_homes, feb.inventory_area, feb.months_of_supply) == (2, AREA * 2, None)
         assert (mar.new_sales, mar.new_sales_area, mar.new_sales_fen) == (1, AREA, 3_000_000_00)
         assert (feb.new_sales, apr.new_sales) == (0, 0)
-        assert (mar.inventory_homes, mar.inventory_area, mar.months_of_supply) == (1, AREA, 12.0)
-        assert (apr.inventory_homes, apr.months_of_supply) == (2, 24.0)  # the cancelled contract freed its home
+        # a five-month run: fewer than twelve months of sales, no months of supply (see the pure test)
+        assert (mar.inventory_homes, mar.inventory_area, mar.months_of_supply) == (1, AREA, None)
+        assert (apr.inventory_homes, apr.months_of_supply) == (2, None)  # the cancelled contract freed its home
         assert (may.inventory_homes, may.inventory_area) == (2, AREA * 2)
     for m in MONTHS:
         assert rows[district, m].completed_homes == done[district, m]
@@ -142,3 +144,28 @@ def test_the_pipeline_per_area_and_month(city_engine: Engine, settings_for: Any)
     assert (other.resales, other.resales_fen) == (2, 4_000_000_00)
     assert rows[mb.CITY, "2026-04"].resales == 2
     assert sum(x.resales for x in rows.values() if x.area_code == mb.CITY) == 2
+
+    # the health indicators count the same sales in the same months (anju.market.sales_month)
+    with city_engine.connect() as c:
+        facts = read_facts(c, run_id=run.id, city=mb.CITY, months=MONTHS)
+    for m in MONTHS:
+        assert facts.total("new_n", district, m, mb.CITY) == rows[district, m].new_sales, m
+        assert facts.total("new_n", mb.CITY, m, mb.CITY) == rows[mb.CITY, m].new_sales, m
+        assert facts.total("resale_n", mb.CITY, m, mb.CITY) == rows[mb.CITY, m].resales, m
+    assert facts.total("new_n", district, "2026-03", mb.CITY) == 1
+    assert facts.total("new_n", district, "2026-02", mb.CITY) == 0
+
+
+def test_months_of_supply_needs_twelve_months_of_sales_since_the_run_began() -> None:
+    months = domain.months_between("2025-01", "2026-02")
+    sources = {
+        "new_sales": {("D1", m): (1, Decimal("100.00"), 100) for m in months},
+        "stock_in": {("D1", "2025-01"): (30, Decimal("3000.00"))},
+    }
+    cells = supply.pipeline(sources, ["D1"], "C", "2025-01", "2026-02")
+    # eleven months of sales: no figure (a partial year divided by twelve would inflate it)
+    assert all(cells["D1", m].months_of_supply is None for m in months[:11])
+    assert all(cells["C", m].months_of_supply is None for m in months[:11])
+    # from the twelfth month on: inventory area / mean monthly sales area of the last twelve months
+    assert cells["D1", "2025-12"].months_of_supply == 30.0  # 3000 m² / 100 m² a month
+    assert cells["D1", "2026-02"].months_of_supply == 30.0

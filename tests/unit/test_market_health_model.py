@@ -110,6 +110,11 @@ def test_a_bad_edition_is_refused_naming_the_key() -> None:
 
     _refused(severity, "rules[0].severity")
 
+    def covered(r: dict[str, Any]) -> None:
+        r["min_covered_weight"] = 1.5
+
+    _refused(covered, "min_covered_weight: 应大于 0 且不大于 1")
+
     def single(r: dict[str, Any]) -> None:
         r["dimensions"]["structure"]["indicators"] = r["dimensions"]["structure"]["indicators"][:1]
 
@@ -133,11 +138,46 @@ def test_editions_are_dated(tmp_path: Path) -> None:
 
 
 def test_a_missing_indicator_reweights_its_dimension() -> None:
-    score, parts = _weighted([("a", 0.5, 80.0), ("b", 0.3, None), ("c", 0.2, 40.0)])
-    assert score == pytest.approx((0.5 * 80 + 0.2 * 40) / 0.7)
-    assert [p["missing"] for p in parts] == [False, True, False]
-    assert sum(p["effective_weight"] for p in parts) == pytest.approx(1)
-    assert _weighted([("a", 1.0, None)])[0] is None
+    w = _weighted([("a", 0.5, 80.0), ("b", 0.3, None), ("c", 0.2, 40.0)], 0.5)
+    assert w.score == pytest.approx((0.5 * 80 + 0.2 * 40) / 0.7)
+    assert [p["missing"] for p in w.parts] == [False, True, False]
+    assert sum(p["effective_weight"] for p in w.parts) == pytest.approx(1)
+    assert w.status == "reweighted" and w.covered == pytest.approx(0.7)
+    nothing = _weighted([("a", 1.0, None)], 0.5)
+    assert (nothing.score, nothing.status) == (None, "empty")
+
+
+def test_a_dimension_with_too_little_weight_present_is_not_scored() -> None:
+    # one indicator of weight 0.2 out of 1.0: below the minimum covered weight 0.5, no score
+    few = _weighted([("a", 0.2, 90.0), ("b", 0.4, None), ("c", 0.4, None)], 0.5)
+    assert few.score is None and few.status == "insufficient" and few.covered == pytest.approx(0.2)
+    assert "20%" in (few.reason or "") and "50%" in (few.reason or "")
+    assert all(p["effective_weight"] == 0 for p in few.parts)
+    # exactly at the minimum it is scored
+    half = _weighted([("a", 0.5, 90.0), ("b", 0.5, None)], 0.5)
+    assert half.score == pytest.approx(90.0) and half.status == "reweighted"
+    assert _weighted([("a", 0.5, 90.0), ("b", 0.5, 70.0)], 0.5).status == "ok"
+
+
+def test_score_rows_say_why_a_dimension_is_empty() -> None:
+    import json
+
+    from anju.market.health import score
+    from anju.market.indicators import Value
+
+    (ed,) = load_editions(sample_path("320100"), INDICATORS)
+    assert ed.min_covered_weight == 0.5
+    values = {(c, "A", "2024-06"): Value(None, {"missing": "x"}) for c in ed.indicators}
+    first = ed.dimensions[0]
+    values[(first.indicators[0].code, "A", "2024-06")] = Value(1.0, {})
+    _, rows = score(ed, values, ("A",), ("2024-06",))
+    by = {r["dimension"]: r for r in rows}
+    row = by[first.code]
+    contrib = json.loads(row["contributions"])
+    if first.indicators[0].weight < 0.5:
+        assert row["score"] is None and contrib["status"] == "insufficient" and contrib["reason"]
+    total = json.loads(by[domain.TOTAL]["contributions"])
+    assert by[domain.TOTAL]["score"] is None and total["status"] in ("insufficient", "empty")
 
 
 def test_scored_months_are_the_last_window() -> None:
@@ -185,7 +225,7 @@ def test_forecasts_refuse_short_and_constant_series_and_report_a_backtest() -> N
 
 
 def test_indicators_from_facts_city_sums_districts_and_missing_is_said() -> None:
-    from anju.market.indicator_facts import Facts
+    from anju.market.indicator_facts import Facts, ListedSales
     from anju.market.indicators import Frame
 
     (ed,) = load_editions(sample_path("320100"), INDICATORS)
@@ -197,8 +237,9 @@ def test_indicators_from_facts_city_sums_districts_and_missing_is_said() -> None
     f.sums["investor_n"][("A", "2024-06")] = 1
     f.sums["listings_withdrawn"][("A", "2024-06")] = 1
     f.sums["listings_ended"][("A", "2024-06")] = 4
-    f.listed_sales[("A", "2024-06")] = [(100, 95, 30), (200, 200, None)]
-    f.listed_sales[(None, "2024-06")] = [(100, 95, 30), (200, 200, None)]
+    # two sales on listings: spreads 5 % and 0 %, one with a publication date (30 days)
+    f.listed_sales[("A", "2024-06")] = ListedSales(2, 2, 2.5, 1, 30.0)
+    f.listed_sales[(None, "2024-06")] = ListedSales(2, 2, 2.5, 1, 30.0)
     f.homes = {"A": 100, None: 400}
     f.sums["leases"][("A", "2024-06")] = 12
     months = ("2024-06",)
@@ -216,3 +257,17 @@ def test_indicators_from_facts_city_sums_districts_and_missing_is_said() -> None
     # no supply rows of the run: the scale and supply figures are missing, not zero
     scale = COMPUTE["new_sales_vs_plan"](fr, "A", "2024-06")
     assert scale.value is None and "供需数据" in scale.inputs["missing"]
+
+
+def test_a_forecast_series_stops_at_a_thin_or_none_index_cell() -> None:
+    from anju.market.forecast import usable_run
+
+    months = domain.months_between("2024-01", "2024-06")
+    points = {m: 100.0 for m in months if m != "2024-03"}
+    run, why = usable_run(months, points, {"2024-03": "thin"})
+    assert run == ["2024-04", "2024-05", "2024-06"]
+    assert why is not None and "2024-03" in why and "thin" in why
+    # a plain gap (no index row) stops it too, without a flag to report
+    run, why = usable_run(months, points, {})
+    assert run == ["2024-04", "2024-05", "2024-06"] and why is None
+    assert usable_run(months, {m: 1.0 for m in months}, {}) == (months, None)

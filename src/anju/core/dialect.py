@@ -13,7 +13,11 @@
 - claiming queue rows when several workers run (``skip_locked``): PostgreSQL ``FOR UPDATE SKIP
   LOCKED``; SQLite takes the database's write lock first (one writer at a time);
 - the month (``YYYY-MM``, Asia/Shanghai) of a date or timestamp column, for GROUP BY month
-  (``month_of``): PostgreSQL ``to_char``; SQLite ``strftime`` / ``substr`` of the stored text.
+  (``month_of``): PostgreSQL ``to_char``; SQLite ``strftime`` / ``substr`` of the stored text;
+- whole days from a timestamp's local (Asia/Shanghai) date to a date (``days_between``): PostgreSQL
+  date subtraction; SQLite ``julianday``;
+- a median per group (``grouped_median``): PostgreSQL ``percentile_cont(0.5) WITHIN GROUP``; SQLite
+  window functions (the middle row, or the mean of the two middle rows, of each group).
 """
 
 from __future__ import annotations
@@ -490,3 +494,50 @@ def month_of(conn: Connection, expr: ColumnElement[Any], *, timestamp: bool) -> 
     if timestamp:
         return func.strftime(literal("%Y-%m"), expr, literal("+8 hours"), type_=String)
     return func.substr(expr, 1, 7, type_=String)
+
+
+def days_between(conn: Connection, start_ts: ColumnElement[Any], end_date: ColumnElement[Any]) -> ColumnElement[int]:
+    """Whole days from the local (Asia/Shanghai) date of the timestamp ``start_ts`` (stored UTC) to the
+    date ``end_date`` (NULL if either is NULL)."""
+    from sqlalchemy import Date, Integer, cast, func
+
+    if conn.dialect.name == "postgresql":
+        local = cast(start_ts.op("AT TIME ZONE")(literal("Asia/Shanghai")), Date)
+        return cast(end_date - local, Integer)
+    return cast(func.julianday(end_date) - func.julianday(func.date(start_ts, literal("+8 hours"))), Integer)
+
+
+def grouped_median(conn: Connection, rows: Select[Any]) -> Select[Any]:
+    """``rows`` selects (``key``, ``value``) pairs (labelled so); the result selects ``key``, ``median``
+    (the median of the group's non-NULL values: the mean of the two middle ones for an even count, as
+    ``statistics.median``; a float) and ``n`` (their count), one row per key."""
+    from sqlalchemy import Float, cast, func
+
+    sub = rows.subquery("median_in")
+    value = cast(sub.c.value, Float)
+    if conn.dialect.name == "postgresql":
+        return (
+            select(
+                sub.c.key.label("key"),
+                func.percentile_cont(0.5).within_group(value.asc()).label("median"),
+                func.count(sub.c.value).label("n"),
+            )
+            .where(sub.c.value.is_not(None))
+            .group_by(sub.c.key)
+        )
+    ranked = (
+        select(
+            sub.c.key.label("key"),
+            value.label("value"),
+            func.row_number().over(partition_by=sub.c.key, order_by=value).label("rn"),
+            func.count().over(partition_by=sub.c.key).label("cnt"),
+        )
+        .where(sub.c.value.is_not(None))
+        .subquery("median_ranked")
+    )
+    middle = (ranked.c.rn == (ranked.c.cnt + 1) // 2) | (ranked.c.rn == (ranked.c.cnt + 2) // 2)
+    return (
+        select(ranked.c.key, func.avg(ranked.c.value).label("median"), func.max(ranked.c.cnt).label("n"))
+        .where(middle)
+        .group_by(ranked.c.key)
+    )

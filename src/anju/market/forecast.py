@@ -7,7 +7,9 @@ Model: SARIMAX(1,1,1)(0,1,1,12) on the series (sales counts on log(1 + x), back-
 is back-transformed too, so it stays positive) when it has at least 36 months; otherwise, or when the
 seasonal fit fails, the fallback ARIMA(1,1,1) (at least 24 months). Shorter series, series with gaps
 in the last 24 months, and constant series are skipped with the reason in the step's summary — never
-a crash, never a made-up number.
+a crash, never a made-up number. A price series uses only index cells of status ``ok``: a ``thin`` or
+``none`` month ends the series there (the model is fitted on the months after it, or the series is
+skipped when too few are left), and the summary says so (``forecast_cut:…``).
 
 Back-test (reported as ``backtest_mape``): rolling-origin one-step-ahead forecasts over the last 12
 months. The model is fitted once on the series without its last 12 months; its parameters are then
@@ -142,9 +144,13 @@ def forecast_series(
     return f"模型拟合失败：{last_error}"
 
 
-def _series(conn: Connection, ctx: StepContext) -> dict[tuple[str, str], dict[str, float]]:
-    """(series, area) → month → value, from the run's own rows."""
+def _series(
+    conn: Connection, ctx: StepContext
+) -> tuple[dict[tuple[str, str], dict[str, float]], dict[tuple[str, str], dict[str, str]]]:
+    """(series, area) → month → value, from the run's own rows; and (series, area) → month → status
+    of the index cells that are not ``ok`` (left out of the values)."""
     out: dict[tuple[str, str], dict[str, float]] = {}
+    flagged: dict[tuple[str, str], dict[str, str]] = {}
     s = market_supply.c
     for area, month, new, resale in conn.execute(
         select(s.area_code, s.month, s.new_sales, s.resales).where(s.run_id == ctx.run.id)
@@ -152,19 +158,38 @@ def _series(conn: Connection, ctx: StepContext) -> dict[tuple[str, str], dict[st
         out.setdefault(("sales_new", area), {})[month] = float(new)
         out.setdefault(("sales_resale", area), {})[month] = float(resale)
     iv = market_index_values.c
-    for seg, area, month, value in conn.execute(
-        select(iv.segment, iv.area_code, iv.month, iv.value).where(
-            iv.run_id == ctx.run.id, iv.method == "hedonic", iv.band == "all", iv.value.is_not(None)
+    for seg, area, month, value, status in conn.execute(
+        select(iv.segment, iv.area_code, iv.month, iv.value, iv.status).where(
+            iv.run_id == ctx.run.id, iv.method == "hedonic", iv.band == "all"
         )
     ):
-        out.setdefault((f"price_{seg}", area), {})[month] = float(value)
-    return out
+        if status == "ok" and value is not None:
+            out.setdefault((f"price_{seg}", area), {})[month] = float(value)
+        else:
+            flagged.setdefault((f"price_{seg}", area), {})[month] = str(status)
+    return out, flagged
+
+
+def usable_run(
+    months_all: Sequence[str], points: Mapping[str, float], flagged: Mapping[str, str]
+) -> tuple[list[str], str | None]:
+    """The longest run of consecutive months with a usable value ending at the run's last month, and the
+    reason it stops at a flagged (``thin``/``none``) index cell, if it does."""
+    months: list[str] = []
+    for m in reversed(months_all):
+        if m not in points:
+            if m in flagged:
+                return months, f"{m} 的指数值为 {flagged[m]}（样本不足或无法估计）：序列截止于其后"
+            break
+        months.insert(0, m)
+    return months, None
 
 
 def step(ctx: StepContext) -> Mapping[str, int | float | str]:
     """The computation's forecast step (see the module's documentation)."""
     started = time.perf_counter()
-    data = _series(ctx.conn, ctx)
+    data, flagged = _series(ctx.conn, ctx)
+    cut: dict[str, str] = {}
     months_all = domain.months_between(ctx.run.first_month, ctx.run.last_month)
     rows: list[dict[str, Any]] = []
     skipped: dict[str, str] = {}
@@ -173,15 +198,12 @@ def step(ctx: StepContext) -> Mapping[str, int | float | str]:
     for n, (series, area) in enumerate(todo):
         ctx.progress(f"趋势预测：{domain.FORECAST_SERIES[series]}", n / max(len(todo), 1))
         points = data.get((series, area), {})
-        # the longest run of consecutive months ending at the run's last month
-        months: list[str] = []
-        for m in reversed(months_all):
-            if m not in points:
-                break
-            months.insert(0, m)
+        months, why = usable_run(months_all, points, flagged.get((series, area), {}))
+        if why is not None:
+            cut[f"{series}:{area}"] = why
         result = forecast_series(series, area, months, [points[m] for m in months], log=series.startswith("sales"))
         if isinstance(result, str):
-            skipped[f"{series}:{area}"] = result
+            skipped[f"{series}:{area}"] = result if why is None else f"{result}；{why}"
             continue
         fits += 1
         warned += result.fit_warnings
@@ -206,6 +228,7 @@ def step(ctx: StepContext) -> Mapping[str, int | float | str]:
         "forecast_series": fits,
         "forecast_rows": len(rows),
         "forecast_skipped": len(skipped),
+        "forecast_cut": len(cut),
         "forecast_fit_warnings": warned,
         "forecast_seconds": round(time.perf_counter() - started, 3),
     }
@@ -214,4 +237,9 @@ def step(ctx: StepContext) -> Mapping[str, int | float | str]:
             summary["forecast_skipped_more"] = len(skipped) - 40
             break
         summary[f"forecast_skipped:{key}"] = reason
+    for i, (key, reason) in enumerate(sorted(cut.items())):
+        if i >= 40:
+            summary["forecast_cut_more"] = len(cut) - 40
+            break
+        summary[f"forecast_cut:{key}"] = reason
     return summary

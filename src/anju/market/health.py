@@ -9,8 +9,11 @@ and scoring a decade of months nobody looks at again would only cost time; older
 
 A missing indicator value is NULL (its reason in the inputs) and its dimension is scored on the
 indicators that are there, their weights re-scaled to sum to 1 (said in the contributions:
-``effective_weight``, ``missing``). A dimension without any indicator is NULL and the total is
-re-weighted the same way; nothing is invented.
+``effective_weight``, ``missing``) — **but only if the indicators that are there carry at least the
+edition's ``min_covered_weight`` (0.5 in the sample) of the dimension's weight**; below it the
+dimension is NULL with ``status`` ``insufficient`` and the reason in the contributions, not a score
+re-weighted from one indicator out of four. The total is built the same way from the dimensions (a NULL
+dimension is missing; below the minimum covered weight the total is NULL). Nothing is invented.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import json
 import time
 from calendar import monthrange
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypedDict
 
@@ -55,13 +59,30 @@ def scored_months(first: str, last: str, window: int) -> list[str]:
     return months[-window:]
 
 
-def _weighted(parts: list[tuple[str, float, float | None]]) -> tuple[float | None, list[dict[str, Any]]]:
-    """(code, weight, score or None) → the re-weighted score over what is there, and the contributions."""
+@dataclass(frozen=True)
+class Weighted:
+    """A weighted score over what is present: the score (None when nothing, or too little, is there),
+    the share of the weight that is present, the status (``ok`` | ``reweighted`` | ``insufficient`` |
+    ``empty``), the reason when the score is None, and each part's contribution."""
+
+    score: float | None
+    covered: float
+    status: str
+    reason: str | None
+    parts: list[dict[str, Any]]
+
+
+def _weighted(parts: list[tuple[str, float, float | None]], min_covered: float = 0.0) -> Weighted:
+    """(code, weight, score or None) → the re-weighted score over what is there (None when the present
+    weight is below ``min_covered`` of the whole), and the contributions."""
+    whole = sum(w for _c, w, _s in parts)
     present = sum(w for _c, w, s in parts if s is not None)
+    covered = present / whole if whole > 0 else 0.0
+    scored = present > 0 and covered >= min_covered - 1e-12
     out = []
     total = 0.0
     for code, w, s in parts:
-        eff = w / present if s is not None and present > 0 else 0.0
+        eff = w / present if s is not None and scored else 0.0
         contribution = eff * s if s is not None else 0.0
         total += contribution
         out.append(
@@ -74,7 +95,12 @@ def _weighted(parts: list[tuple[str, float, float | None]]) -> tuple[float | Non
                 "missing": s is None,
             }
         )
-    return (total if present > 0 else None), out
+    if present == 0:
+        return Weighted(None, 0.0, "empty", "没有任何有值的组成部分", out)
+    if not scored:
+        reason = f"有值部分的权重合计 {covered:.0%}，低于本版本要求的 {min_covered:.0%}：不评分"
+        return Weighted(None, covered, "insufficient", reason, out)
+    return Weighted(total, covered, "reweighted" if present < whole - 1e-12 else "ok", None, out)
 
 
 class ScoreRow(TypedDict):
@@ -111,17 +137,16 @@ def score(
                             "inputs": json.dumps(v.inputs, ensure_ascii=False, sort_keys=True, default=str),
                         }
                     )
-                dim_score, contributions = _weighted(parts)
-                dims.append((d.code, d.weight, dim_score))
-                score_rows.append(_score_row(edition, area, month, d.code, dim_score, contributions))
-            total, contributions = _weighted(dims)
-            score_rows.append(_score_row(edition, area, month, domain.TOTAL, total, contributions))
+                dim = _weighted(parts, edition.min_covered_weight)
+                dims.append((d.code, d.weight, dim.score))
+                score_rows.append(_score_row(edition, area, month, d.code, dim))
+            total = _weighted(dims, edition.min_covered_weight)
+            score_rows.append(_score_row(edition, area, month, domain.TOTAL, total))
     return indicator_rows, score_rows
 
 
-def _score_row(
-    edition: Edition, area: str, month: str, dimension: str, s: float | None, parts: list[dict[str, Any]]
-) -> ScoreRow:
+def _score_row(edition: Edition, area: str, month: str, dimension: str, w: Weighted) -> ScoreRow:
+    s = w.score
     return {
         "area_code": area,
         "month": month,
@@ -129,7 +154,15 @@ def _score_row(
         "score": None if s is None else round(s, 4),
         "grade": edition.grade(s),
         "contributions": json.dumps(
-            {"edition": edition.code, "parts": parts, "reweighted": any(p["missing"] for p in parts)},
+            {
+                "edition": edition.code,
+                "parts": w.parts,
+                "reweighted": any(p["missing"] for p in w.parts),
+                "covered_weight": round(w.covered, 6),
+                "min_covered_weight": edition.min_covered_weight,
+                "status": w.status,
+                "reason": w.reason,
+            },
             ensure_ascii=False,
             sort_keys=True,
         ),

@@ -159,6 +159,9 @@ class Edition:
     dimensions: tuple[Dimension, ...]
     grades: tuple[Grade, ...]  # best first
     rules: tuple[Rule, ...]
+    #: a dimension (the total) is scored only when the weight of its present indicators (dimensions)
+    #: is at least this share of its weight; else its score is None (see ``health._weighted``)
+    min_covered_weight: float = 0.5
 
     def grade(self, score: float | None) -> str | None:
         if score is None:
@@ -335,6 +338,13 @@ def _rule(where: str, raw: object, codes: set[str]) -> Rule:
     )
 
 
+def _min_covered(where: str, raw: Any) -> float:
+    v = _number(where, raw)
+    if not 0 < v <= 1:
+        raise _err(where, "应大于 0 且不大于 1")
+    return v
+
+
 def edition_from_dict(raw: Mapping[str, Any], known: Mapping[str, str]) -> Edition:  # noqa: PLR0912
     """One edition from its TOML table; ``known`` the indicator codes the computation offers."""
     code = raw.get("code")
@@ -406,6 +416,7 @@ def edition_from_dict(raw: Mapping[str, Any], known: Mapping[str, str]) -> Editi
         dimensions=dims,
         grades=_grades(f"{w}.grades", raw.get("grades")),
         rules=rules,
+        min_covered_weight=_min_covered(f"{w}.min_covered_weight", raw.get("min_covered_weight", 0.5)),
     )
 
 

@@ -3,10 +3,12 @@ of fact over every district and month at once (a month table joined to the facts
 area or per month. A fact is an additive figure per (district, month): the city's figure is the sum
 over every district (rows without a known district count for the city only).
 
-Month of a fact: a new-home sale by its filing time (``sale_contracts.filed_at``; cancelled contracts
-excluded), a resale by its business date (``signed_on``, else the filing time), a lease is counted when
-it is in force on the month's last day, a credit event by ``occurred_on``, a benefit when current on
-the month's last day, a listing's end by ``closed_at``.
+Month of a fact: a sale (new home or resale) by the one definition of "the sales of a month"
+(:mod:`anju.market.sales_month`: filed new-home contracts, filed or registered resale contracts, by the
+local Asia/Shanghai month they were signed — the same sales the supply pipeline counts); a lease is
+counted when it is in force on the month's last day, a credit event by ``occurred_on``, a benefit when
+current on the month's last day, a listing's end by ``closed_at`` (local month: the month table's
+timestamp bounds are local midnights).
 """
 
 from __future__ import annotations
@@ -34,9 +36,11 @@ from sqlalchemy import (
 from sqlalchemy.sql import Subquery
 
 from anju import assistance, credit, registry, rental, transactions
+from anju.core import dialect
+from anju.core.clock import CITY_TZ
 from anju.core.types import UTCDateTime
 from anju.divisions import divisions_table
-from anju.market import domain
+from anju.market import domain, sales_month
 from anju.market.tables import market_index_values, market_supply
 
 SMALL_AREA = 90  # m²: the statistical bureau's small-home band (domain.BANDS le90)
@@ -53,6 +57,9 @@ class Facts:
     supply: dict[tuple[str, str], Any] = field(default_factory=dict)
     #: (segment, area, month) → (mom, yoy) of the run's hedonic index (band all)
     index: dict[tuple[str, str, str], tuple[float | None, float | None]] = field(default_factory=dict)
+    #: (method, segment, area, month) → the status (ok | thin | none) of the run's index cell (band all),
+    #: for the months read and the twelve before them (a year-on-year ratio compares with those)
+    index_status: dict[tuple[str, str, str, str], str] = field(default_factory=dict)
     #: (area, month) → median unit price of new homes (fen per m², the run's median method, band all)
     median_new: dict[tuple[str, str], int] = field(default_factory=dict)
     #: name → additive monthly fact per district
@@ -63,25 +70,56 @@ class Facts:
     homes: dict[str | None, int] = field(default_factory=dict)
     #: district (None: the city) → developers and agencies with a credit file
     credit_subjects: dict[str | None, int] = field(default_factory=dict)
-    #: resale contracts made on a listing by (district, month) and by (None, month) for the city:
-    #: (asking fen, contract fen, days listed)
-    listed_sales: dict[tuple[str | None, str], list[tuple[int, int, int | None]]] = field(default_factory=dict)
+    #: resales made on a listing, aggregated in the database by (district, month) and by (None, month)
+    #: for the city
+    listed_sales: dict[tuple[str | None, str], ListedSales] = field(default_factory=dict)
     #: the synthetic city's scale (None: real data), the population of the assistance targets
     scale: float | None = None
     population: dict[str | None, int] = field(default_factory=dict)
     population_note: str = ""
 
+    #: name → month → the city's figure (every district's and the unplaced rows' sum), summed once
+    city_sums: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def finish(self) -> None:
+        """Sum the city's figures once (after every fact is read)."""
+        self.city_sums = {}
+        for name, fact in self.sums.items():
+            per: dict[str, float] = defaultdict(float)
+            for (_d, m), v in fact.items():
+                per[m] += v
+            self.city_sums[name] = dict(per)
+
     def total(self, name: str, area: str, month: str, city: str) -> float:
         """The fact for an area (a district, or the city: every district's and the unplaced rows' sum)."""
-        fact = self.sums.get(name, {})
         if area == city:
-            return float(sum(v for (_d, m), v in fact.items() if m == month))
-        return float(fact.get((area, month), 0))
+            if name not in self.city_sums and name in self.sums:
+                self.finish()
+            return float(self.city_sums.get(name, {}).get(month, 0.0))
+        return float(self.sums.get(name, {}).get((area, month), 0))
+
+
+@dataclass(frozen=True)
+class ListedSales:
+    """The resales of a (district, month) made on a listing: their count, the mean asking-to-contract
+    spread in percent (over listings with an asking price > 0; None without), and the mean days on the
+    market from publication (else creation) to the signing date (None without any)."""
+
+    sales: int
+    spread_sales: int
+    mean_spread_pct: float | None
+    dated_sales: int
+    mean_days: float | None
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=CITY_TZ).astimezone(UTC)
 
 
 def month_table(months: Sequence[str]) -> Subquery:
     """A table of the months: ``month``, ``lo``/``hi`` (first day, first day of the next), ``last`` (its
-    last day), and ``lo_ts``/``hi_ts`` (midnight UTC of lo/hi, for timestamps)."""
+    last day), and ``lo_ts``/``hi_ts`` (local midnight of lo/hi in Asia/Shanghai, as UTC instants, for
+    timestamps)."""
     rows = []
     for m in months:
         lo = date(*domain.parse_month(m), 1)
@@ -92,8 +130,8 @@ def month_table(months: Sequence[str]) -> Subquery:
                 literal(lo, Date).label("lo"),
                 literal(hi, Date).label("hi"),
                 literal(hi - timedelta(days=1), Date).label("last"),
-                literal(datetime(lo.year, lo.month, 1, tzinfo=UTC), UTCDateTime).label("lo_ts"),
-                literal(datetime(hi.year, hi.month, 1, tzinfo=UTC), UTCDateTime).label("hi_ts"),
+                literal(_local_midnight(lo), UTCDateTime).label("lo_ts"),
+                literal(_local_midnight(hi), UTCDateTime).label("hi_ts"),
             )
         )
     return union_all(*rows).subquery("m")
@@ -121,7 +159,9 @@ def read_facts(conn: Connection, *, run_id: int, city: str, months: Sequence[str
     _credit(conn, f, m)
     _assistance(conn, f, m, city)
     _listings(conn, f, m)
+    _listing_ends(conn, f, m)
     f.scale = registry.synthetic_scale(conn)
+    f.finish()
     return f
 
 
@@ -129,20 +169,33 @@ def read_facts(conn: Connection, *, run_id: int, city: str, months: Sequence[str
 
 
 def _run_rows(conn: Connection, f: Facts, run_id: int, months: list[str]) -> None:
+    wanted = set(months)
     s = market_supply
     for r in conn.execute(select(s).where(s.c.run_id == run_id, s.c.month.in_(months))).mappings():
         f.supply[(r["area_code"], r["month"])] = r
     iv = market_index_values
-    for seg, area, month, method, mom, yoy, median in conn.execute(
+    # the months read and the twelve before them: a year-on-year ratio compares with month − 12
+    wide = domain.months_between(domain.add_months(min(months), -12), max(months)) if months else []
+    for seg, area, month, method, mom, yoy, median, status in conn.execute(
         select(
-            iv.c.segment, iv.c.area_code, iv.c.month, iv.c.method, iv.c.mom, iv.c.yoy, iv.c.median_unit_price_fen
+            iv.c.segment,
+            iv.c.area_code,
+            iv.c.month,
+            iv.c.method,
+            iv.c.mom,
+            iv.c.yoy,
+            iv.c.median_unit_price_fen,
+            iv.c.status,
         ).where(
             iv.c.run_id == run_id,
             iv.c.band == "all",
             iv.c.method.in_(("hedonic", "median")),
-            iv.c.month.in_(months),
+            iv.c.month.in_(wide),
         )
     ):
+        f.index_status[(method, seg, area, month)] = status
+        if month not in wanted:
+            continue
         if method == "hedonic":
             f.index[(seg, area, month)] = (mom, yoy)
         elif seg == "new" and median is not None:
@@ -152,20 +205,10 @@ def _run_rows(conn: Connection, f: Facts, run_id: int, months: list[str]) -> Non
 # ---------------------------------------------------------------------------------------- sales
 
 
-def _resale_in(m: Subquery) -> Any:
-    rc = transactions.resale_contracts.c
-    return and_(
-        rc.status != "cancelled",
-        or_(
-            and_(rc.signed_on.is_not(None), rc.signed_on >= m.c.lo, rc.signed_on < m.c.hi),
-            and_(rc.signed_on.is_(None), rc.filed_at >= m.c.lo_ts, rc.filed_at < m.c.hi_ts),
-        ),
-    )
-
-
-def _new_in(m: Subquery) -> Any:
-    sc = transactions.sale_contracts.c
-    return and_(sc.status != "cancelled", sc.filed_at >= m.c.lo_ts, sc.filed_at < m.c.hi_ts)
+def _in_month(conn: Connection, segment: str, m: Subquery) -> Any:
+    """Join condition: the sales of ``segment`` in the month table's month (:mod:`.sales_month`)."""
+    where, month = sales_month.sold(conn, segment)
+    return and_(where, month == m.c.month)
 
 
 def _sales(conn: Connection, f: Facts, m: Subquery) -> None:
@@ -182,7 +225,7 @@ def _sales(conn: Connection, f: Facts, m: Subquery) -> None:
             func.sum(sc.c.total_price_fen),
             func.sum(case((sup.c.project_id.is_not(None), sc.c.total_price_fen), else_=0)),
         )
-        .select_from(sc.join(m, _new_in(m)).outerjoin(sup, sup.c.project_id == sc.c.project_id))
+        .select_from(sc.join(m, _in_month(conn, "new", m)).outerjoin(sup, sup.c.project_id == sc.c.project_id))
         .group_by(sc.c.district_code, m.c.month)
     ).all()
     for name, col in (("new_n", 2), ("small_n", 3), ("loan_n", 4), ("new_fen", 5), ("supervised_fen", 6)):
@@ -196,7 +239,7 @@ def _sales(conn: Connection, f: Facts, m: Subquery) -> None:
             func.sum(_one(rc.c.area <= small)),
             func.sum(_one(rc.c.loan_fen > 0)),
         )
-        .select_from(rc.join(m, _resale_in(m)))
+        .select_from(rc.join(m, _in_month(conn, "resale", m)))
         .group_by(rc.c.district_code, m.c.month)
     ).all()
     for name, col in (("resale_n", 2), ("small_n", 3), ("loan_n", 4)):
@@ -207,8 +250,8 @@ def _investors(conn: Connection, f: Facts, m: Subquery) -> None:
     """Buyers who owned two or more homes on the register at the start of the month they bought in."""
     ho = registry.home_owners.c
     for table, in_month in (
-        (transactions.sale_contracts, _new_in(m)),
-        (transactions.resale_contracts, _resale_in(m)),
+        (transactions.sale_contracts, _in_month(conn, "new", m)),
+        (transactions.resale_contracts, _in_month(conn, "resale", m)),
     ):
         c = table.c
         owned = (
@@ -347,29 +390,47 @@ def _assistance(conn: Connection, f: Facts, m: Subquery, city: str) -> None:
 
 
 def _listings(conn: Connection, f: Facts, m: Subquery) -> None:
+    """Resales made on a listing, aggregated per (district, month) in the database (one query; the city
+    row from the same sums): count, Σ spread over listings with an asking price, Σ days listed."""
     rc, rl = transactions.resale_contracts.c, transactions.resale_listings.c
+    asking = rl.asking_price_fen
+    spread = case((asking > 0, 100.0 * (asking - rc.total_price_fen) / asking))
+    days = dialect.days_between(conn, func.coalesce(rl.published_at, rl.created_at), rc.signed_on)
     rows = conn.execute(
         select(
             rc.district_code,
             m.c.month,
-            rl.asking_price_fen,
-            rc.total_price_fen,
-            func.coalesce(rl.published_at, rl.created_at),
-            rc.signed_on,
-            rc.filed_at,
-        ).select_from(
-            transactions.resale_contracts.join(m, _resale_in(m)).join(
+            func.count(),
+            func.count(spread),
+            func.sum(spread),
+            func.count(days),
+            func.sum(days),
+        )
+        .select_from(
+            transactions.resale_contracts.join(m, _in_month(conn, "resale", m)).join(
                 transactions.resale_listings, rl.id == rc.listing_id
             )
         )
+        .group_by(rc.district_code, m.c.month)
     ).all()
-    for district, month, asking, price, listed, signed_on, filed_at in rows:
-        sold_on = signed_on or (filed_at.date() if filed_at is not None else None)
-        listed_on = listed.date() if isinstance(listed, datetime) else None
-        days = (sold_on - listed_on).days if sold_on and listed_on else None
-        sale = (int(asking), int(price), days)
-        f.listed_sales.setdefault((district, month), []).append(sale)
-        f.listed_sales.setdefault((None, month), []).append(sale)
+    city: dict[str, list[float]] = defaultdict(lambda: [0, 0, 0.0, 0, 0.0])
+    for district, month, n, n_spread, sum_spread, n_days, sum_days in rows:
+        parts = (int(n), int(n_spread), float(sum_spread or 0), int(n_days), float(sum_days or 0))
+        f.listed_sales[(district, month)] = _listed(*parts)
+        acc = city[month]
+        for i, v in enumerate(parts):
+            acc[i] += v
+    for month, (n, n_spread, sum_spread, n_days, sum_days) in city.items():
+        f.listed_sales[(None, month)] = _listed(int(n), int(n_spread), sum_spread, int(n_days), sum_days)
+
+
+def _listed(n: int, n_spread: int, sum_spread: float, n_days: int, sum_days: float) -> ListedSales:
+    return ListedSales(n, n_spread, sum_spread / n_spread if n_spread else None, n_days,
+                       sum_days / n_days if n_days else None)  # fmt: skip
+
+
+def _listing_ends(conn: Connection, f: Facts, m: Subquery) -> None:
+    rl = transactions.resale_listings.c
     _put(
         f,
         "listings_withdrawn",

@@ -1,8 +1,15 @@
 """The health indicators: each one's value per area × month from the facts (:mod:`.indicator_facts`),
 with the figures it was computed from and their sources (``inputs``), so a score explains itself.
 
-A value that cannot be computed (no sales in the window, no index cell, fewer than twelve months of
-history for a twelve-month figure) is None with the reason in ``inputs["missing"]`` — never invented.
+A value that cannot be computed (no sales in the window, no index cell, an index cell that is ``thin``
+or ``none`` — in the month or the month it is compared with —, fewer than twelve months of history for
+a twelve-month figure) is None with the reason in ``inputs["missing"]`` — never invented, and never a
+flagged few-observation index value passed on as if it were sound.
+
+A district's share of a plan baseline (the scale indicators) is split by a **fixed key**: the
+district's share of the city's urban residents in the assistance targets (``Facts.population``), not
+by the district's own share of the sales it is measured on (which would make the indicator measure
+itself: a district's sales against a baseline scaled by its sales).
 The formulas are those the edition documents (``health.toml``); the codes are :data:`INDICATORS`.
 """
 
@@ -10,16 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from statistics import fmean
 from typing import Any
 
 from anju.market import domain
 from anju.market.health_model import Edition
-from anju.market.indicator_facts import Facts
+from anju.market.indicator_facts import Facts, ListedSales
 
 SUPPLY = "本次计算的供需数据（market_supply）"
 INDEX = "本次计算的价格指数（market_index_values，hedonic，全部面积段）"
-SALES = "交易：商品房、存量房买卖合同（未撤销）"
+SALES = "交易：已备案的商品房买卖合同、已备案或已登记的存量房买卖合同（按签约月份）"
 
 
 @dataclass(frozen=True)
@@ -89,13 +95,10 @@ def _scale(code: str) -> Callable[[Frame, str, str], Value]:
         scale = fr.facts.scale or 1.0
         share = 1.0
         if area != fr.city:
-            own = sum(int(r[column]) for (a, m), r in fr.facts.supply.items() if a == area and m in fr.history)
-            whole = sum(int(r[column]) for (a, m), r in fr.facts.supply.items() if a == fr.city and m in fr.history)
-            if whole == 0:
-                return _none("计算期内全市没有此类成交或供应，无法分摊基数", source=SUPPLY)
+            own, whole = fr.facts.population.get(area), fr.facts.population.get(None)
+            if not own or not whole:
+                return _none("规划目标中没有该区或全市的城镇常住人口，无法分摊基数", source=SUPPLY)
             share = own / whole
-            if share == 0:
-                return _none("计算期内该区没有此类成交或供应，分摊基数为 0", source=SUPPLY)
         base = baseline * scale * share
         return Value(
             100.0 * n12 / base,
@@ -106,6 +109,9 @@ def _scale(code: str) -> Callable[[Frame, str, str], Value]:
                 "plan_baseline": baseline,
                 "synthetic_scale": fr.facts.scale,
                 "district_share": None if area == fr.city else round(share, 6),
+                "district_share_key": None
+                if area == fr.city
+                else f"城镇常住人口占全市比重（{fr.facts.population_note}）",
                 "baseline_used": round(base, 3),
                 "source": f"{SUPPLY}.{column}；{fr.edition.baseline_source}",
             },
@@ -136,13 +142,30 @@ def rental_share(fr: Frame, area: str, month: str) -> Value:
 # --------------------------------------------------------------------------------------------- price
 
 
+def _not_ok(fr: Frame, method: str, segment: str, area: str, months: Sequence[str]) -> str | None:
+    """The reason the index cells of ``months`` cannot be used (a cell ``thin``, ``none`` or absent),
+    else None."""
+    for m in months:
+        status = fr.facts.index_status.get((method, segment, area, m))
+        if status is None:
+            return f"本次计算没有 {m} 的指数值"
+        if status != "ok":
+            label = "样本不足（thin）" if status == "thin" else "无法估计（none）"
+            return f"{m} 的指数值{label}，不用于评分"
+    return None
+
+
 def _index(segment: str, which: int) -> Callable[[Frame, str, str], Value]:
     def compute(fr: Frame, area: str, month: str) -> Value:
         got = fr.facts.index.get((segment, area, month))
-        inputs = {"segment": segment, "method": "hedonic", "band": "all", "source": INDEX}
+        inputs: dict[str, Any] = {"segment": segment, "method": "hedonic", "band": "all", "source": INDEX}
         ratio = got[which] if got is not None else None
         if ratio is None:
             return _none("本次计算没有该区域、月份的指数值（样本不足或无法估计）", **inputs)
+        compared = domain.add_months(month, -1 if which == 0 else -12)
+        why = _not_ok(fr, "hedonic", segment, area, (compared, month))
+        if why is not None:
+            return _none(why, **inputs, cell_status=fr.facts.index_status.get(("hedonic", segment, area, month)))
         return Value(ratio - 100.0, {**inputs, ("mom" if which == 0 else "yoy"): ratio})
 
     return compute
@@ -161,6 +184,9 @@ def price_to_income(fr: Frame, area: str, month: str) -> Value:
     }
     if median is None:
         return _none("本次计算没有该区域、月份的新建住宅成交单价中位数", **inputs)
+    why = _not_ok(fr, "median", "new", area, (month,))
+    if why is not None:
+        return _none(why, **inputs)
     if income is None:
         return _none(f"本版本没有 {year} 年及以前的户均可支配收入", **inputs)
     inputs.update(income_year=income[0], household_income_yuan=income[1])
@@ -258,24 +284,26 @@ def _share_of_sales(name: str, label: str) -> Callable[[Frame, str, str], Value]
 # -------------------------------------------------------------------------------------- expectations
 
 
-def _listed(fr: Frame, area: str, month: str) -> list[tuple[int, int, int | None]]:
-    return fr.facts.listed_sales.get((fr.key(area), month), [])
+def _listed(fr: Frame, area: str, month: str) -> ListedSales | None:
+    return fr.facts.listed_sales.get((fr.key(area), month))
 
 
 def listing_spread(fr: Frame, area: str, month: str) -> Value:
-    rows = [(a, p) for a, p, _d in _listed(fr, area, month) if a > 0]
-    inputs = {"sales_on_listings": len(rows), "source": "交易：存量房挂牌房源及其买卖合同"}
-    if not rows:
+    got = _listed(fr, area, month)
+    n = got.spread_sales if got is not None else 0
+    inputs = {"sales_on_listings": n, "source": "交易：存量房挂牌房源及其买卖合同"}
+    if got is None or got.mean_spread_pct is None:
         return _none("当月没有经挂牌成交的存量住房", **inputs)
-    return Value(fmean(100.0 * (a - p) / a for a, p in rows), inputs)
+    return Value(got.mean_spread_pct, inputs)
 
 
 def days_on_market(fr: Frame, area: str, month: str) -> Value:
-    days = [d for _a, _p, d in _listed(fr, area, month) if d is not None]
-    inputs = {"sales_on_listings": len(days), "source": "交易：存量房挂牌发布时间、买卖合同网签时间"}
-    if not days:
+    got = _listed(fr, area, month)
+    n = got.dated_sales if got is not None else 0
+    inputs = {"sales_on_listings": n, "source": "交易：存量房挂牌发布时间、买卖合同签订日期"}
+    if got is None or got.mean_days is None:
         return _none("当月没有经挂牌成交的存量住房", **inputs)
-    return Value(fmean(days), inputs)
+    return Value(got.mean_days, inputs)
 
 
 def withdrawal_share(fr: Frame, area: str, month: str) -> Value:

@@ -8,7 +8,9 @@
 - **Price side**: the resale contracts filed or registered (``resale_contracts``) signed in the
   twelve months ending with the last month; the median unit price (fen per m²).
 - **Ratio** = 12 × median rent per m² / median price per m² (a yearly gross yield, e.g. 0.018 =
-  1.8 %), from the exact medians (the stored medians are rounded half-even to the fen).
+  1.8 %), from the unrounded medians (the stored medians are rounded half-even to the fen). The medians
+  are computed by the database per street (floating point; the mean of the two middle values for an
+  even count), so only one row per street and side leaves it.
 - **Status**: ``none`` when a side has no observation (ratio NULL); ``thin`` when a side has fewer
   than :data:`MIN_OBSERVATIONS` (10; a run may set ``rent_ratio_min_observations`` in its params) —
   the ratio is computed and flagged; ``ok`` otherwise.
@@ -16,9 +18,7 @@
 
 from __future__ import annotations
 
-import statistics
 import time
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
@@ -27,8 +27,9 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, insert, or_, select
+from sqlalchemy import ColumnElement, Connection, Float, Select, and_, cast, func, insert, or_, select
 
+from anju.core import dialect
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 from anju.market import domain
@@ -53,12 +54,9 @@ def _bounds(last_month: str) -> tuple[date, date, datetime]:
     return date(fy, fm, 1), date.fromordinal(nxt.toordinal() - 1), datetime.combine(nxt, dtime(), SHANGHAI)
 
 
-def _median(values: list[Decimal]) -> Decimal | None:
-    return statistics.median(values) if values else None
-
-
-def _fen(v: Decimal | None) -> int | None:
-    return None if v is None else int(v.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+def _fen(v: float | None) -> int | None:
+    """A median rounded half-even to the fen (exactly: through the float's decimal value)."""
+    return None if v is None else int(Decimal(v).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +72,12 @@ class StreetRatio:
 
 
 def compute(conn: Connection, last_month: str, minimum: int = MIN_OBSERVATIONS) -> list[StreetRatio]:
-    """Every street with a lease or a sale: its medians, ratio and status (two set-wise queries)."""
+    """Every street with a lease or a sale: its medians, ratio and status. The medians are computed in
+    the database, one grouped query per side (``anju.core.dialect.grouped_median``: PostgreSQL
+    ``percentile_cont``, SQLite window functions); only one row per street comes back."""
     start, end, before = _bounds(last_month)
     lc = rental_leases.c
-    rents: dict[str, list[Decimal]] = defaultdict(list)
-    district: dict[str, str] = {}
-    q = select(lc.street_code, lc.district_code, lc.rent_fen, lc.area).where(
+    leases = and_(
         lc.status.in_(FILED),
         lc.filed_at < before,
         lc.start_on <= end,
@@ -88,28 +86,37 @@ def compute(conn: Connection, last_month: str, minimum: int = MIN_OBSERVATIONS) 
         lc.use == "居住",
         lc.area > 0,
     )
-    for street, dist, rent, area in conn.execute(q):
-        rents[street].append(Decimal(int(rent)) / Decimal(area))
-        district[street] = dist
+    # areas are stored as integer hundredths of a m² (anju.core.types.Area) on both databases
+    per_m2 = cast(lc.rent_fen, Float) * 100.0 / cast(lc.area, Float)
+    rents = _medians(conn, select(lc.street_code.label("key"), per_m2.label("value")).where(leases))
     xc = resale_contracts.c
-    prices: dict[str, list[Decimal]] = defaultdict(list)
-    q2 = select(xc.street_code, xc.district_code, xc.unit_price_fen).where(
-        xc.status.in_(["filed", "registered"]), xc.signed_on >= start, xc.signed_on <= end
-    )
-    for street, dist, unit in conn.execute(q2):
-        prices[street].append(Decimal(int(unit)))
+    sales = and_(xc.status.in_(["filed", "registered"]), xc.signed_on >= start, xc.signed_on <= end)
+    prices = _medians(conn, select(xc.street_code.label("key"), xc.unit_price_fen.label("value")).where(sales))
+    district: dict[str, str] = {}
+    for street, dist in conn.execute(
+        select(lc.street_code, func.min(lc.district_code)).where(leases).group_by(lc.street_code)
+    ):
+        district[street] = dist
+    for street, dist in conn.execute(
+        select(xc.street_code, func.min(xc.district_code)).where(sales).group_by(xc.street_code)
+    ):
         district.setdefault(street, dist)
     out = []
     for street in sorted(set(rents) | set(prices)):
-        r, p = _median(rents.get(street, [])), _median(prices.get(street, []))
-        n, k = len(rents.get(street, [])), len(prices.get(street, []))
+        r, n = rents.get(street, (None, 0))
+        p, k = prices.get(street, (None, 0))
         if r is None or p is None or p <= 0:
             ratio, status = None, "none"
         else:
-            ratio = float(12 * r / p)
+            ratio = 12 * r / p
             status = "thin" if min(n, k) < minimum else "ok"
         out.append(StreetRatio(street, district[street], n, k, _fen(r), _fen(p), ratio, status))
     return out
+
+
+def _medians(conn: Connection, rows: Select[Any]) -> dict[str, tuple[float, int]]:
+    """street → (median, count) of ``rows`` (key, value), computed in the database."""
+    return {str(key): (float(med), int(n)) for key, med, n in conn.execute(dialect.grouped_median(conn, rows))}
 
 
 def step(ctx: StepContext) -> Mapping[str, int | float | str]:

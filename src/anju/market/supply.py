@@ -12,15 +12,17 @@ in Asia/Shanghai through ``anju.core.dialect.month_of``), never typed in:
   month — a building's completion day is its first version (current knowledge) of status 现房 or
   使用, for buildings the register followed through construction (a version 在建 or 预售 before);
   old stock entered in use is not a completion;
-- **new-home sales**: filed new-home contracts (status filed) by the month the buyer signed:
-  contracts, contract area, total price;
-- **resales**: resale contracts filed or registered, by signing day (``signed_on``);
+- **new-home sales** and **resales**: the sales of the month as :mod:`anju.market.sales_month` defines
+  them for every market figure (filed new-home contracts, filed or registered resale contracts, by the
+  local month they were signed): contracts, contract area, total price;
 - **inventory** at the month's end: permitted homes (their register area) not held by a contract —
   a new-home contract holds its home from its drafting (``created_at``) until it is cancelled
   (``cancelled_at``), whatever its status in between — counted from all history, not only the run's
   months;
 - **months of supply** = inventory area / the mean monthly new-sales area of the twelve months ending
-  with the month; NULL when those twelve months have no sales.
+  with the month; NULL when those twelve months have no sales, and NULL for the run's first eleven
+  months (fewer than twelve months of sales since the run's first month: dividing a partial year's
+  sales by 12 would understate the pace and inflate the months of supply).
 
 A district's row counts what lies in the district; the city's row counts everything (so also records
 of a district code outside the city's list, if any).
@@ -38,7 +40,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, case, func, insert, select
 
 from anju.core import dialect
-from anju.market import domain
+from anju.market import domain, sales_month
 from anju.market.steps import StepContext
 from anju.market.tables import market_land_transfers, market_supply
 from anju.registry import Status, Use, building_versions, homes
@@ -145,20 +147,21 @@ def gather(conn: Connection) -> dict[str, dict[tuple[str, str], tuple[Any, ...]]
         .where(hc.use == Use.residential.value, hc.status != Status.retired.value, built.c.done.is_not(None))
         .group_by(hc.district_code, cm),
     )
+    # sales: the one definition of "the sales of a month" (anju.market.sales_month)
     sc = sale_contracts.c
-    sm = month(conn, func.coalesce(sc.buyer_signed_at, sc.filed_at), timestamp=True)
+    new_sold, sm = sales_month.sold(conn, "new")
     out["new_sales"] = _grouped(
         conn,
         select(sc.district_code, sm, func.count(), func.sum(sc.area), func.sum(sc.total_price_fen))
-        .where(sc.status == "filed")
+        .where(new_sold)
         .group_by(sc.district_code, sm),
     )
     xc = resale_contracts.c
-    xm = month(conn, xc.signed_on, timestamp=False)
+    resold, xm = sales_month.sold(conn, "resale")
     out["resales"] = _grouped(
         conn,
         select(xc.district_code, xm, func.count(), func.sum(xc.area), func.sum(xc.total_price_fen))
-        .where(xc.status.in_(["filed", "registered"]), xc.signed_on.is_not(None))
+        .where(resold)
         .group_by(xc.district_code, xm),
     )
     # inventory: permitted homes in, contracts holding them out, cancellations back in
@@ -231,7 +234,10 @@ def pipeline(
                 s = stock[a, m]
                 s[0] += sign * int(n)
                 s[1] += sign * _area(area)
-    keep = set(domain.months_between(first_month, last_month))
+    kept_months = domain.months_between(first_month, last_month)
+    keep = set(kept_months)
+    # months of supply needs twelve months of sales since the run's first month
+    full_window = set(kept_months[SALES_WINDOW - 1 :])
     out: dict[tuple[str, str], Cell] = {}
     for a in (*districts, city_code):
         homes_left, area_left = 0, ZERO
@@ -249,7 +255,8 @@ def pipeline(
             cell.inventory_homes = homes_left
             cell.inventory_area = area_left
             sold = sum(window, ZERO)
-            cell.months_of_supply = float(area_left / (sold / SALES_WINDOW)) if sold > 0 else None
+            enough = m in full_window and sold > 0
+            cell.months_of_supply = float(area_left / (sold / SALES_WINDOW)) if enough else None
             out[a, m] = cell
     return out
 
