@@ -271,3 +271,63 @@ def test_a_forecast_series_stops_at_a_thin_or_none_index_cell() -> None:
     run, why = usable_run(months, points, {})
     assert run == ["2024-04", "2024-05", "2024-06"] and why is None
     assert usable_run(months, {m: 1.0 for m in months}, {}) == (months, None)
+
+
+def _frame(f: Any) -> Any:
+    from anju.market.indicators import Frame
+
+    (ed,) = load_editions(sample_path("320100"), INDICATORS)
+    months = ("2024-06",)
+    return Frame("C", ("A", "B"), months, tuple(domain.months_between("2023-07", "2024-06")), "2023-01", f, ed)
+
+
+def test_thin_or_none_index_cells_give_no_price_indicator() -> None:
+    from anju.market.indicator_facts import Facts
+
+    f = Facts()
+    for area in ("A", "B"):
+        f.index[("new", area, "2024-06")] = (101.0, 105.0)
+        f.index_status[("hedonic", "new", area, "2024-05")] = "ok"
+        f.index_status[("hedonic", "new", area, "2023-06")] = "ok"
+    f.index_status[("hedonic", "new", "A", "2024-06")] = "ok"
+    f.index_status[("hedonic", "new", "B", "2024-06")] = "thin"
+    fr = _frame(f)
+    assert COMPUTE["new_price_mom"](fr, "A", "2024-06").value == pytest.approx(1.0)
+    assert COMPUTE["new_price_yoy"](fr, "A", "2024-06").value == pytest.approx(5.0)
+    thin = COMPUTE["new_price_mom"](fr, "B", "2024-06")
+    assert thin.value is None and "thin" in thin.inputs["missing"] and thin.inputs["cell_status"] == "thin"
+    # the month compared with counts too: a none cell a year before stops the year-on-year figure
+    f.index_status[("hedonic", "new", "A", "2023-06")] = "none"
+    yoy = COMPUTE["new_price_yoy"](fr, "A", "2024-06")
+    assert yoy.value is None and "2023-06" in yoy.inputs["missing"]
+    # the median behind price-to-income likewise
+    f.median_new[("A", "2024-06")] = 2_000_000
+    f.index_status[("median", "new", "A", "2024-06")] = "thin"
+    pti = COMPUTE["price_to_income"](fr, "A", "2024-06")
+    assert pti.value is None and "thin" in pti.inputs["missing"]
+
+
+def test_the_district_scale_baseline_is_split_by_population_not_by_its_own_sales() -> None:
+    from anju.market.indicator_facts import Facts
+
+    f = Facts()
+    f.population = {None: 1000, "A": 250, "B": 750}
+    f.population_note = "2023 年城镇常住人口"
+    for m in domain.months_between("2023-07", "2024-06"):
+        for area, n in (("A", 10), ("B", 10), ("C", 20)):
+            f.supply[(area, m)] = {"new_sales": n, "permitted_homes": n, "resales": n}
+    fr = _frame(f)
+    baseline = fr.edition.baselines["new_sales"]
+    a = COMPUTE["new_sales_vs_plan"](fr, "A", "2024-06")
+    b = COMPUTE["new_sales_vs_plan"](fr, "B", "2024-06")
+    assert a.inputs["district_share"] == 0.25 and b.inputs["district_share"] == 0.75
+    # same sales, different population: A is measured against a quarter of the baseline, B three quarters
+    assert a.value == pytest.approx(100 * 120 / (baseline * 0.25))
+    assert b.value == pytest.approx(100 * 120 / (baseline * 0.75))
+    # doubling A's own sales doubles its indicator (its share of the baseline does not move with them)
+    for m in domain.months_between("2023-07", "2024-06"):
+        f.supply[("A", m)] = {"new_sales": 20, "permitted_homes": 20, "resales": 20}
+    assert COMPUTE["new_sales_vs_plan"](fr, "A", "2024-06").value == pytest.approx(2 * a.value)
+    f.population = {None: 1000}
+    missing = COMPUTE["new_sales_vs_plan"](fr, "A", "2024-06")
+    assert missing.value is None and "人口" in missing.inputs["missing"]

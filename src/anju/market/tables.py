@@ -108,11 +108,11 @@ market_index_values = Table(
     Column("status", String(8), nullable=False),
 )
 
-#: The quality of one index series, measured the way hpiR measures it: out-of-sample accuracy (k-fold
-#: median absolute log prediction error of held-out sales), volatility (standard deviation of the
-#: month-on-month log changes around their rolling mean), revision (mean absolute change of past
-#: values when the last month is added), and, on synthetic data, the mean absolute log error against
-#: the generator's true index.
+#: The quality of one index series, measured the way hpiR measures it (``indices/quality.py``):
+#: accuracy (k-fold out-of-sample root mean squared log prediction error of held-out homes' repeat
+#: pairs), volatility (the mean over windows of the rolling sample standard deviation of the
+#: month-on-month log changes), revision (mean absolute change of past log values when months are
+#: added), and, on synthetic data, the mean absolute log error against the generator's true index.
 market_index_quality = Table(
     "market_index_quality",
     metadata,
