@@ -158,7 +158,7 @@ def test_the_pipeline_per_area_and_month(city_engine: Engine, settings_for: Any)
 
 def test_months_of_supply_needs_twelve_months_of_sales_since_the_run_began() -> None:
     months = domain.months_between("2025-01", "2026-02")
-    sources = {
+    sources: dict[str, dict[tuple[str, str], tuple[Any, ...]]] = {
         "new_sales": {("D1", m): (1, Decimal("100.00"), 100) for m in months},
         "stock_in": {("D1", "2025-01"): (30, Decimal("3000.00"))},
     }

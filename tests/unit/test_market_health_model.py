@@ -327,6 +327,7 @@ def test_the_district_scale_baseline_is_split_by_population_not_by_its_own_sales
     # doubling A's own sales doubles its indicator (its share of the baseline does not move with them)
     for m in domain.months_between("2023-07", "2024-06"):
         f.supply[("A", m)] = {"new_sales": 20, "permitted_homes": 20, "resales": 20}
+    assert a.value is not None
     assert COMPUTE["new_sales_vs_plan"](fr, "A", "2024-06").value == pytest.approx(2 * a.value)
     f.population = {None: 1000}
     missing = COMPUTE["new_sales_vs_plan"](fr, "A", "2024-06")
