@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -252,24 +252,17 @@ def _chained(conn: Connection, run: Run, figs: Figures) -> Figures:
             return None  # no published level to link to: no level rather than an unlinked one
         return _r(float(chain([link[1], float("nan")], [n_link, s.index], 0)[1]))
 
-    return _map_index(Figures(**{**_fields(figs), "base_month": earlier[0].base_month}), linked)
+    return _map_index(replace(figs, base_month=earlier[0].base_month), linked)
 
 
 def _map_index(figs: Figures, fn: Callable[[str, str, SegmentFigures], float | None]) -> Figures:
     """``figs`` with every segment's index level replaced by ``fn(area code, segment, figures)``."""
 
     def seg(code: str, name: str, s: SegmentFigures) -> SegmentFigures:
-        return SegmentFigures(**{**_fields(s), "index": fn(code, name, s)})
+        return replace(s, index=fn(code, name, s))
 
-    areas = [
-        AreaFigures(**{**_fields(a), "new": seg(a.code, "new", a.new), "resale": seg(a.code, "resale", a.resale)})
-        for a in figs.areas
-    ]
-    return Figures(**{**_fields(figs), "areas": areas})
-
-
-def _fields(obj: Any) -> dict[str, Any]:
-    return {name: getattr(obj, name) for name in obj.__dataclass_fields__}
+    areas = [replace(a, new=seg(a.code, "new", a.new), resale=seg(a.code, "resale", a.resale)) for a in figs.areas]
+    return replace(figs, areas=areas)
 
 
 def _withheld(supply: dict[str, Any], districts: list[str], city_code: str, k: int) -> set[tuple[str, str]]:
