@@ -492,6 +492,7 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("市场", "趋势预测", "/market/forecasts", "market.read"),
             MenuItem("市场", "月度报告", "/market/reports", "market.read"),
             MenuItem("市场", "市场数据发布", "/market/public", "public"),
+            MenuItem("市场", "发布市场数据", "/market/publish", "market.publish"),
         ),
         worklist="anju.market.worklist:items",
     ),

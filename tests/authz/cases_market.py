@@ -4,7 +4,13 @@ forecasts (health); the dashboard, reports, publications and the public page (da
 
 from __future__ import annotations
 
-from tests.authz import market_cases_dashboard, market_cases_engine, market_cases_health, market_cases_land
+from tests.authz import (
+    market_cases_dashboard,
+    market_cases_engine,
+    market_cases_health,
+    market_cases_land,
+    market_cases_views,
+)
 from tests.authz.support import Case
 
 CASES: dict[tuple[str, str], Case] = {
@@ -12,4 +18,5 @@ CASES: dict[tuple[str, str], Case] = {
     **market_cases_land.CASES,
     **market_cases_health.CASES,
     **market_cases_dashboard.CASES,
+    **market_cases_views.CASES,
 }

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, update
 
 from anju import exchange
 from anju.app import create_app
-from anju.market import rent_ratio, supply
+from anju.market import domain, rent_ratio, supply
 from anju.market.land_feed import DATASET
 from anju.market.runs import finish_run
 from anju.rental import rental_leases
@@ -126,7 +126,8 @@ def test_supply_and_ratios_say_so_before_the_first_run_then_show_the_areas_in_sc
     assert page(env, "district").get(f"/market/supply?area={w.district_b}").status_code == 404
     out = page(env, "city").get(f"/market/supply.csv?area={w.district_a}")
     rows = list(csv.reader(io.StringIO(out.content.decode("utf-8-sig"))))
-    assert rows[0][1] == "月份" and len(rows) == 4
+    # three months, then the 合成 note row: the run has no synthetic flag and the register is synthetic
+    assert rows[0][1] == "月份" and len(rows) == 5 and rows[-1][0] == domain.SYNTHETIC_LABEL
     ratios = c.get("/api/v1/market/rent-ratios", headers=auth(eng, "district")).json()
     assert ratios["month"] == "2026-02" and [i["street_code"] for i in ratios["items"]] == [w.street_s1]
     assert ratios["items"][0]["status"] == "none"  # leases, no sale

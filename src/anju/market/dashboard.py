@@ -11,20 +11,20 @@ district and the city). Before the first run every read answers with ``run`` Non
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, Engine, and_, select
 
 from anju import divisions
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 from anju.market import areas, domain
-from anju.market.runs import Run, latest_run
+from anju.market.runs import Run, is_synthetic, latest_run
 from anju.market.tables import (
     market_health_scores,
     market_index_values,
-    market_land_transfers,
     market_supply,
     market_warnings,
 )
@@ -53,18 +53,6 @@ class RunRef:
 
 def run_ref(conn: Connection, run: Run) -> RunRef:
     return RunRef(run.id, run.first_month, run.last_month, run.edition, is_synthetic(conn, run))
-
-
-def is_synthetic(conn: Connection, run: Run) -> bool:
-    """Whether the run computed from synthetic data (then every figure shown of it says 合成): the run
-    records it (``params`` or ``summary`` ``"synthetic": true``), or the land transfers it read include
-    the synthetic history's (``record_id`` ``SYN…``: one probe of the unique index on ``record_id``, as
-    the credit public page probes its references)."""
-    if run.params.get("synthetic") or (run.summary or {}).get("synthetic"):
-        return True
-    land = market_land_transfers
-    probe = select(land.c.id).where(land.c.record_id >= "SYN", land.c.record_id < "SYO").limit(1)
-    return conn.execute(probe).first() is not None
 
 
 def area_refs(conn: Connection, run: Run, scope: Scope, city_code: str) -> list[AreaRef]:
@@ -459,6 +447,23 @@ def health_rows(h: Health) -> list[list[Any]]:
 
 
 WARNING_COLUMNS = ("编号", "区域", "月份", "级别", "规则", "指标", "说明", "状态")
+
+
+#: Rows read per query of the warnings export (not capped: batch after batch).
+EXPORT_BATCH = 2_000
+
+
+def warning_export(engine: Engine, scope: Scope, city_code: str, *, area: str | None) -> Iterator[list[Any]]:
+    """Every open warning of the dashboard's filter as CSV rows, read in batches of
+    :data:`EXPORT_BATCH` (each its own short read)."""
+    offset = 0
+    while True:
+        with engine.connect() as conn:
+            page = open_warnings(conn, scope, city_code, area=area, limit=EXPORT_BATCH, offset=offset)
+        yield from warning_rows(list(page.items))
+        if len(page.items) < EXPORT_BATCH:
+            return
+        offset += EXPORT_BATCH
 
 
 def warning_rows(items: list[WarningRow]) -> list[list[Any]]:

@@ -88,6 +88,12 @@ FORECAST_SERIES: Final = {
     "price_resale": "二手住宅价格指数",
 }
 
+#: The one label of figures computed from synthetic data (合成): every market page, CSV (a trailing note
+#: row), PDF and .docx that shows such figures says it (see :func:`anju.market.runs.is_synthetic`).
+SYNTHETIC_LABEL: Final = "合成数据（synthetic）：以下数据由合成数据计算，仅用于演示，不代表真实市场。"
+#: The short tag (a badge, a column value, a page header prefix).
+SYNTHETIC_TAG: Final = "合成"
+
 RUN_STATUSES: Final = {"running": "计算中", "done": "已完成", "failed": "失败"}
 ENGINES: Final = {"duckdb": "DuckDB（单机）", "spark": "Spark（分布式）"}
 

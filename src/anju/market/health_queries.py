@@ -4,20 +4,21 @@ latest finished run's rows, only the areas the caller may see (:mod:`anju.market
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, func, select
 
-from anju import divisions, registry
+from anju import divisions
 from anju.core.errors import NotFound
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 from anju.market import areas as market_areas
 from anju.market import domain
 from anju.market.health_model import Edition, HealthModelError, configured_editions, edition_by_code
-from anju.market.runs import Run, latest_run
+from anju.market.runs import Run, is_synthetic, latest_run
 from anju.market.tables import (
     market_forecasts,
     market_health_scores,
@@ -49,12 +50,8 @@ class Health:
     synthetic: bool = False  # the register is a synthetic city (合成)
 
 
-def _run(conn: Connection) -> Run | None:
-    return latest_run(conn)
-
-
 def health(conn: Connection, scope: Scope, city: str, districts: tuple[str, ...], month: str | None) -> Health:
-    run = _run(conn)
+    run = latest_run(conn)
     if run is None:
         return Health(None, [], None, [], {})
     areas = market_areas.visible(scope, city, (*districts, city))
@@ -84,7 +81,7 @@ def health(conn: Connection, scope: Scope, city: str, districts: tuple[str, ...]
         [by[a] for a in areas if a in by],
         totals,
         sample_model=bool(ed and ed.sample),
-        synthetic=registry.synthetic_scale(conn) is not None,
+        synthetic=is_synthetic(conn, run),
     )
 
 
@@ -139,7 +136,7 @@ def explain(conn: Connection, scope: Scope, city: str, area: str, month: str) ->
     """Every score of an area and month explained back to its indicators, inputs and weights."""
     market_areas.require(scope, city, area)
     domain.parse_month(month)
-    run = _run(conn)
+    run = latest_run(conn)
     missing = f"没有 {area} 在 {month} 的健康评价"
     if run is None:
         raise NotFound(missing)
@@ -262,6 +259,25 @@ def warnings(
     return fetch_page(conn, stmt, limit=limit, offset=offset, row=_warning)
 
 
+#: Rows read per query of the warnings export (the export is not capped: it streams batch by batch).
+EXPORT_BATCH = 2_000
+
+
+def export_warnings(
+    engine: Engine, scope: Scope, city: str, districts: tuple[str, ...], f: WarningFilter
+) -> Iterator[MarketWarning]:
+    """Every filtered warning, newest month first, read in batches of :data:`EXPORT_BATCH` (each its own
+    short read), for a streamed CSV."""
+    offset = 0
+    while True:
+        with engine.connect() as conn:
+            page = warnings(conn, scope, city, districts, f, limit=EXPORT_BATCH, offset=offset)
+        yield from page.items
+        if len(page.items) < EXPORT_BATCH:
+            return
+        offset += EXPORT_BATCH
+
+
 def warning(conn: Connection, scope: Scope, city: str, warning_id: int) -> MarketWarning:
     row = conn.execute(select(market_warnings).where(W.id == warning_id)).first()
     if row is None or (row.area_code != city and not scope.allows_division(row.area_code)):
@@ -314,7 +330,7 @@ class ForecastSeries:
 def forecasts(conn: Connection, scope: Scope, city: str, area: str, history: int = 24) -> list[ForecastSeries]:
     """Every forecast series of an area with the last ``history`` months of its actual values."""
     market_areas.require(scope, city, area)
-    run = _run(conn)
+    run = latest_run(conn)
     if run is None:
         return []
     actual: dict[str, dict[str, float]] = {s: {} for s in domain.FORECAST_SERIES}

@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, false, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, Select, false, func, select
 
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
@@ -146,23 +146,36 @@ EXPORT_HEADER = (
     "溢价率",
     "来源",
 )
-SOURCES = {"feed": "土地管理部门报送", "synthetic": "合成"}
+SOURCES = {"feed": "土地管理部门报送", "synthetic": domain.SYNTHETIC_TAG}
+#: Rows read per query of an export (the export itself is not capped: it streams batch after batch).
+EXPORT_BATCH = 5_000
 
 
 def export_rows(
-    conn: Connection, scope: Scope, city_code: str, districts: Sequence[str], f: LandFilter, *, limit: int = 100_000
+    engine: Engine, scope: Scope, city_code: str, districts: Sequence[str], f: LandFilter
 ) -> Iterator[list[Any]]:
-    """The filtered transfers as export rows (at most ``limit``)."""
-    rows = conn.execute(_query(scope, city_code, districts, f).limit(limit))
-    for r in rows:
-        rec = as_feed_record(r)
-        yield [
-            *(rec[fl.name] for fl in LAND_TRANSFERS.fields),
-            f"{r.floor_area:.2f}",
-            f"{int(r.floor_price_fen) / 100:.2f}",
-            f"{Decimal(r.premium_rate):.4f}",
-            SOURCES.get(r.source, r.source),
-        ]
+    """Every filtered transfer as an export row, read in batches of :data:`EXPORT_BATCH` (each batch
+    its own short read; the order is the list's, newest first, with the id as the tie-break)."""
+    q = _query(scope, city_code, districts, f)
+    offset = 0
+    while True:
+        with engine.connect() as conn:
+            batch = conn.execute(q.limit(EXPORT_BATCH).offset(offset)).all()
+        yield from (_export_row(r) for r in batch)
+        if len(batch) < EXPORT_BATCH:
+            return
+        offset += EXPORT_BATCH
+
+
+def _export_row(r: Any) -> list[Any]:
+    rec = as_feed_record(r)
+    return [
+        *(rec[fl.name] for fl in LAND_TRANSFERS.fields),
+        f"{r.floor_area:.2f}",
+        f"{int(r.floor_price_fen) / 100:.2f}",
+        f"{Decimal(r.premium_rate):.4f}",
+        SOURCES.get(r.source, r.source),
+    ]
 
 
 LAND_USE_LABELS = domain.LAND_USES

@@ -13,12 +13,25 @@ person or a home. Small cells are withheld with the exchange's open-data suppres
 segment with its totals (the city's figures are the column totals) is suppressed, and a withheld count
 withholds every figure of that district and segment (its area, amount, median price and index: they
 come from the same few sales), shown "—".
+
+**Index status.** Each segment carries its index cell's status (``domain.INDEX_STATUSES``): a ``thin``
+cell (few sales) is published flagged 样本偏少; a ``none`` cell (the method could not estimate it)
+publishes no index value ("—", 无法估计).
+
+**Chained levels.** The published fixed-base level is chained (:func:`anju.market.indices.chain.chain`),
+never a run's own fixed base: the first publication takes the run's levels and its base month; every
+later month links the new run's series onto the last published level of the same area and segment (the
+link: the latest earlier published month with a level, normally the month before), ``P_link · N_t /
+N_link``, and keeps the published base month. A new run revising history therefore never rewrites a
+published level; the base changes only by an explicit rebase (not offered yet). Month-on-month and
+year-on-year are the run's ratios.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -30,12 +43,14 @@ from anju.core.errors import Conflict, NotFound, ValidationError
 from anju.core.paging import Page, fetch_page
 from anju.exchange import suppress
 from anju.market import domain
-from anju.market.dashboard import is_synthetic
-from anju.market.runs import Run, latest_run
+from anju.market.indices.chain import chain
+from anju.market.runs import Run, is_synthetic, latest_run
 from anju.market.tables import market_index_values, market_publications, market_supply
 
 P, S, IV = market_publications, market_supply, market_index_values
 SEGMENT_KEYS = ("new", "resale")
+#: How many earlier published months the chaining looks back for a cell's link level.
+LINK_SEARCH = 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +65,11 @@ class SegmentFigures:
     mom: float | None
     yoy: float | None
     suppressed: bool
+    status: str = "ok"  # the index cell's status: ok | thin (样本偏少) | none (无法估计)
+
+    @property
+    def status_label(self) -> str:
+        return domain.INDEX_STATUSES.get(self.status, self.status)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +120,20 @@ class Figures:
         return Figures(**d)
 
 
-def figures_of(conn: Connection, run: Run, month: str, *, city_code: str, method: str, k: int) -> Figures:
-    """The public figures of ``month`` from the stored rows of ``run`` (two queries), suppressed."""
+def figures_of(
+    conn: Connection,
+    run: Run,
+    month: str,
+    *,
+    city_code: str,
+    method: str,
+    k: int,
+    suppressed: bool = True,
+    chained: bool = True,
+) -> Figures:
+    """The public figures of ``month`` from the stored rows of ``run``: small cells withheld and the index
+    levels chained onto the published ones (see the module). ``suppressed=False`` is the internal
+    variant (nothing withheld; never published); ``chained=False`` gives the run's own fixed base."""
     domain.parse_month(month)
     if not run.first_month <= month <= run.last_month:
         raise ValidationError.of("month", f"月份须在本次计算的范围 {run.first_month} 至 {run.last_month} 内")
@@ -120,35 +152,30 @@ def figures_of(conn: Connection, run: Run, month: str, *, city_code: str, method
     ):
         ix[(r.segment, r.method, r.area_code)] = r
     districts = sorted(a for a in supply if a != city_code)
-    counts = [((d, seg), _sales(supply[d], seg)) for d in districts for seg in SEGMENT_KEYS]
-    table = suppress(counts, k) if counts else None
-    withheld: set[tuple[str, str]] = set()
-    if table is not None:
-        for c in table.cells:
-            if c.suppressed:
-                row, col = c.dims[0], c.dims[1]
-                withheld.add((city_code if row == "合计" else row, col))
-    else:  # no district rows: the city alone, withheld when small
-        withheld = {(city_code, seg) for seg in SEGMENT_KEYS if 0 < _sales(supply[city_code], seg) < k}
+    withheld = _withheld(supply, districts, city_code, k) if suppressed else set()
     names = divisions.names(conn, set(supply))
     out = []
     for code in [city_code, *districts]:
         s = supply[code]
         segs = {}
         for seg in SEGMENT_KEYS:
-            if (code, seg) in withheld:
-                segs[seg] = SegmentFigures(None, None, None, None, None, None, None, True)
-                continue
             v, med = ix.get((seg, method, code)), ix.get((seg, "median", code))
+            status = v.status if v is not None else "none"
+            if suppressed and (code, seg) in withheld:
+                segs[seg] = SegmentFigures(None, None, None, None, None, None, None, True, status)
+                continue
+            if status == "none":
+                v = None
             segs[seg] = SegmentFigures(
                 sales=_sales(s, seg),
                 area_m2=float(s.new_sales_area if seg == "new" else s.resales_area),
                 amount_fen=int(s.new_sales_fen if seg == "new" else s.resales_fen),
                 median_unit_price_fen=None if med is None else med.median_unit_price_fen,
-                index=_r(v.value if v else None),
+                index=None if v is None or v.value is None else float(v.value),  # rounded below
                 mom=_r(v.mom if v else None),
                 yoy=_r(v.yoy if v else None),
                 suppressed=False,
+                status=status,
             )
         out.append(
             AreaFigures(
@@ -165,7 +192,7 @@ def figures_of(conn: Connection, run: Run, month: str, *, city_code: str, method
                 land_price_fen=int(s.land_price_fen),
             )
         )
-    return Figures(
+    figs = Figures(
         month=month,
         run_id=run.id,
         base_month=run.first_month,
@@ -176,6 +203,80 @@ def figures_of(conn: Connection, run: Run, month: str, *, city_code: str, method
         suppressed=len(withheld),
         areas=out,
     )
+    if chained:
+        return _chained(conn, run, figs)
+    return _map_index(figs, lambda code, seg, s: _r(s.index))
+
+
+def _chained(conn: Connection, run: Run, figs: Figures) -> Figures:
+    """``figs`` with each index level linked onto the published levels (the module's *Chained levels*):
+    one query for the earlier publications, one for the run's levels at the link months."""
+    earlier = [
+        Figures.from_json(text)
+        for (text,) in conn.execute(
+            select(P.c.figures)
+            .where(P.c.current == 1, P.c.month < figs.month)
+            .order_by(P.c.month.desc())
+            .limit(LINK_SEARCH)
+        )
+    ]
+    if not earlier:  # the first publication: the run's levels and base
+        return _map_index(figs, lambda code, seg, s: _r(s.index))
+    links: dict[tuple[str, str], tuple[str, float]] = {}
+    for f in earlier:  # newest first: the latest published level of each cell
+        for a in f.areas:
+            for seg in SEGMENT_KEYS:
+                level = getattr(a, seg).index
+                if level is not None:
+                    links.setdefault((a.code, seg), (f.month, level))
+    link_months = sorted({m for m, _ in links.values()})
+    new_at: dict[tuple[str, str, str], float] = {}
+    for r in conn.execute(
+        select(IV.c.area_code, IV.c.segment, IV.c.month, IV.c.value).where(
+            IV.c.run_id == run.id,
+            IV.c.segment.in_(SEGMENT_KEYS),
+            IV.c.method == figs.method,
+            IV.c.band == "all",
+            IV.c.month.in_(link_months),
+        )
+    ):
+        if r.value is not None:
+            new_at[(r.area_code, r.segment, r.month)] = float(r.value)
+
+    def linked(code: str, seg: str, s: SegmentFigures) -> float | None:
+        if s.index is None:
+            return None
+        link = links.get((code, seg))
+        n_link = new_at.get((code, seg, link[0])) if link else None
+        if link is None or n_link is None or n_link <= 0:
+            return None  # no published level to link to: no level rather than an unlinked one
+        return _r(float(chain([link[1], float("nan")], [n_link, s.index], 0)[1]))
+
+    return _map_index(replace(figs, base_month=earlier[0].base_month), linked)
+
+
+def _map_index(figs: Figures, fn: Callable[[str, str, SegmentFigures], float | None]) -> Figures:
+    """``figs`` with every segment's index level replaced by ``fn(area code, segment, figures)``."""
+
+    def seg(code: str, name: str, s: SegmentFigures) -> SegmentFigures:
+        return replace(s, index=fn(code, name, s))
+
+    areas = [replace(a, new=seg(a.code, "new", a.new), resale=seg(a.code, "resale", a.resale)) for a in figs.areas]
+    return replace(figs, areas=areas)
+
+
+def _withheld(supply: dict[str, Any], districts: list[str], city_code: str, k: int) -> set[tuple[str, str]]:
+    """The (area, segment) cells withheld: the suppressed table of sales counts district × segment (its
+    totals row is the city), or, without district rows, the city's small segments."""
+    counts = [((d, seg), _sales(supply[d], seg)) for d in districts for seg in SEGMENT_KEYS]
+    if not counts:
+        return {(city_code, seg) for seg in SEGMENT_KEYS if 0 < _sales(supply[city_code], seg) < k}
+    withheld: set[tuple[str, str]] = set()
+    for c in suppress(counts, k).cells:
+        if c.suppressed:
+            row, col = c.dims[0], c.dims[1]
+            withheld.add((city_code if row == "合计" else row, col))
+    return withheld
 
 
 def _sales(row: Any, seg: str) -> int:
@@ -358,6 +459,7 @@ FIGURE_COLUMNS = (
     "新建价格指数（定基）",
     "新建环比（上月=100）",
     "新建同比（上年同月=100）",
+    "新建指数状态",
     "二手住宅成交（套）",
     "二手成交面积（㎡）",
     "二手成交金额（万元）",
@@ -365,6 +467,7 @@ FIGURE_COLUMNS = (
     "二手价格指数（定基）",
     "二手环比（上月=100）",
     "二手同比（上年同月=100）",
+    "二手指数状态",
     "可售库存（套）",
     "去化周期（月）",
     "出让地块（宗）",
@@ -379,15 +482,15 @@ DASH = "—"
 def figure_rows(f: Figures) -> list[list[Any]]:
     def seg(s: SegmentFigures) -> list[Any]:
         if s.suppressed:
-            return [DASH] * 7
+            return [DASH] * 8
+        index = [DASH] * 3 if s.status == "none" else [s.index, s.mom, s.yoy]
         return [
             s.sales,
             _blank(s.area_m2),
             None if s.amount_fen is None else round(s.amount_fen / 1_000_000, 2),
             None if s.median_unit_price_fen is None else round(s.median_unit_price_fen / 100),
-            s.index,
-            s.mom,
-            s.yoy,
+            *index,
+            s.status_label,
         ]
 
     return [

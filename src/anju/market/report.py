@@ -18,8 +18,8 @@ from sqlalchemy import Connection, select
 from anju.core.errors import NotFound, ValidationError
 from anju.core.scope import Scope
 from anju.market import domain
-from anju.market.dashboard import AreaRef, area_refs, is_synthetic
-from anju.market.runs import Run, latest_run
+from anju.market.dashboard import AreaRef, area_refs
+from anju.market.runs import Run, is_synthetic, latest_run
 from anju.market.tables import market_index_values, market_supply
 
 S, IV = market_supply, market_index_values
@@ -288,4 +288,5 @@ def table_rows(r: MonthReport) -> list[list[str]]:
     ]
 
 
-SYNTHETIC_LABEL = "本报告数据为合成数据（synthetic），仅用于演示，不代表真实市场。"
+#: The synthetic-data label of the PDF and .docx pages: the one label of the market context.
+SYNTHETIC_LABEL = domain.SYNTHETIC_LABEL

@@ -16,6 +16,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt, RGBColor
 from PIL import Image, ImageDraw, ImageFont
 
+from anju.market import domain
 from anju.market.report import SYNTHETIC_LABEL, TABLE_HEADER, MonthReport, table_rows
 
 _CJK_FONTS = (
@@ -131,7 +132,7 @@ def render(r: MonthReport) -> bytes:
     section.left_margin = section.right_margin = Cm(1.8)
     if r.synthetic:
         p = section.header.paragraphs[0]
-        run = p.add_run(f"【合成】{SYNTHETIC_LABEL}")
+        run = p.add_run(f"【{domain.SYNTHETIC_TAG}】{SYNTHETIC_LABEL}")
         run.font.size = Pt(9)
         run.font.color.rgb = RGBColor(*RED)
     t = doc.add_heading(r.title, level=0)

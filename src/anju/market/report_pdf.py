@@ -20,6 +20,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from anju.market import domain
 from anju.market.report import SYNTHETIC_LABEL, TABLE_HEADER, MonthReport, table_rows
 
 FONT = "STSong-Light"
@@ -80,7 +81,7 @@ def render(r: MonthReport, *, compress: bool = True) -> bytes:
         if r.synthetic:
             c.setFillColor(RED)
             c.setFont(font, 9)
-            c.drawString(15 * mm, h - 10 * mm, f"【合成】{SYNTHETIC_LABEL}")
+            c.drawString(15 * mm, h - 10 * mm, f"【{domain.SYNTHETIC_TAG}】{SYNTHETIC_LABEL}")
         c.restoreState()
 
     doc.build(story, onFirstPage=on_page, onLaterPages=on_page)

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from anju import registry
 from anju.core.clock import now as clock_now
 from anju.core.paging import Page, fetch_page
 from anju.market.tables import market_runs
@@ -112,3 +113,27 @@ def latest_run(conn: Connection) -> Run | None:
 def list_runs(conn: Connection, *, limit: int, offset: int) -> Page[Run]:
     """Every run, newest first, one page."""
     return fetch_page(conn, select(R).order_by(R.c.id.desc()), limit=limit, offset=offset, row=_run)
+
+
+def is_synthetic(conn: Connection, run: Run) -> bool:
+    """Whether ``run`` computed from synthetic data (then every figure shown of it says 合成,
+    :data:`anju.market.domain.SYNTHETIC_LABEL`): the run's own ``synthetic`` flag in its params (the
+    computation records it), and for a run without the flag, whether the register is a synthetic city
+    (:func:`anju.registry.synthetic_scale`). The one synthetic rule of the market pages and exports."""
+    flag = run.params.get("synthetic")
+    if flag is not None:
+        return bool(flag)
+    return registry.synthetic_scale(conn) is not None
+
+
+def latest_is_synthetic(conn: Connection) -> bool:
+    """:func:`is_synthetic` of the latest finished run (False before the first)."""
+    run = latest_run(conn)
+    return run is not None and is_synthetic(conn, run)
+
+
+def synthetic_note(synthetic: bool) -> str | None:
+    """The trailing note row of a CSV export of synthetic figures (None for real data)."""
+    from anju.market.domain import SYNTHETIC_LABEL
+
+    return SYNTHETIC_LABEL if synthetic else None

@@ -1,5 +1,6 @@
 """The market context's web adapters: REST routes (``api_*``) and HTML pages (``pages_*``)."""
 
+from anju.market import domain
 from anju.market.http import (
     api_dashboard,
     api_health,
@@ -12,6 +13,9 @@ from anju.market.http import (
     pages_public,
 )
 from anju.web.routing import Mount
+
+#: The one synthetic-data label every market template shows (``market/_synthetic.html``).
+TEMPLATE_GLOBALS = {"market_synthetic_label": domain.SYNTHETIC_LABEL, "market_synthetic_tag": domain.SYNTHETIC_TAG}
 
 ROUTERS: tuple[Mount, ...] = (
     Mount.api(api_runs.router),

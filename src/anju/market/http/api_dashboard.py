@@ -4,14 +4,16 @@ district and the city). Before the first run: ``run`` null and nothing else."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import Response
+from fastapi.responses import StreamingResponse
 
 from anju.core import csvout
 from anju.market import dashboard as dash
 from anju.market.http.deps import MarketRead
+from anju.market.runs import latest_is_synthetic, synthetic_note
 from anju.web.deps import PagingDep, SettingsDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
@@ -107,8 +109,8 @@ def warnings(
 @router.get(
     "/{table}.csv",
     operation_id="market_dashboard_csv",
-    response_class=Response,
-    responses={200: {"content": {"text/csv": {}}, "description": "UTF-8 带 BOM，Excel 可直接打开"}},
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "UTF-8 带 BOM，Excel 可直接打开；合成数据末行注明"}},
 )
 def table_csv(
     uow: UowDep,
@@ -121,12 +123,13 @@ def table_csv(
     segment: SegmentQ = "new",
     method: MethodQ = "hedonic",
     band: BandQ = "all",
-) -> Response:
+) -> StreamingResponse:
     """A dashboard chart's table as CSV (the same figures as the JSON), within the caller's scope."""
     scope, city = caller.scope, settings.city_code
     columns: tuple[str, ...]
-    rows: list[list[Any]]
+    rows: Iterable[list[Any]]
     with uow.read() as conn:
+        note = synthetic_note(latest_is_synthetic(conn))
         if table == "supply":
             columns, rows = (
                 dash.SUPPLY_COLUMNS,
@@ -141,11 +144,5 @@ def table_csv(
             h = dash.health(conn, scope, city, month=month, area=area, months=months)
             columns, rows = dash.HEALTH_COLUMNS, dash.health_rows(h)
         else:
-            page = dash.open_warnings(conn, scope, city, area=area, limit=10_000, offset=0)
-            columns, rows = dash.WARNING_COLUMNS, dash.warning_rows(list(page.items))
-    name = f"market-{table}.csv"
-    return Response(
-        csvout.to_bytes(columns, rows),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+            columns, rows = dash.WARNING_COLUMNS, dash.warning_export(uow.engine, scope, city, area=area)
+    return csvout.response(f"market-{table}.csv", columns, rows, note=note)

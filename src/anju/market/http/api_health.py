@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from anju.core import csvout
@@ -16,6 +16,7 @@ from anju.market import health_queries as hq
 from anju.market import warnings as market_warnings
 from anju.market.http.deps import MarketRead, MarketWarn
 from anju.market.http.health_support import AreaCode, MonthParam, OptionalMonth, districts_of
+from anju.market.runs import latest_is_synthetic, synthetic_note
 from anju.security import SecurityDep, audited
 from anju.web.deps import PagingDep, UowDep
 from anju.web.schemas import ERRORS, Page
@@ -25,7 +26,6 @@ router = APIRouter(prefix="/market", responses=ERRORS)
 WarningId = Annotated[int, Path(ge=1, le=2**62)]
 Status = Literal["", "open", "acknowledged", "closed"]
 Severity = Literal["", "blue", "yellow", "orange", "red"]
-CSV_LIMIT = 10_000
 
 
 class AreaScoresOut(BaseModel):
@@ -191,8 +191,8 @@ CSV_COLUMNS = [
 @router.get(
     "/warnings.csv",
     operation_id="market_warnings_csv",
-    response_class=Response,
-    responses={200: {"content": {"text/csv": {}}}},
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "UTF-8 带 BOM；全部符合条件的预警（分批输出）"}},
 )
 def warnings_csv(
     uow: UowDep,
@@ -202,25 +202,16 @@ def warnings_csv(
     severity: Annotated[Severity, Query()] = "",
     area: AreaFilter = "",
     month: OptionalMonth = "",
-) -> Response:
-    """The filtered warnings as CSV (UTF-8 with BOM, at most 10 000 rows)."""
+) -> StreamingResponse:
+    """Every filtered warning as CSV (UTF-8 with BOM), streamed in batches; a synthetic run's export
+    ends with the 合成 note row."""
     city = sec.settings.city_code
     with uow.read() as conn:
-        page = hq.warnings(
-            conn,
-            caller.scope,
-            city,
-            districts_of(conn, city),
-            _filter(status, severity, area, month),
-            limit=CSV_LIMIT,
-            offset=0,
-        )
-    rows = ([getattr(w, c) for c in CSV_COLUMNS] for w in page.items)
-    return Response(
-        csvout.to_bytes(CSV_COLUMNS, rows),
-        media_type="text/csv; charset=utf-8",
-        headers={"content-disposition": 'attachment; filename="market-warnings.csv"'},
-    )
+        districts = districts_of(conn, city)
+        note = synthetic_note(latest_is_synthetic(conn))
+    found = hq.export_warnings(uow.engine, caller.scope, city, districts, _filter(status, severity, area, month))
+    rows = ([getattr(w, c) for c in CSV_COLUMNS] for w in found)
+    return csvout.response("market-warnings.csv", CSV_COLUMNS, rows, note=note)
 
 
 @router.get("/warnings/{warning_id}", operation_id="market_warning")
@@ -281,3 +272,36 @@ def forecasts(uow: UowDep, sec: SecurityDep, caller: MarketRead, area: AreaFilte
     with uow.read() as conn:
         found = hq.forecasts(conn, caller.scope, city, area or city)
     return [ForecastSeriesOut(**asdict(s)) for s in found]
+
+
+FORECAST_CSV_COLUMNS = (
+    "序列",
+    "区域代码",
+    "月份",
+    "实际值",
+    "预测值",
+    "区间下限",
+    "区间上限",
+    "模型",
+    "回测误差（MAPE）",
+)
+
+
+@router.get(
+    "/forecasts.csv",
+    operation_id="market_forecasts_csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "UTF-8 带 BOM"}},
+)
+def forecasts_csv(uow: UowDep, sec: SecurityDep, caller: MarketRead, area: AreaFilter = "") -> StreamingResponse:
+    """An area's forecast series (default: the city) as CSV: history, forecast and interval per month."""
+    city = sec.settings.city_code
+    with uow.read() as conn:
+        found = hq.forecasts(conn, caller.scope, city, area or city)
+        note = synthetic_note(latest_is_synthetic(conn))
+    rows = [
+        [s.label, s.area_code, p.month, p.actual, p.value, p.lower, p.upper, s.model, s.backtest_mape]
+        for s in found
+        for p in s.points
+    ]
+    return csvout.response(f"market-forecasts-{area or city}.csv", FORECAST_CSV_COLUMNS, rows, note=note)

@@ -9,11 +9,12 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from anju.core import csvout
 from anju.market import publication as pub
+from anju.market.runs import synthetic_note
 from anju.security import Public
 from anju.web.deps import PagingDep, UowDep
 from anju.web.schemas import ERRORS, Page
@@ -67,23 +68,16 @@ def months(uow: UowDep, caller: Public, paging: PagingDep) -> Page[PublishedOut]
 @router.get(
     "/{month}.csv",
     operation_id="market_public_month_csv",
-    response_class=Response,
+    response_class=StreamingResponse,
     responses={200: {"content": {"text/csv": {}}, "description": "UTF-8 带 BOM；“—”为隐去的小样本数据"}},
 )
-def month_csv(uow: UowDep, caller: Public, month: MonthP, version: VersionQ = None) -> Response:
+def month_csv(uow: UowDep, caller: Public, month: MonthP, version: VersionQ = None) -> StreamingResponse:
     """A published month's figures as CSV (city and districts; withheld figures "—")."""
     with uow.read() as conn:
         got = pub.published_month(conn, month, version)
     f = got.publication.figures
-    rows = pub.figure_rows(f)
-    if f.synthetic:
-        rows.append(["注：以上为合成数据（synthetic），仅用于演示"] + [None] * (len(pub.FIGURE_COLUMNS) - 1))
     name = f"market-{month}-v{got.publication.head.version}.csv"
-    return Response(
-        csvout.to_bytes(pub.FIGURE_COLUMNS, rows),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return csvout.response(name, pub.FIGURE_COLUMNS, pub.figure_rows(f), note=synthetic_note(f.synthetic))
 
 
 @router.get("/{month}", operation_id="market_public_month")

@@ -23,9 +23,10 @@ from anju.market import dashboard as dash
 from anju.market import domain, report, report_docx, report_pdf
 from anju.market import publication as pub
 from anju.market.http.deps import MarketPublish, MarketRead
+from anju.market.runs import is_synthetic
 from anju.security import audited, set_audit_target
-from anju.web.deps import SettingsDep, UowDep
-from anju.web.templating import render
+from anju.web.deps import PagingDep, SettingsDep, UowDep
+from anju.web.templating import pager, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -98,7 +99,7 @@ def reports_page(request: Request, uow: UowDep, caller: MarketRead) -> HTMLRespo
     """The months a monthly report can be generated for (the latest run's), newest first."""
     with uow.read() as conn:
         run, months = report.report_months(conn)
-        synthetic = dash.is_synthetic(conn, run) if run else False
+        synthetic = is_synthetic(conn, run) if run else False
     return render(
         request,
         "market/reports.html",
@@ -157,7 +158,12 @@ def _message(e: AnjuError) -> str:
 
 @router.get("/market/publish", response_class=HTMLResponse)
 def publish_page(
-    request: Request, uow: UowDep, caller: MarketPublish, settings: SettingsDep, month: MonthQ = None
+    request: Request,
+    uow: UowDep,
+    caller: MarketPublish,
+    settings: SettingsDep,
+    paging: PagingDep,
+    month: MonthQ = None,
 ) -> HTMLResponse:
     """Choose a month of the latest run; with a month, the preview of its public figures and the
     confirmation form."""
@@ -176,7 +182,7 @@ def publish_page(
                 )
             except AnjuError as e:
                 error = _message(e)
-        published = pub.published_months(conn, limit=24, offset=0)
+        published = pub.published_months(conn, limit=paging.page_size, offset=paging.offset)
     return render(
         request,
         "market/publish.html",
@@ -186,6 +192,7 @@ def publish_page(
         preview=preview,
         error=error,
         published=published.items,
+        pager=pager(published.total, paging.page, paging.page_size),
         columns=pub.FIGURE_COLUMNS,
         rows=pub.figure_rows(preview.figures) if preview else [],
     )
@@ -229,7 +236,7 @@ def publish_form(
                 )
             except AnjuError:
                 preview = None
-            published = pub.published_months(conn, limit=24, offset=0)
+            published = pub.published_months(conn, limit=settings.page_size_default, offset=0)
         return render(
             request,
             "market/publish.html",
@@ -241,6 +248,7 @@ def publish_form(
             error=_message(e),
             note=note,
             published=published.items,
+            pager=pager(published.total, 1, settings.page_size_default),
             columns=pub.FIGURE_COLUMNS,
             rows=pub.figure_rows(preview.figures) if preview else [],
         )

@@ -20,6 +20,7 @@ from anju.market import warnings as market_warnings
 from anju.market.areas import visible
 from anju.market.http.deps import MarketRead, MarketWarn
 from anju.market.http.health_support import AreaCode, MonthParam, OptionalMonth, districts_of
+from anju.market.runs import is_synthetic, latest_is_synthetic
 from anju.security import SecurityDep, audited
 from anju.web.deps import PagingDep, UowDep
 from anju.web.forms import form_action
@@ -74,9 +75,11 @@ def explain_page(
     with uow.read() as conn:
         e = hq.explain(conn, caller.scope, city, area, month)
         names = _names(conn, city, [area])
+        synthetic = is_synthetic(conn, e.run)
     return render(
         request,
         "market/health_explain.html",
+        synthetic=synthetic,
         e=e,
         area_name=names.get(area, area),
         dimension_labels=domain.DIMENSION_LABELS,
@@ -106,10 +109,12 @@ def warnings_page(
         page = hq.warnings(conn, caller.scope, city, districts, f, limit=paging.page_size, offset=paging.offset)
         areas = visible(caller.scope, city, (*districts, city))
         names = _names(conn, city, areas)
+        synthetic = latest_is_synthetic(conn)
     query = "&".join(f"{k}={v}" for k, v in asdict(f).items() if v)
     return render(
         request,
         "market/warnings.html",
+        synthetic=synthetic,
         items=page.items,
         f=f,
         areas=areas,
@@ -229,9 +234,12 @@ def forecasts_page(
         chosen = area or city
         found = hq.forecasts(conn, caller.scope, city, chosen)
         names = _names(conn, city, areas)
+        synthetic = latest_is_synthetic(conn)
     return render(
         request,
         "market/forecasts.html",
+        synthetic=synthetic,
+        csv_url=f"/api/v1/market/forecasts.csv?area={chosen}",
         series=found,
         area=chosen,
         areas=areas,

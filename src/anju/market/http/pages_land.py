@@ -9,22 +9,16 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, StreamingResponse
 
 from anju.core import csvout
-from anju.market import domain, land, land_views, rent_ratio, supply
+from anju.market import domain, land, land_views, rent_ratio, runs, supply
 from anju.market.http.api_land import AreaQ, DateQ, DistrictQ, RentalQ, UseQ, land_filter
 from anju.market.http.deps import MarketRead
 from anju.web.deps import PagingDep, SettingsDep, UowDep
 from anju.web.templating import pager, render
 
 router = APIRouter(include_in_schema=False)
-
-
-def _csv(body: bytes, name: str) -> Response:
-    return Response(
-        body, media_type="text/csv; charset=utf-8", headers={"content-disposition": f"attachment; filename={name}"}
-    )
 
 
 @router.get("/market/land", response_class=HTMLResponse)
@@ -76,13 +70,13 @@ def land_csv(
     rental: RentalQ = "",
     date_from: DateQ = "",
     date_to: DateQ = "",
-) -> Response:
+) -> StreamingResponse:
     """The filtered transfers as CSV (the feed's columns, then the derived figures), at most 100 000."""
     f = land_filter(district, land_use, rental, date_from, date_to)
     with uow.read() as conn:
         ds = land_views.places(conn, caller.scope, settings.city_code).district_codes()
-        body = csvout.to_bytes(land.EXPORT_HEADER, land.export_rows(conn, caller.scope, settings.city_code, ds, f))
-    return _csv(body, "market-land-transfers.csv")
+    rows = land.export_rows(uow.engine, caller.scope, settings.city_code, ds, f)
+    return csvout.response("market-land-transfers.csv", land.EXPORT_HEADER, rows)
 
 
 @router.get("/market/supply", response_class=HTMLResponse)
@@ -93,9 +87,11 @@ def supply_page(
     with uow.read() as conn:
         ps = land_views.places(conn, caller.scope, settings.city_code)
         v = land_views.supply_view(conn, caller.scope, settings.city_code, area or None, [p.code for p in ps.visible])
+        synthetic = runs.latest_is_synthetic(conn)
     return render(
         request,
         "market/supply.html",
+        synthetic=synthetic,
         view=v,
         places=ps.visible,
         names=ps.names,
@@ -106,12 +102,13 @@ def supply_page(
 
 
 @router.get("/market/supply.csv")
-def supply_csv(uow: UowDep, caller: MarketRead, settings: SettingsDep, area: AreaQ = "") -> Response:
+def supply_csv(uow: UowDep, caller: MarketRead, settings: SettingsDep, area: AreaQ = "") -> StreamingResponse:
     """One area's pipeline in the latest run as CSV (empty but for the header before the first run)."""
     with uow.read() as conn:
         v = land_views.supply_view(conn, caller.scope, settings.city_code, area or None, [])
-    body = csvout.to_bytes(supply.EXPORT_HEADER, (supply.export_row(m) for m in v.months))
-    return _csv(body, f"market-supply-{v.area}.csv")
+        note = runs.synthetic_note(runs.latest_is_synthetic(conn))
+    rows = [supply.export_row(m) for m in v.months]
+    return csvout.response(f"market-supply-{v.area}.csv", supply.EXPORT_HEADER, rows, note=note)
 
 
 @router.get("/market/rent-ratios", response_class=HTMLResponse)
@@ -129,9 +126,11 @@ def ratios_page(
         v = land_views.ratio_view(
             conn, caller.scope, settings.city_code, district or None, limit=paging.page_size, offset=paging.offset
         )
+        synthetic = runs.latest_is_synthetic(conn)
     return render(
         request,
         "market/rent_ratios.html",
+        synthetic=synthetic,
         view=v,
         places=[p for p in ps.visible if p.code != settings.city_code],
         names=ps.names,
@@ -143,10 +142,11 @@ def ratios_page(
 
 
 @router.get("/market/rent-ratios.csv")
-def ratios_csv(uow: UowDep, caller: MarketRead, settings: SettingsDep, district: DistrictQ = "") -> Response:
+def ratios_csv(uow: UowDep, caller: MarketRead, settings: SettingsDep, district: DistrictQ = "") -> StreamingResponse:
     """Every street ratio in scope (the district filter applied) as CSV."""
     with uow.read() as conn:
         names = land_views.places(conn, caller.scope, settings.city_code).names
         rows = land_views.ratio_rows(conn, caller.scope, settings.city_code, district or None)
-    body = csvout.to_bytes(rent_ratio.EXPORT_HEADER, (rent_ratio.export_row(s, names) for s in rows))
-    return _csv(body, "market-rent-ratios.csv")
+        note = runs.synthetic_note(runs.latest_is_synthetic(conn))
+    out = [rent_ratio.export_row(s, names) for s in rows]
+    return csvout.response("market-rent-ratios.csv", rent_ratio.EXPORT_HEADER, out, note=note)
