@@ -8,6 +8,7 @@ from anju.transactions import domain
 from anju.transactions.contracts import Contract, ContractIn
 from anju.transactions.filings import Developer, DeveloperIn, Permit, PermitIn, Project, ProjectIn
 from anju.transactions.prices import Price, PriceLine
+from anju.transactions.statistics import SalesBatch, statistical_sales
 from anju.transactions.tables import (
     developers,
     home_prices,
@@ -30,6 +31,7 @@ __all__ = [
     "PriceLine",
     "Project",
     "ProjectIn",
+    "SalesBatch",
     "developers",
     "domain",
     "home_prices",
@@ -39,4 +41,5 @@ __all__ = [
     "resale_listings",
     "sale_contracts",
     "sale_projects",
+    "statistical_sales",
 ]
