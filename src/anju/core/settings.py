@@ -306,6 +306,11 @@ class Settings(BaseSettings):
     exchange_poll_seconds: float = Field(
         1.0, gt=0, le=60, description="How long the deliverer waits when there is nothing to deliver."
     )
+    market_first_month: str = Field(
+        "2016-01",
+        pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+        description="First month (YYYY-MM) of a market computation: the price indices' base month (= 100).",
+    )
     ledger_signing_key: SecretStr | None = Field(
         None,
         description="Ed25519 private key seed (64 hex characters) that signs the verifiable log's tree heads; "

@@ -17,7 +17,8 @@ sums are done here in numpy (:class:`Aggregates`), exactly, without another pass
   sold by its developer once, so the new-home repeat-sales series is mostly "cannot estimate").
 - **hedonic cells**: per (estate, month) the count, Σy and Σx with y = log unit price and x the
   characteristics :data:`HEDONIC_X`; and per segment × district × band × fold the cross products
-  Σxx', Σxy, Σy².
+  Σxx', Σxy, Σy² (also per month, so a series can be re-estimated on the data up to an earlier month:
+  the revision).
 - **medians**: per segment × district × band (the three and ``all``) × month, the count and the exact
   median unit price (fen per m²). The city's median is the stratified combination of its districts'
   (``median.py``), not computed here.
@@ -116,10 +117,10 @@ def hedonic_cross_sql(folds: int) -> str:
     xy = ", ".join(f"SUM(x{i} * y) AS xy{i}" for i in range(K))
     return f"""
 WITH h AS ({_hedonic_rows(folds)})
-SELECT segment, district, band, fold, {xx}, {xy}, SUM(y * y) AS yy
+SELECT segment, district, band, fold, t, {xx}, {xy}, SUM(y * y) AS yy
 FROM h
-GROUP BY segment, district, band, fold
-ORDER BY segment, district, band, fold
+GROUP BY segment, district, band, fold, t
+ORDER BY segment, district, band, fold, t
 """.strip()
 
 
@@ -194,6 +195,8 @@ class Selection:
     band: str
     exclude_fold: int | None = None
     only_fold: int | None = None
+    #: Only the sales (pairs: second sales) up to this period: the series as it was estimated then.
+    last_period: int | None = None
 
 
 class Aggregates:
@@ -217,6 +220,7 @@ class Aggregates:
         self._h_vals = np.column_stack([_f(h, c) for c in cols]) if h.num_rows else np.zeros((0, K + 2))
         c = raw.hedonic_cross
         self._c_key = (_codes(c, "segment", SEGMENTS), _codes(c, "district", dv), _codes(c, "band", BANDS), _i(c, "fold"))
+        self._c_t = _i(c, "t")
         xx = np.zeros((c.num_rows, K, K))
         for i in range(K):
             for j in range(i, K):
@@ -257,6 +261,8 @@ class Aggregates:
 
     def pairs(self, sel: Selection) -> PairCells:
         mask = self._mask(self._p_key, sel)
+        if sel.last_period is not None:
+            mask &= self._p_t2 <= sel.last_period
         t1, t2, vals = self._p_t1[mask], self._p_t2[mask], self._p_vals[mask]
         keep = (t1 >= 0) & (t2 < self.periods)
         t1, t2, vals = t1[keep], t2[keep], vals[keep]
@@ -280,6 +286,8 @@ class Aggregates:
         that are zero for every sale of the cell (e.g. age for new homes, a structure the cell lacks):
         they carry no information and would make the normal equations singular."""
         mask = self._mask(self._h_key, sel)
+        if sel.last_period is not None:
+            mask &= self._h_t <= sel.last_period
         estate, t, vals = self._h_estate[mask], self._h_t[mask], self._h_vals[mask]
         keep = (t >= 0) & (t < self.periods)
         estate, t, vals = estate[keep], t[keep], vals[keep]
@@ -287,7 +295,9 @@ class Aggregates:
         uniq, inv = np.unique(key, return_inverse=True)
         sums = np.zeros((len(uniq), K + 2))
         np.add.at(sums, inv, vals)
-        cmask = self._mask(self._c_key, sel)
+        cmask = self._mask(self._c_key, sel) & (self._c_t >= 0) & (self._c_t < self.periods)
+        if sel.last_period is not None:
+            cmask &= self._c_t <= sel.last_period
         xx, xy, yy = self._c_xx[cmask].sum(axis=0), self._c_xy[cmask].sum(axis=0), float(self._c_yy[cmask].sum())
         use = np.arange(K)
         if drop_constant:

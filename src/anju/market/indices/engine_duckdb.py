@@ -36,7 +36,7 @@ class DuckDBEngine:
         return int(row[0]) if row else 0
 
     def query(self, sql: str) -> pa.Table:
-        return self.con.execute(sql).fetch_arrow_table()
+        return self.con.execute(sql).to_arrow_table()
 
     def close(self) -> None:
         self.con.close()
