@@ -166,13 +166,16 @@ def estimate_all(
     revision_months: int = REVISION_MONTHS,
     progress: Callable[[str, float], None] | None = None,
     segments: Sequence[str] = SEGMENTS,
+    bands: Sequence[str] = ALL_BANDS,
+    areas: Sequence[str] | None = None,
 ) -> Iterator[SeriesResult]:
-    """Every series of every segment × method × area × band (see the module docstring)."""
-    areas = (*agg.districts, city_code)
-    total = len(segments) * len(ALL_BANDS) * (len(areas) + 1)
+    """Every series of every segment × method × area × band (see the module docstring); ``areas`` limits
+    the model-based methods to some areas (the medians are always every district's and the city's)."""
+    areas = tuple(areas) if areas is not None else (*agg.districts, city_code)
+    total = len(segments) * len(bands) * (len(areas) + 1)
     done = 0
     for segment in segments:
-        for band in ALL_BANDS:
+        for band in bands:
             for area in areas:
                 yield from _cell_results(
                     agg, segment, area, band, truth=truth, folds=folds, revision_months=revision_months
