@@ -481,7 +481,10 @@ CONTEXTS: tuple[Context, ...] = (
             _grant("market.warn", "district_officer", "city_officer"),
             _grant("market.publish", "city_officer"),
         ),
-        menu=(),
+        menu=(
+            MenuItem("市场", "房价指数", "/market/indices", "market.read"),
+            MenuItem("市场", "市场监测计算", "/market/runs", "market.read"),
+        ),
     ),
     Context("synth", http=False),
 )

@@ -140,7 +140,9 @@ def test_a_failing_step_fails_the_run_and_writes_none_of_its_rows(db_factory):
         with engine.connect() as c:
             runs = c.execute(select(market_runs.c.status, market_runs.c.summary)).all()
             values = c.execute(select(func.count()).select_from(market_index_values)).scalar_one()
-            outcome = c.execute(select(audit_log.c.outcome).where(audit_log.c.action == "market.compute")).scalars().all()
+            outcome = (
+                c.execute(select(audit_log.c.outcome).where(audit_log.c.action == "market.compute")).scalars().all()
+            )
         assert [r.status for r in runs] == ["failed"] and "boom" in runs[0].summary
         assert values == 0
         assert outcome == ["failed"]
@@ -167,3 +169,18 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(empty_engi
     assert [x.field for x in e.value.errors] == [field]
     with empty_engine.connect() as c:
         assert c.execute(select(func.count()).select_from(market_runs)).scalar_one() == 0
+
+
+def test_a_city_without_sales_computes_a_run_whose_every_value_is_not_estimable(city_engine):
+    run = compute(
+        unit_of_work(city_engine),
+        Caller.system("test"),
+        ComputeRequest(first_month="2025-01", folds=2, revision_months=1),
+        city_code="320100",
+        today=TEST_TODAY,
+    )
+    assert run.status == "done"
+    with city_engine.connect() as c:
+        rows = c.execute(select(V.status, V.value, V.observations).where(V.run_id == run.id)).all()
+    assert rows and all(r.value is None or r.observations == 0 for r in rows)
+    assert {r.status for r in rows if r.value is None} == {"none"}

@@ -3,6 +3,7 @@ cells (to 1e-9 relative) and the same indices; the aggregation's sums equal a di
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -52,7 +53,9 @@ def _same(a: pa.Table, b: pa.Table) -> None:
     for name in a.column_names:
         x, y = a.column(name).to_pylist(), b.column(name).to_pylist()
         if pa.types.is_floating(a.schema.field(name).type):
-            np.testing.assert_allclose(np.array(y, dtype=float), np.array(x, dtype=float), rtol=1e-9, atol=0, err_msg=name)
+            np.testing.assert_allclose(
+                np.array(y, dtype=float), np.array(x, dtype=float), rtol=1e-9, atol=0, err_msg=name
+            )
         else:
             assert x == y, name
 
@@ -73,7 +76,12 @@ def test_spark_gives_the_indices_and_quality_duckdb_gives(both):
         out.append(
             list(
                 estimate_all(
-                    agg, city_code="320100", folds=3, revision_months=1, bands=("all", "le90"), areas=("320100", "320115")
+                    agg,
+                    city_code="320100",
+                    folds=3,
+                    revision_months=1,
+                    bands=("all", "le90"),
+                    areas=("320100", "320115"),
                 )
             )
         )
@@ -94,17 +102,23 @@ def test_the_pair_cells_are_the_sums_of_the_homes_consecutive_same_segment_sales
     agg = ag.Aggregates(duck, periods=MONTHS, districts=DISTRICTS, city_code="320100", folds=3)
     cells = agg.pairs(ag.Selection("resale", "320100", "all"))
     rows = sorted(
-        zip(*(frame.column(c).to_pylist() for c in ("home_id", "day", "sale_id", "segment", "t", "unit_price")), strict=True)
+        zip(
+            *(frame.column(c).to_pylist() for c in ("home_id", "day", "sale_id", "segment", "t", "unit_price")),
+            strict=True,
+        )
     )
     expect: dict[tuple[int, int], list[float]] = {}
-    for prev, cur in zip(rows, rows[1:], strict=False):
+    for prev, cur in itertools.pairwise(rows):
         if prev[0] == cur[0] and prev[3] == cur[3] == "resale" and cur[4] > prev[4]:
             lr = float(np.log(cur[5] / prev[5]))
             e = expect.setdefault((prev[4], cur[4]), [0, 0.0, 0.0])
             e[0] += 1
             e[1] += lr
             e[2] += prev[5]
-    got = {(int(a), int(b)): (n, s, p) for a, b, n, s, p in zip(cells.t1, cells.t2, cells.count, cells.sum_log_ratio, cells.sum_p1, strict=True)}
+    got = {
+        (int(a), int(b)): (n, s, p)
+        for a, b, n, s, p in zip(cells.t1, cells.t2, cells.count, cells.sum_log_ratio, cells.sum_p1, strict=True)
+    }
     assert got.keys() == expect.keys() and got
     for k, (n, s, p) in got.items():
         assert n == expect[k][0]

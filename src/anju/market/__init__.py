@@ -9,5 +9,6 @@ Other contexts read the stored results through this module only.
 from anju.market.areas import require as require_area
 from anju.market.areas import visible as visible_areas
 from anju.market.runs import Run, latest_run
+from anju.market.sales_frame import SCHEMA as SALES_FRAME_SCHEMA
 
-__all__ = ["Run", "latest_run", "require_area", "visible_areas"]
+__all__ = ["SALES_FRAME_SCHEMA", "Run", "latest_run", "require_area", "visible_areas"]

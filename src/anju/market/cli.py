@@ -19,7 +19,9 @@ def market() -> None:
 
 @market.command("compute")
 @click.option("--engine", "engine_name", default="duckdb", show_default=True, type=click.Choice(["duckdb", "spark"]))
-@click.option("--first-month", default=None, help="YYYY-MM, the indices' base month (default: the setting market_first_month).")
+@click.option(
+    "--first-month", default=None, help="YYYY-MM, the indices' base month (default: the setting market_first_month)."
+)
 @click.option("--last-month", default=None, help="YYYY-MM (default: the last complete month before today).")
 @click.option(
     "--truth",
@@ -30,7 +32,12 @@ def market() -> None:
 @click.option("--folds", default=5, show_default=True, type=int, help="k of the k-fold accuracy.")
 @click.option("--revision-months", default=12, show_default=True, type=int, help="Months of the revision measure.")
 def compute_cmd(
-    engine_name: str, first_month: str | None, last_month: str | None, truth: Path | None, folds: int, revision_months: int
+    engine_name: str,
+    first_month: str | None,
+    last_month: str | None,
+    truth: Path | None,
+    folds: int,
+    revision_months: int,
 ) -> None:
     """Compute the market figures (a run: every price index with its quality, …); prints the run as JSON."""
     from anju.core import migrate
@@ -54,5 +61,5 @@ def compute_cmd(
     except AnjuError as e:
         click.echo(f"错误：{e.message}", err=True)
         sys.exit(2)
-    click.echo(json.dumps({"run": run.id, "status": run.status, "first_month": run.first_month,
-                           "last_month": run.last_month, "summary": run.summary}, ensure_ascii=False, indent=2))  # fmt: skip
+    out = {"run": run.id, "status": run.status, "first_month": run.first_month, "last_month": run.last_month}
+    click.echo(json.dumps({**out, "summary": run.summary}, ensure_ascii=False, indent=2))

@@ -76,7 +76,7 @@ def validate(req: ComputeRequest, *, today: date, default_first: str) -> tuple[s
         raise _field("first_month", f"起始月份 {first} 须早于最后月份 {last}")
     if req.truth_dir is not None and not (req.truth_dir / "index.csv").is_file():
         raise _field("truth", f"真值目录 {req.truth_dir} 中没有 index.csv")
-    if not 2 <= req.folds <= 20:  # noqa: PLR2004
+    if not 2 <= req.folds <= 20:
         raise _field("folds", "折数须在 2 到 20 之间")
     return first, last
 
@@ -130,7 +130,7 @@ def compute(
             summary["seconds"] = round(time.perf_counter() - started, 2)
             job.detail = {"run": run.id, "engine": req.engine, "first_month": first, "last_month": last}
             finish_run(conn, run.id, status="done", summary=summary)
-    except Exception as e:  # noqa: BLE001 - any failure of a step fails the run, recorded, then re-raised
+    except Exception as e:
         failure = {"error": f"{type(e).__name__}: {e}", "steps": summary["steps"]}
         if not job.recorded:
             job.outcome = "failed"
@@ -140,4 +140,3 @@ def compute(
         raise
     with uow.read() as conn:
         return get_run(conn, run.id)
-

@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 from sqlalchemy import Connection, insert
@@ -142,7 +142,7 @@ def _median_results(
         s = median.median_index(meds, counts)
         by_district[d] = s
         weights[d] = float(counts.sum())
-        levels = tuple(int(round(m)) if math.isfinite(m) else None for m in meds)
+        levels = tuple(round(m) if math.isfinite(m) else None for m in meds)
         yield SeriesResult(segment, "median", d, band, s, _median_quality(s, truth, d), levels)
     city = median.stratified(by_district, weights) if any(weights.values()) else _none_series("median", agg.periods)
     yield SeriesResult(segment, "median", city_code, band, city, _median_quality(city, truth, city_code), None)
@@ -241,7 +241,24 @@ def value_rows(run_id: int, months: Sequence[str], r: SeriesResult) -> list[dict
     return rows
 
 
-def quality_row(run_id: int, r: SeriesResult) -> dict[str, Any]:
+class QualityRow(TypedDict):
+    """A ``market_index_quality`` row."""
+
+    run_id: int
+    segment: str
+    method: str
+    area_code: str
+    band: str
+    accuracy: float | None
+    volatility: float | None
+    revision: float | None
+    truth_mae: float | None
+    months: int
+    thin_months: int
+    missing_months: int
+
+
+def quality_row(run_id: int, r: SeriesResult) -> QualityRow:
     q = r.quality
     status = stored_status(r.series)
     return {
@@ -281,10 +298,12 @@ def aggregate_from_db(
     return Aggregates(raw, periods=periods, districts=districts, city_code=city_code, folds=folds), sales
 
 
-def write_results(conn: Connection, run_id: int, months: Sequence[str], results: Iterator[SeriesResult]) -> tuple[int, int]:
+def write_results(
+    conn: Connection, run_id: int, months: Sequence[str], results: Iterator[SeriesResult]
+) -> tuple[int, int]:
     """Bulk-insert the series' values and quality; returns (value rows, series)."""
     values: list[dict[str, Any]] = []
-    qualities: list[dict[str, Any]] = []
+    qualities: list[QualityRow] = []
     n_values = n_series = 0
     for r in results:
         values.extend(value_rows(run_id, months, r))

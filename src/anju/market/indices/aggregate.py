@@ -96,9 +96,7 @@ ORDER BY segment, district, band, fold, t1, t2
 
 def _hedonic_rows(folds: int) -> str:
     xs = ", ".join(f"{expr} AS x{i}" for i, (_n, expr) in enumerate(HEDONIC_X))
-    return (
-        f"SELECT segment, district, band, {_fold(folds)} AS fold, estate_id, t, LN(unit_price) AS y, {xs} FROM sales"
-    )
+    return f"SELECT segment, district, band, {_fold(folds)} AS fold, estate_id, t, LN(unit_price) AS y, {xs} FROM sales"
 
 
 def hedonic_cells_sql(folds: int) -> str:
@@ -210,16 +208,33 @@ class Aggregates:
         self.folds = folds
         dv = list(self.districts)
         p = raw.pairs
-        self._p_key = (_codes(p, "segment", SEGMENTS), _codes(p, "district", dv), _codes(p, "band", BANDS), _i(p, "fold"))
+        self._p_key = (
+            _codes(p, "segment", SEGMENTS),
+            _codes(p, "district", dv),
+            _codes(p, "band", BANDS),
+            _i(p, "fold"),
+        )
         self._p_t1, self._p_t2 = _i(p, "t1"), _i(p, "t2")
-        self._p_vals = np.column_stack([_f(p, c) for c in ("n", "slr", "sslr", "sp1", "sp2")]) if p.num_rows else np.zeros((0, 5))
+        self._p_vals = (
+            np.column_stack([_f(p, c) for c in ("n", "slr", "sslr", "sp1", "sp2")]) if p.num_rows else np.zeros((0, 5))
+        )
         h = raw.hedonic_cells
-        self._h_key = (_codes(h, "segment", SEGMENTS), _codes(h, "district", dv), _codes(h, "band", BANDS), _i(h, "fold"))
+        self._h_key = (
+            _codes(h, "segment", SEGMENTS),
+            _codes(h, "district", dv),
+            _codes(h, "band", BANDS),
+            _i(h, "fold"),
+        )
         self._h_estate, self._h_t = _i(h, "estate_id"), _i(h, "t")
         cols = ["n", "sy", *[f"sx{i}" for i in range(K)]]
         self._h_vals = np.column_stack([_f(h, c) for c in cols]) if h.num_rows else np.zeros((0, K + 2))
         c = raw.hedonic_cross
-        self._c_key = (_codes(c, "segment", SEGMENTS), _codes(c, "district", dv), _codes(c, "band", BANDS), _i(c, "fold"))
+        self._c_key = (
+            _codes(c, "segment", SEGMENTS),
+            _codes(c, "district", dv),
+            _codes(c, "band", BANDS),
+            _i(c, "fold"),
+        )
         self._c_t = _i(c, "t")
         xx = np.zeros((c.num_rows, K, K))
         for i in range(K):
@@ -232,7 +247,12 @@ class Aggregates:
         self._c_yy = _f(c, "yy")
         m = raw.medians
         self._m: dict[tuple[int, int, int], tuple[Ints, Floats]] = {}
-        seg, dist, band, t = _codes(m, "segment", SEGMENTS), _codes(m, "district", dv), _codes(m, "band", list(ALL_BANDS)), _i(m, "t")
+        seg, dist, band, t = (
+            _codes(m, "segment", SEGMENTS),
+            _codes(m, "district", dv),
+            _codes(m, "band", list(ALL_BANDS)),
+            _i(m, "t"),
+        )
         n, med = _i(m, "n"), _f(m, "median_fen")
         for s in range(len(SEGMENTS)):
             for d in range(len(dv)):
@@ -246,7 +266,7 @@ class Aggregates:
 
     def _mask(self, key: tuple[Ints, Ints, Ints, Ints], sel: Selection) -> npt.NDArray[np.bool_]:
         seg, dist, band, fold = key
-        mask = seg == SEGMENTS.index(sel.segment)
+        mask: npt.NDArray[np.bool_] = np.asarray(seg == SEGMENTS.index(sel.segment), dtype=np.bool_)
         if sel.area != self.city_code:
             mask &= dist == self.districts.index(sel.area)
         else:
@@ -320,4 +340,3 @@ class Aggregates:
     def medians(self, segment: str, district: str, band: str) -> tuple[Ints, Floats]:
         """A district's sales and median unit price (fen per m², NaN without sales) per period."""
         return self._m[(SEGMENTS.index(segment), self.districts.index(district), ALL_BANDS.index(band))]
-

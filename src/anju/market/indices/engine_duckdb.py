@@ -25,10 +25,7 @@ class DuckDBEngine:
     def load(self, batches: Iterable[pa.RecordBatch] | pa.Table) -> int:
         """Load the sales frame into the table ``sales``; returns its rows."""
         reader: Any
-        if isinstance(batches, pa.Table):
-            reader = batches
-        else:
-            reader = pa.RecordBatchReader.from_batches(SCHEMA, iter(batches))
+        reader = batches if isinstance(batches, pa.Table) else pa.RecordBatchReader.from_batches(SCHEMA, iter(batches))
         self.con.register("sales_in", reader)
         self.con.execute("CREATE OR REPLACE TABLE sales AS SELECT * FROM sales_in")
         self.con.unregister("sales_in")

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from anju.market.sales_frame import SCHEMA
+from anju.market import SALES_FRAME_SCHEMA as SCHEMA
 from anju.synth.market.model import DISTRICT_LEVEL, Hedonic, PriceModel
 
 STRUCTURES = ("钢筋混凝土", "钢结构", "砖混", "砖木", "其他")
@@ -39,7 +39,7 @@ class GeneratedFrame:
     months: int
 
 
-def generate_frame(
+def generate_frame(  # noqa: PLR0915 - one pass of numpy draws, in the order they are made
     *, scale: float, months: int, seed: int = 1, cities: int = 1, city_code: str = "320100"
 ) -> GeneratedFrame:
     """Sales over ``months`` months from 2016-01 for ``cities`` copies of the city (a province-sized
@@ -65,7 +65,10 @@ def generate_frame(
         n_estates = n_old_estates + n_new_estates
         e_district = rng.choice(len(base_districts), size=n_estates, p=weights)
         e_year = np.concatenate(
-            [rng.integers(1985, 2016, size=n_old_estates), rng.integers(2017, 2016 + months // 12 + 2, size=n_new_estates)]
+            [
+                rng.integers(1985, 2016, size=n_old_estates),
+                rng.integers(2017, 2016 + months // 12 + 2, size=n_new_estates),
+            ]
         )
         e_structure = rng.choice(len(STRUCTURES), size=n_estates, p=STRUCTURE_P)
         e_structure[n_old_estates:] = np.where(rng.random(n_new_estates) < 0.9, 0, 1)  # new: concrete or steel
