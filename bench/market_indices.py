@@ -48,7 +48,7 @@ def run(engine_name: str, scale: float, months: int, cities: int, folds: int, re
     if engine_name == "spark":
         from anju.market.indices.engine_spark import SparkEngine
 
-        engine: Any = SparkEngine(partitions=8)
+        engine: Any = SparkEngine(partitions=8, driver_memory="6g")
     else:
         from anju.market.indices.engine_duckdb import DuckDBEngine
 

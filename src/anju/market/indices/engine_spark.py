@@ -14,8 +14,10 @@ import pyarrow as pa
 from anju.market.sales_frame import SCHEMA
 
 
-def local_session(partitions: int = 4) -> Any:
-    """A local Spark session (``local[2]``, no UI, Arrow transfer on), made or reused."""
+def local_session(partitions: int = 4, driver_memory: str = "2g") -> Any:
+    """A local Spark session (``local[2]``, no UI, Arrow transfer on), made or reused. In local mode
+    the driver holds the frame handed to it and the results collected, so its heap (``driver_memory``,
+    fixed when the JVM starts) must fit them: ≈ 1 GB per 2 M sales."""
     from pyspark.sql import SparkSession
 
     session = (
@@ -23,6 +25,7 @@ def local_session(partitions: int = 4) -> Any:
         .appName("anju-market")
         .config("spark.sql.shuffle.partitions", str(partitions))
         .config("spark.default.parallelism", str(partitions))
+        .config("spark.driver.memory", driver_memory)
         .config("spark.ui.enabled", "false")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.driver.host", "127.0.0.1")
@@ -36,8 +39,8 @@ def local_session(partitions: int = 4) -> Any:
 class SparkEngine:
     name = "spark"
 
-    def __init__(self, session: Any | None = None, *, partitions: int = 4) -> None:
-        self.spark = session if session is not None else local_session(partitions)
+    def __init__(self, session: Any | None = None, *, partitions: int = 4, driver_memory: str = "2g") -> None:
+        self.spark = session if session is not None else local_session(partitions, driver_memory)
         self.partitions = partitions
 
     def load(self, batches: Iterable[pa.RecordBatch] | pa.Table) -> int:

@@ -6,7 +6,9 @@ city's database, which takes long at scale 1.0); it draws, in numpy, estates, bu
 the register's kind of characteristics and sales at the history's volumes, priced by the same
 :class:`~anju.synth.market.model.PriceModel` (so the generator's true index is the truth here too):
 
-- **old stock** (built 1985–2015): resales only, ≈ 110k a year at scale 1.0, each drawing a home of
+- **old stock** (estates built 1985–2015, in phases: a building's year up to five years after its
+  estate's, so age varies within an estate and a hedonic regression can tell ageing from time):
+  resales only, ≈ 110k a year at scale 1.0, each drawing a home of
   the stock at random (a home drawn twice is a repeat sale);
 - **new estates** (built 2016 on): each home sold once as a new home (≈ 95k a year at scale 1.0) in
   the two years before its estate's year;
@@ -83,6 +85,9 @@ def generate_frame(  # noqa: PLR0915 - one pass of numpy draws, in the order the
         h_area = np.round(np.clip(np.exp(rng.normal(math.log(95.0), 0.3, size=n_homes)), 30.0, 300.0), 2)
         h_floors = e_floors[h_estate]
         h_floor = 1 + (rng.random(n_homes) * h_floors).astype(np.int64)
+        # an old estate was built in phases: its buildings' years spread over up to six years
+        h_year = e_year[h_estate] + np.where(h_estate < n_old_estates, rng.integers(0, 6, size=n_homes), 0)
+        h_year = np.where(h_estate < n_old_estates, np.minimum(h_year, 2015), h_year)
 
         # ---------------------------------------------------------------- sales
         # resales of the old stock
@@ -107,7 +112,7 @@ def generate_frame(  # noqa: PLR0915 - one pass of numpy draws, in the order the
         structure = e_structure[est]
         yr = 2016 + t // 12
         mo = t % 12 + 1
-        age = np.where(new, 0.0, np.maximum(0.0, yr - e_year[est] + (mo - 6) / 12))
+        age = np.where(new, 0.0, np.maximum(0.0, yr - h_year[home] + (mo - 6) / 12))
         index = np.array([model.log_index[d] for d in base_districts])[dist, t]
         rel = np.where(floors <= 1, 0.5, np.clip((floor - 1) / np.maximum(floors - 1, 1), 0.0, 1.0))
         struct_coef = np.array([h.structure[s] for s in STRUCTURES])[structure]
