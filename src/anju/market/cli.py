@@ -63,3 +63,60 @@ def compute_cmd(
         sys.exit(2)
     out = {"run": run.id, "status": run.status, "first_month": run.first_month, "last_month": run.last_month}
     click.echo(json.dumps({**out, "summary": run.summary}, ensure_ascii=False, indent=2))
+
+
+@market.command(name="index")
+@click.option(
+    "--method",
+    required=True,
+    type=click.Choice(["repeat-sales-geometric", "repeat-sales-arithmetic", "hedonic"]),
+    help="The estimator (see docs/market.md, 'Price indices: the estimators').",
+)
+@click.option(
+    "--input", "input_path", required=True, type=click.Path(dir_okay=False, exists=True), help="Sales CSV file."
+)
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="Index CSV to write.")
+@click.option(
+    "--weights",
+    type=click.Choice(["case-shiller", "none"]),
+    default="case-shiller",
+    show_default=True,
+    help="Repeat sales: Case–Shiller interval weights (what the platform publishes) or none (equal weights).",
+)
+@click.option(
+    "--min-obs",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="Months with fewer pairs (repeat sales) or sales (hedonic) are flagged thin on stderr.",
+)
+def index(method: str, input_path: str, out_path: str, weights: str, min_obs: int) -> None:
+    """Estimate a price index from a sales file (property_id,period,price[,characteristics…]).
+
+    Writes period,index (first month = 100); months it cannot estimate are left empty and reported on
+    stderr. Bad input is refused (exit status 2) naming the line and column, and nothing is written.
+    """
+    import os
+    import tempfile
+
+    from anju.market.domain import CLI_METHODS
+    from anju.market.indices import salesfile
+
+    assert method in CLI_METHODS
+    try:
+        with open(input_path, encoding="utf-8", newline="") as f:
+            sales = salesfile.read(f)
+        series = salesfile.estimate(sales, method, weights=weights, min_obs=min_obs)
+    except salesfile.SalesFileError as e:
+        raise click.BadParameter(str(e), param_hint="--input") from None
+    for line in salesfile.report(sales, series):
+        click.echo(line, err=True)
+    directory = os.path.dirname(os.path.abspath(out_path))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".index-", suffix=".csv")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            salesfile.write(out, sales, series)
+        os.replace(tmp, out_path)
+    except BaseException:
+        os.unlink(tmp)
+        raise

@@ -27,6 +27,9 @@ import numpy.typing as npt
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 
+#: Counts are whole numbers held as floats; a cell whose count falls below this is empty.
+_EPS = 1e-9
+
 
 @dataclass(frozen=True)
 class PairCells:
@@ -42,6 +45,75 @@ class PairCells:
     sum_sq_log_ratio: Floats
     sum_p1: Floats
     sum_p2: Floats
+
+    @classmethod
+    def from_pairs(cls, periods: int, t1: Ints, t2: Ints, p1: Floats, p2: Floats) -> PairCells:
+        """Aggregate individual pairs (``t1 < t2``, positive prices) into cells."""
+        t1, t2 = np.asarray(t1, dtype=np.int64), np.asarray(t2, dtype=np.int64)
+        p1, p2 = np.asarray(p1, dtype=np.float64), np.asarray(p2, dtype=np.float64)
+        if not (len(t1) == len(t2) == len(p1) == len(p2)):
+            raise ValueError("pair arrays differ in length")
+        if len(t1) and (np.any(t1 >= t2) or t1.min() < 0 or t2.max() >= periods):
+            raise ValueError("pairs need 0 ≤ t1 < t2 < periods")
+        if np.any(~(p1 > 0)) or np.any(~(p2 > 0)):
+            raise ValueError("prices must be positive")
+        keys, inverse = np.unique(t1 * periods + t2, return_inverse=True)
+        lr = np.log(p2 / p1)
+
+        def total(values: Floats) -> Floats:
+            return np.bincount(inverse, weights=values, minlength=len(keys)).astype(np.float64)
+
+        return cls(
+            periods=periods,
+            t1=(keys // periods).astype(np.int64),
+            t2=(keys % periods).astype(np.int64),
+            count=total(np.ones(len(t1))),
+            sum_log_ratio=total(lr),
+            sum_sq_log_ratio=total(lr * lr),
+            sum_p1=total(p1),
+            sum_p2=total(p2),
+        )
+
+    @classmethod
+    def empty(cls, periods: int) -> PairCells:
+        z = np.zeros(0, dtype=np.float64)
+        i = np.zeros(0, dtype=np.int64)
+        return cls(periods, i, i, z, z, z, z, z)
+
+    def plus(self, other: PairCells) -> PairCells:
+        """The cells of both pair sets (sums add)."""
+        return self._combine(other, 1.0)
+
+    def minus(self, other: PairCells) -> PairCells:
+        """The cells of this pair set without ``other`` (a subset of it: a k-fold's held-out homes), so the
+        training input of a fold is ``total.minus(fold)``. Cells left without pairs are removed;
+        ValueError if ``other`` is not part of this set."""
+        return self._combine(other, -1.0)
+
+    def _combine(self, other: PairCells, sign: float) -> PairCells:
+        if other.periods != self.periods:
+            raise ValueError("pair cells of different period ranges")
+        n = self.periods
+        keys, inverse = np.unique(np.concatenate([self.t1 * n + self.t2, other.t1 * n + other.t2]), return_inverse=True)
+
+        def total(a: Floats, b: Floats) -> Floats:
+            both = np.concatenate([a, sign * b])
+            return np.bincount(inverse, weights=both, minlength=len(keys)).astype(np.float64)
+
+        count = total(self.count, other.count)
+        if np.any(count < -_EPS):
+            raise ValueError("minus: the pairs taken away are not part of these cells")
+        keep = count > _EPS
+        return PairCells(
+            periods=n,
+            t1=(keys // n).astype(np.int64)[keep],
+            t2=(keys % n).astype(np.int64)[keep],
+            count=count[keep],
+            sum_log_ratio=total(self.sum_log_ratio, other.sum_log_ratio)[keep],
+            sum_sq_log_ratio=total(self.sum_sq_log_ratio, other.sum_sq_log_ratio)[keep],
+            sum_p1=total(self.sum_p1, other.sum_p1)[keep],
+            sum_p2=total(self.sum_p2, other.sum_p2)[keep],
+        )
 
 
 @dataclass(frozen=True)
@@ -67,6 +139,49 @@ class HedonicMoments:
     xy: Floats
     yy: float
 
+    def plus(self, other: HedonicMoments) -> HedonicMoments:
+        """The moments of both sale sets (moments add)."""
+        return self._combine(other, 1.0)
+
+    def minus(self, other: HedonicMoments) -> HedonicMoments:
+        """The moments without ``other`` (a subset of the sales: a k-fold's held-out homes); cells left
+        without sales are removed; ValueError if ``other`` is not part of these sales."""
+        return self._combine(other, -1.0)
+
+    def _combine(self, other: HedonicMoments, sign: float) -> HedonicMoments:
+        if (other.periods, other.names, other.fixed_effect) != (self.periods, self.names, self.fixed_effect):
+            raise ValueError("moments of different shapes (periods, characteristics or fixed effect)")
+        k = len(self.names)
+        keys = np.concatenate(
+            [np.stack([self.group, self.period], axis=1), np.stack([other.group, other.period], axis=1)]
+        ).reshape(-1, 2)
+        cells, inverse = np.unique(keys, axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1)
+
+        def total(a: Floats, b: Floats) -> Floats:
+            return np.bincount(inverse, weights=np.concatenate([a, sign * b]), minlength=len(cells)).astype(np.float64)
+
+        count = total(self.cell_count, other.cell_count)
+        if np.any(count < -_EPS):
+            raise ValueError("minus: the sales taken away are not part of these moments")
+        keep = count > _EPS
+        cell_x = np.zeros((len(cells), k), dtype=np.float64)
+        for j in range(k):
+            cell_x[:, j] = total(self.cell_x[:, j], other.cell_x[:, j])
+        return HedonicMoments(
+            periods=self.periods,
+            names=self.names,
+            fixed_effect=self.fixed_effect,
+            group=cells[keep, 0].astype(np.int64),
+            period=cells[keep, 1].astype(np.int64),
+            cell_count=count[keep],
+            cell_y=total(self.cell_y, other.cell_y)[keep],
+            cell_x=cell_x[keep],
+            xx=self.xx + sign * other.xx,
+            xy=self.xy + sign * other.xy,
+            yy=float(self.yy + sign * other.yy),
+        )
+
 
 @dataclass(frozen=True)
 class IndexSeries:
@@ -79,8 +194,36 @@ class IndexSeries:
     observations: Ints
     status: tuple[str, ...]
     std_error: Floats | None = None
+    #: What the estimator did that a reader should know (dropped characteristics, a weighting
+    #: fallback, …), in Chinese: shown on the CLI's stderr and beside the figures.
+    notes: tuple[str, ...] = ()
 
     @property
     def index(self) -> Floats:
         """The fixed-base index (period 0 = 100), NaN where not estimable."""
         return np.asarray(100.0 * np.exp(self.log_index), dtype=np.float64)
+
+
+def components(nodes: int, a: Ints, b: Ints) -> Ints:
+    """Connected components of the graph on ``nodes`` nodes with edges ``a[i]``–``b[i]``: each node's
+    label is the smallest node of its component (label propagation with pointer jumping; vectorised)."""
+    label = np.arange(nodes, dtype=np.int64)
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    while True:
+        low = np.minimum(label[a], label[b])
+        new = label.copy()
+        np.minimum.at(new, a, low)
+        np.minimum.at(new, b, low)
+        new = new[new]
+        if np.array_equal(new, label):
+            return label
+        label = new
+
+
+def statuses(estimable: npt.NDArray[np.bool_], observations: Ints, minimum: int) -> tuple[str, ...]:
+    """Each period's status: ``none`` where not estimable, ``thin`` under ``minimum`` observations, else
+    ``ok``. Period 0 (the base, 100 by definition) is never ``none``."""
+    out = []
+    for t, (can, n) in enumerate(zip(estimable, observations, strict=True)):
+        out.append("none" if not can and t != 0 else ("thin" if n < minimum else "ok"))
+    return tuple(out)
