@@ -127,7 +127,7 @@ def _cell_results(
 
 
 def _truth(series: IndexSeries, truth: Mapping[str, Floats] | None, area: str) -> float | None:
-    if truth is None or area not in truth or np.isfinite(series.log_index).sum() < 2:  # noqa: PLR2004
+    if truth is None or area not in truth or np.isfinite(series.log_index).sum() < 2:
         return None  # nothing but the base (100 by definition) to compare
     return _num(quality.truth_mae(series.log_index, truth[area]))
 
