@@ -91,19 +91,32 @@ class DbFactory:
     def _build(self, kind: str, url: str) -> None:
         engine = make_engine(url)
         migrate.upgrade(engine)
-        if kind in ("city", "people"):
+        if kind in ("city", "people", "market"):
             from anju.security import keyring_from_settings
             from anju.synth import generate, generate_people
 
             generate(engine, TEST_SCALE, TEST_SEED, batch=2000, today=TEST_TODAY)
-            if kind == "people":
+            if kind in ("people", "market"):
                 # owners, assisted homes and the assistance history (≈0.6 s), with the tests' keys
                 keyring = keyring_from_settings(test_settings(url, self.tmp))
                 generate_people(engine, keyring, TEST_SEED, scale=TEST_SCALE, today=TEST_TODAY, batch=2000)
+            if kind == "market":
+                # the market history from 2016-01 with its ground truth (``market_truth``)
+                from anju.synth import generate_market
+
+                generate_market(
+                    engine, keyring, TEST_SEED, scale=TEST_SCALE, today=TEST_TODAY, batch=2000,
+                    truth_dir=self.market_truth,
+                )  # fmt: skip
             from tests.accounts import seed_accounts
 
             seed_accounts(engine, test_settings(url, self.tmp))
         engine.dispose()  # closing the last connection checkpoints SQLite's WAL into the file we copy
+
+    @property
+    def market_truth(self) -> Path:
+        """The ground truth (``index.csv``, ``coefficients.json``) of the ``market`` template's history."""
+        return self.tmp / "market-truth"
 
     def template(self, kind: str) -> str:
         if kind not in self.templates:

@@ -235,6 +235,24 @@ def _synth_departments(engine: Engine, settings: Settings, seed: int, directory:
     return got.__dict__ | {"directory": None}
 
 
+def _demo_market_figures(engine: Engine, settings: Settings) -> None:
+    """The market figures (price indices with their quality) from the demo's history, so the dashboards
+    have data; a short revision window keeps the demo quick (docs/market.md)."""
+    from anju.core.db import unit_of_work
+    from anju.market.compute import ComputeRequest, compute
+    from anju.security import Caller
+
+    run = compute(
+        unit_of_work(engine),
+        Caller.system("demo"),
+        ComputeRequest(revision_months=3),
+        city_code=settings.city_code,
+        default_first_month=settings.market_first_month,
+        progress=runtime.progress,
+    )
+    click.echo(f"已计算市场监测指标（第 {run.id} 次计算，{run.first_month}–{run.last_month}，/market/runs）", err=True)
+
+
 def _demo_accounts(engine: Engine, settings: Settings) -> None:
     """The demo's accounts, created once, and joined to the synthetic market (``attach_demo_accounts``)."""
     from anju.security import keyring_from_settings
@@ -359,6 +377,7 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
             f"登记 {history.registrations} 条",
             err=True,
         )
+        _demo_market_figures(engine, settings)
         # the demo accounts join the market before the credit history is built: the agency's enterprise
         # is filed under the account's credit code, so it has one credit file (not one per code)
         _demo_accounts(engine, settings)

@@ -484,6 +484,7 @@ CONTEXTS: tuple[Context, ...] = (
         feeds={"land_transfers": "anju.market.land_feed:LAND_TRANSFERS"},
         menu=(
             MenuItem("市场", "市场监测", "/market", "market.read"),
+            MenuItem("市场", "房价指数", "/market/indices", "market.read"),
             MenuItem("市场", "土地出让", "/market/land", "market.read"),
             MenuItem("市场", "供应与去化", "/market/supply", "market.read"),
             MenuItem("市场", "租售比", "/market/rent-ratios", "market.read"),
@@ -493,6 +494,7 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("市场", "月度报告", "/market/reports", "market.read"),
             MenuItem("市场", "市场数据发布", "/market/public", "public"),
             MenuItem("市场", "发布市场数据", "/market/publish", "market.publish"),
+            MenuItem("市场", "市场监测计算", "/market/runs", "market.read"),
         ),
         worklist="anju.market.worklist:items",
     ),

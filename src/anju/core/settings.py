@@ -318,6 +318,11 @@ class Settings(BaseSettings):
         description="Market monitoring: the price-index method whose figures the bureau publishes (the public page, "
         "the monthly report's headline).",
     )
+    market_first_month: str = Field(
+        "2016-01",
+        pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+        description="First month (YYYY-MM) of a market computation: the price indices' base month (= 100).",
+    )
     ledger_signing_key: SecretStr | None = Field(
         None,
         description="Ed25519 private key seed (64 hex characters) that signs the verifiable log's tree heads; "

@@ -12,9 +12,11 @@ from anju.market.land_feed import LAND_TRANSFERS
 from anju.market.land_feed import check as check_land_transfer
 from anju.market.land_feed import load_synthetic as load_synthetic_land
 from anju.market.runs import Run, latest_run
+from anju.market.sales_frame import SCHEMA as SALES_FRAME_SCHEMA
 
 __all__ = [
     "LAND_TRANSFERS",
+    "SALES_FRAME_SCHEMA",
     "Run",
     "check_land_transfer",
     "latest_run",

@@ -8,6 +8,7 @@ from anju.transactions import domain
 from anju.transactions.contracts import Contract, ContractIn
 from anju.transactions.filings import Developer, DeveloperIn, Permit, PermitIn, Project, ProjectIn
 from anju.transactions.prices import Price, PriceLine
+from anju.transactions.statistics import SalesBatch, statistical_sales
 from anju.transactions.tables import (
     developers,
     home_prices,
@@ -31,6 +32,7 @@ __all__ = [
     "PriceLine",
     "Project",
     "ProjectIn",
+    "SalesBatch",
     "developers",
     "domain",
     "home_prices",
@@ -41,4 +43,5 @@ __all__ = [
     "resale_listings",
     "sale_contracts",
     "sale_projects",
+    "statistical_sales",
 ]

@@ -4,11 +4,13 @@ from anju.market import domain
 from anju.market.http import (
     api_dashboard,
     api_health,
+    api_indices,
     api_land,
     api_public,
     api_runs,
     pages_dashboard,
     pages_health,
+    pages_indices,
     pages_land,
     pages_public,
 )
@@ -23,8 +25,10 @@ ROUTERS: tuple[Mount, ...] = (
     Mount.api(api_health.router),
     Mount.api(api_dashboard.router),
     Mount.api(api_public.router),
+    Mount.api(api_indices.router),
     Mount.pages(pages_land.router),
     Mount.pages(pages_health.router),
     Mount.pages(pages_dashboard.router),
     Mount.pages(pages_public.router),
+    Mount.pages(pages_indices.router),
 )
