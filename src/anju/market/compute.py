@@ -20,11 +20,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from anju import divisions
+from anju import divisions, registry
 from anju.core import clock
 from anju.core.db import UnitOfWork
 from anju.core.errors import ValidationError
-from anju.market import domain
+from anju.market import domain, forecast, health, rent_ratio, supply, warnings
 from anju.market.index_step import index_step
 from anju.market.runs import Run, finish_run, get_run, start_run
 from anju.market.steps import Progress, Step, StepContext
@@ -32,10 +32,12 @@ from anju.security import Caller, audited_job
 
 #: The steps of a run, in order (name, step). Adding a step is one line here.
 STEPS: tuple[tuple[str, Step], ...] = (
-    # ("supply", supply_step),        # land helper
+    ("supply", supply.step),
     ("indices", index_step),
-    # ("rent_ratios", rent_ratio_step),  # land helper
-    # ("health", health_step), ("warnings", warnings_step), ("forecasts", forecast_step),  # health helper
+    ("rent_ratios", rent_ratio.step),
+    ("health", health.step),
+    ("warnings", warnings.step),
+    ("forecasts", forecast.step),
 )
 
 DEFAULT_FIRST_MONTH = "2016-01"
@@ -106,6 +108,8 @@ def compute(
     }
     job = audited_job(uow, caller, "market.compute", "market_run")
     with job.batch() as conn:
+        # The one synthetic rule (runs.is_synthetic) reads this flag: a run over a synthetic city says so.
+        params["synthetic"] = registry.synthetic_scale(conn) is not None
         run = start_run(
             conn, engine=req.engine, first_month=first, last_month=last, edition=None, params=params,
             started_by=caller.username, job_id=job_id,
