@@ -2,7 +2,8 @@
 
     python bench/market_indices.py --scale 1.0                      # DuckDB, the city at scale 1.0
     python bench/market_indices.py --scale 1.0 --engine spark --cities 3   # a province (3 cities) on Spark
-    python bench/market_indices.py --scale 0.2 --compare            # both engines, numbers equal?
+    python bench/market_indices.py --compare --cells-only --scale 0.5 --cities 3   # a province: Spark = DuckDB?
+    python bench/market_indices.py --scale 0.2 --compare            # both engines, every index equal?
     python bench/market_indices.py --extract sqlite:///data/demo.db # extraction from a database only
 
 **The bench feeds the engine a generated sales frame** (``anju.synth.market.frame``: estates, homes with
@@ -124,6 +125,40 @@ def extract(url: str) -> dict[str, Any]:
     }
 
 
+def compare_cells(scale: float, months: int, cities: int, folds: int) -> dict[str, Any]:
+    """Both engines aggregate the same frame: time each, and compare every cell."""
+    from anju.market.indices.engine_duckdb import DuckDBEngine
+    from anju.market.indices.engine_spark import SparkEngine
+
+    frame = generate_frame(scale=scale, months=months, seed=1, cities=cities).frame
+    out: dict[str, Any] = {"sales": frame.num_rows}
+    t = time.perf_counter()
+    d = DuckDBEngine()
+    d.load(frame)
+    rd = ag.run_queries(d, folds)
+    d.close()
+    out["duckdb_load_aggregate_s"] = round(time.perf_counter() - t, 1)
+    s = SparkEngine(partitions=8, driver_memory="6g")
+    t = time.perf_counter()
+    s.load(frame)
+    rs = ag.run_queries(s, folds)
+    out["spark_load_aggregate_s"] = round(time.perf_counter() - t, 1)
+    worst = 0.0
+    for k in ("pairs", "hedonic_cells", "hedonic_cross", "medians"):
+        a, b = getattr(rd, k), getattr(rs, k)
+        assert a.num_rows == b.num_rows and a.column_names == b.column_names, k
+        for c in a.column_names:
+            x, y = a.column(c).to_numpy(zero_copy_only=False), b.column(c).to_numpy(zero_copy_only=False)
+            if x.dtype.kind == "f" and len(x):
+                worst = max(worst, float(np.max(np.abs(x - y) / np.maximum(np.abs(x), 1e-300))))
+            else:
+                assert (x == y).all(), (k, c)
+        out[f"{k}_rows"] = a.num_rows
+    out["max_relative_difference"] = worst
+    out["peak_rss_mib"] = round(peak_mib())
+    return out
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb")
@@ -134,9 +169,13 @@ def main() -> None:
     p.add_argument("--revision-months", type=int, default=12)
     p.add_argument("--compare", action="store_true", help="run both engines and compare every series")
     p.add_argument("--extract", help="only measure streaming the sales frame out of this database")
+    p.add_argument("--cells-only", action="store_true", help="with --compare: the aggregation only (no estimation)")
     a = p.parse_args()
     if a.extract:
         print(json.dumps(extract(a.extract), indent=2))
+        return
+    if a.compare and a.cells_only:
+        print(json.dumps(compare_cells(a.scale, a.months, a.cities, a.folds), indent=2))
         return
     if a.compare:
         one = run("duckdb", a.scale, a.months, a.cities, a.folds, a.revision_months)
