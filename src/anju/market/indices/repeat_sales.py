@@ -44,7 +44,6 @@ from typing import Final, Literal
 
 import numpy as np
 import numpy.typing as npt
-import statsmodels.api as sm
 
 from anju.market.indices.cells import (
     NO_BASE_PAIRS,
@@ -130,6 +129,16 @@ def _design(prep: _Prepared) -> Floats:
     return x
 
 
+def _wls(y: Floats, x: Floats, w: Floats) -> Floats:
+    """Weighted least squares by the normal equations (X'WX) b = X'Wy. The designs here are small and of
+    full column rank (the periods kept are connected to the base; the interval regression has two
+    distinct intervals), so a Cholesky-free solve of the p × p system is exact to rounding and far
+    cheaper than an SVD of the cells × p design, which the index step would otherwise run some twenty
+    thousand times at scale 1.0 (docs/benchmarks.md). Equal to statsmodels' WLS: tested."""
+    xw = x * w[:, None]
+    return np.asarray(np.linalg.solve(xw.T @ x, xw.T @ y), dtype=np.float64)
+
+
 def _cell_ssr(c: PairCells, fitted: Floats) -> Floats:
     """Σ (lr − ŷ)² over each cell's pairs, from its sums (never below 0: rounding)."""
     return np.maximum(c.sum_sq_log_ratio - 2.0 * fitted * c.sum_log_ratio + c.count * fitted**2, 0.0)
@@ -140,14 +149,13 @@ def interval_weights(prep_cells: PairCells, x: Floats) -> tuple[Floats, tuple[st
     docstring for the guard), and notes."""
     c = prep_cells
     mean = c.sum_log_ratio / c.count
-    stage1 = sm.WLS(mean, x, weights=c.count).fit()
-    e2 = _cell_ssr(c, x @ stage1.params) / c.count
+    e2 = _cell_ssr(c, x @ _wls(mean, x, c.count)) / c.count
     interval = (c.t2 - c.t1).astype(np.float64)
     ones = np.ones(len(c.count), dtype=np.float64)
     if len(np.unique(interval)) < 2:
         return ones, ("所有重复交易的间隔相同：等权估计",)
-    stage2 = sm.WLS(e2, sm.add_constant(interval, has_constant="add"), weights=c.count).fit()
-    variance = stage2.params[0] + stage2.params[1] * interval
+    stage2 = _wls(e2, np.column_stack([ones, interval]), c.count)
+    variance = stage2[0] + stage2[1] * interval
     # "positive" with a margin: a fitted variance of rounding-error size (an exact stage-1 fit) is zero
     if not np.all(variance > VARIANCE_FLOOR * float((e2 * c.count).sum() / c.count.sum())):
         return ones, ("间隔方差模型的拟合值非正（Case–Shiller 第二步不成立）：改用等权估计",)
@@ -183,8 +191,7 @@ def geometric(cells: PairCells, *, weights: str = "case-shiller", min_pairs: int
         return _unestimable("repeat-sales-geometric", prep, min_pairs)
     c = prep.cells
     w, notes = _weights(prep, x, weights)
-    fit = sm.WLS(c.sum_log_ratio / c.count, x, weights=c.count * w).fit()
-    b = np.asarray(fit.params, dtype=np.float64)
+    b = _wls(c.sum_log_ratio / c.count, x, c.count * w)
     # pair-level residual variance (the cell-level fit's own scale is not the pairs')
     dof = float(c.count.sum()) - x.shape[1]
     ssr = float((w * _cell_ssr(c, x @ b)).sum())
