@@ -100,13 +100,24 @@ def _cell_results(
         "repeat-sales-geometric": agg.pairs,
         "repeat-sales-arithmetic": agg.pairs,
     }
+    age: float | None = None
     for method, estimate in _estimators().items():
         make = inputs[method]
+        test = held
+        if method != "hedonic" and age is not None:
+            # repeat sales for homes of constant age: the hedonic depreciation of the same cell taken out
+            make = _adjusted(agg.pairs, age)
+            test = [repeat_sales.age_adjusted(h, age) for h in held]
         series = estimate(make(sel))
+        if method == "hedonic":
+            found = series.coefficient("age")
+            age = found if found is not None and np.isfinite(found) else None
+            if age is not None:  # its accuracy: predicting held-out pairs of homes that aged in between
+                test = [repeat_sales.age_adjusted(h, age) for h in held]
         fold_list = [
-            quality.Fold(make(Selection(segment, area, band, exclude_fold=f)), held[f])
+            quality.Fold(make(Selection(segment, area, band, exclude_fold=f)), test[f])
             for f in range(folds)
-            if held[f].count.sum() > 0
+            if test[f].count.sum() > 0
         ]
         acc = quality.accuracy(fold_list, estimate).rmse if fold_list else float("nan")
         rev = float("nan")
@@ -124,6 +135,10 @@ def _cell_results(
             series,
             Quality(_num(acc), _num(quality.volatility(series.log_index).mean), _num(rev), _truth(series, truth, area)),
         )
+
+
+def _adjusted(pairs: Callable[[Selection], Any], age: float) -> Callable[[Selection], Any]:
+    return lambda sel: repeat_sales.age_adjusted(pairs(sel), age)
 
 
 def _truth(series: IndexSeries, truth: Mapping[str, Floats] | None, area: str) -> float | None:

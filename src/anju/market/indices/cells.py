@@ -197,6 +197,12 @@ class IndexSeries:
     #: What the estimator did that a reader should know (dropped characteristics, a weighting
     #: fallback, …), in Chinese: shown on the CLI's stderr and beside the figures.
     notes: tuple[str, ...] = ()
+    #: The characteristics' estimated coefficients (hedonic only): (name, coefficient) of those kept.
+    coefficients: tuple[tuple[str, float], ...] = ()
+
+    def coefficient(self, name: str) -> float | None:
+        """The estimated coefficient of characteristic ``name``, or None (not estimated, dropped)."""
+        return next((v for n, v in self.coefficients if n == name), None)
 
     @property
     def index(self) -> Floats:

@@ -169,8 +169,13 @@ def hedonic(moments: HedonicMoments, *, min_sales: int = MIN_SALES) -> IndexSeri
             if j < p and connected[periods_used[j]]:
                 log_index[periods_used[j]] = theta[i]
                 std_error[periods_used[j]] = se[i]
+        coefficients = tuple((m.names[j - p], float(theta[i])) for i, j in enumerate(kept) if j >= p)
+    else:
+        coefficients = ()
     estimable = np.isfinite(log_index)
-    return IndexSeries("hedonic", log_index, sales, statuses(estimable, sales, min_sales), std_error, tuple(notes))
+    return IndexSeries(
+        "hedonic", log_index, sales, statuses(estimable, sales, min_sales), std_error, tuple(notes), coefficients
+    )
 
 
 def _nonempty(m: HedonicMoments) -> HedonicMoments:

@@ -245,3 +245,26 @@ def _series(method: str, prep: _Prepared, b: Floats, se: Floats | None, min_pair
         std_error[cols] = se[prep.columns[cols]]
     return IndexSeries(method, log_index, prep.observations, statuses(estimable, prep.observations, min_pairs),
                        std_error, notes)  # fmt: skip
+
+
+def age_adjusted(cells: PairCells, age_per_year: float) -> PairCells:
+    """The pairs with the home's ageing between its two sales taken out: a pair ``t1 → t2`` (months) is
+    ``(t2 − t1) / 12`` years older at its second sale, so its log ratio is reduced by
+    ``age_per_year × (t2 − t1) / 12`` and its second price divided by ``exp`` of that (``age_per_year``:
+    the hedonic index's coefficient of age, in log price per year — negative: depreciation). A plain
+    repeat-sales index measures the market *with* the depreciation of the homes that sold twice; the
+    adjusted one measures it for homes of constant age, as the hedonic index does (the standard remedy:
+    an age adjustment from a hedonic estimate, since age and time move together within a pair and the
+    pairs alone cannot separate them). Exact on the cell sums: every pair of a cell has the same
+    interval."""
+    shift = age_per_year * (cells.t2 - cells.t1).astype(np.float64) / 12.0
+    return PairCells(
+        cells.periods,
+        cells.t1,
+        cells.t2,
+        cells.count,
+        cells.sum_log_ratio - cells.count * shift,
+        cells.sum_sq_log_ratio - 2.0 * shift * cells.sum_log_ratio + cells.count * shift**2,
+        cells.sum_p1,
+        cells.sum_p2 * np.exp(-shift),
+    )
