@@ -85,6 +85,22 @@ def test_every_series_is_stored_with_100_at_the_base_and_null_values_exactly_whe
     assert base and all(math.isclose(r.value, 100.0) for r in base)
 
 
+def test_the_city_median_level_is_the_median_of_every_sale_of_the_month(computed):
+    with computed.engine.connect() as c:
+        rows = c.execute(
+            select(V.area_code, V.month, V.observations, V.median_unit_price_fen).where(
+                V.method == "median", V.segment == "resale", V.band == "all"
+            )
+        ).all()
+    city = {r.month: r.median_unit_price_fen for r in rows if r.area_code == "320100"}
+    sold = {r.month for r in rows if r.area_code != "320100" and r.observations > 0}
+    assert sold and all(city[m] is not None for m in sold)
+    # between the lowest and the highest district median of the month
+    for m in sold:
+        meds = [r.median_unit_price_fen for r in rows if r.month == m and r.area_code != "320100" and r.observations]
+        assert min(meds) <= city[m] <= max(meds)
+
+
 def test_thin_cells_are_flagged_and_the_quality_counts_agree_with_the_values(computed):
     with computed.engine.connect() as c:
         statuses = {s: n for s, n in c.execute(select(V.status, func.count()).group_by(V.status))}

@@ -26,8 +26,9 @@ from anju.core.db import UnitOfWork
 from anju.core.errors import ValidationError
 from anju.market import domain, forecast, health, rent_ratio, supply, warnings
 from anju.market.index_step import index_step
+from anju.market.index_step import prepare as prepare_indices
 from anju.market.runs import Run, finish_run, get_run, start_run
-from anju.market.steps import Progress, Step, StepContext
+from anju.market.steps import Prepare, Progress, Step, StepContext
 from anju.security import Caller, audited_job
 
 #: The steps of a run, in order (name, step). Adding a step is one line here.
@@ -39,6 +40,10 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("warnings", warnings.step),
     ("forecasts", forecast.step),
 )
+
+#: Preparations run before the write transaction (step name → prepare): what needs nothing the run
+#: writes — reading the sales and estimating every index — so the write lock is held only for writing.
+PREPARES: dict[str, Prepare] = {"indices": prepare_indices}
 
 DEFAULT_FIRST_MONTH = "2016-01"
 
@@ -119,14 +124,26 @@ def compute(
     chosen = STEPS if steps is None else steps
     summary: dict[str, Any] = {"steps": {}}
     started = time.perf_counter()
+    stages = len(chosen) + len(PREPARES)
     try:
+        prepared: dict[str, object] = {}
+        names = {name for name, _ in chosen}
+        for k, (name, prep) in enumerate(PREPARES.items()):
+            if name not in names:
+                continue
+
+            def prep_progress(message: str, fraction: float, k: int = k) -> None:
+                report(message, (k + max(0.0, min(1.0, fraction))) / max(1, stages))
+
+            with uow.read() as rconn:
+                prepared[name] = prep(StepContext(rconn, run, city_code, districts, today, prep_progress))
         with job.final() as conn:
             for i, (name, step) in enumerate(chosen):
 
-                def step_progress(message: str, fraction: float, i: int = i) -> None:
-                    report(message, (i + max(0.0, min(1.0, fraction))) / max(1, len(chosen)))
+                def step_progress(message: str, fraction: float, i: int = i + len(PREPARES)) -> None:
+                    report(message, (i + max(0.0, min(1.0, fraction))) / max(1, stages))
 
-                ctx = StepContext(conn, run, city_code, districts, today, step_progress)
+                ctx = StepContext(conn, run, city_code, districts, today, step_progress, prepared)
                 t0 = time.perf_counter()
                 out = dict(step(ctx))
                 out["seconds"] = round(time.perf_counter() - t0, 2)

@@ -160,7 +160,9 @@ def _median_results(
         levels = tuple(round(m) if math.isfinite(m) else None for m in meds)
         yield SeriesResult(segment, "median", d, band, s, _median_quality(s, truth, d), levels)
     city = median.stratified(by_district, weights) if any(weights.values()) else _none_series("median", agg.periods)
-    yield SeriesResult(segment, "median", city_code, band, city, _median_quality(city, truth, city_code), None)
+    _, city_meds = agg.medians(segment, city_code, band)  # the level: the plain median of the city's sales
+    levels = tuple(round(m) if math.isfinite(m) else None for m in city_meds)
+    yield SeriesResult(segment, "median", city_code, band, city, _median_quality(city, truth, city_code), levels)
 
 
 def _median_quality(s: IndexSeries, truth: Mapping[str, Floats] | None, area: str) -> Quality:
@@ -336,8 +338,37 @@ def write_results(
     return n_values, n_series
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """Every series of the run, estimated (see :func:`prepare`)."""
+
+    results: tuple[SeriesResult, ...]
+    summary: dict[str, int | float | str]
+
+
+def prepare(ctx: StepContext) -> Prepared:
+    """Read the sales, aggregate and estimate every series (a :data:`anju.market.steps.Prepare`: it needs
+    nothing the run writes, so it runs before the write transaction)."""
+    results: list[SeriesResult] = []
+    summary = _estimate(ctx, results.append)
+    return Prepared(tuple(results), summary)
+
+
 def index_step(ctx: StepContext) -> dict[str, int | float | str]:
-    """The run's indices and their quality (a :data:`anju.market.steps.Step`)."""
+    """The run's indices and their quality (a :data:`anju.market.steps.Step`): written from what
+    :func:`prepare` estimated, or estimated here when nothing was prepared."""
+    months = domain.months_between(ctx.run.first_month, ctx.run.last_month)
+    pre = ctx.prepared.get("indices")
+    if isinstance(pre, Prepared):
+        n_values, n_series = write_results(ctx.conn, ctx.run.id, months, iter(pre.results))
+        return {**pre.summary, "index_series": n_series, "index_values": n_values}
+    results: list[SeriesResult] = []
+    summary = _estimate(ctx, results.append)
+    n_values, n_series = write_results(ctx.conn, ctx.run.id, months, iter(results))
+    return {**summary, "index_series": n_series, "index_values": n_values}
+
+
+def _estimate(ctx: StepContext, keep: Callable[[SeriesResult], None]) -> dict[str, int | float | str]:
     run = ctx.run
     params = run.params
     folds = int(params.get("folds", DEFAULT_FOLDS))
@@ -359,15 +390,13 @@ def index_step(ctx: StepContext) -> dict[str, int | float | str]:
         truth = read_truth(
             Path(str(params["truth_dir"])), first_month=run.first_month, periods=len(months), city_code=ctx.city_code
         )
-    results = estimate_all(
+    for result in estimate_all(
         agg, city_code=ctx.city_code, truth=truth, folds=folds, revision_months=revision_months,
         progress=ctx.progress,
-    )  # fmt: skip
-    n_values, n_series = write_results(ctx.conn, run.id, months, results)
+    ):  # fmt: skip
+        keep(result)
     return {
         "index_sales": sales,
-        "index_series": n_series,
-        "index_values": n_values,
         "index_aggregate_seconds": round(aggregated - started, 2),
         "index_seconds": round(time.perf_counter() - started, 2),
     }

@@ -11,7 +11,7 @@ forecasts.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import Connection
@@ -35,6 +35,11 @@ class StepContext:
     today: date
     #: Report progress: a message (Chinese, shown on the job's page) and the step's fraction done.
     progress: Progress
+    #: What a step's ``prepare`` computed before the write transaction began (step name → its result;
+    #: see :data:`Prepare`): the heavy reading and estimating that needs nothing the run writes, done
+    #: outside the write lock (on SQLite the one writer's lock would otherwise stop every other write,
+    #: sign-ins included, for minutes).
+    prepared: Mapping[str, object] = field(default_factory=dict)
 
     @property
     def areas(self) -> tuple[str, ...]:
@@ -43,3 +48,7 @@ class StepContext:
 
 #: A step: writes its rows for ``ctx.run`` and returns a summary (counts, timings) for the run's record.
 Step = Callable[[StepContext], Mapping[str, int | float | str]]
+
+#: A step's optional preparation: run on a read-only connection before the run's write transaction, its
+#: result handed to the step as ``ctx.prepared[name]``.
+Prepare = Callable[[StepContext], object]

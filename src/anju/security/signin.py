@@ -4,6 +4,7 @@ per-process cache), sign out."""
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -11,6 +12,7 @@ from typing import Any
 
 import pyotp
 from sqlalchemy import Connection, select, update
+from sqlalchemy.exc import OperationalError
 
 from anju.core import clock
 from anju.core.scope import Scope
@@ -23,6 +25,8 @@ from anju.security.tables import accounts, sessions
 #: ``last_seen_at`` is written at most this often per session (a write per request would serialise reads).
 TOUCH_EVERY = timedelta(seconds=60)
 ROLE_VALUES = frozenset(r.value for r in Role)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -217,9 +221,15 @@ def resolve(
     role = Role(row.role)
     last_seen = row.last_seen_at
     if now - last_seen >= TOUCH_EVERY:
-        with conn.engine.begin() as w:
-            w.execute(update(sessions).where(sessions.c.id == row.id).values(last_seen_at=now))
-        last_seen = now
+        try:
+            with conn.engine.begin() as w:
+                w.execute(update(sessions).where(sessions.c.id == row.id).values(last_seen_at=now))
+            last_seen = now
+        except OperationalError:
+            # Best effort: while a long write (an import, a market computation) holds SQLite's one write
+            # lock, the touch waits out the busy timeout and is skipped — the request is still served;
+            # the next request touches the session again.
+            log.info("session touch skipped: database busy")
     scope = sec.scope_for(conn, row.aid, role, row.division_code)
     caller = Caller(
         row.aid,

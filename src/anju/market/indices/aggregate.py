@@ -122,6 +122,11 @@ ORDER BY segment, district, band, fold, t
 """.strip()
 
 
+#: The district code the medians query gives the whole city's rows (the city's median *level*, the
+#: plain median of every sale; its *index* is the stratified combination of the districts').
+CITY = "CITY"
+
+
 def medians_sql(engine: str) -> str:
     med = MEDIAN[engine].format(x="unit_price_fen")
     return f"""
@@ -129,6 +134,10 @@ WITH m AS (
   SELECT segment, district, band, t, unit_price_fen FROM sales
   UNION ALL
   SELECT segment, district, 'all' AS band, t, unit_price_fen FROM sales
+  UNION ALL
+  SELECT segment, '{CITY}' AS district, band, t, unit_price_fen FROM sales
+  UNION ALL
+  SELECT segment, '{CITY}' AS district, 'all' AS band, t, unit_price_fen FROM sales
 )
 SELECT segment, district, band, t, COUNT(*) AS n, {med} AS median_fen
 FROM m
@@ -249,13 +258,13 @@ class Aggregates:
         self._m: dict[tuple[int, int, int], tuple[Ints, Floats]] = {}
         seg, dist, band, t = (
             _codes(m, "segment", SEGMENTS),
-            _codes(m, "district", dv),
+            _codes(m, "district", [*dv, CITY]),
             _codes(m, "band", list(ALL_BANDS)),
             _i(m, "t"),
         )
         n, med = _i(m, "n"), _f(m, "median_fen")
         for s in range(len(SEGMENTS)):
-            for d in range(len(dv)):
+            for d in range(len(dv) + 1):
                 for b in range(len(ALL_BANDS)):
                     self._m[(s, d, b)] = (np.zeros(periods, dtype=np.int64), np.full(periods, np.nan))
         ok = (seg >= 0) & (dist >= 0) & (band >= 0) & (t >= 0) & (t < periods)
@@ -338,5 +347,7 @@ class Aggregates:
         )
 
     def medians(self, segment: str, district: str, band: str) -> tuple[Ints, Floats]:
-        """A district's sales and median unit price (fen per m², NaN without sales) per period."""
-        return self._m[(SEGMENTS.index(segment), self.districts.index(district), ALL_BANDS.index(band))]
+        """A district's (or, for the city's code, the whole city's) sales and median unit price (fen per
+        m², NaN without sales) per period."""
+        d = len(self.districts) if district == self.city_code else self.districts.index(district)
+        return self._m[(SEGMENTS.index(segment), d, ALL_BANDS.index(band))]
