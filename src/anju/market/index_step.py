@@ -37,6 +37,7 @@ from typing import Any, TypedDict
 import numpy as np
 from sqlalchemy import Connection, insert
 
+from anju import divisions
 from anju.market import domain
 from anju.market.indices import chain, hedonic, median, quality, repeat_sales
 from anju.market.indices.aggregate import ALL_BANDS, DEFAULT_FOLDS, SEGMENTS, Aggregates, Selection, run_queries
@@ -185,6 +186,7 @@ def estimate_all(
     segments: Sequence[str] = SEGMENTS,
     bands: Sequence[str] = ALL_BANDS,
     areas: Sequence[str] | None = None,
+    area_names: Mapping[str, str] | None = None,
 ) -> Iterator[SeriesResult]:
     """Every series of every segment × method × area × band (see the module docstring); ``areas`` limits
     the model-based methods to some areas (the medians are always every district's and the city's)."""
@@ -199,7 +201,8 @@ def estimate_all(
                 )
                 done += 1
                 if progress:
-                    progress(f"价格指数：{domain.SEGMENTS[segment]} {area} {domain.BAND_LABELS[band]}", done / total)
+                    place = (area_names or {}).get(area, area)
+                    progress(f"价格指数：{domain.SEGMENTS[segment]} {place} {domain.BAND_LABELS[band]}", done / total)
             yield from _median_results(agg, segment, band, city_code=city_code, truth=truth)
             done += 1
 
@@ -392,7 +395,7 @@ def _estimate(ctx: StepContext, keep: Callable[[SeriesResult], None]) -> dict[st
         )
     for result in estimate_all(
         agg, city_code=ctx.city_code, truth=truth, folds=folds, revision_months=revision_months,
-        progress=ctx.progress,
+        progress=ctx.progress, area_names=divisions.names(ctx.conn, set(ctx.areas)),
     ):  # fmt: skip
         keep(result)
     return {
