@@ -217,6 +217,18 @@ def test_pages_and_api_explain_scores_and_handle_warnings_in_scope(env: dict[str
     assert p.get(f"/market/health/{w.district_b}/{LAST}").status_code == 404
     listing = p.get("/market/warnings", params={"status": "open"}).text
     assert "市场预警" in listing and "下载 CSV" in listing
+    # codes are shown by their Chinese names; the city's warnings are only viewed by a district officer
+    assert "months_of_supply_long" not in listing and "去化周期" in listing
+    assert f'/market/warnings/{citys}">处理' not in p.get("/market/warnings").text
+    assert p.get("/market/warnings", params={"area": w.district_b}).status_code == 404
+    assert p.get("/market/health", params={"area": w.district_b}).status_code == 404
+    other_json = p.get(f"/market/health/{w.district_b}/{LAST}", headers={"accept": "application/json"})
+    assert other_json.status_code == 404 and "text/html" in other_json.headers["content-type"]
+    detail = p.get(f"/market/warnings/{mine}").text
+    assert "触发时的数据" in detail and "run_id" not in detail and "计算编号" in detail
+    explain = p.get(f"/market/health/{w.district_a}/{LAST}").text
+    assert "[&#39;" not in explain and "['" not in explain
+    assert "确认已知悉" in p.get(f"/market/warnings/{ids[('months_of_supply_long', w.district_a, '2025-11')]}").text
     other = ids[("months_of_supply_long", w.district_a, "2025-11")]
     assert "处理说明" in p.get(f"/market/warnings/{other}/confirm", params={"action": "close"}).text
     bad = p.post(f"/market/warnings/{other}/close", data={"csrf_token": csrf, "note": "  "})

@@ -21,6 +21,7 @@ from anju import divisions
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 from anju.market import areas, domain
+from anju.market.health_queries import indicator_label
 from anju.market.runs import Run, is_synthetic, latest_run
 from anju.market.tables import (
     market_health_scores,
@@ -313,6 +314,7 @@ class WarningRow:
     id: int
     rule: str
     indicator: str
+    indicator_label: str
     area_code: str
     area_name: str
     month: str
@@ -348,6 +350,7 @@ def open_warnings(
                 id=r.id,
                 rule=r.rule,
                 indicator=r.indicator,
+                indicator_label=indicator_label(r.indicator),
                 area_code=r.area_code,
                 area_name=names.get(r.area_code, "全市" if r.area_code == city_code else r.area_code),
                 month=r.month,
@@ -473,8 +476,8 @@ def warning_rows(items: list[WarningRow]) -> list[list[Any]]:
             w.area_name,
             w.month,
             w.severity_label,
-            w.rule,
-            w.indicator,
+            w.inputs.get("condition", ""),
+            w.indicator_label,
             w.message,
             domain.WARNING_STATUSES[w.status],
         ]

@@ -4,7 +4,8 @@ latest finished run's rows, only the areas the caller may see (:mod:`anju.market
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ from anju.core.scope import Scope
 from anju.market import areas as market_areas
 from anju.market import domain
 from anju.market.health_model import Edition, HealthModelError, configured_editions, edition_by_code
+from anju.market.indicator_codes import INDICATORS
 from anju.market.runs import Run, is_synthetic, latest_run
 from anju.market.tables import (
     market_forecasts,
@@ -228,6 +230,11 @@ class MarketWarning:
     closed_at: datetime | None
     close_note: str | None
 
+    @property
+    def indicator_name(self) -> str:
+        """The indicator's (or score's) Chinese name, for pages and exports."""
+        return indicator_label(self.indicator)
+
 
 def _warning(r: Any) -> MarketWarning:
     return MarketWarning(**{k: (json.loads(v) if k == "inputs" else v) for k, v in r._mapping.items()})
@@ -325,6 +332,28 @@ class ForecastSeries:
     backtest_mape: float | None
     level: float | None
     points: list[ForecastPoint]
+    #: Why there is no forecast (from the run's summary), when there is none.
+    reason: str | None = None
+    #: The back-test error is above :data:`LOW_RELIABILITY_MAPE` (a forecast of little use).
+    low_reliability: bool = False
+
+
+#: A back-test MAPE (%) above which a forecast is flagged 参考性低.
+LOW_RELIABILITY_MAPE = 50.0
+
+
+def _skip_reasons(summary: dict[str, Any] | None, area: str) -> dict[str, str]:
+    """``forecast_skipped:<series>:<area>`` entries of any step of a run's summary, by series."""
+    out: dict[str, str] = {}
+    steps = (summary or {}).get("steps") or {}
+    for step in steps.values() if isinstance(steps, dict) else ():
+        if not isinstance(step, dict):
+            continue
+        for k, v in step.items():
+            parts = str(k).split(":")
+            if len(parts) == 3 and parts[0] == "forecast_skipped" and parts[2] == area:
+                out[parts[1]] = str(v).rstrip("。")
+    return out
 
 
 def forecasts(conn: Connection, scope: Scope, city: str, area: str, history: int = 24) -> list[ForecastSeries]:
@@ -351,6 +380,7 @@ def forecasts(conn: Connection, scope: Scope, city: str, area: str, history: int
     for r in conn.execute(select(market_forecasts).where(F.run_id == run.id, F.area_code == area).order_by(F.month)):
         fc.setdefault(r.series, []).append(r)
     out = []
+    reasons = _skip_reasons(run.summary, area)
     recent = domain.months_between(domain.add_months(run.last_month, -(history - 1)), run.last_month)
     for series, label in domain.FORECAST_SERIES.items():
         rows = fc.get(series, [])
@@ -365,6 +395,106 @@ def forecasts(conn: Connection, scope: Scope, city: str, area: str, history: int
                 backtest_mape=rows[0].backtest_mape if rows else None,
                 level=rows[0].level if rows else None,
                 points=points,
+                reason=None if rows else reasons.get(series),
+                low_reliability=bool(
+                    rows and rows[0].backtest_mape is not None and rows[0].backtest_mape > LOW_RELIABILITY_MAPE
+                ),
             )
         )
     return out
+
+
+# ------------------------------------------------------------------------------ display (labels)
+
+#: Chinese labels of the keys a warning's or an indicator's inputs carry (unknown keys stay as they are).
+INPUT_LABELS: dict[str, str] = {
+    "indicator": "指标",
+    "kind": "规则类型",
+    "op": "比较",
+    "run_id": "计算编号",
+    "threshold": "阈值",
+    "before_month": "对比月份",
+    "before": "对比月份的值",
+    "value": "当月值",
+    "values": "各月的值",
+    "months": "月数",
+    "change": "变动",
+    "window": "统计期间",
+    "last_12_months": "最近 12 个月",
+    "baseline_used": "采用的基准",
+    "plan_baseline": "计划基准",
+    "district_share": "本区占比",
+    "district_share_key": "分摊依据",
+    "synthetic_scale": "合成数据规模系数",
+    "small_le90_12m": "90㎡及以下成交（近 12 个月）",
+    "sales_12m": "成交套数（近 12 个月）",
+    "sales": "成交套数",
+    "homes": "套数",
+    "new_sales_area_12m": "新建成交面积（近 12 个月，㎡）",
+    "standard_area_m2": "标准面积（㎡）",
+    "median_unit_price_fen": "单价中位数（分/㎡）",
+    "inventory_homes": "可售库存（套）",
+    "inventory_area": "可售面积（㎡）",
+    "leases_in_force": "在租租赁合同",
+    "assisted_homes": "保障性住房套数",
+    "population": "人口",
+    "population_note": "人口说明",
+    "persons": "人数",
+    "income_source": "收入来源",
+    "income_sample": "收入样本",
+    "household_income_yuan": "户均收入（元）",
+    "income_year": "收入年份",
+    "supervised_fen_12m": "监管资金（近 12 个月，分）",
+    "filed_fen_12m": "备案金额（近 12 个月，分）",
+    "events_12m": "失信事件（近 12 个月）",
+    "subjects": "主体数",
+    "sales_on_listings": "挂牌成交数",
+    "withdrawn": "撤回挂牌数",
+    "segment": "类型",
+    "band": "面积段",
+    "method": "方法",
+    "source": "来源",
+    "reason": "原因",
+    "status": "状态",
+    "month": "月份",
+    "first_month": "起始月份",
+}
+_OPS = {">": "大于", ">=": "不小于", "<": "小于", "<=": "不大于"}
+_KINDS = {"level": "当月水平", "change": "变动", "persistence": "持续"}
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
+
+
+def indicator_label(code: str) -> str:
+    """The Chinese name of an indicator code or of a score (``score:total`` → 综合得分)."""
+    if code.startswith("score:"):
+        dim = code.split(":", 1)[1]
+        return "综合得分" if dim == domain.TOTAL else f"{domain.DIMENSION_LABELS.get(dim, dim)}维度得分"
+    return INDICATORS.get(code, code)
+
+
+def _show(key: str, v: object) -> str:
+    out = str(v)
+    if v is None:
+        out = "—"
+    elif isinstance(v, bool):
+        out = "是" if v else "否"
+    elif isinstance(v, str):
+        code_names = {"indicator": {v: indicator_label(v)}, "op": _OPS, "kind": _KINDS}.get(key, {})
+        out = code_names.get(v, v)
+    elif isinstance(v, float):
+        out = f"{v:.2f}"
+    elif isinstance(v, (list, tuple)):
+        items = list(v)
+        if items and all(isinstance(x, str) and _MONTH.match(x) for x in items):
+            out = items[0] if len(items) == 1 else f"{items[0]} 至 {items[-1]}"
+        else:
+            out = "、".join(_show(key, x) for x in items) if items else "—"
+    elif isinstance(v, dict):
+        out = "；".join(f"{INPUT_LABELS.get(str(k), str(k))}：{_show(str(k), x)}" for k, x in v.items())
+    return out
+
+
+def describe_inputs(inputs: Mapping[str, object], skip: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """A warning's or an indicator's inputs as (Chinese label, displayed value) pairs: floats to two
+    decimals, month lists as "起 至 止", codes translated; unknown keys keep their name."""
+    return [(INPUT_LABELS.get(k, k), _show(k, v)) for k, v in inputs.items() if k not in skip]

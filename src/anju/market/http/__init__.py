@@ -1,6 +1,7 @@
 """The market context's web adapters: REST routes (``api_*``) and HTML pages (``pages_*``)."""
 
 from anju.market import domain
+from anju.market.health_queries import describe_inputs, indicator_label
 from anju.market.http import (
     api_dashboard,
     api_health,
@@ -17,7 +18,12 @@ from anju.market.http import (
 from anju.web.routing import Mount
 
 #: The one synthetic-data label every market template shows (``market/_synthetic.html``).
-TEMPLATE_GLOBALS = {"market_synthetic_label": domain.SYNTHETIC_LABEL, "market_synthetic_tag": domain.SYNTHETIC_TAG}
+TEMPLATE_GLOBALS = {
+    "market_synthetic_label": domain.SYNTHETIC_LABEL,
+    "market_synthetic_tag": domain.SYNTHETIC_TAG,
+    "indicator_label": indicator_label,
+    "describe_inputs": describe_inputs,
+}
 
 ROUTERS: tuple[Mount, ...] = (
     Mount.api(api_runs.router),

@@ -177,6 +177,7 @@ CSV_COLUMNS = [
     "month",
     "rule",
     "indicator",
+    "indicator_name",
     "severity",
     "message",
     "status",

@@ -66,7 +66,13 @@ def dashboard_page(
         )
         h = dash.health(conn, scope, city, month=month, area=area, months=36)
         w = dash.open_warnings(conn, scope, city, area=None, limit=10, offset=0)
-    data = {"supply": sup, "indices": ix, "health": h, "dimensions": domain.DIMENSION_LABELS}
+    data = {
+        "supply": sup,
+        "indices": ix,
+        "health": h,
+        "dimensions": domain.DIMENSION_LABELS,
+        "area": h.area.code if h.area else area,
+    }
     return render(
         request,
         "market/dashboard.html",

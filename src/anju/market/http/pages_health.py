@@ -13,18 +13,18 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from anju import divisions
-from anju.core.errors import AnjuError
+from anju.core.errors import AnjuError, NotFound
 from anju.market import domain
 from anju.market import health_queries as hq
 from anju.market import warnings as market_warnings
-from anju.market.areas import visible
+from anju.market.areas import require, visible
 from anju.market.http.deps import MarketRead, MarketWarn
 from anju.market.http.health_support import AreaCode, MonthParam, OptionalMonth, districts_of
 from anju.market.runs import is_synthetic, latest_is_synthetic
 from anju.security import SecurityDep, audited
 from anju.web.deps import PagingDep, UowDep
 from anju.web.forms import form_action
-from anju.web.templating import pager, render
+from anju.web.templating import pager, render, render_error
 
 router = APIRouter(include_in_schema=False)
 
@@ -42,14 +42,28 @@ def _names(conn: Any, city: str, areas: list[str]) -> dict[str, str]:
 
 @router.get("/market/health", response_class=HTMLResponse)
 def health_page(
-    request: Request, uow: UowDep, sec: SecurityDep, caller: MarketRead, month: OptionalMonth = ""
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: MarketRead,
+    month: OptionalMonth = "",
+    area: AreaQuery = "",
 ) -> HTMLResponse:
-    """Per area: the radar of the seven dimensions for a month, the total over time, and the table."""
+    """Per area: the radar of the seven dimensions for a month (the city and one chosen district by
+    default, more on demand), the total over time, and the table."""
     city = sec.settings.city_code
+    try:
+        if area:
+            require(caller.scope, city, area)
+    except NotFound as e:
+        return render_error(request, 404, e.message)
     with uow.read() as conn:
         h = hq.health(conn, caller.scope, city, districts_of(conn, city), month or None)
         names = _names(conn, city, [a.area_code for a in h.areas] + list(h.totals))
+    districts_shown = [a.area_code for a in h.areas if a.area_code != city]
+    chosen = area if area and area != city else (districts_shown[0] if districts_shown else "")
     data = {
+        "selected": [names.get(city, city)] + ([names.get(chosen, chosen)] if chosen else []),
         "dimensions": domain.DIMENSIONS,
         "month": h.month,
         "months": h.months,
@@ -60,6 +74,7 @@ def health_page(
         request,
         "market/health.html",
         h=h,
+        chosen=chosen,
         names=names,
         dimensions=domain.DIMENSION_LABELS,
         data=data,
@@ -73,7 +88,10 @@ def explain_page(
     """An area's scores of a month explained back to indicators, inputs, normalisation and weights."""
     city = sec.settings.city_code
     with uow.read() as conn:
-        e = hq.explain(conn, caller.scope, city, area, month)
+        try:
+            e = hq.explain(conn, caller.scope, city, area, month)
+        except NotFound as err:
+            return render_error(request, 404, err.message)
         names = _names(conn, city, [area])
         synthetic = is_synthetic(conn, e.run)
     return render(
@@ -104,6 +122,11 @@ def warnings_page(
     """Warnings of the visible areas, newest month first, with filters, pages and a CSV."""
     city = sec.settings.city_code
     f = hq.WarningFilter(status=status, severity=severity, area=area, month=month)
+    try:
+        if area:
+            require(caller.scope, city, area)
+    except NotFound as e:
+        return render_error(request, 404, e.message)
     with uow.read() as conn:
         districts = districts_of(conn, city)
         page = hq.warnings(conn, caller.scope, city, districts, f, limit=paging.page_size, offset=paging.offset)
@@ -118,6 +141,7 @@ def warnings_page(
         items=page.items,
         f=f,
         areas=areas,
+        actable={a for a in areas if caller.scope.allows_division(a)},
         names=names,
         statuses=domain.WARNING_STATUSES,
         severities=domain.SEVERITIES,

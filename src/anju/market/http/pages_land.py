@@ -12,13 +12,24 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
 from anju.core import csvout
-from anju.market import domain, land, land_views, rent_ratio, runs, supply
+from anju.core.errors import NotFound
+from anju.market import areas, domain, land, land_views, rent_ratio, runs, supply
 from anju.market.http.api_land import AreaQ, DateQ, DistrictQ, RentalQ, UseQ, land_filter
 from anju.market.http.deps import MarketRead
 from anju.web.deps import PagingDep, SettingsDep, UowDep
-from anju.web.templating import pager, render
+from anju.web.templating import pager, render, render_error
 
 router = APIRouter(include_in_schema=False)
+
+
+def _outside(request: Request, caller: MarketRead, city: str, district: str) -> HTMLResponse | None:
+    """Another district's code answers the Chinese 404 page (never the caller's own figures instead)."""
+    try:
+        if district:
+            areas.require(caller.scope, city, district)
+    except NotFound as e:
+        return render_error(request, 404, e.message)
+    return None
 
 
 @router.get("/market/land", response_class=HTMLResponse)
@@ -36,6 +47,8 @@ def land_page(
 ) -> HTMLResponse:
     """Land transfers in scope with filters, totals, paging and the export of the same filter."""
     f = land_filter(district, land_use, rental, date_from, date_to)
+    if (refused := _outside(request, caller, settings.city_code, district)) is not None:
+        return refused
     with uow.read() as conn:
         ps = land_views.places(conn, caller.scope, settings.city_code)
         ds = ps.district_codes()
@@ -121,6 +134,8 @@ def ratios_page(
     district: DistrictQ = "",
 ) -> HTMLResponse:
     """Rent-to-price ratios per street in scope, by district, paginated."""
+    if (refused := _outside(request, caller, settings.city_code, district)) is not None:
+        return refused
     with uow.read() as conn:
         ps = land_views.places(conn, caller.scope, settings.city_code)
         v = land_views.ratio_view(

@@ -15,7 +15,7 @@
       textStyle: { fontFamily: FONT },
       tooltip: { trigger: 'axis', confine: true },
       legend: { top: 0, type: 'scroll' },
-      grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
+      grid: { left: 24, right: 56, top: 48, bottom: 8, containLabel: true },  // room for the axis names
     };
     Object.keys(extra).forEach(function (k) { o[k] = extra[k]; });
     return o;
@@ -73,13 +73,22 @@
       var radar = d.health && d.health.radar;
       if (!radar || !radar.length) return null;
       var dims = Object.keys(d.dimensions).filter(function (k) { return k !== 'total'; });
+      // a missing score is a gap (数据不足), never 0; by default the city and the chosen district only,
+      // the others can be added from the legend
+      var selected = {};
+      radar.forEach(function (r) { selected[r.area.name] = r.area.city || r.area.code === d.area || radar.length <= 2; });
+      if (!radar.some(function (r) { return !r.area.city && selected[r.area.name]; })) {
+        var first = radar.filter(function (r) { return !r.area.city; })[0];
+        if (first) selected[first.area.name] = true;
+      }
       return base({
         tooltip: { trigger: 'item', confine: true },
+        legend: { top: 0, type: 'scroll', selected: selected },
         radar: { indicator: dims.map(function (k) { return { name: d.dimensions[k], max: 100 }; }), radius: '65%', center: ['50%', '55%'] },
         series: [{
           type: 'radar',
           data: radar.map(function (r) {
-            return { name: r.area.name, value: dims.map(function (k) { return r.scores[k] === undefined ? null : r.scores[k]; }) };
+            return { name: r.area.name, value: dims.map(function (k) { var v = r.scores[k]; return v === undefined || v === null ? null : v; }) };
           }),
         }],
       });

@@ -31,13 +31,18 @@
     radar: function (d) {
       var codes = Object.keys(d.dimensions);
       if (!d.areas.length) return null;
+      // a missing score is a gap (数据不足), never 0; the city and one district are shown by default,
+      // the others can be added from the legend
+      var selected = {};
+      d.areas.forEach(function (a) { selected[a.name] = !d.selected || d.selected.indexOf(a.name) >= 0; });
       return base({
         tooltip: { trigger: 'item', confine: true },
+        legend: { top: 0, type: 'scroll', selected: selected },
         radar: { indicator: codes.map(function (c) { return { name: d.dimensions[c], max: 100 }; }), radius: '62%', center: ['50%', '56%'] },
         series: [{
           type: 'radar',
           data: d.areas.map(function (a) {
-            return { name: a.name, value: codes.map(function (c) { var v = a.scores[c]; return v === null || v === undefined ? 0 : Math.round(v * 10) / 10; }) };
+            return { name: a.name, value: codes.map(function (c) { var v = a.scores[c]; return v === null || v === undefined ? null : Math.round(v * 10) / 10; }) };
           }),
         }],
       });
@@ -66,6 +71,7 @@
       var band = s.points.map(function (p) { return p.upper === null || p.lower === null ? null : p.upper - p.lower; });
       return base({
         tooltip: { trigger: 'axis', confine: true },
+        legend: { top: 0, type: 'scroll', data: ['实际', '预测', '80% 区间'] },
         xAxis: { type: 'category', data: months },
         yAxis: { type: 'value', scale: true },
         series: [

@@ -14,7 +14,7 @@
       textStyle: { fontFamily: FONT },
       tooltip: { trigger: 'axis', confine: true },
       legend: { top: 0, type: 'scroll' },
-      grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
+      grid: { left: 24, right: 56, top: 48, bottom: 8, containLabel: true },  // room for the axis names
     };
     Object.keys(extra).forEach(function (k) { o[k] = extra[k]; });
     return o;
