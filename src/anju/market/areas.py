@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlalchemy import Connection
+
+from anju import divisions
 from anju.core.errors import NotFound
 from anju.core.scope import Scope
 
@@ -24,3 +27,12 @@ def require(scope: Scope, city_code: str, area: str) -> None:
     """Refuse an area outside the scope exactly like a missing one."""
     if area != city_code and not scope.allows_division(area):
         raise NotFound(f"没有区域 {area} 的市场数据")
+
+
+def listing(conn: Connection, scope: Scope, city_code: str) -> list[tuple[str, str]]:
+    """The areas the caller may see as (code, Chinese name): the city's districts (GB/T 2260) in code
+    order, then the city itself (its name in the register, else 全市). The one list of areas every market
+    page and read offers (two indexed queries)."""
+    districts = divisions.children(conn, city_code, "district").items
+    city_name = divisions.names(conn, {city_code}).get(city_code) or "全市"
+    return [(d.code, d.name) for d in districts if scope.allows_division(d.code)] + [(city_code, city_name)]

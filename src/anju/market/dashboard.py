@@ -10,27 +10,22 @@ district and the city). Before the first run every read answers with ``run`` Non
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, select
+from sqlalchemy import Connection, Engine, select
 
-from anju import divisions
-from anju.core.paging import Page, fetch_page
+from anju.core.paging import Page
 from anju.core.scope import Scope
 from anju.market import areas, domain
-from anju.market.health_queries import indicator_label
+from anju.market import health_queries as hq
+from anju.market import supply as market_supply
 from anju.market.runs import Run, is_synthetic, latest_run
-from anju.market.tables import (
-    market_health_scores,
-    market_index_values,
-    market_supply,
-    market_warnings,
-)
+from anju.market.tables import market_index_values
+from anju.market.tables import market_supply as supply_table
 
-S, IV, H, W = market_supply, market_index_values, market_health_scores, market_warnings
+S, IV = supply_table, market_index_values
 
 #: The longest series a dashboard read returns (ten years and a bit: the full history at scale).
 MAX_MONTHS = 180
@@ -57,13 +52,17 @@ def run_ref(conn: Connection, run: Run) -> RunRef:
 
 
 def area_refs(conn: Connection, run: Run, scope: Scope, city_code: str) -> list[AreaRef]:
-    """The areas of the run the caller may see, the city first, then districts by code (one query on
-    the supply table's key, and one for the names)."""
-    codes = [r[0] for r in conn.execute(select(S.c.area_code).where(S.c.run_id == run.id).distinct())]
-    seen = areas.visible(scope, city_code, sorted(set(codes) | {city_code}))
-    names = divisions.names(conn, set(seen))
-    out = [AreaRef(c, names.get(c, "全市" if c == city_code else c), c == city_code) for c in seen]
+    """The areas of :func:`anju.market.areas.listing` the run has figures of, the city first, then
+    districts by code (one query on the supply table's key, besides the listing)."""
+    codes = {r[0] for r in conn.execute(select(S.c.area_code).where(S.c.run_id == run.id).distinct())}
+    listed = areas.listing(conn, scope, city_code)
+    out = [AreaRef(c, n, c == city_code) for c, n in listed if c in codes or c == city_code]
     return sorted(out, key=lambda a: (not a.city, a.code))
+
+
+def _ref(conn: Connection, scope: Scope, city_code: str, area: str) -> AreaRef:
+    name = dict(areas.listing(conn, scope, city_code)).get(area, area)
+    return AreaRef(area, name, area == city_code)
 
 
 def _window(run: Run, last: str | None, months: int) -> tuple[str, str]:
@@ -100,69 +99,25 @@ def summary(conn: Connection, scope: Scope, city_code: str) -> Summary:
 
 
 @dataclass(frozen=True, slots=True)
-class SupplyPoint:
-    month: str
-    land_parcels: int
-    land_floor_area: float
-    land_price_fen: int
-    projects: int
-    permits: int
-    permitted_homes: int
-    completed_homes: int
-    new_sales: int
-    new_sales_area: float
-    resales: int
-    resales_area: float
-    inventory_homes: int
-    inventory_area: float
-    months_of_supply: float | None
-
-
-@dataclass(frozen=True, slots=True)
 class SupplySeries:
     run: RunRef | None
     area: AreaRef | None
-    points: list[SupplyPoint]
+    points: list[market_supply.SupplyMonth]
 
 
 def supply(
     conn: Connection, scope: Scope, city_code: str, *, area: str | None, months: int, last: str | None = None
 ) -> SupplySeries:
     """The supply pipeline of one area (default the city) month by month (land → permits → sales →
-    inventory, months of supply): one range scan of the key (run, area, month)."""
+    inventory, months of supply), read by :func:`anju.market.supply.series`."""
     area = area or city_code
     areas.require(scope, city_code, area)
     run = latest_run(conn)
     if run is None:
         return SupplySeries(None, None, [])
     start, end = _window(run, last, months)
-    rows = conn.execute(
-        select(S)
-        .where(S.c.run_id == run.id, S.c.area_code == area, S.c.month >= start, S.c.month <= end)
-        .order_by(S.c.month)
-    ).all()
-    name = divisions.names(conn, {area}).get(area, "全市" if area == city_code else area)
-    return SupplySeries(run_ref(conn, run), AreaRef(area, name, area == city_code), [_supply_point(r) for r in rows])
-
-
-def _supply_point(r: Any) -> SupplyPoint:
-    return SupplyPoint(
-        month=r.month,
-        land_parcels=r.land_parcels,
-        land_floor_area=float(r.land_floor_area),
-        land_price_fen=r.land_price_fen,
-        projects=r.projects,
-        permits=r.permits,
-        permitted_homes=r.permitted_homes,
-        completed_homes=r.completed_homes,
-        new_sales=r.new_sales,
-        new_sales_area=float(r.new_sales_area),
-        resales=r.resales,
-        resales_area=float(r.resales_area),
-        inventory_homes=r.inventory_homes,
-        inventory_area=float(r.inventory_area),
-        months_of_supply=r.months_of_supply,
-    )
+    points = market_supply.series(conn, run.id, area, start=start, end=end)
+    return SupplySeries(run_ref(conn, run), _ref(conn, scope, city_code, area), points)
 
 
 # ------------------------------------------------------------------------------------------ indices
@@ -273,142 +228,39 @@ class Health:
 def health(
     conn: Connection, scope: Scope, city_code: str, *, month: str | None, area: str | None, months: int
 ) -> Health:
-    """The health radar of every visible area for one month (default the run's last), and the history of
-    one area's scores (default the city) over time: two queries on the key (run, area, month, dimension)."""
+    """The health radar of every visible area for one month (default the last scored), and the history of
+    one area's scores (default the city) over time, read by :func:`anju.market.health_queries.health`."""
     area = area or city_code
     areas.require(scope, city_code, area)
     run = latest_run(conn)
     if run is None:
         return Health(None, None, [], None, [])
-    month = month if month and run.first_month <= month <= run.last_month else run.last_month
+    h = hq.health(conn, scope, city_code, month, history_of=area)
+    chosen = h.month or run.last_month
     refs = area_refs(conn, run, scope, city_code)
-    rows = conn.execute(
-        select(H.c.area_code, H.c.dimension, H.c.score, H.c.grade).where(
-            H.c.run_id == run.id, H.c.area_code.in_([a.code for a in refs]), H.c.month == month
-        )
-    ).all()
-    scores: dict[str, dict[str, float | None]] = {}
-    grades: dict[str, str | None] = {}
-    for r in rows:
-        scores.setdefault(r.area_code, {})[r.dimension] = r.score
-        if r.dimension == domain.TOTAL:
-            grades[r.area_code] = r.grade
-    radar = [HealthScore(a, scores[a.code], grades.get(a.code)) for a in refs if a.code in scores]
-    start, end = _window(run, month, months)
-    hist: dict[str, dict[str, float | None]] = {}
-    for m, dim, score in conn.execute(
-        select(H.c.month, H.c.dimension, H.c.score)
-        .where(H.c.run_id == run.id, H.c.area_code == area, H.c.month >= start, H.c.month <= end)
-        .order_by(H.c.month)
-    ):
-        hist.setdefault(m, {})[dim] = score
+    by = {s.area_code: s for s in h.areas}
+    radar = [HealthScore(a, by[a.code].scores, by[a.code].grades.get(domain.TOTAL)) for a in refs if a.code in by]
+    start, end = _window(run, chosen, months)
+    history = [HealthPoint(m, s) for m, s in h.history.items() if start <= m <= end]
     ref = next((a for a in refs if a.code == area), AreaRef(area, area, area == city_code))
-    return Health(run_ref(conn, run), month, radar, ref, [HealthPoint(m, s) for m, s in hist.items()])
+    return Health(run_ref(conn, run), chosen, radar, ref, history)
 
 
 # ----------------------------------------------------------------------------------------- warnings
 
 
-@dataclass(frozen=True, slots=True)
-class WarningRow:
-    id: int
-    rule: str
-    indicator: str
-    indicator_label: str
-    area_code: str
-    area_name: str
-    month: str
-    severity: str
-    severity_label: str
-    message: str
-    inputs: dict[str, Any]
-    status: str
-    raised_at: Any
-
-
 def open_warnings(
     conn: Connection, scope: Scope, city_code: str, *, area: str | None, limit: int, offset: int
-) -> Page[WarningRow]:
-    """Open warnings of the areas the caller may see (or one of them), the newest month first: one page
-    of the index (status, area)."""
+) -> Page[hq.MarketWarning]:
+    """Open warnings of the areas the caller may see (or one of them), the newest month first:
+    :func:`anju.market.health_queries.warnings` with status open."""
     if area:
         areas.require(scope, city_code, area)
-        cond = W.c.area_code == area
-    elif scope.unrestricted:
-        cond = None
-    else:
-        run = latest_run(conn)
-        universe = [a.code for a in area_refs(conn, run, scope, city_code)] if run else [city_code]
-        cond = W.c.area_code.in_(universe)
-    where = [W.c.status == "open"] + ([cond] if cond is not None else [])
-    stmt = select(W).where(and_(*where)).order_by(W.c.month.desc(), W.c.id.desc())
-    page = fetch_page(conn, stmt, limit=limit, offset=offset)
-    names = divisions.names(conn, {r.area_code for r in page.items})
-    return Page(
-        [
-            WarningRow(
-                id=r.id,
-                rule=r.rule,
-                indicator=r.indicator,
-                indicator_label=indicator_label(r.indicator),
-                area_code=r.area_code,
-                area_name=names.get(r.area_code, "全市" if r.area_code == city_code else r.area_code),
-                month=r.month,
-                severity=r.severity,
-                severity_label=domain.SEVERITIES.get(r.severity, r.severity),
-                message=r.message,
-                inputs=json.loads(r.inputs) if r.inputs else {},
-                status=r.status,
-                raised_at=r.raised_at,
-            )
-            for r in page.items
-        ],
-        page.total,
-    )
+    f = hq.WarningFilter(status="open", area=area or "")
+    return hq.warnings(conn, scope, city_code, f, limit=limit, offset=offset)
 
 
 # -------------------------------------------------------------------------------------------- tables
-
-#: Column headers (Chinese) of the dashboard's CSV downloads.
-SUPPLY_COLUMNS = (
-    "月份",
-    "出让地块（宗）",
-    "出让建筑面积（㎡）",
-    "出让价款（元）",
-    "预售许可（个）",
-    "许可套数",
-    "竣工套数",
-    "新建商品住宅成交（套）",
-    "新建成交面积（㎡）",
-    "二手住宅成交（套）",
-    "二手成交面积（㎡）",
-    "可售库存（套）",
-    "可售面积（㎡）",
-    "去化周期（月）",
-)
-
-
-def supply_rows(s: SupplySeries) -> list[list[Any]]:
-    return [
-        [
-            p.month,
-            p.land_parcels,
-            round(p.land_floor_area, 2),
-            round(p.land_price_fen / 100, 2),
-            p.permits,
-            p.permitted_homes,
-            p.completed_homes,
-            p.new_sales,
-            round(p.new_sales_area, 2),
-            p.resales,
-            round(p.resales_area, 2),
-            p.inventory_homes,
-            round(p.inventory_area, 2),
-            None if p.months_of_supply is None else round(p.months_of_supply, 1),
-        ]
-        for p in s.points
-    ]
-
 
 INDEX_COLUMNS = (
     "区域",
@@ -449,40 +301,13 @@ def health_rows(h: Health) -> list[list[Any]]:
     return [[r.area.name, r.area.code, h.month, *(_r(r.scores.get(d)) for d in dims), r.grade] for r in h.radar]
 
 
-WARNING_COLUMNS = ("编号", "区域", "月份", "级别", "规则", "指标", "说明", "状态")
-
-
-#: Rows read per query of the warnings export (not capped: batch after batch).
-EXPORT_BATCH = 2_000
-
-
 def warning_export(engine: Engine, scope: Scope, city_code: str, *, area: str | None) -> Iterator[list[Any]]:
-    """Every open warning of the dashboard's filter as CSV rows, read in batches of
-    :data:`EXPORT_BATCH` (each its own short read)."""
-    offset = 0
-    while True:
-        with engine.connect() as conn:
-            page = open_warnings(conn, scope, city_code, area=area, limit=EXPORT_BATCH, offset=offset)
-        yield from warning_rows(list(page.items))
-        if len(page.items) < EXPORT_BATCH:
-            return
-        offset += EXPORT_BATCH
-
-
-def warning_rows(items: list[WarningRow]) -> list[list[Any]]:
-    return [
-        [
-            w.id,
-            w.area_name,
-            w.month,
-            w.severity_label,
-            w.inputs.get("condition", ""),
-            w.indicator_label,
-            w.message,
-            domain.WARNING_STATUSES[w.status],
-        ]
-        for w in items
-    ]
+    """Every open warning of the dashboard's filter as CSV rows in the one warnings layout
+    (:data:`anju.market.health_queries.WARNING_CSV_COLUMNS`), read in batches."""
+    if area:
+        areas.require(scope, city_code, area)
+    f = hq.WarningFilter(status="open", area=area or "")
+    return hq.warning_csv_rows(hq.export_warnings(engine, scope, city_code, f))
 
 
 def _r(v: float | None, places: int = 2) -> float | None:

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, func, select
 
-from anju import divisions
 from anju.core.errors import NotFound
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
@@ -50,13 +49,18 @@ class Health:
     totals: dict[str, dict[str, float | None]]  # area → month → total
     sample_model: bool = False  # scored with a labelled sample edition
     synthetic: bool = False  # the register is a synthetic city (合成)
+    #: the scores of every dimension (and the total) of one area (``history_of``) by month
+    history: dict[str, dict[str, float | None]] = field(default_factory=dict)
 
 
-def health(conn: Connection, scope: Scope, city: str, districts: tuple[str, ...], month: str | None) -> Health:
+def health(conn: Connection, scope: Scope, city: str, month: str | None, *, history_of: str | None = None) -> Health:
+    """The scores of every visible area (:func:`anju.market.areas.listing`) for a month (default the
+    last scored), every area's total over time and, for ``history_of``, every dimension over time: one
+    query on the key (run, area, month, dimension)."""
     run = latest_run(conn)
     if run is None:
         return Health(None, [], None, [], {})
-    areas = market_areas.visible(scope, city, (*districts, city))
+    areas = [code for code, _ in market_areas.listing(conn, scope, city)]
     months = [r[0] for r in conn.execute(select(HS.month).where(HS.run_id == run.id).distinct().order_by(HS.month))]
     if not months:
         return Health(run, [], None, [], {})
@@ -68,9 +72,12 @@ def health(conn: Connection, scope: Scope, city: str, districts: tuple[str, ...]
     ).all()
     by: dict[str, AreaScores] = {}
     totals: dict[str, dict[str, float | None]] = {a: {} for a in areas}
+    history: dict[str, dict[str, float | None]] = {}
     for area, m, dim, score, grade in rows:
         if dim == domain.TOTAL:
             totals[area][m] = score
+        if area == history_of:
+            history.setdefault(m, {})[dim] = score
         if m == chosen:
             s = by.setdefault(area, AreaScores(area, m, {}, {}))
             s.scores[dim] = score
@@ -84,6 +91,7 @@ def health(conn: Connection, scope: Scope, city: str, districts: tuple[str, ...]
         totals,
         sample_model=bool(ed and ed.sample),
         synthetic=is_synthetic(conn, run),
+        history=dict(sorted(history.items())),
     )
 
 
@@ -249,10 +257,10 @@ class WarningFilter:
 
 
 def warnings(
-    conn: Connection, scope: Scope, city: str, districts: tuple[str, ...], f: WarningFilter, *, limit: int, offset: int
+    conn: Connection, scope: Scope, city: str, f: WarningFilter, *, limit: int, offset: int
 ) -> Page[MarketWarning]:
-    """Warnings of the visible areas, newest month first, filtered."""
-    areas = market_areas.visible(scope, city, (*districts, city))
+    """Warnings of the visible areas (:func:`anju.market.areas.listing`), newest month first, filtered."""
+    areas = [code for code, _ in market_areas.listing(conn, scope, city)]
     conds: list[ColumnElement[bool]] = [W.area_code.in_(areas)]
     if f.status:
         conds.append(W.status == f.status)
@@ -270,19 +278,41 @@ def warnings(
 EXPORT_BATCH = 2_000
 
 
-def export_warnings(
-    engine: Engine, scope: Scope, city: str, districts: tuple[str, ...], f: WarningFilter
-) -> Iterator[MarketWarning]:
+def export_warnings(engine: Engine, scope: Scope, city: str, f: WarningFilter) -> Iterator[MarketWarning]:
     """Every filtered warning, newest month first, read in batches of :data:`EXPORT_BATCH` (each its own
     short read), for a streamed CSV."""
     offset = 0
     while True:
         with engine.connect() as conn:
-            page = warnings(conn, scope, city, districts, f, limit=EXPORT_BATCH, offset=offset)
+            page = warnings(conn, scope, city, f, limit=EXPORT_BATCH, offset=offset)
         yield from page.items
         if len(page.items) < EXPORT_BATCH:
             return
         offset += EXPORT_BATCH
+
+
+#: The one CSV layout of warnings (the warnings page's export and the dashboard's): attributes of
+#: :class:`MarketWarning`, also the header.
+WARNING_CSV_COLUMNS = (
+    "id",
+    "area_code",
+    "month",
+    "rule",
+    "indicator",
+    "indicator_name",
+    "severity",
+    "message",
+    "status",
+    "raised_at",
+    "acknowledged_by",
+    "acknowledge_note",
+    "closed_by",
+    "close_note",
+)
+
+
+def warning_csv_rows(found: Iterable[MarketWarning]) -> Iterator[list[Any]]:
+    return ([getattr(w, c) for c in WARNING_CSV_COLUMNS] for w in found)
 
 
 def warning(conn: Connection, scope: Scope, city: str, warning_id: int) -> MarketWarning:
@@ -304,11 +334,6 @@ def open_warnings(conn: Connection, scope: Scope) -> tuple[int, int]:
         if scope.allows_division(area):
             total, urgent = total + int(n), urgent + int(bad)
     return total, urgent
-
-
-def districts_of(conn: Connection, city: str) -> tuple[str, ...]:
-    """The city's districts (GB/T 2260), in code order: the areas besides the city."""
-    return tuple(d.code for d in divisions.children(conn, city, "district").items)
 
 
 # ----------------------------------------------------------------------------------------- forecasts

@@ -34,12 +34,16 @@ class Places:
 
 
 def places(conn: Connection, scope: Scope, city_code: str, city_name: str = "全市") -> Places:
+    """Every district with its streets (the land filters), and the areas the caller may see
+    (:func:`anju.market.areas.listing`: districts, then the city, shown as ``city_name``)."""
     choices = divisions.choices(conn)
     ds = [Place(c["code"], c["name"]) for c in choices]
-    seen = set(areas.visible(scope, city_code, [d.code for d in ds]))
+    seen = [
+        Place(code, city_name if code == city_code else name) for code, name in areas.listing(conn, scope, city_code)
+    ]
     names = {c["code"]: c["name"] for c in choices} | {s["code"]: s["name"] for c in choices for s in c["streets"]}
     names[city_code] = city_name
-    return Places(ds, [d for d in ds if d.code in seen] + [Place(city_code, city_name)], names)
+    return Places(ds, seen, names)
 
 
 @dataclass(frozen=True, slots=True)

@@ -310,11 +310,18 @@ def _month(r: Any) -> SupplyMonth:
     return SupplyMonth(**{f.name: getattr(r, f.name) for f in fields(SupplyMonth)})
 
 
-def series(conn: Connection, run_id: int, area: str) -> list[SupplyMonth]:
-    """One area's months of a run, oldest first (the caller checked the area is in scope)."""
+def series(
+    conn: Connection, run_id: int, area: str, *, start: str | None = None, end: str | None = None
+) -> list[SupplyMonth]:
+    """One area's months of a run (from ``start`` to ``end`` when given), oldest first: one range scan
+    of the key (run, area, month). The caller checked the area is in scope."""
     s = market_supply.c
-    q = select(market_supply).where(s.run_id == run_id, s.area_code == area).order_by(s.month)
-    return [_month(r) for r in conn.execute(q)]
+    q = select(market_supply).where(s.run_id == run_id, s.area_code == area)
+    if start:
+        q = q.where(s.month >= start)
+    if end:
+        q = q.where(s.month <= end)
+    return [_month(r) for r in conn.execute(q.order_by(s.month))]
 
 
 def latest(conn: Connection, run_id: int, areas: Iterable[str], month: str) -> list[SupplyMonth]:

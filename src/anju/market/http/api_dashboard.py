@@ -5,6 +5,7 @@ district and the city). Before the first run: ``run`` null and nothing else."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
@@ -12,6 +13,9 @@ from fastapi.responses import StreamingResponse
 
 from anju.core import csvout
 from anju.market import dashboard as dash
+from anju.market import supply as market_supply
+from anju.market.health_queries import WARNING_CSV_COLUMNS
+from anju.market.http.api_health import WarningOut
 from anju.market.http.deps import MarketRead
 from anju.market.runs import latest_is_synthetic, synthetic_note
 from anju.web.deps import PagingDep, SettingsDep, UowDep
@@ -97,13 +101,18 @@ def health(
 @router.get("/warnings", operation_id="market_dashboard_warnings")
 def warnings(
     uow: UowDep, caller: MarketRead, settings: SettingsDep, paging: PagingDep, area: AreaQ = None
-) -> Page[dash.WarningRow]:
+) -> Page[WarningOut]:
     """Open early warnings of the visible areas, the newest month first, paginated."""
     with uow.read() as conn:
         page = dash.open_warnings(
             conn, caller.scope, settings.city_code, area=area, limit=paging.page_size, offset=paging.offset
         )
-    return Page(items=list(page.items), total=page.total, page=paging.page, page_size=paging.page_size)
+    return Page(
+        items=[WarningOut(**asdict(w)) for w in page.items],
+        total=page.total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )
 
 
 @router.get(
@@ -131,10 +140,8 @@ def table_csv(
     with uow.read() as conn:
         note = synthetic_note(latest_is_synthetic(conn))
         if table == "supply":
-            columns, rows = (
-                dash.SUPPLY_COLUMNS,
-                dash.supply_rows(dash.supply(conn, scope, city, area=area, months=months, last=month)),
-            )
+            sup = dash.supply(conn, scope, city, area=area, months=months, last=month)
+            columns, rows = market_supply.EXPORT_HEADER, [market_supply.export_row(p) for p in sup.points]
         elif table == "indices":
             ix = dash.indices(
                 conn, scope, city, segment=segment, method=method, band=band, area=area, months=months, last=month
@@ -144,5 +151,5 @@ def table_csv(
             h = dash.health(conn, scope, city, month=month, area=area, months=months)
             columns, rows = dash.HEALTH_COLUMNS, dash.health_rows(h)
         else:
-            columns, rows = dash.WARNING_COLUMNS, dash.warning_export(uow.engine, scope, city, area=area)
+            columns, rows = WARNING_CSV_COLUMNS, dash.warning_export(uow.engine, scope, city, area=area)
     return csvout.response(f"market-{table}.csv", columns, rows, note=note)

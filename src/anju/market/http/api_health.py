@@ -15,7 +15,7 @@ from anju.core import csvout
 from anju.market import health_queries as hq
 from anju.market import warnings as market_warnings
 from anju.market.http.deps import MarketRead, MarketWarn
-from anju.market.http.health_support import AreaCode, MonthParam, OptionalMonth, districts_of
+from anju.market.http.health_support import AreaCode, MonthParam, OptionalMonth
 from anju.market.runs import latest_is_synthetic, synthetic_note
 from anju.security import SecurityDep, audited
 from anju.web.deps import PagingDep, UowDep
@@ -50,7 +50,7 @@ def health(uow: UowDep, sec: SecurityDep, caller: MarketRead, month: OptionalMon
     scored), and the total over time, from the latest finished run."""
     city = sec.settings.city_code
     with uow.read() as conn:
-        h = hq.health(conn, caller.scope, city, districts_of(conn, city), month or None)
+        h = hq.health(conn, caller.scope, city, month or None)
     return HealthOut(
         run_id=h.run.id if h.run else None,
         edition=h.run.edition if h.run else None,
@@ -158,7 +158,6 @@ def warnings(
             conn,
             caller.scope,
             city,
-            districts_of(conn, city),
             _filter(status, severity, area, month),
             limit=paging.page_size,
             offset=paging.offset,
@@ -169,24 +168,6 @@ def warnings(
         page=paging.page,
         page_size=paging.page_size,
     )
-
-
-CSV_COLUMNS = [
-    "id",
-    "area_code",
-    "month",
-    "rule",
-    "indicator",
-    "indicator_name",
-    "severity",
-    "message",
-    "status",
-    "raised_at",
-    "acknowledged_by",
-    "acknowledge_note",
-    "closed_by",
-    "close_note",
-]
 
 
 @router.get(
@@ -208,11 +189,9 @@ def warnings_csv(
     ends with the 合成 note row."""
     city = sec.settings.city_code
     with uow.read() as conn:
-        districts = districts_of(conn, city)
         note = synthetic_note(latest_is_synthetic(conn))
-    found = hq.export_warnings(uow.engine, caller.scope, city, districts, _filter(status, severity, area, month))
-    rows = ([getattr(w, c) for c in CSV_COLUMNS] for w in found)
-    return csvout.response("market-warnings.csv", CSV_COLUMNS, rows, note=note)
+    found = hq.export_warnings(uow.engine, caller.scope, city, _filter(status, severity, area, month))
+    return csvout.response("market-warnings.csv", hq.WARNING_CSV_COLUMNS, hq.warning_csv_rows(found), note=note)
 
 
 @router.get("/warnings/{warning_id}", operation_id="market_warning")

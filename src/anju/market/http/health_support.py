@@ -1,4 +1,4 @@
-"""Shared pieces of the health, warnings and forecast routes: path and query types, the city's districts."""
+"""Shared pieces of the health, warnings and forecast routes: path and query types."""
 
 from __future__ import annotations
 
@@ -6,9 +6,7 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
-from anju.market.health_queries import districts_of
-
-__all__ = ["AreaCode", "MonthParam", "OptionalMonth", "districts_of"]
+__all__ = ["AreaCode", "MonthParam", "OptionalMonth"]
 
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 AreaCode = Annotated[str, Path(pattern=r"^\d{6,12}$", max_length=12, description="区划代码（区或全市）")]

@@ -94,6 +94,8 @@ def dashboard_page(
         bands=domain.BAND_LABELS,
         dimensions=domain.DIMENSION_LABELS,
         statuses=domain.INDEX_STATUSES,
+        severities=domain.SEVERITIES,
+        area_names={a.code: a.name for a in s.areas},
     )
 
 

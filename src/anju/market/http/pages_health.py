@@ -12,14 +12,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from anju import divisions
 from anju.core.errors import AnjuError, NotFound
 from anju.market import domain
 from anju.market import health_queries as hq
 from anju.market import warnings as market_warnings
-from anju.market.areas import require, visible
+from anju.market.areas import listing, require
 from anju.market.http.deps import MarketRead, MarketWarn
-from anju.market.http.health_support import AreaCode, MonthParam, OptionalMonth, districts_of
+from anju.market.http.health_support import AreaCode, MonthParam, OptionalMonth
 from anju.market.runs import is_synthetic, latest_is_synthetic
 from anju.security import SecurityDep, audited
 from anju.web.deps import PagingDep, UowDep
@@ -34,10 +33,9 @@ Action = Literal["acknowledge", "close"]
 DONE = {"acknowledge": "已确认该预警。", "close": "已关闭该预警。"}
 
 
-def _names(conn: Any, city: str, areas: list[str]) -> dict[str, str]:
-    names = divisions.names(conn, set(areas))
-    names[city] = names.get(city) or "全市"
-    return names
+def _names(conn: Any, caller: Any, city: str) -> dict[str, str]:
+    """The Chinese names of the areas the caller may see (:func:`anju.market.areas.listing`)."""
+    return dict(listing(conn, caller.scope, city))
 
 
 @router.get("/market/health", response_class=HTMLResponse)
@@ -58,8 +56,8 @@ def health_page(
     except NotFound as e:
         return render_error(request, 404, e.message)
     with uow.read() as conn:
-        h = hq.health(conn, caller.scope, city, districts_of(conn, city), month or None)
-        names = _names(conn, city, [a.area_code for a in h.areas] + list(h.totals))
+        h = hq.health(conn, caller.scope, city, month or None)
+        names = _names(conn, caller, city)
     districts_shown = [a.area_code for a in h.areas if a.area_code != city]
     chosen = area if area and area != city else (districts_shown[0] if districts_shown else "")
     data = {
@@ -92,7 +90,7 @@ def explain_page(
             e = hq.explain(conn, caller.scope, city, area, month)
         except NotFound as err:
             return render_error(request, 404, err.message)
-        names = _names(conn, city, [area])
+        names = _names(conn, caller, city)
         synthetic = is_synthetic(conn, e.run)
     return render(
         request,
@@ -128,10 +126,9 @@ def warnings_page(
     except NotFound as e:
         return render_error(request, 404, e.message)
     with uow.read() as conn:
-        districts = districts_of(conn, city)
-        page = hq.warnings(conn, caller.scope, city, districts, f, limit=paging.page_size, offset=paging.offset)
-        areas = visible(caller.scope, city, (*districts, city))
-        names = _names(conn, city, areas)
+        page = hq.warnings(conn, caller.scope, city, f, limit=paging.page_size, offset=paging.offset)
+        names = _names(conn, caller, city)
+        areas = list(names)
         synthetic = latest_is_synthetic(conn)
     query = "&".join(f"{k}={v}" for k, v in asdict(f).items() if v)
     return render(
@@ -166,7 +163,7 @@ def _warning_page(
     city = sec.settings.city_code
     with uow.read() as conn:
         w = hq.warning(conn, caller.scope, city, warning_id)
-        names = _names(conn, city, [w.area_code])
+        names = _names(conn, caller, city)
     return render(
         request,
         template,
@@ -254,10 +251,10 @@ def forecasts_page(
     """An area's forecasts (six months ahead, 80 % interval) with the last 24 months and the back-test error."""
     city = sec.settings.city_code
     with uow.read() as conn:
-        areas = visible(caller.scope, city, (*districts_of(conn, city), city))
+        names = _names(conn, caller, city)
+        areas = list(names)
         chosen = area or city
         found = hq.forecasts(conn, caller.scope, city, chosen)
-        names = _names(conn, city, areas)
         synthetic = latest_is_synthetic(conn)
     return render(
         request,
