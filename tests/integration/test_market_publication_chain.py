@@ -16,7 +16,7 @@ from sqlalchemy import Engine, and_, update
 from anju.app import create_app
 from anju.core import csvout
 from anju.core.settings import Settings
-from anju.market import dashboard, domain, health_queries
+from anju.market import domain, health_queries
 from anju.market import publication as pub
 from anju.market.tables import market_index_values
 from tests.accounts import World, api_token, choose_world, web_session
@@ -172,8 +172,7 @@ def test_warning_exports_stream_past_the_batch_size(
 ) -> None:
     client, w, _ = env
     _run(city_engine, w, warnings=7)
-    monkeypatch.setattr(dashboard, "EXPORT_BATCH", 2)
-    monkeypatch.setattr(health_queries, "EXPORT_BATCH", 2)
+    monkeypatch.setattr(health_queries, "EXPORT_BATCH", 2)  # the dashboard's export reads through it too
     h = {"Authorization": f"Bearer {api_token(city_engine, 'city')}"}
     dash_json = client.get("/api/v1/market/dashboard/warnings", headers=h, params={"page_size": 100}).json()
     rows = list(csv.reader(io.StringIO(client.get("/api/v1/market/dashboard/warnings.csv", headers=h).text)))

@@ -17,36 +17,14 @@ from sqlalchemy import Connection, select
 
 from anju.core.errors import NotFound, ValidationError
 from anju.core.scope import Scope
-from anju.market import domain
-from anju.market.dashboard import AreaRef, area_refs
-from anju.market.runs import Run, is_synthetic, latest_run
+from anju.market import areas, domain
+from anju.market import publication as pub
+from anju.market.publication import AreaFigures, TrendPoint
+from anju.market.runs import Run, latest_run
 from anju.market.tables import market_index_values, market_supply
 
 S, IV = market_supply, market_index_values
 TREND_MONTHS = 24
-
-
-@dataclass(frozen=True, slots=True)
-class DistrictLine:
-    area: AreaRef
-    new_sales: int
-    new_area_m2: float
-    new_median_fen: int | None
-    new_mom: float | None
-    new_yoy: float | None
-    resales: int
-    resale_median_fen: int | None
-    resale_mom: float | None
-    resale_yoy: float | None
-    inventory_homes: int
-    months_of_supply: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class TrendPoint:
-    month: str
-    new_index: float | None
-    resale_index: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +38,11 @@ class MonthReport:
     base_month: str
     synthetic: bool
     summary: str
-    lines: list[DistrictLine]  # the city first
+    lines: list[AreaFigures]  # the city first (:func:`anju.market.publication.figures_of`)
     trend: list[TrendPoint]
+    #: which figures the report follows: the current publication of the month or the run (unpublished)
+    source: str
+    published_version: int | None = None
 
     @property
     def file_stem(self) -> str:
@@ -82,7 +63,10 @@ def report_months(conn: Connection) -> tuple[Run | None, list[str]]:
 
 
 def build(conn: Connection, scope: Scope, city_code: str, month: str, *, method: str, city_name: str) -> MonthReport:
-    """The report of ``month`` from the latest run, within the caller's scope (four queries)."""
+    """The report of ``month`` within the caller's scope, from the figures the public page shows: the
+    current publication's snapshot when the month is published (the report says which version), else
+    the latest run's figures as :func:`anju.market.publication.figures_of` computes them, unsuppressed
+    (the internal variant: the report is for staff)."""
     try:
         domain.parse_month(month)
     except ValueError:
@@ -92,85 +76,93 @@ def build(conn: Connection, scope: Scope, city_code: str, month: str, *, method:
         raise NotFound("还没有完成的市场监测计算，无法生成月度报告")
     if not run.first_month <= month <= run.last_month:
         raise NotFound(f"本次计算不含 {month}（{run.first_month} 至 {run.last_month}）")
-    refs = area_refs(conn, run, scope, city_code)
-    codes = [a.code for a in refs]
-    prev, last_year = domain.add_months(month, -1), domain.add_months(month, -12)
-    supply: dict[tuple[str, str], Any] = {
-        (r.area_code, r.month): r
-        for r in conn.execute(
-            select(S).where(S.c.run_id == run.id, S.c.area_code.in_(codes), S.c.month.in_([month, prev, last_year]))
+    version: int | None = None
+    try:
+        current = pub.published_month(conn, month).publication
+        figs, version = current.figures, current.head.version
+        source = (
+            f"本报告数据依据 {month} 的第 {version} 版发布数据"
+            f"（{current.head.published_at:%Y-%m-%d} 发布，计算编号 {figs.run_id}），与公开发布页一致。"
         )
-    }
-    if (city_code, month) not in supply:
+    except NotFound:
+        try:
+            figs = pub.figures_of(conn, run, month, city_code=city_code, method=method, k=0, suppressed=False)
+        except ValidationError:
+            raise NotFound(f"{month} 没有全市的供需数据") from None
+        source = f"本报告数据依据第 {run.id} 次计算，{month} 尚未发布（内部数据，未做小样本隐藏）。"
+    seen = set(areas.visible(scope, city_code, [a.code for a in figs.areas]))
+    lines = [a for a in figs.areas if a.code in seen]
+    city = figs.city
+    if city is None:
         raise NotFound(f"{month} 没有全市的供需数据")
-    ix: dict[tuple[str, str, str], Any] = {
-        (r.segment, r.method, r.area_code): r
+    prev, last_year = domain.add_months(month, -1), domain.add_months(month, -12)
+    before = {
+        r.month: r
         for r in conn.execute(
-            select(IV).where(
-                IV.c.run_id == run.id,
-                IV.c.segment.in_(["new", "resale"]),
-                IV.c.method.in_(sorted({method, "median"})),
-                IV.c.area_code.in_(codes),
-                IV.c.band == "all",
-                IV.c.month == month,
+            select(S.c.month, S.c.new_sales, S.c.resales).where(
+                S.c.run_id == run.id, S.c.area_code == city_code, S.c.month.in_([prev, last_year])
             )
         )
     }
+    return MonthReport(
+        title=f"{city_name}房地产市场运行情况月度报告",
+        month=month,
+        month_label=month_label(month),
+        run_id=figs.run_id,
+        method=figs.method,
+        method_label=figs.method_label,
+        base_month=figs.base_month,
+        synthetic=figs.synthetic,
+        summary=_summary(month, city, before.get(prev), before.get(last_year), figs.method_label),
+        lines=lines,
+        trend=_trend(conn, run, city_code, month, figs.method),
+        source=source,
+        published_version=version,
+    )
+
+
+def _trend(conn: Connection, run: Run, city_code: str, month: str, method: str) -> list[TrendPoint]:
+    """The city's index levels (the run's own base), year-on-year ratios and sales over the
+    :data:`TREND_MONTHS` months up to ``month`` (two queries)."""
     start = max(run.first_month, domain.add_months(month, -(TREND_MONTHS - 1)))
-    trend: dict[str, dict[str, float | None]] = {}
+    ix: dict[str, dict[str, Any]] = {}
     for r in conn.execute(
-        select(IV.c.segment, IV.c.month, IV.c.value)
-        .where(
+        select(IV.c.segment, IV.c.month, IV.c.value, IV.c.yoy).where(
             IV.c.run_id == run.id,
-            IV.c.segment.in_(["new", "resale"]),
+            IV.c.segment.in_(pub.SEGMENT_KEYS),
             IV.c.method == method,
             IV.c.area_code == city_code,
             IV.c.band == "all",
             IV.c.month >= start,
             IV.c.month <= month,
         )
-        .order_by(IV.c.month)
     ):
-        trend.setdefault(r.month, {})[r.segment] = r.value
-    lines = [_line(a, supply[(a.code, month)], ix, method) for a in refs if (a.code, month) in supply]
-    city = lines[0]
-    summary = _summary(
-        month, city, supply.get((city_code, prev)), supply.get((city_code, last_year)), domain.METHODS[method]
-    )
-    return MonthReport(
-        title=f"{city_name}房地产市场运行情况月度报告",
-        month=month,
-        month_label=month_label(month),
-        run_id=run.id,
-        method=method,
-        method_label=domain.METHODS[method],
-        base_month=run.first_month,
-        synthetic=is_synthetic(conn, run),
-        summary=summary,
-        lines=lines,
-        trend=[TrendPoint(m, v.get("new"), v.get("resale")) for m, v in trend.items()],
-    )
+        ix.setdefault(r.month, {})[r.segment] = r
+    sales = {
+        r.month: r
+        for r in conn.execute(
+            select(S.c.month, S.c.new_sales, S.c.resales).where(
+                S.c.run_id == run.id, S.c.area_code == city_code, S.c.month >= start, S.c.month <= month
+            )
+        )
+    }
 
+    def get(m: str, seg: str, attr: str) -> Any:
+        r = ix.get(m, {}).get(seg)
+        return None if r is None else getattr(r, attr)
 
-def _line(a: AreaRef, s: Any, ix: dict[tuple[str, str, str], Any], method: str) -> DistrictLine:
-    def get(seg: str, m: str) -> Any:
-        return ix.get((seg, m, a.code))
-
-    nv, rv, nm, rm = get("new", method), get("resale", method), get("new", "median"), get("resale", "median")
-    return DistrictLine(
-        area=a,
-        new_sales=s.new_sales,
-        new_area_m2=float(s.new_sales_area),
-        new_median_fen=nm.median_unit_price_fen if nm else None,
-        new_mom=nv.mom if nv else None,
-        new_yoy=nv.yoy if nv else None,
-        resales=s.resales,
-        resale_median_fen=rm.median_unit_price_fen if rm else None,
-        resale_mom=rv.mom if rv else None,
-        resale_yoy=rv.yoy if rv else None,
-        inventory_homes=s.inventory_homes,
-        months_of_supply=s.months_of_supply,
-    )
+    return [
+        TrendPoint(
+            m,
+            get(m, "new", "value"),
+            get(m, "new", "yoy"),
+            get(m, "resale", "value"),
+            get(m, "resale", "yoy"),
+            sales[m].new_sales if m in sales else None,
+            sales[m].resales if m in sales else None,
+        )
+        for m in sorted(ix)
+    ]
 
 
 # ------------------------------------------------------------------------------------------- the text
@@ -196,7 +188,9 @@ def index_change(ratio: float | None) -> str | None:
     return f"{'上涨' if d > 0 else '下降'}{abs(d):.1f}%"
 
 
-def _sales_sentence(label: str, n: int, area: float | None, prev: int | None, last_year: int | None) -> str:
+def _sales_sentence(label: str, n: int | None, area: float | None, prev: int | None, last_year: int | None) -> str:
+    if n is None:  # withheld in the published figures (few sales)
+        return f"{label}成交样本偏少，不予公布"
     parts = [f"{label}成交{n:,}套"]
     if (c := change(n, prev)) is not None:
         parts.append(f"环比{c}")
@@ -212,17 +206,17 @@ def _index_sentence(label: str, mom: float | None, yoy: float | None) -> str | N
     return f"{label}价格{'，'.join(bits)}" if bits else None
 
 
-def _summary(month: str, city: DistrictLine, prev: Any, last_year: Any, method_label: str) -> str:
+def _summary(month: str, city: AreaFigures, prev: Any, last_year: Any, method_label: str) -> str:
     first = _sales_sentence(
         f"{month_label(month)}，全市新建商品住宅",
-        city.new_sales,
-        city.new_area_m2,
+        city.new.sales,
+        city.new.area_m2,
         prev.new_sales if prev is not None else None,
         last_year.new_sales if last_year is not None else None,
     )
     second = _sales_sentence(
         "二手住宅",
-        city.resales,
+        city.resale.sales,
         None,
         prev.resales if prev is not None else None,
         last_year.resales if last_year is not None else None,
@@ -231,14 +225,14 @@ def _summary(month: str, city: DistrictLine, prev: Any, last_year: Any, method_l
     idx = [
         s
         for s in (
-            _index_sentence("新建商品住宅", city.new_mom, city.new_yoy),
-            _index_sentence("二手住宅", city.resale_mom, city.resale_yoy),
+            _index_sentence("新建商品住宅", city.new.mom, city.new.yoy),
+            _index_sentence("二手住宅", city.resale.mom, city.resale.yoy),
         )
         if s
     ]
     if idx:
         text += f"按{method_label}测算，" + "；".join(idx) + "。"
-    text += f"月末全市新建商品住宅可售库存{city.inventory_homes:,}套"
+    text += f"月末全市新建商品住宅可售库存{city.inventory_homes or 0:,}套"
     if city.months_of_supply is not None:
         text += f"，去化周期{city.months_of_supply:.1f}个月"
     return text + "。"
@@ -270,18 +264,21 @@ def table_rows(r: MonthReport) -> list[list[str]]:
     def yuan(fen: int | None) -> str:
         return "—" if fen is None else f"{round(fen / 100):,}"
 
+    def count(n: int | None) -> str:
+        return "—" if n is None else f"{n:,}"
+
     return [
         [
-            line.area.name,
-            f"{line.new_sales:,}",
-            f"{line.new_area_m2:,.0f}",
-            yuan(line.new_median_fen),
-            num(line.new_mom),
-            num(line.new_yoy),
-            f"{line.resales:,}",
-            yuan(line.resale_median_fen),
-            num(line.resale_mom),
-            num(line.resale_yoy),
+            line.name,
+            count(line.new.sales),
+            "—" if line.new.area_m2 is None else f"{line.new.area_m2:,.0f}",
+            yuan(line.new.median_unit_price_fen),
+            num(line.new.mom),
+            num(line.new.yoy),
+            count(line.resale.sales),
+            yuan(line.resale.median_unit_price_fen),
+            num(line.resale.mom),
+            num(line.resale.yoy),
             num(line.months_of_supply),
         ]
         for line in r.lines

@@ -98,9 +98,9 @@ def sales_png(r: MonthReport, width: int = 1400, height: int = 500) -> bytes:
     """Sales of the month by district, new and resale (PNG bars)."""
     img, dr = _frame(width, height)
     font, cjk = _font(20)
-    lines = [ln for ln in r.lines if not ln.area.city] or r.lines
+    lines = [ln for ln in r.lines if not ln.city] or r.lines
     left, right, top, bottom = 90, 30, 60, 80
-    hi = max([max(ln.new_sales, ln.resales) for ln in lines] + [1])
+    hi = max([max(ln.new.sales or 0, ln.resale.sales or 0) for ln in lines] + [1])
     dr.rectangle([left, top, width - right, height - bottom], outline=GREY)
     for k in range(5):
         v = hi * k / 4
@@ -111,10 +111,10 @@ def sales_png(r: MonthReport, width: int = 1400, height: int = 500) -> bytes:
     bar = slot * 0.35
     for i, ln in enumerate(lines):
         x0 = left + slot * i + slot * 0.15
-        for j, (v, colour) in enumerate(((ln.new_sales, RED), (ln.resales, BLUE))):
+        for j, (v, colour) in enumerate(((ln.new.sales or 0, RED), (ln.resale.sales or 0, BLUE))):
             y = top + (height - top - bottom) * (1 - v / hi)
             dr.rectangle([x0 + j * bar, y, x0 + (j + 1) * bar - 2, height - bottom], fill=colour)
-        label = ln.area.name if cjk else ln.area.code
+        label = ln.name if cjk else ln.code
         dr.text((x0, height - bottom + 10), label[:6], fill=GREY, font=font)
     x = width - right - 420
     for colour, label in ((RED, "新建商品住宅" if cjk else "new"), (BLUE, "二手住宅" if cjk else "resale")):
@@ -140,6 +140,7 @@ def render(r: MonthReport) -> bytes:
     sub = doc.add_paragraph(r.month_label)
     sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_heading("一、总体情况", level=1)
+    doc.add_paragraph(r.source)
     doc.add_paragraph(r.summary)
     doc.add_heading("二、分区域情况", level=1)
     rows = table_rows(r)

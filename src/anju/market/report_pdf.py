@@ -57,6 +57,7 @@ def render(r: MonthReport, *, compress: bool = True) -> bytes:
     story: list[object] = [
         Paragraph(r.title, title),
         Paragraph(r.month_label, sub),
+        Paragraph(r.source, note),
         Spacer(1, 6 * mm),
         Paragraph("一、总体情况", head),
         Paragraph(r.summary, body),
@@ -147,11 +148,11 @@ def trend_chart(r: MonthReport, font: str, width: float = 720, height: float = 2
 def sales_chart(r: MonthReport, font: str, width: float = 720, height: float = 200) -> Drawing:
     """Sales of the month by district, new and resale (vector bars)."""
     d = Drawing(width, height)
-    lines = [ln for ln in r.lines if not ln.area.city] or r.lines
+    lines = [ln for ln in r.lines if not ln.city] or r.lines
     bc = VerticalBarChart()
     bc.x, bc.y, bc.width, bc.height = 45, 40, width - 80, height - 70
-    bc.data = [[ln.new_sales for ln in lines], [ln.resales for ln in lines]]
-    bc.categoryAxis.categoryNames = [ln.area.name for ln in lines]
+    bc.data = [[ln.new.sales or 0 for ln in lines], [ln.resale.sales or 0 for ln in lines]]
+    bc.categoryAxis.categoryNames = [ln.name for ln in lines]
     bc.categoryAxis.labels.fontName = bc.valueAxis.labels.fontName = font
     bc.categoryAxis.labels.fontSize = bc.valueAxis.labels.fontSize = 7
     bc.valueAxis.valueMin = 0
