@@ -276,6 +276,7 @@ def test_monthly_report_pdf_and_docx_carry_the_summary_and_figures(city_engine: 
     city_sales = new_sales(0, 14)
     assert rep.summary.startswith(f"2026年3月，全市新建商品住宅成交{city_sales:,}套，环比增长")
     assert "同比增长" in rep.summary and "去化周期" in rep.summary
+    assert rep.published_version is None and "尚未发布" in rep.source  # the run's unsuppressed figures
     text = pdf_text(report_pdf.render(rep, compress=False))
     assert "全市新建商品住宅成交" in text and f"{city_sales:,}" in text and "合成" in text
 
@@ -283,7 +284,7 @@ def test_monthly_report_pdf_and_docx_carry_the_summary_and_figures(city_engine: 
     body = "\n".join(p.text for p in doc.paragraphs)
     assert rep.summary in body
     cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
-    assert f"{city_sales:,}" in cells and rep.lines[1].area.name in cells
+    assert f"{city_sales:,}" in cells and rep.lines[1].name in cells
     assert "合成" in doc.sections[0].header.paragraphs[0].text
     assert len(doc.inline_shapes) == 2
 
