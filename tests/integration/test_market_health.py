@@ -187,6 +187,8 @@ def test_pages_and_api_explain_scores_and_handle_warnings_in_scope(env: dict[str
     assert {i["area_code"] for i in every} == {w.district_a, w.city}
     csv = c.get("/api/v1/market/warnings.csv", params={"area": w.district_a}, headers=district)
     assert csv.status_code == 200 and "months_of_supply_long" in csv.text
+    header = csv.text.lstrip("\ufeff").splitlines()[0]
+    assert header.startswith("编号,区域代码,月份,规则") and "橙色" in csv.text  # Chinese header and labels
     with eng.connect() as conn:
         ids = {(r.rule, r.area_code, r.month): r.id for r in conn.execute(select(market_warnings))}
     mine = ids[("months_of_supply_long", w.district_a, LAST)]

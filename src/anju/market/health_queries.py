@@ -311,8 +311,33 @@ WARNING_CSV_COLUMNS = (
 )
 
 
+#: The header of a warnings export, in Chinese, column for column with :data:`WARNING_CSV_COLUMNS`.
+WARNING_CSV_HEADER = (
+    "编号",
+    "区域代码",
+    "月份",
+    "规则",
+    "指标",
+    "指标名称",
+    "级别",
+    "预警内容",
+    "状态",
+    "触发时间",
+    "确认人",
+    "确认说明",
+    "关闭人",
+    "关闭说明",
+)
+_CSV_LABELS: dict[str, Mapping[str, str]] = {"severity": domain.SEVERITIES, "status": domain.WARNING_STATUSES}
+
+
 def warning_csv_rows(found: Iterable[MarketWarning]) -> Iterator[list[Any]]:
-    return ([getattr(w, c) for c in WARNING_CSV_COLUMNS] for w in found)
+    """One row per warning (severity and status in Chinese), under :data:`WARNING_CSV_HEADER`."""
+    for w in found:
+        yield [
+            _CSV_LABELS[c].get(getattr(w, c), getattr(w, c)) if c in _CSV_LABELS else getattr(w, c)
+            for c in WARNING_CSV_COLUMNS
+        ]
 
 
 def warning(conn: Connection, scope: Scope, city: str, warning_id: int) -> MarketWarning:

@@ -14,7 +14,7 @@ from fastapi.responses import StreamingResponse
 from anju.core import csvout
 from anju.market import dashboard as dash
 from anju.market import supply as market_supply
-from anju.market.health_queries import WARNING_CSV_COLUMNS
+from anju.market.health_queries import WARNING_CSV_HEADER
 from anju.market.http.api_health import WarningOut
 from anju.market.http.deps import MarketRead
 from anju.market.runs import latest_is_synthetic, synthetic_note
@@ -151,5 +151,5 @@ def table_csv(
             h = dash.health(conn, scope, city, month=month, area=area, months=months)
             columns, rows = dash.HEALTH_COLUMNS, dash.health_rows(h)
         else:
-            columns, rows = WARNING_CSV_COLUMNS, dash.warning_export(uow.engine, scope, city, area=area)
+            columns, rows = WARNING_CSV_HEADER, dash.warning_export(uow.engine, scope, city, area=area)
     return csvout.response(f"market-{table}.csv", columns, rows, note=note)

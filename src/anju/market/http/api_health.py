@@ -191,7 +191,7 @@ def warnings_csv(
     with uow.read() as conn:
         note = synthetic_note(latest_is_synthetic(conn))
     found = hq.export_warnings(uow.engine, caller.scope, city, _filter(status, severity, area, month))
-    return csvout.response("market-warnings.csv", hq.WARNING_CSV_COLUMNS, hq.warning_csv_rows(found), note=note)
+    return csvout.response("market-warnings.csv", hq.WARNING_CSV_HEADER, hq.warning_csv_rows(found), note=note)
 
 
 @router.get("/warnings/{warning_id}", operation_id="market_warning")
