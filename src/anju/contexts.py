@@ -40,7 +40,7 @@ class MenuItem:
 
 
 #: The header's menu groups, in order; a group with one visible item is shown as a plain link.
-MENU_GROUPS = ("楼盘表", "交易", "市场", "租赁", "保障", "信用", "数据", "系统")
+MENU_GROUPS = ("楼盘表", "交易", "市场", "租赁", "保障", "物业", "信用", "数据", "系统")
 
 
 @dataclass(frozen=True)
@@ -497,6 +497,39 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("市场", "市场监测计算", "/market/runs", "market.read"),
         ),
         worklist="anju.market.worklist:items",
+    ),
+    Context(
+        "estates",
+        vocabulary="anju.estates.vocabulary",
+        commands={"estates": "anju.estates.cli:estates"},
+        help={"estates": "Estate management: property services, owners' votes, the maintenance fund."},
+        permissions={
+            "estates.read": (
+                "read estate management in scope: companies, projects, tenders, coverage, complaints, "
+                "evaluations, owners' organisations and votes, maintenance-fund accounts and applications"
+            ),
+            "estates.supervise": (
+                "supervise in scope: file companies and projects, record handovers and evaluations, handle "
+                "complaints, file assemblies and committees, term audits and the negative list, open votes"
+            ),
+            "estates.approve": "approve or refuse maintenance-fund spending applications in scope",
+            "estates.fund": "run the maintenance fund: accounts, imports, deposits, interest, refunds (city-wide)",
+            "estates.own": (
+                "as an owner with a verified identity: one's homes' fund accounts and statements, votes to "
+                "cast, decisions, complaints; a committee member's work for the estate"
+            ),
+            "estates.company": "as the staff of a filed property-service company: its filing, bids, projects, replies",
+        },
+        grants=_grants(
+            _grant("estates.read", "street_clerk", "district_officer", "city_officer", "auditor"),
+            _grant("estates.supervise", "street_clerk", "district_officer", "city_officer"),
+            _grant("estates.approve", "street_clerk", "district_officer", "city_officer"),
+            _grant("estates.fund", "city_officer"),
+            _grant("estates.own", "citizen", "landlord"),
+            _grant("estates.company", "agency"),
+        ),
+        fund_kinds={"maintenance": "anju.estates.domain:MAINTENANCE"},
+        menu=(MenuItem("物业", "物业管理", "/property", "estates.read"),),
     ),
     Context("synth", http=False),
 )

@@ -10,6 +10,7 @@ from tests.authz import (
     cases_assistance,
     cases_credit,
     cases_divisions,
+    cases_estates,
     cases_exchange,
     cases_ledger,
     cases_map,
@@ -35,6 +36,7 @@ CASES_BY_CONTEXT: dict[str, dict[tuple[str, str], Case]] = {
     "exchange": cases_exchange.CASES,
     "credit": cases_credit.CASES,
     "market": cases_market.CASES,
+    "estates": cases_estates.CASES,
 }
 
 

@@ -83,6 +83,15 @@ EXPECTED: dict[str, set[str]] = {
     "market.compute": {"city"},
     "market.warn": {"city", "district"},
     "market.publish": {"city"},
+    # estate management (issue 22): street, district and city staff read and supervise in scope and
+    # decide spending applications, the city runs the fund; owners (persons) act on their own homes,
+    # property-company staff (agency accounts of a filed company) on their company
+    "estates.read": {"city", "auditor", "district", "clerk"},
+    "estates.supervise": {"city", "district", "clerk"},
+    "estates.approve": {"city", "district", "clerk"},
+    "estates.fund": {"city"},
+    "estates.own": {"citizen", "landlord"},
+    "estates.company": {"agency"},
     # department clients (issue 19): no role holds these; only a client token whose scopes name the
     # route's dataset and operation (the matrix's clients below), every account's token is refused (403)
     "client.self": set(),

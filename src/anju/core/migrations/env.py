@@ -9,6 +9,7 @@ import anju.assistance.tables
 import anju.core.jobs
 import anju.credit.tables
 import anju.divisions.tables
+import anju.estates.tables
 import anju.exchange.tables
 import anju.funds.tables
 import anju.ledger.tables

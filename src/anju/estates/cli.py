@@ -1,0 +1,10 @@
+"""The estates context's commands (``anju estates …``)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group(name="estates")
+def estates() -> None:
+    """Estate management: property services, owners' votes, the maintenance fund."""
