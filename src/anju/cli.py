@@ -146,6 +146,14 @@ def db_downgrade(revision: str) -> None:
     help="Also file every party as a credit subject and generate its synthetic credit history (violations "
     "and good conduct over five years, references SYN-…), then grade every subject; needs --people.",
 )
+@click.option(
+    "--estates/--no-estates",
+    default=True,
+    show_default=True,
+    help="Also generate estate management: property-service companies and projects, complaints, owners' "
+    "committees and votes, maintenance-fund accounts with ten years of deposits, interest and spending "
+    "(docs/estates.md); needs --people, --market and --credit.",
+)
 def synth(
     scale: float,
     seed: int,
@@ -156,6 +164,7 @@ def synth(
     departments: bool,
     departments_dir: Path | None,
     credit: bool,
+    estates: bool,
 ) -> None:
     """Build the synthetic Nanjing into the configured (empty) database."""
     from anju.core import migrate
@@ -216,6 +225,14 @@ def synth(
                 t4 = time.perf_counter()
                 cred = generate_credit(engine, keyring_from_settings(settings), seed, progress=runtime.progress)
                 out |= {"credit": cred.__dict__, "credit_seconds": round(time.perf_counter() - t4, 1)}
+            if estates:
+                from anju.synth import generate_estates
+
+                t5 = time.perf_counter()
+                est = generate_estates(
+                    engine, keyring_from_settings(settings), seed, scale=scale, progress=runtime.progress
+                )
+                out |= {"estates": est.made, "estates_seconds": round(time.perf_counter() - t5, 1)}
     except (AnjuError, ValueError) as e:
         raise click.ClickException(str(e)) from None
     click.echo(json.dumps(out, ensure_ascii=False))
@@ -392,6 +409,10 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
             f"守信记录 {cred.positive} 条（/credit/subjects，公示 /credit/public）",
             err=True,
         )
+        from anju.synth import generate_estates
+
+        est = generate_estates(engine, keyring_from_settings(settings), seed, scale=scale, progress=runtime.progress)
+        click.echo(f"已生成合成物业管理数据：{est.made}（/property）", err=True)
         from anju.rental.cli import publish_demo_guidance
 
         edition = publish_demo_guidance(engine)

@@ -3,12 +3,14 @@
 from anju.synth.city import SynthReport, generate
 from anju.synth.credit import CreditReport, generate_credit
 from anju.synth.demo_market import attach_demo_accounts, demo_credit_events
+from anju.synth.estates import EstatesReport, generate_estates
 from anju.synth.market import MarketReport, generate_market
 from anju.synth.people import PeopleReport, generate_people
 from anju.synth.rental import RentalReport, generate_rental
 
 __all__ = [
     "CreditReport",
+    "EstatesReport",
     "MarketReport",
     "PeopleReport",
     "RentalReport",
@@ -17,6 +19,7 @@ __all__ = [
     "demo_credit_events",
     "generate",
     "generate_credit",
+    "generate_estates",
     "generate_market",
     "generate_people",
     "generate_rental",
