@@ -91,23 +91,29 @@ class DbFactory:
     def _build(self, kind: str, url: str) -> None:
         engine = make_engine(url)
         migrate.upgrade(engine)
-        if kind in ("city", "people", "market"):
+        if kind in ("city", "people", "market", "estates"):
             from anju.security import keyring_from_settings
             from anju.synth import generate, generate_people
 
             generate(engine, TEST_SCALE, TEST_SEED, batch=2000, today=TEST_TODAY)
-            if kind in ("people", "market"):
+            if kind in ("people", "market", "estates"):
                 # owners, assisted homes and the assistance history (≈0.6 s), with the tests' keys
                 keyring = keyring_from_settings(test_settings(url, self.tmp))
                 generate_people(engine, keyring, TEST_SEED, scale=TEST_SCALE, today=TEST_TODAY, batch=2000)
-            if kind == "market":
+            if kind in ("market", "estates"):
                 # the market history from 2016-01 with its ground truth (``market_truth``)
                 from anju.synth import generate_market
 
                 generate_market(
                     engine, keyring, TEST_SEED, scale=TEST_SCALE, today=TEST_TODAY, batch=2000,
-                    truth_dir=self.market_truth,
+                    truth_dir=self.market_truth if kind == "market" else None,
                 )  # fmt: skip
+            if kind == "estates":
+                # the credit files and the estate management of issue 22 on top of the market history
+                from anju.synth import generate_credit, generate_estates
+
+                generate_credit(engine, keyring, TEST_SEED, today=TEST_TODAY)
+                generate_estates(engine, keyring, TEST_SEED, scale=TEST_SCALE, today=TEST_TODAY)
             from tests.accounts import seed_accounts
 
             seed_accounts(engine, test_settings(url, self.tmp))
@@ -253,6 +259,13 @@ def sqlite_city_engine(db_factories: DbFactories) -> Iterator[Engine]:
 def people_engine(db_factory: DbFactory) -> Iterator[Engine]:
     """The tiny synthetic Nanjing with its owners and housing-assistance history (``synth.generate_people``)."""
     yield from _engine_fixture(db_factory, "people")
+
+
+@pytest.fixture
+def estates_engine(db_factory: DbFactory) -> Iterator[Engine]:
+    """The market template plus credit files and the synthetic estate management (issue 22): companies,
+    projects, committees, votes, maintenance-fund accounts with their history (``synth.generate_estates``)."""
+    yield from _engine_fixture(db_factory, "estates")
 
 
 class SettingsFor(Protocol):
