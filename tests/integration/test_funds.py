@@ -31,12 +31,12 @@ def _count(conn: Any, table: Any) -> int:
 
 def test_every_declared_fund_kind_is_loaded_and_consistent() -> None:
     kinds = funds.kinds()
-    assert {"rent_escrow", "presale"} <= set(kinds)
+    assert {"rent_escrow", "presale", "resale", "maintenance"} <= set(kinds)
     for name, fk in kinds.items():
         assert fk.name == name and funds.CASH in fk.account_kinds
         assert set(fk.account_kinds) | set(fk.subject_kinds) <= set(fk.ledger_labels)
     with pytest.raises(funds.UnbalancedJournal):
-        funds.kind("maintenance")  # declared by no context
+        funds.kind("no_such_fund")  # declared by no context
 
 
 def test_the_engine_refuses_before_it_writes_and_keeps_balances_and_the_log(city_engine: Engine) -> None:

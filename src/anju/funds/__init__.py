@@ -7,6 +7,16 @@ through the functions below. See docs/funds.md. Other contexts use only what thi
 """
 
 from anju.funds import reconciliation
+from anju.funds.allocations import (
+    AllocationIn,
+    LineProof,
+    Movement,
+    account_postings,
+    line_bytes,
+    line_proof,
+    open_subject_accounts,
+    post_allocations,
+)
 from anju.funds.domain import CASH, FundKind, UnbalancedJournal, check_balanced, ledger_code
 from anju.funds.engine import (
     Account,
@@ -42,6 +52,7 @@ from anju.funds.registry import kind, kinds
 __all__ = [
     "CASH",
     "Account",
+    "AllocationIn",
     "BankImport",
     "BankLine",
     "DayFigures",
@@ -49,12 +60,15 @@ __all__ = [
     "FundKind",
     "Journal",
     "JournalIn",
+    "LineProof",
+    "Movement",
     "ProofItem",
     "Proofs",
     "Reconciliation",
     "UnbalancedJournal",
     "account_by_no",
     "account_ids",
+    "account_postings",
     "accounts",
     "accounts_of",
     "balances",
@@ -70,9 +84,13 @@ __all__ = [
     "ledger_account_ids",
     "ledger_accounts",
     "ledger_code",
+    "line_bytes",
+    "line_proof",
     "open_account",
+    "open_subject_accounts",
     "owner_accounts",
     "post",
+    "post_allocations",
     "post_many",
     "reconciliation",
     "scoped_account",

@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, String, Table, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, String, Table, UniqueConstraint
 
 from anju.core.types import IdType, UTCDateTime, metadata
 
@@ -61,6 +61,8 @@ fund_journals = Table(
     Column("actor_account_id", IdType, nullable=True),
     Column("ledger_index", BigInteger, nullable=True),  # its leaf in the fund kind's verifiable log
     Column("created_at", UTCDateTime, nullable=False),
+    # An allocation journal (funds.post_allocations): the number of its lines; NULL for other journals.
+    Column("lines", Integer, nullable=True),
     Index("ix_fund_journals_account", "fund_account_id", "booked_on", "id"),
     Index("ix_fund_journals_subject", "subject", "id"),
 )

@@ -1,6 +1,7 @@
 """estates: property-service companies, projects, tenders, handovers; complaints and evaluations;
 owners' assemblies, committees, votes and sealed ballots; the maintenance fund's home records, dues,
-interest runs and spending applications; the logs ``estates`` and ``maintenance_fund`` (issue 22)
+interest runs and spending applications; the logs ``estates`` and ``maintenance_fund``; the column
+``fund_journals.lines`` of the engine's allocation journals (issue 22)
 
 Revision ID: 0035
 Revises: 0034
@@ -55,6 +56,8 @@ LOGS = ("estates", "maintenance_fund")
 
 
 def upgrade() -> None:
+    # funds.post_allocations (the engine's set-wise allocation journals, first used by the maintenance fund)
+    op.add_column("fund_journals", sa.Column("lines", sa.Integer(), nullable=True))
     op.create_table(
         "estates_companies",
         sa.Column("id", ID, autoincrement=True, nullable=False),
@@ -610,3 +613,4 @@ def downgrade() -> None:
         op.execute(sa.text("DELETE FROM ledger_logs WHERE name = :n AND size = 0").bindparams(n=log))
     for name in reversed(NEW_TABLES):
         op.drop_table(name)
+    op.execute("ALTER TABLE fund_journals DROP COLUMN lines")  # SQLite ≥ 3.35 and PostgreSQL alike

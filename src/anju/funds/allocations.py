@@ -1,0 +1,506 @@
+"""Set-wise allocation journals: one counter leg and many lines, written with INSERT … SELECT.
+
+A fund that keeps an account per subject (the maintenance fund's 分户账, one ledger account per home)
+moves money into or out of many of them at once: a year's interest allocated to every home of an
+estate, a repair's cost debited from each home's share, the opening balances of an import. Posting
+those through :func:`anju.funds.post_many` (a journal per home) would write millions of journals and
+log entries; an allocation journal is **one** journal per group (an estate) whose lines are postings:
+
+- the caller gives the journals (:class:`AllocationIn`: fund account, kind, reference, the one counter
+  ledger account) and a ``Select`` of the lines ``(reference, ledger_account_id, amount_fen)`` computed
+  in SQL; ``side`` says whether the lines are credited (money into them) or debited;
+- the lines become postings with one INSERT … SELECT, the counter leg is their sum (so every journal
+  balances by construction), balances change with one grouped UPDATE … FROM per chunk of journals;
+- each journal's log entry carries, instead of its lines, the RFC 6962 Merkle root of its lines
+  (``lines_root``, in the log's hash algorithm, over the canonical line bytes in ledger-account order):
+  :func:`line_proof` gives a line with its inclusion proof in that root and the entry with its
+  inclusion proof in the log — an owner checks their home's line with the stand-alone verifier twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal, TypedDict
+
+from sqlalchemy import CompoundSelect, Connection, Select, bindparam, func, insert, literal, select, update
+
+from anju import exchange, ledger
+from anju.core import clock
+from anju.core.dialect import bulk_insert
+from anju.core.errors import NotFound, ValidationError
+from anju.core.paging import Page, fetch_page
+from anju.funds.domain import SUBJECT_MAX, UnbalancedJournal, ledger_code
+from anju.funds.registry import kind as fund_kind
+from anju.funds.tables import fund_accounts, fund_journals, fund_ledger_accounts, fund_postings
+from anju.ledger import merkle
+
+Side = Literal["credit", "debit"]
+_CHUNK = 5000
+
+# ----------------------------------------------------------------------------- subject ledger accounts
+
+
+def open_subject_accounts(conn: Connection, fund_account_id: int, subjects: Sequence[str]) -> dict[str, dict[str, int]]:
+    """Open, in bulk, the ledger accounts (the fund kind's ``subject_kinds``) of many subjects of one
+    fund account; those already open are kept. Returns subject → kind → ledger account id."""
+    row = conn.execute(select(fund_accounts.c.kind).where(fund_accounts.c.id == fund_account_id)).first()
+    if row is None:
+        raise NotFound("监管账户不存在")
+    fk = fund_kind(row.kind)
+    for s in subjects:
+        if not 1 <= len(s) <= SUBJECT_MAX:
+            raise ValidationError.of("subject", f"监管科目标识应为 1–{SUBJECT_MAX} 个字符")
+    la = fund_ledger_accounts
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    uniq = sorted(set(subjects))
+    for i in range(0, len(uniq), _CHUNK):
+        chunk = uniq[i : i + _CHUNK]
+        codes = {ledger_code(fund_account_id, k, s): (s, k) for s in chunk for k in fk.subject_kinds}
+        have = {r.code: int(r.id) for r in conn.execute(select(la.c.id, la.c.code).where(la.c.code.in_(list(codes))))}
+        new = [(fund_account_id, k, s, c, 0) for c, (s, k) in codes.items() if c not in have]
+        if new:
+            bulk_insert(conn, la, ("fund_account_id", "kind", "subject", "code", "balance_fen"), new)
+            missing = [c for c in codes if c not in have]
+            for j in range(0, len(missing), _CHUNK):
+                q = select(la.c.id, la.c.code).where(la.c.code.in_(missing[j : j + _CHUNK]))
+                have |= {r.code: int(r.id) for r in conn.execute(q)}
+        for c, (s, k) in codes.items():
+            out[s][k] = have[c]
+    return dict(out)
+
+
+# ------------------------------------------------------------------------------- allocation journals
+
+
+@dataclass
+class AllocationIn:
+    """One allocation journal: its lines come from the ``lines`` select of :func:`post_allocations`
+    (the rows whose ``reference`` is this journal's), its counter leg is their sum."""
+
+    fund_account_id: int
+    kind: str
+    reference: str
+    booked_on: date
+    memo: str
+    counter_account_id: int
+    subject: str | None = None  # e.g. ``estate:12``
+    item: str | None = None
+    actor_account_id: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # more facts for the log entry (no personal data)
+
+
+def line_bytes(code: str, debit_fen: int, credit_fen: int) -> bytes:
+    """The canonical bytes of an allocation line (a leaf of the journal's ``lines_root``)."""
+    return json.dumps(
+        {"account": code, "credit_fen": int(credit_fen), "debit_fen": int(debit_fen)}, sort_keys=True
+    ).encode()
+
+
+def post_allocations(
+    conn: Connection, allocations: Sequence[AllocationIn], lines: Select[Any] | CompoundSelect[Any], *, side: Side
+) -> list[int]:
+    """Post allocation journals set-wise in the caller's transaction; returns their ids in order.
+
+    ``lines`` selects ``(reference, ledger_account_id, amount_fen)``; a line whose reference is none of
+    ``allocations`` is not posted, a line of zero fen neither. Refused (:class:`UnbalancedJournal`, the
+    caller's transaction to roll back) when a journal kind is not the fund kind's, a counter account is
+    not the fund account's, a line's ledger account belongs to another fund account or is the counter
+    account, or a journal has no line."""
+    if not allocations:
+        return []
+    if side not in ("credit", "debit"):
+        raise ValidationError.of("side", "应为 credit 或 debit")
+    refs = [a.reference for a in allocations]
+    if len(set(refs)) != len(refs):
+        raise UnbalancedJournal("分配凭证的业务编号重复")
+    la = fund_ledger_accounts
+    acct_ids = sorted({a.fund_account_id for a in allocations})
+    kinds = {
+        int(r.id): r.kind
+        for r in conn.execute(select(fund_accounts.c.id, fund_accounts.c.kind).where(fund_accounts.c.id.in_(acct_ids)))
+    }
+    counters = {
+        int(r.id): (r.code, int(r.fund_account_id))
+        for r in conn.execute(
+            select(la.c.id, la.c.code, la.c.fund_account_id).where(
+                la.c.id.in_(sorted({a.counter_account_id for a in allocations}))
+            )
+        )
+    }
+    for a in allocations:
+        if a.fund_account_id not in kinds:
+            raise UnbalancedJournal(f"监管账户 {a.fund_account_id} 不存在")
+        if a.kind not in fund_kind(kinds[a.fund_account_id]).journal_kinds:
+            raise UnbalancedJournal(f"未知的分录类型 {a.kind}")
+        if a.counter_account_id not in counters or counters[a.counter_account_id][1] != a.fund_account_id:
+            raise UnbalancedJournal(f"对方科目 {a.counter_account_id} 不存在或不属于该监管账户")
+    now = clock.now()
+    j = fund_journals
+    rows = conn.execute(
+        insert(j).returning(j.c.id, sort_by_parameter_order=True),
+        [
+            {
+                "fund_account_id": a.fund_account_id,
+                "kind": a.kind,
+                "reference": a.reference,
+                "item": a.item,
+                "subject": a.subject,
+                "booked_on": a.booked_on,
+                "amount_fen": 0,
+                "memo": a.memo[:200],
+                "actor_account_id": a.actor_account_id,
+                "ledger_index": None,
+                "created_at": now,
+            }
+            for a in allocations
+        ],
+    ).all()
+    jids = [int(r[0]) for r in rows]
+    lo, hi = min(jids), max(jids)
+    sub = lines.subquery("lines")
+    ref, lid, amt = sub.c[0], sub.c[1], sub.c[2]
+    zero = literal(0)
+    conn.execute(
+        insert(fund_postings).from_select(
+            ["journal_id", "ledger_account_id", "debit_fen", "credit_fen"],
+            select(j.c.id, lid, amt if side == "debit" else zero, amt if side == "credit" else zero)
+            .select_from(sub.join(j, (j.c.reference == ref) & j.c.id.between(lo, hi)))
+            .where(amt > 0),
+        )
+    )
+    _check_lines(conn, jids, allocations)
+    by_id = dict(zip(jids, allocations, strict=True))
+    algorithm: dict[str, str] = {}
+    totals: dict[int, tuple[int, int, bytes]] = {}
+    for jid, n, total, root in _roots(conn, jids, lambda jid: _algorithm(conn, kinds, by_id[jid], algorithm)):
+        totals[jid] = (n, total, root)
+    empty = [by_id[x].reference for x in jids if x not in totals]
+    if empty:
+        raise UnbalancedJournal(f"分配凭证 {empty[0]} 没有明细")
+    conn.execute(
+        insert(fund_postings),
+        [
+            {
+                "journal_id": jid,
+                "ledger_account_id": by_id[jid].counter_account_id,
+                "debit_fen": totals[jid][1] if side == "credit" else 0,
+                "credit_fen": totals[jid][1] if side == "debit" else 0,
+            }
+            for jid in jids
+        ],
+    )
+    conn.execute(
+        update(j).where(j.c.id == bindparam("jid")).values(amount_fen=bindparam("amt"), lines=bindparam("n")),
+        [{"jid": jid, "amt": totals[jid][1], "n": totals[jid][0]} for jid in jids],
+    )
+    _apply_balances(conn, jids)
+    indexes = _log(conn, jids, by_id, kinds, counters, totals, side, now)
+    exchange.emit_many(
+        conn,
+        [
+            exchange.OutEvent(
+                "funds.journal_posted",
+                f"fund_account:{by_id[jid].fund_account_id}",
+                {
+                    "journal_id": jid,
+                    "fund_kind": kinds[by_id[jid].fund_account_id],
+                    "fund_account_id": by_id[jid].fund_account_id,
+                    "kind": by_id[jid].kind,
+                    "reference": by_id[jid].reference,
+                    "subject": by_id[jid].subject,
+                    "booked_on": by_id[jid].booked_on,
+                    "amount_fen": totals[jid][1],
+                    "lines": totals[jid][0],
+                    "ledger_index": indexes[jid],
+                },
+            )
+            for jid in jids
+        ],
+    )
+    return jids
+
+
+def _algorithm(conn: Connection, kinds: dict[int, str], a: AllocationIn, cache: dict[str, str]) -> str:
+    log = fund_kind(kinds[a.fund_account_id]).log
+    if log not in cache:
+        cache[log] = ledger.get_log(conn, log).algorithm
+    return cache[log]
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
+    for i in range(0, len(ids), _CHUNK):
+        yield list(ids[i : i + _CHUNK])
+
+
+def _check_lines(conn: Connection, jids: Sequence[int], allocations: Sequence[AllocationIn]) -> None:
+    """Every line's ledger account is its journal's fund account's, and none is the counter account."""
+    p, la, j = fund_postings, fund_ledger_accounts, fund_journals
+    counter = {jid: a.counter_account_id for jid, a in zip(jids, allocations, strict=True)}
+    for chunk in _chunks(jids):
+        bad = conn.execute(
+            select(p.c.journal_id, p.c.ledger_account_id)
+            .join(la, la.c.id == p.c.ledger_account_id)
+            .join(j, j.c.id == p.c.journal_id)
+            .where(p.c.journal_id.in_(chunk), la.c.fund_account_id != j.c.fund_account_id)
+            .limit(1)
+        ).first()
+        if bad is not None:
+            raise UnbalancedJournal(f"科目 {bad.ledger_account_id} 不属于该监管账户")
+        q = select(p.c.journal_id, p.c.ledger_account_id).where(p.c.journal_id.in_(chunk))
+        q = q.where(p.c.ledger_account_id.in_(sorted({counter[x] for x in chunk})))
+        for r in conn.execute(q):
+            if counter[int(r.journal_id)] == int(r.ledger_account_id):
+                raise UnbalancedJournal("分配明细不能记入对方科目")
+
+
+def _lines_of(conn: Connection, jids: Sequence[int]) -> Iterator[Any]:
+    """The postings of ``jids`` (before their counter legs exist: the lines) in the canonical order."""
+    p, la = fund_postings, fund_ledger_accounts
+    for chunk in _chunks(jids):
+        q = (
+            select(p.c.journal_id, la.c.code, p.c.debit_fen, p.c.credit_fen)
+            .join(la, la.c.id == p.c.ledger_account_id)
+            .where(p.c.journal_id.in_(chunk))
+            .order_by(p.c.journal_id, p.c.ledger_account_id, p.c.id)
+        )
+        yield from conn.execute(q.execution_options(yield_per=20_000))
+
+
+def _roots(conn: Connection, jids: Sequence[int], algorithm_of: Any) -> Iterator[tuple[int, int, int, bytes]]:
+    """(journal, lines, total fen, Merkle root of the lines) of each journal that has lines."""
+    current: int | None = None
+    leaves: list[bytes] = []
+    total = 0
+    h: Any = None
+
+    def done() -> tuple[int, int, int, bytes]:
+        assert current is not None
+        return current, len(leaves), total, merkle.root(leaves, algo)
+
+    algo = ""
+    for r in _lines_of(conn, jids):
+        jid = int(r.journal_id)
+        if jid != current:
+            if current is not None:
+                yield done()
+            current, leaves, total = jid, [], 0
+            algo = algorithm_of(jid)
+            h = merkle.hasher(algo)
+        leaves.append(h(b"\x00" + line_bytes(r.code, r.debit_fen, r.credit_fen)))
+        total += int(r.debit_fen) + int(r.credit_fen)
+    if current is not None:
+        yield done()
+
+
+def _apply_balances(conn: Connection, jids: Sequence[int]) -> None:
+    """Every posting of ``jids`` (lines and counters) changes its ledger account's balance: one grouped
+    UPDATE … FROM per chunk of journals (chunks partition the journals, so nothing counts twice)."""
+    p, la = fund_postings, fund_ledger_accounts
+    for chunk in _chunks(jids):
+        delta = (
+            select(p.c.ledger_account_id.label("lid"), func.sum(p.c.debit_fen - p.c.credit_fen).label("d"))
+            .where(p.c.journal_id.in_(chunk))
+            .group_by(p.c.ledger_account_id)
+            .subquery("delta")
+        )
+        conn.execute(update(la).values(balance_fen=la.c.balance_fen + delta.c.d).where(la.c.id == delta.c.lid))
+
+
+def _log(
+    conn: Connection,
+    jids: Sequence[int],
+    by_id: dict[int, AllocationIn],
+    kinds: dict[int, str],
+    counters: dict[int, tuple[str, int]],
+    totals: dict[int, tuple[int, int, bytes]],
+    side: Side,
+    now: datetime,
+) -> dict[int, int]:
+    by_log: dict[str, list[int]] = defaultdict(list)
+    for jid in jids:
+        by_log[fund_kind(kinds[by_id[jid].fund_account_id]).log].append(jid)
+    out: dict[int, int] = {}
+    for log, ids in by_log.items():
+        entries = [_entry(jid, by_id[jid], kinds, counters, totals[jid], side, now, log) for jid in ids]
+        first = ledger.append(conn, log, entries)
+        out |= {jid: first + n for n, jid in enumerate(ids)}
+    conn.execute(
+        update(fund_journals).where(fund_journals.c.id == bindparam("jid")).values(ledger_index=bindparam("idx")),
+        [{"jid": jid, "idx": idx} for jid, idx in out.items()],
+    )
+    return out
+
+
+def _entry(
+    jid: int,
+    a: AllocationIn,
+    kinds: dict[int, str],
+    counters: dict[int, tuple[str, int]],
+    total: tuple[int, int, bytes],
+    side: Side,
+    at: datetime,
+    log: str,
+) -> bytes:
+    kind = kinds[a.fund_account_id]
+    n, amount, root = total
+    return json.dumps(
+        {
+            "type": f"{fund_kind(kind).entry_type}.{a.kind}",
+            "journal": jid,
+            "fund": kind,
+            "reference": a.reference,
+            "item": a.item,
+            "fund_account": a.fund_account_id,
+            "subject": a.subject,
+            "booked_on": a.booked_on.isoformat(),
+            "amount_fen": amount,
+            "counter": {
+                "account": counters[a.counter_account_id][0],
+                "debit_fen": amount if side == "credit" else 0,
+                "credit_fen": amount if side == "debit" else 0,
+            },
+            "lines": n,
+            "lines_side": side,
+            "lines_root": root.hex(),
+            "at": at.isoformat(),
+            **a.extra,
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+    ).encode()
+
+
+# ------------------------------------------------------------------------------------------ reading
+
+
+class Movement(TypedDict):
+    """A posting on one ledger account with its journal (a line of an account's statement)."""
+
+    journal_id: int
+    kind: str
+    kind_label: str
+    reference: str
+    booked_on: date
+    memo: str
+    debit_fen: int
+    credit_fen: int
+    ledger_index: int | None
+    allocation: bool  # the journal is an allocation (its lines are proved by line_proof)
+
+
+def account_postings(conn: Connection, ledger_account_id: int, *, limit: int, offset: int) -> Page[Movement]:
+    """The postings of one ledger account (oldest first), paginated (no scope: for callers that scoped
+    the account's subject)."""
+    p, j = fund_postings, fund_journals
+    q = (
+        select(
+            j.c.id,
+            j.c.kind,
+            j.c.reference,
+            j.c.booked_on,
+            j.c.memo,
+            j.c.ledger_index,
+            j.c.lines,
+            fund_accounts.c.kind.label("fund_kind"),
+            p.c.debit_fen,
+            p.c.credit_fen,
+        )
+        .join(j, j.c.id == p.c.journal_id)
+        .join(fund_accounts, fund_accounts.c.id == j.c.fund_account_id)
+        .where(p.c.ledger_account_id == ledger_account_id)
+        .order_by(j.c.booked_on, j.c.id, p.c.id)
+    )
+    count = select(func.count()).select_from(p).where(p.c.ledger_account_id == ledger_account_id)
+
+    def row(r: Any) -> Movement:
+        return {
+            "journal_id": int(r.id),
+            "kind": r.kind,
+            "kind_label": fund_kind(r.fund_kind).journal_kinds.get(r.kind, r.kind),
+            "reference": r.reference,
+            "booked_on": r.booked_on,
+            "memo": r.memo,
+            "debit_fen": int(r.debit_fen),
+            "credit_fen": int(r.credit_fen),
+            "ledger_index": r.ledger_index,
+            "allocation": r.lines is not None,
+        }
+
+    return fetch_page(conn, q, limit=limit, offset=offset, row=row, count_stmt=count)
+
+
+class LineProof(TypedDict):
+    """A line of an allocation journal, proved twice: the line in the journal's ``lines_root``, the
+    journal's entry in the log (both RFC 6962, checked by ``ledger/verify.py``)."""
+
+    log: str
+    algorithm: str
+    size: int
+    root: str
+    journal_id: int
+    index: int
+    entry: str
+    leaf_hash: str
+    proof: list[str]
+    line: str
+    line_index: int
+    lines: int
+    lines_root: str
+    line_proof: list[str]
+
+
+def line_proof(conn: Connection, journal_id: int, ledger_account_id: int, size: int | None = None) -> LineProof:
+    """The line of ``ledger_account_id`` in the allocation journal ``journal_id`` with both proofs."""
+    j = fund_journals
+    jr = conn.execute(
+        select(j.c.id, j.c.ledger_index, j.c.lines, fund_accounts.c.kind)
+        .join(fund_accounts, fund_accounts.c.id == j.c.fund_account_id)
+        .where(j.c.id == journal_id)
+    ).first()
+    if jr is None or jr.ledger_index is None:
+        raise NotFound("凭证不存在或尚未记入日志")
+    if jr.lines is None:
+        raise NotFound("该凭证不是分配凭证")
+    log = fund_kind(jr.kind).log
+    head = ledger.tree_head(conn, log, size)
+    idx = int(jr.ledger_index)
+    if idx >= head.size:
+        raise NotFound("凭证不在该树的范围内")
+    e = ledger.entry(conn, log, idx)
+    data = json.loads(e.data)
+    counter_code = data["counter"]["account"]
+    algo = head.algorithm
+    h = merkle.hasher(algo)
+    p, la = fund_postings, fund_ledger_accounts
+    rows = conn.execute(
+        select(p.c.ledger_account_id, la.c.code, p.c.debit_fen, p.c.credit_fen)
+        .join(la, la.c.id == p.c.ledger_account_id)
+        .where(p.c.journal_id == journal_id, la.c.code != counter_code)
+        .order_by(p.c.ledger_account_id, p.c.id)
+    ).all()
+    datas = [line_bytes(r.code, r.debit_fen, r.credit_fen) for r in rows]
+    at = next((i for i, r in enumerate(rows) if int(r.ledger_account_id) == ledger_account_id), None)
+    if at is None:
+        raise NotFound("该科目不在该分配凭证中")
+    leaves = [h(b"\x00" + d) for d in datas]
+    lp = ledger.inclusion_proof(conn, log, idx, head.size)
+    return {
+        "log": log,
+        "algorithm": algo,
+        "size": head.size,
+        "root": head.root,
+        "journal_id": journal_id,
+        "index": idx,
+        "entry": e.data.decode("utf-8"),
+        "leaf_hash": lp.leaf_hash.hex(),
+        "proof": [x.hex() for x in lp.proof],
+        "line": datas[at].decode("utf-8"),
+        "line_index": at,
+        "lines": len(datas),
+        "lines_root": data["lines_root"],
+        "line_proof": [x.hex() for x in merkle.inclusion_proof(leaves, at, len(leaves), algo)],
+    }
