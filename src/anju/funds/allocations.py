@@ -26,11 +26,26 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal, TypedDict
 
-from sqlalchemy import CompoundSelect, Connection, Select, bindparam, func, insert, literal, select, update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    CompoundSelect,
+    Connection,
+    MetaData,
+    Select,
+    String,
+    Table,
+    bindparam,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 
 from anju import exchange, ledger
 from anju.core import clock
-from anju.core.dialect import bulk_insert
+from anju.core.dialect import analyze_table, bulk_insert
 from anju.core.errors import NotFound, ValidationError
 from anju.core.paging import Page, fetch_page
 from anju.funds.domain import SUBJECT_MAX, UnbalancedJournal, ledger_code
@@ -40,6 +55,16 @@ from anju.ledger import merkle
 
 Side = Literal["credit", "debit"]
 _CHUNK = 5000
+
+#: The call's references → journal ids, a temporary table for the lines to join (with its statistics,
+#: so the planner hashes the lines against it instead of looping over journals it thinks are empty).
+_refs = Table(
+    "fund_allocation_refs",
+    MetaData(),
+    Column("reference", String(64), primary_key=True),
+    Column("jid", BigInteger, nullable=False),
+    prefixes=["TEMPORARY"],
+)
 
 # ----------------------------------------------------------------------------- subject ledger accounts
 
@@ -160,18 +185,26 @@ def post_allocations(
         ],
     ).all()
     jids = [int(r[0]) for r in rows]
-    lo, hi = min(jids), max(jids)
+    _refs.create(conn, checkfirst=True)
+    conn.execute(_refs.delete())
+    conn.execute(
+        insert(_refs), [{"reference": a.reference, "jid": jid} for a, jid in zip(allocations, jids, strict=True)]
+    )
+    analyze_table(conn, _refs)
     sub = lines.subquery("lines")
     ref, lid, amt = sub.c[0], sub.c[1], sub.c[2]
     zero = literal(0)
     conn.execute(
         insert(fund_postings).from_select(
             ["journal_id", "ledger_account_id", "debit_fen", "credit_fen"],
-            select(j.c.id, lid, amt if side == "debit" else zero, amt if side == "credit" else zero)
-            .select_from(sub.join(j, (j.c.reference == ref) & j.c.id.between(lo, hi)))
+            select(_refs.c.jid, lid, amt if side == "debit" else zero, amt if side == "credit" else zero)
+            .select_from(sub.join(_refs, _refs.c.reference == ref))
             .where(amt > 0),
         )
     )
+    _refs.drop(conn)
+    if len(jids) * 50 > _CHUNK:  # a large call: the postings' statistics for the grouped updates below
+        analyze_table(conn, fund_postings)
     _check_lines(conn, jids, allocations)
     by_id = dict(zip(jids, allocations, strict=True))
     algorithm: dict[str, str] = {}
