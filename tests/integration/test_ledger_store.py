@@ -25,7 +25,7 @@ def test_create_log_checks_name_and_algorithm(empty_engine: Engine):
     with empty_engine.begin() as c:
         log = ledger.create_log(c, "complaints")
         assert (log.name, log.algorithm, log.size) == ("complaints", "sha256", 0)
-        assert ledger.create_log(c, "maintenance_fund", "sm3").algorithm == "sm3"
+        assert ledger.create_log(c, "repairs", "sm3").algorithm == "sm3"
         with pytest.raises(ValidationError) as e:
             ledger.create_log(c, "Complaints Log")
         assert e.value.errors[0].field == "name"
@@ -38,10 +38,12 @@ def test_create_log_checks_name_and_algorithm(empty_engine: Engine):
             "assistance",
             "complaints",
             "credit",
+            "estates",  # created by migration 0035
             "exchange",  # created by migration 0028
             "funds",  # created by migration 0019
-            "maintenance_fund",
+            "maintenance_fund",  # created by migration 0035
             "rental",
+            "repairs",
         ]
 
 
