@@ -328,6 +328,18 @@ class Settings(BaseSettings):
         description="Ed25519 private key seed (64 hex characters) that signs the verifiable log's tree heads; "
         "`anju ledger keygen` makes one. Unset: tree heads cannot be signed.",
     )
+    estates_fund_rates: str = Field(
+        "",
+        description="TOML file of the maintenance-fund deposit rates (维修资金交存标准) by building type as dated "
+        "editions; empty = the labelled sample for the city.",
+    )
+    estates_fund_topup_percent: int = Field(
+        30,
+        ge=1,
+        le=100,
+        description="A home whose maintenance-fund balance fell below this share (percent) of its initial deposit "
+        "is due a top-up (续筹) back to its initial deposit.",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -1,0 +1,155 @@
+"""Annual interest (年度计息, 增值分配) of a district's maintenance-fund account.
+
+The bank's interest of a year is booked into the account (``interest_in``: bank debit, 待分配增值收益
+credit) and allocated to every open home by its day-weighted balance over the year (Σ balance × days,
+from the postings), exactly: each home gets the floor of its share and the fen left over go to the
+largest remainders (``fund_rules.allocate``), so the lines sum to the bank's total. The allocation is
+one journal per estate, posted set-wise (``funds.post_allocations``: one INSERT … SELECT of the lines),
+and the run is recorded in ``estates_interest_runs`` (one per account and year, else Conflict).
+
+The weights come from one grouped query: a home's balance on 1 January is its balance now less what
+was posted since, so only the postings since the year began are read (the journals' index on
+(account, booked_on)).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import date
+from typing import Any, TypedDict
+
+from sqlalchemy import Connection, Date, Integer, case, cast, func, insert, literal, select
+
+from anju import funds
+from anju.core import clock
+from anju.core.errors import Conflict, NotFound, ValidationError
+from anju.estates import fund_deposits, fund_ledger, fund_rules
+from anju.estates.tables import estates_fund_homes, estates_interest_runs
+from anju.funds.tables import fund_journals, fund_ledger_accounts, fund_postings
+
+Progress = Callable[[str, float], None]
+
+
+class InterestRun(TypedDict):
+    id: int
+    fund_account_id: int
+    district_code: str
+    year: int
+    total_fen: int
+    homes: int
+    journals: int
+
+
+def _days_to(conn: Connection, end: date, day: Any) -> Any:
+    """Whole days from the date column ``day`` to ``end``."""
+    if conn.dialect.name == "postgresql":
+        return cast(literal(end, Date) - day, Integer)
+    return cast(func.julianday(literal(end.isoformat())) - func.julianday(day), Integer)
+
+
+def weights(conn: Connection, fund_account_id: int, year: int) -> list[tuple[int, int, int]]:
+    """(ledger account, estate, Σ balance × days over ``year`` in fen·days) of every open home of the
+    account, in ledger-account order; a home's balance is the owners' money (credit-positive)."""
+    start, end = date(year, 1, 1), date(year + 1, 1, 1)
+    p, j, la, h = fund_postings, fund_journals, fund_ledger_accounts, estates_fund_homes
+    net = p.c.credit_fen - p.c.debit_fen
+    since = (
+        select(
+            p.c.ledger_account_id.label("lid"),
+            func.sum(net).label("after"),
+            func.sum(case((j.c.booked_on < end, net * _days_to(conn, end, j.c.booked_on)), else_=0)).label("win"),
+        )
+        .join(j, j.c.id == p.c.journal_id)
+        .where(j.c.fund_account_id == fund_account_id, j.c.booked_on >= start)
+        .group_by(p.c.ledger_account_id)
+        .subquery("since")
+    )
+    q = (
+        select(
+            la.c.id,
+            h.c.estate_id,
+            (-la.c.balance_fen).label("now"),
+            func.coalesce(since.c.after, 0).label("after"),
+            func.coalesce(since.c.win, 0).label("win"),
+        )
+        .select_from(h.join(la, fund_deposits.home_join()).outerjoin(since, since.c.lid == la.c.id))
+        .where(h.c.fund_account_id == fund_account_id, h.c.status == "open")
+        .order_by(la.c.id)
+    )
+    days = fund_rules.days_in_year(year)
+    return [
+        (int(r.id), int(r.estate_id), (int(r.now) - int(r.after)) * days + int(r.win))
+        for r in conn.execute(q.execution_options(yield_per=50_000))
+    ]
+
+
+def run_interest(
+    conn: Connection,
+    *,
+    district_code: str,
+    year: int,
+    total_fen: int | Callable[[int], int],
+    actor_account_id: int | None,
+    progress: Progress | None = None,
+    today: date | None = None,
+) -> InterestRun:
+    """Book and allocate a year's interest of a district's account (see the module docstring).
+    ``total_fen``: the bank's interest, or (synthetic data) a function of the account's day-weighted
+    balance (Σ fen·days) giving it."""
+    say = progress or (lambda _m, _f: None)
+    today = today or clock.today()
+    if not 1990 <= year < today.year:
+        raise ValidationError.of("year", "只能为已结束的年度计息")
+    if isinstance(total_fen, int) and total_fen <= 0:
+        raise ValidationError.of("total_fen", "利息金额应大于 0")
+    acct = fund_ledger.district_accounts(conn, [district_code]).get(district_code)
+    if acct is None:
+        raise NotFound(f"区 {district_code} 尚未开立维修资金专户")
+    r = estates_interest_runs
+    if conn.execute(select(r.c.id).where(r.c.fund_account_id == acct, r.c.year == year)).first():
+        raise Conflict(f"{district_code} 区 {year} 年度已计息")
+    say("计算各户日积数", 0.05)
+    rows = weights(conn, acct, year)
+    weighted = sum(max(0, w) for _, _, w in rows)
+    if weighted == 0:
+        raise ValidationError.of("year", f"{year} 年度没有可计息的分户余额")
+    if not isinstance(total_fen, int):
+        total_fen = total_fen(weighted)
+        if total_fen <= 0:
+            raise ValidationError.of("total_fen", "利息金额应大于 0")
+    say("按日积数分配利息", 0.4)
+    shares = fund_rules.allocate(total_fen, [w for _, _, w in rows])
+    booked = date(year, 12, 31)
+    own = funds.ledger_accounts(conn, acct)
+    funds.post(
+        conn,
+        funds.JournalIn(
+            acct, "interest_in", f"fund-interest-in:{acct}:{year}",
+            [(own["bank"], total_fen, 0), (own["interest"], 0, total_fen)],
+            booked, f"{year} 年度专户银行结息", actor_account_id=actor_account_id,
+        ),
+    )  # fmt: skip
+    by_estate: dict[int, int] = defaultdict(int)
+    for (_, estate, _), fen in zip(rows, shares, strict=True):
+        by_estate[estate] += fen
+    refs = {e: f"fund-interest:{acct}:{year}:{e}" for e, fen in by_estate.items() if fen > 0}
+    allocs = [
+        funds.AllocationIn(acct, "interest", refs[e], booked, f"{year} 年度增值分配", own["interest"],
+                           subject=f"estate:{e}", actor_account_id=actor_account_id, extra={"year": year})
+        for e in sorted(refs)
+    ]  # fmt: skip
+    say("记账（逐小区分配凭证）", 0.6)
+    lines = ((refs[e], lid, fen) for (lid, e, _), fen in zip(rows, shares, strict=True) if fen > 0)
+    jids = fund_deposits.post_lines(conn, allocs, lines, side="credit")
+    homes = sum(1 for fen in shares if fen > 0)
+    run_id = int(
+        conn.execute(
+            insert(r).returning(r.c.id),
+            {"fund_account_id": acct, "year": year, "total_fen": total_fen, "homes": homes, "journals": len(jids),
+             "run_at": clock.now(), "run_by": actor_account_id},
+        ).scalar_one()
+    )  # fmt: skip
+    say("完成", 1.0)
+    return {"id": run_id, "fund_account_id": acct, "district_code": district_code, "year": year,
+            "total_fen": total_fen, "homes": homes, "journals": len(jids)}  # fmt: skip
