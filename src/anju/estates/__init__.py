@@ -7,7 +7,10 @@ docs/estates.md.
 Other contexts use only what this module exports.
 """
 
+from anju.estates import fund_deposits, fund_interest, fund_ledger, fund_rules
 from anju.estates.domain import MAINTENANCE, MATTERS, SYNTHETIC_LABEL, Outcome, decide
 from anju.estates.overview import Overview, overview
+from anju.estates.tables import estates_fund_dues
 
 __all__ = ["MAINTENANCE", "MATTERS", "SYNTHETIC_LABEL", "Outcome", "Overview", "decide", "overview"]
+__all__ += ["estates_fund_dues", "fund_deposits", "fund_interest", "fund_ledger", "fund_rules"]

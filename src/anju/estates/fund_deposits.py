@@ -43,7 +43,7 @@ from anju.core.errors import Conflict, NotFound, ValidationError
 from anju.core.settings import Settings
 from anju.estates import fund_ledger, fund_rules
 from anju.estates.tables import estates_fund_dues, estates_fund_homes, estates_spending_shares
-from anju.funds.tables import fund_ledger_accounts
+from anju.funds import fund_ledger_accounts
 
 #: Lines of allocation journals to post, a temporary table (the ``lines`` select of post_allocations).
 _lines = Table(

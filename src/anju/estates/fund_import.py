@@ -121,17 +121,25 @@ def _parse(data: bytes) -> tuple[list[_Row], list[FieldError]]:
 
 
 def _homes(conn: Connection, keys: list[str]) -> dict[str, int]:
-    """Home id or house code (as written) → home id, for those the register has."""
+    """Home house code or register id (as written) → home id, for those the register has (a house code
+    is all digits too: it is tried first)."""
     h = registry.homes
-    ids = [int(k) for k in keys if k.isdigit()]
-    codes = [k.upper() for k in keys if not k.isdigit()]
-    out: dict[str, int] = {}
+    ids = [int(k) for k in keys if k.isdigit() and len(k) <= 18]
+    codes = sorted({k.upper() for k in keys})
+    by_id: set[int] = set()
+    by_code: dict[str, int] = {}
     for i in range(0, len(ids), 5000):
-        out |= {str(x): int(x) for x in conn.execute(select(h.c.id).where(h.c.id.in_(ids[i : i + 5000]))).scalars()}
+        by_id |= {int(x) for x in conn.execute(select(h.c.id).where(h.c.id.in_(ids[i : i + 5000]))).scalars()}
     for i in range(0, len(codes), 5000):
         q = select(h.c.id, h.c.house_code).where(h.c.house_code.in_(codes[i : i + 5000]))
-        out |= {r.house_code: int(r.id) for r in conn.execute(q)}
-    return {k: out[k if k.isdigit() else k.upper()] for k in keys if (k if k.isdigit() else k.upper()) in out}
+        by_code |= {r.house_code: int(r.id) for r in conn.execute(q)}
+    out: dict[str, int] = {}
+    for k in keys:
+        if k.upper() in by_code:
+            out[k] = by_code[k.upper()]
+        elif k.isdigit() and len(k) <= 18 and int(k) in by_id:
+            out[k] = int(k)
+    return out
 
 
 def import_homes(conn: Connection, data: bytes, *, batch: str, actor_account_id: int | None) -> ImportResult:

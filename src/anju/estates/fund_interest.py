@@ -26,7 +26,7 @@ from anju.core import clock
 from anju.core.errors import Conflict, NotFound, ValidationError
 from anju.estates import fund_deposits, fund_ledger, fund_rules
 from anju.estates.tables import estates_fund_homes, estates_interest_runs
-from anju.funds.tables import fund_journals, fund_ledger_accounts, fund_postings
+from anju.funds import fund_journals, fund_ledger_accounts, fund_postings
 
 Progress = Callable[[str, float], None]
 

@@ -15,7 +15,7 @@ from typing import Any, Literal, TypedDict
 
 from sqlalchemy import Connection, String, case, cast, func, select
 
-from anju import divisions, funds, registry
+from anju import divisions, funds, ledger, registry
 from anju.core import clock
 from anju.core.errors import NotFound, ValidationError
 from anju.core.paging import Page, fetch_page
@@ -23,7 +23,7 @@ from anju.core.scope import Scope
 from anju.estates import fund_deposits, fund_ledger
 from anju.estates.domain import MAINTENANCE
 from anju.estates.tables import estates_fund_dues, estates_fund_homes, estates_interest_runs
-from anju.funds.tables import fund_accounts, fund_ledger_accounts
+from anju.funds import fund_accounts, fund_ledger_accounts
 from anju.security import Caller, Keyring, accounts
 
 Level = Literal["district", "street", "estate"]
@@ -262,30 +262,32 @@ class Statement(TypedDict):
     balance_fen: int
     generated_at: str
     log: str
+    head: dict[str, Any]
     lines: list[StatementLine]
     transfers: list[Transfer]
 
 
-def statement(conn: Connection, kr: Keyring, caller: Caller, home_id: int) -> Statement:
+def statement(conn: Connection, kr: Keyring, caller: Caller, home_id: int, signer: ledger.Signer) -> Statement:
     """The caller's home's whole statement: every movement with its running balance and its proof
     (the line in its allocation journal's ``lines_root``, that journal's entry in the log), all proved
-    against one tree head of ``maintenance_fund``."""
+    against the log ``maintenance_fund``'s current signed tree head (signed and recorded when stale: the
+    caller's transaction writes)."""
     home = own_home(conn, kr, caller, home_id)
     lid = fund_ledger.home_ledgers(conn, [home_id])[home_id]
+    sth = ledger.current_signed_head(conn, MAINTENANCE.log, signer)
+    size = sth.head.size
     page = funds.account_postings(conn, lid, limit=100_000, offset=0)
-    size = None
     out: list[StatementLine] = []
     bal = 0
     log = MAINTENANCE.log
     for m in page.items:
         bal += m["credit_fen"] - m["debit_fen"]
         proof = None
-        if m["allocation"] and m["ledger_index"] is not None:
+        if m["allocation"] and m["ledger_index"] is not None and m["ledger_index"] < size:
             proof = funds.line_proof(conn, m["journal_id"], lid, size)
-            size = proof["size"]
         out.append({"booked_on": m["booked_on"], "kind": m["kind"], "kind_label": m["kind_label"], "memo": m["memo"],
                     "credit_fen": m["credit_fen"], "debit_fen": m["debit_fen"], "balance_fen": bal,
                     "journal_id": m["journal_id"], "proof": proof})  # fmt: skip
     return {"home_id": home_id, "house_code": home["house_code"], "balance_fen": home["balance_fen"],
-            "generated_at": clock.now().isoformat(), "log": log, "lines": out,
+            "generated_at": clock.now().isoformat(), "log": log, "head": dict(sth.as_dict()), "lines": out,
             "transfers": transfers(conn, home_id)}  # fmt: skip

@@ -12,3 +12,24 @@ PERMISSIONS: dict[str, str] = {
     "estates.own": "业主：我的房屋维修资金、参加表决、查看决定、物业投诉；业委会成员办理本小区事务",
     "estates.company": "物业服务企业：备案、投标、项目、答复投诉",
 }
+
+# the maintenance fund (part "fund")
+ACTIONS.update(
+    {
+        "estates.fund_due": "生成维修资金应缴",
+        "estates.fund_pay": "登记维修资金交存",
+        "estates.fund_topups": "生成维修资金续筹应缴",
+        "estates.fund_interest": "维修资金年度计息",
+        "estates.fund_import": "导入存量分户账",
+        "estates.fund_refund": "退还维修资金（房屋灭失）",
+        "estates.fund_statement": "下载维修资金对账单",
+    }
+)
+ENTITIES.update(
+    {
+        "estates_fund_due": "维修资金应缴",
+        "estates_interest_run": "维修资金计息",
+        "estates_fund_import": "存量分户账导入批次",
+        "estates_fund_home": "维修资金分户账",
+    }
+)

@@ -48,6 +48,7 @@ from anju.funds.engine import (
 )
 from anju.funds.reconciliation import BankImport, BankLine, DayFigures, Difference, Reconciliation
 from anju.funds.registry import kind, kinds
+from anju.funds.tables import fund_accounts, fund_journals, fund_ledger_accounts, fund_postings
 
 __all__ = [
     "CASH",
@@ -74,6 +75,10 @@ __all__ = [
     "balances",
     "check_balanced",
     "count_journals",
+    "fund_accounts",
+    "fund_journals",
+    "fund_ledger_accounts",
+    "fund_postings",
     "items_booked_on",
     "items_settled",
     "journal",

@@ -25,9 +25,7 @@ from anju import funds, registry
 from anju.core import clock
 from anju.core.dialect import bulk_insert
 from anju.core.errors import ValidationError
-from anju.estates import fund_deposits, fund_interest, fund_ledger, fund_rules
-from anju.estates.domain import SYNTHETIC_LABEL
-from anju.estates.tables import estates_fund_dues
+from anju.estates import SYNTHETIC_LABEL, estates_fund_dues, fund_deposits, fund_interest, fund_ledger, fund_rules
 from anju.security import Keyring
 
 YEARS = 10

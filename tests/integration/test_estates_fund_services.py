@@ -1,0 +1,180 @@
+"""The maintenance fund's services on the city (no synthetic fund): the import of existing homes all or
+nothing, the annual interest exactly by day-weighted balances (and once per account and year), the
+refund on demolition, top-ups."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, Engine, func, insert, select
+
+from anju import funds, registry
+from anju.core.errors import Conflict, ValidationError
+from anju.estates import fund_deposits, fund_import, fund_interest, fund_ledger, fund_rules
+from anju.estates.tables import (
+    estates_fund_dues,
+    estates_fund_homes,
+    estates_interest_runs,
+    estates_spending,
+    estates_spending_shares,
+)
+from anju.funds.tables import fund_journals, fund_postings
+
+
+def _homes(conn: Connection, n: int) -> tuple[str, list[Any]]:
+    """``n`` homes of one district and that district (with its maintenance-fund account opened)."""
+    h = registry.homes
+    district = conn.execute(select(h.c.district_code).order_by(h.c.id).limit(1)).scalar_one()
+    rows = conn.execute(
+        select(h.c.id, h.c.house_code, h.c.estate_id, h.c.construction_area)
+        .where(h.c.district_code == district)
+        .order_by(h.c.id)
+        .limit(n)
+    ).all()
+    fund_ledger.district_account(conn, district, bank="测试银行", account_no=f"T-WX-{district}")
+    return district, rows
+
+
+def _csv(lines: list[str]) -> bytes:
+    return ("\ufeffhome,area,building_type,opening_balance,opened_on\n" + "\n".join(lines) + "\n").encode()
+
+
+def _balance(conn: Connection, home_id: int) -> int:
+    lid = fund_ledger.home_ledgers(conn, [home_id])[home_id]
+    return -int(conn.execute(select(funds.tables.fund_ledger_accounts.c.balance_fen).where(
+        funds.tables.fund_ledger_accounts.c.id == lid)).scalar_one())  # fmt: skip
+
+
+def test_import_checks_every_row_and_writes_nothing_on_any_error(city_engine: Engine) -> None:
+    with city_engine.begin() as conn:
+        _, hs = _homes(conn, 3)
+        bad = _csv([
+            f"{hs[0].id},{hs[0].construction_area},multi,1000.00,2020-01-01",
+            f"{hs[1].house_code},0,high,12.5,2020-01-01",  # row 3: area
+            f"{hs[2].id},80,tower,x,2020-13-01",  # row 4: type, balance, date
+            "999999999,80,multi,1,2020-01-01",  # row 5: unknown home
+            f"{hs[0].id},80,multi,1,2020-01-01",  # row 6: repeats row 2
+        ])  # fmt: skip
+        with pytest.raises(ValidationError) as e:
+            fund_import.import_homes(conn, bad, batch="B1", actor_account_id=None)
+        got = {(x.row, x.field) for x in e.value.errors}
+        assert {(3, "area"), (4, "building_type"), (4, "opening_balance"), (4, "opened_on"), (5, "home"),
+                (6, "home")} <= got  # fmt: skip
+        assert (2, "area") not in got
+        assert conn.execute(select(func.count()).select_from(estates_fund_homes)).scalar_one() == 0
+        assert conn.execute(select(func.count()).select_from(estates_fund_dues)).scalar_one() == 0
+        good = _csv([
+            f"{hs[0].id},{hs[0].construction_area},multi,1000.00,2020-01-01",
+            f"{hs[1].house_code},{hs[1].construction_area},高层住宅（有电梯）,12.5,2020-03-01",
+            f"{hs[2].id},{hs[2].construction_area},villa,0,2020-01-01",
+        ])  # fmt: skip
+        r = fund_import.import_homes(conn, good, batch="B1", actor_account_id=None)
+        assert r["homes"] == 3 and r["balance_fen"] == 100_000 + 1250
+        assert [_balance(conn, h.id) for h in hs] == [100_000, 1250, 0]
+        dues = conn.execute(select(estates_fund_dues.c.reference, estates_fund_dues.c.status)).all()
+        assert {(d.reference, d.status) for d in dues} == {("import:B1", "paid")} and len(dues) == 3
+        with pytest.raises(ValidationError) as again:  # the same homes twice: refused, named by row
+            fund_import.import_homes(conn, good, batch="B2", actor_account_id=None)
+        assert {x.row for x in again.value.errors} == {2, 3, 4}
+
+
+def test_interest_is_allocated_exactly_by_day_weighted_balance_once_a_year(city_engine: Engine) -> None:
+    with city_engine.begin() as conn:
+        district, hs = _homes(conn, 3)
+        fund_import.import_homes(conn, _csv([
+            f"{hs[0].id},{hs[0].construction_area},multi,1000.00,2023-01-01",
+            f"{hs[1].id},{hs[1].construction_area},multi,1000.00,2023-07-02",
+            f"{hs[2].id},{hs[2].construction_area},multi,333.33,2022-05-01",
+        ]), batch="I1", actor_account_id=None)  # fmt: skip
+        # the import books each estate's lines on its latest day: compute the expectation from the postings
+        acct = fund_ledger.district_accounts(conn, [district])[district]
+        rows = fund_interest.weights(conn, acct, 2023)
+        lids = fund_ledger.home_ledgers(conn, [h.id for h in hs])
+        expected_w = {}
+        for h in hs:
+            page = funds.account_postings(conn, lids[h.id], limit=10, offset=0)
+            before = sum(m["credit_fen"] - m["debit_fen"] for m in page.items if m["booked_on"].year < 2023)
+            during = [
+                (m["booked_on"], m["credit_fen"] - m["debit_fen"]) for m in page.items if m["booked_on"].year == 2023
+            ]
+            expected_w[lids[h.id]] = fund_rules.day_weighted(before, during, 2023)
+        assert {lid: w for lid, _, w in rows} == expected_w
+        before = {h.id: _balance(conn, h.id) for h in hs}
+        run = fund_interest.run_interest(conn, district_code=district, year=2023, total_fen=1001, actor_account_id=None)
+        assert run["total_fen"] == 1001 and run["homes"] == sum(1 for w in expected_w.values() if w > 0)
+        got = {h.id: _balance(conn, h.id) - before[h.id] for h in hs}
+        assert sum(got.values()) == 1001
+        shares = fund_rules.allocate(1001, [expected_w[lids[h.id]] for h in hs])
+        assert [got[h.id] for h in hs] == shares
+        # the bank received the interest and the 待分配增值收益 account is empty again
+        own = funds.ledger_accounts(conn, acct)
+        bal = funds.balances(conn, [acct])[acct]
+        assert bal["interest"] == 0
+        assert conn.execute(select(func.count()).select_from(estates_interest_runs)).scalar_one() == 1
+        with pytest.raises(Conflict, match="已计息"):
+            fund_interest.run_interest(conn, district_code=district, year=2023, total_fen=5, actor_account_id=None)
+        with pytest.raises(ValidationError, match="已结束"):
+            fund_interest.run_interest(conn, district_code=district, year=2100, total_fen=5, actor_account_id=None)
+        assert own["bank"] and bal["bank"] == 100_000 + 100_000 + 33_333 + 1001
+
+
+def test_refund_closes_and_pays_out_and_waits_for_unpaid_shares(city_engine: Engine) -> None:
+    with city_engine.begin() as conn:
+        district, hs = _homes(conn, 2)
+        fund_import.import_homes(conn, _csv([
+            f"{hs[0].id},{hs[0].construction_area},multi,500.00,2021-01-01",
+            f"{hs[1].id},{hs[1].construction_area},multi,700.00,2021-01-01",
+        ]), batch="R1", actor_account_id=None)  # fmt: skip
+        acct = fund_ledger.district_accounts(conn, [district])[district]
+        now = datetime(2026, 1, 1, tzinfo=UTC)
+        sid = conn.execute(insert(estates_spending).returning(estates_spending.c.id).values(
+            application_no="T-1", estate_id=hs[1].estate_id, title="屋面", category="roof", emergency=False,
+            status="in_progress", budget_fen=100, paid_fen=0, applicant_kind="street", district_code=district,
+            street_code="x", created_at=now, updated_at=now)).scalar_one()  # fmt: skip
+        conn.execute(insert(estates_spending_shares).values(
+            spending_id=sid, home_id=hs[1].id, area=Decimal("1"), share_fen=100, paid_fen=0))  # fmt: skip
+        with pytest.raises(Conflict, match="未划付"):
+            fund_deposits.refund(conn, hs[1].id, on=date(2026, 6, 1), actor_account_id=None)
+        bank_before = funds.balances(conn, [acct])[acct]["bank"]
+        r = fund_deposits.refund(conn, hs[0].id, on=date(2026, 6, 1), actor_account_id=None)
+        assert r["refunded_fen"] == 50_000 and r["journal_id"]
+        assert _balance(conn, hs[0].id) == 0
+        assert funds.balances(conn, [acct])[acct]["bank"] == bank_before - 50_000
+        status = conn.execute(select(estates_fund_homes.c.status, estates_fund_homes.c.closed_on).where(
+            estates_fund_homes.c.home_id == hs[0].id)).one()  # fmt: skip
+        assert tuple(status) == ("closed", date(2026, 6, 1))
+        j = conn.execute(
+            select(fund_journals.c.kind, fund_journals.c.lines).where(fund_journals.c.id == r["journal_id"])
+        ).one()
+        assert tuple(j) == ("refund", 1)
+        with pytest.raises(Conflict, match="已销户"):
+            fund_deposits.refund(conn, hs[0].id, on=date(2026, 6, 1), actor_account_id=None)
+        n = conn.execute(
+            select(func.count()).select_from(fund_postings).where(fund_postings.c.journal_id == r["journal_id"])
+        ).scalar_one()
+        assert n == 2
+
+
+def test_topups_for_homes_below_the_share_of_their_initial_deposit(city_engine: Engine) -> None:
+    with city_engine.begin() as conn:
+        district, hs = _homes(conn, 2)
+        fund_import.import_homes(conn, _csv([
+            f"{hs[0].id},{hs[0].construction_area},multi,1000.00,2021-01-01",
+            f"{hs[1].id},{hs[1].construction_area},multi,1000.00,2021-01-01",
+        ]), batch="T1", actor_account_id=None)  # fmt: skip
+        acct = fund_ledger.district_accounts(conn, [district])[district]
+        lid = fund_ledger.home_ledgers(conn, [hs[0].id])[hs[0].id]
+        bank = funds.ledger_accounts(conn, acct)["bank"]
+        spend = funds.AllocationIn(acct, "spend", "t-spend", date(2025, 1, 1), "测试支出", bank)
+        fund_deposits.post_lines(conn, [spend], [("t-spend", lid, 80_000)], side="debit")  # 200 yuan left: 20 %
+        assert fund_deposits.create_topups(conn, percent=30, on=date(2026, 6, 30)) == 1
+        assert fund_deposits.create_topups(conn, percent=30, on=date(2026, 6, 30)) == 0  # once a year
+        due = conn.execute(select(estates_fund_dues).where(estates_fund_dues.c.kind == "topup")).one()
+        assert (due.home_id, due.amount_fen, due.reference, due.status) == (hs[0].id, 80_000, "topup:2026", "due")
+        jids = fund_deposits.pay_dues(conn, [due.id], paid_on=date(2026, 7, 1), actor_account_id=None)
+        assert len(jids) == 1 and _balance(conn, hs[0].id) == 100_000
+        with pytest.raises(Conflict):
+            fund_deposits.pay_dues(conn, [due.id], paid_on=date(2026, 7, 1), actor_account_id=None)
