@@ -8,3 +8,9 @@ import click
 @click.group(name="estates")
 def estates() -> None:
     """Estate management: property services, owners' votes, the maintenance fund."""
+
+
+# the maintenance fund (part "fund")
+from anju.estates.cli_fund import fund  # noqa: E402
+
+estates.add_command(fund)

@@ -65,23 +65,15 @@ def weights(conn: Connection, fund_account_id: int, year: int) -> list[tuple[int
         .group_by(p.c.ledger_account_id)
         .subquery("since")
     )
+    days = fund_rules.days_in_year(year)
+    weight = (-la.c.balance_fen - func.coalesce(since.c.after, 0)) * days + func.coalesce(since.c.win, 0)
     q = (
-        select(
-            la.c.id,
-            h.c.estate_id,
-            (-la.c.balance_fen).label("now"),
-            func.coalesce(since.c.after, 0).label("after"),
-            func.coalesce(since.c.win, 0).label("win"),
-        )
+        select(la.c.id, h.c.estate_id, weight)
         .select_from(h.join(la, fund_deposits.home_join()).outerjoin(since, since.c.lid == la.c.id))
         .where(h.c.fund_account_id == fund_account_id, h.c.status == "open")
         .order_by(la.c.id)
     )
-    days = fund_rules.days_in_year(year)
-    return [
-        (int(r.id), int(r.estate_id), (int(r.now) - int(r.after)) * days + int(r.win))
-        for r in conn.execute(q.execution_options(yield_per=50_000))
-    ]
+    return [(int(a), int(e), int(w)) for a, e, w in conn.execute(q.execution_options(yield_per=50_000))]
 
 
 def run_interest(

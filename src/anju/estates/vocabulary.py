@@ -23,6 +23,7 @@ ACTIONS.update(
         "estates.fund_import": "导入存量分户账",
         "estates.fund_refund": "退还维修资金（房屋灭失）",
         "estates.fund_statement": "下载维修资金对账单",
+        "estates.fund_account": "开立维修资金专户",
     }
 )
 ENTITIES.update(
