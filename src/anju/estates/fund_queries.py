@@ -141,9 +141,12 @@ def dues(conn: Connection, scope: Scope, f: DueFilter, *, limit: int, offset: in
 
 
 def dues_all(conn: Connection, scope: Scope, f: DueFilter) -> Iterator[DueRow]:
-    """Every due matching ``f`` (for the export), read in batches."""
-    for r in conn.execute(_dues_q(scope, f).execution_options(yield_per=5000)):
-        yield _due_row(r)
+    """Every due matching ``f`` (for the export), read in batches of 5 000 (no server-side cursor: reads
+    run in autocommit on PostgreSQL)."""
+    q, offset = _dues_q(scope, f), 0
+    while rows := conn.execute(q.limit(5000).offset(offset)).all():
+        yield from (_due_row(r) for r in rows)
+        offset += len(rows)
 
 
 class RunRow(TypedDict):
@@ -268,26 +271,31 @@ class Statement(TypedDict):
 
 
 def statement(conn: Connection, kr: Keyring, caller: Caller, home_id: int, signer: ledger.Signer) -> Statement:
-    """The caller's home's whole statement: every movement with its running balance and its proof
-    (the line in its allocation journal's ``lines_root``, that journal's entry in the log), all proved
-    against the log ``maintenance_fund``'s current signed tree head (signed and recorded when stale: the
-    caller's transaction writes)."""
+    """The caller's home's whole statement (see :func:`home_statement`); any other home is "not found"."""
     home = own_home(conn, kr, caller, home_id)
+    return home_statement(conn, home_id, home["house_code"], home["balance_fen"], signer)
+
+
+def home_statement(
+    conn: Connection, home_id: int, house_code: str, balance_fen: int, signer: ledger.Signer
+) -> Statement:
+    """A home's whole statement: every movement with its running balance and its proof (the line in its
+    allocation journal's ``lines_root``, that journal's entry in the log), all proved against the log
+    ``maintenance_fund``'s current signed tree head (signed and recorded when stale: the caller's
+    transaction writes). No identity check: for callers that made it."""
     lid = fund_ledger.home_ledgers(conn, [home_id])[home_id]
     sth = ledger.current_signed_head(conn, MAINTENANCE.log, signer)
     size = sth.head.size
     page = funds.account_postings(conn, lid, limit=100_000, offset=0)
+    proofs = funds.line_proofs(conn, lid, [m["journal_id"] for m in page.items if m["allocation"]], size)
     out: list[StatementLine] = []
     bal = 0
-    log = MAINTENANCE.log
     for m in page.items:
         bal += m["credit_fen"] - m["debit_fen"]
-        proof = None
-        if m["allocation"] and m["ledger_index"] is not None and m["ledger_index"] < size:
-            proof = funds.line_proof(conn, m["journal_id"], lid, size)
+        proof = proofs.get(m["journal_id"])
         out.append({"booked_on": m["booked_on"], "kind": m["kind"], "kind_label": m["kind_label"], "memo": m["memo"],
                     "credit_fen": m["credit_fen"], "debit_fen": m["debit_fen"], "balance_fen": bal,
                     "journal_id": m["journal_id"], "proof": proof})  # fmt: skip
-    return {"home_id": home_id, "house_code": home["house_code"], "balance_fen": home["balance_fen"],
-            "generated_at": clock.now().isoformat(), "log": log, "head": dict(sth.as_dict()), "lines": out,
+    return {"home_id": home_id, "house_code": house_code, "balance_fen": balance_fen,
+            "generated_at": clock.now().isoformat(), "log": MAINTENANCE.log, "head": dict(sth.as_dict()), "lines": out,
             "transfers": transfers(conn, home_id)}  # fmt: skip

@@ -14,6 +14,7 @@ from anju.funds.allocations import (
     account_postings,
     line_bytes,
     line_proof,
+    line_proofs,
     open_subject_accounts,
     post_allocations,
 )
@@ -91,6 +92,7 @@ __all__ = [
     "ledger_code",
     "line_bytes",
     "line_proof",
+    "line_proofs",
     "open_account",
     "open_subject_accounts",
     "owner_accounts",

@@ -541,3 +541,65 @@ def line_proof(conn: Connection, journal_id: int, ledger_account_id: int, size: 
         "lines_root": data["lines_root"],
         "line_proof": [x.hex() for x in merkle.inclusion_proof(leaves, at, len(leaves), algo)],
     }
+
+
+def line_proofs(
+    conn: Connection, ledger_account_id: int, journal_ids: Sequence[int], size: int | None = None
+) -> dict[int, LineProof]:
+    """:func:`line_proof` of one ledger account's lines in many allocation journals at once (a statement):
+    one tree head, the entries and their inclusion proofs in batches, the journals' lines in one query
+    per chunk. Journals that are not logged allocations within the tree are absent."""
+    j = fund_journals
+    rows = conn.execute(
+        select(j.c.id, j.c.ledger_index, j.c.lines, fund_accounts.c.kind)
+        .join(fund_accounts, fund_accounts.c.id == j.c.fund_account_id)
+        .where(j.c.id.in_(list(journal_ids)), j.c.ledger_index.is_not(None), j.c.lines.is_not(None))
+    ).all()
+    by_log: dict[str, list[Any]] = defaultdict(list)
+    for r in rows:
+        by_log[fund_kind(r.kind).log].append(r)
+    out: dict[int, LineProof] = {}
+    p, la = fund_postings, fund_ledger_accounts
+    for log, logged in by_log.items():
+        head = ledger.tree_head(conn, log, size)
+        jrs = [r for r in logged if int(r.ledger_index) < head.size]
+        idxs = [int(r.ledger_index) for r in jrs]
+        es = ledger.entries(conn, log, idxs)
+        lps = ledger.inclusion_proofs(conn, log, idxs, head.size)
+        h = merkle.hasher(head.algorithm)
+        lines: dict[int, list[Any]] = defaultdict(list)
+        for chunk in _chunks([int(r.id) for r in jrs]):
+            q = (
+                select(p.c.journal_id, p.c.ledger_account_id, la.c.code, p.c.debit_fen, p.c.credit_fen)
+                .join(la, la.c.id == p.c.ledger_account_id)
+                .where(p.c.journal_id.in_(chunk))
+                .order_by(p.c.journal_id, p.c.ledger_account_id, p.c.id)
+            )
+            for x in conn.execute(q):
+                lines[int(x.journal_id)].append(x)
+        for r, e, lp in zip(jrs, es, lps, strict=True):
+            data = json.loads(e.data)
+            counter_code = data["counter"]["account"]
+            mine = [x for x in lines[int(r.id)] if x.code != counter_code]
+            datas = [line_bytes(x.code, x.debit_fen, x.credit_fen) for x in mine]
+            at = next((i for i, x in enumerate(mine) if int(x.ledger_account_id) == ledger_account_id), None)
+            if at is None:
+                continue
+            leaves = [h(b"\x00" + d) for d in datas]
+            out[int(r.id)] = {
+                "log": log,
+                "algorithm": head.algorithm,
+                "size": head.size,
+                "root": head.root,
+                "journal_id": int(r.id),
+                "index": int(r.ledger_index),
+                "entry": e.data.decode("utf-8"),
+                "leaf_hash": lp.leaf_hash.hex(),
+                "proof": [x.hex() for x in lp.proof],
+                "line": datas[at].decode("utf-8"),
+                "line_index": at,
+                "lines": len(datas),
+                "lines_root": data["lines_root"],
+                "line_proof": [x.hex() for x in merkle.inclusion_proof(leaves, at, len(leaves), head.algorithm)],
+            }
+    return out
