@@ -6,6 +6,7 @@ the committee applies only through a current member; owners see the published ac
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
@@ -37,6 +38,7 @@ from tests.accounts import CITIZEN_ID, choose_world, web_session
 from tests.tx_builders import auth
 
 API = "/api/v1/property/spending"
+SEQ = itertools.count(1)
 RICH = 100_000  # each home's deposit, fen
 N = 8
 
@@ -91,7 +93,7 @@ def vote(env: dict[str, Any], matter: str = "use_fund", *, passed: bool = True, 
         return int(
             conn.execute(
                 estates_votes.insert().values(
-                    vote_no=f"BJ{now.timestamp():.0f}{matter[:3]}{int(passed)}", estate_id=env["estate"],
+                    vote_no=f"BJT{next(SEQ):08d}", estate_id=env["estate"],
                     title="关于使用维修资金维修屋面的表决", matter=matter, record_date=date(2026, 1, 1),
                     opens_at=now - timedelta(days=20), closes_at=now - timedelta(days=5), status=status,
                     passed=passed, tallied_at=now - timedelta(days=4), district_code=w.district_a,
@@ -345,3 +347,44 @@ def test_pages_render_the_queue_the_form_the_detail_and_the_export(env: dict[str
         "/property/spending/public"
     )
     assert pub.status_code == 200 and "维修资金使用公示" in pub.text
+
+
+def test_synthetic_spending_goes_through_the_services_and_keeps_the_books(
+    env: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import random
+
+    from anju.synth.estates import spending as synth
+
+    eng = env["engine"]
+    with eng.begin() as conn:
+        _deposit(conn, env["acct"], env["ledgers"], {env["homes"][-1].id: RICH * 10}, "b")
+    monkeypatch.setattr(synth, "SHARE", 1.0)
+    before = balances(env)
+    with eng.begin() as conn:
+        made = synth.generate(conn, env["kr"], random.Random(5), scale=0.001, today=clock.today())
+    assert made["applications"] == 1 and made["emergencies"] == 1, made  # no passed vote: an emergency
+    with eng.connect() as conn:
+        row = conn.execute(select(estates_spending)).one()
+        assert row.emergency and row.title.endswith("（合成）") and row.approved_fen <= 20_000_000
+        shares = conn.execute(select(estates_spending_shares)).all()
+        assert sum(s.share_fen for s in shares) == row.approved_fen
+        assert sum(s.paid_fen for s in shares) == row.paid_fen
+        assert funds.unbalanced_journals(conn) == []
+        stages = conn.execute(select(estates_spending_stages).order_by(estates_spending_stages.c.seq)).all()
+        paid = [s for s in stages if s.journal_id]
+        assert len(paid) == made.get("stages", 0)
+        for s in paid:  # booked on the day of its acceptance, in the past
+            assert funds.journal(conn, s.journal_id)["booked_on"] == s.accepted_on < clock.today()
+    after = balances(env)
+    assert sum(before.values()) - sum(after.values()) == row.paid_fen
+
+
+def test_synthetic_spending_makes_nothing_without_fund_records(city_engine: Engine, settings_for: Any) -> None:
+    import random
+
+    from anju.synth.estates import spending as synth
+
+    kr = keyring_from_settings(settings_for(city_engine))
+    with city_engine.begin() as conn:
+        assert synth.generate(conn, kr, random.Random(1), scale=0.001, today=clock.today()) == {}

@@ -7,7 +7,8 @@ emergency (应急使用: ``domain.EMERGENCY_KINDS``) needs none, but the street'
 emergency, its budget is capped (``ANJU_ESTATES_EMERGENCY_CAP_FEN``) and its final account must be
 published within ``ANJU_ESTATES_EMERGENCY_PUBLISH_DAYS`` days of the last payment.
 
-Every write runs in the caller's (audited) transaction and checks everything before it writes.
+Every write runs in the caller's (audited) transaction and checks everything before it writes. ``at``
+(default now) lets the synthetic city write its history through the same checks.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import uuid4
 
@@ -212,7 +213,9 @@ def _check_input(cmd: ApplicationIn, limits: Limits) -> list[FieldError]:
 # ---------------------------------------------------------------------------------------- writes
 
 
-def create(conn: Connection, caller: Caller, cmd: ApplicationIn, *, applicant: str, limits: Limits) -> int:
+def create(
+    conn: Connection, caller: Caller, cmd: ApplicationIn, *, applicant: str, limits: Limits, at: datetime | None = None
+) -> int:
     """A draft application by the estate's committee (a member), its property company or the street."""
     errors = _check_input(cmd, limits)
     if errors:
@@ -228,7 +231,7 @@ def create(conn: Connection, caller: Caller, cmd: ApplicationIn, *, applicant: s
             raise ValidationError.of("building_id", "该楼栋不属于本小区")
     if not cmd.emergency and cmd.vote_id is not None:
         check_vote(conn, est.id, cmd.vote_id)
-    now = clock.now()
+    now = at or clock.now()
     sid = int(
         conn.execute(
             insert(sp)
@@ -297,7 +300,7 @@ def _load(conn: Connection, caller: Caller, spending_id: int) -> Any:
     return row
 
 
-def submit(conn: Connection, caller: Caller, spending_id: int, *, limits: Limits) -> None:
+def submit(conn: Connection, caller: Caller, spending_id: int, *, limits: Limits, at: datetime | None = None) -> None:
     """Draft → submitted (待审核): an ordinary one with its passed vote, an emergency within the cap."""
     row = _load(conn, caller, spending_id)
     must_be(row.status, "draft", action="提交")
@@ -306,7 +309,7 @@ def submit(conn: Connection, caller: Caller, spending_id: int, *, limits: Limits
             raise ValidationError.of("budget_fen", f"应急使用的预算不得超过 {fen_to_yuan(limits.emergency_cap_fen)} 元")
     else:
         check_vote(conn, row.estate_id, row.vote_id)
-    now = clock.now()
+    now = at or clock.now()
     conn.execute(update(sp).where(sp.c.id == row.id).values(status="submitted", submitted_at=now, updated_at=now))
 
 
@@ -353,7 +356,9 @@ def _shortfall(home: Any, need: int, have: int, held: int) -> Shortfall:
     return Shortfall(f"home:{home.home_id}: {reason}", [FieldError(f"home:{home.home_id}", reason)])
 
 
-def decide(conn: Connection, caller: Caller, spending_id: int, cmd: DecisionIn, *, limits: Limits) -> None:
+def decide(
+    conn: Connection, caller: Caller, spending_id: int, cmd: DecisionIn, *, limits: Limits, at: datetime | None = None
+) -> None:
     """The street's (or district's) decision. Approval apportions the approved amount to the homes of
     the building or estate by construction area (largest remainder, exact fen) and is refused, naming
     the home, when a home's balance (less what other approved applications hold) cannot cover its
@@ -362,7 +367,7 @@ def decide(conn: Connection, caller: Caller, spending_id: int, cmd: DecisionIn, 
     must_be(row.status, "submitted", action="审核")
     if len(cmd.note) > 500:
         raise ValidationError.of("note", "意见最多 500 个字符")
-    now = clock.now()
+    now = at or clock.now()
     if cmd.outcome == "reject":
         if not cmd.note.strip():
             raise ValidationError.of("note", "不予批准须说明理由")
@@ -425,7 +430,9 @@ def decide(conn: Connection, caller: Caller, spending_id: int, cmd: DecisionIn, 
     set_audit_detail(conn, {"approved_fen": amount, "homes": len(homes), "stages": len(stages)})
 
 
-def accept_stage(conn: Connection, caller: Caller, spending_id: int, seq: int, accepted_on: date) -> int:
+def accept_stage(
+    conn: Connection, caller: Caller, spending_id: int, seq: int, accepted_on: date, *, at: datetime | None = None
+) -> int:
     """Accept (验收) the next unpaid stage and pay it: ONE allocation journal per fund account debiting
     each home's 分户账 by its part of the stage (the stage split over the unpaid shares, exact) and
     crediting ``payable``, then the payout to the contractor (``payable`` → ``bank``). Returns the
@@ -439,7 +446,10 @@ def accept_stage(conn: Connection, caller: Caller, spending_id: int, seq: int, a
     if stage is None or stage.seq != seq:
         nxt = "无" if stage is None else f"第 {stage.seq} 阶段"
         raise ValidationError.of("seq", f"应按顺序验收付款：下一个待付阶段为{nxt}")
-    if accepted_on > clock.today() or (row.decided_at and accepted_on < clock.to_local(row.decided_at).date()):
+    now = at or clock.now()
+    if accepted_on > clock.to_local(now).date() or (
+        row.decided_at and accepted_on < clock.to_local(row.decided_at).date()
+    ):
         raise ValidationError.of("accepted_on", "验收日期应在批准之后、不晚于今天")
     s = estates_spending_shares
     shares = conn.execute(
@@ -456,12 +466,11 @@ def accept_stage(conn: Connection, caller: Caller, spending_id: int, seq: int, a
             raise _shortfall(h, amt, -bal.get(ledgers[h.home_id], 0), 0)
         if amt:
             by_acct[int(h.fund_account_id)].append((ledgers[h.home_id], amt))
-    jids = _post_stage(conn, caller, row, seq, by_acct)
+    jids = _post_stage(conn, caller, row, seq, by_acct, clock.to_local(now).date())
     conn.execute(
         update(s).where(s.c.id == bindparam("sid")).values(paid_fen=s.c.paid_fen + bindparam("amt")),
         [{"sid": r.id, "amt": amt} for r, amt in zip(shares, parts, strict=True) if amt],
     )
-    now = clock.now()
     conn.execute(
         update(st)
         .where(st.c.id == stage.id)
@@ -486,11 +495,10 @@ def _homes_by_id(conn: Connection, ids: Sequence[int]) -> list[Any]:
 
 
 def _post_stage(
-    conn: Connection, caller: Caller, row: Any, seq: int, by_acct: dict[int, list[tuple[int, int]]]
+    conn: Connection, caller: Caller, row: Any, seq: int, by_acct: dict[int, list[tuple[int, int]]], day: date
 ) -> list[int]:
     """The stage's allocation journals (set-wise, the lines from a temporary table) and payouts."""
     many = len(by_acct) > 1
-    day = clock.today()
     allocs, payouts = [], []
     for acct, lines in sorted(by_acct.items()):
         ref = f"{row.application_no}-{seq}" + (f"-{acct}" if many else "")
@@ -521,9 +529,9 @@ def _post_stage(
     return jids
 
 
-def publish(conn: Connection, caller: Caller, spending_id: int) -> None:
+def publish(conn: Connection, caller: Caller, spending_id: int, *, at: datetime | None = None) -> None:
     """Publish the final account (决算公示) to the estate's owners: every stage paid."""
     row = _load(conn, caller, spending_id)
     must_be(row.status, "completed", action="公示决算")
-    now = clock.now()
+    now = at or clock.now()
     conn.execute(update(sp).where(sp.c.id == row.id).values(status="published", published_at=now, updated_at=now))
