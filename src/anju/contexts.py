@@ -529,7 +529,11 @@ CONTEXTS: tuple[Context, ...] = (
             _grant("estates.company", "agency"),
         ),
         fund_kinds={"maintenance": "anju.estates.domain:MAINTENANCE"},
-        menu=(MenuItem("物业", "物业管理", "/property", "estates.read"),),
+        menu=(
+            MenuItem("物业", "物业管理", "/property", "estates.read"),
+            MenuItem("物业", "维修资金使用", "/property/spending", "estates.read"),
+            MenuItem("物业", "维修资金使用公示", "/property/spending/public", "estates.own"),
+        ),
     ),
     Context("synth", http=False),
 )
