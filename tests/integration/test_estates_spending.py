@@ -388,3 +388,23 @@ def test_synthetic_spending_makes_nothing_without_fund_records(city_engine: Engi
     kr = keyring_from_settings(settings_for(city_engine))
     with city_engine.begin() as conn:
         assert synth.generate(conn, kr, random.Random(1), scale=0.001, today=clock.today()) == {}
+
+
+def test_a_building_application_is_shared_by_that_buildings_homes_only(env: dict[str, Any]) -> None:
+    c, clerk, eng = env["client"], auth(env["engine"], "clerk"), env["engine"]
+    with eng.begin() as conn:
+        _deposit(conn, env["acct"], env["ledgers"], {env["homes"][-1].id: RICH}, "b")
+    building = env["homes"][0].building_id
+    mine = [h.id for h in env["homes"] if h.building_id == building]
+    r = c.post(API, json=body(env, vote_id=vote(env), building_id=building), headers=clerk)
+    assert r.status_code == 201, r.text
+    sid = r.json()["application"]["id"]
+    assert c.post(f"{API}/{sid}/decision", json={"outcome": "approve"}, headers=clerk).status_code == 200
+    shares = c.get(f"{API}/{sid}/shares", params={"page_size": 50}, headers=clerk).json()["items"]
+    assert [s["home_id"] for s in shares] == mine and sum(s["share_fen"] for s in shares) == 200_000
+    # a building of another estate is refused
+    with eng.connect() as conn:
+        other = conn.execute(select(rt.buildings.c.id).where(rt.buildings.c.estate_id != env["estate"]).limit(1))
+        other_building = other.scalar_one()
+    r = c.post(API, json=body(env, vote_id=vote(env), building_id=other_building), headers=clerk)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "building_id"

@@ -290,7 +290,8 @@ def staff(caller: Caller) -> bool:
 
 def _load(conn: Connection, caller: Caller, spending_id: int) -> Any:
     """The application if the caller may act on it: staff in scope, or its own applicant."""
-    row = conn.execute(select(sp).where(sp.c.id == spending_id)).first()
+    # locked for the rest of the write: two decisions or payments of one application queue (PostgreSQL)
+    row = conn.execute(select(sp).where(sp.c.id == spending_id).with_for_update()).first()
     if row is None:
         raise NotFound("维修资金使用申请不存在")
     if staff(caller):
@@ -326,7 +327,8 @@ def _homes(conn: Connection, row: Any) -> list[Any]:
     q = q.where(h.c.estate_id == row.estate_id, h.c.status == "open")
     if row.building_id is not None:
         q = q.where(h.c.building_id == row.building_id)
-    return list(conn.execute(q.order_by(h.c.home_id)))
+    # the homes' fund records locked: concurrent approvals on one estate see each other's shares
+    return list(conn.execute(q.order_by(h.c.home_id).with_for_update(of=h)))
 
 
 def _available(conn: Connection, spending_id: int, homes: Sequence[Any]) -> dict[int, tuple[int, int]]:
