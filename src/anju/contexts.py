@@ -533,6 +533,8 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("物业", "物业管理", "/property", "estates.read"),
             MenuItem("物业", "维修资金", "/property/fund", "estates.read"),
             MenuItem("物业", "我的维修资金", "/property/my-fund", "estates.own"),
+            MenuItem("物业", "维修资金使用", "/property/spending", "estates.read"),
+            MenuItem("物业", "维修资金使用公示", "/property/spending/public", "estates.own"),
         ),
     ),
     Context("synth", http=False),

@@ -156,6 +156,19 @@ class Settings(BaseSettings):
         le=60,
         description="Working days (Monday to Friday) an officer has to decide a credit repair request (信用修复).",
     )
+    estates_emergency_cap_fen: int = Field(
+        20_000_000,
+        ge=1,
+        description="Largest budget, in fen, of an emergency use of the maintenance fund (应急使用) that needs no "
+        "owners' vote.",
+    )
+    estates_emergency_publish_days: int = Field(
+        30,
+        ge=1,
+        le=365,
+        description="Days after an emergency use's last payment by which its final account (决算) must be "
+        "published to the owners.",
+    )
     house_code_check: Literal["iso7064-mod11-2"] = Field(
         "iso7064-mod11-2", description="Check-character algorithm of house codes (pluggable)."
     )

@@ -1,7 +1,15 @@
 """Chinese names of the estates context's internal codes (see ``anju.security.vocabulary``)."""
 
-ACTIONS: dict[str, str] = {}
-ENTITIES: dict[str, str] = {}
+ACTIONS: dict[str, str] = {
+    "estates.spending.create": "维修资金使用申请",
+    "estates.spending.submit": "提交维修资金使用申请",
+    "estates.spending.decide": "审核维修资金使用申请",
+    "estates.spending.pay": "维修资金使用验收付款",
+    "estates.spending.publish": "维修资金使用决算公示",
+}
+ENTITIES: dict[str, str] = {
+    "estates_spending": "维修资金使用申请",
+}
 PERMISSIONS: dict[str, str] = {
     "estates.read": "查看物业管理：企业、项目、招投标、覆盖率、投诉、考评、业主组织与表决、维修资金",
     "estates.supervise": (

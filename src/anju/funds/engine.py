@@ -199,6 +199,18 @@ def balances(
     return dict(out)
 
 
+def ledger_balances(conn: Connection, ledger_account_ids: Sequence[int]) -> dict[int, int]:
+    """Balances (debit-positive fen) of ledger accounts by id, in bulk (no scope: for callers that
+    scoped the accounts' subjects)."""
+    ids = sorted(set(ledger_account_ids))
+    out: dict[int, int] = {}
+    la = fund_ledger_accounts
+    for i in range(0, len(ids), 5000):
+        q = select(la.c.id, la.c.balance_fen).where(la.c.id.in_(ids[i : i + 5000]))
+        out |= {int(a): int(b) for a, b in conn.execute(q)}
+    return out
+
+
 # ------------------------------------------------------------------------------------------ journals
 
 

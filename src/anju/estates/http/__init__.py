@@ -1,7 +1,7 @@
 """The estates context's web adapters: REST routes (``api_*``) and HTML pages (``pages_*``)."""
 
 from anju.estates import domain
-from anju.estates.http import api_fund, api_overview, pages_fund, pages_overview
+from anju.estates.http import api_fund, api_overview, api_spending, pages_fund, pages_overview, pages_spending
 from anju.web.routing import Mount
 
 #: The one synthetic-data label every estates template shows.
@@ -12,4 +12,6 @@ ROUTERS: tuple[Mount, ...] = (
     Mount.pages(pages_overview.router),
     Mount.api(api_fund.router),
     Mount.pages(pages_fund.router),
+    Mount.api(api_spending.router),
+    Mount.pages(pages_spending.router),
 )
