@@ -11,3 +11,8 @@ from anju.estates.domain import MAINTENANCE, MATTERS, SYNTHETIC_LABEL, Outcome, 
 from anju.estates.overview import Overview, overview
 
 __all__ = ["MAINTENANCE", "MATTERS", "SYNTHETIC_LABEL", "Outcome", "Overview", "decide", "overview"]
+
+# part "services"
+from anju.estates.services_synth import synthetic_services
+
+__all__ += ["synthetic_services"]

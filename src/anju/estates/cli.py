@@ -8,3 +8,9 @@ import click
 @click.group(name="estates")
 def estates() -> None:
     """Estate management: property services, owners' votes, the maintenance fund."""
+
+
+# part "services"
+from anju.estates.services_cli import coverage_command  # noqa: E402
+
+estates.add_command(coverage_command)

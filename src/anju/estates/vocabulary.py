@@ -12,3 +12,27 @@ PERMISSIONS: dict[str, str] = {
     "estates.own": "业主：我的房屋维修资金、参加表决、查看决定、物业投诉；业委会成员办理本小区事务",
     "estates.company": "物业服务企业：备案、投标、项目、答复投诉",
 }
+
+# part "services": property-service companies, projects, tenders, handovers
+ACTIONS.update(
+    {
+        "estates.file_company": "物业服务企业备案",
+        "estates.company_status": "变更物业服务企业备案状态",
+        "estates.create_project": "登记物业服务项目",
+        "estates.end_project": "终止物业服务项目",
+        "estates.record_handover": "登记承接查验",
+        "estates.create_tender": "发布物业服务招标",
+        "estates.bid": "物业服务投标",
+        "estates.close_tender": "截止投标",
+        "estates.score_bids": "录入评标分数",
+        "estates.award_tender": "定标",
+    }
+)
+ENTITIES.update(
+    {
+        "estates_company": "物业服务企业",
+        "estates_project": "物业服务项目",
+        "estates_tender": "物业服务招标",
+        "estates_bid": "物业服务投标",
+    }
+)
