@@ -17,7 +17,7 @@ from sqlalchemy import Engine, func, select
 from anju import registry
 from anju.app import create_app
 from anju.core import clock
-from anju.core.errors import Conflict, ValidationError
+from anju.core.errors import Conflict, NotFound, ValidationError
 from anju.core.scope import Scope
 from anju.estates import services_companies as sc
 from anju.estates import services_coverage as cov
@@ -128,7 +128,7 @@ def test_one_active_project_per_estate_and_coverage_by_hand(city_engine: Engine)
     assert sum(v.estates for v in rows.values()) == len(estates)
     assert all(v.served_estates == 0 for k, v in rows.items() if k != street)
     with city_engine.begin() as c:
-        sp.record_handover(c, SYSTEM, pid, sp.HandoverIn(clock.today(), 40, 2, "accepted_with_defects"))
+        sp.record_handover(c, SYSTEM, pid, sp.HandoverIn(clock.today(), 40, 2, "with_defects"))
         assert sp.end_project(c, SYSTEM, pid, "terminate", clock.today(), "业主大会解聘") == "terminated"
         report = cov.coverage_report(c, SYSTEM.scope)
         # a terminated project no longer covers; the estate can get a new one
@@ -326,3 +326,47 @@ def test_the_company_bids_for_itself_through_the_api(city_engine: Engine, client
     assert client.post(f"/api/v1/property/tenders/{tid}/award", headers=city).json()["bid_id"] == bid
     cov_json = client.get("/api/v1/property/coverage", headers=city).json()
     assert cov_json["target_percent"] == "100.0" and cov_json["lines"][0]["level"] == "total"
+
+
+def test_a_street_clerk_sees_and_changes_only_the_streets_in_scope(city_engine: Engine, settings_for: Any) -> None:
+    kr = keyring_from_settings(settings_for(city_engine))
+    estates = _residential_estates(city_engine)
+    e_in, e_out = estates[0], next(e for e in estates if e.street_code != estates[0].street_code)
+    clerk = Caller(None, "clerk", None, None, Scope.of_streets("street", e_in.street_code, [e_in.street_code]))
+    cid = _file(city_engine, _codes(1, "91320100MC")[0], e_out.street_code)
+    with city_engine.begin() as c:
+        out_pid = sp.create_project(c, SYSTEM, _project(e_out.id, cid))
+        out_tid = st.create_tender(
+            c, SYSTEM, st.TenderIn(e_out.id, "owners", "外街", clock.today() + timedelta(days=4))
+        )
+        in_pid = sp.create_project(c, clerk, _project(e_in.id, cid))  # a company of another street may serve
+    with city_engine.connect() as c:
+        seen = sp.list_projects(c, sp.ProjectFilter(), scope=clerk.scope, limit=50, offset=0)
+        assert [p["id"] for p in seen.items] == [in_pid]
+        assert st.list_tenders(c, st.TenderFilter(), scope=clerk.scope, limit=50, offset=0).total == 0
+        lines = cov.coverage_report(c, clerk.scope)["lines"]
+        assert {x["street_code"] for x in lines if x["level"] == "street"} == {e_in.street_code}
+        for read in (
+            lambda: sp.get_project(c, clerk.scope, out_pid),
+            lambda: st.get_tender(c, clerk.scope, out_tid),
+            lambda: sc.get_company(c, clerk.scope, cid),
+        ):
+            with pytest.raises(NotFound):
+                read()
+    with pytest.raises(NotFound), city_engine.begin() as c:
+        st.submit_bid(c, kr, clerk, out_tid, cid, 100)
+    with pytest.raises(ValidationError, match="estate_id"), city_engine.begin() as c:
+        st.create_tender(c, clerk, st.TenderIn(e_out.id, "owners", "外街", clock.today() + timedelta(days=4)))
+
+
+def test_the_coverage_command_prints_the_table_and_csv(city_engine: Engine, tmp_path: Any) -> None:
+    from click.testing import CliRunner
+
+    from anju.cli import main
+    from tests.integration.test_security_cli import env
+
+    r = CliRunner().invoke(main, ["estates", "coverage"], env=env(city_engine, tmp_path))
+    assert r.exit_code == 0, r.output
+    assert "规划目标" in r.stdout and "合计" in r.stdout
+    r = CliRunner().invoke(main, ["estates", "coverage", "--csv"], env=env(city_engine, tmp_path))
+    assert r.exit_code == 0 and "served_estates" in r.stdout.splitlines()[0]

@@ -56,3 +56,23 @@ def test_coverage_shares_target_and_gap():
     assert r.Coverage(0, 0, 0, 0).meets() is None and r.percent(None) is None
     assert (c + r.Coverage(2, 2, 10, 10)) == r.Coverage(10, 8, 1010, 910)
     assert r.COVERAGE_TARGET.share == 1 and r.COVERAGE_TARGET.binding and "149" in r.COVERAGE_TARGET.source
+
+
+def test_every_code_of_the_vocabulary_fits_its_column():
+    """PostgreSQL refuses a value longer than its VARCHAR (SQLite does not): the codes must fit."""
+    from anju.estates import domain
+    from anju.estates import tables as t
+
+    pairs = [
+        (domain.QUALIFICATIONS, t.estates_companies.c.qualification),
+        (domain.COMPANY_STATUSES, t.estates_companies.c.status),
+        (domain.PROJECT_KINDS, t.estates_projects.c.kind),
+        (domain.CHOSEN_BY, t.estates_projects.c.chosen_by),
+        (domain.PROJECT_STATUSES, t.estates_projects.c.status),
+        (domain.SERVICE_LEVELS, t.estates_projects.c.service_level),
+        (domain.TENDER_STATUSES, t.estates_tenders.c.status),
+        (domain.BID_STATUSES, t.estates_bids.c.status),
+        (domain.HANDOVER_RESULTS, t.estates_handovers.c.result),
+    ]
+    too_long = [(c.name, k) for codes, c in pairs for k in codes if len(k) > c.type.length]  # type: ignore[attr-defined]
+    assert too_long == []

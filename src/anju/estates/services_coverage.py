@@ -2,8 +2,9 @@
 estates (an estate with at least one standing residential home) with an active project, of all of
 them — and the same by homes — against the plan's target (``services_rules.COVERAGE_TARGET``).
 
-One grouped query: the residential homes per estate (with whether the estate is served), summed per
-street in SQL; districts and the total are sums of the streets.
+One query: the standing residential homes counted per estate (one scan of the homes, no join), joined
+to their estates and summed per street with whether each estate is served (an EXISTS on the active
+project, an index lookup); districts and the total are sums of the streets.
 """
 
 from __future__ import annotations
@@ -36,33 +37,25 @@ class StreetCoverage:
 def street_coverage(conn: Connection, scope: Scope, district: str | None = None) -> list[StreetCoverage]:
     """Coverage of each street in scope (and in ``district`` if given), by district then street."""
     h, e, p = registry.homes, registry.estates, estates_projects
-    served = exists().where(p.c.estate_id == e.c.id, p.c.status == "active")
-    conds: list[Any] = [h.c.use.in_(RESIDENTIAL), h.c.status.in_(STANDING), *scope.where(e.c.street_code)]
+    conds: list[Any] = [h.c.use.in_(RESIDENTIAL), h.c.status.in_(STANDING), *scope.where(h.c.street_code)]
     if district:
-        conds.append(e.c.district_code == district)
-    per_estate = (
+        conds.append(h.c.district_code == district)
+    # the homes are counted per estate first (one scan, no join), then joined to their estates
+    per_estate = select(h.c.estate_id, func.count().label("homes")).where(*conds).group_by(h.c.estate_id).subquery()
+    served = exists().where(p.c.estate_id == e.c.id, p.c.status == "active")
+    rows = conn.execute(
         select(
             e.c.district_code,
             e.c.street_code,
-            func.count().label("homes"),
-            case((served, 1), else_=0).label("served"),
-        )
-        .select_from(h.join(e, e.c.id == h.c.estate_id))
-        .where(*conds)
-        .group_by(e.c.id, e.c.district_code, e.c.street_code)
-        .subquery()
-    )
-    rows = conn.execute(
-        select(
-            per_estate.c.district_code,
-            per_estate.c.street_code,
             func.count().label("estates"),
-            func.sum(per_estate.c.served).label("served_estates"),
+            func.sum(case((served, 1), else_=0)).label("served_estates"),
             func.sum(per_estate.c.homes).label("homes"),
-            func.sum(per_estate.c.homes * per_estate.c.served).label("served_homes"),
+            func.sum(case((served, per_estate.c.homes), else_=0)).label("served_homes"),
         )
-        .group_by(per_estate.c.district_code, per_estate.c.street_code)
-        .order_by(per_estate.c.district_code, per_estate.c.street_code)
+        .join(per_estate, per_estate.c.estate_id == e.c.id)
+        .where(*scope.where(e.c.street_code))
+        .group_by(e.c.district_code, e.c.street_code)
+        .order_by(e.c.district_code, e.c.street_code)
     ).all()
     return [
         StreetCoverage(

@@ -144,7 +144,7 @@ def _handovers(
         defects = rng.choice((0, 0, 0, rng.randint(1, 6)))
         handovers.append({
             "project_id": pid, "inspected_on": p["starts_on"] - timedelta(days=rng.randint(3, 20)),
-            "items_checked": n, "defects": defects, "result": "accepted" if defects == 0 else "accepted_with_defects",
+            "items_checked": n, "defects": defects, "result": "accepted" if defects == 0 else "with_defects",
             "note": None, "recorded_by": None, "recorded_at": now,
         })  # fmt: skip
     conn.execute(estates_handovers.insert(), handovers)

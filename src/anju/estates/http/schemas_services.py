@@ -146,7 +146,7 @@ class HandoverIn(BaseModel):
     inspected_on: date
     items_checked: int = Field(description="查验项目数")
     defects: int = Field(description="发现问题数")
-    result: Literal["accepted", "accepted_with_defects", "refused"]
+    result: Literal["accepted", "with_defects", "refused"]
     note: str | None = Field(None, max_length=500)
 
     def command(self) -> services_projects.HandoverIn:
