@@ -14,3 +14,8 @@ from anju.estates.tables import estates_fund_dues
 
 __all__ = ["MAINTENANCE", "MATTERS", "SYNTHETIC_LABEL", "Outcome", "Overview", "decide", "overview"]
 __all__ += ["estates_fund_dues", "fund_deposits", "fund_interest", "fund_ledger", "fund_rules"]
+
+# part "services"
+from anju.estates.services_synth import synthetic_services
+
+__all__ += ["synthetic_services"]

@@ -14,3 +14,7 @@ def estates() -> None:
 from anju.estates.cli_fund import fund  # noqa: E402
 
 estates.add_command(fund)
+# part "services"
+from anju.estates.services_cli import coverage_command  # noqa: E402
+
+estates.add_command(coverage_command)

@@ -31,7 +31,7 @@ BID_STATUSES: Final = {
 }
 HANDOVER_RESULTS: Final = {
     "accepted": "通过",
-    "accepted_with_defects": "有遗留问题通过",
+    "with_defects": "有遗留问题通过",  # ≤ 16 characters: estates_handovers.result is String(16)
     "refused": "不予承接",
 }
 #: The restriction action every tender's award asks (the credit context's lists and grades).

@@ -32,6 +32,17 @@ ACTIONS.update(
         "estates.fund_refund": "退还维修资金（房屋灭失）",
         "estates.fund_statement": "下载维修资金对账单",
         "estates.fund_account": "开立维修资金专户",
+        # part "services": property-service companies, projects, tenders, handovers
+        "estates.file_company": "物业服务企业备案",
+        "estates.company_status": "变更物业服务企业备案状态",
+        "estates.create_project": "登记物业服务项目",
+        "estates.end_project": "终止物业服务项目",
+        "estates.record_handover": "登记承接查验",
+        "estates.create_tender": "发布物业服务招标",
+        "estates.bid": "物业服务投标",
+        "estates.close_tender": "截止投标",
+        "estates.score_bids": "录入评标分数",
+        "estates.award_tender": "定标",
     }
 )
 ENTITIES.update(
@@ -40,5 +51,9 @@ ENTITIES.update(
         "estates_interest_run": "维修资金计息",
         "estates_fund_import": "存量分户账导入批次",
         "estates_fund_home": "维修资金分户账",
+        "estates_company": "物业服务企业",
+        "estates_project": "物业服务项目",
+        "estates_tender": "物业服务招标",
+        "estates_bid": "物业服务投标",
     }
 )

@@ -1,7 +1,16 @@
 """The estates context's web adapters: REST routes (``api_*``) and HTML pages (``pages_*``)."""
 
 from anju.estates import domain
-from anju.estates.http import api_fund, api_overview, api_spending, pages_fund, pages_overview, pages_spending
+from anju.estates.http import (
+    api_fund,
+    api_overview,
+    api_services,
+    api_spending,
+    pages_fund,
+    pages_overview,
+    pages_services,
+    pages_spending,
+)
 from anju.web.routing import Mount
 
 #: The one synthetic-data label every estates template shows.
@@ -14,4 +23,6 @@ ROUTERS: tuple[Mount, ...] = (
     Mount.pages(pages_fund.router),
     Mount.api(api_spending.router),
     Mount.pages(pages_spending.router),
+    Mount.api(api_services.router),
+    Mount.pages(pages_services.router),
 )
