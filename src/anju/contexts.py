@@ -529,7 +529,11 @@ CONTEXTS: tuple[Context, ...] = (
             _grant("estates.company", "agency"),
         ),
         fund_kinds={"maintenance": "anju.estates.domain:MAINTENANCE"},
-        menu=(MenuItem("物业", "物业管理", "/property", "estates.read"),),
+        menu=(
+            MenuItem("物业", "物业管理", "/property", "estates.read"),
+            MenuItem("物业", "我的物业投诉", "/property/me/complaints", "estates.own"),
+            MenuItem("物业", "本企业被投诉事项", "/property/company/complaints", "estates.company"),
+        ),
     ),
     Context("synth", http=False),
 )

@@ -328,6 +328,13 @@ class Settings(BaseSettings):
         description="Ed25519 private key seed (64 hex characters) that signs the verifiable log's tree heads; "
         "`anju ledger keygen` makes one. Unset: tree heads cannot be signed.",
     )
+    estates_complaint_days: int = Field(
+        15,
+        ge=1,
+        le=60,
+        description="Working days (Monday to Friday) a street has to close an owner's property-service complaint "
+        "(物业投诉) before it is overdue.",
+    )
 
     @field_validator("database_url")
     @classmethod
