@@ -446,3 +446,43 @@ def test_pages_render_and_the_form_files_a_complaint(env: Env) -> None:
 
     env.sign_in("district")
     assert env.client.get("/property/inspections").status_code == 200
+
+
+# ---------------------------------------------------------------------------------------------- synth
+
+
+def test_the_synthetic_part_uses_the_projects_it_finds_through_the_same_rules(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import random
+
+    from anju.synth.estates import quality as synth
+
+    with env.engine.begin() as conn:
+        conn.execute(estates_projects.update().values(status="ended"))
+        assert synth.generate(conn, env.kr, random.Random(1), scale=1.0, today=clock.today()) == {}
+        conn.execute(estates_projects.update().values(status="active"))
+    monkeypatch.setattr(synth, "PER_PROJECT_YEAR", 30)
+    with env.engine.begin() as conn:
+        made = synth.generate(conn, env.kr, random.Random(7), scale=1.0, today=clock.today())
+    assert made["complaints"] == 60 and made["evaluations"] in (0, 1)
+    now = clock.now()
+    with env.engine.connect() as c:
+        rows = c.execute(select(estates_complaints)).all()
+        estate = c.execute(select(rt.estates).where(rt.estates.c.id == env.home.estate_id)).one()
+        ev_count = c.execute(select(func.count()).select_from(estates_complaint_events)).scalar_one()
+        upheld_events = c.execute(
+            select(func.count()).select_from(credit_events).where(credit_events.c.reference.like("WY%"))
+        ).scalar_one()
+    assert ev_count == made["complaint_events"]
+    assert {r.street_code for r in rows} == {estate.street_code}
+    assert all(now - timedelta(days=731) < r.created_at <= now for r in rows)
+    assert all(r.due_at == quality_rules.due_at(r.created_at, 15) for r in rows)
+    statuses = {r.status for r in rows}
+    assert {"resolved", "company"} <= statuses
+    upheld = [r for r in rows if r.upheld]
+    assert (
+        upheld and all(r.credit_event_id for r in upheld) and upheld_events == len(upheld) == made["complaints_upheld"]
+    )
+    assert all(r.credit_event_id is None for r in rows if not r.upheld)
+    assert any(r.status in quality_complaints.OPEN and r.due_at < now for r in rows)  # some overdue

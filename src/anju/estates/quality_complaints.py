@@ -149,17 +149,23 @@ def company_of(conn: Connection, caller: Caller) -> int | None:
 # ---------------------------------------------------------------------------------------------- filing
 
 
+def check_fields(category: str, title: str, text: str) -> tuple[str, str, list[FieldError]]:
+    """The category, title and text of a complaint checked (live and synthetic alike): the cleaned
+    title and text and the errors naming each bad field."""
+    errors: list[FieldError] = []
+    if category not in domain.COMPLAINT_CATEGORIES:
+        errors.append(FieldError("category", f"应为 {'、'.join(domain.COMPLAINT_CATEGORIES)} 之一"))
+    clean_title = " ".join(_text(title, "title", 100, errors, "标题").split())
+    return clean_title, _text(text, "text", 5000, errors, "投诉内容"), errors
+
+
 def file_complaint(conn: Connection, kr: Keyring, caller: Caller, cmd: ComplaintIn, *, days: int) -> int:
     """An owner with a verified identity complains about the property service of the estate of a home
     they own; nothing is written when a field is bad (the errors name every bad field)."""
     acct = _account(conn, caller)
     if not acct.id_number_bidx:
         raise ValidationError.of("account", "账户尚未完成实名认证，不能以业主身份投诉（我的账户 → 实名认证）")
-    errors: list[FieldError] = []
-    if cmd.category not in domain.COMPLAINT_CATEGORIES:
-        errors.append(FieldError("category", f"应为 {'、'.join(domain.COMPLAINT_CATEGORIES)} 之一"))
-    title = " ".join(_text(cmd.title, "title", 100, errors, "标题").split())
-    text = _text(cmd.text, "text", 5000, errors, "投诉内容")
+    title, text, errors = check_fields(cmd.category, cmd.title, cmd.text)
     code = (cmd.house_code or "").strip().upper()
     home = conn.execute(select(registry.homes).where(registry.homes.c.house_code == code)).first() if code else None
     if home is None:

@@ -82,3 +82,35 @@ def company_event(
             subject_type=SUBJECT_TYPE,
         ),
     )
+
+
+def company_events(
+    conn: Connection, kr: Keyring, items: Sequence[tuple[int, str, date, str, str, dict[str, Any]]]
+) -> list[int]:
+    """Many ``estates.service_violation`` events set-wise — (company id, severity, day, reference, street,
+    detail) each — the companies' files ensured in one upsert, the events in one ``credit.record_events``
+    (the synthetic history). Returns the event ids in the order given."""
+    if not items:
+        return []
+    ids = sorted({i[0] for i in items})
+    rows = {int(r.id): r for r in conn.execute(select(*_COLS).where(_C.id.in_(ids)))}
+    credit.ensure_subjects(conn, [company_subject(kr, rows[i]) for i in ids], clock.now())
+    bidx = {i: kr.blind_index(rows[i].credit_code, "credit_code") for i in ids}
+    return credit.record_events(
+        conn,
+        [
+            credit.Event(
+                subject_kind="org",
+                subject_bidx=bidx[cid],
+                source=SOURCE,
+                kind=EVENT_KIND,
+                severity=severity,
+                occurred_on=on,
+                reference=reference,
+                street_code=street,
+                detail={"company_id": cid, **detail},
+                subject_type=SUBJECT_TYPE,
+            )
+            for cid, severity, on, reference, street, detail in items
+        ],
+    )
