@@ -535,6 +535,8 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("物业", "我的维修资金", "/property/my-fund", "estates.own"),
             MenuItem("物业", "维修资金使用", "/property/spending", "estates.read"),
             MenuItem("物业", "维修资金使用公示", "/property/spending/public", "estates.own"),
+            MenuItem("物业", "我的物业投诉", "/property/me/complaints", "estates.own"),
+            MenuItem("物业", "本企业被投诉事项", "/property/company/complaints", "estates.company"),
         ),
     ),
     Context("synth", http=False),

@@ -353,6 +353,13 @@ class Settings(BaseSettings):
         description="A home whose maintenance-fund balance fell below this share (percent) of its initial deposit "
         "is due a top-up (续筹) back to its initial deposit.",
     )
+    estates_complaint_days: int = Field(
+        15,
+        ge=1,
+        le=60,
+        description="Working days (Monday to Friday) a street has to close an owner's property-service complaint "
+        "(物业投诉) before it is overdue.",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -23,6 +23,7 @@ from anju.credit.grading import (
     recompute,
     recompute_all,
 )
+from anju.credit.inspections import DrawIn, freeze_draw
 from anju.credit.restrictions import Incentive, incentives_for, restrictions_for
 from anju.credit.scoring import ActionRule, Edition, KindRule, ListRule, ScoringError, edition_on, editions
 from anju.credit.services import effective_events, record_event, record_events
@@ -37,6 +38,7 @@ __all__ = [
     "SUBJECT_TYPES",
     "ActionRule",
     "Assessment",
+    "DrawIn",
     "Edition",
     "Event",
     "EventFact",
@@ -62,6 +64,7 @@ __all__ = [
     "effective_events",
     "ensure_subjects",
     "event_status",
+    "freeze_draw",
     "grade_as_of",
     "grade_history",
     "incentives_for",

@@ -4,10 +4,12 @@ from anju.estates import domain
 from anju.estates.http import (
     api_fund,
     api_overview,
+    api_quality,
     api_services,
     api_spending,
     pages_fund,
     pages_overview,
+    pages_quality,
     pages_services,
     pages_spending,
 )
@@ -25,4 +27,6 @@ ROUTERS: tuple[Mount, ...] = (
     Mount.pages(pages_spending.router),
     Mount.api(api_services.router),
     Mount.pages(pages_services.router),
+    Mount.api(api_quality.router),
+    Mount.pages(pages_quality.router),
 )
