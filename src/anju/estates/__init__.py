@@ -7,7 +7,9 @@ docs/estates.md.
 Other contexts use only what this module exports.
 """
 
+from anju.estates import owners_orgs, owners_votes
 from anju.estates.domain import MAINTENANCE, MATTERS, SYNTHETIC_LABEL, Outcome, decide
 from anju.estates.overview import Overview, overview
 
 __all__ = ["MAINTENANCE", "MATTERS", "SYNTHETIC_LABEL", "Outcome", "Overview", "decide", "overview"]
+__all__ += ["owners_orgs", "owners_votes"]
