@@ -7,15 +7,26 @@ docs/estates.md.
 Other contexts use only what this module exports.
 """
 
-from anju.estates import fund_deposits, fund_interest, fund_ledger, fund_rules
+from anju.estates import fund_deposits, fund_interest, fund_ledger, fund_rules, owners_orgs, owners_votes
 from anju.estates.domain import MAINTENANCE, MATTERS, SYNTHETIC_LABEL, Outcome, decide
 from anju.estates.overview import Overview, overview
+from anju.estates.services_synth import synthetic_services
 from anju.estates.tables import estates_fund_dues
 
-__all__ = ["MAINTENANCE", "MATTERS", "SYNTHETIC_LABEL", "Outcome", "Overview", "decide", "overview"]
-__all__ += ["estates_fund_dues", "fund_deposits", "fund_interest", "fund_ledger", "fund_rules"]
-
-# part "services"
-from anju.estates.services_synth import synthetic_services
-
-__all__ += ["synthetic_services"]
+__all__ = [
+    "MAINTENANCE",
+    "MATTERS",
+    "SYNTHETIC_LABEL",
+    "Outcome",
+    "Overview",
+    "decide",
+    "estates_fund_dues",
+    "fund_deposits",
+    "fund_interest",
+    "fund_ledger",
+    "fund_rules",
+    "overview",
+    "owners_orgs",
+    "owners_votes",
+    "synthetic_services",
+]

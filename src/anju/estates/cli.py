@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import IO
+
 import click
 
 
@@ -35,3 +37,29 @@ def estates_company_subjects(district: str | None) -> None:
     with audited_command(engine, "estates.company_subjects") as conn:
         n = quality_credit.ensure_company_subjects(conn, keyring_from_settings(settings), district=district)
     click.echo(f"信用档案新建或更新 {n} 家物业服务企业")
+
+
+@estates.group(name="votes")
+def votes() -> None:
+    """Owners' votes: re-check a published tally file."""
+
+
+@votes.command("verify")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+def verify_tally(file: IO[str]) -> None:
+    """Recompute a vote's public tally file (commitments, totals, art. 278 outcome); exit 1 on mismatch."""
+    import json
+
+    from anju.estates.owners_tally import verify_publication
+
+    try:
+        doc = json.load(file)
+    except ValueError as e:
+        raise click.ClickException(f"不是有效的 JSON：{e}") from None
+    report = verify_publication(doc if isinstance(doc, dict) else {})
+    for p in report.problems:
+        click.echo(f"不符：{p}")
+    if not report.ok:
+        click.echo(f"计票文件核验未通过：{len(report.problems)} 处不符（选票 {report.ballots} 张）")
+        raise SystemExit(1)
+    click.echo(f"计票文件核验通过：选票 {report.ballots} 张，承诺值、统计和表决结果均与公布一致")

@@ -4,11 +4,13 @@ from anju.estates import domain
 from anju.estates.http import (
     api_fund,
     api_overview,
+    api_owners,
     api_quality,
     api_services,
     api_spending,
     pages_fund,
     pages_overview,
+    pages_owners,
     pages_quality,
     pages_services,
     pages_spending,
@@ -29,4 +31,6 @@ ROUTERS: tuple[Mount, ...] = (
     Mount.pages(pages_services.router),
     Mount.api(api_quality.router),
     Mount.pages(pages_quality.router),
+    Mount.api(api_owners.router),
+    Mount.pages(pages_owners.router),
 )

@@ -1,0 +1,89 @@
+"""The owners' pages render for staff and owners, in Chinese, and work end to end: the street starts and
+opens a vote on its page, the owner sees it under 我的业主事务, casts on the page and sees the receipt with
+its proof; staff see participation without choices, the CSV export, and a committee with masked names;
+the REST answers match (participation, 409 on a second ballot)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from anju.app import create_app
+from anju.core import clock
+from anju.estates import owners_orgs as orgs
+from anju.security import Caller, keyring_from_settings
+from tests.accounts import api_token, verified_person
+from tests.integration.test_estates_owners import _estate_with_owners, _persons
+
+SYSTEM = Caller.system("test")
+
+
+@pytest.fixture
+def env(people_engine: Engine, settings_for: Any) -> Iterator[dict[str, Any]]:
+    settings = settings_for(people_engine)
+    kr = keyring_from_settings(settings)
+    with people_engine.connect() as conn:
+        est = _estate_with_owners(conn)
+        people = _persons(conn, kr, int(est.id), 7)
+    verified_person(people_engine, settings, "pageowner", people[0]["name"], people[0]["id"], "13955500001")
+    with people_engine.begin() as conn:
+        aid = orgs.file_assembly(conn, SYSTEM, int(est.id), f"YZDH-P{est.id}", clock.today() - timedelta(days=500))
+        members = [orgs.MemberIn(p["name"], p["id"], p["house_code"], "chair" if i == 0 else "member")
+                   for i, p in enumerate(people[:5])]  # fmt: skip
+        cid = orgs.form_committee(
+            conn, kr, SYSTEM,
+            orgs.CommitteeIn(aid, clock.today() - timedelta(days=30), clock.today() + timedelta(days=1000), members),
+        )  # fmt: skip
+    app = create_app(settings)
+    with TestClient(app, follow_redirects=False) as client:
+        yield {"engine": people_engine, "client": client, "estate": est, "people": people, "committee": cid}
+    app.state.engine.dispose()
+
+
+def bearer(engine: Engine, who: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {api_token(engine, who)}"}
+
+
+def test_a_vote_from_the_street_page_to_the_owners_receipt(env: dict[str, Any]) -> None:
+    c, eng, est = env["client"], env["engine"], env["estate"]
+    city, owner = bearer(eng, "city"), bearer(eng, "pageowner")
+    today = clock.today()
+    r = c.get("/property/owners", headers=city)
+    assert r.status_code == 200 and "业主大会与业主委员会" in r.text and f"YZDH-P{est.id}" in r.text
+    r = c.get(f"/property/owners/committees/{env['committee']}", headers=city)
+    assert r.status_code == 200 and "主任" in r.text and env["people"][0]["name"] not in r.text
+    form = {"estate_id": str(est.id), "title": "页面表决", "matter": "use_fund", "record_date": today.isoformat(),
+            "opens_on": today.isoformat(), "closes_on": (today + timedelta(days=5)).isoformat()}  # fmt: skip
+    r = c.post("/property/votes", data=form, headers=city)
+    assert r.status_code == 303, r.text[:300]
+    vote_url = r.headers["location"].split("?")[0]
+    vid = int(vote_url.rsplit("/", 1)[1])
+    r = c.post(f"{vote_url}/open", headers=city)
+    assert r.status_code == 303
+    r = c.get(vote_url, headers=city)
+    assert r.status_code == 200 and "表决中" in r.text and "计票前不显示任何选择" in r.text
+    r = c.get("/property/mine", headers=owner)
+    assert r.status_code == 200 and "页面表决" in r.text and "待投票" in r.text
+    r = c.post(f"/property/mine/votes/{vid}", data={"choice": "no"}, headers=owner)
+    assert r.status_code == 303
+    r = c.get(f"/property/mine/votes/{vid}", headers=owner)
+    assert r.status_code == 200 and "我的选票回执" in r.text and "包含证明" in r.text and "反对" in r.text
+    again = c.post(f"/api/v1/property/my/votes/{vid}/ballot", json={"choice": "yes"}, headers=owner)
+    assert again.status_code == 409
+    v = c.get(f"/api/v1/property/votes/{vid}", headers=city).json()
+    assert v["ballots"] == 1 and v["yes_owners"] is None and v["passed"] is None
+    mine = c.get(f"/api/v1/property/my/votes/{vid}/ballot", headers=owner).json()
+    assert mine["receipt"]["choice"] == "no" and mine["proof"]["algorithm"] == "sm3"
+    csv = c.get("/property/votes/export.csv", headers=city)
+    assert csv.status_code == 200 and "页面表决" in csv.content.decode("utf-8-sig")
+    assert c.get(f"/api/v1/property/votes/{vid}/tally.json").status_code == 404  # not tallied yet
+    r = c.post(f"{vote_url}/tally", headers=city)
+    assert r.status_code == 409 and "尚未截止" in r.text
+    assert c.get("/property/votes?status=open", headers=city).status_code == 200
+    estates = c.get("/api/v1/property/my/estates", headers=owner).json()
+    assert any(e["committee"] and e["committee"]["id"] == env["committee"] for e in estates)
