@@ -529,7 +529,12 @@ CONTEXTS: tuple[Context, ...] = (
             _grant("estates.company", "agency"),
         ),
         fund_kinds={"maintenance": "anju.estates.domain:MAINTENANCE"},
-        menu=(MenuItem("物业", "物业管理", "/property", "estates.read"),),
+        menu=(
+            MenuItem("物业", "物业管理", "/property", "estates.read"),
+            MenuItem("物业", "业主组织", "/property/owners", "estates.read"),
+            MenuItem("物业", "业主表决", "/property/votes", "estates.read"),
+            MenuItem("物业", "我的业主事务", "/property/mine", "estates.own"),
+        ),
     ),
     Context("synth", http=False),
 )
