@@ -198,6 +198,19 @@ CASES: dict[tuple[str, str], Case] = {
         ok={303, 409},
         perm=SUP,
     ),
+    ("GET", "/property/owners/assemblies/{assembly_id}/committee"): Case(
+        street("GET", "/property/owners/assemblies/{id}/committee", "assembly"), perm=SUP
+    ),
+    ("POST", "/property/owners/assemblies/{assembly_id}/committee"): Case(
+        street(
+            "POST",
+            "/property/owners/assemblies/{id}/committee",
+            "assembly",
+            data={"term_starts_on": "2025-01-01", "term_ends_on": "2029-12-31"},
+        ),
+        ok={422},
+        perm=SUP,
+    ),
     ("GET", "/property/owners/committees/{committee_id}"): Case(
         street("GET", "/property/owners/committees/{id}", "committee"), perm=READ
     ),

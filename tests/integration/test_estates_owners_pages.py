@@ -41,7 +41,8 @@ def env(people_engine: Engine, settings_for: Any) -> Iterator[dict[str, Any]]:
         )  # fmt: skip
     app = create_app(settings)
     with TestClient(app, follow_redirects=False) as client:
-        yield {"engine": people_engine, "client": client, "estate": est, "people": people, "committee": cid}
+        yield {"engine": people_engine, "client": client, "estate": est, "people": people, "committee": cid,
+               "assembly": aid}  # fmt: skip
     app.state.engine.dispose()
 
 
@@ -55,6 +56,20 @@ def test_a_vote_from_the_street_page_to_the_owners_receipt(env: dict[str, Any]) 
     today = clock.today()
     r = c.get("/property/owners", headers=city)
     assert r.status_code == 200 and "业主大会与业主委员会" in r.text and f"YZDH-P{est.id}" in r.text
+    people = env["people"]
+    form = {"term_starts_on": today.isoformat(), "term_ends_on": (today + timedelta(days=1500)).isoformat()}
+    for i, p in enumerate(people[:4]):  # four members: refused, and the typed ID numbers are not shown again
+        form |= {f"m{i}_name": p["name"], f"m{i}_id": p["id"], f"m{i}_house": p["house_code"],
+                 f"m{i}_position": "chair" if i == 0 else "member"}  # fmt: skip
+    r = c.post(f"/property/owners/assemblies/{env['assembly']}/committee", data=form, headers=city)
+    assert r.status_code == 422 and "5–11" in r.text and people[1]["id"] not in r.text
+    p = people[4]
+    form |= {"m4_name": p["name"], "m4_id": p["id"], "m4_house": p["house_code"], "m4_position": "vice_chair"}
+    r = c.post(f"/property/owners/assemblies/{env['assembly']}/committee", data=form, headers=city)
+    assert r.status_code == 303, r.text[:400]
+    new = int(r.headers["location"].split("?")[0].rsplit("/", 1)[1])
+    old = c.get(f"/api/v1/property/committees/{env['committee']}", headers=city).json()
+    assert old["status"] == "ended" and new != env["committee"]
     r = c.get(f"/property/owners/committees/{env['committee']}", headers=city)
     assert r.status_code == 200 and "主任" in r.text and env["people"][0]["name"] not in r.text
     form = {"estate_id": str(est.id), "title": "页面表决", "matter": "use_fund", "record_date": today.isoformat(),
@@ -86,4 +101,4 @@ def test_a_vote_from_the_street_page_to_the_owners_receipt(env: dict[str, Any]) 
     assert r.status_code == 409 and "尚未截止" in r.text
     assert c.get("/property/votes?status=open", headers=city).status_code == 200
     estates = c.get("/api/v1/property/my/estates", headers=owner).json()
-    assert any(e["committee"] and e["committee"]["id"] == env["committee"] for e in estates)
+    assert any(e["committee"] and e["committee"]["id"] == new for e in estates)

@@ -387,6 +387,29 @@ def list_assemblies(
     return fetch_page(conn, stmt, limit=limit, offset=offset, row=row)
 
 
+class AssemblyHead(TypedDict):
+    id: int
+    estate_id: int
+    estate_name: str
+    filing_no: str
+    street_code: str
+
+
+def get_assembly(conn: Connection, scope: Scope, assembly_id: int) -> AssemblyHead:
+    e = registry.estates.c
+    r = conn.execute(
+        select(a_.id, a_.estate_id, a_.filing_no, a_.street_code, e.name)
+        .join(registry.estates, e.id == a_.estate_id)
+        .where(a_.id == assembly_id)
+    ).first()
+    if r is None:
+        raise NotFound("业主大会不存在")
+    scope.require(r.street_code, "业主大会不存在")
+    return AssemblyHead(
+        id=int(r.id), estate_id=int(r.estate_id), estate_name=r.name, filing_no=r.filing_no, street_code=r.street_code
+    )
+
+
 class MemberView(TypedDict):
     id: int
     name: str  # masked

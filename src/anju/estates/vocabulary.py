@@ -57,3 +57,24 @@ ENTITIES.update(
         "estates_bid": "物业服务投标",
     }
 )
+# owners' organisations and votes (part "owners")
+ACTIONS |= {
+    "estates.assembly_file": "业主大会备案",
+    "estates.committee_form": "业主委员会备案",
+    "estates.term_audit": "登记换届审计",
+    "estates.negative_add": "列入履职负面清单",
+    "estates.negative_clear": "消除履职负面清单事项",
+    "estates.vote_create": "发起业主表决",
+    "estates.vote_open": "开启业主表决（冻结表决权人）",
+    "estates.vote_cancel": "撤销业主表决",
+    "estates.vote_tally": "业主表决计票",
+    "estates.ballot_cast": "业主投票",
+    "estates.ballot_receipt": "查看本人选票回执与证明",
+}
+ENTITIES |= {
+    "estates_assembly": "业主大会",
+    "estates_committee": "业主委员会",
+    "estates_term_audit": "换届审计",
+    "estates_negative_item": "履职负面清单事项",
+    "estates_vote": "业主表决",
+}

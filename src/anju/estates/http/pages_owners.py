@@ -10,13 +10,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from anju import ledger
 from anju.core import clock, csvout
 from anju.core.errors import AnjuError, ValidationError
 from anju.estates import owners_orgs as orgs
 from anju.estates import owners_votes as votes
-from anju.estates.domain import AUDIT_RESULTS, CHOICES, MATTERS, SYNTHETIC_LABEL, VOTE_STATUSES
+from anju.estates.domain import AUDIT_RESULTS, CHOICES, MATTERS, POSITIONS, SYNTHETIC_LABEL, VOTE_STATUSES
 from anju.estates.http.deps import EstatesOwn, EstatesRead, EstatesSupervise
 from anju.security import Caller, SecurityDep, audited, ledger_signing_seed, set_audit_target
 from anju.web.deps import PagingDep, UowDep
@@ -32,6 +33,7 @@ StatusQ = Annotated[str, Query(pattern=r"^(draft|open|closed|tallied|cancelled)?
 DoneQ = Annotated[str, Query(max_length=20)]
 DONE = {
     "filed": "业主大会已备案。",
+    "committee": "业主委员会已备案，上一届已届满。",
     "audit": "换届审计已登记。",
     "negative": "已列入履职负面清单。",
     "cleared": "负面清单事项已消除。",
@@ -122,6 +124,75 @@ def file_assembly_page(
         )
 
     return form_action(write, done=f"{ORGS}?done=filed", again=again, not_found_is_error_page=False)
+
+
+def _committee_form(request: Request, uow: UowDep, caller: Caller, assembly_id: int, **extra: object) -> HTMLResponse:
+    with uow.read() as conn:
+        a = orgs.get_assembly(conn, caller.scope, assembly_id)
+    ctx: dict[str, object] = {"values": {}, "errors": [], "message": None, **extra}
+    return render(
+        request,
+        "estates/owners_committee_form.html",
+        status_code=int(str(ctx.pop("status_code", 200))),
+        a=a,
+        rows=range(orgs.MAX_MEMBERS),
+        positions=POSITIONS,
+        **ctx,
+    )
+
+
+@router.get(ORGS + "/assemblies/{assembly_id}/committee", response_class=HTMLResponse)
+def committee_form_page(request: Request, assembly_id: int, uow: UowDep, caller: EstatesSupervise) -> HTMLResponse:
+    """业主委员会备案（新一届）：5–11 名委员、一名主任，均须为本小区楼盘表登记的产权人。"""
+    return _committee_form(request, uow, caller, assembly_id)
+
+
+@router.post(ORGS + "/assemblies/{assembly_id}/committee", response_class=HTMLResponse, response_model=None)
+async def form_committee_page(
+    request: Request, assembly_id: int, uow: UowDep, sec: SecurityDep, caller: EstatesSupervise
+) -> Response:
+    form = await request.form()
+
+    def field(name: str) -> str:
+        v = form.get(name)
+        return v.strip()[:40] if isinstance(v, str) else ""
+
+    # the typed ID numbers are never shown again (personal data): a refused form asks for them anew
+    values = {f"m{i}_{k}": field(f"m{i}_{k}") for i in range(orgs.MAX_MEMBERS) for k in ("name", "house", "position")}
+    values |= {"term_starts_on": field("term_starts_on"), "term_ends_on": field("term_ends_on")}
+
+    def write() -> int:
+        members = [
+            orgs.MemberIn(field(f"m{i}_name"), field(f"m{i}_id"), field(f"m{i}_house"), field(f"m{i}_position"))
+            for i in range(orgs.MAX_MEMBERS)
+            if field(f"m{i}_name") or field(f"m{i}_id")
+        ]
+        cmd = orgs.CommitteeIn(
+            assembly_id,
+            _day(field("term_starts_on"), "term_starts_on"),
+            _day(field("term_ends_on"), "term_ends_on"),
+            members,
+        )
+        with audited(uow, caller, "estates.committee_form", "estates_committee") as conn:
+            cid = orgs.form_committee(conn, sec.keyring, caller, cmd)
+            set_audit_target(conn, cid)
+            return cid
+
+    def again(e: AnjuError) -> Response:
+        return _committee_form(
+            request,
+            uow,
+            caller,
+            assembly_id,
+            values=values,
+            message=e.message,
+            errors=e.errors,
+            status_code=e.status_code,
+        )
+
+    return await run_in_threadpool(
+        form_action, write, done=lambda cid: f"{ORGS}/committees/{cid}?done=committee", again=again
+    )
 
 
 def _committee(
