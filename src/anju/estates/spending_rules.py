@@ -34,7 +34,7 @@ def apportion(total_fen: int, weights: Sequence[Decimal | int]) -> list[int]:
     if total_fen < 0:
         raise ValueError("amount must not be negative")
     # exact integers: every weight scaled by the same power of ten (areas have hundredths, fen none)
-    exp = max((-Decimal(w).as_tuple().exponent for w in weights), default=0)
+    exp = max((-int(Decimal(w).as_tuple().exponent) for w in weights), default=0)
     ws = [int(Decimal(w).scaleb(max(exp, 0))) for w in weights]
     if any(w < 0 for w in ws):
         raise ValueError("weights must not be negative")
