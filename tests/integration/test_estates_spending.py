@@ -408,3 +408,31 @@ def test_a_building_application_is_shared_by_that_buildings_homes_only(env: dict
         other_building = other.scalar_one()
     r = c.post(API, json=body(env, vote_id=vote(env), building_id=other_building), headers=clerk)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "building_id"
+
+
+def test_the_serving_property_company_applies_for_its_estate_only(env: dict[str, Any]) -> None:
+    from anju.estates.tables import estates_companies, estates_projects
+
+    c, eng = env["client"], env["engine"]
+    agency = auth(eng, "agency")
+    v = vote(env)
+    r = c.post(f"{API}/by-company", json=body(env, vote_id=v), headers=agency)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "account"
+    w, now = env["world"], clock.now()
+    with eng.begin() as conn:
+        org = conn.execute(select(accounts.c.org_code).where(accounts.c.username == "agency")).scalar_one()
+        co = conn.execute(estates_companies.insert().values(
+            credit_code=org, name="合成物业服务有限公司（合成）", qualification="none", staff=20,
+            district_code=w.district_a, street_code=w.street_s1, status="filed", filed_at=now, updated_at=now,
+        ).returning(estates_companies.c.id)).scalar_one()  # fmt: skip
+        conn.execute(estates_projects.insert().values(
+            project_no="WY-T-1", estate_id=env["estate"], company_id=co, kind="early", chosen_by="negotiation",
+            contract_no="HT-T-1", starts_on=date(2024, 1, 1), ends_on=date(2027, 1, 1), service_level="3",
+            status="active", district_code=w.district_a, street_code=w.street_s1, created_at=now,
+        ))  # fmt: skip
+    r = c.post(f"{API}/by-company", json=body(env, vote_id=v), headers=agency)
+    assert r.status_code == 201, r.text
+    assert r.json()["application"]["applicant_kind"] == "company" and r.json()["application"]["status"] == "submitted"
+    # the company's own application is visible to the street in scope, which decides it
+    sid = r.json()["application"]["id"]
+    assert c.get(f"{API}/{sid}", headers=auth(eng, "clerk")).status_code == 200

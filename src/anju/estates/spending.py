@@ -17,10 +17,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import BigInteger, Column, Connection, MetaData, Table, bindparam, insert, literal, select, update
+from sqlalchemy import BigInteger, Column, Connection, MetaData, Table, bindparam, func, insert, literal, select, update
 
 from anju import funds, registry
 from anju.core import clock
@@ -537,3 +538,34 @@ def publish(conn: Connection, caller: Caller, spending_id: int, *, at: datetime 
     must_be(row.status, "completed", action="公示决算")
     now = at or clock.now()
     conn.execute(update(sp).where(sp.c.id == row.id).values(status="published", published_at=now, updated_at=now))
+
+
+# ------------------------------------------------------------------------------- for the synthetic city
+
+
+@dataclass(frozen=True, slots=True)
+class FundHome:
+    home_id: int
+    area: Decimal
+    opened_on: date
+
+
+def fund_homes_by_estate(conn: Connection) -> dict[int, list[FundHome]]:
+    """Every open 分户账, by estate (the synthetic city picks the estates that can spend)."""
+    h = estates_fund_homes
+    q = select(h.c.estate_id, h.c.home_id, h.c.area, h.c.opened_on).where(h.c.status == "open").order_by(h.c.home_id)
+    out: dict[int, list[FundHome]] = defaultdict(list)
+    for r in conn.execute(q):
+        out[int(r.estate_id)].append(FundHome(int(r.home_id), Decimal(r.area), r.opened_on))
+    return dict(out)
+
+
+def passed_fund_votes(conn: Connection) -> dict[int, tuple[int, datetime | None]]:
+    """Estate → its latest tallied, passed ``use_fund`` vote and when it was tallied."""
+    v = estates_votes
+    q = (
+        select(v.c.estate_id, func.max(v.c.id), func.max(v.c.tallied_at))
+        .where(v.c.matter == "use_fund", v.c.status == "tallied", v.c.passed.is_(True))
+        .group_by(v.c.estate_id)
+    )
+    return {int(e): (int(i), t) for e, i, t in conn.execute(q)}

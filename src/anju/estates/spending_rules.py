@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from fractions import Fraction
 from typing import Final
 
 from anju.core.errors import Conflict, FieldError, ValidationError
@@ -34,19 +33,24 @@ def apportion(total_fen: int, weights: Sequence[Decimal | int]) -> list[int]:
     Refused (``ValueError``) for a negative amount or weight, or a positive amount over no weight."""
     if total_fen < 0:
         raise ValueError("amount must not be negative")
-    ws = [Fraction(w) for w in weights]
+    # exact integers: every weight scaled by the same power of ten (areas have hundredths, fen none)
+    exp = max((-int(Decimal(w).as_tuple().exponent) for w in weights), default=0)
+    ws = [int(Decimal(w).scaleb(max(exp, 0))) for w in weights]
     if any(w < 0 for w in ws):
         raise ValueError("weights must not be negative")
-    whole = sum(ws, Fraction(0))
+    whole = sum(ws)
     if whole == 0:
         if total_fen:
             raise ValueError("a positive amount needs a positive weight")
         return [0] * len(ws)
-    quotas = [total_fen * w / whole for w in ws]
-    parts = [q.numerator // q.denominator for q in quotas]
+    parts, rems = [], []
+    for w in ws:
+        q, r = divmod(total_fen * w, whole)
+        parts.append(q)
+        rems.append(r)
     left = total_fen - sum(parts)
-    order = sorted(range(len(ws)), key=lambda i: (-(quotas[i] - parts[i]), i))
-    for i in order[:left]:
+    # the largest remainders first; a stable sort keeps ties in the homes' order
+    for i in sorted(range(len(ws)), key=rems.__getitem__, reverse=True)[:left]:
         parts[i] += 1
     return parts
 

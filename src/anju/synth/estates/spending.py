@@ -15,17 +15,13 @@ import random
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 
 from anju import funds
 from anju.core.clock import CITY_TZ
 from anju.core.errors import AnjuError
-from anju.estates import fund_ledger, spending
-from anju.estates.domain import SYNTHETIC_LABEL
-from anju.estates.spending_rules import StageIn
-from anju.estates.tables import estates_fund_homes, estates_votes
+from anju.estates import SYNTHETIC_LABEL, fund_ledger, spending, spending_rules
 from anju.security import Caller, Keyring
 
 SHARE = 0.3  # of the estates with fund records
@@ -41,7 +37,7 @@ def _at(day: date, hour: int = 10) -> datetime:
     return datetime.combine(day, time(hour), CITY_TZ).astimezone(UTC)
 
 
-def _affordable(conn: Connection, homes: list[Any]) -> int:
+def _affordable(conn: Connection, homes: list[spending.FundHome]) -> int:
     """The largest amount every home can cover when apportioned by area (with a margin), in fen."""
     ledgers = fund_ledger.home_ledgers(conn, [int(h.home_id) for h in homes])
     bal = funds.ledger_balances(conn, list(ledgers.values()))
@@ -52,26 +48,10 @@ def _affordable(conn: Connection, homes: list[Any]) -> int:
 
 def generate(conn: Connection, kr: Keyring, rng: random.Random, *, scale: float, today: date) -> dict[str, int]:
     """What this part made, by name (counts)."""
-    fh = estates_fund_homes
-    rows = conn.execute(
-        select(fh.c.estate_id, fh.c.home_id, fh.c.area, fh.c.opened_on)
-        .where(fh.c.status == "open")
-        .order_by(fh.c.home_id)
-    ).all()
-    by_estate: dict[int, list[Any]] = defaultdict(list)
-    for r in rows:
-        by_estate[int(r.estate_id)].append(r)
+    by_estate = spending.fund_homes_by_estate(conn)
     if not by_estate:
         return {}
-    v = estates_votes
-    votes = {
-        int(e): (int(i), t)
-        for e, i, t in conn.execute(
-            select(v.c.estate_id, func.max(v.c.id), func.max(v.c.tallied_at))
-            .where(v.c.matter == "use_fund", v.c.status == "tallied", v.c.passed.is_(True))
-            .group_by(v.c.estate_id)
-        )
-    }
+    votes = spending.passed_fund_votes(conn)
     chosen = [e for e in sorted(by_estate) if rng.random() < SHARE][:MAX_ESTATES]
     made: dict[str, int] = defaultdict(int)
     for estate in chosen:
@@ -80,7 +60,13 @@ def generate(conn: Connection, kr: Keyring, rng: random.Random, *, scale: float,
 
 
 def _one(
-    conn: Connection, rng: random.Random, estate: int, homes: list[Any], vote: Any, today: date, made: dict[str, int]
+    conn: Connection,
+    rng: random.Random,
+    estate: int,
+    homes: list[spending.FundHome],
+    vote: tuple[int, datetime | None] | None,
+    today: date,
+    made: dict[str, int],
 ) -> None:
     """One application of the estate, as far as it got by ``today``."""
     system = Caller.system("synth-estates")
@@ -112,7 +98,7 @@ def _one(
     weights = [w for _, w in plan]
     parts = [quote * w // sum(weights) for w in weights]
     parts[-1] += quote - sum(parts)
-    stages = [StageIn(label, amt) for (label, _), amt in zip(plan, parts, strict=True)]
+    stages = [spending_rules.StageIn(label, amt) for (label, _), amt in zip(plan, parts, strict=True)]
     decided = min(start + timedelta(days=rng.randint(1, 3) if kind else rng.randint(5, 20)), today)
     try:
         sid = spending.create(conn, system, cmd, applicant="street", limits=limits, at=_at(start))
