@@ -486,3 +486,24 @@ def test_the_synthetic_part_uses_the_projects_it_finds_through_the_same_rules(
     )
     assert all(r.credit_event_id is None for r in rows if not r.upheld)
     assert any(r.status in quality_complaints.OPEN and r.due_at < now for r in rows)  # some overdue
+
+
+def test_the_company_subjects_command_is_idempotent_and_audited(env: Env, tmp_path: Any) -> None:
+    from click.testing import CliRunner
+
+    from anju.cli import main
+    from tests.integration.test_security_cli import env as cli_env
+
+    e = cli_env(env.engine, tmp_path)
+    first = CliRunner().invoke(main, ["estates", "company-subjects"], env=e)
+    assert first.exit_code == 0, first.output
+    assert "新建或更新 1 家" in first.output
+    again = CliRunner().invoke(main, ["estates", "company-subjects", "--district", env.world.district_a], env=e)
+    assert again.exit_code == 0 and "新建或更新 0 家" in again.output
+    bidx = env.kr.blind_index(rb.AGENCY_CODE, "credit_code")
+    with env.engine.connect() as c:
+        kind = c.execute(select(credit_subjects.c.kind).where(credit_subjects.c.subject_bidx == bidx)).scalar_one()
+        audited = c.execute(
+            select(func.count()).select_from(audit_log).where(audit_log.c.action == "estates.company_subjects")
+        ).scalar_one()
+    assert kind == "property_service" and audited == 2
