@@ -389,6 +389,23 @@ def test_a_random_inspection_of_companies_is_a_credit_draw_over_property_compani
     assert criteria["subject_types"] == ["property_service"] and criteria["subjects"] == 2
     # the clerk may not start one (credit.inspect)
     assert env.client.post(f"{API}/inspections", json=body, headers=env.h("clerk")).status_code == 403
+    # run and recorded on the credit context's routes: the problems found are a credit event of the company
+    h = env.h("district")
+    run = {"seed": "20261207", "seed_source": "现场摇号", "witnesses": ["公证员"]}
+    assert env.client.post(f"/api/v1/credit/inspections/{draw_id}/run", json=run, headers=h).status_code == 200
+    found = {
+        "outcome": "violations",
+        "inspected_on": clock.today().isoformat(),
+        "findings": "共用设施设备维护记录缺失",
+        "kind": "estates.service_violation",
+        "severity": "major",
+    }
+    r = env.client.post(f"/api/v1/credit/inspections/{draw_id}/assignments/1/outcome", json=found, headers=h)
+    assert r.status_code == 200, r.text
+    with env.engine.connect() as c:
+        ev = c.execute(select(credit_events).where(credit_events.c.kind == "estates.service_violation")).one()
+        subject = c.execute(select(credit_subjects).where(credit_subjects.c.subject_bidx == ev.subject_bidx)).one()
+    assert (subject.kind, ev.severity, ev.source) == ("property_service", "major", "credit")
 
 
 # ---------------------------------------------------------------------------------------------- pages
