@@ -455,14 +455,22 @@ def test_pages_render_and_the_form_files_a_complaint(env: Env) -> None:
     assert form.status_code == 200 and "XM2020000001" in form.text
     data = {"csrf_token": csrf, "project_id": str(env.project), "year": str(clock.today().year - 1)}
     data |= {f"item_{k}": v for k, v in items().items()}
+    bad = env.client.post("/property/evaluations", data=data | {"item_cleaning": "16"})
+    assert bad.status_code == 422 and "应在 0–15 分之间" in bad.text
     r = env.client.post("/property/evaluations", data=data)
     assert r.status_code == 303, r.text
     assert "XM2020000001" in env.client.get("/property/evaluations").text
     hub = env.client.get("/property")
     assert hub.status_code == 200 and "/property/complaints" in hub.text
 
-    env.sign_in("district")
+    csrf = env.sign_in("district")
     assert env.client.get("/property/inspections").status_code == 200
+    no_one = {"csrf_token": csrf, "title": "抽查", "sample_size": "1", "district_code": env.world.district_a}
+    r = env.client.post("/property/inspections", data=no_one)
+    assert r.status_code == 422 and "至少选派一名检查人员" in r.text  # the reason is shown on the page
+    form = {"csrf_token": csrf, "title": "抽查", "sample_size": "1", "inspectors": "district"}
+    r = env.client.post("/property/inspections", data=form | {"district_code": env.world.district_a})
+    assert r.status_code == 303 and r.headers["location"].startswith("/credit/inspections/")
 
 
 # ---------------------------------------------------------------------------------------------- synth
