@@ -20,7 +20,7 @@ from anju.core import clock
 from anju.core.errors import ValidationError
 from anju.credit import credit_events, credit_subjects
 from anju.credit.tables import credit_inspection_draws
-from anju.estates import quality_complaints, quality_rules
+from anju.estates import SYNTHETIC_LABEL, quality_complaints, quality_rules
 from anju.estates.tables import (
     estates_companies,
     estates_complaint_events,
@@ -310,7 +310,8 @@ def test_the_queue_filters_overdue_and_exports_csv(env: Env) -> None:
     r = env.client.get(f"{API}/complaints/export", params={"overdue": "true"}, headers=env.h("district"))
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     lines = r.content.decode("utf-8-sig").strip().splitlines()
-    assert lines[0].startswith("投诉编号,小区") and len(lines) == 2 and ",是," in lines[1]
+    assert lines[0].startswith("投诉编号,小区") and len(lines) == 3 and ",是," in lines[1]
+    assert lines[2].startswith(SYNTHETIC_LABEL)  # the test city is synthetic: the export says so
 
 
 # ----------------------------------------------------------------------------------------- evaluations
