@@ -20,7 +20,7 @@ from anju.core import clock
 from anju.core.errors import ValidationError
 from anju.credit import credit_events, credit_subjects
 from anju.credit.tables import credit_inspection_draws
-from anju.estates import quality_complaints, quality_rules
+from anju.estates import SYNTHETIC_LABEL, quality_complaints, quality_rules
 from anju.estates.tables import (
     estates_companies,
     estates_complaint_events,
@@ -310,7 +310,8 @@ def test_the_queue_filters_overdue_and_exports_csv(env: Env) -> None:
     r = env.client.get(f"{API}/complaints/export", params={"overdue": "true"}, headers=env.h("district"))
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     lines = r.content.decode("utf-8-sig").strip().splitlines()
-    assert lines[0].startswith("投诉编号,小区") and len(lines) == 2 and ",是," in lines[1]
+    assert lines[0].startswith("投诉编号,小区") and len(lines) == 3 and ",是," in lines[1]
+    assert lines[2].startswith(SYNTHETIC_LABEL)  # the test city is synthetic: the export says so
 
 
 # ----------------------------------------------------------------------------------------- evaluations
@@ -389,6 +390,23 @@ def test_a_random_inspection_of_companies_is_a_credit_draw_over_property_compani
     assert criteria["subject_types"] == ["property_service"] and criteria["subjects"] == 2
     # the clerk may not start one (credit.inspect)
     assert env.client.post(f"{API}/inspections", json=body, headers=env.h("clerk")).status_code == 403
+    # run and recorded on the credit context's routes: the problems found are a credit event of the company
+    h = env.h("district")
+    run = {"seed": "20261207", "seed_source": "现场摇号", "witnesses": ["公证员"]}
+    assert env.client.post(f"/api/v1/credit/inspections/{draw_id}/run", json=run, headers=h).status_code == 200
+    found = {
+        "outcome": "violations",
+        "inspected_on": clock.today().isoformat(),
+        "findings": "共用设施设备维护记录缺失",
+        "kind": "estates.service_violation",
+        "severity": "major",
+    }
+    r = env.client.post(f"/api/v1/credit/inspections/{draw_id}/assignments/1/outcome", json=found, headers=h)
+    assert r.status_code == 200, r.text
+    with env.engine.connect() as c:
+        ev = c.execute(select(credit_events).where(credit_events.c.kind == "estates.service_violation")).one()
+        subject = c.execute(select(credit_subjects).where(credit_subjects.c.subject_bidx == ev.subject_bidx)).one()
+    assert (subject.kind, ev.severity, ev.source) == ("property_service", "major", "credit")
 
 
 # ---------------------------------------------------------------------------------------------- pages
@@ -438,14 +456,22 @@ def test_pages_render_and_the_form_files_a_complaint(env: Env) -> None:
     assert form.status_code == 200 and "XM2020000001" in form.text
     data = {"csrf_token": csrf, "project_id": str(env.project), "year": str(clock.today().year - 1)}
     data |= {f"item_{k}": v for k, v in items().items()}
+    bad = env.client.post("/property/evaluations", data=data | {"item_cleaning": "16"})
+    assert bad.status_code == 422 and "应在 0–15 分之间" in bad.text
     r = env.client.post("/property/evaluations", data=data)
     assert r.status_code == 303, r.text
     assert "XM2020000001" in env.client.get("/property/evaluations").text
     hub = env.client.get("/property")
     assert hub.status_code == 200 and "/property/complaints" in hub.text
 
-    env.sign_in("district")
+    csrf = env.sign_in("district")
     assert env.client.get("/property/inspections").status_code == 200
+    no_one = {"csrf_token": csrf, "title": "抽查", "sample_size": "1", "district_code": env.world.district_a}
+    r = env.client.post("/property/inspections", data=no_one)
+    assert r.status_code == 422 and "至少选派一名检查人员" in r.text  # the reason is shown on the page
+    form = {"csrf_token": csrf, "title": "抽查", "sample_size": "1", "inspectors": "district"}
+    r = env.client.post("/property/inspections", data=form | {"district_code": env.world.district_a})
+    assert r.status_code == 303 and r.headers["location"].startswith("/credit/inspections/")
 
 
 # ---------------------------------------------------------------------------------------------- synth
@@ -486,3 +512,24 @@ def test_the_synthetic_part_uses_the_projects_it_finds_through_the_same_rules(
     )
     assert all(r.credit_event_id is None for r in rows if not r.upheld)
     assert any(r.status in quality_complaints.OPEN and r.due_at < now for r in rows)  # some overdue
+
+
+def test_the_company_subjects_command_is_idempotent_and_audited(env: Env, tmp_path: Any) -> None:
+    from click.testing import CliRunner
+
+    from anju.cli import main
+    from tests.integration.test_security_cli import env as cli_env
+
+    e = cli_env(env.engine, tmp_path)
+    first = CliRunner().invoke(main, ["estates", "company-subjects"], env=e)
+    assert first.exit_code == 0, first.output
+    assert "新建或更新 1 家" in first.output
+    again = CliRunner().invoke(main, ["estates", "company-subjects", "--district", env.world.district_a], env=e)
+    assert again.exit_code == 0 and "新建或更新 0 家" in again.output
+    bidx = env.kr.blind_index(rb.AGENCY_CODE, "credit_code")
+    with env.engine.connect() as c:
+        kind = c.execute(select(credit_subjects.c.kind).where(credit_subjects.c.subject_bidx == bidx)).scalar_one()
+        audited = c.execute(
+            select(func.count()).select_from(audit_log).where(audit_log.c.action == "estates.company_subjects")
+        ).scalar_one()
+    assert kind == "property_service" and audited == 2

@@ -221,7 +221,7 @@ def csv_columns() -> list[str]:
 
 def csv_rows(conn: Connection, scope: Scope, f: EvaluationFilter) -> Iterator[list[Any]]:
     codes = list(quality_rules.rules().items)
-    for r in conn.execute(_select(scope, f).execution_options(yield_per=1000)):
+    for r in conn.execute(_select(scope, f)):
         e = _row(r)
         yield [
             e["project_no"],

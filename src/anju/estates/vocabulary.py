@@ -78,3 +78,16 @@ ENTITIES |= {
     "estates_negative_item": "履职负面清单事项",
     "estates_vote": "业主表决",
 }
+# service quality (complaints, evaluations, inspections of companies)
+ACTIONS |= {
+    "estates.file_complaint": "提交物业投诉",
+    "estates.company_reply": "物业服务企业答复投诉",
+    "estates.record_company_reply": "代录企业答复",
+    "estates.take_complaint": "开始办理物业投诉",
+    "estates.resolve_complaint": "办结物业投诉",
+    "estates.reject_complaint": "不予受理物业投诉",
+    "estates.record_evaluation": "登记年度考评",
+    "estates.start_inspection": "冻结物业服务企业抽查名单",
+    "estates.company_subjects": "建立物业服务企业信用档案",
+}
+ENTITIES |= {"estates_complaint": "物业投诉", "estates_evaluation": "年度考评"}

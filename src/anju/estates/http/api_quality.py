@@ -7,14 +7,15 @@ inspections of property-service companies (``/property/inspections``, a credit d
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import StreamingResponse
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
+from anju import registry
 from anju.core import csvout
-from anju.estates import quality_complaints, quality_evaluations, quality_inspections, quality_rules
+from anju.estates import domain, quality_complaints, quality_evaluations, quality_inspections, quality_rules
 from anju.estates.http import schemas_quality as s
 from anju.estates.http.deps import EstatesCompany, EstatesOwn, EstatesRead, EstatesSupervise
 from anju.estates.tables import estates_complaints
@@ -41,6 +42,10 @@ def _list(uow: UowDep, caller: Caller, f: CF, paging: PagingDep, *, company: boo
         v = quality_complaints.viewer(conn, caller, as_company=company)
         page = quality_complaints.list_complaints(conn, v, f, limit=paging.page_size, offset=paging.offset)
     return _page(page.total, page.items, paging)
+
+
+def _synthetic_note(conn: Connection) -> str | None:
+    return domain.SYNTHETIC_LABEL if registry.synthetic_scale(conn) is not None else None
 
 
 def _detail(uow: UowDep, caller: Caller, complaint_id: int, *, company: bool = False) -> s.ComplaintDetail:
@@ -125,7 +130,14 @@ def list_complaints(
     return _list(uow, caller, _staff_filter(status, category, street, overdue, open_only), paging, company=False)
 
 
-@router.get("/complaints/export", operation_id="estates_export_complaints")
+CSV: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {}}, "description": "UTF-8 带 BOM，Excel 可直接打开；合成数据末行注明"}
+}
+
+
+@router.get(
+    "/complaints/export", operation_id="estates_export_complaints", response_class=StreamingResponse, responses=CSV
+)
 def export_complaints(
     uow: UowDep,
     caller: EstatesRead,
@@ -140,7 +152,8 @@ def export_complaints(
     with uow.read() as conn:
         v = quality_complaints.viewer(conn, caller)
         rows = list(quality_complaints.csv_rows(conn, v, f))
-    return csvout.response("物业投诉.csv", quality_complaints.CSV_COLUMNS, rows)
+        note = _synthetic_note(conn)
+    return csvout.response("物业投诉.csv", quality_complaints.CSV_COLUMNS, rows, note=note)
 
 
 @router.get("/complaints/{complaint_id}", operation_id="estates_get_complaint")
@@ -221,7 +234,9 @@ def list_evaluations(
     )
 
 
-@router.get("/evaluations/export", operation_id="estates_export_evaluations")
+@router.get(
+    "/evaluations/export", operation_id="estates_export_evaluations", response_class=StreamingResponse, responses=CSV
+)
 def export_evaluations(
     uow: UowDep,
     caller: EstatesRead,
@@ -232,7 +247,8 @@ def export_evaluations(
     """年度考评 CSV（各项得分、总分、等级）。"""
     with uow.read() as conn:
         rows = list(quality_evaluations.csv_rows(conn, caller.scope, EF(year, grade, street)))
-    return csvout.response("年度考评.csv", quality_evaluations.csv_columns(), rows)
+        note = _synthetic_note(conn)
+    return csvout.response("年度考评.csv", quality_evaluations.csv_columns(), rows, note=note)
 
 
 @router.get("/evaluations/{evaluation_id}", operation_id="estates_get_evaluation")

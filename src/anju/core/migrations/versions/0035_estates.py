@@ -403,7 +403,7 @@ def upgrade() -> None:
         sa.Column("project_id", ID, nullable=False),
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("score", sa.Numeric(precision=5, scale=2), nullable=False),
-        sa.Column("grade", sa.String(length=8), nullable=False),
+        sa.Column("grade", sa.String(length=12), nullable=False),
         sa.Column("items", sa.Text(), nullable=False),
         sa.Column("note", sa.String(length=500), nullable=True),
         sa.Column("evaluated_on", sa.Date(), nullable=False),
