@@ -529,7 +529,10 @@ CONTEXTS: tuple[Context, ...] = (
             _grant("estates.company", "agency"),
         ),
         fund_kinds={"maintenance": "anju.estates.domain:MAINTENANCE"},
-        menu=(MenuItem("物业", "物业管理", "/property", "estates.read"),),
+        menu=(
+            MenuItem("物业", "物业管理", "/property", "estates.read"),
+            MenuItem("物业", "本企业物业服务", "/property/me/company", "estates.company"),
+        ),
     ),
     Context("synth", http=False),
 )

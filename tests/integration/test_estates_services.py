@@ -300,6 +300,10 @@ def test_the_company_bids_for_itself_through_the_api(city_engine: Engine, client
     city = {"authorization": f"Bearer {api_token(city_engine, 'city')}"}
     agency = {"authorization": f"Bearer {api_token(city_engine, 'agency')}"}
     assert client.get("/api/v1/property/me/company", headers=agency).status_code == 404
+    token, _csrf = web_session(city_engine, "agency")
+    client.cookies.set("anju_session", token)
+    assert "尚未备案为物业服务企业" in client.get("/property/me/company").text
+    client.cookies.clear()
     r = client.post(
         "/api/v1/property/companies",
         json={"credit_code": AGENCY_CODE, "name": "冯氏物业", "qualification": "grade3", "staff": 30,
@@ -319,6 +323,13 @@ def test_the_company_bids_for_itself_through_the_api(city_engine: Engine, client
     assert r.status_code == 201
     r = client.post(f"/api/v1/property/me/tenders/{tid}/bids", json={"fee_fen_per_m2": 140}, headers=agency)
     assert r.status_code == 409
+    token, csrf = web_session(city_engine, "agency")
+    client.cookies.set("anju_session", token)
+    page = client.get("/property/me/company")
+    assert page.status_code == 200 and "冯氏物业" in page.text and "选聘" in page.text
+    again = client.post(f"/property/me/tenders/{tid}/bids", data={"csrf_token": csrf, "fee_yuan": "1.40"})
+    assert again.status_code == 409 and "该企业已投标" in again.text
+    client.cookies.clear()
     assert client.post(f"/api/v1/property/tenders/{tid}/close", headers=city).status_code == 200
     bid = client.get(f"/api/v1/property/tenders/{tid}", headers=city).json()["bid_lines"][0]["id"]
     r = client.post(f"/api/v1/property/tenders/{tid}/scores", json={"technical": {str(bid): "77.5"}}, headers=city)
@@ -370,3 +381,22 @@ def test_the_coverage_command_prints_the_table_and_csv(city_engine: Engine, tmp_
     assert "规划目标" in r.stdout and "合计" in r.stdout
     r = CliRunner().invoke(main, ["estates", "coverage", "--csv"], env=env(city_engine, tmp_path))
     assert r.exit_code == 0 and "served_estates" in r.stdout.splitlines()[0]
+
+
+def test_projects_export_and_a_tender_cancelled(city_engine: Engine, client: TestClient) -> None:
+    estate = _residential_estates(city_engine)[0]
+    cid = _file(city_engine, _codes(1, "91320100MD")[0], estate.street_code, "导出物业")
+    with city_engine.begin() as c:
+        sp.create_project(c, SYSTEM, _project(estate.id, cid, contract_no="DC-1"))
+    city = {"authorization": f"Bearer {api_token(city_engine, 'city')}"}
+    r = client.get("/api/v1/property/projects.csv", params={"status": "active"}, headers=city)
+    lines = r.text.lstrip("\ufeff").splitlines()
+    assert r.status_code == 200 and lines[0].startswith("project_no,") and "DC-1" in lines[1] and "导出物业" in lines[1]
+    closes = (clock.today() + timedelta(days=5)).isoformat()
+    tid = client.post(
+        "/api/v1/property/tenders",
+        json={"estate_id": estate.id, "kind": "owners", "title": "撤销", "closes_on": closes},
+        headers=city,
+    ).json()["id"]
+    assert client.post(f"/api/v1/property/tenders/{tid}/cancel", headers=city).json()["status"] == "cancelled"
+    assert client.post(f"/api/v1/property/tenders/{tid}/cancel", headers=city).status_code == 409

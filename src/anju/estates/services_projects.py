@@ -9,7 +9,7 @@ most one project per estate is active (a partial unique index; the conflict name
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, TypedDict
@@ -392,6 +392,32 @@ def list_projects(conn: Connection, f: ProjectFilter, *, scope: Scope, limit: in
     stmt = _select().where(*conds).order_by(estates_projects.c.id.desc())
     count = select(estates_projects.c.id).where(*conds)
     return fetch_page(conn, stmt, limit=limit, offset=offset, row=_summary, count_stmt=count)
+
+
+PROJECT_CSV_COLUMNS = (
+    "project_no", "estate_name", "company_name", "kind", "chosen_by", "contract_no", "starts_on", "ends_on",
+    "service_level", "status", "district_code", "street_code",
+)  # fmt: skip
+
+
+def export_projects(conn: Connection, f: ProjectFilter, *, scope: Scope) -> Iterator[list[Any]]:
+    """Every project matching the filter in scope, as CSV rows, read in batches by id."""
+    conds = _conditions(f, scope)
+    last = 0
+    while True:
+        rows = conn.execute(
+            _select().where(*conds, estates_projects.c.id > last).order_by(estates_projects.c.id).limit(1000)
+        ).all()
+        if not rows:
+            return
+        for r in rows:
+            x = _summary(r)
+            yield [
+                x["project_no"], x["estate_name"], x["company_name"], x["kind_label"], x["chosen_by_label"],
+                x["contract_no"], x["starts_on"].isoformat(), x["ends_on"].isoformat(), x["service_level"],
+                x["status_label"], x["district_code"], x["street_code"],
+            ]  # fmt: skip
+        last = int(rows[-1].id)
 
 
 def get_project(conn: Connection, scope: Scope, project_id: int) -> ProjectDetail:

@@ -161,6 +161,27 @@ def list_projects(
     )
 
 
+@router.get(
+    "/projects.csv",
+    operation_id="estates_export_projects",
+    responses={200: {"content": {"text/csv": {}}, "description": "UTF-8 带 BOM"}},
+)
+def export_projects(
+    uow: UowDep,
+    caller: EstatesRead,
+    district: DistrictQ = None,
+    street: StreetQ = None,
+    company_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    status: Annotated[Literal["active", "ended", "terminated"] | None, Query()] = None,
+    expiring_within: Annotated[int | None, Query(ge=0, le=3660)] = None,
+) -> StreamingResponse:
+    """同一筛选条件下的全部项目（CSV）。"""
+    f = services_projects.ProjectFilter(district, street, company_id, status, expiring_within)
+    with uow.read() as conn:
+        rows = list(services_projects.export_projects(conn, f, scope=caller.scope))
+    return csvout.response("物业服务项目.csv", services_projects.PROJECT_CSV_COLUMNS, rows, note=domain.SYNTHETIC_LABEL)
+
+
 @router.post("/projects", status_code=201, operation_id="estates_create_project")
 def create_project(uow: UowDep, caller: EstatesSupervise, body: s.ProjectIn) -> s.Created:
     """物业服务项目备案：每个小区同时只能有一个在管项目（冲突时指明小区）。"""
@@ -245,6 +266,14 @@ def close_tender(uow: UowDep, caller: EstatesSupervise, tender_id: Id) -> s.Stat
     with audited(uow, caller, "estates.close_tender", "estates_tender", tender_id) as conn:
         services_tenders.close_tender(conn, caller, tender_id)
     return s.StatusOut(id=tender_id, status="closed")
+
+
+@router.post("/tenders/{tender_id}/cancel", operation_id="estates_cancel_tender")
+def cancel_tender(uow: UowDep, caller: EstatesSupervise, tender_id: Id) -> s.StatusOut:
+    """撤销未定标的招标。"""
+    with audited(uow, caller, "estates.cancel_tender", "estates_tender", tender_id) as conn:
+        services_tenders.cancel_tender(conn, caller, tender_id)
+    return s.StatusOut(id=tender_id, status="cancelled")
 
 
 @router.post("/tenders/{tender_id}/scores", operation_id="estates_score_bids")

@@ -16,9 +16,9 @@ from starlette.datastructures import FormData
 
 from anju import divisions
 from anju.core import clock, money
-from anju.core.errors import AnjuError, ValidationError
+from anju.core.errors import AnjuError, NotFound, ValidationError
 from anju.estates import domain, services_companies, services_coverage, services_projects, services_tenders
-from anju.estates.http.deps import EstatesRead, EstatesSupervise
+from anju.estates.http.deps import EstatesCompany, EstatesRead, EstatesSupervise
 from anju.estates.services_rules import PRICE_WEIGHT, TECHNICAL_WEIGHT
 from anju.security import SecurityDep, audited, set_audit_target
 from anju.web.deps import PagingDep, UowDep
@@ -40,6 +40,7 @@ DONE = {
     "closed": "投标已截止，可以评分。",
     "scored": "评分已录入。",
     "awarded": "已定标。",
+    "cancelled": "招标已撤销。",
 }
 
 
@@ -212,6 +213,7 @@ def projects(
         items=page.items,
         f=f,
         street_names=names,
+        csv_query="&".join(f"{k}={v}" for k, v in vars(f).items() if v is not None),
         pager=pager(page.total, paging.page, paging.page_size),
         **LABELS,
     )
@@ -405,7 +407,7 @@ async def tender_step(
     sec: SecurityDep,
     caller: EstatesSupervise,
     tender_id: Id,
-    step: Literal["bids", "close", "scores", "award"],
+    step: Literal["bids", "close", "scores", "award", "cancel"],
 ) -> Response:
     """One step of a tender: record a bid, close the bidding, enter the scores, award."""
     form = await request.form()
@@ -429,6 +431,9 @@ async def tender_step(
             }
             with audited(uow, caller, "estates.score_bids", "estates_tender", tender_id) as conn:
                 services_tenders.score_bids(conn, caller, tender_id, technical)
+        elif step == "cancel":
+            with audited(uow, caller, "estates.cancel_tender", "estates_tender", tender_id) as conn:
+                services_tenders.cancel_tender(conn, caller, tender_id)
         else:
             with audited(uow, caller, "estates.award_tender", "estates_tender", tender_id) as conn:
                 services_tenders.award(conn, sec.keyring, caller, tender_id)
@@ -438,8 +443,55 @@ async def tender_step(
             request, uow, caller, tender_id, errors=e.errors, message=e.message, status_code=e.status_code
         )
 
-    done = {"bids": "bid", "close": "closed", "scores": "scored", "award": "awarded"}[step]
+    done = {"bids": "bid", "close": "closed", "scores": "scored", "award": "awarded", "cancel": "cancelled"}[step]
     return form_action(write, done=f"/property/tenders/{tender_id}?done={done}", again=again)
+
+
+# ------------------------------------------------------------------------------ the company's own staff
+
+
+def _mine_page(request: Request, uow: UowDep, caller: Any, paging: Any, **extra: Any) -> HTMLResponse:
+    with uow.read() as conn:
+        try:
+            mine: services_companies.CompanyDetail | None = services_companies.my_company(conn, caller)
+        except NotFound:
+            mine = None
+        page = services_tenders.open_tenders(conn, limit=paging.page_size, offset=paging.offset)
+    return render(
+        request,
+        "estates/services_mine.html",
+        status_code=extra.pop("status_code", 200),
+        c=mine,
+        items=page.items if mine else [],
+        pager=pager(page.total if mine else 0, paging.page, paging.page_size),
+        **(LABELS | {"errors": [], "message": None, "done": None} | extra),
+    )
+
+
+@router.get("/property/me/company", response_class=HTMLResponse)
+def my_company(
+    request: Request, uow: UowDep, caller: EstatesCompany, paging: PagingDep, done: Opt = ""
+) -> HTMLResponse:
+    """The company's page: its filing (the bureau files it), its projects, the open tenders to bid for."""
+    return _mine_page(request, uow, caller, paging, done=DONE.get(done))
+
+
+@router.post("/property/me/tenders/{tender_id}/bids", response_class=HTMLResponse)
+async def my_bid(
+    request: Request, uow: UowDep, sec: SecurityDep, caller: EstatesCompany, paging: PagingDep, tender_id: Id
+) -> Response:
+    form = await request.form()
+
+    def write() -> None:
+        fee = money.yuan_to_fen(_text(form, "fee_yuan"), "fee_yuan")
+        with audited(uow, caller, "estates.bid", "estates_bid") as conn:
+            bid = services_tenders.submit_bid(conn, sec.keyring, caller, tender_id, None, fee, _text(form, "note"))
+            set_audit_target(conn, bid)
+
+    def again(e: AnjuError) -> Response:
+        return _mine_page(request, uow, caller, paging, errors=e.errors, message=e.message, status_code=e.status_code)
+
+    return form_action(write, done="/property/me/company?done=bid", again=again)
 
 
 # ------------------------------------------------------------------------------------------- coverage
