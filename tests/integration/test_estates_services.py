@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from anju import registry
+from anju import credit, registry
 from anju.app import create_app
 from anju.core import clock
 from anju.core.errors import Conflict, NotFound, ValidationError
@@ -24,7 +24,7 @@ from anju.estates import services_coverage as cov
 from anju.estates import services_projects as sp
 from anju.estates import services_tenders as st
 from anju.estates.tables import estates_bids, estates_companies, estates_projects, estates_tenders
-from anju.security import Caller, keyring_from_settings
+from anju.security import Caller, Keyring, keyring_from_settings
 from tests.accounts import api_token, choose_world, web_session
 from tests.integration.test_credit_restrictions import enlist
 
@@ -42,14 +42,20 @@ def _codes(n: int, prefix: str = "91320100MA") -> list[str]:
     return out
 
 
+@pytest.fixture
+def kr(city_engine: Engine, settings_for: Any) -> Keyring:
+    """The keyring of the tests' settings (the app's and the credit files' blind indexes)."""
+    return keyring_from_settings(settings_for(city_engine))
+
+
 def _count(engine: Engine, t: Any) -> int:
     with engine.connect() as c:
         return int(c.execute(select(func.count()).select_from(t)).scalar_one())
 
 
-def _file(engine: Engine, code: str, street: str, name: str = "测试物业服务有限公司") -> int:
+def _file(engine: Engine, kr: Keyring, code: str, street: str, name: str = "测试物业服务有限公司") -> int:
     with engine.begin() as c:
-        return sc.file_company(c, SYSTEM, sc.CompanyIn(code, name, "grade2", 120, street))
+        return sc.file_company(c, kr, SYSTEM, sc.CompanyIn(code, name, "grade2", 120, street))
 
 
 def _residential_estates(engine: Engine, street: str | None = None) -> list[Any]:
@@ -77,20 +83,27 @@ def _project(estate: int, company: int, **kw: Any) -> sp.ProjectIn:
     return sp.ProjectIn(**(base | kw))
 
 
-def test_filing_checks_the_credit_code_and_writes_nothing_when_refused(city_engine: Engine) -> None:
+def test_filing_checks_the_credit_code_and_writes_nothing_when_refused(city_engine: Engine, kr: Keyring) -> None:
     w = choose_world(city_engine)
     before = _count(city_engine, estates_companies)
     with pytest.raises(ValidationError) as e, city_engine.begin() as c:
-        sc.file_company(c, SYSTEM, sc.CompanyIn("91320100MA00000001", "坏代码物业", "grade2", 10, w.street_s1))
+        sc.file_company(c, kr, SYSTEM, sc.CompanyIn("91320100MA00000001", "坏代码物业", "grade2", 10, w.street_s1))
     assert [x.field for x in e.value.errors] == ["credit_code"] and "校验位" in e.value.errors[0].reason
     with pytest.raises(ValidationError) as e, city_engine.begin() as c:
-        sc.file_company(c, SYSTEM, sc.CompanyIn("123", "", "grade9", 0, "nowhere"))
+        sc.file_company(c, kr, SYSTEM, sc.CompanyIn("123", "", "grade9", 0, "nowhere"))
     assert {x.field for x in e.value.errors} == {"credit_code", "name", "qualification", "staff", "street_code"}
     assert _count(city_engine, estates_companies) == before
     code = _codes(1)[0]
-    cid = _file(city_engine, code, w.street_s1)
+    cid = _file(city_engine, kr, code, w.street_s1)
     with pytest.raises(Conflict, match="已备案"):
-        _file(city_engine, code, w.street_s1)
+        _file(city_engine, kr, code, w.street_s1)
+    with city_engine.connect() as c:  # the company has its credit file, found by its code's blind index
+        subject = c.execute(
+            select(credit.credit_subjects).where(
+                credit.credit_subjects.c.subject_bidx == kr.blind_index(code, "credit_code")
+            )
+        ).one()
+    assert subject.kind == "property_service" and subject.name == "测试物业服务有限公司"
     # a street clerk of another street neither sees nor files there
     other = Caller(None, "x", None, None, Scope.of_streets("street", w.street_s2, [w.street_s2]))
     with city_engine.connect() as c:
@@ -104,12 +117,12 @@ def test_filing_checks_the_credit_code_and_writes_nothing_when_refused(city_engi
         sc.change_status(c, SYSTEM, cid, "reinstate", "  ")
 
 
-def test_one_active_project_per_estate_and_coverage_by_hand(city_engine: Engine) -> None:
+def test_one_active_project_per_estate_and_coverage_by_hand(city_engine: Engine, kr: Keyring) -> None:
     estates = _residential_estates(city_engine)
     assert len(estates) >= 2
     street = estates[0].street_code
     in_street = [e for e in estates if e.street_code == street]
-    cid = _file(city_engine, _codes(1)[0], street)
+    cid = _file(city_engine, kr, _codes(1)[0], street)
     with city_engine.begin() as c:
         pid = sp.create_project(c, SYSTEM, _project(estates[0].id, cid))
     before = _count(city_engine, estates_projects)
@@ -139,12 +152,11 @@ def test_one_active_project_per_estate_and_coverage_by_hand(city_engine: Engine)
 
 
 def test_tender_scored_and_awarded_into_a_project_and_a_restricted_company_refused(
-    city_engine: Engine, settings_for: Any
+    city_engine: Engine, settings_for: Any, kr: Keyring
 ) -> None:
-    kr = keyring_from_settings(settings_for(city_engine))
     w = choose_world(city_engine)
     estate = _residential_estates(city_engine, w.street_s1)[0]
-    a, b, c3, bad = (_file(city_engine, code, w.street_s1, f"物业{i}") for i, code in enumerate(_codes(4)))
+    a, b, c3, bad = (_file(city_engine, kr, code, w.street_s1, f"物业{i}") for i, code in enumerate(_codes(4)))
     with city_engine.begin() as c:
         tid = st.create_tender(
             c, SYSTEM, st.TenderIn(estate.id, "owners", "选聘物业", clock.today() + timedelta(days=9))
@@ -182,12 +194,13 @@ def test_tender_scored_and_awarded_into_a_project_and_a_restricted_company_refus
         assert sc.get_company(c, SYSTEM.scope, a)["tenders_won"][0]["tender_id"] == tid
 
 
-def test_the_award_refuses_a_bid_whose_company_became_restricted(city_engine: Engine, settings_for: Any) -> None:
-    kr = keyring_from_settings(settings_for(city_engine))
+def test_the_award_refuses_a_bid_whose_company_became_restricted(
+    city_engine: Engine, settings_for: Any, kr: Keyring
+) -> None:
     w = choose_world(city_engine)
     estate = _residential_estates(city_engine, w.street_s1)[0]
     codes = _codes(2, "91320100MB")
-    a, b = (_file(city_engine, code, w.street_s1, f"公司{i}") for i, code in enumerate(codes))
+    a, b = (_file(city_engine, kr, code, w.street_s1, f"公司{i}") for i, code in enumerate(codes))
     with city_engine.begin() as c:
         tid = st.create_tender(
             c, SYSTEM, st.TenderIn(estate.id, "early", "前期物业", clock.today() + timedelta(days=3))
@@ -339,12 +352,13 @@ def test_the_company_bids_for_itself_through_the_api(city_engine: Engine, client
     assert cov_json["target_percent"] == "100.0" and cov_json["lines"][0]["level"] == "total"
 
 
-def test_a_street_clerk_sees_and_changes_only_the_streets_in_scope(city_engine: Engine, settings_for: Any) -> None:
-    kr = keyring_from_settings(settings_for(city_engine))
+def test_a_street_clerk_sees_and_changes_only_the_streets_in_scope(
+    city_engine: Engine, settings_for: Any, kr: Keyring
+) -> None:
     estates = _residential_estates(city_engine)
     e_in, e_out = estates[0], next(e for e in estates if e.street_code != estates[0].street_code)
     clerk = Caller(None, "clerk", None, None, Scope.of_streets("street", e_in.street_code, [e_in.street_code]))
-    cid = _file(city_engine, _codes(1, "91320100MC")[0], e_out.street_code)
+    cid = _file(city_engine, kr, _codes(1, "91320100MC")[0], e_out.street_code)
     with city_engine.begin() as c:
         out_pid = sp.create_project(c, SYSTEM, _project(e_out.id, cid))
         out_tid = st.create_tender(
@@ -383,9 +397,9 @@ def test_the_coverage_command_prints_the_table_and_csv(city_engine: Engine, tmp_
     assert r.exit_code == 0 and "served_estates" in r.stdout.splitlines()[0]
 
 
-def test_projects_export_and_a_tender_cancelled(city_engine: Engine, client: TestClient) -> None:
+def test_projects_export_and_a_tender_cancelled(city_engine: Engine, client: TestClient, kr: Keyring) -> None:
     estate = _residential_estates(city_engine)[0]
-    cid = _file(city_engine, _codes(1, "91320100MD")[0], estate.street_code, "导出物业")
+    cid = _file(city_engine, kr, _codes(1, "91320100MD")[0], estate.street_code, "导出物业")
     with city_engine.begin() as c:
         sp.create_project(c, SYSTEM, _project(estate.id, cid, contract_no="DC-1"))
     city = {"authorization": f"Bearer {api_token(city_engine, 'city')}"}

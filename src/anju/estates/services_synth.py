@@ -12,16 +12,16 @@ import random
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, bindparam, func, select
 from stdnum.cn import uscc
 
-from anju import registry
+from anju import credit, registry
 from anju.core import clock
 from anju.core.errors import FieldError, ValidationError
 from anju.estates import services_rules
-from anju.estates.services_companies import CompanyIn, company_fields
+from anju.estates.services_companies import CompanyIn, CompanyValues, company_fields, company_subject
 from anju.estates.services_coverage import RESIDENTIAL, STANDING
 from anju.estates.services_projects import ProjectIn, project_fields
 from anju.estates.tables import (
@@ -32,6 +32,7 @@ from anju.estates.tables import (
     estates_projects,
     estates_tenders,
 )
+from anju.security import Keyring
 
 _ALNUM = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _WORDS = (
@@ -67,7 +68,9 @@ def _at(d: date) -> datetime:
     return datetime.combine(d, time(9, 0), tzinfo=clock.CITY_TZ)
 
 
-def _companies(conn: Connection, rng: random.Random, n: int, streets: Sequence[Any], now: datetime) -> list[int]:
+def _companies(
+    conn: Connection, kr: Keyring, rng: random.Random, n: int, streets: Sequence[Any], now: datetime
+) -> list[int]:
     rows, seen = [], set()
     for i in range(n):
         st = rng.choice(streets)
@@ -93,7 +96,10 @@ def _companies(conn: Connection, rng: random.Random, n: int, streets: Sequence[A
     ids = conn.execute(
         estates_companies.insert().returning(estates_companies.c.id, sort_by_parameter_order=True), rows
     ).scalars()
-    return [int(cid) for cid, r in zip(ids, rows, strict=True) if r["status"] == "filed"]
+    made = list(zip((int(x) for x in ids), rows, strict=True))
+    # every company gets its credit file (set-wise), as a live filing does
+    credit.ensure_subjects(conn, [company_subject(kr, cid, cast(CompanyValues, r)) for cid, r in made], now)
+    return [cid for cid, r in made if r["status"] == "filed"]
 
 
 def _numbered(conn: Connection, column: Any, head: str) -> int:
@@ -151,7 +157,9 @@ def _handovers(
     return handovers
 
 
-def synthetic_services(conn: Connection, rng: random.Random, *, scale: float, today: date) -> dict[str, int]:
+def synthetic_services(
+    conn: Connection, kr: Keyring, rng: random.Random, *, scale: float, today: date
+) -> dict[str, int]:
     """What this part made, by name (counts)."""
     now = _at(today)
     year = today.year
@@ -162,7 +170,7 @@ def synthetic_services(conn: Connection, rng: random.Random, *, scale: float, to
     ).all()
     if not streets:
         return {}
-    company_ids = _companies(conn, rng, 20 + round(300 * scale), streets, now)
+    company_ids = _companies(conn, kr, rng, 20 + round(300 * scale), streets, now)
     estates = _residential_estates(conn)
     t_base = _numbered(conn, estates_tenders.c.tender_no, f"ZB{year}")
     p_base = _numbered(conn, estates_projects.c.project_no, f"WY{year}")

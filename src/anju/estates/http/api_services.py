@@ -82,10 +82,10 @@ def export_companies(
 
 
 @router.post("/companies", status_code=201, operation_id="estates_file_company")
-def file_company(uow: UowDep, caller: EstatesSupervise, body: s.CompanyIn) -> s.Created:
+def file_company(uow: UowDep, sec: SecurityDep, caller: EstatesSupervise, body: s.CompanyIn) -> s.Created:
     """物业服务企业备案：统一社会信用代码校验位、资质、人数、注册街道逐项校验，错误指明字段。"""
     with audited(uow, caller, "estates.file_company", "estates_company") as conn:
-        cid = services_companies.file_company(conn, caller, body.command())
+        cid = services_companies.file_company(conn, sec.keyring, caller, body.command())
         set_audit_target(conn, cid)
     return s.Created(id=cid)
 

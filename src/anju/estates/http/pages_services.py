@@ -127,7 +127,9 @@ def companies(
 
 
 @router.post("/property/companies", response_class=HTMLResponse)
-async def file_company(request: Request, uow: UowDep, caller: EstatesSupervise, paging: PagingDep) -> Response:
+async def file_company(
+    request: Request, uow: UowDep, sec: SecurityDep, caller: EstatesSupervise, paging: PagingDep
+) -> Response:
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
 
@@ -138,7 +140,7 @@ async def file_company(request: Request, uow: UowDep, caller: EstatesSupervise, 
             _text(form, "street_code"),
         )  # fmt: skip
         with audited(uow, caller, "estates.file_company", "estates_company") as conn:
-            cid = services_companies.file_company(conn, caller, cmd)
+            cid = services_companies.file_company(conn, sec.keyring, caller, cmd)
             set_audit_target(conn, cid)
         return cid
 
