@@ -115,6 +115,13 @@ def test_filing_checks_the_credit_code_and_writes_nothing_when_refused(city_engi
         assert sc.change_status(c, SYSTEM, cid, "suspend", "未按规定备案项目") == "suspended"
     with pytest.raises(ValidationError, match="reason"), city_engine.begin() as c:
         sc.change_status(c, SYSTEM, cid, "reinstate", "  ")
+    with city_engine.connect() as c:
+
+        def n(**kw: Any) -> int:
+            return sc.list_companies(c, sc.CompanyFilter(**kw), scope=SYSTEM.scope, limit=10, offset=0).total
+
+        assert n(status="suspended") == 1 and n(status="filed") == 0 and n(qualification="grade1") == 0
+        assert n(district=w.district_a, qualification="grade2") == 1 and n(district=w.district_b) == 0
 
 
 def test_one_active_project_per_estate_and_coverage_by_hand(city_engine: Engine, kr: Keyring) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any, Final, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -95,7 +96,7 @@ def _companies_page(
         )
         districts = divisions.by_level(conn, "district")
         streets = [s for s in divisions.by_level(conn, "street") if caller.scope.allows(s.code)]
-    query = "&".join(f"{k}={v}" for k, v in vars(f).items() if v)
+    query = urlencode({k: v for k, v in vars(f).items() if v})
     return render(
         request,
         "estates/services_companies.html",
@@ -215,7 +216,7 @@ def projects(
         items=page.items,
         f=f,
         street_names=names,
-        csv_query="&".join(f"{k}={v}" for k, v in vars(f).items() if v is not None),
+        csv_query=urlencode({k: v for k, v in vars(f).items() if v is not None}),
         pager=pager(page.total, paging.page, paging.page_size),
         **LABELS,
     )
