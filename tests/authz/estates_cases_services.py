@@ -95,6 +95,7 @@ CASES: dict[tuple[str, str], Case] = {
     # coverage
     ("GET", f"{API}/coverage"): Case(one("GET", f"{API}/coverage"), scoping=None, perm="estates.read"),
     ("GET", f"{API}/coverage.csv"): Case(one("GET", f"{API}/coverage.csv"), scoping=None, perm="estates.read"),
+    ("GET", f"{API}/coverage.xlsx"): Case(one("GET", f"{API}/coverage.xlsx"), scoping=None, perm="estates.read"),
     # pages
     ("GET", "/property/companies"): Case(one("GET", "/property/companies"), scoping=None, perm="estates.read"),
     ("POST", "/property/companies"): Case(

@@ -5,6 +5,7 @@ synthetic city's share, the pages (200, Chinese) and the company's own bid throu
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
@@ -312,6 +313,18 @@ def test_pages_render_and_the_forms_work(city_engine: Engine, client: TestClient
         "/api/v1/property/coverage.csv", headers={"authorization": f"Bearer {api_token(city_engine, 'city')}"}
     )
     assert r.status_code == 200 and "served_estates" in r.text
+    r = client.get(
+        "/api/v1/property/coverage.xlsx", headers={"authorization": f"Bearer {api_token(city_engine, 'city')}"}
+    )
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(io.BytesIO(r.content), read_only=True).active.iter_rows(values_only=True))
+    assert (
+        "规划目标" in rows[0][0]
+        and rows[1][4] == "estates"
+        and rows[2][3] == "合计"
+        and rows[-1][0].startswith("合成数据")
+    )
 
 
 def test_the_company_bids_for_itself_through_the_api(city_engine: Engine, client: TestClient) -> None:

@@ -9,6 +9,7 @@ project, an index lookup); districts and the total are sums of the streets.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,6 +18,7 @@ from typing import Any, TypedDict
 from sqlalchemy import Connection, case, exists, func, select
 
 from anju import divisions, registry
+from anju.core import csvout
 from anju.core.scope import Scope
 from anju.estates.services_rules import COVERAGE_TARGET, Coverage, percent
 from anju.estates.tables import estates_projects
@@ -146,3 +148,28 @@ def coverage_rows(report: CoverageReport) -> Iterator[list[Any]]:
             x["estate_percent"], x["homes"], x["served_homes"], x["home_percent"],
             "" if x["meets_target"] is None else ("是" if x["meets_target"] else "否"), x["gap_estates"],
         ]  # fmt: skip
+
+
+def coverage_xlsx(report: CoverageReport, note: str) -> bytes:
+    """The table as an Excel workbook (openpyxl, write-only): the target and its source first, the
+    header, the lines, then ``note`` (the synthetic-data label); text cells kept as text and defused
+    like CSV cells."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("物业服务覆盖率")
+
+    def text(v: str) -> WriteOnlyCell:
+        c = WriteOnlyCell(ws, value=csvout.cell(v))
+        c.data_type = "s"
+        return c
+
+    ws.append([text(f"规划目标：{report['target_label']} {report['target_percent']}%（{report['target_source']}）")])
+    ws.append([text(c) for c in COVERAGE_CSV_COLUMNS])
+    for row in coverage_rows(report):
+        ws.append([text(v) if isinstance(v, str) else v for v in row])
+    ws.append([text(note)])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from anju.core import csvout
 from anju.core.errors import ValidationError
@@ -316,4 +316,22 @@ def coverage_csv(uow: UowDep, caller: EstatesRead, district: DistrictQ = None) -
         services_coverage.COVERAGE_CSV_COLUMNS,
         services_coverage.coverage_rows(report),
         note=domain.SYNTHETIC_LABEL,
+    )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get(
+    "/coverage.xlsx",
+    operation_id="estates_coverage_xlsx",
+    responses={200: {"content": {XLSX: {}}, "description": "Excel 工作簿"}},
+)
+def coverage_xlsx(uow: UowDep, caller: EstatesRead, district: DistrictQ = None) -> Response:
+    """物业服务覆盖率（Excel）。"""
+    with uow.read() as conn:
+        report = services_coverage.coverage_report(conn, caller.scope, district)
+    body = services_coverage.coverage_xlsx(report, domain.SYNTHETIC_LABEL)
+    return Response(
+        body, media_type=XLSX, headers={"content-disposition": csvout.content_disposition("物业服务覆盖率.xlsx")}
     )
