@@ -434,3 +434,37 @@ def test_projects_export_and_a_tender_cancelled(city_engine: Engine, client: Tes
     ).json()["id"]
     assert client.post(f"/api/v1/property/tenders/{tid}/cancel", headers=city).json()["status"] == "cancelled"
     assert client.post(f"/api/v1/property/tenders/{tid}/cancel", headers=city).status_code == 409
+
+
+def test_an_owners_choice_may_name_a_passed_hire_company_vote_of_the_estate(city_engine: Engine, kr: Keyring) -> None:
+    from anju.estates.tables import estates_votes
+
+    estates = _residential_estates(city_engine)
+    estate, other = estates[0], estates[1]
+    cid = _file(city_engine, kr, _codes(1, "91320100ME")[0], estate.street_code)
+    now = clock.now()
+
+    def vote(no: str, estate_row: Any, matter: str, passed: bool | None) -> int:
+        with city_engine.begin() as c:
+            return int(
+                c.execute(
+                    estates_votes.insert()
+                    .values(vote_no=no, estate_id=estate_row.id, title="选聘物业", matter=matter,
+                            record_date=clock.today(), opens_at=now, closes_at=now, status="tallied",
+                            passed=passed, district_code=estate_row.street_code[:6],
+                            street_code=estate_row.street_code, created_at=now)
+                    .returning(estates_votes.c.id)
+                ).scalar_one()
+            )  # fmt: skip
+
+    failed = vote("BJ-1", estate, "hire_company", False)
+    wrong_matter = vote("BJ-2", estate, "use_fund", True)
+    elsewhere = vote("BJ-3", other, "hire_company", True)
+    passed = vote("BJ-4", estate, "hire_company", True)
+    for vid, reason in ((failed, "未通过"), (wrong_matter, "表决事项"), (elsewhere, "不是本小区")):
+        with pytest.raises(ValidationError, match=reason) as e, city_engine.begin() as c:
+            sp.create_project(c, SYSTEM, _project(estate.id, cid, chosen_by="owners", vote_id=vid))
+        assert e.value.errors[0].field == "vote_id"
+    with city_engine.begin() as c:
+        pid = sp.create_project(c, SYSTEM, _project(estate.id, cid, chosen_by="owners", vote_id=passed))
+        assert sp.get_project(c, SYSTEM.scope, pid)["vote_id"] == passed
