@@ -302,13 +302,21 @@ def test_pages_render_and_the_forms_work(city_engine: Engine, client: TestClient
         (f"/property/companies/{company}", "物业服务项目"),
         ("/property/projects", "页面物业"),
         ("/property/projects?expiring_within=400", "页面物业"),
-        ("/property/projects/new", "登记物业服务项目"),
+        ("/property/projects/new", "页面物业（"),  # the filed companies to choose from
         (project, "1.80"),
         ("/property/tenders", "没有符合条件的招标"),
         ("/property/coverage", "约束性"),
     ):
         r = client.get(path)
         assert r.status_code == 200 and text in r.text, path
+    r = client.post(
+        "/property/tenders",
+        data={"csrf_token": csrf, "estate_id": str(estate.id), "kind": "owners", "title": "页面招标",
+              "closes_on": (clock.today() + timedelta(days=3)).isoformat()},
+    )  # fmt: skip
+    assert r.status_code == 303
+    page = client.get(r.headers["location"])
+    assert page.status_code == 200 and "页面招标" in page.text and "页面物业（" in page.text and "登记投标" in page.text
     r = client.get(
         "/api/v1/property/coverage.csv", headers={"authorization": f"Bearer {api_token(city_engine, 'city')}"}
     )

@@ -340,6 +340,19 @@ def require_active_company(conn: Connection, company_id: int, field: str = "comp
     return row
 
 
+class CompanyChoice(TypedDict):
+    id: int
+    name: str
+    credit_code: str
+
+
+def filed_choices(conn: Connection, limit: int = 2000) -> list[CompanyChoice]:
+    """Filed companies (any street: a company may serve anywhere) for a form's choice, by name."""
+    c = estates_companies.c
+    rows = conn.execute(select(c.id, c.name, c.credit_code).where(c.status == "filed").order_by(c.name).limit(limit))
+    return [{"id": int(r.id), "name": r.name, "credit_code": r.credit_code} for r in rows]
+
+
 def company_for_account(conn: Connection, account_id: int | None) -> Any | None:
     """The filed company (any status) a company account works for: its enterprise code."""
     if account_id is None:

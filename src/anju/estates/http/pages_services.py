@@ -222,18 +222,23 @@ def projects(
     )
 
 
-def _project_form(request: Request, caller: Any, **extra: Any) -> HTMLResponse:
+def _project_form(request: Request, uow: UowDep, caller: Any, **extra: Any) -> HTMLResponse:
+    with uow.read() as conn:
+        companies = services_companies.filed_choices(conn)
     return render(
         request,
         "estates/services_project_new.html",
         status_code=extra.pop("status_code", 200),
+        companies=companies,
         **(LABELS | {"values": {}, "errors": [], "message": None} | extra),
     )
 
 
 @router.get("/property/projects/new", response_class=HTMLResponse)
-def project_form(request: Request, caller: EstatesSupervise, estate_id: Opt = "", tender_id: Opt = "") -> HTMLResponse:
-    return _project_form(request, caller, values={"estate_id": estate_id, "tender_id": tender_id})
+def project_form(
+    request: Request, uow: UowDep, caller: EstatesSupervise, estate_id: Opt = "", tender_id: Opt = ""
+) -> HTMLResponse:
+    return _project_form(request, uow, caller, values={"estate_id": estate_id, "tender_id": tender_id})
 
 
 FEE_FIELDS = {"fee_residential": "住宅", "fee_commercial": "商业", "fee_office": "办公", "fee_parking": "车库"}
@@ -267,7 +272,7 @@ async def project_create(request: Request, uow: UowDep, caller: EstatesSupervise
 
     def again(e: AnjuError) -> Response:
         return _project_form(
-            request, caller, values=values, errors=e.errors, message=e.message, status_code=e.status_code
+            request, uow, caller, values=values, errors=e.errors, message=e.message, status_code=e.status_code
         )
 
     return form_action(
@@ -388,11 +393,13 @@ async def tender_create(request: Request, uow: UowDep, caller: EstatesSupervise,
 def _tender_page(request: Request, uow: UowDep, caller: Any, tender_id: int, **extra: Any) -> HTMLResponse:
     with uow.read() as conn:
         t = services_tenders.get_tender(conn, caller.scope, tender_id)
+        companies = services_companies.filed_choices(conn) if t["status"] == "open" else []
     return render(
         request,
         "estates/services_tender.html",
         status_code=extra.pop("status_code", 200),
         t=t,
+        companies=companies,
         weights=(TECHNICAL_WEIGHT, PRICE_WEIGHT),
         **(LABELS | {"errors": [], "message": None, "done": None} | extra),
     )
