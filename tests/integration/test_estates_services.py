@@ -25,7 +25,7 @@ from anju.estates import services_coverage as cov
 from anju.estates import services_projects as sp
 from anju.estates import services_tenders as st
 from anju.estates.tables import estates_bids, estates_companies, estates_projects, estates_tenders
-from anju.security import Caller, Keyring, keyring_from_settings
+from anju.security import Caller, Keyring, audit_log, keyring_from_settings
 from tests.accounts import api_token, choose_world, web_session
 from tests.integration.test_credit_restrictions import enlist
 
@@ -353,6 +353,13 @@ def test_the_company_bids_for_itself_through_the_api(city_engine: Engine, client
     )  # fmt: skip
     assert r.status_code == 201
     assert client.get("/api/v1/property/me/company", headers=agency).json()["name"] == "冯氏物业"
+    with city_engine.connect() as c:  # the filing's audit row, written in its transaction
+        audit = c.execute(
+            select(audit_log.c.actor, audit_log.c.entity, audit_log.c.entity_id, audit_log.c.outcome).where(
+                audit_log.c.action == "estates.file_company"
+            )
+        ).all()
+    assert [tuple(a) for a in audit] == [("city", "estates_company", str(r.json()["id"]), "ok")]
     closes = (clock.today() + timedelta(days=5)).isoformat()
     tid = client.post(
         "/api/v1/property/tenders",
