@@ -490,3 +490,32 @@ def test_an_owners_choice_may_name_a_passed_hire_company_vote_of_the_estate(city
     with city_engine.begin() as c:
         pid = sp.create_project(c, SYSTEM, _project(estate.id, cid, chosen_by="owners", vote_id=passed))
         assert sp.get_project(c, SYSTEM.scope, pid)["vote_id"] == passed
+
+
+def test_a_number_taken_by_a_concurrent_writer_is_retried_not_mistaken_for_a_conflict(
+    city_engine: Engine, kr: Keyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    estates = _residential_estates(city_engine)
+    cid = _file(city_engine, kr, _codes(1, "91320100MF")[0], estates[0].street_code)
+    with city_engine.begin() as c:
+        first_t = st.create_tender(
+            c, SYSTEM, st.TenderIn(estates[0].id, "owners", "一", clock.today() + timedelta(days=3))
+        )
+        first_p = sp.create_project(c, SYSTEM, _project(estates[0].id, cid))
+        taken = {
+            "ZB": c.execute(select(estates_tenders.c.tender_no).where(estates_tenders.c.id == first_t)).scalar_one(),
+            "WY": c.execute(select(estates_projects.c.project_no).where(estates_projects.c.id == first_p)).scalar_one(),
+        }
+    real = st.next_number
+    calls: list[str] = []
+
+    def stale(conn: Any, column: Any, prefix: str) -> str:  # the first answer is one a concurrent writer took
+        calls.append(prefix)
+        return taken[prefix] if calls.count(prefix) == 1 else real(conn, column, prefix)
+
+    monkeypatch.setattr(st, "next_number", stale)
+    with city_engine.begin() as c:
+        tid = st.create_tender(c, SYSTEM, st.TenderIn(estates[1].id, "owners", "二", clock.today() + timedelta(days=3)))
+        pid = sp.create_project(c, SYSTEM, _project(estates[1].id, cid))
+        numbers = c.execute(select(estates_tenders.c.tender_no).where(estates_tenders.c.id == tid)).scalar_one()
+    assert calls == ["ZB", "ZB", "WY", "WY"] and numbers != taken["ZB"] and pid != first_p

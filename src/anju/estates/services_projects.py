@@ -24,7 +24,7 @@ from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 from anju.estates import domain
 from anju.estates.services_companies import clean_text, require_active_company
-from anju.estates.services_tenders import MAX_FEE_FEN, next_number, scoped_estate
+from anju.estates.services_tenders import MAX_FEE_FEN, insert_numbered, scoped_estate
 from anju.estates.tables import (
     estates_bids,
     estates_companies,
@@ -175,22 +175,10 @@ def _check_vote(conn: Connection, estate_id: int, vote_id: int) -> None:
 def create_project(conn: Connection, caller: Caller, cmd: ProjectIn) -> int:
     """File a project; a second active project of the estate is a conflict naming the estate."""
     values, fees = validate_project(conn, caller.scope, cmd)
+    row = {**values, "status": "active", "created_at": clock.now(), "created_by": caller.account_id}
     try:
-        with conn.begin_nested():
-            pid = int(
-                conn.execute(
-                    estates_projects.insert()
-                    .values(
-                        **values,
-                        project_no=next_number(conn, estates_projects.c.project_no, "WY"),
-                        status="active",
-                        created_at=clock.now(),
-                        created_by=caller.account_id,
-                    )
-                    .returning(estates_projects.c.id)
-                ).scalar_one()
-            )
-    except IntegrityError:
+        pid = insert_numbered(conn, estates_projects, estates_projects.c.project_no, "WY", row)
+    except IntegrityError:  # the partial unique index: the estate already has an active project
         raise active_conflict(conn, values["estate_id"]) from None
     conn.execute(
         estates_project_fees.insert(),
