@@ -519,3 +519,20 @@ def test_a_number_taken_by_a_concurrent_writer_is_retried_not_mistaken_for_a_con
         pid = sp.create_project(c, SYSTEM, _project(estates[1].id, cid))
         numbers = c.execute(select(estates_tenders.c.tender_no).where(estates_tenders.c.id == tid)).scalar_one()
     assert calls == ["ZB", "ZB", "WY", "WY"] and numbers != taken["ZB"] and pid != first_p
+
+
+def test_the_demo_agency_becomes_a_property_company_with_projects(estates_engine: Engine, settings_for: Any) -> None:
+    from anju import estates
+
+    settings = settings_for(estates_engine)
+    kr = keyring_from_settings(settings)
+    with estates_engine.begin() as c:
+        cid = estates.attach_demo_company(c, kr, AGENCY_CODE, "演示物业服务有限公司")
+        assert cid is not None and estates.attach_demo_company(c, kr, AGENCY_CODE, "演示物业服务有限公司") is None
+    app = create_app(settings)
+    with TestClient(app) as cl:
+        mine = cl.get(
+            "/api/v1/property/me/company", headers={"authorization": f"Bearer {api_token(estates_engine, 'agency')}"}
+        ).json()
+    app.state.engine.dispose()
+    assert mine["id"] == cid and mine["status"] == "filed" and len(mine["projects"]) == 2

@@ -13,6 +13,6 @@ from anju.estates.overview import Overview, overview
 __all__ = ["MAINTENANCE", "MATTERS", "SYNTHETIC_LABEL", "Outcome", "Overview", "decide", "overview"]
 
 # part "services"
-from anju.estates.services_synth import synthetic_services
+from anju.estates.services_synth import attach_demo_company, synthetic_services
 
-__all__ += ["synthetic_services"]
+__all__ += ["attach_demo_company", "synthetic_services"]

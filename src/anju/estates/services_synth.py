@@ -21,7 +21,13 @@ from anju import credit, registry
 from anju.core import clock
 from anju.core.errors import FieldError, ValidationError
 from anju.estates import services_rules
-from anju.estates.services_companies import CompanyIn, CompanyValues, company_fields, company_subject
+from anju.estates.services_companies import (
+    CompanyIn,
+    CompanyValues,
+    company_fields,
+    company_subject,
+    validate_company,
+)
 from anju.estates.services_coverage import RESIDENTIAL, STANDING
 from anju.estates.services_projects import ProjectIn, project_fields
 from anju.estates.tables import (
@@ -255,3 +261,38 @@ def synthetic_services(
     handovers = _handovers(conn, rng, project_ids, projects, now)
     made |= {"projects": len(project_ids), "handovers": len(handovers)}
     return made
+
+
+def attach_demo_company(conn: Connection, kr: Keyring, org_code: str, name: str) -> int | None:
+    """A demo database only: the demo agency account's enterprise (``org_code``) becomes a filed
+    property-service company (through the filing checks) serving two of the synthetic projects, so its
+    staff's page has something to show. Its credit file is created unless the code has one already
+    (the rental context's demo enterprise may hold it). Returns the company, or None if already there
+    or there is nothing to attach."""
+    if conn.execute(select(estates_companies.c.id).where(estates_companies.c.credit_code == org_code)).first():
+        return None
+    p = estates_projects.c
+    projects = conn.execute(
+        select(p.id, p.street_code).where(p.status == "active", p.tender_id.is_(None)).order_by(p.id).limit(2)
+    ).all()
+    if not projects:
+        return None
+    values = validate_company(conn, CompanyIn(org_code, name, "grade2", 120, projects[0].street_code))
+    now = clock.now()
+    cid = int(
+        conn.execute(
+            estates_companies.insert()
+            .values(**values, status="filed", filed_at=now, filed_by=None, updated_at=now)
+            .returning(estates_companies.c.id)
+        ).scalar_one()
+    )
+    subject = company_subject(kr, cid, values)
+    s = credit.credit_subjects.c
+    if conn.execute(select(s.id).where(s.subject_bidx == subject.subject_bidx)).first() is None:
+        credit.ensure_subjects(conn, [subject], now)
+    conn.execute(
+        estates_projects.update()
+        .where(p.id.in_([int(x.id) for x in projects]), p.tender_id.is_(None))
+        .values(company_id=cid)
+    )
+    return cid
