@@ -40,6 +40,7 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     # projects and handovers
     ("GET", f"{API}/projects"): Case(one("GET", f"{API}/projects"), scoping=None, perm="estates.read"),
+    ("GET", f"{API}/projects.csv"): Case(one("GET", f"{API}/projects.csv"), scoping=None, perm="estates.read"),
     ("POST", f"{API}/projects"): Case(
         one("POST", f"{API}/projects", json={}), ok={422}, scoping=None, perm="estates.supervise"
     ),
@@ -85,12 +86,16 @@ CASES: dict[tuple[str, str], Case] = {
         scoping=None,
         perm="estates.supervise",
     ),
+    ("POST", f"{API}/tenders/{{tender_id}}/cancel"): Case(
+        one("POST", f"{API}/tenders/{NO}/cancel"), ok={404}, scoping=None, perm="estates.supervise"
+    ),
     ("POST", f"{API}/tenders/{{tender_id}}/award"): Case(
         one("POST", f"{API}/tenders/{NO}/award"), ok={404}, scoping=None, perm="estates.supervise"
     ),
     # coverage
     ("GET", f"{API}/coverage"): Case(one("GET", f"{API}/coverage"), scoping=None, perm="estates.read"),
     ("GET", f"{API}/coverage.csv"): Case(one("GET", f"{API}/coverage.csv"), scoping=None, perm="estates.read"),
+    ("GET", f"{API}/coverage.xlsx"): Case(one("GET", f"{API}/coverage.xlsx"), scoping=None, perm="estates.read"),
     # pages
     ("GET", "/property/companies"): Case(one("GET", "/property/companies"), scoping=None, perm="estates.read"),
     ("POST", "/property/companies"): Case(
@@ -130,6 +135,13 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("POST", "/property/tenders/{tender_id}/{step}"): Case(
         one("POST", f"/property/tenders/{NO}/close", data={}), ok={404}, scoping=None, perm="estates.supervise"
+    ),
+    ("GET", "/property/me/company"): Case(one("GET", "/property/me/company"), scoping=None, perm="estates.company"),
+    ("POST", "/property/me/tenders/{tender_id}/bids"): Case(
+        one("POST", f"/property/me/tenders/{NO}/bids", data={"fee_yuan": "1.00"}),
+        ok={404, 422},
+        scoping=None,
+        perm="estates.company",
     ),
     ("GET", "/property/coverage"): Case(one("GET", "/property/coverage"), scoping=None, perm="estates.read"),
 }

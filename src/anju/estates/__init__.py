@@ -10,7 +10,7 @@ Other contexts use only what this module exports.
 from anju.estates import fund_deposits, fund_interest, fund_ledger, fund_rules, owners_orgs, owners_votes
 from anju.estates.domain import MAINTENANCE, MATTERS, SYNTHETIC_LABEL, Outcome, decide
 from anju.estates.overview import Overview, overview
-from anju.estates.services_synth import synthetic_services
+from anju.estates.services_synth import attach_demo_company, synthetic_services
 from anju.estates.tables import estates_fund_dues
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "SYNTHETIC_LABEL",
     "Outcome",
     "Overview",
+    "attach_demo_company",
     "decide",
     "estates_fund_dues",
     "fund_deposits",

@@ -17,14 +17,14 @@ from typing import Any, TypedDict
 from sqlalchemy import Connection, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from anju import divisions, registry
+from anju import credit, divisions, registry
 from anju.core import clock, csvout
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 from anju.estates import domain
 from anju.estates.tables import estates_bids, estates_companies, estates_projects, estates_tenders
-from anju.security import Caller, accounts, credit_code
+from anju.security import Caller, Keyring, accounts, credit_code
 
 MAX_STAFF = 1_000_000
 
@@ -113,8 +113,24 @@ def validate_company(conn: Connection, cmd: CompanyIn) -> CompanyValues:
     }
 
 
-def file_company(conn: Connection, caller: Caller, cmd: CompanyIn) -> int:
-    """File a company (备案) in a street of the caller's scope; a second filing of a code is a conflict."""
+def company_subject(kr: Keyring, company_id: int, v: CompanyValues) -> credit.SubjectIn:
+    """A filed company as a credit subject (物业服务企业), named by its credit code's blind index — the
+    index the tender restriction asks by."""
+    return credit.SubjectIn(
+        subject_bidx=kr.blind_index(v["credit_code"], "credit_code"),
+        subject_kind="org",
+        kind="property_service",
+        name=v["name"],
+        credit_code=v["credit_code"],
+        district_code=v["district_code"],
+        street_code=v["street_code"],
+        link=("estates", "company", company_id),
+    )
+
+
+def file_company(conn: Connection, kr: Keyring, caller: Caller, cmd: CompanyIn) -> int:
+    """File a company (备案) in a street of the caller's scope; a second filing of a code is a conflict.
+    The company gets (or keeps) its credit file in the same transaction."""
     values = validate_company(conn, cmd)
     caller.scope.require(values["street_code"], "没有这个街道（镇）")
     now = clock.now()
@@ -129,6 +145,7 @@ def file_company(conn: Connection, caller: Caller, cmd: CompanyIn) -> int:
         raise Conflict(
             "该统一社会信用代码已备案", [FieldError("credit_code", f"{values['credit_code']} 已备案")]
         ) from None
+    credit.ensure_subjects(conn, [company_subject(kr, int(cid), values)], now)
     return int(cid)
 
 
@@ -321,6 +338,19 @@ def require_active_company(conn: Connection, company_id: int, field: str = "comp
         label = domain.COMPANY_STATUSES.get(row.status, row.status)
         raise Conflict(f"{field}: 物业服务企业{label}", [FieldError(field, f"物业服务企业{label}")])
     return row
+
+
+class CompanyChoice(TypedDict):
+    id: int
+    name: str
+    credit_code: str
+
+
+def filed_choices(conn: Connection, limit: int = 2000) -> list[CompanyChoice]:
+    """Filed companies (any street: a company may serve anywhere) for a form's choice, by name."""
+    c = estates_companies.c
+    rows = conn.execute(select(c.id, c.name, c.credit_code).where(c.status == "filed").order_by(c.name).limit(limit))
+    return [{"id": int(r.id), "name": r.name, "credit_code": r.credit_code} for r in rows]
 
 
 def company_for_account(conn: Connection, account_id: int | None) -> Any | None:

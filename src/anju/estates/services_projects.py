@@ -9,7 +9,7 @@ most one project per estate is active (a partial unique index; the conflict name
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, TypedDict
@@ -24,7 +24,7 @@ from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 from anju.estates import domain
 from anju.estates.services_companies import clean_text, require_active_company
-from anju.estates.services_tenders import MAX_FEE_FEN, next_number, scoped_estate
+from anju.estates.services_tenders import MAX_FEE_FEN, insert_numbered, scoped_estate
 from anju.estates.tables import (
     estates_bids,
     estates_companies,
@@ -175,22 +175,10 @@ def _check_vote(conn: Connection, estate_id: int, vote_id: int) -> None:
 def create_project(conn: Connection, caller: Caller, cmd: ProjectIn) -> int:
     """File a project; a second active project of the estate is a conflict naming the estate."""
     values, fees = validate_project(conn, caller.scope, cmd)
+    row = {**values, "status": "active", "created_at": clock.now(), "created_by": caller.account_id}
     try:
-        with conn.begin_nested():
-            pid = int(
-                conn.execute(
-                    estates_projects.insert()
-                    .values(
-                        **values,
-                        project_no=next_number(conn, estates_projects.c.project_no, "WY"),
-                        status="active",
-                        created_at=clock.now(),
-                        created_by=caller.account_id,
-                    )
-                    .returning(estates_projects.c.id)
-                ).scalar_one()
-            )
-    except IntegrityError:
+        pid = insert_numbered(conn, estates_projects, estates_projects.c.project_no, "WY", row)
+    except IntegrityError:  # the partial unique index: the estate already has an active project
         raise active_conflict(conn, values["estate_id"]) from None
     conn.execute(
         estates_project_fees.insert(),
@@ -392,6 +380,32 @@ def list_projects(conn: Connection, f: ProjectFilter, *, scope: Scope, limit: in
     stmt = _select().where(*conds).order_by(estates_projects.c.id.desc())
     count = select(estates_projects.c.id).where(*conds)
     return fetch_page(conn, stmt, limit=limit, offset=offset, row=_summary, count_stmt=count)
+
+
+PROJECT_CSV_COLUMNS = (
+    "project_no", "estate_name", "company_name", "kind", "chosen_by", "contract_no", "starts_on", "ends_on",
+    "service_level", "status", "district_code", "street_code",
+)  # fmt: skip
+
+
+def export_projects(conn: Connection, f: ProjectFilter, *, scope: Scope) -> Iterator[list[Any]]:
+    """Every project matching the filter in scope, as CSV rows, read in batches by id."""
+    conds = _conditions(f, scope)
+    last = 0
+    while True:
+        rows = conn.execute(
+            _select().where(*conds, estates_projects.c.id > last).order_by(estates_projects.c.id).limit(1000)
+        ).all()
+        if not rows:
+            return
+        for r in rows:
+            x = _summary(r)
+            yield [
+                x["project_no"], x["estate_name"], x["company_name"], x["kind_label"], x["chosen_by_label"],
+                x["contract_no"], x["starts_on"].isoformat(), x["ends_on"].isoformat(), x["service_level"],
+                x["status_label"], x["district_code"], x["street_code"],
+            ]  # fmt: skip
+        last = int(rows[-1].id)
 
 
 def get_project(conn: Connection, scope: Scope, project_id: int) -> ProjectDetail:

@@ -26,12 +26,14 @@ MAX_SCORE: Final = Decimal(100)
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """A plan target as data: the share, whether it binds (约束性) and where it comes from."""
+    """A plan target as data: the share, whether it binds (约束性), where it comes from, and the first
+    year of the plan period (the estates it applies to: those built from that year on)."""
 
     share: Fraction
     binding: bool
     label: str
     source: str
+    new_from_year: int
 
 
 #: 新建住宅小区、改造后老旧小区专业化物业管理覆盖率 100 %（约束性）.
@@ -40,6 +42,9 @@ COVERAGE_TARGET: Final = Target(
     binding=True,
     label="新建住宅小区、改造后老旧小区专业化物业管理覆盖率",
     source="“十四五”住房发展规划 主要指标表 第 149 行（约束性）",
+    # 新建住宅小区: built in the plan period (2021–2025) or later; the renovated old estates (改造后
+    # 老旧小区) are not in this context's data, so the target is measured on the new estates
+    new_from_year=2021,
 )
 
 

@@ -12,16 +12,22 @@ import random
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, bindparam, func, select
 from stdnum.cn import uscc
 
-from anju import registry
+from anju import credit, registry
 from anju.core import clock
 from anju.core.errors import FieldError, ValidationError
 from anju.estates import services_rules
-from anju.estates.services_companies import CompanyIn, company_fields
+from anju.estates.services_companies import (
+    CompanyIn,
+    CompanyValues,
+    company_fields,
+    company_subject,
+    validate_company,
+)
 from anju.estates.services_coverage import RESIDENTIAL, STANDING
 from anju.estates.services_projects import ProjectIn, project_fields
 from anju.estates.tables import (
@@ -32,6 +38,7 @@ from anju.estates.tables import (
     estates_projects,
     estates_tenders,
 )
+from anju.security import Keyring
 
 _ALNUM = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _WORDS = (
@@ -67,7 +74,9 @@ def _at(d: date) -> datetime:
     return datetime.combine(d, time(9, 0), tzinfo=clock.CITY_TZ)
 
 
-def _companies(conn: Connection, rng: random.Random, n: int, streets: Sequence[Any], now: datetime) -> list[int]:
+def _companies(
+    conn: Connection, kr: Keyring, rng: random.Random, n: int, streets: Sequence[Any], now: datetime
+) -> list[int]:
     rows, seen = [], set()
     for i in range(n):
         st = rng.choice(streets)
@@ -93,7 +102,10 @@ def _companies(conn: Connection, rng: random.Random, n: int, streets: Sequence[A
     ids = conn.execute(
         estates_companies.insert().returning(estates_companies.c.id, sort_by_parameter_order=True), rows
     ).scalars()
-    return [int(cid) for cid, r in zip(ids, rows, strict=True) if r["status"] == "filed"]
+    made = list(zip((int(x) for x in ids), rows, strict=True))
+    # every company gets its credit file (set-wise), as a live filing does
+    credit.ensure_subjects(conn, [company_subject(kr, cid, cast(CompanyValues, r)) for cid, r in made], now)
+    return [cid for cid, r in made if r["status"] == "filed"]
 
 
 def _numbered(conn: Connection, column: Any, head: str) -> int:
@@ -103,12 +115,12 @@ def _numbered(conn: Connection, column: Any, head: str) -> int:
 
 
 def _residential_estates(conn: Connection) -> Sequence[Any]:
+    """The estates with a standing residential home (the homes grouped by estate first, one scan)."""
     h, e = registry.homes, registry.estates
+    with_homes = select(h.c.estate_id).where(h.c.use.in_(RESIDENTIAL), h.c.status.in_(STANDING)).group_by(h.c.estate_id)
     return conn.execute(
         select(e.c.id, e.c.district_code, e.c.street_code, e.c.year_built)
-        .join(h, h.c.estate_id == e.c.id)
-        .where(h.c.use.in_(RESIDENTIAL), h.c.status.in_(STANDING))
-        .group_by(e.c.id, e.c.district_code, e.c.street_code, e.c.year_built)
+        .where(e.c.id.in_(with_homes))
         .order_by(e.c.id)
     ).all()
 
@@ -151,7 +163,9 @@ def _handovers(
     return handovers
 
 
-def synthetic_services(conn: Connection, rng: random.Random, *, scale: float, today: date) -> dict[str, int]:
+def synthetic_services(
+    conn: Connection, kr: Keyring, rng: random.Random, *, scale: float, today: date
+) -> dict[str, int]:
     """What this part made, by name (counts)."""
     now = _at(today)
     year = today.year
@@ -162,7 +176,7 @@ def synthetic_services(conn: Connection, rng: random.Random, *, scale: float, to
     ).all()
     if not streets:
         return {}
-    company_ids = _companies(conn, rng, 20 + round(300 * scale), streets, now)
+    company_ids = _companies(conn, kr, rng, 20 + round(300 * scale), streets, now)
     estates = _residential_estates(conn)
     t_base = _numbered(conn, estates_tenders.c.tender_no, f"ZB{year}")
     p_base = _numbered(conn, estates_projects.c.project_no, f"WY{year}")
@@ -247,3 +261,38 @@ def synthetic_services(conn: Connection, rng: random.Random, *, scale: float, to
     handovers = _handovers(conn, rng, project_ids, projects, now)
     made |= {"projects": len(project_ids), "handovers": len(handovers)}
     return made
+
+
+def attach_demo_company(conn: Connection, kr: Keyring, org_code: str, name: str) -> int | None:
+    """A demo database only: the demo agency account's enterprise (``org_code``) becomes a filed
+    property-service company (through the filing checks) serving two of the synthetic projects, so its
+    staff's page has something to show. Its credit file is created unless the code has one already
+    (the rental context's demo enterprise may hold it). Returns the company, or None if already there
+    or there is nothing to attach."""
+    if conn.execute(select(estates_companies.c.id).where(estates_companies.c.credit_code == org_code)).first():
+        return None
+    p = estates_projects.c
+    projects = conn.execute(
+        select(p.id, p.street_code).where(p.status == "active", p.tender_id.is_(None)).order_by(p.id).limit(2)
+    ).all()
+    if not projects:
+        return None
+    values = validate_company(conn, CompanyIn(org_code, name, "grade2", 120, projects[0].street_code))
+    now = clock.now()
+    cid = int(
+        conn.execute(
+            estates_companies.insert()
+            .values(**values, status="filed", filed_at=now, filed_by=None, updated_at=now)
+            .returning(estates_companies.c.id)
+        ).scalar_one()
+    )
+    subject = company_subject(kr, cid, values)
+    s = credit.credit_subjects.c
+    if conn.execute(select(s.id).where(s.subject_bidx == subject.subject_bidx)).first() is None:
+        credit.ensure_subjects(conn, [subject], now)
+    conn.execute(
+        estates_projects.update()
+        .where(p.id.in_([int(x.id) for x in projects]), p.tender_id.is_(None))
+        .values(company_id=cid)
+    )
+    return cid

@@ -64,6 +64,25 @@ def next_number(conn: Connection, column: Any, prefix: str) -> str:
     return f"{head}{(int(last[len(head) :]) if last else 0) + 1:06d}"
 
 
+def insert_numbered(conn: Connection, table: Any, column: Any, prefix: str, values: Mapping[str, Any]) -> int:
+    """Insert a row numbered ``prefix`` + year + 6 digits; a concurrent writer may take the number
+    first (the unique constraint says so), then the next one is tried. Any other integrity error is
+    the caller's to explain."""
+    for _ in range(3):
+        number = next_number(conn, column, prefix)
+        try:
+            with conn.begin_nested():
+                return int(
+                    conn.execute(
+                        table.insert().values(**values, **{column.name: number}).returning(table.c.id)
+                    ).scalar_one()
+                )
+        except IntegrityError:
+            if conn.execute(select(table.c.id).where(column == number)).first() is None:
+                raise
+    raise Conflict("编号分配冲突，请重试")
+
+
 def create_tender(conn: Connection, caller: Caller, cmd: TenderIn) -> int:
     errors: list[FieldError] = []
     if cmd.kind not in domain.PROJECT_KINDS:
@@ -75,25 +94,19 @@ def create_tender(conn: Connection, caller: Caller, cmd: TenderIn) -> int:
     if errors:
         raise ValidationError("招标信息有误：" + "；".join(f"{e.field} {e.reason}" for e in errors), errors)
     estate = scoped_estate(conn, caller.scope, cmd.estate_id)
-    return int(
-        conn.execute(
-            estates_tenders.insert()
-            .values(
-                tender_no=next_number(conn, estates_tenders.c.tender_no, "ZB"),
-                estate_id=estate.id,
-                kind=cmd.kind,
-                title=title,
-                published_on=today,
-                closes_on=cmd.closes_on,
-                status="open",
-                district_code=estate.district_code,
-                street_code=estate.street_code,
-                created_at=clock.now(),
-                created_by=caller.account_id,
-            )
-            .returning(estates_tenders.c.id)
-        ).scalar_one()
-    )
+    values = {
+        "estate_id": estate.id,
+        "kind": cmd.kind,
+        "title": title,
+        "published_on": today,
+        "closes_on": cmd.closes_on,
+        "status": "open",
+        "district_code": estate.district_code,
+        "street_code": estate.street_code,
+        "created_at": clock.now(),
+        "created_by": caller.account_id,
+    }
+    return insert_numbered(conn, estates_tenders, estates_tenders.c.tender_no, "ZB", values)
 
 
 def _tender(conn: Connection, tender_id: int, scope: Scope | None) -> Any:

@@ -43,6 +43,7 @@ ACTIONS.update(
         "estates.close_tender": "截止投标",
         "estates.score_bids": "录入评标分数",
         "estates.award_tender": "定标",
+        "estates.cancel_tender": "撤销物业服务招标",
     }
 )
 ENTITIES.update(

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import Connection, Engine, func, select
 
-from anju import credit
+from anju import credit, estates
 from anju.core import clock
 from anju.credit import credit_events, credit_subjects
 from anju.registry import OWNERS_BELIEVED, home_owners
@@ -77,6 +77,10 @@ def attach_demo_accounts(engine: Engine, keyring: Keyring, people: Sequence[Mapp
                     if old:
                         _rekey_subject(c, keyring.blind_index(old, "credit_code"), new_bidx, code)
                     done["agency_party"] = int(party)
+            # estate management: the same enterprise is a filed property-service company
+            company = estates.attach_demo_company(c, keyring, code, "演示物业服务有限公司")
+            if company is not None:
+                done["agency_property_company"] = company
         if "landlord" in ids and spec["landlord"].get("id_number"):
             p = spec["landlord"]
             bidx = keyring.blind_index(p["id_number"], "id_number")

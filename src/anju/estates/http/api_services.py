@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from anju.core import csvout
 from anju.core.errors import ValidationError
@@ -82,10 +82,10 @@ def export_companies(
 
 
 @router.post("/companies", status_code=201, operation_id="estates_file_company")
-def file_company(uow: UowDep, caller: EstatesSupervise, body: s.CompanyIn) -> s.Created:
+def file_company(uow: UowDep, sec: SecurityDep, caller: EstatesSupervise, body: s.CompanyIn) -> s.Created:
     """物业服务企业备案：统一社会信用代码校验位、资质、人数、注册街道逐项校验，错误指明字段。"""
     with audited(uow, caller, "estates.file_company", "estates_company") as conn:
-        cid = services_companies.file_company(conn, caller, body.command())
+        cid = services_companies.file_company(conn, sec.keyring, caller, body.command())
         set_audit_target(conn, cid)
     return s.Created(id=cid)
 
@@ -159,6 +159,27 @@ def list_projects(
     return Page(
         items=[s.ProjectOut(**x) for x in page.items], total=page.total, page=paging.page, page_size=paging.page_size
     )
+
+
+@router.get(
+    "/projects.csv",
+    operation_id="estates_export_projects",
+    responses={200: {"content": {"text/csv": {}}, "description": "UTF-8 带 BOM"}},
+)
+def export_projects(
+    uow: UowDep,
+    caller: EstatesRead,
+    district: DistrictQ = None,
+    street: StreetQ = None,
+    company_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    status: Annotated[Literal["active", "ended", "terminated"] | None, Query()] = None,
+    expiring_within: Annotated[int | None, Query(ge=0, le=3660)] = None,
+) -> StreamingResponse:
+    """同一筛选条件下的全部项目（CSV）。"""
+    f = services_projects.ProjectFilter(district, street, company_id, status, expiring_within)
+    with uow.read() as conn:
+        rows = list(services_projects.export_projects(conn, f, scope=caller.scope))
+    return csvout.response("物业服务项目.csv", services_projects.PROJECT_CSV_COLUMNS, rows, note=domain.SYNTHETIC_LABEL)
 
 
 @router.post("/projects", status_code=201, operation_id="estates_create_project")
@@ -247,6 +268,14 @@ def close_tender(uow: UowDep, caller: EstatesSupervise, tender_id: Id) -> s.Stat
     return s.StatusOut(id=tender_id, status="closed")
 
 
+@router.post("/tenders/{tender_id}/cancel", operation_id="estates_cancel_tender")
+def cancel_tender(uow: UowDep, caller: EstatesSupervise, tender_id: Id) -> s.StatusOut:
+    """撤销未定标的招标。"""
+    with audited(uow, caller, "estates.cancel_tender", "estates_tender", tender_id) as conn:
+        services_tenders.cancel_tender(conn, caller, tender_id)
+    return s.StatusOut(id=tender_id, status="cancelled")
+
+
 @router.post("/tenders/{tender_id}/scores", operation_id="estates_score_bids")
 def score_bids(uow: UowDep, caller: EstatesSupervise, tender_id: Id, body: s.ScoreIn) -> s.TenderDetailOut:
     """录入评标委员会的技术分；价格分与综合分由系统计算。"""
@@ -287,4 +316,22 @@ def coverage_csv(uow: UowDep, caller: EstatesRead, district: DistrictQ = None) -
         services_coverage.COVERAGE_CSV_COLUMNS,
         services_coverage.coverage_rows(report),
         note=domain.SYNTHETIC_LABEL,
+    )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get(
+    "/coverage.xlsx",
+    operation_id="estates_coverage_xlsx",
+    responses={200: {"content": {XLSX: {}}, "description": "Excel 工作簿"}},
+)
+def coverage_xlsx(uow: UowDep, caller: EstatesRead, district: DistrictQ = None) -> Response:
+    """物业服务覆盖率（Excel）。"""
+    with uow.read() as conn:
+        report = services_coverage.coverage_report(conn, caller.scope, district)
+    body = services_coverage.coverage_xlsx(report, domain.SYNTHETIC_LABEL)
+    return Response(
+        body, media_type=XLSX, headers={"content-disposition": csvout.content_disposition("物业服务覆盖率.xlsx")}
     )

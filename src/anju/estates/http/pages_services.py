@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any, Final, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -16,9 +17,9 @@ from starlette.datastructures import FormData
 
 from anju import divisions
 from anju.core import clock, money
-from anju.core.errors import AnjuError, ValidationError
+from anju.core.errors import AnjuError, NotFound, ValidationError
 from anju.estates import domain, services_companies, services_coverage, services_projects, services_tenders
-from anju.estates.http.deps import EstatesRead, EstatesSupervise
+from anju.estates.http.deps import EstatesCompany, EstatesRead, EstatesSupervise
 from anju.estates.services_rules import PRICE_WEIGHT, TECHNICAL_WEIGHT
 from anju.security import SecurityDep, audited, set_audit_target
 from anju.web.deps import PagingDep, UowDep
@@ -40,6 +41,7 @@ DONE = {
     "closed": "投标已截止，可以评分。",
     "scored": "评分已录入。",
     "awarded": "已定标。",
+    "cancelled": "招标已撤销。",
 }
 
 
@@ -94,7 +96,7 @@ def _companies_page(
         )
         districts = divisions.by_level(conn, "district")
         streets = [s for s in divisions.by_level(conn, "street") if caller.scope.allows(s.code)]
-    query = "&".join(f"{k}={v}" for k, v in vars(f).items() if v)
+    query = urlencode({k: v for k, v in vars(f).items() if v})
     return render(
         request,
         "estates/services_companies.html",
@@ -126,7 +128,9 @@ def companies(
 
 
 @router.post("/property/companies", response_class=HTMLResponse)
-async def file_company(request: Request, uow: UowDep, caller: EstatesSupervise, paging: PagingDep) -> Response:
+async def file_company(
+    request: Request, uow: UowDep, sec: SecurityDep, caller: EstatesSupervise, paging: PagingDep
+) -> Response:
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
 
@@ -137,7 +141,7 @@ async def file_company(request: Request, uow: UowDep, caller: EstatesSupervise, 
             _text(form, "street_code"),
         )  # fmt: skip
         with audited(uow, caller, "estates.file_company", "estates_company") as conn:
-            cid = services_companies.file_company(conn, caller, cmd)
+            cid = services_companies.file_company(conn, sec.keyring, caller, cmd)
             set_audit_target(conn, cid)
         return cid
 
@@ -212,23 +216,29 @@ def projects(
         items=page.items,
         f=f,
         street_names=names,
+        csv_query=urlencode({k: v for k, v in vars(f).items() if v is not None}),
         pager=pager(page.total, paging.page, paging.page_size),
         **LABELS,
     )
 
 
-def _project_form(request: Request, caller: Any, **extra: Any) -> HTMLResponse:
+def _project_form(request: Request, uow: UowDep, caller: Any, **extra: Any) -> HTMLResponse:
+    with uow.read() as conn:
+        companies = services_companies.filed_choices(conn)
     return render(
         request,
         "estates/services_project_new.html",
         status_code=extra.pop("status_code", 200),
+        companies=companies,
         **(LABELS | {"values": {}, "errors": [], "message": None} | extra),
     )
 
 
 @router.get("/property/projects/new", response_class=HTMLResponse)
-def project_form(request: Request, caller: EstatesSupervise, estate_id: Opt = "", tender_id: Opt = "") -> HTMLResponse:
-    return _project_form(request, caller, values={"estate_id": estate_id, "tender_id": tender_id})
+def project_form(
+    request: Request, uow: UowDep, caller: EstatesSupervise, estate_id: Opt = "", tender_id: Opt = ""
+) -> HTMLResponse:
+    return _project_form(request, uow, caller, values={"estate_id": estate_id, "tender_id": tender_id})
 
 
 FEE_FIELDS = {"fee_residential": "住宅", "fee_commercial": "商业", "fee_office": "办公", "fee_parking": "车库"}
@@ -262,7 +272,7 @@ async def project_create(request: Request, uow: UowDep, caller: EstatesSupervise
 
     def again(e: AnjuError) -> Response:
         return _project_form(
-            request, caller, values=values, errors=e.errors, message=e.message, status_code=e.status_code
+            request, uow, caller, values=values, errors=e.errors, message=e.message, status_code=e.status_code
         )
 
     return form_action(
@@ -383,11 +393,13 @@ async def tender_create(request: Request, uow: UowDep, caller: EstatesSupervise,
 def _tender_page(request: Request, uow: UowDep, caller: Any, tender_id: int, **extra: Any) -> HTMLResponse:
     with uow.read() as conn:
         t = services_tenders.get_tender(conn, caller.scope, tender_id)
+        companies = services_companies.filed_choices(conn) if t["status"] == "open" else []
     return render(
         request,
         "estates/services_tender.html",
         status_code=extra.pop("status_code", 200),
         t=t,
+        companies=companies,
         weights=(TECHNICAL_WEIGHT, PRICE_WEIGHT),
         **(LABELS | {"errors": [], "message": None, "done": None} | extra),
     )
@@ -405,7 +417,7 @@ async def tender_step(
     sec: SecurityDep,
     caller: EstatesSupervise,
     tender_id: Id,
-    step: Literal["bids", "close", "scores", "award"],
+    step: Literal["bids", "close", "scores", "award", "cancel"],
 ) -> Response:
     """One step of a tender: record a bid, close the bidding, enter the scores, award."""
     form = await request.form()
@@ -429,6 +441,9 @@ async def tender_step(
             }
             with audited(uow, caller, "estates.score_bids", "estates_tender", tender_id) as conn:
                 services_tenders.score_bids(conn, caller, tender_id, technical)
+        elif step == "cancel":
+            with audited(uow, caller, "estates.cancel_tender", "estates_tender", tender_id) as conn:
+                services_tenders.cancel_tender(conn, caller, tender_id)
         else:
             with audited(uow, caller, "estates.award_tender", "estates_tender", tender_id) as conn:
                 services_tenders.award(conn, sec.keyring, caller, tender_id)
@@ -438,8 +453,55 @@ async def tender_step(
             request, uow, caller, tender_id, errors=e.errors, message=e.message, status_code=e.status_code
         )
 
-    done = {"bids": "bid", "close": "closed", "scores": "scored", "award": "awarded"}[step]
+    done = {"bids": "bid", "close": "closed", "scores": "scored", "award": "awarded", "cancel": "cancelled"}[step]
     return form_action(write, done=f"/property/tenders/{tender_id}?done={done}", again=again)
+
+
+# ------------------------------------------------------------------------------ the company's own staff
+
+
+def _mine_page(request: Request, uow: UowDep, caller: Any, paging: Any, **extra: Any) -> HTMLResponse:
+    with uow.read() as conn:
+        try:
+            mine: services_companies.CompanyDetail | None = services_companies.my_company(conn, caller)
+        except NotFound:
+            mine = None
+        page = services_tenders.open_tenders(conn, limit=paging.page_size, offset=paging.offset)
+    return render(
+        request,
+        "estates/services_mine.html",
+        status_code=extra.pop("status_code", 200),
+        c=mine,
+        items=page.items if mine else [],
+        pager=pager(page.total if mine else 0, paging.page, paging.page_size),
+        **(LABELS | {"errors": [], "message": None, "done": None} | extra),
+    )
+
+
+@router.get("/property/me/company", response_class=HTMLResponse)
+def my_company(
+    request: Request, uow: UowDep, caller: EstatesCompany, paging: PagingDep, done: Opt = ""
+) -> HTMLResponse:
+    """The company's page: its filing (the bureau files it), its projects, the open tenders to bid for."""
+    return _mine_page(request, uow, caller, paging, done=DONE.get(done))
+
+
+@router.post("/property/me/tenders/{tender_id}/bids", response_class=HTMLResponse)
+async def my_bid(
+    request: Request, uow: UowDep, sec: SecurityDep, caller: EstatesCompany, paging: PagingDep, tender_id: Id
+) -> Response:
+    form = await request.form()
+
+    def write() -> None:
+        fee = money.yuan_to_fen(_text(form, "fee_yuan"), "fee_yuan")
+        with audited(uow, caller, "estates.bid", "estates_bid") as conn:
+            bid = services_tenders.submit_bid(conn, sec.keyring, caller, tender_id, None, fee, _text(form, "note"))
+            set_audit_target(conn, bid)
+
+    def again(e: AnjuError) -> Response:
+        return _mine_page(request, uow, caller, paging, errors=e.errors, message=e.message, status_code=e.status_code)
+
+    return form_action(write, done="/property/me/company?done=bid", again=again)
 
 
 # ------------------------------------------------------------------------------------------- coverage

@@ -228,6 +228,9 @@ class CoverageLineOut(BaseModel):
     homes: int
     served_homes: int
     home_percent: Decimal | None
+    new_estates: int
+    new_served_estates: int
+    new_estate_percent: Decimal | None
     meets_target: bool | None
     gap_estates: int
 
@@ -237,4 +240,5 @@ class CoverageOut(BaseModel):
     target_label: str
     target_source: str
     target_binding: bool
+    target_new_from_year: int
     lines: list[CoverageLineOut]

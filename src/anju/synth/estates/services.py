@@ -16,4 +16,4 @@ from anju.security import Keyring
 
 def generate(conn: Connection, kr: Keyring, rng: random.Random, *, scale: float, today: date) -> dict[str, int]:
     """What this part made, by name (counts)."""
-    return estates.synthetic_services(conn, rng, scale=scale, today=today)
+    return estates.synthetic_services(conn, kr, rng, scale=scale, today=today)
