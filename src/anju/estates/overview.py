@@ -7,8 +7,8 @@ from typing import TypedDict
 
 from sqlalchemy import ColumnElement, Connection, Table, func, select
 
-from anju import registry
 from anju.core.scope import Scope
+from anju.estates.services_coverage import street_coverage
 from anju.estates.tables import (
     estates_committees,
     estates_complaints,
@@ -20,8 +20,8 @@ from anju.estates.tables import (
 
 
 class Overview(TypedDict):
-    estates: int  # the register's estates in scope
-    served: int  # of them, with an active property-service project
+    estates: int  # the register's residential estates in scope (the coverage rule's denominator)
+    served: int  # of them, with an active property-service project (as on the coverage page)
     projects: int
     committees: int  # active owners' committees
     open_votes: int
@@ -38,12 +38,11 @@ def overview(conn: Connection, scope: Scope) -> Overview:
         return int(conn.execute(q).scalar_one())
 
     p = estates_projects
-    served = conn.execute(
-        select(func.count(func.distinct(p.c.estate_id))).where(p.c.status == "active", *scope.where(p.c.street_code))
-    ).scalar_one()
+    # the same rule as the coverage page (residential estates with standing homes), so the two agree
+    streets = street_coverage(conn, scope)
     return {
-        "estates": count(registry.estates),
-        "served": int(served),
+        "estates": sum(s.coverage.estates for s in streets),
+        "served": sum(s.coverage.served_estates for s in streets),
         "projects": count(p, p.c.status == "active"),
         "committees": count(estates_committees, estates_committees.c.status == "active"),
         "open_votes": count(estates_votes, estates_votes.c.status == "open"),
