@@ -43,7 +43,9 @@ class FundGroup(TypedDict):
 
 
 def by_level(conn: Connection, scope: Scope, level: Level, *, limit: int, offset: int) -> Page[FundGroup]:
-    """The fund grouped by district, street or estate: homes, balance, outstanding dues (in scope)."""
+    """The fund grouped by district, street or estate: homes, balance, outstanding dues (in scope). The
+    whole city reads every ledger account (finding each home by its key); a smaller scope finds each of
+    its homes' ledger accounts by subject (so the plan stays linear either way)."""
     if level not in LEVELS:
         raise ValidationError.of("level", "应为 district、street 或 estate")
     h, la, d = estates_fund_homes, fund_ledger_accounts, estates_fund_dues
@@ -63,7 +65,9 @@ def by_level(conn: Connection, scope: Scope, level: Level, *, limit: int, offset
             func.coalesce(func.sum(dues.c.n), 0).label("dues"),
             func.coalesce(func.sum(dues.c.fen), 0).label("dues_fen"),
         )
-        .select_from(h.join(la, fund_deposits.home_join()).outerjoin(dues, dues.c.home_id == h.c.home_id))
+        .select_from(
+            h.join(la, fund_deposits.home_join(many=scope.unrestricted)).outerjoin(dues, dues.c.home_id == h.c.home_id)
+        )
         .where(*scope.where(h.c.street_code))
         .group_by(key)
         .order_by(key)
