@@ -22,7 +22,7 @@ from anju.core.errors import Conflict
 from anju.estates import fund_deposits, fund_ledger, fund_rules
 from anju.estates.tables import estates_fund_dues, estates_fund_homes, estates_interest_runs
 from anju.ledger import verify
-from tests.accounts import CITIZEN_ID, CITIZEN_NAME, api_token
+from tests.accounts import CITIZEN_ID, CITIZEN_NAME, api_token, choose_world
 
 
 @pytest.fixture
@@ -169,6 +169,10 @@ def test_staff_pages_and_exports(estates_engine: Engine, client: TestClient) -> 
     assert rows[0][0] == "编号" and len(rows) == 1 + all_due + 1 and "合成数据" in rows[-1][0]
     runs = client.get("/api/v1/property/fund/interest-runs", headers=h).json()
     assert runs["total"] > 0
+    # a district officer sees its own district's runs only
+    district = choose_world(estates_engine).district_a
+    own = client.get("/api/v1/property/fund/interest-runs", headers=auth(estates_engine, "district")).json()
+    assert own["total"] > 0 and {r["district_code"] for r in own["items"]} == {district}
     # a street clerk sees only the fund of its own street
     clerk = client.get(
         "/api/v1/property/fund/summary", params={"level": "street"}, headers=auth(estates_engine, "clerk")

@@ -40,6 +40,7 @@ from anju import funds, registry, transactions
 from anju.core import clock
 from anju.core.dialect import analyze_table, bulk_insert
 from anju.core.errors import Conflict, NotFound, ValidationError
+from anju.core.scope import SYSTEM, Scope
 from anju.core.settings import Settings
 from anju.estates import fund_ledger, fund_rules
 from anju.estates.tables import estates_fund_dues, estates_fund_homes, estates_spending_shares
@@ -336,7 +337,9 @@ class RefundOut(TypedDict):
     closed_on: date
 
 
-def refund(conn: Connection, home_id: int, *, on: date, actor_account_id: int | None) -> RefundOut:
+def refund(
+    conn: Connection, home_id: int, *, on: date, actor_account_id: int | None, scope: Scope = SYSTEM
+) -> RefundOut:
     """The home was demolished (房屋灭失): its 分户账 is closed and its balance paid out to the owner
     (one allocation journal: the home's 分户账 debit, the bank credit). Refused while a spending share
     of the home is unpaid, or when the 分户账 is not open."""
@@ -344,6 +347,7 @@ def refund(conn: Connection, home_id: int, *, on: date, actor_account_id: int | 
     row = conn.execute(select(h).where(h.c.home_id == home_id)).first()
     if row is None:
         raise NotFound("该房屋没有维修资金分户账")
+    scope.require(row.street_code, "该房屋没有维修资金分户账")
     if row.status != "open":
         raise Conflict("该房屋的维修资金分户账已销户")
     s = estates_spending_shares

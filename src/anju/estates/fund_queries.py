@@ -164,13 +164,16 @@ class RunRow(TypedDict):
 
 
 def interest_runs(conn: Connection, scope: Scope, *, limit: int, offset: int) -> Page[RunRow]:
+    """The interest runs of the district accounts whose homes the scope holds, latest year first."""
     r, a = estates_interest_runs, fund_accounts
     q = (
         select(r.c.id, a.c.district_code, r.c.year, r.c.total_fen, r.c.homes, r.c.journals, r.c.run_at)
         .join(a, a.c.id == r.c.fund_account_id)
-        .where(*scope.where(a.c.street_code))
         .order_by(r.c.year.desc(), a.c.district_code)
     )
+    if not scope.unrestricted:  # a district's account: shown to whoever has homes of that district in scope
+        h = estates_fund_homes
+        q = q.where(a.c.district_code.in_(select(h.c.district_code).where(*scope.where(h.c.street_code)).distinct()))
 
     def row(x: Any) -> RunRow:
         return {"id": int(x.id), "district_code": x.district_code, "year": int(x.year), "total_fen": int(x.total_fen),
