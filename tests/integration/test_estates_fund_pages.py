@@ -196,3 +196,23 @@ def test_the_interest_form_runs_a_job_and_refuses_a_year_already_run(
     bad = client.post("/property/fund/interest", data={"district_code": district, "year": "x", "total_yuan": "1"},
                       headers=h)  # fmt: skip
     assert bad.status_code == 422 and "年份" in bad.text
+
+
+def test_the_import_page_shows_every_error_by_row_and_writes_nothing(
+    estates_engine: Engine, client: TestClient
+) -> None:
+    h = auth(estates_engine, "city")
+    with estates_engine.connect() as conn:
+        before = conn.execute(select(func.count()).select_from(estates_fund_homes)).scalar_one()
+    bad = b"home,area,building_type,opening_balance,opened_on\n999999999,0,tower,x,2020-13-01\n"
+    r = client.post(
+        "/property/fund/import", data={"batch": "P1"}, files={"file": ("h.csv", bad, "text/csv")}, headers=h
+    )
+    assert r.status_code == 422 and "未导入任何记录" in r.text
+    for field in ("area", "building_type", "opening_balance", "opened_on", "home"):
+        assert f">{field}<" in r.text
+    api = client.post("/api/v1/property/fund/import", data={"batch": "P1"},
+                      files={"file": ("h.csv", bad, "text/csv")}, headers=h)  # fmt: skip
+    assert api.status_code == 422 and {e["row"] for e in api.json()["errors"]} == {2}
+    with estates_engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(estates_fund_homes)).scalar_one() == before
