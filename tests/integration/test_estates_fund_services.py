@@ -221,3 +221,29 @@ def test_the_command_line_opens_imports_allocates_interest_and_refunds(
     )  # 301 in two: the tie's fen to the first
     with city_engine.connect() as conn:
         assert _balance(conn, hs[0].id) == 0 and _balance(conn, hs[1].id) == 10_000 + 150
+
+
+def test_the_interest_page_runs_the_allocation_as_a_job(city_engine: Engine, settings_for: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from anju.app import create_app
+    from anju.core import jobs
+    from tests.accounts import api_token
+
+    with city_engine.begin() as conn:
+        district, hs = _homes(conn, 2)
+        lines = [f"{x.id},{x.construction_area},multi,100.00,2024-01-01" for x in hs]
+        fund_import.import_homes(conn, _csv(lines), batch="J1", actor_account_id=None)
+    app = create_app(settings_for(city_engine))
+    h = {"authorization": f"Bearer {api_token(city_engine, 'city')}"}
+    with TestClient(app, follow_redirects=False) as c:
+        r = c.post("/property/fund/interest", data={"district_code": district, "year": "2024", "total_yuan": "3.01"},
+                   headers=h)  # fmt: skip
+        assert r.status_code == 303 and r.headers["location"].startswith("/jobs/")
+        jobs.wait(int(r.headers["location"].rsplit("/", 1)[1]))
+        assert c.get(r.headers["location"], headers=h).status_code == 200
+    app.state.engine.dispose()
+    with city_engine.connect() as conn:
+        run = conn.execute(select(estates_interest_runs)).one()
+        assert (run.year, run.total_fen, run.homes) == (2024, 301, 2)
+        assert _balance(conn, hs[0].id) + _balance(conn, hs[1].id) == 20_000 + 301
