@@ -6,10 +6,11 @@ PostgreSQL (target: p95 ≤ 100 ms).
 
 Into a fresh database: the register, account and 分户账 of ``bench/estates_interest.py`` with deposits
 in 2015, then every year's interest 2015–2025 through ``fund_interest.run_interest`` (one allocation
-journal per estate of 500 homes a year: a statement has twelve movements, each proved in a journal of
-~500 lines). Then ``--samples`` statements of random homes (``fund_queries.home_statement``: the
-movements, the log's current signed head, each line's proof in its journal's lines root and the
-journal's entry in the log), each in its own transaction, timed. Prints one JSON line.
+journal per building of 100 homes a year; the deposits one per estate and month, ~40 lines: a statement
+has twelve movements, each proved in its journal). Then ``--samples`` statements of random homes
+(``fund_queries.home_statement``: the movements, the log's current signed head, each line's proof in
+its journal's lines root and the journal's entry in the log), each in its own transaction, timed.
+Prints one JSON line.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from anju.core.errors import Conflict
 from anju.estates import fund_deposits, fund_ledger, fund_rules
 from anju.estates.tables import estates_fund_dues, estates_fund_homes, estates_interest_runs
 from anju.ledger import verify
-from tests.accounts import CITIZEN_ID, CITIZEN_NAME, api_token
+from tests.accounts import CITIZEN_ID, CITIZEN_NAME, api_token, choose_world
 
 
 @pytest.fixture
@@ -169,6 +169,10 @@ def test_staff_pages_and_exports(estates_engine: Engine, client: TestClient) -> 
     assert rows[0][0] == "编号" and len(rows) == 1 + all_due + 1 and "合成数据" in rows[-1][0]
     runs = client.get("/api/v1/property/fund/interest-runs", headers=h).json()
     assert runs["total"] > 0
+    # a district officer sees its own district's runs only
+    district = choose_world(estates_engine).district_a
+    own = client.get("/api/v1/property/fund/interest-runs", headers=auth(estates_engine, "district")).json()
+    assert own["total"] > 0 and {r["district_code"] for r in own["items"]} == {district}
     # a street clerk sees only the fund of its own street
     clerk = client.get(
         "/api/v1/property/fund/summary", params={"level": "street"}, headers=auth(estates_engine, "clerk")
@@ -192,3 +196,23 @@ def test_the_interest_form_runs_a_job_and_refuses_a_year_already_run(
     bad = client.post("/property/fund/interest", data={"district_code": district, "year": "x", "total_yuan": "1"},
                       headers=h)  # fmt: skip
     assert bad.status_code == 422 and "年份" in bad.text
+
+
+def test_the_import_page_shows_every_error_by_row_and_writes_nothing(
+    estates_engine: Engine, client: TestClient
+) -> None:
+    h = auth(estates_engine, "city")
+    with estates_engine.connect() as conn:
+        before = conn.execute(select(func.count()).select_from(estates_fund_homes)).scalar_one()
+    bad = b"home,area,building_type,opening_balance,opened_on\n999999999,0,tower,x,2020-13-01\n"
+    r = client.post(
+        "/property/fund/import", data={"batch": "P1"}, files={"file": ("h.csv", bad, "text/csv")}, headers=h
+    )
+    assert r.status_code == 422 and "未导入任何记录" in r.text
+    for field in ("area", "building_type", "opening_balance", "opened_on", "home"):
+        assert f">{field}<" in r.text
+    api = client.post("/api/v1/property/fund/import", data={"batch": "P1"},
+                      files={"file": ("h.csv", bad, "text/csv")}, headers=h)  # fmt: skip
+    assert api.status_code == 422 and {e["row"] for e in api.json()["errors"]} == {2}
+    with estates_engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(estates_fund_homes)).scalar_one() == before

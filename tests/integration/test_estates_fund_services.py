@@ -4,6 +4,7 @@ refund on demolition, top-ups."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -178,3 +179,71 @@ def test_topups_for_homes_below_the_share_of_their_initial_deposit(city_engine: 
         assert len(jids) == 1 and _balance(conn, hs[0].id) == 100_000
         with pytest.raises(Conflict):
             fund_deposits.pay_dues(conn, [due.id], paid_on=date(2026, 7, 1), actor_account_id=None)
+
+
+def test_the_command_line_opens_imports_allocates_interest_and_refunds(
+    city_engine: Engine, settings_for: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    from click.testing import CliRunner
+
+    from anju.cli import main
+
+    settings = settings_for(city_engine)
+    for name in ("database_url", "data_dir", "data_keys", "index_key", "environment"):
+        value = getattr(settings, name)
+        value = value.get_secret_value() if hasattr(value, "get_secret_value") else value
+        monkeypatch.setenv(f"ANJU_{name.upper()}", str(value))
+    with city_engine.connect() as conn:
+        h = registry.homes
+        district = conn.execute(select(h.c.district_code).order_by(h.c.id).limit(1)).scalar_one()
+        hs = conn.execute(
+            select(h.c.id, h.c.construction_area).where(h.c.district_code == district).order_by(h.c.id).limit(2)
+        ).all()
+    run = CliRunner()
+
+    def ok(*args: str) -> Any:
+        r = run.invoke(main, ["estates", "fund", *args])
+        assert r.exit_code == 0, r.output
+        return json.loads(r.output.strip().splitlines()[-1])
+
+    assert ok("open-account", "--district", district, "--bank", "测试银行", "--account-no", "CLI-1")["fund_account_id"]
+    f = tmp_path / "homes.csv"
+    f.write_bytes(_csv([f"{x.id},{x.construction_area},multi,100.00,2024-01-01" for x in hs]))
+    assert ok("import", str(f), "--batch", "CLI")["homes"] == 2
+    r = ok("interest", "--year", "2024", "--district", district, "--total-fen", "301")
+    assert r["homes"] == 2 and r["total_fen"] == 301
+    again = run.invoke(
+        main, ["estates", "fund", "interest", "--year", "2024", "--district", district, "--total-fen", "1"]
+    )
+    assert again.exit_code == 1 and "已计息" in again.output
+    assert (
+        ok("refund", "--home", str(hs[0].id))["refunded_fen"] == 10_000 + 151
+    )  # 301 in two: the tie's fen to the first
+    with city_engine.connect() as conn:
+        assert _balance(conn, hs[0].id) == 0 and _balance(conn, hs[1].id) == 10_000 + 150
+
+
+def test_the_interest_page_runs_the_allocation_as_a_job(city_engine: Engine, settings_for: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from anju.app import create_app
+    from anju.core import jobs
+    from tests.accounts import api_token
+
+    with city_engine.begin() as conn:
+        district, hs = _homes(conn, 2)
+        lines = [f"{x.id},{x.construction_area},multi,100.00,2024-01-01" for x in hs]
+        fund_import.import_homes(conn, _csv(lines), batch="J1", actor_account_id=None)
+    app = create_app(settings_for(city_engine))
+    h = {"authorization": f"Bearer {api_token(city_engine, 'city')}"}
+    with TestClient(app, follow_redirects=False) as c:
+        r = c.post("/property/fund/interest", data={"district_code": district, "year": "2024", "total_yuan": "3.01"},
+                   headers=h)  # fmt: skip
+        assert r.status_code == 303 and r.headers["location"].startswith("/jobs/")
+        jobs.wait(int(r.headers["location"].rsplit("/", 1)[1]))
+        assert c.get(r.headers["location"], headers=h).status_code == 200
+    app.state.engine.dispose()
+    with city_engine.connect() as conn:
+        run = conn.execute(select(estates_interest_runs)).one()
+        assert (run.year, run.total_fen, run.homes) == (2024, 301, 2)
+        assert _balance(conn, hs[0].id) + _balance(conn, hs[1].id) == 20_000 + 301

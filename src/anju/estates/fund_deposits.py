@@ -38,8 +38,9 @@ from sqlalchemy import (
 
 from anju import funds, registry, transactions
 from anju.core import clock
-from anju.core.dialect import bulk_insert
+from anju.core.dialect import analyze_table, bulk_insert
 from anju.core.errors import Conflict, NotFound, ValidationError
+from anju.core.scope import SYSTEM, Scope
 from anju.core.settings import Settings
 from anju.estates import fund_ledger, fund_rules
 from anju.estates.tables import estates_fund_dues, estates_fund_homes, estates_spending_shares
@@ -76,6 +77,7 @@ def post_lines(
     _lines.create(conn, checkfirst=True)
     conn.execute(_lines.delete())
     bulk_insert(conn, _lines, ("reference", "lid", "amount_fen"), lines)
+    analyze_table(conn, _lines)  # its statistics: the engine's INSERT … SELECT joins it by reference
     try:
         return funds.post_allocations(
             conn, allocations, select(_lines.c.reference, _lines.c.lid, _lines.c.amount_fen), side=side
@@ -281,12 +283,12 @@ def home_join(*, many: bool = True) -> ColumnElement[bool]:
     accounts by (fund account, kind) and finds each home by its key; else the subject built from the
     home id, for a few homes found through the subject's index."""
     h, la = estates_fund_homes, fund_ledger_accounts
-    link = (
-        h.c.home_id == cast(func.substr(la.c.subject, 6), Integer)
-        if many
-        else la.c.subject == literal("home:") + cast(h.c.home_id, String)
-    )
-    return and_(la.c.fund_account_id == h.c.fund_account_id, la.c.kind == "home", link)
+    if many:
+        link = h.c.home_id == cast(func.substr(la.c.subject, 6), Integer)
+        return and_(la.c.fund_account_id == h.c.fund_account_id, la.c.kind == "home", link)
+    # ``+ 0``: the account's (fund account, kind) index must not win over the subject's
+    subject = la.c.subject == literal("home:") + cast(h.c.home_id, String)
+    return and_(subject, la.c.fund_account_id + 0 == h.c.fund_account_id, la.c.kind == "home")
 
 
 def home_balances_q() -> Select[Any]:
@@ -302,32 +304,24 @@ def home_balances_q() -> Select[Any]:
 def create_topups(conn: Connection, *, percent: int, on: date) -> int:
     """Top-up dues (续筹) for every open home whose balance fell below ``percent`` % of its initial
     deposit (the paid initial dues): back up to the initial deposit. One due per home and year
-    (``topup:<year>``); a home with one already is skipped. Bulk: one grouped query, one executemany."""
+    (``topup:<year>``); a home with one already is skipped. Bulk: three linear reads (initial deposits
+    grouped, the balances of every open 分户账, this year's top-ups), one executemany."""
     if not 1 <= percent <= 100:
         raise ValidationError.of("percent", "应为 1–100")
     d = estates_fund_dues
-    initial = (
-        select(d.c.home_id, func.sum(d.c.amount_fen).label("initial_fen"))
+    initial_q = (
+        select(d.c.home_id, func.sum(d.c.amount_fen))
         .where(d.c.kind == "initial", d.c.status == "paid")
         .group_by(d.c.home_id)
-        .subquery("initial")
     )
-    bal = home_balances_q().subquery("bal")
+    initial = {int(h): int(fen) for h, fen in conn.execute(initial_q)}
     reference = f"topup:{on.year}"
-    already = select(d.c.home_id).where(d.c.kind == "topup", d.c.reference == reference)
-    q = (
-        select(bal.c.home_id, bal.c.balance_fen, initial.c.initial_fen)
-        .join(initial, initial.c.home_id == bal.c.home_id)
-        .where(
-            bal.c.balance_fen * 100 < initial.c.initial_fen * percent,
-            bal.c.home_id.not_in(already),
-        )
-    )
+    already = set(conn.execute(select(d.c.home_id).where(d.c.kind == "topup", d.c.reference == reference)).scalars())
     now = clock.now()
     rows = [
-        (int(r.home_id), "topup", reference, int(r.initial_fen) - int(r.balance_fen), None, on, "due", None, now)
-        for r in conn.execute(q)
-        if fund_rules.below_share(int(r.balance_fen), int(r.initial_fen), percent)
+        (int(h), "topup", reference, initial[int(h)] - int(bal), None, on, "due", None, now)
+        for h, bal in conn.execute(home_balances_q())
+        if int(h) in initial and int(h) not in already and fund_rules.below_share(int(bal), initial[int(h)], percent)
     ]
     cols = ("home_id", "kind", "reference", "amount_fen", "rate_fen_per_m2", "due_on", "status", "journal_id")
     return bulk_insert(conn, d, (*cols, "created_at"), rows)
@@ -343,7 +337,9 @@ class RefundOut(TypedDict):
     closed_on: date
 
 
-def refund(conn: Connection, home_id: int, *, on: date, actor_account_id: int | None) -> RefundOut:
+def refund(
+    conn: Connection, home_id: int, *, on: date, actor_account_id: int | None, scope: Scope = SYSTEM
+) -> RefundOut:
     """The home was demolished (房屋灭失): its 分户账 is closed and its balance paid out to the owner
     (one allocation journal: the home's 分户账 debit, the bank credit). Refused while a spending share
     of the home is unpaid, or when the 分户账 is not open."""
@@ -351,6 +347,7 @@ def refund(conn: Connection, home_id: int, *, on: date, actor_account_id: int | 
     row = conn.execute(select(h).where(h.c.home_id == home_id)).first()
     if row is None:
         raise NotFound("该房屋没有维修资金分户账")
+    scope.require(row.street_code, "该房屋没有维修资金分户账")
     if row.status != "open":
         raise Conflict("该房屋的维修资金分户账已销户")
     s = estates_spending_shares

@@ -91,7 +91,8 @@ def _row(v: dict[str, str], n: int, today: date) -> tuple[list[FieldError], _Row
     return [], {"row": n, "home": v["home"], "area": area, "building_type": bt, "opening_fen": fen, "opened_on": opened}
 
 
-def _parse(data: bytes) -> tuple[list[_Row], list[FieldError]]:
+def _parse(data: bytes) -> tuple[list[_Row], list[FieldError], list[tuple[int, str]]]:
+    """The good rows, every error, and (row, home) of the rows with errors (their home is checked too)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -106,18 +107,21 @@ def _parse(data: bytes) -> tuple[list[_Row], list[FieldError]]:
         raise ValidationError.of("file", f"表头缺少列：{'、'.join(missing)}")
     rows: list[_Row] = []
     errors: list[FieldError] = []
+    others: list[tuple[int, str]] = []
     today = clock.today()
     for n, cells in enumerate(reader, start=2):
         if not "".join(cells).strip():
             continue
-        if len(rows) >= MAX_ROWS:
+        if len(rows) + len(others) >= MAX_ROWS:
             raise ValidationError.of("file", f"一次最多导入 {MAX_ROWS} 行")
         v = {f: c.strip() for f, c in zip(fields, cells, strict=False) if f}
         row_errors, parsed = _row(v, n, today)
         errors += row_errors
         if parsed is not None:
             rows.append(parsed)
-    return rows, errors
+        elif v.get("home"):
+            others.append((n, v["home"]))
+    return rows, errors, others
 
 
 def _homes(conn: Connection, keys: list[str]) -> dict[str, int]:
@@ -146,8 +150,9 @@ def import_homes(conn: Connection, data: bytes, *, batch: str, actor_account_id:
     """Import a CSV of existing homes' 分户账 all or nothing (see the module docstring)."""
     if not 1 <= len(batch) <= 24:
         raise ValidationError.of("batch", "批次号应为 1–24 个字符")
-    rows, errors = _parse(data)
-    ids = _homes(conn, sorted({r["home"] for r in rows}))
+    rows, errors, others = _parse(data)
+    ids = _homes(conn, sorted({r["home"] for r in rows} | {k for _, k in others}))
+    errors += [FieldError("home", "楼盘表中没有这个房屋", n) for n, k in others if k not in ids]
     seen: dict[int, int] = {}
     for r in rows:
         hid = ids.get(r["home"])

@@ -4,7 +4,8 @@ The bank's interest of a year is booked into the account (``interest_in``: bank 
 credit) and allocated to every open home by its day-weighted balance over the year (Σ balance × days,
 from the postings), exactly: each home gets the floor of its share and the fen left over go to the
 largest remainders (``fund_rules.allocate``), so the lines sum to the bank's total. The allocation is
-one journal per estate, posted set-wise (``funds.post_allocations``: one INSERT … SELECT of the lines),
+one journal per building (so an owner's proof of a line is over a building's homes, not an estate's),
+posted set-wise (``funds.post_allocations``: one INSERT … SELECT of the lines),
 and the run is recorded in ``estates_interest_runs`` (one per account and year, else Conflict).
 
 The weights come from one grouped query: a home's balance on 1 January is its balance now less what
@@ -49,7 +50,7 @@ def _days_to(conn: Connection, end: date, day: Any) -> Any:
 
 
 def weights(conn: Connection, fund_account_id: int, year: int) -> list[tuple[int, int, int]]:
-    """(ledger account, estate, Σ balance × days over ``year`` in fen·days) of every open home of the
+    """(ledger account, building, Σ balance × days over ``year`` in fen·days) of every open home of the
     account, in ledger-account order; a home's balance is the owners' money (credit-positive)."""
     start, end = date(year, 1, 1), date(year + 1, 1, 1)
     p, j, la, h = fund_postings, fund_journals, fund_ledger_accounts, estates_fund_homes
@@ -68,7 +69,7 @@ def weights(conn: Connection, fund_account_id: int, year: int) -> list[tuple[int
     days = fund_rules.days_in_year(year)
     weight = (-la.c.balance_fen - func.coalesce(since.c.after, 0)) * days + func.coalesce(since.c.win, 0)
     q = (
-        select(la.c.id, h.c.estate_id, weight)
+        select(la.c.id, h.c.building_id, weight)
         .select_from(h.join(la, fund_deposits.home_join()).outerjoin(since, since.c.lid == la.c.id))
         .where(h.c.fund_account_id == fund_account_id, h.c.status == "open")
         .order_by(la.c.id)
@@ -122,17 +123,17 @@ def run_interest(
             booked, f"{year} 年度专户银行结息", actor_account_id=actor_account_id,
         ),
     )  # fmt: skip
-    by_estate: dict[int, int] = defaultdict(int)
-    for (_, estate, _), fen in zip(rows, shares, strict=True):
-        by_estate[estate] += fen
-    refs = {e: f"fund-interest:{acct}:{year}:{e}" for e, fen in by_estate.items() if fen > 0}
+    by_building: dict[int, int] = defaultdict(int)
+    for (_, building, _), fen in zip(rows, shares, strict=True):
+        by_building[building] += fen
+    refs = {b: f"fund-interest:{acct}:{year}:{b}" for b, fen in by_building.items() if fen > 0}
     allocs = [
-        funds.AllocationIn(acct, "interest", refs[e], booked, f"{year} 年度增值分配", own["interest"],
-                           subject=f"estate:{e}", actor_account_id=actor_account_id, extra={"year": year})
-        for e in sorted(refs)
+        funds.AllocationIn(acct, "interest", refs[b], booked, f"{year} 年度增值分配", own["interest"],
+                           subject=f"building:{b}", actor_account_id=actor_account_id, extra={"year": year})
+        for b in sorted(refs)
     ]  # fmt: skip
-    say("记账（逐小区分配凭证）", 0.6)
-    lines = ((refs[e], lid, fen) for (lid, e, _), fen in zip(rows, shares, strict=True) if fen > 0)
+    say("记账（逐幢分配凭证）", 0.6)
+    lines = ((refs[b], lid, fen) for (lid, b, _), fen in zip(rows, shares, strict=True) if fen > 0)
     jids = fund_deposits.post_lines(conn, allocs, lines, side="credit")
     homes = sum(1 for fen in shares if fen > 0)
     run_id = int(

@@ -43,7 +43,9 @@ class FundGroup(TypedDict):
 
 
 def by_level(conn: Connection, scope: Scope, level: Level, *, limit: int, offset: int) -> Page[FundGroup]:
-    """The fund grouped by district, street or estate: homes, balance, outstanding dues (in scope)."""
+    """The fund grouped by district, street or estate: homes, balance, outstanding dues (in scope). The
+    whole city reads every ledger account (finding each home by its key); a smaller scope finds each of
+    its homes' ledger accounts by subject (so the plan stays linear either way)."""
     if level not in LEVELS:
         raise ValidationError.of("level", "应为 district、street 或 estate")
     h, la, d = estates_fund_homes, fund_ledger_accounts, estates_fund_dues
@@ -63,7 +65,9 @@ def by_level(conn: Connection, scope: Scope, level: Level, *, limit: int, offset
             func.coalesce(func.sum(dues.c.n), 0).label("dues"),
             func.coalesce(func.sum(dues.c.fen), 0).label("dues_fen"),
         )
-        .select_from(h.join(la, fund_deposits.home_join()).outerjoin(dues, dues.c.home_id == h.c.home_id))
+        .select_from(
+            h.join(la, fund_deposits.home_join(many=scope.unrestricted)).outerjoin(dues, dues.c.home_id == h.c.home_id)
+        )
         .where(*scope.where(h.c.street_code))
         .group_by(key)
         .order_by(key)
@@ -160,13 +164,16 @@ class RunRow(TypedDict):
 
 
 def interest_runs(conn: Connection, scope: Scope, *, limit: int, offset: int) -> Page[RunRow]:
+    """The interest runs of the district accounts whose homes the scope holds, latest year first."""
     r, a = estates_interest_runs, fund_accounts
     q = (
         select(r.c.id, a.c.district_code, r.c.year, r.c.total_fen, r.c.homes, r.c.journals, r.c.run_at)
         .join(a, a.c.id == r.c.fund_account_id)
-        .where(*scope.where(a.c.street_code))
         .order_by(r.c.year.desc(), a.c.district_code)
     )
+    if not scope.unrestricted:  # a district's account: shown to whoever has homes of that district in scope
+        h = estates_fund_homes
+        q = q.where(a.c.district_code.in_(select(h.c.district_code).where(*scope.where(h.c.street_code)).distinct()))
 
     def row(x: Any) -> RunRow:
         return {"id": int(x.id), "district_code": x.district_code, "year": int(x.year), "total_fen": int(x.total_fen),

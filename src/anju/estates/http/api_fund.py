@@ -19,11 +19,9 @@ from pydantic import BaseModel, Field
 
 from anju import ledger
 from anju.core import clock, csvout
-from anju.core.errors import NotFound
 from anju.estates import fund_deposits, fund_import, fund_interest, fund_queries
 from anju.estates.domain import SYNTHETIC_LABEL
 from anju.estates.http.deps import EstatesFund, EstatesOwn, EstatesRead
-from anju.estates.tables import estates_fund_homes
 from anju.security import SecurityDep, audited, ledger_signing_seed, set_audit_detail, set_audit_target
 from anju.web.deps import PagingDep, SettingsDep, UowDep
 from anju.web.schemas import ERRORS, Page
@@ -273,14 +271,9 @@ def import_homes(
 def refund(uow: UowDep, caller: EstatesFund, home_id: Id) -> RefundOut:
     """房屋灭失：分户账销户并退还余额（尚有未划付的使用分摊时拒绝）。"""
     with audited(uow, caller, "estates.fund_refund", "estates_fund_home", home_id) as conn:
-        street = conn.execute(
-            estates_fund_homes.select().with_only_columns(estates_fund_homes.c.street_code)
-            .where(estates_fund_homes.c.home_id == home_id)
-        ).scalar()  # fmt: skip
-        if street is None:
-            raise NotFound("该房屋没有维修资金分户账")
-        caller.scope.require(street, "该房屋没有维修资金分户账")
-        r = fund_deposits.refund(conn, home_id, on=clock.today(), actor_account_id=caller.account_id)
+        r = fund_deposits.refund(
+            conn, home_id, on=clock.today(), actor_account_id=caller.account_id, scope=caller.scope
+        )
     return RefundOut(**r)
 
 
