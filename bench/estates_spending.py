@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import literal, select
+from sqlalchemy import Connection, literal, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -121,8 +121,12 @@ def main() -> None:
     cmd = spending.ApplicationIn(
         estate, "电梯更新（基准）", "lift", amount, quote, emergency=True, emergency_kind="lift"
     )
-    timed("create_submit_s", lambda c: (sid.append(spending.create(c, system, cmd, applicant="street", limits=lim)),
-                                        spending.submit(c, system, sid[0], limits=lim)))  # fmt: skip
+
+    def create_submit(c: Connection) -> None:
+        sid.append(spending.create(c, system, cmd, applicant="street", limits=lim))
+        spending.submit(c, system, sid[0], limits=lim)
+
+    timed("create_submit_s", create_submit)
     stages = [StageIn("预付款", amount * 3 // 10), StageIn("竣工验收", amount - amount * 3 // 10)]
     timed("approve_s", lambda c: spending.decide(c, system, sid[0], spending.DecisionIn("approve", "", amount, stages),
                                                  limits=lim))  # fmt: skip

@@ -36,7 +36,7 @@ def _homes(conn: Connection, n: int) -> tuple[str, list[Any]]:
         .limit(n)
     ).all()
     fund_ledger.district_account(conn, district, bank="测试银行", account_no=f"T-WX-{district}")
-    return district, rows
+    return district, list(rows)
 
 
 def _csv(lines: list[str]) -> bytes:
@@ -97,11 +97,11 @@ def test_interest_is_allocated_exactly_by_day_weighted_balance_once_a_year(city_
         expected_w = {}
         for h in hs:
             page = funds.account_postings(conn, lids[h.id], limit=10, offset=0)
-            before = sum(m["credit_fen"] - m["debit_fen"] for m in page.items if m["booked_on"].year < 2023)
+            opening = sum(m["credit_fen"] - m["debit_fen"] for m in page.items if m["booked_on"].year < 2023)
             during = [
                 (m["booked_on"], m["credit_fen"] - m["debit_fen"]) for m in page.items if m["booked_on"].year == 2023
             ]
-            expected_w[lids[h.id]] = fund_rules.day_weighted(before, during, 2023)
+            expected_w[lids[h.id]] = fund_rules.day_weighted(opening, during, 2023)
         assert {lid: w for lid, _, w in rows} == expected_w
         before = {h.id: _balance(conn, h.id) for h in hs}
         run = fund_interest.run_interest(conn, district_code=district, year=2023, total_fen=1001, actor_account_id=None)

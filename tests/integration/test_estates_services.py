@@ -61,17 +61,19 @@ def _file(engine: Engine, kr: Keyring, code: str, street: str, name: str = "测�
 
 def _residential_estates(engine: Engine, street: str | None = None) -> list[Any]:
     h, e = registry.homes, registry.estates
-    conds = [h.c.use.in_(cov.RESIDENTIAL), h.c.status.in_(cov.STANDING)]
+    conds: list[Any] = [h.c.use.in_(cov.RESIDENTIAL), h.c.status.in_(cov.STANDING)]
     if street:
         conds.append(e.c.street_code == street)
     with engine.connect() as c:
-        return c.execute(
-            select(e.c.id, e.c.name, e.c.street_code, func.count().label("homes"))
-            .join(h, h.c.estate_id == e.c.id)
-            .where(*conds)
-            .group_by(e.c.id, e.c.name, e.c.street_code)
-            .order_by(e.c.id)
-        ).all()
+        return list(
+            c.execute(
+                select(e.c.id, e.c.name, e.c.street_code, func.count().label("homes"))
+                .join(h, h.c.estate_id == e.c.id)
+                .where(*conds)
+                .group_by(e.c.id, e.c.name, e.c.street_code)
+                .order_by(e.c.id)
+            ).all()
+        )
 
 
 def _project(estate: int, company: int, **kw: Any) -> sp.ProjectIn:
@@ -138,9 +140,9 @@ def test_one_active_project_per_estate_and_coverage_by_hand(city_engine: Engine,
         sp.create_project(c, SYSTEM, _project(estates[0].id, cid, contract_no="HT-2"))
     assert estates[0].name in e.value.message and e.value.errors[0].field == "estate_id"
     assert _count(city_engine, estates_projects) == before
-    with pytest.raises(ValidationError) as e, city_engine.begin() as c:
+    with pytest.raises(ValidationError) as ve, city_engine.begin() as c:
         sp.create_project(c, SYSTEM, _project(estates[1].id, cid, fees={"住宅": 0, "城堡": 5}, service_level="9"))
-    assert {x.field for x in e.value.errors} == {"fees.住宅", "fees.城堡", "service_level"}
+    assert {x.field for x in ve.value.errors} == {"fees.住宅", "fees.城堡", "service_level"}
     with city_engine.connect() as c:
         rows = {s.street_code: s.coverage for s in cov.street_coverage(c, SYSTEM.scope)}
     s1 = rows[street]
@@ -186,9 +188,9 @@ def test_tender_scored_and_awarded_into_a_project_and_a_restricted_company_refus
         st.score_bids(c, SYSTEM, tid, {bids[0]: 90})
     with city_engine.begin() as c:
         st.close_tender(c, SYSTEM, tid)
-    with pytest.raises(ValidationError) as e, city_engine.begin() as c:
+    with pytest.raises(ValidationError) as ve, city_engine.begin() as c:
         st.score_bids(c, SYSTEM, tid, {bids[0]: 90, bids[1]: 101})
-    assert {x.field for x in e.value.errors} == {f"technical.{bids[1]}", f"technical.{bids[2]}"}
+    assert {x.field for x in ve.value.errors} == {f"technical.{bids[1]}", f"technical.{bids[2]}"}
     with city_engine.begin() as c:
         # a: 0.6×90 + 0.4×90 = 90.00; b: 0.6×95 + 0.4×72 = 85.80; c: 0.6×80 + 0.4×100 = 88.00
         st.score_bids(c, SYSTEM, tid, {bids[0]: "90", bids[1]: "95", bids[2]: "80"})
