@@ -412,7 +412,7 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
         from anju.synth import generate_estates
 
         est = generate_estates(engine, keyring_from_settings(settings), seed, scale=scale, progress=runtime.progress)
-        click.echo(f"已生成合成物业管理数据：{est.made}（/property）", err=True)
+        click.echo(f"已生成合成物业管理数据：{est.summary()}（/property）", err=True)
         from anju.rental.cli import publish_demo_guidance
 
         edition = publish_demo_guidance(engine)

@@ -29,9 +29,34 @@ PARTS = (
 )
 
 
+#: What the summary line names, part by part: (part, count, the Chinese words around the number).
+SUMMARY: tuple[tuple[str, str, str, str], ...] = (
+    ("services", "companies", "物业服务企业 ", " 家"),
+    ("services", "projects", "物业服务项目 ", " 个"),
+    ("services", "tenders", "招投标 ", " 次"),
+    ("quality", "complaints", "物业投诉 ", " 件"),
+    ("quality", "evaluations", "年度考评 ", " 份"),
+    ("owners", "committees", "业主委员会 ", " 届"),
+    ("owners", "votes", "业主表决 ", " 次"),
+    ("owners", "ballots", "选票 ", " 张"),
+    ("owners", "open_votes", "表决中 ", " 次"),
+    ("fund", "homes", "维修资金分户账 ", " 户"),
+    ("fund", "interest_runs", "年度计息 ", " 次"),
+    ("spending", "applications", "维修资金使用申请 ", " 件"),
+)
+
+
 @dataclass
 class EstatesReport:
     made: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """One line in Chinese for ``anju demo`` (the counts a person would look for)."""
+        return "、".join(
+            f"{before}{self.made[part][key]}{after}"
+            for part, key, before, after in SUMMARY
+            if key in self.made.get(part, {})
+        )
 
 
 def generate_estates(

@@ -52,7 +52,8 @@ def generate(conn: Connection, kr: Keyring, rng: random.Random, *, scale: float,
     if not by_estate:
         return {}
     votes = spending.passed_fund_votes(conn)
-    chosen = [e for e in sorted(by_estate) if rng.random() < SHARE][:MAX_ESTATES]
+    # every estate whose owners voted to use the fund applies (the ordinary route); others by chance
+    chosen = [e for e in sorted(by_estate) if e in votes or rng.random() < SHARE][:MAX_ESTATES]
     made: dict[str, int] = defaultdict(int)
     for estate in chosen:
         _one(conn, rng, estate, by_estate[estate], votes.get(estate), today, made)
