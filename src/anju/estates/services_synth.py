@@ -188,7 +188,7 @@ def synthetic_services(
         old = (e.year_built or 2000) < 2000
         if rng.random() >= (0.72 if old else 0.95):
             continue
-        starts = today - timedelta(days=rng.randint(0, 365 * 3 - 30))
+        starts = today - timedelta(days=rng.randint(0, 700) * 3 // 2)  # within ≈ 2.9 years: 3-year terms still running
         ends = starts + timedelta(days=365 * 3)
         kind = "early" if (e.year_built or 0) >= today.year - 3 else "owners"
         chosen = "tender" if rng.random() < 1 / 3 else rng.choice(("owners", "negotiation"))
