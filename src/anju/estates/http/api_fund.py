@@ -191,7 +191,12 @@ def dues_csv(uow: UowDep, caller: Any, f: fund_queries.DueFilter) -> StreamingRe
     return csvout.response("维修资金应缴.csv", DUE_COLUMNS, rows(), note=SYNTHETIC_LABEL)
 
 
-@router.get("/fund/dues/export", operation_id="estates_fund_dues_export")
+@router.get(
+    "/fund/dues/export",
+    operation_id="estates_fund_dues_export",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "UTF-8 带 BOM，Excel 可直接打开；合成数据末行注明"}},
+)
 def dues_export(
     uow: UowDep,
     caller: EstatesRead,

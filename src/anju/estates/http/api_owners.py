@@ -20,9 +20,9 @@ from anju.estates import owners_votes as votes
 from anju.estates.http.deps import EstatesOwn, EstatesRead, EstatesSupervise
 from anju.security import Public, SecurityDep, audited, ledger_signing_seed, set_audit_target
 from anju.web.deps import PagingDep, UowDep
-from anju.web.schemas import Page
+from anju.web.schemas import ERRORS, Page
 
-router = APIRouter(prefix="/property", tags=["estates"])
+router = APIRouter(prefix="/property", tags=["estates"], responses=ERRORS)
 
 Choice = Literal["yes", "no", "abstain"]
 
