@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -25,6 +25,10 @@ from anju.web.schemas import ERRORS, Page
 router = APIRouter(prefix="/property", tags=["estates"], responses=ERRORS)
 
 Choice = Literal["yes", "no", "abstain"]
+#: A row id in a path, a body or a query: bounded so no value overflows a database integer.
+Id = Annotated[int, Path(ge=1, le=2**62)]
+BodyId = Annotated[int, Field(ge=1, le=2**62)]
+QueryId = Annotated[int | None, Query(ge=1, le=2**62)]
 
 
 class Created(BaseModel):
@@ -32,7 +36,7 @@ class Created(BaseModel):
 
 
 class AssemblyIn(BaseModel):
-    estate_id: int
+    estate_id: BodyId
     filing_no: str = Field(max_length=30)
     established_on: date
 
@@ -120,7 +124,7 @@ class NegativeIn(BaseModel):
     kind: str = Field(max_length=32)
     occurred_on: date
     note: str | None = Field(default=None, max_length=500)
-    member_id: int | None = None
+    member_id: BodyId | None = None
 
 
 class ClearIn(BaseModel):
@@ -128,7 +132,7 @@ class ClearIn(BaseModel):
 
 
 class VoteIn(BaseModel):
-    estate_id: int
+    estate_id: BodyId
     title: str = Field(max_length=100)
     matter: str = Field(max_length=24)
     record_date: date
@@ -249,7 +253,7 @@ def file_assembly(body: AssemblyIn, uow: UowDep, caller: EstatesSupervise) -> Cr
 
 @router.post("/assemblies/{assembly_id}/committees", status_code=201)
 def form_committee(
-    assembly_id: int, body: CommitteeIn, uow: UowDep, sec: SecurityDep, caller: EstatesSupervise
+    assembly_id: Id, body: CommitteeIn, uow: UowDep, sec: SecurityDep, caller: EstatesSupervise
 ) -> Created:
     """业主委员会备案（新一届）：5–11 名委员、一名主任，均为本小区楼盘表登记的产权人。"""
     cmd = orgs.CommitteeIn(
@@ -265,14 +269,14 @@ def form_committee(
 
 
 @router.get("/committees/{committee_id}")
-def get_committee(committee_id: int, uow: UowDep, sec: SecurityDep, caller: EstatesRead) -> CommitteeOut:
+def get_committee(committee_id: Id, uow: UowDep, sec: SecurityDep, caller: EstatesRead) -> CommitteeOut:
     """业主委员会：委员（姓名脱敏）、换届审计、履职负面清单。"""
     with uow.read() as conn:
         return CommitteeOut.model_validate(orgs.get_committee(conn, sec.keyring, caller.scope, committee_id))
 
 
 @router.post("/committees/{committee_id}/audits", status_code=201)
-def record_audit(committee_id: int, body: AuditIn, uow: UowDep, caller: EstatesSupervise) -> Created:
+def record_audit(committee_id: Id, body: AuditIn, uow: UowDep, caller: EstatesSupervise) -> Created:
     """登记换届审计。"""
     with audited(uow, caller, "estates.term_audit", "estates_term_audit") as conn:
         tid = orgs.record_audit(conn, caller, committee_id, body.audited_on, body.auditor, body.result, body.findings)
@@ -281,7 +285,7 @@ def record_audit(committee_id: int, body: AuditIn, uow: UowDep, caller: EstatesS
 
 
 @router.post("/committees/{committee_id}/negative", status_code=201)
-def add_negative(committee_id: int, body: NegativeIn, uow: UowDep, caller: EstatesSupervise) -> Created:
+def add_negative(committee_id: Id, body: NegativeIn, uow: UowDep, caller: EstatesSupervise) -> Created:
     """列入履职负面清单（业主委员会或其委员）。"""
     with audited(uow, caller, "estates.negative_add", "estates_negative_item") as conn:
         nid = orgs.add_negative(conn, caller, committee_id, body.kind, body.occurred_on, body.note, body.member_id)
@@ -290,7 +294,7 @@ def add_negative(committee_id: int, body: NegativeIn, uow: UowDep, caller: Estat
 
 
 @router.post("/negative/{item_id}/clear")
-def clear_negative(item_id: int, body: ClearIn, uow: UowDep, caller: EstatesSupervise) -> Created:
+def clear_negative(item_id: Id, body: ClearIn, uow: UowDep, caller: EstatesSupervise) -> Created:
     """负面清单事项整改消除。"""
     with audited(uow, caller, "estates.negative_clear", "estates_negative_item", item_id) as conn:
         orgs.clear_negative(conn, caller, item_id, body.cleared_on)
@@ -307,7 +311,7 @@ def list_votes(
     paging: PagingDep,
     status: Annotated[str | None, Query(pattern=r"^(draft|open|closed|tallied|cancelled)?$")] = None,
     matter: Annotated[str | None, Query(max_length=24)] = None,
-    estate_id: int | None = None,
+    estate_id: QueryId = None,
 ) -> Page[VoteOut]:
     """业主表决列表（辖区内）：表决中只显示参与人数和面积，计票后显示结果。"""
     with uow.read() as conn:
@@ -337,21 +341,21 @@ def create_vote(body: VoteIn, uow: UowDep, caller: EstatesSupervise) -> Created:
 
 
 @router.get("/votes/{vote_id}")
-def get_vote(vote_id: int, uow: UowDep, caller: EstatesRead) -> VoteOut:
+def get_vote(vote_id: Id, uow: UowDep, caller: EstatesRead) -> VoteOut:
     """一次业主表决：表决权人、参与情况（计票前不含选择）、计票结果。"""
     with uow.read() as conn:
         return VoteOut.model_validate(votes.get_vote(conn, caller.scope, vote_id))
 
 
 @router.post("/votes/{vote_id}/open")
-def open_vote(vote_id: int, uow: UowDep, caller: EstatesSupervise) -> OpenedOut:
+def open_vote(vote_id: Id, uow: UowDep, caller: EstatesSupervise) -> OpenedOut:
     """开启表决：按股权登记日的楼盘表产权冻结表决权人。"""
     with audited(uow, caller, "estates.vote_open", "estates_vote", vote_id) as conn:
         return OpenedOut(electors=votes.open_vote(conn, caller, vote_id))
 
 
 @router.post("/votes/{vote_id}/cancel")
-def cancel_vote(vote_id: int, uow: UowDep, caller: EstatesSupervise) -> Created:
+def cancel_vote(vote_id: Id, uow: UowDep, caller: EstatesSupervise) -> Created:
     """撤销草拟中或表决中的事项。"""
     with audited(uow, caller, "estates.vote_cancel", "estates_vote", vote_id) as conn:
         votes.cancel_vote(conn, caller, vote_id)
@@ -359,14 +363,14 @@ def cancel_vote(vote_id: int, uow: UowDep, caller: EstatesSupervise) -> Created:
 
 
 @router.post("/votes/{vote_id}/tally")
-def tally_vote(vote_id: int, uow: UowDep, sec: SecurityDep, caller: EstatesSupervise) -> TallyOut:
+def tally_vote(vote_id: Id, uow: UowDep, sec: SecurityDep, caller: EstatesSupervise) -> TallyOut:
     """截止后计票：开启密封选票，按人数和专有部分面积统计，依民法典第二百七十八条判定，结果写入可验证日志。"""
     with audited(uow, caller, "estates.vote_tally", "estates_vote", vote_id) as conn:
         return TallyOut.model_validate(votes.close_and_tally(conn, sec.keyring, caller, vote_id))
 
 
 @router.get("/votes/{vote_id}/tally.json")
-def tally_file(vote_id: int, uow: UowDep, sec: SecurityDep, caller: Public) -> JSONResponse:
+def tally_file(vote_id: Id, uow: UowDep, sec: SecurityDep, caller: Public) -> JSONResponse:
     """公开计票文件：全部选票承诺值及开启后的（选择、随机数）、表决权人总数与面积、统计和结果，任何人可用
     ``anju estates votes verify`` 复核。不含业主身份。"""
     with uow.read() as conn:
@@ -395,14 +399,14 @@ def my_votes(uow: UowDep, sec: SecurityDep, caller: EstatesOwn, paging: PagingDe
 
 
 @router.post("/my/votes/{vote_id}/ballot", status_code=201)
-def cast_ballot(vote_id: int, body: BallotIn, uow: UowDep, sec: SecurityDep, caller: EstatesOwn) -> ReceiptOut:
+def cast_ballot(vote_id: Id, body: BallotIn, uow: UowDep, sec: SecurityDep, caller: EstatesOwn) -> ReceiptOut:
     """投票：选票加密封存，承诺值写入可验证日志；回执含承诺值、随机数和日志序号。每人只能投一次。"""
     with audited(uow, caller, "estates.ballot_cast", "estates_vote", vote_id) as conn:
         return ReceiptOut.model_validate(votes.cast(conn, sec.keyring, caller, vote_id, body.choice))
 
 
 @router.get("/my/votes/{vote_id}/ballot")
-def my_ballot(vote_id: int, uow: UowDep, sec: SecurityDep, caller: EstatesOwn) -> MyBallotOut:
+def my_ballot(vote_id: Id, uow: UowDep, sec: SecurityDep, caller: EstatesOwn) -> MyBallotOut:
     """我的选票：回执与承诺值在可验证日志中的包含证明（对照签名树头）。"""
     signer = ledger.signer_from_seed(ledger_signing_seed(sec.settings))
     with audited(uow, caller, "estates.ballot_receipt", "estates_vote", vote_id) as conn:

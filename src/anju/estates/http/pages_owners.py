@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, time
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -25,6 +25,8 @@ from anju.web.forms import form_action
 from anju.web.templating import pager, render
 
 router = APIRouter(include_in_schema=False)
+#: A row id in a path: bounded so no value overflows a database integer.
+Id = Annotated[int, Path(ge=1, le=2**62)]
 
 ORGS = "/property/owners"
 VOTES = "/property/votes"
@@ -126,7 +128,7 @@ def file_assembly_page(
     return form_action(write, done=f"{ORGS}?done=filed", again=again, not_found_is_error_page=False)
 
 
-def _committee_form(request: Request, uow: UowDep, caller: Caller, assembly_id: int, **extra: object) -> HTMLResponse:
+def _committee_form(request: Request, uow: UowDep, caller: Caller, assembly_id: Id, **extra: object) -> HTMLResponse:
     with uow.read() as conn:
         a = orgs.get_assembly(conn, caller.scope, assembly_id)
     ctx: dict[str, object] = {"values": {}, "errors": [], "message": None, **extra}
@@ -142,14 +144,14 @@ def _committee_form(request: Request, uow: UowDep, caller: Caller, assembly_id: 
 
 
 @router.get(ORGS + "/assemblies/{assembly_id}/committee", response_class=HTMLResponse)
-def committee_form_page(request: Request, assembly_id: int, uow: UowDep, caller: EstatesSupervise) -> HTMLResponse:
+def committee_form_page(request: Request, assembly_id: Id, uow: UowDep, caller: EstatesSupervise) -> HTMLResponse:
     """业主委员会备案（新一届）：5–11 名委员、一名主任，均须为本小区楼盘表登记的产权人。"""
     return _committee_form(request, uow, caller, assembly_id)
 
 
 @router.post(ORGS + "/assemblies/{assembly_id}/committee", response_class=HTMLResponse, response_model=None)
 async def form_committee_page(
-    request: Request, assembly_id: int, uow: UowDep, sec: SecurityDep, caller: EstatesSupervise
+    request: Request, assembly_id: Id, uow: UowDep, sec: SecurityDep, caller: EstatesSupervise
 ) -> Response:
     form = await request.form()
 
@@ -196,7 +198,7 @@ async def form_committee_page(
 
 
 def _committee(
-    request: Request, uow: UowDep, sec: SecurityDep, caller: Caller, committee_id: int, **extra: object
+    request: Request, uow: UowDep, sec: SecurityDep, caller: Caller, committee_id: Id, **extra: object
 ) -> HTMLResponse:
     with uow.read() as conn:
         c = orgs.get_committee(conn, sec.keyring, caller.scope, committee_id)
@@ -216,7 +218,7 @@ def _committee(
 
 @router.get(ORGS + "/committees/{committee_id}", response_class=HTMLResponse)
 def committee_page(
-    request: Request, committee_id: int, uow: UowDep, sec: SecurityDep, caller: EstatesRead, done: DoneQ = ""
+    request: Request, committee_id: Id, uow: UowDep, sec: SecurityDep, caller: EstatesRead, done: DoneQ = ""
 ) -> HTMLResponse:
     """业主委员会：委员、换届审计、履职负面清单。"""
     return _committee(request, uow, sec, caller, committee_id, done=DONE.get(done))
@@ -225,7 +227,7 @@ def committee_page(
 @router.post(ORGS + "/committees/{committee_id}/audits", response_class=HTMLResponse, response_model=None)
 def audit_page(
     request: Request,
-    committee_id: int,
+    committee_id: Id,
     uow: UowDep,
     sec: SecurityDep,
     caller: EstatesSupervise,
@@ -262,7 +264,7 @@ def audit_page(
 @router.post(ORGS + "/committees/{committee_id}/negative", response_class=HTMLResponse, response_model=None)
 def negative_page(
     request: Request,
-    committee_id: int,
+    committee_id: Id,
     uow: UowDep,
     sec: SecurityDep,
     caller: EstatesSupervise,
@@ -300,7 +302,7 @@ def negative_page(
 @router.post(ORGS + "/negative/{item_id}/clear", response_class=HTMLResponse, response_model=None)
 def clear_page(
     request: Request,
-    item_id: int,
+    item_id: Id,
     uow: UowDep,
     caller: EstatesSupervise,
     cleared_on: Annotated[str, Form(max_length=10)] = "",
@@ -461,7 +463,7 @@ def create_vote_page(
     )
 
 
-def _vote(request: Request, uow: UowDep, caller: Caller, vote_id: int, **extra: object) -> HTMLResponse:
+def _vote(request: Request, uow: UowDep, caller: Caller, vote_id: Id, **extra: object) -> HTMLResponse:
     with uow.read() as conn:
         v = votes.get_vote(conn, caller.scope, vote_id)
     ctx: dict[str, object] = {"message": None, "done": None, **extra}
@@ -478,7 +480,7 @@ def _vote(request: Request, uow: UowDep, caller: Caller, vote_id: int, **extra: 
 
 
 @router.get(VOTES + "/{vote_id}", response_class=HTMLResponse)
-def vote_page(request: Request, vote_id: int, uow: UowDep, caller: EstatesRead, done: DoneQ = "") -> HTMLResponse:
+def vote_page(request: Request, vote_id: Id, uow: UowDep, caller: EstatesRead, done: DoneQ = "") -> HTMLResponse:
     """一次业主表决：参与情况（计票前不含选择）和计票结果。"""
     return _vote(request, uow, caller, vote_id, done=DONE.get(done))
 
@@ -486,7 +488,7 @@ def vote_page(request: Request, vote_id: int, uow: UowDep, caller: EstatesRead, 
 @router.post(VOTES + "/{vote_id}/{action}", response_class=HTMLResponse, response_model=None)
 def vote_action_page(
     request: Request,
-    vote_id: int,
+    vote_id: Id,
     action: Literal["open", "tally", "cancel"],
     uow: UowDep,
     sec: SecurityDep,
@@ -540,7 +542,7 @@ def mine_page(request: Request, uow: UowDep, sec: SecurityDep, caller: EstatesOw
 
 
 def _my_vote(
-    request: Request, uow: UowDep, sec: SecurityDep, caller: Caller, vote_id: int, **extra: object
+    request: Request, uow: UowDep, sec: SecurityDep, caller: Caller, vote_id: Id, **extra: object
 ) -> HTMLResponse:
     signer = ledger.signer_from_seed(ledger_signing_seed(sec.settings))
     with audited(uow, caller, "estates.ballot_receipt", "estates_vote", vote_id) as conn:
@@ -567,7 +569,7 @@ def _my_vote(
 
 @router.get(MINE + "/votes/{vote_id}", response_class=HTMLResponse)
 def my_vote_page(
-    request: Request, vote_id: int, uow: UowDep, sec: SecurityDep, caller: EstatesOwn, done: DoneQ = ""
+    request: Request, vote_id: Id, uow: UowDep, sec: SecurityDep, caller: EstatesOwn, done: DoneQ = ""
 ) -> HTMLResponse:
     """我的一次表决：投票，或查看回执与包含证明。"""
     return _my_vote(request, uow, sec, caller, vote_id, done=DONE.get(done))
@@ -576,7 +578,7 @@ def my_vote_page(
 @router.post(MINE + "/votes/{vote_id}", response_class=HTMLResponse, response_model=None)
 def cast_page(
     request: Request,
-    vote_id: int,
+    vote_id: Id,
     uow: UowDep,
     sec: SecurityDep,
     caller: EstatesOwn,

@@ -74,12 +74,12 @@ class CompanyDetailOut(CompanyOut):
 
 
 class ProjectIn(BaseModel):
-    estate_id: int = Field(ge=1, description="楼盘表小区")
-    company_id: int = Field(ge=1, description="已备案的物业服务企业")
+    estate_id: int = Field(ge=1, le=2**62, description="楼盘表小区")
+    company_id: int = Field(ge=1, le=2**62, description="已备案的物业服务企业")
     kind: Literal["early", "owners"] = Field(description="early 前期物业服务 / owners 业主大会选聘")
     chosen_by: Literal["tender", "owners", "negotiation"] = Field(description="选聘方式")
-    tender_id: int | None = Field(None, ge=1, description="招投标选聘：本小区已定标、由该企业中标的招标")
-    vote_id: int | None = Field(None, ge=1, description="业主共同决定：本小区通过的选聘表决（可选）")
+    tender_id: int | None = Field(None, ge=1, le=2**62, description="招投标选聘：本小区已定标、由该企业中标的招标")
+    vote_id: int | None = Field(None, ge=1, le=2**62, description="业主共同决定：本小区通过的选聘表决（可选）")
     contract_no: str = Field(max_length=40, description="合同编号")
     starts_on: date
     ends_on: date
@@ -154,7 +154,7 @@ class HandoverIn(BaseModel):
 
 
 class TenderIn(BaseModel):
-    estate_id: int = Field(ge=1)
+    estate_id: int = Field(ge=1, le=2**62)
     kind: Literal["early", "owners"]
     title: str = Field(max_length=100)
     closes_on: date = Field(description="投标截止日")
@@ -202,7 +202,7 @@ class TenderDetailOut(TenderOut):
 
 
 class BidIn(BaseModel):
-    company_id: int | None = Field(None, ge=1, description="投标企业（企业自行投标时省略）")
+    company_id: int | None = Field(None, ge=1, le=2**62, description="投标企业（企业自行投标时省略）")
     fee_fen_per_m2: int = Field(description="住宅物业服务费报价（分/㎡·月）")
     note: str | None = Field(None, max_length=200)
 
