@@ -40,7 +40,7 @@ class MenuItem:
 
 
 #: The header's menu groups, in order; a group with one visible item is shown as a plain link.
-MENU_GROUPS = ("楼盘表", "交易", "市场", "租赁", "保障", "物业", "信用", "数据", "系统")
+MENU_GROUPS = ("楼盘表", "交易", "市场", "租赁", "保障", "物业", "房屋安全", "信用", "数据", "系统")
 
 
 @dataclass(frozen=True)
@@ -541,6 +541,38 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("物业", "业主表决", "/property/votes", "estates.read"),
             MenuItem("物业", "我的业主事务", "/property/mine", "estates.own"),
             MenuItem("物业", "本企业物业服务", "/property/me/company", "estates.company"),
+        ),
+    ),
+    Context(
+        "safety",
+        vocabulary="anju.safety.vocabulary",
+        commands={"safety": "anju.safety.cli:safety"},
+        help={"safety": "House safety: appraisal agencies, inspections, appraisals, hazard cases, permits."},
+        permissions={
+            "safety.read": (
+                "read house safety in scope: agencies, inspection plans and inspections, appraisals, hazard "
+                "cases, structure-change permits, curtain-wall inspections, figures"
+            ),
+            "safety.supervise": (
+                "supervise house safety in scope: plan and record inspections, record appraisals, decide and "
+                "close hazard cases, structure-change permits, curtain-wall inspections"
+            ),
+            "safety.agencies": "file and supervise appraisal agencies: engineers, status, violations, random checks",
+        },
+        grants=_grants(
+            _grant("safety.read", *REGISTER_STAFF, "auditor"),
+            _grant("safety.supervise", *REGISTER_STAFF),
+            _grant("safety.agencies", "district_officer", "city_officer"),
+        ),
+        restriction_sources={"safety_hazards": "anju.safety.hazards:hazard_source"},
+        menu=(
+            MenuItem("房屋安全", "房屋安全概况", "/safety", "safety.read"),
+            MenuItem("房屋安全", "鉴定机构", "/safety/agencies", "safety.read"),
+            MenuItem("房屋安全", "安全排查", "/safety/plans", "safety.read"),
+            MenuItem("房屋安全", "房屋鉴定", "/safety/appraisals", "safety.read"),
+            MenuItem("房屋安全", "危房隐患", "/safety/hazards", "safety.read"),
+            MenuItem("房屋安全", "结构变动许可", "/safety/permits", "safety.read"),
+            MenuItem("房屋安全", "幕墙检查", "/safety/curtain-walls", "safety.read"),
         ),
     ),
     Context("synth", http=False),
