@@ -154,6 +154,13 @@ def db_downgrade(revision: str) -> None:
     "committees and votes, maintenance-fund accounts with ten years of deposits, interest and spending "
     "(docs/estates.md); needs --people, --market and --credit.",
 )
+@click.option(
+    "--safety/--no-safety",
+    default=True,
+    show_default=True,
+    help="Also generate house safety: appraisal agencies (≈28 at scale 1.0), inspections of older buildings, "
+    "appraisals with realistic grade shares and the hazard cases they open (docs/safety.md); needs --credit.",
+)
 def synth(
     scale: float,
     seed: int,
@@ -165,6 +172,7 @@ def synth(
     departments_dir: Path | None,
     credit: bool,
     estates: bool,
+    safety: bool,
 ) -> None:
     """Build the synthetic Nanjing into the configured (empty) database."""
     from anju.core import migrate
@@ -233,6 +241,14 @@ def synth(
                     engine, keyring_from_settings(settings), seed, scale=scale, progress=runtime.progress
                 )
                 out |= {"estates": est.made, "estates_seconds": round(time.perf_counter() - t5, 1)}
+            if safety and credit:
+                from anju.synth import generate_safety
+
+                t6 = time.perf_counter()
+                safety_made = generate_safety(
+                    engine, keyring_from_settings(settings), seed, scale=scale, progress=runtime.progress
+                )
+                out |= {"safety": dict(safety_made), "safety_seconds": round(time.perf_counter() - t6, 1)}
     except (AnjuError, ValueError) as e:
         raise click.ClickException(str(e)) from None
     click.echo(json.dumps(out, ensure_ascii=False))
@@ -250,6 +266,18 @@ def _synth_departments(engine: Engine, settings: Settings, seed: int, directory:
     with tempfile.TemporaryDirectory(prefix="anju-departments-") as tmp:
         got = generate_department_feeds(engine, kr, settings, seed, Path(tmp), progress=runtime.progress)
     return got.__dict__ | {"directory": None}
+
+
+def _demo_estates_and_safety(engine: Engine, settings: Settings, seed: int, scale: float) -> None:
+    """The demo's estate management (docs/estates.md) and house safety (docs/safety.md), after the credit
+    files exist."""
+    from anju.security import keyring_from_settings
+    from anju.synth import generate_estates, generate_safety, safety_summary
+
+    est = generate_estates(engine, keyring_from_settings(settings), seed, scale=scale, progress=runtime.progress)
+    click.echo(f"已生成合成物业管理数据：{est.summary()}（/property）", err=True)
+    made = generate_safety(engine, keyring_from_settings(settings), seed, scale=scale)
+    click.echo(f"已生成合成房屋安全数据：{safety_summary(made)}（/safety）", err=True)
 
 
 def _demo_market_figures(engine: Engine, settings: Settings) -> None:
@@ -409,10 +437,7 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
             f"守信记录 {cred.positive} 条（/credit/subjects，公示 /credit/public）",
             err=True,
         )
-        from anju.synth import generate_estates
-
-        est = generate_estates(engine, keyring_from_settings(settings), seed, scale=scale, progress=runtime.progress)
-        click.echo(f"已生成合成物业管理数据：{est.summary()}（/property）", err=True)
+        _demo_estates_and_safety(engine, settings, seed, scale)
         from anju.rental.cli import publish_demo_guidance
 
         edition = publish_demo_guidance(engine)

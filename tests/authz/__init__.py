@@ -17,6 +17,7 @@ from tests.authz import (
     cases_market,
     cases_registry,
     cases_rental,
+    cases_safety,
     cases_security,
     cases_transactions,
 )
@@ -37,6 +38,7 @@ CASES_BY_CONTEXT: dict[str, dict[tuple[str, str], Case]] = {
     "credit": cases_credit.CASES,
     "market": cases_market.CASES,
     "estates": cases_estates.CASES,
+    "safety": cases_safety.CASES,
 }
 
 

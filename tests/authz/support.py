@@ -92,6 +92,11 @@ EXPECTED: dict[str, set[str]] = {
     "estates.fund": {"city"},
     "estates.own": {"citizen", "landlord"},
     "estates.company": {"agency"},
+    # house safety (issue 23): street, district and city staff read and supervise in scope; district and
+    # city officers file and supervise the appraisal agencies
+    "safety.read": {"city", "auditor", "district", "clerk"},
+    "safety.supervise": {"city", "district", "clerk"},
+    "safety.agencies": {"city", "district"},
     # department clients (issue 19): no role holds these; only a client token whose scopes name the
     # route's dataset and operation (the matrix's clients below), every account's token is refused (403)
     "client.self": set(),

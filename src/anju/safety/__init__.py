@@ -11,9 +11,13 @@ from anju.safety.appraisals import AppraisalIn, record_appraisal
 from anju.safety.domain import SYNTHETIC_LABEL
 from anju.safety.hazards import CloseIn, PathIn, close_case, decide_path, hazard_source
 from anju.safety.inspections import InspectionIn, PlanIn, plan_inspection, record_inspection
+from anju.safety.layer import SAFETY_LAYER
+from anju.safety.synthetic import SynthCounts
+from anju.safety.synthetic import generate as synthetic_safety
 from anju.safety.tables import safety_hazards, safety_inspections
 
 __all__ = [
+    "SAFETY_LAYER",
     "SYNTHETIC_LABEL",
     "AgencyIn",
     "AppraisalIn",
@@ -22,6 +26,7 @@ __all__ = [
     "InspectionIn",
     "PathIn",
     "PlanIn",
+    "SynthCounts",
     "add_engineers",
     "close_case",
     "decide_path",
@@ -32,4 +37,5 @@ __all__ = [
     "record_inspection",
     "safety_hazards",
     "safety_inspections",
+    "synthetic_safety",
 ]

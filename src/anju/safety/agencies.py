@@ -284,7 +284,16 @@ class EngineerIn:
     cert_no: str
 
 
-def engineer_values(kr: Keyring, agency_id: int, cmd: EngineerIn, errors: list[FieldError]) -> dict[str, Any]:
+class EngineerRow(TypedDict, total=False):
+    agency_id: int
+    name_enc: bytes
+    name_mask: str
+    title: str
+    cert_no: str
+    added_at: datetime
+
+
+def engineer_values(kr: Keyring, agency_id: int, cmd: EngineerIn, errors: list[FieldError]) -> EngineerRow:
     """An engineer's row (name encrypted and masked), errors appended (no I/O beyond the keyring)."""
     name = ""
     try:

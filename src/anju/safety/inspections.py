@@ -51,8 +51,9 @@ def _street(conn: Connection, scope: Scope, code: str, errors: list[FieldError])
     return st.parent_code, st.code
 
 
-#: Where a plan without an area lies, by the planner's scope level.
-_OWN_AREA = {"district": lambda code: (code, None), "street": lambda code: (None, code)}
+def _own_area(level: str, code: str) -> tuple[str | None, str | None] | None:
+    """Where a plan without an area lies, by the planner's scope level (None: it must name one)."""
+    return {"district": (code, None), "street": (None, code)}.get(level)
 
 
 def _area(conn: Connection, scope: Scope, cmd: PlanIn, errors: list[FieldError]) -> tuple[str | None, str | None]:
@@ -65,11 +66,11 @@ def _area(conn: Connection, scope: Scope, cmd: PlanIn, errors: list[FieldError])
         return cmd.district_code, None
     if scope.unrestricted:
         return None, None
-    own = _OWN_AREA.get(scope.level)
+    own = _own_area(scope.level, scope.code)
     if own is None:
         errors.append(FieldError("street_code", "请选择街道（镇）"))
         return None, None
-    return own(scope.code)
+    return own
 
 
 def _selection(rule: rules.Rule, on: date, district: str | None, street: str | None, scope: Scope) -> list[Any]:

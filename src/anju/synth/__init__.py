@@ -7,6 +7,8 @@ from anju.synth.estates import EstatesReport, generate_estates
 from anju.synth.market import MarketReport, generate_market
 from anju.synth.people import PeopleReport, generate_people
 from anju.synth.rental import RentalReport, generate_rental
+from anju.synth.safety import generate_safety
+from anju.synth.safety import summary as safety_summary
 
 __all__ = [
     "CreditReport",
@@ -23,4 +25,6 @@ __all__ = [
     "generate_market",
     "generate_people",
     "generate_rental",
+    "generate_safety",
+    "safety_summary",
 ]
