@@ -208,7 +208,7 @@ def test_the_synthetic_data_has_realistic_shares_and_is_labelled(city_engine: En
     made = generate_safety(city_engine, kr, 7, scale=1.0)
     assert made["agencies"] == 28 and made["engineers"] >= 3 * 28
     with city_engine.connect() as c:
-        grades = dict(
+        grades: dict[str, int] = dict(
             c.execute(select(safety_appraisals.c.grade, func.count()).group_by(safety_appraisals.c.grade)).all()
         )
         flagged = c.execute(select(func.count()).where(safety_appraisals.c.synthetic.is_(False))).scalar_one()
