@@ -565,6 +565,7 @@ CONTEXTS: tuple[Context, ...] = (
             _grant("safety.agencies", "district_officer", "city_officer"),
         ),
         restriction_sources={"safety_hazards": "anju.safety.hazards:hazard_source"},
+        worklist="anju.safety.worklist:items",
         menu=(
             MenuItem("房屋安全", "房屋安全概况", "/safety", "safety.read"),
             MenuItem("房屋安全", "鉴定机构", "/safety/agencies", "safety.read"),

@@ -276,3 +276,29 @@ def test_an_open_case_refuses_the_sale_contract_steps(city_engine: Engine, kr: K
     with pytest.raises(Conflict) as e, city_engine.connect() as c:
         check_restrictions(c, home.id, home.house_code, "网签")
     assert e.value.errors[0].field == "home_id" and "C 级危险房屋" in e.value.message
+
+
+def test_the_commands_show_rules_plan_and_count(city_engine: Engine, tmp_path: Any) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from anju.cli import main
+    from tests.integration.test_security_cli import env as cli_env
+
+    e = cli_env(city_engine, tmp_path)
+    r = CliRunner().invoke(main, ["safety", "rules"], env=e)
+    assert r.exit_code == 0 and "age30" in r.output and "示例" in r.output
+    w = choose_world(city_engine)
+    bad = CliRunner().invoke(main, ["safety", "plan", "--rule", "event", "--title", "台风后排查"], env=e)
+    assert bad.exit_code != 0 and "event_note" in bad.output, bad.output
+    r = CliRunner().invoke(
+        main,
+        ["safety", "plan", "--rule", "event", "--title", "台风后排查", "--street", w.street_s1, "--event", "台风"],
+        env=e,
+    )
+    assert r.exit_code == 0 and "排查计划 PC" in r.output, r.output
+    r = CliRunner().invoke(main, ["safety", "figures", "--json"], env=e)
+    assert r.exit_code == 0 and json.loads(r.output)["reference"]["inspected_buildings"] == 30000
+    r = CliRunner().invoke(main, ["safety", "overdue"], env=e)
+    assert r.exit_code == 0 and "逾期危房隐患案件 0 件" in r.output

@@ -218,3 +218,27 @@ def test_the_synthetic_data_has_realistic_shares_and_is_labelled(city_engine: En
     if total:
         assert (grades.get("A", 0) + grades.get("B", 0)) / total > 0.8
         assert cases == made["hazards"] <= grades.get("C", 0) + grades.get("D", 0)
+
+
+def test_the_workbench_counts_overdue_safety_work(client: TestClient, city_engine: Engine) -> None:
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from anju.safety import records
+    from anju.safety.worklist import items
+    from anju.security import Caller, Role
+
+    w = choose_world(city_engine)
+    b = building_in(city_engine, w.street_s1)
+    with city_engine.begin() as c:
+        records.apply_permit(
+            c, Caller.system("t"), records.PermitIn(b.house_code, "业主", "拆墙", clock.today() - timedelta(days=40))
+        )
+    officer = replace(Caller.system("t"), role=Role.city_officer)
+    with city_engine.connect() as c:
+        got = {x.label: x for x in items(c, officer)}
+        assert items(c, Caller.system("t")) == []  # no role: nothing
+    assert got["逾期未决结构变动许可"].count == 1 and got["逾期未决结构变动许可"].urgent == 1
+    token, _csrf = web_session(city_engine, "city")
+    client.cookies.set("anju_session", token)
+    assert "逾期未决结构变动许可" in client.get("/").text
