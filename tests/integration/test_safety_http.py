@@ -242,3 +242,27 @@ def test_the_workbench_counts_overdue_safety_work(client: TestClient, city_engin
     token, _csrf = web_session(city_engine, "city")
     client.cookies.set("anju_session", token)
     assert "逾期未决结构变动许可" in client.get("/").text
+
+
+def test_the_synthetic_data_is_deterministic_for_a_seed(city_engine: Engine, settings_for: Any) -> None:
+    import random
+
+    from anju.safety import synthetic_safety
+
+    kr = keyring_from_settings(settings_for(city_engine))
+
+    def once(seed: int) -> tuple[Any, ...]:
+        with city_engine.connect() as c:
+            t = c.begin()
+            synthetic_safety(c, kr, random.Random(f"{seed}:safety"), scale=0.5, today=clock.today())
+            a, h = safety_appraisals.c, safety_hazards.c
+            got = (
+                tuple(c.execute(select(safety_agencies.c.credit_code).order_by(safety_agencies.c.id)).scalars()),
+                tuple(c.execute(select(a.building_id, a.grade, a.report_no).order_by(a.id)).all()),
+                tuple(c.execute(select(h.building_id, h.path, h.status).order_by(h.id)).all()),
+            )
+            t.rollback()
+        return got
+
+    first = once(7)
+    assert first == once(7) and len(first[0]) == 14
