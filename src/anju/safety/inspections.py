@@ -167,6 +167,7 @@ def _plan_scope(scope: Scope) -> list[Any]:
         or_(
             _P.street_code.in_(sorted(scope.streets or ())),
             and_(_P.street_code.is_(None), _P.district_code == scope.code),
+            and_(_P.street_code.is_(None), _P.district_code.is_(None)),  # city-wide: its buildings stay scoped
         )
     ]
 
