@@ -266,3 +266,22 @@ def test_the_synthetic_data_is_deterministic_for_a_seed(city_engine: Engine, set
 
     first = once(7)
     assert first == once(7) and len(first[0]) == 14
+
+
+def test_a_city_wide_plan_is_listed_for_a_clerk_with_only_the_clerks_buildings(
+    client: TestClient, city_engine: Engine
+) -> None:
+    w = choose_world(city_engine)
+    r = client.post(
+        f"{API}/plans", json={"title": "全市老旧房屋排查", "rule_code": "age30"}, headers=auth(city_engine, "city")
+    )
+    if r.status_code == 422:
+        pytest.skip("the tiny city has no building 30 years old")
+    assert r.status_code == 201, r.text
+    pid = r.json()["id"]
+    clerk = auth(city_engine, "clerk")
+    assert pid in [p["id"] for p in client.get(f"{API}/plans", headers=clerk).json()["items"]]
+    mine = client.get(f"{API}/inspections", params={"plan_id": pid, "page_size": 100}, headers=clerk).json()
+    every = client.get(f"{API}/inspections", params={"plan_id": pid}, headers=auth(city_engine, "city")).json()
+    assert all(i["street_code"] == w.street_s1 for i in mine["items"]) and mine["total"] <= every["total"]
+    assert every["total"] == client.get(f"{API}/plans/{pid}", headers=clerk).json()["buildings"]
