@@ -566,6 +566,7 @@ CONTEXTS: tuple[Context, ...] = (
         ),
         restriction_sources={"safety_hazards": "anju.safety.hazards:hazard_source"},
         worklist="anju.safety.worklist:items",
+        credit_subjects={"safety_agencies": "anju.safety.agencies:credit_subjects"},
         menu=(
             MenuItem("房屋安全", "房屋安全概况", "/safety", "safety.read"),
             MenuItem("房屋安全", "鉴定机构", "/safety/agencies", "safety.read"),

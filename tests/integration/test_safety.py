@@ -109,6 +109,9 @@ def test_agency_filing_checks_every_field_encrypts_engineers_and_records_violati
         detail = agencies.get_agency(c, Scope.whole_city(), aid)
         ev = c.execute(select(credit.credit_events.c.kind, credit.credit_events.c.source)).all()
     assert len(detail["violations"]) == 1
+    with city_engine.connect() as c:
+        subjects = list(agencies.credit_subjects(c, kr))
+    assert [(x.kind, x.credit_code) for x in subjects] == [("appraisal", code(1))]
     assert ("safety.appraisal_violation", "safety") in [tuple(x) for x in ev]
     # a suspended agency cannot appraise
     with city_engine.begin() as c:

@@ -421,3 +421,18 @@ def start_draw(conn: Connection, kr: Keyring, caller: Caller, d: DrawIn) -> int:
             district_code=d.district_code or None,
         ),
     )
+
+
+def credit_subjects(conn: Connection, kr: Keyring) -> Iterator[credit.SubjectIn]:
+    """Every filed agency as a credit subject (``anju credit sync``: the context's provider in
+    ``anju.contexts``), read in batches by id."""
+    last = 0
+    while True:
+        rows = conn.execute(
+            select(safety_agencies).where(_A.status == "filed", _A.id > last).order_by(_A.id).limit(1000)
+        ).all()
+        if not rows:
+            return
+        for r in rows:
+            yield agency_subject(kr, int(r.id), r._mapping)
+        last = int(rows[-1].id)
