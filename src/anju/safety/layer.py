@@ -1,7 +1,9 @@
 """The map layer 房屋安全等级与隐患 (``safety``, issue 23), through the map context's layer interface: one
 point per appraised building (at its centroid) with its latest JGJ 125 grade as of the map's date and
-whether a hazard case was open then (its path). One grouped query per tile, scoped by the building's
-street; the tile cache follows appraisals and hazard cases (the register-version triggers of 0036).
+whether a hazard case was open then (its path). One query per tile, driven by the buildings in the tile,
+scoped by the building's street; from zoom 14 (below it a tile holds thousands of points and misses the
+map's budget, docs/benchmarks.md); the tile cache follows appraisals and hazard cases (the
+register-version triggers of 0036).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from shapely.geometry import Point
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, or_, select
 
 from anju.core.scope import Scope
 from anju.map import Attribute, BBox, Feature, Layer, register_layer
@@ -41,24 +43,27 @@ class SafetyLayer(Layer):
             b.centroid_lat.between(min_lat - MARGIN, max_lat + MARGIN),
             *scope.where(b.street_code),
         ]
+        # Driven by the buildings in the box (the centroid index), each appraised one's latest appraisal
+        # and open case found through their building indexes: the cost follows the tile, not the city.
         latest = (
-            select(a.building_id, func.max(a.id).label("aid"))
-            .join(buildings, b.id == a.building_id)
-            .where(a.appraised_on <= as_of, *in_box)
-            .group_by(a.building_id)
-            .subquery()
+            select(a.id)
+            .where(a.building_id == b.id, a.appraised_on <= as_of)
+            .order_by(a.appraised_on.desc(), a.id.desc())
+            .limit(1)
+            .correlate(buildings)
+            .scalar_subquery()
         )
         open_case = and_(
-            h.building_id == latest.c.building_id,
+            h.building_id == b.id,
             h.opened_on <= as_of,
             or_(h.closed_on.is_(None), h.closed_on > as_of),
         )
         q = (
             select(b.id, b.house_code, b.centroid_lon, b.centroid_lat, a.grade, a.appraised_on, h.path, h.case_no)
-            .select_from(latest)
-            .join(safety_appraisals, a.id == latest.c.aid)
-            .join(buildings, b.id == latest.c.building_id)
+            .select_from(buildings)
+            .join(safety_appraisals, a.id == latest)
             .outerjoin(safety_hazards, open_case)
+            .where(*in_box)
         )
         for bid, code, lon, lat, grade, on, path, case_no in conn.execute(q):
             if lon is None or lat is None:
@@ -77,7 +82,7 @@ SAFETY_LAYER = register_layer(
         name="safety",
         title="房屋安全等级与隐患",
         kind="point",
-        minzoom=11,
+        minzoom=14,
         maxzoom=22,
         attributes=(
             Attribute("grade", "鉴定等级（JGJ 125）", "category", GRADE_COLOURS),
