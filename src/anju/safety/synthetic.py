@@ -29,6 +29,8 @@ GIVEN = "建国明华志强海军伟平丽敏静文博宇涛"
 #: Shares among appraised buildings (JGJ 125): mostly A/B, a few per cent C, under one per cent D.
 GRADES = ("A", "B", "C", "D")
 GRADE_WEIGHTS = (52.0, 43.5, 3.8, 0.7)
+#: The last plan's review: about 30,000 buildings inspected at the real city's scale.
+INSPECTED_AT_SCALE_1 = 30_000
 #: The share of inspected buildings found to need an appraisal (a finding other than none).
 APPRAISE_SHARE = 0.25
 PATHS = ("monitor", "reinforce", "demolish")
@@ -91,17 +93,21 @@ def _plans(conn: Connection, rng: random.Random, today: date) -> list[int]:
     return out
 
 
-def _inspect(conn: Connection, rng: random.Random, plan_ids: list[int], today: date) -> list[tuple[int, int, date]]:
-    """Record most inspections (set-wise, the values the service's checks allow); returns (inspection,
-    building, day) of those that need an appraisal."""
+def _inspect(
+    conn: Connection, rng: random.Random, plan_ids: list[int], today: date, scale: float
+) -> list[tuple[int, int, date]]:
+    """Record inspections (set-wise, the values the service's checks allow) — about the last plan's
+    30,000 buildings at scale 1, at most 92 % of the plans' buildings, the rest still pending; returns
+    (inspection, building, day) of those that need an appraisal."""
     i = safety_inspections.c
     rows = conn.execute(select(i.id, i.building_id, i.plan_id).where(i.plan_id.in_(plan_ids)).order_by(i.id)).all()
     p = safety_plans.c
     starts = dict(conn.execute(select(p.id, p.planned_on).where(p.id.in_(plan_ids))).all())
+    share = min(0.92, INSPECTED_AT_SCALE_1 * scale / max(1, len(rows)))
     need: list[tuple[int, int, date]] = []
     done: list[dict[str, object]] = []
     for r in rows:
-        if rng.random() > 0.92:  # still pending
+        if rng.random() > share:  # still pending
             continue
         on = starts[r.plan_id] + timedelta(days=rng.randint(1, 120))
         finding = "none" if rng.random() > APPRAISE_SHARE else rng.choice(("minor", "serious"))
@@ -127,7 +133,7 @@ def generate(conn: Connection, kr: Keyring, rng: random.Random, *, scale: float,
         return SynthCounts(agencies=0, engineers=0, plans=0, inspected=0, appraisals=0, hazards=0, closed=0)
     agency_ids, engineers = _agencies(conn, kr, rng, scale, streets)
     plan_ids = _plans(conn, rng, today)
-    need = _inspect(conn, rng, plan_ids, today) if plan_ids else []
+    need = _inspect(conn, rng, plan_ids, today, scale) if plan_ids else []
     codes = dict(conn.execute(select(buildings.c.id, buildings.c.house_code).where(
         buildings.c.id.in_(sorted({b for _, b, _ in need})))).all()) if need else {}  # fmt: skip
     made = 0
