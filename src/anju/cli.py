@@ -154,6 +154,14 @@ def db_downgrade(revision: str) -> None:
     "committees and votes, maintenance-fund accounts with ten years of deposits, interest and spending "
     "(docs/estates.md); needs --people, --market and --credit.",
 )
+@click.option(
+    "--renewal/--no-renewal",
+    default=True,
+    show_default=True,
+    help="Also generate urban renewal: five years of old-community projects in proportion to the plan's "
+    "district × year table, shanty-town and energy retrofits, lift retrofits with owners' agreements and "
+    "completions (docs/renewal.md).",
+)
 def synth(
     scale: float,
     seed: int,
@@ -165,6 +173,7 @@ def synth(
     departments_dir: Path | None,
     credit: bool,
     estates: bool,
+    renewal: bool,
 ) -> None:
     """Build the synthetic Nanjing into the configured (empty) database."""
     from anju.core import migrate
@@ -233,6 +242,12 @@ def synth(
                     engine, keyring_from_settings(settings), seed, scale=scale, progress=runtime.progress
                 )
                 out |= {"estates": est.made, "estates_seconds": round(time.perf_counter() - t5, 1)}
+        if renewal:
+            from anju.synth import generate_renewal
+
+            t6 = time.perf_counter()
+            ren = generate_renewal(engine, seed, scale=scale, city_code=settings.city_code, progress=runtime.progress)
+            out |= {"renewal": ren.made, "renewal_seconds": round(time.perf_counter() - t6, 1)}
     except (AnjuError, ValueError) as e:
         raise click.ClickException(str(e)) from None
     click.echo(json.dumps(out, ensure_ascii=False))
@@ -413,6 +428,10 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
 
         est = generate_estates(engine, keyring_from_settings(settings), seed, scale=scale, progress=runtime.progress)
         click.echo(f"已生成合成物业管理数据：{est.summary()}（/property）", err=True)
+        from anju.synth import generate_renewal
+
+        ren = generate_renewal(engine, seed, scale=scale, city_code=settings.city_code, progress=runtime.progress)
+        click.echo(f"已生成合成城市更新项目：{ren.summary()}（/renewal，公开页 /renewal/public）", err=True)
         from anju.rental.cli import publish_demo_guidance
 
         edition = publish_demo_guidance(engine)

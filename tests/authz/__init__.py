@@ -16,6 +16,7 @@ from tests.authz import (
     cases_map,
     cases_market,
     cases_registry,
+    cases_renewal,
     cases_rental,
     cases_security,
     cases_transactions,
@@ -37,6 +38,7 @@ CASES_BY_CONTEXT: dict[str, dict[tuple[str, str], Case]] = {
     "credit": cases_credit.CASES,
     "market": cases_market.CASES,
     "estates": cases_estates.CASES,
+    "renewal": cases_renewal.CASES,
 }
 
 

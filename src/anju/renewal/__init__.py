@@ -12,5 +12,6 @@ from anju.renewal import layers
 from anju.renewal.domain import KINDS, STATUSES, SYNTHETIC_LABEL
 from anju.renewal.lifecycle import ConsentIn, StepIn
 from anju.renewal.projects import ProjectIn
+from anju.renewal.synthetic import synthetic_renewal
 
-__all__ = ["KINDS", "STATUSES", "SYNTHETIC_LABEL", "ConsentIn", "ProjectIn", "StepIn", "layers"]
+__all__ = ["KINDS", "STATUSES", "SYNTHETIC_LABEL", "ConsentIn", "ProjectIn", "StepIn", "layers", "synthetic_renewal"]

@@ -97,7 +97,7 @@ def area_of(value: Decimal | str, field: str, errors: list[FieldError]) -> Decim
     return d
 
 
-def _fields(cmd: ProjectIn, known_conditions: Sequence[str], errors: list[FieldError]) -> Decimal:
+def project_fields(cmd: ProjectIn, known_conditions: Sequence[str], errors: list[FieldError]) -> Decimal:
     """Every field that needs no database (the synthetic city runs the same checks)."""
     if cmd.kind not in domain.KINDS:
         errors.append(FieldError("kind", "应为 " + "、".join(domain.KINDS)))
@@ -163,7 +163,7 @@ def create_project(
     same estate (or building unit)."""
     elig_rules = rules.eligibility(settings)
     errors: list[FieldError] = []
-    area = _fields(cmd, list(elig_rules.conditions), errors)
+    area = project_fields(cmd, list(elig_rules.conditions), errors)
     if cmd.on > clock.today():
         errors.append(FieldError("on", "日期不能晚于今天"))
     if errors:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from anju import registry
 from anju.core.errors import NotFound
 from anju.core.scope import Scope
 from anju.renewal import domain, lifts, progress, projects, rules
@@ -49,8 +50,9 @@ def plan_progress(request: Request, uow: UowDep, settings: SettingsDep, caller: 
         p = _progress(conn, settings, caller.scope)
         statuses = progress.by_status(conn, scope=caller.scope)
         lift = lifts.lift_figures(conn, scope=caller.scope)
+        scale = registry.synthetic_scale(conn)
     return render(
-        request, "renewal/progress.html", p=p, statuses=statuses, lift=lift,
+        request, "renewal/progress.html", p=p, statuses=statuses, lift=lift, scale=scale,
         data=progress_out(p).model_dump(mode="json"), public=False,
     )  # fmt: skip
 
@@ -61,10 +63,11 @@ def public(request: Request, uow: UowDep, settings: SettingsDep, caller: Public,
     with uow.read() as conn:
         p = _progress(conn, settings, city)
         lift = lifts.lift_figures(conn, scope=city)
+        scale = registry.synthetic_scale(conn)
         page = projects.list_projects(
             conn, projects.ProjectFilter(), scope=city, limit=paging.page_size, offset=paging.offset
         )
     return render(
-        request, "renewal/public.html", p=p, lift=lift, items=page.items, data=progress_out(p).model_dump(mode="json"),
+        request, "renewal/public.html", p=p, lift=lift, items=page.items, scale=scale, data=progress_out(p).model_dump(mode="json"),
         pager=pager(page.total, paging.page, paging.page_size), public=True,
     )  # fmt: skip
