@@ -52,16 +52,28 @@ def build(engine: Engine, n: int, seed: int = 1) -> float:
         streets = [
             (str(code), str(m))
             for code, m in c.execute(
-                select(d.code, func.coalesce(d.managing_code, d.parent_code)).where(d.level == "street").order_by(d.code)
+                select(d.code, func.coalesce(d.managing_code, d.parent_code))
+                .where(d.level == "street")
+                .order_by(d.code)
             )
         ]
         n_estates = max(1, n // 20)
         estates = []
         for i in range(n_estates):
-            street, district = streets[i % len(streets)]
-            estates.append({"id": i + 1, "estate_code": f"B{i:09d}", "name": f"小区{i}", "kind": "小区",
-                            "district_code": street[:6], "street_code": street, "address": f"路{i}号",
-                            "year_built": rng.randint(1970, 2004), "recorded_at": now})  # fmt: skip
+            street, _district = streets[i % len(streets)]
+            estates.append(
+                {
+                    "id": i + 1,
+                    "estate_code": f"B{i:09d}",
+                    "name": f"小区{i}",
+                    "kind": "小区",
+                    "district_code": street[:6],
+                    "street_code": street,
+                    "address": f"路{i}号",
+                    "year_built": rng.randint(1970, 2004),
+                    "recorded_at": now,
+                }
+            )
         bulk_insert(c, registry.estates, list(estates[0]), [tuple(e.values()) for e in estates])
         kinds = list(domain.KINDS)
         rows = []
@@ -69,13 +81,42 @@ def build(engine: Engine, n: int, seed: int = 1) -> float:
             e = estates[i % n_estates]
             kind = rng.choice(kinds)
             status = rng.choice(domain.LIFECYCLES[kind])
-            rows.append((
-                f"RN{i:010d}", kind, "项目", e["id"], dict(streets)[e["street_code"]], e["street_code"], status,
-                clock.today(), rng.randint(2021, 2026) if status != "reserve" else None, Decimal(rng.randint(1000, 90000)),
-                100, "bench", False, now, now,
-            ))  # fmt: skip
-        cols = ("project_no", "kind", "name", "estate_id", "district_code", "street_code", "status", "status_on",
-                "plan_year", "area", "households", "eligibility_reason", "synthetic", "created_at", "updated_at")  # fmt: skip
+            rows.append(
+                (
+                    f"RN{i:010d}",
+                    kind,
+                    "项目",
+                    e["id"],
+                    dict(streets)[str(e["street_code"])],
+                    e["street_code"],
+                    status,
+                    clock.today(),
+                    rng.randint(2021, 2026) if status != "reserve" else None,
+                    Decimal(rng.randint(1000, 90000)),
+                    100,
+                    "bench",
+                    False,
+                    now,
+                    now,
+                )
+            )
+        cols = (
+            "project_no",
+            "kind",
+            "name",
+            "estate_id",
+            "district_code",
+            "street_code",
+            "status",
+            "status_on",
+            "plan_year",
+            "area",
+            "households",
+            "eligibility_reason",
+            "synthetic",
+            "created_at",
+            "updated_at",
+        )
         bulk_insert(c, renewal_projects, cols, rows)
     if engine.dialect.name == "postgresql":
         with engine.begin() as c:
@@ -110,12 +151,21 @@ def main() -> None:
             out = progress.progress(c, plan, scope=Scope.whole_city())
         if i:
             times.append(time.perf_counter() - t)
-    print(json.dumps({
-        "bench": "renewal_progress", "db": engine.dialect.name, "projects": a.projects,
-        "progress_s_median": round(statistics.median(times), 4), "progress_s_max": round(max(times), 4),
-        "accepted": sum(c.done for c in out.total.cells), "rows": len(out.rows), "setup_s": round(setup, 1),
-        "python": platform.python_version(),
-    }))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "bench": "renewal_progress",
+                "db": engine.dialect.name,
+                "projects": a.projects,
+                "progress_s_median": round(statistics.median(times), 4),
+                "progress_s_max": round(max(times), 4),
+                "accepted": sum(c.done for c in out.total.cells),
+                "rows": len(out.rows),
+                "setup_s": round(setup, 1),
+                "python": platform.python_version(),
+            }
+        )
+    )
     engine.dispose()
     if a.postgres and not a.keep:
         drop_postgres(url)

@@ -47,10 +47,15 @@ def lift_building(engine: Engine, min_floors: int = 4) -> Any:
 
 def enter(engine: Engine, settings: Settings, estate_id: int, kind: str = "old_community", **kw: Any) -> int:
     cmd = projects.ProjectIn(
-        kind=kw.pop("kind_", kind), name=kw.pop("name", "测试改造项目"), estate_id=estate_id,
-        on=kw.pop("on", START), unit=kw.pop("unit", "某区住房保障和房产局"), area=kw.pop("area", Decimal("12345.67")),
-        households=kw.pop("households", 300), **kw,
-    )  # fmt: skip
+        kind=kw.pop("kind_", kind),
+        name=kw.pop("name", "测试改造项目"),
+        estate_id=estate_id,
+        on=kw.pop("on", START),
+        unit=kw.pop("unit", "某区住房保障和房产局"),
+        area=kw.pop("area", Decimal("12345.67")),
+        households=kw.pop("households", 300),
+        **kw,
+    )
     with engine.begin() as c:
         return projects.create_project(c, settings, SYSTEM, cmd)
 
@@ -67,4 +72,11 @@ def to_accepted(engine: Engine, settings: Settings, pid: int, plan_year: int) ->
         lifecycle.set_contents(c, settings, SYSTEM, pid, ["B01", "C01"])
         lifecycle.set_funding(c, SYSTEM, pid, {"central": 100_000_00, "city": 50_000_00})
     for i, s in enumerate(("planned", "designed", "tendered", "construction", "accepted")):
-        step(engine, settings, pid, s, START + timedelta(days=10 * (i + 1)), plan_year=plan_year if s == "planned" else None)
+        step(
+            engine,
+            settings,
+            pid,
+            s,
+            START + timedelta(days=10 * (i + 1)),
+            plan_year=plan_year if s == "planned" else None,
+        )

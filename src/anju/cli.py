@@ -267,6 +267,19 @@ def _synth_departments(engine: Engine, settings: Settings, seed: int, directory:
     return got.__dict__ | {"directory": None}
 
 
+def _demo_estates_and_renewal(engine: Engine, settings: Settings, seed: int, scale: float) -> None:
+    """The synthetic estate management (docs/estates.md) and renewal projects (docs/renewal.md), each with
+    its summary line."""
+    from anju.security import keyring_from_settings
+    from anju.synth import generate_estates, generate_renewal
+
+    est = generate_estates(engine, keyring_from_settings(settings), seed, scale=scale, progress=runtime.progress)
+    click.echo(f"已生成合成物业管理数据：{est.summary()}（/property）", err=True)
+
+    ren = generate_renewal(engine, seed, scale=scale, city_code=settings.city_code, progress=runtime.progress)
+    click.echo(f"已生成合成城市更新项目：{ren.summary()}（/renewal，公开页 /renewal/public）", err=True)
+
+
 def _demo_market_figures(engine: Engine, settings: Settings) -> None:
     """The market figures (price indices with their quality) from the demo's history, so the dashboards
     have data; a short revision window keeps the demo quick (docs/market.md)."""
@@ -424,14 +437,7 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
             f"守信记录 {cred.positive} 条（/credit/subjects，公示 /credit/public）",
             err=True,
         )
-        from anju.synth import generate_estates
-
-        est = generate_estates(engine, keyring_from_settings(settings), seed, scale=scale, progress=runtime.progress)
-        click.echo(f"已生成合成物业管理数据：{est.summary()}（/property）", err=True)
-        from anju.synth import generate_renewal
-
-        ren = generate_renewal(engine, seed, scale=scale, city_code=settings.city_code, progress=runtime.progress)
-        click.echo(f"已生成合成城市更新项目：{ren.summary()}（/renewal，公开页 /renewal/public）", err=True)
+        _demo_estates_and_renewal(engine, settings, seed, scale)
         from anju.rental.cli import publish_demo_guidance
 
         edition = publish_demo_guidance(engine)

@@ -547,7 +547,7 @@ CONTEXTS: tuple[Context, ...] = (
         "renewal",
         vocabulary="anju.renewal.vocabulary",
         commands={"renewal": "anju.renewal.cli:renewal"},
-        help={"renewal": "Urban renewal: old-community, shanty-town, lift and energy retrofit projects, plan progress."},
+        help={"renewal": "Urban renewal: old-community, shanty-town, lift and energy retrofits, plan progress."},
         permissions={
             "renewal.read": "read urban-renewal projects, lift retrofits and plan progress in scope",
             "renewal.manage": (

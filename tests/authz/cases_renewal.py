@@ -28,22 +28,22 @@ def _project(ctx: Ctx, street: str) -> int:
     estate = ctx.data[street].estate
     with ctx.engine.begin() as conn:
         found = conn.execute(
-            select(renewal_projects.c.id).where(renewal_projects.c.estate_id == estate, renewal_projects.c.kind == "shanty")
+            select(renewal_projects.c.id).where(
+                renewal_projects.c.estate_id == estate, renewal_projects.c.kind == "shanty"
+            )
         ).scalar_one_or_none()
         if found is not None:
             return int(found)
         assert isinstance(ctx.settings, Settings)
-        cmd = projects.ProjectIn("shanty", "矩阵棚改", estate, clock.today() - timedelta(days=3), "矩阵区", "100", 1,
-                                 shanty_mode="retain")  # fmt: skip
+        cmd = projects.ProjectIn(
+            "shanty", "矩阵棚改", estate, clock.today() - timedelta(days=3), "矩阵区", "100", 1, shanty_mode="retain"
+        )
         return projects.create_project(conn, ctx.settings, Caller.system("matrix"), cmd)
 
 
 def _per_project(method: str, template: str, **kw: Any) -> Any:
     def build(ctx: Ctx) -> list[Any]:
-        return [
-            (s, s, lambda c, who, s=s: (method, template.format(id=_project(c, s)), dict(kw)))
-            for s in ctx.data
-        ]
+        return [(s, s, lambda c, who, s=s: (method, template.format(id=_project(c, s)), dict(kw))) for s in ctx.data]
 
     return build
 
@@ -58,9 +58,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/renewal/projects"): Case(
         one("POST", "/renewal/projects", data={}), ok={422}, scoping=None, perm="renewal.manage"
     ),
-    ("GET", "/renewal/projects/{project_id}"): Case(
-        _per_project("GET", "/renewal/projects/{id}"), perm="renewal.read"
-    ),
+    ("GET", "/renewal/projects/{project_id}"): Case(_per_project("GET", "/renewal/projects/{id}"), perm="renewal.read"),
     **{
         ("POST", f"/renewal/projects/{{project_id}}/{what}"): Case(
             one("POST", f"/renewal/projects/{NO}/{what}", data={}), ok=ABSENT, scoping=None, perm="renewal.manage"
@@ -70,34 +68,48 @@ CASES: dict[tuple[str, str], Case] = {
     # API
     ("GET", f"{API}/projects"): Case(one("GET", f"{API}/projects"), scoping=None, perm="renewal.read"),
     ("GET", f"{API}/projects.csv"): Case(one("GET", f"{API}/projects.csv"), scoping=None, perm="renewal.read"),
-    ("POST", f"{API}/projects"): Case(one("POST", f"{API}/projects", json={}), ok={422}, scoping=None, perm="renewal.manage"),
+    ("POST", f"{API}/projects"): Case(
+        one("POST", f"{API}/projects", json={}), ok={422}, scoping=None, perm="renewal.manage"
+    ),
     ("GET", f"{API}/projects/{{project_id}}"): Case(_per_project("GET", API + "/projects/{id}"), perm="renewal.read"),
     ("POST", f"{API}/projects/{{project_id}}/steps"): Case(
         one("POST", f"{API}/projects/{NO}/steps", json={"status": "planned", "on": "2026-01-01", "unit": "矩阵"}),
-        ok={404}, scoping=None, perm="renewal.manage",
-    ),  # fmt: skip
+        ok={404},
+        scoping=None,
+        perm="renewal.manage",
+    ),
     ("PUT", f"{API}/projects/{{project_id}}/contents"): Case(
-        one("PUT", f"{API}/projects/{NO}/contents", json={"codes": ["B01"]}), ok={404}, scoping=None,
+        one("PUT", f"{API}/projects/{NO}/contents", json={"codes": ["B01"]}),
+        ok={404},
+        scoping=None,
         perm="renewal.manage",
-    ),  # fmt: skip
+    ),
     ("PUT", f"{API}/projects/{{project_id}}/funding"): Case(
-        one("PUT", f"{API}/projects/{NO}/funding", json={"amounts_fen": {"city": 1}}), ok={404}, scoping=None,
+        one("PUT", f"{API}/projects/{NO}/funding", json={"amounts_fen": {"city": 1}}),
+        ok={404},
+        scoping=None,
         perm="renewal.manage",
-    ),  # fmt: skip
+    ),
     ("POST", f"{API}/projects/{{project_id}}/consent"): Case(
-        one("POST", f"{API}/projects/{NO}/consent", json={"on": "2026-01-01", "asked": 2, "agreed": 1}), ok={404},
-        scoping=None, perm="renewal.manage",
-    ),  # fmt: skip
+        one("POST", f"{API}/projects/{NO}/consent", json={"on": "2026-01-01", "asked": 2, "agreed": 1}),
+        ok={404},
+        scoping=None,
+        perm="renewal.manage",
+    ),
     ("PUT", f"{API}/projects/{{project_id}}/floors"): Case(
         one("PUT", f"{API}/projects/{NO}/floors", json={"floors": [{"floor_no": 1, "owners": 1, "agreeing": 1}]}),
-        ok={404}, scoping=None, perm="renewal.manage",
-    ),  # fmt: skip
+        ok={404},
+        scoping=None,
+        perm="renewal.manage",
+    ),
     ("GET", f"{API}/lifts"): Case(one("GET", f"{API}/lifts"), scoping=None, perm="renewal.read"),
     ("GET", f"{API}/lifts/figures"): Case(one("GET", f"{API}/lifts/figures"), scoping=None, perm="renewal.read"),
     ("GET", f"{API}/eligibility"): Case(
-        one("GET", f"{API}/eligibility", params={"kind": "shanty", "estate_id": NO}), ok={422}, scoping=None,
+        one("GET", f"{API}/eligibility", params={"kind": "shanty", "estate_id": NO}),
+        ok={422},
+        scoping=None,
         perm="renewal.read",
-    ),  # fmt: skip
+    ),
     ("GET", f"{API}/catalogue"): Case(one("GET", f"{API}/catalogue"), scoping=None, perm="renewal.read"),
     ("GET", f"{API}/progress"): Case(one("GET", f"{API}/progress"), scoping=None, perm="renewal.read"),
     ("GET", f"{API}/progress.csv"): Case(one("GET", f"{API}/progress.csv"), scoping=None, perm="renewal.read"),

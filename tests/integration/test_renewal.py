@@ -15,7 +15,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from anju import registry
 from anju.app import create_app
 from anju.core import clock
 from anju.core.errors import Conflict, NotFound, ValidationError
@@ -131,7 +130,14 @@ def test_lifecycle_in_order_with_what_each_step_needs(city_engine: Engine, setti
     with city_engine.connect() as c:
         d = lifecycle.detail(c, settings, Scope.whole_city(), pid)
         assert _count(city_engine, renewal_funding) >= 2
-    assert [s["status"] for s in d["steps"]] == ["reserve", "planned", "designed", "tendered", "construction", "accepted"]
+    assert [s["status"] for s in d["steps"]] == [
+        "reserve",
+        "planned",
+        "designed",
+        "tendered",
+        "construction",
+        "accepted",
+    ]
     assert d["steps"][1]["documents"] == ["宁建城〔2025〕12号"]
     assert d["funding_total_fen"] == 123_457 and [f["source"] for f in d["funding"]] == ["central", "owners"]
     assert [c["category"] for c in d["contents"]] == ["basic", "complete", "improve"]
@@ -209,8 +215,15 @@ def test_shanty_modes_and_resettlement_link(city_engine: Engine, settings: Any) 
         enter(city_engine, settings, e.id, kind="shanty", shanty_mode="retain", expropriated_households=5)
     assert err.value.errors[0].field == "expropriated_households"
     with pytest.raises(ValidationError) as err:
-        enter(city_engine, settings, e.id, kind="shanty", shanty_mode="demolish", expropriated_households=5,
-              resettlement_programme="no_such_programme")  # fmt: skip
+        enter(
+            city_engine,
+            settings,
+            e.id,
+            kind="shanty",
+            shanty_mode="demolish",
+            expropriated_households=5,
+            resettlement_programme="no_such_programme",
+        )
     assert err.value.errors[0].field == "resettlement_programme"
     pid = enter(city_engine, settings, e.id, kind="shanty", shanty_mode="demolish", expropriated_households=5)
     with city_engine.connect() as c:
@@ -227,7 +240,12 @@ def test_scope_of_a_district_officer(city_engine: Engine, settings: Any) -> None
         with pytest.raises(NotFound):
             lifecycle.detail(c, settings, clerk_scope, pid)
         assert projects.list_projects(c, projects.ProjectFilter(), scope=clerk_scope, limit=10, offset=0).total == 0
-        assert projects.list_projects(c, projects.ProjectFilter(kind="shanty"), scope=Scope.whole_city(), limit=10, offset=0).total == 1
+        assert (
+            projects.list_projects(
+                c, projects.ProjectFilter(kind="shanty"), scope=Scope.whole_city(), limit=10, offset=0
+            ).total
+            == 1
+        )
 
 
 def test_map_layers_follow_the_date(city_engine: Engine, settings: Any) -> None:
@@ -235,6 +253,7 @@ def test_map_layers_follow_the_date(city_engine: Engine, settings: Any) -> None:
     pid = enter(city_engine, settings, old.id)
     to_accepted(city_engine, settings, pid, START.year)
     layer = get_layer("renewal-projects")
+    assert layer is not None
     bbox = (old.centroid_lon - 0.01, old.centroid_lat - 0.01, old.centroid_lon + 0.01, old.centroid_lat + 0.01)
     with city_engine.connect() as c:
         before = list(layer.features(c, bbox, 14, Scope.whole_city(), START - timedelta(days=1)))
@@ -254,8 +273,14 @@ def test_pages_forms_and_the_public_page(city_engine: Engine, settings: Any) -> 
     client = TestClient(create_app(settings))
     token, csrf = web_session(city_engine, "city")
     client.cookies.set("anju_session", token)
-    for path in ("/renewal", f"/renewal/projects/{pid}", "/renewal/progress", "/renewal/lifts",
-                 "/renewal/projects/new", "/renewal?kind=old_community&status=accepted"):  # fmt: skip
+    for path in (
+        "/renewal",
+        f"/renewal/projects/{pid}",
+        "/renewal/progress",
+        "/renewal/lifts",
+        "/renewal/projects/new",
+        "/renewal?kind=old_community&status=accepted",
+    ):
         r = client.get(path)
         assert r.status_code == 200, path
         assert "城市更新" in r.text or "加装电梯" in r.text
@@ -264,26 +289,60 @@ def test_pages_forms_and_the_public_page(city_engine: Engine, settings: Any) -> 
     # a refused form is the same page with the field's error; nothing written
     newer = estate_built(city_engine, 2006, 2030)
     before = _count(city_engine, renewal_projects)
-    r = client.post("/renewal/projects", data={"csrf_token": csrf, "kind": "old_community", "name": "新小区",
-                    "estate_id": str(newer.id), "area": "100", "households": "3", "on": START.isoformat(),
-                    "unit": "区房产局"})  # fmt: skip
+    r = client.post(
+        "/renewal/projects",
+        data={
+            "csrf_token": csrf,
+            "kind": "old_community",
+            "name": "新小区",
+            "estate_id": str(newer.id),
+            "area": "100",
+            "households": "3",
+            "on": START.isoformat(),
+            "unit": "区房产局",
+        },
+    )
     assert r.status_code == 422 and "不早于 2005 年" in r.text and "eligibility" in r.text
     assert _count(city_engine, renewal_projects) == before
     other = estate_built(city_engine, 2000, 2004)
-    r = client.post("/renewal/projects", data={"csrf_token": csrf, "kind": "old_community", "name": "页面入库",
-                    "conditions": "will",
-                    "estate_id": str(other.id), "area": "100.5", "households": "3", "on": START.isoformat(),
-                    "unit": "区房产局", "documents": "A-1，A-2"}, follow_redirects=False)  # fmt: skip
+    r = client.post(
+        "/renewal/projects",
+        data={
+            "csrf_token": csrf,
+            "kind": "old_community",
+            "name": "页面入库",
+            "conditions": "will",
+            "estate_id": str(other.id),
+            "area": "100.5",
+            "households": "3",
+            "on": START.isoformat(),
+            "unit": "区房产局",
+            "documents": "A-1，A-2",
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     new_id = int(r.headers["location"].split("/")[-1].split("?")[0])
-    r = client.post(f"/renewal/projects/{new_id}/steps", data={"csrf_token": csrf, "status": "planned",
-                    "on": START.isoformat(), "unit": "区建设局", "plan_year": str(START.year)})  # fmt: skip
+    r = client.post(
+        f"/renewal/projects/{new_id}/steps",
+        data={
+            "csrf_token": csrf,
+            "status": "planned",
+            "on": START.isoformat(),
+            "unit": "区建设局",
+            "plan_year": str(START.year),
+        },
+    )
     assert r.status_code == 422 and "请勾选确认" in r.text
-    r = client.post(f"/renewal/projects/{new_id}/funding", data={"csrf_token": csrf, "central": "1,000.50"},
-                    follow_redirects=False)  # fmt: skip
+    r = client.post(
+        f"/renewal/projects/{new_id}/funding", data={"csrf_token": csrf, "central": "1,000.50"}, follow_redirects=False
+    )
     assert r.status_code == 303
     with city_engine.connect() as c:
-        assert c.execute(select(renewal_funding.c.amount_fen).where(renewal_funding.c.project_id == new_id)).scalar_one() == 100_050
+        assert (
+            c.execute(select(renewal_funding.c.amount_fen).where(renewal_funding.c.project_id == new_id)).scalar_one()
+            == 100_050
+        )
     # the public page: anonymous, the projects and progress, no personal data
     anon = TestClient(create_app(settings))
     r = anon.get("/renewal/public")
@@ -297,8 +356,15 @@ def test_api_and_csv(city_engine: Engine, settings: Any) -> None:
     client = TestClient(create_app(settings))
     h = {"authorization": f"Bearer {api_token(city_engine, 'city')}"}
     old = estate_built(city_engine, 1950, 1999)
-    body = {"kind": "old_community", "name": "接口入库", "estate_id": old.id, "on": START.isoformat(),
-            "unit": "区房产局", "area_m2": "999.99", "households": 10}  # fmt: skip
+    body = {
+        "kind": "old_community",
+        "name": "接口入库",
+        "estate_id": old.id,
+        "on": START.isoformat(),
+        "unit": "区房产局",
+        "area_m2": "999.99",
+        "households": 10,
+    }
     r = client.post("/api/v1/renewal/projects", json=body, headers=h)
     assert r.status_code == 201, r.text
     pid = r.json()["id"]
@@ -307,8 +373,11 @@ def test_api_and_csv(city_engine: Engine, settings: Any) -> None:
     assert r.status_code == 200
     r = client.get(f"/api/v1/renewal/projects/{pid}", headers=h).json()
     assert r["funding_total_fen"] == 500 and r["steps"][0]["unit"] == "区房产局" and r["area"] == "999.99"
-    r = client.post(f"/api/v1/renewal/projects/{pid}/steps", headers=h,
-                    json={"status": "designed", "on": START.isoformat(), "unit": "x"})  # fmt: skip
+    r = client.post(
+        f"/api/v1/renewal/projects/{pid}/steps",
+        headers=h,
+        json={"status": "designed", "on": START.isoformat(), "unit": "x"},
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "status"
     r = client.get("/api/v1/renewal/projects.csv?kind=old_community", headers=h)
     assert r.status_code == 200 and "接口入库" in r.content.decode("utf-8-sig")

@@ -33,10 +33,16 @@ def test_the_plan_file_holds_the_tables_of_the_plan() -> None:
 
 def test_a_malformed_plan_is_refused_naming_the_entry(tmp_path: Path) -> None:
     bad = tmp_path / "plan.toml"
-    bad.write_text('[plan]\nfirst_year = 2021\nlast_year = 2022\n[[district]]\ncode = "1"\ncommunities = [1]\narea = ["1"]\n', encoding="utf-8")
+    bad.write_text(
+        '[plan]\nfirst_year = 2021\nlast_year = 2022\n[[district]]\ncode = "1"\ncommunities = [1]\narea = ["1"]\n',
+        encoding="utf-8",
+    )
     with pytest.raises(rules.RulesError, match="district 1"):
         rules.load_plan(bad)
-    bad.write_text('[plan]\nfirst_year = 2021\nlast_year = 2021\n[[district]]\ncode = "1"\ncommunities = [1]\narea = ["x"]\n', encoding="utf-8")
+    bad.write_text(
+        '[plan]\nfirst_year = 2021\nlast_year = 2021\n[[district]]\ncode = "1"\ncommunities = [1]\narea = ["x"]\n',
+        encoding="utf-8",
+    )
     with pytest.raises(rules.RulesError, match="not a number"):
         rules.load_plan(bad)
 
@@ -55,7 +61,9 @@ def test_a_malformed_plan_is_refused_naming_the_entry(tmp_path: Path) -> None:
         ("lift", 1990, 3, (), None),
     ],
 )
-def test_eligibility_is_explained(kind: str, year: int | None, floors: int, conditions: tuple[str, ...], rule: str | None) -> None:
+def test_eligibility_is_explained(
+    kind: str, year: int | None, floors: int, conditions: tuple[str, ...], rule: str | None
+) -> None:
     e = rules.check(rules.load_eligibility(DATA / "eligibility.toml"), kind, date(2024, 5, 1), year, floors, conditions)
     assert e.rule == rule and e.eligible is (rule is not None) and e.edition == "plan-2021"
     if year is None and rule is None:
@@ -79,10 +87,14 @@ def test_steps_go_one_at_a_time_along_the_kinds_lifecycle() -> None:
     today = date(2026, 1, 10)
     assert domain.step_problems("old_community", "reserve", "planned", today, today, today, "区") == []
     assert domain.step_problems("lift", "reserve", "planned", today, None, today, "区")[0][0] == "status"
-    assert domain.step_problems("old_community", "reserve", "designed", today, None, today, "区")[0][1].endswith("“列入年度计划”")
+    assert domain.step_problems("old_community", "reserve", "designed", today, None, today, "区")[0][1].endswith(
+        "“列入年度计划”"
+    )
     problems = dict(domain.step_problems("old_community", "reserve", "planned", date(2026, 1, 11), None, today, ""))
     assert set(problems) == {"on", "unit"}
-    assert domain.step_problems("lift", "in_service", "closed", today, None, today, "区")[0][1].startswith("项目已处于最后环节")
+    assert domain.step_problems("shanty", "closed", "closed", today, None, today, "区")[0][1].startswith(
+        "项目已处于最后环节"
+    )
     assert domain.next_status("lift", "accepted") == "in_service" and domain.next_status("shanty", "closed") is None
 
 

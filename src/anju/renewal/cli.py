@@ -7,7 +7,7 @@ import click
 
 @click.group(name="renewal")
 def renewal() -> None:
-    """Urban renewal: old-community, shanty-town, lift and energy retrofit projects, plan progress."""
+    """Urban renewal: old-community, shanty-town, lift and energy retrofits, plan progress."""
 
 
 @renewal.command("check-data")
@@ -24,7 +24,10 @@ def check_data() -> None:
     except rules.RulesError as e:
         raise click.ClickException(str(e)) from None
     by_cat = {c: sum(1 for i in cat.items if i.category == c) for c in ("basic", "complete", "improve")}
-    click.echo(f"改造内容清单：{cat.name}，基础类 {by_cat['basic']} 项、完善类 {by_cat['complete']} 项、提升类 {by_cat['improve']} 项")
+    click.echo(
+        f"改造内容清单：{cat.name}，基础类 {by_cat['basic']} 项、"
+        f"完善类 {by_cat['complete']} 项、提升类 {by_cat['improve']} 项"
+    )
     for ed in elig.editions:
         click.echo(f"改造范围规定 {ed.code}（{ed.effective_from} 起）：" + "；".join(r.text for r in ed.rules))
     click.echo(f"加装电梯协议须同意业主占比 ≥ {elig.lift_min_agreement}")
@@ -58,14 +61,26 @@ def progress_command(as_csv: bool) -> None:
         p = progress.progress(conn, plan, scope=Scope.whole_city())
     if as_csv:
         w = csvout.writer(sys.stdout)
-        w.writerow(["district_code", "district", "year", "plan_communities", "plan_area_wan_m2", "listed", "accepted",
-                    "accepted_area_wan_m2"])  # fmt: skip
+        w.writerow(
+            [
+                "district_code",
+                "district",
+                "year",
+                "plan_communities",
+                "plan_area_wan_m2",
+                "listed",
+                "accepted",
+                "accepted_area_wan_m2",
+            ]
+        )
         for r in [*p.rows, p.total]:
             for c in r.cells:
                 w.writerow([r.code, r.name, c.year, c.plan_communities, c.plan_area, c.listed, c.done, c.done_area])
         return
     for r in [*p.rows, p.total]:
         t = r.total
-        click.echo(f"{r.name}：计划 {t.plan_communities} 个 / {t.plan_area} 万㎡，已竣工 {t.done} 个 / {t.done_area} 万㎡")
+        click.echo(
+            f"{r.name}：计划 {t.plan_communities} 个 / {t.plan_area} 万㎡，已竣工 {t.done} 个 / {t.done_area} 万㎡"
+        )
     for tp in p.targets:
         click.echo(f"{tp.label}：{tp.actual} / {tp.target} {tp.unit}（{tp.percent}）")

@@ -52,7 +52,11 @@ LIFECYCLES: Final[dict[str, tuple[str, ...]]] = {
 #: Statuses at which the works are finished (the plan's actual counts these).
 DONE: Final = frozenset({"accepted", "closed", "in_service"})
 
-SHANTY_MODES: Final[dict[str, str]] = {"retain": "留（保护性改造）", "renovate": "改（改善性改造）", "demolish": "拆（拆除重建）"}
+SHANTY_MODES: Final[dict[str, str]] = {
+    "retain": "留（保护性改造）",
+    "renovate": "改（改善性改造）",
+    "demolish": "拆（拆除重建）",
+}
 
 FUNDING_SOURCES: Final[dict[str, str]] = {
     "central": "中央补助资金",

@@ -22,10 +22,17 @@ P = renewal_projects.c
 S = renewal_steps.c
 
 STATUS_COLOURS = {
-    "reserve": "#9e9e9e", "planned": "#42a5f5", "agreed": "#26c6da", "designed": "#5c6bc0",
-    "permitted": "#7e57c2", "tendered": "#ab47bc", "construction": "#ffa726", "accepted": "#66bb6a",
-    "in_service": "#2e7d32", "closed": "#1b5e20",
-}  # fmt: skip
+    "reserve": "#9e9e9e",
+    "planned": "#42a5f5",
+    "agreed": "#26c6da",
+    "designed": "#5c6bc0",
+    "permitted": "#7e57c2",
+    "tendered": "#ab47bc",
+    "construction": "#ffa726",
+    "accepted": "#66bb6a",
+    "in_service": "#2e7d32",
+    "closed": "#1b5e20",
+}
 KIND_COLOURS = {"old_community": "#ef6c00", "shanty": "#8d6e63", "lift": "#00897b", "energy": "#43a047"}
 
 
@@ -34,10 +41,7 @@ def _statuses_as_of(conn: Connection, ids: list[int], as_of: date) -> dict[int, 
     if not ids:
         return {}
     last = (
-        select(func.max(S.id).label("id"))
-        .where(S.project_id.in_(ids), S.on <= as_of)
-        .group_by(S.project_id)
-        .subquery()
+        select(func.max(S.id).label("id")).where(S.project_id.in_(ids), S.on <= as_of).group_by(S.project_id).subquery()
     )
     q = select(S.project_id, S.status).join(last, last.c.id == S.id)
     return {int(p): s for p, s in conn.execute(q)}
@@ -70,10 +74,17 @@ class ProjectsLayer(Layer):
         status = _statuses_as_of(conn, [int(r.id) for r in rows], as_of)
         for r in rows:
             if int(r.id) in status:
-                yield Point(r.centroid_lon, r.centroid_lat), {
-                    "id": int(r.id), "project_no": r.project_no, "name": r.name, "kind": r.kind,
-                    "status": status[int(r.id)], "plan_year": r.plan_year or 0,
-                }  # fmt: skip
+                yield (
+                    Point(r.centroid_lon, r.centroid_lat),
+                    {
+                        "id": int(r.id),
+                        "project_no": r.project_no,
+                        "name": r.name,
+                        "kind": r.kind,
+                        "status": status[int(r.id)],
+                        "plan_year": r.plan_year or 0,
+                    },
+                )
 
 
 @dataclass(frozen=True)
@@ -99,10 +110,16 @@ class LiftsLayer(Layer):
         status = _statuses_as_of(conn, [int(r.id) for r in rows], as_of)
         for r in rows:
             if int(r.id) in status:
-                yield Point(r.centroid_lon, r.centroid_lat), {
-                    "id": int(r.id), "project_no": r.project_no, "building": r.name, "unit_no": r.unit_no or "",
-                    "status": status[int(r.id)],
-                }  # fmt: skip
+                yield (
+                    Point(r.centroid_lon, r.centroid_lat),
+                    {
+                        "id": int(r.id),
+                        "project_no": r.project_no,
+                        "building": r.name,
+                        "unit_no": r.unit_no or "",
+                        "status": status[int(r.id)],
+                    },
+                )
 
 
 PROJECTS = register_layer(
@@ -115,12 +132,20 @@ PROJECTS = register_layer(
         attributes=(
             Attribute("project_no", "项目编号", "text"),
             Attribute("name", "项目名称", "text"),
-            Attribute("kind", "类型", "category", categories=tuple(
-                (k, v, KIND_COLOURS[k]) for k, v in domain.KINDS.items() if k != "lift"
-            )),  # fmt: skip
-            Attribute("status", "环节", "category", categories=tuple(
-                (s, domain.STATUSES[s], STATUS_COLOURS[s]) for s in domain.LIFECYCLES["old_community"]
-            )),  # fmt: skip
+            Attribute(
+                "kind",
+                "类型",
+                "category",
+                categories=tuple((k, v, KIND_COLOURS[k]) for k, v in domain.KINDS.items() if k != "lift"),
+            ),
+            Attribute(
+                "status",
+                "环节",
+                "category",
+                categories=tuple(
+                    (s, domain.STATUSES[s], STATUS_COLOURS[s]) for s in domain.LIFECYCLES["old_community"]
+                ),
+            ),
             Attribute("plan_year", "计划年度", "number"),
         ),
         description="老旧小区、棚户区和节能改造项目（小区中心一点），按所选日期的环节着色。",
@@ -137,9 +162,12 @@ LIFTS = register_layer(
             Attribute("project_no", "项目编号", "text"),
             Attribute("building", "楼栋", "text"),
             Attribute("unit_no", "单元", "text"),
-            Attribute("status", "环节", "category", categories=tuple(
-                (s, domain.STATUSES[s], STATUS_COLOURS[s]) for s in domain.LIFECYCLES["lift"]
-            )),  # fmt: skip
+            Attribute(
+                "status",
+                "环节",
+                "category",
+                categories=tuple((s, domain.STATUSES[s], STATUS_COLOURS[s]) for s in domain.LIFECYCLES["lift"]),
+            ),
         ),
         description="既有住宅加装电梯（楼栋中心一点），按所选日期的环节着色。",
     )

@@ -81,7 +81,10 @@ def advance(conn: Connection, settings: Settings, caller: Caller, project_id: in
     not the next one, the date is before the last step's or in the future, a field is missing, or what
     the step needs first is not there."""
     p = _lock(conn, caller, project_id)
-    errors = [FieldError(f, r) for f, r in domain.step_problems(p.kind, p.status, cmd.status, cmd.on, p.status_on, clock.today(), cmd.unit)]
+    errors = [
+        FieldError(f, r)
+        for f, r in domain.step_problems(p.kind, p.status, cmd.status, cmd.on, p.status_on, clock.today(), cmd.unit)
+    ]
     step_fields(cmd.unit, cmd.documents, errors)
     if cmd.note is not None and len(cmd.note) > 200:
         errors.append(FieldError("note", "备注最多 200 字"))
@@ -99,10 +102,15 @@ def advance(conn: Connection, settings: Settings, caller: Caller, project_id: in
     conn.execute(update(renewal_projects).where(P.id == project_id).values(**values))
     conn.execute(
         renewal_steps.insert().values(
-            project_id=project_id, status=cmd.status, on=cmd.on, unit=cmd.unit.strip(),
-            documents=documents_json(cmd.documents), note=(cmd.note or "").strip() or None,
-            recorded_at=clock.now(), recorded_by=caller.account_id,
-        )  # fmt: skip
+            project_id=project_id,
+            status=cmd.status,
+            on=cmd.on,
+            unit=cmd.unit.strip(),
+            documents=documents_json(cmd.documents),
+            note=(cmd.note or "").strip() or None,
+            recorded_at=clock.now(),
+            recorded_by=caller.account_id,
+        )
     )
 
 
@@ -171,12 +179,14 @@ def set_funding(conn: Connection, caller: Caller, project_id: int, amounts: Mapp
             errors.append(FieldError(f"funding.{source}", "金额应为 0 到 100 亿元之间的整数分"))
     if errors:
         raise ValidationError("资金来源有误：" + "；".join(f"{e.field} {e.reason}" for e in errors[:5]), errors)
-    rows = [{"project_id": project_id, "source": s, "amount_fen": f} for s, f in amounts.items() if f > 0]
+    rows: list[dict[str, Any]] = [
+        {"project_id": project_id, "source": s, "amount_fen": f} for s, f in amounts.items() if f > 0
+    ]
     conn.execute(delete(renewal_funding).where(renewal_funding.c.project_id == project_id))
     if rows:
         conn.execute(renewal_funding.insert(), rows)
     conn.execute(update(renewal_projects).where(P.id == project_id).values(updated_at=clock.now()))
-    return sum(r["amount_fen"] for r in rows)
+    return sum(int(r["amount_fen"]) for r in rows)
 
 
 @dataclass(frozen=True)
@@ -221,7 +231,13 @@ def record_consent(conn: Connection, caller: Caller, project_id: int, cmd: Conse
     conn.execute(
         update(renewal_projects)
         .where(P.id == project_id)
-        .values(consent_vote_id=cmd.vote_id, consent_on=on, consent_asked=asked, consent_agreed=agreed, updated_at=clock.now())
+        .values(
+            consent_vote_id=cmd.vote_id,
+            consent_on=on,
+            consent_asked=asked,
+            consent_agreed=agreed,
+            updated_at=clock.now(),
+        )
     )
 
 
@@ -268,30 +284,53 @@ def detail(conn: Connection, settings: Settings, scope: Scope, project_id: int) 
     estate_name = conn.execute(select(registry.estates.c.name).where(registry.estates.c.id == p.estate_id)).scalar_one()
     st = renewal_steps.c
     steps: list[StepRow] = [
-        {"status": r.status, "status_label": domain.STATUSES[r.status], "on": r.on, "unit": r.unit,
-         "documents": list(json.loads(r.documents)), "note": r.note}  # fmt: skip
+        {
+            "status": r.status,
+            "status_label": domain.STATUSES[r.status],
+            "on": r.on,
+            "unit": r.unit,
+            "documents": list(json.loads(r.documents)),
+            "note": r.note,
+        }
         for r in conn.execute(select(renewal_steps).where(st.project_id == project_id).order_by(st.on, st.id))
     ]
     cat = rules.catalogue(settings)
     contents: list[ContentRow] = []
     for r in conn.execute(select(renewal_contents).where(renewal_contents.c.project_id == project_id)):
         item = cat.get(r.item_code)
-        contents.append({"code": r.item_code, "name": item.name if item else r.item_code, "category": r.category,
-                         "category_label": domain.CATEGORIES.get(r.category, r.category)})  # fmt: skip
+        contents.append(
+            {
+                "code": r.item_code,
+                "name": item.name if item else r.item_code,
+                "category": r.category,
+                "category_label": domain.CATEGORIES.get(r.category, r.category),
+            }
+        )
     contents.sort(key=lambda c: c["code"])
     order = list(domain.FUNDING_SOURCES)
     funding: list[FundingRow] = sorted(
-        ({"source": r.source, "label": domain.FUNDING_SOURCES.get(r.source, r.source), "amount_fen": int(r.amount_fen)}
-         for r in conn.execute(select(renewal_funding).where(renewal_funding.c.project_id == project_id))),
+        (
+            {
+                "source": r.source,
+                "label": domain.FUNDING_SOURCES.get(r.source, r.source),
+                "amount_fen": int(r.amount_fen),
+            }
+            for r in conn.execute(select(renewal_funding).where(renewal_funding.c.project_id == project_id))
+        ),
         key=lambda f: order.index(f["source"]) if f["source"] in order else 99,
-    )  # fmt: skip
+    )
     return {
-        "project": p, "estate_name": estate_name, "kind_label": domain.KINDS[p.kind],
+        "project": p,
+        "estate_name": estate_name,
+        "kind_label": domain.KINDS[p.kind],
         "status_label": domain.STATUSES[p.status],
         "lifecycle": [(s, domain.STATUSES[s]) for s in domain.LIFECYCLES[p.kind]],
-        "next_status": domain.next_status(p.kind, p.status), "steps": steps, "contents": contents,
-        "funding": funding, "funding_total_fen": sum(f["amount_fen"] for f in funding),
-    }  # fmt: skip
+        "next_status": domain.next_status(p.kind, p.status),
+        "steps": steps,
+        "contents": contents,
+        "funding": funding,
+        "funding_total_fen": sum(f["amount_fen"] for f in funding),
+    }
 
 
 def lift_floor_rows(conn: Connection, project_ids: Sequence[int]) -> dict[int, list[domain.FloorAgreement]]:

@@ -28,7 +28,9 @@ P = renewal_projects.c
 SIGNED = ("agreed", "designed", "permitted", "construction", "accepted", "in_service")
 
 
-def set_floors(conn: Connection, caller: Caller, project_id: int, floors: Sequence[domain.FloorAgreement]) -> Fraction | None:
+def set_floors(
+    conn: Connection, caller: Caller, project_id: int, floors: Sequence[domain.FloorAgreement]
+) -> Fraction | None:
     """Replace the unit's owners' agreement per floor (before the agreement is signed). Returns the
     share agreeing."""
     p = scoped_project(conn, caller.scope, project_id, lock=True)
@@ -46,7 +48,10 @@ def set_floors(conn: Connection, caller: Caller, project_id: int, floors: Sequen
     conn.execute(delete(renewal_lift_floors).where(renewal_lift_floors.c.project_id == project_id))
     conn.execute(
         renewal_lift_floors.insert(),
-        [{"project_id": project_id, "floor_no": f.floor_no, "owners": f.owners, "agreeing": f.agreeing} for f in floors],
+        [
+            {"project_id": project_id, "floor_no": f.floor_no, "owners": f.owners, "agreeing": f.agreeing}
+            for f in floors
+        ],
     )
     conn.execute(update(renewal_projects).where(P.id == project_id).values(updated_at=clock.now()))
     return domain.agreement_share(floors)
@@ -89,16 +94,23 @@ class LiftRow(TypedDict):
     after_care: str | None
 
 
-def list_lifts(
-    conn: Connection, *, scope: Scope, status: str | None = None, limit: int, offset: int
-) -> Page[LiftRow]:
+def list_lifts(conn: Connection, *, scope: Scope, status: str | None = None, limit: int, offset: int) -> Page[LiftRow]:
     """Lift retrofits in scope with each unit's agreement (floors summed in one query per page)."""
     if status and status not in domain.LIFECYCLES["lift"]:
         raise ValidationError.of("status", "未知的环节")
     es, bs = registry.estates, registry.buildings
     q = (
-        select(P.id, P.project_no, es.c.name.label("estate_name"), bs.c.name.label("building_name"), P.unit_no,
-               P.street_code, P.status, P.status_on, P.after_care)  # fmt: skip
+        select(
+            P.id,
+            P.project_no,
+            es.c.name.label("estate_name"),
+            bs.c.name.label("building_name"),
+            P.unit_no,
+            P.street_code,
+            P.status,
+            P.status_on,
+            P.after_care,
+        )
         .select_from(renewal_projects.join(es, es.c.id == P.estate_id).outerjoin(bs, bs.c.id == P.building_id))
         .where(P.kind == "lift", *scope.where(P.street_code))
         .order_by(P.id.desc())
@@ -110,11 +122,21 @@ def list_lifts(
     items: list[LiftRow] = []
     for r in page.items:
         fl = floors.get(int(r.id), [])
-        items.append({
-            "id": int(r.id), "project_no": r.project_no, "estate_name": r.estate_name,
-            "building_name": r.building_name or "", "unit_no": r.unit_no, "street_code": r.street_code,
-            "status": r.status, "status_label": domain.STATUSES[r.status], "status_on": r.status_on.isoformat(),
-            "owners": sum(f.owners for f in fl), "agreeing": sum(f.agreeing for f in fl),
-            "share": domain.percent(domain.agreement_share(fl)), "after_care": r.after_care,
-        })  # fmt: skip
+        items.append(
+            {
+                "id": int(r.id),
+                "project_no": r.project_no,
+                "estate_name": r.estate_name,
+                "building_name": r.building_name or "",
+                "unit_no": r.unit_no,
+                "street_code": r.street_code,
+                "status": r.status,
+                "status_label": domain.STATUSES[r.status],
+                "status_on": r.status_on.isoformat(),
+                "owners": sum(f.owners for f in fl),
+                "agreeing": sum(f.agreeing for f in fl),
+                "share": domain.percent(domain.agreement_share(fl)),
+                "after_care": r.after_care,
+            }
+        )
     return Page(items, page.total)

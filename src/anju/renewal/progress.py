@@ -89,7 +89,9 @@ class Progress:
     scoped: bool  # the caller sees part of the city: the plan rows outside it are left out
 
 
-def _actuals(conn: Connection, scope: Scope, first: int, last: int) -> list[tuple[str, str, int | None, bool, int, Decimal]]:
+def _actuals(
+    conn: Connection, scope: Scope, first: int, last: int
+) -> list[tuple[str, str, int | None, bool, int, Decimal]]:
     done = case((P.status.in_(sorted(domain.DONE)), True), else_=False)
     q = (
         select(P.kind, P.district_code, P.plan_year, done.label("done"), func.count(), func.sum(P.area, type_=Area()))
@@ -113,11 +115,15 @@ def progress(conn: Connection, plan: Plan, *, scope: Scope) -> Progress:
     }
     rows: dict[str, Row] = {}
     for d in plan.districts:
-        rows[d.code] = Row(d.code, names.get(d.code, d.name), [
-            Cell(y, d.communities[i], d.area[i]) for i, y in enumerate(years)
-        ])  # fmt: skip
-    target_actual: dict[str, Decimal] = {"old_community:count": Decimal(0), "old_community:area": Decimal(0),
-                                         "shanty:count": Decimal(0), "shanty:area": Decimal(0)}  # fmt: skip
+        rows[d.code] = Row(
+            d.code, names.get(d.code, d.name), [Cell(y, d.communities[i], d.area[i]) for i, y in enumerate(years)]
+        )
+    target_actual: dict[str, Decimal] = {
+        "old_community:count": Decimal(0),
+        "old_community:area": Decimal(0),
+        "shanty:count": Decimal(0),
+        "shanty:area": Decimal(0),
+    }
     for kind, district, year, done, n, area in facts:
         if done and year is not None and plan.first_year <= year <= plan.last_year:
             target_actual[f"{kind}:count"] += n
@@ -142,10 +148,14 @@ def progress(conn: Connection, plan: Plan, *, scope: Scope) -> Progress:
             t.done_area += c.done_area
     targets = [
         TargetProgress(
-            t.code, t.label, t.unit, t.value,
+            t.code,
+            t.label,
+            t.unit,
+            t.value,
             wan(target_actual[f"{t.kind}:area"]) if t.measure == "area" else target_actual[f"{t.kind}:count"],
-            t.binding, t.source,
-        )  # fmt: skip
+            t.binding,
+            t.source,
+        )
         for t in plan.targets
     ]
     return Progress(plan.name, years, visible, total, targets, plan.discrepancies, not scope.unrestricted)

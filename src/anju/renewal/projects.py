@@ -97,18 +97,8 @@ def area_of(value: Decimal | str, field: str, errors: list[FieldError]) -> Decim
     return d
 
 
-def project_fields(cmd: ProjectIn, known_conditions: Sequence[str], errors: list[FieldError]) -> Decimal:
-    """Every field that needs no database (the synthetic city runs the same checks)."""
-    if cmd.kind not in domain.KINDS:
-        errors.append(FieldError("kind", "应为 " + "、".join(domain.KINDS)))
-    if not cmd.name.strip() or len(cmd.name) > 100:
-        errors.append(FieldError("name", "请填写项目名称（最多 100 字）"))
-    area = area_of(cmd.area, "area", errors)
-    if not 0 <= cmd.households <= MAX_HOUSEHOLDS:
-        errors.append(FieldError("households", f"应在 0–{MAX_HOUSEHOLDS} 之间"))
-    for c in cmd.conditions:
-        if c not in known_conditions:
-            errors.append(FieldError("conditions", f"未知的情形 {c[:20]}"))
+def _kind_fields(cmd: ProjectIn, errors: list[FieldError]) -> None:
+    """The fields only some kinds have: 留/改/拆 and 征收 (shanty-town), the building unit (lifts)."""
     if cmd.kind == "shanty":
         if cmd.shanty_mode not in domain.SHANTY_MODES:
             errors.append(FieldError("shanty_mode", "棚户区改造须选择留、改或拆"))
@@ -124,6 +114,21 @@ def project_fields(cmd: ProjectIn, known_conditions: Sequence[str], errors: list
             errors.append(FieldError("building_id", "加装电梯须选择楼栋"))
         if not (cmd.unit_no or "").isdigit() or len(cmd.unit_no or "") > 3:
             errors.append(FieldError("unit_no", "加装电梯须填写单元号（数字）"))
+
+
+def project_fields(cmd: ProjectIn, known_conditions: Sequence[str], errors: list[FieldError]) -> Decimal:
+    """Every field that needs no database (the synthetic city runs the same checks)."""
+    if cmd.kind not in domain.KINDS:
+        errors.append(FieldError("kind", "应为 " + "、".join(domain.KINDS)))
+    if not cmd.name.strip() or len(cmd.name) > 100:
+        errors.append(FieldError("name", "请填写项目名称（最多 100 字）"))
+    area = area_of(cmd.area, "area", errors)
+    if not 0 <= cmd.households <= MAX_HOUSEHOLDS:
+        errors.append(FieldError("households", f"应在 0–{MAX_HOUSEHOLDS} 之间"))
+    for c in cmd.conditions:
+        if c not in known_conditions:
+            errors.append(FieldError("conditions", f"未知的情形 {c[:20]}"))
+    _kind_fields(cmd, errors)
     step_fields(cmd.unit, cmd.documents, errors)
     return area
 
@@ -185,22 +190,42 @@ def create_project(
     _no_open_duplicate(conn, cmd)
     now = clock.now()
     values = {
-        "kind": cmd.kind, "name": cmd.name.strip(), "estate_id": cmd.estate_id, "building_id": cmd.building_id,
+        "kind": cmd.kind,
+        "name": cmd.name.strip(),
+        "estate_id": cmd.estate_id,
+        "building_id": cmd.building_id,
         "unit_no": cmd.unit_no if cmd.kind == "lift" else None,
-        "district_code": managing_district(conn, e.street_code), "street_code": e.street_code,
-        "status": "reserve", "status_on": cmd.on, "plan_year": None, "area": area, "households": cmd.households,
-        "year_built": year_built, "conditions": ",".join(cmd.conditions) or None,
-        "eligibility_edition": elig.edition, "eligibility_rule": elig.rule, "eligibility_reason": elig.reason[:400],
-        "shanty_mode": cmd.shanty_mode, "expropriated_households": cmd.expropriated_households,
+        "district_code": managing_district(conn, e.street_code),
+        "street_code": e.street_code,
+        "status": "reserve",
+        "status_on": cmd.on,
+        "plan_year": None,
+        "area": area,
+        "households": cmd.households,
+        "year_built": year_built,
+        "conditions": ",".join(cmd.conditions) or None,
+        "eligibility_edition": elig.edition,
+        "eligibility_rule": elig.rule,
+        "eligibility_reason": elig.reason[:400],
+        "shanty_mode": cmd.shanty_mode,
+        "expropriated_households": cmd.expropriated_households,
         "resettlement_programme": cmd.resettlement_programme or None,
-        "synthetic": synthetic, "created_at": now, "created_by": caller.account_id, "updated_at": now,
-    }  # fmt: skip
+        "synthetic": synthetic,
+        "created_at": now,
+        "created_by": caller.account_id,
+        "updated_at": now,
+    }
     pid = _insert_numbered(conn, values)
     conn.execute(
         renewal_steps.insert().values(
-            project_id=pid, status="reserve", on=cmd.on, unit=cmd.unit.strip(),
-            documents=documents_json(cmd.documents), recorded_at=now, recorded_by=caller.account_id,
-        )  # fmt: skip
+            project_id=pid,
+            status="reserve",
+            on=cmd.on,
+            unit=cmd.unit.strip(),
+            documents=documents_json(cmd.documents),
+            recorded_at=now,
+            recorded_by=caller.account_id,
+        )
     )
     return pid
 
@@ -224,7 +249,9 @@ def _insert_numbered(conn: Connection, values: dict[str, Any]) -> int:
         number = f"{head}{(int(last[len(head) :]) if last else 0) + 1:06d}"
         try:
             with conn.begin_nested():
-                return int(conn.execute(renewal_projects.insert().values(project_no=number, **values)).inserted_primary_key[0])
+                key = conn.execute(renewal_projects.insert().values(project_no=number, **values)).inserted_primary_key
+                assert key is not None
+                return int(key[0])
         except IntegrityError:
             continue
     raise Conflict("项目编号冲突，请重试")
@@ -236,20 +263,46 @@ def _insert_numbered(conn: Connection, values: dict[str, Any]) -> int:
 def _select() -> Any:
     es = registry.estates
     return select(
-        P.id, P.project_no, P.kind, P.name, P.estate_id, es.c.name.label("estate_name"), P.building_id, P.unit_no,
-        P.district_code, P.street_code, P.status, P.status_on, P.plan_year, P.area, P.households, P.synthetic,
-    ).select_from(renewal_projects.join(es, es.c.id == P.estate_id))  # fmt: skip
+        P.id,
+        P.project_no,
+        P.kind,
+        P.name,
+        P.estate_id,
+        es.c.name.label("estate_name"),
+        P.building_id,
+        P.unit_no,
+        P.district_code,
+        P.street_code,
+        P.status,
+        P.status_on,
+        P.plan_year,
+        P.area,
+        P.households,
+        P.synthetic,
+    ).select_from(renewal_projects.join(es, es.c.id == P.estate_id))
 
 
 def _row(r: Any) -> ProjectRow:
     return {
-        "id": int(r.id), "project_no": r.project_no, "kind": r.kind, "kind_label": domain.KINDS.get(r.kind, r.kind),
-        "name": r.name, "estate_id": int(r.estate_id), "estate_name": r.estate_name,
-        "building_id": r.building_id, "unit_no": r.unit_no, "district_code": r.district_code,
-        "street_code": r.street_code, "status": r.status, "status_label": domain.STATUSES.get(r.status, r.status),
-        "status_on": r.status_on, "plan_year": r.plan_year, "area": r.area, "households": int(r.households),
+        "id": int(r.id),
+        "project_no": r.project_no,
+        "kind": r.kind,
+        "kind_label": domain.KINDS.get(r.kind, r.kind),
+        "name": r.name,
+        "estate_id": int(r.estate_id),
+        "estate_name": r.estate_name,
+        "building_id": r.building_id,
+        "unit_no": r.unit_no,
+        "district_code": r.district_code,
+        "street_code": r.street_code,
+        "status": r.status,
+        "status_label": domain.STATUSES.get(r.status, r.status),
+        "status_on": r.status_on,
+        "plan_year": r.plan_year,
+        "area": r.area,
+        "households": int(r.households),
         "synthetic": bool(r.synthetic),
-    }  # fmt: skip
+    }
 
 
 def check_filter(f: ProjectFilter) -> None:
@@ -285,9 +338,18 @@ def list_projects(conn: Connection, f: ProjectFilter, *, scope: Scope, limit: in
 
 
 CSV_COLUMNS = (
-    "project_no", "kind", "name", "estate_name", "district_code", "street_code", "status", "status_on",
-    "plan_year", "area_m2", "households",
-)  # fmt: skip
+    "project_no",
+    "kind",
+    "name",
+    "estate_name",
+    "district_code",
+    "street_code",
+    "status",
+    "status_on",
+    "plan_year",
+    "area_m2",
+    "households",
+)
 
 
 def export_projects(conn: Connection, f: ProjectFilter, *, scope: Scope) -> Iterator[list[Any]]:
@@ -298,12 +360,22 @@ def export_projects(conn: Connection, f: ProjectFilter, *, scope: Scope) -> Iter
         rows = [_row(r) for r in conn.execute((q if last is None else q.where(P.id < last)).limit(1000))]
         for r in rows:
             yield [
-                r["project_no"], r["kind_label"], r["name"], r["estate_name"], r["district_code"], r["street_code"],
-                r["status_label"], r["status_on"].isoformat(), r["plan_year"] or "", str(r["area"]), r["households"],
-            ]  # fmt: skip
+                r["project_no"],
+                r["kind_label"],
+                r["name"],
+                r["estate_name"],
+                r["district_code"],
+                r["street_code"],
+                r["status_label"],
+                r["status_on"].isoformat(),
+                r["plan_year"] or "",
+                str(r["area"]),
+                r["households"],
+            ]
         if len(rows) < 1000:
             return
         last = rows[-1]["id"]
+
 
 __all__ = ["ProjectFilter", "ProjectIn", "ProjectRow", "create_project", "explain", "list_projects", "scoped_project"]
 

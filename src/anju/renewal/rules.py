@@ -119,9 +119,13 @@ def _rule(path: Path, r: Mapping[str, Any], conditions: dict[str, str]) -> Rule:
         raise RulesError(f"{path.name}: rule {r['code']}: unknown condition")
     bb, mf = r.get("built_before"), r.get("min_floors")
     return Rule(
-        str(r["code"]), kinds, str(r.get("text", "")),
-        int(bb) if isinstance(bb, int) else None, int(mf) if isinstance(mf, int) else None, conds,
-    )  # fmt: skip
+        str(r["code"]),
+        kinds,
+        str(r.get("text", "")),
+        int(bb) if isinstance(bb, int) else None,
+        int(mf) if isinstance(mf, int) else None,
+        conds,
+    )
 
 
 def load_eligibility(path: Path) -> EligibilityRules:
@@ -132,7 +136,9 @@ def load_eligibility(path: Path) -> EligibilityRules:
         if not isinstance(e.get("effective_from"), date) or not e.get("code"):
             raise RulesError(f"{path.name}: every edition needs a code and an effective_from date")
         rules = tuple(_rule(path, r, conditions) for r in e.get("rule", []))
-        editions.append(Edition(str(e["code"]), str(e.get("name", "")), e["effective_from"], str(e.get("source", "")), rules))
+        editions.append(
+            Edition(str(e["code"]), str(e.get("name", "")), e["effective_from"], str(e.get("source", "")), rules)
+        )
     editions.sort(key=lambda e: e.effective_from)
     lift = raw.get("lift", {})
     try:
@@ -256,9 +262,15 @@ def load_plan(path: Path) -> Plan:
         raise RulesError(f"{path.name}: [plan] first_year…last_year should be at most ten years")
     targets = tuple(
         Target(
-            str(t["code"]), str(t["kind"]), str(t["measure"]), _decimal(path, t["value"], str(t["code"])),
-            str(t.get("unit", "")), str(t.get("label", "")), bool(t.get("binding", False)), str(t.get("source", "")),
-        )  # fmt: skip
+            str(t["code"]),
+            str(t["kind"]),
+            str(t["measure"]),
+            _decimal(path, t["value"], str(t["code"])),
+            str(t.get("unit", "")),
+            str(t.get("label", "")),
+            bool(t.get("binding", False)),
+            str(t.get("source", "")),
+        )
         for t in raw.get("target", [])
     )
     for t in targets:
@@ -270,8 +282,12 @@ def load_plan(path: Path) -> Plan:
         if len(comm) != n or len(area) != n:
             raise RulesError(f"{path.name}: district {d.get('code')}: {n} years of communities and area")
         districts.append(
-            DistrictPlan(str(d["code"]), str(d.get("name", "")), tuple(int(c) for c in comm),
-                         tuple(_decimal(path, a, str(d["code"])) for a in area))  # fmt: skip
+            DistrictPlan(
+                str(d["code"]),
+                str(d.get("name", "")),
+                tuple(int(c) for c in comm),
+                tuple(_decimal(path, a, str(d["code"])) for a in area),
+            )
         )
     total = raw.get("total", {})
     tc = tuple(int(c) for c in total.get("communities", [])) or tuple(

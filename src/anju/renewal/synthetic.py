@@ -39,10 +39,22 @@ UNITS = ("区住房和城乡建设局", "区城市更新办公室", "街道办�
 CARE = ("金陵电梯维保有限公司", "秦淮电梯工程有限公司", "紫金电梯服务有限公司", "钟山机电设备有限公司")
 
 # step → (min, max) days after the previous step
-_WORKS_GAPS = {"planned": (20, 200), "designed": (30, 90), "tendered": (20, 60), "construction": (10, 40),
-               "accepted": (150, 300), "closed": (60, 240)}  # fmt: skip
-_LIFT_GAPS = {"agreed": (30, 150), "designed": (20, 60), "permitted": (20, 60), "construction": (10, 40),
-              "accepted": (60, 120), "in_service": (7, 30)}  # fmt: skip
+_WORKS_GAPS = {
+    "planned": (20, 200),
+    "designed": (30, 90),
+    "tendered": (20, 60),
+    "construction": (10, 40),
+    "accepted": (150, 300),
+    "closed": (60, 240),
+}
+_LIFT_GAPS = {
+    "agreed": (30, 150),
+    "designed": (20, 60),
+    "permitted": (20, 60),
+    "construction": (10, 40),
+    "accepted": (60, 120),
+    "in_service": (7, 30),
+}
 
 
 @dataclass
@@ -65,7 +77,9 @@ def _day(rng: random.Random, year: int) -> date:
     return date(year, 1, 1) + timedelta(days=rng.randrange(0, 330))
 
 
-def _steps(rng: random.Random, kind: str, start: date, today: date, plan_year: int | None, stall: bool) -> list[tuple[str, date]]:
+def _steps(
+    rng: random.Random, kind: str, start: date, today: date, plan_year: int | None, stall: bool
+) -> list[tuple[str, date]]:
     """The steps a project has reached by ``today`` (it stops at the first one still in the future)."""
     gaps = _LIFT_GAPS if kind == "lift" else _WORKS_GAPS
     out = [("reserve", start)]
@@ -93,7 +107,9 @@ class Builder:
         d = divisions_table.c
         self.district_of = {
             str(code): str(m)
-            for code, m in conn.execute(select(d.code, func.coalesce(d.managing_code, d.parent_code)).where(d.level == "street"))
+            for code, m in conn.execute(
+                select(d.code, func.coalesce(d.managing_code, d.parent_code)).where(d.level == "street")
+            )
         }
         e = registry.estates.c
         self.estates = list(conn.execute(select(e.id, e.name, e.street_code, e.year_built).order_by(e.id)))
@@ -101,13 +117,38 @@ class Builder:
 
     # --------------------------------------------------------------------------------------- one project
 
-    def add(self, kind: str, estate: Any, plan_year: int | None, start: date, area: Decimal, households: int,
-            *, building: Any = None, unit_no: str | None = None, conditions: tuple[str, ...] = (),
-            shanty_mode: str | None = None, expropriated: int | None = None, stall: bool = False) -> str | None:  # fmt: skip
+    def add(
+        self,
+        kind: str,
+        estate: Any,
+        plan_year: int | None,
+        start: date,
+        area: Decimal,
+        households: int,
+        *,
+        building: Any = None,
+        unit_no: str | None = None,
+        conditions: tuple[str, ...] = (),
+        shanty_mode: str | None = None,
+        expropriated: int | None = None,
+        stall: bool = False,
+    ) -> str | None:
         rng = self.rng
         unit = rng.choice(UNITS)
-        cmd = ProjectIn(kind, f"{estate.name}{domain.KINDS[kind]}", estate.id, start, unit, area, households,
-                        building.id if building is not None else None, unit_no, conditions, shanty_mode, expropriated)  # fmt: skip
+        cmd = ProjectIn(
+            kind,
+            f"{estate.name}{domain.KINDS[kind]}",
+            estate.id,
+            start,
+            unit,
+            area,
+            households,
+            building.id if building is not None else None,
+            unit_no,
+            conditions,
+            shanty_mode,
+            expropriated,
+        )
         errors: list[FieldError] = []
         area = project_fields(cmd, list(self.elig.conditions), errors)
         year_built = (building.year_built if building is not None else None) or estate.year_built
@@ -129,20 +170,42 @@ class Builder:
         consent_on = start + timedelta(days=rng.randint(5, 15)) if consent else None
         if consent_on is not None and consent_on > self.today:
             consent_on = self.today
-        self.made.projects.append({
-            "project_no": no, "kind": kind, "name": cmd.name, "estate_id": estate.id,
-            "building_id": cmd.building_id, "unit_no": unit_no, "district_code": self.district_of.get(estate.street_code, estate.street_code[:6]),
-            "street_code": estate.street_code, "status": status, "status_on": status_on,
-            "plan_year": plan_year if "planned" in reached else (steps[1][1].year if kind == "lift" and len(steps) > 1 else None),
-            "area": area, "households": households, "year_built": year_built, "conditions": ",".join(conditions) or None,
-            "eligibility_edition": elig.edition, "eligibility_rule": elig.rule, "eligibility_reason": elig.reason[:400],
-            "shanty_mode": shanty_mode, "expropriated_households": expropriated, "resettlement_programme": None,
-            "consent_vote_id": None, "consent_on": consent_on,
-            "consent_asked": households if consent else None,
-            "consent_agreed": int(households * rng.uniform(0.75, 0.98)) if consent else None,
-            "after_care": rng.choice(CARE) if status == "in_service" else None,
-            "synthetic": True, "created_at": self.now, "created_by": None, "updated_at": self.now,
-        })  # fmt: skip
+        self.made.projects.append(
+            {
+                "project_no": no,
+                "kind": kind,
+                "name": cmd.name,
+                "estate_id": estate.id,
+                "building_id": cmd.building_id,
+                "unit_no": unit_no,
+                "district_code": self.district_of.get(estate.street_code, estate.street_code[:6]),
+                "street_code": estate.street_code,
+                "status": status,
+                "status_on": status_on,
+                "plan_year": plan_year
+                if "planned" in reached
+                else (steps[1][1].year if kind == "lift" and len(steps) > 1 else None),
+                "area": area,
+                "households": households,
+                "year_built": year_built,
+                "conditions": ",".join(conditions) or None,
+                "eligibility_edition": elig.edition,
+                "eligibility_rule": elig.rule,
+                "eligibility_reason": elig.reason[:400],
+                "shanty_mode": shanty_mode,
+                "expropriated_households": expropriated,
+                "resettlement_programme": None,
+                "consent_vote_id": None,
+                "consent_on": consent_on,
+                "consent_asked": households if consent else None,
+                "consent_agreed": int(households * rng.uniform(0.75, 0.98)) if consent else None,
+                "after_care": rng.choice(CARE) if status == "in_service" else None,
+                "synthetic": True,
+                "created_at": self.now,
+                "created_by": None,
+                "updated_at": self.now,
+            }
+        )
         for s, on in steps:
             docs = [f"SYN-{no}-{s}"] if s != "reserve" else []
             self.made.steps.append((no, s, on, unit, docs))
@@ -176,8 +239,15 @@ class Builder:
         else:
             per_m2 = {"old_community": (400, 700), "energy": (150, 300), "shanty": (3000, 6000)}[kind]
             total = int(area * rng.randint(*per_m2)) * 100
-            shares = {"central": 0.3, "provincial": 0.1, "city": 0.2, "district": 0.25, "owners": 0.05,
-                      "maintenance_fund": 0.05, "social": 0.05}  # fmt: skip
+            shares = {
+                "central": 0.3,
+                "provincial": 0.1,
+                "city": 0.2,
+                "district": 0.25,
+                "owners": 0.05,
+                "maintenance_fund": 0.05,
+                "social": 0.05,
+            }
         for source, share in shares.items():
             fen = int(total * share * rng.uniform(0.8, 1.2))
             if fen > 0:
@@ -186,9 +256,13 @@ class Builder:
     # ----------------------------------------------------------------------------------------- the kinds
 
     def _candidates(self, district: str | None, before: int) -> list[Any]:
-        return [e for e in self.estates
-                if (district is None or self.district_of.get(e.street_code) == district)
-                and e.year_built is not None and e.year_built < before]  # fmt: skip
+        return [
+            e
+            for e in self.estates
+            if (district is None or self.district_of.get(e.street_code) == district)
+            and e.year_built is not None
+            and e.year_built < before
+        ]
 
     def old_communities(self, scale: float) -> None:
         if self.plan is None:
@@ -216,8 +290,16 @@ class Builder:
             conds = (rng.choice(list(self.elig.conditions)),) if e.year_built >= 2000 else ()
             area = (mean * Decimal(str(round(rng.uniform(0.6, 1.4), 2)))).quantize(Decimal("0.01"))
             start = min(_day(rng, year - 1), self.today)
-            if self.add("old_community", e, None if reserve_only else year, start, area, max(1, int(area / 75)),
-                        conditions=conds, stall=rng.random() < 0.05):  # fmt: skip
+            if self.add(
+                "old_community",
+                e,
+                None if reserve_only else year,
+                start,
+                area,
+                max(1, int(area / 75)),
+                conditions=conds,
+                stall=rng.random() < 0.05,
+            ):
                 self.used.add(("old_community", e.id))
                 return
 
@@ -234,8 +316,16 @@ class Builder:
                 area = Decimal(rng.randint(20_000, 80_000))
                 households = int(area / 60)
                 expro = int(households * rng.uniform(0.8, 1.0)) if mode == "demolish" else None
-                self.add("shanty", e, year, min(_day(rng, year - 1), self.today), area, households,
-                         shanty_mode=mode, expropriated=expro)  # fmt: skip
+                self.add(
+                    "shanty",
+                    e,
+                    year,
+                    min(_day(rng, year - 1), self.today),
+                    area,
+                    households,
+                    shanty_mode=mode,
+                    expropriated=expro,
+                )
 
     def energy(self, scale: float, years: Sequence[int]) -> None:
         rng = self.rng
@@ -252,10 +342,13 @@ class Builder:
         rng = self.rng
         b = registry.buildings.c
         est = {e.id: e for e in self.estates}
-        pool = list(self.conn.execute(
-            select(b.id, b.estate_id, b.units, b.floors_above, b.year_built)
-            .where(b.floors_above.between(4, 9), b.units >= 1).order_by(b.id)
-        ))  # fmt: skip
+        pool = list(
+            self.conn.execute(
+                select(b.id, b.estate_id, b.units, b.floors_above, b.year_built)
+                .where(b.floors_above.between(4, 9), b.units >= 1)
+                .order_by(b.id)
+            )
+        )
         rng.shuffle(pool)
         for year in years:
             for _ in range(_round(rng, LIFTS_PER_YEAR * scale)):
@@ -265,16 +358,27 @@ class Builder:
                 unit = str(rng.randint(1, bd.units))
                 per_floor = rng.choice((2, 2, 3))
                 reached = rng.random() < 0.88
-                floors = [domain.FloorAgreement(f, per_floor, per_floor if reached or f > 2 else rng.randint(0, 1))
-                          for f in range(1, bd.floors_above + 1)]  # fmt: skip
+                floors = [
+                    domain.FloorAgreement(f, per_floor, per_floor if reached or f > 2 else rng.randint(0, 1))
+                    for f in range(1, bd.floors_above + 1)
+                ]
                 if not reached:  # the lower floors object: the share stays below the rule
                     floors = [domain.FloorAgreement(f.floor_no, f.owners, min(f.agreeing, 1)) for f in floors]
                 assert not domain.floor_problems(floors, bd.floors_above)
                 share = domain.agreement_share(floors)
                 start = min(_day(rng, year - 1), self.today)
                 ok = share is not None and share >= self.elig.lift_min_agreement
-                no = self.add("lift", est[bd.estate_id], None, start, Decimal(per_floor * bd.floors_above * 80),
-                              per_floor * bd.floors_above, building=bd, unit_no=unit, stall=not ok)  # fmt: skip
+                no = self.add(
+                    "lift",
+                    est[bd.estate_id],
+                    None,
+                    start,
+                    Decimal(per_floor * bd.floors_above * 80),
+                    per_floor * bd.floors_above,
+                    building=bd,
+                    unit_no=unit,
+                    stall=not ok,
+                )
                 if no is None:
                     continue
                 if not ok:  # no agreement: the project stays in the reserve
@@ -291,36 +395,56 @@ class Builder:
         m, conn = self.made, self.conn
         if m.projects:
             conn.execute(renewal_projects.insert(), m.projects)
-        ids = {no: int(i) for i, no in conn.execute(
-            select(renewal_projects.c.id, renewal_projects.c.project_no).where(renewal_projects.c.synthetic.is_(True))
-        )}  # fmt: skip
+        ids = {
+            no: int(i)
+            for i, no in conn.execute(
+                select(renewal_projects.c.id, renewal_projects.c.project_no).where(
+                    renewal_projects.c.synthetic.is_(True)
+                )
+            )
+        }
         if m.steps:
-            conn.execute(renewal_steps.insert(), [
-                {"project_id": ids[no], "status": s, "on": on, "unit": unit, "documents": json.dumps(docs),
-                 "note": None, "recorded_at": self.now, "recorded_by": None}
-                for no, s, on, unit, docs in m.steps
-            ])  # fmt: skip
+            conn.execute(
+                renewal_steps.insert(),
+                [
+                    {
+                        "project_id": ids[no],
+                        "status": s,
+                        "on": on,
+                        "unit": unit,
+                        "documents": json.dumps(docs),
+                        "note": None,
+                        "recorded_at": self.now,
+                        "recorded_by": None,
+                    }
+                    for no, s, on, unit, docs in m.steps
+                ],
+            )
         if m.contents:
-            conn.execute(renewal_contents.insert(), [
-                {"project_id": ids[no], "item_code": c, "category": cat} for no, c, cat in m.contents
-            ])  # fmt: skip
+            conn.execute(
+                renewal_contents.insert(),
+                [{"project_id": ids[no], "item_code": c, "category": cat} for no, c, cat in m.contents],
+            )
         if m.funding:
-            conn.execute(renewal_funding.insert(), [
-                {"project_id": ids[no], "source": s, "amount_fen": fen} for no, s, fen in m.funding
-            ])  # fmt: skip
+            conn.execute(
+                renewal_funding.insert(),
+                [{"project_id": ids[no], "source": s, "amount_fen": fen} for no, s, fen in m.funding],
+            )
         if m.floors:
-            conn.execute(renewal_lift_floors.insert(), [
-                {"project_id": ids[no], "floor_no": f, "owners": o, "agreeing": a} for no, f, o, a in m.floors
-            ])  # fmt: skip
+            conn.execute(
+                renewal_lift_floors.insert(),
+                [{"project_id": ids[no], "floor_no": f, "owners": o, "agreeing": a} for no, f, o, a in m.floors],
+            )
         by_kind = {k: sum(1 for p in m.projects if p["kind"] == k) for k in domain.KINDS}
         lifts = [p for p in m.projects if p["kind"] == "lift"]
         return {
-            "projects": len(m.projects), **by_kind,
+            "projects": len(m.projects),
+            **by_kind,
             "accepted": sum(1 for p in m.projects if p["kind"] != "lift" and p["status"] in domain.DONE),
             "lift_agreements": sum(1 for p in lifts if p["status"] != "reserve"),
             "lifts_completed": sum(1 for p in lifts if p["status"] in ("accepted", "in_service")),
             "lifts_in_service": sum(1 for p in lifts if p["status"] == "in_service"),
-        }  # fmt: skip
+        }
 
 
 def synthetic_renewal(

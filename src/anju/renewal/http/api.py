@@ -37,16 +37,28 @@ def _filter(kind: Any, status: Any, district: Any, street: Any, year: Any, q: An
 
 @router.get("/projects", operation_id="renewal_list_projects")
 def list_projects(
-    uow: UowDep, caller: RenewalRead, paging: PagingDep, kind: KindQ = None, status: StatusQ = None,
-    district: CodeQ = None, street: StreetQ = None, plan_year: YearQ = None, q: TextQ = None,
-) -> Page[s.ProjectOut]:  # fmt: skip
+    uow: UowDep,
+    caller: RenewalRead,
+    paging: PagingDep,
+    kind: KindQ = None,
+    status: StatusQ = None,
+    district: CodeQ = None,
+    street: StreetQ = None,
+    plan_year: YearQ = None,
+    q: TextQ = None,
+) -> Page[s.ProjectOut]:
     """更新项目库（辖区内），最新入库在前。"""
     with uow.read() as conn:
         page = projects.list_projects(
-            conn, _filter(kind, status, district, street, plan_year, q), scope=caller.scope,
-            limit=paging.page_size, offset=paging.offset,
-        )  # fmt: skip
-    return Page(items=[s.ProjectOut(**x) for x in page.items], total=page.total, page=paging.page, page_size=paging.page_size)
+            conn,
+            _filter(kind, status, district, street, plan_year, q),
+            scope=caller.scope,
+            limit=paging.page_size,
+            offset=paging.offset,
+        )
+    return Page(
+        items=[s.ProjectOut(**x) for x in page.items], total=page.total, page=paging.page, page_size=paging.page_size
+    )
 
 
 @router.get(
@@ -55,12 +67,20 @@ def list_projects(
     responses={200: {"content": {"text/csv": {}}, "description": "UTF-8 带 BOM"}},
 )
 def export_projects(
-    uow: UowDep, caller: RenewalRead, kind: KindQ = None, status: StatusQ = None, district: CodeQ = None,
-    street: StreetQ = None, plan_year: YearQ = None, q: TextQ = None,
-) -> StreamingResponse:  # fmt: skip
+    uow: UowDep,
+    caller: RenewalRead,
+    kind: KindQ = None,
+    status: StatusQ = None,
+    district: CodeQ = None,
+    street: StreetQ = None,
+    plan_year: YearQ = None,
+    q: TextQ = None,
+) -> StreamingResponse:
     """同一筛选条件下的全部更新项目（CSV）。"""
     with uow.read() as conn:
-        rows = list(projects.export_projects(conn, _filter(kind, status, district, street, plan_year, q), scope=caller.scope))
+        rows = list(
+            projects.export_projects(conn, _filter(kind, status, district, street, plan_year, q), scope=caller.scope)
+        )
     return csvout.response("城市更新项目.csv", projects.CSV_COLUMNS, rows, note=domain.SYNTHETIC_LABEL)
 
 
@@ -82,9 +102,7 @@ def get_project(uow: UowDep, settings: SettingsDep, caller: RenewalRead, project
 
 
 @router.post("/projects/{project_id}/steps", operation_id="renewal_advance_project")
-def advance(
-    uow: UowDep, settings: SettingsDep, caller: RenewalManage, project_id: Id, body: s.StepIn
-) -> s.StatusOut:
+def advance(uow: UowDep, settings: SettingsDep, caller: RenewalManage, project_id: Id, body: s.StepIn) -> s.StatusOut:
     """进入下一环节（须为下一环节；日期不早于上一环节、不晚于今天）。"""
     with audited(uow, caller, "renewal.step", "renewal_project", project_id) as conn:
         lifecycle.advance(conn, settings, caller, project_id, body.command())
@@ -105,7 +123,7 @@ def set_contents(
 def set_funding(uow: UowDep, caller: RenewalManage, project_id: Id, body: s.FundingIn) -> s.Created:
     """资金来源（分，替换原有）。"""
     with audited(uow, caller, "renewal.funding", "renewal_project", project_id) as conn:
-        lifecycle.set_funding(conn, caller, project_id, dict(body.amounts_fen))
+        lifecycle.set_funding(conn, caller, project_id, {str(k): v for k, v in body.amounts_fen.items()})
     return s.Created(id=project_id)
 
 
@@ -128,13 +146,17 @@ def set_floors(uow: UowDep, caller: RenewalManage, project_id: Id, body: s.Floor
 
 @router.get("/lifts", operation_id="renewal_list_lifts")
 def list_lifts(
-    uow: UowDep, caller: RenewalRead, paging: PagingDep,
+    uow: UowDep,
+    caller: RenewalRead,
+    paging: PagingDep,
     status: Annotated[s.Status | None, Query(description="环节")] = None,
-) -> Page[s.LiftOut]:  # fmt: skip
+) -> Page[s.LiftOut]:
     """加装电梯项目（辖区内）及各单元同意业主占比。"""
     with uow.read() as conn:
         page = lifts.list_lifts(conn, scope=caller.scope, status=status, limit=paging.page_size, offset=paging.offset)
-    return Page(items=[s.LiftOut(**x) for x in page.items], total=page.total, page=paging.page, page_size=paging.page_size)
+    return Page(
+        items=[s.LiftOut(**x) for x in page.items], total=page.total, page=paging.page, page_size=paging.page_size
+    )
 
 
 @router.get("/lifts/figures", operation_id="renewal_lift_figures")
@@ -146,11 +168,14 @@ def lift_figures(uow: UowDep, caller: RenewalRead, district: CodeQ = None) -> s.
 
 @router.get("/eligibility", operation_id="renewal_eligibility")
 def eligibility(
-    uow: UowDep, settings: SettingsDep, caller: RenewalRead, kind: Annotated[s.Kind, Query(description="项目类型")],
+    uow: UowDep,
+    settings: SettingsDep,
+    caller: RenewalRead,
+    kind: Annotated[s.Kind, Query(description="项目类型")],
     estate_id: Annotated[int, Query(ge=1, le=2**62)],
     building_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
     conditions: Annotated[list[str] | None, Query(max_length=4)] = None,
-) -> s.EligibilityOut:  # fmt: skip
+) -> s.EligibilityOut:
     """按现行改造范围规定核验（楼盘表建成年份、层数、申报情形），说明理由。"""
     with uow.read() as conn:
         e = projects.explain(conn, settings, caller.scope, kind, estate_id, building_id, conditions or ())
@@ -180,8 +205,16 @@ def plan_progress(uow: UowDep, settings: SettingsDep, caller: RenewalRead) -> s.
 def progress_csv(uow: UowDep, settings: SettingsDep, caller: RenewalRead) -> StreamingResponse:
     """分区分年度进度表（CSV）。"""
     p = _progress(uow, settings, caller.scope)
-    cols = ["district_code", "district", "year", "plan_communities", "plan_area_wan_m2", "listed", "accepted",
-            "accepted_area_wan_m2"]  # fmt: skip
+    cols = [
+        "district_code",
+        "district",
+        "year",
+        "plan_communities",
+        "plan_area_wan_m2",
+        "listed",
+        "accepted",
+        "accepted_area_wan_m2",
+    ]
     rows = [
         [r.code, r.name, c.year, c.plan_communities, str(c.plan_area), c.listed, c.done, str(c.done_area)]
         for r in [*p.rows, p.total]

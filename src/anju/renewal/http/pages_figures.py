@@ -31,10 +31,14 @@ def lift_list(request: Request, uow: UowDep, caller: RenewalRead, paging: Paging
             conn, scope=caller.scope, status=status or None, limit=paging.page_size, offset=paging.offset
         )
     return render(
-        request, "renewal/lifts.html", figures=figures, items=page.items, status=status,
+        request,
+        "renewal/lifts.html",
+        figures=figures,
+        items=page.items,
+        status=status,
         statuses={s: domain.STATUSES[s] for s in domain.LIFECYCLES["lift"]},
         pager=pager(page.total, paging.page, paging.page_size),
-    )  # fmt: skip
+    )
 
 
 def _progress(conn: Any, settings: Any, scope: Scope) -> progress.Progress:
@@ -52,9 +56,15 @@ def plan_progress(request: Request, uow: UowDep, settings: SettingsDep, caller: 
         lift = lifts.lift_figures(conn, scope=caller.scope)
         scale = registry.synthetic_scale(conn)
     return render(
-        request, "renewal/progress.html", p=p, statuses=statuses, lift=lift, scale=scale,
-        data=progress_out(p).model_dump(mode="json"), public=False,
-    )  # fmt: skip
+        request,
+        "renewal/progress.html",
+        p=p,
+        statuses=statuses,
+        lift=lift,
+        scale=scale,
+        data=progress_out(p).model_dump(mode="json"),
+        public=False,
+    )
 
 
 @router.get("/renewal/public", response_class=HTMLResponse)
@@ -68,6 +78,13 @@ def public(request: Request, uow: UowDep, settings: SettingsDep, caller: Public,
             conn, projects.ProjectFilter(), scope=city, limit=paging.page_size, offset=paging.offset
         )
     return render(
-        request, "renewal/public.html", p=p, lift=lift, items=page.items, scale=scale, data=progress_out(p).model_dump(mode="json"),
-        pager=pager(page.total, paging.page, paging.page_size), public=True,
-    )  # fmt: skip
+        request,
+        "renewal/public.html",
+        p=p,
+        lift=lift,
+        items=page.items,
+        scale=scale,
+        data=progress_out(p).model_dump(mode="json"),
+        pager=pager(page.total, paging.page, paging.page_size),
+        public=True,
+    )

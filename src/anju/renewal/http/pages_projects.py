@@ -79,27 +79,59 @@ def _filter(kind: str, status: str, district: str, street: str, plan_year: str, 
 
 @router.get("/renewal", response_class=HTMLResponse)
 def library(
-    request: Request, uow: UowDep, caller: RenewalRead, paging: PagingDep, kind: Opt = "", status: Opt = "",
-    district: Opt = "", street: Opt = "", plan_year: Opt = "", q: Opt = "",
-) -> HTMLResponse:  # fmt: skip
+    request: Request,
+    uow: UowDep,
+    caller: RenewalRead,
+    paging: PagingDep,
+    kind: Opt = "",
+    status: Opt = "",
+    district: Opt = "",
+    street: Opt = "",
+    plan_year: Opt = "",
+    q: Opt = "",
+) -> HTMLResponse:
     f = _filter(kind, status, district, street, plan_year, q)
     with uow.read() as conn:
         page = projects.list_projects(conn, f, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
-        district_names = {d.code: d.name for d in divisions.by_level(conn, "district") + divisions.by_level(conn, "zone")}
-    query = urlencode({k: v for k, v in {"kind": kind, "status": status, "district": district, "street": street,
-                                          "plan_year": plan_year, "q": q}.items() if v})  # fmt: skip
+        district_names = {
+            d.code: d.name for d in divisions.by_level(conn, "district") + divisions.by_level(conn, "zone")
+        }
+    query = urlencode(
+        {
+            k: v
+            for k, v in {
+                "kind": kind,
+                "status": status,
+                "district": district,
+                "street": street,
+                "plan_year": plan_year,
+                "q": q,
+            }.items()
+            if v
+        }
+    )
     return render(
-        request, "renewal/projects.html", items=page.items, f=f, district_names=district_names, csv_query=query,
-        pager=pager(page.total, paging.page, paging.page_size), **LABELS,
-    )  # fmt: skip
+        request,
+        "renewal/projects.html",
+        items=page.items,
+        f=f,
+        district_names=district_names,
+        csv_query=query,
+        pager=pager(page.total, paging.page, paging.page_size),
+        **LABELS,
+    )
 
 
 def _new_page(request: Request, settings: Any, **extra: Any) -> HTMLResponse:
     conds = rules.eligibility(settings).conditions
     return render(
-        request, "renewal/project_new.html", status_code=extra.pop("status_code", 200), conditions=conds,
-        today=clock.today().isoformat(), **(LABELS | {"values": {}, "errors": [], "message": None} | extra),
-    )  # fmt: skip
+        request,
+        "renewal/project_new.html",
+        status_code=extra.pop("status_code", 200),
+        conditions=conds,
+        today=clock.today().isoformat(),
+        **(LABELS | {"values": {}, "errors": [], "message": None} | extra),
+    )
 
 
 @router.get("/renewal/projects/new", response_class=HTMLResponse)
@@ -114,37 +146,54 @@ async def create_project(request: Request, uow: UowDep, settings: SettingsDep, c
 
     def write() -> int:
         cmd = projects.ProjectIn(
-            kind=_text(form, "kind"), name=_text(form, "name"), estate_id=_int(form, "estate_id") or 0,
-            on=_date(form, "on"), unit=_text(form, "unit"), area=_text(form, "area"),
-            households=_int(form, "households") or 0, building_id=_int(form, "building_id", optional=True),
+            kind=_text(form, "kind"),
+            name=_text(form, "name"),
+            estate_id=_int(form, "estate_id") or 0,
+            on=_date(form, "on"),
+            unit=_text(form, "unit"),
+            area=_text(form, "area"),
+            households=_int(form, "households") or 0,
+            building_id=_int(form, "building_id", optional=True),
             unit_no=_text(form, "unit_no") or None,
             conditions=tuple(str(c) for c in form.getlist("conditions") if isinstance(c, str)),
             shanty_mode=_text(form, "shanty_mode") or None,
             expropriated_households=_int(form, "expropriated_households", optional=True),
-            resettlement_programme=_text(form, "resettlement_programme") or None, documents=_docs(form),
-        )  # fmt: skip
+            resettlement_programme=_text(form, "resettlement_programme") or None,
+            documents=_docs(form),
+        )
         with audited(uow, caller, "renewal.create", "renewal_project") as conn:
             pid = projects.create_project(conn, settings, caller, cmd)
             set_audit_target(conn, pid)
         return pid
 
     def again(e: AnjuError) -> Response:
-        return _new_page(request, settings, values=values, errors=e.errors, message=e.message, status_code=e.status_code)
+        return _new_page(
+            request, settings, values=values, errors=e.errors, message=e.message, status_code=e.status_code
+        )
 
     return form_action(write, done=lambda pid: f"/renewal/projects/{pid}?done=created", again=again)
 
 
-def _project_page(request: Request, uow: Any, settings: Any, caller: Any, project_id: int, **extra: Any) -> HTMLResponse:
+def _project_page(
+    request: Request, uow: Any, settings: Any, caller: Any, project_id: int, **extra: Any
+) -> HTMLResponse:
     with uow.read() as conn:
         d = lifecycle.detail(conn, settings, caller.scope, project_id)
         floors = lifecycle.floors_of(conn, project_id) if d["project"].kind == "lift" else []
     return render(
-        request, "renewal/project.html", status_code=extra.pop("status_code", 200), d=d, p=d["project"],
-        floors=floors, share=domain.agreement_share(floors),
-        min_share=rules.eligibility(settings).lift_min_agreement, catalogue=rules.catalogue(settings),
-        chosen={c["code"] for c in d["contents"]}, today=clock.today().isoformat(),
+        request,
+        "renewal/project.html",
+        status_code=extra.pop("status_code", 200),
+        d=d,
+        p=d["project"],
+        floors=floors,
+        share=domain.agreement_share(floors),
+        min_share=rules.eligibility(settings).lift_min_agreement,
+        catalogue=rules.catalogue(settings),
+        chosen={c["code"] for c in d["contents"]},
+        today=clock.today().isoformat(),
         **(LABELS | {"errors": [], "message": None, "done": None, "values": {}} | extra),
-    )  # fmt: skip
+    )
 
 
 @router.get("/renewal/projects/{project_id}", response_class=HTMLResponse)
@@ -154,8 +203,17 @@ def project(
     return _project_page(request, uow, settings, caller, project_id, done=DONE.get(done))
 
 
-def _post(request: Request, uow: Any, settings: Any, caller: Any, project_id: int, form: FormData, action: str,
-          work: Any, done: str) -> Response:  # fmt: skip
+def _post(
+    request: Request,
+    uow: Any,
+    settings: Any,
+    caller: Any,
+    project_id: int,
+    form: FormData,
+    action: str,
+    work: Any,
+    done: str,
+) -> Response:
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
 
     def write() -> None:
@@ -163,38 +221,67 @@ def _post(request: Request, uow: Any, settings: Any, caller: Any, project_id: in
             work(conn)
 
     def again(e: AnjuError) -> Response:
-        return _project_page(request, uow, settings, caller, project_id, values=values, errors=e.errors,
-                             message=e.message, status_code=e.status_code)  # fmt: skip
+        return _project_page(
+            request,
+            uow,
+            settings,
+            caller,
+            project_id,
+            values=values,
+            errors=e.errors,
+            message=e.message,
+            status_code=e.status_code,
+        )
 
     return form_action(write, done=f"/renewal/projects/{project_id}?done={done}", again=again)
 
 
 @router.post("/renewal/projects/{project_id}/steps", response_class=HTMLResponse)
-async def advance(request: Request, uow: UowDep, settings: SettingsDep, caller: RenewalManage, project_id: Id) -> Response:
+async def advance(
+    request: Request, uow: UowDep, settings: SettingsDep, caller: RenewalManage, project_id: Id
+) -> Response:
     form = await request.form()
 
     def work(conn: Any) -> None:
         if _text(form, "confirm") != "yes":
             raise ValidationError.of("confirm", "请勾选确认：环节一经登记不能撤回")
         cmd = lifecycle.StepIn(
-            _text(form, "status"), _date(form, "on"), _text(form, "unit"), _docs(form),
-            _int(form, "plan_year", optional=True), _text(form, "after_care") or None, _text(form, "note") or None,
-        )  # fmt: skip
+            _text(form, "status"),
+            _date(form, "on"),
+            _text(form, "unit"),
+            _docs(form),
+            _int(form, "plan_year", optional=True),
+            _text(form, "after_care") or None,
+            _text(form, "note") or None,
+        )
         lifecycle.advance(conn, settings, caller, project_id, cmd)
 
     return _post(request, uow, settings, caller, project_id, form, "renewal.step", work, "step")
 
 
 @router.post("/renewal/projects/{project_id}/contents", response_class=HTMLResponse)
-async def contents(request: Request, uow: UowDep, settings: SettingsDep, caller: RenewalManage, project_id: Id) -> Response:
+async def contents(
+    request: Request, uow: UowDep, settings: SettingsDep, caller: RenewalManage, project_id: Id
+) -> Response:
     form = await request.form()
     codes = [c for c in form.getlist("items") if isinstance(c, str)]
-    return _post(request, uow, settings, caller, project_id, form, "renewal.contents",
-                 lambda conn: lifecycle.set_contents(conn, settings, caller, project_id, codes), "contents")  # fmt: skip
+    return _post(
+        request,
+        uow,
+        settings,
+        caller,
+        project_id,
+        form,
+        "renewal.contents",
+        lambda conn: lifecycle.set_contents(conn, settings, caller, project_id, codes),
+        "contents",
+    )
 
 
 @router.post("/renewal/projects/{project_id}/funding", response_class=HTMLResponse)
-async def funding(request: Request, uow: UowDep, settings: SettingsDep, caller: RenewalManage, project_id: Id) -> Response:
+async def funding(
+    request: Request, uow: UowDep, settings: SettingsDep, caller: RenewalManage, project_id: Id
+) -> Response:
     form = await request.form()
 
     def work(conn: Any) -> None:
@@ -208,7 +295,9 @@ async def funding(request: Request, uow: UowDep, settings: SettingsDep, caller: 
 
 
 @router.post("/renewal/projects/{project_id}/consent", response_class=HTMLResponse)
-async def consent(request: Request, uow: UowDep, settings: SettingsDep, caller: RenewalManage, project_id: Id) -> Response:
+async def consent(
+    request: Request, uow: UowDep, settings: SettingsDep, caller: RenewalManage, project_id: Id
+) -> Response:
     form = await request.form()
 
     def work(conn: Any) -> None:
@@ -216,15 +305,18 @@ async def consent(request: Request, uow: UowDep, settings: SettingsDep, caller: 
         if vote is not None:
             cmd = lifecycle.ConsentIn(vote_id=vote)
         else:
-            cmd = lifecycle.ConsentIn(_date(form, "consent_on"), None, _int(form, "asked", optional=True),
-                                      _int(form, "agreed", optional=True))  # fmt: skip
+            cmd = lifecycle.ConsentIn(
+                _date(form, "consent_on"), None, _int(form, "asked", optional=True), _int(form, "agreed", optional=True)
+            )
         lifecycle.record_consent(conn, caller, project_id, cmd)
 
     return _post(request, uow, settings, caller, project_id, form, "renewal.consent", work, "consent")
 
 
 @router.post("/renewal/projects/{project_id}/floors", response_class=HTMLResponse)
-async def floors(request: Request, uow: UowDep, settings: SettingsDep, caller: RenewalManage, project_id: Id) -> Response:
+async def floors(
+    request: Request, uow: UowDep, settings: SettingsDep, caller: RenewalManage, project_id: Id
+) -> Response:
     form = await request.form()
 
     def work(conn: Any) -> None:

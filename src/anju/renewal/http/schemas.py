@@ -14,8 +14,18 @@ from anju.renewal.lifecycle import StepIn as StepCmd
 from anju.renewal.projects import ProjectIn as ProjectCmd
 
 Kind = Literal["old_community", "shanty", "lift", "energy"]
-Status = Literal["reserve", "planned", "agreed", "designed", "permitted", "tendered", "construction", "accepted",
-                 "in_service", "closed"]  # fmt: skip
+Status = Literal[
+    "reserve",
+    "planned",
+    "agreed",
+    "designed",
+    "permitted",
+    "tendered",
+    "construction",
+    "accepted",
+    "in_service",
+    "closed",
+]
 Source = Literal["central", "provincial", "city", "district", "owners", "maintenance_fund", "social"]
 BigId = Field(ge=1, le=2**62)
 Doc = str
@@ -50,10 +60,21 @@ class ProjectIn(BaseModel):
 
     def command(self) -> ProjectCmd:
         return ProjectCmd(
-            self.kind, self.name, self.estate_id, self.on, self.unit, self.area_m2, self.households,
-            self.building_id, self.unit_no, tuple(self.conditions), self.shanty_mode,
-            self.expropriated_households, self.resettlement_programme, tuple(self.documents),
-        )  # fmt: skip
+            self.kind,
+            self.name,
+            self.estate_id,
+            self.on,
+            self.unit,
+            self.area_m2,
+            self.households,
+            self.building_id,
+            self.unit_no,
+            tuple(self.conditions),
+            self.shanty_mode,
+            self.expropriated_households,
+            self.resettlement_programme,
+            tuple(self.documents),
+        )
 
 
 class ProjectOut(BaseModel):
@@ -87,7 +108,9 @@ class StepIn(BaseModel):
     note: str | None = Field(None, max_length=200)
 
     def command(self) -> StepCmd:
-        return StepCmd(self.status, self.on, self.unit, tuple(self.documents), self.plan_year, self.after_care, self.note)
+        return StepCmd(
+            self.status, self.on, self.unit, tuple(self.documents), self.plan_year, self.after_care, self.note
+        )
 
 
 class StepOut(BaseModel):
