@@ -115,6 +115,12 @@ class Builder:
         self.estates = list(conn.execute(select(e.id, e.name, e.street_code, e.year_built).order_by(e.id)))
         self.used: set[tuple[str, int]] = set()
 
+    def start_in(self, year: int) -> date:
+        """A reserve date in the year before the plan year, not before the first eligibility edition
+        (projects of the plan's first year entered the library in its first weeks) nor after today."""
+        first = self.elig.editions[0].effective_from if self.elig.editions else date(2000, 1, 1)
+        return min(max(_day(self.rng, year - 1), first + timedelta(days=self.rng.randrange(0, 20))), self.today)
+
     # --------------------------------------------------------------------------------------- one project
 
     def add(
@@ -289,7 +295,7 @@ class Builder:
                 continue
             conds = (rng.choice(list(self.elig.conditions)),) if e.year_built >= 2000 else ()
             area = (mean * Decimal(str(round(rng.uniform(0.6, 1.4), 2)))).quantize(Decimal("0.01"))
-            start = min(_day(rng, year - 1), self.today)
+            start = self.start_in(year)
             if self.add(
                 "old_community",
                 e,
@@ -320,7 +326,7 @@ class Builder:
                     "shanty",
                     e,
                     year,
-                    min(_day(rng, year - 1), self.today),
+                    self.start_in(year),
                     area,
                     households,
                     shanty_mode=mode,
@@ -336,7 +342,7 @@ class Builder:
                 if pool:
                     e = pool.pop()
                     area = Decimal(rng.randint(5_000, 40_000))
-                    self.add("energy", e, year, min(_day(rng, year - 1), self.today), area, int(area / 75))
+                    self.add("energy", e, year, self.start_in(year), area, int(area / 75))
 
     def lifts(self, scale: float, years: Sequence[int]) -> None:
         rng = self.rng
@@ -366,7 +372,7 @@ class Builder:
                     floors = [domain.FloorAgreement(f.floor_no, f.owners, min(f.agreeing, 1)) for f in floors]
                 assert not domain.floor_problems(floors, bd.floors_above)
                 share = domain.agreement_share(floors)
-                start = min(_day(rng, year - 1), self.today)
+                start = self.start_in(year)
                 ok = share is not None and share >= self.elig.lift_min_agreement
                 no = self.add(
                     "lift",
