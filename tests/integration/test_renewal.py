@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
+from anju import registry
 from anju.app import create_app
 from anju.core import clock
 from anju.core.errors import Conflict, NotFound, ValidationError
@@ -386,3 +387,30 @@ def test_api_and_csv(city_engine: Engine, settings: Any) -> None:
     assert len(client.get("/api/v1/renewal/catalogue", headers=h).json()) == 15
     assert client.get("/api/v1/renewal/progress.csv", headers=h).status_code == 200
     assert client.get("/api/v1/renewal/lifts/figures", headers=h).json()["projects"] == 0
+
+
+def test_consent_links_a_tallied_owners_vote_of_the_estate(estates_engine: Engine, settings_for: Any) -> None:
+    from anju.estates.tables import estates_votes
+
+    settings = settings_for(estates_engine)
+    v, e = estates_votes.c, registry.estates.c
+    with estates_engine.connect() as c:
+        vote = c.execute(
+            select(v.id, v.estate_id, v.electorate_owners, v.yes_owners)
+            .where(v.status == "tallied", v.yes_owners.is_not(None))
+            .order_by(v.id)
+            .limit(1)
+        ).one()
+        other = c.execute(select(v.id).where(v.estate_id != vote.estate_id).limit(1)).scalar_one()
+        estate = c.execute(select(e.id).where(e.id == vote.estate_id)).scalar_one()
+    pid = enter(estates_engine, settings, estate, kind="shanty", shanty_mode="renovate")
+    with estates_engine.begin() as c:
+        with pytest.raises(ValidationError) as err:
+            lifecycle.record_consent(c, SYSTEM, pid, lifecycle.ConsentIn(vote_id=other))
+        assert err.value.errors[0].field == "vote_id" and "不是本小区" in err.value.errors[0].reason
+        lifecycle.record_consent(c, SYSTEM, pid, lifecycle.ConsentIn(vote_id=vote.id))
+    with estates_engine.connect() as c:
+        p = lifecycle.scoped_project(c, Scope.whole_city(), pid)
+    assert p.consent_vote_id == vote.id
+    assert (p.consent_asked, p.consent_agreed) == (vote.electorate_owners, vote.yes_owners)
+    step(estates_engine, settings, pid, "planned", START + timedelta(days=1), plan_year=START.year)
