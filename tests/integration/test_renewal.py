@@ -414,3 +414,35 @@ def test_consent_links_a_tallied_owners_vote_of_the_estate(estates_engine: Engin
     assert p.consent_vote_id == vote.id
     assert (p.consent_asked, p.consent_agreed) == (vote.electorate_owners, vote.yes_owners)
     step(estates_engine, settings, pid, "planned", START + timedelta(days=1), plan_year=START.year)
+
+
+def test_the_projects_tile_shows_a_new_step_at_once(city_engine: Engine, settings: Any) -> None:
+    """Through the tile route and its cache: the layer's own version is in the cache key."""
+    import math
+
+    import mapbox_vector_tile
+
+    old = estate_built(city_engine, 1950, 1999)
+    pid = enter(city_engine, settings, old.id)
+    z = 14
+    n = 1 << z
+    x = int((old.centroid_lon + 180.0) / 360.0 * n)
+    rad = math.radians(old.centroid_lat)
+    y = int((1.0 - math.log(math.tan(rad) + 1.0 / math.cos(rad)) / math.pi) / 2.0 * n)
+    client = TestClient(create_app(settings))
+    h = {"authorization": f"Bearer {api_token(city_engine, 'city')}"}
+
+    def statuses() -> dict[int, str]:
+        r = client.get(f"/tiles/renewal-projects/{z}/{x}/{y}.pbf", headers=h)
+        assert r.status_code == 200
+        tile = mapbox_vector_tile.decode(r.content) if r.content else {}
+        feats = tile.get("renewal-projects", {}).get("features", [])
+        return {int(f["properties"]["id"]): str(f["properties"]["status"]) for f in feats}
+
+    assert statuses()[pid] == "reserve"
+    with city_engine.begin() as c:
+        lifecycle.record_consent(c, SYSTEM, pid, lifecycle.ConsentIn(START, None, 10, 9))
+    step(city_engine, settings, pid, "planned", START + timedelta(days=2), plan_year=START.year)
+    assert statuses()[pid] == "planned"
+    layers = {x["name"] for x in client.get("/api/v1/map/layers", headers=h).json()}
+    assert {"renewal-projects", "renewal-lifts"} <= layers
