@@ -161,6 +161,14 @@ def db_downgrade(revision: str) -> None:
     help="Also generate house safety: appraisal agencies (≈28 at scale 1.0), inspections of older buildings, "
     "appraisals with realistic grade shares and the hazard cases they open (docs/safety.md); needs --credit.",
 )
+@click.option(
+    "--renewal/--no-renewal",
+    default=True,
+    show_default=True,
+    help="Also generate urban renewal: five years of old-community projects in proportion to the plan's "
+    "district × year table, shanty-town and energy retrofits, lift retrofits with owners' agreements and "
+    "completions (docs/renewal.md).",
+)
 def synth(
     scale: float,
     seed: int,
@@ -173,6 +181,7 @@ def synth(
     credit: bool,
     estates: bool,
     safety: bool,
+    renewal: bool,
 ) -> None:
     """Build the synthetic Nanjing into the configured (empty) database."""
     from anju.core import migrate
@@ -249,6 +258,12 @@ def synth(
                     engine, keyring_from_settings(settings), seed, scale=scale, progress=runtime.progress
                 )
                 out |= {"safety": dict(safety_made), "safety_seconds": round(time.perf_counter() - t6, 1)}
+        if renewal:
+            from anju.synth import generate_renewal
+
+            t6 = time.perf_counter()
+            ren = generate_renewal(engine, seed, scale=scale, city_code=settings.city_code, progress=runtime.progress)
+            out |= {"renewal": ren.made, "renewal_seconds": round(time.perf_counter() - t6, 1)}
     except (AnjuError, ValueError) as e:
         raise click.ClickException(str(e)) from None
     click.echo(json.dumps(out, ensure_ascii=False))
@@ -268,16 +283,18 @@ def _synth_departments(engine: Engine, settings: Settings, seed: int, directory:
     return got.__dict__ | {"directory": None}
 
 
-def _demo_estates_and_safety(engine: Engine, settings: Settings, seed: int, scale: float) -> None:
-    """The demo's estate management (docs/estates.md) and house safety (docs/safety.md), after the credit
-    files exist."""
+def _demo_estates_safety_renewal(engine: Engine, settings: Settings, seed: int, scale: float) -> None:
+    """The demo's estate management (docs/estates.md), house safety (docs/safety.md) and renewal projects
+    (docs/renewal.md), after the credit files exist, each with its summary line."""
     from anju.security import keyring_from_settings
-    from anju.synth import generate_estates, generate_safety, safety_summary
+    from anju.synth import generate_estates, generate_renewal, generate_safety, safety_summary
 
     est = generate_estates(engine, keyring_from_settings(settings), seed, scale=scale, progress=runtime.progress)
     click.echo(f"已生成合成物业管理数据：{est.summary()}（/property）", err=True)
     made = generate_safety(engine, keyring_from_settings(settings), seed, scale=scale)
     click.echo(f"已生成合成房屋安全数据：{safety_summary(made)}（/safety）", err=True)
+    ren = generate_renewal(engine, seed, scale=scale, city_code=settings.city_code, progress=runtime.progress)
+    click.echo(f"已生成合成城市更新项目：{ren.summary()}（/renewal，公开页 /renewal/public）", err=True)
 
 
 def _demo_market_figures(engine: Engine, settings: Settings) -> None:
@@ -437,7 +454,7 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
             f"守信记录 {cred.positive} 条（/credit/subjects，公示 /credit/public）",
             err=True,
         )
-        _demo_estates_and_safety(engine, settings, seed, scale)
+        _demo_estates_safety_renewal(engine, settings, seed, scale)
         from anju.rental.cli import publish_demo_guidance
 
         edition = publish_demo_guidance(engine)

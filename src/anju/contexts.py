@@ -40,7 +40,7 @@ class MenuItem:
 
 
 #: The header's menu groups, in order; a group with one visible item is shown as a plain link.
-MENU_GROUPS = ("楼盘表", "交易", "市场", "租赁", "保障", "物业", "房屋安全", "信用", "数据", "系统")
+MENU_GROUPS = ("楼盘表", "交易", "市场", "租赁", "保障", "物业", "城市更新", "房屋安全", "信用", "数据", "系统")
 
 
 @dataclass(frozen=True)
@@ -575,6 +575,26 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("房屋安全", "危房隐患", "/safety/hazards", "safety.read"),
             MenuItem("房屋安全", "结构变动许可", "/safety/permits", "safety.read"),
             MenuItem("房屋安全", "幕墙检查", "/safety/curtain-walls", "safety.read"),
+        "renewal",
+        vocabulary="anju.renewal.vocabulary",
+        commands={"renewal": "anju.renewal.cli:renewal"},
+        help={"renewal": "Urban renewal: old-community, shanty-town, lift and energy retrofits, plan progress."},
+        permissions={
+            "renewal.read": "read urban-renewal projects, lift retrofits and plan progress in scope",
+            "renewal.manage": (
+                "manage urban-renewal projects in scope: enter them in the library, record their steps, "
+                "contents, funding, residents' consent and lift owners' agreement"
+            ),
+        },
+        grants=_grants(
+            _grant("renewal.read", "street_clerk", "district_officer", "city_officer", "auditor"),
+            _grant("renewal.manage", "district_officer", "city_officer"),
+        ),
+        menu=(
+            MenuItem("城市更新", "更新项目库", "/renewal", "renewal.read"),
+            MenuItem("城市更新", "加装电梯", "/renewal/lifts", "renewal.read"),
+            MenuItem("城市更新", "规划进度", "/renewal/progress", "renewal.read"),
+            MenuItem("城市更新", "城市更新公开", "/renewal/public", "public"),
         ),
     ),
     Context("synth", http=False),

@@ -16,6 +16,7 @@ from tests.authz import (
     cases_map,
     cases_market,
     cases_registry,
+    cases_renewal,
     cases_rental,
     cases_safety,
     cases_security,
@@ -39,6 +40,7 @@ CASES_BY_CONTEXT: dict[str, dict[tuple[str, str], Case]] = {
     "market": cases_market.CASES,
     "estates": cases_estates.CASES,
     "safety": cases_safety.CASES,
+    "renewal": cases_renewal.CASES,
 }
 
 

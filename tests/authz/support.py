@@ -97,6 +97,10 @@ EXPECTED: dict[str, set[str]] = {
     "safety.read": {"city", "auditor", "district", "clerk"},
     "safety.supervise": {"city", "district", "clerk"},
     "safety.agencies": {"city", "district"},
+    # urban renewal (issue 23): street, district and city staff and the auditor read in scope; district
+    # and city officers manage projects in scope; the public page is anyone's
+    "renewal.read": {"city", "auditor", "district", "clerk"},
+    "renewal.manage": {"city", "district"},
     # department clients (issue 19): no role holds these; only a client token whose scopes name the
     # route's dataset and operation (the matrix's clients below), every account's token is refused (403)
     "client.self": set(),

@@ -341,6 +341,21 @@ class Settings(BaseSettings):
         description="Ed25519 private key seed (64 hex characters) that signs the verifiable log's tree heads; "
         "`anju ledger keygen` makes one. Unset: tree heads cannot be signed.",
     )
+    renewal_plan: str = Field(
+        "",
+        description="TOML file of the urban-renewal plan data (targets and the district × year table of "
+        "old-community renovation); empty = data/<city_code>/plan.toml of the renewal context.",
+    )
+    renewal_catalogue: str = Field(
+        "",
+        description="TOML file of the classified catalogue of renovation contents (基础类/完善类/提升类); "
+        "empty = the labelled sample.",
+    )
+    renewal_eligibility: str = Field(
+        "",
+        description="TOML file of the renewal projects' eligibility rules as dated editions (year built, "
+        "floors, declared conditions) and the lift agreement's share; empty = the plan's rules.",
+    )
     estates_fund_rates: str = Field(
         "",
         description="TOML file of the maintenance-fund deposit rates (维修资金交存标准) by building type as dated "

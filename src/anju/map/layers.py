@@ -104,6 +104,11 @@ class Layer:
         """Features (geometry in WGS-84, properties) whose geometry may touch ``bbox``."""
         raise NotImplementedError
 
+    def version(self, conn: Connection) -> int:
+        """A counter that changes whenever the layer's own data changes (part of the tile cache's key,
+        beside the register's version): 0 for layers drawn from the register alone."""
+        return 0
+
     def describe(self) -> LayerDescription:
         return {
             "name": self.name,

@@ -207,7 +207,7 @@ def tile(
     layer = check_address(layer_name, z, x, y)
     if cache is None:
         return render(conn, layer, z, x, y, scope, as_of)
-    key = (layer.name, z, x, y, as_of, scope_key(scope), register_version(conn))
+    key = (layer.name, z, x, y, as_of, scope_key(scope), register_version(conn), layer.version(conn))
     hit = cache.get(key)
     if hit is not None:
         return hit
