@@ -575,6 +575,9 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("房屋安全", "危房隐患", "/safety/hazards", "safety.read"),
             MenuItem("房屋安全", "结构变动许可", "/safety/permits", "safety.read"),
             MenuItem("房屋安全", "幕墙检查", "/safety/curtain-walls", "safety.read"),
+        ),
+    ),
+    Context(
         "renewal",
         vocabulary="anju.renewal.vocabulary",
         commands={"renewal": "anju.renewal.cli:renewal"},
