@@ -17,7 +17,9 @@
 - whole days from a timestamp's local (Asia/Shanghai) date to a date (``days_between``): PostgreSQL
   date subtraction; SQLite ``julianday``;
 - a median per group (``grouped_median``): PostgreSQL ``percentile_cont(0.5) WITHIN GROUP``; SQLite
-  window functions (the middle row, or the mean of the two middle rows, of each group).
+  window functions (the middle row, or the mean of the two middle rows, of each group);
+- streaming millions of rows as the driver's plain tuples (``stream_tuples``): PostgreSQL a
+  server-side cursor; SQLite the ordinary cursor, which steps through the result as it is fetched.
 """
 
 from __future__ import annotations
@@ -141,6 +143,29 @@ def bulk_insert(
         dbapi.executemany(sql, batch)
         n += len(batch)
     return n
+
+
+def stream_tuples(conn: Connection, stmt: Executable, batch: int = 20_000) -> Iterator[list[Row]]:
+    """The rows of ``stmt`` in batches of the driver's plain tuples, without SQLAlchemy's per-row
+    processing (a third of the time of reading millions of rows): for hot paths reading integer and
+    text columns only (no result type conversion happens). PostgreSQL: a server-side cursor (so the
+    rows are never all in memory) of the statement compiled with its parameters; SQLite: the
+    statement's own cursor, which steps through the result as it is fetched."""
+    if conn.dialect.name == "postgresql":
+        compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        with raw.cursor(name="anju_stream") as cur:
+            cur.execute(str(compiled), compiled.params)
+            while rows := cur.fetchmany(batch):
+                yield rows
+        return
+    result = conn.execute(stmt)
+    try:
+        while rows := result.cursor.fetchmany(batch):
+            yield rows
+    finally:
+        result.close()
 
 
 def next_ids(conn: Connection, table: Table, count: int) -> int:
