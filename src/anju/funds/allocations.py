@@ -284,14 +284,23 @@ def _json_string(s: str) -> str:
 
 
 def _line_accounts(conn: Connection, per: list[list[tuple[int, int]]]) -> dict[int, tuple[int, str]]:
-    """The lines' ledger accounts: id → (fund account, its code as a JSON string), in chunks by id."""
+    """The lines' ledger accounts: id → (fund account, its code as a JSON string). Read by runs of
+    50,000 ids: a dense run (every home of an account: nearly consecutive ids) as one range of the
+    primary key, keeping the ids asked for; a sparse one by lists of 5,000 ids."""
     la = fund_ledger_accounts
     ids = sorted({lid for ls in per for lid, _ in ls})
     out: dict[int, tuple[int, str]] = {}
-    for chunk in _chunks(ids):
-        q = select(la.c.id, la.c.fund_account_id, la.c.code).where(la.c.id.in_(chunk))
-        for rows in stream_tuples(conn, q):
-            out.update((lid, (fa, _json_string(code))) for lid, fa, code in rows)
+    q = select(la.c.id, la.c.fund_account_id, la.c.code)
+    wanted: set[int] | None
+    for i in range(0, len(ids), 10 * _CHUNK):
+        run = ids[i : i + 10 * _CHUNK]
+        if run[-1] - run[0] < 2 * len(run):
+            wanted, qs = set(run), [q.where(la.c.id.between(run[0], run[-1]))]
+        else:
+            wanted, qs = None, [q.where(la.c.id.in_(c)) for c in _chunks(run)]
+        for part in qs:
+            for rows in stream_tuples(conn, part):
+                out.update((lid, (fa, _json_string(c))) for lid, fa, c in rows if wanted is None or lid in wanted)
     return out
 
 
