@@ -5,7 +5,7 @@ credit) and allocated to every open home by its day-weighted balance over the ye
 from the postings), exactly: each home gets the floor of its share and the fen left over go to the
 largest remainders (``fund_rules.allocate``), so the lines sum to the bank's total. The allocation is
 one journal per building (so an owner's proof of a line is over a building's homes, not an estate's),
-posted set-wise (``funds.post_allocations``: one INSERT … SELECT of the lines),
+posted set-wise (``funds.post_allocations``: the lines streamed in, copied in bulk),
 and the run is recorded in ``estates_interest_runs`` (one per account and year, else Conflict).
 
 The weights come from one grouped query: a home's balance on 1 January is its balance now less what

@@ -1,4 +1,4 @@
-"""Set-wise allocation journals: one counter leg and many lines, written with INSERT … SELECT.
+"""Set-wise allocation journals: one counter leg and many lines, copied in bulk with their lines root.
 
 A fund that keeps an account per subject (the maintenance fund's 分户账, one ledger account per home)
 moves money into or out of many of them at once: a year's interest allocated to every home of an
@@ -7,10 +7,12 @@ those through :func:`anju.funds.post_many` (a journal per home) would write mill
 log entries; an allocation journal is **one** journal per group (an estate) whose lines are postings:
 
 - the caller gives the journals (:class:`AllocationIn`: fund account, kind, reference, the one counter
-  ledger account) and a ``Select`` of the lines ``(reference, ledger_account_id, amount_fen)`` computed
-  in SQL; ``side`` says whether the lines are credited (money into them) or debited;
-- the lines become postings with one INSERT … SELECT, the counter leg is their sum (so every journal
-  balances by construction), balances change with one grouped UPDATE … FROM per chunk of journals;
+  ledger account) and the lines ``(reference, ledger_account_id, amount_fen)``, as rows it computed or
+  as a ``Select`` computed in SQL; ``side`` says whether the lines are credited (money into them) or
+  debited;
+- the lines are grouped, checked and hashed in memory before anything is written, then copied as
+  postings in bulk; the counter leg is their sum (so every journal balances by construction), the
+  balances change by the in-memory deltas;
 - each journal's log entry carries, instead of its lines, the RFC 6962 Merkle root of its lines
   (``lines_root``, in the log's hash algorithm, over the canonical line bytes in ledger-account order):
   :func:`line_proof` gives a line with its inclusion proof in that root and the entry with its
