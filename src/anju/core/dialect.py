@@ -27,6 +27,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -149,6 +150,9 @@ def bulk_insert(
     return n
 
 
+_stream_ids = itertools.count(1)
+
+
 def stream_tuples(
     conn: Connection, stmt: Select[Any] | CompoundSelect[Any], batch: int = 20_000
 ) -> Iterator[Sequence[Row]]:
@@ -161,7 +165,7 @@ def stream_tuples(
         compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
         raw = conn.connection.driver_connection
         assert raw is not None
-        with raw.cursor(name="anju_stream") as cur:
+        with raw.cursor(name=f"anju_stream_{next(_stream_ids)}") as cur:  # unique: streams may nest
             cur.execute(str(compiled), compiled.params)
             while rows := cur.fetchmany(batch):
                 yield rows
