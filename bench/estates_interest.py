@@ -15,8 +15,11 @@ PostgreSQL database is dropped at the end unless --keep.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
+import os
 import platform
+import pstats
 import random
 import sys
 import time
@@ -25,7 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -116,6 +119,20 @@ def build(engine: Engine, homes: int, seed: int = 1, year: int = YEAR) -> dict[s
     return took
 
 
+def _trace_slow(engine: Engine, over_s: float = 0.05) -> None:
+    """Print every statement that took longer than ``over_s`` to stderr (with --profile)."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def before(conn: Any, cursor: Any, statement: str, params: Any, context: Any, executemany: bool) -> None:
+        conn.info.setdefault("t0", []).append(time.perf_counter())
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def after(conn: Any, cursor: Any, statement: str, params: Any, context: Any, executemany: bool) -> None:
+        took = time.perf_counter() - conn.info["t0"].pop()
+        if took > over_s:
+            print(f"{took:7.2f} s  {' '.join(statement.split())[:160]}", file=sys.stderr)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--homes", type=int, default=4_000_000)
@@ -123,6 +140,7 @@ def main() -> None:
     g.add_argument("--sqlite")
     g.add_argument("--postgres")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--profile", type=int, default=0, metavar="N", help="cProfile the run, print the top N to stderr")
     a = ap.parse_args()
     if a.sqlite:
         p = Path(a.sqlite)
@@ -135,14 +153,23 @@ def main() -> None:
     engine = make_engine(url)
     migrate.upgrade(engine)
     setup = build(engine, a.homes)
-    t = time.perf_counter()
+    prof = cProfile.Profile() if a.profile else None
+    if prof:
+        _trace_slow(engine)
+    t, cpu = time.perf_counter(), time.process_time()
+    if prof:
+        prof.enable()
     with engine.begin() as c:
         run: Any = fund_interest.run_interest(
             c, district_code=DISTRICT, year=YEAR, total_fen=a.homes * 1_000 + 7, actor_account_id=None, today=TODAY
         )
-    took = time.perf_counter() - t
+    took, took_cpu = time.perf_counter() - t, time.process_time() - cpu
+    if prof:
+        prof.disable()
+        pstats.Stats(prof, stream=sys.stderr).sort_stats("cumulative").print_stats(a.profile)
     print(json.dumps({
         "bench": "estates_interest", "db": engine.dialect.name, "homes": a.homes, "interest_s": round(took, 2),
+        "interest_cpu_s": round(took_cpu, 2), "load": round(os.getloadavg()[0], 1),
         "homes_per_s": round(a.homes / took), "journals": run["journals"], "allocated_homes": run["homes"],
         **{k: round(v, 2) for k, v in setup.items()}, "python": platform.python_version(),
     }))  # fmt: skip

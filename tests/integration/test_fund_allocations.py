@@ -129,3 +129,28 @@ def test_a_bad_allocation_is_refused(empty_engine: Engine, case: str) -> None:
         assert conn.execute(select(func.count()).select_from(fund_postings)).scalar_one() == before
         assert funds.unbalanced_journals(conn) == []
         assert ledger.tree_head(conn, "maintenance_fund").size == 0
+
+
+def test_lines_whose_codes_need_escaping_are_provable(empty_engine: Engine) -> None:
+    # the lines root formats plain codes directly and escapes the others as json.dumps does: a quote,
+    # a backslash, Chinese and a control character in subjects, each line proved against the root
+    subjects = ['home:"甲"', "home:a\\b", "home:单元\t1", "home:plain"]
+    la = fund_ledger_accounts
+    with empty_engine.begin() as conn:
+        acct = funds.open_account(conn, "maintenance", "district:320102", "测试银行", "WX-ESC-1", "320102", "")
+        opened = funds.open_subject_accounts(conn, acct, subjects)
+        own = funds.ledger_accounts(conn, acct)
+        [jid] = funds.post_allocations(
+            conn, [funds.AllocationIn(acct, "interest", "ESC-1", DAY, "增值分配", own["interest"])],
+            select(literal("ESC-1"), la.c.id, la.c.id * 10).where(la.c.kind == "home"), side="credit",
+        )  # fmt: skip
+        proofs = {s: funds.line_proof(conn, jid, opened[s]["home"]) for s in subjects}
+    for s, p in proofs.items():
+        line = json.loads(p["line"])
+        assert line["account"] == f"{acct}:home:{s}" and p["line"].encode() == funds.line_bytes(
+            line["account"], line["debit_fen"], line["credit_fen"]
+        )
+        assert verify.check_inclusion(
+            verify.leaf_hash(p["line"].encode(), p["algorithm"]), p["line_index"], p["lines"],
+            [bytes.fromhex(x) for x in p["line_proof"]], bytes.fromhex(p["lines_root"]), p["algorithm"],
+        ) is None  # fmt: skip

@@ -78,3 +78,30 @@ def test_allocation_is_exact_with_largest_remainders() -> None:
         s = sum(ws)
         for g, w in zip(got, ws, strict=True):  # each within one fen of its exact share
             assert abs(g * s - total * w) < s
+
+
+def _allocate_by_definition(total: int, weights: list[int]) -> list[int]:
+    """The allocation's definition in plain Python integers (floors, then a sort by remainder)."""
+    w = [max(0, x) for x in weights]
+    s = sum(w)
+    shares = [total * x // s for x in w]
+    order = sorted(range(len(w)), key=lambda i: (-(total * w[i] % s), -w[i], i))
+    for i in order[: total - sum(shares)]:
+        shares[i] += 1
+    return shares
+
+
+@pytest.mark.parametrize("scale", ["int64", "products_overflow", "sum_overflows"])
+def test_allocation_is_the_same_on_every_path(scale: str) -> None:
+    # numpy when every product fits 64 bits; Python floors with a numpy sort when only the remainders
+    # fit; Python throughout beyond: the same shares, ties included (repeated weights on purpose)
+    rng = random.Random(11)
+    top = {"int64": 10**6, "products_overflow": 10**13, "sum_overflows": 10**19}[scale]
+    for _ in range(300):
+        ws = [rng.choice([0, -4, 7, 7, rng.randrange(1, top)]) for _ in range(rng.randrange(1, 80))]
+        if not any(x > 0 for x in ws):
+            continue
+        total = rng.randrange(0, 10**9 if scale == "int64" else 10**12)
+        got = fund_rules.allocate(total, ws)
+        assert got == _allocate_by_definition(total, ws)
+        assert all(type(g) is int for g in got) and sum(got) == total

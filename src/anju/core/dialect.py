@@ -17,11 +17,17 @@
 - whole days from a timestamp's local (Asia/Shanghai) date to a date (``days_between``): PostgreSQL
   date subtraction; SQLite ``julianday``;
 - a median per group (``grouped_median``): PostgreSQL ``percentile_cont(0.5) WITHIN GROUP``; SQLite
-  window functions (the middle row, or the mean of the two middle rows, of each group).
+  window functions (the middle row, or the mean of the two middle rows, of each group);
+- adding deltas to a column of many rows by id (``add_to_column``): PostgreSQL COPY of the deltas
+  into a temporary table and one UPDATE … FROM; SQLite ``executemany`` of one prepared UPDATE by
+  primary key (no planning per row, nothing to copy);
+- streaming millions of rows as the driver's plain tuples (``stream_tuples``): PostgreSQL a
+  server-side cursor; SQLite the ordinary cursor, which steps through the result as it is fetched.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -31,6 +37,7 @@ from typing import Any, TypedDict
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    CompoundSelect,
     Connection,
     Engine,
     Executable,
@@ -141,6 +148,60 @@ def bulk_insert(
         dbapi.executemany(sql, batch)
         n += len(batch)
     return n
+
+
+_stream_ids = itertools.count(1)
+
+
+def stream_tuples(
+    conn: Connection, stmt: Select[Any] | CompoundSelect[Any], batch: int = 20_000
+) -> Iterator[Sequence[Row]]:
+    """The rows of ``stmt`` in batches of the driver's plain tuples, without SQLAlchemy's per-row
+    processing (1 M rows on SQLite: 1.0 s, against 2.8 s as ``yield_per`` rows): for hot paths reading integer and
+    text columns only (no result type conversion happens). PostgreSQL: a server-side cursor (so the
+    rows are never all in memory) of the statement compiled with its parameters; SQLite: the
+    statement's own cursor, which steps through the result as it is fetched."""
+    if conn.dialect.name == "postgresql":
+        compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        with raw.cursor(name=f"anju_stream_{next(_stream_ids)}") as cur:  # unique: streams may nest
+            cur.execute(str(compiled), compiled.params)
+            while rows := cur.fetchmany(batch):
+                yield rows
+        return
+    result = conn.execute(stmt)
+    try:
+        while rows := result.cursor.fetchmany(batch):
+            yield rows
+    finally:
+        result.close()
+
+
+def add_to_column(conn: Connection, table: Table, column: str, deltas: Sequence[tuple[int, int]]) -> None:
+    """``column = column + delta`` of the rows whose id (primary key ``id``) each pair gives, in the
+    caller's transaction; ids must not repeat (add the deltas of one id up first). Millions at once: an
+    allocation changes the balance of every home's ledger account."""
+    if not deltas:
+        return
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("CREATE TEMPORARY TABLE IF NOT EXISTS anju_deltas (id bigint, d bigint) ON COMMIT DROP")
+        conn.exec_driver_sql("TRUNCATE anju_deltas")
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cur, cur.copy("COPY anju_deltas (id, d) FROM STDIN") as cp:
+            for row in deltas:
+                cp.write_row(row)
+        conn.exec_driver_sql("ANALYZE anju_deltas")
+        conn.exec_driver_sql(
+            f'UPDATE "{table.name}" t SET "{column}" = t."{column}" + x.d FROM anju_deltas x WHERE t.id = x.id'
+        )
+        return
+    dbapi = conn.connection.driver_connection
+    assert dbapi is not None
+    sql = f'UPDATE "{table.name}" SET "{column}" = "{column}" + ? WHERE id = ?'
+    for i in range(0, len(deltas), 10_000):
+        dbapi.executemany(sql, [(d, k) for k, d in deltas[i : i + 10_000]])
 
 
 def next_ids(conn: Connection, table: Table, count: int) -> int:

@@ -18,15 +18,11 @@ from decimal import Decimal
 from typing import Any, TypedDict
 
 from sqlalchemy import (
-    BigInteger,
-    Column,
     ColumnElement,
     Connection,
     Integer,
-    MetaData,
     Select,
     String,
-    Table,
     and_,
     cast,
     func,
@@ -38,23 +34,13 @@ from sqlalchemy import (
 
 from anju import funds, registry, transactions
 from anju.core import clock
-from anju.core.dialect import analyze_table, bulk_insert
+from anju.core.dialect import bulk_insert
 from anju.core.errors import Conflict, NotFound, ValidationError
 from anju.core.scope import SYSTEM, Scope
 from anju.core.settings import Settings
 from anju.estates import fund_ledger, fund_rules
 from anju.estates.tables import estates_fund_dues, estates_fund_homes, estates_spending_shares
 from anju.funds import fund_ledger_accounts
-
-#: Lines of allocation journals to post, a temporary table (the ``lines`` select of post_allocations).
-_lines = Table(
-    "estates_fund_lines",
-    MetaData(),
-    Column("reference", String(64), nullable=False),
-    Column("lid", BigInteger, nullable=False),
-    Column("amount_fen", BigInteger, nullable=False),
-    prefixes=["TEMPORARY"],
-)
 
 DUE_KINDS = {"initial": "首次交存", "topup": "续筹"}
 DUE_STATUSES = {"due": "待交存", "paid": "已交存", "waived": "已免缴"}
@@ -72,18 +58,9 @@ def post_lines(
     *,
     side: funds.allocations.Side,
 ) -> list[int]:
-    """Post allocation journals whose lines (reference, ledger account, fen) are given here, through a
-    temporary table (bulk: one executemany, one INSERT … SELECT in the engine)."""
-    _lines.create(conn, checkfirst=True)
-    conn.execute(_lines.delete())
-    bulk_insert(conn, _lines, ("reference", "lid", "amount_fen"), lines)
-    analyze_table(conn, _lines)  # its statistics: the engine's INSERT … SELECT joins it by reference
-    try:
-        return funds.post_allocations(
-            conn, allocations, select(_lines.c.reference, _lines.c.lid, _lines.c.amount_fen), side=side
-        )
-    finally:
-        _lines.drop(conn)
+    """Post allocation journals whose lines (reference, ledger account, fen) are given here: streamed
+    into the engine (``funds.post_allocations``), which groups, checks, hashes and copies them in bulk."""
+    return funds.post_allocations(conn, allocations, lines, side=side)
 
 
 # ----------------------------------------------------------------------------------- home facts

@@ -5,7 +5,7 @@ credit) and allocated to every open home by its day-weighted balance over the ye
 from the postings), exactly: each home gets the floor of its share and the fen left over go to the
 largest remainders (``fund_rules.allocate``), so the lines sum to the bank's total. The allocation is
 one journal per building (so an owner's proof of a line is over a building's homes, not an estate's),
-posted set-wise (``funds.post_allocations``: one INSERT … SELECT of the lines),
+posted set-wise (``funds.post_allocations``: the lines streamed in, copied in bulk),
 and the run is recorded in ``estates_interest_runs`` (one per account and year, else Conflict).
 
 The weights come from one grouped query: a home's balance on 1 January is its balance now less what
@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Date, Integer, case, cast, func, insert, lite
 
 from anju import funds
 from anju.core import clock
+from anju.core.dialect import stream_tuples
 from anju.core.errors import Conflict, NotFound, ValidationError
 from anju.estates import fund_deposits, fund_ledger, fund_rules
 from anju.estates.tables import estates_fund_homes, estates_interest_runs
@@ -74,7 +75,7 @@ def weights(conn: Connection, fund_account_id: int, year: int) -> list[tuple[int
         .where(h.c.fund_account_id == fund_account_id, h.c.status == "open")
         .order_by(la.c.id)
     )
-    return [(int(a), int(e), int(w)) for a, e, w in conn.execute(q.execution_options(yield_per=50_000))]
+    return [(a, e, int(w)) for rows in stream_tuples(conn, q, 50_000) for a, e, w in rows]
 
 
 def run_interest(

@@ -16,6 +16,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from anju.core.errors import ValidationError
 from anju.estates.domain import BUILDING_TYPES
 
@@ -145,19 +147,37 @@ def day_weighted(opening_fen: int, movements: Sequence[tuple[date, int]], year: 
 def allocate(total_fen: int, weights: Sequence[int]) -> list[int]:
     """``total_fen`` split in proportion to ``weights`` exactly: each gets the floor of its share, the
     fen left over go one each to the largest remainders (ties: the larger weight, then the earlier
-    position). Negative weights count as zero; the result sums to ``total_fen``."""
+    position). Negative weights count as zero; the result sums to ``total_fen``.
+
+    Millions of weights a year (the annual interest): when every number fits a 64-bit integer the
+    shares, remainders and their order are numpy's (a stable ``lexsort``); otherwise the shares are
+    Python's exact integers (and the order too when the remainders do not fit)."""
     if total_fen < 0:
         raise ValidationError.of("total_fen", "金额不能为负")
-    w = [max(0, int(x)) for x in weights]
+    w = [x if x > 0 else 0 for x in map(int, weights)]
     s = sum(w)
     if s == 0:
         if total_fen:
             raise ValidationError.of("weights", "没有可分配的余额（全部为零）")
         return [0] * len(w)
+    if total_fen * max(w) < _INT64:  # every product fits: all in numpy
+        wa = np.array(w, dtype=np.int64)
+        q, r = np.divmod(wa * total_fen, s)
+        left = total_fen - int(q.sum())
+        if left:
+            q[np.lexsort((-wa, -r))[:left]] += 1
+        return list(q.tolist())
     shares = [total_fen * x // s for x in w]
     left = total_fen - sum(shares)
     if left:
-        order = sorted(range(len(w)), key=lambda i: (-((total_fen * w[i]) % s), -w[i], i))
-        for i in order[:left]:
+        rem = [total_fen * x % s for x in w]
+        if s < _INT64:  # the remainders and weights (both below s) fit
+            order = np.lexsort((-np.array(w, dtype=np.int64), -np.array(rem, dtype=np.int64)))[:left].tolist()
+        else:
+            order = sorted(range(len(w)), key=lambda i: (-rem[i], -w[i], i))[:left]
+        for i in order:
             shares[i] += 1
     return shares
+
+
+_INT64 = 2**63

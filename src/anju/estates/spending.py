@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import BigInteger, Column, Connection, MetaData, Table, bindparam, func, insert, literal, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from anju import funds, registry
 from anju.core import clock
@@ -54,15 +54,6 @@ from anju.estates.tables import (
 from anju.security import Caller, accounts, set_audit_detail, set_audit_target
 
 sp = estates_spending
-
-#: A stage's lines (home ledger account → fen), for ``funds.post_allocations`` to read set-wise.
-_lines = Table(
-    "estates_spending_lines",
-    MetaData(),
-    Column("lid", BigInteger, primary_key=True),
-    Column("amt", BigInteger, nullable=False),
-    prefixes=["TEMPORARY"],
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -500,7 +491,7 @@ def _homes_by_id(conn: Connection, ids: Sequence[int]) -> list[Any]:
 def _post_stage(
     conn: Connection, caller: Caller, row: Any, seq: int, by_acct: dict[int, list[tuple[int, int]]], day: date
 ) -> list[int]:
-    """The stage's allocation journals (set-wise, the lines from a temporary table) and payouts."""
+    """The stage's allocation journals (set-wise, the lines given to the engine as rows) and payouts."""
     many = len(by_acct) > 1
     allocs, payouts = [], []
     for acct, lines in sorted(by_acct.items()):
@@ -517,17 +508,9 @@ def _post_stage(
                             f"维修资金使用 {row.application_no} 第 {seq} 阶段划付施工单位",
                             subject=f"estate:{row.estate_id}", actor_account_id=caller.account_id)
         )  # fmt: skip
-    _lines.create(conn, checkfirst=True)
-    try:
-        jids: list[int] = []
-        for a in allocs:
-            conn.execute(_lines.delete())
-            lines = by_acct[a.fund_account_id]
-            conn.execute(insert(_lines), [{"lid": lid, "amt": amt} for lid, amt in lines])
-            q = select(literal(a.reference), _lines.c.lid, _lines.c.amt)
-            jids += funds.post_allocations(conn, [a], q, side="debit")
-    finally:
-        _lines.drop(conn)
+    jids = funds.post_allocations(
+        conn, allocs, [(a.reference, lid, amt) for a in allocs for lid, amt in by_acct[a.fund_account_id]], side="debit"
+    )
     funds.post_many(conn, payouts)
     return jids
 

@@ -1,4 +1,4 @@
-"""Set-wise allocation journals: one counter leg and many lines, written with INSERT … SELECT.
+"""Set-wise allocation journals: one counter leg and many lines, copied in bulk with their lines root.
 
 A fund that keeps an account per subject (the maintenance fund's 分户账, one ledger account per home)
 moves money into or out of many of them at once: a year's interest allocated to every home of an
@@ -7,10 +7,12 @@ those through :func:`anju.funds.post_many` (a journal per home) would write mill
 log entries; an allocation journal is **one** journal per group (an estate) whose lines are postings:
 
 - the caller gives the journals (:class:`AllocationIn`: fund account, kind, reference, the one counter
-  ledger account) and a ``Select`` of the lines ``(reference, ledger_account_id, amount_fen)`` computed
-  in SQL; ``side`` says whether the lines are credited (money into them) or debited;
-- the lines become postings with one INSERT … SELECT, the counter leg is their sum (so every journal
-  balances by construction), balances change with one grouped UPDATE … FROM per chunk of journals;
+  ledger account) and the lines ``(reference, ledger_account_id, amount_fen)``, as rows it computed or
+  as a ``Select`` computed in SQL; ``side`` says whether the lines are credited (money into them) or
+  debited;
+- the lines are grouped, checked and hashed in memory before anything is written, then copied as
+  postings in bulk; the counter leg is their sum (so every journal balances by construction), the
+  balances change by the in-memory deltas;
 - each journal's log entry carries, instead of its lines, the RFC 6962 Merkle root of its lines
   (``lines_root``, in the log's hash algorithm, over the canonical line bytes in ledger-account order):
   :func:`line_proof` gives a line with its inclusion proof in that root and the entry with its
@@ -21,31 +23,24 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal, TypedDict
 
 from sqlalchemy import (
-    BigInteger,
-    Column,
     CompoundSelect,
     Connection,
-    MetaData,
     Select,
-    String,
-    Table,
     bindparam,
-    func,
     insert,
-    literal,
     select,
     update,
 )
 
 from anju import exchange, ledger
 from anju.core import clock
-from anju.core.dialect import analyze_table, bulk_insert
+from anju.core.dialect import add_to_column, bulk_insert, stream_tuples
 from anju.core.errors import NotFound, ValidationError
 from anju.core.paging import Page, fetch_page
 from anju.funds.domain import SUBJECT_MAX, UnbalancedJournal, ledger_code
@@ -55,16 +50,6 @@ from anju.ledger import merkle
 
 Side = Literal["credit", "debit"]
 _CHUNK = 5000
-
-#: The call's references → journal ids, a temporary table for the lines to join (with its statistics,
-#: so the planner hashes the lines against it instead of looping over journals it thinks are empty).
-_refs = Table(
-    "fund_allocation_refs",
-    MetaData(),
-    Column("reference", String(64), primary_key=True),
-    Column("jid", BigInteger, nullable=False),
-    prefixes=["TEMPORARY"],
-)
 
 # ----------------------------------------------------------------------------- subject ledger accounts
 
@@ -129,16 +114,19 @@ def line_bytes(code: str, debit_fen: int, credit_fen: int) -> bytes:
     )
 
 
-def post_allocations(
-    conn: Connection, allocations: Sequence[AllocationIn], lines: Select[Any] | CompoundSelect[Any], *, side: Side
-) -> list[int]:
+#: The lines of allocation journals: a ``Select`` of them, or the rows themselves.
+Lines = Select[Any] | CompoundSelect[Any] | Iterable[tuple[str, int, int]]
+
+
+def post_allocations(conn: Connection, allocations: Sequence[AllocationIn], lines: Lines, *, side: Side) -> list[int]:
     """Post allocation journals set-wise in the caller's transaction; returns their ids in order.
 
-    ``lines`` selects ``(reference, ledger_account_id, amount_fen)``; a line whose reference is none of
-    ``allocations`` is not posted, a line of zero fen neither. Refused (:class:`UnbalancedJournal`, the
-    caller's transaction to roll back) when a journal kind is not the fund kind's, a counter account is
-    not the fund account's, a line's ledger account belongs to another fund account or is the counter
-    account, or a journal has no line."""
+    ``lines`` gives ``(reference, ledger_account_id, amount_fen)``: a ``Select`` (read once) or the rows
+    (a caller that computed them streams them in); a line whose reference is none of ``allocations``
+    is not posted, a line of zero fen neither. Refused (:class:`UnbalancedJournal`, before anything is
+    written) when a journal kind is not the fund kind's, a counter account is not the fund account's, a
+    line's ledger account does not exist, belongs to another fund account or is the counter account, or
+    a journal has no line."""
     if not allocations:
         return []
     if side not in ("credit", "debit"):
@@ -167,6 +155,13 @@ def post_allocations(
             raise UnbalancedJournal(f"未知的分录类型 {a.kind}")
         if a.counter_account_id not in counters or counters[a.counter_account_id][1] != a.fund_account_id:
             raise UnbalancedJournal(f"对方科目 {a.counter_account_id} 不存在或不属于该监管账户")
+    per = _group(conn, allocations, lines)
+    accounts = _line_accounts(conn, per)
+    algorithm: dict[str, str] = {}
+    totals = [
+        _lines_root(a, ls, accounts, side, _algorithm(conn, kinds, a, algorithm))
+        for a, ls in zip(allocations, per, strict=True)
+    ]
     now = clock.now()
     j = fund_journals
     rows = conn.execute(
@@ -179,63 +174,45 @@ def post_allocations(
                 "item": a.item,
                 "subject": a.subject,
                 "booked_on": a.booked_on,
-                "amount_fen": 0,
+                "amount_fen": total[1],
                 "memo": a.memo[:200],
                 "actor_account_id": a.actor_account_id,
                 "ledger_index": None,
                 "created_at": now,
+                "lines": total[0],
             }
-            for a in allocations
+            for a, total in zip(allocations, totals, strict=True)
         ],
     ).all()
     jids = [int(r[0]) for r in rows]
-    _refs.create(conn, checkfirst=True)
-    conn.execute(_refs.delete())
-    conn.execute(
-        insert(_refs), [{"reference": a.reference, "jid": jid} for a, jid in zip(allocations, jids, strict=True)]
+    credit = side == "credit"
+    # the lines in the canonical order (so the postings' ids ascend with it), then the counter legs
+    bulk_insert(
+        conn,
+        fund_postings,
+        ("journal_id", "ledger_account_id", "debit_fen", "credit_fen"),
+        (
+            (jid, lid, 0, amt) if credit else (jid, lid, amt, 0)
+            for jid, ls in zip(jids, per, strict=True)
+            for lid, amt in ls
+        ),
     )
-    analyze_table(conn, _refs)
-    sub = lines.subquery("lines")
-    ref, lid, amt = sub.c[0], sub.c[1], sub.c[2]
-    zero = literal(0)
-    conn.execute(
-        insert(fund_postings).from_select(
-            ["journal_id", "ledger_account_id", "debit_fen", "credit_fen"],
-            select(_refs.c.jid, lid, amt if side == "debit" else zero, amt if side == "credit" else zero)
-            .select_from(sub.join(_refs, _refs.c.reference == ref))
-            .where(amt > 0),
-        )
-    )
-    _refs.drop(conn)
-    if len(jids) * 50 > _CHUNK:  # a large call: the postings' statistics for the grouped updates below
-        analyze_table(conn, fund_postings)
-    _check_lines(conn, jids, allocations)
+    counter_legs = [
+        (jid, a.counter_account_id, t[1], 0) if credit else (jid, a.counter_account_id, 0, t[1])
+        for jid, a, t in zip(jids, allocations, totals, strict=True)
+    ]
+    bulk_insert(conn, fund_postings, ("journal_id", "ledger_account_id", "debit_fen", "credit_fen"), counter_legs)
+    delta: dict[int, int] = defaultdict(int)
+    sign = -1 if credit else 1  # balances are debit-positive
+    for ls in per:
+        for lid, amt in ls:
+            delta[lid] += sign * amt
+    for _, cid, dr, cr in counter_legs:
+        delta[cid] += dr - cr
+    add_to_column(conn, fund_ledger_accounts, "balance_fen", sorted((k, d) for k, d in delta.items() if d))
     by_id = dict(zip(jids, allocations, strict=True))
-    algorithm: dict[str, str] = {}
-    totals: dict[int, tuple[int, int, bytes]] = {}
-    for jid, n, total, root in _roots(conn, jids, lambda jid: _algorithm(conn, kinds, by_id[jid], algorithm)):
-        totals[jid] = (n, total, root)
-    empty = [by_id[x].reference for x in jids if x not in totals]
-    if empty:
-        raise UnbalancedJournal(f"分配凭证 {empty[0]} 没有明细")
-    conn.execute(
-        insert(fund_postings),
-        [
-            {
-                "journal_id": jid,
-                "ledger_account_id": by_id[jid].counter_account_id,
-                "debit_fen": totals[jid][1] if side == "credit" else 0,
-                "credit_fen": totals[jid][1] if side == "debit" else 0,
-            }
-            for jid in jids
-        ],
-    )
-    conn.execute(
-        update(j).where(j.c.id == bindparam("jid")).values(amount_fen=bindparam("amt"), lines=bindparam("n")),
-        [{"jid": jid, "amt": totals[jid][1], "n": totals[jid][0]} for jid in jids],
-    )
-    _apply_balances(conn, jids)
-    indexes = _log(conn, jids, by_id, kinds, counters, totals, side, now)
+    total_of = dict(zip(jids, totals, strict=True))
+    indexes = _log(conn, jids, by_id, kinds, counters, total_of, side, now)
     exchange.emit_many(
         conn,
         [
@@ -250,8 +227,8 @@ def post_allocations(
                     "reference": by_id[jid].reference,
                     "subject": by_id[jid].subject,
                     "booked_on": by_id[jid].booked_on,
-                    "amount_fen": totals[jid][1],
-                    "lines": totals[jid][0],
+                    "amount_fen": total_of[jid][1],
+                    "lines": total_of[jid][0],
                     "ledger_index": indexes[jid],
                 },
             )
@@ -273,78 +250,88 @@ def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
         yield list(ids[i : i + _CHUNK])
 
 
-def _check_lines(conn: Connection, jids: Sequence[int], allocations: Sequence[AllocationIn]) -> None:
-    """Every line's ledger account is its journal's fund account's, and none is the counter account."""
-    p, la, j = fund_postings, fund_ledger_accounts, fund_journals
-    counter = {jid: a.counter_account_id for jid, a in zip(jids, allocations, strict=True)}
-    for chunk in _chunks(jids):
-        bad = conn.execute(
-            select(p.c.journal_id, p.c.ledger_account_id)
-            .join(la, la.c.id == p.c.ledger_account_id)
-            .join(j, j.c.id == p.c.journal_id)
-            .where(p.c.journal_id.in_(chunk), la.c.fund_account_id != j.c.fund_account_id)
-            .limit(1)
-        ).first()
-        if bad is not None:
-            raise UnbalancedJournal(f"科目 {bad.ledger_account_id} 不属于该监管账户")
-        q = select(p.c.journal_id, p.c.ledger_account_id).where(p.c.journal_id.in_(chunk))
-        q = q.where(p.c.ledger_account_id.in_(sorted({counter[x] for x in chunk})))
-        for r in conn.execute(q):
-            if counter[int(r.journal_id)] == int(r.ledger_account_id):
-                raise UnbalancedJournal("分配明细不能记入对方科目")
-
-
-def _lines_of(conn: Connection, jids: Sequence[int]) -> Iterator[Any]:
-    """The postings of ``jids`` (before their counter legs exist: the lines) in the canonical order."""
-    p, la = fund_postings, fund_ledger_accounts
-    for chunk in _chunks(jids):
-        q = (
-            select(p.c.journal_id, la.c.code, p.c.debit_fen, p.c.credit_fen)
-            .join(la, la.c.id == p.c.ledger_account_id)
-            .where(p.c.journal_id.in_(chunk))
-            .order_by(p.c.journal_id, p.c.ledger_account_id, p.c.id)
+def _group(conn: Connection, allocations: Sequence[AllocationIn], lines: Lines) -> list[list[tuple[int, int]]]:
+    """Each allocation's lines ``(ledger account, fen)`` in the canonical order: by ledger account, a
+    repeated account in the order given (a stable sort). Lines of other references or not above zero
+    are dropped."""
+    if isinstance(lines, Select | CompoundSelect):
+        rows: Iterable[Any] = (
+            (ref, int(lid), int(amt)) for batch in stream_tuples(conn, lines) for ref, lid, amt in batch
         )
-        yield from conn.execute(q.execution_options(yield_per=20_000))
+    else:
+        rows = lines
+    at = {a.reference: k for k, a in enumerate(allocations)}
+    per: list[list[tuple[int, int]]] = [[] for _ in allocations]
+    for ref, lid, amt in rows:
+        k = at.get(ref)
+        if k is not None and amt > 0:
+            per[k].append((lid, amt))
+    for a, ls in zip(allocations, per, strict=True):
+        if not ls:
+            raise UnbalancedJournal(f"分配凭证 {a.reference} 没有明细")
+        ls.sort(key=_first)
+    return per
 
 
-def _roots(conn: Connection, jids: Sequence[int], algorithm_of: Any) -> Iterator[tuple[int, int, int, bytes]]:
-    """(journal, lines, total fen, Merkle root of the lines) of each journal that has lines."""
-    current: int | None = None
+def _first(line: tuple[int, int]) -> int:
+    return line[0]
+
+
+def _json_string(s: str) -> str:
+    """``json.dumps(s)``, without its cost for the usual ledger code (printable ASCII, no quote or
+    backslash: nothing to escape)."""
+    if s.isascii() and s.isprintable() and '"' not in s and "\\" not in s:
+        return '"' + s + '"'
+    return json.dumps(s)
+
+
+def _line_accounts(conn: Connection, per: list[list[tuple[int, int]]]) -> dict[int, tuple[int, str]]:
+    """The lines' ledger accounts: id → (fund account, its code as a JSON string). Read by runs of
+    50,000 ids: a dense run (every home of an account: nearly consecutive ids) as one range of the
+    primary key, keeping the ids asked for; a sparse one by lists of 5,000 ids."""
+    la = fund_ledger_accounts
+    ids = sorted({lid for ls in per for lid, _ in ls})
+    out: dict[int, tuple[int, str]] = {}
+    q = select(la.c.id, la.c.fund_account_id, la.c.code)
+    wanted: set[int] | None
+    for i in range(0, len(ids), 10 * _CHUNK):
+        run = ids[i : i + 10 * _CHUNK]
+        if run[-1] - run[0] < 2 * len(run):
+            wanted, qs = set(run), [q.where(la.c.id.between(run[0], run[-1]))]
+        else:
+            wanted, qs = None, [q.where(la.c.id.in_(c)) for c in _chunks(run)]
+        for part in qs:
+            for rows in stream_tuples(conn, part):
+                out.update((lid, (fa, _json_string(c))) for lid, fa, c in rows if wanted is None or lid in wanted)
+    return out
+
+
+def _lines_root(
+    a: AllocationIn, lines: list[tuple[int, int]], accounts: dict[int, tuple[int, str]], side: Side, algorithm: str
+) -> tuple[int, int, bytes]:
+    """(lines, total fen, Merkle root of the lines' canonical bytes) of one journal, checking each line:
+    its ledger account exists, is the journal's fund account's and is not its counter account. Hot
+    (millions of lines a year): each leaf is ``H(0x00 ‖ line_bytes(…))`` formatted in one step."""
+    h = merkle.hasher(algorithm)
+    fmt = (
+        '\x00{"account": %s, "credit_fen": %d, "debit_fen": 0}'
+        if side == "credit"
+        else ('\x00{"account": %s, "credit_fen": 0, "debit_fen": %d}')
+    )
+    fund, counter = a.fund_account_id, a.counter_account_id
     leaves: list[bytes] = []
     total = 0
-    h: Any = None
-
-    def done() -> tuple[int, int, int, bytes]:
-        assert current is not None
-        return current, len(leaves), total, merkle.root(leaves, algo)
-
-    algo = ""
-    for r in _lines_of(conn, jids):
-        jid = int(r.journal_id)
-        if jid != current:
-            if current is not None:
-                yield done()
-            current, leaves, total = jid, [], 0
-            algo = algorithm_of(jid)
-            h = merkle.hasher(algo)
-        leaves.append(h(b"\x00" + line_bytes(r.code, r.debit_fen, r.credit_fen)))
-        total += int(r.debit_fen) + int(r.credit_fen)
-    if current is not None:
-        yield done()
-
-
-def _apply_balances(conn: Connection, jids: Sequence[int]) -> None:
-    """Every posting of ``jids`` (lines and counters) changes its ledger account's balance: one grouped
-    UPDATE … FROM per chunk of journals (chunks partition the journals, so nothing counts twice)."""
-    p, la = fund_postings, fund_ledger_accounts
-    for chunk in _chunks(jids):
-        delta = (
-            select(p.c.ledger_account_id.label("lid"), func.sum(p.c.debit_fen - p.c.credit_fen).label("d"))
-            .where(p.c.journal_id.in_(chunk))
-            .group_by(p.c.ledger_account_id)
-            .subquery("delta")
-        )
-        conn.execute(update(la).values(balance_fen=la.c.balance_fen + delta.c.d).where(la.c.id == delta.c.lid))
+    for lid, amt in lines:
+        acct = accounts.get(lid)
+        if acct is None:
+            raise UnbalancedJournal(f"科目 {lid} 不存在")
+        if acct[0] != fund:
+            raise UnbalancedJournal(f"科目 {lid} 不属于该监管账户")
+        if lid == counter:
+            raise UnbalancedJournal("分配明细不能记入对方科目")
+        leaves.append(h((fmt % (acct[1], amt)).encode()))
+        total += amt
+    return len(leaves), total, merkle.root(leaves, algorithm)
 
 
 def _log(

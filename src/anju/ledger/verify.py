@@ -23,11 +23,27 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+
+def _hash_function(name: str) -> Callable[[bytes], bytes]:
+    """H(data) by copying one prepared hash object: cheaper per call than ``hashlib.new(name, data)``,
+    which looks the algorithm up each time (SM3: 1.7 µs against 1.1 µs a line; a year's interest
+    hashes millions of lines). Without the algorithm in this OpenSSL, using it raises as before."""
+    try:
+        prepared = hashlib.new(name)
+    except ValueError:
+        return lambda b: hashlib.new(name, b).digest()
+    copy = prepared.copy
+
+    def h(data: bytes) -> bytes:
+        c = copy()
+        c.update(data)
+        return c.digest()
+
+    return h
+
+
 #: Hash functions by name. SM3 comes from OpenSSL 3 through hashlib.
-ALGORITHMS: dict[str, Callable[[bytes], bytes]] = {
-    "sha256": lambda b: hashlib.sha256(b).digest(),
-    "sm3": lambda b: hashlib.new("sm3", b).digest(),
-}
+ALGORITHMS: dict[str, Callable[[bytes], bytes]] = {"sha256": _hash_function("sha256"), "sm3": _hash_function("sm3")}
 DIGEST_SIZE = 32  # both SHA-256 and SM3
 LEAF_PREFIX = b"\x00"
 NODE_PREFIX = b"\x01"
