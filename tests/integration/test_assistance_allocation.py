@@ -36,6 +36,7 @@ from anju.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from anju.core.scope import Scope
 from anju.credit import credit_events, effective_events
 from anju.divisions import children
+from anju.registry import Restriction, register_restriction_source
 from anju.security import Caller, Role, keyring_from_settings
 from tests.accounts import account_id, choose_world
 from tests.assistance_builders import approved, assisted
@@ -406,6 +407,41 @@ def test_homes_are_chosen_in_rank_order_within_the_household_size(env: dict[str,
     with env["engine"].connect() as conn:
         a = tenancy.get_allocation(conn, alloc_id, scope=env["city"].scope)
     assert a["status"] == "moved_in" and a["contract_no"] == "GZ-2026-0001"
+
+
+def test_a_restricted_home_is_shown_as_not_selectable_and_choosing_it_is_refused(env: dict[str, Any]) -> None:
+    """Allocation consults the one restriction mechanism (an open hazard case's 危房, a court's 查封 …):
+    the turn lists the home with why it cannot be chosen, and choosing it is refused naming the home and
+    changing nothing; once the restriction ends the home can be chosen."""
+    first = apps(env, 1, size=1)[0]
+    barred, free = homes_for(env, 2, bedrooms=1)
+    in_force = {"on": True}
+
+    def source(conn: Any, ids: Any, on: Any) -> dict[int, list[Restriction]]:
+        hit = in_force["on"] and barred in ids
+        return {barred: [Restriction("unsafe", "safety", "房屋安全鉴定 D 级，危房处置中")]} if hit else {}
+
+    register_restriction_source("test_allocation", source)
+    try:
+        draw_id = freeze(env)
+        run(env, draw_id)
+        with env["engine"].connect() as conn:
+            t = selection.turn(conn, draw_id, scope=env["district"].scope)
+        shown = {h["home_id"]: h["restrictions"] for h in t["homes"]}
+        assert shown[barred] == ["危房：房屋安全鉴定 D 级，危房处置中"] and shown[free] == []
+        with pytest.raises(Conflict) as ei, env["engine"].begin() as conn:
+            selection.select_home(conn, env["district"], draw_id, first, barred)
+        assert ei.value.errors[0].field == "home_id" and "危房" in ei.value.errors[0].reason
+        with env["engine"].connect() as conn:
+            assert one(env, select(func.count()).select_from(allocations).where(allocations.c.home_id == barred)) == 0
+            assert conn.execute(select(applications.c.status).where(applications.c.id == first)).scalar_one() == (
+                domain.AppStatus.approved.value
+            )
+        in_force["on"] = False
+        with env["engine"].begin() as conn:
+            selection.select_home(conn, env["district"], draw_id, first, barred)
+    finally:
+        register_restriction_source("test_allocation", lambda conn, ids, on: {})
 
 
 def test_the_unique_index_refuses_a_second_active_allocation_of_a_home(env: dict[str, Any]) -> None:

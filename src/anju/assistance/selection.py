@@ -22,7 +22,7 @@ from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
-from anju.registry import homes
+from anju.registry import home_restrictions, homes, restriction_text
 from anju.security import Caller
 
 
@@ -40,6 +40,9 @@ class HomeView(TypedDict):
     monthly_rent_fen: int | None
     price_fen: int | None
     status: str
+    #: What bars allocating the home today (查封, 危房 … from the one restriction mechanism), in Chinese;
+    #: empty when it may be chosen.
+    restrictions: list[str]
 
 
 class NextCandidate(TypedDict):
@@ -184,7 +187,8 @@ def _turn_check(conn: Connection, row: Any, app_id: int) -> Any:
 def fitting_homes(
     conn: Connection, programme_code: str, bedrooms: int | None, *, scope: Scope, limit: int, offset: int
 ) -> Page[HomeView]:
-    """Available homes of the programme with at most ``bedrooms`` bedrooms (None: any), in scope."""
+    """Available homes of the programme with at most ``bedrooms`` bedrooms (None: any), in scope, each
+    with what bars choosing it today (the one restriction mechanism, asked once for the page)."""
     conds = [
         assisted_homes.c.programme_code == programme_code,
         assisted_homes.c.status == "available",
@@ -199,7 +203,11 @@ def fitting_homes(
         .order_by(assisted_homes.c.bedrooms.desc(), assisted_homes.c.area.desc(), assisted_homes.c.home_id)
     )
     count_stmt = select(assisted_homes.c.home_id).where(*conds)
-    return fetch_page(conn, q, limit=limit, offset=offset, row=_home_out, count_stmt=count_stmt)
+    page = fetch_page(conn, q, limit=limit, offset=offset, row=_home_out, count_stmt=count_stmt)
+    barred = home_restrictions(conn, [h["home_id"] for h in page.items], clock.today())
+    for h in page.items:
+        h["restrictions"] = [restriction_text(r) for r in barred.get(h["home_id"], [])]
+    return page
 
 
 def _home_out(r: Any) -> HomeView:
@@ -215,6 +223,7 @@ def _home_out(r: Any) -> HomeView:
         "monthly_rent_fen": int(r.monthly_rent_fen) if r.monthly_rent_fen is not None else None,
         "price_fen": int(r.price_fen) if r.price_fen is not None else None,
         "status": r.status,
+        "restrictions": [],
     }
 
 
@@ -273,6 +282,10 @@ def select_home(conn: Connection, caller: Caller, draw_id: int, application_id: 
         raise Conflict(
             "该房源已被选定" if home.status == "allocated" else "该房源不可选", [FieldError("home_id", home.status)]
         )
+    barred = home_restrictions(conn, [home_id], clock.today()).get(home_id)
+    if barred:
+        text = "；".join(restriction_text(r) for r in barred)
+        raise Conflict(f"房源 {home.house_code} 存在限制（{text}），不能选定", [FieldError("home_id", f"存在限制（{text}）")])
     allowed = policy.bedrooms_allowed(app.household_size)
     if allowed is not None and home.bedrooms > allowed:
         raise ValidationError.of(

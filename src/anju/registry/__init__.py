@@ -30,6 +30,7 @@ from anju.registry.reads import (
     stats,
 )
 from anju.registry.restrictions import (
+    RESTRICTION_KIND_LABELS,
     Restriction,
     RestrictionSource,
     SubjectRestriction,
@@ -38,6 +39,7 @@ from anju.registry.restrictions import (
     register_restriction_source,
     register_subject_restriction_source,
     restriction_sources,
+    restriction_text,
     subject_refusal,
     subject_restriction_sources,
     subject_restrictions,
@@ -101,6 +103,8 @@ __all__ = [
     "home_history",
     "home_owners",
     "home_restrictions",
+    "RESTRICTION_KIND_LABELS",
+    "restriction_text",
     "home_versions",
     "homes",
     "is_owner",

@@ -30,6 +30,21 @@ class Restriction:
     reason: str
 
 
+#: The kinds of home restriction in Chinese, as a person refused is told them.
+RESTRICTION_KIND_LABELS: dict[str, str] = {
+    "seized": "查封",
+    "mortgaged": "抵押",
+    "unsafe": "危房",
+    "disputed": "权属争议",
+    "other": "其他限制",
+}
+
+
+def restriction_text(r: Restriction) -> str:
+    """A restriction as one Chinese phrase: its kind, then the source's reason."""
+    return f"{RESTRICTION_KIND_LABELS.get(r.kind, r.kind)}：{r.reason}"
+
+
 #: A restriction source answers, set-wise, which of the given homes are barred on a date.
 RestrictionSource = Callable[[Connection, Sequence[int], date], dict[int, list[Restriction]]]
 _SOURCES: dict[str, RestrictionSource] = {}

@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from stdnum import luhn
 
+from anju import registry
 from anju.funds import FundKind
 
 #: Qualification grades of a real-estate development enterprise (房地产开发企业资质等级).
@@ -52,13 +53,7 @@ SALE_STATES: dict[str, str] = {
     "unavailable": "不可售",
 }
 
-RESTRICTION_KIND_LABELS: dict[str, str] = {
-    "seized": "查封",
-    "mortgaged": "抵押",
-    "unsafe": "危房",
-    "disputed": "权属争议",
-    "other": "其他限制",
-}
+RESTRICTION_KIND_LABELS = registry.RESTRICTION_KIND_LABELS  # the one mechanism's labels
 
 
 def sale_state(*, permitted: bool, contract_status: str | None, restricted: bool, registered: bool = False) -> str:

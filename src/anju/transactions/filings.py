@@ -474,7 +474,7 @@ def _insert_permit(
 
 
 def restriction_text(r: registry.Restriction) -> str:
-    return f"{domain.RESTRICTION_KIND_LABELS.get(r.kind, r.kind)}：{r.reason}"
+    return registry.restriction_text(r)
 
 
 def get_permit(conn: Connection, permit_id: int, *, scope: Scope) -> Permit:
