@@ -285,7 +285,9 @@ def select_home(conn: Connection, caller: Caller, draw_id: int, application_id: 
     barred = home_restrictions(conn, [home_id], clock.today()).get(home_id)
     if barred:
         text = "；".join(restriction_text(r) for r in barred)
-        raise Conflict(f"房源 {home.house_code} 存在限制（{text}），不能选定", [FieldError("home_id", f"存在限制（{text}）")])
+        raise Conflict(
+            f"房源 {home.house_code} 存在限制（{text}），不能选定", [FieldError("home_id", f"存在限制（{text}）")]
+        )
     allowed = policy.bedrooms_allowed(app.household_size)
     if allowed is not None and home.bedrooms > allowed:
         raise ValidationError.of(

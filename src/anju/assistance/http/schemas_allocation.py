@@ -122,7 +122,9 @@ class HomeOut(BaseModel):
     monthly_rent_fen: int | None = None
     price_fen: int | None = None
     status: str
-    restrictions: list[str] = Field(default_factory=list, description="今日不能选定该房源的限制（查封、危房等），为空则可选")
+    restrictions: list[str] = Field(
+        default_factory=list, description="今日不能选定该房源的限制（查封、危房等），为空则可选"
+    )
 
 
 class NextOut(BaseModel):
