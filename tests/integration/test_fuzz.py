@@ -212,7 +212,8 @@ def test_every_undeclared_method_is_refused_without_a_server_error(city_engine: 
     """Every API path called with each method it does not declare (path parameters set to 1) is refused
     with a 4xx — mostly 405 from the router — and never a 5xx (the fuzzer's coverage phase no longer
     sends these for every operation)."""
-    app: Any = create_app(conftest.test_settings(str(city_engine.url), tmp_path), migrate_schema=False)
+    url = city_engine.url.render_as_string(hide_password=False)  # str(url) would mask a password
+    app: Any = create_app(conftest.test_settings(url, tmp_path), migrate_schema=False)
     client = get_client(app)
     headers = {"authorization": f"Bearer {api_token(city_engine, 'city')}"}
     paths = _APP.openapi()["paths"]
