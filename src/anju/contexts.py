@@ -600,5 +600,12 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("城市更新", "城市更新公开", "/renewal/public", "public"),
         ),
     ),
+    Context(
+        "indicators",
+        http=False,
+        vocabulary="anju.indicators.vocabulary",
+        commands={"indicators": "anju.indicators.cli:indicators"},
+        help={"indicators": "The indicator dictionary: list it, check it, refresh the stored values."},
+    ),
     Context("synth", http=False),
 )

@@ -12,6 +12,7 @@ import anju.divisions.tables
 import anju.estates.tables
 import anju.exchange.tables
 import anju.funds.tables
+import anju.indicators.tables
 import anju.ledger.tables
 import anju.market.tables
 import anju.registry.tables
