@@ -1,0 +1,34 @@
+"""Plan implementation monitoring (规划实施监测评估, issue 24): plans as versioned data (targets linked to
+the indicator dictionary, the published tables, their internal consistency reported, never corrected),
+progress of every target against the platform's live data, the annual figures as reported with later
+corrections, the dashboard, the public page, the evaluation reports and the upward export.
+See docs/plan.md.
+
+Other contexts use only what this module exports.
+"""
+
+from anju.plan.domain import (
+    COMPARISONS,
+    NATURE_LABELS,
+    PERIODS,
+    STATUS_LABELS,
+    Inconsistency,
+    Plan,
+    PlanTable,
+    Status,
+    TableRow,
+    Target,
+)
+
+__all__ = [
+    "COMPARISONS",
+    "NATURE_LABELS",
+    "PERIODS",
+    "STATUS_LABELS",
+    "Inconsistency",
+    "Plan",
+    "PlanTable",
+    "Status",
+    "TableRow",
+    "Target",
+]
