@@ -607,5 +607,6 @@ CONTEXTS: tuple[Context, ...] = (
         commands={"indicators": "anju.indicators.cli:indicators"},
         help={"indicators": "The indicator dictionary: list it, check it, refresh the stored values."},
     ),
+    Context("plan", http=False),
     Context("synth", http=False),
 )

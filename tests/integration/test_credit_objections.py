@@ -22,8 +22,8 @@ from sqlalchemy import Engine, func, select, update
 from anju import credit, ledger
 from anju.app import create_app
 from anju.core import clock
+from anju.core.workdays import add_working_days
 from anju.credit import report_pdf, worklist
-from anju.credit.repair_rules import add_working_days
 from anju.credit.tables import credit_documents, credit_event_amendments, credit_objections, credit_repairs
 from anju.ledger import verify
 from anju.security import Caller, Role, accounts, keyring_from_settings, ledger_signing_seed

@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from anju.core.errors import ValidationError
-from anju.credit.repair_rules import add_months, add_working_days, check_repair, repairable, rules
+from anju.core.workdays import add_working_days
+from anju.credit.repair_rules import add_months, check_repair, repairable, rules
 
 
 def test_working_days_skip_weekends() -> None:

@@ -19,10 +19,10 @@ from anju.core import clock
 from anju.core.errors import Conflict, NotFound, ValidationError
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
+from anju.core.workdays import add_working_days
 from anju.credit import casework, domain
 from anju.credit.casework import DocumentRow, Subject, Upload
 from anju.credit.catalogue import kind_label
-from anju.credit.repair_rules import add_working_days
 from anju.credit.tables import credit_events, credit_objections, credit_subjects
 from anju.security import Caller
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -73,16 +73,6 @@ def add_months(d: date, months: int) -> date:
         except ValueError:
             continue
     raise AssertionError("unreachable")
-
-
-def add_working_days(d: date, n: int) -> date:
-    """The date ``n`` working days (Monday to Friday) after ``d``; the platform keeps no holiday calendar."""
-    out = d
-    while n > 0:
-        out += timedelta(days=1)
-        if out.weekday() < 5:
-            n -= 1
-    return out
 
 
 def repairable(kind: str, r: RepairRules) -> bool:

@@ -20,10 +20,10 @@ from anju.core import clock
 from anju.core.errors import Conflict, NotFound, ValidationError
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
+from anju.core.workdays import add_working_days
 from anju.credit import casework, domain, repair_rules
 from anju.credit.casework import DocumentRow, Subject, Upload
 from anju.credit.catalogue import kind_label
-from anju.credit.repair_rules import add_working_days
 from anju.credit.tables import credit_events, credit_repairs, credit_subjects
 from anju.security import Caller
 

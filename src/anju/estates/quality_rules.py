@@ -8,16 +8,15 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from importlib import resources
 from types import MappingProxyType
 
-import numpy as np
-
 from anju.core.clock import CITY_TZ
 from anju.core.errors import FieldError, ValidationError
+from anju.core.workdays import add_working_days
 from anju.estates import domain
 
 #: A grade that becomes a credit event of the company (``estates.service_violation``).
@@ -136,12 +135,6 @@ def score(raw: Mapping[str, object], r: Rules | None = None) -> Scored:
 
 
 # ------------------------------------------------------------------------------------------ deadlines
-
-
-def add_working_days(d: date, n: int) -> date:
-    """The date ``n`` working days (Monday to Friday) after ``d`` (numpy's business-day calendar; the
-    platform keeps no holiday calendar, as in the credit context's objections)."""
-    return date.fromisoformat(str(np.busday_offset(np.datetime64(d, "D"), n, roll="backward")))
 
 
 def due_at(filed_at: datetime, days: int) -> datetime:
