@@ -80,6 +80,11 @@ class Context:
     #: Business events the context writes to the outbox (topic ``"<context>.<event>"`` → what it
     #: means, in Chinese), delivered by the exchange to subscribers (webhooks, a message broker).
     events: Mapping[str, str] = field(default_factory=dict)
+    #: In-process followers of other contexts' events (topic → ``"module:function"``): each is called as
+    #: ``f(conn, settings, payload)`` inside the transaction that emits the event (``anju.exchange.emit``
+    #: with ``settings``), so what the event settles is written with it or not at all (the maintenance
+    #: fund's first deposit due with a filed first-sale contract). A follower must be idempotent.
+    event_followers: Mapping[str, str] = field(default_factory=dict)
     #: Datasets the context offers the catalogue (name → ``"module:CONSTANT"`` of an
     #: ``anju.exchange`` dataset declaration): owner, frequency, fields, sensitivity, who may see it.
     datasets: Mapping[str, str] = field(default_factory=dict)
@@ -501,6 +506,7 @@ CONTEXTS: tuple[Context, ...] = (
     Context(
         "estates",
         vocabulary="anju.estates.vocabulary",
+        event_followers={"transactions.contract_filed": "anju.estates.fund_deposits:on_contract_filed"},
         commands={"estates": "anju.estates.cli:estates"},
         help={"estates": "Estate management: property services, owners' votes, the maintenance fund."},
         permissions={

@@ -19,6 +19,8 @@ from stdnum import luhn
 from anju import registry
 from anju.app import create_app
 from anju.core import clock
+from anju.estates import fund_rules
+from anju.estates.tables import estates_fund_dues
 from anju.registry import Restriction, register_restriction_source
 from anju.security import audit_log
 from anju.transactions import developers, domain, home_prices, presale_permits, sale_contracts, sale_projects
@@ -265,6 +267,13 @@ def test_a_contract_goes_from_draft_through_both_signatures_to_filing(client: Te
             .all()
         )
     assert {"transactions.draft_contract", "transactions.sign_contract", "transactions.file_contract"} <= set(actions)
+    # the maintenance fund's first deposit due was written in the filing's transaction (estates follows
+    # transactions.contract_filed): area × the rate in force for the building type, due the filing day
+    with city_engine.connect() as conn:
+        dues = conn.execute(select(estates_fund_dues).where(estates_fund_dues.c.home_id == home)).all()
+    assert [(d.kind, d.reference, d.status) for d in dues] == [("initial", f"contract:{c['id']}", "due")]
+    assert dues[0].amount_fen == fund_rules.deposit_fen(Decimal("89.50"), dues[0].rate_fen_per_m2) > 0
+    assert dues[0].due_on == clock.to_local(clock.now()).date()
 
 
 def test_a_contract_above_the_filed_price_is_refused_naming_the_home_and_the_price(

@@ -11,7 +11,7 @@ filed contract; the due is idempotent per contract.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -172,6 +172,20 @@ def due_for_contract(conn: Connection, settings: Settings, contract_id: int) -> 
         },
     ).one()
     return _due(new, True)
+
+
+def on_contract_filed(conn: Connection, settings: Settings, event: Mapping[str, Any]) -> None:
+    """The follower of ``transactions.contract_filed`` (``Context.event_followers``): the first deposit
+    due of the home, in the filing's transaction. A home whose fund was opened before (an imported
+    existing home, a home refunded and sold again) has its initial deposit already: nothing is due."""
+    home_id = int(event["home_id"])
+    d = estates_fund_dues
+    had = conn.execute(
+        select(d.c.id).where(d.c.home_id == home_id, d.c.kind == "initial", d.c.status != "waived").limit(1)
+    ).first()
+    opened = conn.execute(select(estates_fund_homes.c.home_id).where(estates_fund_homes.c.home_id == home_id)).first()
+    if had is None and opened is None:
+        due_for_contract(conn, settings, int(event["contract_id"]))
 
 
 def _district_account(conn: Connection, district_code: str) -> int:

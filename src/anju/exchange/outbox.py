@@ -31,6 +31,7 @@ from anju import contexts
 from anju.core import clock
 from anju.core.dialect import bulk_insert, reserve_ids
 from anju.core.errors import ValidationError
+from anju.core.settings import Settings
 from anju.exchange.tables import exchange_deliveries, exchange_events, exchange_subscribers
 from anju.security import Keyring
 
@@ -128,13 +129,40 @@ def _subscribers_by_topic(conn: Connection) -> dict[str, list[int]]:
     return out
 
 
+@cache
+def _followers() -> Mapping[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for c in contexts.CONTEXTS:
+        for topic, spec in c.event_followers.items():
+            out.setdefault(topic, []).append(spec)
+    return MappingProxyType({t: tuple(v) for t, v in out.items()})
+
+
+def followers(topic: str) -> tuple[str, ...]:
+    """The in-process followers of ``topic`` (``Context.event_followers``), in context order."""
+    return _followers().get(topic, ())
+
+
 def emit(
-    conn: Connection, topic: str, key: str, payload: Mapping[str, Any], personal: Mapping[str, Sealed] | None = None
+    conn: Connection,
+    topic: str,
+    key: str,
+    payload: Mapping[str, Any],
+    personal: Mapping[str, Sealed] | None = None,
+    *,
+    settings: Settings | None = None,
 ) -> int:
     """Write one event in the caller's transaction (with a delivery for each subscriber of ``topic``);
     returns the event id, which is also the consumers' idempotency key. ``key`` orders delivery:
-    the events of one key reach each subscriber in the order they were emitted."""
+    the events of one key reach each subscriber in the order they were emitted.
+
+    The topic's in-process followers (``Context.event_followers``) are then called in the same
+    transaction with ``settings``: an emitter of a followed topic must pass them (a RuntimeError
+    otherwise — a programming error, caught by the tests of that emitter)."""
     _check(topic, key, _declared())
+    follow = followers(topic)
+    if follow and settings is None:
+        raise RuntimeError(f"{topic} has in-process followers: emit it with settings")
     now = clock.now()
     row = {
         "topic": topic,
@@ -163,6 +191,9 @@ def emit(
                 for s in subs
             ],
         )
+    for spec in follow:
+        assert settings is not None
+        contexts.load(spec)(conn, settings, payload)
     return event_id
 
 
@@ -179,6 +210,8 @@ def emit_many(conn: Connection, events: Sequence[OutEvent]) -> list[int]:
     declared = _declared()
     for e in events:
         _check(e.topic, e.key, declared)
+        if followers(e.topic):
+            raise RuntimeError(f"{e.topic} has in-process followers: emit it one by one with settings")
     now = clock.now()
     ids = reserve_ids(conn, exchange_events, len(events))
     bulk_insert(

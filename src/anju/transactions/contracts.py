@@ -272,7 +272,7 @@ def sign_as_buyer(conn: Connection, settings: Settings, caller: Caller, contract
     return _sign(conn, settings, row, "buyer")
 
 
-def _file(conn: Connection, kr: Keyring, caller: Caller, contract_id: int) -> SimpleNamespace:
+def _file(conn: Connection, settings: Settings, kr: Keyring, caller: Caller, contract_id: int) -> SimpleNamespace:
     """File the contract; the row as it now stands (what the filing read, with what it wrote). A
     developer credit bars (联合惩戒) files nothing."""
     dev = developer_of(conn, caller)
@@ -291,19 +291,19 @@ def _file(conn: Connection, kr: Keyring, caller: Caller, contract_id: int) -> Si
         .values(status=domain.ContractStatus.filed, filing_no=number, filed_at=now, updated_at=now)
     )
     wrote = {"status": domain.ContractStatus.filed, "filing_no": number, "filed_at": now, "updated_at": now}
-    events.contract_filed(conn, row, number)
+    events.contract_filed(conn, settings, row, number)
     return SimpleNamespace(**(row._asdict() | wrote))
 
 
-def file_contract(conn: Connection, kr: Keyring, caller: Caller, contract_id: int) -> str:
+def file_contract(conn: Connection, settings: Settings, kr: Keyring, caller: Caller, contract_id: int) -> str:
     """File a signed contract (网签备案): the filing number (``domain.filing_number``) is given."""
-    return str(_file(conn, kr, caller, contract_id).filing_no)
+    return str(_file(conn, settings, kr, caller, contract_id).filing_no)
 
 
-def file_and_show(conn: Connection, kr: Keyring, caller: Caller, contract_id: int) -> Contract:
+def file_and_show(conn: Connection, settings: Settings, kr: Keyring, caller: Caller, contract_id: int) -> Contract:
     """:func:`file_contract`, answering with the filed contract as the developer's staff see it (buyer
     masked), built from the row the filing read and wrote (a busy write: no second read)."""
-    return contract_of(kr, _file(conn, kr, caller, contract_id), mask=True)
+    return contract_of(kr, _file(conn, settings, kr, caller, contract_id), mask=True)
 
 
 def cancel_contract(

@@ -11,10 +11,17 @@ from typing import Any
 from sqlalchemy import Connection
 
 from anju import exchange
+from anju.core.settings import Settings
 
 
 def _emit(
-    conn: Connection, topic: str, row: Any, filing_no: str, extra: Mapping[str, Any], personal: Mapping[str, Any]
+    conn: Connection,
+    topic: str,
+    row: Any,
+    filing_no: str,
+    extra: Mapping[str, Any],
+    personal: Mapping[str, Any],
+    settings: Settings | None = None,
 ) -> None:
     payload = {
         "contract_id": int(row.id),
@@ -29,11 +36,12 @@ def _emit(
         "loan_fen": int(row.loan_fen),
         **extra,
     }
-    exchange.emit(conn, topic, f"home:{int(row.home_id)}", payload, personal)
+    exchange.emit(conn, topic, f"home:{int(row.home_id)}", payload, personal, settings=settings)
 
 
-def contract_filed(conn: Connection, row: Any, filing_no: str) -> None:
-    """``transactions.contract_filed``: a new-home purchase contract filed (网签备案)."""
+def contract_filed(conn: Connection, settings: Settings, row: Any, filing_no: str) -> None:
+    """``transactions.contract_filed``: a new-home purchase contract filed (网签备案); its in-process
+    followers (the maintenance fund's first deposit due) run in the filing's transaction."""
     _emit(
         conn,
         "transactions.contract_filed",
@@ -44,6 +52,7 @@ def contract_filed(conn: Connection, row: Any, filing_no: str) -> None:
             "buyer_id_number": ("sale_contracts.buyer_id", bytes(row.buyer_id_enc)),
             "buyer_name": ("sale_contracts.buyer_name", bytes(row.buyer_name_enc)),
         },
+        settings,
     )
 
 

@@ -184,7 +184,7 @@ async def file_contract(uow: UowDep, sec: SecurityDep, caller: TxSell, contract_
     together with the filings other requests send at the same time (group commit, as lease filing)."""
 
     def work(conn: Connection) -> contracts.Contract:
-        return contracts.file_and_show(conn, sec.keyring, caller, contract_id)
+        return contracts.file_and_show(conn, sec.settings, sec.keyring, caller, contract_id)
 
     filed = await audited_grouped(uow, caller, "transactions.file_contract", "sale_contract", contract_id, work)
     return schemas.ContractOut(**filed)

@@ -212,7 +212,7 @@ def file_form(request: Request, uow: UowDep, sec: SecurityDep, caller: TxSell, c
 
     def write() -> None:
         with audited(uow, caller, "transactions.file_contract", "sale_contract", contract_id) as conn:
-            contracts.file_contract(conn, sec.keyring, caller, contract_id)
+            contracts.file_contract(conn, sec.settings, sec.keyring, caller, contract_id)
 
     def again(e: AnjuError) -> Response:
         return _page(request, uow, sec, caller, errors=e.errors, message=e.message, status_code=e.status_code)
