@@ -9,11 +9,13 @@ Other contexts use only what this module exports.
 
 from anju.estates import fund_deposits, fund_interest, fund_ledger, fund_rules, owners_orgs, owners_votes
 from anju.estates.domain import MAINTENANCE, MATTERS, SYNTHETIC_LABEL, Outcome, decide
+from anju.estates.layer import COVERAGE_LAYER
 from anju.estates.overview import Overview, overview
 from anju.estates.services_synth import attach_demo_company, synthetic_services
 from anju.estates.tables import estates_fund_dues
 
 __all__ = [
+    "COVERAGE_LAYER",
     "MAINTENANCE",
     "MATTERS",
     "SYNTHETIC_LABEL",
