@@ -547,6 +547,7 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("物业", "业主表决", "/property/votes", "estates.read"),
             MenuItem("物业", "我的业主事务", "/property/mine", "estates.own"),
             MenuItem("物业", "本企业物业服务", "/property/me/company", "estates.company"),
+            MenuItem("物业", "本企业维修资金使用申请", "/property/spending/company", "estates.company"),
         ),
     ),
     Context(

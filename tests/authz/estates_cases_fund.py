@@ -49,6 +49,12 @@ CASES: dict[tuple[str, str], Case] = {
         scoping=None,
         perm="estates.fund",
     ),
+    ("POST", "/api/v1/property/fund/dues/{due_id}/waive"): Case(
+        one("POST", f"/api/v1/property/fund/dues/{_NO}/waive", json={"reason": "合同撤销"}),
+        ok=_ABSENT,
+        scoping=None,
+        perm="estates.fund",
+    ),
     ("POST", "/api/v1/property/fund/homes/{home_id}/refund"): Case(
         one("POST", f"/api/v1/property/fund/homes/{_NO}/refund"), ok=_ABSENT, scoping=None, perm="estates.fund"
     ),
@@ -62,6 +68,28 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/property/fund"): Case(one("GET", "/property/fund"), scoping=None, perm="estates.read"),
     ("GET", "/property/fund/dues"): Case(one("GET", "/property/fund/dues"), scoping=None, perm="estates.read"),
     ("GET", "/property/fund/dues.csv"): Case(one("GET", "/property/fund/dues.csv"), scoping=None, perm="estates.read"),
+    ("GET", "/property/fund/dues/{due_id}"): Case(
+        one("GET", f"/property/fund/dues/{_NO}"), ok=_ABSENT, scoping=None, perm="estates.read"
+    ),
+    ("POST", "/property/fund/dues/{due_id}/pay"): Case(
+        one("POST", f"/property/fund/dues/{_NO}/pay", data={"paid_on": "2026-01-05", "confirm": "yes"}),
+        ok=_ABSENT,
+        scoping=None,
+        perm="estates.fund",
+    ),
+    ("POST", "/property/fund/dues/{due_id}/waive"): Case(
+        one("POST", f"/property/fund/dues/{_NO}/waive", data={"reason": "合同撤销", "confirm": "yes"}),
+        ok=_ABSENT,
+        scoping=None,
+        perm="estates.fund",
+    ),
+    ("GET", "/property/fund/refund"): Case(one("GET", "/property/fund/refund"), scoping=None, perm="estates.fund"),
+    ("POST", "/property/fund/refund"): Case(
+        one("POST", "/property/fund/refund", data={"home": _NO, "confirm": "yes"}),
+        ok=_REFUSED,
+        scoping=None,
+        perm="estates.fund",
+    ),
     ("POST", "/property/fund/interest"): Case(
         one("POST", "/property/fund/interest", data={"district_code": "999999", "year": "x", "total_yuan": "1"}),
         ok=_REFUSED,

@@ -110,6 +110,36 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/property/spending/new"): Case(
         per_street_body("POST", "/property/spending/new", form, "data"), ok={303}, perm="estates.supervise"
     ),
+    ("GET", "/property/spending/committee"): Case(
+        one("GET", "/property/spending/committee"), scoping=None, perm="estates.own"
+    ),
+    ("GET", "/property/spending/committee/new"): Case(
+        one("GET", "/property/spending/committee/new"), scoping=None, perm="estates.own"
+    ),
+    ("POST", "/property/spending/committee/new"): Case(
+        per_street_body("POST", "/property/spending/committee/new", form, "data"),
+        ok={422},
+        scoping=None,
+        perm="estates.own",
+    ),
+    ("GET", "/property/spending/committee/{spending_id}"): Case(
+        per_street_fresh("GET", "/property/spending/committee/{id}"), ok={404}, scoping=None, perm="estates.own"
+    ),
+    ("GET", "/property/spending/company"): Case(
+        one("GET", "/property/spending/company"), scoping=None, perm="estates.company"
+    ),
+    ("GET", "/property/spending/company/new"): Case(
+        one("GET", "/property/spending/company/new"), scoping=None, perm="estates.company"
+    ),
+    ("POST", "/property/spending/company/new"): Case(
+        per_street_body("POST", "/property/spending/company/new", form, "data"),
+        ok={422},
+        scoping=None,
+        perm="estates.company",
+    ),
+    ("GET", "/property/spending/company/{spending_id}"): Case(
+        per_street_fresh("GET", "/property/spending/company/{id}"), ok={404}, scoping=None, perm="estates.company"
+    ),
     ("GET", "/property/spending/public"): Case(
         one("GET", "/property/spending/public"), scoping=None, perm="estates.own"
     ),

@@ -22,6 +22,7 @@ from anju.core.errors import Conflict
 from anju.estates import fund_deposits, fund_ledger, fund_rules
 from anju.estates.tables import estates_fund_dues, estates_fund_homes, estates_interest_runs
 from anju.ledger import verify
+from anju.security import audit_log
 from tests.accounts import CITIZEN_ID, CITIZEN_NAME, api_token, choose_world
 
 
@@ -216,3 +217,68 @@ def test_the_import_page_shows_every_error_by_row_and_writes_nothing(
     assert api.status_code == 422 and {e["row"] for e in api.json()["errors"]} == {2}
     with estates_engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(estates_fund_homes)).scalar_one() == before
+
+
+def _due(engine: Engine, *, inside: str | None = None, outside: str | None = None) -> Any:
+    """A due still to pay, of a home in (or not in) a district."""
+    d, h = estates_fund_dues, registry.homes
+    q = select(d.c.id, d.c.amount_fen, h.c.district_code).join(h, h.c.id == d.c.home_id).where(d.c.status == "due")
+    if inside:
+        q = q.where(h.c.district_code == inside)
+    if outside:
+        q = q.where(h.c.district_code != outside)
+    with engine.connect() as conn:
+        return conn.execute(q.order_by(d.c.id).limit(1)).one()
+
+
+def _status(engine: Engine, due_id: int) -> str:
+    with engine.connect() as conn:
+        return str(conn.execute(select(estates_fund_dues.c.status).where(estates_fund_dues.c.id == due_id)).scalar())
+
+
+def test_a_due_is_paid_or_waived_from_its_page_with_a_confirmation_and_within_the_scope(
+    client: TestClient, estates_engine: Engine
+) -> None:
+    w = choose_world(estates_engine)
+    h, dh = auth(estates_engine, "city"), auth(estates_engine, "district")
+    mine, theirs = _due(estates_engine, inside=w.district_a), _due(estates_engine, outside=w.district_a)
+    page = client.get(f"/property/fund/dues/{mine.id}", headers=h)
+    assert page.status_code == 200 and "登记到账" in page.text and "免缴" in page.text
+    assert client.get(f"/property/fund/dues/{theirs.id}", headers=dh).status_code == 404  # another district's
+    # no confirmation, a bad date, a short reason: refused naming the field, nothing written
+    r = client.post(f"/property/fund/dues/{mine.id}/pay", data={"paid_on": clock.today().isoformat()}, headers=h)
+    assert r.status_code == 422 and "请勾选确认" in r.text
+    r = client.post(f"/property/fund/dues/{mine.id}/pay", data={"paid_on": "2026-13-01", "confirm": "yes"}, headers=h)
+    assert r.status_code == 422 and "应为日期" in r.text
+    r = client.post(f"/api/v1/property/fund/dues/{mine.id}/waive", json={"reason": "撤"}, headers=h)
+    assert r.status_code == 422 and "reason" in r.text
+    r = client.post(f"/api/v1/property/fund/dues/{theirs.id}/waive", json={"reason": "合同撤销"}, headers=dh)
+    assert r.status_code == 403 and _status(estates_engine, theirs.id) == "due"  # the fund is the city's
+    assert _status(estates_engine, mine.id) == "due"
+    # paid from the page: the 分户账 is credited
+    r = client.post(f"/property/fund/dues/{mine.id}/pay", data={"paid_on": clock.today().isoformat(),
+                                                                "confirm": "yes"}, headers=h)  # fmt: skip
+    assert r.status_code == 303 and r.headers["location"] == f"/property/fund/dues/{mine.id}?done=paid"
+    assert _status(estates_engine, mine.id) == "paid"
+    assert "已登记到账" in client.get(r.headers["location"], headers=dh).text  # the district sees it
+    r = client.post(f"/property/fund/dues/{mine.id}/waive", data={"reason": "重复", "confirm": "yes"}, headers=h)
+    assert r.status_code == 409 and "只有待交存的应缴记录可以免缴" in r.text
+    # waived through the API, with its reason in the audit
+    r = client.post(f"/api/v1/property/fund/dues/{theirs.id}/waive", json={"reason": " 合同  撤销 "}, headers=h)
+    assert r.status_code == 204 and _status(estates_engine, theirs.id) == "waived"
+    with estates_engine.connect() as conn:
+        detail = conn.execute(
+            select(audit_log.c.detail).where(audit_log.c.action == "estates.fund_waive",
+                                             audit_log.c.entity_id == str(theirs.id))
+        ).scalar_one()  # fmt: skip
+    assert json.loads(detail) == {"reason": "合同 撤销"}
+
+
+def test_the_refund_page_names_what_is_wrong_and_refunds_nothing(client: TestClient, estates_engine: Engine) -> None:
+    h = auth(estates_engine, "city")
+    assert "销户退还" in client.get("/property/fund/refund", headers=h).text
+    r = client.post("/property/fund/refund", data={"home": "999999999"}, headers=h)
+    assert r.status_code == 422 and "请勾选确认" in r.text
+    r = client.post("/property/fund/refund", data={"home": "999999999", "confirm": "yes"}, headers=h)
+    assert r.status_code == 422 and "楼盘表中没有该房屋" in r.text
+    assert client.get("/property/fund/refund", headers=auth(estates_engine, "clerk")).status_code == 403

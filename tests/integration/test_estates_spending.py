@@ -436,3 +436,20 @@ def test_the_serving_property_company_applies_for_its_estate_only(env: dict[str,
     # the company's own application is visible to the street in scope, which decides it
     sid = r.json()["application"]["id"]
     assert c.get(f"{API}/{sid}", headers=auth(eng, "clerk")).status_code == 200
+    # the company's staff apply and follow their applications on pages too
+    assert "新建申请" in c.get("/property/spending/company", headers=agency).text
+    form = {"estate_id": str(env["estate"]), "title": "电梯应急维修", "category": "lift", "budget_yuan": "1500.00",
+            "contractor_1": "丙电梯公司", "amount_1": "1500.00", "chosen": "1", "emergency": "1",
+            "emergency_kind": "lift", "submit": "1"}  # fmt: skip
+    r = c.post("/property/spending/company/new", data=form | {"estate_id": "abc"}, headers=agency)
+    assert r.status_code == 422 and "应为正整数编号" in r.text
+    r = c.post("/property/spending/company/new", data=form, headers=agency, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/property/spending/company/")
+    new_id = int(r.headers["location"].split("/")[-1].split("?")[0])
+    page = c.get(r.headers["location"], headers=agency)
+    assert page.status_code == 200 and "电梯应急维修" in page.text and "返回我的申请" in page.text
+    listed = c.get("/property/spending/company", headers=agency).text
+    assert "电梯应急维修" in listed and "屋面防水维修" in listed
+    # another account sees neither the list's items nor the application
+    assert c.get(f"/property/spending/committee/{new_id}", headers=auth(eng, "citizen")).status_code == 404
+    assert "电梯应急维修" not in c.get("/property/spending/committee", headers=auth(eng, "citizen")).text

@@ -254,15 +254,32 @@ def _require_open(conn: Connection, home_ids: Sequence[int]) -> None:
         raise Conflict(f"房屋 {closed} 的维修资金分户账已销户")
 
 
-def waive_due(conn: Connection, due_id: int) -> None:
-    """Waive an outstanding due (e.g. a contract cancelled before payment)."""
-    d = estates_fund_dues
-    r = conn.execute(select(d.c.status).where(d.c.id == due_id)).first()
-    if r is None:
+def due_in_scope(conn: Connection, due_id: int, scope: Scope) -> Any:
+    """The due with its home's house code and street, when the scope holds the home (else NotFound, the
+    same answer as a due that does not exist)."""
+    d, h = estates_fund_dues, registry.homes
+    row = conn.execute(
+        select(d, h.c.house_code, h.c.street_code).join(h, h.c.id == d.c.home_id).where(d.c.id == due_id)
+    ).first()
+    if row is None:
         raise NotFound("应缴记录不存在")
-    if r.status != "due":
-        raise Conflict("只有待交存的应缴记录可以免缴")
-    conn.execute(update(d).where(d.c.id == due_id).values(status="waived"))
+    scope.require(row.street_code, "应缴记录不存在")
+    return row
+
+
+def waive_due(conn: Connection, due_id: int, *, reason: str, scope: Scope = SYSTEM) -> None:
+    """Waive an outstanding due (e.g. a contract cancelled before payment), with the reason (audited by
+    the caller); only a due still ``due`` can be waived."""
+    text = " ".join((reason or "").split())
+    if len(text) < 2:
+        raise ValidationError.of("reason", "请填写免缴原因（至少 2 个字）")
+    if len(text) > 200:
+        raise ValidationError.of("reason", "免缴原因最长 200 个字符")
+    row = due_in_scope(conn, due_id, scope)
+    if row.status != "due":
+        raise Conflict(f"只有待交存的应缴记录可以免缴（该记录{DUE_STATUSES.get(row.status, row.status)}）")
+    d = estates_fund_dues
+    conn.execute(update(d).where(d.c.id == due_id, d.c.status == "due").values(status="waived"))
 
 
 # ------------------------------------------------------------------------------------------ top-ups

@@ -124,7 +124,7 @@ def _parse(data: bytes) -> tuple[list[_Row], list[FieldError], list[tuple[int, s
     return rows, errors, others
 
 
-def _homes(conn: Connection, keys: list[str]) -> dict[str, int]:
+def find_homes(conn: Connection, keys: list[str]) -> dict[str, int]:
     """Home house code or register id (as written) → home id, for those the register has (a house code
     is all digits too: it is tried first)."""
     h = registry.homes
@@ -151,7 +151,7 @@ def import_homes(conn: Connection, data: bytes, *, batch: str, actor_account_id:
     if not 1 <= len(batch) <= 24:
         raise ValidationError.of("batch", "批次号应为 1–24 个字符")
     rows, errors, others = _parse(data)
-    ids = _homes(conn, sorted({r["home"] for r in rows} | {k for _, k in others}))
+    ids = find_homes(conn, sorted({r["home"] for r in rows} | {k for _, k in others}))
     errors += [FieldError("home", "楼盘表中没有这个房屋", n) for n, k in others if k not in ids]
     seen: dict[int, int] = {}
     for r in rows:

@@ -155,6 +155,15 @@ def applications(
     return fetch_page(conn, q, limit=limit, offset=offset, row=_row(publish_days, now))
 
 
+def own_applications(
+    conn: Connection, caller: Caller, *, publish_days: int, limit: int, offset: int
+) -> Page[ApplicationRow]:
+    """The applications the caller made (a committee member's, a company's staff's), newest first."""
+    now = clock.now()
+    q = _q().where(sp.c.applicant_account_id == caller.account_id).order_by(sp.c.id.desc())
+    return fetch_page(conn, q, limit=limit, offset=offset, row=_row(publish_days, now))
+
+
 def export_rows(
     conn: Connection, scope: Scope, *, status: str | None, emergency: bool | None, overdue: bool, publish_days: int
 ) -> Iterator[ApplicationRow]:

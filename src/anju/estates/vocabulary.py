@@ -26,6 +26,7 @@ ACTIONS.update(
     {
         "estates.fund_due": "生成维修资金应缴",
         "estates.fund_pay": "登记维修资金交存",
+        "estates.fund_waive": "免缴维修资金应缴",
         "estates.fund_topups": "生成维修资金续筹应缴",
         "estates.fund_interest": "维修资金年度计息",
         "estates.fund_import": "导入存量分户账",

@@ -82,6 +82,10 @@ class InterestIn(BaseModel):
     total_fen: int = Field(gt=0, le=10**15)
 
 
+class WaiveIn(BaseModel):
+    reason: str = Field(min_length=2, max_length=200, description="免缴原因（如合同在交存前撤销备案）")
+
+
 class PaidOut(BaseModel):
     journal_ids: list[int]
 
@@ -223,8 +227,17 @@ def due_for_contract(uow: UowDep, settings: SettingsDep, caller: EstatesFund, co
 def pay_due(uow: UowDep, caller: EstatesFund, due_id: Id) -> PaidOut:
     """登记应缴已到账：记一笔凭证（专户银行存款借、分户账贷），必要时开立分户账。"""
     with audited(uow, caller, "estates.fund_pay", "estates_fund_due", due_id) as conn:
+        fund_deposits.due_in_scope(conn, due_id, caller.scope)
         jids = fund_deposits.pay_dues(conn, [due_id], paid_on=clock.today(), actor_account_id=caller.account_id)
     return PaidOut(journal_ids=jids)
+
+
+@router.post("/fund/dues/{due_id}/waive", status_code=204, operation_id="estates_fund_waive_due")
+def waive_due(uow: UowDep, caller: EstatesFund, due_id: Id, body: WaiveIn) -> None:
+    """免缴一条待交存的应缴记录（如合同在交存前撤销备案），须写明原因（记入审计）。"""
+    with audited(uow, caller, "estates.fund_waive", "estates_fund_due", due_id) as conn:
+        fund_deposits.waive_due(conn, due_id, reason=body.reason, scope=caller.scope)
+        set_audit_detail(conn, {"reason": " ".join(body.reason.split())})
 
 
 @router.post("/fund/topups", operation_id="estates_fund_topups")

@@ -16,7 +16,7 @@ from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from anju import divisions
-from anju.core import jobs
+from anju.core import clock, jobs
 from anju.core.errors import AnjuError, ValidationError
 from anju.core.money import yuan_to_fen
 from anju.estates import fund_deposits, fund_import, fund_interest, fund_queries
@@ -24,6 +24,7 @@ from anju.estates.http import api_fund
 from anju.estates.http.deps import EstatesFund, EstatesOwn, EstatesRead
 from anju.security import Caller, SecurityDep, audited, set_audit_detail, set_audit_target
 from anju.web.deps import PagingDep, SettingsDep, UowDep
+from anju.web.forms import form_action
 from anju.web.templating import pager, render
 
 router = APIRouter(include_in_schema=False)
@@ -102,6 +103,139 @@ def dues_export(
     due_to: date | None = None,
 ) -> StreamingResponse:
     return api_fund.dues_csv(uow, caller, api_fund.due_filter(status, kind, street, due_from, due_to))
+
+
+def _due_page(
+    request: Request, uow: UowDep, caller: Caller, due_id: int, *, error: AnjuError | None = None, status: int = 200
+) -> HTMLResponse:
+    with uow.read() as conn:
+        due = fund_deposits.due_in_scope(conn, due_id, caller.scope)
+    return render(
+        request,
+        "estates/fund_due.html",
+        status_code=status,
+        due=due,
+        statuses=fund_deposits.DUE_STATUSES,
+        kinds=fund_deposits.DUE_KINDS,
+        today=clock.today(),
+        error=error,
+        form=form_values(error),
+    )
+
+
+def form_values(error: AnjuError | None) -> dict[str, str]:
+    return {} if error is None else {e.field: e.reason for e in error.errors}
+
+
+@router.get("/property/fund/dues/{due_id}", response_class=HTMLResponse)
+def due_page(request: Request, uow: UowDep, caller: EstatesRead, due_id: Id) -> HTMLResponse:
+    """One due; for the fund's clerks, the forms to record its payment or waive it."""
+    return _due_page(request, uow, caller, due_id)
+
+
+def _confirmed(confirm: str, what: str) -> None:
+    if confirm != "yes":
+        raise ValidationError.of("confirm", f"请勾选确认：{what}")
+
+
+@router.post("/property/fund/dues/{due_id}/pay", response_class=HTMLResponse, response_model=None)
+def due_pay(
+    request: Request,
+    uow: UowDep,
+    caller: EstatesFund,
+    due_id: Id,
+    paid_on: Annotated[str, Form(max_length=10)] = "",
+    confirm: Annotated[str, Form(max_length=3)] = "",
+) -> Response:
+    """Record that the bank received the due (one journal; the home's 分户账 opened when needed)."""
+
+    def write() -> None:
+        _confirmed(confirm, "已核对银行到账，登记后记入分户账且不能撤销")
+        try:
+            on = date.fromisoformat(paid_on)
+        except ValueError:
+            raise ValidationError.of("paid_on", "应为日期（YYYY-MM-DD）") from None
+        if on > clock.today():
+            raise ValidationError.of("paid_on", "到账日期不能晚于今天")
+        with audited(uow, caller, "estates.fund_pay", "estates_fund_due", due_id) as conn:
+            fund_deposits.due_in_scope(conn, due_id, caller.scope)
+            fund_deposits.pay_dues(conn, [due_id], paid_on=on, actor_account_id=caller.account_id)
+
+    return form_action(
+        write,
+        done=f"/property/fund/dues/{due_id}?done=paid",
+        again=lambda e: _due_page(request, uow, caller, due_id, error=e, status=e.status_code),
+    )
+
+
+@router.post("/property/fund/dues/{due_id}/waive", response_class=HTMLResponse, response_model=None)
+def due_waive(
+    request: Request,
+    uow: UowDep,
+    caller: EstatesFund,
+    due_id: Id,
+    reason: Annotated[str, Form(max_length=200)] = "",
+    confirm: Annotated[str, Form(max_length=3)] = "",
+) -> Response:
+    """Waive an outstanding due, with the reason."""
+
+    def write() -> None:
+        _confirmed(confirm, "免缴后该应缴记录不再催缴")
+        with audited(uow, caller, "estates.fund_waive", "estates_fund_due", due_id) as conn:
+            fund_deposits.waive_due(conn, due_id, reason=reason, scope=caller.scope)
+            set_audit_detail(conn, {"reason": " ".join(reason.split())})
+
+    return form_action(
+        write,
+        done=f"/property/fund/dues/{due_id}?done=waived",
+        again=lambda e: _due_page(request, uow, caller, due_id, error=e, status=e.status_code),
+    )
+
+
+def _refund_page(
+    request: Request, *, error: AnjuError | None = None, result: dict[str, object] | None = None, home: str = ""
+) -> HTMLResponse:
+    return render(
+        request,
+        "estates/fund_refund.html",
+        status_code=error.status_code if error else 200,
+        error=error,
+        form=form_values(error),
+        result=result,
+        home=home,
+    )
+
+
+@router.get("/property/fund/refund", response_class=HTMLResponse)
+def refund_page(request: Request, caller: EstatesFund) -> HTMLResponse:
+    """The form to close a demolished home's 分户账 and refund its balance."""
+    return _refund_page(request)
+
+
+@router.post("/property/fund/refund", response_class=HTMLResponse)
+def refund_form(
+    request: Request,
+    uow: UowDep,
+    caller: EstatesFund,
+    home: Annotated[str, Form(max_length=40)] = "",
+    confirm: Annotated[str, Form(max_length=3)] = "",
+) -> HTMLResponse:
+    """房屋灭失退还: the home by its house code or register number; refused while a spending share is unpaid."""
+    key = home.strip()
+    try:
+        _confirmed(confirm, "房屋已灭失，销户退还后分户账不能恢复")
+        if not key:
+            raise ValidationError.of("home", "请填写房屋代码或房屋编号")
+        with audited(uow, caller, "estates.fund_refund", "estates_fund_home") as conn:
+            found = fund_import.find_homes(conn, [key]).get(key)
+            if found is None:
+                raise ValidationError.of("home", "楼盘表中没有该房屋")
+            set_audit_target(conn, found)
+            r = fund_deposits.refund(conn, found, on=clock.today(), actor_account_id=caller.account_id,
+                                     scope=caller.scope)  # fmt: skip
+    except AnjuError as e:
+        return _refund_page(request, error=e, home=key)
+    return _refund_page(request, result=dict(r), home=key)
 
 
 @router.post("/property/fund/interest", response_class=HTMLResponse, response_model=None)

@@ -20,7 +20,7 @@ from anju.core.errors import AnjuError, FieldError, ValidationError
 from anju.core.money import collect_fen, fen_to_yuan
 from anju.estates import domain, spending, spending_queries
 from anju.estates.http.api_spending import Status, emergency_filter
-from anju.estates.http.deps import EstatesApprove, EstatesOwn, EstatesRead, EstatesSupervise
+from anju.estates.http.deps import EstatesApprove, EstatesCompany, EstatesOwn, EstatesRead, EstatesSupervise
 from anju.estates.http.schemas_spending import limits
 from anju.estates.spending_rules import APPLICANT_KINDS, StageIn
 from anju.security import Caller, audited
@@ -120,11 +120,25 @@ def export(
     return csvout.response("spending.csv", COLUMNS, rows)
 
 
-def _form(request: Request, values: dict[str, Any] | None = None, error: AnjuError | None = None) -> HTMLResponse:
+#: Where each applicant kind's pages are: (new form, own list, detail prefix), and its Chinese label.
+OWN_PAGES: Final = {
+    "street": ("/property/spending/new", "/property/spending", "/property/spending"),
+    "committee": ("/property/spending/committee/new", "/property/spending/committee", "/property/spending/committee"),
+    "company": ("/property/spending/company/new", "/property/spending/company", "/property/spending/company"),
+}
+
+
+def _form(
+    request: Request,
+    values: dict[str, Any] | None = None,
+    error: AnjuError | None = None,
+    applicant: str = "street",
+) -> HTMLResponse:
     return render(
         request, "estates/spending_new.html", status_code=error.status_code if error else 200,
         values=values or {}, message=error.message if error else None, errors=error.errors if error else [],
-        quotes=range(1, QUOTES + 1), **LABELS,
+        quotes=range(1, QUOTES + 1), applicant=applicant, applicant_label=APPLICANT_KINDS.get(applicant, ""),
+        form_action=OWN_PAGES[applicant][0], back=OWN_PAGES[applicant][1], **LABELS,
     )  # fmt: skip
 
 
@@ -142,8 +156,9 @@ def _int(value: str, field: str, errors: list[FieldError]) -> int | None:
     return int(value)
 
 
-@router.post("/property/spending/new", response_class=HTMLResponse)
-async def create(request: Request, uow: UowDep, settings: SettingsDep, caller: EstatesSupervise) -> Response:
+async def _create_from_form(request: Request, uow: UowDep, settings: Any, caller: Caller, applicant: str) -> Response:
+    """Parse the new-application form and create it for ``applicant`` (street, committee, company); the
+    service checks that the caller may apply as that (a sitting committee member, the serving company)."""
     form = await request.form()
     v = {k: str(x)[:2000] for k, x in form.items() if k != "csrf_token"}
     errors: list[FieldError] = []
@@ -169,15 +184,101 @@ async def create(request: Request, uow: UowDep, settings: SettingsDep, caller: E
         )  # fmt: skip
         lim = limits(settings)
         with audited(uow, caller, "estates.spending.create", "estates_spending") as conn:
-            sid = spending.create(conn, caller, cmd, applicant="street", limits=lim)
+            sid = spending.create(conn, caller, cmd, applicant=applicant, limits=lim)
             if v.get("submit") == "1":
                 spending.submit(conn, caller, sid, limits=lim)
         return sid
 
+    detail_prefix = OWN_PAGES[applicant][2]
     return form_action(
-        write, done=lambda sid: f"/property/spending/{sid}?done=created", again=lambda e: _form(request, v, e),
-        not_found_is_error_page=False,
+        write, done=lambda sid: f"{detail_prefix}/{sid}?done=created",
+        again=lambda e: _form(request, v, e, applicant), not_found_is_error_page=False,
     )  # fmt: skip
+
+
+@router.post("/property/spending/new", response_class=HTMLResponse)
+async def create(request: Request, uow: UowDep, settings: SettingsDep, caller: EstatesSupervise) -> Response:
+    return await _create_from_form(request, uow, settings, caller, "street")
+
+
+def _own_list(
+    request: Request, uow: UowDep, settings: Any, caller: Caller, paging: Any, applicant: str
+) -> HTMLResponse:
+    with uow.read() as conn:
+        page = spending_queries.own_applications(
+            conn, caller, publish_days=settings.estates_emergency_publish_days,
+            limit=paging.page_size, offset=paging.offset,
+        )  # fmt: skip
+    new, _list, prefix = OWN_PAGES[applicant]
+    return render(
+        request, "estates/spending_own.html", items=page.items, new=new, prefix=prefix,
+        applicant_label=APPLICANT_KINDS.get(applicant, ""), pager=pager(page.total, paging.page, paging.page_size),
+        **LABELS,
+    )  # fmt: skip
+
+
+@router.get("/property/spending/committee", response_class=HTMLResponse)
+def committee_list(
+    request: Request, uow: UowDep, settings: SettingsDep, caller: EstatesOwn, paging: PagingDep
+) -> HTMLResponse:
+    """我的维修资金使用申请 (a committee member's)."""
+    return _own_list(request, uow, settings, caller, paging, "committee")
+
+
+@router.get("/property/spending/committee/new", response_class=HTMLResponse)
+def committee_new(request: Request, caller: EstatesOwn) -> HTMLResponse:
+    return _form(request, applicant="committee")
+
+
+@router.post("/property/spending/committee/new", response_class=HTMLResponse)
+async def committee_create(request: Request, uow: UowDep, settings: SettingsDep, caller: EstatesOwn) -> Response:
+    return await _create_from_form(request, uow, settings, caller, "committee")
+
+
+@router.get("/property/spending/committee/{spending_id}", response_class=HTMLResponse)
+def committee_detail(
+    request: Request,
+    uow: UowDep,
+    settings: SettingsDep,
+    caller: EstatesOwn,
+    paging: PagingDep,
+    spending_id: Id,
+    done: Annotated[str, Query(max_length=20)] = "",
+) -> HTMLResponse:
+    return _detail(
+        request, uow, settings, caller, spending_id, paging=paging, done=done, back=OWN_PAGES["committee"][1]
+    )
+
+
+@router.get("/property/spending/company", response_class=HTMLResponse)
+def company_list(
+    request: Request, uow: UowDep, settings: SettingsDep, caller: EstatesCompany, paging: PagingDep
+) -> HTMLResponse:
+    """本企业的维修资金使用申请 (the serving company's staff)."""
+    return _own_list(request, uow, settings, caller, paging, "company")
+
+
+@router.get("/property/spending/company/new", response_class=HTMLResponse)
+def company_new(request: Request, caller: EstatesCompany) -> HTMLResponse:
+    return _form(request, applicant="company")
+
+
+@router.post("/property/spending/company/new", response_class=HTMLResponse)
+async def company_create(request: Request, uow: UowDep, settings: SettingsDep, caller: EstatesCompany) -> Response:
+    return await _create_from_form(request, uow, settings, caller, "company")
+
+
+@router.get("/property/spending/company/{spending_id}", response_class=HTMLResponse)
+def company_detail(
+    request: Request,
+    uow: UowDep,
+    settings: SettingsDep,
+    caller: EstatesCompany,
+    paging: PagingDep,
+    spending_id: Id,
+    done: Annotated[str, Query(max_length=20)] = "",
+) -> HTMLResponse:
+    return _detail(request, uow, settings, caller, spending_id, paging=paging, done=done, back=OWN_PAGES["company"][1])
 
 
 @router.get("/property/spending/public", response_class=HTMLResponse)
@@ -196,7 +297,7 @@ def public(request: Request, uow: UowDep, settings: SettingsDep, caller: Estates
 
 def _detail(
     request: Request, uow: UowDep, settings: Any, caller: Caller, sid: int, *, paging: Any = None,
-    done: str = "", error: AnjuError | None = None, values: dict[str, str] | None = None,
+    done: str = "", error: AnjuError | None = None, values: dict[str, str] | None = None, back: str = "",
 ) -> HTMLResponse:  # fmt: skip
     page, size = (paging.page, paging.page_size) if paging else (1, 50)
     with uow.read() as conn:
@@ -206,7 +307,7 @@ def _detail(
         request, "estates/spending_detail.html", status_code=error.status_code if error else 200, d=d,
         a=d["application"], shares=shares.items, pager=pager(shares.total, page, size), done=DONE.get(done),
         message=error.message if error else None, errors=error.errors if error else [], values=values or {},
-        applicants=APPLICANT_KINDS, stage_rows=range(1, STAGES + 1), today=clock.today(), **LABELS,
+        applicants=APPLICANT_KINDS, stage_rows=range(1, STAGES + 1), today=clock.today(), back=back, **LABELS,
     )  # fmt: skip
 
 
