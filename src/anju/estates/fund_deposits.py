@@ -145,22 +145,28 @@ def due_for_contract(conn: Connection, settings: Settings, contract_id: int) -> 
         raise NotFound("购房合同不存在")
     if row.status != transactions.domain.ContractStatus.filed:
         raise ValidationError.of("contract_id", "合同尚未网签备案，不能生成维修资金应缴")
+    on = clock.to_local(row.filed_at or row.created_at).date()
+    return _initial_due(conn, settings, contract_id, int(row.home_id), Decimal(row.area), on)
+
+
+def _initial_due(
+    conn: Connection, settings: Settings, contract_id: int, home_id: int, area: Decimal, on: date
+) -> DueOut:
     d = estates_fund_dues
     reference = f"contract:{contract_id}"
-    have = conn.execute(select(d).where(d.c.home_id == row.home_id, d.c.kind == "initial")).all()
+    have = conn.execute(select(d).where(d.c.home_id == home_id, d.c.kind == "initial")).all()
     for h in have:
         if h.reference == reference:
             return _due(h, False)
     if any(h.status != "waived" for h in have):
         raise Conflict("该房屋已有首次交存记录（维修资金随房屋转移，不再重复交存）")
-    facts = home_facts(conn, [int(row.home_id)])[int(row.home_id)]
-    on = clock.to_local(row.filed_at or row.created_at).date()
+    facts = home_facts(conn, [home_id])[home_id]
     _, rate = fund_rules.rate_on(rate_editions(settings), facts.building_type, on)
-    amount = fund_rules.deposit_fen(Decimal(row.area), rate)
+    amount = fund_rules.deposit_fen(area, rate)
     new = conn.execute(
         insert(d).returning(d),
         {
-            "home_id": int(row.home_id),
+            "home_id": home_id,
             "kind": "initial",
             "reference": reference,
             "amount_fen": amount,
@@ -176,16 +182,24 @@ def due_for_contract(conn: Connection, settings: Settings, contract_id: int) -> 
 
 def on_contract_filed(conn: Connection, settings: Settings, event: Mapping[str, Any]) -> None:
     """The follower of ``transactions.contract_filed`` (``Context.event_followers``): the first deposit
-    due of the home, in the filing's transaction. A home whose fund was opened before (an imported
-    existing home, a home refunded and sold again) has its initial deposit already: nothing is due."""
+    due of the home, in the filing's transaction, from the event (home, area; the day is today's, the
+    filing's). A home whose fund was opened before (an imported existing home) or that had its initial
+    deposit already (the fund follows the home) owes nothing."""
     home_id = int(event["home_id"])
-    d = estates_fund_dues
-    had = conn.execute(
-        select(d.c.id).where(d.c.home_id == home_id, d.c.kind == "initial", d.c.status != "waived").limit(1)
-    ).first()
     opened = conn.execute(select(estates_fund_homes.c.home_id).where(estates_fund_homes.c.home_id == home_id)).first()
-    if had is None and opened is None:
-        due_for_contract(conn, settings, int(event["contract_id"]))
+    if opened is not None:
+        return
+    try:
+        _initial_due(
+            conn,
+            settings,
+            int(event["contract_id"]),
+            home_id,
+            Decimal(event["area"]),
+            clock.to_local(clock.now()).date(),
+        )
+    except Conflict:
+        return
 
 
 def _district_account(conn: Connection, district_code: str) -> int:
