@@ -11,6 +11,7 @@ filed contract; the due is idempotent per contract.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -25,6 +26,7 @@ from sqlalchemy import (
     String,
     and_,
     cast,
+    exists,
     func,
     insert,
     literal,
@@ -43,6 +45,7 @@ from anju.estates.tables import estates_fund_dues, estates_fund_homes, estates_s
 from anju.funds import fund_ledger_accounts
 
 DUE_KINDS = {"initial": "首次交存", "topup": "续筹"}
+log = logging.getLogger(__name__)
 DUE_STATUSES = {"due": "待交存", "paid": "已交存", "waived": "已免缴"}
 
 
@@ -182,24 +185,35 @@ def _initial_due(
 
 def on_contract_filed(conn: Connection, settings: Settings, event: Mapping[str, Any]) -> None:
     """The follower of ``transactions.contract_filed`` (``Context.event_followers``): the first deposit
-    due of the home, in the filing's transaction, from the event (home, area; the day is today's, the
-    filing's). A home whose fund was opened before (an imported existing home) or that had its initial
-    deposit already (the fund follows the home) owes nothing."""
+    due of the home, in the filing's transaction, from the event (home, area; the day is the filing's).
+    A home whose fund was opened before (an imported existing home) or that had its initial deposit
+    already (the fund follows the home) owes nothing. Two statements on the filing's hot path: one
+    read of what decides it (the building's type, whether the fund is open, an initial due), one insert."""
     home_id = int(event["home_id"])
-    opened = conn.execute(select(estates_fund_homes.c.home_id).where(estates_fund_homes.c.home_id == home_id)).first()
-    if opened is not None:
+    h, b, d, fh = registry.homes, registry.buildings, estates_fund_dues, estates_fund_homes
+    opened = exists().where(fh.c.home_id == home_id)
+    had = exists().where(d.c.home_id == home_id, d.c.kind == "initial", d.c.status != "waived")
+    row = conn.execute(
+        select(b.c.use, b.c.floors_above, opened.label("opened"), had.label("had"))
+        .join_from(h, b, b.c.id == h.c.building_id)
+        .where(h.c.id == home_id)
+    ).first()
+    if row is None or row.opened or row.had:
         return
+    on = clock.to_local(clock.now()).date()
+    kind = fund_rules.building_type(row.use, int(row.floors_above))
     try:
-        _initial_due(
-            conn,
-            settings,
-            int(event["contract_id"]),
-            home_id,
-            Decimal(event["area"]),
-            clock.to_local(clock.now()).date(),
-        )
-    except Conflict:
+        _, rate = fund_rules.rate_on(rate_editions(settings), kind, on)
+    except ValidationError as e:  # no deposit rate in force: the sale goes on (logged; the due can be made later)
+        log.warning("no maintenance-fund due for contract %s: %s", event["contract_id"], e.message)
         return
+    conn.execute(
+        insert(d).values(
+            home_id=home_id, kind="initial", reference=f"contract:{int(event['contract_id'])}",
+            amount_fen=fund_rules.deposit_fen(Decimal(event["area"]), rate), rate_fen_per_m2=rate, due_on=on,
+            status="due", journal_id=None, created_at=clock.now(),
+        )
+    )  # fmt: skip
 
 
 def _district_account(conn: Connection, district_code: str) -> int:
