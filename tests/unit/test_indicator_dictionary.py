@@ -57,6 +57,8 @@ def test_an_entry_is_read_with_its_levels_in_canonical_order(tmp_path: Path) -> 
         (("decimals = 0", "decimals = 9"), "a.toml.indicator[0].decimals"),
         (("decimals = 0", 'colour = "red"'), "未知的键 colour"),
         (('provider = "tests.unit.test_indicator_dictionary:nothing"', 'provider = "no colon"'), ".provider"),
+        (("decimals = 0", 'frequency = "week"'), "a.toml.indicator[0].frequency"),
+        (("decimals = 0", 'frequency = "month"'), "a.toml.indicator[0].provider: 只有按年"),
     ],
 )
 def test_a_wrong_entry_is_refused_naming_the_key(tmp_path: Path, change: tuple[str, str], message: str) -> None:

@@ -120,6 +120,25 @@ def test_a_bad_edition_is_refused_naming_the_key() -> None:
 
     _refused(single, "structure.indicators: 每个维度至少两个指标")
 
+    def renamed(r: dict[str, Any]) -> None:  # the dictionary defines the name and the unit, once
+        r["dimensions"]["price"]["indicators"][0]["name"] = "房价涨幅"
+
+    _refused(renamed, "price.indicators[0].name: 应与指标字典一致（market.new_price_yoy：新建商品住宅价格同比）")
+
+    def unit(r: dict[str, Any]) -> None:
+        r["dimensions"]["price"]["indicators"][0]["unit"] = "倍"
+
+    _refused(unit, "dimensions.price.indicators[0].unit: 应与指标字典一致")
+
+
+def test_every_indicator_the_computation_offers_is_in_the_dictionary_as_a_monthly_market_figure() -> None:
+    from anju import indicators
+
+    for code, name in INDICATORS.items():
+        entry = indicators.get(f"market.{code}")
+        assert entry.name == name and entry.owner == "market" and entry.frequency == "month"
+        assert entry.provider is None and entry.levels == ("city", "district") and entry.calibre
+
 
 def test_editions_are_dated(tmp_path: Path) -> None:
     text = sample_path("320100").read_text(encoding="utf-8")

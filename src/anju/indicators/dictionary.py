@@ -16,13 +16,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
-from anju.indicators.domain import DIRECTIONS, LEVELS, Direction, Indicator, IndicatorError
+from anju.indicators.domain import DIRECTIONS, FREQUENCIES, LEVELS, Direction, Frequency, Indicator, IndicatorError
 
 DATA = Path(__file__).parent / "data"
 CODE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 PROVIDER = re.compile(r"^[a-z_][a-z0-9_.]*:[a-z_][a-z0-9_]*$")
 REQUIRED = ("code", "name", "unit", "formula", "source", "calibre", "levels", "owner")
-OPTIONAL = ("provider", "decimals", "direction", "reference")
+OPTIONAL = ("provider", "decimals", "direction", "reference", "frequency")
 
 
 def _check_texts(raw: Mapping[str, Any], where: str) -> None:
@@ -59,6 +59,11 @@ def _entry(raw: Mapping[str, Any], where: str, file: str) -> Indicator:
     direction = raw.get("direction", "higher")
     if direction not in DIRECTIONS:
         raise IndicatorError(f"{where}.direction: 应为 {', '.join(DIRECTIONS)} 之一")
+    frequency = raw.get("frequency", "year")
+    if frequency not in FREQUENCIES:
+        raise IndicatorError(f"{where}.frequency: 应为 {', '.join(FREQUENCIES)} 之一")
+    if provider is not None and frequency != "year":
+        raise IndicatorError(f'{where}.provider: 只有按年（frequency = "year"）的指标由平台按年刷新')
     reference = raw.get("reference", "")
     if not isinstance(reference, str):
         raise IndicatorError(f"{where}.reference: 应为字符串")
@@ -75,6 +80,7 @@ def _entry(raw: Mapping[str, Any], where: str, file: str) -> Indicator:
         decimals=decimals,
         direction=cast(Direction, direction),
         reference=reference.strip(),
+        frequency=cast(Frequency, frequency),
         file=file,
     )
 

@@ -23,6 +23,11 @@ LEVEL_LABELS = {"city": "全市", "district": "区", "street": "街道"}
 Direction = Literal["higher", "lower", "neither"]
 DIRECTIONS: tuple[Direction, ...] = ("higher", "lower", "neither")
 
+#: How often an indicator is measured: yearly (stored here per area × year by its provider) or monthly
+#: (the market's health indicators, computed and stored by the market's own monthly run).
+Frequency = Literal["year", "month"]
+FREQUENCIES: tuple[Frequency, ...] = ("year", "month")
+
 
 class IndicatorError(ValueError):
     """The dictionary's data is wrong, or a provider gave what its entry does not declare; the message
@@ -49,6 +54,7 @@ class Indicator:
     direction: Direction = "higher"
     #: Where the definition comes from (a standard, the plan's text).
     reference: str = ""
+    frequency: Frequency = "year"
     file: str = ""  # the dictionary file that defines it
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from anju.market import domain
-from anju.market.indicator_codes import INDICATORS
+from anju.market.indicator_codes import INDICATORS, UNITS
 
 DATA = Path(__file__).parent / "data"
 NORMALISATIONS = {"band": "健康区间", "lower": "越低越好", "higher": "越高越好"}
@@ -260,10 +260,16 @@ def _indicator(where: str, raw: object, known: Mapping[str, str]) -> Indicator:
     code = _text(f"{where}.code", raw.get("code"))
     if code not in known:
         raise _err(f"{where}.code", f"未知的指标代码 {code}")
+    name = _text(f"{where}.name", raw.get("name"))
+    if name != known[code]:
+        raise _err(f"{where}.name", f"应与指标字典一致（market.{code}：{known[code]}）")
+    unit = _text(f"{where}.unit", raw.get("unit"))
+    if code in UNITS and unit != UNITS[code]:
+        raise _err(f"{where}.unit", f"应与指标字典一致（market.{code}：{UNITS[code]}）")
     return Indicator(
         code=code,
-        name=_text(f"{where}.name", raw.get("name")),
-        unit=_text(f"{where}.unit", raw.get("unit")),
+        name=name,
+        unit=unit,
         formula=_text(f"{where}.formula", raw.get("formula")),
         source=_text(f"{where}.source", raw.get("source")),
         weight=_weight(f"{where}.weight", raw.get("weight")),
