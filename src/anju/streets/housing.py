@@ -1,0 +1,116 @@
+"""The figures the street database takes from the other contexts, set-wise (one grouped query per
+figure and year, never one per street), through their public APIs:
+
+- the register: residential homes and their floor area per street, by the year their building was
+  completed (one grouped query for every year at once);
+- assistance: persons with a benefit current at the year's end, per street, district and city (its
+  coverage calibre, docs/assistance.md "Figures");
+- rental: homes under a filed lease in force at the year's end, per street;
+- market: residential land transferred in the year (site area), per street and district.
+
+Calibres are in docs/streets.md and in each indicator's dictionary entry.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Connection, distinct, extract, func, select
+
+from anju import assistance, divisions, market, registry, rental
+
+#: Residential homes (住宅, 商住) that exist: completed (现房) or in use (使用).
+RESIDENTIAL_USES = (registry.Use.residential.value, registry.Use.mixed.value)
+EXISTING = (registry.Status.completed.value, registry.Status.in_use.value)
+
+
+def year_end(year: int) -> date:
+    return date(year, 12, 31)
+
+
+def residential(conn: Connection, years: Sequence[int]) -> dict[tuple[str, int], tuple[int, Decimal]]:
+    """(street, year) → (homes, floor area m²) of the residential homes existing now whose building was
+    completed by the year (a building without a completion year counts in every year). One grouped
+    query over the register's current homes."""
+    h, b = registry.homes.c, registry.buildings.c
+    q = (
+        select(h.street_code, b.year_built, func.count(), func.sum(h.construction_area))
+        .select_from(registry.homes.join(registry.buildings, registry.buildings.c.id == h.building_id))
+        .where(h.use.in_(RESIDENTIAL_USES), h.status.in_(EXISTING))
+        .group_by(h.street_code, b.year_built)
+    )
+    by_street: dict[str, list[tuple[int | None, int, Decimal]]] = defaultdict(list)
+    for street, built, n, area in conn.execute(q):
+        by_street[street].append((built, int(n), area or Decimal(0)))
+    out: dict[tuple[str, int], tuple[int, Decimal]] = {}
+    for street, parts in by_street.items():
+        for y in years:
+            n = sum(p[1] for p in parts if p[0] is None or p[0] <= y)
+            a = sum((p[2] for p in parts if p[0] is None or p[0] <= y), Decimal(0))
+            out[(street, y)] = (n, a)
+    return out
+
+
+def assisted_persons(conn: Connection, years: Sequence[int]) -> dict[tuple[str, int], int]:
+    """(area code, year) → persons (distinct ID index) with a benefit current on 31 December, by the
+    application's street, district (and zone) and the city: distinct counts per level, so a person
+    counts once in a district even with benefits in two of its streets. Three grouped queries a year."""
+    ben, app = assistance.benefits.c, assistance.applications.c
+    dv = divisions.divisions_table.c
+    joined = assistance.benefits.join(assistance.applications, assistance.applications.c.id == ben.application_id)
+    with_div = joined.join(divisions.divisions_table, dv.code == app.street_code)
+    out: dict[tuple[str, int], int] = {}
+    for y in years:
+        cond = assistance.current_benefit(year_end(y))
+        persons = func.count(distinct(ben.id_bidx))
+        by_street = select(app.street_code, persons).select_from(joined).where(cond).group_by(app.street_code)
+        for code, n in conn.execute(by_street):
+            out[(code, y)] = int(n)
+        for col in (dv.parent_code, dv.managing_code):
+            q = select(col, persons).select_from(with_div).where(cond, col.is_not(None)).group_by(col)
+            for code, n in conn.execute(q):
+                out[(code, y)] = int(n)
+        total = conn.execute(select(persons).select_from(joined).where(cond)).scalar()
+        out[("", y)] = int(total or 0)
+    return out
+
+
+def rented_homes(conn: Connection, years: Sequence[int]) -> dict[tuple[str, int], int]:
+    """(street, year) → homes with a filed lease (备案) in force on 31 December (its term covering the
+    day and not ended early). One grouped query a year."""
+    lc = rental.rental_leases.c
+    out: dict[tuple[str, int], int] = {}
+    for y in years:
+        end = year_end(y)
+        q = (
+            select(lc.street_code, func.count(distinct(lc.home_id)))
+            .where(
+                lc.filed_at.is_not(None),
+                lc.start_on <= end,
+                lc.end_on >= end,
+                (lc.ended_on.is_(None)) | (lc.ended_on > end),
+            )
+            .group_by(lc.street_code)
+        )
+        for code, n in conn.execute(q):
+            out[(code, y)] = int(n)
+    return out
+
+
+def land_supply(conn: Connection, years: Sequence[int]) -> tuple[dict[tuple[str, int], Decimal], set[int]]:
+    """(street or district code, year) → residential land transferred (site area m², 住宅、商住混合和
+    租赁住房用地) per the market's land-transfer feed, and the years the feed has any transfer in (for
+    other years the panel's loaded supply is used). Two grouped queries."""
+    t = market.market_land_transfers.c
+    yr = extract("year", t.transferred_on)
+    uses = ("residential", "mixed", "rental")
+    out: dict[tuple[str, int], Decimal] = {}
+    covered = {int(y) for (y,) in conn.execute(select(yr).where(yr.in_(list(years))).group_by(yr))}
+    for col in (t.street_code, t.district_code):
+        q = select(col, yr, func.sum(t.site_area)).where(t.land_use.in_(uses), yr.in_(list(years)), col.is_not(None))
+        for code, y, area in conn.execute(q.group_by(col, yr)):
+            out[(code, int(y))] = out.get((code, int(y)), Decimal(0)) + (area or Decimal(0))
+    return out, covered
