@@ -16,8 +16,18 @@ from anju.core.db import unit_of_work
 from anju.core.errors import ValidationError
 from anju.core.scope import SYSTEM, Scope
 from anju.indicators import refresh, values
-from anju.registry import NewBuilding, NewEstate, NewHome, Status, Structure, Use
-from anju.registry import create_building, create_estate, create_home, synthetic_scale
+from anju.registry import (
+    NewBuilding,
+    NewEstate,
+    NewHome,
+    Status,
+    Structure,
+    Use,
+    create_building,
+    create_estate,
+    create_home,
+    synthetic_scale,
+)
 from anju.security import Caller
 from anju.streets import domain, reads, synthetic
 from anju.streets.tables import street_industry, street_panel, street_panel_loads
@@ -147,8 +157,10 @@ def _tiny_city(engine: Engine) -> None:
             insert(dv),
             [{"code": c, "name": n, "level": lv, "parent_code": p, "synthetic": False} for c, n, lv, p in rows],
         )
-        for street, year, areas in (("320102001", 2010, ["100", "50"]), ("320102001", 2025, ["70"]), ("320102002", 2000, ["80"])):
-            eid = create_estate(conn, NewEstate(name=f"苑{street}{year}", street_code=street, road="路", door_no="1"), scope=SYSTEM)
+        built = (("320102001", 2010, ["100", "50"]), ("320102001", 2025, ["70"]), ("320102002", 2000, ["80"]))
+        for street, year, areas in built:
+            estate = NewEstate(name=f"苑{street}{year}", street_code=street, road="路", door_no="1")
+            eid = create_estate(conn, estate, scope=SYSTEM)
             bid = create_building(
                 conn,
                 NewBuilding(

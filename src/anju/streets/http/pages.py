@@ -85,7 +85,6 @@ def load_upload(
     year: Annotated[str, Form(max_length=4)] = "",
     source: Annotated[str, Form(max_length=40)] = "",
 ) -> HTMLResponse:
-    ctx = {"header": domain.header(), "columns": domain.columns()}
     data = file.file.read(settings.upload_max_bytes + 1)
     try:
         if len(data) > settings.upload_max_bytes:
@@ -95,8 +94,8 @@ def load_upload(
             raise loader.PanelRejected("年份无效", [FieldError("年份", f"应为 {domain.FIRST_YEAR} 年以后的年份")])
         got = loader.load_file(uow, caller, data, file.filename or "upload.csv", year=y, source=source)
     except AnjuError as e:
-        return render(request, "streets/load.html", status_code=422, result=None, error=e, **ctx)
-    return render(request, "streets/load.html", result=got, error=None, **ctx)
+        return render(request, "streets/load.html", status_code=422, result=None, error=e, columns=domain.columns())
+    return render(request, "streets/load.html", result=got, error=None, columns=domain.columns())
 
 
 def _num(v: reads.IndicatorValue | None) -> float | None:
@@ -129,7 +128,7 @@ def street_profile(
         values = reads.indicator_values(conn, caller.scope, code)
     chosen = reads.chosen(p.versions)
     years = sorted({v.year for v in p.versions})
-    definitions = {}
+    definitions: dict[str, reads.IndicatorValue] = {}
     for v in values:
         definitions.setdefault(v.code, v)
     table: dict[str, dict[int, reads.IndicatorValue]] = {}
