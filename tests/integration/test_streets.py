@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, Table, func, insert, select
 
 from anju import divisions, streets
 from anju.core import clock, csvout
@@ -49,9 +49,9 @@ def _streets(engine: Engine, n: int = 3) -> list[divisions.Division]:
         return divisions.by_level(conn, "street")[:n]
 
 
-def _count(engine: Engine, table: object) -> int:
+def _count(engine: Engine, table: Table) -> int:
     with engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())  # type: ignore[arg-type]
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
 
 # ------------------------------------------------------------------------------------------------ loader

@@ -11,7 +11,7 @@ import click
 
 @click.group(name="streets")
 def streets() -> None:
-    """The people–land–housing–industry street database (人地房产业街道数据库)."""
+    """The street database (人地房产业): load, export, synthesise the yearly street panel."""
 
 
 @streets.command("load")

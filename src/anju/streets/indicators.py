@@ -19,7 +19,8 @@ from decimal import Decimal
 from sqlalchemy import Connection
 
 from anju import divisions
-from anju.indicators import Level, Measurement
+from anju.core.scope import Scope
+from anju.indicators import Level, Measurement, dictionary, values
 from anju.streets import housing, reads
 
 HECTARE = Decimal(10_000)
@@ -173,3 +174,34 @@ def provide(conn: Connection, years: Sequence[int]) -> Iterable[Measurement]:
 
 
 CODES = (*BASES, *RATIOS)
+
+
+@dataclass(frozen=True)
+class IndicatorValue:
+    code: str
+    name: str
+    unit: str
+    formula: str
+    calibre: str
+    source: str
+    reference: str
+    year: int
+    value: Decimal | None
+    missing: str | None
+
+
+def indicator_values(conn: Connection, scope: Scope, code: str) -> list[IndicatorValue]:
+    """A street's stored indicator values (every year), with their dictionary definitions, in the
+    dictionary's order."""
+    book = dictionary()
+    order = {c: i for i, c in enumerate(CODES)}
+    got = values(conn, scope, codes=list(CODES), level="street", areas=[code])
+    out = []
+    for v in sorted(got, key=lambda v: (order[v.code], v.year)):
+        e = book[v.code]
+        out.append(
+            IndicatorValue(
+                v.code, e.name, e.unit, e.formula, e.calibre, e.source, e.reference, v.year, v.value, v.missing
+            )
+        )
+    return out

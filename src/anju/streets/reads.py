@@ -246,37 +246,3 @@ def default_year(conn: Connection) -> int:
     """The latest year with current figures (this year when there are none)."""
     got = conn.execute(select(func.max(P.year)).where(P.superseded_at.is_(None))).scalar()
     return int(got) if got is not None else clock.today().year
-
-
-@dataclass(frozen=True)
-class IndicatorValue:
-    code: str
-    name: str
-    unit: str
-    formula: str
-    calibre: str
-    source: str
-    reference: str
-    year: int
-    value: Decimal | None
-    missing: str | None
-
-
-def indicator_values(conn: Connection, scope: Scope, code: str) -> list[IndicatorValue]:
-    """A street's stored indicator values (every year), with their dictionary definitions, in the
-    dictionary's order."""
-    from anju import indicators
-    from anju.streets.indicators import CODES
-
-    book = indicators.dictionary()
-    order = {c: i for i, c in enumerate(CODES)}
-    got = indicators.values(conn, scope, codes=list(CODES), level="street", areas=[code])
-    out = []
-    for v in sorted(got, key=lambda v: (order[v.code], v.year)):
-        e = book[v.code]
-        out.append(
-            IndicatorValue(
-                v.code, e.name, e.unit, e.formula, e.calibre, e.source, e.reference, v.year, v.value, v.missing
-            )
-        )
-    return out

@@ -12,7 +12,7 @@ from fastapi.responses import StreamingResponse
 
 from anju.core import csvout
 from anju.core.errors import FieldError, TooLarge
-from anju.streets import domain, loader, reads
+from anju.streets import domain, indicators, loader, reads
 from anju.streets.http import schemas as s
 from anju.streets.http.deps import StreetsLoad, StreetsRead
 from anju.streets.http.shapes import profile_out, version_out
@@ -87,7 +87,7 @@ def get_profile(uow: UowDep, caller: StreetsRead, code: Code, as_of: AsOfQ = Non
     """街道档案：各年、各来源的数据（现行或按某时点的报送口径）、产业分行业数据和指标。"""
     with uow.read() as conn:
         p = reads.profile(conn, caller.scope, code, as_of)
-        values = reads.indicator_values(conn, caller.scope, code)
+        values = indicators.indicator_values(conn, caller.scope, code)
     return profile_out(p, values)
 
 

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 
 from anju import divisions
 from anju.core.errors import AnjuError, FieldError, TooLarge
-from anju.streets import domain, loader, reads
+from anju.streets import domain, indicators, loader, reads
 from anju.streets.http.deps import StreetsLoad, StreetsRead
 from anju.web.deps import PagingDep, SettingsDep, UowDep
 from anju.web.templating import pager, render
@@ -98,11 +98,11 @@ def load_upload(
     return render(request, "streets/load.html", result=got, error=None, columns=domain.columns())
 
 
-def _num(v: reads.IndicatorValue | None) -> float | None:
+def _num(v: indicators.IndicatorValue | None) -> float | None:
     return None if v is None or v.value is None else float(v.value)
 
 
-def _trend(values: Sequence[reads.IndicatorValue]) -> dict[str, object]:
+def _trend(values: Sequence[indicators.IndicatorValue]) -> dict[str, object]:
     years = sorted({v.year for v in values})
     series = []
     for code in TREND:
@@ -125,13 +125,13 @@ def street_profile(
 ) -> HTMLResponse:
     with uow.read() as conn:
         p = reads.profile(conn, caller.scope, code, as_of)
-        values = reads.indicator_values(conn, caller.scope, code)
+        values = indicators.indicator_values(conn, caller.scope, code)
     chosen = reads.chosen(p.versions)
     years = sorted({v.year for v in p.versions})
-    definitions: dict[str, reads.IndicatorValue] = {}
+    definitions: dict[str, indicators.IndicatorValue] = {}
     for v in values:
         definitions.setdefault(v.code, v)
-    table: dict[str, dict[int, reads.IndicatorValue]] = {}
+    table: dict[str, dict[int, indicators.IndicatorValue]] = {}
     for v in values:
         table.setdefault(v.code, {})[v.year] = v
     return render(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from anju.streets import domain, reads
+from anju.streets import domain, indicators, reads
 from anju.streets.http import schemas as s
 
 
@@ -12,7 +12,7 @@ def version_out(v: reads.Version) -> s.VersionOut:
     return s.VersionOut(**{k: getattr(v, k) for k in s.VersionOut.model_fields})
 
 
-def profile_out(p: reads.Profile, values: Sequence[reads.IndicatorValue]) -> s.ProfileOut:
+def profile_out(p: reads.Profile, values: Sequence[indicators.IndicatorValue]) -> s.ProfileOut:
     names = {x.code: x.name for x in domain.sectors()}
     return s.ProfileOut(
         code=p.code,
