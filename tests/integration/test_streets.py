@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, Table, func, insert, select
 
 from anju import divisions, streets
+from anju.app import create_app
 from anju.core import clock, csvout
 from anju.core.db import unit_of_work
 from anju.core.errors import ValidationError
@@ -240,3 +243,82 @@ def test_the_synthetic_panel_passes_the_checks_and_sums_to_the_totals(city_engin
         for y in (2020, 2024):
             checked = streets.check_records(conn, enumerate(rows[y], start=2))
             assert all((r.age_0_14 or 0) + (r.age_15_59 or 0) + (r.age_60_plus or 0) == r.resident for r in checked)
+
+
+# ------------------------------------------------------------------------------------------------ pages
+
+
+def _client(engine: Engine, settings_for: Any, who: str) -> TestClient:
+    from tests.accounts import web_session
+
+    token, csrf = web_session(engine, who)
+    return TestClient(
+        create_app(settings_for(engine)),
+        headers={"accept": "text/html", "x-csrf-token": csrf},
+        cookies={"anju_session": token},
+    )
+
+
+def test_pages_answer_in_chinese_with_the_synthetic_label(city_engine: Engine, settings_for: Any) -> None:
+    made = streets.generate_synthetic(unit_of_work(city_engine), 7, years=[2023, 2024])
+    refresh(city_engine, [2023, 2024], codes=streets.INDICATOR_CODES)
+    a = _streets(city_engine, 1)[0]
+    with _client(city_engine, settings_for, "city") as c:
+        page = c.get("/streets", params={"year": 2024})
+        assert page.status_code == 200 and "街道数据库" in page.text and "合成数据" in page.text
+        assert a.name in page.text
+        prof = c.get(f"/streets/{a.code}")
+        assert prof.status_code == 200
+        assert "人均住房建筑面积" in prof.text and "职住比" in prof.text and "合成数据" in prof.text
+        assert "streets-trend-data" in prof.text and "住宅建筑面积 ÷ 常住人口" in prof.text
+        api = c.get(f"/api/v1/streets/{a.code}", headers={"accept": "application/json"}).json()
+        assert api["synthetic_label"] and {v["year"] for v in api["versions"]} == {2023, 2024}
+        assert any(v["code"] == "housing.floor_area_per_resident" and v["value"] for v in api["indicators"])
+        csv = c.get("/api/v1/streets/panel.csv", params={"year": 2024})
+        assert csv.status_code == 200 and csv.text.lstrip("\ufeff").startswith("街道代码,街道名称,常住人口")
+        assert made.streets == csv.text.count("\r\n") - 1
+        form = c.get("/streets/load")
+        assert form.status_code == 200 and "数据格式" in form.text
+        bad = c.post(
+            "/streets/load",
+            data={"year": "2024", "source": "市统计局"},
+            files={"file": ("s.csv", _file([[a.code, "", "x", "", 1, "", "", "", ""]]), "text/csv")},
+        )
+        assert bad.status_code == 422 and "应为非负整数" in bad.text and "未导入任何数据" in bad.text
+        good = c.post(
+            "/streets/load",
+            data={"year": "2024", "source": "市统计局"},
+            files={"file": ("s.csv", _file([[a.code, "", 10, "", 4, "", "", "", ""]]), "text/csv")},
+        )
+        assert good.status_code == 200 and "新增 1 个街道" in good.text
+
+
+def test_a_district_officer_sees_only_own_district(city_engine: Engine, settings_for: Any) -> None:
+    with _client(city_engine, settings_for, "district") as c:
+        listed = c.get("/api/v1/streets", params={"page_size": 200}, headers={"accept": "application/json"}).json()
+        districts = {i["district_code"] for i in listed["items"]}
+        assert len(districts) == 1 and listed["total"] < len(_streets(city_engine, 500))
+        with city_engine.connect() as conn:
+            other = next(s for s in divisions.by_level(conn, "street") if s.parent_code not in districts)
+        assert c.get(f"/streets/{other.code}").status_code == 404
+
+
+def test_the_choropleth_layers_read_the_stored_values(city_engine: Engine) -> None:
+    from anju.map import get_layer
+
+    streets.generate_synthetic(unit_of_work(city_engine), 7, years=[2024])
+    refresh(city_engine, [2024], codes=streets.INDICATOR_CODES)
+    layer = get_layer("streets-floor-area-per-resident")
+    assert layer is not None and layer.kind == "polygon"
+    with city_engine.connect() as conn:
+        stored = {
+            v.area_code: v.value
+            for v in values(conn, SYSTEM, codes=["housing.floor_area_per_resident"], level="street")
+        }
+        feats = list(layer.features(conn, (118.0, 31.0, 119.5, 32.7), 10, SYSTEM, date(2026, 6, 30)))
+        assert feats and all(p["year"] == 2024 for _, p in feats)
+        assert {p["code"]: Decimal(str(p["value"])) for _, p in feats if "value" in p} == {
+            c: v for c, v in stored.items() if c in {p["code"] for _, p in feats} and v is not None
+        }
+        assert list(layer.features(conn, (118.0, 31.0, 119.5, 32.7), 10, SYSTEM, date(2023, 6, 30))) == []
+    assert "stops" in layer.describe()["attributes"][1]
