@@ -322,3 +322,15 @@ def test_the_choropleth_layers_read_the_stored_values(city_engine: Engine) -> No
         }
         assert list(layer.features(conn, (118.0, 31.0, 119.5, 32.7), 10, SYSTEM, date(2023, 6, 30))) == []
     assert "stops" in layer.describe()["attributes"][1]
+
+
+def test_the_documented_sample_file_loads(city_engine: Engine) -> None:
+    from pathlib import Path
+
+    data = (Path(__file__).resolve().parents[2] / "docs" / "streets.sample.csv").read_bytes()
+    got = _load(city_engine, data, year=2024)
+    assert (got.rows, got.added) == (3, 3)
+    with city_engine.connect() as conn:
+        p = reads.profile(conn, SYSTEM, "320102003")
+    assert p.versions[0].jobs == 2600 + 2100 + 24300 + 18800 + 21600 + 9800 + 15300
+    assert p.versions[0].land_stock == Decimal("1712500.50")
