@@ -171,8 +171,13 @@ def main() -> None:
     g.add_argument("--sqlite")
     g.add_argument("--postgres")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument(
+        "--refresh-only", action="store_true", help="SQLite: measure the refresh over the database a run left"
+    )
     a = ap.parse_args()
-    if a.sqlite:
+    if a.sqlite and a.refresh_only:
+        url = f"sqlite:///{a.sqlite}"
+    elif a.sqlite:
         p = Path(a.sqlite)
         p.parent.mkdir(parents=True, exist_ok=True)
         for f in p.parent.glob(p.name + "*"):
@@ -182,7 +187,7 @@ def main() -> None:
         url = fresh_postgres(a.postgres)
     engine = make_engine(url)
     migrate.upgrade(engine)
-    setup = build(engine, a.scale)
+    setup = {} if a.refresh_only else build(engine, a.scale)
     t = time.perf_counter()
     panel = streets.generate_synthetic(unit_of_work(engine), 1, scale=a.scale)
     panel_s = time.perf_counter() - t

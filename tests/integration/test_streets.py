@@ -32,6 +32,7 @@ from anju.registry import (
     synthetic_scale,
 )
 from anju.security import Caller
+from anju.security.tables import audit_log
 from anju.streets import domain, reads, synthetic
 from anju.streets.tables import street_industry, street_panel, street_panel_loads
 
@@ -80,6 +81,11 @@ def test_every_bad_cell_is_reported_with_row_column_reason_and_nothing_is_writte
     assert (5, "制造业从业人员", "应为非负整数") in got
     assert (6, "街道代码", f"街道 {a.code} 在第 2 行已出现") in got
     assert _count(city_engine, street_panel) == 0 and _count(city_engine, street_panel_loads) == 0
+    with city_engine.connect() as conn:
+        refused = conn.execute(
+            select(audit_log.c.outcome, audit_log.c.reason).where(audit_log.c.action == "streets.load")
+        ).all()
+    assert [r.outcome for r in refused] == ["failed"] and "未写入任何数据" in (refused[0].reason or "")
 
 
 def test_row_rules_and_header_errors(city_engine: Engine) -> None:
@@ -334,3 +340,29 @@ def test_the_documented_sample_file_loads(city_engine: Engine) -> None:
         p = reads.profile(conn, SYSTEM, "320102003")
     assert p.versions[0].jobs == 2600 + 2100 + 24300 + 18800 + 21600 + 9800 + 15300
     assert p.versions[0].land_stock == Decimal("1712500.50")
+
+
+def test_the_commands_load_export_and_synthesise(city_engine: Engine, tmp_path: Any) -> None:
+    from click.testing import CliRunner
+
+    from anju.cli import main
+    from tests.integration.test_security_cli import env
+
+    a, b, _ = _streets(city_engine)
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(_file([[a.code, "", "x", "", 1, "", "", "", ""], [b.code, "", 5, "", 9, "", "", "", ""]]))
+    r = CliRunner().invoke(
+        main, ["streets", "load", str(bad), "--year", "2024", "--source", "市统计局"], env=env(city_engine, tmp_path)
+    )
+    assert r.exit_code == 2
+    assert "第 2 行，常住人口：应为非负整数" in r.output and "第 3 行，户数：户数不能多于常住人口" in r.output
+    good = tmp_path / "good.csv"
+    good.write_bytes(_file([[a.code, "", 10, "", 4, "", "", "", ""]]))
+    r = CliRunner().invoke(
+        main, ["streets", "load", str(good), "--year", "2024", "--source", "市统计局"], env=env(city_engine, tmp_path)
+    )
+    assert r.exit_code == 0 and '"added": 1' in r.output
+    r = CliRunner().invoke(main, ["streets", "export", "--year", "2024", "--csv"], env=env(city_engine, tmp_path))
+    assert r.exit_code == 0 and r.output.splitlines()[1].startswith(f"{a.code},{a.name},10,,4")
+    r = CliRunner().invoke(main, ["streets", "synth", "--seed", "3"], env=env(city_engine, tmp_path))
+    assert r.exit_code == 0 and "常住人口" in r.output

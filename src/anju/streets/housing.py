@@ -14,11 +14,12 @@ Calibres are in docs/streets.md and in each indicator's dictionary entry.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Connection, distinct, extract, func, select
+from sqlalchemy import Connection, and_, case, distinct, extract, func, or_, select
 
 from anju import assistance, divisions, market, registry, rental
 
@@ -54,50 +55,64 @@ def residential(conn: Connection, years: Sequence[int]) -> dict[tuple[str, int],
     return out
 
 
+def _per_year(
+    conn: Connection, key: Any, counted: Any, years: Sequence[int], cond: Any, **q: Any
+) -> Iterator[tuple[str, int, int]]:
+    """(key, year, n) of ``count(DISTINCT counted)`` where ``cond(year)`` holds, for every year in one
+    pass (one ``CASE`` column per year), grouped by ``key`` (None: the whole table)."""
+    cols = [func.count(distinct(case((cond(y), counted)))) for y in years]
+    stmt = select(*([key] if key is not None else []), *cols).select_from(q["source"]).where(*q.get("where", ()))
+    if key is not None:
+        stmt = stmt.where(key.is_not(None)).group_by(key)
+    for row in conn.execute(stmt):
+        code, counts = (row[0], row[1:]) if key is not None else ("", row)
+        for y, n in zip(years, counts, strict=True):
+            yield str(code), y, int(n or 0)
+
+
 def assisted_persons(conn: Connection, years: Sequence[int]) -> dict[tuple[str, int], int]:
     """(area code, year) → persons (distinct ID index) with a benefit current on 31 December, by the
-    application's street, district (and zone) and the city: distinct counts per level, so a person
-    counts once in a district even with benefits in two of its streets. Three grouped queries a year."""
+    application's street, district, zone and the city ("" ): distinct counts per level, so a person
+    counts once in a district even with benefits in two of its streets. Four grouped queries (one pass
+    each for every year)."""
     ben, app = assistance.benefits.c, assistance.applications.c
     dv = divisions.divisions_table.c
     joined = assistance.benefits.join(assistance.applications, assistance.applications.c.id == ben.application_id)
     with_div = joined.join(divisions.divisions_table, dv.code == app.street_code)
+    first = year_end(min(years))
+    live = [or_(ben.until.is_(None), ben.until > first), ben.since <= year_end(max(years))]
+
+    def cond(y: int) -> Any:
+        return assistance.current_benefit(year_end(y))
+
     out: dict[tuple[str, int], int] = {}
-    for y in years:
-        cond = assistance.current_benefit(year_end(y))
-        persons = func.count(distinct(ben.id_bidx))
-        by_street = select(app.street_code, persons).select_from(joined).where(cond).group_by(app.street_code)
-        for code, n in conn.execute(by_street):
-            out[(code, y)] = int(n)
-        for col in (dv.parent_code, dv.managing_code):
-            q = select(col, persons).select_from(with_div).where(cond, col.is_not(None)).group_by(col)
-            for code, n in conn.execute(q):
-                out[(code, y)] = int(n)
-        total = conn.execute(select(persons).select_from(joined).where(cond)).scalar()
-        out[("", y)] = int(total or 0)
+    for key, source in (
+        (app.street_code, joined),
+        (dv.parent_code, with_div),
+        (dv.managing_code, with_div),
+        (None, joined),
+    ):
+        for code, y, n in _per_year(conn, key, ben.id_bidx, years, cond, source=source, where=live):
+            out[(code, y)] = n
     return out
 
 
 def rented_homes(conn: Connection, years: Sequence[int]) -> dict[tuple[str, int], int]:
     """(street, year) → homes with a filed lease (备案) in force on 31 December (its term covering the
-    day and not ended early). One grouped query a year."""
+    day and not ended early). One grouped query (a pass over the leases for every year)."""
     lc = rental.rental_leases.c
-    out: dict[tuple[str, int], int] = {}
-    for y in years:
+
+    def cond(y: int) -> Any:
         end = year_end(y)
-        q = (
-            select(lc.street_code, func.count(distinct(lc.home_id)))
-            .where(
-                lc.filed_at.is_not(None),
-                lc.start_on <= end,
-                lc.end_on >= end,
-                (lc.ended_on.is_(None)) | (lc.ended_on > end),
-            )
-            .group_by(lc.street_code)
+        return and_(lc.start_on <= end, lc.end_on >= end, or_(lc.ended_on.is_(None), lc.ended_on > end))
+
+    live = [lc.filed_at.is_not(None), lc.end_on >= year_end(min(years)), lc.start_on <= year_end(max(years))]
+    return {
+        (code, y): n
+        for code, y, n in _per_year(
+            conn, lc.street_code, lc.home_id, years, cond, source=rental.rental_leases, where=live
         )
-        for code, n in conn.execute(q):
-            out[(code, y)] = int(n)
-    return out
+    }
 
 
 def land_supply(conn: Connection, years: Sequence[int]) -> tuple[dict[tuple[str, int], Decimal], set[int]]:

@@ -27,7 +27,7 @@ from anju.core.db import UnitOfWork
 from anju.core.dialect import bulk_insert
 from anju.core.errors import FieldError, ValidationError
 from anju.core.sheet import FileRejected
-from anju.security import Caller, audited, set_audit_detail, set_audit_target
+from anju.security import Caller, audited, record, set_audit_detail, set_audit_target
 from anju.streets import domain
 from anju.streets.domain import Column, PanelRow, SectorFigures
 from anju.streets.tables import street_industry, street_panel, street_panel_loads
@@ -326,11 +326,21 @@ def store(
 
 
 def load_file(uow: UnitOfWork, caller: Caller, data: bytes, filename: str, *, year: int, source: str) -> LoadResult:
-    """Check a file and store it (one audited transaction), or refuse it whole (:class:`PanelRejected`)."""
+    """Check a file, then store it in one audited transaction; or refuse it whole (:class:`PanelRejected`),
+    writing nothing but the refusal's audit row (outcome ``failed``, the number of bad cells)."""
     check_year(year)
     src = check_source(source)
+    try:
+        with uow.read() as conn:
+            rows = read_file(conn, data, filename)
+    except PanelRejected as e:
+        with uow.begin() as conn:  # the refusal's own audit row (the load wrote nothing)
+            record(
+                conn, caller, "streets.load", entity="street_panel_load", outcome="failed",
+                reason=e.message[:200], detail={"year": year, "source": src, "errors": len(e.errors)},
+            )  # fmt: skip
+        raise
     with audited(uow, caller, "streets.load", "street_panel_load") as conn:
-        rows = read_file(conn, data, filename)
         got = store(
             conn, caller, rows, year=year, source=src, filename=filename,
             sha256=hashlib.sha256(data).hexdigest(), synthetic=False,
