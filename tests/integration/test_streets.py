@@ -366,3 +366,24 @@ def test_the_commands_load_export_and_synthesise(city_engine: Engine, tmp_path: 
     assert r.exit_code == 0 and r.output.splitlines()[1].startswith(f"{a.code},{a.name},10,,4")
     r = CliRunner().invoke(main, ["streets", "synth", "--seed", "3"], env=env(city_engine, tmp_path))
     assert r.exit_code == 0 and "常住人口" in r.output
+
+
+def test_assisted_coverage_counts_persons_with_a_current_benefit(people_engine: Engine) -> None:
+    from anju import assistance
+
+    streets.generate_synthetic(unit_of_work(people_engine), 7, years=[2025])
+    refresh(people_engine, [2025], codes=["housing.assisted_coverage", "population.resident"])
+    ben = assistance.benefits.c
+    joined = assistance.benefits.join(assistance.applications, assistance.applications.c.id == ben.application_id)
+    with people_engine.connect() as conn:
+        persons = conn.execute(
+            select(func.count(func.distinct(ben.id_bidx)))
+            .select_from(joined)
+            .where(assistance.current_benefit(date(2025, 12, 31)))
+        ).scalar_one()
+        got = {(v.code, v.level): v.value for v in values(conn, SYSTEM, years=[2025], level="city")}
+    assert persons > 0
+    resident = got[("population.resident", "city")]
+    assert resident is not None
+    expected = (Decimal(persons) * 100 / resident).quantize(Decimal("0.01"))
+    assert got[("housing.assisted_coverage", "city")] == expected
