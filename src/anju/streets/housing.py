@@ -34,24 +34,28 @@ def year_end(year: int) -> date:
 
 def residential(conn: Connection, years: Sequence[int]) -> dict[tuple[str, int], tuple[int, Decimal]]:
     """(street, year) → (homes, floor area m²) of the residential homes existing now whose building was
-    completed by the year (a building without a completion year counts in every year). One grouped
-    query over the register's current homes."""
+    completed by the year (a building without a completion year counts in every year), in the building's
+    street. Two queries: the homes grouped by building (one pass, no join: on SQLite a third of the time
+    of the grouped join), and every building's street and completion year."""
     h, b = registry.homes.c, registry.buildings.c
-    q = (
-        select(h.street_code, b.year_built, func.count(), func.sum(h.construction_area))
-        .select_from(registry.homes.join(registry.buildings, registry.buildings.c.id == h.building_id))
-        .where(h.use.in_(RESIDENTIAL_USES), h.status.in_(EXISTING))
-        .group_by(h.street_code, b.year_built)
+    per_building = select(h.building_id, func.count(), func.sum(h.construction_area)).where(
+        h.use.in_(RESIDENTIAL_USES), h.status.in_(EXISTING)
     )
-    by_street: dict[str, list[tuple[int | None, int, Decimal]]] = defaultdict(list)
-    for street, built, n, area in conn.execute(q):
-        by_street[street].append((built, int(n), area or Decimal(0)))
+    where = {int(i): (str(s), y) for i, s, y in conn.execute(select(b.id, b.street_code, b.year_built))}
+    counts: dict[tuple[str, int | None], int] = defaultdict(int)
+    areas: dict[tuple[str, int | None], Decimal] = defaultdict(Decimal)
+    for bid, n, area in conn.execute(per_building.group_by(h.building_id)):
+        key = where[int(bid)]
+        counts[key] += int(n)
+        areas[key] += area or Decimal(0)
+    parts: dict[str, list[tuple[int | None, int, Decimal]]] = defaultdict(list)
+    for (street, built), n in counts.items():
+        parts[street].append((built, n, areas[(street, built)]))
     out: dict[tuple[str, int], tuple[int, Decimal]] = {}
-    for street, parts in by_street.items():
+    for street, got_parts in parts.items():
         for y in years:
-            n = sum(p[1] for p in parts if p[0] is None or p[0] <= y)
-            a = sum((p[2] for p in parts if p[0] is None or p[0] <= y), Decimal(0))
-            out[(street, y)] = (n, a)
+            counted = [p for p in got_parts if p[0] is None or p[0] <= y]
+            out[(street, y)] = (sum(p[1] for p in counted), sum((p[2] for p in counted), Decimal(0)))
     return out
 
 
