@@ -282,7 +282,14 @@ def test_pages_answer_in_chinese_with_the_synthetic_label(city_engine: Engine, s
         assert any(v["code"] == "housing.floor_area_per_resident" and v["value"] for v in api["indicators"])
         csv = c.get("/api/v1/streets/panel.csv", params={"year": 2024})
         assert csv.status_code == 200 and csv.text.lstrip("\ufeff").startswith("街道代码,街道名称,常住人口")
-        assert made.streets == csv.text.count("\r\n") - 1
+        assert made.streets == csv.text.count("\r\n") - 2 and csv.text.rstrip().endswith(",")
+        assert "合成数据" in csv.text.splitlines()[-1]
+        refused = c.post(
+            "/streets/load",
+            data={"year": "2024", "source": "市统计局"},
+            files={"file": ("s.csv", csv.content, "text/csv")},
+        )
+        assert refused.status_code == 422 and "合成数据的导出" in refused.text
         form = c.get("/streets/load")
         assert form.status_code == 200 and "数据格式" in form.text
         bad = c.post(

@@ -61,11 +61,14 @@ def export_command(year: int, as_csv: bool) -> None:
     header = domain.header()
     with engine.connect() as conn:
         rows = list(reads.export_rows(conn, Scope.whole_city(), year))
+        synthetic = reads.year_is_synthetic(conn, year)
     if as_csv:
         w = csvout.writer(sys.stdout)
         w.writerow(header)
         for r in rows:
             w.writerow([str(x) for x in r])
+        if synthetic:
+            w.writerow([domain.SYNTHETIC_LABEL])
         return
     for r in rows:
         click.echo(json.dumps(dict(zip(header, [str(x) for x in r], strict=True)), ensure_ascii=False))

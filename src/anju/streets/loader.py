@@ -37,6 +37,8 @@ I = street_industry.c  # noqa: E741
 #: At most this many cell errors are reported (a file of the wrong kind would list every cell).
 MAX_ERRORS = 500
 _INT = re.compile(r"^\d+(\.0+)?$")
+#: The first words of the synthetic label an export ends with (such a file is never real data).
+SYNTHETIC_MARK = domain.SYNTHETIC_LABEL.split("：")[0]
 
 
 class PanelRejected(ValidationError):
@@ -237,6 +239,11 @@ def read_file(conn: Connection, data: bytes, filename: str) -> list[PanelRow]:
 
     def records() -> Iterable[tuple[int, dict[str, str]]]:
         for n, cells in sheet.rows():
+            if cells and cells[0].strip().startswith(SYNTHETIC_MARK):
+                raise PanelRejected(
+                    "文件是合成数据的导出，不能作为实际数据导入",
+                    [FieldError(domain.STREET_HEADER, "该行是合成数据标注：文件为合成数据", n)],
+                )
             yield n, {name: (cells[i] if i < len(cells) else "") for name, i in where.items()}
 
     try:

@@ -233,6 +233,12 @@ def export_rows(conn: Connection, scope: Scope, year: int, at: datetime | None =
         yield ["" if x is None else x for x in row]
 
 
+def year_is_synthetic(conn: Connection, year: int) -> bool:
+    """Whether any current figure of ``year`` is synthetic (an export then ends with the 合成 label)."""
+    q = select(P.id).where(P.year == year, P.superseded_at.is_(None), P.synthetic.is_(True)).limit(1)
+    return conn.execute(q).first() is not None
+
+
 def synthetic_years(conn: Connection) -> bool:
     """Whether any current panel row is synthetic (the pages' label)."""
     return bool(

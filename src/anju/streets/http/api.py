@@ -79,7 +79,9 @@ def panel_csv(uow: UowDep, caller: StreetsRead, year: YearQ = None, as_of: AsOfQ
     with uow.read() as conn:
         y = year or reads.default_year(conn)
         rows = list(reads.export_rows(conn, caller.scope, y, as_of))
-    return csvout.response(f"街道数据-导入格式-{y}.csv", domain.header(), rows)
+        synthetic = reads.year_is_synthetic(conn, y)
+    note = domain.SYNTHETIC_LABEL if synthetic else None
+    return csvout.response(f"街道数据-导入格式-{y}.csv", domain.header(), rows, note=note)
 
 
 @router.get("/{code}", operation_id="streets_profile")
