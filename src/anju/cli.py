@@ -169,6 +169,14 @@ def db_downgrade(revision: str) -> None:
     "district × year table, shanty-town and energy retrofits, lift retrofits with owners' agreements and "
     "completions (docs/renewal.md).",
 )
+@click.option(
+    "--streets/--no-streets",
+    default=True,
+    show_default=True,
+    help="Also synthesise the street database (人地房产业): population, land and industry of every street for "
+    "2020–this year, consistent with the register and Nanjing's ≈9.5 million residents × scale (docs/streets.md), "
+    "and refresh the street indicators.",
+)
 def synth(
     scale: float,
     seed: int,
@@ -182,6 +190,7 @@ def synth(
     estates: bool,
     safety: bool,
     renewal: bool,
+    streets: bool,
 ) -> None:
     """Build the synthetic Nanjing into the configured (empty) database."""
     from anju.core import migrate
@@ -264,6 +273,7 @@ def synth(
             t6 = time.perf_counter()
             ren = generate_renewal(engine, seed, scale=scale, city_code=settings.city_code, progress=runtime.progress)
             out |= {"renewal": ren.made, "renewal_seconds": round(time.perf_counter() - t6, 1)}
+        out |= _synth_streets_timed(engine, seed) if streets else {}
     except (AnjuError, ValueError) as e:
         raise click.ClickException(str(e)) from None
     click.echo(json.dumps(out, ensure_ascii=False))
@@ -295,6 +305,28 @@ def _demo_estates_safety_renewal(engine: Engine, settings: Settings, seed: int, 
     click.echo(f"已生成合成房屋安全数据：{safety_summary(made)}（/safety）", err=True)
     ren = generate_renewal(engine, seed, scale=scale, city_code=settings.city_code, progress=runtime.progress)
     click.echo(f"已生成合成城市更新项目：{ren.summary()}（/renewal，公开页 /renewal/public）", err=True)
+
+
+def _synth_streets(engine: Engine, seed: int) -> str:
+    """The synthetic street panel (docs/streets.md) and the street indicators refreshed for its years."""
+    from anju.core.db import unit_of_work
+    from anju.indicators import dictionary, refresh
+    from anju.streets import generate_synthetic
+
+    made = generate_synthetic(unit_of_work(engine), seed)
+    codes = [c for c, i in dictionary().items() if i.owner == "streets" and i.provider]
+    got = refresh(engine, made.years, codes=codes)
+    return f"{made.summary()}；指标 {got.values} 个"
+
+
+def _synth_streets_timed(engine: Engine, seed: int) -> dict[str, object]:
+    t0 = time.perf_counter()
+    return {"streets": _synth_streets(engine, seed), "streets_seconds": round(time.perf_counter() - t0, 1)}
+
+
+def _demo_streets(engine: Engine, seed: int) -> None:
+    """The demo's street database (合成) and its indicators (/streets, the map's choropleths)."""
+    click.echo(f"已生成合成街道数据库（人地房产业）：{_synth_streets(engine, seed)}（/streets）", err=True)
 
 
 def _demo_market_figures(engine: Engine, settings: Settings) -> None:
@@ -455,6 +487,7 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
             err=True,
         )
         _demo_estates_safety_renewal(engine, settings, seed, scale)
+        _demo_streets(engine, seed)
         from anju.rental.cli import publish_demo_guidance
 
         edition = publish_demo_guidance(engine)

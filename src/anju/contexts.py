@@ -608,6 +608,24 @@ CONTEXTS: tuple[Context, ...] = (
         ),
     ),
     Context(
+        "streets",
+        vocabulary="anju.streets.vocabulary",
+        commands={"streets": "anju.streets.cli:streets"},
+        help={"streets": "The street database (人地房产业): load, export, synthesise the yearly street panel."},
+        permissions={
+            "streets.read": "read the street database in scope: street figures, their versions and indicators",
+            "streets.load": "load street-panel files (city-wide: a file may touch any street)",
+        },
+        grants=_grants(
+            _grant("streets.read", *REGISTER_STAFF, "auditor"),
+            _grant("streets.load", "city_officer"),
+        ),
+        menu=(
+            MenuItem("数据", "街道数据库", "/streets", "streets.read"),
+            MenuItem("数据", "街道数据导入", "/streets/load", "streets.load"),
+        ),
+    ),
+    Context(
         "indicators",
         http=False,
         vocabulary="anju.indicators.vocabulary",

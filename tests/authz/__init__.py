@@ -20,6 +20,7 @@ from tests.authz import (
     cases_rental,
     cases_safety,
     cases_security,
+    cases_streets,
     cases_transactions,
 )
 from tests.authz.support import Case
@@ -41,6 +42,7 @@ CASES_BY_CONTEXT: dict[str, dict[tuple[str, str], Case]] = {
     "estates": cases_estates.CASES,
     "safety": cases_safety.CASES,
     "renewal": cases_renewal.CASES,
+    "streets": cases_streets.CASES,
 }
 
 

@@ -101,6 +101,9 @@ EXPECTED: dict[str, set[str]] = {
     # and city officers manage projects in scope; the public page is anyone's
     "renewal.read": {"city", "auditor", "district", "clerk"},
     "renewal.manage": {"city", "district"},
+    # the street database (issue 24): register staff and the auditor read in scope; the city loads
+    "streets.read": {"city", "auditor", "district", "clerk"},
+    "streets.load": {"city"},
     # department clients (issue 19): no role holds these; only a client token whose scopes name the
     # route's dataset and operation (the matrix's clients below), every account's token is refused (403)
     "client.self": set(),

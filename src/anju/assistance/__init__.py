@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from anju.assistance.domain import AppStatus, Kind, Policy, evaluate, load_policies, sample_policy_path
     from anju.assistance.drawing import freeze_draw, run_draw
     from anju.assistance.eligibility import check_all, check_many
+    from anju.assistance.figures import current_benefit
     from anju.assistance.plan_targets import targets_in
     from anju.assistance.retention import pseudonymise_closed
     from anju.assistance.review import Decision, object_to, submit
@@ -66,6 +67,7 @@ __all__ = [
     "check_many",
     "contract",
     "create_draft",
+    "current_benefit",
     "department_feed_names",
     "domain",
     "draw_candidates",

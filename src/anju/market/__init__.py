@@ -13,6 +13,7 @@ from anju.market.land_feed import check as check_land_transfer
 from anju.market.land_feed import load_synthetic as load_synthetic_land
 from anju.market.runs import Run, latest_run
 from anju.market.sales_frame import SCHEMA as SALES_FRAME_SCHEMA
+from anju.market.tables import market_land_transfers
 
 __all__ = [
     "LAND_TRANSFERS",
@@ -21,6 +22,7 @@ __all__ = [
     "check_land_transfer",
     "latest_run",
     "load_synthetic_land",
+    "market_land_transfers",
     "require_area",
     "visible_areas",
 ]

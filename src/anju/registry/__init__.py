@@ -17,6 +17,7 @@ from anju.registry.create import NewBuilding, NewEstate, NewHome, create_buildin
 from anju.registry.domain import HouseCode, Status, Structure, Use, make_house_code, parse_house_code
 from anju.registry.feeds.restrictions import restrictions_in_force
 from anju.registry.history import BUILDING_ATTRS, HOME_ATTRS, as_of_condition
+from anju.registry.imports.formats import read_sheet
 from anju.registry.lists import changes_in_division
 from anju.registry.lookups import search
 from anju.registry.ownership import OWNERS_BELIEVED, Named, OwnerOn, is_owner, owned_area, owned_on, owners_on
@@ -113,6 +114,7 @@ __all__ = [
     "owned_on",
     "owners_on",
     "parse_house_code",
+    "read_sheet",
     "record_synthetic",
     "register_changes",
     "register_restriction_source",
