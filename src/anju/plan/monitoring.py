@@ -60,9 +60,7 @@ def read_values(conn: Connection, plan: Plan, targets: Sequence[Target]) -> list
     codes = sorted({t.indicator for t in targets})
     areas = sorted({t.area for t in targets})
     years = pr.needed_years(plan)
-    out: list[pr.ValueLike] = list(
-        indicators.values(conn, Scope.whole_city(), codes=codes, years=years, areas=areas)
-    )
+    out: list[pr.ValueLike] = list(indicators.values(conn, Scope.whole_city(), codes=codes, years=years, areas=areas))
     hand = sorted(hand_codes(plan) & set(codes))
     if hand:
         latest = (
@@ -239,9 +237,7 @@ def report_year(conn: Connection, plan: Plan, year: int, *, by: str, note: str |
     text = (note or "").strip() or None
     if text and len(text) > 500:
         raise ValidationError.of("note", "不超过 500 字")
-    last = conn.execute(
-        select(func.max(R.version)).where(R.plan_code == plan.code, R.year == year)
-    ).scalar()
+    last = conn.execute(select(func.max(R.version)).where(R.plan_code == plan.code, R.year == year)).scalar()
     if last and not text:
         raise ValidationError.of("note", f"{year} 年已报送（第 {last} 版）；更正须说明更正内容和原因")
     now = clock.now()

@@ -106,9 +106,7 @@ def meets(actual: Decimal, target: Decimal, comparison: Comparison, tolerance: D
     return actual == target
 
 
-def _year_value(
-    values: Values, t: Target, year: int, reported_by_hand: bool
-) -> YearValue:
+def _year_value(values: Values, t: Target, year: int, reported_by_hand: bool) -> YearValue:
     found = values.get((t.indicator, t.area, year))
     if found is None:
         return YearValue(year, None, REPORTED_BY_HAND if reported_by_hand else NOT_COMPUTED)
@@ -123,6 +121,40 @@ def _missing_text(missing: Sequence[YearValue]) -> str:
     for y in missing:
         reasons.setdefault(y.missing or NOT_COMPUTED, []).append(y.year)
     return "；".join(f"{'、'.join(str(y) for y in ys)} 年：{r}" for r, ys in reasons.items())[:300]
+
+
+def _judge(
+    t: Target, got: Sequence[Decimal], due: bool, elapsed: Decimal, baseline: Decimal | None
+) -> tuple[Decimal, Decimal, Status]:
+    """(actual, expected by now, status) of a plan-period target from its elapsed years' values;
+    ``elapsed``: the share of the plan's years elapsed."""
+
+    def ok(v: Decimal, against: Decimal) -> bool:
+        return meets(v, against, t.comparison, t.tolerance)
+
+    if t.period == "cumulative":
+        actual = sum(got, Decimal(0))
+        expected = t.value if due else t.value * elapsed
+        if ok(actual, t.value) and (due or t.comparison == "at_least"):
+            status: Status = "achieved"
+        else:
+            status = "behind" if due or not ok(actual, expected) else "on_track"
+        return actual, expected, status
+    if t.period == "annual_average":
+        actual = sum(got, Decimal(0)) / len(got)
+        met = ok(actual, t.value)
+    elif t.period == "each_year":
+        actual = got[-1]
+        met = all(ok(v, t.value) for v in got)
+    else:  # final_year: before it is due, a straight path from the baseline
+        actual = got[-1]
+        expected = t.value if due or baseline is None else baseline + (t.value - baseline) * elapsed
+        if due:
+            return actual, expected, "achieved" if ok(actual, t.value) else "behind"
+        return actual, expected, "on_track" if ok(actual, t.value) or ok(actual, expected) else "behind"
+    if due:
+        return actual, t.value, "achieved" if met else "behind"
+    return actual, t.value, "on_track" if met else "behind"
 
 
 def target_progress(
@@ -152,40 +184,9 @@ def target_progress(
     if missing:
         return TargetProgress(t, as_of, None, None, None, "no_data", _missing_text(missing), years)
     got = [y.value for y in needed if y.value is not None]
-    if t.period == "cumulative":
-        actual = sum(got, Decimal(0))
-        expected = t.value if due else t.value * n_done / n_plan
-        if meets(actual, t.value, t.comparison, t.tolerance) and (due or t.comparison == "at_least"):
-            status: Status = "achieved"
-        elif due:
-            status = "behind"
-        else:
-            status = "on_track" if meets(actual, expected, t.comparison, t.tolerance) else "behind"
-    elif t.period == "annual_average":
-        actual = sum(got, Decimal(0)) / len(got)
-        expected = t.value
-        ok = meets(actual, t.value, t.comparison, t.tolerance)
-        status = ("achieved" if ok else "behind") if due else ("on_track" if ok else "behind")
-    elif t.period == "each_year":
-        actual = got[-1]
-        expected = t.value
-        ok = all(meets(v, t.value, t.comparison, t.tolerance) for v in got)
-        status = ("achieved" if ok else "behind") if due else ("on_track" if ok else "behind")
-    else:  # final_year
-        actual = got[-1]
-        base = values.get((t.indicator, t.area, first - 1))
-        if due or base is None or base[0] is None:
-            expected = t.value
-        else:
-            b = base[0] * t.factor
-            expected = b + (t.value - b) * n_done / n_plan
-        ok = meets(actual, t.value, t.comparison, t.tolerance)
-        if due:
-            status = "achieved" if ok else "behind"
-        elif ok:
-            status = "on_track"
-        else:
-            status = "on_track" if meets(actual, expected, t.comparison, t.tolerance) else "behind"
+    base = values.get((t.indicator, t.area, first - 1))
+    baseline = None if base is None or base[0] is None else base[0] * t.factor
+    actual, expected, status = _judge(t, got, due, Decimal(n_done) / n_plan, baseline)
     return TargetProgress(t, as_of, actual, expected, actual - t.value, status, None, years)
 
 
