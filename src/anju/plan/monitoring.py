@@ -372,6 +372,11 @@ def current_figures(conn: Connection, plan: Plan, scope: Scope | None = None) ->
     return figures(conn, plan.code, report_ids=[r.id for r in heads], areas=areas)
 
 
+def area_names(conn: Connection, codes: set[str]) -> dict[str, str]:
+    """The names of divisions (one query)."""
+    return divisions.names(conn, codes) if codes else {}
+
+
 def get_report(conn: Connection, plan_code: str, year: int, version: int | None = None) -> Report:
     q = select(plan_reports).where(R.plan_code == plan_code, R.year == year)
     if version is not None:
@@ -384,6 +389,7 @@ def get_report(conn: Connection, plan_code: str, year: int, version: int | None 
 
 __all__ = [
     "Entered",
+    "area_names",
     "Entry",
     "HistoryLine",
     "Live",
