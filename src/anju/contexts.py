@@ -607,5 +607,12 @@ CONTEXTS: tuple[Context, ...] = (
         commands={"indicators": "anju.indicators.cli:indicators"},
         help={"indicators": "The indicator dictionary: list it, check it, refresh the stored values."},
     ),
+    Context(
+        "plan",
+        http=False,
+        vocabulary="anju.plan.vocabulary",
+        commands={"plan": "anju.plan.cli:plan"},
+        help={"plan": "Plans as data: check a plan's figures (CSV of inconsistencies), load an edition."},
+    ),
     Context("synth", http=False),
 )
