@@ -389,12 +389,12 @@ def get_report(conn: Connection, plan_code: str, year: int, version: int | None 
 
 __all__ = [
     "Entered",
-    "area_names",
     "Entry",
     "HistoryLine",
     "Live",
     "Report",
     "ReportedFigure",
+    "area_names",
     "current_figures",
     "current_reports",
     "enter",

@@ -1,17 +1,40 @@
-"""The plan context's tables (规划实施监测): the annual figures as the bureau reported them, in versions
-(a correction is a new version with its note, never an overwrite), and the figures a department reports
-by hand (no provider computes them), each entry kept.
+"""The plan context's tables: the loaded editions of plans (``anju plan load``); the annual figures as
+the bureau reported them, in versions; the figures a department reports by hand.
 
-A report (``plan_reports``) is one version of one plan year's figures; its figures (``plan_report_figures``)
-are the snapshot of every target's progress at that moment — target, actual, status, missing reason —
-so the public page and the upward export show what was reported, whatever the live data says later.
+An edition keeps the plan file's whole text and its SHA-256, so what was loaded is exactly what the
+platform reads back (the plan is parsed from the stored text) and an identical re-load is recognised.
+Editions of one plan (``code``) are numbered 1, 2, … in load order; the newest is the one in force.
+
+A report (``plan_reports``) is one version of one plan year's figures (a correction is a new version with
+its note, never an overwrite); its figures (``plan_report_figures``) are the snapshot of every target's
+progress at that moment — target, actual, status, missing reason — so the public page and the upward
+export show what was reported, whatever the live data says later. A hand entry (``plan_entries``) is a
+figure no provider computes, each entry kept (the latest of a key is the one progress reads).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 
 from anju.core.types import IdType, UTCDateTime, metadata
+
+plan_editions = Table(
+    "plan_editions",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("code", String(40), nullable=False),  # the plan's code, e.g. 320100-14th
+    Column("edition", Integer, nullable=False),
+    Column("city", String(12), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("first_year", Integer, nullable=False),
+    Column("last_year", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("filename", String(200), nullable=False),
+    Column("text", Text, nullable=False),  # the file as loaded
+    Column("loaded_at", UTCDateTime, nullable=False),
+    Column("actor", String(40), nullable=False),
+    UniqueConstraint("code", "edition", name="uq_plan_editions_code_edition"),
+)
 
 plan_reports = Table(
     "plan_reports",

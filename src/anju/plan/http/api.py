@@ -16,8 +16,8 @@ from anju.plan import export, monitoring
 from anju.plan.domain import STATUS_LABELS
 from anju.plan.http import schemas as s
 from anju.plan.http.deps import PlanRead, PlanReport
-from anju.plan.http.support import SYNTHETIC_NOTE, live_for, start_evaluation, the_plan
 from anju.plan.http.shapes import figure_out, progress_out, target_out
+from anju.plan.http.support import SYNTHETIC_NOTE, live_for, start_evaluation, the_plan
 from anju.security import Public, audited, set_audit_detail, set_audit_target
 from anju.web.deps import PagingDep, SettingsDep, UowDep
 from anju.web.schemas import ERRORS, Page
@@ -53,9 +53,7 @@ def progress_csv(uow: UowDep, settings: SettingsDep, caller: PlanRead, year: Yea
          str(p.target.value), p.actual, p.expected, p.gap, STATUS_LABELS[p.status], p.missing]
         for p in got.items
     ]  # fmt: skip
-    return csvout.response(
-        f"plan-progress-{got.as_of}.csv", cols, rows, note=SYNTHETIC_NOTE if got.synthetic else None
-    )
+    return csvout.response(f"plan-progress-{got.as_of}.csv", cols, rows, note=SYNTHETIC_NOTE if got.synthetic else None)
 
 
 @router.get("/targets/{key}", operation_id="plan_target")
@@ -215,5 +213,3 @@ def _cells(r: export.ExportRow) -> list[object]:
     return [r.plan_code, r.edition, r.target_key, r.indicator, r.area_code, r.year, str(r.target),
             None if r.actual is None else str(r.actual), r.unit, STATUS_LABELS[r.status],
             r.reported_at.isoformat(), r.version, r.missing]  # fmt: skip
-
-

@@ -235,10 +235,17 @@ def public_page(request: Request, uow: UowDep, settings: SettingsDep, caller: Pu
         labels=labels,
         names=names,
         synthetic=any(r.synthetic for r in heads),
-        data={"years": years, "rows": [
-            {"key": k, "label": labels.get(k, k), "area": names.get(next(iter(v.values())).area_code, ""),
-             "values": {str(y): (None if f.actual is None else str(f.actual)) for y, f in v.items()},
-             "target": str(next(iter(v.values())).target)}
-            for k, v in rows.items()
-        ]},  # fmt: skip
+        data={
+            "years": years,
+            "rows": [
+                {
+                    "key": k,
+                    "label": labels.get(k, k),
+                    "area": names.get(next(iter(v.values())).area_code, ""),
+                    "values": {str(y): (None if f.actual is None else str(f.actual)) for y, f in v.items()},
+                    "target": str(next(iter(v.values())).target),
+                }
+                for k, v in rows.items()
+            ],
+        },
     )

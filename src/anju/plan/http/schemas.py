@@ -46,6 +46,7 @@ class ProgressOut(BaseModel):
     plan_code: str
     plan_name: str
     edition: int
+    city: str
     first_year: int
     last_year: int
     as_of: int

@@ -45,6 +45,7 @@ def progress_out(got: Live, names: Mapping[str, str]) -> s.ProgressOut:
         plan_code=plan.code,
         plan_name=plan.name,
         edition=plan.edition,
+        city=plan.city,
         first_year=plan.first_year,
         last_year=plan.last_year,
         as_of=got.as_of,

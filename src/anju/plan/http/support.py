@@ -32,9 +32,7 @@ def the_plan(conn: Connection, settings: Any) -> Plan:
     return plan_for(conn, settings.city_code)
 
 
-def live_for(
-    conn: Connection, settings: Any, scope: Scope, year: int | None
-) -> tuple[monitoring.Live, dict[str, str]]:
+def live_for(conn: Connection, settings: Any, scope: Scope, year: int | None) -> tuple[monitoring.Live, dict[str, str]]:
     """The live progress within ``scope`` and the names of its areas (two reads besides the values)."""
     plan = the_plan(conn, settings)
     got = monitoring.live(conn, plan, scope, year)

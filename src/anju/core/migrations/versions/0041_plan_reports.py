@@ -1,7 +1,7 @@
 """plan: the annual figures as reported (versions, corrections) and the hand-entered figures (issue 24).
 
 Revision ID: 0041
-Revises: 0038
+Revises: 0040
 Create Date: 2026-12-07 19:30:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import anju.core.types
 
 revision = "0041"
-down_revision = "0038"
+down_revision = "0040"
 branch_labels = None
 depends_on = None
 
