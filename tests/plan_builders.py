@@ -51,3 +51,38 @@ def plan(*targets: Target, first: int = 2021, last: int = 2025, code: str = "320
         targets=tuple(targets),
         tables=(),
     )
+
+
+def store_values(engine: object, rows: list[tuple[str, str, str, int, str | None, str | None]]) -> None:
+    """Stored indicator values written directly (as a refresh would leave them): (code, level, area,
+    year, value text or None, missing reason)."""
+    from sqlalchemy import Engine, delete, insert
+
+    from anju.core import clock
+    from anju.indicators.tables import indicator_runs, indicator_values
+
+    assert isinstance(engine, Engine)
+    with engine.begin() as conn:
+        pk = conn.execute(
+            insert(indicator_runs).values(
+                started_at=clock.now(),
+                finished_at=clock.now(),
+                status="done",
+                years="2021",
+                values_written=len(rows),
+                actor="test",
+            )
+        ).inserted_primary_key
+        assert pk is not None
+        for code, level, area, year, _v, _m in rows:
+            V = indicator_values.c  # noqa: N806
+            conn.execute(
+                delete(indicator_values).where(V.code == code, V.level == level, V.area_code == area, V.year == year)
+            )
+        conn.execute(
+            insert(indicator_values),
+            [
+                {"code": c, "level": lv, "area_code": a, "year": y, "value": v, "missing": m, "run_id": int(pk[0])}
+                for c, lv, a, y, v, m in rows
+            ],
+        )

@@ -45,10 +45,15 @@ def num(d: Decimal | None) -> str:
 
 
 def _goal(source: str) -> str:
-    """The 规划目标 group of a target, from where the plan states it (专栏3 住有所居第1项 → 住有所居)."""
-    text = re.sub(r"^专栏\s*\d+\s*", "", source).strip()
+    """The 规划目标 group of a target, from where the plan states it: 专栏3 住有所居第1项 → 住有所居;
+    a figure of the text (一（五）2 正文：…) → 规划正文 一（五）2."""
+    first = source.split("；", maxsplit=1)[0].strip()
+    if " 正文" in first:
+        return "规划正文 " + first.split(" 正文")[0].strip()
+    text = re.sub(r"^专栏\s*\d+\s*", "", first)
+    text = re.sub(r"（.*?）", "", text)
     text = re.sub(r"第\s*\d+\s*项$", "", text).strip()
-    return text or source
+    return text or first
 
 
 def _column(source: str) -> str:

@@ -25,7 +25,7 @@ from anju.web.schemas import ERRORS, Page
 router = APIRouter(prefix="/plan", tags=["plan"], responses=ERRORS)
 
 YearQ = Annotated[int | None, Query(ge=1990, le=2100, description="截至年度；缺省为有数据的最近年度")]
-KeyP = Annotated[str, Path(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$", description="目标代码")]
+KeyP = Annotated[str, Path(min_length=1, max_length=80, pattern=r"^[^/]+$", description="目标代码")]
 VersionQ = Annotated[int | None, Query(ge=1, le=10_000, description="报送版本；缺省为现行版本")]
 
 

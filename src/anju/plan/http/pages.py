@@ -25,7 +25,7 @@ from anju.web.templating import pager, render
 
 router = APIRouter(include_in_schema=False)
 YearQ = Annotated[int | None, Query(ge=1990, le=2100)]
-KeyP = Annotated[str, Path(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")]
+KeyP = Annotated[str, Path(min_length=1, max_length=80, pattern=r"^[^/]+$")]
 Text = Annotated[str, Form(max_length=500)]
 
 
