@@ -104,18 +104,14 @@ def trend_png(e: Evaluation, width: int = 1400, height: int = 480) -> bytes:
 
 
 def _table(doc: Any, header: Sequence[str], rows: Sequence[Sequence[str]], size: float = 9) -> None:
-    table = doc.add_table(rows=1 + len(rows), cols=len(header))
+    """A grid table, built row by row (``table.cell(i, j)`` walks the whole grid: quadratic)."""
+    table = doc.add_table(rows=0, cols=len(header))
     table.style = "Table Grid"
-    for j, h in enumerate(header):
-        table.cell(0, j).text = h
-    for i, row in enumerate(rows, start=1):
-        for j, v in enumerate(row):
-            table.cell(i, j).text = v
-    for row in table.rows:
-        for c in row.cells:
-            for p in c.paragraphs:
-                for run in p.runs:
-                    run.font.size = Pt(size)
+    for row in [header, *rows]:
+        cells = table.add_row().cells
+        for c, v in zip(cells, row, strict=True):
+            run = c.paragraphs[0].add_run(v)
+            run.font.size = Pt(size)
 
 
 def render(e: Evaluation) -> bytes:
