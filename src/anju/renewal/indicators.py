@@ -39,7 +39,7 @@ def measurements(conn: Connection, years: Sequence[int]) -> Iterator[Measurement
     first, last = min(years), max(years)
     sums: dict[tuple[str, str, int], Decimal] = defaultdict(Decimal)
     for kind, district, year, done, n, area in _actuals(conn, Scope.whole_city(), first, last):
-        if not done or year not in years:
+        if not done or year is None or year not in years:
             continue
         for measure, v in (("count", Decimal(n)), ("area", area)):
             code = CODES.get((kind, measure))
