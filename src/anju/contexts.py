@@ -612,7 +612,7 @@ CONTEXTS: tuple[Context, ...] = (
         http=False,
         vocabulary="anju.plan.vocabulary",
         commands={"plan": "anju.plan.cli:plan"},
-        help={"plan": "Plans as data: check a plan's figures (CSV of inconsistencies), load an edition."},
+        help={"plan": "Plans as data: check a plan's figures, load an edition (a correction or the next plan)."},
     ),
     Context("synth", http=False),
 )
