@@ -613,7 +613,7 @@ CONTEXTS: tuple[Context, ...] = (
         commands={"plan": "anju.plan.cli:plan"},
         help={
             "plan": (
-                "Plans as data: check a plan's figures (CSV of inconsistencies), load an edition; "
+                "Plans as data: check a plan's figures, load an edition (a correction or the next plan); "
                 "report a year's figures, write the evaluation reports, export for upward reporting."
             )
         },

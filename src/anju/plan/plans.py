@@ -40,7 +40,7 @@ from anju.plan.domain import (
     Target,
 )
 from anju.plan.tables import plan_editions
-from anju.security import Caller, audited
+from anju.security import Caller, audited, set_audit_detail, set_audit_target
 
 DATA = Path(__file__).parent / "data"
 NO_VALUE = "-"  # the plan's "no value"
@@ -83,10 +83,10 @@ class _Reader:
     def fail(self, key: str, msg: str) -> PlanReadError:
         return PlanReadError(f"{self.where}: {key}: {msg}")
 
-    def table(self, raw: Any, key: str) -> dict[str, Any]:
+    def table(self, raw: Any, key: str) -> Mapping[str, Any]:
         if not isinstance(raw, dict):
             raise self.fail(key, "应为表")
-        return cast(dict[str, Any], raw)
+        return cast(Mapping[str, Any], raw)
 
     def keys(self, raw: Mapping[str, Any], allowed: Collection[str], key: str) -> None:
         unknown = sorted(set(raw) - set(allowed))
@@ -228,7 +228,7 @@ def parse_plan(
     )
 
 
-def _list(r: _Reader, doc: Mapping[str, Any], name: str) -> list[dict[str, Any]]:
+def _list(r: _Reader, doc: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:
     v = doc.get(name, [])
     if not isinstance(v, list):
         raise r.fail(name, f"应为 [[{name}]] 列表")
@@ -624,8 +624,6 @@ def load(target: Engine | UnitOfWork, path: Path, *, caller: Caller | None = Non
         }
         pk = conn.execute(insert(plan_editions).values(**row)).inserted_primary_key
         assert pk is not None
-        from anju.security.audit import set_audit_detail, set_audit_target
-
         set_audit_target(conn, int(pk[0]))
         set_audit_detail(conn, {"code": plan.code, "edition": number, "sha256": digest[:16]})
     ed = Edition(int(pk[0]), plan.code, number, plan.city, plan.name[:200], plan.first_year, plan.last_year, digest,
