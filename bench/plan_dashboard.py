@@ -61,7 +61,9 @@ def build(url: str, data_dir: Path, extra: int, seed: int) -> tuple[Any, dict[st
     from anju.security import Caller, NewAccount, Role, Security, create_account, issue_session
 
     rng = random.Random(seed)
-    settings = Settings(database_url=url, data_dir=data_dir, environment="development")
+    settings = Settings(
+        database_url=url, data_dir=data_dir, environment="development", rate_limit_public="1000000/minute"
+    )
     engine = make_engine(settings.resolved_database_url)
     migrate.upgrade(engine)
     city = settings.city_code

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from anju.core import csvout
 from anju.plan.domain import STATUS_LABELS, Status
@@ -129,7 +129,7 @@ def _row(d: dict[str, Any]) -> ExportRow:
         Decimal(str(d["target"])),
         None if actual in (None, "") else Decimal(str(actual)),
         str(d["unit"]),
-        status,  # type: ignore[arg-type]  # checked above
+        cast(Status, status),  # checked above
         datetime.fromisoformat(str(d["reported_at"])),
         int(d["version"]),
         d.get("missing") or None,
