@@ -23,6 +23,7 @@ from anju.core import clock
 from anju.core.errors import NotFound, ValidationError
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
+from anju.indicators import Level
 from anju.plan import progress as pr
 from anju.plan.domain import STATUS_LABELS, Plan, Status, Target
 from anju.plan.tables import plan_entries, plan_report_figures, plan_reports
@@ -53,14 +54,34 @@ class Entered:
 
 
 def read_values(conn: Connection, plan: Plan, targets: Sequence[Target]) -> list[pr.ValueLike]:
-    """The values the targets need: one read of the stored indicator values, one of the hand entries
-    (for indicators without a provider; they come after, so they win)."""
+    """The values the targets need: the stored indicator values (one read for the city's targets, one
+    for the districts'), and one read of the hand entries (for indicators without a provider; they
+    come after, so they win)."""
     if not targets:
         return []
     codes = sorted({t.indicator for t in targets})
     areas = sorted({t.area for t in targets})
     years = pr.needed_years(plan)
-    out: list[pr.ValueLike] = list(indicators.values(conn, Scope.whole_city(), codes=codes, years=years, areas=areas))
+    out: list[pr.ValueLike] = []
+    # one bounded read per level (the city's targets; the districts' breakdowns), each on the values'
+    # key (code, level, area): never one per target, and no codes × areas product across the levels
+    city = Scope.whole_city()
+    groups: tuple[tuple[Level, list[Target]], ...] = (
+        ("city", [t for t in targets if t.area == plan.city]),
+        ("district", [t for t in targets if t.area != plan.city]),
+    )
+    for level, group in groups:
+        if group:
+            out.extend(
+                indicators.values(
+                    conn,
+                    city,
+                    codes=sorted({t.indicator for t in group}),
+                    years=years,
+                    level=level,
+                    areas=sorted({t.area for t in group}),
+                )
+            )
     hand = sorted(hand_codes(plan) & set(codes))
     if hand:
         latest = (
