@@ -327,23 +327,25 @@ def figures(
     target_key: str | None = None,
     areas: Iterable[str] | None = None,
 ) -> list[ReportedFigure]:
-    """Reported figures (of the given reports, or of every report of the plan): one query."""
-    cond = [R.plan_code == plan_code]
+    """Reported figures (of the given reports, or of every report of the plan): two queries, the
+    reports (a few rows) and their figures, each report built once."""
+    rq = select(plan_reports).where(R.plan_code == plan_code)
     if report_ids is not None:
-        cond.append(R.id.in_(list(report_ids)))
+        rq = rq.where(R.id.in_(list(report_ids)))
+    heads = {int(r.id): _report(r) for r in conn.execute(rq)}
+    if not heads:
+        return []
+    cond = [F.report_id.in_(sorted(heads))]
     if target_key is not None:
         cond.append(F.target_key == target_key)
     if areas is not None:
         cond.append(F.area_code.in_(sorted(set(areas))))
-    q = (
-        select(plan_reports, F.target_key, F.indicator, F.area_code, F.target, F.actual, F.unit, F.status, F.missing)
-        .join(plan_report_figures, F.report_id == R.id)
-        .where(and_(*cond))
-        .order_by(R.year, R.version, F.target_key)
-    )
-    return [
+    q = select(
+        F.report_id, F.target_key, F.indicator, F.area_code, F.target, F.actual, F.unit, F.status, F.missing
+    ).where(and_(*cond))
+    out = [
         ReportedFigure(
-            _report(r),
+            heads[int(r.report_id)],
             r.target_key,
             r.indicator,
             r.area_code,
@@ -355,6 +357,8 @@ def figures(
         )
         for r in conn.execute(q)
     ]
+    out.sort(key=lambda f: (f.report.year, f.report.version, f.target_key))
+    return out
 
 
 @dataclass(frozen=True)
