@@ -16,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select
+from sqlalchemy import ColumnElement, Connection, and_, func, insert, select
 
 from anju import divisions, indicators, registry
 from anju.core import clock
@@ -335,7 +335,7 @@ def figures(
     heads = {int(r.id): _report(r) for r in conn.execute(rq)}
     if not heads:
         return []
-    cond = [F.report_id.in_(sorted(heads))]
+    cond: list[ColumnElement[bool]] = [F.report_id.in_(sorted(heads))]
     if target_key is not None:
         cond.append(F.target_key == target_key)
     if areas is not None:
