@@ -287,3 +287,33 @@ def test_evaluation_job_and_download(city_engine: Engine, settings: Any) -> None
     doc = Document(io.BytesIO(got.content))
     assert "中期评估" in "\n".join(p.text for p in doc.paragraphs)
     assert client.get("/plan/evaluations/" + "0" * 32 + ".pdf").status_code == 404
+
+
+def test_progress_reads_a_fixed_number_of_queries_whatever_the_targets(city_engine: Engine) -> None:
+    """No N+1: the stored values are read per level (city, districts), not per target."""
+    from sqlalchemy import event
+
+    from tests.plan_builders import plan, target
+
+    w = choose_world(city_engine)
+    small = plan(target("a"), target("b", area=w.district_a))
+    big = plan(
+        *[target(f"c{i}", indicator=f"test.c{i % 7}") for i in range(40)],
+        *[target(f"d{i}", indicator="test.d", area=w.district_a if i % 2 else w.district_b, year=2021 + i % 5)
+          for i in range(40)],
+    )  # fmt: skip
+    counts = []
+    for p in (small, big):
+        seen: list[str] = []
+
+        def count(*args: Any, seen: list[str] = seen) -> None:
+            seen.append("q")
+
+        event.listen(city_engine, "before_cursor_execute", count)
+        try:
+            with city_engine.connect() as conn:
+                assert len(monitoring.live(conn, p, Scope.whole_city(), 2022).items) == len(p.targets)
+        finally:
+            event.remove(city_engine, "before_cursor_execute", count)
+        counts.append(len(seen))
+    assert counts[0] == counts[1] <= 5, counts
