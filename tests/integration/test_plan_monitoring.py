@@ -191,7 +191,8 @@ def test_public_page_shows_only_reported_figures(city_engine: Engine, settings: 
     body = client.get("/api/v1/plan/public").json()
     figs = {f["target_key"]: f for f in body["figures"]}
     assert body["synthetic"] is True and Decimal(figs[OLD_AREA]["actual"]) == Decimal(550)
-    assert {f["year"] for f in body["figures"]} == {2022}
+    assert {f["year"] for f in body["figures"]} == {2022} and body["year"] == 2022
+    assert client.get("/api/v1/plan/public?year=2021").json()["figures"] == []  # 2021 not reported
     page = client.get("/plan/public")
     assert "合成" in page.text and "老旧小区改造规模" in page.text and "550" in page.text
     csv = client.get("/api/v1/plan/public.csv")

@@ -174,16 +174,23 @@ def evaluate(uow: UowDep, settings: SettingsDep, caller: PlanReport, body: s.Eva
 
 
 @router.get("/public", operation_id="plan_public")
-def public(uow: UowDep, settings: SettingsDep, caller: Public) -> s.PublicOut:
-    """已报送的年度数据（公开，全市口径，各年度现行版本）。"""
+def public(
+    uow: UowDep,
+    settings: SettingsDep,
+    caller: Public,
+    year: Annotated[int | None, Query(ge=1990, le=2100, description="报送年度；缺省为最近报送的年度")] = None,
+) -> s.PublicOut:
+    """已报送的年度数据（公开，全市口径）：各年度的现行版本，及一个年度（缺省最近）的各项数据。"""
     with uow.read() as conn:
         plan = the_plan(conn, settings)
         heads = monitoring.current_reports(conn, plan.code)
-        figs = monitoring.current_figures(conn, plan)
+        shown = [r for r in heads if year is None or r.year == year][-1:]
+        figs = monitoring.figures(conn, plan.code, report_ids=[r.id for r in shown]) if shown else []
     return s.PublicOut(
         plan_code=plan.code,
         plan_name=plan.name,
         synthetic=any(r.synthetic for r in heads),
+        year=shown[0].year if shown else None,
         reports=[_report_out(r) for r in heads],
         figures=[figure_out(f) for f in figs],
     )

@@ -121,6 +121,7 @@ class PublicOut(BaseModel):
     plan_code: str
     plan_name: str
     synthetic: bool
+    year: int | None = Field(None, description="figures 所属的报送年度")
     reports: list[ReportOut]
     figures: list[FigureOut]
 
