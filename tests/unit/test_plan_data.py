@@ -204,3 +204,31 @@ def test_an_unreadable_file_is_refused(tmp_path: Path) -> None:
 def test_the_shipped_plans_are_under_the_data_folder() -> None:
     assert (DATA / "320100" / "320100-14th.toml").is_file()
     assert shipped("999999") == []
+
+
+def test_the_assistance_targets_still_duplicate_the_plan_and_agree_with_it() -> None:
+    """assistance/data/320100/targets.toml is not yet absorbed (docs/plan.md): until it is, its plan
+    figures must be the one plan's (its population is a labelled sample, not a plan figure)."""
+    from anju.assistance.plan_targets import targets_for
+
+    plan, t = _plan14(), targets_for("320100")
+    by_key = {x.key: x for x in plan.targets}
+    wan = Decimal(10_000)
+    assert (t.first_year, t.last_year) == (plan.first_year, plan.last_year)
+    assert Decimal(str(t.coverage_percent)) == by_key["main.assisted_coverage"].value
+    assert t.supply_total == by_key["text.assisted_supply"].value * wan
+    assert {y: Decimal(n) for y, n in t.supply_by_year.items()} == {
+        y: by_key[f"专栏2.保障性住房(万套).{y}"].value * wan for y in plan.years
+    }
+    homes = {p.kind.value: Decimal(p.homes) for p in t.programmes}
+    assert homes == {
+        "affordable_rental": by_key["main.affordable_rental"].value * wan,
+        "public_rental": by_key["text.public_rental"].value,
+        "shared_ownership": by_key["text.shared_ownership"].value * wan,
+        "resettlement": by_key["text.resettlement_homes"].value * wan,
+    }
+    assert t.talent_homes == by_key["text.talent_homes"].value * wan
+    assert t.talent_beneficiaries == by_key["text.talent_beneficiaries"].value * wan
+    assert {d: Decimal(n) for d, n in t.talent_homes_by_district.items()} == {
+        x.area: x.value for x in plan.targets if x.table == "专栏5" and x.area != "320100"
+    }

@@ -54,6 +54,8 @@ class Target:
     #: 专栏2's 总计): (table code, row label, column); ``cell_factor`` converts the cell to ``unit``.
     cell: tuple[str, str, str] | None = None
     cell_factor: Decimal = Decimal(1)
+    #: The table (专栏2/5/6) this target is a cell of; None for a target of 专栏3 or of the text.
+    table: str | None = None
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, cast, get_args
 
@@ -153,14 +154,15 @@ class _Reader:
         return tuple(x.strip() for x in v)
 
 
-def _districts(city: str) -> set[str]:
+@cache
+def _districts(city: str) -> frozenset[str]:
     from anju.divisions import read_city_spec
 
     try:
         spec = read_city_spec(city)
     except Exception:  # a city without division data: no district is known
-        return set()
-    return {d[0] for d in spec.districts} | {z[0] for z in spec.zones}
+        return frozenset()
+    return frozenset({d[0] for d in spec.districts} | {z[0] for z in spec.zones})
 
 
 def _dictionary_codes() -> set[str]:
@@ -392,6 +394,7 @@ def _cells(r: _Reader, table: PlanTable, raw: Mapping[str, Any], key: str, city:
                     factor=factor,
                     tolerance=tolerance,
                     cell=(table.code, row.label, c),
+                    table=table.code,
                 )
             )
     return out
@@ -417,7 +420,15 @@ def read_plan(path: Path, *, indicators: Collection[str] | None = None) -> Plan:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise PlanReadError(f"{Path(path).name}: 无法读取（{e}）") from None
+    if indicators is None:
+        return _parsed(text, Path(path).name, 1)
     return parse_plan(text, Path(path).name, indicators=indicators)
+
+
+@lru_cache(maxsize=32)
+def _parsed(text: str, where: str, edition: int) -> Plan:
+    """A plan parsed against the shipped dictionary, kept per text (pages read the plan per request)."""
+    return parse_plan(text, where, edition=edition)
 
 
 # -------------------------------------------------------------------------------------------- checks
@@ -523,7 +534,7 @@ def check(plan: Plan, *, units: Mapping[str, str] | None = None) -> list[Inconsi
         out.extend(_table_checks(t))
     by_code = {t.code: t for t in plan.tables}
     for target in plan.targets:
-        if target.cell is None or target.key.startswith(f"{target.cell[0]}."):
+        if target.cell is None or target.table is not None:
             continue  # a cell target is its own cell
         table = by_code.get(target.cell[0])
         row = next((x for x in table.rows if x.label == target.cell[1]), None) if table else None
@@ -647,7 +658,7 @@ def editions(conn: Connection, code: str | None = None) -> list[Edition]:
 
 def _stored(conn: Connection, where: Any) -> Plan | None:
     row = conn.execute(select(E.text, E.filename, E.edition).where(where).order_by(E.edition.desc()).limit(1)).first()
-    return None if row is None else parse_plan(row.text, f"{row.filename}（第 {row.edition} 版）", edition=row.edition)
+    return None if row is None else _parsed(row.text, f"{row.filename}（第 {row.edition} 版）", row.edition)
 
 
 def plan_by_code(conn: Connection, code: str) -> Plan:
