@@ -40,7 +40,7 @@ class MenuItem:
 
 
 #: The header's menu groups, in order; a group with one visible item is shown as a plain link.
-MENU_GROUPS = ("楼盘表", "交易", "市场", "租赁", "保障", "物业", "城市更新", "房屋安全", "信用", "数据", "系统")
+MENU_GROUPS = ("楼盘表", "交易", "市场", "租赁", "保障", "物业", "城市更新", "房屋安全", "规划", "信用", "数据", "系统")
 
 
 @dataclass(frozen=True)
@@ -632,6 +632,28 @@ CONTEXTS: tuple[Context, ...] = (
         commands={"indicators": "anju.indicators.cli:indicators"},
         help={"indicators": "The indicator dictionary: list it, check it, refresh the stored values."},
     ),
-    Context("plan", http=False),
+    Context(
+        "plan",
+        vocabulary="anju.plan.vocabulary",
+        commands={"plan": "anju.plan.cli:plan"},
+        help={"plan": "Plans as data: check a plan's figures, load an edition (a correction or the next plan)."},
+        permissions={
+            "plan.read": "read the plan's progress, reported figures and hand entries (city targets, those in scope)",
+            "plan.report": (
+                "report a year's plan figures (and correct them), enter the figures departments report, "
+                "write the mid-term and final evaluation reports"
+            ),
+        },
+        grants=_grants(
+            _grant("plan.read", "district_officer", "city_officer"),
+            _grant("plan.report", "city_officer"),
+        ),
+        menu=(
+            MenuItem("规划", "规划实施监测", "/plan", "plan.read"),
+            MenuItem("规划", "统计报送录入", "/plan/entries", "plan.read"),
+            MenuItem("规划", "评估报告", "/plan/evaluations", "plan.report"),
+            MenuItem("规划", "规划实施公开", "/plan/public", "public"),
+        ),
+    ),
     Context("synth", http=False),
 )

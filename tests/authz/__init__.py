@@ -15,6 +15,7 @@ from tests.authz import (
     cases_ledger,
     cases_map,
     cases_market,
+    cases_plan,
     cases_registry,
     cases_renewal,
     cases_rental,
@@ -43,6 +44,7 @@ CASES_BY_CONTEXT: dict[str, dict[tuple[str, str], Case]] = {
     "safety": cases_safety.CASES,
     "renewal": cases_renewal.CASES,
     "streets": cases_streets.CASES,
+    "plan": cases_plan.CASES,
 }
 
 

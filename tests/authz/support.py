@@ -104,6 +104,10 @@ EXPECTED: dict[str, set[str]] = {
     # the street database (issue 24): register staff and the auditor read in scope; the city loads
     "streets.read": {"city", "auditor", "district", "clerk"},
     "streets.load": {"city"},
+    # plan monitoring (issue 24): city and district officers read (city targets and their district's);
+    # the city officer reports the annual figures, enters departments' figures and writes evaluations
+    "plan.read": {"city", "district"},
+    "plan.report": {"city"},
     # department clients (issue 19): no role holds these; only a client token whose scopes name the
     # route's dataset and operation (the matrix's clients below), every account's token is refused (403)
     "client.self": set(),

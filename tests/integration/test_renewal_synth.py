@@ -53,7 +53,8 @@ def test_synthetic_projects_follow_the_rules_and_the_seed(city_engine: Engine, d
             if p.kind in ("old_community", "shanty") and p.plan_year is not None:
                 assert p.consent_on is not None
         figures = lifts.lift_figures(c, scope=Scope.whole_city())
-        plan = rules.load_plan(rules.DATA / "320100" / "plan.toml")
+        plan = rules.shipped_plan("320100")
+        assert plan is not None
         table = progress.progress(c, plan, scope=Scope.whole_city())
     assert figures["projects"] == made["lift"] and figures["in_service"] == made["lifts_in_service"]
     accepted_old = sum(1 for p in projects if p.kind == "old_community" and p.status in domain.DONE and p.plan_year)

@@ -1,5 +1,5 @@
-"""Urban renewal's pure rules and data: the plan file (专栏6 as data, its totals and the plan's own
-discrepancy), the eligibility editions with their reasons, the catalogue, the lifecycle's step checks
+"""Urban renewal's pure rules and data: the plan (专栏6 read from the one plan, its totals and the
+plan's own discrepancy), the eligibility editions with their reasons, the catalogue, the lifecycle's step checks
 and the lift agreement's share; malformed files are refused naming the entry."""
 
 from __future__ import annotations
@@ -16,34 +16,30 @@ from anju.renewal import domain, rules
 DATA = rules.DATA
 
 
-def test_the_plan_file_holds_the_tables_of_the_plan() -> None:
-    plan = rules.load_plan(DATA / "320100" / "plan.toml")
-    assert plan.years == (2021, 2022, 2023, 2024, 2025)
+def test_the_plan_is_read_from_the_one_plan() -> None:
+    plan = rules.shipped_plan("320100")  # anju.plan's shipped 14th plan: 专栏6 and the renewal targets
+    assert plan is not None and plan.years == (2021, 2022, 2023, 2024, 2025)
     assert len(plan.districts) == 12 and plan.districts[0].name == "江北新区"
     assert sum(sum(d.communities) for d in plan.districts) == 606
     assert sum((a for d in plan.districts for a in d.area), Decimal(0)) == Decimal("1225.62")
     xuanwu = next(d for d in plan.districts if d.code == "320102")
     assert xuanwu.communities == (19, 23, 13, 10, 12) and xuanwu.area[0] == Decimal("76.37")
+    assert plan.total_communities == (131, 150, 111, 100, 114) and plan.total_area[4] == Decimal("218.46")
     targets = {t.code: t for t in plan.targets}
     assert targets["old_area"].value == 1200 and targets["old_area"].binding
     assert targets["old_communities"].value == 600 and targets["shanty_area"].value == 600
     # the plan's 2025 column sums to 218.48 while its 全市合计 row says 218.46: shown, not corrected
-    assert plan.discrepancies == ("2025 年各区面积合计 218.48 万㎡，规划全市合计行为 218.46 万㎡",)
+    assert plan.discrepancies[0] == "专栏6 全市合计“2025 面积”：规划原表为 218.46，各项合计为 218.48"
 
 
 def test_a_malformed_plan_is_refused_naming_the_entry(tmp_path: Path) -> None:
     bad = tmp_path / "plan.toml"
-    bad.write_text(
-        '[plan]\nfirst_year = 2021\nlast_year = 2022\n[[district]]\ncode = "1"\ncommunities = [1]\narea = ["1"]\n',
-        encoding="utf-8",
-    )
-    with pytest.raises(rules.RulesError, match="district 1"):
+    bad.write_text('[plan]\ncode = "x"\nname = "x"\ncity = "320100"\nfirst_year = 2021\nlast_year = "2022"\n',
+                   encoding="utf-8")  # fmt: skip
+    with pytest.raises(rules.RulesError, match=r"plan\.last_year"):
         rules.load_plan(bad)
-    bad.write_text(
-        '[plan]\nfirst_year = 2021\nlast_year = 2021\n[[district]]\ncode = "1"\ncommunities = [1]\narea = ["x"]\n',
-        encoding="utf-8",
-    )
-    with pytest.raises(rules.RulesError, match="not a number"):
+    bad.write_text("[plan\n", encoding="utf-8")
+    with pytest.raises(rules.RulesError, match=r"plan\.toml"):
         rules.load_plan(bad)
 
 

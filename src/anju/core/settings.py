@@ -343,8 +343,8 @@ class Settings(BaseSettings):
     )
     renewal_plan: str = Field(
         "",
-        description="TOML file of the urban-renewal plan data (targets and the district × year table of "
-        "old-community renovation); empty = data/<city_code>/plan.toml of the renewal context.",
+        description="A plan file (docs/plan.md format) whose renewal targets and district × year table of "
+        "old-community renovation the renewal pages show; empty = the city's current plan (anju.plan).",
     )
     renewal_catalogue: str = Field(
         "",

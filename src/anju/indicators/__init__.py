@@ -10,6 +10,7 @@ Other contexts use only what this module exports.
 from anju.indicators.dictionary import dictionary, get, load
 from anju.indicators.domain import LEVEL_LABELS, LEVELS, Indicator, IndicatorError, Level, Measurement
 from anju.indicators.refresh import Provider, RefreshResult, Run, StoredValue, last_run, refresh, values
+from anju.indicators.rollup import rollup
 
 __all__ = [
     "LEVELS",
@@ -27,5 +28,6 @@ __all__ = [
     "last_run",
     "load",
     "refresh",
+    "rollup",
     "values",
 ]

@@ -6,6 +6,8 @@ published figures. See docs/market.md.
 Other contexts read the stored results through this module only.
 """
 
+from typing import Any
+
 from anju.market.areas import require as require_area
 from anju.market.areas import visible as visible_areas
 from anju.market.land_feed import LAND_TRANSFERS
@@ -15,14 +17,49 @@ from anju.market.runs import Run, latest_run
 from anju.market.sales_frame import SCHEMA as SALES_FRAME_SCHEMA
 from anju.market.tables import market_land_transfers
 
+
+# The report helpers other contexts' reports reuse (Chinese fonts for Pillow charts and reportlab PDFs),
+# imported on first use: python-docx, Pillow and reportlab stay out of ``import anju.market``.
+def chart_font(size: int) -> tuple[Any, bool]:
+    """A Pillow font for chart labels, and whether it draws Chinese (``report_docx``)."""
+    from anju.market.report_docx import _font
+
+    return _font(size)
+
+
+def chart_frame(width: int, height: int) -> tuple[Any, Any]:
+    """A white Pillow image and its drawing context."""
+    from anju.market.report_docx import _frame
+
+    return _frame(width, height)
+
+
+def chart_png(img: Any) -> bytes:
+    """A Pillow image as PNG bytes."""
+    from anju.market.report_docx import _png
+
+    return _png(img)
+
+
+def pdf_font() -> str:
+    """The registered reportlab CID font for Chinese text (``STSong-Light``)."""
+    from anju.market.report_pdf import _font
+
+    return _font()
+
+
 __all__ = [
     "LAND_TRANSFERS",
     "SALES_FRAME_SCHEMA",
     "Run",
+    "chart_font",
+    "chart_frame",
+    "chart_png",
     "check_land_transfer",
     "latest_run",
     "load_synthetic_land",
     "market_land_transfers",
+    "pdf_font",
     "require_area",
     "visible_areas",
 ]

@@ -50,6 +50,12 @@ class Target:
     #: the dictionary value × factor = the value in the plan's unit (e.g. 0.0001 from 套 to 万套)
     factor: Decimal = Decimal(1)
     tolerance: Decimal = Decimal("0.05")  # for "about": ±5 % of the value counts as on target
+    #: The table cell this target is (a 专栏2/5/6 cell) or must agree with (the text's 77/30/47 against
+    #: 专栏2's 总计): (table code, row label, column); ``cell_factor`` converts the cell to ``unit``.
+    cell: tuple[str, str, str] | None = None
+    cell_factor: Decimal = Decimal(1)
+    #: The table (专栏2/5/6) this target is a cell of; None for a target of 专栏3 or of the text.
+    table: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,7 @@ class TableRow:
     area: str | None  # division code of a district row; None for a row that is not an area
     values: tuple[Decimal | None, ...]  # one per column; None where the plan prints "-" or nothing
     total: bool = False  # the table's 合计 row
+    texts: tuple[str, ...] = ()  # one per ``PlanTable.text_columns`` (专栏1's 规划目标, 完成情况, 指标属性)
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,9 @@ class PlanTable:
     #: per column, the column holding the row total of it (e.g. each year's 面积 → 总计 面积), if any
     row_totals: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (total column, columns summed)
     indicator: str | None = None  # the dictionary code its cells measure, when they are targets
+    #: (share column, of column): the share is the row's ``of`` value ÷ the total row's, in % (专栏5)
+    shares: tuple[tuple[str, str], ...] = ()
+    text_columns: tuple[str, ...] = ()  # columns of text, not figures (专栏1's 完成情况)
 
 
 @dataclass(frozen=True)

@@ -54,10 +54,13 @@ def progress_command(as_csv: bool) -> None:
     settings = runtime.settings()
     engine = runtime.engine(settings)
     migrate.upgrade(engine)
-    plan = rules.plan(settings)
-    if plan is None:
-        raise click.ClickException(f"本市（{settings.city_code}）没有城市更新规划数据")
     with engine.connect() as conn:
+        try:
+            plan = rules.plan(settings, conn)
+        except rules.RulesError as e:
+            raise click.ClickException(str(e)) from None
+        if plan is None:
+            raise click.ClickException(f"本市（{settings.city_code}）没有城市更新规划数据")
         p = progress.progress(conn, plan, scope=Scope.whole_city())
     if as_csv:
         w = csvout.writer(sys.stdout)

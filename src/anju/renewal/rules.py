@@ -1,6 +1,6 @@
-"""Urban renewal's data (issue 23): the classified catalogue of contents, the dated eligibility rules
-and the plan (targets and the district × year table), each a TOML file under ``data/`` (the plan per
-city, ``data/<city code>/plan.toml``), read once per process and checked when read.
+"""Urban renewal's data (issue 23): the classified catalogue of contents and the dated eligibility
+rules, each a TOML file under ``data/``, read once per process and checked when read; and renewal's
+view of the one plan (``anju.plan``: its renewal targets and the district × year table 专栏6).
 
 Eligibility is explained: :func:`check` answers whether a project is eligible under the edition in
 force, by which rule, and the reason in Chinese — built from the register's year built (the
@@ -13,14 +13,20 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import Connection
+
+from anju.core import clock
 from anju.core.settings import Settings
 from anju.renewal import domain
+
+if TYPE_CHECKING:
+    from anju.plan import Plan as PlanData
 
 DATA = Path(__file__).parent / "data"
 
@@ -243,67 +249,76 @@ class Plan:
         return tuple(range(self.first_year, self.last_year + 1))
 
 
-def _decimal(path: Path, v: object, where: str) -> Decimal:
-    try:
-        d = Decimal(str(v))
-    except InvalidOperation:
-        raise RulesError(f"{path.name}: {where}: {v!r} is not a number") from None
-    if not d.is_finite() or d < 0:
-        raise RulesError(f"{path.name}: {where}: {v!r} is not a non-negative number")
-    return d
+#: The plan indicators renewal reads (``anju.plan`` targets linked to them): code → (target code on the
+#: progress page, project kind, measure).
+INDICATORS = {
+    "renewal.old_community_area": ("old_area", "old_community", "area"),
+    "renewal.old_community_count": ("old_communities", "old_community", "count"),
+    "renewal.shanty_area": ("shanty_area", "shanty", "area"),
+}
+COUNT, AREA = "renewal.old_community_count", "renewal.old_community_area"
+
+
+def from_plan(p: PlanData) -> Plan:
+    """Renewal's view of the one plan (``anju.plan``): its renewal targets for the period and the
+    district × year table whose cells measure old-community renovation (专栏6), with the plan's own
+    inconsistencies of that table (``anju.plan.check``) as the discrepancies shown, never corrected."""
+    from anju.plan import check
+
+    targets = tuple(
+        Target(code, kind, measure, t.value, t.unit, t.label, t.nature == "binding", t.source)
+        for t in p.targets
+        if t.table is None and t.year is None and t.area == p.city and t.indicator in INDICATORS
+        for code, kind, measure in (INDICATORS[t.indicator],)
+    )
+    years = p.years
+    names: dict[str, str] = {}
+    cells: dict[tuple[str, str, int], Decimal] = {}
+    tables: set[str] = set()
+    for t in p.targets:
+        if t.table is None or t.year is None or t.indicator not in (COUNT, AREA):
+            continue
+        tables.add(t.table)
+        if t.area != p.city:
+            names.setdefault(t.area, t.cell[1] if t.cell else t.area)
+        cells[(t.indicator, t.area, t.year)] = t.value
+    for tab in p.tables:  # every district row of the table, "-" cells included
+        if tab.code in tables:
+            for row in tab.rows:
+                if row.area is not None and row.area != p.city and not row.total:
+                    names.setdefault(row.area, row.label)
+
+    def series(code: str, area: str) -> tuple[Decimal, ...]:
+        return tuple(cells.get((code, area, y), Decimal(0)) for y in years)
+
+    districts = tuple(
+        DistrictPlan(d, name, tuple(int(v) for v in series(COUNT, d)), series(AREA, d)) for d, name in names.items()
+    )
+    notes = tuple(
+        f"{i.table} {i.row}“{i.column}”：规划原表为 {i.stated}，各项合计为 {i.computed}"
+        for i in check(p)
+        if i.table in tables
+    )
+    return Plan(
+        p.name,
+        p.first_year,
+        p.last_year,
+        targets,
+        districts,
+        tuple(int(v) for v in series(COUNT, p.city)),
+        series(AREA, p.city),
+        notes,
+    )
 
 
 def load_plan(path: Path) -> Plan:
-    raw = _read(path)
-    head = raw.get("plan", {})
-    first, last = int(head.get("first_year", 0)), int(head.get("last_year", 0))
-    n = last - first + 1
-    if not 2000 <= first <= last or n > 10:
-        raise RulesError(f"{path.name}: [plan] first_year…last_year should be at most ten years")
-    targets = tuple(
-        Target(
-            str(t["code"]),
-            str(t["kind"]),
-            str(t["measure"]),
-            _decimal(path, t["value"], str(t["code"])),
-            str(t.get("unit", "")),
-            str(t.get("label", "")),
-            bool(t.get("binding", False)),
-            str(t.get("source", "")),
-        )
-        for t in raw.get("target", [])
-    )
-    for t in targets:
-        if t.kind not in domain.KINDS or t.measure not in ("count", "area"):
-            raise RulesError(f"{path.name}: target {t.code}: kind of {list(domain.KINDS)}, measure count|area")
-    districts: list[DistrictPlan] = []
-    for d in raw.get("district", []):
-        comm, area = list(d.get("communities", [])), list(d.get("area", []))
-        if len(comm) != n or len(area) != n:
-            raise RulesError(f"{path.name}: district {d.get('code')}: {n} years of communities and area")
-        districts.append(
-            DistrictPlan(
-                str(d["code"]),
-                str(d.get("name", "")),
-                tuple(int(c) for c in comm),
-                tuple(_decimal(path, a, str(d["code"])) for a in area),
-            )
-        )
-    total = raw.get("total", {})
-    tc = tuple(int(c) for c in total.get("communities", [])) or tuple(
-        sum(d.communities[i] for d in districts) for i in range(n)
-    )
-    ta = tuple(_decimal(path, a, "total") for a in total.get("area", [])) or tuple(
-        sum((d.area[i] for d in districts), Decimal(0)) for i in range(n)
-    )
-    notes: list[str] = []
-    for i, year in enumerate(range(first, last + 1)):
-        sc, sa = sum(d.communities[i] for d in districts), sum((d.area[i] for d in districts), Decimal(0))
-        if sc != tc[i]:
-            notes.append(f"{year} 年各区个数合计 {sc}，规划全市合计行为 {tc[i]}")
-        if sa != ta[i]:
-            notes.append(f"{year} 年各区面积合计 {sa} 万㎡，规划全市合计行为 {ta[i]} 万㎡")
-    return Plan(str(head.get("name", "")), first, last, targets, tuple(districts), tc, ta, tuple(notes))
+    """Renewal's view of the plan file at ``path`` (the plan-as-data format, docs/plan.md)."""
+    from anju.plan import PlanReadError, read_plan
+
+    try:
+        return from_plan(read_plan(path))
+    except PlanReadError as e:
+        raise RulesError(str(e)) from None
 
 
 # ------------------------------------------------------------------------------------- where they are
@@ -317,10 +332,6 @@ def eligibility_path(settings: Settings) -> Path:
     return Path(settings.renewal_eligibility) if settings.renewal_eligibility else DATA / "eligibility.toml"
 
 
-def plan_path(settings: Settings) -> Path:
-    return Path(settings.renewal_plan) if settings.renewal_plan else DATA / settings.city_code / "plan.toml"
-
-
 @cache
 def _catalogue(path: str) -> Catalogue:
     return load_catalogue(Path(path))
@@ -329,11 +340,6 @@ def _catalogue(path: str) -> Catalogue:
 @cache
 def _eligibility(path: str) -> EligibilityRules:
     return load_eligibility(Path(path))
-
-
-@cache
-def _plan(path: str) -> Plan | None:
-    return load_plan(Path(path)) if Path(path).exists() else None
 
 
 def catalogue(settings: Settings) -> Catalogue:
@@ -346,6 +352,33 @@ def eligibility(settings: Settings) -> EligibilityRules:
     return _eligibility(str(eligibility_path(settings)))
 
 
-def plan(settings: Settings) -> Plan | None:
-    """The city's plan (None when the city ships none)."""
-    return _plan(str(plan_path(settings)))
+def plan(settings: Settings, conn: Connection | None = None) -> Plan | None:
+    """The plan renewal shows: the file ``ANJU_RENEWAL_PLAN`` names, else the city's current plan
+    (``anju.plan.current_plan``: a loaded edition, else the shipped one; without ``conn`` the shipped
+    one covering today, else the latest). None when the city has no plan."""
+    from anju import plan as plans
+
+    if settings.renewal_plan:
+        return load_plan(Path(settings.renewal_plan))
+    if conn is None:
+        return shipped_plan(settings.city_code)
+    try:
+        found = plans.current_plan(conn, settings.city_code)
+    except plans.PlanReadError as e:
+        raise RulesError(str(e)) from None
+    return None if found is None else from_plan(found)
+
+
+def shipped_plan(city_code: str) -> Plan | None:
+    """Renewal's view of the city's shipped plan covering today, else the latest shipped one."""
+    from anju import plan as plans
+
+    try:
+        ships = plans.shipped(city_code)
+    except plans.PlanReadError as e:
+        raise RulesError(str(e)) from None
+    year = clock.today().year
+    found = next((p for p in reversed(ships) if p.first_year <= year <= p.last_year), None)
+    if found is None and ships:
+        found = ships[-1]
+    return None if found is None else from_plan(found)

@@ -100,8 +100,7 @@ class Builder:
         self.conn, self.rng, self.today = conn, rng, today
         self.elig = rules.load_eligibility(rules.DATA / "eligibility.toml")
         self.cat = rules.load_catalogue(rules.DATA / "catalogue.toml")
-        path = rules.DATA / city_code / "plan.toml"
-        self.plan = rules.load_plan(path) if path.exists() else None
+        self.plan = rules.shipped_plan(city_code)
         self.made = _Made()
         self.now = clock.now()
         d = divisions_table.c

@@ -15,6 +15,7 @@ import anju.funds.tables
 import anju.indicators.tables
 import anju.ledger.tables
 import anju.market.tables
+import anju.plan.tables
 import anju.registry.tables
 import anju.rental.tables
 import anju.security.tables

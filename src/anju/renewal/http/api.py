@@ -230,8 +230,8 @@ def public_progress(uow: UowDep, settings: SettingsDep, caller: Public) -> s.Pro
 
 
 def _progress(uow: UowDep, settings: SettingsDep, scope: Any) -> progress.Progress:
-    plan = rules.plan(settings)
-    if plan is None:
-        raise NotFound("本市没有城市更新规划数据")
     with uow.read() as conn:
+        plan = rules.plan(settings, conn)
+        if plan is None:
+            raise NotFound("本市没有城市更新规划数据")
         return progress.progress(conn, plan, scope=scope)

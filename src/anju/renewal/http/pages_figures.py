@@ -42,7 +42,7 @@ def lift_list(request: Request, uow: UowDep, caller: RenewalRead, paging: Paging
 
 
 def _progress(conn: Any, settings: Any, scope: Scope) -> progress.Progress:
-    plan = rules.plan(settings)
+    plan = rules.plan(settings, conn)
     if plan is None:
         raise NotFound("本市没有城市更新规划数据")
     return progress.progress(conn, plan, scope=scope)

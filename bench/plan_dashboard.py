@@ -1,0 +1,224 @@
+"""Benchmark: the plan monitoring's dashboard API from stored results (goal p95 ≤ 100 ms) and the
+evaluation report (goal ≤ 30 s).
+
+Builds a database (SQLite file and/or PostgreSQL), loads the city's divisions (≈ 100 streets in 11
+districts and the zones), and fills ``indicator_values`` the way refreshes would leave them: every
+indicator the shipped 14th plan names plus ``--extra`` other indicators (the street database's), for
+the city, every district and every street, each year 2015–2025 (a few missing with a reason); hand
+entries for a few reported figures; the annual reports 2021–2024 (2023 corrected once). Then times the
+JSON endpoints through the ASGI app (``TestClient``, bearer tokens of a city and a district officer),
+``--requests`` requests each after a warm-up, and the mid-term and final reports (gather + .docx +
+PDF)::
+
+    PYTHONPATH=src .venv/bin/python bench/plan_dashboard.py --sqlite /tmp/plan_dash.db \\
+        --pg postgresql://postgres@127.0.0.1:5432/postgres --requests 200
+
+Prints one JSON line per database × role × endpoint (p50/p95/p99 in ms) and per report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import create_engine, func, insert, select, text
+
+YEARS = range(2015, 2026)
+
+
+def pct(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    return round(xs[min(len(xs) - 1, int(p / 100 * len(xs)))] * 1000, 2)
+
+
+def pg_database(admin_url: str, name: str) -> str:
+    eng = create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    with eng.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    eng.dispose()
+    base, _, _ = admin_url.rpartition("/")
+    return f"{base}/{name}"
+
+
+def build(url: str, data_dir: Path, extra: int, seed: int) -> tuple[Any, dict[str, str], int]:
+    """The database filled; (settings, role → token, stored values)."""
+    from anju import divisions
+    from anju.core import clock, migrate
+    from anju.core.db import make_engine
+    from anju.core.dialect import bulk_insert
+    from anju.core.settings import Settings
+    from anju.indicators.tables import indicator_runs, indicator_values
+    from anju.plan import monitoring, shipped
+    from anju.security import Caller, NewAccount, Role, Security, create_account, issue_session
+
+    rng = random.Random(seed)
+    settings = Settings(
+        database_url=url, data_dir=data_dir, environment="development", rate_limit_public="1000000/minute"
+    )
+    engine = make_engine(settings.resolved_database_url)
+    migrate.upgrade(engine)
+    city = settings.city_code
+    plan = shipped(city)[0]
+    with engine.begin() as c:
+        divisions.load_city(c, city)
+        districts = [d.code for d in divisions.by_level(c, "district")]
+        streets = [d.code for d in divisions.by_level(c, "street")]
+    print(f"{len(districts)} districts, {len(streets)} streets", file=sys.stderr)
+    codes = sorted({t.indicator for t in plan.targets}) + [f"streets.bench_{i:02d}" for i in range(extra)]
+    areas = [("city", city)] + [("district", d) for d in districts] + [("street", s) for s in streets]
+    t0 = time.perf_counter()
+    with engine.begin() as c:
+        run = c.execute(
+            insert(indicator_runs).values(
+                started_at=clock.now(),
+                finished_at=clock.now(),
+                status="done",
+                years="2015-2025",
+                values_written=0,
+                actor="bench",
+            )
+        ).inserted_primary_key
+        assert run is not None
+        rows: list[tuple[str, str, str, int, str | None, str | None, int]] = []
+        for code in codes:
+            scale = rng.choice([10, 100, 10_000, 1_000_000])
+            for level, area in areas:
+                for y in YEARS:
+                    if rng.random() < 0.03:
+                        rows.append((code, level, area, y, None, "该年度数据缺失（基准测试）", int(run[0])))
+                    else:
+                        rows.append(
+                            (code, level, area, y, str(round(rng.uniform(0.1, 1.0) * scale, 2)), None, int(run[0]))
+                        )
+        cols = ("code", "level", "area_code", "year", "value", "missing", "run_id")
+        bulk_insert(c, indicator_values, cols, rows)
+    n = len(rows)
+    print(f"{n} stored values written: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    with engine.begin() as c:
+        for code in sorted(monitoring.hand_codes(plan))[:5]:
+            for y in range(2020, 2025):
+                monitoring.enter(c, plan, indicator=code, area_code=city, year=y, value=str(rng.randint(1, 99)),
+                                 source_note="基准测试报送", by="bench")  # fmt: skip
+        for y in range(2021, 2025):
+            monitoring.report_year(c, plan, y, by="bench")
+        monitoring.report_year(c, plan, 2023, by="bench", note="基准测试更正")
+    sec = Security(settings)
+    tokens = {}
+    with engine.begin() as c:
+        for who, role, division in (
+            ("bench_city", Role.city_officer, city),
+            ("bench_district", Role.district_officer, "320102" if "320102" in districts else districts[0]),
+        ):
+            cmd = NewAccount(
+                username=who, password="Bench-Passw0rd!", role=role, name="基准测试", division_code=division
+            )
+            aid = create_account(c, sec, cmd, Caller.system("bench")).account_id
+            tokens[who.removeprefix("bench_")], _, _ = issue_session(c, sec, int(aid), kind="api", ip="127.0.0.1")
+        assert c.execute(select(func.count()).select_from(indicator_values)).scalar() == n
+    engine.dispose()
+    return settings, tokens, n
+
+
+def measure(settings: Any, tokens: dict[str, str], n: int, seed: int) -> list[dict[str, Any]]:
+    from fastapi.testclient import TestClient
+
+    from anju.app import create_app
+    from anju.plan import shipped
+
+    rng = random.Random(seed)
+    plan = shipped(settings.city_code)[0]
+    keys = [t.key for t in plan.targets if t.area == plan.city]
+    client = TestClient(create_app(settings))
+    db = settings.resolved_database_url.split(":")[0].split("+")[0]
+    out = []
+    for who, token in tokens.items():
+        h = {"Authorization": f"Bearer {token}"}
+        endpoints: dict[str, Any] = {
+            "progress": lambda: ("/api/v1/plan/progress", {"year": rng.choice(plan.years)}),
+            "progress_csv": lambda: ("/api/v1/plan/progress.csv", {"year": rng.choice(plan.years)}),
+            "target": lambda: (f"/api/v1/plan/targets/{quote(rng.choice(keys), safe='')}", {}),
+            "reports": lambda: ("/api/v1/plan/reports", {}),
+            "export_json": lambda: ("/api/v1/plan/export", {"year": rng.choice([2021, 2022, 2023, 2024])}),
+            "public": lambda: ("/api/v1/plan/public", {}),
+        }
+        for name, make in endpoints.items():
+            for _ in range(10):  # warm-up
+                path, params = make()
+                r = client.get(path, params=params, headers=h)
+                assert r.status_code == 200, (path, r.text[:200])
+            xs = []
+            for _ in range(n):
+                path, params = make()
+                t0 = time.perf_counter()
+                r = client.get(path, params=params, headers=h)
+                xs.append(time.perf_counter() - t0)
+                assert r.status_code == 200, r.text
+            out.append(
+                {"database": db, "role": who, "endpoint": name, "n": n, "p50_ms": pct(xs, 50), "p95_ms": pct(xs, 95),
+                 "p99_ms": pct(xs, 99), "mean_ms": round(statistics.fmean(xs) * 1000, 2)}
+            )  # fmt: skip
+    return out
+
+
+def reports(settings: Any) -> list[dict[str, Any]]:
+    from anju.core.db import make_engine
+    from anju.plan import evaluation, report_docx, report_pdf, shipped
+
+    engine = make_engine(settings.resolved_database_url)
+    plan = shipped(settings.city_code)[0]
+    db = settings.resolved_database_url.split(":")[0].split("+")[0]
+    out = []
+    for kind in evaluation.KINDS:
+        t0 = time.perf_counter()
+        with engine.connect() as c:
+            e = evaluation.gather(c, plan, kind)
+        t1 = time.perf_counter()
+        docx = report_docx.render(e)
+        t2 = time.perf_counter()
+        pdf = report_pdf.render(e)
+        t3 = time.perf_counter()
+        out.append(
+            {"database": db, "report": kind, "targets": len(e.lines) + len(e.districts), "gather_s": round(t1 - t0, 3),
+             "docx_s": round(t2 - t1, 2), "docx_bytes": len(docx), "pdf_s": round(t3 - t2, 2), "pdf_bytes": len(pdf),
+             "total_s": round(t3 - t0, 2)}
+        )  # fmt: skip
+    engine.dispose()
+    return out
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sqlite", help="build the SQLite database at this path (replaced)")
+    p.add_argument("--pg", help="admin URL of a PostgreSQL server: the database anju_bench_plan_dash is made there")
+    p.add_argument("--extra", type=int, default=20, help="other indicators stored besides the plan's")
+    p.add_argument("--requests", type=int, default=200)
+    p.add_argument("--seed", type=int, default=5)
+    a = p.parse_args()
+    urls = []
+    if a.sqlite:
+        Path(a.sqlite).unlink(missing_ok=True)
+        urls.append(f"sqlite:///{a.sqlite}")
+    if a.pg:
+        urls.append(pg_database(a.pg, "anju_bench_plan_dash"))
+    for url in urls:
+        with tempfile.TemporaryDirectory() as tmp:
+            settings, tokens, n = build(url, Path(tmp), a.extra, a.seed)
+            print(json.dumps({"database": url.split(":")[0], "stored_values": n}), flush=True)
+            for line in measure(settings, tokens, a.requests, a.seed):
+                print(json.dumps(line, ensure_ascii=False), flush=True)
+            for line in reports(settings):
+                print(json.dumps(line, ensure_ascii=False), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
