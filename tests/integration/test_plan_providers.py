@@ -98,7 +98,7 @@ def test_estates_gives_the_coverage_of_new_estates_now_and_says_why_not_for_past
     estates = _residential_estates(city_engine)
     e = registry.estates
     with city_engine.connect() as c:
-        district_of = dict(c.execute(select(e.c.id, e.c.district_code)).tuples().all())
+        district_of = {int(i): str(d) for i, d in c.execute(select(e.c.id, e.c.district_code))}
     by_district: dict[str, list[Any]] = {}
     for x in estates:
         by_district.setdefault(str(district_of[x.id]), []).append(x)

@@ -29,7 +29,7 @@ def test_the_plan_is_read_from_the_one_plan() -> None:
     assert targets["old_area"].value == 1200 and targets["old_area"].binding
     assert targets["old_communities"].value == 600 and targets["shanty_area"].value == 600
     # the plan's 2025 column sums to 218.48 while its 全市合计 row says 218.46: shown, not corrected
-    assert plan.discrepancies[0] == "专栏6 全市合计“2025 面积”：规划原表为 218.46，各项合计为 218.48"
+    assert plan.discrepancies[0] == "专栏6 全市合计“2025 面积”为 218.46，按各项计算为 218.48"
 
 
 def test_a_malformed_plan_is_refused_naming_the_entry(tmp_path: Path) -> None:

@@ -295,9 +295,7 @@ def from_plan(p: PlanData) -> Plan:
         DistrictPlan(d, name, tuple(int(v) for v in series(COUNT, d)), series(AREA, d)) for d, name in names.items()
     )
     notes = tuple(
-        f"{i.table} {i.row}“{i.column}”：规划原表为 {i.stated}，各项合计为 {i.computed}"
-        for i in check(p)
-        if i.table in tables
+        f"{i.table} {i.row}“{i.column}”为 {i.stated}，按各项计算为 {i.computed}" for i in check(p) if i.table in tables
     )
     return Plan(
         p.name,
