@@ -319,6 +319,31 @@ def _synth_streets(engine: Engine, seed: int) -> str:
     return f"{made.summary()}；指标 {got.values} 个"
 
 
+def _demo_plan(engine: Engine, settings: Settings) -> None:
+    """Every computed indicator refreshed for the plan's years (the plan's progress from the synthetic
+    city), and each finished plan year reported, so /plan and the public /plan/public have figures."""
+    from anju.core import clock
+    from anju.indicators import dictionary, refresh
+    from anju.plan import current_plan, monitoring
+    from anju.security import audited_command
+
+    with engine.connect() as conn:
+        plan = current_plan(conn, settings.city_code)
+    if plan is None:
+        return
+    this_year = clock.today().year
+    years = [y for y in range(plan.first_year - 1, plan.last_year + 1) if y <= this_year]
+    codes = [c for c, i in dictionary().items() if i.provider and i.owner != "streets"]
+    got = refresh(engine, years, codes=codes)
+    reported = []
+    for year in (y for y in plan.years if y < this_year):
+        with audited_command(engine, "plan.report", "plan_report") as conn:
+            monitoring.report_year(conn, plan, year, by="demo", note=None)
+        reported.append(year)
+    done = f"，并报送 {reported[0]}–{reported[-1]} 年度数据（公开页 /plan/public）" if reported else ""
+    click.echo(f"已按合成城市计算规划指标 {got.values} 个（/plan）{done}", err=True)
+
+
 def _synth_streets_timed(engine: Engine, seed: int) -> dict[str, object]:
     t0 = time.perf_counter()
     return {"streets": _synth_streets(engine, seed), "streets_seconds": round(time.perf_counter() - t0, 1)}
@@ -488,6 +513,7 @@ def demo(host: str, port: int, scale: float, seed: int) -> None:
         )
         _demo_estates_safety_renewal(engine, settings, seed, scale)
         _demo_streets(engine, seed)
+        _demo_plan(engine, settings)
         from anju.rental.cli import publish_demo_guidance
 
         edition = publish_demo_guidance(engine)
