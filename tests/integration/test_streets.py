@@ -224,6 +224,42 @@ def test_indicators_on_a_hand_built_city(empty_engine: Engine) -> None:
     assert got[("housing.rental_share", "320104001")] == (None, "住宅套数为 0，比值无意义")
 
 
+def test_land_supply_comes_from_the_land_transfers_in_the_years_they_cover(empty_engine: Engine) -> None:
+    from anju import market
+
+    _tiny_city(empty_engine)
+    header = ["街道代码", "常住人口", "户数", "住宅用地供应(平方米)"]
+    _load(empty_engine, _file([["320102001", 5, 2, "15000"], ["320102002", 4, 1, "5000"]], header), year=2023)
+    _load(empty_engine, _file([["320102001", 5, 2, "15000"], ["320102002", 4, 1, "5000"]], header), year=2024)
+
+    def transfer(no: str, street: str | None, use: str, area: str) -> dict[str, object]:
+        return {
+            "record_id": no, "parcel_no": no, "parcel_name": "地块", "district_code": "320102", "street_code": street,
+            "land_use": use, "rental_housing": 0, "method": "listing", "site_area": Decimal(area),
+            "plot_ratio": Decimal("2.00"), "floor_area": Decimal(area) * 2, "starting_price_fen": 1,
+            "price_fen": 1, "floor_price_fen": 1, "premium_rate": Decimal(0), "buyer": "某某置业有限公司",
+            "transferred_on": date(2024, 5, 1), "source": "feed", "created_at": clock.now(),
+        }  # fmt: skip
+
+    with empty_engine.begin() as conn:
+        conn.execute(
+            insert(market.market_land_transfers),
+            [
+                transfer("T1", "320102001", "residential", "20000"),
+                transfer("T2", None, "mixed", "10000"),
+                transfer("T3", "320102002", "industrial", "50000"),  # not residential land
+            ],
+        )
+    refresh(empty_engine, [2023, 2024], codes=["land.residential_supply"])
+    with empty_engine.connect() as conn:
+        got = {(v.area_code, v.year): v.value for v in values(conn, Scope.whole_city(), years=[2023, 2024])}
+    # 2024 has transfers: they replace the loaded supply (street 甲二 had none: 0), the district and the
+    # city include the parcel without a street; 2023 has none: the loaded figures
+    assert got[("320102001", 2024)] == Decimal("2.00") and got[("320102002", 2024)] == Decimal("0.00")
+    assert got[("320102", 2024)] == Decimal("3.00") and got[("320100", 2024)] == Decimal("3.00")
+    assert got[("320102001", 2023)] == Decimal("1.50") and got[("320102", 2023)] == Decimal("2.00")
+
+
 # --------------------------------------------------------------------------------------- synthetic
 
 

@@ -69,7 +69,7 @@ def street_list(
 
 
 @router.get("/streets/load", response_class=HTMLResponse)
-def load_form(request: Request, settings: SettingsDep, caller: StreetsLoad) -> HTMLResponse:
+def load_form(request: Request, caller: StreetsLoad) -> HTMLResponse:
     return render(
         request, "streets/load.html", result=None, error=None, header=domain.header(), columns=domain.columns()
     )
