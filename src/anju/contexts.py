@@ -627,10 +627,10 @@ CONTEXTS: tuple[Context, ...] = (
     ),
     Context(
         "indicators",
-        http=False,
         vocabulary="anju.indicators.vocabulary",
         commands={"indicators": "anju.indicators.cli:indicators"},
         help={"indicators": "The indicator dictionary: list it, check it, refresh the stored values."},
+        menu=(MenuItem("数据", "指标字典", "/indicators", "public"),),
     ),
     Context(
         "plan",

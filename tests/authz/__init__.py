@@ -12,6 +12,7 @@ from tests.authz import (
     cases_divisions,
     cases_estates,
     cases_exchange,
+    cases_indicators,
     cases_ledger,
     cases_map,
     cases_market,
@@ -44,6 +45,7 @@ CASES_BY_CONTEXT: dict[str, dict[tuple[str, str], Case]] = {
     "safety": cases_safety.CASES,
     "renewal": cases_renewal.CASES,
     "streets": cases_streets.CASES,
+    "indicators": cases_indicators.CASES,
     "plan": cases_plan.CASES,
 }
 
