@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 from anju.app import create_app
-from anju.core.errors import ValidationError
+from anju.core.errors import Conflict, ValidationError
 from anju.core.scope import Scope
 from anju.plan import evaluation, export, monitoring, report_docx, report_pdf, shipped
 from anju.plan.domain import Plan
@@ -133,6 +133,29 @@ def test_reports_are_versions_and_a_correction_shows_what_it_corrected(city_engi
     assert v1[0].actual == Decimal(550) and v1[0].status == "on_track"
     assert current[OLD_AREA].actual == Decimal(450) and current[OLD_AREA].status == "behind"
     assert len(current) == len(plan.targets)
+
+
+def test_two_reports_of_a_year_at_once_the_second_is_refused_not_a_server_error(
+    city_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if city_engine.dialect.name == "sqlite":
+        pytest.skip("on SQLite the writers' queue serialises writes: two reports cannot interleave")
+    plan = the_plan()
+    seed(city_engine, choose_world(city_engine).district_a)
+    real_live = monitoring.live
+
+    def racing(conn: Any, *a: Any, **kw: Any) -> Any:  # another officer's report lands meanwhile
+        monkeypatch.setattr(monitoring, "live", real_live)
+        with city_engine.begin() as other:
+            monitoring.report_year(other, plan, 2023, by="other")
+        return real_live(conn, *a, **kw)
+
+    monkeypatch.setattr(monitoring, "live", racing)
+    with pytest.raises(Conflict, match="刚由他人报送"), city_engine.begin() as conn:
+        monitoring.report_year(conn, plan, 2023, by="city")
+    with city_engine.connect() as conn:
+        versions = [(r.version, r.reported_by) for r in monitoring.reports(conn, plan.code, year=2023)]
+    assert versions == [(1, "other")]
 
 
 def test_export_round_trips(city_engine: Engine) -> None:

@@ -17,10 +17,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from anju import divisions, indicators, registry
 from anju.core import clock
-from anju.core.errors import NotFound, ValidationError
+from anju.core.errors import Conflict, NotFound, ValidationError
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 from anju.indicators import Level
@@ -263,18 +264,22 @@ def report_year(conn: Connection, plan: Plan, year: int, *, by: str, note: str |
         raise ValidationError.of("note", f"{year} 年已报送（第 {last} 版）；更正须说明更正内容和原因")
     now = clock.now()
     got = live(conn, plan, Scope.whole_city(), year)
-    pk = conn.execute(
-        insert(plan_reports).values(
-            plan_code=plan.code,
-            edition=plan.edition,
-            year=year,
-            version=(last or 0) + 1,
-            note=text,
-            synthetic=1 if got.synthetic else 0,
-            reported_at=now,
-            reported_by=by[:40],
-        )
-    ).inserted_primary_key
+    try:
+        with conn.begin_nested():  # two reports of the year at the same moment: the second is told so
+            pk = conn.execute(
+                insert(plan_reports).values(
+                    plan_code=plan.code,
+                    edition=plan.edition,
+                    year=year,
+                    version=(last or 0) + 1,
+                    note=text,
+                    synthetic=1 if got.synthetic else 0,
+                    reported_at=now,
+                    reported_by=by[:40],
+                )
+            ).inserted_primary_key
+    except IntegrityError:
+        raise Conflict(f"{year} 年度数据刚由他人报送，请刷新后再报送（如需更正请说明）") from None
     assert pk is not None
     rid = int(pk[0])
     rows = [
