@@ -143,11 +143,19 @@ class Target:
 
     def token(self, username: str) -> str:
         """A token never used before: an operation may revoke the caller's sessions (sign-out, password
-        change). They are issued in batches, a transaction per ``TOKEN_BATCH`` requests."""
+        change). They are issued in batches, a transaction per ``TOKEN_BATCH`` requests; a request that
+        may have ended the caller's other sessions throws the rest of the batch away (``after``)."""
         batch = self.tokens.setdefault(username, [])
         if not batch:
             batch.extend(api_tokens(self.engine, username, TOKEN_BATCH))
         return batch.pop()
+
+    def after(self, executed: int) -> None:
+        """After a request that ran the statements from index ``executed`` on: if one of them may have
+        ended sessions (it changed sessions other than by the sign-in's touch, or accounts), the tokens
+        issued before it are not used."""
+        if any(MAY_END_SESSIONS.match(q) and not TOUCH.match(q) for q in self.statements[executed:]):
+            self.tokens.clear()
 
 
 def _note_refusals(app: Any, refused: list[None]) -> None:
@@ -176,6 +184,11 @@ SIGN_IN = re.compile(
     r"WHERE sessions\.token_hash = \S+\s*$)",
     re.S,
 )
+
+#: A write that may end sessions: revoking them, changing, disabling or removing an account.
+MAY_END_SESSIONS = re.compile(r"\s*(UPDATE|DELETE FROM)\s+(sessions|accounts)\s", re.I)
+#: The sign-in's touch of its own session (``last_seen_at``, once a minute), which ends nothing.
+TOUCH = re.compile(r"\s*UPDATE sessions SET last_seen_at=[^,]*? WHERE sessions\.id = \S+\s*$")
 
 
 @pytest.fixture
@@ -213,8 +226,8 @@ def targets(db_factories: conftest.DbFactories, tmp_path: Path) -> Iterator[list
 def test_api_fuzz(case: schemathesis.Case[Any], targets: list[Target]) -> None:
     username = caller_for(case.operation.method, case.operation.path)
     for target in targets:
-        refused, executed = len(target.refused), len(target.statements)
         headers = {"authorization": f"Bearer {target.token(username)}"}
+        refused, executed = len(target.refused), len(target.statements)
         try:
             # A client that is not entered: the app has no lifespan, and none is left registered per test app.
             response = case.call(session=get_client(target.app), headers=headers)
@@ -222,7 +235,9 @@ def test_api_fuzz(case: schemathesis.Case[Any], targets: list[Target]) -> None:
         except Exception as e:
             e.add_note(f"on the {target.backend} database")
             raise
-        if len(target.refused) > refused and all(SIGN_IN.match(q) for q in target.statements[executed:]):
+        target.after(executed)
+        sign_in_only = all(SIGN_IN.match(q) or TOUCH.match(q) for q in target.statements[executed:])
+        if len(target.refused) > refused and sign_in_only:
             # Refused in request validation, before the route ran, having read nothing but the caller's
             # session: the answer is the schema's and the same on every database, so the other backends
             # are not asked again (most of the coverage phase's cases: wrong types, missing fields,
