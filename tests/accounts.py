@@ -103,6 +103,14 @@ def api_token(engine: Engine, username: str) -> str:
     return token
 
 
+def api_tokens(engine: Engine, username: str, n: int) -> list[str]:
+    """``n`` bearer tokens for a seeded account, each a session of its own, issued in one transaction
+    (a caller that needs a fresh token per request takes them from a batch)."""
+    who = account_id(engine, username)
+    with engine.begin() as conn:
+        return [issue_session(conn, _sec(), who, kind="api", ip="127.0.0.1")[0] for _ in range(n)]
+
+
 def web_session(engine: Engine, username: str) -> tuple[str, str]:
     """(cookie token, CSRF token) of a new web session."""
     with engine.begin() as conn:

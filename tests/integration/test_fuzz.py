@@ -24,13 +24,14 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import hypothesis
 import pytest
 import schemathesis
+from fastapi.exceptions import RequestValidationError
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Ok
@@ -40,12 +41,12 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from anju.app import create_app
 from anju.security import check_policies
 from tests import conftest
-from tests.accounts import api_token
+from tests.accounts import api_token, api_tokens
 
 #: Generated requests per operation (plus schemathesis' explicit and coverage cases); raise it locally
 #: for a deeper run, e.g. ANJU_TEST_FUZZ_EXAMPLES=300.
@@ -123,11 +124,71 @@ def caller_for(method: str, path: str) -> str:
     return CALLER_FOR.get(POLICIES[(method.upper(), path)], "city")
 
 
-@dataclass(frozen=True)
+#: Tokens issued at a time for a target's caller (one transaction), each used for one request.
+TOKEN_BATCH = 32
+
+
+@dataclass
 class Target:
     backend: str
     engine: Engine
     app: Any
+    #: One entry per request the app refused in request validation (its ``RequestValidationError``
+    #: handler ran): the request never reached the route.
+    refused: list[None] = field(default_factory=list)
+    #: Every SQL statement the app executed (its engine's ``before_cursor_execute``).
+    statements: list[str] = field(default_factory=list)
+    #: username → tokens issued and not yet used
+    tokens: dict[str, list[str]] = field(default_factory=dict)
+
+    def token(self, username: str) -> str:
+        """A token never used before: an operation may revoke the caller's sessions (sign-out, password
+        change). They are issued in batches, a transaction per ``TOKEN_BATCH`` requests; a request that
+        may have ended the caller's other sessions throws the rest of the batch away (``after``)."""
+        batch = self.tokens.setdefault(username, [])
+        if not batch:
+            batch.extend(api_tokens(self.engine, username, TOKEN_BATCH))
+        return batch.pop()
+
+    def after(self, executed: int) -> None:
+        """After a request that ran the statements from index ``executed`` on: if one of them may have
+        ended sessions (it changed sessions other than by the sign-in's touch, or accounts), the tokens
+        issued before it are not used."""
+        if any(MAY_END_SESSIONS.match(q) and not TOUCH.match(q) for q in self.statements[executed:]):
+            self.tokens.clear()
+
+
+def _note_refusals(app: Any, refused: list[None]) -> None:
+    """Wrap the app's handler of ``RequestValidationError`` so that each request it answers is noted
+    (before the app's first request, so the middleware stack is built with the wrapper)."""
+    handler = app.exception_handlers[RequestValidationError]
+
+    async def noted(request: Any, exc: RequestValidationError) -> Any:
+        refused.append(None)
+        return await handler(request, exc)
+
+    app.exception_handlers[RequestValidationError] = noted
+
+
+def _noting(statements: list[str]) -> Any:
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    return note
+
+
+#: What the sign-in runs for a bearer token (the caller's session, read by its token's hash): the same
+#: statement for every request, with no generated value in it.
+SIGN_IN = re.compile(
+    r"\s*(BEGIN\s*$|SELECT sessions\.\w+, .*\sFROM sessions JOIN accounts ON accounts\.id = sessions\.account_id\s+"
+    r"WHERE sessions\.token_hash = \S+\s*$)",
+    re.S,
+)
+
+#: A write that may end sessions: revoking them, changing, disabling or removing an account.
+MAY_END_SESSIONS = re.compile(r"\s*(UPDATE|DELETE FROM)\s+(sessions|accounts)\s", re.I)
+#: The sign-in's touch of its own session (``last_seen_at``, once a minute), which ends nothing.
+TOUCH = re.compile(r"\s*UPDATE sessions SET last_seen_at=[^,]*? WHERE sessions\.id = \S+\s*$")
 
 
 @pytest.fixture
@@ -142,7 +203,10 @@ def targets(db_factories: conftest.DbFactories, tmp_path: Path) -> Iterator[list
             data_dir = tmp_path / backend
             data_dir.mkdir()
             app = create_app(conftest.test_settings(url, data_dir), migrate_schema=False)
-            made.append((Target(backend, app.state.engine, app), url))
+            target = Target(backend, app.state.engine, app)
+            _note_refusals(app, target.refused)
+            event.listen(target.engine, "before_cursor_execute", _noting(target.statements))
+            made.append((target, url))
         yield [target for target, _ in made]
     finally:
         for target, url in made:
@@ -162,8 +226,8 @@ def targets(db_factories: conftest.DbFactories, tmp_path: Path) -> Iterator[list
 def test_api_fuzz(case: schemathesis.Case[Any], targets: list[Target]) -> None:
     username = caller_for(case.operation.method, case.operation.path)
     for target in targets:
-        # A token per request: an operation may revoke the caller's sessions (sign-out, password change).
-        headers = {"authorization": f"Bearer {api_token(target.engine, username)}"}
+        headers = {"authorization": f"Bearer {target.token(username)}"}
+        refused, executed = len(target.refused), len(target.statements)
         try:
             # A client that is not entered: the app has no lifespan, and none is left registered per test app.
             response = case.call(session=get_client(target.app), headers=headers)
@@ -171,6 +235,14 @@ def test_api_fuzz(case: schemathesis.Case[Any], targets: list[Target]) -> None:
         except Exception as e:
             e.add_note(f"on the {target.backend} database")
             raise
+        target.after(executed)
+        sign_in_only = all(SIGN_IN.match(q) or TOUCH.match(q) for q in target.statements[executed:])
+        if len(target.refused) > refused and sign_in_only:
+            # Refused in request validation, before the route ran, having read nothing but the caller's
+            # session: the answer is the schema's and the same on every database, so the other backends
+            # are not asked again (most of the coverage phase's cases: wrong types, missing fields,
+            # values out of range). A request that read anything else goes to every backend.
+            break
 
 
 def test_every_api_operation_is_fuzzed() -> None:
