@@ -31,7 +31,8 @@ from tests.rental_builders import LANDLORD_ID
 
 #: Public routes that are not pages a person reads (a health probe, an image).
 #: Public GET routes that answer something other than a page (a health check, a picture, open-data downloads).
-NOT_PAGES = {"/healthz", "/rental/check/{code}/qr.svg", "/open-data/{dataset_id}.csv", "/open-data/{dataset_id}.json"}
+NOT_PAGES = {"/healthz", "/rental/check/{code}/qr.svg", "/open-data/{dataset_id}.csv", "/open-data/{dataset_id}.json",
+             "/indicators.csv"}  # fmt: skip
 
 
 def public_pages(app: FastAPI) -> list[str]:
@@ -133,6 +134,7 @@ def samples(s: Site) -> dict[str, str]:
         "/catalogue/{dataset_id}": "/catalogue/rental.leases_by_month",
         "/credit/public/{credit_code}": f"/credit/public/{rb.AGENCY_CODE}",
         "/market/public/{month}": "/market/public/2026-03",
+        "/indicators/{code}": "/indicators/housing.floor_area_per_resident",
     }
 
 
