@@ -19,12 +19,14 @@ from decimal import Decimal
 from typing import Any, TypedDict
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Connection,
     Integer,
     Select,
     String,
     and_,
+    bindparam,
     cast,
     exists,
     func,
@@ -183,24 +185,36 @@ def _initial_due(
     return _due(new, True)
 
 
+def _follower_statements() -> tuple[Any, Any]:
+    """The follower's two statements, built once (it runs in every filing: building an expression per call
+    cost as much as running it)."""
+    h, b, d, fh = registry.homes, registry.buildings, estates_fund_dues, estates_fund_homes
+    home: BindParameter[int] = bindparam("home_id")
+    opened = exists().where(fh.c.home_id == home)
+    had = exists().where(d.c.home_id == home, d.c.kind == "initial", d.c.status != "waived")
+    read = (
+        select(b.c.use, b.c.floors_above, opened.label("opened"), had.label("had"))
+        .join_from(h, b, b.c.id == h.c.building_id)
+        .where(h.c.id == home)
+    )
+    return read, insert(d)
+
+
+_FOLLOWER_READ, _INSERT_DUE = _follower_statements()
+
+
 def on_contract_filed(conn: Connection, settings: Settings, event: Mapping[str, Any]) -> None:
     """The follower of ``transactions.contract_filed`` (``Context.event_followers``): the first deposit
     due of the home, in the filing's transaction, from the event (home, area; the day is the filing's).
     A home whose fund was opened before (an imported existing home) or that had its initial deposit
-    already (the fund follows the home) owes nothing. Two statements on the filing's hot path: one
+    already (the fund follows the home) owes nothing. Two prepared statements on the filing's path: one
     read of what decides it (the building's type, whether the fund is open, an initial due), one insert."""
     home_id = int(event["home_id"])
-    h, b, d, fh = registry.homes, registry.buildings, estates_fund_dues, estates_fund_homes
-    opened = exists().where(fh.c.home_id == home_id)
-    had = exists().where(d.c.home_id == home_id, d.c.kind == "initial", d.c.status != "waived")
-    row = conn.execute(
-        select(b.c.use, b.c.floors_above, opened.label("opened"), had.label("had"))
-        .join_from(h, b, b.c.id == h.c.building_id)
-        .where(h.c.id == home_id)
-    ).first()
+    row = conn.execute(_FOLLOWER_READ, {"home_id": home_id}).first()
     if row is None or row.opened or row.had:
         return
-    on = clock.to_local(clock.now()).date()
+    now = clock.now()
+    on = clock.to_local(now).date()
     kind = fund_rules.building_type(row.use, int(row.floors_above))
     try:
         _, rate = fund_rules.rate_on(rate_editions(settings), kind, on)
@@ -208,11 +222,12 @@ def on_contract_filed(conn: Connection, settings: Settings, event: Mapping[str, 
         log.warning("no maintenance-fund due for contract %s: %s", event["contract_id"], e.message)
         return
     conn.execute(
-        insert(d).values(
-            home_id=home_id, kind="initial", reference=f"contract:{int(event['contract_id'])}",
-            amount_fen=fund_rules.deposit_fen(Decimal(event["area"]), rate), rate_fen_per_m2=rate, due_on=on,
-            status="due", journal_id=None, created_at=clock.now(),
-        )
+        _INSERT_DUE,
+        {
+            "home_id": home_id, "kind": "initial", "reference": f"contract:{int(event['contract_id'])}",
+            "amount_fen": fund_rules.deposit_fen(Decimal(event["area"]), rate), "rate_fen_per_m2": rate,
+            "due_on": on, "status": "due", "journal_id": None, "created_at": now,
+        },
     )  # fmt: skip
 
 
