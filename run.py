@@ -15,6 +15,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -62,16 +63,27 @@ def main() -> int:
         return 0
     if cmd == "demo":
         return run([str(BIN / "anju"), "demo", *rest])
-    for step in ([str(BIN / "ruff"), "check", "src", "tests", "bench", "run.py"], [str(BIN / "mypy")]):
-        print("•", " ".join(Path(step[0]).name if i == 0 else a for i, a in enumerate(step)), flush=True)
-        if (rc := run(step)) != 0:
-            return rc
+    ruff = [str(BIN / "ruff"), "check", "src", "tests", "bench", "run.py"]
+    print("• ruff check src tests bench run.py", flush=True)
+    if (rc := run(ruff)) != 0:
+        return rc
     if not os.environ.get("ANJU_TEST_POSTGRES_URL"):
         print("• ANJU_TEST_POSTGRES_URL is not set: running the suite on SQLite only", flush=True)
-    # Two workers (pytest-xdist): every test has its own database, so they run side by side; on the
-    # 2-core machine this halves the suite's time. ANJU_TEST_WORKERS=0 runs it in one process.
-    workers = os.environ.get("ANJU_TEST_WORKERS", "2")
-    return run([str(PY), "-m", "pytest", "-n", workers, *rest])
+    # mypy (about a minute from cold) runs beside the suite rather than before it; its report is printed
+    # when both are done, and either failing fails the run.
+    print("• mypy (beside the tests; its report follows them)", flush=True)
+    with tempfile.TemporaryFile() as report:
+        mypy = subprocess.Popen([str(BIN / "mypy")], cwd=ROOT, stdout=report, stderr=subprocess.STDOUT)
+        # Two workers (pytest-xdist): every test has its own database, so they run side by side; on the
+        # 2-core machine this halves the suite's time. ANJU_TEST_WORKERS=0 runs it in one process.
+        workers = os.environ.get("ANJU_TEST_WORKERS", "2")
+        try:
+            tests = run([str(PY), "-m", "pytest", "-n", workers, *rest])
+        finally:
+            typed = mypy.wait()
+        report.seek(0)
+        print("• mypy:", report.read().decode(errors="replace").strip(), flush=True)
+    return tests or typed
 
 
 if __name__ == "__main__":
