@@ -37,7 +37,7 @@ def fresh(method: str, template: str, kind: str, body: Callable[[Ctx, dict[str, 
 
     def build(ctx: Ctx) -> list[Any]:
         def request(c: Ctx, who: str, s: str) -> Request:
-            x = c.fresh_assistance(s, kind)
+            x = c.reused(("assistance", s, kind), lambda: c.fresh_assistance(s, kind))
             return (method, template.format(**x), body(c, x))
 
         return [(s, s, lambda c, who, s=s: request(c, who, s)) for s in ctx.data]
@@ -219,7 +219,7 @@ def street_app(method: str, template: str, stage: str, **kw: Any) -> Callable[[C
         for street in ctx.data:
 
             def req(c: Ctx, who: str, s: str = street) -> Request:
-                pk = fresh_app(c, "citizen", s, stage, own=False)
+                pk = c.reused(("application", s, stage), lambda: fresh_app(c, "citizen", s, stage, own=False))
                 return (method, template.format(app=pk, doc=c.docs.get(pk, 0)), dict(kw))
 
             out.append((street, street, req))

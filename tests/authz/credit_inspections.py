@@ -84,7 +84,8 @@ def fresh(method: str, template: str, drawn: bool, **kw: Any) -> Callable[[Ctx],
     def build(ctx: Ctx) -> list[Any]:
         def request(c: Ctx, s: str) -> Any:
             samples(c)
-            return (method, template.format(fresh_draw(c, s, drawn=drawn)), dict(kw))
+            draw = c.reused(("inspection", s, drawn), lambda: fresh_draw(c, s, drawn=drawn))
+            return (method, template.format(draw), dict(kw))
 
         return [(s, s, lambda c, who, s=s: request(c, s)) for s in streets(ctx)]
 

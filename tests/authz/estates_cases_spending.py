@@ -46,7 +46,8 @@ def per_street_fresh(method: str, template: str, kw: Any = None, *, submitted: b
 
     def build(ctx: Ctx) -> list[Any]:
         def req(c: Ctx, who: str, s: str) -> Any:
-            return method, template.format(id=fresh(c, s, submitted=submitted)), dict(kw or {})
+            sid = c.reused(("spending", s, submitted), lambda: fresh(c, s, submitted=submitted))
+            return method, template.format(id=sid), dict(kw or {})
 
         return [(s, s, lambda c, who, s=s: req(c, who, s)) for s in ctx.data]
 

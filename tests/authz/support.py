@@ -183,6 +183,16 @@ class Ctx:
     client_tokens: dict[str, str] = field(default_factory=dict)
     #: The matrix's department client ``client`` → (client_id, secret), for the token endpoint's case.
     client_secret: tuple[str, str] | None = None
+    #: Fresh records made for a request that consumes one, kept for the next role's request while no
+    #: write has succeeded (a refused request writes nothing, so its record is still fresh): key → record.
+    spare: dict[Any, Any] = field(default_factory=dict)
+
+    def reused(self, key: Any, make: Callable[[], Any]) -> Any:
+        """The spare fresh record under ``key``, made by ``make`` when there is none (``exercise`` drops
+        them when a write succeeds and before each route)."""
+        if key not in self.spare:
+            self.spare[key] = make()
+        return self.spare[key]
 
     def client_token(self, who: str) -> str:
         """An access token of the matrix's department client ``who`` (see ``CLIENTS``)."""
@@ -655,6 +665,7 @@ def exercise(ctx: Ctx, method: str, path: str, declared: str, case: Case) -> lis
         failures.append(f"{method} {path}: the route declares {declared!r}, its case {perm!r}")
     ctx.perm = perm
     client_route = perm.startswith("client.")
+    ctx.spare.clear()
     for label, street, build in case.variants(ctx):
         for who in [*ROLES, "anonymous", *(CLIENTS if client_route else ())]:
             m, url, kw = build(ctx, who)
@@ -671,6 +682,8 @@ def exercise(ctx: Ctx, method: str, path: str, declared: str, case: Case) -> lis
             if token:
                 headers["authorization"] = f"Bearer {token}"
             resp = ctx.client.request(m, url, headers=headers, **kw)
+            if resp.status_code < 400 and m not in ("GET", "HEAD"):
+                ctx.spare.clear()  # the write may have consumed its record
             want = expected(ctx, case, who, street, not url.startswith(("/api/", "/tiles/")))
             if resp.status_code not in want:
                 failures.append(
