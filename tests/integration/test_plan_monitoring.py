@@ -23,7 +23,8 @@ from anju.plan import evaluation, export, monitoring, report_docx, report_pdf, s
 from anju.plan.domain import Plan
 from anju.plan.tables import plan_entries, plan_reports
 from anju.security.tables import audit_log
-from tests.accounts import api_token, choose_world, web_session
+from anju.security import Caller, NewAccount, Role, Security, create_account
+from tests.accounts import PASSWORD, account_id, api_token, choose_world, web_session
 from tests.helpers import finished_job
 from tests.integration.test_market_dashboard import pdf_text
 from tests.plan_builders import CITY, store_values
@@ -311,6 +312,23 @@ def test_evaluation_job_and_download(city_engine: Engine, settings: Any) -> None
     doc = Document(io.BytesIO(got.content))
     assert "中期评估" in "\n".join(p.text for p in doc.paragraphs)
     assert client.get("/plan/evaluations/" + "0" * 32 + ".pdf").status_code == 404
+    with city_engine.connect() as conn:
+        audits = conn.execute(
+            select(audit_log.c.actor_id, audit_log.c.detail).where(audit_log.c.action == "plan.download_evaluation")
+        ).all()
+    assert [a for a, _ in audits] == [account_id(city_engine, "city")]
+    assert job["result_path"].rsplit("/", 1)[1] in str(audits[0][1])
+    # another city officer (same role, same scope) does not get the file: it belongs to the job's owner
+    with city_engine.begin() as conn:
+        create_account(
+            conn,
+            Security(settings),
+            NewAccount("city2", PASSWORD, Role.city_officer, "赵市局", division_code=CITY),
+            Caller.system("t"),
+        )
+    token2, _ = web_session(city_engine, "city2")
+    client.cookies.set("anju_session", token2)
+    assert client.get(job["result_path"]).status_code == 404
 
 
 def test_progress_reads_a_fixed_number_of_queries_whatever_the_targets(city_engine: Engine) -> None:
