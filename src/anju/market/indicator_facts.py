@@ -73,7 +73,8 @@ class Facts:
     #: resales made on a listing, aggregated in the database by (district, month) and by (None, month)
     #: for the city
     listed_sales: dict[tuple[str | None, str], ListedSales] = field(default_factory=dict)
-    #: the synthetic city's scale (None: real data), the population of the assistance targets
+    #: the synthetic city's scale (None: real data), the resident population (street database, read
+    #: through the assistance targets)
     scale: float | None = None
     population: dict[str | None, int] = field(default_factory=dict)
     population_note: str = ""
@@ -378,12 +379,9 @@ def _assistance(conn: Connection, f: Facts, m: Subquery, city: str) -> None:
         ).all(),
     )
     targets = assistance.targets_in(conn, city)
-    f.population = {None: targets.population}
+    f.population = {} if targets.population is None else {None: targets.population}
     f.population.update(targets.district_population)
-    f.population_note = (
-        f"{targets.population_year} 年城镇常住人口{'（示例）' if targets.population_sample else ''}："
-        f"{targets.population_source}"
-    )
+    f.population_note = targets.population_source
 
 
 # ------------------------------------------------------------------------------------- listings

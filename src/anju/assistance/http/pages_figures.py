@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse
 
+from anju import indicators
 from anju.assistance import department_facts, figures, plan_targets, talent_figures
 from anju.assistance.http.deps import AssistanceRead
 from anju.web.deps import SettingsDep, UowDep
@@ -21,12 +22,22 @@ from anju.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
+#: The figures of these pages that are indicators of the dictionary (docs/indicators.md, "Pages that
+#: read the dictionary"): name, unit and calibre are the entries', linked to them.
+ENTRIES = {
+    "coverage": "housing.assisted_coverage",
+    "supply": "assistance.assisted_homes_supplied",
+}
+
 #: The filter form sends an empty value for "everything I may see".
 DistrictQ = Annotated[str | None, Query(pattern=r"^(\d{6})?$", description="区（县）或功能区代码")]
 
 
 def _page(request: Request, template: str, district: str | None, data: dict[str, Any], **ctx: Any) -> HTMLResponse:
-    return render(request, template, data=jsonable_encoder(data), f=data, district=district or "", **ctx)
+    entries = {k: indicators.get(code) for k, code in ENTRIES.items()}
+    return render(
+        request, template, data=jsonable_encoder(data), f=data, district=district or "", entries=entries, **ctx
+    )
 
 
 @router.get("/assistance/figures", response_class=HTMLResponse)
