@@ -35,7 +35,7 @@ from anju.assistance.tables import (
 from anju.core.scope import SYSTEM, Scope
 from anju.divisions import divisions_table
 from anju.plan import load as load_plan
-from anju.plan import shipped
+from anju.plan import plan_for, shipped
 from anju.registry.tables import homes
 from anju.security import Caller, NewAccount, Role, Security, create_account
 from tests.accounts import PASSWORD, World, api_token, choose_world
@@ -470,7 +470,7 @@ def test_the_figures_follow_a_newly_loaded_plan_edition_and_the_street_populatio
     """The figures' targets are the current plan's: a corrected edition loaded (no code change) is what
     the figures compare with next; the population is the street database's stored resident population."""
     with city_engine.connect() as c:
-        before = plan_targets.targets_in(c, "320100")
+        before = plan_targets.targets_in(c, plan_for(c, "320100"), "320100")
     assert before.coverage_percent == 28 and before.population is None and before.population_year is None
     text = (ROOT / "src/anju/plan/data/320100/320100-14th.toml").read_text(encoding="utf-8")
     edited = text.replace('value = 28\ncomparison = "at_least"', 'value = 30\ncomparison = "at_least"', 1)
@@ -488,7 +488,7 @@ def test_the_figures_follow_a_newly_loaded_plan_edition_and_the_street_populatio
         ],
     )
     with city_engine.connect() as c:
-        after = plan_targets.targets_in(c, "320100")
+        after = plan_targets.targets_in(c, plan_for(c, "320100"), "320100")
     assert after.coverage_percent == 30  # edition 2 is in force
     assert after.supply_total == round(300_000 * TEST_SCALE)  # counts still scaled to the synthetic city
     # the latest year's population, not scaled (it is the synthetic city's own), labelled synthetic

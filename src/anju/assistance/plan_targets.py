@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, TypedDict
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection
 
@@ -21,8 +21,11 @@ from anju import registry
 from anju.assistance import domain
 from anju.core.scope import SYSTEM
 
-if TYPE_CHECKING:
-    from anju.plan import Plan, Target
+#: An ``anju.plan.Plan`` and one of its ``Target``s. Not imported: the plan context's reports use the
+#: market's, whose figures read assistance — assistance's core names no plan type (its routes pass the
+#: current plan in, ``http/targets.py``).
+Plan = Any
+Target = Any
 
 
 class TargetsError(ValueError):
@@ -229,7 +232,8 @@ def _kinds(code: str) -> tuple[domain.Kind, ...]:
 
 def _in_dictionary_unit(t: Target) -> Decimal:
     """The target in the dictionary's unit (套, 人, %): the plan's value ÷ the target's factor."""
-    return t.value / t.factor
+    value: Decimal = t.value / t.factor
+    return value
 
 
 def _count(t: Target) -> int:
@@ -333,11 +337,10 @@ def population_in(conn: Connection, city_code: str) -> Population:
     return Population(city, districts, year, sample, source)
 
 
-def targets_in(conn: Connection, city_code: str) -> Targets:
-    """The city's targets from its current plan (``anju.plan``), as the register in ``conn`` should be
-    compared with them: scaled to the synthetic city's scale when the register is one (the demo)."""
-    from anju.plan import plan_for
-
-    targets = targets_from_plan(plan_for(conn, city_code), population_in(conn, city_code))
+def targets_in(conn: Connection, plan: Plan, city_code: str) -> Targets:
+    """The targets of ``plan`` (the city's current plan, ``anju.plan.plan_for``) as the register in
+    ``conn`` should be compared with them: scaled to the synthetic city's scale when the register is one
+    (the demo), with the street database's population."""
+    targets = targets_from_plan(plan, population_in(conn, city_code))
     scale = registry.synthetic_scale(conn)
     return targets if scale is None or scale == 1 else targets.scaled(scale)

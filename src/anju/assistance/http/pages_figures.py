@@ -15,8 +15,9 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse
 
 from anju import indicators
-from anju.assistance import department_facts, figures, plan_targets, talent_figures
+from anju.assistance import department_facts, figures, talent_figures
 from anju.assistance.http.deps import AssistanceRead
+from anju.assistance.http.targets import current as current_targets
 from anju.web.deps import SettingsDep, UowDep
 from anju.web.templating import render
 
@@ -46,7 +47,7 @@ def figures_page(
 ) -> HTMLResponse:
     district = district or None
     with uow.read() as conn:
-        t = plan_targets.targets_in(conn, settings.city_code)
+        t = current_targets(conn, settings)
         data = {
             "coverage": figures.coverage(conn, t, scope=caller.scope, district=district),
             "supply": figures.supply(conn, t, scope=caller.scope, district=district),
@@ -72,7 +73,7 @@ def talent_page(
 ) -> HTMLResponse:
     district = district or None
     with uow.read() as conn:
-        t = plan_targets.targets_in(conn, settings.city_code)
+        t = current_targets(conn, settings)
         data = {"talent": talent_figures.talent(conn, t, scope=caller.scope, district=district)}
         choices = figures.district_choices(conn, scope=caller.scope)
     return _page(

@@ -41,7 +41,7 @@ def lift_list(request: Request, uow: UowDep, caller: RenewalRead, paging: Paging
     )
 
 
-def _entries() -> dict[str, Any]:
+def _entries() -> dict[str, indicators.Indicator]:
     """The dictionary entry of each plan target the progress shows (its name, unit and calibre, linked):
     the values are the entries' provider's own query (:func:`anju.renewal.progress._actuals`)."""
     return {key: indicators.get(code) for code, (key, _kind, _measure) in rules.INDICATORS.items()}
