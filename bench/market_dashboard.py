@@ -19,34 +19,18 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests.market_dashboard_fixtures writes the rows
+sys.path.insert(0, str(ROOT / "bench"))
+from common import load_city, officer_tokens, pg_database, time_endpoints  # noqa: E402
 
 FIRST, LAST = "2015-01", "2025-12"  # 132 months
-
-
-def pct(xs: list[float], p: float) -> float:
-    xs = sorted(xs)
-    return round(xs[min(len(xs) - 1, int(p / 100 * len(xs)))] * 1000, 2)
-
-
-def pg_database(admin_url: str, name: str) -> str:
-    eng = create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
-    with eng.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    eng.dispose()
-    base, _, _ = admin_url.rpartition("/")
-    return f"{base}/{name}"
 
 
 def build(url: str, data_dir: Path, runs: int, warnings: int) -> tuple[Any, dict[str, str], str, str]:
@@ -57,14 +41,13 @@ def build(url: str, data_dir: Path, runs: int, warnings: int) -> tuple[Any, dict
     from anju.core import migrate
     from anju.core.db import make_engine
     from anju.core.settings import Settings
-    from anju.security import Caller, NewAccount, Role, Security, create_account, issue_session
 
     settings = Settings(database_url=url, data_dir=data_dir, environment="development")
     engine = make_engine(settings.resolved_database_url)
     migrate.upgrade(engine)
     city = settings.city_code
+    load_city(engine, city)
     with engine.begin() as c:
-        divisions.load_city(c, city)
         districts = [d.code for d in divisions.children(c, city, "district", limit=100).items]
     print(f"{len(districts)} districts", file=sys.stderr)
     t0 = time.perf_counter()
@@ -80,18 +63,7 @@ def build(url: str, data_dir: Path, runs: int, warnings: int) -> tuple[Any, dict
                 warnings=warnings if i == runs - 1 else 20,
             )
     print(f"{runs} runs written: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-    sec = Security(settings)
-    tokens = {}
-    with engine.begin() as c:
-        for who, role, division in (
-            ("bench_city", Role.city_officer, city),
-            ("bench_district", Role.district_officer, districts[0]),
-        ):
-            cmd = NewAccount(
-                username=who, password="Bench-Passw0rd!", role=role, name="基准测试", division_code=division
-            )
-            aid = create_account(c, sec, cmd, Caller.system("bench")).account_id
-            tokens[who.removeprefix("bench_")], _, _ = issue_session(c, sec, int(aid), kind="api", ip="127.0.0.1")
+    tokens = officer_tokens(engine, settings, city, districts[0])
     engine.dispose()
     return settings, tokens, city, districts[0]
 
@@ -106,58 +78,33 @@ def measure(settings: Any, tokens: dict[str, str], city: str, own: str, n: int, 
     months = domain.months_between(FIRST, LAST)
     methods, bands = list(domain.METHODS), list(domain.BAND_LABELS)
     client = TestClient(create_app(settings))
-    out = []
     areas = [city, own]  # the district officer's own district and the city: visible to both roles
-    for who, token in tokens.items():
-        h = {"Authorization": f"Bearer {token}"}
-        endpoints: dict[str, Any] = {
-            "summary": lambda: ("/api/v1/market/dashboard/summary", {}),
-            "supply": lambda: ("/api/v1/market/dashboard/supply", {"area": rng.choice(areas), "months": 36}),
-            "supply_132": lambda: ("/api/v1/market/dashboard/supply", {"area": rng.choice(areas), "months": 132}),
-            "indices_all_areas": lambda: (
-                "/api/v1/market/dashboard/indices",
-                {
-                    "segment": rng.choice(["new", "resale"]),
-                    "method": rng.choice(methods),
-                    "band": rng.choice(bands),
-                    "months": 36,
-                    "until": rng.choice(months[36:]),
-                },
-            ),
-            "indices_one_area_132": lambda: (
-                "/api/v1/market/dashboard/indices",
-                {"method": rng.choice(methods), "band": rng.choice(bands), "area": rng.choice(areas), "months": 132},
-            ),
-            "health": lambda: (
-                "/api/v1/market/dashboard/health",
-                {"month": rng.choice(months), "area": rng.choice(areas), "months": 36},
-            ),
-            "warnings": lambda: ("/api/v1/market/dashboard/warnings", {"page": rng.randint(1, 3)}),
-        }
-        for name, make in endpoints.items():
-            for _ in range(10):  # warm-up
-                path, params = make()
-                assert client.get(path, params=params, headers=h).status_code == 200
-            xs = []
-            for _ in range(n):
-                path, params = make()
-                t0 = time.perf_counter()
-                r = client.get(path, params=params, headers=h)
-                xs.append(time.perf_counter() - t0)
-                assert r.status_code == 200, r.text
-            out.append(
-                {
-                    "database": settings.resolved_database_url.split(":")[0].split("+")[0],
-                    "role": who,
-                    "endpoint": name,
-                    "n": n,
-                    "p50_ms": pct(xs, 50),
-                    "p95_ms": pct(xs, 95),
-                    "p99_ms": pct(xs, 99),
-                    "mean_ms": round(statistics.fmean(xs) * 1000, 2),
-                }
-            )
-    return out
+    endpoints: dict[str, Any] = {
+        "summary": lambda: ("/api/v1/market/dashboard/summary", {}),
+        "supply": lambda: ("/api/v1/market/dashboard/supply", {"area": rng.choice(areas), "months": 36}),
+        "supply_132": lambda: ("/api/v1/market/dashboard/supply", {"area": rng.choice(areas), "months": 132}),
+        "indices_all_areas": lambda: (
+            "/api/v1/market/dashboard/indices",
+            {
+                "segment": rng.choice(["new", "resale"]),
+                "method": rng.choice(methods),
+                "band": rng.choice(bands),
+                "months": 36,
+                "until": rng.choice(months[36:]),
+            },
+        ),
+        "indices_one_area_132": lambda: (
+            "/api/v1/market/dashboard/indices",
+            {"method": rng.choice(methods), "band": rng.choice(bands), "area": rng.choice(areas), "months": 132},
+        ),
+        "health": lambda: (
+            "/api/v1/market/dashboard/health",
+            {"month": rng.choice(months), "area": rng.choice(areas), "months": 36},
+        ),
+        "warnings": lambda: ("/api/v1/market/dashboard/warnings", {"page": rng.randint(1, 3)}),
+    }
+    database = settings.resolved_database_url.split(":")[0].split("+")[0]
+    return time_endpoints(client, database, tokens, endpoints, n)
 
 
 def main() -> int:

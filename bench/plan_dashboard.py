@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -29,24 +28,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import func, insert, select
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import load_city, officer_tokens, pg_database, time_endpoints
 
 YEARS = range(2015, 2026)
-
-
-def pct(xs: list[float], p: float) -> float:
-    xs = sorted(xs)
-    return round(xs[min(len(xs) - 1, int(p / 100 * len(xs)))] * 1000, 2)
-
-
-def pg_database(admin_url: str, name: str) -> str:
-    eng = create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
-    with eng.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    eng.dispose()
-    base, _, _ = admin_url.rpartition("/")
-    return f"{base}/{name}"
 
 
 def build(url: str, data_dir: Path, extra: int, seed: int) -> tuple[Any, dict[str, str], int]:
@@ -58,7 +45,6 @@ def build(url: str, data_dir: Path, extra: int, seed: int) -> tuple[Any, dict[st
     from anju.core.settings import Settings
     from anju.indicators.tables import indicator_runs, indicator_values
     from anju.plan import monitoring, shipped
-    from anju.security import Caller, NewAccount, Role, Security, create_account, issue_session
 
     rng = random.Random(seed)
     settings = Settings(
@@ -68,10 +54,9 @@ def build(url: str, data_dir: Path, extra: int, seed: int) -> tuple[Any, dict[st
     migrate.upgrade(engine)
     city = settings.city_code
     plan = shipped(city)[0]
+    streets = [d.code for d in load_city(engine, city)]
     with engine.begin() as c:
-        divisions.load_city(c, city)
         districts = [d.code for d in divisions.by_level(c, "district")]
-        streets = [d.code for d in divisions.by_level(c, "street")]
     print(f"{len(districts)} districts, {len(streets)} streets", file=sys.stderr)
     codes = sorted({t.indicator for t in plan.targets}) + [f"streets.bench_{i:02d}" for i in range(extra)]
     areas = [("city", city)] + [("district", d) for d in districts] + [("street", s) for s in streets]
@@ -111,18 +96,8 @@ def build(url: str, data_dir: Path, extra: int, seed: int) -> tuple[Any, dict[st
         for y in range(2021, 2025):
             monitoring.report_year(c, plan, y, by="bench")
         monitoring.report_year(c, plan, 2023, by="bench", note="基准测试更正")
-    sec = Security(settings)
-    tokens = {}
-    with engine.begin() as c:
-        for who, role, division in (
-            ("bench_city", Role.city_officer, city),
-            ("bench_district", Role.district_officer, "320102" if "320102" in districts else districts[0]),
-        ):
-            cmd = NewAccount(
-                username=who, password="Bench-Passw0rd!", role=role, name="基准测试", division_code=division
-            )
-            aid = create_account(c, sec, cmd, Caller.system("bench")).account_id
-            tokens[who.removeprefix("bench_")], _, _ = issue_session(c, sec, int(aid), kind="api", ip="127.0.0.1")
+    tokens = officer_tokens(engine, settings, city, "320102" if "320102" in districts else districts[0])
+    with engine.connect() as c:
         assert c.execute(select(func.count()).select_from(indicator_values)).scalar() == n
     engine.dispose()
     return settings, tokens, n
@@ -139,34 +114,15 @@ def measure(settings: Any, tokens: dict[str, str], n: int, seed: int) -> list[di
     keys = [t.key for t in plan.targets if t.area == plan.city]
     client = TestClient(create_app(settings))
     db = settings.resolved_database_url.split(":")[0].split("+")[0]
-    out = []
-    for who, token in tokens.items():
-        h = {"Authorization": f"Bearer {token}"}
-        endpoints: dict[str, Any] = {
-            "progress": lambda: ("/api/v1/plan/progress", {"year": rng.choice(plan.years)}),
-            "progress_csv": lambda: ("/api/v1/plan/progress.csv", {"year": rng.choice(plan.years)}),
-            "target": lambda: (f"/api/v1/plan/targets/{quote(rng.choice(keys), safe='')}", {}),
-            "reports": lambda: ("/api/v1/plan/reports", {}),
-            "export_json": lambda: ("/api/v1/plan/export", {"year": rng.choice([2021, 2022, 2023, 2024])}),
-            "public": lambda: ("/api/v1/plan/public", {}),
-        }
-        for name, make in endpoints.items():
-            for _ in range(10):  # warm-up
-                path, params = make()
-                r = client.get(path, params=params, headers=h)
-                assert r.status_code == 200, (path, r.text[:200])
-            xs = []
-            for _ in range(n):
-                path, params = make()
-                t0 = time.perf_counter()
-                r = client.get(path, params=params, headers=h)
-                xs.append(time.perf_counter() - t0)
-                assert r.status_code == 200, r.text
-            out.append(
-                {"database": db, "role": who, "endpoint": name, "n": n, "p50_ms": pct(xs, 50), "p95_ms": pct(xs, 95),
-                 "p99_ms": pct(xs, 99), "mean_ms": round(statistics.fmean(xs) * 1000, 2)}
-            )  # fmt: skip
-    return out
+    endpoints: dict[str, Any] = {
+        "progress": lambda: ("/api/v1/plan/progress", {"year": rng.choice(plan.years)}),
+        "progress_csv": lambda: ("/api/v1/plan/progress.csv", {"year": rng.choice(plan.years)}),
+        "target": lambda: (f"/api/v1/plan/targets/{quote(rng.choice(keys), safe='')}", {}),
+        "reports": lambda: ("/api/v1/plan/reports", {}),
+        "export_json": lambda: ("/api/v1/plan/export", {"year": rng.choice([2021, 2022, 2023, 2024])}),
+        "public": lambda: ("/api/v1/plan/public", {}),
+    }
+    return time_endpoints(client, db, tokens, endpoints, n)
 
 
 def reports(settings: Any) -> list[dict[str, Any]]:

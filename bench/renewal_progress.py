@@ -24,19 +24,19 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from anju import divisions, registry
+from anju import registry
 from anju.core import clock, migrate
 from anju.core.db import make_engine
 from anju.core.dialect import bulk_insert
 from anju.core.scope import Scope
-from anju.divisions.tables import divisions as division_rows
 from anju.renewal import domain, progress, rules
 from anju.renewal.tables import renewal_projects
+from common import fresh_sqlite, load_city
 from ledger import drop_postgres, fresh_postgres
 
 CITY = "320100"
@@ -46,17 +46,8 @@ def build(engine: Engine, n: int, seed: int = 1) -> float:
     rng = random.Random(seed)
     now = clock.now()
     t = time.perf_counter()
+    streets = sorted((s.code, s.managing_code or s.parent_code or "") for s in load_city(engine, CITY))
     with engine.begin() as c:
-        divisions.load_city(c, CITY)
-        d = division_rows.c
-        streets = [
-            (str(code), str(m))
-            for code, m in c.execute(
-                select(d.code, func.coalesce(d.managing_code, d.parent_code))
-                .where(d.level == "street")
-                .order_by(d.code)
-            )
-        ]
         n_estates = max(1, n // 20)
         estates = []
         for i in range(n_estates):
@@ -132,18 +123,12 @@ def main() -> None:
     g.add_argument("--postgres")
     ap.add_argument("--keep", action="store_true")
     a = ap.parse_args()
-    if a.sqlite:
-        p = Path(a.sqlite)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        for f in p.parent.glob(p.name + "*"):
-            f.unlink()
-        url = f"sqlite:///{p}"
-    else:
-        url = fresh_postgres(a.postgres)
+    url = fresh_sqlite(a.sqlite) if a.sqlite else fresh_postgres(a.postgres)
     engine = make_engine(url)
     migrate.upgrade(engine)
     setup = build(engine, a.projects)
-    plan = rules.load_plan(rules.DATA / CITY / "plan.toml")
+    plan = rules.shipped_plan(CITY)
+    assert plan is not None, "no shipped plan for the city"
     times = []
     for i in range(6):
         t = time.perf_counter()

@@ -33,11 +33,12 @@ from sqlalchemy import Engine, insert, select
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from anju import assistance, divisions, registry, rental, streets
+from anju import assistance, registry, rental, streets
 from anju.core import clock, migrate
 from anju.core.db import make_engine, unit_of_work
 from anju.core.dialect import bulk_insert
 from anju.indicators import refresh
+from common import fresh_sqlite, load_city
 from ledger import drop_postgres, fresh_postgres
 
 CITY = "320100"
@@ -50,9 +51,7 @@ STATUSES = ["使用"] * 88 + ["现房"] * 6 + ["预售"] * 3 + ["在建"] * 2 + 
 
 
 def _streets(engine: Engine) -> list[tuple[str, str]]:
-    with engine.begin() as c:
-        divisions.load_city(c, CITY)
-        return [(d.code, d.parent_code or "") for d in divisions.by_level(c, "street")]
+    return [(d.code, d.parent_code or "") for d in load_city(engine, CITY)]
 
 
 def _buildings(streets: list[tuple[str, str]], n: int, rng: random.Random, now: object) -> Iterator[tuple[object, ...]]:
@@ -178,11 +177,7 @@ def main() -> None:
     if a.sqlite and a.refresh_only:
         url = f"sqlite:///{a.sqlite}"
     elif a.sqlite:
-        p = Path(a.sqlite)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        for f in p.parent.glob(p.name + "*"):
-            f.unlink()
-        url = f"sqlite:///{p}"
+        url = fresh_sqlite(a.sqlite)
     else:
         url = fresh_postgres(a.postgres)
     engine = make_engine(url)

@@ -636,6 +636,7 @@ CONTEXTS: tuple[Context, ...] = (
         "plan",
         vocabulary="anju.plan.vocabulary",
         commands={"plan": "anju.plan.cli:plan"},
+        worklist="anju.plan.worklist:items",
         help={"plan": "Plans as data: check a plan's figures, load an edition (a correction or the next plan)."},
         permissions={
             "plan.read": "read the plan's progress, reported figures and hand entries (city targets, those in scope)",

@@ -11,7 +11,6 @@ import csv
 import io
 import json
 import re
-import tomllib
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -35,10 +34,13 @@ from anju.assistance.tables import (
 )
 from anju.core.scope import SYSTEM, Scope
 from anju.divisions import divisions_table
+from anju.plan import load as load_plan
+from anju.plan import plan_for, shipped
 from anju.registry.tables import homes
 from anju.security import Caller, NewAccount, Role, Security, create_account
 from tests.accounts import PASSWORD, World, api_token, choose_world
 from tests.conftest import TEST_SCALE
+from tests.plan_builders import store_values
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -277,9 +279,12 @@ def data(city_engine: Engine) -> Data:
     return build(city_engine)
 
 
+SAMPLE_POPULATION = plan_targets.Population(8_000_000, {}, 2025, True, "测试人口")
+
+
 @pytest.fixture
 def targets() -> plan_targets.Targets:
-    return plan_targets.targets_for("320100")
+    return plan_targets.targets_from_plan(shipped("320100")[0], SAMPLE_POPULATION)
 
 
 def district_scope(engine: Engine, code: str) -> Scope:
@@ -315,7 +320,7 @@ def test_coverage_counts_current_beneficiaries_and_the_rate_against_the_target(c
     assert filtered["persons"] == 6 and filtered["rate_percent"] == 30.0
     # a street is not a whole district: counts, but no population and no rate
     assert (street["persons"], street["households"], street["population"], street["rate_percent"]) == (4, 2, None, None)
-    # the shipped (sample) population: 8 of 8 000 000
+    # a population of 8 000 000: 8 persons are 0.0 %
     assert shipped["population"] == 8_000_000 and shipped["population_sample"] is True
     assert shipped["rate_percent"] == 0.0
 
@@ -458,51 +463,37 @@ def test_percentile_interpolates_between_ranks():
     assert figures.summary([3.0, 1.0, 2.0]) == {"n": 3, "median_days": 2.0, "p90_days": 2.8}
 
 
-# -------------------------------------------------------------------------------------- targets file
+# ------------------------------------------------------------------------------- targets from the plan
 
 
-def test_the_shipped_targets_are_the_plan_figures():
-    t = plan_targets.load_targets(plan_targets.targets_path("320100"))
-    assert t.coverage_percent == 28 and t.previous_coverage_percent == 23
-    assert dict(t.supply_by_year) == {2021: 49_000, 2022: 59_000, 2023: 64_000, 2024: 64_000, 2025: 64_000}
-    assert t.supply_total == 300_000
-    assert {p.kind.value: (p.homes, p.bound) for p in t.programmes} == {
-        "affordable_rental": (125_000, "at_least"),
-        "public_rental": (5_000, "at_least"),
-        "shared_ownership": (10_000, "at_least"),
-        "resettlement": (160_000, "about"),
-    }
-    assert (t.talent_homes, t.talent_beneficiaries) == (120_000, 200_000)
-    assert t.talent_homes_by_district["320192"] == 18_000 and t.talent_homes_by_district["320118"] == 6_000
-    assert sum(t.talent_homes_by_district.values()) == 120_000
-    assert t.population_sample is True and t.population == 8_000_000
-    # every district code is a district or zone of the city's divisions
-    city = tomllib.loads((ROOT / "src/anju/divisions/data/320100/city.toml").read_text(encoding="utf-8"))
-    codes = {x["code"] for x in city["districts"]} | {x["code"] for x in city["zones"]}
-    assert set(t.talent_homes_by_district) == codes and set(t.district_population) == codes
-
-
-@pytest.mark.parametrize(
-    ("change", "key"),
-    [
-        (lambda r: r["supply"]["by_year"].update({"2023": 1}), "supply.by_year"),
-        (lambda r: r["supply"]["by_year"].update({"2030": 1}), "supply.by_year.2030"),
-        (lambda r: r["supply"].update({"kinds": ["public_rental", "castles"]}), "supply.kinds[1]"),
-        (lambda r: r["supply"]["programme"][1].update({"homes": -5}), "supply.programme[1].homes"),
-        (lambda r: r["supply"]["programme"][0].update({"bound": "roughly"}), "supply.programme[0].bound"),
-        (lambda r: r["talent"]["homes_by_district"].update({"江宁": 1}), "talent.homes_by_district.江宁"),
-        (lambda r: r["talent"]["homes_by_district"].update({"320115": 1}), "talent.homes_by_district"),
-        (lambda r: r["coverage"].update({"target_percent": 280}), "coverage.target_percent"),
-        (lambda r: r["population"].pop("urban_residents"), "population.urban_residents"),
-        (lambda r: r["talent"].update({"beneficiaries": "many"}), "talent.beneficiaries"),
-    ],
-)
-def test_a_wrong_targets_file_is_refused_naming_the_key(change, key):
-    raw = tomllib.loads(plan_targets.targets_path("320100").read_text(encoding="utf-8"))
-    change(raw)
-    with pytest.raises(plan_targets.TargetsError) as e:
-        plan_targets.targets_from_dict(raw)
-    assert str(e.value).startswith(key + ":"), str(e.value)
+def test_the_figures_follow_a_newly_loaded_plan_edition_and_the_street_population(city_engine, tmp_path):
+    """The figures' targets are the current plan's: a corrected edition loaded (no code change) is what
+    the figures compare with next; the population is the street database's stored resident population."""
+    with city_engine.connect() as c:
+        before = plan_targets.targets_in(c, plan_for(c, "320100"), "320100")
+    assert before.coverage_percent == 28 and before.population is None and before.population_year is None
+    text = (ROOT / "src/anju/plan/data/320100/320100-14th.toml").read_text(encoding="utf-8")
+    edited = text.replace('value = 28\ncomparison = "at_least"', 'value = 30\ncomparison = "at_least"', 1)
+    assert edited != text
+    (tmp_path / "edition2.toml").write_text(edited, encoding="utf-8")
+    load_plan(city_engine, tmp_path / "edition2.toml")
+    w = choose_world(city_engine)
+    store_values(
+        city_engine,
+        [
+            ("population.resident", "city", "320100", 2023, "9000", None),
+            ("population.resident", "district", w.district_a, 2023, "1200", None),
+            ("population.resident", "city", "320100", 2024, "9500", None),
+            ("population.resident", "district", w.district_a, 2024, "1300", None),
+        ],
+    )
+    with city_engine.connect() as c:
+        after = plan_targets.targets_in(c, plan_for(c, "320100"), "320100")
+    assert after.coverage_percent == 30  # edition 2 is in force
+    assert after.supply_total == round(300_000 * TEST_SCALE)  # counts still scaled to the synthetic city
+    # the latest year's population, not scaled (it is the synthetic city's own), labelled synthetic
+    assert (after.population, after.district_population, after.population_year) == (9500, {w.district_a: 1300}, 2024)
+    assert after.population_sample is True and "population.resident" in after.population_source
 
 
 # ------------------------------------------------------------------------------------- API and pages
@@ -543,9 +534,8 @@ def test_the_api_answers_each_figure_within_the_callers_scope(client, data):
     assert (city["persons"], city["households"]) == (8, 6)
     district = get(client, "district", f"{API}/coverage").json()
     assert (district["persons"], district["households"], district["area_code"]) == (6, 4, w.district_a)
-    # the test city is synthetic (scale TEST_SCALE): its figures are compared with targets scaled to it
-    shipped = plan_targets.targets_for("320100")
-    assert district["population"] == round(shipped.district_population[w.district_a] * TEST_SCALE)
+    # the street database has no population yet: counts, no rate
+    assert district["population"] is None and district["rate_percent"] is None
     talent = get(client, "district", f"{API}/talent").json()
     assert [r["code"] for r in talent["districts"]] == [w.district_a]
     assert "智能制造" not in {r["industry"] for r in talent["industries"]}  # district B's industry
@@ -571,9 +561,7 @@ def test_the_api_answers_each_figure_within_the_callers_scope(client, data):
     assert get(client, "city", f"{API}/coverage", district="320192").json()["area_name"] == "江北新区"
     targets = get(client, "city", f"{API}/targets").json()
     assert targets["scaled_by"] == TEST_SCALE and targets["coverage_percent"] == 28  # a rate: not scaled
-    assert targets["supply_total"] == round(300_000 * TEST_SCALE) and targets["population"] == round(
-        shipped.population * TEST_SCALE
-    )
+    assert targets["supply_total"] == round(300_000 * TEST_SCALE) and targets["population"] is None
 
 
 def test_citizens_and_strangers_are_refused(client):
@@ -624,7 +612,8 @@ def _data_block(html: str) -> dict[str, Any]:
     return dict(json.loads(m.group(1)))
 
 
-def test_pages_render_tables_data_blocks_and_the_vendored_scripts(client, data):
+def test_pages_render_tables_data_blocks_and_the_vendored_scripts(client, data, city_engine):
+    store_values(city_engine, [("population.resident", "city", "320100", 2024, "40", None)])  # 8 of 40: 20 %
     r = get(client, "city", "/assistance/figures")
     assert r.status_code == 200, r.text[:300]
     html = r.text
@@ -635,6 +624,7 @@ def test_pages_render_tables_data_blocks_and_the_vendored_scripts(client, data):
         assert "src=" in tag or 'type="application/json"' in tag, tag
     block = _data_block(html)
     assert block["coverage"]["persons"] == 8 and block["supply"]["period_total"] == 7
+    assert block["coverage"]["rate_percent"] == 20.0 and "街道数据库 2024 年" in html
     for chart in ("coverage", "supply-years", "supply-plan", "applications", "times", "monthly"):
         assert f'data-chart="{chart}"' in html, chart
     assert "保障性住房指标" in html and "公共租赁住房" in html and "下载 CSV" in html

@@ -13,6 +13,7 @@ from __future__ import annotations
 from tests.accounts import web_session
 from tests.integration.test_assistance_figures import build
 from tests.integration.test_map_browser import ARTIFACTS, CHROMIUM_ARGS, chromium, wait_until
+from tests.plan_builders import store_values
 
 TALENT_CHARTS = ("talent-tiers", "talent-districts", "talent-industries", "talent-months")
 FIGURES_CHARTS = ("coverage", "supply-years", "supply-plan", "applications", "times", "monthly")
@@ -22,6 +23,8 @@ def test_the_talent_page_draws_its_charts(live_server, city_engine):
     from playwright.sync_api import sync_playwright
 
     build(city_engine)
+    # the coverage rate's denominator: the street database's resident population (8 of 40: 20 %)
+    store_values(city_engine, [("population.resident", "city", "320100", 2024, "40", None)])
     token, _ = web_session(city_engine, "city")
     errors: list[str] = []
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

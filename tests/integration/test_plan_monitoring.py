@@ -22,8 +22,9 @@ from anju.core.scope import Scope
 from anju.plan import evaluation, export, monitoring, report_docx, report_pdf, shipped
 from anju.plan.domain import Plan
 from anju.plan.tables import plan_entries, plan_reports
+from anju.security import Caller, NewAccount, Role, Security, create_account
 from anju.security.tables import audit_log
-from tests.accounts import api_token, choose_world, web_session
+from tests.accounts import PASSWORD, account_id, api_token, choose_world, web_session
 from tests.helpers import finished_job
 from tests.integration.test_market_dashboard import pdf_text
 from tests.plan_builders import CITY, store_values
@@ -311,6 +312,23 @@ def test_evaluation_job_and_download(city_engine: Engine, settings: Any) -> None
     doc = Document(io.BytesIO(got.content))
     assert "中期评估" in "\n".join(p.text for p in doc.paragraphs)
     assert client.get("/plan/evaluations/" + "0" * 32 + ".pdf").status_code == 404
+    with city_engine.connect() as conn:
+        audits = conn.execute(
+            select(audit_log.c.actor_id, audit_log.c.detail).where(audit_log.c.action == "plan.download_evaluation")
+        ).all()
+    assert [a for a, _ in audits] == [account_id(city_engine, "city")]
+    assert job["result_path"].rsplit("/", 1)[1] in str(audits[0][1])
+    # another city officer (same role, same scope) does not get the file: it belongs to the job's owner
+    with city_engine.begin() as conn:
+        create_account(
+            conn,
+            Security(settings),
+            NewAccount("city2", PASSWORD, Role.city_officer, "赵市局", division_code=CITY),
+            Caller.system("t"),
+        )
+    token2, _ = web_session(city_engine, "city2")
+    client.cookies.set("anju_session", token2)
+    assert client.get(job["result_path"]).status_code == 404
 
 
 def test_progress_reads_a_fixed_number_of_queries_whatever_the_targets(city_engine: Engine) -> None:
@@ -341,3 +359,37 @@ def test_progress_reads_a_fixed_number_of_queries_whatever_the_targets(city_engi
             event.remove(city_engine, "before_cursor_execute", count)
         counts.append(len(seen))
     assert counts[0] == counts[1] <= 5, counts
+
+
+def test_the_city_officers_work_list_asks_for_last_years_report_until_it_is_filed(
+    city_engine: Engine, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import date
+
+    from anju.core import clock
+    from anju.plan import worklist
+    from anju.security import Caller, Role
+
+    plan = the_plan()
+    w = choose_world(city_engine)
+    city = Caller(account_id(city_engine, "city"), "city", Role.city_officer, CITY, Scope.whole_city(CITY))
+    district = Caller(
+        account_id(city_engine, "district"), "district", Role.district_officer, w.district_a,
+        Scope.of_streets("district", w.district_a, [w.street_s1]),
+    )  # fmt: skip
+    monkeypatch.setattr(clock, "today", lambda: date(2024, 3, 1))
+    with city_engine.connect() as conn:
+        assert [(i.label, i.count, i.path) for i in worklist.items(conn, city)] == [
+            ("2023 年度监测报告尚未报送", 1, "/plan?year=2023#h-reports")
+        ]
+        assert worklist.items(conn, district) == []  # only the city's plan officer reports
+    client = _app(settings)
+    client.cookies.set("anju_session", web_session(city_engine, "city")[0])
+    home = client.get("/", headers={"accept": "text/html"}).text
+    assert "2023 年度监测报告尚未报送" in home and "/plan?year=2023#h-reports" in home
+    with city_engine.begin() as conn:
+        monitoring.report_year(conn, plan, 2023, by="city")
+    with city_engine.connect() as conn:
+        assert [i.count for i in worklist.items(conn, city)] == [0]
+        monkeypatch.setattr(clock, "today", lambda: date(2021, 6, 1))  # 2020 is before the plan
+        assert worklist.items(conn, city) == []

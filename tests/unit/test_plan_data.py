@@ -197,29 +197,49 @@ def test_the_shipped_plans_are_under_the_data_folder() -> None:
     assert shipped("999999") == []
 
 
-def test_the_assistance_targets_still_duplicate_the_plan_and_agree_with_it() -> None:
-    """assistance/data/320100/targets.toml is not yet absorbed (docs/plan.md): until it is, its plan
-    figures must be the one plan's (its population is a labelled sample, not a plan figure)."""
-    from anju.assistance.plan_targets import targets_for
+def test_the_assistance_figures_show_the_plans_targets() -> None:
+    """The assistance figures pages read their targets from the one plan (no file of their own): each is
+    the plan's target of the dictionary code that measures it, in the figures' unit (套, %)."""
+    from anju.assistance.plan_targets import targets_from_plan
 
-    plan, t = _plan14(), targets_for("320100")
+    plan = _plan14()
+    t = targets_from_plan(plan)
     by_key = {x.key: x for x in plan.targets}
     wan = Decimal(10_000)
-    assert (t.first_year, t.last_year) == (plan.first_year, plan.last_year)
-    assert Decimal(str(t.coverage_percent)) == by_key["main.assisted_coverage"].value
-    assert t.supply_total == by_key["text.assisted_supply"].value * wan
+    assert (t.plan_name, t.first_year, t.last_year) == (plan.name, plan.first_year, plan.last_year)
+    assert Decimal(str(t.coverage_percent)) == by_key["main.assisted_coverage"].value == 28
+    assert t.coverage_source == by_key["main.assisted_coverage"].source
+    assert t.previous_coverage_percent == 23  # 专栏1's row of the same indicator (the 13th plan's target)
+    assert t.supply_total == by_key["text.assisted_supply"].value * wan == 300_000
     assert {y: Decimal(n) for y, n in t.supply_by_year.items()} == {
         y: by_key[f"专栏2.保障性住房(万套).{y}"].value * wan for y in plan.years
     }
-    homes = {p.kind.value: Decimal(p.homes) for p in t.programmes}
+    homes = {p.kind.value: (Decimal(p.homes), p.bound) for p in t.programmes}
     assert homes == {
-        "affordable_rental": by_key["main.affordable_rental"].value * wan,
-        "public_rental": by_key["text.public_rental"].value,
-        "shared_ownership": by_key["text.shared_ownership"].value * wan,
-        "resettlement": by_key["text.resettlement_homes"].value * wan,
+        "affordable_rental": (by_key["main.affordable_rental"].value * wan, "at_least"),
+        "public_rental": (by_key["text.public_rental"].value, "at_least"),
+        "shared_ownership": (by_key["text.shared_ownership"].value * wan, "at_least"),
+        "resettlement": (by_key["text.resettlement_homes"].value * wan, "about"),
     }
     assert t.talent_homes == by_key["text.talent_homes"].value * wan
     assert t.talent_beneficiaries == by_key["text.talent_beneficiaries"].value * wan
     assert {d: Decimal(n) for d, n in t.talent_homes_by_district.items()} == {
         x.area: x.value for x in plan.targets if x.table == "专栏5" and x.area != "320100"
     }
+    assert t.population is None and t.population_sample is False  # not a plan figure: the street database's
+
+
+def test_the_assistance_figures_follow_another_plan_and_name_a_missing_target() -> None:
+    from dataclasses import replace
+
+    import pytest
+
+    from anju.assistance.plan_targets import TargetsError, targets_from_plan
+
+    plan = _plan14()
+    changed = tuple(replace(x, value=Decimal(35)) if x.key == "text.assisted_supply" else x for x in plan.targets)
+    t = targets_from_plan(replace(plan, code="320100-x", targets=changed, first_year=2026, last_year=2030))
+    assert t.supply_total == 350_000 and (t.first_year, t.last_year) == (2026, 2030)
+    without = replace(plan, targets=tuple(x for x in plan.targets if x.indicator != "assistance.coverage"))
+    with pytest.raises(TargetsError, match=r"没有指标 assistance\.coverage 的全市目标"):
+        targets_from_plan(without)

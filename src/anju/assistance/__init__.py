@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from anju.assistance.drawing import freeze_draw, run_draw
     from anju.assistance.eligibility import check_all, check_many
     from anju.assistance.figures import current_benefit
-    from anju.assistance.plan_targets import targets_in
+    from anju.assistance.plan_targets import population_in
     from anju.assistance.retention import pseudonymise_closed
     from anju.assistance.review import Decision, object_to, submit
     from anju.assistance.selection import select_home
@@ -81,11 +81,11 @@ __all__ = [
     "object_to",
     "objections",
     "open_case",
+    "population_in",
     "programme_editions",
     "pseudonymise_closed",
     "run_draw",
     "sample_policy_path",
     "select_home",
     "submit",
-    "targets_in",
 ]

@@ -1,7 +1,7 @@
 """Figures of housing assistance and talent housing, against the plan's targets (指标与分析).
 
-The targets are data: ``data/<city>/targets.toml`` (the city's 14th Five-Year housing plan), read and
-validated by :func:`anju.assistance.plan_targets.load_targets`. The figures are read set-wise — a few
+The targets are the city's current housing plan's (``anju.plan``), taken by dictionary code by
+:func:`anju.assistance.plan_targets.targets_in`. The figures are read set-wise — a few
 grouped queries per figure, never one per programme, district or person — and always within the
 caller's scope, applied with ``scope.where`` on the street of the application (or of the assisted
 home), optionally narrowed to one district or functional zone. Durations, percentiles and months are
@@ -11,7 +11,7 @@ Beijing-time calendar months), so the same code answers on SQLite and PostgreSQL
 Definitions (also in ``docs/assistance.md ("Figures")``):
 
 * coverage — persons (distinct ID blind indexes) with a current benefit of any programme ÷ the urban
-  permanent residents of the area (a figure of the targets file), against the plan's ≥ 28 %;
+  resident population of the area (the street database's ``population.resident``), against the plan's ≥ 28 %;
 * supply — assisted homes made available (not withdrawn) per programme per year of ``since``;
 * waiting time — days from submission to the first allocation's selection (allocated applications);
 * approval time — days from submission to the decision, and days spent at each review level;
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypedDict
 
-from sqlalchemy import ColumnElement, Connection, and_, distinct, extract, false, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Integer, and_, cast, distinct, extract, false, func, or_, select
 
 from anju.assistance import domain
 from anju.assistance.plan_targets import Targets
@@ -63,7 +63,7 @@ class Coverage(TypedDict):
     households: int
     population: int | None
     population_sample: bool
-    population_year: int
+    population_year: int | None
     rate_percent: float | None
     target_percent: float
     previous_target_percent: float | None
@@ -459,17 +459,26 @@ def coverage(
 SUPPLIED = assisted_homes.c.status != "withdrawn"
 
 
+def supplied(conn: Connection, *where: ColumnElement[bool]) -> list[tuple[str, str, str, int, int]]:
+    """Assisted homes made available (not withdrawn) as (programme, district, street, year, homes): the
+    one grouped query behind this page's supply and the dictionary's ``assistance.*`` supply indicators
+    (:mod:`anju.assistance.indicators`)."""
+    h = assisted_homes.c
+    year = cast(extract("year", h.since), Integer)
+    rows = conn.execute(
+        select(h.programme_code, h.district_code, h.street_code, year, func.count())
+        .where(SUPPLIED, *where)
+        .group_by(h.programme_code, h.district_code, h.street_code, year)
+    )
+    return [(str(p), str(d), str(s), int(y), int(n)) for p, d, s, y, n in rows]
+
+
 def supply(conn: Connection, targets: Targets, *, scope: Scope, district: str | None = None) -> Supply:
     """Assisted homes made available per programme and year, against the plan (专栏2 and 三(一))."""
     a = area(conn, scope, district)
-    year = extract("year", assisted_homes.c.since)
-    counts: dict[str, dict[int, int]] = defaultdict(dict)
-    for code, y, n in conn.execute(
-        select(assisted_homes.c.programme_code, year, func.count())
-        .where(SUPPLIED, *a.where(assisted_homes.c.street_code))
-        .group_by(assisted_homes.c.programme_code, year)
-    ):
-        counts[code][int(y)] = int(n)
+    counts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for code, _district, _street, y, n in supplied(conn, *a.where(assisted_homes.c.street_code)):
+        counts[code][y] += n
     catalogue = programmes(conn)
     codes = set(counts) | {c for c, p in catalogue.items() if targets.programme(p.kind) is not None}
     years = sorted(set(targets.years) | {y for c in counts.values() for y in c})

@@ -1,24 +1,35 @@
-"""The plan's targets (指标) as data: ``data/<city>/targets.toml`` read and validated by
-:func:`load_targets`, cached per file by :func:`targets_for`."""
+"""Assistance's view of the one housing plan (``anju.plan``): the targets its figures pages compare
+with, read from the plan's targets linked to the indicator dictionary (no file of its own).
+
+:func:`targets_from_plan` picks, by dictionary code, the plan's city targets (coverage, supply, each
+programme kind's five-year target, talent housing), the 专栏2 cells by year and the 专栏5 cells by
+district, converted to the figures' units (套, %); :func:`targets_in` does so for the city's current
+plan (a newly loaded edition or the next plan is followed without code changes), with the urban
+population — the coverage rate's denominator — from the street database's stored ``population.resident``
+(not a plan figure), and scales the counts to the synthetic city in a demo."""
 
 from __future__ import annotations
 
-import re
-import threading
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
+from decimal import Decimal
 from typing import Any, TypedDict
 
 from sqlalchemy import Connection
 
 from anju import registry
 from anju.assistance import domain
+from anju.core.scope import SYSTEM
+
+#: An ``anju.plan.Plan`` and one of its ``Target``s. Not imported: the plan context's reports use the
+#: market's, whose figures read assistance — assistance's core names no plan type (its routes pass the
+#: current plan in, ``http/targets.py``).
+Plan = Any
+Target = Any
 
 
 class TargetsError(ValueError):
-    """The targets file is wrong; the message names the key (e.g. ``supply.by_year.2023``)."""
+    """The plan lacks a target the figures need; the message names the plan and the dictionary code."""
 
 
 class DistrictPopulation(TypedDict):
@@ -54,8 +65,8 @@ class TargetsDict(TypedDict):
     coverage_percent: float
     previous_coverage_percent: float | None
     coverage_source: str
-    population: int
-    population_year: int
+    population: int | None
+    population_year: int | None
     population_sample: bool
     population_source: str
     district_population: list[DistrictPopulation]
@@ -95,8 +106,8 @@ class Targets:
     coverage_percent: float
     previous_coverage_percent: float | None
     coverage_source: str
-    population: int
-    population_year: int
+    population: int | None
+    population_year: int | None
     population_sample: bool
     population_source: str
     district_population: Mapping[str, int]
@@ -115,16 +126,15 @@ class Targets:
     scaled_by: float | None = None
 
     def scaled(self, factor: float) -> Targets:
-        """The targets for a synthetic city of ``factor`` times the real one: every count (population,
-        homes, beneficiaries) times ``factor``, rounded; rates (coverage %) as they are. Labelled."""
+        """The targets for a synthetic city of ``factor`` times the real one: every count of the plan
+        (homes, beneficiaries) times ``factor``, rounded; rates (coverage %) as they are. Labelled. The
+        population is the synthetic city's own (its street database), not scaled."""
 
         def n(value: int) -> int:
             return round(value * factor)
 
         return replace(
             self,
-            population=n(self.population),
-            district_population={k: n(v) for k, v in self.district_population.items()},
             supply_total=n(self.supply_total),
             supply_by_year={y: n(v) for y, v in self.supply_by_year.items()},
             programmes=tuple(replace(p, homes=n(p.homes)) for p in self.programmes),
@@ -181,182 +191,156 @@ class Targets:
         }
 
 
-class _Reader:
-    """Typed access to the parsed TOML that names the key in every error."""
+K = domain.Kind
+#: a supply indicator of the dictionary (``assistance.*``) → the programme kinds whose homes it counts
+#: (its provider :mod:`anju.assistance.indicators`, and the figures pages' plan totals)
+INDICATOR_KINDS: dict[str, frozenset[K]] = {
+    "assistance.assisted_homes_supplied": frozenset(
+        {K.public_rental, K.affordable_rental, K.shared_ownership, K.resettlement}
+    ),
+    "assistance.assisted_ownership_homes_supplied": frozenset({K.shared_ownership, K.resettlement}),
+    "assistance.assisted_rental_homes_supplied": frozenset({K.public_rental, K.affordable_rental}),
+    "assistance.affordable_rental_raised": frozenset({K.affordable_rental}),
+    "assistance.public_rental_raised": frozenset({K.public_rental}),
+    "assistance.shared_ownership_raised": frozenset({K.shared_ownership}),
+    "assistance.talent_homes_raised": frozenset({K.talent_rental}),
+}
 
-    def __init__(self, raw: Mapping[str, Any]) -> None:
-        self.raw = raw
-
-    def get(self, path: str, default: Any = ...) -> Any:
-        cur: Any = self.raw
-        for part in path.split("."):
-            if not isinstance(cur, Mapping) or part not in cur:
-                if default is not ...:
-                    return default
-                raise TargetsError(f"{path}: 缺少此项")
-            cur = cur[part]
-        return cur
-
-    def table(self, path: str) -> Mapping[str, Any]:
-        v = self.get(path)
-        if not isinstance(v, Mapping):
-            raise TargetsError(f"{path}: 应为表（table）")
-        return v
-
-    def text(self, path: str, default: Any = ...) -> str:
-        v = self.get(path, default)
-        if not isinstance(v, str) or not v.strip():
-            raise TargetsError(f"{path}: 应为非空文本")
-        return v
-
-    def count(self, path: str, value: Any = ..., *, positive: bool = False) -> int:
-        v = self.get(path) if value is ... else value
-        if isinstance(v, bool) or not isinstance(v, int) or v < 0 or (positive and v == 0):
-            raise TargetsError(f"{path}: 应为{'正' if positive else '非负'}整数")
-        return v
-
-    def percent(self, path: str, default: Any = ...) -> float | None:
-        v = self.get(path, default)
-        if v is None:
-            return None
-        if isinstance(v, bool) or not isinstance(v, int | float) or not 0 < v <= 100:
-            raise TargetsError(f"{path}: 应为 0 到 100 之间的百分数")
-        return float(v)
-
-    def kinds(self, path: str) -> tuple[domain.Kind, ...]:
-        v = self.get(path)
-        if not isinstance(v, list) or not v:
-            raise TargetsError(f"{path}: 应为保障项目类别的列表")
-        out = []
-        for i, k in enumerate(v):
-            try:
-                out.append(domain.Kind(k))
-            except ValueError:
-                raise TargetsError(f"{path}[{i}]: 未知保障项目类别 {k}（可用 {'、'.join(domain.Kind)}）") from None
-        if len(set(out)) != len(out):
-            raise TargetsError(f"{path}: 类别重复")
-        return tuple(out)
-
-    def districts(self, path: str, *, positive: bool = False) -> dict[str, int]:
-        out = {}
-        for code, n in self.table(path).items():
-            if not re.fullmatch(r"\d{6}", code):
-                raise TargetsError(f"{path}.{code}: 应为六位区（县）或功能区代码")
-            out[code] = self.count(f"{path}.{code}", n, positive=positive)
-        return out
+#: programme kind → the dictionary code of its five-year target in the plan (三（一）1)
+PROGRAMME_INDICATORS: dict[domain.Kind, str] = {
+    K.affordable_rental: "assistance.affordable_rental_raised",
+    K.public_rental: "assistance.public_rental_raised",
+    K.shared_ownership: "assistance.shared_ownership_raised",
+    K.resettlement: "assistance.resettlement_started_homes",
+}
+COVERAGE = "assistance.coverage"
+SUPPLY = "assistance.assisted_homes_supplied"
+TALENT_HOMES = "assistance.talent_homes_raised"
+TALENT_BENEFICIARIES = "assistance.talent_beneficiaries"
+POPULATION = "population.resident"
+#: the programme kinds whose beneficiaries are talent housing's (人才安居受益人数)
+TALENT_KINDS = (K.talent_purchase, K.talent_rental, K.talent_subsidy)
+#: the plan's table of the previous plan's results, whose row naming the coverage target's label gives
+#: the previous target (专栏1: 城镇常住人口保障性住房覆盖率不低于 23%)
+PREVIOUS_TABLE = "专栏1"
+BOUND_OF = {"at_least": "at_least", "about": "about"}  # a plan comparison → the figures' bound
 
 
-def targets_from_dict(raw: Mapping[str, Any]) -> Targets:
-    """Build and validate the targets from the parsed TOML; errors name the key."""
-    r = _Reader(raw)
-    first, last = r.count("plan.first_year", positive=True), r.count("plan.last_year", positive=True)
-    if last < first:
-        raise TargetsError("plan.last_year: 早于 plan.first_year")
-    by_year: dict[int, int] = {}
-    for key, n in r.table("supply.by_year").items():
-        if not key.isdigit() or not first <= int(key) <= last:
-            raise TargetsError(f"supply.by_year.{key}: 年份应在 {first}–{last} 之间")
-        by_year[int(key)] = r.count(f"supply.by_year.{key}", n)
-    total = r.count("supply.total", positive=True)
-    if by_year and sum(by_year.values()) != total:
-        raise TargetsError(f"supply.by_year: 各年合计 {sum(by_year.values())} 与 supply.total {total} 不一致")
-    progs: list[ProgrammeTarget] = []
-    raw_programmes = r.get("supply.programme", [])
-    if not isinstance(raw_programmes, list):
-        raise TargetsError("supply.programme: 应为表数组（[[supply.programme]]）")
-    for i, p in enumerate(raw_programmes):
-        where = f"supply.programme[{i}]"
-        pr = _Reader(p if isinstance(p, Mapping) else {})
-        try:
-            kind = domain.Kind(pr.get("kind", None))
-        except ValueError:
-            raise TargetsError(f"{where}.kind: 未知保障项目类别 {pr.get('kind', None)}") from None
-        bound = pr.get("bound", "target")
-        if bound not in domain.BOUNDS:
-            raise TargetsError(f"{where}.bound: 应为 {'、'.join(domain.BOUNDS)} 之一")
-        try:
-            homes = pr.count("homes", positive=True)
-            source = pr.text("source", "—")
-        except TargetsError as e:
-            raise TargetsError(f"{where}.{e}") from None
-        if any(x.kind == kind for x in progs):
-            raise TargetsError(f"{where}.kind: {kind.value} 重复")
-        progs.append(ProgrammeTarget(kind, homes, bound, source))
-    talent_homes = r.count("talent.homes", positive=True)
-    by_district = r.districts("talent.homes_by_district")
-    if by_district and sum(by_district.values()) != talent_homes:
-        raise TargetsError(
-            f"talent.homes_by_district: 各区合计 {sum(by_district.values())} 与 talent.homes {talent_homes} 不一致"
-        )
-    sample = r.get("population.sample", False)
-    if not isinstance(sample, bool):
-        raise TargetsError("population.sample: 应为 true 或 false")
-    coverage = r.percent("coverage.target_percent")
-    assert coverage is not None
+def _kinds(code: str) -> tuple[domain.Kind, ...]:
+    return tuple(k for k in domain.Kind if k in INDICATOR_KINDS[code])
+
+
+def _in_dictionary_unit(t: Target) -> Decimal:
+    """The target in the dictionary's unit (套, 人, %): the plan's value ÷ the target's factor."""
+    value: Decimal = t.value / t.factor
+    return value
+
+
+def _count(t: Target) -> int:
+    return int(_in_dictionary_unit(t).to_integral_value())
+
+
+def _city_target(plan: Plan, code: str, *, required: bool = True) -> Target | None:
+    """The plan's five-year city target measured by ``code``: a 专栏3 or text target before a table's
+    总计 cell."""
+    found = [t for t in plan.targets if t.indicator == code and t.area == plan.city and t.year is None]
+    found.sort(key=lambda t: t.table is not None)
+    if not found and required:
+        raise TargetsError(f"规划 {plan.code} 没有指标 {code} 的全市目标（住房保障指标页需要）")
+    return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class Population:
+    """The coverage rate's denominator: the city's and districts' resident population of one year."""
+
+    city: int | None = None
+    districts: Mapping[str, int] | None = None
+    year: int | None = None
+    sample: bool = False
+    source: str = "街道数据库尚无常住人口（载入或合成街道数据并刷新指标后给出覆盖率）"
+
+
+def targets_from_plan(plan: Plan, population: Population | None = None) -> Targets:
+    """The figures' targets taken from ``plan`` (:class:`TargetsError` naming a missing one)."""
+    pop = population or Population()
+    coverage = _city_target(plan, COVERAGE)
+    supply = _city_target(plan, SUPPLY)
+    talent = _city_target(plan, TALENT_HOMES)
+    beneficiaries = _city_target(plan, TALENT_BENEFICIARIES)
+    assert coverage and supply and talent and beneficiaries
+    previous = next(
+        (
+            float(r.values[0])
+            for tb in plan.tables
+            if tb.code == PREVIOUS_TABLE
+            for r in tb.rows
+            if r.label.startswith(coverage.label) and r.values and r.values[0] is not None
+        ),
+        None,
+    )
+    by_year = {
+        t.year: _count(t) for t in plan.targets if t.indicator == SUPPLY and t.area == plan.city and t.year is not None
+    }
+    programmes = []
+    for kind, code in PROGRAMME_INDICATORS.items():
+        t = _city_target(plan, code, required=False)
+        if t is not None:
+            programmes.append(ProgrammeTarget(kind, _count(t), BOUND_OF.get(t.comparison, "target"), t.source))
+    talent_by_district = {
+        t.area: _count(t)
+        for t in plan.targets
+        if t.indicator == TALENT_HOMES and t.area != plan.city and t.year is None
+    }
     return Targets(
-        plan_name=r.text("plan.name"),
-        first_year=first,
-        last_year=last,
-        coverage_percent=coverage,
-        previous_coverage_percent=r.percent("coverage.previous_target_percent", None),
-        coverage_source=r.text("coverage.source", "—"),
-        population=r.count("population.urban_residents", positive=True),
-        population_year=r.count("population.year", positive=True),
-        population_sample=sample,
-        population_source=r.text("population.source", "—"),
-        district_population=r.districts("population.districts", positive=True)
-        if r.get("population.districts", None) is not None
-        else {},
-        supply_total=total,
-        supply_by_year=by_year,
-        supply_kinds=r.kinds("supply.kinds"),
-        supply_source=r.text("supply.source", "—"),
-        programmes=tuple(progs),
-        talent_homes=talent_homes,
-        talent_beneficiaries=r.count("talent.beneficiaries", positive=True),
-        talent_kinds=r.kinds("talent.kinds"),
-        talent_home_kinds=r.kinds("talent.home_kinds"),
-        talent_homes_by_district=by_district,
-        talent_source=r.text("talent.source", "—"),
+        plan_name=plan.name,
+        first_year=plan.first_year,
+        last_year=plan.last_year,
+        coverage_percent=float(_in_dictionary_unit(coverage)),
+        previous_coverage_percent=previous,
+        coverage_source=coverage.source,
+        population=pop.city,
+        population_year=pop.year,
+        population_sample=pop.sample,
+        population_source=pop.source,
+        district_population=dict(pop.districts or {}),
+        supply_total=_count(supply),
+        supply_by_year=dict(sorted(by_year.items())),
+        supply_kinds=_kinds(SUPPLY),
+        supply_source=supply.source,
+        programmes=tuple(programmes),
+        talent_homes=_count(talent),
+        talent_beneficiaries=_count(beneficiaries),
+        talent_kinds=TALENT_KINDS,
+        talent_home_kinds=_kinds(TALENT_HOMES),
+        talent_homes_by_district=talent_by_district,
+        talent_source=talent.source,
     )
 
 
-def load_targets(path: Path) -> Targets:
-    """The targets in a file, validated (raises :class:`TargetsError` naming the key)."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as e:
-        raise TargetsError(f"{path.name}: {e}") from None
-    return targets_from_dict(raw)
+def population_in(conn: Connection, city_code: str) -> Population:
+    """The latest year's resident population of the city and its districts from the street database's
+    stored values (``population.resident``; one query), labelled a sample in a synthetic city."""
+    from anju import indicators
+
+    got = indicators.values(conn, SYSTEM, codes=[POPULATION], level=None)
+    years = sorted({v.year for v in got if v.level == "city" and v.area_code == city_code and v.value is not None})
+    if not years:
+        return Population()
+    year = years[-1]
+    this = [v for v in got if v.year == year and v.value is not None]
+    city = next(int(v.value) for v in this if v.level == "city" and v.value is not None)
+    districts = {v.area_code: int(v.value) for v in this if v.level == "district" and v.value is not None}
+    sample = registry.synthetic_scale(conn) is not None
+    entry = indicators.get(POPULATION)
+    source = f"街道数据库：{entry.name}（{POPULATION}）{year} 年" + ("，合成数据" if sample else "")
+    return Population(city, districts, year, sample, source)
 
 
-def targets_path(city_code: str) -> Path:
-    return Path(__file__).parent / "data" / city_code / "targets.toml"
-
-
-_CACHE: dict[Path, tuple[int, Targets]] = {}
-_LOCK = threading.Lock()
-
-
-def targets_for(city_code: str) -> Targets:
-    """The city's targets, read once and again whenever the file changes."""
-    path = targets_path(city_code)
-    try:
-        mtime = path.stat().st_mtime_ns
-    except FileNotFoundError:
-        raise TargetsError(f"{path}: 没有这个城市的规划指标文件") from None
-    hit = _CACHE.get(path)
-    if hit is not None and hit[0] == mtime:
-        return hit[1]
-    targets = load_targets(path)
-    with _LOCK:
-        _CACHE[path] = (mtime, targets)
-    return targets
-
-
-def targets_in(conn: Connection, city_code: str) -> Targets:
-    """The city's targets as the register in ``conn`` should be compared with them: scaled to the
-    synthetic city's scale when the register is one (the demo), as they are otherwise."""
-    targets = targets_for(city_code)
+def targets_in(conn: Connection, plan: Plan, city_code: str) -> Targets:
+    """The targets of ``plan`` (the city's current plan, ``anju.plan.plan_for``) as the register in
+    ``conn`` should be compared with them: scaled to the synthetic city's scale when the register is one
+    (the demo), with the street database's population."""
+    targets = targets_from_plan(plan, population_in(conn, city_code))
     scale = registry.synthetic_scale(conn)
     return targets if scale is None or scale == 1 else targets.scaled(scale)

@@ -280,4 +280,28 @@ def list_for(conn: Connection, data_dir: Path, owner: int, *, offset: int, limit
     return page
 
 
-__all__ = ["STATUS_LABELS", "Done", "JobView", "Progress", "background_jobs", "get", "list_for", "start", "wait"]
+def owns_result(conn: Connection, result_path: str, *, owner: int | None) -> bool:
+    """Whether ``owner`` started a finished job that led to ``result_path`` (a download only its owner
+    may fetch: another account, even of the same role, is told it does not exist)."""
+    if owner is None:
+        return False
+    q = select(background_jobs.c.id).where(
+        background_jobs.c.owner_account_id == owner,
+        background_jobs.c.result_path == result_path,
+        background_jobs.c.status == "done",
+    )
+    return conn.execute(q.limit(1)).first() is not None
+
+
+__all__ = [
+    "STATUS_LABELS",
+    "Done",
+    "JobView",
+    "Progress",
+    "background_jobs",
+    "get",
+    "list_for",
+    "owns_result",
+    "start",
+    "wait",
+]

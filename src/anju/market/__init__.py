@@ -48,6 +48,22 @@ def pdf_font() -> str:
     return _font()
 
 
+def pdf_page_decorator(title: str, synthetic: bool, label: str) -> Any:
+    """The page callback of a report PDF: "<title> 第 N 页" at the foot, "【合成】<label>" at the head when
+    ``synthetic`` (landscape A4, the Chinese CID font)."""
+    from anju.market.report_pdf import page_decorator
+
+    return page_decorator(title, synthetic, label)
+
+
+def pdf_table(header: Any, rows: Any, **kw: Any) -> Any:
+    """A report PDF's table (header repeated and shaded, grid, Chinese font); keywords: ``font_size``,
+    ``cell`` (a ParagraphStyle: wrapping cells), ``widths``, ``style`` (more TableStyle commands)."""
+    from anju.market.report_pdf import table
+
+    return table(header, rows, **kw)
+
+
 __all__ = [
     "LAND_TRANSFERS",
     "SALES_FRAME_SCHEMA",
@@ -60,6 +76,8 @@ __all__ = [
     "load_synthetic_land",
     "market_land_transfers",
     "pdf_font",
+    "pdf_page_decorator",
+    "pdf_table",
     "require_area",
     "visible_areas",
 ]

@@ -73,7 +73,8 @@ class Facts:
     #: resales made on a listing, aggregated in the database by (district, month) and by (None, month)
     #: for the city
     listed_sales: dict[tuple[str | None, str], ListedSales] = field(default_factory=dict)
-    #: the synthetic city's scale (None: real data), the population of the assistance targets
+    #: the synthetic city's scale (None: real data), the resident population (street database, read
+    #: through ``assistance.population_in``)
     scale: float | None = None
     population: dict[str | None, int] = field(default_factory=dict)
     population_note: str = ""
@@ -377,13 +378,10 @@ def _assistance(conn: Connection, f: Facts, m: Subquery, city: str) -> None:
             .group_by(ah.district_code, m.c.month)
         ).all(),
     )
-    targets = assistance.targets_in(conn, city)
-    f.population = {None: targets.population}
-    f.population.update(targets.district_population)
-    f.population_note = (
-        f"{targets.population_year} 年城镇常住人口{'（示例）' if targets.population_sample else ''}："
-        f"{targets.population_source}"
-    )
+    population = assistance.population_in(conn, city)
+    f.population = {} if population.city is None else {None: population.city}
+    f.population.update(population.districts or {})
+    f.population_note = population.source
 
 
 # ------------------------------------------------------------------------------------- listings

@@ -7,7 +7,7 @@ a twelve-month figure) is None with the reason in ``inputs["missing"]`` — neve
 flagged few-observation index value passed on as if it were sound.
 
 A district's share of a plan baseline (the scale indicators) is split by a **fixed key**: the
-district's share of the city's urban residents in the assistance targets (``Facts.population``), not
+district's share of the city's residents in the street database (``Facts.population``), not
 by the district's own share of the sales it is measured on (which would make the indicator measure
 itself: a district's sales against a baseline scaled by its sales).
 The formulas are those the edition documents (``health.toml``); the codes are :data:`INDICATORS`.
@@ -97,7 +97,7 @@ def _scale(code: str) -> Callable[[Frame, str, str], Value]:
         if area != fr.city:
             own, whole = fr.facts.population.get(area), fr.facts.population.get(None)
             if not own or not whole:
-                return _none("规划目标中没有该区或全市的城镇常住人口，无法分摊基数", source=SUPPLY)
+                return _none("街道数据库中没有该区或全市的常住人口，无法分摊基数", source=SUPPLY)
             share = own / whole
         base = baseline * scale * share
         return Value(
@@ -111,7 +111,7 @@ def _scale(code: str) -> Callable[[Frame, str, str], Value]:
                 "district_share": None if area == fr.city else round(share, 6),
                 "district_share_key": None
                 if area == fr.city
-                else f"城镇常住人口占全市比重（{fr.facts.population_note}）",
+                else f"常住人口占全市比重（{fr.facts.population_note}）",
                 "baseline_used": round(base, 3),
                 "source": f"{SUPPLY}.{column}；{fr.edition.baseline_source}",
             },
@@ -235,7 +235,7 @@ def assistance_coverage(fr: Frame, area: str, month: str) -> Value:
         "source": "住房保障：保障待遇（月末正在享受）",
     }
     if not population:
-        return _none("规划目标中没有该区域的城镇常住人口", **inputs)
+        return _none("街道数据库中没有该区域的常住人口", **inputs)
     return Value(100.0 * persons / population, inputs)
 
 

@@ -6,6 +6,7 @@ is synthetic every page carries the label."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Sequence
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
@@ -31,6 +32,59 @@ def _font() -> str:
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     return FONT
+
+
+def page_decorator(
+    title: str, synthetic: bool, label: str, font: str | None = None, size: tuple[float, float] = landscape(A4)
+) -> Callable[[Canvas, object], None]:
+    """What every page of a report carries (``onFirstPage``/``onLaterPages``): "<title> 第 N 页" at the
+    foot and, when the data is synthetic, "【合成】<label>" in red at the head."""
+    face = font or _font()
+
+    def on_page(c: Canvas, d: object) -> None:
+        c.saveState()
+        c.setFont(face, 8)
+        w, h = size
+        c.drawCentredString(w / 2, 8 * mm, f"{title} 第 {c.getPageNumber()} 页")
+        if synthetic:
+            c.setFillColor(RED)
+            c.setFont(face, 9)
+            c.drawString(15 * mm, h - 10 * mm, f"【{domain.SYNTHETIC_TAG}】{label}")
+        c.restoreState()
+
+    return on_page
+
+
+def table(
+    header: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    font: str | None = None,
+    *,
+    font_size: float = 8,
+    cell: ParagraphStyle | None = None,
+    widths: Sequence[float] | None = None,
+    style: Sequence[tuple[object, ...]] = (),
+) -> Table:
+    """A report table: the header row repeated on every page and shaded, a grey grid, the Chinese font;
+    with ``cell`` every value is a wrapping paragraph of that style; ``style`` adds commands."""
+    face = font or _font()
+
+    def wrap(v: object) -> object:
+        return Paragraph(str(v), cell) if cell is not None else v
+
+    data = [[wrap(h) for h in header], *[[wrap(v) for v in r] for r in rows]]
+    t = Table(data, repeatRows=1, colWidths=list(widths) if widths else None)
+    t.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), face, font_size),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                *style,
+            ]
+        )
+    )
+    return t
 
 
 def render(r: MonthReport, *, compress: bool = True) -> bytes:
@@ -74,37 +128,23 @@ def render(r: MonthReport, *, compress: bool = True) -> bytes:
         sales_chart(r, font),
     ]
 
-    def on_page(c: Canvas, d: object) -> None:
-        c.saveState()
-        c.setFont(font, 8)
-        w, h = size
-        c.drawCentredString(w / 2, 8 * mm, f"{r.title}（{r.month_label}） 第 {c.getPageNumber()} 页")
-        if r.synthetic:
-            c.setFillColor(RED)
-            c.setFont(font, 9)
-            c.drawString(15 * mm, h - 10 * mm, f"【{domain.SYNTHETIC_TAG}】{SYNTHETIC_LABEL}")
-        c.restoreState()
-
+    on_page = page_decorator(f"{r.title}（{r.month_label}）", r.synthetic, SYNTHETIC_LABEL, font, size)
     doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
     return buf.getvalue()
 
 
 def _table(r: MonthReport, font: str) -> Table:
-    data = [list(TABLE_HEADER), *table_rows(r)]
-    t = Table(data, repeatRows=1)
-    t.setStyle(
-        TableStyle(
-            [
-                ("FONT", (0, 0), (-1, -1), font, 8.5),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
-                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
-                ("FONT", (0, 1), (-1, 1), font, 8.5),
-                ("BACKGROUND", (0, 1), (-1, 1), colors.HexColor("#f7f1e8")),
-            ]
-        )
+    return table(
+        TABLE_HEADER,
+        table_rows(r),
+        font,
+        font_size=8.5,
+        style=[
+            ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+            ("FONT", (0, 1), (-1, 1), font, 8.5),
+            ("BACKGROUND", (0, 1), (-1, 1), colors.HexColor("#f7f1e8")),
+        ],
     )
-    return t
 
 
 def _legend(font: str, x: float, y: float, items: list[tuple[colors.Color, str]]) -> Legend:

@@ -7,6 +7,7 @@ See docs/plan.md.
 Other contexts use only what this module exports.
 """
 
+from anju.plan.current import plan_for
 from anju.plan.domain import (
     COMPARISON_LABELS,
     COMPARISONS,
@@ -61,6 +62,7 @@ __all__ = [
     "load",
     "parse_plan",
     "plan_by_code",
+    "plan_for",
     "read_plan",
     "shipped",
 ]

@@ -14,8 +14,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
 from anju import market
 from anju.plan.evaluation import (
@@ -76,17 +75,7 @@ def render(e: Evaluation, *, compress: bool = True) -> bytes:
         Paragraph(f"本报告由安居平台于 {e.generated_at} 根据存储的指标数值生成，可作为评估报告的起草底稿。", note),
     ]
 
-    def on_page(c: Canvas, d: object) -> None:
-        c.saveState()
-        c.setFont(font, 8)
-        w, h = size
-        c.drawCentredString(w / 2, 8 * mm, f"{e.title} 第 {c.getPageNumber()} 页")
-        if e.synthetic:
-            c.setFillColor(RED)
-            c.setFont(font, 9)
-            c.drawString(15 * mm, h - 10 * mm, f"【合成】{SYNTHETIC_LABEL}")
-        c.restoreState()
-
+    on_page = market.pdf_page_decorator(e.title, e.synthetic, SYNTHETIC_LABEL)
     doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
     return buf.getvalue()
 
@@ -98,19 +87,7 @@ def _table(
     font: str,
     widths: Sequence[float] | None = None,
 ) -> Table:
-    data = [[Paragraph(h, cell) for h in header], *[[Paragraph(v, cell) for v in r] for r in rows]]
-    t = Table(data, repeatRows=1, colWidths=list(widths) if widths else None)
-    t.setStyle(
-        TableStyle(
-            [
-                ("FONT", (0, 0), (-1, -1), font, 8),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
-                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]
-        )
-    )
-    return t
+    return market.pdf_table(header, rows, cell=cell, widths=widths, style=[("VALIGN", (0, 0), (-1, -1), "TOP")])
 
 
 def rates_chart(e: Evaluation, font: str, width: float = 720, height: float = 200) -> Drawing:

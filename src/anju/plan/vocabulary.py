@@ -5,6 +5,7 @@ ACTIONS: dict[str, str] = {
     "plan.report": "报送规划年度数据",
     "plan.enter": "录入统计部门报送数",
     "plan.evaluate": "生成规划评估报告",
+    "plan.download_evaluation": "下载规划评估报告",
 }
 ENTITIES: dict[str, str] = {
     "plan_edition": "规划版本",

@@ -11,9 +11,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
-from anju.assistance import figures, figures_csv, plan_targets, talent_figures
+from anju.assistance import figures, figures_csv, talent_figures
 from anju.assistance.http import schemas_figures
 from anju.assistance.http.deps import AssistanceRead
+from anju.assistance.http.targets import current as current_targets
 from anju.web.deps import SettingsDep, UowDep
 from anju.web.schemas import ERRORS
 
@@ -40,10 +41,10 @@ Table = Literal[
 
 @router.get("/targets", operation_id="assistance_figures_targets")
 def targets(uow: UowDep, settings: SettingsDep, caller: AssistanceRead) -> schemas_figures.TargetsOut:
-    """The plan's targets the figures are compared with (the city's targets file; scaled to a
+    """The plan's targets the figures are compared with (the city's current plan's, by dictionary code; scaled to a
     synthetic city's scale in a demo, ``scaled_by``)."""
     with uow.read() as conn:
-        return schemas_figures.TargetsOut(**plan_targets.targets_in(conn, settings.city_code).as_dict())
+        return schemas_figures.TargetsOut(**current_targets(conn, settings).as_dict())
 
 
 @router.get("/coverage", operation_id="assistance_figures_coverage")
@@ -52,7 +53,7 @@ def coverage(
 ) -> schemas_figures.CoverageOut:
     """Persons and households supported now, and the coverage rate against the plan's target."""
     with uow.read() as conn:
-        t = plan_targets.targets_in(conn, settings.city_code)
+        t = current_targets(conn, settings)
         return schemas_figures.CoverageOut(**figures.coverage(conn, t, scope=caller.scope, district=district))
 
 
@@ -62,7 +63,7 @@ def supply(
 ) -> schemas_figures.SupplyOut:
     """Assisted homes made available per programme per year, against the plan's supply targets."""
     with uow.read() as conn:
-        t = plan_targets.targets_in(conn, settings.city_code)
+        t = current_targets(conn, settings)
         return schemas_figures.SupplyOut(**figures.supply(conn, t, scope=caller.scope, district=district))
 
 
@@ -95,7 +96,7 @@ def talent(
 ) -> schemas_figures.TalentOut:
     """Talent housing: by tier, district (against 专栏5), industry and month."""
     with uow.read() as conn:
-        t = plan_targets.targets_in(conn, settings.city_code)
+        t = current_targets(conn, settings)
         return schemas_figures.TalentOut(**talent_figures.talent(conn, t, scope=caller.scope, district=district))
 
 
@@ -114,7 +115,7 @@ def export_csv(
 ) -> Response:
     """One figure's table as CSV, within the caller's scope."""
     with uow.read() as conn:
-        t = plan_targets.targets_in(conn, settings.city_code)
+        t = current_targets(conn, settings)
         columns, rows = figures_csv.table(conn, t, table, scope=caller.scope, district=district)
     name = f"assistance-{table}{'-' + district if district else ''}.csv"
     return Response(

@@ -14,19 +14,31 @@ from fastapi import APIRouter, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse
 
-from anju.assistance import department_facts, figures, plan_targets, talent_figures
+from anju import indicators
+from anju.assistance import department_facts, figures, talent_figures
 from anju.assistance.http.deps import AssistanceRead
+from anju.assistance.http.targets import current as current_targets
 from anju.web.deps import SettingsDep, UowDep
 from anju.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+
+#: The figures of these pages that are indicators of the dictionary (docs/indicators.md, "Pages that
+#: read the dictionary"): name, unit and calibre are the entries', linked to them.
+ENTRIES = {
+    "coverage": "housing.assisted_coverage",
+    "supply": "assistance.assisted_homes_supplied",
+}
 
 #: The filter form sends an empty value for "everything I may see".
 DistrictQ = Annotated[str | None, Query(pattern=r"^(\d{6})?$", description="区（县）或功能区代码")]
 
 
 def _page(request: Request, template: str, district: str | None, data: dict[str, Any], **ctx: Any) -> HTMLResponse:
-    return render(request, template, data=jsonable_encoder(data), f=data, district=district or "", **ctx)
+    entries = {k: indicators.get(code) for k, code in ENTRIES.items()}
+    return render(
+        request, template, data=jsonable_encoder(data), f=data, district=district or "", entries=entries, **ctx
+    )
 
 
 @router.get("/assistance/figures", response_class=HTMLResponse)
@@ -35,7 +47,7 @@ def figures_page(
 ) -> HTMLResponse:
     district = district or None
     with uow.read() as conn:
-        t = plan_targets.targets_in(conn, settings.city_code)
+        t = current_targets(conn, settings)
         data = {
             "coverage": figures.coverage(conn, t, scope=caller.scope, district=district),
             "supply": figures.supply(conn, t, scope=caller.scope, district=district),
@@ -61,7 +73,7 @@ def talent_page(
 ) -> HTMLResponse:
     district = district or None
     with uow.read() as conn:
-        t = plan_targets.targets_in(conn, settings.city_code)
+        t = current_targets(conn, settings)
         data = {"talent": talent_figures.talent(conn, t, scope=caller.scope, district=district)}
         choices = figures.district_choices(conn, scope=caller.scope)
     return _page(

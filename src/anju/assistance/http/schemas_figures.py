@@ -36,9 +36,9 @@ class TargetsOut(BaseModel):
     coverage_percent: float
     previous_coverage_percent: float | None
     coverage_source: str
-    population: int
-    population_year: int
-    population_sample: bool = Field(description="true：示例人口数，待替换为统计部门数据")
+    population: int | None = Field(description="全市常住人口（街道数据库最近年度）；尚无数据时为空")
+    population_year: int | None
+    population_sample: bool = Field(description="true：合成城市的人口（演示数据）")
     population_source: str
     district_population: list[DistrictFigure]
     supply_total: int
@@ -71,9 +71,9 @@ class CoverageOut(BaseModel):
     on: date
     persons: int = Field(description="当前在保人数（按身份证号去重）")
     households: int = Field(description="当前在保户数（申请数）")
-    population: int | None = Field(description="区域城镇常住人口（规划指标文件）；不是整区或全市时为空")
+    population: int | None = Field(description="区域常住人口（街道数据库）；不是整区或全市、或尚无数据时为空")
     population_sample: bool
-    population_year: int
+    population_year: int | None
     rate_percent: float | None = Field(description="覆盖率 = 在保人数 ÷ 城镇常住人口 × 100")
     target_percent: float
     previous_target_percent: float | None

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from anju import indicators
+from anju.core import jobs
 from anju.core.errors import AnjuError, NotFound, ValidationError
 from anju.plan import monitoring
 from anju.plan.domain import NATURE_LABELS, STATUS_LABELS
@@ -203,12 +204,19 @@ def evaluations_form(
 
 @router.get("/plan/evaluations/{name}")
 def evaluation_file(
-    settings: SettingsDep, caller: PlanReport, name: Annotated[str, Path(max_length=40)]
+    uow: UowDep, settings: SettingsDep, caller: PlanReport, name: Annotated[str, Path(max_length=40)]
 ) -> FileResponse:
+    """The report file of a job the caller started (another account's is not found); audited."""
     path = evaluation_dir(settings) / name
     if not FILE_NAME.fullmatch(name) or not path.is_file():
         raise NotFound("没有这份评估报告（或已被清理）")
+    with uow.read() as conn:
+        mine = jobs.owns_result(conn, f"/plan/evaluations/{name}", owner=caller.account_id)
+    if not mine:
+        raise NotFound("没有这份评估报告（或已被清理）")
     ext = name.rsplit(".", 1)[1]
+    with audited(uow, caller, "plan.download_evaluation", "plan_evaluation") as conn:
+        set_audit_detail(conn, {"file": name})
     return FileResponse(path, media_type=MEDIA[ext], filename=f"plan-evaluation.{ext}")
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from anju import registry
+from anju import indicators, registry
 from anju.core.errors import NotFound
 from anju.core.scope import Scope
 from anju.renewal import domain, lifts, progress, projects, rules
@@ -41,6 +41,12 @@ def lift_list(request: Request, uow: UowDep, caller: RenewalRead, paging: Paging
     )
 
 
+def _entries() -> dict[str, indicators.Indicator]:
+    """The dictionary entry of each plan target the progress shows (its name, unit and calibre, linked):
+    the values are the entries' provider's own query (:func:`anju.renewal.progress._actuals`)."""
+    return {key: indicators.get(code) for code, (key, _kind, _measure) in rules.INDICATORS.items()}
+
+
 def _progress(conn: Any, settings: Any, scope: Scope) -> progress.Progress:
     plan = rules.plan(settings, conn)
     if plan is None:
@@ -63,6 +69,7 @@ def plan_progress(request: Request, uow: UowDep, settings: SettingsDep, caller: 
         lift=lift,
         scale=scale,
         data=progress_out(p).model_dump(mode="json"),
+        entries=_entries(),
         public=False,
     )
 
@@ -86,5 +93,6 @@ def public(request: Request, uow: UowDep, settings: SettingsDep, caller: Public,
         scale=scale,
         data=progress_out(p).model_dump(mode="json"),
         pager=pager(page.total, paging.page, paging.page_size),
+        entries=_entries(),
         public=True,
     )

@@ -110,12 +110,23 @@ function addLayers() {
     map.addLayer({ id: "buildings-fill", type: "fill", source: "buildings", "source-layer": "buildings", filter: ["==", ["geometry-type"], "Polygon"], paint: { "fill-color": colourFor(attribute("buildings", theme)), "fill-outline-color": "#44505c" } });
     map.addLayer({ id: "buildings-point", type: "circle", source: "buildings", "source-layer": "buildings", filter: ["==", ["geometry-type"], "Point"], paint: { "circle-radius": 3, "circle-color": colourFor(attribute("buildings", theme)) } });
   }
-  // Layers the page has no special drawing for (added on the server later) still show, plainly.
-  for (const layer of layers.filter((l) => !["districts", "streets", "estates", "buildings"].includes(l.name))) {
+  // Layers the page has no special drawing for (the contexts' layers: renewal, safety, estates coverage,
+  // the street choropleths) are styled by their first attribute with categories or class breaks (a
+  // plain colour when none); a choropleth (polygons graded by a number) starts hidden: they overlap.
+  for (const layer of layers.filter((l) => !CORE_LAYERS.includes(l.name))) {
     const type = layer.kind === "point" ? "circle" : layer.kind === "line" ? "line" : "fill";
-    const paint = type === "circle" ? { "circle-radius": 3, "circle-color": "#6a3d9a" } : type === "line" ? { "line-color": "#6a3d9a" } : { "fill-color": "#6a3d9a", "fill-opacity": 0.4 };
-    map.addLayer({ id: `${layer.name}-${type}`, type, source: layer.name, "source-layer": layer.name, paint });
+    const styled = layer.attributes.find((a) => (a.categories && a.categories.length) || (a.stops && a.stops.length));
+    const colour = styled ? colourFor(styled) : "#6a3d9a";
+    const paint = type === "circle" ? { "circle-radius": 4, "circle-color": colour } : type === "line" ? { "line-color": colour } : { "fill-color": colour, "fill-opacity": styled ? 0.6 : 0.4 };
+    const layout = hiddenAtFirst(layer) ? { visibility: "none" } : {};
+    map.addLayer({ id: `${layer.name}-${type}`, type, source: layer.name, "source-layer": layer.name, paint, layout });
   }
+}
+
+const CORE_LAYERS = ["districts", "streets", "estates", "buildings"];
+
+function hiddenAtFirst(layer) {
+  return !CORE_LAYERS.includes(layer.name) && layer.kind === "polygon" && layer.attributes.some((a) => a.stops && a.stops.length);
 }
 
 function layerToggles() {
@@ -124,7 +135,8 @@ function layerToggles() {
     const label = document.createElement("label");
     const box1 = document.createElement("input");
     box1.type = "checkbox";
-    box1.checked = true;
+    box1.checked = !hiddenAtFirst(layer);
+    box1.dataset.layer = layer.name;
     box1.addEventListener("change", () => {
       for (const l of map.getStyle().layers.filter((x) => x.source === layer.name)) {
         map.setLayoutProperty(l.id, "visibility", box1.checked ? "visible" : "none");

@@ -1,25 +1,15 @@
 // Charts of the plan monitoring pages (规划实施监测 /plan, 公开 /plan/public). The page holds its data in a
 // JSON block (#plan-data: the API's /api/v1/plan/progress shape; #plan-public-data: the reported figures)
-// and one box per chart with data-chart="…"; this script draws them with the vendored ECharts. No inline
-// script (CSP). Every chart has its table beside it on the page; a chart without data shows 暂无数据.
+// and one box per chart with data-chart="…"; this script names the builders and charts-common.js draws
+// them. No inline script (CSP). Every chart has its table beside it on the page; a chart without data shows 暂无数据.
 (function () {
   'use strict';
 
-  var FONT = '"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif';
   var STATUS_COLOURS = { achieved: '#2e7d32', on_track: '#0b57a4', behind: '#b3261e', no_data: '#9e9e9e' };
 
   function num(v) { return v === null || v === undefined ? null : Number(v); }
 
-  function base(extra) {
-    var o = {
-      textStyle: { fontFamily: FONT },
-      tooltip: { trigger: 'axis', confine: true },
-      legend: { top: 0 },
-      grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
-    };
-    Object.keys(extra).forEach(function (k) { o[k] = extra[k]; });
-    return o;
-  }
+  function base(extra) { return anjuChartsCommon.base(extra); }
 
   function rate(t, v) {
     var target = num(t.target);
@@ -101,40 +91,5 @@
     },
   };
 
-  function empty(el) {
-    el.textContent = '暂无数据';
-    el.classList.add('empty');
-  }
-
-  function draw() {
-    var block = document.getElementById('plan-data') || document.getElementById('plan-public-data');
-    var charts = {};
-    window.anjuCharts = charts;
-    if (!block) return;
-    var data = JSON.parse(block.textContent);
-    var pending = 0;
-    function done() {
-      pending -= 1;
-      if (pending === 0) document.body.dataset.chartsReady = '1';
-    }
-    Array.prototype.slice.call(document.querySelectorAll('[data-chart]')).forEach(function (el) {
-      var build = BUILDERS[el.dataset.chart];
-      var option = build ? build(data) : null;
-      if (!option) { empty(el); return; }
-      var chart = echarts.init(el, null, { renderer: 'canvas' });
-      pending += 1;
-      chart.on('finished', function once() { chart.off('finished', once); done(); });
-      chart.setOption(option);
-      charts[el.dataset.chart] = chart;
-    });
-    if (pending === 0) document.body.dataset.chartsReady = '1';
-    var timer = null;
-    window.addEventListener('resize', function () {
-      clearTimeout(timer);
-      timer = setTimeout(function () { Object.keys(charts).forEach(function (k) { charts[k].resize(); }); }, 150);
-    });
-  }
-
-  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', draw);
-  else draw();
+  anjuChartsCommon.run(['plan-data', 'plan-public-data'], BUILDERS);
 })();
