@@ -49,11 +49,13 @@ def record_resale_transfers(conn: Connection, home_ids: Sequence[int] | None, to
     """Record the fund-account transfer of every completed resale contract of ``home_ids`` (None: every
     home — the synthetic city's history, or a back-fill) not recorded yet; returns how many."""
     del today  # the registration's own day is the transfer's
-    ins = estates_fund_transfers.insert()
+
+    def insert(ids: Sequence[int] | None) -> int:
+        # RETURNING counts what was inserted on both databases (an INSERT … SELECT's rowcount may be -1)
+        stmt = estates_fund_transfers.insert().from_select(COLUMNS, _select(now, ids)).returning(_t.id)
+        return len(conn.execute(stmt).all())
+
     if home_ids is None:
-        return int(conn.execute(ins.from_select(COLUMNS, _select(now, None))).rowcount)
+        return insert(None)
     ids = sorted(set(home_ids))
-    n = 0
-    for i in range(0, len(ids), CHUNK):
-        n += int(conn.execute(ins.from_select(COLUMNS, _select(now, ids[i : i + CHUNK]))).rowcount)
-    return n
+    return sum(insert(ids[i : i + CHUNK]) for i in range(0, len(ids), CHUNK))
