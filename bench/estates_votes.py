@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from anju import registry
 from anju.core import clock, migrate
 from anju.core.db import make_engine
+from anju.estates import owners_close as closing
 from anju.estates import owners_votes as votes
 from anju.estates.tables import estates_vote_electors, estates_votes
 from anju.security import Caller, Keyring, keyring_from_settings
@@ -125,7 +126,8 @@ def main() -> None:
         c.execute(estates_votes.update().where(estates_votes.c.id == vid).values(closes_at=clock.now()))
     t2 = time.perf_counter()
     with engine.begin() as c:
-        res = votes.close_and_tally(c, kr, SYSTEM, vid)
+        closing.close_vote(c, SYSTEM, vid)
+        res = closing.tally_closed(c, kr, SYSTEM, vid)
     t_tally = time.perf_counter() - t2
     print(f"database      {engine.dialect.name}")
     print(f"estate homes  {homes}")

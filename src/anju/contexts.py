@@ -507,6 +507,8 @@ CONTEXTS: tuple[Context, ...] = (
         "estates",
         vocabulary="anju.estates.vocabulary",
         event_followers={"transactions.contract_filed": "anju.estates.fund_deposits:on_contract_filed"},
+        # after the transactions context's complete_resales (contexts run in this list's order)
+        registration_followers={"fund_transfers": "anju.estates.fund_transfers:record_resale_transfers"},
         commands={"estates": "anju.estates.cli:estates"},
         help={"estates": "Estate management: property services, owners' votes, the maintenance fund."},
         permissions={

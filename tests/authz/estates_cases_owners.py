@@ -171,6 +171,19 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", f"{API}/votes/{{vote_id}}/cancel"): Case(
         street("POST", API + "/votes/{id}/cancel", "vote_cancel"), ok={200, 409}, perm=SUP
     ),
+    ("POST", f"{API}/votes/{{vote_id}}/close"): Case(
+        street("POST", API + "/votes/{id}/close", "vote"), ok={409}, perm=SUP
+    ),
+    ("POST", f"{API}/votes/{{vote_id}}/paper-ballots"): Case(
+        street(
+            "POST",
+            API + "/votes/{id}/paper-ballots",
+            "vote",
+            json={"credit_code": "91320102MA1X0000A0", "choice": "yes", "confirmed": True},
+        ),
+        ok={404},
+        perm=SUP,
+    ),
     ("POST", f"{API}/votes/{{vote_id}}/tally"): Case(
         street("POST", API + "/votes/{id}/tally", "vote"), ok={409}, perm=SUP
     ),
@@ -227,6 +240,16 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/property/votes/export.csv"): Case(one("GET", "/property/votes/export.csv"), scoping=None, perm=READ),
     ("POST", "/property/votes"): Case(street_body("POST", "/property/votes", _vote_form, form=True), perm=SUP),
     ("GET", "/property/votes/{vote_id}"): Case(street("GET", "/property/votes/{id}", "vote"), perm=READ),
+    ("GET", "/property/votes/{vote_id}/close"): Case(street("GET", "/property/votes/{id}/close", "vote"), perm=SUP),
+    ("POST", "/property/votes/{vote_id}/close"): Case(
+        street("POST", "/property/votes/{id}/close", "vote", data={"confirm": "yes"}), ok={409}, perm=SUP
+    ),
+    ("GET", "/property/votes/{vote_id}/paper"): Case(street("GET", "/property/votes/{id}/paper", "vote"), perm=SUP),
+    ("POST", "/property/votes/{vote_id}/paper"): Case(
+        street("POST", "/property/votes/{id}/paper", "vote", data={"credit_code": "x", "choice": "yes"}),
+        ok={404},
+        perm=SUP,
+    ),
     ("POST", "/property/votes/{vote_id}/{action}"): Case(
         street("POST", "/property/votes/{id}/tally", "vote"), ok={409}, perm=SUP
     ),

@@ -80,6 +80,31 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", f"{API}/by-company"): Case(
         per_street_body("POST", f"{API}/by-company", body, "json"), ok={422}, scoping=None, perm="estates.company"
     ),
+    # the applicant's own edit and withdrawal: the matrix's accounts made none of these (404)
+    ("PUT", f"{API}/by-committee/{{spending_id}}"): Case(
+        per_street_fresh("PUT", API + "/by-committee/{id}", {"json": {}}),
+        ok={404, 422},
+        scoping=None,
+        perm="estates.own",
+    ),
+    ("POST", f"{API}/by-committee/{{spending_id}}/withdraw"): Case(
+        per_street_fresh("POST", API + "/by-committee/{id}/withdraw", {"json": {"reason": "矩阵测试"}}),
+        ok={404},
+        scoping=None,
+        perm="estates.own",
+    ),
+    ("PUT", f"{API}/by-company/{{spending_id}}"): Case(
+        per_street_fresh("PUT", API + "/by-company/{id}", {"json": {}}),
+        ok={404, 422},
+        scoping=None,
+        perm="estates.company",
+    ),
+    ("POST", f"{API}/by-company/{{spending_id}}/withdraw"): Case(
+        per_street_fresh("POST", API + "/by-company/{id}/withdraw", {"json": {"reason": "矩阵测试"}}),
+        ok={404},
+        scoping=None,
+        perm="estates.company",
+    ),
     ("GET", f"{API}/{{spending_id}}"): Case(per_street_fresh("GET", API + "/{id}"), perm="estates.read"),
     ("POST", f"{API}/{{spending_id}}/submit"): Case(
         per_street_fresh("POST", API + "/{id}/submit"), perm="estates.supervise"
@@ -125,6 +150,52 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/property/spending/committee/{spending_id}"): Case(
         per_street_fresh("GET", "/property/spending/committee/{id}"), ok={404}, scoping=None, perm="estates.own"
+    ),
+    ("GET", "/property/spending/committee/{spending_id}/edit"): Case(
+        per_street_fresh("GET", "/property/spending/committee/{id}/edit"), ok={404}, scoping=None, perm="estates.own"
+    ),
+    ("POST", "/property/spending/committee/{spending_id}/edit"): Case(
+        per_street_fresh("POST", "/property/spending/committee/{id}/edit"), ok={404}, scoping=None, perm="estates.own"
+    ),
+    ("GET", "/property/spending/committee/{spending_id}/withdraw"): Case(
+        per_street_fresh("GET", "/property/spending/committee/{id}/withdraw"),
+        ok={404},
+        scoping=None,
+        perm="estates.own",
+    ),
+    ("POST", "/property/spending/committee/{spending_id}/withdraw"): Case(
+        per_street_fresh(
+            "POST", "/property/spending/committee/{id}/withdraw", {"data": {"reason": "矩阵", "confirm": "yes"}}
+        ),
+        ok={404},
+        scoping=None,
+        perm="estates.own",
+    ),
+    ("GET", "/property/spending/company/{spending_id}/edit"): Case(
+        per_street_fresh("GET", "/property/spending/company/{id}/edit"),
+        ok={404},
+        scoping=None,
+        perm="estates.company",
+    ),
+    ("POST", "/property/spending/company/{spending_id}/edit"): Case(
+        per_street_fresh("POST", "/property/spending/company/{id}/edit"),
+        ok={404},
+        scoping=None,
+        perm="estates.company",
+    ),
+    ("GET", "/property/spending/company/{spending_id}/withdraw"): Case(
+        per_street_fresh("GET", "/property/spending/company/{id}/withdraw"),
+        ok={404},
+        scoping=None,
+        perm="estates.company",
+    ),
+    ("POST", "/property/spending/company/{spending_id}/withdraw"): Case(
+        per_street_fresh(
+            "POST", "/property/spending/company/{id}/withdraw", {"data": {"reason": "矩阵", "confirm": "yes"}}
+        ),
+        ok={404},
+        scoping=None,
+        perm="estates.company",
     ),
     ("GET", "/property/spending/company"): Case(
         one("GET", "/property/spending/company"), scoping=None, perm="estates.company"

@@ -26,6 +26,7 @@ from anju.core import clock
 from anju.core.db import unit_of_work
 from anju.core.errors import AnjuError, Conflict, ValidationError
 from anju.estates import decide
+from anju.estates import owners_close as closing
 from anju.estates import owners_orgs as orgs
 from anju.estates import owners_votes as votes
 from anju.estates.cli import estates as estates_cli
@@ -249,14 +250,23 @@ def test_tally_numbers_outcome_proof_and_the_public_file(world: dict[str, Any], 
         cast = [(int(r.id), "no" if i % 4 == 3 else "yes") for i, r in enumerate(others)]
         v = conn.execute(select(estates_votes).where(estates_votes.c.id == vid)).one()
         votes.seal_ballots(conn, kr, vid, v.vote_no, cast, clock.now())
-    with pytest.raises(Conflict), engine.begin() as conn:  # not before the window closes
-        votes.close_and_tally(conn, kr, SYSTEM, vid)
+    for step in (closing.close_vote, lambda c, who, v: closing.tally_closed(c, kr, who, v)):
+        with pytest.raises(Conflict), engine.begin() as conn:  # neither closed nor tallied before the end
+            step(conn, SYSTEM, vid)
     with engine.begin() as conn:
         conn.execute(estates_votes.update().where(estates_votes.c.id == vid).values(closes_at=clock.now()))
         with pytest.raises(Conflict):  # the window is closed for ballots too
             votes.cast(conn, kr, caller(engine, "owner2"), vid, "yes")
+    with engine.connect() as conn:  # past its end time it is shown closed, its close not yet recorded
+        shown = votes.get_vote(conn, SYSTEM.scope, vid)
+    assert (shown["status"], shown["close_recorded"]) == ("closed", False)
+    with pytest.raises(Conflict) as refused, engine.begin() as conn:  # tallied only once closed
+        closing.tally_closed(conn, kr, SYSTEM, vid)
+    assert "结束表决" in refused.value.message
     with engine.begin() as conn:
-        result = votes.close_and_tally(conn, kr, SYSTEM, vid)
+        closing.close_vote(conn, SYSTEM, vid)
+    with engine.begin() as conn:
+        result = closing.tally_closed(conn, kr, SYSTEM, vid)
     area = {int(r.id): r.area for r in rows}
     mine = next(r for r in rows if r.owner_bidx == world["people"][0]["bidx"])
     yes = [mine.id] + [e for e, c in cast if c == "yes"]
@@ -348,3 +358,101 @@ def test_committees_are_checked_against_the_register(world: dict[str, Any]) -> N
         assert (row["committee_id"], row["members"], row["open_negative"]) == (cid, 7, 0)
         mine = orgs.my_estates(conn, kr, people[2]["bidx"])
         assert any(m["committee"] and m["committee"]["id"] == cid for m in mine)
+
+
+def test_no_ballot_once_closed_or_past_the_end_even_bypassing_the_service(world: dict[str, Any]) -> None:
+    """The database refuses a ballot for a vote that is not open or cast outside its window (the trigger
+    of migration 0042), whichever path inserts it; ``close_due`` records every due close at once."""
+    engine, kr, vid = world["engine"], world["kr"], world["vote"]
+    with engine.connect() as conn:
+        v = conn.execute(select(estates_votes).where(estates_votes.c.id == vid)).one()
+        electors = (
+            conn.execute(
+                select(estates_vote_electors.c.id).where(estates_vote_electors.c.vote_id == vid).order_by("id")
+            )
+            .scalars()
+            .all()
+        )
+    with pytest.raises(Conflict) as late, engine.begin() as conn:  # cast at the end time: refused
+        votes.seal_ballots(conn, kr, vid, v.vote_no, [(int(electors[0]), "yes")], v.closes_at)
+    assert "已截止" in late.value.message
+    with engine.begin() as conn:  # inside the window: accepted
+        votes.seal_ballots(conn, kr, vid, v.vote_no, [(int(electors[0]), "yes")], clock.now())
+    with engine.begin() as conn:
+        assert closing.close_due(conn) == 0  # not due yet
+        with pytest.raises(Conflict):  # nor closed early by hand
+            closing.close_vote(conn, SYSTEM, vid)
+        conn.execute(estates_votes.update().where(estates_votes.c.id == vid).values(closes_at=clock.now()))
+    with engine.connect() as conn:
+        page = votes.list_votes(conn, SYSTEM.scope, status="closed", limit=200, offset=0)
+        assert vid in {x["id"] for x in page.items}
+        assert vid not in {
+            x["id"] for x in votes.list_votes(conn, SYSTEM.scope, status="open", limit=200, offset=0).items
+        }
+    with engine.begin() as conn:
+        assert closing.close_due(conn) >= 1
+        row = conn.execute(select(estates_votes).where(estates_votes.c.id == vid)).one()
+        assert (row.status, row.closed_by) == ("closed", None) and row.closed_at is not None
+    # closed: even a ballot dated inside the window (a direct insert) is refused by the database
+    inside = v.opens_at + timedelta(seconds=1)
+    with pytest.raises(Conflict) as closed, engine.begin() as conn:
+        votes.seal_ballots(conn, kr, vid, v.vote_no, [(int(electors[1]), "no")], inside)
+    assert "已截止" in closed.value.message
+    with engine.connect() as conn:
+        n = conn.execute(
+            select(func.count()).select_from(estates_ballots).where(estates_ballots.c.vote_id == vid)
+        ).scalar_one()
+    assert n == 1
+    with engine.begin() as conn:  # a closed vote is tallied
+        assert closing.tally_closed(conn, kr, SYSTEM, vid)["ballots"] == 1
+
+
+def test_an_organisations_paper_ballot_is_recorded_by_the_street_once_and_counted(world: dict[str, Any]) -> None:
+    """An organisation elector votes on paper; an officer records it (the same sealed path, one ballot
+    per elector, none after the close) and the tally counts it."""
+    from anju.estates import owners_paper as paper
+
+    engine, kr, est, p8 = world["engine"], world["kr"], world["estate"], world["people"][8]
+    code = _uscc("91320102MA1X0000A")
+    o = registry.home_owners.c
+    with engine.begin() as conn:  # p8's home now belongs to an organisation
+        conn.execute(
+            registry.home_owners.update()
+            .where(o.home_id == p8["home"], registry.OWNERS_BELIEVED)
+            .values(owner_kind="org", owner_bidx=kr.blind_index(code, "credit_code"), share_pct=100,
+                    acquired_on=clock.today() - timedelta(days=400), released_on=None)
+        )  # fmt: skip
+        now = clock.now()
+        vid = votes.create_vote(
+            conn, SYSTEM,
+            votes.VoteIn(int(est.id), "更换物业服务企业", "hire_company", clock.today() - timedelta(days=1),
+                         now - timedelta(minutes=5), now + timedelta(days=7)),
+        )  # fmt: skip
+        votes.open_vote(conn, SYSTEM, vid)
+    with pytest.raises(ValidationError) as refused, engine.begin() as conn:  # the ticked confirmation
+        paper.record_paper_ballot(conn, kr, SYSTEM, vid, code, "yes", confirmed=False)
+    assert refused.value.errors[0].field == "confirm"
+    other = _uscc("91320102MA1Y0000B")
+    with pytest.raises(ValidationError) as stranger, engine.begin() as conn:  # not an elector
+        paper.record_paper_ballot(conn, kr, SYSTEM, vid, other, "yes", confirmed=True)
+    assert stranger.value.errors[0].field == "credit_code"
+    with engine.begin() as conn:
+        receipt = paper.record_paper_ballot(conn, kr, SYSTEM, vid, code.lower(), "no", confirmed=True)
+    with pytest.raises(Conflict), engine.begin() as conn:  # one ballot per elector (the database's constraint)
+        paper.record_paper_ballot(conn, kr, SYSTEM, vid, code, "yes", confirmed=True)
+    with engine.connect() as conn:
+        row = conn.execute(select(estates_ballots).where(estates_ballots.c.vote_id == vid)).one()
+    assert row.commitment == receipt["commitment"] and row.recorded_by == SYSTEM.account_id
+    with engine.begin() as conn:
+        conn.execute(estates_votes.update().where(estates_votes.c.id == vid).values(closes_at=clock.now()))
+    with engine.begin() as conn:
+        closing.close_vote(conn, SYSTEM, vid)
+        result = closing.tally_closed(conn, kr, SYSTEM, vid)
+        v = conn.execute(select(estates_votes).where(estates_votes.c.id == vid)).one()
+    assert result["ballots"] == 1 and (v.no_owners, v.yes_owners) == (1, 0)
+
+
+def _uscc(first17: str) -> str:
+    from stdnum.cn import uscc
+
+    return first17 + uscc.calc_check_digit(first17)

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from anju.app import create_app
 from anju.core import clock
 from anju.estates import owners_orgs as orgs
+from anju.estates.tables import estates_votes
 from anju.security import Caller, keyring_from_settings
 from tests.accounts import api_token, verified_person
 from tests.integration.test_estates_owners import _estate_with_owners, _persons
@@ -82,6 +83,11 @@ def test_a_vote_from_the_street_page_to_the_owners_receipt(env: dict[str, Any]) 
     assert r.status_code == 303
     r = c.get(vote_url, headers=city)
     assert r.status_code == 200 and "表决中" in r.text and "计票前不显示任何选择" in r.text
+    assert "登记单位书面表决票" in r.text
+    r = c.get(f"{vote_url}/paper", headers=city)
+    assert r.status_code == 200 and "确认登记" in r.text and "授权" in r.text
+    r = c.post(f"{vote_url}/paper", data={"credit_code": "91320102MA1X0000A", "choice": "yes"}, headers=city)
+    assert r.status_code == 422 and "请勾选确认" in r.text and "统一社会信用代码" in r.text
     r = c.get("/property/mine", headers=owner)
     assert r.status_code == 200 and "页面表决" in r.text and "待投票" in r.text
     r = c.post(f"/property/mine/votes/{vid}", data={"choice": "no"}, headers=owner)
@@ -99,6 +105,27 @@ def test_a_vote_from_the_street_page_to_the_owners_receipt(env: dict[str, Any]) 
     assert c.get(f"/api/v1/property/votes/{vid}/tally.json").status_code == 404  # not tallied yet
     r = c.post(f"{vote_url}/tally", headers=city)
     assert r.status_code == 409 and "尚未截止" in r.text
+    # the end time passes: shown closed, no ballot, the close confirmed on its page, then the tally
+    with eng.begin() as conn:
+        conn.execute(estates_votes.update().where(estates_votes.c.id == vid).values(closes_at=clock.now()))
+    r = c.get(vote_url, headers=city)
+    assert r.status_code == 200 and "已截止（待结束）" in r.text and f"{vote_url}/close" in r.text
+    assert c.post(f"/api/v1/property/my/votes/{vid}/ballot", json={"choice": "yes"}, headers=owner).status_code == 409
+    r = c.get("/property/votes?status=closed", headers=city)
+    assert r.status_code == 200 and "页面表决" in r.text
+    r = c.post(f"{vote_url}/tally", headers=city)
+    assert r.status_code == 409 and "请先结束表决" in r.text
+    r = c.get(f"{vote_url}/close", headers=city)
+    assert r.status_code == 200 and "确认结束" in r.text
+    r = c.post(f"{vote_url}/close", data={}, headers=city)
+    assert r.status_code == 422 and "请勾选确认" in r.text
+    r = c.post(f"{vote_url}/close", data={"confirm": "yes"}, headers=city)
+    assert r.status_code == 303 and r.headers["location"].endswith("?done=close")
+    r = c.get(vote_url, headers=city)
+    assert "表决已于" in r.text and "计票</button>" in r.text and "已截止（待结束）" not in r.text
+    assert c.post(f"/api/v1/property/votes/{vid}/close", headers=city).status_code == 409  # once
+    r = c.post(f"/api/v1/property/votes/{vid}/tally", headers=city)
+    assert r.status_code == 200 and r.json()["ballots"] == 1
     assert c.get("/property/votes?status=open", headers=city).status_code == 200
     estates = c.get("/api/v1/property/my/estates", headers=owner).json()
     assert any(e["committee"] and e["committee"]["id"] == new for e in estates)

@@ -291,7 +291,16 @@ def test_the_committee_applies_only_through_a_current_member(env: dict[str, Any]
     v = vote(env)
     r = c.post(f"{API}/by-committee", json=body(env, vote_id=v), headers=citizen)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "account"
-    w, now = env["world"], clock.now()
+    _seat_citizen(env)
+    r = c.post(f"{API}/by-committee", json=body(env, vote_id=v), headers=citizen)
+    assert r.status_code == 201, r.text
+    assert r.json()["application"]["applicant_kind"] == "committee"
+    assert r.json()["application"]["status"] == "submitted"
+
+
+def _seat_citizen(env: dict[str, Any]) -> None:
+    """The demo account ``citizen`` sits on the estate's active committee."""
+    eng, w, now = env["engine"], env["world"], clock.now()
     with eng.begin() as conn:
         bidx = conn.execute(select(accounts.c.id_number_bidx).where(accounts.c.username == "citizen")).scalar_one()
         asm = conn.execute(estates_assemblies.insert().values(
@@ -305,10 +314,84 @@ def test_the_committee_applies_only_through_a_current_member(env: dict[str, Any]
         conn.execute(estates_committee_members.insert().values(
             committee_id=com, owner_bidx=bidx, name_enc=env["kr"].encrypt("测试市民", "estates.member_name"),
             home_id=env["homes"][0].id, position="chair"))  # fmt: skip
-    r = c.post(f"{API}/by-committee", json=body(env, vote_id=v), headers=citizen)
-    assert r.status_code == 201, r.text
-    assert r.json()["application"]["applicant_kind"] == "committee"
-    assert r.json()["application"]["status"] == "submitted"
+
+
+def test_the_applicant_edits_and_withdraws_its_own_application_before_a_decision(env: dict[str, Any]) -> None:
+    c, eng = env["client"], env["engine"]
+    citizen, clerk = auth(eng, "citizen"), auth(eng, "clerk")
+    _seat_citizen(env)
+    v = vote(env)
+    sid = c.post(f"{API}/by-committee", json=body(env, vote_id=v), headers=citizen).json()["application"]["id"]
+    # edit while submitted: the quotes replaced, still submitted; the estate cannot change
+    quotes = [{"contractor": "丁修缮公司", "amount_fen": 180_000, "chosen": True, "note": "含五年质保"}]
+    r = c.put(f"{API}/by-committee/{sid}", json=body(env, vote_id=v, title="屋面防水（修改）", quotes=quotes,
+                                                     budget_fen=190_000), headers=citizen)  # fmt: skip
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert (got["application"]["title"], got["application"]["status"], got["application"]["budget_fen"]) == (
+        "屋面防水（修改）", "submitted", 190_000)  # fmt: skip
+    assert [q["contractor"] for q in got["quotes"]] == ["丁修缮公司"] and got["quotes"][0]["note"] == "含五年质保"
+    r = c.put(f"{API}/by-committee/{sid}", json=body(env, vote_id=v, estate_id=env["estate"] + 1), headers=citizen)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "estate_id"
+    r = c.put(f"{API}/by-committee/{sid}", json=body(env, vote_id=None), headers=citizen)  # submitted: a vote
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "vote_id"
+    # only the applicant: another account is told it does not exist
+    assert c.post(f"{API}/by-company/{sid}/withdraw", json={"reason": "不需要了"},
+                  headers=auth(eng, "agency")).status_code == 404  # fmt: skip
+    # withdrawal needs a reason; then it is final, audited, and the lists say 已撤回
+    r = c.post(f"{API}/by-committee/{sid}/withdraw", json={"reason": " "}, headers=citizen)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason"
+    r = c.post(f"{API}/by-committee/{sid}/withdraw", json={"reason": "业主大会决定暂缓维修"}, headers=citizen)
+    assert r.status_code == 200, r.text
+    a = r.json()["application"]
+    assert (a["status"], a["status_label"], a["withdraw_reason"]) == ("withdrawn", "已撤回", "业主大会决定暂缓维修")
+    assert c.post(f"{API}/by-committee/{sid}/withdraw", json={"reason": "再撤一次"}, headers=citizen).status_code == 409
+    assert c.put(f"{API}/by-committee/{sid}", json=body(env, vote_id=v), headers=citizen).status_code == 409
+    assert c.post(f"{API}/{sid}/decision", json={"outcome": "approve"}, headers=clerk).status_code == 409
+    listed = c.get(API, params={"status": "withdrawn"}, headers=clerk).json()["items"]
+    assert [i["id"] for i in listed] == [sid] and listed[0]["status_label"] == "已撤回"
+    assert "已撤回" in c.get("/property/spending/committee", headers=citizen).text
+    with eng.connect() as conn:
+        from anju.security import audit_log
+
+        rows = conn.execute(
+            select(audit_log.c.action, audit_log.c.detail).where(
+                audit_log.c.entity == "estates_spending", audit_log.c.entity_id == str(sid)
+            )
+        ).all()
+    acts = [r.action for r in rows]
+    assert "estates.spending.edit" in acts and "estates.spending.withdraw" in acts
+    assert any("业主大会决定暂缓维修" in str(r.detail) for r in rows if r.action == "estates.spending.withdraw")
+    # after a decision: no more edits or withdrawal
+    sid2 = c.post(f"{API}/by-committee", json=body(env, vote_id=v), headers=citizen).json()["application"]["id"]
+    assert (
+        c.post(f"{API}/{sid2}/decision", json={"outcome": "reject", "note": "资料不全"}, headers=clerk).status_code
+        == 200
+    )
+    assert (
+        c.post(f"{API}/by-committee/{sid2}/withdraw", json={"reason": "不需要了"}, headers=citizen).status_code == 409
+    )
+    # the pages: a draft edited on its form, then withdrawn through the confirmation page
+    form = {"estate_id": str(env["estate"]), "title": "外墙修缮", "category": "facade", "budget_yuan": "2000.00",
+            "contractor_1": "戊外墙公司", "amount_1": "1800.00", "chosen": "1", "vote_id": str(v)}  # fmt: skip
+    r = c.post("/property/spending/committee/new", data=form, headers=citizen)
+    assert r.status_code == 303, r.text[:300]
+    url = r.headers["location"].split("?")[0]
+    page = c.get(url, headers=citizen).text
+    assert "修改申请" in page and "撤回申请" in page
+    edit = c.get(f"{url}/edit", headers=citizen)
+    assert edit.status_code == 200 and "戊外墙公司" in edit.text and "1800.00" in edit.text
+    r = c.post(f"{url}/edit", data=form | {"title": "外墙修缮（改）"}, headers=citizen)
+    assert r.status_code == 303 and r.headers["location"].endswith("?done=edited")
+    assert "外墙修缮（改）" in c.get(url, headers=citizen).text
+    assert "确认撤回" in c.get(f"{url}/withdraw", headers=citizen).text
+    r = c.post(f"{url}/withdraw", data={"reason": "改由街道统一安排"}, headers=citizen)
+    assert r.status_code == 422 and "请勾选确认" in r.text
+    r = c.post(f"{url}/withdraw", data={"reason": "改由街道统一安排", "confirm": "yes"}, headers=citizen)
+    assert r.status_code == 303 and r.headers["location"].endswith("?done=withdrawn")
+    page = c.get(url, headers=citizen).text
+    assert "已撤回" in page and "改由街道统一安排" in page and "修改申请" not in page
+    assert c.get(f"{url}/edit", headers=citizen).status_code == 422
 
 
 def test_pages_render_the_queue_the_form_the_detail_and_the_export(env: dict[str, Any]) -> None:

@@ -41,7 +41,22 @@ def estates_company_subjects(district: str | None) -> None:
 
 @estates.group(name="votes")
 def votes() -> None:
-    """Owners' votes: re-check a published tally file."""
+    """Owners' votes: close the votes past their end time, re-check a published tally file."""
+
+
+@votes.command("close-due")
+def close_due_votes() -> None:
+    """Record the close of every open vote whose end time has passed (run it from cron)."""
+    from anju.core import migrate, runtime
+    from anju.core.settings import load_settings
+    from anju.estates.owners_close import close_due
+    from anju.security import audited_command
+
+    engine = runtime.engine(load_settings())
+    migrate.upgrade(engine)
+    with audited_command(engine, "estates.votes_close_due") as conn:
+        n = close_due(conn)
+    click.echo(f"已结束到期表决 {n} 次")
 
 
 @votes.command("verify")

@@ -6,6 +6,7 @@ thresholds, the maintenance fund's kind and building types, spending. No I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Final
@@ -71,6 +72,11 @@ VOTE_STATUSES: Final = {
     "cancelled": "已撤销",
 }
 CHOICES: Final = {"yes": "同意", "no": "反对", "abstain": "弃权"}
+
+
+def effective_status(status: str, closes_at: datetime, now: datetime) -> str:
+    """The status a vote is in: an open vote is closed from its end time on, recorded or not."""
+    return "closed" if status == "open" and now >= closes_at else status
 
 
 @dataclass(frozen=True, slots=True)

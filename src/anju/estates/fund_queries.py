@@ -4,7 +4,7 @@ movement with its inclusion proof (``funds.line_proof``) against the log ``maint
 
 An owner is the register's: the caller's verified identity (ID blind index and name) must own the home
 today (``registry.is_owner``). The 分户账 follows the home, so its statement shows the whole history and
-the transfers of ownership the register recorded (dates only; no money moves).
+the recorded transfers of its account with each completed resale (过户; no money moves).
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ from typing import Any, Literal, TypedDict
 
 from sqlalchemy import Connection, String, case, cast, func, select
 
-from anju import divisions, funds, ledger, registry
+from anju import divisions, funds, ledger, registry, transactions
 from anju.core import clock
 from anju.core.errors import NotFound, ValidationError
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
 from anju.estates import fund_deposits, fund_ledger
 from anju.estates.domain import MAINTENANCE
-from anju.estates.tables import estates_fund_dues, estates_fund_homes, estates_interest_runs
+from anju.estates.tables import estates_fund_dues, estates_fund_homes, estates_fund_transfers, estates_interest_runs
 from anju.funds import fund_accounts, fund_ledger_accounts
 from anju.security import Caller, Keyring, accounts
 
@@ -238,12 +238,21 @@ class Transfer(TypedDict):
 
 
 def transfers(conn: Connection, home_id: int) -> list[Transfer]:
-    """The home's changes of ownership as the register believes them (dates only): the 分户账 follows
-    the home, so a transfer moves no money and is shown on the statement as a note."""
-    o = registry.home_owners
-    q = select(o.c.acquired_on).where(o.c.home_id == home_id, registry.OWNERS_BELIEVED).distinct()
-    days = conn.execute(q.order_by(o.c.acquired_on)).scalars().all()
-    return [{"on": d, "note": "产权转移登记：维修资金分户账随房屋转移，余额不变"} for d in days[1:]]
+    """The home's recorded fund-account transfers (过户, ``estates_fund_transfers``: one per completed
+    resale, written with the registration that completed it): the 分户账 follows the home, so a transfer
+    moves no money and is shown on the statement as a note naming the contract (no identity)."""
+    t, r = estates_fund_transfers.c, transactions.resale_contracts.c
+    rows = conn.execute(
+        select(t.transferred_on, r.filing_no)
+        .join(transactions.resale_contracts, r.id == t.contract_id)
+        .where(t.home_id == home_id)
+        .order_by(t.transferred_on, t.id)
+    ).all()
+    return [
+        {"on": x.transferred_on,
+         "note": f"存量房买卖合同 {x.filing_no or '—'} 转移登记，维修资金分户账过户：随房屋转移，余额不变"}
+        for x in rows
+    ]  # fmt: skip
 
 
 def movements(

@@ -7,6 +7,7 @@ from typing import TypedDict
 
 from sqlalchemy import ColumnElement, Connection, Table, func, select
 
+from anju.core import clock
 from anju.core.scope import Scope
 from anju.estates.services_coverage import street_coverage
 from anju.estates.tables import (
@@ -45,7 +46,7 @@ def overview(conn: Connection, scope: Scope) -> Overview:
         "served": sum(s.coverage.served_estates for s in streets),
         "projects": count(p, p.c.status == "active"),
         "committees": count(estates_committees, estates_committees.c.status == "active"),
-        "open_votes": count(estates_votes, estates_votes.c.status == "open"),
+        "open_votes": count(estates_votes, estates_votes.c.status == "open", estates_votes.c.closes_at > clock.now()),
         "open_complaints": count(
             estates_complaints, estates_complaints.c.status.in_(("received", "company", "handling"))
         ),

@@ -11,11 +11,10 @@ cast sealed ballots, close and tally, and what each owner can check.
   ``SHA-256(vote_no|choice|nonce)`` is appended to the log ``estates``; the owner's receipt names the
   commitment, the nonce and the log index, and an inclusion proof against a signed head is fetched any
   time. ``UniqueConstraint(vote_id, elector_id)`` refuses a second ballot (a :class:`Conflict`).
-- **Tally.** After the window closes the ballots are opened (each checked against its commitment), the
-  owners and areas per choice and the :func:`~anju.estates.domain.decide` outcome are written, and the
-  opened totals with the hash of the commitments are appended to the log. :func:`publication` is the
-  public tally file (``owners_tally.verify_publication`` recomputes it).
-
+- **Close.** From its end time a vote is closed and takes no ballot (the database refuses one too);
+  the close is recorded and the vote tallied in ``owners_close``.
+- **Tally.** The ballots opened (each checked against its commitment), totals and the ``decide``
+  outcome written and logged with the commitments' hash; :func:`publication` is the public tally file.
 Staff see participation (counts and area) while a vote is open, never choices before the tally.
 """
 
@@ -23,7 +22,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -38,12 +37,14 @@ from anju.core import clock
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import Scope
-from anju.estates.domain import CHOICES, MATTERS, SYNTHETIC_LABEL, VOTE_STATUSES, decide
+from anju.estates.domain import CHOICES, MATTERS, SYNTHETIC_LABEL, VOTE_STATUSES, decide, effective_status
 from anju.estates.tables import estates_ballots, estates_vote_electors, estates_votes
 from anju.security import Caller, Keyring, accounts
 
 #: The verifiable log of owners' decisions (created by migration 0035).
 LOG = "estates"
+#: The message of the database's refusal of a ballot for a vote not open (trigger of migration 0042).
+BALLOT_REFUSED = "estates_ballots: vote not open"
 SEALED = "estates_ballots.sealed"
 GONE = (registry.Status.retired, registry.Status.demolished)
 
@@ -82,8 +83,10 @@ class VoteRow(TypedDict):
     title: str
     matter: str
     matter_label: str
-    status: str
+    status: str  # effective: an open vote past its end time is "closed" (close_recorded False)
     status_label: str
+    close_recorded: bool
+    closed_at: datetime | None
     record_date: date
     opens_at: datetime
     closes_at: datetime
@@ -107,8 +110,7 @@ class VoteRow(TypedDict):
 
 
 def _area(value: object) -> Decimal:
-    """An aggregate of an ``Area`` column: SQLAlchemy converts it when the type carries through the
-    expression (a Decimal), else it is the stored integer hundredths."""
+    """An aggregate of an ``Area`` column: a Decimal, or the stored integer hundredths."""
     if value is None:
         return Decimal("0.00")
     if isinstance(value, Decimal):
@@ -116,7 +118,7 @@ def _area(value: object) -> Decimal:
     return (Decimal(int(str(value))) / 100).quantize(Decimal("0.01"))
 
 
-def _estate(conn: Connection, scope: Scope, estate_id: int) -> Any:
+def estate_of(conn: Connection, scope: Scope, estate_id: int) -> Any:
     e = registry.estates
     row = conn.execute(select(e.c.id, e.c.name, e.c.district_code, e.c.street_code).where(e.c.id == estate_id)).first()
     if row is None:
@@ -127,7 +129,7 @@ def _estate(conn: Connection, scope: Scope, estate_id: int) -> Any:
 
 def create_vote(conn: Connection, caller: Caller, cmd: VoteIn) -> int:
     """A draft vote of an estate's owners (the street or district in scope starts it)."""
-    est = _estate(conn, caller.scope, cmd.estate_id)
+    est = estate_of(conn, caller.scope, cmd.estate_id)
     errors: list[FieldError] = []
     title = " ".join((cmd.title or "").split())
     if not 2 <= len(title) <= 100:
@@ -179,7 +181,7 @@ def _vote(conn: Connection, scope: Scope, vote_id: int) -> Any:
     return row
 
 
-def _lock(conn: Connection, scope: Scope, vote_id: int) -> Any:
+def lock_vote(conn: Connection, scope: Scope, vote_id: int) -> Any:
     """The vote, with its row locked until the transaction ends (a status change happens once)."""
     from anju.core.dialect import lock_rows
 
@@ -212,7 +214,7 @@ def freeze_electorate(conn: Connection, vote_id: int, estate_id: int, record_dat
 def open_vote(conn: Connection, caller: Caller, vote_id: int) -> int:
     """Open a draft vote: its electorate is frozen from the register on the record date. Returns the
     number of electors."""
-    v = _lock(conn, caller.scope, vote_id)
+    v = lock_vote(conn, caller.scope, vote_id)
     if v.status != "draft":
         raise Conflict(f"表决{VOTE_STATUSES[v.status]}，不能再开启", [FieldError("status", v.status)])
     if v.record_date > clock.today():
@@ -229,14 +231,20 @@ def open_vote(conn: Connection, caller: Caller, vote_id: int) -> int:
 
 
 def cancel_vote(conn: Connection, caller: Caller, vote_id: int) -> None:
-    v = _lock(conn, caller.scope, vote_id)
+    v = lock_vote(conn, caller.scope, vote_id)
     if v.status not in ("draft", "open"):
         raise Conflict(f"表决{VOTE_STATUSES[v.status]}，不能撤销", [FieldError("status", v.status)])
     conn.execute(estates_votes.update().where(v_.id == vote_id).values(status="cancelled"))
 
 
 def seal_ballots(
-    conn: Connection, kr: Keyring, vote_id: int, vote_no: str, cast: Sequence[tuple[int, str]], at: datetime
+    conn: Connection,
+    kr: Keyring,
+    vote_id: int,
+    vote_no: str,
+    cast: Sequence[tuple[int, str]],
+    at: datetime,
+    recorded_by: int | None = None,  # an officer recording paper ballots (owners_paper)
 ) -> list[Receipt]:
     """Seal and store ballots ``(elector_id, choice)``: each commitment appended to the log (one batch),
     the ballots inserted with one ``executemany``. The database refuses a second ballot of an elector
@@ -261,12 +269,15 @@ def seal_ballots(
             "cast_at": at,
             "sealed": kr.encrypt(json.dumps({"choice": ch, "nonce": n}), SEALED),
             "ledger_index": first + i,
+            "recorded_by": recorded_by,
         }
         for i, (eid, ch, n, c) in enumerate(made)
     ]
     try:
         conn.execute(estates_ballots.insert(), rows)
-    except IntegrityError:
+    except IntegrityError as e:
+        if BALLOT_REFUSED in str(e.orig):
+            raise Conflict("表决已截止或未在表决中，不能投票", [FieldError("vote_id", "已截止")]) from None
         raise Conflict("您已在本次表决中投票，每位业主只能投一次", [FieldError("vote_id", "已投票")]) from None
     return [
         Receipt(vote_no=vote_no, choice=ch, commitment=c, nonce=n, ledger_index=first + i, cast_at=at)
@@ -312,7 +323,7 @@ def cast(conn: Connection, kr: Keyring, caller: Caller, vote_id: int, choice: st
         raise ValidationError.of("choice", "请选择同意、反对或弃权")
     eid = _elector(conn, kr, caller, v)
     now = clock.now()
-    if v.status != "open" or now >= v.closes_at:
+    if effective_status(v.status, v.closes_at, now) != "open":
         raise Conflict("表决已截止，不能再投票", [FieldError("vote_id", "已截止")])
     if now < v.opens_at:
         raise Conflict("表决尚未开始", [FieldError("vote_id", "未开始")])
@@ -328,18 +339,10 @@ class TallyResult(TypedDict):
     ledger_index: int
 
 
-def close_and_tally(conn: Connection, kr: Keyring, caller: Caller, vote_id: int) -> TallyResult:
-    """After the window: open every sealed ballot (checked against its commitment), write the totals and
-    the art. 278 outcome, and append the opened totals with the commitments' hash to the log."""
-    v = _lock(conn, caller.scope, vote_id)
-    if v.status != "open":
-        raise Conflict(f"表决{VOTE_STATUSES[v.status]}，不能计票", [FieldError("status", v.status)])
-    if clock.now() < v.closes_at:
-        raise Conflict("表决尚未截止，不能计票", [FieldError("closes_at", "未截止")])
-    return tally_vote(conn, kr, v)
-
-
 def tally_vote(conn: Connection, kr: Keyring, v: Any) -> TallyResult:
+    """The tally of the closed vote row ``v`` (``owners_close.tally_closed``; past votes closed first)."""
+    if v.status != "closed":
+        raise Conflict("只能对已结束的表决计票", [FieldError("status", v.status)])
     rows = conn.execute(
         select(b_.id, b_.sealed, b_.commitment, e_.area)
         .join(estates_vote_electors, e_.id == b_.elector_id)
@@ -402,53 +405,6 @@ def tally_vote(conn: Connection, kr: Keyring, v: Any) -> TallyResult:
     )
 
 
-def record_past_vote(
-    conn: Connection,
-    kr: Keyring,
-    cmd: VoteIn,
-    vote_no: str,
-    ballots: Callable[[Sequence[int]], Sequence[tuple[int, str]]],
-) -> TallyResult | None:
-    """A vote held in the past (the synthetic city's history, or earlier e-votes brought in): its row,
-    the electorate frozen on the record date, the ballots ``ballots(elector ids)`` chooses sealed at the
-    window's middle (``seal_ballots``) and the tally (``tally_vote``) — the live path's functions, without
-    the live window's checks. None (the vote cancelled) when the estate had no owners on the record date."""
-    est = _estate(conn, Scope.whole_city(), cmd.estate_id)
-    if cmd.matter not in MATTERS or cmd.closes_at <= cmd.opens_at:
-        raise ValidationError.of("matter", "事项或表决时间无效")
-    vid = int(
-        conn.execute(
-            estates_votes.insert()
-            .values(
-                vote_no=vote_no,
-                estate_id=int(est.id),
-                title=cmd.title,
-                matter=cmd.matter,
-                description=cmd.description,
-                record_date=cmd.record_date,
-                opens_at=cmd.opens_at,
-                closes_at=cmd.closes_at,
-                status="open",
-                district_code=est.district_code,
-                street_code=est.street_code,
-                created_at=cmd.opens_at,
-                created_by=None,
-            )
-            .returning(v_.id)
-        ).scalar_one()
-    )
-    n, area = freeze_electorate(conn, vid, int(est.id), cmd.record_date)
-    if n == 0:
-        conn.execute(estates_votes.update().where(v_.id == vid).values(status="cancelled"))
-        return None
-    conn.execute(estates_votes.update().where(v_.id == vid).values(electorate_owners=n, electorate_area=area))
-    electors = conn.execute(select(e_.id).where(e_.vote_id == vid).order_by(e_.id)).scalars().all()
-    cast = ballots([int(x) for x in electors])
-    if cast:
-        seal_ballots(conn, kr, vid, vote_no, cast, cmd.opens_at + (cmd.closes_at - cmd.opens_at) / 2)
-    return tally_vote(conn, kr, conn.execute(select(estates_votes).where(v_.id == vid)).one())
-
-
 # ------------------------------------------------------------------------------------------- reads
 
 _BALLOTS = (
@@ -473,8 +429,9 @@ def _select() -> Any:
     ).select_from(estates_votes.join(e, e.c.id == v_.estate_id).outerjoin(_BALLOTS, _BALLOTS.c.vote_id == v_.id))
 
 
-def _row(r: Any) -> VoteRow:
+def _row(r: Any, now: datetime | None = None) -> VoteRow:
     tallied = r.status == "tallied"
+    status = effective_status(r.status, r.closes_at, now or clock.now())
     return VoteRow(
         id=int(r.id),
         vote_no=r.vote_no,
@@ -483,8 +440,10 @@ def _row(r: Any) -> VoteRow:
         title=r.title,
         matter=r.matter,
         matter_label=MATTERS[r.matter].label,
-        status=r.status,
-        status_label=VOTE_STATUSES[r.status],
+        status=status,
+        status_label=VOTE_STATUSES[status] + ("（待结束）" if status != r.status else ""),
+        close_recorded=r.status in ("closed", "tallied"),
+        closed_at=r.closed_at,
         record_date=r.record_date,
         opens_at=r.opens_at,
         closes_at=r.closes_at,
@@ -517,7 +476,12 @@ def list_votes(
 ) -> Page[VoteRow]:
     """Votes in scope, latest first, with live participation (counts and area only)."""
     conds = [*scope.where(v_.street_code)]
-    if status:
+    now = clock.now()
+    if status == "open":
+        conds.extend([v_.status == "open", v_.closes_at > now])
+    elif status == "closed":  # recorded, or open past its end time
+        conds.append((v_.status == "closed") | ((v_.status == "open") & (v_.closes_at <= now)))
+    elif status:
         conds.append(v_.status == status)
     if matter:
         conds.append(v_.matter == matter)
@@ -525,7 +489,7 @@ def list_votes(
         conds.append(v_.estate_id == estate_id)
     stmt = _select().where(*conds).order_by(v_.opens_at.desc(), v_.id.desc())
     count = select(v_.id).where(*conds)
-    return fetch_page(conn, stmt, limit=limit, offset=offset, row=_row, count_stmt=count)
+    return fetch_page(conn, stmt, limit=limit, offset=offset, row=lambda r: _row(r, now), count_stmt=count)
 
 
 def get_vote(conn: Connection, scope: Scope, vote_id: int) -> VoteRow:
@@ -563,7 +527,7 @@ def my_votes(
     def row(r: Any) -> MyVote:
         cast_ = r.ballot_id is not None
         return MyVote(
-            vote=_row(r),
+            vote=_row(r, now),
             homes=int(r.homes),
             area=_area(r.my_area),
             cast=cast_,

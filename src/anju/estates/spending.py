@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 from uuid import uuid4
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
@@ -304,6 +304,75 @@ def submit(conn: Connection, caller: Caller, spending_id: int, *, limits: Limits
         check_vote(conn, row.estate_id, row.vote_id)
     now = at or clock.now()
     conn.execute(update(sp).where(sp.c.id == row.id).values(status="submitted", submitted_at=now, updated_at=now))
+
+
+#: Before a decision: what its applicant may still edit or withdraw.
+UNDECIDED: Final = ("draft", "voting", "submitted")
+
+
+def _own(conn: Connection, caller: Caller, spending_id: int, action: str) -> Any:
+    """The application, locked, if the caller is the account that made it and no decision was made;
+    another account (staff included) gets "not found" — only the applicant edits or withdraws."""
+    row = conn.execute(select(sp).where(sp.c.id == spending_id).with_for_update()).first()
+    if row is None or caller.account_id is None or row.applicant_account_id != caller.account_id:
+        raise NotFound("维修资金使用申请不存在")
+    must_be(row.status, *UNDECIDED, action=action)
+    return row
+
+
+def edit(conn: Connection, caller: Caller, spending_id: int, cmd: ApplicationIn, *, limits: Limits) -> None:
+    """The applicant changes its application before a decision: every field but the estate (a different
+    estate is a new application), the quotes replaced. A submitted one stays submitted and must still
+    pass what submitting checks (the vote, the emergency cap)."""
+    row = _own(conn, caller, spending_id, "修改")
+    errors = _check_input(cmd, limits)
+    if cmd.estate_id != row.estate_id:
+        errors.append(FieldError("estate_id", "不能更改申请的小区；请撤回后重新申请"))
+    if errors:
+        raise ValidationError(f"{errors[0].field}: {errors[0].reason}", errors)
+    _check_applicant(conn, caller, row.applicant_kind, row.estate_id, row.street_code)
+    if cmd.building_id is not None:
+        b = registry.buildings
+        if conn.execute(select(b.c.estate_id).where(b.c.id == cmd.building_id)).scalar() != row.estate_id:
+            raise ValidationError.of("building_id", "该楼栋不属于本小区")
+    vote_id = None if cmd.emergency else cmd.vote_id
+    if (row.status != "draft" and not cmd.emergency) or vote_id is not None:
+        check_vote(conn, row.estate_id, vote_id)
+    conn.execute(
+        update(sp)
+        .where(sp.c.id == row.id)
+        .values(
+            building_id=cmd.building_id, title=cmd.title.strip(), category=cmd.category,
+            description=cmd.description or None, emergency=cmd.emergency,
+            emergency_kind=cmd.emergency_kind if cmd.emergency else None, vote_id=vote_id,
+            budget_fen=cmd.budget_fen, updated_at=clock.now(),
+        )
+    )  # fmt: skip
+    q = estates_spending_quotes
+    conn.execute(q.delete().where(q.c.spending_id == row.id))
+    conn.execute(
+        insert(q),
+        [{"spending_id": row.id, "contractor": x.contractor.strip(), "amount_fen": x.amount_fen, "chosen": x.chosen,
+          "note": x.note} for x in cmd.quotes],
+    )  # fmt: skip
+    set_audit_detail(conn, {"budget_fen": cmd.budget_fen, "emergency": cmd.emergency, "status": row.status})
+
+
+def withdraw(conn: Connection, caller: Caller, spending_id: int, reason: str) -> None:
+    """The applicant withdraws its application before a decision, with a reason (2–200 characters,
+    kept on the application and in the audit row). A withdrawn application is final."""
+    text = " ".join((reason or "").split())
+    if not 2 <= len(text) <= 200:
+        raise ValidationError.of("reason", "请填写撤回原因（2–200 个字）")
+    row = _own(conn, caller, spending_id, "撤回")
+    now = clock.now()
+    conn.execute(
+        update(sp)
+        .where(sp.c.id == row.id)
+        .values(status="withdrawn", withdrawn_at=now, withdrawn_by=caller.account_id, withdraw_reason=text,
+                updated_at=now)
+    )  # fmt: skip
+    set_audit_detail(conn, {"reason": text, "was": row.status})
 
 
 class Shortfall(ValidationError):

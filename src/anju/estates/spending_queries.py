@@ -67,6 +67,8 @@ class ApplicationRow(TypedDict):
     publish_due: date | None  # an emergency's final account is due to the owners by this day
     overdue: bool
     published_at: datetime | None
+    withdrawn_at: datetime | None
+    withdraw_reason: str | None
 
 
 def _q() -> Any:
@@ -110,6 +112,8 @@ def _row(publish_days: int, now: datetime) -> Any:
             "publish_due": due,
             "overdue": due is not None and r.published_at is None and due < clock.to_local(now).date(),
             "published_at": r.published_at,
+            "withdrawn_at": r.withdrawn_at,
+            "withdraw_reason": r.withdraw_reason,
         }
 
     return row

@@ -332,6 +332,10 @@ estates_votes = Table(
     Column("passed", Boolean, nullable=True),
     Column("tallied_at", UTCDateTime, nullable=True),
     Column("opened_ledger_index", BigInteger, nullable=True),  # the log entry of the opened totals
+    # The close (migration 0042): after it no ballot is accepted (the trigger estates_ballots_vote_open
+    # also refuses one cast at or after closes_at); closed_by NULL: closed at its end time by the system.
+    Column("closed_at", UTCDateTime, nullable=True),
+    Column("closed_by", IdType, nullable=True),
     Column("district_code", String(12), nullable=False),
     Column("street_code", String(12), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
@@ -367,6 +371,8 @@ estates_ballots = Table(
     Column("choice", String(8), nullable=True),  # domain.CHOICES, once opened
     Column("cast_at", UTCDateTime, nullable=False),
     Column("ledger_index", BigInteger, nullable=True),
+    # an organisation elector's paper ballot, recorded by this officer (migration 0042); NULL: cast online
+    Column("recorded_by", IdType, nullable=True),
     UniqueConstraint("vote_id", "elector_id"),
 )
 
@@ -392,6 +398,23 @@ estates_fund_homes = Table(
     Column("closed_on", Date, nullable=True),
     Index("ix_estates_fund_homes_estate", "estate_id", "building_id"),
     Index("ix_estates_fund_homes_street", "street_code"),
+)
+
+#: 过户: the transfer of a home's 分户账 with a completed resale (the balance stays with the home; no
+#: money moves). Written by the registration follower ``fund_transfers.record_resale_transfers`` in the
+#: load's transaction; owners by the blind index of their ID (migration 0042).
+estates_fund_transfers = Table(
+    "estates_fund_transfers",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("home_id", IdType, ForeignKey("homes.id"), nullable=False),
+    Column("contract_id", IdType, ForeignKey("resale_contracts.id"), nullable=False, unique=True),
+    Column("registration_id", IdType, nullable=True),  # the transfer registration that completed it
+    Column("transferred_on", Date, nullable=False),  # the registration's day
+    Column("from_owner_bidx", String(64), nullable=False),
+    Column("to_owner_bidx", String(64), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Index("ix_estates_fund_transfers_home", "home_id", "transferred_on"),
 )
 
 #: 应缴: a deposit due on a home (the first deposit at the first sale, a top-up when the balance fell
@@ -455,6 +478,10 @@ estates_spending = Table(
     Column("decided_by", IdType, nullable=True),
     Column("decision_note", String(500), nullable=True),
     Column("published_at", UTCDateTime, nullable=True),  # the final account, to the estate's owners
+    # Withdrawn by its applicant before a decision (migration 0042).
+    Column("withdrawn_at", UTCDateTime, nullable=True),
+    Column("withdrawn_by", IdType, nullable=True),
+    Column("withdraw_reason", String(200), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Index("ix_estates_spending_street", "street_code", "status"),

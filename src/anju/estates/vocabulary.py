@@ -3,6 +3,8 @@
 ACTIONS: dict[str, str] = {
     "estates.spending.create": "维修资金使用申请",
     "estates.spending.submit": "提交维修资金使用申请",
+    "estates.spending.edit": "修改维修资金使用申请",
+    "estates.spending.withdraw": "撤回维修资金使用申请",
     "estates.spending.decide": "审核维修资金使用申请",
     "estates.spending.pay": "维修资金使用验收付款",
     "estates.spending.publish": "维修资金使用决算公示",
@@ -69,6 +71,9 @@ ACTIONS |= {
     "estates.vote_create": "发起业主表决",
     "estates.vote_open": "开启业主表决（冻结表决权人）",
     "estates.vote_cancel": "撤销业主表决",
+    "estates.vote_close": "结束业主表决",
+    "estates.votes_close_due": "结束到期的业主表决",
+    "estates.paper_ballot": "登记单位产权人书面表决票",
     "estates.vote_tally": "业主表决计票",
     "estates.ballot_cast": "业主投票",
     "estates.ballot_receipt": "查看本人选票回执与证明",

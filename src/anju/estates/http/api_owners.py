@@ -15,7 +15,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from anju import ledger
+from anju.estates import owners_close as closing
 from anju.estates import owners_orgs as orgs
+from anju.estates import owners_paper as paper
 from anju.estates import owners_votes as votes
 from anju.estates.http.deps import EstatesOwn, EstatesRead, EstatesSupervise
 from anju.security import Public, SecurityDep, audited, ledger_signing_seed, set_audit_target
@@ -151,6 +153,8 @@ class VoteOut(BaseModel):
     matter_label: str
     status: str
     status_label: str
+    close_recorded: bool
+    closed_at: datetime | None
     record_date: date
     opens_at: datetime
     closes_at: datetime
@@ -185,6 +189,12 @@ class TallyOut(BaseModel):
 
 class BallotIn(BaseModel):
     choice: Choice
+
+
+class PaperBallotIn(BaseModel):
+    credit_code: str = Field(max_length=30, description="单位产权人的统一社会信用代码")
+    choice: Choice
+    confirmed: bool = Field(False, description="已核对加盖单位公章的书面表决票及签署人的授权")
 
 
 class ReceiptOut(BaseModel):
@@ -362,11 +372,31 @@ def cancel_vote(vote_id: Id, uow: UowDep, caller: EstatesSupervise) -> Created:
     return Created(id=vote_id)
 
 
+@router.post("/votes/{vote_id}/close")
+def close_vote(vote_id: Id, uow: UowDep, caller: EstatesSupervise) -> Created:
+    """结束表决：截止时间已过的表决记为已截止，此后不再接受投票，方可计票。"""
+    with audited(uow, caller, "estates.vote_close", "estates_vote", vote_id) as conn:
+        closing.close_vote(conn, caller, vote_id)
+    return Created(id=vote_id)
+
+
+@router.post("/votes/{vote_id}/paper-ballots", status_code=201)
+def paper_ballot(
+    vote_id: Id, body: PaperBallotIn, uow: UowDep, sec: SecurityDep, caller: EstatesSupervise
+) -> ReceiptOut:
+    """登记单位产权人的书面表决票（单位无法在线投票）：与在线选票同样密封并写入可验证日志，每个表决权人一票。"""
+    with audited(uow, caller, "estates.paper_ballot", "estates_vote", vote_id) as conn:
+        r = paper.record_paper_ballot(
+            conn, sec.keyring, caller, vote_id, body.credit_code, body.choice, confirmed=body.confirmed
+        )
+    return ReceiptOut.model_validate(r)
+
+
 @router.post("/votes/{vote_id}/tally")
 def tally_vote(vote_id: Id, uow: UowDep, sec: SecurityDep, caller: EstatesSupervise) -> TallyOut:
-    """截止后计票：开启密封选票，按人数和专有部分面积统计，依民法典第二百七十八条判定，结果写入可验证日志。"""
+    """对已结束的表决计票：开启密封选票，按人数和专有部分面积统计，依民法典第二百七十八条判定，结果写入可验证日志。"""
     with audited(uow, caller, "estates.vote_tally", "estates_vote", vote_id) as conn:
-        return TallyOut.model_validate(votes.close_and_tally(conn, sec.keyring, caller, vote_id))
+        return TallyOut.model_validate(closing.tally_closed(conn, sec.keyring, caller, vote_id))
 
 
 @router.get("/votes/{vote_id}/tally.json")

@@ -20,6 +20,7 @@ from anju.estates.http.schemas_spending import (
     LineProofOut,
     PublicOut,
     ShareOut,
+    WithdrawIn,
     limits,
 )
 from anju.estates.spending_rules import StageIn
@@ -32,7 +33,7 @@ router = APIRouter(prefix="/property/spending", tags=["estates"], responses=ERRO
 Id = Annotated[int, Path(ge=1, le=2**62)]
 Seq = Annotated[int, Path(ge=1, le=10)]
 HomeId = Annotated[int, Query(ge=1, le=2**62, description="房屋")]
-Status = Literal["draft", "submitted", "approved", "rejected", "in_progress", "completed", "published", ""]
+Status = Literal["draft", "submitted", "approved", "rejected", "in_progress", "completed", "published", "withdrawn", ""]
 
 
 def _cmd(body: ApplicationIn) -> spending.ApplicationIn:
@@ -128,6 +129,52 @@ def create_by_company(
     sid = _create(uow, settings, caller, body, "company")
     with uow.read() as conn:
         return _detail(conn, settings, caller, sid)
+
+
+def _edit(uow: UowDep, settings: SettingsDep, caller: Caller, sid: int, body: ApplicationIn) -> ApplicationDetailOut:
+    with audited(uow, caller, "estates.spending.edit", "estates_spending", sid) as conn:
+        spending.edit(conn, caller, sid, _cmd(body), limits=limits(settings))
+    with uow.read() as conn:
+        return _detail(conn, settings, caller, sid)
+
+
+def _withdraw(uow: UowDep, settings: SettingsDep, caller: Caller, sid: int, body: WithdrawIn) -> ApplicationDetailOut:
+    with audited(uow, caller, "estates.spending.withdraw", "estates_spending", sid) as conn:
+        spending.withdraw(conn, caller, sid, body.reason)
+    with uow.read() as conn:
+        return _detail(conn, settings, caller, sid)
+
+
+@router.put("/by-committee/{spending_id}", operation_id="estates_spending_edit_committee")
+def edit_by_committee(
+    uow: UowDep, settings: SettingsDep, caller: EstatesOwn, spending_id: Id, body: ApplicationIn
+) -> ApplicationDetailOut:
+    """申请人（业委会委员本人）在审核决定前修改本人的申请（小区不能改；已提交的仍须满足提交条件）。"""
+    return _edit(uow, settings, caller, spending_id, body)
+
+
+@router.post("/by-committee/{spending_id}/withdraw", operation_id="estates_spending_withdraw_committee")
+def withdraw_by_committee(
+    uow: UowDep, settings: SettingsDep, caller: EstatesOwn, spending_id: Id, body: WithdrawIn
+) -> ApplicationDetailOut:
+    """申请人（业委会委员本人）在审核决定前撤回本人的申请，须说明原因；撤回后不能恢复。"""
+    return _withdraw(uow, settings, caller, spending_id, body)
+
+
+@router.put("/by-company/{spending_id}", operation_id="estates_spending_edit_company")
+def edit_by_company(
+    uow: UowDep, settings: SettingsDep, caller: EstatesCompany, spending_id: Id, body: ApplicationIn
+) -> ApplicationDetailOut:
+    """申请人（物业服务企业的同一账户）在审核决定前修改本企业的申请。"""
+    return _edit(uow, settings, caller, spending_id, body)
+
+
+@router.post("/by-company/{spending_id}/withdraw", operation_id="estates_spending_withdraw_company")
+def withdraw_by_company(
+    uow: UowDep, settings: SettingsDep, caller: EstatesCompany, spending_id: Id, body: WithdrawIn
+) -> ApplicationDetailOut:
+    """申请人（物业服务企业的同一账户）在审核决定前撤回申请，须说明原因；撤回后不能恢复。"""
+    return _withdraw(uow, settings, caller, spending_id, body)
 
 
 @router.get("/{spending_id}", operation_id="estates_spending_get")

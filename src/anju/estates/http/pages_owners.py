@@ -15,7 +15,9 @@ from starlette.concurrency import run_in_threadpool
 from anju import ledger
 from anju.core import clock, csvout
 from anju.core.errors import AnjuError, ValidationError
+from anju.estates import owners_close as closing
 from anju.estates import owners_orgs as orgs
+from anju.estates import owners_paper as paper
 from anju.estates import owners_votes as votes
 from anju.estates.domain import AUDIT_RESULTS, CHOICES, MATTERS, POSITIONS, SYNTHETIC_LABEL, VOTE_STATUSES
 from anju.estates.http.deps import EstatesOwn, EstatesRead, EstatesSupervise
@@ -41,6 +43,7 @@ DONE = {
     "cleared": "负面清单事项已消除。",
     "created": "表决已草拟，请核对后开启。",
     "open": "表决已开启，表决权人已按股权登记日冻结。",
+    "close": "表决已结束，不再接受投票，可以计票。",
     "tally": "计票完成，结果已写入可验证日志。",
     "cancel": "表决已撤销。",
     "cast": "投票成功。请保存回执中的承诺值和随机数，可随时核验。",
@@ -463,17 +466,23 @@ def create_vote_page(
     )
 
 
-def _vote(request: Request, uow: UowDep, caller: Caller, vote_id: Id, **extra: object) -> HTMLResponse:
+def _vote(
+    request: Request,
+    uow: UowDep,
+    caller: Caller,
+    vote_id: Id,
+    template: str = "estates/owners_vote.html",
+    **extra: object,
+) -> HTMLResponse:
     with uow.read() as conn:
         v = votes.get_vote(conn, caller.scope, vote_id)
     ctx: dict[str, object] = {"message": None, "done": None, **extra}
     return render(
         request,
-        "estates/owners_vote.html",
+        template,
         status_code=int(str(ctx.pop("status_code", 200))),
         v=v,
         can_supervise=caller.can("estates.supervise"),
-        closed=clock.now() >= v["closes_at"],
         label=SYNTHETIC_LABEL,
         **ctx,
     )
@@ -483,6 +492,73 @@ def _vote(request: Request, uow: UowDep, caller: Caller, vote_id: Id, **extra: o
 def vote_page(request: Request, vote_id: Id, uow: UowDep, caller: EstatesRead, done: DoneQ = "") -> HTMLResponse:
     """一次业主表决：参与情况（计票前不含选择）和计票结果。"""
     return _vote(request, uow, caller, vote_id, done=DONE.get(done))
+
+
+@router.get(VOTES + "/{vote_id}/close", response_class=HTMLResponse)
+def close_vote_page(request: Request, vote_id: Id, uow: UowDep, caller: EstatesSupervise) -> HTMLResponse:
+    """结束表决的确认页：截止时间已过，结束后不再接受投票，方可计票。"""
+    return _vote(request, uow, caller, vote_id, template="estates/owners_vote_close.html")
+
+
+@router.post(VOTES + "/{vote_id}/close", response_class=HTMLResponse, response_model=None)
+def close_vote_action(
+    request: Request,
+    vote_id: Id,
+    uow: UowDep,
+    caller: EstatesSupervise,
+    confirm: Annotated[str, Form(max_length=3)] = "",
+) -> Response:
+    """结束表决（须勾选确认）。"""
+
+    def write() -> None:
+        if confirm != "yes":
+            raise ValidationError.of("confirm", "请勾选确认：结束后不再接受任何投票")
+        with audited(uow, caller, "estates.vote_close", "estates_vote", vote_id) as conn:
+            closing.close_vote(conn, caller, vote_id)
+
+    def again(e: AnjuError) -> Response:
+        return _vote(
+            request, uow, caller, vote_id, template="estates/owners_vote_close.html",
+            message=e.message, status_code=e.status_code,
+        )  # fmt: skip
+
+    return form_action(write, done=f"{VOTES}/{vote_id}?done=close", again=again)
+
+
+@router.get(VOTES + "/{vote_id}/paper", response_class=HTMLResponse)
+def paper_ballot_page(request: Request, vote_id: Id, uow: UowDep, caller: EstatesSupervise) -> HTMLResponse:
+    """登记单位产权人的书面表决票：表单。"""
+    return _vote(request, uow, caller, vote_id, template="estates/owners_vote_paper.html", values={}, errors=[],
+                 choices=CHOICES)  # fmt: skip
+
+
+@router.post(VOTES + "/{vote_id}/paper", response_class=HTMLResponse, response_model=None)
+def paper_ballot_save(
+    request: Request,
+    vote_id: Id,
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: EstatesSupervise,
+    credit_code: Annotated[str, Form(max_length=30)] = "",
+    choice: Annotated[str, Form(max_length=8)] = "",
+    confirm: Annotated[str, Form(max_length=3)] = "",
+) -> Response:
+    """登记（须勾选确认）；成功后一次性显示回执，交单位留存。"""
+    try:
+        with audited(uow, caller, "estates.paper_ballot", "estates_vote", vote_id) as conn:
+            receipt = paper.record_paper_ballot(
+                conn, sec.keyring, caller, vote_id, credit_code, choice, confirmed=confirm == "yes"
+            )
+    except AnjuError as e:
+        if e.status_code == 404:
+            raise
+        return _vote(
+            request, uow, caller, vote_id, template="estates/owners_vote_paper.html", choices=CHOICES,
+            values={"credit_code": credit_code, "choice": choice}, errors=e.errors, message=e.message,
+            status_code=e.status_code,
+        )  # fmt: skip
+    return _vote(request, uow, caller, vote_id, template="estates/owners_vote_paper.html", choices=CHOICES,
+                 values={}, errors=[], receipt=receipt)  # fmt: skip
 
 
 @router.post(VOTES + "/{vote_id}/{action}", response_class=HTMLResponse, response_model=None)
@@ -501,7 +577,7 @@ def vote_action_page(
             if action == "open":
                 votes.open_vote(conn, caller, vote_id)
             elif action == "tally":
-                votes.close_and_tally(conn, sec.keyring, caller, vote_id)
+                closing.tally_closed(conn, sec.keyring, caller, vote_id)
             else:
                 votes.cancel_vote(conn, caller, vote_id)
 

@@ -22,7 +22,7 @@ from anju.estates import domain, spending, spending_queries
 from anju.estates.http.api_spending import Status, emergency_filter
 from anju.estates.http.deps import EstatesApprove, EstatesCompany, EstatesOwn, EstatesRead, EstatesSupervise
 from anju.estates.http.schemas_spending import limits
-from anju.estates.spending_rules import APPLICANT_KINDS, StageIn
+from anju.estates.spending_rules import APPLICANT_KINDS, MAX_QUOTES, StageIn
 from anju.security import Caller, audited
 from anju.web.deps import PagingDep, SettingsDep, UowDep
 from anju.web.forms import form_action
@@ -40,6 +40,8 @@ DONE = {
     "decided": "审核决定已作出。",
     "paid": "该阶段已验收并付款，分摊凭证已记入可验证日志。",
     "published": "决算已向本小区业主公示。",
+    "edited": "申请已修改。",
+    "withdrawn": "申请已撤回。",
 }
 QUOTES = 3
 STAGES = 3
@@ -156,32 +158,41 @@ def _int(value: str, field: str, errors: list[FieldError]) -> int | None:
     return int(value)
 
 
-async def _create_from_form(request: Request, uow: UowDep, settings: Any, caller: Caller, applicant: str) -> Response:
-    """Parse the new-application form and create it for ``applicant`` (street, committee, company); the
-    service checks that the caller may apply as that (a sitting committee member, the serving company)."""
-    form = await request.form()
-    v = {k: str(x)[:2000] for k, x in form.items() if k != "csrf_token"}
+def _parse(v: dict[str, str]) -> spending.ApplicationIn:
+    """The application the form describes (every field's error named), or a ValidationError."""
     errors: list[FieldError] = []
     estate = _int(v.get("estate_id", ""), "estate_id", errors)
     building = _int(v.get("building_id", ""), "building_id", errors)
     vote = _int(v.get("vote_id", ""), "vote_id", errors)
     budget = collect_fen(v.get("budget_yuan", ""), "budget_fen", errors)
     quotes = []
-    for n in range(1, QUOTES + 1):
+    for n in range(1, MAX_QUOTES + 1):
         name = v.get(f"contractor_{n}", "").strip()
         if not name:
             continue
         amt = collect_fen(v.get(f"amount_{n}", ""), f"quotes[{n - 1}].amount_fen", errors)
-        quotes.append(spending.QuoteIn(name, amt or 0, v.get("chosen") == str(n)))
+        quotes.append(spending.QuoteIn(name, amt or 0, v.get("chosen") == str(n), v.get(f"note_{n}") or None))
     emergency = v.get("emergency") == "1"
+    if errors or estate is None:
+        raise ValidationError("表单有误", errors or [FieldError("estate_id", "请填写小区编号")])
+    return spending.ApplicationIn(
+        estate, v.get("title", ""), v.get("category", ""), budget or 0, quotes, building, v.get("description", ""),
+        emergency, (v.get("emergency_kind") or None) if emergency else None, None if emergency else vote,
+    )  # fmt: skip
+
+
+async def _form_values(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {k: str(x)[:2000] for k, x in form.items() if k != "csrf_token"}
+
+
+async def _create_from_form(request: Request, uow: UowDep, settings: Any, caller: Caller, applicant: str) -> Response:
+    """Parse the new-application form and create it for ``applicant`` (street, committee, company); the
+    service checks that the caller may apply as that (a sitting committee member, the serving company)."""
+    v = await _form_values(request)
 
     def write() -> int:
-        if errors or estate is None:
-            raise ValidationError("表单有误", errors or [FieldError("estate_id", "请填写小区编号")])
-        cmd = spending.ApplicationIn(
-            estate, v.get("title", ""), v.get("category", ""), budget or 0, quotes, building, v.get("description", ""),
-            emergency, (v.get("emergency_kind") or None) if emergency else None, None if emergency else vote,
-        )  # fmt: skip
+        cmd = _parse(v)
         lim = limits(settings)
         with audited(uow, caller, "estates.spending.create", "estates_spending") as conn:
             sid = spending.create(conn, caller, cmd, applicant=applicant, limits=lim)
@@ -281,6 +292,177 @@ def company_detail(
     return _detail(request, uow, settings, caller, spending_id, paging=paging, done=done, back=OWN_PAGES["company"][1])
 
 
+# ------------------------------------------------------- the applicant edits or withdraws its own
+
+
+def _yuan(fen: int) -> str:
+    """Yuan as the form takes them back (no thousands separator)."""
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def _values_of(d: spending_queries.ApplicationDetail) -> dict[str, str]:
+    """The edit form's values from the stored application."""
+    a = d["application"]
+    v = {
+        "estate_id": str(a["estate_id"]), "building_id": str(a["building_id"] or ""), "title": a["title"],
+        "category": a["category"], "description": d["description"] or "", "budget_yuan": _yuan(a["budget_fen"]),
+        "vote_id": str(a["vote_id"] or ""), "emergency": "1" if a["emergency"] else "",
+        "emergency_kind": a["emergency_kind"] or "",
+    }  # fmt: skip
+    for n, q in enumerate(d["quotes"], start=1):
+        v |= {f"contractor_{n}": q["contractor"], f"amount_{n}": _yuan(q["amount_fen"]), f"note_{n}": q["note"] or ""}
+        if q["chosen"]:
+            v["chosen"] = str(n)
+    return v
+
+
+def _edit_form(
+    request: Request, applicant: str, sid: int, status: str, values: dict[str, str], error: AnjuError | None = None
+) -> HTMLResponse:
+    prefix = OWN_PAGES[applicant][2]
+    rows = max(QUOTES, sum(1 for k in values if k.startswith("contractor_")))
+    return render(
+        request, "estates/spending_new.html", status_code=error.status_code if error else 200,
+        values=values, message=error.message if error else None, errors=error.errors if error else [],
+        quotes=range(1, rows + 1), applicant=applicant, applicant_label=APPLICANT_KINDS.get(applicant, ""),
+        form_action=f"{prefix}/{sid}/edit", back=f"{prefix}/{sid}", editing=True, draft=status == "draft", **LABELS,
+    )  # fmt: skip
+
+
+def _own_detail(uow: UowDep, settings: Any, caller: Caller, sid: int) -> spending_queries.ApplicationDetail:
+    """The caller's own application, still undecided (else a refusal naming its status)."""
+    with uow.read() as conn:
+        d = spending_queries.application(conn, caller, sid, publish_days=settings.estates_emergency_publish_days)
+    if d["application"]["status"] not in spending.UNDECIDED:
+        raise ValidationError.of("status", f"申请当前为“{d['application']['status_label']}”，不能修改或撤回")
+    return d
+
+
+def _edit_get(request: Request, uow: UowDep, settings: Any, caller: Caller, sid: int, applicant: str) -> Response:
+    d = _own_detail(uow, settings, caller, sid)
+    return _edit_form(request, applicant, sid, d["application"]["status"], _values_of(d))
+
+
+async def _edit_post(
+    request: Request, uow: UowDep, settings: Any, caller: Caller, sid: int, applicant: str
+) -> Response:
+    v = await _form_values(request)
+    d = _own_detail(uow, settings, caller, sid)
+
+    def write() -> None:
+        cmd = _parse(v)
+        lim = limits(settings)
+        with audited(uow, caller, "estates.spending.edit", "estates_spending", sid) as conn:
+            spending.edit(conn, caller, sid, cmd, limits=lim)
+            if v.get("submit") == "1" and d["application"]["status"] == "draft":
+                spending.submit(conn, caller, sid, limits=lim)
+
+    return form_action(
+        write, done=f"{OWN_PAGES[applicant][2]}/{sid}?done=edited",
+        again=lambda e: _edit_form(request, applicant, sid, d["application"]["status"], v, e),
+    )  # fmt: skip
+
+
+def _withdraw_page(
+    request: Request, d: spending_queries.ApplicationDetail, applicant: str, reason: str = "",
+    error: AnjuError | None = None,
+) -> HTMLResponse:  # fmt: skip
+    prefix = OWN_PAGES[applicant][2]
+    return render(
+        request, "estates/spending_withdraw.html", status_code=error.status_code if error else 200, d=d,
+        a=d["application"], reason=reason, message=error.message if error else None,
+        errors=error.errors if error else [], action=f"{prefix}/{d['application']['id']}/withdraw",
+        back=f"{prefix}/{d['application']['id']}", **LABELS,
+    )  # fmt: skip
+
+
+def _withdraw_get(request: Request, uow: UowDep, settings: Any, caller: Caller, sid: int, applicant: str) -> Response:
+    return _withdraw_page(request, _own_detail(uow, settings, caller, sid), applicant)
+
+
+def _withdraw_post(
+    request: Request, uow: UowDep, settings: Any, caller: Caller, sid: int, applicant: str, reason: str, confirm: str
+) -> Response:
+    d = _own_detail(uow, settings, caller, sid)
+
+    def write() -> None:
+        if confirm != "yes":
+            raise ValidationError.of("confirm", "请勾选确认：撤回后申请不能恢复")
+        with audited(uow, caller, "estates.spending.withdraw", "estates_spending", sid) as conn:
+            spending.withdraw(conn, caller, sid, reason)
+
+    return form_action(
+        write, done=f"{OWN_PAGES[applicant][2]}/{sid}?done=withdrawn",
+        again=lambda e: _withdraw_page(request, d, applicant, reason, e),
+    )  # fmt: skip
+
+
+Reason = Annotated[str, Form(max_length=200)]
+Confirm = Annotated[str, Form(max_length=3)]
+
+
+@router.get("/property/spending/committee/{spending_id}/edit", response_class=HTMLResponse)
+def committee_edit(
+    request: Request, uow: UowDep, settings: SettingsDep, caller: EstatesOwn, spending_id: Id
+) -> Response:
+    """修改本人的申请（审核决定前）。"""
+    return _edit_get(request, uow, settings, caller, spending_id, "committee")
+
+
+@router.post("/property/spending/committee/{spending_id}/edit", response_class=HTMLResponse)
+async def committee_edit_save(
+    request: Request, uow: UowDep, settings: SettingsDep, caller: EstatesOwn, spending_id: Id
+) -> Response:
+    return await _edit_post(request, uow, settings, caller, spending_id, "committee")
+
+
+@router.get("/property/spending/committee/{spending_id}/withdraw", response_class=HTMLResponse)
+def committee_withdraw(
+    request: Request, uow: UowDep, settings: SettingsDep, caller: EstatesOwn, spending_id: Id
+) -> Response:
+    """撤回本人的申请：确认页（须填写原因）。"""
+    return _withdraw_get(request, uow, settings, caller, spending_id, "committee")
+
+
+@router.post("/property/spending/committee/{spending_id}/withdraw", response_class=HTMLResponse)
+def committee_withdraw_save(
+    request: Request, uow: UowDep, settings: SettingsDep, caller: EstatesOwn, spending_id: Id,
+    reason: Reason = "", confirm: Confirm = "",
+) -> Response:  # fmt: skip
+    return _withdraw_post(request, uow, settings, caller, spending_id, "committee", reason, confirm)
+
+
+@router.get("/property/spending/company/{spending_id}/edit", response_class=HTMLResponse)
+def company_edit(
+    request: Request, uow: UowDep, settings: SettingsDep, caller: EstatesCompany, spending_id: Id
+) -> Response:
+    """修改本企业的申请（审核决定前）。"""
+    return _edit_get(request, uow, settings, caller, spending_id, "company")
+
+
+@router.post("/property/spending/company/{spending_id}/edit", response_class=HTMLResponse)
+async def company_edit_save(
+    request: Request, uow: UowDep, settings: SettingsDep, caller: EstatesCompany, spending_id: Id
+) -> Response:
+    return await _edit_post(request, uow, settings, caller, spending_id, "company")
+
+
+@router.get("/property/spending/company/{spending_id}/withdraw", response_class=HTMLResponse)
+def company_withdraw(
+    request: Request, uow: UowDep, settings: SettingsDep, caller: EstatesCompany, spending_id: Id
+) -> Response:
+    """撤回本企业的申请：确认页（须填写原因）。"""
+    return _withdraw_get(request, uow, settings, caller, spending_id, "company")
+
+
+@router.post("/property/spending/company/{spending_id}/withdraw", response_class=HTMLResponse)
+def company_withdraw_save(
+    request: Request, uow: UowDep, settings: SettingsDep, caller: EstatesCompany, spending_id: Id,
+    reason: Reason = "", confirm: Confirm = "",
+) -> Response:  # fmt: skip
+    return _withdraw_post(request, uow, settings, caller, spending_id, "company", reason, confirm)
+
+
 @router.get("/property/spending/public", response_class=HTMLResponse)
 def public(request: Request, uow: UowDep, settings: SettingsDep, caller: EstatesOwn, paging: PagingDep) -> HTMLResponse:
     """维修资金使用公示: the published final accounts of the estates where the caller owns a home."""
@@ -307,7 +489,8 @@ def _detail(
         request, "estates/spending_detail.html", status_code=error.status_code if error else 200, d=d,
         a=d["application"], shares=shares.items, pager=pager(shares.total, page, size), done=DONE.get(done),
         message=error.message if error else None, errors=error.errors if error else [], values=values or {},
-        applicants=APPLICANT_KINDS, stage_rows=range(1, STAGES + 1), today=clock.today(), back=back, **LABELS,
+        applicants=APPLICANT_KINDS, stage_rows=range(1, STAGES + 1), today=clock.today(), back=back,
+        undecided=spending.UNDECIDED, **LABELS,
     )  # fmt: skip
 
 

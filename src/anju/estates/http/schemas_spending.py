@@ -40,6 +40,10 @@ class ApplicationIn(BaseModel):
     submit: bool = Field(False, description="保存后立即提交审核")
 
 
+class WithdrawIn(BaseModel):
+    reason: str = Field(max_length=200, description="撤回原因（2–200 个字）")
+
+
 class StageIn(BaseModel):
     label: str = Field(max_length=40)
     amount_fen: int
@@ -83,6 +87,8 @@ class ApplicationOut(BaseModel):
     publish_due: date | None
     overdue: bool
     published_at: datetime | None
+    withdrawn_at: datetime | None = None
+    withdraw_reason: str | None = None
 
 
 class QuoteOut(BaseModel):

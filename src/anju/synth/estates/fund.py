@@ -25,7 +25,15 @@ from anju import funds, registry
 from anju.core import clock
 from anju.core.dialect import bulk_insert
 from anju.core.errors import ValidationError
-from anju.estates import SYNTHETIC_LABEL, estates_fund_dues, fund_deposits, fund_interest, fund_ledger, fund_rules
+from anju.estates import (
+    SYNTHETIC_LABEL,
+    estates_fund_dues,
+    fund_deposits,
+    fund_interest,
+    fund_ledger,
+    fund_rules,
+    fund_transfers,
+)
 from anju.security import Keyring
 
 YEARS = 10
@@ -78,7 +86,10 @@ def generate(conn: Connection, kr: Keyring, rng: random.Random, *, scale: float,
                 continue
             runs += 1
     topups, topups_paid = _topups(conn, rng, paid, today)
+    # the history's completed resales: each home's account transfer recorded, as the feed's follower does
+    transfers = fund_transfers.record_resale_transfers(conn, None, today, clock.now())
     return {
+        "transfers": transfers,
         "accounts": len(accounts),
         "homes": len(paid),
         "deposit_journals": journals,

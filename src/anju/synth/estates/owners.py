@@ -21,6 +21,7 @@ from anju import registry
 from anju.core import clock
 from anju.core.errors import AnjuError
 from anju.estates import MATTERS
+from anju.estates import owners_close as closing
 from anju.estates import owners_orgs as orgs
 from anju.estates import owners_votes as votes
 from anju.security import Caller, Keyring, accounts
@@ -100,7 +101,7 @@ def _historic_vote(conn: Connection, kr: Keyring, rng: random.Random, estate_id:
         datetime.combine(closes_on, time(15), UTC),
         MATTERS[matter].label,
     )
-    votes.record_past_vote(conn, kr, cmd, f"BJ{closes_on:%Y%m%d}S{n:05d}", ballots)
+    closing.record_past_vote(conn, kr, cmd, f"BJ{closes_on:%Y%m%d}S{n:05d}", ballots)
     return len(cast)
 
 
