@@ -140,6 +140,7 @@ def main() -> None:
     g.add_argument("--sqlite")
     g.add_argument("--postgres")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--year", type=int, default=YEAR, help="the year to allocate (a later one on a reused database)")
     ap.add_argument("--setup-only", action="store_true", help="build the database and stop (implies --keep)")
     ap.add_argument(
         "--reuse",
@@ -184,7 +185,7 @@ def main() -> None:
         prof.enable()
     with engine.begin() as c:
         run: Any = fund_interest.run_interest(
-            c, district_code=DISTRICT, year=YEAR, total_fen=a.homes * 1_000 + 7, actor_account_id=None, today=TODAY
+            c, district_code=DISTRICT, year=a.year, total_fen=a.homes * 1_000 + 7, actor_account_id=None, today=TODAY
         )
     took, took_cpu = time.perf_counter() - t, time.process_time() - cpu
     if prof:
