@@ -9,7 +9,7 @@ import click
 
 @click.group()
 def funds() -> None:
-    """Supervised funds' ledger (every fund kind): integrity checks."""
+    """Supervised funds' ledger: the integrity sweep (orphan postings, balances)."""
 
 
 @funds.command("check")
