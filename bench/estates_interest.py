@@ -140,9 +140,18 @@ def main() -> None:
     g.add_argument("--sqlite")
     g.add_argument("--postgres")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--year", type=int, default=YEAR, help="the year to allocate (a later one on a reused database)")
+    ap.add_argument("--setup-only", action="store_true", help="build the database and stop (implies --keep)")
+    ap.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure on a database built before with --setup-only (copy it first: the run writes)",
+    )
     ap.add_argument("--profile", type=int, default=0, metavar="N", help="cProfile the run, print the top N to stderr")
     a = ap.parse_args()
-    if a.sqlite:
+    if a.reuse:
+        url = f"sqlite:///{a.sqlite}" if a.sqlite else a.postgres.replace("postgresql://", "postgresql+psycopg://", 1)
+    elif a.sqlite:
         p = Path(a.sqlite)
         p.parent.mkdir(parents=True, exist_ok=True)
         for f in p.parent.glob(p.name + "*"):
@@ -151,8 +160,23 @@ def main() -> None:
     else:
         url = fresh_postgres(a.postgres)
     engine = make_engine(url)
+    t = time.perf_counter()
     migrate.upgrade(engine)
-    setup = build(engine, a.homes)
+    setup = {"migrate_s": time.perf_counter() - t}
+    if a.reuse:
+        global DISTRICT, STREET
+        with engine.connect() as c:
+            STREET, DISTRICT = c.execute(
+                select(division_rows.c.code, division_rows.c.parent_code)
+                .where(division_rows.c.level == "street").order_by(division_rows.c.code).limit(1)
+            ).one()  # fmt: skip
+    else:
+        setup |= build(engine, a.homes)
+    if a.setup_only:
+        print(json.dumps({"bench": "estates_interest", "setup": True, "homes": a.homes,
+                          **{k: round(v, 2) for k, v in setup.items()}}))  # fmt: skip
+        engine.dispose()
+        return
     prof = cProfile.Profile() if a.profile else None
     if prof:
         _trace_slow(engine)
@@ -161,7 +185,7 @@ def main() -> None:
         prof.enable()
     with engine.begin() as c:
         run: Any = fund_interest.run_interest(
-            c, district_code=DISTRICT, year=YEAR, total_fen=a.homes * 1_000 + 7, actor_account_id=None, today=TODAY
+            c, district_code=DISTRICT, year=a.year, total_fen=a.homes * 1_000 + 7, actor_account_id=None, today=TODAY
         )
     took, took_cpu = time.perf_counter() - t, time.process_time() - cpu
     if prof:
@@ -174,7 +198,7 @@ def main() -> None:
         **{k: round(v, 2) for k, v in setup.items()}, "python": platform.python_version(),
     }))  # fmt: skip
     engine.dispose()
-    if a.postgres and not a.keep:
+    if a.postgres and not a.keep and not a.reuse:
         drop_postgres(url)
 
 

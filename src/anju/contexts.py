@@ -210,6 +210,8 @@ CONTEXTS: tuple[Context, ...] = (
     Context(
         "funds",
         http=False,
+        commands={"funds": "anju.funds.cli:funds"},
+        help={"funds": "Supervised funds' ledger: the integrity sweep (orphan postings, balances)."},
         vocabulary="anju.funds.vocabulary",
         datasets={"journals": "anju.funds.datasets:JOURNALS"},
         events={"funds.journal_posted": "监管资金记账（任一资金类别，推送监管银行）"},

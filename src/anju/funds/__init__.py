@@ -21,6 +21,7 @@ from anju.funds.allocations import (
 from anju.funds.domain import CASH, FundKind, UnbalancedJournal, check_balanced, ledger_code
 from anju.funds.engine import (
     Account,
+    Integrity,
     Journal,
     JournalIn,
     ProofItem,
@@ -30,6 +31,7 @@ from anju.funds.engine import (
     accounts,
     accounts_of,
     balances,
+    check_integrity,
     count_journals,
     items_booked_on,
     items_settled,
@@ -40,12 +42,14 @@ from anju.funds.engine import (
     ledger_accounts,
     ledger_balances,
     open_account,
+    orphan_postings,
     owner_accounts,
     post,
     post_many,
     scoped_account,
     subject_proofs,
     subject_totals,
+    unbalanced_accounts,
     unbalanced_journals,
 )
 from anju.funds.reconciliation import BankImport, BankLine, DayFigures, Difference, Reconciliation
@@ -61,6 +65,7 @@ __all__ = [
     "DayFigures",
     "Difference",
     "FundKind",
+    "Integrity",
     "Journal",
     "JournalIn",
     "LineProof",
@@ -76,6 +81,7 @@ __all__ = [
     "accounts_of",
     "balances",
     "check_balanced",
+    "check_integrity",
     "count_journals",
     "fund_accounts",
     "fund_journals",
@@ -97,6 +103,7 @@ __all__ = [
     "line_proofs",
     "open_account",
     "open_subject_accounts",
+    "orphan_postings",
     "owner_accounts",
     "post",
     "post_allocations",
@@ -105,5 +112,6 @@ __all__ = [
     "scoped_account",
     "subject_proofs",
     "subject_totals",
+    "unbalanced_accounts",
     "unbalanced_journals",
 ]

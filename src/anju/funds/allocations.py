@@ -285,13 +285,14 @@ def _json_string(s: str) -> str:
     return json.dumps(s)
 
 
-def _line_accounts(conn: Connection, per: list[list[tuple[int, int]]]) -> dict[int, tuple[int, str]]:
-    """The lines' ledger accounts: id → (fund account, its code as a JSON string). Read by runs of
-    50,000 ids: a dense run (every home of an account: nearly consecutive ids) as one range of the
-    primary key, keeping the ids asked for; a sparse one by lists of 5,000 ids."""
+def _line_accounts(conn: Connection, per: list[list[tuple[int, int]]]) -> dict[int, dict[int, str]]:
+    """The lines' ledger accounts by fund account: fund account → id → its code as a JSON string. Read
+    by runs of 50,000 ids: a dense run (every home of an account: nearly consecutive ids) as one range of
+    the primary key, keeping the ids asked for; a sparse one by lists of 5,000 ids. An id that does not
+    exist is in none."""
     la = fund_ledger_accounts
     ids = sorted({lid for ls in per for lid, _ in ls})
-    out: dict[int, tuple[int, str]] = {}
+    out: dict[int, dict[int, str]] = defaultdict(dict)
     q = select(la.c.id, la.c.fund_account_id, la.c.code)
     wanted: set[int] | None
     for i in range(0, len(ids), 10 * _CHUNK):
@@ -302,16 +303,19 @@ def _line_accounts(conn: Connection, per: list[list[tuple[int, int]]]) -> dict[i
             wanted, qs = None, [q.where(la.c.id.in_(c)) for c in _chunks(run)]
         for part in qs:
             for rows in stream_tuples(conn, part):
-                out.update((lid, (fa, _json_string(c))) for lid, fa, c in rows if wanted is None or lid in wanted)
-    return out
+                for lid, fa, c in rows:
+                    if wanted is None or lid in wanted:
+                        out[fa][lid] = _json_string(c)
+    return dict(out)
 
 
 def _lines_root(
-    a: AllocationIn, lines: list[tuple[int, int]], accounts: dict[int, tuple[int, str]], side: Side, algorithm: str
+    a: AllocationIn, lines: list[tuple[int, int]], accounts: dict[int, dict[int, str]], side: Side, algorithm: str
 ) -> tuple[int, int, bytes]:
     """(lines, total fen, Merkle root of the lines' canonical bytes) of one journal, checking each line:
     its ledger account exists, is the journal's fund account's and is not its counter account. Hot
-    (millions of lines a year): each leaf is ``H(0x00 ‖ line_bytes(…))`` formatted in one step."""
+    (millions of lines a year): each leaf is ``H(0x00 ‖ line_bytes(…))`` formatted in one step, the
+    lines looked up in the journal's fund account's codes (a line of any other account fails there)."""
     h = merkle.hasher(algorithm)
     fmt = (
         '\x00{"account": %s, "credit_fen": %d, "debit_fen": 0}'
@@ -319,19 +323,18 @@ def _lines_root(
         else ('\x00{"account": %s, "credit_fen": 0, "debit_fen": %d}')
     )
     fund, counter = a.fund_account_id, a.counter_account_id
-    leaves: list[bytes] = []
-    total = 0
-    for lid, amt in lines:
-        acct = accounts.get(lid)
-        if acct is None:
-            raise UnbalancedJournal(f"科目 {lid} 不存在")
-        if acct[0] != fund:
-            raise UnbalancedJournal(f"科目 {lid} 不属于该监管账户")
-        if lid == counter:
-            raise UnbalancedJournal("分配明细不能记入对方科目")
-        leaves.append(h((fmt % (acct[1], amt)).encode()))
-        total += amt
-    return len(leaves), total, merkle.root(leaves, algorithm)
+    codes = accounts.get(fund, {})
+    try:
+        datas = [(fmt % (codes[lid], amt)).encode() for lid, amt in lines]
+    except KeyError as e:
+        lid = int(e.args[0])
+        if any(lid in other for f, other in accounts.items() if f != fund):
+            raise UnbalancedJournal(f"科目 {lid} 不属于该监管账户") from None
+        raise UnbalancedJournal(f"科目 {lid} 不存在") from None
+    if counter in codes and any(lid == counter for lid, _ in lines):
+        raise UnbalancedJournal("分配明细不能记入对方科目")
+    leaves = list(map(h, datas))
+    return len(leaves), sum(amt for _, amt in lines), merkle.root(leaves, algorithm)
 
 
 def _log(

@@ -569,3 +569,59 @@ def unbalanced_journals(conn: Connection) -> list[int]:
         .having(func.sum(fund_postings.c.debit_fen) != func.sum(fund_postings.c.credit_fen))
     )
     return [int(x) for x in conn.execute(q).scalars()]
+
+
+def orphan_postings(conn: Connection, limit: int = 1000) -> list[int]:
+    """Postings whose journal or ledger account does not exist, by id (at most ``limit``; always empty).
+    ``fund_postings`` has no foreign keys (migration 0043): the engine checks every line before it
+    writes, and this sweep is where the database's guarantee is checked instead."""
+    p, j, la = fund_postings, fund_journals, fund_ledger_accounts
+    q = (
+        select(p.c.id)
+        .outerjoin(j, j.c.id == p.c.journal_id)
+        .outerjoin(la, la.c.id == p.c.ledger_account_id)
+        .where((j.c.id.is_(None)) | (la.c.id.is_(None)))
+        .order_by(p.c.id)
+        .limit(limit)
+    )
+    return [int(x) for x in conn.execute(q).scalars()]
+
+
+def unbalanced_accounts(conn: Connection, limit: int = 1000) -> list[int]:
+    """Ledger accounts whose kept balance is not the sum of their postings (debit − credit), by id (at
+    most ``limit``; always empty)."""
+    p, la = fund_postings, fund_ledger_accounts
+    sums = (
+        select(p.c.ledger_account_id.label("lid"), func.sum(p.c.debit_fen - p.c.credit_fen).label("net"))
+        .group_by(p.c.ledger_account_id)
+        .subquery("sums")
+    )
+    q = (
+        select(la.c.id)
+        .outerjoin(sums, sums.c.lid == la.c.id)
+        .where(la.c.balance_fen != func.coalesce(sums.c.net, 0))
+        .order_by(la.c.id)
+        .limit(limit)
+    )
+    return [int(x) for x in conn.execute(q).scalars()]
+
+
+class Integrity(TypedDict):
+    """The ledger's sweep (``anju funds check``): every list empty when the ledger is intact."""
+
+    ok: bool
+    orphan_postings: list[int]
+    unbalanced_journals: list[int]
+    unbalanced_accounts: list[int]
+
+
+def check_integrity(conn: Connection) -> Integrity:
+    """Every fund's postings against their journals and ledger accounts: orphans (a journal or ledger
+    account missing), journals that do not balance, balances that are not their postings' sum."""
+    orphans, journals_off, accounts_off = orphan_postings(conn), unbalanced_journals(conn), unbalanced_accounts(conn)
+    return {
+        "ok": not (orphans or journals_off or accounts_off),
+        "orphan_postings": orphans,
+        "unbalanced_journals": journals_off,
+        "unbalanced_accounts": accounts_off,
+    }

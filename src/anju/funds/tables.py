@@ -8,7 +8,8 @@
 * ``fund_journals``: balanced journals (sum of debits = sum of credits), each appended to its fund
   kind's verifiable log (``ledger_index``). ``reference`` is unique (a repeated bank transfer is the
   same journal); ``item`` names what a journal settles (``L42:rent:1``) so nothing is settled twice;
-* ``fund_postings``: the journals' legs in integer fen;
+* ``fund_postings``: the journals' legs in integer fen (no foreign keys: the engine checks them, see
+  docs/funds.md "Integrity without foreign keys");
 * ``fund_bank_lines``: statement lines the bank pushed, the other side of the daily reconciliation.
 """
 
@@ -71,8 +72,10 @@ fund_postings = Table(
     "fund_postings",
     metadata,
     Column("id", IdType, primary_key=True, autoincrement=True),
-    Column("journal_id", IdType, ForeignKey("fund_journals.id"), nullable=False),
-    Column("ledger_account_id", IdType, ForeignKey("fund_ledger_accounts.id"), nullable=False),
+    # No foreign keys (migration 0043): only the engine writes postings, checking every line's ledger
+    # account first; ``funds.orphan_postings`` finds any posting whose journal or account is missing.
+    Column("journal_id", IdType, nullable=False),  # fund_journals.id
+    Column("ledger_account_id", IdType, nullable=False),  # fund_ledger_accounts.id
     Column("debit_fen", BigInteger, nullable=False),
     Column("credit_fen", BigInteger, nullable=False),
     Index("ix_fund_postings_journal", "journal_id"),
