@@ -159,19 +159,27 @@ def axe_source() -> str:
     return data.decode("utf-8")
 
 
-def axe_violations(page: Any, source: str) -> list[dict[str, Any]]:
+#: What a sampled page's check leaves out: a long table's rows after the fifth repeat the markup and the
+#: colours of the first five, and checking the contrast of every cell is most of axe's time on a list.
+REPEATED_ROWS = ("tbody > tr:nth-child(n+6)",)
+
+
+def axe_violations(page: Any, source: str, exclude: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     """Run axe-core in the page (injected through the DevTools protocol, which the page's CSP does not
-    govern) and return its violations whose impact fails the check."""
+    govern) and return its violations whose impact fails the check; ``exclude``: CSS selectors of the
+    parts not checked (e.g. :data:`REPEATED_ROWS`)."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(source)  # a script text, evaluated as is
     found = page.evaluate(
-        """async () => {
-             const r = await axe.run(document, {resultTypes: ['violations']});
+        """async (exclude) => {
+             const where = exclude.length ? {exclude: exclude.map((s) => [s])} : document;
+             const r = await axe.run(where, {resultTypes: ['violations']});
              return r.violations.map((v) => ({
                id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
                targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 5),
              }));
-           }"""
+           }""",
+        list(exclude),
     )
     return [v for v in found if v["impact"] in FAILING_IMPACTS]
 

@@ -476,14 +476,16 @@ CONTEXTS: tuple[Context, ...] = (
         help={"market": "Market monitoring: price indices, land and supply, health evaluation, warnings, reports."},
         permissions={
             "market.read": (
-                "read the market figures in scope: indices, land, supply, health scores, warnings, forecasts, reports"
+                "read the market figures in scope: indices, land, supply, health scores, warnings, forecasts"
             ),
+            "market.report": "generate the monthly market report of a month (PDF or .docx, a background job) in scope",
             "market.compute": "start a computation of the market figures (city-wide)",
             "market.warn": "acknowledge and close early warnings in scope, with a note",
             "market.publish": "publish a month's market figures to the public page",
         },
         grants=_grants(
             _grant("market.read", "district_officer", "city_officer", "auditor"),
+            _grant("market.report", "district_officer", "city_officer"),
             _grant("market.compute", "city_officer"),
             _grant("market.warn", "district_officer", "city_officer"),
             _grant("market.publish", "city_officer"),
@@ -498,7 +500,7 @@ CONTEXTS: tuple[Context, ...] = (
             MenuItem("市场", "健康评价", "/market/health", "market.read"),
             MenuItem("市场", "市场预警", "/market/warnings", "market.read"),
             MenuItem("市场", "趋势预测", "/market/forecasts", "market.read"),
-            MenuItem("市场", "月度报告", "/market/reports", "market.read"),
+            MenuItem("市场", "月度报告", "/market/reports", "market.report"),
             MenuItem("市场", "市场数据发布", "/market/public", "public"),
             MenuItem("市场", "发布市场数据", "/market/publish", "market.publish"),
             MenuItem("市场", "市场监测计算", "/market/runs", "market.read"),

@@ -2,8 +2,9 @@
 and its JSON/CSV, the monthly report, the publication, the public page and its downloads.
 
 The matrix's world has no market run, so the dashboard answers with its empty state (scoped reads are
-tested on fixture runs in tests/integration/test_market_dashboard.py), a report or a publication of a
-month answers 404, and an unpublished month's public figures 404."""
+tested on fixture runs in tests/integration/test_market_dashboard.py), a monthly report is refused
+(422: no month to report), a report's file and a publication of a month answer 404, and an unpublished
+month's public figures 404."""
 
 from __future__ import annotations
 
@@ -24,12 +25,18 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", f"{_P}/{{month}}"): Case(one("GET", f"{_P}/{_MONTH}"), ok={404}, scoping=None, perm="public"),
     ("GET", f"{_P}/{{month}}.csv"): Case(one("GET", f"{_P}/{_MONTH}.csv"), ok={404}, scoping=None, perm="public"),
     ("GET", "/market"): Case(one("GET", "/market"), scoping=None, perm="market.read"),
-    ("GET", "/market/reports"): Case(one("GET", "/market/reports"), scoping=None, perm="market.read"),
-    ("GET", "/market/reports/{month}.pdf"): Case(
-        one("GET", f"/market/reports/{_MONTH}.pdf"), ok={404}, scoping=None, perm="market.read"
+    ("GET", "/market/reports"): Case(one("GET", "/market/reports"), scoping=None, perm="market.report"),
+    ("POST", "/market/reports"): Case(
+        one("POST", "/market/reports", data={"month": _MONTH, "format": "pdf"}),
+        ok={303, 422},
+        scoping=None,
+        perm="market.report",
     ),
-    ("GET", "/market/reports/{month}.docx"): Case(
-        one("GET", f"/market/reports/{_MONTH}.docx"), ok={404}, scoping=None, perm="market.read"
+    ("GET", "/market/reports/files/{name}"): Case(
+        one("GET", f"/market/reports/files/market-report-{_MONTH}-{'0' * 32}.pdf"),
+        ok={404},
+        scoping=None,
+        perm="market.report",
     ),
     ("GET", "/market/publish"): Case(one("GET", "/market/publish"), scoping=None, perm="market.publish"),
     ("POST", "/market/publish"): Case(

@@ -1,4 +1,5 @@
-"""Every public page passes axe-core (issue 25, Tests): no ``serious`` or ``critical`` violation.
+"""Every public page, and a sample of the signed-in ones, passes axe-core (issue 25, Tests): no
+``serious`` or ``critical`` violation.
 
 The pages are derived from the app's routes: every ``GET`` route whose policy is ``public`` and that is
 not an API route is a public page. A page with path parameters is opened with a record made for it
@@ -6,7 +7,13 @@ here (a published listing's code, a filed lease's number, a drawn lottery, a pro
 public page with a parameter this module does not know fails the test until a sample is added, so no
 public page escapes the check. Each page is loaded anonymously in headless Chromium, axe-core
 (vendored, ``tests/vendor/axe-core``) is injected and run with its default rules, and a screenshot is
-kept. One server (SQLite) and one browser for the module.
+kept.
+
+Signed in, each seeded role's workbench (its home page) is checked, and the first page of each context
+in that role's menu — a context's main list — unless an earlier role's sample already holds that page
+(the menus are derived from the contexts' declarations, so a new context is sampled without a new line
+here). One tab per role, its web session made directly (no sign-in round). One server (SQLite) and one
+browser for the module.
 """
 
 from __future__ import annotations
@@ -19,13 +26,25 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
+from anju.contexts import CONTEXTS
 from anju.core import clock
 from anju.rental import domain
 from anju.rental.tables import rental_leases, rental_listings
-from anju.security import Caller, check_policies, keyring_from_settings
+from anju.security import Caller, Role, allowed, check_policies, keyring_from_settings
 from tests import rental_builders as rb
-from tests.accounts import choose_world
-from tests.browser import Site, axe_source, axe_violations, chromium_browser, describe, open_tab, screenshots_dir, site
+from tests.accounts import choose_world, web_session
+from tests.browser import (
+    REPEATED_ROWS,
+    Site,
+    Tab,
+    axe_source,
+    axe_violations,
+    chromium_browser,
+    describe,
+    open_tab,
+    screenshots_dir,
+    site,
+)
 from tests.integration.test_resale import LANDLORD_NAME
 from tests.rental_builders import LANDLORD_ID
 
@@ -167,6 +186,72 @@ def test_every_public_page_has_no_serious_accessibility_violation(
         f"{path}\n{describe(found)}" for path, found in failures.items()
     )
     assert len(tab.taken) == len(routes) and all(p.stat().st_size > 5_000 for p in tab.taken)
+
+
+#: The seeded accounts whose signed-in pages are checked, and their roles (``tests.accounts``).
+ROLES = {
+    "city": Role.city_officer,
+    "district": Role.district_officer,
+    "clerk": Role.street_clerk,
+    "auditor": Role.auditor,
+    "admin": Role.administrator,
+    "citizen": Role.citizen,
+    "landlord": Role.landlord,
+    "agency": Role.agency,
+}
+
+
+def signed_in_sample() -> list[tuple[str, str]]:
+    """(account, path): each role's workbench, then the first page of each context in the role's menu
+    that no earlier role's sample holds. A menu item open to anyone is a public page (checked above)."""
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for who, role in ROLES.items():
+        mine = ["/"]
+        for context in CONTEXTS:
+            first = next((m for m in context.menu if m.permission != "public" and allowed(role, m.permission)), None)
+            if first is not None and first.path not in seen:
+                seen.add(first.path)
+                mine.append(first.path)
+        out += [(who, p) for p in mine]
+    # the map keeps fetching and drawing tiles after it has loaded: last, so that no navigation cuts its
+    # requests off and its drawing does not slow the other pages' checks
+    return sorted(out, key=lambda x: x[1] == "/map")
+
+
+def test_each_roles_workbench_and_menu_sample_have_no_serious_accessibility_violation(
+    browser: Any,
+    world: tuple[Site, dict[str, str]],
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    s, _ = world
+    sample = signed_in_sample()
+    assert {p for _, p in sample} >= {"/", "/registry", "/assistance/review", "/audit", "/admin/accounts",
+                                      "/rental/me/listings", "/credit/me"}, sample  # fmt: skip
+    source = axe_source()
+    shots = screenshots_dir(request, tmp_path_factory)
+    failures: dict[str, list[dict[str, Any]]] = {}
+    errors: list[str] = []
+    tabs: dict[str, Tab] = {}
+    for who, path in sample:
+        if who not in tabs:
+            tabs[who] = open_tab(browser, s, shots, web_session(s.engine, who)[0], who)
+        tab = tabs[who]
+        tab.go(path)
+        assert tab.page.url.endswith(path), f"{who} {path}: sent on to {tab.page.url}"  # signed in, not refused
+        if path == "/":
+            tab.shot("workbench")  # each role's home page, kept with the CI artefacts
+        # the header (the role's menu) is the same on all of a role's pages: checked on the workbench
+        if found := axe_violations(tab.page, source, REPEATED_ROWS + (() if path == "/" else ("header.top",))):
+            failures[f"{who} {path}"] = found
+    for who, tab in tabs.items():
+        errors += [f"{who}: {e}" for e in tab.errors]
+    assert errors == [], "\n".join(errors)
+    assert failures == {}, "axe-core violations (serious or critical):\n" + "\n".join(
+        f"{page}\n{describe(found)}" for page, found in failures.items()
+    )
+    assert len(tabs) == len(ROLES) and len(tab.taken) == 1 and tab.taken[0].stat().st_size > 5_000
 
 
 def slug(path: str) -> str:

@@ -321,6 +321,104 @@ def test_seed_and_witness_errors_name_the_field(env: dict[str, Any]) -> None:
     assert out["seed"] == SEED
 
 
+def test_the_draw_reports_its_stages_with_counts_and_draws_the_same(env: dict[str, Any], monkeypatch: Any) -> None:
+    """``run_draw(progress=)`` hears every stage with its counts, in order; listening changes nothing."""
+    monkeypatch.setattr(drawing, "RUN_BATCH", 2)  # five candidates: three batches of each write
+    apps(env, 5)
+    draw_id = freeze(env)
+    heard: list[tuple[str, float]] = []
+    with env["engine"].begin() as conn:
+        out = drawing.run_draw(
+            conn, env["district"], draw_id, SEED, "现场", WITNESSES, progress=lambda m, f: heard.append((m, f))
+        )
+    messages = [m for m, _ in heard]
+    assert messages[0] == "读取冻结名单（5 人）" and "SM3" in messages[1]
+    assert [m for m in messages if m.startswith("已写入选房顺序")] == [f"已写入选房顺序 {n}/5 人" for n in (2, 4, 5)]
+    assert [m for m in messages if m.startswith("已记入申请")] == [f"已记入申请的办理过程 {n}/5 份" for n in (2, 4, 5)]
+    fractions = [f for _, f in heard]
+    assert fractions == sorted(fractions) and fractions[0] > 0 and fractions[-1] < 1
+    with env["engine"].connect() as conn:
+        cand = drawing.candidates_text(conn, draw_id).splitlines()
+        assert drawing.verify_draw(conn, draw_id).ok
+    assert out["result_hash"] == lottery.draw(cand, SEED).result_hash
+    assert (
+        one(env, select(func.count()).select_from(application_steps).where(application_steps.c.action == "draw")) == 5
+    )
+
+
+def test_the_draw_page_runs_the_draw_as_a_job_that_leads_to_the_direct_result(
+    env: dict[str, Any], settings_for: Any
+) -> None:
+    """The confirmed seed form starts the draw as a background job (its page: /jobs/{id}); the order and
+    the result hash are those of the same draw run directly; a refusal the form can see is shown on the
+    form in Chinese and starts no job; one the draw finds (a changed list) is the job's, in Chinese."""
+    from fastapi.testclient import TestClient
+
+    from anju.app import create_app
+    from anju.core import jobs
+    from tests.accounts import api_token
+
+    apps(env, 4)
+    draw_id = freeze(env)
+    with env["engine"].connect() as conn:  # the same draw run directly, then undone
+        undo = conn.begin()
+        direct = drawing.run_draw(conn, env["district"], draw_id, SEED, "现场", WITNESSES)
+        direct_order = [x.strip() for x in drawing.result_text(conn, draw_id).splitlines()]
+        undo.rollback()
+    assert one(env, select(draws.c.status).where(draws.c.id == draw_id)) == "frozen"
+    app = create_app(settings_for(env["engine"]))
+    h = {"authorization": f"Bearer {api_token(env['engine'], 'district')}", "accept": "text/html"}
+    form = {"seed": SEED, "seed_source": "现场", "witnesses": WITNESSES}
+    with TestClient(app, follow_redirects=False) as client:
+        before = one(env, select(func.count()).select_from(jobs.background_jobs))
+        r = client.post(f"/assistance/draws/{draw_id}/run", data={**form, "seed": "   "}, headers=h)
+        assert r.status_code == 422 and "种子：" in r.text, r.text  # the field in Chinese, not its code
+        r = client.post(f"/assistance/draws/{draw_id}/run", data={**form, "witnesses": []}, headers=h)
+        assert r.status_code == 422 and "见证人：至少一名在场见证人" in r.text
+        assert one(env, select(func.count()).select_from(jobs.background_jobs)) == before  # no job started
+
+        r = client.post(f"/assistance/draws/{draw_id}/run", data=form, headers=h)
+        assert r.status_code == 303 and r.headers["location"].startswith("/jobs/"), r.text
+        job_path = r.headers["location"]
+        jobs.wait(int(job_path.rsplit("/", 1)[1]))
+        job = client.get("/api/v1" + job_path, headers=h).json()
+        assert job["status"] == "done" and job["kind"] == "assistance.run_draw", job
+        assert job["result_path"] == f"/assistance/draws/{draw_id}/public"
+        assert direct["draw_no"] in job["title"] and direct["result_hash"] in job["message"]
+        page = client.get(job_path, headers=h)
+        assert page.status_code == 200 and "查看结果" in page.text and job["result_path"] in page.text
+        with env["engine"].connect() as conn:
+            drawn = drawing.draw_public(conn, draw_id)
+            assert drawing.result_text(conn, draw_id).splitlines() == direct_order
+            assert drawing.verify_draw(conn, draw_id).ok
+        assert (drawn["status"], drawn["seed"], drawn["result_hash"]) == ("drawn", SEED, direct["result_hash"])
+        assert drawn["witnesses"] == WITNESSES and drawn["drawn_by"] == "district"
+        r = client.post(f"/assistance/draws/{draw_id}/run", data=form, headers=h)  # drawn: refused on the form
+        assert r.status_code == 409 and "已经进行过" in r.text
+
+        apps(env, 3)
+        changed = freeze(env)
+        with env["engine"].begin() as conn:  # the stored list is changed after its hash was published
+            conn.execute(
+                update(draw_candidates)
+                .where(draw_candidates.c.draw_id == changed, draw_candidates.c.position == 1)
+                .values(candidate_id="TA99999999")
+            )
+        r = client.post(f"/assistance/draws/{changed}/run", data=form, headers=h)
+        assert r.status_code == 303 and r.headers["location"].startswith("/jobs/"), r.text
+        jobs.wait(int(r.headers["location"].rsplit("/", 1)[1]))
+        job = client.get("/api/v1" + r.headers["location"], headers=h).json()
+        assert job["status"] == "failed" and job["error"].startswith("拒绝摇号：候选名单的 SM3 哈希"), job
+        page = client.get(r.headers["location"], headers=h)
+        assert "失败" in page.text and "名单在公布后被改动过" in page.text
+        assert f"/assistance/draws/{changed}/public" not in page.text  # no result to lead to
+        assert one(env, select(draws.c.status).where(draws.c.id == changed)) == "frozen"
+    with TestClient(app, follow_redirects=False) as client:  # the job is its owner's: another officer's 404
+        other = {"authorization": f"Bearer {api_token(env['engine'], 'city')}"}
+        assert client.get("/api/v1" + job_path, headers=other).status_code == 404
+    app.state.engine.dispose()
+
+
 # ----------------------------------------------------------------------------------------- selection
 
 

@@ -20,6 +20,7 @@ from docx import Document
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
+from anju import divisions
 from anju.app import create_app
 from anju.core.scope import Scope
 from anju.market import report, report_docx, report_pdf
@@ -288,20 +289,54 @@ def test_monthly_report_pdf_and_docx_carry_the_summary_and_figures(city_engine: 
     assert "合成" in doc.sections[0].header.paragraphs[0].text
     assert len(doc.inline_shapes) == 2
 
-    token, _ = web_session(city_engine, "district")
+    token, csrf = web_session(city_engine, "district")
     client.cookies.set("anju_session", token)
     listing = client.get("/market/reports")
-    assert listing.status_code == 200 and "/market/reports/2026-03.pdf" in listing.text
-    pdf = client.get("/market/reports/2026-03.pdf")
+    assert listing.status_code == 200 and 'name="month" value="2026-03"' in listing.text
+    # each report is generated as a background job whose page leads to the file: the same report as
+    # the direct call, within the district officer's scope (their district and the city)
+    pdf_job = _report_job(client, csrf, "2026-03", "pdf")
+    assert pdf_job["message"] == "已生成2026年3月月度报告（PDF），点击下载", pdf_job
+    pdf = client.get(pdf_job["result_path"])
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-    t = pdf_text(pdf.content)
-    assert "全市新建商品住宅成交" in t
-    d = client.get("/market/reports/2026-03.docx")
+    assert pdf.headers["content-disposition"] == 'attachment; filename="market-report-2026-03.pdf"'
+    with city_engine.connect() as c:
+        city_name = divisions.names(c, {w.city})[w.city]
+        mine = report.build(c, Scope.of_streets("district", w.district_a, []), w.city, "2026-03", method="hedonic",
+                            city_name=city_name)  # fmt: skip
+    direct = report_pdf.render(mine)
+    assert pdf_text(pdf.content) == pdf_text(direct) and "全市新建商品住宅成交" in pdf_text(pdf.content)
+    d = client.get(_report_job(client, csrf, "2026-03", "docx")["result_path"])
     assert d.status_code == 200
-    ddoc = Document(io.BytesIO(d.content))
+    ddoc, direct_doc = Document(io.BytesIO(d.content)), Document(io.BytesIO(report_docx.render(mine)))
+    assert [p.text for p in ddoc.paragraphs] == [p.text for p in direct_doc.paragraphs]
     names = {row.cells[0].text for table in ddoc.tables for row in table.rows}
     assert w.district_b not in names  # the district officer's report: their district and the city
-    assert client.get("/market/reports/2030-01.pdf").status_code == 404
+    # the file is its author's: another officer (city-wide) cannot fetch it
+    client.cookies.set("anju_session", web_session(city_engine, "city")[0])
+    assert client.get(pdf_job["result_path"]).status_code == 404
+    client.cookies.set("anju_session", token)
+    # refused on the list, in Chinese, before any job: a month the run does not hold, an unknown format
+    for data, words in ((("2030-01", "pdf"), "月份：最近一次计算不含该月"), (("2026-03", "txt"), "格式：应为 PDF")):
+        r = client.post("/market/reports", data={"csrf_token": csrf, "month": data[0], "format": data[1]},
+                        follow_redirects=False)  # fmt: skip
+        assert r.status_code == 422 and words in r.text, r.text
+
+
+def _report_job(client: TestClient, csrf: str, month: str, fmt: str) -> dict[str, Any]:
+    """Start a monthly report from its page and follow the job to its end; the job's JSON view."""
+    from anju.core import jobs
+
+    r = client.post("/market/reports", data={"csrf_token": csrf, "month": month, "format": fmt},
+                    follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303 and r.headers["location"].startswith("/jobs/"), r.text
+    jobs.wait(int(r.headers["location"].rsplit("/", 1)[1]))
+    job: dict[str, Any] = client.get("/api/v1" + r.headers["location"]).json()
+    assert job["status"] == "done" and job["kind"] == "market.report", job
+    assert job["result_path"].startswith("/market/reports/files/market-report-" + month)
+    page = client.get(r.headers["location"], headers={"accept": "text/html"})
+    assert "查看结果" in page.text and job["result_path"] in page.text
+    return job
 
 
 def test_summary_words() -> None:

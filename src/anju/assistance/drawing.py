@@ -13,7 +13,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +30,9 @@ from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.paging import Page, fetch_page
 from anju.core.scope import OutOfScope, Scope
 from anju.security import Caller
+
+if TYPE_CHECKING:
+    from anju.core.jobs import Progress
 
 
 class DrawPublic(TypedDict):
@@ -229,12 +232,12 @@ def check_run_input(seed: str, seed_source: str | None, witnesses: Sequence[str]
     return s, str(src), names
 
 
-def run_draw(
-    conn: Connection, caller: Caller, draw_id: int, seed: str, seed_source: str, witnesses: Sequence[str]
-) -> DrawPublic:
-    """Run a frozen draw: the stored list is re-read in frozen order and re-hashed — a list changed
-    since it was published is refused (409 naming ``list_hash``) — then the lottery gives the order of
-    choosing; ranks, seed and result hash are stored and appended to the log."""
+def check_run(
+    conn: Connection, caller: Caller, draw_id: int, seed: str, seed_source: str | None, witnesses: Sequence[str]
+) -> tuple[Any, tuple[str, str, list[str]]]:
+    """What :func:`run_draw` checks before it reads the list: the caller is an officer who holds every
+    candidate's street, the draw is still frozen and the seed, its source and the witnesses are valid.
+    The draw's page calls it before it starts the draw as a job, so a refusal is shown at once."""
     require_officer(caller)
     row = scoped_draw(conn, caller.scope, draw_id, write=True)
     if row.status != "frozen":
@@ -242,13 +245,41 @@ def run_draw(
             f"摇号 {row.draw_no} 已经进行过（{domain.DRAW_STATUSES.get(row.status, row.status)}）",
             [FieldError("status", row.status)],
         )
-    s, src, names = check_run_input(seed, seed_source, witnesses)
+    return row, check_run_input(seed, seed_source, witnesses)
+
+
+#: Ranks and application steps are written this many candidates at a time, each batch reported.
+RUN_BATCH = 2000
+
+
+def _quiet(message: str, fraction: float) -> None:
+    """No progress to report (a request or a command line that waits for the answer)."""
+
+
+def run_draw(
+    conn: Connection,
+    caller: Caller,
+    draw_id: int,
+    seed: str,
+    seed_source: str,
+    witnesses: Sequence[str],
+    *,
+    progress: Progress = _quiet,
+) -> DrawPublic:
+    """Run a frozen draw: the stored list is re-read in frozen order and re-hashed — a list changed
+    since it was published is refused (409 naming ``list_hash``) — then the lottery gives the order of
+    choosing; ranks, seed and result hash are stored and appended to the log. ``progress`` hears each
+    stage with its counts (the draw's page runs it as a background job, ``anju.core.jobs``); it does
+    not change what is drawn."""
+    row, (s, src, names) = check_run(conn, caller, draw_id, seed, seed_source, witnesses)
+    progress(f"读取冻结名单（{row.candidates} 人）", 0.02)
     stored = conn.execute(
         select(draw_candidates.c.position, draw_candidates.c.candidate_id, draw_candidates.c.application_id)
         .where(draw_candidates.c.draw_id == draw_id)
         .order_by(draw_candidates.c.position)
     ).all()
     ids = [str(r.candidate_id) for r in stored]
+    progress(f"重新计算 {len(ids)} 人名单的 SM3 哈希，与冻结时公布的核对", 0.1)
     try:
         actual = lottery.list_hash(ids)
     except ValueError:
@@ -259,6 +290,7 @@ def run_draw(
             f"（{len(ids)}/{row.candidates} 人），名单在公布后被改动过",
             [FieldError("list_hash", "与公布的名单哈希不同")],
         )
+    progress(f"名单哈希一致；按种子计算 {len(ids)} 人的选房顺序（{lottery.ALGORITHM}）", 0.15)
     result = lottery.draw(ids, s)
     now = clock.now()
     done = conn.execute(
@@ -277,12 +309,19 @@ def run_draw(
     if done.rowcount != 1:
         raise Conflict(f"摇号 {row.draw_no} 已经进行过", [FieldError("status", "drawn")])
     rank = {cid: i for i, cid in enumerate(result.order, start=1)}
-    conn.execute(
+    set_rank = (
         update(draw_candidates)
         .where(draw_candidates.c.draw_id == bindparam("b_draw"), draw_candidates.c.position == bindparam("b_pos"))
-        .values(rank=bindparam("b_rank")),
-        [{"b_draw": draw_id, "b_pos": r.position, "b_rank": rank[str(r.candidate_id)]} for r in stored],
+        .values(rank=bindparam("b_rank"))
     )
+    for start in range(0, len(stored), RUN_BATCH):
+        batch = stored[start : start + RUN_BATCH]
+        conn.execute(
+            set_rank, [{"b_draw": draw_id, "b_pos": r.position, "b_rank": rank[str(r.candidate_id)]} for r in batch]
+        )
+        done_n = start + len(batch)
+        progress(f"已写入选房顺序 {done_n}/{len(stored)} 人", 0.2 + 0.4 * done_n / len(stored))
+    progress("把摇号结果写入可验证日志", 0.62)
     idx = ledger.append(
         conn,
         LOG,
@@ -305,23 +344,28 @@ def run_draw(
         ],
     )
     conn.execute(update(draws).where(draws.c.id == draw_id).values(ledger_index=idx))
-    conn.execute(
-        application_steps.insert(),
-        [
-            {
-                "application_id": int(r.application_id),
-                "at": now,
-                "actor": caller.username[:64],
-                "level": level_of(caller),
-                "action": "draw",
-                "from_status": domain.AppStatus.approved.value,
-                "to_status": domain.AppStatus.approved.value,
-                "reason": f"摇号 {row.draw_no}：选房顺序第 {rank[str(r.candidate_id)]} 位（共 {len(ids)} 位）",
-                "ledger_index": idx,
-            }
-            for r in stored
-        ],
-    )
+    level = level_of(caller)
+    for start in range(0, len(stored), RUN_BATCH):
+        batch = stored[start : start + RUN_BATCH]
+        conn.execute(
+            application_steps.insert(),
+            [
+                {
+                    "application_id": int(r.application_id),
+                    "at": now,
+                    "actor": caller.username[:64],
+                    "level": level,
+                    "action": "draw",
+                    "from_status": domain.AppStatus.approved.value,
+                    "to_status": domain.AppStatus.approved.value,
+                    "reason": f"摇号 {row.draw_no}：选房顺序第 {rank[str(r.candidate_id)]} 位（共 {len(ids)} 位）",
+                    "ledger_index": idx,
+                }
+                for r in batch
+            ],
+        )
+        done_n = start + len(batch)
+        progress(f"已记入申请的办理过程 {done_n}/{len(stored)} 份", 0.65 + 0.3 * done_n / len(stored))
     return draw_public(conn, draw_id)
 
 

@@ -15,7 +15,8 @@ ENTITIES: dict[str, str] = {
     "market_land_transfer": "土地出让",
 }
 PERMISSIONS: dict[str, str] = {
-    "market.read": "查看市场监测：价格指数、供需、健康评价、预警、预测、月度报告",
+    "market.read": "查看市场监测：价格指数、供需、健康评价、预警、预测",
+    "market.report": "生成月度市场报告（本辖区）",
     "market.compute": "发起市场监测计算",
     "market.warn": "确认和关闭市场预警",
     "market.publish": "发布月度市场数据",

@@ -11,14 +11,14 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from anju.assistance import catalogue, domain, drawing, selection, tenancy, tracking, waitlist
 from anju.assistance.http.deps import AssistanceAllocate, AssistanceRead
-from anju.core import clock
-from anju.core.errors import AnjuError, ValidationError
+from anju.core import clock, jobs
+from anju.core.errors import AnjuError, Conflict, ValidationError
 from anju.security import Public, audited, set_audit_target
-from anju.web.deps import PagingDep, UowDep
+from anju.web.deps import PagingDep, SettingsDep, UowDep
 from anju.web.templating import pager, render
 
 router = APIRouter(include_in_schema=False)
@@ -30,6 +30,19 @@ MAX_WITNESS_TEXT = 2000
 
 def _witnesses(text: str) -> list[str]:
     return [w.strip() for w in text.splitlines() if w.strip()]
+
+
+#: The seed form's fields in Chinese (a refusal names the field a person filled in).
+RUN_FIELDS = {"seed": "种子", "seed_source": "种子来源", "witnesses": "见证人"}
+
+
+def _run_refusal(e: AnjuError) -> str:
+    """A refusal of the seed form in Chinese: the field's name and the reason, or the refusal itself."""
+    if isinstance(e, ValidationError) and e.errors:
+        err = e.errors[0]
+        field = err.field.split("[", 1)[0]
+        return f"{RUN_FIELDS.get(field, err.field)}：{err.reason}"
+    return e.message
 
 
 # ------------------------------------------------------------------------------------------------ draws
@@ -127,7 +140,6 @@ def run_confirm(
     try:
         s, src, names = drawing.check_run_input(seed, seed_source, _witnesses(witnesses))
     except ValidationError as e:
-        err = e.errors[0] if e.errors else None
         return render(
             request,
             "assistance/draw_run.html",
@@ -136,25 +148,60 @@ def run_confirm(
             seed=seed,
             seed_source=seed_source,
             witnesses=witnesses,
-            message=f"{err.field}：{err.reason}" if err else e.message,
+            message=_run_refusal(e),
         )
     return render(request, "assistance/draw_run_confirm.html", draw=draw, seed=s, seed_source=src, witnesses=names)
 
 
-@router.post("/assistance/draws/{draw_id}/run", response_class=RedirectResponse)
+@router.post("/assistance/draws/{draw_id}/run", response_class=HTMLResponse)
 def run_form(
+    request: Request,
     uow: UowDep,
+    settings: SettingsDep,
     caller: AssistanceAllocate,
     draw_id: Id,
     seed: Annotated[str, Form(max_length=1000)] = "",
     seed_source: Annotated[str, Form(max_length=1000)] = "",
     witnesses: Annotated[list[str] | None, Form(max_length=drawing.MAX_WITNESSES + 1)] = None,
-) -> RedirectResponse:
-    """Runs the draw as confirmed (one ``witnesses`` field per witness)."""
+) -> Response:
+    """Runs the draw as confirmed (one ``witnesses`` field per witness) as a background job: the answer
+    is the job's page, which follows the draw's stages and then leads to the published result. What can
+    be refused at once (scope, a draw already run, the seed and the witnesses) is refused here, on the
+    seed form, before any job starts; the list's hash is checked by the draw itself."""
     names = [w for item in witnesses or [] for w in _witnesses(item)]
-    with audited(uow, caller, "assistance.run_draw", "draw", draw_id) as conn:
-        drawing.run_draw(conn, caller, draw_id, seed, seed_source, names)
-    return RedirectResponse(f"/assistance/draws/{draw_id}/public", status_code=303)
+    with uow.read() as conn:
+        draw = drawing.get_draw(conn, draw_id, scope=caller.scope)
+        try:
+            drawing.check_run(conn, caller, draw_id, seed, seed_source, names)
+        except (ValidationError, Conflict) as e:
+            return render(
+                request,
+                "assistance/draw_run.html",
+                status_code=e.status_code,
+                draw=draw,
+                seed=seed,
+                seed_source=seed_source,
+                witnesses="\n".join(names),
+                message=_run_refusal(e),
+            )
+
+    def work(progress: jobs.Progress) -> jobs.Done:
+        with audited(uow, caller, "assistance.run_draw", "draw", draw_id) as conn:
+            out = drawing.run_draw(conn, caller, draw_id, seed, seed_source, names, progress=progress)
+        return jobs.Done(
+            f"/assistance/draws/{draw_id}/public",
+            f"摇号 {out['draw_no']} 已完成：{out['candidates']} 人的选房顺序已公布，结果哈希 {out['result_hash']}",
+        )
+
+    job = jobs.start(
+        uow,
+        settings.data_dir,
+        kind="assistance.run_draw",
+        title=f"摇号 {draw['draw_no']}：{draw['title']}",
+        owner=caller.account_id,
+        work=work,
+    )
+    return RedirectResponse(f"/jobs/{job}", status_code=303)
 
 
 @router.get("/assistance/draws/{draw_id}/public", response_class=HTMLResponse)

@@ -4,27 +4,34 @@
   radar per district for a month and over time, the open warnings; every chart with its table and a CSV
   download, drawn by ``web/static/market-dashboard.js`` (ECharts) from a JSON data block (CSP: data, not
   script). Detail pages (/market/indices, /market/supply, /market/health, /market/warnings) are linked.
-* 月度报告 (``/market/reports``, ``market.read``): the months of the latest run, each with its PDF and .docx.
+* 月度报告 (``/market/reports``, ``market.report``): the months of the latest run; a month's PDF or .docx is
+  generated as a background job (its page ``/jobs/{id}`` leads to the file, kept for its author only).
 * 市场数据发布 (``/market/publish``, ``market.publish``): choose a month, preview the public figures,
   confirm (a correction needs a note).
 """
 
 from __future__ import annotations
 
+import re
+import uuid
+from pathlib import Path as FilePath
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from anju import divisions
-from anju.core.errors import AnjuError
+from anju.core import jobs
+from anju.core.db import UnitOfWork
+from anju.core.errors import AnjuError, NotFound
+from anju.core.settings import Settings
 from anju.market import dashboard as dash
 from anju.market import domain, report, report_docx, report_pdf
 from anju.market import publication as pub
-from anju.market.http.deps import MarketPublish, MarketRead
+from anju.market.http.deps import MarketPublish, MarketRead, MarketReport
 from anju.market.runs import is_synthetic
-from anju.security import audited, set_audit_target
+from anju.security import Caller, audited, set_audit_target
 from anju.web.deps import PagingDep, SettingsDep, UowDep
 from anju.web.templating import pager, render
 
@@ -103,52 +110,111 @@ def dashboard_page(
 
 
 @router.get("/market/reports", response_class=HTMLResponse)
-def reports_page(request: Request, uow: UowDep, caller: MarketRead) -> HTMLResponse:
+def reports_page(request: Request, uow: UowDep, caller: MarketReport) -> HTMLResponse:
     """The months a monthly report can be generated for (the latest run's), newest first."""
+    return _reports_page(request, uow)
+
+
+def _reports_page(
+    request: Request, uow: UowDep, *, status: int = 200, message: str = "", month: str = ""
+) -> HTMLResponse:
     with uow.read() as conn:
         run, months = report.report_months(conn)
         synthetic = is_synthetic(conn, run) if run else False
     return render(
         request,
         "market/reports.html",
+        status_code=status,
         run=run,
         months=[(m, report.month_label(m)) for m in months],
         synthetic=synthetic,
+        message=message,
+        month=month,
+        formats=REPORT_FORMATS,
     )
 
 
-def _report(uow: UowDep, caller: MarketRead, settings: SettingsDep, month: str) -> report.MonthReport:
+#: What a report can be written as: format → (its name on the page, media type).
+REPORT_FORMATS = {
+    "pdf": ("PDF", "application/pdf"),
+    "docx": ("Word（.docx）", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+}
+REPORT_FILE = re.compile(r"^market-report-(\d{4}-\d{2})-[0-9a-f]{32}\.(pdf|docx)$")
+
+
+def report_dir(settings: Settings, account_id: int) -> FilePath:
+    """Where the reports one account generated are kept (each account reads only its own: a report holds
+    what its author's scope sees)."""
+    return FilePath(settings.data_dir) / "market-reports" / str(account_id)
+
+
+def start_report(uow: UnitOfWork, settings: Settings, caller: Caller, month: str, fmt: str) -> int:
+    """Generate the monthly report of ``month`` as a background job (``anju.core.jobs``): the figures are
+    read, laid out and written to a file of the caller's; the job leads to its download."""
+    assert caller.account_id is not None  # market.report is staff's: signed in
+    label, _ = REPORT_FORMATS[fmt]
+    name = f"market-report-{month}-{uuid.uuid4().hex}.{fmt}"
+
+    def work(progress: jobs.Progress) -> jobs.Done:
+        progress(f"读取 {report.month_label(month)} 的存储结果（供需、价格指数、走势）", 0.05)
+        with uow.read() as conn:
+            r = report.build(
+                conn,
+                caller.scope,
+                settings.city_code,
+                month,
+                method=settings.market_published_method,
+                city_name=divisions.names(conn, {settings.city_code}).get(settings.city_code, "本市"),
+            )
+        progress(f"排版 {label}：{len(r.lines)} 个区域的数据表、{len(r.trend)} 个月的指数走势和成交图", 0.3)
+        body = report_pdf.render(r) if fmt == "pdf" else report_docx.render(r)
+        progress(f"保存文件（{len(body) // 1024} KB）", 0.95)
+        folder = report_dir(settings, caller.account_id or 0)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(body)
+        return jobs.Done(f"/market/reports/files/{name}", f"已生成{r.month_label}月度报告（{label}），点击下载")
+
+    return jobs.start(
+        uow,
+        settings.data_dir,
+        kind="market.report",
+        title=f"生成{report.month_label(month)}房地产市场月度报告（{label}）",
+        owner=caller.account_id,
+        work=work,
+    )
+
+
+@router.post("/market/reports", response_class=HTMLResponse)
+def report_form(
+    request: Request,
+    uow: UowDep,
+    caller: MarketReport,
+    settings: SettingsDep,
+    month: Annotated[str, Form(max_length=7)] = "",
+    format: Annotated[str, Form(max_length=4)] = "",
+) -> Response:
+    """Start generating a month's report (PDF or .docx) as a background job; its page leads to the file.
+    A month the latest run does not hold or an unknown format is refused here, on the list, in Chinese."""
     with uow.read() as conn:
-        return report.build(
-            conn,
-            caller.scope,
-            settings.city_code,
-            month,
-            method=settings.market_published_method,
-            city_name=divisions.names(conn, {settings.city_code}).get(settings.city_code, "本市"),
-        )
+        _, months = report.report_months(conn)
+    if format not in REPORT_FORMATS:
+        return _reports_page(request, uow, status=422, message="格式：应为 PDF 或 Word（.docx）", month=month)
+    if month not in months:
+        why = "还没有完成的市场监测计算" if not months else f"最近一次计算不含该月（可选 {months[-1]} 至 {months[0]}）"
+        return _reports_page(request, uow, status=422, message=f"月份：{why}", month=month)
+    job = start_report(uow, settings, caller, month, format)
+    return RedirectResponse(f"/jobs/{job}", status_code=303)
 
 
-@router.get("/market/reports/{month}.pdf", response_class=Response)
-def report_pdf_file(uow: UowDep, caller: MarketRead, settings: SettingsDep, month: MonthP) -> Response:
-    """The monthly report of ``month`` as PDF."""
-    r = _report(uow, caller, settings, month)
-    return Response(
-        report_pdf.render(r),
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{r.file_stem}.pdf"'},
-    )
-
-
-@router.get("/market/reports/{month}.docx", response_class=Response)
-def report_docx_file(uow: UowDep, caller: MarketRead, settings: SettingsDep, month: MonthP) -> Response:
-    """The monthly report of ``month`` as a Word document."""
-    r = _report(uow, caller, settings, month)
-    return Response(
-        report_docx.render(r),
-        media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        headers={"Content-Disposition": f'attachment; filename="{r.file_stem}.docx"'},
-    )
+@router.get("/market/reports/files/{name}", response_class=FileResponse)
+def report_file(settings: SettingsDep, caller: MarketReport, name: Annotated[str, Path(max_length=80)]) -> FileResponse:
+    """A report the caller generated (another account's is not found)."""
+    m = REPORT_FILE.fullmatch(name)
+    path = report_dir(settings, caller.account_id or 0) / name
+    if m is None or caller.account_id is None or not path.is_file():
+        raise NotFound("没有这份月度报告（或已被清理），请重新生成")
+    month, fmt = m.groups()
+    return FileResponse(path, media_type=REPORT_FORMATS[fmt][1], filename=f"market-report-{month}.{fmt}")
 
 
 # ----------------------------------------------------------------------------------------- publication
