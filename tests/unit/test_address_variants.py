@@ -270,3 +270,24 @@ def test_a_road_named_after_another_city_is_a_road() -> None:
     p = parse("江苏苏州路12号金陵花园1幢101室")
     assert p.ok
     assert (p.road, p.door) == ("苏州路", "12")
+
+
+@pytest.mark.parametrize(
+    ("text", "road", "door", "estate"),
+    [
+        # the city without 市, then a road that begins with 大: not a road named 南京大厂路
+        ("南京大厂路121号和园华庭四期67幢2单元401室", "大厂路", "121", "和园华庭4期"),
+        ("江苏南京大明巷3号金陵花园3幢502室", "大明巷", "3", "金陵花园"),
+        ("南京大厂大街一百一十二号月牙家园46栋201室", "大厂大街", "112", "月牙家园"),
+        # roads and estates named after the place stay whole
+        ("南京大街12号金陵花园3幢502室", "南京大街", "12", "金陵花园"),
+        ("南京大道5号金陵花园3幢502室", "南京大道", "5", "金陵花园"),
+        ("江苏大厦3幢502室", None, None, "江苏大厦"),
+    ],
+)
+def test_the_city_short_name_before_a_road_beginning_with_da(
+    text: str, road: str | None, door: str | None, estate: str
+) -> None:
+    p = parse(text)
+    assert p.ok, p.error
+    assert (p.road, p.door, p.estate) == (road, door, estate)
