@@ -33,6 +33,9 @@ HOMES = [
     # a unique name and a near name one character away, same building and room
     (11, "H-YUHUA-1", "320114", "320114001", "软件大道", "20", "景明佳园", "8", "1", "1102"),
     (12, "H-YUHUA-2", "320114", "320114001", "软件大道", "22", "景明嘉园", "8", "1", "1102"),
+    # one road and door number in two districts (珠江路1号), two estates
+    (13, "H-XUANWU-3", "320102", "320102003", "珠江路", "1", "丹桂园", "4", "1", "101"),
+    (14, "H-QINHUAI-2", "320104", "320104002", "珠江路", "1", "紫藤苑", "5", "1", "101"),
 ]
 
 
@@ -51,6 +54,8 @@ def outcomes() -> dict[str, linkage.Outcome]:
         "unique_name_unit_written": "枫林湾5幢2单元601室",
         "unique_name_unit_missing": "枫林湾5幢601室",
         "unique_name_near_twin": "景明佳园8幢1单元1102室",  # 景明嘉园 has the same building and room
+        "unique_road_door": "宏运街73号11幢301室",  # no district, street or estate; one estate at 宏运街73号
+        "shared_road_door": "珠江路1号4幢101室",  # two estates at 珠江路1号, one has building 4
     }
     parsed = [parse(t) for t in texts.values()]
     assert all(p.ok and p.district_code is None and p.street_code is None for p in parsed)
@@ -146,3 +151,18 @@ def test_an_estate_name_without_its_generic_word_links_by_road_and_door(outcomes
     assert o.status == "linked"
     assert o.best is not None and o.best.house_code == "H-QINHUAI-1"
     assert o.best.explanation["estate"]["level"].startswith("小区名简写")
+
+
+def test_a_road_and_door_of_one_estate_in_the_city_links_like_a_unique_estate_name(
+    outcomes: dict[str, linkage.Outcome],
+) -> None:
+    o = outcomes["unique_road_door"]
+    assert o.status == "linked" and o.reason.startswith("unique_estate")
+    assert o.best is not None and o.best.house_code == "H-GULOU-3"
+    assert o.best.probability < linkage.DEFAULT_THRESHOLDS.link_threshold
+
+
+def test_a_road_and_door_of_two_estates_stays_in_review(outcomes: dict[str, linkage.Outcome]) -> None:
+    o = outcomes["shared_road_door"]
+    assert o.status == "review"
+    assert o.best is not None and o.best.house_code == "H-XUANWU-3"

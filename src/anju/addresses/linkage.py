@@ -479,6 +479,15 @@ def link(
         GROUP BY estate
         """,
     )
+    backend.create(
+        "anju_road_doors",
+        """
+        SELECT road, door, COUNT(DISTINCT concat(coalesce(district, ''), '|', coalesce(estate, ''))) AS estates
+        FROM anju_register
+        WHERE road IS NOT NULL AND door IS NOT NULL
+        GROUP BY road, door
+        """,
+    )
     clear = f"(s.match_weight IS NULL OR b.match_weight - s.match_weight >= {margin})"
     backend.create(
         "anju_best",
@@ -496,6 +505,7 @@ def link(
         JOIN anju_register h ON h.unique_id = b.hid
         JOIN anju_records r ON r.unique_id = b.rid
         LEFT JOIN anju_estate_names en ON en.estate = r.estate
+        LEFT JOIN anju_road_doors rd ON rd.road = r.road AND rd.door = r.door
         LEFT JOIN anju_ranked s ON s.rid = b.rid AND s.rk = 2
         WHERE b.rk = 1
         """,
@@ -525,12 +535,15 @@ def link(
 #: home of the city, as a clerk would read it; the model alone stays below the link threshold there
 #: (≈ 0.98: nothing but the estate places it in the city). Used with the margin over the second
 #: candidate, so a near twin (another unit, a one-character-different name) still sends it to review.
+#: Its road form: road and door number but neither district, street nor estate (江山路327号9幢302室),
+#: the road and door being one estate's in the whole city.
 UNIQUE_ESTATE_SQL = """(
-    r.district IS NULL AND r.street IS NULL AND r.road IS NULL
-    AND r.estate IS NOT NULL AND r.building IS NOT NULL AND r.room IS NOT NULL
-    AND r.estate = h.estate AND r.building = h.building AND r.room = h.room
-    AND (r.unit IS NULL OR r.unit = h.unit)
-    AND en.estates = 1
+    r.district IS NULL AND r.street IS NULL AND r.building IS NOT NULL AND r.room IS NOT NULL
+    AND r.building = h.building AND r.room = h.room AND (r.unit IS NULL OR r.unit = h.unit)
+    AND (
+        (r.road IS NULL AND r.estate IS NOT NULL AND r.estate = h.estate AND en.estates = 1)
+        OR (r.estate IS NULL AND r.road IS NOT NULL AND r.road = h.road AND r.door = h.door AND rd.estates = 1)
+    )
 )"""
 
 
@@ -587,7 +600,7 @@ NO_ROOM = "no_room: 地址缺少房号，无法对应到户"
 def _reason(status: str, p: float, lead: float, t: Thresholds, *, unique_estate: bool = False) -> str:
     if status == "linked":
         if unique_estate:
-            return f"unique_estate: 小区名全市唯一，楼栋、单元、房号一致（匹配概率 {p:.4f}）"
+            return f"unique_estate: 小区名或门牌全市唯一，楼栋、单元、房号一致（匹配概率 {p:.4f}）"
         return f"linked: 匹配概率 {p:.4f}"
     if status == "review":
         if lead < t.margin:
