@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from anju.addresses import linkage, parse
+from anju.addresses.gazetteer import pinyin_key
 
 #: Its module-scoped fixture is built once: xdist keeps the module's tests on one worker (``--dist loadgroup``).
 pytestmark = pytest.mark.xdist_group("test_address_blocking")
@@ -56,9 +57,11 @@ def outcomes() -> dict[str, linkage.Outcome]:
         "unique_name_near_twin": "景明佳园8幢1单元1102室",  # 景明嘉园 has the same building and room
         "unique_road_door": "宏运街73号11幢301室",  # no district, street or estate; one estate at 宏运街73号
         "shared_road_door": "珠江路1号4幢101室",  # two estates at 珠江路1号, one has building 4
+        "estate_run_into_road": "清凉宏运街73号12幢2单元301室",  # read 清凉宏运街 by the parser
     }
     parsed = [parse(t) for t in texts.values()]
     assert all(p.ok and p.district_code is None and p.street_code is None for p in parsed)
+    assert parsed[-1].road == "清凉宏运街"
     backend = linkage.DuckDBBackend()
     try:
         result = linkage.link(linkage.records_table(parsed), linkage.homes_table(HOMES), backend)
@@ -166,3 +169,48 @@ def test_a_road_and_door_of_two_estates_stays_in_review(outcomes: dict[str, link
     o = outcomes["shared_road_door"]
     assert o.status == "review"
     assert o.best is not None and o.best.house_code == "H-XUANWU-3"
+
+
+# -- reading a record again with what the register knows (no database, no Splink) --------------------
+@pytest.mark.parametrize(
+    ("text", "district", "road", "estate"),
+    [
+        # an estate written before the road without its generic word: the road ran on into it
+        ("鼓楼区清凉宏运街73号12幢2单元301室", "320106", "宏运街", "清凉"),
+        # the same with a district's short name glued to it, no district read
+        ("鼓楼清凉宏运街73号12幢2单元301室", "320106", "宏运街", "清凉"),
+        # a district's short name glued to an estate of that district, no road
+        ("秦淮金陵花园3幢1单元502室", "320104", None, "金陵花园"),
+    ],
+)
+def test_the_register_tells_how_to_read_what_the_parser_left_unplaced(
+    text: str, district: str, road: str | None, estate: str
+) -> None:
+    records = linkage.records_table([parse(text)])
+    before = records.to_pylist()[0]
+    assert (before["district"], before["road"], before["estate"]) != (district, road, estate)
+    got = linkage.reread(records, linkage.homes_table(HOMES)).to_pylist()[0]
+    assert (got["district"], got["road"], got["estate"]) == (district, road, estate)
+    assert (got["estate_py"], got["estate_head"]) == (pinyin_key(estate), estate[0])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "清凉宏运街99号12幢2单元301室",  # 宏运街99号 is no door of the register
+        "玄武区清凉宏运街73号12幢2单元301室",  # 宏运街73号 is in 鼓楼区, not 玄武区
+        "秦淮翠屏佳园3幢1单元502室",  # no 翠屏佳园 in 秦淮区
+        "宏运街73号清凉府二期12幢2单元301室",  # nothing unplaced
+    ],
+)
+def test_the_register_changes_nothing_it_cannot_confirm(text: str) -> None:
+    records = linkage.records_table([parse(text)])
+    assert linkage.reread(records, linkage.homes_table(HOMES)).to_pylist() == records.to_pylist()
+
+
+def test_an_estate_run_into_the_road_links_once_the_register_has_split_them(
+    outcomes: dict[str, linkage.Outcome],
+) -> None:
+    o = outcomes["estate_run_into_road"]
+    assert o.status == "linked"
+    assert o.best is not None and o.best.house_code == "H-GULOU-1"
