@@ -291,3 +291,25 @@ def test_the_city_short_name_before_a_road_beginning_with_da(
     p = parse(text)
     assert p.ok, p.error
     assert (p.road, p.door, p.estate) == (road, door, estate)
+
+
+@pytest.mark.parametrize(
+    ("text", "road"),
+    [
+        ("北京路58号江宁华庭5幢1401室", "北京路"),
+        ("北京街13号石城雅居三期5幢601室", "北京街"),
+        ("上海路12号金陵花园1幢101室", "上海路"),
+    ],
+)
+def test_a_road_named_after_a_municipality_is_a_road(text: str, road: str) -> None:
+    p = parse(text)
+    assert p.ok, p.error
+    assert p.road == road
+
+
+@pytest.mark.parametrize(
+    "text", ["北京市朝阳区建国路1号1幢101室", "北京朝阳区建国路1号1幢101室", "上海浦东新区世纪大道1号"]
+)
+def test_an_address_in_a_municipality_is_still_not_ours(text: str) -> None:
+    p = parse(text)
+    assert p.error is not None and p.error.startswith("other_city")
