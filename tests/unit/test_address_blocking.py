@@ -12,6 +12,7 @@ import pytest
 
 from anju.addresses import linkage, parse
 from anju.addresses.gazetteer import pinyin_key
+from anju.addresses.reread import reread
 
 #: Its module-scoped fixture is built once: xdist keeps the module's tests on one worker (``--dist loadgroup``).
 pytestmark = pytest.mark.xdist_group("test_address_blocking")
@@ -189,7 +190,7 @@ def test_the_register_tells_how_to_read_what_the_parser_left_unplaced(
     records = linkage.records_table([parse(text)])
     before = records.to_pylist()[0]
     assert (before["district"], before["road"], before["estate"]) != (district, road, estate)
-    got = linkage.reread(records, linkage.homes_table(HOMES)).to_pylist()[0]
+    got = reread(records, linkage.homes_table(HOMES)).to_pylist()[0]
     assert (got["district"], got["road"], got["estate"]) == (district, road, estate)
     assert (got["estate_py"], got["estate_head"]) == (pinyin_key(estate), estate[0])
 
@@ -205,7 +206,7 @@ def test_the_register_tells_how_to_read_what_the_parser_left_unplaced(
 )
 def test_the_register_changes_nothing_it_cannot_confirm(text: str) -> None:
     records = linkage.records_table([parse(text)])
-    assert linkage.reread(records, linkage.homes_table(HOMES)).to_pylist() == records.to_pylist()
+    assert reread(records, linkage.homes_table(HOMES)).to_pylist() == records.to_pylist()
 
 
 def test_an_estate_run_into_the_road_links_once_the_register_has_split_them(
