@@ -270,3 +270,46 @@ def test_a_road_named_after_another_city_is_a_road() -> None:
     p = parse("江苏苏州路12号金陵花园1幢101室")
     assert p.ok
     assert (p.road, p.door) == ("苏州路", "12")
+
+
+@pytest.mark.parametrize(
+    ("text", "road", "door", "estate"),
+    [
+        # the city without 市, then a road that begins with 大: not a road named 南京大厂路
+        ("南京大厂路121号和园华庭四期67幢2单元401室", "大厂路", "121", "和园华庭4期"),
+        ("江苏南京大明巷3号金陵花园3幢502室", "大明巷", "3", "金陵花园"),
+        ("南京大厂大街一百一十二号月牙家园46栋201室", "大厂大街", "112", "月牙家园"),
+        # roads and estates named after the place stay whole
+        ("南京大街12号金陵花园3幢502室", "南京大街", "12", "金陵花园"),
+        ("南京大道5号金陵花园3幢502室", "南京大道", "5", "金陵花园"),
+        ("江苏大厦3幢502室", None, None, "江苏大厦"),
+    ],
+)
+def test_the_city_short_name_before_a_road_beginning_with_da(
+    text: str, road: str | None, door: str | None, estate: str
+) -> None:
+    p = parse(text)
+    assert p.ok, p.error
+    assert (p.road, p.door, p.estate) == (road, door, estate)
+
+
+@pytest.mark.parametrize(
+    ("text", "road"),
+    [
+        ("北京路58号江宁华庭5幢1401室", "北京路"),
+        ("北京街13号石城雅居三期5幢601室", "北京街"),
+        ("上海路12号金陵花园1幢101室", "上海路"),
+    ],
+)
+def test_a_road_named_after_a_municipality_is_a_road(text: str, road: str) -> None:
+    p = parse(text)
+    assert p.ok, p.error
+    assert p.road == road
+
+
+@pytest.mark.parametrize(
+    "text", ["北京市朝阳区建国路1号1幢101室", "北京朝阳区建国路1号1幢101室", "上海浦东新区世纪大道1号"]
+)
+def test_an_address_in_a_municipality_is_still_not_ours(text: str) -> None:
+    p = parse(text)
+    assert p.error is not None and p.error.startswith("other_city")

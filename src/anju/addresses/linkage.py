@@ -44,6 +44,7 @@ from sqlalchemy import Connection, select
 from anju.addresses.domain import LevelExplanation
 from anju.addresses.gazetteer import pinyin_key
 from anju.addresses.parser import ParsedAddress, estate_key, normalise_name
+from anju.addresses.reread import reread
 from anju.registry import Status, buildings, estates, homes
 
 log = logging.getLogger(__name__)
@@ -440,6 +441,7 @@ def link(
 
     model = dict(model or load_model())
     t0 = time.perf_counter()
+    records = reread(records, register)
     left = backend.register(records, "anju_records")
     right = backend.register(register, "anju_register")
     rejected = list(rejected)
@@ -467,19 +469,45 @@ def link(
         WHERE x.rid IS NULL
         """,
     )
+    # the estate names of the register and how many estates bear each (an estate: name, district,
+    # road and door), for the unique-estate rule (docs/addresses.md, "Outcome")
+    backend.create(
+        "anju_estate_names",
+        """
+        SELECT estate, COUNT(DISTINCT concat(coalesce(district, ''), '|', coalesce(road, ''), '|',
+                                             coalesce(door, ''))) AS estates
+        FROM anju_register
+        WHERE estate IS NOT NULL
+        GROUP BY estate
+        """,
+    )
+    backend.create(
+        "anju_road_doors",
+        """
+        SELECT road, door, COUNT(DISTINCT concat(coalesce(district, ''), '|', coalesce(estate, ''))) AS estates
+        FROM anju_register
+        WHERE road IS NOT NULL AND door IS NOT NULL
+        GROUP BY road, door
+        """,
+    )
+    clear = f"(s.match_weight IS NULL OR b.match_weight - s.match_weight >= {margin})"
     backend.create(
         "anju_best",
         f"""
         SELECT b.rid, b.hid, h.house_code, h.street AS street_code, b.match_weight, b.match_probability,
                s.match_weight AS second_weight,
                CASE
-                 WHEN b.match_probability >= {t}
-                      AND (s.match_weight IS NULL OR b.match_weight - s.match_weight >= {margin}) THEN 'linked'
+                 WHEN b.match_probability >= {t} AND {clear} THEN 'linked'
+                 WHEN b.match_probability >= {rv} AND {clear} AND {UNIQUE_ESTATE_SQL} THEN 'linked'
                  WHEN b.match_probability >= {rv} THEN 'review'
                  ELSE 'unlinked'
-               END AS status
+               END AS status,
+               CASE WHEN b.match_probability < {t} AND {UNIQUE_ESTATE_SQL} THEN 1 ELSE 0 END AS unique_estate
         FROM anju_ranked b
         JOIN anju_register h ON h.unique_id = b.hid
+        JOIN anju_records r ON r.unique_id = b.rid
+        LEFT JOIN anju_estate_names en ON en.estate = r.estate
+        LEFT JOIN anju_road_doors rd ON rd.road = r.road AND rd.door = r.door
         LEFT JOIN anju_ranked s ON s.rid = b.rid AND s.rk = 2
         WHERE b.rk = 1
         """,
@@ -501,6 +529,24 @@ def link(
     outcomes = decide(records, best, cands, model, thresholds)
     t3 = time.perf_counter()
     return LinkResult(outcomes, pairs, {"splink_setup": t1 - t0, "score": t2 - t1, "decide": t3 - t2})
+
+
+#: The unique-estate rule (issue 26): a record that names an estate, building and room but neither
+#: district, street nor road, whose best candidate has exactly that estate name, building, room and
+#: (when written) unit, the name being borne by one estate of the whole city. Such a record names one
+#: home of the city, as a clerk would read it; the model alone stays below the link threshold there
+#: (≈ 0.98: nothing but the estate places it in the city). Used with the margin over the second
+#: candidate, so a near twin (another unit, a one-character-different name) still sends it to review.
+#: Its road form: road and door number but neither district, street nor estate (江山路327号9幢302室),
+#: the road and door being one estate's in the whole city.
+UNIQUE_ESTATE_SQL = """(
+    r.district IS NULL AND r.street IS NULL AND r.building IS NOT NULL AND r.room IS NOT NULL
+    AND r.building = h.building AND r.room = h.room AND (r.unit IS NULL OR r.unit = h.unit)
+    AND (
+        (r.road IS NULL AND r.estate IS NOT NULL AND r.estate = h.estate AND en.estates = 1)
+        OR (r.estate IS NULL AND r.road IS NOT NULL AND r.road = h.road AND r.door = h.door AND rd.estates = 1)
+    )
+)"""
 
 
 def decide(
@@ -532,6 +578,7 @@ def decide(
     hid = best.column("hid").to_pylist()
     code = best.column("house_code").to_pylist()
     street = best.column("street_code").to_pylist()
+    unique = best.column("unique_estate").to_pylist()
     at = {r: k for k, r in enumerate(rid)}
     uid = records.column("unique_id").to_pylist()
     room = records.column("room").to_pylist()
@@ -543,7 +590,8 @@ def decide(
             continue
         cs = explained.get(r) or [Candidate(hid[j], code[j], street[j], float(mw[j]), float(prob[j]), ())]
         lead = math.inf if second[j] is None else mw[j] - second[j]
-        out.append(Outcome(r, status[j], _reason(status[j], float(prob[j]), lead, thresholds), cs))
+        why = _reason(status[j], float(prob[j]), lead, thresholds, unique_estate=bool(unique[j]))
+        out.append(Outcome(r, status[j], why, cs))
     return out
 
 
@@ -551,8 +599,10 @@ NO_CANDIDATE = "no_candidate: 没有候选房屋（小区、道路或房号与�
 NO_ROOM = "no_room: 地址缺少房号，无法对应到户"
 
 
-def _reason(status: str, p: float, lead: float, t: Thresholds) -> str:
+def _reason(status: str, p: float, lead: float, t: Thresholds, *, unique_estate: bool = False) -> str:
     if status == "linked":
+        if unique_estate:
+            return f"unique_estate: 小区名或门牌全市唯一，楼栋、单元、房号一致（匹配概率 {p:.4f}）"
         return f"linked: 匹配概率 {p:.4f}"
     if status == "review":
         if lead < t.margin:

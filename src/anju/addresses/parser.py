@@ -49,6 +49,13 @@ from anju.addresses.textnorm import (
 MAX_LENGTH = 1000
 
 
+#: What makes a place name the beginning of a road's name (北京路, 北京东路, 上海大街).
+_ROAD_AFTER_PLACE = re.compile(r"(?:[东西南北中]?路|大街|街|巷|大道)[0-9]")
+
+#: A road beginning with 大 and its door number (大厂路121号, 大明巷3号, 大厂大街112号), not 大街 or 大道 itself.
+_DA_ROAD = re.compile(r"大(?!街|道)[\u4e00-\u9fff]{1,2}?(?:大街|大道|路|街|巷)[0-9]")
+
+
 class ParsedDict(TypedDict):
     """:class:`ParsedAddress` as a dict (what the API answers and the CLI prints)."""
 
@@ -350,8 +357,12 @@ class Parser:
             for pre in self._prefixes:
                 if s.startswith(pre, pos):
                     end = pos + len(pre)
-                    # 江苏路, 南京路: a road named after the place, not the place
-                    if pre in self._short_names and s[end : end + 1] in ("路", "街", "巷", "大"):
+                    # 江苏路, 南京路, 南京大街, 江苏大厦: a name beginning with the place's, not the
+                    # place (but 南京大厂路121号 is the city and a road beginning with 大)
+                    if pre in self._short_names and (
+                        s[end : end + 1] in ("路", "街", "巷")
+                        or (s[end : end + 1] == "大" and not _DA_ROAD.match(s, end))
+                    ):
                         continue
                     if pre in self._province_names:
                         level = "province"
@@ -390,6 +401,8 @@ class Parser:
         """An address in another province or city is an error: no canonical form of ours fits it."""
         g = self.g
         m = g.other_province_re.match(s, pos) if p.province is None else g.sibling_city_re.match(s, pos)
+        if m is not None and _ROAD_AFTER_PLACE.match(s, m.end()):
+            return False  # 北京路58号, 上海路, 北京东路: a road named after the place, not the place
         if m is None:
             m = _OTHER_CITY.match(s, pos)
             # 新城市广场小区 is an estate: what follows 市 must be a district, county, town or city
