@@ -51,6 +51,12 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", f"{API}/contracts/{{contract_id}}/filing"): Case(
         one("POST", f"{API}/contracts/{NO_ID}/filing"), ok=ABSENT, scoping=None, perm="transactions.sell"
     ),
+    ("POST", f"{API}/contracts/{{contract_id}}/withdrawal"): Case(
+        one("POST", f"{API}/contracts/{NO_ID}/withdrawal", json={"reason": "矩阵"}),
+        ok=ABSENT,
+        scoping=None,
+        perm="transactions.sell",
+    ),
     ("POST", f"{API}/contracts/{{contract_id}}/cancellation"): Case(
         one("POST", f"{API}/contracts/{NO_ID}/cancellation", json={"reason": "矩阵"}),
         ok={404},
@@ -114,6 +120,15 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("POST", "/transactions/sales/contracts/{contract_id}/sign"): Case(
         one("POST", f"/transactions/sales/contracts/{NO_ID}/sign"), ok=ABSENT, scoping=None, perm="transactions.sell"
+    ),
+    ("GET", "/transactions/sales/contracts/{contract_id}/withdraw"): Case(
+        one("GET", f"/transactions/sales/contracts/{NO_ID}/withdraw"), ok=ABSENT, scoping=None, perm="transactions.sell"
+    ),
+    ("POST", "/transactions/sales/contracts/{contract_id}/withdraw"): Case(
+        one("POST", f"/transactions/sales/contracts/{NO_ID}/withdraw", data={"reason": "矩阵", "confirmed": "1"}),
+        ok=ABSENT,
+        scoping=None,
+        perm="transactions.sell",
     ),
     ("POST", "/transactions/sales/contracts/{contract_id}/file"): Case(
         one("POST", f"/transactions/sales/contracts/{NO_ID}/file"), ok=ABSENT, scoping=None, perm="transactions.sell"
