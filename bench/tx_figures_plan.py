@@ -84,7 +84,8 @@ def fill(conn: Connection, n: int, years: int) -> None:
         # filed contracts over the span (newest at i = n), then 5 % without filed_at (drafts, cancelled)
         given = {
             # homes in no particular order of filing (a permutation of 1..m: 7919 is prime to m)
-            "home_id": f"mod(i::bigint * 7919, {n + n // 20}) + 1 + {offset}", "status": f"CASE WHEN i <= {n} THEN '{filed}' ELSE 'cancelled' END",
+            "home_id": f"mod(i::bigint * 7919, {n + n // 20}) + 1 + {offset}",
+            "status": f"CASE WHEN i <= {n} THEN '{filed}' ELSE 'cancelled' END",
             "filed_at": f"CASE WHEN i <= {n} THEN now() - interval '{span}' * (1 - i::float / {n}) END",
             "active": f"CASE WHEN i <= {n} THEN 1 END", "district_code": "'3201' || lpad((2 + i % 11)::text, 2, '0')",
             "area": "60 + (i % 90)", "source": "'history'",
