@@ -352,6 +352,8 @@ CONTEXTS: tuple[Context, ...] = (
     Context(
         "transactions",
         vocabulary="anju.transactions.vocabulary",
+        commands={"transactions": "anju.transactions.cli:transactions"},
+        help={"transactions": "Housing transactions: new homes, resale, presale fund supervision."},
         fund_kinds={"presale": "anju.transactions.domain:PRESALE", "resale": "anju.transactions.domain:RESALE"},
         registration_followers={"resale_contracts": "anju.transactions.registrations:complete_resales"},
         events={

@@ -51,6 +51,12 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", f"{API}/contracts/{{contract_id}}/filing"): Case(
         one("POST", f"{API}/contracts/{NO_ID}/filing"), ok=ABSENT, scoping=None, perm="transactions.sell"
     ),
+    ("POST", f"{API}/contracts/{{contract_id}}/withdrawal"): Case(
+        one("POST", f"{API}/contracts/{NO_ID}/withdrawal", json={"reason": "矩阵"}),
+        ok=ABSENT,
+        scoping=None,
+        perm="transactions.sell",
+    ),
     ("POST", f"{API}/contracts/{{contract_id}}/cancellation"): Case(
         one("POST", f"{API}/contracts/{NO_ID}/cancellation", json={"reason": "矩阵"}),
         ok={404},
@@ -114,6 +120,31 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("POST", "/transactions/sales/contracts/{contract_id}/sign"): Case(
         one("POST", f"/transactions/sales/contracts/{NO_ID}/sign"), ok=ABSENT, scoping=None, perm="transactions.sell"
+    ),
+    ("GET", "/transactions/sales/contracts/{contract_id}/withdraw"): Case(
+        one("GET", f"/transactions/sales/contracts/{NO_ID}/withdraw"), ok=ABSENT, scoping=None, perm="transactions.sell"
+    ),
+    ("POST", "/transactions/sales/contracts/{contract_id}/withdraw"): Case(
+        one("POST", f"/transactions/sales/contracts/{NO_ID}/withdraw", data={"reason": "矩阵", "confirmed": "1"}),
+        ok=ABSENT,
+        scoping=None,
+        perm="transactions.sell",
+    ),
+    ("GET", "/transactions/sales/funds"): Case(
+        # an agency that is no developer's staff is told so on the page
+        one("GET", "/transactions/sales/funds"),
+        ok={200},
+        scoping=None,
+        perm="transactions.sell",
+    ),
+    ("GET", "/transactions/sales/funds/{account_id}"): Case(
+        one("GET", f"/transactions/sales/funds/{NO_ID}"), ok=ABSENT, scoping=None, perm="transactions.sell"
+    ),
+    ("GET", f"{API}/sales/fund-accounts"): Case(
+        one("GET", f"{API}/sales/fund-accounts"), ok={200, 422}, scoping=None, perm="transactions.sell"
+    ),
+    ("GET", f"{API}/sales/fund-accounts/{{account_id}}"): Case(
+        one("GET", f"{API}/sales/fund-accounts/{NO_ID}"), ok=ABSENT, scoping=None, perm="transactions.sell"
     ),
     ("POST", "/transactions/sales/contracts/{contract_id}/file"): Case(
         one("POST", f"/transactions/sales/contracts/{NO_ID}/file"), ok=ABSENT, scoping=None, perm="transactions.sell"
@@ -207,6 +238,9 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/transactions/staff/funds"): Case(
         one("GET", "/transactions/staff/funds"), scoping=None, perm="transactions.read"
+    ),
+    ("GET", "/transactions/staff/funds/reconciliation.csv"): Case(
+        one("GET", "/transactions/staff/funds/reconciliation.csv"), scoping=None, perm="transactions.read"
     ),
     ("POST", "/transactions/staff/funds"): Case(
         one("POST", "/transactions/staff/funds", data={}), ok={422}, scoping=None, perm="transactions.manage"

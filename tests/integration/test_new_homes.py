@@ -360,6 +360,93 @@ def test_a_home_is_sold_once_until_the_bureau_cancels_the_filing(client: TestCli
     assert audited >= 1
 
 
+def test_the_developer_withdraws_its_own_draft_with_a_reason_and_the_home_sells_again(
+    client: TestClient, city_engine: Engine
+) -> None:
+    """撤回: the developer's staff withdraw their own draft (confirmed, with a reason) before both signatures;
+    the home is free for a new draft; a signed contract and another developer's draft are not theirs to
+    withdraw; every withdrawal is audited."""
+    from stdnum.cn import uscc
+
+    from tests.accounts import web_session
+
+    w = choose_world(city_engine)
+    sale = tb.on_sale(client, city_engine, w.street_s1)
+    dev, buyer = auth(city_engine, "agency"), auth(city_engine, "citizen")
+    home, other_home = sale.site.homes[0], sale.site.homes[1]
+    first = client.post(f"{API}/contracts", json=tb.contract_body(home), headers=dev).json()
+    # the buyer has signed: still a draft (not both signatures), still the developer's to withdraw
+    assert client.post(f"{API}/contracts/{first['id']}/buyer-signature", headers=buyer).status_code == 200
+    token, csrf = web_session(city_engine, "agency")
+    page = TestClient(client.app, follow_redirects=False, cookies={"anju_session": token})
+    assert f"/transactions/sales/contracts/{first['id']}/withdraw" in page.get("/transactions/sales").text
+    url = f"/transactions/sales/contracts/{first['id']}/withdraw"
+    r = page.get(url)
+    assert r.status_code == 200 and "确认撤回" in r.text and CITIZEN_ID not in r.text
+    # without the confirmation, or without a reason: refused on the same page, nothing written
+    r = page.post(url, data={"csrf_token": csrf, "reason": "买受人放弃购买"})
+    assert r.status_code == 422 and "请在确认页确认撤回" in r.text
+    r = page.post(url, data={"csrf_token": csrf, "reason": "  ", "confirmed": "1"})
+    assert r.status_code == 422 and "须填写撤回原因" in r.text
+    assert status_of_contract(city_engine, first["id"]) == ("draft", 1)
+    r = page.post(url, data={"csrf_token": csrf, "reason": "买受人放弃购买", "confirmed": "1"})
+    assert r.status_code == 303 and r.headers["location"].endswith("done=withdrawn")
+    assert "合同已撤回" in page.get(r.headers["location"]).text
+    assert status_of_contract(city_engine, first["id"]) == ("cancelled", None)
+    # twice: 409, naming the state
+    r = client.post(f"{API}/contracts/{first['id']}/withdrawal", json={"reason": "再次"}, headers=dev)
+    assert r.status_code == 409 and "不能撤回" in r.json()["message"]
+    # the active-contract invariant lets a new draft hold the home again
+    again = client.post(f"{API}/contracts", json=tb.contract_body(home), headers=dev)
+    assert again.status_code == 201, again.text
+    # withdrawal through the API; a blank reason is refused naming the field
+    second = client.post(f"{API}/contracts", json=tb.contract_body(other_home), headers=dev).json()
+    r = client.post(f"{API}/contracts/{second['id']}/withdrawal", json={"reason": " "}, headers=dev)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason"
+    # a buyer or an officer cannot withdraw (the bureau cancels)
+    for who in ("citizen", "district"):
+        withdraw = f"{API}/contracts/{second['id']}/withdrawal"
+        r = client.post(withdraw, json={"reason": "x"}, headers=auth(city_engine, who))
+        assert r.status_code == 403
+    # both signatures: signed, no longer the developer's to withdraw
+    assert client.post(f"{API}/contracts/{again.json()['id']}/buyer-signature", headers=buyer).status_code == 200
+    assert client.post(f"{API}/contracts/{again.json()['id']}/developer-signature", headers=dev).status_code == 200
+    r = client.post(f"{API}/contracts/{again.json()['id']}/withdrawal", json={"reason": "x"}, headers=dev)
+    assert r.status_code == 409 and "已签约" in r.json()["message"]
+    assert "须由主管部门撤销" in page.get(f"/transactions/sales/contracts/{again.json()['id']}/withdraw").text
+    # another developer's draft: 404, untouched
+    code = "91320100MA1X2Y3Q4" + uscc.calc_check_digit("91320100MA1X2Y3Q4")
+    r = client.post(
+        f"{API}/developers", json=tb.developer_body(w.street_s1, credit_code=code, name="他家置业有限公司"),
+        headers=auth(city_engine, "city"),
+    )  # fmt: skip
+    assert r.status_code == 201, r.text
+    with city_engine.begin() as c:
+        theirs = sale_contracts.update().where(sale_contracts.c.id == second["id"])
+        c.execute(theirs.values(developer_id=r.json()["id"]))
+    r = client.post(f"{API}/contracts/{second['id']}/withdrawal", json={"reason": "x"}, headers=dev)
+    assert r.status_code == 404
+    assert page.get(f"/transactions/sales/contracts/{second['id']}/withdraw").status_code == 404
+    assert status_of_contract(city_engine, second["id"]) == ("draft", 1)
+    with city_engine.connect() as c:
+        row = c.execute(select(sale_contracts).where(sale_contracts.c.id == first["id"])).one()
+        audited = (
+            c.execute(select(audit_log.c.entity_id).where(audit_log.c.action == "transactions.withdraw_contract"))
+            .scalars()
+            .all()
+        )
+    assert row.cancel_reason == "买受人放弃购买" and row.cancelled_by and row.cancelled_at is not None
+    assert audited == [str(first["id"])]  # the refused attempts wrote no audit entry
+
+
+def status_of_contract(engine: Engine, contract_id: int) -> tuple[str, int | None]:
+    with engine.connect() as c:
+        row = c.execute(
+            select(sale_contracts.c.status, sale_contracts.c.active).where(sale_contracts.c.id == contract_id)
+        ).one()
+    return str(row.status), row.active
+
+
 def test_the_database_refuses_a_second_active_contract_for_a_home(client: TestClient, city_engine: Engine) -> None:
     """The invariant holds below the services: two active rows for one home cannot both exist."""
     from sqlalchemy.exc import IntegrityError

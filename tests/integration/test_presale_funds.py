@@ -206,6 +206,114 @@ def test_accounts_are_scoped_by_district(client: TestClient, city_engine: Engine
     assert r.status_code == 403
 
 
+def test_the_developer_sees_only_its_own_projects_accounts_read_only(
+    client: TestClient, city_engine: Engine, project: dict[str, Any]
+) -> None:
+    """The developer's staff read their project's account (balance, deposits, releases, retained amount,
+    milestone reached) on the API and the pages; another developer's account is a 404."""
+    from stdnum.cn import uscc
+
+    from anju.transactions import sale_projects
+    from tests.accounts import web_session
+
+    acct, dev = project["account"], auth(city_engine, "agency")
+    assert deposit(client, project, "down_payment", DOWN, "B-DEV-1").status_code == 201
+    today = clock.today().isoformat()
+    body = {"milestone": "topped_out", "reached_on": today}
+    assert client.post(f"{API}/fund-accounts/{acct}/milestones", json=body, headers=project["city"]).status_code == 201
+    listed = client.get(f"{API}/sales/fund-accounts", headers=dev).json()
+    assert [(i["fund_account_id"], i["deposited_fen"], i["bank_fen"]) for i in listed["items"]] == [(acct, DOWN, DOWN)]
+    pos = client.get(f"{API}/sales/fund-accounts/{acct}", headers=dev).json()
+    assert (pos["deposited_fen"], pos["released_fen"], pos["retained_fen"]) == (DOWN, 0, 4 * T * 5 // 100)
+    assert pos["milestone"] == "topped_out"
+    token, _ = web_session(city_engine, "agency")
+    page = TestClient(client.app, follow_redirects=False, cookies={"anju_session": token})
+    r = page.get("/transactions/sales/funds")
+    assert r.status_code == 200 and f"/transactions/sales/funds/{acct}" in r.text and "62220001" in r.text
+    r = page.get(f"/transactions/sales/funds/{acct}")
+    assert r.status_code == 200 and "重点监管额度" in r.text and "主体结构封顶" in r.text
+    assert f"{DOWN / 100:,.2f}" in r.text and "<form" not in r.text.split("<main", 1)[-1]
+    # a buyer or a clerk is not the developer's staff
+    assert client.get(f"{API}/sales/fund-accounts/{acct}", headers=auth(city_engine, "citizen")).status_code == 403
+    # the project passes to another developer: its account is no longer theirs (404, nothing listed)
+    code = "91320100MA1X2Y3Q5" + uscc.calc_check_digit("91320100MA1X2Y3Q5")
+    theirs = tb.developer_body(choose_world(city_engine).street_s1, credit_code=code, name="他家置业")
+    other = client.post(f"{API}/developers", json=theirs, headers=project["city"])
+    assert other.status_code == 201, other.text
+    with city_engine.begin() as c:
+        mine = sale_projects.update().where(sale_projects.c.id == project["sale"].project)
+        c.execute(mine.values(developer_id=other.json()["id"]))
+    assert client.get(f"{API}/sales/fund-accounts/{acct}", headers=dev).status_code == 404
+    assert client.get(f"{API}/sales/fund-accounts", headers=dev).json()["total"] == 0
+    assert page.get(f"/transactions/sales/funds/{acct}").status_code == 404
+
+
+def test_the_reconciliation_csv_from_the_page_and_the_command_line(
+    client: TestClient, city_engine: Engine, settings_for: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The day's figures of the list page as CSV (page and ``anju transactions presale-reconciliation``):
+    a bank name a spreadsheet would read as a formula is quoted; an imbalance exits 1."""
+    import csv
+    import io
+
+    from click.testing import CliRunner
+
+    from anju.cli import main
+    from tests.accounts import web_session
+
+    w = choose_world(city_engine)
+    sale = tb.on_sale(client, city_engine, w.street_s1, homes=2)
+    city = auth(city_engine, "city")
+    body = {"bank": '=HYPERLINK("http://x")', "account_no": "62229901"}
+    r = client.post(f"{API}/projects/{sale.project}/fund-account", json=body, headers=city)
+    assert r.status_code == 201, r.text
+    acct = r.json()["fund_account_id"]
+    contract = filed_contract(client, city_engine, sale.site.homes[0])
+    dep = {"contract_id": contract["id"], "kind": "down_payment", "amount_fen": DOWN, "reference": "B-CSV-1"}
+    assert client.post(f"{API}/fund-accounts/{acct}/deposits", json=dep, headers=city).status_code == 201
+    token, _ = web_session(city_engine, "district")
+    page = TestClient(client.app, follow_redirects=False, cookies={"anju_session": token})
+    assert "/transactions/staff/funds/reconciliation.csv" in page.get("/transactions/staff/funds").text
+    r = page.get("/transactions/staff/funds/reconciliation.csv")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert r.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+    mine = [x for x in rows if x["fund_account_id"] == str(acct)]
+    assert len(mine) == 1
+    row = mine[0]
+    assert row["bank"] == '\'=HYPERLINK("http://x")'  # neutralised: shown as text, not evaluated
+    # the bank has sent no statement line: the platform's deposit is not matched, the day does not balance
+    assert (row["platform_in"], row["platform_balance"], row["bank_balance"]) == (str(DOWN), str(DOWN), "0")
+    assert (row["difference"], row["balanced"], row["date"]) == (str(DOWN), "0", clock.today().isoformat())
+    # the same figures as the list page
+    listed = client.get(f"{API}/fund-accounts", headers=city).json()["items"]
+    assert [i["balanced"] for i in listed if i["fund_account_id"] == acct] == [False]
+    # another district: no rows
+    r = page.get("/transactions/staff/funds/reconciliation.csv", params={"district": w.district_b})
+    assert [x for x in csv.DictReader(io.StringIO(r.content.decode("utf-8-sig")))] == []
+    # the command line writes the same report for the whole city and exits 1 on the imbalance
+    settings = settings_for(city_engine)
+    for name in ("database_url", "data_dir", "data_keys", "index_key", "environment"):
+        value = getattr(settings, name)
+        value = value.get_secret_value() if hasattr(value, "get_secret_value") else value
+        monkeypatch.setenv(f"ANJU_{name.upper()}", str(value))
+    path = f"{settings.data_dir}/presale-reconciliation.csv"
+    r = CliRunner().invoke(main, ["transactions", "presale-reconciliation", "--csv", path])
+    assert r.exit_code == 1, r.output
+    assert f"不平：账户 {acct}" in r.output and "个不平" in r.output
+    with open(path, encoding="utf-8-sig") as f:
+        cli_rows = [x for x in csv.DictReader(f) if x["fund_account_id"] == str(acct)]
+    assert cli_rows == mine
+    # the bank's line arrives: the day balances, on the page's CSV and for the command line (exit 0)
+    line = f"date,amount_fen,direction,reference\n{clock.today()},{DOWN},in,B-CSV-1\n"
+    assert client.post(f"{API}/fund-accounts/{acct}/bank-lines", json={"csv": line}, headers=city).status_code == 200
+    r = page.get("/transactions/staff/funds/reconciliation.csv")
+    [row] = [x for x in csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))) if x["fund_account_id"] == str(acct)]
+    assert (row["bank_in"], row["bank_balance"], row["difference"], row["balanced"]) == (str(DOWN), str(DOWN), "0", "1")
+    r = CliRunner().invoke(main, ["transactions", "presale-reconciliation", "--district", w.district_a])
+    assert r.exit_code == 0 and "0 个不平" in r.output, r.output
+
+
 def test_the_pages_list_open_deposit_and_release_with_a_confirmation(
     client: TestClient, city_engine: Engine, project: dict[str, Any]
 ) -> None:

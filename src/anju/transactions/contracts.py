@@ -306,6 +306,43 @@ def file_and_show(conn: Connection, settings: Settings, kr: Keyring, caller: Cal
     return contract_of(kr, _file(conn, settings, kr, caller, contract_id), mask=True)
 
 
+def _reason(reason: str | None, verb: str) -> str:
+    """The reason, whitespace collapsed: required, at most 200 characters (``sale_contracts.cancel_reason``)."""
+    text = " ".join((reason or "").split())
+    if not text:
+        raise ValidationError.of("reason", f"须填写{verb}原因")
+    if len(text) > 200:
+        raise ValidationError.of("reason", "最长 200 个字符")
+    return text
+
+
+def withdraw_draft(conn: Connection, caller: Caller, contract_id: int, reason: str) -> None:
+    """The developer's staff withdraw (撤回) their own developer's draft, with a reason, before both parties
+    have signed: the contract ends cancelled (``cancelled_by`` the staff account) and the home is free again
+    (``active`` NULL, so a new draft may hold it). Another developer's contract is a 404; a signed, filed or
+    cancelled one a 409 (only the bureau cancels a signed or filed contract). A draft has no deposits (they
+    enter against filed contracts only) and the withdrawal is nobody's fault: no refund, no credit event."""
+    text = _reason(reason, "撤回")
+    row = _own_as_developer(conn, caller, contract_id)
+    _must_be(row, domain.ContractStatus.draft, action="撤回")
+    now = clock.now()
+    c = sale_contracts
+    done = conn.execute(
+        c.update()
+        .where(c.c.id == row.id, c.c.status == domain.ContractStatus.draft)  # a signature meanwhile: refused
+        .values(
+            status=domain.ContractStatus.cancelled,
+            active=None,
+            cancelled_at=now,
+            cancel_reason=text,
+            cancelled_by=caller.username,
+            updated_at=now,
+        )
+    )
+    if done.rowcount != 1:
+        _must_be(_contract(conn, contract_id), domain.ContractStatus.draft, action="撤回")
+
+
 def cancel_contract(
     conn: Connection, kr: Keyring, caller: Caller, contract_id: int, reason: str, reason_code: str = "other"
 ) -> None:
@@ -313,11 +350,7 @@ def cancel_contract(
     and what the buyer deposited in the project's supervised account is refunded. A ``reason_code`` putting
     the fault on the developer records its credit event (:mod:`anju.transactions.cancellations`)."""
     cancellations.check_reason(reason_code, cancellations.NEW_HOME_REASONS)
-    text = " ".join((reason or "").split())
-    if not text:
-        raise ValidationError.of("reason", "须填写撤销原因")
-    if len(text) > 200:
-        raise ValidationError.of("reason", "最长 200 个字符")
+    text = _reason(reason, "撤销")
     row = _contract(conn, contract_id)
     caller.scope.require(row.street_code, f"没有编号为 {contract_id} 的合同")
     _must_be(row, *domain.HOLDING, action="撤销")

@@ -23,11 +23,11 @@ from sqlalchemy import Connection, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from anju import funds
-from anju.core import clock
+from anju.core import clock, csvout
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.money import fen_to_yuan
 from anju.core.paging import Page, fetch_page
-from anju.core.scope import Scope
+from anju.core.scope import SYSTEM, Scope
 from anju.core.settings import Settings
 from anju.security import Caller
 from anju.transactions import domain
@@ -522,10 +522,17 @@ class AccountRow(TypedDict):
 
 
 def list_accounts(
-    conn: Connection, scope: Scope, *, district: str | None, on: date, limit: int, offset: int
+    conn: Connection,
+    scope: Scope,
+    *,
+    district: str | None,
+    on: date,
+    limit: int,
+    offset: int,
+    developer_id: int | None = None,
 ) -> Page[AccountRow]:
-    """The project accounts in scope (of a district), newest first, with balances and the reconciliation
-    of ``on`` (grouped queries per page)."""
+    """The project accounts in scope (of a district; of a developer's projects), newest first, with
+    balances and the reconciliation of ``on`` (grouped queries per page)."""
     s = presale_fund_supervisions
     stmt = (
         select(s.c.fund_account_id, s.c.project_id, s.c.district_code, sale_projects.c.name.label("project_name"))
@@ -535,6 +542,8 @@ def list_accounts(
     )
     if district:
         stmt = stmt.where(s.c.district_code == district)
+    if developer_id is not None:
+        stmt = stmt.where(sale_projects.c.developer_id == developer_id)
     page = fetch_page(conn, stmt, limit=limit, offset=offset, row=lambda r: r)
     ids = [int(r.fund_account_id) for r in page.items]
     accts = {a["id"]: a for a in funds.accounts(conn, ids)}
@@ -572,3 +581,87 @@ def reconciliation(conn: Connection, scope: Scope, fund_account_id: int, on: dat
 
 def journal_index(conn: Connection, journal_id: int) -> int | None:
     return funds.journal(conn, journal_id)["ledger_index"]
+
+
+# ------------------------------------------------------------------------------ reconciliation report
+
+#: The columns of the daily reconciliation report (amounts in fen; ``balanced`` 1 or 0).
+RECONCILIATION_COLUMNS = (
+    "date", "fund_account_id", "project_id", "project_name", "district_code", "street_code", "bank", "account_no",
+    "platform_in", "platform_out", "platform_balance", "bank_in", "bank_out", "bank_balance", "difference",
+    "balanced",
+)  # fmt: skip
+
+
+def reconcile_all(conn: Connection, scope: Scope, on: date, *, district: str | None = None) -> list[dict[str, Any]]:
+    """Every project account in scope (of a district), oldest first, with the figures of ``on`` the list
+    page shows (``funds.reconciliation.day_figures``: the platform's and the bank's movements and closing
+    balances): one row per account, in a fixed number of grouped queries."""
+    s = presale_fund_supervisions
+    stmt = (
+        select(s.c.fund_account_id, s.c.project_id, s.c.district_code, sale_projects.c.name.label("project_name"))
+        .join(sale_projects, sale_projects.c.id == s.c.project_id)
+        .where(*scope.where(s.c.street_code))
+        .order_by(s.c.fund_account_id)
+    )
+    if district:
+        stmt = stmt.where(s.c.district_code == district)
+    found = conn.execute(stmt).all()
+    ids = [int(r.fund_account_id) for r in found]
+    accts = {a["id"]: a for a in funds.accounts(conn, ids)}
+    day = funds.reconciliation.day_figures(conn, ids, on)
+    return [
+        {"date": on, "fund_account_id": i, "project_id": int(r.project_id), "project_name": r.project_name,
+         "district_code": r.district_code, "street_code": accts[i]["street_code"], "bank": accts[i]["bank"],
+         "account_no": accts[i]["account_no"], **day[i]}
+        for r in found
+        for i in [int(r.fund_account_id)]
+    ]  # fmt: skip
+
+
+def reconciliation_csv(conn: Connection, scope: Scope, on: date, *, district: str | None = None) -> bytes:
+    """:func:`reconcile_all` as CSV through the platform's one writer (``core.csvout``: UTF-8 with BOM, a
+    text cell that a spreadsheet would read as a formula — a bank name beginning with ``=`` — quoted)."""
+    return reconciliation_bytes(reconcile_all(conn, scope, on, district=district))
+
+
+def reconciliation_bytes(rows: list[dict[str, Any]]) -> bytes:
+    """Rows of :func:`reconcile_all` as the report's CSV."""
+    return csvout.to_bytes(RECONCILIATION_COLUMNS, ([r[c] for c in RECONCILIATION_COLUMNS] for r in rows))
+
+
+# ---------------------------------------------------------------------------- the developer's own view
+
+
+def developer_accounts(conn: Connection, developer_id: int, *, on: date, limit: int, offset: int) -> Page[AccountRow]:
+    """The supervised accounts of the developer's own projects (read-only, for its staff), whatever the
+    street: the developer is the scope (resolved by ``filings.developer_of``)."""
+    return list_accounts(
+        conn, SYSTEM, district=None, on=on, limit=limit, offset=offset, developer_id=developer_id
+    )  # fmt: skip
+
+
+def _developers_own(conn: Connection, developer_id: int, fund_account_id: int) -> None:
+    """Nothing, when the account is the presale account of one of the developer's projects; otherwise
+    "not found" (404) — another developer's account and a missing one give the same answer."""
+    owner = conn.execute(
+        select(sale_projects.c.developer_id)
+        .join(presale_fund_supervisions, presale_fund_supervisions.c.project_id == sale_projects.c.id)
+        .where(presale_fund_supervisions.c.fund_account_id == fund_account_id)
+    ).scalar_one_or_none()
+    if owner is None or int(owner) != developer_id:
+        raise NotFound("监管账户不存在")
+
+
+def developer_position(conn: Connection, settings: Settings, developer_id: int, fund_account_id: int) -> Position:
+    """The position of one of the developer's own project accounts (404 otherwise)."""
+    _developers_own(conn, developer_id, fund_account_id)
+    return position(conn, settings, SYSTEM, fund_account_id)
+
+
+def developer_releases(
+    conn: Connection, developer_id: int, fund_account_id: int, *, limit: int, offset: int
+) -> Page[Release]:
+    """The release requests of one of the developer's own project accounts (404 otherwise)."""
+    _developers_own(conn, developer_id, fund_account_id)
+    return releases(conn, SYSTEM, fund_account_id, limit=limit, offset=offset)

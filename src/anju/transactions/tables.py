@@ -155,6 +155,7 @@ sale_contracts = Table(
     Index("ix_sale_contracts_buyer", "buyer_account_id"),
     Index("ix_sale_contracts_buyer_bidx", "buyer_id_bidx", "active"),
     Index("ix_sale_contracts_project", "project_id", "status"),
+    Index("ix_sale_contracts_filed_at", "filed_at"),  # the public figures' window scan (migration 0044)
 )
 
 # ------------------------------------------------------------------------- existing homes (存量房)
@@ -241,6 +242,7 @@ resale_contracts = Table(
     Index("ix_resale_contracts_street", "street_code", "status", "created_at"),
     Index("ix_resale_contracts_buyer_bidx", "buyer_id_bidx", "active"),
     Index("ix_resale_contracts_signed", "signed_on"),
+    Index("ix_resale_contracts_filed_at", "filed_at"),  # the public figures' window scan (migration 0044)
 )
 
 # --------------------------------------------------------------- presale fund supervision (预售资金监管)

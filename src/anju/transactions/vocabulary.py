@@ -9,6 +9,7 @@ ACTIONS = {
     "transactions.sign_contract": "签署商品房买卖合同",
     "transactions.file_contract": "商品房买卖合同备案",
     "transactions.cancel_contract": "撤销商品房买卖合同备案",
+    "transactions.withdraw_contract": "开发企业撤回商品房买卖合同草稿",
     "transactions.open_fund_account": "开立预售资金监管账户",
     "transactions.record_deposit": "预售资金入账",
     "transactions.record_milestone": "记录工程节点",

@@ -13,6 +13,7 @@ from anju.transactions.http.pages_resale import router as _resale
 from anju.transactions.http.pages_resale_agency import router as _resale_agency
 from anju.transactions.http.pages_resale_funds import router as _resale_funds
 from anju.transactions.http.pages_sales import router as _sales
+from anju.transactions.http.pages_sales_funds import router as _sales_funds
 from anju.web.routing import Mount
 
 ROUTERS = (
@@ -20,6 +21,7 @@ ROUTERS = (
     Mount.api(_funds_api),
     Mount.pages(_pages),
     Mount.pages(_sales),
+    Mount.pages(_sales_funds),
     Mount.pages(_filings),
     Mount.pages(_funds_pages),
     Mount.api(_api_resale),

@@ -190,6 +190,14 @@ async def file_contract(uow: UowDep, sec: SecurityDep, caller: TxSell, contract_
     return schemas.ContractOut(**filed)
 
 
+@router.post("/contracts/{contract_id}/withdrawal", status_code=204, operation_id="tx_withdraw_contract")
+def withdraw_contract(uow: UowDep, caller: TxSell, contract_id: Id, body: schemas.WithdrawIn) -> None:
+    """The developer's staff withdraw their own developer's draft (before both signatures), with a reason:
+    the home is free again. A signed or filed contract is the bureau's to cancel (409)."""
+    with audited(uow, caller, "transactions.withdraw_contract", "sale_contract", contract_id) as conn:
+        contracts.withdraw_draft(conn, caller, contract_id, body.reason)
+
+
 @router.post("/contracts/{contract_id}/cancellation", status_code=204, operation_id="tx_cancel_contract")
 def cancel_contract(uow: UowDep, sec: SecurityDep, caller: TxManage, contract_id: Id, body: schemas.CancelIn) -> None:
     """撤销备案 (or withdraw an unfiled contract), with a reason: the home is free again."""

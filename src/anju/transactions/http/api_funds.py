@@ -16,9 +16,9 @@ from fastapi import APIRouter, Path, Query
 
 from anju.core import clock
 from anju.security import audited, set_audit_target
-from anju.transactions import presale_funds
+from anju.transactions import filings, presale_funds
 from anju.transactions.http import schemas_funds as s
-from anju.transactions.http.deps import TxManage, TxRead
+from anju.transactions.http.deps import TxManage, TxRead, TxSell
 from anju.web.deps import PagingDep, SettingsDep, UowDep
 from anju.web.schemas import ERRORS, Page
 
@@ -60,6 +60,26 @@ def fund_account(uow: UowDep, settings: SettingsDep, caller: TxRead, account_id:
     """Deposited, released, retained (重点监管额度) and releasable per milestone."""
     with uow.read() as conn:
         return s.PositionOut(**presale_funds.position(conn, settings, caller.scope, account_id))
+
+
+@router.get("/sales/fund-accounts", operation_id="tx_developer_fund_accounts")
+def developer_fund_accounts(uow: UowDep, caller: TxSell, paging: PagingDep) -> Page[s.AccountRowOut]:
+    """The developer's staff: their own projects' supervised accounts with balances (read-only)."""
+    with uow.read() as conn:
+        dev = filings.developer_of(conn, caller)
+        page = presale_funds.developer_accounts(
+            conn, dev["id"], on=clock.today(), limit=paging.page_size, offset=paging.offset
+        )
+    return Page(items=[s.AccountRowOut(**i) for i in page.items], total=page.total, page=paging.page,
+                page_size=paging.page_size)  # fmt: skip
+
+
+@router.get("/sales/fund-accounts/{account_id}", operation_id="tx_developer_fund_account")
+def developer_fund_account(uow: UowDep, settings: SettingsDep, caller: TxSell, account_id: Id) -> s.PositionOut:
+    """The developer's staff: one of their own projects' accounts (another developer's is a 404)."""
+    with uow.read() as conn:
+        dev = filings.developer_of(conn, caller)
+        return s.PositionOut(**presale_funds.developer_position(conn, settings, dev["id"], account_id))
 
 
 @router.get("/fund-accounts/{account_id}/journals", operation_id="tx_fund_journals")

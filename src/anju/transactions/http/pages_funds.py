@@ -31,6 +31,7 @@ router = APIRouter(include_in_schema=False)
 
 Id = Annotated[int, Path(ge=1, le=2**62)]
 DistrictQ = Annotated[str | None, Query(pattern=r"^(\d{6})?$")]
+OnQ = Annotated[date | None, Query()]
 DoneQ = Annotated[Literal["", "opened", "deposit", "milestone", "requested", "approved", "rejected"], Query()]
 DONE = {
     "opened": "监管账户已开立。",
@@ -153,6 +154,20 @@ def _account(
         values=values or {},
         message=message,
         errors=errors or [],
+    )
+
+
+@router.get(BASE + "/reconciliation.csv")
+def reconciliation_csv(uow: UowDep, caller: TxRead, district: DistrictQ = None, on: OnQ = None) -> Response:
+    """The day's reconciliation of every account in scope (of a district) as CSV — the figures of the list
+    page's 今日对账 column; ``on`` another day. Declared before ``/{account_id}``, which would take it."""
+    day = on or clock.today()
+    with uow.read() as conn:
+        body = presale_funds.reconciliation_csv(conn, caller.scope, day, district=district or None)
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="presale-reconciliation-{day}.csv"'},
     )
 
 

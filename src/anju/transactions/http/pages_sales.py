@@ -22,12 +22,13 @@ router = APIRouter(include_in_schema=False)
 
 Id = Annotated[int, Path(ge=1, le=2**62)]
 Text = Annotated[str, Form(max_length=40)]
-DoneQ = Annotated[Literal["", "drafted", "signed", "filed"], Query()]
+DoneQ = Annotated[Literal["", "drafted", "signed", "filed", "withdrawn"], Query()]
 StatusQ = Annotated[Literal["", "draft", "signed", "filed", "cancelled"], Query()]
 DONE = {
     "drafted": "合同已起草。请签署，并请买受人登录平台签署。",
     "signed": "已签署。",
     "filed": "合同已备案。",
+    "withdrawn": "合同已撤回，房屋可重新销售。",
 }
 #: The form's fields (a service's fen fields are shown at the form's yuan fields).
 FIELDS = (
@@ -218,3 +219,68 @@ def file_form(request: Request, uow: UowDep, sec: SecurityDep, caller: TxSell, c
         return _page(request, uow, sec, caller, errors=e.errors, message=e.message, status_code=e.status_code)
 
     return form_action(write, done="/transactions/sales?done=filed", again=again)
+
+
+def _withdraw_page(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: Caller,
+    contract_id: int,
+    *,
+    reason: str = "",
+    errors: list[FieldError] | None = None,
+    message: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    with uow.read() as conn:
+        filings.developer_of(conn, caller)
+        c = contracts.contract_for_party(conn, sec.keyring, caller, contract_id)
+    by_field = {e.field: e.reason for e in errors or [] if e.field == "reason"}
+    rest = [e for e in errors or [] if e.field != "reason"]
+    return render(
+        request,
+        "transactions/sales_withdraw.html",
+        status_code=status_code,
+        c=c,
+        reason=reason,
+        field_errors=by_field,
+        errors=rest,
+        message=message if (rest or not by_field) else None,
+    )
+
+
+@router.get("/transactions/sales/contracts/{contract_id}/withdraw", response_class=HTMLResponse)
+def withdraw_confirm_page(
+    request: Request, uow: UowDep, sec: SecurityDep, caller: TxSell, contract_id: Id
+) -> HTMLResponse:
+    """The confirmation page of a withdrawal (撤回): the draft's terms and the reason to give. Only the
+    caller's developer's contracts (another's is a 404)."""
+    return _withdraw_page(request, uow, sec, caller, contract_id)
+
+
+@router.post("/transactions/sales/contracts/{contract_id}/withdraw", response_class=HTMLResponse, response_model=None)
+def withdraw_form(
+    request: Request,
+    uow: UowDep,
+    sec: SecurityDep,
+    caller: TxSell,
+    contract_id: Id,
+    reason: Annotated[str, Form(max_length=400)] = "",
+    confirmed: Annotated[str, Form(max_length=3)] = "",
+) -> Response:
+    """Withdraw the draft after the confirmation page; a refusal shows that page again with the reason."""
+
+    def write() -> None:
+        if confirmed != "1":
+            raise ValidationError.of("confirmed", "请在确认页确认撤回")
+        with audited(uow, caller, "transactions.withdraw_contract", "sale_contract", contract_id) as conn:
+            contracts.withdraw_draft(conn, caller, contract_id, reason)
+
+    def again(e: AnjuError) -> Response:
+        return _withdraw_page(
+            request, uow, sec, caller, contract_id, reason=reason, errors=e.errors, message=e.message,
+            status_code=e.status_code,
+        )  # fmt: skip
+
+    return form_action(write, done="/transactions/sales?done=withdrawn", again=again)

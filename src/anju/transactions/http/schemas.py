@@ -179,6 +179,10 @@ class ContractOut(BaseModel):
     created_at: datetime
 
 
+class WithdrawIn(BaseModel):
+    reason: str = Field(max_length=200, description="撤回原因")
+
+
 class CancelIn(BaseModel):
     reason: str = Field(max_length=200, description="撤销原因")
     reason_code: str = Field(
