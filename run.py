@@ -76,11 +76,9 @@ def main() -> int:
         mypy = subprocess.Popen([str(BIN / "mypy")], cwd=ROOT, stdout=report, stderr=subprocess.STDOUT)
         # Two workers (pytest-xdist): every test has its own database, so they run side by side; on the
         # 2-core machine this halves the suite's time. ANJU_TEST_WORKERS=0 runs it in one process.
-        # ``loadgroup``: a module marked ``xdist_group`` (one with a costly module-scoped fixture) runs
-        # on one worker, so its fixture is built once per backend rather than once per worker.
         workers = os.environ.get("ANJU_TEST_WORKERS", "2")
         try:
-            tests = run([str(PY), "-m", "pytest", "-n", workers, "--dist", "loadgroup", *rest])
+            tests = run([str(PY), "-m", "pytest", "-n", workers, *rest])
         finally:
             typed = mypy.wait()
         report.seek(0)

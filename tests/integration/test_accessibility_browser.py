@@ -48,9 +48,6 @@ from tests.browser import (
 from tests.integration.test_resale import LANDLORD_NAME
 from tests.rental_builders import LANDLORD_ID
 
-#: Its module-scoped fixture is built once: xdist keeps the module's tests on one worker (``--dist loadgroup``).
-pytestmark = pytest.mark.xdist_group("test_accessibility_browser")
-
 #: Public routes that are not pages a person reads (a health probe, an image).
 #: Public GET routes that answer something other than a page (a health check, a picture, open-data downloads).
 NOT_PAGES = {"/healthz", "/rental/check/{code}/qr.svg", "/open-data/{dataset_id}.csv", "/open-data/{dataset_id}.json",

@@ -30,9 +30,6 @@ from tests.authz.support import EXPECTED, Ctx, exercise
 from tests.authz.world import build_ctx
 from tests.conftest import DbFactory, SettingsFor
 
-#: Its module-scoped fixture is built once: xdist keeps the module's tests on one worker (``--dist loadgroup``).
-pytestmark = pytest.mark.xdist_group("test_authz_matrix")
-
 #: Routes the composition root (``anju.app``) declares itself rather than a context.
 #: The composition root's own routes: the health check and the home page (portal / workbench, ``anju.home``).
 APP_ROUTES = frozenset({("GET", "/healthz"), ("GET", "/")})

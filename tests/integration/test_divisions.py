@@ -11,9 +11,6 @@ from sqlalchemy import func, select
 from anju import divisions
 from anju.divisions.loader import build_city_rows, city_dir, read_city
 
-#: Its module-scoped fixture is built once: xdist keeps the module's tests on one worker (``--dist loadgroup``).
-pytestmark = pytest.mark.xdist_group("test_divisions")
-
 DISTRICTS = {
     "320102": "玄武区",
     "320104": "秦淮区",

@@ -15,9 +15,6 @@ from anju.app import create_app
 from anju.indicators import dictionary
 from tests import conftest
 
-#: Its module-scoped fixture is built once: xdist keeps the module's tests on one worker (``--dist loadgroup``).
-pytestmark = pytest.mark.xdist_group("test_indicator_pages")
-
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:

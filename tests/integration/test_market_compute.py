@@ -24,9 +24,6 @@ from anju.security import Caller, audit_log
 from tests import conftest
 from tests.conftest import TEST_TODAY
 
-#: Its module-scoped fixture is built once: xdist keeps the module's tests on one worker (``--dist loadgroup``).
-pytestmark = pytest.mark.xdist_group("test_market_compute")
-
 #: At the tests' scale (0.001: ≈ 9 resales a month in the whole city, ≈ 1 a district) a city index is
 #: noisy; the mean absolute log error against the true city trend stays under this. The ≤ 1 % goal is
 #: for scale 1.0 (docs/benchmarks.md, bench/market_indices.py).

@@ -27,9 +27,6 @@ from anju.transactions import developers, presale_permits, sale_projects
 from tests import conftest
 from tests.conftest import TEST_SCALE, TEST_SEED, TEST_TODAY
 
-#: Its module-scoped fixture is built once: xdist keeps the module's tests on one worker (``--dist loadgroup``).
-pytestmark = pytest.mark.xdist_group("test_market_land_synth")
-
 T = market_land_transfers
 
 

@@ -32,9 +32,6 @@ from tests import rental_builders as rb
 from tests.accounts import CITIZEN_ID, CITIZEN_NAME, choose_world, web_session
 from tests.browser import Site, Tab, chromium_browser, open_tab, screenshots_dir, site
 
-#: Its module-scoped fixture is built once: xdist keeps the module's tests on one worker (``--dist loadgroup``).
-pytestmark = pytest.mark.xdist_group("test_rental_flows_browser")
-
 AGENCY_CODE = "91110000600037341L"  # the seeded agency account's enterprise (tests/accounts.py)
 
 

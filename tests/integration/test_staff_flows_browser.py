@@ -30,9 +30,6 @@ from anju.security import keyring_from_settings
 from tests.accounts import PASSWORD, choose_world, web_session
 from tests.browser import Site, Tab, chromium_browser, open_tab, screenshots_dir, site
 
-#: Its module-scoped fixture is built once: xdist keeps the module's tests on one worker (``--dist loadgroup``).
-pytestmark = pytest.mark.xdist_group("test_staff_flows_browser")
-
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:

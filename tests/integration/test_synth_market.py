@@ -34,9 +34,6 @@ from anju.transactions import (
 from tests import conftest
 from tests.conftest import TEST_SCALE, TEST_SEED, TEST_TODAY
 
-#: Its module-scoped fixture is built once: xdist keeps the module's tests on one worker (``--dist loadgroup``).
-pytestmark = pytest.mark.xdist_group("test_synth_market")
-
 
 def keyring_for(engine: Engine, tmp: Path) -> Keyring:
     return keyring_from_settings(conftest.test_settings(engine.url.render_as_string(hide_password=False), tmp))

@@ -14,9 +14,6 @@ from anju.addresses import linkage, parse
 from anju.addresses.gazetteer import pinyin_key
 from anju.addresses.reread import reread
 
-#: Its module-scoped fixture is built once: xdist keeps the module's tests on one worker (``--dist loadgroup``).
-pytestmark = pytest.mark.xdist_group("test_address_blocking")
-
 # (id, house code, district, street, road, door, estate, building, unit, room)
 HOMES = [
     (1, "H-GULOU-1", "320106", "320106001", "宏运街", "73", "清凉府二期", "12", "2", "301"),

@@ -18,9 +18,6 @@ from anju.market.indices.engine_spark import SparkEngine, local_session
 from anju.synth.market.frame import generate_frame
 from anju.synth.market.model import DISTRICT_LEVEL
 
-#: Its module-scoped fixture is built once: xdist keeps the module's tests on one worker (``--dist loadgroup``).
-pytestmark = pytest.mark.xdist_group("test_market_engines")
-
 MONTHS = 36
 DISTRICTS = sorted(DISTRICT_LEVEL)
 
