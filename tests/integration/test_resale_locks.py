@@ -37,7 +37,8 @@ def _while_locked(env: dict[str, Any], change: Callable[[Connection], None], req
         change(conn)
         t = threading.Thread(target=lambda: answer.append(request()))
         t.start()
-        waits = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+        waits = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid() "
+        "AND datname = current_database()"
         with eng.connect() as probe:
             for _ in range(400):
                 if t.is_alive() and probe.execute(text(waits)).scalar_one() == 0:
