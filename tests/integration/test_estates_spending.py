@@ -392,6 +392,18 @@ def test_the_applicant_edits_and_withdraws_its_own_application_before_a_decision
     page = c.get(url, headers=citizen).text
     assert "已撤回" in page and "改由街道统一安排" in page and "修改申请" not in page
     assert c.get(f"{url}/edit", headers=citizen).status_code == 422
+    # the edit and withdrawal pages are the applicant's own: staff who may read the application are not it
+    from anju.core.scope import Scope
+    from anju.estates import spending_queries
+    from anju.security import Caller, Role
+    from tests.accounts import account_id
+
+    sid3 = int(url.rsplit("/", 1)[1])
+    mine, clerk_id = account_id(eng, "citizen"), account_id(eng, "clerk")
+    with eng.connect() as conn:
+        assert spending_queries.is_applicant(conn, Caller(mine, "citizen", Role.citizen, None, Scope.own(mine)), sid3)
+        staff = Caller(clerk_id, "clerk", Role.street_clerk, None, Scope.whole_city())
+        assert not spending_queries.is_applicant(conn, staff, sid3)
 
 
 def test_pages_render_the_queue_the_form_the_detail_and_the_export(env: dict[str, Any]) -> None:

@@ -15,7 +15,7 @@ from typing import Any, Literal, TypedDict
 
 from sqlalchemy import Connection, String, case, cast, func, select
 
-from anju import divisions, funds, ledger, registry, transactions
+from anju import divisions, funds, ledger, registry
 from anju.core import clock
 from anju.core.errors import NotFound, ValidationError
 from anju.core.paging import Page, fetch_page
@@ -240,17 +240,12 @@ class Transfer(TypedDict):
 def transfers(conn: Connection, home_id: int) -> list[Transfer]:
     """The home's recorded fund-account transfers (过户, ``estates_fund_transfers``: one per completed
     resale, written with the registration that completed it): the 分户账 follows the home, so a transfer
-    moves no money and is shown on the statement as a note naming the contract (no identity)."""
-    t, r = estates_fund_transfers.c, transactions.resale_contracts.c
-    rows = conn.execute(
-        select(t.transferred_on, r.filing_no)
-        .join(transactions.resale_contracts, r.id == t.contract_id)
-        .where(t.home_id == home_id)
-        .order_by(t.transferred_on, t.id)
-    ).all()
+    moves no money and is shown on the statement as a note. The note names no contract: the statement's
+    reader (today's owner) was no party to the earlier owners' sales."""
+    t = estates_fund_transfers.c
+    rows = conn.execute(select(t.transferred_on).where(t.home_id == home_id).order_by(t.transferred_on, t.id)).all()
     return [
-        {"on": x.transferred_on,
-         "note": f"存量房买卖合同 {x.filing_no or '—'} 转移登记，维修资金分户账过户：随房屋转移，余额不变"}
+        {"on": x.transferred_on, "note": "存量房转移登记，维修资金分户账过户：随房屋转移，余额不变"}
         for x in rows
     ]  # fmt: skip
 

@@ -222,6 +222,12 @@ def _visible(caller: Caller, r: Any) -> bool:
     return caller.account_id is not None and r.applicant_account_id == caller.account_id
 
 
+def is_applicant(conn: Connection, caller: Caller, spending_id: int) -> bool:
+    """Whether the caller's own account made the application (staff in scope are not its applicant)."""
+    mine = conn.execute(select(sp.c.applicant_account_id).where(sp.c.id == spending_id)).scalar()
+    return caller.account_id is not None and mine == caller.account_id
+
+
 def application(conn: Connection, caller: Caller, spending_id: int, *, publish_days: int) -> ApplicationDetail:
     """One application the caller may see (staff in scope, or its own applicant)."""
     r = conn.execute(_q().where(sp.c.id == spending_id)).first()

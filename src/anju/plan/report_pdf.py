@@ -60,13 +60,13 @@ def render(e: Evaluation, *, compress: bool = True) -> bytes:
         Paragraph("一、总体情况", head),
         Paragraph(e.summary, body),
         Paragraph(f"二、主要指标完成情况（截至 {e.as_of} 年）", head),
-        _table(MAIN_HEADER, main_rows(e), cell, font, (55 * mm, 80 * mm, 110 * mm, 20 * mm)),
+        _table(MAIN_HEADER, main_rows(e), cell, (55 * mm, 80 * mm, 110 * mm, 20 * mm)),
         Paragraph("三、指标明细与趋势", head),
-        _table(DETAIL_HEADER, detail_rows(e), cell, font),
+        _table(DETAIL_HEADER, detail_rows(e), cell),
         Paragraph("注：差距为实际值减目标值；完成率为实际值除以目标值；累计指标在期中按已过年数折算进度。", note),
         rates_chart(e, font),
         Paragraph("四、分区完成情况", head),
-        _table(DISTRICT_HEADER, district_rows(e), cell, font)
+        _table(DISTRICT_HEADER, district_rows(e), cell)
         if e.districts
         else Paragraph("本规划没有分区指标。", body),
         Paragraph("五、指标定义", head),
@@ -84,7 +84,6 @@ def _table(
     header: Sequence[str],
     rows: Sequence[Sequence[str]],
     cell: ParagraphStyle,
-    font: str,
     widths: Sequence[float] | None = None,
 ) -> Table:
     return market.pdf_table(header, rows, cell=cell, widths=widths, style=[("VALIGN", (0, 0), (-1, -1), "TOP")])

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from anju import divisions
 from anju.core import clock, csvout
-from anju.core.errors import AnjuError, FieldError, ValidationError
+from anju.core.errors import AnjuError, FieldError, NotFound, ValidationError
 from anju.core.money import collect_fen, fen_to_yuan
 from anju.estates import domain, spending, spending_queries
 from anju.estates.http.api_spending import Status, emergency_filter
@@ -332,6 +332,8 @@ def _edit_form(
 def _own_detail(uow: UowDep, settings: Any, caller: Caller, sid: int) -> spending_queries.ApplicationDetail:
     """The caller's own application, still undecided (else a refusal naming its status)."""
     with uow.read() as conn:
+        if not spending_queries.is_applicant(conn, caller, sid):  # staff in scope see it, but it is not theirs
+            raise NotFound("维修资金使用申请不存在")
         d = spending_queries.application(conn, caller, sid, publish_days=settings.estates_emergency_publish_days)
     if d["application"]["status"] not in spending.UNDECIDED:
         raise ValidationError.of("status", f"申请当前为“{d['application']['status_label']}”，不能修改或撤回")

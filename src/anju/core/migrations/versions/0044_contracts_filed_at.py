@@ -2,7 +2,7 @@
 figures' window scan (issue 18; docs/benchmarks.md "Public transaction figures: the window scan").
 
 Revision ID: 0044
-Revises: 0041
+Revises: 0043
 Create Date: 2026-12-07 23:00:00.000000
 """
 
