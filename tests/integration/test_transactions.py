@@ -132,6 +132,35 @@ def _actions(engine: Engine) -> list[str]:
         return sorted(c.execute(select(audit_log.c.action).where(audit_log.c.action.like("tx.test%"))).scalars())
 
 
+def test_a_queued_write_that_read_first_survives_a_writer_outside_the_queue(empty_engine: Engine) -> None:
+    """A write transaction of the unit of work reads, then writes; meanwhile a writer outside the
+    queue (a session touch, a refusal's audit row, a CLI job) writes too. Both land, in turn: begun
+    DEFERRED, the queued one would fail at its first write with "database is locked"."""
+    uow = UnitOfWork(empty_engine, group_commit=False)
+    outside_done = threading.Event()
+    errors: list[BaseException] = []
+
+    def outside() -> None:
+        try:
+            with empty_engine.begin() as conn:
+                conn.execute(insert(audit_log).values(**_row(2)))
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+        outside_done.set()
+
+    with uow.begin() as conn:
+        conn.execute(select(func.count()).select_from(audit_log)).scalar_one()  # read first
+        t = threading.Thread(target=outside)
+        t.start()
+        # on SQLite the outside writer waits for this transaction (it would commit here if this one
+        # had not taken the write lock); on PostgreSQL it commits at once, touching no common row
+        outside_done.wait(0.5)
+        conn.execute(insert(audit_log).values(**_row(1)))
+    t.join(15)
+    assert not errors
+    assert _actions(empty_engine) == ["tx.test1", "tx.test2"]
+
+
 def _writer(n: int, *, fail: bool = False, started: threading.Event | None = None,
             go: threading.Event | None = None) -> Callable[[Connection], int]:  # fmt: skip
     def work(conn: Connection) -> int:

@@ -42,8 +42,17 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+#: execution option of a connection whose transactions write (the unit of work's ``begin``)
+SQLITE_WRITE = "anju_sqlite_write"
+
+
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # A write transaction takes SQLite's write lock when it begins (IMMEDIATE). Begun DEFERRED, it would
+    # read first and ask for the lock at its first write; a writer outside the queue (a session touch,
+    # a refusal's audit row, a CLI job) committing in between makes that request fail at once with
+    # "database is locked" (the snapshot it read is stale), which no busy timeout waits out.
+    immediate = conn.get_execution_options().get(SQLITE_WRITE, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_engine(url: str, echo: bool = False, pre_ping: bool = False) -> Engine:
@@ -457,7 +466,11 @@ class UnitOfWork:
             with self.engine.begin() as conn:
                 yield conn
             return
-        with self._writers.hold(), self.engine.begin() as conn:
+        with (
+            self._writers.hold(),
+            self.engine.connect().execution_options(**{SQLITE_WRITE: True}) as conn,
+            conn.begin(),
+        ):
             yield conn
 
     @contextmanager
