@@ -52,6 +52,7 @@ def outcomes() -> dict[str, linkage.Outcome]:
         "shared_name_one_has_building": "梅园新村7幢201室",  # the other 梅园新村 has no building 7
         "unique_name_unit_written": "枫林湾5幢2单元601室",
         "unique_name_unit_missing": "枫林湾5幢601室",
+        "unique_name_unit_missing_one_fits": "清凉府二期11幢301室",  # only unit 2 of building 11 has 301
         "unique_name_near_twin": "景明佳园8幢1单元1102室",  # 景明嘉园 has the same building and room
         "unique_road_door": "宏运街73号11幢301室",  # no district, street or estate; one estate at 宏运街73号
         "shared_road_door": "珠江路1号4幢101室",  # two estates at 珠江路1号, one has building 4
@@ -81,12 +82,19 @@ def test_a_unique_estate_name_with_building_unit_and_room_links_the_one_home(
     assert o.best.probability < linkage.DEFAULT_THRESHOLDS.link_threshold
 
 
-def test_the_unique_estate_rule_without_a_unit_links_a_single_unit_match(
-    outcomes: dict[str, linkage.Outcome],
-) -> None:
+def test_the_unique_estate_rule_links_the_unit_written(outcomes: dict[str, linkage.Outcome]) -> None:
     o = outcomes["unique_name_unit_written"]
     assert o.status == "linked" and o.reason.startswith("unique_estate")
     assert o.best is not None and o.best.house_code == "H-QIXIA-2"
+
+
+def test_the_unique_estate_rule_without_a_unit_links_a_single_unit_match(
+    outcomes: dict[str, linkage.Outcome],
+) -> None:
+    # no unit written; of building 11 only unit 2 has room 301
+    o = outcomes["unique_name_unit_missing_one_fits"]
+    assert o.status == "linked" and o.reason.startswith("unique_estate")
+    assert [c.house_code for c in o.candidates] == ["H-GULOU-3"]
 
 
 def test_the_unique_estate_rule_leaves_two_units_with_the_room_to_review(
@@ -113,8 +121,11 @@ def test_a_name_borne_by_several_estates_stays_in_review_even_with_one_matching_
 
 
 def test_the_unique_estate_rule_does_not_link_past_a_near_named_twin(outcomes: dict[str, linkage.Outcome]) -> None:
+    # 景明佳园 and 景明嘉园 read alike: both homes are candidates, equally likely, and a clerk decides
     o = outcomes["unique_name_near_twin"]
-    assert o.status != "linked"
+    assert o.status == "review"
+    assert o.reason.startswith("close_candidates")
+    assert {c.house_code for c in o.candidates} == {"H-YUHUA-1", "H-YUHUA-2"}
 
 
 def test_road_and_door_alone_find_the_home_across_the_city(outcomes: dict[str, linkage.Outcome]) -> None:
@@ -212,3 +223,4 @@ def test_an_estate_run_into_the_road_links_once_the_register_has_split_them(
     o = outcomes["estate_run_into_road"]
     assert o.status == "linked"
     assert o.best is not None and o.best.house_code == "H-GULOU-1"
+

@@ -34,7 +34,6 @@ import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -42,8 +41,7 @@ import pyarrow as pa
 from sqlalchemy import Connection, select
 
 from anju.addresses.domain import LevelExplanation
-from anju.addresses.gazetteer import pinyin_key
-from anju.addresses.parser import ParsedAddress, estate_key, normalise_name
+from anju.addresses.parser import ParsedAddress, estate_columns, estate_key, normalise_name
 from anju.addresses.reread import reread
 from anju.registry import Status, buildings, estates, homes
 
@@ -116,9 +114,8 @@ class Outcome:
 
 
 # -- components ------------------------------------------------------------------------------------
-@lru_cache(maxsize=200_000)
-def _py(name: str) -> str:
-    return pinyin_key(name)
+#: an estate key and what linkage compares of it (``parser.estate_columns``), cached per register name
+EstateColumns = tuple[str | None, str | None, str | None, str | None]
 
 
 def _unit(u: str | None) -> str:
@@ -128,18 +125,19 @@ def _unit(u: str | None) -> str:
 def record_components(p: ParsedAddress) -> dict[str, str | None]:
     """The comparable components of a parsed record (``None`` where it does not say)."""
     est = estate_key(p.estate)
+    est_py, head, rest = estate_columns(est)
     return {
         "district": p.district_code,
         "street": p.street_code,
         "road": normalise_name(p.road),
         "door": p.door,
         "estate": est,
-        "estate_py": _py(est) if est else None,
+        "estate_py": est_py,
         "building": p.building,
         "unit": p.unit,
         "room": p.room,
-        "estate_head": est[0] if est else None,
-        "estate_rest": est[1:] if est and len(est) > 2 else None,
+        "estate_head": head,
+        "estate_rest": rest,
         # a functional zone written instead of a district: the districts it may mean
         "zone": ",".join(p.zone_districts) if p.district_code is None and p.zone_districts else None,
     }
@@ -178,14 +176,14 @@ def register_batches(conn: Connection, batch: int = 200_000) -> Iterator[pa.Tabl
         .where(homes.c.status.in_(LINKABLE))
         .order_by(homes.c.id)
     )
-    names: dict[str, tuple[str | None, str | None]] = {}
+    names: dict[str, EstateColumns] = {}
     result = conn.execution_options(stream_results=True, yield_per=batch).execute(q)
     for part in result.partitions(batch):
         yield homes_table(part, names)
 
 
 def homes_table(
-    rows: Iterable[Sequence[Any]], names: dict[str, tuple[str | None, str | None]] | None = None
+    rows: Iterable[Sequence[Any]], names: dict[str, EstateColumns] | None = None
 ) -> pa.Table:
     """Register homes as components: rows of (id, house code, district code, street code, road, door
     number, estate name, building number, unit, room); ``names`` caches estate keys across calls."""
@@ -194,8 +192,8 @@ def homes_table(
     for hid, code, dist, street, road, door, ename, bno, unit, room in rows:
         if ename not in names:
             k = estate_key(ename)
-            names[ename] = (k, _py(k) if k else None)
-        est, est_py = names[ename]
+            names[ename] = (k, *estate_columns(k))
+        est, est_py, head, rest = names[ename]
         cols["unique_id"].append(hid)
         cols["district"].append(dist)
         cols["street"].append(street)
@@ -206,8 +204,8 @@ def homes_table(
         cols["building"].append(normalise_name(bno))
         cols["unit"].append(_unit(unit))
         cols["room"].append(normalise_name(room))
-        cols["estate_head"].append(est[0] if est else None)
-        cols["estate_rest"].append(est[1:] if est and len(est) > 2 else None)
+        cols["estate_head"].append(head)
+        cols["estate_rest"].append(rest)
         cols["zone"].append(None)
         cols["house_code"].append(code)
     return pa.table(cols, schema=REGISTER_SCHEMA)

@@ -645,6 +645,20 @@ def parse(text: object, city_code: str = "320100") -> ParsedAddress:
     return default_parser(city_code).parse(text)
 
 
+@lru_cache(maxsize=200_000)
+def _estate_pinyin(key: str) -> str:
+    return pinyin_key(key)
+
+
+def estate_columns(key: str | None) -> tuple[str | None, str | None, str | None]:
+    """What linkage compares of an estate key, the same for records and the register: its pinyin (a
+    homophone matches), its first character (``estate_head``) and the rest (``estate_rest``, when
+    longer than one character: a district's short name glued to the front is told by it)."""
+    if not key:
+        return None, None, None
+    return _estate_pinyin(key), key[0], key[1:] if len(key) > 2 else None
+
+
 # re-exported: the register side and the noise models normalise names with the parser's functions
 __all__ = [
     "MAX_LENGTH",
@@ -654,6 +668,7 @@ __all__ = [
     "Parser",
     "canonical",
     "default_parser",
+    "estate_columns",
     "estate_key",
     "normalise_name",
     "normalise_text",

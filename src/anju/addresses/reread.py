@@ -6,19 +6,13 @@ Used by :func:`anju.addresses.linkage.link` before Splink, on Arrow tables of th
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from anju.addresses.gazetteer import gazetteer, pinyin_key
-from anju.addresses.parser import estate_key
-
-
-@lru_cache(maxsize=20_000)
-def _py(name: str) -> str:
-    return pinyin_key(name)
+from anju.addresses.gazetteer import gazetteer
+from anju.addresses.parser import estate_columns, estate_key
 
 
 def _distinct(register: pa.Table, cols: list[str]) -> set[tuple[Any, ...]]:
@@ -55,14 +49,14 @@ def reread(records: pa.Table, register: pa.Table, city_code: str = "320100") -> 
     rows = pa.table(cols).filter(mask).select(["district", "road", "door", "estate"]).to_pylist()
     for r in rows:
         reader.row(r)
-    est = [r["estate"] for r in rows]
+    parts = [estate_columns(r["estate"]) for r in rows]
     new = {
         "district": [r["district"] for r in rows],
         "road": [r["road"] for r in rows],
-        "estate": est,
-        "estate_py": [_py(e) if e else None for e in est],
-        "estate_head": [e[0] if e else None for e in est],
-        "estate_rest": [e[1:] if e and len(e) > 2 else None for e in est],
+        "estate": [r["estate"] for r in rows],
+        "estate_py": [p[0] for p in parts],
+        "estate_head": [p[1] for p in parts],
+        "estate_rest": [p[2] for p in parts],
     }
     for name, values in new.items():
         cols[name] = pc.replace_with_mask(cols[name], mask, pa.array(values, pa.string()))
