@@ -318,20 +318,24 @@ def targets_from_plan(plan: Plan, population: Population | None = None) -> Targe
     )
 
 
-def population_in(conn: Connection, city_code: str) -> Population:
+def population_in(conn: Connection, city_code: str, *, sample: bool | None = None) -> Population:
     """The latest year's resident population of the city and its districts from the street database's
-    stored values (``population.resident``; one query), labelled a sample in a synthetic city."""
+    stored values (``population.resident``), labelled a sample in a synthetic city (``sample``, read
+    from the register when not given). Two small queries: the city's years, then that year's
+    districts — never the streets."""
     from anju import indicators
 
-    got = indicators.values(conn, SYSTEM, codes=[POPULATION], level=None)
-    years = sorted({v.year for v in got if v.level == "city" and v.area_code == city_code and v.value is not None})
-    if not years:
+    city_rows = indicators.values(conn, SYSTEM, codes=[POPULATION], level="city", areas=[city_code])
+    known = [v for v in city_rows if v.value is not None]
+    if not known:
         return Population()
-    year = years[-1]
-    this = [v for v in got if v.year == year and v.value is not None]
-    city = next(int(v.value) for v in this if v.level == "city" and v.value is not None)
-    districts = {v.area_code: int(v.value) for v in this if v.level == "district" and v.value is not None}
-    sample = registry.synthetic_scale(conn) is not None
+    latest = max(known, key=lambda v: v.year)
+    year = latest.year
+    city = int(latest.value or 0)
+    got = indicators.values(conn, SYSTEM, codes=[POPULATION], level="district", years=[year])
+    districts = {v.area_code: int(v.value) for v in got if v.value is not None}
+    if sample is None:
+        sample = registry.synthetic_scale(conn) is not None
     entry = indicators.get(POPULATION)
     source = f"街道数据库：{entry.name}（{POPULATION}）{year} 年" + ("，合成数据" if sample else "")
     return Population(city, districts, year, sample, source)
@@ -341,6 +345,6 @@ def targets_in(conn: Connection, plan: Plan, city_code: str) -> Targets:
     """The targets of ``plan`` (the city's current plan, ``anju.plan.plan_for``) as the register in
     ``conn`` should be compared with them: scaled to the synthetic city's scale when the register is one
     (the demo), with the street database's population."""
-    targets = targets_from_plan(plan, population_in(conn, city_code))
     scale = registry.synthetic_scale(conn)
+    targets = targets_from_plan(plan, population_in(conn, city_code, sample=scale is not None))
     return targets if scale is None or scale == 1 else targets.scaled(scale)
