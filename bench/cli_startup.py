@@ -56,11 +56,28 @@ def inputs(tmp: Path) -> dict[str, list[str]]:
         "anju --help": ["--help"],
         "anju ledger --help": ["ledger", "--help"],
         "anju ledger verify-inclusion": [
-            "ledger", "verify-inclusion", "--leaf-hash", leaf_hash, "--index", "2", "--size", "4",
-            "--root", root, "--proof", proof,
+            "ledger",
+            "verify-inclusion",
+            "--leaf-hash",
+            leaf_hash,
+            "--index",
+            "2",
+            "--size",
+            "4",
+            "--root",
+            root,
+            "--proof",
+            proof,
         ],
         "anju lottery verify": [
-            "lottery", "verify", "--candidates", str(cand), "--seed", "385729", "--result", str(result),
+            "lottery",
+            "verify",
+            "--candidates",
+            str(cand),
+            "--seed",
+            "385729",
+            "--result",
+            str(result),
         ],
     }
 
@@ -87,14 +104,16 @@ def main() -> None:
             runs = [timed([sys.executable, "-c", PROBE, *argv], env) for _ in range(args.repeat)]
             walls = [w for w, _ in runs]
             mods = runs[-1][1].rsplit("MODULES", 1)[1].split()
-            rows.append({
-                "command": name,
-                "median_s": round(statistics.median(walls), 3),
-                "best_s": round(min(walls), 3),
-                "over_python_s": round(statistics.median(walls) - statistics.median(base), 3),
-                "modules": int(mods[0]),
-                "web_stack_loaded": mods[1],
-            })
+            rows.append(
+                {
+                    "command": name,
+                    "median_s": round(statistics.median(walls), 3),
+                    "best_s": round(min(walls), 3),
+                    "over_python_s": round(statistics.median(walls) - statistics.median(base), 3),
+                    "modules": int(mods[0]),
+                    "web_stack_loaded": mods[1],
+                }
+            )
     py = round(statistics.median(base), 3)
     print(f"python -c pass: median {py} s over {args.repeat} runs")
     print(f"{'command':32} {'median s':>9} {'best s':>7} {'- python':>9} {'modules':>8}  web stack")

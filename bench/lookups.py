@@ -84,8 +84,13 @@ def bench_token(url: str, data_dir: Path) -> str:
     with engine.begin() as c:
         aid = c.execute(text("SELECT id FROM accounts WHERE username = 'bench_lookups'")).scalar()
         if aid is None:
-            cmd = NewAccount(username="bench_lookups", password="Bench-Passw0rd!", role=Role.city_officer,
-                             name="基准测试", division_code=settings.city_code)
+            cmd = NewAccount(
+                username="bench_lookups",
+                password="Bench-Passw0rd!",
+                role=Role.city_officer,
+                name="基准测试",
+                division_code=settings.city_code,
+            )
             aid = create_account(c, sec, cmd, Caller.system("bench")).account_id
         token, _, _ = issue_session(c, sec, int(aid), kind="api", ip="127.0.0.1")
     engine.dispose()

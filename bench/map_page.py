@@ -65,8 +65,9 @@ def main() -> int:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
             for _ in range(args.n):
-                context = browser.new_context(viewport={"width": 1280, "height": 800},
-                                              extra_http_headers={"authorization": f"Bearer {token}"})
+                context = browser.new_context(
+                    viewport={"width": 1280, "height": 800}, extra_http_headers={"authorization": f"Bearer {token}"}
+                )
                 page = context.new_page()
                 page.goto(base + "/map")
                 wait_until(page, "() => document.body.dataset.mapReady === '1'", 60)

@@ -223,4 +223,3 @@ def test_an_estate_run_into_the_road_links_once_the_register_has_split_them(
     o = outcomes["estate_run_into_road"]
     assert o.status == "linked"
     assert o.best is not None and o.best.house_code == "H-GULOU-1"
-

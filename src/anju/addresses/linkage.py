@@ -182,9 +182,7 @@ def register_batches(conn: Connection, batch: int = 200_000) -> Iterator[pa.Tabl
         yield homes_table(part, names)
 
 
-def homes_table(
-    rows: Iterable[Sequence[Any]], names: dict[str, EstateColumns] | None = None
-) -> pa.Table:
+def homes_table(rows: Iterable[Sequence[Any]], names: dict[str, EstateColumns] | None = None) -> pa.Table:
     """Register homes as components: rows of (id, house code, district code, street code, road, door
     number, estate name, building number, unit, room); ``names`` caches estate keys across calls."""
     names = {} if names is None else names
