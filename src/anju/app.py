@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from anju import __version__, home
-from anju.core import migrate
+from anju.core import jobs, migrate
 from anju.core.db import UnitOfWork, make_engine
 from anju.core.errors import AnjuError, Forbidden
 from anju.core.scope import OutOfScope
@@ -97,6 +97,7 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
     app.state.settings = settings
     app.state.engine = engine
     app.state.uow = UnitOfWork(engine, settings.write_group_commit)
+    jobs.keep_files_for(settings.job_result_days)
     app.state.security = Security(settings)
     app.state.rate_limiter = RateLimiter()
     from anju.map import TileCache

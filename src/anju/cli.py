@@ -96,6 +96,25 @@ def db_downgrade(revision: str) -> None:
     click.echo(f"schema at {migrate.current_revision(engine)}")
 
 
+@main.group("jobs")
+def jobs_group() -> None:
+    """Background jobs (long work started from the pages)."""
+
+
+@jobs_group.command("purge")
+@click.option(
+    "--days", type=click.IntRange(min=1), default=None, help="Keep this many days (default ANJU_JOB_RESULT_DAYS)."
+)
+def jobs_purge(days: int | None) -> None:
+    """Delete the files of background jobs (reports, evaluations, progress) older than the retention."""
+    from anju.core import jobs
+
+    settings = runtime.settings()
+    keep = days if days is not None else settings.job_result_days
+    removed = jobs.purge(Path(settings.data_dir), keep)
+    click.echo(f"deleted {removed} job files older than {keep} days")
+
+
 @main.command()
 @click.option("--scale", type=float, default=0.01, show_default=True, help="1.0 ≈ the real city (4M homes).")
 @click.option("--seed", type=int, default=1, show_default=True)

@@ -176,3 +176,21 @@ def test_the_import_page_runs_the_import_as_a_job_with_a_page_that_updates_itsel
         assert mine.status_code == 200 and job_path in mine.text
     with live_server.client("district") as other:
         assert other.get("/api/v1" + job_path).status_code == 404
+
+
+def test_a_job_that_ends_deletes_older_jobs_files(empty_engine: Engine, tmp_path: Path) -> None:
+    """After a job ends, files of jobs older than ``job_result_days`` are deleted (once an hour per process)."""
+    stale = jobs.results_dir(tmp_path, "market-reports") / "1" / "market-report-old.pdf"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"%PDF")
+    long_ago = time.time() - 8 * 86_400
+    os.utime(stale, (long_ago, long_ago))
+    fresh = stale.with_name("market-report-new.pdf")
+    fresh.write_bytes(b"%PDF")
+    job_id = jobs.start(
+        unit_of_work(empty_engine), tmp_path, kind="test.work", title="测试任务", owner=OWNER,
+        work=lambda progress: jobs.Done("/imports/1", "完成"),
+    )  # fmt: skip
+    jobs.wait(job_id)
+    assert _get(empty_engine, tmp_path, job_id)["status"] == "done"
+    assert not stale.exists() and fresh.exists()

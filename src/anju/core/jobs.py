@@ -15,6 +15,11 @@ shows progress in the browser").
   the runner (host and process id) and a reader on the same host finds that process gone.
 
 Jobs belong to the account that started them: :func:`get` and :func:`list_for` are scoped by owner.
+
+* The files jobs lead to (a report, an evaluation) live under :func:`results_dir`; they and the progress
+  files are deleted once older than ``job_result_days`` (:func:`purge`: after a job ends, at most once an
+  hour per process, and by ``anju jobs purge``). The job's row stays; its download then answers that the
+  file was cleaned up and may be generated again.
 """
 
 from __future__ import annotations
@@ -118,6 +123,57 @@ def _progress_file(data_dir: Path, job_id: int) -> Path:
     return data_dir / "jobs" / f"{job_id}.json"
 
 
+#: Days a job's files are kept (``job_result_days``; :func:`keep_files_for` sets it for the process).
+_keep = {"days": 7}
+_last_purge: dict[Path, float] = {}
+PURGE_EVERY = 3600.0  # seconds between a process's purges of one data folder
+
+
+def results_dir(data_dir: Path, kind: str) -> Path:
+    """The folder where jobs of one kind keep the files they lead to (deleted after ``job_result_days``)."""
+    return data_dir / "job-results" / kind
+
+
+def keep_files_for(days: int) -> None:
+    """Set how many days this process keeps jobs' files (the app sets it from its settings)."""
+    _keep["days"] = max(1, int(days))
+
+
+def purge(data_dir: Path, days: int, *, now: float | None = None) -> int:
+    """Delete the jobs' result and progress files last written more than ``days`` days ago; answers how
+    many. A job still running rewrites its progress file, so only ended jobs' files grow that old."""
+    cutoff = (time.time() if now is None else now) - days * 86_400
+    removed = 0
+    for root in (data_dir / "job-results", data_dir / "jobs"):
+        if not root.is_dir():
+            continue
+        for path in root.rglob("*"):
+            try:
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:  # another process purged it first
+                continue
+    return removed
+
+
+def _purge_now_and_then(data_dir: Path) -> None:
+    """:func:`purge` with this process's ``job_result_days``, at most once per :data:`PURGE_EVERY`."""
+    now = time.monotonic()
+    with _lock:
+        last = _last_purge.get(data_dir)
+        if last is not None and now - last < PURGE_EVERY:
+            return
+        _last_purge[data_dir] = now
+    try:
+        removed = purge(data_dir, _keep["days"])
+    except OSError as e:  # never fails the job that triggered it
+        log.warning("purging old job files failed: %s", type(e).__name__)
+        return
+    if removed:
+        log.info("purged %d job files older than %d days", removed, _keep["days"])
+
+
 class _Reporter:
     """The :data:`Progress` callback of one job: writes the progress file at most every 0.3 s."""
 
@@ -207,6 +263,7 @@ def _run(uow: UnitOfWork, job_id: int, reporter: _Reporter, work: Callable[[Prog
         return
     reporter(done.message, 1.0, force=True)
     _finish(uow, job_id, status="done", result_path=done.result_path, message=done.message[:500])
+    _purge_now_and_then(reporter.path.parent.parent)
 
 
 def wait(job_id: int, timeout: float = 60.0) -> None:
@@ -294,14 +351,18 @@ def owns_result(conn: Connection, result_path: str, *, owner: int | None) -> boo
 
 
 __all__ = [
+    "PURGE_EVERY",
     "STATUS_LABELS",
     "Done",
     "JobView",
     "Progress",
     "background_jobs",
     "get",
+    "keep_files_for",
     "list_for",
     "owns_result",
+    "purge",
+    "results_dir",
     "start",
     "wait",
 ]

@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     upload_max_bytes: int = Field(
         50 * 1024 * 1024, ge=1024, description="Largest register file accepted for import, in bytes."
     )
+    job_result_days: int = Field(
+        7,
+        ge=1,
+        le=3650,
+        description="Days the files background jobs lead to (reports, evaluations) and their progress files are kept.",
+    )
     import_batch_rows: int = Field(
         20_000, ge=100, le=100_000, description="Rows per bulk-insert batch during import and synthesis."
     )

@@ -145,7 +145,7 @@ REPORT_FILE = re.compile(r"^market-report-(\d{4}-\d{2})-[0-9a-f]{32}\.(pdf|docx)
 def report_dir(settings: Settings, account_id: int) -> FilePath:
     """Where the reports one account generated are kept (each account reads only its own: a report holds
     what its author's scope sees)."""
-    return FilePath(settings.data_dir) / "market-reports" / str(account_id)
+    return jobs.results_dir(FilePath(settings.data_dir), "market-reports") / str(account_id)
 
 
 def start_report(uow: UnitOfWork, settings: Settings, caller: Caller, month: str, fmt: str) -> int:

@@ -1,6 +1,7 @@
 """What the plan's API and pages share: the current plan, the live progress within a scope with the area
 names, the synthetic label, and the evaluation report as a background job (its file under
-``<data_dir>/plan-evaluations/``, downloaded from ``/plan/evaluations/<name>``)."""
+``<data_dir>/job-results/plan-evaluations/``, kept ``job_result_days``, downloaded from
+``/plan/evaluations/<name>``)."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def live_for(conn: Connection, settings: Any, scope: Scope, year: int | None) ->
 
 
 def evaluation_dir(settings: Any) -> Path:
-    return Path(settings.data_dir) / "plan-evaluations"
+    return jobs.results_dir(Path(settings.data_dir), "plan-evaluations")
 
 
 def start_evaluation(uow: UnitOfWork, settings: Any, caller: Caller, kind: str, fmt: str) -> int:
