@@ -253,6 +253,19 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/transactions/staff/resale-funds"): Case(
         one("POST", "/transactions/staff/resale-funds", data={}), ok={422}, scoping=None, perm="transactions.manage"
     ),
+    ("GET", "/transactions/staff/resale-funds/reconciliation.csv"): Case(
+        one("GET", "/transactions/staff/resale-funds/reconciliation.csv"), scoping=None, perm="transactions.read"
+    ),
+    ("POST", f"{API}/resale/fund-accounts/{{account_id}}/bank-lines"): Case(
+        one(
+            "POST",
+            f"{API}/resale/fund-accounts/{NO_ID}/bank-lines",
+            json={"csv": "date,amount_fen,direction,reference\n"},
+        ),
+        ok={404},
+        scoping=None,
+        perm="transactions.manage",
+    ),
     ("GET", "/transactions/staff/funds"): Case(
         one("GET", "/transactions/staff/funds"), scoping=None, perm="transactions.read"
     ),
