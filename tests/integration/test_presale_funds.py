@@ -478,6 +478,9 @@ def test_a_developer_never_reaches_another_developers_account(
     assert client.get(f"{API}/sales/fund-accounts/{acct}/releases", headers=dev).status_code == 404
     r = client.post(f"{API}/sales/fund-accounts/{acct}/releases", json={"amount_fen": 1}, headers=dev)
     assert r.status_code == 404
+    with city_engine.connect() as c:  # the probe of another developer's account is audited as a denial
+        reasons = list(c.execute(select(audit_log.c.reason).where(audit_log.c.action == "authz.denied")).scalars())
+    assert f"out of scope: POST {API}/sales/fund-accounts/{acct}/releases" in reasons
     missing = client.post(f"{API}/sales/fund-accounts/999999/releases", json={"amount_fen": 1}, headers=dev)
     assert missing.status_code == 404 and missing.json()["message"] == r.json()["message"]  # the same answer
     token, csrf = web_session(city_engine, "agency")
