@@ -138,7 +138,24 @@ CASES: dict[tuple[str, str], Case] = {
         perm="transactions.sell",
     ),
     ("GET", "/transactions/sales/funds/{account_id}"): Case(
-        one("GET", f"/transactions/sales/funds/{NO_ID}"), ok=ABSENT, scoping=None, perm="transactions.sell"
+        # a developer's staff: no such account (404); an agency of no developer: told so on the page (200)
+        one("GET", f"/transactions/sales/funds/{NO_ID}"), ok={200, 404}, scoping=None, perm="transactions.sell"
+    ),
+    ("POST", "/transactions/sales/funds/{account_id}/releases"): Case(
+        # a developer's staff: no such account (404); an agency of no developer: told so (422)
+        one("POST", f"/transactions/sales/funds/{NO_ID}/releases", data={"amount_yuan": "1", "confirmed": "1"}),
+        ok={404, 422},
+        scoping=None,
+        perm="transactions.sell",
+    ),
+    ("GET", f"{API}/sales/fund-accounts/{{account_id}}/releases"): Case(
+        one("GET", f"{API}/sales/fund-accounts/{NO_ID}/releases"), ok=ABSENT, scoping=None, perm="transactions.sell"
+    ),
+    ("POST", f"{API}/sales/fund-accounts/{{account_id}}/releases"): Case(
+        one("POST", f"{API}/sales/fund-accounts/{NO_ID}/releases", json={"amount_fen": 1}),
+        ok=ABSENT,
+        scoping=None,
+        perm="transactions.sell",
     ),
     ("GET", f"{API}/sales/fund-accounts"): Case(
         one("GET", f"{API}/sales/fund-accounts"), ok={200, 422}, scoping=None, perm="transactions.sell"
@@ -235,6 +252,19 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("POST", "/transactions/staff/resale-funds"): Case(
         one("POST", "/transactions/staff/resale-funds", data={}), ok={422}, scoping=None, perm="transactions.manage"
+    ),
+    ("GET", "/transactions/staff/resale-funds/reconciliation.csv"): Case(
+        one("GET", "/transactions/staff/resale-funds/reconciliation.csv"), scoping=None, perm="transactions.read"
+    ),
+    ("POST", f"{API}/resale/fund-accounts/{{account_id}}/bank-lines"): Case(
+        one(
+            "POST",
+            f"{API}/resale/fund-accounts/{NO_ID}/bank-lines",
+            json={"csv": "date,amount_fen,direction,reference\n"},
+        ),
+        ok={404},
+        scoping=None,
+        perm="transactions.manage",
     ),
     ("GET", "/transactions/staff/funds"): Case(
         one("GET", "/transactions/staff/funds"), scoping=None, perm="transactions.read"

@@ -206,11 +206,12 @@ def test_accounts_are_scoped_by_district(client: TestClient, city_engine: Engine
     assert r.status_code == 403
 
 
-def test_the_developer_sees_only_its_own_projects_accounts_read_only(
+def test_the_developer_sees_only_its_own_projects_accounts(
     client: TestClient, city_engine: Engine, project: dict[str, Any]
 ) -> None:
     """The developer's staff read their project's account (balance, deposits, releases, retained amount,
-    milestone reached) on the API and the pages; another developer's account is a 404."""
+    milestone reached) on the API and the pages, where the one form is their release application;
+    another developer's account is a 404."""
     from stdnum.cn import uscc
 
     from anju.transactions import sale_projects
@@ -232,7 +233,9 @@ def test_the_developer_sees_only_its_own_projects_accounts_read_only(
     assert r.status_code == 200 and f"/transactions/sales/funds/{acct}" in r.text and "62220001" in r.text
     r = page.get(f"/transactions/sales/funds/{acct}")
     assert r.status_code == 200 and "重点监管额度" in r.text and "主体结构封顶" in r.text
-    assert f"{DOWN / 100:,.2f}" in r.text and "<form" not in r.text.split("<main", 1)[-1]
+    main = r.text.split("<main", 1)[-1]
+    assert f"{DOWN / 100:,.2f}" in r.text and main.count("<form") == 1  # only the release application
+    assert f'action="/transactions/sales/funds/{acct}/releases"' in main and "/deposits" not in main
     # a buyer or a clerk is not the developer's staff
     assert client.get(f"{API}/sales/fund-accounts/{acct}", headers=auth(city_engine, "citizen")).status_code == 403
     # the project passes to another developer: its account is no longer theirs (404, nothing listed)
@@ -365,3 +368,154 @@ def test_the_pages_list_open_deposit_and_release_with_a_confirmation(
     clerk = TestClient(client.app, follow_redirects=False, cookies={"anju_session": token})
     r = clerk.get(base)
     assert r.status_code == 200 and "/deposits" not in r.text and '/releases"' not in r.text
+
+
+def releases_count(engine: Engine) -> int:
+    from anju.transactions.tables import presale_releases
+
+    with engine.connect() as c:
+        return int(c.execute(select(func.count()).select_from(presale_releases)).scalar_one())
+
+
+def test_the_developer_applies_for_a_release_and_an_officer_in_scope_decides(
+    client: TestClient, city_engine: Engine, project: dict[str, Any]
+) -> None:
+    """The developer's staff request a release from their own account (API and page, with a confirmation
+    page); the cap refuses too much with the milestone, cap, released, pending and retained amount; an
+    officer approves (the requester is not an officer: four eyes hold) or rejects; the developer sees
+    the states, never the officers' names, and can decide nothing."""
+    from tests.accounts import web_session
+
+    acct, city, dev = project["account"], project["city"], auth(city_engine, "agency")
+    district = auth(city_engine, "district")
+    base = f"{API}/sales/fund-accounts/{acct}/releases"
+    assert deposit(client, project, "down_payment", DOWN, "B-APPLY-1").status_code == 201
+    assert deposit(client, project, "loan", LOAN, "B-APPLY-2").status_code == 201
+    r = client.post(base, json={"amount_fen": 1}, headers=dev)  # no milestone reached yet
+    assert r.status_code == 422 and "主体结构封顶" in r.text
+    today = clock.today().isoformat()
+    body = {"milestone": "topped_out", "reached_on": today}
+    assert client.post(f"{API}/fund-accounts/{acct}/milestones", json=body, headers=city).status_code == 201
+    half, retained = T * 50 // 100, 4 * T * 5 // 100
+    n = releases_count(city_engine)
+    r = client.post(base, json={"amount_fen": half + 1}, headers=dev)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "amount_fen"
+    msg = r.json()["errors"][0]["reason"]
+    parts = ("主体结构封顶", f"{half / 100:,.2f}", "已拨付 0.00", "待审批 0.00", f"重点监管额度 {retained / 100:,.2f}")
+    for part in parts:
+        assert part in msg, msg
+    assert releases_count(city_engine) == n  # nothing written
+    r = client.post(base, json={"amount_fen": half - 100}, headers=dev)
+    assert r.status_code == 201, r.text
+    rid = r.json()["id"]
+    r = client.post(base, json={"amount_fen": 101}, headers=dev)  # pending counts: 100 fen remain
+    assert r.status_code == 422 and f"待审批 {(half - 100) / 100:,.2f}" in r.text
+    mine = client.get(base, headers=dev).json()["items"]
+    assert [(x["id"], x["status"], x["by_developer"]) for x in mine] == [(rid, "requested", True)]
+    assert "requested_by" not in mine[0] and "decided_by" not in mine[0]
+    staff = client.get(f"{API}/fund-accounts/{acct}/releases", headers=city).json()["items"]
+    assert (staff[0]["id"], staff[0]["by_developer"]) == (rid, True)
+    # the developer decides nothing
+    assert client.post(f"{API}/fund-accounts/{acct}/releases/{rid}/approval", headers=dev).status_code == 403
+    assert client.post(f"{API}/fund-accounts/{acct}/releases/{rid}/rejection", headers=dev).status_code == 403
+    # an officer in scope approves: the journal is posted, the developer sees it approved
+    r = client.post(f"{API}/fund-accounts/{acct}/releases/{rid}/approval", headers=district)
+    assert r.status_code == 201, r.text
+    assert [x["status"] for x in client.get(base, headers=dev).json()["items"]] == ["approved"]
+    pos = client.get(f"{API}/sales/fund-accounts/{acct}", headers=dev).json()
+    assert (pos["released_fen"], pos["available_fen"]) == (half - 100, 100)
+
+    # the page: the form, the confirmation page (nothing written), then the request; an officer rejects
+    token, csrf = web_session(city_engine, "agency")
+    page = TestClient(client.app, follow_redirects=False, cookies={"anju_session": token})
+    fund = f"/transactions/sales/funds/{acct}"
+    assert 'name="amount_yuan"' in page.get(fund).text
+    n = releases_count(city_engine)
+    r = page.post(f"{fund}/releases", data={"csrf_token": csrf, "amount_yuan": "1.01"})
+    assert r.status_code == 422 and "本次最多 1.00" in r.text and "重点监管额度" in r.text
+    r = page.post(f"{fund}/releases", data={"csrf_token": csrf, "amount_yuan": "1.00"})
+    assert r.status_code == 200 and "确认拨付申请" in r.text and 'name="confirmed" value="1"' in r.text
+    assert releases_count(city_engine) == n
+    r = page.post(f"{fund}/releases", data={"csrf_token": csrf, "amount_yuan": "1.00", "confirmed": "1"})
+    assert r.status_code == 303 and r.headers["location"].endswith("done=requested")
+    assert releases_count(city_engine) == n + 1
+    shown = page.get(r.headers["location"]).text
+    assert "拨付申请已提交" in shown and "待审批" in shown and "本企业" in shown
+    rid2 = client.get(base, headers=dev).json()["items"][0]["id"]
+    assert client.post(f"{API}/fund-accounts/{acct}/releases/{rid2}/rejection", headers=city).status_code == 204
+    assert [x["status"] for x in client.get(base, headers=dev).json()["items"]] == ["rejected", "approved"]
+    with city_engine.connect() as c:
+        actions = list(c.execute(select(audit_log.c.action).where(
+            audit_log.c.action == "transactions.developer_request_release", audit_log.c.outcome == "ok"
+        )).scalars())  # fmt: skip
+    assert len(actions) == 2
+
+
+def test_a_developer_never_reaches_another_developers_account(
+    client: TestClient, city_engine: Engine, project: dict[str, Any]
+) -> None:
+    """Once the project is another developer's, its account is out of this developer's scope: the list
+    is empty, reading, listing releases and requesting (API and page) are 404, and nothing is written."""
+    from stdnum.cn import uscc
+
+    from anju.transactions import sale_projects
+    from tests.accounts import web_session
+
+    acct, dev = project["account"], auth(city_engine, "agency")
+    assert deposit(client, project, "down_payment", DOWN, "B-OTHER-1").status_code == 201
+    body = {"milestone": "topped_out", "reached_on": clock.today().isoformat()}
+    assert client.post(f"{API}/fund-accounts/{acct}/milestones", json=body, headers=project["city"]).status_code == 201
+    code = "91320100MA1X2Y3Q5" + uscc.calc_check_digit("91320100MA1X2Y3Q5")
+    theirs = tb.developer_body(choose_world(city_engine).street_s1, credit_code=code, name="他家置业")
+    other = client.post(f"{API}/developers", json=theirs, headers=project["city"])
+    assert other.status_code == 201, other.text
+    with city_engine.begin() as c:
+        c.execute(sale_projects.update().where(sale_projects.c.id == project["sale"].project)
+                  .values(developer_id=other.json()["id"]))  # fmt: skip
+    n = releases_count(city_engine)
+    assert client.get(f"{API}/sales/fund-accounts", headers=dev).json()["total"] == 0
+    assert client.get(f"{API}/sales/fund-accounts/{acct}", headers=dev).status_code == 404
+    assert client.get(f"{API}/sales/fund-accounts/{acct}/releases", headers=dev).status_code == 404
+    r = client.post(f"{API}/sales/fund-accounts/{acct}/releases", json={"amount_fen": 1}, headers=dev)
+    assert r.status_code == 404
+    with city_engine.connect() as c:  # the probe of another developer's account is audited as a denial
+        reasons = list(c.execute(select(audit_log.c.reason).where(audit_log.c.action == "authz.denied")).scalars())
+    assert f"out of scope: POST {API}/sales/fund-accounts/{acct}/releases" in reasons
+    missing = client.post(f"{API}/sales/fund-accounts/999999/releases", json={"amount_fen": 1}, headers=dev)
+    assert missing.status_code == 404 and missing.json()["message"] == r.json()["message"]  # the same answer
+    token, csrf = web_session(city_engine, "agency")
+    page = TestClient(client.app, follow_redirects=False, cookies={"anju_session": token})
+    assert page.get(f"/transactions/sales/funds/{acct}").status_code == 404
+    data = {"csrf_token": csrf, "amount_yuan": "1.00", "confirmed": "1"}
+    assert page.post(f"/transactions/sales/funds/{acct}/releases", data=data).status_code == 404
+    assert releases_count(city_engine) == n
+
+
+def test_an_account_of_no_developer_is_told_so_on_the_fund_pages(
+    client: TestClient, city_engine: Engine, project: dict[str, Any]
+) -> None:
+    """An agency account whose enterprise is not a filed developer gets a Chinese page saying so on every
+    fund page (not a JSON error), and the API's 422 names the account."""
+    from anju.transactions import developers
+    from tests.accounts import web_session
+    from tests.rental_builders import AGENCY_CODE
+
+    acct = project["account"]
+    with city_engine.begin() as c:  # the seeded agency's enterprise is no longer the filed developer
+        c.execute(developers.update().where(developers.c.credit_code == AGENCY_CODE)
+                  .values(credit_code="91320100MA1X2Y3Q50"))  # fmt: skip
+    token, csrf = web_session(city_engine, "agency")
+    page = TestClient(client.app, follow_redirects=False, cookies={"anju_session": token})
+    for r in (
+        page.get("/transactions/sales/funds"),
+        page.get(f"/transactions/sales/funds/{acct}"),
+        page.post(f"/transactions/sales/funds/{acct}/releases", data={"csrf_token": csrf, "amount_yuan": "1"}),
+        page.post(
+            f"/transactions/sales/funds/{acct}/releases",
+            data={"csrf_token": csrf, "amount_yuan": "1", "confirmed": "1"},
+        ),
+    ):
+        assert r.status_code in (200, 422) and r.headers["content-type"].startswith("text/html"), r.text
+        assert "本账户所属机构不是已备案的房地产开发企业" in r.text and "预售资金监管" in r.text
+    r = client.get(f"{API}/sales/fund-accounts/{acct}", headers=auth(city_engine, "agency"))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "account"

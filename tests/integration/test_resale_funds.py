@@ -247,3 +247,61 @@ def test_the_district_accounts_page_lists_and_opens_accounts_with_errors_beside_
     clerk, _ = session(env, "clerk")
     seen = clerk.get(page)
     assert seen.status_code == 200 and "开立区监管账户" not in seen.text  # read only
+
+
+def test_the_district_accounts_reconcile_daily_on_the_page_the_csv_and_the_command_line(
+    env: dict[str, Any], settings_for: Any, monkeypatch: Any
+) -> None:
+    """The presale report's mechanism for the district accounts: the list's 今日对账 column, the CSV for
+    staff in scope (formula cells quoted) and ``anju transactions resale-reconciliation`` (exit 1 while
+    the bank's line is missing, 0 once imported)."""
+    import csv
+    import io
+
+    from click.testing import CliRunner
+
+    from anju.cli import main
+    from anju.core import clock
+
+    client, eng = env["client"], env["engine"]
+    w, district = env["world"], auth(eng, "district")
+    acct = open_account(env)
+    cid = filed(env)
+    assert deposit(env, cid, "down_payment", DOWN, "BANK-REC-01").status_code == 201
+    staff, _ = session(env, "district")
+    page = "/transactions/staff/resale-funds"
+    shown = staff.get(page).text
+    assert "不符" in shown and f"{page}/reconciliation.csv" in shown
+    r = staff.get(f"{page}/reconciliation.csv")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert r.content.startswith(b"\xef\xbb\xbf")
+    [row] = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert (row["fund_account_id"], row["district_code"]) == (str(acct), w.district_a)
+    assert row["account_no"] == "RS-320102-0001"
+    figures = (row["platform_in"], row["bank_balance"], row["difference"], row["balanced"])
+    assert figures == (str(DOWN), "0", str(DOWN), "0")
+    assert row["date"] == clock.today().isoformat()
+    r = staff.get(f"{page}/reconciliation.csv", params={"district": w.district_b})
+    assert list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig")))) == []
+    # the command line, for the whole city: exit 1 while the bank's line is missing
+    settings = settings_for(eng)
+    for name in ("database_url", "data_dir", "data_keys", "index_key", "environment"):
+        value = getattr(settings, name)
+        value = value.get_secret_value() if hasattr(value, "get_secret_value") else value
+        monkeypatch.setenv(f"ANJU_{name.upper()}", str(value))
+    path = f"{settings.data_dir}/resale-reconciliation.csv"
+    out = CliRunner().invoke(main, ["transactions", "resale-reconciliation", "--csv", path])
+    assert out.exit_code == 1 and f"不平：账户 {acct}" in out.output and "存量房交易资金对账" in out.output, out.output
+    with open(path, encoding="utf-8-sig") as f:
+        assert list(csv.DictReader(f)) == [row]
+    # the bank's statement line arrives (a clerk may not import it; another district's officer may not)
+    line = f"date,amount_fen,direction,reference\n{clock.today()},{DOWN},in,BANK-REC-01\n"
+    assert client.post(f"{API}/fund-accounts/{acct}/bank-lines", json={"csv": line},
+                       headers=auth(eng, "clerk")).status_code == 403  # fmt: skip
+    r = client.post(f"{API}/fund-accounts/{acct}/bank-lines", json={"csv": line}, headers=district)
+    assert r.status_code == 200 and r.json()["imported"] == 1, r.text
+    [row] = list(csv.DictReader(io.StringIO(staff.get(f"{page}/reconciliation.csv").content.decode("utf-8-sig"))))
+    assert (row["bank_in"], row["difference"], row["balanced"]) == (str(DOWN), "0", "1")
+    assert client.get(f"{API}/fund-accounts", headers=district).json()["items"][0]["balanced"] is True
+    out = CliRunner().invoke(main, ["transactions", "resale-reconciliation", "--district", w.district_a])
+    assert out.exit_code == 0 and "0 个不平" in out.output, out.output

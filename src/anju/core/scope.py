@@ -33,6 +33,10 @@ class Scope:
     streets: frozenset[str] | None = None
     #: For ``own`` scopes: the account whose own records are visible.
     account_id: int | None = None
+    #: For ``own`` scopes of enterprise staff: the unified social credit code of the enterprise the
+    #: account acts for (``accounts.org_code``); that enterprise's records are visible through
+    #: :meth:`where_org` and :meth:`require_org` (e.g. a developer's projects and their fund accounts).
+    org: str | None = None
 
     @classmethod
     def whole_city(cls, city_code: str = "") -> Scope:
@@ -43,8 +47,8 @@ class Scope:
         return cls(level, code, frozenset(streets))
 
     @classmethod
-    def own(cls, account_id: int) -> Scope:
-        return cls("own", "", frozenset(), account_id)
+    def own(cls, account_id: int, org: str | None = None) -> Scope:
+        return cls("own", "", frozenset(), account_id, org)
 
     @classmethod
     def nothing(cls) -> Scope:
@@ -83,6 +87,18 @@ class Scope:
     def require(self, street_code: str | None, missing: str) -> None:
         """Raise :class:`OutOfScope` with ``missing`` (the same answer as a truly missing record)."""
         if not self.allows(street_code):
+            raise OutOfScope(missing)
+
+    def where_org(self, org_column: Any) -> list[ColumnElement[bool]]:
+        """Conditions that restrict a query to the records of the caller's own enterprise, on a column
+        holding an enterprise's credit code: nothing matches a scope without an enterprise."""
+        if self.org is None:
+            return [false()]
+        return [org_column == self.org]
+
+    def require_org(self, org_code: str | None, missing: str) -> None:
+        """Raise :class:`OutOfScope` with ``missing`` unless the record is the caller's enterprise's."""
+        if self.org is None or org_code != self.org:
             raise OutOfScope(missing)
 
 

@@ -106,9 +106,13 @@ class Security:
                 self._scopes[code] = hit
         return hit
 
-    def scope_for(self, conn: Connection, account_id: int, role: Role, division_code: str | None) -> Scope:
+    def scope_for(
+        self, conn: Connection, account_id: int, role: Role, division_code: str | None, org_code: str | None = None
+    ) -> Scope:
+        """The data scope of an account: its own records (with its enterprise's, for enterprise staff), or
+        the streets of its division."""
         if role in PUBLIC_ROLES:
-            return Scope.own(account_id)
+            return Scope.own(account_id, org_code)
         if division_code is None:
             return Scope.nothing()
         if len(division_code) == 9:

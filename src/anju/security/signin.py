@@ -207,6 +207,7 @@ def resolve(
             accounts.c.username,
             accounts.c.role,
             accounts.c.division_code,
+            accounts.c.org_code,
             accounts.c.disabled_at,
         )
         .join(accounts, accounts.c.id == sessions.c.account_id)
@@ -230,7 +231,7 @@ def resolve(
             # lock, the touch waits out the busy timeout and is skipped — the request is still served;
             # the next request touches the session again.
             log.info("session touch skipped: database busy")
-    scope = sec.scope_for(conn, row.aid, role, row.division_code)
+    scope = sec.scope_for(conn, row.aid, role, row.division_code, row.org_code)
     caller = Caller(
         row.aid,
         row.username,

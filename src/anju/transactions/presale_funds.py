@@ -19,20 +19,21 @@ import re
 from datetime import date, datetime
 from typing import Any, TypedDict
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from anju import funds
 from anju.core import clock, csvout
-from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
+from anju.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationError
 from anju.core.money import fen_to_yuan
 from anju.core.paging import Page, fetch_page
-from anju.core.scope import SYSTEM, Scope
+from anju.core.scope import Scope
 from anju.core.settings import Settings
-from anju.security import Caller
+from anju.security import Caller, accounts
 from anju.transactions import domain
 from anju.transactions.presale_policy import policy_by_code, policy_on
 from anju.transactions.tables import (
+    developers,
     home_prices,
     presale_fund_supervisions,
     presale_milestones,
@@ -100,17 +101,44 @@ def open_account(
     return acct
 
 
+MISSING = "监管账户不存在"
+
+
+def _in_scope(scope: Scope) -> list[Any]:
+    """The conditions, on ``presale_fund_supervisions`` joined to ``sale_projects``, of the accounts a
+    scope covers: an officer's streets; for a developer's staff (an ``own`` scope carrying the
+    enterprise's credit code, ``Scope.org``) the projects of that developer, whatever their street."""
+    s = presale_fund_supervisions
+    if scope.level == "own":
+        mine = select(developers.c.id).where(*scope.where_org(developers.c.credit_code))
+        return [sale_projects.c.developer_id.in_(mine.scalar_subquery())]
+    return scope.where(s.c.street_code)
+
+
 def _supervision(conn: Connection, scope: Scope, fund_account_id: int, *, lock: bool = False) -> Any:
-    """The project's supervision of a fund account in scope; ``lock`` takes its row for the rest of the
-    transaction (PostgreSQL; SQLite serialises writers anyway), so that concurrent deposits, requests
-    and approvals of one project check their caps one after the other."""
-    funds.scoped_account(conn, scope, fund_account_id, KIND)
+    """The project's supervision of a fund account in scope (an officer's streets, or a developer's own
+    projects — :func:`_in_scope`; anything else is "not found", a record out of scope ``OutOfScope``);
+    ``lock`` takes its row for the rest of the transaction (PostgreSQL; SQLite serialises writers
+    anyway), so that concurrent deposits, requests and approvals of one project check their caps one
+    after the other."""
+    if scope.level != "own":
+        funds.scoped_account(conn, scope, fund_account_id, KIND)
     q = (
-        select(presale_fund_supervisions, sale_projects.c.name.label("project_name"))
+        select(
+            presale_fund_supervisions,
+            sale_projects.c.name.label("project_name"),
+            developers.c.credit_code.label("developer_code"),
+        )
         .join(sale_projects, sale_projects.c.id == presale_fund_supervisions.c.project_id)
+        .join(developers, developers.c.id == sale_projects.c.developer_id)
         .where(presale_fund_supervisions.c.fund_account_id == fund_account_id)
     )
-    return conn.execute(q.with_for_update(of=presale_fund_supervisions) if lock else q).one()
+    row = conn.execute(q.with_for_update(of=presale_fund_supervisions) if lock else q).first()
+    if row is None:
+        raise NotFound(MISSING)
+    if scope.level == "own":
+        scope.require_org(row.developer_code, MISSING)
+    return row
 
 
 # ------------------------------------------------------------------------------------------ deposits
@@ -395,13 +423,14 @@ def _refuse(pos: Position, amount_fen: int) -> ValidationError:
 
 
 def request_release(conn: Connection, settings: Settings, caller: Caller, fund_account_id: int, amount_fen: int) -> int:
-    """A request to release ``amount_fen`` to the developer, refused (naming the milestone, the cap and
-    the amount) when it is above what the latest milestone reached allows."""
+    """A request to release ``amount_fen`` to the developer — by an officer in scope on its behalf, or by
+    the developer's own staff for its own project's account (the caller's scope decides which accounts
+    it reaches) — refused (naming the milestone, the cap, what is released and pending, the retained
+    amount and the amount asked) when it is above what the latest milestone reached allows."""
     if not isinstance(amount_fen, int) or not 0 < amount_fen <= MAX_FEN:
         raise ValidationError.of("amount_fen", "金额应为正整数（分）")
     pos = position(conn, settings, caller.scope, fund_account_id, lock=True)
-    if amount_fen > pos["available_fen"]:
-        raise _refuse(pos, amount_fen)
+    check_release(pos, amount_fen)
     return int(
         conn.execute(
             presale_releases.insert()
@@ -410,6 +439,15 @@ def request_release(conn: Connection, settings: Settings, caller: Caller, fund_a
             .returning(presale_releases.c.id)
         ).scalar_one()
     )  # fmt: skip
+
+
+def check_release(pos: Position, amount_fen: int) -> None:
+    """Refuse a request of ``amount_fen`` above what the position allows (the confirmation page asks it
+    before the request is written; :func:`request_release` asks it again under the lock)."""
+    if not isinstance(amount_fen, int) or not 0 < amount_fen <= MAX_FEN:
+        raise ValidationError.of("amount_fen", "金额应为正整数（分）")
+    if amount_fen > pos["available_fen"]:
+        raise _refuse(pos, amount_fen)
 
 
 def _release_row(conn: Connection, project_id: int, release_id: int) -> Any:
@@ -424,6 +462,7 @@ def _release_row(conn: Connection, project_id: int, release_id: int) -> Any:
 def approve_release(conn: Connection, settings: Settings, caller: Caller, fund_account_id: int, release_id: int) -> int:
     """Approve a request (another officer than the one who requested it): the cap is checked again and
     the release journal posted (bank → released). Returns the journal."""
+    _officer(caller)
     pos = position(conn, settings, caller.scope, fund_account_id, but=release_id, lock=True)
     row = _release_row(conn, pos["project_id"], release_id)
     if row.requested_by == caller.username:
@@ -449,7 +488,15 @@ def approve_release(conn: Connection, settings: Settings, caller: Caller, fund_a
     return jid
 
 
+def _officer(caller: Caller) -> None:
+    """Deciding on a request is the bureau's: a developer's staff never approve or reject one (the routes
+    ask ``transactions.manage`` already; this keeps the rule in the service)."""
+    if caller.scope.level == "own":
+        raise Forbidden("拨付申请由监管部门审批")
+
+
 def reject_release(conn: Connection, caller: Caller, fund_account_id: int, release_id: int) -> None:
+    _officer(caller)
     sup = _supervision(conn, caller.scope, fund_account_id)
     _release_row(conn, int(sup.project_id), release_id)
     conn.execute(
@@ -466,16 +513,27 @@ class Release(TypedDict):
     status: str
     status_label: str
     requested_by: str
+    #: the developer's own application (its staff requested it) rather than an officer's on its behalf
+    by_developer: bool
     requested_at: datetime
     decided_by: str | None
     decided_at: datetime | None
     journal_id: int | None
 
 
+def _releases_q() -> Select[Any]:
+    """Release requests with whether a developer's staff account (an account of an enterprise) made them."""
+    by_dev = accounts.c.org_code.is_not(None)
+    return select(presale_releases, by_dev.label("by_developer")).outerjoin(
+        accounts, accounts.c.username == presale_releases.c.requested_by
+    )
+
+
 def releases(conn: Connection, scope: Scope, fund_account_id: int, *, limit: int, offset: int) -> Page[Release]:
+    """The account's release requests, newest first (a developer's staff: only its own projects')."""
     sup = _supervision(conn, scope, fund_account_id)
     stmt = (
-        select(presale_releases)
+        _releases_q()
         .where(presale_releases.c.project_id == sup.project_id)
         .order_by(presale_releases.c.id.desc())
     )
@@ -485,7 +543,8 @@ def releases(conn: Connection, scope: Scope, fund_account_id: int, *, limit: int
 def requested_release(conn: Connection, scope: Scope, fund_account_id: int, release_id: int) -> Release:
     """One request of the account waiting for approval (404 if not the account's, 409 if handled)."""
     sup = _supervision(conn, scope, fund_account_id)
-    return _release(_release_row(conn, sup.project_id, release_id))
+    _release_row(conn, sup.project_id, release_id)
+    return _release(conn.execute(_releases_q().where(presale_releases.c.id == release_id)).one())
 
 
 def _release(r: Any) -> Release:
@@ -496,6 +555,7 @@ def _release(r: Any) -> Release:
         "status": r.status,
         "status_label": domain.RELEASE_STATUS_LABELS[r.status],
         "requested_by": r.requested_by,
+        "by_developer": bool(r.by_developer),
         "requested_at": r.requested_at,
         "decided_by": r.decided_by,
         "decided_at": r.decided_at,
@@ -521,29 +581,25 @@ class AccountRow(TypedDict):
     balanced: bool
 
 
-def list_accounts(
-    conn: Connection,
-    scope: Scope,
-    *,
-    district: str | None,
-    on: date,
-    limit: int,
-    offset: int,
-    developer_id: int | None = None,
-) -> Page[AccountRow]:
-    """The project accounts in scope (of a district; of a developer's projects), newest first, with
-    balances and the reconciliation of ``on`` (grouped queries per page)."""
+def _accounts_query(scope: Scope, district: str | None) -> Select[Any]:
+    """The project accounts a scope covers (of a district), unordered: the one base query of the list,
+    the developer's list and the reconciliation report."""
     s = presale_fund_supervisions
     stmt = (
         select(s.c.fund_account_id, s.c.project_id, s.c.district_code, sale_projects.c.name.label("project_name"))
         .join(sale_projects, sale_projects.c.id == s.c.project_id)
-        .where(*scope.where(s.c.street_code))
-        .order_by(s.c.fund_account_id.desc())
+        .where(*_in_scope(scope))
     )
-    if district:
-        stmt = stmt.where(s.c.district_code == district)
-    if developer_id is not None:
-        stmt = stmt.where(sale_projects.c.developer_id == developer_id)
+    return stmt.where(s.c.district_code == district) if district else stmt
+
+
+def list_accounts(
+    conn: Connection, scope: Scope, *, district: str | None, on: date, limit: int, offset: int
+) -> Page[AccountRow]:
+    """The project accounts in scope (an officer's streets; a developer's staff: its own projects, see
+    :func:`_in_scope`), of a district, newest first, with balances and the reconciliation of ``on``
+    (grouped queries per page)."""
+    stmt = _accounts_query(scope, district).order_by(presale_fund_supervisions.c.fund_account_id.desc())
     page = fetch_page(conn, stmt, limit=limit, offset=offset, row=lambda r: r)
     ids = [int(r.fund_account_id) for r in page.items]
     accts = {a["id"]: a for a in funds.accounts(conn, ids)}
@@ -586,10 +642,15 @@ def journal_index(conn: Connection, journal_id: int) -> int | None:
 # ------------------------------------------------------------------------------ reconciliation report
 
 #: The columns of the daily reconciliation report (amounts in fen; ``balanced`` 1 or 0).
-RECONCILIATION_COLUMNS = (
-    "date", "fund_account_id", "project_id", "project_name", "district_code", "street_code", "bank", "account_no",
+#: The day's figures of an account (``funds.reconciliation.day_figures``), the tail of every fund
+#: reconciliation report (presale here, resale in ``resale_funds``).
+DAY_COLUMNS = (
     "platform_in", "platform_out", "platform_balance", "bank_in", "bank_out", "bank_balance", "difference",
     "balanced",
+)  # fmt: skip
+RECONCILIATION_COLUMNS = (
+    "date", "fund_account_id", "project_id", "project_name", "district_code", "street_code", "bank", "account_no",
+    *DAY_COLUMNS,
 )  # fmt: skip
 
 
@@ -597,15 +658,7 @@ def reconcile_all(conn: Connection, scope: Scope, on: date, *, district: str | N
     """Every project account in scope (of a district), oldest first, with the figures of ``on`` the list
     page shows (``funds.reconciliation.day_figures``: the platform's and the bank's movements and closing
     balances): one row per account, in a fixed number of grouped queries."""
-    s = presale_fund_supervisions
-    stmt = (
-        select(s.c.fund_account_id, s.c.project_id, s.c.district_code, sale_projects.c.name.label("project_name"))
-        .join(sale_projects, sale_projects.c.id == s.c.project_id)
-        .where(*scope.where(s.c.street_code))
-        .order_by(s.c.fund_account_id)
-    )
-    if district:
-        stmt = stmt.where(s.c.district_code == district)
+    stmt = _accounts_query(scope, district).order_by(presale_fund_supervisions.c.fund_account_id)
     found = conn.execute(stmt).all()
     ids = [int(r.fund_account_id) for r in found]
     accts = {a["id"]: a for a in funds.accounts(conn, ids)}
@@ -631,37 +684,9 @@ def reconciliation_bytes(rows: list[dict[str, Any]]) -> bytes:
 
 
 # ---------------------------------------------------------------------------- the developer's own view
-
-
-def developer_accounts(conn: Connection, developer_id: int, *, on: date, limit: int, offset: int) -> Page[AccountRow]:
-    """The supervised accounts of the developer's own projects (read-only, for its staff), whatever the
-    street: the developer is the scope (resolved by ``filings.developer_of``)."""
-    return list_accounts(
-        conn, SYSTEM, district=None, on=on, limit=limit, offset=offset, developer_id=developer_id
-    )  # fmt: skip
-
-
-def _developers_own(conn: Connection, developer_id: int, fund_account_id: int) -> None:
-    """Nothing, when the account is the presale account of one of the developer's projects; otherwise
-    "not found" (404) — another developer's account and a missing one give the same answer."""
-    owner = conn.execute(
-        select(sale_projects.c.developer_id)
-        .join(presale_fund_supervisions, presale_fund_supervisions.c.project_id == sale_projects.c.id)
-        .where(presale_fund_supervisions.c.fund_account_id == fund_account_id)
-    ).scalar_one_or_none()
-    if owner is None or int(owner) != developer_id:
-        raise NotFound("监管账户不存在")
-
-
-def developer_position(conn: Connection, settings: Settings, developer_id: int, fund_account_id: int) -> Position:
-    """The position of one of the developer's own project accounts (404 otherwise)."""
-    _developers_own(conn, developer_id, fund_account_id)
-    return position(conn, settings, SYSTEM, fund_account_id)
-
-
-def developer_releases(
-    conn: Connection, developer_id: int, fund_account_id: int, *, limit: int, offset: int
-) -> Page[Release]:
-    """The release requests of one of the developer's own project accounts (404 otherwise)."""
-    _developers_own(conn, developer_id, fund_account_id)
-    return releases(conn, SYSTEM, fund_account_id, limit=limit, offset=offset)
+#
+# A developer's staff reach the same functions with their own scope (``Scope.own`` carrying the
+# enterprise's credit code, resolved at sign-in from ``accounts.org_code``): ``list_accounts``,
+# ``position``, ``releases`` and ``request_release`` answer only the developer's own projects' accounts
+# (:func:`_in_scope`, :func:`_supervision`); another developer's account is out of scope, answered
+# exactly like a missing one.

@@ -29,14 +29,14 @@ from typing import Any, TypedDict
 from sqlalchemy import Connection, select
 
 from anju import divisions, funds
-from anju.core import clock
+from anju.core import clock, csvout
 from anju.core.errors import Conflict, FieldError, NotFound, ValidationError
 from anju.core.paging import Page
-from anju.core.scope import Scope
+from anju.core.scope import OutOfScope, Scope
 from anju.security import Caller
 from anju.transactions import domain
 from anju.transactions import resale_domain as rd
-from anju.transactions.presale_funds import ACCOUNT_NO, MAX_FEN, REFERENCE, DepositRecorded, yuan
+from anju.transactions.presale_funds import ACCOUNT_NO, DAY_COLUMNS, MAX_FEN, REFERENCE, DepositRecorded, yuan
 from anju.transactions.tables import resale_contracts
 
 KIND = "resale"
@@ -106,21 +106,31 @@ class AccountRow(TypedDict):
     held_fen: int  # held for contracts now
     released_fen: int  # paid to sellers
     bank_fen: int
+    balanced: bool  # the day's reconciliation against the bank's lines
 
 
-def list_accounts(conn: Connection, scope: Scope, *, district: str | None, limit: int, offset: int) -> Page[AccountRow]:
-    """The district accounts the caller's scope reaches (of one district), by district code."""
-    ids = funds.account_ids(conn, Scope.whole_city(), KIND)
-    accts = funds.accounts(conn, ids)
+def _accounts_in(conn: Connection, scope: Scope, district: str | None) -> list[funds.Account]:
+    """The district accounts the scope reaches (of one district), by district code: the one selection of
+    the list and the reconciliation report."""
     allowed = _districts_in(conn, scope)
     rows = [
         a
-        for a in accts
+        for a in funds.accounts(conn, funds.account_ids(conn, Scope.whole_city(), KIND))
         if (allowed is None or a["district_code"] in allowed) and (not district or a["district_code"] == district)
     ]
-    rows.sort(key=lambda a: a["district_code"])
+    return sorted(rows, key=lambda a: a["district_code"])
+
+
+def list_accounts(
+    conn: Connection, scope: Scope, *, district: str | None, limit: int, offset: int, on: date | None = None
+) -> Page[AccountRow]:
+    """The district accounts the caller's scope reaches (of one district), by district code, with the
+    reconciliation of ``on`` (default today) against the bank's lines."""
+    rows = _accounts_in(conn, scope, district)
     page = rows[offset : offset + limit]
-    bal = funds.balances(conn, [a["id"] for a in page])
+    ids = [a["id"] for a in page]
+    bal = funds.balances(conn, ids)
+    day = funds.reconciliation.day_figures(conn, ids, on or clock.today())
     names = divisions.names(conn, {a["district_code"] for a in page})
     items: list[AccountRow] = []
     for a in page:
@@ -136,9 +146,59 @@ def list_accounts(conn: Connection, scope: Scope, *, district: str | None, limit
                 "held_fen": -b.get("held", 0) - b.get("released", 0),
                 "released_fen": b.get("released", 0),
                 "bank_fen": b.get("bank", 0),
+                "balanced": bool(day[a["id"]]["balanced"]),
             }
         )
     return Page(items, len(rows))
+
+
+def _scoped(conn: Connection, scope: Scope, fund_account_id: int) -> funds.Account:
+    """A district account the scope reaches (a district officer: the district's; a street officer: the
+    district of its streets); anything else is "not found"."""
+    acct = funds.scoped_account(conn, Scope.whole_city(), fund_account_id, KIND)
+    allowed = _districts_in(conn, scope)
+    if allowed is not None and acct["district_code"] not in allowed:
+        raise OutOfScope("监管账户不存在")
+    return acct
+
+
+def import_bank_lines(conn: Connection, caller: Caller, fund_account_id: int, text: str) -> funds.BankImport:
+    """The bank's statement lines of a district account (CSV ``date,amount_fen,direction,reference``, all
+    or nothing), for the daily reconciliation — the generic ``funds.reconciliation`` import."""
+    _scoped(conn, caller.scope, fund_account_id)
+    return funds.reconciliation.import_bank_lines(conn, fund_account_id, text, caller.account_id)
+
+
+# ------------------------------------------------------------------------------ reconciliation report
+
+#: The columns of the resale accounts' daily reconciliation report (amounts in fen; ``balanced`` 1 or 0):
+#: the presale report's figures (``presale_funds.DAY_COLUMNS``) after the district account's identity.
+RECONCILIATION_COLUMNS = (
+    "date", "fund_account_id", "district_code", "district_name", "bank", "account_no", *DAY_COLUMNS,
+)  # fmt: skip
+
+
+def reconcile_all(conn: Connection, scope: Scope, on: date, *, district: str | None = None) -> list[dict[str, Any]]:
+    """Every district account in scope (of a district), by district code, with the figures of ``on``
+    (``funds.reconciliation.day_figures``, as for the presale accounts): one row per account."""
+    accts = _accounts_in(conn, scope, district)
+    day = funds.reconciliation.day_figures(conn, [a["id"] for a in accts], on)
+    names = divisions.names(conn, {a["district_code"] for a in accts})
+    return [
+        {"date": on, "fund_account_id": a["id"], "district_code": a["district_code"],
+         "district_name": names.get(a["district_code"], a["district_code"]), "bank": a["bank"],
+         "account_no": a["account_no"], **day[a["id"]]}
+        for a in accts
+    ]  # fmt: skip
+
+
+def reconciliation_bytes(rows: list[dict[str, Any]]) -> bytes:
+    """Rows of :func:`reconcile_all` as the report's CSV (``core.csvout``, as the presale report)."""
+    return csvout.to_bytes(RECONCILIATION_COLUMNS, ([r[c] for c in RECONCILIATION_COLUMNS] for r in rows))
+
+
+def reconciliation_csv(conn: Connection, scope: Scope, on: date, *, district: str | None = None) -> bytes:
+    return reconciliation_bytes(reconcile_all(conn, scope, on, district=district))
 
 
 def _district_account(conn: Connection, district_code: str) -> funds.Account | None:

@@ -4,7 +4,9 @@
   contracts, record milestones, request and approve (another officer) or reject releases, import the
   bank's statement lines;
 * staff in scope (``transactions.read``): the accounts, an account's position, journals, releases and
-  daily reconciliation.
+  daily reconciliation;
+* the developer's staff (``transactions.sell``): their own projects' accounts, positions and release
+  requests, and a release request of their own (``/sales/fund-accounts``).
 """
 
 from __future__ import annotations
@@ -64,11 +66,12 @@ def fund_account(uow: UowDep, settings: SettingsDep, caller: TxRead, account_id:
 
 @router.get("/sales/fund-accounts", operation_id="tx_developer_fund_accounts")
 def developer_fund_accounts(uow: UowDep, caller: TxSell, paging: PagingDep) -> Page[s.AccountRowOut]:
-    """The developer's staff: their own projects' supervised accounts with balances (read-only)."""
+    """The developer's staff: their own projects' supervised accounts with balances (the caller's scope:
+    the enterprise the account works for)."""
     with uow.read() as conn:
-        dev = filings.developer_of(conn, caller)
-        page = presale_funds.developer_accounts(
-            conn, dev["id"], on=clock.today(), limit=paging.page_size, offset=paging.offset
+        filings.developer_of(conn, caller)  # an account of no filed developer is told so (422)
+        page = presale_funds.list_accounts(
+            conn, caller.scope, district=None, on=clock.today(), limit=paging.page_size, offset=paging.offset
         )
     return Page(items=[s.AccountRowOut(**i) for i in page.items], total=page.total, page=paging.page,
                 page_size=paging.page_size)  # fmt: skip
@@ -78,8 +81,37 @@ def developer_fund_accounts(uow: UowDep, caller: TxSell, paging: PagingDep) -> P
 def developer_fund_account(uow: UowDep, settings: SettingsDep, caller: TxSell, account_id: Id) -> s.PositionOut:
     """The developer's staff: one of their own projects' accounts (another developer's is a 404)."""
     with uow.read() as conn:
-        dev = filings.developer_of(conn, caller)
-        return s.PositionOut(**presale_funds.developer_position(conn, settings, dev["id"], account_id))
+        filings.developer_of(conn, caller)
+        return s.PositionOut(**presale_funds.position(conn, settings, caller.scope, account_id))
+
+
+@router.get("/sales/fund-accounts/{account_id}/releases", operation_id="tx_developer_fund_releases")
+def developer_fund_releases(
+    uow: UowDep, caller: TxSell, account_id: Id, paging: PagingDep
+) -> Page[s.DeveloperReleaseOut]:
+    """The developer's staff: the release requests of one of their own accounts and their states (the
+    officers' names are not shown)."""
+    with uow.read() as conn:
+        filings.developer_of(conn, caller)
+        page = presale_funds.releases(conn, caller.scope, account_id, limit=paging.page_size, offset=paging.offset)
+    return Page(items=[s.DeveloperReleaseOut(**r) for r in page.items], total=page.total, page=paging.page,
+                page_size=paging.page_size)  # fmt: skip
+
+
+@router.post(
+    "/sales/fund-accounts/{account_id}/releases", status_code=201, operation_id="tx_developer_request_release"
+)
+def developer_request_release(
+    uow: UowDep, settings: SettingsDep, caller: TxSell, account_id: Id, body: s.ReleaseIn
+) -> s.Created:
+    """The developer applies for a release from its own project's account against the milestone reached;
+    above the cap it is refused (422, naming the milestone, the cap, released, pending and retained). An
+    officer in scope approves or rejects it."""
+    with audited(uow, caller, "transactions.developer_request_release", "presale_release") as conn:
+        filings.developer_of(conn, caller)
+        rid = presale_funds.request_release(conn, settings, caller, account_id, body.amount_fen)
+        set_audit_target(conn, rid)
+    return s.Created(id=rid)
 
 
 @router.get("/fund-accounts/{account_id}/journals", operation_id="tx_fund_journals")

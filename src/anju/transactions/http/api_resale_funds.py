@@ -2,7 +2,9 @@
 
 * the bureau (``transactions.manage``): open a district's supervised account, record a deposit
   (down payment or loan) against a filed resale contract in scope;
-* staff in scope (``transactions.read``): the district accounts and a contract's fund position.
+* staff in scope (``transactions.read``): the district accounts (with the day's reconciliation) and a
+  contract's fund position;
+* the bureau: the bank's statement lines of a district account, for the daily reconciliation.
 """
 
 from __future__ import annotations
@@ -46,6 +48,14 @@ def fund_accounts(uow: UowDep, caller: TxRead, paging: PagingDep, district: Dist
     return Page(
         items=[s.AccountOut(**a) for a in page.items], total=page.total, page=paging.page, page_size=paging.page_size
     )
+
+
+@router.post("/fund-accounts/{account_id}/bank-lines", operation_id="tx_resale_import_fund_bank_lines")
+def import_bank_lines(uow: UowDep, caller: TxManage, account_id: Id, body: sf.BankLinesIn) -> sf.BankImportOut:
+    """The bank's statement lines of a district account (CSV ``date,amount_fen,direction,reference``), all
+    or nothing: what the daily reconciliation compares the platform's journals with."""
+    with audited(uow, caller, "transactions.resale_import_fund_bank_lines", "resale_fund_account", account_id) as conn:
+        return sf.BankImportOut(**resale_funds.import_bank_lines(conn, caller, account_id, body.csv))
 
 
 @router.post("/contracts/{contract_id}/deposits", status_code=201, operation_id="tx_resale_record_deposit")

@@ -5,12 +5,14 @@ opens a district's account. A contract's own fund (deposits, release, refund) is
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from anju import divisions
+from anju.core import clock
 from anju.core.errors import AnjuError, FieldError, ValidationError
 from anju.security import Caller, audited, set_audit_target
 from anju.transactions import resale_funds
@@ -24,6 +26,7 @@ router = APIRouter(include_in_schema=False)
 BASE = "/transactions/staff/resale-funds"
 DistrictQ = Annotated[str | None, Query(pattern=r"^(\d{6})?$")]
 DoneQ = Annotated[Literal["", "opened"], Query()]
+OnQ = Annotated[date | None, Query()]
 
 
 def _list(
@@ -66,6 +69,20 @@ def resale_funds_page(
 ) -> HTMLResponse:
     """The districts' supervised accounts in scope, with what they hold for contracts and released."""
     return _list(request, uow, caller, paging, district, done=done)
+
+
+@router.get(BASE + "/reconciliation.csv")
+def reconciliation_csv(uow: UowDep, caller: TxRead, district: DistrictQ = None, on: OnQ = None) -> Response:
+    """The day's reconciliation of every district account in scope (of a district) as CSV — the figures
+    of the list's 今日对账 column, as the presale report; ``on`` another day."""
+    day = on or clock.today()
+    with uow.read() as conn:
+        body = resale_funds.reconciliation_csv(conn, caller.scope, day, district=district or None)
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="resale-reconciliation-{day}.csv"'},
+    )
 
 
 @router.post(BASE, response_class=HTMLResponse, response_model=None)

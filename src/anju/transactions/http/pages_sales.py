@@ -234,8 +234,8 @@ def _withdraw_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     with uow.read() as conn:
-        filings.developer_of(conn, caller)
-        c = contracts.contract_for_party(conn, sec.keyring, caller, contract_id)
+        dev = filings.developer_of(conn, caller)  # read once: the refusal names the account
+        c = contracts.developer_contract(conn, sec.keyring, dev["id"], contract_id)
     by_field = {e.field: e.reason for e in errors or [] if e.field == "reason"}
     rest = [e for e in errors or [] if e.field != "reason"]
     return render(

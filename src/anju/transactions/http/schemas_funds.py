@@ -106,10 +106,24 @@ class ReleaseOut(BaseModel):
     status: str
     status_label: str
     requested_by: str
+    by_developer: bool = Field(description="开发企业自行申请（否则为监管部门代为申请）")
     requested_at: datetime
     decided_by: str | None
     decided_at: datetime | None
     journal_id: int | None
+
+
+class DeveloperReleaseOut(BaseModel):
+    """A release request as the developer sees it: no officer's name."""
+
+    id: int
+    amount_fen: int
+    milestone: str | None
+    status: str
+    status_label: str
+    by_developer: bool
+    requested_at: datetime
+    decided_at: datetime | None
 
 
 class BankLinesIn(BaseModel):

@@ -24,6 +24,7 @@ class AccountOut(BaseModel):
     held_fen: int
     released_fen: int
     bank_fen: int
+    balanced: bool = Field(description="今日与银行流水对账是否相符")
 
 
 class ResaleDepositIn(BaseModel):
