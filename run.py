@@ -3,8 +3,8 @@
 
     python3 run.py demo   # create .venv, install the locked dependencies, build a small synthetic
                           # Nanjing into data/anju.db and serve it on http://127.0.0.1:8000
-    python3 run.py test   # same environment; ruff, mypy and the whole test suite (SQLite, and
-                          # PostgreSQL too when ANJU_TEST_POSTGRES_URL is set), on two workers
+    python3 run.py test   # same environment; ruff (lint and format), mypy and the whole test suite
+                          # (SQLite, and PostgreSQL too when ANJU_TEST_POSTGRES_URL is set), on two workers
 
 Anything after the command is passed on (e.g. ``python3 run.py test -k registry``).
 """
@@ -66,6 +66,9 @@ def main() -> int:
     ruff = [str(BIN / "ruff"), "check", "src", "tests", "bench", "run.py"]
     print("• ruff check src tests bench run.py", flush=True)
     if (rc := run(ruff)) != 0:
+        return rc
+    print("• ruff format --check src tests bench run.py", flush=True)
+    if (rc := run([str(BIN / "ruff"), "format", "--check", "src", "tests", "bench", "run.py"])) != 0:
         return rc
     if not os.environ.get("ANJU_TEST_POSTGRES_URL"):
         print("• ANJU_TEST_POSTGRES_URL is not set: running the suite on SQLite only", flush=True)

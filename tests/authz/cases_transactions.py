@@ -139,7 +139,10 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/transactions/sales/funds/{account_id}"): Case(
         # a developer's staff: no such account (404); an agency of no developer: told so on the page (200)
-        one("GET", f"/transactions/sales/funds/{NO_ID}"), ok={200, 404}, scoping=None, perm="transactions.sell"
+        one("GET", f"/transactions/sales/funds/{NO_ID}"),
+        ok={200, 404},
+        scoping=None,
+        perm="transactions.sell",
     ),
     ("POST", "/transactions/sales/funds/{account_id}/releases"): Case(
         # a developer's staff: no such account (404); an agency of no developer: told so (422)

@@ -53,9 +53,7 @@ def _reconcile(
 
 _ON = click.option("--on", "on", type=_DAY, default=None, help="The day to reconcile (default today).")
 _DISTRICT = click.option("--district", default=None, help="Only the accounts of this district (code).")
-_CSV = click.option(
-    "--csv", "csv_path", type=click.Path(dir_okay=False), default=None, help="Write the report here."
-)
+_CSV = click.option("--csv", "csv_path", type=click.Path(dir_okay=False), default=None, help="Write the report here.")
 
 
 @transactions.command("presale-reconciliation")

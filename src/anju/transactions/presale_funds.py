@@ -532,11 +532,7 @@ def _releases_q() -> Select[Any]:
 def releases(conn: Connection, scope: Scope, fund_account_id: int, *, limit: int, offset: int) -> Page[Release]:
     """The account's release requests, newest first (a developer's staff: only its own projects')."""
     sup = _supervision(conn, scope, fund_account_id)
-    stmt = (
-        _releases_q()
-        .where(presale_releases.c.project_id == sup.project_id)
-        .order_by(presale_releases.c.id.desc())
-    )
+    stmt = _releases_q().where(presale_releases.c.project_id == sup.project_id).order_by(presale_releases.c.id.desc())
     return fetch_page(conn, stmt, limit=limit, offset=offset, row=_release)
 
 

@@ -98,9 +98,7 @@ def developer_fund_releases(
                 page_size=paging.page_size)  # fmt: skip
 
 
-@router.post(
-    "/sales/fund-accounts/{account_id}/releases", status_code=201, operation_id="tx_developer_request_release"
-)
+@router.post("/sales/fund-accounts/{account_id}/releases", status_code=201, operation_id="tx_developer_request_release")
 def developer_request_release(
     uow: UowDep, settings: SettingsDep, caller: TxSell, account_id: Id, body: s.ReleaseIn
 ) -> s.Created:
