@@ -25,6 +25,7 @@ from anju.registry import Restriction, register_restriction_source
 from anju.security import audit_log
 from anju.transactions import developers, domain, home_prices, presale_permits, sale_contracts, sale_projects
 from tests import tx_builders as tb
+from tests import tx_figures as txf
 from tests.accounts import CITIZEN_ID, CITIZEN_NAME, choose_world
 from tests.tx_builders import auth
 
@@ -786,6 +787,7 @@ def test_public_figures_count_filed_contracts_by_day_month_district_and_use(
     sale = tb.on_sale(client, city_engine, w.street_s1)
     dev, buyer = auth(city_engine, "agency"), auth(city_engine, "citizen")
     before = client.get(f"{API}/public/figures").json()
+    counted = txf.snapshot(city_engine)
     home = sale.site.homes[0]
     c = client.post(f"{API}/contracts", json=tb.contract_body(home), headers=dev).json()
     assert client.get(f"{API}/public/figures").json()["daily_total"] == before["daily_total"]  # a draft: not yet
@@ -797,6 +799,8 @@ def test_public_figures_count_filed_contracts_by_day_month_district_and_use(
     after = client.get(f"{API}/public/figures").json()
     today = clock.today()
     district = w.street_s1[:6]
+    # the kept figures moved exactly as a direct aggregation of the contracts did
+    assert txf.assert_same_change(city_engine, counted) == {(today, "new", district, use): (1, Decimal("89.50"))}
 
     def row(rows: list[dict[str, Any]], period: str) -> dict[str, Any]:
         found = [
@@ -821,3 +825,4 @@ def test_public_figures_count_filed_contracts_by_day_month_district_and_use(
     r = client.post(f"{API}/contracts/{c['id']}/cancellation", json={"reason": "虚假备案"}, headers=city)
     assert r.status_code == 204, r.text
     assert client.get(f"{API}/public/figures").json()["daily_total"] == before["daily_total"]
+    assert txf.assert_same_change(city_engine, counted) == {}
