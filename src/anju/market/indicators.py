@@ -109,9 +109,7 @@ def _scale(code: str) -> Callable[[Frame, str, str], Value]:
                 "plan_baseline": baseline,
                 "synthetic_scale": fr.facts.scale,
                 "district_share": None if area == fr.city else round(share, 6),
-                "district_share_key": None
-                if area == fr.city
-                else f"常住人口占全市比重（{fr.facts.population_note}）",
+                "district_share_key": None if area == fr.city else f"常住人口占全市比重（{fr.facts.population_note}）",
                 "baseline_used": round(base, 3),
                 "source": f"{SUPPLY}.{column}；{fr.edition.baseline_source}",
             },
