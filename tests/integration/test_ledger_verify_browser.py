@@ -40,6 +40,7 @@ def city_engine(db_factories: DbFactories) -> Iterator[Engine]:
     (the escrow and assistance writes behind it are tested on both databases elsewhere; tests/browser.py)."""
     yield from _engine_fixture(db_factories("sqlite"), "city")
 
+
 OK = "已核验：该记录已写入公开日志"
 BAD_PROOF = "证明无法推出已签名的根"
 BAD_CONTENT = "记录内容与日志不符"

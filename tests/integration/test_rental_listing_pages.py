@@ -156,7 +156,7 @@ def test_a_clerk_records_and_lifts_a_home_flag_on_pages_and_it_stops_verificatio
     assert made.headers["location"] == "/rental/flags?done=recorded"
     listed = p.get("/rental/flags?done=recorded").text
     assert home.house_code in listed and "查封" in listed and "<b>在效</b>" in listed
-    fid = int(re.search(r'/rental/flags/(\d+)/lift', listed).group(1))  # type: ignore[union-attr]
+    fid = int(re.search(r"/rental/flags/(\d+)/lift", listed).group(1))  # type: ignore[union-attr]
     # the landlord's listing of that home now fails its restriction rule
     p.as_("landlord")
     lid = int(p.post("/rental/me/listings/new", form(home)).headers["location"].split("/")[-1].split("?")[0])

@@ -58,7 +58,7 @@ class PublicFigures(TypedDict):
 
 
 def _bump_statement(mod: Any) -> Any:
-    p = {
+    p: dict[str, Any] = {
         "day": bindparam("day", type_=Date()), "market": bindparam("market", type_=String()),
         "district": bindparam("district", type_=String()), "n": bindparam("n", type_=Integer()),
         "area": bindparam("area", type_=BigInteger()),  # integer hundredths of a m² (``Area`` as stored)
