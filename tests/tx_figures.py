@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, select
 from anju import registry
 from anju.core import clock
 from anju.transactions import figures
-from anju.transactions.tables import transaction_daily_figures
+from anju.transactions.tables import transaction_daily_figures, transaction_monthly_figures
 
 Key = tuple[date, str, str, str]  # day, market, district, use
 
@@ -46,12 +46,32 @@ def kept(conn: Connection) -> dict[Key, tuple[int, Decimal]]:
     }
 
 
+def by_month(days: dict[Key, tuple[int, Decimal]]) -> dict[Key, tuple[int, Decimal]]:
+    """Day figures summed by month (keyed by the month's first day); months that sum to nothing left out."""
+    out: dict[Key, list[Any]] = defaultdict(lambda: [0, Decimal(0)])
+    for (d, m, dist, u), (n, a) in days.items():
+        acc = out[(d.replace(day=1), m, dist, u)]
+        acc[0] += n
+        acc[1] += a
+    return {k: (n, a) for k, (n, a) in out.items() if n != 0}
+
+
+def kept_months(conn: Connection) -> dict[Key, tuple[int, Decimal]]:
+    f = transaction_monthly_figures
+    return {
+        (r.month, r.market, r.district_code, r.use): (int(r.contracts), r.area)
+        for r in conn.execute(select(f)).all()
+        if r.contracts != 0
+    }
+
+
 def assert_figures_match_contracts(engine: Engine, today: date | None = None) -> int:
     """The kept figures equal the direct aggregation, and ``public_figures`` (as of ``today``) shows
     exactly the direct aggregation's days and months. Returns the contracts counted."""
     with engine.connect() as conn:
         want = direct(conn)
         assert kept(conn) == want
+        assert kept_months(conn) == by_month(want)
         today = today or clock.today()
         shown = figures.public_figures(conn, today=today)
     first = today - timedelta(days=29)
@@ -96,4 +116,7 @@ def assert_same_change(engine: Engine, before: Snapshot) -> dict[Key, tuple[int,
     d, k = snapshot(engine)
     change = _minus(d, before[0])
     assert _minus(k, before[1]) == change
+    assert _minus(by_month(k), by_month(before[1])) == by_month(change)
+    with engine.connect() as conn:  # the months kept agree with the days kept
+        assert kept_months(conn) == by_month(kept(conn))
     return change

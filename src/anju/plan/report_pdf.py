@@ -66,9 +66,7 @@ def render(e: Evaluation, *, compress: bool = True) -> bytes:
         Paragraph("注：差距为实际值减目标值；完成率为实际值除以目标值；累计指标在期中按已过年数折算进度。", note),
         rates_chart(e, font),
         Paragraph("四、分区完成情况", head),
-        _table(DISTRICT_HEADER, district_rows(e), cell)
-        if e.districts
-        else Paragraph("本规划没有分区指标。", body),
+        _table(DISTRICT_HEADER, district_rows(e), cell) if e.districts else Paragraph("本规划没有分区指标。", body),
         Paragraph("五、指标定义", head),
         *[Paragraph(f"{ln.p.target.label}（{ln.p.target.source}）：{ln.definition}", note) for ln in e.lines],
         Spacer(1, 4 * mm),

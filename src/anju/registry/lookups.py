@@ -38,7 +38,11 @@ def search(conn: Connection, query: str, *, scope: Scope, limit: int = 20, offse
         rows = conn.execute(select(homes).where(*home_cond).order_by(homes.c.house_code).limit(limit)).mappings().all()
         blds = (
             conn.execute(
-                select(*BUILDING_LIST_COLS).where(*bld_cond).order_by(buildings.c.house_code).limit(limit).offset(offset)
+                select(*BUILDING_LIST_COLS)
+                .where(*bld_cond)
+                .order_by(buildings.c.house_code)
+                .limit(limit)
+                .offset(offset)
             )
             .mappings()
             .all()

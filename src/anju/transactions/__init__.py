@@ -21,6 +21,7 @@ from anju.transactions.tables import (
     sale_contracts,
     sale_projects,
     transaction_daily_figures,
+    transaction_monthly_figures,
 )
 
 __all__ = [
@@ -48,4 +49,5 @@ __all__ = [
     "sale_projects",
     "statistical_sales",
     "transaction_daily_figures",
+    "transaction_monthly_figures",
 ]

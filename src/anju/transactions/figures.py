@@ -5,11 +5,12 @@ filed while it stays filed (a resale contract also once its transfer is register
 filing leaves the figures in the cancellation's own transaction.
 
 The figures are kept, not re-read: ``transaction_daily_figures`` holds per local day, district, use
-and market the filed contracts' count and exact area. :func:`filed` adds a contract in the filing's
+and market the filed contracts' count and exact area, ``transaction_monthly_figures`` the same per
+month. :func:`filed` adds a contract in the filing's
 transaction and :func:`cancelled` takes it out in the cancellation's (one upsert each, as the last
-write of the transaction: the row's lock is held briefly); bulk loads call :func:`rebuild` (set-wise,
+writes of the transaction, day then month: the rows' locks are held briefly); bulk loads call :func:`rebuild` (set-wise,
 from the contracts themselves), as migration 0045 did once. :func:`public_figures` reads only that
-table (the last 30 days' rows, and one grouped read of the last 12 months)."""
+tables (the last 30 days' rows and the last 12 months' rows)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,12 @@ from anju.core.dialect import DialectStatement
 from anju.core.types import area_to_db
 from anju.transactions import domain
 from anju.transactions.resale_domain import ContractStatus as ResaleStatus
-from anju.transactions.tables import resale_contracts, sale_contracts, transaction_daily_figures
+from anju.transactions.tables import (
+    resale_contracts,
+    sale_contracts,
+    transaction_daily_figures,
+    transaction_monthly_figures,
+)
 
 #: The two markets: label, the contracts' table, the statuses of a deal that counts.
 MARKETS: dict[str, tuple[str, Any, tuple[str, ...]]] = {
@@ -34,6 +40,7 @@ MARKETS: dict[str, tuple[str, Any, tuple[str, ...]]] = {
 }
 
 _F = transaction_daily_figures
+_M = transaction_monthly_figures
 
 
 class FigureRow(TypedDict):
@@ -57,40 +64,44 @@ class PublicFigures(TypedDict):
     monthly_by_market: dict[str, int]
 
 
-def _bump_statement(mod: Any) -> Any:
+def _bump_statement(table: Any, mod: Any) -> Any:
     p: dict[str, Any] = {
-        "day": bindparam("day", type_=Date()), "market": bindparam("market", type_=String()),
+        "period": bindparam("period", type_=Date()), "market": bindparam("market", type_=String()),
         "district": bindparam("district", type_=String()), "n": bindparam("n", type_=Integer()),
         "area": bindparam("area", type_=BigInteger()),  # integer hundredths of a m² (``Area`` as stored)
     }  # fmt: skip
     homes = registry.homes
-    ins = mod.insert(_F).from_select(
-        ["day", "market", "district_code", "use", "contracts", "area"],
-        select(p["day"], p["market"], p["district"], homes.c.use, p["n"], p["area"]).where(
+    ins = mod.insert(table).from_select(
+        list(table.c.keys()),
+        select(p["period"], p["market"], p["district"], homes.c.use, p["n"], p["area"]).where(
             homes.c.id == bindparam("home_id")
         ),
     )
     return ins.on_conflict_do_update(
-        index_elements=[c.name for c in _F.primary_key.columns],
-        set_={"contracts": _F.c.contracts + ins.excluded.contracts, "area": _F.c.area + ins.excluded.area},
+        index_elements=[c.name for c in table.primary_key.columns],
+        set_={"contracts": table.c.contracts + ins.excluded.contracts, "area": table.c.area + ins.excluded.area},
     )
 
 
-#: ``INSERT … SELECT`` (the home's use) ``ON CONFLICT DO UPDATE`` adding to the day's counts, per database.
-_BUMP = DialectStatement(_bump_statement)
+#: ``INSERT … SELECT`` (the home's use) ``ON CONFLICT DO UPDATE`` adding to a day's and a month's counts.
+_BUMP_DAY = DialectStatement(lambda mod: _bump_statement(_F, mod))
+_BUMP_MONTH = DialectStatement(lambda mod: _bump_statement(_M, mod))
 
 
 def _bump(conn: Connection, market: str, row: Any, n: int) -> None:
     """Add ``n`` (+1 or −1) filed contracts of ``row`` (a contract: home_id, district_code, area, filed_at)
-    to its day's figures."""
+    to its day's and its month's figures (in that order, in every transaction: no deadlock)."""
     area = area_to_db(Decimal(row.area))
-    conn.execute(
-        _BUMP(conn),
-        {
-            "day": clock.to_local(row.filed_at).date(), "market": market, "district": row.district_code,
-            "n": n, "area": n * (area or 0), "home_id": int(row.home_id),
-        },
-    )  # fmt: skip
+    day = clock.to_local(row.filed_at).date()
+    params = {
+        "market": market,
+        "district": row.district_code,
+        "n": n,
+        "area": n * (area or 0),
+        "home_id": int(row.home_id),
+    }
+    conn.execute(_BUMP_DAY(conn), params | {"period": day})
+    conn.execute(_BUMP_MONTH(conn), params | {"period": day.replace(day=1)})
 
 
 def filed(conn: Connection, market: str, row: Any) -> None:
@@ -107,11 +118,10 @@ def cancelled(conn: Connection, market: str, row: Any) -> None:
 
 def rebuild(conn: Connection) -> int:
     """Recount every day from the contracts themselves, set-wise (one grouped ``INSERT … SELECT`` per
-    market): for bulk loads that write contracts without the filing (the market history), offline.
-    Returns the rows written."""
+    market), then every month from the days: for bulk loads that write contracts without the filing
+    (the market history), offline. Returns the day rows written."""
     conn.execute(delete(_F))
     homes = registry.homes
-    written = 0
     for market, (_label, table, statuses) in MARKETS.items():
         day = dialect.day_of(conn, table.c.filed_at)
         grouped = (
@@ -120,11 +130,18 @@ def rebuild(conn: Connection) -> int:
             .where(table.c.status.in_(statuses), table.c.filed_at.is_not(None))
             .group_by(day, table.c.district_code, homes.c.use)
         )
-        res = conn.execute(
-            insert(_F).from_select(["day", "market", "district_code", "use", "contracts", "area"], grouped)
+        conn.execute(insert(_F).from_select(["day", "market", "district_code", "use", "contracts", "area"], grouped))
+    month = dialect.month_start_of(conn, _F.c.day)
+    conn.execute(delete(_M))
+    conn.execute(
+        insert(_M).from_select(
+            list(_M.c.keys()),
+            select(
+                month, _F.c.market, _F.c.district_code, _F.c.use, func.sum(_F.c.contracts), func.sum(_F.c.area)
+            ).group_by(month, _F.c.market, _F.c.district_code, _F.c.use),
         )
-        written += max(res.rowcount or 0, 0)
-    return written
+    )
+    return int(conn.execute(select(func.count()).select_from(_F)).scalar_one())
 
 
 def _month_start(day: date, back: int) -> date:
@@ -141,11 +158,10 @@ def public_figures(conn: Connection, *, today: date | None = None, days: int = 3
             _F.c.day >= first_day, _F.c.day <= today, _F.c.contracts != 0
         )
     ).all()
-    month = dialect.month_of(conn, _F.c.day, timestamp=False)
     month_rows = conn.execute(
-        select(month, *cols, func.sum(_F.c.contracts), func.sum(_F.c.area))
-        .where(_F.c.day >= _month_start(today, months - 1), _F.c.day < _month_start(today, -1))
-        .group_by(month, *cols)
+        select(_M.c.month, _M.c.market, _M.c.district_code, _M.c.use, _M.c.contracts, _M.c.area).where(
+            _M.c.month >= _month_start(today, months - 1), _M.c.month <= _month_start(today, 0), _M.c.contracts != 0
+        )
     ).all()
     codes = {r.district_code for r in day_rows} | {r[2] for r in month_rows}
     names = divisions.names(conn, codes)
@@ -157,7 +173,7 @@ def public_figures(conn: Connection, *, today: date | None = None, days: int = 3
         )  # fmt: skip
 
     daily = [row(r.market, r.day.isoformat(), r.district_code, r.use, int(r.contracts), r.area) for r in day_rows]
-    monthly = [row(m, str(p), d, u, int(n), Decimal(a or 0)) for p, m, d, u, n, a in month_rows if int(n or 0) != 0]
+    monthly = [row(m, p.strftime("%Y-%m"), d, u, int(n), a) for p, m, d, u, n, a in month_rows]
     order = lambda r: (r["period"], r["market"] == "new", r["district_code"], r["use"])  # noqa: E731
     daily.sort(key=order, reverse=True)
     monthly.sort(key=order, reverse=True)

@@ -154,9 +154,7 @@ def search_page(request: Request, uow: UowDep, caller: RegistryRead, paging: Pag
         error = None
         if q.strip():
             try:
-                result = lookups.search(
-                    conn, q, scope=caller.scope, limit=paging.page_size, offset=paging.offset
-                )
+                result = lookups.search(conn, q, scope=caller.scope, limit=paging.page_size, offset=paging.offset)
             except AnjuError as e:
                 error = e.message
         template = "_search_results.html" if request.headers.get("hx-request") else "search.html"

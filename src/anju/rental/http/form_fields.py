@@ -13,8 +13,6 @@ from anju.core.errors import FieldError
 BAD_YUAN = "金额应为不小于 0 的数字（元），最多两位小数"
 
 
-
-
 def yuan_field(text: str, field: str, errors: list[FieldError], *, required: bool = True) -> int | None:
     """Yuan as typed (``3,200.50``, ``3，200``) to integer fen by :mod:`anju.core.money`'s rules; a
     problem is added to ``errors`` (then ``None``); an empty optional amount is ``None``."""

@@ -125,9 +125,7 @@ def _command(form: dict[str, str], errors: list[FieldError]) -> listings.Listing
     )
 
 
-def _save(
-    request: Request, uow: UowDep, caller: Caller, listing_id: int | None, form: dict[str, str]
-) -> Response:
+def _save(request: Request, uow: UowDep, caller: Caller, listing_id: int | None, form: dict[str, str]) -> Response:
     errors: list[FieldError] = []
     cmd = _command(form, errors)
     if errors:
@@ -209,9 +207,7 @@ def edit_listing(
 
 
 @router.post("/rental/me/listings/{listing_id}/edit", response_class=HTMLResponse)
-def update_listing(
-    request: Request, uow: UowDep, caller: RentalPublish, listing_id: Id, form: ListingForm
-) -> Response:
+def update_listing(request: Request, uow: UowDep, caller: RentalPublish, listing_id: Id, form: ListingForm) -> Response:
     return _save(request, uow, caller, listing_id, form)
 
 

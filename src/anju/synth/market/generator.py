@@ -46,6 +46,7 @@ from anju.transactions import (
     sale_contracts,
     sale_projects,
     transaction_daily_figures,
+    transaction_monthly_figures,
 )
 
 #: Buildings presold from this day on are the history's new homes (sold by their developer).
@@ -520,7 +521,7 @@ def generate_market(
         report.land_transfers = generate_land(conn, gen.model, seed, scale, day)
         # the public figures, recounted set-wise from the contracts just written (the market was empty)
         rebuild_daily_figures(conn)
-    dialect.after_bulk_load(engine, [*TABLES, home_owners, transaction_daily_figures])
+    dialect.after_bulk_load(engine, [*TABLES, home_owners, transaction_daily_figures, transaction_monthly_figures])
     if truth_dir is not None:
         gen.model.write_truth(truth_dir)
     return report
