@@ -1,5 +1,5 @@
 """Public transaction figures (成交统计): the plan of the window scan on PostgreSQL, without and with the
-``filed_at`` indexes of migration 0044.
+``filed_at`` indexes of migration 0044, and the figures kept per day (migration 0045) beside them.
 
     python bench/tx_figures_plan.py --postgres postgresql://postgres@127.0.0.1:5432/postgres \
         [--contracts 600000] [--years 6]
@@ -12,7 +12,10 @@ market ``--contracts`` filed contracts spread evenly over ``--years`` years up t
 without ``filed_at``. Then, after ``ANALYZE``, without the two indexes and with them: ``EXPLAIN
 (ANALYZE, BUFFERS)`` of the public figures' two statements per market — the 30-day window read and
 one month's grouped count, built by ``anju.transactions.figures`` itself — and the median time of the
-whole ``public_figures()`` (2 × (1 + 12) statements) over ``--runs`` runs. Prints JSON.
+whole window scan as ``public_figures()`` did it until migration 0045 (2 × (1 + 12) statements, rows
+fetched) over ``--runs`` runs. Then the kept figures: ``figures.rebuild`` (what migration 0045's
+backfill does) timed, and the median of ``--runs`` calls of today's ``public_figures()``, which reads
+only ``transaction_daily_figures``. Prints JSON.
 """
 
 from __future__ import annotations
@@ -22,11 +25,12 @@ import json
 import statistics
 import sys
 import time
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Date, Integer, LargeBinary, Numeric, String, Text, create_engine, select, text
+from sqlalchemy import Connection, Date, Integer, LargeBinary, Numeric, String, Text, create_engine, func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -110,6 +114,39 @@ def explain(conn: Connection, stmt: Any) -> dict[str, Any]:
     return {"execution_ms": round(plan["Execution Time"], 2), "nodes": nodes(plan["Plan"])}
 
 
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, dtime(), tzinfo=clock.CITY_TZ).astimezone(UTC)
+
+
+def _filed_between(table: Any, statuses: tuple[str, ...], start: datetime, end: datetime) -> list[Any]:
+    """The window scan's filter, as ``figures.public_figures`` built it until migration 0045."""
+    return [table.c.status.in_(statuses), table.c.filed_at >= start, table.c.filed_at < end]
+
+
+def scan_statements(months: int = 12) -> list[Any]:
+    """Every statement of the window scan (per market the 30-day window and ``months`` grouped months)."""
+    today = clock.today()
+    homes = registry.homes
+    out: list[Any] = []
+    for _market, (_label, table, statuses) in figures.MARKETS.items():
+        joined = table.join(homes, homes.c.id == table.c.home_id)
+        start, end = _midnight(today - timedelta(days=29)), _midnight(today + timedelta(days=1))
+        out.append(
+            select(table.c.filed_at, table.c.district_code, homes.c.use, table.c.area)
+            .select_from(joined)
+            .where(*_filed_between(table, statuses, start, end))
+        )
+        for back in range(months):
+            m0, m1 = figures._month_start(today, back), figures._month_start(today, back - 1)
+            out.append(
+                select(table.c.district_code, homes.c.use, func.count(), func.sum(table.c.area))
+                .select_from(joined)
+                .where(*_filed_between(table, statuses, _midnight(m0), _midnight(m1)))
+                .group_by(table.c.district_code, homes.c.use)
+            )
+    return out
+
+
 def statements() -> dict[str, Any]:
     """The public figures' statements, as ``figures.public_figures`` builds them."""
     today = clock.today()
@@ -117,17 +154,17 @@ def statements() -> dict[str, Any]:
     out = {}
     for market, (_label, table, statuses) in figures.MARKETS.items():
         joined = table.join(homes, homes.c.id == table.c.home_id)
-        start, end = figures._midnight(today - timedelta(days=29)), figures._midnight(today + timedelta(days=1))
+        start, end = _midnight(today - timedelta(days=29)), _midnight(today + timedelta(days=1))
         out[f"{market}: 30-day window"] = (
             select(table.c.filed_at, table.c.district_code, homes.c.use, table.c.area)
             .select_from(joined)
-            .where(*figures._filed_between(table, statuses, start, end))
+            .where(*_filed_between(table, statuses, start, end))
         )
         m0, m1 = figures._month_start(today, 3), figures._month_start(today, 2)
         out[f"{market}: one month grouped"] = (
             select(table.c.district_code, homes.c.use)
             .select_from(joined)
-            .where(*figures._filed_between(table, statuses, figures._midnight(m0), figures._midnight(m1)))
+            .where(*_filed_between(table, statuses, _midnight(m0), _midnight(m1)))
             .group_by(table.c.district_code, homes.c.use)
         )
     return out
@@ -139,9 +176,27 @@ def measure(conn: Connection, runs: int) -> dict[str, Any]:
     times = []
     for _ in range(runs):
         t = time.perf_counter()
+        for stmt in scan_statements():
+            conn.execute(stmt).all()
+        times.append(time.perf_counter() - t)
+    return {"plans": plans, "window_scan_median_ms": round(statistics.median(times) * 1000, 1)}
+
+
+def measure_kept(conn: Connection, runs: int) -> dict[str, Any]:
+    t = time.perf_counter()
+    rows = figures.rebuild(conn)
+    rebuild_s = time.perf_counter() - t
+    conn.exec_driver_sql("ANALYZE transaction_daily_figures")
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
         figures.public_figures(conn)
         times.append(time.perf_counter() - t)
-    return {"plans": plans, "public_figures_median_ms": round(statistics.median(times) * 1000, 1)}
+    return {
+        "rebuild_s": round(rebuild_s, 1),
+        "rows": rows,
+        "public_figures_median_ms": round(statistics.median(times) * 1000, 1),
+    }
 
 
 def main() -> None:
@@ -170,6 +225,8 @@ def main() -> None:
         for table, index in INDEXES.items():
             conn.exec_driver_sql(f"CREATE INDEX {index} ON {table} (filed_at)")
         out["with_index"] = measure(conn, a.runs)
+    with engine.begin() as conn:
+        out["kept_per_day"] = measure_kept(conn, a.runs)
     engine.dispose()
     print(json.dumps(out, ensure_ascii=False, indent=1))
 

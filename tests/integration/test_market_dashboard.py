@@ -24,9 +24,11 @@ from anju import divisions
 from anju.app import create_app
 from anju.core.scope import Scope
 from anju.market import report, report_docx, report_pdf
+from anju.market.http.pages_dashboard import report_dir
 from anju.market.tables import market_publications
+from anju.security import Caller, NewAccount, Role, Security, create_account
 from anju.security.tables import audit_log
-from tests.accounts import World, api_token, choose_world, web_session
+from tests.accounts import PASSWORD, World, account_id, api_token, choose_world, web_session
 from tests.market_dashboard_fixtures import index_value, make_run, new_sales
 
 API = "/api/v1/market"
@@ -270,7 +272,7 @@ def _unescape(s: bytes) -> bytes:
 
 
 def test_monthly_report_pdf_and_docx_carry_the_summary_and_figures(city_engine: Engine, env: Any) -> None:
-    client, w, _ = env
+    client, w, settings = env
     _run(city_engine, w, synthetic=True)
     with city_engine.connect() as c:
         rep = report.build(c, Scope.whole_city(), w.city, "2026-03", method="hedonic", city_name="测试市")
@@ -312,10 +314,31 @@ def test_monthly_report_pdf_and_docx_carry_the_summary_and_figures(city_engine: 
     assert [p.text for p in ddoc.paragraphs] == [p.text for p in direct_doc.paragraphs]
     names = {row.cells[0].text for table in ddoc.tables for row in table.rows}
     assert w.district_b not in names  # the district officer's report: their district and the city
-    # the file is its author's: another officer (city-wide) cannot fetch it
+    # each download is audited: who fetched which file
+    with city_engine.connect() as c:
+        audits = c.execute(
+            select(audit_log.c.actor_id, audit_log.c.entity, audit_log.c.detail).where(
+                audit_log.c.action == "market.download_report"
+            )
+        ).all()
+    mine_id = account_id(city_engine, "district")
+    assert [(a, t) for a, t, _ in audits] == [(mine_id, "market_report"), (mine_id, "market_report")]
+    assert pdf_job["result_path"].rsplit("/", 1)[1] in str(audits[0][2])
+    # the file is its author's: another officer (city-wide), or of the same role and district, cannot fetch it
     client.cookies.set("anju_session", web_session(city_engine, "city")[0])
     assert client.get(pdf_job["result_path"]).status_code == 404
+    with city_engine.begin() as c:
+        create_account(
+            c, Security(settings), NewAccount("district_rpt2", PASSWORD, Role.district_officer, "郑区局",
+                                              division_code=w.district_a), Caller.system("t"),
+        )  # fmt: skip
+    client.cookies.set("anju_session", web_session(city_engine, "district_rpt2")[0])
+    assert client.get(pdf_job["result_path"]).status_code == 404
     client.cookies.set("anju_session", token)
+    # a file in the author's own folder that no finished job of theirs led to is not served either
+    stray = f"market-report-2026-03-{'a' * 32}.pdf"
+    (report_dir(settings, mine_id) / stray).write_bytes(b"%PDF-stray")
+    assert client.get(f"/market/reports/files/{stray}").status_code == 404
     # refused on the list, in Chinese, before any job: a month the run does not hold, an unknown format
     for data, words in ((("2030-01", "pdf"), "月份：最近一次计算不含该月"), (("2026-03", "txt"), "格式：应为 PDF")):
         r = client.post("/market/reports", data={"csrf_token": csrf, "month": data[0], "format": data[1]},

@@ -23,8 +23,9 @@ from anju.estates import fund_rules
 from anju.estates.tables import estates_fund_dues
 from anju.registry import Restriction, register_restriction_source
 from anju.security import audit_log
-from anju.transactions import developers, domain, home_prices, presale_permits, sale_contracts, sale_projects
+from anju.transactions import developers, domain, home_prices, presale_permits, queries, sale_contracts, sale_projects
 from tests import tx_builders as tb
+from tests import tx_figures as txf
 from tests.accounts import CITIZEN_ID, CITIZEN_NAME, choose_world
 from tests.tx_builders import auth
 
@@ -493,9 +494,12 @@ def test_restrictions_stop_drafting_signing_and_filing_naming_the_restriction(
 # ------------------------------------------------------------------------------------ public pages
 
 
-def test_public_pages_show_states_and_prices_and_no_personal_data(client: TestClient, city_engine: Engine) -> None:
+def test_public_pages_show_states_and_prices_and_no_personal_data(
+    client: TestClient, city_engine: Engine, restricted: set[int]
+) -> None:
     w = choose_world(city_engine)
     sale = tb.on_sale(client, city_engine, w.street_s1, homes=4)
+    restricted.add(sale.site.homes[3])  # seized: 不可售
     dev, buyer = auth(city_engine, "agency"), auth(city_engine, "citizen")
     filed = client.post(f"{API}/contracts", json=tb.contract_body(sale.site.homes[0]), headers=dev).json()
     client.post(f"{API}/contracts/{filed['id']}/buyer-signature", headers=buyer)
@@ -515,7 +519,16 @@ def test_public_pages_show_states_and_prices_and_no_personal_data(client: TestCl
             assert secret not in p.text, f"{p.request.url} shows {secret}"
     assert sale.permit_no in pages[0].text and sale.permit_no in pages[1].text
     table = pages[3].json()
-    assert table["counts"] == {"available": 2, "contracted": 1, "filed": 1, "registered": 0, "unavailable": 0}
+    want = {"available": 1, "contracted": 1, "filed": 1, "registered": 0, "unavailable": 1}
+    assert table["counts"] == want
+    # the list and project pages count in grouped queries: the same as the sales table's home-by-home states
+    with city_engine.connect() as conn:
+        project, buildings = queries.public_project(conn, sale.project)
+        listed = queries.public_projects(conn, district=w.street_s1[:6], limit=100, offset=0)
+    assert project["counts"] == want and [(b["id"], b["homes"], b["counts"]) for b in buildings] == [
+        (sale.site.building, 4, want)
+    ]
+    assert [p["counts"] for p in listed.items if p["project"]["id"] == sale.project] == [want]
     cells = {c["home_id"]: c for f in table["floors"] for c in f["cells"]}
     assert cells[sale.site.homes[0]]["state_label"] == "已备案"
     assert cells[sale.site.homes[2]]["total_price_fen"] == tb.TOTAL_FEN
@@ -786,6 +799,7 @@ def test_public_figures_count_filed_contracts_by_day_month_district_and_use(
     sale = tb.on_sale(client, city_engine, w.street_s1)
     dev, buyer = auth(city_engine, "agency"), auth(city_engine, "citizen")
     before = client.get(f"{API}/public/figures").json()
+    counted = txf.snapshot(city_engine)
     home = sale.site.homes[0]
     c = client.post(f"{API}/contracts", json=tb.contract_body(home), headers=dev).json()
     assert client.get(f"{API}/public/figures").json()["daily_total"] == before["daily_total"]  # a draft: not yet
@@ -797,6 +811,8 @@ def test_public_figures_count_filed_contracts_by_day_month_district_and_use(
     after = client.get(f"{API}/public/figures").json()
     today = clock.today()
     district = w.street_s1[:6]
+    # the kept figures moved exactly as a direct aggregation of the contracts did
+    assert txf.assert_same_change(city_engine, counted) == {(today, "new", district, use): (1, Decimal("89.50"))}
 
     def row(rows: list[dict[str, Any]], period: str) -> dict[str, Any]:
         found = [
@@ -821,3 +837,4 @@ def test_public_figures_count_filed_contracts_by_day_month_district_and_use(
     r = client.post(f"{API}/contracts/{c['id']}/cancellation", json={"reason": "虚假备案"}, headers=city)
     assert r.status_code == 204, r.text
     assert client.get(f"{API}/public/figures").json()["daily_total"] == before["daily_total"]
+    assert txf.assert_same_change(city_engine, counted) == {}

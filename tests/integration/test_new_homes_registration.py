@@ -19,6 +19,7 @@ from anju.core.scope import SYSTEM
 from anju.registry import homes
 from anju.registry.feeds import load_registrations
 from anju.security import keyring_from_settings
+from anju.transactions import queries
 from anju.transactions.registrations import registered_homes, registration_links
 from tests import rental_builders as rb
 from tests import tx_builders as tb
@@ -98,6 +99,9 @@ def test_a_registration_is_linked_to_its_filed_contract_or_reported_for_review(e
     table = client.get(f"{API}/public/buildings/{sale.site.building}/sales").json()
     states = {cell["home_id"]: cell["state"] for f in table["floors"] for cell in f["cells"]}
     assert states[sold] == "registered"
+    with eng.connect() as conn:  # the project's grouped counts agree with the table's home-by-home states
+        assert queries.public_project(conn, sale.project)[0]["counts"] == table["counts"]
+    assert table["counts"]["registered"] == 1
     page = client.get(f"/transactions/buildings/{sale.site.building}")
     assert "已登记" in page.text and CITIZEN_NAME not in page.text
     # the staff page lists what waits for review; the workbench counts it

@@ -26,6 +26,7 @@ from anju.rental import rental_parties
 from anju.security import audit_log, keyring_from_settings
 from anju.transactions import resale_contracts, resale_domain, resale_funds, resale_listings
 from tests import rental_builders as rb
+from tests import tx_figures as txf
 from tests.accounts import CITIZEN_ID, CITIZEN_NAME, choose_world
 from tests.rental_builders import AGENCY_CODE, LANDLORD_ID
 from tests.tx_builders import auth
@@ -372,8 +373,11 @@ def test_a_private_sale_is_drafted_signed_and_filed_by_the_parties_and_cancelled
     for side, who in (("buyer", "citizen"), ("seller", "landlord")):
         assert client.post(f"{API}/me/contracts/{cid}/{side}-signature", headers=auth(eng, who)).status_code == 200
     assert client.post(f"{API}/me/contracts/{cid}/filing", headers=auth(eng, "citizen")).status_code == 404
+    counted = txf.snapshot(eng)
     r = client.post(f"{API}/me/contracts/{cid}/filing", headers=auth(eng, "landlord"))
     assert r.status_code == 200 and r.json()["status"] == "filed"
+    filed = txf.assert_same_change(eng, counted)  # the kept public figures move as the contracts do
+    assert [(m, n) for (_d, m, _dist, _u), (n, _a) in filed.items()] == [("resale", 1)]
     # the bureau: a reason is required; the district officer of the home's district cancels
     district = auth(eng, "district")
     r = client.post(f"{API}/contracts/{cid}/cancellation", json={"reason": " "}, headers=district)
@@ -385,6 +389,7 @@ def test_a_private_sale_is_drafted_signed_and_filed_by_the_parties_and_cancelled
         == 204
     )
     assert cancelled == [(cid, True)]
+    assert txf.assert_same_change(eng, counted) == {}  # the cancelled filing left them
     again = client.get(f"{API}/contracts", headers=district).json()["items"][0]
     assert again["status"] == "cancelled" and again["cancel_reason"] == "双方解除"
     # the home is free again
@@ -401,6 +406,7 @@ def test_the_registered_transfer_completes_the_contract_and_the_buyer_may_list_t
     c = signed_contract(env)
     figures = "/api/v1/transactions/public/figures"
     before = client.get(figures).json()["daily_by_market"]
+    counted = txf.snapshot(eng)
     # a transfer before filing completes nothing; the filing does not yet complete either
     r = client.post(f"{API}/contracts/{c['id']}/filing", headers=auth(eng, "agency"))
     assert r.status_code == 200
@@ -408,6 +414,7 @@ def test_the_registered_transfer_completes_the_contract_and_the_buyer_may_list_t
     assert (filed["resale"], filed["new"]) == (before["resale"] + 1, before["new"])
     load(env, "t1.csv", [transfer("R1", env["code"], (CITIZEN_ID, CITIZEN_NAME))])
     assert client.get(figures).json()["daily_by_market"]["resale"] == before["resale"] + 1  # still, registered
+    assert sum(n for n, _a in txf.assert_same_change(eng, counted).values()) == 1
     with eng.connect() as conn:
         row = conn.execute(select(resale_contracts).where(resale_contracts.c.id == c["id"])).one()
         reg = conn.execute(select(homes.c.id).where(homes.c.house_code == env["code"])).scalar_one()

@@ -32,6 +32,7 @@ from anju.transactions import (
     sale_projects,
 )
 from tests import conftest
+from tests import tx_figures as txf
 from tests.conftest import TEST_SCALE, TEST_SEED, TEST_TODAY
 
 
@@ -234,6 +235,12 @@ def test_mortgages_and_seizures_are_recorded_and_lifted_after_they_start(market)
         assert r.starts_on < TEST_TODAY
         if r.action == "lift":
             assert imposed[r.lifts_id].starts_on < r.starts_on
+
+
+def test_the_kept_public_figures_equal_a_direct_aggregation_of_the_history(market):
+    """The history writes contracts in bulk, without the filing: it recounts the public figures set-wise,
+    and they equal the contracts aggregated directly, day by day and in the public pages' windows."""
+    assert txf.assert_figures_match_contracts(market.engine, TEST_TODAY) > 100
 
 
 def test_the_truth_files_have_one_index_per_district_and_month_based_at_100(market):

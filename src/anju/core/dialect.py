@@ -14,6 +14,10 @@
   LOCKED``; SQLite takes the database's write lock first (one writer at a time);
 - the month (``YYYY-MM``, Asia/Shanghai) of a date or timestamp column, for GROUP BY month
   (``month_of``): PostgreSQL ``to_char``; SQLite ``strftime`` / ``substr`` of the stored text;
+- the local (Asia/Shanghai) day of a timestamp, for GROUP BY day (``day_of``): PostgreSQL ``AT TIME
+  ZONE`` cast to a date; SQLite ``date(…, '+8 hours')`` of the stored UTC text;
+- the first day of a date's month (``month_start_of``): PostgreSQL ``date_trunc``; SQLite ``date(…,
+  'start of month')``;
 - whole days from a timestamp's local (Asia/Shanghai) date to a date (``days_between``): PostgreSQL
   date subtraction; SQLite ``julianday``;
 - a median per group (``grouped_median``): PostgreSQL ``percentile_cont(0.5) WITHIN GROUP``; SQLite
@@ -555,6 +559,27 @@ def month_of(conn: Connection, expr: ColumnElement[Any], *, timestamp: bool) -> 
     if timestamp:
         return func.strftime(literal("%Y-%m"), expr, literal("+8 hours"), type_=String)
     return func.substr(expr, 1, 7, type_=String)
+
+
+def day_of(conn: Connection, expr: ColumnElement[Any]) -> ColumnElement[date]:
+    """The local (Asia/Shanghai) day of a timestamp column (stored UTC), for grouping rows by day in the
+    database. PostgreSQL: ``(expr AT TIME ZONE 'Asia/Shanghai')::date``; SQLite: ``date(expr, '+8
+    hours')`` of the stored text (China keeps no daylight saving since 1991)."""
+    from sqlalchemy import Date, cast, func
+
+    if conn.dialect.name == "postgresql":
+        return cast(expr.op("AT TIME ZONE")(literal("Asia/Shanghai")), Date)
+    return func.date(expr, literal("+8 hours"), type_=Date)
+
+
+def month_start_of(conn: Connection, expr: ColumnElement[Any]) -> ColumnElement[date]:
+    """The first day of the month of a date column. PostgreSQL: ``date_trunc('month', …)::date``;
+    SQLite: ``date(…, 'start of month')``."""
+    from sqlalchemy import Date, cast, func
+
+    if conn.dialect.name == "postgresql":
+        return cast(func.date_trunc(literal("month"), expr), Date)
+    return func.date(expr, literal("start of month"), type_=Date)
 
 
 def days_between(conn: Connection, start_ts: ColumnElement[Any], end_date: ColumnElement[Any]) -> ColumnElement[int]:

@@ -5,6 +5,7 @@ ACTIONS: dict[str, str] = {
     "market.warning.acknowledge": "确认市场预警",
     "market.warning.close": "关闭市场预警",
     "market.publish": "发布月度市场数据",
+    "market.download_report": "下载月度市场报告",
     "market.land_transfers": "接收土地出让数据",
     "market.land_transfer.correct": "更正土地出让记录（土地管理部门重报）",
 }
@@ -12,6 +13,7 @@ ENTITIES: dict[str, str] = {
     "market_run": "市场监测计算",
     "market_warning": "市场预警",
     "market_publication": "市场数据发布",
+    "market_report": "月度市场报告",
     "market_land_transfer": "土地出让",
 }
 PERMISSIONS: dict[str, str] = {

@@ -6,6 +6,7 @@ Other contexts use only what this module exports.
 
 from anju.transactions import domain
 from anju.transactions.contracts import Contract, ContractIn
+from anju.transactions.figures import rebuild as rebuild_daily_figures
 from anju.transactions.filings import Developer, DeveloperIn, Permit, PermitIn, Project, ProjectIn
 from anju.transactions.prices import Price, PriceLine
 from anju.transactions.statistics import SalesBatch, statistical_sales
@@ -19,6 +20,8 @@ from anju.transactions.tables import (
     resale_listings,
     sale_contracts,
     sale_projects,
+    transaction_daily_figures,
+    transaction_monthly_figures,
 )
 
 __all__ = [
@@ -39,9 +42,12 @@ __all__ = [
     "presale_fund_supervisions",
     "presale_permit_homes",
     "presale_permits",
+    "rebuild_daily_figures",
     "resale_contracts",
     "resale_listings",
     "sale_contracts",
     "sale_projects",
     "statistical_sales",
+    "transaction_daily_figures",
+    "transaction_monthly_figures",
 ]

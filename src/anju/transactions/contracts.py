@@ -30,7 +30,7 @@ from anju.core.settings import Settings
 from anju.core.types import area_to_db
 from anju.registry import Status, home_restrictions
 from anju.security import Caller, Keyring, accounts, mask_id, mask_name, person_name, resident_id
-from anju.transactions import cancellations, domain, eligibility, events, presale_funds
+from anju.transactions import cancellations, domain, eligibility, events, figures, presale_funds
 from anju.transactions.filings import CONTRACT_FILE, developer_of, require_credit, restriction_text
 from anju.transactions.prices import current_price, yuan
 from anju.transactions.tables import presale_permit_homes, presale_permits, sale_contracts, sale_projects
@@ -294,14 +294,18 @@ def _file(conn: Connection, settings: Settings, kr: Keyring, caller: Caller, con
     now = clock.now()
     number = domain.filing_number(clock.to_local(now).year, row.id)
     c = sale_contracts
-    conn.execute(
+    done = conn.execute(
         c.update()
-        .where(c.c.id == row.id)
+        .where(c.c.id == row.id, c.c.status == domain.ContractStatus.signed)  # a second filing meanwhile: refused
         .values(status=domain.ContractStatus.filed, filing_no=number, filed_at=now, updated_at=now)
     )
+    if done.rowcount != 1:
+        _must_be(_contract(conn, contract_id), domain.ContractStatus.signed, action="备案")
     wrote = {"status": domain.ContractStatus.filed, "filing_no": number, "filed_at": now, "updated_at": now}
     events.contract_filed(conn, settings, row, number)
-    return SimpleNamespace(**(row._asdict() | wrote))
+    filed = SimpleNamespace(**(row._asdict() | wrote))
+    figures.filed(conn, "new", filed)  # the public figures, last: their day's row is locked until commit
+    return filed
 
 
 def file_contract(conn: Connection, settings: Settings, kr: Keyring, caller: Caller, contract_id: int) -> str:
@@ -365,9 +369,9 @@ def cancel_contract(
     _must_be(row, *domain.HOLDING, action="撤销")
     now = clock.now()
     c = sale_contracts
-    conn.execute(
+    done = conn.execute(
         c.update()
-        .where(c.c.id == row.id)
+        .where(c.c.id == row.id, c.c.status == row.status)  # filed meanwhile: refused (the figures count it)
         .values(
             status=domain.ContractStatus.cancelled,
             active=None,
@@ -377,8 +381,12 @@ def cancel_contract(
             updated_at=now,
         )
     )
+    if done.rowcount != 1:
+        raise Conflict("status: 合同状态已变化，请刷新后重试", [FieldError("status", "合同状态已变化")])
     presale_funds.on_contract_cancelled(conn, caller, int(row.id))  # refunds what it deposited, if anything
     cancellations.new_home_cancelled(conn, kr, row, reason_code)
+    if row.status == domain.ContractStatus.filed:
+        figures.cancelled(conn, "new", row)  # out of the public figures of the day it was filed
 
 
 # ---------------------------------------------------------------------------------------------- reads

@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, TypedDict
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, func, select
 
 from anju import divisions, registry
 from anju.core import clock, csvout
@@ -21,7 +21,7 @@ from anju.security import Keyring
 from anju.transactions import domain
 from anju.transactions.contracts import Contract, contract_of
 from anju.transactions.filings import Permit, Project, get_project, list_projects, permits_of
-from anju.transactions.registrations import registered_homes
+from anju.transactions.registrations import registered_by, registered_homes
 from anju.transactions.tables import home_prices, presale_permit_homes, presale_permits, sale_contracts
 
 
@@ -107,17 +107,45 @@ def _counts(states: Any) -> dict[str, int]:
     return out
 
 
-def _permitted_homes(conn: Connection, permit_ids: list[int]) -> list[Any]:
-    h = registry.homes
+def _sale_counts(conn: Connection, by: Any, permit_ids: list[int]) -> dict[int, dict[str, int]]:
+    """The public sales states of the homes of the permits ``permit_ids``, counted per value of ``by``
+    (``presale_permit_homes.c.permit_id`` or ``.building_id``) — the same classes as :func:`_states`
+    gives home by home, in grouped queries: permitted homes; active contracts by status; homes whose filed
+    contract's transfer is registered; and only the homes still for sale (in presale, no active contract)
+    read one by one, for the restriction sources. A list page reads no sold home's row."""
+    pph, h, c = presale_permit_homes, registry.homes, sale_contracts
     if not permit_ids:
-        return []
-    return list(
-        conn.execute(
-            select(h.c.id, h.c.status, h.c.building_id, presale_permit_homes.c.permit_id)
-            .join(presale_permit_homes, presale_permit_homes.c.home_id == h.c.id)
-            .where(presale_permit_homes.c.permit_id.in_(permit_ids))
-        ).all()
-    )
+        return {}
+    mine = pph.c.permit_id.in_(permit_ids)
+    out: dict[int, dict[str, int]] = {}
+    totals: dict[int, int] = {}
+    for k, n in conn.execute(select(by, func.count()).where(mine).group_by(by)):
+        totals[int(k)] = int(n)
+        out[int(k)] = dict.fromkeys(domain.SALE_STATES, 0)
+    held = and_(c.c.home_id == pph.c.home_id, c.c.active == 1)
+    filed: dict[int, int] = {}
+    for k, status, n in conn.execute(
+        select(by, c.c.status, func.count()).select_from(pph.join(c, held)).where(mine).group_by(by, c.c.status)
+    ):
+        if status == domain.ContractStatus.filed:
+            filed[int(k)] = int(n)
+        elif status in (domain.ContractStatus.draft, domain.ContractStatus.signed):
+            out[int(k)]["contracted"] += int(n)
+    registered = registered_by(conn, by, permit_ids)
+    for_sale = conn.execute(
+        select(by, pph.c.home_id)
+        .join(h, h.c.id == pph.c.home_id)
+        .where(mine, h.c.status == registry.Status.presale, ~select(c.c.id).where(held).exists())
+    ).all()
+    restricted = home_restrictions(conn, [int(r.home_id) for r in for_sale], clock.today())
+    for k, home_id in for_sale:
+        if int(home_id) not in restricted:
+            out[int(k)]["available"] += 1
+    for k, counts in out.items():
+        counts["registered"] = registered.get(k, 0)
+        counts["filed"] = filed.get(k, 0) - counts["registered"]
+        counts["unavailable"] = totals[k] - filed.get(k, 0) - counts["contracted"] - counts["available"]
+    return out
 
 
 def public_projects(conn: Connection, *, district: str | None = None, limit: int, offset: int) -> Page[PublicProject]:
@@ -133,11 +161,7 @@ def _public(conn: Connection, projects: list[Project]) -> list[PublicProject]:
     permits: dict[int, list[Permit]] = {i: [] for i in ids}
     for pm in permits_of(conn, ids):
         permits[pm["project_id"]].append(pm)
-    homes = _permitted_homes(conn, [pm["id"] for ps in permits.values() for pm in ps])
-    states = _states(conn, homes, {h.id for h in homes})
-    by_permit: dict[int, list[str]] = {}
-    for h in homes:
-        by_permit.setdefault(h.permit_id, []).append(states[h.id])
+    by_permit = _sale_counts(conn, presale_permit_homes.c.permit_id, [pm["id"] for ps in permits.values() for pm in ps])
     estates = {
         r.id: r.address
         for r in conn.execute(
@@ -150,13 +174,17 @@ def _public(conn: Connection, projects: list[Project]) -> list[PublicProject]:
     out: list[PublicProject] = []
     for p in projects:
         ps = permits[p["id"]]
+        counts = dict.fromkeys(domain.SALE_STATES, 0)
+        for pm in ps:
+            for state, n in by_permit.get(pm["id"], {}).items():
+                counts[state] += n
         out.append(
             {
                 "project": p,
                 "district_name": names.get(p["district_code"], p["district_code"]),
                 "address": estates.get(p["estate_id"], ""),
                 "permits": ps,
-                "counts": _counts(s for pm in ps for s in by_permit.get(pm["id"], [])),
+                "counts": counts,
             }
         )
     return out
@@ -171,16 +199,16 @@ def public_project(conn: Connection, project_id: int) -> tuple[PublicProject, li
     out = _public(conn, [project])[0]
     if not out["permits"]:
         raise NotFound(f"没有编号为 {project_id} 的在售项目")
-    homes = _permitted_homes(conn, [pm["id"] for pm in out["permits"]])
-    states = _states(conn, homes, {h.id for h in homes})
+    by_building = _sale_counts(conn, presale_permit_homes.c.building_id, [pm["id"] for pm in out["permits"]])
     b = registry.buildings
-    bids = sorted({h.building_id for h in homes})
-    rows = conn.execute(select(b.c.id, b.c.building_no, b.c.name).where(b.c.id.in_(bids)).order_by(b.c.building_no))
+    rows = conn.execute(
+        select(b.c.id, b.c.building_no, b.c.name).where(b.c.id.in_(list(by_building))).order_by(b.c.building_no)
+    )
     buildings: list[SalesBuilding] = []
     for r in rows:
-        mine = [states[h.id] for h in homes if h.building_id == r.id]
+        counts = by_building[r.id]
         buildings.append(
-            {"id": r.id, "building_no": r.building_no, "name": r.name, "homes": len(mine), "counts": _counts(mine)}
+            {"id": r.id, "building_no": r.building_no, "name": r.name, "homes": sum(counts.values()), "counts": counts}
         )
     return out, buildings
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -32,7 +33,7 @@ from anju.core.settings import Settings
 from anju.core.types import area_to_db
 from anju.registry import Status
 from anju.security import Caller, Keyring, accounts, person_name, resident_id
-from anju.transactions import cancellations, domain, eligibility, events, resale_funds, resale_listing
+from anju.transactions import cancellations, domain, eligibility, events, figures, resale_funds, resale_listing
 from anju.transactions import resale_domain as rd
 from anju.transactions.contracts import _amount, check_restrictions, verified_party
 from anju.transactions.filings import CONTRACT_FILE, require_credit
@@ -291,6 +292,7 @@ def file(conn: Connection, kr: Keyring, caller: Caller, contract_id: int, *, pri
         resale_listing.close(conn, int(row.listing_id), rd.ListingStatus.sold)
     resale_funds.on_filed(conn, row)
     events.resale_contract_filed(conn, row, number)
+    figures.filed(conn, "resale", SimpleNamespace(**(row._asdict() | {"filed_at": now})))  # last: locks the day's row
     return number
 
 
@@ -324,3 +326,5 @@ def cancel(
     )
     resale_funds.on_cancelled(conn, row, was_filed=row.status == rd.ContractStatus.filed, actor=caller.account_id)
     cancellations.resale_cancelled(conn, kr, row, reason_code)
+    if row.status == rd.ContractStatus.filed:
+        figures.cancelled(conn, "resale", row)  # out of the public figures of the day it was filed

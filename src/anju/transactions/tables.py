@@ -293,3 +293,33 @@ presale_releases = Table(
     Column("journal_id", BigInteger, nullable=True),
     Index("ix_presale_releases_project", "project_id", "status"),
 )
+
+# ------------------------------------------------------------------ public figures (网上房地产 成交统计)
+# (owned by transactions/figures.py) Filed contracts counted per local day of filing, district (the
+# contract's), the home's use and market (``new`` | ``resale``): kept by the filing and the cancellation of a
+# filed contract in their own transaction (+1 / −1 with the contract's area), rebuilt set-wise from the
+# contracts by bulk paths (the synthetic market history) and by migration 0045. The public figures read
+# only this table and the same counts kept per month (``transaction_monthly_figures``, ``month`` the
+# month's first day: changed by the same writes, so that the 12 months are 12 × a few rows, not a year
+# of days). A row may fall to 0 contracts after cancellations; readers skip those.
+transaction_daily_figures = Table(
+    "transaction_daily_figures",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("market", String(8), primary_key=True),
+    Column("district_code", String(12), primary_key=True),
+    Column("use", String(16), primary_key=True),
+    Column("contracts", Integer, nullable=False),
+    Column("area", Area, nullable=False),  # the contracts' construction areas, summed exactly
+)
+
+transaction_monthly_figures = Table(
+    "transaction_monthly_figures",
+    metadata,
+    Column("month", Date, primary_key=True),  # the first day of the local month of filing
+    Column("market", String(8), primary_key=True),
+    Column("district_code", String(12), primary_key=True),
+    Column("use", String(16), primary_key=True),
+    Column("contracts", Integer, nullable=False),
+    Column("area", Area, nullable=False),
+)

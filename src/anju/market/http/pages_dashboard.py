@@ -31,7 +31,7 @@ from anju.market import domain, report, report_docx, report_pdf
 from anju.market import publication as pub
 from anju.market.http.deps import MarketPublish, MarketRead, MarketReport
 from anju.market.runs import is_synthetic
-from anju.security import Caller, audited, set_audit_target
+from anju.security import Caller, audited, set_audit_detail, set_audit_target
 from anju.web.deps import PagingDep, SettingsDep, UowDep
 from anju.web.templating import pager, render
 
@@ -207,13 +207,23 @@ def report_form(
 
 
 @router.get("/market/reports/files/{name}", response_class=FileResponse)
-def report_file(settings: SettingsDep, caller: MarketReport, name: Annotated[str, Path(max_length=80)]) -> FileResponse:
-    """A report the caller generated (another account's is not found)."""
+def report_file(
+    uow: UowDep, settings: SettingsDep, caller: MarketReport, name: Annotated[str, Path(max_length=80)]
+) -> FileResponse:
+    """A report file of a finished job the caller started (``jobs.owns_result``): another account, even
+    of the same role and district, is told it does not exist; each download is audited."""
+    missing = "没有这份月度报告（或已被清理），请重新生成"
     m = REPORT_FILE.fullmatch(name)
     path = report_dir(settings, caller.account_id or 0) / name
     if m is None or caller.account_id is None or not path.is_file():
-        raise NotFound("没有这份月度报告（或已被清理），请重新生成")
+        raise NotFound(missing)
+    with uow.read() as conn:
+        mine = jobs.owns_result(conn, f"/market/reports/files/{name}", owner=caller.account_id)
+    if not mine:
+        raise NotFound(missing)
     month, fmt = m.groups()
+    with audited(uow, caller, "market.download_report", "market_report") as conn:
+        set_audit_detail(conn, {"file": name, "month": month})
     return FileResponse(path, media_type=REPORT_FORMATS[fmt][1], filename=f"market-report-{month}.{fmt}")
 
 

@@ -41,9 +41,12 @@ from anju.transactions import (
     home_prices,
     presale_permit_homes,
     presale_permits,
+    rebuild_daily_figures,
     resale_contracts,
     sale_contracts,
     sale_projects,
+    transaction_daily_figures,
+    transaction_monthly_figures,
 )
 
 #: Buildings presold from this day on are the history's new homes (sold by their developer).
@@ -516,7 +519,9 @@ def generate_market(
             report = gen.run()
         # the land transfers before the projects (issue 21), through the land feed's checks
         report.land_transfers = generate_land(conn, gen.model, seed, scale, day)
-    dialect.after_bulk_load(engine, [*TABLES, home_owners])
+        # the public figures, recounted set-wise from the contracts just written (the market was empty)
+        rebuild_daily_figures(conn)
+    dialect.after_bulk_load(engine, [*TABLES, home_owners, transaction_daily_figures, transaction_monthly_figures])
     if truth_dir is not None:
         gen.model.write_truth(truth_dir)
     return report
