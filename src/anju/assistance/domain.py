@@ -20,6 +20,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from anju.core import clock
 from anju.core.money import fen_to_yuan
 
 
@@ -656,11 +657,7 @@ def priority_of(policy: Policy, hh: Household, on: date) -> str | None:
 # ---------------------------------------------------------------------- after approval: dates, outcomes
 
 
-def add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
+add_years = clock.add_years  # one rule for the whole platform (``anju.core.clock``)
 
 
 def add_months(day: date, months: int) -> date:

@@ -21,3 +21,11 @@ def to_local(ts: datetime, tz: ZoneInfo = CITY_TZ) -> datetime:
     if ts.tzinfo is None:
         raise ValueError("naive datetime")
     return ts.astimezone(tz)
+
+
+def add_years(day: date, years: int) -> date:
+    """``day`` moved by whole years (negative: back); 29 February falls on the 28th in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)

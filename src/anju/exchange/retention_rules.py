@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from anju.core import clock
+
 Action = Literal["archive", "pseudonymise"]
 ACTION_LABELS: dict[str, str] = {"archive": "归档", "pseudonymise": "匿名化"}
 
@@ -25,10 +27,7 @@ class RetentionRule:
     def before(self, today: date) -> date:
         """The cut-off: records closed before this day are due (``after_years`` before ``today``;
         29 February falls back to the 28th)."""
-        try:
-            return today.replace(year=today.year - self.after_years)
-        except ValueError:
-            return today.replace(year=today.year - self.after_years, day=28)
+        return clock.add_years(today, -self.after_years)
 
 
 class RuleError(ValueError):

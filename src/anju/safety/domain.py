@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Final
 
+from anju.core import clock
+
 #: Shown wherever a person sees synthetic safety data.
 SYNTHETIC_LABEL: Final = "合成数据（演示用，非真实房屋安全数据）"
 
@@ -80,8 +82,4 @@ def overdue(due_on: date | None, today: date) -> bool:
     return due_on is not None and due_on < today
 
 
-def add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
+add_years = clock.add_years  # one rule for the whole platform (``anju.core.clock``)

@@ -71,7 +71,7 @@ def _committee(
     members = _candidates(conn, kr, estate_id, start, rng.randint(5, 9))
     if len(members) < orgs.MIN_MEMBERS:
         return None
-    end = start.replace(year=start.year + years) - timedelta(days=1)
+    end = clock.add_years(start, years) - timedelta(days=1)
     try:
         return orgs.form_committee(conn, kr, SYSTEM, orgs.CommitteeIn(aid, start, end, members))
     except AnjuError:  # a synthetic owner whose name the validator refuses: no committee for that term
@@ -169,7 +169,7 @@ def generate(conn: Connection, kr: Keyring, rng: random.Random, *, scale: float,
             old = _committee(conn, kr, rng, aid, int(est.id), earlier, 5)
             if old is not None:
                 made["committees"] += 1
-                end = earlier.replace(year=earlier.year + 5) - timedelta(days=1)
+                end = clock.add_years(earlier, 5) - timedelta(days=1)
                 result = rng.choices(["clean", "issues", "serious"], [0.7, 0.25, 0.05])[0]
                 findings = None if result == "clean" else "公共收益账目未按季度公开；部分支出缺少业主大会决定"
                 orgs.record_audit(conn, SYSTEM, old, min(end, today), rng.choice(AUDITORS), result, findings)
