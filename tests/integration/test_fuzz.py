@@ -331,7 +331,7 @@ def targets(
     deadline=None,
     derandomize=True,  # the same requests on every run and on every machine: a failure reproduces
     database=None,
-    # One fixture (a fresh database per backend) serves all of an operation's examples, on purpose.
+    # One fixture (a database per backend: fresh, or the shared read-only one) serves all of an operation's examples.
     suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture, hypothesis.HealthCheck.too_slow],
 )
 def test_api_fuzz(case: schemathesis.Case[Any], targets: list[Target]) -> None:
