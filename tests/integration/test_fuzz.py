@@ -2,8 +2,17 @@
 
 Every operation of ``/api/v1`` (and the map's ``/tiles/…`` route) is called with a bounded number of
 generated requests (valid and invalid) against the app over the tiny synthetic city, each request on
-every test database in turn (generated once: generating is most of the fuzzer's time); each operation
-gets fresh databases (schemathesis makes one test per operation, ``targets`` is function-scoped).
+every test database in turn (generated once: generating is a large part of the fuzzer's time).
+Schemathesis makes one test per operation. A write operation gets a fresh copy of the city per backend.
+A read-only one (``GET``) runs on one copy per backend that this worker's read-only operations share
+(``SharedDb``; but those in ``OWN_DATABASE``): after every request, ``shared_violation`` checks that it
+wrote nothing but audit rows (and the sign-in's touch of its session) and read neither the audit log
+nor other sessions, so it reads exactly the template's data whatever ran before it — its result does
+not depend on the order of the tests, and a failing operation fails the same way when run alone
+(``-k safety/plans``). An operation that breaks this rule fails, naming the statement. Every
+operation still gets, per backend, the state of an app of its own made by ``create_app`` (engine, unit
+of work, settings, rate limiter, caches), which one described app serves its requests with (``serve``):
+FastAPI builds a route's context on the first request per app, and describing the app built them all.
 Each request is signed in as an account whose role holds the operation's permission (the
 administrator for account management, the auditor for the audit, the verified citizen for the
 applicant's housing-assistance routes, the city officer for everything else), so the fuzzer
@@ -26,7 +35,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import hypothesis
 import pytest
@@ -67,6 +76,8 @@ def _described_app() -> Any:
 
 
 _APP = _described_app()
+#: The described app's own state (put back after the fuzzer: ``serve`` lends the app other states).
+_STATE = _APP.state
 POLICIES = check_policies(_APP)
 _CONFIG = schemathesis.Config()
 # A method a path does not declare is answered by the router before any route runs: one request per
@@ -124,22 +135,54 @@ def caller_for(method: str, path: str) -> str:
     return CALLER_FOR.get(POLICIES[(method.upper(), path)], "city")
 
 
-#: Tokens issued at a time for a target's caller (one transaction), each used for one request.
+#: Tokens issued at a time for a database's caller (one transaction), each used for one request.
 TOKEN_BATCH = 32
+
+#: Read-only operations that still get databases of their own (see ``SharedDb``): they read what the
+#: read-only operations sharing a database write (the audit log), or write something themselves.
+OWN_DATABASE = {
+    ("GET", "/api/v1/audit"), ("GET", "/api/v1/audit/export.csv"),  # read the audit log
+    ("GET", "/api/v1/credit/me/report.pdf"),  # signs the credit log's head on first use (ledger_heads)
+}  # fmt: skip
+
+
+def shares_database(method: str, path: str) -> bool:
+    """Whether the operation runs on its backend's shared read-only database rather than a fresh one."""
+    return method.upper() in ("GET", "HEAD") and (method.upper(), path) not in OWN_DATABASE
+
+
+@dataclass
+class SharedDb:
+    """A copy of the city that every read-only operation of this worker runs on (per backend), instead
+    of a fresh copy each: such an operation writes only audit rows — plus the sign-in's touch of its own
+    session, and the sessions of the tokens it is issued — and reads neither, which ``shared_violation``
+    checks after every request. So each of these operations reads exactly the template's data whatever
+    ran before it, and a failing one fails the same way when run alone."""
+
+    url: str
+    #: username → tokens issued and not yet used (API tokens live 12 hours and have no idle limit)
+    tokens: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
 class Target:
+    """One backend's side of an operation: the state of an app made for it by ``create_app`` (its engine,
+    unit of work, settings, rate limiter, caches …), over a fresh database or the shared one."""
+
     backend: str
-    engine: Engine
-    app: Any
+    state: Any
+    shared: bool
     #: One entry per request the app refused in request validation (its ``RequestValidationError``
     #: handler ran): the request never reached the route.
     refused: list[None] = field(default_factory=list)
     #: Every SQL statement the app executed (its engine's ``before_cursor_execute``).
     statements: list[str] = field(default_factory=list)
-    #: username → tokens issued and not yet used
+    #: username → tokens issued and not yet used (the shared database's own dict when ``shared``)
     tokens: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def engine(self) -> Engine:
+        return cast(Engine, self.state.engine)
 
     def token(self, username: str) -> str:
         """A token never used before: an operation may revoke the caller's sessions (sign-out, password
@@ -158,16 +201,39 @@ class Target:
             self.tokens.clear()
 
 
-def _note_refusals(app: Any, refused: list[None]) -> None:
-    """Wrap the app's handler of ``RequestValidationError`` so that each request it answers is noted
-    (before the app's first request, so the middleware stack is built with the wrapper)."""
+class _Serving:
+    """The target whose state the described app (``_APP``) serves the next request with."""
+
+    target: Target | None = None
+
+
+def serve(target: Target) -> Any:
+    """The described app, serving the next request with ``target``'s state. One app serves every
+    request: FastAPI builds a route's context (its dependencies, parameter and response models) on the
+    first request that reaches the route's router, per app — ≈ 0.1 s for each router — and describing
+    the app (``_APP.openapi()``) built them all already. Everything ``create_app`` makes per app that a
+    route reads is in ``app.state`` (the routes take it from ``request.app.state``), so the request is
+    served as the target's own app would serve it."""
+    _Serving.target = target
+    _APP.state = target.state
+    return _APP
+
+
+def _note_refusals(app: Any) -> None:
+    """Wrap the app's handler of ``RequestValidationError`` so that each request it answers is noted in
+    the served target's ``refused`` (before the app's first request, so the middleware stack is built
+    with the wrapper)."""
     handler = app.exception_handlers[RequestValidationError]
 
     async def noted(request: Any, exc: RequestValidationError) -> Any:
-        refused.append(None)
+        assert _Serving.target is not None
+        _Serving.target.refused.append(None)
         return await handler(request, exc)
 
     app.exception_handlers[RequestValidationError] = noted
+
+
+_note_refusals(_APP)
 
 
 def _noting(statements: list[str]) -> Any:
@@ -190,28 +256,73 @@ MAY_END_SESSIONS = re.compile(r"\s*(UPDATE|DELETE FROM)\s+(sessions|accounts)\s"
 #: The sign-in's touch of its own session (``last_seen_at``, once a minute), which ends nothing.
 TOUCH = re.compile(r"\s*UPDATE sessions SET last_seen_at=[^,]*? WHERE sessions\.id = \S+\s*$")
 
+#: On the shared database: what a read-only operation may run besides reads — transaction control and
+#: its audit rows — and the tables written there that none of them may read (but for the sign-in's).
+SHARED_MAY_RUN = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|INSERT INTO audit_log\s)", re.I)
+READ = re.compile(r"\s*SELECT\s", re.I)
+SHARED_WRITTEN = re.compile(r"\b(?:FROM|JOIN)\s+\"?(audit_log|sessions)\b", re.I)
+
+
+def shared_violation(statements: list[str]) -> str | None:
+    """Why a read-only operation's request could make another's answers depend on the order they ran in
+    on the shared database (None: it cannot): a statement other than a read, transaction control, an
+    audit row or the sign-in's touch, or a read of the audit log or of sessions other than the sign-in's."""
+    for q in statements:
+        if SIGN_IN.match(q) or TOUCH.match(q) or SHARED_MAY_RUN.match(q):
+            continue
+        if not READ.match(q):
+            return f"it ran {q[:200]!r}"
+        if read := SHARED_WRITTEN.search(q):
+            return f"it read {read.group(1)}: {q[:200]!r}"
+    return None
+
+
+@pytest.fixture(scope="module")
+def shared_dbs(db_factories: conftest.DbFactories) -> Iterator[dict[str, SharedDb]]:
+    """backend → this worker's shared database for the read-only operations (copied on first use)."""
+    made: dict[str, SharedDb] = {}
+    try:
+        yield made
+    finally:
+        _APP.state, _Serving.target = _STATE, None
+        for backend, db in made.items():
+            db_factories(backend).drop(db.url)
+
 
 @pytest.fixture
-def targets(db_factories: conftest.DbFactories, tmp_path: Path) -> Iterator[list[Target]]:
-    """The app over a fresh city database on every test backend, for this operation (its examples share
-    them). One test per operation runs each generated request on every backend, so the requests are
-    generated once (generating is most of the fuzzer's time) and the backends get the same ones."""
+def targets(
+    request: pytest.FixtureRequest, db_factories: conftest.DbFactories, shared_dbs: dict[str, SharedDb], tmp_path: Path
+) -> Iterator[list[Target]]:
+    """This operation's target on every test backend: an app's state over a fresh city database, or over
+    the backend's shared one for a read-only operation (``SharedDb``); its examples share them. One test
+    per operation runs each generated request on every backend, so the requests are generated once
+    (generating is a large part of the fuzzer's time) and the backends get the same ones."""
+    method, path = request.node.operation_label.split(" ", 1)  # schemathesis' item: "GET /api/v1/…"
+    shared = shares_database(method, path)
     made: list[tuple[Target, str]] = []
     try:
         for backend in conftest.BACKENDS:
-            url = db_factories(backend).fresh_url("city")
+            factory = db_factories(backend)
+            if shared:
+                if backend not in shared_dbs:
+                    shared_dbs[backend] = SharedDb(factory.fresh_url("city"))
+                url = shared_dbs[backend].url
+            else:
+                url = factory.fresh_url("city")
             data_dir = tmp_path / backend
             data_dir.mkdir()
-            app = create_app(conftest.test_settings(url, data_dir), migrate_schema=False)
-            target = Target(backend, app.state.engine, app)
-            _note_refusals(app, target.refused)
+            state = create_app(conftest.test_settings(url, data_dir), migrate_schema=False).state
+            target = Target(backend, state, shared)
+            if shared:
+                target.tokens = shared_dbs[backend].tokens
             event.listen(target.engine, "before_cursor_execute", _noting(target.statements))
             made.append((target, url))
         yield [target for target, _ in made]
     finally:
         for target, url in made:
             target.engine.dispose()
-            db_factories(target.backend).drop(url)
+            if not target.shared:
+                db_factories(target.backend).drop(url)
 
 
 @schema.parametrize()
@@ -220,7 +331,7 @@ def targets(db_factories: conftest.DbFactories, tmp_path: Path) -> Iterator[list
     deadline=None,
     derandomize=True,  # the same requests on every run and on every machine: a failure reproduces
     database=None,
-    # One fixture (a fresh database per backend) serves all of an operation's examples, on purpose.
+    # One fixture (a database per backend: fresh, or the shared read-only one) serves all of an operation's examples.
     suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture, hypothesis.HealthCheck.too_slow],
 )
 def test_api_fuzz(case: schemathesis.Case[Any], targets: list[Target]) -> None:
@@ -229,11 +340,16 @@ def test_api_fuzz(case: schemathesis.Case[Any], targets: list[Target]) -> None:
         headers = {"authorization": f"Bearer {target.token(username)}"}
         refused, executed = len(target.refused), len(target.statements)
         try:
-            # A client that is not entered: the app has no lifespan, and none is left registered per test app.
-            response = case.call(session=get_client(target.app), headers=headers)
+            # A client that is not entered: the app has no lifespan, and none is left registered.
+            response = case.call(session=get_client(serve(target)), headers=headers)
             case.validate_response(response, checks=CHECKS, headers=headers)
+            if target.shared and (why := shared_violation(target.statements[executed:])):
+                raise AssertionError(
+                    f"{case.operation.label} shares its backend's database with the other read-only operations,"
+                    f" but {why}; give it a database of its own (OWN_DATABASE)"
+                )
         except Exception as e:
-            e.add_note(f"on the {target.backend} database")
+            e.add_note(f"on the {target.backend} database" + (" (shared)" if target.shared else ""))
             raise
         target.after(executed)
         sign_in_only = all(SIGN_IN.match(q) or TOUCH.match(q) for q in target.statements[executed:])
