@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
+from operator import itemgetter
 from typing import Any, TypedDict
 
 import numpy as np
@@ -32,6 +33,7 @@ from anju.estates.tables import estates_fund_homes, estates_interest_runs
 from anju.funds import fund_journals, fund_ledger_accounts, fund_postings
 
 Progress = Callable[[str, float], None]
+_LID, _BUILDING, _WEIGHT = itemgetter(0), itemgetter(1), itemgetter(2)
 
 
 class InterestRun(TypedDict):
@@ -91,10 +93,10 @@ def weight_columns(conn: Connection, fund_account_id: int, year: int) -> tuple[l
     buildings: list[int] = []
     ws: list[int] = []
     for rows in stream_tuples(conn, _weights_query(conn, fund_account_id, year), 50_000):
-        a, b, w = zip(*rows, strict=True)
-        lids.extend(a)
-        buildings.extend(b)
-        ws.extend(map(int, w))  # PostgreSQL's sums are numeric
+        # column by column (``zip(*rows)`` would make an iterator per row: garbage collections)
+        lids.extend(map(_LID, rows))
+        buildings.extend(map(_BUILDING, rows))
+        ws.extend(map(int, map(_WEIGHT, rows)))  # PostgreSQL's sums are numeric
     return lids, buildings, ws
 
 

@@ -318,6 +318,7 @@ def _group(conn: Connection, allocations: Sequence[AllocationIn], lines: Lines) 
 
 #: A line's ledger account (the sort key: a stable sort keeps an account's repeats in order) and fen.
 _FIRST, _SECOND = itemgetter(0), itemgetter(1)
+_COLUMNS = [itemgetter(k) for k in range(3)]
 
 
 def _json_string(s: str) -> str:
@@ -333,7 +334,7 @@ def _line_accounts(conn: Connection, per: list[list[tuple[int, int]]]) -> dict[i
     by runs of 50,000 ids: a dense run (every home of an account: nearly consecutive ids) as one range of
     the primary key (the accounts in the range that no line names come along: harmless, they exist), a
     sparse one by lists of 5,000 ids. An id that does not exist is in none. Hot (millions of lines a
-    year): each batch of rows is taken apart by ``zip`` and its codes checked for escaping at once."""
+    year): each batch of rows is taken apart column by column and its codes checked for escaping at once."""
     la = fund_ledger_accounts
     ids = sorted({lid for ls in per for lid, _ in ls})
     out: dict[int, dict[int, str]] = defaultdict(dict)
@@ -346,7 +347,8 @@ def _line_accounts(conn: Connection, per: list[list[tuple[int, int]]]) -> dict[i
             qs = [q.where(la.c.id.in_(c)) for c in _chunks(run)]
         for part in qs:
             for rows in stream_tuples(conn, part):
-                lids, fas, codes = zip(*rows, strict=True)
+                # columns by ``map`` (``zip(*rows)`` would make an iterator per row: garbage collections)
+                lids, fas, codes = (list(map(_COLUMNS[k], rows)) for k in range(3))
                 quoted = _json_strings(codes)
                 if fas.count(fas[0]) == len(fas):
                     out[fas[0]].update(zip(lids, quoted, strict=True))
