@@ -5,8 +5,9 @@ credit) and allocated to every open home by its day-weighted balance over the ye
 from the postings), exactly: each home gets the floor of its share and the fen left over go to the
 largest remainders (``fund_rules.allocate``), so the lines sum to the bank's total. The allocation is
 one journal per building (so an owner's proof of a line is over a building's homes, not an estate's),
-posted set-wise (``funds.post_allocations``: the lines streamed in, copied in bulk),
-and the run is recorded in ``estates_interest_runs`` (one per account and year, else Conflict).
+posted set-wise (``funds.post_allocation_groups``: the lines grouped by building here, in numpy,
+copied in bulk, the balances in one UPDATE … FROM), and the run is recorded in
+``estates_interest_runs`` (one per account and year, else Conflict).
 
 The weights come from one grouped query: a home's balance on 1 January is its balance now less what
 was posted since, so only the postings since the year began are read (the journals' index on
@@ -178,14 +179,14 @@ def _by_building(lids: list[int], buildings: list[int], shares: list[int]) -> di
             if fen > 0:
                 out[b].append((lid, fen))
         return {b: out[b] for b in sorted(out)}
-    fen = np.asarray(shares, dtype=np.int64)
-    keep = np.flatnonzero(fen > 0)
+    amounts = np.asarray(shares, dtype=np.int64)
+    keep = np.flatnonzero(amounts > 0)
     bld = np.asarray(buildings, dtype=np.int64)
     order = keep[np.argsort(bld[keep], kind="stable")]
     bs = bld[order]
     starts = np.flatnonzero(np.r_[True, bs[1:] != bs[:-1]]) if len(bs) else np.zeros(0, dtype=np.int64)
     ends = np.r_[starts[1:], len(bs)].astype(np.int64)
-    ls, fs = np.asarray(lids, dtype=np.int64)[order].tolist(), fen[order].tolist()
+    ls, fs = np.asarray(lids, dtype=np.int64)[order].tolist(), amounts[order].tolist()
     return {
         int(bs[i]): list(zip(ls[i:j], fs[i:j], strict=True))
         for i, j in zip(starts.tolist(), ends.tolist(), strict=True)
