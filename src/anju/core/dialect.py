@@ -21,9 +21,6 @@
 - adding deltas to a column of many rows by id (``add_to_column``): PostgreSQL COPY of the deltas
   into a temporary table and one UPDATE … FROM; SQLite ``executemany`` of one prepared UPDATE by
   primary key (no planning per row, nothing to copy);
-- adding grouped sums to a column (``add_sums_to_column``: one ``UPDATE … FROM (aggregate)``; PostgreSQL
-  with ``work_mem`` raised for that statement) and a column among many ids (``among_ids``): PostgreSQL
-  ``= ANY(array)``; SQLite ``IN (SELECT value FROM json_each(…))`` (one parameter, however many ids);
 - streaming millions of rows as the driver's plain tuples (``stream_tuples``): PostgreSQL a
   server-side cursor; SQLite the ordinary cursor, which steps through the result as it is fetched.
 """
@@ -31,7 +28,6 @@
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -48,9 +44,7 @@ from sqlalchemy import (
     Select,
     SmallInteger,
     Table,
-    any_,
     bindparam,
-    func,
     literal,
     select,
     text,
@@ -208,35 +202,6 @@ def add_to_column(conn: Connection, table: Table, column: str, deltas: Sequence[
     sql = f'UPDATE "{table.name}" SET "{column}" = "{column}" + ? WHERE id = ?'
     for i in range(0, len(deltas), 10_000):
         dbapi.executemany(sql, [(d, k) for k, d in deltas[i : i + 10_000]])
-
-
-def among_ids(conn: Connection, column: ColumnElement[Any], ids: Sequence[int]) -> ColumnElement[bool]:
-    """``column IN ids`` as one parameter however many ids (tens of thousands of journals): PostgreSQL
-    ``= ANY(bigint[])``; SQLite ``IN (SELECT value FROM json_each(…))`` (its bound-parameter limit)."""
-    if conn.dialect.name == "postgresql":
-        return column == any_(bindparam(None, [int(i) for i in ids], type_=ARRAY(BigInteger)))
-    values = func.json_each(bindparam(None, json.dumps([int(i) for i in ids]))).table_valued("value")
-    return column.in_(select(values.c.value))
-
-
-def add_sums_to_column(conn: Connection, table: Table, column: str, sums: Select[Any]) -> None:
-    """``column = column + s`` of each row whose id ``sums`` selects with its ``s`` (``sums`` selects
-    ``(id, s)``, ids distinct: an aggregate grouped by id), in one ``UPDATE … FROM`` in the caller's
-    transaction — millions of rows without handing their deltas over one by one. PostgreSQL: with
-    ``work_mem`` raised to 256 MB for that statement (the aggregate of millions of rows hashed in
-    memory rather than spilled to disk), then set back."""
-    sub = sums.subquery("sums")
-    key, amount = list(sub.c)
-    stmt = update(table).values({column: table.c[column] + amount}).where(table.c.id == key)
-    if conn.dialect.name != "postgresql":
-        conn.execute(stmt)
-        return
-    before = conn.exec_driver_sql("SELECT current_setting('work_mem')").scalar_one()
-    conn.exec_driver_sql("SELECT set_config('work_mem', '256MB', true)")
-    try:
-        conn.execute(stmt)
-    finally:
-        conn.execute(text("SELECT set_config('work_mem', :v, true)"), {"v": before})
 
 
 def next_ids(conn: Connection, table: Table, count: int) -> int:

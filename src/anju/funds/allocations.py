@@ -34,7 +34,6 @@ from sqlalchemy import (
     Connection,
     Select,
     bindparam,
-    func,
     insert,
     select,
     update,
@@ -42,7 +41,7 @@ from sqlalchemy import (
 
 from anju import exchange, ledger
 from anju.core import clock
-from anju.core.dialect import add_sums_to_column, among_ids, bulk_insert, stream_tuples
+from anju.core.dialect import add_to_column, bulk_insert, stream_tuples
 from anju.core.errors import NotFound, ValidationError
 from anju.core.paging import Page, fetch_page
 from anju.funds.domain import SUBJECT_MAX, UnbalancedJournal, ledger_code
@@ -246,17 +245,14 @@ def _post(
         for jid, a, t in zip(jids, allocations, totals, strict=True)
     ]
     bulk_insert(conn, fund_postings, ("journal_id", "ledger_account_id", "debit_fen", "credit_fen"), counter_legs)
-    # the balances from the postings just written, set-wise: each ledger account's sum over these
-    # journals (a home's line, the counter legs) added in one UPDATE … FROM
-    p = fund_postings
-    add_sums_to_column(
-        conn,
-        fund_ledger_accounts,
-        "balance_fen",
-        select(p.c.ledger_account_id, func.sum(p.c.debit_fen - p.c.credit_fen))
-        .where(among_ids(conn, p.c.journal_id, jids))
-        .group_by(p.c.ledger_account_id),
-    )
+    delta: dict[int, int] = defaultdict(int)
+    sign = -1 if credit else 1  # balances are debit-positive
+    for ls in per:
+        for lid, amt in ls:
+            delta[lid] += sign * amt
+    for _, cid, dr, cr in counter_legs:
+        delta[cid] += dr - cr
+    add_to_column(conn, fund_ledger_accounts, "balance_fen", sorted((k, d) for k, d in delta.items() if d))
     by_id = dict(zip(jids, allocations, strict=True))
     total_of = dict(zip(jids, totals, strict=True))
     indexes = _log(conn, jids, by_id, kinds, counters, total_of, side, now)
