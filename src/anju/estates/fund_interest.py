@@ -6,7 +6,7 @@ from the postings), exactly: each home gets the floor of its share and the fen l
 largest remainders (``fund_rules.allocate``), so the lines sum to the bank's total. The allocation is
 one journal per building (so an owner's proof of a line is over a building's homes, not an estate's),
 posted set-wise (``funds.post_allocation_groups``: the lines grouped by building here, in numpy,
-copied in bulk, the balances in one UPDATE … FROM), and the run is recorded in
+copied in bulk), and the run is recorded in
 ``estates_interest_runs`` (one per account and year, else Conflict).
 
 The weights come from one grouped query: a home's balance on 1 January is its balance now less what
