@@ -7,8 +7,9 @@ Into a fresh database: a minimal register (one estate per 500 homes, one buildin
 district special account, every home's 分户账 opened (``fund_ledger.open_homes``) and its deposit posted
 during the year before (one allocation journal per estate and month through ``fund_deposits.post_lines``),
 then — the measurement — ``fund_interest.run_interest`` for that year: the grouped day-weighted query,
-the exact allocation, the ``interest_in`` journal and one allocation journal per building (INSERT …
-SELECT of the lines, balances, log entries with their lines roots). Prints one JSON line. The
+the exact allocation, the ``interest_in`` journal and one allocation journal per building (the lines
+grouped by building, copied in bulk, the balances, log entries with their lines
+roots). Prints one JSON line. The
 PostgreSQL database is dropped at the end unless --keep.
 """
 

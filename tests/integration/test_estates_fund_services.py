@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine, func, insert, select
 
-from anju import funds, registry
+from anju import funds, ledger, registry
 from anju.core.errors import Conflict, ValidationError
 from anju.estates import fund_deposits, fund_import, fund_interest, fund_ledger, fund_rules
 from anju.estates.tables import (
@@ -120,6 +120,75 @@ def test_interest_is_allocated_exactly_by_day_weighted_balance_once_a_year(city_
         with pytest.raises(ValidationError, match="已结束"):
             fund_interest.run_interest(conn, district_code=district, year=2100, total_fen=5, actor_account_id=None)
         assert own["bank"] and bal["bank"] == 100_000 + 100_000 + 33_333 + 1001
+
+
+def _interest_snapshot(conn: Connection, acct: int, year: int) -> dict[str, Any]:
+    """A year's interest journals of a fund account as a statement would show them: the postings by
+    journal reference, the balances of every ledger account of the fund account, and the journals' log
+    entries (without the journal's id and the time of writing)."""
+    j, p, la = fund_journals, fund_postings, funds.tables.fund_ledger_accounts
+    mine = (j.c.fund_account_id == acct, j.c.kind.in_(["interest", "interest_in"]), j.c.booked_on == date(year, 12, 31))
+    postings = sorted(
+        tuple(r) for r in conn.execute(
+            select(j.c.reference, p.c.ledger_account_id, p.c.debit_fen, p.c.credit_fen)
+            .join(j, j.c.id == p.c.journal_id).where(*mine)
+        )
+    )  # fmt: skip
+    entries = {}
+    for ref, idx in conn.execute(select(j.c.reference, j.c.ledger_index).where(*mine)):
+        data = json.loads(ledger.entry(conn, "maintenance_fund", int(idx)).data)
+        data.pop("journal"), data.pop("at")
+        entries[ref] = data
+    balances = {r[0]: r[1] for r in conn.execute(select(la.c.id, la.c.balance_fen).where(la.c.fund_account_id == acct))}
+    return {"postings": postings, "balances": balances, "entries": entries}
+
+
+def test_interest_posts_the_same_journals_as_the_line_by_line_rule(city_engine: Engine) -> None:
+    """The annual interest hands the engine its lines grouped by building (``post_allocation_groups``):
+    the postings, balances and log entries (lines roots) are exactly those of the rule it replaced — the
+    weights, ``fund_rules.allocate`` and one line per home streamed into ``post_allocations`` — on a
+    small fund of homes in several buildings, opened before and during the year, one with nothing."""
+    year, total = 2023, 10_007
+    with city_engine.begin() as conn:
+        district, hs = _homes(conn, 40)
+        assert len({h.estate_id for h in hs}) >= 1
+        rows = []
+        for k, h in enumerate(hs):
+            opened = "2022-03-01" if k % 3 else f"2023-{1 + k % 12:02d}-{1 + k % 28:02d}"
+            rows.append(f"{h.id},{h.construction_area},multi,{0 if k == 5 else 1000 + 37 * k}.{k % 100:02d},{opened}")
+        fund_import.import_homes(conn, _csv(rows), batch="S1", actor_account_id=None)
+        acct = fund_ledger.district_accounts(conn, [district])[district]
+        h = registry.homes
+        buildings = {r[0] for r in conn.execute(select(h.c.building_id).where(h.c.id.in_([x.id for x in hs])))}
+        assert len(buildings) >= 2  # several buildings: several journals
+        # the rule before: every home's line streamed into the engine, grouped there by reference
+        sp = conn.begin_nested()
+        ws = fund_interest.weights(conn, acct, year)
+        shares = fund_rules.allocate(total, [w for _, _, w in ws])
+        own = funds.ledger_accounts(conn, acct)
+        booked = date(year, 12, 31)
+        funds.post(conn, funds.JournalIn(
+            acct, "interest_in", f"fund-interest-in:{acct}:{year}",
+            [(own["bank"], total, 0), (own["interest"], 0, total)], booked, f"{year} 年度专户银行结息",
+        ))  # fmt: skip
+        refs = {b: f"fund-interest:{acct}:{year}:{b}" for (_, b, _), fen in zip(ws, shares, strict=True) if fen > 0}
+        funds.post_allocations(conn, [
+            funds.AllocationIn(acct, "interest", refs[b], booked, f"{year} 年度增值分配", own["interest"],
+                               subject=f"building:{b}", extra={"year": year})
+            for b in sorted(refs)
+        ], [(refs[b], lid, fen) for (lid, b, _), fen in zip(ws, shares, strict=True) if fen > 0],
+            side="credit")  # fmt: skip
+        before = _interest_snapshot(conn, acct, year)
+        sp.rollback()
+        assert _interest_snapshot(conn, acct, year)["postings"] == []
+        run = fund_interest.run_interest(conn, district_code=district, year=year, total_fen=total,
+                                         actor_account_id=None)  # fmt: skip
+        after = _interest_snapshot(conn, acct, year)
+        assert after == before
+        assert run["journals"] == len(refs) >= 2 and run["homes"] == sum(1 for f in shares if f > 0) == 39
+        lines = [r for r in after["postings"] if r[0] != f"fund-interest-in:{acct}:{year}" and r[1] != own["interest"]]
+        assert sum(r[3] for r in lines) == total
+        assert funds.check_integrity(conn)["ok"]
 
 
 def test_refund_closes_and_pays_out_and_waits_for_unpaid_shares(city_engine: Engine) -> None:

@@ -16,6 +16,7 @@ from anju.funds.allocations import (
     line_proof,
     line_proofs,
     open_subject_accounts,
+    post_allocation_groups,
     post_allocations,
 )
 from anju.funds.domain import CASH, FundKind, UnbalancedJournal, check_balanced, ledger_code
@@ -106,6 +107,7 @@ __all__ = [
     "orphan_postings",
     "owner_accounts",
     "post",
+    "post_allocation_groups",
     "post_allocations",
     "post_many",
     "reconciliation",
