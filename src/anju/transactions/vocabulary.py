@@ -17,6 +17,7 @@ ACTIONS = {
     "transactions.approve_release": "审批拨付预售资金",
     "transactions.reject_release": "驳回预售资金拨付申请",
     "transactions.import_fund_bank_lines": "导入预售资金监管账户银行流水",
+    "transactions.developer_request_release": "开发企业申请拨付预售资金",
     "transactions.resale_list": "发布存量房源并核验",
     "transactions.resale_verify": "重新核验存量房源",
     "transactions.resale_publish": "发布存量房源",
@@ -27,6 +28,7 @@ ACTIONS = {
     "transactions.resale_cancel_contract": "撤销存量房买卖合同",
     "transactions.resale_open_fund_account": "开立存量房交易资金监管账户",
     "transactions.resale_record_deposit": "存量房交易资金入账",
+    "transactions.resale_import_fund_bank_lines": "导入存量房交易资金监管账户银行流水",
 }
 ENTITIES = {
     "developer": "开发企业",
