@@ -123,9 +123,14 @@ def _sale_counts(conn: Connection, by: Any, permit_ids: list[int]) -> dict[int, 
         totals[int(k)] = int(n)
         out[int(k)] = dict.fromkeys(domain.SALE_STATES, 0)
     held = and_(c.c.home_id == pph.c.home_id, c.c.active == 1)
+    # "+ 0" keeps SQLite's planner from driving the join by scanning every contract and probing the
+    # permits' (permit_id, home_id) key once per permit id (0.5 s for a page of 20 projects with ≈ 370
+    # permits on the demo city): the permitted homes drive it, each probing the contracts' index (5 ms).
+    # PostgreSQL plans either form the same way.
+    counted = and_(c.c.home_id == pph.c.home_id + 0, c.c.active == 1)
     filed: dict[int, int] = {}
     for k, status, n in conn.execute(
-        select(by, c.c.status, func.count()).select_from(pph.join(c, held)).where(mine).group_by(by, c.c.status)
+        select(by, c.c.status, func.count()).select_from(pph.join(c, counted)).where(mine).group_by(by, c.c.status)
     ):
         if status == domain.ContractStatus.filed:
             filed[int(k)] = int(n)
